@@ -1,0 +1,309 @@
+#include "cli.h"
+
+#include "checker.h"
+#include "metrics.h"
+#include "simulation.h"
+#include "summary.h"
+#include "topology.h"
+
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+
+namespace sb {
+
+namespace {
+
+const char *kUsage = R"(Usage:
+  signalbox-cli validate FILE
+  signalbox-cli kinds [--json]
+  signalbox-cli run FILE [options]
+
+Run options:
+  --seed N              random seed (default: the file's run.seed)
+  --until DURATION      stop at this virtual time, e.g. 10s, 250ms (default: the file's run.until,
+                        else 60s)
+  --messages N          producers stop after N messages in total; the run then drains
+  --speed max|X         as fast as possible (default) or X virtual seconds per wall second
+  --summary FILE.json   write the run summary as JSON
+  --events FILE         write every trace event: .jsonl (JSON Lines) or .csv
+  --metrics FILE.csv    write per-node and per-link time series
+  --fail-on LIST        exit 5 if the delivery check finds any of: lost, duplicates, pending
+  --quiet               do not print the summary
+
+Exit codes:
+  0  success
+  2  bad command line
+  3  the topology file is missing, unreadable or invalid (each problem is printed with its JSON path)
+  4  an output file could not be written
+  5  --fail-on: the delivery check found what it names
+)";
+
+void printDiagnostics(const LoadResult &r, std::ostream &err)
+{
+    for (const auto &d : r.diagnostics) err << d.toString() << "\n";
+}
+
+int validate(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    if (args.size() != 2) {
+        err << "validate takes one FILE\n" << kUsage;
+        return CliExit::Usage;
+    }
+    auto r = loadTopologyFile(args[1]);
+    printDiagnostics(r, r.ok() ? out : err);
+    if (!r.ok()) return CliExit::InvalidInput;
+    out << args[1] << ": valid (" << r.topology->nodes.size() << " nodes, " << r.topology->links.size() << " links, "
+        << r.topology->bindings.size() << " bindings)\n";
+    return CliExit::Ok;
+}
+
+std::string typeText(const PropertySpec &p)
+{
+    std::string t = propertyTypeName(p.type);
+    if (p.type == PropertyType::Enum) {
+        t = "";
+        for (const auto &c : p.choices) t += (t.empty() ? "" : "|") + c;
+    }
+    return t;
+}
+
+int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    const auto &reg = KindRegistry::builtin();
+    if (args.size() == 2 && args[1] == "--json") {
+        out << reg.toJson().dump(2) << "\n";
+        return CliExit::Ok;
+    }
+    if (args.size() != 1) {
+        err << "kinds takes no argument but --json\n";
+        return CliExit::Usage;
+    }
+    auto props = [&](const std::vector<PropertySpec> &list) {
+        for (const auto &p : list) {
+            std::string range;
+            if (p.min || p.max) {
+                std::ostringstream r;
+                r << "[" << (p.min ? std::to_string(*p.min).substr(0, std::to_string(*p.min).find_last_not_of("0.") + 1) : "")
+                  << ".." << (p.max ? std::to_string(*p.max).substr(0, std::to_string(*p.max).find_last_not_of("0.") + 1) : "")
+                  << "]";
+                range = r.str();
+            }
+            out << "    " << std::left << std::setw(22) << p.key << std::setw(40) << typeText(p) << " default "
+                << p.defaultValue.dump() << (p.unit.empty() ? "" : " " + p.unit) << (range.empty() ? "" : " " + range) << "\n"
+                << "        " << p.help << "\n";
+        }
+    };
+    for (const auto &k : reg.kinds()) {
+        out << k.kind << " (" << k.category << "): " << k.help << "\n  ports:\n";
+        for (const auto &p : k.ports)
+            out << "    " << (p.direction == PortDirection::In ? "in  " : "out ") << std::left << std::setw(12) << p.name
+                << (p.protocol == Protocol::Publish ? "publish " : "delivery") << (p.multiple ? "  many" : "  one ") << "  "
+                << p.help << "\n";
+        out << "  properties:\n";
+        props(k.properties);
+        out << "\n";
+    }
+    out << "link properties:\n";
+    props(reg.linkProperties());
+    return CliExit::Ok;
+}
+
+struct RunArgs {
+    std::string file;
+    std::optional<std::uint64_t> seed;
+    std::optional<SimTime> until;
+    std::optional<std::uint64_t> messages;
+    std::optional<double> speed;
+    std::string summary, events, metrics;
+    bool failLost = false, failDuplicates = false, failPending = false;
+    bool quiet = false;
+};
+
+bool parseUnsigned(const std::string &s, std::uint64_t &v)
+{
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19) return false;
+    v = std::stoull(s);
+    return true;
+}
+
+int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    RunArgs a;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string &o = args[i];
+        auto value = [&](std::string &v) {
+            if (i + 1 >= args.size()) {
+                err << o << " needs a value\n";
+                return false;
+            }
+            v = args[++i];
+            return true;
+        };
+        std::string v;
+        if (o == "--seed") {
+            std::uint64_t n;
+            if (!value(v)) return CliExit::Usage;
+            if (!parseUnsigned(v, n)) {
+                err << "--seed: '" << v << "' is not a non-negative whole number\n";
+                return CliExit::Usage;
+            }
+            a.seed = n;
+        } else if (o == "--until") {
+            if (!value(v)) return CliExit::Usage;
+            auto d = parseDuration(v, "s");
+            if (!d) {
+                err << "--until: '" << v << "' is not a duration (examples: 10s, 250ms)\n";
+                return CliExit::Usage;
+            }
+            a.until = *d;
+        } else if (o == "--messages") {
+            std::uint64_t n;
+            if (!value(v)) return CliExit::Usage;
+            if (!parseUnsigned(v, n) || n == 0) {
+                err << "--messages: '" << v << "' is not a positive whole number\n";
+                return CliExit::Usage;
+            }
+            a.messages = n;
+        } else if (o == "--speed") {
+            if (!value(v)) return CliExit::Usage;
+            if (v == "max") {
+                a.speed = 0;
+            } else {
+                char *end = nullptr;
+                double s = std::strtod(v.c_str(), &end);
+                if (!end || *end || !(s > 0)) {
+                    err << "--speed: '" << v << "' is not max or a positive number\n";
+                    return CliExit::Usage;
+                }
+                a.speed = s;
+            }
+        } else if (o == "--summary") {
+            if (!value(a.summary)) return CliExit::Usage;
+        } else if (o == "--events") {
+            if (!value(a.events)) return CliExit::Usage;
+        } else if (o == "--metrics") {
+            if (!value(a.metrics)) return CliExit::Usage;
+        } else if (o == "--fail-on") {
+            if (!value(v)) return CliExit::Usage;
+            std::stringstream ss(v);
+            std::string item;
+            while (std::getline(ss, item, ',')) {
+                if (item == "lost") a.failLost = true;
+                else if (item == "duplicates") a.failDuplicates = true;
+                else if (item == "pending") a.failPending = true;
+                else {
+                    err << "--fail-on: unknown check '" << item << "' (use lost, duplicates, pending)\n";
+                    return CliExit::Usage;
+                }
+            }
+        } else if (o == "--quiet") {
+            a.quiet = true;
+        } else if (!o.empty() && o[0] == '-') {
+            err << "unknown option " << o << "\n" << kUsage;
+            return CliExit::Usage;
+        } else if (a.file.empty()) {
+            a.file = o;
+        } else {
+            err << "run takes one FILE (got '" << a.file << "' and '" << o << "')\n";
+            return CliExit::Usage;
+        }
+    }
+    if (a.file.empty()) {
+        err << "run needs a topology FILE\n" << kUsage;
+        return CliExit::Usage;
+    }
+    auto loaded = loadTopologyFile(a.file);
+    if (!loaded.ok()) {
+        printDiagnostics(loaded, err);
+        return CliExit::InvalidInput;
+    }
+    for (const auto &d : loaded.diagnostics) err << d.toString() << "\n";
+    Topology topo = *loaded.topology;
+    if (topo.name.empty()) topo.name = a.file;
+    std::string error;
+    auto sim = Simulation::build(topo, error);
+    if (!sim) {
+        err << a.file << ": " << error << "\n";
+        return CliExit::InvalidInput;
+    }
+    if (a.seed) sim->setSeed(*a.seed);
+    if (a.messages) sim->setMessageBudget(*a.messages);
+
+    const auto nodeIds = sim->nodeIds();
+    const auto linkIds = sim->linkIds();
+    Metrics metrics(sim->nodeCount(), sim->linkCount());
+    std::vector<bool> isQueue;
+    for (const auto &n : topo.nodes) isQueue.push_back(n.kind == "queue");
+    DeliveryChecker checker(isQueue);
+    sim->addSink(&metrics);
+    sim->addSink(&checker);
+    std::unique_ptr<TraceFileWriter> writer;
+    if (!a.events.empty()) {
+        writer = std::make_unique<TraceFileWriter>(nodeIds, linkIds);
+        if (!writer->open(a.events, TraceFileWriter::formatForPath(a.events), error)) {
+            err << "--events: " << error << "\n";
+            return CliExit::OutputError;
+        }
+        sim->addSink(writer.get());
+    }
+
+    RunOptions options;
+    options.until = a.until ? *a.until : topo.run.until ? *topo.run.until : 60 * kSecond;
+    options.speed = a.speed ? *a.speed : topo.run.speed;
+    const auto wallStart = std::chrono::steady_clock::now();
+    const StopReason reason = sim->run(options);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+
+    int code = CliExit::Ok;
+    if (writer && !writer->close(error)) {
+        err << "--events: " << error << "\n";
+        code = CliExit::OutputError;
+    }
+    RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall);
+    if (!a.quiet) out << formatSummary(summary);
+    if (!a.summary.empty()) {
+        std::ofstream f(a.summary, std::ios::binary | std::ios::trunc);
+        f << summaryToJson(summary).dump(2) << "\n";
+        f.flush();
+        if (!f) {
+            err << "--summary: " << a.summary << ": cannot write\n";
+            code = CliExit::OutputError;
+        }
+    }
+    if (!a.metrics.empty() && !metrics.writeCsv(a.metrics, nodeIds, linkIds, error)) {
+        err << "--metrics: " << error << "\n";
+        code = CliExit::OutputError;
+    }
+    if (code != CliExit::Ok) return code;
+    const auto &d = summary.delivery;
+    if ((a.failLost && d.lost) || (a.failDuplicates && d.duplicates) || (a.failPending && d.pending)) {
+        err << "delivery check failed: " << d.lost << " lost, " << d.duplicates << " duplicates, " << d.pending
+            << " pending\n";
+        return CliExit::CheckFailed;
+    }
+    return CliExit::Ok;
+}
+
+} // namespace
+
+int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        (args.empty() ? err : out) << kUsage;
+        return args.empty() ? CliExit::Usage : CliExit::Ok;
+    }
+    if (args[0] == "--version") {
+        out << "signalbox-cli 0.1.0\n";
+        return CliExit::Ok;
+    }
+    if (args[0] == "validate") return validate(args, out, err);
+    if (args[0] == "kinds") return kinds(args, out, err);
+    if (args[0] == "run") return run(args, out, err);
+    err << "unknown command '" << args[0] << "'\n" << kUsage;
+    return CliExit::Usage;
+}
+
+} // namespace sb

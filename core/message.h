@@ -1,0 +1,74 @@
+#pragma once
+// What travels through a topology. A Message is immutable once published and shared between
+// the copies a fanout makes; per-delivery state (delivery tag, count, redelivered) lives in the
+// Frame that carries it, as in AMQP.
+#include "simtime.h"
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+using NodeIndex = std::uint32_t;
+using LinkIndex = std::uint32_t;
+using PortIndex = std::uint32_t;
+inline constexpr std::uint32_t kNoIndex = std::numeric_limits<std::uint32_t>::max();
+
+struct Header {
+    std::string name;
+    std::string value;
+    bool operator==(const Header &) const = default;
+};
+
+struct Message {
+    std::uint64_t id = 0; // stable across publisher retries and broker redeliveries
+    std::uint64_t correlationId = 0;
+    std::string routingKey;
+    std::string key; // the message key (partitioning, key distributions)
+    std::vector<Header> headers;
+    std::uint32_t size = 0; // payload bytes
+    SimTime publishedAt = 0;
+    NodeIndex producer = kNoIndex;
+    std::uint64_t sequence = 0; // the producer's own counter, from 1
+
+    const std::string *header(std::string_view name) const
+    {
+        for (const auto &h : headers)
+            if (h.name == name) return &h.value;
+        return nullptr;
+    }
+};
+
+using MessageRef = std::shared_ptr<const Message>;
+
+// The protocol frames exchanged over links. Publish/Confirm/PublishNack travel on publish links
+// (producer -> exchange/queue, exchange -> queue); Subscribe/Deliver/Ack/Nack/Pull on delivery
+// links (queue -> consumer).
+enum class FrameType : std::uint8_t {
+    Publish,     // basic.publish; tag != 0 asks for a confirm carrying the same tag
+    Confirm,     // basic.ack from broker to publisher
+    PublishNack, // basic.nack from broker to publisher (e.g. reject-publish overflow)
+    Subscribe,   // basic.consume with prefetch (basic.qos) and no-ack flag
+    Deliver,     // basic.deliver / basic.get-ok
+    Ack,         // basic.ack from consumer
+    Nack,        // basic.nack from consumer, with requeue flag
+    Pull,        // basic.get / ReceiveMessage for `count` messages
+};
+inline constexpr int kFrameTypeCount = 8;
+const char *frameTypeName(FrameType t);
+
+struct Frame {
+    FrameType type = FrameType::Publish;
+    bool redelivered = false;
+    bool requeue = false; // Nack
+    bool noAck = false;   // Subscribe, Pull, and the Deliver that results
+    std::uint32_t deliveryCount = 0;
+    std::uint32_t count = 0; // Subscribe: prefetch (0 = unlimited); Pull: batch size
+    std::uint64_t tag = 0;   // publish sequence (Publish/Confirm/PublishNack) or delivery tag
+    MessageRef message;      // Publish, Deliver
+};
+
+} // namespace sb

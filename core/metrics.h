@@ -1,0 +1,75 @@
+#pragma once
+// Per-node and per-link metrics computed from the trace: counts, throughput per time bucket,
+// end-to-end latency histograms, queue depth over time. Memory is bounded: when a run outgrows
+// `maxBuckets`, neighbouring buckets merge and the bucket width doubles.
+#include "histogram.h"
+#include "trace.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+struct NodeCounters {
+    std::uint64_t published = 0, routed = 0, enqueued = 0, delivered = 0, redelivered = 0, acked = 0, nacked = 0,
+                  requeued = 0, processed = 0, deduplicated = 0, confirmed = 0, timeouts = 0, retries = 0,
+                  deadLettered = 0, expired = 0, unknownTags = 0, framesSent = 0, failed = 0;
+    std::uint64_t drops[kDropReasonCount] = {};
+    std::uint64_t deadLetters[kDropReasonCount] = {}; // why messages were dead-lettered
+    std::uint64_t maxDepth = 0;
+    std::uint64_t totalDrops() const;
+};
+
+struct LinkCounters {
+    std::uint64_t frames = 0; // frames that entered the link (a duplicate counts twice)
+    std::uint64_t lost = 0;   // lost to the loss probability
+    std::uint64_t partitioned = 0;
+    std::uint64_t byFrame[kFrameTypeCount] = {};
+};
+
+struct NodeBucket {
+    std::uint32_t throughput = 0; // producer: published; exchange: routed; queue: enqueued; consumer: processed
+    std::uint32_t drops = 0;
+    std::uint32_t redeliveries = 0;
+    std::uint32_t depthMax = 0;
+    std::uint32_t latencyCount = 0;
+    std::int64_t latencyMax = 0;
+    double latencySum = 0;
+};
+
+class Metrics final : public TraceSink {
+public:
+    Metrics(std::size_t nodes, std::size_t links, SimTime bucketWidth = 100 * kMillisecond, std::size_t maxBuckets = 4096);
+    void onEvent(const TraceEvent &e) override;
+
+    const NodeCounters &node(NodeIndex i) const { return m_nodes[i]; }
+    const LinkCounters &link(LinkIndex i) const { return m_links[i]; }
+    // End-to-end latency (publish to processed), over all consumers or one.
+    const LatencyHistogram &latency() const { return m_latency; }
+    const LatencyHistogram *latency(NodeIndex consumer) const { return m_nodeLatency[consumer].get(); }
+    SimTime bucketWidth() const { return m_bucketWidth; }
+    std::size_t bucketCount() const { return m_bucketCount; }
+    const std::vector<NodeBucket> &buckets(NodeIndex node) const { return m_nodeBuckets[node]; }
+    const std::vector<std::uint32_t> &linkBuckets(LinkIndex link) const { return m_linkBuckets[link]; }
+
+    // One row per bucket and node/link: time_ms,target,id,throughput,drops,redeliveries,depth_max,...
+    bool writeCsv(const std::string &path, const std::vector<std::string> &nodeIds,
+                  const std::vector<std::string> &linkIds, std::string &error) const;
+
+private:
+    std::size_t bucketIndex(SimTime t);
+    void halveResolution();
+
+    std::vector<NodeCounters> m_nodes;
+    std::vector<LinkCounters> m_links;
+    std::vector<std::unique_ptr<LatencyHistogram>> m_nodeLatency;
+    LatencyHistogram m_latency;
+    std::vector<std::vector<NodeBucket>> m_nodeBuckets;
+    std::vector<std::vector<std::uint32_t>> m_linkBuckets;
+    SimTime m_bucketWidth;
+    std::size_t m_maxBuckets;
+    std::size_t m_bucketCount = 0;
+};
+
+} // namespace sb

@@ -1,0 +1,78 @@
+#pragma once
+// Node logic is written against NodeContext only, never against an executor: the virtual-time
+// Simulation implements it today, and a real-time multi-threaded executor can implement it later
+// without touching node code. A node owns its state; it sees other nodes only through frames.
+#include "message.h"
+#include "random.h"
+#include "schema.h"
+#include "trace.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+using TimerId = std::uint64_t;
+inline constexpr TimerId kNoTimer = 0;
+
+class NodeContext {
+public:
+    virtual ~NodeContext() = default;
+    virtual SimTime now() const = 0;
+    virtual NodeIndex self() const = 0;
+    // Links attached to one of this node's ports, in topology order.
+    virtual std::span<const LinkIndex> links(PortIndex port) const = 0;
+    // The node at the other end of a link attached to this node.
+    virtual NodeIndex peer(LinkIndex link) const = 0;
+    // Sends a frame over a link attached to this node (in whichever direction leads away from it).
+    // The link may delay, lose or duplicate it; that is traced by the executor.
+    virtual void send(LinkIndex link, Frame frame) = 0;
+    // Background timers do not keep a run alive on their own (an idle poll loop, say).
+    virtual TimerId startTimer(SimTime delay, std::uint64_t tag, bool background = false) = 0;
+    virtual void cancelTimer(TimerId id) = 0;
+    virtual Rng &rng() = 0;
+    // Records a trace event; the executor fills in time, wall time and node.
+    virtual void trace(TraceEvent e) = 0;
+    // A fresh message id, unique within the run.
+    virtual std::uint64_t newMessageId() = 0;
+    // False once the run's message budget is spent: producers stop producing.
+    virtual bool mayPublish() = 0;
+};
+
+// What a factory receives to build a node.
+struct NodeSetup {
+    std::string id;
+    NodeIndex index = kNoIndex;
+    PropertyBag properties;
+    // Exchange bindings: for each binding on this node, the link to the destination and the key.
+    std::vector<std::pair<LinkIndex, std::string>> bindings;
+};
+
+// Live gauges a node reports on request (badges, summaries, end-of-run accounting).
+struct NodeStatus {
+    std::uint64_t ready = 0;   // messages waiting (queue) or buffered (consumer)
+    std::uint64_t unacked = 0; // delivered, not yet acked (queue) / being processed (consumer)
+    std::uint64_t inFlight = 0; // producer: published, not yet confirmed
+    bool crashed = false;
+};
+
+class Node {
+public:
+    virtual ~Node() = default;
+    virtual void start(NodeContext &ctx) {}
+    virtual void onFrame(NodeContext &ctx, LinkIndex from, const Frame &frame) = 0;
+    virtual void onTimer(NodeContext &ctx, std::uint64_t tag) {}
+    // A link attached to this node went down (partition) or came back up.
+    virtual void onLinkState(NodeContext &ctx, LinkIndex link, bool up) {}
+    // Crash: lose all volatile state (traced by the executor). Restart: start over.
+    virtual void onCrash(NodeContext &ctx) {}
+    virtual void onRestart(NodeContext &ctx) { start(ctx); }
+    virtual NodeStatus status() const { return {}; }
+    // Work this node will do although no event is pending for it (a queue holding messages for a
+    // consumer that polls): keeps a run from ending as quiescent while only idle timers remain.
+    virtual bool hasPendingWork() const { return false; }
+};
+
+} // namespace sb

@@ -1,0 +1,153 @@
+// Exchange: routes each published message to the destinations whose bindings match its routing
+// key (direct: equal; fanout: all; topic: AMQP wildcards). Unroutable messages go to the
+// alternate target if one is linked (RabbitMQ's alternate-exchange), else they are dropped.
+// With publisher confirms, the exchange confirms upstream once every destination has accepted,
+// and nacks if any rejected.
+#include "../routing.h"
+#include "common.h"
+#include "nodes.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace sb {
+
+namespace {
+
+class Exchange final : public Node {
+public:
+    explicit Exchange(const NodeSetup &s)
+    {
+        const std::string type = s.properties.string("type");
+        m_type = type == "fanout" ? Type::Fanout : type == "topic" ? Type::Topic : Type::Direct;
+        for (const auto &[link, key] : s.bindings) m_bindings.push_back({link, key, TopicPattern(key)});
+    }
+
+    void onFrame(NodeContext &ctx, LinkIndex from, const Frame &f) override
+    {
+        switch (f.type) {
+        case FrameType::Publish: route(ctx, from, f); break;
+        case FrameType::Confirm:
+        case FrameType::PublishNack: onDownstreamConfirm(ctx, f); break;
+        default: break;
+        }
+    }
+
+    void onCrash(NodeContext &) override { m_pending.clear(); }
+
+private:
+    enum class Type { Direct, Fanout, Topic };
+    struct Binding {
+        LinkIndex link;
+        std::string key;
+        TopicPattern pattern;
+    };
+    struct Pending {
+        LinkIndex upstream;
+        std::uint64_t upstreamTag;
+        std::uint32_t remaining;
+        bool nacked;
+        MessageRef message;
+    };
+
+    void route(NodeContext &ctx, LinkIndex from, const Frame &f)
+    {
+        const Message &m = *f.message;
+        m_targets.clear();
+        if (m_type == Type::Fanout) {
+            for (LinkIndex l : ctx.links(ExchangePort::Out)) m_targets.push_back(l);
+        } else if (m_type == Type::Direct) {
+            for (const auto &b : m_bindings)
+                if (b.key == m.routingKey) m_targets.push_back(b.link);
+        } else {
+            const auto words = splitWords(m.routingKey);
+            for (const auto &b : m_bindings)
+                if (b.pattern.matchesWords(words)) m_targets.push_back(b.link);
+        }
+        // A destination bound by several matching keys still receives one copy.
+        std::sort(m_targets.begin(), m_targets.end());
+        m_targets.erase(std::unique(m_targets.begin(), m_targets.end()), m_targets.end());
+
+        bool alternate = false;
+        if (m_targets.empty()) {
+            auto alt = ctx.links(ExchangePort::Alternate);
+            if (alt.empty()) {
+                TraceEvent e = messageEvent(TraceKind::Drop, &m);
+                e.reason = DropReason::Unroutable;
+                ctx.trace(e);
+                // RabbitMQ confirms unroutable messages published without the mandatory flag.
+                if (f.tag) confirm(ctx, from, f.tag, f.message, false);
+                return;
+            }
+            m_targets.push_back(alt.front());
+            alternate = true;
+        }
+        std::uint64_t tag = 0;
+        if (f.tag) {
+            tag = ++m_nextTag;
+            m_pending.emplace(tag, Pending{from, f.tag, static_cast<std::uint32_t>(m_targets.size()), false, f.message});
+        }
+        for (LinkIndex l : m_targets) {
+            TraceEvent e = messageEvent(TraceKind::Route, &m);
+            e.peer = ctx.peer(l);
+            e.link = l;
+            if (alternate) e.reason = DropReason::Unroutable; // routed to the alternate because unroutable
+            ctx.trace(e);
+            Frame out;
+            out.type = FrameType::Publish;
+            out.tag = tag;
+            out.deliveryCount = f.deliveryCount;
+            out.message = f.message;
+            ctx.send(l, std::move(out));
+        }
+    }
+
+    void onDownstreamConfirm(NodeContext &ctx, const Frame &f)
+    {
+        auto it = m_pending.find(f.tag);
+        if (it == m_pending.end()) return;
+        Pending &p = it->second;
+        p.nacked = p.nacked || f.type == FrameType::PublishNack;
+        if (--p.remaining > 0) return;
+        confirm(ctx, p.upstream, p.upstreamTag, p.message, p.nacked);
+        m_pending.erase(it);
+    }
+
+    void confirm(NodeContext &ctx, LinkIndex upstream, std::uint64_t tag, const MessageRef &m, bool nack)
+    {
+        Frame c;
+        c.type = nack ? FrameType::PublishNack : FrameType::Confirm;
+        c.tag = tag;
+        c.message = m;
+        ctx.send(upstream, std::move(c));
+    }
+
+    Type m_type = Type::Direct;
+    std::vector<Binding> m_bindings;
+    std::vector<LinkIndex> m_targets;
+    std::unordered_map<std::uint64_t, Pending> m_pending;
+    std::uint64_t m_nextTag = 0;
+};
+
+} // namespace
+
+NodeKindSpec exchangeKind()
+{
+    NodeKindSpec k;
+    k.kind = "exchange";
+    k.label = "Exchange";
+    k.category = "Broker";
+    k.help = "Routes messages to bound queues or exchanges by routing key (AMQP direct, fanout, topic).";
+    k.ports = {{"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or other exchanges."},
+               {"out", PortDirection::Out, Protocol::Publish, true, "Bound destinations (see bindings)."},
+               {"alternate", PortDirection::Out, Protocol::Publish, false,
+                "Where unroutable messages go (RabbitMQ alternate-exchange)."}};
+    k.properties = {property("type", "Type", PropertyType::Enum, "direct",
+                             "direct: binding key equals routing key; fanout: every linked destination; topic: "
+                             "'.'-separated words, * = one word, # = zero or more.",
+                             "", {}, {}, {"direct", "fanout", "topic"})};
+    k.factory = [](const NodeSetup &s) { return std::make_unique<Exchange>(s); };
+    return k;
+}
+
+} // namespace sb

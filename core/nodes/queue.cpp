@@ -1,0 +1,465 @@
+// Queue: FIFO storage with RabbitMQ's rules.
+// - max length with overflow drop-head (oldest dropped or dead-lettered), reject-publish (publisher
+//   nacked) or reject-publish-dlx (rejected message dead-lettered); the limit counts ready messages.
+// - message TTL: messages expire at the head of the queue and are dead-lettered ("expired").
+// - ack timeout: an unacked delivery returns to the queue head, flagged redelivered (like an SQS
+//   visibility timeout).
+// - delivery limit: after more than `deliveryLimit` unsuccessful deliveries (nack-requeue, timeout,
+//   consumer lost) the message is dead-lettered ("delivery_limit"), as in quorum queues.
+// - competing consumers: round-robin (ignores prefetch, like prefetch 0) or fair dispatch (only to
+//   consumers with fewer than `prefetch` unacked deliveries). Push (basic.consume) and pull
+//   (basic.get / ReceiveMessage batches) both work; the consumer chooses.
+#include "common.h"
+#include "nodes.h"
+
+#include <algorithm>
+#include <deque>
+#include <unordered_map>
+
+namespace sb {
+
+namespace {
+
+enum TimerKind : std::uint64_t { TtlTimer = 0, AckTimer = 1 };
+
+const char *deathReason(DropReason r)
+{
+    switch (r) {
+    case DropReason::Expired: return "expired";
+    case DropReason::MaxLength: return "maxlen";
+    case DropReason::DeliveryLimit: return "delivery_limit";
+    default: return "rejected";
+    }
+}
+
+class Queue final : public Node {
+public:
+    explicit Queue(const NodeSetup &s) : m_name(s.id)
+    {
+        const auto &p = s.properties;
+        m_maxLength = static_cast<std::uint64_t>(p.integer("maxLength"));
+        const std::string overflow = p.string("overflow");
+        m_overflow = overflow == "reject-publish"       ? Overflow::RejectPublish
+                     : overflow == "reject-publish-dlx" ? Overflow::RejectPublishDlx
+                                                        : Overflow::DropHead;
+        m_ttl = p.duration("messageTtl");
+        m_ackTimeout = p.duration("ackTimeout");
+        m_deliveryLimit = static_cast<std::uint32_t>(p.integer("deliveryLimit"));
+        m_fair = p.string("dispatch") == "fair";
+        m_deadLetterRoutingKey = p.string("deadLetterRoutingKey");
+    }
+
+    void start(NodeContext &ctx) override
+    {
+        m_consumers.clear();
+        for (LinkIndex l : ctx.links(QueuePort::Deliver)) m_consumers.push_back(Consumer{l, ctx.peer(l)});
+    }
+
+    void onFrame(NodeContext &ctx, LinkIndex from, const Frame &f) override
+    {
+        switch (f.type) {
+        case FrameType::Publish: onPublish(ctx, from, f); break;
+        case FrameType::Subscribe: {
+            if (auto *c = consumer(from)) {
+                c->subscribed = true;
+                c->prefetch = f.count;
+                c->noAck = f.noAck;
+            }
+            dispatch(ctx);
+            break;
+        }
+        case FrameType::Pull: onPull(ctx, from, f); break;
+        case FrameType::Ack: onSettle(ctx, from, f, false); break;
+        case FrameType::Nack: onSettle(ctx, from, f, true); break;
+        default: break;
+        }
+    }
+
+    void onTimer(NodeContext &ctx, std::uint64_t tag) override
+    {
+        if ((tag & 1) == TtlTimer) {
+            m_ttlTimer = kNoTimer;
+            expireHead(ctx);
+            armTtl(ctx);
+            dispatch(ctx);
+            return;
+        }
+        const std::uint64_t deliveryTag = tag >> 1;
+        auto it = m_unacked.find(deliveryTag);
+        if (it == m_unacked.end()) return;
+        Unacked u = std::move(it->second);
+        m_unacked.erase(it);
+        if (auto *c = consumerAt(u.consumer)) --c->unacked;
+        TraceEvent e = messageEvent(TraceKind::Timeout, u.entry.message.get());
+        e.peer = u.consumerNode;
+        e.deliveryCount = u.entry.deliveries;
+        ctx.trace(e);
+        returnToQueue(ctx, std::move(u.entry));
+        dispatch(ctx);
+    }
+
+    void onLinkState(NodeContext &ctx, LinkIndex link, bool up) override
+    {
+        Consumer *c = consumer(link);
+        if (!c) return;
+        c->linkUp = up;
+        if (up) return;
+        // The consumer's connection is gone: like AMQP, its unacked deliveries return to the queue
+        // and it must subscribe again.
+        c->subscribed = false;
+        c->unacked = 0;
+        std::vector<std::uint64_t> tags;
+        for (const auto &[tag, u] : m_unacked)
+            if (u.consumer == static_cast<std::size_t>(c - m_consumers.data())) tags.push_back(tag);
+        std::sort(tags.rbegin(), tags.rend()); // newest first, so push_front restores the order
+        for (auto tag : tags) {
+            Unacked u = std::move(m_unacked[tag]);
+            m_unacked.erase(tag);
+            ctx.cancelTimer(u.timer);
+            returnToQueue(ctx, std::move(u.entry));
+        }
+        dispatch(ctx);
+    }
+
+    void onCrash(NodeContext &ctx) override
+    {
+        // Signalbox queues are in memory: a crash loses every message they hold.
+        auto lose = [&](const Entry &entry) {
+            TraceEvent e = messageEvent(TraceKind::Drop, entry.message.get());
+            e.reason = DropReason::Crash;
+            e.deliveryCount = entry.deliveries;
+            ctx.trace(e);
+        };
+        for (const auto &entry : m_ready) lose(entry);
+        std::vector<std::uint64_t> tags;
+        for (const auto &[tag, u] : m_unacked) tags.push_back(tag);
+        std::sort(tags.begin(), tags.end());
+        for (auto tag : tags) lose(m_unacked[tag].entry);
+        m_ready.clear();
+        m_unacked.clear();
+        m_ttlTimer = kNoTimer;
+        for (auto &c : m_consumers) {
+            c.subscribed = false;
+            c.unacked = 0;
+        }
+    }
+
+    NodeStatus status() const override
+    {
+        NodeStatus s;
+        s.ready = m_ready.size();
+        s.unacked = m_unacked.size();
+        return s;
+    }
+
+private:
+    enum class Overflow { DropHead, RejectPublish, RejectPublishDlx };
+    struct Entry {
+        MessageRef message;
+        std::uint32_t deliveries = 0; // times delivered
+        std::uint32_t failures = 0;   // unsuccessful deliveries (returned to the queue)
+        bool redelivered = false;
+        SimTime expiresAt = kNever;
+    };
+    struct Consumer {
+        LinkIndex link;
+        NodeIndex node;
+        bool subscribed = false;
+        bool noAck = false;
+        bool linkUp = true;
+        bool pulls = false;
+        std::uint32_t prefetch = 0;
+        std::uint32_t unacked = 0;
+    };
+    struct Unacked {
+        Entry entry;
+        std::size_t consumer;
+        NodeIndex consumerNode;
+        TimerId timer = kNoTimer;
+    };
+
+    Consumer *consumer(LinkIndex link)
+    {
+        for (auto &c : m_consumers)
+            if (c.link == link) return &c;
+        return nullptr;
+    }
+    Consumer *consumerAt(std::size_t i) { return i < m_consumers.size() ? &m_consumers[i] : nullptr; }
+
+    void onPublish(NodeContext &ctx, LinkIndex from, const Frame &f)
+    {
+        expireHead(ctx);
+        Entry entry{f.message, 0, 0, false, m_ttl ? ctx.now() + m_ttl : kNever};
+        if (m_maxLength && m_ready.size() >= m_maxLength) {
+            if (m_overflow == Overflow::DropHead) {
+                while (m_ready.size() >= m_maxLength) {
+                    Entry head = std::move(m_ready.front());
+                    m_ready.pop_front();
+                    deadLetterOrDrop(ctx, std::move(head), DropReason::MaxLength);
+                }
+            } else {
+                if (m_overflow == Overflow::RejectPublishDlx) {
+                    deadLetterOrDrop(ctx, std::move(entry), DropReason::MaxLength);
+                } else {
+                    TraceEvent e = messageEvent(TraceKind::Drop, f.message.get());
+                    e.reason = DropReason::RejectPublish;
+                    ctx.trace(e);
+                }
+                if (f.tag) reply(ctx, from, FrameType::PublishNack, f);
+                return;
+            }
+        }
+        m_ready.push_back(std::move(entry));
+        TraceEvent e = messageEvent(TraceKind::Enqueue, f.message.get());
+        e.peer = ctx.peer(from);
+        e.link = from;
+        e.aux = static_cast<std::int64_t>(m_ready.size());
+        ctx.trace(e);
+        if (f.tag) reply(ctx, from, FrameType::Confirm, f);
+        armTtl(ctx);
+        dispatch(ctx);
+    }
+
+    void reply(NodeContext &ctx, LinkIndex link, FrameType type, const Frame &f)
+    {
+        Frame r;
+        r.type = type;
+        r.tag = f.tag;
+        r.message = f.message;
+        ctx.send(link, std::move(r));
+    }
+
+    std::optional<std::size_t> pickConsumer()
+    {
+        const std::size_t n = m_consumers.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t i = (m_cursor + k) % n;
+            const Consumer &c = m_consumers[i];
+            if (!c.subscribed || !c.linkUp) continue;
+            if (m_fair && !c.noAck && c.prefetch && c.unacked >= c.prefetch) continue;
+            m_cursor = i + 1;
+            return i;
+        }
+        return std::nullopt;
+    }
+
+    void dispatch(NodeContext &ctx)
+    {
+        while (!m_ready.empty()) {
+            if (m_ready.front().expiresAt <= ctx.now()) {
+                expireHead(ctx);
+                continue;
+            }
+            auto i = pickConsumer();
+            if (!i) return;
+            Entry entry = std::move(m_ready.front());
+            m_ready.pop_front();
+            deliver(ctx, *i, std::move(entry), m_consumers[*i].noAck);
+        }
+    }
+
+    void onPull(NodeContext &ctx, LinkIndex from, const Frame &f)
+    {
+        Consumer *c = consumer(from);
+        if (!c) return;
+        c->pulls = true;
+        const std::size_t index = static_cast<std::size_t>(c - m_consumers.data());
+        for (std::uint32_t n = 0; n < f.count && !m_ready.empty();) {
+            if (m_ready.front().expiresAt <= ctx.now()) {
+                expireHead(ctx);
+                continue;
+            }
+            Entry entry = std::move(m_ready.front());
+            m_ready.pop_front();
+            deliver(ctx, index, std::move(entry), f.noAck);
+            ++n;
+        }
+    }
+
+    void deliver(NodeContext &ctx, std::size_t index, Entry entry, bool noAck)
+    {
+        Consumer &c = m_consumers[index];
+        ++entry.deliveries;
+        const std::uint64_t tag = ++m_nextTag;
+        Frame d;
+        d.type = FrameType::Deliver;
+        d.tag = tag;
+        d.deliveryCount = entry.deliveries;
+        d.redelivered = entry.redelivered;
+        d.noAck = noAck;
+        d.message = entry.message;
+        TraceEvent e = messageEvent(entry.redelivered ? TraceKind::Redeliver : TraceKind::Deliver, entry.message.get());
+        e.peer = c.node;
+        e.link = c.link;
+        e.deliveryCount = entry.deliveries;
+        e.aux = static_cast<std::int64_t>(m_ready.size());
+        if (noAck) e.flags |= TraceFlag::NoAck;
+        ctx.trace(e);
+        if (!noAck) {
+            ++c.unacked;
+            TimerId timer = m_ackTimeout ? ctx.startTimer(m_ackTimeout, (tag << 1) | AckTimer) : kNoTimer;
+            m_unacked.emplace(tag, Unacked{std::move(entry), index, c.node, timer});
+        }
+        ctx.send(c.link, std::move(d));
+    }
+
+    void onSettle(NodeContext &ctx, LinkIndex from, const Frame &f, bool nack)
+    {
+        auto it = m_unacked.find(f.tag);
+        TraceEvent e = messageEvent(nack ? TraceKind::Nack : TraceKind::Ack, f.message.get());
+        e.peer = ctx.peer(from);
+        e.link = from;
+        e.deliveryCount = f.deliveryCount;
+        if (nack && f.requeue) e.flags |= TraceFlag::Requeue;
+        if (it == m_unacked.end()) {
+            // Settled after an ack timeout or a lost connection already returned it: RabbitMQ
+            // would close the channel ("unknown delivery tag"); here it is traced and ignored.
+            e.reason = DropReason::UnknownTag;
+            ctx.trace(e);
+            return;
+        }
+        Unacked u = std::move(it->second);
+        m_unacked.erase(it);
+        ctx.cancelTimer(u.timer);
+        if (auto *c = consumerAt(u.consumer); c && c->unacked) --c->unacked;
+        ctx.trace(e);
+        if (nack) {
+            if (f.requeue) returnToQueue(ctx, std::move(u.entry));
+            else deadLetterOrDrop(ctx, std::move(u.entry), DropReason::Rejected);
+        }
+        dispatch(ctx);
+    }
+
+    void returnToQueue(NodeContext &ctx, Entry entry)
+    {
+        ++entry.failures;
+        entry.redelivered = true;
+        if (m_deliveryLimit && entry.failures > m_deliveryLimit) {
+            deadLetterOrDrop(ctx, std::move(entry), DropReason::DeliveryLimit);
+            return;
+        }
+        TraceEvent e = messageEvent(TraceKind::Requeue, entry.message.get());
+        e.deliveryCount = entry.deliveries;
+        m_ready.push_front(std::move(entry));
+        e.aux = static_cast<std::int64_t>(m_ready.size());
+        ctx.trace(e);
+        armTtl(ctx);
+    }
+
+    void expireHead(NodeContext &ctx)
+    {
+        while (!m_ready.empty() && m_ready.front().expiresAt <= ctx.now()) {
+            Entry entry = std::move(m_ready.front());
+            m_ready.pop_front();
+            TraceEvent e = messageEvent(TraceKind::Expire, entry.message.get());
+            e.aux = static_cast<std::int64_t>(m_ready.size());
+            e.deliveryCount = entry.deliveries;
+            ctx.trace(e);
+            deadLetterOrDrop(ctx, std::move(entry), DropReason::Expired);
+        }
+    }
+
+    void armTtl(NodeContext &ctx)
+    {
+        if (!m_ttl || m_ready.empty()) return;
+        const SimTime at = m_ready.front().expiresAt;
+        if (m_ttlTimer != kNoTimer && m_ttlAt == at) return;
+        ctx.cancelTimer(m_ttlTimer);
+        m_ttlAt = at;
+        m_ttlTimer = ctx.startTimer(at - ctx.now(), TtlTimer);
+    }
+
+    void deadLetterOrDrop(NodeContext &ctx, Entry entry, DropReason reason)
+    {
+        auto dl = ctx.links(QueuePort::DeadLetter);
+        TraceEvent e = messageEvent(dl.empty() ? TraceKind::Drop : TraceKind::DeadLetter, entry.message.get());
+        e.reason = reason;
+        e.deliveryCount = entry.deliveries;
+        if (dl.empty()) {
+            ctx.trace(e);
+            return;
+        }
+        e.peer = ctx.peer(dl.front());
+        e.link = dl.front();
+        ctx.trace(e);
+        // Dead-lettering republishes a copy with the reason recorded in headers, as RabbitMQ does
+        // with x-death / x-first-death-*.
+        auto copy = std::make_shared<Message>(*entry.message);
+        if (!m_deadLetterRoutingKey.empty()) copy->routingKey = m_deadLetterRoutingKey;
+        if (!copy->header("x-first-death-reason")) {
+            copy->headers.push_back({"x-first-death-reason", deathReason(reason)});
+            copy->headers.push_back({"x-first-death-queue", m_name});
+        }
+        copy->headers.push_back({"x-last-death-reason", deathReason(reason)});
+        Frame f;
+        f.type = FrameType::Publish;
+        f.message = std::move(copy);
+        ctx.send(dl.front(), std::move(f));
+    }
+
+    std::string m_name;
+    std::uint64_t m_maxLength = 0;
+    Overflow m_overflow = Overflow::DropHead;
+    SimTime m_ttl = 0;
+    SimTime m_ackTimeout = 0;
+    std::uint32_t m_deliveryLimit = 0;
+    bool m_fair = false;
+    std::string m_deadLetterRoutingKey;
+
+    std::deque<Entry> m_ready;
+    std::vector<Consumer> m_consumers;
+    std::unordered_map<std::uint64_t, Unacked> m_unacked;
+    std::size_t m_cursor = 0;
+    std::uint64_t m_nextTag = 0;
+    TimerId m_ttlTimer = kNoTimer;
+    SimTime m_ttlAt = 0;
+
+public:
+    // A queue holding messages for a consumer that pulls keeps the run going, since that
+    // consumer's next poll will take them.
+    bool hasPendingWork() const override
+    {
+        if (m_ready.empty()) return false;
+        for (const auto &c : m_consumers)
+            if (c.pulls && c.linkUp) return true;
+        return false;
+    }
+};
+
+} // namespace
+
+NodeKindSpec queueKind()
+{
+    NodeKindSpec k;
+    k.kind = "queue";
+    k.label = "Queue";
+    k.category = "Broker";
+    k.help = "Stores messages in order and delivers each to one of its consumers; acks, redelivery, TTL, dead letters.";
+    k.ports = {{"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or exchanges."},
+               {"deliver", PortDirection::Out, Protocol::Delivery, true, "Consumers (they compete for messages)."},
+               {"dead-letter", PortDirection::Out, Protocol::Publish, false,
+                "Where expired, rejected, overflowed and over-delivered messages go (an exchange or queue)."}};
+    using T = PropertyType;
+    k.properties = {
+        property("maxLength", "Max length", T::Integer, 0, "Most ready messages held (0 = no limit).", "msg", 0, 1e9),
+        property("overflow", "Overflow", T::Enum, "drop-head",
+                 "At max length: drop-head drops (or dead-letters) the oldest; reject-publish refuses the new one and "
+                 "nacks a confirming publisher; reject-publish-dlx also dead-letters it.",
+                 "", {}, {}, {"drop-head", "reject-publish", "reject-publish-dlx"}),
+        property("messageTtl", "Message TTL", T::Duration, 0,
+                 "Messages older than this expire at the head of the queue (0 = never).", "ms", 0, {}),
+        property("ackTimeout", "Ack timeout", T::Duration, 0,
+                 "An unacked delivery returns to the queue after this long and is redelivered (0 = never).", "ms", 0, {}),
+        property("deliveryLimit", "Delivery limit", T::Integer, 0,
+                 "Dead-letter a message after more than this many unsuccessful deliveries (0 = no limit).", "", 0, 1e6),
+        property("dispatch", "Dispatch", T::Enum, "fair",
+                 "round-robin: strict turns, ignoring prefetch; fair: only to consumers below their prefetch.", "", {}, {},
+                 {"round-robin", "fair"}),
+        property("deadLetterRoutingKey", "Dead-letter routing key", T::String, "",
+                 "Routing key for dead-lettered messages (empty keeps the original).", ""),
+    };
+    k.factory = [](const NodeSetup &s) { return std::make_unique<Queue>(s); };
+    return k;
+}
+
+} // namespace sb

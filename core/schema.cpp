@@ -1,0 +1,244 @@
+#include "schema.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace sb {
+
+const char *propertyTypeName(PropertyType t)
+{
+    switch (t) {
+    case PropertyType::Bool: return "bool";
+    case PropertyType::Integer: return "integer";
+    case PropertyType::Number: return "number";
+    case PropertyType::String: return "string";
+    case PropertyType::Enum: return "enum";
+    case PropertyType::Duration: return "duration";
+    case PropertyType::Distribution: return "distribution";
+    case PropertyType::Probability: return "probability";
+    case PropertyType::StringList: return "string list";
+    case PropertyType::StringMap: return "string map";
+    case PropertyType::Script: return "script";
+    }
+    return "?";
+}
+
+const PropertySpec *NodeKindSpec::property(std::string_view key) const
+{
+    for (const auto &p : properties)
+        if (p.key == key) return &p;
+    return nullptr;
+}
+
+std::optional<PortIndex> NodeKindSpec::port(std::string_view name) const
+{
+    for (PortIndex i = 0; i < ports.size(); ++i)
+        if (ports[i].name == name) return i;
+    return std::nullopt;
+}
+
+namespace {
+std::string numberText(double v)
+{
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+std::string rangeCheck(const PropertySpec &spec, double v, const std::string &shown)
+{
+    if (spec.min && v < *spec.min)
+        return shown + " is below the minimum " + numberText(*spec.min) + (spec.unit.empty() ? "" : " " + spec.unit);
+    if (spec.max && v > *spec.max)
+        return shown + " is above the maximum " + numberText(*spec.max) + (spec.unit.empty() ? "" : " " + spec.unit);
+    return {};
+}
+} // namespace
+
+std::string checkPropertyValue(const PropertySpec &spec, const Json &value)
+{
+    std::string why;
+    switch (spec.type) {
+    case PropertyType::Bool:
+        if (!value.is_boolean()) return "expected true or false, got " + value.dump();
+        break;
+    case PropertyType::Integer: {
+        if (value.is_number_float()) {
+            double d = value.get<double>();
+            if (d != std::floor(d)) return "expected a whole number, got " + value.dump();
+        } else if (!value.is_number_integer()) {
+            return "expected a whole number, got " + value.dump();
+        }
+        why = rangeCheck(spec, value.get<double>(), value.dump());
+        break;
+    }
+    case PropertyType::Number:
+        if (!value.is_number() || !std::isfinite(value.get<double>())) return "expected a number, got " + value.dump();
+        why = rangeCheck(spec, value.get<double>(), value.dump());
+        break;
+    case PropertyType::Probability:
+        if (!value.is_number()) return "expected a probability between 0 and 1, got " + value.dump();
+        if (value.get<double>() < 0 || value.get<double>() > 1)
+            return value.dump() + " is not a probability (it must be between 0 and 1)";
+        break;
+    case PropertyType::String:
+        if (!value.is_string()) return "expected a string, got " + value.dump();
+        break;
+    case PropertyType::Enum: {
+        if (!value.is_string()) return "expected a string, got " + value.dump();
+        const auto s = value.get<std::string>();
+        bool found = false;
+        for (const auto &c : spec.choices) found = found || c == s;
+        if (!found) {
+            std::string list;
+            for (const auto &c : spec.choices) list += (list.empty() ? "" : ", ") + c;
+            return "'" + s + "' is not one of: " + list;
+        }
+        break;
+    }
+    case PropertyType::Duration: {
+        double ms = 0;
+        if (value.is_number()) {
+            ms = value.get<double>();
+            if (!std::isfinite(ms) || ms < 0) return value.dump() + " is not a non-negative duration";
+        } else if (value.is_string()) {
+            auto t = parseDuration(value.get<std::string>());
+            if (!t) return "'" + value.get<std::string>() + "' is not a duration (examples: 250ms, 10s, 1.5)";
+            ms = toMilliseconds(*t);
+        } else {
+            return "expected a duration (a number of ms or a string such as \"10s\"), got " + value.dump();
+        }
+        why = rangeCheck(spec, ms, value.is_string() ? value.get<std::string>() : value.dump() + " ms");
+        break;
+    }
+    case PropertyType::Distribution: {
+        if (!value.is_string() && !value.is_number())
+            return "expected a distribution such as \"exp(5ms)\", got " + value.dump();
+        Distribution d;
+        std::string err;
+        if (!Distribution::parse(value.is_string() ? value.get<std::string>() : value.dump(), d, err)) return err;
+        break;
+    }
+    case PropertyType::StringList:
+        if (!value.is_array()) return "expected a list of strings, got " + value.dump();
+        for (std::size_t i = 0; i < value.size(); ++i)
+            if (!value[i].is_string()) return "entry " + std::to_string(i) + " is not a string";
+        break;
+    case PropertyType::StringMap:
+        if (!value.is_object()) return "expected an object of strings, got " + value.dump();
+        for (auto it = value.begin(); it != value.end(); ++it)
+            if (!it.value().is_string()) return "'" + it.key() + "' is not a string";
+        break;
+    case PropertyType::Script:
+        if (!value.is_array()) return "expected a list of message objects, got " + value.dump();
+        break;
+    }
+    if (!why.empty()) return why;
+    if (spec.check) return spec.check(value);
+    return {};
+}
+
+const Json &PropertyBag::value(std::string_view key) const
+{
+    if (m_values && m_values->is_object()) {
+        auto it = m_values->find(key);
+        if (it != m_values->end()) return *it;
+    }
+    for (const auto &p : *m_specs)
+        if (p.key == key) return p.defaultValue;
+    static const Json null;
+    return null;
+}
+
+SimTime PropertyBag::duration(std::string_view key) const
+{
+    const Json &v = value(key);
+    if (v.is_string()) return parseDuration(v.get<std::string>()).value_or(0);
+    return fromMilliseconds(v.get<double>());
+}
+
+Distribution PropertyBag::distribution(std::string_view key) const
+{
+    const Json &v = value(key);
+    Distribution d;
+    std::string err;
+    Distribution::parse(v.is_string() ? v.get<std::string>() : v.dump(), d, err);
+    return d;
+}
+
+std::vector<std::string> PropertyBag::stringList(std::string_view key) const
+{
+    return value(key).get<std::vector<std::string>>();
+}
+
+std::vector<std::pair<std::string, std::string>> PropertyBag::stringMap(std::string_view key) const
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    const Json &v = value(key);
+    for (auto it = v.begin(); it != v.end(); ++it) out.emplace_back(it.key(), it.value().get<std::string>());
+    return out;
+}
+
+const NodeKindSpec *KindRegistry::find(std::string_view kind) const
+{
+    for (const auto &k : m_kinds)
+        if (k.kind == kind) return &k;
+    return nullptr;
+}
+
+std::vector<std::string> KindRegistry::kindNames() const
+{
+    std::vector<std::string> out;
+    for (const auto &k : m_kinds) out.push_back(k.kind);
+    return out;
+}
+
+namespace {
+Json propertiesJson(const std::vector<PropertySpec> &props)
+{
+    Json arr = Json::array();
+    for (const auto &p : props) {
+        Json j;
+        j["key"] = p.key;
+        j["label"] = p.label;
+        j["type"] = propertyTypeName(p.type);
+        if (!p.unit.empty()) j["unit"] = p.unit;
+        j["default"] = p.defaultValue;
+        if (p.min) j["min"] = *p.min;
+        if (p.max) j["max"] = *p.max;
+        if (!p.choices.empty()) j["choices"] = p.choices;
+        j["help"] = p.help;
+        arr.push_back(std::move(j));
+    }
+    return arr;
+}
+} // namespace
+
+Json KindRegistry::toJson() const
+{
+    Json root;
+    Json kinds = Json::array();
+    for (const auto &k : m_kinds) {
+        Json j;
+        j["kind"] = k.kind;
+        j["label"] = k.label;
+        j["category"] = k.category;
+        j["help"] = k.help;
+        Json ports = Json::array();
+        for (const auto &p : k.ports) {
+            ports.push_back({{"name", p.name},
+                             {"direction", p.direction == PortDirection::In ? "in" : "out"},
+                             {"protocol", p.protocol == Protocol::Publish ? "publish" : "delivery"},
+                             {"multiple", p.multiple},
+                             {"help", p.help}});
+        }
+        j["ports"] = std::move(ports);
+        j["properties"] = propertiesJson(k.properties);
+        kinds.push_back(std::move(j));
+    }
+    root["kinds"] = std::move(kinds);
+    root["link"] = propertiesJson(m_linkProperties);
+    return root;
+}
+
+} // namespace sb

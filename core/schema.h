@@ -1,0 +1,125 @@
+#pragma once
+// The node-kind registry: every node kind, its ports and its property schema (type, unit,
+// default, range, help). File validation, `signalbox-cli kinds`, the docs and the GUI's palette
+// and property editor all read this one description.
+#include "distribution.h"
+#include "message.h"
+#include "simtime.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+using Json = nlohmann::ordered_json;
+
+enum class PropertyType {
+    Bool,
+    Integer,
+    Number,
+    String,
+    Enum,         // one of `choices`
+    Duration,     // a number in milliseconds or a string such as "250ms", "10s"
+    Distribution, // see distribution.h
+    Probability,  // a number in [0, 1]
+    StringList,
+    StringMap,    // object of string -> string
+    Script,       // array of objects; the kind's own validator checks each entry
+};
+const char *propertyTypeName(PropertyType t);
+
+struct PropertySpec {
+    std::string key;
+    std::string label;
+    PropertyType type = PropertyType::Number;
+    std::string unit; // shown to users, e.g. "msg/s", "ms", "bytes"
+    Json defaultValue;
+    std::optional<double> min; // Integer, Number, Duration (in ms)
+    std::optional<double> max;
+    std::vector<std::string> choices; // Enum
+    std::string help;
+    // Extra checks for a value that already has the right type (e.g. a script's entries).
+    // Returns an empty string when fine, or the reason; `path` is where the value sits.
+    std::function<std::string(const Json &value)> check;
+};
+
+// Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames.
+enum class Protocol { Publish, Delivery };
+enum class PortDirection { In, Out };
+
+struct PortSpec {
+    std::string name;
+    PortDirection direction = PortDirection::Out;
+    Protocol protocol = Protocol::Publish;
+    bool multiple = true; // may more than one link attach?
+    std::string help;
+};
+
+class Node;
+struct NodeSetup;
+using NodeFactory = std::function<std::unique_ptr<Node>(const NodeSetup &)>;
+
+struct NodeKindSpec {
+    std::string kind; // as written in files: "producer"
+    std::string label;
+    std::string category; // palette group: "Clients", "Broker"
+    std::string help;     // one line
+    std::vector<PortSpec> ports;
+    std::vector<PropertySpec> properties;
+    NodeFactory factory;
+
+    const PropertySpec *property(std::string_view key) const;
+    std::optional<PortIndex> port(std::string_view name) const;
+};
+
+// Validates `value` against `spec`. Returns an empty string when valid, else the reason.
+std::string checkPropertyValue(const PropertySpec &spec, const Json &value);
+
+// Typed read access to validated property values, falling back to the schema's defaults.
+class PropertyBag {
+public:
+    PropertyBag(const std::vector<PropertySpec> &specs, const Json &values) : m_specs(&specs), m_values(&values) {}
+    const Json &value(std::string_view key) const; // the set value or the default
+    bool boolean(std::string_view key) const { return value(key).get<bool>(); }
+    std::int64_t integer(std::string_view key) const { return value(key).get<std::int64_t>(); }
+    double number(std::string_view key) const { return value(key).get<double>(); }
+    std::string string(std::string_view key) const { return value(key).get<std::string>(); }
+    SimTime duration(std::string_view key) const;
+    Distribution distribution(std::string_view key) const;
+    std::vector<std::string> stringList(std::string_view key) const;
+    std::vector<std::pair<std::string, std::string>> stringMap(std::string_view key) const;
+
+private:
+    const std::vector<PropertySpec> *m_specs;
+    const Json *m_values;
+};
+
+class KindRegistry {
+public:
+    // The kinds Signalbox ships.
+    static const KindRegistry &builtin();
+
+    const std::vector<NodeKindSpec> &kinds() const { return m_kinds; }
+    const NodeKindSpec *find(std::string_view kind) const;
+    // The properties every link carries (latency, loss, ...).
+    const std::vector<PropertySpec> &linkProperties() const { return m_linkProperties; }
+    std::vector<std::string> kindNames() const;
+
+    void add(NodeKindSpec spec) { m_kinds.push_back(std::move(spec)); }
+    void setLinkProperties(std::vector<PropertySpec> p) { m_linkProperties = std::move(p); }
+
+    // The registry as JSON (for `signalbox-cli kinds --json` and the docs).
+    Json toJson() const;
+
+private:
+    std::vector<NodeKindSpec> m_kinds;
+    std::vector<PropertySpec> m_linkProperties;
+};
+
+} // namespace sb

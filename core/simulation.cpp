@@ -1,0 +1,474 @@
+#include "simulation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace sb {
+
+const char *stopReasonName(StopReason r)
+{
+    switch (r) {
+    case StopReason::Quiescent: return "quiescent";
+    case StopReason::TimeLimit: return "time limit";
+    case StopReason::EventLimit: return "event limit";
+    case StopReason::Paused: return "paused";
+    case StopReason::Stopped: return "stopped";
+    }
+    return "?";
+}
+
+class Simulation::Context final : public NodeContext {
+public:
+    Context(Simulation *sim, NodeIndex index) : m_sim(sim), m_index(index) {}
+    SimTime now() const override { return m_sim->m_now; }
+    NodeIndex self() const override { return m_index; }
+    std::span<const LinkIndex> links(PortIndex port) const override;
+    NodeIndex peer(LinkIndex link) const override;
+    void send(LinkIndex link, Frame frame) override { m_sim->sendFrame(m_index, link, std::move(frame)); }
+    TimerId startTimer(SimTime delay, std::uint64_t tag, bool background) override
+    {
+        return m_sim->startTimer(m_index, delay, tag, background);
+    }
+    void cancelTimer(TimerId id) override { m_sim->cancelTimer(id); }
+    Rng &rng() override { return m_rng; }
+    void trace(TraceEvent e) override
+    {
+        e.node = m_index;
+        if (e.kind == TraceKind::Publish) ++m_sim->m_published;
+        m_sim->emit(e);
+    }
+    std::uint64_t newMessageId() override { return m_sim->m_nextMessageId++; }
+    bool mayPublish() override { return m_sim->m_budget == 0 || m_sim->m_published < m_sim->m_budget; }
+
+    Rng m_rng;
+
+private:
+    Simulation *m_sim;
+    NodeIndex m_index;
+};
+
+struct Simulation::NodeSlot {
+    std::unique_ptr<Node> node;
+    std::unique_ptr<Context> context;
+    std::vector<std::vector<LinkIndex>> ports; // links per port
+    bool crashed = false;
+};
+
+struct Simulation::LinkSlot {
+    NodeIndex from = 0, to = 0;
+    LinkModel model;
+    Rng rng;
+};
+
+std::span<const LinkIndex> Simulation::Context::links(PortIndex port) const
+{
+    const auto &ports = m_sim->m_nodes[m_index].ports;
+    if (port >= ports.size()) return {};
+    return ports[port];
+}
+
+NodeIndex Simulation::Context::peer(LinkIndex link) const
+{
+    const auto &l = m_sim->m_links[link];
+    return l.from == m_index ? l.to : l.from;
+}
+
+Simulation::Simulation()
+{
+    m_clock = [] {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    };
+    m_sleep = [](std::int64_t ns) { std::this_thread::sleep_for(std::chrono::nanoseconds(ns)); };
+}
+
+Simulation::~Simulation() = default;
+
+std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::string &error, const KindRegistry &registry)
+{
+    for (const auto &d : validateTopology(topology, registry)) {
+        if (d.severity == Diagnostic::Severity::Error) {
+            error = d.toString();
+            return nullptr;
+        }
+    }
+    std::unique_ptr<Simulation> sim(new Simulation);
+    sim->m_topology = topology;
+    const auto &t = sim->m_topology;
+    sim->m_nodes.resize(t.nodes.size());
+    sim->m_links.resize(t.links.size());
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        const NodeKindSpec *spec = registry.find(t.nodes[i].kind);
+        sim->m_nodes[i].ports.resize(spec->ports.size());
+    }
+    const auto linkSpecs = registry.linkProperties();
+    for (LinkIndex li = 0; li < t.links.size(); ++li) {
+        const auto &l = t.links[li];
+        auto &slot = sim->m_links[li];
+        slot.from = static_cast<NodeIndex>(*t.nodeIndex(l.from));
+        slot.to = static_cast<NodeIndex>(*t.nodeIndex(l.to));
+        slot.model = LinkModel(linkPropertiesFrom(PropertyBag(registry.linkProperties(), l.properties)));
+        const NodeKindSpec *fs = registry.find(t.nodes[slot.from].kind);
+        const NodeKindSpec *ts = registry.find(t.nodes[slot.to].kind);
+        sim->m_nodes[slot.from].ports[*fs->port(l.fromPort)].push_back(li);
+        sim->m_nodes[slot.to].ports[*ts->port(l.toPort)].push_back(li);
+    }
+    for (NodeIndex i = 0; i < t.nodes.size(); ++i) {
+        const NodeKindSpec *spec = registry.find(t.nodes[i].kind);
+        NodeSetup setup{t.nodes[i].id, i, PropertyBag(spec->properties, t.nodes[i].properties), {}};
+        for (const auto &b : t.bindings) {
+            if (b.exchange != t.nodes[i].id) continue;
+            for (LinkIndex li = 0; li < t.links.size(); ++li)
+                if (t.links[li].from == b.exchange && t.links[li].fromPort == "out" && t.links[li].to == b.destination)
+                    setup.bindings.emplace_back(li, b.key);
+        }
+        sim->m_nodes[i].node = spec->factory(setup);
+        if (!sim->m_nodes[i].node) {
+            error = "node \"" + t.nodes[i].id + "\": could not be built";
+            return nullptr;
+        }
+        sim->m_nodes[i].context = std::make_unique<Context>(sim.get(), i);
+    }
+    sim->setSeed(t.run.seed);
+    sim->m_budget = t.run.messages;
+    return sim;
+}
+
+void Simulation::setSeed(std::uint64_t seed)
+{
+    m_seed = seed;
+    // Each node and link draws from its own stream, so changing one link's loss does not shift
+    // every other random decision of the run.
+    for (std::size_t i = 0; i < m_nodes.size(); ++i) m_nodes[i].context->m_rng.reseed(mixSeed(seed, i + 1));
+    for (std::size_t i = 0; i < m_links.size(); ++i) m_links[i].rng.reseed(mixSeed(seed, 0x10000000ULL + i));
+}
+
+void Simulation::setWallClock(WallClock clock, Sleeper sleeper)
+{
+    m_clock = std::move(clock);
+    m_sleep = std::move(sleeper);
+}
+
+std::vector<std::string> Simulation::nodeIds() const
+{
+    std::vector<std::string> out;
+    for (const auto &n : m_topology.nodes) out.push_back(n.id);
+    return out;
+}
+
+std::vector<std::string> Simulation::linkIds() const
+{
+    std::vector<std::string> out;
+    for (const auto &l : m_topology.links) out.push_back(l.id);
+    return out;
+}
+
+std::size_t Simulation::nodeCount() const { return m_nodes.size(); }
+std::size_t Simulation::linkCount() const { return m_links.size(); }
+bool Simulation::nodeCrashed(NodeIndex node) const { return m_nodes[node].crashed; }
+bool Simulation::linkUp(LinkIndex link) const { return m_links[link].model.up(); }
+
+NodeStatus Simulation::nodeStatus(NodeIndex node) const
+{
+    NodeStatus s = m_nodes[node].node->status();
+    s.crashed = m_nodes[node].crashed;
+    return s;
+}
+
+void Simulation::startNodes()
+{
+    m_started = true;
+    for (auto &n : m_nodes) n.node->start(*n.context);
+}
+
+void Simulation::push(SimTime t, std::uint8_t type, std::uint32_t slot)
+{
+    m_heap.push_back(Event{t, m_seq++, slot, type});
+    std::push_heap(m_heap.begin(), m_heap.end(), [](const Event &a, const Event &b) {
+        return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+    });
+}
+
+void Simulation::emit(TraceEvent &e)
+{
+    e.time = m_now;
+    if (m_paced) e.wall = m_clock() - m_wallStart;
+    for (auto *s : m_sinks) s->onEvent(e);
+}
+
+TraceEvent Simulation::frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, LinkIndex link, const Frame &f) const
+{
+    TraceEvent e;
+    e.kind = kind;
+    e.node = from;
+    e.peer = to;
+    e.link = link;
+    e.frame = f.type;
+    e.deliveryCount = f.deliveryCount;
+    if (f.message) {
+        e.messageId = f.message->id;
+        e.correlationId = f.message->correlationId;
+    }
+    if (f.noAck) e.flags |= TraceFlag::NoAck;
+    if (f.requeue) e.flags |= TraceFlag::Requeue;
+    if (f.type == FrameType::Publish && f.tag) e.flags |= TraceFlag::Confirmed;
+    return e;
+}
+
+void Simulation::sendFrame(NodeIndex from, LinkIndex link, Frame &&frame)
+{
+    auto &l = m_links[link];
+    const int direction = l.from == from ? 0 : 1;
+    const NodeIndex to = direction == 0 ? l.to : l.from;
+    auto outcome = l.model.transmit(m_now, direction, l.rng);
+    if (outcome.copies == 0) {
+        TraceEvent e = frameEvent(TraceKind::Drop, from, to, link, frame);
+        e.reason = outcome.reason;
+        emit(e);
+        return;
+    }
+    for (int c = 0; c < outcome.copies; ++c) {
+        TraceEvent e = frameEvent(TraceKind::Send, from, to, link, frame);
+        e.aux = outcome.arrival[c];
+        emit(e);
+        std::uint32_t slot;
+        if (!m_freeFrames.empty()) {
+            slot = m_freeFrames.back();
+            m_freeFrames.pop_back();
+        } else {
+            slot = static_cast<std::uint32_t>(m_frames.size());
+            m_frames.emplace_back();
+        }
+        auto &f = m_frames[slot];
+        f.frame = (c + 1 == outcome.copies) ? std::move(frame) : frame;
+        f.link = link;
+        f.direction = static_cast<std::uint8_t>(direction);
+        f.used = true;
+        ++m_workPending;
+        push(outcome.arrival[c], 0, slot);
+    }
+}
+
+TimerId Simulation::startTimer(NodeIndex node, SimTime delay, std::uint64_t tag, bool background)
+{
+    std::uint32_t slot;
+    if (!m_freeTimers.empty()) {
+        slot = m_freeTimers.back();
+        m_freeTimers.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(m_timers.size());
+        m_timers.emplace_back();
+    }
+    auto &t = m_timers[slot];
+    t.node = node;
+    t.tag = tag;
+    t.active = true;
+    t.background = background;
+    if (!background) ++m_workPending;
+    push(m_now + std::max<SimTime>(delay, 0), 1, slot);
+    return (static_cast<TimerId>(t.generation) << 32) | (slot + 1ULL);
+}
+
+void Simulation::cancelTimer(TimerId id)
+{
+    if (id == kNoTimer) return;
+    const auto slot = static_cast<std::uint32_t>((id & 0xffffffffULL) - 1);
+    const auto gen = static_cast<std::uint32_t>(id >> 32);
+    if (slot >= m_timers.size()) return;
+    auto &t = m_timers[slot];
+    if (!t.active || t.generation != gen) return;
+    // The heap entry stays and frees the slot when it surfaces.
+    t.active = false;
+    if (!t.background) --m_workPending;
+    ++t.generation;
+}
+
+void Simulation::processEvent(const Event &ev)
+{
+    m_now = ev.time;
+    ++m_eventCount;
+    if (ev.type == 0) {
+        InFlight f = std::move(m_frames[ev.slot]);
+        m_frames[ev.slot].used = false;
+        m_frames[ev.slot].frame.message.reset();
+        m_freeFrames.push_back(ev.slot);
+        --m_workPending;
+        auto &l = m_links[f.link];
+        const NodeIndex from = f.direction == 0 ? l.from : l.to;
+        const NodeIndex to = f.direction == 0 ? l.to : l.from;
+        if (!l.model.up() || m_nodes[to].crashed) {
+            TraceEvent e = frameEvent(TraceKind::Drop, from, to, f.link, f.frame);
+            e.reason = l.model.up() ? DropReason::Crash : DropReason::Partition;
+            emit(e);
+            return;
+        }
+        m_nodes[to].node->onFrame(*m_nodes[to].context, f.link, f.frame);
+    } else {
+        auto &t = m_timers[ev.slot];
+        // Each slot has exactly one heap entry, so a cancelled timer's slot is recycled only now,
+        // when its stale entry surfaces. The generation keeps a late cancelTimer() from hitting
+        // the slot's next owner.
+        if (!t.active) {
+            m_freeTimers.push_back(ev.slot);
+            return;
+        }
+        const NodeIndex node = t.node;
+        const std::uint64_t tag = t.tag;
+        t.active = false;
+        ++t.generation;
+        if (!t.background) --m_workPending;
+        m_freeTimers.push_back(ev.slot);
+        if (!m_nodes[node].crashed) m_nodes[node].node->onTimer(*m_nodes[node].context, tag);
+    }
+}
+
+bool Simulation::anyNodeHasPendingWork() const
+{
+    for (const auto &n : m_nodes)
+        if (!n.crashed && n.node->hasPendingWork()) return true;
+    return false;
+}
+
+void Simulation::notifyPeers(NodeIndex node, bool up)
+{
+    // To its neighbours a crashed node looks like a dropped connection on every link.
+    for (LinkIndex li = 0; li < m_links.size(); ++li) {
+        const auto &l = m_links[li];
+        if (l.from != node && l.to != node) continue;
+        const NodeIndex peer = l.from == node ? l.to : l.from;
+        if (!m_nodes[peer].crashed && l.model.up()) m_nodes[peer].node->onLinkState(*m_nodes[peer].context, li, up);
+    }
+}
+
+void Simulation::post(std::function<void(Simulation &)> fn)
+{
+    std::lock_guard<std::mutex> lock(m_postMutex);
+    m_posted.push_back(std::move(fn));
+    m_hasPosted.store(true, std::memory_order_release);
+}
+
+void Simulation::runPosted()
+{
+    std::vector<std::function<void(Simulation &)>> work;
+    {
+        std::lock_guard<std::mutex> lock(m_postMutex);
+        work.swap(m_posted);
+        m_hasPosted.store(false, std::memory_order_relaxed);
+    }
+    for (auto &fn : work) fn(*this);
+}
+
+bool Simulation::step()
+{
+    RunOptions o;
+    o.maxEvents = 1;
+    return run(o) == StopReason::EventLimit;
+}
+
+StopReason Simulation::run(const RunOptions &options)
+{
+    m_pauseRequested.store(false, std::memory_order_relaxed);
+    if (!m_started) startNodes();
+    m_paced = options.speed > 0;
+    if (m_paced) {
+        m_wallStart = m_clock();
+        m_virtualStart = m_now;
+    }
+    const auto later = [](const Event &a, const Event &b) { return a.time != b.time ? a.time > b.time : a.seq > b.seq; };
+    std::uint64_t processed = 0;
+    StopReason reason = StopReason::Quiescent;
+    while (true) {
+        if (m_hasPosted.load(std::memory_order_acquire)) runPosted();
+        if (m_stopRequested.load(std::memory_order_relaxed)) {
+            m_stopRequested.store(false, std::memory_order_relaxed);
+            reason = StopReason::Stopped;
+            break;
+        }
+        if (m_pauseRequested.load(std::memory_order_relaxed)) {
+            reason = StopReason::Paused;
+            break;
+        }
+        if (processed >= options.maxEvents) {
+            reason = StopReason::EventLimit;
+            break;
+        }
+        if (m_heap.empty() || (m_workPending == 0 && !anyNodeHasPendingWork())) {
+            reason = StopReason::Quiescent;
+            break;
+        }
+        const Event next = m_heap.front();
+        const SimTime target = std::min(next.time, options.until);
+        if (m_paced) {
+            // Wait in short slices so pause, stop and posted work stay responsive.
+            const auto due = m_wallStart + static_cast<std::int64_t>(static_cast<double>(target - m_virtualStart) / options.speed);
+            const std::int64_t wait = due - m_clock();
+            if (wait > 0) {
+                m_sleep(std::min<std::int64_t>(wait, 10'000'000));
+                continue;
+            }
+        }
+        if (next.time > options.until) {
+            m_now = std::max(m_now, options.until);
+            reason = StopReason::TimeLimit;
+            break;
+        }
+        std::pop_heap(m_heap.begin(), m_heap.end(), later);
+        m_heap.pop_back();
+        processEvent(next);
+        ++processed;
+    }
+    for (auto *s : m_sinks) s->flush();
+    m_paced = false;
+    return reason;
+}
+
+void Simulation::setLinkUp(LinkIndex link, bool up)
+{
+    auto &l = m_links[link];
+    if (l.model.up() == up) return;
+    l.model.setUp(up);
+    TraceEvent e;
+    e.kind = up ? TraceKind::LinkUp : TraceKind::LinkDown;
+    e.node = l.from;
+    e.peer = l.to;
+    e.link = link;
+    emit(e);
+    for (NodeIndex n : {l.from, l.to})
+        if (!m_nodes[n].crashed) m_nodes[n].node->onLinkState(*m_nodes[n].context, link, up);
+}
+
+void Simulation::setLinkProperties(LinkIndex link, const LinkProperties &p) { m_links[link].model.setProperties(p); }
+
+void Simulation::crashNode(NodeIndex node)
+{
+    auto &n = m_nodes[node];
+    if (n.crashed) return;
+    if (!m_started) startNodes();
+    n.node->onCrash(*n.context);
+    n.crashed = true;
+    for (std::uint32_t i = 0; i < m_timers.size(); ++i) {
+        auto &t = m_timers[i];
+        if (t.active && t.node == node) cancelTimer((static_cast<TimerId>(t.generation) << 32) | (i + 1ULL));
+    }
+    TraceEvent e;
+    e.kind = TraceKind::Crash;
+    e.node = node;
+    emit(e);
+    notifyPeers(node, false);
+}
+
+void Simulation::restartNode(NodeIndex node)
+{
+    auto &n = m_nodes[node];
+    if (!n.crashed) return;
+    n.crashed = false;
+    TraceEvent e;
+    e.kind = TraceKind::Restart;
+    e.node = node;
+    emit(e);
+    notifyPeers(node, true);
+    n.node->onRestart(*n.context);
+}
+
+} // namespace sb

@@ -1,0 +1,154 @@
+#pragma once
+// The discrete-event executor on virtual time. Deterministic: the same topology and seed give
+// the same trace, event for event. Runs as fast as possible or paced to the wall clock; can be
+// paused, stopped and fed live changes from another thread (post()), and single-stepped.
+#include "link.h"
+#include "node.h"
+#include "topology.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+struct RunOptions {
+    SimTime until = kNever;                   // stop when the next event lies beyond this time
+    double speed = 0;                         // 0: as fast as possible; else virtual s per wall s
+    std::uint64_t maxEvents = UINT64_MAX;     // stop after this many events (1 = single step)
+};
+
+enum class StopReason {
+    Quiescent,  // nothing left to do but idle background timers
+    TimeLimit,  // reached RunOptions::until
+    EventLimit, // processed RunOptions::maxEvents
+    Paused,     // requestPause()
+    Stopped,    // requestStop()
+};
+const char *stopReasonName(StopReason r);
+
+class Simulation {
+public:
+    // Builds the nodes and links of a validated topology. On failure returns null and says why.
+    static std::unique_ptr<Simulation> build(const Topology &topology, std::string &error,
+                                             const KindRegistry &registry = KindRegistry::builtin());
+    ~Simulation();
+    Simulation(const Simulation &) = delete;
+    Simulation &operator=(const Simulation &) = delete;
+
+    void setSeed(std::uint64_t seed); // before the first event
+    // Producers stop after this many messages in total (0 = unlimited).
+    void setMessageBudget(std::uint64_t messages) { m_budget = messages; }
+    // Sinks are borrowed and must outlive the run.
+    void addSink(TraceSink *sink) { m_sinks.push_back(sink); }
+
+    StopReason run(const RunOptions &options);
+    // Processes exactly one event; returns false when there was none.
+    bool step();
+
+    // Thread-safe: ask a running run() to return at the next event boundary.
+    void requestPause() { m_pauseRequested.store(true, std::memory_order_relaxed); }
+    void requestStop() { m_stopRequested.store(true, std::memory_order_relaxed); }
+    // Thread-safe: run `fn` on the engine thread between two events (or at the next run()).
+    void post(std::function<void(Simulation &)> fn);
+
+    // Live changes; call on the engine thread (e.g. from post()).
+    void setLinkUp(LinkIndex link, bool up);
+    void setLinkProperties(LinkIndex link, const LinkProperties &p);
+    void crashNode(NodeIndex node);
+    void restartNode(NodeIndex node);
+
+    SimTime now() const { return m_now; }
+    std::uint64_t seed() const { return m_seed; }
+    std::uint64_t eventsProcessed() const { return m_eventCount; }
+    std::uint64_t messagesPublished() const { return m_published; }
+    bool hasPendingWork() const { return !m_started || m_workPending > 0; }
+    std::size_t nodeCount() const;
+    std::size_t linkCount() const;
+    const Topology &topology() const { return m_topology; }
+    NodeStatus nodeStatus(NodeIndex node) const;
+    bool nodeCrashed(NodeIndex node) const;
+    bool linkUp(LinkIndex link) const;
+    std::vector<std::string> nodeIds() const;
+    std::vector<std::string> linkIds() const;
+
+    // Wall clock and sleep, replaceable for tests of pacing. Both in nanoseconds.
+    using WallClock = std::function<std::int64_t()>;
+    using Sleeper = std::function<void(std::int64_t)>;
+    void setWallClock(WallClock clock, Sleeper sleeper);
+
+private:
+    class Context;
+    friend class Context;
+    struct NodeSlot;
+    struct LinkSlot;
+    struct Event {
+        SimTime time;
+        std::uint64_t seq;
+        std::uint32_t slot;
+        std::uint8_t type; // 0 frame arrival, 1 timer
+    };
+    struct InFlight {
+        Frame frame;
+        LinkIndex link = 0;
+        std::uint8_t direction = 0;
+        bool used = false;
+    };
+    struct TimerSlot {
+        NodeIndex node = 0;
+        std::uint64_t tag = 0;
+        std::uint32_t generation = 0;
+        bool active = false;
+        bool background = false;
+    };
+
+    Simulation();
+    void startNodes();
+    void push(SimTime t, std::uint8_t type, std::uint32_t slot);
+    void processEvent(const Event &e);
+    void emit(TraceEvent &e);
+    void sendFrame(NodeIndex from, LinkIndex link, Frame &&frame);
+    TimerId startTimer(NodeIndex node, SimTime delay, std::uint64_t tag, bool background);
+    void cancelTimer(TimerId id);
+    void runPosted();
+    bool anyNodeHasPendingWork() const;
+    void notifyPeers(NodeIndex node, bool up);
+    TraceEvent frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, LinkIndex link, const Frame &f) const;
+
+    Topology m_topology;
+    std::vector<NodeSlot> m_nodes;
+    std::vector<LinkSlot> m_links;
+    std::vector<Event> m_heap;
+    std::vector<InFlight> m_frames;
+    std::vector<std::uint32_t> m_freeFrames;
+    std::vector<TimerSlot> m_timers;
+    std::vector<std::uint32_t> m_freeTimers;
+    std::vector<TraceSink *> m_sinks;
+    SimTime m_now = 0;
+    std::uint64_t m_seq = 0;
+    std::uint64_t m_eventCount = 0;
+    std::uint64_t m_workPending = 0;
+    std::uint64_t m_nextMessageId = 1;
+    std::uint64_t m_budget = 0;
+    std::uint64_t m_published = 0;
+    std::uint64_t m_seed = 1;
+    bool m_started = false;
+
+    // Pacing
+    bool m_paced = false;
+    std::int64_t m_wallStart = 0;
+    SimTime m_virtualStart = 0;
+    WallClock m_clock;
+    Sleeper m_sleep;
+
+    std::atomic<bool> m_pauseRequested{false};
+    std::atomic<bool> m_stopRequested{false};
+    std::atomic<bool> m_hasPosted{false};
+    std::mutex m_postMutex;
+    std::vector<std::function<void(Simulation &)>> m_posted;
+};
+
+} // namespace sb

@@ -1,0 +1,226 @@
+#include "summary.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace sb {
+
+LatencySummary LatencySummary::from(const LatencyHistogram &h)
+{
+    LatencySummary l;
+    l.count = h.count();
+    l.p50 = h.quantile(0.5);
+    l.p90 = h.quantile(0.9);
+    l.p99 = h.quantile(0.99);
+    l.p999 = h.quantile(0.999);
+    l.max = h.max();
+    l.mean = h.mean();
+    return l;
+}
+
+RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
+                        StopReason reason, double wallSeconds)
+{
+    RunSummary s;
+    const Topology &t = sim.topology();
+    s.topologyName = t.name;
+    s.seed = sim.seed();
+    s.endTime = sim.now();
+    s.events = sim.eventsProcessed();
+    s.stopReason = reason;
+    s.wallSeconds = wallSeconds;
+    for (NodeIndex i = 0; i < t.nodes.size(); ++i) {
+        NodeSummary n;
+        n.id = t.nodes[i].id;
+        n.kind = t.nodes[i].kind;
+        n.name = t.nodes[i].name;
+        n.counters = metrics.node(i);
+        n.status = sim.nodeStatus(i);
+        if (auto *h = metrics.latency(i)) n.latency = LatencySummary::from(*h);
+        s.nodes.push_back(std::move(n));
+    }
+    for (LinkIndex i = 0; i < t.links.size(); ++i)
+        s.links.push_back({t.links[i].id, t.links[i].from, t.links[i].to, metrics.link(i)});
+    s.latency = LatencySummary::from(metrics.latency());
+    s.delivery = checker.report();
+    return s;
+}
+
+namespace {
+std::string ms(SimTime t)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3gms", toMilliseconds(t));
+    if (toMilliseconds(t) >= 1000) std::snprintf(buf, sizeof buf, "%.4gs", toSeconds(t));
+    return buf;
+}
+
+std::string idList(const std::vector<std::uint64_t> &ids, std::uint64_t total)
+{
+    if (ids.empty()) return {};
+    std::string out = " (e.g. message ";
+    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
+    if (total > ids.size()) out += ", ...";
+    return out + ")";
+}
+} // namespace
+
+std::string formatSummary(const RunSummary &s)
+{
+    std::ostringstream o;
+    char line[512];
+    o << "Run of " << (s.topologyName.empty() ? std::string("topology") : "\"" + s.topologyName + "\"") << ": seed " << s.seed
+      << ", virtual time " << formatDuration(s.endTime) << ", " << s.events << " events, ended: "
+      << stopReasonName(s.stopReason);
+    std::snprintf(line, sizeof line, ", wall %.3fs\n\n", s.wallSeconds);
+    o << line;
+    std::snprintf(line, sizeof line, "%-16s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "node", "kind", "published",
+                  "routed", "enqueued", "delivered", "redeliver", "acked", "processed", "dropped", "dead-lett", "depth");
+    o << line;
+    for (const auto &n : s.nodes) {
+        const auto &c = n.counters;
+        std::snprintf(line, sizeof line, "%-16s %-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
+                      n.id.substr(0, 16).c_str(), n.kind.c_str(), (unsigned long long)c.published,
+                      (unsigned long long)c.routed, (unsigned long long)c.enqueued, (unsigned long long)c.delivered,
+                      (unsigned long long)c.redelivered, (unsigned long long)c.acked, (unsigned long long)c.processed,
+                      (unsigned long long)c.totalDrops(), (unsigned long long)c.deadLettered,
+                      (unsigned long long)n.status.ready);
+        o << line;
+    }
+    // Drops by reason, per node and link.
+    std::string drops;
+    for (const auto &n : s.nodes)
+        for (int r = 1; r < kDropReasonCount; ++r)
+            if (n.counters.drops[r] && r != static_cast<int>(DropReason::UnknownTag) &&
+                r != static_cast<int>(DropReason::Loss) && r != static_cast<int>(DropReason::Partition))
+                drops += "  " + n.id + ": " + dropReasonName(static_cast<DropReason>(r)) + " " +
+                         std::to_string(n.counters.drops[r]) + "\n";
+    for (const auto &l : s.links) {
+        if (l.counters.lost) drops += "  link " + l.id + ": loss " + std::to_string(l.counters.lost) + " frames\n";
+        if (l.counters.partitioned)
+            drops += "  link " + l.id + ": partition " + std::to_string(l.counters.partitioned) + " frames\n";
+    }
+    if (!drops.empty()) o << "\nDrops by reason:\n" << drops;
+    std::string dead;
+    for (const auto &n : s.nodes)
+        for (int r = 1; r < kDropReasonCount; ++r)
+            if (n.counters.deadLetters[r])
+                dead += "  " + n.id + ": " + dropReasonName(static_cast<DropReason>(r)) + " " +
+                        std::to_string(n.counters.deadLetters[r]) + "\n";
+    if (!dead.empty()) o << "\nDead-lettered by reason:\n" << dead;
+    std::string other;
+    for (const auto &n : s.nodes) {
+        const auto &c = n.counters;
+        if (c.timeouts) other += "  " + n.id + ": " + std::to_string(c.timeouts) + " timeouts\n";
+        if (c.retries) other += "  " + n.id + ": " + std::to_string(c.retries) + " retries\n";
+        if (c.confirmed) other += "  " + n.id + ": " + std::to_string(c.confirmed) + " confirms\n";
+        if (c.deduplicated) other += "  " + n.id + ": " + std::to_string(c.deduplicated) + " duplicates skipped (idempotent)\n";
+        if (c.unknownTags) other += "  " + n.id + ": " + std::to_string(c.unknownTags) + " late acks for redelivered messages\n";
+        if (c.expired) other += "  " + n.id + ": " + std::to_string(c.expired) + " expired\n";
+    }
+    if (!other.empty()) o << "\nOther:\n" << other;
+    const auto &l = s.latency;
+    if (l.count) {
+        o << "\nLatency, publish to processed (" << l.count << " processings): p50 " << ms(l.p50) << "  p90 " << ms(l.p90)
+          << "  p99 " << ms(l.p99) << "  p99.9 " << ms(l.p999) << "  max " << ms(l.max) << "\n";
+    }
+    const auto &d = s.delivery;
+    o << "\nDelivery check: " << d.published << " published, " << d.copies << " copies reached queues, " << d.processed
+      << " processed, " << d.duplicates << " duplicate processings" << idList(d.duplicateIds, d.duplicates) << ", "
+      << d.lost << " lost" << idList(d.lostIds, d.lost) << ", " << d.droppedTotal() << " dropped by policy, "
+      << d.deadLettered << " dead-lettered";
+    if (d.parked || d.processedFromDeadLetter)
+        o << " (" << d.parked << " parked in a dead-letter queue, " << d.processedFromDeadLetter << " processed from it)";
+    o << ", " << d.pending << " pending" << idList(d.pendingIds, d.pending) << "\n";
+    return o.str();
+}
+
+namespace {
+Json latencyJson(const LatencySummary &l)
+{
+    return {{"count", l.count},
+            {"p50_ms", toMilliseconds(l.p50)},
+            {"p90_ms", toMilliseconds(l.p90)},
+            {"p99_ms", toMilliseconds(l.p99)},
+            {"p999_ms", toMilliseconds(l.p999)},
+            {"max_ms", toMilliseconds(l.max)},
+            {"mean_ms", l.mean / 1e6}};
+}
+Json dropsJson(const std::uint64_t (&drops)[kDropReasonCount])
+{
+    Json j = Json::object();
+    for (int r = 1; r < kDropReasonCount; ++r)
+        if (drops[r]) j[dropReasonName(static_cast<DropReason>(r))] = drops[r];
+    return j;
+}
+} // namespace
+
+Json summaryToJson(const RunSummary &s)
+{
+    Json j;
+    j["format"] = "signalbox-summary";
+    j["version"] = 1;
+    j["topology"] = s.topologyName;
+    j["seed"] = s.seed;
+    j["end_time_ns"] = s.endTime;
+    j["end_time"] = formatDuration(s.endTime);
+    j["events"] = s.events;
+    j["stop_reason"] = stopReasonName(s.stopReason);
+    j["wall_seconds"] = s.wallSeconds;
+    Json nodes = Json::array();
+    for (const auto &n : s.nodes) {
+        const auto &c = n.counters;
+        Json nj = {{"id", n.id},
+                   {"kind", n.kind},
+                   {"published", c.published},
+                   {"routed", c.routed},
+                   {"enqueued", c.enqueued},
+                   {"delivered", c.delivered},
+                   {"redelivered", c.redelivered},
+                   {"acked", c.acked},
+                   {"nacked", c.nacked},
+                   {"requeued", c.requeued},
+                   {"processed", c.processed},
+                   {"failed", c.failed},
+                   {"deduplicated", c.deduplicated},
+                   {"confirmed", c.confirmed},
+                   {"timeouts", c.timeouts},
+                   {"retries", c.retries},
+                   {"expired", c.expired},
+                   {"dead_lettered", c.deadLettered},
+                   {"late_acks", c.unknownTags},
+                   {"dropped", c.totalDrops()},
+                   {"drops", dropsJson(c.drops)},
+                   {"dead_letters", dropsJson(c.deadLetters)},
+                   {"max_depth", c.maxDepth},
+                   {"ready_at_end", n.status.ready},
+                   {"unacked_at_end", n.status.unacked}};
+        if (n.latency.count) nj["latency"] = latencyJson(n.latency);
+        nodes.push_back(std::move(nj));
+    }
+    j["nodes"] = std::move(nodes);
+    Json links = Json::array();
+    for (const auto &l : s.links) {
+        Json fj = Json::object();
+        for (int f = 0; f < kFrameTypeCount; ++f)
+            if (l.counters.byFrame[f]) fj[frameTypeName(static_cast<FrameType>(f))] = l.counters.byFrame[f];
+        links.push_back({{"id", l.id},
+                         {"from", l.from},
+                         {"to", l.to},
+                         {"frames", l.counters.frames},
+                         {"lost", l.counters.lost},
+                         {"partitioned", l.counters.partitioned},
+                         {"by_frame", fj}});
+    }
+    j["links"] = std::move(links);
+    j["latency"] = latencyJson(s.latency);
+    const auto &d = s.delivery;
+    j["delivery"] = {{"published", d.published},     {"copies", d.copies},         {"processed", d.processed},
+                     {"duplicates", d.duplicates},   {"lost", d.lost},             {"dropped", d.droppedTotal()},
+                     {"dropped_by_reason", dropsJson(d.dropped)}, {"dead_lettered", d.deadLettered},
+                     {"parked", d.parked}, {"processed_from_dead_letter", d.processedFromDeadLetter},
+                     {"pending", d.pending},         {"lost_examples", d.lostIds}, {"duplicate_examples", d.duplicateIds}};
+    return j;
+}
+
+} // namespace sb

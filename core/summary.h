@@ -1,0 +1,48 @@
+#pragma once
+// The run summary: the figures a person reads after a run, as text (CLI, GUI dock) and JSON.
+#include "checker.h"
+#include "metrics.h"
+#include "simulation.h"
+
+#include <string>
+
+namespace sb {
+
+struct LatencySummary {
+    std::uint64_t count = 0;
+    SimTime p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+    double mean = 0;
+    static LatencySummary from(const LatencyHistogram &h);
+};
+
+struct NodeSummary {
+    std::string id, kind, name;
+    NodeCounters counters;
+    NodeStatus status; // at the end of the run
+    LatencySummary latency; // consumers only
+};
+
+struct LinkSummary {
+    std::string id, from, to;
+    LinkCounters counters;
+};
+
+struct RunSummary {
+    std::string topologyName;
+    std::uint64_t seed = 0;
+    SimTime endTime = 0;
+    std::uint64_t events = 0;
+    StopReason stopReason = StopReason::Quiescent;
+    double wallSeconds = 0;
+    std::vector<NodeSummary> nodes;
+    std::vector<LinkSummary> links;
+    LatencySummary latency;
+    DeliveryReport delivery;
+};
+
+RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
+                        StopReason reason, double wallSeconds);
+std::string formatSummary(const RunSummary &s);
+Json summaryToJson(const RunSummary &s);
+
+} // namespace sb

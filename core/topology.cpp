@@ -1,0 +1,559 @@
+#include "topology.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace sb {
+
+std::optional<std::size_t> Topology::nodeIndex(std::string_view id) const
+{
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].id == id) return i;
+    return std::nullopt;
+}
+
+std::optional<std::size_t> Topology::linkIndex(std::string_view id) const
+{
+    for (std::size_t i = 0; i < links.size(); ++i)
+        if (links[i].id == id) return i;
+    return std::nullopt;
+}
+
+std::string Diagnostic::toString() const
+{
+    return path + ": " + (severity == Severity::Warning ? "warning: " : "") + message;
+}
+
+std::string LoadResult::errorText() const
+{
+    std::string out;
+    for (const auto &d : diagnostics) out += d.toString() + "\n";
+    return out;
+}
+
+bool isValidId(std::string_view id)
+{
+    if (id.empty() || id.size() > 64) return false;
+    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+    if (!alnum(id.front())) return false;
+    for (char c : id)
+        if (!alnum(c) && c != '_' && c != '.' && c != ':' && c != '-') return false;
+    return true;
+}
+
+std::string checkBindingKey(std::string_view exchangeType, std::string_view key)
+{
+    // AMQP routing and binding keys are short strings: at most 255 bytes.
+    if (key.size() > 255) return "binding key is longer than 255 bytes";
+    if (exchangeType == "fanout") {
+        if (!key.empty()) return "fanout exchanges ignore binding keys; leave the key empty";
+        return {};
+    }
+    const bool wild = key.find('*') != std::string_view::npos || key.find('#') != std::string_view::npos;
+    if (exchangeType == "direct") {
+        if (wild) return "'" + std::string(key) + "': direct exchanges match keys exactly; * and # are wildcards "
+                                                 "only on topic exchanges";
+        return {};
+    }
+    if (exchangeType == "topic") {
+        // '*' and '#' are wildcards only as whole words; RabbitMQ would match "a.b*" literally,
+        // which is almost never what the author meant.
+        std::size_t start = 0;
+        while (start <= key.size()) {
+            auto dot = key.find('.', start);
+            std::string_view word = key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+            if (word.size() > 1 && (word.find('*') != std::string_view::npos || word.find('#') != std::string_view::npos))
+                return "'" + std::string(key) + "': in topic bindings * and # must be whole words between dots (word '" +
+                       std::string(word) + "')";
+            if (dot == std::string_view::npos) break;
+            start = dot + 1;
+        }
+        return {};
+    }
+    return {};
+}
+
+namespace {
+
+using Sev = Diagnostic::Severity;
+
+struct Checker {
+    const KindRegistry &reg;
+    std::vector<Diagnostic> diags;
+    void error(std::string path, std::string msg) { diags.push_back({Sev::Error, std::move(path), std::move(msg)}); }
+    void warn(std::string path, std::string msg) { diags.push_back({Sev::Warning, std::move(path), std::move(msg)}); }
+    bool hasErrors() const
+    {
+        for (const auto &d : diags)
+            if (d.severity == Sev::Error) return true;
+        return false;
+    }
+};
+
+std::string quoted(const std::string &s) { return "\"" + s + "\""; }
+
+void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const Json &props, const std::string &path,
+                     const std::string &owner)
+{
+    if (!props.is_object()) {
+        c.error(path, owner + ": properties must be an object");
+        return;
+    }
+    for (auto it = props.begin(); it != props.end(); ++it) {
+        const PropertySpec *spec = nullptr;
+        for (const auto &s : specs)
+            if (s.key == it.key()) spec = &s;
+        const std::string ppath = path + "." + it.key();
+        if (!spec) {
+            std::string known;
+            for (const auto &s : specs) known += (known.empty() ? "" : ", ") + s.key;
+            c.error(ppath, owner + ": unknown property '" + it.key() + "' (known: " + known + ")");
+            continue;
+        }
+        std::string why = checkPropertyValue(*spec, it.value());
+        if (!why.empty()) c.error(ppath, owner + ": property '" + it.key() + "': " + why);
+    }
+}
+
+// Structural + semantic validation of an in-memory topology. `nodePaths` etc. map items to the
+// JSON paths they came from (identical to their index when built in memory).
+void validateModel(Checker &c, const Topology &t)
+{
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        const auto &n = t.nodes[i];
+        const std::string path = "$.nodes[" + std::to_string(i) + "]";
+        if (!isValidId(n.id)) {
+            c.error(path + ".id", quoted(n.id) + " is not a valid id (1-64 letters, digits, _ . : -, starting with a letter or digit)");
+        } else if (!ids.insert(n.id).second) {
+            c.error(path + ".id", "duplicate node id " + quoted(n.id));
+        }
+        const NodeKindSpec *spec = c.reg.find(n.kind);
+        if (!spec) {
+            std::string known;
+            for (const auto &k : c.reg.kinds()) known += (known.empty() ? "" : ", ") + k.kind;
+            c.error(path + ".kind", "node " + quoted(n.id) + ": unknown kind " + quoted(n.kind) + " (known: " + known + ")");
+            continue;
+        }
+        checkProperties(c, spec->properties, n.properties, path + ".properties", "node " + quoted(n.id) + " (" + n.kind + ")");
+    }
+
+    std::set<std::string> linkIds;
+    std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
+    std::vector<std::vector<int>> portUse(t.nodes.size());
+    for (std::size_t i = 0; i < t.nodes.size(); ++i)
+        if (auto *spec = c.reg.find(t.nodes[i].kind)) portUse[i].assign(spec->ports.size(), 0);
+
+    for (std::size_t i = 0; i < t.links.size(); ++i) {
+        const auto &l = t.links[i];
+        const std::string path = "$.links[" + std::to_string(i) + "]";
+        const std::string name = "link " + quoted(l.id);
+        if (!isValidId(l.id)) c.error(path + ".id", quoted(l.id) + " is not a valid link id");
+        else if (!linkIds.insert(l.id).second) c.error(path + ".id", "duplicate link id " + quoted(l.id));
+        auto fi = t.nodeIndex(l.from);
+        auto ti = t.nodeIndex(l.to);
+        if (!fi) c.error(path + ".from", name + ": no node with id " + quoted(l.from));
+        if (!ti) c.error(path + ".to", name + ": no node with id " + quoted(l.to));
+        checkProperties(c, c.reg.linkProperties(), l.properties, path + ".properties", name);
+        if (!fi || !ti) continue;
+        if (*fi == *ti) {
+            c.error(path, name + ": a link cannot connect node " + quoted(l.from) + " to itself");
+            continue;
+        }
+        const NodeKindSpec *fs = c.reg.find(t.nodes[*fi].kind);
+        const NodeKindSpec *ts = c.reg.find(t.nodes[*ti].kind);
+        if (!fs || !ts) continue;
+        auto fp = fs->port(l.fromPort);
+        auto tp = ts->port(l.toPort);
+        auto portList = [](const NodeKindSpec *s, PortDirection d) {
+            std::string out;
+            for (const auto &p : s->ports)
+                if (p.direction == d) out += (out.empty() ? "" : ", ") + p.name;
+            return out.empty() ? std::string("none") : out;
+        };
+        if (!fp || fs->ports[*fp].direction != PortDirection::Out) {
+            c.error(path + ".fromPort", name + ": " + fs->kind + " " + quoted(l.from) + " has no output port " +
+                                            quoted(l.fromPort) + " (outputs: " + portList(fs, PortDirection::Out) + ")");
+            continue;
+        }
+        if (!tp || ts->ports[*tp].direction != PortDirection::In) {
+            c.error(path + ".toPort", name + ": " + ts->kind + " " + quoted(l.to) + " has no input port " +
+                                          quoted(l.toPort) + " (inputs: " + portList(ts, PortDirection::In) + ")");
+            continue;
+        }
+        if (fs->ports[*fp].protocol != ts->ports[*tp].protocol) {
+            c.error(path, name + ": cannot connect " + fs->kind + "." + l.fromPort + " to " + ts->kind + "." + l.toPort +
+                              " (one carries " +
+                              (fs->ports[*fp].protocol == Protocol::Publish ? "publishes" : "deliveries") +
+                              ", the other " +
+                              (ts->ports[*tp].protocol == Protocol::Publish ? "publishes" : "deliveries") + ")");
+            continue;
+        }
+        if (!seen.insert({l.from, l.fromPort, l.to, l.toPort}).second)
+            c.error(path, name + ": " + quoted(l.from) + " is already linked to " + quoted(l.to) + " on these ports");
+        if (++portUse[*fi][*fp] > 1 && !fs->ports[*fp].multiple)
+            c.error(path + ".fromPort", name + ": port " + quoted(l.fromPort) + " of " + quoted(l.from) + " takes one link only");
+        if (++portUse[*ti][*tp] > 1 && !ts->ports[*tp].multiple)
+            c.error(path + ".toPort", name + ": port " + quoted(l.toPort) + " of " + quoted(l.to) + " takes one link only");
+    }
+
+    // Bindings
+    std::set<std::tuple<std::string, std::string, std::string>> bseen;
+    for (std::size_t i = 0; i < t.bindings.size(); ++i) {
+        const auto &b = t.bindings[i];
+        const std::string path = "$.bindings[" + std::to_string(i) + "]";
+        auto ei = t.nodeIndex(b.exchange);
+        if (!ei) {
+            c.error(path + ".exchange", "no node with id " + quoted(b.exchange));
+            continue;
+        }
+        const auto &ex = t.nodes[*ei];
+        if (ex.kind != "exchange") {
+            c.error(path + ".exchange", quoted(b.exchange) + " is a " + ex.kind + ", not an exchange");
+            continue;
+        }
+        if (!t.nodeIndex(b.destination)) {
+            c.error(path + ".destination", "no node with id " + quoted(b.destination));
+            continue;
+        }
+        bool linked = false;
+        for (const auto &l : t.links) linked = linked || (l.from == b.exchange && l.fromPort == "out" && l.to == b.destination);
+        if (!linked) {
+            c.error(path, "exchange " + quoted(b.exchange) + " has no link from its \"out\" port to " + quoted(b.destination) +
+                              "; draw the link first, then bind it");
+            continue;
+        }
+        const Json &typeValue = ex.properties.contains("type") ? ex.properties["type"] : Json("direct");
+        const std::string type = typeValue.is_string() ? typeValue.get<std::string>() : "direct";
+        std::string why = checkBindingKey(type, b.key);
+        if (!why.empty()) c.error(path + ".key", "binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + ": " + why);
+        if (!bseen.insert({b.exchange, b.destination, b.key}).second)
+            c.warn(path, "duplicate binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + " with key " + quoted(b.key) +
+                             " (AMQP keeps one)");
+    }
+
+    // Warnings for things that run but are probably not what was meant.
+    for (std::size_t li = 0; li < t.links.size(); ++li) {
+        const auto &l = t.links[li];
+        auto fi = t.nodeIndex(l.from);
+        if (!fi || t.nodes[*fi].kind != "exchange" || l.fromPort != "out") continue;
+        const auto &props = t.nodes[*fi].properties;
+        std::string type = props.contains("type") && props["type"].is_string() ? props["type"].get<std::string>() : "direct";
+        if (type == "fanout") continue;
+        bool bound = false;
+        for (const auto &b : t.bindings) bound = bound || (b.exchange == l.from && b.destination == l.to);
+        if (!bound)
+            c.warn("$.links[" + std::to_string(li) + "]", "link " + quoted(l.id) + ": " + type + " exchange " + quoted(l.from) +
+                                                             " has no binding to " + quoted(l.to) + ", so nothing will be routed there");
+    }
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        const auto &n = t.nodes[i];
+        const NodeKindSpec *spec = c.reg.find(n.kind);
+        if (!spec) continue;
+        for (const auto &p : spec->ports) {
+            // Optional ports, and a queue without consumers (a parking lot for dead letters) is a
+            // legitimate design.
+            if (p.name == "dead-letter" || p.name == "alternate" || (n.kind == "queue" && p.name == "deliver")) continue;
+            bool used = false;
+            for (const auto &l : t.links)
+                used = used || (p.direction == PortDirection::Out ? (l.from == n.id && l.fromPort == p.name)
+                                                                  : (l.to == n.id && l.toPort == p.name));
+            if (!used)
+                c.warn("$.nodes[" + std::to_string(i) + "]", spec->kind + " " + quoted(n.id) + ": port " + quoted(p.name) +
+                                                                 " is not connected");
+        }
+    }
+    if (t.run.speed < 0) c.error("$.run.speed", "speed must be \"max\" or a positive number");
+}
+
+const Json *member(Checker &c, const Json &obj, const char *key, const std::string &path, bool required,
+                   Json::value_t type, const char *typeName)
+{
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+        if (required) c.error(path, std::string("missing \"") + key + "\"");
+        return nullptr;
+    }
+    bool ok = it->type() == type || (type == Json::value_t::number_float && it->is_number()) ||
+              (type == Json::value_t::number_unsigned && it->is_number_integer() && it->get<std::int64_t>() >= 0);
+    if (!ok) {
+        c.error(path + "." + key, std::string("expected ") + typeName + ", got " + it->dump());
+        return nullptr;
+    }
+    return &*it;
+}
+
+std::string lineColumn(std::string_view text, std::size_t byte)
+{
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
+    }
+    return std::to_string(line) + ":" + std::to_string(col);
+}
+
+} // namespace
+
+std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &registry)
+{
+    Checker c{registry, {}};
+    validateModel(c, t);
+    return c.diags;
+}
+
+LoadResult parseTopology(std::string_view text, const std::string &source, const KindRegistry &registry)
+{
+    LoadResult result;
+    Checker c{registry, {}};
+    Json root;
+    try {
+        root = Json::parse(text.begin(), text.end());
+    } catch (const Json::parse_error &e) {
+        std::string what = e.what();
+        // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+        auto colon = what.find(": ", what.find("parse error"));
+        std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
+        result.diagnostics.push_back(
+            {Sev::Error, source + ":" + lineColumn(text, e.byte ? e.byte - 1 : 0), "not valid JSON: " + reason});
+        return result;
+    }
+    if (!root.is_object()) {
+        result.diagnostics.push_back({Sev::Error, "$", "a topology file is a JSON object, got " + std::string(root.type_name())});
+        return result;
+    }
+    if (auto *f = member(c, root, "format", "$", true, Json::value_t::string, "a string")) {
+        if (f->get<std::string>() != "signalbox-topology")
+            c.error("$.format", "expected \"signalbox-topology\", got " + f->dump() + " (is this a Signalbox topology file?)");
+    }
+    if (auto *v = member(c, root, "version", "$", true, Json::value_t::number_unsigned, "a version number")) {
+        auto ver = v->get<std::int64_t>();
+        if (ver > Topology::kFormatVersion)
+            c.error("$.version", "written by a newer Signalbox (format version " + std::to_string(ver) +
+                                     "); this one reads version " + std::to_string(Topology::kFormatVersion));
+        else if (ver < 1)
+            c.error("$.version", "format version must be 1 or more");
+    }
+    if (c.hasErrors()) {
+        result.diagnostics = std::move(c.diags);
+        return result;
+    }
+
+    static const std::set<std::string> knownTop = {"format", "version", "name", "description", "nodes", "links", "bindings", "run"};
+    for (auto it = root.begin(); it != root.end(); ++it)
+        if (!knownTop.count(it.key())) c.warn("$." + it.key(), "unknown field '" + it.key() + "' is ignored");
+
+    Topology t;
+    if (auto *n = member(c, root, "name", "$", false, Json::value_t::string, "a string")) t.name = n->get<std::string>();
+    if (auto *d = member(c, root, "description", "$", false, Json::value_t::string, "a string"))
+        t.description = d->get<std::string>();
+
+    if (auto *nodes = member(c, root, "nodes", "$", true, Json::value_t::array, "an array of nodes")) {
+        for (std::size_t i = 0; i < nodes->size(); ++i) {
+            const Json &jn = (*nodes)[i];
+            const std::string path = "$.nodes[" + std::to_string(i) + "]";
+            if (!jn.is_object()) {
+                c.error(path, "a node is an object, got " + jn.dump());
+                continue;
+            }
+            NodeDef n;
+            if (auto *id = member(c, jn, "id", path, true, Json::value_t::string, "a string")) n.id = id->get<std::string>();
+            if (auto *k = member(c, jn, "kind", path, true, Json::value_t::string, "a string")) n.kind = k->get<std::string>();
+            if (auto *nm = member(c, jn, "name", path, false, Json::value_t::string, "a string")) n.name = nm->get<std::string>();
+            if (auto *p = member(c, jn, "properties", path, false, Json::value_t::object, "an object")) n.properties = *p;
+            if (auto *pos = member(c, jn, "position", path, false, Json::value_t::object, "an object {\"x\":..,\"y\":..}")) {
+                if (auto *x = member(c, *pos, "x", path + ".position", true, Json::value_t::number_float, "a number"))
+                    n.position.x = x->get<double>();
+                if (auto *y = member(c, *pos, "y", path + ".position", true, Json::value_t::number_float, "a number"))
+                    n.position.y = y->get<double>();
+            }
+            for (auto it = jn.begin(); it != jn.end(); ++it)
+                if (it.key() != "id" && it.key() != "kind" && it.key() != "name" && it.key() != "properties" &&
+                    it.key() != "position")
+                    c.warn(path + "." + it.key(), "unknown field '" + it.key() + "' is ignored");
+            t.nodes.push_back(std::move(n));
+        }
+    }
+
+    auto defaultPort = [&](const std::string &nodeId, PortDirection dir) -> std::string {
+        auto ni = t.nodeIndex(nodeId);
+        if (!ni) return {};
+        const NodeKindSpec *s = registry.find(t.nodes[*ni].kind);
+        if (!s) return {};
+        for (const auto &p : s->ports)
+            if (p.direction == dir) return p.name;
+        return {};
+    };
+
+    if (auto *links = member(c, root, "links", "$", false, Json::value_t::array, "an array of links")) {
+        for (std::size_t i = 0; i < links->size(); ++i) {
+            const Json &jl = (*links)[i];
+            const std::string path = "$.links[" + std::to_string(i) + "]";
+            if (!jl.is_object()) {
+                c.error(path, "a link is an object, got " + jl.dump());
+                continue;
+            }
+            LinkDef l;
+            if (auto *id = member(c, jl, "id", path, true, Json::value_t::string, "a string")) l.id = id->get<std::string>();
+            if (auto *f = member(c, jl, "from", path, true, Json::value_t::string, "a node id")) l.from = f->get<std::string>();
+            if (auto *to = member(c, jl, "to", path, true, Json::value_t::string, "a node id")) l.to = to->get<std::string>();
+            if (auto *fp = member(c, jl, "fromPort", path, false, Json::value_t::string, "a port name"))
+                l.fromPort = fp->get<std::string>();
+            else
+                l.fromPort = defaultPort(l.from, PortDirection::Out);
+            if (auto *tp = member(c, jl, "toPort", path, false, Json::value_t::string, "a port name"))
+                l.toPort = tp->get<std::string>();
+            else
+                l.toPort = defaultPort(l.to, PortDirection::In);
+            if (auto *p = member(c, jl, "properties", path, false, Json::value_t::object, "an object")) l.properties = *p;
+            t.links.push_back(std::move(l));
+        }
+    }
+
+    if (auto *bindings = member(c, root, "bindings", "$", false, Json::value_t::array, "an array of bindings")) {
+        for (std::size_t i = 0; i < bindings->size(); ++i) {
+            const Json &jb = (*bindings)[i];
+            const std::string path = "$.bindings[" + std::to_string(i) + "]";
+            if (!jb.is_object()) {
+                c.error(path, "a binding is an object, got " + jb.dump());
+                continue;
+            }
+            BindingDef b;
+            if (auto *e = member(c, jb, "exchange", path, true, Json::value_t::string, "a node id")) b.exchange = e->get<std::string>();
+            if (auto *d = member(c, jb, "destination", path, true, Json::value_t::string, "a node id"))
+                b.destination = d->get<std::string>();
+            if (auto *k = member(c, jb, "key", path, false, Json::value_t::string, "a string")) b.key = k->get<std::string>();
+            t.bindings.push_back(std::move(b));
+        }
+    }
+
+    if (auto *run = member(c, root, "run", "$", false, Json::value_t::object, "an object")) {
+        if (auto *s = member(c, *run, "seed", "$.run", false, Json::value_t::number_unsigned, "a non-negative whole number"))
+            t.run.seed = s->get<std::uint64_t>();
+        if (auto *u = run->contains("until") ? &(*run)["until"] : nullptr) {
+            std::optional<SimTime> d;
+            if (u->is_string()) d = parseDuration(u->get<std::string>());
+            else if (u->is_number() && u->get<double>() >= 0) d = fromMilliseconds(u->get<double>());
+            if (!d) c.error("$.run.until", "expected a duration such as \"10s\", got " + u->dump());
+            else t.run.until = *d;
+        }
+        if (auto *m = member(c, *run, "messages", "$.run", false, Json::value_t::number_unsigned, "a non-negative whole number"))
+            t.run.messages = m->get<std::uint64_t>();
+        if (auto *sp = run->contains("speed") ? &(*run)["speed"] : nullptr) {
+            if (sp->is_string() && sp->get<std::string>() == "max") t.run.speed = 0;
+            else if (sp->is_number() && sp->get<double>() > 0) t.run.speed = sp->get<double>();
+            else c.error("$.run.speed", "expected \"max\" or a positive number, got " + sp->dump());
+        }
+    }
+
+    if (!c.hasErrors()) validateModel(c, t);
+    result.diagnostics = std::move(c.diags);
+    bool errors = false;
+    for (const auto &d : result.diagnostics) errors = errors || d.severity == Sev::Error;
+    if (!errors) result.topology = std::move(t);
+    return result;
+}
+
+LoadResult loadTopologyFile(const std::string &path, const KindRegistry &registry)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        LoadResult r;
+        std::error_code ec;
+        std::string why = std::filesystem::is_directory(path, ec) ? "is a directory" : std::strerror(errno);
+        r.diagnostics.push_back({Sev::Error, path, "cannot open (" + why + ")"});
+        return r;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    auto r = parseTopology(text, path, registry);
+    for (auto &d : r.diagnostics)
+        if (d.path.rfind("$", 0) == 0) d.path = path + ": " + d.path;
+    return r;
+}
+
+Json topologyToJson(const Topology &t)
+{
+    Json root;
+    root["format"] = "signalbox-topology";
+    root["version"] = Topology::kFormatVersion;
+    if (!t.name.empty()) root["name"] = t.name;
+    if (!t.description.empty()) root["description"] = t.description;
+    Json nodes = Json::array();
+    for (const auto &n : t.nodes) {
+        Json j;
+        j["id"] = n.id;
+        j["kind"] = n.kind;
+        if (!n.name.empty()) j["name"] = n.name;
+        if (!n.properties.empty()) j["properties"] = n.properties;
+        j["position"] = {{"x", n.position.x}, {"y", n.position.y}};
+        nodes.push_back(std::move(j));
+    }
+    root["nodes"] = std::move(nodes);
+    Json links = Json::array();
+    for (const auto &l : t.links) {
+        Json j;
+        j["id"] = l.id;
+        j["from"] = l.from;
+        j["fromPort"] = l.fromPort;
+        j["to"] = l.to;
+        j["toPort"] = l.toPort;
+        if (!l.properties.empty()) j["properties"] = l.properties;
+        links.push_back(std::move(j));
+    }
+    root["links"] = std::move(links);
+    Json bindings = Json::array();
+    for (const auto &b : t.bindings) bindings.push_back({{"exchange", b.exchange}, {"destination", b.destination}, {"key", b.key}});
+    root["bindings"] = std::move(bindings);
+    Json run;
+    run["seed"] = t.run.seed;
+    if (t.run.until) run["until"] = formatDuration(*t.run.until);
+    if (t.run.messages) run["messages"] = t.run.messages;
+    if (t.run.speed > 0) run["speed"] = t.run.speed;
+    else run["speed"] = "max";
+    root["run"] = std::move(run);
+    return root;
+}
+
+std::string serializeTopology(const Topology &t) { return topologyToJson(t).dump(2) + "\n"; }
+
+bool saveTopologyFile(const Topology &t, const std::string &path, std::string &error)
+{
+    namespace fs = std::filesystem;
+    const std::string text = serializeTopology(t);
+    const std::string tmp = path + ".saving";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) {
+            error = path + ": cannot write (" + std::strerror(errno) + ")";
+            return false;
+        }
+        out << text;
+        out.flush();
+        if (!out) {
+            error = path + ": writing failed (disk full?)";
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            return false;
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        error = path + ": cannot replace the file (" + ec.message() + ")";
+        fs::remove(tmp, ec);
+        return false;
+    }
+    return true;
+}
+
+} // namespace sb

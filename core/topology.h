@@ -1,0 +1,104 @@
+#pragma once
+// The topology: nodes, links, bindings and run settings, as stored in a
+// "signalbox-topology" JSON file (docs/topology-format.md). Loading validates everything against
+// the kind registry and reports each problem with its JSON path.
+#include "schema.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+struct Position {
+    double x = 0;
+    double y = 0;
+    bool operator==(const Position &) const = default;
+};
+
+struct NodeDef {
+    std::string id;
+    std::string kind;
+    std::string name; // shown to people; defaults to the id
+    Json properties = Json::object(); // only the values set explicitly
+    Position position;
+    bool operator==(const NodeDef &) const = default;
+};
+
+struct LinkDef {
+    std::string id;
+    std::string from;
+    std::string fromPort;
+    std::string to;
+    std::string toPort;
+    Json properties = Json::object();
+    bool operator==(const LinkDef &) const = default;
+};
+
+struct BindingDef {
+    std::string exchange;
+    std::string destination;
+    std::string key;
+    bool operator==(const BindingDef &) const = default;
+};
+
+struct RunSettings {
+    std::uint64_t seed = 1;
+    std::optional<SimTime> until;  // stop at this virtual time
+    std::uint64_t messages = 0;    // producers stop after this many messages in total (0 = no limit)
+    double speed = 0;              // 0 = as fast as possible, else virtual seconds per wall second
+    bool operator==(const RunSettings &) const = default;
+};
+
+struct Topology {
+    static constexpr int kFormatVersion = 1;
+    std::string name;
+    std::string description;
+    std::vector<NodeDef> nodes;
+    std::vector<LinkDef> links;
+    std::vector<BindingDef> bindings;
+    RunSettings run;
+
+    std::optional<std::size_t> nodeIndex(std::string_view id) const;
+    std::optional<std::size_t> linkIndex(std::string_view id) const;
+    bool operator==(const Topology &) const = default;
+};
+
+struct Diagnostic {
+    enum class Severity { Error, Warning };
+    Severity severity = Severity::Error;
+    std::string path;    // JSON path, e.g. "$.nodes[2].properties.rate"; "file:line:col" for syntax errors
+    std::string message; // why, naming the node or link involved
+    std::string toString() const;
+};
+
+struct LoadResult {
+    std::optional<Topology> topology; // set when there are no errors
+    std::vector<Diagnostic> diagnostics;
+    bool ok() const { return topology.has_value(); }
+    std::string errorText() const; // every diagnostic, one a line
+};
+
+// Parses and validates a topology document. `source` names it in syntax errors.
+LoadResult parseTopology(std::string_view text, const std::string &source = "topology",
+                         const KindRegistry &registry = KindRegistry::builtin());
+LoadResult loadTopologyFile(const std::string &path, const KindRegistry &registry = KindRegistry::builtin());
+
+// Checks a topology built in memory (the GUI's document, tests) exactly as the loader would.
+std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &registry = KindRegistry::builtin());
+
+// Canonical form: two-space indent, fixed key order, defaults omitted. Saving what was loaded
+// from a canonical file gives the same bytes back.
+Json topologyToJson(const Topology &t);
+std::string serializeTopology(const Topology &t);
+// Writes to a temporary file beside `path` and renames it over, so a failed save never leaves
+// a half-written file.
+bool saveTopologyFile(const Topology &t, const std::string &path, std::string &error);
+
+// Identifiers: 1 to 64 of [A-Za-z0-9_.:-], starting with a letter or digit.
+bool isValidId(std::string_view id);
+
+// Binding keys: returns an empty string if `key` is valid for an exchange of `exchangeType`.
+std::string checkBindingKey(std::string_view exchangeType, std::string_view key);
+
+} // namespace sb

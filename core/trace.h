@@ -1,0 +1,171 @@
+#pragma once
+// Trace events: one compact, fixed-size record per step of the engine. Sinks receive them by
+// const reference; nothing on this path allocates.
+#include "message.h"
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+enum class TraceKind : std::uint8_t {
+    Publish,    // producer hands a new message to the broker (first attempt)
+    Send,       // a frame enters a link; aux = scheduled arrival time
+    Route,      // exchange forwards to a bound destination (peer)
+    Enqueue,    // queue stores a message; aux = ready depth after
+    Deliver,    // queue delivers to a consumer (peer); aux = ready depth after
+    Redeliver,  // as Deliver, for a message delivered before
+    Ack,        // queue receives an ack; reason UnknownTag for stale acks
+    Nack,       // queue receives a nack (flags: requeue)
+    Requeue,    // message returns to the queue head
+    Process,    // consumer finished processing; aux = end-to-end latency (ns); peer = source queue
+    Dedupe,     // idempotent consumer saw an id it already processed and acked without processing
+    Confirm,    // publisher receives the broker's confirm
+    Drop,       // message discarded; reason says why
+    Expire,     // message TTL elapsed in a queue
+    DeadLetter, // message sent to the dead-letter target; reason says why
+    Timeout,    // ack timeout (queue) or confirm timeout (producer)
+    Retry,      // publisher resends a message after a timeout or nack
+    LinkDown,   // link partitioned
+    LinkUp,     // link healed
+    Crash,      // node crashed (volatile state lost)
+    Restart,    // node restarted
+};
+inline constexpr int kTraceKindCount = 21;
+
+enum class DropReason : std::uint8_t {
+    None,
+    Loss,             // link loss probability
+    Partition,        // link was down
+    MaxLength,        // queue overflow (drop-head), RabbitMQ x-death reason "maxlen"
+    RejectPublish,    // queue overflow (reject-publish)
+    Unroutable,       // no binding matched and no alternate target
+    Expired,          // message TTL
+    DeliveryLimit,    // too many unsuccessful deliveries
+    Rejected,         // consumer nack without requeue
+    ProcessingFailed, // consumer failed a message under auto-ack: it is gone
+    RetriesExhausted, // publisher gave up
+    Crash,            // held by a node that crashed
+    UnknownTag,       // ack/nack for a delivery tag the queue no longer holds
+    NoRoute,          // a node had no link to send on
+};
+inline constexpr int kDropReasonCount = 14;
+
+const char *traceKindName(TraceKind k);
+const char *dropReasonName(DropReason r);
+bool traceKindFromName(std::string_view name, TraceKind &out);
+// Network and crash losses, as opposed to drops a policy asked for.
+bool isLossReason(DropReason r);
+
+namespace TraceFlag {
+inline constexpr std::uint8_t NoAck = 1;   // the delivery was made under auto-ack
+inline constexpr std::uint8_t Requeue = 2; // nack with requeue
+inline constexpr std::uint8_t Confirmed = 4; // publish that asked for a confirm
+} // namespace TraceFlag
+
+struct TraceEvent {
+    SimTime time = 0;               // virtual time
+    std::int64_t wall = 0;          // wall-clock ns since the run began; 0 unless paced
+    std::int64_t aux = 0;           // meaning depends on kind (see TraceKind)
+    std::uint64_t messageId = 0;    // 0 for events about no message
+    std::uint64_t correlationId = 0;
+    NodeIndex node = kNoIndex; // where it happened (for Send: the sender)
+    NodeIndex peer = kNoIndex; // the other node involved
+    LinkIndex link = kNoIndex;
+    std::uint32_t deliveryCount = 0;
+    TraceKind kind = TraceKind::Publish;
+    DropReason reason = DropReason::None;
+    FrameType frame = FrameType::Publish; // for Send and link Drops
+    std::uint8_t flags = 0;
+};
+
+class TraceSink {
+public:
+    virtual ~TraceSink() = default;
+    virtual void onEvent(const TraceEvent &e) = 0;
+    // The run ended (or paused): flush what is buffered.
+    virtual void flush() {}
+};
+
+// Counts events by kind and drops by reason, in total and per node.
+class CounterSink final : public TraceSink {
+public:
+    explicit CounterSink(std::size_t nodeCount = 0);
+    void onEvent(const TraceEvent &e) override;
+    std::uint64_t total() const { return m_total; }
+    std::uint64_t count(TraceKind k) const { return m_byKind[static_cast<int>(k)]; }
+    std::uint64_t drops(DropReason r) const { return m_drops[static_cast<int>(r)]; }
+    std::uint64_t count(NodeIndex node, TraceKind k) const;
+
+private:
+    std::uint64_t m_total = 0;
+    std::uint64_t m_byKind[kTraceKindCount] = {};
+    std::uint64_t m_drops[kDropReasonCount] = {};
+    std::vector<std::uint64_t> m_perNode; // node * kTraceKindCount + kind
+};
+
+// FNV-1a over every field but wall time: two runs are identical iff their hashes match.
+class HashSink final : public TraceSink {
+public:
+    void onEvent(const TraceEvent &e) override;
+    std::uint64_t hash() const { return m_hash; }
+    std::uint64_t count() const { return m_count; }
+
+private:
+    std::uint64_t m_hash = 0xcbf29ce484222325ULL;
+    std::uint64_t m_count = 0;
+};
+
+// A bounded single-producer/single-consumer ring: the engine thread pushes, a GUI thread drains
+// in batches at frame rate. When full, new events are counted as overflowed rather than blocking
+// the engine.
+class RingBufferSink final : public TraceSink {
+public:
+    explicit RingBufferSink(std::size_t capacity); // rounded up to a power of two
+    void onEvent(const TraceEvent &e) override;
+    // Copies up to `max` events into `out` (appending); returns how many. Consumer thread only.
+    std::size_t drain(std::vector<TraceEvent> &out, std::size_t max = SIZE_MAX);
+    std::size_t capacity() const { return m_mask + 1; }
+    std::uint64_t overflowed() const { return m_overflowed.load(std::memory_order_relaxed); }
+
+private:
+    std::unique_ptr<TraceEvent[]> m_buffer;
+    std::size_t m_mask;
+    alignas(64) std::atomic<std::uint64_t> m_head{0}; // next write (producer)
+    alignas(64) std::atomic<std::uint64_t> m_tail{0}; // next read (consumer)
+    alignas(64) std::atomic<std::uint64_t> m_overflowed{0};
+};
+
+// Streams every event to a file as JSON Lines or CSV through a fixed buffer.
+class TraceFileWriter final : public TraceSink {
+public:
+    enum class Format { JsonLines, Csv };
+    // nodeNames/linkNames map indices to the ids in the topology file.
+    TraceFileWriter(std::vector<std::string> nodeNames, std::vector<std::string> linkNames);
+    ~TraceFileWriter() override;
+    bool open(const std::string &path, Format format, std::string &error);
+    static Format formatForPath(const std::string &path); // .csv -> Csv, otherwise JSON Lines
+    void onEvent(const TraceEvent &e) override;
+    void flush() override;
+    bool close(std::string &error);
+    std::uint64_t written() const { return m_written; }
+
+private:
+    void put(std::string_view s);
+    void putInt(std::int64_t v);
+    void putUInt(std::uint64_t v);
+    void putName(const std::vector<std::string> &names, std::uint32_t index, bool quoted);
+    std::vector<std::string> m_nodeNames, m_linkNames;
+    std::FILE *m_file = nullptr;
+    Format m_format = Format::JsonLines;
+    char m_buf[1 << 16];
+    std::size_t m_len = 0;
+    std::uint64_t m_written = 0;
+    bool m_failed = false;
+};
+
+} // namespace sb
