@@ -48,17 +48,13 @@ double Rng::uniform01() { return static_cast<double>(next() >> 11) * 0x1.0p-53; 
 std::uint64_t Rng::below(std::uint64_t n)
 {
     if (n <= 1) return 0;
-    // Lemire's nearly-divisionless method.
-    unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < n) {
-        std::uint64_t threshold = -n % n;
-        while (low < threshold) {
-            m = static_cast<unsigned __int128>(next()) * n;
-            low = static_cast<std::uint64_t>(m);
-        }
-    }
-    return static_cast<std::uint64_t>(m >> 64);
+    // Rejection sampling: drop the top partial range so every residue is equally likely.
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    std::uint64_t x;
+    do {
+        x = next();
+    } while (x >= limit);
+    return x % n;
 }
 
 double Rng::exponential(double mean)

@@ -1,0 +1,284 @@
+// The executor: determinism, stepping, stop conditions, pause/stop/post across threads, pacing,
+// partitions and crashes.
+#include "enginetest.h"
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+using namespace sb;
+using namespace sbtest;
+
+namespace {
+std::vector<std::string> exampleFiles()
+{
+    std::vector<std::string> files;
+    for (const auto &e : std::filesystem::directory_iterator(SIGNALBOX_EXAMPLES_DIR))
+        if (e.path().extension() == ".json") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::pair<std::uint64_t, std::uint64_t> hashRun(const Topology &t, std::uint64_t seed, SimTime until)
+{
+    std::string error;
+    auto sim = Simulation::build(t, error);
+    if (!sim) return {0, 0};
+    sim->setSeed(seed);
+    HashSink hash;
+    sim->addSink(&hash);
+    RunOptions o;
+    o.until = until;
+    sim->run(o);
+    return {hash.hash(), hash.count()};
+}
+
+Topology workQueue()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"rate", 200}, {"arrival", "poisson"}, {"count", 500}})
+        .node("q", "queue")
+        .node("c1", "consumer", {{"processing", "exp(5ms)"}})
+        .node("c2", "consumer", {{"processing", "exp(5ms)"}});
+    b.link("p", "q", {{"latency", "uniform(1ms,3ms)"}, {"loss", 0.01}}).link("q", "c1").link("q", "c2");
+    return b.topology();
+}
+} // namespace
+
+class TestSimulation : public QObject {
+    Q_OBJECT
+private slots:
+    void deterministic_data();
+    void deterministic();
+    void seedChangesRun();
+    void stepProcessesOneEvent();
+    void untilStopsAtTime();
+    void pauseFromAnotherThread();
+    void stopFromAnotherThread();
+    void postRunsOnEngineThread();
+    void pacingFollowsWallClock_data();
+    void pacingFollowsWallClock();
+    void partitionDropsFrames();
+    void crashedConsumerWorkIsRedelivered();
+    void buildRejectsInvalidTopology();
+};
+
+void TestSimulation::deterministic_data()
+{
+    QTest::addColumn<QString>("file");
+    for (const auto &f : exampleFiles()) QTest::newRow(std::filesystem::path(f).filename().string().c_str()) << QString::fromStdString(f);
+}
+
+void TestSimulation::deterministic()
+{
+    QFETCH(QString, file);
+    auto loaded = loadTopologyFile(file.toStdString());
+    QVERIFY2(loaded.ok(), loaded.errorText().c_str());
+    auto a = hashRun(*loaded.topology, 1234, 5 * kSecond);
+    auto b = hashRun(*loaded.topology, 1234, 5 * kSecond);
+    QVERIFY(a.second > 0);
+    QCOMPARE(a, b);
+}
+
+void TestSimulation::seedChangesRun()
+{
+    auto a = hashRun(workQueue(), 1, 10 * kSecond);
+    auto b = hashRun(workQueue(), 2, 10 * kSecond);
+    QVERIFY(a.first != b.first);
+}
+
+void TestSimulation::stepProcessesOneEvent()
+{
+    auto r = prepare(workQueue());
+    QVERIFY(r);
+    std::uint64_t steps = 0;
+    SimTime last = 0;
+    while (r->sim->step()) {
+        ++steps;
+        QCOMPARE(r->sim->eventsProcessed(), steps);
+        QVERIFY(r->sim->now() >= last); // time never goes backwards
+        last = r->sim->now();
+        if (steps > 100000) break;
+    }
+    QVERIFY(steps > 1000);
+    // The same run in one go processes the same events.
+    auto whole = run(workQueue());
+    QCOMPARE(whole->sim->eventsProcessed(), steps);
+    QCOMPARE(whole->trace.events.size(), r->trace.events.size());
+}
+
+void TestSimulation::untilStopsAtTime()
+{
+    auto r = prepare(workQueue());
+    QVERIFY(r);
+    RunOptions o;
+    o.until = 700 * kMillisecond;
+    QCOMPARE(r->sim->run(o), StopReason::TimeLimit);
+    QCOMPARE(r->sim->now(), 700 * kMillisecond);
+    for (const auto &e : r->trace.events) QVERIFY(e.time <= 700 * kMillisecond);
+    // Resuming continues where it stopped, to the end.
+    QCOMPARE(r->sim->run(RunOptions{}), StopReason::Quiescent);
+    QCOMPARE(r->node("p").published, std::uint64_t(500));
+}
+
+void TestSimulation::pauseFromAnotherThread()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"rate", 1000}}).node("q", "queue").node("c", "consumer", {{"processing", "1ms"}});
+    b.link("p", "q").link("q", "c");
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    std::atomic<bool> running{false};
+    StopReason reason = StopReason::Quiescent;
+    std::thread engine([&] {
+        running = true;
+        RunOptions o;
+        o.speed = 1000; // paced, so the run would take a long time to reach `until`
+        o.until = 3600 * kSecond;
+        reason = r->sim->run(o);
+    });
+    while (!running) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    r->sim->requestPause();
+    engine.join();
+    QCOMPARE(reason, StopReason::Paused);
+    QVERIFY(r->sim->now() < 3600 * kSecond);
+}
+
+void TestSimulation::stopFromAnotherThread()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"rate", 1000}}).node("q", "queue").node("c", "consumer", {{"processing", "1ms"}});
+    b.link("p", "q").link("q", "c");
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    StopReason reason = StopReason::Quiescent;
+    std::thread engine([&] {
+        RunOptions o;
+        o.until = kNever; // the producer never stops: only requestStop() ends this run
+        reason = r->sim->run(o);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    r->sim->requestStop();
+    engine.join();
+    QCOMPARE(reason, StopReason::Stopped);
+    QVERIFY(r->sim->eventsProcessed() > 0);
+}
+
+void TestSimulation::postRunsOnEngineThread()
+{
+    auto r = prepare(workQueue());
+    QVERIFY(r);
+    std::thread::id engineThread, postedThread;
+    std::atomic<bool> posted{false};
+    std::thread engine([&] {
+        engineThread = std::this_thread::get_id();
+        RunOptions o;
+        o.speed = 50; // slow enough that the post arrives mid-run
+        o.until = 5 * kSecond;
+        r->sim->run(o);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    r->sim->post([&](Simulation &s) {
+        postedThread = std::this_thread::get_id();
+        s.setLinkUp(0, false);
+        posted = true;
+    });
+    while (!posted) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    r->sim->requestStop();
+    engine.join();
+    QCOMPARE(postedThread, engineThread);
+    QCOMPARE(r->trace.count(TraceKind::LinkDown), std::size_t(1));
+}
+
+void TestSimulation::pacingFollowsWallClock_data()
+{
+    QTest::addColumn<double>("speed");
+    QTest::newRow("1x") << 1.0;
+    QTest::newRow("10x") << 10.0;
+    QTest::newRow("100x") << 100.0;
+}
+
+void TestSimulation::pacingFollowsWallClock()
+{
+    // A fake clock that advances only when the engine sleeps: pacing must make the engine wait
+    // (virtual time / speed) in total, and stamp events with the wall time.
+    QFETCH(double, speed);
+    auto r = prepare(workQueue());
+    QVERIFY(r);
+    std::int64_t fakeNow = 1'000'000;
+    std::int64_t slept = 0;
+    r->sim->setWallClock([&] { return fakeNow; }, [&](std::int64_t ns) {
+        fakeNow += ns;
+        slept += ns;
+    });
+    RunOptions o;
+    o.speed = speed;
+    o.until = 2 * kSecond;
+    QCOMPARE(r->sim->run(o), StopReason::TimeLimit);
+    const double expected = 2e9 / speed;
+    QVERIFY2(std::abs(double(slept) - expected) <= expected * 0.01 + 1e6, qPrintable(QString::number(slept)));
+    for (const auto &e : r->trace.events) {
+        const double due = double(e.time) / speed;
+        QVERIFY(double(e.wall) >= due - 1);
+    }
+}
+
+void TestSimulation::partitionDropsFrames()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(10, 10)}}).node("q", "queue");
+    b.link("p", "q", {{"latency", "1ms"}});
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    RunOptions o;
+    o.until = 25 * kMillisecond; // messages at 0, 10, 20 delivered
+    r->sim->run(o);
+    r->sim->setLinkUp(0, false);
+    o.until = 55 * kMillisecond; // 30, 40, 50 lost to the partition
+    r->sim->run(o);
+    r->sim->setLinkUp(0, true);
+    r->sim->run(RunOptions{});
+    QCOMPARE(r->node("q").enqueued, std::uint64_t(7));
+    QCOMPARE(r->metrics->link(0).partitioned, std::uint64_t(3));
+    QCOMPARE(r->trace.count(TraceKind::LinkDown), std::size_t(1));
+    QCOMPARE(r->trace.count(TraceKind::LinkUp), std::size_t(1));
+    QCOMPARE(r->report().lost, std::uint64_t(3));
+}
+
+void TestSimulation::crashedConsumerWorkIsRedelivered()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(4)}})
+        .node("q", "queue")
+        .node("c1", "consumer", {{"processing", "100ms"}, {"prefetch", 2}})
+        .node("c2", "consumer", {{"processing", "100ms"}, {"prefetch", 2}});
+    b.link("p", "q").link("q", "c1").link("q", "c2");
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    RunOptions o;
+    o.until = 50 * kMillisecond;
+    r->sim->run(o);
+    r->sim->crashNode(r->index("c1"));
+    r->sim->run(RunOptions{});
+    // c1 held two deliveries when it crashed: they return to the queue and c2 processes all four.
+    QCOMPARE(r->node("c1").processed, std::uint64_t(0));
+    QCOMPARE(r->node("c2").processed, std::uint64_t(4));
+    QCOMPARE(r->node("q").redelivered, std::uint64_t(2));
+    QCOMPARE(r->report().processed, std::uint64_t(4));
+    QCOMPARE(r->report().lost, std::uint64_t(0));
+}
+
+void TestSimulation::buildRejectsInvalidTopology()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"rate", -5}});
+    std::string error;
+    auto sim = Simulation::build(b.topology(), error);
+    QVERIFY(!sim);
+    QVERIFY2(error.find("$.nodes[0].properties.rate") != std::string::npos, error.c_str());
+    QVERIFY2(error.find("minimum") != std::string::npos, error.c_str());
+}
+
+QTEST_APPLESS_MAIN(TestSimulation)
+#include "tst_simulation.moc"
