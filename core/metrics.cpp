@@ -15,7 +15,7 @@ std::uint64_t NodeCounters::totalDrops() const
 }
 
 Metrics::Metrics(std::size_t nodes, std::size_t links, SimTime bucketWidth, std::size_t maxBuckets)
-    : m_nodes(nodes), m_links(links), m_nodeLatency(nodes), m_nodeBuckets(nodes), m_linkBuckets(links),
+    : m_nodes(nodes), m_links(links), m_nodeLatency(nodes), m_nodeBuckets(nodes), m_linkBuckets(links), m_linkInFlightDelta(links),
       m_bucketWidth(std::max<SimTime>(bucketWidth, 1)), m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
 {
 }
@@ -41,11 +41,13 @@ void Metrics::halveResolution()
         v.resize(n);
     };
     for (auto &v : m_nodeBuckets) mergeNode(v);
-    for (auto &v : m_linkBuckets) {
+    auto mergeSum = [](auto &v) {
         const std::size_t n = (v.size() + 1) / 2;
         for (std::size_t i = 0; i < n; ++i) v[i] = v[2 * i] + (2 * i + 1 < v.size() ? v[2 * i + 1] : 0);
         v.resize(n);
-    }
+    };
+    for (auto &v : m_linkBuckets) mergeSum(v);
+    for (auto &v : m_linkInFlightDelta) mergeSum(v);
     m_bucketWidth *= 2;
     m_bucketCount = (m_bucketCount + 1) / 2;
 }
@@ -61,6 +63,7 @@ std::size_t Metrics::bucketIndex(SimTime t)
         m_bucketCount = idx + 1;
         for (auto &v : m_nodeBuckets) v.resize(m_bucketCount);
         for (auto &v : m_linkBuckets) v.resize(m_bucketCount);
+        for (auto &v : m_linkInFlightDelta) v.resize(m_bucketCount);
     }
     return idx;
 }
@@ -68,6 +71,13 @@ std::size_t Metrics::bucketIndex(SimTime t)
 void Metrics::onEvent(const TraceEvent &e)
 {
     if (e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp) return;
+    if (e.kind == TraceKind::Send && e.link < m_links.size()) {
+        // +1 when sent, -1 when it arrives: the running sum is what is in flight at the end of a
+        // bucket. The arrival bucket is looked up first because it may grow or coarsen the buckets.
+        const std::size_t arrival = bucketIndex(e.aux);
+        ++m_linkInFlightDelta[e.link][bucketIndex(e.time)];
+        --m_linkInFlightDelta[e.link][arrival];
+    }
     const std::size_t b = bucketIndex(e.time);
     if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
     NodeCounters &n = m_nodes[e.node];
@@ -141,6 +151,17 @@ void Metrics::onEvent(const TraceEvent &e)
     }
 }
 
+std::vector<std::int64_t> Metrics::linkInFlight(LinkIndex link) const
+{
+    std::vector<std::int64_t> out(m_bucketCount, 0);
+    std::int64_t level = 0;
+    for (std::size_t b = 0; b < m_bucketCount && b < m_linkInFlightDelta[link].size(); ++b) {
+        level += m_linkInFlightDelta[link][b];
+        out[b] = level;
+    }
+    return out;
+}
+
 bool Metrics::writeCsv(const std::string &path, const std::vector<std::string> &nodeIds,
                        const std::vector<std::string> &linkIds, std::string &error) const
 {
@@ -149,7 +170,9 @@ bool Metrics::writeCsv(const std::string &path, const std::vector<std::string> &
         error = path + ": cannot write (" + std::strerror(errno) + ")";
         return false;
     }
-    out << "time_ms,target,id,throughput_per_s,drops,redeliveries,depth_max,latency_mean_ms,latency_max_ms\n";
+    out << "time_ms,target,id,throughput_per_s,drops,redeliveries,depth_max,latency_mean_ms,latency_max_ms,in_flight\n";
+    std::vector<std::vector<std::int64_t>> inFlight;
+    for (std::size_t i = 0; i < m_linkBuckets.size(); ++i) inFlight.push_back(linkInFlight(static_cast<LinkIndex>(i)));
     const double perSecond = 1e9 / static_cast<double>(m_bucketWidth);
     for (std::size_t b = 0; b < m_bucketCount; ++b) {
         const double t = toMilliseconds(static_cast<SimTime>(b) * m_bucketWidth);
@@ -162,11 +185,11 @@ bool Metrics::writeCsv(const std::string &path, const std::vector<std::string> &
                     << toMilliseconds(nb.latencyMax);
             else
                 out << ',';
-            out << '\n';
+            out << ",\n";
         }
         for (std::size_t i = 0; i < m_linkBuckets.size(); ++i)
             out << t << ",link," << (i < linkIds.size() ? linkIds[i] : std::to_string(i)) << ','
-                << m_linkBuckets[i][b] * perSecond << ",,,,,\n";
+                << m_linkBuckets[i][b] * perSecond << ",,,,,," << inFlight[i][b] << "\n";
     }
     out.flush();
     if (!out) {

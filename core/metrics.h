@@ -52,6 +52,8 @@ public:
     std::size_t bucketCount() const { return m_bucketCount; }
     const std::vector<NodeBucket> &buckets(NodeIndex node) const { return m_nodeBuckets[node]; }
     const std::vector<std::uint32_t> &linkBuckets(LinkIndex link) const { return m_linkBuckets[link]; }
+    // Frames in flight on a link at the end of each bucket.
+    std::vector<std::int64_t> linkInFlight(LinkIndex link) const;
 
     // One row per bucket and node/link: time_ms,target,id,throughput,drops,redeliveries,depth_max,...
     bool writeCsv(const std::string &path, const std::vector<std::string> &nodeIds,
@@ -67,6 +69,7 @@ private:
     LatencyHistogram m_latency;
     std::vector<std::vector<NodeBucket>> m_nodeBuckets;
     std::vector<std::vector<std::uint32_t>> m_linkBuckets;
+    std::vector<std::vector<std::int32_t>> m_linkInFlightDelta; // +1 at send, -1 at arrival
     SimTime m_bucketWidth;
     std::size_t m_maxBuckets;
     std::size_t m_bucketCount = 0;

@@ -62,7 +62,8 @@ class Node {
 public:
     virtual ~Node() = default;
     virtual void start(NodeContext &ctx) {}
-    virtual void onFrame(NodeContext &ctx, LinkIndex from, const Frame &frame) = 0;
+    // The frame is the node's to keep: it may move the message out of it.
+    virtual void onFrame(NodeContext &ctx, LinkIndex from, Frame &frame) = 0;
     virtual void onTimer(NodeContext &ctx, std::uint64_t tag) {}
     // A link attached to this node went down (partition) or came back up.
     virtual void onLinkState(NodeContext &ctx, LinkIndex link, bool up) {}

@@ -184,10 +184,7 @@ void Simulation::startNodes()
 
 void Simulation::push(SimTime t, std::uint8_t type, std::uint32_t slot)
 {
-    m_heap.push_back(Event{t, m_seq++, slot, type});
-    std::push_heap(m_heap.begin(), m_heap.end(), [](const Event &a, const Event &b) {
-        return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-    });
+    m_heap.push(Event{t, m_seq++, slot, type});
 }
 
 void Simulation::emit(TraceEvent &e)
@@ -375,7 +372,6 @@ StopReason Simulation::run(const RunOptions &options)
         m_wallStart = m_clock();
         m_virtualStart = m_now;
     }
-    const auto later = [](const Event &a, const Event &b) { return a.time != b.time ? a.time > b.time : a.seq > b.seq; };
     std::uint64_t processed = 0;
     StopReason reason = StopReason::Quiescent;
     while (true) {
@@ -397,7 +393,7 @@ StopReason Simulation::run(const RunOptions &options)
             reason = StopReason::Quiescent;
             break;
         }
-        const Event next = m_heap.front();
+        const Event next = m_heap.top();
         const SimTime target = std::min(next.time, options.until);
         if (m_paced) {
             // Wait in short slices so pause, stop and posted work stay responsive.
@@ -413,8 +409,7 @@ StopReason Simulation::run(const RunOptions &options)
             reason = StopReason::TimeLimit;
             break;
         }
-        std::pop_heap(m_heap.begin(), m_heap.end(), later);
-        m_heap.pop_back();
+        m_heap.pop();
         processEvent(next);
         ++processed;
     }

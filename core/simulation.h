@@ -2,6 +2,7 @@
 // The discrete-event executor on virtual time. Deterministic: the same topology and seed give
 // the same trace, event for event. Runs as fast as possible or paced to the wall clock; can be
 // paused, stopped and fed live changes from another thread (post()), and single-stepped.
+#include "eventqueue.h"
 #include "link.h"
 #include "node.h"
 #include "topology.h"
@@ -85,12 +86,7 @@ private:
     friend class Context;
     struct NodeSlot;
     struct LinkSlot;
-    struct Event {
-        SimTime time;
-        std::uint64_t seq;
-        std::uint32_t slot;
-        std::uint8_t type; // 0 frame arrival, 1 timer
-    };
+    using Event = ScheduledEvent;
     struct InFlight {
         Frame frame;
         LinkIndex link = 0;
@@ -121,7 +117,7 @@ private:
     Topology m_topology;
     std::vector<NodeSlot> m_nodes;
     std::vector<LinkSlot> m_links;
-    std::vector<Event> m_heap;
+    EventQueue m_heap;
     std::vector<InFlight> m_frames;
     std::vector<std::uint32_t> m_freeFrames;
     std::vector<TimerSlot> m_timers;

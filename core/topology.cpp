@@ -1,6 +1,8 @@
 #include "topology.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -234,6 +236,38 @@ void validateModel(Checker &c, const Topology &t)
         if (!bseen.insert({b.exchange, b.destination, b.key}).second)
             c.warn(path, "duplicate binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + " with key " + quoted(b.key) +
                              " (AMQP keeps one)");
+    }
+
+    // Exchanges that publish to each other in a cycle would route one message forever without
+    // virtual time advancing. (RabbitMQ stops such loops per message; a designer tool refuses them.)
+    {
+        std::vector<std::vector<std::size_t>> next(t.nodes.size());
+        for (const auto &l : t.links) {
+            auto fi = t.nodeIndex(l.from), ti = t.nodeIndex(l.to);
+            if (fi && ti && t.nodes[*fi].kind == "exchange" && t.nodes[*ti].kind == "exchange") next[*fi].push_back(*ti);
+        }
+        std::vector<int> state(t.nodes.size(), 0); // 0 new, 1 on the path, 2 done
+        std::vector<std::size_t> path;
+        std::function<bool(std::size_t)> visit = [&](std::size_t n) {
+            state[n] = 1;
+            path.push_back(n);
+            for (std::size_t m : next[n]) {
+                if (state[m] == 1) {
+                    std::string cycle;
+                    auto it = std::find(path.begin(), path.end(), m);
+                    for (; it != path.end(); ++it) cycle += quoted(t.nodes[*it].id) + " -> ";
+                    c.error("$.nodes[" + std::to_string(m) + "]", "exchanges " + cycle + quoted(t.nodes[m].id) +
+                                                                       " form a cycle: a message would be routed forever");
+                    return true;
+                }
+                if (state[m] == 0 && visit(m)) return true;
+            }
+            path.pop_back();
+            state[n] = 2;
+            return false;
+        };
+        for (std::size_t n = 0; n < t.nodes.size(); ++n)
+            if (state[n] == 0 && visit(n)) break;
     }
 
     // Warnings for things that run but are probably not what was meant.

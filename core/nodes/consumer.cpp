@@ -8,7 +8,6 @@
 #include "nodes.h"
 
 #include <deque>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace sb {
@@ -46,10 +45,10 @@ public:
         for (LinkIndex l : ctx.links(ConsumerPort::In)) subscribe(ctx, l);
     }
 
-    void onFrame(NodeContext &ctx, LinkIndex from, const Frame &f) override
+    void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         if (f.type != FrameType::Deliver) return;
-        m_buffer.push_back(Delivery{f.message, f.tag, from, ctx.peer(from), f.deliveryCount, f.noAck});
+        m_buffer.push_back(Delivery{std::move(f.message), f.tag, from, ctx.peer(from), f.deliveryCount, f.noAck});
         m_gotSincePoll = true;
         startWork(ctx);
     }
@@ -60,11 +59,13 @@ public:
             poll(ctx);
             return;
         }
-        auto it = m_working.find(tag >> 1);
-        if (it == m_working.end()) return;
-        Delivery d = std::move(it->second);
-        m_working.erase(it);
-        finish(ctx, d);
+        const auto slot = static_cast<std::size_t>(tag >> 1);
+        if (slot >= m_slots.size() || !m_slots[slot].live) return;
+        Delivery d = std::move(m_slots[slot].delivery);
+        m_slots[slot].live = false;
+        m_freeSlots.push_back(slot);
+        --m_busy;
+        finish(ctx, std::move(d));
         startWork(ctx);
     }
 
@@ -79,14 +80,16 @@ public:
         // In-memory work is lost; the broker redelivers what was unacked. The idempotency store
         // is kept: it stands for a durable table of processed ids.
         m_buffer.clear();
-        m_working.clear();
+        m_slots.clear();
+        m_freeSlots.clear();
+        m_busy = 0;
     }
 
     NodeStatus status() const override
     {
         NodeStatus s;
         s.ready = m_buffer.size();
-        s.unacked = m_working.size();
+        s.unacked = m_busy;
         return s;
     }
 
@@ -94,11 +97,11 @@ private:
     enum class AckMode { Auto, Manual, Idempotent };
     struct Delivery {
         MessageRef message;
-        std::uint64_t tag;
-        LinkIndex link;
-        NodeIndex queue;
-        std::uint32_t deliveryCount;
-        bool noAck;
+        std::uint64_t tag = 0;
+        LinkIndex link = kNoIndex;
+        NodeIndex queue = kNoIndex;
+        std::uint32_t deliveryCount = 0;
+        bool noAck = false;
     };
 
     void subscribe(NodeContext &ctx, LinkIndex link)
@@ -113,7 +116,7 @@ private:
     void poll(NodeContext &ctx)
     {
         auto links = ctx.links(ConsumerPort::In);
-        const bool idle = !m_gotSincePoll && m_working.empty() && m_buffer.empty() && m_polls > 0;
+        const bool idle = !m_gotSincePoll && m_busy == 0 && m_buffer.empty() && m_polls > 0;
         m_gotSincePoll = false;
         if (!links.empty() && m_buffer.size() < m_batch) {
             Frame p;
@@ -129,7 +132,7 @@ private:
 
     void startWork(NodeContext &ctx)
     {
-        while (m_working.size() < m_concurrency && !m_buffer.empty()) {
+        while (m_busy < m_concurrency && !m_buffer.empty()) {
             Delivery d = std::move(m_buffer.front());
             m_buffer.pop_front();
             if (m_ackMode == AckMode::Idempotent && m_processed.count(d.message->id)) {
@@ -137,16 +140,26 @@ private:
                 e.peer = d.queue;
                 e.deliveryCount = d.deliveryCount;
                 ctx.trace(e);
-                settle(ctx, d, FrameType::Ack, false);
+                settle(ctx, std::move(d), FrameType::Ack, false);
                 continue;
             }
-            const std::uint64_t key = ++m_nextWork;
-            m_working.emplace(key, std::move(d));
-            ctx.startTimer(m_processing.sample(ctx.rng()), (key << 1) | WorkTimer);
+            // Work in progress sits in a slot per unit of concurrency (no allocation per message).
+            std::size_t slot;
+            if (!m_freeSlots.empty()) {
+                slot = m_freeSlots.back();
+                m_freeSlots.pop_back();
+            } else {
+                slot = m_slots.size();
+                m_slots.emplace_back();
+            }
+            m_slots[slot].delivery = std::move(d);
+            m_slots[slot].live = true;
+            ++m_busy;
+            ctx.startTimer(m_processing.sample(ctx.rng()), (static_cast<std::uint64_t>(slot) << 1) | WorkTimer);
         }
     }
 
-    void finish(NodeContext &ctx, const Delivery &d)
+    void finish(NodeContext &ctx, Delivery &&d)
     {
         if (ctx.rng().bernoulli(m_failure)) {
             if (d.noAck) {
@@ -156,7 +169,7 @@ private:
                 e.deliveryCount = d.deliveryCount;
                 ctx.trace(e);
             } else {
-                settle(ctx, d, FrameType::Nack, m_requeueOnFailure);
+                settle(ctx, std::move(d), FrameType::Nack, m_requeueOnFailure);
             }
             return;
         }
@@ -167,10 +180,10 @@ private:
         e.aux = ctx.now() - d.message->publishedAt;
         ctx.trace(e);
         if (m_ackMode == AckMode::Idempotent) m_processed.insert(d.message->id);
-        if (!d.noAck) settle(ctx, d, FrameType::Ack, false);
+        if (!d.noAck) settle(ctx, std::move(d), FrameType::Ack, false);
     }
 
-    void settle(NodeContext &ctx, const Delivery &d, FrameType type, bool requeue)
+    void settle(NodeContext &ctx, Delivery &&d, FrameType type, bool requeue)
     {
         if (d.noAck) return;
         Frame f;
@@ -178,7 +191,7 @@ private:
         f.tag = d.tag;
         f.requeue = requeue;
         f.deliveryCount = d.deliveryCount;
-        f.message = d.message;
+        f.message = std::move(d.message);
         ctx.send(d.link, std::move(f));
     }
 
@@ -193,9 +206,14 @@ private:
     std::uint32_t m_batch = 1;
 
     std::deque<Delivery> m_buffer;
-    std::unordered_map<std::uint64_t, Delivery> m_working;
+    struct Work {
+        Delivery delivery;
+        bool live = false;
+    };
+    std::vector<Work> m_slots;
+    std::vector<std::size_t> m_freeSlots;
+    std::uint32_t m_busy = 0;
     std::unordered_set<std::uint64_t> m_processed;
-    std::uint64_t m_nextWork = 0;
     std::uint64_t m_polls = 0;
     bool m_gotSincePoll = false;
 };

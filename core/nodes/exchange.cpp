@@ -23,7 +23,7 @@ public:
         for (const auto &[link, key] : s.bindings) m_bindings.push_back({link, key, TopicPattern(key)});
     }
 
-    void onFrame(NodeContext &ctx, LinkIndex from, const Frame &f) override
+    void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         switch (f.type) {
         case FrameType::Publish: route(ctx, from, f); break;

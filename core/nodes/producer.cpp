@@ -167,7 +167,7 @@ public:
         pump(ctx);
     }
 
-    void onFrame(NodeContext &ctx, LinkIndex, const Frame &f) override
+    void onFrame(NodeContext &ctx, LinkIndex, Frame &f) override
     {
         if (f.type != FrameType::Confirm && f.type != FrameType::PublishNack) return;
         auto it = m_pending.find(f.tag);

@@ -55,7 +55,7 @@ public:
         for (LinkIndex l : ctx.links(QueuePort::Deliver)) m_consumers.push_back(Consumer{l, ctx.peer(l)});
     }
 
-    void onFrame(NodeContext &ctx, LinkIndex from, const Frame &f) override
+    void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         switch (f.type) {
         case FrameType::Publish: onPublish(ctx, from, f); break;
@@ -84,11 +84,9 @@ public:
             dispatch(ctx);
             return;
         }
-        const std::uint64_t deliveryTag = tag >> 1;
-        auto it = m_unacked.find(deliveryTag);
-        if (it == m_unacked.end()) return;
-        Unacked u = std::move(it->second);
-        m_unacked.erase(it);
+        Unacked *found = findUnacked(tag >> 1);
+        if (!found) return;
+        Unacked u = takeUnacked(*found);
         if (auto *c = consumerAt(u.consumer)) --c->unacked;
         TraceEvent e = messageEvent(TraceKind::Timeout, u.entry.message.get());
         e.peer = u.consumerNode;
@@ -108,13 +106,13 @@ public:
         // and it must subscribe again.
         c->subscribed = false;
         c->unacked = 0;
+        const auto index = static_cast<std::size_t>(c - m_consumers.data());
         std::vector<std::uint64_t> tags;
-        for (const auto &[tag, u] : m_unacked)
-            if (u.consumer == static_cast<std::size_t>(c - m_consumers.data())) tags.push_back(tag);
-        std::sort(tags.rbegin(), tags.rend()); // newest first, so push_front restores the order
+        for (std::size_t i = 0; i < m_unacked.size(); ++i)
+            if (m_unacked[i].live && m_unacked[i].consumer == index) tags.push_back(m_firstTag + i);
+        std::reverse(tags.begin(), tags.end()); // newest first, so push_front restores the order
         for (auto tag : tags) {
-            Unacked u = std::move(m_unacked[tag]);
-            m_unacked.erase(tag);
+            Unacked u = takeUnacked(*findUnacked(tag));
             ctx.cancelTimer(u.timer);
             returnToQueue(ctx, std::move(u.entry));
         }
@@ -131,12 +129,12 @@ public:
             ctx.trace(e);
         };
         for (const auto &entry : m_ready) lose(entry);
-        std::vector<std::uint64_t> tags;
-        for (const auto &[tag, u] : m_unacked) tags.push_back(tag);
-        std::sort(tags.begin(), tags.end());
-        for (auto tag : tags) lose(m_unacked[tag].entry);
+        for (const auto &u : m_unacked)
+            if (u.live) lose(u.entry);
         m_ready.clear();
         m_unacked.clear();
+        m_unackedCount = 0;
+        m_firstTag = m_nextTag + 1;
         m_ttlTimer = kNoTimer;
         for (auto &c : m_consumers) {
             c.subscribed = false;
@@ -148,7 +146,7 @@ public:
     {
         NodeStatus s;
         s.ready = m_ready.size();
-        s.unacked = m_unacked.size();
+        s.unacked = m_unackedCount;
         return s;
     }
 
@@ -173,10 +171,41 @@ private:
     };
     struct Unacked {
         Entry entry;
-        std::size_t consumer;
-        NodeIndex consumerNode;
+        std::size_t consumer = 0;
+        NodeIndex consumerNode = kNoIndex;
         TimerId timer = kNoTimer;
+        bool live = false;
     };
+
+    // Delivery tags are handed out in sequence, so unacked deliveries live in a ring indexed by
+    // tag (m_unacked[tag - m_firstTag]); settled entries leave holes that are trimmed from the
+    // front. This avoids a hash-map allocation per delivery on the engine's hottest path.
+    Unacked *findUnacked(std::uint64_t tag)
+    {
+        if (tag < m_firstTag || tag - m_firstTag >= m_unacked.size()) return nullptr;
+        Unacked &u = m_unacked[tag - m_firstTag];
+        return u.live ? &u : nullptr;
+    }
+    Unacked takeUnacked(Unacked &slot)
+    {
+        Unacked u = std::move(slot);
+        slot.live = false;
+        slot.entry.message.reset();
+        --m_unackedCount;
+        while (!m_unacked.empty() && !m_unacked.front().live) {
+            m_unacked.pop_front();
+            ++m_firstTag;
+        }
+        return u;
+    }
+    void addUnacked(std::uint64_t tag, Unacked u)
+    {
+        if (m_unacked.empty()) m_firstTag = tag;
+        while (m_firstTag + m_unacked.size() < tag) m_unacked.emplace_back(); // tags of auto-ack deliveries
+        u.live = true;
+        m_unacked.push_back(std::move(u));
+        ++m_unackedCount;
+    }
 
     Consumer *consumer(LinkIndex link)
     {
@@ -186,10 +215,10 @@ private:
     }
     Consumer *consumerAt(std::size_t i) { return i < m_consumers.size() ? &m_consumers[i] : nullptr; }
 
-    void onPublish(NodeContext &ctx, LinkIndex from, const Frame &f)
+    void onPublish(NodeContext &ctx, LinkIndex from, Frame &f)
     {
         expireHead(ctx);
-        Entry entry{f.message, 0, 0, false, m_ttl ? ctx.now() + m_ttl : kNever};
+        const SimTime expiresAt = m_ttl ? ctx.now() + m_ttl : kNever;
         if (m_maxLength && m_ready.size() >= m_maxLength) {
             if (m_overflow == Overflow::DropHead) {
                 while (m_ready.size() >= m_maxLength) {
@@ -199,7 +228,7 @@ private:
                 }
             } else {
                 if (m_overflow == Overflow::RejectPublishDlx) {
-                    deadLetterOrDrop(ctx, std::move(entry), DropReason::MaxLength);
+                    deadLetterOrDrop(ctx, Entry{f.message, 0, 0, false, expiresAt}, DropReason::MaxLength);
                 } else {
                     TraceEvent e = messageEvent(TraceKind::Drop, f.message.get());
                     e.reason = DropReason::RejectPublish;
@@ -209,10 +238,11 @@ private:
                 return;
             }
         }
-        m_ready.push_back(std::move(entry));
         TraceEvent e = messageEvent(TraceKind::Enqueue, f.message.get());
         e.peer = ctx.peer(from);
         e.link = from;
+        // Keep the frame's message only when a confirm must still carry it.
+        m_ready.push_back(Entry{f.tag ? f.message : std::move(f.message), 0, 0, false, expiresAt});
         e.aux = static_cast<std::int64_t>(m_ready.size());
         ctx.trace(e);
         if (f.tag) reply(ctx, from, FrameType::Confirm, f);
@@ -298,28 +328,27 @@ private:
         if (!noAck) {
             ++c.unacked;
             TimerId timer = m_ackTimeout ? ctx.startTimer(m_ackTimeout, (tag << 1) | AckTimer) : kNoTimer;
-            m_unacked.emplace(tag, Unacked{std::move(entry), index, c.node, timer});
+            addUnacked(tag, Unacked{std::move(entry), index, c.node, timer, true});
         }
         ctx.send(c.link, std::move(d));
     }
 
     void onSettle(NodeContext &ctx, LinkIndex from, const Frame &f, bool nack)
     {
-        auto it = m_unacked.find(f.tag);
+        Unacked *found = findUnacked(f.tag);
         TraceEvent e = messageEvent(nack ? TraceKind::Nack : TraceKind::Ack, f.message.get());
         e.peer = ctx.peer(from);
         e.link = from;
         e.deliveryCount = f.deliveryCount;
         if (nack && f.requeue) e.flags |= TraceFlag::Requeue;
-        if (it == m_unacked.end()) {
+        if (!found) {
             // Settled after an ack timeout or a lost connection already returned it: RabbitMQ
             // would close the channel ("unknown delivery tag"); here it is traced and ignored.
             e.reason = DropReason::UnknownTag;
             ctx.trace(e);
             return;
         }
-        Unacked u = std::move(it->second);
-        m_unacked.erase(it);
+        Unacked u = takeUnacked(*found);
         ctx.cancelTimer(u.timer);
         if (auto *c = consumerAt(u.consumer); c && c->unacked) --c->unacked;
         ctx.trace(e);
@@ -408,7 +437,9 @@ private:
 
     std::deque<Entry> m_ready;
     std::vector<Consumer> m_consumers;
-    std::unordered_map<std::uint64_t, Unacked> m_unacked;
+    std::deque<Unacked> m_unacked;
+    std::uint64_t m_firstTag = 1;
+    std::size_t m_unackedCount = 0;
     std::size_t m_cursor = 0;
     std::uint64_t m_nextTag = 0;
     TimerId m_ttlTimer = kNoTimer;

@@ -14,6 +14,7 @@ private slots:
     void bucketsStayBounded();
     void throughputPerBucket();
     void latencyPerConsumer();
+    void linkInFlight();
     void csvHasOneRowPerBucketAndTarget();
     void checkerOutcomes_data();
     void checkerOutcomes();
@@ -72,6 +73,22 @@ void TestMetrics::latencyPerConsumer()
     QCOMPARE(fast->max(), 4 * kMillisecond);
     QCOMPARE(slow->max(), 22 * kMillisecond);
     QCOMPARE(r->metrics->latency().count(), std::uint64_t(100));
+}
+
+void TestMetrics::linkInFlight()
+{
+    // 10 messages per 100 ms bucket over a link with 250 ms latency: at the end of each bucket,
+    // the messages of the last 250 ms are still in flight.
+    TopologyBuilder b;
+    b.node("p", "producer", {{"rate", 100}, {"duration", 1000}}).node("q", "queue");
+    b.link("p", "q", {{"latency", "250ms"}});
+    auto r = run(b.topology());
+    QVERIFY(r);
+    const auto inFlight = r->metrics->linkInFlight(0);
+    QCOMPARE(inFlight[0], std::int64_t(10));
+    QCOMPARE(inFlight[1], std::int64_t(20));
+    QCOMPARE(inFlight[5], std::int64_t(25)); // sent at 350..590 ms, arriving in bucket 6 or later
+    QCOMPARE(inFlight.back(), std::int64_t(0));
 }
 
 void TestMetrics::csvHasOneRowPerBucketAndTarget()

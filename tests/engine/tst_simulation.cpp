@@ -61,6 +61,7 @@ private slots:
     void partitionDropsFrames();
     void crashedConsumerWorkIsRedelivered();
     void buildRejectsInvalidTopology();
+    void exchangeCycleIsRefused();
 };
 
 void TestSimulation::deterministic_data()
@@ -278,6 +279,24 @@ void TestSimulation::buildRejectsInvalidTopology()
     QVERIFY(!sim);
     QVERIFY2(error.find("$.nodes[0].properties.rate") != std::string::npos, error.c_str());
     QVERIFY2(error.find("minimum") != std::string::npos, error.c_str());
+}
+
+void TestSimulation::exchangeCycleIsRefused()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(1)}})
+        .node("x1", "exchange", {{"type", "fanout"}})
+        .node("x2", "exchange", {{"type", "fanout"}})
+        .node("x3", "exchange", {{"type", "fanout"}});
+    b.link("p", "x1").link("x1", "x2", {}, "out").link("x2", "x3", {}, "out").link("x3", "x1", {}, "out");
+    const auto diagnostics = validateTopology(b.topology());
+    bool found = false;
+    for (const auto &d : diagnostics)
+        found = found || (d.severity == Diagnostic::Severity::Error && d.message.find("form a cycle") != std::string::npos &&
+                          d.message.find("\"x1\" -> \"x2\" -> \"x3\" -> \"x1\"") != std::string::npos);
+    QVERIFY(found);
+    std::string error;
+    QVERIFY(!Simulation::build(b.topology(), error));
 }
 
 QTEST_APPLESS_MAIN(TestSimulation)
