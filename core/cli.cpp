@@ -7,10 +7,12 @@
 #include "topology.h"
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 namespace sb {
 
@@ -18,7 +20,7 @@ namespace {
 
 const char *kUsage = R"(Usage:
   signalbox-cli validate FILE
-  signalbox-cli kinds [--json]
+  signalbox-cli kinds [--json|--markdown]
   signalbox-cli run FILE [options]
 
 Run options:
@@ -70,6 +72,48 @@ std::string typeText(const PropertySpec &p)
     return t;
 }
 
+std::string numberText(double v)
+{
+    // Whole numbers in full ("10000000", not "1e+07"); others as written.
+    if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+std::string markdownProperties(const std::vector<PropertySpec> &list)
+{
+    std::ostringstream o;
+    o << "| property | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
+    for (const auto &p : list) {
+        std::string range;
+        if (p.min || p.max) range = (p.min ? numberText(*p.min) : "") + " .. " + (p.max ? numberText(*p.max) : "");
+        std::string help = p.help;
+        for (std::size_t i = 0; (i = help.find('|', i)) != std::string::npos; i += 2) help.replace(i, 1, "\\|");
+        std::string type = typeText(p);
+        for (std::size_t i = 0; (i = type.find('|', i)) != std::string::npos; i += 2) type.replace(i, 1, "\\|");
+        o << "| `" << p.key << "` | " << type << " | " << p.unit << " | `" << p.defaultValue.dump() << "` | " << range
+          << " | " << help << " |\n";
+    }
+    return o.str();
+}
+
+std::string kindsMarkdown(const KindRegistry &reg)
+{
+    std::ostringstream o;
+    for (const auto &k : reg.kinds()) {
+        o << "### `" << k.kind << "` — " << k.label << " (" << k.category << ")\n\n" << k.help << "\n\n";
+        o << "| port | direction | carries | links | meaning |\n|---|---|---|---|---|\n";
+        for (const auto &p : k.ports)
+            o << "| `" << p.name << "` | " << (p.direction == PortDirection::In ? "in" : "out") << " | "
+              << (p.protocol == Protocol::Publish ? "publishes" : "deliveries") << " | " << (p.multiple ? "many" : "one")
+              << " | " << p.help << " |\n";
+        o << "\n" << markdownProperties(k.properties) << "\n";
+    }
+    o << "### Link properties\n\n" << markdownProperties(reg.linkProperties());
+    return o.str();
+}
+
 int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
 {
     const auto &reg = KindRegistry::builtin();
@@ -77,8 +121,12 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
         out << reg.toJson().dump(2) << "\n";
         return CliExit::Ok;
     }
+    if (args.size() == 2 && args[1] == "--markdown") {
+        out << kindsMarkdown(reg);
+        return CliExit::Ok;
+    }
     if (args.size() != 1) {
-        err << "kinds takes no argument but --json\n";
+        err << "kinds takes no argument but --json or --markdown\n";
         return CliExit::Usage;
     }
     auto props = [&](const std::vector<PropertySpec> &list) {
