@@ -116,8 +116,21 @@ bool createStore(const QString &path)
     return id && store.finishRun(*id, QString(RunStatus::Finished), "{}", {{"delivered", "q1", 1}}, &error);
 }
 
-// Whether this process can write despite read-only permissions (root can), which makes the
-// permission fixtures meaningless.
+// Whether this user is held to permission bits: a read-only folder refuses a new file.
+bool permissionsBind()
+{
+    QTemporaryDir dir;
+    const QString folder = dir.filePath(QStringLiteral("locked"));
+    if (!QDir(dir.path()).mkdir(QStringLiteral("locked"))) return false;
+    QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner);
+    QFile probe(folder + QStringLiteral("/probe"));
+    const bool refused = !probe.open(QIODevice::WriteOnly);
+    probe.close();
+    QFile::setPermissions(folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    return refused;
+}
+
+// Whether this process can write despite read-only permissions (root can).
 bool permissionsIgnored(const QString &probePath)
 {
     QFile probe(probePath);
@@ -265,12 +278,16 @@ void TestRunStore::rejectsUnusableFile_data()
     QTest::newRow("expected table missing") << Fixture::MissingTables << "table run_metrics is missing";
     QTest::newRow("folder does not exist") << Fixture::MissingFolder << "does not exist";
     QTest::newRow("parent is a file") << Fixture::ParentIsFile << "is a file, not a folder";
-    QTest::newRow("read-only folder") << Fixture::ReadOnlyFolder << "locked is read-only";
-    QTest::newRow("database in read-only folder")
-        << Fixture::DatabaseInReadOnlyFolder << "locked is read-only, and SQLite keeps its write-ahead log";
-    QTest::newRow("read-only file") << Fixture::ReadOnlyFile << "cannot write to it (the file is read-only)";
-    // Root ignores permissions, so the rows above skip under root; /proc refuses new files even to
-    // root. Root hears SQLite's own refusal ("cannot open or create it"), others the folder check.
+    // Permission bits do not bind root (CI runs as root), so these rows exist only where they can
+    // fail; the /proc row below covers an unwritable location for every user.
+    if (permissionsBind()) {
+        QTest::newRow("read-only folder") << Fixture::ReadOnlyFolder << "locked is read-only";
+        QTest::newRow("database in read-only folder")
+            << Fixture::DatabaseInReadOnlyFolder << "locked is read-only, and SQLite keeps its write-ahead log";
+        QTest::newRow("read-only file") << Fixture::ReadOnlyFile << "cannot write to it (the file is read-only)";
+    }
+    // /proc refuses new files even to root. Root hears SQLite's own refusal ("cannot open or
+    // create it"), others the folder check.
     QTest::newRow("folder that takes no files") << Fixture::KernelFolder << "create it";
     QTest::newRow("path is a folder") << Fixture::PathIsFolder << "is a folder, not a run database file";
 }
@@ -334,8 +351,7 @@ void TestRunStore::rejectsUnusableFile()
         QVERIFY(QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner));
         lockedPath = folder;
         path = folder + QStringLiteral("/runs.db");
-        if (permissionsIgnored(folder + QStringLiteral("/probe")))
-            QSKIP("this user can write to a read-only folder (root?)");
+        QVERIFY(!permissionsIgnored(folder + QStringLiteral("/probe")));
         break;
     }
     case Fixture::DatabaseInReadOnlyFolder: {
@@ -345,13 +361,12 @@ void TestRunStore::rejectsUnusableFile()
         QVERIFY(createStore(path));
         QVERIFY(QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner));
         lockedPath = folder;
-        if (permissionsIgnored(folder + QStringLiteral("/probe")))
-            QSKIP("this user can write to a read-only folder (root?)");
+        QVERIFY(!permissionsIgnored(folder + QStringLiteral("/probe")));
         break;
     }
     case Fixture::KernelFolder:
         path = QStringLiteral("/proc/tst_runstore-%1.db").arg(QCoreApplication::applicationPid());
-        if (!QFileInfo(QStringLiteral("/proc")).isDir()) QSKIP("no /proc on this system");
+        QVERIFY(QFileInfo(QStringLiteral("/proc")).isDir());
         break;
     case Fixture::PathIsFolder:
         QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("runs.db")));
@@ -361,7 +376,7 @@ void TestRunStore::rejectsUnusableFile()
         QVERIFY(createStore(path));
         QVERIFY(QFile::setPermissions(path, QFile::ReadOwner));
         lockedPath = path;
-        if (permissionsIgnored(path)) QSKIP("this user can write to a read-only file (root?)");
+        QVERIFY(!permissionsIgnored(path));
         break;
     }
 
