@@ -35,8 +35,13 @@ Topology workQueue(std::uint64_t messages)
     t.links.push_back({"publish", "producer", "out", "queue", "in", Json{{"latency", "10us"}}});
     for (int i = 1; i <= 4; ++i) {
         const std::string id = "consumer-" + std::to_string(i);
-        t.nodes.push_back({id, "consumer", id, Json{{"processing", "exp(30us)"}, {"prefetch", 10}, {"ackMode", "manual"}}, {}});
-        t.links.push_back({"deliver-" + std::to_string(i), "queue", "deliver", id, "in", Json{{"latency", "10us"}}});
+        t.nodes.push_back({id,
+                           "consumer",
+                           id,
+                           Json{{"processing", "exp(30us)"}, {"prefetch", 10}, {"ackMode", "manual"}},
+                           {}});
+        t.links.push_back(
+            {"deliver-" + std::to_string(i), "queue", "deliver", id, "in", Json{{"latency", "10us"}}});
     }
     return t;
 }
@@ -75,7 +80,9 @@ struct BareEvent {
 
 double runBare(std::uint64_t events, std::size_t heapSize, std::uint64_t &checksum)
 {
-    const auto later = [](const BareEvent &a, const BareEvent &b) { return a.time != b.time ? a.time > b.time : a.seq > b.seq; };
+    const auto later = [](const BareEvent &a, const BareEvent &b) {
+        return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+    };
     std::vector<BareEvent> heap;
     heap.reserve(heapSize + 1);
     std::uint64_t seq = 0, x = 88172645463325252ULL;
@@ -117,8 +124,10 @@ int main(int argc, char **argv)
     std::uint64_t messages = 200000;
     int repeat = 5;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--messages") && i + 1 < argc) messages = std::strtoull(argv[++i], nullptr, 10);
-        else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::atoi(argv[++i]);
+        if (!std::strcmp(argv[i], "--messages") && i + 1 < argc)
+            messages = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc)
+            repeat = std::atoi(argv[++i]);
         else {
             std::fprintf(stderr, "usage: bench_engine [--messages N] [--repeat R]\n");
             return 2;
@@ -137,23 +146,27 @@ int main(int argc, char **argv)
         engineRates.push_back(er);
         bareRates.push_back(br);
         ratios.push_back(er / br);
-        std::printf("run %d: engine %.3fs for %llu events (%.2fM events/s, %llu trace events); bare heap %.3fs (%.2fM "
+        std::printf("run %d: engine %.3fs for %llu events (%.2fM events/s, %llu trace events); bare heap "
+                    "%.3fs (%.2fM "
                     "events/s) [checksum %llu]\n",
                     r + 1, last.seconds, static_cast<unsigned long long>(last.events), er / 1e6,
                     static_cast<unsigned long long>(last.traceEvents), bare, br / 1e6,
                     static_cast<unsigned long long>(checksum % 1000));
     }
     if (last.processed != messages) {
-        std::fprintf(stderr, "bench: expected %llu messages processed, got %llu\n", static_cast<unsigned long long>(messages),
+        std::fprintf(stderr, "bench: expected %llu messages processed, got %llu\n",
+                     static_cast<unsigned long long>(messages),
                      static_cast<unsigned long long>(last.processed));
         return 1;
     }
     const double ratio = median(ratios);
-    std::printf("\nengine (1 producer -> queue -> 4 consumers, manual acks, counters): median %.2fM events/s, %.2fM "
-                "messages/s\n",
-                median(engineRates) / 1e6, median(engineRates) / 1e6 * messages / static_cast<double>(last.events));
+    std::printf(
+        "\nengine (1 producer -> queue -> 4 consumers, manual acks, counters): median %.2fM events/s, %.2fM "
+        "messages/s\n",
+        median(engineRates) / 1e6, median(engineRates) / 1e6 * messages / static_cast<double>(last.events));
     std::printf("bare binary-heap loop, same event count:                           median %.2fM events/s\n",
                 median(bareRates) / 1e6);
-    std::printf("ratio engine/bare: median %.2f (target >= 0.33) %s\n", ratio, ratio >= 1.0 / 3 ? "MET" : "NOT MET");
+    std::printf("ratio engine/bare: median %.2f (target >= 0.33) %s\n", ratio,
+                ratio >= 1.0 / 3 ? "MET" : "NOT MET");
     return 0;
 }

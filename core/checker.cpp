@@ -8,7 +8,8 @@ namespace sb {
 std::uint64_t DeliveryReport::droppedTotal() const
 {
     std::uint64_t n = 0;
-    for (auto d : dropped) n += d;
+    for (auto d : dropped)
+        n += d;
     return n;
 }
 
@@ -29,7 +30,9 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
             c.reason = DropReason::None;
         }
         break;
-    case TraceKind::Process: ++at(e.messageId, e.peer).processed; break;
+    case TraceKind::Process:
+        ++at(e.messageId, e.peer).processed;
+        break;
     case TraceKind::DeadLetter:
         if (isQueue(e.node)) at(e.messageId, e.node).state = State::DeadLettered;
         break;
@@ -41,7 +44,8 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
                 Copy &c = at(e.messageId, e.node);
                 c.state = State::Dropped;
                 c.reason = e.reason;
-            } else if (e.frame == FrameType::Publish && !(e.flags & TraceFlag::Confirmed) && !isQueue(e.node)) {
+            } else if (e.frame == FrameType::Publish && !(e.flags & TraceFlag::Confirmed) &&
+                       !isQueue(e.node)) {
                 Copy &c = at(e.messageId, kNoIndex);
                 c.state = State::Dropped;
                 c.reason = e.reason;
@@ -49,14 +53,17 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
             break;
         }
         NodeIndex queue = kNoIndex;
-        if (isQueue(e.node)) queue = e.node;
-        else if (e.reason == DropReason::ProcessingFailed && isQueue(e.peer)) queue = e.peer;
+        if (isQueue(e.node))
+            queue = e.node;
+        else if (e.reason == DropReason::ProcessingFailed && isQueue(e.peer))
+            queue = e.peer;
         Copy &c = at(e.messageId, queue);
         c.state = State::Dropped;
         c.reason = e.reason;
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -89,9 +96,12 @@ DeliveryReport DeliveryChecker::report(std::size_t examples) const
         }
         if (c.state != State::DeadLettered && deadLettered.count(k.id)) {
             // The dead-letter copy of a message its first queue gave up on.
-            if (c.processed) ++r.processedFromDeadLetter;
-            else if (c.state == State::Pending) ++r.parked;
-            else classify(k.id, c);
+            if (c.processed)
+                ++r.processedFromDeadLetter;
+            else if (c.state == State::Pending)
+                ++r.parked;
+            else
+                classify(k.id, c);
             continue;
         }
         ++r.copies;

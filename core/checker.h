@@ -21,8 +21,8 @@ struct DeliveryReport {
     std::uint64_t lost = 0;         // copies (or messages before any queue) lost without trace of processing
     std::uint64_t deadLettered = 0; // copies given up on by their queue and dead-lettered
     std::uint64_t parked = 0;       // of those, waiting in a dead-letter queue at the end
-    std::uint64_t processedFromDeadLetter = 0; // of those, processed by a dead-letter consumer
-    std::uint64_t pending = 0;      // copies or messages still queued, unacked or in flight
+    std::uint64_t processedFromDeadLetter = 0;    // of those, processed by a dead-letter consumer
+    std::uint64_t pending = 0;                    // copies or messages still queued, unacked or in flight
     std::uint64_t dropped[kDropReasonCount] = {}; // policy drops by reason
     std::uint64_t droppedTotal() const;
     // A few example message ids per outcome (smallest first), to look up in the event log.
@@ -49,7 +49,10 @@ private:
         bool operator==(const Key &) const = default;
     };
     struct KeyHash {
-        std::size_t operator()(const Key &k) const { return std::hash<std::uint64_t>()(k.id * 0x9e3779b97f4a7c15ULL ^ k.queue); }
+        std::size_t operator()(const Key &k) const
+        {
+            return std::hash<std::uint64_t>()(k.id * 0x9e3779b97f4a7c15ULL ^ k.queue);
+        }
     };
     bool isQueue(NodeIndex n) const { return n < m_isQueue.size() && m_isQueue[n]; }
     Copy &at(std::uint64_t id, NodeIndex queue) { return m_copies[Key{id, queue}]; }

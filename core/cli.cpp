@@ -45,7 +45,8 @@ Exit codes:
 
 void printDiagnostics(const LoadResult &r, std::ostream &err)
 {
-    for (const auto &d : r.diagnostics) err << d.toString() << "\n";
+    for (const auto &d : r.diagnostics)
+        err << d.toString() << "\n";
 }
 
 int validate(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
@@ -57,8 +58,8 @@ int validate(const std::vector<std::string> &args, std::ostream &out, std::ostre
     auto r = loadTopologyFile(args[1]);
     printDiagnostics(r, r.ok() ? out : err);
     if (!r.ok()) return CliExit::InvalidInput;
-    out << args[1] << ": valid (" << r.topology->nodes.size() << " nodes, " << r.topology->links.size() << " links, "
-        << r.topology->bindings.size() << " bindings)\n";
+    out << args[1] << ": valid (" << r.topology->nodes.size() << " nodes, " << r.topology->links.size()
+        << " links, " << r.topology->bindings.size() << " bindings)\n";
     return CliExit::Ok;
 }
 
@@ -67,7 +68,8 @@ std::string typeText(const PropertySpec &p)
     std::string t = propertyTypeName(p.type);
     if (p.type == PropertyType::Enum) {
         t = "";
-        for (const auto &c : p.choices) t += (t.empty() ? "" : "|") + c;
+        for (const auto &c : p.choices)
+            t += (t.empty() ? "" : "|") + c;
     }
     return t;
 }
@@ -87,13 +89,16 @@ std::string markdownProperties(const std::vector<PropertySpec> &list)
     o << "| property | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
     for (const auto &p : list) {
         std::string range;
-        if (p.min || p.max) range = (p.min ? numberText(*p.min) : "") + " .. " + (p.max ? numberText(*p.max) : "");
+        if (p.min || p.max)
+            range = (p.min ? numberText(*p.min) : "") + " .. " + (p.max ? numberText(*p.max) : "");
         std::string help = p.help;
-        for (std::size_t i = 0; (i = help.find('|', i)) != std::string::npos; i += 2) help.replace(i, 1, "\\|");
+        for (std::size_t i = 0; (i = help.find('|', i)) != std::string::npos; i += 2)
+            help.replace(i, 1, "\\|");
         std::string type = typeText(p);
-        for (std::size_t i = 0; (i = type.find('|', i)) != std::string::npos; i += 2) type.replace(i, 1, "\\|");
-        o << "| `" << p.key << "` | " << type << " | " << p.unit << " | `" << p.defaultValue.dump() << "` | " << range
-          << " | " << help << " |\n";
+        for (std::size_t i = 0; (i = type.find('|', i)) != std::string::npos; i += 2)
+            type.replace(i, 1, "\\|");
+        o << "| `" << p.key << "` | " << type << " | " << p.unit << " | `" << p.defaultValue.dump() << "` | "
+          << range << " | " << help << " |\n";
     }
     return o.str();
 }
@@ -106,8 +111,8 @@ std::string kindsMarkdown(const KindRegistry &reg)
         o << "| port | direction | carries | links | meaning |\n|---|---|---|---|---|\n";
         for (const auto &p : k.ports)
             o << "| `" << p.name << "` | " << (p.direction == PortDirection::In ? "in" : "out") << " | "
-              << (p.protocol == Protocol::Publish ? "publishes" : "deliveries") << " | " << (p.multiple ? "many" : "one")
-              << " | " << p.help << " |\n";
+              << (p.protocol == Protocol::Publish ? "publishes" : "deliveries") << " | "
+              << (p.multiple ? "many" : "one") << " | " << p.help << " |\n";
         o << "\n" << markdownProperties(k.properties) << "\n";
     }
     o << "### Link properties\n\n" << markdownProperties(reg.linkProperties());
@@ -134,22 +139,29 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
             std::string range;
             if (p.min || p.max) {
                 std::ostringstream r;
-                r << "[" << (p.min ? std::to_string(*p.min).substr(0, std::to_string(*p.min).find_last_not_of("0.") + 1) : "")
-                  << ".." << (p.max ? std::to_string(*p.max).substr(0, std::to_string(*p.max).find_last_not_of("0.") + 1) : "")
+                r << "["
+                  << (p.min ? std::to_string(*p.min).substr(0,
+                                                            std::to_string(*p.min).find_last_not_of("0.") + 1)
+                            : "")
+                  << ".."
+                  << (p.max ? std::to_string(*p.max).substr(0,
+                                                            std::to_string(*p.max).find_last_not_of("0.") + 1)
+                            : "")
                   << "]";
                 range = r.str();
             }
-            out << "    " << std::left << std::setw(22) << p.key << std::setw(40) << typeText(p) << " default "
-                << p.defaultValue.dump() << (p.unit.empty() ? "" : " " + p.unit) << (range.empty() ? "" : " " + range) << "\n"
+            out << "    " << std::left << std::setw(22) << p.key << std::setw(40) << typeText(p)
+                << " default " << p.defaultValue.dump() << (p.unit.empty() ? "" : " " + p.unit)
+                << (range.empty() ? "" : " " + range) << "\n"
                 << "        " << p.help << "\n";
         }
     };
     for (const auto &k : reg.kinds()) {
         out << k.kind << " (" << k.category << "): " << k.help << "\n  ports:\n";
         for (const auto &p : k.ports)
-            out << "    " << (p.direction == PortDirection::In ? "in  " : "out ") << std::left << std::setw(12) << p.name
-                << (p.protocol == Protocol::Publish ? "publish " : "delivery") << (p.multiple ? "  many" : "  one ") << "  "
-                << p.help << "\n";
+            out << "    " << (p.direction == PortDirection::In ? "in  " : "out ") << std::left
+                << std::setw(12) << p.name << (p.protocol == Protocol::Publish ? "publish " : "delivery")
+                << (p.multiple ? "  many" : "  one ") << "  " << p.help << "\n";
         out << "  properties:\n";
         props(k.properties);
         out << "\n";
@@ -239,9 +251,12 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             std::stringstream ss(v);
             std::string item;
             while (std::getline(ss, item, ',')) {
-                if (item == "lost") a.failLost = true;
-                else if (item == "duplicates") a.failDuplicates = true;
-                else if (item == "pending") a.failPending = true;
+                if (item == "lost")
+                    a.failLost = true;
+                else if (item == "duplicates")
+                    a.failDuplicates = true;
+                else if (item == "pending")
+                    a.failPending = true;
                 else {
                     err << "--fail-on: unknown check '" << item << "' (use lost, duplicates, pending)\n";
                     return CliExit::Usage;
@@ -268,7 +283,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         printDiagnostics(loaded, err);
         return CliExit::InvalidInput;
     }
-    for (const auto &d : loaded.diagnostics) err << d.toString() << "\n";
+    for (const auto &d : loaded.diagnostics)
+        err << d.toString() << "\n";
     Topology topo = *loaded.topology;
     if (topo.name.empty()) topo.name = a.file;
     std::string error;
@@ -284,7 +300,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     const auto linkIds = sim->linkIds();
     Metrics metrics(sim->nodeCount(), sim->linkCount());
     std::vector<bool> isQueue;
-    for (const auto &n : topo.nodes) isQueue.push_back(n.kind == "queue");
+    for (const auto &n : topo.nodes)
+        isQueue.push_back(n.kind == "queue");
     DeliveryChecker checker(isQueue);
     sim->addSink(&metrics);
     sim->addSink(&checker);
@@ -328,8 +345,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     if (code != CliExit::Ok) return code;
     const auto &d = summary.delivery;
     if ((a.failLost && d.lost) || (a.failDuplicates && d.duplicates) || (a.failPending && d.pending)) {
-        err << "delivery check failed: " << d.lost << " lost, " << d.duplicates << " duplicates, " << d.pending
-            << " pending\n";
+        err << "delivery check failed: " << d.lost << " lost, " << d.duplicates << " duplicates, "
+            << d.pending << " pending\n";
         return CliExit::CheckFailed;
     }
     return CliExit::Ok;

@@ -18,10 +18,11 @@ std::size_t LatencyHistogram::bucketFor(std::int64_t value)
 {
     if (value < kLinear) return static_cast<std::size_t>(std::max<std::int64_t>(value, 0));
     const auto v = static_cast<std::uint64_t>(value);
-    const int msb = 63 - std::countl_zero(v);      // >= 7
-    const int shift = msb - kSubBits;              // >= 1
+    const int msb = 63 - std::countl_zero(v); // >= 7
+    const int shift = msb - kSubBits;         // >= 1
     const auto mantissa = (v >> shift) & ((1u << kSubBits) - 1);
-    return static_cast<std::size_t>(kLinear + (shift - 1) * (1 << kSubBits) + static_cast<std::int64_t>(mantissa));
+    return static_cast<std::size_t>(kLinear + (shift - 1) * (1 << kSubBits) +
+                                    static_cast<std::int64_t>(mantissa));
 }
 
 std::int64_t LatencyHistogram::lowerBound(std::size_t bucket)
@@ -52,7 +53,8 @@ void LatencyHistogram::record(std::int64_t value)
 void LatencyHistogram::merge(const LatencyHistogram &other)
 {
     if (!other.m_count) return;
-    for (std::size_t i = 0; i < kBuckets; ++i) m_buckets[i] += other.m_buckets[i];
+    for (std::size_t i = 0; i < kBuckets; ++i)
+        m_buckets[i] += other.m_buckets[i];
     m_min = m_count ? std::min(m_min, other.m_min) : other.m_min;
     m_max = m_count ? std::max(m_max, other.m_max) : other.m_max;
     m_count += other.m_count;

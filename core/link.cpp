@@ -7,13 +7,45 @@ namespace sb {
 std::vector<PropertySpec> linkPropertySpecs()
 {
     std::vector<PropertySpec> p;
-    p.push_back({"latency", "Latency", PropertyType::Distribution, "ms", "1ms", {}, {}, {},
-                 "One-way delay of each frame: fixed (\"2ms\"), uniform(1ms,5ms), normal(10ms,2ms) or exp(5ms).", {}});
-    p.push_back({"loss", "Loss", PropertyType::Probability, "", 0.0, 0.0, 1.0, {},
-                 "Probability that a frame (message, ack, confirm...) is lost.", {}});
-    p.push_back({"duplicate", "Duplication", PropertyType::Probability, "", 0.0, 0.0, 1.0, {},
-                 "Probability that a frame arrives twice.", {}});
-    p.push_back({"ordered", "Ordered (FIFO)", PropertyType::Bool, "", true, {}, {}, {},
+    p.push_back(
+        {"latency",
+         "Latency",
+         PropertyType::Distribution,
+         "ms",
+         "1ms",
+         {},
+         {},
+         {},
+         "One-way delay of each frame: fixed (\"2ms\"), uniform(1ms,5ms), normal(10ms,2ms) or exp(5ms).",
+         {}});
+    p.push_back({"loss",
+                 "Loss",
+                 PropertyType::Probability,
+                 "",
+                 0.0,
+                 0.0,
+                 1.0,
+                 {},
+                 "Probability that a frame (message, ack, confirm...) is lost.",
+                 {}});
+    p.push_back({"duplicate",
+                 "Duplication",
+                 PropertyType::Probability,
+                 "",
+                 0.0,
+                 0.0,
+                 1.0,
+                 {},
+                 "Probability that a frame arrives twice.",
+                 {}});
+    p.push_back({"ordered",
+                 "Ordered (FIFO)",
+                 PropertyType::Bool,
+                 "",
+                 true,
+                 {},
+                 {},
+                 {},
                  "Frames in one direction arrive in the order sent, as over one TCP connection. Off lets a "
                  "random latency reorder them.",
                  {}});

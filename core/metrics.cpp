@@ -10,13 +10,15 @@ namespace sb {
 std::uint64_t NodeCounters::totalDrops() const
 {
     std::uint64_t n = 0;
-    for (auto d : drops) n += d;
+    for (auto d : drops)
+        n += d;
     return n - drops[static_cast<int>(DropReason::UnknownTag)];
 }
 
 Metrics::Metrics(std::size_t nodes, std::size_t links, SimTime bucketWidth, std::size_t maxBuckets)
-    : m_nodes(nodes), m_links(links), m_nodeLatency(nodes), m_nodeBuckets(nodes), m_linkBuckets(links), m_linkInFlightDelta(links),
-      m_bucketWidth(std::max<SimTime>(bucketWidth, 1)), m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
+    : m_nodes(nodes), m_links(links), m_nodeLatency(nodes), m_nodeBuckets(nodes), m_linkBuckets(links),
+      m_linkInFlightDelta(links), m_bucketWidth(std::max<SimTime>(bucketWidth, 1)),
+      m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
 {
 }
 
@@ -40,14 +42,18 @@ void Metrics::halveResolution()
         }
         v.resize(n);
     };
-    for (auto &v : m_nodeBuckets) mergeNode(v);
+    for (auto &v : m_nodeBuckets)
+        mergeNode(v);
     auto mergeSum = [](auto &v) {
         const std::size_t n = (v.size() + 1) / 2;
-        for (std::size_t i = 0; i < n; ++i) v[i] = v[2 * i] + (2 * i + 1 < v.size() ? v[2 * i + 1] : 0);
+        for (std::size_t i = 0; i < n; ++i)
+            v[i] = v[2 * i] + (2 * i + 1 < v.size() ? v[2 * i + 1] : 0);
         v.resize(n);
     };
-    for (auto &v : m_linkBuckets) mergeSum(v);
-    for (auto &v : m_linkInFlightDelta) mergeSum(v);
+    for (auto &v : m_linkBuckets)
+        mergeSum(v);
+    for (auto &v : m_linkInFlightDelta)
+        mergeSum(v);
     m_bucketWidth *= 2;
     m_bucketCount = (m_bucketCount + 1) / 2;
 }
@@ -61,9 +67,12 @@ std::size_t Metrics::bucketIndex(SimTime t)
     }
     if (idx >= m_bucketCount) {
         m_bucketCount = idx + 1;
-        for (auto &v : m_nodeBuckets) v.resize(m_bucketCount);
-        for (auto &v : m_linkBuckets) v.resize(m_bucketCount);
-        for (auto &v : m_linkInFlightDelta) v.resize(m_bucketCount);
+        for (auto &v : m_nodeBuckets)
+            v.resize(m_bucketCount);
+        for (auto &v : m_linkBuckets)
+            v.resize(m_bucketCount);
+        for (auto &v : m_linkInFlightDelta)
+            v.resize(m_bucketCount);
     }
     return idx;
 }
@@ -83,7 +92,10 @@ void Metrics::onEvent(const TraceEvent &e)
     NodeCounters &n = m_nodes[e.node];
     NodeBucket &nb = m_nodeBuckets[e.node][b];
     switch (e.kind) {
-    case TraceKind::Publish: ++n.published; ++nb.throughput; break;
+    case TraceKind::Publish:
+        ++n.published;
+        ++nb.throughput;
+        break;
     case TraceKind::Send:
         ++n.framesSent;
         if (e.link < m_links.size()) {
@@ -93,22 +105,35 @@ void Metrics::onEvent(const TraceEvent &e)
         }
         if (e.frame == FrameType::Nack) ++n.failed;
         break;
-    case TraceKind::Route: ++n.routed; ++nb.throughput; break;
+    case TraceKind::Route:
+        ++n.routed;
+        ++nb.throughput;
+        break;
     case TraceKind::Enqueue:
         ++n.enqueued;
         ++nb.throughput;
         n.maxDepth = std::max<std::uint64_t>(n.maxDepth, static_cast<std::uint64_t>(e.aux));
         nb.depthMax = std::max<std::uint32_t>(nb.depthMax, static_cast<std::uint32_t>(e.aux));
         break;
-    case TraceKind::Deliver: ++n.delivered; break;
-    case TraceKind::Redeliver: ++n.delivered; ++n.redelivered; ++nb.redeliveries; break;
+    case TraceKind::Deliver:
+        ++n.delivered;
+        break;
+    case TraceKind::Redeliver:
+        ++n.delivered;
+        ++n.redelivered;
+        ++nb.redeliveries;
+        break;
     case TraceKind::Ack:
-        if (e.reason == DropReason::UnknownTag) ++n.unknownTags;
-        else ++n.acked;
+        if (e.reason == DropReason::UnknownTag)
+            ++n.unknownTags;
+        else
+            ++n.acked;
         break;
     case TraceKind::Nack:
-        if (e.reason == DropReason::UnknownTag) ++n.unknownTags;
-        else ++n.nacked;
+        if (e.reason == DropReason::UnknownTag)
+            ++n.unknownTags;
+        else
+            ++n.nacked;
         break;
     case TraceKind::Requeue:
         ++n.requeued;
@@ -125,14 +150,20 @@ void Metrics::onEvent(const TraceEvent &e)
         nb.latencyMax = std::max(nb.latencyMax, e.aux);
         break;
     }
-    case TraceKind::Dedupe: ++n.deduplicated; break;
-    case TraceKind::Confirm: ++n.confirmed; break;
+    case TraceKind::Dedupe:
+        ++n.deduplicated;
+        break;
+    case TraceKind::Confirm:
+        ++n.confirmed;
+        break;
     case TraceKind::Drop:
         if (e.link != kNoIndex) {
             // Frames lost in the network belong to the link, not to the node that sent them.
             if (e.link < m_links.size()) {
-                if (e.reason == DropReason::Loss) ++m_links[e.link].lost;
-                else ++m_links[e.link].partitioned;
+                if (e.reason == DropReason::Loss)
+                    ++m_links[e.link].lost;
+                else
+                    ++m_links[e.link].partitioned;
             }
             break;
         }
@@ -140,14 +171,21 @@ void Metrics::onEvent(const TraceEvent &e)
         ++n.drops[static_cast<int>(e.reason)];
         ++nb.drops;
         break;
-    case TraceKind::Expire: ++n.expired; break;
+    case TraceKind::Expire:
+        ++n.expired;
+        break;
     case TraceKind::DeadLetter:
         ++n.deadLettered;
         ++n.deadLetters[static_cast<int>(e.reason)];
         break;
-    case TraceKind::Timeout: ++n.timeouts; break;
-    case TraceKind::Retry: ++n.retries; break;
-    default: break;
+    case TraceKind::Timeout:
+        ++n.timeouts;
+        break;
+    case TraceKind::Retry:
+        ++n.retries;
+        break;
+    default:
+        break;
     }
 }
 
@@ -170,16 +208,19 @@ bool Metrics::writeCsv(const std::string &path, const std::vector<std::string> &
         error = path + ": cannot write (" + std::strerror(errno) + ")";
         return false;
     }
-    out << "time_ms,target,id,throughput_per_s,drops,redeliveries,depth_max,latency_mean_ms,latency_max_ms,in_flight\n";
+    out << "time_ms,target,id,throughput_per_s,drops,redeliveries,depth_max,latency_mean_ms,latency_max_ms,"
+           "in_flight\n";
     std::vector<std::vector<std::int64_t>> inFlight;
-    for (std::size_t i = 0; i < m_linkBuckets.size(); ++i) inFlight.push_back(linkInFlight(static_cast<LinkIndex>(i)));
+    for (std::size_t i = 0; i < m_linkBuckets.size(); ++i)
+        inFlight.push_back(linkInFlight(static_cast<LinkIndex>(i)));
     const double perSecond = 1e9 / static_cast<double>(m_bucketWidth);
     for (std::size_t b = 0; b < m_bucketCount; ++b) {
         const double t = toMilliseconds(static_cast<SimTime>(b) * m_bucketWidth);
         for (std::size_t i = 0; i < m_nodeBuckets.size(); ++i) {
             const NodeBucket &nb = m_nodeBuckets[i][b];
             out << t << ",node," << (i < nodeIds.size() ? nodeIds[i] : std::to_string(i)) << ','
-                << nb.throughput * perSecond << ',' << nb.drops << ',' << nb.redeliveries << ',' << nb.depthMax << ',';
+                << nb.throughput * perSecond << ',' << nb.drops << ',' << nb.redeliveries << ','
+                << nb.depthMax << ',';
             if (nb.latencyCount)
                 out << toMilliseconds(static_cast<SimTime>(nb.latencySum / nb.latencyCount)) << ','
                     << toMilliseconds(nb.latencyMax);

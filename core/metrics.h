@@ -12,9 +12,9 @@
 namespace sb {
 
 struct NodeCounters {
-    std::uint64_t published = 0, routed = 0, enqueued = 0, delivered = 0, redelivered = 0, acked = 0, nacked = 0,
-                  requeued = 0, processed = 0, deduplicated = 0, confirmed = 0, timeouts = 0, retries = 0,
-                  deadLettered = 0, expired = 0, unknownTags = 0, framesSent = 0, failed = 0;
+    std::uint64_t published = 0, routed = 0, enqueued = 0, delivered = 0, redelivered = 0, acked = 0,
+                  nacked = 0, requeued = 0, processed = 0, deduplicated = 0, confirmed = 0, timeouts = 0,
+                  retries = 0, deadLettered = 0, expired = 0, unknownTags = 0, framesSent = 0, failed = 0;
     std::uint64_t drops[kDropReasonCount] = {};
     std::uint64_t deadLetters[kDropReasonCount] = {}; // why messages were dead-lettered
     std::uint64_t maxDepth = 0;
@@ -29,7 +29,8 @@ struct LinkCounters {
 };
 
 struct NodeBucket {
-    std::uint32_t throughput = 0; // producer: published; exchange: routed; queue: enqueued; consumer: processed
+    std::uint32_t throughput =
+        0; // producer: published; exchange: routed; queue: enqueued; consumer: processed
     std::uint32_t drops = 0;
     std::uint32_t redeliveries = 0;
     std::uint32_t depthMax = 0;
@@ -40,7 +41,8 @@ struct NodeBucket {
 
 class Metrics final : public TraceSink {
 public:
-    Metrics(std::size_t nodes, std::size_t links, SimTime bucketWidth = 100 * kMillisecond, std::size_t maxBuckets = 4096);
+    Metrics(std::size_t nodes, std::size_t links, SimTime bucketWidth = 100 * kMillisecond,
+            std::size_t maxBuckets = 4096);
     void onEvent(const TraceEvent &e) override;
 
     const NodeCounters &node(NodeIndex i) const { return m_nodes[i]; }

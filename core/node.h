@@ -52,8 +52,8 @@ struct NodeSetup {
 
 // Live gauges a node reports on request (badges, summaries, end-of-run accounting).
 struct NodeStatus {
-    std::uint64_t ready = 0;   // messages waiting (queue) or buffered (consumer)
-    std::uint64_t unacked = 0; // delivered, not yet acked (queue) / being processed (consumer)
+    std::uint64_t ready = 0;    // messages waiting (queue) or buffered (consumer)
+    std::uint64_t unacked = 0;  // delivered, not yet acked (queue) / being processed (consumer)
     std::uint64_t inFlight = 0; // producer: published, not yet confirmed
     bool crashed = false;
 };

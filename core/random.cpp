@@ -6,7 +6,10 @@
 namespace sb {
 
 namespace {
-inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+inline std::uint64_t rotl(std::uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 inline std::uint64_t splitmix(std::uint64_t &x)
 {
     std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -26,7 +29,8 @@ std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t stream)
 void Rng::reseed(std::uint64_t seed)
 {
     std::uint64_t x = seed;
-    for (auto &s : m_s) s = splitmix(x);
+    for (auto &s : m_s)
+        s = splitmix(x);
     m_hasSpare = false;
 }
 
@@ -43,7 +47,10 @@ std::uint64_t Rng::next()
     return result;
 }
 
-double Rng::uniform01() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double Rng::uniform01()
+{
+    return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
 std::uint64_t Rng::below(std::uint64_t n)
 {
@@ -89,7 +96,8 @@ ZipfSampler::ZipfSampler(std::uint32_t n, double exponent)
         sum += 1.0 / std::pow(static_cast<double>(k + 1), exponent);
         m_cdf[k] = sum;
     }
-    for (auto &c : m_cdf) c /= sum;
+    for (auto &c : m_cdf)
+        c /= sum;
 }
 
 std::uint32_t ZipfSampler::sample(Rng &rng) const

@@ -21,10 +21,14 @@ std::vector<std::string_view> splitWords(std::string_view key)
 
 TopicPattern::TopicPattern(std::string pattern) : m_text(std::move(pattern))
 {
-    for (auto w : splitWords(m_text)) m_words.emplace_back(w);
+    for (auto w : splitWords(m_text))
+        m_words.emplace_back(w);
 }
 
-bool TopicPattern::matches(std::string_view routingKey) const { return matchesWords(splitWords(routingKey)); }
+bool TopicPattern::matches(std::string_view routingKey) const
+{
+    return matchesWords(splitWords(routingKey));
+}
 
 bool TopicPattern::matchesWords(const std::vector<std::string_view> &key) const
 {
@@ -45,7 +49,8 @@ bool TopicPattern::matchesWords(const std::vector<std::string_view> &key) const
             return false;
         }
     }
-    while (i < np && m_words[i] == "#") ++i;
+    while (i < np && m_words[i] == "#")
+        ++i;
     return i == np;
 }
 

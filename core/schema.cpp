@@ -8,17 +8,28 @@ namespace sb {
 const char *propertyTypeName(PropertyType t)
 {
     switch (t) {
-    case PropertyType::Bool: return "bool";
-    case PropertyType::Integer: return "integer";
-    case PropertyType::Number: return "number";
-    case PropertyType::String: return "string";
-    case PropertyType::Enum: return "enum";
-    case PropertyType::Duration: return "duration";
-    case PropertyType::Distribution: return "distribution";
-    case PropertyType::Probability: return "probability";
-    case PropertyType::StringList: return "string list";
-    case PropertyType::StringMap: return "string map";
-    case PropertyType::Script: return "script";
+    case PropertyType::Bool:
+        return "bool";
+    case PropertyType::Integer:
+        return "integer";
+    case PropertyType::Number:
+        return "number";
+    case PropertyType::String:
+        return "string";
+    case PropertyType::Enum:
+        return "enum";
+    case PropertyType::Duration:
+        return "duration";
+    case PropertyType::Distribution:
+        return "distribution";
+    case PropertyType::Probability:
+        return "probability";
+    case PropertyType::StringList:
+        return "string list";
+    case PropertyType::StringMap:
+        return "string map";
+    case PropertyType::Script:
+        return "script";
     }
     return "?";
 }
@@ -50,9 +61,11 @@ std::string numberText(double v)
 std::string rangeCheck(const PropertySpec &spec, double v, const std::string &shown)
 {
     if (spec.min && v < *spec.min)
-        return shown + " is below the minimum " + numberText(*spec.min) + (spec.unit.empty() ? "" : " " + spec.unit);
+        return shown + " is below the minimum " + numberText(*spec.min) +
+               (spec.unit.empty() ? "" : " " + spec.unit);
     if (spec.max && v > *spec.max)
-        return shown + " is above the maximum " + numberText(*spec.max) + (spec.unit.empty() ? "" : " " + spec.unit);
+        return shown + " is above the maximum " + numberText(*spec.max) +
+               (spec.unit.empty() ? "" : " " + spec.unit);
     return {};
 }
 } // namespace
@@ -75,7 +88,8 @@ std::string checkPropertyValue(const PropertySpec &spec, const Json &value)
         break;
     }
     case PropertyType::Number:
-        if (!value.is_number() || !std::isfinite(value.get<double>())) return "expected a number, got " + value.dump();
+        if (!value.is_number() || !std::isfinite(value.get<double>()))
+            return "expected a number, got " + value.dump();
         why = rangeCheck(spec, value.get<double>(), value.dump());
         break;
     case PropertyType::Probability:
@@ -90,10 +104,12 @@ std::string checkPropertyValue(const PropertySpec &spec, const Json &value)
         if (!value.is_string()) return "expected a string, got " + value.dump();
         const auto s = value.get<std::string>();
         bool found = false;
-        for (const auto &c : spec.choices) found = found || c == s;
+        for (const auto &c : spec.choices)
+            found = found || c == s;
         if (!found) {
             std::string list;
-            for (const auto &c : spec.choices) list += (list.empty() ? "" : ", ") + c;
+            for (const auto &c : spec.choices)
+                list += (list.empty() ? "" : ", ") + c;
             return "'" + s + "' is not one of: " + list;
         }
         break;
@@ -118,7 +134,8 @@ std::string checkPropertyValue(const PropertySpec &spec, const Json &value)
             return "expected a distribution such as \"exp(5ms)\", got " + value.dump();
         Distribution d;
         std::string err;
-        if (!Distribution::parse(value.is_string() ? value.get<std::string>() : value.dump(), d, err)) return err;
+        if (!Distribution::parse(value.is_string() ? value.get<std::string>() : value.dump(), d, err))
+            return err;
         break;
     }
     case PropertyType::StringList:
@@ -177,7 +194,8 @@ std::vector<std::pair<std::string, std::string>> PropertyBag::stringMap(std::str
 {
     std::vector<std::pair<std::string, std::string>> out;
     const Json &v = value(key);
-    for (auto it = v.begin(); it != v.end(); ++it) out.emplace_back(it.key(), it.value().get<std::string>());
+    for (auto it = v.begin(); it != v.end(); ++it)
+        out.emplace_back(it.key(), it.value().get<std::string>());
     return out;
 }
 
@@ -191,7 +209,8 @@ const NodeKindSpec *KindRegistry::find(std::string_view kind) const
 std::vector<std::string> KindRegistry::kindNames() const
 {
     std::vector<std::string> out;
-    for (const auto &k : m_kinds) out.push_back(k.kind);
+    for (const auto &k : m_kinds)
+        out.push_back(k.kind);
     return out;
 }
 

@@ -29,8 +29,8 @@ enum class PropertyType {
     Distribution, // see distribution.h
     Probability,  // a number in [0, 1]
     StringList,
-    StringMap,    // object of string -> string
-    Script,       // array of objects; the kind's own validator checks each entry
+    StringMap, // object of string -> string
+    Script,    // array of objects; the kind's own validator checks each entry
 };
 const char *propertyTypeName(PropertyType t);
 
@@ -84,7 +84,10 @@ std::string checkPropertyValue(const PropertySpec &spec, const Json &value);
 // Typed read access to validated property values, falling back to the schema's defaults.
 class PropertyBag {
 public:
-    PropertyBag(const std::vector<PropertySpec> &specs, const Json &values) : m_specs(&specs), m_values(&values) {}
+    PropertyBag(const std::vector<PropertySpec> &specs, const Json &values)
+        : m_specs(&specs), m_values(&values)
+    {
+    }
     const Json &value(std::string_view key) const; // the set value or the default
     bool boolean(std::string_view key) const { return value(key).get<bool>(); }
     std::int64_t integer(std::string_view key) const { return value(key).get<std::int64_t>(); }

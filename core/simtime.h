@@ -22,8 +22,14 @@ inline SimTime fromMilliseconds(double ms)
 {
     return static_cast<SimTime>(std::llround(ms * static_cast<double>(kMillisecond)));
 }
-inline double toMilliseconds(SimTime t) { return static_cast<double>(t) / static_cast<double>(kMillisecond); }
-inline double toSeconds(SimTime t) { return static_cast<double>(t) / static_cast<double>(kSecond); }
+inline double toMilliseconds(SimTime t)
+{
+    return static_cast<double>(t) / static_cast<double>(kMillisecond);
+}
+inline double toSeconds(SimTime t)
+{
+    return static_cast<double>(t) / static_cast<double>(kSecond);
+}
 
 // Parses "250ms", "10s", "1.5us", "2m", "1h", "100ns"; a bare number is in `defaultUnit`.
 // Negative durations are rejected.

@@ -9,11 +9,16 @@ namespace sb {
 const char *stopReasonName(StopReason r)
 {
     switch (r) {
-    case StopReason::Quiescent: return "quiescent";
-    case StopReason::TimeLimit: return "time limit";
-    case StopReason::EventLimit: return "event limit";
-    case StopReason::Paused: return "paused";
-    case StopReason::Stopped: return "stopped";
+    case StopReason::Quiescent:
+        return "quiescent";
+    case StopReason::TimeLimit:
+        return "time limit";
+    case StopReason::EventLimit:
+        return "event limit";
+    case StopReason::Paused:
+        return "paused";
+    case StopReason::Stopped:
+        return "stopped";
     }
     return "?";
 }
@@ -77,7 +82,8 @@ NodeIndex Simulation::Context::peer(LinkIndex link) const
 Simulation::Simulation()
 {
     m_clock = [] {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
             .count();
     };
     m_sleep = [](std::int64_t ns) { std::this_thread::sleep_for(std::chrono::nanoseconds(ns)); };
@@ -85,7 +91,8 @@ Simulation::Simulation()
 
 Simulation::~Simulation() = default;
 
-std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::string &error, const KindRegistry &registry)
+std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::string &error,
+                                              const KindRegistry &registry)
 {
     for (const auto &d : validateTopology(topology, registry)) {
         if (d.severity == Diagnostic::Severity::Error) {
@@ -120,7 +127,8 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
         for (const auto &b : t.bindings) {
             if (b.exchange != t.nodes[i].id) continue;
             for (LinkIndex li = 0; li < t.links.size(); ++li)
-                if (t.links[li].from == b.exchange && t.links[li].fromPort == "out" && t.links[li].to == b.destination)
+                if (t.links[li].from == b.exchange && t.links[li].fromPort == "out" &&
+                    t.links[li].to == b.destination)
                     setup.bindings.emplace_back(li, b.key);
         }
         sim->m_nodes[i].node = spec->factory(setup);
@@ -140,8 +148,10 @@ void Simulation::setSeed(std::uint64_t seed)
     m_seed = seed;
     // Each node and link draws from its own stream, so changing one link's loss does not shift
     // every other random decision of the run.
-    for (std::size_t i = 0; i < m_nodes.size(); ++i) m_nodes[i].context->m_rng.reseed(mixSeed(seed, i + 1));
-    for (std::size_t i = 0; i < m_links.size(); ++i) m_links[i].rng.reseed(mixSeed(seed, 0x10000000ULL + i));
+    for (std::size_t i = 0; i < m_nodes.size(); ++i)
+        m_nodes[i].context->m_rng.reseed(mixSeed(seed, i + 1));
+    for (std::size_t i = 0; i < m_links.size(); ++i)
+        m_links[i].rng.reseed(mixSeed(seed, 0x10000000ULL + i));
 }
 
 void Simulation::setWallClock(WallClock clock, Sleeper sleeper)
@@ -153,21 +163,35 @@ void Simulation::setWallClock(WallClock clock, Sleeper sleeper)
 std::vector<std::string> Simulation::nodeIds() const
 {
     std::vector<std::string> out;
-    for (const auto &n : m_topology.nodes) out.push_back(n.id);
+    for (const auto &n : m_topology.nodes)
+        out.push_back(n.id);
     return out;
 }
 
 std::vector<std::string> Simulation::linkIds() const
 {
     std::vector<std::string> out;
-    for (const auto &l : m_topology.links) out.push_back(l.id);
+    for (const auto &l : m_topology.links)
+        out.push_back(l.id);
     return out;
 }
 
-std::size_t Simulation::nodeCount() const { return m_nodes.size(); }
-std::size_t Simulation::linkCount() const { return m_links.size(); }
-bool Simulation::nodeCrashed(NodeIndex node) const { return m_nodes[node].crashed; }
-bool Simulation::linkUp(LinkIndex link) const { return m_links[link].model.up(); }
+std::size_t Simulation::nodeCount() const
+{
+    return m_nodes.size();
+}
+std::size_t Simulation::linkCount() const
+{
+    return m_links.size();
+}
+bool Simulation::nodeCrashed(NodeIndex node) const
+{
+    return m_nodes[node].crashed;
+}
+bool Simulation::linkUp(LinkIndex link) const
+{
+    return m_links[link].model.up();
+}
 
 NodeStatus Simulation::nodeStatus(NodeIndex node) const
 {
@@ -179,7 +203,8 @@ NodeStatus Simulation::nodeStatus(NodeIndex node) const
 void Simulation::startNodes()
 {
     m_started = true;
-    for (auto &n : m_nodes) n.node->start(*n.context);
+    for (auto &n : m_nodes)
+        n.node->start(*n.context);
 }
 
 void Simulation::push(SimTime t, std::uint8_t type, std::uint32_t slot)
@@ -191,10 +216,12 @@ void Simulation::emit(TraceEvent &e)
 {
     e.time = m_now;
     if (m_paced) e.wall = m_clock() - m_wallStart;
-    for (auto *s : m_sinks) s->onEvent(e);
+    for (auto *s : m_sinks)
+        s->onEvent(e);
 }
 
-TraceEvent Simulation::frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, LinkIndex link, const Frame &f) const
+TraceEvent Simulation::frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, LinkIndex link,
+                                  const Frame &f) const
 {
     TraceEvent e;
     e.kind = kind;
@@ -334,7 +361,8 @@ void Simulation::notifyPeers(NodeIndex node, bool up)
         const auto &l = m_links[li];
         if (l.from != node && l.to != node) continue;
         const NodeIndex peer = l.from == node ? l.to : l.from;
-        if (!m_nodes[peer].crashed && l.model.up()) m_nodes[peer].node->onLinkState(*m_nodes[peer].context, li, up);
+        if (!m_nodes[peer].crashed && l.model.up())
+            m_nodes[peer].node->onLinkState(*m_nodes[peer].context, li, up);
     }
 }
 
@@ -353,7 +381,8 @@ void Simulation::runPosted()
         work.swap(m_posted);
         m_hasPosted.store(false, std::memory_order_relaxed);
     }
-    for (auto &fn : work) fn(*this);
+    for (auto &fn : work)
+        fn(*this);
 }
 
 bool Simulation::step()
@@ -397,7 +426,8 @@ StopReason Simulation::run(const RunOptions &options)
         const SimTime target = std::min(next.time, options.until);
         if (m_paced) {
             // Wait in short slices so pause, stop and posted work stay responsive.
-            const auto due = m_wallStart + static_cast<std::int64_t>(static_cast<double>(target - m_virtualStart) / options.speed);
+            const auto due = m_wallStart + static_cast<std::int64_t>(
+                                               static_cast<double>(target - m_virtualStart) / options.speed);
             const std::int64_t wait = due - m_clock();
             if (wait > 0) {
                 m_sleep(std::min<std::int64_t>(wait, 10'000'000));
@@ -413,7 +443,8 @@ StopReason Simulation::run(const RunOptions &options)
         processEvent(next);
         ++processed;
     }
-    for (auto *s : m_sinks) s->flush();
+    for (auto *s : m_sinks)
+        s->flush();
     m_paced = false;
     return reason;
 }
@@ -433,7 +464,10 @@ void Simulation::setLinkUp(LinkIndex link, bool up)
         if (!m_nodes[n].crashed) m_nodes[n].node->onLinkState(*m_nodes[n].context, link, up);
 }
 
-void Simulation::setLinkProperties(LinkIndex link, const LinkProperties &p) { m_links[link].model.setProperties(p); }
+void Simulation::setLinkProperties(LinkIndex link, const LinkProperties &p)
+{
+    m_links[link].model.setProperties(p);
+}
 
 void Simulation::crashNode(NodeIndex node)
 {

@@ -17,9 +17,9 @@
 namespace sb {
 
 struct RunOptions {
-    SimTime until = kNever;                   // stop when the next event lies beyond this time
-    double speed = 0;                         // 0: as fast as possible; else virtual s per wall s
-    std::uint64_t maxEvents = UINT64_MAX;     // stop after this many events (1 = single step)
+    SimTime until = kNever;               // stop when the next event lies beyond this time
+    double speed = 0;                     // 0: as fast as possible; else virtual s per wall s
+    std::uint64_t maxEvents = UINT64_MAX; // stop after this many events (1 = single step)
 };
 
 enum class StopReason {

@@ -59,7 +59,8 @@ std::string idList(const std::vector<std::uint64_t> &ids, std::uint64_t total)
 {
     if (ids.empty()) return {};
     std::string out = " (e.g. message ";
-    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        out += (i ? ", " : "") + std::to_string(ids[i]);
     if (total > ids.size()) out += ", ...";
     return out + ")";
 }
@@ -69,22 +70,24 @@ std::string formatSummary(const RunSummary &s)
 {
     std::ostringstream o;
     char line[512];
-    o << "Run of " << (s.topologyName.empty() ? std::string("topology") : "\"" + s.topologyName + "\"") << ": seed " << s.seed
-      << ", virtual time " << formatDuration(s.endTime) << ", " << s.events << " events, ended: "
-      << stopReasonName(s.stopReason);
+    o << "Run of " << (s.topologyName.empty() ? std::string("topology") : "\"" + s.topologyName + "\"")
+      << ": seed " << s.seed << ", virtual time " << formatDuration(s.endTime) << ", " << s.events
+      << " events, ended: " << stopReasonName(s.stopReason);
     std::snprintf(line, sizeof line, ", wall %.3fs\n\n", s.wallSeconds);
     o << line;
-    std::snprintf(line, sizeof line, "%-16s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "node", "kind", "published",
-                  "routed", "enqueued", "delivered", "redeliver", "acked", "processed", "dropped", "dead-lett", "depth");
+    std::snprintf(line, sizeof line, "%-16s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "node", "kind",
+                  "published", "routed", "enqueued", "delivered", "redeliver", "acked", "processed",
+                  "dropped", "dead-lett", "depth");
     o << line;
     for (const auto &n : s.nodes) {
         const auto &c = n.counters;
-        std::snprintf(line, sizeof line, "%-16s %-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
-                      n.id.substr(0, 16).c_str(), n.kind.c_str(), (unsigned long long)c.published,
-                      (unsigned long long)c.routed, (unsigned long long)c.enqueued, (unsigned long long)c.delivered,
-                      (unsigned long long)c.redelivered, (unsigned long long)c.acked, (unsigned long long)c.processed,
-                      (unsigned long long)c.totalDrops(), (unsigned long long)c.deadLettered,
-                      (unsigned long long)n.status.ready);
+        std::snprintf(
+            line, sizeof line, "%-16s %-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
+            n.id.substr(0, 16).c_str(), n.kind.c_str(), (unsigned long long)c.published,
+            (unsigned long long)c.routed, (unsigned long long)c.enqueued, (unsigned long long)c.delivered,
+            (unsigned long long)c.redelivered, (unsigned long long)c.acked, (unsigned long long)c.processed,
+            (unsigned long long)c.totalDrops(), (unsigned long long)c.deadLettered,
+            (unsigned long long)n.status.ready);
         o << line;
     }
     // Drops by reason, per node and link.
@@ -96,7 +99,8 @@ std::string formatSummary(const RunSummary &s)
                 drops += "  " + n.id + ": " + dropReasonName(static_cast<DropReason>(r)) + " " +
                          std::to_string(n.counters.drops[r]) + "\n";
     for (const auto &l : s.links) {
-        if (l.counters.lost) drops += "  link " + l.id + ": loss " + std::to_string(l.counters.lost) + " frames\n";
+        if (l.counters.lost)
+            drops += "  link " + l.id + ": loss " + std::to_string(l.counters.lost) + " frames\n";
         if (l.counters.partitioned)
             drops += "  link " + l.id + ": partition " + std::to_string(l.counters.partitioned) + " frames\n";
     }
@@ -114,23 +118,28 @@ std::string formatSummary(const RunSummary &s)
         if (c.timeouts) other += "  " + n.id + ": " + std::to_string(c.timeouts) + " timeouts\n";
         if (c.retries) other += "  " + n.id + ": " + std::to_string(c.retries) + " retries\n";
         if (c.confirmed) other += "  " + n.id + ": " + std::to_string(c.confirmed) + " confirms\n";
-        if (c.deduplicated) other += "  " + n.id + ": " + std::to_string(c.deduplicated) + " duplicates skipped (idempotent)\n";
-        if (c.unknownTags) other += "  " + n.id + ": " + std::to_string(c.unknownTags) + " late acks for redelivered messages\n";
+        if (c.deduplicated)
+            other +=
+                "  " + n.id + ": " + std::to_string(c.deduplicated) + " duplicates skipped (idempotent)\n";
+        if (c.unknownTags)
+            other +=
+                "  " + n.id + ": " + std::to_string(c.unknownTags) + " late acks for redelivered messages\n";
         if (c.expired) other += "  " + n.id + ": " + std::to_string(c.expired) + " expired\n";
     }
     if (!other.empty()) o << "\nOther:\n" << other;
     const auto &l = s.latency;
     if (l.count) {
-        o << "\nLatency, publish to processed (" << l.count << " processings): p50 " << ms(l.p50) << "  p90 " << ms(l.p90)
-          << "  p99 " << ms(l.p99) << "  p99.9 " << ms(l.p999) << "  max " << ms(l.max) << "\n";
+        o << "\nLatency, publish to processed (" << l.count << " processings): p50 " << ms(l.p50) << "  p90 "
+          << ms(l.p90) << "  p99 " << ms(l.p99) << "  p99.9 " << ms(l.p999) << "  max " << ms(l.max) << "\n";
     }
     const auto &d = s.delivery;
-    o << "\nDelivery check: " << d.published << " published, " << d.copies << " copies reached queues, " << d.processed
-      << " processed, " << d.duplicates << " duplicate processings" << idList(d.duplicateIds, d.duplicates) << ", "
-      << d.lost << " lost" << idList(d.lostIds, d.lost) << ", " << d.droppedTotal() << " dropped by policy, "
-      << d.deadLettered << " dead-lettered";
+    o << "\nDelivery check: " << d.published << " published, " << d.copies << " copies reached queues, "
+      << d.processed << " processed, " << d.duplicates << " duplicate processings"
+      << idList(d.duplicateIds, d.duplicates) << ", " << d.lost << " lost" << idList(d.lostIds, d.lost)
+      << ", " << d.droppedTotal() << " dropped by policy, " << d.deadLettered << " dead-lettered";
     if (d.parked || d.processedFromDeadLetter)
-        o << " (" << d.parked << " parked in a dead-letter queue, " << d.processedFromDeadLetter << " processed from it)";
+        o << " (" << d.parked << " parked in a dead-letter queue, " << d.processedFromDeadLetter
+          << " processed from it)";
     o << ", " << d.pending << " pending" << idList(d.pendingIds, d.pending) << "\n";
     return o.str();
 }
@@ -215,11 +224,19 @@ Json summaryToJson(const RunSummary &s)
     j["links"] = std::move(links);
     j["latency"] = latencyJson(s.latency);
     const auto &d = s.delivery;
-    j["delivery"] = {{"published", d.published},     {"copies", d.copies},         {"processed", d.processed},
-                     {"duplicates", d.duplicates},   {"lost", d.lost},             {"dropped", d.droppedTotal()},
-                     {"dropped_by_reason", dropsJson(d.dropped)}, {"dead_lettered", d.deadLettered},
-                     {"parked", d.parked}, {"processed_from_dead_letter", d.processedFromDeadLetter},
-                     {"pending", d.pending},         {"lost_examples", d.lostIds}, {"duplicate_examples", d.duplicateIds}};
+    j["delivery"] = {{"published", d.published},
+                     {"copies", d.copies},
+                     {"processed", d.processed},
+                     {"duplicates", d.duplicates},
+                     {"lost", d.lost},
+                     {"dropped", d.droppedTotal()},
+                     {"dropped_by_reason", dropsJson(d.dropped)},
+                     {"dead_lettered", d.deadLettered},
+                     {"parked", d.parked},
+                     {"processed_from_dead_letter", d.processedFromDeadLetter},
+                     {"pending", d.pending},
+                     {"lost_examples", d.lostIds},
+                     {"duplicate_examples", d.duplicateIds}};
     return j;
 }
 

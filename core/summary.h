@@ -18,7 +18,7 @@ struct LatencySummary {
 struct NodeSummary {
     std::string id, kind, name;
     NodeCounters counters;
-    NodeStatus status; // at the end of the run
+    NodeStatus status;      // at the end of the run
     LatencySummary latency; // consumers only
 };
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -33,14 +33,17 @@ std::string Diagnostic::toString() const
 std::string LoadResult::errorText() const
 {
     std::string out;
-    for (const auto &d : diagnostics) out += d.toString() + "\n";
+    for (const auto &d : diagnostics)
+        out += d.toString() + "\n";
     return out;
 }
 
 bool isValidId(std::string_view id)
 {
     if (id.empty() || id.size() > 64) return false;
-    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+    auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
     if (!alnum(id.front())) return false;
     for (char c : id)
         if (!alnum(c) && c != '_' && c != '.' && c != ':' && c != '-') return false;
@@ -57,8 +60,10 @@ std::string checkBindingKey(std::string_view exchangeType, std::string_view key)
     }
     const bool wild = key.find('*') != std::string_view::npos || key.find('#') != std::string_view::npos;
     if (exchangeType == "direct") {
-        if (wild) return "'" + std::string(key) + "': direct exchanges match keys exactly; * and # are wildcards "
-                                                 "only on topic exchanges";
+        if (wild)
+            return "'" + std::string(key) +
+                   "': direct exchanges match keys exactly; * and # are wildcards "
+                   "only on topic exchanges";
         return {};
     }
     if (exchangeType == "topic") {
@@ -67,9 +72,12 @@ std::string checkBindingKey(std::string_view exchangeType, std::string_view key)
         std::size_t start = 0;
         while (start <= key.size()) {
             auto dot = key.find('.', start);
-            std::string_view word = key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-            if (word.size() > 1 && (word.find('*') != std::string_view::npos || word.find('#') != std::string_view::npos))
-                return "'" + std::string(key) + "': in topic bindings * and # must be whole words between dots (word '" +
+            std::string_view word =
+                key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+            if (word.size() > 1 &&
+                (word.find('*') != std::string_view::npos || word.find('#') != std::string_view::npos))
+                return "'" + std::string(key) +
+                       "': in topic bindings * and # must be whole words between dots (word '" +
                        std::string(word) + "')";
             if (dot == std::string_view::npos) break;
             start = dot + 1;
@@ -86,8 +94,14 @@ using Sev = Diagnostic::Severity;
 struct Checker {
     const KindRegistry &reg;
     std::vector<Diagnostic> diags;
-    void error(std::string path, std::string msg) { diags.push_back({Sev::Error, std::move(path), std::move(msg)}); }
-    void warn(std::string path, std::string msg) { diags.push_back({Sev::Warning, std::move(path), std::move(msg)}); }
+    void error(std::string path, std::string msg)
+    {
+        diags.push_back({Sev::Error, std::move(path), std::move(msg)});
+    }
+    void warn(std::string path, std::string msg)
+    {
+        diags.push_back({Sev::Warning, std::move(path), std::move(msg)});
+    }
     bool hasErrors() const
     {
         for (const auto &d : diags)
@@ -96,10 +110,13 @@ struct Checker {
     }
 };
 
-std::string quoted(const std::string &s) { return "\"" + s + "\""; }
+std::string quoted(const std::string &s)
+{
+    return "\"" + s + "\"";
+}
 
-void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const Json &props, const std::string &path,
-                     const std::string &owner)
+void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const Json &props,
+                     const std::string &path, const std::string &owner)
 {
     if (!props.is_object()) {
         c.error(path, owner + ": properties must be an object");
@@ -112,7 +129,8 @@ void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const J
         const std::string ppath = path + "." + it.key();
         if (!spec) {
             std::string known;
-            for (const auto &s : specs) known += (known.empty() ? "" : ", ") + s.key;
+            for (const auto &s : specs)
+                known += (known.empty() ? "" : ", ") + s.key;
             c.error(ppath, owner + ": unknown property '" + it.key() + "' (known: " + known + ")");
             continue;
         }
@@ -130,18 +148,24 @@ void validateModel(Checker &c, const Topology &t)
         const auto &n = t.nodes[i];
         const std::string path = "$.nodes[" + std::to_string(i) + "]";
         if (!isValidId(n.id)) {
-            c.error(path + ".id", quoted(n.id) + " is not a valid id (1-64 letters, digits, _ . : -, starting with a letter or digit)");
+            c.error(
+                path + ".id",
+                quoted(n.id) +
+                    " is not a valid id (1-64 letters, digits, _ . : -, starting with a letter or digit)");
         } else if (!ids.insert(n.id).second) {
             c.error(path + ".id", "duplicate node id " + quoted(n.id));
         }
         const NodeKindSpec *spec = c.reg.find(n.kind);
         if (!spec) {
             std::string known;
-            for (const auto &k : c.reg.kinds()) known += (known.empty() ? "" : ", ") + k.kind;
-            c.error(path + ".kind", "node " + quoted(n.id) + ": unknown kind " + quoted(n.kind) + " (known: " + known + ")");
+            for (const auto &k : c.reg.kinds())
+                known += (known.empty() ? "" : ", ") + k.kind;
+            c.error(path + ".kind",
+                    "node " + quoted(n.id) + ": unknown kind " + quoted(n.kind) + " (known: " + known + ")");
             continue;
         }
-        checkProperties(c, spec->properties, n.properties, path + ".properties", "node " + quoted(n.id) + " (" + n.kind + ")");
+        checkProperties(c, spec->properties, n.properties, path + ".properties",
+                        "node " + quoted(n.id) + " (" + n.kind + ")");
     }
 
     std::set<std::string> linkIds;
@@ -154,8 +178,10 @@ void validateModel(Checker &c, const Topology &t)
         const auto &l = t.links[i];
         const std::string path = "$.links[" + std::to_string(i) + "]";
         const std::string name = "link " + quoted(l.id);
-        if (!isValidId(l.id)) c.error(path + ".id", quoted(l.id) + " is not a valid link id");
-        else if (!linkIds.insert(l.id).second) c.error(path + ".id", "duplicate link id " + quoted(l.id));
+        if (!isValidId(l.id))
+            c.error(path + ".id", quoted(l.id) + " is not a valid link id");
+        else if (!linkIds.insert(l.id).second)
+            c.error(path + ".id", "duplicate link id " + quoted(l.id));
         auto fi = t.nodeIndex(l.from);
         auto ti = t.nodeIndex(l.to);
         if (!fi) c.error(path + ".from", name + ": no node with id " + quoted(l.from));
@@ -178,29 +204,35 @@ void validateModel(Checker &c, const Topology &t)
             return out.empty() ? std::string("none") : out;
         };
         if (!fp || fs->ports[*fp].direction != PortDirection::Out) {
-            c.error(path + ".fromPort", name + ": " + fs->kind + " " + quoted(l.from) + " has no output port " +
-                                            quoted(l.fromPort) + " (outputs: " + portList(fs, PortDirection::Out) + ")");
+            c.error(path + ".fromPort", name + ": " + fs->kind + " " + quoted(l.from) +
+                                            " has no output port " + quoted(l.fromPort) +
+                                            " (outputs: " + portList(fs, PortDirection::Out) + ")");
             continue;
         }
         if (!tp || ts->ports[*tp].direction != PortDirection::In) {
             c.error(path + ".toPort", name + ": " + ts->kind + " " + quoted(l.to) + " has no input port " +
-                                          quoted(l.toPort) + " (inputs: " + portList(ts, PortDirection::In) + ")");
+                                          quoted(l.toPort) + " (inputs: " + portList(ts, PortDirection::In) +
+                                          ")");
             continue;
         }
         if (fs->ports[*fp].protocol != ts->ports[*tp].protocol) {
-            c.error(path, name + ": cannot connect " + fs->kind + "." + l.fromPort + " to " + ts->kind + "." + l.toPort +
-                              " (one carries " +
+            c.error(path, name + ": cannot connect " + fs->kind + "." + l.fromPort + " to " + ts->kind + "." +
+                              l.toPort + " (one carries " +
                               (fs->ports[*fp].protocol == Protocol::Publish ? "publishes" : "deliveries") +
                               ", the other " +
-                              (ts->ports[*tp].protocol == Protocol::Publish ? "publishes" : "deliveries") + ")");
+                              (ts->ports[*tp].protocol == Protocol::Publish ? "publishes" : "deliveries") +
+                              ")");
             continue;
         }
         if (!seen.insert({l.from, l.fromPort, l.to, l.toPort}).second)
-            c.error(path, name + ": " + quoted(l.from) + " is already linked to " + quoted(l.to) + " on these ports");
+            c.error(path, name + ": " + quoted(l.from) + " is already linked to " + quoted(l.to) +
+                              " on these ports");
         if (++portUse[*fi][*fp] > 1 && !fs->ports[*fp].multiple)
-            c.error(path + ".fromPort", name + ": port " + quoted(l.fromPort) + " of " + quoted(l.from) + " takes one link only");
+            c.error(path + ".fromPort",
+                    name + ": port " + quoted(l.fromPort) + " of " + quoted(l.from) + " takes one link only");
         if (++portUse[*ti][*tp] > 1 && !ts->ports[*tp].multiple)
-            c.error(path + ".toPort", name + ": port " + quoted(l.toPort) + " of " + quoted(l.to) + " takes one link only");
+            c.error(path + ".toPort",
+                    name + ": port " + quoted(l.toPort) + " of " + quoted(l.to) + " takes one link only");
     }
 
     // Bindings
@@ -223,19 +255,22 @@ void validateModel(Checker &c, const Topology &t)
             continue;
         }
         bool linked = false;
-        for (const auto &l : t.links) linked = linked || (l.from == b.exchange && l.fromPort == "out" && l.to == b.destination);
+        for (const auto &l : t.links)
+            linked = linked || (l.from == b.exchange && l.fromPort == "out" && l.to == b.destination);
         if (!linked) {
-            c.error(path, "exchange " + quoted(b.exchange) + " has no link from its \"out\" port to " + quoted(b.destination) +
-                              "; draw the link first, then bind it");
+            c.error(path, "exchange " + quoted(b.exchange) + " has no link from its \"out\" port to " +
+                              quoted(b.destination) + "; draw the link first, then bind it");
             continue;
         }
         const Json &typeValue = ex.properties.contains("type") ? ex.properties["type"] : Json("direct");
         const std::string type = typeValue.is_string() ? typeValue.get<std::string>() : "direct";
         std::string why = checkBindingKey(type, b.key);
-        if (!why.empty()) c.error(path + ".key", "binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + ": " + why);
+        if (!why.empty())
+            c.error(path + ".key",
+                    "binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + ": " + why);
         if (!bseen.insert({b.exchange, b.destination, b.key}).second)
-            c.warn(path, "duplicate binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + " with key " + quoted(b.key) +
-                             " (AMQP keeps one)");
+            c.warn(path, "duplicate binding " + quoted(b.exchange) + " -> " + quoted(b.destination) +
+                             " with key " + quoted(b.key) + " (AMQP keeps one)");
     }
 
     // Exchanges that publish to each other in a cycle would route one message forever without
@@ -244,7 +279,8 @@ void validateModel(Checker &c, const Topology &t)
         std::vector<std::vector<std::size_t>> next(t.nodes.size());
         for (const auto &l : t.links) {
             auto fi = t.nodeIndex(l.from), ti = t.nodeIndex(l.to);
-            if (fi && ti && t.nodes[*fi].kind == "exchange" && t.nodes[*ti].kind == "exchange") next[*fi].push_back(*ti);
+            if (fi && ti && t.nodes[*fi].kind == "exchange" && t.nodes[*ti].kind == "exchange")
+                next[*fi].push_back(*ti);
         }
         std::vector<int> state(t.nodes.size(), 0); // 0 new, 1 on the path, 2 done
         std::vector<std::size_t> path;
@@ -255,9 +291,11 @@ void validateModel(Checker &c, const Topology &t)
                 if (state[m] == 1) {
                     std::string cycle;
                     auto it = std::find(path.begin(), path.end(), m);
-                    for (; it != path.end(); ++it) cycle += quoted(t.nodes[*it].id) + " -> ";
-                    c.error("$.nodes[" + std::to_string(m) + "]", "exchanges " + cycle + quoted(t.nodes[m].id) +
-                                                                       " form a cycle: a message would be routed forever");
+                    for (; it != path.end(); ++it)
+                        cycle += quoted(t.nodes[*it].id) + " -> ";
+                    c.error("$.nodes[" + std::to_string(m) + "]",
+                            "exchanges " + cycle + quoted(t.nodes[m].id) +
+                                " form a cycle: a message would be routed forever");
                     return true;
                 }
                 if (state[m] == 0 && visit(m)) return true;
@@ -276,13 +314,16 @@ void validateModel(Checker &c, const Topology &t)
         auto fi = t.nodeIndex(l.from);
         if (!fi || t.nodes[*fi].kind != "exchange" || l.fromPort != "out") continue;
         const auto &props = t.nodes[*fi].properties;
-        std::string type = props.contains("type") && props["type"].is_string() ? props["type"].get<std::string>() : "direct";
+        std::string type =
+            props.contains("type") && props["type"].is_string() ? props["type"].get<std::string>() : "direct";
         if (type == "fanout") continue;
         bool bound = false;
-        for (const auto &b : t.bindings) bound = bound || (b.exchange == l.from && b.destination == l.to);
+        for (const auto &b : t.bindings)
+            bound = bound || (b.exchange == l.from && b.destination == l.to);
         if (!bound)
-            c.warn("$.links[" + std::to_string(li) + "]", "link " + quoted(l.id) + ": " + type + " exchange " + quoted(l.from) +
-                                                             " has no binding to " + quoted(l.to) + ", so nothing will be routed there");
+            c.warn("$.links[" + std::to_string(li) + "]",
+                   "link " + quoted(l.id) + ": " + type + " exchange " + quoted(l.from) +
+                       " has no binding to " + quoted(l.to) + ", so nothing will be routed there");
     }
     for (std::size_t i = 0; i < t.nodes.size(); ++i) {
         const auto &n = t.nodes[i];
@@ -291,14 +332,16 @@ void validateModel(Checker &c, const Topology &t)
         for (const auto &p : spec->ports) {
             // Optional ports, and a queue without consumers (a parking lot for dead letters) is a
             // legitimate design.
-            if (p.name == "dead-letter" || p.name == "alternate" || (n.kind == "queue" && p.name == "deliver")) continue;
+            if (p.name == "dead-letter" || p.name == "alternate" ||
+                (n.kind == "queue" && p.name == "deliver"))
+                continue;
             bool used = false;
             for (const auto &l : t.links)
                 used = used || (p.direction == PortDirection::Out ? (l.from == n.id && l.fromPort == p.name)
                                                                   : (l.to == n.id && l.toPort == p.name));
             if (!used)
-                c.warn("$.nodes[" + std::to_string(i) + "]", spec->kind + " " + quoted(n.id) + ": port " + quoted(p.name) +
-                                                                 " is not connected");
+                c.warn("$.nodes[" + std::to_string(i) + "]",
+                       spec->kind + " " + quoted(n.id) + ": port " + quoted(p.name) + " is not connected");
         }
     }
     if (t.run.speed < 0) c.error("$.run.speed", "speed must be \"max\" or a positive number");
@@ -312,8 +355,9 @@ const Json *member(Checker &c, const Json &obj, const char *key, const std::stri
         if (required) c.error(path, std::string("missing \"") + key + "\"");
         return nullptr;
     }
-    bool ok = it->type() == type || (type == Json::value_t::number_float && it->is_number()) ||
-              (type == Json::value_t::number_unsigned && it->is_number_integer() && it->get<std::int64_t>() >= 0);
+    bool ok =
+        it->type() == type || (type == Json::value_t::number_float && it->is_number()) ||
+        (type == Json::value_t::number_unsigned && it->is_number_integer() && it->get<std::int64_t>() >= 0);
     if (!ok) {
         c.error(path + "." + key, std::string("expected ") + typeName + ", got " + it->dump());
         return nullptr;
@@ -356,17 +400,19 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
         // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
         auto colon = what.find(": ", what.find("parse error"));
         std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-        result.diagnostics.push_back(
-            {Sev::Error, source + ":" + lineColumn(text, e.byte ? e.byte - 1 : 0), "not valid JSON: " + reason});
+        result.diagnostics.push_back({Sev::Error, source + ":" + lineColumn(text, e.byte ? e.byte - 1 : 0),
+                                      "not valid JSON: " + reason});
         return result;
     }
     if (!root.is_object()) {
-        result.diagnostics.push_back({Sev::Error, "$", "a topology file is a JSON object, got " + std::string(root.type_name())});
+        result.diagnostics.push_back(
+            {Sev::Error, "$", "a topology file is a JSON object, got " + std::string(root.type_name())});
         return result;
     }
     if (auto *f = member(c, root, "format", "$", true, Json::value_t::string, "a string")) {
         if (f->get<std::string>() != "signalbox-topology")
-            c.error("$.format", "expected \"signalbox-topology\", got " + f->dump() + " (is this a Signalbox topology file?)");
+            c.error("$.format", "expected \"signalbox-topology\", got " + f->dump() +
+                                    " (is this a Signalbox topology file?)");
     }
     if (auto *v = member(c, root, "version", "$", true, Json::value_t::number_unsigned, "a version number")) {
         auto ver = v->get<std::int64_t>();
@@ -381,12 +427,14 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
         return result;
     }
 
-    static const std::set<std::string> knownTop = {"format", "version", "name", "description", "nodes", "links", "bindings", "run"};
+    static const std::set<std::string> knownTop = {"format", "version", "name",     "description",
+                                                   "nodes",  "links",   "bindings", "run"};
     for (auto it = root.begin(); it != root.end(); ++it)
         if (!knownTop.count(it.key())) c.warn("$." + it.key(), "unknown field '" + it.key() + "' is ignored");
 
     Topology t;
-    if (auto *n = member(c, root, "name", "$", false, Json::value_t::string, "a string")) t.name = n->get<std::string>();
+    if (auto *n = member(c, root, "name", "$", false, Json::value_t::string, "a string"))
+        t.name = n->get<std::string>();
     if (auto *d = member(c, root, "description", "$", false, Json::value_t::string, "a string"))
         t.description = d->get<std::string>();
 
@@ -399,19 +447,26 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
                 continue;
             }
             NodeDef n;
-            if (auto *id = member(c, jn, "id", path, true, Json::value_t::string, "a string")) n.id = id->get<std::string>();
-            if (auto *k = member(c, jn, "kind", path, true, Json::value_t::string, "a string")) n.kind = k->get<std::string>();
-            if (auto *nm = member(c, jn, "name", path, false, Json::value_t::string, "a string")) n.name = nm->get<std::string>();
-            if (auto *p = member(c, jn, "properties", path, false, Json::value_t::object, "an object")) n.properties = *p;
-            if (auto *pos = member(c, jn, "position", path, false, Json::value_t::object, "an object {\"x\":..,\"y\":..}")) {
-                if (auto *x = member(c, *pos, "x", path + ".position", true, Json::value_t::number_float, "a number"))
+            if (auto *id = member(c, jn, "id", path, true, Json::value_t::string, "a string"))
+                n.id = id->get<std::string>();
+            if (auto *k = member(c, jn, "kind", path, true, Json::value_t::string, "a string"))
+                n.kind = k->get<std::string>();
+            if (auto *nm = member(c, jn, "name", path, false, Json::value_t::string, "a string"))
+                n.name = nm->get<std::string>();
+            if (auto *p = member(c, jn, "properties", path, false, Json::value_t::object, "an object"))
+                n.properties = *p;
+            if (auto *pos = member(c, jn, "position", path, false, Json::value_t::object,
+                                   "an object {\"x\":..,\"y\":..}")) {
+                if (auto *x = member(c, *pos, "x", path + ".position", true, Json::value_t::number_float,
+                                     "a number"))
                     n.position.x = x->get<double>();
-                if (auto *y = member(c, *pos, "y", path + ".position", true, Json::value_t::number_float, "a number"))
+                if (auto *y = member(c, *pos, "y", path + ".position", true, Json::value_t::number_float,
+                                     "a number"))
                     n.position.y = y->get<double>();
             }
             for (auto it = jn.begin(); it != jn.end(); ++it)
-                if (it.key() != "id" && it.key() != "kind" && it.key() != "name" && it.key() != "properties" &&
-                    it.key() != "position")
+                if (it.key() != "id" && it.key() != "kind" && it.key() != "name" &&
+                    it.key() != "properties" && it.key() != "position")
                     c.warn(path + "." + it.key(), "unknown field '" + it.key() + "' is ignored");
             t.nodes.push_back(std::move(n));
         }
@@ -436,9 +491,12 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
                 continue;
             }
             LinkDef l;
-            if (auto *id = member(c, jl, "id", path, true, Json::value_t::string, "a string")) l.id = id->get<std::string>();
-            if (auto *f = member(c, jl, "from", path, true, Json::value_t::string, "a node id")) l.from = f->get<std::string>();
-            if (auto *to = member(c, jl, "to", path, true, Json::value_t::string, "a node id")) l.to = to->get<std::string>();
+            if (auto *id = member(c, jl, "id", path, true, Json::value_t::string, "a string"))
+                l.id = id->get<std::string>();
+            if (auto *f = member(c, jl, "from", path, true, Json::value_t::string, "a node id"))
+                l.from = f->get<std::string>();
+            if (auto *to = member(c, jl, "to", path, true, Json::value_t::string, "a node id"))
+                l.to = to->get<std::string>();
             if (auto *fp = member(c, jl, "fromPort", path, false, Json::value_t::string, "a port name"))
                 l.fromPort = fp->get<std::string>();
             else
@@ -447,12 +505,14 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
                 l.toPort = tp->get<std::string>();
             else
                 l.toPort = defaultPort(l.to, PortDirection::In);
-            if (auto *p = member(c, jl, "properties", path, false, Json::value_t::object, "an object")) l.properties = *p;
+            if (auto *p = member(c, jl, "properties", path, false, Json::value_t::object, "an object"))
+                l.properties = *p;
             t.links.push_back(std::move(l));
         }
     }
 
-    if (auto *bindings = member(c, root, "bindings", "$", false, Json::value_t::array, "an array of bindings")) {
+    if (auto *bindings =
+            member(c, root, "bindings", "$", false, Json::value_t::array, "an array of bindings")) {
         for (std::size_t i = 0; i < bindings->size(); ++i) {
             const Json &jb = (*bindings)[i];
             const std::string path = "$.bindings[" + std::to_string(i) + "]";
@@ -461,37 +521,49 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
                 continue;
             }
             BindingDef b;
-            if (auto *e = member(c, jb, "exchange", path, true, Json::value_t::string, "a node id")) b.exchange = e->get<std::string>();
+            if (auto *e = member(c, jb, "exchange", path, true, Json::value_t::string, "a node id"))
+                b.exchange = e->get<std::string>();
             if (auto *d = member(c, jb, "destination", path, true, Json::value_t::string, "a node id"))
                 b.destination = d->get<std::string>();
-            if (auto *k = member(c, jb, "key", path, false, Json::value_t::string, "a string")) b.key = k->get<std::string>();
+            if (auto *k = member(c, jb, "key", path, false, Json::value_t::string, "a string"))
+                b.key = k->get<std::string>();
             t.bindings.push_back(std::move(b));
         }
     }
 
     if (auto *run = member(c, root, "run", "$", false, Json::value_t::object, "an object")) {
-        if (auto *s = member(c, *run, "seed", "$.run", false, Json::value_t::number_unsigned, "a non-negative whole number"))
+        if (auto *s = member(c, *run, "seed", "$.run", false, Json::value_t::number_unsigned,
+                             "a non-negative whole number"))
             t.run.seed = s->get<std::uint64_t>();
         if (auto *u = run->contains("until") ? &(*run)["until"] : nullptr) {
             std::optional<SimTime> d;
-            if (u->is_string()) d = parseDuration(u->get<std::string>());
-            else if (u->is_number() && u->get<double>() >= 0) d = fromMilliseconds(u->get<double>());
-            if (!d) c.error("$.run.until", "expected a duration such as \"10s\", got " + u->dump());
-            else t.run.until = *d;
+            if (u->is_string())
+                d = parseDuration(u->get<std::string>());
+            else if (u->is_number() && u->get<double>() >= 0)
+                d = fromMilliseconds(u->get<double>());
+            if (!d)
+                c.error("$.run.until", "expected a duration such as \"10s\", got " + u->dump());
+            else
+                t.run.until = *d;
         }
-        if (auto *m = member(c, *run, "messages", "$.run", false, Json::value_t::number_unsigned, "a non-negative whole number"))
+        if (auto *m = member(c, *run, "messages", "$.run", false, Json::value_t::number_unsigned,
+                             "a non-negative whole number"))
             t.run.messages = m->get<std::uint64_t>();
         if (auto *sp = run->contains("speed") ? &(*run)["speed"] : nullptr) {
-            if (sp->is_string() && sp->get<std::string>() == "max") t.run.speed = 0;
-            else if (sp->is_number() && sp->get<double>() > 0) t.run.speed = sp->get<double>();
-            else c.error("$.run.speed", "expected \"max\" or a positive number, got " + sp->dump());
+            if (sp->is_string() && sp->get<std::string>() == "max")
+                t.run.speed = 0;
+            else if (sp->is_number() && sp->get<double>() > 0)
+                t.run.speed = sp->get<double>();
+            else
+                c.error("$.run.speed", "expected \"max\" or a positive number, got " + sp->dump());
         }
     }
 
     if (!c.hasErrors()) validateModel(c, t);
     result.diagnostics = std::move(c.diags);
     bool errors = false;
-    for (const auto &d : result.diagnostics) errors = errors || d.severity == Sev::Error;
+    for (const auto &d : result.diagnostics)
+        errors = errors || d.severity == Sev::Error;
     if (!errors) result.topology = std::move(t);
     return result;
 }
@@ -546,19 +618,25 @@ Json topologyToJson(const Topology &t)
     }
     root["links"] = std::move(links);
     Json bindings = Json::array();
-    for (const auto &b : t.bindings) bindings.push_back({{"exchange", b.exchange}, {"destination", b.destination}, {"key", b.key}});
+    for (const auto &b : t.bindings)
+        bindings.push_back({{"exchange", b.exchange}, {"destination", b.destination}, {"key", b.key}});
     root["bindings"] = std::move(bindings);
     Json run;
     run["seed"] = t.run.seed;
     if (t.run.until) run["until"] = formatDuration(*t.run.until);
     if (t.run.messages) run["messages"] = t.run.messages;
-    if (t.run.speed > 0) run["speed"] = t.run.speed;
-    else run["speed"] = "max";
+    if (t.run.speed > 0)
+        run["speed"] = t.run.speed;
+    else
+        run["speed"] = "max";
     root["run"] = std::move(run);
     return root;
 }
 
-std::string serializeTopology(const Topology &t) { return topologyToJson(t).dump(2) + "\n"; }
+std::string serializeTopology(const Topology &t)
+{
+    return topologyToJson(t).dump(2) + "\n";
+}
 
 bool saveTopologyFile(const Topology &t, const std::string &path, std::string &error)
 {

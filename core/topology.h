@@ -19,7 +19,7 @@ struct Position {
 struct NodeDef {
     std::string id;
     std::string kind;
-    std::string name; // shown to people; defaults to the id
+    std::string name;                 // shown to people; defaults to the id
     Json properties = Json::object(); // only the values set explicitly
     Position position;
     bool operator==(const NodeDef &) const = default;
@@ -44,9 +44,9 @@ struct BindingDef {
 
 struct RunSettings {
     std::uint64_t seed = 1;
-    std::optional<SimTime> until;  // stop at this virtual time
-    std::uint64_t messages = 0;    // producers stop after this many messages in total (0 = no limit)
-    double speed = 0;              // 0 = as fast as possible, else virtual seconds per wall second
+    std::optional<SimTime> until; // stop at this virtual time
+    std::uint64_t messages = 0;   // producers stop after this many messages in total (0 = no limit)
+    double speed = 0;             // 0 = as fast as possible, else virtual seconds per wall second
     bool operator==(const RunSettings &) const = default;
 };
 
@@ -85,7 +85,8 @@ LoadResult parseTopology(std::string_view text, const std::string &source = "top
 LoadResult loadTopologyFile(const std::string &path, const KindRegistry &registry = KindRegistry::builtin());
 
 // Checks a topology built in memory (the GUI's document, tests) exactly as the loader would.
-std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &registry = KindRegistry::builtin());
+std::vector<Diagnostic> validateTopology(const Topology &t,
+                                         const KindRegistry &registry = KindRegistry::builtin());
 
 // Canonical form: two-space indent, fixed key order, defaults omitted. Saving what was loaded
 // from a canonical file gives the same bytes back.

@@ -8,19 +8,39 @@ namespace sb {
 
 namespace {
 constexpr const char *kKindNames[kTraceKindCount] = {
-    "publish", "send",    "route", "enqueue", "deliver",     "redeliver", "ack",       "nack",
-    "requeue", "process", "dedupe", "confirm", "drop",       "expire",    "dead-letter", "timeout",
-    "retry",   "link-down", "link-up", "crash", "restart"};
-constexpr const char *kReasonNames[kDropReasonCount] = {
-    "",        "loss",        "partition", "maxlen",           "reject-publish",     "unroutable", "expired",
-    "delivery-limit", "rejected", "processing-failed", "retries-exhausted", "crash", "unknown-tag", "no-route"};
+    "publish",     "send",    "route",   "enqueue",   "deliver", "redeliver", "ack",
+    "nack",        "requeue", "process", "dedupe",    "confirm", "drop",      "expire",
+    "dead-letter", "timeout", "retry",   "link-down", "link-up", "crash",     "restart"};
+constexpr const char *kReasonNames[kDropReasonCount] = {"",
+                                                        "loss",
+                                                        "partition",
+                                                        "maxlen",
+                                                        "reject-publish",
+                                                        "unroutable",
+                                                        "expired",
+                                                        "delivery-limit",
+                                                        "rejected",
+                                                        "processing-failed",
+                                                        "retries-exhausted",
+                                                        "crash",
+                                                        "unknown-tag",
+                                                        "no-route"};
 constexpr const char *kFrameNames[kFrameTypeCount] = {"publish", "confirm", "publish-nack", "subscribe",
                                                       "deliver", "ack",     "nack",         "pull"};
 } // namespace
 
-const char *frameTypeName(FrameType t) { return kFrameNames[static_cast<int>(t)]; }
-const char *traceKindName(TraceKind k) { return kKindNames[static_cast<int>(k)]; }
-const char *dropReasonName(DropReason r) { return kReasonNames[static_cast<int>(r)]; }
+const char *frameTypeName(FrameType t)
+{
+    return kFrameNames[static_cast<int>(t)];
+}
+const char *traceKindName(TraceKind k)
+{
+    return kKindNames[static_cast<int>(k)];
+}
+const char *dropReasonName(DropReason r)
+{
+    return kReasonNames[static_cast<int>(r)];
+}
 
 bool traceKindFromName(std::string_view name, TraceKind &out)
 {
@@ -106,7 +126,8 @@ std::size_t RingBufferSink::drain(std::vector<TraceEvent> &out, std::size_t max)
     std::size_t n = static_cast<std::size_t>(head - tail);
     if (n > max) n = max;
     out.reserve(out.size() + n);
-    for (std::size_t i = 0; i < n; ++i) out.push_back(m_buffer[(tail + i) & m_mask]);
+    for (std::size_t i = 0; i < n; ++i)
+        out.push_back(m_buffer[(tail + i) & m_mask]);
     m_tail.store(tail + n, std::memory_order_release);
     return n;
 }

@@ -62,16 +62,16 @@ bool traceKindFromName(std::string_view name, TraceKind &out);
 bool isLossReason(DropReason r);
 
 namespace TraceFlag {
-inline constexpr std::uint8_t NoAck = 1;   // the delivery was made under auto-ack
-inline constexpr std::uint8_t Requeue = 2; // nack with requeue
+inline constexpr std::uint8_t NoAck = 1;     // the delivery was made under auto-ack
+inline constexpr std::uint8_t Requeue = 2;   // nack with requeue
 inline constexpr std::uint8_t Confirmed = 4; // publish that asked for a confirm
 } // namespace TraceFlag
 
 struct TraceEvent {
-    SimTime time = 0;               // virtual time
-    std::int64_t wall = 0;          // wall-clock ns since the run began; 0 unless paced
-    std::int64_t aux = 0;           // meaning depends on kind (see TraceKind)
-    std::uint64_t messageId = 0;    // 0 for events about no message
+    SimTime time = 0;            // virtual time
+    std::int64_t wall = 0;       // wall-clock ns since the run began; 0 unless paced
+    std::int64_t aux = 0;        // meaning depends on kind (see TraceKind)
+    std::uint64_t messageId = 0; // 0 for events about no message
     std::uint64_t correlationId = 0;
     NodeIndex node = kNoIndex; // where it happened (for Send: the sender)
     NodeIndex peer = kNoIndex; // the other node involved

@@ -9,9 +9,9 @@
 
 namespace sb {
 
-inline PropertySpec property(std::string key, std::string label, PropertyType type, Json def, std::string help,
-                             std::string unit = {}, std::optional<double> min = {}, std::optional<double> max = {},
-                             std::vector<std::string> choices = {})
+inline PropertySpec property(std::string key, std::string label, PropertyType type, Json def,
+                             std::string help, std::string unit = {}, std::optional<double> min = {},
+                             std::optional<double> max = {}, std::vector<std::string> choices = {})
 {
     PropertySpec p;
     p.key = std::move(key);

@@ -24,7 +24,9 @@ public:
         m_processing = p.distribution("processing");
         m_concurrency = static_cast<std::uint32_t>(p.integer("concurrency"));
         const std::string mode = p.string("ackMode");
-        m_ackMode = mode == "auto" ? AckMode::Auto : mode == "idempotent" ? AckMode::Idempotent : AckMode::Manual;
+        m_ackMode = mode == "auto"         ? AckMode::Auto
+                    : mode == "idempotent" ? AckMode::Idempotent
+                                           : AckMode::Manual;
         m_failure = p.number("failureProbability");
         m_requeueOnFailure = p.string("onFailure") == "requeue";
         m_prefetch = static_cast<std::uint32_t>(p.integer("prefetch"));
@@ -39,16 +41,19 @@ public:
             m_polls = 0;
             // Pollers started together are not phase-locked in real systems: start at a random
             // point of the first interval.
-            ctx.startTimer(static_cast<SimTime>(ctx.rng().below(static_cast<std::uint64_t>(m_pollInterval))), PollTimer);
+            ctx.startTimer(static_cast<SimTime>(ctx.rng().below(static_cast<std::uint64_t>(m_pollInterval))),
+                           PollTimer);
             return;
         }
-        for (LinkIndex l : ctx.links(ConsumerPort::In)) subscribe(ctx, l);
+        for (LinkIndex l : ctx.links(ConsumerPort::In))
+            subscribe(ctx, l);
     }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         if (f.type != FrameType::Deliver) return;
-        m_buffer.push_back(Delivery{std::move(f.message), f.tag, from, ctx.peer(from), f.deliveryCount, f.noAck});
+        m_buffer.push_back(
+            Delivery{std::move(f.message), f.tag, from, ctx.peer(from), f.deliveryCount, f.noAck});
         m_gotSincePoll = true;
         startWork(ctx);
     }
@@ -155,7 +160,8 @@ private:
             m_slots[slot].delivery = std::move(d);
             m_slots[slot].live = true;
             ++m_busy;
-            ctx.startTimer(m_processing.sample(ctx.rng()), (static_cast<std::uint64_t>(slot) << 1) | WorkTimer);
+            ctx.startTimer(m_processing.sample(ctx.rng()),
+                           (static_cast<std::uint64_t>(slot) << 1) | WorkTimer);
         }
     }
 
@@ -226,16 +232,21 @@ NodeKindSpec consumerKind()
     k.kind = "consumer";
     k.label = "Consumer";
     k.category = "Clients";
-    k.help = "Takes messages from queues, processes them and acks: auto (at-most-once), manual (at-least-once) or "
-             "idempotent.";
-    k.ports = {{"in", PortDirection::In, Protocol::Delivery, true, "Queues this consumer takes messages from."}};
+    k.help =
+        "Takes messages from queues, processes them and acks: auto (at-most-once), manual (at-least-once) or "
+        "idempotent.";
+    k.ports = {
+        {"in", PortDirection::In, Protocol::Delivery, true, "Queues this consumer takes messages from."}};
     using T = PropertyType;
     k.properties = {
         property("processing", "Processing time", T::Distribution, "10ms",
-                 "Time to process one message: \"10ms\", uniform(5ms,15ms), normal(10ms,2ms), exp(10ms).", "ms"),
-        property("concurrency", "Concurrency", T::Integer, 1, "Messages processed at the same time.", "", 1, 10000),
+                 "Time to process one message: \"10ms\", uniform(5ms,15ms), normal(10ms,2ms), exp(10ms).",
+                 "ms"),
+        property("concurrency", "Concurrency", T::Integer, 1, "Messages processed at the same time.", "", 1,
+                 10000),
         property("ackMode", "Ack mode", T::Enum, "manual",
-                 "auto: acked on delivery (at-most-once); manual: acked after processing (at-least-once); idempotent: "
+                 "auto: acked on delivery (at-most-once); manual: acked after processing (at-least-once); "
+                 "idempotent: "
                  "manual, skipping ids already processed.",
                  "", {}, {}, {"auto", "manual", "idempotent"}),
         property("failureProbability", "Failure probability", T::Probability, 0.0,
@@ -244,12 +255,16 @@ NodeKindSpec consumerKind()
                  "requeue: nack and return it to the queue; dead-letter: nack without requeue.", "", {}, {},
                  {"requeue", "dead-letter"}),
         property("prefetch", "Prefetch", T::Integer, 10,
-                 "Most unacked deliveries at once (basic.qos; 0 = unlimited). Used by fair dispatch.", "msg", 0, 65535),
-        property("mode", "Delivery mode", T::Enum, "push",
-                 "push: the queue sends as prefetch allows; pull: poll every pollInterval for up to batchSize.", "", {},
-                 {}, {"push", "pull"}),
-        property("pollInterval", "Poll interval", T::Duration, 100, "Time between polls (mode = pull).", "ms", 0.001, {}),
-        property("batchSize", "Batch size", T::Integer, 10, "Most messages taken per poll (mode = pull).", "msg", 1, 10000),
+                 "Most unacked deliveries at once (basic.qos; 0 = unlimited). Used by fair dispatch.", "msg",
+                 0, 65535),
+        property(
+            "mode", "Delivery mode", T::Enum, "push",
+            "push: the queue sends as prefetch allows; pull: poll every pollInterval for up to batchSize.",
+            "", {}, {}, {"push", "pull"}),
+        property("pollInterval", "Poll interval", T::Duration, 100, "Time between polls (mode = pull).", "ms",
+                 0.001, {}),
+        property("batchSize", "Batch size", T::Integer, 10, "Most messages taken per poll (mode = pull).",
+                 "msg", 1, 10000),
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Consumer>(s); };
     return k;

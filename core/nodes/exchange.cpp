@@ -20,16 +20,22 @@ public:
     {
         const std::string type = s.properties.string("type");
         m_type = type == "fanout" ? Type::Fanout : type == "topic" ? Type::Topic : Type::Direct;
-        for (const auto &[link, key] : s.bindings) m_bindings.push_back({link, key, TopicPattern(key)});
+        for (const auto &[link, key] : s.bindings)
+            m_bindings.push_back({link, key, TopicPattern(key)});
     }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         switch (f.type) {
-        case FrameType::Publish: route(ctx, from, f); break;
+        case FrameType::Publish:
+            route(ctx, from, f);
+            break;
         case FrameType::Confirm:
-        case FrameType::PublishNack: onDownstreamConfirm(ctx, f); break;
-        default: break;
+        case FrameType::PublishNack:
+            onDownstreamConfirm(ctx, f);
+            break;
+        default:
+            break;
         }
     }
 
@@ -55,7 +61,8 @@ private:
         const Message &m = *f.message;
         m_targets.clear();
         if (m_type == Type::Fanout) {
-            for (LinkIndex l : ctx.links(ExchangePort::Out)) m_targets.push_back(l);
+            for (LinkIndex l : ctx.links(ExchangePort::Out))
+                m_targets.push_back(l);
         } else if (m_type == Type::Direct) {
             for (const auto &b : m_bindings)
                 if (b.key == m.routingKey) m_targets.push_back(b.link);
@@ -85,7 +92,8 @@ private:
         std::uint64_t tag = 0;
         if (f.tag) {
             tag = ++m_nextTag;
-            m_pending.emplace(tag, Pending{from, f.tag, static_cast<std::uint32_t>(m_targets.size()), false, f.message});
+            m_pending.emplace(
+                tag, Pending{from, f.tag, static_cast<std::uint32_t>(m_targets.size()), false, f.message});
         }
         for (LinkIndex l : m_targets) {
             TraceEvent e = messageEvent(TraceKind::Route, &m);
@@ -138,14 +146,16 @@ NodeKindSpec exchangeKind()
     k.label = "Exchange";
     k.category = "Broker";
     k.help = "Routes messages to bound queues or exchanges by routing key (AMQP direct, fanout, topic).";
-    k.ports = {{"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or other exchanges."},
-               {"out", PortDirection::Out, Protocol::Publish, true, "Bound destinations (see bindings)."},
-               {"alternate", PortDirection::Out, Protocol::Publish, false,
-                "Where unroutable messages go (RabbitMQ alternate-exchange)."}};
-    k.properties = {property("type", "Type", PropertyType::Enum, "direct",
-                             "direct: binding key equals routing key; fanout: every linked destination; topic: "
-                             "'.'-separated words, * = one word, # = zero or more.",
-                             "", {}, {}, {"direct", "fanout", "topic"})};
+    k.ports = {
+        {"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or other exchanges."},
+        {"out", PortDirection::Out, Protocol::Publish, true, "Bound destinations (see bindings)."},
+        {"alternate", PortDirection::Out, Protocol::Publish, false,
+         "Where unroutable messages go (RabbitMQ alternate-exchange)."}};
+    k.properties = {
+        property("type", "Type", PropertyType::Enum, "direct",
+                 "direct: binding key equals routing key; fanout: every linked destination; topic: "
+                 "'.'-separated words, * = one word, # = zero or more.",
+                 "", {}, {}, {"direct", "fanout", "topic"})};
     k.factory = [](const NodeSetup &s) { return std::make_unique<Exchange>(s); };
     return k;
 }

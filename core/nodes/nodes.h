@@ -11,9 +11,17 @@ NodeKindSpec queueKind();
 NodeKindSpec consumerKind();
 
 // Port numbers, fixed by the order each kind declares its ports.
-namespace ProducerPort { inline constexpr PortIndex Out = 0; }
-namespace ExchangePort { inline constexpr PortIndex In = 0, Out = 1, Alternate = 2; }
-namespace QueuePort { inline constexpr PortIndex In = 0, Deliver = 1, DeadLetter = 2; }
-namespace ConsumerPort { inline constexpr PortIndex In = 0; }
+namespace ProducerPort {
+inline constexpr PortIndex Out = 0;
+}
+namespace ExchangePort {
+inline constexpr PortIndex In = 0, Out = 1, Alternate = 2;
+}
+namespace QueuePort {
+inline constexpr PortIndex In = 0, Deliver = 1, DeadLetter = 2;
+}
+namespace ConsumerPort {
+inline constexpr PortIndex In = 0;
+}
 
 } // namespace sb

@@ -12,7 +12,10 @@ namespace sb {
 namespace {
 
 enum TimerKind : std::uint64_t { ArrivalTimer = 0, ScriptTimer = 1, ConfirmTimer = 2, RetryTimer = 3 };
-inline std::uint64_t timerTag(TimerKind k, std::uint64_t n) { return (n << 2) | k; }
+inline std::uint64_t timerTag(TimerKind k, std::uint64_t n)
+{
+    return (n << 2) | k;
+}
 
 struct ScriptEntry {
     SimTime at = 0;
@@ -26,26 +29,33 @@ struct ScriptEntry {
 
 std::string checkScript(const Json &script)
 {
-    static const std::vector<std::string> fields = {"at", "routingKey", "key", "headers", "size", "correlationId"};
+    static const std::vector<std::string> fields = {"at",      "routingKey", "key",
+                                                    "headers", "size",       "correlationId"};
     for (std::size_t i = 0; i < script.size(); ++i) {
         const Json &e = script[i];
         const std::string where = "entry " + std::to_string(i) + ": ";
-        if (!e.is_object()) return where + "expected an object such as {\"at\": \"10ms\", \"routingKey\": \"a.b\"}";
+        if (!e.is_object())
+            return where + "expected an object such as {\"at\": \"10ms\", \"routingKey\": \"a.b\"}";
         for (auto it = e.begin(); it != e.end(); ++it) {
             bool known = false;
-            for (const auto &f : fields) known = known || f == it.key();
-            if (!known) return where + "unknown field '" + it.key() + "' (known: at, routingKey, key, headers, size, correlationId)";
+            for (const auto &f : fields)
+                known = known || f == it.key();
+            if (!known)
+                return where + "unknown field '" + it.key() +
+                       "' (known: at, routingKey, key, headers, size, correlationId)";
         }
         if (e.contains("at")) {
             const Json &at = e["at"];
-            bool ok = (at.is_number() && at.get<double>() >= 0) || (at.is_string() && parseDuration(at.get<std::string>()));
+            bool ok = (at.is_number() && at.get<double>() >= 0) ||
+                      (at.is_string() && parseDuration(at.get<std::string>()));
             if (!ok) return where + "'at' must be a duration such as \"10ms\", got " + at.dump();
         }
         for (const char *s : {"routingKey", "key"})
             if (e.contains(s) && !e[s].is_string()) return where + "'" + s + "' must be a string";
         if (e.contains("size") && !(e["size"].is_number_integer() && e["size"].get<std::int64_t>() >= 0))
             return where + "'size' must be a non-negative whole number of bytes";
-        if (e.contains("correlationId") && !(e["correlationId"].is_number_integer() && e["correlationId"].get<std::int64_t>() >= 0))
+        if (e.contains("correlationId") &&
+            !(e["correlationId"].is_number_integer() && e["correlationId"].get<std::int64_t>() >= 0))
             return where + "'correlationId' must be a non-negative whole number";
         if (e.contains("headers")) {
             if (!e["headers"].is_object()) return where + "'headers' must be an object of strings";
@@ -56,8 +66,8 @@ std::string checkScript(const Json &script)
     return {};
 }
 
-std::string expand(const std::string &tmpl, std::uint64_t seq, const std::string &key, const std::string &node,
-                   std::uint64_t id)
+std::string expand(const std::string &tmpl, std::uint64_t seq, const std::string &key,
+                   const std::string &node, std::uint64_t id)
 {
     if (tmpl.find('{') == std::string::npos) return tmpl;
     std::string out;
@@ -67,10 +77,26 @@ std::string expand(const std::string &tmpl, std::uint64_t seq, const std::string
             auto close = tmpl.find('}', i);
             if (close != std::string::npos) {
                 std::string_view name(tmpl.data() + i + 1, close - i - 1);
-                if (name == "seq") { out += std::to_string(seq); i = close; continue; }
-                if (name == "key") { out += key; i = close; continue; }
-                if (name == "node") { out += node; i = close; continue; }
-                if (name == "id") { out += std::to_string(id); i = close; continue; }
+                if (name == "seq") {
+                    out += std::to_string(seq);
+                    i = close;
+                    continue;
+                }
+                if (name == "key") {
+                    out += key;
+                    i = close;
+                    continue;
+                }
+                if (name == "node") {
+                    out += node;
+                    i = close;
+                    continue;
+                }
+                if (name == "id") {
+                    out += std::to_string(id);
+                    i = close;
+                    continue;
+                }
             }
         }
         out += tmpl[i];
@@ -85,20 +111,26 @@ public:
         const auto &p = s.properties;
         m_rate = p.number("rate");
         const std::string arrival = p.string("arrival");
-        m_arrival = arrival == "poisson" ? Arrival::Poisson : arrival == "bursts" ? Arrival::Bursts : Arrival::Constant;
+        m_arrival = arrival == "poisson"  ? Arrival::Poisson
+                    : arrival == "bursts" ? Arrival::Bursts
+                                          : Arrival::Constant;
         m_burstSize = static_cast<std::uint32_t>(p.integer("burstSize"));
         m_count = static_cast<std::uint64_t>(p.integer("count"));
         m_duration = p.duration("duration");
         m_startAt = p.duration("startAt");
         m_size = static_cast<std::uint32_t>(p.integer("size"));
         const std::string keys = p.string("keys");
-        m_keys = keys == "list" ? Keys::List : keys == "uniform" ? Keys::Uniform : keys == "zipf" ? Keys::Zipf : Keys::None;
+        m_keys = keys == "list"      ? Keys::List
+                 : keys == "uniform" ? Keys::Uniform
+                 : keys == "zipf"    ? Keys::Zipf
+                                     : Keys::None;
         m_keyList = p.stringList("keyList");
         if (m_keys == Keys::List && m_keyList.empty()) m_keys = Keys::None;
         m_keyCount = static_cast<std::uint32_t>(p.integer("keyCount"));
         if (m_keys == Keys::Zipf) m_zipf = ZipfSampler(m_keyCount, p.number("zipfExponent"));
         m_routingKey = p.string("routingKey");
-        for (auto &[k, v] : p.stringMap("headers")) m_headers.push_back({k, v});
+        for (auto &[k, v] : p.stringMap("headers"))
+            m_headers.push_back({k, v});
         m_confirmed = p.string("sendMode") == "confirmed";
         m_confirmTimeout = p.duration("confirmTimeout");
         m_retries = static_cast<std::uint32_t>(p.integer("retries"));
@@ -106,11 +138,14 @@ public:
         m_maxInFlight = static_cast<std::uint32_t>(p.integer("maxInFlight"));
         for (const auto &e : p.value("script")) {
             ScriptEntry s;
-            if (e.contains("at")) s.at = e["at"].is_string() ? *parseDuration(e["at"].get<std::string>()) : fromMilliseconds(e["at"].get<double>());
+            if (e.contains("at"))
+                s.at = e["at"].is_string() ? *parseDuration(e["at"].get<std::string>())
+                                           : fromMilliseconds(e["at"].get<double>());
             s.routingKey = e.value("routingKey", m_routingKey);
             s.key = e.value("key", std::string());
             if (e.contains("headers"))
-                for (auto h = e["headers"].begin(); h != e["headers"].end(); ++h) s.headers.push_back({h.key(), h.value().get<std::string>()});
+                for (auto h = e["headers"].begin(); h != e["headers"].end(); ++h)
+                    s.headers.push_back({h.key(), h.value().get<std::string>()});
             s.hasSize = e.contains("size");
             s.size = s.hasSize ? e["size"].get<std::uint32_t>() : m_size;
             s.correlationId = e.value("correlationId", std::uint64_t{0});
@@ -134,11 +169,14 @@ public:
         const auto kind = static_cast<TimerKind>(tag & 3);
         const std::uint64_t n = tag >> 2;
         switch (kind) {
-        case ArrivalTimer: onArrival(ctx); break;
+        case ArrivalTimer:
+            onArrival(ctx);
+            break;
         case ScriptTimer: {
             if (!ctx.mayPublish()) return;
             const auto &s = m_script[n];
-            publish(ctx, s.key, s.routingKey, s.headers.empty() ? nullptr : &s.headers, s.size, s.correlationId);
+            publish(ctx, s.key, s.routingKey, s.headers.empty() ? nullptr : &s.headers, s.size,
+                    s.correlationId);
             break;
         }
         case ConfirmTimer: {
@@ -246,10 +284,14 @@ private:
     std::string nextKey(NodeContext &ctx)
     {
         switch (m_keys) {
-        case Keys::None: return {};
-        case Keys::List: return m_keyList[m_keyCursor++ % m_keyList.size()];
-        case Keys::Uniform: return "key-" + std::to_string(ctx.rng().below(m_keyCount));
-        case Keys::Zipf: return "key-" + std::to_string(m_zipf.sample(ctx.rng()));
+        case Keys::None:
+            return {};
+        case Keys::List:
+            return m_keyList[m_keyCursor++ % m_keyList.size()];
+        case Keys::Uniform:
+            return "key-" + std::to_string(ctx.rng().below(m_keyCount));
+        case Keys::Zipf:
+            return "key-" + std::to_string(m_zipf.sample(ctx.rng()));
         }
         return {};
     }
@@ -263,7 +305,8 @@ private:
         m->key = key;
         m->routingKey = expand(routingTemplate, m->sequence, key, m_id, m->id);
         if (headers)
-            for (const auto &h : *headers) m->headers.push_back({h.name, expand(h.value, m->sequence, key, m_id, m->id)});
+            for (const auto &h : *headers)
+                m->headers.push_back({h.name, expand(h.value, m->sequence, key, m_id, m->id)});
         m->size = size;
         m->publishedAt = ctx.now();
         m->producer = ctx.self();
@@ -366,36 +409,48 @@ NodeKindSpec producerKind()
     k.ports = {{"out", PortDirection::Out, Protocol::Publish, false, "Publishes to an exchange or a queue."}};
     using T = PropertyType;
     k.properties = {
-        property("rate", "Rate", T::Number, 10.0, "Messages per second (on average for poisson).", "msg/s", 0, 1e7),
+        property("rate", "Rate", T::Number, 10.0, "Messages per second (on average for poisson).", "msg/s", 0,
+                 1e7),
         property("arrival", "Arrival process", T::Enum, "constant",
-                 "constant: evenly spaced; poisson: exponential gaps; bursts: burstSize messages at once.", "", {}, {},
-                 {"constant", "poisson", "bursts"}),
-        property("burstSize", "Burst size", T::Integer, 10, "Messages per burst (arrival = bursts).", "msg", 1, 100000),
-        property("count", "Stop after", T::Integer, 0, "Stop after this many messages (0 = no limit).", "msg", 0, 1e12),
-        property("duration", "Stop after time", T::Duration, 0, "Stop producing after this long (0 = no limit).", "ms", 0, {}),
+                 "constant: evenly spaced; poisson: exponential gaps; bursts: burstSize messages at once.",
+                 "", {}, {}, {"constant", "poisson", "bursts"}),
+        property("burstSize", "Burst size", T::Integer, 10, "Messages per burst (arrival = bursts).", "msg",
+                 1, 100000),
+        property("count", "Stop after", T::Integer, 0, "Stop after this many messages (0 = no limit).", "msg",
+                 0, 1e12),
+        property("duration", "Stop after time", T::Duration, 0,
+                 "Stop producing after this long (0 = no limit).", "ms", 0, {}),
         property("startAt", "Start at", T::Duration, 0, "Virtual time of the first message.", "ms", 0, {}),
-        property("size", "Message size", T::Integer, 256, "Payload size of each message.", "bytes", 0, 256.0 * 1024 * 1024),
+        property("size", "Message size", T::Integer, 256, "Payload size of each message.", "bytes", 0,
+                 256.0 * 1024 * 1024),
         property("keys", "Key distribution", T::Enum, "none",
-                 "How message keys are chosen: none, list (cycles through keyList), uniform over keyCount keys, or "
+                 "How message keys are chosen: none, list (cycles through keyList), uniform over keyCount "
+                 "keys, or "
                  "zipf over keyCount keys.",
                  "", {}, {}, {"none", "list", "uniform", "zipf"}),
         property("keyList", "Key list", T::StringList, Json::array(), "Keys used when keys = list.", ""),
-        property("keyCount", "Key count", T::Integer, 16, "Number of distinct keys (uniform, zipf).", "keys", 1, 1e6),
-        property("zipfExponent", "Zipf exponent", T::Number, 1.0, "Skew of the zipf key distribution.", "", 0, 10),
+        property("keyCount", "Key count", T::Integer, 16, "Number of distinct keys (uniform, zipf).", "keys",
+                 1, 1e6),
+        property("zipfExponent", "Zipf exponent", T::Number, 1.0, "Skew of the zipf key distribution.", "", 0,
+                 10),
         property("routingKey", "Routing key", T::String, "",
                  "Routing key template; {seq}, {key}, {node} and {id} are replaced per message.", ""),
-        property("headers", "Headers", T::StringMap, Json::object(), "Header templates (same placeholders).", ""),
+        property("headers", "Headers", T::StringMap, Json::object(), "Header templates (same placeholders).",
+                 ""),
         property("script", "Script", T::Script, Json::array(),
-                 "Explicit messages instead of a rate: [{\"at\": \"10ms\", \"routingKey\": \"a.b\", \"key\": \"k\", "
+                 "Explicit messages instead of a rate: [{\"at\": \"10ms\", \"routingKey\": \"a.b\", \"key\": "
+                 "\"k\", "
                  "\"headers\": {}, \"size\": 100, \"correlationId\": 7}].",
                  ""),
         property("sendMode", "Send mode", T::Enum, "fire-and-forget",
-                 "fire-and-forget: publish and move on; confirmed: wait for the broker's confirm, retry on timeout or "
+                 "fire-and-forget: publish and move on; confirmed: wait for the broker's confirm, retry on "
+                 "timeout or "
                  "nack.",
                  "", {}, {}, {"fire-and-forget", "confirmed"}),
-        property("confirmTimeout", "Confirm timeout", T::Duration, 1000, "How long to wait for a confirm before retrying.",
-                 "ms", 0.001, {}),
-        property("retries", "Retries", T::Integer, 3, "Resends after a timeout or nack before giving up.", "", 0, 1000),
+        property("confirmTimeout", "Confirm timeout", T::Duration, 1000,
+                 "How long to wait for a confirm before retrying.", "ms", 0.001, {}),
+        property("retries", "Retries", T::Integer, 3, "Resends after a timeout or nack before giving up.", "",
+                 0, 1000),
         property("retryBackoff", "Retry backoff", T::Duration, 100,
                  "Delay before the first retry; it doubles on each further retry.", "ms", 0, {}),
         property("maxInFlight", "Max in flight", T::Integer, 1,

@@ -25,10 +25,14 @@ enum TimerKind : std::uint64_t { TtlTimer = 0, AckTimer = 1 };
 const char *deathReason(DropReason r)
 {
     switch (r) {
-    case DropReason::Expired: return "expired";
-    case DropReason::MaxLength: return "maxlen";
-    case DropReason::DeliveryLimit: return "delivery_limit";
-    default: return "rejected";
+    case DropReason::Expired:
+        return "expired";
+    case DropReason::MaxLength:
+        return "maxlen";
+    case DropReason::DeliveryLimit:
+        return "delivery_limit";
+    default:
+        return "rejected";
     }
 }
 
@@ -52,13 +56,16 @@ public:
     void start(NodeContext &ctx) override
     {
         m_consumers.clear();
-        for (LinkIndex l : ctx.links(QueuePort::Deliver)) m_consumers.push_back(Consumer{l, ctx.peer(l)});
+        for (LinkIndex l : ctx.links(QueuePort::Deliver))
+            m_consumers.push_back(Consumer{l, ctx.peer(l)});
     }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         switch (f.type) {
-        case FrameType::Publish: onPublish(ctx, from, f); break;
+        case FrameType::Publish:
+            onPublish(ctx, from, f);
+            break;
         case FrameType::Subscribe: {
             if (auto *c = consumer(from)) {
                 c->subscribed = true;
@@ -68,10 +75,17 @@ public:
             dispatch(ctx);
             break;
         }
-        case FrameType::Pull: onPull(ctx, from, f); break;
-        case FrameType::Ack: onSettle(ctx, from, f, false); break;
-        case FrameType::Nack: onSettle(ctx, from, f, true); break;
-        default: break;
+        case FrameType::Pull:
+            onPull(ctx, from, f);
+            break;
+        case FrameType::Ack:
+            onSettle(ctx, from, f, false);
+            break;
+        case FrameType::Nack:
+            onSettle(ctx, from, f, true);
+            break;
+        default:
+            break;
         }
     }
 
@@ -128,7 +142,8 @@ public:
             e.deliveryCount = entry.deliveries;
             ctx.trace(e);
         };
-        for (const auto &entry : m_ready) lose(entry);
+        for (const auto &entry : m_ready)
+            lose(entry);
         for (const auto &u : m_unacked)
             if (u.live) lose(u.entry);
         m_ready.clear();
@@ -201,7 +216,8 @@ private:
     void addUnacked(std::uint64_t tag, Unacked u)
     {
         if (m_unacked.empty()) m_firstTag = tag;
-        while (m_firstTag + m_unacked.size() < tag) m_unacked.emplace_back(); // tags of auto-ack deliveries
+        while (m_firstTag + m_unacked.size() < tag)
+            m_unacked.emplace_back(); // tags of auto-ack deliveries
         u.live = true;
         m_unacked.push_back(std::move(u));
         ++m_unackedCount;
@@ -318,7 +334,8 @@ private:
         d.redelivered = entry.redelivered;
         d.noAck = noAck;
         d.message = entry.message;
-        TraceEvent e = messageEvent(entry.redelivered ? TraceKind::Redeliver : TraceKind::Deliver, entry.message.get());
+        TraceEvent e =
+            messageEvent(entry.redelivered ? TraceKind::Redeliver : TraceKind::Deliver, entry.message.get());
         e.peer = c.node;
         e.link = c.link;
         e.deliveryCount = entry.deliveries;
@@ -353,8 +370,10 @@ private:
         if (auto *c = consumerAt(u.consumer); c && c->unacked) --c->unacked;
         ctx.trace(e);
         if (nack) {
-            if (f.requeue) returnToQueue(ctx, std::move(u.entry));
-            else deadLetterOrDrop(ctx, std::move(u.entry), DropReason::Rejected);
+            if (f.requeue)
+                returnToQueue(ctx, std::move(u.entry));
+            else
+                deadLetterOrDrop(ctx, std::move(u.entry), DropReason::Rejected);
         }
         dispatch(ctx);
     }
@@ -401,7 +420,8 @@ private:
     void deadLetterOrDrop(NodeContext &ctx, Entry entry, DropReason reason)
     {
         auto dl = ctx.links(QueuePort::DeadLetter);
-        TraceEvent e = messageEvent(dl.empty() ? TraceKind::Drop : TraceKind::DeadLetter, entry.message.get());
+        TraceEvent e =
+            messageEvent(dl.empty() ? TraceKind::Drop : TraceKind::DeadLetter, entry.message.get());
         e.reason = reason;
         e.deliveryCount = entry.deliveries;
         if (dl.empty()) {
@@ -465,27 +485,34 @@ NodeKindSpec queueKind()
     k.kind = "queue";
     k.label = "Queue";
     k.category = "Broker";
-    k.help = "Stores messages in order and delivers each to one of its consumers; acks, redelivery, TTL, dead letters.";
-    k.ports = {{"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or exchanges."},
-               {"deliver", PortDirection::Out, Protocol::Delivery, true, "Consumers (they compete for messages)."},
-               {"dead-letter", PortDirection::Out, Protocol::Publish, false,
-                "Where expired, rejected, overflowed and over-delivered messages go (an exchange or queue)."}};
+    k.help = "Stores messages in order and delivers each to one of its consumers; acks, redelivery, TTL, "
+             "dead letters.";
+    k.ports = {
+        {"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or exchanges."},
+        {"deliver", PortDirection::Out, Protocol::Delivery, true, "Consumers (they compete for messages)."},
+        {"dead-letter", PortDirection::Out, Protocol::Publish, false,
+         "Where expired, rejected, overflowed and over-delivered messages go (an exchange or queue)."}};
     using T = PropertyType;
     k.properties = {
-        property("maxLength", "Max length", T::Integer, 0, "Most ready messages held (0 = no limit).", "msg", 0, 1e9),
+        property("maxLength", "Max length", T::Integer, 0, "Most ready messages held (0 = no limit).", "msg",
+                 0, 1e9),
         property("overflow", "Overflow", T::Enum, "drop-head",
-                 "At max length: drop-head drops (or dead-letters) the oldest; reject-publish refuses the new one and "
+                 "At max length: drop-head drops (or dead-letters) the oldest; reject-publish refuses the "
+                 "new one and "
                  "nacks a confirming publisher; reject-publish-dlx also dead-letters it.",
                  "", {}, {}, {"drop-head", "reject-publish", "reject-publish-dlx"}),
         property("messageTtl", "Message TTL", T::Duration, 0,
                  "Messages older than this expire at the head of the queue (0 = never).", "ms", 0, {}),
         property("ackTimeout", "Ack timeout", T::Duration, 0,
-                 "An unacked delivery returns to the queue after this long and is redelivered (0 = never).", "ms", 0, {}),
+                 "An unacked delivery returns to the queue after this long and is redelivered (0 = never).",
+                 "ms", 0, {}),
         property("deliveryLimit", "Delivery limit", T::Integer, 0,
-                 "Dead-letter a message after more than this many unsuccessful deliveries (0 = no limit).", "", 0, 1e6),
-        property("dispatch", "Dispatch", T::Enum, "fair",
-                 "round-robin: strict turns, ignoring prefetch; fair: only to consumers below their prefetch.", "", {}, {},
-                 {"round-robin", "fair"}),
+                 "Dead-letter a message after more than this many unsuccessful deliveries (0 = no limit).",
+                 "", 0, 1e6),
+        property(
+            "dispatch", "Dispatch", T::Enum, "fair",
+            "round-robin: strict turns, ignoring prefetch; fair: only to consumers below their prefetch.", "",
+            {}, {}, {"round-robin", "fair"}),
         property("deadLetterRoutingKey", "Dead-letter routing key", T::String, "",
                  "Routing key for dead-lettered messages (empty keeps the original).", ""),
     };

@@ -63,7 +63,8 @@ private:
 inline Json script(int n, double gapMs = 0, const std::string &routingKey = "")
 {
     Json s = Json::array();
-    for (int i = 0; i < n; ++i) s.push_back({{"at", gapMs * i}, {"routingKey", routingKey}});
+    for (int i = 0; i < n; ++i)
+        s.push_back({{"at", gapMs * i}, {"routingKey", routingKey}});
     return s;
 }
 
@@ -75,19 +76,22 @@ public:
     std::size_t count(sb::TraceKind k) const
     {
         std::size_t n = 0;
-        for (const auto &e : events) n += e.kind == k;
+        for (const auto &e : events)
+            n += e.kind == k;
         return n;
     }
     std::size_t count(sb::TraceKind k, sb::DropReason r) const
     {
         std::size_t n = 0;
-        for (const auto &e : events) n += e.kind == k && e.reason == r;
+        for (const auto &e : events)
+            n += e.kind == k && e.reason == r;
         return n;
     }
     std::size_t countAt(sb::TraceKind k, sb::NodeIndex node) const
     {
         std::size_t n = 0;
-        for (const auto &e : events) n += e.kind == k && e.node == node;
+        for (const auto &e : events)
+            n += e.kind == k && e.node == node;
         return n;
     }
 };
@@ -99,7 +103,10 @@ struct Run {
     RecordingSink trace;
     sb::StopReason reason = sb::StopReason::Quiescent;
 
-    sb::NodeIndex index(const std::string &id) const { return static_cast<sb::NodeIndex>(*sim->topology().nodeIndex(id)); }
+    sb::NodeIndex index(const std::string &id) const
+    {
+        return static_cast<sb::NodeIndex>(*sim->topology().nodeIndex(id));
+    }
     const sb::NodeCounters &node(const std::string &id) const { return metrics->node(index(id)); }
     sb::DeliveryReport report() const { return checker->report(); }
 };
@@ -115,7 +122,8 @@ inline std::unique_ptr<Run> prepare(const sb::Topology &t)
     }
     r->metrics = std::make_unique<sb::Metrics>(r->sim->nodeCount(), r->sim->linkCount());
     std::vector<bool> isQueue;
-    for (const auto &n : t.nodes) isQueue.push_back(n.kind == "queue");
+    for (const auto &n : t.nodes)
+        isQueue.push_back(n.kind == "queue");
     r->checker = std::make_unique<sb::DeliveryChecker>(isQueue);
     r->sim->addSink(r->metrics.get());
     r->sim->addSink(r->checker.get());

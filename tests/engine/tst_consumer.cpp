@@ -139,7 +139,9 @@ void TestConsumer::processingTimeFollowsDistribution()
 void TestConsumer::resubscribesAfterPartition()
 {
     TopologyBuilder b;
-    b.node("p", "producer", {{"script", script(10, 100)}}).node("q", "queue").node("c", "consumer", {{"processing", "1ms"}});
+    b.node("p", "producer", {{"script", script(10, 100)}})
+        .node("q", "queue")
+        .node("c", "consumer", {{"processing", "1ms"}});
     b.link("p", "q").link("q", "c");
     auto r = prepare(b.topology());
     QVERIFY(r);

@@ -13,12 +13,17 @@ Topology lossy(bool atLeastOnce, const std::string &ackMode, std::uint64_t seed)
 {
     Json producer = {{"rate", 200}, {"count", 1000}};
     if (atLeastOnce)
-        producer.update({{"sendMode", "confirmed"}, {"confirmTimeout", 100}, {"retries", 50}, {"retryBackoff", 5},
+        producer.update({{"sendMode", "confirmed"},
+                         {"confirmTimeout", 100},
+                         {"retries", 50},
+                         {"retryBackoff", 5},
                          {"maxInFlight", 32}});
     Json queue = Json::object();
     if (atLeastOnce) queue["ackTimeout"] = 200;
     TopologyBuilder b;
-    b.node("p", "producer", producer).node("q", "queue", queue).node("c", "consumer", {{"ackMode", ackMode}, {"processing", "1ms"}});
+    b.node("p", "producer", producer)
+        .node("q", "queue", queue)
+        .node("c", "consumer", {{"ackMode", ackMode}, {"processing", "1ms"}});
     b.link("p", "q", {{"latency", "uniform(1ms,5ms)"}, {"loss", 0.1}});
     b.link("q", "c", {{"latency", "uniform(1ms,5ms)"}, {"loss", 0.1}});
     b.seed(seed);
@@ -38,7 +43,8 @@ private slots:
 void TestDelivery::atMostOnceLosesMessages_data()
 {
     QTest::addColumn<quint64>("seed");
-    for (quint64 s : {1, 2, 3}) QTest::newRow(qPrintable(QString("seed %1").arg(s))) << s;
+    for (quint64 s : {1, 2, 3})
+        QTest::newRow(qPrintable(QString("seed %1").arg(s))) << s;
 }
 
 void TestDelivery::atMostOnceLosesMessages()

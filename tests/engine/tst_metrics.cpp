@@ -33,7 +33,8 @@ void TestMetrics::bucketsStayBounded()
     QVERIFY(m.bucketCount() <= 64);
     QVERIFY(m.bucketWidth() >= 100 * kSecond / 64);
     std::uint64_t total = 0;
-    for (const auto &b : m.buckets(0)) total += b.throughput;
+    for (const auto &b : m.buckets(0))
+        total += b.throughput;
     QCOMPARE(total, std::uint64_t(100000)); // merging loses no count
 }
 
@@ -48,7 +49,8 @@ void TestMetrics::throughputPerBucket()
     QVERIFY(r);
     const auto &buckets = r->metrics->buckets(r->index("p"));
     QCOMPARE(r->metrics->bucketWidth(), 100 * kMillisecond);
-    for (std::size_t i = 0; i < 20; ++i) QCOMPARE(buckets[i].throughput, 10u);
+    for (std::size_t i = 0; i < 20; ++i)
+        QCOMPARE(buckets[i].throughput, 10u);
     // Queue depth grows by 10 per 100 ms with no consumer.
     const auto &q = r->metrics->buckets(r->index("q"));
     QCOMPARE(q[5].depthMax, 60u);
@@ -61,7 +63,9 @@ void TestMetrics::latencyPerConsumer()
         .node("q", "queue")
         .node("fast", "consumer", {{"processing", "2ms"}, {"prefetch", 1}})
         .node("slow", "consumer", {{"processing", "20ms"}, {"prefetch", 1}});
-    b.link("p", "q", {{"latency", "1ms"}}).link("q", "fast", {{"latency", "1ms"}}).link("q", "slow", {{"latency", "1ms"}});
+    b.link("p", "q", {{"latency", "1ms"}})
+        .link("q", "fast", {{"latency", "1ms"}})
+        .link("q", "slow", {{"latency", "1ms"}});
     b.node("q2", "queue"); // unused queue: no histogram
     auto r = run(b.topology());
     QVERIFY(r);
@@ -107,7 +111,8 @@ void TestMetrics::csvHasOneRowPerBucketAndTarget()
     int rows = 0;
     std::getline(in, line);
     QVERIFY(line.rfind("time_ms,target,id,throughput_per_s", 0) == 0);
-    while (std::getline(in, line)) ++rows;
+    while (std::getline(in, line))
+        ++rows;
     QCOMPARE(rows, int(r->metrics->bucketCount() * 3)); // 2 nodes + 1 link per bucket
     QVERIFY(!r->metrics->writeCsv("/nonexistent-dir/m.csv", {}, {}, error));
     QVERIFY(error.find("/nonexistent-dir/m.csv") != std::string::npos);
@@ -118,16 +123,26 @@ void TestMetrics::checkerOutcomes_data()
     // Hand-written traces through the checker: each row one message's story.
     QTest::addColumn<QString>("story");
     QTest::addColumn<QString>("outcome");
-    QTest::newRow("processed") << "publish enqueue deliver process" << "processed";
-    QTest::newRow("processed twice") << "publish enqueue deliver process timeout deliver process" << "duplicate";
-    QTest::newRow("lost publish") << "publish lostPublish" << "lost";
-    QTest::newRow("lost confirmed publish is retried") << "publish lostConfirmedPublish" << "pending";
-    QTest::newRow("lost auto-ack delivery") << "publish enqueue deliver lostNoAckDelivery" << "lost";
-    QTest::newRow("lost manual delivery stays unacked") << "publish enqueue deliver lostDelivery" << "pending";
-    QTest::newRow("expired") << "publish enqueue expire dropExpired" << "dropped";
-    QTest::newRow("dead-lettered") << "publish enqueue deadLetter" << "dead-lettered";
-    QTest::newRow("unroutable") << "publish dropUnroutable" << "dropped";
-    QTest::newRow("queue crashed") << "publish enqueue dropCrash" << "lost";
+    QTest::newRow("processed") << "publish enqueue deliver process"
+                               << "processed";
+    QTest::newRow("processed twice") << "publish enqueue deliver process timeout deliver process"
+                                     << "duplicate";
+    QTest::newRow("lost publish") << "publish lostPublish"
+                                  << "lost";
+    QTest::newRow("lost confirmed publish is retried") << "publish lostConfirmedPublish"
+                                                       << "pending";
+    QTest::newRow("lost auto-ack delivery") << "publish enqueue deliver lostNoAckDelivery"
+                                            << "lost";
+    QTest::newRow("lost manual delivery stays unacked") << "publish enqueue deliver lostDelivery"
+                                                        << "pending";
+    QTest::newRow("expired") << "publish enqueue expire dropExpired"
+                             << "dropped";
+    QTest::newRow("dead-lettered") << "publish enqueue deadLetter"
+                                   << "dead-lettered";
+    QTest::newRow("unroutable") << "publish dropUnroutable"
+                                << "dropped";
+    QTest::newRow("queue crashed") << "publish enqueue dropCrash"
+                                   << "lost";
 }
 
 void TestMetrics::checkerOutcomes()
@@ -146,13 +161,20 @@ void TestMetrics::checkerOutcomes()
     };
     for (const QString &step : story.split(' ')) {
         TraceEvent e;
-        if (step == "publish") e = ev(TraceKind::Publish, 0);
-        else if (step == "enqueue") e = ev(TraceKind::Enqueue, 1);
-        else if (step == "deliver") e = ev(TraceKind::Deliver, 1, 2);
-        else if (step == "process") e = ev(TraceKind::Process, 2, 1);
-        else if (step == "timeout") e = ev(TraceKind::Timeout, 1, 2);
-        else if (step == "expire") e = ev(TraceKind::Expire, 1);
-        else if (step == "deadLetter") e = ev(TraceKind::DeadLetter, 1);
+        if (step == "publish")
+            e = ev(TraceKind::Publish, 0);
+        else if (step == "enqueue")
+            e = ev(TraceKind::Enqueue, 1);
+        else if (step == "deliver")
+            e = ev(TraceKind::Deliver, 1, 2);
+        else if (step == "process")
+            e = ev(TraceKind::Process, 2, 1);
+        else if (step == "timeout")
+            e = ev(TraceKind::Timeout, 1, 2);
+        else if (step == "expire")
+            e = ev(TraceKind::Expire, 1);
+        else if (step == "deadLetter")
+            e = ev(TraceKind::DeadLetter, 1);
         else if (step.startsWith("lost")) {
             const bool publish = step.contains("Publish");
             e = ev(TraceKind::Drop, publish ? 0 : 1, publish ? 1 : 2);
@@ -164,7 +186,9 @@ void TestMetrics::checkerOutcomes()
         } else if (step.startsWith("drop")) {
             const bool unroutable = step == "dropUnroutable";
             e = ev(TraceKind::Drop, unroutable ? 0 : 1);
-            e.reason = unroutable ? DropReason::Unroutable : step == "dropCrash" ? DropReason::Crash : DropReason::Expired;
+            e.reason = unroutable            ? DropReason::Unroutable
+                       : step == "dropCrash" ? DropReason::Crash
+                                             : DropReason::Expired;
         } else {
             QFAIL(qPrintable("unknown step " + step));
         }
@@ -173,12 +197,18 @@ void TestMetrics::checkerOutcomes()
     const auto r = checker.report();
     QCOMPARE(r.published, std::uint64_t(1));
     QString got;
-    if (r.duplicates) got = "duplicate";
-    else if (r.processed) got = "processed";
-    else if (r.lost) got = "lost";
-    else if (r.deadLettered) got = "dead-lettered";
-    else if (r.droppedTotal()) got = "dropped";
-    else if (r.pending) got = "pending";
+    if (r.duplicates)
+        got = "duplicate";
+    else if (r.processed)
+        got = "processed";
+    else if (r.lost)
+        got = "lost";
+    else if (r.deadLettered)
+        got = "dead-lettered";
+    else if (r.droppedTotal())
+        got = "dropped";
+    else if (r.pending)
+        got = "pending";
     QCOMPARE(got, outcome);
     QCOMPARE(r.lost + r.processed + r.deadLettered + r.droppedTotal() + r.pending, std::uint64_t(1));
 }

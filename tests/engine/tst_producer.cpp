@@ -59,7 +59,8 @@ void TestProducer::rates()
         std::map<SimTime, int> perInstant;
         for (const auto &e : r->trace.events)
             if (e.kind == TraceKind::Publish) ++perInstant[e.time];
-        for (const auto &[t, k] : perInstant) QCOMPARE(k, 10);
+        for (const auto &[t, k] : perInstant)
+            QCOMPARE(k, 10);
     }
 }
 
@@ -98,24 +99,35 @@ void TestProducer::keyDistributions()
         }
         auto r = run(b.topology());
         std::vector<int> counts;
-        for (int k = 0; k < keyCount; ++k) counts.push_back(int(r->node("q" + std::to_string(k)).enqueued));
+        for (int k = 0; k < keyCount; ++k)
+            counts.push_back(int(r->node("q" + std::to_string(k)).enqueued));
         return counts;
     };
     // list: cycles in order
     {
-        auto counts = routed({{"rate", 1000}, {"count", 9}, {"keys", "list"}, {"keyList", {"key-0", "key-1", "key-2"}},
+        auto counts = routed({{"rate", 1000},
+                              {"count", 9},
+                              {"keys", "list"},
+                              {"keyList", {"key-0", "key-1", "key-2"}},
                               {"routingKey", "{key}"}},
                              3);
         QCOMPARE(counts, (std::vector<int>{3, 3, 3}));
     }
     // uniform over 4 keys: every key used, roughly evenly
     {
-        auto counts = routed({{"rate", 1000}, {"count", 4000}, {"keys", "uniform"}, {"keyCount", 4}, {"routingKey", "{key}"}}, 4);
-        for (int c : counts) QVERIFY2(c > 850 && c < 1150, qPrintable(QString::number(c)));
+        auto counts = routed(
+            {{"rate", 1000}, {"count", 4000}, {"keys", "uniform"}, {"keyCount", 4}, {"routingKey", "{key}"}},
+            4);
+        for (int c : counts)
+            QVERIFY2(c > 850 && c < 1150, qPrintable(QString::number(c)));
     }
     // zipf: rank 0 most frequent, decreasing
     {
-        auto counts = routed({{"rate", 1000}, {"count", 4000}, {"keys", "zipf"}, {"keyCount", 4}, {"zipfExponent", 1.2},
+        auto counts = routed({{"rate", 1000},
+                              {"count", 4000},
+                              {"keys", "zipf"},
+                              {"keyCount", 4},
+                              {"zipfExponent", 1.2},
                               {"routingKey", "{key}"}},
                              4);
         QVERIFY(counts[0] > counts[1] && counts[1] > counts[2] && counts[2] > counts[3]);
@@ -127,7 +139,8 @@ void TestProducer::templates()
 {
     // {seq} in the routing key: message n is routed by key "job.n".
     TopologyBuilder b;
-    b.node("p", "producer", {{"rate", 1000}, {"count", 5}, {"routingKey", "job.{seq}"}}).node("x", "exchange", {{"type", "topic"}});
+    b.node("p", "producer", {{"rate", 1000}, {"count", 5}, {"routingKey", "job.{seq}"}})
+        .node("x", "exchange", {{"type", "topic"}});
     b.node("odd", "queue").node("three", "queue");
     b.link("p", "x").link("x", "odd", {}, "out").link("x", "three", {}, "out");
     b.bind("x", "odd", "job.1").bind("x", "odd", "job.5").bind("x", "three", "job.3");
@@ -162,8 +175,13 @@ void TestProducer::scriptTiming()
 
 void TestProducer::confirmsSurviveLoss()
 {
-    auto r = produce({{"rate", 100}, {"count", 200}, {"sendMode", "confirmed"}, {"confirmTimeout", 50}, {"retries", 20},
-                      {"retryBackoff", 1}, {"maxInFlight", 10}},
+    auto r = produce({{"rate", 100},
+                      {"count", 200},
+                      {"sendMode", "confirmed"},
+                      {"confirmTimeout", 50},
+                      {"retries", 20},
+                      {"retryBackoff", 1},
+                      {"maxInFlight", 10}},
                      600 * kSecond, {{"loss", 0.2}});
     QVERIFY(r);
     const auto &p = r->node("p");
@@ -191,13 +209,14 @@ void TestProducer::confirmWindow_data()
 void TestProducer::confirmWindow()
 {
     QFETCH(int, window);
-    auto r = produce({{"rate", 10000}, {"count", 100}, {"sendMode", "confirmed"}, {"maxInFlight", window}}, 600 * kSecond,
-                     {{"latency", "5ms"}});
+    auto r = produce({{"rate", 10000}, {"count", 100}, {"sendMode", "confirmed"}, {"maxInFlight", window}},
+                     600 * kSecond, {{"latency", "5ms"}});
     QVERIFY(r);
     int outstanding = 0, most = 0;
     const NodeIndex p = r->index("p");
     for (const auto &e : r->trace.events) {
-        if (e.kind == TraceKind::Send && e.node == p && e.frame == FrameType::Publish) most = std::max(most, ++outstanding);
+        if (e.kind == TraceKind::Send && e.node == p && e.frame == FrameType::Publish)
+            most = std::max(most, ++outstanding);
         if (e.kind == TraceKind::Confirm) --outstanding;
     }
     QCOMPARE(most, window);
@@ -208,13 +227,17 @@ void TestProducer::retriesBackOffExponentially()
 {
     // A link that loses everything: no confirm ever comes, so the producer retries 3 times after
     // 10, 20 and 40 ms of backoff, then gives up.
-    auto r = produce({{"script", script(1)}, {"sendMode", "confirmed"}, {"confirmTimeout", 100}, {"retries", 3},
+    auto r = produce({{"script", script(1)},
+                      {"sendMode", "confirmed"},
+                      {"confirmTimeout", 100},
+                      {"retries", 3},
                       {"retryBackoff", 10}},
                      600 * kSecond, {{"loss", 1.0}});
     QVERIFY(r);
     std::vector<SimTime> sends;
     for (const auto &e : r->trace.events)
-        if (e.kind == TraceKind::Drop && e.link != kNoIndex && e.frame == FrameType::Publish) sends.push_back(e.time);
+        if (e.kind == TraceKind::Drop && e.link != kNoIndex && e.frame == FrameType::Publish)
+            sends.push_back(e.time);
     // attempt 1 at 0; timeout at 100, retry at 110; timeout 210, retry 230; timeout 330, retry 370.
     QCOMPARE(sends, (std::vector<SimTime>{0, 110 * kMillisecond, 230 * kMillisecond, 370 * kMillisecond}));
     QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::RetriesExhausted), std::size_t(1));

@@ -39,11 +39,16 @@ void TestQueue::overflow_data()
     QTest::addColumn<int>("publisherNacks");
     QTest::addColumn<QList<int>>("keptIds");
     // 10 messages into a queue of max length 4 with no consumer.
-    QTest::newRow("drop-head") << "drop-head" << false << false << 10 << 6 << 0 << 0 << QList<int>{7, 8, 9, 10};
-    QTest::newRow("drop-head dead-letters") << "drop-head" << true << false << 10 << 0 << 6 << 0 << QList<int>{7, 8, 9, 10};
-    QTest::newRow("reject-publish") << "reject-publish" << false << false << 4 << 6 << 0 << 0 << QList<int>{1, 2, 3, 4};
-    QTest::newRow("reject-publish nacks") << "reject-publish" << false << true << 4 << 6 << 0 << 6 << QList<int>{1, 2, 3, 4};
-    QTest::newRow("reject-publish-dlx") << "reject-publish-dlx" << true << false << 4 << 0 << 6 << 0 << QList<int>{1, 2, 3, 4};
+    QTest::newRow("drop-head") << "drop-head" << false << false << 10 << 6 << 0 << 0
+                               << QList<int>{7, 8, 9, 10};
+    QTest::newRow("drop-head dead-letters")
+        << "drop-head" << true << false << 10 << 0 << 6 << 0 << QList<int>{7, 8, 9, 10};
+    QTest::newRow("reject-publish") << "reject-publish" << false << false << 4 << 6 << 0 << 0
+                                    << QList<int>{1, 2, 3, 4};
+    QTest::newRow("reject-publish nacks")
+        << "reject-publish" << false << true << 4 << 6 << 0 << 6 << QList<int>{1, 2, 3, 4};
+    QTest::newRow("reject-publish-dlx")
+        << "reject-publish-dlx" << true << false << 4 << 0 << 6 << 0 << QList<int>{1, 2, 3, 4};
 }
 
 void TestQueue::overflow()
@@ -60,7 +65,8 @@ void TestQueue::overflow()
     Json producer = {{"script", script(10, 1)}};
     if (confirmed) producer.update({{"sendMode", "confirmed"}, {"retries", 0}, {"maxInFlight", 100}});
     TopologyBuilder b;
-    b.node("p", "producer", producer).node("q", "queue", {{"maxLength", 4}, {"overflow", overflow.toStdString()}});
+    b.node("p", "producer", producer)
+        .node("q", "queue", {{"maxLength", 4}, {"overflow", overflow.toStdString()}});
     b.link("p", "q");
     if (withDlq) b.node("dlq", "queue").link("q", "dlq", {}, "dead-letter");
     auto r = run(b.topology());
@@ -71,7 +77,8 @@ void TestQueue::overflow()
     QCOMPARE(q.deadLettered, std::uint64_t(deadLettered));
     QCOMPARE(r->sim->nodeStatus(r->index("q")).ready, std::uint64_t(4));
     QCOMPARE(r->trace.countAt(TraceKind::Nack, r->index("p")), std::size_t(publisherNacks));
-    if (confirmed) QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::RetriesExhausted), std::size_t(publisherNacks));
+    if (confirmed)
+        QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::RetriesExhausted), std::size_t(publisherNacks));
     if (withDlq) QCOMPARE(r->node("dlq").enqueued, std::uint64_t(deadLettered));
     for (const auto &e : r->trace.events)
         if (e.kind == TraceKind::DeadLetter) QCOMPARE(e.reason, DropReason::MaxLength);
@@ -110,7 +117,8 @@ void TestQueue::ttlExpiresAtHead()
         if (e.kind == TraceKind::Expire) expiries.push_back(e.time);
     // Published at 0, 10, 20 ms, enqueued 1 ms later, expired 100 ms after that.
     QCOMPARE(expiries, (std::vector<SimTime>{101 * kMillisecond, 111 * kMillisecond, 121 * kMillisecond}));
-    QCOMPARE(r->trace.count(withDlq ? TraceKind::DeadLetter : TraceKind::Drop, DropReason::Expired), std::size_t(3));
+    QCOMPARE(r->trace.count(withDlq ? TraceKind::DeadLetter : TraceKind::Drop, DropReason::Expired),
+             std::size_t(3));
     QCOMPARE(r->sim->nodeStatus(r->index("q")).ready, std::uint64_t(0));
     const auto report = r->report();
     if (withDlq) {
@@ -167,7 +175,8 @@ void TestQueue::deliveryLimit()
     TopologyBuilder b;
     b.node("p", "producer", {{"script", script(3)}})
         .node("q", "queue", {{"deliveryLimit", limit}})
-        .node("c", "consumer", {{"failureProbability", 1.0}, {"onFailure", onFailure.toStdString()}, {"processing", "1ms"}})
+        .node("c", "consumer",
+              {{"failureProbability", 1.0}, {"onFailure", onFailure.toStdString()}, {"processing", "1ms"}})
         .node("dlq", "queue");
     b.link("p", "q").link("q", "c").link("q", "dlq", {}, "dead-letter");
     auto r = run(b.topology());
@@ -176,7 +185,8 @@ void TestQueue::deliveryLimit()
     for (const auto &e : r->trace.events)
         if (e.kind == TraceKind::Deliver || e.kind == TraceKind::Redeliver) ++perMessage[e.messageId];
     QCOMPARE(perMessage.size(), std::size_t(3));
-    for (const auto &[id, n] : perMessage) QCOMPARE(n, deliveries);
+    for (const auto &[id, n] : perMessage)
+        QCOMPARE(n, deliveries);
     QCOMPARE(r->trace.count(TraceKind::DeadLetter, DropReason(reason)), std::size_t(3));
     QCOMPARE(r->node("dlq").enqueued, std::uint64_t(3));
     QCOMPARE(r->node("c").processed, std::uint64_t(0));
@@ -246,7 +256,8 @@ void TestQueue::pullTakesBatches()
     TopologyBuilder b;
     b.node("p", "producer", {{"script", script(10)}})
         .node("q", "queue")
-        .node("c", "consumer", {{"mode", "pull"}, {"batchSize", 4}, {"pollInterval", 1000}, {"processing", "1ms"}});
+        .node("c", "consumer",
+              {{"mode", "pull"}, {"batchSize", 4}, {"pollInterval", 1000}, {"processing", "1ms"}});
     b.link("p", "q").link("q", "c");
     auto r = run(b.topology());
     QVERIFY(r);
@@ -255,7 +266,8 @@ void TestQueue::pullTakesBatches()
         if (e.kind == TraceKind::Deliver) ++perPoll[e.time];
     QCOMPARE(r->node("c").processed, std::uint64_t(10));
     std::vector<int> sizes;
-    for (const auto &[t, n] : perPoll) sizes.push_back(n);
+    for (const auto &[t, n] : perPoll)
+        sizes.push_back(n);
     QCOMPARE(sizes, (std::vector<int>{4, 4, 2}));
     QCOMPARE(r->reason, StopReason::Quiescent);
 }
@@ -307,7 +319,6 @@ void TestQueue::crashLosesMessages()
     QVERIFY(!r->sim->nodeStatus(r->index("q")).crashed);
 }
 
-
 void TestQueue::deadLetterRoutingKey()
 {
     // The dead-letter routing key replaces the original, so the dead-letter exchange routes the
@@ -318,7 +329,10 @@ void TestQueue::deadLetterRoutingKey()
         .node("dlx", "exchange", {{"type", "direct"}})
         .node("parking", "queue")
         .node("other", "queue");
-    b.link("p", "q").link("q", "dlx", {}, "dead-letter").link("dlx", "parking", {}, "out").link("dlx", "other", {}, "out");
+    b.link("p", "q")
+        .link("q", "dlx", {}, "dead-letter")
+        .link("dlx", "parking", {}, "out")
+        .link("dlx", "other", {}, "out");
     b.bind("dlx", "parking", "parked").bind("dlx", "other", "orders.eu");
     auto r = run(b.topology());
     QVERIFY(r);

@@ -67,7 +67,8 @@ private slots:
 void TestSimulation::deterministic_data()
 {
     QTest::addColumn<QString>("file");
-    for (const auto &f : exampleFiles()) QTest::newRow(std::filesystem::path(f).filename().string().c_str()) << QString::fromStdString(f);
+    for (const auto &f : exampleFiles())
+        QTest::newRow(std::filesystem::path(f).filename().string().c_str()) << QString::fromStdString(f);
 }
 
 void TestSimulation::deterministic()
@@ -116,7 +117,8 @@ void TestSimulation::untilStopsAtTime()
     o.until = 700 * kMillisecond;
     QCOMPARE(r->sim->run(o), StopReason::TimeLimit);
     QCOMPARE(r->sim->now(), 700 * kMillisecond);
-    for (const auto &e : r->trace.events) QVERIFY(e.time <= 700 * kMillisecond);
+    for (const auto &e : r->trace.events)
+        QVERIFY(e.time <= 700 * kMillisecond);
     // Resuming continues where it stopped, to the end.
     QCOMPARE(r->sim->run(RunOptions{}), StopReason::Quiescent);
     QCOMPARE(r->node("p").published, std::uint64_t(500));
@@ -125,7 +127,9 @@ void TestSimulation::untilStopsAtTime()
 void TestSimulation::pauseFromAnotherThread()
 {
     TopologyBuilder b;
-    b.node("p", "producer", {{"rate", 1000}}).node("q", "queue").node("c", "consumer", {{"processing", "1ms"}});
+    b.node("p", "producer", {{"rate", 1000}})
+        .node("q", "queue")
+        .node("c", "consumer", {{"processing", "1ms"}});
     b.link("p", "q").link("q", "c");
     auto r = prepare(b.topology());
     QVERIFY(r);
@@ -138,7 +142,8 @@ void TestSimulation::pauseFromAnotherThread()
         o.until = 3600 * kSecond;
         reason = r->sim->run(o);
     });
-    while (!running) std::this_thread::yield();
+    while (!running)
+        std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     r->sim->requestPause();
     engine.join();
@@ -149,7 +154,9 @@ void TestSimulation::pauseFromAnotherThread()
 void TestSimulation::stopFromAnotherThread()
 {
     TopologyBuilder b;
-    b.node("p", "producer", {{"rate", 1000}}).node("q", "queue").node("c", "consumer", {{"processing", "1ms"}});
+    b.node("p", "producer", {{"rate", 1000}})
+        .node("q", "queue")
+        .node("c", "consumer", {{"processing", "1ms"}});
     b.link("p", "q").link("q", "c");
     auto r = prepare(b.topology());
     QVERIFY(r);
@@ -185,7 +192,8 @@ void TestSimulation::postRunsOnEngineThread()
         s.setLinkUp(0, false);
         posted = true;
     });
-    while (!posted) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (!posted)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     r->sim->requestStop();
     engine.join();
     QCOMPARE(postedThread, engineThread);
@@ -209,10 +217,11 @@ void TestSimulation::pacingFollowsWallClock()
     QVERIFY(r);
     std::int64_t fakeNow = 1'000'000;
     std::int64_t slept = 0;
-    r->sim->setWallClock([&] { return fakeNow; }, [&](std::int64_t ns) {
-        fakeNow += ns;
-        slept += ns;
-    });
+    r->sim->setWallClock([&] { return fakeNow; },
+                         [&](std::int64_t ns) {
+                             fakeNow += ns;
+                             slept += ns;
+                         });
     RunOptions o;
     o.speed = speed;
     o.until = 2 * kSecond;
@@ -292,7 +301,8 @@ void TestSimulation::exchangeCycleIsRefused()
     const auto diagnostics = validateTopology(b.topology());
     bool found = false;
     for (const auto &d : diagnostics)
-        found = found || (d.severity == Diagnostic::Severity::Error && d.message.find("form a cycle") != std::string::npos &&
+        found = found || (d.severity == Diagnostic::Severity::Error &&
+                          d.message.find("form a cycle") != std::string::npos &&
                           d.message.find("\"x1\" -> \"x2\" -> \"x3\" -> \"x1\"") != std::string::npos);
     QVERIFY(found);
     std::string error;

@@ -59,7 +59,8 @@ void TestTrace::ringBufferCountsOverflow()
 {
     RingBufferSink ring(8);
     QCOMPARE(ring.capacity(), std::size_t(8));
-    for (int i = 0; i < 20; ++i) ring.onEvent(TraceEvent{});
+    for (int i = 0; i < 20; ++i)
+        ring.onEvent(TraceEvent{});
     QCOMPARE(ring.overflowed(), std::uint64_t(12));
     std::vector<TraceEvent> out;
     QCOMPARE(ring.drain(out), std::size_t(8));
@@ -97,13 +98,15 @@ void TestTrace::fileWriter()
     std::ifstream in(path);
     std::string line;
     std::vector<std::string> lines;
-    while (std::getline(in, line)) lines.push_back(line);
+    while (std::getline(in, line))
+        lines.push_back(line);
     const bool csv = name.endsWith(".csv");
     QCOMPARE(lines.size(), r->trace.events.size() + (csv ? 1 : 0));
     if (csv) {
         QCOMPARE(QString::fromStdString(lines[0]).split(',').first(), QString("time_ns"));
         const int columns = QString::fromStdString(lines[0]).split(',').size();
-        for (std::size_t i = 1; i < lines.size(); ++i) QCOMPARE(QString::fromStdString(lines[i]).split(',').size(), columns);
+        for (std::size_t i = 1; i < lines.size(); ++i)
+            QCOMPARE(QString::fromStdString(lines[i]).split(',').size(), columns);
     } else {
         std::size_t processes = 0;
         for (const auto &l : lines) {
