@@ -9,7 +9,8 @@ namespace sb {
 namespace {
 constexpr int kSubBits = 6;                     // 64 sub-buckets per octave
 constexpr std::int64_t kLinear = 2 << kSubBits; // values below 128 are exact
-constexpr std::size_t kBuckets = kLinear + (63 - kSubBits) * (1 << kSubBits);
+// The largest int64 has its top bit at 62, so the last octave starts at shift 62 - kSubBits.
+constexpr std::size_t kBuckets = kLinear + (62 - kSubBits) * (1 << kSubBits);
 } // namespace
 
 LatencyHistogram::LatencyHistogram() : m_buckets(kBuckets, 0) {}

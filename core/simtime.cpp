@@ -65,4 +65,17 @@ std::string formatDuration(SimTime t)
     return buf;
 }
 
+std::string formatDurationExact(SimTime t)
+{
+    if (t == 0) return "0";
+    struct Unit {
+        SimTime ns;
+        const char *name;
+    };
+    static const Unit units[] = {{kSecond, "s"}, {kMillisecond, "ms"}, {kMicrosecond, "us"}, {kNanosecond, "ns"}};
+    for (const auto &u : units)
+        if (t % u.ns == 0) return std::to_string(t / u.ns) + u.name;
+    return std::to_string(t) + "ns";
+}
+
 } // namespace sb

@@ -34,7 +34,9 @@ inline double toSeconds(SimTime t)
 // Parses "250ms", "10s", "1.5us", "2m", "1h", "100ns"; a bare number is in `defaultUnit`.
 // Negative durations are rejected.
 std::optional<SimTime> parseDuration(std::string_view text, std::string_view defaultUnit = "ms");
-// Shortest readable form: "0", "1.5s", "250ms", "12us", "80ns".
+// Shortest readable form: "0", "1.5s", "250ms", "12us", "80ns" (6 significant digits).
 std::string formatDuration(SimTime t);
+// Exact form for files: the largest unit that represents `t` without loss ("30s", "1234567ns").
+std::string formatDurationExact(SimTime t);
 
 } // namespace sb

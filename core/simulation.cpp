@@ -41,7 +41,7 @@ public:
     {
         e.node = m_index;
         if (e.kind == TraceKind::Publish) ++m_sim->m_published;
-        m_sim->emit(e);
+        m_sim->emitTrace(e);
     }
     std::uint64_t newMessageId() override { return m_sim->m_nextMessageId++; }
     bool mayPublish() override { return m_sim->m_budget == 0 || m_sim->m_published < m_sim->m_budget; }
@@ -212,7 +212,7 @@ void Simulation::push(SimTime t, std::uint8_t type, std::uint32_t slot)
     m_heap.push(Event{t, m_seq++, slot, type});
 }
 
-void Simulation::emit(TraceEvent &e)
+void Simulation::emitTrace(TraceEvent &e)
 {
     e.time = m_now;
     if (m_paced) e.wall = m_clock() - m_wallStart;
@@ -249,13 +249,13 @@ void Simulation::sendFrame(NodeIndex from, LinkIndex link, Frame &&frame)
     if (outcome.copies == 0) {
         TraceEvent e = frameEvent(TraceKind::Drop, from, to, link, frame);
         e.reason = outcome.reason;
-        emit(e);
+        emitTrace(e);
         return;
     }
     for (int c = 0; c < outcome.copies; ++c) {
         TraceEvent e = frameEvent(TraceKind::Send, from, to, link, frame);
         e.aux = outcome.arrival[c];
-        emit(e);
+        emitTrace(e);
         std::uint32_t slot;
         if (!m_freeFrames.empty()) {
             slot = m_freeFrames.back();
@@ -324,7 +324,7 @@ void Simulation::processEvent(const Event &ev)
         if (!l.model.up() || m_nodes[to].crashed) {
             TraceEvent e = frameEvent(TraceKind::Drop, from, to, f.link, f.frame);
             e.reason = l.model.up() ? DropReason::Crash : DropReason::Partition;
-            emit(e);
+            emitTrace(e);
             return;
         }
         m_nodes[to].node->onFrame(*m_nodes[to].context, f.link, f.frame);
@@ -394,7 +394,6 @@ bool Simulation::step()
 
 StopReason Simulation::run(const RunOptions &options)
 {
-    m_pauseRequested.store(false, std::memory_order_relaxed);
     if (!m_started) startNodes();
     m_paced = options.speed > 0;
     if (m_paced) {
@@ -411,6 +410,8 @@ StopReason Simulation::run(const RunOptions &options)
             break;
         }
         if (m_pauseRequested.load(std::memory_order_relaxed)) {
+            // Consumed here, so a pause requested just before run() began is not lost.
+            m_pauseRequested.store(false, std::memory_order_relaxed);
             reason = StopReason::Paused;
             break;
         }
@@ -459,7 +460,7 @@ void Simulation::setLinkUp(LinkIndex link, bool up)
     e.node = l.from;
     e.peer = l.to;
     e.link = link;
-    emit(e);
+    emitTrace(e);
     for (NodeIndex n : {l.from, l.to})
         if (!m_nodes[n].crashed) m_nodes[n].node->onLinkState(*m_nodes[n].context, link, up);
 }
@@ -483,7 +484,7 @@ void Simulation::crashNode(NodeIndex node)
     TraceEvent e;
     e.kind = TraceKind::Crash;
     e.node = node;
-    emit(e);
+    emitTrace(e);
     notifyPeers(node, false);
 }
 
@@ -495,7 +496,7 @@ void Simulation::restartNode(NodeIndex node)
     TraceEvent e;
     e.kind = TraceKind::Restart;
     e.node = node;
-    emit(e);
+    emitTrace(e);
     notifyPeers(node, true);
     n.node->onRestart(*n.context);
 }

@@ -50,7 +50,8 @@ public:
     // Processes exactly one event; returns false when there was none.
     bool step();
 
-    // Thread-safe: ask a running run() to return at the next event boundary.
+    // Thread-safe: ask run() to return at the next event boundary. A request stays set until a
+    // run() returns because of it, so one made just before run() starts still takes effect.
     void requestPause() { m_pauseRequested.store(true, std::memory_order_relaxed); }
     void requestStop() { m_stopRequested.store(true, std::memory_order_relaxed); }
     // Thread-safe: run `fn` on the engine thread between two events (or at the next run()).
@@ -62,6 +63,7 @@ public:
     void crashNode(NodeIndex node);
     void restartNode(NodeIndex node);
 
+    // Engine-thread reads; other threads learn progress from the trace (or a sink of their own).
     SimTime now() const { return m_now; }
     std::uint64_t seed() const { return m_seed; }
     std::uint64_t eventsProcessed() const { return m_eventCount; }
@@ -105,7 +107,7 @@ private:
     void startNodes();
     void push(SimTime t, std::uint8_t type, std::uint32_t slot);
     void processEvent(const Event &e);
-    void emit(TraceEvent &e);
+    void emitTrace(TraceEvent &e);
     void sendFrame(NodeIndex from, LinkIndex link, Frame &&frame);
     TimerId startTimer(NodeIndex node, SimTime delay, std::uint64_t tag, bool background);
     void cancelTimer(TimerId id);

@@ -25,9 +25,17 @@ std::optional<std::size_t> Topology::linkIndex(std::string_view id) const
     return std::nullopt;
 }
 
+std::string Diagnostic::where() const
+{
+    if (line > 0) return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+    if (file.empty()) return path;
+    if (path.empty()) return file;
+    return file + ": " + path;
+}
+
 std::string Diagnostic::toString() const
 {
-    return path + ": " + (severity == Severity::Warning ? "warning: " : "") + message;
+    return where() + ": " + (severity == Severity::Warning ? "warning: " : "") + message;
 }
 
 std::string LoadResult::errorText() const
@@ -96,11 +104,11 @@ struct Checker {
     std::vector<Diagnostic> diags;
     void error(std::string path, std::string msg)
     {
-        diags.push_back({Sev::Error, std::move(path), std::move(msg)});
+        diags.push_back({Sev::Error, std::move(path), std::move(msg), {}, 0, 0});
     }
     void warn(std::string path, std::string msg)
     {
-        diags.push_back({Sev::Warning, std::move(path), std::move(msg)});
+        diags.push_back({Sev::Warning, std::move(path), std::move(msg), {}, 0, 0});
     }
     bool hasErrors() const
     {
@@ -365,9 +373,9 @@ const Json *member(Checker &c, const Json &obj, const char *key, const std::stri
     return &*it;
 }
 
-std::string lineColumn(std::string_view text, std::size_t byte)
+std::pair<int, int> lineColumn(std::string_view text, std::size_t byte)
 {
-    std::size_t line = 1, col = 1;
+    int line = 1, col = 1;
     for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
         if (text[i] == '\n') {
             ++line;
@@ -376,7 +384,7 @@ std::string lineColumn(std::string_view text, std::size_t byte)
             ++col;
         }
     }
-    return std::to_string(line) + ":" + std::to_string(col);
+    return {line, col};
 }
 
 } // namespace
@@ -400,13 +408,13 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
         // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
         auto colon = what.find(": ", what.find("parse error"));
         std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-        result.diagnostics.push_back({Sev::Error, source + ":" + lineColumn(text, e.byte ? e.byte - 1 : 0),
-                                      "not valid JSON: " + reason});
+        const auto [line, column] = lineColumn(text, e.byte ? e.byte - 1 : 0);
+        result.diagnostics.push_back({Sev::Error, "", "not valid JSON: " + reason, source, line, column});
         return result;
     }
     if (!root.is_object()) {
         result.diagnostics.push_back(
-            {Sev::Error, "$", "a topology file is a JSON object, got " + std::string(root.type_name())});
+            {Sev::Error, "$", "a topology file is a JSON object, got " + std::string(root.type_name()), {}, 0, 0});
         return result;
     }
     if (auto *f = member(c, root, "format", "$", true, Json::value_t::string, "a string")) {
@@ -570,20 +578,24 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
 
 LoadResult loadTopologyFile(const std::string &path, const KindRegistry &registry)
 {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        // Linux lets a directory be opened for reading; it would read as an empty document.
+        LoadResult r;
+        r.diagnostics.push_back({Sev::Error, "", "cannot open (is a directory)", path, 0, 0});
+        return r;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         LoadResult r;
-        std::error_code ec;
-        std::string why = std::filesystem::is_directory(path, ec) ? "is a directory" : std::strerror(errno);
-        r.diagnostics.push_back({Sev::Error, path, "cannot open (" + why + ")"});
+        r.diagnostics.push_back({Sev::Error, "", std::string("cannot open (") + std::strerror(errno) + ")", path, 0, 0});
         return r;
     }
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
     auto r = parseTopology(text, path, registry);
-    for (auto &d : r.diagnostics)
-        if (d.path.rfind("$", 0) == 0) d.path = path + ": " + d.path;
+    for (auto &d : r.diagnostics) d.file = path;
     return r;
 }
 
@@ -623,7 +635,7 @@ Json topologyToJson(const Topology &t)
     root["bindings"] = std::move(bindings);
     Json run;
     run["seed"] = t.run.seed;
-    if (t.run.until) run["until"] = formatDuration(*t.run.until);
+    if (t.run.until) run["until"] = formatDurationExact(*t.run.until);
     if (t.run.messages) run["messages"] = t.run.messages;
     if (t.run.speed > 0)
         run["speed"] = t.run.speed;

@@ -67,9 +67,14 @@ struct Topology {
 struct Diagnostic {
     enum class Severity { Error, Warning };
     Severity severity = Severity::Error;
-    std::string path;    // JSON path, e.g. "$.nodes[2].properties.rate"; "file:line:col" for syntax errors
+    std::string path;    // JSON path, e.g. "$.nodes[2].properties.rate"; empty for syntax and file errors
     std::string message; // why, naming the node or link involved
-    std::string toString() const;
+    std::string file;    // the file (or source name) it is about, when known
+    int line = 0;        // syntax errors: 1-based line and column
+    int column = 0;
+    // "file:line:column", "file: $.path", "$.path" or "file", whichever applies.
+    std::string where() const;
+    std::string toString() const; // where(): [warning: ]message
 };
 
 struct LoadResult {

@@ -66,7 +66,7 @@ void CounterSink::onEvent(const TraceEvent &e)
 {
     ++m_total;
     ++m_byKind[static_cast<int>(e.kind)];
-    if (e.reason != DropReason::None) ++m_drops[static_cast<int>(e.reason)];
+    if (e.kind == TraceKind::Drop) ++m_drops[static_cast<int>(e.reason)];
     std::size_t slot = static_cast<std::size_t>(e.node) * kTraceKindCount + static_cast<std::size_t>(e.kind);
     if (e.node != kNoIndex && slot < m_perNode.size()) ++m_perNode[slot];
 }

@@ -91,7 +91,7 @@ public:
     virtual void flush() {}
 };
 
-// Counts events by kind and drops by reason, in total and per node.
+// Counts events by kind, and Drop events by reason, in total and per node.
 class CounterSink final : public TraceSink {
 public:
     explicit CounterSink(std::size_t nodeCount = 0);

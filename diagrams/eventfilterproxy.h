@@ -1,0 +1,49 @@
+#pragma once
+// Narrows an EventLogModel to the events about one node, of one kind, or about one message. The
+// filters combine (all must match); an unset filter matches everything. The source model must be
+// an EventLogModel.
+#include "trace.h"
+
+#include <QSortFilterProxyModel>
+
+#include <optional>
+
+namespace sb {
+
+class EventLogModel;
+
+class EventFilterProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+
+public:
+    explicit EventFilterProxy(QObject *parent = nullptr);
+
+    void setSourceModel(QAbstractItemModel *model) override;
+
+    // Events where the node is either the one acting or its peer (a delivery from a queue to a
+    // consumer is about both). An empty id clears the filter; an unknown id matches nothing.
+    void setNodeFilter(const QString &nodeId);
+    QString nodeFilter() const { return m_nodeId; }
+    void setKindFilter(std::optional<TraceKind> kind);
+    std::optional<TraceKind> kindFilter() const { return m_kind; }
+    // 0 clears the filter.
+    void setMessageFilter(quint64 messageId);
+    quint64 messageFilter() const { return m_messageId; }
+
+    // Sets all three filters from what a person typed: space-separated terms "node:ID",
+    // "kind:NAME", "msg:N" (or "#N"); a bare number is a message id, a bare word a node id or,
+    // failing that, an event kind such as "deliver". Terms not given clear their filter. Returns
+    // false, with the reason in error, for a term it cannot read (the filters are then unchanged).
+    bool setFilterText(const QString &text, QString *error = nullptr);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    EventLogModel *m_log = nullptr;
+    QString m_nodeId;
+    std::optional<TraceKind> m_kind;
+    quint64 m_messageId = 0;
+};
+
+} // namespace sb

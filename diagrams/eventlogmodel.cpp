@@ -1,0 +1,202 @@
+#include "eventlogmodel.h"
+
+#include <algorithm>
+
+namespace sb {
+
+EventLogModel::EventLogModel(std::size_t capacity, QObject *parent)
+    : QAbstractTableModel(parent), m_capacity(std::max<std::size_t>(capacity, 1))
+{
+}
+
+void EventLogModel::appendBatch(const std::vector<TraceEvent> &events)
+{
+    if (events.empty()) return;
+    // Of a batch larger than the whole log only the newest events could be kept anyway.
+    const std::size_t skip = events.size() > m_capacity ? events.size() - m_capacity : 0;
+    const std::size_t incoming = events.size() - skip;
+    m_discarded += skip;
+
+    const std::size_t free = m_capacity - m_events.size();
+    if (incoming > free) {
+        const std::size_t drop = incoming - free;
+        beginRemoveRows({}, 0, static_cast<int>(drop) - 1);
+        m_events.erase(m_events.begin(), m_events.begin() + static_cast<std::ptrdiff_t>(drop));
+        m_discarded += drop;
+        endRemoveRows();
+    }
+
+    const int first = static_cast<int>(m_events.size());
+    beginInsertRows({}, first, first + static_cast<int>(incoming) - 1);
+    m_events.insert(m_events.end(), events.begin() + static_cast<std::ptrdiff_t>(skip), events.end());
+    endInsertRows();
+}
+
+void EventLogModel::setNames(const QStringList &nodeIds, const QStringList &linkIds)
+{
+    m_nodeIds = nodeIds;
+    m_linkIds = linkIds;
+    m_nodeIndex.clear();
+    for (int i = 0; i < m_nodeIds.size(); ++i)
+        m_nodeIndex.insert(m_nodeIds[i], static_cast<NodeIndex>(i));
+    if (!m_events.empty())
+        Q_EMIT dataChanged(index(0, NodeColumn), index(rowCount() - 1, LinkColumn), {Qt::DisplayRole});
+}
+
+void EventLogModel::clear()
+{
+    beginResetModel();
+    m_events.clear();
+    m_discarded = 0;
+    endResetModel();
+}
+
+const TraceEvent &EventLogModel::eventAt(int row) const
+{
+    Q_ASSERT(row >= 0 && static_cast<std::size_t>(row) < m_events.size());
+    return m_events[static_cast<std::size_t>(row)];
+}
+
+QString EventLogModel::nodeName(NodeIndex index) const
+{
+    if (index == kNoIndex) return {};
+    if (index < static_cast<NodeIndex>(m_nodeIds.size())) return m_nodeIds[static_cast<int>(index)];
+    return QString::number(index);
+}
+
+QString EventLogModel::linkName(LinkIndex index) const
+{
+    if (index == kNoIndex) return {};
+    if (index < static_cast<LinkIndex>(m_linkIds.size())) return m_linkIds[static_cast<int>(index)];
+    return QString::number(index);
+}
+
+int EventLogModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_events.size());
+}
+
+int EventLogModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant EventLogModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const TraceEvent &e = eventAt(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        return displayData(e, index.column());
+    case Qt::ToolTipRole:
+        if (index.column() == TimeColumn) return tr("%1 ns").arg(e.time);
+        if (index.column() == DetailColumn) return detailText(e);
+        return {};
+    case Qt::TextAlignmentRole:
+        switch (index.column()) {
+        case TimeColumn:
+        case MessageColumn:
+        case CorrelationColumn:
+        case DeliveriesColumn:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
+        }
+    case TimeRole:
+        return QVariant::fromValue<qint64>(e.time);
+    case KindRole:
+        return static_cast<int>(e.kind);
+    case NodeIndexRole:
+        return QVariant::fromValue<uint>(e.node);
+    case PeerIndexRole:
+        return QVariant::fromValue<uint>(e.peer);
+    case MessageIdRole:
+        return QVariant::fromValue<qulonglong>(e.messageId);
+    default:
+        return {};
+    }
+}
+
+QVariant EventLogModel::displayData(const TraceEvent &e, int column) const
+{
+    switch (column) {
+    case TimeColumn:
+        return QString::fromStdString(formatDuration(e.time));
+    case KindColumn:
+        return QString::fromLatin1(traceKindName(e.kind));
+    case NodeColumn:
+        return nodeName(e.node);
+    case PeerColumn:
+        return nodeName(e.peer);
+    case LinkColumn:
+        return linkName(e.link);
+    case MessageColumn:
+        return e.messageId ? QString::number(e.messageId) : QString();
+    case CorrelationColumn:
+        return e.correlationId ? QString::number(e.correlationId) : QString();
+    case DeliveriesColumn:
+        return e.deliveryCount ? QString::number(e.deliveryCount) : QString();
+    case ReasonColumn:
+        return e.reason == DropReason::None ? QString() : QString::fromLatin1(dropReasonName(e.reason));
+    case DetailColumn:
+        return detailText(e);
+    default:
+        return {};
+    }
+}
+
+QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal) return {};
+    if (role != Qt::DisplayRole) return {};
+    switch (section) {
+    case TimeColumn:
+        return tr("Time");
+    case KindColumn:
+        return tr("Kind");
+    case NodeColumn:
+        return tr("Node");
+    case PeerColumn:
+        return tr("Peer");
+    case LinkColumn:
+        return tr("Link");
+    case MessageColumn:
+        return tr("Message");
+    case CorrelationColumn:
+        return tr("Correlation");
+    case DeliveriesColumn:
+        return tr("Deliveries");
+    case ReasonColumn:
+        return tr("Reason");
+    case DetailColumn:
+        return tr("Detail");
+    default:
+        return {};
+    }
+}
+
+QString EventLogModel::detailText(const TraceEvent &e)
+{
+    const auto duration = [](std::int64_t t) { return QString::fromStdString(formatDuration(t)); };
+    switch (e.kind) {
+    case TraceKind::Publish:
+        return (e.flags & TraceFlag::Confirmed) ? tr("confirm requested") : QString();
+    case TraceKind::Send:
+        return tr("%1 frame, arrives at %2").arg(QLatin1String(frameTypeName(e.frame)), duration(e.aux));
+    case TraceKind::Enqueue:
+        return tr("depth %1").arg(e.aux);
+    case TraceKind::Deliver:
+    case TraceKind::Redeliver:
+        return (e.flags & TraceFlag::NoAck) ? tr("depth %1, auto-ack").arg(e.aux) : tr("depth %1").arg(e.aux);
+    case TraceKind::Nack:
+        return (e.flags & TraceFlag::Requeue) ? tr("requeue") : tr("no requeue");
+    case TraceKind::Process:
+        return tr("latency %1").arg(duration(e.aux));
+    case TraceKind::Drop:
+        return e.link != kNoIndex ? tr("%1 frame").arg(QLatin1String(frameTypeName(e.frame))) : QString();
+    default:
+        return {};
+    }
+}
+
+} // namespace sb

@@ -1,0 +1,79 @@
+#pragma once
+// The event log: a table of trace events, appended in batches as the engine reports them. It keeps
+// at most `capacity` events and forgets the oldest first, so a long run cannot exhaust memory.
+#include "trace.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QStringList>
+
+#include <deque>
+#include <vector>
+
+namespace sb {
+
+class EventLogModel : public QAbstractTableModel {
+    Q_OBJECT
+
+public:
+    enum Column {
+        TimeColumn,
+        KindColumn,
+        NodeColumn,
+        PeerColumn,
+        LinkColumn,
+        MessageColumn,
+        CorrelationColumn,
+        DeliveriesColumn,
+        ReasonColumn,
+        DetailColumn,
+        ColumnCount
+    };
+    enum Role {
+        TimeRole = Qt::UserRole + 1, // virtual time in ns (qint64)
+        KindRole,                    // TraceKind as int
+        NodeIndexRole,               // NodeIndex (uint); kNoIndex when none
+        PeerIndexRole,               // NodeIndex (uint); kNoIndex when none
+        MessageIdRole,               // qulonglong; 0 for events about no message
+    };
+    static constexpr std::size_t kDefaultCapacity = 200000;
+
+    explicit EventLogModel(std::size_t capacity = kDefaultCapacity, QObject *parent = nullptr);
+
+    // Appends the batch in one insertion; when the log is full the oldest rows go first.
+    void appendBatch(const std::vector<TraceEvent> &events);
+    // Maps node and link indices to the ids shown; indices outside the lists show as numbers.
+    void setNames(const QStringList &nodeIds, const QStringList &linkIds);
+    void clear();
+
+    // row must be valid.
+    const TraceEvent &eventAt(int row) const;
+    std::size_t capacity() const { return m_capacity; }
+    // Events forgotten because the log was full, since the last clear().
+    quint64 discarded() const { return m_discarded; }
+
+    QString nodeName(NodeIndex index) const;
+    QString linkName(LinkIndex index) const;
+    // The index of a node id set by setNames, or kNoIndex.
+    NodeIndex nodeIndex(const QString &id) const { return m_nodeIndex.value(id, kNoIndex); }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    // What the Detail column says about an event: the meaning of its aux value and flags.
+    static QString detailText(const TraceEvent &e);
+
+private:
+    QVariant displayData(const TraceEvent &e, int column) const;
+
+    std::deque<TraceEvent> m_events;
+    std::size_t m_capacity;
+    quint64 m_discarded = 0;
+    QStringList m_nodeIds;
+    QStringList m_linkIds;
+    QHash<QString, NodeIndex> m_nodeIndex;
+};
+
+} // namespace sb

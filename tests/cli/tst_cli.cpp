@@ -1,0 +1,468 @@
+// signalbox-cli end to end: the real executable, run with QProcess on every shipped example and on
+// broken input, checking exit codes, messages and the files it writes.
+#include "cli.h"
+#include "schema.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <set>
+#include <sstream>
+
+namespace {
+
+// The first columns of the CSV files; more may be appended.
+const QByteArray kMetricsColumns = "time_ms,target,id,throughput_per_s,";
+const QByteArray kEventsCsvColumns = "time_ns,kind,node,peer,link,message_id,";
+
+struct CliResult {
+    int exitCode = -1; // -1: did not start, crashed or timed out
+    QByteArray out;
+    QByteArray err;
+    QString problem;
+    QStringList args;
+
+    // For failure messages: what ran and what it said.
+    QByteArray describe() const
+    {
+        return "signalbox-cli " + args.join(QLatin1Char(' ')).toUtf8() + "\nexit " +
+               QByteArray::number(exitCode) +
+               (problem.isEmpty() ? QByteArray() : " (" + problem.toUtf8() + ")") + "\nstderr:\n" +
+               err.left(4000);
+    }
+};
+
+CliResult runCli(const QStringList &args, int timeoutMs = 120000)
+{
+    CliResult r;
+    r.args = args;
+    QProcess p;
+    p.start(QStringLiteral(SIGNALBOX_CLI), args);
+    if (!p.waitForStarted()) {
+        r.problem = p.errorString();
+        return r;
+    }
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.problem = QStringLiteral("timed out");
+    } else if (p.exitStatus() != QProcess::NormalExit) {
+        r.problem = QStringLiteral("crashed");
+    } else {
+        r.exitCode = p.exitCode();
+    }
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+QStringList exampleFiles()
+{
+    QStringList files;
+    const QDir dir(QStringLiteral(SIGNALBOX_EXAMPLES_DIR));
+    for (const QString &name : dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
+        files << dir.filePath(name);
+    return files;
+}
+
+QString dataFile(const char *name)
+{
+    return QDir(QStringLiteral(SIGNALBOX_TEST_DATA_DIR)).filePath(QLatin1String(name));
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Whether the example draws random numbers, so that its trace depends on the seed.
+bool usesRandomness(const QString &file)
+{
+    const QByteArray text = readAll(file);
+    for (const char *marker : {"poisson", "exp(", "exponential(", "uniform(", "normal(", "gauss("})
+        if (text.contains(marker)) return true;
+    return false;
+}
+
+void addExampleRows()
+{
+    QTest::addColumn<QString>("file");
+    for (const QString &f : exampleFiles())
+        QTest::newRow(qPrintable(QFileInfo(f).fileName())) << f;
+}
+
+QList<QByteArray> lines(const QByteArray &text)
+{
+    QList<QByteArray> out = text.split('\n');
+    if (!out.isEmpty() && out.last().isEmpty()) out.removeLast();
+    return out;
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void validateExample_data();
+    void validateExample();
+    void runExample_data();
+    void runExample();
+    void eventsAsCsv();
+    void deterministic_data();
+    void deterministic();
+    void differentSeed_data();
+    void differentSeed();
+    void missingFile_data();
+    void missingFile();
+    void brokenFile_data();
+    void brokenFile();
+    void usageErrors_data();
+    void usageErrors();
+    void unwritableOutput_data();
+    void unwritableOutput();
+    void kinds();
+    void kindsJson();
+    void help_data();
+    void help();
+};
+
+void TestCli::initTestCase()
+{
+    QVERIFY2(QFileInfo(QStringLiteral(SIGNALBOX_CLI)).isExecutable(), SIGNALBOX_CLI);
+    QVERIFY2(!exampleFiles().isEmpty(), SIGNALBOX_EXAMPLES_DIR);
+}
+
+void TestCli::validateExample_data()
+{
+    addExampleRows();
+}
+
+void TestCli::validateExample()
+{
+    QFETCH(QString, file);
+    const CliResult r = runCli({QStringLiteral("validate"), file});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    QVERIFY2(r.out.contains("valid"), r.out.constData());
+}
+
+void TestCli::runExample_data()
+{
+    addExampleRows();
+}
+
+void TestCli::runExample()
+{
+    QFETCH(QString, file);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString summaryPath = dir.filePath(QStringLiteral("summary.json"));
+    const QString eventsPath = dir.filePath(QStringLiteral("events.jsonl"));
+    const QString metricsPath = dir.filePath(QStringLiteral("metrics.csv"));
+
+    const CliResult r = runCli({QStringLiteral("run"), file, QStringLiteral("--until"), QStringLiteral("5s"),
+                                QStringLiteral("--summary"), summaryPath, QStringLiteral("--events"),
+                                eventsPath, QStringLiteral("--metrics"), metricsPath});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    QVERIFY2(r.out.contains("Delivery check"), r.out.constData()); // the summary is printed
+
+    // Summary
+    QJsonParseError error{};
+    const QJsonDocument summaryDoc = QJsonDocument::fromJson(readAll(summaryPath), &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    const QJsonObject summary = summaryDoc.object();
+    QCOMPARE(summary.value(QStringLiteral("format")).toString(), QStringLiteral("signalbox-summary"));
+    const QJsonArray nodes = summary.value(QStringLiteral("nodes")).toArray();
+    QVERIFY(!nodes.isEmpty());
+    qint64 processed = 0;
+    for (const auto &n : nodes) {
+        const QJsonObject node = n.toObject();
+        QVERIFY2(node.contains(QStringLiteral("processed")),
+                 qPrintable(node.value(QStringLiteral("id")).toString()));
+        processed += node.value(QStringLiteral("processed")).toInteger();
+    }
+    // The time limit is respected.
+    QVERIFY(summary.value(QStringLiteral("end_time_ns")).toInteger() <= qint64(5'000'000'000));
+
+    // Events: one JSON object per line; as many process events as the summary counts.
+    const QList<QByteArray> eventLines = lines(readAll(eventsPath));
+    QVERIFY(!eventLines.isEmpty());
+    qint64 processEvents = 0;
+    for (qsizetype i = 0; i < eventLines.size(); ++i) {
+        const QJsonDocument line = QJsonDocument::fromJson(eventLines[i], &error);
+        QVERIFY2(error.error == QJsonParseError::NoError && line.isObject(),
+                 qPrintable(QStringLiteral("line %1: %2").arg(i + 1).arg(QString::fromUtf8(eventLines[i]))));
+        const QJsonObject event = line.object();
+        QVERIFY2(event.value(QStringLiteral("kind")).isString() &&
+                     event.value(QStringLiteral("t")).isDouble(),
+                 eventLines[i].constData());
+        processEvents += event.value(QStringLiteral("kind")).toString() == QLatin1String("process");
+    }
+    QCOMPARE(processEvents, processed);
+
+    // Metrics
+    const QList<QByteArray> metricLines = lines(readAll(metricsPath));
+    QVERIFY(!metricLines.isEmpty());
+    QVERIFY2(metricLines.first().startsWith(kMetricsColumns), metricLines.first().constData());
+    const qsizetype metricColumns = metricLines.first().count(',');
+    for (qsizetype i = 1; i < metricLines.size(); ++i)
+        QVERIFY2(metricLines[i].count(',') == metricColumns, metricLines[i].constData());
+}
+
+void TestCli::eventsAsCsv()
+{
+    const QString file = exampleFiles().value(0);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString csvPath = dir.filePath(QStringLiteral("events.csv"));
+    const QString jsonlPath = dir.filePath(QStringLiteral("events.jsonl"));
+    const QStringList common{QStringLiteral("run"),     file,
+                             QStringLiteral("--until"), QStringLiteral("2s"),
+                             QStringLiteral("--seed"),  QStringLiteral("3"),
+                             QStringLiteral("--speed"), QStringLiteral("max"),
+                             QStringLiteral("--quiet")};
+
+    CliResult r = runCli(common + QStringList{QStringLiteral("--events"), csvPath});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QList<QByteArray> csv = lines(readAll(csvPath));
+    QVERIFY(csv.size() > 1);
+    QVERIFY2(csv.first().startsWith(kEventsCsvColumns), csv.first().constData());
+    const qsizetype columns = csv.first().count(',');
+    for (qsizetype i = 1; i < csv.size(); ++i)
+        QCOMPARE(csv[i].count(','), columns);
+    QVERIFY(r.out.isEmpty()); // --quiet
+
+    // The same run written as JSON Lines has the same events.
+    r = runCli(common + QStringList{QStringLiteral("--events"), jsonlPath});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    QCOMPARE(lines(readAll(jsonlPath)).size(), csv.size() - 1);
+}
+
+void TestCli::deterministic_data()
+{
+    addExampleRows();
+}
+
+void TestCli::deterministic()
+{
+    QFETCH(QString, file);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QByteArray runs[2];
+    for (int i = 0; i < 2; ++i) {
+        const QString events = dir.filePath(QStringLiteral("events-%1.jsonl").arg(i));
+        const CliResult r = runCli({QStringLiteral("run"), file, QStringLiteral("--until"),
+                                    QStringLiteral("5s"), QStringLiteral("--speed"), QStringLiteral("max"),
+                                    QStringLiteral("--quiet"), QStringLiteral("--events"), events});
+        QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+        runs[i] = readAll(events);
+    }
+    QVERIFY(!runs[0].isEmpty());
+    QVERIFY2(runs[0] == runs[1], "two runs with the same seed wrote different events");
+}
+
+void TestCli::differentSeed_data()
+{
+    QTest::addColumn<QString>("file");
+    for (const QString &f : exampleFiles())
+        if (usesRandomness(f)) QTest::newRow(qPrintable(QFileInfo(f).fileName())) << f;
+}
+
+void TestCli::differentSeed()
+{
+    QFETCH(QString, file);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QByteArray runs[2];
+    for (int seed = 1; seed <= 2; ++seed) {
+        const QString events = dir.filePath(QStringLiteral("events-%1.jsonl").arg(seed));
+        const CliResult r =
+            runCli({QStringLiteral("run"), file, QStringLiteral("--until"), QStringLiteral("5s"),
+                    QStringLiteral("--seed"), QString::number(seed), QStringLiteral("--speed"),
+                    QStringLiteral("max"), QStringLiteral("--quiet"), QStringLiteral("--events"), events});
+        QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+        runs[seed - 1] = readAll(events);
+    }
+    QVERIFY(!runs[0].isEmpty() && !runs[1].isEmpty());
+    QVERIFY2(runs[0] != runs[1], "seeds 1 and 2 wrote identical events");
+}
+
+void TestCli::missingFile_data()
+{
+    QTest::addColumn<QString>("command");
+    QTest::newRow("validate") << QStringLiteral("validate");
+    QTest::newRow("run") << QStringLiteral("run");
+}
+
+void TestCli::missingFile()
+{
+    QFETCH(QString, command);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString missing = dir.filePath(QStringLiteral("no-such-topology.json"));
+    const CliResult r = runCli({command, missing});
+    QVERIFY2(r.exitCode == sb::CliExit::InvalidInput, r.describe().constData());
+    QVERIFY2(r.err.contains(missing.toUtf8()), r.describe().constData());
+}
+
+void TestCli::brokenFile_data()
+{
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QByteArray>("expected"); // in stderr, after the file name
+
+    QTest::newRow("validate: property out of range")
+        << QStringLiteral("validate") << dataFile("bad-property.json")
+        << QByteArray(": $.nodes[1].properties.maxLength");
+    QTest::newRow("run: property out of range") << QStringLiteral("run") << dataFile("bad-property.json")
+                                                << QByteArray(": $.nodes[1].properties.maxLength");
+    QTest::newRow("validate: unknown kind")
+        << QStringLiteral("validate") << dataFile("unknown-kind.json") << QByteArray(": $.nodes[1].kind");
+    QTest::newRow("run: binding without link")
+        << QStringLiteral("run") << dataFile("binding-without-link.json") << QByteArray(": $.bindings[0]");
+    QTest::newRow("validate: newer version")
+        << QStringLiteral("validate") << dataFile("newer-version.json") << QByteArray(": $.version");
+    QTest::newRow("validate: not JSON")
+        << QStringLiteral("validate") << dataFile("not-json.json") << QByteArray(":6:5: not valid JSON");
+    QTest::newRow("run: empty file") << QStringLiteral("run") << dataFile("empty.json")
+                                     << QByteArray(":1:1: not valid JSON");
+}
+
+void TestCli::brokenFile()
+{
+    QFETCH(QString, command);
+    QFETCH(QString, file);
+    QFETCH(QByteArray, expected);
+
+    QVERIFY2(QFile::exists(file), qPrintable(file));
+    const CliResult r = runCli({command, file});
+    QVERIFY2(r.exitCode == sb::CliExit::InvalidInput, r.describe().constData());
+    QVERIFY2(r.err.contains(file.toUtf8() + expected), r.describe().constData());
+}
+
+void TestCli::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("args"); // "FILE" stands for a valid example
+
+    QTest::newRow("no arguments") << QStringList{};
+    QTest::newRow("unknown command") << QStringList{"frobnicate"};
+    QTest::newRow("validate without file") << QStringList{"validate"};
+    QTest::newRow("validate two files") << QStringList{"validate", "FILE", "FILE"};
+    QTest::newRow("kinds with an argument") << QStringList{"kinds", "--xml"};
+    QTest::newRow("run without file") << QStringList{"run"};
+    QTest::newRow("run two files") << QStringList{"run", "FILE", "FILE"};
+    QTest::newRow("unknown option") << QStringList{"run", "FILE", "--bogus"};
+    QTest::newRow("option without value") << QStringList{"run", "FILE", "--until"};
+    QTest::newRow("bad duration") << QStringList{"run", "FILE", "--until", "soon"};
+    QTest::newRow("negative seed") << QStringList{"run", "FILE", "--seed", "-1"};
+    QTest::newRow("seed not a number") << QStringList{"run", "FILE", "--seed", "abc"};
+    QTest::newRow("zero messages") << QStringList{"run", "FILE", "--messages", "0"};
+    QTest::newRow("zero speed") << QStringList{"run", "FILE", "--speed", "0"};
+    QTest::newRow("speed word") << QStringList{"run", "FILE", "--speed", "fast"};
+    QTest::newRow("unknown check") << QStringList{"run", "FILE", "--fail-on", "everything"};
+}
+
+void TestCli::usageErrors()
+{
+    QFETCH(QStringList, args);
+    args.replaceInStrings(QRegularExpression(QStringLiteral("^FILE$")), exampleFiles().value(0));
+    const CliResult r = runCli(args);
+    QVERIFY2(r.exitCode == sb::CliExit::Usage, r.describe().constData());
+    QVERIFY2(!r.err.trimmed().isEmpty(), "a usage error says what is wrong");
+}
+
+void TestCli::unwritableOutput_data()
+{
+    QTest::addColumn<QString>("option");
+    QTest::newRow("summary") << QStringLiteral("--summary");
+    QTest::newRow("events") << QStringLiteral("--events");
+    QTest::newRow("metrics") << QStringLiteral("--metrics");
+}
+
+void TestCli::unwritableOutput()
+{
+    QFETCH(QString, option);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("no/such/dir/out.json"));
+    const CliResult r = runCli({QStringLiteral("run"), exampleFiles().value(0), QStringLiteral("--until"),
+                                QStringLiteral("1s"), QStringLiteral("--quiet"), option, path});
+    QVERIFY2(r.exitCode == sb::CliExit::OutputError, r.describe().constData());
+    QVERIFY2(r.err.contains(option.toUtf8()), r.describe().constData());
+    QVERIFY2(r.err.contains(path.toUtf8()), r.describe().constData());
+}
+
+void TestCli::kinds()
+{
+    const CliResult r = runCli({QStringLiteral("kinds")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QString out = QString::fromUtf8(r.out);
+    for (const char *kind : {"producer", "exchange", "queue", "consumer"}) {
+        const QRegularExpression heading(QStringLiteral("^%1 \\(").arg(QLatin1String(kind)),
+                                         QRegularExpression::MultilineOption);
+        QVERIFY2(heading.match(out).hasMatch(), kind);
+    }
+    QVERIFY(out.contains(QLatin1String("link properties:")));
+}
+
+void TestCli::kindsJson()
+{
+    const CliResult r = runCli({QStringLiteral("kinds"), QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out, &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    std::set<QString> names;
+    for (const auto &k : doc.object().value(QStringLiteral("kinds")).toArray())
+        names.insert(k.toObject().value(QStringLiteral("kind")).toString());
+    QCOMPARE(names, (std::set<QString>{QStringLiteral("producer"), QStringLiteral("exchange"),
+                                       QStringLiteral("queue"), QStringLiteral("consumer")}));
+    QVERIFY(doc.object().value(QStringLiteral("link")).isArray());
+
+    // The executable prints exactly what the library's registry and cliMain say.
+    QCOMPARE(r.out, QByteArray::fromStdString(sb::KindRegistry::builtin().toJson().dump(2) + "\n"));
+    std::ostringstream out, err;
+    QCOMPARE(sb::cliMain({"kinds", "--json"}, out, err), sb::CliExit::Ok);
+    QCOMPARE(r.out, QByteArray::fromStdString(out.str()));
+}
+
+void TestCli::help_data()
+{
+    QTest::addColumn<QString>("flag");
+    QTest::newRow("--help") << QStringLiteral("--help");
+    QTest::newRow("-h") << QStringLiteral("-h");
+    QTest::newRow("help") << QStringLiteral("help");
+}
+
+void TestCli::help()
+{
+    QFETCH(QString, flag);
+    const CliResult r = runCli({flag});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QString out = QString::fromUtf8(r.out);
+    for (const char *command : {"validate", "kinds", "run"})
+        QVERIFY2(out.contains(QLatin1String(command)), command);
+
+    const qsizetype section = out.indexOf(QLatin1String("Exit codes"));
+    QVERIFY2(section >= 0, r.out.constData());
+    const QString codes = out.mid(section);
+    for (int code : {sb::CliExit::Ok, sb::CliExit::Usage, sb::CliExit::InvalidInput, sb::CliExit::OutputError,
+                     sb::CliExit::CheckFailed}) {
+        const QRegularExpression line(QStringLiteral("^\\s*%1\\s+\\S").arg(code),
+                                      QRegularExpression::MultilineOption);
+        QVERIFY2(line.match(codes).hasMatch(),
+                 qPrintable(QStringLiteral("exit code %1 is not listed").arg(code)));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,371 @@
+#include "enginehost.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace sb;
+
+namespace {
+
+constexpr int kRunTimeout = 30000; // ms; a run of the example at full speed takes well under a second
+
+Topology loadExample()
+{
+    const LoadResult result = loadTopologyFile(SIGNALBOX_EXAMPLES_DIR "/work-queue.json");
+    if (!result.ok()) qFatal("the work-queue example does not load: %s", result.errorText().c_str());
+    return *result.topology;
+}
+
+// The same topology run directly on this thread, as signalbox-cli runs it.
+struct Headless {
+    RunSummary summary;
+    std::uint64_t traceEvents = 0;
+    std::uint64_t traceHash = 0;
+};
+
+Headless runHeadless(const Topology &topology, std::uint64_t seed)
+{
+    std::string error;
+    auto sim = Simulation::build(topology, error);
+    if (!sim) qFatal("cannot build: %s", error.c_str());
+    sim->setSeed(seed);
+    Metrics metrics(sim->nodeCount(), sim->linkCount());
+    std::vector<bool> isQueue;
+    for (const auto &n : topology.nodes)
+        isQueue.push_back(n.kind == "queue");
+    DeliveryChecker checker(isQueue);
+    HashSink hash;
+    sim->addSink(&metrics);
+    sim->addSink(&checker);
+    sim->addSink(&hash);
+    RunOptions options;
+    options.until = topology.run.until.value_or(EngineHost::kDefaultUntil);
+    const StopReason reason = sim->run(options);
+    return {buildSummary(*sim, metrics, checker, reason, 0), hash.count(), hash.hash()};
+}
+
+// Everything but the wall time, which differs from run to run.
+std::string comparable(const RunSummary &summary)
+{
+    Json json = summaryToJson(summary);
+    json.erase("wall_seconds");
+    return json.dump(1);
+}
+
+std::vector<TraceEvent> received(const QSignalSpy &spy)
+{
+    std::vector<TraceEvent> events;
+    for (const QList<QVariant> &arguments : spy) {
+        const auto batch = arguments.at(0).value<std::vector<TraceEvent>>();
+        events.insert(events.end(), batch.begin(), batch.end());
+    }
+    return events;
+}
+
+EngineHost::RunRequest atSpeed(double speed)
+{
+    EngineHost::RunRequest request;
+    request.speed = speed;
+    return request;
+}
+
+} // namespace
+
+class TestEngineHost : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+
+    void startsEmptyAndIgnoresStart();
+    void loadRejectsInvalidTopology();
+    void runAtMaxSpeedMatchesHeadlessRun();
+    void seedOverrideApplies();
+    void runsAgainFromTheBeginningAfterFinishing();
+    void pauseAndResumeGiveTheSameRun();
+    void pauseRightAfterStartIsNotLost();
+    void stopWhileRunning();
+    void stopWhilePaused();
+    void speedChangeWhileRunningTakesEffect();
+    void loadWhileRunningAbandonsTheOldRun();
+    void destroyWhileRunningReturnsPromptly();
+
+private:
+    Topology m_topology;
+    Headless m_expected;
+};
+
+void TestEngineHost::initTestCase()
+{
+    m_topology = loadExample();
+    m_expected = runHeadless(m_topology, m_topology.run.seed);
+    // The whole trace fits the ring, so a test can expect every event to reach the GUI thread.
+    QVERIFY(m_expected.traceEvents < EngineHost::kRingCapacity);
+}
+
+void TestEngineHost::startsEmptyAndIgnoresStart()
+{
+    EngineHost host;
+    QCOMPARE(host.state(), EngineHost::State::Empty);
+    QVERIFY(!host.isLoaded());
+    QSignalSpy state(&host, &EngineHost::stateChanged);
+    host.start();
+    host.pause();
+    host.stop();
+    QCOMPARE(state.count(), 0);
+}
+
+void TestEngineHost::loadRejectsInvalidTopology()
+{
+    Topology broken = m_topology;
+    broken.nodes[0].kind = "teleporter";
+
+    EngineHost host;
+    QString error;
+    QVERIFY(!host.load(broken, &error));
+    QVERIFY2(error.contains("teleporter"), qPrintable(error));
+    QVERIFY2(error.contains("$.nodes[0].kind"), qPrintable(error));
+    QCOMPARE(host.state(), EngineHost::State::Empty);
+
+    QVERIFY(host.load(m_topology, &error));
+    QCOMPARE(host.state(), EngineHost::State::Ready);
+    QCOMPARE(host.nodeIds(), QStringList({"producer", "tasks", "worker-1", "worker-2", "worker-3"}));
+    QCOMPARE(host.linkIds().size(), 4);
+
+    // A failed load keeps what was loaded.
+    QVERIFY(!host.load(broken, &error));
+    QCOMPARE(host.state(), EngineHost::State::Ready);
+    QCOMPARE(host.topology(), m_topology);
+}
+
+void TestEngineHost::runAtMaxSpeedMatchesHeadlessRun()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy finished(&host, &EngineHost::finished);
+    QSignalSpy batches(&host, &EngineHost::eventsArrived);
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    qsizetype batchesAtFinish = -1;
+    connect(&host, &EngineHost::finished, this, [&] { batchesAtFinish = batches.count(); });
+
+    host.start(atSpeed(0));
+    QCOMPARE(host.state(), EngineHost::State::Running);
+    QVERIFY(finished.wait(kRunTimeout));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(host.state(), EngineHost::State::Finished);
+
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(comparable(summary), comparable(m_expected.summary));
+    QVERIFY(summary.wallSeconds > 0);
+
+    // Every event arrived, in batches rather than one by one, in engine order, before finished().
+    QTest::qWait(100);
+    QCOMPARE(batches.count(), batchesAtFinish);
+    QVERIFY(batches.count() >= 1);
+    const std::vector<TraceEvent> events = received(batches);
+    QCOMPARE(host.overflowedEvents(), quint64(0));
+    QCOMPARE(events.size(), std::size_t(m_expected.traceEvents));
+    QVERIFY(std::size_t(batches.count()) < events.size());
+    HashSink hash;
+    for (const TraceEvent &e : events)
+        hash.onEvent(e);
+    QCOMPARE(hash.hash(), m_expected.traceHash);
+
+    std::uint64_t processEvents = 0, processed = 0;
+    for (const TraceEvent &e : events)
+        if (e.kind == TraceKind::Process) ++processEvents;
+    for (const NodeSummary &n : summary.nodes)
+        processed += n.counters.processed;
+    QCOMPARE(processEvents, processed);
+    QCOMPARE(processed, std::uint64_t(2000));
+
+    // The last progress report is where the run ended.
+    QVERIFY(!progress.isEmpty());
+    QCOMPARE(progress.last().at(0).toLongLong(), summary.endTime);
+    QCOMPARE(progress.last().at(1).toULongLong(), summary.events);
+}
+
+void TestEngineHost::seedOverrideApplies()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy finished(&host, &EngineHost::finished);
+    EngineHost::RunRequest request = atSpeed(0);
+    request.seed = 7;
+    host.start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    QCOMPARE(host.seed(), std::uint64_t(7));
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(summary.seed, std::uint64_t(7));
+    QCOMPARE(comparable(summary), comparable(runHeadless(m_topology, 7).summary));
+    QVERIFY(comparable(summary) != comparable(m_expected.summary));
+}
+
+void TestEngineHost::runsAgainFromTheBeginningAfterFinishing()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy finished(&host, &EngineHost::finished);
+    host.start(atSpeed(0));
+    QVERIFY(finished.wait(kRunTimeout));
+    host.start(atSpeed(0));
+    QCOMPARE(host.state(), EngineHost::State::Running);
+    QVERIFY(finished.wait(kRunTimeout));
+    QCOMPARE(finished.count(), 2);
+    QCOMPARE(comparable(finished.at(1).at(0).value<RunSummary>()), comparable(m_expected.summary));
+}
+
+void TestEngineHost::pauseAndResumeGiveTheSameRun()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    QSignalSpy paused(&host, &EngineHost::paused);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    QSignalSpy batches(&host, &EngineHost::eventsArrived);
+
+    host.start(atSpeed(1)); // the example takes seconds of virtual time: long enough to pause in
+    QVERIFY(progress.wait(5000));
+    host.pause();
+    QCOMPARE(host.state(), EngineHost::State::Pausing);
+    QVERIFY(paused.wait(5000));
+    QCOMPARE(host.state(), EngineHost::State::Paused);
+    QCOMPARE(finished.count(), 0);
+    const qint64 pausedAt = progress.last().at(0).toLongLong();
+    QVERIFY(pausedAt > 0);
+    QVERIFY(pausedAt < m_expected.summary.endTime);
+
+    // Nothing moves while paused.
+    const qsizetype batchesWhenPaused = batches.count();
+    const qsizetype progressWhenPaused = progress.count();
+    QTest::qWait(300);
+    QCOMPARE(batches.count(), batchesWhenPaused);
+    QCOMPARE(progress.count(), progressWhenPaused);
+
+    host.start(atSpeed(0));
+    QCOMPARE(host.state(), EngineHost::State::Running);
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(comparable(summary), comparable(m_expected.summary));
+    QCOMPARE(received(batches).size(), std::size_t(m_expected.traceEvents));
+}
+
+void TestEngineHost::pauseRightAfterStartIsNotLost()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy paused(&host, &EngineHost::paused);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    // The engine thread has not entered the simulation yet when the pause is asked for.
+    host.start(atSpeed(0));
+    host.pause();
+    QVERIFY(paused.wait(5000));
+    QCOMPARE(finished.count(), 0);
+    QCOMPARE(host.state(), EngineHost::State::Paused);
+
+    host.start(atSpeed(0));
+    QVERIFY(finished.wait(kRunTimeout));
+    QCOMPARE(comparable(finished.at(0).at(0).value<RunSummary>()), comparable(m_expected.summary));
+}
+
+void TestEngineHost::stopWhileRunning()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    host.start(atSpeed(1));
+    QVERIFY(progress.wait(5000));
+    host.stop();
+    QCOMPARE(host.state(), EngineHost::State::Stopping);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(host.state(), EngineHost::State::Finished);
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(summary.stopReason, StopReason::Stopped);
+    QVERIFY(summary.endTime < m_expected.summary.endTime);
+    QVERIFY(summary.delivery.processed < 2000);
+}
+
+void TestEngineHost::stopWhilePaused()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    QSignalSpy paused(&host, &EngineHost::paused);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    host.start(atSpeed(1));
+    QVERIFY(progress.wait(5000));
+    host.pause();
+    QVERIFY(paused.wait(5000));
+    const qint64 pausedAt = progress.last().at(0).toLongLong();
+
+    host.stop();
+    QCOMPARE(host.state(), EngineHost::State::Stopping);
+    QVERIFY(finished.wait(5000));
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(summary.stopReason, StopReason::Stopped);
+    QCOMPARE(summary.endTime, pausedAt);
+    QCOMPARE(host.state(), EngineHost::State::Finished);
+}
+
+void TestEngineHost::speedChangeWhileRunningTakesEffect()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    QSignalSpy paused(&host, &EngineHost::paused);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    host.start(atSpeed(1));
+    QVERIFY(progress.wait(5000));
+
+    // At 1x the rest of the run would take about ten seconds; at full speed it is over at once.
+    QElapsedTimer clock;
+    clock.start();
+    host.setSpeed(0);
+    QCOMPARE(host.state(), EngineHost::State::Running);
+    QVERIFY(finished.wait(kRunTimeout));
+    QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(paused.count(), 0); // the pause behind the change is not the user's
+    QCOMPARE(comparable(finished.at(0).at(0).value<RunSummary>()), comparable(m_expected.summary));
+}
+
+void TestEngineHost::loadWhileRunningAbandonsTheOldRun()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    QSignalSpy batches(&host, &EngineHost::eventsArrived);
+    host.start(atSpeed(1));
+    QVERIFY(progress.wait(5000));
+
+    QVERIFY(host.load(m_topology));
+    QCOMPARE(host.state(), EngineHost::State::Ready);
+    batches.clear();
+    QTest::qWait(300);
+    QCOMPARE(finished.count(), 0);
+    QCOMPARE(batches.count(), 0);
+
+    host.start(atSpeed(0));
+    QVERIFY(finished.wait(kRunTimeout));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(comparable(finished.at(0).at(0).value<RunSummary>()), comparable(m_expected.summary));
+    QCOMPARE(received(batches).size(), std::size_t(m_expected.traceEvents));
+}
+
+void TestEngineHost::destroyWhileRunningReturnsPromptly()
+{
+    auto *host = new EngineHost;
+    QVERIFY(host->load(m_topology));
+    QSignalSpy progress(host, &EngineHost::progressed);
+    host->start(atSpeed(1));
+    QVERIFY(progress.wait(5000));
+    QElapsedTimer clock;
+    clock.start();
+    delete host;
+    QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+}
+
+QTEST_GUILESS_MAIN(TestEngineHost)
+#include "tst_enginehost.moc"

@@ -1,0 +1,409 @@
+#include "eventlogmodel.h"
+#include "mainwindow.h"
+#include "runstore.h"
+#include "summarymodel.h"
+#include "topologymodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace sb;
+
+namespace {
+
+constexpr int kRunTimeout = 30000;
+const QString kExample = QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json");
+
+QMessageBox *findLoadErrorDialog()
+{
+    for (QWidget *w : QApplication::topLevelWidgets())
+        if (w->objectName() == QLatin1String("loadErrorDialog") && w->isVisible())
+            return qobject_cast<QMessageBox *>(w);
+    return nullptr;
+}
+
+QAction *action(const MainWindow &window, const char *name)
+{
+    return window.findChild<QAction *>(QLatin1String(name));
+}
+
+QString label(const MainWindow &window, const char *name)
+{
+    const auto *l = window.findChild<QLabel *>(QLatin1String(name));
+    return l ? l->text() : QString();
+}
+
+QString runStorePath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/runs.db");
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+
+    void startsWithoutDocument();
+    void opensExampleAndShowsNodes();
+    void brokenFileShowsEveryProblemAndKeepsDocument_data();
+    void brokenFileShowsEveryProblemAndKeepsDocument();
+    void recentFilesKeepTheLastEight();
+    void runActionFillsSummaryAndEventLog();
+    void pauseResumeAndStopThroughActions();
+    void filterNarrowsTheEventLog();
+    void geometryAndDocksAreRestored();
+    void unusableRunStoreIsNotFatal();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // Keep settings and the run store of the tests out of the user's own.
+    QApplication::setOrganizationName(QStringLiteral("SignalboxTest"));
+    QApplication::setApplicationName(QStringLiteral("SignalboxTest"));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath("config"));
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath("config"));
+    qputenv("XDG_DATA_HOME", QFile::encodeName(m_dir.filePath("data")));
+}
+
+void TestMainWindow::init()
+{
+    QSettings().clear();
+    QFile::remove(runStorePath());
+}
+
+void TestMainWindow::startsWithoutDocument()
+{
+    MainWindow window;
+    QCOMPARE(window.windowTitle(), QString("Signalbox"));
+    QCOMPARE(window.topologyModel()->rowCount(), 0);
+    QVERIFY(!action(window, "runAction")->isEnabled());
+    QVERIFY(!action(window, "pauseAction")->isEnabled());
+    QVERIFY(!action(window, "stopAction")->isEnabled());
+    QCOMPARE(action(window, "openAction")->shortcut(), QKeySequence(QKeySequence::Open));
+    QCOMPARE(action(window, "quitAction")->shortcut(), QKeySequence("Ctrl+Q"));
+    QCOMPARE(action(window, "runAction")->shortcut(), QKeySequence("F5"));
+    QCOMPARE(action(window, "stopAction")->shortcut(), QKeySequence("Shift+F5"));
+    auto *speed = window.findChild<QComboBox *>("speedCombo");
+    QVERIFY(speed);
+    QStringList speeds;
+    for (int i = 0; i < speed->count(); ++i)
+        speeds << speed->itemText(i);
+    QCOMPARE(speeds, QStringList({"1x", "10x", "100x", "Max"}));
+    QVERIFY(window.findChild<QDockWidget *>("summaryDock"));
+    QVERIFY(window.findChild<QDockWidget *>("eventLogDock"));
+}
+
+void TestMainWindow::opensExampleAndShowsNodes()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(kExample));
+    QCOMPARE(window.currentFile(), QFileInfo(kExample).absoluteFilePath());
+    QCOMPARE(window.windowTitle(), QString("Signalbox — work-queue.json[*]"));
+    QVERIFY(action(window, "runAction")->isEnabled());
+
+    auto *view = window.findChild<QTableView *>("topologyView");
+    QVERIFY(view);
+    QAbstractItemModel *model = view->model();
+    QCOMPARE(model->rowCount(), 5);
+    QStringList ids;
+    for (int row = 0; row < model->rowCount(); ++row)
+        ids << model->index(row, TopologyModel::IdColumn).data().toString();
+    QCOMPARE(ids, QStringList({"producer", "tasks", "worker-1", "worker-2", "worker-3"}));
+
+    QCOMPARE(label(window, "runStateLabel"), QString("Ready"));
+}
+
+void TestMainWindow::brokenFileShowsEveryProblemAndKeepsDocument_data()
+{
+    QTest::addColumn<QByteArray>("content"); // empty: the file does not exist
+    QTest::addColumn<QStringList>("mentions");
+
+    QTest::newRow("bad property and unknown kind")
+        << QByteArray(R"({"format": "signalbox-topology", "version": 1, "name": "broken",
+  "nodes": [{"id": "p", "kind": "producer", "properties": {"rate": -5}},
+            {"id": "x", "kind": "teleporter"}],
+  "links": []})")
+        << QStringList({"$.nodes[0].properties.rate", "below the minimum", "$.nodes[1].kind", "teleporter"});
+    QTest::newRow("syntax error") << QByteArray("{ \"format\": ")
+                                  << QStringList({"line 1, column", "not valid JSON"});
+    QTest::newRow("missing file") << QByteArray() << QStringList({"cannot open"});
+}
+
+void TestMainWindow::brokenFileShowsEveryProblemAndKeepsDocument()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QStringList, mentions);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath("broken.json");
+    if (!content.isEmpty()) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(content);
+    }
+
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(kExample));
+    const QString title = window.windowTitle();
+
+    QVERIFY(!window.openFile(path));
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = findLoadErrorDialog()) != nullptr);
+    QCOMPARE(window.findChild<QMessageBox *>("loadErrorDialog"), box);
+    QCOMPARE(box->icon(), QMessageBox::Warning);
+    QVERIFY2(box->text().contains(QDir::toNativeSeparators(path)), qPrintable(box->text()));
+    for (const QString &mention : mentions)
+        QVERIFY2(box->text().contains(mention), qPrintable(box->text()));
+
+    box->close();
+    QTRY_VERIFY(!window.findChild<QMessageBox *>("loadErrorDialog"));
+
+    // The document shown before is still the document.
+    QCOMPARE(window.currentFile(), QFileInfo(kExample).absoluteFilePath());
+    QCOMPARE(window.windowTitle(), title);
+    QCOMPARE(window.topologyModel()->rowCount(), 5);
+    QCOMPARE(window.engine()->state(), EngineHost::State::Ready);
+    QCOMPARE(window.engine()->nodeIds().size(), 5);
+}
+
+void TestMainWindow::recentFilesKeepTheLastEight()
+{
+    QTemporaryDir dir;
+    QFile example(kExample);
+    QVERIFY(example.open(QIODevice::ReadOnly));
+    const QByteArray json = example.readAll();
+    QStringList paths;
+    for (int i = 0; i < 10; ++i) {
+        paths << dir.filePath(QStringLiteral("topology-%1.json").arg(i));
+        QFile file(paths.last());
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(json);
+    }
+
+    MainWindow window;
+    for (const QString &path : paths)
+        QVERIFY(window.openFile(path));
+    QVERIFY(window.openFile(paths[5])); // opening again moves it to the top
+
+    auto *menu = window.findChild<QMenu *>("recentMenu");
+    QVERIFY(menu);
+    QStringList listed;
+    for (QAction *a : menu->actions())
+        if (!a->data().toString().isEmpty()) listed << a->data().toString();
+    const QStringList expected = {paths[5], paths[9], paths[8], paths[7],
+                                  paths[6], paths[4], paths[3], paths[2]};
+    QCOMPARE(listed, expected);
+    QCOMPARE(QSettings().value("recentFiles").toStringList(), expected);
+
+    // A new window offers the same list, and its entries open their file.
+    MainWindow second;
+    auto *secondMenu = second.findChild<QMenu *>("recentMenu");
+    QAction *entry = nullptr;
+    for (QAction *a : secondMenu->actions())
+        if (a->data().toString() == paths[9]) entry = a;
+    QVERIFY(entry);
+    entry->trigger();
+    QCOMPARE(second.currentFile(), paths[9]);
+}
+
+void TestMainWindow::runActionFillsSummaryAndEventLog()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(kExample));
+    QCOMPARE(window.findChild<QComboBox *>("speedCombo")->currentText(), QString("Max"));
+
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    action(window, "runAction")->trigger();
+    QVERIFY(finished.wait(kRunTimeout));
+
+    auto *summaryView = window.findChild<QTableView *>("summaryView");
+    QVERIFY(summaryView);
+    QTRY_COMPARE(summaryView->model()->rowCount(), 5);
+    quint64 processed = 0;
+    for (int row = 0; row < 5; ++row)
+        processed += summaryView->model()
+                         ->index(row, SummaryModel::ProcessedColumn)
+                         .data(SummaryModel::CountRole)
+                         .toULongLong();
+    QCOMPARE(processed, quint64(2000));
+    const QString check = label(window, "deliveryCheckLabel");
+    QVERIFY2(check.startsWith("Delivery check: 2000 published, 2000 copies reached queues, 2000 processed, "
+                              "0 duplicates, 0 lost"),
+             qPrintable(check));
+    const StopReason reason = window.summaryModel()->summary().stopReason;
+    QVERIFY(reason != StopReason::Stopped);
+    QVERIFY2(label(window, "runHeadline").contains(QString("ended: ") + stopReasonName(reason)),
+             qPrintable(label(window, "runHeadline")));
+
+    auto *eventView = window.findChild<QTableView *>("eventLogView");
+    QVERIFY(eventView);
+    QVERIFY(eventView->model()->rowCount() > 2000);
+    // Node indices are shown as the topology's ids.
+    QStringList nodes;
+    for (int row = 0; row < eventView->model()->rowCount(); ++row)
+        nodes << eventView->model()->index(row, EventLogModel::NodeColumn).data().toString();
+    nodes.removeDuplicates();
+    nodes.sort();
+    QCOMPARE(nodes, QStringList({"producer", "tasks", "worker-1", "worker-2", "worker-3"}));
+
+    QCOMPARE(label(window, "runStateLabel"), QString("Finished"));
+    QCOMPARE(label(window, "virtualTimeLabel"),
+             "Virtual time: " +
+                 QString::fromStdString(formatDuration(window.summaryModel()->summary().endTime)));
+    QVERIFY(action(window, "runAction")->isEnabled());
+    QVERIFY(!action(window, "pauseAction")->isEnabled());
+    QVERIFY(!action(window, "stopAction")->isEnabled());
+
+    // The run is on record, finished, with its summary and metrics.
+    RunStore store;
+    QString error;
+    QVERIFY2(store.open(runStorePath(), &error), qPrintable(error));
+    const QList<RunRecord> runs = store.runs();
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs.first().status, QString(RunStatus::Finished));
+    QCOMPARE(runs.first().seed, quint64(42));
+    QCOMPARE(runs.first().topologyName, QString("Work queue with competing consumers"));
+    QVERIFY(runs.first().summaryJson.contains("signalbox-summary"));
+    bool foundProcessed = false;
+    for (const RunMetric &m : store.metrics(runs.first().id))
+        if (m.name == "delivery.processed") foundProcessed = m.value == 2000;
+    QVERIFY(foundProcessed);
+}
+
+void TestMainWindow::pauseResumeAndStopThroughActions()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(kExample));
+    window.findChild<QComboBox *>("speedCombo")->setCurrentText("1x");
+
+    QSignalSpy progress(window.engine(), &EngineHost::progressed);
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    action(window, "runAction")->trigger();
+    QVERIFY(progress.wait(5000));
+    QVERIFY(action(window, "pauseAction")->isEnabled());
+    QVERIFY(action(window, "stopAction")->isEnabled());
+    QVERIFY(!action(window, "runAction")->isEnabled());
+
+    action(window, "pauseAction")->trigger();
+    QTRY_COMPARE(window.engine()->state(), EngineHost::State::Paused);
+    QCOMPARE(label(window, "runStateLabel"), QString("Paused"));
+    QCOMPARE(action(window, "runAction")->text(), QString("&Resume"));
+    QVERIFY(action(window, "runAction")->isEnabled());
+
+    action(window, "runAction")->trigger();
+    QCOMPARE(window.engine()->state(), EngineHost::State::Running);
+    action(window, "stopAction")->trigger();
+    QVERIFY(finished.wait(5000));
+    QTRY_COMPARE(window.summaryModel()->rowCount(), 5);
+    QVERIFY2(label(window, "runHeadline").contains("ended: stopped"),
+             qPrintable(label(window, "runHeadline")));
+
+    RunStore store;
+    QVERIFY(store.open(runStorePath()));
+    QCOMPARE(store.runs().size(), 1);
+    QCOMPARE(store.runs().first().status, QString(RunStatus::Stopped));
+}
+
+void TestMainWindow::filterNarrowsTheEventLog()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(kExample));
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    action(window, "runAction")->trigger();
+    QVERIFY(finished.wait(kRunTimeout));
+
+    const int worker1Processed =
+        window.summaryModel()->index(2, SummaryModel::ProcessedColumn).data(SummaryModel::CountRole).toInt();
+    QVERIFY(worker1Processed > 0);
+    auto *filter = window.findChild<QLineEdit *>("eventFilterEdit");
+    auto *view = window.findChild<QTableView *>("eventLogView");
+    QVERIFY(filter && view);
+    const int all = view->model()->rowCount();
+
+    filter->setText("worker-1 process");
+    QCOMPARE(view->model()->rowCount(), worker1Processed);
+    QVERIFY2(label(window, "eventCountLabel").startsWith(QLocale().toString(worker1Processed) + " of "),
+             qPrintable(label(window, "eventCountLabel")));
+
+    filter->setText("kind:nope");
+    QVERIFY2(label(window, "eventCountLabel").contains("not an event kind"),
+             qPrintable(label(window, "eventCountLabel")));
+
+    filter->clear();
+    QCOMPARE(view->model()->rowCount(), all);
+}
+
+void TestMainWindow::geometryAndDocksAreRestored()
+{
+    {
+        MainWindow window;
+        window.show();
+        window.resize(1000, 700);
+        window.findChild<QDockWidget *>("eventLogDock")->hide();
+        QVERIFY(window.close());
+    }
+    QSettings settings;
+    QVERIFY(settings.contains("mainWindow/geometry"));
+    QVERIFY(settings.contains("mainWindow/state"));
+
+    MainWindow window;
+    window.show();
+    QCOMPARE(window.size(), QSize(1000, 700));
+    QVERIFY(!window.findChild<QDockWidget *>("eventLogDock")->isVisible());
+    QVERIFY(window.findChild<QDockWidget *>("summaryDock")->isVisible());
+}
+
+void TestMainWindow::unusableRunStoreIsNotFatal()
+{
+    // A file where the data folder should be: the store cannot be created.
+    const QByteArray dataHome = qgetenv("XDG_DATA_HOME");
+    const QString blocker = m_dir.filePath("blocked");
+    QFile file(blocker);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.close();
+    qputenv("XDG_DATA_HOME", QFile::encodeName(blocker));
+
+    MainWindow window;
+    qputenv("XDG_DATA_HOME", dataHome);
+    window.show();
+    QVERIFY2(window.statusBar()->currentMessage().startsWith("Runs will not be kept:"),
+             qPrintable(window.statusBar()->currentMessage()));
+
+    QVERIFY(window.openFile(kExample));
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    action(window, "runAction")->trigger();
+    QVERIFY(finished.wait(kRunTimeout));
+    QTRY_COMPARE(window.summaryModel()->rowCount(), 5);
+    QVERIFY(!QFile::exists(runStorePath()));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,266 @@
+#include "summarymodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+Q_DECLARE_METATYPE(sb::DeliveryReport)
+
+using namespace sb;
+
+namespace {
+
+RunSummary sampleSummary()
+{
+    RunSummary s;
+    s.topologyName = "Work queue";
+    s.seed = 42;
+    s.endTime = 10 * kSecond;
+    s.events = 11107;
+    s.stopReason = StopReason::Quiescent;
+    s.wallSeconds = 0.25;
+
+    NodeSummary queue;
+    queue.id = "tasks";
+    queue.kind = "queue";
+    queue.name = "Task queue";
+    queue.counters.enqueued = 2000;
+    queue.counters.delivered = 2010;
+    queue.counters.redelivered = 10;
+    queue.counters.acked = 1990;
+    queue.counters.deadLettered = 4;
+    queue.counters.drops[static_cast<int>(DropReason::MaxLength)] = 3;
+    queue.counters.drops[static_cast<int>(DropReason::Expired)] = 2;
+    queue.status.ready = 6;
+    queue.status.unacked = 1;
+
+    NodeSummary producer;
+    producer.id = "producer";
+    producer.kind = "producer";
+    producer.name = "producer";
+    producer.counters.published = 2000;
+    producer.counters.routed = 0;
+
+    NodeSummary worker;
+    worker.id = "worker";
+    worker.kind = "consumer";
+    worker.counters.processed = 1990;
+
+    s.nodes = {producer, queue, worker};
+    s.delivery.published = 2000;
+    s.delivery.copies = 2000;
+    s.delivery.processed = 1990;
+    return s;
+}
+
+} // namespace
+
+class TestSummaryModel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void emptyModel();
+    void headers();
+    void cells_data();
+    void cells();
+    void numbersAlignRightTextLeft();
+    void toolTips();
+    void resetsOnSetAndClear();
+    void realRunMatchesItsCounters();
+    void deliveryCheckText_data();
+    void deliveryCheckText();
+    void headlineAndLatency();
+};
+
+void TestSummaryModel::emptyModel()
+{
+    SummaryModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(model.isEmpty());
+    QCOMPARE(model.columnCount(), int(SummaryModel::ColumnCount));
+}
+
+void TestSummaryModel::headers()
+{
+    SummaryModel model;
+    QStringList actual;
+    for (int c = 0; c < model.columnCount(); ++c)
+        actual << model.headerData(c, Qt::Horizontal).toString();
+    QCOMPARE(actual,
+             QStringList({"Node", "Kind", "Published", "Routed", "Enqueued", "Delivered", "Redelivered",
+                          "Acked", "Processed", "Dropped", "Dead-lettered", "Depth at end"}));
+}
+
+void TestSummaryModel::cells_data()
+{
+    QTest::addColumn<int>("row");
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("node") << 1 << int(SummaryModel::NodeColumn) << "tasks";
+    QTest::newRow("kind") << 1 << int(SummaryModel::KindColumn) << "queue";
+    QTest::newRow("published") << 0 << int(SummaryModel::PublishedColumn) << "2000";
+    QTest::newRow("routed zero") << 0 << int(SummaryModel::RoutedColumn) << "0";
+    QTest::newRow("enqueued") << 1 << int(SummaryModel::EnqueuedColumn) << "2000";
+    QTest::newRow("delivered") << 1 << int(SummaryModel::DeliveredColumn) << "2010";
+    QTest::newRow("redelivered") << 1 << int(SummaryModel::RedeliveredColumn) << "10";
+    QTest::newRow("acked") << 1 << int(SummaryModel::AckedColumn) << "1990";
+    QTest::newRow("processed") << 2 << int(SummaryModel::ProcessedColumn) << "1990";
+    QTest::newRow("dropped sums the reasons") << 1 << int(SummaryModel::DroppedColumn) << "5";
+    QTest::newRow("dead-lettered") << 1 << int(SummaryModel::DeadLetteredColumn) << "4";
+    QTest::newRow("depth is what is ready") << 1 << int(SummaryModel::DepthColumn) << "6";
+}
+
+void TestSummaryModel::cells()
+{
+    QFETCH(int, row);
+    QFETCH(int, column);
+    QFETCH(QString, expected);
+
+    SummaryModel model;
+    model.setSummary(sampleSummary());
+    const QModelIndex index = model.index(row, column);
+    QCOMPARE(index.data().toString(), expected);
+    if (column != SummaryModel::NodeColumn && column != SummaryModel::KindColumn)
+        QCOMPARE(index.data(SummaryModel::CountRole).toULongLong(), expected.toULongLong());
+    else
+        QVERIFY(!index.data(SummaryModel::CountRole).isValid());
+}
+
+void TestSummaryModel::numbersAlignRightTextLeft()
+{
+    SummaryModel model;
+    model.setSummary(sampleSummary());
+    for (int c = 0; c < model.columnCount(); ++c) {
+        const auto alignment = model.index(0, c).data(Qt::TextAlignmentRole).value<Qt::Alignment>();
+        const bool number = c >= SummaryModel::PublishedColumn;
+        QCOMPARE(alignment & Qt::AlignHorizontal_Mask, number ? Qt::AlignRight : Qt::AlignLeft);
+    }
+}
+
+void TestSummaryModel::toolTips()
+{
+    SummaryModel model;
+    model.setSummary(sampleSummary());
+    QCOMPARE(model.index(1, SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(),
+             QString("Task queue"));
+    // A name that only repeats the id says nothing new.
+    QVERIFY(!model.index(0, SummaryModel::NodeColumn).data(Qt::ToolTipRole).isValid());
+    QCOMPARE(model.index(1, SummaryModel::DepthColumn).data(Qt::ToolTipRole).toString(),
+             QString("6 ready, 1 delivered but not acknowledged"));
+}
+
+void TestSummaryModel::resetsOnSetAndClear()
+{
+    SummaryModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    model.setSummary(sampleSummary());
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.summary().seed, std::uint64_t(42));
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(reset.count(), 2);
+}
+
+void TestSummaryModel::realRunMatchesItsCounters()
+{
+    const LoadResult loaded = loadTopologyFile(SIGNALBOX_EXAMPLES_DIR "/work-queue.json");
+    QVERIFY2(loaded.ok(), loaded.errorText().c_str());
+    std::string error;
+    auto sim = Simulation::build(*loaded.topology, error);
+    QVERIFY2(sim, error.c_str());
+    Metrics metrics(sim->nodeCount(), sim->linkCount());
+    std::vector<bool> isQueue;
+    for (const auto &n : loaded.topology->nodes)
+        isQueue.push_back(n.kind == "queue");
+    DeliveryChecker checker(isQueue);
+    sim->addSink(&metrics);
+    sim->addSink(&checker);
+    RunOptions options;
+    options.until = *loaded.topology->run.until;
+    const StopReason reason = sim->run(options);
+
+    SummaryModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSummary(buildSummary(*sim, metrics, checker, reason, 0));
+    QCOMPARE(model.rowCount(), 5);
+    quint64 processed = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QCOMPARE(model.index(row, SummaryModel::NodeColumn).data().toString(),
+                 QString::fromStdString(loaded.topology->nodes[static_cast<std::size_t>(row)].id));
+        processed +=
+            model.index(row, SummaryModel::ProcessedColumn).data(SummaryModel::CountRole).toULongLong();
+    }
+    QCOMPARE(processed, quint64(2000));
+    QCOMPARE(model.index(0, SummaryModel::PublishedColumn).data().toString(), QString("2000"));
+}
+
+void TestSummaryModel::deliveryCheckText_data()
+{
+    QTest::addColumn<DeliveryReport>("report");
+    QTest::addColumn<QString>("expected");
+
+    DeliveryReport clean;
+    clean.published = 2000;
+    clean.copies = 2000;
+    clean.processed = 2000;
+    QTest::newRow("all processed") << clean
+                                   << "Delivery check: 2000 published, 2000 copies reached queues, 2000 "
+                                      "processed, 0 duplicates, 0 lost, "
+                                      "0 dropped by policy, 0 dead-lettered, 0 pending";
+
+    DeliveryReport messy = clean;
+    messy.processed = 1990;
+    messy.duplicates = 7;
+    messy.duplicateIds = {3, 9, 12, 20, 31};
+    messy.lost = 2;
+    messy.lostIds = {5, 8};
+    messy.dropped[static_cast<int>(DropReason::MaxLength)] = 4;
+    messy.deadLettered = 1;
+    messy.pending = 3;
+    messy.pendingIds = {1997, 1998, 1999};
+    QTest::newRow("with examples")
+        << messy
+        << "Delivery check: 2000 published, 2000 copies reached queues, 1990 processed, "
+           "7 duplicates (e.g. message 3, 9, 12, 20, 31, …), 2 lost (e.g. message 5, 8), 4 dropped by "
+           "policy, "
+           "1 dead-lettered, 3 pending (e.g. message 1997, 1998, 1999)";
+}
+
+void TestSummaryModel::deliveryCheckText()
+{
+    QFETCH(DeliveryReport, report);
+    QFETCH(QString, expected);
+    QCOMPARE(sb::deliveryCheckText(report), expected);
+}
+
+void TestSummaryModel::headlineAndLatency()
+{
+    RunSummary s = sampleSummary();
+    QCOMPARE(
+        runHeadlineText(s),
+        QString(
+            "Run of “Work queue”: seed 42, virtual time 10s, 11107 events, ended: quiescent, wall 0.250 s"));
+    s.topologyName = "100%1 %2 sure";
+    s.stopReason = StopReason::Stopped;
+    QCOMPARE(
+        runHeadlineText(s),
+        QString(
+            "Run of “100%1 %2 sure”: seed 42, virtual time 10s, 11107 events, ended: stopped, wall 0.250 s"));
+
+    LatencySummary latency;
+    latency.count = 2000;
+    latency.p50 = 549454 * kMicrosecond;
+    latency.p90 = 1027600 * kMicrosecond;
+    latency.p99 = 1132 * kMillisecond;
+    latency.p999 = 1216 * kMillisecond;
+    latency.max = 1276320 * kMicrosecond;
+    QCOMPARE(latencyText(latency),
+             QString("Latency, publish to processed (2000 processings): p50 549ms, p90 1.028s, "
+                     "p99 1.132s, p99.9 1.216s, max 1.276s"));
+}
+
+QTEST_GUILESS_MAIN(TestSummaryModel)
+#include "tst_summarymodel.moc"

@@ -1,0 +1,354 @@
+#include "enginehost.h"
+
+#include "checker.h"
+#include "metrics.h"
+#include "simulation.h"
+
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+#include <chrono>
+
+namespace sb {
+
+namespace {
+
+// Publishes the engine's position for the GUI thread to read at frame rate. The simulation's own
+// counters are plain fields of the engine thread, so they are copied into atomics as they change.
+class ProgressSink final : public TraceSink {
+public:
+    explicit ProgressSink(const Simulation *sim) : m_sim(sim) {}
+    void onEvent(const TraceEvent &e) override
+    {
+        m_time.store(e.time, std::memory_order_relaxed);
+        m_events.store(m_sim->eventsProcessed(), std::memory_order_relaxed);
+    }
+    qint64 time() const { return m_time.load(std::memory_order_relaxed); }
+    quint64 events() const { return m_events.load(std::memory_order_relaxed); }
+
+private:
+    const Simulation *m_sim;
+    std::atomic<qint64> m_time{0};
+    std::atomic<quint64> m_events{0};
+};
+
+} // namespace
+
+// Everything one run needs. The GUI thread creates it while no run is in progress; from the first
+// start() on, the simulation, metrics and checker belong to the engine thread, and the GUI thread
+// touches only the thread-safe parts: the ring's consumer side, the progress atomics and the
+// simulation's request/post calls.
+struct EngineRun {
+    EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
+        : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
+          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(sim.get())
+    {
+        sim->addSink(&ring);
+        sim->addSink(&metrics);
+        sim->addSink(&checker);
+        sim->addSink(&progress);
+    }
+    static std::vector<bool> queueFlags(const Topology &topology)
+    {
+        std::vector<bool> flags;
+        for (const auto &n : topology.nodes)
+            flags.push_back(n.kind == "queue");
+        return flags;
+    }
+
+    const quint64 generation;
+    std::unique_ptr<Simulation> sim;
+    RingBufferSink ring;
+    Metrics metrics;
+    DeliveryChecker checker;
+    ProgressSink progress;
+    double wallSeconds = 0; // engine thread only: time spent inside Simulation::run
+};
+
+// Lives on the engine thread; the host hands it work as queued calls and hears back through its
+// (queued) signals.
+class EngineWorker : public QObject {
+    Q_OBJECT
+
+public:
+    void run(const std::shared_ptr<EngineRun> &run, const RunOptions &options)
+    {
+        const auto start = std::chrono::steady_clock::now();
+        const StopReason reason = run->sim->run(options);
+        run->wallSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (reason == StopReason::Paused)
+            Q_EMIT runPaused(run->generation, run->sim->now(), run->sim->eventsProcessed());
+        else
+            finish(run, reason);
+    }
+    void finish(const std::shared_ptr<EngineRun> &run, StopReason reason)
+    {
+        Q_EMIT runFinished(run->generation,
+                           buildSummary(*run->sim, run->metrics, run->checker, reason, run->wallSeconds));
+    }
+
+signals:
+    // Where the simulation stopped, read here because only this thread may read it while it runs.
+    void runPaused(quint64 generation, qint64 virtualTimeNs, quint64 eventsProcessed);
+    void runFinished(quint64 generation, const sb::RunSummary &summary);
+};
+
+EngineHost::EngineHost(QObject *parent) : QObject(parent)
+{
+    qRegisterMetaType<sb::RunSummary>();
+    qRegisterMetaType<std::vector<sb::TraceEvent>>();
+
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("Signalbox engine"));
+    m_worker = new EngineWorker;
+    m_worker->moveToThread(m_thread);
+    connect(m_worker, &EngineWorker::runPaused, this, &EngineHost::onRunPaused, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::runFinished, this, &EngineHost::onRunFinished, Qt::QueuedConnection);
+    m_thread->start();
+
+    m_frameTimer = new QTimer(this);
+    m_frameTimer->setInterval(16); // about 60 Hz: as often as a screen can show anything new
+    connect(m_frameTimer, &QTimer::timeout, this, &EngineHost::onFrameTick);
+}
+
+EngineHost::~EngineHost()
+{
+    if (m_run) m_run->sim->requestStop();
+    m_thread->quit();
+    m_thread->wait();
+    // Work still queued for the worker is discarded with it; the runs it shared are released here.
+    delete m_worker;
+}
+
+bool EngineHost::load(const Topology &topology, QString *error)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    auto run = build(topology, error);
+    if (!run) return false;
+
+    // A run in progress is abandoned: it stops at its next event and its reports, carrying an old
+    // generation, are ignored.
+    if (m_run) m_run->sim->requestStop();
+    m_frameTimer->stop();
+    m_topology = topology;
+    m_run = std::move(run);
+    m_nodeIds.clear();
+    m_linkIds.clear();
+    for (const auto &n : m_topology.nodes)
+        m_nodeIds << QString::fromStdString(n.id);
+    for (const auto &l : m_topology.links)
+        m_linkIds << QString::fromStdString(l.id);
+    m_fresh = true;
+    m_resumeAfterPause = false;
+    m_seed = m_topology.run.seed;
+    m_until = m_topology.run.until.value_or(kDefaultUntil);
+    m_speed = m_topology.run.speed;
+    setState(State::Ready);
+    return true;
+}
+
+std::shared_ptr<EngineRun> EngineHost::build(const Topology &topology, QString *error)
+{
+    const auto diagnostics = validateTopology(topology);
+    QStringList problems;
+    for (const auto &d : diagnostics)
+        if (d.severity == Diagnostic::Severity::Error) problems << QString::fromStdString(d.toString());
+    if (!problems.isEmpty()) {
+        if (error) *error = problems.join(QLatin1Char('\n'));
+        return nullptr;
+    }
+    std::string reason;
+    auto sim = Simulation::build(topology, reason);
+    if (!sim) {
+        if (error) *error = QString::fromStdString(reason);
+        return nullptr;
+    }
+    return std::make_shared<EngineRun>(++m_generation, std::move(sim), topology);
+}
+
+void EngineHost::start(const RunRequest &request)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    switch (m_state) {
+    case State::Empty:
+    case State::Running:
+    case State::Stopping:
+        return;
+    case State::Pausing:
+        // The engine is about to pause: let it, then carry on.
+        m_resumeAfterPause = true;
+        if (request.speed) m_speed = *request.speed;
+        if (request.until) m_until = *request.until;
+        setState(State::Running);
+        return;
+    case State::Finished: {
+        QString error;
+        auto run = build(m_topology, &error);
+        // The topology was valid when it was loaded and has not changed since.
+        Q_ASSERT(run);
+        if (!run) return;
+        m_run = std::move(run);
+        m_fresh = true;
+        break;
+    }
+    case State::Ready:
+    case State::Paused:
+        break;
+    }
+
+    if (request.speed) m_speed = *request.speed;
+    if (request.until) m_until = *request.until;
+    if (m_fresh) {
+        m_seed = request.seed.value_or(m_topology.run.seed);
+        m_run->sim->setSeed(m_seed);
+        m_fresh = false;
+        m_lastTime = -1;
+        m_lastEvents = 0;
+    }
+    m_resumeAfterPause = false;
+    runOnEngine();
+    setState(State::Running);
+}
+
+void EngineHost::runOnEngine()
+{
+    RunOptions options;
+    options.until = m_until;
+    options.speed = m_speed;
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, run = m_run, options] { worker->run(run, options); },
+        Qt::QueuedConnection);
+    m_frameTimer->start();
+}
+
+void EngineHost::finishOnEngine(StopReason reason)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, run = m_run, reason] { worker->finish(run, reason); },
+        Qt::QueuedConnection);
+}
+
+void EngineHost::pause()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_state != State::Running) return;
+    // A speed change may already have asked for a pause; one is enough.
+    if (!m_resumeAfterPause) {
+        // Posted rather than requestPause(): run() clears a pause requested before it began, but
+        // runs posted work after that, so the pause cannot be lost between queueing and running.
+        m_run->sim->post([](Simulation &sim) { sim.requestPause(); });
+    }
+    m_resumeAfterPause = false;
+    setState(State::Pausing);
+}
+
+void EngineHost::stop()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    switch (m_state) {
+    case State::Running:
+    case State::Pausing:
+        m_run->sim->requestStop();
+        m_resumeAfterPause = false;
+        setState(State::Stopping);
+        break;
+    case State::Paused:
+        // Nothing is running to notice a stop request: build the summary right away.
+        finishOnEngine(StopReason::Stopped);
+        setState(State::Stopping);
+        break;
+    default:
+        break;
+    }
+}
+
+void EngineHost::setSpeed(double speed)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (speed == m_speed) return;
+    m_speed = speed;
+    // The simulation reads its pace when run() begins, so a running one pauses and resumes.
+    if (m_state == State::Running && !m_resumeAfterPause) {
+        m_run->sim->post([](Simulation &sim) { sim.requestPause(); });
+        m_resumeAfterPause = true;
+    }
+}
+
+quint64 EngineHost::overflowedEvents() const
+{
+    return m_run ? m_run->ring.overflowed() : 0;
+}
+
+void EngineHost::onFrameTick()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    drain();
+}
+
+void EngineHost::drain()
+{
+    if (!m_run) return;
+    m_batch.clear();
+    m_run->ring.drain(m_batch);
+    if (!m_batch.empty()) Q_EMIT eventsArrived(m_batch);
+    // The sink sees only traced steps, so after a pause it may lag the exact position reported
+    // then; progress never runs backwards.
+    const qint64 time = m_run->progress.time();
+    const quint64 events = m_run->progress.events();
+    if (events > m_lastEvents || (events == m_lastEvents && time > m_lastTime)) reportProgress(time, events);
+}
+
+void EngineHost::reportProgress(qint64 virtualTimeNs, quint64 eventsProcessed)
+{
+    if (virtualTimeNs == m_lastTime && eventsProcessed == m_lastEvents) return;
+    m_lastTime = virtualTimeNs;
+    m_lastEvents = eventsProcessed;
+    Q_EMIT progressed(virtualTimeNs, eventsProcessed);
+}
+
+void EngineHost::endFrames()
+{
+    m_frameTimer->stop();
+    // The engine has stopped, so this takes everything it produced.
+    drain();
+}
+
+void EngineHost::onRunPaused(quint64 generation, qint64 virtualTimeNs, quint64 eventsProcessed)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (!m_run || generation != m_run->generation) return;
+    endFrames();
+    reportProgress(virtualTimeNs, eventsProcessed);
+    if (m_state == State::Stopping) {
+        finishOnEngine(StopReason::Stopped);
+    } else if (m_resumeAfterPause) {
+        m_resumeAfterPause = false;
+        runOnEngine();
+    } else {
+        setState(State::Paused);
+        Q_EMIT paused();
+    }
+}
+
+void EngineHost::onRunFinished(quint64 generation, const RunSummary &summary)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (!m_run || generation != m_run->generation) return;
+    endFrames();
+    reportProgress(summary.endTime, summary.events);
+    m_resumeAfterPause = false;
+    setState(State::Finished);
+    Q_EMIT finished(summary);
+}
+
+void EngineHost::setState(State state)
+{
+    if (state == m_state) return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+} // namespace sb
+
+#include "enginehost.moc"

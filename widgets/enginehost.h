@@ -1,0 +1,128 @@
+#pragma once
+// Runs one simulation on an engine thread of its own and reports to the GUI thread: trace events
+// in batches at frame rate, progress, and the run summary at the end. The GUI thread never runs
+// the engine; it only asks it, through the simulation's thread-safe requests, to pause or stop.
+#include "summary.h"
+#include "topology.h"
+#include "trace.h"
+
+#include <QMetaType>
+#include <QObject>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QThread;
+class QTimer;
+
+namespace sb {
+
+class EngineWorker;
+struct EngineRun;
+
+class EngineHost : public QObject {
+    Q_OBJECT
+
+public:
+    enum class State {
+        Empty,    // nothing loaded
+        Ready,    // loaded, not started
+        Running,  // the engine thread is running the simulation
+        Pausing,  // a pause was asked for; the engine has not stopped yet
+        Paused,   // between runs; start() continues where it stopped
+        Stopping, // a stop was asked for; the summary is on its way
+        Finished, // the run ended and finished() was emitted; start() runs again from the beginning
+    };
+    Q_ENUM(State)
+
+    // How to run. Unset values keep the current setting, which load() takes from the topology's
+    // run settings.
+    struct RunRequest {
+        std::optional<SimTime> until; // default: the topology's run.until, else 60 s
+        std::optional<double> speed;  // 0: as fast as possible; else virtual seconds per wall second
+        std::optional<std::uint64_t> seed;
+    };
+
+    static constexpr std::size_t kRingCapacity = std::size_t{1} << 16;
+    static constexpr SimTime kDefaultUntil = 60 * kSecond;
+
+    explicit EngineHost(QObject *parent = nullptr);
+    // Stops a run in progress and waits for the engine thread to end.
+    ~EngineHost() override;
+
+    // Validates and builds the simulation, replacing whatever was loaded (a run in progress is
+    // stopped and its results are discarded). On failure keeps the previous simulation.
+    bool load(const Topology &topology, QString *error = nullptr);
+
+    // Starts, resumes after a pause, or runs again from the beginning after a finished run.
+    // Ignored while running or stopping; asked while a pause is on its way, it carries on after
+    // it. The seed only applies when the run starts from the beginning.
+    void start(const RunRequest &request = {});
+    // Pauses at the next event boundary; paused() follows.
+    void pause();
+    // Ends the run (also a paused one); finished() follows with stop reason Stopped.
+    void stop();
+    // Takes effect at once: a running simulation pauses and resumes at the new pace.
+    void setSpeed(double speed);
+
+    State state() const { return m_state; }
+    bool isLoaded() const { return m_state != State::Empty; }
+    const Topology &topology() const { return m_topology; }
+    QStringList nodeIds() const { return m_nodeIds; }
+    QStringList linkIds() const { return m_linkIds; }
+    // The seed of the current (or last) run.
+    std::uint64_t seed() const { return m_seed; }
+    // Trace events the engine produced faster than the GUI drained them, in this run; they are
+    // missing from eventsArrived but counted in the summary.
+    quint64 overflowedEvents() const;
+    // The stop time of the current (or last) run, after defaults.
+    SimTime until() const { return m_until; }
+
+signals:
+    void stateChanged(sb::EngineHost::State state);
+    // One batch per frame while the engine runs, in trace order.
+    void eventsArrived(const std::vector<sb::TraceEvent> &events);
+    void progressed(qint64 virtualTimeNs, quint64 eventsProcessed);
+    void paused();
+    // The run ended; the last eventsArrived batch of the run comes before this.
+    void finished(const sb::RunSummary &summary);
+
+private slots:
+    void onFrameTick();
+    void onRunPaused(quint64 generation, qint64 virtualTimeNs, quint64 eventsProcessed);
+    void onRunFinished(quint64 generation, const sb::RunSummary &summary);
+
+private:
+    void setState(State state);
+    std::shared_ptr<EngineRun> build(const Topology &topology, QString *error);
+    void runOnEngine();
+    void finishOnEngine(StopReason reason);
+    void drain();
+    void reportProgress(qint64 virtualTimeNs, quint64 eventsProcessed);
+    void endFrames();
+
+    QThread *m_thread = nullptr;
+    EngineWorker *m_worker = nullptr; // lives on m_thread; deleted after it ends
+    QTimer *m_frameTimer = nullptr;
+    std::shared_ptr<EngineRun> m_run; // shared with work queued on the engine thread
+    quint64 m_generation = 0;
+    Topology m_topology;
+    QStringList m_nodeIds;
+    QStringList m_linkIds;
+    bool m_fresh = true; // m_run has not processed an event yet
+    SimTime m_until = kDefaultUntil;
+    double m_speed = 0;
+    std::uint64_t m_seed = 0;
+    bool m_resumeAfterPause = false;
+    State m_state = State::Empty;
+    std::vector<TraceEvent> m_batch;
+    qint64 m_lastTime = -1;
+    quint64 m_lastEvents = 0;
+};
+
+} // namespace sb
+
+Q_DECLARE_METATYPE(sb::RunSummary)
+Q_DECLARE_METATYPE(std::vector<sb::TraceEvent>)

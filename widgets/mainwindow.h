@@ -1,0 +1,133 @@
+#pragma once
+// The workbench window: open a topology file, see its nodes, run it on the engine thread and read
+// the run summary and the event log. Finished runs are kept in the run store.
+#include "enginehost.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+#include <memory>
+#include <optional>
+
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QTableView;
+class QTextBrowser;
+
+namespace sb {
+
+class EventFilterProxy;
+class EventLogModel;
+class RunStore;
+class SummaryModel;
+class TopologyModel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads a topology file and shows it. On failure shows every problem found (non-modally) and
+    // keeps the current document.
+    bool openFile(const QString &path);
+    QString currentFile() const { return m_currentFile; }
+
+    EngineHost *engine() const { return m_engine; }
+    TopologyModel *topologyModel() const { return m_topologyModel; }
+    SummaryModel *summaryModel() const { return m_summaryModel; }
+    EventLogModel *eventLogModel() const { return m_eventLog; }
+
+    static constexpr int kMaxRecentFiles = 8;
+    // The version of the build, e.g. "0.1.0".
+    static QString version();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private slots:
+    void onOpenTriggered();
+    void onRecentFileTriggered();
+    void onClearRecentTriggered();
+    void onRunTriggered();
+    void onPauseTriggered();
+    void onStopTriggered();
+    void onSpeedChanged(int index);
+    void onAboutTriggered();
+    void onEngineStateChanged(sb::EngineHost::State state);
+    void onEventsArrived(const std::vector<sb::TraceEvent> &events);
+    void onProgressed(qint64 virtualTimeNs, quint64 eventsProcessed);
+    void onRunFinished(const sb::RunSummary &summary);
+    void onFilterTextChanged(const QString &text);
+
+private:
+    void createActions();
+    void createMenus();
+    void createToolBar();
+    void createCentralWidget();
+    void createDocks();
+    void createStatusBar();
+    void openRunStore();
+    void readSettings();
+    void writeSettings() const;
+
+    void showLoadError(const QString &path, const QStringList &problems);
+    void addRecentFile(const QString &path);
+    void updateRecentMenu();
+    void updateDescription(const QStringList &warnings);
+    void updateActions();
+    void updateEventCount();
+    void resetRunViews();
+    double selectedSpeed() const;
+    void selectSpeed(double speed);
+
+    void recordRunStarted();
+    void recordRunFinished(const RunSummary *summary);
+
+    EngineHost *m_engine = nullptr;
+    TopologyModel *m_topologyModel = nullptr;
+    SummaryModel *m_summaryModel = nullptr;
+    EventLogModel *m_eventLog = nullptr;
+    EventFilterProxy *m_eventFilter = nullptr;
+    std::unique_ptr<RunStore> m_runStore; // null when the store could not be opened
+    std::optional<qint64> m_runId;        // the run being recorded
+
+    QString m_currentFile;
+
+    QAction *m_openAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QAction *m_runAction = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QAction *m_stopAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QComboBox *m_speedCombo = nullptr;
+
+    QTableView *m_topologyView = nullptr;
+    QTextBrowser *m_description = nullptr;
+    QTableView *m_summaryView = nullptr;
+    QLabel *m_runHeadline = nullptr;
+    QLabel *m_deliveryCheck = nullptr;
+    QTableView *m_eventView = nullptr;
+    QLineEdit *m_filterEdit = nullptr;
+    QLabel *m_eventCount = nullptr;
+
+    QLabel *m_timeLabel = nullptr;
+    QLabel *m_rateLabel = nullptr;
+    QLabel *m_stateLabel = nullptr;
+
+    QDockWidget *m_summaryDock = nullptr;
+    QDockWidget *m_eventDock = nullptr;
+
+    // Events per second over the last half second or so of wall time.
+    QElapsedTimer m_rateClock;
+    quint64 m_rateEvents = 0;
+    quint64 m_progressEvents = 0;
+};
+
+} // namespace sb

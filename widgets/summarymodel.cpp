@@ -1,0 +1,179 @@
+#include "summarymodel.h"
+
+namespace sb {
+
+SummaryModel::SummaryModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void SummaryModel::setSummary(const RunSummary &summary)
+{
+    beginResetModel();
+    m_summary = summary;
+    endResetModel();
+}
+
+void SummaryModel::clear()
+{
+    setSummary({});
+}
+
+int SummaryModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_summary.nodes.size());
+}
+
+int SummaryModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+quint64 SummaryModel::count(const NodeSummary &node, int column)
+{
+    const NodeCounters &c = node.counters;
+    switch (column) {
+    case PublishedColumn:
+        return c.published;
+    case RoutedColumn:
+        return c.routed;
+    case EnqueuedColumn:
+        return c.enqueued;
+    case DeliveredColumn:
+        return c.delivered;
+    case RedeliveredColumn:
+        return c.redelivered;
+    case AckedColumn:
+        return c.acked;
+    case ProcessedColumn:
+        return c.processed;
+    case DroppedColumn:
+        return c.totalDrops();
+    case DeadLetteredColumn:
+        return c.deadLettered;
+    case DepthColumn:
+        return node.status.ready;
+    default:
+        Q_ASSERT_X(false, "SummaryModel::count", "not a counter column");
+        return 0;
+    }
+}
+
+QVariant SummaryModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const NodeSummary &node = m_summary.nodes[static_cast<std::size_t>(index.row())];
+    const int column = index.column();
+    const bool isCounter = column != NodeColumn && column != KindColumn;
+    switch (role) {
+    case Qt::DisplayRole:
+        if (column == NodeColumn) return QString::fromStdString(node.id);
+        if (column == KindColumn) return QString::fromStdString(node.kind);
+        return QString::number(count(node, column));
+    case CountRole:
+        return isCounter ? QVariant::fromValue<qulonglong>(count(node, column)) : QVariant();
+    case Qt::TextAlignmentRole:
+        return QVariant::fromValue(isCounter ? Qt::AlignRight | Qt::AlignVCenter
+                                             : Qt::AlignLeft | Qt::AlignVCenter);
+    case Qt::ToolTipRole:
+        if (column == NodeColumn && !node.name.empty() && node.name != node.id)
+            return QString::fromStdString(node.name);
+        if (column == DepthColumn && node.status.unacked)
+            return tr("%1 ready, %2 delivered but not acknowledged")
+                .arg(node.status.ready)
+                .arg(node.status.unacked);
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant SummaryModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal) return {};
+    if (role == Qt::ToolTipRole && section == DepthColumn)
+        return tr("Messages ready in the queue when the run ended");
+    if (role != Qt::DisplayRole) return {};
+    switch (section) {
+    case NodeColumn:
+        return tr("Node");
+    case KindColumn:
+        return tr("Kind");
+    case PublishedColumn:
+        return tr("Published");
+    case RoutedColumn:
+        return tr("Routed");
+    case EnqueuedColumn:
+        return tr("Enqueued");
+    case DeliveredColumn:
+        return tr("Delivered");
+    case RedeliveredColumn:
+        return tr("Redelivered");
+    case AckedColumn:
+        return tr("Acked");
+    case ProcessedColumn:
+        return tr("Processed");
+    case DroppedColumn:
+        return tr("Dropped");
+    case DeadLetteredColumn:
+        return tr("Dead-lettered");
+    case DepthColumn:
+        return tr("Depth at end");
+    default:
+        return {};
+    }
+}
+
+QString deliveryCheckText(const DeliveryReport &report)
+{
+    const auto examples = [](const std::vector<std::uint64_t> &ids, std::uint64_t total) {
+        if (ids.empty()) return QString();
+        QStringList list;
+        for (const auto id : ids)
+            list << QString::number(id);
+        if (total > ids.size()) list << QStringLiteral("…");
+        return SummaryModel::tr(" (e.g. message %1)").arg(list.join(QLatin1String(", ")));
+    };
+    return SummaryModel::tr(
+               "Delivery check: %1 published, %2 copies reached queues, %3 processed, "
+               "%4 duplicates%5, %6 lost%7, %8 dropped by policy, %9 dead-lettered, %10 pending%11")
+        .arg(report.published)
+        .arg(report.copies)
+        .arg(report.processed)
+        .arg(report.duplicates)
+        .arg(examples(report.duplicateIds, report.duplicates))
+        .arg(report.lost)
+        .arg(examples(report.lostIds, report.lost))
+        .arg(report.droppedTotal())
+        .arg(report.deadLettered)
+        .arg(report.pending)
+        .arg(examples(report.pendingIds, report.pending));
+}
+
+QString latencyText(const LatencySummary &latency)
+{
+    // Three or four significant figures, as signalbox-cli prints them: enough to compare runs by.
+    const auto t = [](SimTime d) {
+        const double ms = toMilliseconds(d);
+        return ms >= 1000 ? QStringLiteral("%1s").arg(toSeconds(d), 0, 'g', 4)
+                          : QStringLiteral("%1ms").arg(ms, 0, 'g', 3);
+    };
+    return SummaryModel::tr(
+               "Latency, publish to processed (%1 processings): p50 %2, p90 %3, p99 %4, p99.9 %5, max %6")
+        .arg(latency.count)
+        .arg(t(latency.p50), t(latency.p90), t(latency.p99), t(latency.p999), t(latency.max));
+}
+
+QString runHeadlineText(const RunSummary &summary)
+{
+    const QString name = summary.topologyName.empty()
+                             ? SummaryModel::tr("topology")
+                             : QStringLiteral("“%1”").arg(QString::fromStdString(summary.topologyName));
+    // The name goes in last: text substituted earlier could otherwise be mistaken for a marker.
+    return SummaryModel::tr("Run of %6: seed %1, virtual time %2, %3 events, ended: %4, wall %5 s")
+        .arg(summary.seed)
+        .arg(QString::fromStdString(formatDuration(summary.endTime)))
+        .arg(summary.events)
+        .arg(QLatin1String(stopReasonName(summary.stopReason)))
+        .arg(summary.wallSeconds, 0, 'f', 3)
+        .arg(name);
+}
+
+} // namespace sb

@@ -1,0 +1,61 @@
+#pragma once
+// The per-node figures of a finished run, one row per node, for the run summary dock.
+#include "summary.h"
+
+#include <QAbstractTableModel>
+
+namespace sb {
+
+class SummaryModel : public QAbstractTableModel {
+    Q_OBJECT
+
+public:
+    enum Column {
+        NodeColumn,
+        KindColumn,
+        PublishedColumn,
+        RoutedColumn,
+        EnqueuedColumn,
+        DeliveredColumn,
+        RedeliveredColumn,
+        AckedColumn,
+        ProcessedColumn,
+        DroppedColumn,
+        DeadLetteredColumn,
+        DepthColumn, // messages ready in the queue when the run ended
+        ColumnCount
+    };
+    enum Role {
+        CountRole = Qt::UserRole + 1, // the number in a counter column (qulonglong)
+    };
+
+    explicit SummaryModel(QObject *parent = nullptr);
+
+    void setSummary(const RunSummary &summary);
+    void clear();
+    const RunSummary &summary() const { return m_summary; }
+    bool isEmpty() const { return m_summary.nodes.empty(); }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    // The counter a column shows for a node; column must be a counter column.
+    static quint64 count(const NodeSummary &node, int column);
+
+private:
+    RunSummary m_summary;
+};
+
+// "Delivery check: 2000 published, 2000 processed, 0 duplicates, 0 lost, ...": one line accounting
+// for every message, as the CLI prints it.
+QString deliveryCheckText(const DeliveryReport &report);
+
+// "Latency, publish to processed (2000 processings): p50 549ms, p90 1.028s, ...".
+QString latencyText(const LatencySummary &latency);
+
+// "Run of “Work queue”: seed 42, virtual time 30s, 24017 events, ended: quiescent, wall 0.052s".
+QString runHeadlineText(const RunSummary &summary);
+
+} // namespace sb
