@@ -120,7 +120,8 @@ std::string checkPropertyValue(const PropertySpec &spec, const Json &value)
             ms = value.get<double>();
             if (!std::isfinite(ms) || ms < 0) return value.dump() + " is not a non-negative duration";
             // Virtual time is int64 nanoseconds: about 292 years.
-            if (ms > 9.0e12) return value.dump() + " ms is longer than virtual time can count (at most 9e12 ms)";
+            if (ms > 9.0e12)
+                return value.dump() + " ms is longer than virtual time can count (at most 9e12 ms)";
         } else if (value.is_string()) {
             auto t = parseDuration(value.get<std::string>());
             if (!t) return "'" + value.get<std::string>() + "' is not a duration (examples: 250ms, 10s, 1.5)";

@@ -72,7 +72,8 @@ std::string formatDurationExact(SimTime t)
         SimTime ns;
         const char *name;
     };
-    static const Unit units[] = {{kSecond, "s"}, {kMillisecond, "ms"}, {kMicrosecond, "us"}, {kNanosecond, "ns"}};
+    static const Unit units[] = {
+        {kSecond, "s"}, {kMillisecond, "ms"}, {kMicrosecond, "us"}, {kNanosecond, "ns"}};
     for (const auto &u : units)
         if (t % u.ns == 0) return std::to_string(t / u.ns) + u.name;
     return std::to_string(t) + "ns";

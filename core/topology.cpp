@@ -414,7 +414,12 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
     }
     if (!root.is_object()) {
         result.diagnostics.push_back(
-            {Sev::Error, "$", "a topology file is a JSON object, got " + std::string(root.type_name()), {}, 0, 0});
+            {Sev::Error,
+             "$",
+             "a topology file is a JSON object, got " + std::string(root.type_name()),
+             {},
+             0,
+             0});
         return result;
     }
     if (auto *f = member(c, root, "format", "$", true, Json::value_t::string, "a string")) {
@@ -588,14 +593,16 @@ LoadResult loadTopologyFile(const std::string &path, const KindRegistry &registr
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         LoadResult r;
-        r.diagnostics.push_back({Sev::Error, "", std::string("cannot open (") + std::strerror(errno) + ")", path, 0, 0});
+        r.diagnostics.push_back(
+            {Sev::Error, "", std::string("cannot open (") + std::strerror(errno) + ")", path, 0, 0});
         return r;
     }
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
     auto r = parseTopology(text, path, registry);
-    for (auto &d : r.diagnostics) d.file = path;
+    for (auto &d : r.diagnostics)
+        d.file = path;
     return r;
 }
 

@@ -2,6 +2,7 @@
 // broken input, checking exit codes, messages and the files it writes.
 #include "cli.h"
 #include "schema.h"
+#include "testfiles.h"
 
 #include <QDir>
 #include <QFile>
@@ -63,25 +64,9 @@ CliResult runCli(const QStringList &args, int timeoutMs = 120000)
     return r;
 }
 
-QStringList exampleFiles()
-{
-    QStringList files;
-    const QDir dir(QStringLiteral(SIGNALBOX_EXAMPLES_DIR));
-    for (const QString &name : dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
-        files << dir.filePath(name);
-    return files;
-}
-
-QString dataFile(const char *name)
-{
-    return QDir(QStringLiteral(SIGNALBOX_TEST_DATA_DIR)).filePath(QLatin1String(name));
-}
-
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
+using sbtest::dataFile;
+using sbtest::exampleFiles;
+using sbtest::readAll;
 
 // Whether the example draws random numbers, so that its trace depends on the seed.
 bool usesRandomness(const QString &file)

@@ -1,6 +1,7 @@
 // The topology loader and writer: every kind of bad input is reported as an error with the JSON
 // path of the offending value and a reason; examples and in-memory topologies survive a save and
 // load unchanged; saving is atomic and failures name the file.
+#include "testfiles.h"
 #include "topology.h"
 
 #include <QDir>
@@ -131,25 +132,9 @@ std::string firstDifference(const sb::Topology &a, const sb::Topology &b)
     return "no difference";
 }
 
-QStringList exampleFiles()
-{
-    QStringList files;
-    const QDir dir(QStringLiteral(SIGNALBOX_EXAMPLES_DIR));
-    for (const QString &name : dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
-        files << dir.filePath(name);
-    return files;
-}
-
-QString dataFile(const char *name)
-{
-    return QDir(QStringLiteral(SIGNALBOX_TEST_DATA_DIR)).filePath(QLatin1String(name));
-}
-
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
+using sbtest::dataFile;
+using sbtest::exampleFiles;
+using sbtest::readAll;
 
 sb::Topology parsedBase()
 {

@@ -1,23 +1,17 @@
 // The executor: determinism, stepping, stop conditions, pause/stop/post across threads, pacing,
 // partitions and crashes.
 #include "enginetest.h"
+#include "testfiles.h"
+
+#include <QFileInfo>
 
 #include <atomic>
-#include <filesystem>
 #include <thread>
 
 using namespace sb;
 using namespace sbtest;
 
 namespace {
-std::vector<std::string> exampleFiles()
-{
-    std::vector<std::string> files;
-    for (const auto &e : std::filesystem::directory_iterator(SIGNALBOX_EXAMPLES_DIR))
-        if (e.path().extension() == ".json") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    return files;
-}
 
 std::pair<std::uint64_t, std::uint64_t> hashRun(const Topology &t, std::uint64_t seed, SimTime until)
 {
@@ -67,8 +61,8 @@ private slots:
 void TestSimulation::deterministic_data()
 {
     QTest::addColumn<QString>("file");
-    for (const auto &f : exampleFiles())
-        QTest::newRow(std::filesystem::path(f).filename().string().c_str()) << QString::fromStdString(f);
+    for (const QString &f : sbtest::exampleFiles())
+        QTest::newRow(qPrintable(QFileInfo(f).fileName())) << f;
 }
 
 void TestSimulation::deterministic()

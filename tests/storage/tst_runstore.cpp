@@ -283,8 +283,10 @@ void TestRunStore::rejectsUnusableFile_data()
     if (permissionsBind()) {
         QTest::newRow("read-only folder") << Fixture::ReadOnlyFolder << "locked is read-only";
         QTest::newRow("database in read-only folder")
-            << Fixture::DatabaseInReadOnlyFolder << "locked is read-only, and SQLite keeps its write-ahead log";
-        QTest::newRow("read-only file") << Fixture::ReadOnlyFile << "cannot write to it (the file is read-only)";
+            << Fixture::DatabaseInReadOnlyFolder
+            << "locked is read-only, and SQLite keeps its write-ahead log";
+        QTest::newRow("read-only file")
+            << Fixture::ReadOnlyFile << "cannot write to it (the file is read-only)";
     }
     // /proc refuses new files even to root. Root hears SQLite's own refusal ("cannot open or
     // create it"), others the folder check.
