@@ -1,5 +1,6 @@
 #include "schema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -70,6 +71,35 @@ std::string rangeCheck(const PropertySpec &spec, double v, const std::string &sh
 }
 } // namespace
 
+std::string closestMatch(std::string_view word, const std::vector<std::string> &candidates)
+{
+    auto distance = [](std::string_view a, std::string_view b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j)
+            row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diagonal = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                const std::size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diagonal = up;
+            }
+        }
+        return row[b.size()];
+    };
+    std::string best;
+    std::size_t bestDistance = 3; // at most two edits away
+    for (const auto &c : candidates) {
+        const std::size_t d = distance(word, c);
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
 std::string checkPropertyValue(const PropertySpec &spec, const Json &value)
 {
     std::string why;
@@ -110,7 +140,9 @@ std::string checkPropertyValue(const PropertySpec &spec, const Json &value)
             std::string list;
             for (const auto &c : spec.choices)
                 list += (list.empty() ? "" : ", ") + c;
-            return "'" + s + "' is not one of: " + list;
+            const std::string hint = closestMatch(s, spec.choices);
+            return "'" + s + "' is not one of: " + list +
+                   (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
         }
         break;
     }

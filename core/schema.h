@@ -78,6 +78,9 @@ struct NodeKindSpec {
     std::optional<PortIndex> port(std::string_view name) const;
 };
 
+// The candidate closest to `word` within two edits (for "did you mean" hints), or empty.
+std::string closestMatch(std::string_view word, const std::vector<std::string> &candidates);
+
 // Validates `value` against `spec`. Returns an empty string when valid, else the reason.
 std::string checkPropertyValue(const PropertySpec &spec, const Json &value);
 

@@ -137,9 +137,15 @@ void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const J
         const std::string ppath = path + "." + it.key();
         if (!spec) {
             std::string known;
-            for (const auto &s : specs)
+            std::vector<std::string> keys;
+            for (const auto &s : specs) {
                 known += (known.empty() ? "" : ", ") + s.key;
-            c.error(ppath, owner + ": unknown property '" + it.key() + "' (known: " + known + ")");
+                keys.push_back(s.key);
+            }
+            const std::string hint = closestMatch(it.key(), keys);
+            c.error(ppath, owner + ": unknown property '" + it.key() + "'" +
+                               (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + " (known: " + known +
+                               ")");
             continue;
         }
         std::string why = checkPropertyValue(*spec, it.value());
@@ -168,8 +174,10 @@ void validateModel(Checker &c, const Topology &t)
             std::string known;
             for (const auto &k : c.reg.kinds())
                 known += (known.empty() ? "" : ", ") + k.kind;
-            c.error(path + ".kind",
-                    "node " + quoted(n.id) + ": unknown kind " + quoted(n.kind) + " (known: " + known + ")");
+            const std::string hint = closestMatch(n.kind, c.reg.kindNames());
+            c.error(path + ".kind", "node " + quoted(n.id) + ": unknown kind " + quoted(n.kind) +
+                                        (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
+                                        " (known: " + known + ")");
             continue;
         }
         checkProperties(c, spec->properties, n.properties, path + ".properties",

@@ -59,6 +59,10 @@ class TestSchema : public QObject {
     Q_OBJECT
 
 private slots:
+    void closestMatchSuggests_data();
+    void closestMatchSuggests();
+    void typoHintsInMessages_data();
+    void typoHintsInMessages();
     void initTestCase();
 
     // Registry
@@ -871,6 +875,55 @@ void TestSchema::histogramLargestValue()
     QVERIFY2(std::abs(p99 - static_cast<double>(largest)) <= 0.016 * static_cast<double>(largest),
              qPrintable(QString::number(p99)));
     QCOMPARE(h.quantile(1), largest);
+}
+
+void TestSchema::closestMatchSuggests_data()
+{
+    QTest::addColumn<QString>("word");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("one letter missing") << "consumr"
+                                        << "consumer";
+    QTest::newRow("one letter wrong") << "qeue"
+                                      << "queue";
+    QTest::newRow("swapped letters") << "exhcange"
+                                     << "exchange";
+    QTest::newRow("exact") << "producer"
+                           << "producer";
+    QTest::newRow("too far") << "database"
+                             << "";
+    QTest::newRow("empty") << ""
+                           << "";
+}
+
+void TestSchema::closestMatchSuggests()
+{
+    QFETCH(QString, word);
+    QFETCH(QString, expected);
+    const auto names = sb::KindRegistry::builtin().kindNames();
+    QCOMPARE(QString::fromStdString(sb::closestMatch(word.toStdString(), names)), expected);
+}
+
+void TestSchema::typoHintsInMessages_data()
+{
+    QTest::addColumn<QByteArray>("node");
+    QTest::addColumn<QByteArray>("hint");
+    QTest::newRow("kind") << QByteArray(R"({"id": "c", "kind": "consumr"})")
+                          << QByteArray("did you mean \"consumer\"?");
+    QTest::newRow("property") << QByteArray(R"({"id": "q", "kind": "queue", "properties": {"maxLenght": 5}})")
+                              << QByteArray("did you mean 'maxLength'?");
+    QTest::newRow("enum value")
+        << QByteArray(R"({"id": "p", "kind": "producer", "properties": {"sendMode": "confirmd"}})")
+        << QByteArray("did you mean 'confirmed'?");
+}
+
+void TestSchema::typoHintsInMessages()
+{
+    QFETCH(QByteArray, node);
+    QFETCH(QByteArray, hint);
+    const QByteArray text = R"({"format": "signalbox-topology", "version": 1, "nodes": [)" + node + "]}";
+    const auto r = sb::parseTopology(text.toStdString());
+    QVERIFY(!r.ok());
+    QVERIFY2(r.errorText().find(hint.toStdString()) != std::string::npos, r.errorText().c_str());
 }
 
 QTEST_APPLESS_MAIN(TestSchema)
