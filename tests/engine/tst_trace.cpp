@@ -1,7 +1,10 @@
 // Trace sinks: the ring buffer between engine and GUI threads, the file writer, hash and counters.
 #include "enginetest.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <thread>
 
@@ -9,6 +12,24 @@
 
 using namespace sb;
 using namespace sbtest;
+
+// Every allocation in this test program is counted, so a test can prove a code path allocates
+// nothing.
+static std::atomic<std::uint64_t> g_allocations{0};
+void *operator new(std::size_t size)
+{
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void *p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept
+{
+    std::free(p);
+}
+void operator delete(void *p, std::size_t) noexcept
+{
+    std::free(p);
+}
 
 class TestTrace : public QObject {
     Q_OBJECT
@@ -20,6 +41,8 @@ private slots:
     void fileWriterReportsUnwritablePath();
     void hashIgnoresWallTime();
     void countersByNodeAndReason();
+    void sinksDoNotAllocatePerEvent_data();
+    void sinksDoNotAllocatePerEvent();
 };
 
 void TestTrace::ringBufferKeepsOrderAcrossThreads()
@@ -164,6 +187,58 @@ void TestTrace::countersByNodeAndReason()
     QCOMPARE(counters.drops(DropReason::Expired), std::uint64_t(2));
     QCOMPARE(counters.count(NodeIndex(1), TraceKind::Enqueue), std::uint64_t(1));
     QCOMPARE(counters.count(NodeIndex(2), TraceKind::Enqueue), std::uint64_t(0));
+}
+
+void TestTrace::sinksDoNotAllocatePerEvent_data()
+{
+    QTest::addColumn<QString>("sink");
+    QTest::newRow("counters") << "counters";
+    QTest::newRow("hash") << "hash";
+    QTest::newRow("ring buffer") << "ring";
+    QTest::newRow("json lines file") << "jsonl";
+    QTest::newRow("csv file") << "csv";
+}
+
+void TestTrace::sinksDoNotAllocatePerEvent()
+{
+    QFETCH(QString, sink);
+    QTemporaryDir dir;
+    CounterSink counters(4);
+    HashSink hash;
+    RingBufferSink ring(1 << 10);
+    TraceFileWriter writer({"producer", "queue", "consumer", "other"}, {"l0", "l1"});
+    TraceSink *target = &counters;
+    std::string error;
+    if (sink == "hash") target = &hash;
+    if (sink == "ring") target = &ring;
+    if (sink == "jsonl" || sink == "csv") {
+        const std::string path = dir.filePath(sink == "csv" ? "e.csv" : "e.jsonl").toStdString();
+        QVERIFY(writer.open(path, TraceFileWriter::formatForPath(path), error));
+        target = &writer;
+    }
+    TraceEvent e;
+    e.node = 1;
+    e.peer = 2;
+    e.link = 1;
+    e.frame = FrameType::Deliver;
+    // The counter is live: an allocation here is seen. (A direct ::operator new call, because the
+    // optimiser may elide the allocation of a new-expression.)
+    const std::uint64_t probe = g_allocations.load();
+    ::operator delete(::operator new(16));
+    QVERIFY(g_allocations.load() > probe);
+
+    const std::uint64_t before = g_allocations.load();
+    for (std::uint64_t i = 0; i < 100000; ++i) {
+        e.time = static_cast<SimTime>(i) * 1000;
+        e.messageId = i + 1;
+        e.kind = static_cast<TraceKind>(i % kTraceKindCount);
+        e.reason = e.kind == TraceKind::Drop ? DropReason::Loss : DropReason::None;
+        e.aux = static_cast<std::int64_t>(i);
+        target->onEvent(e);
+    }
+    const std::uint64_t allocations = g_allocations.load() - before;
+    QCOMPARE(allocations, std::uint64_t(0));
+    QVERIFY(writer.close(error));
 }
 
 QTEST_GUILESS_MAIN(TestTrace)
