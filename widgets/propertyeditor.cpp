@@ -1,0 +1,685 @@
+#include "propertyeditor.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QStyle>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace sb {
+
+namespace {
+
+constexpr char kInvalidProperty[] = "invalid";
+const QColor kErrorColor(0xc6, 0x28, 0x28);
+
+QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+QString numberText(double v)
+{
+    return QString::number(v, 'g', 15);
+}
+
+bool showsUnit(const PropertySpec &spec)
+{
+    return !spec.unit.empty() &&
+           (spec.type == PropertyType::Integer || spec.type == PropertyType::Number ||
+            spec.type == PropertyType::Duration || spec.type == PropertyType::Distribution);
+}
+
+bool isLineEditType(PropertyType t)
+{
+    switch (t) {
+    case PropertyType::Integer:
+    case PropertyType::Number:
+    case PropertyType::String:
+    case PropertyType::Duration:
+    case PropertyType::Distribution:
+    case PropertyType::StringList:
+    case PropertyType::StringMap:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// Numbers for ranges and defaults read better with their unit: "0 to 1000000 msg".
+QString withUnit(const QString &text, const PropertySpec &spec)
+{
+    return spec.unit.empty() ? text : text + ' ' + qs(spec.unit);
+}
+
+QString toolTipFor(const PropertySpec &spec)
+{
+    QStringList lines;
+    lines << qs(spec.help);
+    QString shownDefault = propertyValueText(spec.type, spec.defaultValue);
+    if (shownDefault.isEmpty()) shownDefault = QObject::tr("empty");
+    if (spec.type == PropertyType::Script && spec.defaultValue.empty()) shownDefault = QObject::tr("none");
+    const bool numeric = spec.type == PropertyType::Integer || spec.type == PropertyType::Number ||
+                         spec.type == PropertyType::Duration;
+    lines << QObject::tr("Default: %1")
+                 .arg(numeric && spec.defaultValue.is_number() ? withUnit(shownDefault, spec) : shownDefault);
+    if (spec.type == PropertyType::Probability) {
+        lines << QObject::tr("Range: 0 to 1");
+    } else if (numeric && spec.min && spec.max) {
+        lines << QObject::tr("Range: %1 to %2")
+                     .arg(numberText(*spec.min), withUnit(numberText(*spec.max), spec));
+    } else if (numeric && spec.min) {
+        lines << QObject::tr("At least %1").arg(withUnit(numberText(*spec.min), spec));
+    } else if (numeric && spec.max) {
+        lines << QObject::tr("At most %1").arg(withUnit(numberText(*spec.max), spec));
+    }
+    if (spec.type == PropertyType::Enum) {
+        QStringList choices;
+        for (const auto &c : spec.choices)
+            choices << qs(c);
+        lines << QObject::tr("One of: %1").arg(choices.join(QLatin1String(", ")));
+    }
+    return lines.join('\n');
+}
+
+QString placeholderFor(const PropertySpec &spec)
+{
+    const QString shown = propertyValueText(spec.type, spec.defaultValue);
+    if (!shown.isEmpty()) return QObject::tr("%1 (default)").arg(shown);
+    if (spec.type == PropertyType::StringList || spec.type == PropertyType::StringMap)
+        return QObject::tr("none (default)");
+    return QObject::tr("empty (default)");
+}
+
+QString scriptSummary(const Json &value, bool set)
+{
+    if (!set) return QObject::tr("No messages (default)");
+    if (!value.is_array() || value.empty()) return QObject::tr("No messages");
+    return QObject::tr("%n message(s)", nullptr, static_cast<int>(value.size()));
+}
+
+// Shows probabilities as short as they are ("0.25", not "0.2500").
+class ProbabilitySpinBox : public QDoubleSpinBox {
+public:
+    using QDoubleSpinBox::QDoubleSpinBox;
+
+protected:
+    QString textFromValue(double value) const override { return locale().toString(value, 'g', decimals()); }
+};
+
+} // namespace
+
+QString propertyValueText(PropertyType type, const Json &value)
+{
+    if (value.is_string()) return qs(value.get<std::string>());
+    if (value.is_number_integer()) return QString::number(value.get<std::int64_t>());
+    if (value.is_number_float()) return numberText(value.get<double>());
+    if (value.is_boolean()) return value.get<bool>() ? QStringLiteral("true") : QStringLiteral("false");
+    if (value.is_null()) return {};
+    if (type == PropertyType::StringList && value.is_array()) {
+        QStringList parts;
+        for (const auto &v : value)
+            parts << (v.is_string() ? qs(v.get<std::string>()) : qs(v.dump()));
+        return parts.join(QLatin1String(", "));
+    }
+    if (type == PropertyType::StringMap && value.is_object()) {
+        QStringList parts;
+        for (auto it = value.begin(); it != value.end(); ++it)
+            parts << qs(it.key()) + '=' +
+                         (it.value().is_string() ? qs(it.value().get<std::string>()) : qs(it.value().dump()));
+        return parts.join(QLatin1String(", "));
+    }
+    return qs(value.dump());
+}
+
+Json parsePropertyText(PropertyType type, const QString &text, QString *error)
+{
+    const QString trimmed = text.trimmed();
+    switch (type) {
+    case PropertyType::Integer: {
+        bool ok = false;
+        const qlonglong i = trimmed.toLongLong(&ok);
+        if (ok) return Json(static_cast<std::int64_t>(i));
+        const double d = trimmed.toDouble(&ok);
+        // "1e6" is a whole number too; "2.5" stays a double for the checker to refuse.
+        if (ok && std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e18)
+            return Json(static_cast<std::int64_t>(d));
+        if (ok && std::isfinite(d)) return Json(d);
+        return Json(trimmed.toStdString());
+    }
+    case PropertyType::Number:
+    case PropertyType::Duration:
+    case PropertyType::Distribution: {
+        // Bare numbers are numbers (milliseconds for durations); anything else goes as written.
+        bool ok = false;
+        const qlonglong i = trimmed.toLongLong(&ok);
+        if (ok) return Json(static_cast<std::int64_t>(i));
+        const double d = trimmed.toDouble(&ok);
+        if (ok && std::isfinite(d)) return Json(d);
+        return Json(trimmed.toStdString());
+    }
+    case PropertyType::StringList: {
+        Json list = Json::array();
+        for (const QString &part : trimmed.split(',', Qt::SkipEmptyParts)) {
+            const QString entry = part.trimmed();
+            if (!entry.isEmpty()) list.push_back(entry.toStdString());
+        }
+        return list;
+    }
+    case PropertyType::StringMap: {
+        Json map = Json::object();
+        for (const QString &part : trimmed.split(',', Qt::SkipEmptyParts)) {
+            const QString entry = part.trimmed();
+            if (entry.isEmpty()) continue;
+            const qsizetype eq = entry.indexOf('=');
+            const QString name = eq < 0 ? QString() : entry.left(eq).trimmed();
+            if (eq < 0 || name.isEmpty()) {
+                if (error) *error = QObject::tr("'%1' is not name=value").arg(entry);
+                return {};
+            }
+            if (map.contains(name.toStdString())) {
+                if (error) *error = QObject::tr("'%1' appears twice").arg(name);
+                return {};
+            }
+            map[name.toStdString()] = entry.mid(eq + 1).trimmed().toStdString();
+        }
+        return map;
+    }
+    case PropertyType::Bool:
+        if (trimmed == QLatin1String("true")) return true;
+        if (trimmed == QLatin1String("false")) return false;
+        return Json(trimmed.toStdString());
+    case PropertyType::Probability: {
+        bool ok = false;
+        const double d = trimmed.toDouble(&ok);
+        if (ok && std::isfinite(d)) return Json(d);
+        return Json(trimmed.toStdString());
+    }
+    case PropertyType::Script: {
+        const Json parsed = Json::parse(trimmed.toStdString(), nullptr, false);
+        if (parsed.is_discarded()) {
+            if (error) *error = QObject::tr("not valid JSON");
+            return {};
+        }
+        return parsed;
+    }
+    case PropertyType::String:
+    case PropertyType::Enum:
+        break;
+    }
+    return Json(text.toStdString());
+}
+
+PropertyEditor::PropertyEditor(QWidget *parent)
+    : QWidget(parent), m_title(new QLabel(this)), m_scroll(new QScrollArea(this))
+{
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_title->setTextFormat(Qt::PlainText);
+    m_title->setWordWrap(true);
+
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    // The title lines up with the form's labels, which sit inside the form's own margins.
+    const int margin = style()->pixelMetric(QStyle::PM_LayoutLeftMargin);
+    m_title->setContentsMargins(margin, margin, margin, 0);
+    layout->addWidget(m_title);
+    layout->addWidget(m_scroll, 1);
+
+    // Invalid input gets a red frame; the dynamic property lets a theme restyle it.
+    setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"] { border: 1px solid %1; border-radius: 2px; "
+                                 "padding: 1px 2px; }")
+                      .arg(kErrorColor.name()));
+    clear();
+}
+
+PropertyEditor::~PropertyEditor()
+{
+    // Closing the window moves focus out of a field, whose editingFinished must not reach a
+    // half-destroyed editor.
+    disconnectRows();
+}
+
+void PropertyEditor::disconnectRows()
+{
+    for (Row &row : m_rows) {
+        row.editor->disconnect(this);
+        row.reset->disconnect(this);
+    }
+}
+
+QString PropertyEditor::title() const
+{
+    return m_title->text();
+}
+
+void PropertyEditor::clear()
+{
+    setSchema(QString(), {}, Json::object());
+}
+
+void PropertyEditor::setSchema(const QString &title, const std::vector<PropertySpec> &specs,
+                               const Json &values)
+{
+    // The old form may be the sender of the signal that led here (an edit that made the owner
+    // rebuild), so it is disconnected now and deleted later.
+    disconnectRows();
+    if (QWidget *old = m_scroll->takeWidget()) {
+        old->hide();
+        old->deleteLater();
+    }
+
+    m_title->setText(title);
+    m_title->setVisible(!title.isEmpty());
+    m_specs = specs;
+    m_values = values.is_object() ? values : Json::object();
+    m_rows.clear();
+    m_rows.resize(m_specs.size());
+
+    m_unitWidth = 0;
+    for (const auto &spec : m_specs)
+        if (showsUnit(spec))
+            m_unitWidth = std::max(m_unitWidth, fontMetrics().horizontalAdvance(qs(spec.unit)));
+
+    auto *form = new QWidget;
+    auto *layout = new QFormLayout(form);
+    layout->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    layout->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    layout->setLabelAlignment(Qt::AlignLeft | Qt::AlignTop);
+    layout->setFormAlignment(Qt::AlignLeft | Qt::AlignTop);
+    for (std::size_t i = 0; i < m_specs.size(); ++i) {
+        Row &row = m_rows[i];
+        row.spec = m_specs[i];
+        row.key = qs(row.spec.key);
+        QWidget *field = buildRow(row, form);
+        layout->addRow(row.label, field);
+    }
+    m_scroll->setWidget(form);
+    for (Row &row : m_rows)
+        showValue(row);
+}
+
+QWidget *PropertyEditor::buildRow(Row &row, QWidget *parent)
+{
+    const PropertySpec &spec = row.spec;
+    const QString tip = toolTipFor(spec);
+
+    row.label = new QLabel(qs(spec.label), parent);
+    row.label->setToolTip(tip);
+
+    auto *field = new QWidget(parent);
+    auto *column = new QVBoxLayout(field);
+    column->setContentsMargins(0, 0, 0, 0);
+    column->setSpacing(2);
+    auto *line = new QHBoxLayout;
+    line->setContentsMargins(0, 0, 0, 0);
+    column->addLayout(line);
+
+    switch (spec.type) {
+    case PropertyType::Bool: {
+        auto *box = new QCheckBox(field);
+        connect(box, &QCheckBox::toggled, this, [this, box](bool on) { onToggled(box, on); });
+        row.editor = box;
+        break;
+    }
+    case PropertyType::Enum: {
+        auto *combo = new QComboBox(field);
+        for (const auto &c : spec.choices)
+            combo->addItem(qs(c));
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+        connect(combo, &QComboBox::currentIndexChanged, this,
+                [this, combo](int i) { onChoiceChanged(combo, i); });
+        row.editor = combo;
+        break;
+    }
+    case PropertyType::Probability: {
+        auto *spin = new ProbabilitySpinBox(field);
+        spin->setRange(0.0, 1.0);
+        spin->setSingleStep(0.01);
+        spin->setDecimals(4);
+        // valueChanged then fires on Enter, focus loss and the arrows, not on each keystroke.
+        spin->setKeyboardTracking(false);
+        connect(spin, &QDoubleSpinBox::valueChanged, this,
+                [this, spin](double v) { onProbabilityChanged(spin, v); });
+        row.editor = spin;
+        break;
+    }
+    case PropertyType::Script: {
+        auto *button = new QPushButton(tr("Edit script…"), field);
+        connect(button, &QPushButton::clicked, this, [this, button] { onEditScript(button); });
+        row.editor = button;
+        row.summary = new QLabel(field);
+        break;
+    }
+    default: {
+        Q_ASSERT(isLineEditType(spec.type));
+        auto *edit = new QLineEdit(field);
+        edit->setPlaceholderText(placeholderFor(spec));
+        edit->setClearButtonEnabled(false);
+        connect(edit, &QLineEdit::editingFinished, this, [this, edit] { onTextEdited(edit); });
+        row.editor = edit;
+        break;
+    }
+    }
+    row.editor->setObjectName(row.key);
+    row.editor->setToolTip(tip);
+    row.label->setBuddy(row.editor);
+
+    const bool stretches = isLineEditType(spec.type) || spec.type == PropertyType::Enum ||
+                           spec.type == PropertyType::Probability;
+    line->addWidget(row.editor, stretches ? 1 : 0);
+    if (row.summary) line->addWidget(row.summary, 1);
+    if (stretches && m_unitWidth > 0) {
+        // Every stretching field gets a unit column of the same width, so that fields line up.
+        auto *unit = new QLabel(showsUnit(spec) ? qs(spec.unit) : QString(), field);
+        unit->setForegroundRole(QPalette::PlaceholderText);
+        unit->setFixedWidth(m_unitWidth);
+        line->addWidget(unit);
+    }
+    if (!stretches && !row.summary) line->addStretch(1);
+
+    row.reset = new QToolButton(field);
+    row.reset->setObjectName(QStringLiteral("reset:") + row.key);
+    row.reset->setAutoRaise(true);
+    row.reset->setIcon(QIcon(QStringLiteral(":/icons/reset.svg")));
+    row.reset->setIconSize(QSize(14, 14));
+    row.reset->setToolTip(tr("Reset %1 to its default").arg(qs(spec.label)));
+    row.reset->setAccessibleName(tr("Reset %1").arg(qs(spec.label)));
+    row.reset->setFocusPolicy(Qt::TabFocus);
+    // The button keeps its place when hidden so that fields do not change width.
+    QSizePolicy keep = row.reset->sizePolicy();
+    keep.setRetainSizeWhenHidden(true);
+    row.reset->setSizePolicy(keep);
+    connect(row.reset, &QToolButton::clicked, this, [this, button = row.reset] { onReset(button); });
+    line->addWidget(row.reset);
+
+    row.error = new QLabel(field);
+    row.error->setObjectName(QStringLiteral("error:") + row.key);
+    row.error->setWordWrap(true);
+    row.error->setTextFormat(Qt::PlainText);
+    QPalette errorPalette = row.error->palette();
+    errorPalette.setColor(QPalette::WindowText, kErrorColor);
+    row.error->setPalette(errorPalette);
+    QFont small = row.error->font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    row.error->setFont(small);
+    row.error->hide();
+    column->addWidget(row.error);
+    return field;
+}
+
+PropertyEditor::Row *PropertyEditor::rowForKey(const QString &key)
+{
+    for (Row &row : m_rows)
+        if (row.key == key) return &row;
+    return nullptr;
+}
+
+const PropertyEditor::Row *PropertyEditor::rowForKey(const QString &key) const
+{
+    for (const Row &row : m_rows)
+        if (row.key == key) return &row;
+    return nullptr;
+}
+
+PropertyEditor::Row *PropertyEditor::rowForEditor(const QObject *editor)
+{
+    for (Row &row : m_rows)
+        if (row.editor == editor || row.reset == editor) return &row;
+    return nullptr;
+}
+
+QWidget *PropertyEditor::editor(const QString &key) const
+{
+    const Row *row = rowForKey(key);
+    return row ? row->editor : nullptr;
+}
+
+QLabel *PropertyEditor::errorLabel(const QString &key) const
+{
+    const Row *row = rowForKey(key);
+    return row ? row->error : nullptr;
+}
+
+QAbstractButton *PropertyEditor::resetButton(const QString &key) const
+{
+    const Row *row = rowForKey(key);
+    return row ? row->reset : nullptr;
+}
+
+QString PropertyEditor::errorText(const QString &key) const
+{
+    const Row *row = rowForKey(key);
+    return row && !row->error->isHidden() ? row->error->text() : QString();
+}
+
+bool PropertyEditor::isSet(const Row &row) const
+{
+    return m_values.contains(row.spec.key);
+}
+
+const Json &PropertyEditor::currentValue(const Row &row) const
+{
+    auto it = m_values.find(row.spec.key);
+    return it != m_values.end() ? *it : row.spec.defaultValue;
+}
+
+void PropertyEditor::setValues(const Json &values)
+{
+    m_values = values.is_object() ? values : Json::object();
+    for (Row &row : m_rows)
+        showValue(row);
+}
+
+void PropertyEditor::showValue(Row &row)
+{
+    const bool set = isSet(row);
+    const Json &value = currentValue(row);
+    const QSignalBlocker blocker(row.editor);
+
+    switch (row.spec.type) {
+    case PropertyType::Bool:
+        static_cast<QCheckBox *>(row.editor)->setChecked(value.is_boolean() && value.get<bool>());
+        break;
+    case PropertyType::Enum: {
+        auto *combo = static_cast<QComboBox *>(row.editor);
+        combo->setCurrentIndex(value.is_string() ? combo->findText(qs(value.get<std::string>())) : -1);
+        break;
+    }
+    case PropertyType::Probability:
+        static_cast<QDoubleSpinBox *>(row.editor)->setValue(value.is_number() ? value.get<double>() : 0.0);
+        break;
+    case PropertyType::Script:
+        row.summary->setText(scriptSummary(value, set));
+        break;
+    default:
+        static_cast<QLineEdit *>(row.editor)
+            ->setText(set ? propertyValueText(row.spec.type, value) : QString());
+        break;
+    }
+
+    const bool differs = set && value != row.spec.defaultValue;
+    QFont labelFont = row.label->font();
+    labelFont.setBold(differs);
+    row.label->setFont(labelFont);
+    if (row.spec.type != PropertyType::Bool && row.spec.type != PropertyType::Script) {
+        QFont editorFont = row.editor->font();
+        editorFont.setBold(differs);
+        row.editor->setFont(editorFont);
+    }
+    if (row.summary) {
+        QFont summaryFont = row.summary->font();
+        summaryFont.setBold(differs);
+        row.summary->setFont(summaryFont);
+    }
+    row.reset->setVisible(set);
+
+    // A value loaded from a file can be invalid too; say so rather than hide it.
+    setError(row, set ? qs(checkPropertyValue(row.spec, value)) : QString());
+}
+
+void PropertyEditor::setError(Row &row, const QString &reason)
+{
+    const bool invalid = !reason.isEmpty();
+    row.error->setText(reason);
+    row.error->setVisible(invalid);
+    if (row.editor->property(kInvalidProperty).toBool() != invalid) {
+        row.editor->setProperty(kInvalidProperty, invalid);
+        // Dynamic properties do not restyle by themselves.
+        row.editor->style()->unpolish(row.editor);
+        row.editor->style()->polish(row.editor);
+        row.editor->update();
+    }
+}
+
+void PropertyEditor::commit(Row &row, const Json &value)
+{
+    const QString reason = qs(checkPropertyValue(row.spec, value));
+    if (!reason.isEmpty()) {
+        setError(row, reason);
+        return;
+    }
+    if (value == currentValue(row)) {
+        showValue(row); // tidies the text ("a,b" -> "a, b") and clears an earlier error
+        return;
+    }
+    m_values[row.spec.key] = value;
+    showValue(row);
+    // Last: a receiver may rebuild the form, which invalidates `row`.
+    Q_EMIT propertyEdited(row.key, value);
+}
+
+void PropertyEditor::onTextEdited(QObject *editor)
+{
+    Row *row = rowForEditor(editor);
+    if (!row) return;
+    const QString text = static_cast<QLineEdit *>(row->editor)->text();
+    if (text.trimmed().isEmpty() && row->spec.type != PropertyType::String) {
+        // An emptied field means "back to the default" (for strings, empty is a value of its own).
+        if (!isSet(*row)) {
+            setError(*row, QString());
+            return;
+        }
+        const QString key = row->key;
+        m_values.erase(row->spec.key);
+        showValue(*row);
+        Q_EMIT propertyReset(key);
+        return;
+    }
+    QString parseError;
+    const Json value = parsePropertyText(row->spec.type, text, &parseError);
+    if (!parseError.isEmpty()) {
+        setError(*row, parseError);
+        return;
+    }
+    commit(*row, value);
+}
+
+void PropertyEditor::onToggled(QObject *editor, bool checked)
+{
+    if (Row *row = rowForEditor(editor)) commit(*row, Json(checked));
+}
+
+void PropertyEditor::onChoiceChanged(QObject *editor, int index)
+{
+    Row *row = rowForEditor(editor);
+    if (!row || index < 0) return;
+    commit(*row, Json(static_cast<QComboBox *>(row->editor)->itemText(index).toStdString()));
+}
+
+void PropertyEditor::onProbabilityChanged(QObject *editor, double value)
+{
+    if (Row *row = rowForEditor(editor)) commit(*row, Json(value));
+}
+
+void PropertyEditor::onEditScript(QObject *editor)
+{
+    Row *row = rowForEditor(editor);
+    if (!row) return;
+    const QString key = row->key;
+    const PropertySpec spec = row->spec;
+
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("scriptDialog"));
+    dialog.setWindowTitle(tr("%1 — %2").arg(qs(spec.label), m_title->text()));
+    auto *layout = new QVBoxLayout(&dialog);
+    auto *help = new QLabel(qs(spec.help), &dialog);
+    help->setWordWrap(true);
+    help->setTextFormat(Qt::PlainText);
+    layout->addWidget(help);
+    auto *text = new QPlainTextEdit(&dialog);
+    text->setObjectName(QStringLiteral("scriptText"));
+    text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    text->setPlainText(qs(currentValue(*row).dump(2)));
+    text->setMinimumSize(480, 280);
+    layout->addWidget(text, 1);
+    auto *error = new QLabel(&dialog);
+    error->setObjectName(QStringLiteral("scriptError"));
+    error->setWordWrap(true);
+    error->setTextFormat(Qt::PlainText);
+    QPalette errorPalette = error->palette();
+    errorPalette.setColor(QPalette::WindowText, kErrorColor);
+    error->setPalette(errorPalette);
+    error->hide();
+    layout->addWidget(error);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    layout->addWidget(buttons);
+
+    Json accepted;
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
+        Json value;
+        QString reason;
+        try {
+            value = Json::parse(text->toPlainText().toStdString());
+        } catch (const Json::parse_error &e) {
+            // "[json.exception.parse_error.101] parse error at line 2, column 3: ..." without the tag.
+            reason = qs(e.what());
+            const qsizetype tagEnd = reason.indexOf(QLatin1String("] "));
+            if (reason.startsWith('[') && tagEnd > 0) reason = reason.mid(tagEnd + 2);
+            reason = tr("Not valid JSON: %1").arg(reason);
+        }
+        if (reason.isEmpty()) reason = qs(checkPropertyValue(spec, value));
+        if (!reason.isEmpty()) {
+            error->setText(reason);
+            error->show();
+            return;
+        }
+        accepted = std::move(value);
+        dialog.accept();
+    });
+    if (dialog.exec() != QDialog::Accepted) return;
+    // The form may have been rebuilt while the dialog was open.
+    if (Row *current = rowForKey(key); current && current->editor == editor) commit(*current, accepted);
+}
+
+void PropertyEditor::onReset(QObject *button)
+{
+    Row *row = rowForEditor(button);
+    if (!row) return;
+    const QString key = row->key;
+    m_values.erase(row->spec.key);
+    showValue(*row);
+    Q_EMIT propertyReset(key);
+}
+
+} // namespace sb

@@ -1,0 +1,102 @@
+#pragma once
+// A form for one node's (or link's) properties, built from the registry's property schema. Each
+// edit is parsed and checked with checkPropertyValue(): a valid change emits propertyEdited(), an
+// invalid one is shown next to the field in words and emits nothing. The editor never changes a
+// topology itself; the owner applies the signals and pushes the result back with setValues().
+#include "schema.h"
+
+#include <QMetaType>
+#include <QWidget>
+
+#include <vector>
+
+class QAbstractButton;
+class QLabel;
+class QScrollArea;
+class QToolButton;
+
+Q_DECLARE_METATYPE(sb::Json)
+
+namespace sb {
+
+class PropertyEditor : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit PropertyEditor(QWidget *parent = nullptr);
+    ~PropertyEditor() override;
+
+    // Rebuilds the form: one row per spec, showing `values` (an object; keys it lacks show their
+    // default as a placeholder). Emits nothing.
+    void setSchema(const QString &title, const std::vector<PropertySpec> &specs, const Json &values);
+    // Shows new values in the existing form without rebuilding it. Emits nothing.
+    void setValues(const Json &values);
+    // Removes every row.
+    void clear();
+
+    QString title() const;
+    const Json &values() const { return m_values; }
+    const std::vector<PropertySpec> &specs() const { return m_specs; }
+
+    // The widgets of a row, or nullptr when there is no property `key`: the typed editor (a
+    // QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit or, for scripts, a QPushButton), the label
+    // under it that explains an invalid value, and the row's reset button.
+    QWidget *editor(const QString &key) const;
+    QLabel *errorLabel(const QString &key) const;
+    QAbstractButton *resetButton(const QString &key) const;
+    // Why the row's current input is invalid, or an empty string.
+    QString errorText(const QString &key) const;
+
+signals:
+    // A valid value that differs from the current one was entered for `key`.
+    void propertyEdited(const QString &key, const sb::Json &value);
+    // The user asked for `key` to go back to its default (the reset button, or an emptied field).
+    void propertyReset(const QString &key);
+
+private:
+    struct Row {
+        PropertySpec spec;
+        QString key;
+        QLabel *label = nullptr;
+        QWidget *editor = nullptr;
+        QLabel *summary = nullptr; // scripts: "3 messages"
+        QLabel *error = nullptr;
+        QToolButton *reset = nullptr;
+    };
+
+    QWidget *buildRow(Row &row, QWidget *parent);
+    void disconnectRows();
+    Row *rowForKey(const QString &key);
+    const Row *rowForKey(const QString &key) const;
+    Row *rowForEditor(const QObject *editor);
+    bool isSet(const Row &row) const;
+    const Json &currentValue(const Row &row) const;
+    void showValue(Row &row);
+    void setError(Row &row, const QString &reason);
+
+    void onTextEdited(QObject *editor);
+    void onToggled(QObject *editor, bool checked);
+    void onChoiceChanged(QObject *editor, int index);
+    void onProbabilityChanged(QObject *editor, double value);
+    void onEditScript(QObject *editor);
+    void onReset(QObject *button);
+    // Checks `value`; when valid and different from the current value, records and emits it.
+    void commit(Row &row, const Json &value);
+
+    QLabel *m_title;
+    QScrollArea *m_scroll;
+    std::vector<PropertySpec> m_specs;
+    std::vector<Row> m_rows;
+    int m_unitWidth = 0; // of the widest unit, for the unit column
+    Json m_values = Json::object();
+};
+
+// How a property value reads in a one-line field: "250ms", "a, b", "x=1, y=2".
+QString propertyValueText(PropertyType type, const Json &value);
+
+// Parses what a user typed into a one-line field for a property of `type`. An empty or
+// unparsable number stays a string, so that checkPropertyValue() can say what is wrong with it.
+// Fills `error` only when the text has no JSON form at all (a string map entry without '=').
+Json parsePropertyText(PropertyType type, const QString &text, QString *error);
+
+} // namespace sb

@@ -1,0 +1,259 @@
+#include "topologycommands.h"
+
+#include "topologydocument.h"
+
+#include <QCoreApplication>
+
+namespace sb {
+
+namespace {
+
+QString tr(const char *text, int n = -1)
+{
+    return QCoreApplication::translate("sb::TopologyDocument", text, nullptr, n);
+}
+
+QString q(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+} // namespace
+
+void DocumentAccess::insertNode(TopologyDocument &d, std::size_t index, NodeDef n)
+{
+    d.insertNode(index, std::move(n));
+}
+
+NodeDef DocumentAccess::takeNode(TopologyDocument &d, const std::string &id)
+{
+    return d.takeNode(id);
+}
+
+void DocumentAccess::insertLink(TopologyDocument &d, std::size_t index, LinkDef l)
+{
+    d.insertLink(index, std::move(l));
+}
+
+LinkDef DocumentAccess::takeLink(TopologyDocument &d, const std::string &id)
+{
+    return d.takeLink(id);
+}
+
+void DocumentAccess::placeNode(TopologyDocument &d, const std::string &id, Position p)
+{
+    d.placeNode(id, p);
+}
+
+void DocumentAccess::nameNode(TopologyDocument &d, const std::string &id, const std::string &name)
+{
+    d.nameNode(id, name);
+}
+
+void DocumentAccess::putNodeProperties(TopologyDocument &d, const std::string &id, const std::string &key,
+                                       Json properties)
+{
+    d.putNodeProperties(id, key, std::move(properties));
+}
+
+void DocumentAccess::putLinkProperties(TopologyDocument &d, const std::string &id, const std::string &key,
+                                       Json properties)
+{
+    d.putLinkProperties(id, key, std::move(properties));
+}
+
+void DocumentAccess::replaceBindings(TopologyDocument &d, std::vector<BindingDef> bindings)
+{
+    d.replaceBindings(std::move(bindings));
+}
+
+// Nodes
+
+NodeCommand::NodeCommand(TopologyDocument *doc, NodeDef node, std::size_t index, bool remove,
+                         QUndoCommand *parent)
+    : QUndoCommand(parent), m_doc(doc), m_node(std::move(node)), m_index(index), m_remove(remove)
+{
+    setText((remove ? tr("Remove %1") : tr("Add %1")).arg(q(m_node.id)));
+}
+
+void NodeCommand::insert()
+{
+    DocumentAccess::insertNode(*m_doc, m_index, m_node);
+}
+
+void NodeCommand::take()
+{
+    m_node = DocumentAccess::takeNode(*m_doc, m_node.id);
+}
+
+void NodeCommand::redo()
+{
+    m_remove ? take() : insert();
+}
+
+void NodeCommand::undo()
+{
+    m_remove ? insert() : take();
+}
+
+// Links
+
+LinkCommand::LinkCommand(TopologyDocument *doc, LinkDef link, std::size_t index, bool remove,
+                         QUndoCommand *parent)
+    : QUndoCommand(parent), m_doc(doc), m_link(std::move(link)), m_index(index), m_remove(remove)
+{
+    setText(remove ? tr("Remove %1").arg(q(m_link.id))
+                   : tr("Connect %1.%2 to %3.%4")
+                         .arg(q(m_link.from), q(m_link.fromPort), q(m_link.to), q(m_link.toPort)));
+}
+
+void LinkCommand::insert()
+{
+    DocumentAccess::insertLink(*m_doc, m_index, m_link);
+}
+
+void LinkCommand::take()
+{
+    m_link = DocumentAccess::takeLink(*m_doc, m_link.id);
+}
+
+void LinkCommand::redo()
+{
+    m_remove ? take() : insert();
+}
+
+void LinkCommand::undo()
+{
+    m_remove ? insert() : take();
+}
+
+// Bindings
+
+BindingsCommand::BindingsCommand(TopologyDocument *doc, std::vector<BindingDef> before,
+                                 std::vector<BindingDef> after, QUndoCommand *parent)
+    : QUndoCommand(tr("Change bindings"), parent), m_doc(doc), m_before(std::move(before)),
+      m_after(std::move(after))
+{
+}
+
+void BindingsCommand::redo()
+{
+    DocumentAccess::replaceBindings(*m_doc, m_after);
+}
+
+void BindingsCommand::undo()
+{
+    DocumentAccess::replaceBindings(*m_doc, m_before);
+}
+
+// Moves
+
+MoveCommand::MoveCommand(TopologyDocument *doc, std::map<std::string, Step> steps, bool finished,
+                         QUndoCommand *parent)
+    : QUndoCommand(parent), m_doc(doc), m_steps(std::move(steps)), m_finished(finished)
+{
+    setText(m_steps.size() == 1 ? tr("Move %1").arg(q(m_steps.begin()->first))
+                                : tr("Move %n nodes", int(m_steps.size())));
+    updateObsolete();
+}
+
+void MoveCommand::updateObsolete()
+{
+    // A drag that ends where it started is no undo step at all.
+    bool moved = false;
+    for (const auto &[id, step] : m_steps)
+        moved = moved || !(step.from == step.to);
+    setObsolete(!moved);
+}
+
+bool MoveCommand::mergeWith(const QUndoCommand *other)
+{
+    if (m_finished || other->id() != id()) return false;
+    const auto *move = static_cast<const MoveCommand *>(other);
+    if (move->m_steps.size() != m_steps.size()) return false;
+    for (const auto &[nodeId, step] : move->m_steps)
+        if (!m_steps.contains(nodeId)) return false;
+    for (const auto &[nodeId, step] : move->m_steps)
+        m_steps[nodeId].to = step.to;
+    m_finished = move->m_finished;
+    updateObsolete();
+    return true;
+}
+
+void MoveCommand::redo()
+{
+    for (const auto &[id, step] : m_steps)
+        DocumentAccess::placeNode(*m_doc, id, step.to);
+}
+
+void MoveCommand::undo()
+{
+    for (const auto &[id, step] : m_steps)
+        DocumentAccess::placeNode(*m_doc, id, step.from);
+}
+
+// Names
+
+RenameCommand::RenameCommand(TopologyDocument *doc, std::string id, std::string before, std::string after,
+                             QUndoCommand *parent)
+    : QUndoCommand(parent), m_doc(doc), m_id(std::move(id)), m_before(std::move(before)),
+      m_after(std::move(after))
+{
+    setText(tr("Rename %1").arg(q(m_id)));
+}
+
+void RenameCommand::redo()
+{
+    DocumentAccess::nameNode(*m_doc, m_id, m_after);
+}
+
+void RenameCommand::undo()
+{
+    DocumentAccess::nameNode(*m_doc, m_id, m_before);
+}
+
+// Properties
+
+PropertyCommand::PropertyCommand(TopologyDocument *doc, Target target, std::string id, std::string key,
+                                 Json before, Json after, QUndoCommand *parent)
+    : QUndoCommand(parent), m_doc(doc), m_target(target), m_id(std::move(id)), m_key(std::move(key)),
+      m_before(std::move(before)), m_after(std::move(after))
+{
+    setText((m_after.contains(m_key) ? tr("Set %1 of %2") : tr("Reset %1 of %2")).arg(q(m_key), q(m_id)));
+}
+
+int PropertyCommand::id() const
+{
+    return int(m_target == Target::Node ? CommandId::NodeProperty : CommandId::LinkProperty);
+}
+
+bool PropertyCommand::mergeWith(const QUndoCommand *other)
+{
+    if (other->id() != id()) return false;
+    const auto *edit = static_cast<const PropertyCommand *>(other);
+    if (edit->m_id != m_id || edit->m_key != m_key) return false;
+    m_after = edit->m_after;
+    setText(edit->text());
+    setObsolete(m_before == m_after);
+    return true;
+}
+
+void PropertyCommand::apply(const Json &properties)
+{
+    if (m_target == Target::Node)
+        DocumentAccess::putNodeProperties(*m_doc, m_id, m_key, properties);
+    else
+        DocumentAccess::putLinkProperties(*m_doc, m_id, m_key, properties);
+}
+
+void PropertyCommand::redo()
+{
+    apply(m_after);
+}
+
+void PropertyCommand::undo()
+{
+    apply(m_before);
+}
+
+} // namespace sb

@@ -1,0 +1,142 @@
+#pragma once
+// The undo commands behind TopologyDocument's edits. Each holds ids and values, never pointers
+// into the topology, so it stays valid however the stack is walked; redo and undo go through
+// the document so that every change is announced by its signals.
+#include "topology.h"
+
+#include <QUndoCommand>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+class TopologyDocument;
+
+// The document's mutations, opened to the commands only.
+class DocumentAccess {
+public:
+    static void insertNode(TopologyDocument &d, std::size_t index, NodeDef n);
+    static NodeDef takeNode(TopologyDocument &d, const std::string &id);
+    static void insertLink(TopologyDocument &d, std::size_t index, LinkDef l);
+    static LinkDef takeLink(TopologyDocument &d, const std::string &id);
+    static void placeNode(TopologyDocument &d, const std::string &id, Position p);
+    static void nameNode(TopologyDocument &d, const std::string &id, const std::string &name);
+    // Replaces the whole property object (so that undo restores the order of keys too) and
+    // announces `key` as changed.
+    static void putNodeProperties(TopologyDocument &d, const std::string &id, const std::string &key,
+                                  Json properties);
+    static void putLinkProperties(TopologyDocument &d, const std::string &id, const std::string &key,
+                                  Json properties);
+    static void replaceBindings(TopologyDocument &d, std::vector<BindingDef> bindings);
+};
+
+// Command ids for QUndoCommand::id(), so that mergeWith only sees its own kind.
+enum class CommandId { Move = 1, NodeProperty, LinkProperty };
+
+// Inserts a node at `index` (redo) and takes it out again (undo). `remove` swaps the two.
+class NodeCommand : public QUndoCommand {
+public:
+    NodeCommand(TopologyDocument *doc, NodeDef node, std::size_t index, bool remove,
+                QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    void insert();
+    void take();
+    TopologyDocument *m_doc;
+    NodeDef m_node;
+    std::size_t m_index;
+    bool m_remove;
+};
+
+class LinkCommand : public QUndoCommand {
+public:
+    LinkCommand(TopologyDocument *doc, LinkDef link, std::size_t index, bool remove,
+                QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    void insert();
+    void take();
+    TopologyDocument *m_doc;
+    LinkDef m_link;
+    std::size_t m_index;
+    bool m_remove;
+};
+
+// Swaps the whole binding list, which keeps the order of untouched bindings exact.
+class BindingsCommand : public QUndoCommand {
+public:
+    BindingsCommand(TopologyDocument *doc, std::vector<BindingDef> before, std::vector<BindingDef> after,
+                    QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    TopologyDocument *m_doc;
+    std::vector<BindingDef> m_before;
+    std::vector<BindingDef> m_after;
+};
+
+// A drag: merges with the next move of the same nodes until a move marked finished closes it.
+class MoveCommand : public QUndoCommand {
+public:
+    struct Step {
+        Position from;
+        Position to;
+    };
+    MoveCommand(TopologyDocument *doc, std::map<std::string, Step> steps, bool finished,
+                QUndoCommand *parent = nullptr);
+    int id() const override { return int(CommandId::Move); }
+    bool mergeWith(const QUndoCommand *other) override;
+    void redo() override;
+    void undo() override;
+
+private:
+    void updateObsolete();
+    TopologyDocument *m_doc;
+    std::map<std::string, Step> m_steps;
+    bool m_finished;
+};
+
+class RenameCommand : public QUndoCommand {
+public:
+    RenameCommand(TopologyDocument *doc, std::string id, std::string before, std::string after,
+                  QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    TopologyDocument *m_doc;
+    std::string m_id;
+    std::string m_before;
+    std::string m_after;
+};
+
+// Sets or resets one property of a node or a link, holding the property objects before and
+// after. Successive edits of the same property merge, so typing into a field is one undo step.
+class PropertyCommand : public QUndoCommand {
+public:
+    enum class Target { Node, Link };
+    PropertyCommand(TopologyDocument *doc, Target target, std::string id, std::string key, Json before,
+                    Json after, QUndoCommand *parent = nullptr);
+    int id() const override;
+    bool mergeWith(const QUndoCommand *other) override;
+    void redo() override;
+    void undo() override;
+
+private:
+    void apply(const Json &properties);
+    TopologyDocument *m_doc;
+    Target m_target;
+    std::string m_id;
+    std::string m_key;
+    Json m_before;
+    Json m_after;
+};
+
+} // namespace sb

@@ -1,0 +1,671 @@
+#include "topologydocument.h"
+
+#include "topologycommands.h"
+
+#include <QUndoStack>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace sb {
+
+namespace {
+
+QString q(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+std::string s(const QString &text)
+{
+    return text.toStdString();
+}
+
+QString quoted(const std::string &text)
+{
+    return QLatin1Char('"') + q(text) + QLatin1Char('"');
+}
+
+bool fail(QString *error, const QString &reason)
+{
+    if (error) *error = reason;
+    return false;
+}
+
+QString portNames(const NodeKindSpec &spec, PortDirection direction)
+{
+    QStringList names;
+    for (const auto &p : spec.ports)
+        if (p.direction == direction) names << q(p.name);
+    return names.isEmpty() ? QStringLiteral("none") : names.join(QStringLiteral(", "));
+}
+
+QString unknownProperty(const std::vector<PropertySpec> &specs, const std::string &key, const QString &owner)
+{
+    std::vector<std::string> keys;
+    for (const auto &p : specs)
+        keys.push_back(p.key);
+    const std::string hint = closestMatch(key, keys);
+    QStringList known;
+    for (const auto &k : keys)
+        known << q(k);
+    return TopologyDocument::tr("%1 has no property \"%2\"%3 (known: %4)")
+        .arg(owner, q(key),
+             hint.empty() ? QString() : TopologyDocument::tr(" (did you mean \"%1\"?)").arg(q(hint)),
+             known.join(QStringLiteral(", ")));
+}
+
+const char *protocolName(Protocol p)
+{
+    return p == Protocol::Publish ? "publishes" : "deliveries";
+}
+
+std::string exchangeType(const NodeDef &exchange)
+{
+    const auto it = exchange.properties.find("type");
+    return it != exchange.properties.end() && it->is_string() ? it->get<std::string>() : "direct";
+}
+
+bool hasRoute(const Topology &t, const std::string &exchange, const std::string &destination)
+{
+    return std::any_of(t.links.begin(), t.links.end(), [&](const LinkDef &l) {
+        return l.from == exchange && l.fromPort == "out" && l.to == destination;
+    });
+}
+
+} // namespace
+
+TopologyDocument::TopologyDocument(QObject *parent) : QObject(parent), m_undoStack(new QUndoStack(this))
+{
+    connect(m_undoStack, &QUndoStack::cleanChanged, this, &TopologyDocument::onCleanChanged);
+}
+
+TopologyDocument::~TopologyDocument()
+{
+    // The commands call back into this document; they must go before the topology does.
+    disconnect(m_undoStack, nullptr, this, nullptr);
+    delete m_undoStack;
+}
+
+// Reading
+
+const NodeDef *TopologyDocument::node(const QString &id) const
+{
+    const auto i = m_topology.nodeIndex(s(id));
+    return i ? &m_topology.nodes[*i] : nullptr;
+}
+
+const LinkDef *TopologyDocument::link(const QString &id) const
+{
+    const auto i = m_topology.linkIndex(s(id));
+    return i ? &m_topology.links[*i] : nullptr;
+}
+
+QStringList TopologyDocument::nodeIds() const
+{
+    QStringList ids;
+    for (const auto &n : m_topology.nodes)
+        ids << q(n.id);
+    return ids;
+}
+
+QStringList TopologyDocument::linkIds() const
+{
+    QStringList ids;
+    for (const auto &l : m_topology.links)
+        ids << q(l.id);
+    return ids;
+}
+
+QStringList TopologyDocument::linksOf(const QString &nodeId) const
+{
+    const std::string id = s(nodeId);
+    QStringList ids;
+    for (const auto &l : m_topology.links)
+        if (l.from == id || l.to == id) ids << q(l.id);
+    return ids;
+}
+
+QStringList TopologyDocument::bindings(const QString &exchangeId, const QString &destinationId) const
+{
+    const std::string ex = s(exchangeId), dest = s(destinationId);
+    QStringList keys;
+    for (const auto &b : m_topology.bindings)
+        if (b.exchange == ex && b.destination == dest) keys << q(b.key);
+    return keys;
+}
+
+void TopologyDocument::setClean()
+{
+    m_undoStack->setClean();
+}
+
+QString TopologyDocument::uniqueId(const QString &base) const
+{
+    for (int n = 1;; ++n) {
+        const QString id = QStringLiteral("%1-%2").arg(base).arg(n);
+        const std::string sid = s(id);
+        if (!m_topology.nodeIndex(sid) && !m_topology.linkIndex(sid)) return id;
+    }
+}
+
+void TopologyDocument::onCleanChanged(bool clean)
+{
+    if (m_modified == !clean) return;
+    m_modified = !clean;
+    Q_EMIT modifiedChanged(m_modified);
+}
+
+QString TopologyDocument::newError(const Topology &candidate) const
+{
+    // Compare by message: paths shift with indices, and a document may already hold problems
+    // (for example a pasted fanout binding) that an unrelated edit must not be blamed for.
+    std::multiset<std::string> existing;
+    for (const auto &d : validateTopology(m_topology))
+        if (d.severity == Diagnostic::Severity::Error) existing.insert(d.message);
+    for (const auto &d : validateTopology(candidate)) {
+        if (d.severity != Diagnostic::Severity::Error) continue;
+        auto it = existing.find(d.message);
+        if (it == existing.end()) return q(d.message);
+        existing.erase(it);
+    }
+    return {};
+}
+
+// Editing
+
+QString TopologyDocument::addNode(const QString &kind, QPointF pos, QString *error)
+{
+    const KindRegistry &registry = KindRegistry::builtin();
+    if (!registry.find(s(kind))) {
+        const std::string hint = closestMatch(s(kind), registry.kindNames());
+        QStringList known;
+        for (const auto &k : registry.kindNames())
+            known << q(k);
+        fail(error,
+             tr("unknown node kind %1%2 (known: %3)")
+                 .arg(quoted(s(kind)), hint.empty() ? QString() : tr(" (did you mean %1?)").arg(quoted(hint)),
+                      known.join(QStringLiteral(", "))));
+        return {};
+    }
+    if (!std::isfinite(pos.x()) || !std::isfinite(pos.y())) {
+        fail(error, tr("a node's position must be finite"));
+        return {};
+    }
+    NodeDef n;
+    n.id = s(uniqueId(kind));
+    n.kind = s(kind);
+    n.position = {pos.x(), pos.y()};
+    const QString id = q(n.id);
+    m_undoStack->push(new NodeCommand(this, std::move(n), m_topology.nodes.size(), false));
+    return id;
+}
+
+bool TopologyDocument::removeItems(const QStringList &nodeIds, const QStringList &linkIds, QString *error)
+{
+    if (nodeIds.isEmpty() && linkIds.isEmpty()) return fail(error, tr("nothing to remove"));
+    std::set<std::string> nodes, links;
+    for (const QString &id : nodeIds) {
+        if (!m_topology.nodeIndex(s(id))) return fail(error, tr("no node with id %1").arg(quoted(s(id))));
+        nodes.insert(s(id));
+    }
+    for (const QString &id : linkIds) {
+        if (!m_topology.linkIndex(s(id))) return fail(error, tr("no link with id %1").arg(quoted(s(id))));
+        links.insert(s(id));
+    }
+    for (const auto &l : m_topology.links)
+        if (nodes.contains(l.from) || nodes.contains(l.to)) links.insert(l.id);
+
+    Topology after = m_topology;
+    std::erase_if(after.nodes, [&](const NodeDef &n) { return nodes.contains(n.id); });
+    std::erase_if(after.links, [&](const LinkDef &l) { return links.contains(l.id); });
+    // A binding needs its exchange's "out" link to the destination.
+    std::erase_if(after.bindings,
+                  [&](const BindingDef &b) { return !hasRoute(after, b.exchange, b.destination); });
+
+    auto *macro =
+        new QUndoCommand(nodes.size() + links.size() == 1
+                             ? tr("Remove %1").arg(q(nodes.empty() ? *links.begin() : *nodes.begin()))
+                             : tr("Remove %n items", nullptr, int(nodes.size() + links.size())));
+    if (after.bindings != m_topology.bindings)
+        new BindingsCommand(this, m_topology.bindings, after.bindings, macro);
+    // Last first, so that undo reinserts each item at its original index.
+    for (std::size_t i = m_topology.links.size(); i-- > 0;)
+        if (links.contains(m_topology.links[i].id))
+            new LinkCommand(this, m_topology.links[i], i, true, macro);
+    for (std::size_t i = m_topology.nodes.size(); i-- > 0;)
+        if (nodes.contains(m_topology.nodes[i].id))
+            new NodeCommand(this, m_topology.nodes[i], i, true, macro);
+    m_undoStack->push(macro);
+    return true;
+}
+
+bool TopologyDocument::moveNodes(const QHash<QString, QPointF> &to, bool finished, QString *error)
+{
+    if (to.isEmpty()) return fail(error, tr("no node to move"));
+    std::map<std::string, MoveCommand::Step> steps;
+    for (auto it = to.begin(); it != to.end(); ++it) {
+        const NodeDef *n = node(it.key());
+        if (!n) return fail(error, tr("no node with id %1").arg(quoted(s(it.key()))));
+        if (!std::isfinite(it.value().x()) || !std::isfinite(it.value().y()))
+            return fail(error, tr("node %1: the position must be finite").arg(quoted(n->id)));
+        steps[n->id] = {n->position, {it.value().x(), it.value().y()}};
+    }
+    m_undoStack->push(new MoveCommand(this, std::move(steps), finished));
+    return true;
+}
+
+bool TopologyDocument::setNodeProperty(const QString &id, const QString &key, const Json &value,
+                                       QString *error)
+{
+    const NodeDef *n = node(id);
+    if (!n) return fail(error, tr("no node with id %1").arg(quoted(s(id))));
+    const NodeKindSpec *spec = KindRegistry::builtin().find(n->kind);
+    const QString owner = QStringLiteral("%1 %2").arg(q(n->kind), quoted(n->id));
+    if (!spec) return fail(error, tr("%1: unknown kind").arg(owner));
+    const PropertySpec *property = spec->property(s(key));
+    if (!property) return fail(error, unknownProperty(spec->properties, s(key), owner));
+    const std::string why = checkPropertyValue(*property, value);
+    if (!why.empty()) return fail(error, tr("%1: property \"%2\": %3").arg(owner, key, q(why)));
+
+    Json properties = n->properties;
+    properties[s(key)] = value;
+    if (properties == n->properties) return true;
+    Topology candidate = m_topology;
+    candidate.nodes[*m_topology.nodeIndex(n->id)].properties = properties;
+    if (const QString problem = newError(candidate); !problem.isEmpty()) return fail(error, problem);
+    m_undoStack->push(
+        new PropertyCommand(this, PropertyCommand::Target::Node, n->id, s(key), n->properties, properties));
+    return true;
+}
+
+bool TopologyDocument::resetNodeProperty(const QString &id, const QString &key, QString *error)
+{
+    const NodeDef *n = node(id);
+    if (!n) return fail(error, tr("no node with id %1").arg(quoted(s(id))));
+    const NodeKindSpec *spec = KindRegistry::builtin().find(n->kind);
+    const QString owner = QStringLiteral("%1 %2").arg(q(n->kind), quoted(n->id));
+    if (spec && !spec->property(s(key)) && !n->properties.contains(s(key)))
+        return fail(error, unknownProperty(spec->properties, s(key), owner));
+    if (!n->properties.contains(s(key))) return true;
+    Json properties = n->properties;
+    properties.erase(s(key));
+    Topology candidate = m_topology;
+    candidate.nodes[*m_topology.nodeIndex(n->id)].properties = properties;
+    if (const QString problem = newError(candidate); !problem.isEmpty()) return fail(error, problem);
+    m_undoStack->push(
+        new PropertyCommand(this, PropertyCommand::Target::Node, n->id, s(key), n->properties, properties));
+    return true;
+}
+
+bool TopologyDocument::renameNode(const QString &id, const QString &name, QString *error)
+{
+    const NodeDef *n = node(id);
+    if (!n) return fail(error, tr("no node with id %1").arg(quoted(s(id))));
+    if (name.contains(QLatin1Char('\n'))) return fail(error, tr("a node's name is one line"));
+    if (n->name == s(name)) return true;
+    m_undoStack->push(new RenameCommand(this, n->id, n->name, s(name)));
+    return true;
+}
+
+QString TopologyDocument::checkNewLink(const LinkDef &l) const
+{
+    const NodeDef *from = node(q(l.from));
+    const NodeDef *to = node(q(l.to));
+    if (!from) return tr("no node with id %1").arg(quoted(l.from));
+    if (!to) return tr("no node with id %1").arg(quoted(l.to));
+    if (l.from == l.to) return tr("a link cannot connect node %1 to itself").arg(quoted(l.from));
+    const KindRegistry &registry = KindRegistry::builtin();
+    const NodeKindSpec *fs = registry.find(from->kind);
+    const NodeKindSpec *ts = registry.find(to->kind);
+    if (!fs || !ts) return tr("cannot link a node of unknown kind");
+    const auto fp = fs->port(l.fromPort);
+    const auto tp = ts->port(l.toPort);
+    if (!fp)
+        return tr("%1 %2 has no port %3 (outputs: %4)")
+            .arg(q(from->kind), quoted(l.from), quoted(l.fromPort), portNames(*fs, PortDirection::Out));
+    if (!tp)
+        return tr("%1 %2 has no port %3 (inputs: %4)")
+            .arg(q(to->kind), quoted(l.to), quoted(l.toPort), portNames(*ts, PortDirection::In));
+    const PortSpec &fromSpec = fs->ports[*fp];
+    const PortSpec &toSpec = ts->ports[*tp];
+    if (fromSpec.direction != PortDirection::Out)
+        return tr("port %1 of %2 is an input; a link starts at an output (outputs: %3)")
+            .arg(quoted(l.fromPort), quoted(l.from), portNames(*fs, PortDirection::Out));
+    if (toSpec.direction != PortDirection::In)
+        return tr("port %1 of %2 is an output; a link ends at an input (inputs: %3)")
+            .arg(quoted(l.toPort), quoted(l.to), portNames(*ts, PortDirection::In));
+    const QString ends = QStringLiteral("%1.%2 to %3.%4").arg(q(l.from), q(l.fromPort), q(l.to), q(l.toPort));
+    if (fromSpec.protocol != toSpec.protocol)
+        return tr("cannot connect %1: one carries %2, the other %3")
+            .arg(ends, QLatin1String(protocolName(fromSpec.protocol)),
+                 QLatin1String(protocolName(toSpec.protocol)));
+    for (const auto &other : m_topology.links) {
+        if (other.from == l.from && other.fromPort == l.fromPort && other.to == l.to &&
+            other.toPort == l.toPort)
+            return tr("cannot connect %1: they are already linked (%2)").arg(ends, quoted(other.id));
+        if (!fromSpec.multiple && other.from == l.from && other.fromPort == l.fromPort)
+            return tr("cannot connect %1: port %2 of %3 takes one link only and already has %4")
+                .arg(ends, quoted(l.fromPort), quoted(l.from), quoted(other.id));
+        if (!toSpec.multiple && other.to == l.to && other.toPort == l.toPort)
+            return tr("cannot connect %1: port %2 of %3 takes one link only and already has %4")
+                .arg(ends, quoted(l.toPort), quoted(l.to), quoted(other.id));
+    }
+    // Anything the direct checks miss (an exchange cycle, ...), exactly as the loader sees it.
+    Topology candidate = m_topology;
+    candidate.links.push_back(l);
+    if (const QString problem = newError(candidate); !problem.isEmpty())
+        return tr("cannot connect %1: %2").arg(ends, problem);
+    return {};
+}
+
+QString TopologyDocument::addLink(const QString &fromNode, const QString &fromPort, const QString &toNode,
+                                  const QString &toPort, QString *error)
+{
+    LinkDef l;
+    l.id = s(uniqueId(QStringLiteral("link")));
+    l.from = s(fromNode);
+    l.fromPort = s(fromPort);
+    l.to = s(toNode);
+    l.toPort = s(toPort);
+    if (const QString problem = checkNewLink(l); !problem.isEmpty()) {
+        fail(error, problem);
+        return {};
+    }
+    const QString id = q(l.id);
+    m_undoStack->push(new LinkCommand(this, std::move(l), m_topology.links.size(), false));
+    return id;
+}
+
+bool TopologyDocument::setLinkProperty(const QString &id, const QString &key, const Json &value,
+                                       QString *error)
+{
+    const LinkDef *l = link(id);
+    if (!l) return fail(error, tr("no link with id %1").arg(quoted(s(id))));
+    const auto &specs = KindRegistry::builtin().linkProperties();
+    const QString owner = tr("link %1").arg(quoted(l->id));
+    const auto property =
+        std::find_if(specs.begin(), specs.end(), [&](const PropertySpec &p) { return p.key == s(key); });
+    if (property == specs.end()) return fail(error, unknownProperty(specs, s(key), owner));
+    const std::string why = checkPropertyValue(*property, value);
+    if (!why.empty()) return fail(error, tr("%1: property \"%2\": %3").arg(owner, key, q(why)));
+    Json properties = l->properties;
+    properties[s(key)] = value;
+    if (properties == l->properties) return true;
+    m_undoStack->push(
+        new PropertyCommand(this, PropertyCommand::Target::Link, l->id, s(key), l->properties, properties));
+    return true;
+}
+
+bool TopologyDocument::resetLinkProperty(const QString &id, const QString &key, QString *error)
+{
+    const LinkDef *l = link(id);
+    if (!l) return fail(error, tr("no link with id %1").arg(quoted(s(id))));
+    const auto &specs = KindRegistry::builtin().linkProperties();
+    const bool known =
+        std::any_of(specs.begin(), specs.end(), [&](const PropertySpec &p) { return p.key == s(key); });
+    if (!known && !l->properties.contains(s(key)))
+        return fail(error, unknownProperty(specs, s(key), tr("link %1").arg(quoted(l->id))));
+    if (!l->properties.contains(s(key))) return true;
+    Json properties = l->properties;
+    properties.erase(s(key));
+    m_undoStack->push(
+        new PropertyCommand(this, PropertyCommand::Target::Link, l->id, s(key), l->properties, properties));
+    return true;
+}
+
+bool TopologyDocument::setBindingKeys(const QString &exchangeId, const QString &destinationId,
+                                      const QStringList &keys, QString *error)
+{
+    const NodeDef *ex = node(exchangeId);
+    if (!ex) return fail(error, tr("no node with id %1").arg(quoted(s(exchangeId))));
+    if (ex->kind != "exchange")
+        return fail(
+            error,
+            tr("%1 is a %2, not an exchange; only exchanges have bindings").arg(quoted(ex->id), q(ex->kind)));
+    const NodeDef *dest = node(destinationId);
+    if (!dest) return fail(error, tr("no node with id %1").arg(quoted(s(destinationId))));
+    if (!keys.isEmpty() && !hasRoute(m_topology, ex->id, dest->id))
+        return fail(error, tr("exchange %1 has no link from its \"out\" port to %2; draw the link first, "
+                              "then bind it")
+                               .arg(quoted(ex->id), quoted(dest->id)));
+    const std::string type = exchangeType(*ex);
+    std::set<std::string> seen;
+    std::vector<BindingDef> added;
+    for (const QString &key : keys) {
+        const std::string why = checkBindingKey(type, s(key));
+        if (!why.empty())
+            return fail(error, tr("binding %1 -> %2, key %3: %4")
+                                   .arg(quoted(ex->id), quoted(dest->id), quoted(s(key)), q(why)));
+        if (!seen.insert(s(key)).second)
+            return fail(error, tr("binding %1 -> %2: key %3 is listed twice")
+                                   .arg(quoted(ex->id), quoted(dest->id), quoted(s(key))));
+        added.push_back({ex->id, dest->id, s(key)});
+    }
+    // The new keys take the place of the pair's first binding, so that other bindings keep theirs.
+    std::vector<BindingDef> after;
+    bool placed = false;
+    for (const auto &b : m_topology.bindings) {
+        if (b.exchange != ex->id || b.destination != dest->id) {
+            after.push_back(b);
+        } else if (!placed) {
+            after.insert(after.end(), added.begin(), added.end());
+            placed = true;
+        }
+    }
+    if (!placed) after.insert(after.end(), added.begin(), added.end());
+    if (after == m_topology.bindings) return true;
+    Topology candidate = m_topology;
+    candidate.bindings = after;
+    if (const QString problem = newError(candidate); !problem.isEmpty()) return fail(error, problem);
+    auto *command = new BindingsCommand(this, m_topology.bindings, std::move(after));
+    command->setText(tr("Bind %1 to %2").arg(q(ex->id), q(dest->id)));
+    m_undoStack->push(command);
+    return true;
+}
+
+QByteArray TopologyDocument::copy(const QStringList &nodeIds) const
+{
+    std::set<std::string> ids;
+    for (const QString &id : nodeIds)
+        ids.insert(s(id));
+    Topology sub;
+    for (const auto &n : m_topology.nodes)
+        if (ids.contains(n.id)) sub.nodes.push_back(n);
+    for (const auto &l : m_topology.links)
+        if (ids.contains(l.from) && ids.contains(l.to)) sub.links.push_back(l);
+    for (const auto &b : m_topology.bindings)
+        if (ids.contains(b.exchange) && ids.contains(b.destination)) sub.bindings.push_back(b);
+    return QByteArray::fromStdString(serializeTopology(sub));
+}
+
+QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QString *error)
+{
+    const LoadResult loaded =
+        parseTopology(std::string_view(json.constData(), std::size_t(json.size())), "clipboard");
+    if (!loaded.ok()) {
+        QString first;
+        for (const auto &d : loaded.diagnostics)
+            if (d.severity == Diagnostic::Severity::Error && first.isEmpty()) first = q(d.toString());
+        fail(error, tr("the clipboard does not hold a topology: %1").arg(first));
+        return {};
+    }
+    const Topology &clip = *loaded.topology;
+    if (clip.nodes.empty()) {
+        fail(error, tr("the clipboard holds no nodes"));
+        return {};
+    }
+    if (!std::isfinite(offset.x()) || !std::isfinite(offset.y())) {
+        fail(error, tr("the paste offset must be finite"));
+        return {};
+    }
+
+    // Fresh ids, as addNode and addLink would give them, also distinct among the pasted items.
+    Topology candidate = m_topology;
+    std::map<std::string, std::string> nodeIdMap;
+    auto freshId = [&](const std::string &base) {
+        for (int n = 1;; ++n) {
+            const std::string id = base + "-" + std::to_string(n);
+            if (!candidate.nodeIndex(id) && !candidate.linkIndex(id)) return id;
+        }
+    };
+    QStringList newIds;
+    std::vector<NodeDef> nodes;
+    for (NodeDef n : clip.nodes) {
+        const std::string id = freshId(n.kind);
+        nodeIdMap[n.id] = id;
+        n.id = id;
+        n.position.x += offset.x();
+        n.position.y += offset.y();
+        candidate.nodes.push_back(n);
+        nodes.push_back(std::move(n));
+        newIds << q(id);
+    }
+    std::vector<LinkDef> links;
+    for (LinkDef l : clip.links) {
+        l.id = freshId("link");
+        l.from = nodeIdMap.at(l.from);
+        l.to = nodeIdMap.at(l.to);
+        candidate.links.push_back(l);
+        links.push_back(std::move(l));
+    }
+    for (BindingDef b : clip.bindings) {
+        b.exchange = nodeIdMap.at(b.exchange);
+        b.destination = nodeIdMap.at(b.destination);
+        candidate.bindings.push_back(std::move(b));
+    }
+    if (const QString problem = newError(candidate); !problem.isEmpty()) {
+        fail(error, tr("cannot paste: %1").arg(problem));
+        return {};
+    }
+
+    auto *macro = new QUndoCommand(nodes.size() == 1 ? tr("Paste %1").arg(q(nodes.front().id))
+                                                     : tr("Paste %n nodes", nullptr, int(nodes.size())));
+    std::size_t index = m_topology.nodes.size();
+    for (auto &n : nodes)
+        new NodeCommand(this, std::move(n), index++, false, macro);
+    index = m_topology.links.size();
+    for (auto &l : links)
+        new LinkCommand(this, std::move(l), index++, false, macro);
+    if (candidate.bindings != m_topology.bindings)
+        new BindingsCommand(this, m_topology.bindings, candidate.bindings, macro);
+    m_undoStack->push(macro);
+    return newIds;
+}
+
+bool TopologyDocument::setTopology(const Topology &t, QString *error)
+{
+    for (const auto &d : validateTopology(t))
+        if (d.severity == Diagnostic::Severity::Error) return fail(error, q(d.toString()));
+    m_undoStack->clear();
+    m_topology = t;
+    Q_EMIT documentReset();
+    return true;
+}
+
+void TopologyDocument::clear()
+{
+    m_undoStack->clear();
+    m_topology = Topology();
+    m_filePath.clear();
+    Q_EMIT documentReset();
+}
+
+// Mutations, called by the undo commands only.
+
+void TopologyDocument::insertNode(std::size_t index, NodeDef n)
+{
+    const QString id = q(n.id);
+    index = std::min(index, m_topology.nodes.size());
+    m_topology.nodes.insert(m_topology.nodes.begin() + std::ptrdiff_t(index), std::move(n));
+    Q_EMIT nodeAdded(id);
+}
+
+NodeDef TopologyDocument::takeNode(const std::string &id)
+{
+    const auto i = m_topology.nodeIndex(id);
+    Q_ASSERT(i);
+    NodeDef n = std::move(m_topology.nodes[*i]);
+    m_topology.nodes.erase(m_topology.nodes.begin() + std::ptrdiff_t(*i));
+    Q_EMIT nodeRemoved(q(id));
+    return n;
+}
+
+void TopologyDocument::insertLink(std::size_t index, LinkDef l)
+{
+    const QString id = q(l.id);
+    index = std::min(index, m_topology.links.size());
+    m_topology.links.insert(m_topology.links.begin() + std::ptrdiff_t(index), std::move(l));
+    Q_EMIT linkAdded(id);
+}
+
+LinkDef TopologyDocument::takeLink(const std::string &id)
+{
+    const auto i = m_topology.linkIndex(id);
+    Q_ASSERT(i);
+    LinkDef l = std::move(m_topology.links[*i]);
+    m_topology.links.erase(m_topology.links.begin() + std::ptrdiff_t(*i));
+    Q_EMIT linkRemoved(q(id));
+    return l;
+}
+
+void TopologyDocument::placeNode(const std::string &id, Position p)
+{
+    const auto i = m_topology.nodeIndex(id);
+    Q_ASSERT(i);
+    m_topology.nodes[*i].position = p;
+    Q_EMIT nodeMoved(q(id));
+}
+
+void TopologyDocument::nameNode(const std::string &id, const std::string &name)
+{
+    const auto i = m_topology.nodeIndex(id);
+    Q_ASSERT(i);
+    m_topology.nodes[*i].name = name;
+    Q_EMIT nodeRenamed(q(id));
+}
+
+void TopologyDocument::putNodeProperties(const std::string &id, const std::string &key, Json properties)
+{
+    const auto i = m_topology.nodeIndex(id);
+    Q_ASSERT(i);
+    m_topology.nodes[*i].properties = std::move(properties);
+    Q_EMIT nodePropertyChanged(q(id), q(key));
+}
+
+void TopologyDocument::putLinkProperties(const std::string &id, const std::string &key, Json properties)
+{
+    const auto i = m_topology.linkIndex(id);
+    Q_ASSERT(i);
+    m_topology.links[*i].properties = std::move(properties);
+    Q_EMIT linkPropertyChanged(q(id), q(key));
+}
+
+void TopologyDocument::replaceBindings(std::vector<BindingDef> bindings)
+{
+    // Announce each exchange/destination pair whose keys differ, in the order they first appear.
+    using Pair = std::pair<std::string, std::string>;
+    auto keysByPair = [](const std::vector<BindingDef> &list, std::vector<Pair> &order) {
+        std::map<Pair, std::vector<std::string>> keys;
+        for (const auto &b : list) {
+            Pair p{b.exchange, b.destination};
+            if (!keys.contains(p)) order.push_back(p);
+            keys[p].push_back(b.key);
+        }
+        return keys;
+    };
+    std::vector<Pair> order;
+    const auto before = keysByPair(m_topology.bindings, order);
+    const auto after = keysByPair(bindings, order);
+    m_topology.bindings = std::move(bindings);
+    std::set<Pair> announced;
+    for (const auto &p : order) {
+        const auto b = before.find(p), a = after.find(p);
+        const bool same = b != before.end() && a != after.end() && b->second == a->second;
+        if (!same && announced.insert(p).second) Q_EMIT bindingsChanged(q(p.first), q(p.second));
+    }
+}
+
+} // namespace sb

@@ -1,0 +1,114 @@
+#pragma once
+// The editable topology that the canvas, the palette and the property panel all work through.
+// Every edit is validated first (a refused edit changes nothing and says why, naming the node,
+// port or property) and then pushed as one QUndoCommand that changes the model and reports the
+// change through past-tense signals carrying ids only.
+#include "topology.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointF>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+class QUndoStack;
+
+namespace sb {
+
+class TopologyDocument : public QObject {
+    Q_OBJECT
+
+public:
+    explicit TopologyDocument(QObject *parent = nullptr);
+    ~TopologyDocument() override;
+
+    // Reading
+    const Topology &topology() const { return m_topology; }
+    const NodeDef *node(const QString &id) const;
+    const LinkDef *link(const QString &id) const;
+    QStringList nodeIds() const;
+    QStringList linkIds() const;
+    // The links that start or end at `nodeId`, in topology order.
+    QStringList linksOf(const QString &nodeId) const;
+    // The binding keys from `exchangeId` to `destinationId`, in topology order.
+    QStringList bindings(const QString &exchangeId, const QString &destinationId) const;
+
+    QUndoStack *undoStack() const { return m_undoStack; }
+    bool isModified() const { return m_modified; }
+    QString filePath() const { return m_filePath; }
+    void setFilePath(const QString &path) { m_filePath = path; }
+    // Marks the current state as saved: undoing or redoing away from it sets the modified flag.
+    void setClean();
+
+    // Editing. Each returns false (or an empty id) with the reason in `error` and changes nothing
+    // when the edit is not allowed.
+    QString addNode(const QString &kind, QPointF pos, QString *error = nullptr);
+    // Removing a node also removes its links; removing a link also removes the bindings that
+    // need it. One undo step restores everything in its original place.
+    bool removeItems(const QStringList &nodeIds, const QStringList &linkIds, QString *error = nullptr);
+    // Successive moves of the same set of nodes merge into one undo step until `finished`.
+    bool moveNodes(const QHash<QString, QPointF> &to, bool finished, QString *error = nullptr);
+    bool setNodeProperty(const QString &id, const QString &key, const Json &value, QString *error = nullptr);
+    bool resetNodeProperty(const QString &id, const QString &key, QString *error = nullptr);
+    bool renameNode(const QString &id, const QString &name, QString *error = nullptr);
+    QString addLink(const QString &fromNode, const QString &fromPort, const QString &toNode,
+                    const QString &toPort, QString *error = nullptr);
+    bool setLinkProperty(const QString &id, const QString &key, const Json &value, QString *error = nullptr);
+    bool resetLinkProperty(const QString &id, const QString &key, QString *error = nullptr);
+    // Replaces every binding from `exchangeId` to `destinationId` with `keys` (empty removes them).
+    bool setBindingKeys(const QString &exchangeId, const QString &destinationId, const QStringList &keys,
+                        QString *error = nullptr);
+
+    // The nodes, the links between them and their bindings as topology JSON.
+    QByteArray copy(const QStringList &nodeIds) const;
+    // Adds what copy() produced under fresh ids, shifted by `offset`; returns the new node ids.
+    QStringList paste(const QByteArray &json, QPointF offset, QString *error = nullptr);
+
+    // Replaces everything and forgets the undo history. Refuses a topology with errors.
+    bool setTopology(const Topology &t, QString *error = nullptr);
+    void clear();
+
+    // A fresh id "<base>-<n>" not used by any node or link.
+    QString uniqueId(const QString &base) const;
+
+signals:
+    void nodeAdded(const QString &id);
+    void nodeRemoved(const QString &id);
+    void nodeMoved(const QString &id);
+    void nodeRenamed(const QString &id);
+    void nodePropertyChanged(const QString &id, const QString &key);
+    void linkAdded(const QString &id);
+    void linkRemoved(const QString &id);
+    void linkPropertyChanged(const QString &id, const QString &key);
+    void bindingsChanged(const QString &exchange, const QString &destination);
+    void documentReset();
+    void modifiedChanged(bool modified);
+
+private:
+    friend class DocumentAccess;
+
+    // The first error that `candidate` has and the current topology has not, or empty.
+    QString newError(const Topology &candidate) const;
+    QString checkNewLink(const LinkDef &l) const;
+    void onCleanChanged(bool clean);
+
+    // The mutations the undo commands perform; each emits its signal.
+    void insertNode(std::size_t index, NodeDef n);
+    NodeDef takeNode(const std::string &id);
+    void insertLink(std::size_t index, LinkDef l);
+    LinkDef takeLink(const std::string &id);
+    void placeNode(const std::string &id, Position p);
+    void nameNode(const std::string &id, const std::string &name);
+    void putNodeProperties(const std::string &id, const std::string &key, Json properties);
+    void putLinkProperties(const std::string &id, const std::string &key, Json properties);
+    void replaceBindings(std::vector<BindingDef> bindings);
+
+    Topology m_topology;
+    QUndoStack *m_undoStack;
+    QString m_filePath;
+    bool m_modified = false;
+};
+
+} // namespace sb
