@@ -2,8 +2,11 @@
 
 #include "eventfilterproxy.h"
 #include "eventlogmodel.h"
+#include "palette.h"
+#include "propertyeditor.h"
 #include "runstore.h"
 #include "summarymodel.h"
+#include "topologydocument.h"
 #include "topologymodel.h"
 
 #include <QAction>
@@ -21,6 +24,7 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
@@ -31,6 +35,8 @@
 #include <QTextBrowser>
 #include <QThread>
 #include <QToolBar>
+#include <QUndoStack>
+#include <QUndoView>
 #include <QVBoxLayout>
 
 namespace sb {
@@ -146,6 +152,7 @@ QList<RunMetric> runMetrics(const RunSummary &s)
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 {
     m_engine = new EngineHost(this);
+    m_document = new TopologyDocument(this);
     m_topologyModel = new TopologyModel(this);
     m_summaryModel = new SummaryModel(this);
     m_eventLog = new EventLogModel(EventLogModel::kDefaultCapacity, this);
@@ -164,7 +171,18 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_engine, &EngineHost::progressed, this, &MainWindow::onProgressed);
     connect(m_engine, &EngineHost::finished, this, &MainWindow::onRunFinished);
 
-    setWindowTitle(tr("Signalbox"));
+    // Every view of the topology follows the document, whatever changed it.
+    for (auto signal :
+         {&TopologyDocument::nodeAdded, &TopologyDocument::nodeRemoved, &TopologyDocument::nodeMoved,
+          &TopologyDocument::nodeRenamed, &TopologyDocument::linkAdded, &TopologyDocument::linkRemoved})
+        connect(m_document, signal, this, &MainWindow::onDocumentChanged);
+    connect(m_document, &TopologyDocument::nodePropertyChanged, this, &MainWindow::onDocumentChanged);
+    connect(m_document, &TopologyDocument::linkPropertyChanged, this, &MainWindow::onDocumentChanged);
+    connect(m_document, &TopologyDocument::bindingsChanged, this, &MainWindow::onDocumentChanged);
+    connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::onDocumentChanged);
+    connect(m_document, &TopologyDocument::modifiedChanged, this, &MainWindow::updateTitle);
+
+    updateTitle();
     resetRunViews();
     updateDescription({});
     updateActions();
@@ -181,6 +199,37 @@ QString MainWindow::version()
 
 void MainWindow::createActions()
 {
+    m_newAction = new QAction(style()->standardIcon(QStyle::SP_FileIcon), tr("&New"), this);
+    m_newAction->setObjectName(QStringLiteral("newAction"));
+    m_newAction->setShortcut(QKeySequence::New);
+    m_newAction->setStatusTip(tr("Start an empty topology"));
+    connect(m_newAction, &QAction::triggered, this, &MainWindow::onNewTriggered);
+
+    m_saveAction = new QAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save"), this);
+    m_saveAction->setObjectName(QStringLiteral("saveAction"));
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setStatusTip(tr("Save the topology"));
+    connect(m_saveAction, &QAction::triggered, this, &MainWindow::onSaveTriggered);
+
+    m_saveAsAction = new QAction(tr("Save &As…"), this);
+    m_saveAsAction->setObjectName(QStringLiteral("saveAsAction"));
+    m_saveAsAction->setShortcut(QKeySequence::SaveAs);
+    connect(m_saveAsAction, &QAction::triggered, this, &MainWindow::onSaveAsTriggered);
+
+    m_undoAction = m_document->undoStack()->createUndoAction(this, tr("&Undo"));
+    m_undoAction->setObjectName(QStringLiteral("undoAction"));
+    m_undoAction->setShortcut(QKeySequence::Undo);
+    m_redoAction = m_document->undoStack()->createRedoAction(this, tr("&Redo"));
+    m_redoAction->setObjectName(QStringLiteral("redoAction"));
+    m_redoAction->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
+
+    m_deleteAction = new QAction(tr("&Delete"), this);
+    m_deleteAction->setObjectName(QStringLiteral("deleteAction"));
+    m_deleteAction->setShortcut(QKeySequence::Delete);
+    m_deleteAction->setStatusTip(tr("Remove the selected node with its links"));
+    m_deleteAction->setEnabled(false);
+    connect(m_deleteAction, &QAction::triggered, this, &MainWindow::onDeleteTriggered);
+
     m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open…"), this);
     m_openAction->setObjectName(QStringLiteral("openAction"));
     m_openAction->setShortcut(QKeySequence::Open);
@@ -227,12 +276,21 @@ void MainWindow::createActions()
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_newAction);
     file->addAction(m_openAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    file->addAction(m_saveAction);
+    file->addAction(m_saveAsAction);
     file->addSeparator();
     file->addAction(m_quitAction);
     updateRecentMenu();
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_undoAction);
+    edit->addAction(m_redoAction);
+    edit->addSeparator();
+    edit->addAction(m_deleteAction);
 
     QMenu *run = menuBar()->addMenu(tr("&Run"));
     run->addAction(m_runAction);
@@ -248,7 +306,9 @@ void MainWindow::createToolBar()
     QToolBar *bar = addToolBar(tr("Run"));
     bar->setObjectName(QStringLiteral("runToolBar"));
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_newAction);
     bar->addAction(m_openAction);
+    bar->addAction(m_saveAction);
     bar->addSeparator();
     bar->addAction(m_runAction);
     bar->addAction(m_pauseAction);
@@ -264,6 +324,14 @@ void MainWindow::createToolBar()
 void MainWindow::createCentralWidget()
 {
     m_topologyView = makeTableView(m_topologyModel, QStringLiteral("topologyView"), this);
+    m_topologyView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_topologyView->setSelectionMode(QAbstractItemView::SingleSelection);
+    connect(m_topologyView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                const auto &nodes = m_topologyModel->topology().nodes;
+                if (current.isValid() && current.row() < int(nodes.size()))
+                    selectNode(QString::fromStdString(nodes[std::size_t(current.row())].id));
+            });
     m_description = new QTextBrowser(this);
     m_description->setObjectName(QStringLiteral("topologyDescription"));
     m_description->setOpenLinks(false);
@@ -336,12 +404,41 @@ void MainWindow::createDocks()
     eventLayout->addLayout(filterRow);
     eventLayout->addWidget(m_eventView, 1);
 
+    // Editing: the palette of node kinds, the selected node's properties, the undo history.
+    m_palette = new Palette(this);
+    m_palette->setObjectName(QStringLiteral("palette"));
+    connect(m_palette, &Palette::kindActivated, this, &MainWindow::onKindActivated);
+    m_paletteDock = new QDockWidget(tr("Palette"), this);
+    m_paletteDock->setObjectName(QStringLiteral("paletteDock"));
+    m_paletteDock->setWidget(m_palette);
+    addDockWidget(Qt::LeftDockWidgetArea, m_paletteDock);
+
+    m_propertyEditor = new PropertyEditor(this);
+    m_propertyEditor->setObjectName(QStringLiteral("propertyEditor"));
+    connect(m_propertyEditor, &PropertyEditor::propertyEdited, this, &MainWindow::onPropertyEdited);
+    connect(m_propertyEditor, &PropertyEditor::propertyReset, this, &MainWindow::onPropertyReset);
+    m_propertyDock = new QDockWidget(tr("Properties"), this);
+    m_propertyDock->setObjectName(QStringLiteral("propertyDock"));
+    m_propertyDock->setWidget(m_propertyEditor);
+    addDockWidget(Qt::RightDockWidgetArea, m_propertyDock);
+
+    auto *history = new QUndoView(m_document->undoStack(), this);
+    history->setObjectName(QStringLiteral("undoHistoryView"));
+    history->setEmptyLabel(tr("<opened>"));
+    m_historyDock = new QDockWidget(tr("History"), this);
+    m_historyDock->setObjectName(QStringLiteral("historyDock"));
+    m_historyDock->setWidget(history);
+    addDockWidget(Qt::RightDockWidgetArea, m_historyDock);
+    tabifyDockWidget(m_propertyDock, m_historyDock);
+    m_propertyDock->raise();
+
     m_eventDock = new QDockWidget(tr("Event log"), this);
     m_eventDock->setObjectName(QStringLiteral("eventLogDock"));
     m_eventDock->setWidget(eventPane);
     addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
     splitDockWidget(m_summaryDock, m_eventDock, Qt::Vertical);
-    resizeDocks({m_summaryDock, m_eventDock}, {220, 320}, Qt::Vertical);
+    resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
+    resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
 }
 
 void MainWindow::createStatusBar()
@@ -393,6 +490,10 @@ void MainWindow::writeSettings() const
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
     if (m_runId) recordRunFinished(nullptr);
     writeSettings();
     event->accept();
@@ -400,6 +501,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 bool MainWindow::openFile(const QString &path)
 {
+    if (!maybeSave()) return false;
     const LoadResult result = loadTopologyFile(path.toStdString());
     QStringList warnings;
     for (const Diagnostic &d : result.diagnostics)
@@ -421,13 +523,15 @@ bool MainWindow::openFile(const QString &path)
     // Loading abandoned whatever was running.
     if (m_runId) recordRunFinished(nullptr);
     m_currentFile = QFileInfo(path).absoluteFilePath();
-    m_topologyModel->setTopology(topology);
+    m_selectedNode.clear();
+    m_document->setTopology(topology);
+    m_document->setFilePath(m_currentFile);
+    m_document->setClean();
     m_topologyView->resizeColumnsToContents();
     updateDescription(warnings);
     resetRunViews();
     selectSpeed(topology.run.speed);
-    setWindowTitle(tr("Signalbox — %1[*]").arg(QFileInfo(path).fileName()));
-    setWindowModified(false);
+    updateTitle();
     addRecentFile(m_currentFile);
     statusBar()->showMessage(warnings.isEmpty() ? tr("Opened %1").arg(QDir::toNativeSeparators(m_currentFile))
                                                 : tr("Opened %1 with %2")
@@ -435,6 +539,174 @@ bool MainWindow::openFile(const QString &path)
                                                            count(warnings.size(), "warning", "warnings")),
                              5000);
     return true;
+}
+
+void MainWindow::updateTitle()
+{
+    const QString name = m_currentFile.isEmpty() ? tr("untitled") : QFileInfo(m_currentFile).fileName();
+    setWindowTitle(tr("Signalbox — %1[*]").arg(name));
+    setWindowModified(m_document->isModified());
+}
+
+bool MainWindow::maybeSave()
+{
+    if (!m_document->isModified()) return true;
+    const auto answer = QMessageBox::warning(
+        this, tr("Unsaved changes"),
+        tr("%1 has changes that are not saved. Save them?")
+            .arg(m_currentFile.isEmpty() ? tr("The topology") : QFileInfo(m_currentFile).fileName()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save) return saveFile();
+    return answer == QMessageBox::Discard;
+}
+
+void MainWindow::newDocument()
+{
+    if (!maybeSave()) return;
+    if (m_runId) recordRunFinished(nullptr);
+    m_currentFile.clear();
+    m_selectedNode.clear();
+    m_document->clear();
+    resetRunViews();
+    updateTitle();
+}
+
+bool MainWindow::saveFile(const QString &requested)
+{
+    const QString path = requested.isEmpty() ? m_currentFile : requested;
+    if (path.isEmpty()) {
+        onSaveAsTriggered();
+        return !m_document->isModified();
+    }
+    // QSaveFile writes beside the target and renames over it: a failed save leaves the old file.
+    QSaveFile file(path);
+    const std::string text = serializeTopology(m_document->topology());
+    QString error;
+    if (!file.open(QIODevice::WriteOnly))
+        error = file.errorString();
+    else if (file.write(text.data(), qint64(text.size())) != qint64(text.size()))
+        error = file.errorString();
+    else if (!file.commit())
+        error = file.errorString();
+    if (!error.isEmpty()) {
+        auto *box = new QMessageBox(
+            QMessageBox::Warning, tr("Cannot save topology"),
+            tr("Signalbox could not save %1:\n\n%2").arg(QDir::toNativeSeparators(path), error),
+            QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("saveErrorDialog"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return false;
+    }
+    m_currentFile = QFileInfo(path).absoluteFilePath();
+    m_document->setFilePath(m_currentFile);
+    m_document->setClean();
+    addRecentFile(m_currentFile);
+    updateTitle();
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_currentFile)), 5000);
+    return true;
+}
+
+void MainWindow::onNewTriggered()
+{
+    newDocument();
+}
+
+void MainWindow::onSaveTriggered()
+{
+    saveFile();
+}
+
+void MainWindow::onSaveAsTriggered()
+{
+    const QString dir = m_currentFile.isEmpty() ? QString() : QFileInfo(m_currentFile).absolutePath();
+    QString path =
+        QFileDialog::getSaveFileName(this, tr("Save topology"), dir, tr("Signalbox topology (*.json)"));
+    if (path.isEmpty()) return;
+    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".json");
+    saveFile(path);
+}
+
+void MainWindow::onDeleteTriggered()
+{
+    if (m_selectedNode.isEmpty()) return;
+    QString error;
+    if (!m_document->removeItems({m_selectedNode}, {}, &error)) statusBar()->showMessage(error, 5000);
+}
+
+void MainWindow::onDocumentChanged()
+{
+    m_topologyModel->setTopology(m_document->topology());
+    if (!m_selectedNode.isEmpty() && !m_document->node(m_selectedNode)) m_selectedNode.clear();
+    // Keep the selected row selected across the model's reset.
+    const auto &nodes = m_document->topology().nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (QString::fromStdString(nodes[i].id) == m_selectedNode) {
+            const QSignalBlocker block(m_topologyView->selectionModel());
+            m_topologyView->selectRow(int(i));
+        }
+    showNodeProperties();
+    updateDescription({});
+    updateActions();
+    m_deleteAction->setEnabled(!m_selectedNode.isEmpty());
+}
+
+void MainWindow::selectNode(const QString &nodeId)
+{
+    if (!m_document->node(nodeId)) return;
+    m_selectedNode = nodeId;
+    const auto &nodes = m_document->topology().nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (QString::fromStdString(nodes[i].id) == nodeId) {
+            const QSignalBlocker block(m_topologyView->selectionModel());
+            m_topologyView->selectRow(int(i));
+        }
+    showNodeProperties();
+    m_deleteAction->setEnabled(true);
+}
+
+void MainWindow::showNodeProperties()
+{
+    const NodeDef *node = m_selectedNode.isEmpty() ? nullptr : m_document->node(m_selectedNode);
+    const NodeKindSpec *spec = node ? KindRegistry::builtin().find(node->kind) : nullptr;
+    if (!spec) {
+        m_propertyEditor->clear();
+        return;
+    }
+    const QString title = tr("%1 \u201c%2\u201d").arg(QString::fromStdString(spec->label), m_selectedNode);
+    if (m_propertyEditor->title() == title)
+        m_propertyEditor->setValues(node->properties);
+    else
+        m_propertyEditor->setSchema(title, spec->properties, node->properties);
+}
+
+void MainWindow::onKindActivated(const QString &kind)
+{
+    // Without a canvas to drop on, new nodes go to the next free place on a grid.
+    const std::size_t n = m_document->topology().nodes.size();
+    const QPointF position(double(n % 5) * 220.0, double(n / 5) * 120.0);
+    QString error;
+    const QString id = m_document->addNode(kind, position, &error);
+    if (id.isEmpty()) {
+        statusBar()->showMessage(error, 5000);
+        return;
+    }
+    selectNode(id);
+}
+
+void MainWindow::onPropertyEdited(const QString &key, const Json &value)
+{
+    QString error;
+    if (!m_document->setNodeProperty(m_selectedNode, key, value, &error)) {
+        statusBar()->showMessage(error, 8000);
+        showNodeProperties(); // put the document's value back in the field
+    }
+}
+
+void MainWindow::onPropertyReset(const QString &key)
+{
+    QString error;
+    if (!m_document->resetNodeProperty(m_selectedNode, key, &error)) statusBar()->showMessage(error, 8000);
 }
 
 void MainWindow::showLoadError(const QString &path, const QStringList &problems)
@@ -502,7 +774,7 @@ void MainWindow::updateRecentMenu()
 
 void MainWindow::updateDescription(const QStringList &warnings)
 {
-    if (!m_engine->isLoaded()) {
+    if (!m_engine->isLoaded() && m_document->topology().nodes.empty()) {
         m_description->setHtml(tr("<p>No topology is open.</p>"
                                   "<p>Open a topology file with <b>File › Open…</b> (Ctrl+O); the "
                                   "examples folder has some to start from.</p>"));
@@ -561,6 +833,13 @@ void MainWindow::onRunTriggered()
     const bool fromStart = state == EngineHost::State::Ready || state == EngineHost::State::Finished;
     if (!fromStart && state != EngineHost::State::Paused && state != EngineHost::State::Pausing) return;
     if (fromStart) {
+        // Run what the document says now, edits included.
+        QString error;
+        if (!m_engine->load(m_document->topology(), &error)) {
+            showLoadError(m_currentFile.isEmpty() ? tr("the topology") : m_currentFile,
+                          error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
+            return;
+        }
         resetRunViews();
         m_eventLog->setNames(m_engine->nodeIds(), m_engine->linkIds());
         m_progressEvents = 0;
@@ -608,7 +887,9 @@ void MainWindow::updateActions()
     const EngineHost::State state = m_engine->state();
     using S = EngineHost::State;
     const bool paused = state == S::Paused || state == S::Pausing;
-    m_runAction->setEnabled(state == S::Ready || state == S::Finished || paused);
+    // A run starts from the document, so any document with nodes can run when the engine is idle.
+    const bool idle = state == S::Empty || state == S::Ready || state == S::Finished;
+    m_runAction->setEnabled(paused || (idle && !m_document->topology().nodes.empty()));
     m_runAction->setText(paused ? tr("&Resume") : tr("&Run"));
     m_pauseAction->setEnabled(state == S::Running);
     m_stopAction->setEnabled(state == S::Running || paused);

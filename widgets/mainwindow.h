@@ -1,6 +1,7 @@
 #pragma once
-// The workbench window: open a topology file, see its nodes, run it on the engine thread and read
-// the run summary and the event log. Finished runs are kept in the run store.
+// The workbench window: open, edit and save a topology (every edit an undo step on the
+// TopologyDocument), run it on the engine thread and read the run summary and the event log.
+// Finished runs are kept in the run store.
 #include "enginehost.h"
 
 #include <QElapsedTimer>
@@ -22,6 +23,9 @@ namespace sb {
 
 class EventFilterProxy;
 class EventLogModel;
+class Palette;
+class PropertyEditor;
+class TopologyDocument;
 class RunStore;
 class SummaryModel;
 class TopologyModel;
@@ -37,6 +41,18 @@ public:
     // keeps the current document.
     bool openFile(const QString &path);
     QString currentFile() const { return m_currentFile; }
+    // Writes the document to `path` atomically (QSaveFile); on failure says why and keeps the
+    // document modified. An empty path means the current file.
+    bool saveFile(const QString &path = {});
+    // Starts an empty, untitled topology.
+    void newDocument();
+    // Shows `nodeId`'s properties in the property panel (and selects it in the node table).
+    void selectNode(const QString &nodeId);
+
+    TopologyDocument *document() const { return m_document; }
+    Palette *palette() const { return m_palette; }
+    PropertyEditor *propertyEditor() const { return m_propertyEditor; }
+    QString selectedNode() const { return m_selectedNode; }
 
     EngineHost *engine() const { return m_engine; }
     TopologyModel *topologyModel() const { return m_topologyModel; }
@@ -51,6 +67,12 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private slots:
+    void onNewTriggered();
+    void onSaveTriggered();
+    void onSaveAsTriggered();
+    void onDeleteTriggered();
+    void onDocumentChanged();
+    void onKindActivated(const QString &kind);
     void onOpenTriggered();
     void onRecentFileTriggered();
     void onClearRecentTriggered();
@@ -77,6 +99,13 @@ private:
     void writeSettings() const;
 
     void showLoadError(const QString &path, const QStringList &problems);
+    // Not slots: a slot taking sb::Json would make moc need its metatype here.
+    void onPropertyEdited(const QString &key, const sb::Json &value);
+    void onPropertyReset(const QString &key);
+    // Asks whether to save unsaved changes; false when the user cancels.
+    bool maybeSave();
+    void updateTitle();
+    void showNodeProperties();
     void addRecentFile(const QString &path);
     void updateRecentMenu();
     void updateDescription(const QStringList &warnings);
@@ -90,6 +119,10 @@ private:
     void recordRunFinished(const RunSummary *summary);
 
     EngineHost *m_engine = nullptr;
+    TopologyDocument *m_document = nullptr;
+    Palette *m_palette = nullptr;
+    PropertyEditor *m_propertyEditor = nullptr;
+    QString m_selectedNode;
     TopologyModel *m_topologyModel = nullptr;
     SummaryModel *m_summaryModel = nullptr;
     EventLogModel *m_eventLog = nullptr;
@@ -99,6 +132,12 @@ private:
 
     QString m_currentFile;
 
+    QAction *m_newAction = nullptr;
+    QAction *m_saveAction = nullptr;
+    QAction *m_saveAsAction = nullptr;
+    QAction *m_undoAction = nullptr;
+    QAction *m_redoAction = nullptr;
+    QAction *m_deleteAction = nullptr;
     QAction *m_openAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_runAction = nullptr;
@@ -121,6 +160,9 @@ private:
     QLabel *m_rateLabel = nullptr;
     QLabel *m_stateLabel = nullptr;
 
+    QDockWidget *m_paletteDock = nullptr;
+    QDockWidget *m_propertyDock = nullptr;
+    QDockWidget *m_historyDock = nullptr;
     QDockWidget *m_summaryDock = nullptr;
     QDockWidget *m_eventDock = nullptr;
 

@@ -1,7 +1,10 @@
 #include "eventlogmodel.h"
 #include "mainwindow.h"
+#include "palette.h"
+#include "propertyeditor.h"
 #include "runstore.h"
 #include "summarymodel.h"
+#include "topologydocument.h"
 #include "topologymodel.h"
 
 #include <QAction>
@@ -21,6 +24,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUndoStack>
 
 using namespace sb;
 
@@ -72,6 +76,11 @@ private slots:
     void filterNarrowsTheEventLog();
     void geometryAndDocksAreRestored();
     void unusableRunStoreIsNotFatal();
+    void paletteAddsNodeAndPropertiesEditIt();
+    void saveThenOpenGivesTheSameTopology();
+    void failedSaveKeepsChangesAndSaysWhy();
+    void deleteRemovesSelectedNodeWithUndo();
+    void editedTopologyRunsAsEdited();
 
 private:
     QTemporaryDir m_dir;
@@ -97,7 +106,8 @@ void TestMainWindow::init()
 void TestMainWindow::startsWithoutDocument()
 {
     MainWindow window;
-    QCOMPARE(window.windowTitle(), QString("Signalbox"));
+    QCOMPARE(window.windowTitle(), QString("Signalbox — untitled[*]"));
+    QVERIFY(!window.isWindowModified());
     QCOMPARE(window.topologyModel()->rowCount(), 0);
     QVERIFY(!action(window, "runAction")->isEnabled());
     QVERIFY(!action(window, "pauseAction")->isEnabled());
@@ -403,6 +413,122 @@ void TestMainWindow::unusableRunStoreIsNotFatal()
     QVERIFY(finished.wait(kRunTimeout));
     QTRY_COMPARE(window.summaryModel()->rowCount(), 5);
     QVERIFY(!QFile::exists(runStorePath()));
+}
+
+void TestMainWindow::paletteAddsNodeAndPropertiesEditIt()
+{
+    MainWindow window;
+    // The keyboard way into the palette: filter ("queue" also matches kinds whose help mentions
+    // queues), Down to the queue, Enter adds it.
+    window.palette()->setFilterText(QStringLiteral("queue"));
+    for (int i = 0; i < 4 && window.palette()->currentKind() != QLatin1String("queue"); ++i)
+        QTest::keyClick(window.palette()->searchField(), Qt::Key_Down);
+    QCOMPARE(window.palette()->currentKind(), QString("queue"));
+    QTest::keyClick(window.palette()->searchField(), Qt::Key_Return);
+    QCOMPARE(window.document()->nodeIds(), QStringList{"queue-1"});
+    QCOMPARE(window.topologyModel()->rowCount(), 1);
+    QCOMPARE(window.selectedNode(), QString("queue-1"));
+    QVERIFY(window.isWindowModified());
+    QVERIFY(window.propertyEditor()->title().contains("queue-1"));
+
+    // Type a max length into the property panel: the document changes, one undo step.
+    auto *maxLength = qobject_cast<QLineEdit *>(window.propertyEditor()->editor(QStringLiteral("maxLength")));
+    QVERIFY(maxLength);
+    maxLength->clear();
+    QTest::keyClicks(maxLength, QStringLiteral("25"));
+    QTest::keyClick(maxLength, Qt::Key_Return);
+    QCOMPARE(window.document()->node("queue-1")->properties.value("maxLength", 0), 25);
+    QVERIFY(window.topologyModel()
+                ->data(window.topologyModel()->index(0, TopologyModel::PropertiesColumn))
+                .toString()
+                .contains("maxLength 25"));
+
+    // An invalid value never reaches the document.
+    maxLength->clear();
+    QTest::keyClicks(maxLength, QStringLiteral("-4"));
+    QTest::keyClick(maxLength, Qt::Key_Return);
+    QCOMPARE(window.document()->node("queue-1")->properties.value("maxLength", 0), 25);
+
+    action(window, "undoAction")->trigger();
+    QVERIFY(!window.document()->node("queue-1")->properties.contains("maxLength"));
+    QCOMPARE(maxLength->text(), QString());
+    action(window, "redoAction")->trigger();
+    QCOMPARE(window.document()->node("queue-1")->properties.value("maxLength", 0), 25);
+    action(window, "undoAction")->trigger();
+    action(window, "undoAction")->trigger();
+    QVERIFY(window.document()->nodeIds().isEmpty());
+    QVERIFY(!window.isWindowModified());
+}
+
+void TestMainWindow::saveThenOpenGivesTheSameTopology()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(kExample));
+    window.palette()->setFilterText(QStringLiteral("consumer"));
+    QTest::keyClick(window.palette()->searchField(), Qt::Key_Return);
+    QVERIFY(window.isWindowModified());
+    const QString path = m_dir.filePath(QStringLiteral("saved.json"));
+    QVERIFY(window.saveFile(path));
+    QVERIFY(!window.isWindowModified());
+    QCOMPARE(window.windowTitle(), QString("Signalbox — saved.json[*]"));
+    const Topology saved = window.document()->topology();
+
+    MainWindow other;
+    QVERIFY(other.openFile(path));
+    QVERIFY(other.document()->topology() == saved);
+    QCOMPARE(other.topologyModel()->rowCount(), 6);
+}
+
+void TestMainWindow::failedSaveKeepsChangesAndSaysWhy()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(kExample));
+    window.palette()->setFilterText(QStringLiteral("producer"));
+    QTest::keyClick(window.palette()->searchField(), Qt::Key_Return);
+    const QString path = m_dir.filePath(QStringLiteral("no-such-folder/saved.json"));
+    QVERIFY(!window.saveFile(path));
+    QVERIFY(window.isWindowModified());
+    QMessageBox *box = nullptr;
+    for (QWidget *w : QApplication::topLevelWidgets())
+        if (w->objectName() == QLatin1String("saveErrorDialog") && w->isVisible())
+            box = qobject_cast<QMessageBox *>(w);
+    QVERIFY(box);
+    QVERIFY(box->text().contains(QDir::toNativeSeparators(path)));
+    box->close();
+    QVERIFY(!QFile::exists(path));
+    // The example on disk is untouched.
+    QVERIFY(window.currentFile().endsWith("work-queue.json"));
+    window.document()->undoStack()->setClean(); // let the window close without asking
+}
+
+void TestMainWindow::deleteRemovesSelectedNodeWithUndo()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(kExample));
+    window.selectNode(QStringLiteral("tasks"));
+    QVERIFY(action(window, "deleteAction")->isEnabled());
+    action(window, "deleteAction")->trigger();
+    QVERIFY(!window.document()->node("tasks"));
+    QVERIFY(window.document()->topology().links.empty()); // every link touched the queue
+    QCOMPARE(window.topologyModel()->rowCount(), 4);
+    action(window, "undoAction")->trigger();
+    QVERIFY(window.document()->node("tasks"));
+    QCOMPARE(window.document()->topology().links.size(), std::size_t(4));
+    QVERIFY(!window.isWindowModified());
+}
+
+void TestMainWindow::editedTopologyRunsAsEdited()
+{
+    // The engine runs what the document says now: cap the producer at 100 messages.
+    MainWindow window;
+    QVERIFY(window.openFile(kExample));
+    QVERIFY(window.document()->setNodeProperty("producer", "count", 100));
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    action(window, "runAction")->trigger();
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto summary = finished.first().first().value<RunSummary>();
+    QCOMPARE(summary.delivery.published, std::uint64_t(100));
+    window.document()->undoStack()->setClean();
 }
 
 QTEST_MAIN(TestMainWindow)
