@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "canvasscene.h"
+#include "canvasview.h"
 #include "eventfilterproxy.h"
 #include "eventlogmodel.h"
 #include "palette.h"
@@ -34,6 +36,7 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QThread>
+#include <QTimer>
 #include <QToolBar>
 #include <QUndoStack>
 #include <QUndoView>
@@ -153,6 +156,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 {
     m_engine = new EngineHost(this);
     m_document = new TopologyDocument(this);
+    m_canvasScene = new CanvasScene(m_document, this);
     m_topologyModel = new TopologyModel(this);
     m_summaryModel = new SummaryModel(this);
     m_eventLog = new EventLogModel(EventLogModel::kDefaultCapacity, this);
@@ -336,13 +340,27 @@ void MainWindow::createCentralWidget()
     m_description->setObjectName(QStringLiteral("topologyDescription"));
     m_description->setOpenLinks(false);
 
+    // The canvas is the topology; the description says what it is for.
+    m_canvasView = new CanvasView(m_canvasScene, this);
+    m_canvasView->setObjectName(QStringLiteral("canvasView"));
+    connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, [this] {
+        const QStringList nodes = m_canvasScene->selectedNodeIds();
+        if (nodes.size() == 1 && nodes.first() != m_selectedNode) selectNode(nodes.first());
+        m_deleteAction->setEnabled(!nodes.isEmpty() || !m_canvasScene->selectedLinkIds().isEmpty() ||
+                                   !m_selectedNode.isEmpty());
+    });
+    connect(m_canvasScene, &CanvasScene::connectionRefused, this,
+            [this](const QString &reason) { statusBar()->showMessage(reason, 8000); });
+
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->setObjectName(QStringLiteral("topologySplitter"));
-    splitter->addWidget(m_topologyView);
+    splitter->addWidget(m_canvasView);
     splitter->addWidget(m_description);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
+    m_description->setMinimumWidth(200);
+    splitter->setSizes({720, 240});
     setCentralWidget(splitter);
 }
 
@@ -373,6 +391,12 @@ void MainWindow::createDocks()
     m_summaryDock->setObjectName(QStringLiteral("summaryDock"));
     m_summaryDock->setWidget(summaryPane);
     addDockWidget(Qt::BottomDockWidgetArea, m_summaryDock);
+
+    // The nodes as a table: ids, kinds and the properties set, at a glance.
+    m_nodesDock = new QDockWidget(tr("Nodes"), this);
+    m_nodesDock->setObjectName(QStringLiteral("nodesDock"));
+    m_nodesDock->setWidget(m_topologyView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_nodesDock);
 
     // Event log: every trace event of the run, filtered by node, kind or message.
     auto *eventPane = new QWidget(this);
@@ -437,6 +461,8 @@ void MainWindow::createDocks()
     m_eventDock->setWidget(eventPane);
     addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
     splitDockWidget(m_summaryDock, m_eventDock, Qt::Vertical);
+    tabifyDockWidget(m_eventDock, m_nodesDock);
+    m_eventDock->raise();
     resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
     resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
 }
@@ -528,6 +554,7 @@ bool MainWindow::openFile(const QString &path)
     m_document->setFilePath(m_currentFile);
     m_document->setClean();
     m_topologyView->resizeColumnsToContents();
+    QTimer::singleShot(0, m_canvasView, &CanvasView::fitToItems); // once the view has its size
     updateDescription(warnings);
     resetRunViews();
     selectSpeed(topology.run.speed);
@@ -629,6 +656,10 @@ void MainWindow::onSaveAsTriggered()
 
 void MainWindow::onDeleteTriggered()
 {
+    if (!m_canvasScene->selectedNodeIds().isEmpty() || !m_canvasScene->selectedLinkIds().isEmpty()) {
+        m_canvasScene->removeSelection();
+        return;
+    }
     if (m_selectedNode.isEmpty()) return;
     QString error;
     if (!m_document->removeItems({m_selectedNode}, {}, &error)) statusBar()->showMessage(error, 5000);
@@ -655,6 +686,7 @@ void MainWindow::selectNode(const QString &nodeId)
 {
     if (!m_document->node(nodeId)) return;
     m_selectedNode = nodeId;
+    if (m_canvasScene->selectedNodeIds() != QStringList{nodeId}) m_canvasScene->selectNode(nodeId);
     const auto &nodes = m_document->topology().nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i)
         if (QString::fromStdString(nodes[i].id) == nodeId) {
@@ -682,9 +714,11 @@ void MainWindow::showNodeProperties()
 
 void MainWindow::onKindActivated(const QString &kind)
 {
-    // Without a canvas to drop on, new nodes go to the next free place on a grid.
+    // The keyboard way to add: the node lands in the middle of what the canvas shows, nudged so
+    // that several added in a row do not hide each other.
     const std::size_t n = m_document->topology().nodes.size();
-    const QPointF position(double(n % 5) * 220.0, double(n / 5) * 120.0);
+    const QPointF centre = m_canvasView->mapToScene(m_canvasView->viewport()->rect().center());
+    const QPointF position = centre + QPointF(double(n % 4) * 30.0 - 70.0, double(n % 4) * 30.0 - 28.0);
     QString error;
     const QString id = m_document->addNode(kind, position, &error);
     if (id.isEmpty()) {

@@ -21,6 +21,8 @@ class QTextBrowser;
 
 namespace sb {
 
+class CanvasScene;
+class CanvasView;
 class EventFilterProxy;
 class EventLogModel;
 class Palette;
@@ -50,6 +52,8 @@ public:
     void selectNode(const QString &nodeId);
 
     TopologyDocument *document() const { return m_document; }
+    CanvasScene *canvasScene() const { return m_canvasScene; }
+    CanvasView *canvasView() const { return m_canvasView; }
     Palette *palette() const { return m_palette; }
     PropertyEditor *propertyEditor() const { return m_propertyEditor; }
     QString selectedNode() const { return m_selectedNode; }
@@ -120,6 +124,8 @@ private:
 
     EngineHost *m_engine = nullptr;
     TopologyDocument *m_document = nullptr;
+    CanvasScene *m_canvasScene = nullptr;
+    CanvasView *m_canvasView = nullptr;
     Palette *m_palette = nullptr;
     PropertyEditor *m_propertyEditor = nullptr;
     QString m_selectedNode;
@@ -161,6 +167,7 @@ private:
     QLabel *m_stateLabel = nullptr;
 
     QDockWidget *m_paletteDock = nullptr;
+    QDockWidget *m_nodesDock = nullptr;
     QDockWidget *m_propertyDock = nullptr;
     QDockWidget *m_historyDock = nullptr;
     QDockWidget *m_summaryDock = nullptr;

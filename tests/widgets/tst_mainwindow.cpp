@@ -1,3 +1,6 @@
+#include "canvasitems.h"
+#include "canvasscene.h"
+#include "canvasview.h"
 #include "eventlogmodel.h"
 #include "mainwindow.h"
 #include "palette.h"
@@ -81,6 +84,7 @@ private slots:
     void failedSaveKeepsChangesAndSaysWhy();
     void deleteRemovesSelectedNodeWithUndo();
     void editedTopologyRunsAsEdited();
+    void canvasFollowsTheDocumentAndDrivesSelection();
 
 private:
     QTemporaryDir m_dir;
@@ -528,6 +532,43 @@ void TestMainWindow::editedTopologyRunsAsEdited()
     QVERIFY(finished.wait(kRunTimeout));
     const auto summary = finished.first().first().value<RunSummary>();
     QCOMPARE(summary.delivery.published, std::uint64_t(100));
+    window.document()->undoStack()->setClean();
+}
+
+void TestMainWindow::canvasFollowsTheDocumentAndDrivesSelection()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(kExample));
+    CanvasScene *scene = window.canvasScene();
+    for (const auto &n : window.document()->topology().nodes)
+        QVERIFY(scene->nodeItem(QString::fromStdString(n.id)));
+    for (const auto &l : window.document()->topology().links)
+        QVERIFY(scene->linkItem(QString::fromStdString(l.id)));
+
+    // Selecting on the canvas shows the node's properties.
+    scene->selectNode(QStringLiteral("worker-2"));
+    QCOMPARE(window.selectedNode(), QString("worker-2"));
+    QVERIFY(window.propertyEditor()->title().contains("worker-2"));
+    // Selecting in the window selects on the canvas.
+    window.selectNode(QStringLiteral("tasks"));
+    QCOMPARE(scene->selectedNodeIds(), QStringList{"tasks"});
+
+    // Delete removes what the canvas has selected: here one link.
+    scene->clearSelection();
+    scene->linkItem(QStringLiteral("to-worker-3"))->setSelected(true);
+    QVERIFY(action(window, "deleteAction")->isEnabled());
+    action(window, "deleteAction")->trigger();
+    QVERIFY(!window.document()->link("to-worker-3"));
+    QVERIFY(!scene->linkItem(QStringLiteral("to-worker-3")));
+    QVERIFY(window.document()->node("worker-3"));
+    action(window, "undoAction")->trigger();
+    QVERIFY(scene->linkItem(QStringLiteral("to-worker-3")));
+
+    // The palette adds onto the visible part of the canvas.
+    window.palette()->setFilterText(QStringLiteral("exchange"));
+    QTest::keyClick(window.palette()->searchField(), Qt::Key_Return);
+    QVERIFY(scene->nodeItem(QStringLiteral("exchange-1")));
+    QVERIFY(window.document()->undoStack()->canUndo());
     window.document()->undoStack()->setClean();
 }
 

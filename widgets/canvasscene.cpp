@@ -1,0 +1,399 @@
+#include "canvasscene.h"
+
+#include "canvasitems.h"
+#include "palettemodel.h"
+#include "topologydocument.h"
+
+#include <QGraphicsPathItem>
+#include <QGraphicsRectItem>
+#include <QGraphicsSceneDragDropEvent>
+#include <QGraphicsSceneMouseEvent>
+#include <QGraphicsTextItem>
+#include <QKeyEvent>
+#include <QMimeData>
+#include <QPen>
+#include <QTimer>
+
+namespace sb {
+
+namespace {
+
+constexpr int kRefusalMs = 3500;
+constexpr qreal kRefusalWidth = 320;
+
+} // namespace
+
+CanvasScene::CanvasScene(TopologyDocument *document, QObject *parent)
+    : QGraphicsScene(parent), m_document(document), m_refusalTimer(new QTimer(this))
+{
+    m_refusalTimer->setSingleShot(true);
+    m_refusalTimer->setInterval(kRefusalMs);
+    connect(m_refusalTimer, &QTimer::timeout, this, [this] {
+        if (m_refusalBox) m_refusalBox->hide();
+    });
+
+    connect(m_document, &TopologyDocument::documentReset, this, &CanvasScene::rebuild);
+    connect(m_document, &TopologyDocument::nodeAdded, this, &CanvasScene::addNodeItem);
+    connect(m_document, &TopologyDocument::nodeRemoved, this, &CanvasScene::removeNodeItem);
+    connect(m_document, &TopologyDocument::nodeMoved, this, &CanvasScene::onNodeChanged);
+    connect(m_document, &TopologyDocument::nodeRenamed, this, &CanvasScene::onNodeChanged);
+    connect(m_document, &TopologyDocument::nodePropertyChanged, this,
+            [this](const QString &id, const QString &) { onNodeChanged(id); });
+    connect(m_document, &TopologyDocument::linkAdded, this, &CanvasScene::addLinkItem);
+    connect(m_document, &TopologyDocument::linkRemoved, this, &CanvasScene::removeLinkItem);
+    connect(m_document, &TopologyDocument::bindingsChanged, this, &CanvasScene::onBindingsChanged);
+    connect(this, &QGraphicsScene::selectionChanged, this, [this] {
+        if (!m_quietSelection) Q_EMIT selectionChangedIds();
+    });
+    rebuild();
+}
+
+CanvasScene::~CanvasScene()
+{
+    // Delete the items while this object is whole: QGraphicsScene's destructor would do it after
+    // this part is gone, and the selection changes it reports must reach no slot of ours.
+    m_quietSelection = true;
+    if (m_document) disconnect(m_document, nullptr, this, nullptr);
+    m_connectFrom = nullptr;
+    m_hoveredInput = nullptr;
+    m_connectLine = nullptr;
+    m_refusalBox = nullptr;
+    m_refusal = nullptr;
+    m_nodes.clear();
+    m_links.clear();
+    clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Following the document
+
+void CanvasScene::rebuild()
+{
+    m_connectFrom = nullptr;
+    m_hoveredInput = nullptr;
+    m_draggingNodes = false;
+    m_quietSelection = true;
+    for (LinkItem *l : std::as_const(m_links))
+        delete l;
+    for (NodeItem *n : std::as_const(m_nodes))
+        delete n;
+    m_links.clear();
+    m_nodes.clear();
+    delete m_connectLine;
+    m_connectLine = nullptr;
+    for (const QString &id : m_document->nodeIds())
+        addNodeItem(id);
+    for (const QString &id : m_document->linkIds())
+        addLinkItem(id);
+    m_quietSelection = false;
+    Q_EMIT selectionChangedIds();
+}
+
+void CanvasScene::addNodeItem(const QString &id)
+{
+    if (m_nodes.contains(id) || !m_document->node(id)) return;
+    auto *item = new NodeItem(m_document, id);
+    addItem(item);
+    m_nodes.insert(id, item);
+    // Undoing a node's removal brings its links back after it; any already here reattach.
+    syncLinksOf(id);
+}
+
+void CanvasScene::addLinkItem(const QString &id)
+{
+    if (m_links.contains(id) || !m_document->link(id)) return;
+    auto *item = new LinkItem(m_document, id);
+    addItem(item);
+    m_links.insert(id, item);
+    item->sync();
+}
+
+void CanvasScene::removeNodeItem(const QString &id)
+{
+    NodeItem *item = m_nodes.take(id);
+    if (!item) return;
+    if (m_connectFrom && m_connectFrom->node() == item) {
+        m_connectFrom = nullptr;
+        delete m_connectLine;
+        m_connectLine = nullptr;
+    }
+    if (m_hoveredInput && m_hoveredInput->node() == item) m_hoveredInput = nullptr;
+    delete item;
+}
+
+void CanvasScene::removeLinkItem(const QString &id)
+{
+    delete m_links.take(id);
+}
+
+void CanvasScene::syncLinksOf(const QString &nodeId)
+{
+    for (const QString &linkId : m_document->linksOf(nodeId))
+        if (LinkItem *l = m_links.value(linkId)) l->sync();
+}
+
+void CanvasScene::onNodeChanged(const QString &id)
+{
+    if (NodeItem *n = m_nodes.value(id)) {
+        n->sync();
+        syncLinksOf(id);
+    }
+}
+
+void CanvasScene::onBindingsChanged(const QString &exchange, const QString &destination)
+{
+    for (const QString &linkId : m_document->linksOf(exchange)) {
+        const LinkDef *l = m_document->link(linkId);
+        if (l && QString::fromStdString(l->to) == destination)
+            if (LinkItem *item = m_links.value(linkId)) item->sync();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selection
+
+QStringList CanvasScene::selectedNodeIds() const
+{
+    QStringList ids;
+    for (const QString &id : m_document->nodeIds())
+        if (NodeItem *n = m_nodes.value(id); n && n->isSelected()) ids << id;
+    return ids;
+}
+
+QStringList CanvasScene::selectedLinkIds() const
+{
+    QStringList ids;
+    for (const QString &id : m_document->linkIds())
+        if (LinkItem *l = m_links.value(id); l && l->isSelected()) ids << id;
+    return ids;
+}
+
+void CanvasScene::selectNode(const QString &id)
+{
+    NodeItem *n = m_nodes.value(id);
+    if (!n) return;
+    // One selectionChangedIds for the whole change, not one per item.
+    m_quietSelection = true;
+    clearSelection();
+    n->setSelected(true);
+    m_quietSelection = false;
+    Q_EMIT selectionChangedIds();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing
+
+QString CanvasScene::connectPorts(const QString &fromNode, const QString &fromPort, const QString &toNode,
+                                  const QString &toPort, QPointF feedbackPos)
+{
+    QString error;
+    const QString id = m_document->addLink(fromNode, fromPort, toNode, toPort, &error);
+    if (id.isEmpty()) {
+        showRefusal(error, feedbackPos);
+        Q_EMIT connectionRefused(error);
+    }
+    return id;
+}
+
+QString CanvasScene::dropKind(const QMimeData *mime, QPointF scenePos)
+{
+    const QString kind = kindFromMimeData(mime);
+    if (kind.isEmpty()) return {};
+    const QPointF topLeft = NodeItem::snapped(scenePos - QPointF(NodeItem::kWidth, NodeItem::kHeight) / 2);
+    QString error;
+    const QString id = m_document->addNode(kind, topLeft, &error);
+    if (id.isEmpty()) showRefusal(error, scenePos);
+    return id;
+}
+
+void CanvasScene::removeSelection()
+{
+    const QStringList nodes = selectedNodeIds();
+    const QStringList links = selectedLinkIds();
+    if (nodes.isEmpty() && links.isEmpty()) return;
+    QString error;
+    if (!m_document->removeItems(nodes, links, &error))
+        showRefusal(error, selectedItems().value(0)->scenePos());
+}
+
+QString CanvasScene::refusalText() const
+{
+    return m_refusalBox && m_refusalBox->isVisible() ? m_refusal->toPlainText() : QString();
+}
+
+void CanvasScene::showRefusal(const QString &reason, QPointF scenePos)
+{
+    if (!m_refusalBox) {
+        m_refusalBox = new QGraphicsRectItem;
+        m_refusalBox->setPen(QPen(QColor(0xc0, 0x39, 0x2b), 1));
+        m_refusalBox->setBrush(QColor(0xfd, 0xed, 0xec));
+        m_refusalBox->setZValue(100);
+        m_refusal = new QGraphicsTextItem(m_refusalBox);
+        m_refusal->setDefaultTextColor(QColor(0x8e, 0x1b, 0x10));
+        m_refusal->setPos(2, 1);
+        addItem(m_refusalBox);
+    }
+    // Long reasons wrap instead of running off the view.
+    m_refusal->setTextWidth(-1);
+    m_refusal->setPlainText(reason);
+    if (m_refusal->boundingRect().width() > kRefusalWidth) m_refusal->setTextWidth(kRefusalWidth);
+    m_refusalBox->setRect(m_refusal->boundingRect().adjusted(0, 0, 4, 2));
+    m_refusalBox->setPos(scenePos + QPointF(12, 12));
+    m_refusalBox->show();
+    m_refusalTimer->start();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gestures
+
+PortItem *CanvasScene::inputPortAt(QPointF scenePos) const
+{
+    for (QGraphicsItem *item : items(scenePos)) {
+        if (auto *port = qgraphicsitem_cast<PortItem *>(item)) return port->isOutput() ? nullptr : port;
+    }
+    return nullptr;
+}
+
+QHash<QString, QPointF> CanvasScene::movedNodes() const
+{
+    QHash<QString, QPointF> moved;
+    for (QGraphicsItem *item : selectedItems()) {
+        auto *n = qgraphicsitem_cast<NodeItem *>(item);
+        if (!n) continue;
+        const NodeDef *def = m_document->node(n->id());
+        if (def && n->pos() != QPointF(def->position.x, def->position.y)) moved.insert(n->id(), n->pos());
+    }
+    return moved;
+}
+
+void CanvasScene::mousePressEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (event->button() == Qt::LeftButton) {
+        for (QGraphicsItem *item : items(event->scenePos())) {
+            if (auto *port = qgraphicsitem_cast<PortItem *>(item); port && port->isOutput()) {
+                m_connectFrom = port;
+                m_connectLine = new QGraphicsPathItem(LinkItem::curve(port->anchor(), event->scenePos()));
+                QPen pen(QColor(0x2f, 0x6f, 0xd6), 1.6, port->isDelivery() ? Qt::DashLine : Qt::SolidLine);
+                m_connectLine->setPen(pen);
+                m_connectLine->setZValue(50);
+                addItem(m_connectLine);
+                event->accept();
+                return;
+            }
+            if (qgraphicsitem_cast<NodeItem *>(item)) break;
+        }
+    }
+    QGraphicsScene::mousePressEvent(event);
+    m_draggingNodes = event->button() == Qt::LeftButton && qgraphicsitem_cast<NodeItem *>(mouseGrabberItem());
+    m_movedDuringDrag = false;
+}
+
+void CanvasScene::mouseMoveEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (m_connectFrom) {
+        PortItem *hovered = inputPortAt(event->scenePos());
+        if (hovered != m_hoveredInput) {
+            if (m_hoveredInput) m_hoveredInput->setHighlighted(false);
+            m_hoveredInput = hovered;
+            if (m_hoveredInput) m_hoveredInput->setHighlighted(true);
+        }
+        const QPointF end = m_hoveredInput ? m_hoveredInput->anchor() : event->scenePos();
+        m_connectLine->setPath(LinkItem::curve(m_connectFrom->anchor(), end));
+        event->accept();
+        return;
+    }
+    QGraphicsScene::mouseMoveEvent(event);
+    if (m_draggingNodes) {
+        // The items moved under the mouse; the document follows now so links and other views do
+        // too, merged into one undo step that the release closes.
+        const QHash<QString, QPointF> moved = movedNodes();
+        if (!moved.isEmpty()) {
+            m_document->moveNodes(moved, false);
+            m_movedDuringDrag = true;
+        }
+    }
+}
+
+void CanvasScene::mouseReleaseEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (m_connectFrom && event->button() == Qt::LeftButton) {
+        PortItem *from = m_connectFrom;
+        PortItem *to = inputPortAt(event->scenePos());
+        if (m_hoveredInput) m_hoveredInput->setHighlighted(false);
+        m_hoveredInput = nullptr;
+        m_connectFrom = nullptr;
+        delete m_connectLine;
+        m_connectLine = nullptr;
+        event->accept();
+        if (to) {
+            connectPorts(from->node()->id(), from->name(), to->node()->id(), to->name(), event->scenePos());
+        } else {
+            for (QGraphicsItem *item : items(event->scenePos())) {
+                if (auto *port = qgraphicsitem_cast<PortItem *>(item); port && port->isOutput()) {
+                    const QString reason =
+                        tr("port \"%1\" of \"%2\" is an output; links end at an input port")
+                            .arg(port->name(), port->node()->id());
+                    showRefusal(reason, event->scenePos());
+                    Q_EMIT connectionRefused(reason);
+                    break;
+                }
+            }
+        }
+        return;
+    }
+    QGraphicsScene::mouseReleaseEvent(event);
+    if (m_draggingNodes && event->button() == Qt::LeftButton) {
+        m_draggingNodes = false;
+        QHash<QString, QPointF> moved = movedNodes();
+        if (moved.isEmpty() && m_movedDuringDrag) {
+            // Close the merged step at the place the last move left it.
+            for (const QString &id : selectedNodeIds())
+                moved.insert(id, m_nodes.value(id)->pos());
+        }
+        if (!moved.isEmpty()) m_document->moveNodes(moved, true);
+        m_movedDuringDrag = false;
+    }
+}
+
+void CanvasScene::keyPressEvent(QKeyEvent *event)
+{
+    if ((event->key() == Qt::Key_Delete || event->key() == Qt::Key_Backspace) && !focusItem() &&
+        !selectedItems().isEmpty()) {
+        removeSelection();
+        event->accept();
+        return;
+    }
+    QGraphicsScene::keyPressEvent(event);
+}
+
+void CanvasScene::dragEnterEvent(QGraphicsSceneDragDropEvent *event)
+{
+    if (!kindFromMimeData(event->mimeData()).isEmpty()) {
+        event->setDropAction(Qt::CopyAction);
+        event->accept();
+        return;
+    }
+    QGraphicsScene::dragEnterEvent(event);
+}
+
+void CanvasScene::dragMoveEvent(QGraphicsSceneDragDropEvent *event)
+{
+    if (!kindFromMimeData(event->mimeData()).isEmpty()) {
+        event->setDropAction(Qt::CopyAction);
+        event->accept();
+        return;
+    }
+    QGraphicsScene::dragMoveEvent(event);
+}
+
+void CanvasScene::dropEvent(QGraphicsSceneDragDropEvent *event)
+{
+    if (!dropKind(event->mimeData(), event->scenePos()).isEmpty()) {
+        event->setDropAction(Qt::CopyAction);
+        event->accept();
+        return;
+    }
+    QGraphicsScene::dropEvent(event);
+}
+
+} // namespace sb

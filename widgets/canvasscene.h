@@ -1,0 +1,104 @@
+#pragma once
+// The canvas: a projection of a TopologyDocument onto a QGraphicsScene. The scene builds its
+// items when the document is reset and then adds, removes or updates only the items a document
+// signal names. User gestures (dragging nodes, connecting ports, dropping palette kinds, Delete)
+// become document edits; the items follow the document's signals, never the other way round.
+#include <QGraphicsScene>
+#include <QHash>
+#include <QPointer>
+#include <QString>
+#include <QStringList>
+
+class QGraphicsPathItem;
+class QGraphicsRectItem;
+class QGraphicsTextItem;
+class QMimeData;
+class QTimer;
+
+namespace sb {
+
+class LinkItem;
+class NodeItem;
+class PortItem;
+class TopologyDocument;
+
+class CanvasScene : public QGraphicsScene {
+    Q_OBJECT
+
+public:
+    // `document` is borrowed and must outlive the scene.
+    explicit CanvasScene(TopologyDocument *document, QObject *parent = nullptr);
+    ~CanvasScene() override;
+
+    TopologyDocument *document() const { return m_document; }
+    NodeItem *nodeItem(const QString &id) const { return m_nodes.value(id); }
+    LinkItem *linkItem(const QString &id) const { return m_links.value(id); }
+
+    // Selection, by id, in document order.
+    QStringList selectedNodeIds() const;
+    QStringList selectedLinkIds() const;
+    // Selects only the node `id` (nothing when there is no such node).
+    void selectNode(const QString &id);
+
+    // What releasing a port drag does: adds the link, or emits connectionRefused with the reason
+    // and shows it near `feedbackPos`. Returns the new link's id, or an empty string.
+    QString connectPorts(const QString &fromNode, const QString &fromPort, const QString &toNode,
+                         const QString &toPort, QPointF feedbackPos);
+    // What dropping palette MIME data at `scenePos` does: adds a node of the carried kind centred
+    // there. Returns the new node's id, or an empty string when `mime` carries no kind.
+    QString dropKind(const QMimeData *mime, QPointF scenePos);
+    // Removes the selected nodes and links as one undo step.
+    void removeSelection();
+
+    // The transient message shown after a refused connection, or empty when none is showing.
+    QString refusalText() const;
+
+signals:
+    void selectionChangedIds();
+    void connectionRefused(const QString &reason);
+
+protected:
+    void mousePressEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseMoveEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseReleaseEvent(QGraphicsSceneMouseEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
+    void dragEnterEvent(QGraphicsSceneDragDropEvent *event) override;
+    void dragMoveEvent(QGraphicsSceneDragDropEvent *event) override;
+    void dropEvent(QGraphicsSceneDragDropEvent *event) override;
+
+private:
+    void rebuild();
+    void addNodeItem(const QString &id);
+    void addLinkItem(const QString &id);
+    void removeNodeItem(const QString &id);
+    void removeLinkItem(const QString &id);
+    void syncLinksOf(const QString &nodeId);
+    void onNodeChanged(const QString &id);
+    void onBindingsChanged(const QString &exchange, const QString &destination);
+    void showRefusal(const QString &reason, QPointF scenePos);
+
+    PortItem *inputPortAt(QPointF scenePos) const;
+    // The selected nodes' item positions that differ from the document's.
+    QHash<QString, QPointF> movedNodes() const;
+
+    QPointer<TopologyDocument> m_document; // may die first when both belong to one parent
+    QHash<QString, NodeItem *> m_nodes;
+    QHash<QString, LinkItem *> m_links;
+
+    // Dragging nodes: true from a press on a node until the release.
+    bool m_draggingNodes = false;
+    bool m_movedDuringDrag = false;
+    // Connecting: the output port the drag started from, the rubber line and the hovered input.
+    PortItem *m_connectFrom = nullptr;
+    QGraphicsPathItem *m_connectLine = nullptr;
+    PortItem *m_hoveredInput = nullptr;
+
+    // Set while one change selects or deselects many items, which then report once.
+    bool m_quietSelection = false;
+
+    QGraphicsRectItem *m_refusalBox = nullptr;
+    QGraphicsTextItem *m_refusal = nullptr;
+    QTimer *m_refusalTimer;
+};
+
+} // namespace sb

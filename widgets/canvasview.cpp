@@ -1,0 +1,203 @@
+#include "canvasview.h"
+
+#include <QGraphicsItem>
+#include <QKeyEvent>
+#include <QPainter>
+#include <QScrollBar>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace sb {
+
+namespace {
+
+constexpr qreal kZoomStep = 1.25;
+constexpr qreal kDotSpacing = 20;
+constexpr qreal kCanvasMargin = 2000;
+
+} // namespace
+
+CanvasView::CanvasView(QWidget *parent) : CanvasView(nullptr, parent) {}
+
+CanvasView::CanvasView(QGraphicsScene *scene, QWidget *parent) : QGraphicsView(scene, parent)
+{
+    setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
+    setDragMode(RubberBandDrag);
+    setRubberBandSelectionMode(Qt::IntersectsItemShape);
+    setTransformationAnchor(AnchorUnderMouse);
+    setResizeAnchor(AnchorViewCenter);
+    setViewportUpdateMode(SmartViewportUpdate);
+    setAcceptDrops(true);
+    setFocusPolicy(Qt::StrongFocus);
+    followSceneRect();
+}
+
+void CanvasView::followSceneRect()
+{
+    if (scene() == m_followedScene) return;
+    if (m_followedScene) disconnect(m_followedScene, nullptr, this, nullptr);
+    m_followedScene = scene();
+    if (!m_followedScene) return;
+    auto update = [this](const QRectF &rect) {
+        setSceneRect(rect.adjusted(-kCanvasMargin, -kCanvasMargin, kCanvasMargin, kCanvasMargin));
+    };
+    connect(m_followedScene, &QGraphicsScene::sceneRectChanged, this, update);
+    update(m_followedScene->sceneRect());
+}
+
+void CanvasView::showEvent(QShowEvent *event)
+{
+    followSceneRect();
+    QGraphicsView::showEvent(event);
+}
+
+void CanvasView::setZoom(qreal factor)
+{
+    factor = std::clamp(factor, kMinZoom, kMaxZoom);
+    if (qFuzzyCompare(factor, zoom())) return;
+    const QPointF centre = mapToScene(viewport()->rect().center());
+    setTransform(QTransform::fromScale(factor, factor));
+    centerOn(centre);
+    Q_EMIT zoomChanged(factor);
+}
+
+void CanvasView::zoomIn()
+{
+    setZoom(zoom() * kZoomStep);
+}
+
+void CanvasView::zoomOut()
+{
+    setZoom(zoom() / kZoomStep);
+}
+
+void CanvasView::fitToItems()
+{
+    if (!scene()) return;
+    QRectF bounds;
+    for (QGraphicsItem *item : scene()->items())
+        if (item->isVisible() && !item->parentItem() && (item->flags() & QGraphicsItem::ItemIsSelectable))
+            bounds |= item->sceneBoundingRect();
+    if (bounds.isEmpty()) return;
+    bounds.adjust(-30, -30, 30, 30);
+    fitInView(bounds, Qt::KeepAspectRatio);
+    const qreal fitted = std::clamp(zoom(), kMinZoom, 1.0);
+    setTransform(QTransform::fromScale(fitted, fitted));
+    centerOn(bounds.center());
+    Q_EMIT zoomChanged(fitted);
+}
+
+void CanvasView::zoomBy(qreal factor, QPoint viewPos)
+{
+    const qreal target = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
+    if (qFuzzyCompare(target, zoom())) return;
+    const QPointF before = mapToScene(viewPos);
+    const ViewportAnchor anchor = transformationAnchor();
+    setTransformationAnchor(NoAnchor);
+    setTransform(QTransform::fromScale(target, target));
+    // Scroll so the scene point under the cursor stays under it.
+    const QPointF after = mapToScene(viewPos);
+    const QPointF delta = (after - before) * target;
+    horizontalScrollBar()->setValue(horizontalScrollBar()->value() - qRound(delta.x()));
+    verticalScrollBar()->setValue(verticalScrollBar()->value() - qRound(delta.y()));
+    setTransformationAnchor(anchor);
+    Q_EMIT zoomChanged(target);
+}
+
+void CanvasView::drawBackground(QPainter *painter, const QRectF &rect)
+{
+    painter->fillRect(rect, QColor(0xf6, 0xf7, 0xf9));
+    // Too many dots when zoomed far out: space them wider so they stay a few pixels apart.
+    qreal spacing = kDotSpacing;
+    while (spacing * zoom() < 8)
+        spacing *= 2;
+    const qreal left = std::floor(rect.left() / spacing) * spacing;
+    const qreal top = std::floor(rect.top() / spacing) * spacing;
+    std::vector<QPointF> dots;
+    for (qreal x = left; x <= rect.right(); x += spacing)
+        for (qreal y = top; y <= rect.bottom(); y += spacing)
+            dots.emplace_back(x, y);
+    QPen pen(QColor(0xc4, 0xc9, 0xd2));
+    pen.setWidthF(2.0);
+    pen.setCosmetic(true);
+    pen.setCapStyle(Qt::RoundCap);
+    painter->setPen(pen);
+    painter->drawPoints(dots.data(), int(dots.size()));
+}
+
+void CanvasView::wheelEvent(QWheelEvent *event)
+{
+    if (event->modifiers() & Qt::ControlModifier) {
+        const qreal steps = event->angleDelta().y() / 120.0;
+        if (steps != 0) zoomBy(std::pow(kZoomStep, steps), event->position().toPoint());
+        event->accept();
+        return;
+    }
+    QGraphicsView::wheelEvent(event);
+}
+
+void CanvasView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->modifiers() & Qt::ControlModifier) {
+        switch (event->key()) {
+        case Qt::Key_Equal:
+        case Qt::Key_Plus:
+            zoomIn();
+            event->accept();
+            return;
+        case Qt::Key_Minus:
+            zoomOut();
+            event->accept();
+            return;
+        case Qt::Key_0:
+            fitToItems();
+            event->accept();
+            return;
+        default:
+            break;
+        }
+    }
+    QGraphicsView::keyPressEvent(event);
+}
+
+void CanvasView::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() == Qt::MiddleButton) {
+        m_panning = true;
+        m_panLast = event->position().toPoint();
+        viewport()->setCursor(Qt::ClosedHandCursor);
+        event->accept();
+        return;
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void CanvasView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (m_panning) {
+        const QPoint pos = event->position().toPoint();
+        const QPoint delta = pos - m_panLast;
+        m_panLast = pos;
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - delta.x());
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseMoveEvent(event);
+}
+
+void CanvasView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (m_panning && event->button() == Qt::MiddleButton) {
+        m_panning = false;
+        viewport()->unsetCursor();
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
+}
+
+} // namespace sb
