@@ -27,6 +27,17 @@ std::pair<std::uint64_t, std::uint64_t> hashRun(const Topology &t, std::uint64_t
     return {hash.hash(), hash.count()};
 }
 
+// A producer that never stops: only a pause or stop request ends a run of it.
+Topology endless()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"rate", 1000}})
+        .node("q", "queue")
+        .node("c", "consumer", {{"processing", "1ms"}});
+    b.link("p", "q").link("q", "c");
+    return b.topology();
+}
+
 Topology workQueue()
 {
     TopologyBuilder b;
@@ -120,12 +131,7 @@ void TestSimulation::untilStopsAtTime()
 
 void TestSimulation::pauseFromAnotherThread()
 {
-    TopologyBuilder b;
-    b.node("p", "producer", {{"rate", 1000}})
-        .node("q", "queue")
-        .node("c", "consumer", {{"processing", "1ms"}});
-    b.link("p", "q").link("q", "c");
-    auto r = prepare(b.topology());
+    auto r = prepare(endless());
     QVERIFY(r);
     std::atomic<bool> running{false};
     StopReason reason = StopReason::Quiescent;
@@ -147,12 +153,7 @@ void TestSimulation::pauseFromAnotherThread()
 
 void TestSimulation::stopFromAnotherThread()
 {
-    TopologyBuilder b;
-    b.node("p", "producer", {{"rate", 1000}})
-        .node("q", "queue")
-        .node("c", "consumer", {{"processing", "1ms"}});
-    b.link("p", "q").link("q", "c");
-    auto r = prepare(b.topology());
+    auto r = prepare(endless());
     QVERIFY(r);
     StopReason reason = StopReason::Quiescent;
     std::thread engine([&] {
