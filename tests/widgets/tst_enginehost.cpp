@@ -253,20 +253,27 @@ void TestEngineHost::pauseAndResumeGiveTheSameRun()
 
 void TestEngineHost::pauseRightAfterStartIsNotLost()
 {
+    // A producer that never stops and no time limit: only the pause (or a stop) can end this run,
+    // so a lost pause shows as a run that never pauses, however the threads are scheduled. (The
+    // example itself finishes in milliseconds at full speed, possibly before pause() is called.)
+    Topology endless = m_topology;
+    endless.nodes[0].properties.erase("count");
     EngineHost host;
-    QVERIFY(host.load(m_topology));
+    QVERIFY(host.load(endless));
     QSignalSpy paused(&host, &EngineHost::paused);
     QSignalSpy finished(&host, &EngineHost::finished);
-    // The engine thread has not entered the simulation yet when the pause is asked for.
-    host.start(atSpeed(0));
+    EngineHost::RunRequest request = atSpeed(0);
+    request.until = kNever;
+    // The engine thread has most likely not entered the simulation yet when the pause is asked for.
+    host.start(request);
     host.pause();
     QVERIFY(paused.wait(5000));
     QCOMPARE(finished.count(), 0);
     QCOMPARE(host.state(), EngineHost::State::Paused);
 
-    host.start(atSpeed(0));
+    host.stop();
     QVERIFY(finished.wait(kRunTimeout));
-    QCOMPARE(comparable(finished.at(0).at(0).value<RunSummary>()), comparable(m_expected.summary));
+    QCOMPARE(finished.at(0).at(0).value<RunSummary>().stopReason, StopReason::Stopped);
 }
 
 void TestEngineHost::stopWhileRunning()
