@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "canvasitems.h"
 #include "canvasscene.h"
 #include "canvasview.h"
 #include "eventfilterproxy.h"
@@ -345,7 +346,11 @@ void MainWindow::createCentralWidget()
     m_canvasView->setObjectName(QStringLiteral("canvasView"));
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, [this] {
         const QStringList nodes = m_canvasScene->selectedNodeIds();
-        if (nodes.size() == 1 && nodes.first() != m_selectedNode) selectNode(nodes.first());
+        const QStringList links = m_canvasScene->selectedLinkIds();
+        if (nodes.size() == 1 && nodes.first() != m_selectedNode)
+            selectNode(nodes.first());
+        else if (nodes.isEmpty() && links.size() == 1 && links.first() != m_selectedLink)
+            selectLink(links.first());
         m_deleteAction->setEnabled(!nodes.isEmpty() || !m_canvasScene->selectedLinkIds().isEmpty() ||
                                    !m_selectedNode.isEmpty());
     });
@@ -669,6 +674,7 @@ void MainWindow::onDocumentChanged()
 {
     m_topologyModel->setTopology(m_document->topology());
     if (!m_selectedNode.isEmpty() && !m_document->node(m_selectedNode)) m_selectedNode.clear();
+    if (!m_selectedLink.isEmpty() && !m_document->link(m_selectedLink)) m_selectedLink.clear();
     // Keep the selected row selected across the model's reset.
     const auto &nodes = m_document->topology().nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -676,7 +682,7 @@ void MainWindow::onDocumentChanged()
             const QSignalBlocker block(m_topologyView->selectionModel());
             m_topologyView->selectRow(int(i));
         }
-    showNodeProperties();
+    showProperties();
     updateDescription({});
     updateActions();
     m_deleteAction->setEnabled(!m_selectedNode.isEmpty());
@@ -686,6 +692,7 @@ void MainWindow::selectNode(const QString &nodeId)
 {
     if (!m_document->node(nodeId)) return;
     m_selectedNode = nodeId;
+    m_selectedLink.clear();
     if (m_canvasScene->selectedNodeIds() != QStringList{nodeId}) m_canvasScene->selectNode(nodeId);
     const auto &nodes = m_document->topology().nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -693,12 +700,66 @@ void MainWindow::selectNode(const QString &nodeId)
             const QSignalBlocker block(m_topologyView->selectionModel());
             m_topologyView->selectRow(int(i));
         }
-    showNodeProperties();
+    showProperties();
     m_deleteAction->setEnabled(true);
 }
 
-void MainWindow::showNodeProperties()
+void MainWindow::selectLink(const QString &linkId)
 {
+    if (!m_document->link(linkId)) return;
+    m_selectedLink = linkId;
+    m_selectedNode.clear();
+    m_topologyView->clearSelection();
+    if (m_canvasScene->selectedLinkIds() != QStringList{linkId}) {
+        m_canvasScene->clearSelection();
+        if (auto *item = m_canvasScene->linkItem(linkId)) item->setSelected(true);
+    }
+    showProperties();
+    m_deleteAction->setEnabled(true);
+}
+
+namespace {
+// A link's binding keys, edited as one more property of the link.
+PropertySpec bindingKeysSpec(const std::string &exchangeType)
+{
+    PropertySpec p;
+    p.key = MainWindow::kBindingKeysProperty;
+    p.label = MainWindow::tr("Binding keys").toStdString();
+    p.type = PropertyType::StringList;
+    p.defaultValue = Json::array();
+    p.help =
+        exchangeType == "topic"
+            ? "Keys that route messages down this link: words separated by '.', * for one word, # for zero "
+              "or more (e.g. orders.*, eu.#)."
+            : "Keys that route messages down this link: a routing key must equal one of them.";
+    return p;
+}
+} // namespace
+
+void MainWindow::showProperties()
+{
+    if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
+        std::vector<PropertySpec> specs = KindRegistry::builtin().linkProperties();
+        Json values = link->properties;
+        const NodeDef *from = m_document->node(QString::fromStdString(link->from));
+        if (from && from->kind == "exchange" && link->fromPort == "out") {
+            const std::string type = from->properties.value("type", std::string("direct"));
+            if (type != "fanout") {
+                specs.push_back(bindingKeysSpec(type));
+                Json keys = Json::array();
+                for (const QString &k : m_document->bindings(QString::fromStdString(link->from),
+                                                             QString::fromStdString(link->to)))
+                    keys.push_back(k.toStdString());
+                if (!keys.empty()) values[kBindingKeysProperty] = keys;
+            }
+        }
+        const QString title = tr("Link \u201c%1\u201d").arg(m_selectedLink);
+        if (m_propertyEditor->title() == title)
+            m_propertyEditor->setValues(values);
+        else
+            m_propertyEditor->setSchema(title, specs, values);
+        return;
+    }
     const NodeDef *node = m_selectedNode.isEmpty() ? nullptr : m_document->node(m_selectedNode);
     const NodeKindSpec *spec = node ? KindRegistry::builtin().find(node->kind) : nullptr;
     if (!spec) {
@@ -731,16 +792,39 @@ void MainWindow::onKindActivated(const QString &kind)
 void MainWindow::onPropertyEdited(const QString &key, const Json &value)
 {
     QString error;
-    if (!m_document->setNodeProperty(m_selectedNode, key, value, &error)) {
+    bool ok = false;
+    if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
+        if (key == QLatin1String(kBindingKeysProperty)) {
+            QStringList keys;
+            for (const auto &k : value)
+                keys << QString::fromStdString(k.get<std::string>());
+            ok = m_document->setBindingKeys(QString::fromStdString(link->from),
+                                            QString::fromStdString(link->to), keys, &error);
+        } else {
+            ok = m_document->setLinkProperty(m_selectedLink, key, value, &error);
+        }
+    } else {
+        ok = m_document->setNodeProperty(m_selectedNode, key, value, &error);
+    }
+    if (!ok) {
         statusBar()->showMessage(error, 8000);
-        showNodeProperties(); // put the document's value back in the field
+        showProperties(); // put the document's value back in the field
     }
 }
 
 void MainWindow::onPropertyReset(const QString &key)
 {
     QString error;
-    if (!m_document->resetNodeProperty(m_selectedNode, key, &error)) statusBar()->showMessage(error, 8000);
+    bool ok = false;
+    if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
+        ok = key == QLatin1String(kBindingKeysProperty)
+                 ? m_document->setBindingKeys(QString::fromStdString(link->from),
+                                              QString::fromStdString(link->to), {}, &error)
+                 : m_document->resetLinkProperty(m_selectedLink, key, &error);
+    } else {
+        ok = m_document->resetNodeProperty(m_selectedNode, key, &error);
+    }
+    if (!ok) statusBar()->showMessage(error, 8000);
 }
 
 void MainWindow::showLoadError(const QString &path, const QStringList &problems)

@@ -50,6 +50,8 @@ public:
     void newDocument();
     // Shows `nodeId`'s properties in the property panel (and selects it in the node table).
     void selectNode(const QString &nodeId);
+    // Shows a link's network properties, and for a link from an exchange its binding keys.
+    void selectLink(const QString &linkId);
 
     TopologyDocument *document() const { return m_document; }
     CanvasScene *canvasScene() const { return m_canvasScene; }
@@ -57,6 +59,9 @@ public:
     Palette *palette() const { return m_palette; }
     PropertyEditor *propertyEditor() const { return m_propertyEditor; }
     QString selectedNode() const { return m_selectedNode; }
+    QString selectedLink() const { return m_selectedLink; }
+    // The pseudo-property under which a link's binding keys are edited.
+    static constexpr const char *kBindingKeysProperty = "bindingKeys";
 
     EngineHost *engine() const { return m_engine; }
     TopologyModel *topologyModel() const { return m_topologyModel; }
@@ -109,7 +114,7 @@ private:
     // Asks whether to save unsaved changes; false when the user cancels.
     bool maybeSave();
     void updateTitle();
-    void showNodeProperties();
+    void showProperties();
     void addRecentFile(const QString &path);
     void updateRecentMenu();
     void updateDescription(const QStringList &warnings);
@@ -129,6 +134,7 @@ private:
     Palette *m_palette = nullptr;
     PropertyEditor *m_propertyEditor = nullptr;
     QString m_selectedNode;
+    QString m_selectedLink;
     TopologyModel *m_topologyModel = nullptr;
     SummaryModel *m_summaryModel = nullptr;
     EventLogModel *m_eventLog = nullptr;

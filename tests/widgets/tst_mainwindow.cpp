@@ -15,6 +15,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -85,6 +86,7 @@ private slots:
     void deleteRemovesSelectedNodeWithUndo();
     void editedTopologyRunsAsEdited();
     void canvasFollowsTheDocumentAndDrivesSelection();
+    void linkPropertiesAndBindingKeysInThePanel();
 
 private:
     QTemporaryDir m_dir;
@@ -569,6 +571,48 @@ void TestMainWindow::canvasFollowsTheDocumentAndDrivesSelection()
     QTest::keyClick(window.palette()->searchField(), Qt::Key_Return);
     QVERIFY(scene->nodeItem(QStringLiteral("exchange-1")));
     QVERIFY(window.document()->undoStack()->canUndo());
+    window.document()->undoStack()->setClean();
+}
+
+void TestMainWindow::linkPropertiesAndBindingKeysInThePanel()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/topic-routing.json")));
+    CanvasScene *scene = window.canvasScene();
+    scene->clearSelection();
+    scene->linkItem(QStringLiteral("bind-eu"))->setSelected(true);
+    QCOMPARE(window.selectedLink(), QString("bind-eu"));
+    QVERIFY(window.selectedNode().isEmpty());
+    QVERIFY(window.propertyEditor()->title().contains("bind-eu"));
+
+    // A network property of the link.
+    auto *loss = window.propertyEditor()->editor(QStringLiteral("loss"));
+    QVERIFY(loss);
+    if (auto *spin = qobject_cast<QDoubleSpinBox *>(loss)) {
+        spin->setValue(0.25);
+        QTest::keyClick(spin, Qt::Key_Return);
+    }
+    QCOMPARE(window.document()->link("bind-eu")->properties.value("loss", 0.0), 0.25);
+
+    // The binding keys, shown and edited like a property.
+    auto *keys = qobject_cast<QLineEdit *>(window.propertyEditor()->editor(QStringLiteral("bindingKeys")));
+    QVERIFY(keys);
+    QVERIFY(keys->text().contains("eu.#"));
+    keys->clear();
+    QTest::keyClicks(keys, QStringLiteral("eu.*, #.eu"));
+    QTest::keyClick(keys, Qt::Key_Return);
+    QCOMPARE(window.document()->bindings("topic", "eu-all"), (QStringList{"eu.*", "#.eu"}));
+
+    // A key the topic exchange cannot take is refused with the reason; nothing changes.
+    keys->clear();
+    QTest::keyClicks(keys, QStringLiteral("eu.b*"));
+    QTest::keyClick(keys, Qt::Key_Return);
+    QCOMPARE(window.document()->bindings("topic", "eu-all"), (QStringList{"eu.*", "#.eu"}));
+    QVERIFY(window.statusBar()->currentMessage().contains("whole words"));
+
+    // Undo restores the original binding.
+    action(window, "undoAction")->trigger();
+    QCOMPARE(window.document()->bindings("topic", "eu-all"), QStringList{"eu.#"});
     window.document()->undoStack()->setClean();
 }
 
