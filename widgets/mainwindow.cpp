@@ -14,12 +14,15 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGraphicsItem>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -27,6 +30,7 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QSaveFile>
 #include <QScrollBar>
 #include <QSettings>
@@ -233,6 +237,22 @@ void MainWindow::createActions()
     m_deleteAction->setShortcut(QKeySequence::Delete);
     m_deleteAction->setStatusTip(tr("Remove the selected node with its links"));
     m_deleteAction->setEnabled(false);
+
+    const auto editAction = [this](QAction *&action, const QString &text, const char *name, QKeySequence key,
+                                   void (MainWindow::*slot)()) {
+        action = new QAction(text, this);
+        action->setObjectName(QLatin1String(name));
+        action->setShortcut(key);
+        connect(action, &QAction::triggered, this, slot);
+    };
+    editAction(m_cutAction, tr("Cu&t"), "cutAction", QKeySequence::Cut, &MainWindow::onCutTriggered);
+    editAction(m_copyAction, tr("&Copy"), "copyAction", QKeySequence::Copy, &MainWindow::onCopyTriggered);
+    editAction(m_pasteAction, tr("&Paste"), "pasteAction", QKeySequence::Paste,
+               &MainWindow::onPasteTriggered);
+    editAction(m_duplicateAction, tr("D&uplicate"), "duplicateAction", QKeySequence(Qt::CTRL | Qt::Key_D),
+               &MainWindow::onDuplicateTriggered);
+    editAction(m_selectAllAction, tr("Select &All"), "selectAllAction", QKeySequence::SelectAll,
+               &MainWindow::onSelectAllTriggered);
     connect(m_deleteAction, &QAction::triggered, this, &MainWindow::onDeleteTriggered);
 
     m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open…"), this);
@@ -295,7 +315,13 @@ void MainWindow::createMenus()
     edit->addAction(m_undoAction);
     edit->addAction(m_redoAction);
     edit->addSeparator();
+    edit->addAction(m_cutAction);
+    edit->addAction(m_copyAction);
+    edit->addAction(m_pasteAction);
+    edit->addAction(m_duplicateAction);
     edit->addAction(m_deleteAction);
+    edit->addSeparator();
+    edit->addAction(m_selectAllAction);
 
     QMenu *run = menuBar()->addMenu(tr("&Run"));
     run->addAction(m_runAction);
@@ -668,6 +694,79 @@ void MainWindow::onDeleteTriggered()
     if (m_selectedNode.isEmpty()) return;
     QString error;
     if (!m_document->removeItems({m_selectedNode}, {}, &error)) statusBar()->showMessage(error, 5000);
+}
+
+// The clipboard carries the selection as topology JSON, under its own MIME type and as text, so a
+// selection can be pasted into another window or read in an editor.
+static const QString kTopologyMimeType = QStringLiteral("application/x-signalbox-topology");
+
+QStringList MainWindow::selectedNodeIds() const
+{
+    QStringList ids = m_canvasScene->selectedNodeIds();
+    if (ids.isEmpty() && !m_selectedNode.isEmpty()) ids << m_selectedNode;
+    return ids;
+}
+
+void MainWindow::selectPasted(const QStringList &nodeIds)
+{
+    m_canvasScene->clearSelection();
+    for (const QString &id : nodeIds)
+        if (auto *item = m_canvasScene->nodeItem(id)) item->setSelected(true);
+}
+
+void MainWindow::onCopyTriggered()
+{
+    const QStringList ids = selectedNodeIds();
+    if (ids.isEmpty()) return;
+    const QByteArray json = m_document->copy(ids);
+    auto *mime = new QMimeData;
+    mime->setData(kTopologyMimeType, json);
+    mime->setText(QString::fromUtf8(json));
+    QGuiApplication::clipboard()->setMimeData(mime);
+    statusBar()->showMessage(tr("Copied %1").arg(count(ids.size(), "node", "nodes")), 3000);
+}
+
+void MainWindow::onCutTriggered()
+{
+    const QStringList ids = selectedNodeIds();
+    if (ids.isEmpty()) return;
+    onCopyTriggered();
+    QString error;
+    if (!m_document->removeItems(ids, {}, &error)) statusBar()->showMessage(error, 5000);
+}
+
+void MainWindow::onPasteTriggered()
+{
+    const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
+    if (!mime) return;
+    const QByteArray json =
+        mime->hasFormat(kTopologyMimeType) ? mime->data(kTopologyMimeType) : mime->text().toUtf8();
+    if (json.trimmed().isEmpty()) return;
+    QString error;
+    const QStringList pasted = m_document->paste(json, QPointF(40, 40), &error);
+    if (pasted.isEmpty()) {
+        statusBar()->showMessage(tr("Cannot paste: %1").arg(error), 8000);
+        return;
+    }
+    selectPasted(pasted);
+}
+
+void MainWindow::onDuplicateTriggered()
+{
+    const QStringList ids = selectedNodeIds();
+    if (ids.isEmpty()) return;
+    QString error;
+    const QStringList pasted = m_document->paste(m_document->copy(ids), QPointF(40, 40), &error);
+    if (pasted.isEmpty())
+        statusBar()->showMessage(error, 5000);
+    else
+        selectPasted(pasted);
+}
+
+void MainWindow::onSelectAllTriggered()
+{
+    for (QGraphicsItem *item : m_canvasScene->items())
+        if (item->flags() & QGraphicsItem::ItemIsSelectable) item->setSelected(true);
 }
 
 void MainWindow::onDocumentChanged()

@@ -80,6 +80,11 @@ private slots:
     void onSaveTriggered();
     void onSaveAsTriggered();
     void onDeleteTriggered();
+    void onCopyTriggered();
+    void onCutTriggered();
+    void onPasteTriggered();
+    void onDuplicateTriggered();
+    void onSelectAllTriggered();
     void onDocumentChanged();
     void onKindActivated(const QString &kind);
     void onOpenTriggered();
@@ -115,6 +120,9 @@ private:
     bool maybeSave();
     void updateTitle();
     void showProperties();
+    // The nodes an edit command applies to: the canvas selection, else the selected node.
+    QStringList selectedNodeIds() const;
+    void selectPasted(const QStringList &nodeIds);
     void addRecentFile(const QString &path);
     void updateRecentMenu();
     void updateDescription(const QStringList &warnings);
@@ -150,6 +158,11 @@ private:
     QAction *m_undoAction = nullptr;
     QAction *m_redoAction = nullptr;
     QAction *m_deleteAction = nullptr;
+    QAction *m_cutAction = nullptr;
+    QAction *m_copyAction = nullptr;
+    QAction *m_pasteAction = nullptr;
+    QAction *m_duplicateAction = nullptr;
+    QAction *m_selectAllAction = nullptr;
     QAction *m_openAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_runAction = nullptr;

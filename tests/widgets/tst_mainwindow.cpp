@@ -12,15 +12,18 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -87,6 +90,7 @@ private slots:
     void editedTopologyRunsAsEdited();
     void canvasFollowsTheDocumentAndDrivesSelection();
     void linkPropertiesAndBindingKeysInThePanel();
+    void copyPasteDuplicateCutAndSelectAll();
 
 private:
     QTemporaryDir m_dir;
@@ -613,6 +617,52 @@ void TestMainWindow::linkPropertiesAndBindingKeysInThePanel()
     // Undo restores the original binding.
     action(window, "undoAction")->trigger();
     QCOMPARE(window.document()->bindings("topic", "eu-all"), QStringList{"eu.#"});
+    window.document()->undoStack()->setClean();
+}
+
+void TestMainWindow::copyPasteDuplicateCutAndSelectAll()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(kExample));
+    CanvasScene *scene = window.canvasScene();
+
+    action(window, "selectAllAction")->trigger();
+    QCOMPARE(scene->selectedNodeIds().size(), 5);
+    QCOMPARE(scene->selectedLinkIds().size(), 4);
+
+    // Copy the queue and one worker: the link between them comes along.
+    scene->clearSelection();
+    scene->nodeItem("tasks")->setSelected(true);
+    scene->nodeItem("worker-1")->setSelected(true);
+    action(window, "copyAction")->trigger();
+    QVERIFY(QGuiApplication::clipboard()->mimeData()->hasFormat("application/x-signalbox-topology"));
+    action(window, "pasteAction")->trigger();
+    QCOMPARE(window.document()->nodeIds().size(), 7);
+    QCOMPARE(window.document()->topology().links.size(), std::size_t(5));
+    const QStringList pasted = scene->selectedNodeIds();
+    QCOMPARE(pasted.size(), 2);
+    for (const QString &id : pasted)
+        QVERIFY(id != "tasks" && id != "worker-1");
+    action(window, "undoAction")->trigger(); // one undo step for the whole paste
+    QCOMPARE(window.document()->nodeIds().size(), 5);
+
+    // Duplicate the producer, then cut it again.
+    window.selectNode("producer");
+    action(window, "duplicateAction")->trigger();
+    QCOMPARE(window.document()->nodeIds().size(), 6);
+    const QStringList copies = scene->selectedNodeIds();
+    QCOMPARE(copies.size(), 1);
+    QCOMPARE(window.document()->node(copies.first())->kind, std::string("producer"));
+    action(window, "cutAction")->trigger();
+    QCOMPARE(window.document()->nodeIds().size(), 5);
+    action(window, "pasteAction")->trigger();
+    QCOMPARE(window.document()->nodeIds().size(), 6);
+
+    // Text that is not a topology is refused with a reason and changes nothing.
+    QGuiApplication::clipboard()->setText(QStringLiteral("not a topology"));
+    action(window, "pasteAction")->trigger();
+    QCOMPARE(window.document()->nodeIds().size(), 6);
+    QVERIFY(window.statusBar()->currentMessage().startsWith("Cannot paste"));
     window.document()->undoStack()->setClean();
 }
 
