@@ -74,15 +74,6 @@ std::string typeText(const PropertySpec &p)
     return t;
 }
 
-std::string numberText(double v)
-{
-    // Whole numbers in full ("10000000", not "1e+07"); others as written.
-    if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
-
 std::string markdownProperties(const std::vector<PropertySpec> &list)
 {
     std::ostringstream o;

@@ -80,14 +80,15 @@ std::size_t Metrics::bucketIndex(SimTime t)
 void Metrics::onEvent(const TraceEvent &e)
 {
     if (e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp) return;
+    // For a Send, the arrival bucket is looked up first because it may grow or coarsen the buckets;
+    // the send's own bucket (never later) is then final.
+    const std::size_t arrival = e.kind == TraceKind::Send ? bucketIndex(e.aux) : 0;
+    const std::size_t b = bucketIndex(e.time);
     if (e.kind == TraceKind::Send && e.link < m_links.size()) {
-        // +1 when sent, -1 when it arrives: the running sum is what is in flight at the end of a
-        // bucket. The arrival bucket is looked up first because it may grow or coarsen the buckets.
-        const std::size_t arrival = bucketIndex(e.aux);
-        ++m_linkInFlightDelta[e.link][bucketIndex(e.time)];
+        // +1 when sent, -1 when it arrives: the running sum is what is in flight at the end of a bucket.
+        ++m_linkInFlightDelta[e.link][b];
         --m_linkInFlightDelta[e.link][arrival];
     }
-    const std::size_t b = bucketIndex(e.time);
     if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
     NodeCounters &n = m_nodes[e.node];
     NodeBucket &nb = m_nodeBuckets[e.node][b];

@@ -49,7 +49,6 @@ std::optional<PortIndex> NodeKindSpec::port(std::string_view name) const
     return std::nullopt;
 }
 
-namespace {
 std::string numberText(double v)
 {
     // Whole numbers in full ("10000000", not "1e+07"); others as written.
@@ -58,6 +57,8 @@ std::string numberText(double v)
     s << v;
     return s.str();
 }
+
+namespace {
 
 std::string rangeCheck(const PropertySpec &spec, double v, const std::string &shown)
 {

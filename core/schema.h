@@ -78,6 +78,9 @@ struct NodeKindSpec {
     std::optional<PortIndex> port(std::string_view name) const;
 };
 
+// A number as people write it: whole numbers in full ("10000000", not "1e+07").
+std::string numberText(double v);
+
 // The candidate closest to `word` within two edits (for "did you mean" hints), or empty.
 std::string closestMatch(std::string_view word, const std::vector<std::string> &candidates);
 

@@ -32,9 +32,9 @@ QString qs(const std::string &s)
     return QString::fromStdString(s);
 }
 
-QString numberText(double v)
+QString numberQText(double v)
 {
-    return QString::number(v, 'g', 15);
+    return QString::fromStdString(sb::numberText(v));
 }
 
 bool showsUnit(const PropertySpec &spec)
@@ -81,11 +81,11 @@ QString toolTipFor(const PropertySpec &spec)
         lines << QObject::tr("Range: 0 to 1");
     } else if (numeric && spec.min && spec.max) {
         lines << QObject::tr("Range: %1 to %2")
-                     .arg(numberText(*spec.min), withUnit(numberText(*spec.max), spec));
+                     .arg(numberQText(*spec.min), withUnit(numberQText(*spec.max), spec));
     } else if (numeric && spec.min) {
-        lines << QObject::tr("At least %1").arg(withUnit(numberText(*spec.min), spec));
+        lines << QObject::tr("At least %1").arg(withUnit(numberQText(*spec.min), spec));
     } else if (numeric && spec.max) {
-        lines << QObject::tr("At most %1").arg(withUnit(numberText(*spec.max), spec));
+        lines << QObject::tr("At most %1").arg(withUnit(numberQText(*spec.max), spec));
     }
     if (spec.type == PropertyType::Enum) {
         QStringList choices;
@@ -127,7 +127,7 @@ QString propertyValueText(PropertyType type, const Json &value)
 {
     if (value.is_string()) return qs(value.get<std::string>());
     if (value.is_number_integer()) return QString::number(value.get<std::int64_t>());
-    if (value.is_number_float()) return numberText(value.get<double>());
+    if (value.is_number_float()) return QString::number(value.get<double>(), 'g', 15); // exact, for editing
     if (value.is_boolean()) return value.get<bool>() ? QStringLiteral("true") : QStringLiteral("false");
     if (value.is_null()) return {};
     if (type == PropertyType::StringList && value.is_array()) {
