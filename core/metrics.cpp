@@ -79,7 +79,8 @@ std::size_t Metrics::bucketIndex(SimTime t)
 
 void Metrics::onEvent(const TraceEvent &e)
 {
-    if (e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp) return;
+    if (e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange)
+        return;
     // For a Send, the arrival bucket is looked up first because it may grow or coarsen the buckets;
     // the send's own bucket (never later) is then final.
     const std::size_t arrival = e.kind == TraceKind::Send ? bucketIndex(e.aux) : 0;

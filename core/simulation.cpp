@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace sb {
@@ -58,6 +59,8 @@ struct Simulation::NodeSlot {
     std::unique_ptr<Context> context;
     std::vector<std::vector<LinkIndex>> ports; // links per port
     bool crashed = false;
+    bool paused = false;
+    std::vector<ScheduledEvent> held; // events that reached the node while it was paused, in order
 };
 
 struct Simulation::LinkSlot {
@@ -312,6 +315,15 @@ void Simulation::processEvent(const Event &ev)
 {
     m_now = ev.time;
     ++m_eventCount;
+    // A paused node's work waits for resumeNode(), still counted as pending.
+    const NodeIndex target = ev.type == 0
+                                 ? (m_frames[ev.slot].direction == 0 ? m_links[m_frames[ev.slot].link].to
+                                                                     : m_links[m_frames[ev.slot].link].from)
+                                 : m_timers[ev.slot].node;
+    if (m_nodes[target].paused && (ev.type == 0 || m_timers[ev.slot].active)) {
+        m_nodes[target].held.push_back(ev);
+        return;
+    }
     if (ev.type == 0) {
         InFlight f = std::move(m_frames[ev.slot]);
         m_frames[ev.slot].used = false;
@@ -345,6 +357,13 @@ void Simulation::processEvent(const Event &ev)
         m_freeTimers.push_back(ev.slot);
         if (!m_nodes[node].crashed) m_nodes[node].node->onTimer(*m_nodes[node].context, tag);
     }
+}
+
+bool Simulation::anyNodeHoldsWork() const
+{
+    for (const auto &n : m_nodes)
+        if (!n.held.empty()) return true;
+    return false;
 }
 
 bool Simulation::anyNodeHasPendingWork() const
@@ -420,6 +439,13 @@ StopReason Simulation::run(const RunOptions &options)
             break;
         }
         if (m_heap.empty() || (m_workPending == 0 && !anyNodeHasPendingWork())) {
+            // Work held by a paused node waits for a resume that only a person (or a test) can
+            // give: time passes up to the limit, as it would for a frozen process.
+            if (m_heap.empty() && options.until != kNever && anyNodeHoldsWork()) {
+                m_now = std::max(m_now, options.until);
+                reason = StopReason::TimeLimit;
+                break;
+            }
             reason = StopReason::Quiescent;
             break;
         }
@@ -455,6 +481,7 @@ void Simulation::setLinkUp(LinkIndex link, bool up)
     auto &l = m_links[link];
     if (l.model.up() == up) return;
     l.model.setUp(up);
+    recordChange(up ? "link up" : "link down", m_topology.links[link].id);
     TraceEvent e;
     e.kind = up ? TraceKind::LinkUp : TraceKind::LinkDown;
     e.node = l.from;
@@ -465,9 +492,87 @@ void Simulation::setLinkUp(LinkIndex link, bool up)
         if (!m_nodes[n].crashed) m_nodes[n].node->onLinkState(*m_nodes[n].context, link, up);
 }
 
+namespace {
+std::string numberString(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+} // namespace
+
 void Simulation::setLinkProperties(LinkIndex link, const LinkProperties &p)
 {
-    m_links[link].model.setProperties(p);
+    auto &l = m_links[link];
+    const LinkProperties old = l.model.properties();
+    l.model.setProperties(p);
+    std::string detail;
+    auto add = [&detail](const std::string &what, const std::string &from, const std::string &to) {
+        if (from == to) return;
+        detail += (detail.empty() ? "" : ", ") + what + " " + from + " -> " + to;
+    };
+    add("latency", old.latency.toString(), p.latency.toString());
+    add("loss", numberString(old.loss), numberString(p.loss));
+    add("duplicate", numberString(old.duplicate), numberString(p.duplicate));
+    add("ordered", old.ordered ? "true" : "false", p.ordered ? "true" : "false");
+    if (detail.empty()) return;
+    recordChange("link change", m_topology.links[link].id, detail);
+    TraceEvent e;
+    e.kind = TraceKind::LinkChange;
+    e.node = l.from;
+    e.peer = l.to;
+    e.link = link;
+    emitTrace(e);
+}
+
+const LinkProperties &Simulation::linkProperties(LinkIndex link) const
+{
+    return m_links[link].model.properties();
+}
+
+bool Simulation::nodePaused(NodeIndex node) const
+{
+    return m_nodes[node].paused;
+}
+
+void Simulation::recordChange(std::string action, std::string target, std::string detail)
+{
+    m_liveChanges.push_back({m_now, std::move(action), std::move(target), std::move(detail)});
+}
+
+void Simulation::releaseHeld(NodeIndex node)
+{
+    // Held events run now, in the order they arrived, after whatever is already due now.
+    auto held = std::move(m_nodes[node].held);
+    m_nodes[node].held.clear();
+    for (const auto &ev : held)
+        push(m_now, ev.type, ev.slot);
+}
+
+void Simulation::pauseNode(NodeIndex node)
+{
+    auto &n = m_nodes[node];
+    if (n.paused || n.crashed) return;
+    if (!m_started) startNodes();
+    n.paused = true;
+    recordChange("pause", m_topology.nodes[node].id);
+    TraceEvent e;
+    e.kind = TraceKind::Pause;
+    e.node = node;
+    emitTrace(e);
+}
+
+void Simulation::resumeNode(NodeIndex node)
+{
+    auto &n = m_nodes[node];
+    if (!n.paused) return;
+    n.paused = false;
+    recordChange("resume", m_topology.nodes[node].id);
+    TraceEvent e;
+    e.kind = TraceKind::Resume;
+    e.node = node;
+    emitTrace(e);
+    releaseHeld(node);
 }
 
 void Simulation::crashNode(NodeIndex node)
@@ -477,6 +582,11 @@ void Simulation::crashNode(NodeIndex node)
     if (!m_started) startNodes();
     n.node->onCrash(*n.context);
     n.crashed = true;
+    recordChange("crash", m_topology.nodes[node].id);
+    // A crash ends a pause: what the node held now meets a crashed node (frames are dropped,
+    // its timers are cancelled below).
+    n.paused = false;
+    releaseHeld(node);
     for (std::uint32_t i = 0; i < m_timers.size(); ++i) {
         auto &t = m_timers[i];
         if (t.active && t.node == node) cancelTimer((static_cast<TimerId>(t.generation) << 32) | (i + 1ULL));
@@ -493,6 +603,7 @@ void Simulation::restartNode(NodeIndex node)
     auto &n = m_nodes[node];
     if (!n.crashed) return;
     n.crashed = false;
+    recordChange("restart", m_topology.nodes[node].id);
     TraceEvent e;
     e.kind = TraceKind::Restart;
     e.node = node;

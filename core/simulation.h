@@ -31,6 +31,14 @@ enum class StopReason {
 };
 const char *stopReasonName(StopReason r);
 
+// A change made to a running simulation (a fault injected or healed), for the run summary.
+struct LiveChange {
+    SimTime time = 0;
+    std::string action; // "link down", "link up", "link change", "crash", "restart", "pause", "resume"
+    std::string target; // node or link id
+    std::string detail; // e.g. "latency 1ms -> 50ms, loss 0 -> 0.2"
+};
+
 class Simulation {
 public:
     // Builds the nodes and links of a validated topology. On failure returns null and says why.
@@ -62,6 +70,14 @@ public:
     void setLinkProperties(LinkIndex link, const LinkProperties &p);
     void crashNode(NodeIndex node);
     void restartNode(NodeIndex node);
+    // Freezes a node like a stopped process: frames reaching it and its timers wait, in order,
+    // until resumeNode() runs them; its connections stay up. A crash ends a pause.
+    void pauseNode(NodeIndex node);
+    void resumeNode(NodeIndex node);
+    bool nodePaused(NodeIndex node) const;
+    const LinkProperties &linkProperties(LinkIndex link) const;
+    // Every live change so far, in order.
+    const std::vector<LiveChange> &liveChanges() const { return m_liveChanges; }
 
     // Engine-thread reads; other threads learn progress from the trace (or a sink of their own).
     SimTime now() const { return m_now; }
@@ -113,6 +129,9 @@ private:
     void cancelTimer(TimerId id);
     void runPosted();
     bool anyNodeHasPendingWork() const;
+    bool anyNodeHoldsWork() const;
+    void releaseHeld(NodeIndex node);
+    void recordChange(std::string action, std::string target, std::string detail = {});
     void notifyPeers(NodeIndex node, bool up);
     TraceEvent frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, LinkIndex link, const Frame &f) const;
 
@@ -125,6 +144,7 @@ private:
     std::vector<TimerSlot> m_timers;
     std::vector<std::uint32_t> m_freeTimers;
     std::vector<TraceSink *> m_sinks;
+    std::vector<LiveChange> m_liveChanges;
     SimTime m_now = 0;
     std::uint64_t m_seq = 0;
     std::uint64_t m_eventCount = 0;

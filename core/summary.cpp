@@ -43,6 +43,7 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
         s.links.push_back({t.links[i].id, t.links[i].from, t.links[i].to, metrics.link(i)});
     s.latency = LatencySummary::from(metrics.latency());
     s.delivery = checker.report();
+    s.liveChanges = sim.liveChanges();
     return s;
 }
 
@@ -141,6 +142,12 @@ std::string formatSummary(const RunSummary &s)
         o << " (" << d.parked << " parked in a dead-letter queue, " << d.processedFromDeadLetter
           << " processed from it)";
     o << ", " << d.pending << " pending" << idList(d.pendingIds, d.pending) << "\n";
+    if (!s.liveChanges.empty()) {
+        o << "\nLive changes:\n";
+        for (const auto &c : s.liveChanges)
+            o << "  at " << formatDuration(c.time) << ": " << c.action << " " << c.target
+              << (c.detail.empty() ? "" : " (" + c.detail + ")") << "\n";
+    }
     return o.str();
 }
 
@@ -237,6 +244,14 @@ Json summaryToJson(const RunSummary &s)
                      {"pending", d.pending},
                      {"lost_examples", d.lostIds},
                      {"duplicate_examples", d.duplicateIds}};
+    Json changes = Json::array();
+    for (const auto &c : s.liveChanges)
+        changes.push_back({{"time_ns", c.time},
+                           {"time", formatDuration(c.time)},
+                           {"action", c.action},
+                           {"target", c.target},
+                           {"detail", c.detail}});
+    j["live_changes"] = std::move(changes);
     return j;
 }
 

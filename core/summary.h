@@ -38,6 +38,7 @@ struct RunSummary {
     std::vector<LinkSummary> links;
     LatencySummary latency;
     DeliveryReport delivery;
+    std::vector<LiveChange> liveChanges; // faults injected or healed during the run, in order
 };
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,

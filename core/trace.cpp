@@ -8,9 +8,9 @@ namespace sb {
 
 namespace {
 constexpr const char *kKindNames[kTraceKindCount] = {
-    "publish",     "send",    "route",   "enqueue",   "deliver", "redeliver", "ack",
-    "nack",        "requeue", "process", "dedupe",    "confirm", "drop",      "expire",
-    "dead-letter", "timeout", "retry",   "link-down", "link-up", "crash",     "restart"};
+    "publish", "send",      "route",   "enqueue", "deliver", "redeliver", "ack",         "nack",
+    "requeue", "process",   "dedupe",  "confirm", "drop",    "expire",    "dead-letter", "timeout",
+    "retry",   "link-down", "link-up", "crash",   "restart", "pause",     "resume",      "link-change"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",

@@ -34,8 +34,11 @@ enum class TraceKind : std::uint8_t {
     LinkUp,     // link healed
     Crash,      // node crashed (volatile state lost)
     Restart,    // node restarted
+    Pause,      // node paused (frozen like a stopped process: work for it is held, not lost)
+    Resume,     // node resumed; held work runs now
+    LinkChange, // link latency, loss or duplication changed while running
 };
-inline constexpr int kTraceKindCount = 21;
+inline constexpr int kTraceKindCount = 24;
 
 enum class DropReason : std::uint8_t {
     None,

@@ -4,6 +4,7 @@
 #include "metrics.h"
 #include "simulation.h"
 
+#include <QPointer>
 #include <QThread>
 #include <QTimer>
 
@@ -77,7 +78,7 @@ public:
         const auto start = std::chrono::steady_clock::now();
         const StopReason reason = run->sim->run(options);
         run->wallSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (reason == StopReason::Paused)
+        if (reason == StopReason::Paused || reason == StopReason::EventLimit)
             Q_EMIT runPaused(run->generation, run->sim->now(), run->sim->eventsProcessed());
         else
             finish(run, reason);
@@ -141,6 +142,9 @@ bool EngineHost::load(const Topology &topology, QString *error)
         m_linkIds << QString::fromStdString(l.id);
     m_fresh = true;
     m_resumeAfterPause = false;
+    m_downLinks.clear();
+    m_crashedNodes.clear();
+    m_pausedNodes.clear();
     m_seed = m_topology.run.seed;
     m_until = m_topology.run.until.value_or(kDefaultUntil);
     m_speed = m_topology.run.speed;
@@ -199,23 +203,155 @@ void EngineHost::start(const RunRequest &request)
 
     if (request.speed) m_speed = *request.speed;
     if (request.until) m_until = *request.until;
-    if (m_fresh) {
-        m_seed = request.seed.value_or(m_topology.run.seed);
-        m_run->sim->setSeed(m_seed);
-        m_fresh = false;
-        m_lastTime = -1;
-        m_lastEvents = 0;
-    }
+    if (m_fresh) beginFresh(request);
     m_resumeAfterPause = false;
     runOnEngine();
     setState(State::Running);
 }
 
-void EngineHost::runOnEngine()
+void EngineHost::beginFresh(const RunRequest &request)
+{
+    m_seed = request.seed.value_or(m_topology.run.seed);
+    m_run->sim->setSeed(m_seed);
+    m_run->sim->setMessageBudget(request.messages.value_or(0));
+    m_fresh = false;
+    m_lastTime = -1;
+    m_lastEvents = 0;
+    m_downLinks.clear();
+    m_crashedNodes.clear();
+    m_pausedNodes.clear();
+}
+
+void EngineHost::step(const RunRequest &request)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_state == State::Finished) {
+        QString error;
+        auto run = build(m_topology, &error);
+        if (!run) return;
+        m_run = std::move(run);
+        m_fresh = true;
+    } else if (m_state != State::Ready && m_state != State::Paused) {
+        return;
+    }
+    if (request.until) m_until = *request.until;
+    if (m_fresh) beginFresh(request);
+    m_resumeAfterPause = false;
+    runOnEngine(1);
+    // The engine pauses after the one event: Pausing until it says so.
+    setState(State::Pausing);
+}
+
+bool EngineHost::acceptsLiveChanges() const
+{
+    return m_run && !m_fresh &&
+           (m_state == State::Running || m_state == State::Pausing || m_state == State::Paused);
+}
+
+std::optional<std::size_t> EngineHost::nodeIndex(const QString &id) const
+{
+    const auto i = m_nodeIds.indexOf(id);
+    if (i < 0) return std::nullopt;
+    return static_cast<std::size_t>(i);
+}
+
+std::optional<std::size_t> EngineHost::linkIndex(const QString &id) const
+{
+    const auto i = m_linkIds.indexOf(id);
+    if (i < 0) return std::nullopt;
+    return static_cast<std::size_t>(i);
+}
+
+bool EngineHost::applyLive(std::function<void(Simulation &)> change, const QString &description)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (!acceptsLiveChanges()) return false;
+    if (m_state == State::Paused) {
+        // Nothing runs the simulation now, so the engine thread applies it directly and the
+        // trace it leaves is drained at once.
+        QMetaObject::invokeMethod(
+            m_worker,
+            [run = m_run, change = std::move(change), host = QPointer<EngineHost>(this)] {
+                change(*run->sim);
+                if (host)
+                    QMetaObject::invokeMethod(
+                        host, [host] { host->drain(); }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+    } else {
+        m_run->sim->post(std::move(change));
+    }
+    Q_EMIT liveChangeRequested(description);
+    return true;
+}
+
+bool EngineHost::setLinkUp(const QString &linkId, bool up)
+{
+    const auto link = linkIndex(linkId);
+    if (!link || !applyLive([l = *link, up](Simulation &sim) { sim.setLinkUp(l, up); },
+                            up ? tr("Link %1 up").arg(linkId) : tr("Link %1 down").arg(linkId)))
+        return false;
+    if (up)
+        m_downLinks.remove(linkId);
+    else
+        m_downLinks.insert(linkId);
+    return true;
+}
+
+bool EngineHost::setLinkProperties(const QString &linkId, const LinkProperties &properties)
+{
+    const auto link = linkIndex(linkId);
+    return link &&
+           applyLive([l = *link, properties](Simulation &sim) { sim.setLinkProperties(l, properties); },
+                     tr("Link %1 changed").arg(linkId));
+}
+
+bool EngineHost::crashNode(const QString &nodeId)
+{
+    const auto node = nodeIndex(nodeId);
+    if (!node || !applyLive([n = *node](Simulation &sim) { sim.crashNode(n); }, tr("%1 crashed").arg(nodeId)))
+        return false;
+    m_crashedNodes.insert(nodeId);
+    m_pausedNodes.remove(nodeId); // a crash ends a pause
+    return true;
+}
+
+bool EngineHost::restartNode(const QString &nodeId)
+{
+    const auto node = nodeIndex(nodeId);
+    if (!node ||
+        !applyLive([n = *node](Simulation &sim) { sim.restartNode(n); }, tr("%1 restarted").arg(nodeId)))
+        return false;
+    m_crashedNodes.remove(nodeId);
+    return true;
+}
+
+bool EngineHost::pauseNode(const QString &nodeId)
+{
+    const auto node = nodeIndex(nodeId);
+    if (!node || m_crashedNodes.contains(nodeId) ||
+        !applyLive([n = *node](Simulation &sim) { sim.pauseNode(n); }, tr("%1 paused").arg(nodeId)))
+        return false;
+    m_pausedNodes.insert(nodeId);
+    return true;
+}
+
+bool EngineHost::resumeNode(const QString &nodeId)
+{
+    const auto node = nodeIndex(nodeId);
+    if (!node ||
+        !applyLive([n = *node](Simulation &sim) { sim.resumeNode(n); }, tr("%1 resumed").arg(nodeId)))
+        return false;
+    m_pausedNodes.remove(nodeId);
+    return true;
+}
+
+void EngineHost::runOnEngine(std::uint64_t maxEvents)
 {
     RunOptions options;
     options.until = m_until;
     options.speed = m_speed;
+    options.maxEvents = maxEvents;
     QMetaObject::invokeMethod(
         m_worker, [worker = m_worker, run = m_run, options] { worker->run(run, options); },
         Qt::QueuedConnection);

@@ -8,7 +8,10 @@
 
 #include <QMetaType>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
+
+#include <functional>
 
 #include <memory>
 #include <optional>
@@ -20,6 +23,8 @@ class QTimer;
 namespace sb {
 
 class EngineWorker;
+class Simulation;
+struct LinkProperties;
 struct EngineRun;
 
 class EngineHost : public QObject {
@@ -43,6 +48,7 @@ public:
         std::optional<SimTime> until; // default: the topology's run.until, else 60 s
         std::optional<double> speed;  // 0: as fast as possible; else virtual seconds per wall second
         std::optional<std::uint64_t> seed;
+        std::optional<std::uint64_t> messages; // producers stop after this many in total; 0: no limit
     };
 
     static constexpr std::size_t kRingCapacity = std::size_t{1} << 16;
@@ -66,6 +72,25 @@ public:
     void stop();
     // Takes effect at once: a running simulation pauses and resumes at the new pace.
     void setSpeed(double speed);
+    // Processes exactly one event, then pauses (paused() follows); from Ready it starts the run
+    // with `request`. Ignored while running or stopping.
+    void step(const RunRequest &request = {});
+
+    // Live changes to the run in progress (running, pausing or paused; ignored otherwise, when
+    // they return false). Each is applied between two events on the engine thread, traced, and
+    // listed in the run summary's live changes.
+    bool setLinkUp(const QString &linkId, bool up);
+    bool setLinkProperties(const QString &linkId, const LinkProperties &properties);
+    bool crashNode(const QString &nodeId);
+    bool restartNode(const QString &nodeId);
+    bool pauseNode(const QString &nodeId);
+    bool resumeNode(const QString &nodeId);
+    // What the live changes asked so far in this run made of a link or node.
+    bool isLinkDown(const QString &linkId) const { return m_downLinks.contains(linkId); }
+    bool isNodeCrashed(const QString &nodeId) const { return m_crashedNodes.contains(nodeId); }
+    bool isNodePaused(const QString &nodeId) const { return m_pausedNodes.contains(nodeId); }
+    // True while a run is in progress that live changes apply to.
+    bool acceptsLiveChanges() const;
 
     State state() const { return m_state; }
     bool isLoaded() const { return m_state != State::Empty; }
@@ -86,6 +111,8 @@ signals:
     void eventsArrived(const std::vector<sb::TraceEvent> &events);
     void progressed(qint64 virtualTimeNs, quint64 eventsProcessed);
     void paused();
+    // A live change was handed to the engine (it appears in the trace within a frame).
+    void liveChangeRequested(const QString &description);
     // The run ended; the last eventsArrived batch of the run comes before this.
     void finished(const sb::RunSummary &summary);
 
@@ -97,7 +124,11 @@ private slots:
 private:
     void setState(State state);
     std::shared_ptr<EngineRun> build(const Topology &topology, QString *error);
-    void runOnEngine();
+    void runOnEngine(std::uint64_t maxEvents = UINT64_MAX);
+    void beginFresh(const RunRequest &request);
+    bool applyLive(std::function<void(Simulation &)> change, const QString &description);
+    std::optional<std::size_t> nodeIndex(const QString &id) const;
+    std::optional<std::size_t> linkIndex(const QString &id) const;
     void finishOnEngine(StopReason reason);
     void drain();
     void reportProgress(qint64 virtualTimeNs, quint64 eventsProcessed);
@@ -117,6 +148,7 @@ private:
     std::uint64_t m_seed = 0;
     bool m_resumeAfterPause = false;
     State m_state = State::Empty;
+    QSet<QString> m_downLinks, m_crashedNodes, m_pausedNodes;
     std::vector<TraceEvent> m_batch;
     qint64 m_lastTime = -1;
     quint64 m_lastEvents = 0;

@@ -1,6 +1,7 @@
 // The executor: determinism, stepping, stop conditions, pause/stop/post across threads, pacing,
 // partitions and crashes.
 #include "enginetest.h"
+#include "summary.h"
 #include "testfiles.h"
 
 #include <QFileInfo>
@@ -65,6 +66,10 @@ private slots:
     void pacingFollowsWallClock();
     void partitionDropsFrames();
     void crashedConsumerWorkIsRedelivered();
+    void pausedNodeHoldsWorkUntilResumed();
+    void crashEndsPause();
+    void pausedNodeKeepsRunAliveUntilLimit();
+    void liveChangesAreTracedAndSummarised();
     void buildRejectsInvalidTopology();
     void exchangeCycleIsRefused();
 };
@@ -272,6 +277,107 @@ void TestSimulation::crashedConsumerWorkIsRedelivered()
     QCOMPARE(r->node("q").redelivered, std::uint64_t(2));
     QCOMPARE(r->report().processed, std::uint64_t(4));
     QCOMPARE(r->report().lost, std::uint64_t(0));
+}
+
+void TestSimulation::pausedNodeHoldsWorkUntilResumed()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(4, 10)}})
+        .node("q", "queue")
+        .node("c", "consumer", {{"processing", "1ms"}});
+    b.link("p", "q").link("q", "c");
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    r->sim->pauseNode(r->index("c"));
+    QVERIFY(r->sim->nodePaused(r->index("c")));
+    RunOptions o;
+    o.until = 100 * kMillisecond;
+    QCOMPARE(r->sim->run(o), StopReason::TimeLimit);
+    // The queue delivered (its prefetch window allows it) but nothing was processed or lost.
+    QCOMPARE(r->node("q").enqueued, std::uint64_t(4));
+    QCOMPARE(r->node("c").processed, std::uint64_t(0));
+    r->sim->resumeNode(r->index("c"));
+    QVERIFY(!r->sim->nodePaused(r->index("c")));
+    r->sim->run(RunOptions{});
+    QCOMPARE(r->node("c").processed, std::uint64_t(4));
+    QCOMPARE(r->report().lost, std::uint64_t(0));
+    QCOMPARE(r->trace.count(TraceKind::Pause), std::size_t(1));
+    QCOMPARE(r->trace.count(TraceKind::Resume), std::size_t(1));
+    // Held work ran when resumed: processing ends after the resume time.
+    QVERIFY(r->sim->now() >= 100 * kMillisecond);
+}
+
+void TestSimulation::crashEndsPause()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(4)}})
+        .node("q", "queue")
+        .node("c", "consumer", {{"processing", "1ms"}});
+    b.link("p", "q").link("q", "c");
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    r->sim->pauseNode(r->index("c"));
+    RunOptions o;
+    o.until = 50 * kMillisecond;
+    r->sim->run(o);
+    r->sim->crashNode(r->index("c"));
+    QVERIFY(!r->sim->nodePaused(r->index("c")));
+    o.until = 100 * kMillisecond;
+    r->sim->run(o);
+    QCOMPARE(r->node("c").processed, std::uint64_t(0));
+    r->sim->restartNode(r->index("c"));
+    r->sim->run(RunOptions{});
+    // The deliveries held by the paused consumer died with it and came back from the queue.
+    QCOMPARE(r->node("c").processed, std::uint64_t(4));
+    QCOMPARE(r->report().lost, std::uint64_t(0));
+}
+
+void TestSimulation::pausedNodeKeepsRunAliveUntilLimit()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(1)}}).node("q", "queue").node("c", "consumer");
+    b.link("p", "q").link("q", "c");
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    r->sim->pauseNode(r->index("q"));
+    RunOptions o;
+    o.until = 2 * kSecond;
+    QCOMPARE(r->sim->run(o), StopReason::TimeLimit);
+    QCOMPARE(r->sim->now(), 2 * kSecond);
+    QCOMPARE(r->node("q").enqueued, std::uint64_t(0));
+    r->sim->resumeNode(r->index("q"));
+    QCOMPARE(r->sim->run(RunOptions{}), StopReason::Quiescent);
+    QCOMPARE(r->node("c").processed, std::uint64_t(1));
+}
+
+void TestSimulation::liveChangesAreTracedAndSummarised()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(1)}}).node("q", "queue").node("c", "consumer");
+    b.link("p", "q").link("q", "c");
+    auto r = prepare(b.topology());
+    QVERIFY(r);
+    LinkProperties p = r->sim->linkProperties(0);
+    p.loss = 0.25;
+    p.latency = Distribution::fixed(50 * kMillisecond);
+    r->sim->setLinkProperties(0, p);
+    r->sim->setLinkProperties(0, p); // no change: not recorded again
+    r->sim->setLinkUp(1, false);
+    r->sim->setLinkUp(1, true);
+    r->sim->crashNode(r->index("c"));
+    r->sim->restartNode(r->index("c"));
+    QCOMPARE(r->trace.count(TraceKind::LinkChange), std::size_t(1));
+    const auto &changes = r->sim->liveChanges();
+    QCOMPARE(changes.size(), std::size_t(5));
+    QCOMPARE(changes[0].action, std::string("link change"));
+    QCOMPARE(changes[0].detail, std::string("latency 1ms -> 50ms, loss 0 -> 0.25"));
+    QCOMPARE(changes[1].action, std::string("link down"));
+    QCOMPARE(changes[3].action, std::string("crash"));
+    QCOMPARE(changes[3].target, std::string("c"));
+    const RunSummary s = buildSummary(*r->sim, *r->metrics, *r->checker, StopReason::Quiescent, 0);
+    const std::string text = formatSummary(s);
+    QVERIFY2(text.find("Live changes:\n  at 0: link change") != std::string::npos, text.c_str());
+    QCOMPARE(summaryToJson(s)["live_changes"].size(), std::size_t(5));
 }
 
 void TestSimulation::buildRejectsInvalidTopology()

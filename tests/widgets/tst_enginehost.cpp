@@ -4,6 +4,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace sb;
 
 namespace {
@@ -90,6 +92,12 @@ private slots:
     void speedChangeWhileRunningTakesEffect();
     void loadWhileRunningAbandonsTheOldRun();
     void destroyWhileRunningReturnsPromptly();
+    void stepProcessesOneEventAtATime();
+    void stepThenRunMatchesHeadlessRun();
+    void messageBudgetStopsProducers();
+    void liveChangesWhilePausedAppearInTraceAndSummary();
+    void liveChangesWhileRunningAppearInSummary();
+    void liveChangesNeedARun();
 
 private:
     Topology m_topology;
@@ -372,6 +380,131 @@ void TestEngineHost::destroyWhileRunningReturnsPromptly()
     clock.start();
     delete host;
     QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+}
+
+void TestEngineHost::stepProcessesOneEventAtATime()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy paused(&host, &EngineHost::paused);
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    for (int i = 1; i <= 3; ++i) {
+        host.step();
+        QCOMPARE(host.state(), EngineHost::State::Pausing);
+        QVERIFY(paused.wait(5000));
+        QCOMPARE(host.state(), EngineHost::State::Paused);
+        QCOMPARE(progress.last().at(1).toULongLong(), quint64(i));
+    }
+}
+
+void TestEngineHost::stepThenRunMatchesHeadlessRun()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy paused(&host, &EngineHost::paused);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    host.step();
+    QVERIFY(paused.wait(5000));
+    host.step();
+    QVERIFY(paused.wait(5000));
+    host.start();
+    QVERIFY(finished.wait(kRunTimeout));
+    QCOMPARE(comparable(finished.at(0).at(0).value<RunSummary>()), comparable(m_expected.summary));
+}
+
+void TestEngineHost::messageBudgetStopsProducers()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy finished(&host, &EngineHost::finished);
+    EngineHost::RunRequest request;
+    request.messages = 25;
+    host.start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(summary.delivery.published, std::uint64_t(25));
+}
+
+void TestEngineHost::liveChangesWhilePausedAppearInTraceAndSummary()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy paused(&host, &EngineHost::paused);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    QSignalSpy batches(&host, &EngineHost::eventsArrived);
+    QSignalSpy requested(&host, &EngineHost::liveChangeRequested);
+    host.step();
+    QVERIFY(paused.wait(5000));
+
+    QVERIFY(host.setLinkUp(QStringLiteral("to-worker-3"), false));
+    QVERIFY(host.isLinkDown(QStringLiteral("to-worker-3")));
+    QVERIFY(host.crashNode(QStringLiteral("worker-2")));
+    QVERIFY(host.isNodeCrashed(QStringLiteral("worker-2")));
+    QVERIFY(host.pauseNode(QStringLiteral("worker-1")));
+    QVERIFY(host.isNodePaused(QStringLiteral("worker-1")));
+    QVERIFY(!host.pauseNode(QStringLiteral("worker-2"))); // crashed: nothing to pause
+    QVERIFY(!host.crashNode(QStringLiteral("no-such-node")));
+    QCOMPARE(requested.count(), 3);
+    // Applied on the engine thread while paused, then drained: the trace shows them.
+    const auto count = [&batches](TraceKind kind) {
+        const auto events = received(batches);
+        return std::count_if(events.begin(), events.end(),
+                             [kind](const TraceEvent &e) { return e.kind == kind; });
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(count(TraceKind::Pause), 1, 5000);
+    QCOMPARE(count(TraceKind::LinkDown), 1);
+    QCOMPARE(count(TraceKind::Crash), 1);
+
+    QVERIFY(host.setLinkUp(QStringLiteral("to-worker-3"), true));
+    QVERIFY(host.resumeNode(QStringLiteral("worker-1")));
+    QVERIFY(host.restartNode(QStringLiteral("worker-2")));
+    host.start();
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(summary.liveChanges.size(), std::size_t(6));
+    QCOMPARE(summary.liveChanges[0].action, std::string("link down"));
+    QCOMPARE(summary.liveChanges[0].target, std::string("to-worker-3"));
+    QCOMPARE(summary.liveChanges[1].action, std::string("crash"));
+    QCOMPARE(summary.liveChanges[5].action, std::string("restart"));
+    QVERIFY(formatSummary(summary).find("Live changes:") != std::string::npos);
+    // Nothing was lost to the changes: the crashed worker held nothing yet, the paused one resumed.
+    QCOMPARE(summary.delivery.lost, std::uint64_t(0));
+    QCOMPARE(summary.delivery.processed, m_expected.summary.delivery.processed);
+}
+
+void TestEngineHost::liveChangesWhileRunningAppearInSummary()
+{
+    EngineHost host;
+    QVERIFY(host.load(m_topology));
+    QSignalSpy progress(&host, &EngineHost::progressed);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    host.start(atSpeed(2));
+    QVERIFY(progress.wait(5000));
+    LinkProperties slow;
+    slow.latency = Distribution::fixed(200 * kMillisecond);
+    slow.loss = 0.5;
+    QVERIFY(host.setLinkProperties(QStringLiteral("publish"), slow));
+    QVERIFY(host.setLinkUp(QStringLiteral("to-worker-1"), false));
+    host.setSpeed(0);
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(summary.liveChanges.size(), std::size_t(2));
+    QCOMPARE(summary.liveChanges[0].action, std::string("link change"));
+    QVERIFY2(summary.liveChanges[0].detail.find("loss 0 -> 0.5") != std::string::npos,
+             summary.liveChanges[0].detail.c_str());
+    QVERIFY(summary.liveChanges[0].time > 0);
+    // Half of what was published afterwards never reached the queue.
+    QVERIFY(summary.links[0].counters.lost > 0);
+}
+
+void TestEngineHost::liveChangesNeedARun()
+{
+    EngineHost host;
+    QVERIFY(!host.crashNode(QStringLiteral("worker-1"))); // nothing loaded
+    QVERIFY(host.load(m_topology));
+    QVERIFY(!host.acceptsLiveChanges());
+    QVERIFY(!host.setLinkUp(QStringLiteral("publish"), false)); // loaded, not started
+    QVERIFY(!host.isLinkDown(QStringLiteral("publish")));
 }
 
 QTEST_GUILESS_MAIN(TestEngineHost)
