@@ -144,7 +144,10 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
 {
     // Dragging snaps to the grid; the document's own positions are shown as they are.
-    if (change == ItemPositionChange && !m_syncing) return snapped(value.toPointF());
+    if (change == ItemPositionChange && !m_syncing) {
+        const auto *canvas = qobject_cast<const CanvasScene *>(scene());
+        if (!canvas || canvas->snapToGrid()) return snapped(value.toPointF());
+    }
     return QGraphicsItem::itemChange(change, value);
 }
 

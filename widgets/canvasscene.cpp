@@ -6,6 +6,7 @@
 
 #include <QGraphicsPathItem>
 #include <QGraphicsRectItem>
+#include <QGraphicsSceneContextMenuEvent>
 #include <QGraphicsSceneDragDropEvent>
 #include <QGraphicsSceneMouseEvent>
 #include <QGraphicsTextItem>
@@ -13,6 +14,9 @@
 #include <QMimeData>
 #include <QPen>
 #include <QTimer>
+
+#include <algorithm>
+#include <vector>
 
 namespace sb {
 
@@ -214,6 +218,96 @@ void CanvasScene::removeSelection()
     QString error;
     if (!m_document->removeItems(nodes, links, &error))
         showRefusal(error, selectedItems().value(0)->scenePos());
+}
+
+bool CanvasScene::alignSelection(Alignment alignment, QString *error)
+{
+    const QStringList ids = selectedNodeIds();
+    const bool distribute =
+        alignment == Alignment::DistributeHorizontally || alignment == Alignment::DistributeVertically;
+    const int needed = distribute ? 3 : 2;
+    if (ids.size() < needed) {
+        if (error)
+            *error = distribute ? tr("Select three or more nodes to distribute them")
+                                : tr("Select two or more nodes to align them");
+        return false;
+    }
+    std::vector<std::pair<QString, QPointF>> nodes;
+    for (const QString &id : ids)
+        if (const NodeItem *item = m_nodes.value(id)) nodes.emplace_back(id, item->pos());
+    qreal minX = nodes.front().second.x(), maxX = minX, minY = nodes.front().second.y(), maxY = minY;
+    for (const auto &[id, p] : nodes) {
+        minX = std::min(minX, p.x());
+        maxX = std::max(maxX, p.x());
+        minY = std::min(minY, p.y());
+        maxY = std::max(maxY, p.y());
+    }
+    QHash<QString, QPointF> to;
+    const auto horizontal = alignment == Alignment::DistributeHorizontally;
+    if (distribute) {
+        // Boxes have one size, so equal gaps mean equally spaced corners, in their current order.
+        std::stable_sort(nodes.begin(), nodes.end(), [horizontal](const auto &a, const auto &b) {
+            return horizontal ? a.second.x() < b.second.x() : a.second.y() < b.second.y();
+        });
+        const qreal first = horizontal ? minX : minY;
+        const qreal step = ((horizontal ? maxX : maxY) - first) / qreal(nodes.size() - 1);
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            QPointF p = nodes[i].second;
+            (horizontal ? p.rx() : p.ry()) = first + step * qreal(i);
+            to.insert(nodes[i].first, p);
+        }
+    } else {
+        for (const auto &[id, p0] : nodes) {
+            QPointF p = p0;
+            switch (alignment) {
+            case Alignment::Left:
+                p.setX(minX);
+                break;
+            case Alignment::Right:
+                p.setX(maxX);
+                break;
+            case Alignment::HorizontalCenter:
+                p.setX((minX + maxX) / 2);
+                break;
+            case Alignment::Top:
+                p.setY(minY);
+                break;
+            case Alignment::Bottom:
+                p.setY(maxY);
+                break;
+            case Alignment::VerticalCenter:
+                p.setY((minY + maxY) / 2);
+                break;
+            default:
+                break;
+            }
+            to.insert(id, p);
+        }
+    }
+    if (m_snapToGrid)
+        for (auto it = to.begin(); it != to.end(); ++it)
+            it.value() = NodeItem::snapped(it.value());
+    for (auto it = to.begin(); it != to.end();)
+        it = m_nodes.value(it.key())->pos() == it.value() ? to.erase(it) : std::next(it);
+    if (to.isEmpty()) return true; // already aligned
+    return m_document->moveNodes(to, true, error);
+}
+
+void CanvasScene::contextMenuEvent(QGraphicsSceneContextMenuEvent *event)
+{
+    // Right-clicking an item acts on it: select it unless it is part of the selection already.
+    QGraphicsItem *item = itemAt(event->scenePos(), QTransform());
+    while (item && item->type() != NodeItemType && item->type() != LinkItemType)
+        item = item->parentItem();
+    if (item && !item->isSelected()) {
+        m_quietSelection = true;
+        clearSelection();
+        item->setSelected(true);
+        m_quietSelection = false;
+        Q_EMIT selectionChangedIds();
+    }
+    Q_EMIT contextMenuRequested(event->screenPos());
+    event->accept();
 }
 
 QString CanvasScene::refusalText() const

@@ -53,15 +53,36 @@ public:
     // The transient message shown after a refused connection, or empty when none is showing.
     QString refusalText() const;
 
+    // Whether dragged and aligned nodes snap to the grid (NodeItem::kGrid).
+    bool snapToGrid() const { return m_snapToGrid; }
+    void setSnapToGrid(bool on) { m_snapToGrid = on; }
+
+    enum class Alignment {
+        Left,
+        HorizontalCenter,
+        Right,
+        Top,
+        VerticalCenter,
+        Bottom,
+        DistributeHorizontally, // equal gaps between the boxes, the outermost staying put
+        DistributeVertically,
+    };
+    // Lines up the selected nodes (two or more; three for distributing) as one undo step.
+    // Returns false, saying why, when there is nothing to align.
+    bool alignSelection(Alignment alignment, QString *error = nullptr);
+
 signals:
     void selectionChangedIds();
     void connectionRefused(const QString &reason);
+    // A context menu was asked for at `screenPos`; the item under it (if any) is now selected.
+    void contextMenuRequested(const QPoint &screenPos);
 
 protected:
     void mousePressEvent(QGraphicsSceneMouseEvent *event) override;
     void mouseMoveEvent(QGraphicsSceneMouseEvent *event) override;
     void mouseReleaseEvent(QGraphicsSceneMouseEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
+    void contextMenuEvent(QGraphicsSceneContextMenuEvent *event) override;
     void dragEnterEvent(QGraphicsSceneDragDropEvent *event) override;
     void dragMoveEvent(QGraphicsSceneDragDropEvent *event) override;
     void dropEvent(QGraphicsSceneDragDropEvent *event) override;
@@ -95,6 +116,7 @@ private:
 
     // Set while one change selects or deselects many items, which then report once.
     bool m_quietSelection = false;
+    bool m_snapToGrid = true;
 
     QGraphicsRectItem *m_refusalBox = nullptr;
     QGraphicsTextItem *m_refusal = nullptr;

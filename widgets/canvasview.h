@@ -1,6 +1,6 @@
 #pragma once
 // The view onto a CanvasScene: antialiased, zoomable (Ctrl+wheel around the cursor, Ctrl+=,
-// Ctrl+-, Ctrl+0 to fit everything), pannable with the middle button, rubber-band selection on
+// Ctrl+-, Ctrl+0 to fit everything), pannable with the middle button or Space+drag, rubber-band selection on
 // the background, and a light dot grid behind the items. The canvas extends well beyond the items.
 #include <QGraphicsView>
 #include <QPointer>
@@ -32,6 +32,8 @@ protected:
     void drawBackground(QPainter *painter, const QRectF &rect) override;
     void wheelEvent(QWheelEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
+    void keyReleaseEvent(QKeyEvent *event) override;
+    void focusOutEvent(QFocusEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
@@ -46,7 +48,11 @@ private:
     void zoomBy(qreal factor, QPoint viewPos);
 
     QPointer<QGraphicsScene> m_followedScene;
+    void endPan();
+
     bool m_panning = false;
+    Qt::MouseButton m_panButton = Qt::NoButton;
+    bool m_spaceHeld = false; // Space is down: a left drag pans
     QPoint m_panLast;
 };
 

@@ -213,7 +213,7 @@ void EngineHost::beginFresh(const RunRequest &request)
 {
     m_seed = request.seed.value_or(m_topology.run.seed);
     m_run->sim->setSeed(m_seed);
-    m_run->sim->setMessageBudget(request.messages.value_or(0));
+    m_run->sim->setMessageBudget(request.messages.value_or(m_topology.run.messages));
     m_fresh = false;
     m_lastTime = -1;
     m_lastEvents = 0;

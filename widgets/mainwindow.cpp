@@ -11,14 +11,19 @@
 #include "summarymodel.h"
 #include "topologydocument.h"
 #include "topologymodel.h"
+#include "welcomepage.h"
 
+#include <QAbstractButton>
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGraphicsItem>
@@ -31,10 +36,14 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
+#include <QRegularExpressionValidator>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
@@ -54,6 +63,19 @@ namespace {
 const QString kRecentFilesKey = QStringLiteral("recentFiles");
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kThemeKey = QStringLiteral("view/theme");
+const QString kSnapKey = QStringLiteral("canvas/snapToGrid");
+
+// The topology files among dropped URLs.
+QStringList droppedFiles(const QMimeData *mime)
+{
+    QStringList files;
+    if (!mime || !mime->hasUrls()) return files;
+    for (const QUrl &url : mime->urls())
+        if (url.isLocalFile() && url.toLocalFile().endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
+            files << url.toLocalFile();
+    return files;
+}
 
 // A table that shows rows of data, not a spreadsheet: whole-row selection, no grid, compact rows.
 QTableView *makeTableView(QAbstractItemModel *model, const QString &objectName, QWidget *parent)
@@ -190,11 +212,30 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_document, &TopologyDocument::bindingsChanged, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::modifiedChanged, this, &MainWindow::updateTitle);
+    connect(m_document, &TopologyDocument::runSettingsChanged, this, [this] {
+        updateRunSettings();
+        updateDescription({});
+    });
+    connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::updateRunSettings);
+    connect(m_canvasScene, &CanvasScene::contextMenuRequested, this, &MainWindow::onCanvasContextMenu);
+    connect(m_engine, &EngineHost::liveChangeRequested, this,
+            [this](const QString &what) { statusBar()->showMessage(what, 5000); });
+    setAcceptDrops(true);
+
+    // Autosave: unsaved work goes to a recovery file of this window's own.
+    m_recovery = std::make_unique<RecoveryStore>(
+        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/recovery"));
+    m_autosaveTimer = new QTimer(this);
+    m_autosaveTimer->setInterval(kDefaultAutosaveInterval);
+    connect(m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    m_autosaveTimer->start();
 
     updateTitle();
     resetRunViews();
     updateDescription({});
     updateActions();
+    updateSelectionActions();
+    updateRunSettings();
     readSettings();
     openRunStore();
 }
@@ -275,6 +316,7 @@ void MainWindow::createActions()
 
     m_pauseAction = new QAction(style()->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
     m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
+    m_pauseAction->setShortcut(QKeySequence(Qt::Key_F6));
     m_pauseAction->setStatusTip(tr("Pause the run; Run resumes it"));
     connect(m_pauseAction, &QAction::triggered, this, &MainWindow::onPauseTriggered);
 
@@ -283,6 +325,55 @@ void MainWindow::createActions()
     m_stopAction->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
     m_stopAction->setStatusTip(tr("End the run and show its summary"));
     connect(m_stopAction, &QAction::triggered, this, &MainWindow::onStopTriggered);
+
+    m_stepAction = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("S&tep"), this);
+    m_stepAction->setObjectName(QStringLiteral("stepAction"));
+    m_stepAction->setShortcut(QKeySequence(Qt::Key_F10));
+    m_stepAction->setStatusTip(tr("Process the next event of the run, then pause"));
+    connect(m_stepAction, &QAction::triggered, this, &MainWindow::onStepTriggered);
+
+    // Live faults: they act on the selection while a run is in progress.
+    m_linkDownAction = new QAction(tr("Take Link &Down"), this);
+    m_linkDownAction->setObjectName(QStringLiteral("linkDownAction"));
+    m_linkDownAction->setStatusTip(tr("Partition the selected link (frames on it are lost) or heal it"));
+    connect(m_linkDownAction, &QAction::triggered, this, &MainWindow::onLinkDownTriggered);
+    m_crashAction = new QAction(tr("&Crash Node"), this);
+    m_crashAction->setObjectName(QStringLiteral("crashAction"));
+    m_crashAction->setStatusTip(
+        tr("Crash the selected node (it loses what it holds in memory) or restart it"));
+    connect(m_crashAction, &QAction::triggered, this, &MainWindow::onCrashTriggered);
+    m_pauseNodeAction = new QAction(tr("Pa&use Node"), this);
+    m_pauseNodeAction->setObjectName(QStringLiteral("pauseNodeAction"));
+    m_pauseNodeAction->setStatusTip(
+        tr("Freeze the selected node like a stopped process (work for it waits) or resume it"));
+    connect(m_pauseNodeAction, &QAction::triggered, this, &MainWindow::onPauseNodeTriggered);
+
+    m_snapAction = new QAction(tr("&Snap to Grid"), this);
+    m_snapAction->setObjectName(QStringLiteral("snapAction"));
+    m_snapAction->setCheckable(true);
+    m_snapAction->setChecked(QSettings().value(kSnapKey, true).toBool());
+    m_canvasScene->setSnapToGrid(m_snapAction->isChecked());
+    connect(m_snapAction, &QAction::toggled, this, [this](bool on) {
+        m_canvasScene->setSnapToGrid(on);
+        QSettings().setValue(kSnapKey, on);
+    });
+
+    m_themeGroup = new QActionGroup(this);
+    const Theme savedTheme = themeFromKey(QSettings().value(kThemeKey).toString());
+    for (const auto &[theme, text] :
+         {std::pair{Theme::System, tr("&System")}, std::pair{Theme::Light, tr("&Light")},
+          std::pair{Theme::Dark, tr("&Dark")}}) {
+        QAction *a = m_themeGroup->addAction(text);
+        a->setObjectName(QStringLiteral("theme_") + themeKey(theme));
+        a->setCheckable(true);
+        a->setChecked(theme == savedTheme);
+        connect(a, &QAction::triggered, this, [this, theme = theme] { setTheme(theme); });
+    }
+
+    m_welcomeAction = new QAction(tr("&Welcome Page"), this);
+    m_welcomeAction->setObjectName(QStringLiteral("welcomeAction"));
+    m_welcomeAction->setStatusTip(tr("Show the welcome page with the examples"));
+    connect(m_welcomeAction, &QAction::triggered, this, &MainWindow::showWelcome);
 
     m_aboutAction = new QAction(tr("&About Signalbox"), this);
     m_aboutAction->setObjectName(QStringLiteral("aboutAction"));
@@ -322,13 +413,52 @@ void MainWindow::createMenus()
     edit->addAction(m_deleteAction);
     edit->addSeparator();
     edit->addAction(m_selectAllAction);
+    m_alignMenu = edit->addMenu(tr("A&lign"));
+    m_alignMenu->setObjectName(QStringLiteral("alignMenu"));
+    using A = CanvasScene::Alignment;
+    const struct {
+        A alignment;
+        QString text;
+        const char *name;
+    } alignments[] = {{A::Left, tr("&Left Edges"), "alignLeftAction"},
+                      {A::HorizontalCenter, tr("&Horizontal Centres"), "alignHCenterAction"},
+                      {A::Right, tr("&Right Edges"), "alignRightAction"},
+                      {A::Top, tr("&Top Edges"), "alignTopAction"},
+                      {A::VerticalCenter, tr("&Vertical Centres"), "alignVCenterAction"},
+                      {A::Bottom, tr("&Bottom Edges"), "alignBottomAction"},
+                      {A::DistributeHorizontally, tr("Distribute Hori&zontally"), "distributeHAction"},
+                      {A::DistributeVertically, tr("Distribute V&ertically"), "distributeVAction"}};
+    for (const auto &a : alignments) {
+        if (a.alignment == A::Top || a.alignment == A::DistributeHorizontally) m_alignMenu->addSeparator();
+        QAction *action = m_alignMenu->addAction(a.text);
+        action->setObjectName(QLatin1String(a.name));
+        connect(action, &QAction::triggered, this, [this, alignment = a.alignment] {
+            QString error;
+            if (!m_canvasScene->alignSelection(alignment, &error)) statusBar()->showMessage(error, 5000);
+        });
+    }
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_snapAction);
+    QMenu *theme = view->addMenu(tr("&Theme"));
+    theme->addActions(m_themeGroup->actions());
+    view->addSeparator();
+    m_viewMenu = view;
 
     QMenu *run = menuBar()->addMenu(tr("&Run"));
     run->addAction(m_runAction);
     run->addAction(m_pauseAction);
+    run->addAction(m_stepAction);
     run->addAction(m_stopAction);
+    run->addSeparator();
+    m_faultsMenu = run->addMenu(tr("&Faults"));
+    m_faultsMenu->setObjectName(QStringLiteral("faultsMenu"));
+    m_faultsMenu->addAction(m_linkDownAction);
+    m_faultsMenu->addAction(m_crashAction);
+    m_faultsMenu->addAction(m_pauseNodeAction);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_welcomeAction);
     help->addAction(m_aboutAction);
 }
 
@@ -343,13 +473,45 @@ void MainWindow::createToolBar()
     bar->addSeparator();
     bar->addAction(m_runAction);
     bar->addAction(m_pauseAction);
+    bar->addAction(m_stepAction);
     bar->addAction(m_stopAction);
     bar->addSeparator();
-    auto *speedLabel = new QLabel(tr("Speed:"), bar);
-    speedLabel->setBuddy(m_speedCombo);
-    speedLabel->setContentsMargins(4, 0, 4, 0);
-    bar->addWidget(speedLabel);
-    bar->addWidget(m_speedCombo);
+    const auto addLabelled = [bar](const QString &text, QWidget *field) {
+        auto *label = new QLabel(text, bar);
+        label->setBuddy(field);
+        label->setContentsMargins(6, 0, 4, 0);
+        bar->addWidget(label);
+        bar->addWidget(field);
+    };
+    addLabelled(tr("Speed:"), m_speedCombo);
+
+    // Run settings: they belong to the topology (its "run" section), so editing one is an undo step.
+    const auto makeField = [this, bar](const char *name, const QString &tip, int chars) {
+        auto *edit = new QLineEdit(bar);
+        edit->setObjectName(QLatin1String(name));
+        edit->setToolTip(tip);
+        edit->setMaximumWidth(edit->fontMetrics().horizontalAdvance(QLatin1Char('0')) * chars + 16);
+        connect(edit, &QLineEdit::editingFinished, this, &MainWindow::onRunSettingEdited);
+        return edit;
+    };
+    m_seedEdit =
+        makeField("seedEdit", tr("Seed of the run's random numbers: the same seed gives the same run"), 12);
+    m_seedEdit->setValidator(
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,19}")), m_seedEdit));
+    m_untilEdit = makeField(
+        "untilEdit",
+        tr("Stop the run at this virtual time, e.g. 30s, 500ms, 2min; a bare number is seconds (empty: %1)")
+            .arg(QString::fromStdString(formatDuration(EngineHost::kDefaultUntil))),
+        7);
+    m_untilEdit->setPlaceholderText(QString::fromStdString(formatDuration(EngineHost::kDefaultUntil)));
+    m_messagesEdit = makeField("messagesEdit",
+                               tr("Producers stop after this many messages in total (empty: no limit)"), 8);
+    m_messagesEdit->setValidator(
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,12}")), m_messagesEdit));
+    m_messagesEdit->setPlaceholderText(tr("no limit"));
+    addLabelled(tr("Seed:"), m_seedEdit);
+    addLabelled(tr("Stop at:"), m_untilEdit);
+    addLabelled(tr("Messages:"), m_messagesEdit);
 }
 
 void MainWindow::createCentralWidget()
@@ -377,8 +539,7 @@ void MainWindow::createCentralWidget()
             selectNode(nodes.first());
         else if (nodes.isEmpty() && links.size() == 1 && links.first() != m_selectedLink)
             selectLink(links.first());
-        m_deleteAction->setEnabled(!nodes.isEmpty() || !m_canvasScene->selectedLinkIds().isEmpty() ||
-                                   !m_selectedNode.isEmpty());
+        updateSelectionActions();
     });
     connect(m_canvasScene, &CanvasScene::connectionRefused, this,
             [this](const QString &reason) { statusBar()->showMessage(reason, 8000); });
@@ -392,7 +553,24 @@ void MainWindow::createCentralWidget()
     splitter->setChildrenCollapsible(false);
     m_description->setMinimumWidth(200);
     splitter->setSizes({720, 240});
-    setCentralWidget(splitter);
+    m_editorPage = splitter;
+
+    m_welcome = new WelcomePage(this);
+    connect(m_welcome, &WelcomePage::newRequested, this, &MainWindow::onNewTriggered);
+    connect(m_welcome, &WelcomePage::openRequested, this, &MainWindow::onOpenTriggered);
+    connect(m_welcome, &WelcomePage::exampleActivated, this, &MainWindow::openExample);
+    connect(m_welcome, &WelcomePage::recentActivated, this, &MainWindow::openFile);
+    m_centralStack = new QStackedWidget(this);
+    m_centralStack->setObjectName(QStringLiteral("centralStack"));
+    m_centralStack->addWidget(m_editorPage);
+    // Scrolls rather than widening the window when the window is narrow.
+    auto *welcomeScroll = new QScrollArea(this);
+    welcomeScroll->setObjectName(QStringLiteral("welcomeScroll"));
+    welcomeScroll->setWidget(m_welcome);
+    welcomeScroll->setWidgetResizable(true);
+    welcomeScroll->setFrameShape(QFrame::NoFrame);
+    m_centralStack->addWidget(welcomeScroll);
+    setCentralWidget(m_centralStack);
 }
 
 void MainWindow::createDocks()
@@ -496,6 +674,9 @@ void MainWindow::createDocks()
     m_eventDock->raise();
     resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
     resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
+    for (QDockWidget *dock :
+         {m_paletteDock, m_propertyDock, m_historyDock, m_summaryDock, m_eventDock, m_nodesDock})
+        m_viewMenu->addAction(dock->toggleViewAction());
 }
 
 void MainWindow::createStatusBar()
@@ -513,6 +694,198 @@ void MainWindow::createStatusBar()
     m_timeLabel->setText(tr("Virtual time: %1").arg(QStringLiteral("0")));
     m_rateLabel->setText(tr("%1 events/s").arg(0));
     m_stateLabel->setText(stateText(m_engine->state()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Welcome page, examples, dropped files
+
+void MainWindow::showWelcome()
+{
+    m_welcome->setRecentFiles(QSettings().value(kRecentFilesKey).toStringList());
+    if (isWelcomeShown()) return;
+    // The page has the window to itself; the docks come back as they were with a document.
+    m_dockStateBeforeWelcome = saveState();
+    for (QDockWidget *dock : findChildren<QDockWidget *>())
+        dock->hide();
+    m_centralStack->setCurrentIndex(1);
+}
+
+bool MainWindow::isWelcomeShown() const
+{
+    return m_centralStack->currentIndex() == 1;
+}
+
+void MainWindow::showDocument()
+{
+    if (isWelcomeShown()) {
+        m_centralStack->setCurrentWidget(m_editorPage);
+        restoreState(m_dockStateBeforeWelcome);
+        m_dockStateBeforeWelcome.clear();
+    }
+    m_topologyView->resizeColumnsToContents();
+    QTimer::singleShot(0, m_canvasView, &CanvasView::fitToItems); // once the view has its size
+}
+
+bool MainWindow::openExample(const QString &resourcePath)
+{
+    if (!maybeSave()) return false;
+    QFile file(resourcePath);
+    const QString name = QFileInfo(resourcePath).fileName();
+    if (!file.open(QIODevice::ReadOnly)) {
+        showLoadError(name, {file.errorString()});
+        return false;
+    }
+    const LoadResult result = parseTopology(file.readAll().toStdString(), name.toStdString());
+    QString error;
+    if (!result.ok() || !m_engine->load(*result.topology, &error)) {
+        showLoadError(name, result.ok()
+                                ? error.split(QLatin1Char('\n'))
+                                : QString::fromStdString(result.errorText()).split(QLatin1Char('\n')));
+        return false;
+    }
+    if (m_runId) recordRunFinished(nullptr);
+    // Untitled: Save asks where, so the bundled copy is never written.
+    m_currentFile.clear();
+    m_selectedNode.clear();
+    m_selectedLink.clear();
+    m_document->setTopology(*result.topology);
+    m_document->setFilePath({});
+    m_document->setClean();
+    m_recovery->discard();
+    updateDescription({});
+    resetRunViews();
+    selectSpeed(result.topology->run.speed);
+    updateTitle();
+    showDocument();
+    statusBar()->showMessage(tr("Opened the example \u201c%1\u201d: Save As keeps your changes")
+                                 .arg(QString::fromStdString(result.topology->name)),
+                             8000);
+    return true;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!droppedFiles(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList files = droppedFiles(event->mimeData());
+    if (files.isEmpty()) return;
+    event->acceptProposedAction();
+    // One document a window: the first file opens; more are named as not opened.
+    QTimer::singleShot(0, this, [this, files] {
+        openFile(files.first());
+        if (files.size() > 1)
+            statusBar()->showMessage(tr("Opened %1; one file at a time, %2 not opened")
+                                         .arg(QFileInfo(files.first()).fileName())
+                                         .arg(files.size() - 1),
+                                     8000);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Autosave and recovery
+
+void MainWindow::setAutosaveInterval(int ms)
+{
+    m_autosaveTimer->setInterval(ms);
+}
+
+int MainWindow::autosaveInterval() const
+{
+    return m_autosaveTimer->interval();
+}
+
+void MainWindow::autosaveNow()
+{
+    if (!m_document->isModified()) {
+        if (m_recovery->hasSaved()) m_recovery->discard();
+        return;
+    }
+    QString error;
+    if (!m_recovery->save(m_document->topology(), m_currentFile, &error))
+        statusBar()->showMessage(tr("Autosave failed: %1").arg(error), 10000);
+}
+
+QList<RecoveryStore::Recovery> MainWindow::recoverableWork() const
+{
+    return m_recovery->orphaned();
+}
+
+bool MainWindow::recover(const QString &recoveryPath)
+{
+    QString originalFile, error;
+    const auto topology = RecoveryStore::load(recoveryPath, &originalFile, &error);
+    if (!topology) {
+        showLoadError(recoveryPath, {error});
+        return false;
+    }
+    // The saved file first (when it still opens), then the unsaved work over it as one step.
+    bool opened = false;
+    if (!originalFile.isEmpty() && QFileInfo::exists(originalFile)) opened = openFile(originalFile);
+    if (!opened) {
+        if (!maybeSave()) return false;
+        newDocument();
+    }
+    if (!m_document->replaceTopology(*topology, tr("Recover unsaved work"), &error)) {
+        showLoadError(recoveryPath, {error});
+        return false;
+    }
+    if (!opened)
+        m_currentFile = originalFile.isEmpty() || QFileInfo::exists(originalFile) ? QString() : originalFile;
+    updateTitle();
+    showDocument();
+    RecoveryStore::remove(recoveryPath);
+    autosaveNow(); // the recovered work is this window's unsaved work now
+    statusBar()->showMessage(tr("Recovered unsaved work; Undo goes back to the saved file"), 8000);
+    return true;
+}
+
+void MainWindow::offerRecovery()
+{
+    const QList<RecoveryStore::Recovery> left = recoverableWork();
+    if (left.isEmpty()) return;
+    const RecoveryStore::Recovery &r = left.first();
+    const QString what =
+        r.originalFile.isEmpty() ? tr("an untitled topology") : QFileInfo(r.originalFile).fileName();
+    auto *box = new QMessageBox(
+        QMessageBox::Question, tr("Recover unsaved work"),
+        tr("Signalbox ended without saving changes to %1 (%2), autosaved %3.\n\nRecover them?")
+            .arg(what, r.name.isEmpty() ? tr("no name") : r.name,
+                 QLocale().toString(r.saved, QLocale::ShortFormat)),
+        QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("recoveryDialog"));
+    QPushButton *recoverButton = box->addButton(tr("&Recover"), QMessageBox::AcceptRole);
+    box->addButton(tr("&Discard"), QMessageBox::DestructiveRole);
+    box->addButton(tr("&Later"), QMessageBox::RejectRole);
+    box->setDefaultButton(recoverButton);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const QString path = r.path;
+    connect(box, &QMessageBox::buttonClicked, this,
+            [this, box, path, recoverButton](QAbstractButton *button) {
+                const auto role = box->buttonRole(button);
+                if (button == static_cast<QAbstractButton *>(recoverButton))
+                    recover(path);
+                else if (role == QMessageBox::DestructiveRole)
+                    RecoveryStore::remove(path);
+                if (role != QMessageBox::RejectRole) QTimer::singleShot(0, this, &MainWindow::offerRecovery);
+            });
+    box->open();
+}
+
+void MainWindow::applySavedTheme()
+{
+    applyTheme(themeFromKey(QSettings().value(kThemeKey).toString()));
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    applyTheme(theme);
+    QSettings().setValue(kThemeKey, themeKey(theme));
+    for (QAction *a : m_themeGroup->actions())
+        a->setChecked(a->objectName() == QStringLiteral("theme_") + themeKey(theme));
+    m_canvasView->viewport()->update();
 }
 
 void MainWindow::openRunStore()
@@ -542,7 +915,7 @@ void MainWindow::writeSettings() const
 {
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
-    settings.setValue(kStateKey, saveState());
+    settings.setValue(kStateKey, m_dockStateBeforeWelcome.isEmpty() ? saveState() : m_dockStateBeforeWelcome);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -553,6 +926,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     if (m_runId) recordRunFinished(nullptr);
     writeSettings();
+    m_recovery->discard(); // saved or discarded: nothing to recover
     event->accept();
 }
 
@@ -584,8 +958,8 @@ bool MainWindow::openFile(const QString &path)
     m_document->setTopology(topology);
     m_document->setFilePath(m_currentFile);
     m_document->setClean();
-    m_topologyView->resizeColumnsToContents();
-    QTimer::singleShot(0, m_canvasView, &CanvasView::fitToItems); // once the view has its size
+    m_recovery->discard();
+    showDocument();
     updateDescription(warnings);
     resetRunViews();
     selectSpeed(topology.run.speed);
@@ -624,9 +998,12 @@ void MainWindow::newDocument()
     if (m_runId) recordRunFinished(nullptr);
     m_currentFile.clear();
     m_selectedNode.clear();
+    m_selectedLink.clear();
     m_document->clear();
+    m_recovery->discard();
     resetRunViews();
     updateTitle();
+    showDocument();
 }
 
 bool MainWindow::saveFile(const QString &requested)
@@ -659,6 +1036,7 @@ bool MainWindow::saveFile(const QString &requested)
     m_currentFile = QFileInfo(path).absoluteFilePath();
     m_document->setFilePath(m_currentFile);
     m_document->setClean();
+    m_recovery->discard();
     addRecentFile(m_currentFile);
     updateTitle();
     statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_currentFile)), 5000);
@@ -784,7 +1162,6 @@ void MainWindow::onDocumentChanged()
     showProperties();
     updateDescription({});
     updateActions();
-    m_deleteAction->setEnabled(!m_selectedNode.isEmpty());
 }
 
 void MainWindow::selectNode(const QString &nodeId)
@@ -800,7 +1177,7 @@ void MainWindow::selectNode(const QString &nodeId)
             m_topologyView->selectRow(int(i));
         }
     showProperties();
-    m_deleteAction->setEnabled(true);
+    updateSelectionActions();
 }
 
 void MainWindow::selectLink(const QString &linkId)
@@ -814,7 +1191,7 @@ void MainWindow::selectLink(const QString &linkId)
         if (auto *item = m_canvasScene->linkItem(linkId)) item->setSelected(true);
     }
     showProperties();
-    m_deleteAction->setEnabled(true);
+    updateSelectionActions();
 }
 
 namespace {
@@ -901,6 +1278,8 @@ void MainWindow::onPropertyEdited(const QString &key, const Json &value)
                                             QString::fromStdString(link->to), keys, &error);
         } else {
             ok = m_document->setLinkProperty(m_selectedLink, key, value, &error);
+            // While a run is on, the link's network changes in the engine too (a live change).
+            if (ok) applyLinkPropertyLive(m_selectedLink);
         }
     } else {
         ok = m_document->setNodeProperty(m_selectedNode, key, value, &error);
@@ -920,6 +1299,7 @@ void MainWindow::onPropertyReset(const QString &key)
                  ? m_document->setBindingKeys(QString::fromStdString(link->from),
                                               QString::fromStdString(link->to), {}, &error)
                  : m_document->resetLinkProperty(m_selectedLink, key, &error);
+        if (ok && key != QLatin1String(kBindingKeysProperty)) applyLinkPropertyLive(m_selectedLink);
     } else {
         ok = m_document->resetNodeProperty(m_selectedNode, key, &error);
     }
@@ -1043,28 +1423,233 @@ void MainWindow::onSpeedChanged(int index)
     if (index >= 0) m_engine->setSpeed(selectedSpeed());
 }
 
+bool MainWindow::prepareRun()
+{
+    // Run what the document says now, edits included.
+    QString error;
+    if (!m_engine->load(m_document->topology(), &error)) {
+        showLoadError(m_currentFile.isEmpty() ? tr("the topology") : m_currentFile,
+                      error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
+        return false;
+    }
+    resetRunViews();
+    m_eventLog->setNames(m_engine->nodeIds(), m_engine->linkIds());
+    m_progressEvents = 0;
+    return true;
+}
+
+EngineHost::RunRequest MainWindow::runRequest() const
+{
+    // The document's run section, which the toolbar fields edit; the speed is the toolbar's own.
+    const RunSettings &run = m_document->topology().run;
+    EngineHost::RunRequest request;
+    request.speed = selectedSpeed();
+    request.seed = run.seed;
+    request.until = run.until.value_or(EngineHost::kDefaultUntil);
+    request.messages = run.messages;
+    return request;
+}
+
 void MainWindow::onRunTriggered()
 {
     Q_ASSERT(QThread::currentThread() == thread());
     const EngineHost::State state = m_engine->state();
-    const bool fromStart = state == EngineHost::State::Ready || state == EngineHost::State::Finished;
+    const bool fromStart = state == EngineHost::State::Ready || state == EngineHost::State::Finished ||
+                           state == EngineHost::State::Empty;
     if (!fromStart && state != EngineHost::State::Paused && state != EngineHost::State::Pausing) return;
-    if (fromStart) {
-        // Run what the document says now, edits included.
-        QString error;
-        if (!m_engine->load(m_document->topology(), &error)) {
-            showLoadError(m_currentFile.isEmpty() ? tr("the topology") : m_currentFile,
-                          error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
-            return;
-        }
-        resetRunViews();
-        m_eventLog->setNames(m_engine->nodeIds(), m_engine->linkIds());
-        m_progressEvents = 0;
-    }
+    if (fromStart && !prepareRun()) return;
     EngineHost::RunRequest request;
-    request.speed = selectedSpeed();
+    if (fromStart)
+        request = runRequest();
+    else
+        request.speed = selectedSpeed();
     m_engine->start(request);
     if (fromStart) recordRunStarted();
+}
+
+void MainWindow::onStepTriggered()
+{
+    const EngineHost::State state = m_engine->state();
+    const bool fromStart = state == EngineHost::State::Ready || state == EngineHost::State::Finished ||
+                           state == EngineHost::State::Empty;
+    if (!fromStart && state != EngineHost::State::Paused) return;
+    if (fromStart && !prepareRun()) return;
+    m_engine->step(fromStart ? runRequest() : EngineHost::RunRequest{});
+    if (fromStart) recordRunStarted();
+}
+
+void MainWindow::updateRunSettings()
+{
+    const RunSettings &run = m_document->topology().run;
+    m_seedEdit->setText(QString::number(run.seed));
+    m_untilEdit->setText(run.until ? QString::fromStdString(formatDuration(*run.until)) : QString());
+    m_messagesEdit->setText(run.messages ? QString::number(run.messages) : QString());
+    for (QLineEdit *edit : {m_seedEdit, m_untilEdit, m_messagesEdit})
+        edit->setStyleSheet(QString());
+}
+
+void MainWindow::onRunSettingEdited()
+{
+    RunSettings run = m_document->topology().run;
+    QString error;
+    bool ok = true;
+    const QString seed = m_seedEdit->text().trimmed();
+    if (seed.isEmpty()) {
+        error = tr("Seed: a seed is a whole number, e.g. 1");
+        ok = false;
+    } else {
+        run.seed = seed.toULongLong(&ok);
+        if (!ok) error = tr("Seed: %1 is not a whole number from 0 to 18446744073709551615").arg(seed);
+    }
+    const QString until = m_untilEdit->text().trimmed();
+    if (ok && until.isEmpty()) {
+        run.until.reset();
+    } else if (ok) {
+        const std::optional<SimTime> parsed = parseDuration(until.toStdString(), "s");
+        const SimTime t = parsed.value_or(0);
+        if (!parsed) {
+            error = tr("Stop at: \u201c%1\u201d is not a duration, e.g. 30s, 500ms or 2min").arg(until);
+            ok = false;
+        } else if (t <= 0) {
+            error = tr("Stop at: the stop time must be greater than zero");
+            ok = false;
+        } else {
+            run.until = t;
+        }
+    }
+    const QString messages = m_messagesEdit->text().trimmed();
+    if (ok) run.messages = messages.isEmpty() ? 0 : messages.toULongLong();
+    QLineEdit *culprit = !ok ? (error.startsWith(tr("Seed")) ? m_seedEdit : m_untilEdit) : nullptr;
+    if (ok && !m_document->setRunSettings(run, &error)) ok = false;
+    if (!ok) {
+        statusBar()->showMessage(error, 8000);
+        if (culprit) {
+            culprit->setStyleSheet(QStringLiteral("QLineEdit { border: 1px solid #d0453a; }"));
+            culprit->setToolTip(error);
+        }
+        return;
+    }
+    for (QLineEdit *edit : {m_seedEdit, m_untilEdit, m_messagesEdit})
+        edit->setStyleSheet(QString());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live faults on the selection
+
+void MainWindow::onLinkDownTriggered()
+{
+    QStringList links = m_canvasScene->selectedLinkIds();
+    if (links.isEmpty() && !m_selectedLink.isEmpty()) links << m_selectedLink;
+    if (links.isEmpty()) return;
+    // One way for the whole selection: down unless every selected link is down already.
+    bool allDown = true;
+    for (const QString &id : links)
+        allDown = allDown && m_engine->isLinkDown(id);
+    for (const QString &id : links)
+        m_engine->setLinkUp(id, allDown);
+    updateSelectionActions();
+}
+
+void MainWindow::onCrashTriggered()
+{
+    const QStringList nodes = selectedNodeIds();
+    if (nodes.isEmpty()) return;
+    bool allCrashed = true;
+    for (const QString &id : nodes)
+        allCrashed = allCrashed && m_engine->isNodeCrashed(id);
+    for (const QString &id : nodes)
+        allCrashed ? m_engine->restartNode(id) : m_engine->crashNode(id);
+    updateSelectionActions();
+}
+
+void MainWindow::onPauseNodeTriggered()
+{
+    const QStringList nodes = selectedNodeIds();
+    if (nodes.isEmpty()) return;
+    bool allPaused = true;
+    for (const QString &id : nodes)
+        allPaused = allPaused && (m_engine->isNodePaused(id) || m_engine->isNodeCrashed(id));
+    for (const QString &id : nodes)
+        allPaused ? m_engine->resumeNode(id) : m_engine->pauseNode(id);
+    updateSelectionActions();
+}
+
+void MainWindow::applyLinkPropertyLive(const QString &linkId)
+{
+    if (!m_engine->acceptsLiveChanges() || !m_engine->linkIds().contains(linkId)) return;
+    const LinkDef *link = m_document->link(linkId);
+    if (!link) return;
+    const auto specs = KindRegistry::builtin().linkProperties();
+    m_engine->setLinkProperties(linkId, linkPropertiesFrom(PropertyBag(specs, link->properties)));
+}
+
+void MainWindow::onCanvasContextMenu(const QPoint &screenPos)
+{
+    QMenu menu(this);
+    const bool nodes = !m_canvasScene->selectedNodeIds().isEmpty();
+    const bool links = !m_canvasScene->selectedLinkIds().isEmpty();
+    if (m_engine->acceptsLiveChanges() && (nodes || links)) {
+        if (links) menu.addAction(m_linkDownAction);
+        if (nodes) {
+            menu.addAction(m_crashAction);
+            menu.addAction(m_pauseNodeAction);
+        }
+        menu.addSeparator();
+    }
+    if (nodes) {
+        menu.addAction(m_cutAction);
+        menu.addAction(m_copyAction);
+        menu.addAction(m_duplicateAction);
+    }
+    menu.addAction(m_pasteAction);
+    if (nodes || links) menu.addAction(m_deleteAction);
+    if (m_canvasScene->selectedNodeIds().size() >= 2) {
+        menu.addSeparator();
+        menu.addMenu(m_alignMenu);
+    }
+    menu.addSeparator();
+    menu.addAction(m_selectAllAction);
+    menu.exec(screenPos);
+}
+
+void MainWindow::updateSelectionActions()
+{
+    const QStringList nodes = selectedNodeIds();
+    QStringList links = m_canvasScene->selectedLinkIds();
+    if (links.isEmpty() && !m_selectedLink.isEmpty() && nodes.isEmpty()) links << m_selectedLink;
+    const bool hasNodes = !nodes.isEmpty();
+    m_cutAction->setEnabled(hasNodes);
+    m_copyAction->setEnabled(hasNodes);
+    m_duplicateAction->setEnabled(hasNodes);
+    m_deleteAction->setEnabled(hasNodes || !links.isEmpty());
+    m_alignMenu->setEnabled(m_canvasScene->selectedNodeIds().size() >= 2);
+    for (QAction *a : m_alignMenu->actions())
+        if (a->objectName().startsWith(QLatin1String("distribute")))
+            a->setEnabled(m_canvasScene->selectedNodeIds().size() >= 3);
+
+    // Faults act on what the running engine knows: nodes and links of the run's topology.
+    const bool live = m_engine->acceptsLiveChanges();
+    const auto inRun = [](const QStringList &ids, const QStringList &known) {
+        if (ids.isEmpty()) return false;
+        for (const QString &id : ids)
+            if (!known.contains(id)) return false;
+        return true;
+    };
+    const bool liveLinks = live && inRun(links, m_engine->linkIds());
+    const bool liveNodes = live && inRun(nodes, m_engine->nodeIds());
+    bool allDown = liveLinks, allCrashed = liveNodes, allPaused = liveNodes;
+    for (const QString &id : links)
+        allDown = allDown && m_engine->isLinkDown(id);
+    for (const QString &id : nodes) {
+        allCrashed = allCrashed && m_engine->isNodeCrashed(id);
+        allPaused = allPaused && (m_engine->isNodePaused(id) || m_engine->isNodeCrashed(id));
+    }
+    m_linkDownAction->setEnabled(liveLinks);
+    m_linkDownAction->setText(allDown ? tr("Bring Link &Up") : tr("Take Link &Down"));
+    m_crashAction->setEnabled(liveNodes);
+    m_crashAction->setText(allCrashed ? tr("&Restart Node") : tr("&Crash Node"));
+    m_pauseNodeAction->setEnabled(liveNodes && !allCrashed);
+    m_pauseNodeAction->setText(allPaused ? tr("Res&ume Node") : tr("Pa&use Node"));
 }
 
 void MainWindow::onPauseTriggered()
@@ -1110,6 +1695,8 @@ void MainWindow::updateActions()
     m_runAction->setText(paused ? tr("&Resume") : tr("&Run"));
     m_pauseAction->setEnabled(state == S::Running);
     m_stopAction->setEnabled(state == S::Running || paused);
+    m_stepAction->setEnabled(state == S::Paused || (idle && !m_document->topology().nodes.empty()));
+    updateSelectionActions();
 }
 
 void MainWindow::onEventsArrived(const std::vector<TraceEvent> &events)
@@ -1169,6 +1756,17 @@ void MainWindow::onRunFinished(const RunSummary &summary)
     m_runHeadline->setText(runHeadlineText(summary));
     QString checks = deliveryCheckText(summary.delivery);
     if (summary.latency.count) checks += QLatin1Char('\n') + latencyText(summary.latency);
+    if (!summary.liveChanges.empty()) {
+        QStringList changes;
+        for (const LiveChange &c : summary.liveChanges)
+            changes << tr("at %1 %2 %3%4")
+                           .arg(QString::fromStdString(formatDuration(c.time)),
+                                QString::fromStdString(c.action), QString::fromStdString(c.target),
+                                c.detail.empty()
+                                    ? QString()
+                                    : QStringLiteral(" (%1)").arg(QString::fromStdString(c.detail)));
+        checks += QLatin1Char('\n') + tr("Live changes: %1").arg(changes.join(QLatin1String("; ")));
+    }
     m_deliveryCheck->setText(checks);
     if (summary.wallSeconds > 0)
         m_rateLabel->setText(tr("%1 events/s")

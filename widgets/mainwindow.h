@@ -3,6 +3,8 @@
 // TopologyDocument), run it on the engine thread and read the run summary and the event log.
 // Finished runs are kept in the run store.
 #include "enginehost.h"
+#include "recoverystore.h"
+#include "theme.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -12,10 +14,13 @@
 
 class QAction;
 class QComboBox;
+class QTimer;
 class QDockWidget;
 class QLabel;
+class QActionGroup;
 class QLineEdit;
 class QMenu;
+class QStackedWidget;
 class QTableView;
 class QTextBrowser;
 
@@ -31,6 +36,7 @@ class TopologyDocument;
 class RunStore;
 class SummaryModel;
 class TopologyModel;
+class WelcomePage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -68,12 +74,48 @@ public:
     SummaryModel *summaryModel() const { return m_summaryModel; }
     EventLogModel *eventLogModel() const { return m_eventLog; }
 
+    // The welcome page (new, open, recent files, examples gallery) in place of the canvas; any
+    // open or new document replaces it.
+    void showWelcome();
+    bool isWelcomeShown() const;
+    WelcomePage *welcomePage() const { return m_welcome; }
+    // Opens a bundled example (":/examples/NAME.json") as a new, untitled topology: saving asks
+    // for a file name, so the bundled copy never changes.
+    bool openExample(const QString &resourcePath);
+
+    // Autosave: unsaved work goes to this window's recovery file every autosaveInterval() ms (and
+    // the file is removed once the work is saved or discarded).
+    static constexpr int kDefaultAutosaveInterval = 30000;
+    void setAutosaveInterval(int ms);
+    int autosaveInterval() const;
+    void autosaveNow();
+    RecoveryStore *recoveryStore() const { return m_recovery.get(); }
+    // Work left by sessions that ended without saving it, newest first.
+    QList<RecoveryStore::Recovery> recoverableWork() const;
+    // Restores recovered work over the file it belongs to (or an empty document) as one undo
+    // step, so the document shows as modified and Undo goes back to the saved file.
+    bool recover(const QString &recoveryPath);
+    // Asks, without blocking, whether to recover each piece of work left behind.
+    void offerRecovery();
+
+    void setTheme(Theme theme);
+    // Applies the theme the settings keep (call before the first window shows).
+    static void applySavedTheme();
+
+    // The run settings the toolbar holds (seed, stop time, message budget); they edit the
+    // document's run section.
+    QLineEdit *seedEdit() const { return m_seedEdit; }
+    QLineEdit *untilEdit() const { return m_untilEdit; }
+    QLineEdit *messagesEdit() const { return m_messagesEdit; }
+
     static constexpr int kMaxRecentFiles = 8;
     // The version of the build, e.g. "0.1.0".
     static QString version();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private slots:
     void onNewTriggered();
@@ -93,6 +135,12 @@ private slots:
     void onRunTriggered();
     void onPauseTriggered();
     void onStopTriggered();
+    void onStepTriggered();
+    void onRunSettingEdited();
+    void onLinkDownTriggered();
+    void onCrashTriggered();
+    void onPauseNodeTriggered();
+    void onCanvasContextMenu(const QPoint &screenPos);
     void onSpeedChanged(int index);
     void onAboutTriggered();
     void onEngineStateChanged(sb::EngineHost::State state);
@@ -127,6 +175,15 @@ private:
     void updateRecentMenu();
     void updateDescription(const QStringList &warnings);
     void updateActions();
+    void updateSelectionActions();
+    void updateRunSettings();
+    // What the run request says from the toolbar: seed, stop time, messages and speed.
+    EngineHost::RunRequest runRequest() const;
+    // Loads the document into the engine for a run from the beginning; false when it cannot run.
+    bool prepareRun();
+    // After a document appears: shows the canvas, fits it and resets the run views.
+    void showDocument();
+    void applyLinkPropertyLive(const QString &linkId);
     void updateEventCount();
     void resetRunViews();
     double selectedSpeed() const;
@@ -168,9 +225,28 @@ private:
     QAction *m_runAction = nullptr;
     QAction *m_pauseAction = nullptr;
     QAction *m_stopAction = nullptr;
+    QAction *m_stepAction = nullptr;
+    QAction *m_linkDownAction = nullptr;
+    QAction *m_crashAction = nullptr;
+    QAction *m_pauseNodeAction = nullptr;
+    QAction *m_snapAction = nullptr;
+    QAction *m_welcomeAction = nullptr;
+    QMenu *m_alignMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QMenu *m_faultsMenu = nullptr;
+    QActionGroup *m_themeGroup = nullptr;
     QAction *m_aboutAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QComboBox *m_speedCombo = nullptr;
+    QLineEdit *m_seedEdit = nullptr;
+    QLineEdit *m_untilEdit = nullptr;
+    QLineEdit *m_messagesEdit = nullptr;
+    QStackedWidget *m_centralStack = nullptr;
+    QWidget *m_editorPage = nullptr;
+    QByteArray m_dockStateBeforeWelcome; // the docks' layout while the welcome page hides them
+    WelcomePage *m_welcome = nullptr;
+    std::unique_ptr<RecoveryStore> m_recovery;
+    QTimer *m_autosaveTimer = nullptr;
 
     QTableView *m_topologyView = nullptr;
     QTextBrowser *m_description = nullptr;

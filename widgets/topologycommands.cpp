@@ -67,6 +67,16 @@ void DocumentAccess::replaceBindings(TopologyDocument &d, std::vector<BindingDef
     d.replaceBindings(std::move(bindings));
 }
 
+void DocumentAccess::putRunSettings(TopologyDocument &d, RunSettings run)
+{
+    d.putRunSettings(run);
+}
+
+void DocumentAccess::putTopology(TopologyDocument &d, Topology t)
+{
+    d.putTopology(std::move(t));
+}
+
 // Nodes
 
 NodeCommand::NodeCommand(TopologyDocument *doc, NodeDef node, std::size_t index, bool remove,
@@ -144,6 +154,38 @@ void BindingsCommand::redo()
 void BindingsCommand::undo()
 {
     DocumentAccess::replaceBindings(*m_doc, m_before);
+}
+
+RunSettingsCommand::RunSettingsCommand(TopologyDocument *doc, RunSettings before, RunSettings after,
+                                       QUndoCommand *parent)
+    : QUndoCommand(tr("Change run settings"), parent), m_doc(doc), m_before(before), m_after(after)
+{
+}
+
+void RunSettingsCommand::redo()
+{
+    DocumentAccess::putRunSettings(*m_doc, m_after);
+}
+
+void RunSettingsCommand::undo()
+{
+    DocumentAccess::putRunSettings(*m_doc, m_before);
+}
+
+ReplaceTopologyCommand::ReplaceTopologyCommand(TopologyDocument *doc, Topology before, Topology after,
+                                               const QString &text, QUndoCommand *parent)
+    : QUndoCommand(text, parent), m_doc(doc), m_before(std::move(before)), m_after(std::move(after))
+{
+}
+
+void ReplaceTopologyCommand::redo()
+{
+    DocumentAccess::putTopology(*m_doc, m_after);
+}
+
+void ReplaceTopologyCommand::undo()
+{
+    DocumentAccess::putTopology(*m_doc, m_before);
 }
 
 // Moves

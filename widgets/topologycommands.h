@@ -30,6 +30,8 @@ public:
     static void putLinkProperties(TopologyDocument &d, const std::string &id, const std::string &key,
                                   Json properties);
     static void replaceBindings(TopologyDocument &d, std::vector<BindingDef> bindings);
+    static void putRunSettings(TopologyDocument &d, RunSettings run);
+    static void putTopology(TopologyDocument &d, Topology t);
 };
 
 // Command ids for QUndoCommand::id(), so that mergeWith only sees its own kind.
@@ -80,6 +82,34 @@ private:
     TopologyDocument *m_doc;
     std::vector<BindingDef> m_before;
     std::vector<BindingDef> m_after;
+};
+
+// The run section of the topology: seed, stop time, message budget.
+class RunSettingsCommand : public QUndoCommand {
+public:
+    RunSettingsCommand(TopologyDocument *doc, RunSettings before, RunSettings after,
+                       QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    TopologyDocument *m_doc;
+    RunSettings m_before;
+    RunSettings m_after;
+};
+
+// Replaces the whole topology (recovering autosaved work), keeping the way back.
+class ReplaceTopologyCommand : public QUndoCommand {
+public:
+    ReplaceTopologyCommand(TopologyDocument *doc, Topology before, Topology after, const QString &text,
+                           QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    TopologyDocument *m_doc;
+    Topology m_before;
+    Topology m_after;
 };
 
 // A drag: merges with the next move of the same nodes until a move marked finished closes it.

@@ -565,6 +565,20 @@ bool TopologyDocument::setTopology(const Topology &t, QString *error)
     return true;
 }
 
+bool TopologyDocument::replaceTopology(const Topology &t, const QString &text, QString *error)
+{
+    for (const auto &d : validateTopology(t))
+        if (d.severity == Diagnostic::Severity::Error) return fail(error, q(d.toString()));
+    m_undoStack->push(new ReplaceTopologyCommand(this, m_topology, t, text));
+    return true;
+}
+
+void TopologyDocument::putTopology(Topology t)
+{
+    m_topology = std::move(t);
+    Q_EMIT documentReset();
+}
+
 void TopologyDocument::clear()
 {
     m_undoStack->clear();
@@ -641,6 +655,22 @@ void TopologyDocument::putLinkProperties(const std::string &id, const std::strin
     Q_ASSERT(i);
     m_topology.links[*i].properties = std::move(properties);
     Q_EMIT linkPropertyChanged(q(id), q(key));
+}
+
+bool TopologyDocument::setRunSettings(const RunSettings &run, QString *error)
+{
+    if (run.until && *run.until <= 0) return fail(error, tr("run: the stop time must be greater than zero"));
+    if (!std::isfinite(run.speed) || run.speed < 0)
+        return fail(error, tr("run: the speed must be zero (as fast as possible) or positive"));
+    if (run == m_topology.run) return true;
+    m_undoStack->push(new RunSettingsCommand(this, m_topology.run, run));
+    return true;
+}
+
+void TopologyDocument::putRunSettings(const RunSettings &run)
+{
+    m_topology.run = run;
+    Q_EMIT runSettingsChanged();
 }
 
 void TopologyDocument::replaceBindings(std::vector<BindingDef> bindings)

@@ -61,6 +61,9 @@ public:
     bool setBindingKeys(const QString &exchangeId, const QString &destinationId, const QStringList &keys,
                         QString *error = nullptr);
 
+    // The run section: seed, stop time (unset: the default), message budget and pace.
+    bool setRunSettings(const RunSettings &run, QString *error = nullptr);
+
     // The nodes, the links between them and their bindings as topology JSON.
     QByteArray copy(const QStringList &nodeIds) const;
     // Adds what copy() produced under fresh ids, shifted by `offset`; returns the new node ids.
@@ -68,6 +71,8 @@ public:
 
     // Replaces everything and forgets the undo history. Refuses a topology with errors.
     bool setTopology(const Topology &t, QString *error = nullptr);
+    // Replaces everything as one undo step named `text` (undo brings the current topology back).
+    bool replaceTopology(const Topology &t, const QString &text, QString *error = nullptr);
     void clear();
 
     // A fresh id "<base>-<n>" not used by any node or link.
@@ -83,6 +88,7 @@ signals:
     void linkRemoved(const QString &id);
     void linkPropertyChanged(const QString &id, const QString &key);
     void bindingsChanged(const QString &exchange, const QString &destination);
+    void runSettingsChanged();
     void documentReset();
     void modifiedChanged(bool modified);
 
@@ -104,6 +110,8 @@ private:
     void putNodeProperties(const std::string &id, const std::string &key, Json properties);
     void putLinkProperties(const std::string &id, const std::string &key, Json properties);
     void replaceBindings(std::vector<BindingDef> bindings);
+    void putRunSettings(const RunSettings &run);
+    void putTopology(Topology t);
 
     Topology m_topology;
     QUndoStack *m_undoStack;

@@ -3,7 +3,6 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QStyleFactory>
 
 int main(int argc, char **argv)
 {
@@ -12,7 +11,7 @@ int main(int argc, char **argv)
     QApplication::setOrganizationName(QStringLiteral("Signalbox"));
     QApplication::setApplicationName(QStringLiteral("Signalbox"));
     QApplication::setApplicationVersion(sb::MainWindow::version());
-    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    sb::MainWindow::applySavedTheme(); // Fusion, with the light, dark or system palette
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -28,5 +27,9 @@ int main(int argc, char **argv)
     window.show();
     if (const QStringList files = parser.positionalArguments(); !files.isEmpty())
         window.openFile(files.first());
+    else
+        window.showWelcome();
+    // Work a crashed session left unsaved is offered back once the window is up.
+    window.offerRecovery();
     return app.exec();
 }

@@ -2,6 +2,7 @@
 #include "canvasscene.h"
 #include "canvasview.h"
 #include "eventlogmodel.h"
+#include "isolatedsettings.h"
 #include "mainwindow.h"
 #include "palette.h"
 #include "propertyeditor.h"
@@ -99,12 +100,7 @@ private:
 void TestMainWindow::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    // Keep settings and the run store of the tests out of the user's own.
-    QApplication::setOrganizationName(QStringLiteral("SignalboxTest"));
-    QApplication::setApplicationName(QStringLiteral("SignalboxTest"));
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath("config"));
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath("config"));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(m_dir.filePath("data")));
+    sbtest::isolateUserFiles(m_dir);
 }
 
 void TestMainWindow::init()

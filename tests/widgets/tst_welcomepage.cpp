@@ -1,0 +1,209 @@
+// The welcome page: the examples gallery (a model over the bundled examples, with pictures),
+// opening an example as an untitled copy, recent files, and topology files dropped on the window.
+#include "examplesmodel.h"
+#include "isolatedsettings.h"
+#include "mainwindow.h"
+#include "testfiles.h"
+#include "topologydocument.h"
+#include "welcomepage.h"
+
+#include <QAbstractItemModelTester>
+#include <QDockWidget>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QImage>
+#include <QListView>
+#include <QListWidget>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+#include <QUrl>
+
+using namespace sb;
+
+namespace {
+
+const QString kExample = QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json");
+
+// True when the picture is more than one flat colour.
+bool hasDrawing(const QPixmap &pixmap)
+{
+    const QImage image = pixmap.toImage();
+    const QRgb first = image.pixel(0, 0);
+    for (int y = 0; y < image.height(); y += 2)
+        for (int x = 0; x < image.width(); x += 2)
+            if (image.pixel(x, y) != first) return true;
+    return false;
+}
+
+bool sendDrop(QWidget *target, const QList<QUrl> &urls)
+{
+    QMimeData mime;
+    mime.setUrls(urls);
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &enter);
+    if (!enter.isAccepted()) return false;
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &drop);
+    return drop.isAccepted();
+}
+
+} // namespace
+
+class TestWelcomePage : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+
+    void modelListsEveryBundledExample();
+    void modelLeavesOutBrokenFiles();
+    void thumbnailsShowTheTopology();
+    void welcomeHidesDocksUntilADocumentOpens();
+    void exampleOpensAsUntitledCopy();
+    void recentFilesAreListedAndOpen();
+    void droppedTopologyFileOpens();
+    void droppedOtherFilesAreRefused();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestWelcomePage::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    sbtest::isolateUserFiles(m_dir);
+}
+
+void TestWelcomePage::init()
+{
+    QSettings().clear();
+}
+
+void TestWelcomePage::modelListsEveryBundledExample()
+{
+    ExamplesModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QStringList files = sbtest::exampleFiles();
+    QCOMPARE(model.rowCount(), files.size());
+    for (const QString &file : files) {
+        const int row = model.rowOf(QFileInfo(file).fileName());
+        QVERIFY2(row >= 0, qPrintable(file));
+        const QModelIndex index = model.index(row, 0);
+        const LoadResult r = loadTopologyFile(file.toStdString());
+        QVERIFY(r.ok());
+        QCOMPARE(index.data().toString(), QString::fromStdString(r.topology->name));
+        QCOMPARE(index.data(ExamplesModel::DescriptionRole).toString(),
+                 QString::fromStdString(r.topology->description));
+        QVERIFY(!index.data(ExamplesModel::DescriptionRole).toString().isEmpty());
+        QCOMPARE(index.data(ExamplesModel::PathRole).toString(),
+                 QStringLiteral(":/examples/") + QFileInfo(file).fileName());
+        QVERIFY(index.data(Qt::ToolTipRole).toString().contains(index.data().toString().toHtmlEscaped()));
+    }
+    QCOMPARE(model.rowOf(QStringLiteral("no-such.json")), -1);
+}
+
+void TestWelcomePage::modelLeavesOutBrokenFiles()
+{
+    QTemporaryDir dir;
+    QFile::copy(kExample, dir.filePath("good.json"));
+    QFile broken(dir.filePath("broken.json"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("{\"nodes\": [");
+    broken.close();
+    ExamplesModel model(nullptr, dir.path());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0, 0).data(ExamplesModel::FileNameRole).toString(), QString("good.json"));
+}
+
+void TestWelcomePage::thumbnailsShowTheTopology()
+{
+    ExamplesModel model;
+    QVERIFY(model.rowCount() > 0);
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const auto pixmap = model.index(row, 0).data(Qt::DecorationRole).value<QPixmap>();
+        QCOMPARE(pixmap.size(), QSize(ExamplesModel::kThumbnailWidth, ExamplesModel::kThumbnailHeight));
+        QVERIFY2(hasDrawing(pixmap), qPrintable(model.index(row, 0).data().toString()));
+    }
+    // Something that is not a topology gets a blank picture, not a crash.
+    QVERIFY(!hasDrawing(ExamplesModel::renderThumbnail("not json", {40, 30})));
+}
+
+void TestWelcomePage::welcomeHidesDocksUntilADocumentOpens()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *properties = window.findChild<QDockWidget *>(QStringLiteral("propertyDock"));
+    QVERIFY(properties->isVisible());
+    window.showWelcome();
+    QVERIFY(window.isWelcomeShown());
+    QVERIFY(window.welcomePage()->isVisible());
+    QVERIFY(!properties->isVisible());
+    window.newDocument();
+    QVERIFY(!window.isWelcomeShown());
+    QVERIFY(properties->isVisible());
+}
+
+void TestWelcomePage::exampleOpensAsUntitledCopy()
+{
+    MainWindow window;
+    window.show();
+    window.showWelcome();
+    QListView *view = window.welcomePage()->examplesView();
+    const int row = window.welcomePage()->examples()->rowOf(QStringLiteral("topic-routing.json"));
+    QVERIFY(row >= 0);
+    view->setFocus();
+    view->setCurrentIndex(view->model()->index(row, 0));
+    QSignalSpy activated(window.welcomePage(), &WelcomePage::exampleActivated);
+    QTest::keyClick(view, Qt::Key_Return);
+    QCOMPARE(activated.count(), 1);
+    QVERIFY(!window.isWelcomeShown());
+    QCOMPARE(window.document()->topology().name, std::string("Topic routing"));
+    // Untitled: Save must ask where, so the bundled file is never the target.
+    QVERIFY(window.currentFile().isEmpty());
+    QVERIFY(window.windowTitle().contains("untitled"));
+    QVERIFY(!window.document()->isModified());
+    QCOMPARE(window.engine()->state(), EngineHost::State::Ready);
+}
+
+void TestWelcomePage::recentFilesAreListedAndOpen()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(kExample));
+    window.newDocument();
+    window.showWelcome();
+    QListWidget *recent = window.welcomePage()->recentList();
+    QCOMPARE(recent->count(), 1);
+    QCOMPARE(recent->item(0)->text(), QString("work-queue.json"));
+    Q_EMIT recent->itemActivated(recent->item(0));
+    QCOMPARE(window.currentFile(), QFileInfo(kExample).absoluteFilePath());
+    QVERIFY(!window.isWelcomeShown());
+}
+
+void TestWelcomePage::droppedTopologyFileOpens()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(sendDrop(&window, {QUrl::fromLocalFile(kExample)}));
+    QTRY_COMPARE(window.currentFile(), QFileInfo(kExample).absoluteFilePath());
+    QCOMPARE(window.document()->topology().nodes.size(), std::size_t(5));
+}
+
+void TestWelcomePage::droppedOtherFilesAreRefused()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(!sendDrop(&window, {QUrl::fromLocalFile(m_dir.filePath("notes.txt"))}));
+    QVERIFY(!sendDrop(&window, {QUrl(QStringLiteral("https://example.org/topology.json"))}));
+    QTest::qWait(20);
+    QVERIFY(window.currentFile().isEmpty());
+}
+
+QTEST_MAIN(TestWelcomePage)
+#include "tst_welcomepage.moc"
