@@ -1,6 +1,7 @@
 #include "sequence.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <ostream>
 #include <sstream>
 #include <unordered_map>
@@ -288,7 +289,10 @@ void SequenceRecorder::addArrow(const TraceEvent &e, SequenceItem::Fate fate, Si
 
 void SequenceRecorder::addNote(const TraceEvent &e)
 {
-    if (truncated() || m_notes >= m_options.maxNotes) {
+    const std::size_t maxNotes = m_options.maxNotes                   ? m_options.maxNotes
+                                 : m_options.maxArrows > SIZE_MAX / 4 ? SIZE_MAX
+                                                                      : 4 * m_options.maxArrows;
+    if (truncated() || m_notes >= maxNotes) {
         ++m_omittedNotes;
         return;
     }

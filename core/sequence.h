@@ -21,7 +21,7 @@ struct SequenceOptions {
         0;                       // non-zero: messages with this correlation id, and the message with this id
     bool hideAcks = false;       // leave out ack and confirm frames and ack marks
     std::size_t maxArrows = 500; // arrows kept; later ones are counted, not shown
-    std::size_t maxNotes = 2000; // local marks kept; likewise
+    std::size_t maxNotes = 0;    // local marks kept, likewise; 0: four times maxArrows
 };
 
 enum class SequenceFormat { Mermaid, PlantUml, ShiViz };

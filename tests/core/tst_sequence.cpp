@@ -285,7 +285,7 @@ void TestSequence::truncation()
     QCOMPARE(s.arrows(), shown);
     QCOMPARE(s.omittedArrows(), total - shown);
     // Bounded: what is kept is at most the arrows, their receives and the notes between them.
-    QVERIFY(s.items().size() <= 2 * shown + o.maxNotes);
+    QVERIFY(s.items().size() <= 2 * shown + 4 * o.maxArrows);
 
     const std::string mermaid = sequenceText(s, SequenceFormat::Mermaid);
     const std::string puml = sequenceText(s, SequenceFormat::PlantUml);
@@ -476,8 +476,7 @@ void TestSequence::shivizClocks()
     }
     const Recorded r = runTopology(t, 300 * kMillisecond);
     SequenceOptions o;
-    o.maxArrows = 2000;
-    o.maxNotes = 20000;
+    o.maxArrows = 5000;
     const auto s = record(r, o);
     const QStringList lines = textLines(sequenceText(s, SequenceFormat::ShiViz));
     QCOMPARE(lines.value(0), QString::fromLatin1(kShiVizRegex));
