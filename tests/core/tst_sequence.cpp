@@ -131,6 +131,7 @@ private slots:
     void correlationFilter();
     void hideAcks();
     void lostArrows();
+    void inFlight();
     void shivizClocks_data();
     void shivizClocks();
     void formatForPath_data();
@@ -453,6 +454,39 @@ void TestSequence::lostArrows()
     QVERIFY2(text.find("    Note over n0,n1: link p-q down t=1ms\n") != std::string::npos, text.c_str());
     // A lost frame has no receive in the ShiViz log.
     QVERIFY(sequenceText(p, SequenceFormat::ShiViz).find("receive") == std::string::npos);
+}
+
+void TestSequence::inFlight()
+{
+    // The run stops while the frame is on the link: an open arrow, and no receive.
+    const Topology t = TopologyBuilder()
+                           .node("p", "producer", {{"script", script(1)}})
+                           .node("q", "queue")
+                           .link("p", "q", {{"latency", "10ms"}})
+                           .topology();
+    const Recorded r = runTopology(t, 5 * kMillisecond);
+    const auto s = record(r);
+    QCOMPARE(s.arrows(), std::size_t(1));
+    QCOMPARE(s.items().size(), std::size_t(1));
+    QCOMPARE(int(s.items().front().fate), int(SequenceItem::Fate::InFlight));
+    QCOMPARE(sequenceText(s, SequenceFormat::Mermaid),
+             std::string("sequenceDiagram\n"
+                         "    participant n0 as p\n"
+                         "    participant n1 as q\n"
+                         "    n0-)n1: publish m1 t=0..10ms in flight\n"));
+    QVERIFY(sequenceText(s, SequenceFormat::PlantUml).find("n0 ->> n1 : publish m1 t=0..10ms in flight\n") !=
+            std::string::npos);
+    QCOMPARE(sequenceText(s, SequenceFormat::ShiViz), std::string(kShiVizRegex) +
+                                                          "\n\n"
+                                                          "send publish m1 t=0..10ms in flight to q\n"
+                                                          "p {\"p\":1}\n");
+
+    // The same trace recorded from a vector of events, after the frame arrived.
+    const Recorded done = runTopology(t, kSecond);
+    const auto v = recordSequence(done.run->trace.events, done.nodes, done.links);
+    QCOMPARE(int(v.items().front().fate), int(SequenceItem::Fate::Delivered));
+    QCOMPARE(int(v.items().at(1).type), int(SequenceItem::Type::Receive));
+    QCOMPARE(v.items().at(1).time, 10 * kMillisecond);
 }
 
 void TestSequence::shivizClocks_data()
