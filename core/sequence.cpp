@@ -191,19 +191,40 @@ bool SequenceRecorder::matches(const TraceEvent &e) const
 void SequenceRecorder::onEvent(const TraceEvent &e)
 {
     // A kept frame dropped when it reached its peer (link down, peer crashed): its arrow is lost.
-    if (isLinkDrop(e) && e.time >= m_firstArrival &&
-        (e.reason == DropReason::Partition || e.reason == DropReason::Crash)) {
-        for (std::size_t i = 0; i < m_pending.size(); ++i) {
+    if (isLinkDrop(e) && (e.reason == DropReason::Partition || e.reason == DropReason::Crash)) {
+        auto sameFrame = [&](const TraceEvent &s) {
+            return s.link == e.link && s.node == e.node && s.peer == e.peer && s.frame == e.frame &&
+                   s.messageId == e.messageId;
+        };
+        auto lose = [&](SequenceItem &arrow) {
+            arrow.fate = SequenceItem::Fate::Lost;
+            arrow.event.reason = e.reason;
+        };
+        for (std::size_t i = 0; e.time >= m_firstArrival && i < m_pending.size(); ++i) {
             auto &item = m_items[m_pending[i].item];
-            const auto &s = item.event;
-            if (m_pending[i].arrival == e.time && s.link == e.link && s.node == e.node && s.peer == e.peer &&
-                s.frame == e.frame && s.messageId == e.messageId) {
-                item.fate = SequenceItem::Fate::Lost;
-                item.event.reason = e.reason;
+            if (m_pending[i].arrival == e.time && sameFrame(item.event)) {
+                lose(item);
                 m_pending.erase(m_pending.begin() + static_cast<std::ptrdiff_t>(i));
                 m_firstArrival = kNever;
                 for (const auto &p : m_pending)
                     m_firstArrival = std::min(m_firstArrival, p.arrival);
+                return;
+            }
+        }
+        // Taken as received at this instant, before the peer's event here, but dropped after it:
+        // undo the receive. Arrows and notes are kept in time order, so the search stops at the
+        // first one from before this instant.
+        for (std::size_t i = m_items.size(); i-- > 0;) {
+            auto &item = m_items[i];
+            if (item.type != SequenceItem::Type::Receive) {
+                if (item.time < e.time) break;
+                continue;
+            }
+            auto &arrow = m_items[item.arrow];
+            if (item.time == e.time && item.fate == SequenceItem::Fate::Delivered &&
+                arrow.fate == SequenceItem::Fate::Delivered && sameFrame(arrow.event)) {
+                item.fate = SequenceItem::Fate::Lost; // a receive that did not happen
+                lose(arrow);
                 return;
             }
         }
@@ -502,7 +523,7 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
             break;
         case SequenceItem::Type::Receive: {
             auto it = sent.find(item.arrow);
-            if (it == sent.end() || e.peer >= n) break;
+            if (item.fate != SequenceItem::Fate::Delivered || it == sent.end() || e.peer >= n) break;
             auto &c = clocks[e.peer];
             for (std::size_t i = 0; i < n; ++i)
                 c[i] = std::max(c[i], it->second[i]);

@@ -37,7 +37,7 @@ struct SequenceItem {
     };
     enum class Fate : std::uint8_t { Delivered, Lost, InFlight };
     Type type = Type::Note;
-    Fate fate = Fate::Delivered; // arrows only
+    Fate fate = Fate::Delivered; // arrows; a receive found not to have happened is Lost
     SimTime time = 0;
     SimTime arrival = 0;
     std::size_t arrow = 0;

@@ -131,6 +131,7 @@ private slots:
     void correlationFilter();
     void hideAcks();
     void lostArrows();
+    void lostAtArrivalAfterPeerEvent();
     void inFlight();
     void shivizClocks_data();
     void shivizClocks();
@@ -454,6 +455,38 @@ void TestSequence::lostArrows()
     QVERIFY2(text.find("    Note over n0,n1: link p-q down t=1ms\n") != std::string::npos, text.c_str());
     // A lost frame has no receive in the ShiViz log.
     QVERIFY(sequenceText(p, SequenceFormat::ShiViz).find("receive") == std::string::npos);
+}
+
+void TestSequence::lostAtArrivalAfterPeerEvent()
+{
+    // Two frames reach q at 1ms. p1's arrives first and is enqueued, which makes p2's look received
+    // too; then p2's is dropped (its link went down while it was on it): one lost arrow, and one
+    // receive in the ShiViz log.
+    auto prepared = prepare(TopologyBuilder()
+                                .node("p1", "producer", {{"script", script(1)}})
+                                .node("p2", "producer", {{"script", script(1)}})
+                                .node("q", "queue")
+                                .link("p1", "q", {{"latency", "1ms"}})
+                                .link("p2", "q", {{"latency", "1ms"}})
+                                .topology());
+    RunOptions o;
+    o.until = kMillisecond / 2;
+    prepared->sim->run(o);
+    prepared->sim->setLinkUp(1, false);
+    o.until = kSecond;
+    prepared->sim->run(o);
+    SequenceRecorder s(prepared->sim->nodeIds(), prepared->sim->linkIds());
+    for (const auto &e : prepared->trace.events)
+        s.onEvent(e);
+    s.finish(prepared->sim->now());
+    QCOMPARE(s.arrows(), std::size_t(2));
+    const std::string mermaid = sequenceText(s, SequenceFormat::Mermaid);
+    QVERIFY2(mermaid.find("    n0->>n2: publish m1 t=0..1ms\n") != std::string::npos, mermaid.c_str());
+    QVERIFY2(mermaid.find("    n1-xn2: publish m2 t=0 lost (partition)\n") != std::string::npos,
+             mermaid.c_str());
+    const std::string shiviz = sequenceText(s, SequenceFormat::ShiViz);
+    QVERIFY2(shiviz.find("receive publish m1 from p1") != std::string::npos, shiviz.c_str());
+    QVERIFY2(shiviz.find("receive publish m2") == std::string::npos, shiviz.c_str());
 }
 
 void TestSequence::inFlight()
