@@ -2,6 +2,7 @@
 
 #include "checker.h"
 #include "metrics.h"
+#include "sequence.h"
 #include "simulation.h"
 #include "summary.h"
 #include "topology.h"
@@ -32,6 +33,14 @@ Run options:
   --summary FILE.json   write the run summary as JSON
   --events FILE         write every trace event: .jsonl (JSON Lines) or .csv
   --metrics FILE.csv    write per-node and per-link time series
+  --sequence FILE       write a sequence diagram of the run, by extension: .mmd or .mermaid
+                        (Mermaid), .puml or .plantuml (PlantUML), .shiviz or .log (ShiViz log)
+  --from DURATION       sequence: leave out events before this virtual time (default 0)
+  --to DURATION         sequence: leave out events after this virtual time (default: the end)
+  --message ID          sequence: only this message's journey
+  --correlation ID      sequence: only messages with this correlation id, and message ID itself
+  --hide-acks           sequence: leave out ack and confirm frames and ack marks
+  --max-arrows N        sequence: show at most N arrows, then a truncation note (default 500)
   --fail-on LIST        exit 5 if the delivery check finds any of: lost, duplicates, pending
   --quiet               do not print the summary
 
@@ -168,7 +177,9 @@ struct RunArgs {
     std::optional<SimTime> until;
     std::optional<std::uint64_t> messages;
     std::optional<double> speed;
-    std::string summary, events, metrics;
+    std::string summary, events, metrics, sequence;
+    SequenceOptions sequenceOptions;
+    std::vector<std::string> sequenceOnly; // options that need --sequence, as given
     bool failLost = false, failDuplicates = false, failPending = false;
     bool quiet = false;
 };
@@ -237,6 +248,38 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             if (!value(a.events)) return CliExit::Usage;
         } else if (o == "--metrics") {
             if (!value(a.metrics)) return CliExit::Usage;
+        } else if (o == "--sequence") {
+            if (!value(a.sequence)) return CliExit::Usage;
+        } else if (o == "--from" || o == "--to") {
+            if (!value(v)) return CliExit::Usage;
+            auto d = parseDuration(v, "s");
+            if (!d) {
+                err << o << ": '" << v << "' is not a duration (examples: 10s, 250ms)\n";
+                return CliExit::Usage;
+            }
+            (o == "--from" ? a.sequenceOptions.from : a.sequenceOptions.to) = *d;
+            a.sequenceOnly.push_back(o);
+        } else if (o == "--message" || o == "--correlation") {
+            std::uint64_t n;
+            if (!value(v)) return CliExit::Usage;
+            if (!parseUnsigned(v, n) || n == 0) {
+                err << o << ": '" << v << "' is not a positive whole number\n";
+                return CliExit::Usage;
+            }
+            (o == "--message" ? a.sequenceOptions.messageId : a.sequenceOptions.correlationId) = n;
+            a.sequenceOnly.push_back(o);
+        } else if (o == "--max-arrows") {
+            std::uint64_t n;
+            if (!value(v)) return CliExit::Usage;
+            if (!parseUnsigned(v, n) || n == 0) {
+                err << "--max-arrows: '" << v << "' is not a positive whole number\n";
+                return CliExit::Usage;
+            }
+            a.sequenceOptions.maxArrows = static_cast<std::size_t>(n);
+            a.sequenceOnly.push_back(o);
+        } else if (o == "--hide-acks") {
+            a.sequenceOptions.hideAcks = true;
+            a.sequenceOnly.push_back(o);
         } else if (o == "--fail-on") {
             if (!value(v)) return CliExit::Usage;
             std::stringstream ss(v);
@@ -268,6 +311,37 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     if (a.file.empty()) {
         err << "run needs a topology FILE\n" << kUsage;
         return CliExit::Usage;
+    }
+    SequenceFormat sequenceFormat = SequenceFormat::Mermaid;
+    if (a.sequence.empty() && !a.sequenceOnly.empty()) {
+        err << a.sequenceOnly.front() << " applies to a sequence diagram: add --sequence FILE\n";
+        return CliExit::Usage;
+    }
+    if (!a.sequence.empty()) {
+        if (!sequenceFormatForPath(a.sequence, sequenceFormat)) {
+            const auto slash = a.sequence.find_last_of('/');
+            const auto dot = a.sequence.find_last_of('.');
+            const std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash)
+                                        ? std::string()
+                                        : a.sequence.substr(dot);
+            if (ext == ".svg" || ext == ".pdf" || ext == ".png")
+                err << "--sequence " << a.sequence
+                    << " needs the GUI renderer, which signalbox-cli does not have yet: "
+                    << "write one of " << kSequenceExtensions << " and render that\n";
+            else
+                err << "--sequence " << a.sequence << ": unknown extension '" << ext << "' (use "
+                    << kSequenceExtensions << ")\n";
+            return CliExit::Usage;
+        }
+        if (a.sequenceOptions.from > a.sequenceOptions.to) {
+            err << "--from " << formatDuration(a.sequenceOptions.from) << " is after --to "
+                << formatDuration(a.sequenceOptions.to) << "\n";
+            return CliExit::Usage;
+        }
+        if (a.sequenceOptions.messageId && a.sequenceOptions.correlationId) {
+            err << "--message and --correlation: use one of them\n";
+            return CliExit::Usage;
+        }
     }
     auto loaded = loadTopologyFile(a.file);
     if (!loaded.ok()) {
@@ -305,6 +379,18 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         }
         sim->addSink(writer.get());
     }
+    std::unique_ptr<SequenceRecorder> sequence;
+    std::ofstream sequenceFile;
+    if (!a.sequence.empty()) {
+        // Opened before the run, so an unwritable path fails fast.
+        sequenceFile.open(a.sequence, std::ios::binary | std::ios::trunc);
+        if (!sequenceFile) {
+            err << "--sequence: " << a.sequence << ": cannot write\n";
+            return CliExit::OutputError;
+        }
+        sequence = std::make_unique<SequenceRecorder>(nodeIds, linkIds, a.sequenceOptions);
+        sim->addSink(sequence.get());
+    }
 
     RunOptions options;
     options.until = a.until ? *a.until : topo.run.until ? *topo.run.until : 60 * kSecond;
@@ -317,6 +403,25 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     if (writer && !writer->close(error)) {
         err << "--events: " << error << "\n";
         code = CliExit::OutputError;
+    }
+    if (sequence) {
+        sequence->finish(sim->now());
+        switch (sequenceFormat) {
+        case SequenceFormat::Mermaid:
+            writeMermaid(*sequence, sequenceFile);
+            break;
+        case SequenceFormat::PlantUml:
+            writePlantUml(*sequence, sequenceFile);
+            break;
+        case SequenceFormat::ShiViz:
+            writeShiViz(*sequence, sequenceFile);
+            break;
+        }
+        sequenceFile.close();
+        if (!sequenceFile) {
+            err << "--sequence: " << a.sequence << ": cannot write\n";
+            code = CliExit::OutputError;
+        }
     }
     RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall);
     if (!a.quiet) out << formatSummary(summary);

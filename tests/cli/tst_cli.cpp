@@ -2,6 +2,7 @@
 // broken input, checking exit codes, messages and the files it writes.
 #include "cli.h"
 #include "schema.h"
+#include "sequence.h"
 #include "testfiles.h"
 
 #include <QDir>
@@ -103,6 +104,13 @@ private slots:
     void runExample_data();
     void runExample();
     void eventsAsCsv();
+    void sequence_data();
+    void sequence();
+    void sequenceFilters();
+    void sequenceMatchesGolden_data();
+    void sequenceMatchesGolden();
+    void sequenceErrors_data();
+    void sequenceErrors();
     void deterministic_data();
     void deterministic();
     void differentSeed_data();
@@ -230,6 +238,155 @@ void TestCli::eventsAsCsv()
     r = runCli(common + QStringList{QStringLiteral("--events"), jsonlPath});
     QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
     QCOMPARE(lines(readAll(jsonlPath)).size(), csv.size() - 1);
+}
+
+void TestCli::sequence_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("firstLine");
+    QTest::addColumn<QByteArray>("arrow"); // some line of the body has this
+    QTest::newRow("mmd") << "out.mmd" << QByteArray("sequenceDiagram")
+                         << QByteArray("    n0->>n1: publish m1 ");
+    QTest::newRow("mermaid") << "out.mermaid" << QByteArray("sequenceDiagram") << QByteArray("    n0->>n1: ");
+    QTest::newRow("puml") << "out.puml" << QByteArray("@startuml") << QByteArray("n0 -> n1 : publish m1 ");
+    QTest::newRow("plantuml") << "out.plantuml" << QByteArray("@startuml") << QByteArray("n0 -> n1 : ");
+    QTest::newRow("shiviz") << "out.shiviz" << QByteArray(sb::kShiVizRegex)
+                            << QByteArray("producer {\"producer\":1}");
+    QTest::newRow("log") << "out.log" << QByteArray(sb::kShiVizRegex) << QByteArray("send publish m1 ");
+}
+
+void TestCli::sequence()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, firstLine);
+    QFETCH(QByteArray, arrow);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(name);
+    const QStringList args{QStringLiteral("run"),
+                           sbtest::exampleFiles().filter(QStringLiteral("work-queue")).value(0),
+                           QStringLiteral("--until"),
+                           QStringLiteral("100ms"),
+                           QStringLiteral("--quiet"),
+                           QStringLiteral("--sequence"),
+                           path};
+    CliResult r = runCli(args);
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QByteArray text = readAll(path);
+    const QList<QByteArray> body = lines(text);
+    QVERIFY(body.size() > 5);
+    QCOMPARE(body.first(), firstLine);
+    bool found = false;
+    for (const auto &l : body)
+        found = found || l.startsWith(arrow);
+    QVERIFY2(found, text.left(2000).constData());
+    // Same seed, same bytes.
+    r = runCli(args);
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    QCOMPARE(readAll(path), text);
+}
+
+void TestCli::sequenceFilters()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("out.mmd"));
+    const QStringList common{QStringLiteral("run"),
+                             sbtest::exampleFiles().filter(QStringLiteral("work-queue")).value(0),
+                             QStringLiteral("--until"),
+                             QStringLiteral("1s"),
+                             QStringLiteral("--quiet"),
+                             QStringLiteral("--sequence"),
+                             path};
+    // The cap: three arrows, then the truncation note.
+    CliResult r = runCli(common + QStringList{QStringLiteral("--max-arrows"), QStringLiteral("3")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    QList<QByteArray> body = lines(readAll(path));
+    qsizetype arrows = 0;
+    for (const auto &l : body)
+        arrows += QRegularExpression(QStringLiteral("^    n\\d+(->>|-x|-\\))n\\d+: "))
+                      .match(QString::fromUtf8(l))
+                      .hasMatch();
+    QCOMPARE(arrows, qsizetype(3));
+    QVERIFY2(body.last().contains(" more arrows not shown"), body.last().constData());
+    QVERIFY(body.last().contains("truncated: "));
+
+    // One message's journey in a time range: every arrow and note names it.
+    r = runCli(common + QStringList{QStringLiteral("--message"), QStringLiteral("2"),
+                                    QStringLiteral("--from"), QStringLiteral("5ms"), QStringLiteral("--to"),
+                                    QStringLiteral("500ms")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    body = lines(readAll(path));
+    QVERIFY(body.size() > 3);
+    for (const auto &l : body.mid(1))
+        if (!l.startsWith("    participant "))
+            QVERIFY2(l.contains(" m2 ") || l.contains(" m2:"), l.constData());
+}
+
+void TestCli::sequenceMatchesGolden_data()
+{
+    QTest::addColumn<QString>("extension");
+    for (const char *e : {"mmd", "puml", "shiviz"})
+        QTest::newRow(e) << QString::fromLatin1(e);
+}
+
+// The CLI writes what the core writes: the work-queue goldens of tst_sequence, byte for byte.
+void TestCli::sequenceMatchesGolden()
+{
+    QFETCH(QString, extension);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("out.") + extension);
+    const CliResult r =
+        runCli({QStringLiteral("run"), exampleFiles().filter(QStringLiteral("work-queue")).value(0),
+                QStringLiteral("--until"), QStringLiteral("60ms"), QStringLiteral("--max-arrows"),
+                QStringLiteral("60"), QStringLiteral("--quiet"), QStringLiteral("--sequence"), path});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QByteArray golden = readAll(dataFile("sequence") + QStringLiteral("/work-queue.") + extension);
+    QVERIFY(!golden.isEmpty());
+    QVERIFY2(readAll(path) == golden, qPrintable(path));
+}
+
+void TestCli::sequenceErrors_data()
+{
+    QTest::addColumn<QStringList>("args"); // after `run FILE`; OUT stands for a path in a temporary dir
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("unknown extension")
+        << QStringList{"--sequence", "OUT.txt"} << int(sb::CliExit::Usage) << QByteArray("--sequence");
+    QTest::newRow("extensions listed") << QStringList{"--sequence", "OUT.txt"} << int(sb::CliExit::Usage)
+                                       << QByteArray(".mmd, .mermaid, .puml, .plantuml, .shiviz, .log");
+    QTest::newRow("svg") << QStringList{"--sequence", "OUT.svg"} << int(sb::CliExit::Usage)
+                         << QByteArray("needs the GUI renderer");
+    QTest::newRow("from after to") << QStringList{"--sequence", "OUT.mmd", "--from", "2s", "--to", "1s"}
+                                   << int(sb::CliExit::Usage) << QByteArray("--from 2s is after --to 1s");
+    QTest::newRow("bad from") << QStringList{"--sequence", "OUT.mmd", "--from", "later"}
+                              << int(sb::CliExit::Usage) << QByteArray("--from: 'later' is not a duration");
+    QTest::newRow("to without sequence") << QStringList{"--to", "1s"} << int(sb::CliExit::Usage)
+                                         << QByteArray("--to applies to a sequence diagram");
+    QTest::newRow("zero arrows") << QStringList{"--sequence", "OUT.mmd", "--max-arrows", "0"}
+                                 << int(sb::CliExit::Usage) << QByteArray("--max-arrows");
+    QTest::newRow("message and correlation")
+        << QStringList{"--sequence", "OUT.mmd", "--message", "1", "--correlation", "2"}
+        << int(sb::CliExit::Usage) << QByteArray("use one of them");
+    QTest::newRow("unwritable") << QStringList{"--sequence", "OUT/no/such/dir/x.mmd"}
+                                << int(sb::CliExit::OutputError) << QByteArray("--sequence: ");
+}
+
+void TestCli::sequenceErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    args.replaceInStrings(QRegularExpression(QStringLiteral("^OUT")), dir.filePath(QStringLiteral("seq")));
+    const CliResult r =
+        runCli(QStringList{QStringLiteral("run"), exampleFiles().value(0), QStringLiteral("--until"),
+                           QStringLiteral("100ms"), QStringLiteral("--quiet")} +
+               args);
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    QVERIFY2(r.err.contains(message), r.describe().constData());
 }
 
 void TestCli::deterministic_data()

@@ -1,0 +1,557 @@
+#include "sequence.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <ostream>
+#include <sstream>
+#include <unordered_map>
+
+namespace sb {
+
+namespace {
+
+bool endsWith(const std::string &s, std::string_view suffix)
+{
+    if (s.size() < suffix.size()) return false;
+    for (std::size_t i = 0; i < suffix.size(); ++i) {
+        char c = s[s.size() - suffix.size() + i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != suffix[i]) return false;
+    }
+    return true;
+}
+
+bool isAckFrame(FrameType f)
+{
+    return f == FrameType::Ack || f == FrameType::Confirm;
+}
+
+bool isLinkDrop(const TraceEvent &e)
+{
+    return e.kind == TraceKind::Drop && e.link != kNoIndex;
+}
+
+// Kinds shown as a note over the node where they happened. Publish, Route, Deliver, Redeliver
+// and Confirm are left out: the arrows they go with already show them.
+bool isNoteKind(const TraceEvent &e)
+{
+    switch (e.kind) {
+    case TraceKind::Enqueue:
+    case TraceKind::Ack:
+    case TraceKind::Nack:
+    case TraceKind::Requeue:
+    case TraceKind::Process:
+    case TraceKind::Dedupe:
+    case TraceKind::Expire:
+    case TraceKind::DeadLetter:
+    case TraceKind::Timeout:
+    case TraceKind::Retry:
+    case TraceKind::LinkDown:
+    case TraceKind::LinkUp:
+    case TraceKind::Crash:
+    case TraceKind::Restart:
+        return true;
+    case TraceKind::Drop:
+        return e.link == kNoIndex;
+    default:
+        return false;
+    }
+}
+
+// Whether an event at a node may be its reaction to a frame arriving at the same instant. Timer
+// and fault events are not: a frame due then is not taken as received before them.
+bool mayFollowArrival(TraceKind k)
+{
+    switch (k) {
+    case TraceKind::Publish:
+    case TraceKind::Expire:
+    case TraceKind::Timeout:
+    case TraceKind::Retry:
+    case TraceKind::LinkDown:
+    case TraceKind::LinkUp:
+    case TraceKind::Crash:
+    case TraceKind::Restart:
+        return false;
+    default:
+        return true;
+    }
+}
+
+const std::string &nameOf(const std::vector<std::string> &names, std::uint32_t index)
+{
+    static const std::string unknown = "?";
+    return index < names.size() ? names[index] : unknown;
+}
+
+std::string messageText(std::uint64_t id)
+{
+    return id ? " m" + std::to_string(id) : std::string();
+}
+
+// The participants that appear, in topology order (all of them if none does).
+std::vector<NodeIndex> participants(const SequenceRecorder &r)
+{
+    std::vector<bool> used(r.nodeNames().size(), false);
+    auto use = [&](NodeIndex n) {
+        if (n < used.size()) used[n] = true;
+    };
+    for (const auto &item : r.items()) {
+        if (item.type == SequenceItem::Type::Receive) continue;
+        use(item.event.node);
+        if (item.type == SequenceItem::Type::Arrow || item.event.kind == TraceKind::LinkDown ||
+            item.event.kind == TraceKind::LinkUp)
+            use(item.event.peer);
+    }
+    std::vector<NodeIndex> out;
+    for (NodeIndex i = 0; i < used.size(); ++i)
+        if (used[i]) out.push_back(i);
+    if (out.empty())
+        for (NodeIndex i = 0; i < used.size(); ++i)
+            out.push_back(i);
+    return out;
+}
+
+std::string alias(NodeIndex n)
+{
+    return "n" + std::to_string(n);
+}
+
+// "n1" or "n1,n3" for a note over the node (and the peer of a link event).
+std::string noteTarget(const SequenceItem &item, const char *separator)
+{
+    const auto &e = item.event;
+    if ((e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp) && e.peer != kNoIndex &&
+        e.peer != e.node)
+        return alias(std::min(e.node, e.peer)) + separator + alias(std::max(e.node, e.peer));
+    return alias(e.node);
+}
+
+std::string truncationText(const SequenceRecorder &r)
+{
+    std::string t = "truncated: " + std::to_string(r.omittedArrows()) + " more arrows not shown";
+    if (r.omittedNotes()) t += " (and " + std::to_string(r.omittedNotes()) + " more notes)";
+    return t;
+}
+
+std::string emptyText(const SequenceRecorder &r)
+{
+    return "no events in this range" +
+           std::string(r.options().messageId || r.options().correlationId ? " for this filter" : "");
+}
+
+std::string jsonString(const std::string &s)
+{
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+} // namespace
+
+bool sequenceFormatForPath(const std::string &path, SequenceFormat &out)
+{
+    if (endsWith(path, ".mmd") || endsWith(path, ".mermaid")) {
+        out = SequenceFormat::Mermaid;
+        return true;
+    }
+    if (endsWith(path, ".puml") || endsWith(path, ".plantuml")) {
+        out = SequenceFormat::PlantUml;
+        return true;
+    }
+    if (endsWith(path, ".shiviz") || endsWith(path, ".log")) {
+        out = SequenceFormat::ShiViz;
+        return true;
+    }
+    return false;
+}
+
+SequenceRecorder::SequenceRecorder(std::vector<std::string> nodeNames, std::vector<std::string> linkNames,
+                                   SequenceOptions options)
+    : m_nodeNames(std::move(nodeNames)), m_linkNames(std::move(linkNames)), m_options(options)
+{
+}
+
+bool SequenceRecorder::matches(const TraceEvent &e) const
+{
+    if (e.time < m_options.from || e.time > m_options.to) return false;
+    if (m_options.messageId && e.messageId != m_options.messageId) return false;
+    if (m_options.correlationId && e.correlationId != m_options.correlationId &&
+        e.messageId != m_options.correlationId)
+        return false;
+    if (m_options.hideAcks) {
+        if ((e.kind == TraceKind::Send || isLinkDrop(e)) && isAckFrame(e.frame)) return false;
+        if (e.kind == TraceKind::Ack || e.kind == TraceKind::Confirm) return false;
+    }
+    return true;
+}
+
+void SequenceRecorder::onEvent(const TraceEvent &e)
+{
+    // A kept frame dropped when it reached its peer (link down, peer crashed): its arrow is lost.
+    if (isLinkDrop(e) && (e.reason == DropReason::Partition || e.reason == DropReason::Crash)) {
+        auto sameFrame = [&](const TraceEvent &s) {
+            return s.link == e.link && s.node == e.node && s.peer == e.peer && s.frame == e.frame &&
+                   s.messageId == e.messageId;
+        };
+        auto lose = [&](SequenceItem &arrow) {
+            arrow.fate = SequenceItem::Fate::Lost;
+            arrow.event.reason = e.reason;
+        };
+        for (std::size_t i = 0; e.time >= m_firstArrival && i < m_pending.size(); ++i) {
+            auto &item = m_items[m_pending[i].item];
+            if (m_pending[i].arrival == e.time && sameFrame(item.event)) {
+                lose(item);
+                m_pending.erase(m_pending.begin() + static_cast<std::ptrdiff_t>(i));
+                m_firstArrival = kNever;
+                for (const auto &p : m_pending)
+                    m_firstArrival = std::min(m_firstArrival, p.arrival);
+                return;
+            }
+        }
+        // Taken as received at this instant, before the peer's event here, but dropped after it:
+        // undo the receive. Arrows and notes are kept in time order, so the search stops at the
+        // first one from before this instant.
+        for (std::size_t i = m_items.size(); i-- > 0;) {
+            auto &item = m_items[i];
+            if (item.type != SequenceItem::Type::Receive) {
+                if (item.time < e.time) break;
+                continue;
+            }
+            auto &arrow = m_items[item.arrow];
+            if (item.time == e.time && item.fate == SequenceItem::Fate::Delivered &&
+                arrow.fate == SequenceItem::Fate::Delivered && sameFrame(arrow.event)) {
+                item.fate = SequenceItem::Fate::Lost; // a receive that did not happen
+                lose(arrow);
+                return;
+            }
+        }
+    }
+    settle(&e);
+    if (!matches(e)) return;
+    if (e.kind == TraceKind::Send)
+        addArrow(e, SequenceItem::Fate::Delivered, e.aux);
+    else if (isLinkDrop(e))
+        addArrow(e, SequenceItem::Fate::Lost, e.time);
+    else if (isNoteKind(e))
+        addNote(e);
+}
+
+void SequenceRecorder::settle(const TraceEvent *e)
+{
+    if (m_pending.empty() || (e && e->time < m_firstArrival)) return;
+    // Frames due before this event have arrived (the engine traces a drop when one does not);
+    // one due now has arrived if this event is at its peer and may be the reaction to it.
+    std::size_t kept = 0;
+    m_firstArrival = kNever;
+    for (std::size_t i = 0; i < m_pending.size(); ++i) {
+        const Pending p = m_pending[i];
+        const auto &s = m_items[p.item].event;
+        const bool arrived = !e || p.arrival < e->time ||
+                             (p.arrival == e->time && s.peer == e->node && mayFollowArrival(e->kind));
+        if (arrived) {
+            if (p.arrival <= m_options.to) {
+                SequenceItem r;
+                r.type = SequenceItem::Type::Receive;
+                r.time = p.arrival;
+                r.arrival = p.arrival;
+                r.arrow = p.item;
+                r.event = s;
+                m_items.push_back(r);
+            }
+        } else {
+            m_pending[kept++] = p;
+            m_firstArrival = std::min(m_firstArrival, p.arrival);
+        }
+    }
+    m_pending.resize(kept);
+}
+
+void SequenceRecorder::finish(SimTime now)
+{
+    TraceEvent end;
+    end.time = now;
+    end.kind = TraceKind::Publish; // no node: only frames due before `now` count as arrived...
+    end.node = kNoIndex;
+    settle(&end);
+    // ...and those due exactly at `now` too: the run processed everything up to it.
+    std::size_t kept = 0;
+    for (const auto &p : m_pending)
+        if (p.arrival <= now)
+            m_pending[kept++] = p;
+        else
+            m_items[p.item].fate = SequenceItem::Fate::InFlight;
+    m_pending.resize(kept);
+    settle(nullptr);
+    m_firstArrival = kNever;
+}
+
+void SequenceRecorder::addArrow(const TraceEvent &e, SequenceItem::Fate fate, SimTime arrival)
+{
+    if (truncated() || m_arrows >= m_options.maxArrows) {
+        ++m_omittedArrows;
+        return;
+    }
+    ++m_arrows;
+    SequenceItem item;
+    item.type = SequenceItem::Type::Arrow;
+    item.fate = fate;
+    item.time = e.time;
+    item.arrival = arrival;
+    item.event = e;
+    m_items.push_back(item);
+    if (fate == SequenceItem::Fate::Delivered) {
+        m_pending.push_back({arrival, m_items.size() - 1});
+        m_firstArrival = std::min(m_firstArrival, arrival);
+    }
+}
+
+void SequenceRecorder::addNote(const TraceEvent &e)
+{
+    const std::size_t maxNotes = m_options.maxNotes                   ? m_options.maxNotes
+                                 : m_options.maxArrows > SIZE_MAX / 4 ? SIZE_MAX
+                                                                      : 4 * m_options.maxArrows;
+    if (truncated() || m_notes >= maxNotes) {
+        ++m_omittedNotes;
+        return;
+    }
+    ++m_notes;
+    SequenceItem item;
+    item.type = SequenceItem::Type::Note;
+    item.time = e.time;
+    item.arrival = e.time;
+    item.event = e;
+    m_items.push_back(item);
+}
+
+SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vector<std::string> nodeNames,
+                                std::vector<std::string> linkNames, SequenceOptions options)
+{
+    SequenceRecorder r(std::move(nodeNames), std::move(linkNames), options);
+    for (const auto &e : events)
+        r.onEvent(e);
+    r.finish(events.empty() ? 0 : events.back().time);
+    return r;
+}
+
+std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &item)
+{
+    const auto &e = item.event;
+    std::string t = frameTypeName(e.frame) + messageText(e.messageId);
+    if ((e.frame == FrameType::Deliver || e.frame == FrameType::Ack || e.frame == FrameType::Nack) &&
+        e.deliveryCount > 1)
+        t += " delivery " + std::to_string(e.deliveryCount);
+    if (e.frame == FrameType::Nack && (e.flags & TraceFlag::Requeue)) t += " requeue";
+    if (e.correlationId) t += " corr " + std::to_string(e.correlationId);
+    t += " t=" + formatDuration(item.time);
+    switch (item.fate) {
+    case SequenceItem::Fate::Delivered:
+        if (item.arrival != item.time) t += ".." + formatDuration(item.arrival);
+        break;
+    case SequenceItem::Fate::Lost:
+        t += std::string(" lost (") + dropReasonName(e.reason) + ")";
+        break;
+    case SequenceItem::Fate::InFlight:
+        t += ".." + formatDuration(item.arrival) + " in flight";
+        break;
+    }
+    return t;
+}
+
+std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item)
+{
+    const auto &e = item.event;
+    const std::string m = messageText(e.messageId);
+    std::string t;
+    switch (e.kind) {
+    case TraceKind::Enqueue:
+        t = "enqueue" + m + " (ready " + std::to_string(e.aux) + ")";
+        break;
+    case TraceKind::Ack:
+        t = "ack" + m + (e.reason == DropReason::UnknownTag ? " (unknown tag)" : "");
+        break;
+    case TraceKind::Nack:
+        t = "nack" + m + ((e.flags & TraceFlag::Requeue) ? " requeue" : "");
+        break;
+    case TraceKind::Process:
+        t = "processed" + m + " (latency " + formatDuration(e.aux) + ")";
+        break;
+    case TraceKind::Drop:
+    case TraceKind::DeadLetter:
+        t = std::string(traceKindName(e.kind)) + m + ": " + dropReasonName(e.reason);
+        break;
+    case TraceKind::LinkDown:
+    case TraceKind::LinkUp:
+        t = "link " + nameOf(r.linkNames(), e.link) + (e.kind == TraceKind::LinkUp ? " up" : " down");
+        break;
+    default:
+        t = traceKindName(e.kind) + m;
+        break;
+    }
+    if (e.deliveryCount > 1 && (e.kind == TraceKind::Timeout || e.kind == TraceKind::Requeue))
+        t += " delivery " + std::to_string(e.deliveryCount);
+    return t + " t=" + formatDuration(e.time);
+}
+
+std::string mermaidEscape(std::string_view text)
+{
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+        case '#':
+            out += "#35;";
+            break;
+        case ';':
+            out += "#59;";
+            break;
+        case '<':
+            out += "#lt;";
+            break;
+        case '>':
+            out += "#gt;";
+            break;
+        case '"':
+            out += "#quot;";
+            break;
+        case '\n':
+        case '\r':
+            out += ' ';
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
+void writeMermaid(const SequenceRecorder &r, std::ostream &out)
+{
+    out << "sequenceDiagram\n";
+    const auto parts = participants(r);
+    // Safe aliases (n0, n1...) carry the arrows; the ids are only display text, so ids such as
+    // `end`, `loop` or `opt` cannot be read as keywords.
+    for (NodeIndex n : parts)
+        out << "    participant " << alias(n) << " as " << mermaidEscape(nameOf(r.nodeNames(), n)) << "\n";
+    bool any = false;
+    for (const auto &item : r.items()) {
+        const auto &e = item.event;
+        if (item.type == SequenceItem::Type::Receive) continue;
+        any = true;
+        if (item.type == SequenceItem::Type::Note) {
+            out << "    Note over " << noteTarget(item, ",") << ": "
+                << mermaidEscape(sequenceNoteText(r, item)) << "\n";
+            continue;
+        }
+        const char *arrow = item.fate == SequenceItem::Fate::Lost       ? "-x"
+                            : item.fate == SequenceItem::Fate::InFlight ? "-)"
+                                                                        : "->>";
+        out << "    " << alias(e.node) << arrow << alias(e.peer) << ": "
+            << mermaidEscape(sequenceArrowLabel(r, item)) << "\n";
+    }
+    if (parts.empty()) return;
+    const std::string span = alias(parts.front()) + (parts.size() > 1 ? "," + alias(parts.back()) : "");
+    if (r.truncated())
+        out << "    Note over " << span << ": " << mermaidEscape(truncationText(r)) << "\n";
+    else if (!any)
+        out << "    Note over " << span << ": " << mermaidEscape(emptyText(r)) << "\n";
+}
+
+void writePlantUml(const SequenceRecorder &r, std::ostream &out)
+{
+    out << "@startuml\n";
+    const auto parts = participants(r);
+    for (NodeIndex n : parts)
+        out << "participant " << jsonString(nameOf(r.nodeNames(), n)) << " as " << alias(n) << "\n";
+    bool any = false;
+    for (const auto &item : r.items()) {
+        const auto &e = item.event;
+        if (item.type == SequenceItem::Type::Receive) continue;
+        any = true;
+        if (item.type == SequenceItem::Type::Note) {
+            out << "note over " << noteTarget(item, ", ") << " : " << sequenceNoteText(r, item) << "\n";
+            continue;
+        }
+        const char *arrow = item.fate == SequenceItem::Fate::Lost       ? " ->x "
+                            : item.fate == SequenceItem::Fate::InFlight ? " ->> "
+                                                                        : " -> ";
+        out << alias(e.node) << arrow << alias(e.peer) << " : " << sequenceArrowLabel(r, item) << "\n";
+    }
+    if (!parts.empty()) {
+        const std::string span = alias(parts.front()) + (parts.size() > 1 ? ", " + alias(parts.back()) : "");
+        if (r.truncated())
+            out << "note over " << span << " : " << truncationText(r) << "\n";
+        else if (!any)
+            out << "note over " << span << " : " << emptyText(r) << "\n";
+    }
+    out << "@enduml\n";
+}
+
+void writeShiViz(const SequenceRecorder &r, std::ostream &out)
+{
+    out << kShiVizRegex << "\n\n";
+    const auto &names = r.nodeNames();
+    const std::size_t n = names.size();
+    std::vector<std::vector<std::uint64_t>> clocks(n, std::vector<std::uint64_t>(n, 0));
+    std::unordered_map<std::size_t, std::vector<std::uint64_t>> sent; // arrow item -> sender's clock
+    auto line = [&](NodeIndex host, const std::string &text) {
+        out << text << "\n" << names[host] << " {";
+        bool first = true;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!clocks[host][i]) continue;
+            out << (first ? "" : ", ") << jsonString(names[i]) << ":" << clocks[host][i];
+            first = false;
+        }
+        out << "}\n";
+    };
+    const auto &items = r.items();
+    for (std::size_t idx = 0; idx < items.size(); ++idx) {
+        const auto &item = items[idx];
+        const auto &e = item.event;
+        switch (item.type) {
+        case SequenceItem::Type::Note:
+            if (e.node >= n) break;
+            ++clocks[e.node][e.node];
+            line(e.node, sequenceNoteText(r, item));
+            break;
+        case SequenceItem::Type::Arrow:
+            if (e.node >= n || e.peer >= n) break;
+            ++clocks[e.node][e.node];
+            line(e.node, "send " + sequenceArrowLabel(r, item) + " to " + names[e.peer]);
+            if (item.fate == SequenceItem::Fate::Delivered) sent[idx] = clocks[e.node];
+            break;
+        case SequenceItem::Type::Receive: {
+            auto it = sent.find(item.arrow);
+            if (item.fate != SequenceItem::Fate::Delivered || it == sent.end() || e.peer >= n) break;
+            auto &c = clocks[e.peer];
+            for (std::size_t i = 0; i < n; ++i)
+                c[i] = std::max(c[i], it->second[i]);
+            sent.erase(it);
+            ++c[e.peer];
+            line(e.peer, "receive " + std::string(frameTypeName(e.frame)) + messageText(e.messageId) +
+                             " from " + names[e.node] + " t=" + formatDuration(item.arrival));
+            break;
+        }
+        }
+    }
+}
+
+std::string sequenceText(const SequenceRecorder &r, SequenceFormat format)
+{
+    std::ostringstream out;
+    switch (format) {
+    case SequenceFormat::Mermaid:
+        writeMermaid(r, out);
+        break;
+    case SequenceFormat::PlantUml:
+        writePlantUml(r, out);
+        break;
+    case SequenceFormat::ShiViz:
+        writeShiViz(r, out);
+        break;
+    }
+    return out.str();
+}
+
+} // namespace sb

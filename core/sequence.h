@@ -1,0 +1,103 @@
+#pragma once
+// Sequence-diagram exports of a run: Mermaid `sequenceDiagram`, PlantUML and a ShiViz log (events
+// with vector clocks). A SequenceRecorder is a TraceSink that keeps only what the diagram shows
+// (inside the time range, passing the filter, under the arrow cap) plus counts, so it can ride
+// along a long run; the writers turn what it kept into text. docs/sequence-exports.md describes
+// the formats.
+#include "trace.h"
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+struct SequenceOptions {
+    SimTime from = 0;            // events before this virtual time are left out
+    SimTime to = kNever;         // events after it are left out
+    std::uint64_t messageId = 0; // non-zero: only this message's journey
+    std::uint64_t correlationId =
+        0;                       // non-zero: messages with this correlation id, and the message with this id
+    bool hideAcks = false;       // leave out ack and confirm frames and ack marks
+    std::size_t maxArrows = 500; // arrows kept; later ones are counted, not shown
+    std::size_t maxNotes = 0;    // local marks kept, likewise; 0: four times maxArrows
+};
+
+enum class SequenceFormat { Mermaid, PlantUml, ShiViz };
+// By extension: .mmd/.mermaid, .puml/.plantuml, .shiviz/.log. False for anything else.
+bool sequenceFormatForPath(const std::string &path, SequenceFormat &out);
+inline constexpr const char *kSequenceExtensions = ".mmd, .mermaid, .puml, .plantuml, .shiviz, .log";
+
+struct SequenceItem {
+    enum class Type : std::uint8_t {
+        Arrow,   // a frame sent on a link (time = send, arrival = scheduled arrival)
+        Receive, // the arrival of a kept arrow at its peer (ShiViz only); arrow = its index
+        Note,    // a local mark at `node` (for link up/down: over node and peer)
+    };
+    enum class Fate : std::uint8_t { Delivered, Lost, InFlight };
+    Type type = Type::Note;
+    Fate fate = Fate::Delivered; // arrows; a receive found not to have happened is Lost
+    SimTime time = 0;
+    SimTime arrival = 0;
+    std::size_t arrow = 0;
+    TraceEvent event; // the Send (or link Drop) of an arrow; the marked event of a note
+};
+
+class SequenceRecorder final : public TraceSink {
+public:
+    // nodeNames/linkNames map indices to the ids in the topology file.
+    SequenceRecorder(std::vector<std::string> nodeNames, std::vector<std::string> linkNames,
+                     SequenceOptions options = {});
+    void onEvent(const TraceEvent &e) override;
+    // The run is over at `now`: frames that arrived by then are received; later ones stay in flight.
+    void finish(SimTime now);
+
+    const SequenceOptions &options() const { return m_options; }
+    const std::vector<std::string> &nodeNames() const { return m_nodeNames; }
+    const std::vector<std::string> &linkNames() const { return m_linkNames; }
+    const std::vector<SequenceItem> &items() const { return m_items; }
+    std::size_t arrows() const { return m_arrows; }
+    std::uint64_t omittedArrows() const { return m_omittedArrows; }
+    std::uint64_t omittedNotes() const { return m_omittedNotes; }
+    bool truncated() const { return m_omittedArrows || m_omittedNotes; }
+
+private:
+    struct Pending {
+        SimTime arrival;
+        std::size_t item;
+    };
+    bool matches(const TraceEvent &e) const;
+    void settle(const TraceEvent *e);
+    void receive(std::size_t pendingIndex);
+    void addArrow(const TraceEvent &e, SequenceItem::Fate fate, SimTime arrival);
+    void addNote(const TraceEvent &e);
+
+    std::vector<std::string> m_nodeNames, m_linkNames;
+    SequenceOptions m_options;
+    std::vector<SequenceItem> m_items;
+    std::vector<Pending> m_pending; // kept arrows still in flight, in send order
+    SimTime m_firstArrival = kNever;
+    std::size_t m_arrows = 0, m_notes = 0;
+    std::uint64_t m_omittedArrows = 0, m_omittedNotes = 0;
+};
+
+// Records `events` (in trace order) and settles the frames that arrived by the last one.
+SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vector<std::string> nodeNames,
+                                std::vector<std::string> linkNames, SequenceOptions options = {});
+
+void writeMermaid(const SequenceRecorder &r, std::ostream &out);
+void writePlantUml(const SequenceRecorder &r, std::ostream &out);
+// The ShiViz "upload a file" layout: the parser regex on the first line, an empty
+// multiple-executions delimiter on the second, then two lines per event.
+void writeShiViz(const SequenceRecorder &r, std::ostream &out);
+inline constexpr const char *kShiVizRegex = R"((?<event>.*)\n(?<host>\S*) (?<clock>{.*}))";
+std::string sequenceText(const SequenceRecorder &r, SequenceFormat format);
+
+// Text for labels, notes and log lines (shared by the writers; exposed for tests).
+std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &item);
+std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item);
+// Mermaid entity escaping: '#', ';', '<', '>' and '"' as #35; style codes, newlines as spaces.
+std::string mermaidEscape(std::string_view text);
+
+} // namespace sb
