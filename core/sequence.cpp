@@ -50,6 +50,9 @@ bool isNoteKind(const TraceEvent &e)
     case TraceKind::LinkUp:
     case TraceKind::Crash:
     case TraceKind::Restart:
+    case TraceKind::Pause:
+    case TraceKind::Resume:
+    case TraceKind::LinkChange:
         return true;
     case TraceKind::Drop:
         return e.link == kNoIndex;
@@ -71,6 +74,9 @@ bool mayFollowArrival(TraceKind k)
     case TraceKind::LinkUp:
     case TraceKind::Crash:
     case TraceKind::Restart:
+    case TraceKind::Pause:
+    case TraceKind::Resume:
+    case TraceKind::LinkChange:
         return false;
     default:
         return true;
@@ -99,7 +105,7 @@ std::vector<NodeIndex> participants(const SequenceRecorder &r)
         if (item.type == SequenceItem::Type::Receive) continue;
         use(item.event.node);
         if (item.type == SequenceItem::Type::Arrow || item.event.kind == TraceKind::LinkDown ||
-            item.event.kind == TraceKind::LinkUp)
+            item.event.kind == TraceKind::LinkUp || item.event.kind == TraceKind::LinkChange)
             use(item.event.peer);
     }
     std::vector<NodeIndex> out;
@@ -120,8 +126,8 @@ std::string alias(NodeIndex n)
 std::string noteTarget(const SequenceItem &item, const char *separator)
 {
     const auto &e = item.event;
-    if ((e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp) && e.peer != kNoIndex &&
-        e.peer != e.node)
+    if ((e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange) &&
+        e.peer != kNoIndex && e.peer != e.node)
         return alias(std::min(e.node, e.peer)) + separator + alias(std::max(e.node, e.peer));
     return alias(e.node);
 }
@@ -385,6 +391,9 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
     case TraceKind::LinkDown:
     case TraceKind::LinkUp:
         t = "link " + nameOf(r.linkNames(), e.link) + (e.kind == TraceKind::LinkUp ? " up" : " down");
+        break;
+    case TraceKind::LinkChange:
+        t = "link " + nameOf(r.linkNames(), e.link) + " changed";
         break;
     default:
         t = traceKindName(e.kind) + m;

@@ -8,6 +8,8 @@
 #include "palette.h"
 #include "propertyeditor.h"
 #include "runstore.h"
+#include "sequencepanel.h"
+#include "sequenceview.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
 #include "topologymodel.h"
@@ -671,6 +673,25 @@ void MainWindow::createDocks()
     addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
     splitDockWidget(m_summaryDock, m_eventDock, Qt::Vertical);
     tabifyDockWidget(m_eventDock, m_nodesDock);
+
+    // The live sequence diagram, beside the event log; its selection and the canvas's follow each other.
+    m_sequence = new SequencePanel(this);
+    m_sequenceDock = new QDockWidget(tr("Sequence"), this);
+    m_sequenceDock->setObjectName(QStringLiteral("sequenceDock"));
+    m_sequenceDock->setWidget(m_sequence);
+    addDockWidget(Qt::BottomDockWidgetArea, m_sequenceDock);
+    tabifyDockWidget(m_eventDock, m_sequenceDock);
+    connect(m_sequence, &SequencePanel::messageSelected, this, [this](quint64, const QStringList &links) {
+        if (m_syncingSelection) return;
+        // The message's links light up on the canvas.
+        m_syncingSelection = true;
+        m_canvasScene->clearSelection();
+        for (const QString &id : links)
+            if (auto *item = m_canvasScene->linkItem(id)) item->setSelected(true);
+        m_syncingSelection = false;
+    });
+    connect(m_sequence, &SequencePanel::nodeClicked, this, &MainWindow::selectNode);
+    connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, &MainWindow::syncSequenceSelection);
     m_eventDock->raise();
     resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
     resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
@@ -1434,8 +1455,63 @@ bool MainWindow::prepareRun()
     }
     resetRunViews();
     m_eventLog->setNames(m_engine->nodeIds(), m_engine->linkIds());
+    resetSequence();
     m_progressEvents = 0;
     return true;
+}
+
+void MainWindow::resetSequence()
+{
+    // Lifelines in the order the canvas shows the nodes: left to right, then top to bottom.
+    const Topology &t = m_engine->topology();
+    QStringList kinds;
+    std::vector<NodeIndex> order;
+    for (NodeIndex i = 0; i < NodeIndex(t.nodes.size()); ++i) {
+        kinds << QString::fromStdString(t.nodes[i].kind);
+        order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&t](NodeIndex a, NodeIndex b) {
+        const Position &pa = t.nodes[a].position, &pb = t.nodes[b].position;
+        return pa.x != pb.x ? pa.x < pb.x : pa.y < pb.y;
+    });
+    m_sequence->reset(m_engine->nodeIds(), kinds, m_engine->linkIds(), order);
+    syncSequenceSelection();
+}
+
+void MainWindow::syncSequenceSelection()
+{
+    if (m_syncingSelection || !m_sequence) return;
+    QStringList nodes = m_canvasScene->selectedNodeIds();
+    m_sequence->view()->setHighlightedNodes(nodes);
+    m_sequence->view()->setHighlightedLinks(m_canvasScene->selectedLinkIds());
+}
+
+void MainWindow::annotateSequence(const RunSummary &summary)
+{
+    // The delivery check's findings, marked where they showed: a lost message at its last event,
+    // a duplicate at its second processing.
+    const SequenceHistory &history = m_sequence->history();
+    std::vector<SequenceAnnotation> marks;
+    const auto lastEventOf = [&history](std::uint64_t id) -> const TraceEvent * {
+        const TraceEvent *found = nullptr;
+        for (std::size_t i = 0; i < history.size(); ++i)
+            if (history.at(i).messageId == id) found = &history.at(i);
+        return found;
+    };
+    for (std::uint64_t id : summary.delivery.lostIds)
+        if (const TraceEvent *e = lastEventOf(id))
+            marks.push_back({e->time, e->node, tr("lost #%1").arg(id), QColor(0xc6, 0x3b, 0x2f), id});
+    for (std::uint64_t id : summary.delivery.duplicateIds) {
+        int processed = 0;
+        for (std::size_t i = 0; i < history.size(); ++i) {
+            const TraceEvent &e = history.at(i);
+            if (e.messageId == id && e.kind == TraceKind::Process && ++processed == 2) {
+                marks.push_back({e.time, e.node, tr("duplicate #%1").arg(id), QColor(0xe0, 0x8e, 0x0b), id});
+                break;
+            }
+        }
+    }
+    m_sequence->view()->setAnnotations(std::move(marks));
 }
 
 EngineHost::RunRequest MainWindow::runRequest() const
@@ -1708,6 +1784,7 @@ void MainWindow::onEventsArrived(const std::vector<TraceEvent> &events)
     m_eventLog->appendBatch(events);
     if (follow) m_eventView->scrollToBottom();
     updateEventCount();
+    m_sequence->append(events);
 }
 
 void MainWindow::updateEventCount()
@@ -1773,6 +1850,7 @@ void MainWindow::onRunFinished(const RunSummary &summary)
                                  .arg(QLocale().toString(
                                      qRound64(static_cast<double>(summary.events) / summary.wallSeconds))));
     updateEventCount();
+    annotateSequence(summary);
     recordRunFinished(&summary);
 }
 

@@ -36,6 +36,7 @@ class TopologyDocument;
 class RunStore;
 class SummaryModel;
 class TopologyModel;
+class SequencePanel;
 class WelcomePage;
 
 class MainWindow : public QMainWindow {
@@ -73,6 +74,7 @@ public:
     TopologyModel *topologyModel() const { return m_topologyModel; }
     SummaryModel *summaryModel() const { return m_summaryModel; }
     EventLogModel *eventLogModel() const { return m_eventLog; }
+    SequencePanel *sequencePanel() const { return m_sequence; }
 
     // The welcome page (new, open, recent files, examples gallery) in place of the canvas; any
     // open or new document replaces it.
@@ -184,6 +186,10 @@ private:
     // After a document appears: shows the canvas, fits it and resets the run views.
     void showDocument();
     void applyLinkPropertyLive(const QString &linkId);
+    // The sequence diagram: a fresh history for a run, lifelines in canvas order; checker marks.
+    void resetSequence();
+    void annotateSequence(const RunSummary &summary);
+    void syncSequenceSelection();
     void updateEventCount();
     void resetRunViews();
     double selectedSpeed() const;
@@ -267,6 +273,9 @@ private:
     QDockWidget *m_historyDock = nullptr;
     QDockWidget *m_summaryDock = nullptr;
     QDockWidget *m_eventDock = nullptr;
+    QDockWidget *m_sequenceDock = nullptr;
+    SequencePanel *m_sequence = nullptr;
+    bool m_syncingSelection = false; // the diagram and the canvas selecting each other
 
     // Events per second over the last half second or so of wall time.
     QElapsedTimer m_rateClock;

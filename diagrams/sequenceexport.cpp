@@ -1,0 +1,105 @@
+#include "sequenceexport.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QImage>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSvgGenerator>
+
+#include <algorithm>
+
+namespace sb {
+
+QPalette exportPalette()
+{
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0xf4, 0xf5, 0xf7));
+    p.setColor(QPalette::WindowText, QColor(0x20, 0x24, 0x2a));
+    p.setColor(QPalette::Base, Qt::white);
+    p.setColor(QPalette::Text, QColor(0x20, 0x24, 0x2a));
+    p.setColor(QPalette::PlaceholderText, QColor(0x7a, 0x80, 0x88));
+    return p;
+}
+
+bool isSequenceImagePath(const QString &path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    return suffix == QLatin1String("svg") || suffix == QLatin1String("png") || suffix == QLatin1String("pdf");
+}
+
+bool exportSequenceImage(const QString &path, const SequenceHistory &history, SequenceLayout layout,
+                         const SequenceFilter &filter, const std::vector<SequenceAnnotation> &annotations,
+                         const SequenceImageOptions &options, QString *error)
+{
+    const QString where = QDir::toNativeSeparators(path);
+    const auto fail = [&](const QString &why) {
+        if (error) *error = QStringLiteral("%1: %2").arg(where, why);
+        return false;
+    };
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (!isSequenceImagePath(path)) return fail(QStringLiteral("the extension must be .svg, .png or .pdf"));
+    const SimTime from = std::max<SimTime>(0, options.from);
+    const SimTime to = options.to == kNever ? std::max(history.lastTime(), from + 1) : options.to;
+    if (to <= from)
+        return fail(QStringLiteral("the time range is empty (from %1 to %2)")
+                        .arg(QString::fromStdString(formatDuration(from)),
+                             QString::fromStdString(formatDuration(to))));
+    const double span = double(to - from);
+    layout.nsPerPixel =
+        options.nsPerPixel > 0 ? options.nsPerPixel : span / (SequenceImageOptions::kMaxHeight / 2);
+    layout.nsPerPixel = std::max(layout.nsPerPixel, span / SequenceImageOptions::kMaxHeight);
+    layout.top = from;
+    const QSizeF size(
+        std::max(layout.width(), 200.0),
+        std::max(SequenceImageOptions::kMinHeight, layout.headerHeight + span / layout.nsPerPixel + 20));
+    SequenceFilter ranged = filter;
+    ranged.from = std::max(filter.from, from);
+    ranged.to = std::min(filter.to, to);
+    const QPalette palette = exportPalette();
+
+    if (suffix == QLatin1String("png")) {
+        QImage image(size.toSize(), QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::white);
+        {
+            QPainter painter(&image);
+            SequenceRenderer::paint(painter, size, history, layout, ranged, {}, annotations, palette);
+        }
+        if (!image.save(path, "PNG")) return fail(QStringLiteral("cannot write the PNG file"));
+        return true;
+    }
+    if (suffix == QLatin1String("svg")) {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(size.toSize());
+        svg.setViewBox(QRectF(QPointF(0, 0), size));
+        svg.setTitle(QStringLiteral("Signalbox sequence diagram"));
+        svg.setDescription(QStringLiteral("From %1 to %2 of virtual time")
+                               .arg(QString::fromStdString(formatDuration(from)),
+                                    QString::fromStdString(formatDuration(to))));
+        QPainter painter;
+        if (!painter.begin(&svg)) return fail(QStringLiteral("cannot write the SVG file"));
+        SequenceRenderer::paint(painter, size, history, layout, ranged, {}, annotations, palette);
+        painter.end();
+        if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
+            return fail(QStringLiteral("cannot write the SVG file"));
+        return true;
+    }
+    // PDF: one page of the diagram's own size (in points, 1 px = 0.75 pt at 96 dpi).
+    QPdfWriter pdf(path);
+    pdf.setResolution(96);
+    pdf.setPageSize(
+        QPageSize(size * 0.75, QPageSize::Point, QStringLiteral("Sequence"), QPageSize::ExactMatch));
+    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+    pdf.setTitle(QStringLiteral("Signalbox sequence diagram"));
+    QPainter painter;
+    if (!painter.begin(&pdf)) return fail(QStringLiteral("cannot write the PDF file"));
+    SequenceRenderer::paint(painter, size, history, layout, ranged, {}, annotations, palette);
+    painter.end();
+    if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
+        return fail(QStringLiteral("cannot write the PDF file"));
+    return true;
+}
+
+} // namespace sb

@@ -1,0 +1,31 @@
+#pragma once
+// Pictures of a sequence diagram: SVG, PNG or PDF (chosen by the file's extension) of a time
+// range, drawn by SequenceRenderer in a light palette so they print well. Used by the window's
+// export action and by `signalbox-cli run ... --sequence out.svg|out.png|out.pdf`.
+#include "sequencerenderer.h"
+
+#include <QString>
+
+namespace sb {
+
+struct SequenceImageOptions {
+    SimTime from = 0;
+    SimTime to = kNever;                        // kNever: up to the last event
+    double nsPerPixel = 0;                      // 0: chosen so the range fits kMaxHeight
+    static constexpr double kMaxHeight = 12000; // px; PNG and PDF pages beyond this get coarser
+    static constexpr double kMinHeight = 300;
+};
+
+// Which picture formats exportSequenceImage writes: "svg", "png", "pdf".
+bool isSequenceImagePath(const QString &path);
+
+// Writes the diagram of `history` between options.from and options.to. On failure says why,
+// naming the file.
+bool exportSequenceImage(const QString &path, const SequenceHistory &history, SequenceLayout layout,
+                         const SequenceFilter &filter, const std::vector<SequenceAnnotation> &annotations,
+                         const SequenceImageOptions &options, QString *error = nullptr);
+
+// The light palette pictures are drawn with.
+QPalette exportPalette();
+
+} // namespace sb

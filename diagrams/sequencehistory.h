@@ -1,0 +1,72 @@
+#pragma once
+// The history a live sequence diagram draws from: the run's trace events in time order, kept in a
+// bounded ring (the oldest go first), with the lookups a frame needs — the events inside a window
+// of virtual time, the arrows (frames on links) crossing it, and one message's journey.
+#include "trace.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace sb {
+
+class SequenceHistory {
+public:
+    static constexpr std::size_t kDefaultCapacity = std::size_t{1} << 21; // 2M events, 128 MiB
+
+    explicit SequenceHistory(std::size_t capacity = kDefaultCapacity);
+
+    // Appends events in trace order (times never decrease). When full, the oldest are dropped.
+    void append(const TraceEvent *events, std::size_t count);
+    void append(const std::vector<TraceEvent> &events) { append(events.data(), events.size()); }
+    void clear();
+
+    std::size_t size() const { return m_size; }
+    std::size_t capacity() const { return m_capacity; }
+    bool empty() const { return m_size == 0; }
+    // Events dropped because the ring was full, since the last clear().
+    std::uint64_t discarded() const { return m_discarded; }
+    // The i-th event kept, oldest first (i < size()).
+    const TraceEvent &at(std::size_t i) const { return m_ring[(m_head + i) & m_mask]; }
+    SimTime firstTime() const { return m_size ? at(0).time : 0; }
+    SimTime lastTime() const { return m_size ? at(m_size - 1).time : 0; }
+    // The longest time a kept frame took from send to arrival: arrows ending in a window start
+    // at most this long before it.
+    SimTime longestFlight() const { return m_longestFlight; }
+    // The highest node index seen, plus one.
+    std::size_t nodeCount() const { return m_nodeCount; }
+
+    // The first event at or after `t` (size() when none).
+    std::size_t lowerBound(SimTime t) const;
+    // Index range [first, last) of the events to consider for the window [from, to]: local events
+    // inside it and every Send whose flight overlaps it.
+    std::pair<std::size_t, std::size_t> window(SimTime from, SimTime to) const;
+
+    // Every kept event of message `id`, and (when `withCorrelated`) of messages whose correlation
+    // id is `id` or shares its correlation id, in time order. Indices into at().
+    std::vector<std::size_t> journey(std::uint64_t id, bool withCorrelated = true) const;
+
+private:
+    std::vector<TraceEvent> m_ring;
+    std::size_t m_capacity;
+    std::size_t m_mask;
+    std::size_t m_head = 0; // index of the oldest event
+    std::size_t m_size = 0;
+    std::uint64_t m_discarded = 0;
+    SimTime m_longestFlight = 0;
+    std::size_t m_nodeCount = 0;
+};
+
+// True for a Send (a frame crossing a link): drawn as an arrow.
+inline bool isArrow(const TraceEvent &e)
+{
+    return e.kind == TraceKind::Send;
+}
+// True for a frame that never arrived because the link lost it or was down.
+inline bool isLostFrame(const TraceEvent &e)
+{
+    return e.kind == TraceKind::Drop && e.link != kNoIndex &&
+           (e.reason == DropReason::Loss || e.reason == DropReason::Partition ||
+            e.reason == DropReason::Crash);
+}
+
+} // namespace sb

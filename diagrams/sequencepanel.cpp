@@ -1,0 +1,290 @@
+#include "sequencepanel.h"
+
+#include "journeymodel.h"
+#include "sequenceexport.h"
+#include "sequenceview.h"
+
+#include "sequence.h"
+
+#include <QCheckBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSaveFile>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace sb {
+
+SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
+{
+    setObjectName(QStringLiteral("sequencePanel"));
+    m_view = new SequenceView(this);
+    m_view->setHistory(&m_history);
+
+    m_follow = new QToolButton(this);
+    m_follow->setObjectName(QStringLiteral("sequenceFollowButton"));
+    m_follow->setText(tr("Follow"));
+    m_follow->setCheckable(true);
+    m_follow->setChecked(true);
+    m_follow->setToolTip(tr("Keep the newest events in view (End); scrolling back stops following"));
+    connect(m_follow, &QToolButton::toggled, m_view, &SequenceView::setFollowing);
+    connect(m_view, &SequenceView::followingChanged, m_follow, &QToolButton::setChecked);
+
+    auto *zoomIn = new QToolButton(this);
+    zoomIn->setText(QStringLiteral("+"));
+    zoomIn->setToolTip(tr("Zoom in on the time axis (Ctrl+wheel, Ctrl+=)"));
+    connect(zoomIn, &QToolButton::clicked, this,
+            [this] { m_view->zoomBy(2, m_view->viewport()->height() / 2.0); });
+    auto *zoomOut = new QToolButton(this);
+    zoomOut->setText(QStringLiteral("\u2212"));
+    zoomOut->setToolTip(tr("Zoom out on the time axis (Ctrl+wheel, Ctrl+-)"));
+    connect(zoomOut, &QToolButton::clicked, this,
+            [this] { m_view->zoomBy(0.5, m_view->viewport()->height() / 2.0); });
+
+    m_filterEdit = new QLineEdit(this);
+    m_filterEdit->setObjectName(QStringLiteral("sequenceFilterEdit"));
+    m_filterEdit->setClearButtonEnabled(true);
+    m_filterEdit->setPlaceholderText(
+        tr("Filter: kind:ack -kind:enqueue msg:12 corr:7 from:1s to:2s -node:ID"));
+    m_filterEdit->setToolTip(tr("Space-separated terms:\n"
+                                "kind:NAME or -kind:NAME — only, or not, these event kinds\n"
+                                "msg:N — one message's journey; corr:N — one correlation id\n"
+                                "from:T to:T — a time range, e.g. from:2s to:2.5s\n"
+                                "-node:ID — hide a lifeline; -ack — hide acks and confirms"));
+    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
+        QString error;
+        const bool ok = setFilterText(text, &error);
+        m_filterEdit->setStyleSheet(ok ? QString()
+                                       : QStringLiteral("QLineEdit { border: 1px solid #d0453a; }"));
+        m_filterEdit->setToolTip(ok ? QString() : error);
+        if (!ok) m_status->setText(error);
+    });
+
+    m_hideAcks = new QCheckBox(tr("Hide acks"), this);
+    m_hideAcks->setObjectName(QStringLiteral("sequenceHideAcks"));
+    connect(m_hideAcks, &QCheckBox::toggled, this, [this] { setFilterText(m_filterEdit->text()); });
+
+    auto *exportButton = new QToolButton(this);
+    exportButton->setObjectName(QStringLiteral("sequenceExportButton"));
+    exportButton->setText(tr("Export…"));
+    exportButton->setToolTip(
+        tr("Save the diagram as SVG, PNG or PDF, or as Mermaid, PlantUML or ShiViz text"));
+    connect(exportButton, &QToolButton::clicked, this, &SequencePanel::onExport);
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("sequenceStatus"));
+
+    auto *bar = new QHBoxLayout;
+    bar->setContentsMargins(0, 0, 0, 0);
+    bar->addWidget(m_follow);
+    bar->addWidget(zoomIn);
+    bar->addWidget(zoomOut);
+    bar->addWidget(m_filterEdit, 2);
+    bar->addWidget(m_hideAcks);
+    bar->addWidget(exportButton);
+    bar->addWidget(m_status, 1);
+
+    // The message inspector: the journey of the clicked message.
+    m_journey = new JourneyModel(this);
+    m_journeyView = new QTableView(this);
+    m_journeyView->setObjectName(QStringLiteral("journeyView"));
+    m_journeyView->setModel(m_journey);
+    m_journeyView->verticalHeader()->hide();
+    m_journeyView->setShowGrid(false);
+    m_journeyView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_journeyView->horizontalHeader()->setStretchLastSection(true);
+    m_journeyView->verticalHeader()->setDefaultSectionSize(m_journeyView->fontMetrics().height() + 6);
+    m_journeySummary = new QLabel(this);
+    m_journeySummary->setObjectName(QStringLiteral("journeySummary"));
+    m_journeySummary->setWordWrap(true);
+    m_inspector = new QWidget(this);
+    auto *inspectorLayout = new QVBoxLayout(m_inspector);
+    inspectorLayout->setContentsMargins(0, 0, 0, 0);
+    inspectorLayout->addWidget(m_journeySummary);
+    inspectorLayout->addWidget(m_journeyView, 1);
+    m_inspector->hide();
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_view);
+    splitter->addWidget(m_inspector);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(bar);
+    layout->addWidget(splitter, 1);
+
+    connect(m_view, &SequenceView::messageSelected, this, [this](quint64 id, const QStringList &links) {
+        m_journey->setMessage(&m_history, id, m_nodeIds, m_linkIds);
+        m_journeySummary->setText(m_journey->summary());
+        m_journeyView->resizeColumnsToContents();
+        m_inspector->setVisible(id != 0);
+        Q_EMIT messageSelected(id, links);
+    });
+    connect(m_view, &SequenceView::nodeClicked, this, &SequencePanel::nodeClicked);
+    updateStatus();
+}
+
+void SequencePanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds,
+                          const QStringList &linkIds, const std::vector<NodeIndex> &order)
+{
+    m_history.clear();
+    m_nodeIds = nodeIds;
+    m_linkIds = linkIds;
+    m_view->setTopology(nodeIds, nodeKinds, linkIds, order);
+    m_view->setHistory(&m_history);
+    m_journey->setMessage(nullptr, 0, nodeIds, linkIds);
+    m_inspector->hide();
+    setFilterText(m_filterEdit->text());
+    updateStatus();
+}
+
+void SequencePanel::append(const std::vector<TraceEvent> &events)
+{
+    m_history.append(events);
+    m_view->historyChanged();
+    updateStatus();
+}
+
+void SequencePanel::updateStatus()
+{
+    QString text = tr("%1 events").arg(QLocale().toString(qulonglong(m_history.size())));
+    if (m_history.discarded())
+        text += tr(", %1 older forgotten").arg(QLocale().toString(qulonglong(m_history.discarded())));
+    if (m_view->lastStats().density) text += tr(" · too many arrows to draw: counts per band");
+    m_status->setText(text);
+}
+
+bool SequencePanel::setFilterText(const QString &text, QString *error)
+{
+    SequenceFilter filter;
+    filter.hideAcks = m_hideAcks->isChecked();
+    std::vector<bool> onlyKinds(kTraceKindCount, false);
+    bool anyOnly = false;
+    std::vector<NodeIndex> hidden;
+    const auto fail = [error](const QString &term, const QString &why) {
+        if (error) *error = tr("\u201c%1\u201d: %2").arg(term, why);
+        return false;
+    };
+    for (const QString &term : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        const bool negated = term.startsWith(QLatin1Char('-'));
+        const QString body = negated ? term.mid(1) : term;
+        const auto colon = body.indexOf(QLatin1Char(':'));
+        const QString key = colon < 0 ? body : body.left(colon);
+        const QString value = colon < 0 ? QString() : body.mid(colon + 1);
+        if (negated && key == QLatin1String("ack") && value.isEmpty()) {
+            filter.hideAcks = true;
+        } else if (key == QLatin1String("kind")) {
+            TraceKind kind;
+            if (!traceKindFromName(value.toStdString(), kind)) return fail(term, tr("not an event kind"));
+            if (negated)
+                filter.hiddenKinds[int(kind)] = true;
+            else {
+                onlyKinds[int(kind)] = true;
+                anyOnly = true;
+            }
+        } else if (key == QLatin1String("msg") || key == QLatin1String("corr")) {
+            bool ok = false;
+            const qulonglong id = value.toULongLong(&ok);
+            if (!ok || id == 0) return fail(term, tr("needs a message id, e.g. msg:12"));
+            (key == QLatin1String("msg") ? filter.messageId : filter.correlationId) = id;
+        } else if (key == QLatin1String("from") || key == QLatin1String("to")) {
+            const auto t = parseDuration(value.toStdString(), "s");
+            if (!t) return fail(term, tr("needs a time, e.g. from:1.5s"));
+            (key == QLatin1String("from") ? filter.from : filter.to) = *t;
+        } else if (key == QLatin1String("node") && negated) {
+            const auto i = m_nodeIds.indexOf(value);
+            if (i < 0) return fail(term, tr("no node with this id"));
+            hidden.push_back(NodeIndex(i));
+        } else {
+            return fail(term, tr("unknown term; use kind:, -kind:, msg:, corr:, from:, to:, -node: or -ack"));
+        }
+    }
+    if (filter.from > filter.to) return fail(text, tr("from: lies after to:"));
+    if (anyOnly) {
+        // Arrows stay (they are sends); only the listed local kinds show beside them.
+        for (int k = 0; k < kTraceKindCount; ++k)
+            if (!onlyKinds[std::size_t(k)] && TraceKind(k) != TraceKind::Send)
+                filter.hiddenKinds[std::size_t(k)] = true;
+    }
+    m_view->setFilter(filter);
+    for (NodeIndex n : m_filterHidden)
+        m_view->setNodeHidden(n, false);
+    for (NodeIndex n : hidden)
+        m_view->setNodeHidden(n, true);
+    m_filterHidden = hidden;
+    updateStatus();
+    return true;
+}
+
+bool SequencePanel::exportTo(const QString &path, bool whole, QString *error) const
+{
+    const SimTime from = whole ? m_history.firstTime() : m_view->topTime();
+    const SimTime to = whole ? m_history.lastTime() + 1 : m_view->bottomTime();
+    if (isSequenceImagePath(path)) {
+        SequenceImageOptions options;
+        options.from = from;
+        options.to = to;
+        if (!whole) options.nsPerPixel = m_view->nsPerPixel();
+        return exportSequenceImage(path, m_history, m_view->layout(), m_view->filter(), m_view->annotations(),
+                                   options, error);
+    }
+    SequenceFormat format;
+    if (!sequenceFormatForPath(path.toStdString(), format)) {
+        if (error)
+            *error = tr("%1: the extension must be .svg, .png, .pdf or one of %2")
+                         .arg(path, QString::fromLatin1(kSequenceExtensions));
+        return false;
+    }
+    // The text formats come from the core's recorder, fed the kept history of the range.
+    SequenceOptions options;
+    options.from = from;
+    options.to = to;
+    options.hideAcks = m_view->filter().hideAcks;
+    options.messageId = m_view->filter().messageId;
+    options.correlationId = m_view->filter().correlationId;
+    std::vector<std::string> nodes, links;
+    for (const QString &id : m_nodeIds)
+        nodes.push_back(id.toStdString());
+    for (const QString &id : m_linkIds)
+        links.push_back(id.toStdString());
+    std::vector<TraceEvent> events;
+    events.reserve(m_history.size());
+    for (std::size_t i = 0; i < m_history.size(); ++i)
+        events.push_back(m_history.at(i));
+    const SequenceRecorder recorder = recordSequence(events, nodes, links, options);
+    const std::string text = sequenceText(recorder, format);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write(text.data(), qint64(text.size())) != qint64(text.size()) || !file.commit()) {
+        if (error) *error = tr("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+void SequencePanel::onExport()
+{
+    QString selected;
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export sequence diagram"), QString(),
+                                     tr("SVG picture (*.svg);;PNG image (*.png);;PDF document "
+                                        "(*.pdf);;Mermaid (*.mmd);;PlantUML (*.puml);;"
+                                        "ShiViz log (*.shiviz)"),
+                                     &selected);
+    if (path.isEmpty()) return;
+    QString error;
+    if (!exportTo(path, false, &error)) QMessageBox::warning(this, tr("Cannot export"), error);
+}
+
+} // namespace sb

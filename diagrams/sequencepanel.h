@@ -1,0 +1,74 @@
+#pragma once
+// The sequence diagram dock: the live view with its controls (follow, zoom, a filter line, hide
+// acks, export) and the message inspector beside it, which shows the journey of the message
+// clicked in the diagram.
+#include "sequencehistory.h"
+#include "sequencerenderer.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QSplitter;
+class QTableView;
+class QToolButton;
+
+namespace sb {
+
+class JourneyModel;
+class SequenceView;
+
+class SequencePanel : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit SequencePanel(QWidget *parent = nullptr);
+
+    SequenceView *view() const { return m_view; }
+    SequenceHistory &history() { return m_history; }
+    JourneyModel *journeyModel() const { return m_journey; }
+    QLineEdit *filterEdit() const { return m_filterEdit; }
+
+    // A new run: forget the history, show these nodes and links (lifelines in `order`).
+    void reset(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds,
+               const std::vector<NodeIndex> &order = {});
+    // Appends a batch of the run's trace and redraws (once a frame).
+    void append(const std::vector<TraceEvent> &events);
+
+    // Parses a filter line: terms separated by spaces, each optional:
+    //   kind:NAME / -kind:NAME   only / not these event kinds     -ack   hide acks and confirms
+    //   msg:N                    one message's journey             corr:N  one correlation id
+    //   from:T  to:T             a time range (e.g. from:2s to:2.5s)
+    //   -node:ID                 hide a lifeline
+    // On a mistake returns false and says which term and why.
+    bool setFilterText(const QString &text, QString *error = nullptr);
+
+    // Exports the window shown (or the whole history with `whole`) to `path`: .svg, .png, .pdf
+    // pictures, or .mmd, .puml, .shiviz text. On failure says why.
+    bool exportTo(const QString &path, bool whole = false, QString *error = nullptr) const;
+
+signals:
+    // Relayed from the view.
+    void messageSelected(quint64 messageId, const QStringList &linkIds);
+    void nodeClicked(const QString &nodeId);
+
+private:
+    void onExport();
+    void updateStatus();
+
+    SequenceHistory m_history;
+    SequenceView *m_view;
+    JourneyModel *m_journey;
+    QTableView *m_journeyView;
+    QLabel *m_journeySummary;
+    QWidget *m_inspector;
+    QLineEdit *m_filterEdit;
+    QCheckBox *m_hideAcks;
+    QToolButton *m_follow;
+    QLabel *m_status;
+    QStringList m_nodeIds, m_linkIds;
+    std::vector<NodeIndex> m_filterHidden;
+};
+
+} // namespace sb

@@ -1,0 +1,96 @@
+#pragma once
+// Draws a window of a SequenceHistory as a sequence (space-time) diagram: one lifeline per node
+// across, virtual time downwards, an arrow per frame on a link from its send to its arrival (the
+// slope shows the link's delay) and a mark per local event. The live view and the SVG/PNG/PDF
+// exports both paint through here, so an export shows what the view shows.
+#include "sequencehistory.h"
+
+#include <QColor>
+#include <QLineF>
+#include <QPalette>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+class QPainter;
+
+namespace sb {
+
+// What the diagram leaves out.
+struct SequenceFilter {
+    std::vector<bool> hiddenKinds = std::vector<bool>(kTraceKindCount, false); // by TraceKind
+    bool hideAcks = false;           // ack and confirm frames and ack marks
+    std::uint64_t messageId = 0;     // non-zero: only this message's journey (and correlated ones)
+    std::uint64_t correlationId = 0; // non-zero: only messages with this correlation id (or this id)
+    SimTime from = 0, to = kNever;   // a time range
+    bool accepts(const TraceEvent &e) const;
+};
+
+// A mark a checker puts on the diagram where something went wrong (a lost message, a duplicate
+// processing, an order violation).
+struct SequenceAnnotation {
+    SimTime time = 0;
+    NodeIndex node = kNoIndex;
+    QString text;
+    QColor color;
+    std::uint64_t messageId = 0;
+};
+
+struct SequenceLayout {
+    QStringList nodeNames;        // by NodeIndex
+    QStringList nodeKinds;        // by NodeIndex ("producer", "queue", ...)
+    std::vector<NodeIndex> order; // the lifelines shown, left to right
+    double columnWidth = 150;
+    double headerHeight = 42;
+    double rulerWidth = 78;
+    SimTime top = 0;         // the virtual time at the top edge of the lifelines
+    double nsPerPixel = 1e5; // zoom: 100 µs a pixel
+    // Where a lifeline runs (its centre), or -1 when the node is not shown.
+    double lifelineX(NodeIndex node) const;
+    double timeY(SimTime t) const { return headerHeight + double(t - top) / nsPerPixel; }
+    SimTime timeAt(double y) const { return top + SimTime((y - headerHeight) * nsPerPixel); }
+    double width() const { return rulerWidth + columnWidth * double(order.size()); }
+};
+
+struct SequenceHighlight {
+    std::vector<std::size_t> journey; // history indices of the selected message's events (sorted)
+    std::vector<bool> nodes;          // by NodeIndex: lifelines selected elsewhere (the canvas)
+    std::vector<bool> links;          // by LinkIndex
+    std::size_t hovered = SIZE_MAX;   // the history index under the mouse
+};
+
+class SequenceRenderer {
+public:
+    // Above this many arrows in view, pairs of lifelines show counts per time band instead.
+    static constexpr std::size_t kMaxArrows = 1500;
+    // Up to this many arrows in view, each is labelled with its frame and message id.
+    static constexpr std::size_t kLabelledArrows = 120;
+
+    struct Stats {
+        std::size_t arrows = 0;     // drawn one by one
+        std::size_t marks = 0;      // local marks drawn
+        bool density = false;       // too many arrows: bands with counts were drawn
+        std::uint64_t inWindow = 0; // arrows in the window (drawn or counted)
+    };
+    // An arrow as drawn, for hit testing.
+    struct DrawnArrow {
+        std::size_t index; // into the history
+        QLineF line;
+    };
+
+    // Paints the diagram into `size` (device coordinates from 0,0), the header and ruler included.
+    // `hits` (optional) receives the arrows drawn. `palette` gives the colours (light or dark).
+    static Stats paint(QPainter &painter, QSizeF size, const SequenceHistory &history,
+                       const SequenceLayout &layout, const SequenceFilter &filter,
+                       const SequenceHighlight &highlight, const std::vector<SequenceAnnotation> &annotations,
+                       const QPalette &palette, std::vector<DrawnArrow> *hits = nullptr);
+
+    // The colour of a frame type's arrows; of a kind's lifeline header stripe.
+    static QColor frameColor(FrameType frame, bool dark);
+    static QColor kindColor(const QString &kind);
+    // A one-line description of an event, for tooltips and exports: "deliver #12 tasks → worker-1 …".
+    static QString describe(const TraceEvent &e, const SequenceLayout &layout, const QStringList &linkNames);
+};
+
+} // namespace sb

@@ -1,0 +1,115 @@
+#pragma once
+// The live sequence diagram: a custom-painted view of a SequenceHistory (no QGraphicsScene, so
+// nothing is re-indexed as the run grows). It follows the run, or stops following when scrolled
+// back; Ctrl+wheel zooms the time axis around the cursor; hovering an arrow shows the frame;
+// clicking selects its message and highlights the whole journey; lifelines can be dragged into
+// another order and hidden from the header's context menu.
+#include "sequencerenderer.h"
+
+#include <QAbstractScrollArea>
+
+namespace sb {
+
+class SequenceView : public QAbstractScrollArea {
+    Q_OBJECT
+
+public:
+    explicit SequenceView(QWidget *parent = nullptr);
+
+    // The history is borrowed; call historyChanged() after appending to it (once a frame).
+    void setHistory(const SequenceHistory *history);
+    const SequenceHistory *history() const { return m_history; }
+    void historyChanged();
+    // The nodes (ids and kinds, by NodeIndex) and links (ids, by LinkIndex) of the run; resets the
+    // lifeline order to the given one (canvas order: left to right, then top to bottom).
+    void setTopology(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds,
+                     const std::vector<NodeIndex> &order = {});
+    const SequenceLayout &layout() const { return m_layout; }
+    QStringList linkIds() const { return m_linkIds; }
+
+    // Lifelines, left to right (node indices); hidden nodes are left out.
+    std::vector<NodeIndex> lifelineOrder() const { return m_layout.order; }
+    void setLifelineOrder(const std::vector<NodeIndex> &order);
+    void setNodeHidden(NodeIndex node, bool hidden);
+    void showAllNodes();
+
+    bool isFollowing() const { return m_follow; }
+    void setFollowing(bool on);
+    double nsPerPixel() const { return m_layout.nsPerPixel; }
+    void setNsPerPixel(double ns); // clamped to [1 ns, 10 s] a pixel
+    void zoomBy(double factor, double anchorY);
+    // Shows the window starting at `t` (stops following).
+    void scrollToTime(SimTime t);
+    SimTime topTime() const { return m_layout.top; }
+    SimTime bottomTime() const;
+
+    void setFilter(const SequenceFilter &filter);
+    const SequenceFilter &filter() const { return m_filter; }
+    void setAnnotations(std::vector<SequenceAnnotation> annotations);
+    const std::vector<SequenceAnnotation> &annotations() const { return m_annotations; }
+
+    // Selection: a message (its journey highlighted), nodes and links selected elsewhere.
+    void selectMessage(std::uint64_t messageId);
+    std::uint64_t selectedMessage() const { return m_selectedMessage; }
+    const std::vector<std::size_t> &selectedJourney() const { return m_highlight.journey; }
+    void setHighlightedNodes(const QStringList &nodeIds);
+    void setHighlightedLinks(const QStringList &linkIds);
+    const SequenceHighlight &highlight() const { return m_highlight; }
+
+    // The history index of the arrow at a viewport point, or SIZE_MAX.
+    std::size_t arrowAt(QPointF viewportPos) const;
+    // The node whose lifeline header is at a viewport point, or kNoIndex.
+    NodeIndex headerAt(QPointF viewportPos) const;
+    // What the last paint did.
+    const SequenceRenderer::Stats &lastStats() const { return m_stats; }
+    // How long the last paint took, in ms.
+    double lastPaintMs() const { return m_lastPaintMs; }
+
+signals:
+    void followingChanged(bool following);
+    void zoomChanged(double nsPerPixel);
+    // A message was clicked (0: the selection was cleared), with the links its journey used.
+    void messageSelected(quint64 messageId, const QStringList &linkIds);
+    void messageActivated(quint64 messageId); // double-click: open the inspector
+    void nodeClicked(const QString &nodeId);
+    void lifelinesChanged();
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void scrollContentsBy(int dx, int dy) override;
+    void wheelEvent(QWheelEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
+    bool viewportEvent(QEvent *event) override;
+
+private:
+    void updateScrollBars();
+    void followEnd();
+    SimTime visibleSpan() const;
+    SimTime scrollUnit() const;
+
+    const SequenceHistory *m_history = nullptr;
+    SequenceLayout m_layout;
+    QStringList m_linkIds;
+    std::vector<NodeIndex> m_fullOrder; // every node, in display order (hidden ones included)
+    std::vector<bool> m_hidden;
+    SequenceFilter m_filter;
+    SequenceHighlight m_highlight;
+    std::vector<SequenceAnnotation> m_annotations;
+    std::uint64_t m_selectedMessage = 0;
+    bool m_follow = true;
+    bool m_updatingScrollBars = false;
+    std::vector<SequenceRenderer::DrawnArrow> m_hits;
+    SequenceRenderer::Stats m_stats;
+    double m_lastPaintMs = 0;
+    // Dragging a lifeline header to reorder.
+    NodeIndex m_draggedNode = kNoIndex;
+    double m_dragStartX = 0;
+};
+
+} // namespace sb

@@ -1,0 +1,125 @@
+// The sequence diagram in the window: it fills from the run, and its selection and the canvas's
+// follow each other (a node selected on the canvas lights its lifeline; a message selected in the
+// diagram selects the links it travelled; a lifeline header clicked selects the node).
+#include "canvasitems.h"
+#include "canvasscene.h"
+#include "enginehost.h"
+#include "isolatedsettings.h"
+#include "mainwindow.h"
+#include "sequencepanel.h"
+#include "sequenceview.h"
+#include "topologydocument.h"
+
+#include <QAction>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+
+using namespace sb;
+
+class TestSequenceSync : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void diagramFillsFromTheRun();
+    void canvasSelectionHighlightsLifelinesAndLinks();
+    void diagramSelectionSelectsCanvasLinks();
+    void lifelineClickSelectsTheNode();
+    void checkerMarksLostMessages();
+
+private:
+    void runExample(MainWindow &window, const char *file, const char *until);
+    QTemporaryDir m_dir;
+};
+
+void TestSequenceSync::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    sbtest::isolateUserFiles(m_dir);
+}
+
+void TestSequenceSync::runExample(MainWindow &window, const char *file, const char *until)
+{
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/") + QLatin1String(file)));
+    window.untilEdit()->setText(QLatin1String(until));
+    Q_EMIT window.untilEdit()->editingFinished();
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    window.findChild<QAction *>(QStringLiteral("runAction"))->trigger();
+    QVERIFY(finished.wait(30000));
+    window.document()->undoStack()->setClean();
+}
+
+void TestSequenceSync::diagramFillsFromTheRun()
+{
+    MainWindow window;
+    runExample(window, "work-queue.json", "500ms");
+    const SequenceHistory &history = window.sequencePanel()->history();
+    QVERIFY(history.size() > 100);
+    QVERIFY(history.lastTime() <= 500 * kMillisecond);
+    // Lifelines in canvas order: producer (x 0), tasks (250), then the workers top to bottom.
+    const auto order = window.sequencePanel()->view()->lifelineOrder();
+    QCOMPARE(order, (std::vector<NodeIndex>{0, 1, 2, 3, 4}));
+    QCOMPARE(window.sequencePanel()->view()->layout().nodeNames.at(1), QString("tasks"));
+}
+
+void TestSequenceSync::canvasSelectionHighlightsLifelinesAndLinks()
+{
+    MainWindow window;
+    runExample(window, "work-queue.json", "200ms");
+    SequenceView *view = window.sequencePanel()->view();
+    window.canvasScene()->nodeItem(QStringLiteral("worker-2"))->setSelected(true);
+    const auto &nodes = view->highlight().nodes;
+    QVERIFY(nodes.size() == 5 && nodes[3] && !nodes[2]);
+    window.canvasScene()->clearSelection();
+    window.canvasScene()->linkItem(QStringLiteral("publish"))->setSelected(true);
+    const auto &links = view->highlight().links;
+    QVERIFY(!links.empty() && links[0]);
+    QVERIFY(std::none_of(view->highlight().nodes.begin(), view->highlight().nodes.end(),
+                         [](bool b) { return b; }));
+}
+
+void TestSequenceSync::diagramSelectionSelectsCanvasLinks()
+{
+    MainWindow window;
+    runExample(window, "work-queue.json", "200ms");
+    SequenceView *view = window.sequencePanel()->view();
+    QSignalSpy selected(view, &SequenceView::messageSelected);
+    view->selectMessage(4);
+    QCOMPARE(selected.count(), 1);
+    const QStringList links = selected.at(0).at(1).toStringList();
+    QVERIFY(links.size() >= 2);
+    QStringList onCanvas = window.canvasScene()->selectedLinkIds();
+    QStringList expected = links;
+    onCanvas.sort();
+    expected.sort();
+    QCOMPARE(onCanvas, expected);
+    QVERIFY(window.canvasScene()->selectedNodeIds().isEmpty());
+}
+
+void TestSequenceSync::lifelineClickSelectsTheNode()
+{
+    MainWindow window;
+    runExample(window, "work-queue.json", "100ms");
+    Q_EMIT window.sequencePanel()->view()->nodeClicked(QStringLiteral("tasks"));
+    QCOMPARE(window.selectedNode(), QString("tasks"));
+    QCOMPARE(window.canvasScene()->selectedNodeIds(), QStringList{"tasks"});
+}
+
+void TestSequenceSync::checkerMarksLostMessages()
+{
+    MainWindow window;
+    runExample(window, "lossy-at-most-once.json", "2s");
+    const auto &marks = window.sequencePanel()->view()->annotations();
+    QVERIFY(!marks.empty());
+    for (const auto &m : marks) {
+        QVERIFY2(m.text.startsWith("lost #") || m.text.startsWith("duplicate #"), qPrintable(m.text));
+        QVERIFY(m.messageId != 0);
+        QVERIFY(m.node != kNoIndex);
+    }
+}
+
+QTEST_MAIN(TestSequenceSync)
+#include "tst_sequencesync.moc"
