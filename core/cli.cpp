@@ -18,6 +18,14 @@
 namespace sb {
 
 namespace {
+SequencePictureSupport &pictureSupport()
+{
+    static SequencePictureSupport support;
+    return support;
+}
+} // namespace
+
+namespace {
 
 const char *kUsage = R"(Usage:
   signalbox-cli validate FILE
@@ -34,7 +42,8 @@ Run options:
   --events FILE         write every trace event: .jsonl (JSON Lines) or .csv
   --metrics FILE.csv    write per-node and per-link time series
   --sequence FILE       write a sequence diagram of the run, by extension: .mmd or .mermaid
-                        (Mermaid), .puml or .plantuml (PlantUML), .shiviz or .log (ShiViz log)
+                        (Mermaid), .puml or .plantuml (PlantUML), .shiviz or .log (ShiViz log),
+                        .svg, .png or .pdf (a picture)
   --from DURATION       sequence: leave out events before this virtual time (default 0)
   --to DURATION         sequence: leave out events after this virtual time (default: the end)
   --message ID          sequence: only this message's journey
@@ -313,24 +322,25 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         return CliExit::Usage;
     }
     SequenceFormat sequenceFormat = SequenceFormat::Mermaid;
+    const bool picture =
+        !a.sequence.empty() && pictureSupport().handles && pictureSupport().handles(a.sequence);
     if (a.sequence.empty() && !a.sequenceOnly.empty()) {
         err << a.sequenceOnly.front() << " applies to a sequence diagram: add --sequence FILE\n";
         return CliExit::Usage;
     }
     if (!a.sequence.empty()) {
-        if (!sequenceFormatForPath(a.sequence, sequenceFormat)) {
+        if (!picture && !sequenceFormatForPath(a.sequence, sequenceFormat)) {
             const auto slash = a.sequence.find_last_of('/');
             const auto dot = a.sequence.find_last_of('.');
             const std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash)
                                         ? std::string()
                                         : a.sequence.substr(dot);
             if (ext == ".svg" || ext == ".pdf" || ext == ".png")
-                err << "--sequence " << a.sequence
-                    << " needs the GUI renderer, which signalbox-cli does not have yet: "
+                err << "--sequence " << a.sequence << " needs a picture renderer, which this build lacks: "
                     << "write one of " << kSequenceExtensions << " and render that\n";
             else
                 err << "--sequence " << a.sequence << ": unknown extension '" << ext << "' (use "
-                    << kSequenceExtensions << ")\n";
+                    << kSequenceExtensions << ", .svg, .png or .pdf)\n";
             return CliExit::Usage;
         }
         if (a.sequenceOptions.from > a.sequenceOptions.to) {
@@ -381,7 +391,38 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     }
     std::unique_ptr<SequenceRecorder> sequence;
     std::ofstream sequenceFile;
-    if (!a.sequence.empty()) {
+    // A picture: the events of the range are kept and drawn after the run.
+    struct PictureSink final : TraceSink {
+        SequencePicture picture;
+        std::uint64_t left = 0; // events of the range beyond kMaxPictureEvents
+        void onEvent(const TraceEvent &e) override
+        {
+            const SimTime from = picture.options.from, to = picture.options.to;
+            const bool inRange = (e.time >= from && e.time <= to) ||
+                                 (e.kind == TraceKind::Send && e.time <= to && e.aux >= from);
+            if (!inRange) return;
+            if (picture.events.size() < kMaxPictureEvents)
+                picture.events.push_back(e);
+            else
+                ++left;
+        }
+    };
+    std::unique_ptr<PictureSink> pictureSink;
+    if (picture) {
+        // Checked before the run, so an unwritable path fails fast.
+        if (!std::ofstream(a.sequence, std::ios::binary | std::ios::trunc)) {
+            err << "--sequence: " << a.sequence << ": cannot write\n";
+            return CliExit::OutputError;
+        }
+        pictureSink = std::make_unique<PictureSink>();
+        pictureSink->picture.path = a.sequence;
+        pictureSink->picture.nodeIds = nodeIds;
+        pictureSink->picture.linkIds = linkIds;
+        for (const auto &n : topo.nodes)
+            pictureSink->picture.nodeKinds.push_back(n.kind);
+        pictureSink->picture.options = a.sequenceOptions;
+        sim->addSink(pictureSink.get());
+    } else if (!a.sequence.empty()) {
         // Opened before the run, so an unwritable path fails fast.
         sequenceFile.open(a.sequence, std::ios::binary | std::ios::trunc);
         if (!sequenceFile) {
@@ -403,6 +444,16 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     if (writer && !writer->close(error)) {
         err << "--events: " << error << "\n";
         code = CliExit::OutputError;
+    }
+    if (pictureSink) {
+        pictureSink->picture.end = sim->now();
+        if (pictureSink->left)
+            err << "--sequence: the picture shows the first " << kMaxPictureEvents << " events of the range; "
+                << pictureSink->left << " more are left out (narrow it with --from and --to)\n";
+        if (!pictureSupport().write(pictureSink->picture, error)) {
+            err << "--sequence: " << error << "\n";
+            code = CliExit::OutputError;
+        }
     }
     if (sequence) {
         sequence->finish(sim->now());
@@ -449,6 +500,11 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
 }
 
 } // namespace
+
+void setSequencePictureSupport(SequencePictureSupport support)
+{
+    pictureSupport() = std::move(support);
+}
 
 int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
 {

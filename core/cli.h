@@ -1,6 +1,9 @@
 #pragma once
 // signalbox-cli: validate, list kinds, and run topology files headlessly. Lives in the core
 // library so tests can run it in-process; app/cli/main.cpp only calls cliMain().
+#include "sequence.h"
+
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -17,5 +20,22 @@ inline constexpr int CheckFailed = 5;  // --fail-on found lost or duplicated mes
 } // namespace CliExit
 
 int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+
+// Pictures of the sequence diagram (.svg, .png, .pdf) need a renderer the core does not have:
+// signalbox-cli installs the diagrams library's. Without one, picture paths are refused.
+struct SequencePicture {
+    std::string path;
+    std::vector<TraceEvent> events; // the run's events that fall in the options' range, in order
+    std::vector<std::string> nodeIds, nodeKinds, linkIds;
+    SequenceOptions options;
+    SimTime end = 0; // where the run stopped
+};
+struct SequencePictureSupport {
+    std::function<bool(const std::string &path)> handles;
+    std::function<bool(const SequencePicture &picture, std::string &error)> write;
+};
+void setSequencePictureSupport(SequencePictureSupport support);
+// The most events a picture is drawn from; beyond it the picture shows the first ones and says so.
+inline constexpr std::size_t kMaxPictureEvents = std::size_t{1} << 21;
 
 } // namespace sb

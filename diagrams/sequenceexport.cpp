@@ -1,5 +1,9 @@
 #include "sequenceexport.h"
 
+#include "cli.h"
+
+#include <QGuiApplication>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QImage>
@@ -47,8 +51,8 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
                         .arg(QString::fromStdString(formatDuration(from)),
                              QString::fromStdString(formatDuration(to))));
     const double span = double(to - from);
-    layout.nsPerPixel =
-        options.nsPerPixel > 0 ? options.nsPerPixel : span / (SequenceImageOptions::kMaxHeight / 2);
+    // Unless told, 50 µs a pixel (a 1 ms hop slopes 20 px), coarser when the range would not fit.
+    layout.nsPerPixel = options.nsPerPixel > 0 ? options.nsPerPixel : 5e4;
     layout.nsPerPixel = std::max(layout.nsPerPixel, span / SequenceImageOptions::kMaxHeight);
     layout.top = from;
     const QSizeF size(
@@ -100,6 +104,49 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
     if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
         return fail(QStringLiteral("cannot write the PDF file"));
     return true;
+}
+
+bool writeSequencePicture(const SequencePicture &picture, std::string &error)
+{
+    if (!QGuiApplication::instance()) {
+        // Fonts and painting need a GUI application; a command line has no display to offer.
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+        static int argc = 1;
+        static char name[] = "signalbox-cli";
+        static char *argv[] = {name, nullptr};
+        static QGuiApplication app(argc, argv);
+    }
+    SequenceHistory history(std::max<std::size_t>(picture.events.size(), 2));
+    history.append(picture.events);
+    SequenceLayout layout;
+    for (const auto &id : picture.nodeIds)
+        layout.nodeNames << QString::fromStdString(id);
+    for (const auto &kind : picture.nodeKinds)
+        layout.nodeKinds << QString::fromStdString(kind);
+    for (NodeIndex n = 0; n < NodeIndex(picture.nodeIds.size()); ++n)
+        layout.order.push_back(n);
+    SequenceFilter filter;
+    filter.hideAcks = picture.options.hideAcks;
+    filter.messageId = picture.options.messageId;
+    filter.correlationId = picture.options.correlationId;
+    SequenceImageOptions options;
+    options.from = picture.options.from;
+    options.to =
+        picture.options.to == kNever ? std::max<SimTime>(picture.end, options.from + 1) : picture.options.to;
+    QString why;
+    if (!exportSequenceImage(QString::fromStdString(picture.path), history, layout, filter, {}, options,
+                             &why)) {
+        error = why.toStdString();
+        return false;
+    }
+    return true;
+}
+
+void installSequencePictureSupport()
+{
+    setSequencePictureSupport(
+        {[](const std::string &path) { return isSequenceImagePath(QString::fromStdString(path)); },
+         writeSequencePicture});
 }
 
 } // namespace sb

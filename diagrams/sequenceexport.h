@@ -28,4 +28,12 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
 // The light palette pictures are drawn with.
 QPalette exportPalette();
 
+struct SequencePicture;
+// signalbox-cli's picture renderer (see setSequencePictureSupport in cli.h): draws the picture's
+// events from options.from to options.to (or the run's end). Makes an offscreen QGuiApplication
+// when none exists, so it works without a display.
+bool writeSequencePicture(const SequencePicture &picture, std::string &error);
+// Registers writeSequencePicture with the command line.
+void installSequencePictureSupport();
+
 } // namespace sb

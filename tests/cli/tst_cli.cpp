@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -14,6 +15,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QXmlStreamReader>
 
 #include <set>
 #include <sstream>
@@ -109,6 +111,8 @@ private slots:
     void sequenceFilters();
     void sequenceMatchesGolden_data();
     void sequenceMatchesGolden();
+    void sequencePictures_data();
+    void sequencePictures();
     void sequenceErrors_data();
     void sequenceErrors();
     void deterministic_data();
@@ -347,6 +351,43 @@ void TestCli::sequenceMatchesGolden()
     QVERIFY2(readAll(path) == golden, qPrintable(path));
 }
 
+void TestCli::sequencePictures_data()
+{
+    QTest::addColumn<QString>("extension");
+    QTest::addColumn<QByteArray>("starts");
+    QTest::newRow("svg") << "svg" << QByteArray("<?xml");
+    QTest::newRow("png") << "png" << QByteArray("\x89PNG");
+    QTest::newRow("pdf") << "pdf" << QByteArray("%PDF-");
+}
+
+void TestCli::sequencePictures()
+{
+    QFETCH(QString, extension);
+    QFETCH(QByteArray, starts);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("diagram.") + extension);
+    const CliResult r =
+        runCli({QStringLiteral("run"), exampleFiles().filter(QStringLiteral("work-queue")).value(0),
+                QStringLiteral("--until"), QStringLiteral("200ms"), QStringLiteral("--quiet"),
+                QStringLiteral("--from"), QStringLiteral("50ms"), QStringLiteral("--to"),
+                QStringLiteral("100ms"), QStringLiteral("--sequence"), path});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QByteArray bytes = readAll(path);
+    QVERIFY2(bytes.startsWith(starts), bytes.left(16).toHex().constData());
+    if (extension == QLatin1String("png")) {
+        // 50 ms at 50 µs a pixel, plus the header and a margin.
+        const QImage image = QImage::fromData(bytes, "PNG");
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.height(), 42 + 1000 + 20);
+    }
+    if (extension == QLatin1String("svg")) {
+        QXmlStreamReader xml(bytes);
+        while (!xml.atEnd())
+            xml.readNext();
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    }
+}
+
 void TestCli::sequenceErrors_data()
 {
     QTest::addColumn<QStringList>("args"); // after `run FILE`; OUT stands for a path in a temporary dir
@@ -356,8 +397,10 @@ void TestCli::sequenceErrors_data()
         << QStringList{"--sequence", "OUT.txt"} << int(sb::CliExit::Usage) << QByteArray("--sequence");
     QTest::newRow("extensions listed") << QStringList{"--sequence", "OUT.txt"} << int(sb::CliExit::Usage)
                                        << QByteArray(".mmd, .mermaid, .puml, .plantuml, .shiviz, .log");
-    QTest::newRow("svg") << QStringList{"--sequence", "OUT.svg"} << int(sb::CliExit::Usage)
-                         << QByteArray("needs the GUI renderer");
+    QTest::newRow("unwritable picture") << QStringList{"--sequence", "OUT/no/such/dir/x.svg"}
+                                        << int(sb::CliExit::OutputError) << QByteArray("cannot write");
+    QTest::newRow("picture extensions listed") << QStringList{"--sequence", "OUT.gif"}
+                                               << int(sb::CliExit::Usage) << QByteArray(".svg, .png or .pdf");
     QTest::newRow("from after to") << QStringList{"--sequence", "OUT.mmd", "--from", "2s", "--to", "1s"}
                                    << int(sb::CliExit::Usage) << QByteArray("--from 2s is after --to 1s");
     QTest::newRow("bad from") << QStringList{"--sequence", "OUT.mmd", "--from", "later"}
