@@ -28,6 +28,7 @@ void SequenceHistory::append(const TraceEvent *events, std::size_t count)
         if (e.kind == TraceKind::Send) m_longestFlight = std::max(m_longestFlight, e.aux - e.time);
         if (e.node != kNoIndex) m_nodeCount = std::max<std::size_t>(m_nodeCount, e.node + 1);
         if (e.peer != kNoIndex) m_nodeCount = std::max<std::size_t>(m_nodeCount, e.peer + 1);
+        if (e.link != kNoIndex) m_linkCount = std::max<std::size_t>(m_linkCount, e.link + 1);
     }
 }
 
@@ -38,6 +39,7 @@ void SequenceHistory::clear()
     m_discarded = 0;
     m_longestFlight = 0;
     m_nodeCount = 0;
+    m_linkCount = 0;
 }
 
 std::size_t SequenceHistory::lowerBound(SimTime t) const

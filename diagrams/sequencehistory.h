@@ -34,6 +34,8 @@ public:
     SimTime longestFlight() const { return m_longestFlight; }
     // The highest node index seen, plus one.
     std::size_t nodeCount() const { return m_nodeCount; }
+    // The highest link index seen, plus one.
+    std::size_t linkCount() const { return m_linkCount; }
 
     // The first event at or after `t` (size() when none).
     std::size_t lowerBound(SimTime t) const;
@@ -54,6 +56,7 @@ private:
     std::uint64_t m_discarded = 0;
     SimTime m_longestFlight = 0;
     std::size_t m_nodeCount = 0;
+    std::size_t m_linkCount = 0;
 };
 
 // True for a Send (a frame crossing a link): drawn as an arrow.

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 namespace sb {
 
@@ -172,92 +171,104 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     }
 
     const auto [first, last] = history.window(from, to);
-    // Count the arrows in view: too many, and each pair of lifelines gets bands with counts.
-    std::uint64_t arrowsInView = 0;
-    for (std::size_t i = first; i < last; ++i) {
-        const TraceEvent &e = history.at(i);
-        if ((isArrow(e) || isLostFrame(e)) && e.aux >= from && filter.accepts(e)) ++arrowsInView;
-    }
-    stats.inWindow = arrowsInView;
-    stats.density = arrowsInView > kMaxArrows;
-
-    const auto xOf = [&layout](NodeIndex n) { return layout.lifelineX(n); };
     std::vector<double> xs(history.nodeCount() + 1, -1);
     for (NodeIndex n = 0; n < NodeIndex(xs.size()); ++n)
-        xs[n] = xOf(n);
+        xs[n] = layout.lifelineX(n);
     const auto lifeline = [&xs](NodeIndex n) { return n < xs.size() ? xs[n] : -1.0; };
 
-    if (stats.density) {
-        // Bands of 6 px: per (from, to) pair, how many frames left in that band.
-        const double band = 6;
-        const int bands = int(std::ceil((size.height() - bodyTop) / band)) + 1;
-        std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> counts;
-        for (std::size_t i = first; i < last; ++i) {
-            const TraceEvent &e = history.at(i);
-            if (!isArrow(e) || e.time < from || !filter.accepts(e)) continue;
-            if (lifeline(e.node) < 0 || lifeline(e.peer) < 0) continue;
-            const int b = std::clamp(int((layout.timeY(e.time) - bodyTop) / band), 0, bands - 1);
-            auto &v = counts[(std::uint64_t(e.node) << 32) | e.peer];
-            if (v.empty()) v.resize(std::size_t(bands), 0);
-            ++v[std::size_t(b)];
-        }
-        std::uint32_t peak = 1;
-        for (const auto &[key, v] : counts)
-            for (auto c : v)
-                peak = std::max(peak, c);
-        p.setFont(small);
-        for (const auto &[key, v] : counts) {
-            const NodeIndex a = NodeIndex(key >> 32), b = NodeIndex(key & 0xffffffffu);
-            const double xa = lifeline(a), xb = lifeline(b);
-            const QColor c = frameColor(xa < xb ? FrameType::Publish : FrameType::Ack, dark);
-            const double lane = xa < xb ? -3 : 3; // the two directions side by side
-            std::uint64_t sinceLabel = 0;
-            double lastLabel = -1e9;
-            for (int k = 0; k < bands; ++k) {
-                const std::uint32_t count = v[std::size_t(k)];
-                sinceLabel += count;
-                if (!count) continue;
-                const double y = bodyTop + band * k + band / 2 + lane;
-                QColor shade = c;
-                shade.setAlphaF(0.15 + 0.85 * std::log1p(double(count)) / std::log1p(double(peak)));
-                p.setPen(QPen(shade, std::min(band - 1, 1.0 + std::log2(1.0 + count)), Qt::SolidLine,
-                              Qt::FlatCap));
-                p.drawLine(QPointF(std::min(xa, xb) + 4, y), QPointF(std::max(xa, xb) - 4, y));
-                if (y - lastLabel > 48) {
-                    p.setPen(text);
-                    p.drawText(
-                        QPointF((xa + xb) / 2 - fm.horizontalAdvance(QStringLiteral("×000")) / 2, y - 2),
-                        QStringLiteral("\u00d7%1").arg(sinceLabel));
-                    lastLabel = y;
-                    sinceLabel = 0;
-                }
-            }
-        }
-    }
-
-    // Arrows one by one (or only the selected journey's, in density mode), then the marks.
-    const auto drawArrowHead = [&p](QPointF tip, QPointF from, const QColor &c) {
-        const QLineF l(tip, from);
-        if (l.length() < 1) return;
-        const double angle = std::atan2(from.y() - tip.y(), from.x() - tip.x());
-        const double a = 0.45, len = 8;
-        QPolygonF head;
-        head << tip << tip + QPointF(std::cos(angle + a) * len, std::sin(angle + a) * len)
-             << tip + QPointF(std::cos(angle - a) * len, std::sin(angle - a) * len);
-        p.setPen(Qt::NoPen);
-        p.setBrush(c);
-        p.drawPolygon(head);
-        p.setBrush(Qt::NoBrush);
+    // One pass over the window: the arrows to draw (up to kMaxArrows), and per link direction
+    // and 6 px band how many frames left, for when there are too many to draw.
+    const double band = 6;
+    const int bands = std::max(1, int(std::ceil((size.height() - bodyTop) / band)) + 1);
+    struct Lane {
+        NodeIndex from = kNoIndex, to = kNoIndex;
+        std::uint32_t total = 0;
     };
-    p.setFont(small);
+    std::vector<Lane> lanes(2 * std::max<std::size_t>(history.linkCount(), 1));
+    std::vector<std::uint32_t> counts(lanes.size() * std::size_t(bands), 0);
+    std::vector<std::size_t> arrows;
+    arrows.reserve(std::min<std::size_t>(kMaxArrows + 1, last - first));
+    std::uint64_t arrowsInView = 0;
     for (std::size_t i = first; i < last; ++i) {
         const TraceEvent &e = history.at(i);
         const bool lost = isLostFrame(e);
         if (!isArrow(e) && !lost) continue;
         if (!lost && e.aux < from) continue;
-        if (!filter.accepts(e)) continue;
+        if (e.time > to || !filter.accepts(e)) continue;
+        if (lifeline(e.node) < 0 || lifeline(e.peer) < 0) continue;
+        ++arrowsInView;
+        if (arrows.size() <= kMaxArrows) arrows.push_back(i);
+        if (e.link == kNoIndex || e.time < from) continue;
+        const std::size_t lane = std::size_t(e.link) * 2 + (e.node < e.peer ? 0 : 1);
+        if (lane >= lanes.size()) continue;
+        lanes[lane].from = e.node;
+        lanes[lane].to = e.peer;
+        ++lanes[lane].total;
+        const int b = std::clamp(int((layout.timeY(e.time) - bodyTop) / band), 0, bands - 1);
+        ++counts[lane * std::size_t(bands) + std::size_t(b)];
+    }
+    stats.inWindow = arrowsInView;
+    stats.density = arrowsInView > kMaxArrows;
+
+    if (stats.density) {
+        std::uint32_t peak = 1;
+        for (auto c : counts)
+            peak = std::max(peak, c);
+        const double logPeak = std::log1p(double(peak));
+        p.setFont(small);
+        const double labelWidth = fm.horizontalAdvance(QStringLiteral("\u00d7000"));
+        for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
+            if (!lanes[lane].total) continue;
+            const double xa = lifeline(lanes[lane].from), xb = lifeline(lanes[lane].to);
+            const QColor c = frameColor(xa < xb ? FrameType::Publish : FrameType::Ack, dark);
+            const double offset = xa < xb ? -3 : 3; // the two directions side by side
+            std::uint64_t sinceLabel = 0;
+            double lastLabel = -1e9;
+            const std::uint32_t *row = counts.data() + lane * std::size_t(bands);
+            for (int k = 0; k < bands; ++k) {
+                const std::uint32_t count = row[k];
+                sinceLabel += count;
+                if (!count) continue;
+                const double y = bodyTop + band * k + band / 2 + offset;
+                QColor shade = c;
+                shade.setAlphaF(0.15 + 0.85 * std::log1p(double(count)) / logPeak);
+                p.setPen(QPen(shade, std::min(band - 1, 1.0 + std::log2(1.0 + count)), Qt::SolidLine,
+                              Qt::FlatCap));
+                p.drawLine(QPointF(std::min(xa, xb) + 4, y), QPointF(std::max(xa, xb) - 4, y));
+                if (y - lastLabel > 48) {
+                    p.setPen(text);
+                    p.drawText(QPointF((xa + xb) / 2 - labelWidth / 2, y - 2),
+                               QStringLiteral("\u00d7%1").arg(sinceLabel));
+                    lastLabel = y;
+                    sinceLabel = 0;
+                }
+            }
+        }
+        // Only the selected journey and the hovered frame are drawn as arrows over the bands.
+        arrows.clear();
+        for (std::size_t i : highlight.journey)
+            if (i >= first && i < last) arrows.push_back(i);
+        if (highlight.hovered >= first && highlight.hovered < last) arrows.push_back(highlight.hovered);
+    }
+
+    // Arrows one by one (or only the selected journey's, in density mode), then the marks.
+    const auto drawArrowHead = [&p](QPointF tip, QPointF from, const QColor &c) {
+        const QPointF d = from - tip;
+        const double length = std::sqrt(d.x() * d.x() + d.y() * d.y());
+        if (length < 1) return;
+        const QPointF along = d * (8.0 / length);                  // 8 px back along the arrow
+        const QPointF across(-along.y() * 0.45, along.x() * 0.45); // half the head's width
+        const QPointF head[3] = {tip, tip + along + across, tip + along - across};
+        p.setPen(Qt::NoPen);
+        p.setBrush(c);
+        p.drawPolygon(head, 3);
+        p.setBrush(Qt::NoBrush);
+    };
+    p.setFont(small);
+    for (std::size_t i : arrows) {
+        const TraceEvent &e = history.at(i);
+        const bool lost = isLostFrame(e);
         const bool inJourney = selecting && contains(highlight.journey, i);
-        if (stats.density && !inJourney && i != highlight.hovered) continue;
         const double x1 = lifeline(e.node), x2 = lifeline(e.peer);
         if (x1 < 0 || x2 < 0) continue;
         const QPointF start(x1, layout.timeY(e.time));
