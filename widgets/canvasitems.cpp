@@ -177,10 +177,16 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const Badges b = badges();
     const QString second = b.live ? b.line : m_kind;
     painter->setPen(b.crashed ? kDrop : QColor(0x6b, 0x72, 0x80));
-    painter->setFont(kindFont);
-    painter->drawText(
-        QRectF(textRect.left(), top + nameMetrics.height(), textRect.width(), kindMetrics.height()),
-        Qt::AlignLeft | Qt::AlignVCenter, kindMetrics.elidedText(second, Qt::ElideRight, textRect.width()));
+    // The live line may use the room up to the edge, in a smaller font when it needs to.
+    const qreal width = b.live ? kWidth - textRect.left() - 4 : textRect.width();
+    QFont lineFont = kindFont;
+    if (b.live && kindMetrics.horizontalAdvance(second) > width)
+        lineFont.setPointSizeF(kindFont.pointSizeF() * 0.9);
+    const QFontMetricsF lineMetrics(lineFont);
+    painter->setFont(lineFont);
+    painter->drawText(QRectF(textRect.left(), top + nameMetrics.height(), width, kindMetrics.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter,
+                      lineMetrics.elidedText(second, Qt::ElideRight, width));
     if (b.live) paintBadges(painter, b, kindFont);
 }
 
@@ -433,8 +439,9 @@ void LinkItem::sync()
             QLatin1Char('\n') + QObject::tr("binding keys: %1").arg(keys.join(QStringLiteral(", ")));
     setToolTip(toolTipText);
 
-    // Labels sit at the middle of the curve: the binding keys above it, a throughput label below.
-    const QPointF mid = m_path.pointAtPercent(0.5);
+    // Labels sit past the middle of the curve, where links fanning out of one port have parted:
+    // the binding keys above it, a throughput label below.
+    const QPointF mid = m_path.pointAtPercent(0.7);
     m_keyLabel = keyLabelFor(keys);
     m_keyRect = QRectF();
     if (!m_keyLabel.isEmpty()) {
@@ -576,15 +583,21 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(colour);
     painter->drawPolygon(m_arrow);
 
-    if (!m_keyLabel.isEmpty()) {
-        painter->setPen(QPen(QColor(0xc9, 0xcf, 0xda), 0.8));
-        painter->setBrush(QColor(255, 255, 255, 230));
-        painter->drawRect(m_keyRect);
-        painter->setPen(QColor(0x3a, 0x42, 0x55));
-        painter->setFont(smallFont());
-        painter->drawText(m_keyRect, Qt::AlignCenter, m_keyLabel);
+    // The binding keys go on top of the dots, to stay readable.
+    const auto drawKeyLabel = [&] {
+        if (!m_keyLabel.isEmpty()) {
+            painter->setPen(QPen(QColor(0xc9, 0xcf, 0xda), 0.8));
+            painter->setBrush(QColor(255, 255, 255, 230));
+            painter->drawRect(m_keyRect);
+            painter->setPen(QColor(0x3a, 0x42, 0x55));
+            painter->setFont(smallFont());
+            painter->drawText(m_keyRect, Qt::AlignCenter, m_keyLabel);
+        }
+    };
+    if (!state) {
+        drawKeyLabel();
+        return;
     }
-    if (!state) return;
     if (throughput) {
         const QString text = LiveOverlay::compact(state->rate) + QStringLiteral("/s");
         painter->setPen(Qt::NoPen);
@@ -597,7 +610,6 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawText(m_rateRect, Qt::AlignCenter, text);
     } else if (state->mode == LiveOverlay::LinkMode::Dots) {
         const auto dots = live->dotPositions(m_id);
-        if (dots.empty()) return;
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
         const QColor dotColour = m_delivery ? kDelivery : kPublish;
@@ -616,6 +628,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         }
         painter->restore();
     }
+    drawKeyLabel();
 }
 
 } // namespace sb

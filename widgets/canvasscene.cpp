@@ -410,6 +410,10 @@ void CanvasScene::followEngine(EngineHost *engine)
     connect(engine, &EngineHost::runStarted, this, [this, engine] { beginLive(engine->topology()); });
     connect(engine, &EngineHost::eventsArrived, this, &CanvasScene::addLiveEvents);
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
+    connect(engine, &EngineHost::finished, this, [this] {
+        m_live.endRun();
+        if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
+    });
     // The last run's figures describe the topology it ran: an edit that changes what would run
     // clears them. Moving or renaming nodes does not.
     for (auto signal : {&TopologyDocument::nodeAdded, &TopologyDocument::nodeRemoved,

@@ -35,6 +35,7 @@ void LiveOverlay::begin(const Topology &topology)
 void LiveOverlay::clear()
 {
     m_active = false;
+    m_ended = false;
     m_nodeIndex.clear();
     m_linkIndex.clear();
     m_linkIds.clear();
@@ -127,7 +128,7 @@ QStringList LiveOverlay::step()
         if (l.dots.empty()) continue;
         if (l.mode == LinkMode::Dots) ids << m_linkIds.value(int(i));
         std::erase_if(l.dots, [&](const Dot &d) {
-            const bool virtualDone = m_now >= d.arrival;
+            const bool virtualDone = m_ended || m_now >= d.arrival;
             return virtualDone && wall - d.seenMs >= kMinTravelMs;
         });
     }
@@ -169,7 +170,7 @@ std::vector<LiveOverlay::DotPosition> LiveOverlay::dotPositions(const QString &l
     for (const Dot &d : l.dots) {
         // As far as virtual time has carried it, but no faster than the eye can follow.
         const double virtualFraction =
-            d.arrival > d.sent ? double(m_now - d.sent) / double(d.arrival - d.sent) : 1.0;
+            d.arrival > d.sent && !m_ended ? double(m_now - d.sent) / double(d.arrival - d.sent) : 1.0;
         const double wallFraction = double(wall - d.seenMs) / double(kMinTravelMs);
         const double f = std::clamp(std::min(virtualFraction, wallFraction), 0.0, 1.0);
         if (f >= 1.0) continue;

@@ -22,7 +22,7 @@ public:
     static constexpr int kMaxDots = 20;
     // A dot takes at least this long (wall time) to travel its link, so that it can be seen even
     // when the link's latency is far shorter than a frame.
-    static constexpr qint64 kMinTravelMs = 400;
+    static constexpr qint64 kMinTravelMs = 300;
     // Frames in a row a throughput-mode link must stay calm before it shows dots again.
     static constexpr int kCalmFrames = 30;
 
@@ -56,6 +56,9 @@ public:
     void begin(const Topology &topology);
     // Nothing to show any more (the document changed, or a file was opened).
     void clear();
+    // The run ended: frames still in flight will never arrive, so their dots finish their trip
+    // and go; counters and rates stay.
+    void endRun() { m_ended = true; }
     bool isActive() const { return m_active; }
     // Whether the last run's numbers are still current (true between begin() and clear()).
     std::uint64_t snapshotSequence() const { return m_snapshot ? m_snapshot->sequence : 0; }
@@ -85,6 +88,7 @@ public:
 
 private:
     bool m_active = false;
+    bool m_ended = false;
     QHash<QString, int> m_nodeIndex;
     QHash<QString, int> m_linkIndex;
     std::vector<NodeIndex> m_linkFrom; // per link: the index of its `from` node

@@ -265,6 +265,15 @@ void TestLiveCanvas::dotsAtLowRateThroughputAtHighRate()
     }
     QCOMPARE(overlay.link(id)->mode, LiveOverlay::LinkMode::Dots);
 
+    // A frame still in flight when the run ends never arrives: its dot finishes and goes.
+    overlay.addEvents({send(0, 0, now, now + 1000 * kSecond)});
+    QVERIFY(overlay.hasDots());
+    overlay.endRun();
+    wall += LiveOverlay::kMinTravelMs;
+    overlay.step();
+    QVERIFY(!overlay.hasDots());
+    QCOMPARE(overlay.link(id)->mode, LiveOverlay::LinkMode::Dots); // the figures stay
+
     // And the scene's link items read it: run one through a canvas.
     TopologyDocument document;
     QVERIFY(document.setTopology(t));
