@@ -169,11 +169,22 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const qreal total = nameMetrics.height() + kindMetrics.height();
     const qreal top = textRect.top() + (textRect.height() - total) / 2;
 
+    // Elided and laid out once, then drawn from the cache: static text is much cheaper to paint.
+    const auto drawLine = [&](QStaticText &cache, QString &key, const QString &text, const QFont &font,
+                              qreal y, qreal width) {
+        const QString k =
+            text + QLatin1Char('\x1f') + font.key() + QLatin1Char('\x1f') + QString::number(width);
+        if (k != key) {
+            key = k;
+            cache.setText(QFontMetricsF(font).elidedText(text, Qt::ElideRight, width));
+            cache.setTextFormat(Qt::PlainText);
+            cache.prepare(QTransform(), font);
+        }
+        painter->setFont(font);
+        painter->drawStaticText(QPointF(textRect.left(), y), cache);
+    };
     painter->setPen(QColor(0x20, 0x24, 0x2c));
-    painter->setFont(nameFont);
-    painter->drawText(QRectF(textRect.left(), top, textRect.width(), nameMetrics.height()),
-                      Qt::AlignLeft | Qt::AlignVCenter,
-                      nameMetrics.elidedText(m_name, Qt::ElideRight, textRect.width()));
+    drawLine(m_nameText, m_nameKey, m_name, nameFont, top, textRect.width());
     const Badges b = badges();
     const QString second = b.live ? b.line : m_kind;
     painter->setPen(b.crashed ? kDrop : QColor(0x6b, 0x72, 0x80));
@@ -182,11 +193,9 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     QFont lineFont = kindFont;
     if (b.live && kindMetrics.horizontalAdvance(second) > width)
         lineFont.setPointSizeF(kindFont.pointSizeF() * 0.9);
-    const QFontMetricsF lineMetrics(lineFont);
-    painter->setFont(lineFont);
-    painter->drawText(QRectF(textRect.left(), top + nameMetrics.height(), width, kindMetrics.height()),
-                      Qt::AlignLeft | Qt::AlignVCenter,
-                      lineMetrics.elidedText(second, Qt::ElideRight, width));
+    const qreal lineTop =
+        top + nameMetrics.height() + (kindMetrics.height() - QFontMetricsF(lineFont).height()) / 2;
+    drawLine(m_lineText, m_lineKey, second, lineFont, lineTop, width);
     if (b.live) paintBadges(painter, b, kindFont);
 }
 
@@ -412,24 +421,8 @@ void LinkItem::sync()
     const QPointF base = tip - QPointF(kArrowLength, 0);
     m_path = curve(from, base);
     m_arrow = QPolygonF({tip, base + QPointF(0, -kArrowWidth), base + QPointF(0, kArrowWidth)});
-    // Flattened finely enough for zooming in (the default tolerance suits 100 %).
-    m_points = m_path.toSubpathPolygons(QTransform::fromScale(4, 4)).value(0);
-    for (QPointF &p : m_points)
-        p /= 4;
-    m_lengths.assign(std::size_t(m_points.size()), 0);
-    for (int i = 1; i < m_points.size(); ++i)
-        m_lengths[std::size_t(i)] =
-            m_lengths[std::size_t(i) - 1] + QLineF(m_points[i - 1], m_points[i]).length();
-    m_runs.clear();
-    constexpr int kRunPoints = 8;
-    for (int first = 0; first + 1 < m_points.size(); first += kRunPoints) {
-        Run r;
-        r.first = first;
-        r.count = std::min<int>(kRunPoints + 1, int(m_points.size()) - first);
-        r.offset = m_lengths[std::size_t(first)];
-        r.bounds = QPolygonF(m_points.mid(first, r.count)).boundingRect().adjusted(-1, -1, 1, 1);
-        m_runs.push_back(r);
-    }
+    m_fine.build(m_path, 4);
+    m_coarse.build(m_path, 1);
 
     QString toolTipText = QStringLiteral("%1: %2.%3 \u2192 %4.%5")
                               .arg(m_id, q(l->from), q(l->fromPort), q(l->to), q(l->toPort));
@@ -443,6 +436,9 @@ void LinkItem::sync()
     // the binding keys above it, a throughput label below.
     const QPointF mid = m_path.pointAtPercent(0.7);
     m_keyLabel = keyLabelFor(keys);
+    m_keyText.setText(m_keyLabel);
+    m_keyText.setTextFormat(Qt::PlainText);
+    m_keyText.prepare(QTransform(), smallFont());
     m_keyRect = QRectF();
     if (!m_keyLabel.isEmpty()) {
         const QFontMetricsF metrics(smallFont());
@@ -467,8 +463,31 @@ QString LinkItem::keyLabelFor(const QStringList &keys)
     return QStringLiteral("%1, %2 +%3").arg(shown[0], shown[1]).arg(shown.size() - 2);
 }
 
+void LinkItem::Polyline::build(const QPainterPath &path, qreal scale)
+{
+    // Flattened at `scale` times the default precision (which suits 100 %).
+    points = path.toSubpathPolygons(QTransform::fromScale(scale, scale)).value(0);
+    for (QPointF &p : points)
+        p /= scale;
+    lengths.assign(std::size_t(points.size()), 0);
+    for (int i = 1; i < points.size(); ++i)
+        lengths[std::size_t(i)] = lengths[std::size_t(i) - 1] + QLineF(points[i - 1], points[i]).length();
+    runs.clear();
+    constexpr int kRunPoints = 6;
+    for (int first = 0; first + 1 < points.size(); first += kRunPoints) {
+        Run r;
+        r.first = first;
+        r.count = std::min<int>(kRunPoints + 1, int(points.size()) - first);
+        r.offset = lengths[std::size_t(first)];
+        r.bounds = QPolygonF(points.mid(first, r.count)).boundingRect().adjusted(-1, -1, 1, 1);
+        runs.push_back(r);
+    }
+}
+
 QPointF LinkItem::pointAt(qreal fraction) const
 {
+    const QPolygonF &m_points = m_fine.points;
+    const std::vector<qreal> &m_lengths = m_fine.lengths;
     if (m_points.isEmpty()) return {};
     const qreal target = std::clamp(fraction, 0.0, 1.0) * m_lengths.back();
     const auto it = std::lower_bound(m_lengths.begin(), m_lengths.end(), target);
@@ -572,12 +591,25 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(Qt::NoBrush);
     const QRectF exposed =
         option->exposedRect.adjusted(-pen.widthF(), -pen.widthF(), pen.widthF(), pen.widthF());
-    for (const Run &r : m_runs) {
-        if (!exposed.intersects(r.bounds)) continue;
-        // The dash offset is in pen widths: the pattern continues where the last run left it.
-        if (dashed) pen.setDashOffset(r.offset / pen.widthF());
+    // Consecutive runs in view are stroked as one polyline; runs out of view not at all.
+    const Polyline &line =
+        QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform()) > 1.5 ? m_fine
+                                                                                              : m_coarse;
+    for (std::size_t i = 0; i < line.runs.size();) {
+        if (!exposed.intersects(line.runs[i].bounds)) {
+            ++i;
+            continue;
+        }
+        std::size_t last = i;
+        while (last + 1 < line.runs.size() && exposed.intersects(line.runs[last + 1].bounds))
+            ++last;
+        const Run &first = line.runs[i];
+        const int count = line.runs[last].first + line.runs[last].count - first.first;
+        // The dash offset is in pen widths: the pattern continues where the last span left it.
+        if (dashed) pen.setDashOffset(first.offset / pen.widthF());
         painter->setPen(pen);
-        painter->drawPolyline(m_points.constData() + r.first, r.count);
+        painter->drawPolyline(line.points.constData() + first.first, count);
+        i = last + 1;
     }
     painter->setPen(QPen(colour, 1));
     painter->setBrush(colour);
@@ -591,7 +623,9 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             painter->drawRect(m_keyRect);
             painter->setPen(QColor(0x3a, 0x42, 0x55));
             painter->setFont(smallFont());
-            painter->drawText(m_keyRect, Qt::AlignCenter, m_keyLabel);
+            const QSizeF size = m_keyText.size();
+            painter->drawStaticText(m_keyRect.center() - QPointF(size.width() / 2, size.height() / 2),
+                                    m_keyText);
         }
     };
     if (!state) {
@@ -607,7 +641,15 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         QFont f = smallFont();
         f.setBold(true);
         painter->setFont(f);
-        painter->drawText(m_rateRect, Qt::AlignCenter, text);
+        if (text != m_rateString) {
+            m_rateString = text;
+            m_rateText.setText(text);
+            m_rateText.setTextFormat(Qt::PlainText);
+            m_rateText.prepare(QTransform(), f);
+        }
+        const QSizeF size = m_rateText.size();
+        painter->drawStaticText(m_rateRect.center() - QPointF(size.width() / 2, size.height() / 2),
+                                m_rateText);
     } else if (state->mode == LiveOverlay::LinkMode::Dots) {
         const auto dots = live->dotPositions(m_id);
         painter->save();

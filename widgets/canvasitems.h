@@ -4,6 +4,7 @@
 // change. Items never edit the document: CanvasScene turns user gestures into document edits.
 #include <QGraphicsItem>
 #include <QPainterPath>
+#include <QStaticText>
 #include <QString>
 
 #include <vector>
@@ -74,6 +75,9 @@ private:
     QString m_id;
     QString m_kind;
     QString m_name;
+    // The two text lines, laid out again only when their text, font or room changes.
+    QStaticText m_nameText, m_lineText;
+    QString m_nameKey, m_lineKey;
     std::vector<PortItem *> m_ports;
     bool m_syncing = false;
 };
@@ -154,12 +158,20 @@ private:
         qreal offset = 0; // curve length before the run's first point
         QRectF bounds;
     };
-    QPolygonF m_points;
-    std::vector<qreal> m_lengths; // curve length up to each point
-    std::vector<Run> m_runs;
+    struct Polyline {
+        QPolygonF points;
+        std::vector<qreal> lengths; // curve length up to each point
+        std::vector<Run> runs;
+        void build(const QPainterPath &path, qreal scale);
+    };
+    Polyline m_fine;   // for zooming in, and for placing dots
+    Polyline m_coarse; // for 100 % and below
     QPolygonF m_arrow;
     bool m_delivery = false;
     QString m_keyLabel;
+    QStaticText m_keyText;  // laid out once per sync
+    QStaticText m_rateText; // laid out again only when the shown rate changes
+    QString m_rateString;
     QRectF m_keyRect;  // where the key label is drawn
     QRectF m_rateRect; // where a throughput label goes
 };

@@ -29,6 +29,7 @@ void LiveOverlay::begin(const Topology &topology)
         m_linkIds << id;
         if (auto from = topology.nodeIndex(l.from)) m_linkFrom[i] = NodeIndex(*from);
         m_links[i].dots.reserve(kMaxDots);
+        m_links[i].samples.emplace_back(0, 0); // the run begins with nothing sent
     }
 }
 
@@ -88,13 +89,16 @@ void LiveOverlay::setStats(std::shared_ptr<const LiveStatsSnapshot> stats, QStri
         LinkState &l = m_links[i];
         const LiveLinkStats &s = m_snapshot->links[i];
         const quint64 frames = s.sent - l.prevSent;
-        const quint64 messages = s.messages - l.prevMessages;
         const LinkMode oldMode = l.mode;
         const double oldRate = l.rate;
+        // Over the last half second or so of snapshots, so that a few messages a second read
+        // steadily rather than as 0 or 60/s from frame to frame.
         if (dt > 0) {
-            const double seconds = double(dt) / double(kSecond);
-            const double instant = double(s.messages > 0 ? messages : frames) / seconds;
-            l.rate = l.rate == 0 ? instant : 0.7 * l.rate + 0.3 * instant;
+            l.samples.emplace_back(m_snapshot->time, s.messages > 0 ? s.messages : s.sent);
+            if (l.samples.size() > kRateSamples) l.samples.pop_front();
+            const auto &[t0, n0] = l.samples.front();
+            const auto &[t1, n1] = l.samples.back();
+            if (t1 > t0) l.rate = double(n1 - n0) * double(kSecond) / double(t1 - t0);
         }
         const bool busy = frames > quint64(kMaxDots) || l.overflow > 0 || s.inFlight > quint64(kMaxDots);
         if (busy) {

@@ -10,6 +10,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -25,6 +26,8 @@ public:
     static constexpr qint64 kMinTravelMs = 300;
     // Frames in a row a throughput-mode link must stay calm before it shows dots again.
     static constexpr int kCalmFrames = 30;
+    // The throughput rate is measured over this many snapshots (about half a second).
+    static constexpr std::size_t kRateSamples = 32;
 
     enum class LinkMode { Idle, Dots, Throughput };
 
@@ -42,7 +45,8 @@ public:
     struct LinkState {
         LiveLinkStats stats;
         LinkMode mode = LinkMode::Idle;
-        double rate = 0; // messages (or frames, on links carrying none) per virtual second, smoothed
+        double rate = 0; // messages (or frames, on links carrying none) per virtual second, recently
+        std::deque<std::pair<SimTime, quint64>> samples; // (time, count) of the last snapshots
         std::vector<Dot> dots;
         int overflow = 0; // dots that found the link full since the last frame
         int calm = 0;     // frames in a row below the dots threshold, in throughput mode
