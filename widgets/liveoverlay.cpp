@@ -49,10 +49,26 @@ void LiveOverlay::clear()
 
 void LiveOverlay::addEvents(const std::vector<TraceEvent> &events)
 {
-    if (!m_active) return;
+    if (!m_active || events.empty()) return;
     const qint64 wall = m_clock();
-    for (const TraceEvent &e : events) {
-        if (e.kind != TraceKind::Send || e.link >= m_links.size()) continue;
+    // Only the newest kMaxDots sends of a link can show; older ones in the same batch count as
+    // overflow. Walking the batch backwards keeps a full-speed batch (tens of thousands of events)
+    // to one pass without shuffling dots.
+    m_scratch.clear();
+    for (auto &l : m_links)
+        l.batchDots = 0;
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+        if (it->kind != TraceKind::Send || it->link >= m_links.size()) continue;
+        LinkState &l = m_links[it->link];
+        if (l.batchDots >= kMaxDots) {
+            ++l.overflow;
+            continue;
+        }
+        ++l.batchDots;
+        m_scratch.push_back(&*it);
+    }
+    for (auto it = m_scratch.rbegin(); it != m_scratch.rend(); ++it) {
+        const TraceEvent &e = **it;
         LinkState &l = m_links[e.link];
         Dot d{e.time, e.aux, wall, e.node == m_linkFrom[e.link],
               e.frame == FrameType::Publish || e.frame == FrameType::Deliver};
@@ -63,7 +79,7 @@ void LiveOverlay::addEvents(const std::vector<TraceEvent> &events)
         }
         l.dots.push_back(d);
     }
-    if (!events.empty()) m_now = std::max(m_now, events.back().time);
+    m_now = std::max(m_now, events.back().time);
 }
 
 void LiveOverlay::setStats(std::shared_ptr<const LiveStatsSnapshot> stats, QStringList *changedNodes,

@@ -48,8 +48,9 @@ public:
         double rate = 0; // messages (or frames, on links carrying none) per virtual second, recently
         std::deque<std::pair<SimTime, quint64>> samples; // (time, count) of the last snapshots
         std::vector<Dot> dots;
-        int overflow = 0; // dots that found the link full since the last frame
-        int calm = 0;     // frames in a row below the dots threshold, in throughput mode
+        int overflow = 0;  // dots that found the link full since the last frame
+        int calm = 0;      // frames in a row below the dots threshold, in throughput mode
+        int batchDots = 0; // dots taken from the batch being added
         quint64 prevSent = 0, prevMessages = 0;
         bool changed = false;
     };
@@ -101,6 +102,7 @@ private:
     SimTime m_now = 0;
     SimTime m_prevTime = 0;
     std::function<qint64()> m_clock;
+    std::vector<const TraceEvent *> m_scratch; // addEvents: the sends that become dots
     QStringList m_linkIds;
 };
 
