@@ -23,6 +23,7 @@ private slots:
     void badgesAgreeWithEngine_data();
     void badgesAgreeWithEngine();
     void liveValuesStayAfterRunAndClearOnEdit();
+    void snapshotsEveryFrameWhilePaced();
     void dotsAtLowRateThroughputAtHighRate();
     void linkDownAndCrashedNode();
     void bindingKeyLabels();
@@ -196,6 +197,44 @@ void TestLiveCanvas::liveValuesStayAfterRunAndClearOnEdit()
     QVERIFY(finished.wait(kRunTimeout));
     QVERIFY(tasks->badges().live);
     QCOMPARE(tasks->badges().depthScale, quint64(100));
+}
+
+// Paced, the engine sends a snapshot per frame (asked for through Simulation::post()), not only
+// at the end; counters never run backwards, and the last one is where the run stopped.
+void TestLiveCanvas::snapshotsEveryFrameWhilePaced()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    EngineHost *engine = window.engine();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    QSignalSpy stats(engine, &EngineHost::statsArrived);
+    QSignalSpy started(engine, &EngineHost::runStarted);
+    EngineHost::RunRequest request;
+    request.until = 3 * kSecond;
+    request.speed = 10; // 0.3 s of wall time
+    engine->start(request);
+    QCOMPARE(started.count(), 1);
+    QVERIFY(finished.wait(kRunTimeout));
+    QVERIFY2(stats.count() >= 3, qPrintable(QString::number(stats.count())));
+    std::uint64_t sequence = 0, processed = 0;
+    for (const auto &args : std::as_const(stats)) {
+        const auto s = args.at(0).value<std::shared_ptr<const LiveStatsSnapshot>>();
+        QVERIFY(s->sequence > sequence);
+        sequence = s->sequence;
+        std::uint64_t p = 0;
+        for (const auto &n : s->nodes)
+            p += n.processed;
+        QVERIFY(p >= processed);
+        processed = p;
+    }
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    const auto last = stats.last().at(0).value<std::shared_ptr<const LiveStatsSnapshot>>();
+    QCOMPARE(last->time, summary.endTime);
+    std::uint64_t summed = 0;
+    for (const auto &n : summary.nodes)
+        summed += n.counters.processed;
+    QCOMPARE(processed, summed);
+    QCOMPARE(window.canvasScene()->live().snapshotSequence(), last->sequence);
 }
 
 void TestLiveCanvas::dotsAtLowRateThroughputAtHighRate()
