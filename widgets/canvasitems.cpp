@@ -450,6 +450,7 @@ void LinkItem::sync()
     const qreal rw = metrics.horizontalAdvance(QStringLiteral("888.8k/s")) + 8;
     const qreal rh = metrics.height() + 2;
     m_rateRect = QRectF(mid.x() - rw / 2, mid.y() + 3, rw, rh);
+    m_lossRect = m_rateRect.translated(0, rh + 1);
     update();
 }
 
@@ -552,6 +553,7 @@ QRectF LinkItem::boundingRect() const
     QRectF r = m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-8, -8, 8, 8);
     if (!m_keyRect.isNull()) r = r.united(m_keyRect);
     if (!m_rateRect.isNull()) r = r.united(m_rateRect);
+    if (!m_lossRect.isNull()) r = r.united(m_lossRect);
     return r;
 }
 
@@ -669,6 +671,15 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             }
         }
         painter->restore();
+    }
+    // Frames the network lost (or dropped on a partition), in red under the rate.
+    if (state->stats.dropped) {
+        QFont f = smallFont();
+        f.setBold(true);
+        painter->setFont(f);
+        painter->setPen(kDrop);
+        painter->drawText(m_lossRect, Qt::AlignCenter,
+                          QObject::tr("%1 lost").arg(LiveOverlay::compact(double(state->stats.dropped))));
     }
     drawKeyLabel();
 }

@@ -174,6 +174,7 @@ private:
     QString m_rateString;
     QRectF m_keyRect;  // where the key label is drawn
     QRectF m_rateRect; // where a throughput label goes
+    QRectF m_lossRect; // where the count of frames lost on the link goes
 };
 
 } // namespace sb
