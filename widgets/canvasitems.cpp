@@ -423,6 +423,7 @@ void LinkItem::sync()
     m_arrow = QPolygonF({tip, base + QPointF(0, -kArrowWidth), base + QPointF(0, kArrowWidth)});
     m_fine.build(m_path, 4);
     m_coarse.build(m_path, 1);
+    m_stroke = {};
 
     QString toolTipText = QStringLiteral("%1: %2.%3 \u2192 %4.%5")
                               .arg(m_id, q(l->from), q(l->fromPort), q(l->to), q(l->toPort));
@@ -473,6 +474,7 @@ void LinkItem::Polyline::build(const QPainterPath &path, qreal scale)
     lengths.assign(std::size_t(points.size()), 0);
     for (int i = 1; i < points.size(); ++i)
         lengths[std::size_t(i)] = lengths[std::size_t(i) - 1] + QLineF(points[i - 1], points[i]).length();
+    bounds = points.boundingRect().adjusted(-1, -1, 1, 1);
     runs.clear();
     constexpr int kRunPoints = 6;
     for (int first = 0; first + 1 < points.size(); first += kRunPoints) {
@@ -593,26 +595,45 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(Qt::NoBrush);
     const QRectF exposed =
         option->exposedRect.adjusted(-pen.widthF(), -pen.widthF(), pen.widthF(), pen.widthF());
-    // Consecutive runs in view are stroked as one polyline; runs out of view not at all.
-    const Polyline &line =
-        QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform()) > 1.5 ? m_fine
-                                                                                              : m_coarse;
-    for (std::size_t i = 0; i < line.runs.size();) {
-        if (!exposed.intersects(line.runs[i].bounds)) {
-            ++i;
-            continue;
+    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
+    const bool fine = lod > 1.5;
+    const Polyline &line = fine ? m_fine : m_coarse;
+    if (exposed.contains(line.bounds) && pen.widthF() * lod > 1.0) {
+        // All in view and wider than a device pixel (thinner strokes take the raster engine's
+        // fast path): fill the stroke's outline, computed once per width and kept, rather than
+        // stroking the curve again every frame.
+        if (m_stroke.width != pen.widthF() || m_stroke.dashed != dashed || m_stroke.fine != fine) {
+            QPainterPathStroker stroker;
+            stroker.setWidth(pen.widthF());
+            stroker.setCapStyle(pen.capStyle());
+            stroker.setJoinStyle(pen.joinStyle());
+            if (dashed) stroker.setDashPattern(Qt::DashLine);
+            QPainterPath centre;
+            centre.addPolygon(line.points);
+            m_stroke = {pen.widthF(), dashed, fine, stroker.createStroke(centre)};
         }
-        std::size_t last = i;
-        while (last + 1 < line.runs.size() && exposed.intersects(line.runs[last + 1].bounds))
-            ++last;
-        const Run &first = line.runs[i];
-        const int count = line.runs[last].first + line.runs[last].count - first.first;
-        // The dash offset is in pen widths: the pattern continues where the last span left it.
-        if (dashed) pen.setDashOffset(first.offset / pen.widthF());
-        painter->setPen(pen);
-        painter->drawPolyline(line.points.constData() + first.first, count);
-        i = last + 1;
-    }
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(colour);
+        painter->drawPath(m_stroke.outline);
+    } else
+        // Partly in view: consecutive runs in view are stroked as one polyline, runs out of view not
+        // at all (a long dashed link mostly out of view costs next to nothing).
+        for (std::size_t i = 0; i < line.runs.size();) {
+            if (!exposed.intersects(line.runs[i].bounds)) {
+                ++i;
+                continue;
+            }
+            std::size_t last = i;
+            while (last + 1 < line.runs.size() && exposed.intersects(line.runs[last + 1].bounds))
+                ++last;
+            const Run &first = line.runs[i];
+            const int count = line.runs[last].first + line.runs[last].count - first.first;
+            // The dash offset is in pen widths: the pattern continues where the last span left it.
+            if (dashed) pen.setDashOffset(first.offset / pen.widthF());
+            painter->setPen(pen);
+            painter->drawPolyline(line.points.constData() + first.first, count);
+            i = last + 1;
+        }
     painter->setPen(QPen(colour, 1));
     painter->setBrush(colour);
     painter->drawPolygon(m_arrow);

@@ -162,8 +162,17 @@ private:
         QPolygonF points;
         std::vector<qreal> lengths; // curve length up to each point
         std::vector<Run> runs;
+        QRectF bounds;
         void build(const QPainterPath &path, qreal scale);
     };
+    // The outline of the last stroke drawn whole, for its width, dashing and precision.
+    struct StrokeCache {
+        qreal width = -1;
+        bool dashed = false;
+        bool fine = false;
+        QPainterPath outline;
+    };
+    StrokeCache m_stroke;
     Polyline m_fine;   // for zooming in, and for placing dots
     Polyline m_coarse; // for 100 % and below
     QPolygonF m_arrow;

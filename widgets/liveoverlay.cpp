@@ -130,9 +130,13 @@ void LiveOverlay::setStats(std::shared_ptr<const LiveStatsSnapshot> stats, QStri
         l.overflow = 0;
         l.prevSent = s.sent;
         l.prevMessages = s.messages;
-        // A throughput label shows three digits: smaller changes of the rate need no repaint.
-        const bool rateShown = l.mode == LinkMode::Throughput && compact(oldRate) != compact(l.rate);
-        l.changed = !(l.stats == s) || l.mode != oldMode || rateShown;
+        // Repaint only when what the link shows changed: its mode, up or down, the lost count, and
+        // in throughput mode the rate label (three digits) and stroke. Counters that only the
+        // tooltip shows need no repaint.
+        const bool rateShown = l.mode == LinkMode::Throughput &&
+                               (oldMode != LinkMode::Throughput || compact(oldRate) != compact(l.rate));
+        l.changed = l.mode != oldMode || l.stats.up != s.up ||
+                    compact(double(l.stats.dropped)) != compact(double(s.dropped)) || rateShown;
         l.stats = s;
         if (l.changed && changedLinks) changedLinks->append(m_linkIds.value(int(i)));
     }
