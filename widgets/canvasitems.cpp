@@ -1,16 +1,19 @@
 #include "canvasitems.h"
 
 #include "canvasscene.h"
+#include "liveoverlay.h"
 #include "palettemodel.h"
 #include "topologydocument.h"
 
 #include <QApplication>
 #include <QFontMetricsF>
+#include <QLocale>
 #include <QPainter>
 #include <QPainterPathStroker>
 #include <QPalette>
 #include <QStyleOptionGraphicsItem>
 
+#include <algorithm>
 #include <cmath>
 
 namespace sb {
@@ -28,8 +31,41 @@ const QColor kSelection(0x2f, 0x6f, 0xd6);
 const QColor kPublish(0x4a, 0x5a, 0x78);
 const QColor kDelivery(0x2e, 0x8b, 0x57);
 
+const QColor kDrop(0xc6, 0x28, 0x28);
+const QColor kDeadLetter(0x7b, 0x1f, 0xa2);
+const QColor kBusy(0x2e, 0xa0, 0x43);
+const QColor kIdle(0xb0, 0xb6, 0xc2);
+const QColor kHot(0xe0, 0x6c, 0x00);
+
 constexpr qreal kArrowLength = 10;
 constexpr qreal kArrowWidth = 5;
+// Room above a node for its drop and dead-letter badges, and beside it for wide ones.
+constexpr qreal kBadgeRoom = 18;
+constexpr qreal kBadgeSide = 24;
+
+QFont smallFont(qreal scale = 0.8)
+{
+    QFont f = QApplication::font();
+    f.setPointSizeF(f.pointSizeF() * scale);
+    return f;
+}
+
+// 1-2-5 steps: the adaptive full scale of a queue's depth bar.
+quint64 niceScale(quint64 v)
+{
+    quint64 scale = 10;
+    while (scale < v) {
+        if (scale * 2 >= v) return scale * 2;
+        if (scale * 5 >= v) return scale * 5;
+        scale *= 10;
+    }
+    return scale;
+}
+
+QString countText(quint64 n)
+{
+    return QLocale().toString(n);
+}
 
 } // namespace
 
@@ -40,6 +76,9 @@ NodeItem::NodeItem(const TopologyDocument *document, const QString &id) : m_docu
 {
     setFlags(ItemIsSelectable | ItemIsMovable | ItemSendsGeometryChanges);
     setZValue(1);
+    // Text, icon and badges render once into a pixmap at the view's scale: panning and repaints
+    // for other items' sake reuse it; update() (a badge changed) renders it again.
+    setCacheMode(DeviceCoordinateCache);
     setCursor(Qt::ArrowCursor);
     const NodeDef *n = m_document->node(id);
     if (!n) return;
@@ -95,7 +134,8 @@ QPointF NodeItem::snapped(QPointF p)
 
 QRectF NodeItem::boundingRect() const
 {
-    return QRectF(0, 0, kWidth, kHeight).adjusted(-2, -2, 2, 2);
+    // Includes the room for badges above, so that showing them needs no geometry change.
+    return QRectF(0, 0, kWidth, kHeight).adjusted(-kBadgeSide, -kBadgeRoom, kBadgeSide, 2);
 }
 
 QPainterPath NodeItem::shape() const
@@ -129,16 +169,174 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const qreal total = nameMetrics.height() + kindMetrics.height();
     const qreal top = textRect.top() + (textRect.height() - total) / 2;
 
+    // Elided and laid out once, then drawn from the cache: static text is much cheaper to paint.
+    const auto drawLine = [&](QStaticText &cache, QString &key, const QString &text, const QFont &font,
+                              qreal y, qreal width) {
+        const QString k =
+            text + QLatin1Char('\x1f') + font.key() + QLatin1Char('\x1f') + QString::number(width);
+        if (k != key) {
+            key = k;
+            cache.setText(QFontMetricsF(font).elidedText(text, Qt::ElideRight, width));
+            cache.setTextFormat(Qt::PlainText);
+            cache.prepare(QTransform(), font);
+        }
+        painter->setFont(font);
+        painter->drawStaticText(QPointF(textRect.left(), y), cache);
+    };
     painter->setPen(QColor(0x20, 0x24, 0x2c));
-    painter->setFont(nameFont);
-    painter->drawText(QRectF(textRect.left(), top, textRect.width(), nameMetrics.height()),
-                      Qt::AlignLeft | Qt::AlignVCenter,
-                      nameMetrics.elidedText(m_name, Qt::ElideRight, textRect.width()));
-    painter->setPen(QColor(0x6b, 0x72, 0x80));
-    painter->setFont(kindFont);
-    painter->drawText(
-        QRectF(textRect.left(), top + nameMetrics.height(), textRect.width(), kindMetrics.height()),
-        Qt::AlignLeft | Qt::AlignVCenter, kindMetrics.elidedText(m_kind, Qt::ElideRight, textRect.width()));
+    drawLine(m_nameText, m_nameKey, m_name, nameFont, top, textRect.width());
+    const Badges b = badges();
+    const QString second = b.live ? b.line : m_kind;
+    painter->setPen(b.crashed ? kDrop : QColor(0x6b, 0x72, 0x80));
+    // The live line may use the room up to the edge, in a smaller font when it needs to.
+    const qreal width = b.live ? kWidth - textRect.left() - 4 : textRect.width();
+    QFont lineFont = kindFont;
+    if (b.live && kindMetrics.horizontalAdvance(second) > width)
+        lineFont.setPointSizeF(kindFont.pointSizeF() * 0.9);
+    const qreal lineTop =
+        top + nameMetrics.height() + (kindMetrics.height() - QFontMetricsF(lineFont).height()) / 2;
+    drawLine(m_lineText, m_lineKey, second, lineFont, lineTop, width);
+    if (b.live) paintBadges(painter, b, kindFont);
+}
+
+const LiveOverlay *NodeItem::overlay() const
+{
+    auto *canvas = qobject_cast<CanvasScene *>(scene());
+    return canvas && canvas->live().isActive() ? &canvas->live() : nullptr;
+}
+
+NodeItem::Badges NodeItem::badges() const
+{
+    Badges b;
+    const LiveOverlay *live = overlay();
+    const LiveNodeStats *s = live ? live->node(m_id) : nullptr;
+    if (!s) return b;
+    b.live = true;
+    b.depth = s->ready;
+    b.unacked = s->unacked;
+    b.busy = s->busy;
+    b.dropped = s->dropped;
+    b.deadLettered = s->deadLettered;
+    b.crashed = s->crashed;
+    const QString dot = QStringLiteral(" \u00b7 ");
+    if (m_kind == QLatin1String("queue")) {
+        quint64 maxLength = 0;
+        if (const NodeDef *n = m_document->node(m_id)) {
+            const auto it = n->properties.find("maxLength");
+            if (it != n->properties.end() && it->is_number()) maxLength = it->get<quint64>();
+        }
+        b.depthScale = maxLength ? maxLength : niceScale(std::max<quint64>(s->peakReady, 1));
+        b.line = QObject::tr("depth %1").arg(countText(s->ready));
+        if (s->unacked) b.line += dot + QObject::tr("%1 unacked").arg(countText(s->unacked));
+    } else if (m_kind == QLatin1String("consumer")) {
+        b.line = (s->busy ? QObject::tr("busy %1").arg(countText(s->busy)) : QObject::tr("idle")) + dot +
+                 QObject::tr("%1 done").arg(LiveOverlay::compact(double(s->processed)));
+    } else if (m_kind == QLatin1String("producer")) {
+        b.line = QObject::tr("%1 published").arg(LiveOverlay::compact(double(s->published)));
+        if (s->inFlight) b.line += dot + QObject::tr("%1 unconfirmed").arg(countText(s->inFlight));
+    } else if (m_kind == QLatin1String("exchange")) {
+        b.line = QObject::tr("%1 routed").arg(LiveOverlay::compact(double(s->routed)));
+    }
+    if (b.crashed) b.line = QObject::tr("crashed");
+    return b;
+}
+
+void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont &font)
+{
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    // Queue depth: a bar along the bottom edge, green to red as it fills.
+    if (m_kind == QLatin1String("queue") && b.depthScale) {
+        const qreal fill = std::min(1.0, double(b.depth) / double(b.depthScale));
+        const QRectF bar(12, kHeight - 8, kWidth - 24, 4);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0xe4, 0xe7, 0xec));
+        painter->drawRoundedRect(bar, 2, 2);
+        if (fill > 0) {
+            const QColor colour = fill < 0.6 ? kBusy : fill < 0.9 ? QColor(0xe0, 0xa0, 0x00) : kDrop;
+            painter->setBrush(colour);
+            painter->drawRoundedRect(
+                QRectF(bar.left(), bar.top(), std::max(4.0, bar.width() * fill), bar.height()), 2, 2);
+        }
+    }
+    // Consumer: a dot in the top-right corner, green while processing.
+    if (m_kind == QLatin1String("consumer")) {
+        painter->setPen(QPen(b.busy ? kBusy.darker(130) : kIdle, 1));
+        painter->setBrush(b.busy ? kBusy : QColor(Qt::white));
+        painter->drawEllipse(QPointF(kWidth - 11, 11), 4.5, 4.5);
+    }
+    // Drops and dead letters: pills above the top-right corner.
+    QFont pillFont = font;
+    pillFont.setPointSizeF(font.pointSizeF() * 0.9);
+    pillFont.setBold(true);
+    const QFontMetricsF metrics(pillFont);
+    painter->setFont(pillFont);
+    qreal right = kWidth + kBadgeSide - 2;
+    auto pill = [&](const QString &text, const QColor &colour) {
+        const qreal w = metrics.horizontalAdvance(text) + 10;
+        const QRectF r(right - w, -kBadgeRoom + 1, w, kBadgeRoom - 4);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(colour);
+        painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        painter->setPen(Qt::white);
+        painter->drawText(r, Qt::AlignCenter, text);
+        right = r.left() - 4;
+    };
+    if (b.deadLettered)
+        pill(QObject::tr("%1 dead-lettered").arg(LiveOverlay::compact(double(b.deadLettered))), kDeadLetter);
+    if (b.dropped) pill(QObject::tr("%1 dropped").arg(LiveOverlay::compact(double(b.dropped))), kDrop);
+    // Crashed: greyed out and crossed.
+    if (b.crashed) {
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0x80, 0x80, 0x80, 110));
+        painter->drawRoundedRect(QRectF(0, 0, kWidth, kHeight), 8, 8);
+        painter->setPen(QPen(kDrop, 2.5, Qt::SolidLine, Qt::RoundCap));
+        painter->drawLine(QPointF(14, 14), QPointF(34, 42));
+        painter->drawLine(QPointF(34, 14), QPointF(14, 42));
+    }
+    painter->restore();
+}
+
+QString NodeItem::liveToolTip() const
+{
+    QString text = toolTip();
+    const LiveOverlay *live = overlay();
+    const LiveNodeStats *s = live ? live->node(m_id) : nullptr;
+    if (!s) return text;
+    QStringList lines;
+    auto add = [&](const QString &label, quint64 v) {
+        lines << QStringLiteral("%1: %2").arg(label, countText(v));
+    };
+    if (s->crashed) lines << QObject::tr("crashed");
+    if (m_kind == QLatin1String("producer")) {
+        add(QObject::tr("published"), s->published);
+        add(QObject::tr("confirmed"), s->confirmed);
+        add(QObject::tr("in flight (unconfirmed)"), s->inFlight);
+        add(QObject::tr("retries"), s->retries);
+    } else if (m_kind == QLatin1String("exchange")) {
+        add(QObject::tr("routed"), s->routed);
+    } else if (m_kind == QLatin1String("queue")) {
+        add(QObject::tr("queue depth (ready)"), s->ready);
+        add(QObject::tr("peak depth"), s->peakReady);
+        add(QObject::tr("unacked"), s->unacked);
+        add(QObject::tr("enqueued"), s->enqueued);
+        add(QObject::tr("delivered"), s->delivered);
+        add(QObject::tr("redelivered"), s->redelivered);
+        add(QObject::tr("acked"), s->acked);
+        add(QObject::tr("nacked"), s->nacked);
+        add(QObject::tr("expired"), s->expired);
+    } else if (m_kind == QLatin1String("consumer")) {
+        add(QObject::tr("busy (processing)"), s->busy);
+        add(QObject::tr("buffered"), s->ready);
+        add(QObject::tr("processed"), s->processed);
+    }
+    add(QObject::tr("dropped"), s->dropped);
+    add(QObject::tr("dead-lettered"), s->deadLettered);
+    text +=
+        QLatin1Char('\n') + QObject::tr("At %1:").arg(QString::fromStdString(formatDuration(live->now())));
+    for (const QString &l : lines)
+        text += QStringLiteral("\n  ") + l;
+    return text;
 }
 
 QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
@@ -158,6 +356,7 @@ PortItem::PortItem(NodeItem *node, const QString &name, bool output, bool delive
     : QGraphicsItem(node), m_node(node), m_name(name), m_output(output), m_delivery(delivery)
 {
     setZValue(2);
+    setCacheMode(DeviceCoordinateCache);
     setAcceptHoverEvents(true);
     setCursor(output ? Qt::CrossCursor : Qt::ArrowCursor);
     const QString what = output ? QObject::tr("output") : QObject::tr("input");
@@ -193,7 +392,7 @@ void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidge
 
 LinkItem::LinkItem(const TopologyDocument *document, const QString &id) : m_document(document), m_id(id)
 {
-    setFlags(ItemIsSelectable);
+    setFlags(ItemIsSelectable | ItemUsesExtendedStyleOption);
     setZValue(0);
 }
 
@@ -225,6 +424,9 @@ void LinkItem::sync()
     const QPointF base = tip - QPointF(kArrowLength, 0);
     m_path = curve(from, base);
     m_arrow = QPolygonF({tip, base + QPointF(0, -kArrowWidth), base + QPointF(0, kArrowWidth)});
+    m_fine.build(m_path, 4);
+    m_coarse.build(m_path, 1);
+    m_stroke = {};
 
     QString toolTipText = QStringLiteral("%1: %2.%3 \u2192 %4.%5")
                               .arg(m_id, q(l->from), q(l->fromPort), q(l->to), q(l->toPort));
@@ -233,12 +435,131 @@ void LinkItem::sync()
         toolTipText +=
             QLatin1Char('\n') + QObject::tr("binding keys: %1").arg(keys.join(QStringLiteral(", ")));
     setToolTip(toolTipText);
+
+    // Labels sit past the middle of the curve, where links fanning out of one port have parted:
+    // the binding keys above it, a throughput label below.
+    const QPointF mid = m_path.pointAtPercent(0.7);
+    m_keyLabel = keyLabelFor(keys);
+    m_keyText.setText(m_keyLabel);
+    m_keyText.setTextFormat(Qt::PlainText);
+    m_keyText.prepare(QTransform(), smallFont());
+    m_keyRect = QRectF();
+    if (!m_keyLabel.isEmpty()) {
+        const QFontMetricsF metrics(smallFont());
+        const qreal w = metrics.horizontalAdvance(m_keyLabel) + 8;
+        const qreal h = metrics.height() + 2;
+        m_keyRect = QRectF(mid.x() - w / 2, mid.y() - h - 3, w, h);
+    }
+    const QFontMetricsF metrics(smallFont());
+    const qreal rw = metrics.horizontalAdvance(QStringLiteral("888.8k/s")) + 8;
+    const qreal rh = metrics.height() + 2;
+    m_rateRect = QRectF(mid.x() - rw / 2, mid.y() + 3, rw, rh);
+    m_lossRect = m_rateRect.translated(0, rh + 1);
     update();
+}
+
+QString LinkItem::keyLabelFor(const QStringList &keys)
+{
+    QStringList shown;
+    for (const QString &k : keys)
+        if (!k.isEmpty()) shown << (k.size() > 24 ? k.left(23) + QChar(0x2026) : k);
+    if (shown.isEmpty()) return {};
+    if (shown.size() <= 2) return shown.join(QStringLiteral(", "));
+    return QStringLiteral("%1, %2 +%3").arg(shown[0], shown[1]).arg(shown.size() - 2);
+}
+
+void LinkItem::Polyline::build(const QPainterPath &path, qreal scale)
+{
+    // Flattened at `scale` times the default precision (which suits 100 %).
+    points = path.toSubpathPolygons(QTransform::fromScale(scale, scale)).value(0);
+    for (QPointF &p : points)
+        p /= scale;
+    lengths.assign(std::size_t(points.size()), 0);
+    for (int i = 1; i < points.size(); ++i)
+        lengths[std::size_t(i)] = lengths[std::size_t(i) - 1] + QLineF(points[i - 1], points[i]).length();
+    bounds = points.boundingRect().adjusted(-1, -1, 1, 1);
+    runs.clear();
+    constexpr int kRunPoints = 6;
+    for (int first = 0; first + 1 < points.size(); first += kRunPoints) {
+        Run r;
+        r.first = first;
+        r.count = std::min<int>(kRunPoints + 1, int(points.size()) - first);
+        r.offset = lengths[std::size_t(first)];
+        r.bounds = QPolygonF(points.mid(first, r.count)).boundingRect().adjusted(-1, -1, 1, 1);
+        runs.push_back(r);
+    }
+}
+
+QPointF LinkItem::pointAt(qreal fraction) const
+{
+    const QPolygonF &m_points = m_fine.points;
+    const std::vector<qreal> &m_lengths = m_fine.lengths;
+    if (m_points.isEmpty()) return {};
+    const qreal target = std::clamp(fraction, 0.0, 1.0) * m_lengths.back();
+    const auto it = std::lower_bound(m_lengths.begin(), m_lengths.end(), target);
+    const auto i = std::size_t(std::max<std::ptrdiff_t>(1, it - m_lengths.begin()));
+    if (i >= m_lengths.size()) return m_points.back();
+    const qreal span = m_lengths[i] - m_lengths[i - 1];
+    const qreal t = span > 0 ? (target - m_lengths[i - 1]) / span : 0;
+    return m_points[int(i) - 1] + (m_points[int(i)] - m_points[int(i) - 1]) * t;
+}
+
+const LiveOverlay *LinkItem::overlay() const
+{
+    auto *canvas = qobject_cast<CanvasScene *>(scene());
+    return canvas && canvas->live().isActive() ? &canvas->live() : nullptr;
+}
+
+int LinkItem::liveMode() const
+{
+    const LiveOverlay *live = overlay();
+    const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
+    return int(s ? s->mode : LiveOverlay::LinkMode::Idle);
+}
+
+QString LinkItem::rateLabel() const
+{
+    const LiveOverlay *live = overlay();
+    const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
+    if (!s || s->mode != LiveOverlay::LinkMode::Throughput) return {};
+    return LiveOverlay::compact(s->rate) + QStringLiteral("/s");
+}
+
+int LinkItem::dotCount() const
+{
+    const LiveOverlay *live = overlay();
+    return live ? int(live->dotPositions(m_id).size()) : 0;
+}
+
+QString LinkItem::liveToolTip() const
+{
+    QString text = toolTip();
+    const LiveOverlay *live = overlay();
+    const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
+    if (!s) return text;
+    text +=
+        QLatin1Char('\n') + QObject::tr("At %1:").arg(QString::fromStdString(formatDuration(live->now())));
+    if (!s->stats.up) text += QStringLiteral("\n  ") + QObject::tr("link down (partitioned)");
+    const auto line = [&](const QString &label, quint64 v) {
+        text += QStringLiteral("\n  %1: %2").arg(label, countText(v));
+    };
+    line(QObject::tr("frames sent"), s->stats.sent);
+    line(QObject::tr("messages sent"), s->stats.messages);
+    line(QObject::tr("delivered"), s->stats.delivered);
+    line(QObject::tr("in flight"), s->stats.inFlight);
+    line(QObject::tr("dropped"), s->stats.dropped);
+    text += QStringLiteral("\n  ") + QObject::tr("throughput: %1 msg/s").arg(LiveOverlay::compact(s->rate));
+    return text;
 }
 
 QRectF LinkItem::boundingRect() const
 {
-    return m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-6, -6, 6, 6);
+    // Room for the widest throughput stroke, the labels and the dots.
+    QRectF r = m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-8, -8, 8, 8);
+    if (!m_keyRect.isNull()) r = r.united(m_keyRect);
+    if (!m_rateRect.isNull()) r = r.united(m_rateRect);
+    if (!m_lossRect.isNull()) r = r.united(m_lossRect);
+    return r;
 }
 
 QPainterPath LinkItem::shape() const
@@ -253,15 +574,138 @@ QPainterPath LinkItem::shape() const
 void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
 {
     const bool selected = option->state & QStyle::State_Selected;
-    const QColor colour = selected ? kSelection : (m_delivery ? kDelivery : kPublish);
-    QPen pen(colour, selected ? 2.5 : 1.6);
-    if (m_delivery) pen.setStyle(Qt::DashLine);
-    painter->setPen(pen);
+    const LiveOverlay *live = overlay();
+    const LiveOverlay::LinkState *state = live ? live->link(m_id) : nullptr;
+    const bool down = state && !state->stats.up;
+    const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput;
+    QColor colour = selected ? kSelection : (m_delivery ? kDelivery : kPublish);
+    qreal width = selected ? 2.5 : 1.6;
+    if (throughput && !down) {
+        // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange.
+        const double level = std::min(1.0, std::log10(1.0 + state->rate) / 4.0);
+        width = std::max(width, 1.6 + 5.0 * level);
+        if (!selected) {
+            const double t = level * 0.85;
+            colour = QColor::fromRgbF(float(colour.redF() * (1 - t) + kHot.redF() * t),
+                                      float(colour.greenF() * (1 - t) + kHot.greenF() * t),
+                                      float(colour.blueF() * (1 - t) + kHot.blueF() * t));
+        }
+    }
+    if (down && !selected) colour = kDrop;
+    QPen pen(colour, down ? 2.0 : width, Qt::SolidLine, Qt::FlatCap);
+    const bool dashed = m_delivery || down;
+    if (dashed) pen.setStyle(Qt::DashLine);
     painter->setBrush(Qt::NoBrush);
-    painter->drawPath(m_path);
+    const QRectF exposed =
+        option->exposedRect.adjusted(-pen.widthF(), -pen.widthF(), pen.widthF(), pen.widthF());
+    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
+    const bool fine = lod > 1.5;
+    const Polyline &line = fine ? m_fine : m_coarse;
+    if (exposed.contains(line.bounds) && pen.widthF() * lod > 1.0) {
+        // All in view and wider than a device pixel (thinner strokes take the raster engine's
+        // fast path): fill the stroke's outline, computed once per width and kept, rather than
+        // stroking the curve again every frame.
+        if (m_stroke.width != pen.widthF() || m_stroke.dashed != dashed || m_stroke.fine != fine) {
+            QPainterPathStroker stroker;
+            stroker.setWidth(pen.widthF());
+            stroker.setCapStyle(pen.capStyle());
+            stroker.setJoinStyle(pen.joinStyle());
+            if (dashed) stroker.setDashPattern(Qt::DashLine);
+            QPainterPath centre;
+            centre.addPolygon(line.points);
+            m_stroke = {pen.widthF(), dashed, fine, stroker.createStroke(centre)};
+        }
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(colour);
+        painter->drawPath(m_stroke.outline);
+    } else
+        // Partly in view: consecutive runs in view are stroked as one polyline, runs out of view not
+        // at all (a long dashed link mostly out of view costs next to nothing).
+        for (std::size_t i = 0; i < line.runs.size();) {
+            if (!exposed.intersects(line.runs[i].bounds)) {
+                ++i;
+                continue;
+            }
+            std::size_t last = i;
+            while (last + 1 < line.runs.size() && exposed.intersects(line.runs[last + 1].bounds))
+                ++last;
+            const Run &first = line.runs[i];
+            const int count = line.runs[last].first + line.runs[last].count - first.first;
+            // The dash offset is in pen widths: the pattern continues where the last span left it.
+            if (dashed) pen.setDashOffset(first.offset / pen.widthF());
+            painter->setPen(pen);
+            painter->drawPolyline(line.points.constData() + first.first, count);
+            i = last + 1;
+        }
     painter->setPen(QPen(colour, 1));
     painter->setBrush(colour);
     painter->drawPolygon(m_arrow);
+
+    // The binding keys go on top of the dots, to stay readable.
+    const auto drawKeyLabel = [&] {
+        if (!m_keyLabel.isEmpty()) {
+            painter->setPen(QPen(QColor(0xc9, 0xcf, 0xda), 0.8));
+            painter->setBrush(QColor(255, 255, 255, 230));
+            painter->drawRect(m_keyRect);
+            painter->setPen(QColor(0x3a, 0x42, 0x55));
+            painter->setFont(smallFont());
+            const QSizeF size = m_keyText.size();
+            painter->drawStaticText(m_keyRect.center() - QPointF(size.width() / 2, size.height() / 2),
+                                    m_keyText);
+        }
+    };
+    if (!state) {
+        drawKeyLabel();
+        return;
+    }
+    if (throughput) {
+        const QString text = LiveOverlay::compact(state->rate) + QStringLiteral("/s");
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(255, 255, 255, 220));
+        painter->drawRect(m_rateRect);
+        painter->setPen(colour.darker(120));
+        QFont f = smallFont();
+        f.setBold(true);
+        painter->setFont(f);
+        if (text != m_rateString) {
+            m_rateString = text;
+            m_rateText.setText(text);
+            m_rateText.setTextFormat(Qt::PlainText);
+            m_rateText.prepare(QTransform(), f);
+        }
+        const QSizeF size = m_rateText.size();
+        painter->drawStaticText(m_rateRect.center() - QPointF(size.width() / 2, size.height() / 2),
+                                m_rateText);
+    } else if (state->mode == LiveOverlay::LinkMode::Dots) {
+        const auto dots = live->dotPositions(m_id);
+        painter->save();
+        painter->setRenderHint(QPainter::Antialiasing);
+        const QColor dotColour = m_delivery ? kDelivery : kPublish;
+        for (const auto &d : dots) {
+            const QPointF p = pointAt(d.fraction);
+            if (d.message) {
+                painter->setPen(QPen(Qt::white, 1.2));
+                painter->setBrush(kHot);
+                painter->drawEllipse(p, 4.5, 4.5);
+            } else {
+                // Acks, confirms and other control frames: small and hollow.
+                painter->setPen(QPen(dotColour, 1.2));
+                painter->setBrush(Qt::white);
+                painter->drawEllipse(p, 2.5, 2.5);
+            }
+        }
+        painter->restore();
+    }
+    // Frames the network lost (or dropped on a partition), in red under the rate.
+    if (state->stats.dropped) {
+        QFont f = smallFont();
+        f.setBold(true);
+        painter->setFont(f);
+        painter->setPen(kDrop);
+        painter->drawText(m_lossRect, Qt::AlignCenter,
+                          QObject::tr("%1 lost").arg(LiveOverlay::compact(double(state->stats.dropped))));
+    }
+    drawKeyLabel();
 }
 
 } // namespace sb

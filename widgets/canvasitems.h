@@ -4,14 +4,17 @@
 // change. Items never edit the document: CanvasScene turns user gestures into document edits.
 #include <QGraphicsItem>
 #include <QPainterPath>
+#include <QStaticText>
 #include <QString>
 
 #include <vector>
 
 namespace sb {
 
+class LiveOverlay;
 class TopologyDocument;
 class PortItem;
+struct LiveNodeStats;
 
 enum CanvasItemType {
     NodeItemType = QGraphicsItem::UserType + 101,
@@ -41,6 +44,22 @@ public:
 
     static QPointF snapped(QPointF p);
 
+    // What the node's badges show during and after a run (from the scene's LiveOverlay).
+    struct Badges {
+        bool live = false;        // a run's figures are showing
+        quint64 depth = 0;        // queue: ready messages (the bar)
+        quint64 depthScale = 0;   // queue: what a full bar means (maxLength, else adaptive)
+        quint64 unacked = 0;      // queue: delivered, not yet acked
+        quint64 busy = 0;         // consumer: messages in processing (busy dot)
+        quint64 dropped = 0;      // red badge
+        quint64 deadLettered = 0; // purple badge
+        bool crashed = false;     // greyed out with a cross
+        QString line;             // the live line under the name, e.g. "depth 12 · 3 unacked"
+    };
+    Badges badges() const;
+    // The tooltip with the live counters appended while a run's figures are showing.
+    QString liveToolTip() const;
+
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
@@ -49,10 +68,16 @@ protected:
     QVariant itemChange(GraphicsItemChange change, const QVariant &value) override;
 
 private:
+    const LiveOverlay *overlay() const;
+    void paintBadges(QPainter *painter, const Badges &b, const QFont &font);
+
     const TopologyDocument *m_document;
     QString m_id;
     QString m_kind;
     QString m_name;
+    // The two text lines, laid out again only when their text, font or room changes.
+    QStaticText m_nameText, m_lineText;
+    QString m_nameKey, m_lineKey;
     std::vector<PortItem *> m_ports;
     bool m_syncing = false;
 };
@@ -99,6 +124,17 @@ public:
     // Re-reads the link's ends and bindings and re-routes the curve to the ports' current places.
     void sync();
 
+    // The binding keys drawn near the middle of a link leaving an exchange ("order.*",
+    // "a, b +2"), or empty.
+    QString keyLabel() const { return m_keyLabel; }
+    static QString keyLabelFor(const QStringList &keys);
+    // Live view: whether the link shows dots or throughput (Idle when no run is showing), the
+    // throughput label ("1.2k/s", empty unless in throughput mode) and the dots drawn now.
+    int liveMode() const;
+    QString rateLabel() const;
+    int dotCount() const;
+    QString liveToolTip() const;
+
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
@@ -107,11 +143,47 @@ public:
     static QPainterPath curve(QPointF from, QPointF to);
 
 private:
+    const LiveOverlay *overlay() const;
+    // The point at `fraction` of the curve's length.
+    QPointF pointAt(qreal fraction) const;
+
     const TopologyDocument *m_document;
     QString m_id;
     QPainterPath m_path;
+    // The curve flattened once per sync, in runs of a few segments with their bounds and the
+    // length before them: painting strokes only the runs in the exposed area (a long dashed link
+    // mostly out of view costs nothing), with the dash pattern carried on from run to run.
+    struct Run {
+        int first = 0, count = 0;
+        qreal offset = 0; // curve length before the run's first point
+        QRectF bounds;
+    };
+    struct Polyline {
+        QPolygonF points;
+        std::vector<qreal> lengths; // curve length up to each point
+        std::vector<Run> runs;
+        QRectF bounds;
+        void build(const QPainterPath &path, qreal scale);
+    };
+    // The outline of the last stroke drawn whole, for its width, dashing and precision.
+    struct StrokeCache {
+        qreal width = -1;
+        bool dashed = false;
+        bool fine = false;
+        QPainterPath outline;
+    };
+    StrokeCache m_stroke;
+    Polyline m_fine;   // for zooming in, and for placing dots
+    Polyline m_coarse; // for 100 % and below
     QPolygonF m_arrow;
     bool m_delivery = false;
+    QString m_keyLabel;
+    QStaticText m_keyText;  // laid out once per sync
+    QStaticText m_rateText; // laid out again only when the shown rate changes
+    QString m_rateString;
+    QRectF m_keyRect;  // where the key label is drawn
+    QRectF m_rateRect; // where a throughput label goes
+    QRectF m_lossRect; // where the count of frames lost on the link goes
 };
 
 } // namespace sb

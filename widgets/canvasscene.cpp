@@ -1,6 +1,7 @@
 #include "canvasscene.h"
 
 #include "canvasitems.h"
+#include "enginehost.h"
 #include "palettemodel.h"
 #include "topologydocument.h"
 
@@ -8,12 +9,14 @@
 #include <QGraphicsRectItem>
 #include <QGraphicsSceneContextMenuEvent>
 #include <QGraphicsSceneDragDropEvent>
+#include <QGraphicsSceneHelpEvent>
 #include <QGraphicsSceneMouseEvent>
 #include <QGraphicsTextItem>
 #include <QKeyEvent>
 #include <QMimeData>
 #include <QPen>
 #include <QTimer>
+#include <QToolTip>
 
 #include <algorithm>
 #include <vector>
@@ -28,8 +31,11 @@ constexpr qreal kRefusalWidth = 320;
 } // namespace
 
 CanvasScene::CanvasScene(TopologyDocument *document, QObject *parent)
-    : QGraphicsScene(parent), m_document(document), m_refusalTimer(new QTimer(this))
+    : QGraphicsScene(parent), m_document(document), m_refusalTimer(new QTimer(this)),
+      m_liveTimer(new QTimer(this))
 {
+    m_liveTimer->setInterval(16);
+    connect(m_liveTimer, &QTimer::timeout, this, &CanvasScene::animateLive);
     m_refusalTimer->setSingleShot(true);
     m_refusalTimer->setInterval(kRefusalMs);
     connect(m_refusalTimer, &QTimer::timeout, this, [this] {
@@ -488,6 +494,115 @@ void CanvasScene::dropEvent(QGraphicsSceneDragDropEvent *event)
         return;
     }
     QGraphicsScene::dropEvent(event);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live view of a run
+
+void CanvasScene::followEngine(EngineHost *engine)
+{
+    connect(engine, &EngineHost::runStarted, this, [this, engine] { beginLive(engine->topology()); });
+    connect(engine, &EngineHost::eventsArrived, this, &CanvasScene::addLiveEvents);
+    connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
+    connect(engine, &EngineHost::finished, this, [this] {
+        m_live.endRun();
+        if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
+    });
+    // The last run's figures describe the topology it ran: an edit that changes what would run
+    // clears them. Moving or renaming nodes does not.
+    for (auto signal : {&TopologyDocument::nodeAdded, &TopologyDocument::nodeRemoved,
+                        &TopologyDocument::linkAdded, &TopologyDocument::linkRemoved})
+        connect(m_document, signal, this, &CanvasScene::clearLive);
+    connect(m_document, &TopologyDocument::documentReset, this, &CanvasScene::clearLive);
+    connect(m_document, &TopologyDocument::nodePropertyChanged, this, &CanvasScene::clearLive);
+    connect(m_document, &TopologyDocument::linkPropertyChanged, this, &CanvasScene::clearLive);
+    connect(m_document, &TopologyDocument::bindingsChanged, this, &CanvasScene::clearLive);
+}
+
+void CanvasScene::beginLive(const Topology &topology)
+{
+    m_live.begin(topology);
+    m_liveTimer->stop();
+    update();
+}
+
+void CanvasScene::clearLive()
+{
+    if (!m_live.isActive()) return;
+    m_live.clear();
+    m_liveTimer->stop();
+    update();
+}
+
+void CanvasScene::addLiveEvents(const std::vector<TraceEvent> &events)
+{
+    if (!m_live.isActive()) return;
+    m_live.addEvents(events);
+    if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
+}
+
+void CanvasScene::setLiveStats(std::shared_ptr<const LiveStatsSnapshot> stats)
+{
+    if (!m_live.isActive()) return;
+    QStringList nodes, links;
+    m_live.setStats(std::move(stats), &nodes, &links);
+    for (const QString &id : std::as_const(nodes))
+        if (NodeItem *n = m_nodes.value(id)) n->update();
+    for (const QString &id : std::as_const(links))
+        if (LinkItem *l = m_links.value(id)) l->update();
+    if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
+    refreshLiveToolTip();
+}
+
+void CanvasScene::animateLive()
+{
+    for (const QString &id : m_live.step())
+        if (LinkItem *l = m_links.value(id)) l->update();
+    if (!m_live.hasDots()) m_liveTimer->stop();
+}
+
+void CanvasScene::helpEvent(QGraphicsSceneHelpEvent *event)
+{
+    m_tipNodeId.clear();
+    m_tipLinkId.clear();
+    if (!m_live.isActive()) {
+        QGraphicsScene::helpEvent(event);
+        return;
+    }
+    QString text;
+    for (QGraphicsItem *item : items(event->scenePos(), Qt::IntersectsItemShape, Qt::DescendingOrder)) {
+        if (item->type() == PortItem::Type) break; // ports keep their own help
+        if (auto *n = qgraphicsitem_cast<NodeItem *>(item)) {
+            m_tipNodeId = n->id();
+            text = n->liveToolTip();
+            break;
+        }
+        if (auto *l = qgraphicsitem_cast<LinkItem *>(item)) {
+            m_tipLinkId = l->id();
+            text = l->liveToolTip();
+            break;
+        }
+    }
+    if (text.isEmpty()) {
+        QGraphicsScene::helpEvent(event);
+        return;
+    }
+    m_tipScreenPos = event->screenPos();
+    m_tipWidget = event->widget();
+    QToolTip::showText(m_tipScreenPos, text, m_tipWidget);
+    event->setAccepted(true);
+}
+
+void CanvasScene::refreshLiveToolTip()
+{
+    if ((m_tipNodeId.isEmpty() && m_tipLinkId.isEmpty()) || !QToolTip::isVisible()) return;
+    QString text;
+    if (NodeItem *n = m_nodes.value(m_tipNodeId))
+        text = n->liveToolTip();
+    else if (LinkItem *l = m_links.value(m_tipLinkId))
+        text = l->liveToolTip();
+    if (text.isEmpty() || text == QToolTip::text()) return;
+    QToolTip::showText(m_tipScreenPos, text, m_tipWidget);
 }
 
 } // namespace sb

@@ -3,6 +3,8 @@
 // items when the document is reset and then adds, removes or updates only the items a document
 // signal names. User gestures (dragging nodes, connecting ports, dropping palette kinds, Delete)
 // become document edits; the items follow the document's signals, never the other way round.
+#include "liveoverlay.h"
+
 #include <QGraphicsScene>
 #include <QHash>
 #include <QPointer>
@@ -17,6 +19,7 @@ class QTimer;
 
 namespace sb {
 
+class EngineHost;
 class LinkItem;
 class NodeItem;
 class PortItem;
@@ -71,6 +74,19 @@ public:
     // Returns false, saying why, when there is nothing to align.
     bool alignSelection(Alignment alignment, QString *error = nullptr);
 
+    // Live view of a run (see LiveOverlay). The scene repaints only the items whose figures
+    // changed, at most once per frame, and animates dots while any are travelling.
+    const LiveOverlay &live() const { return m_live; }
+    LiveOverlay &live() { return m_live; }
+    void beginLive(const Topology &topology);
+    void addLiveEvents(const std::vector<sb::TraceEvent> &events);
+    void setLiveStats(std::shared_ptr<const sb::LiveStatsSnapshot> stats);
+    void clearLive();
+    // Shows `engine`'s runs: each run from the beginning resets the live view, its batches and
+    // snapshots feed it, and its figures stay after it ends until the document is edited (moving
+    // nodes aside) or replaced.
+    void followEngine(EngineHost *engine);
+
 signals:
     void selectionChangedIds();
     void connectionRefused(const QString &reason);
@@ -86,8 +102,11 @@ protected:
     void dragEnterEvent(QGraphicsSceneDragDropEvent *event) override;
     void dragMoveEvent(QGraphicsSceneDragDropEvent *event) override;
     void dropEvent(QGraphicsSceneDragDropEvent *event) override;
+    void helpEvent(QGraphicsSceneHelpEvent *event) override;
 
 private:
+    void animateLive();
+    void refreshLiveToolTip();
     void rebuild();
     void addNodeItem(const QString &id);
     void addLinkItem(const QString &id);
@@ -121,6 +140,14 @@ private:
     QGraphicsRectItem *m_refusalBox = nullptr;
     QGraphicsTextItem *m_refusal = nullptr;
     QTimer *m_refusalTimer;
+
+    LiveOverlay m_live;
+    QTimer *m_liveTimer; // animates dots at frame rate while any travel
+    // The item whose live tooltip is showing, to refresh it as the figures change.
+    QString m_tipNodeId;
+    QString m_tipLinkId;
+    QPoint m_tipScreenPos;
+    QPointer<QWidget> m_tipWidget;
 };
 
 } // namespace sb

@@ -43,12 +43,14 @@ private:
 struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
-          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(sim.get())
+          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(sim.get()),
+          live(sim->nodeCount(), sim->linkCount())
     {
         sim->addSink(&ring);
         sim->addSink(&metrics);
         sim->addSink(&checker);
         sim->addSink(&progress);
+        sim->addSink(&live);
     }
     static std::vector<bool> queueFlags(const Topology &topology)
     {
@@ -64,6 +66,10 @@ struct EngineRun {
     Metrics metrics;
     DeliveryChecker checker;
     ProgressSink progress;
+    LiveStats live;
+    // Set while a publish of the live counters is posted to the engine and has not run yet, so
+    // a busy engine gets at most one request per frame.
+    std::atomic<bool> liveRequested{false};
     double wallSeconds = 0; // engine thread only: time spent inside Simulation::run
 };
 
@@ -78,6 +84,8 @@ public:
         const auto start = std::chrono::steady_clock::now();
         const StopReason reason = run->sim->run(options);
         run->wallSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        // Where the engine stopped, for the last frame before paused() or finished().
+        run->live.publish(*run->sim);
         if (reason == StopReason::Paused || reason == StopReason::EventLimit)
             Q_EMIT runPaused(run->generation, run->sim->now(), run->sim->eventsProcessed());
         else
@@ -99,6 +107,7 @@ EngineHost::EngineHost(QObject *parent) : QObject(parent)
 {
     qRegisterMetaType<sb::RunSummary>();
     qRegisterMetaType<std::vector<sb::TraceEvent>>();
+    qRegisterMetaType<std::shared_ptr<const sb::LiveStatsSnapshot>>();
 
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("Signalbox engine"));
@@ -217,9 +226,11 @@ void EngineHost::beginFresh(const RunRequest &request)
     m_fresh = false;
     m_lastTime = -1;
     m_lastEvents = 0;
+    m_lastStats = 0;
     m_downLinks.clear();
     m_crashedNodes.clear();
     m_pausedNodes.clear();
+    Q_EMIT runStarted();
 }
 
 void EngineHost::step(const RunRequest &request)
@@ -273,6 +284,7 @@ bool EngineHost::applyLive(std::function<void(Simulation &)> change, const QStri
             m_worker,
             [run = m_run, change = std::move(change), host = QPointer<EngineHost>(this)] {
                 change(*run->sim);
+                run->live.publish(*run->sim); // the badges show the change while paused
                 if (host)
                     QMetaObject::invokeMethod(
                         host, [host] { host->drain(); }, Qt::QueuedConnection);
@@ -428,6 +440,19 @@ void EngineHost::drain()
     m_batch.clear();
     m_run->ring.drain(m_batch);
     if (!m_batch.empty()) Q_EMIT eventsArrived(m_batch);
+    // The snapshot asked for last frame (or the final one), then a request for the next frame.
+    if (auto stats = m_run->live.latest(); stats->sequence != m_lastStats) {
+        m_lastStats = stats->sequence;
+        Q_EMIT statsArrived(std::move(stats));
+    }
+    if (m_state == State::Running && !m_run->liveRequested.exchange(true)) {
+        // The simulation owns the posted work and lives in the run, so the run outlives it.
+        EngineRun *run = m_run.get();
+        m_run->sim->post([run](Simulation &sim) {
+            run->liveRequested.store(false);
+            run->live.publish(sim);
+        });
+    }
     // The sink sees only traced steps, so after a pause it may lag the exact position reported
     // then; progress never runs backwards.
     const qint64 time = m_run->progress.time();

@@ -2,6 +2,7 @@
 // Runs one simulation on an engine thread of its own and reports to the GUI thread: trace events
 // in batches at frame rate, progress, and the run summary at the end. The GUI thread never runs
 // the engine; it only asks it, through the simulation's thread-safe requests, to pause or stop.
+#include "livestats.h"
 #include "summary.h"
 #include "topology.h"
 #include "trace.h"
@@ -115,6 +116,13 @@ signals:
     void liveChangeRequested(const QString &description);
     // The run ended; the last eventsArrived batch of the run comes before this.
     void finished(const sb::RunSummary &summary);
+    // A run starts from the beginning (not a resume): live views reset. nodeIds()/linkIds() and
+    // topology() describe it.
+    void runStarted();
+    // The engine's live counters (exact, unlike a possibly overflowed trace), at most once per
+    // frame while running; a final one, taken where the engine stopped, comes before paused() and
+    // finished().
+    void statsArrived(std::shared_ptr<const sb::LiveStatsSnapshot> stats);
 
 private slots:
     void onFrameTick();
@@ -152,9 +160,11 @@ private:
     std::vector<TraceEvent> m_batch;
     qint64 m_lastTime = -1;
     quint64 m_lastEvents = 0;
+    std::uint64_t m_lastStats = 0; // sequence of the last snapshot emitted
 };
 
 } // namespace sb
 
 Q_DECLARE_METATYPE(sb::RunSummary)
 Q_DECLARE_METATYPE(std::vector<sb::TraceEvent>)
+Q_DECLARE_METATYPE(std::shared_ptr<const sb::LiveStatsSnapshot>)

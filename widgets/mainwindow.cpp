@@ -203,6 +203,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_engine, &EngineHost::eventsArrived, this, &MainWindow::onEventsArrived);
     connect(m_engine, &EngineHost::progressed, this, &MainWindow::onProgressed);
     connect(m_engine, &EngineHost::finished, this, &MainWindow::onRunFinished);
+    // The canvas shows runs live: badges, dots and throughput (see CanvasScene::followEngine).
+    m_canvasScene->followEngine(m_engine);
 
     // Every view of the topology follows the document, whatever changed it.
     for (auto signal :

@@ -1,0 +1,146 @@
+#include "livestats.h"
+
+#include "simulation.h"
+
+#include <algorithm>
+
+namespace sb {
+
+LiveStats::LiveStats(std::size_t nodes, std::size_t links)
+    : m_nodes(nodes), m_links(links), m_latest(std::make_shared<LiveStatsSnapshot>())
+{
+}
+
+void LiveStats::settleArrivals(LinkState &link, SimTime before)
+{
+    while (!link.arrivals.empty() && link.arrivals.top() < before) {
+        link.arrivals.pop();
+        ++link.stats.delivered;
+    }
+}
+
+void LiveStats::onEvent(const TraceEvent &e)
+{
+    if (e.link != kNoIndex && e.link < m_links.size()) {
+        LinkState &l = m_links[e.link];
+        switch (e.kind) {
+        case TraceKind::Send:
+            ++l.stats.sent;
+            if (e.frame == FrameType::Publish || e.frame == FrameType::Deliver) ++l.stats.messages;
+            settleArrivals(l, e.time);
+            l.arrivals.push(e.aux);
+            break;
+        case TraceKind::Drop:
+            ++l.stats.dropped;
+            // A frame discarded on arrival (the link went down or the receiver crashed meanwhile) is
+            // dropped at exactly its arrival time; one lost on sending never entered the link.
+            settleArrivals(l, e.time);
+            if (!l.arrivals.empty() && l.arrivals.top() == e.time) l.arrivals.pop();
+            break;
+        case TraceKind::LinkDown:
+            l.stats.up = false;
+            break;
+        case TraceKind::LinkUp:
+            l.stats.up = true;
+            break;
+        default:
+            break;
+        }
+    }
+    if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
+    LiveNodeStats &n = m_nodes[e.node];
+    switch (e.kind) {
+    case TraceKind::Publish:
+        ++n.published;
+        break;
+    case TraceKind::Route:
+        ++n.routed;
+        break;
+    case TraceKind::Enqueue:
+    case TraceKind::Requeue:
+        if (e.kind == TraceKind::Enqueue) ++n.enqueued;
+        n.peakReady = std::max<std::uint64_t>(n.peakReady, static_cast<std::uint64_t>(e.aux));
+        break;
+    case TraceKind::Deliver:
+        ++n.delivered;
+        break;
+    case TraceKind::Redeliver:
+        ++n.delivered;
+        ++n.redelivered;
+        break;
+    case TraceKind::Ack:
+        if (e.reason != DropReason::UnknownTag) ++n.acked;
+        break;
+    case TraceKind::Nack:
+        if (e.reason != DropReason::UnknownTag) ++n.nacked;
+        break;
+    case TraceKind::Process:
+        ++n.processed;
+        break;
+    case TraceKind::Confirm:
+        ++n.confirmed;
+        break;
+    case TraceKind::Expire:
+        ++n.expired;
+        break;
+    case TraceKind::DeadLetter:
+        ++n.deadLettered;
+        break;
+    case TraceKind::Retry:
+        ++n.retries;
+        break;
+    case TraceKind::Drop:
+        // Frames lost in the network belong to the link (as in Metrics).
+        if (e.link == kNoIndex && e.reason != DropReason::UnknownTag) ++n.dropped;
+        break;
+    case TraceKind::Crash:
+        n.crashed = true;
+        break;
+    case TraceKind::Restart:
+        n.crashed = false;
+        break;
+    default:
+        break;
+    }
+}
+
+void LiveStats::publish(const Simulation &sim)
+{
+    auto snapshot = std::make_shared<LiveStatsSnapshot>();
+    snapshot->sequence = ++m_sequence;
+    snapshot->time = sim.now();
+    snapshot->events = sim.eventsProcessed();
+    const auto &nodes = sim.topology().nodes;
+    for (NodeIndex i = 0; i < m_nodes.size() && i < sim.nodeCount(); ++i) {
+        LiveNodeStats &n = m_nodes[i];
+        const NodeStatus s = sim.nodeStatus(i);
+        const bool consumer = i < nodes.size() && nodes[i].kind == "consumer";
+        n.ready = s.ready;
+        n.unacked = consumer ? 0 : s.unacked;
+        n.busy = consumer ? s.unacked : 0;
+        n.inFlight = s.inFlight;
+        n.crashed = s.crashed;
+        n.peakReady = std::max(n.peakReady, n.ready);
+    }
+    for (LinkIndex i = 0; i < m_links.size() && i < sim.linkCount(); ++i) {
+        LinkState &l = m_links[i];
+        // Frames due exactly now may still wait for their turn: they count as in flight.
+        settleArrivals(l, sim.now());
+        l.stats.inFlight = l.arrivals.size();
+        l.stats.up = sim.linkUp(i);
+    }
+    snapshot->nodes = m_nodes;
+    snapshot->links.reserve(m_links.size());
+    for (const auto &l : m_links)
+        snapshot->links.push_back(l.stats);
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_latest = std::move(snapshot);
+}
+
+std::shared_ptr<const LiveStatsSnapshot> LiveStats::latest() const
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_latest;
+}
+
+} // namespace sb

@@ -1,0 +1,405 @@
+// The live canvas: a bundled example run for a fixed virtual time from the main window's controller
+// leaves node badges that agree with the engine's counters and with the run summary dock; links
+// switch between dots and throughput by rate; links leaving an exchange show their binding keys.
+#include "canvasitems.h"
+#include "canvasscene.h"
+#include "mainwindow.h"
+#include "summarymodel.h"
+#include "topologydocument.h"
+
+#include <QAbstractItemModelTester>
+#include <QPainter>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+
+using namespace sb;
+
+class TestLiveCanvas : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void badgesAgreeWithEngine_data();
+    void badgesAgreeWithEngine();
+    void liveValuesStayAfterRunAndClearOnEdit();
+    void snapshotsEveryFrameWhilePaced();
+    void dotsAtLowRateThroughputAtHighRate();
+    void linkDownAndCrashedNode();
+    void bindingKeyLabels();
+    void keyLabelText();
+};
+
+namespace {
+
+constexpr int kRunTimeout = 60000;
+
+// A snapshot with the given per-link sent counts at virtual time `t`.
+std::shared_ptr<LiveStatsSnapshot> snapshot(std::uint64_t seq, SimTime t, std::size_t nodes,
+                                            std::vector<std::uint64_t> sent)
+{
+    auto s = std::make_shared<LiveStatsSnapshot>();
+    s->sequence = seq;
+    s->time = t;
+    s->nodes.resize(nodes);
+    for (auto n : sent) {
+        LiveLinkStats l;
+        l.sent = n;
+        l.messages = n;
+        s->links.push_back(l);
+    }
+    return s;
+}
+
+TraceEvent send(LinkIndex link, NodeIndex from, SimTime t, SimTime arrival)
+{
+    TraceEvent e;
+    e.kind = TraceKind::Send;
+    e.link = link;
+    e.node = from;
+    e.time = t;
+    e.aux = arrival;
+    e.frame = FrameType::Publish;
+    return e;
+}
+
+} // namespace
+
+void TestLiveCanvas::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TestLiveCanvas::badgesAgreeWithEngine_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<qint64>("untilMs");
+    QTest::addColumn<quint64>("seed");
+    // Cut short while messages are still queued, so the depth badge has something to show.
+    QTest::newRow("work-queue") << QStringLiteral("work-queue.json") << qint64(4000) << quint64(7);
+    QTest::newRow("dead-letter") << QStringLiteral("dead-letter.json") << qint64(20000) << quint64(3);
+    QTest::newRow("lossy-at-least-once")
+        << QStringLiteral("lossy-at-least-once.json") << qint64(10000) << quint64(11);
+    QTest::newRow("topic-routing") << QStringLiteral("topic-routing.json") << qint64(5000) << quint64(1);
+}
+
+void TestLiveCanvas::badgesAgreeWithEngine()
+{
+    QFETCH(QString, file);
+    QFETCH(qint64, untilMs);
+    QFETCH(quint64, seed);
+
+    MainWindow window;
+    QAbstractItemModelTester tester(window.summaryModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/") + file));
+    EngineHost *engine = window.engine();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    QSignalSpy stats(engine, &EngineHost::statsArrived);
+    EngineHost::RunRequest request;
+    request.until = untilMs * kMillisecond;
+    request.speed = 0; // as fast as possible
+    request.seed = seed;
+    engine->start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    QVERIFY(stats.count() >= 1);
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(quint64(summary.seed), seed);
+    QVERIFY(qint64(summary.endTime) <= untilMs * qint64(kMillisecond)); // or quiescent before
+
+    // The last snapshot is where the engine stopped.
+    const auto last = stats.last().at(0).value<std::shared_ptr<const LiveStatsSnapshot>>();
+    QCOMPARE(last->time, summary.endTime);
+    QCOMPARE(last->events, summary.events);
+
+    CanvasScene *scene = window.canvasScene();
+    SummaryModel *model = window.summaryModel();
+    QCOMPARE(model->rowCount(), int(summary.nodes.size()));
+    quint64 anyDepth = 0, anyDrops = 0, anyDeadLetters = 0;
+    for (std::size_t i = 0; i < summary.nodes.size(); ++i) {
+        const NodeSummary &n = summary.nodes[i];
+        NodeItem *item = scene->nodeItem(QString::fromStdString(n.id));
+        QVERIFY(item);
+        const NodeItem::Badges b = item->badges();
+        QVERIFY2(b.live, n.id.c_str());
+        auto dock = [&](int column) {
+            return model->index(int(i), column).data(SummaryModel::CountRole).toULongLong();
+        };
+        QCOMPARE(QString::fromStdString(n.id),
+                 model->index(int(i), SummaryModel::NodeColumn).data().toString());
+        // Queue depth: the badge, the summary and the dock agree on what remains.
+        QCOMPARE(b.depth, quint64(n.status.ready));
+        QCOMPARE(b.depth, dock(SummaryModel::DepthColumn));
+        QCOMPARE(b.crashed, n.status.crashed);
+        QCOMPARE(b.dropped, quint64(n.counters.totalDrops()));
+        QCOMPARE(b.dropped, dock(SummaryModel::DroppedColumn));
+        QCOMPARE(b.deadLettered, quint64(n.counters.deadLettered));
+        QCOMPARE(b.deadLettered, dock(SummaryModel::DeadLetteredColumn));
+        if (n.kind == "queue") {
+            QCOMPARE(b.unacked, quint64(n.status.unacked));
+            QVERIFY(b.depthScale >= 1);
+            QVERIFY(b.line.contains(QLocale().toString(quint64(b.depth))));
+        }
+        if (n.kind == "consumer") QCOMPARE(b.busy, quint64(n.status.unacked));
+        // The tooltip carries the live counters.
+        QVERIFY2(
+            item->liveToolTip().contains(QStringLiteral("dropped: %1").arg(QLocale().toString(b.dropped))),
+            qPrintable(item->liveToolTip()));
+        anyDepth += b.depth;
+        anyDrops += b.dropped;
+        anyDeadLetters += b.deadLettered;
+    }
+    // Links: the frames the engine counted.
+    for (std::size_t i = 0; i < summary.links.size(); ++i) {
+        const LinkSummary &l = summary.links[i];
+        const auto *state = scene->live().link(QString::fromStdString(l.id));
+        QVERIFY(state);
+        QCOMPARE(state->stats.sent, l.counters.frames);
+        QCOMPARE(state->stats.dropped, l.counters.lost + l.counters.partitioned);
+        LinkItem *item = scene->linkItem(QString::fromStdString(l.id));
+        QVERIFY(item->liveToolTip().contains(QStringLiteral("frames sent")));
+    }
+    // Each example shows what it is about.
+    if (file == QLatin1String("work-queue.json")) QVERIFY(anyDepth > 0);
+    if (file == QLatin1String("dead-letter.json")) QVERIFY(anyDeadLetters > 0);
+    if (file == QLatin1String("lossy-at-least-once.json")) {
+        quint64 lost = 0;
+        for (const auto &l : summary.links)
+            lost += l.counters.lost;
+        QVERIFY(lost > 0 || anyDrops > 0);
+    }
+}
+
+void TestLiveCanvas::liveValuesStayAfterRunAndClearOnEdit()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    EngineHost *engine = window.engine();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    EngineHost::RunRequest request;
+    request.until = 2 * kSecond;
+    request.speed = 0;
+    engine->start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    CanvasScene *scene = window.canvasScene();
+    NodeItem *tasks = scene->nodeItem(QStringLiteral("tasks"));
+    QVERIFY(tasks->badges().live);
+    // Moving a node keeps the figures; changing a property clears them.
+    QVERIFY(window.document()->moveNodes({{QStringLiteral("tasks"), QPointF(260, 120)}}, true));
+    QVERIFY(tasks->badges().live);
+    QVERIFY(window.document()->setNodeProperty(QStringLiteral("tasks"), QStringLiteral("maxLength"), 100));
+    QVERIFY(!tasks->badges().live);
+    QVERIFY(!scene->live().isActive());
+    // The next run shows figures again, now scaled to maxLength.
+    finished.clear();
+    QVERIFY(engine->load(window.document()->topology()));
+    engine->start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    QVERIFY(tasks->badges().live);
+    QCOMPARE(tasks->badges().depthScale, quint64(100));
+}
+
+// Paced, the engine sends a snapshot per frame (asked for through Simulation::post()), not only
+// at the end; counters never run backwards, and the last one is where the run stopped.
+void TestLiveCanvas::snapshotsEveryFrameWhilePaced()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    EngineHost *engine = window.engine();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    QSignalSpy stats(engine, &EngineHost::statsArrived);
+    QSignalSpy started(engine, &EngineHost::runStarted);
+    EngineHost::RunRequest request;
+    request.until = 3 * kSecond;
+    request.speed = 10; // 0.3 s of wall time
+    engine->start(request);
+    QCOMPARE(started.count(), 1);
+    QVERIFY(finished.wait(kRunTimeout));
+    QVERIFY2(stats.count() >= 3, qPrintable(QString::number(stats.count())));
+    std::uint64_t sequence = 0, processed = 0;
+    for (const auto &args : std::as_const(stats)) {
+        const auto s = args.at(0).value<std::shared_ptr<const LiveStatsSnapshot>>();
+        QVERIFY(s->sequence > sequence);
+        sequence = s->sequence;
+        std::uint64_t p = 0;
+        for (const auto &n : s->nodes)
+            p += n.processed;
+        QVERIFY(p >= processed);
+        processed = p;
+    }
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    const auto last = stats.last().at(0).value<std::shared_ptr<const LiveStatsSnapshot>>();
+    QCOMPARE(last->time, summary.endTime);
+    std::uint64_t summed = 0;
+    for (const auto &n : summary.nodes)
+        summed += n.counters.processed;
+    QCOMPARE(processed, summed);
+    QCOMPARE(window.canvasScene()->live().snapshotSequence(), last->sequence);
+}
+
+void TestLiveCanvas::dotsAtLowRateThroughputAtHighRate()
+{
+    LiveOverlay overlay;
+    qint64 wall = 0;
+    overlay.setClock([&wall] { return wall; });
+    Topology t;
+    t.nodes = {{"p", "producer", "p", Json::object(), {}}, {"q", "queue", "q", Json::object(), {}}};
+    LinkDef link;
+    link.id = "l";
+    link.from = "p";
+    link.to = "q";
+    link.fromPort = "out";
+    link.toPort = "in";
+    t.links = {link};
+    overlay.begin(t);
+    const QString id = QStringLiteral("l");
+    QVERIFY(!overlay.link(id)); // nothing until the first snapshot
+
+    // Low rate: 3 frames per frame -> dots, moving along the link.
+    SimTime now = 0;
+    std::uint64_t sent = 0, seq = 0;
+    for (int frame = 0; frame < 5; ++frame) {
+        std::vector<TraceEvent> batch;
+        for (int k = 0; k < 3; ++k)
+            batch.push_back(send(0, 0, now, now + 100 * kMillisecond));
+        sent += 3;
+        overlay.addEvents(batch);
+        now += 16 * kMillisecond;
+        wall += 16;
+        overlay.setStats(snapshot(++seq, now, 2, {sent}), nullptr, nullptr);
+        overlay.step();
+    }
+    QCOMPARE(overlay.link(id)->mode, LiveOverlay::LinkMode::Dots);
+    const auto dots = overlay.dotPositions(id);
+    QVERIFY(!dots.empty());
+    QVERIFY(int(dots.size()) <= LiveOverlay::kMaxDots);
+    for (const auto &d : dots)
+        QVERIFY(d.fraction >= 0 && d.fraction < 1);
+
+    // High rate: thousands per frame -> throughput, with a rate label in messages per second.
+    for (int frame = 0; frame < 5; ++frame) {
+        std::vector<TraceEvent> batch;
+        for (int k = 0; k < 100; ++k)
+            batch.push_back(send(0, 0, now, now + 1 * kMillisecond));
+        overlay.addEvents(batch);
+        sent += 2000; // the trace ring overflowed: the snapshot has the exact count
+        now += 1 * kSecond;
+        wall += 16;
+        overlay.setStats(snapshot(++seq, now, 2, {sent}), nullptr, nullptr);
+        overlay.step();
+    }
+    QCOMPARE(overlay.link(id)->mode, LiveOverlay::LinkMode::Throughput);
+    QVERIFY(overlay.dotPositions(id).empty());
+    QVERIFY(overlay.link(id)->rate > 1000 && overlay.link(id)->rate < 2100);
+    QCOMPARE(LiveOverlay::compact(2000), QStringLiteral("2k"));
+
+    // Calm again: after a while it goes back to dots (not at once, to avoid flicker).
+    overlay.setStats(snapshot(++seq, now + kSecond, 2, {sent + 1}), nullptr, nullptr);
+    QCOMPARE(overlay.link(id)->mode, LiveOverlay::LinkMode::Throughput);
+    wall += 1000;
+    overlay.step(); // the old dots arrive
+    for (int frame = 0; frame < LiveOverlay::kCalmFrames + 1; ++frame) {
+        now += 16 * kMillisecond;
+        overlay.setStats(snapshot(++seq, now, 2, {++sent}), nullptr, nullptr);
+    }
+    QCOMPARE(overlay.link(id)->mode, LiveOverlay::LinkMode::Dots);
+
+    // A frame still in flight when the run ends never arrives: its dot finishes and goes.
+    overlay.addEvents({send(0, 0, now, now + 1000 * kSecond)});
+    QVERIFY(overlay.hasDots());
+    overlay.endRun();
+    wall += LiveOverlay::kMinTravelMs;
+    overlay.step();
+    QVERIFY(!overlay.hasDots());
+    QCOMPARE(overlay.link(id)->mode, LiveOverlay::LinkMode::Dots); // the figures stay
+
+    // And the scene's link items read it: run one through a canvas.
+    TopologyDocument document;
+    QVERIFY(document.setTopology(t));
+    CanvasScene scene(&document);
+    scene.live().setClock([&wall] { return wall; });
+    scene.beginLive(t);
+    LinkItem *item = scene.linkItem(id);
+    QVERIFY(item);
+    scene.addLiveEvents({send(0, 0, 0, 10 * kMillisecond)});
+    scene.setLiveStats(snapshot(1, kMillisecond, 2, {1}));
+    QCOMPARE(item->liveMode(), int(LiveOverlay::LinkMode::Dots));
+    QCOMPARE(item->dotCount(), 1);
+    QVERIFY(item->rateLabel().isEmpty());
+    scene.setLiveStats(snapshot(2, kSecond + kMillisecond, 2, {5001}));
+    QCOMPARE(item->liveMode(), int(LiveOverlay::LinkMode::Throughput));
+    QCOMPARE(item->dotCount(), 0);
+    QVERIFY(item->rateLabel().endsWith(QStringLiteral("/s")));
+    // Painting either mode works offscreen.
+    QImage image(400, 300, QImage::Format_ARGB32_Premultiplied);
+    QPainter painter(&image);
+    scene.render(&painter);
+}
+
+void TestLiveCanvas::linkDownAndCrashedNode()
+{
+    Topology t;
+    t.nodes = {{"p", "producer", "p", Json::object(), {}}, {"q", "queue", "q", Json::object(), {}}};
+    LinkDef link;
+    link.id = "l";
+    link.from = "p";
+    link.to = "q";
+    link.fromPort = "out";
+    link.toPort = "in";
+    t.links = {link};
+    TopologyDocument document;
+    QVERIFY(document.setTopology(t));
+    CanvasScene scene(&document);
+    scene.beginLive(t);
+    auto s = snapshot(1, kSecond, 2, {10});
+    s->links[0].up = false;
+    s->nodes[1].crashed = true;
+    s->nodes[1].dropped = 4;
+    scene.setLiveStats(s);
+    QVERIFY(!scene.live().link(QStringLiteral("l"))->stats.up);
+    QVERIFY(scene.linkItem(QStringLiteral("l"))->liveToolTip().contains(QStringLiteral("link down")));
+    const NodeItem::Badges b = scene.nodeItem(QStringLiteral("q"))->badges();
+    QVERIFY(b.crashed);
+    QCOMPARE(b.dropped, quint64(4));
+    QCOMPARE(b.line, QStringLiteral("crashed"));
+    QImage image(600, 300, QImage::Format_ARGB32_Premultiplied);
+    QPainter painter(&image);
+    scene.render(&painter);
+    scene.clearLive();
+    QVERIFY(!scene.nodeItem(QStringLiteral("q"))->badges().live);
+}
+
+void TestLiveCanvas::bindingKeyLabels()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/topic-routing.json")));
+    TopologyDocument *document = window.document();
+    int labelled = 0;
+    for (const auto &l : document->topology().links) {
+        LinkItem *item = window.canvasScene()->linkItem(QString::fromStdString(l.id));
+        QVERIFY(item);
+        const QStringList keys =
+            document->bindings(QString::fromStdString(l.from), QString::fromStdString(l.to));
+        if (keys.isEmpty()) {
+            QVERIFY(item->keyLabel().isEmpty());
+            continue;
+        }
+        ++labelled;
+        QVERIFY2(item->keyLabel().contains(keys.first()), qPrintable(item->keyLabel()));
+    }
+    QVERIFY(labelled >= 2);
+}
+
+void TestLiveCanvas::keyLabelText()
+{
+    QCOMPARE(LinkItem::keyLabelFor({}), QString());
+    QCOMPARE(LinkItem::keyLabelFor({QString()}), QString());
+    QCOMPARE(LinkItem::keyLabelFor({QStringLiteral("order.*")}), QStringLiteral("order.*"));
+    QCOMPARE(LinkItem::keyLabelFor({QStringLiteral("a"), QStringLiteral("b")}), QStringLiteral("a, b"));
+    QCOMPARE(LinkItem::keyLabelFor(
+                 {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")}),
+             QStringLiteral("a, b +2"));
+}
+
+QTEST_MAIN(TestLiveCanvas)
+#include "tst_livecanvas.moc"

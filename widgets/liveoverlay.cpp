@@ -1,0 +1,216 @@
+#include "liveoverlay.h"
+
+#include <QElapsedTimer>
+#include <QLocale>
+
+#include <algorithm>
+
+namespace sb {
+
+LiveOverlay::LiveOverlay()
+{
+    auto timer = std::make_shared<QElapsedTimer>();
+    timer->start();
+    m_clock = [timer] { return timer->elapsed(); };
+}
+
+void LiveOverlay::begin(const Topology &topology)
+{
+    clear();
+    m_active = true;
+    for (std::size_t i = 0; i < topology.nodes.size(); ++i)
+        m_nodeIndex.insert(QString::fromStdString(topology.nodes[i].id), int(i));
+    m_links.resize(topology.links.size());
+    m_linkFrom.resize(topology.links.size(), kNoIndex);
+    for (std::size_t i = 0; i < topology.links.size(); ++i) {
+        const auto &l = topology.links[i];
+        const QString id = QString::fromStdString(l.id);
+        m_linkIndex.insert(id, int(i));
+        m_linkIds << id;
+        if (auto from = topology.nodeIndex(l.from)) m_linkFrom[i] = NodeIndex(*from);
+        m_links[i].dots.reserve(kMaxDots);
+        m_links[i].samples.emplace_back(0, 0); // the run begins with nothing sent
+    }
+}
+
+void LiveOverlay::clear()
+{
+    m_active = false;
+    m_ended = false;
+    m_nodeIndex.clear();
+    m_linkIndex.clear();
+    m_linkIds.clear();
+    m_linkFrom.clear();
+    m_links.clear();
+    m_snapshot.reset();
+    m_now = 0;
+    m_prevTime = 0;
+}
+
+void LiveOverlay::addEvents(const std::vector<TraceEvent> &events)
+{
+    if (!m_active || events.empty()) return;
+    const qint64 wall = m_clock();
+    // Only the newest kMaxDots sends of a link can show; older ones in the same batch count as
+    // overflow. Walking the batch backwards keeps a full-speed batch (tens of thousands of events)
+    // to one pass without shuffling dots.
+    m_scratch.clear();
+    for (auto &l : m_links)
+        l.batchDots = 0;
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+        if (it->kind != TraceKind::Send || it->link >= m_links.size()) continue;
+        LinkState &l = m_links[it->link];
+        if (l.batchDots >= kMaxDots) {
+            ++l.overflow;
+            continue;
+        }
+        ++l.batchDots;
+        m_scratch.push_back(&*it);
+    }
+    for (auto it = m_scratch.rbegin(); it != m_scratch.rend(); ++it) {
+        const TraceEvent &e = **it;
+        LinkState &l = m_links[e.link];
+        Dot d{e.time, e.aux, wall, e.node == m_linkFrom[e.link],
+              e.frame == FrameType::Publish || e.frame == FrameType::Deliver};
+        if (int(l.dots.size()) >= kMaxDots) {
+            // Full: the oldest makes room, and the link has more than dots can show.
+            l.dots.erase(l.dots.begin());
+            ++l.overflow;
+        }
+        l.dots.push_back(d);
+    }
+    m_now = std::max(m_now, events.back().time);
+}
+
+void LiveOverlay::setStats(std::shared_ptr<const LiveStatsSnapshot> stats, QStringList *changedNodes,
+                           QStringList *changedLinks)
+{
+    if (!m_active || !stats) return;
+    const std::shared_ptr<const LiveStatsSnapshot> prev = std::move(m_snapshot);
+    m_snapshot = std::move(stats);
+    m_now = std::max(m_now, m_snapshot->time);
+    const SimTime dt = m_snapshot->time - m_prevTime;
+    m_prevTime = m_snapshot->time;
+
+    if (changedNodes) {
+        for (auto it = m_nodeIndex.cbegin(); it != m_nodeIndex.cend(); ++it) {
+            const auto i = std::size_t(it.value());
+            if (i >= m_snapshot->nodes.size()) continue;
+            if (!prev || i >= prev->nodes.size() || !(prev->nodes[i] == m_snapshot->nodes[i]))
+                changedNodes->append(it.key());
+        }
+    }
+
+    for (std::size_t i = 0; i < m_links.size() && i < m_snapshot->links.size(); ++i) {
+        LinkState &l = m_links[i];
+        const LiveLinkStats &s = m_snapshot->links[i];
+        const quint64 frames = s.sent - l.prevSent;
+        const LinkMode oldMode = l.mode;
+        const double oldRate = l.rate;
+        // Over the last half second or so of snapshots, so that a few messages a second read
+        // steadily rather than as 0 or 60/s from frame to frame.
+        if (dt > 0) {
+            l.samples.emplace_back(m_snapshot->time, s.messages > 0 ? s.messages : s.sent);
+            if (l.samples.size() > kRateSamples) l.samples.pop_front();
+            const auto &[t0, n0] = l.samples.front();
+            const auto &[t1, n1] = l.samples.back();
+            if (t1 > t0) l.rate = double(n1 - n0) * double(kSecond) / double(t1 - t0);
+        }
+        const bool busy = frames > quint64(kMaxDots) || l.overflow > 0 || s.inFlight > quint64(kMaxDots);
+        if (busy) {
+            l.mode = LinkMode::Throughput;
+            l.calm = 0;
+        } else if (l.mode == LinkMode::Throughput) {
+            const bool quiet = frames <= quint64(kMaxDots / 2) && l.dots.size() <= std::size_t(kMaxDots / 2);
+            l.calm = quiet ? l.calm + 1 : 0;
+            if (l.calm >= kCalmFrames) l.mode = LinkMode::Dots;
+        } else if (s.sent > 0) {
+            l.mode = LinkMode::Dots;
+        }
+        l.overflow = 0;
+        l.prevSent = s.sent;
+        l.prevMessages = s.messages;
+        // Repaint only when what the link shows changed: its mode, up or down, the lost count, and
+        // in throughput mode the rate label (three digits) and stroke. Counters that only the
+        // tooltip shows need no repaint.
+        const bool rateShown = l.mode == LinkMode::Throughput &&
+                               (oldMode != LinkMode::Throughput || compact(oldRate) != compact(l.rate));
+        l.changed = l.mode != oldMode || l.stats.up != s.up ||
+                    compact(double(l.stats.dropped)) != compact(double(s.dropped)) || rateShown;
+        l.stats = s;
+        if (l.changed && changedLinks) changedLinks->append(m_linkIds.value(int(i)));
+    }
+}
+
+QStringList LiveOverlay::step()
+{
+    QStringList ids;
+    if (!m_active) return ids;
+    const qint64 wall = m_clock();
+    for (std::size_t i = 0; i < m_links.size(); ++i) {
+        LinkState &l = m_links[i];
+        if (l.dots.empty()) continue;
+        if (l.mode == LinkMode::Dots) ids << m_linkIds.value(int(i));
+        std::erase_if(l.dots, [&](const Dot &d) {
+            const bool virtualDone = m_ended || m_now >= d.arrival;
+            return virtualDone && wall - d.seenMs >= kMinTravelMs;
+        });
+    }
+    return ids;
+}
+
+bool LiveOverlay::hasDots() const
+{
+    for (const LinkState &l : m_links)
+        if (!l.dots.empty()) return true;
+    return false;
+}
+
+const LiveNodeStats *LiveOverlay::node(const QString &id) const
+{
+    if (!m_active || !m_snapshot) return nullptr;
+    const auto it = m_nodeIndex.constFind(id);
+    if (it == m_nodeIndex.cend() || std::size_t(it.value()) >= m_snapshot->nodes.size()) return nullptr;
+    return &m_snapshot->nodes[std::size_t(it.value())];
+}
+
+const LiveOverlay::LinkState *LiveOverlay::link(const QString &id) const
+{
+    if (!m_active || !m_snapshot) return nullptr;
+    const auto it = m_linkIndex.constFind(id);
+    if (it == m_linkIndex.cend()) return nullptr;
+    return &m_links[std::size_t(it.value())];
+}
+
+std::vector<LiveOverlay::DotPosition> LiveOverlay::dotPositions(const QString &linkId) const
+{
+    std::vector<DotPosition> out;
+    const auto it = m_linkIndex.constFind(linkId);
+    if (!m_active || it == m_linkIndex.cend()) return out;
+    const LinkState &l = m_links[std::size_t(it.value())];
+    if (l.mode != LinkMode::Dots) return out;
+    const qint64 wall = m_clock();
+    out.reserve(l.dots.size());
+    for (const Dot &d : l.dots) {
+        // As far as virtual time has carried it, but no faster than the eye can follow.
+        const double virtualFraction =
+            d.arrival > d.sent && !m_ended ? double(m_now - d.sent) / double(d.arrival - d.sent) : 1.0;
+        const double wallFraction = double(wall - d.seenMs) / double(kMinTravelMs);
+        const double f = std::clamp(std::min(virtualFraction, wallFraction), 0.0, 1.0);
+        if (f >= 1.0) continue;
+        out.push_back({d.forward ? f : 1.0 - f, d.message});
+    }
+    return out;
+}
+
+QString LiveOverlay::compact(double value)
+{
+    const QLocale locale;
+    if (value < 999.5) return locale.toString(qRound64(value));
+    if (value < 999'500) return locale.toString(value / 1e3, 'g', value < 9'995 ? 2 : 3) + QLatin1Char('k');
+    if (value < 999'500'000)
+        return locale.toString(value / 1e6, 'g', value < 9'995'000 ? 2 : 3) + QLatin1Char('M');
+    return locale.toString(value / 1e9, 'g', 3) + QLatin1Char('G');
+}
+
+} // namespace sb
