@@ -120,6 +120,7 @@ void LiveStats::publish(const Simulation &sim)
         n.busy = consumer ? s.unacked : 0;
         n.inFlight = s.inFlight;
         n.crashed = s.crashed;
+        n.paused = sim.nodePaused(i);
         n.peakReady = std::max(n.peakReady, n.ready);
     }
     for (LinkIndex i = 0; i < m_links.size() && i < sim.linkCount(); ++i) {

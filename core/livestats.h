@@ -26,6 +26,7 @@ struct LiveNodeStats {
     std::uint64_t busy = 0;     // consumer: messages in processing
     std::uint64_t inFlight = 0; // producer: published, not yet confirmed
     bool crashed = false;
+    bool paused = false; // frozen by a live change: work for it waits
     // Counters since the run began.
     std::uint64_t published = 0, routed = 0, enqueued = 0, delivered = 0, redelivered = 0, acked = 0,
                   nacked = 0, processed = 0, confirmed = 0, expired = 0, deadLettered = 0, retries = 0;

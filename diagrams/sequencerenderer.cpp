@@ -265,6 +265,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         p.setBrush(Qt::NoBrush);
     };
     p.setFont(small);
+    std::vector<double> labelledUntil(layout.order.size() + 1, -1e9);
     for (std::size_t i : arrows) {
         const TraceEvent &e = history.at(i);
         const bool lost = isLostFrame(e);
@@ -297,9 +298,14 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         if (hits) hits->push_back({i, QLineF(start, end)});
         ++stats.arrows;
         // Labels when there is room: the frame and message id along the arrow.
-        if (!stats.density && arrowsInView <= kLabelledArrows && e.messageId) {
+        // Labels where they do not overlap: one per text line's height in each column gap.
+        const QPointF mid = (start + end) / 2;
+        const auto gap = std::size_t(
+            std::max(0.0, (std::min(start.x(), end.x()) - layout.rulerWidth) / layout.columnWidth));
+        if (!stats.density && arrowsInView <= kLabelledArrows && e.messageId && gap < labelledUntil.size() &&
+            mid.y() - labelledUntil[gap] >= fm.height()) {
+            labelledUntil[gap] = mid.y();
             p.setPen(selecting && !inJourney ? faint : text);
-            const QPointF mid = (start + end) / 2;
             p.drawText(
                 mid + QPointF(4, -3),
                 QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId));

@@ -3,6 +3,7 @@
 #include "canvasscene.h"
 #include "liveoverlay.h"
 #include "palettemodel.h"
+#include "theme.h"
 #include "topologydocument.h"
 
 #include <QApplication>
@@ -25,10 +26,7 @@ QString q(const std::string &s)
     return QString::fromStdString(s);
 }
 
-const QColor kNodeFill(0xfb, 0xfb, 0xfd);
-const QColor kNodeBorder(0x8a, 0x93, 0xa6);
 const QColor kSelection(0x2f, 0x6f, 0xd6);
-const QColor kPublish(0x4a, 0x5a, 0x78);
 const QColor kDelivery(0x2e, 0x8b, 0x57);
 
 const QColor kDrop(0xc6, 0x28, 0x28);
@@ -68,6 +66,19 @@ QString countText(quint64 n)
 }
 
 } // namespace
+
+CanvasColors canvasColors()
+{
+    if (isDarkPalette())
+        return {QColor(0x1c, 0x1e, 0x22), QColor(0x3a, 0x3e, 0x46),      QColor(0x2a, 0x2d, 0x33),
+                QColor(0x5c, 0x63, 0x70), QColor(0xe6, 0xe8, 0xec),      QColor(0x9a, 0xa1, 0xad),
+                QColor(0x3a, 0x3e, 0x46), QColor(0x2a, 0x2d, 0x33, 235), QColor(0x4a, 0x50, 0x5a),
+                QColor(0xd0, 0xd4, 0xdc), QColor(0x8f, 0xa6, 0xd0),      QColor(0x2a, 0x2d, 0x33)};
+    return {QColor(0xf6, 0xf7, 0xf9), QColor(0xc4, 0xc9, 0xd2),   QColor(0xfb, 0xfb, 0xfd),
+            QColor(0x8a, 0x93, 0xa6), QColor(0x20, 0x24, 0x2c),   QColor(0x6b, 0x72, 0x80),
+            QColor(0xe4, 0xe7, 0xec), QColor(255, 255, 255, 230), QColor(0xc9, 0xcf, 0xda),
+            QColor(0x3a, 0x42, 0x55), QColor(0x4a, 0x5a, 0x78),   QColor(Qt::white)};
+}
 
 // ---------------------------------------------------------------------------------------------
 // NodeItem
@@ -149,8 +160,9 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 {
     const QRectF box(0, 0, kWidth, kHeight);
     const bool selected = option->state & QStyle::State_Selected;
-    painter->setPen(QPen(selected ? kSelection : kNodeBorder, selected ? 2.0 : 1.2));
-    painter->setBrush(kNodeFill);
+    const CanvasColors colours = canvasColors();
+    painter->setPen(QPen(selected ? kSelection : colours.nodeBorder, selected ? 2.0 : 1.2));
+    painter->setBrush(colours.nodeFill);
     painter->drawRoundedRect(box, 8, 8);
 
     const qreal iconSize = 24;
@@ -183,11 +195,11 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->setFont(font);
         painter->drawStaticText(QPointF(textRect.left(), y), cache);
     };
-    painter->setPen(QColor(0x20, 0x24, 0x2c));
+    painter->setPen(colours.text);
     drawLine(m_nameText, m_nameKey, m_name, nameFont, top, textRect.width());
     const Badges b = badges();
     const QString second = b.live ? b.line : m_kind;
-    painter->setPen(b.crashed ? kDrop : QColor(0x6b, 0x72, 0x80));
+    painter->setPen(b.crashed ? kDrop : colours.subtext);
     // The live line may use the room up to the edge, in a smaller font when it needs to.
     const qreal width = b.live ? kWidth - textRect.left() - 4 : textRect.width();
     QFont lineFont = kindFont;
@@ -218,6 +230,7 @@ NodeItem::Badges NodeItem::badges() const
     b.dropped = s->dropped;
     b.deadLettered = s->deadLettered;
     b.crashed = s->crashed;
+    b.paused = s->paused;
     const QString dot = QStringLiteral(" \u00b7 ");
     if (m_kind == QLatin1String("queue")) {
         quint64 maxLength = 0;
@@ -237,6 +250,7 @@ NodeItem::Badges NodeItem::badges() const
     } else if (m_kind == QLatin1String("exchange")) {
         b.line = QObject::tr("%1 routed").arg(LiveOverlay::compact(double(s->routed)));
     }
+    if (b.paused) b.line = QObject::tr("paused") + dot + b.line;
     if (b.crashed) b.line = QObject::tr("crashed");
     return b;
 }
@@ -250,7 +264,7 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont &font
         const qreal fill = std::min(1.0, double(b.depth) / double(b.depthScale));
         const QRectF bar(12, kHeight - 8, kWidth - 24, 4);
         painter->setPen(Qt::NoPen);
-        painter->setBrush(QColor(0xe4, 0xe7, 0xec));
+        painter->setBrush(canvasColors().track);
         painter->drawRoundedRect(bar, 2, 2);
         if (fill > 0) {
             const QColor colour = fill < 0.6 ? kBusy : fill < 0.9 ? QColor(0xe0, 0xa0, 0x00) : kDrop;
@@ -262,7 +276,7 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont &font
     // Consumer: a dot in the top-right corner, green while processing.
     if (m_kind == QLatin1String("consumer")) {
         painter->setPen(QPen(b.busy ? kBusy.darker(130) : kIdle, 1));
-        painter->setBrush(b.busy ? kBusy : QColor(Qt::white));
+        painter->setBrush(b.busy ? kBusy : canvasColors().portFill);
         painter->drawEllipse(QPointF(kWidth - 11, 11), 4.5, 4.5);
     }
     // Drops and dead letters: pills above the top-right corner.
@@ -285,6 +299,15 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont &font
     if (b.deadLettered)
         pill(QObject::tr("%1 dead-lettered").arg(LiveOverlay::compact(double(b.deadLettered))), kDeadLetter);
     if (b.dropped) pill(QObject::tr("%1 dropped").arg(LiveOverlay::compact(double(b.dropped))), kDrop);
+    // Paused: a pause sign in the top-left corner, the box veiled in blue.
+    if (b.paused && !b.crashed) {
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0x2f, 0x7f, 0xd6, 40));
+        painter->drawRoundedRect(QRectF(0, 0, kWidth, kHeight), 8, 8);
+        painter->setBrush(QColor(0x2f, 0x7f, 0xd6));
+        painter->drawRect(QRectF(kWidth - 30, 6, 3.5, 11));
+        painter->drawRect(QRectF(kWidth - 24, 6, 3.5, 11));
+    }
     // Crashed: greyed out and crossed.
     if (b.crashed) {
         painter->setPen(Qt::NoPen);
@@ -308,6 +331,7 @@ QString NodeItem::liveToolTip() const
         lines << QStringLiteral("%1: %2").arg(label, countText(v));
     };
     if (s->crashed) lines << QObject::tr("crashed");
+    if (s->paused) lines << QObject::tr("paused: frames and timers wait until it resumes");
     if (m_kind == QLatin1String("producer")) {
         add(QObject::tr("published"), s->published);
         add(QObject::tr("confirmed"), s->confirmed);
@@ -380,9 +404,9 @@ QRectF PortItem::boundingRect() const
 
 void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
 {
-    const QColor colour = m_delivery ? kDelivery : kPublish;
+    const QColor colour = m_delivery ? kDelivery : canvasColors().publish;
     painter->setPen(QPen(m_highlighted ? kSelection : colour, m_highlighted ? 2.5 : 1.5));
-    painter->setBrush(m_output ? colour : QColor(Qt::white));
+    painter->setBrush(m_output ? colour : canvasColors().portFill);
     const qreal r = m_highlighted ? kRadius + 1 : kRadius - 1;
     painter->drawEllipse(QPointF(0, 0), r, r);
 }
@@ -578,7 +602,8 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const LiveOverlay::LinkState *state = live ? live->link(m_id) : nullptr;
     const bool down = state && !state->stats.up;
     const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput;
-    QColor colour = selected ? kSelection : (m_delivery ? kDelivery : kPublish);
+    const CanvasColors canvas = canvasColors();
+    QColor colour = selected ? kSelection : (m_delivery ? kDelivery : canvas.publish);
     qreal width = selected ? 2.5 : 1.6;
     if (throughput && !down) {
         // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange.
@@ -644,10 +669,10 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     // The binding keys go on top of the dots, to stay readable.
     const auto drawKeyLabel = [&] {
         if (!m_keyLabel.isEmpty()) {
-            painter->setPen(QPen(QColor(0xc9, 0xcf, 0xda), 0.8));
-            painter->setBrush(QColor(255, 255, 255, 230));
+            painter->setPen(QPen(canvas.labelBorder, 0.8));
+            painter->setBrush(canvas.labelFill);
             painter->drawRect(m_keyRect);
-            painter->setPen(QColor(0x3a, 0x42, 0x55));
+            painter->setPen(canvas.labelText);
             painter->setFont(smallFont());
             const QSizeF size = m_keyText.size();
             painter->drawStaticText(m_keyRect.center() - QPointF(size.width() / 2, size.height() / 2),
@@ -661,7 +686,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (throughput) {
         const QString text = LiveOverlay::compact(state->rate) + QStringLiteral("/s");
         painter->setPen(Qt::NoPen);
-        painter->setBrush(QColor(255, 255, 255, 220));
+        painter->setBrush(canvas.labelFill);
         painter->drawRect(m_rateRect);
         painter->setPen(colour.darker(120));
         QFont f = smallFont();
@@ -680,7 +705,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         const auto dots = live->dotPositions(m_id);
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
-        const QColor dotColour = m_delivery ? kDelivery : kPublish;
+        const QColor dotColour = m_delivery ? kDelivery : canvas.publish;
         for (const auto &d : dots) {
             const QPointF p = pointAt(d.fraction);
             if (d.message) {

@@ -2,6 +2,7 @@
 // The canvas's graphics items. Each holds an id and reads everything else (position, name, kind,
 // ports, link ends) from the TopologyDocument; sync() re-reads it after the document reports a
 // change. Items never edit the document: CanvasScene turns user gestures into document edits.
+#include <QColor>
 #include <QGraphicsItem>
 #include <QPainterPath>
 #include <QStaticText>
@@ -15,6 +16,14 @@ class LiveOverlay;
 class TopologyDocument;
 class PortItem;
 struct LiveNodeStats;
+
+// The canvas's colours for the current application palette: a light sheet in a light theme, a
+// dark one in a dark theme.
+struct CanvasColors {
+    QColor background, dots, nodeFill, nodeBorder, text, subtext, track, labelFill, labelBorder, labelText,
+        publish, portFill;
+};
+CanvasColors canvasColors();
 
 enum CanvasItemType {
     NodeItemType = QGraphicsItem::UserType + 101,
@@ -54,6 +63,7 @@ public:
         quint64 dropped = 0;      // red badge
         quint64 deadLettered = 0; // purple badge
         bool crashed = false;     // greyed out with a cross
+        bool paused = false;      // veiled in blue with a pause sign
         QString line;             // the live line under the name, e.g. "depth 12 · 3 unacked"
     };
     Badges badges() const;

@@ -1,5 +1,7 @@
 #include "canvasview.h"
 
+#include "canvasitems.h"
+
 #include <QGraphicsItem>
 #include <QKeyEvent>
 #include <QPainter>
@@ -109,7 +111,8 @@ void CanvasView::zoomBy(qreal factor, QPoint viewPos)
 
 void CanvasView::drawBackground(QPainter *painter, const QRectF &rect)
 {
-    painter->fillRect(rect, QColor(0xf6, 0xf7, 0xf9));
+    const CanvasColors colours = canvasColors();
+    painter->fillRect(rect, colours.background);
     // Too many dots when zoomed far out: space them wider so they stay a few pixels apart.
     qreal spacing = kDotSpacing;
     while (spacing * zoom() < 8)
@@ -127,7 +130,7 @@ void CanvasView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing, false);
     painter->setPen(Qt::NoPen);
-    painter->setBrush(QColor(0xc4, 0xc9, 0xd2));
+    painter->setBrush(colours.dots);
     painter->drawRects(dots.data(), int(dots.size()));
     painter->restore();
 }

@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "livestats.h"
+
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "canvasview.h"
@@ -41,6 +43,7 @@
 #include <QPushButton>
 #include <QRegularExpressionValidator>
 #include <QSaveFile>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
@@ -222,6 +225,17 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     });
     connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::updateRunSettings);
     connect(m_canvasScene, &CanvasScene::contextMenuRequested, this, &MainWindow::onCanvasContextMenu);
+    connect(m_engine, &EngineHost::statsArrived, this,
+            [this](const std::shared_ptr<const LiveStatsSnapshot> &stats) {
+                quint64 onLinks = 0, queued = 0;
+                for (const LiveLinkStats &l : stats->links)
+                    onLinks += l.inFlight;
+                const auto &nodes = m_engine->topology().nodes;
+                for (std::size_t i = 0; i < stats->nodes.size() && i < nodes.size(); ++i)
+                    if (nodes[i].kind == "queue") queued += stats->nodes[i].ready + stats->nodes[i].unacked;
+                m_inFlightLabel->setText(tr("In flight: %1 · queued: %2")
+                                             .arg(QLocale().toString(onLinks), QLocale().toString(queued)));
+            });
     connect(m_engine, &EngineHost::liveChangeRequested, this,
             [this](const QString &what) { statusBar()->showMessage(what, 5000); });
     setAcceptDrops(true);
@@ -694,7 +708,7 @@ void MainWindow::createDocks()
     });
     connect(m_sequence, &SequencePanel::nodeClicked, this, &MainWindow::selectNode);
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, &MainWindow::syncSequenceSelection);
-    m_eventDock->raise();
+    m_sequenceDock->raise(); // the diagram is what a run shows first; the event log is a tab away
     resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
     resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
     for (QDockWidget *dock :
@@ -708,11 +722,15 @@ void MainWindow::createStatusBar()
     m_timeLabel->setObjectName(QStringLiteral("virtualTimeLabel"));
     m_rateLabel = new QLabel(this);
     m_rateLabel->setObjectName(QStringLiteral("eventRateLabel"));
+    m_inFlightLabel = new QLabel(this);
+    m_inFlightLabel->setObjectName(QStringLiteral("inFlightLabel"));
+    m_inFlightLabel->setToolTip(tr("Frames on links now, and messages held by queues (ready and unacked)"));
     m_stateLabel = new QLabel(this);
     m_stateLabel->setObjectName(QStringLiteral("runStateLabel"));
     m_stateLabel->setMinimumWidth(m_stateLabel->fontMetrics().horizontalAdvance(tr("Stopping…")) + 8);
     statusBar()->addPermanentWidget(m_timeLabel);
     statusBar()->addPermanentWidget(m_rateLabel);
+    statusBar()->addPermanentWidget(m_inFlightLabel);
     statusBar()->addPermanentWidget(m_stateLabel);
     m_timeLabel->setText(tr("Virtual time: %1").arg(QStringLiteral("0")));
     m_rateLabel->setText(tr("%1 events/s").arg(0));
@@ -930,7 +948,12 @@ void MainWindow::openRunStore()
 void MainWindow::readSettings()
 {
     QSettings settings;
-    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) resize(1280, 860);
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
+        // First start: most of the screen, at least 1280x860 where it fits.
+        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 860);
+        resize(std::max(std::min(1280, available.width()), available.width() * 9 / 10),
+               std::max(std::min(860, available.height()), available.height() * 9 / 10));
+    }
     restoreState(settings.value(kStateKey).toByteArray());
 }
 
@@ -1865,6 +1888,7 @@ void MainWindow::resetRunViews()
     m_deliveryCheck->clear();
     m_timeLabel->setText(tr("Virtual time: %1").arg(QStringLiteral("0")));
     m_rateLabel->setText(tr("%1 events/s").arg(0));
+    m_inFlightLabel->setText(tr("In flight: 0 · queued: 0"));
     updateEventCount();
 }
 

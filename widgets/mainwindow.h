@@ -265,6 +265,7 @@ private:
 
     QLabel *m_timeLabel = nullptr;
     QLabel *m_rateLabel = nullptr;
+    QLabel *m_inFlightLabel = nullptr;
     QLabel *m_stateLabel = nullptr;
 
     QDockWidget *m_paletteDock = nullptr;

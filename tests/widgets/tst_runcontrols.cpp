@@ -238,8 +238,16 @@ void TestRunControls::pauseNodeHoldsWorkUntilResumed()
     pauseNode->trigger();
     QVERIFY(window.engine()->isNodePaused(QStringLiteral("tasks")));
     QCOMPARE(pauseNode->text(), QString("Res&ume Node"));
+    // The canvas shows it: a paused badge from the engine's own state, within a few frames.
+    NodeItem *tasks = window.canvasScene()->nodeItem(QStringLiteral("tasks"));
+    QTRY_VERIFY_WITH_TIMEOUT(tasks->badges().paused, 5000);
+    QVERIFY(tasks->badges().line.startsWith("paused"));
+    // Work for the paused queue piles up on the way in: frames wait, counted in flight.
+    auto *inFlight = window.findChild<QLabel *>(QStringLiteral("inFlightLabel"));
+    QTRY_VERIFY_WITH_TIMEOUT(!inFlight->text().startsWith("In flight: 0 "), 5000);
     pauseNode->trigger();
     QVERIFY(!window.engine()->isNodePaused(QStringLiteral("tasks")));
+    QTRY_VERIFY_WITH_TIMEOUT(!tasks->badges().paused, 5000);
     const RunSummary summary = finish(window);
     QVERIFY(hasChange(summary, "pause", "tasks"));
     QVERIFY(hasChange(summary, "resume", "tasks"));
