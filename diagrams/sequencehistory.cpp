@@ -20,10 +20,11 @@ void SequenceHistory::append(const TraceEvent *events, std::size_t count)
             ++m_discarded;
         }
         const std::size_t slot = (m_head + m_size) & m_mask;
-        // Grows on demand up to the capacity; the ring only wraps once it is full size.
-        if (slot >= m_ring.size())
-            m_ring.resize(std::min(m_capacity, std::max<std::size_t>(slot + 1, m_ring.size() * 2 + 1024)));
-        m_ring[slot] = e;
+        // Grows a chunk at a time up to the capacity; the ring only wraps once it is full size.
+        const std::size_t chunk = slot >> kChunkBits;
+        if (chunk >= m_chunks.size())
+            m_chunks.push_back(std::make_unique<TraceEvent[]>(std::min(kChunkSize, m_capacity)));
+        m_chunks[chunk][slot & (kChunkSize - 1)] = e;
         ++m_size;
         if (e.kind == TraceKind::Send) m_longestFlight = std::max(m_longestFlight, e.aux - e.time);
         if (e.node != kNoIndex) m_nodeCount = std::max<std::size_t>(m_nodeCount, e.node + 1);

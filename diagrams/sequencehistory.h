@@ -5,6 +5,7 @@
 #include "trace.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace sb {
@@ -26,7 +27,11 @@ public:
     // Events dropped because the ring was full, since the last clear().
     std::uint64_t discarded() const { return m_discarded; }
     // The i-th event kept, oldest first (i < size()).
-    const TraceEvent &at(std::size_t i) const { return m_ring[(m_head + i) & m_mask]; }
+    const TraceEvent &at(std::size_t i) const
+    {
+        const std::size_t slot = (m_head + i) & m_mask;
+        return m_chunks[slot >> kChunkBits][slot & (kChunkSize - 1)];
+    }
     SimTime firstTime() const { return m_size ? at(0).time : 0; }
     SimTime lastTime() const { return m_size ? at(m_size - 1).time : 0; }
     // The longest time a kept frame took from send to arrival: arrows ending in a window start
@@ -48,7 +53,11 @@ public:
     std::vector<std::size_t> journey(std::uint64_t id, bool withCorrelated = true) const;
 
 private:
-    std::vector<TraceEvent> m_ring;
+    // The ring is allocated in chunks as it fills: growing never copies what is kept, and memory
+    // is touched a chunk at a time rather than all at once.
+    static constexpr std::size_t kChunkBits = 15; // 32,768 events, 2 MiB
+    static constexpr std::size_t kChunkSize = std::size_t{1} << kChunkBits;
+    std::vector<std::unique_ptr<TraceEvent[]>> m_chunks;
     std::size_t m_capacity;
     std::size_t m_mask;
     std::size_t m_head = 0; // index of the oldest event

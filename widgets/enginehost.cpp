@@ -5,6 +5,11 @@
 #include "simulation.h"
 
 #include <QPointer>
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #include <QThread>
 #include <QTimer>
 
@@ -115,6 +120,16 @@ EngineHost::EngineHost(QObject *parent) : QObject(parent)
     m_worker->moveToThread(m_thread);
     connect(m_worker, &EngineWorker::runPaused, this, &EngineHost::onRunPaused, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::runFinished, this, &EngineHost::onRunFinished, Qt::QueuedConnection);
+    // The engine runs at a lower scheduling priority than the GUI: on a busy machine the window
+    // keeps its frames and the engine takes what is left (Linux: a per-thread nice value).
+    connect(
+        m_thread, &QThread::started, m_worker,
+        [] {
+#ifdef Q_OS_LINUX
+            setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+#endif
+        },
+        Qt::DirectConnection);
     m_thread->start();
 
     m_frameTimer = new QTimer(this);
@@ -142,6 +157,7 @@ bool EngineHost::load(const Topology &topology, QString *error)
     if (m_run) m_run->sim->requestStop();
     m_frameTimer->stop();
     m_topology = topology;
+    retire(std::move(m_run));
     m_run = std::move(run);
     m_nodeIds.clear();
     m_linkIds.clear();
@@ -201,6 +217,7 @@ void EngineHost::start(const RunRequest &request)
         // The topology was valid when it was loaded and has not changed since.
         Q_ASSERT(run);
         if (!run) return;
+        retire(std::move(m_run));
         m_run = std::move(run);
         m_fresh = true;
         break;
@@ -240,6 +257,7 @@ void EngineHost::step(const RunRequest &request)
         QString error;
         auto run = build(m_topology, &error);
         if (!run) return;
+        retire(std::move(m_run));
         m_run = std::move(run);
         m_fresh = true;
     } else if (m_state != State::Ready && m_state != State::Paused) {
@@ -251,6 +269,15 @@ void EngineHost::step(const RunRequest &request)
     runOnEngine(1);
     // The engine pauses after the one event: Pausing until it says so.
     setState(State::Pausing);
+}
+
+void EngineHost::retire(std::shared_ptr<EngineRun> run)
+{
+    // A long run's checker and metrics take a while to free: the engine thread does it, after any
+    // work still queued for that run, so the window never stalls on it.
+    if (!run) return;
+    QMetaObject::invokeMethod(
+        m_worker, [run = std::move(run)]() mutable { run.reset(); }, Qt::QueuedConnection);
 }
 
 bool EngineHost::acceptsLiveChanges() const

@@ -134,6 +134,8 @@ private:
     std::shared_ptr<EngineRun> build(const Topology &topology, QString *error);
     void runOnEngine(std::uint64_t maxEvents = UINT64_MAX);
     void beginFresh(const RunRequest &request);
+    // Frees a replaced run on the engine thread.
+    void retire(std::shared_ptr<EngineRun> run);
     bool applyLive(std::function<void(Simulation &)> change, const QString &description);
     std::optional<std::size_t> nodeIndex(const QString &id) const;
     std::optional<std::size_t> linkIndex(const QString &id) const;
