@@ -43,8 +43,11 @@ private:
 struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
-          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(sim.get())
+          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(sim.get()),
+          series(topology)
     {
+        series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
+        sim->addSink(&series);
         sim->addSink(&ring);
         sim->addSink(&metrics);
         sim->addSink(&checker);
@@ -64,6 +67,7 @@ struct EngineRun {
     Metrics metrics;
     DeliveryChecker checker;
     ProgressSink progress;
+    TimeSeriesSink series;  // chart data, taken by the GUI thread
     double wallSeconds = 0; // engine thread only: time spent inside Simulation::run
 };
 
@@ -99,6 +103,7 @@ EngineHost::EngineHost(QObject *parent) : QObject(parent)
 {
     qRegisterMetaType<sb::RunSummary>();
     qRegisterMetaType<std::vector<sb::TraceEvent>>();
+    qRegisterMetaType<std::shared_ptr<const sb::TimeSeriesDelta>>();
 
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("Signalbox engine"));
@@ -428,6 +433,14 @@ void EngineHost::drain()
     m_batch.clear();
     m_run->ring.drain(m_batch);
     if (!m_batch.empty()) Q_EMIT eventsArrived(m_batch);
+    // Chart data every 5th frame (about 12 Hz), and at once when the frames end: the engine is
+    // asked to publish between two events, and what it published last time is taken.
+    if (++m_seriesTick >= 5 || !m_frameTimer->isActive()) {
+        m_seriesTick = 0;
+        if (m_frameTimer->isActive())
+            m_run->sim->post([series = &m_run->series](Simulation &) { series->publish(); });
+        if (auto delta = m_run->series.take()) Q_EMIT seriesArrived(delta);
+    }
     // The sink sees only traced steps, so after a pause it may lag the exact position reported
     // then; progress never runs backwards.
     const qint64 time = m_run->progress.time();

@@ -3,6 +3,7 @@
 // in batches at frame rate, progress, and the run summary at the end. The GUI thread never runs
 // the engine; it only asks it, through the simulation's thread-safe requests, to pause or stop.
 #include "summary.h"
+#include "timeseries.h"
 #include "topology.h"
 #include "trace.h"
 
@@ -113,6 +114,9 @@ signals:
     void paused();
     // A live change was handed to the engine (it appears in the trace within a frame).
     void liveChangeRequested(const QString &description);
+    // Chart data: what changed in the run's time series, about 12 times a second while it runs,
+    // and once more when it pauses or ends (before finished()).
+    void seriesArrived(const std::shared_ptr<const sb::TimeSeriesDelta> &delta);
     // The run ended; the last eventsArrived batch of the run comes before this.
     void finished(const sb::RunSummary &summary);
 
@@ -152,9 +156,11 @@ private:
     std::vector<TraceEvent> m_batch;
     qint64 m_lastTime = -1;
     quint64 m_lastEvents = 0;
+    int m_seriesTick = 0; // frames since chart data was last taken
 };
 
 } // namespace sb
 
 Q_DECLARE_METATYPE(sb::RunSummary)
 Q_DECLARE_METATYPE(std::vector<sb::TraceEvent>)
+Q_DECLARE_METATYPE(std::shared_ptr<const sb::TimeSeriesDelta>)

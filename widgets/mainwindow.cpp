@@ -3,6 +3,7 @@
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "canvasview.h"
+#include "chartpanel.h"
 #include "eventfilterproxy.h"
 #include "eventlogmodel.h"
 #include "palette.h"
@@ -201,6 +202,9 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_engine, &EngineHost::eventsArrived, this, &MainWindow::onEventsArrived);
     connect(m_engine, &EngineHost::progressed, this, &MainWindow::onProgressed);
     connect(m_engine, &EngineHost::finished, this, &MainWindow::onRunFinished);
+    connect(
+        m_engine, &EngineHost::seriesArrived, this,
+        [this](const std::shared_ptr<const TimeSeriesDelta> &delta) { m_chartPanel->appendDelta(*delta); });
 
     // Every view of the topology follows the document, whatever changed it.
     for (auto signal :
@@ -677,6 +681,17 @@ void MainWindow::createDocks()
     for (QDockWidget *dock :
          {m_paletteDock, m_propertyDock, m_historyDock, m_summaryDock, m_eventDock, m_nodesDock})
         m_viewMenu->addAction(dock->toggleViewAction());
+
+    // Charts: the run's figures over virtual time, live; a tab beside the event log.
+    m_chartPanel = new ChartPanel(this);
+    m_chartPanel->setObjectName(QStringLiteral("chartPanel"));
+    m_chartDock = new QDockWidget(tr("Charts"), this);
+    m_chartDock->setObjectName(QStringLiteral("chartsDock"));
+    m_chartDock->setWidget(m_chartPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_chartDock);
+    tabifyDockWidget(m_eventDock, m_chartDock);
+    m_eventDock->raise();
+    m_viewMenu->addAction(m_chartDock->toggleViewAction());
 }
 
 void MainWindow::createStatusBar()
@@ -1779,6 +1794,10 @@ void MainWindow::onRunFinished(const RunSummary &summary)
 void MainWindow::resetRunViews()
 {
     m_eventLog->clear();
+    QStringList kinds;
+    for (const auto &n : m_engine->topology().nodes)
+        kinds << QString::fromStdString(n.kind);
+    m_chartPanel->reset(m_engine->nodeIds(), kinds, m_engine->linkIds());
     m_summaryModel->clear();
     m_runHeadline->setText(m_engine->isLoaded() ? tr("No run yet: Run (F5) runs the topology.")
                                                 : tr("No run yet."));

@@ -27,6 +27,7 @@ class QTextBrowser;
 namespace sb {
 
 class CanvasScene;
+class ChartPanel;
 class CanvasView;
 class EventFilterProxy;
 class EventLogModel;
@@ -73,6 +74,7 @@ public:
     TopologyModel *topologyModel() const { return m_topologyModel; }
     SummaryModel *summaryModel() const { return m_summaryModel; }
     EventLogModel *eventLogModel() const { return m_eventLog; }
+    ChartPanel *chartPanel() const { return m_chartPanel; }
 
     // The welcome page (new, open, recent files, examples gallery) in place of the canvas; any
     // open or new document replaces it.
@@ -204,6 +206,7 @@ private:
     SummaryModel *m_summaryModel = nullptr;
     EventLogModel *m_eventLog = nullptr;
     EventFilterProxy *m_eventFilter = nullptr;
+    ChartPanel *m_chartPanel = nullptr;   // in the Charts dock
     std::unique_ptr<RunStore> m_runStore; // null when the store could not be opened
     std::optional<qint64> m_runId;        // the run being recorded
 
@@ -267,6 +270,7 @@ private:
     QDockWidget *m_historyDock = nullptr;
     QDockWidget *m_summaryDock = nullptr;
     QDockWidget *m_eventDock = nullptr;
+    QDockWidget *m_chartDock = nullptr;
 
     // Events per second over the last half second or so of wall time.
     QElapsedTimer m_rateClock;
