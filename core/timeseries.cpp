@@ -58,6 +58,27 @@ const char *seriesMetricLabel(SeriesMetric m)
     return "?";
 }
 
+const char *seriesMetricUnit(SeriesMetric m)
+{
+    switch (m) {
+    case SeriesMetric::Throughput:
+        return "msg/s";
+    case SeriesMetric::LatencyP50:
+    case SeriesMetric::LatencyP99:
+    case SeriesMetric::LatencyMax:
+        return "ms";
+    case SeriesMetric::QueueDepth:
+    case SeriesMetric::ConsumerLag:
+        return "messages";
+    case SeriesMetric::Drops:
+    case SeriesMetric::Redeliveries:
+    case SeriesMetric::DeadLetters:
+    case SeriesMetric::LinkFrames:
+        return "per s";
+    }
+    return "";
+}
+
 bool seriesMetricIsLink(SeriesMetric m)
 {
     return m == SeriesMetric::LinkFrames;

@@ -39,6 +39,8 @@ inline constexpr int kSeriesMetricCount = 10;
 const char *seriesMetricName(SeriesMetric m);
 // "Throughput (msg/s)", ..., for axis titles.
 const char *seriesMetricLabel(SeriesMetric m);
+// "msg/s", "ms", "messages", "per s".
+const char *seriesMetricUnit(SeriesMetric m);
 bool seriesMetricIsLink(SeriesMetric m);
 
 // A latency histogram for one bucket: the non-empty bins of LatencyHistogram's layout only, so a

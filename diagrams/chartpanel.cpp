@@ -56,6 +56,27 @@ private:
     std::function<void(double, double)> m_zoom;
 };
 
+// Sets a range with about `target` ticks at round values (1, 2 or 5 times a power of ten apart,
+// from 0). The axis lays out ticks at every change, so the interval is made coarse first: a fine
+// interval over a wide range would mean millions of ticks.
+void setRangeWithNiceTicks(QValueAxis *axis, double min, double max, int target)
+{
+    const double span = max - min;
+    if (!(span > 0) || !std::isfinite(span)) return;
+    axis->setTickInterval(std::max(span, axis->max() - axis->min()));
+    axis->setRange(min, max);
+    const double raw = span / target;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = magnitude;
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (raw <= m * magnitude) {
+            step = m * magnitude;
+            break;
+        }
+    axis->setTickAnchor(0);
+    axis->setTickInterval(step);
+}
+
 } // namespace
 
 ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
@@ -102,13 +123,17 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     connect(none, &QPushButton::clicked, this, [this] { m_picker->setAllChecked(false); });
 
     m_chart = new QChart;
-    m_chart->legend()->setAlignment(Qt::AlignBottom);
+    m_chart->legend()->setAlignment(Qt::AlignRight);
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_axisX = new QValueAxis(m_chart);
     m_axisX->setTitleText(tr("Virtual time (s)"));
-    m_axisX->setLabelFormat(QStringLiteral("%.3g"));
+    m_axisX->setLabelFormat(QStringLiteral("%.4g"));
+    m_axisX->setTickInterval(1);
+    m_axisX->setTickType(QValueAxis::TicksDynamic);
     m_axisY = new QValueAxis(m_chart);
     m_axisY->setLabelFormat(QStringLiteral("%.4g"));
+    m_axisY->setTickInterval(1);
+    m_axisY->setTickType(QValueAxis::TicksDynamic);
     m_chart->addAxis(m_axisX, Qt::AlignBottom);
     m_chart->addAxis(m_axisY, Qt::AlignLeft);
     m_view = new ChartView(
@@ -163,6 +188,11 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
         m_xMax = max;
         setLive(false);
         m_viewDirty = true;
+    });
+
+    // Columns and ticks follow the plot's size.
+    connect(m_chart, &QChart::plotAreaChanged, this, [this](const QRectF &area) {
+        if (area.size().toSize() != m_plotSize) m_viewDirty = true;
     });
 
     m_frameTimer = new QTimer(this);
@@ -220,7 +250,7 @@ void ChartPanel::setMetric(SeriesMetric metric)
         return;
     }
     m_picker->setMetric(metric);
-    m_axisY->setTitleText(QString::fromLatin1(seriesMetricLabel(metric)));
+    m_axisY->setTitleText(QString::fromLatin1(seriesMetricUnit(metric)));
     m_seriesDirty = true;
     m_viewDirty = true;
 }
@@ -273,6 +303,10 @@ void ChartPanel::syncSeries()
         auto *s = new QLineSeries;
         s->setName(ids.value(t));
         m_chart->addSeries(s);
+        // Thin lines: cheaper to lay out and draw, and clearer with a point per pixel column.
+        QPen pen = s->pen();
+        pen.setWidthF(1.0);
+        s->setPen(pen);
         s->attachAxis(m_axisX);
         s->attachAxis(m_axisY);
         m_series.append(s);
@@ -288,15 +322,17 @@ void ChartPanel::refresh()
         m_xMin = 0;
         m_xMax = std::max(m_store.endTime(), 1e-3);
     }
-    const int width = int(m_chart->plotArea().width());
+    m_plotSize = m_chart->plotArea().size().toSize();
+    const int width = m_plotSize.width();
     const int columns = width > 0 ? width : 1000;
     double yMin = std::numeric_limits<double>::infinity(), yMax = -yMin;
     const SeriesMetric m = metric();
+    // Decimate first: the y axis fits what is in range.
+    m_decimated.resize(m_series.size());
     for (qsizetype i = 0; i < m_series.size(); ++i) {
         const std::vector<QPointF> &points = m_store.points(m, m_targets[i]);
         const auto r = SeriesDecimator::decimate(points.data(), points.data() + points.size(), m_xMin, m_xMax,
-                                                 columns, m_scratch);
-        m_series[i]->replace(m_scratch);
+                                                 columns, m_decimated[i], m_store.index(m, m_targets[i]));
         if (r.inRange) {
             yMin = std::min(yMin, r.yMin);
             yMax = std::max(yMax, r.yMax);
@@ -305,8 +341,19 @@ void ChartPanel::refresh()
     if (!std::isfinite(yMin)) yMin = yMax = 0;
     yMin = std::min(yMin, 0.0);
     if (yMax <= yMin) yMax = yMin + 1;
-    m_axisX->setRange(m_xMin, m_xMax);
-    m_axisY->setRange(yMin, yMax + (yMax - yMin) * 0.05);
+    yMax += (yMax - yMin) * 0.05;
+    // Qt Charts lays a line out again (path and hover shape) whenever an axis range changes, at a
+    // cost that grows with its points: so the old points go first, in one call, the axes change
+    // while the series are empty, and the new points come in with one replace().
+    const bool rangeChanges = m_axisX->min() != m_xMin || m_axisX->max() != m_xMax ||
+                              m_axisY->min() != yMin || m_axisY->max() != yMax;
+    if (rangeChanges)
+        for (QLineSeries *s : std::as_const(m_series))
+            s->clear();
+    setRangeWithNiceTicks(m_axisX, m_xMin, m_xMax, std::max(2, int(m_chart->plotArea().width() / 110)));
+    setRangeWithNiceTicks(m_axisY, yMin, yMax, std::max(2, int(m_chart->plotArea().height() / 40)));
+    for (qsizetype i = 0; i < m_series.size(); ++i)
+        m_series[i]->replace(m_decimated[i]);
     m_dataDirty = false;
     m_viewDirty = false;
     ++m_frames;
@@ -403,7 +450,13 @@ void ChartPanel::applyTheme()
     // Follow the application's light or dark palette.
     const bool dark = palette().color(QPalette::Window).lightness() < 128;
     const auto theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
-    if (m_chart->theme() != theme) m_chart->setTheme(theme);
+    if (m_chart->theme() == theme) return;
+    m_chart->setTheme(theme); // which sets every series' pen again
+    for (QLineSeries *s : std::as_const(m_series)) {
+        QPen pen = s->pen();
+        pen.setWidthF(1.0);
+        s->setPen(pen);
+    }
 }
 
 } // namespace sb

@@ -94,15 +94,16 @@ private:
     QValueAxis *m_axisX = nullptr;
     QValueAxis *m_axisY = nullptr;
     QTimer *m_frameTimer = nullptr;
-    QList<int> m_targets;          // shown, in order
-    QList<QLineSeries *> m_series; // one per target
-    QList<QPointF> m_scratch;
-    bool m_seriesDirty = true; // metric or picks changed
+    QList<int> m_targets;              // shown, in order
+    QList<QLineSeries *> m_series;     // one per target
+    QList<QList<QPointF>> m_decimated; // per series, reused from frame to frame
+    bool m_seriesDirty = true;         // metric or picks changed
     bool m_dataDirty = false;
     bool m_viewDirty = false;
     bool m_live = true;
     bool m_settingRange = false;
     double m_xMin = 0, m_xMax = 1;
+    QSize m_plotSize; // when the last frame was drawn
     int m_frames = 0;
 };
 

@@ -13,8 +13,11 @@ void ChartSeriesStore::reset(const QStringList &nodeIds, const QStringList &link
     m_nodeIds = nodeIds;
     m_linkIds = linkIds;
     m_series.assign(kSeriesMetricCount, {});
-    for (int m = 0; m < kSeriesMetricCount; ++m)
+    m_index.assign(kSeriesMetricCount, {});
+    for (int m = 0; m < kSeriesMetricCount; ++m) {
         m_series[m].resize(seriesMetricIsLink(SeriesMetric(m)) ? linkIds.size() : nodeIds.size());
+        m_index[m].resize(m_series[m].size());
+    }
     m_endTime = 0;
     m_width = 0;
 }
@@ -27,6 +30,13 @@ const std::vector<QPointF> &ChartSeriesStore::points(SeriesMetric metric, int ta
     return m_series[m][target];
 }
 
+const MinMaxIndex *ChartSeriesStore::index(SeriesMetric metric, int target) const
+{
+    const auto m = static_cast<std::size_t>(metric);
+    if (m >= m_index.size() || target < 0 || std::size_t(target) >= m_index[m].size()) return nullptr;
+    return &m_index[m][target];
+}
+
 std::vector<QPointF> &ChartSeriesStore::series(SeriesMetric metric, int target)
 {
     return m_series[static_cast<std::size_t>(metric)][target];
@@ -35,29 +45,33 @@ std::vector<QPointF> &ChartSeriesStore::series(SeriesMetric metric, int target)
 void ChartSeriesStore::setPoints(SeriesMetric metric, int target, std::vector<QPointF> points)
 {
     if (points.size()) m_endTime = std::max(m_endTime, points.back().x());
-    series(metric, target) = std::move(points);
+    auto &v = series(metric, target);
+    v = std::move(points);
+    m_index[static_cast<std::size_t>(metric)][target].update(v.data(), qsizetype(v.size()), 0);
 }
 
 void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
 {
     m_width = delta.bucketWidth;
     const double from = delta.replaceAll ? -1.0 : delta.time(0) - 1e-12;
-    auto update = [&](std::vector<QPointF> &v, const std::vector<double> &values) {
+    auto update = [&](SeriesMetric metric, int target, const std::vector<double> &values) {
+        std::vector<QPointF> &v = series(metric, target);
         if (delta.replaceAll)
             v.clear();
         else
             v.erase(std::lower_bound(v.begin(), v.end(), from,
                                      [](const QPointF &p, double x) { return p.x() < x; }),
                     v.end());
+        const auto kept = qsizetype(v.size());
         for (std::size_t r = 0; r < values.size(); ++r)
             if (!std::isnan(values[r])) v.emplace_back(delta.time(r), values[r]);
+        m_index[static_cast<std::size_t>(metric)][target].update(v.data(), qsizetype(v.size()), kept);
     };
     for (std::size_t n = 0; n < delta.nodeValues.size() && int(n) < m_nodeIds.size(); ++n)
         for (int m = 0; m < kSeriesMetricCount; ++m)
-            if (!seriesMetricIsLink(SeriesMetric(m)))
-                update(series(SeriesMetric(m), int(n)), delta.nodeValues[n][m]);
+            if (!seriesMetricIsLink(SeriesMetric(m))) update(SeriesMetric(m), int(n), delta.nodeValues[n][m]);
     for (std::size_t l = 0; l < delta.linkFrames.size() && int(l) < m_linkIds.size(); ++l)
-        update(series(SeriesMetric::LinkFrames, int(l)), delta.linkFrames[l]);
+        update(SeriesMetric::LinkFrames, int(l), delta.linkFrames[l]);
     m_endTime = toSeconds(static_cast<SimTime>(delta.firstBucket + delta.rows) * delta.bucketWidth);
 }
 

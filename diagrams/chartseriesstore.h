@@ -2,6 +2,7 @@
 // The GUI thread's copy of a run's time series: every point of every node and link figure, in
 // virtual seconds, built from the deltas TimeSeriesSink hands out. Charts decimate from here; CSV
 // exports write from here, undecimated.
+#include "seriesdecimator.h"
 #include "timeseries.h"
 
 #include <QPointF>
@@ -24,6 +25,8 @@ public:
     const QStringList &linkIds() const { return m_linkIds; }
     // `target` is a node index, or a link index for link metrics. Sorted by time.
     const std::vector<QPointF> &points(SeriesMetric metric, int target) const;
+    // Kept up to date with points(), for fast decimation.
+    const MinMaxIndex *index(SeriesMetric metric, int target) const;
     // For tests and benchmarks: replaces one series outright.
     void setPoints(SeriesMetric metric, int target, std::vector<QPointF> points);
     // The end of the last bucket, in virtual seconds (0 before any data).
@@ -38,6 +41,7 @@ private:
     QStringList m_nodeIds, m_linkIds;
     // m_series[metric][target]
     std::vector<std::vector<std::vector<QPointF>>> m_series;
+    std::vector<std::vector<MinMaxIndex>> m_index; // likewise
     double m_endTime = 0;
     SimTime m_width = 0;
 };

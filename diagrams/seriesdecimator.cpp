@@ -4,11 +4,69 @@
 
 namespace sb {
 
+void MinMaxIndex::update(const QPointF *points, qsizetype count, qsizetype from)
+{
+    from = std::clamp<qsizetype>(from, 0, std::min(count, m_count));
+    const qsizetype firstBlock = from / kBlock;
+    const qsizetype blocks = (count + kBlock - 1) / kBlock;
+    m_blocks.resize(static_cast<std::size_t>(blocks));
+    for (qsizetype b = firstBlock; b < blocks; ++b) {
+        const qsizetype lo = b * kBlock, hi = std::min(count, lo + kBlock);
+        qsizetype mn = lo, mx = lo;
+        for (qsizetype i = lo + 1; i < hi; ++i) {
+            if (points[i].y() < points[mn].y()) mn = i;
+            if (points[i].y() > points[mx].y()) mx = i;
+        }
+        m_blocks[static_cast<std::size_t>(b)] = {points[lo].x(), points[mn].y(), points[mx].y(), mn, mx};
+    }
+    m_count = count;
+}
+
+namespace {
+
+// The first lowest and first highest point in [a, b), which is not empty.
+void minMax(const QPointF *base, qsizetype a, qsizetype b, const MinMaxIndex *index, qsizetype &mn,
+            qsizetype &mx)
+{
+    mn = mx = a;
+    auto scan = [&](qsizetype from, qsizetype to) {
+        for (qsizetype i = from; i < to; ++i) {
+            if (base[i].y() < base[mn].y()) mn = i;
+            if (base[i].y() > base[mx].y()) mx = i;
+        }
+    };
+    constexpr qsizetype kBlock = MinMaxIndex::kBlock;
+    const qsizetype firstWhole = (a + kBlock - 1) / kBlock, endWhole = b / kBlock;
+    if (!index || endWhole <= firstWhole) {
+        scan(a + 1, b);
+        return;
+    }
+    scan(a + 1, firstWhole * kBlock);
+    const auto &blocks = index->blocks();
+    double low = base[mn].y(), high = base[mx].y();
+    for (qsizetype k = firstWhole; k < endWhole; ++k) {
+        const MinMaxIndex::Block &block = blocks[static_cast<std::size_t>(k)];
+        if (block.min < low) {
+            low = block.min;
+            mn = block.minAt;
+        }
+        if (block.max > high) {
+            high = block.max;
+            mx = block.maxAt;
+        }
+    }
+    scan(endWhole * kBlock, b);
+}
+
+} // namespace
+
 SeriesDecimator::Result SeriesDecimator::decimate(const QPointF *begin, const QPointF *end, double xMin,
-                                                  double xMax, int columns, QList<QPointF> &out)
+                                                  double xMax, int columns, QList<QPointF> &out,
+                                                  const MinMaxIndex *index)
 {
     Result r;
     out.clear();
+    if (index && index->size() != end - begin) index = nullptr;
     const QPointF *lo =
         std::lower_bound(begin, end, xMin, [](const QPointF &p, double x) { return p.x() < x; });
     const QPointF *hi = std::upper_bound(lo, end, xMax, [](double x, const QPointF &p) { return x < p.x(); });
@@ -27,33 +85,53 @@ SeriesDecimator::Result SeriesDecimator::decimate(const QPointF *begin, const QP
             out.reserve(2 * columns + 4);
             const double span = xMax > xMin ? xMax - xMin : 1.0;
             const double perColumn = columns / span;
-            const QPointF *last = hi - 1;
-            out.append(*lo);
-            auto emitColumn = [&](const QPointF *mn, const QPointF *mx) {
-                const QPointF *a = std::min(mn, mx), *b = std::max(mn, mx);
-                if (a != lo && a != last) out.append(*a);
-                if (b != a && b != lo && b != last) out.append(*b);
+            auto columnOf = [&](const QPointF &p) {
+                return std::min(columns - 1, int((p.x() - xMin) * perColumn));
             };
-            int column = -1;
-            const QPointF *mn = nullptr, *mx = nullptr;
-            for (const QPointF *p = lo; p != hi; ++p) {
-                const int c = std::min(columns - 1, int((p->x() - xMin) * perColumn));
-                if (c != column) {
-                    if (mn) emitColumn(mn, mx);
-                    column = c;
-                    mn = mx = p;
-                    continue;
+            const qsizetype first = lo - begin, last = hi - begin - 1;
+            out.append(*lo);
+            // Column by column: where each ends is found by bisection, its extremes from the index.
+            // A column's end is looked for near where the last column's length says it is, so the
+            // search stays within a few cache lines rather than bisecting the whole series.
+            qsizetype a = first, step = std::max<qsizetype>(1, r.inRange / columns);
+            while (a <= last) {
+                const int c = columnOf(begin[a]);
+                auto inColumn = [&](const QPointF &p) { return columnOf(p) <= c; };
+                qsizetype known = a + 1, probe = a + step; // [a, known) is in the column
+                if (c == columns - 1) {
+                    known = probe = last + 1;
+                } else if (index) {
+                    // Whole blocks by their first x, then bisection inside one block.
+                    const auto &blocks = index->blocks();
+                    auto k = static_cast<std::size_t>(a / MinMaxIndex::kBlock);
+                    while (k + 1 < blocks.size() &&
+                           std::min(columns - 1, int((blocks[k + 1].x - xMin) * perColumn)) <= c)
+                        ++k;
+                    known = std::max(known, qsizetype(k) * MinMaxIndex::kBlock);
+                    probe = std::min(qsizetype(k + 1) * MinMaxIndex::kBlock, last + 1);
+                } else {
+                    while (probe <= last && inColumn(begin[probe])) {
+                        known = probe + 1;
+                        step *= 2;
+                        probe = a + step;
+                    }
                 }
-                if (p->y() < mn->y()) mn = p;
-                if (p->y() > mx->y()) mx = p;
+                const QPointF *stop =
+                    std::partition_point(begin + known, begin + std::min(probe, last + 1), inColumn);
+                const qsizetype b = stop - begin;
+                step = std::max<qsizetype>(1, b - a);
+                qsizetype mn, mx;
+                minMax(begin, a, b, index, mn, mx);
+                const qsizetype x = std::min(mn, mx), y = std::max(mn, mx);
+                if (x != first && x != last) out.append(begin[x]);
+                if (y != x && y != first && y != last) out.append(begin[y]);
+                r.yMin = std::min(r.yMin, begin[mn].y());
+                r.yMax = std::max(r.yMax, begin[mx].y());
+                a = b;
             }
-            if (mn) emitColumn(mn, mx);
-            if (last != lo) out.append(*last);
-            for (const QPointF &p : out) {
-                if (p.x() < xMin || p.x() > xMax) continue;
-                r.yMin = std::min(r.yMin, p.y());
-                r.yMax = std::max(r.yMax, p.y());
-            }
+            if (last != first) out.append(begin[last]);
+            r.yMin = std::min({r.yMin, lo->y(), begin[last].y()});
+            r.yMax = std::max({r.yMax, lo->y(), begin[last].y()});
         }
     }
     if (hi != end) out.append(*hi);

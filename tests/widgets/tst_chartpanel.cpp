@@ -94,6 +94,7 @@ void TestChartPanel::onePerSeriesReplacePerFrame()
 void TestChartPanel::pauseFreezesTheView()
 {
     auto panel = makePanel();
+    QTest::qWait(3 * ChartPanel::kFrameIntervalMs); // let the layout settle
     QSignalSpy live(panel.get(), &ChartPanel::liveChanged);
     QVERIFY(panel->isLive());
     QCOMPARE(panel->xMax(), 9.99);

@@ -42,6 +42,7 @@ void TestSeriesDecimator::keepsEveryColumnsMinAndMax_data()
     QTest::addColumn<double>("xMin");
     QTest::addColumn<double>("xMax");
     QTest::addColumn<int>("columns");
+    QTest::addColumn<bool>("indexed"); // with a MinMaxIndex, as charts decimate
 
     const Points monotone = make(100000, [](int i, std::mt19937 &) { return i * 0.5; });
     const Points spikes = make(200000, [](int i, std::mt19937 &rng) {
@@ -53,14 +54,22 @@ void TestSeriesDecimator::keepsEveryColumnsMinAndMax_data()
     const Points few = make(50, [](int i, std::mt19937 &) { return i % 3; });
     const Points sawtooth = make(99991, [](int i, std::mt19937 &) { return i % 17; });
 
-    QTest::newRow("monotone, whole range") << monotone << 0.0 << 100.0 << 800;
-    QTest::newRow("monotone, zoomed") << monotone << 20.0 << 21.5 << 640;
-    QTest::newRow("spikes") << spikes << 0.0 << 200.0 << 1200;
-    QTest::newRow("spikes, zoomed") << spikes << 37.3 << 151.9 << 333;
-    QTest::newRow("random") << random << 0.0 << 150.0 << 1000;
-    QTest::newRow("random, one column") << random << 10.0 << 90.0 << 1;
-    QTest::newRow("sawtooth, odd columns") << sawtooth << 0.0 << 99.99 << 997;
-    QTest::newRow("fewer points than columns") << few << 0.0 << 0.05 << 800;
+    QTest::newRow("monotone, whole range") << monotone << 0.0 << 100.0 << 800 << false;
+    QTest::newRow("monotone, whole range, indexed") << monotone << 0.0 << 100.0 << 800 << true;
+    QTest::newRow("monotone, zoomed") << monotone << 20.0 << 21.5 << 640 << false;
+    QTest::newRow("monotone, zoomed, indexed") << monotone << 20.0 << 21.5 << 640 << true;
+    QTest::newRow("spikes") << spikes << 0.0 << 200.0 << 1200 << false;
+    QTest::newRow("spikes, indexed") << spikes << 0.0 << 200.0 << 1200 << true;
+    QTest::newRow("spikes, zoomed") << spikes << 37.3 << 151.9 << 333 << false;
+    QTest::newRow("spikes, zoomed, indexed") << spikes << 37.3 << 151.9 << 333 << true;
+    QTest::newRow("random") << random << 0.0 << 150.0 << 1000 << false;
+    QTest::newRow("random, indexed") << random << 0.0 << 150.0 << 1000 << true;
+    QTest::newRow("random, one column") << random << 10.0 << 90.0 << 1 << false;
+    QTest::newRow("random, one column, indexed") << random << 10.0 << 90.0 << 1 << true;
+    QTest::newRow("sawtooth, odd columns") << sawtooth << 0.0 << 99.99 << 997 << false;
+    QTest::newRow("sawtooth, odd columns, indexed") << sawtooth << 0.0 << 99.99 << 997 << true;
+    QTest::newRow("fewer points than columns") << few << 0.0 << 0.05 << 800 << false;
+    QTest::newRow("fewer points than columns, indexed") << few << 0.0 << 0.05 << 800 << true;
 }
 
 void TestSeriesDecimator::keepsEveryColumnsMinAndMax()
