@@ -283,6 +283,8 @@ void ChartPanel::resetZoom()
 
 void ChartPanel::onFrameTick()
 {
+    // Hidden (another tab in front), nothing is drawn; shown again, the plot's size changes.
+    if (!isVisible()) return;
     // Paused, arriving data waits; what the view shows changes only when asked.
     if (m_viewDirty || m_seriesDirty || (m_live && m_dataDirty)) refresh();
 }
@@ -351,7 +353,7 @@ void ChartPanel::refresh()
         for (QLineSeries *s : std::as_const(m_series))
             s->clear();
     setRangeWithNiceTicks(m_axisX, m_xMin, m_xMax, std::max(2, int(m_chart->plotArea().width() / 110)));
-    setRangeWithNiceTicks(m_axisY, yMin, yMax, std::max(2, int(m_chart->plotArea().height() / 40)));
+    setRangeWithNiceTicks(m_axisY, yMin, yMax, std::max(3, int(m_chart->plotArea().height() / 35)));
     for (qsizetype i = 0; i < m_series.size(); ++i)
         m_series[i]->replace(m_decimated[i]);
     m_dataDirty = false;
@@ -437,6 +439,12 @@ void ChartPanel::exportWithDialog(const QString &format)
                     : format == QLatin1String("svg") ? exportSvg(path, &error)
                                                      : exportCsv(path, &error);
     if (!ok) QMessageBox::warning(this, tr("Export chart"), error);
+}
+
+void ChartPanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    m_viewDirty = true;
 }
 
 void ChartPanel::changeEvent(QEvent *event)

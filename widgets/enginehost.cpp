@@ -278,6 +278,7 @@ bool EngineHost::applyLive(std::function<void(Simulation &)> change, const QStri
             m_worker,
             [run = m_run, change = std::move(change), host = QPointer<EngineHost>(this)] {
                 change(*run->sim);
+                run->series.publish();
                 if (host)
                     QMetaObject::invokeMethod(
                         host, [host] { host->drain(); }, Qt::QueuedConnection);

@@ -56,6 +56,7 @@ void TestChartsDock::runFillsTheChartsAndTheNextRunResetsThem()
     ChartPanel *panel = window.chartPanel();
     QCOMPARE(panel->picker()->rowCount(), 5); // every node has a throughput
 
+    window.findChild<QDockWidget *>(QStringLiteral("chartsDock"))->raise(); // hidden charts draw nothing
     QSignalSpy finished(window.engine(), &EngineHost::finished);
     auto *run = window.findChild<QAction *>(QStringLiteral("runAction"));
     run->trigger();
