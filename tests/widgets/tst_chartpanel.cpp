@@ -5,6 +5,7 @@
 #include "simulation.h"
 #include "timeseries.h"
 
+#include <QApplication>
 #include <QChart>
 #include <QChartView>
 #include <QFile>
@@ -14,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
+#include <QWheelEvent>
 #include <QXmlStreamReader>
 
 #include <memory>
@@ -57,6 +59,7 @@ private slots:
     void onePerSeriesReplacePerFrame();
     void pauseFreezesTheView();
     void zoomAndReset();
+    void wheelZoomsAroundThePointer();
     void metricAndPicks();
     void deltasFromARun();
     void exportPng();
@@ -141,6 +144,28 @@ void TestChartPanel::zoomAndReset()
     QVERIFY(panel->xMax() < 500);
     panel->resetZoom();
     QVERIFY(panel->isLive());
+}
+
+void TestChartPanel::wheelZoomsAroundThePointer()
+{
+    auto panel = makePanel(100000); // 0 .. 999.99 s
+    QChartView *view = panel->chartView();
+    const QRectF plot = view->chart()->plotArea();
+    const QPointF at(plot.left() + plot.width() / 4, plot.center().y());
+    const double x = view->chart()->mapToValue(at).x();
+    auto wheel = [&](int delta) {
+        QWheelEvent event(view->mapFromScene(at), view->viewport()->mapToGlobal(view->mapFromScene(at)), {},
+                          {0, delta}, Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(view->viewport(), &event);
+    };
+    wheel(120);
+    QVERIFY(!panel->isLive());
+    QCOMPARE(panel->xMax() - panel->xMin(), 999.99 * 0.8);
+    // The value under the pointer stays where it was.
+    QVERIFY(qAbs((x - panel->xMin()) / (panel->xMax() - panel->xMin()) - 0.25) < 0.01);
+    panel->refresh();
+    wheel(-120);
+    QVERIFY(qAbs((panel->xMax() - panel->xMin()) - 999.99) < 0.5);
 }
 
 void TestChartPanel::metricAndPicks()
