@@ -8,6 +8,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <cmath>
+
 using namespace sb;
 
 namespace {
@@ -28,6 +30,7 @@ class TestEngineHostSeries : public QObject {
 private slots:
     void deltasAddUpToTheRun();
     void pacedRunsDeliverAtTenHertz();
+    void liveChangeWhilePausedArrivesAtOnce();
 };
 
 void TestEngineHostSeries::deltasAddUpToTheRun()
@@ -91,6 +94,29 @@ void TestEngineHostSeries::pacedRunsDeliverAtTenHertz()
     QVERIFY(finished.wait(kRunTimeout));
     qInfo("%lld deltas in %.2f s", static_cast<long long>(series.count()), seconds);
     QVERIFY(series.count() >= 10 * seconds * 0.8); // 10 Hz, with slack for a busy machine
+}
+
+void TestEngineHostSeries::liveChangeWhilePausedArrivesAtOnce()
+{
+    EngineHost host;
+    QVERIFY(host.load(loadExample()));
+    QSignalSpy series(&host, &EngineHost::seriesArrived);
+    QSignalSpy paused(&host, &EngineHost::paused);
+    EngineHost::RunRequest request;
+    request.speed = 1.0;
+    host.start(request);
+    QTest::qWait(300);
+    host.pause();
+    QVERIFY(paused.wait(kRunTimeout));
+    const qsizetype before = series.count();
+    QVERIFY(before > 0); // the last delta before the pause
+    // A crash drops what the queue holds: its depth falls to 0, and the chart hears of it now.
+    QVERIFY(host.crashNode(QStringLiteral("tasks")));
+    QTRY_VERIFY(series.count() > before);
+    const auto delta = series.last().at(0).value<std::shared_ptr<const TimeSeriesDelta>>();
+    const auto tasks = host.nodeIds().indexOf(QStringLiteral("tasks"));
+    QVERIFY(!std::isnan(delta->nodeValues[tasks][int(SeriesMetric::ConsumerLag)].back()));
+    host.stop();
 }
 
 QTEST_MAIN(TestEngineHostSeries)
