@@ -49,8 +49,10 @@ struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
           metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(sim.get()),
-          live(sim->nodeCount(), sim->linkCount())
+          live(sim->nodeCount(), sim->linkCount()), series(topology)
     {
+        series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
+        sim->addSink(&series);
         sim->addSink(&ring);
         sim->addSink(&metrics);
         sim->addSink(&checker);
@@ -75,6 +77,7 @@ struct EngineRun {
     // Set while a publish of the live counters is posted to the engine and has not run yet, so
     // a busy engine gets at most one request per frame.
     std::atomic<bool> liveRequested{false};
+    TimeSeriesSink series;  // chart data, taken by the GUI thread
     double wallSeconds = 0; // engine thread only: time spent inside Simulation::run
 };
 
@@ -113,6 +116,7 @@ EngineHost::EngineHost(QObject *parent) : QObject(parent)
     qRegisterMetaType<sb::RunSummary>();
     qRegisterMetaType<std::vector<sb::TraceEvent>>();
     qRegisterMetaType<std::shared_ptr<const sb::LiveStatsSnapshot>>();
+    qRegisterMetaType<std::shared_ptr<const sb::TimeSeriesDelta>>();
 
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("Signalbox engine"));
@@ -312,6 +316,7 @@ bool EngineHost::applyLive(std::function<void(Simulation &)> change, const QStri
             [run = m_run, change = std::move(change), host = QPointer<EngineHost>(this)] {
                 change(*run->sim);
                 run->live.publish(*run->sim); // the badges show the change while paused
+                run->series.publish();
                 if (host)
                     QMetaObject::invokeMethod(
                         host, [host] { host->drain(); }, Qt::QueuedConnection);
@@ -479,6 +484,14 @@ void EngineHost::drain()
             run->liveRequested.store(false);
             run->live.publish(sim);
         });
+    }
+    // Chart data every 5th frame (about 12 Hz), and at once when the frames end: the engine is
+    // asked to publish between two events, and what it published last time is taken.
+    if (++m_seriesTick >= 5 || !m_frameTimer->isActive()) {
+        m_seriesTick = 0;
+        if (m_frameTimer->isActive())
+            m_run->sim->post([series = &m_run->series](Simulation &) { series->publish(); });
+        if (auto delta = m_run->series.take()) Q_EMIT seriesArrived(delta);
     }
     // The sink sees only traced steps, so after a pause it may lag the exact position reported
     // then; progress never runs backwards.

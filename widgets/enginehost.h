@@ -4,6 +4,7 @@
 // the engine; it only asks it, through the simulation's thread-safe requests, to pause or stop.
 #include "livestats.h"
 #include "summary.h"
+#include "timeseries.h"
 #include "topology.h"
 #include "trace.h"
 
@@ -114,6 +115,9 @@ signals:
     void paused();
     // A live change was handed to the engine (it appears in the trace within a frame).
     void liveChangeRequested(const QString &description);
+    // Chart data: what changed in the run's time series, about 12 times a second while it runs,
+    // and once more when it pauses or ends (before finished()).
+    void seriesArrived(const std::shared_ptr<const sb::TimeSeriesDelta> &delta);
     // The run ended; the last eventsArrived batch of the run comes before this.
     void finished(const sb::RunSummary &summary);
     // A run starts from the beginning (not a resume): live views reset. nodeIds()/linkIds() and
@@ -163,6 +167,7 @@ private:
     qint64 m_lastTime = -1;
     quint64 m_lastEvents = 0;
     std::uint64_t m_lastStats = 0; // sequence of the last snapshot emitted
+    int m_seriesTick = 0;          // frames since chart data was last taken
 };
 
 } // namespace sb
@@ -170,3 +175,4 @@ private:
 Q_DECLARE_METATYPE(sb::RunSummary)
 Q_DECLARE_METATYPE(std::vector<sb::TraceEvent>)
 Q_DECLARE_METATYPE(std::shared_ptr<const sb::LiveStatsSnapshot>)
+Q_DECLARE_METATYPE(std::shared_ptr<const sb::TimeSeriesDelta>)

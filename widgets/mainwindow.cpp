@@ -5,6 +5,7 @@
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "canvasview.h"
+#include "chartpanel.h"
 #include "eventfilterproxy.h"
 #include "eventlogmodel.h"
 #include "palette.h"
@@ -208,6 +209,9 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_engine, &EngineHost::finished, this, &MainWindow::onRunFinished);
     // The canvas shows runs live: badges, dots and throughput (see CanvasScene::followEngine).
     m_canvasScene->followEngine(m_engine);
+    connect(
+        m_engine, &EngineHost::seriesArrived, this,
+        [this](const std::shared_ptr<const TimeSeriesDelta> &delta) { m_chartPanel->appendDelta(*delta); });
 
     // Every view of the topology follows the document, whatever changed it.
     for (auto signal :
@@ -711,9 +715,20 @@ void MainWindow::createDocks()
     m_sequenceDock->raise(); // the diagram is what a run shows first; the event log is a tab away
     resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
     resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
-    for (QDockWidget *dock :
-         {m_paletteDock, m_propertyDock, m_historyDock, m_summaryDock, m_eventDock, m_nodesDock})
+    for (QDockWidget *dock : {m_paletteDock, m_propertyDock, m_historyDock, m_summaryDock, m_eventDock,
+                              m_sequenceDock, m_nodesDock})
         m_viewMenu->addAction(dock->toggleViewAction());
+
+    // Charts: the run's figures over virtual time, live; a tab beside the event log.
+    m_chartPanel = new ChartPanel(this);
+    m_chartPanel->setObjectName(QStringLiteral("chartPanel"));
+    m_chartDock = new QDockWidget(tr("Charts"), this);
+    m_chartDock->setObjectName(QStringLiteral("chartsDock"));
+    m_chartDock->setWidget(m_chartPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_chartDock);
+    tabifyDockWidget(m_eventDock, m_chartDock);
+    m_sequenceDock->raise();
+    m_viewMenu->addAction(m_chartDock->toggleViewAction());
 }
 
 void MainWindow::createStatusBar()
@@ -1882,6 +1897,10 @@ void MainWindow::onRunFinished(const RunSummary &summary)
 void MainWindow::resetRunViews()
 {
     m_eventLog->clear();
+    QStringList kinds;
+    for (const auto &n : m_engine->topology().nodes)
+        kinds << QString::fromStdString(n.kind);
+    m_chartPanel->reset(m_engine->nodeIds(), kinds, m_engine->linkIds());
     m_summaryModel->clear();
     m_runHeadline->setText(m_engine->isLoaded() ? tr("No run yet: Run (F5) runs the topology.")
                                                 : tr("No run yet."));

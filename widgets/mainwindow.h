@@ -27,6 +27,7 @@ class QTextBrowser;
 namespace sb {
 
 class CanvasScene;
+class ChartPanel;
 class CanvasView;
 class EventFilterProxy;
 class EventLogModel;
@@ -75,6 +76,7 @@ public:
     SummaryModel *summaryModel() const { return m_summaryModel; }
     EventLogModel *eventLogModel() const { return m_eventLog; }
     SequencePanel *sequencePanel() const { return m_sequence; }
+    ChartPanel *chartPanel() const { return m_chartPanel; }
 
     // The welcome page (new, open, recent files, examples gallery) in place of the canvas; any
     // open or new document replaces it.
@@ -210,6 +212,7 @@ private:
     SummaryModel *m_summaryModel = nullptr;
     EventLogModel *m_eventLog = nullptr;
     EventFilterProxy *m_eventFilter = nullptr;
+    ChartPanel *m_chartPanel = nullptr;   // in the Charts dock
     std::unique_ptr<RunStore> m_runStore; // null when the store could not be opened
     std::optional<qint64> m_runId;        // the run being recorded
 
@@ -277,6 +280,7 @@ private:
     QDockWidget *m_sequenceDock = nullptr;
     SequencePanel *m_sequence = nullptr;
     bool m_syncingSelection = false; // the diagram and the canvas selecting each other
+    QDockWidget *m_chartDock = nullptr;
 
     // Events per second over the last half second or so of wall time.
     QElapsedTimer m_rateClock;

@@ -1,0 +1,413 @@
+#include "timeseries.h"
+
+#include <algorithm>
+
+namespace sb {
+
+const char *seriesMetricName(SeriesMetric m)
+{
+    switch (m) {
+    case SeriesMetric::Throughput:
+        return "throughput";
+    case SeriesMetric::LatencyP50:
+        return "latency_p50";
+    case SeriesMetric::LatencyP99:
+        return "latency_p99";
+    case SeriesMetric::LatencyMax:
+        return "latency_max";
+    case SeriesMetric::QueueDepth:
+        return "queue_depth";
+    case SeriesMetric::ConsumerLag:
+        return "consumer_lag";
+    case SeriesMetric::Drops:
+        return "drops";
+    case SeriesMetric::Redeliveries:
+        return "redeliveries";
+    case SeriesMetric::DeadLetters:
+        return "dead_letters";
+    case SeriesMetric::LinkFrames:
+        return "link_frames";
+    }
+    return "?";
+}
+
+const char *seriesMetricLabel(SeriesMetric m)
+{
+    switch (m) {
+    case SeriesMetric::Throughput:
+        return "Throughput (msg/s)";
+    case SeriesMetric::LatencyP50:
+        return "Latency p50 (ms)";
+    case SeriesMetric::LatencyP99:
+        return "Latency p99 (ms)";
+    case SeriesMetric::LatencyMax:
+        return "Latency max (ms)";
+    case SeriesMetric::QueueDepth:
+        return "Queue depth (messages)";
+    case SeriesMetric::ConsumerLag:
+        return "Consumer lag (messages)";
+    case SeriesMetric::Drops:
+        return "Drops (per s)";
+    case SeriesMetric::Redeliveries:
+        return "Redeliveries (per s)";
+    case SeriesMetric::DeadLetters:
+        return "Dead letters (per s)";
+    case SeriesMetric::LinkFrames:
+        return "Link frames (per s)";
+    }
+    return "?";
+}
+
+const char *seriesMetricUnit(SeriesMetric m)
+{
+    switch (m) {
+    case SeriesMetric::Throughput:
+        return "msg/s";
+    case SeriesMetric::LatencyP50:
+    case SeriesMetric::LatencyP99:
+    case SeriesMetric::LatencyMax:
+        return "ms";
+    case SeriesMetric::QueueDepth:
+    case SeriesMetric::ConsumerLag:
+        return "messages";
+    case SeriesMetric::Drops:
+    case SeriesMetric::Redeliveries:
+    case SeriesMetric::DeadLetters:
+    case SeriesMetric::LinkFrames:
+        return "per s";
+    }
+    return "";
+}
+
+bool seriesMetricIsLink(SeriesMetric m)
+{
+    return m == SeriesMetric::LinkFrames;
+}
+
+// --- SparseLatency ---------------------------------------------------------------------------
+
+void SparseLatency::record(std::int64_t value)
+{
+    if (value < 0) value = 0;
+    const auto bin = static_cast<std::uint32_t>(LatencyHistogram::bucketFor(value));
+    auto it = std::lower_bound(m_bins.begin(), m_bins.end(), bin,
+                               [](const auto &p, std::uint32_t b) { return p.first < b; });
+    if (it != m_bins.end() && it->first == bin)
+        ++it->second;
+    else
+        m_bins.insert(it, {bin, 1});
+    if (m_count == 0 || value < m_min) m_min = value;
+    if (m_count == 0 || value > m_max) m_max = value;
+    ++m_count;
+}
+
+void SparseLatency::merge(const SparseLatency &other)
+{
+    if (!other.m_count) return;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+    out.reserve(m_bins.size() + other.m_bins.size());
+    auto a = m_bins.cbegin();
+    auto b = other.m_bins.cbegin();
+    while (a != m_bins.cend() || b != other.m_bins.cend()) {
+        if (b == other.m_bins.cend() || (a != m_bins.cend() && a->first < b->first)) {
+            out.push_back(*a++);
+        } else if (a == m_bins.cend() || b->first < a->first) {
+            out.push_back(*b++);
+        } else {
+            out.push_back({a->first, a->second + b->second});
+            ++a;
+            ++b;
+        }
+    }
+    m_bins = std::move(out);
+    m_min = m_count ? std::min(m_min, other.m_min) : other.m_min;
+    m_max = m_count ? std::max(m_max, other.m_max) : other.m_max;
+    m_count += other.m_count;
+}
+
+std::int64_t SparseLatency::quantile(double q) const
+{
+    if (!m_count) return 0;
+    if (q >= 1.0) return m_max;
+    if (q <= 0.0) return m_min;
+    auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(m_count)));
+    rank = std::clamp<std::uint64_t>(rank, 1, m_count);
+    std::uint64_t seen = 0;
+    for (const auto &[bin, n] : m_bins) {
+        seen += n;
+        if (seen >= rank) {
+            const std::int64_t lo = LatencyHistogram::lowerBound(bin), hi = LatencyHistogram::upperBound(bin);
+            return std::clamp(lo + (hi - lo) / 2, m_min, m_max);
+        }
+    }
+    return m_max;
+}
+
+// --- TimeSeriesSink --------------------------------------------------------------------------
+
+TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, std::size_t maxBuckets)
+    : m_nodes(topology.nodes.size()), m_links(topology.links.size()), m_ready(topology.nodes.size(), 0),
+      m_width(std::max<SimTime>(bucketWidth, 1)), m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
+{
+    for (const auto &n : topology.nodes)
+        m_isQueue.push_back(n.kind == "queue");
+}
+
+void TimeSeriesSink::halveResolution()
+{
+    for (auto &v : m_nodes) {
+        const std::size_t n = (v.size() + 1) / 2;
+        for (std::size_t i = 0; i < n; ++i) {
+            SeriesBucket a = std::move(v[2 * i]);
+            if (2 * i + 1 < v.size()) {
+                const SeriesBucket &b = v[2 * i + 1];
+                a.throughput += b.throughput;
+                a.drops += b.drops;
+                a.redeliveries += b.redeliveries;
+                a.deadLetters += b.deadLetters;
+                a.depthMax = std::max(a.depthMax, b.depthMax);
+                a.lagMax = std::max(a.lagMax, b.lagMax);
+                a.depthLast = b.depthLast;
+                a.lagLast = b.lagLast;
+                a.latency.merge(b.latency);
+            }
+            v[i] = std::move(a);
+        }
+        v.resize(n);
+    }
+    for (auto &v : m_links) {
+        const std::size_t n = (v.size() + 1) / 2;
+        for (std::size_t i = 0; i < n; ++i)
+            v[i] = v[2 * i] + (2 * i + 1 < v.size() ? v[2 * i + 1] : 0);
+        v.resize(n);
+    }
+    m_width *= 2;
+    m_count = (m_count + 1) / 2;
+    m_dirtyFrom = 0;
+    m_widthChanged = true;
+}
+
+std::size_t TimeSeriesSink::bucketIndex(SimTime t)
+{
+    auto idx = static_cast<std::size_t>(std::max<SimTime>(t, 0) / m_width);
+    while (idx >= m_maxBuckets) {
+        halveResolution();
+        idx = static_cast<std::size_t>(std::max<SimTime>(t, 0) / m_width);
+    }
+    if (idx >= m_count) {
+        for (auto &v : m_nodes) {
+            // Levels carry over into buckets where nothing happened to them.
+            const SeriesBucket carried = [&] {
+                SeriesBucket c;
+                if (!v.empty()) {
+                    c.depthMax = c.depthLast = v.back().depthLast;
+                    c.lagMax = c.lagLast = v.back().lagLast;
+                }
+                return c;
+            }();
+            v.resize(idx + 1, carried);
+        }
+        for (auto &v : m_links)
+            v.resize(idx + 1, 0);
+        m_count = idx + 1;
+    }
+    return idx;
+}
+
+void TimeSeriesSink::setLevel(NodeIndex node, std::size_t bucket, std::uint32_t level, bool isDepth)
+{
+    SeriesBucket &b = m_nodes[node][bucket];
+    if (isDepth) {
+        b.depthMax = std::max(b.depthMax, level);
+        b.depthLast = level;
+    } else {
+        b.lagMax = std::max(b.lagMax, level);
+        b.lagLast = level;
+    }
+}
+
+void TimeSeriesSink::sampleLag()
+{
+    if (m_lagPending == kNoIndex) return;
+    const NodeIndex q = m_lagPending;
+    m_lagPending = kNoIndex;
+    ++m_sincePublish; // a change to publish
+    std::uint64_t lag = m_ready[q];
+    if (m_status) {
+        const NodeStatus s = m_status(q);
+        lag = s.ready + s.unacked;
+    }
+    setLevel(q, bucketIndex(m_lagTime), static_cast<std::uint32_t>(std::min<std::uint64_t>(lag, UINT32_MAX)),
+             false);
+}
+
+void TimeSeriesSink::onEvent(const TraceEvent &e)
+{
+    if (e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange)
+        return;
+    // Every trace event of one step belongs to the node taking it, so a queue whose step traced
+    // something is at rest once the trace moves on to another node or another time.
+    if (m_lagPending != kNoIndex && (e.node != m_lagPending || e.time != m_lagTime)) sampleLag();
+    const std::size_t b = bucketIndex(e.time);
+    m_dirtyFrom = std::min(m_dirtyFrom, b);
+    ++m_sincePublish;
+    record(e, b);
+    // Not publish(): the node taking this step is not at rest yet, so its lag waits.
+    if (m_sincePublish >= kPublishEvery) publishChanges();
+}
+
+void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
+{
+    if (e.kind == TraceKind::Send && e.link < m_links.size()) ++m_links[e.link][b];
+    if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
+    SeriesBucket &nb = m_nodes[e.node][b];
+    switch (e.kind) {
+    case TraceKind::Publish:
+    case TraceKind::Route:
+        ++nb.throughput;
+        break;
+    case TraceKind::Enqueue:
+        ++nb.throughput;
+        [[fallthrough]];
+    case TraceKind::Deliver:
+    case TraceKind::Requeue:
+    case TraceKind::Expire:
+        m_ready[e.node] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX));
+        setLevel(e.node, b, m_ready[e.node], true);
+        break;
+    case TraceKind::Redeliver:
+        ++nb.redeliveries;
+        m_ready[e.node] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX));
+        setLevel(e.node, b, m_ready[e.node], true);
+        break;
+    case TraceKind::Process:
+        ++nb.throughput;
+        nb.latency.record(e.aux);
+        break;
+    case TraceKind::Drop:
+        if (e.link == kNoIndex) ++nb.drops; // network losses belong to the link
+        break;
+    case TraceKind::DeadLetter:
+        ++nb.deadLetters;
+        break;
+    case TraceKind::Crash:
+        // An in-memory queue loses everything it holds.
+        if (m_isQueue[e.node]) {
+            m_ready[e.node] = 0;
+            setLevel(e.node, b, 0, true);
+        }
+        break;
+    default:
+        break;
+    }
+    if (m_isQueue[e.node]) {
+        m_lagPending = e.node;
+        m_lagTime = e.time;
+    }
+}
+
+double TimeSeriesSink::value(const SeriesBucket &b, SeriesMetric m) const
+{
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    const double perSecond = 1e9 / static_cast<double>(m_width);
+    switch (m) {
+    case SeriesMetric::Throughput:
+        return b.throughput * perSecond;
+    case SeriesMetric::LatencyP50:
+        return b.latency.count() ? toMilliseconds(b.latency.quantile(0.5)) : kNaN;
+    case SeriesMetric::LatencyP99:
+        return b.latency.count() ? toMilliseconds(b.latency.quantile(0.99)) : kNaN;
+    case SeriesMetric::LatencyMax:
+        return b.latency.count() ? toMilliseconds(b.latency.max()) : kNaN;
+    case SeriesMetric::QueueDepth:
+        return b.depthMax;
+    case SeriesMetric::ConsumerLag:
+        return b.lagMax;
+    case SeriesMetric::Drops:
+        return b.drops * perSecond;
+    case SeriesMetric::Redeliveries:
+        return b.redeliveries * perSecond;
+    case SeriesMetric::DeadLetters:
+        return b.deadLetters * perSecond;
+    case SeriesMetric::LinkFrames:
+        return kNaN;
+    }
+    return kNaN;
+}
+
+void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
+{
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    // Rows from `first` on are rewritten; rows before it stay as they are.
+    first = std::max(first, d.firstBucket);
+    const std::size_t keep = std::min(first - d.firstBucket, d.rows);
+    d.bucketWidth = m_width;
+    d.rows = m_count > d.firstBucket ? m_count - d.firstBucket : 0;
+    d.rows = std::max(d.rows, keep);
+    d.nodeValues.resize(m_nodes.size());
+    d.linkFrames.resize(m_links.size());
+    const double perSecond = 1e9 / static_cast<double>(m_width);
+    for (std::size_t n = 0; n < m_nodes.size(); ++n) {
+        for (int m = 0; m < kSeriesMetricCount; ++m) {
+            auto &out = d.nodeValues[n][m];
+            out.resize(d.rows, kNaN);
+            if (seriesMetricIsLink(static_cast<SeriesMetric>(m))) {
+                out.clear();
+                continue;
+            }
+            const bool queueOnly = m == int(SeriesMetric::QueueDepth) || m == int(SeriesMetric::ConsumerLag);
+            for (std::size_t r = keep; r < d.rows; ++r)
+                out[r] = queueOnly && !m_isQueue[n]
+                             ? kNaN
+                             : value(m_nodes[n][d.firstBucket + r], static_cast<SeriesMetric>(m));
+        }
+    }
+    for (std::size_t l = 0; l < m_links.size(); ++l) {
+        auto &out = d.linkFrames[l];
+        out.resize(d.rows, 0);
+        for (std::size_t r = keep; r < d.rows; ++r)
+            out[r] = m_links[l][d.firstBucket + r] * perSecond;
+    }
+}
+
+void TimeSeriesSink::publish()
+{
+    sampleLag();
+    publishChanges();
+}
+
+void TimeSeriesSink::publishChanges()
+{
+    const bool changed = m_sincePublish > 0 || m_widthChanged;
+    m_sincePublish = 0;
+    if (!changed) return;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_widthChanged || !m_pending) {
+            const bool replaceAll = m_widthChanged || (m_pending && m_pending->replaceAll);
+            m_pending = std::make_shared<TimeSeriesDelta>();
+            m_pending->replaceAll = replaceAll;
+            m_pending->firstBucket = replaceAll ? 0 : m_dirtyFrom;
+        }
+        fill(*m_pending, m_dirtyFrom);
+    }
+    // The last bucket stays open: it is sent again next time.
+    m_dirtyFrom = m_count ? m_count - 1 : 0;
+    m_widthChanged = false;
+}
+
+std::shared_ptr<TimeSeriesDelta> TimeSeriesSink::take()
+{
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_pending, nullptr);
+}
+
+std::shared_ptr<TimeSeriesDelta> TimeSeriesSink::snapshot() const
+{
+    auto d = std::make_shared<TimeSeriesDelta>();
+    d->replaceAll = true;
+    fill(*d, 0);
+    return d;
+}
+
+} // namespace sb

@@ -1,0 +1,470 @@
+#include "chartpanel.h"
+
+#include "seriesdecimator.h"
+#include "seriespickermodel.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineSeries>
+#include <QListView>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPushButton>
+#include <QScopedValueRollback>
+#include <QSvgGenerator>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <QWheelEvent>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+namespace sb {
+
+namespace {
+
+// The chart view with wheel zoom on the time axis, around the pointer.
+class ChartView final : public QChartView {
+public:
+    ChartView(QChart *chart, std::function<void(double factor, double atX)> zoom, QWidget *parent)
+        : QChartView(chart, parent), m_zoom(std::move(zoom))
+    {
+    }
+
+protected:
+    void wheelEvent(QWheelEvent *event) override
+    {
+        const int delta = event->angleDelta().y();
+        if (!delta) return QChartView::wheelEvent(event);
+        const QPointF value =
+            chart()->mapToValue(chart()->mapFromScene(mapToScene(event->position().toPoint())));
+        m_zoom(delta > 0 ? 0.8 : 1.25, value.x());
+        event->accept();
+    }
+
+private:
+    std::function<void(double, double)> m_zoom;
+};
+
+// Sets a range with about `target` ticks at round values (1, 2 or 5 times a power of ten apart,
+// from 0). The axis lays out ticks at every change, so the interval is made coarse first: a fine
+// interval over a wide range would mean millions of ticks.
+void setRangeWithNiceTicks(QValueAxis *axis, double min, double max, int target)
+{
+    const double span = max - min;
+    if (!(span > 0) || !std::isfinite(span)) return;
+    axis->setTickInterval(std::max(span, axis->max() - axis->min()));
+    axis->setRange(min, max);
+    const double raw = span / target;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = magnitude;
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (raw <= m * magnitude) {
+            step = m * magnitude;
+            break;
+        }
+    axis->setTickAnchor(0);
+    axis->setTickInterval(step);
+}
+
+} // namespace
+
+ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
+{
+    m_picker = new SeriesPickerModel(this);
+
+    m_metricBox = new QComboBox(this);
+    m_metricBox->setObjectName(QStringLiteral("chartMetric"));
+    for (int m = 0; m < kSeriesMetricCount; ++m)
+        m_metricBox->addItem(QString::fromLatin1(seriesMetricLabel(SeriesMetric(m))), m);
+    m_metricBox->setToolTip(tr("The figure to chart"));
+
+    m_liveButton = new QToolButton(this);
+    m_liveButton->setObjectName(QStringLiteral("chartLive"));
+    m_liveButton->setText(tr("Live"));
+    m_liveButton->setCheckable(true);
+    m_liveButton->setChecked(true);
+    m_liveButton->setToolTip(tr("Follow the run as it grows; unchecked, the view stays as it is while data "
+                                "keeps arriving"));
+
+    m_resetZoomButton = new QToolButton(this);
+    m_resetZoomButton->setObjectName(QStringLiteral("chartResetZoom"));
+    m_resetZoomButton->setText(tr("Reset zoom"));
+    m_resetZoomButton->setToolTip(tr("Show the whole run and follow it live again. Zoom with the mouse "
+                                     "wheel or by dragging over a time range; right-click zooms out."));
+
+    m_exportButton = new QToolButton(this);
+    m_exportButton->setObjectName(QStringLiteral("chartExport"));
+    m_exportButton->setText(tr("Export"));
+    m_exportButton->setPopupMode(QToolButton::InstantPopup);
+    auto *exportMenu = new QMenu(m_exportButton);
+    exportMenu->addAction(tr("Chart as PNG…"), this, [this] { exportWithDialog(QStringLiteral("png")); });
+    exportMenu->addAction(tr("Chart as SVG…"), this, [this] { exportWithDialog(QStringLiteral("svg")); });
+    exportMenu->addAction(tr("Series as CSV…"), this, [this] { exportWithDialog(QStringLiteral("csv")); });
+    m_exportButton->setMenu(exportMenu);
+
+    m_pickerView = new QListView(this);
+    m_pickerView->setObjectName(QStringLiteral("chartPicker"));
+    m_pickerView->setModel(m_picker);
+    m_pickerView->setToolTip(tr("The nodes (or links) to chart"));
+    auto *all = new QPushButton(tr("All"), this);
+    auto *none = new QPushButton(tr("None"), this);
+    connect(all, &QPushButton::clicked, this, [this] { m_picker->setAllChecked(true); });
+    connect(none, &QPushButton::clicked, this, [this] { m_picker->setAllChecked(false); });
+
+    m_chart = new QChart;
+    m_chart->legend()->setAlignment(Qt::AlignRight);
+    m_chart->setMargins(QMargins(4, 4, 4, 4));
+    m_axisX = new QValueAxis(m_chart);
+    m_axisX->setTitleText(tr("Virtual time (s)"));
+    m_axisX->setLabelFormat(QStringLiteral("%.4g"));
+    m_axisX->setTickInterval(1);
+    m_axisX->setTickType(QValueAxis::TicksDynamic);
+    m_axisY = new QValueAxis(m_chart);
+    m_axisY->setLabelFormat(QStringLiteral("%.4g"));
+    m_axisY->setTickInterval(1);
+    m_axisY->setTickType(QValueAxis::TicksDynamic);
+    m_chart->addAxis(m_axisX, Qt::AlignBottom);
+    m_chart->addAxis(m_axisY, Qt::AlignLeft);
+    m_view = new ChartView(
+        m_chart,
+        [this](double factor, double at) {
+            if (!std::isfinite(at)) return;
+            setXRange(at - (at - m_xMin) * factor, at + (m_xMax - at) * factor);
+        },
+        this);
+    m_view->setObjectName(QStringLiteral("chartView"));
+    m_view->setRenderHint(QPainter::Antialiasing, false); // a frame must stay cheap with many points
+    m_view->setRubberBand(QChartView::HorizontalRubberBand);
+    m_view->setMinimumSize(300, 180);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Metric:"), this));
+    top->addWidget(m_metricBox);
+    top->addStretch(1);
+    top->addWidget(m_liveButton);
+    top->addWidget(m_resetZoomButton);
+    top->addWidget(m_exportButton);
+    auto *side = new QVBoxLayout;
+    side->addWidget(m_pickerView, 1);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(all);
+    buttons->addWidget(none);
+    side->addLayout(buttons);
+    auto *sideWidget = new QWidget(this);
+    sideWidget->setLayout(side);
+    sideWidget->setMaximumWidth(200);
+    side->setContentsMargins(0, 0, 0, 0);
+    auto *body = new QHBoxLayout;
+    body->addWidget(sideWidget);
+    body->addWidget(m_view, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addLayout(body, 1);
+
+    connect(m_metricBox, &QComboBox::currentIndexChanged, this,
+            [this](int) { setMetric(SeriesMetric(m_metricBox->currentData().toInt())); });
+    connect(m_picker, &SeriesPickerModel::checkedChanged, this, [this] {
+        m_seriesDirty = true;
+        m_viewDirty = true;
+    });
+    connect(m_liveButton, &QToolButton::toggled, this, &ChartPanel::setLive);
+    connect(m_resetZoomButton, &QToolButton::clicked, this, &ChartPanel::resetZoom);
+    // A rubber band or a right-click changes the axis itself: that is a zoom too.
+    connect(m_axisX, &QValueAxis::rangeChanged, this, [this](qreal min, qreal max) {
+        if (m_settingRange) return;
+        m_xMin = min;
+        m_xMax = max;
+        setLive(false);
+        m_viewDirty = true;
+    });
+
+    // Columns and ticks follow the plot's size.
+    connect(m_chart, &QChart::plotAreaChanged, this, [this](const QRectF &area) {
+        if (area.size().toSize() != m_plotSize) m_viewDirty = true;
+    });
+
+    m_frameTimer = new QTimer(this);
+    m_frameTimer->setInterval(kFrameIntervalMs);
+    connect(m_frameTimer, &QTimer::timeout, this, &ChartPanel::onFrameTick);
+    m_frameTimer->start();
+    applyTheme();
+    setMetric(SeriesMetric::Throughput);
+}
+
+ChartPanel::~ChartPanel() = default;
+
+QChartView *ChartPanel::chartView() const
+{
+    return m_view;
+}
+
+QList<QLineSeries *> ChartPanel::shownSeries() const
+{
+    return m_series;
+}
+
+void ChartPanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds)
+{
+    m_store.reset(nodeIds, linkIds);
+    m_picker->setTargets(nodeIds, nodeKinds, linkIds);
+    m_seriesDirty = true;
+    setLive(true);
+    m_xMin = 0;
+    m_xMax = 1;
+    refresh();
+}
+
+void ChartPanel::appendDelta(const TimeSeriesDelta &delta)
+{
+    m_store.apply(delta);
+    markDataChanged();
+}
+
+void ChartPanel::markDataChanged()
+{
+    m_dataDirty = true;
+}
+
+SeriesMetric ChartPanel::metric() const
+{
+    return m_picker->metric();
+}
+
+void ChartPanel::setMetric(SeriesMetric metric)
+{
+    const int index = m_metricBox->findData(int(metric));
+    if (index != m_metricBox->currentIndex()) {
+        m_metricBox->setCurrentIndex(index); // comes back here
+        return;
+    }
+    m_picker->setMetric(metric);
+    m_axisY->setTitleText(QString::fromLatin1(seriesMetricUnit(metric)));
+    m_seriesDirty = true;
+    m_viewDirty = true;
+}
+
+void ChartPanel::setLive(bool live)
+{
+    if (live == m_live) return;
+    m_live = live;
+    m_liveButton->setChecked(live);
+    // Pausing keeps what is drawn; going live catches up.
+    if (live) m_viewDirty = true;
+    Q_EMIT liveChanged(live);
+}
+
+void ChartPanel::setXRange(double from, double to)
+{
+    if (!(to > from)) return;
+    m_xMin = from;
+    m_xMax = to;
+    setLive(false);
+    m_viewDirty = true;
+}
+
+void ChartPanel::resetZoom()
+{
+    setLive(true);
+    m_viewDirty = true;
+    refresh();
+}
+
+void ChartPanel::onFrameTick()
+{
+    // Hidden (another tab in front), nothing is drawn; shown again, the plot's size changes.
+    if (!isVisible()) return;
+    // Paused, arriving data waits; what the view shows changes only when asked.
+    if (m_viewDirty || m_seriesDirty || (m_live && m_dataDirty)) refresh();
+}
+
+void ChartPanel::syncSeries()
+{
+    const QList<int> targets = m_picker->checkedTargets();
+    if (!m_seriesDirty && targets == m_targets) return;
+    m_seriesDirty = false;
+    for (QLineSeries *s : std::as_const(m_series)) {
+        m_chart->removeSeries(s);
+        delete s;
+    }
+    m_series.clear();
+    m_targets = targets;
+    const QStringList &ids = seriesMetricIsLink(metric()) ? m_store.linkIds() : m_store.nodeIds();
+    for (int t : std::as_const(m_targets)) {
+        auto *s = new QLineSeries;
+        s->setName(ids.value(t));
+        m_chart->addSeries(s);
+        // Thin lines: cheaper to lay out and draw, and clearer with a point per pixel column.
+        QPen pen = s->pen();
+        pen.setWidthF(1.0);
+        s->setPen(pen);
+        s->attachAxis(m_axisX);
+        s->attachAxis(m_axisY);
+        m_series.append(s);
+    }
+}
+
+void ChartPanel::refresh()
+{
+    // Axis changes made here (attaching series, fitting ranges) are not the user zooming.
+    const QScopedValueRollback guard(m_settingRange, true);
+    syncSeries();
+    if (m_live) {
+        m_xMin = 0;
+        m_xMax = std::max(m_store.endTime(), 1e-3);
+    }
+    m_plotSize = m_chart->plotArea().size().toSize();
+    const int width = m_plotSize.width();
+    const int columns = width > 0 ? width : 1000;
+    double yMin = std::numeric_limits<double>::infinity(), yMax = -yMin;
+    const SeriesMetric m = metric();
+    // Decimate first: the y axis fits what is in range.
+    m_decimated.resize(m_series.size());
+    for (qsizetype i = 0; i < m_series.size(); ++i) {
+        const std::vector<QPointF> &points = m_store.points(m, m_targets[i]);
+        const auto r = SeriesDecimator::decimate(points.data(), points.data() + points.size(), m_xMin, m_xMax,
+                                                 columns, m_decimated[i], m_store.index(m, m_targets[i]));
+        if (r.inRange) {
+            yMin = std::min(yMin, r.yMin);
+            yMax = std::max(yMax, r.yMax);
+        }
+    }
+    if (!std::isfinite(yMin)) yMin = yMax = 0;
+    yMin = std::min(yMin, 0.0);
+    if (yMax <= yMin) yMax = yMin + 1;
+    yMax += (yMax - yMin) * 0.05;
+    // Qt Charts lays a line out again (path and hover shape) whenever an axis range changes, at a
+    // cost that grows with its points: so the old points go first, in one call, the axes change
+    // while the series are empty, and the new points come in with one replace().
+    const bool rangeChanges = m_axisX->min() != m_xMin || m_axisX->max() != m_xMax ||
+                              m_axisY->min() != yMin || m_axisY->max() != yMax;
+    if (rangeChanges)
+        for (QLineSeries *s : std::as_const(m_series))
+            s->clear();
+    setRangeWithNiceTicks(m_axisX, m_xMin, m_xMax, std::max(2, int(m_chart->plotArea().width() / 110)));
+    setRangeWithNiceTicks(m_axisY, yMin, yMax, std::max(3, int(m_chart->plotArea().height() / 35)));
+    for (qsizetype i = 0; i < m_series.size(); ++i)
+        m_series[i]->replace(m_decimated[i]);
+    m_dataDirty = false;
+    m_viewDirty = false;
+    ++m_frames;
+}
+
+QImage ChartPanel::renderImage(const QSize &size) const
+{
+    const QRect source = m_view->viewport()->rect();
+    const QSize s = size.isValid() ? size : source.size();
+    QImage image(s, QImage::Format_ARGB32_Premultiplied);
+    image.fill(m_chart->backgroundBrush().color());
+    QPainter painter(&image);
+    m_view->render(&painter, QRectF(QPointF(0, 0), s), source);
+    painter.end();
+    return image;
+}
+
+bool ChartPanel::exportPng(const QString &path, QString *error, const QSize &size) const
+{
+    const QImage image = renderImage(size);
+    if (image.isNull() || !image.save(path, "PNG")) {
+        if (error) *error = tr("%1: cannot write the image").arg(path);
+        return false;
+    }
+    return true;
+}
+
+bool ChartPanel::exportSvg(const QString &path, QString *error) const
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        if (error) *error = tr("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    const QRect source = m_view->viewport()->rect();
+    QSvgGenerator svg;
+    svg.setOutputDevice(&file);
+    svg.setSize(source.size());
+    svg.setViewBox(QRect(QPoint(0, 0), source.size()));
+    svg.setTitle(tr("Signalbox chart"));
+    svg.setDescription(QString::fromLatin1(seriesMetricLabel(metric())));
+    QPainter painter;
+    if (!painter.begin(&svg)) {
+        if (error) *error = tr("%1: cannot write SVG").arg(path);
+        return false;
+    }
+    painter.fillRect(QRect(QPoint(0, 0), source.size()), m_chart->backgroundBrush());
+    m_view->render(&painter, QRectF(QPointF(0, 0), source.size()), source);
+    painter.end();
+    file.close();
+    if (file.error() != QFile::NoError) {
+        if (error) *error = tr("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+bool ChartPanel::exportCsv(const QString &path, QString *error) const
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text) ||
+        !m_store.writeCsv(&file, metric(), m_picker->checkedTargets())) {
+        if (error) *error = tr("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    file.close();
+    return file.error() == QFile::NoError;
+}
+
+void ChartPanel::exportWithDialog(const QString &format)
+{
+    const QString filter = format == QLatin1String("png")   ? tr("PNG images (*.png)")
+                           : format == QLatin1String("svg") ? tr("SVG images (*.svg)")
+                                                            : tr("CSV files (*.csv)");
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Export chart"),
+        QStringLiteral("%1.%2").arg(QString::fromLatin1(seriesMetricName(metric())), format), filter);
+    if (path.isEmpty()) return;
+    QString error;
+    const bool ok = format == QLatin1String("png")   ? exportPng(path, &error)
+                    : format == QLatin1String("svg") ? exportSvg(path, &error)
+                                                     : exportCsv(path, &error);
+    if (!ok) QMessageBox::warning(this, tr("Export chart"), error);
+}
+
+void ChartPanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    m_viewDirty = true;
+}
+
+void ChartPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) applyTheme();
+}
+
+void ChartPanel::applyTheme()
+{
+    // Follow the application's light or dark palette.
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    const auto theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    if (m_chart->theme() == theme) return;
+    m_chart->setTheme(theme); // which sets every series' pen again
+    for (QLineSeries *s : std::as_const(m_series)) {
+        QPen pen = s->pen();
+        pen.setWidthF(1.0);
+        s->setPen(pen);
+    }
+}
+
+} // namespace sb

@@ -1,0 +1,296 @@
+// ChartPanel: one replace() per series per frame with decimated points, live follow and pause,
+// zoom, deltas from a real run, and the exports (PNG, SVG, CSV).
+#include "chartpanel.h"
+#include "seriespickermodel.h"
+#include "simulation.h"
+#include "timeseries.h"
+
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QFile>
+#include <QImage>
+#include <QLineSeries>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QValueAxis>
+#include <QWheelEvent>
+#include <QXmlStreamReader>
+
+#include <memory>
+
+using namespace sb;
+
+namespace {
+
+const QStringList kNodes{"p", "q", "c"};
+const QStringList kKinds{"producer", "queue", "consumer"};
+const QStringList kLinks{"p-q", "q-c"};
+
+std::vector<QPointF> ramp(int n, double step, double slope)
+{
+    std::vector<QPointF> v;
+    v.reserve(n);
+    for (int i = 0; i < n; ++i)
+        v.emplace_back(i * step, (i % 1000) * slope);
+    return v;
+}
+
+// A panel on screen (offscreen platform) at a known size with data for every node.
+std::unique_ptr<ChartPanel> makePanel(int points = 1000)
+{
+    auto panel = std::make_unique<ChartPanel>();
+    panel->resize(1000, 500);
+    panel->show();
+    panel->reset(kNodes, kKinds, kLinks);
+    for (int n = 0; n < kNodes.size(); ++n)
+        panel->store().setPoints(SeriesMetric::Throughput, n, ramp(points, 0.01, n + 1));
+    panel->markDataChanged();
+    panel->refresh();
+    return panel;
+}
+
+} // namespace
+
+class TestChartPanel : public QObject {
+    Q_OBJECT
+private slots:
+    void onePerSeriesReplacePerFrame();
+    void pauseFreezesTheView();
+    void zoomAndReset();
+    void wheelZoomsAroundThePointer();
+    void metricAndPicks();
+    void deltasFromARun();
+    void exportPng();
+    void exportSvg();
+    void exportCsv();
+};
+
+void TestChartPanel::onePerSeriesReplacePerFrame()
+{
+    auto panel = makePanel(300000);
+    const auto series = panel->shownSeries();
+    QCOMPARE(series.size(), kNodes.size());
+    QList<std::shared_ptr<QSignalSpy>> replaced, added;
+    for (QLineSeries *s : series) {
+        replaced << std::make_shared<QSignalSpy>(s, &QXYSeries::pointsReplaced);
+        added << std::make_shared<QSignalSpy>(s, &QXYSeries::pointAdded);
+    }
+    const int frames = panel->frames();
+    panel->refresh();
+    QCOMPARE(panel->frames(), frames + 1);
+    const int columns = int(panel->chartView()->chart()->plotArea().width());
+    QVERIFY(columns > 100);
+    for (int i = 0; i < series.size(); ++i) {
+        QCOMPARE(replaced[i]->count(), 1);
+        QCOMPARE(added[i]->count(), 0);
+        QVERIFY(series[i]->count() <= 2 * columns + 4);
+        QVERIFY(series[i]->count() > columns); // min and max per column of a dense sawtooth
+    }
+    // The y axis fits the data: the highest series peaks at 999 * 3.
+    auto *y = qobject_cast<QValueAxis *>(panel->chartView()->chart()->axes(Qt::Vertical).first());
+    QVERIFY(y->max() >= 2997);
+    QVERIFY(y->max() < 2997 * 1.1);
+}
+
+void TestChartPanel::pauseFreezesTheView()
+{
+    auto panel = makePanel();
+    QTest::qWait(3 * ChartPanel::kFrameIntervalMs); // let the layout settle
+    QSignalSpy live(panel.get(), &ChartPanel::liveChanged);
+    QVERIFY(panel->isLive());
+    QCOMPARE(panel->xMax(), 9.99);
+    panel->setLive(false);
+    QCOMPARE(live.count(), 1);
+    QCOMPARE(live.first().first().toBool(), false);
+    const qsizetype before = panel->shownSeries().first()->count();
+    const int frames = panel->frames();
+    // Data keeps arriving while paused...
+    panel->store().setPoints(SeriesMetric::Throughput, 0, ramp(5000, 0.01, 1));
+    panel->markDataChanged();
+    QTest::qWait(3 * ChartPanel::kFrameIntervalMs);
+    // ...but the view stays as it was.
+    QCOMPARE(panel->xMax(), 9.99);
+    QCOMPARE(panel->shownSeries().first()->count(), before);
+    QCOMPARE(panel->frames(), frames); // not one frame drawn
+    panel->setLive(true);
+    QTRY_COMPARE(panel->xMax(), 49.99);
+    QVERIFY(panel->shownSeries().first()->count() > before);
+}
+
+void TestChartPanel::zoomAndReset()
+{
+    auto panel = makePanel(100000);
+    panel->setXRange(100, 200);
+    QVERIFY(!panel->isLive());
+    panel->refresh();
+    auto *x = qobject_cast<QValueAxis *>(panel->chartView()->chart()->axes(Qt::Horizontal).first());
+    QCOMPARE(x->min(), 100.0);
+    QCOMPARE(x->max(), 200.0);
+    // Zoomed in, the series is drawn from the points in range (plus one neighbour each side).
+    for (QLineSeries *s : panel->shownSeries()) {
+        QVERIFY(s->at(1).x() >= 100);
+        QVERIFY(s->at(s->count() - 2).x() <= 200);
+    }
+    // A zoom made on the chart itself (rubber band) pauses too.
+    panel->resetZoom();
+    QVERIFY(panel->isLive());
+    QCOMPARE(x->max(), 999.99);
+    panel->chartView()->chart()->zoomIn(
+        QRectF(panel->chartView()->chart()->plotArea().topLeft(),
+               QSizeF(100, panel->chartView()->chart()->plotArea().height())));
+    QVERIFY(!panel->isLive());
+    QVERIFY(panel->xMax() < 500);
+    panel->resetZoom();
+    QVERIFY(panel->isLive());
+}
+
+void TestChartPanel::wheelZoomsAroundThePointer()
+{
+    auto panel = makePanel(100000); // 0 .. 999.99 s
+    QChartView *view = panel->chartView();
+    const QRectF plot = view->chart()->plotArea();
+    const QPointF at(plot.left() + plot.width() / 4, plot.center().y());
+    const double x = view->chart()->mapToValue(at).x();
+    auto wheel = [&](int delta) {
+        QWheelEvent event(view->mapFromScene(at), view->viewport()->mapToGlobal(view->mapFromScene(at)), {},
+                          {0, delta}, Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(view->viewport(), &event);
+    };
+    wheel(120);
+    QVERIFY(!panel->isLive());
+    QCOMPARE(panel->xMax() - panel->xMin(), 999.99 * 0.8);
+    // The value under the pointer stays where it was.
+    QVERIFY(qAbs((x - panel->xMin()) / (panel->xMax() - panel->xMin()) - 0.25) < 0.01);
+    panel->refresh();
+    wheel(-120);
+    QVERIFY(qAbs((panel->xMax() - panel->xMin()) - 999.99) < 0.5);
+}
+
+void TestChartPanel::metricAndPicks()
+{
+    auto panel = makePanel();
+    panel->setMetric(SeriesMetric::QueueDepth);
+    panel->refresh();
+    QCOMPARE(panel->shownSeries().size(), 1);
+    QCOMPARE(panel->shownSeries().first()->name(), QStringLiteral("q"));
+    panel->setMetric(SeriesMetric::LinkFrames);
+    panel->refresh();
+    QCOMPARE(panel->shownSeries().size(), 2);
+    QCOMPARE(panel->shownSeries().last()->name(), QStringLiteral("q-c"));
+    panel->picker()->setData(panel->picker()->index(0), Qt::Unchecked, Qt::CheckStateRole);
+    panel->refresh();
+    QCOMPARE(panel->shownSeries().size(), 1);
+    QCOMPARE(panel->shownSeries().first()->name(), QStringLiteral("q-c"));
+}
+
+void TestChartPanel::deltasFromARun()
+{
+    Topology t;
+    t.nodes.push_back({"p", "producer", "p", Json{{"rate", 100}, {"duration", 1000}}, {}});
+    t.nodes.push_back({"q", "queue", "q", Json::object(), {}});
+    LinkDef l;
+    l.id = "p-q";
+    l.from = "p";
+    l.to = "q";
+    l.fromPort = "out";
+    l.toPort = "in";
+    l.properties = Json::object();
+    t.links.push_back(l);
+    std::string error;
+    auto sim = Simulation::build(t, error);
+    QVERIFY2(sim, error.c_str());
+    TimeSeriesSink sink(t);
+    sim->addSink(&sink);
+    ChartPanel panel;
+    panel.reset({"p", "q"}, {"producer", "queue"}, {"p-q"});
+    RunOptions o;
+    o.maxEvents = 50;
+    while (sim->run(o) == StopReason::EventLimit) {
+        sink.publish();
+        if (auto d = sink.take()) panel.appendDelta(*d);
+    }
+    if (auto d = sink.take()) panel.appendDelta(*d);
+    // 100 msg/s for 1 s: a hundred 10 ms buckets of one message each, 100 msg/s.
+    const auto &published = panel.store().points(SeriesMetric::Throughput, 0);
+    QCOMPARE(published.size(), std::size_t(100));
+    double total = 0;
+    for (const auto &p : published)
+        total += p.y() * 0.01;
+    QCOMPARE(qRound(total), 100);
+    QCOMPARE(panel.store().points(SeriesMetric::QueueDepth, 1).back().y(), 100.0);
+    QVERIFY(panel.store().points(SeriesMetric::QueueDepth, 0).empty()); // not a queue
+    QVERIFY(panel.store().points(SeriesMetric::LatencyP50, 1).empty()); // nothing processed
+    // Link frames have a value (maybe 0) in every bucket.
+    QCOMPARE(panel.store().points(SeriesMetric::LinkFrames, 0).size(),
+             std::size_t(qRound(panel.store().endTime() / 0.01)));
+}
+
+void TestChartPanel::exportPng()
+{
+    auto panel = makePanel();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("chart.png"));
+    QString error;
+    QVERIFY2(panel->exportPng(path, &error), qPrintable(error));
+    QImage image(path);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), panel->chartView()->viewport()->size());
+    QVERIFY2(panel->exportPng(path, &error, QSize(640, 360)), qPrintable(error));
+    QCOMPARE(QImage(path).size(), QSize(640, 360));
+    // Something was drawn: not one flat colour.
+    const QImage drawn(path);
+    QSet<QRgb> colours;
+    for (int y = 0; y < drawn.height(); y += 7)
+        for (int x = 0; x < drawn.width(); x += 7)
+            colours.insert(drawn.pixel(x, y));
+    QVERIFY(colours.size() > 3);
+    QVERIFY(!panel->exportPng(dir.filePath(QStringLiteral("missing/dir/chart.png")), &error));
+    QVERIFY(!error.isEmpty());
+}
+
+void TestChartPanel::exportSvg()
+{
+    auto panel = makePanel();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("chart.svg"));
+    QString error;
+    QVERIFY2(panel->exportSvg(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QXmlStreamReader xml(&file);
+    QString root;
+    int elements = 0;
+    while (!xml.atEnd()) {
+        if (xml.readNext() == QXmlStreamReader::StartElement) {
+            if (root.isEmpty()) root = xml.name().toString();
+            ++elements;
+        }
+    }
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    QCOMPARE(root, QStringLiteral("svg"));
+    QVERIFY(elements > 10);
+    QVERIFY(!panel->exportSvg(dir.filePath(QStringLiteral("missing/dir/chart.svg")), &error));
+}
+
+void TestChartPanel::exportCsv()
+{
+    auto panel = makePanel(25000); // more than any chart draws: the CSV has every point
+    panel->picker()->setData(panel->picker()->index(1), Qt::Unchecked, Qt::CheckStateRole);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("series.csv"));
+    QString error;
+    QVERIFY2(panel->exportCsv(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.first(), QStringLiteral("time_s,node,metric,value"));
+    QCOMPARE(lines.size(), 1 + 2 * 25000);
+    QCOMPARE(lines[1], QStringLiteral("0,p,throughput,0"));
+    QCOMPARE(lines[2], QStringLiteral("0.01,p,throughput,1"));
+    QCOMPARE(lines.last(), QStringLiteral("249.99,c,throughput,2997"));
+}
+
+QTEST_MAIN(TestChartPanel)
+#include "tst_chartpanel.moc"
