@@ -2,6 +2,7 @@
 
 #include "livestats.h"
 
+#include "canvasexport.h"
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "canvasview.h"
@@ -420,6 +421,21 @@ void MainWindow::createMenus()
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     file->addAction(m_saveAction);
     file->addAction(m_saveAsAction);
+    QAction *exportCanvasAction = file->addAction(tr("&Export Canvas…"), this, [this] {
+        const QString dir = m_currentFile.isEmpty() ? QString() : QFileInfo(m_currentFile).absolutePath();
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("Export canvas"), dir,
+                                         tr("SVG picture (*.svg);;PNG image (*.png);;PDF document (*.pdf)"));
+        if (path.isEmpty()) return;
+        QString error;
+        if (exportCanvas(*m_canvasScene, path, &error))
+            statusBar()->showMessage(tr("Exported the canvas to %1").arg(QDir::toNativeSeparators(path)),
+                                     5000);
+        else
+            QMessageBox::warning(this, tr("Cannot export"), error);
+    });
+    exportCanvasAction->setObjectName(QStringLiteral("exportCanvasAction"));
+    exportCanvasAction->setStatusTip(tr("Save a picture of the canvas as SVG, PNG or PDF"));
     file->addSeparator();
     file->addAction(m_quitAction);
     updateRecentMenu();
