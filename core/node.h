@@ -35,6 +35,8 @@ public:
     virtual Rng &rng() = 0;
     // Records a trace event; the executor fills in time, wall time and node.
     virtual void trace(TraceEvent e) = 0;
+    // Hands a new message's contents to the trace sinks that keep them; call before its Publish.
+    virtual void announce(const Message &m) {}
     // A fresh message id, unique within the run.
     virtual std::uint64_t newMessageId() = 0;
     // False once the run's message budget is spent: producers stop producing.

@@ -44,6 +44,11 @@ public:
         if (e.kind == TraceKind::Publish) ++m_sim->m_published;
         m_sim->emitTrace(e);
     }
+    void announce(const Message &m) override
+    {
+        for (auto *sink : m_sim->m_sinks)
+            sink->onMessage(m);
+    }
     std::uint64_t newMessageId() override { return m_sim->m_nextMessageId++; }
     bool mayPublish() override { return m_sim->m_budget == 0 || m_sim->m_published < m_sim->m_budget; }
 

@@ -90,6 +90,9 @@ class TraceSink {
 public:
     virtual ~TraceSink() = default;
     virtual void onEvent(const TraceEvent &e) = 0;
+    // A new message's contents (routing key, headers, ...), just before its Publish event. Most
+    // sinks need only the events; a message inspector keeps these.
+    virtual void onMessage(const Message &m) {}
     // The run ended (or paused): flush what is buffered.
     virtual void flush() {}
 };

@@ -126,7 +126,7 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
 
     connect(m_view, &SequenceView::messageSelected, this, [this](quint64 id, const QStringList &links) {
         m_journey->setMessage(&m_history, id, m_nodeIds, m_linkIds);
-        m_journeySummary->setText(m_journey->summary());
+        m_journeySummary->setText(inspectorText(id));
         m_journeyView->resizeColumnsToContents();
         m_inspector->setVisible(id != 0);
         Q_EMIT messageSelected(id, links);
@@ -154,6 +154,24 @@ void SequencePanel::append(const std::vector<TraceEvent> &events)
     m_history.append(events);
     m_view->historyChanged();
     updateStatus();
+}
+
+QString SequencePanel::inspectorText(std::uint64_t messageId) const
+{
+    QString text = m_journey->messageId() == messageId ? m_journey->summary() : QString();
+    const std::optional<MessageInfo> info = messageId && m_lookup ? m_lookup(messageId) : std::nullopt;
+    if (!info) return text;
+    QStringList carried;
+    carried << tr("routing key \u201c%1\u201d").arg(QString::fromStdString(info->routingKey));
+    if (!info->key.empty()) carried << tr("key \u201c%1\u201d").arg(QString::fromStdString(info->key));
+    carried << tr("%1 bytes").arg(info->size);
+    if (info->sequence) carried << tr("producer's message %1").arg(info->sequence);
+    QStringList headers;
+    for (const Header &h : info->headers)
+        headers << QStringLiteral("%1=%2").arg(QString::fromStdString(h.name),
+                                               QString::fromStdString(h.value));
+    if (!headers.isEmpty()) carried << tr("headers %1").arg(headers.join(QLatin1String(", ")));
+    return text + QLatin1Char('\n') + carried.join(QStringLiteral(" \u00b7 "));
 }
 
 void SequencePanel::updateStatus()

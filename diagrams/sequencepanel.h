@@ -2,10 +2,14 @@
 // The sequence diagram dock: the live view with its controls (follow, zoom, a filter line, hide
 // acks, export) and the message inspector beside it, which shows the journey of the message
 // clicked in the diagram.
+#include "messagecatalog.h"
 #include "sequencehistory.h"
 #include "sequencerenderer.h"
 
 #include <QWidget>
+
+#include <functional>
+#include <optional>
 
 class QCheckBox;
 class QLabel;
@@ -35,6 +39,12 @@ public:
                const std::vector<NodeIndex> &order = {});
     // Appends a batch of the run's trace and redraws (once a frame).
     void append(const std::vector<TraceEvent> &events);
+
+    // Where the inspector finds what a message carried (routing key, key, headers, size).
+    using MessageLookup = std::function<std::optional<MessageInfo>(std::uint64_t)>;
+    void setMessageLookup(MessageLookup lookup) { m_lookup = std::move(lookup); }
+    // The inspector's headline for a message: its journey and, when known, what it carried.
+    QString inspectorText(std::uint64_t messageId) const;
 
     // Parses a filter line: terms separated by spaces, each optional:
     //   kind:NAME / -kind:NAME   only / not these event kinds     -ack   hide acks and confirms
@@ -69,6 +79,7 @@ private:
     QLabel *m_status;
     QStringList m_nodeIds, m_linkIds;
     std::vector<NodeIndex> m_filterHidden;
+    MessageLookup m_lookup;
 };
 
 } // namespace sb

@@ -1,6 +1,7 @@
 #include "enginehost.h"
 
 #include "checker.h"
+#include "messagecatalog.h"
 #include "metrics.h"
 #include "simulation.h"
 
@@ -58,6 +59,7 @@ struct EngineRun {
         sim->addSink(&checker);
         sim->addSink(&progress);
         sim->addSink(&live);
+        sim->addSink(&messages);
     }
     static std::vector<bool> queueFlags(const Topology &topology)
     {
@@ -77,8 +79,9 @@ struct EngineRun {
     // Set while a publish of the live counters is posted to the engine and has not run yet, so
     // a busy engine gets at most one request per frame.
     std::atomic<bool> liveRequested{false};
-    TimeSeriesSink series;  // chart data, taken by the GUI thread
-    double wallSeconds = 0; // engine thread only: time spent inside Simulation::run
+    TimeSeriesSink series;   // chart data, taken by the GUI thread
+    MessageCatalog messages; // what messages carried, for the inspector (any thread may look)
+    double wallSeconds = 0;  // engine thread only: time spent inside Simulation::run
 };
 
 // Lives on the engine thread; the host hands it work as queued calls and hears back through its
@@ -282,6 +285,11 @@ void EngineHost::retire(std::shared_ptr<EngineRun> run)
     if (!run) return;
     QMetaObject::invokeMethod(
         m_worker, [run = std::move(run)]() mutable { run.reset(); }, Qt::QueuedConnection);
+}
+
+std::optional<MessageInfo> EngineHost::message(std::uint64_t id) const
+{
+    return m_run ? m_run->messages.find(id) : std::nullopt;
 }
 
 bool EngineHost::acceptsLiveChanges() const

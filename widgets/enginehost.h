@@ -3,6 +3,7 @@
 // in batches at frame rate, progress, and the run summary at the end. The GUI thread never runs
 // the engine; it only asks it, through the simulation's thread-safe requests, to pause or stop.
 #include "livestats.h"
+#include "messagecatalog.h"
 #include "summary.h"
 #include "timeseries.h"
 #include "topology.h"
@@ -93,6 +94,9 @@ public:
     bool isNodePaused(const QString &nodeId) const { return m_pausedNodes.contains(nodeId); }
     // True while a run is in progress that live changes apply to.
     bool acceptsLiveChanges() const;
+    // What a message of the current (or last) run carried: routing key, key, headers, size.
+    // Nothing for messages older than the run's catalog keeps. Any time, from the GUI thread.
+    std::optional<MessageInfo> message(std::uint64_t id) const;
 
     State state() const { return m_state; }
     bool isLoaded() const { return m_state != State::Empty; }

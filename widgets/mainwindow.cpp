@@ -727,6 +727,7 @@ void MainWindow::createDocks()
         m_syncingSelection = false;
     });
     connect(m_sequence, &SequencePanel::nodeClicked, this, &MainWindow::selectNode);
+    m_sequence->setMessageLookup([engine = m_engine](std::uint64_t id) { return engine->message(id); });
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, &MainWindow::syncSequenceSelection);
     m_sequenceDock->raise(); // the diagram is what a run shows first; the event log is a tab away
     resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);

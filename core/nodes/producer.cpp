@@ -311,6 +311,7 @@ private:
         m->publishedAt = ctx.now();
         m->producer = ctx.self();
         m->correlationId = correlationId;
+        ctx.announce(*m);
         TraceEvent e = messageEvent(TraceKind::Publish, m.get());
         e.aux = size;
         if (m_confirmed) e.flags |= TraceFlag::Confirmed;

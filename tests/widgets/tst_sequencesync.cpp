@@ -97,6 +97,12 @@ void TestSequenceSync::diagramSelectionSelectsCanvasLinks()
     expected.sort();
     QCOMPARE(onCanvas, expected);
     QVERIFY(window.canvasScene()->selectedNodeIds().isEmpty());
+    // The inspector names what the message carried, from the run's message catalog.
+    const QString shown = window.sequencePanel()->inspectorText(4);
+    QVERIFY2(shown.contains("Message #4") && shown.contains("routing key") && shown.contains("bytes"),
+             qPrintable(shown));
+    QVERIFY(window.engine()->message(4));
+    QVERIFY(!window.engine()->message(999999));
 }
 
 void TestSequenceSync::lifelineClickSelectsTheNode()
