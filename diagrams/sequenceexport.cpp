@@ -1,16 +1,14 @@
 #include "sequenceexport.h"
 
+#include "picturefile.h"
+
 #include "cli.h"
 
 #include <QGuiApplication>
 
 #include <QDir>
 #include <QFileInfo>
-#include <QImage>
-#include <QPageSize>
 #include <QPainter>
-#include <QPdfWriter>
-#include <QSvgGenerator>
 
 #include <algorithm>
 
@@ -29,8 +27,7 @@ QPalette exportPalette()
 
 bool isSequenceImagePath(const QString &path)
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    return suffix == QLatin1String("svg") || suffix == QLatin1String("png") || suffix == QLatin1String("pdf");
+    return isPicturePath(path);
 }
 
 bool exportSequenceImage(const QString &path, const SequenceHistory &history, SequenceLayout layout,
@@ -63,47 +60,12 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
     ranged.to = std::min(filter.to, to);
     const QPalette palette = exportPalette();
 
-    if (suffix == QLatin1String("png")) {
-        QImage image(size.toSize(), QImage::Format_ARGB32_Premultiplied);
-        image.fill(Qt::white);
-        {
-            QPainter painter(&image);
+    return writePicture(
+        path, size, QStringLiteral("Signalbox sequence diagram"), palette.color(QPalette::Base),
+        [&](QPainter &painter) {
             SequenceRenderer::paint(painter, size, history, layout, ranged, {}, annotations, palette);
-        }
-        if (!image.save(path, "PNG")) return fail(QStringLiteral("cannot write the PNG file"));
-        return true;
-    }
-    if (suffix == QLatin1String("svg")) {
-        QSvgGenerator svg;
-        svg.setFileName(path);
-        svg.setSize(size.toSize());
-        svg.setViewBox(QRectF(QPointF(0, 0), size));
-        svg.setTitle(QStringLiteral("Signalbox sequence diagram"));
-        svg.setDescription(QStringLiteral("From %1 to %2 of virtual time")
-                               .arg(QString::fromStdString(formatDuration(from)),
-                                    QString::fromStdString(formatDuration(to))));
-        QPainter painter;
-        if (!painter.begin(&svg)) return fail(QStringLiteral("cannot write the SVG file"));
-        SequenceRenderer::paint(painter, size, history, layout, ranged, {}, annotations, palette);
-        painter.end();
-        if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
-            return fail(QStringLiteral("cannot write the SVG file"));
-        return true;
-    }
-    // PDF: one page of the diagram's own size (in points, 1 px = 0.75 pt at 96 dpi).
-    QPdfWriter pdf(path);
-    pdf.setResolution(96);
-    pdf.setPageSize(
-        QPageSize(size * 0.75, QPageSize::Point, QStringLiteral("Sequence"), QPageSize::ExactMatch));
-    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-    pdf.setTitle(QStringLiteral("Signalbox sequence diagram"));
-    QPainter painter;
-    if (!painter.begin(&pdf)) return fail(QStringLiteral("cannot write the PDF file"));
-    SequenceRenderer::paint(painter, size, history, layout, ranged, {}, annotations, palette);
-    painter.end();
-    if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
-        return fail(QStringLiteral("cannot write the PDF file"));
-    return true;
+        },
+        error);
 }
 
 bool writeSequencePicture(const SequencePicture &picture, std::string &error)

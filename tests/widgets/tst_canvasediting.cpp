@@ -2,6 +2,7 @@
 // Space+drag panning, and the context menu request that selects what was right-clicked.
 #include "canvasitems.h"
 #include "canvasscene.h"
+#include "canvastest.h"
 #include "canvasview.h"
 #include "topologydocument.h"
 
@@ -14,6 +15,7 @@
 #include <memory>
 
 using namespace sb;
+using namespace sbtest;
 
 namespace {
 
@@ -22,26 +24,6 @@ Topology workQueue()
     const LoadResult r = loadTopologyFile(SIGNALBOX_EXAMPLES_DIR "/work-queue.json");
     if (!r.ok()) qFatal("cannot load the example: %s", r.errorText().c_str());
     return *r.topology;
-}
-
-QPointF docPos(const TopologyDocument &doc, const QString &id)
-{
-    const NodeDef *n = doc.node(id);
-    return n ? QPointF(n->position.x, n->position.y) : QPointF(qQNaN(), qQNaN());
-}
-
-void sendMouse(QWidget *w, QEvent::Type type, QPoint pos, Qt::MouseButton button, Qt::MouseButtons buttons)
-{
-    QMouseEvent e(type, QPointF(pos), w->mapToGlobal(QPointF(pos)), button, buttons, Qt::NoModifier);
-    QApplication::sendEvent(w, &e);
-}
-
-void drag(QWidget *viewport, QPoint from, QPoint to)
-{
-    sendMouse(viewport, QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::LeftButton);
-    for (int i = 1; i <= 5; ++i)
-        sendMouse(viewport, QEvent::MouseMove, from + (to - from) * i / 5, Qt::NoButton, Qt::LeftButton);
-    sendMouse(viewport, QEvent::MouseButtonRelease, to, Qt::LeftButton, Qt::NoButton);
 }
 
 // "id:x,y id:x,y" as a map.

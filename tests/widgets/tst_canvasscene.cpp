@@ -2,6 +2,7 @@
 // (including undo), and gestures (drop, drag, connect, Delete) become document edits.
 #include "canvasitems.h"
 #include "canvasscene.h"
+#include "canvastest.h"
 #include "canvasview.h"
 #include "palettemodel.h"
 #include "topologydocument.h"
@@ -16,6 +17,7 @@
 #include <memory>
 
 using namespace sb;
+using namespace sbtest;
 
 namespace {
 
@@ -33,27 +35,6 @@ template <typename T> int countItems(const QGraphicsScene &scene)
     for (QGraphicsItem *item : scene.items())
         if (qgraphicsitem_cast<T *>(item)) ++n;
     return n;
-}
-
-QPointF docPos(const TopologyDocument &doc, const QString &id)
-{
-    const NodeDef *n = doc.node(id);
-    return n ? QPointF(n->position.x, n->position.y) : QPointF(qQNaN(), qQNaN());
-}
-
-void sendMouse(QWidget *w, QEvent::Type type, QPoint pos, Qt::MouseButton button, Qt::MouseButtons buttons)
-{
-    QMouseEvent e(type, QPointF(pos), w->mapToGlobal(QPointF(pos)), button, buttons, Qt::NoModifier);
-    QApplication::sendEvent(w, &e);
-}
-
-// Press at `from`, move in steps to `to`, release there: a left-button drag on the viewport.
-void drag(QWidget *viewport, QPoint from, QPoint to)
-{
-    sendMouse(viewport, QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::LeftButton);
-    for (int i = 1; i <= 5; ++i)
-        sendMouse(viewport, QEvent::MouseMove, from + (to - from) * i / 5, Qt::NoButton, Qt::LeftButton);
-    sendMouse(viewport, QEvent::MouseButtonRelease, to, Qt::LeftButton, Qt::NoButton);
 }
 
 void sendDrop(QGraphicsScene *scene, QEvent::Type type, const QMimeData *mime, QPointF scenePos)
