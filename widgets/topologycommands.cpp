@@ -156,38 +156,6 @@ void BindingsCommand::undo()
     DocumentAccess::replaceBindings(*m_doc, m_before);
 }
 
-RunSettingsCommand::RunSettingsCommand(TopologyDocument *doc, RunSettings before, RunSettings after,
-                                       QUndoCommand *parent)
-    : QUndoCommand(tr("Change run settings"), parent), m_doc(doc), m_before(before), m_after(after)
-{
-}
-
-void RunSettingsCommand::redo()
-{
-    DocumentAccess::putRunSettings(*m_doc, m_after);
-}
-
-void RunSettingsCommand::undo()
-{
-    DocumentAccess::putRunSettings(*m_doc, m_before);
-}
-
-ReplaceTopologyCommand::ReplaceTopologyCommand(TopologyDocument *doc, Topology before, Topology after,
-                                               const QString &text, QUndoCommand *parent)
-    : QUndoCommand(text, parent), m_doc(doc), m_before(std::move(before)), m_after(std::move(after))
-{
-}
-
-void ReplaceTopologyCommand::redo()
-{
-    DocumentAccess::putTopology(*m_doc, m_after);
-}
-
-void ReplaceTopologyCommand::undo()
-{
-    DocumentAccess::putTopology(*m_doc, m_before);
-}
-
 // Moves
 
 MoveCommand::MoveCommand(TopologyDocument *doc, std::map<std::string, Step> steps, bool finished,

@@ -84,33 +84,27 @@ private:
     std::vector<BindingDef> m_after;
 };
 
+// Swaps one whole value of the document (the run section, or the entire topology) between its
+// state before and after; `put` is the DocumentAccess mutation that stores and announces it.
+template <typename T, void (*put)(TopologyDocument &, T)> class ValueCommand : public QUndoCommand {
+public:
+    ValueCommand(TopologyDocument *doc, T before, T after, const QString &text,
+                 QUndoCommand *parent = nullptr)
+        : QUndoCommand(text, parent), m_doc(doc), m_before(std::move(before)), m_after(std::move(after))
+    {
+    }
+    void redo() override { put(*m_doc, m_after); }
+    void undo() override { put(*m_doc, m_before); }
+
+private:
+    TopologyDocument *m_doc;
+    T m_before;
+    T m_after;
+};
 // The run section of the topology: seed, stop time, message budget.
-class RunSettingsCommand : public QUndoCommand {
-public:
-    RunSettingsCommand(TopologyDocument *doc, RunSettings before, RunSettings after,
-                       QUndoCommand *parent = nullptr);
-    void redo() override;
-    void undo() override;
-
-private:
-    TopologyDocument *m_doc;
-    RunSettings m_before;
-    RunSettings m_after;
-};
-
+using RunSettingsCommand = ValueCommand<RunSettings, &DocumentAccess::putRunSettings>;
 // Replaces the whole topology (recovering autosaved work), keeping the way back.
-class ReplaceTopologyCommand : public QUndoCommand {
-public:
-    ReplaceTopologyCommand(TopologyDocument *doc, Topology before, Topology after, const QString &text,
-                           QUndoCommand *parent = nullptr);
-    void redo() override;
-    void undo() override;
-
-private:
-    TopologyDocument *m_doc;
-    Topology m_before;
-    Topology m_after;
-};
+using ReplaceTopologyCommand = ValueCommand<Topology, &DocumentAccess::putTopology>;
 
 // A drag: merges with the next move of the same nodes until a move marked finished closes it.
 class MoveCommand : public QUndoCommand {

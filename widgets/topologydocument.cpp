@@ -555,10 +555,19 @@ QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QStr
     return newIds;
 }
 
-bool TopologyDocument::setTopology(const Topology &t, QString *error)
+namespace {
+// The first error a whole topology has, as the reason a replacement is refused; empty when none.
+QString firstError(const Topology &t)
 {
     for (const auto &d : validateTopology(t))
-        if (d.severity == Diagnostic::Severity::Error) return fail(error, q(d.toString()));
+        if (d.severity == Diagnostic::Severity::Error) return QString::fromStdString(d.toString());
+    return {};
+}
+} // namespace
+
+bool TopologyDocument::setTopology(const Topology &t, QString *error)
+{
+    if (const QString why = firstError(t); !why.isEmpty()) return fail(error, why);
     m_undoStack->clear();
     m_topology = t;
     Q_EMIT documentReset();
@@ -567,8 +576,7 @@ bool TopologyDocument::setTopology(const Topology &t, QString *error)
 
 bool TopologyDocument::replaceTopology(const Topology &t, const QString &text, QString *error)
 {
-    for (const auto &d : validateTopology(t))
-        if (d.severity == Diagnostic::Severity::Error) return fail(error, q(d.toString()));
+    if (const QString why = firstError(t); !why.isEmpty()) return fail(error, why);
     m_undoStack->push(new ReplaceTopologyCommand(this, m_topology, t, text));
     return true;
 }
@@ -663,7 +671,7 @@ bool TopologyDocument::setRunSettings(const RunSettings &run, QString *error)
     if (!std::isfinite(run.speed) || run.speed < 0)
         return fail(error, tr("run: the speed must be zero (as fast as possible) or positive"));
     if (run == m_topology.run) return true;
-    m_undoStack->push(new RunSettingsCommand(this, m_topology.run, run));
+    m_undoStack->push(new RunSettingsCommand(this, m_topology.run, run, tr("Change run settings")));
     return true;
 }
 
