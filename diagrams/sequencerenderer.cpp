@@ -151,7 +151,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         p.setFont(small);
         for (SimTime t = (layout.top / step) * step; layout.timeY(t) < size.height(); t += step) {
             const double y = layout.timeY(t);
-            if (y < bodyTop) continue;
+            if (y < bodyTop + fm.height() / 2) continue; // a label would sit under the header
             p.setPen(QPen(grid, 1));
             p.drawLine(QPointF(layout.rulerWidth, y), QPointF(size.width(), y));
             p.setPen(faint);
