@@ -50,6 +50,10 @@ Run options:
   --correlation ID      sequence: only messages with this correlation id, and message ID itself
   --hide-acks           sequence: leave out ack and confirm frames and ack marks
   --max-arrows N        sequence: show at most N arrows, then a truncation note (default 500)
+  --routing-key PATTERN sequence: only messages whose routing key matches this AMQP topic
+                        pattern ('*' one word, '#' any number; e.g. orders.#); repeatable
+  --not-routing-key PATTERN
+                        sequence: leave out messages whose routing key matches; repeatable
   --fail-on LIST        exit 5 if the delivery check finds any of: lost, duplicates, pending
   --quiet               do not print the summary
 
@@ -188,7 +192,8 @@ struct RunArgs {
     std::optional<double> speed;
     std::string summary, events, metrics, sequence;
     SequenceOptions sequenceOptions;
-    std::vector<std::string> sequenceOnly; // options that need --sequence, as given
+    std::vector<std::string> sequenceOnly;                // options that need --sequence, as given
+    std::vector<std::string> routingKeys, notRoutingKeys; // topic patterns
     bool failLost = false, failDuplicates = false, failPending = false;
     bool quiet = false;
 };
@@ -289,6 +294,14 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         } else if (o == "--hide-acks") {
             a.sequenceOptions.hideAcks = true;
             a.sequenceOnly.push_back(o);
+        } else if (o == "--routing-key" || o == "--not-routing-key") {
+            if (!value(v)) return CliExit::Usage;
+            if (v.empty()) {
+                err << o << ": needs a topic pattern (examples: orders.#, *.eu)\n";
+                return CliExit::Usage;
+            }
+            (o == "--routing-key" ? a.routingKeys : a.notRoutingKeys).push_back(v);
+            a.sequenceOnly.push_back(o);
         } else if (o == "--fail-on") {
             if (!value(v)) return CliExit::Usage;
             std::stringstream ss(v);
@@ -352,6 +365,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             err << "--message and --correlation: use one of them\n";
             return CliExit::Usage;
         }
+        a.sequenceOptions.routingKeys = RoutingKeyFilter(a.routingKeys, a.notRoutingKeys);
     }
     auto loaded = loadTopologyFile(a.file);
     if (!loaded.ok()) {
@@ -395,8 +409,10 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     struct PictureSink final : TraceSink {
         SequencePicture picture;
         std::uint64_t left = 0; // events of the range beyond kMaxPictureEvents
+        void onMessage(const Message &m) override { picture.options.routingKeys.note(m); }
         void onEvent(const TraceEvent &e) override
         {
+            if (!picture.options.routingKeys.accepts(e)) return;
             const SimTime from = picture.options.from, to = picture.options.to;
             const bool inRange = (e.time >= from && e.time <= to) ||
                                  (e.kind == TraceKind::Send && e.time <= to && e.aux >= from);

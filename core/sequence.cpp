@@ -187,6 +187,7 @@ bool SequenceRecorder::matches(const TraceEvent &e) const
     if (m_options.correlationId && e.correlationId != m_options.correlationId &&
         e.messageId != m_options.correlationId)
         return false;
+    if (!m_options.routingKeys.accepts(e)) return false;
     if (m_options.hideAcks) {
         if ((e.kind == TraceKind::Send || isLinkDrop(e)) && isAckFrame(e.frame)) return false;
         if (e.kind == TraceKind::Ack || e.kind == TraceKind::Confirm) return false;

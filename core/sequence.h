@@ -4,6 +4,7 @@
 // (inside the time range, passing the filter, under the arrow cap) plus counts, so it can ride
 // along a long run; the writers turn what it kept into text. docs/sequence-exports.md describes
 // the formats.
+#include "keyfilter.h"
 #include "trace.h"
 
 #include <cstdint>
@@ -22,6 +23,9 @@ struct SequenceOptions {
     bool hideAcks = false;       // leave out ack and confirm frames and ack marks
     std::size_t maxArrows = 500; // arrows kept; later ones are counted, not shown
     std::size_t maxNotes = 0;    // local marks kept, likewise; 0: four times maxArrows
+    // Only messages whose routing key passes (see RoutingKeyFilter). A recorder fed a run notes
+    // each published message's key itself; one fed a kept trace needs the filter's lookup set.
+    RoutingKeyFilter routingKeys;
 };
 
 enum class SequenceFormat { Mermaid, PlantUml, ShiViz };
@@ -50,6 +54,7 @@ public:
     SequenceRecorder(std::vector<std::string> nodeNames, std::vector<std::string> linkNames,
                      SequenceOptions options = {});
     void onEvent(const TraceEvent &e) override;
+    void onMessage(const Message &m) override { m_options.routingKeys.note(m); }
     // The run is over at `now`: frames that arrived by then are received; later ones stay in flight.
     void finish(SimTime now);
 

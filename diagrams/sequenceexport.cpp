@@ -91,6 +91,8 @@ bool writeSequencePicture(const SequencePicture &picture, std::string &error)
     filter.hideAcks = picture.options.hideAcks;
     filter.messageId = picture.options.messageId;
     filter.correlationId = picture.options.correlationId;
+    if (!picture.options.routingKeys.empty())
+        filter.routingKeys = std::make_shared<RoutingKeyFilter>(picture.options.routingKeys);
     SequenceImageOptions options;
     options.from = picture.options.from;
     options.to =

@@ -7,6 +7,7 @@
 #include "sequence.h"
 
 #include <QCheckBox>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -54,18 +55,22 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
     m_filterEdit->setObjectName(QStringLiteral("sequenceFilterEdit"));
     m_filterEdit->setClearButtonEnabled(true);
     m_filterEdit->setPlaceholderText(
-        tr("Filter: kind:ack -kind:enqueue msg:12 corr:7 from:1s to:2s -node:ID"));
-    m_filterEdit->setToolTip(tr("Space-separated terms:\n"
-                                "kind:NAME or -kind:NAME — only, or not, these event kinds\n"
-                                "msg:N — one message's journey; corr:N — one correlation id\n"
-                                "from:T to:T — a time range, e.g. from:2s to:2.5s\n"
-                                "-node:ID — hide a lifeline; -ack — hide acks and confirms"));
-    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
+        tr("Filter: kind:ack -kind:enqueue msg:12 corr:7 rk:orders.# from:1s to:2s -node:ID"));
+    const QString filterHelp =
+        tr("Space-separated terms:\n"
+           "kind:NAME or -kind:NAME — only, or not, these event kinds\n"
+           "msg:N — one message's journey; corr:N — one correlation id\n"
+           "rk:PATTERN or -rk:PATTERN — only, or not, messages whose routing key\n"
+           "    matches an AMQP topic pattern ('*' one word, '#' any), e.g. rk:orders.#\n"
+           "from:T to:T — a time range, e.g. from:2s to:2.5s\n"
+           "-node:ID — hide a lifeline; -ack — hide acks and confirms");
+    m_filterEdit->setToolTip(filterHelp);
+    connect(m_filterEdit, &QLineEdit::textChanged, this, [this, filterHelp](const QString &text) {
         QString error;
         const bool ok = setFilterText(text, &error);
         m_filterEdit->setStyleSheet(ok ? QString()
                                        : QStringLiteral("QLineEdit { border: 1px solid #d0453a; }"));
-        m_filterEdit->setToolTip(ok ? QString() : error);
+        m_filterEdit->setToolTip(ok ? filterHelp : error + QLatin1String("\n\n") + filterHelp);
         if (!ok) m_status->setText(error);
     });
 
@@ -190,6 +195,7 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
     std::vector<bool> onlyKinds(kTraceKindCount, false);
     bool anyOnly = false;
     std::vector<NodeIndex> hidden;
+    std::vector<std::string> keysIn, keysOut;
     const auto fail = [error](const QString &term, const QString &why) {
         if (error) *error = tr("\u201c%1\u201d: %2").arg(term, why);
         return false;
@@ -220,15 +226,30 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
             const auto t = parseDuration(value.toStdString(), "s");
             if (!t) return fail(term, tr("needs a time, e.g. from:1.5s"));
             (key == QLatin1String("from") ? filter.from : filter.to) = *t;
+        } else if (key == QLatin1String("rk")) {
+            if (value.isEmpty()) return fail(term, tr("needs a routing-key pattern, e.g. rk:orders.#"));
+            (negated ? keysOut : keysIn).push_back(value.toStdString());
         } else if (key == QLatin1String("node") && negated) {
             const auto i = m_nodeIds.indexOf(value);
             if (i < 0) return fail(term, tr("no node with this id"));
             hidden.push_back(NodeIndex(i));
         } else {
-            return fail(term, tr("unknown term; use kind:, -kind:, msg:, corr:, from:, to:, -node: or -ack"));
+            return fail(
+                term,
+                tr("unknown term; use kind:, -kind:, msg:, corr:, rk:, -rk:, from:, to:, -node: or -ack"));
         }
     }
     if (filter.from > filter.to) return fail(text, tr("from: lies after to:"));
+    if (!keysIn.empty() || !keysOut.empty()) {
+        auto keys = std::make_shared<RoutingKeyFilter>(std::move(keysIn), std::move(keysOut));
+        // The catalog is asked once per message; the answer is cached with the filter.
+        keys->setLookup([this](std::uint64_t id) -> std::optional<std::string> {
+            const std::optional<MessageInfo> info = m_lookup ? m_lookup(id) : std::nullopt;
+            if (!info) return std::nullopt;
+            return info->routingKey;
+        });
+        filter.routingKeys = std::move(keys);
+    }
     if (anyOnly) {
         // Arrows stay (they are sends); only the listed local kinds show beside them.
         for (int k = 0; k < kTraceKindCount; ++k)
@@ -247,15 +268,30 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
 
 bool SequencePanel::exportTo(const QString &path, bool whole, QString *error) const
 {
-    const SimTime from = whole ? m_history.firstTime() : m_view->topTime();
-    const SimTime to = whole ? m_history.lastTime() + 1 : m_view->bottomTime();
+    SequenceExportRequest request;
+    request.path = path;
+    request.range = whole ? SequenceExportRequest::Range::Whole : SequenceExportRequest::Range::Visible;
+    request.from = whole ? m_history.firstTime() : m_view->topTime();
+    request.to = whole ? m_history.lastTime() + 1 : m_view->bottomTime();
+    return exportRequest(request, error);
+}
+
+bool SequencePanel::exportRequest(const SequenceExportRequest &request, QString *error) const
+{
+    const QString &path = request.path;
+    SequenceFilter filter = m_view->filter();
+    if (request.messageId) {
+        filter.messageId = request.messageId;
+        filter.correlationId = 0;
+    }
     if (isSequenceImagePath(path)) {
         SequenceImageOptions options;
-        options.from = from;
-        options.to = to;
-        if (!whole) options.nsPerPixel = m_view->nsPerPixel();
-        return exportSequenceImage(path, m_history, m_view->layout(), m_view->filter(), m_view->annotations(),
-                                   options, error);
+        options.from = request.from;
+        options.to = request.to;
+        // The window shown keeps the view's zoom; another range is fitted to the picture.
+        if (request.range == SequenceExportRequest::Range::Visible) options.nsPerPixel = m_view->nsPerPixel();
+        return exportSequenceImage(path, m_history, m_view->layout(), filter, m_view->annotations(), options,
+                                   error);
     }
     SequenceFormat format;
     if (!sequenceFormatForPath(path.toStdString(), format)) {
@@ -266,11 +302,13 @@ bool SequencePanel::exportTo(const QString &path, bool whole, QString *error) co
     }
     // The text formats come from the core's recorder, fed the kept history of the range.
     SequenceOptions options;
-    options.from = from;
-    options.to = to;
-    options.hideAcks = m_view->filter().hideAcks;
-    options.messageId = m_view->filter().messageId;
-    options.correlationId = m_view->filter().correlationId;
+    options.from = request.from;
+    options.to = request.to;
+    options.hideAcks = filter.hideAcks;
+    options.messageId = filter.messageId;
+    options.correlationId = options.messageId ? 0 : filter.correlationId;
+    options.maxArrows = request.maxArrows;
+    if (filter.routingKeys) options.routingKeys = *filter.routingKeys;
     std::vector<std::string> nodes, links;
     for (const QString &id : m_nodeIds)
         nodes.push_back(id.toStdString());
@@ -285,24 +323,37 @@ bool SequencePanel::exportTo(const QString &path, bool whole, QString *error) co
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) ||
         file.write(text.data(), qint64(text.size())) != qint64(text.size()) || !file.commit()) {
-        if (error) *error = tr("%1: %2").arg(path, file.errorString());
+        if (error) *error = tr("%1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
         return false;
     }
     return true;
 }
 
+SequenceExportDialog::Context SequencePanel::exportContext() const
+{
+    SequenceExportDialog::Context c;
+    c.visibleFrom = m_view->topTime();
+    c.visibleTo = m_view->bottomTime();
+    c.firstTime = m_history.firstTime();
+    c.lastTime = m_history.lastTime();
+    c.selectedMessage = m_journey->messageId();
+    QStringList filter;
+    if (!m_filterEdit->text().trimmed().isEmpty()) filter << m_filterEdit->text().trimmed();
+    if (m_hideAcks->isChecked()) filter << tr("hide acks");
+    c.filterText = filter.join(QStringLiteral(", "));
+    return c;
+}
+
 void SequencePanel::onExport()
 {
-    QString selected;
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export sequence diagram"), QString(),
-                                     tr("SVG picture (*.svg);;PNG image (*.png);;PDF document "
-                                        "(*.pdf);;Mermaid (*.mmd);;PlantUML (*.puml);;"
-                                        "ShiViz log (*.shiviz)"),
-                                     &selected);
-    if (path.isEmpty()) return;
+    SequenceExportDialog dialog(exportContext(), this);
+    if (dialog.exec() != QDialog::Accepted) return;
     QString error;
-    if (!exportTo(path, false, &error)) QMessageBox::warning(this, tr("Cannot export"), error);
+    if (!exportRequest(dialog.request(), &error)) {
+        QMessageBox::warning(this, tr("Cannot export"), error);
+        return;
+    }
+    m_status->setText(tr("Exported to %1").arg(QDir::toNativeSeparators(dialog.request().path)));
 }
 
 } // namespace sb

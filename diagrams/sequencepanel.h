@@ -3,6 +3,7 @@
 // acks, export) and the message inspector beside it, which shows the journey of the message
 // clicked in the diagram.
 #include "messagecatalog.h"
+#include "sequenceexportdialog.h"
 #include "sequencehistory.h"
 #include "sequencerenderer.h"
 
@@ -49,14 +50,19 @@ public:
     // Parses a filter line: terms separated by spaces, each optional:
     //   kind:NAME / -kind:NAME   only / not these event kinds     -ack   hide acks and confirms
     //   msg:N                    one message's journey             corr:N  one correlation id
+    //   rk:PATTERN / -rk:PATTERN only / not messages whose routing key matches the topic pattern
     //   from:T  to:T             a time range (e.g. from:2s to:2.5s)
     //   -node:ID                 hide a lifeline
     // On a mistake returns false and says which term and why.
     bool setFilterText(const QString &text, QString *error = nullptr);
 
-    // Exports the window shown (or the whole history with `whole`) to `path`: .svg, .png, .pdf
-    // pictures, or .mmd, .puml, .shiviz text. On failure says why.
+    // Exports what `request` asks (file, range, journey, arrow cap) under the diagram's filter:
+    // .svg, .png, .pdf pictures, or .mmd, .puml, .shiviz text. On failure says why.
+    bool exportRequest(const SequenceExportRequest &request, QString *error = nullptr) const;
+    // The window shown (or the whole history with `whole`) to `path`.
     bool exportTo(const QString &path, bool whole = false, QString *error = nullptr) const;
+    // What the export dialog is told: the window shown, the history kept, the selection, the filter.
+    SequenceExportDialog::Context exportContext() const;
 
 signals:
     // Relayed from the view.

@@ -53,6 +53,7 @@ bool SequenceFilter::accepts(const TraceEvent &e) const
     }
     if (messageId && e.messageId != messageId && e.correlationId != messageId) return false;
     if (correlationId && e.correlationId != correlationId && e.messageId != correlationId) return false;
+    if (routingKeys && !routingKeys->accepts(e)) return false;
     return true;
 }
 

@@ -5,12 +5,15 @@
 // exports both paint through here, so an export shows what the view shows.
 #include "sequencehistory.h"
 
+#include "keyfilter.h"
+
 #include <QColor>
 #include <QLineF>
 #include <QPalette>
 #include <QString>
 #include <QStringList>
 
+#include <memory>
 #include <vector>
 
 class QPainter;
@@ -24,6 +27,8 @@ struct SequenceFilter {
     std::uint64_t messageId = 0;     // non-zero: only this message's journey (and correlated ones)
     std::uint64_t correlationId = 0; // non-zero: only messages with this correlation id (or this id)
     SimTime from = 0, to = kNever;   // a time range
+    // Non-null: only messages whose routing key passes (its cache is shared by the copies).
+    std::shared_ptr<const RoutingKeyFilter> routingKeys;
     bool accepts(const TraceEvent &e) const;
 };
 

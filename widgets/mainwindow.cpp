@@ -1240,6 +1240,8 @@ void MainWindow::onDocumentChanged()
     showProperties();
     updateDescription({});
     updateActions();
+    // Before a run, the diagram's lifelines follow the canvas; after one, they stay the run's.
+    if (m_sequence && m_sequence->history().empty()) resetSequence(m_document->topology());
 }
 
 void MainWindow::selectNode(const QString &nodeId)
@@ -1512,26 +1514,28 @@ bool MainWindow::prepareRun()
     }
     resetRunViews();
     m_eventLog->setNames(m_engine->nodeIds(), m_engine->linkIds());
-    resetSequence();
     m_progressEvents = 0;
     return true;
 }
 
-void MainWindow::resetSequence()
+void MainWindow::resetSequence(const Topology &t)
 {
+    if (!m_sequence) return;
     // Lifelines in the order the canvas shows the nodes: left to right, then top to bottom.
-    const Topology &t = m_engine->topology();
-    QStringList kinds;
+    QStringList nodeIds, kinds, linkIds;
     std::vector<NodeIndex> order;
     for (NodeIndex i = 0; i < NodeIndex(t.nodes.size()); ++i) {
+        nodeIds << QString::fromStdString(t.nodes[i].id);
         kinds << QString::fromStdString(t.nodes[i].kind);
         order.push_back(i);
     }
+    for (const LinkDef &l : t.links)
+        linkIds << QString::fromStdString(l.id);
     std::stable_sort(order.begin(), order.end(), [&t](NodeIndex a, NodeIndex b) {
         const Position &pa = t.nodes[a].position, &pb = t.nodes[b].position;
         return pa.x != pb.x ? pa.x < pb.x : pa.y < pb.y;
     });
-    m_sequence->reset(m_engine->nodeIds(), kinds, m_engine->linkIds(), order);
+    m_sequence->reset(nodeIds, kinds, linkIds, order);
     syncSequenceSelection();
 }
 
@@ -1925,6 +1929,8 @@ void MainWindow::resetRunViews()
     m_timeLabel->setText(tr("Virtual time: %1").arg(QStringLiteral("0")));
     m_rateLabel->setText(tr("%1 events/s").arg(0));
     m_inFlightLabel->setText(tr("In flight: 0 · queued: 0"));
+    // The diagram starts over with the document's lifelines (a run's engine runs that same topology).
+    resetSequence(m_document->topology());
     updateEventCount();
 }
 

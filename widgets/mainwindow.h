@@ -189,7 +189,7 @@ private:
     void showDocument();
     void applyLinkPropertyLive(const QString &linkId);
     // The sequence diagram: a fresh history for a run, lifelines in canvas order; checker marks.
-    void resetSequence();
+    void resetSequence(const Topology &topology);
     void annotateSequence(const RunSummary &summary);
     void syncSequenceSelection();
     void updateEventCount();

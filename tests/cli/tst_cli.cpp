@@ -109,6 +109,8 @@ private slots:
     void sequence_data();
     void sequence();
     void sequenceFilters();
+    void sequenceByRoutingKey_data();
+    void sequenceByRoutingKey();
     void sequenceMatchesGolden_data();
     void sequenceMatchesGolden();
     void sequencePictures_data();
@@ -327,6 +329,54 @@ void TestCli::sequenceFilters()
             QVERIFY2(l.contains(" m2 ") || l.contains(" m2:"), l.constData());
 }
 
+void TestCli::sequenceByRoutingKey_data()
+{
+    // The topic-routing example's producer cycles five keys, so message N carries key (N - 1) % 5:
+    // 0 eu.orders.created, 1 us.orders.created, 2 eu.payments.failed, 3 us.payments.settled, 4 audit.log.
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QList<int>>("keysKept");
+    QTest::newRow("eu.#") << QStringList{"--routing-key", "eu.#"} << QList<int>{0, 2};
+    QTest::newRow("two patterns") << QStringList{"--routing-key", "*.orders.*", "--routing-key", "audit.log"}
+                                  << QList<int>{0, 1, 4};
+    QTest::newRow("not #.failed") << QStringList{"--not-routing-key", "#.failed"} << QList<int>{0, 1, 3, 4};
+    QTest::newRow("us, not settled") << QStringList{"--routing-key", "us.#", "--not-routing-key",
+                                                    "*.*.settled"}
+                                     << QList<int>{1};
+}
+
+// Only the chosen routing keys' messages appear; frames about no message (subscribes) stay.
+void TestCli::sequenceByRoutingKey()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QList<int>, keysKept);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("out.mmd"));
+    const CliResult r = runCli(
+        QStringList{QStringLiteral("run"), exampleFiles().filter(QStringLiteral("topic-routing")).value(0),
+                    QStringLiteral("--until"), QStringLiteral("200ms"), QStringLiteral("--max-arrows"),
+                    QStringLiteral("100000"), QStringLiteral("--quiet"), QStringLiteral("--sequence"), path} +
+        args);
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QRegularExpression arrow(QStringLiteral("^    n\\d+(->>|-x|-\\))n\\d+: (\\w+)(?: m(\\d+))?"));
+    std::set<int> seen;
+    int subscribes = 0;
+    for (const QByteArray &l : lines(readAll(path))) {
+        const auto m = arrow.match(QString::fromUtf8(l));
+        if (!m.hasMatch()) continue;
+        if (m.captured(3).isEmpty()) {
+            QCOMPARE(m.captured(2), QStringLiteral("subscribe"));
+            ++subscribes;
+            continue;
+        }
+        const int key = int((m.captured(3).toULongLong() - 1) % 5);
+        QVERIFY2(keysKept.contains(key), l.constData());
+        seen.insert(key);
+    }
+    QCOMPARE(subscribes, 4);
+    QCOMPARE(seen, std::set<int>(keysKept.begin(), keysKept.end()));
+}
+
 void TestCli::sequenceMatchesGolden_data()
 {
     QTest::addColumn<QString>("extension");
@@ -412,6 +462,12 @@ void TestCli::sequenceErrors_data()
     QTest::newRow("message and correlation")
         << QStringList{"--sequence", "OUT.mmd", "--message", "1", "--correlation", "2"}
         << int(sb::CliExit::Usage) << QByteArray("use one of them");
+    QTest::newRow("empty routing key pattern")
+        << QStringList{"--sequence", "OUT.mmd", "--routing-key", ""} << int(sb::CliExit::Usage)
+        << QByteArray("needs a topic pattern");
+    QTest::newRow("routing key without sequence")
+        << QStringList{"--not-routing-key", "a.#"} << int(sb::CliExit::Usage)
+        << QByteArray("--not-routing-key applies to a sequence diagram");
     QTest::newRow("unwritable") << QStringList{"--sequence", "OUT/no/such/dir/x.mmd"}
                                 << int(sb::CliExit::OutputError) << QByteArray("--sequence: ");
 }

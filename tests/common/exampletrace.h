@@ -1,11 +1,13 @@
 #pragma once
 // A bundled example run headlessly for a fixed virtual time, with every trace event kept: the
 // input of the sequence-diagram tests and benchmarks.
+#include "messagecatalog.h"
 #include "simulation.h"
 #include "topology.h"
 
 #include <QStringList>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@ namespace sbtest {
 struct ExampleTrace {
     std::vector<sb::TraceEvent> events;
     QStringList nodeIds, nodeKinds, linkIds;
+    std::shared_ptr<sb::MessageCatalog> catalog; // what each message carried (routing key, ...)
 };
 
 inline ExampleTrace runExample(const std::string &file, sb::SimTime until, std::uint64_t seed = 1)
@@ -32,6 +35,8 @@ inline ExampleTrace runExample(const std::string &file, sb::SimTime until, std::
     Keep keep;
     keep.out = &trace.events;
     sim->addSink(&keep);
+    trace.catalog = std::make_shared<sb::MessageCatalog>();
+    sim->addSink(trace.catalog.get());
     sb::RunOptions options;
     options.until = until;
     sim->run(options);

@@ -7,6 +7,7 @@
 #include "sequenceview.h"
 
 #include <QLineEdit>
+#include <QPainter>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTest>
@@ -48,6 +49,8 @@ private slots:
     void filterLine_data();
     void filterLine();
     void filterHidesAcks();
+    void filterByRoutingKey_data();
+    void filterByRoutingKey();
     void describeNamesTheFrame();
 
 private:
@@ -225,6 +228,8 @@ void TestSequenceView::filterLine_data()
     QTest::newRow("bad time") << "from:soon" << false << "needs a time";
     QTest::newRow("reversed range") << "from:2s to:1s" << false << "after";
     QTest::newRow("unknown node") << "-node:nobody" << false << "no node";
+    QTest::newRow("routing key") << "rk:orders.# -rk:*.created" << true << "";
+    QTest::newRow("routing key without pattern") << "rk:" << false << "routing-key pattern";
     QTest::newRow("unknown term") << "colour:red" << false << "unknown term";
 }
 
@@ -262,6 +267,64 @@ void TestSequenceView::filterHidesAcks()
     ack.kind = TraceKind::Send;
     ack.frame = FrameType::Ack;
     QVERIFY(!f.accepts(ack));
+}
+
+void TestSequenceView::filterByRoutingKey_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("keys"); // the routing keys of the messages drawn
+    QTest::newRow("eu.#") << "rk:eu.#" << QStringList{"eu.orders.created", "eu.payments.failed"};
+    QTest::newRow("eu.#, not failed") << "rk:eu.# -rk:#.failed" << QStringList{"eu.orders.created"};
+    QTest::newRow("not orders") << "-rk:*.orders.*"
+                                << QStringList{"eu.payments.failed", "us.payments.settled", "audit.log"};
+}
+
+// Only the chosen keys' messages are drawn; the catalog is asked once per message.
+void TestSequenceView::filterByRoutingKey()
+{
+    QFETCH(QString, text);
+    QFETCH(QStringList, keys);
+    feed(300 * kMillisecond, "topic-routing.json");
+    int asked = 0;
+    const auto catalog = m_trace.catalog;
+    m_panel->setMessageLookup([catalog, &asked](std::uint64_t id) {
+        ++asked;
+        return catalog->find(id);
+    });
+    m_view->setNsPerPixel(400000); // 400 µs a pixel: some twenty messages in view
+    m_view->scrollToTime(0);
+    m_view->viewport()->repaint();
+    QVERIFY(!m_view->lastStats().density);
+    const std::uint64_t all = m_view->lastStats().inWindow;
+    QCOMPARE(asked, 0); // no routing-key term, no lookup
+    QString error;
+    QVERIFY2(m_panel->setFilterText(text, &error), qPrintable(error));
+    m_view->viewport()->repaint();
+    QVERIFY(m_view->lastStats().inWindow < all);
+    QVERIFY(asked > 0);
+    const int askedOnce = asked;
+    m_view->viewport()->repaint();
+    QCOMPARE(asked, askedOnce); // cached with the filter
+
+    // What the renderer draws under this filter: every message arrow carries one of the keys.
+    QImage image(m_view->viewport()->size(), QImage::Format_ARGB32_Premultiplied);
+    QPainter painter(&image);
+    std::vector<SequenceRenderer::DrawnArrow> hits;
+    SequenceRenderer::paint(painter, image.size(), *m_view->history(), m_view->layout(), m_view->filter(), {},
+                            {}, m_view->palette(), &hits);
+    painter.end();
+    QVERIFY(!hits.empty());
+    QSet<QString> seen;
+    for (const auto &hit : hits) {
+        const TraceEvent &e = m_view->history()->at(hit.index);
+        if (!e.messageId) continue;
+        const auto info = catalog->find(e.messageId);
+        QVERIFY(info);
+        const QString key = QString::fromStdString(info->routingKey);
+        QVERIFY2(keys.contains(key), qPrintable(key));
+        seen.insert(key);
+    }
+    QCOMPARE(seen, QSet<QString>(keys.begin(), keys.end()));
 }
 
 void TestSequenceView::describeNamesTheFrame()

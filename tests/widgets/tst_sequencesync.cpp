@@ -24,6 +24,7 @@ class TestSequenceSync : public QObject {
 
 private slots:
     void initTestCase();
+    void lifelinesBeforeTheFirstRun();
     void diagramFillsFromTheRun();
     void canvasSelectionHighlightsLifelinesAndLinks();
     void diagramSelectionSelectsCanvasLinks();
@@ -50,6 +51,37 @@ void TestSequenceSync::runExample(MainWindow &window, const char *file, const ch
     window.findChild<QAction *>(QStringLiteral("runAction"))->trigger();
     QVERIFY(finished.wait(30000));
     window.document()->undoStack()->setClean();
+}
+
+// Before any run the lifelines follow the canvas, so the diagram is not an empty box.
+void TestSequenceSync::lifelinesBeforeTheFirstRun()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    SequenceView *view = window.sequencePanel()->view();
+    QCOMPARE(window.sequencePanel()->history().size(), std::size_t(0));
+    QCOMPARE(view->layout().nodeNames,
+             (QStringList{"producer", "tasks", "worker-1", "worker-2", "worker-3"}));
+    QCOMPARE(view->lifelineOrder().size(), std::size_t(5));
+    // A node added (and its undo) shows at once.
+    const QString added = window.document()->addNode(QStringLiteral("consumer"), QPointF(900, 0));
+    QVERIFY(!added.isEmpty());
+    QCOMPARE(view->lifelineOrder().size(), std::size_t(6));
+    QCOMPARE(view->layout().nodeNames.last(), added);
+    window.document()->undoStack()->undo();
+    QCOMPARE(view->lifelineOrder().size(), std::size_t(5));
+    // After a run the lifelines are the run's: an edit does not throw its history away.
+    runExample(window, "work-queue.json", "100ms");
+    const std::size_t events = window.sequencePanel()->history().size();
+    QVERIFY(events > 0);
+    window.document()->addNode(QStringLiteral("consumer"), QPointF(900, 0));
+    QCOMPARE(window.sequencePanel()->history().size(), events);
+    QCOMPARE(view->lifelineOrder().size(), std::size_t(5));
+    // Another file: the old run's diagram goes, the new file's lifelines come.
+    window.document()->undoStack()->setClean();
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/topic-routing.json")));
+    QCOMPARE(window.sequencePanel()->history().size(), std::size_t(0));
+    QCOMPARE(view->lifelineOrder().size(), std::size_t(10));
 }
 
 void TestSequenceSync::diagramFillsFromTheRun()
