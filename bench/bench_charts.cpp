@@ -6,7 +6,9 @@
 // nothing is reused between frames. Prints medians and p99 of the decimation alone (with the
 // min/max index the chart's store keeps, and without it for comparison) and of the whole frame;
 // the target is a frame of at most 16 ms. Then F live frames: a delta with the newest buckets of
-// every series arrives, the store takes it, and the chart follows the whole run.
+// every series arrives, the store takes it, and the chart follows the whole run. Then both again
+// with smoothing over 1 s (a trailing moving average of 100 buckets), after one frame that smooths
+// every series from scratch.
 //
 //   bench_charts [--points N] [--series S] [--frames F]
 #include "chartpanel.h"
@@ -130,48 +132,67 @@ int main(int argc, char **argv)
 
     // Whole frames: decimate + one replace() per series + render the view into an image. Paused,
     // with the visible range moving a little every frame (a slow pan over the whole run).
-    std::vector<double> frame, render;
     std::size_t drawn = 0;
-    for (int f = 0; f < frames; ++f) {
-        panel.setXRange(0.0005 * f * end, end * (1 - 0.0005 * f));
-        const double t0 = nowMs();
-        panel.refresh();
-        const double t1 = nowMs();
-        const QImage image = panel.renderImage();
-        frame.push_back(nowMs() - t0);
-        render.push_back(nowMs() - t1);
-        drawn = 0;
-        for (QLineSeries *s : panel.shownSeries())
-            drawn += std::size_t(s->count());
-        if (image.isNull()) return 1;
-    }
+    auto pausedFrames = [&](std::vector<double> &frame, std::vector<double> &render) {
+        for (int f = 0; f < frames; ++f) {
+            panel.setXRange(0.0005 * f * end, end * (1 - 0.0005 * f));
+            const double t0 = nowMs();
+            panel.refresh();
+            const double t1 = nowMs();
+            const QImage image = panel.renderImage();
+            frame.push_back(nowMs() - t0);
+            render.push_back(nowMs() - t1);
+            drawn = 0;
+            for (QLineSeries *s : panel.shownSeries())
+                drawn += std::size_t(s->count());
+            if (image.isNull()) return false;
+        }
+        return true;
+    };
+    std::vector<double> frame, render;
+    if (!pausedFrames(frame, render)) return 1;
+    const std::size_t drawnPlain = drawn;
 
     // Live: every frame, the engine's delta for the last buckets arrives (8 new ones per series,
     // every metric), and the chart follows the whole run.
-    std::vector<double> live;
-    panel.setLive(true);
     std::size_t bucket = std::size_t(points) - 1; // the open bucket
-    for (int f = 0; f < frames; ++f) {
-        TimeSeriesDelta d;
-        d.bucketWidth = 10 * kMillisecond;
-        d.firstBucket = bucket;
-        d.rows = 9;
-        d.nodeValues.resize(std::size_t(seriesCount));
-        for (auto &node : d.nodeValues)
-            for (int m = 0; m < kSeriesMetricCount; ++m)
-                if (!seriesMetricIsLink(SeriesMetric(m))) node[m].assign(d.rows, 500.0 + f);
-        bucket += 8;
-        const double t0 = nowMs();
-        panel.appendDelta(d);
-        panel.refresh();
-        const QImage image = panel.renderImage();
-        live.push_back(nowMs() - t0);
-        if (image.isNull()) return 1;
-    }
+    auto liveFrames = [&](std::vector<double> &live) {
+        panel.setLive(true);
+        for (int f = 0; f < frames; ++f) {
+            TimeSeriesDelta d;
+            d.bucketWidth = 10 * kMillisecond;
+            d.firstBucket = bucket;
+            d.rows = 9;
+            d.nodeValues.resize(std::size_t(seriesCount));
+            for (auto &node : d.nodeValues)
+                for (int m = 0; m < kSeriesMetricCount; ++m)
+                    if (!seriesMetricIsLink(SeriesMetric(m))) node[m].assign(d.rows, 500.0 + f);
+            bucket += 8;
+            const double t0 = nowMs();
+            panel.appendDelta(d);
+            panel.refresh();
+            const QImage image = panel.renderImage();
+            live.push_back(nowMs() - t0);
+            if (image.isNull()) return false;
+        }
+        return true;
+    };
+    std::vector<double> live;
+    if (!liveFrames(live)) return 1;
+
+    // Smoothed over 1 s: the first frame smooths every series whole; later frames reuse that, and
+    // a delta costs only its buckets (and one window before them).
+    panel.setSmoothing(1.0);
+    panel.setXRange(0, end);
+    const double s0 = nowMs();
+    panel.refresh();
+    const double firstSmoothedMs = nowMs() - s0;
+    std::vector<double> smoothedFrame, smoothedRender, smoothedLive;
+    if (!pausedFrames(smoothedFrame, smoothedRender) || !liveFrames(smoothedLive)) return 1;
 
     std::printf("chart %dx%d px, %d columns; %zu points drawn per frame (of %lld)\n",
                 panel.chartView()->viewport()->width(), panel.chartView()->viewport()->height(), columns,
-                drawn, static_cast<long long>(points) * seriesCount);
+                drawnPlain, static_cast<long long>(points) * seriesCount);
     std::printf(
         "charts %d series x %s points: decimate p50 %.2f ms p99 %.2f ms, frame p50 %.2f ms p99 %.2f ms "
         "(%d frames; target frame <= 16 ms)\n",
@@ -186,6 +207,11 @@ int main(int argc, char **argv)
                 percentile(plain, 0.5), indexMs);
     std::printf("of which rendering the view into an image: p50 %.2f ms p99 %.2f ms\n",
                 percentile(render, 0.5), percentile(render, 0.99));
+    std::printf(
+        "smoothed over 1 s: first frame (smooths every series whole) %.2f ms; frame p50 %.2f ms p99 %.2f ms; "
+        "live frame p50 %.2f ms p99 %.2f ms\n",
+        firstSmoothedMs, percentile(smoothedFrame, 0.5), percentile(smoothedFrame, 0.99),
+        percentile(smoothedLive, 0.5), percentile(smoothedLive, 0.99));
     Q_UNUSED(kept);
     return 0;
 }

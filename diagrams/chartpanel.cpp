@@ -89,6 +89,14 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
         m_metricBox->addItem(QString::fromLatin1(seriesMetricLabel(SeriesMetric(m))), m);
     m_metricBox->setToolTip(tr("The figure to chart"));
 
+    m_smoothingBox = new QComboBox(this);
+    m_smoothingBox->setObjectName(QStringLiteral("chartSmoothing"));
+    for (double w : smoothingChoices())
+        m_smoothingBox->addItem(w == 0  ? tr("Off")
+                                : w < 1 ? tr("%1 ms").arg(qRound(w * 1000))
+                                        : tr("%1 s").arg(w),
+                                w);
+
     m_liveButton = new QToolButton(this);
     m_liveButton->setObjectName(QStringLiteral("chartLive"));
     m_liveButton->setText(tr("Live"));
@@ -110,7 +118,10 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     auto *exportMenu = new QMenu(m_exportButton);
     exportMenu->addAction(tr("Chart as PNG…"), this, [this] { exportWithDialog(QStringLiteral("png")); });
     exportMenu->addAction(tr("Chart as SVG…"), this, [this] { exportWithDialog(QStringLiteral("svg")); });
-    exportMenu->addAction(tr("Series as CSV…"), this, [this] { exportWithDialog(QStringLiteral("csv")); });
+    exportMenu->addAction(tr("Series as CSV (whole run)…"), this,
+                          [this] { exportWithDialog(QStringLiteral("csv"), CsvRange::Whole); });
+    exportMenu->addAction(tr("Series as CSV (visible range)…"), this,
+                          [this] { exportWithDialog(QStringLiteral("csv"), CsvRange::Visible); });
     m_exportButton->setMenu(exportMenu);
 
     m_pickerView = new QListView(this);
@@ -151,6 +162,10 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Metric:"), this));
     top->addWidget(m_metricBox);
+    auto *smoothingLabel = new QLabel(tr("Smoothing:"), this);
+    smoothingLabel->setBuddy(m_smoothingBox);
+    top->addWidget(smoothingLabel);
+    top->addWidget(m_smoothingBox);
     top->addStretch(1);
     top->addWidget(m_liveButton);
     top->addWidget(m_resetZoomButton);
@@ -175,6 +190,8 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
 
     connect(m_metricBox, &QComboBox::currentIndexChanged, this,
             [this](int) { setMetric(SeriesMetric(m_metricBox->currentData().toInt())); });
+    connect(m_smoothingBox, &QComboBox::currentIndexChanged, this,
+            [this](int) { setSmoothing(m_smoothingBox->currentData().toDouble()); });
     connect(m_picker, &SeriesPickerModel::checkedChanged, this, [this] {
         m_seriesDirty = true;
         m_viewDirty = true;
@@ -251,8 +268,41 @@ void ChartPanel::setMetric(SeriesMetric metric)
     }
     m_picker->setMetric(metric);
     m_axisY->setTitleText(QString::fromLatin1(seriesMetricUnit(metric)));
+    updateSmoothingBox();
     m_seriesDirty = true;
     m_viewDirty = true;
+}
+
+void ChartPanel::setSmoothing(double seconds)
+{
+    const int index = m_smoothingBox->findData(seconds);
+    if (index < 0) return;
+    if (index != m_smoothingBox->currentIndex()) {
+        m_smoothingBox->setCurrentIndex(index); // comes back here
+        return;
+    }
+    if (seconds == m_smoothing) return;
+    m_smoothing = seconds;
+    m_viewDirty = true;
+    Q_EMIT smoothingChanged(seconds);
+}
+
+double ChartPanel::effectiveSmoothing() const
+{
+    return m_store.smooths(metric(), m_smoothing) ? m_smoothing : 0;
+}
+
+void ChartPanel::updateSmoothingBox()
+{
+    const bool can = ChartSeriesStore::canSmooth(metric());
+    m_smoothingBox->setEnabled(can);
+    m_smoothingBox->setToolTip(
+        can ? tr("Trailing moving average over a window of virtual time: each point shows the mean of the "
+                 "points in the window that ends at it. Applied before the chart picks the points to draw "
+                 "and written to CSV exports; no change while a window is no wider than one bucket.")
+            : tr("Latency percentiles are not smoothed: the mean of the p50s (or p99s, or maxima) of "
+                 "several buckets is not the percentile of their messages, so each bucket is shown as it "
+                 "is."));
 }
 
 void ChartPanel::setLive(bool live)
@@ -332,9 +382,11 @@ void ChartPanel::refresh()
     // Decimate first: the y axis fits what is in range.
     m_decimated.resize(m_series.size());
     for (qsizetype i = 0; i < m_series.size(); ++i) {
-        const std::vector<QPointF> &points = m_store.points(m, m_targets[i]);
+        // Smoothed (when it applies) before decimation, so the extremes kept are the smoothed ones.
+        const ChartSeriesStore::View v = m_store.view(m, m_targets[i], m_smoothing);
+        const std::vector<QPointF> &points = *v.points;
         const auto r = SeriesDecimator::decimate(points.data(), points.data() + points.size(), m_xMin, m_xMax,
-                                                 columns, m_decimated[i], m_store.index(m, m_targets[i]));
+                                                 columns, m_decimated[i], v.index);
         if (r.inRange) {
             yMin = std::min(yMin, r.yMin);
             yMax = std::max(yMax, r.yMax);
@@ -413,11 +465,14 @@ bool ChartPanel::exportSvg(const QString &path, QString *error) const
     return true;
 }
 
-bool ChartPanel::exportCsv(const QString &path, QString *error) const
+bool ChartPanel::exportCsv(const QString &path, QString *error, CsvRange range) const
 {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const bool visible = range == CsvRange::Visible;
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text) ||
-        !m_store.writeCsv(&file, metric(), m_picker->checkedTargets())) {
+        !m_store.writeCsv(&file, metric(), m_picker->checkedTargets(), visible ? m_xMin : -inf,
+                          visible ? m_xMax : inf, m_smoothing)) {
         if (error) *error = tr("%1: %2").arg(path, file.errorString());
         return false;
     }
@@ -425,7 +480,7 @@ bool ChartPanel::exportCsv(const QString &path, QString *error) const
     return file.error() == QFile::NoError;
 }
 
-void ChartPanel::exportWithDialog(const QString &format)
+void ChartPanel::exportWithDialog(const QString &format, CsvRange range)
 {
     const QString filter = format == QLatin1String("png")   ? tr("PNG images (*.png)")
                            : format == QLatin1String("svg") ? tr("SVG images (*.svg)")
@@ -437,7 +492,7 @@ void ChartPanel::exportWithDialog(const QString &format)
     QString error;
     const bool ok = format == QLatin1String("png")   ? exportPng(path, &error)
                     : format == QLatin1String("svg") ? exportSvg(path, &error)
-                                                     : exportCsv(path, &error);
+                                                     : exportCsv(path, &error, range);
     if (!ok) QMessageBox::warning(this, tr("Export chart"), error);
 }
 

@@ -5,7 +5,10 @@
 // pixel column) and hands it to its QLineSeries with one replace(), so a frame costs the same with
 // a thousand points or millions. Live follow shows the whole run as it grows; pausing freezes the
 // view while data keeps arriving; zooming (rubber band or wheel, on the time axis) pauses too, and
-// Reset zoom goes back to live. Exports: the chart as PNG or SVG, the shown series as CSV.
+// Reset zoom goes back to live. Smoothing (a trailing moving average over 100 ms, 1 s or 10 s of
+// virtual time) is applied before decimation, so decimation keeps every extreme of the smoothed
+// series. Exports: the chart as PNG or SVG, the shown series as CSV (the whole run or the visible
+// time range; smoothed when the chart is).
 #include "chartseriesstore.h"
 
 #include <QImage>
@@ -32,6 +35,8 @@ class ChartPanel : public QWidget {
 
 public:
     static constexpr int kFrameIntervalMs = 50; // 20 frames per second at most, only when something changed
+    // What a CSV export holds: every point of the run, or those in the visible time range.
+    enum class CsvRange { Whole, Visible };
 
     explicit ChartPanel(QWidget *parent = nullptr);
     ~ChartPanel() override;
@@ -46,6 +51,15 @@ public:
     SeriesMetric metric() const;
     void setMetric(SeriesMetric metric);
     SeriesPickerModel *picker() const { return m_picker; }
+
+    // The smoothing window in virtual seconds (0: off), as chosen in the combo box: one of
+    // smoothingChoices(). It applies to the metrics ChartSeriesStore::canSmooth() (the box is
+    // disabled for latency) and only when wider than the bucket width.
+    double smoothing() const { return m_smoothing; }
+    void setSmoothing(double seconds);
+    static QList<double> smoothingChoices() { return {0, 0.1, 1, 10}; }
+    // The window the shown series are smoothed with now (0 when smoothing does not apply).
+    double effectiveSmoothing() const;
 
     bool isLive() const { return m_live; }
     void setLive(bool live);
@@ -67,11 +81,13 @@ public:
     QImage renderImage(const QSize &size = {}) const;
     bool exportPng(const QString &path, QString *error = nullptr, const QSize &size = {}) const;
     bool exportSvg(const QString &path, QString *error = nullptr) const;
-    // Every point (not decimated) of the shown series: time_s,node,metric,value.
-    bool exportCsv(const QString &path, QString *error = nullptr) const;
+    // Every point (not decimated) of the shown series, of the whole run or with xMin() <= time <= xMax():
+    // time_s,node,metric,value, plus smoothing_s when the values are smoothed.
+    bool exportCsv(const QString &path, QString *error = nullptr, CsvRange range = CsvRange::Whole) const;
 
 Q_SIGNALS:
     void liveChanged(bool live);
+    void smoothingChanged(double seconds);
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -81,11 +97,13 @@ private:
     void onFrameTick();
     void syncSeries();
     void applyTheme();
-    void exportWithDialog(const QString &format);
+    void exportWithDialog(const QString &format, CsvRange range = CsvRange::Whole);
+    void updateSmoothingBox();
 
     ChartSeriesStore m_store;
     SeriesPickerModel *m_picker = nullptr;
     QComboBox *m_metricBox = nullptr;
+    QComboBox *m_smoothingBox = nullptr;
     QListView *m_pickerView = nullptr;
     QToolButton *m_liveButton = nullptr;
     QToolButton *m_resetZoomButton = nullptr;
@@ -104,7 +122,8 @@ private:
     bool m_live = true;
     bool m_settingRange = false;
     double m_xMin = 0, m_xMax = 1;
-    QSize m_plotSize; // when the last frame was drawn
+    double m_smoothing = 0; // seconds, 0: off
+    QSize m_plotSize;       // when the last frame was drawn
     int m_frames = 0;
 };
 

@@ -1,5 +1,6 @@
 // ChartPanel: one replace() per series per frame with decimated points, live follow and pause,
-// zoom, deltas from a real run, and the exports (PNG, SVG, CSV).
+// zoom, deltas from a real run, smoothing, and the exports (PNG, SVG, CSV of the whole run or of
+// the visible range).
 #include "chartpanel.h"
 #include "seriespickermodel.h"
 #include "simulation.h"
@@ -8,12 +9,15 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QFile>
 #include <QImage>
 #include <QLineSeries>
+#include <QMenu>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QValueAxis>
 #include <QWheelEvent>
 #include <QXmlStreamReader>
@@ -51,6 +55,31 @@ std::unique_ptr<ChartPanel> makePanel(int points = 1000)
     return panel;
 }
 
+// A square wave, one point per 10 ms bucket: 20 buckets at 0, then 20 at 100, and so on.
+std::vector<QPointF> squareWave(int n)
+{
+    std::vector<QPointF> v;
+    for (int i = 0; i < n; ++i)
+        v.emplace_back(i * 0.01, (i / 20) % 2 ? 100.0 : 0.0);
+    return v;
+}
+
+QStringList csvLines(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) return {};
+    return QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+}
+
+double shownMax(const ChartPanel &panel)
+{
+    double max = -1;
+    for (QLineSeries *s : panel.shownSeries())
+        for (const QPointF &p : s->points())
+            max = std::max(max, p.y());
+    return max;
+}
+
 } // namespace
 
 class TestChartPanel : public QObject {
@@ -65,6 +94,13 @@ private slots:
     void exportPng();
     void exportSvg();
     void exportCsv();
+    void exportMenuOffersBothRanges();
+    void exportCsvVisibleRange_data();
+    void exportCsvVisibleRange();
+    void smoothingFlattensTheShownSeries_data();
+    void smoothingFlattensTheShownSeries();
+    void smoothingInTheCsv();
+    void noSmoothingForLatency();
 };
 
 void TestChartPanel::onePerSeriesReplacePerFrame()
@@ -290,6 +326,163 @@ void TestChartPanel::exportCsv()
     QCOMPARE(lines[1], QStringLiteral("0,p,throughput,0"));
     QCOMPARE(lines[2], QStringLiteral("0.01,p,throughput,1"));
     QCOMPARE(lines.last(), QStringLiteral("249.99,c,throughput,2997"));
+}
+
+void TestChartPanel::exportMenuOffersBothRanges()
+{
+    auto panel = makePanel();
+    auto *button = panel->findChild<QToolButton *>(QStringLiteral("chartExport"));
+    QVERIFY(button && button->menu());
+    QStringList texts;
+    for (QAction *a : button->menu()->actions())
+        texts << a->text();
+    QCOMPARE(texts, (QStringList{QStringLiteral("Chart as PNG…"), QStringLiteral("Chart as SVG…"),
+                                 QStringLiteral("Series as CSV (whole run)…"),
+                                 QStringLiteral("Series as CSV (visible range)…")}));
+}
+
+void TestChartPanel::exportCsvVisibleRange_data()
+{
+    QTest::addColumn<double>("from");
+    QTest::addColumn<double>("to");
+    QTest::addColumn<int>("first"); // the first point in range (points at i * 0.01 s)
+    QTest::addColumn<int>("count"); // per series
+    QTest::newRow("ends on points") << 10000 * 0.01 << 15050 * 0.01 << 10000 << 5051;
+    QTest::newRow("ends between points") << 100.005 << 150.505 << 10001 << 5050;
+    QTest::newRow("the start") << -1.0 << 0.015 << 0 << 2;
+    QTest::newRow("past the end") << 249.985 << 300.0 << 24999 << 1;
+}
+
+void TestChartPanel::exportCsvVisibleRange()
+{
+    QFETCH(double, from);
+    QFETCH(double, to);
+    QFETCH(int, first);
+    QFETCH(int, count);
+    auto panel = makePanel(25000); // 0 .. 249.99 s
+    panel->picker()->setData(panel->picker()->index(1), Qt::Unchecked, Qt::CheckStateRole);
+    panel->setXRange(from, to);
+    panel->refresh();
+    QCOMPARE(panel->xMin(), from);
+    QCOMPARE(panel->xMax(), to);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("visible.csv"));
+    QString error;
+    QVERIFY2(panel->exportCsv(path, &error, ChartPanel::CsvRange::Visible), qPrintable(error));
+    const QStringList lines = csvLines(path);
+    QCOMPARE(lines.first(), QStringLiteral("time_s,node,metric,value"));
+    QCOMPARE(lines.size(), 1 + 2 * count);
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const double t = lines[i].section(QLatin1Char(','), 0, 0).toDouble();
+        QVERIFY2(t >= from && t <= to, qPrintable(lines[i]));
+    }
+    // p's points first, then c's (slope 3).
+    const auto &p = panel->store().points(SeriesMetric::Throughput, 0);
+    QCOMPARE(lines[1], QStringLiteral("%1,p,throughput,%2").arg(p[first].x(), 0, 'g', 12).arg(p[first].y()));
+    const int last = first + count - 1;
+    QCOMPARE(lines.last(),
+             QStringLiteral("%1,c,throughput,%2").arg(p[last].x(), 0, 'g', 12).arg(p[last].y() * 3));
+    // The whole run is still all of it.
+    QVERIFY2(panel->exportCsv(path, &error, ChartPanel::CsvRange::Whole), qPrintable(error));
+    QCOMPARE(csvLines(path).size(), 1 + 2 * 25000);
+}
+
+void TestChartPanel::smoothingFlattensTheShownSeries_data()
+{
+    QTest::addColumn<int>("choice"); // in the combo box
+    QTest::addColumn<double>("window");
+    QTest::addColumn<double>("max"); // of the shown series
+    // 10 buckets fit in a high half wave; a window of 100 holds at most 60 high buckets (the wave
+    // repeats every 40), one of 1000 exactly 500 (or, in the first 10 s, at most half of its buckets).
+    QTest::newRow("off") << 0 << 0.0 << 100.0;
+    QTest::newRow("100 ms") << 1 << 0.1 << 100.0;
+    QTest::newRow("1 s") << 2 << 1.0 << 60.0;
+    QTest::newRow("10 s") << 3 << 10.0 << 50.0;
+}
+
+void TestChartPanel::smoothingFlattensTheShownSeries()
+{
+    QFETCH(int, choice);
+    QFETCH(double, window);
+    QFETCH(double, max);
+    auto panel = makePanel();
+    panel->picker()->setAllChecked(false);
+    panel->picker()->setData(panel->picker()->index(0), Qt::Checked, Qt::CheckStateRole);
+    panel->store().setPoints(SeriesMetric::Throughput, 0, squareWave(5000));
+    panel->markDataChanged();
+    panel->refresh();
+    QCOMPARE(panel->shownSeries().size(), 1);
+    QCOMPARE(shownMax(*panel), 100.0);
+    auto *box = panel->findChild<QComboBox *>(QStringLiteral("chartSmoothing"));
+    QVERIFY(box);
+    QVERIFY(box->isEnabled());
+    QCOMPARE(box->count(), 4);
+    QSignalSpy changed(panel.get(), &ChartPanel::smoothingChanged);
+    box->setCurrentIndex(choice);
+    QCOMPARE(changed.count(), choice ? 1 : 0);
+    if (choice) QCOMPARE(changed.first().first().toDouble(), window);
+    QCOMPARE(panel->smoothing(), window);
+    QCOMPARE(panel->effectiveSmoothing(), window);
+    const int frames = panel->frames();
+    QTRY_VERIFY(panel->frames() > frames || !choice); // the next frame draws it
+    panel->refresh();
+    QCOMPARE(shownMax(*panel), max);
+    // Back to off: the wave again.
+    panel->setSmoothing(0);
+    QCOMPARE(box->currentIndex(), 0);
+    panel->refresh();
+    QCOMPARE(shownMax(*panel), 100.0);
+}
+
+void TestChartPanel::smoothingInTheCsv()
+{
+    auto panel = makePanel();
+    panel->picker()->setAllChecked(false);
+    panel->picker()->setData(panel->picker()->index(0), Qt::Checked, Qt::CheckStateRole);
+    panel->store().setPoints(SeriesMetric::Throughput, 0, squareWave(5000));
+    panel->markDataChanged();
+    panel->setSmoothing(1.0);
+    panel->setXRange(1.0, 1.5);
+    panel->refresh();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("smoothed.csv"));
+    QString error;
+    QVERIFY2(panel->exportCsv(path, &error, ChartPanel::CsvRange::Visible), qPrintable(error));
+    const QStringList lines = csvLines(path);
+    QCOMPARE(lines.first(), QStringLiteral("time_s,node,metric,value,smoothing_s"));
+    QCOMPARE(lines.size(), 1 + 51);
+    // At 1.19 s the window (0.19, 1.19] holds buckets 20 .. 119: 60 of them high.
+    QCOMPARE(lines[20], QStringLiteral("1.19,p,throughput,60,1"));
+    for (qsizetype i = 1; i < lines.size(); ++i)
+        QVERIFY2(lines[i].endsWith(QLatin1String(",1")), qPrintable(lines[i]));
+    // Smoothing off: four columns, the raw wave.
+    panel->setSmoothing(0);
+    QVERIFY2(panel->exportCsv(path, &error, ChartPanel::CsvRange::Visible), qPrintable(error));
+    const QStringList raw = csvLines(path);
+    QCOMPARE(raw.first(), QStringLiteral("time_s,node,metric,value"));
+    QCOMPARE(raw[20], QStringLiteral("1.19,p,throughput,100"));
+}
+
+void TestChartPanel::noSmoothingForLatency()
+{
+    auto panel = makePanel();
+    auto *box = panel->findChild<QComboBox *>(QStringLiteral("chartSmoothing"));
+    QVERIFY(box);
+    panel->setSmoothing(1.0);
+    QCOMPARE(panel->effectiveSmoothing(), 1.0);
+    panel->setMetric(SeriesMetric::LatencyP99);
+    QVERIFY(!box->isEnabled());
+    QVERIFY(box->toolTip().contains(QLatin1String("percentile")));
+    QCOMPARE(panel->effectiveSmoothing(), 0.0);
+    QCOMPARE(panel->smoothing(), 1.0); // kept for the next metric that can be smoothed
+    panel->store().setPoints(SeriesMetric::LatencyP99, 2, squareWave(500));
+    panel->markDataChanged();
+    panel->refresh();
+    QCOMPARE(panel->shownSeries().size(), 1);
+    QCOMPARE(shownMax(*panel), 100.0);
+    panel->setMetric(SeriesMetric::Throughput);
+    QVERIFY(box->isEnabled());
+    QCOMPARE(panel->effectiveSmoothing(), 1.0);
 }
 
 QTEST_MAIN(TestChartPanel)
