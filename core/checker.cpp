@@ -20,6 +20,11 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
     case TraceKind::Publish:
         ++m_published;
         at(e.messageId, kNoIndex);
+        if (e.messageId < (std::uint64_t{1} << 32)) {
+            if (m_producerOf.size() <= e.messageId)
+                m_producerOf.resize(std::size_t(e.messageId) * 2 + 1, kNoIndex);
+            m_producerOf[std::size_t(e.messageId)] = e.node;
+        }
         break;
     case TraceKind::Enqueue:
     case TraceKind::Requeue:
@@ -32,6 +37,7 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
         break;
     case TraceKind::Process:
         ++at(e.messageId, e.peer).processed;
+        checkOrder(e);
         break;
     case TraceKind::DeadLetter:
         if (isQueue(e.node)) at(e.messageId, e.node).state = State::DeadLettered;
@@ -67,10 +73,31 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
     }
 }
 
+void DeliveryChecker::checkOrder(const TraceEvent &e)
+{
+    const NodeIndex producer =
+        e.messageId < m_producerOf.size() ? m_producerOf[std::size_t(e.messageId)] : kNoIndex;
+    if (producer == kNoIndex) return;
+    auto [it, added] = m_newest.try_emplace(Stream{e.node, e.peer, producer}, e.messageId);
+    if (added) return;
+    // Message ids rise in publish order, and a publisher's retry keeps its message's id.
+    if (e.messageId >= it->second) {
+        it->second = e.messageId;
+        return;
+    }
+    ++m_outOfOrder;
+    if (m_outOfOrderExamples.size() < kKeptOrderExamples)
+        m_outOfOrderExamples.push_back({e.messageId, it->second, e.node, e.peer, e.time});
+}
+
 DeliveryReport DeliveryChecker::report(std::size_t examples) const
 {
     DeliveryReport r;
     r.published = m_published;
+    r.outOfOrder = m_outOfOrder;
+    r.outOfOrderExamples.assign(m_outOfOrderExamples.begin(),
+                                m_outOfOrderExamples.begin() +
+                                    std::ptrdiff_t(std::min(examples, m_outOfOrderExamples.size())));
     std::unordered_set<std::uint64_t> reachedQueue, deadLettered;
     for (const auto &[k, c] : m_copies) {
         if (k.queue != kNoIndex) reachedQueue.insert(k.id);

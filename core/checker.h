@@ -6,6 +6,12 @@
 // so a fanout to three queues makes three copies, and three processings are not duplicates.
 // A dead-lettered copy is followed into its dead-letter queue and reported as parked there or
 // processed from there, not as a new copy.
+//
+// It also checks order: a queue hands one consumer the messages of one producer in the order they
+// were published, so the consumer should process them in that order. A processing of a message
+// published before one the same consumer already processed from the same queue and producer is
+// out of order — what a requeue, a redelivery after a lost ack, or a consumer processing several
+// messages at once (concurrency > 1) does. Each such processing counts, a repeated one included.
 #include "trace.h"
 
 #include <unordered_map>
@@ -27,6 +33,14 @@ struct DeliveryReport {
     std::uint64_t droppedTotal() const;
     // A few example message ids per outcome (smallest first), to look up in the event log.
     std::vector<std::uint64_t> lostIds, duplicateIds, pendingIds;
+    std::uint64_t outOfOrder =
+        0; // processings of a message after a later one of its producer (same queue, consumer)
+    struct OrderViolation {
+        std::uint64_t messageId = 0, after = 0; // `messageId` was processed after `after`
+        NodeIndex consumer = kNoIndex, queue = kNoIndex;
+        SimTime time = 0;
+    };
+    std::vector<OrderViolation> outOfOrderExamples; // the first few, in the order they happened
 };
 
 class DeliveryChecker final : public TraceSink {
@@ -57,9 +71,29 @@ private:
     bool isQueue(NodeIndex n) const { return n < m_isQueue.size() && m_isQueue[n]; }
     Copy &at(std::uint64_t id, NodeIndex queue) { return m_copies[Key{id, queue}]; }
 
+    // Order: the producer of each message (ids are dense, from 1), and per (consumer, queue,
+    // producer) the newest message processed.
+    struct Stream {
+        NodeIndex consumer, queue, producer;
+        bool operator==(const Stream &) const = default;
+    };
+    struct StreamHash {
+        std::size_t operator()(const Stream &s) const
+        {
+            return (std::size_t(s.consumer) * 0x9e3779b97f4a7c15ULL) ^ (std::size_t(s.queue) << 21) ^
+                   s.producer;
+        }
+    };
+    void checkOrder(const TraceEvent &e);
+
     std::vector<bool> m_isQueue;
     std::unordered_map<Key, Copy, KeyHash> m_copies;
     std::uint64_t m_published = 0;
+    std::vector<NodeIndex> m_producerOf; // by message id
+    std::unordered_map<Stream, std::uint64_t, StreamHash> m_newest;
+    std::uint64_t m_outOfOrder = 0;
+    std::vector<DeliveryReport::OrderViolation> m_outOfOrderExamples;
+    static constexpr std::size_t kKeptOrderExamples = 64;
 };
 
 } // namespace sb

@@ -54,7 +54,8 @@ Run options:
                         pattern ('*' one word, '#' any number; e.g. orders.#); repeatable
   --not-routing-key PATTERN
                         sequence: leave out messages whose routing key matches; repeatable
-  --fail-on LIST        exit 5 if the delivery check finds any of: lost, duplicates, pending
+  --fail-on LIST        exit 5 if the delivery check finds any of: lost, duplicates, pending,
+                        order (processings out of publish order)
   --quiet               do not print the summary
 
 Exit codes:
@@ -194,7 +195,7 @@ struct RunArgs {
     SequenceOptions sequenceOptions;
     std::vector<std::string> sequenceOnly;                // options that need --sequence, as given
     std::vector<std::string> routingKeys, notRoutingKeys; // topic patterns
-    bool failLost = false, failDuplicates = false, failPending = false;
+    bool failLost = false, failDuplicates = false, failPending = false, failOrder = false;
     bool quiet = false;
 };
 
@@ -313,8 +314,11 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
                     a.failDuplicates = true;
                 else if (item == "pending")
                     a.failPending = true;
+                else if (item == "order")
+                    a.failOrder = true;
                 else {
-                    err << "--fail-on: unknown check '" << item << "' (use lost, duplicates, pending)\n";
+                    err << "--fail-on: unknown check '" << item
+                        << "' (use lost, duplicates, pending, order)\n";
                     return CliExit::Usage;
                 }
             }
@@ -507,9 +511,10 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     }
     if (code != CliExit::Ok) return code;
     const auto &d = summary.delivery;
-    if ((a.failLost && d.lost) || (a.failDuplicates && d.duplicates) || (a.failPending && d.pending)) {
+    if ((a.failLost && d.lost) || (a.failDuplicates && d.duplicates) || (a.failPending && d.pending) ||
+        (a.failOrder && d.outOfOrder)) {
         err << "delivery check failed: " << d.lost << " lost, " << d.duplicates << " duplicates, "
-            << d.pending << " pending\n";
+            << d.pending << " pending, " << d.outOfOrder << " out of order\n";
         return CliExit::CheckFailed;
     }
     return CliExit::Ok;

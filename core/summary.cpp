@@ -65,6 +65,18 @@ std::string idList(const std::vector<std::uint64_t> &ids, std::uint64_t total)
     if (total > ids.size()) out += ", ...";
     return out + ")";
 }
+Json orderJson(const RunSummary &s, const std::vector<DeliveryReport::OrderViolation> &examples)
+{
+    const auto name = [&s](NodeIndex n) { return n < s.nodes.size() ? s.nodes[n].id : std::to_string(n); };
+    Json a = Json::array();
+    for (const auto &v : examples)
+        a.push_back({{"message", v.messageId},
+                     {"after", v.after},
+                     {"consumer", name(v.consumer)},
+                     {"queue", name(v.queue)},
+                     {"time_ns", v.time}});
+    return a;
+}
 } // namespace
 
 std::string formatSummary(const RunSummary &s)
@@ -142,6 +154,19 @@ std::string formatSummary(const RunSummary &s)
         o << " (" << d.parked << " parked in a dead-letter queue, " << d.processedFromDeadLetter
           << " processed from it)";
     o << ", " << d.pending << " pending" << idList(d.pendingIds, d.pending) << "\n";
+    if (d.outOfOrder) {
+        o << "Order check: " << d.outOfOrder << " processings out of publish order";
+        const auto name = [&s](NodeIndex n) {
+            return n < s.nodes.size() ? s.nodes[n].id : std::to_string(n);
+        };
+        for (std::size_t i = 0; i < d.outOfOrderExamples.size(); ++i) {
+            const auto &v = d.outOfOrderExamples[i];
+            o << (i ? "; " : " (e.g. ") << "message " << v.messageId << " after " << v.after << " at "
+              << name(v.consumer) << " from " << name(v.queue);
+        }
+        if (!d.outOfOrderExamples.empty()) o << (d.outOfOrder > d.outOfOrderExamples.size() ? "; ...)" : ")");
+        o << "\n";
+    }
     if (!s.liveChanges.empty()) {
         o << "\nLive changes:\n";
         for (const auto &c : s.liveChanges)
@@ -243,7 +268,9 @@ Json summaryToJson(const RunSummary &s)
                      {"processed_from_dead_letter", d.processedFromDeadLetter},
                      {"pending", d.pending},
                      {"lost_examples", d.lostIds},
-                     {"duplicate_examples", d.duplicateIds}};
+                     {"duplicate_examples", d.duplicateIds},
+                     {"out_of_order", d.outOfOrder},
+                     {"out_of_order_examples", orderJson(s, d.outOfOrderExamples)}};
     Json changes = Json::array();
     for (const auto &c : s.liveChanges)
         changes.push_back({{"time_ns", c.time},

@@ -163,6 +163,7 @@ QList<RunMetric> runMetrics(const RunSummary &s)
     add("delivery.dropped", {}, static_cast<double>(d.droppedTotal()));
     add("delivery.dead_lettered", {}, static_cast<double>(d.deadLettered));
     add("delivery.pending", {}, static_cast<double>(d.pending));
+    add("delivery.out_of_order", {}, static_cast<double>(d.outOfOrder));
     if (s.latency.count) {
         add("latency.p50_ms", {}, toMilliseconds(s.latency.p50));
         add("latency.p99_ms", {}, toMilliseconds(s.latency.p99));
@@ -1572,6 +1573,10 @@ void MainWindow::annotateSequence(const RunSummary &summary)
             }
         }
     }
+    // An order violation is marked at the processing that came out of order.
+    for (const DeliveryReport::OrderViolation &v : summary.delivery.outOfOrderExamples)
+        marks.push_back({v.time, v.consumer, tr("out of order #%1 after #%2").arg(v.messageId).arg(v.after),
+                         QColor(0x8e, 0x44, 0xad), v.messageId});
     m_sequence->view()->setAnnotations(std::move(marks));
 }
 
@@ -1893,6 +1898,7 @@ void MainWindow::onRunFinished(const RunSummary &summary)
     m_summaryView->resizeColumnsToContents();
     m_runHeadline->setText(runHeadlineText(summary));
     QString checks = deliveryCheckText(summary.delivery);
+    if (summary.delivery.outOfOrder) checks += QLatin1Char('\n') + orderCheckText(summary);
     if (summary.latency.count) checks += QLatin1Char('\n') + latencyText(summary.latency);
     if (!summary.liveChanges.empty()) {
         QStringList changes;

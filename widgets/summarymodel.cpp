@@ -147,6 +147,25 @@ QString deliveryCheckText(const DeliveryReport &report)
         .arg(examples(report.pendingIds, report.pending));
 }
 
+QString orderCheckText(const RunSummary &summary)
+{
+    const DeliveryReport &d = summary.delivery;
+    if (!d.outOfOrder) return {};
+    const auto name = [&summary](NodeIndex n) {
+        return n < summary.nodes.size() ? QString::fromStdString(summary.nodes[n].id) : QString::number(n);
+    };
+    QStringList examples;
+    for (const auto &v : d.outOfOrderExamples)
+        examples << SummaryModel::tr("message %1 after %2 at %3 from %4")
+                        .arg(v.messageId)
+                        .arg(v.after)
+                        .arg(name(v.consumer), name(v.queue));
+    if (d.outOfOrder > d.outOfOrderExamples.size()) examples << QStringLiteral("…");
+    return SummaryModel::tr("Order check: %1 processings out of publish order (e.g. %2)")
+        .arg(d.outOfOrder)
+        .arg(examples.join(QLatin1String("; ")));
+}
+
 QString latencyText(const LatencySummary &latency)
 {
     // Three or four significant figures, as signalbox-cli prints them: enough to compare runs by.

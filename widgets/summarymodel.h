@@ -52,6 +52,10 @@ private:
 // for every message, as the CLI prints it.
 QString deliveryCheckText(const DeliveryReport &report);
 
+// "Order check: 3 processings out of publish order (e.g. message 5 after 7 at worker-1 from tasks)",
+// or nothing when every consumer processed its messages in order. Nodes are named from `summary`.
+QString orderCheckText(const RunSummary &summary);
+
 // "Latency, publish to processed (2000 processings): p50 549ms, p90 1.028s, ...".
 QString latencyText(const LatencySummary &latency);
 

@@ -117,6 +117,8 @@ private slots:
     void sequencePictures();
     void sequenceErrors_data();
     void sequenceErrors();
+    void failOn_data();
+    void failOn();
     void deterministic_data();
     void deterministic();
     void differentSeed_data();
@@ -486,6 +488,66 @@ void TestCli::sequenceErrors()
                args);
     QVERIFY2(r.exitCode == exitCode, r.describe().constData());
     QVERIFY2(r.err.contains(message), r.describe().constData());
+}
+
+void TestCli::failOn_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::addColumn<QString>("checks");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("at most once loses")
+        << "lossy-at-most-once"
+        << "lost" << int(sb::CliExit::CheckFailed) << QByteArray(" lost, 0 duplicates");
+    QTest::newRow("at most once, order kept") << "lossy-at-most-once"
+                                              << "duplicates,order" << int(sb::CliExit::Ok) << QByteArray();
+    QTest::newRow("at least once duplicates")
+        << "lossy-at-least-once"
+        << "lost,duplicates" << int(sb::CliExit::CheckFailed) << QByteArray("0 lost, ");
+    QTest::newRow("redeliveries break order")
+        << "lossy-at-least-once"
+        << "order" << int(sb::CliExit::CheckFailed) << QByteArray(" out of order");
+    QTest::newRow("requeues break order")
+        << "dead-letter"
+        << "order" << int(sb::CliExit::CheckFailed) << QByteArray(" out of order");
+    QTest::newRow("work queue in order")
+        << "work-queue"
+        << "lost,duplicates,pending,order" << int(sb::CliExit::Ok) << QByteArray();
+}
+
+// --fail-on turns findings of the delivery and order checks into exit code 5.
+void TestCli::failOn()
+{
+    QFETCH(QString, example);
+    QFETCH(QString, checks);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString summary = dir.filePath(QStringLiteral("summary.json"));
+    const CliResult r =
+        runCli({QStringLiteral("run"), exampleFiles().filter(example + QStringLiteral(".json")).value(0),
+                QStringLiteral("--summary"), summary, QStringLiteral("--fail-on"), checks});
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    if (!message.isEmpty()) QVERIFY2(r.err.contains(message), r.err.constData());
+    // The summary says the same as the exit code, examples included.
+    QFile file(summary);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject delivery =
+        QJsonDocument::fromJson(file.readAll()).object().value("delivery").toObject();
+    const qint64 outOfOrder = delivery.value("out_of_order").toInteger(-1);
+    QVERIFY(outOfOrder >= 0);
+    const QJsonArray examples = delivery.value("out_of_order_examples").toArray();
+    QCOMPARE(examples.isEmpty(), outOfOrder == 0);
+    for (const QJsonValue &v : examples)
+        QVERIFY(v.toObject().value("message").toInteger() < v.toObject().value("after").toInteger());
+    if (checks.contains(QLatin1String("order")))
+        QCOMPARE(outOfOrder > 0, exitCode == sb::CliExit::CheckFailed);
+    // The printed summary has an order line exactly when something was out of order.
+    const QByteArray line =
+        "Order check: " + QByteArray::number(outOfOrder) + " processings out of publish order";
+    QCOMPARE(r.out.contains(line), outOfOrder > 0);
+    QCOMPARE(r.out.contains("Order check: "), outOfOrder > 0);
 }
 
 void TestCli::deterministic_data()

@@ -11,6 +11,7 @@
 #include "topologydocument.h"
 
 #include <QAction>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -30,6 +31,7 @@ private slots:
     void diagramSelectionSelectsCanvasLinks();
     void lifelineClickSelectsTheNode();
     void checkerMarksLostMessages();
+    void checkerMarksOrderViolations();
 
 private:
     void runExample(MainWindow &window, const char *file, const char *until);
@@ -157,6 +159,33 @@ void TestSequenceSync::checkerMarksLostMessages()
         QVERIFY(m.messageId != 0);
         QVERIFY(m.node != kNoIndex);
     }
+}
+
+// A requeue breaks publish order: the processing that came late is marked at its consumer, and
+// the summary dock says so.
+void TestSequenceSync::checkerMarksOrderViolations()
+{
+    MainWindow window;
+    runExample(window, "dead-letter.json", "3s");
+    const SequenceHistory &history = window.sequencePanel()->history();
+    int order = 0;
+    for (const auto &m : window.sequencePanel()->view()->annotations()) {
+        if (!m.text.startsWith(QLatin1String("out of order #"))) continue;
+        ++order;
+        // It sits on the processing it names.
+        bool found = false;
+        for (std::size_t i = 0; i < history.size() && !found; ++i) {
+            const TraceEvent &e = history.at(i);
+            found = e.kind == TraceKind::Process && e.messageId == m.messageId && e.node == m.node &&
+                    e.time == m.time;
+        }
+        QVERIFY2(found, qPrintable(m.text));
+    }
+    QVERIFY(order > 0);
+    const auto *checks = window.findChild<QLabel *>(QStringLiteral("deliveryCheckLabel"));
+    QVERIFY(checks);
+    QVERIFY2(checks->text().contains(QLatin1String("Order check: ")), qPrintable(checks->text()));
+    QVERIFY(checks->text().contains(QLatin1String("out of publish order")));
 }
 
 QTEST_MAIN(TestSequenceSync)
