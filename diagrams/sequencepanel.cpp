@@ -256,7 +256,25 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
             if (!onlyKinds[std::size_t(k)] && TraceKind(k) != TraceKind::Send)
                 filter.hiddenKinds[std::size_t(k)] = true;
     }
+    // A new message, correlation or start time is shown at once: the view goes to where it begins.
+    const SequenceFilter &before = m_view->filter();
+    const bool jump = (filter.messageId && filter.messageId != before.messageId) ||
+                      (filter.correlationId && filter.correlationId != before.correlationId) ||
+                      (filter.from && filter.from != before.from);
     m_view->setFilter(filter);
+    if (jump) {
+        SimTime start = filter.from;
+        for (std::size_t i = 0; i < m_history.size(); ++i) {
+            const TraceEvent &e = m_history.at(i);
+            if (e.time >= filter.from && (filter.messageId || filter.correlationId) && filter.accepts(e) &&
+                e.messageId) {
+                start = e.time;
+                break;
+            }
+        }
+        if (!m_history.empty() && start <= m_history.lastTime())
+            m_view->scrollToTime(std::max<SimTime>(0, start - SimTime(40 * m_view->nsPerPixel())));
+    }
     for (NodeIndex n : m_filterHidden)
         m_view->setNodeHidden(n, false);
     for (NodeIndex n : hidden)

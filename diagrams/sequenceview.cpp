@@ -406,6 +406,10 @@ void SequenceView::keyPressEvent(QKeyEvent *event)
         setFollowing(true);
         return;
     }
+    if (event->key() == Qt::Key_Home && m_history && !m_history->empty()) {
+        scrollToTime(m_history->firstTime());
+        return;
+    }
     if (event->key() == Qt::Key_Escape) {
         selectMessage(0);
         return;

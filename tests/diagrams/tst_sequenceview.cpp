@@ -49,6 +49,7 @@ private slots:
     void filterLine_data();
     void filterLine();
     void filterHidesAcks();
+    void filterJumpsToWhatItShows();
     void filterByRoutingKey_data();
     void filterByRoutingKey();
     void describeNamesTheFrame();
@@ -267,6 +268,36 @@ void TestSequenceView::filterHidesAcks()
     ack.kind = TraceKind::Send;
     ack.frame = FrameType::Ack;
     QVERIFY(!f.accepts(ack));
+}
+
+// Typing msg:N while following the end takes the view to where message N begins; Home goes to the
+// start of the history.
+void TestSequenceView::filterJumpsToWhatItShows()
+{
+    feed(2 * kSecond);
+    QVERIFY(m_view->isFollowing());
+    SimTime first = kNever;
+    for (const TraceEvent &e : m_trace.events)
+        if (e.messageId == 5) {
+            first = e.time;
+            break;
+        }
+    QVERIFY(first != kNever);
+    QVERIFY(m_view->topTime() > first);
+    m_panel->filterEdit()->setText(QStringLiteral("msg:5"));
+    QVERIFY(!m_view->isFollowing());
+    QVERIFY(m_view->topTime() <= first);
+    QVERIFY(m_view->bottomTime() > first);
+    // from: goes to the start of the range.
+    m_panel->filterEdit()->setText(QStringLiteral("from:1.5s"));
+    QVERIFY(m_view->topTime() <= 1500 * kMillisecond);
+    QVERIFY(m_view->bottomTime() > 1500 * kMillisecond);
+    m_view->setFocus();
+    QTest::keyClick(m_view, Qt::Key_End);
+    QVERIFY(m_view->isFollowing());
+    QTest::keyClick(m_view, Qt::Key_Home);
+    QVERIFY(!m_view->isFollowing());
+    QCOMPARE(m_view->topTime(), m_view->history()->firstTime());
 }
 
 void TestSequenceView::filterByRoutingKey_data()
