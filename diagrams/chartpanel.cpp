@@ -1,5 +1,7 @@
 #include "chartpanel.h"
 
+#include "picturefile.h"
+
 #include "seriesdecimator.h"
 #include "seriespickermodel.h"
 
@@ -18,7 +20,6 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScopedValueRollback>
-#include <QSvgGenerator>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -118,6 +119,7 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     auto *exportMenu = new QMenu(m_exportButton);
     exportMenu->addAction(tr("Chart as PNG…"), this, [this] { exportWithDialog(QStringLiteral("png")); });
     exportMenu->addAction(tr("Chart as SVG…"), this, [this] { exportWithDialog(QStringLiteral("svg")); });
+    exportMenu->addAction(tr("Chart as PDF…"), this, [this] { exportWithDialog(QStringLiteral("pdf")); });
     exportMenu->addAction(tr("Series as CSV (whole run)…"), this,
                           [this] { exportWithDialog(QStringLiteral("csv"), CsvRange::Whole); });
     exportMenu->addAction(tr("Series as CSV (visible range)…"), this,
@@ -425,44 +427,14 @@ QImage ChartPanel::renderImage(const QSize &size) const
     return image;
 }
 
-bool ChartPanel::exportPng(const QString &path, QString *error, const QSize &size) const
+bool ChartPanel::exportPicture(const QString &path, QString *error, const QSize &size) const
 {
-    const QImage image = renderImage(size);
-    if (image.isNull() || !image.save(path, "PNG")) {
-        if (error) *error = tr("%1: cannot write the image").arg(path);
-        return false;
-    }
-    return true;
-}
-
-bool ChartPanel::exportSvg(const QString &path, QString *error) const
-{
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        if (error) *error = tr("%1: %2").arg(path, file.errorString());
-        return false;
-    }
     const QRect source = m_view->viewport()->rect();
-    QSvgGenerator svg;
-    svg.setOutputDevice(&file);
-    svg.setSize(source.size());
-    svg.setViewBox(QRect(QPoint(0, 0), source.size()));
-    svg.setTitle(tr("Signalbox chart"));
-    svg.setDescription(QString::fromLatin1(seriesMetricLabel(metric())));
-    QPainter painter;
-    if (!painter.begin(&svg)) {
-        if (error) *error = tr("%1: cannot write SVG").arg(path);
-        return false;
-    }
-    painter.fillRect(QRect(QPoint(0, 0), source.size()), m_chart->backgroundBrush());
-    m_view->render(&painter, QRectF(QPointF(0, 0), source.size()), source);
-    painter.end();
-    file.close();
-    if (file.error() != QFile::NoError) {
-        if (error) *error = tr("%1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    const QSizeF target = size.isValid() ? QSizeF(size) : QSizeF(source.size());
+    return writePicture(
+        path, target, tr("Signalbox chart: %1").arg(QString::fromLatin1(seriesMetricLabel(metric()))),
+        m_chart->backgroundBrush().color(),
+        [&](QPainter &painter) { m_view->render(&painter, QRectF(QPointF(0, 0), target), source); }, error);
 }
 
 bool ChartPanel::exportCsv(const QString &path, QString *error, CsvRange range) const
@@ -484,15 +456,15 @@ void ChartPanel::exportWithDialog(const QString &format, CsvRange range)
 {
     const QString filter = format == QLatin1String("png")   ? tr("PNG images (*.png)")
                            : format == QLatin1String("svg") ? tr("SVG images (*.svg)")
+                           : format == QLatin1String("pdf") ? tr("PDF documents (*.pdf)")
                                                             : tr("CSV files (*.csv)");
     QString path = QFileDialog::getSaveFileName(
         this, tr("Export chart"),
         QStringLiteral("%1.%2").arg(QString::fromLatin1(seriesMetricName(metric())), format), filter);
     if (path.isEmpty()) return;
     QString error;
-    const bool ok = format == QLatin1String("png")   ? exportPng(path, &error)
-                    : format == QLatin1String("svg") ? exportSvg(path, &error)
-                                                     : exportCsv(path, &error, range);
+    const bool ok =
+        format == QLatin1String("csv") ? exportCsv(path, &error, range) : exportPicture(path, &error);
     if (!ok) QMessageBox::warning(this, tr("Export chart"), error);
 }
 

@@ -79,8 +79,9 @@ public:
 
     // The chart as it looks now; `size` defaults to the view's.
     QImage renderImage(const QSize &size = {}) const;
-    bool exportPng(const QString &path, QString *error = nullptr, const QSize &size = {}) const;
-    bool exportSvg(const QString &path, QString *error = nullptr) const;
+    // The chart as shown, to .png, .svg or .pdf (by the extension; see writePicture), at `size`
+    // (default: the view's).
+    bool exportPicture(const QString &path, QString *error = nullptr, const QSize &size = {}) const;
     // Every point (not decimated) of the shown series, of the whole run or with xMin() <= time <= xMax():
     // time_s,node,metric,value, plus smoothing_s when the values are smoothed.
     bool exportCsv(const QString &path, QString *error = nullptr, CsvRange range = CsvRange::Whole) const;

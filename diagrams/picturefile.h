@@ -1,7 +1,7 @@
 #pragma once
 // Writes a picture drawn by a painting function to a file, in the format its extension names:
 // SVG (vector), PNG (raster, at `pixelRatio` times the size) or PDF (one page of the picture's
-// size). Shared by every export: the sequence diagram, the canvas.
+// size). Shared by every export: the sequence diagram, the canvas, the charts.
 #include <QColor>
 #include <QSizeF>
 #include <QString>

@@ -93,6 +93,7 @@ private slots:
     void deltasFromARun();
     void exportPng();
     void exportSvg();
+    void exportPdf();
     void exportCsv();
     void exportMenuOffersBothRanges();
     void exportCsvVisibleRange_data();
@@ -269,11 +270,11 @@ void TestChartPanel::exportPng()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("chart.png"));
     QString error;
-    QVERIFY2(panel->exportPng(path, &error), qPrintable(error));
+    QVERIFY2(panel->exportPicture(path, &error), qPrintable(error));
     QImage image(path);
     QVERIFY(!image.isNull());
     QCOMPARE(image.size(), panel->chartView()->viewport()->size());
-    QVERIFY2(panel->exportPng(path, &error, QSize(640, 360)), qPrintable(error));
+    QVERIFY2(panel->exportPicture(path, &error, QSize(640, 360)), qPrintable(error));
     QCOMPARE(QImage(path).size(), QSize(640, 360));
     // Something was drawn: not one flat colour.
     const QImage drawn(path);
@@ -282,7 +283,7 @@ void TestChartPanel::exportPng()
         for (int x = 0; x < drawn.width(); x += 7)
             colours.insert(drawn.pixel(x, y));
     QVERIFY(colours.size() > 3);
-    QVERIFY(!panel->exportPng(dir.filePath(QStringLiteral("missing/dir/chart.png")), &error));
+    QVERIFY(!panel->exportPicture(dir.filePath(QStringLiteral("missing/dir/chart.png")), &error));
     QVERIFY(!error.isEmpty());
 }
 
@@ -292,7 +293,7 @@ void TestChartPanel::exportSvg()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("chart.svg"));
     QString error;
-    QVERIFY2(panel->exportSvg(path, &error), qPrintable(error));
+    QVERIFY2(panel->exportPicture(path, &error), qPrintable(error));
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QXmlStreamReader xml(&file);
@@ -307,7 +308,23 @@ void TestChartPanel::exportSvg()
     QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
     QCOMPARE(root, QStringLiteral("svg"));
     QVERIFY(elements > 10);
-    QVERIFY(!panel->exportSvg(dir.filePath(QStringLiteral("missing/dir/chart.svg")), &error));
+    QVERIFY(!panel->exportPicture(dir.filePath(QStringLiteral("missing/dir/chart.svg")), &error));
+}
+
+void TestChartPanel::exportPdf()
+{
+    auto panel = makePanel();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("chart.pdf"));
+    QString error;
+    QVERIFY2(panel->exportPicture(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    QVERIFY(bytes.startsWith("%PDF-"));
+    QVERIFY(bytes.contains("%%EOF"));
+    QVERIFY(!panel->exportPicture(dir.filePath(QStringLiteral("chart.gif")), &error));
+    QVERIFY2(error.contains(QLatin1String(".svg")), qPrintable(error));
 }
 
 void TestChartPanel::exportCsv()
@@ -336,9 +353,10 @@ void TestChartPanel::exportMenuOffersBothRanges()
     QStringList texts;
     for (QAction *a : button->menu()->actions())
         texts << a->text();
-    QCOMPARE(texts, (QStringList{QStringLiteral("Chart as PNG…"), QStringLiteral("Chart as SVG…"),
-                                 QStringLiteral("Series as CSV (whole run)…"),
-                                 QStringLiteral("Series as CSV (visible range)…")}));
+    QCOMPARE(texts,
+             (QStringList{QStringLiteral("Chart as PNG…"), QStringLiteral("Chart as SVG…"),
+                          QStringLiteral("Chart as PDF…"), QStringLiteral("Series as CSV (whole run)…"),
+                          QStringLiteral("Series as CSV (visible range)…")}));
 }
 
 void TestChartPanel::exportCsvVisibleRange_data()
