@@ -7,7 +7,7 @@
 // view while data keeps arriving; zooming (rubber band or wheel, on the time axis) pauses too, and
 // Reset zoom goes back to live. Smoothing (a trailing moving average over 100 ms, 1 s or 10 s of
 // virtual time) is applied before decimation, so decimation keeps every extreme of the smoothed
-// series. Exports: the chart as PNG or SVG, the shown series as CSV (the whole run or the visible
+// series. Exports: the chart as PNG, SVG or PDF, the shown series as CSV (the whole run or the visible
 // time range; smoothed when the chart is).
 #include "chartseriesstore.h"
 
