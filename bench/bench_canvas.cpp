@@ -193,9 +193,9 @@ int main(int argc, char **argv)
             n.ready = n.peakReady = (i * 37 + scale) % 900;
             n.unacked = i % 7;
             n.busy = i % 2;
-            n.published = n.routed = n.processed = scale * 10;
-            n.dropped = i % 5 == 0 ? scale : 0;
-            n.deadLettered = i % 9 == 0 ? scale / 2 : 0;
+            n.counters.published = n.counters.routed = n.counters.processed = scale * 10;
+            n.counters.drops[int(DropReason::MaxLength)] = i % 5 == 0 ? scale : 0;
+            n.counters.deadLettered = i % 9 == 0 ? scale / 2 : 0;
         }
         s->links.resize(topology.links.size());
         for (auto &l : s->links)

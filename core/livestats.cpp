@@ -49,49 +49,11 @@ void LiveStats::onEvent(const TraceEvent &e)
     }
     if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
     LiveNodeStats &n = m_nodes[e.node];
+    countNodeEvent(n.counters, e);
     switch (e.kind) {
-    case TraceKind::Publish:
-        ++n.published;
-        break;
-    case TraceKind::Route:
-        ++n.routed;
-        break;
     case TraceKind::Enqueue:
     case TraceKind::Requeue:
-        if (e.kind == TraceKind::Enqueue) ++n.enqueued;
         n.peakReady = std::max<std::uint64_t>(n.peakReady, static_cast<std::uint64_t>(e.aux));
-        break;
-    case TraceKind::Deliver:
-        ++n.delivered;
-        break;
-    case TraceKind::Redeliver:
-        ++n.delivered;
-        ++n.redelivered;
-        break;
-    case TraceKind::Ack:
-        if (e.reason != DropReason::UnknownTag) ++n.acked;
-        break;
-    case TraceKind::Nack:
-        if (e.reason != DropReason::UnknownTag) ++n.nacked;
-        break;
-    case TraceKind::Process:
-        ++n.processed;
-        break;
-    case TraceKind::Confirm:
-        ++n.confirmed;
-        break;
-    case TraceKind::Expire:
-        ++n.expired;
-        break;
-    case TraceKind::DeadLetter:
-        ++n.deadLettered;
-        break;
-    case TraceKind::Retry:
-        ++n.retries;
-        break;
-    case TraceKind::Drop:
-        // Frames lost in the network belong to the link (as in Metrics).
-        if (e.link == kNoIndex && e.reason != DropReason::UnknownTag) ++n.dropped;
         break;
     case TraceKind::Crash:
         n.crashed = true;

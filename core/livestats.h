@@ -2,10 +2,11 @@
 // Live counters for badges and tooltips: exact figures per node and per link while a run goes on,
 // however fast the engine runs (a trace ring drained at frame rate may overflow; this never does).
 //
-// LiveStats is a trace sink on the engine thread. It counts events (the same rules as Metrics) and,
+// LiveStats is a trace sink on the engine thread. It counts events (with Metrics' countNodeEvent) and,
 // when publish() is called on the engine thread between two events, adds the nodes' gauges (queue
 // depth, unacked, busy consumers, crashed) and stores an immutable snapshot that any thread can take
 // with latest(). A GUI asks for a publish once per frame through Simulation::post().
+#include "metrics.h"
 #include "trace.h"
 
 #include <cstdint>
@@ -27,11 +28,9 @@ struct LiveNodeStats {
     std::uint64_t inFlight = 0; // producer: published, not yet confirmed
     bool crashed = false;
     bool paused = false; // frozen by a live change: work for it waits
-    // Counters since the run began.
-    std::uint64_t published = 0, routed = 0, enqueued = 0, delivered = 0, redelivered = 0, acked = 0,
-                  nacked = 0, processed = 0, confirmed = 0, expired = 0, deadLettered = 0, retries = 0;
-    std::uint64_t dropped = 0; // node drops (not frames lost on links), as NodeCounters::totalDrops()
-    std::uint64_t peakReady = 0;
+    // Counters since the run began, counted as Metrics counts them (countNodeEvent).
+    NodeCounters counters;
+    std::uint64_t peakReady = 0; // queue: the most ready at once (enqueues and requeues)
 
     friend bool operator==(const LiveNodeStats &, const LiveNodeStats &) = default;
 };

@@ -15,6 +15,72 @@ std::uint64_t NodeCounters::totalDrops() const
     return n - drops[static_cast<int>(DropReason::UnknownTag)];
 }
 
+void countNodeEvent(NodeCounters &n, const TraceEvent &e)
+{
+    switch (e.kind) {
+    case TraceKind::Publish:
+        ++n.published;
+        break;
+    case TraceKind::Send:
+        ++n.framesSent;
+        if (e.frame == FrameType::Nack) ++n.failed;
+        break;
+    case TraceKind::Route:
+        ++n.routed;
+        break;
+    case TraceKind::Enqueue:
+        ++n.enqueued;
+        n.maxDepth = std::max<std::uint64_t>(n.maxDepth, static_cast<std::uint64_t>(e.aux));
+        break;
+    case TraceKind::Deliver:
+        ++n.delivered;
+        break;
+    case TraceKind::Redeliver:
+        ++n.delivered;
+        ++n.redelivered;
+        break;
+    case TraceKind::Ack:
+        ++(e.reason == DropReason::UnknownTag ? n.unknownTags : n.acked);
+        break;
+    case TraceKind::Nack:
+        ++(e.reason == DropReason::UnknownTag ? n.unknownTags : n.nacked);
+        break;
+    case TraceKind::Requeue:
+        ++n.requeued;
+        break;
+    case TraceKind::Process:
+        ++n.processed;
+        break;
+    case TraceKind::Dedupe:
+        ++n.deduplicated;
+        break;
+    case TraceKind::Confirm:
+        ++n.confirmed;
+        break;
+    case TraceKind::Drop:
+        // Frames lost in the network belong to the link, not to the node that sent them.
+        if (e.link != kNoIndex) break;
+        if (e.reason == DropReason::ProcessingFailed) ++n.failed;
+        ++n.drops[static_cast<int>(e.reason)];
+        break;
+    case TraceKind::Expire:
+        ++n.expired;
+        break;
+    case TraceKind::DeadLetter:
+        ++n.deadLettered;
+        ++n.deadLetters[static_cast<int>(e.reason)];
+        break;
+    case TraceKind::Timeout:
+        ++n.timeouts;
+        break;
+    case TraceKind::Retry:
+        ++n.retries;
+        break;
+    default:
+        break;
+    }
+}
+
 Metrics::Metrics(std::size_t nodes, std::size_t links, SimTime bucketWidth, std::size_t maxBuckets)
     : m_nodes(nodes), m_links(links), m_nodeLatency(nodes), m_nodeBuckets(nodes), m_linkBuckets(links),
       m_linkInFlightDelta(links), m_bucketWidth(std::max<SimTime>(bucketWidth, 1)),
@@ -92,57 +158,31 @@ void Metrics::onEvent(const TraceEvent &e)
     }
     if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
     NodeCounters &n = m_nodes[e.node];
+    countNodeEvent(n, e);
     NodeBucket &nb = m_nodeBuckets[e.node][b];
     switch (e.kind) {
     case TraceKind::Publish:
-        ++n.published;
+    case TraceKind::Route:
         ++nb.throughput;
         break;
     case TraceKind::Send:
-        ++n.framesSent;
         if (e.link < m_links.size()) {
             ++m_links[e.link].frames;
             ++m_links[e.link].byFrame[static_cast<int>(e.frame)];
             ++m_linkBuckets[e.link][b];
         }
-        if (e.frame == FrameType::Nack) ++n.failed;
-        break;
-    case TraceKind::Route:
-        ++n.routed;
-        ++nb.throughput;
         break;
     case TraceKind::Enqueue:
-        ++n.enqueued;
         ++nb.throughput;
-        n.maxDepth = std::max<std::uint64_t>(n.maxDepth, static_cast<std::uint64_t>(e.aux));
         nb.depthMax = std::max<std::uint32_t>(nb.depthMax, static_cast<std::uint32_t>(e.aux));
-        break;
-    case TraceKind::Deliver:
-        ++n.delivered;
         break;
     case TraceKind::Redeliver:
-        ++n.delivered;
-        ++n.redelivered;
         ++nb.redeliveries;
         break;
-    case TraceKind::Ack:
-        if (e.reason == DropReason::UnknownTag)
-            ++n.unknownTags;
-        else
-            ++n.acked;
-        break;
-    case TraceKind::Nack:
-        if (e.reason == DropReason::UnknownTag)
-            ++n.unknownTags;
-        else
-            ++n.nacked;
-        break;
     case TraceKind::Requeue:
-        ++n.requeued;
         nb.depthMax = std::max<std::uint32_t>(nb.depthMax, static_cast<std::uint32_t>(e.aux));
         break;
-    case TraceKind::Process: {
-        ++n.processed;
+    case TraceKind::Process:
         ++nb.throughput;
         m_latency.record(e.aux);
         if (!m_nodeLatency[e.node]) m_nodeLatency[e.node] = std::make_unique<LatencyHistogram>();
@@ -150,13 +190,6 @@ void Metrics::onEvent(const TraceEvent &e)
         ++nb.latencyCount;
         nb.latencySum += static_cast<double>(e.aux);
         nb.latencyMax = std::max(nb.latencyMax, e.aux);
-        break;
-    }
-    case TraceKind::Dedupe:
-        ++n.deduplicated;
-        break;
-    case TraceKind::Confirm:
-        ++n.confirmed;
         break;
     case TraceKind::Drop:
         if (e.link != kNoIndex) {
@@ -169,22 +202,7 @@ void Metrics::onEvent(const TraceEvent &e)
             }
             break;
         }
-        if (e.reason == DropReason::ProcessingFailed) ++n.failed;
-        ++n.drops[static_cast<int>(e.reason)];
         ++nb.drops;
-        break;
-    case TraceKind::Expire:
-        ++n.expired;
-        break;
-    case TraceKind::DeadLetter:
-        ++n.deadLettered;
-        ++n.deadLetters[static_cast<int>(e.reason)];
-        break;
-    case TraceKind::Timeout:
-        ++n.timeouts;
-        break;
-    case TraceKind::Retry:
-        ++n.retries;
         break;
     default:
         break;

@@ -18,8 +18,13 @@ struct NodeCounters {
     std::uint64_t drops[kDropReasonCount] = {};
     std::uint64_t deadLetters[kDropReasonCount] = {}; // why messages were dead-lettered
     std::uint64_t maxDepth = 0;
-    std::uint64_t totalDrops() const;
+    std::uint64_t totalDrops() const; // node drops; frames lost on links are the links'
+    friend bool operator==(const NodeCounters &, const NodeCounters &) = default;
 };
+
+// The counting rules of a node's counters: what one trace event at node `e.node` adds. Metrics
+// (the run's figures) and LiveStats (the live badges) both count with it, so they always agree.
+void countNodeEvent(NodeCounters &n, const TraceEvent &e);
 
 struct LinkCounters {
     std::uint64_t frames = 0; // frames that entered the link (a duplicate counts twice)

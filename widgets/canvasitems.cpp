@@ -227,8 +227,8 @@ NodeItem::Badges NodeItem::badges() const
     b.depth = s->ready;
     b.unacked = s->unacked;
     b.busy = s->busy;
-    b.dropped = s->dropped;
-    b.deadLettered = s->deadLettered;
+    b.dropped = s->counters.totalDrops();
+    b.deadLettered = s->counters.deadLettered;
     b.crashed = s->crashed;
     b.paused = s->paused;
     const QString dot = QStringLiteral(" \u00b7 ");
@@ -243,12 +243,12 @@ NodeItem::Badges NodeItem::badges() const
         if (s->unacked) b.line += dot + QObject::tr("%1 unacked").arg(countText(s->unacked));
     } else if (m_kind == QLatin1String("consumer")) {
         b.line = (s->busy ? QObject::tr("busy %1").arg(countText(s->busy)) : QObject::tr("idle")) + dot +
-                 QObject::tr("%1 done").arg(LiveOverlay::compact(double(s->processed)));
+                 QObject::tr("%1 done").arg(LiveOverlay::compact(double(s->counters.processed)));
     } else if (m_kind == QLatin1String("producer")) {
-        b.line = QObject::tr("%1 published").arg(LiveOverlay::compact(double(s->published)));
+        b.line = QObject::tr("%1 published").arg(LiveOverlay::compact(double(s->counters.published)));
         if (s->inFlight) b.line += dot + QObject::tr("%1 unconfirmed").arg(countText(s->inFlight));
     } else if (m_kind == QLatin1String("exchange")) {
-        b.line = QObject::tr("%1 routed").arg(LiveOverlay::compact(double(s->routed)));
+        b.line = QObject::tr("%1 routed").arg(LiveOverlay::compact(double(s->counters.routed)));
     }
     if (b.paused) b.line = QObject::tr("paused") + dot + b.line;
     if (b.crashed) b.line = QObject::tr("crashed");
@@ -333,29 +333,29 @@ QString NodeItem::liveToolTip() const
     if (s->crashed) lines << QObject::tr("crashed");
     if (s->paused) lines << QObject::tr("paused: frames and timers wait until it resumes");
     if (m_kind == QLatin1String("producer")) {
-        add(QObject::tr("published"), s->published);
-        add(QObject::tr("confirmed"), s->confirmed);
+        add(QObject::tr("published"), s->counters.published);
+        add(QObject::tr("confirmed"), s->counters.confirmed);
         add(QObject::tr("in flight (unconfirmed)"), s->inFlight);
-        add(QObject::tr("retries"), s->retries);
+        add(QObject::tr("retries"), s->counters.retries);
     } else if (m_kind == QLatin1String("exchange")) {
-        add(QObject::tr("routed"), s->routed);
+        add(QObject::tr("routed"), s->counters.routed);
     } else if (m_kind == QLatin1String("queue")) {
         add(QObject::tr("queue depth (ready)"), s->ready);
         add(QObject::tr("peak depth"), s->peakReady);
         add(QObject::tr("unacked"), s->unacked);
-        add(QObject::tr("enqueued"), s->enqueued);
-        add(QObject::tr("delivered"), s->delivered);
-        add(QObject::tr("redelivered"), s->redelivered);
-        add(QObject::tr("acked"), s->acked);
-        add(QObject::tr("nacked"), s->nacked);
-        add(QObject::tr("expired"), s->expired);
+        add(QObject::tr("enqueued"), s->counters.enqueued);
+        add(QObject::tr("delivered"), s->counters.delivered);
+        add(QObject::tr("redelivered"), s->counters.redelivered);
+        add(QObject::tr("acked"), s->counters.acked);
+        add(QObject::tr("nacked"), s->counters.nacked);
+        add(QObject::tr("expired"), s->counters.expired);
     } else if (m_kind == QLatin1String("consumer")) {
         add(QObject::tr("busy (processing)"), s->busy);
         add(QObject::tr("buffered"), s->ready);
-        add(QObject::tr("processed"), s->processed);
+        add(QObject::tr("processed"), s->counters.processed);
     }
-    add(QObject::tr("dropped"), s->dropped);
-    add(QObject::tr("dead-lettered"), s->deadLettered);
+    add(QObject::tr("dropped"), s->counters.totalDrops());
+    add(QObject::tr("dead-lettered"), s->counters.deadLettered);
     text +=
         QLatin1Char('\n') + QObject::tr("At %1:").arg(QString::fromStdString(formatDuration(live->now())));
     for (const QString &l : lines)

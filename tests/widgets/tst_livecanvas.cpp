@@ -223,7 +223,7 @@ void TestLiveCanvas::snapshotsEveryFrameWhilePaced()
         sequence = s->sequence;
         std::uint64_t p = 0;
         for (const auto &n : s->nodes)
-            p += n.processed;
+            p += n.counters.processed;
         QVERIFY(p >= processed);
         processed = p;
     }
@@ -354,7 +354,7 @@ void TestLiveCanvas::linkDownAndCrashedNode()
     auto s = snapshot(1, kSecond, 2, {10});
     s->links[0].up = false;
     s->nodes[1].crashed = true;
-    s->nodes[1].dropped = 4;
+    s->nodes[1].counters.drops[int(DropReason::MaxLength)] = 4;
     scene.setLiveStats(s);
     QVERIFY(!scene.live().link(QStringLiteral("l"))->stats.up);
     QVERIFY(scene.linkItem(QStringLiteral("l"))->liveToolTip().contains(QStringLiteral("link down")));
