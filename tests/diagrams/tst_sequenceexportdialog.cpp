@@ -166,7 +166,6 @@ void TestSequenceExportDialog::formatAndFileNameKeepInStep()
     dialog.setFormat(QStringLiteral("puml"));
     QCOMPARE(dialog.path(), m_dir.filePath(QStringLiteral("run.puml")));
     // Typing another extension picks its format; an alias keeps the name as typed.
-    QTest::keyClicks(dialog.pathEdit(), QString()); // focus
     dialog.pathEdit()->setText(m_dir.filePath(QStringLiteral("run.mermaid")));
     QCOMPARE(dialog.format(), QStringLiteral("mmd"));
     QCOMPARE(dialog.path(), m_dir.filePath(QStringLiteral("run.mermaid")));
