@@ -30,6 +30,7 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
     setObjectName(QStringLiteral("sequencePanel"));
     m_view = new SequenceView(this);
     m_view->setHistory(&m_history);
+    m_view->setMessageDetails([this](std::uint64_t id) { return carriedText(id); });
 
     m_follow = new QToolButton(this);
     m_follow->setObjectName(QStringLiteral("sequenceFollowButton"));
@@ -161,11 +162,10 @@ void SequencePanel::append(const std::vector<TraceEvent> &events)
     updateStatus();
 }
 
-QString SequencePanel::inspectorText(std::uint64_t messageId) const
+QString SequencePanel::carriedText(std::uint64_t messageId) const
 {
-    QString text = m_journey->messageId() == messageId ? m_journey->summary() : QString();
     const std::optional<MessageInfo> info = messageId && m_lookup ? m_lookup(messageId) : std::nullopt;
-    if (!info) return text;
+    if (!info) return {};
     QStringList carried;
     carried << tr("routing key \u201c%1\u201d").arg(QString::fromStdString(info->routingKey));
     if (!info->key.empty()) carried << tr("key \u201c%1\u201d").arg(QString::fromStdString(info->key));
@@ -176,7 +176,14 @@ QString SequencePanel::inspectorText(std::uint64_t messageId) const
         headers << QStringLiteral("%1=%2").arg(QString::fromStdString(h.name),
                                                QString::fromStdString(h.value));
     if (!headers.isEmpty()) carried << tr("headers %1").arg(headers.join(QLatin1String(", ")));
-    return text + QLatin1Char('\n') + carried.join(QStringLiteral(" \u00b7 "));
+    return carried.join(QStringLiteral(" \u00b7 "));
+}
+
+QString SequencePanel::inspectorText(std::uint64_t messageId) const
+{
+    const QString text = m_journey->messageId() == messageId ? m_journey->summary() : QString();
+    const QString carried = carriedText(messageId);
+    return carried.isEmpty() ? text : text + QLatin1Char('\n') + carried;
 }
 
 void SequencePanel::updateStatus()

@@ -46,6 +46,8 @@ public:
     void setMessageLookup(MessageLookup lookup) { m_lookup = std::move(lookup); }
     // The inspector's headline for a message: its journey and, when known, what it carried.
     QString inspectorText(std::uint64_t messageId) const;
+    // What a message carried, in one line ("routing key “a.b” · 256 bytes · headers x=1"), or "".
+    QString carriedText(std::uint64_t messageId) const;
 
     // Parses a filter line: terms separated by spaces, each optional:
     //   kind:NAME / -kind:NAME   only / not these event kinds     -ack   hide acks and confirms

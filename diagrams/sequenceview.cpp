@@ -417,15 +417,23 @@ void SequenceView::keyPressEvent(QKeyEvent *event)
     QAbstractScrollArea::keyPressEvent(event);
 }
 
+QString SequenceView::arrowToolTip(std::size_t i) const
+{
+    if (!m_history || i >= m_history->size()) return {};
+    const TraceEvent &e = m_history->at(i);
+    QString text = SequenceRenderer::describe(e, m_layout, m_linkIds);
+    const QString details = e.messageId && m_messageDetails ? m_messageDetails(e.messageId) : QString();
+    if (!details.isEmpty()) text += QLatin1Char('\n') + details;
+    return text;
+}
+
 bool SequenceView::viewportEvent(QEvent *event)
 {
     if (event->type() == QEvent::ToolTip && m_history) {
         auto *help = static_cast<QHelpEvent *>(event);
         const std::size_t hit = arrowAt(help->pos());
         if (hit != SIZE_MAX) {
-            QToolTip::showText(help->globalPos(),
-                               SequenceRenderer::describe(m_history->at(hit), m_layout, m_linkIds),
-                               viewport());
+            QToolTip::showText(help->globalPos(), arrowToolTip(hit), viewport());
         } else {
             const NodeIndex node = headerAt(help->pos());
             if (node != kNoIndex && node < NodeIndex(m_layout.nodeNames.size()))

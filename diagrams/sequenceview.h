@@ -8,6 +8,8 @@
 
 #include <QAbstractScrollArea>
 
+#include <functional>
+
 namespace sb {
 
 class SequenceView : public QAbstractScrollArea {
@@ -26,6 +28,13 @@ public:
                      const std::vector<NodeIndex> &order = {});
     const SequenceLayout &layout() const { return m_layout; }
     QStringList linkIds() const { return m_linkIds; }
+    // What a hovered arrow's tooltip adds about its message (routing key, headers...), if anything.
+    void setMessageDetails(std::function<QString(std::uint64_t messageId)> details)
+    {
+        m_messageDetails = std::move(details);
+    }
+    // The tooltip of the arrow at history index `i`.
+    QString arrowToolTip(std::size_t i) const;
 
     // Lifelines, left to right (node indices); hidden nodes are left out.
     std::vector<NodeIndex> lifelineOrder() const { return m_layout.order; }
@@ -96,6 +105,7 @@ private:
     const SequenceHistory *m_history = nullptr;
     SequenceLayout m_layout;
     QStringList m_linkIds;
+    std::function<QString(std::uint64_t)> m_messageDetails;
     std::vector<NodeIndex> m_fullOrder; // every node, in display order (hidden ones included)
     std::vector<bool> m_hidden;
     SequenceFilter m_filter;

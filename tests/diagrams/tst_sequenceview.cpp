@@ -50,6 +50,7 @@ private slots:
     void filterLine();
     void filterHidesAcks();
     void filterJumpsToWhatItShows();
+    void tooltipSaysWhatTheMessageCarried();
     void filterByRoutingKey_data();
     void filterByRoutingKey();
     void describeNamesTheFrame();
@@ -298,6 +299,28 @@ void TestSequenceView::filterJumpsToWhatItShows()
     QTest::keyClick(m_view, Qt::Key_Home);
     QVERIFY(!m_view->isFollowing());
     QCOMPARE(m_view->topTime(), m_view->history()->firstTime());
+}
+
+void TestSequenceView::tooltipSaysWhatTheMessageCarried()
+{
+    feed(200 * kMillisecond, "topic-routing.json");
+    std::size_t publish = SIZE_MAX;
+    for (std::size_t i = 0; i < m_view->history()->size() && publish == SIZE_MAX; ++i) {
+        const TraceEvent &e = m_view->history()->at(i);
+        if (e.kind == TraceKind::Send && e.frame == FrameType::Publish && e.messageId == 3) publish = i;
+    }
+    QVERIFY(publish != SIZE_MAX);
+    // Without a catalog: the frame only.
+    QString tip = m_view->arrowToolTip(publish);
+    QVERIFY2(tip.contains(QLatin1String("#3")), qPrintable(tip));
+    QVERIFY(!tip.contains(QLatin1String("routing key")));
+    // With one: what it carried too (message 3 has the producer's third key).
+    const auto catalog = m_trace.catalog;
+    m_panel->setMessageLookup([catalog](std::uint64_t id) { return catalog->find(id); });
+    tip = m_view->arrowToolTip(publish);
+    QVERIFY2(tip.contains(QStringLiteral("routing key \u201ceu.payments.failed\u201d")), qPrintable(tip));
+    QVERIFY(tip.contains(QLatin1String(" bytes")));
+    QCOMPARE(m_view->arrowToolTip(m_view->history()->size()), QString());
 }
 
 void TestSequenceView::filterByRoutingKey_data()
