@@ -35,6 +35,10 @@ const QColor kBusy(0x2e, 0xa0, 0x43);
 const QColor kIdle(0xb0, 0xb6, 0xc2);
 const QColor kHot(0xe0, 0x6c, 0x00);
 
+// Below this scale (a 9 pt label would be under 4 px high) text is not drawn: nobody can read it,
+// and shaping and drawing it was most of a live frame on a large, zoomed-out canvas.
+constexpr qreal kTextLod = 0.4;
+
 constexpr qreal kArrowLength = 10;
 constexpr qreal kArrowWidth = 5;
 // Room above a node for its drop and dead-letter badges, and beside it for wide ones.
@@ -169,6 +173,13 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const QRectF iconRect(12, (kHeight - iconSize) / 2, iconSize, iconSize);
     const QIcon icon = kindIcon(m_kind);
     if (!icon.isNull()) icon.paint(painter, iconRect.toRect());
+    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
+    if (lod < kTextLod) {
+        // Too small to read: the box, the icon and the live marks, no text.
+        const Badges b = badges();
+        if (b.live) paintBadges(painter, b, nullptr);
+        return;
+    }
 
     const QRectF textRect(iconRect.right() + 7, 8, kWidth - iconRect.right() - 7 - 10, kHeight - 16);
     QFont nameFont = widget ? widget->font() : QApplication::font();
@@ -208,7 +219,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const qreal lineTop =
         top + nameMetrics.height() + (kindMetrics.height() - QFontMetricsF(lineFont).height()) / 2;
     drawLine(m_lineText, m_lineKey, second, lineFont, lineTop, width);
-    if (b.live) paintBadges(painter, b, kindFont);
+    if (b.live) paintBadges(painter, b, &kindFont);
 }
 
 const LiveOverlay *NodeItem::overlay() const
@@ -255,7 +266,7 @@ NodeItem::Badges NodeItem::badges() const
     return b;
 }
 
-void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont &font)
+void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font)
 {
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
@@ -279,21 +290,25 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont &font
         painter->setBrush(b.busy ? kBusy : canvasColors().portFill);
         painter->drawEllipse(QPointF(kWidth - 11, 11), 4.5, 4.5);
     }
-    // Drops and dead letters: pills above the top-right corner.
-    QFont pillFont = font;
-    pillFont.setPointSizeF(font.pointSizeF() * 0.9);
+    // Drops and dead letters: pills above the top-right corner (without their text when there is
+    // no font: the canvas is too far out to read it).
+    const bool text = font != nullptr;
+    QFont pillFont = text ? *font : QFont();
+    pillFont.setPointSizeF(pillFont.pointSizeF() * 0.9);
     pillFont.setBold(true);
     const QFontMetricsF metrics(pillFont);
-    painter->setFont(pillFont);
+    if (text) painter->setFont(pillFont);
     qreal right = kWidth + kBadgeSide - 2;
-    auto pill = [&](const QString &text, const QColor &colour) {
-        const qreal w = metrics.horizontalAdvance(text) + 10;
+    auto pill = [&](const QString &label, const QColor &colour) {
+        const qreal w = text ? metrics.horizontalAdvance(label) + 10 : kBadgeRoom * 2;
         const QRectF r(right - w, -kBadgeRoom + 1, w, kBadgeRoom - 4);
         painter->setPen(Qt::NoPen);
         painter->setBrush(colour);
         painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
-        painter->setPen(Qt::white);
-        painter->drawText(r, Qt::AlignCenter, text);
+        if (text) {
+            painter->setPen(Qt::white);
+            painter->drawText(r, Qt::AlignCenter, label);
+        }
         right = r.left() - 4;
     };
     if (b.deadLettered)
@@ -666,9 +681,10 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(colour);
     painter->drawPolygon(m_arrow);
 
-    // The binding keys go on top of the dots, to stay readable.
+    // Labels only where they can be read. The binding keys go on top of the dots, to stay readable.
+    const bool labels = lod >= kTextLod;
     const auto drawKeyLabel = [&] {
-        if (!m_keyLabel.isEmpty()) {
+        if (labels && !m_keyLabel.isEmpty()) {
             painter->setPen(QPen(canvas.labelBorder, 0.8));
             painter->setBrush(canvas.labelFill);
             painter->drawRect(m_keyRect);
@@ -683,7 +699,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         drawKeyLabel();
         return;
     }
-    if (throughput) {
+    if (throughput && labels) {
         const QString text = LiveOverlay::compact(state->rate) + QStringLiteral("/s");
         painter->setPen(Qt::NoPen);
         painter->setBrush(canvas.labelFill);
@@ -722,7 +738,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->restore();
     }
     // Frames the network lost (or dropped on a partition), in red under the rate.
-    if (state->stats.dropped) {
+    if (state->stats.dropped && labels) {
         QFont f = smallFont();
         f.setBold(true);
         painter->setFont(f);

@@ -79,7 +79,8 @@ protected:
 
 private:
     const LiveOverlay *overlay() const;
-    void paintBadges(QPainter *painter, const Badges &b, const QFont &font);
+    // `font` null: marks only, no text (the canvas is zoomed too far out to read it).
+    void paintBadges(QPainter *painter, const Badges &b, const QFont *font);
 
     const TopologyDocument *m_document;
     QString m_id;

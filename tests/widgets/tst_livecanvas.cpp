@@ -11,6 +11,7 @@
 #include <QPainter>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStyleOptionGraphicsItem>
 #include <QTest>
 
 using namespace sb;
@@ -28,6 +29,8 @@ private slots:
     void linkDownAndCrashedNode();
     void bindingKeyLabels();
     void keyLabelText();
+    void noTextWhenTooSmallToRead_data();
+    void noTextWhenTooSmallToRead();
 };
 
 namespace {
@@ -334,6 +337,55 @@ void TestLiveCanvas::dotsAtLowRateThroughputAtHighRate()
     QImage image(400, 300, QImage::Format_ARGB32_Premultiplied);
     QPainter painter(&image);
     scene.render(&painter);
+}
+
+void TestLiveCanvas::noTextWhenTooSmallToRead_data()
+{
+    QTest::addColumn<qreal>("scale");
+    QTest::addColumn<bool>("textDrawn");
+    QTest::newRow("100 %") << 1.0 << true;
+    QTest::newRow("50 %") << 0.5 << true;
+    QTest::newRow("30 %") << 0.3 << false;
+    QTest::newRow("20 %") << 0.2 << false;
+}
+
+// Zoomed far out a node's name and live line cannot be read, so they are not drawn (they cost most
+// of a live frame on a large canvas): renaming the node then changes no pixel.
+void TestLiveCanvas::noTextWhenTooSmallToRead()
+{
+    QFETCH(qreal, scale);
+    QFETCH(bool, textDrawn);
+    Topology t;
+    t.nodes = {{"q", "queue", "orders", Json::object(), {}}};
+    TopologyDocument document;
+    QVERIFY(document.setTopology(t));
+    CanvasScene scene(&document);
+    scene.beginLive(t);
+    auto s = snapshot(1, kSecond, 1, {});
+    s->nodes[0].ready = 5;
+    s->nodes[0].counters.drops[int(DropReason::MaxLength)] = 3;
+    scene.setLiveStats(s);
+    NodeItem *item = scene.nodeItem(QStringLiteral("q"));
+    QVERIFY(item);
+    const auto render = [&] {
+        QImage image(QSize(400, 200), QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::white);
+        QPainter painter(&image);
+        painter.scale(scale, scale);
+        painter.translate(40, 40);
+        QStyleOptionGraphicsItem option;
+        option.exposedRect = item->boundingRect();
+        item->paint(&painter, &option, nullptr);
+        return image;
+    };
+    const QImage before = render();
+    QVERIFY(document.renameNode(QStringLiteral("q"), QStringLiteral("a much longer name")));
+    const QImage after = render();
+    QCOMPARE(before != after, textDrawn);
+    // The marks stay at any scale: the box is not blank.
+    QImage blank(after.size(), after.format());
+    blank.fill(Qt::white);
+    QVERIFY(after != blank);
 }
 
 void TestLiveCanvas::linkDownAndCrashedNode()
