@@ -320,14 +320,17 @@ void Simulation::processEvent(const Event &ev)
 {
     m_now = ev.time;
     ++m_eventCount;
-    // A paused node's work waits for resumeNode(), still counted as pending.
-    const NodeIndex target = ev.type == 0
-                                 ? (m_frames[ev.slot].direction == 0 ? m_links[m_frames[ev.slot].link].to
-                                                                     : m_links[m_frames[ev.slot].link].from)
-                                 : m_timers[ev.slot].node;
-    if (m_nodes[target].paused && (ev.type == 0 || m_timers[ev.slot].active)) {
-        m_nodes[target].held.push_back(ev);
-        return;
+    // A paused node's work waits for resumeNode(), still counted as pending. Looked at only while
+    // some node is paused: this is the path of every event.
+    if (m_pausedNodes) {
+        const NodeIndex target =
+            ev.type == 0 ? (m_frames[ev.slot].direction == 0 ? m_links[m_frames[ev.slot].link].to
+                                                             : m_links[m_frames[ev.slot].link].from)
+                         : m_timers[ev.slot].node;
+        if (m_nodes[target].paused && (ev.type == 0 || m_timers[ev.slot].active)) {
+            m_nodes[target].held.push_back(ev);
+            return;
+        }
     }
     if (ev.type == 0) {
         InFlight f = std::move(m_frames[ev.slot]);
@@ -554,17 +557,23 @@ void Simulation::releaseHeld(NodeIndex node)
         push(m_now, ev.type, ev.slot);
 }
 
+void Simulation::nodeChange(NodeIndex node, TraceKind kind, const char *action)
+{
+    recordChange(action, m_topology.nodes[node].id);
+    TraceEvent e;
+    e.kind = kind;
+    e.node = node;
+    emitTrace(e);
+}
+
 void Simulation::pauseNode(NodeIndex node)
 {
     auto &n = m_nodes[node];
     if (n.paused || n.crashed) return;
     if (!m_started) startNodes();
     n.paused = true;
-    recordChange("pause", m_topology.nodes[node].id);
-    TraceEvent e;
-    e.kind = TraceKind::Pause;
-    e.node = node;
-    emitTrace(e);
+    ++m_pausedNodes;
+    nodeChange(node, TraceKind::Pause, "pause");
 }
 
 void Simulation::resumeNode(NodeIndex node)
@@ -572,11 +581,8 @@ void Simulation::resumeNode(NodeIndex node)
     auto &n = m_nodes[node];
     if (!n.paused) return;
     n.paused = false;
-    recordChange("resume", m_topology.nodes[node].id);
-    TraceEvent e;
-    e.kind = TraceKind::Resume;
-    e.node = node;
-    emitTrace(e);
+    --m_pausedNodes;
+    nodeChange(node, TraceKind::Resume, "resume");
     releaseHeld(node);
 }
 
@@ -587,19 +593,16 @@ void Simulation::crashNode(NodeIndex node)
     if (!m_started) startNodes();
     n.node->onCrash(*n.context);
     n.crashed = true;
-    recordChange("crash", m_topology.nodes[node].id);
     // A crash ends a pause: what the node held now meets a crashed node (frames are dropped,
     // its timers are cancelled below).
+    if (n.paused) --m_pausedNodes;
     n.paused = false;
     releaseHeld(node);
     for (std::uint32_t i = 0; i < m_timers.size(); ++i) {
         auto &t = m_timers[i];
         if (t.active && t.node == node) cancelTimer((static_cast<TimerId>(t.generation) << 32) | (i + 1ULL));
     }
-    TraceEvent e;
-    e.kind = TraceKind::Crash;
-    e.node = node;
-    emitTrace(e);
+    nodeChange(node, TraceKind::Crash, "crash");
     notifyPeers(node, false);
 }
 
@@ -608,11 +611,7 @@ void Simulation::restartNode(NodeIndex node)
     auto &n = m_nodes[node];
     if (!n.crashed) return;
     n.crashed = false;
-    recordChange("restart", m_topology.nodes[node].id);
-    TraceEvent e;
-    e.kind = TraceKind::Restart;
-    e.node = node;
-    emitTrace(e);
+    nodeChange(node, TraceKind::Restart, "restart");
     notifyPeers(node, true);
     n.node->onRestart(*n.context);
 }

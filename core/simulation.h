@@ -132,6 +132,8 @@ private:
     bool anyNodeHoldsWork() const;
     void releaseHeld(NodeIndex node);
     void recordChange(std::string action, std::string target, std::string detail = {});
+    // A live change to a node: recorded for the summary and traced.
+    void nodeChange(NodeIndex node, TraceKind kind, const char *action);
     void notifyPeers(NodeIndex node, bool up);
     TraceEvent frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, LinkIndex link, const Frame &f) const;
 
@@ -154,6 +156,7 @@ private:
     std::uint64_t m_published = 0;
     std::uint64_t m_seed = 1;
     bool m_started = false;
+    std::size_t m_pausedNodes = 0; // nodes paused now: none, and events skip the pause check
 
     // Pacing
     bool m_paced = false;
