@@ -62,22 +62,29 @@ void LatencyHistogram::merge(const LatencyHistogram &other)
     m_sum += other.m_sum;
 }
 
+std::uint64_t LatencyHistogram::quantileRank(double q, std::uint64_t count)
+{
+    const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count)));
+    return std::clamp<std::uint64_t>(rank, 1, count);
+}
+
+std::int64_t LatencyHistogram::reported(std::size_t bucket, std::int64_t min, std::int64_t max)
+{
+    // The bucket's midpoint, clamped to what was actually seen.
+    const std::int64_t lo = lowerBound(bucket), hi = upperBound(bucket);
+    return std::clamp(lo + (hi - lo) / 2, min, max);
+}
+
 std::int64_t LatencyHistogram::quantile(double q) const
 {
     if (!m_count) return 0;
     if (q >= 1.0) return m_max;
     if (q <= 0.0) return m_min;
-    auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(m_count)));
-    rank = std::clamp<std::uint64_t>(rank, 1, m_count);
+    const std::uint64_t rank = quantileRank(q, m_count);
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < kBuckets; ++i) {
         seen += m_buckets[i];
-        if (seen >= rank) {
-            // Report the bucket's midpoint, clamped to what was actually seen.
-            const std::int64_t lo = lowerBound(i), hi = upperBound(i);
-            const std::int64_t mid = lo + (hi - lo) / 2;
-            return std::clamp(mid, m_min, m_max);
-        }
+        if (seen >= rank) return reported(i, m_min, m_max);
     }
     return m_max;
 }

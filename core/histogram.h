@@ -23,6 +23,10 @@ public:
     static std::size_t bucketFor(std::int64_t value);
     static std::int64_t lowerBound(std::size_t bucket);
     static std::int64_t upperBound(std::size_t bucket); // inclusive
+    // The quantile rules, shared with the charts' sparse histograms: the rank (1..count) of the
+    // value at quantile q, and what a bucket reports (its midpoint, within what was seen).
+    static std::uint64_t quantileRank(double q, std::uint64_t count);
+    static std::int64_t reported(std::size_t bucket, std::int64_t min, std::int64_t max);
 
 private:
     std::vector<std::uint64_t> m_buckets;

@@ -130,15 +130,11 @@ std::int64_t SparseLatency::quantile(double q) const
     if (!m_count) return 0;
     if (q >= 1.0) return m_max;
     if (q <= 0.0) return m_min;
-    auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(m_count)));
-    rank = std::clamp<std::uint64_t>(rank, 1, m_count);
+    const std::uint64_t rank = LatencyHistogram::quantileRank(q, m_count);
     std::uint64_t seen = 0;
     for (const auto &[bin, n] : m_bins) {
         seen += n;
-        if (seen >= rank) {
-            const std::int64_t lo = LatencyHistogram::lowerBound(bin), hi = LatencyHistogram::upperBound(bin);
-            return std::clamp(lo + (hi - lo) / 2, m_min, m_max);
-        }
+        if (seen >= rank) return LatencyHistogram::reported(bin, m_min, m_max);
     }
     return m_max;
 }
@@ -261,6 +257,11 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
     if (e.kind == TraceKind::Send && e.link < m_links.size()) ++m_links[e.link][b];
     if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
     SeriesBucket &nb = m_nodes[e.node][b];
+    // A queue's event carries its ready depth after it.
+    const auto depth = [&] {
+        m_ready[e.node] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX));
+        setLevel(e.node, b, m_ready[e.node], true);
+    };
     switch (e.kind) {
     case TraceKind::Publish:
     case TraceKind::Route:
@@ -268,17 +269,16 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
         break;
     case TraceKind::Enqueue:
         ++nb.throughput;
-        [[fallthrough]];
-    case TraceKind::Deliver:
-    case TraceKind::Requeue:
-    case TraceKind::Expire:
-        m_ready[e.node] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX));
-        setLevel(e.node, b, m_ready[e.node], true);
+        depth();
         break;
     case TraceKind::Redeliver:
         ++nb.redeliveries;
-        m_ready[e.node] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX));
-        setLevel(e.node, b, m_ready[e.node], true);
+        depth();
+        break;
+    case TraceKind::Deliver:
+    case TraceKind::Requeue:
+    case TraceKind::Expire:
+        depth();
         break;
     case TraceKind::Process:
         ++nb.throughput;
