@@ -20,6 +20,7 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
     case TraceKind::Publish:
         ++m_published;
         at(e.messageId, kNoIndex);
+        // By id (ids are dense, from 1); an id beyond 2^32 would cost too much memory to index.
         if (e.messageId < (std::uint64_t{1} << 32)) {
             if (m_producerOf.size() <= e.messageId)
                 m_producerOf.resize(std::size_t(e.messageId) * 2 + 1, kNoIndex);

@@ -33,8 +33,8 @@ struct DeliveryReport {
     std::uint64_t droppedTotal() const;
     // A few example message ids per outcome (smallest first), to look up in the event log.
     std::vector<std::uint64_t> lostIds, duplicateIds, pendingIds;
-    std::uint64_t outOfOrder =
-        0; // processings of a message after a later one of its producer (same queue, consumer)
+    // Processings of a message after a later one of its producer (same queue and consumer).
+    std::uint64_t outOfOrder = 0;
     struct OrderViolation {
         std::uint64_t messageId = 0, after = 0; // `messageId` was processed after `after`
         NodeIndex consumer = kNoIndex, queue = kNoIndex;

@@ -18,14 +18,12 @@
 namespace sb {
 
 namespace {
+
 SequencePictureSupport &pictureSupport()
 {
     static SequencePictureSupport support;
     return support;
 }
-} // namespace
-
-namespace {
 
 const char *kUsage = R"(Usage:
   signalbox-cli validate FILE

@@ -67,13 +67,12 @@ std::string idList(const std::vector<std::uint64_t> &ids, std::uint64_t total)
 }
 Json orderJson(const RunSummary &s, const std::vector<DeliveryReport::OrderViolation> &examples)
 {
-    const auto name = [&s](NodeIndex n) { return n < s.nodes.size() ? s.nodes[n].id : std::to_string(n); };
     Json a = Json::array();
     for (const auto &v : examples)
         a.push_back({{"message", v.messageId},
                      {"after", v.after},
-                     {"consumer", name(v.consumer)},
-                     {"queue", name(v.queue)},
+                     {"consumer", s.nodeId(v.consumer)},
+                     {"queue", s.nodeId(v.queue)},
                      {"time_ns", v.time}});
     return a;
 }
@@ -156,13 +155,10 @@ std::string formatSummary(const RunSummary &s)
     o << ", " << d.pending << " pending" << idList(d.pendingIds, d.pending) << "\n";
     if (d.outOfOrder) {
         o << "Order check: " << d.outOfOrder << " processings out of publish order";
-        const auto name = [&s](NodeIndex n) {
-            return n < s.nodes.size() ? s.nodes[n].id : std::to_string(n);
-        };
         for (std::size_t i = 0; i < d.outOfOrderExamples.size(); ++i) {
             const auto &v = d.outOfOrderExamples[i];
             o << (i ? "; " : " (e.g. ") << "message " << v.messageId << " after " << v.after << " at "
-              << name(v.consumer) << " from " << name(v.queue);
+              << s.nodeId(v.consumer) << " from " << s.nodeId(v.queue);
         }
         if (!d.outOfOrderExamples.empty()) o << (d.outOfOrder > d.outOfOrderExamples.size() ? "; ...)" : ")");
         o << "\n";

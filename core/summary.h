@@ -39,6 +39,9 @@ struct RunSummary {
     LatencySummary latency;
     DeliveryReport delivery;
     std::vector<LiveChange> liveChanges; // faults injected or healed during the run, in order
+
+    // The id of node `n`, or its index as text when there is no such node.
+    std::string nodeId(NodeIndex n) const { return n < nodes.size() ? nodes[n].id : std::to_string(n); }
 };
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,

@@ -151,15 +151,13 @@ QString orderCheckText(const RunSummary &summary)
 {
     const DeliveryReport &d = summary.delivery;
     if (!d.outOfOrder) return {};
-    const auto name = [&summary](NodeIndex n) {
-        return n < summary.nodes.size() ? QString::fromStdString(summary.nodes[n].id) : QString::number(n);
-    };
     QStringList examples;
     for (const auto &v : d.outOfOrderExamples)
         examples << SummaryModel::tr("message %1 after %2 at %3 from %4")
                         .arg(v.messageId)
                         .arg(v.after)
-                        .arg(name(v.consumer), name(v.queue));
+                        .arg(QString::fromStdString(summary.nodeId(v.consumer)),
+                             QString::fromStdString(summary.nodeId(v.queue)));
     if (d.outOfOrder > d.outOfOrderExamples.size()) examples << QStringLiteral("…");
     return SummaryModel::tr("Order check: %1 processings out of publish order (e.g. %2)")
         .arg(d.outOfOrder)
