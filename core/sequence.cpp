@@ -174,6 +174,12 @@ bool sequenceFormatForPath(const std::string &path, SequenceFormat &out)
     return false;
 }
 
+bool isAckLike(const TraceEvent &e)
+{
+    if (e.kind == TraceKind::Ack || e.kind == TraceKind::Confirm) return true;
+    return (e.kind == TraceKind::Send || isLinkDrop(e)) && isAckFrame(e.frame);
+}
+
 SequenceRecorder::SequenceRecorder(std::vector<std::string> nodeNames, std::vector<std::string> linkNames,
                                    SequenceOptions options)
     : m_nodeNames(std::move(nodeNames)), m_linkNames(std::move(linkNames)), m_options(options)
@@ -188,11 +194,7 @@ bool SequenceRecorder::matches(const TraceEvent &e) const
         e.messageId != m_options.correlationId)
         return false;
     if (!m_options.routingKeys.accepts(e)) return false;
-    if (m_options.hideAcks) {
-        if ((e.kind == TraceKind::Send || isLinkDrop(e)) && isAckFrame(e.frame)) return false;
-        if (e.kind == TraceKind::Ack || e.kind == TraceKind::Confirm) return false;
-    }
-    return true;
+    return !(m_options.hideAcks && isAckLike(e));
 }
 
 void SequenceRecorder::onEvent(const TraceEvent &e)

@@ -28,6 +28,9 @@ struct SequenceOptions {
     RoutingKeyFilter routingKeys;
 };
 
+// What "hide acks" leaves out: ack and confirm marks, and ack and confirm frames (sent or lost).
+bool isAckLike(const TraceEvent &e);
+
 enum class SequenceFormat { Mermaid, PlantUml, ShiViz };
 // By extension: .mmd/.mermaid, .puml/.plantuml, .shiviz/.log. False for anything else.
 bool sequenceFormatForPath(const std::string &path, SequenceFormat &out);

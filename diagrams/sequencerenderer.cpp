@@ -1,5 +1,7 @@
 #include "sequencerenderer.h"
 
+#include "sequence.h"
+
 #include <QFontMetricsF>
 #include <QPainter>
 #include <QPainterPath>
@@ -10,13 +12,6 @@
 namespace sb {
 
 namespace {
-
-bool isAckLike(const TraceEvent &e)
-{
-    if (e.kind == TraceKind::Ack || e.kind == TraceKind::Confirm) return true;
-    return (e.kind == TraceKind::Send || e.kind == TraceKind::Drop) &&
-           (e.frame == FrameType::Ack || e.frame == FrameType::Confirm);
-}
 
 bool contains(const std::vector<std::size_t> &sorted, std::size_t i)
 {
@@ -298,8 +293,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         }
         if (hits) hits->push_back({i, QLineF(start, end)});
         ++stats.arrows;
-        // Labels when there is room: the frame and message id along the arrow.
-        // Labels where they do not overlap: one per text line's height in each column gap.
+        // The frame and message id along the arrow, where labels do not overlap: one per text
+        // line's height in each column gap.
         const QPointF mid = (start + end) / 2;
         const auto gap = std::size_t(
             std::max(0.0, (std::min(start.x(), end.x()) - layout.rulerWidth) / layout.columnWidth));
