@@ -63,24 +63,58 @@ std::pair<std::size_t, std::size_t> SequenceHistory::window(SimTime from, SimTim
     return {first, std::max(first, last)};
 }
 
+namespace {
+// Whether `e` belongs to the journey of message `id`, whose correlation id is `correlation`.
+bool inJourney(const TraceEvent &e, std::uint64_t id, std::uint64_t correlation, bool withCorrelated)
+{
+    if (e.messageId == id) return true;
+    return withCorrelated && e.messageId != 0 &&
+           (e.correlationId == id ||
+            (correlation != 0 && (e.correlationId == correlation || e.messageId == correlation)));
+}
+
+// The correlation id message `id` carries (a reply carries its request's id), 0 when none.
+std::uint64_t correlationOf(const SequenceHistory &h, std::uint64_t id)
+{
+    for (std::size_t i = 0; i < h.size(); ++i)
+        if (h.at(i).messageId == id && h.at(i).correlationId) return h.at(i).correlationId;
+    return 0;
+}
+} // namespace
+
 std::vector<std::size_t> SequenceHistory::journey(std::uint64_t id, bool withCorrelated) const
 {
     std::vector<std::size_t> out;
     if (id == 0) return out;
-    // The correlation id the message carries (a reply carries its request's id).
-    std::uint64_t correlation = 0;
-    for (std::size_t i = 0; i < m_size && !correlation; ++i)
-        if (at(i).messageId == id) correlation = at(i).correlationId;
-    for (std::size_t i = 0; i < m_size; ++i) {
-        const TraceEvent &e = at(i);
-        const bool own = e.messageId == id;
-        const bool related =
-            withCorrelated && e.messageId != 0 &&
-            (e.correlationId == id ||
-             (correlation != 0 && (e.correlationId == correlation || e.messageId == correlation)));
-        if (own || related) out.push_back(i);
-    }
+    const std::uint64_t correlation = correlationOf(*this, id);
+    for (std::size_t i = 0; i < m_size; ++i)
+        if (inJourney(at(i), id, correlation, withCorrelated)) out.push_back(i);
     return out;
+}
+
+SequenceHistory::Journey::Journey(const SequenceHistory &history, std::uint64_t id)
+    : m_id(id), m_correlation(id ? correlationOf(history, id) : 0), m_end(history.discarded())
+{
+    update(history);
+}
+
+void SequenceHistory::Journey::update(const SequenceHistory &history)
+{
+    if (!m_id) return;
+    // Positions count every event ever appended, so they survive the ring forgetting old ones.
+    const std::uint64_t base = history.discarded(), end = base + history.size();
+    if (m_end > end) { // cleared: start again
+        m_positions.clear();
+        m_end = base;
+    }
+    m_end = std::max(m_end, base);
+    m_positions.erase(m_positions.begin(), std::lower_bound(m_positions.begin(), m_positions.end(), base));
+    for (; m_end < end; ++m_end)
+        if (inJourney(history.at(std::size_t(m_end - base)), m_id, m_correlation, true))
+            m_positions.push_back(m_end);
+    m_indices.resize(m_positions.size());
+    for (std::size_t i = 0; i < m_positions.size(); ++i)
+        m_indices[i] = std::size_t(m_positions[i] - base);
 }
 
 } // namespace sb

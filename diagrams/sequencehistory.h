@@ -52,6 +52,24 @@ public:
     // id is `id` or shares its correlation id, in time order. Indices into at().
     std::vector<std::size_t> journey(std::uint64_t id, bool withCorrelated = true) const;
 
+    // A journey kept up to date as the history grows, for a selection during a live run: each
+    // update looks only at the events appended since the last one.
+    class Journey {
+    public:
+        Journey() = default;
+        Journey(const SequenceHistory &history, std::uint64_t id);
+        std::uint64_t id() const { return m_id; }
+        // Drops what the ring forgot, adds what was appended; indices stay indices into at().
+        void update(const SequenceHistory &history);
+        const std::vector<std::size_t> &indices() const { return m_indices; }
+
+    private:
+        std::uint64_t m_id = 0, m_correlation = 0;
+        std::uint64_t m_end = 0;                // position of the next event to look at
+        std::vector<std::uint64_t> m_positions; // the journey's events, counted from the first appended
+        std::vector<std::size_t> m_indices;     // the same, as indices into at()
+    };
+
 private:
     // The ring is allocated in chunks as it fills: growing never copies what is kept, and memory
     // is touched a chunk at a time rather than all at once.

@@ -63,7 +63,7 @@ void SequenceView::setTopology(const QStringList &nodeIds, const QStringList &no
     m_hidden.assign(std::size_t(nodeIds.size()), false);
     m_layout.order = m_fullOrder;
     m_highlight = {};
-    m_selectedMessage = 0;
+    m_journey = {};
     m_annotations.clear();
     m_follow = true;
     updateScrollBars();
@@ -146,7 +146,11 @@ void SequenceView::followEnd()
 void SequenceView::historyChanged()
 {
     if (m_follow) followEnd();
-    if (m_selectedMessage && m_history) m_highlight.journey = m_history->journey(m_selectedMessage);
+    if (m_journey.id() && m_history) {
+        // Only the events appended since the last frame are looked at.
+        m_journey.update(*m_history);
+        m_highlight.journey = m_journey.indices();
+    }
     updateScrollBars();
     viewport()->update();
 }
@@ -209,8 +213,9 @@ void SequenceView::setAnnotations(std::vector<SequenceAnnotation> annotations)
 
 void SequenceView::selectMessage(std::uint64_t messageId)
 {
-    m_selectedMessage = messageId;
-    m_highlight.journey = messageId && m_history ? m_history->journey(messageId) : std::vector<std::size_t>{};
+    m_journey =
+        messageId && m_history ? SequenceHistory::Journey(*m_history, messageId) : SequenceHistory::Journey();
+    m_highlight.journey = m_journey.indices();
     QStringList links;
     if (m_history)
         for (std::size_t i : m_highlight.journey) {

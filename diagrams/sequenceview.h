@@ -59,7 +59,7 @@ public:
 
     // Selection: a message (its journey highlighted), nodes and links selected elsewhere.
     void selectMessage(std::uint64_t messageId);
-    std::uint64_t selectedMessage() const { return m_selectedMessage; }
+    std::uint64_t selectedMessage() const { return m_journey.id(); }
     const std::vector<std::size_t> &selectedJourney() const { return m_highlight.journey; }
     void setHighlightedNodes(const QStringList &nodeIds);
     void setHighlightedLinks(const QStringList &linkIds);
@@ -111,7 +111,7 @@ private:
     SequenceFilter m_filter;
     SequenceHighlight m_highlight;
     std::vector<SequenceAnnotation> m_annotations;
-    std::uint64_t m_selectedMessage = 0;
+    SequenceHistory::Journey m_journey; // the selected message's, kept up to date
     bool m_follow = true;
     bool m_updatingScrollBars = false;
     std::vector<SequenceRenderer::DrawnArrow> m_hits;

@@ -48,6 +48,8 @@ private slots:
     void windowHoldsEveryCrossingArrow();
     void journeyFollowsOneMessage();
     void journeyIncludesCorrelatedMessages();
+    void liveJourneyMatchesARescan_data();
+    void liveJourneyMatchesARescan();
     void lostFramesAreRecognised();
 };
 
@@ -154,6 +156,45 @@ void TestSequenceHistory::journeyIncludesCorrelatedMessages()
     QCOMPARE(h.journey(10), (std::vector<std::size_t>{0, 1}));
     QCOMPARE(h.journey(11), (std::vector<std::size_t>{0, 1})); // from the reply back to its request
     QCOMPARE(h.journey(10, false), (std::vector<std::size_t>{0}));
+}
+
+void TestSequenceHistory::liveJourneyMatchesARescan_data()
+{
+    QTest::addColumn<int>("capacity");
+    QTest::addColumn<int>("batch");
+    QTest::newRow("room for everything") << 1 << 500; // 1: the default capacity
+    QTest::newRow("ring wraps, big batches") << 1024 << 300;
+    QTest::newRow("ring wraps, small batches") << 512 << 37;
+}
+
+// A selection during a live run: updated batch by batch (the ring forgetting old events as it
+// goes), the journey is what a full rescan finds.
+void TestSequenceHistory::liveJourneyMatchesARescan()
+{
+    QFETCH(int, capacity);
+    QFETCH(int, batch);
+    const auto trace = sbtest::runExample("work-queue.json", 2 * kSecond);
+    SequenceHistory h(capacity == 1 ? SequenceHistory::kDefaultCapacity : std::size_t(capacity));
+    const std::size_t half = trace.events.size() / 2;
+    h.append(trace.events.data(), half);
+    // A message seen in the first half, whose journey goes on into the second.
+    const std::uint64_t id =
+        h.at(h.size() - 1).messageId ? h.at(h.size() - 1).messageId : h.at(h.size() - 2).messageId;
+    QVERIFY(id != 0);
+    SequenceHistory::Journey journey(h, id);
+    QCOMPARE(journey.indices(), h.journey(id));
+    bool forgot = false;
+    for (std::size_t i = half; i < trace.events.size(); i += std::size_t(batch)) {
+        h.append(trace.events.data() + i, std::min<std::size_t>(std::size_t(batch), trace.events.size() - i));
+        journey.update(h);
+        QCOMPARE(journey.indices(), h.journey(id));
+        forgot = forgot || h.discarded() > 0;
+    }
+    QCOMPARE(forgot, capacity != 1);
+    // Cleared: nothing is left to show.
+    h.clear();
+    journey.update(h);
+    QVERIFY(journey.indices().empty());
 }
 
 void TestSequenceHistory::lostFramesAreRecognised()
