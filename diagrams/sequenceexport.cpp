@@ -39,7 +39,6 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
         if (error) *error = QStringLiteral("%1: %2").arg(where, why);
         return false;
     };
-    const QString suffix = QFileInfo(path).suffix().toLower();
     if (!isSequenceImagePath(path)) return fail(QStringLiteral("the extension must be .svg, .png or .pdf"));
     const SimTime from = std::max<SimTime>(0, options.from);
     const SimTime to = options.to == kNever ? std::max(history.lastTime(), from + 1) : options.to;

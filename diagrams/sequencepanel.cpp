@@ -339,11 +339,12 @@ bool SequencePanel::exportRequest(const SequenceExportRequest &request, QString 
         nodes.push_back(id.toStdString());
     for (const QString &id : m_linkIds)
         links.push_back(id.toStdString());
-    std::vector<TraceEvent> events;
-    events.reserve(m_history.size());
+    // Fed straight from the ring, as recordSequence() would from a vector: no copy of up to
+    // 2M events.
+    SequenceRecorder recorder(std::move(nodes), std::move(links), options);
     for (std::size_t i = 0; i < m_history.size(); ++i)
-        events.push_back(m_history.at(i));
-    const SequenceRecorder recorder = recordSequence(events, nodes, links, options);
+        recorder.onEvent(m_history.at(i));
+    recorder.finish(m_history.lastTime());
     const std::string text = sequenceText(recorder, format);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) ||
