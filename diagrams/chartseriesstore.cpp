@@ -17,50 +17,44 @@ void ChartSeriesStore::reset(const QStringList &nodeIds, const QStringList &link
     m_nodeIds = nodeIds;
     m_linkIds = linkIds;
     m_series.assign(kSeriesMetricCount, {});
-    m_index.assign(kSeriesMetricCount, {});
-    m_smoothed.assign(kSeriesMetricCount, {});
-    for (int m = 0; m < kSeriesMetricCount; ++m) {
+    for (int m = 0; m < kSeriesMetricCount; ++m)
         m_series[m].resize(seriesMetricIsLink(SeriesMetric(m)) ? linkIds.size() : nodeIds.size());
-        m_index[m].resize(m_series[m].size());
-        m_smoothed[m].resize(m_series[m].size());
-    }
     m_endTime = 0;
     m_width = 0;
+}
+
+const ChartSeriesStore::Series *ChartSeriesStore::find(SeriesMetric metric, int target) const
+{
+    const auto m = static_cast<std::size_t>(metric);
+    if (m >= m_series.size() || target < 0 || std::size_t(target) >= m_series[m].size()) return nullptr;
+    return &m_series[m][std::size_t(target)];
 }
 
 const std::vector<QPointF> &ChartSeriesStore::points(SeriesMetric metric, int target) const
 {
     static const std::vector<QPointF> none;
-    const auto m = static_cast<std::size_t>(metric);
-    if (m >= m_series.size() || target < 0 || std::size_t(target) >= m_series[m].size()) return none;
-    return m_series[m][target];
+    const Series *s = find(metric, target);
+    return s ? s->points : none;
 }
 
 const MinMaxIndex *ChartSeriesStore::index(SeriesMetric metric, int target) const
 {
-    const auto m = static_cast<std::size_t>(metric);
-    if (m >= m_index.size() || target < 0 || std::size_t(target) >= m_index[m].size()) return nullptr;
-    return &m_index[m][target];
+    const Series *s = find(metric, target);
+    return s ? &s->index : nullptr;
 }
 
-std::vector<QPointF> &ChartSeriesStore::series(SeriesMetric metric, int target)
+void ChartSeriesStore::changed(Series &series, qsizetype kept)
 {
-    return m_series[static_cast<std::size_t>(metric)][target];
+    series.index.update(series.points.data(), qsizetype(series.points.size()), kept);
+    series.smoothed.valid = std::min(series.smoothed.valid, kept);
 }
 
 void ChartSeriesStore::setPoints(SeriesMetric metric, int target, std::vector<QPointF> points)
 {
     if (points.size()) m_endTime = std::max(m_endTime, points.back().x());
-    auto &v = series(metric, target);
-    v = std::move(points);
-    m_index[static_cast<std::size_t>(metric)][target].update(v.data(), qsizetype(v.size()), 0);
-    changed(metric, target, 0);
-}
-
-void ChartSeriesStore::changed(SeriesMetric metric, int target, qsizetype from)
-{
-    Smoothed &s = m_smoothed[static_cast<std::size_t>(metric)][target];
-    s.valid = std::min(s.valid, from);
+    Series &s = m_series[static_cast<std::size_t>(metric)][std::size_t(target)];
+    s.points = std::move(points);
+    changed(s, 0);
 }
 
 void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
@@ -68,7 +62,8 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
     m_width = delta.bucketWidth;
     const double from = delta.replaceAll ? -1.0 : delta.time(0) - 1e-12;
     auto update = [&](SeriesMetric metric, int target, const std::vector<double> &values) {
-        std::vector<QPointF> &v = series(metric, target);
+        Series &s = m_series[static_cast<std::size_t>(metric)][std::size_t(target)];
+        std::vector<QPointF> &v = s.points;
         if (delta.replaceAll)
             v.clear();
         else
@@ -78,8 +73,7 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
         const auto kept = qsizetype(v.size());
         for (std::size_t r = 0; r < values.size(); ++r)
             if (!std::isnan(values[r])) v.emplace_back(delta.time(r), values[r]);
-        m_index[static_cast<std::size_t>(metric)][target].update(v.data(), qsizetype(v.size()), kept);
-        changed(metric, target, kept);
+        changed(s, kept);
     };
     for (std::size_t n = 0; n < delta.nodeValues.size() && int(n) < m_nodeIds.size(); ++n)
         for (int m = 0; m < kSeriesMetricCount; ++m)
@@ -103,10 +97,11 @@ bool ChartSeriesStore::smooths(SeriesMetric metric, double window) const
 
 ChartSeriesStore::View ChartSeriesStore::view(SeriesMetric metric, int target, double window) const
 {
-    const std::vector<QPointF> &raw = points(metric, target);
-    const MinMaxIndex *rawIndex = index(metric, target);
-    if (!rawIndex || !smooths(metric, window)) return {&raw, rawIndex};
-    Smoothed &s = m_smoothed[static_cast<std::size_t>(metric)][target];
+    const Series *series = find(metric, target);
+    if (!series) return {&points(metric, target), nullptr};
+    const std::vector<QPointF> &raw = series->points;
+    if (!smooths(metric, window)) return {&raw, &series->index};
+    Smoothed &s = series->smoothed;
     if (s.window != window) {
         s.window = window;
         s.valid = 0;

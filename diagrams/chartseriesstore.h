@@ -67,13 +67,18 @@ private:
         std::vector<QPointF> points;
         MinMaxIndex index;
     };
-    std::vector<QPointF> &series(SeriesMetric metric, int target);
-    void changed(SeriesMetric metric, int target, qsizetype from);
+    // One figure of one node or link: its points, their min/max index, and its smoothed copy
+    // (a cache, filled by view()).
+    struct Series {
+        std::vector<QPointF> points;
+        MinMaxIndex index;
+        mutable Smoothed smoothed;
+    };
+    const Series *find(SeriesMetric metric, int target) const;
+    // Points [0, kept) stayed, the rest is new: the index and the smoothed copy follow.
+    static void changed(Series &series, qsizetype kept);
     QStringList m_nodeIds, m_linkIds;
-    // m_series[metric][target]
-    std::vector<std::vector<std::vector<QPointF>>> m_series;
-    std::vector<std::vector<MinMaxIndex>> m_index;         // likewise
-    mutable std::vector<std::vector<Smoothed>> m_smoothed; // likewise
+    std::vector<std::vector<Series>> m_series; // [metric][target]
     double m_endTime = 0;
     SimTime m_width = 0;
 };
