@@ -85,9 +85,7 @@ SeriesDecimator::Result SeriesDecimator::decimate(const QPointF *begin, const QP
             out.reserve(2 * columns + 4);
             const double span = xMax > xMin ? xMax - xMin : 1.0;
             const double perColumn = columns / span;
-            auto columnOf = [&](const QPointF &p) {
-                return std::min(columns - 1, int((p.x() - xMin) * perColumn));
-            };
+            auto columnOf = [&](double x) { return std::min(columns - 1, int((x - xMin) * perColumn)); };
             const qsizetype first = lo - begin, last = hi - begin - 1;
             out.append(*lo);
             // Column by column: where each ends is found by bisection, its extremes from the index.
@@ -95,8 +93,8 @@ SeriesDecimator::Result SeriesDecimator::decimate(const QPointF *begin, const QP
             // search stays within a few cache lines rather than bisecting the whole series.
             qsizetype a = first, step = std::max<qsizetype>(1, r.inRange / columns);
             while (a <= last) {
-                const int c = columnOf(begin[a]);
-                auto inColumn = [&](const QPointF &p) { return columnOf(p) <= c; };
+                const int c = columnOf(begin[a].x());
+                auto inColumn = [&](const QPointF &p) { return columnOf(p.x()) <= c; };
                 qsizetype known = a + 1, probe = a + step; // [a, known) is in the column
                 if (c == columns - 1) {
                     known = probe = last + 1;
@@ -104,8 +102,7 @@ SeriesDecimator::Result SeriesDecimator::decimate(const QPointF *begin, const QP
                     // Whole blocks by their first x, then bisection inside one block.
                     const auto &blocks = index->blocks();
                     auto k = static_cast<std::size_t>(a / MinMaxIndex::kBlock);
-                    while (k + 1 < blocks.size() &&
-                           std::min(columns - 1, int((blocks[k + 1].x - xMin) * perColumn)) <= c)
+                    while (k + 1 < blocks.size() && columnOf(blocks[k + 1].x) <= c)
                         ++k;
                     known = std::max(known, qsizetype(k) * MinMaxIndex::kBlock);
                     probe = std::min(qsizetype(k + 1) * MinMaxIndex::kBlock, last + 1);
