@@ -63,6 +63,9 @@
 #include <QUndoView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <functional>
+
 namespace sb {
 
 namespace {
@@ -72,6 +75,19 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kThemeKey = QStringLiteral("view/theme");
 const QString kSnapKey = QStringLiteral("canvas/snapToGrid");
+
+// Whether every id passes `test` (false for none): what a fault action on a selection does.
+bool allOf(const QStringList &ids, const std::function<bool(const QString &)> &test)
+{
+    return !ids.isEmpty() && std::all_of(ids.begin(), ids.end(), test);
+}
+
+// Whether a run starts afresh from this state (rather than resuming a paused one).
+bool startsFresh(EngineHost::State state)
+{
+    return state == EngineHost::State::Ready || state == EngineHost::State::Finished ||
+           state == EngineHost::State::Empty;
+}
 
 // The topology files among dropped URLs.
 QStringList droppedFiles(const QMimeData *mime)
@@ -1596,8 +1612,7 @@ void MainWindow::onRunTriggered()
 {
     Q_ASSERT(QThread::currentThread() == thread());
     const EngineHost::State state = m_engine->state();
-    const bool fromStart = state == EngineHost::State::Ready || state == EngineHost::State::Finished ||
-                           state == EngineHost::State::Empty;
+    const bool fromStart = startsFresh(state);
     if (!fromStart && state != EngineHost::State::Paused && state != EngineHost::State::Pausing) return;
     if (fromStart && !prepareRun()) return;
     EngineHost::RunRequest request;
@@ -1612,8 +1627,7 @@ void MainWindow::onRunTriggered()
 void MainWindow::onStepTriggered()
 {
     const EngineHost::State state = m_engine->state();
-    const bool fromStart = state == EngineHost::State::Ready || state == EngineHost::State::Finished ||
-                           state == EngineHost::State::Empty;
+    const bool fromStart = startsFresh(state);
     if (!fromStart && state != EngineHost::State::Paused) return;
     if (fromStart && !prepareRun()) return;
     m_engine->step(fromStart ? runRequest() : EngineHost::RunRequest{});
@@ -1684,9 +1698,7 @@ void MainWindow::onLinkDownTriggered()
     if (links.isEmpty() && !m_selectedLink.isEmpty()) links << m_selectedLink;
     if (links.isEmpty()) return;
     // One way for the whole selection: down unless every selected link is down already.
-    bool allDown = true;
-    for (const QString &id : links)
-        allDown = allDown && m_engine->isLinkDown(id);
+    const bool allDown = allOf(links, [this](const QString &id) { return m_engine->isLinkDown(id); });
     for (const QString &id : links)
         m_engine->setLinkUp(id, allDown);
     updateSelectionActions();
@@ -1696,9 +1708,7 @@ void MainWindow::onCrashTriggered()
 {
     const QStringList nodes = selectedNodeIds();
     if (nodes.isEmpty()) return;
-    bool allCrashed = true;
-    for (const QString &id : nodes)
-        allCrashed = allCrashed && m_engine->isNodeCrashed(id);
+    const bool allCrashed = allOf(nodes, [this](const QString &id) { return m_engine->isNodeCrashed(id); });
     for (const QString &id : nodes)
         allCrashed ? m_engine->restartNode(id) : m_engine->crashNode(id);
     updateSelectionActions();
@@ -1708,12 +1718,15 @@ void MainWindow::onPauseNodeTriggered()
 {
     const QStringList nodes = selectedNodeIds();
     if (nodes.isEmpty()) return;
-    bool allPaused = true;
-    for (const QString &id : nodes)
-        allPaused = allPaused && (m_engine->isNodePaused(id) || m_engine->isNodeCrashed(id));
+    const bool allPaused = allOf(nodes, [this](const QString &id) { return nodeStopped(id); });
     for (const QString &id : nodes)
         allPaused ? m_engine->resumeNode(id) : m_engine->pauseNode(id);
     updateSelectionActions();
+}
+
+bool MainWindow::nodeStopped(const QString &nodeId) const
+{
+    return m_engine->isNodePaused(nodeId) || m_engine->isNodeCrashed(nodeId);
 }
 
 void MainWindow::applyLinkPropertyLive(const QString &linkId)
@@ -1771,21 +1784,14 @@ void MainWindow::updateSelectionActions()
 
     // Faults act on what the running engine knows: nodes and links of the run's topology.
     const bool live = m_engine->acceptsLiveChanges();
-    const auto inRun = [](const QStringList &ids, const QStringList &known) {
-        if (ids.isEmpty()) return false;
-        for (const QString &id : ids)
-            if (!known.contains(id)) return false;
-        return true;
-    };
-    const bool liveLinks = live && inRun(links, m_engine->linkIds());
-    const bool liveNodes = live && inRun(nodes, m_engine->nodeIds());
-    bool allDown = liveLinks, allCrashed = liveNodes, allPaused = liveNodes;
-    for (const QString &id : links)
-        allDown = allDown && m_engine->isLinkDown(id);
-    for (const QString &id : nodes) {
-        allCrashed = allCrashed && m_engine->isNodeCrashed(id);
-        allPaused = allPaused && (m_engine->isNodePaused(id) || m_engine->isNodeCrashed(id));
-    }
+    const QStringList runLinks = m_engine->linkIds(), runNodes = m_engine->nodeIds();
+    const bool liveLinks = live && allOf(links, [&](const QString &id) { return runLinks.contains(id); });
+    const bool liveNodes = live && allOf(nodes, [&](const QString &id) { return runNodes.contains(id); });
+    const bool allDown =
+        liveLinks && allOf(links, [this](const QString &id) { return m_engine->isLinkDown(id); });
+    const bool allCrashed =
+        liveNodes && allOf(nodes, [this](const QString &id) { return m_engine->isNodeCrashed(id); });
+    const bool allPaused = liveNodes && allOf(nodes, [this](const QString &id) { return nodeStopped(id); });
     m_linkDownAction->setEnabled(liveLinks);
     m_linkDownAction->setText(allDown ? tr("Bring Link &Up") : tr("Take Link &Down"));
     m_crashAction->setEnabled(liveNodes);

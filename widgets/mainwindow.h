@@ -174,6 +174,8 @@ private:
     void showProperties();
     // The nodes an edit command applies to: the canvas selection, else the selected node.
     QStringList selectedNodeIds() const;
+    // Paused or crashed: a node a "resume" applies to.
+    bool nodeStopped(const QString &nodeId) const;
     void selectPasted(const QStringList &nodeIds);
     void addRecentFile(const QString &path);
     void updateRecentMenu();
