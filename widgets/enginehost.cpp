@@ -172,11 +172,8 @@ bool EngineHost::load(const Topology &topology, QString *error)
         m_nodeIds << QString::fromStdString(n.id);
     for (const auto &l : m_topology.links)
         m_linkIds << QString::fromStdString(l.id);
-    m_fresh = true;
+    m_fresh = true; // beginFresh() forgets the last run's live changes
     m_resumeAfterPause = false;
-    m_downLinks.clear();
-    m_crashedNodes.clear();
-    m_pausedNodes.clear();
     m_seed = m_topology.run.seed;
     m_until = m_topology.run.until.value_or(kDefaultUntil);
     m_speed = m_topology.run.speed;
@@ -218,17 +215,9 @@ void EngineHost::start(const RunRequest &request)
         if (request.until) m_until = *request.until;
         setState(State::Running);
         return;
-    case State::Finished: {
-        QString error;
-        auto run = build(m_topology, &error);
-        // The topology was valid when it was loaded and has not changed since.
-        Q_ASSERT(run);
-        if (!run) return;
-        retire(std::move(m_run));
-        m_run = std::move(run);
-        m_fresh = true;
+    case State::Finished:
+        if (!rebuild()) return;
         break;
-    }
     case State::Ready:
     case State::Paused:
         break;
@@ -240,6 +229,19 @@ void EngineHost::start(const RunRequest &request)
     m_resumeAfterPause = false;
     runOnEngine();
     setState(State::Running);
+}
+
+bool EngineHost::rebuild()
+{
+    QString error;
+    auto run = build(m_topology, &error);
+    // The topology was valid when it was loaded and has not changed since.
+    Q_ASSERT(run);
+    if (!run) return false;
+    retire(std::move(m_run));
+    m_run = std::move(run);
+    m_fresh = true;
+    return true;
 }
 
 void EngineHost::beginFresh(const RunRequest &request)
@@ -261,12 +263,7 @@ void EngineHost::step(const RunRequest &request)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     if (m_state == State::Finished) {
-        QString error;
-        auto run = build(m_topology, &error);
-        if (!run) return;
-        retire(std::move(m_run));
-        m_run = std::move(run);
-        m_fresh = true;
+        if (!rebuild()) return;
     } else if (m_state != State::Ready && m_state != State::Paused) {
         return;
     }

@@ -141,6 +141,8 @@ private:
     void setState(State state);
     std::shared_ptr<EngineRun> build(const Topology &topology, QString *error);
     void runOnEngine(std::uint64_t maxEvents = UINT64_MAX);
+    // A new run of the loaded topology after one finished (false when it cannot be built).
+    bool rebuild();
     void beginFresh(const RunRequest &request);
     // Frees a replaced run on the engine thread.
     void retire(std::shared_ptr<EngineRun> run);
