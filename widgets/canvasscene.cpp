@@ -506,7 +506,7 @@ void CanvasScene::followEngine(EngineHost *engine)
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
     connect(engine, &EngineHost::finished, this, [this] {
         m_live.endRun();
-        if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
+        animateWhileDotsTravel();
     });
     // The last run's figures describe the topology it ran: an edit that changes what would run
     // clears them. Moving or renaming nodes does not.
@@ -538,7 +538,7 @@ void CanvasScene::addLiveEvents(const std::vector<TraceEvent> &events)
 {
     if (!m_live.isActive()) return;
     m_live.addEvents(events);
-    if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
+    animateWhileDotsTravel();
 }
 
 void CanvasScene::setLiveStats(std::shared_ptr<const LiveStatsSnapshot> stats)
@@ -550,8 +550,13 @@ void CanvasScene::setLiveStats(std::shared_ptr<const LiveStatsSnapshot> stats)
         if (NodeItem *n = m_nodes.value(id)) n->update();
     for (const QString &id : std::as_const(links))
         if (LinkItem *l = m_links.value(id)) l->update();
-    if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
+    animateWhileDotsTravel();
     refreshLiveToolTip();
+}
+
+void CanvasScene::animateWhileDotsTravel()
+{
+    if (m_live.hasDots() && !m_liveTimer->isActive()) m_liveTimer->start();
 }
 
 void CanvasScene::animateLive()

@@ -106,6 +106,7 @@ protected:
 
 private:
     void animateLive();
+    void animateWhileDotsTravel(); // starts the animation timer when dots are on their way
     void refreshLiveToolTip();
     void rebuild();
     void addNodeItem(const QString &id);

@@ -129,7 +129,6 @@ void LiveOverlay::setStats(std::shared_ptr<const LiveStatsSnapshot> stats, QStri
         }
         l.overflow = 0;
         l.prevSent = s.sent;
-        l.prevMessages = s.messages;
         // Repaint only when what the link shows changed: its mode, up or down, the lost count, and
         // in throughput mode the rate label (three digits) and stroke. Counters that only the
         // tooltip shows need no repaint.

@@ -48,10 +48,10 @@ public:
         double rate = 0; // messages (or frames, on links carrying none) per virtual second, recently
         std::deque<std::pair<SimTime, quint64>> samples; // (time, count) of the last snapshots
         std::vector<Dot> dots;
-        int overflow = 0;  // dots that found the link full since the last frame
-        int calm = 0;      // frames in a row below the dots threshold, in throughput mode
-        int batchDots = 0; // dots taken from the batch being added
-        quint64 prevSent = 0, prevMessages = 0;
+        int overflow = 0;     // dots that found the link full since the last frame
+        int calm = 0;         // frames in a row below the dots threshold, in throughput mode
+        int batchDots = 0;    // dots taken from the batch being added
+        quint64 prevSent = 0; // frames sent by the last snapshot
         bool changed = false;
     };
 
@@ -65,7 +65,7 @@ public:
     // and go; counters and rates stay.
     void endRun() { m_ended = true; }
     bool isActive() const { return m_active; }
-    // Whether the last run's numbers are still current (true between begin() and clear()).
+    // The sequence number of the snapshot shown (0: none yet).
     std::uint64_t snapshotSequence() const { return m_snapshot ? m_snapshot->sequence : 0; }
 
     // A trace batch: Send events become dots.
