@@ -228,11 +228,16 @@ const LiveOverlay *NodeItem::overlay() const
     return canvas && canvas->live().isActive() ? &canvas->live() : nullptr;
 }
 
+const LiveNodeStats *NodeItem::liveStats() const
+{
+    const LiveOverlay *live = overlay();
+    return live ? live->node(m_id) : nullptr;
+}
+
 NodeItem::Badges NodeItem::badges() const
 {
     Badges b;
-    const LiveOverlay *live = overlay();
-    const LiveNodeStats *s = live ? live->node(m_id) : nullptr;
+    const LiveNodeStats *s = liveStats();
     if (!s) return b;
     b.live = true;
     b.depth = s->ready;
@@ -531,16 +536,16 @@ void LinkItem::Polyline::build(const QPainterPath &path, qreal scale)
 
 QPointF LinkItem::pointAt(qreal fraction) const
 {
-    const QPolygonF &m_points = m_fine.points;
-    const std::vector<qreal> &m_lengths = m_fine.lengths;
-    if (m_points.isEmpty()) return {};
-    const qreal target = std::clamp(fraction, 0.0, 1.0) * m_lengths.back();
-    const auto it = std::lower_bound(m_lengths.begin(), m_lengths.end(), target);
-    const auto i = std::size_t(std::max<std::ptrdiff_t>(1, it - m_lengths.begin()));
-    if (i >= m_lengths.size()) return m_points.back();
-    const qreal span = m_lengths[i] - m_lengths[i - 1];
-    const qreal t = span > 0 ? (target - m_lengths[i - 1]) / span : 0;
-    return m_points[int(i) - 1] + (m_points[int(i)] - m_points[int(i) - 1]) * t;
+    const QPolygonF &points = m_fine.points;
+    const std::vector<qreal> &lengths = m_fine.lengths;
+    if (points.isEmpty()) return {};
+    const qreal target = std::clamp(fraction, 0.0, 1.0) * lengths.back();
+    const auto it = std::lower_bound(lengths.begin(), lengths.end(), target);
+    const auto i = std::size_t(std::max<std::ptrdiff_t>(1, it - lengths.begin()));
+    if (i >= lengths.size()) return points.back();
+    const qreal span = lengths[i] - lengths[i - 1];
+    const qreal t = span > 0 ? (target - lengths[i - 1]) / span : 0;
+    return points[int(i) - 1] + (points[int(i)] - points[int(i) - 1]) * t;
 }
 
 const LiveOverlay *LinkItem::overlay() const
@@ -549,17 +554,21 @@ const LiveOverlay *LinkItem::overlay() const
     return canvas && canvas->live().isActive() ? &canvas->live() : nullptr;
 }
 
-int LinkItem::liveMode() const
+const LiveOverlay::LinkState *LinkItem::liveState() const
 {
     const LiveOverlay *live = overlay();
-    const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
+    return live ? live->link(m_id) : nullptr;
+}
+
+int LinkItem::liveMode() const
+{
+    const LiveOverlay::LinkState *s = liveState();
     return int(s ? s->mode : LiveOverlay::LinkMode::Idle);
 }
 
 QString LinkItem::rateLabel() const
 {
-    const LiveOverlay *live = overlay();
-    const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
+    const LiveOverlay::LinkState *s = liveState();
     if (!s || s->mode != LiveOverlay::LinkMode::Throughput) return {};
     return LiveOverlay::compact(s->rate) + QStringLiteral("/s");
 }

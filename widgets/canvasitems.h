@@ -2,6 +2,8 @@
 // The canvas's graphics items. Each holds an id and reads everything else (position, name, kind,
 // ports, link ends) from the TopologyDocument; sync() re-reads it after the document reports a
 // change. Items never edit the document: CanvasScene turns user gestures into document edits.
+#include "liveoverlay.h"
+
 #include <QColor>
 #include <QGraphicsItem>
 #include <QPainterPath>
@@ -12,10 +14,8 @@
 
 namespace sb {
 
-class LiveOverlay;
 class TopologyDocument;
 class PortItem;
-struct LiveNodeStats;
 
 // The canvas's colours for the current application palette: a light sheet in a light theme, a
 // dark one in a dark theme.
@@ -79,6 +79,7 @@ protected:
 
 private:
     const LiveOverlay *overlay() const;
+    const LiveNodeStats *liveStats() const; // this node's, while the scene shows a run
     // `font` null: marks only, no text (the canvas is zoomed too far out to read it).
     void paintBadges(QPainter *painter, const Badges &b, const QFont *font);
 
@@ -155,6 +156,7 @@ public:
 
 private:
     const LiveOverlay *overlay() const;
+    const LiveOverlay::LinkState *liveState() const; // this link's, while the scene shows a run
     // The point at `fraction` of the curve's length.
     QPointF pointAt(qreal fraction) const;
 
