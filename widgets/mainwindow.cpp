@@ -826,27 +826,12 @@ bool MainWindow::openExample(const QString &resourcePath)
         return false;
     }
     const LoadResult result = parseTopology(file.readAll().toStdString(), name.toStdString());
-    QString error;
-    if (!result.ok() || !m_engine->load(*result.topology, &error)) {
-        showLoadError(name, result.ok()
-                                ? error.split(QLatin1Char('\n'))
-                                : QString::fromStdString(result.errorText()).split(QLatin1Char('\n')));
+    if (!result.ok()) {
+        showLoadError(name, QString::fromStdString(result.errorText()).split(QLatin1Char('\n')));
         return false;
     }
-    if (m_runId) recordRunFinished(nullptr);
     // Untitled: Save asks where, so the bundled copy is never written.
-    m_currentFile.clear();
-    m_selectedNode.clear();
-    m_selectedLink.clear();
-    m_document->setTopology(*result.topology);
-    m_document->setFilePath({});
-    m_document->setClean();
-    m_recovery->discard();
-    updateDescription({});
-    resetRunViews();
-    selectSpeed(result.topology->run.speed);
-    updateTitle();
-    showDocument();
+    if (!adoptTopology(*result.topology, QString(), name, {})) return false;
     statusBar()->showMessage(tr("Opened the example \u201c%1\u201d: Save As keeps your changes")
                                  .arg(QString::fromStdString(result.topology->name)),
                              8000);
@@ -1039,19 +1024,31 @@ bool MainWindow::openFile(const QString &path)
         showLoadError(path, problems);
         return false;
     }
-    const Topology &topology = *result.topology;
+    if (!adoptTopology(*result.topology, QFileInfo(path).absoluteFilePath(), path, warnings)) return false;
+    addRecentFile(m_currentFile);
+    statusBar()->showMessage(warnings.isEmpty() ? tr("Opened %1").arg(QDir::toNativeSeparators(m_currentFile))
+                                                : tr("Opened %1 with %2")
+                                                      .arg(QDir::toNativeSeparators(m_currentFile),
+                                                           count(warnings.size(), "warning", "warnings")),
+                             5000);
+    return true;
+}
+
+bool MainWindow::adoptTopology(const Topology &topology, const QString &filePath, const QString &where,
+                               const QStringList &warnings)
+{
     QString error;
     if (!m_engine->load(topology, &error)) {
-        showLoadError(path, error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
+        showLoadError(where, error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
         return false;
     }
-
     // Loading abandoned whatever was running.
     if (m_runId) recordRunFinished(nullptr);
-    m_currentFile = QFileInfo(path).absoluteFilePath();
+    m_currentFile = filePath;
     m_selectedNode.clear();
+    m_selectedLink.clear();
     m_document->setTopology(topology);
-    m_document->setFilePath(m_currentFile);
+    m_document->setFilePath(filePath);
     m_document->setClean();
     m_recovery->discard();
     showDocument();
@@ -1059,12 +1056,6 @@ bool MainWindow::openFile(const QString &path)
     resetRunViews();
     selectSpeed(topology.run.speed);
     updateTitle();
-    addRecentFile(m_currentFile);
-    statusBar()->showMessage(warnings.isEmpty() ? tr("Opened %1").arg(QDir::toNativeSeparators(m_currentFile))
-                                                : tr("Opened %1 with %2")
-                                                      .arg(QDir::toNativeSeparators(m_currentFile),
-                                                           count(warnings.size(), "warning", "warnings")),
-                             5000);
     return true;
 }
 

@@ -176,6 +176,10 @@ private:
     QStringList selectedNodeIds() const;
     // Paused or crashed: a node a "resume" applies to.
     bool nodeStopped(const QString &nodeId) const;
+    // Makes `topology` the document (saved as `filePath`, empty: untitled) after the engine took it;
+    // `where` names it in an error. The last run's views are reset.
+    bool adoptTopology(const Topology &topology, const QString &filePath, const QString &where,
+                       const QStringList &warnings);
     void selectPasted(const QStringList &nodeIds);
     void addRecentFile(const QString &path);
     void updateRecentMenu();
