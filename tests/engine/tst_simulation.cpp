@@ -49,6 +49,15 @@ Topology workQueue()
     b.link("p", "q", {{"latency", "uniform(1ms,3ms)"}, {"loss", 0.01}}).link("q", "c1").link("q", "c2");
     return b.topology();
 }
+// One message from producer p through queue q to consumer c.
+Topology oneMessageChain()
+{
+    TopologyBuilder b;
+    b.node("p", "producer", {{"script", script(1)}}).node("q", "queue").node("c", "consumer");
+    b.link("p", "q").link("q", "c");
+    return b.topology();
+}
+
 } // namespace
 
 class TestSimulation : public QObject {
@@ -334,10 +343,7 @@ void TestSimulation::crashEndsPause()
 
 void TestSimulation::pausedNodeKeepsRunAliveUntilLimit()
 {
-    TopologyBuilder b;
-    b.node("p", "producer", {{"script", script(1)}}).node("q", "queue").node("c", "consumer");
-    b.link("p", "q").link("q", "c");
-    auto r = prepare(b.topology());
+    auto r = prepare(oneMessageChain());
     QVERIFY(r);
     r->sim->pauseNode(r->index("q"));
     RunOptions o;
@@ -352,10 +358,7 @@ void TestSimulation::pausedNodeKeepsRunAliveUntilLimit()
 
 void TestSimulation::liveChangesAreTracedAndSummarised()
 {
-    TopologyBuilder b;
-    b.node("p", "producer", {{"script", script(1)}}).node("q", "queue").node("c", "consumer");
-    b.link("p", "q").link("q", "c");
-    auto r = prepare(b.topology());
+    auto r = prepare(oneMessageChain());
     QVERIFY(r);
     LinkProperties p = r->sim->linkProperties(0);
     p.loss = 0.25;

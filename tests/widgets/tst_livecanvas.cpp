@@ -54,6 +54,21 @@ std::shared_ptr<LiveStatsSnapshot> snapshot(std::uint64_t seq, SimTime t, std::s
     return s;
 }
 
+// A producer `p` linked to a queue `q` by link `l`.
+Topology producerToQueue()
+{
+    Topology t;
+    t.nodes = {{"p", "producer", "p", Json::object(), {}}, {"q", "queue", "q", Json::object(), {}}};
+    LinkDef link;
+    link.id = "l";
+    link.from = "p";
+    link.to = "q";
+    link.fromPort = "out";
+    link.toPort = "in";
+    t.links = {link};
+    return t;
+}
+
 TraceEvent send(LinkIndex link, NodeIndex from, SimTime t, SimTime arrival)
 {
     TraceEvent e;
@@ -245,15 +260,7 @@ void TestLiveCanvas::dotsAtLowRateThroughputAtHighRate()
     LiveOverlay overlay;
     qint64 wall = 0;
     overlay.setClock([&wall] { return wall; });
-    Topology t;
-    t.nodes = {{"p", "producer", "p", Json::object(), {}}, {"q", "queue", "q", Json::object(), {}}};
-    LinkDef link;
-    link.id = "l";
-    link.from = "p";
-    link.to = "q";
-    link.fromPort = "out";
-    link.toPort = "in";
-    t.links = {link};
+    const Topology t = producerToQueue();
     overlay.begin(t);
     const QString id = QStringLiteral("l");
     QVERIFY(!overlay.link(id)); // nothing until the first snapshot
@@ -390,15 +397,7 @@ void TestLiveCanvas::noTextWhenTooSmallToRead()
 
 void TestLiveCanvas::linkDownAndCrashedNode()
 {
-    Topology t;
-    t.nodes = {{"p", "producer", "p", Json::object(), {}}, {"q", "queue", "q", Json::object(), {}}};
-    LinkDef link;
-    link.id = "l";
-    link.from = "p";
-    link.to = "q";
-    link.fromPort = "out";
-    link.toPort = "in";
-    t.links = {link};
+    const Topology t = producerToQueue();
     TopologyDocument document;
     QVERIFY(document.setTopology(t));
     CanvasScene scene(&document);

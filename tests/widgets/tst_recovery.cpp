@@ -32,6 +32,13 @@ Topology example()
     return *r.topology;
 }
 
+// A copy of the example the test may save over (the bundled file may be read-only).
+bool writableCopyOfExample(const QString &copy)
+{
+    QFile::remove(copy);
+    return QFile::copy(kExample, copy) && QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner);
+}
+
 QString recoveryDir()
 {
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/recovery");
@@ -175,9 +182,7 @@ void TestRecovery::windowAutosavesUnsavedWorkOnly()
 void TestRecovery::savingRemovesTheRecoveryFile()
 {
     const QString copy = m_dir.filePath("saved.json");
-    QFile::remove(copy);
-    QVERIFY(QFile::copy(kExample, copy));
-    QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner);
+    QVERIFY(writableCopyOfExample(copy));
     MainWindow window;
     QVERIFY(window.openFile(copy));
     QVERIFY(window.document()->renameNode(QStringLiteral("tasks"), QStringLiteral("jobs")));
@@ -190,9 +195,7 @@ void TestRecovery::savingRemovesTheRecoveryFile()
 void TestRecovery::crashedSessionWorkIsRecovered()
 {
     const QString copy = m_dir.filePath("work.json");
-    QFile::remove(copy);
-    QVERIFY(QFile::copy(kExample, copy));
-    QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner);
+    QVERIFY(writableCopyOfExample(copy));
     Topology unsaved;
     {
         auto crashed = std::make_unique<MainWindow>();
