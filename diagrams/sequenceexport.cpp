@@ -25,11 +25,6 @@ QPalette exportPalette()
     return p;
 }
 
-bool isSequenceImagePath(const QString &path)
-{
-    return isPicturePath(path);
-}
-
 bool exportSequenceImage(const QString &path, const SequenceHistory &history, SequenceLayout layout,
                          const SequenceFilter &filter, const std::vector<SequenceAnnotation> &annotations,
                          const SequenceImageOptions &options, QString *error)
@@ -39,7 +34,7 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
         if (error) *error = QStringLiteral("%1: %2").arg(where, why);
         return false;
     };
-    if (!isSequenceImagePath(path)) return fail(QStringLiteral("the extension must be .svg, .png or .pdf"));
+    if (!isPicturePath(path)) return fail(QStringLiteral("the extension must be .svg, .png or .pdf"));
     const SimTime from = std::max<SimTime>(0, options.from);
     const SimTime to = options.to == kNever ? std::max(history.lastTime(), from + 1) : options.to;
     if (to <= from)
@@ -108,7 +103,7 @@ bool writeSequencePicture(const SequencePicture &picture, std::string &error)
 void installSequencePictureSupport()
 {
     setSequencePictureSupport(
-        {[](const std::string &path) { return isSequenceImagePath(QString::fromStdString(path)); },
+        {[](const std::string &path) { return isPicturePath(QString::fromStdString(path)); },
          writeSequencePicture});
 }
 

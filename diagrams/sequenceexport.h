@@ -2,6 +2,7 @@
 // Pictures of a sequence diagram: SVG, PNG or PDF (chosen by the file's extension) of a time
 // range, drawn by SequenceRenderer in a light palette so they print well. Used by the window's
 // export action and by `signalbox-cli run ... --sequence out.svg|out.png|out.pdf`.
+#include "picturefile.h" // isPicturePath: which paths are pictures
 #include "sequencerenderer.h"
 
 #include <QString>
@@ -15,9 +16,6 @@ struct SequenceImageOptions {
     static constexpr double kMaxHeight = 12000; // px; PNG and PDF pages beyond this get coarser
     static constexpr double kMinHeight = 300;
 };
-
-// Which picture formats exportSequenceImage writes: "svg", "png", "pdf".
-bool isSequenceImagePath(const QString &path);
 
 // Writes the diagram of `history` between options.from and options.to. On failure says why,
 // naming the file.

@@ -309,7 +309,7 @@ bool SequencePanel::exportRequest(const SequenceExportRequest &request, QString 
         filter.messageId = request.messageId;
         filter.correlationId = 0;
     }
-    if (isSequenceImagePath(path)) {
+    if (isPicturePath(path)) {
         SequenceImageOptions options;
         options.from = request.from;
         options.to = request.to;

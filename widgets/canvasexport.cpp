@@ -14,14 +14,9 @@ namespace {
 constexpr qreal kMargin = 24;
 }
 
-bool isCanvasImagePath(const QString &path)
-{
-    return isPicturePath(path);
-}
-
 bool exportCanvas(CanvasScene &scene, const QString &path, QString *error)
 {
-    if (!isCanvasImagePath(path)) return writePicture(path, {}, {}, {}, {}, error); // says why
+    if (!isPicturePath(path)) return writePicture(path, {}, {}, {}, {}, error); // says why
     // The items alone: the refusal note, the rubber band and selection marks stay out.
     const QList<QGraphicsItem *> selected = scene.selectedItems();
     for (QGraphicsItem *item : selected)

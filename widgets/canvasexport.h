@@ -7,7 +7,6 @@ namespace sb {
 
 class CanvasScene;
 
-bool isCanvasImagePath(const QString &path);
 // Writes the picture; on failure says why, naming the file.
 bool exportCanvas(CanvasScene &scene, const QString &path, QString *error = nullptr);
 
