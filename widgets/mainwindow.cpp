@@ -16,6 +16,8 @@
 #include "sequenceview.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
+#include "runcontroller.h"
+#include "tableviews.h"
 #include "topologymodel.h"
 #include "welcomepage.h"
 
@@ -70,135 +72,15 @@ namespace sb {
 
 namespace {
 
-const QString kRecentFilesKey = QStringLiteral("recentFiles");
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kThemeKey = QStringLiteral("view/theme");
 const QString kSnapKey = QStringLiteral("canvas/snapToGrid");
 
-// Whether every id passes `test` (false for none): what a fault action on a selection does.
-bool allOf(const QStringList &ids, const std::function<bool(const QString &)> &test)
-{
-    return !ids.isEmpty() && std::all_of(ids.begin(), ids.end(), test);
-}
-
-// Whether a run starts afresh from this state (rather than resuming a paused one).
-bool startsFresh(EngineHost::State state)
-{
-    return state == EngineHost::State::Ready || state == EngineHost::State::Finished ||
-           state == EngineHost::State::Empty;
-}
-
-// The topology files among dropped URLs.
-QStringList droppedFiles(const QMimeData *mime)
-{
-    QStringList files;
-    if (!mime || !mime->hasUrls()) return files;
-    for (const QUrl &url : mime->urls())
-        if (url.isLocalFile() && url.toLocalFile().endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
-            files << url.toLocalFile();
-    return files;
-}
-
-// A table that shows rows of data, not a spreadsheet: whole-row selection, no grid, compact rows.
-QTableView *makeTableView(QAbstractItemModel *model, const QString &objectName, QWidget *parent)
-{
-    auto *view = new QTableView(parent);
-    view->setObjectName(objectName);
-    view->setModel(model);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setAlternatingRowColors(true);
-    view->setShowGrid(false);
-    view->setWordWrap(false);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
-    view->horizontalHeader()->setStretchLastSection(true);
-    view->horizontalHeader()->setHighlightSections(false);
-    return view;
-}
-
-QString speedText(double speed)
-{
-    return speed > 0 ? QStringLiteral("%1x").arg(speed) : MainWindow::tr("Max");
-}
-
-QString stateText(EngineHost::State state)
-{
-    switch (state) {
-    case EngineHost::State::Empty:
-        return MainWindow::tr("No topology");
-    case EngineHost::State::Ready:
-        return MainWindow::tr("Ready");
-    case EngineHost::State::Running:
-        return MainWindow::tr("Running");
-    case EngineHost::State::Pausing:
-        return MainWindow::tr("Pausing…");
-    case EngineHost::State::Paused:
-        return MainWindow::tr("Paused");
-    case EngineHost::State::Stopping:
-        return MainWindow::tr("Stopping…");
-    case EngineHost::State::Finished:
-        return MainWindow::tr("Finished");
-    }
-    return {};
-}
-
 // "1 node", "5 nodes": the app ships no translations, so tr()'s %n plurals would show "node(s)".
 QString count(qint64 n, const char *one, const char *many)
 {
     return QStringLiteral("%1 %2").arg(QLocale().toString(n), MainWindow::tr(n == 1 ? one : many));
-}
-
-// One problem of a file, without the file name: the message naming the file says it once.
-QString diagnosticText(const Diagnostic &d)
-{
-    const QString what =
-        (d.severity == Diagnostic::Severity::Warning ? MainWindow::tr("warning: ") : QString()) +
-        QString::fromStdString(d.message);
-    if (d.line > 0) return MainWindow::tr("line %1, column %2: %3").arg(d.line).arg(d.column).arg(what);
-    if (!d.path.empty()) return QString::fromStdString(d.path) + QLatin1String(": ") + what;
-    return what;
-}
-
-QList<RunMetric> runMetrics(const RunSummary &s)
-{
-    QList<RunMetric> metrics;
-    const auto add = [&metrics](const char *name, const std::string &node, double value) {
-        metrics.append({QString::fromLatin1(name), QString::fromStdString(node), value});
-    };
-    add("events", {}, static_cast<double>(s.events));
-    add("end_time_ms", {}, toMilliseconds(s.endTime));
-    add("wall_seconds", {}, s.wallSeconds);
-    const DeliveryReport &d = s.delivery;
-    add("delivery.published", {}, static_cast<double>(d.published));
-    add("delivery.copies", {}, static_cast<double>(d.copies));
-    add("delivery.processed", {}, static_cast<double>(d.processed));
-    add("delivery.duplicates", {}, static_cast<double>(d.duplicates));
-    add("delivery.lost", {}, static_cast<double>(d.lost));
-    add("delivery.dropped", {}, static_cast<double>(d.droppedTotal()));
-    add("delivery.dead_lettered", {}, static_cast<double>(d.deadLettered));
-    add("delivery.pending", {}, static_cast<double>(d.pending));
-    add("delivery.out_of_order", {}, static_cast<double>(d.outOfOrder));
-    if (s.latency.count) {
-        add("latency.p50_ms", {}, toMilliseconds(s.latency.p50));
-        add("latency.p99_ms", {}, toMilliseconds(s.latency.p99));
-        add("latency.max_ms", {}, toMilliseconds(s.latency.max));
-    }
-    for (const NodeSummary &n : s.nodes) {
-        const NodeCounters &c = n.counters;
-        add("published", n.id, static_cast<double>(c.published));
-        add("routed", n.id, static_cast<double>(c.routed));
-        add("enqueued", n.id, static_cast<double>(c.enqueued));
-        add("delivered", n.id, static_cast<double>(c.delivered));
-        add("redelivered", n.id, static_cast<double>(c.redelivered));
-        add("acked", n.id, static_cast<double>(c.acked));
-        add("processed", n.id, static_cast<double>(c.processed));
-        add("dropped", n.id, static_cast<double>(c.totalDrops()));
-        add("dead_lettered", n.id, static_cast<double>(c.deadLettered));
-        add("depth_at_end", n.id, static_cast<double>(n.status.ready));
-    }
-    return metrics;
 }
 
 } // namespace
@@ -209,10 +91,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_document = new TopologyDocument(this);
     m_canvasScene = new CanvasScene(m_document, this);
     m_topologyModel = new TopologyModel(this);
-    m_summaryModel = new SummaryModel(this);
-    m_eventLog = new EventLogModel(EventLogModel::kDefaultCapacity, this);
-    m_eventFilter = new EventFilterProxy(this);
-    m_eventFilter->setSourceModel(m_eventLog);
+    m_documents = new DocumentController(
+        m_document, m_engine, this,
+        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/recovery"), this);
+    m_run = new RunController(m_engine, m_document, m_canvasScene, this, this);
+    m_run->setSelectionProvider([this] { return selectedNodeIds(); }, [this] { return selectedLinkIds(); });
 
     createActions();
     createMenus();
@@ -221,15 +104,9 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     createDocks();
     createStatusBar();
 
-    connect(m_engine, &EngineHost::stateChanged, this, &MainWindow::onEngineStateChanged);
-    connect(m_engine, &EngineHost::eventsArrived, this, &MainWindow::onEventsArrived);
-    connect(m_engine, &EngineHost::progressed, this, &MainWindow::onProgressed);
-    connect(m_engine, &EngineHost::finished, this, &MainWindow::onRunFinished);
     // The canvas shows runs live: badges, dots and throughput (see CanvasScene::followEngine).
     m_canvasScene->followEngine(m_engine);
-    connect(
-        m_engine, &EngineHost::seriesArrived, this,
-        [this](const std::shared_ptr<const TimeSeriesDelta> &delta) { m_chartPanel->appendDelta(*delta); });
+    connect(m_engine, &EngineHost::stateChanged, this, &MainWindow::updateActions);
 
     // Every view of the topology follows the document, whatever changed it.
     for (auto signal :
@@ -241,43 +118,31 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_document, &TopologyDocument::bindingsChanged, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::modifiedChanged, this, &MainWindow::updateTitle);
-    connect(m_document, &TopologyDocument::runSettingsChanged, this, [this] {
-        updateRunSettings();
-        updateDescription({});
-    });
-    connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::updateRunSettings);
+    connect(m_document, &TopologyDocument::runSettingsChanged, this, [this] { updateDescription({}); });
     connect(m_canvasScene, &CanvasScene::contextMenuRequested, this, &MainWindow::onCanvasContextMenu);
-    connect(m_engine, &EngineHost::statsArrived, this,
-            [this](const std::shared_ptr<const LiveStatsSnapshot> &stats) {
-                quint64 onLinks = 0, queued = 0;
-                for (const LiveLinkStats &l : stats->links)
-                    onLinks += l.inFlight;
-                const auto &nodes = m_engine->topology().nodes;
-                for (std::size_t i = 0; i < stats->nodes.size() && i < nodes.size(); ++i)
-                    if (nodes[i].kind == "queue") queued += stats->nodes[i].ready + stats->nodes[i].unacked;
-                m_inFlightLabel->setText(tr("In flight: %1 · queued: %2")
-                                             .arg(QLocale().toString(onLinks), QLocale().toString(queued)));
-            });
-    connect(m_engine, &EngineHost::liveChangeRequested, this,
-            [this](const QString &what) { statusBar()->showMessage(what, 5000); });
     setAcceptDrops(true);
 
-    // Autosave: unsaved work goes to a recovery file of this window's own.
-    m_recovery = std::make_unique<RecoveryStore>(
-        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/recovery"));
-    m_autosaveTimer = new QTimer(this);
-    m_autosaveTimer->setInterval(kDefaultAutosaveInterval);
-    connect(m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosaveNow);
-    m_autosaveTimer->start();
+    // The parts report to the status bar; a document they bring replaces the last one's views.
+    connect(m_documents, &DocumentController::messagePosted, statusBar(), &QStatusBar::showMessage);
+    connect(m_run, &RunController::messagePosted, statusBar(), &QStatusBar::showMessage);
+    connect(m_run, &RunController::runRefused, m_documents, &DocumentController::showLoadError);
+    connect(m_documents, &DocumentController::documentOpened, this, [this](const QStringList &warnings) {
+        onDocumentReplaced(warnings);
+        m_run->selectSpeed(m_document->topology().run.speed);
+    });
+    connect(m_documents, &DocumentController::documentCleared, this, [this] { onDocumentReplaced({}); });
+    connect(m_documents, &DocumentController::documentRecovered, this, &MainWindow::showDocument);
+    connect(m_documents, &DocumentController::currentFileChanged, this, &MainWindow::updateTitle);
+    connect(m_documents, &DocumentController::recentFilesChanged, this, &MainWindow::updateRecentMenu);
 
     updateTitle();
-    resetRunViews();
+    m_run->resetRunViews();
     updateDescription({});
     updateActions();
     updateSelectionActions();
-    updateRunSettings();
+    m_run->updateRunSettings();
     readSettings();
-    openRunStore();
+    m_run->openRunStore(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));
 }
 
 MainWindow::~MainWindow() = default;
@@ -304,7 +169,7 @@ void MainWindow::createActions()
     m_saveAsAction = new QAction(tr("Save &As…"), this);
     m_saveAsAction->setObjectName(QStringLiteral("saveAsAction"));
     m_saveAsAction->setShortcut(QKeySequence::SaveAs);
-    connect(m_saveAsAction, &QAction::triggered, this, &MainWindow::onSaveAsTriggered);
+    connect(m_saveAsAction, &QAction::triggered, m_documents, &DocumentController::saveAs);
 
     m_undoAction = m_document->undoStack()->createUndoAction(this, tr("&Undo"));
     m_undoAction->setObjectName(QStringLiteral("undoAction"));
@@ -340,53 +205,13 @@ void MainWindow::createActions()
     m_openAction->setObjectName(QStringLiteral("openAction"));
     m_openAction->setShortcut(QKeySequence::Open);
     m_openAction->setStatusTip(tr("Open a topology file"));
-    connect(m_openAction, &QAction::triggered, this, &MainWindow::onOpenTriggered);
+    connect(m_openAction, &QAction::triggered, m_documents, &DocumentController::open);
 
     m_quitAction = new QAction(tr("&Quit"), this);
     m_quitAction->setObjectName(QStringLiteral("quitAction"));
     m_quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
     m_quitAction->setMenuRole(QAction::QuitRole);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
-
-    m_runAction = new QAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Run"), this);
-    m_runAction->setObjectName(QStringLiteral("runAction"));
-    m_runAction->setShortcut(QKeySequence(Qt::Key_F5));
-    m_runAction->setStatusTip(tr("Run the topology, or resume a paused run"));
-    connect(m_runAction, &QAction::triggered, this, &MainWindow::onRunTriggered);
-
-    m_pauseAction = new QAction(style()->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
-    m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
-    m_pauseAction->setShortcut(QKeySequence(Qt::Key_F6));
-    m_pauseAction->setStatusTip(tr("Pause the run; Run resumes it"));
-    connect(m_pauseAction, &QAction::triggered, this, &MainWindow::onPauseTriggered);
-
-    m_stopAction = new QAction(style()->standardIcon(QStyle::SP_MediaStop), tr("&Stop"), this);
-    m_stopAction->setObjectName(QStringLiteral("stopAction"));
-    m_stopAction->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
-    m_stopAction->setStatusTip(tr("End the run and show its summary"));
-    connect(m_stopAction, &QAction::triggered, this, &MainWindow::onStopTriggered);
-
-    m_stepAction = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("S&tep"), this);
-    m_stepAction->setObjectName(QStringLiteral("stepAction"));
-    m_stepAction->setShortcut(QKeySequence(Qt::Key_F10));
-    m_stepAction->setStatusTip(tr("Process the next event of the run, then pause"));
-    connect(m_stepAction, &QAction::triggered, this, &MainWindow::onStepTriggered);
-
-    // Live faults: they act on the selection while a run is in progress.
-    m_linkDownAction = new QAction(tr("Take Link &Down"), this);
-    m_linkDownAction->setObjectName(QStringLiteral("linkDownAction"));
-    m_linkDownAction->setStatusTip(tr("Partition the selected link (frames on it are lost) or heal it"));
-    connect(m_linkDownAction, &QAction::triggered, this, &MainWindow::onLinkDownTriggered);
-    m_crashAction = new QAction(tr("&Crash Node"), this);
-    m_crashAction->setObjectName(QStringLiteral("crashAction"));
-    m_crashAction->setStatusTip(
-        tr("Crash the selected node (it loses what it holds in memory) or restart it"));
-    connect(m_crashAction, &QAction::triggered, this, &MainWindow::onCrashTriggered);
-    m_pauseNodeAction = new QAction(tr("Pa&use Node"), this);
-    m_pauseNodeAction->setObjectName(QStringLiteral("pauseNodeAction"));
-    m_pauseNodeAction->setStatusTip(
-        tr("Freeze the selected node like a stopped process (work for it waits) or resume it"));
-    connect(m_pauseNodeAction, &QAction::triggered, this, &MainWindow::onPauseNodeTriggered);
 
     m_snapAction = new QAction(tr("&Snap to Grid"), this);
     m_snapAction->setObjectName(QStringLiteral("snapAction"));
@@ -419,14 +244,6 @@ void MainWindow::createActions()
     m_aboutAction->setObjectName(QStringLiteral("aboutAction"));
     m_aboutAction->setMenuRole(QAction::AboutRole);
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::onAboutTriggered);
-
-    m_speedCombo = new QComboBox(this);
-    m_speedCombo->setObjectName(QStringLiteral("speedCombo"));
-    m_speedCombo->setToolTip(tr("Virtual seconds per wall-clock second; Max runs as fast as possible"));
-    for (const double speed : {1.0, 10.0, 100.0, 0.0})
-        m_speedCombo->addItem(speedText(speed), speed);
-    m_speedCombo->setCurrentIndex(m_speedCombo->count() - 1);
-    connect(m_speedCombo, &QComboBox::currentIndexChanged, this, &MainWindow::onSpeedChanged);
 }
 
 void MainWindow::createMenus()
@@ -439,7 +256,8 @@ void MainWindow::createMenus()
     file->addAction(m_saveAction);
     file->addAction(m_saveAsAction);
     QAction *exportCanvasAction = file->addAction(tr("&Export Canvas…"), this, [this] {
-        const QString dir = m_currentFile.isEmpty() ? QString() : QFileInfo(m_currentFile).absolutePath();
+        const QString file = m_documents->currentFile();
+        const QString dir = file.isEmpty() ? QString() : QFileInfo(file).absolutePath();
         const QString path =
             QFileDialog::getSaveFileName(this, tr("Export canvas"), dir,
                                          tr("SVG picture (*.svg);;PNG image (*.png);;PDF document (*.pdf)"));
@@ -501,16 +319,16 @@ void MainWindow::createMenus()
     m_viewMenu = view;
 
     QMenu *run = menuBar()->addMenu(tr("&Run"));
-    run->addAction(m_runAction);
-    run->addAction(m_pauseAction);
-    run->addAction(m_stepAction);
-    run->addAction(m_stopAction);
+    run->addAction(m_run->runAction());
+    run->addAction(m_run->pauseAction());
+    run->addAction(m_run->stepAction());
+    run->addAction(m_run->stopAction());
     run->addSeparator();
     m_faultsMenu = run->addMenu(tr("&Faults"));
     m_faultsMenu->setObjectName(QStringLiteral("faultsMenu"));
-    m_faultsMenu->addAction(m_linkDownAction);
-    m_faultsMenu->addAction(m_crashAction);
-    m_faultsMenu->addAction(m_pauseNodeAction);
+    m_faultsMenu->addAction(m_run->linkDownAction());
+    m_faultsMenu->addAction(m_run->crashAction());
+    m_faultsMenu->addAction(m_run->pauseNodeAction());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_welcomeAction);
@@ -526,10 +344,10 @@ void MainWindow::createToolBar()
     bar->addAction(m_openAction);
     bar->addAction(m_saveAction);
     bar->addSeparator();
-    bar->addAction(m_runAction);
-    bar->addAction(m_pauseAction);
-    bar->addAction(m_stepAction);
-    bar->addAction(m_stopAction);
+    bar->addAction(m_run->runAction());
+    bar->addAction(m_run->pauseAction());
+    bar->addAction(m_run->stepAction());
+    bar->addAction(m_run->stopAction());
     bar->addSeparator();
     const auto addLabelled = [bar](const QString &text, QWidget *field) {
         auto *label = new QLabel(text, bar);
@@ -538,35 +356,11 @@ void MainWindow::createToolBar()
         bar->addWidget(label);
         bar->addWidget(field);
     };
-    addLabelled(tr("Speed:"), m_speedCombo);
-
+    addLabelled(tr("Speed:"), m_run->speedCombo());
     // Run settings: they belong to the topology (its "run" section), so editing one is an undo step.
-    const auto makeField = [this, bar](const char *name, const QString &tip, int chars) {
-        auto *edit = new QLineEdit(bar);
-        edit->setObjectName(QLatin1String(name));
-        edit->setToolTip(tip);
-        edit->setMaximumWidth(edit->fontMetrics().horizontalAdvance(QLatin1Char('0')) * chars + 16);
-        connect(edit, &QLineEdit::editingFinished, this, &MainWindow::onRunSettingEdited);
-        return edit;
-    };
-    m_seedEdit =
-        makeField("seedEdit", tr("Seed of the run's random numbers: the same seed gives the same run"), 12);
-    m_seedEdit->setValidator(
-        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,19}")), m_seedEdit));
-    m_untilEdit = makeField(
-        "untilEdit",
-        tr("Stop the run at this virtual time, e.g. 30s, 500ms, 2min; a bare number is seconds (empty: %1)")
-            .arg(QString::fromStdString(formatDuration(EngineHost::kDefaultUntil))),
-        7);
-    m_untilEdit->setPlaceholderText(QString::fromStdString(formatDuration(EngineHost::kDefaultUntil)));
-    m_messagesEdit = makeField("messagesEdit",
-                               tr("Producers stop after this many messages in total (empty: no limit)"), 8);
-    m_messagesEdit->setValidator(
-        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,12}")), m_messagesEdit));
-    m_messagesEdit->setPlaceholderText(tr("no limit"));
-    addLabelled(tr("Seed:"), m_seedEdit);
-    addLabelled(tr("Stop at:"), m_untilEdit);
-    addLabelled(tr("Messages:"), m_messagesEdit);
+    addLabelled(tr("Seed:"), m_run->seedEdit());
+    addLabelled(tr("Stop at:"), m_run->untilEdit());
+    addLabelled(tr("Messages:"), m_run->messagesEdit());
 }
 
 void MainWindow::createCentralWidget()
@@ -612,7 +406,7 @@ void MainWindow::createCentralWidget()
 
     m_welcome = new WelcomePage(this);
     connect(m_welcome, &WelcomePage::newRequested, this, &MainWindow::onNewTriggered);
-    connect(m_welcome, &WelcomePage::openRequested, this, &MainWindow::onOpenTriggered);
+    connect(m_welcome, &WelcomePage::openRequested, m_documents, &DocumentController::open);
     connect(m_welcome, &WelcomePage::exampleActivated, this, &MainWindow::openExample);
     connect(m_welcome, &WelcomePage::recentActivated, this, &MainWindow::openFile);
     m_centralStack = new QStackedWidget(this);
@@ -633,27 +427,9 @@ void MainWindow::createDocks()
     setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
 
-    // Run summary: what the last run did, node by node, and whether every message is accounted for.
-    auto *summaryPane = new QWidget(this);
-    m_runHeadline = new QLabel(summaryPane);
-    m_runHeadline->setObjectName(QStringLiteral("runHeadline"));
-    m_runHeadline->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_summaryView = makeTableView(m_summaryModel, QStringLiteral("summaryView"), summaryPane);
-    // Columns fitted to their figures; stretching the last would push it far from the rest.
-    m_summaryView->horizontalHeader()->setStretchLastSection(false);
-    m_deliveryCheck = new QLabel(summaryPane);
-    m_deliveryCheck->setObjectName(QStringLiteral("deliveryCheckLabel"));
-    m_deliveryCheck->setWordWrap(true);
-    m_deliveryCheck->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *summaryLayout = new QVBoxLayout(summaryPane);
-    summaryLayout->setContentsMargins(4, 4, 4, 4);
-    summaryLayout->addWidget(m_runHeadline);
-    summaryLayout->addWidget(m_summaryView, 1);
-    summaryLayout->addWidget(m_deliveryCheck);
-
     m_summaryDock = new QDockWidget(tr("Run summary"), this);
     m_summaryDock->setObjectName(QStringLiteral("summaryDock"));
-    m_summaryDock->setWidget(summaryPane);
+    m_summaryDock->setWidget(m_run->summaryPane());
     addDockWidget(Qt::BottomDockWidgetArea, m_summaryDock);
 
     // The nodes as a table: ids, kinds and the properties set, at a glance.
@@ -661,36 +437,6 @@ void MainWindow::createDocks()
     m_nodesDock->setObjectName(QStringLiteral("nodesDock"));
     m_nodesDock->setWidget(m_topologyView);
     addDockWidget(Qt::BottomDockWidgetArea, m_nodesDock);
-
-    // Event log: every trace event of the run, filtered by node, kind or message.
-    auto *eventPane = new QWidget(this);
-    auto *filterLabel = new QLabel(tr("&Filter:"), eventPane);
-    m_filterEdit = new QLineEdit(eventPane);
-    m_filterEdit->setObjectName(QStringLiteral("eventFilterEdit"));
-    m_filterEdit->setClearButtonEnabled(true);
-    m_filterEdit->setToolTip(tr("Space-separated terms, all of which must match:\n"
-                                "a node id (events at the node or sent to it), node:ID\n"
-                                "an event kind such as deliver or ack, kind:NAME\n"
-                                "a message id, msg:N or #N"));
-    filterLabel->setBuddy(m_filterEdit);
-    connect(m_filterEdit, &QLineEdit::textChanged, this, &MainWindow::onFilterTextChanged);
-    m_eventCount = new QLabel(eventPane);
-    m_eventCount->setObjectName(QStringLiteral("eventCountLabel"));
-    auto *filterRow = new QHBoxLayout;
-    filterRow->addWidget(filterLabel);
-    filterRow->addWidget(m_filterEdit, 1);
-    filterRow->addWidget(m_eventCount, 2);
-
-    m_eventView = makeTableView(m_eventFilter, QStringLiteral("eventLogView"), eventPane);
-    // Widths set once: measuring 200,000 rows to fit them would stall every batch.
-    const int digit = m_eventView->fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const int widths[] = {12, 10, 12, 12, 12, 8, 10, 8, 12};
-    for (int column = 0; column < EventLogModel::DetailColumn; ++column)
-        m_eventView->setColumnWidth(column, widths[column] * digit + 16);
-    auto *eventLayout = new QVBoxLayout(eventPane);
-    eventLayout->setContentsMargins(4, 4, 4, 4);
-    eventLayout->addLayout(filterRow);
-    eventLayout->addWidget(m_eventView, 1);
 
     // Editing: the palette of node kinds, the selected node's properties, the undo history.
     m_palette = new Palette(this);
@@ -722,30 +468,18 @@ void MainWindow::createDocks()
 
     m_eventDock = new QDockWidget(tr("Event log"), this);
     m_eventDock->setObjectName(QStringLiteral("eventLogDock"));
-    m_eventDock->setWidget(eventPane);
+    m_eventDock->setWidget(m_run->eventPane());
     addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
     splitDockWidget(m_summaryDock, m_eventDock, Qt::Vertical);
     tabifyDockWidget(m_eventDock, m_nodesDock);
 
     // The live sequence diagram, beside the event log; its selection and the canvas's follow each other.
-    m_sequence = new SequencePanel(this);
     m_sequenceDock = new QDockWidget(tr("Sequence"), this);
     m_sequenceDock->setObjectName(QStringLiteral("sequenceDock"));
-    m_sequenceDock->setWidget(m_sequence);
+    m_sequenceDock->setWidget(m_run->sequencePanel());
     addDockWidget(Qt::BottomDockWidgetArea, m_sequenceDock);
     tabifyDockWidget(m_eventDock, m_sequenceDock);
-    connect(m_sequence, &SequencePanel::messageSelected, this, [this](quint64, const QStringList &links) {
-        if (m_syncingSelection) return;
-        // The message's links light up on the canvas.
-        m_syncingSelection = true;
-        m_canvasScene->clearSelection();
-        for (const QString &id : links)
-            if (auto *item = m_canvasScene->linkItem(id)) item->setSelected(true);
-        m_syncingSelection = false;
-    });
-    connect(m_sequence, &SequencePanel::nodeClicked, this, &MainWindow::selectNode);
-    m_sequence->setMessageLookup([engine = m_engine](std::uint64_t id) { return engine->message(id); });
-    connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, &MainWindow::syncSequenceSelection);
+    connect(m_run->sequencePanel(), &SequencePanel::nodeClicked, this, &MainWindow::selectNode);
     m_sequenceDock->raise(); // the diagram is what a run shows first; the event log is a tab away
     resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
     resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
@@ -754,11 +488,9 @@ void MainWindow::createDocks()
         m_viewMenu->addAction(dock->toggleViewAction());
 
     // Charts: the run's figures over virtual time, live; a tab beside the event log.
-    m_chartPanel = new ChartPanel(this);
-    m_chartPanel->setObjectName(QStringLiteral("chartPanel"));
     m_chartDock = new QDockWidget(tr("Charts"), this);
     m_chartDock->setObjectName(QStringLiteral("chartsDock"));
-    m_chartDock->setWidget(m_chartPanel);
+    m_chartDock->setWidget(m_run->chartPanel());
     addDockWidget(Qt::BottomDockWidgetArea, m_chartDock);
     tabifyDockWidget(m_eventDock, m_chartDock);
     m_sequenceDock->raise();
@@ -767,23 +499,8 @@ void MainWindow::createDocks()
 
 void MainWindow::createStatusBar()
 {
-    m_timeLabel = new QLabel(this);
-    m_timeLabel->setObjectName(QStringLiteral("virtualTimeLabel"));
-    m_rateLabel = new QLabel(this);
-    m_rateLabel->setObjectName(QStringLiteral("eventRateLabel"));
-    m_inFlightLabel = new QLabel(this);
-    m_inFlightLabel->setObjectName(QStringLiteral("inFlightLabel"));
-    m_inFlightLabel->setToolTip(tr("Frames on links now, and messages held by queues (ready and unacked)"));
-    m_stateLabel = new QLabel(this);
-    m_stateLabel->setObjectName(QStringLiteral("runStateLabel"));
-    m_stateLabel->setMinimumWidth(m_stateLabel->fontMetrics().horizontalAdvance(tr("Stopping…")) + 8);
-    statusBar()->addPermanentWidget(m_timeLabel);
-    statusBar()->addPermanentWidget(m_rateLabel);
-    statusBar()->addPermanentWidget(m_inFlightLabel);
-    statusBar()->addPermanentWidget(m_stateLabel);
-    m_timeLabel->setText(tr("Virtual time: %1").arg(QStringLiteral("0")));
-    m_rateLabel->setText(tr("%1 events/s").arg(0));
-    m_stateLabel->setText(stateText(m_engine->state()));
+    for (QLabel *label : m_run->statusLabels())
+        statusBar()->addPermanentWidget(label);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -791,7 +508,7 @@ void MainWindow::createStatusBar()
 
 void MainWindow::showWelcome()
 {
-    m_welcome->setRecentFiles(QSettings().value(kRecentFilesKey).toStringList());
+    m_welcome->setRecentFiles(DocumentController::recentFiles());
     if (isWelcomeShown()) return;
     // The page has the window to itself; the docks come back as they were with a document.
     m_dockStateBeforeWelcome = saveState();
@@ -816,138 +533,130 @@ void MainWindow::showDocument()
     QTimer::singleShot(0, m_canvasView, &CanvasView::fitToItems); // once the view has its size
 }
 
-bool MainWindow::openExample(const QString &resourcePath)
-{
-    if (!maybeSave()) return false;
-    QFile file(resourcePath);
-    const QString name = QFileInfo(resourcePath).fileName();
-    if (!file.open(QIODevice::ReadOnly)) {
-        showLoadError(name, {file.errorString()});
-        return false;
-    }
-    const LoadResult result = parseTopology(file.readAll().toStdString(), name.toStdString());
-    if (!result.ok()) {
-        showLoadError(name, QString::fromStdString(result.errorText()).split(QLatin1Char('\n')));
-        return false;
-    }
-    // Untitled: Save asks where, so the bundled copy is never written.
-    if (!adoptTopology(*result.topology, QString(), name, {})) return false;
-    statusBar()->showMessage(tr("Opened the example \u201c%1\u201d: Save As keeps your changes")
-                                 .arg(QString::fromStdString(result.topology->name)),
-                             8000);
-    return true;
-}
-
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
-    if (!droppedFiles(event->mimeData()).isEmpty()) event->acceptProposedAction();
+    if (!DocumentController::droppedFiles(event->mimeData()).isEmpty()) event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
-    const QStringList files = droppedFiles(event->mimeData());
+    const QStringList files = DocumentController::droppedFiles(event->mimeData());
     if (files.isEmpty()) return;
     event->acceptProposedAction();
-    // One document a window: the first file opens; more are named as not opened.
-    QTimer::singleShot(0, this, [this, files] {
-        openFile(files.first());
-        if (files.size() > 1)
-            statusBar()->showMessage(tr("Opened %1; one file at a time, %2 not opened")
-                                         .arg(QFileInfo(files.first()).fileName())
-                                         .arg(files.size() - 1),
-                                     8000);
-    });
+    QTimer::singleShot(0, m_documents, [this, files] { m_documents->openDropped(files); });
 }
 
 // ---------------------------------------------------------------------------------------------
-// Autosave and recovery
+// The parts' API, as the window's
+
+bool MainWindow::openFile(const QString &path)
+{
+    return m_documents->openFile(path);
+}
+
+QString MainWindow::currentFile() const
+{
+    return m_documents->currentFile();
+}
+
+bool MainWindow::saveFile(const QString &path)
+{
+    return m_documents->saveFile(path);
+}
+
+void MainWindow::newDocument()
+{
+    m_documents->newDocument();
+}
+
+bool MainWindow::openExample(const QString &resourcePath)
+{
+    return m_documents->openExample(resourcePath);
+}
 
 void MainWindow::setAutosaveInterval(int ms)
 {
-    m_autosaveTimer->setInterval(ms);
+    m_documents->setAutosaveInterval(ms);
 }
 
 int MainWindow::autosaveInterval() const
 {
-    return m_autosaveTimer->interval();
+    return m_documents->autosaveInterval();
 }
 
 void MainWindow::autosaveNow()
 {
-    if (!m_document->isModified()) {
-        if (m_recovery->hasSaved()) m_recovery->discard();
-        return;
-    }
-    QString error;
-    if (!m_recovery->save(m_document->topology(), m_currentFile, &error))
-        statusBar()->showMessage(tr("Autosave failed: %1").arg(error), 10000);
+    m_documents->autosaveNow();
+}
+
+RecoveryStore *MainWindow::recoveryStore() const
+{
+    return m_documents->recoveryStore();
 }
 
 QList<RecoveryStore::Recovery> MainWindow::recoverableWork() const
 {
-    return m_recovery->orphaned();
+    return m_documents->recoverableWork();
 }
 
 bool MainWindow::recover(const QString &recoveryPath)
 {
-    QString originalFile, error;
-    const auto topology = RecoveryStore::load(recoveryPath, &originalFile, &error);
-    if (!topology) {
-        showLoadError(recoveryPath, {error});
-        return false;
-    }
-    // The saved file first (when it still opens), then the unsaved work over it as one step.
-    bool opened = false;
-    if (!originalFile.isEmpty() && QFileInfo::exists(originalFile)) opened = openFile(originalFile);
-    if (!opened) {
-        if (!maybeSave()) return false;
-        newDocument();
-    }
-    if (!m_document->replaceTopology(*topology, tr("Recover unsaved work"), &error)) {
-        showLoadError(recoveryPath, {error});
-        return false;
-    }
-    if (!opened)
-        m_currentFile = originalFile.isEmpty() || QFileInfo::exists(originalFile) ? QString() : originalFile;
-    updateTitle();
-    showDocument();
-    RecoveryStore::remove(recoveryPath);
-    autosaveNow(); // the recovered work is this window's unsaved work now
-    statusBar()->showMessage(tr("Recovered unsaved work; Undo goes back to the saved file"), 8000);
-    return true;
+    return m_documents->recover(recoveryPath);
 }
 
 void MainWindow::offerRecovery()
 {
-    const QList<RecoveryStore::Recovery> left = recoverableWork();
-    if (left.isEmpty()) return;
-    const RecoveryStore::Recovery &r = left.first();
-    const QString what =
-        r.originalFile.isEmpty() ? tr("an untitled topology") : QFileInfo(r.originalFile).fileName();
-    auto *box = new QMessageBox(
-        QMessageBox::Question, tr("Recover unsaved work"),
-        tr("Signalbox ended without saving changes to %1 (%2), autosaved %3.\n\nRecover them?")
-            .arg(what, r.name.isEmpty() ? tr("no name") : r.name,
-                 QLocale().toString(r.saved, QLocale::ShortFormat)),
-        QMessageBox::NoButton, this);
-    box->setObjectName(QStringLiteral("recoveryDialog"));
-    QPushButton *recoverButton = box->addButton(tr("&Recover"), QMessageBox::AcceptRole);
-    box->addButton(tr("&Discard"), QMessageBox::DestructiveRole);
-    box->addButton(tr("&Later"), QMessageBox::RejectRole);
-    box->setDefaultButton(recoverButton);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    const QString path = r.path;
-    connect(box, &QMessageBox::buttonClicked, this,
-            [this, box, path, recoverButton](QAbstractButton *button) {
-                const auto role = box->buttonRole(button);
-                if (button == static_cast<QAbstractButton *>(recoverButton))
-                    recover(path);
-                else if (role == QMessageBox::DestructiveRole)
-                    RecoveryStore::remove(path);
-                if (role != QMessageBox::RejectRole) QTimer::singleShot(0, this, &MainWindow::offerRecovery);
-            });
-    box->open();
+    m_documents->offerRecovery();
 }
+
+SummaryModel *MainWindow::summaryModel() const
+{
+    return m_run->summaryModel();
+}
+
+EventLogModel *MainWindow::eventLogModel() const
+{
+    return m_run->eventLogModel();
+}
+
+SequencePanel *MainWindow::sequencePanel() const
+{
+    return m_run->sequencePanel();
+}
+
+ChartPanel *MainWindow::chartPanel() const
+{
+    return m_run->chartPanel();
+}
+
+QLineEdit *MainWindow::seedEdit() const
+{
+    return m_run->seedEdit();
+}
+
+QLineEdit *MainWindow::untilEdit() const
+{
+    return m_run->untilEdit();
+}
+
+QLineEdit *MainWindow::messagesEdit() const
+{
+    return m_run->messagesEdit();
+}
+
+void MainWindow::onDocumentReplaced(const QStringList &warnings)
+{
+    // Loading abandoned whatever was running.
+    m_run->abandonRun();
+    m_selectedNode.clear();
+    m_selectedLink.clear();
+    showDocument();
+    updateDescription(warnings);
+    m_run->resetRunViews();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Autosave and recovery
 
 void MainWindow::applySavedTheme()
 {
@@ -961,22 +670,6 @@ void MainWindow::setTheme(Theme theme)
     for (QAction *a : m_themeGroup->actions())
         a->setChecked(a->objectName() == QStringLiteral("theme_") + themeKey(theme));
     m_canvasView->viewport()->update();
-}
-
-void MainWindow::openRunStore()
-{
-    // A missing run history costs the user their record of runs, not the ability to run: say so
-    // once and carry on.
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    QString error;
-    auto store = std::make_unique<RunStore>();
-    if (dir.isEmpty())
-        error = tr("there is no writable application data folder");
-    else if (!QDir().mkpath(dir))
-        error = tr("cannot create the folder %1").arg(QDir::toNativeSeparators(dir));
-    else if (store->open(dir + QStringLiteral("/runs.db"), &error))
-        m_runStore = std::move(store);
-    if (!m_runStore) statusBar()->showMessage(tr("Runs will not be kept: %1").arg(error));
 }
 
 void MainWindow::readSettings()
@@ -1000,133 +693,22 @@ void MainWindow::writeSettings() const
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    if (!maybeSave()) {
+    if (!m_documents->maybeSave()) {
         event->ignore();
         return;
     }
-    if (m_runId) recordRunFinished(nullptr);
+    m_run->abandonRun();
     writeSettings();
-    m_recovery->discard(); // saved or discarded: nothing to recover
+    m_documents->recoveryStore()->discard(); // saved or discarded: nothing to recover
     event->accept();
-}
-
-bool MainWindow::openFile(const QString &path)
-{
-    if (!maybeSave()) return false;
-    const LoadResult result = loadTopologyFile(path.toStdString());
-    QStringList warnings;
-    for (const Diagnostic &d : result.diagnostics)
-        if (d.severity == Diagnostic::Severity::Warning) warnings << diagnosticText(d);
-    if (!result.ok()) {
-        QStringList problems;
-        for (const Diagnostic &d : result.diagnostics)
-            problems << diagnosticText(d);
-        showLoadError(path, problems);
-        return false;
-    }
-    if (!adoptTopology(*result.topology, QFileInfo(path).absoluteFilePath(), path, warnings)) return false;
-    addRecentFile(m_currentFile);
-    statusBar()->showMessage(warnings.isEmpty() ? tr("Opened %1").arg(QDir::toNativeSeparators(m_currentFile))
-                                                : tr("Opened %1 with %2")
-                                                      .arg(QDir::toNativeSeparators(m_currentFile),
-                                                           count(warnings.size(), "warning", "warnings")),
-                             5000);
-    return true;
-}
-
-bool MainWindow::adoptTopology(const Topology &topology, const QString &filePath, const QString &where,
-                               const QStringList &warnings)
-{
-    QString error;
-    if (!m_engine->load(topology, &error)) {
-        showLoadError(where, error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
-        return false;
-    }
-    // Loading abandoned whatever was running.
-    if (m_runId) recordRunFinished(nullptr);
-    m_currentFile = filePath;
-    m_selectedNode.clear();
-    m_selectedLink.clear();
-    m_document->setTopology(topology);
-    m_document->setFilePath(filePath);
-    m_document->setClean();
-    m_recovery->discard();
-    showDocument();
-    updateDescription(warnings);
-    resetRunViews();
-    selectSpeed(topology.run.speed);
-    updateTitle();
-    return true;
 }
 
 void MainWindow::updateTitle()
 {
-    const QString name = m_currentFile.isEmpty() ? tr("untitled") : QFileInfo(m_currentFile).fileName();
+    const QString file = m_documents->currentFile();
+    const QString name = file.isEmpty() ? tr("untitled") : QFileInfo(file).fileName();
     setWindowTitle(tr("Signalbox — %1[*]").arg(name));
     setWindowModified(m_document->isModified());
-}
-
-bool MainWindow::maybeSave()
-{
-    if (!m_document->isModified()) return true;
-    const auto answer = QMessageBox::warning(
-        this, tr("Unsaved changes"),
-        tr("%1 has changes that are not saved. Save them?")
-            .arg(m_currentFile.isEmpty() ? tr("The topology") : QFileInfo(m_currentFile).fileName()),
-        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
-    if (answer == QMessageBox::Save) return saveFile();
-    return answer == QMessageBox::Discard;
-}
-
-void MainWindow::newDocument()
-{
-    if (!maybeSave()) return;
-    if (m_runId) recordRunFinished(nullptr);
-    m_currentFile.clear();
-    m_selectedNode.clear();
-    m_selectedLink.clear();
-    m_document->clear();
-    m_recovery->discard();
-    resetRunViews();
-    updateTitle();
-    showDocument();
-}
-
-bool MainWindow::saveFile(const QString &requested)
-{
-    const QString path = requested.isEmpty() ? m_currentFile : requested;
-    if (path.isEmpty()) {
-        onSaveAsTriggered();
-        return !m_document->isModified();
-    }
-    // QSaveFile writes beside the target and renames over it: a failed save leaves the old file.
-    QSaveFile file(path);
-    const std::string text = serializeTopology(m_document->topology());
-    QString error;
-    if (!file.open(QIODevice::WriteOnly))
-        error = file.errorString();
-    else if (file.write(text.data(), qint64(text.size())) != qint64(text.size()))
-        error = file.errorString();
-    else if (!file.commit())
-        error = file.errorString();
-    if (!error.isEmpty()) {
-        auto *box = new QMessageBox(
-            QMessageBox::Warning, tr("Cannot save topology"),
-            tr("Signalbox could not save %1:\n\n%2").arg(QDir::toNativeSeparators(path), error),
-            QMessageBox::Ok, this);
-        box->setObjectName(QStringLiteral("saveErrorDialog"));
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
-        return false;
-    }
-    m_currentFile = QFileInfo(path).absoluteFilePath();
-    m_document->setFilePath(m_currentFile);
-    m_document->setClean();
-    m_recovery->discard();
-    addRecentFile(m_currentFile);
-    updateTitle();
-    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_currentFile)), 5000);
-    return true;
 }
 
 void MainWindow::onNewTriggered()
@@ -1139,14 +721,26 @@ void MainWindow::onSaveTriggered()
     saveFile();
 }
 
-void MainWindow::onSaveAsTriggered()
+void MainWindow::onCopyTriggered()
 {
-    const QString dir = m_currentFile.isEmpty() ? QString() : QFileInfo(m_currentFile).absolutePath();
-    QString path =
-        QFileDialog::getSaveFileName(this, tr("Save topology"), dir, tr("Signalbox topology (*.json)"));
-    if (path.isEmpty()) return;
-    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".json");
-    saveFile(path);
+    m_documents->copy(selectedNodeIds());
+}
+
+void MainWindow::onCutTriggered()
+{
+    m_documents->cut(selectedNodeIds());
+}
+
+void MainWindow::onPasteTriggered()
+{
+    const QStringList pasted = m_documents->paste();
+    if (!pasted.isEmpty()) selectPasted(pasted);
+}
+
+void MainWindow::onDuplicateTriggered()
+{
+    const QStringList pasted = m_documents->duplicate(selectedNodeIds());
+    if (!pasted.isEmpty()) selectPasted(pasted);
 }
 
 void MainWindow::onDeleteTriggered()
@@ -1160,14 +754,17 @@ void MainWindow::onDeleteTriggered()
     if (!m_document->removeItems({m_selectedNode}, {}, &error)) statusBar()->showMessage(error, 5000);
 }
 
-// The clipboard carries the selection as topology JSON, under its own MIME type and as text, so a
-// selection can be pasted into another window or read in an editor.
-static const QString kTopologyMimeType = QStringLiteral("application/x-signalbox-topology");
-
 QStringList MainWindow::selectedNodeIds() const
 {
     QStringList ids = m_canvasScene->selectedNodeIds();
     if (ids.isEmpty() && !m_selectedNode.isEmpty()) ids << m_selectedNode;
+    return ids;
+}
+
+QStringList MainWindow::selectedLinkIds() const
+{
+    QStringList ids = m_canvasScene->selectedLinkIds();
+    if (ids.isEmpty() && !m_selectedLink.isEmpty()) ids << m_selectedLink;
     return ids;
 }
 
@@ -1176,55 +773,6 @@ void MainWindow::selectPasted(const QStringList &nodeIds)
     m_canvasScene->clearSelection();
     for (const QString &id : nodeIds)
         if (auto *item = m_canvasScene->nodeItem(id)) item->setSelected(true);
-}
-
-void MainWindow::onCopyTriggered()
-{
-    const QStringList ids = selectedNodeIds();
-    if (ids.isEmpty()) return;
-    const QByteArray json = m_document->copy(ids);
-    auto *mime = new QMimeData;
-    mime->setData(kTopologyMimeType, json);
-    mime->setText(QString::fromUtf8(json));
-    QGuiApplication::clipboard()->setMimeData(mime);
-    statusBar()->showMessage(tr("Copied %1").arg(count(ids.size(), "node", "nodes")), 3000);
-}
-
-void MainWindow::onCutTriggered()
-{
-    const QStringList ids = selectedNodeIds();
-    if (ids.isEmpty()) return;
-    onCopyTriggered();
-    QString error;
-    if (!m_document->removeItems(ids, {}, &error)) statusBar()->showMessage(error, 5000);
-}
-
-void MainWindow::onPasteTriggered()
-{
-    const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
-    if (!mime) return;
-    const QByteArray json =
-        mime->hasFormat(kTopologyMimeType) ? mime->data(kTopologyMimeType) : mime->text().toUtf8();
-    if (json.trimmed().isEmpty()) return;
-    QString error;
-    const QStringList pasted = m_document->paste(json, QPointF(40, 40), &error);
-    if (pasted.isEmpty()) {
-        statusBar()->showMessage(tr("Cannot paste: %1").arg(error), 8000);
-        return;
-    }
-    selectPasted(pasted);
-}
-
-void MainWindow::onDuplicateTriggered()
-{
-    const QStringList ids = selectedNodeIds();
-    if (ids.isEmpty()) return;
-    QString error;
-    const QStringList pasted = m_document->paste(m_document->copy(ids), QPointF(40, 40), &error);
-    if (pasted.isEmpty())
-        statusBar()->showMessage(error, 5000);
-    else
-        selectPasted(pasted);
 }
 
 void MainWindow::onSelectAllTriggered()
@@ -1249,7 +797,7 @@ void MainWindow::onDocumentChanged()
     updateDescription({});
     updateActions();
     // Before a run, the diagram's lifelines follow the canvas; after one, they stay the run's.
-    if (m_sequence && m_sequence->history().empty()) resetSequence(m_document->topology());
+    if (m_run) m_run->followDocument();
 }
 
 void MainWindow::selectNode(const QString &nodeId)
@@ -1367,7 +915,7 @@ void MainWindow::onPropertyEdited(const QString &key, const Json &value)
         } else {
             ok = m_document->setLinkProperty(m_selectedLink, key, value, &error);
             // While a run is on, the link's network changes in the engine too (a live change).
-            if (ok) applyLinkPropertyLive(m_selectedLink);
+            if (ok) m_run->applyLinkPropertyLive(m_selectedLink);
         }
     } else {
         ok = m_document->setNodeProperty(m_selectedNode, key, value, &error);
@@ -1387,32 +935,11 @@ void MainWindow::onPropertyReset(const QString &key)
                  ? m_document->setBindingKeys(QString::fromStdString(link->from),
                                               QString::fromStdString(link->to), {}, &error)
                  : m_document->resetLinkProperty(m_selectedLink, key, &error);
-        if (ok && key != QLatin1String(kBindingKeysProperty)) applyLinkPropertyLive(m_selectedLink);
+        if (ok && key != QLatin1String(kBindingKeysProperty)) m_run->applyLinkPropertyLive(m_selectedLink);
     } else {
         ok = m_document->resetNodeProperty(m_selectedNode, key, &error);
     }
     if (!ok) statusBar()->showMessage(error, 8000);
-}
-
-void MainWindow::showLoadError(const QString &path, const QStringList &problems)
-{
-    // Non-modal, so that the window (and a test driving it) carries on while the message is up.
-    auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot open topology"),
-                                tr("Signalbox could not open %1:").arg(QDir::toNativeSeparators(path)) +
-                                    QStringLiteral("\n\n") + problems.join(QLatin1Char('\n')),
-                                QMessageBox::Ok, this);
-    box->setObjectName(QStringLiteral("loadErrorDialog"));
-    box->setTextFormat(Qt::PlainText);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
-}
-
-void MainWindow::onOpenTriggered()
-{
-    const QString dir = m_currentFile.isEmpty() ? QString() : QFileInfo(m_currentFile).absolutePath();
-    const QString path =
-        QFileDialog::getOpenFileName(this, tr("Open topology"), dir, tr("Signalbox topology (*.json)"));
-    if (!path.isEmpty()) openFile(path);
 }
 
 void MainWindow::onRecentFileTriggered()
@@ -1422,26 +949,14 @@ void MainWindow::onRecentFileTriggered()
 
 void MainWindow::onClearRecentTriggered()
 {
-    QSettings().remove(kRecentFilesKey);
-    updateRecentMenu();
-}
-
-void MainWindow::addRecentFile(const QString &path)
-{
-    QSettings settings;
-    QStringList files = settings.value(kRecentFilesKey).toStringList();
-    files.removeAll(path);
-    files.prepend(path);
-    while (files.size() > kMaxRecentFiles)
-        files.removeLast();
-    settings.setValue(kRecentFilesKey, files);
+    DocumentController::clearRecentFiles();
     updateRecentMenu();
 }
 
 void MainWindow::updateRecentMenu()
 {
     m_recentMenu->clear();
-    const QStringList files = QSettings().value(kRecentFilesKey).toStringList();
+    const QStringList files = DocumentController::recentFiles();
     for (int i = 0; i < files.size(); ++i) {
         QAction *action =
             m_recentMenu->addAction(tr("&%1 %2").arg(i + 1).arg(QFileInfo(files[i]).fileName()));
@@ -1488,246 +1003,8 @@ void MainWindow::updateDescription(const QStringList &warnings)
     m_description->setHtml(html);
 }
 
-double MainWindow::selectedSpeed() const
-{
-    return m_speedCombo->currentData().toDouble();
-}
-
-void MainWindow::selectSpeed(double speed)
-{
-    int index = m_speedCombo->findData(speed);
-    if (index < 0) {
-        // A pace the file asks for that the presets lack: offer it too, in order.
-        index = 0;
-        while (index < m_speedCombo->count() - 1 && m_speedCombo->itemData(index).toDouble() < speed)
-            ++index;
-        m_speedCombo->insertItem(index, speedText(speed), speed);
-    }
-    m_speedCombo->setCurrentIndex(index);
-}
-
-void MainWindow::onSpeedChanged(int index)
-{
-    if (index >= 0) m_engine->setSpeed(selectedSpeed());
-}
-
-bool MainWindow::prepareRun()
-{
-    // Run what the document says now, edits included.
-    QString error;
-    if (!m_engine->load(m_document->topology(), &error)) {
-        showLoadError(m_currentFile.isEmpty() ? tr("the topology") : m_currentFile,
-                      error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
-        return false;
-    }
-    resetRunViews();
-    m_eventLog->setNames(m_engine->nodeIds(), m_engine->linkIds());
-    m_progressEvents = 0;
-    return true;
-}
-
-void MainWindow::resetSequence(const Topology &t)
-{
-    if (!m_sequence) return;
-    // Lifelines in the order the canvas shows the nodes: left to right, then top to bottom.
-    QStringList nodeIds, kinds, linkIds;
-    std::vector<NodeIndex> order;
-    for (NodeIndex i = 0; i < NodeIndex(t.nodes.size()); ++i) {
-        nodeIds << QString::fromStdString(t.nodes[i].id);
-        kinds << QString::fromStdString(t.nodes[i].kind);
-        order.push_back(i);
-    }
-    for (const LinkDef &l : t.links)
-        linkIds << QString::fromStdString(l.id);
-    std::stable_sort(order.begin(), order.end(), [&t](NodeIndex a, NodeIndex b) {
-        const Position &pa = t.nodes[a].position, &pb = t.nodes[b].position;
-        return pa.x != pb.x ? pa.x < pb.x : pa.y < pb.y;
-    });
-    m_sequence->reset(nodeIds, kinds, linkIds, order);
-    syncSequenceSelection();
-}
-
-void MainWindow::syncSequenceSelection()
-{
-    if (m_syncingSelection || !m_sequence) return;
-    QStringList nodes = m_canvasScene->selectedNodeIds();
-    m_sequence->view()->setHighlightedNodes(nodes);
-    m_sequence->view()->setHighlightedLinks(m_canvasScene->selectedLinkIds());
-}
-
-void MainWindow::annotateSequence(const RunSummary &summary)
-{
-    // The delivery check's findings, marked where they showed: a lost message at its last event,
-    // a duplicate at its second processing.
-    const SequenceHistory &history = m_sequence->history();
-    std::vector<SequenceAnnotation> marks;
-    const auto lastEventOf = [&history](std::uint64_t id) -> const TraceEvent * {
-        const TraceEvent *found = nullptr;
-        for (std::size_t i = 0; i < history.size(); ++i)
-            if (history.at(i).messageId == id) found = &history.at(i);
-        return found;
-    };
-    for (std::uint64_t id : summary.delivery.lostIds)
-        if (const TraceEvent *e = lastEventOf(id))
-            marks.push_back({e->time, e->node, tr("lost #%1").arg(id), QColor(0xc6, 0x3b, 0x2f), id});
-    for (std::uint64_t id : summary.delivery.duplicateIds) {
-        int processed = 0;
-        for (std::size_t i = 0; i < history.size(); ++i) {
-            const TraceEvent &e = history.at(i);
-            if (e.messageId == id && e.kind == TraceKind::Process && ++processed == 2) {
-                marks.push_back({e.time, e.node, tr("duplicate #%1").arg(id), QColor(0xe0, 0x8e, 0x0b), id});
-                break;
-            }
-        }
-    }
-    // An order violation is marked at the processing that came out of order.
-    for (const DeliveryReport::OrderViolation &v : summary.delivery.outOfOrderExamples)
-        marks.push_back({v.time, v.consumer, tr("out of order #%1 after #%2").arg(v.messageId).arg(v.after),
-                         QColor(0x8e, 0x44, 0xad), v.messageId});
-    m_sequence->view()->setAnnotations(std::move(marks));
-}
-
-EngineHost::RunRequest MainWindow::runRequest() const
-{
-    // The document's run section, which the toolbar fields edit; the speed is the toolbar's own.
-    const RunSettings &run = m_document->topology().run;
-    EngineHost::RunRequest request;
-    request.speed = selectedSpeed();
-    request.seed = run.seed;
-    request.until = run.until.value_or(EngineHost::kDefaultUntil);
-    request.messages = run.messages;
-    return request;
-}
-
-void MainWindow::onRunTriggered()
-{
-    Q_ASSERT(QThread::currentThread() == thread());
-    const EngineHost::State state = m_engine->state();
-    const bool fromStart = startsFresh(state);
-    if (!fromStart && state != EngineHost::State::Paused && state != EngineHost::State::Pausing) return;
-    if (fromStart && !prepareRun()) return;
-    EngineHost::RunRequest request;
-    if (fromStart)
-        request = runRequest();
-    else
-        request.speed = selectedSpeed();
-    m_engine->start(request);
-    if (fromStart) recordRunStarted();
-}
-
-void MainWindow::onStepTriggered()
-{
-    const EngineHost::State state = m_engine->state();
-    const bool fromStart = startsFresh(state);
-    if (!fromStart && state != EngineHost::State::Paused) return;
-    if (fromStart && !prepareRun()) return;
-    m_engine->step(fromStart ? runRequest() : EngineHost::RunRequest{});
-    if (fromStart) recordRunStarted();
-}
-
-void MainWindow::updateRunSettings()
-{
-    const RunSettings &run = m_document->topology().run;
-    m_seedEdit->setText(QString::number(run.seed));
-    m_untilEdit->setText(run.until ? QString::fromStdString(formatDuration(*run.until)) : QString());
-    m_messagesEdit->setText(run.messages ? QString::number(run.messages) : QString());
-    for (QLineEdit *edit : {m_seedEdit, m_untilEdit, m_messagesEdit})
-        edit->setStyleSheet(QString());
-}
-
-void MainWindow::onRunSettingEdited()
-{
-    RunSettings run = m_document->topology().run;
-    QString error;
-    bool ok = true;
-    const QString seed = m_seedEdit->text().trimmed();
-    if (seed.isEmpty()) {
-        error = tr("Seed: a seed is a whole number, e.g. 1");
-        ok = false;
-    } else {
-        run.seed = seed.toULongLong(&ok);
-        if (!ok) error = tr("Seed: %1 is not a whole number from 0 to 18446744073709551615").arg(seed);
-    }
-    const QString until = m_untilEdit->text().trimmed();
-    if (ok && until.isEmpty()) {
-        run.until.reset();
-    } else if (ok) {
-        const std::optional<SimTime> parsed = parseDuration(until.toStdString(), "s");
-        const SimTime t = parsed.value_or(0);
-        if (!parsed) {
-            error = tr("Stop at: \u201c%1\u201d is not a duration, e.g. 30s, 500ms or 2min").arg(until);
-            ok = false;
-        } else if (t <= 0) {
-            error = tr("Stop at: the stop time must be greater than zero");
-            ok = false;
-        } else {
-            run.until = t;
-        }
-    }
-    const QString messages = m_messagesEdit->text().trimmed();
-    if (ok) run.messages = messages.isEmpty() ? 0 : messages.toULongLong();
-    QLineEdit *culprit = !ok ? (error.startsWith(tr("Seed")) ? m_seedEdit : m_untilEdit) : nullptr;
-    if (ok && !m_document->setRunSettings(run, &error)) ok = false;
-    if (!ok) {
-        statusBar()->showMessage(error, 8000);
-        if (culprit) {
-            culprit->setStyleSheet(QStringLiteral("QLineEdit { border: 1px solid #d0453a; }"));
-            culprit->setToolTip(error);
-        }
-        return;
-    }
-    for (QLineEdit *edit : {m_seedEdit, m_untilEdit, m_messagesEdit})
-        edit->setStyleSheet(QString());
-}
-
 // ---------------------------------------------------------------------------------------------
 // Live faults on the selection
-
-void MainWindow::onLinkDownTriggered()
-{
-    QStringList links = m_canvasScene->selectedLinkIds();
-    if (links.isEmpty() && !m_selectedLink.isEmpty()) links << m_selectedLink;
-    if (links.isEmpty()) return;
-    // One way for the whole selection: down unless every selected link is down already.
-    const bool allDown = allOf(links, [this](const QString &id) { return m_engine->isLinkDown(id); });
-    for (const QString &id : links)
-        m_engine->setLinkUp(id, allDown);
-    updateSelectionActions();
-}
-
-void MainWindow::onCrashTriggered()
-{
-    const QStringList nodes = selectedNodeIds();
-    if (nodes.isEmpty()) return;
-    const bool allCrashed = allOf(nodes, [this](const QString &id) { return m_engine->isNodeCrashed(id); });
-    for (const QString &id : nodes)
-        allCrashed ? m_engine->restartNode(id) : m_engine->crashNode(id);
-    updateSelectionActions();
-}
-
-void MainWindow::onPauseNodeTriggered()
-{
-    const QStringList nodes = selectedNodeIds();
-    if (nodes.isEmpty()) return;
-    const bool allPaused = allOf(nodes, [this](const QString &id) { return nodeStopped(id); });
-    for (const QString &id : nodes)
-        allPaused ? m_engine->resumeNode(id) : m_engine->pauseNode(id);
-    updateSelectionActions();
-}
-
-bool MainWindow::nodeStopped(const QString &nodeId) const
-{
-    return m_engine->isNodePaused(nodeId) || m_engine->isNodeCrashed(nodeId);
-}
-
-void MainWindow::applyLinkPropertyLive(const QString &linkId)
-{
-    if (!m_engine->acceptsLiveChanges() || !m_engine->linkIds().contains(linkId)) return;
-    const LinkDef *link = m_document->link(linkId);
-    if (!link) return;
-    const auto specs = KindRegistry::builtin().linkProperties();
-    m_engine->setLinkProperties(linkId, linkPropertiesFrom(PropertyBag(specs, link->properties)));
-}
 
 void MainWindow::onCanvasContextMenu(const QPoint &screenPos)
 {
@@ -1735,10 +1012,10 @@ void MainWindow::onCanvasContextMenu(const QPoint &screenPos)
     const bool nodes = !m_canvasScene->selectedNodeIds().isEmpty();
     const bool links = !m_canvasScene->selectedLinkIds().isEmpty();
     if (m_engine->acceptsLiveChanges() && (nodes || links)) {
-        if (links) menu.addAction(m_linkDownAction);
+        if (links) menu.addAction(m_run->linkDownAction());
         if (nodes) {
-            menu.addAction(m_crashAction);
-            menu.addAction(m_pauseNodeAction);
+            menu.addAction(m_run->crashAction());
+            menu.addAction(m_run->pauseNodeAction());
         }
         menu.addSeparator();
     }
@@ -1773,32 +1050,7 @@ void MainWindow::updateSelectionActions()
         if (a->objectName().startsWith(QLatin1String("distribute")))
             a->setEnabled(m_canvasScene->selectedNodeIds().size() >= 3);
 
-    // Faults act on what the running engine knows: nodes and links of the run's topology.
-    const bool live = m_engine->acceptsLiveChanges();
-    const QStringList runLinks = m_engine->linkIds(), runNodes = m_engine->nodeIds();
-    const bool liveLinks = live && allOf(links, [&](const QString &id) { return runLinks.contains(id); });
-    const bool liveNodes = live && allOf(nodes, [&](const QString &id) { return runNodes.contains(id); });
-    const bool allDown =
-        liveLinks && allOf(links, [this](const QString &id) { return m_engine->isLinkDown(id); });
-    const bool allCrashed =
-        liveNodes && allOf(nodes, [this](const QString &id) { return m_engine->isNodeCrashed(id); });
-    const bool allPaused = liveNodes && allOf(nodes, [this](const QString &id) { return nodeStopped(id); });
-    m_linkDownAction->setEnabled(liveLinks);
-    m_linkDownAction->setText(allDown ? tr("Bring Link &Up") : tr("Take Link &Down"));
-    m_crashAction->setEnabled(liveNodes);
-    m_crashAction->setText(allCrashed ? tr("&Restart Node") : tr("&Crash Node"));
-    m_pauseNodeAction->setEnabled(liveNodes && !allCrashed);
-    m_pauseNodeAction->setText(allPaused ? tr("Res&ume Node") : tr("Pa&use Node"));
-}
-
-void MainWindow::onPauseTriggered()
-{
-    m_engine->pause();
-}
-
-void MainWindow::onStopTriggered()
-{
-    m_engine->stop();
+    m_run->updateFaultActions();
 }
 
 void MainWindow::onAboutTriggered()
@@ -1811,162 +1063,10 @@ void MainWindow::onAboutTriggered()
                            .arg(version()));
 }
 
-void MainWindow::onEngineStateChanged(EngineHost::State state)
-{
-    Q_ASSERT(QThread::currentThread() == thread());
-    m_stateLabel->setText(stateText(state));
-    if (state == EngineHost::State::Running) {
-        m_rateClock.start();
-        m_rateEvents = m_progressEvents;
-        if (m_summaryModel->isEmpty()) m_runHeadline->setText(tr("Running…"));
-    }
-    updateActions();
-}
-
 void MainWindow::updateActions()
 {
-    const EngineHost::State state = m_engine->state();
-    using S = EngineHost::State;
-    const bool paused = state == S::Paused || state == S::Pausing;
-    // A run starts from the document, so any document with nodes can run when the engine is idle.
-    const bool idle = state == S::Empty || state == S::Ready || state == S::Finished;
-    m_runAction->setEnabled(paused || (idle && !m_document->topology().nodes.empty()));
-    m_runAction->setText(paused ? tr("&Resume") : tr("&Run"));
-    m_pauseAction->setEnabled(state == S::Running);
-    m_stopAction->setEnabled(state == S::Running || paused);
-    m_stepAction->setEnabled(state == S::Paused || (idle && !m_document->topology().nodes.empty()));
+    m_run->updateRunActions();
     updateSelectionActions();
-}
-
-void MainWindow::onEventsArrived(const std::vector<TraceEvent> &events)
-{
-    Q_ASSERT(QThread::currentThread() == thread());
-    // Follow the newest events only while the user is looking at them.
-    QScrollBar *bar = m_eventView->verticalScrollBar();
-    const bool follow = bar->value() == bar->maximum();
-    m_eventLog->appendBatch(events);
-    if (follow) m_eventView->scrollToBottom();
-    updateEventCount();
-    m_sequence->append(events);
-}
-
-void MainWindow::updateEventCount()
-{
-    const int shown = m_eventFilter->rowCount();
-    const int total = m_eventLog->rowCount();
-    QString text = count(total, "trace event", "trace events");
-    if (shown != total) text = tr("%1 of %2").arg(QLocale().toString(shown), text);
-    if (m_eventLog->discarded())
-        text += tr(", %1 older not kept").arg(QLocale().toString(m_eventLog->discarded()));
-    if (const quint64 missed = m_engine->overflowedEvents())
-        text += tr(", %1 not shown (the engine ran ahead of the display)").arg(QLocale().toString(missed));
-    m_eventCount->setText(text);
-}
-
-void MainWindow::onFilterTextChanged(const QString &text)
-{
-    QString error;
-    if (!m_eventFilter->setFilterText(text, &error)) {
-        m_eventCount->setText(error);
-        return;
-    }
-    updateEventCount();
-}
-
-void MainWindow::onProgressed(qint64 virtualTimeNs, quint64 eventsProcessed)
-{
-    Q_ASSERT(QThread::currentThread() == thread());
-    m_progressEvents = eventsProcessed;
-    m_timeLabel->setText(tr("Virtual time: %1").arg(QString::fromStdString(formatDuration(virtualTimeNs))));
-    const qint64 elapsed = m_rateClock.isValid() ? m_rateClock.elapsed() : 0;
-    if (elapsed >= 500) {
-        const double rate =
-            static_cast<double>(eventsProcessed - m_rateEvents) * 1000.0 / static_cast<double>(elapsed);
-        m_rateLabel->setText(tr("%1 events/s").arg(QLocale().toString(qRound64(rate))));
-        m_rateEvents = eventsProcessed;
-        m_rateClock.restart();
-    }
-}
-
-void MainWindow::onRunFinished(const RunSummary &summary)
-{
-    Q_ASSERT(QThread::currentThread() == thread());
-    m_summaryModel->setSummary(summary);
-    m_summaryView->resizeColumnsToContents();
-    m_runHeadline->setText(runHeadlineText(summary));
-    QString checks = deliveryCheckText(summary.delivery);
-    if (summary.delivery.outOfOrder) checks += QLatin1Char('\n') + orderCheckText(summary);
-    if (summary.latency.count) checks += QLatin1Char('\n') + latencyText(summary.latency);
-    if (!summary.liveChanges.empty()) {
-        QStringList changes;
-        for (const LiveChange &c : summary.liveChanges)
-            changes << tr("at %1 %2 %3%4")
-                           .arg(QString::fromStdString(formatDuration(c.time)),
-                                QString::fromStdString(c.action), QString::fromStdString(c.target),
-                                c.detail.empty()
-                                    ? QString()
-                                    : QStringLiteral(" (%1)").arg(QString::fromStdString(c.detail)));
-        checks += QLatin1Char('\n') + tr("Live changes: %1").arg(changes.join(QLatin1String("; ")));
-    }
-    m_deliveryCheck->setText(checks);
-    if (summary.wallSeconds > 0)
-        m_rateLabel->setText(tr("%1 events/s")
-                                 .arg(QLocale().toString(
-                                     qRound64(static_cast<double>(summary.events) / summary.wallSeconds))));
-    updateEventCount();
-    annotateSequence(summary);
-    recordRunFinished(&summary);
-}
-
-void MainWindow::resetRunViews()
-{
-    m_eventLog->clear();
-    QStringList kinds;
-    for (const auto &n : m_engine->topology().nodes)
-        kinds << QString::fromStdString(n.kind);
-    m_chartPanel->reset(m_engine->nodeIds(), kinds, m_engine->linkIds());
-    m_summaryModel->clear();
-    m_runHeadline->setText(m_engine->isLoaded() ? tr("No run yet: Run (F5) runs the topology.")
-                                                : tr("No run yet."));
-    m_deliveryCheck->clear();
-    m_timeLabel->setText(tr("Virtual time: %1").arg(QStringLiteral("0")));
-    m_rateLabel->setText(tr("%1 events/s").arg(0));
-    m_inFlightLabel->setText(tr("In flight: 0 · queued: 0"));
-    // The diagram starts over with the document's lifelines (a run's engine runs that same topology).
-    resetSequence(m_document->topology());
-    updateEventCount();
-}
-
-void MainWindow::recordRunStarted()
-{
-    if (!m_runStore) return;
-    const Topology &t = m_engine->topology();
-    RunRecord record;
-    record.topologyName =
-        t.name.empty() ? QFileInfo(m_currentFile).completeBaseName() : QString::fromStdString(t.name);
-    record.topologyJson = QByteArray::fromStdString(serializeTopology(t));
-    record.seed = m_engine->seed();
-    record.stopCondition =
-        QStringLiteral("until=%1").arg(QString::fromStdString(formatDuration(m_engine->until())));
-    if (t.run.messages) record.stopCondition += QStringLiteral(" messages=%1").arg(t.run.messages);
-    QString error;
-    m_runId = m_runStore->beginRun(record, &error);
-    if (!m_runId) statusBar()->showMessage(tr("This run will not be kept: %1").arg(error), 10000);
-}
-
-void MainWindow::recordRunFinished(const RunSummary *summary)
-{
-    if (!m_runStore || !m_runId) return;
-    const qint64 id = *m_runId;
-    m_runId.reset();
-    // No summary: the run was abandoned (another file opened, the window closed) before it ended.
-    const bool completed = summary && summary->stopReason != StopReason::Stopped;
-    const QByteArray json =
-        summary ? QByteArray::fromStdString(summaryToJson(*summary).dump(2)) : QByteArray();
-    QString error;
-    if (!m_runStore->finishRun(id, completed ? RunStatus::Finished : RunStatus::Stopped, json,
-                               summary ? runMetrics(*summary) : QList<RunMetric>(), &error))
-        statusBar()->showMessage(tr("This run will not be kept: %1").arg(error), 10000);
 }
 
 } // namespace sb
