@@ -177,7 +177,7 @@ bool DocumentController::saveFile(const QString &requested)
             QMessageBox::Ok, m_dialogParent);
         box->setObjectName(QStringLiteral("saveErrorDialog"));
         box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
+        showDialog(box);
         return false;
     }
     m_currentFile = QFileInfo(path).absoluteFilePath();
@@ -240,7 +240,7 @@ void DocumentController::showLoadError(const QString &path, const QStringList &p
     box->setObjectName(QStringLiteral("loadErrorDialog"));
     box->setTextFormat(Qt::PlainText);
     box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
+    showDialog(box);
 }
 
 void DocumentController::setAutosaveInterval(int ms)
@@ -298,19 +298,43 @@ bool DocumentController::recover(const QString &recoveryPath)
     return true;
 }
 
+QString DocumentController::recoveryText(const RecoveryStore::Recovery &r)
+{
+    // A file names the work; an untitled topology has only its own name, if any.
+    if (!r.originalFile.isEmpty()) return QFileInfo(r.originalFile).fileName();
+    return r.name.isEmpty() ? tr("an untitled topology (no name)")
+                            : tr("the untitled topology \u201c%1\u201d").arg(r.name);
+}
+
+void DocumentController::showDialog(QMessageBox *box)
+{
+    // One message at a time: two dialogs on top of each other hide one and confuse whose button
+    // is whose, so a later one waits until the one showing closes.
+    m_queuedDialogs.append(box);
+    if (!m_dialog) showNextDialog();
+}
+
+void DocumentController::showNextDialog()
+{
+    while (!m_queuedDialogs.isEmpty() && !m_dialog)
+        m_dialog = m_queuedDialogs.takeFirst();
+    if (!m_dialog) return;
+    connect(m_dialog, &QDialog::finished, this, [this] {
+        m_dialog = nullptr;
+        QTimer::singleShot(0, this, &DocumentController::showNextDialog);
+    });
+    m_dialog->open();
+}
+
 void DocumentController::offerRecovery()
 {
     const QList<RecoveryStore::Recovery> left = recoverableWork();
     if (left.isEmpty()) return;
     const RecoveryStore::Recovery &r = left.first();
-    const QString what =
-        r.originalFile.isEmpty() ? tr("an untitled topology") : QFileInfo(r.originalFile).fileName();
-    auto *box = new QMessageBox(
-        QMessageBox::Question, tr("Recover unsaved work"),
-        tr("Signalbox ended without saving changes to %1 (%2), autosaved %3.\n\nRecover them?")
-            .arg(what, r.name.isEmpty() ? tr("no name") : r.name,
-                 QLocale().toString(r.saved, QLocale::ShortFormat)),
-        QMessageBox::NoButton, m_dialogParent);
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Recover unsaved work"),
+                                tr("Signalbox ended without saving changes to %1, autosaved %2.\n\nRecover them?")
+                                    .arg(recoveryText(r), QLocale().toString(r.saved, QLocale::ShortFormat)),
+                                QMessageBox::NoButton, m_dialogParent);
     box->setObjectName(QStringLiteral("recoveryDialog"));
     QPushButton *recoverButton = box->addButton(tr("&Recover"), QMessageBox::AcceptRole);
     box->addButton(tr("&Discard"), QMessageBox::DestructiveRole);
@@ -327,7 +351,7 @@ void DocumentController::offerRecovery()
                     RecoveryStore::remove(path);
                 if (role != QMessageBox::RejectRole) QTimer::singleShot(0, this, &DocumentController::offerRecovery);
             });
-    box->open();
+    showDialog(box);
 }
 
 void DocumentController::addRecentFile(const QString &path)

@@ -5,12 +5,13 @@
 // in one dialog at a time. The window reacts to its signals; it keeps none of the file state.
 #include "recoverystore.h"
 
+#include <QMessageBox>
 #include <QObject>
+#include <QPointer>
 #include <QStringList>
 
 #include <memory>
 
-class QMessageBox;
 class QMimeData;
 class QTimer;
 class QWidget;
@@ -79,9 +80,14 @@ public:
     bool recover(const QString &recoveryPath);
     // Asks, without blocking, whether to recover each piece of work left behind.
     void offerRecovery();
+    // What the recovery question calls a piece of work: its file's name, else the untitled
+    // topology's own name ("(no name)" only when it has none).
+    static QString recoveryText(const RecoveryStore::Recovery &recovery);
 
     // Says, in a dialog, why `path` could not be opened.
     void showLoadError(const QString &path, const QStringList &problems);
+    // The dialog showing now, if any; later ones wait until it closes.
+    QMessageBox *currentDialog() const { return m_dialog; }
 
 signals:
     // A file or example became the document; `warnings` are the file's.
@@ -102,6 +108,9 @@ private:
     bool adoptTopology(const Topology &topology, const QString &filePath, const QString &where,
                        const QStringList &warnings);
     void addRecentFile(const QString &path);
+    // Shows `box` now, or once the dialogs before it closed: one message at a time.
+    void showDialog(QMessageBox *box);
+    void showNextDialog();
 
     TopologyDocument *m_document = nullptr;
     EngineHost *m_engine = nullptr;
@@ -109,6 +118,8 @@ private:
     QString m_currentFile;
     std::unique_ptr<RecoveryStore> m_recovery;
     QTimer *m_autosaveTimer = nullptr;
+    QPointer<QMessageBox> m_dialog;
+    QList<QPointer<QMessageBox>> m_queuedDialogs;
 };
 
 } // namespace sb

@@ -55,11 +55,12 @@ QString speedText(double speed)
     return speed > 0 ? QStringLiteral("%1x").arg(speed) : RunController::tr("Max");
 }
 
-QString stateText(EngineHost::State state)
+// `hasNodes`: whether the document has something to run (the engine loads it when a run starts).
+QString stateText(EngineHost::State state, bool hasNodes)
 {
     switch (state) {
     case EngineHost::State::Empty:
-        return RunController::tr("No topology");
+        return hasNodes ? RunController::tr("Ready") : RunController::tr("Empty topology");
     case EngineHost::State::Ready:
         return RunController::tr("Ready");
     case EngineHost::State::Running:
@@ -74,6 +75,17 @@ QString stateText(EngineHost::State state)
         return RunController::tr("Finished");
     }
     return {};
+}
+
+// The finished run's figures: events, wall time and the average rate over it, not the last
+// instantaneous rate of a run that is no longer going.
+QString finishedRateText(const RunSummary &summary)
+{
+    const QString events = QLocale().toString(static_cast<qint64>(summary.events));
+    if (summary.wallSeconds <= 0) return RunController::tr("Finished: %1 events").arg(events);
+    return RunController::tr("Finished: %1 events in %2 s (%3 events/s)")
+        .arg(events, QLocale().toString(summary.wallSeconds, 'f', summary.wallSeconds < 10 ? 2 : 1),
+             QLocale().toString(qRound64(static_cast<double>(summary.events) / summary.wallSeconds)));
 }
 
 // "1 node", "5 nodes": the app ships no translations, so tr()'s %n plurals would show "node(s)".
@@ -161,6 +173,11 @@ RunController::RunController(EngineHost *engine, TopologyDocument *document, Can
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, &RunController::syncSequenceSelection);
     connect(m_document, &TopologyDocument::runSettingsChanged, this, &RunController::updateRunSettings);
     connect(m_document, &TopologyDocument::documentReset, this, &RunController::updateRunSettings);
+    // Whether there is anything to run follows the document.
+    for (auto signal : {&TopologyDocument::nodeAdded, &TopologyDocument::nodeRemoved})
+        connect(m_document, signal, this, &RunController::updateRunActions);
+    connect(m_document, &TopologyDocument::documentReset, this, &RunController::updateRunActions);
+    updateRunActions();
 }
 
 RunController::~RunController() = default;
@@ -282,7 +299,7 @@ void RunController::createStatusLabels(QWidget *parent)
     m_stateLabel->setMinimumWidth(m_stateLabel->fontMetrics().horizontalAdvance(tr("Stopping…")) + 8);
     m_timeLabel->setText(tr("Virtual time: %1").arg(QStringLiteral("0")));
     m_rateLabel->setText(tr("%1 events/s").arg(0));
-    m_stateLabel->setText(stateText(m_engine->state()));
+    m_stateLabel->setText(stateText(m_engine->state(), !m_document->topology().nodes.empty()));
 }
 
 void RunController::createViews(QWidget *parent)
@@ -540,7 +557,7 @@ void RunController::applyLinkPropertyLive(const QString &linkId)
 void RunController::onEngineStateChanged(EngineHost::State state)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    m_stateLabel->setText(stateText(state));
+
     if (state == EngineHost::State::Running) {
         m_rateClock.start();
         m_rateEvents = m_progressEvents;
@@ -561,6 +578,7 @@ void RunController::updateRunActions()
     m_pauseAction->setEnabled(state == S::Running);
     m_stopAction->setEnabled(state == S::Running || paused);
     m_stepAction->setEnabled(state == S::Paused || (idle && !m_document->topology().nodes.empty()));
+    m_stateLabel->setText(stateText(state, !m_document->topology().nodes.empty()));
     updateFaultActions();
 }
 
@@ -604,7 +622,9 @@ void RunController::onProgressed(qint64 virtualTimeNs, quint64 eventsProcessed)
     Q_ASSERT(QThread::currentThread() == thread());
     m_progressEvents = eventsProcessed;
     m_timeLabel->setText(tr("Virtual time: %1").arg(QString::fromStdString(formatDuration(virtualTimeNs))));
-    const qint64 elapsed = m_rateClock.isValid() ? m_rateClock.elapsed() : 0;
+    // Only while the run goes: once it ended, the label keeps the run's own figures.
+    const bool running = m_engine->state() == EngineHost::State::Running;
+    const qint64 elapsed = running && m_rateClock.isValid() ? m_rateClock.elapsed() : 0;
     if (elapsed >= 500) {
         const double rate =
             static_cast<double>(eventsProcessed - m_rateEvents) * 1000.0 / static_cast<double>(elapsed);
@@ -635,10 +655,7 @@ void RunController::onRunFinished(const RunSummary &summary)
         checks += QLatin1Char('\n') + tr("Live changes: %1").arg(changes.join(QLatin1String("; ")));
     }
     m_deliveryCheck->setText(checks);
-    if (summary.wallSeconds > 0)
-        m_rateLabel->setText(tr("%1 events/s")
-                                 .arg(QLocale().toString(
-                                     qRound64(static_cast<double>(summary.events) / summary.wallSeconds))));
+    m_rateLabel->setText(finishedRateText(summary));
     updateEventCount();
     annotateSequence(summary);
     recordRunFinished(&summary);

@@ -1,0 +1,127 @@
+// The window's run side on its own, without the window: the run state as the document allows it,
+// the speed presets, and the status bar's figures once a run has ended.
+#include "canvasscene.h"
+#include "enginehost.h"
+#include "isolatedsettings.h"
+#include "runcontroller.h"
+#include "topologydocument.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QLabel>
+#include <QLocale>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWidget>
+
+using namespace sb;
+
+namespace {
+
+constexpr int kRunTimeout = 30000;
+const QString kExample = QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json");
+
+// The parts a RunController works with, as the window gives them.
+struct Fixture {
+    Fixture() : scene(&document), controller(&engine, &document, &scene, &widgets) {}
+    QWidget widgets;
+    EngineHost engine;
+    TopologyDocument document;
+    CanvasScene scene;
+    RunController controller;
+};
+
+QString stateText(const RunController &run)
+{
+    return run.statusLabels().last()->text();
+}
+
+} // namespace
+
+class TestRunController : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void stateFollowsTheDocument();
+    void selectSpeedAddsMissingPresets_data();
+    void selectSpeedAddsMissingPresets();
+    void finishedRunShowsItsOwnFigures();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestRunController::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    sbtest::isolateUserFiles(m_dir);
+}
+
+void TestRunController::stateFollowsTheDocument()
+{
+    Fixture f;
+    // Nothing to run yet: an empty topology, not "no topology".
+    QCOMPARE(stateText(f.controller), QString("Empty topology"));
+    QVERIFY(!f.controller.runAction()->isEnabled());
+    const QString id = f.document.addNode("producer", QPointF(0, 0));
+    QCOMPARE(stateText(f.controller), QString("Ready"));
+    QVERIFY(f.controller.runAction()->isEnabled());
+    QVERIFY(f.controller.stepAction()->isEnabled());
+    QVERIFY(f.document.removeItems({id}, {}));
+    QCOMPARE(stateText(f.controller), QString("Empty topology"));
+    QVERIFY(!f.controller.runAction()->isEnabled());
+}
+
+void TestRunController::selectSpeedAddsMissingPresets_data()
+{
+    QTest::addColumn<double>("speed");
+    QTest::addColumn<QStringList>("items");
+    QTest::newRow("a preset") << 10.0 << QStringList({"1x", "10x", "100x", "Max"});
+    QTest::newRow("between presets") << 50.0 << QStringList({"1x", "10x", "50x", "100x", "Max"});
+    QTest::newRow("slower than all") << 0.5 << QStringList({"0.5x", "1x", "10x", "100x", "Max"});
+}
+
+void TestRunController::selectSpeedAddsMissingPresets()
+{
+    QFETCH(double, speed);
+    QFETCH(QStringList, items);
+    Fixture f;
+    f.controller.selectSpeed(speed);
+    QCOMPARE(f.controller.selectedSpeed(), speed);
+    QStringList shown;
+    for (int i = 0; i < f.controller.speedCombo()->count(); ++i)
+        shown << f.controller.speedCombo()->itemText(i);
+    QCOMPARE(shown, items);
+}
+
+void TestRunController::finishedRunShowsItsOwnFigures()
+{
+    Fixture f;
+    const LoadResult loaded = loadTopologyFile(kExample.toStdString());
+    QVERIFY(loaded.ok());
+    Topology topology = *loaded.topology;
+    topology.run.until = 5 * kSecond;
+    f.document.setTopology(topology);
+    f.controller.selectSpeed(0); // as fast as possible
+
+    QSignalSpy finished(&f.engine, &EngineHost::finished);
+    f.controller.onRunTriggered();
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QVERIFY(summary.events > 0);
+    const QString text = f.controller.rateLabel()->text();
+    QVERIFY2(text.startsWith("Finished: " + QLocale().toString(static_cast<qint64>(summary.events)) +
+                             " events"),
+             qPrintable(text));
+    QCOMPARE(stateText(f.controller), QString("Finished"));
+
+    // A progress report that arrives late does not put a rate back over the run's figures.
+    QTest::qWait(600);
+    Q_EMIT f.engine.progressed(summary.endTime, summary.events);
+    QCOMPARE(f.controller.rateLabel()->text(), text);
+}
+
+QTEST_MAIN(TestRunController)
+#include "tst_runcontroller.moc"
