@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
@@ -133,8 +134,13 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent)
     m_examplesView->setMouseTracking(true);
     m_examplesView->setFrameShape(QFrame::NoFrame);
     m_examplesView->setItemDelegate(new ExampleCardDelegate(m_examplesView));
+    // A card opens on a single click, like a link; Enter opens the current one. A double click
+    // (habit from file lists) opens it once, not twice.
+    connect(m_examplesView, &QListView::clicked, this, &WelcomePage::openExample);
     connect(m_examplesView, &QListView::activated, this, [this](const QModelIndex &index) {
-        Q_EMIT exampleActivated(index.data(ExamplesModel::PathRole).toString());
+        if (QGuiApplication::mouseButtons() == Qt::NoButton &&
+            !style()->styleHint(QStyle::SH_ItemView_ActivateItemOnSingleClick, nullptr, m_examplesView))
+            openExample(index);
     });
 
     auto *gallery = new QVBoxLayout;
@@ -152,6 +158,18 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent)
     layout->addWidget(sideWidget);
     layout->addLayout(gallery, 1);
     setRecentFiles({});
+}
+
+void WelcomePage::openExample(const QModelIndex &index)
+{
+    const QString path = index.data(ExamplesModel::PathRole).toString();
+    if (path.isEmpty()) return;
+    if (path == m_lastOpened && m_sinceOpened.isValid() &&
+        m_sinceOpened.elapsed() < QApplication::doubleClickInterval())
+        return; // the second click of a double click
+    m_lastOpened = path;
+    m_sinceOpened.start();
+    Q_EMIT exampleActivated(path);
 }
 
 void WelcomePage::setRecentFiles(const QStringList &files)

@@ -1,11 +1,13 @@
 #pragma once
 // The page shown at start when no file is given: start a new topology, open one, reopen a recent
 // one, or open one of the bundled examples from a gallery of cards (picture, name, what it shows).
+#include <QElapsedTimer>
 #include <QWidget>
 
 class QListView;
 class QListWidget;
 class QListWidgetItem;
+class QModelIndex;
 class QPushButton;
 
 namespace sb {
@@ -32,11 +34,15 @@ signals:
     void recentActivated(const QString &path);
 
 private:
+    void openExample(const QModelIndex &index);
+
     ExamplesModel *m_examples;
     QListView *m_examplesView;
     QListWidget *m_recent;
     QPushButton *m_newButton;
     QPushButton *m_openButton;
+    QString m_lastOpened;        // the example opened last, and how long ago: a double click's
+    QElapsedTimer m_sinceOpened; // second click does not open it again
 };
 
 } // namespace sb

@@ -64,6 +64,9 @@ private slots:
     void thumbnailsShowTheTopology();
     void welcomeHidesDocksUntilADocumentOpens();
     void exampleOpensAsUntitledCopy();
+    void exampleCardOpensOnOneClick();
+    void doubleClickOpensTheExampleOnce();
+    void cardTooltipHasTheWholeDescription();
     void recentFilesAreListedAndOpen();
     void droppedTopologyFileOpens();
     void droppedOtherFilesAreRefused();
@@ -169,6 +172,47 @@ void TestWelcomePage::exampleOpensAsUntitledCopy()
     QVERIFY(window.windowTitle().contains("untitled"));
     QVERIFY(!window.document()->isModified());
     QCOMPARE(window.engine()->state(), EngineHost::State::Ready);
+}
+
+void TestWelcomePage::exampleCardOpensOnOneClick()
+{
+    WelcomePage page;
+    page.resize(1200, 800);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QListView *view = page.examplesView();
+    const QModelIndex card = view->model()->index(1, 0);
+    QSignalSpy activated(&page, &WelcomePage::exampleActivated);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(card).center());
+    QCOMPARE(activated.count(), 1);
+    QCOMPARE(activated.at(0).at(0).toString(), card.data(ExamplesModel::PathRole).toString());
+}
+
+void TestWelcomePage::doubleClickOpensTheExampleOnce()
+{
+    WelcomePage page;
+    page.resize(1200, 800);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QListView *view = page.examplesView();
+    const QPoint at = view->visualRect(view->model()->index(0, 0)).center();
+    QSignalSpy activated(&page, &WelcomePage::exampleActivated);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, at);
+    QCOMPARE(activated.count(), 1);
+}
+
+void TestWelcomePage::cardTooltipHasTheWholeDescription()
+{
+    ExamplesModel model;
+    QVERIFY(model.rowCount() > 0);
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const QModelIndex index = model.index(row, 0);
+        const QString description = index.data(ExamplesModel::DescriptionRole).toString();
+        QVERIFY(!description.isEmpty());
+        QVERIFY2(index.data(Qt::ToolTipRole).toString().contains(description.toHtmlEscaped()),
+                 qPrintable(index.data().toString()));
+    }
 }
 
 void TestWelcomePage::recentFilesAreListedAndOpen()
