@@ -51,7 +51,6 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
-#include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -74,6 +73,11 @@ namespace {
 
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
+// The docks' arrangement; a layout saved under another version (an older arrangement) is not
+// restored, so the current default applies.
+constexpr int kLayoutVersion = 2;
+// The bottom row of docks (the sequence diagram and the run's tabs).
+constexpr int kBottomDockHeight = 315;
 const QString kThemeKey = QStringLiteral("view/theme");
 const QString kSnapKey = QStringLiteral("canvas/snapToGrid");
 
@@ -129,6 +133,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_documents, &DocumentController::documentOpened, this, [this](const QStringList &warnings) {
         onDocumentReplaced(warnings);
         m_run->selectSpeed(m_document->topology().run.speed);
+        m_descriptionDock->raise(); // what the opened topology is for, until something is selected
     });
     connect(m_documents, &DocumentController::documentCleared, this, [this] { onDocumentReplaced({}); });
     connect(m_documents, &DocumentController::documentRecovered, this, &MainWindow::showDocument);
@@ -176,7 +181,13 @@ void MainWindow::createActions()
     m_undoAction->setShortcut(QKeySequence::Undo);
     m_redoAction = m_document->undoStack()->createRedoAction(this, tr("&Redo"));
     m_redoAction->setObjectName(QStringLiteral("redoAction"));
-    m_redoAction->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
+    // The platform's redo keys and both common ones (docs/workbench.md lists Ctrl+Shift+Z and
+    // Ctrl+Y), each once: a key listed twice makes the shortcut ambiguous, and then it does nothing.
+    QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+    for (const QKeySequence &key :
+         {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)})
+        if (!redoKeys.contains(key)) redoKeys << key;
+    m_redoAction->setShortcuts(redoKeys);
 
     m_deleteAction = new QAction(tr("&Delete"), this);
     m_deleteAction->setObjectName(QStringLiteral("deleteAction"));
@@ -357,6 +368,9 @@ void MainWindow::createToolBar()
         bar->addWidget(field);
     };
     addLabelled(tr("Speed:"), m_run->speedCombo());
+    // A speed chosen, the keys go back to the canvas (else Home/End would change the speed).
+    connect(m_run->speedCombo(), &QComboBox::activated, this,
+            [this] { m_canvasView->setFocus(Qt::OtherFocusReason); });
     // Run settings: they belong to the topology (its "run" section), so editing one is an undo step.
     addLabelled(tr("Seed:"), m_run->seedEdit());
     addLabelled(tr("Stop at:"), m_run->untilEdit());
@@ -378,7 +392,7 @@ void MainWindow::createCentralWidget()
     m_description->setObjectName(QStringLiteral("topologyDescription"));
     m_description->setOpenLinks(false);
 
-    // The canvas is the topology; the description says what it is for.
+    // The canvas is the topology; the description (a tab beside the properties) says what it is for.
     m_canvasView = new CanvasView(m_canvasScene, this);
     m_canvasView->setObjectName(QStringLiteral("canvasView"));
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, [this] {
@@ -390,19 +404,12 @@ void MainWindow::createCentralWidget()
             selectLink(links.first());
         updateSelectionActions();
     });
-    connect(m_canvasScene, &CanvasScene::connectionRefused, this,
-            [this](const QString &reason) { statusBar()->showMessage(reason, 8000); });
+    connect(m_canvasScene, &CanvasScene::connectionRefused, this, [this](const QString &reason) {
+        m_refusal = reason;
+        statusBar()->showMessage(reason, 8000);
+    });
 
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->setObjectName(QStringLiteral("topologySplitter"));
-    splitter->addWidget(m_canvasView);
-    splitter->addWidget(m_description);
-    splitter->setStretchFactor(0, 4);
-    splitter->setStretchFactor(1, 1);
-    splitter->setChildrenCollapsible(false);
-    m_description->setMinimumWidth(200);
-    splitter->setSizes({720, 240});
-    m_editorPage = splitter;
+    m_editorPage = m_canvasView;
 
     m_welcome = new WelcomePage(this);
     connect(m_welcome, &WelcomePage::newRequested, this, &MainWindow::onNewTriggered);
@@ -424,77 +431,72 @@ void MainWindow::createCentralWidget()
 
 void MainWindow::createDocks()
 {
+    // The canvas and the sequence diagram are what the window is for: they get most of it. The
+    // rest sits in tabs: Palette and Nodes on the left, Properties and History on the right, and
+    // the run's summary, event log and charts beside the sequence diagram along the bottom.
     setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+    const auto makeDock = [this](const QString &title, const char *name, QWidget *widget) {
+        auto *dock = new QDockWidget(title, this);
+        dock->setObjectName(QLatin1String(name));
+        dock->setWidget(widget);
+        return dock;
+    };
 
-    m_summaryDock = new QDockWidget(tr("Run summary"), this);
-    m_summaryDock->setObjectName(QStringLiteral("summaryDock"));
-    m_summaryDock->setWidget(m_run->summaryPane());
-    addDockWidget(Qt::BottomDockWidgetArea, m_summaryDock);
-
-    // The nodes as a table: ids, kinds and the properties set, at a glance.
-    m_nodesDock = new QDockWidget(tr("Nodes"), this);
-    m_nodesDock->setObjectName(QStringLiteral("nodesDock"));
-    m_nodesDock->setWidget(m_topologyView);
-    addDockWidget(Qt::BottomDockWidgetArea, m_nodesDock);
-
-    // Editing: the palette of node kinds, the selected node's properties, the undo history.
+    // Editing: the palette of node kinds, the nodes as a table (ids, kinds and the properties set,
+    // at a glance), the selected node's properties and the undo history.
     m_palette = new Palette(this);
     m_palette->setObjectName(QStringLiteral("palette"));
     connect(m_palette, &Palette::kindActivated, this, &MainWindow::onKindActivated);
-    m_paletteDock = new QDockWidget(tr("Palette"), this);
-    m_paletteDock->setObjectName(QStringLiteral("paletteDock"));
-    m_paletteDock->setWidget(m_palette);
+    m_paletteDock = makeDock(tr("Palette"), "paletteDock", m_palette);
     addDockWidget(Qt::LeftDockWidgetArea, m_paletteDock);
+    m_nodesDock = makeDock(tr("Nodes"), "nodesDock", m_topologyView);
+    addDockWidget(Qt::LeftDockWidgetArea, m_nodesDock);
+    tabifyDockWidget(m_paletteDock, m_nodesDock);
 
     m_propertyEditor = new PropertyEditor(this);
     m_propertyEditor->setObjectName(QStringLiteral("propertyEditor"));
     connect(m_propertyEditor, &PropertyEditor::propertyEdited, this, &MainWindow::onPropertyEdited);
     connect(m_propertyEditor, &PropertyEditor::propertyReset, this, &MainWindow::onPropertyReset);
-    m_propertyDock = new QDockWidget(tr("Properties"), this);
-    m_propertyDock->setObjectName(QStringLiteral("propertyDock"));
-    m_propertyDock->setWidget(m_propertyEditor);
+    m_propertyDock = makeDock(tr("Properties"), "propertyDock", m_propertyEditor);
     addDockWidget(Qt::RightDockWidgetArea, m_propertyDock);
-
     auto *history = new QUndoView(m_document->undoStack(), this);
     history->setObjectName(QStringLiteral("undoHistoryView"));
     history->setEmptyLabel(tr("<opened>"));
-    m_historyDock = new QDockWidget(tr("History"), this);
-    m_historyDock->setObjectName(QStringLiteral("historyDock"));
-    m_historyDock->setWidget(history);
+    m_descriptionDock = makeDock(tr("Topology"), "descriptionDock", m_description);
+    addDockWidget(Qt::RightDockWidgetArea, m_descriptionDock);
+    tabifyDockWidget(m_propertyDock, m_descriptionDock);
+    m_historyDock = makeDock(tr("History"), "historyDock", history);
     addDockWidget(Qt::RightDockWidgetArea, m_historyDock);
-    tabifyDockWidget(m_propertyDock, m_historyDock);
-    m_propertyDock->raise();
+    tabifyDockWidget(m_descriptionDock, m_historyDock);
 
-    m_eventDock = new QDockWidget(tr("Event log"), this);
-    m_eventDock->setObjectName(QStringLiteral("eventLogDock"));
-    m_eventDock->setWidget(m_run->eventPane());
-    addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
-    splitDockWidget(m_summaryDock, m_eventDock, Qt::Vertical);
-    tabifyDockWidget(m_eventDock, m_nodesDock);
-
-    // The live sequence diagram, beside the event log; its selection and the canvas's follow each other.
-    m_sequenceDock = new QDockWidget(tr("Sequence"), this);
-    m_sequenceDock->setObjectName(QStringLiteral("sequenceDock"));
-    m_sequenceDock->setWidget(m_run->sequencePanel());
+    // The live sequence diagram along the bottom; its selection and the canvas's follow each other.
+    m_sequenceDock = makeDock(tr("Sequence"), "sequenceDock", m_run->sequencePanel());
     addDockWidget(Qt::BottomDockWidgetArea, m_sequenceDock);
-    tabifyDockWidget(m_eventDock, m_sequenceDock);
     connect(m_run->sequencePanel(), &SequencePanel::nodeClicked, this, &MainWindow::selectNode);
-    m_sequenceDock->raise(); // the diagram is what a run shows first; the event log is a tab away
-    resizeDocks({m_summaryDock, m_eventDock}, {170, 230}, Qt::Vertical);
-    resizeDocks({m_paletteDock, m_propertyDock}, {210, 360}, Qt::Horizontal);
-    for (QDockWidget *dock : {m_paletteDock, m_propertyDock, m_historyDock, m_summaryDock, m_eventDock,
-                              m_sequenceDock, m_nodesDock})
-        m_viewMenu->addAction(dock->toggleViewAction());
 
-    // Charts: the run's figures over virtual time, live; a tab beside the event log.
-    m_chartDock = new QDockWidget(tr("Charts"), this);
-    m_chartDock->setObjectName(QStringLiteral("chartsDock"));
-    m_chartDock->setWidget(m_run->chartPanel());
+    // Beside it, in tabs: the run summary, the event log and the charts (figures over virtual time).
+    m_summaryDock = makeDock(tr("Run summary"), "summaryDock", m_run->summaryPane());
+    addDockWidget(Qt::BottomDockWidgetArea, m_summaryDock);
+    splitDockWidget(m_sequenceDock, m_summaryDock, Qt::Horizontal);
+    m_eventDock = makeDock(tr("Event log"), "eventLogDock", m_run->eventPane());
+    addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
+    tabifyDockWidget(m_summaryDock, m_eventDock);
+    m_chartDock = makeDock(tr("Charts"), "chartsDock", m_run->chartPanel());
     addDockWidget(Qt::BottomDockWidgetArea, m_chartDock);
     tabifyDockWidget(m_eventDock, m_chartDock);
-    m_sequenceDock->raise();
-    m_viewMenu->addAction(m_chartDock->toggleViewAction());
+
+    m_paletteDock->raise();
+    m_propertyDock->raise();
+    m_summaryDock->raise();
+    // Sized for 1440x900 and up: the bottom row tall enough for a run's first dozen messages.
+    resizeDocks({m_paletteDock, m_propertyDock}, {180, 300}, Qt::Horizontal);
+    resizeDocks({m_sequenceDock}, {kBottomDockHeight}, Qt::Vertical);
+    resizeDocks({m_sequenceDock, m_summaryDock}, {820, 520}, Qt::Horizontal);
+    for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
+                              m_sequenceDock,
+                              m_summaryDock, m_eventDock, m_chartDock})
+        m_viewMenu->addAction(dock->toggleViewAction());
 }
 
 void MainWindow::createStatusBar()
@@ -511,7 +513,7 @@ void MainWindow::showWelcome()
     m_welcome->setRecentFiles(DocumentController::recentFiles());
     if (isWelcomeShown()) return;
     // The page has the window to itself; the docks come back as they were with a document.
-    m_dockStateBeforeWelcome = saveState();
+    m_dockStateBeforeWelcome = saveState(kLayoutVersion);
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         dock->hide();
     m_centralStack->setCurrentIndex(1);
@@ -524,9 +526,10 @@ bool MainWindow::isWelcomeShown() const
 
 void MainWindow::showDocument()
 {
+    m_documentShown = true;
     if (isWelcomeShown()) {
         m_centralStack->setCurrentWidget(m_editorPage);
-        restoreState(m_dockStateBeforeWelcome);
+        restoreState(m_dockStateBeforeWelcome, kLayoutVersion);
         m_dockStateBeforeWelcome.clear();
     }
     m_topologyView->resizeColumnsToContents();
@@ -551,7 +554,11 @@ void MainWindow::dropEvent(QDropEvent *event)
 
 bool MainWindow::openFile(const QString &path)
 {
-    return m_documents->openFile(path);
+    if (m_documents->openFile(path)) return true;
+    // Nothing open yet (a file given at start that did not open): the welcome page, not an empty
+    // editor that looks like a new topology.
+    if (!m_documentShown) showWelcome();
+    return false;
 }
 
 QString MainWindow::currentFile() const
@@ -681,14 +688,15 @@ void MainWindow::readSettings()
         resize(std::max(std::min(1280, available.width()), available.width() * 9 / 10),
                std::max(std::min(860, available.height()), available.height() * 9 / 10));
     }
-    restoreState(settings.value(kStateKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray(), kLayoutVersion);
 }
 
 void MainWindow::writeSettings() const
 {
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
-    settings.setValue(kStateKey, m_dockStateBeforeWelcome.isEmpty() ? saveState() : m_dockStateBeforeWelcome);
+    settings.setValue(kStateKey, m_dockStateBeforeWelcome.isEmpty() ? saveState(kLayoutVersion)
+                                                                     : m_dockStateBeforeWelcome);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -783,6 +791,9 @@ void MainWindow::onSelectAllTriggered()
 
 void MainWindow::onDocumentChanged()
 {
+    // A refused link's reason goes once an edit (a link that worked, say) succeeded.
+    if (!m_refusal.isEmpty() && statusBar()->currentMessage() == m_refusal) statusBar()->clearMessage();
+    m_refusal.clear();
     m_topologyModel->setTopology(m_document->topology());
     if (!m_selectedNode.isEmpty() && !m_document->node(m_selectedNode)) m_selectedNode.clear();
     if (!m_selectedLink.isEmpty() && !m_document->link(m_selectedLink)) m_selectedLink.clear();
@@ -805,6 +816,7 @@ void MainWindow::selectNode(const QString &nodeId)
     if (!m_document->node(nodeId)) return;
     m_selectedNode = nodeId;
     m_selectedLink.clear();
+    m_propertyDock->raise();
     if (m_canvasScene->selectedNodeIds() != QStringList{nodeId}) m_canvasScene->selectNode(nodeId);
     const auto &nodes = m_document->topology().nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -821,6 +833,7 @@ void MainWindow::selectLink(const QString &linkId)
     if (!m_document->link(linkId)) return;
     m_selectedLink = linkId;
     m_selectedNode.clear();
+    m_propertyDock->raise();
     m_topologyView->clearSelection();
     if (m_canvasScene->selectedLinkIds() != QStringList{linkId}) {
         m_canvasScene->clearSelection();
@@ -974,14 +987,21 @@ void MainWindow::updateRecentMenu()
 
 void MainWindow::updateDescription(const QStringList &warnings)
 {
-    if (!m_engine->isLoaded() && m_document->topology().nodes.empty()) {
+    const Topology &t = m_topologyModel->topology();
+    if (!m_documentShown && t.nodes.empty()) {
         m_description->setHtml(tr("<p>No topology is open.</p>"
                                   "<p>Open a topology file with <b>File › Open…</b> (Ctrl+O); the "
                                   "examples folder has some to start from.</p>"));
         return;
     }
-    const Topology &t = m_topologyModel->topology();
-    QString html = QStringLiteral("<h3>%1</h3>").arg(QString::fromStdString(t.name).toHtmlEscaped());
+    const QString file = m_documents->currentFile();
+    const QString name = !t.name.empty() ? QString::fromStdString(t.name)
+                         : file.isEmpty() ? tr("Untitled topology")
+                                          : QFileInfo(file).completeBaseName();
+    QString html = QStringLiteral("<h3>%1</h3>").arg(name.toHtmlEscaped());
+    if (t.nodes.empty())
+        html += tr("<p>An empty topology: drag a node kind from the <b>Palette</b> onto the canvas to "
+                   "add a node.</p>");
     if (!t.description.empty())
         html += QStringLiteral("<p>%1</p>").arg(QString::fromStdString(t.description).toHtmlEscaped());
     html += QStringLiteral("<p>%1, %2, %3.</p>")

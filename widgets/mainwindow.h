@@ -208,11 +208,14 @@ private:
     QDockWidget *m_paletteDock = nullptr;
     QDockWidget *m_nodesDock = nullptr;
     QDockWidget *m_propertyDock = nullptr;
+    QDockWidget *m_descriptionDock = nullptr;
     QDockWidget *m_historyDock = nullptr;
     QDockWidget *m_summaryDock = nullptr;
     QDockWidget *m_eventDock = nullptr;
     QDockWidget *m_sequenceDock = nullptr;
     QDockWidget *m_chartDock = nullptr;
+    bool m_documentShown = false; // a document (not the welcome page) was shown at least once
+    QString m_refusal;            // the reason a link was refused, while the status bar shows it
 };
 
 } // namespace sb

@@ -6,12 +6,15 @@
 #include "mainwindow.h"
 #include "palette.h"
 #include "propertyeditor.h"
+#include "sequencepanel.h"
+#include "sequenceview.h"
 #include "runstore.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
 #include "topologymodel.h"
 
 #include <QAction>
+#include <QRegularExpression>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
@@ -31,6 +34,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTextBrowser>
 #include <QTest>
 #include <QUndoStack>
 
@@ -92,6 +96,14 @@ private slots:
     void canvasFollowsTheDocumentAndDrivesSelection();
     void linkPropertiesAndBindingKeysInThePanel();
     void copyPasteDuplicateCutAndSelectAll();
+    void undoAndRedoByKeyboard_data();
+    void undoAndRedoByKeyboard();
+    void noTwoActionsShareAKey();
+    void newTopologyIsNotReportedAsNone();
+    void refusedLinkMessageGoesAtTheNextEdit();
+    void failedOpenAtStartKeepsTheWelcomePage();
+    void canvasAndSequenceGetMostOfTheWindow_data();
+    void canvasAndSequenceGetMostOfTheWindow();
 
 private:
     QTemporaryDir m_dir;
@@ -663,4 +675,147 @@ void TestMainWindow::copyPasteDuplicateCutAndSelectAll()
 }
 
 QTEST_MAIN(TestMainWindow)
+void TestMainWindow::undoAndRedoByKeyboard_data()
+{
+    QTest::addColumn<QKeySequence>("redo");
+    QTest::newRow("Ctrl+Shift+Z") << QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z);
+    QTest::newRow("Ctrl+Y") << QKeySequence(Qt::CTRL | Qt::Key_Y);
+}
+
+void TestMainWindow::undoAndRedoByKeyboard()
+{
+    QFETCH(QKeySequence, redo);
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("Ambiguous shortcut")));
+    MainWindow window;
+    window.show();
+    window.newDocument();
+    QApplication::setActiveWindow(&window);
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QVERIFY(!window.document()->addNode("queue", QPointF(0, 0)).isEmpty());
+    window.canvasView()->setFocus();
+    QCOMPARE(window.document()->topology().nodes.size(), std::size_t(1));
+
+    QTest::keyClick(window.canvasView(), Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(window.document()->topology().nodes.size(), std::size_t(0));
+    QTest::keySequence(window.canvasView(), redo);
+    QCOMPARE(window.document()->topology().nodes.size(), std::size_t(1));
+}
+
+void TestMainWindow::noTwoActionsShareAKey()
+{
+    // A key bound twice (two actions, or one action listing it twice) is ambiguous: it does nothing.
+    MainWindow window;
+    window.show();
+    window.openFile(kExample);
+    QHash<QString, QString> owner; // key -> the action that has it
+    QStringList clashes;
+    for (QAction *a : window.findChildren<QAction *>()) {
+        for (const QKeySequence &key : a->shortcuts()) {
+            const QString text = key.toString();
+            if (owner.contains(text))
+                clashes << QStringLiteral("%1: %2 and %3").arg(text, owner.value(text), a->objectName());
+            owner.insert(text, a->objectName());
+        }
+    }
+    QVERIFY2(clashes.isEmpty(), qPrintable(clashes.join(QLatin1String("; "))));
+    QVERIFY(owner.contains(QKeySequence(Qt::CTRL | Qt::Key_Y).toString()));
+}
+
+void TestMainWindow::newTopologyIsNotReportedAsNone()
+{
+    MainWindow window;
+    window.show();
+    window.newDocument();
+    const auto *description = window.findChild<QTextBrowser *>("topologyDescription");
+    QVERIFY(description);
+    QVERIFY(label(window, "runStateLabel") != QString("No topology"));
+    QVERIFY2(!description->toPlainText().contains("No topology"), qPrintable(description->toPlainText()));
+    QVERIFY2(description->toPlainText().contains("Palette"), qPrintable(description->toPlainText()));
+
+    QVERIFY(!window.document()->addNode("producer", QPointF(0, 0)).isEmpty());
+    QCOMPARE(label(window, "runStateLabel"), QString("Ready"));
+    QVERIFY(!description->toPlainText().contains("No topology"));
+
+    QVERIFY(window.saveFile(m_dir.filePath("new-topology.json")));
+    QCOMPARE(label(window, "runStateLabel"), QString("Ready"));
+    QVERIFY(!description->toPlainText().contains("No topology"));
+}
+
+void TestMainWindow::refusedLinkMessageGoesAtTheNextEdit()
+{
+    MainWindow window;
+    window.show();
+    window.newDocument();
+    const QString producer = window.document()->addNode("producer", QPointF(0, 0));
+    const QString queue = window.document()->addNode("queue", QPointF(200, 0));
+    Q_EMIT window.canvasScene()->connectionRefused(QStringLiteral("cannot connect a queue to itself"));
+    QCOMPARE(window.statusBar()->currentMessage(), QString("cannot connect a queue to itself"));
+    QVERIFY(!window.document()->addLink(producer, "out", queue, "in").isEmpty());
+    QCOMPARE(window.statusBar()->currentMessage(), QString());
+
+    // Any other message stays: only the refusal is cleared.
+    window.statusBar()->showMessage(QStringLiteral("Saved"));
+    window.document()->moveNodes({{queue, QPointF(300, 0)}}, true);
+    QCOMPARE(window.statusBar()->currentMessage(), QString("Saved"));
+}
+
+void TestMainWindow::failedOpenAtStartKeepsTheWelcomePage()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(!window.openFile(m_dir.filePath("does-not-exist.json")));
+    QVERIFY(window.isWelcomeShown());
+    QTRY_VERIFY(findLoadErrorDialog());
+    findLoadErrorDialog()->close();
+
+    // With a document open, a failed open keeps it on screen.
+    QVERIFY(window.openFile(kExample));
+    QVERIFY(!window.isWelcomeShown());
+    QVERIFY(!window.openFile(m_dir.filePath("does-not-exist.json")));
+    QVERIFY(!window.isWelcomeShown());
+    QCOMPARE(window.currentFile(), QFileInfo(kExample).absoluteFilePath());
+    QTRY_VERIFY(findLoadErrorDialog());
+    findLoadErrorDialog()->close();
+}
+
+void TestMainWindow::canvasAndSequenceGetMostOfTheWindow_data()
+{
+    // The canvas's least share of the window: menus, toolbar, status bar, the side panels and a
+    // sequence diagram tall enough to read take the rest.
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<double>("canvasShare");
+    QTest::newRow("1440x900") << QSize(1440, 900) << 0.35;
+    QTest::newRow("1920x1080") << QSize(1920, 1080) << 0.45;
+}
+
+void TestMainWindow::canvasAndSequenceGetMostOfTheWindow()
+{
+    QFETCH(QSize, size);
+    QFETCH(double, canvasShare);
+    MainWindow window;
+    window.resize(size);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openFile(kExample));
+    QCoreApplication::processEvents();
+    const double windowArea = double(size.width()) * size.height();
+    const QSize canvas = window.canvasView()->size();
+    const QWidget *sequence = window.sequencePanel()->view();
+    const QSize diagram = sequence->size();
+    const QString sizes = QStringLiteral("canvas %1x%2, sequence %3x%4")
+                              .arg(canvas.width())
+                              .arg(canvas.height())
+                              .arg(diagram.width())
+                              .arg(diagram.height());
+    QVERIFY2(sequence->isVisible(), qPrintable(sizes));
+    QVERIFY2(canvas.width() * canvas.height() >= canvasShare * windowArea, qPrintable(sizes));
+    QVERIFY2(diagram.height() >= 250, qPrintable(sizes));
+    QVERIFY2(diagram.width() >= size.width() / 2, qPrintable(sizes));
+    // Nothing else is as big as either.
+    for (auto *dock : window.findChildren<QDockWidget *>())
+        if (dock->objectName() != QLatin1String("sequenceDock") && dock->isVisible())
+            QVERIFY2(dock->width() * dock->height() < diagram.width() * diagram.height(),
+                     qPrintable(dock->objectName() + QLatin1String(": ") + sizes));
+}
+
 #include "tst_mainwindow.moc"

@@ -3,6 +3,7 @@
 // property changes, and which edit actions the selection enables.
 #include "canvasitems.h"
 #include "canvasscene.h"
+#include "canvasview.h"
 #include "enginehost.h"
 #include "isolatedsettings.h"
 #include "mainwindow.h"
@@ -10,6 +11,7 @@
 #include "topologydocument.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -83,6 +85,7 @@ private slots:
     void linkPropertyEditsApplyLive();
     void faultsNeedARun();
     void editActionsFollowTheSelection();
+    void choosingASpeedGivesTheKeysBackToTheCanvas();
 
 private:
     QTemporaryDir m_dir;
@@ -315,4 +318,25 @@ void TestRunControls::editActionsFollowTheSelection()
 }
 
 QTEST_MAIN(TestRunControls)
+void TestRunControls::choosingASpeedGivesTheKeysBackToTheCanvas()
+{
+    MainWindow window;
+    window.show();
+    QApplication::setActiveWindow(&window);
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QVERIFY(window.openFile(kExample));
+    auto *speed = window.findChild<QComboBox *>(QStringLiteral("speedCombo"));
+    speed->setFocus();
+    QVERIFY(speed->hasFocus());
+    const int before = speed->currentIndex();
+    QTest::keyClick(speed, Qt::Key_Up);
+    QCOMPARE(speed->currentIndex(), before - 1);
+    QVERIFY(window.canvasView()->hasFocus());
+    // Home and End now go to the canvas, not to the speed box.
+    const int chosen = speed->currentIndex();
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_End);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Home);
+    QCOMPARE(speed->currentIndex(), chosen);
+}
+
 #include "tst_runcontrols.moc"
