@@ -47,7 +47,9 @@
 #include <QPushButton>
 #include <QRegularExpressionValidator>
 #include <QSaveFile>
+#include <QLayout>
 #include <QScreen>
+#include <QShowEvent>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
@@ -489,10 +491,6 @@ void MainWindow::createDocks()
     m_paletteDock->raise();
     m_propertyDock->raise();
     m_summaryDock->raise();
-    // Sized for 1440x900 and up: the bottom row tall enough for a run's first dozen messages.
-    resizeDocks({m_paletteDock, m_propertyDock}, {180, 300}, Qt::Horizontal);
-    resizeDocks({m_sequenceDock}, {kBottomDockHeight}, Qt::Vertical);
-    resizeDocks({m_sequenceDock, m_summaryDock}, {820, 520}, Qt::Horizontal);
     for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
                               m_sequenceDock,
                               m_summaryDock, m_eventDock, m_chartDock})
@@ -688,7 +686,28 @@ void MainWindow::readSettings()
         resize(std::max(std::min(1280, available.width()), available.width() * 9 / 10),
                std::max(std::min(860, available.height()), available.height() * 9 / 10));
     }
-    restoreState(settings.value(kStateKey).toByteArray(), kLayoutVersion);
+    // No layout of this version saved: the default one, sized once the window has its size.
+    m_defaultDocksPending = !restoreState(settings.value(kStateKey).toByteArray(), kLayoutVersion);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (!m_defaultDocksPending) return;
+    m_defaultDocksPending = false;
+    // The docks' sizes hold only once the layout has placed them at the window's own size.
+    layout()->activate();
+    resizeDefaultDocks();
+}
+
+void MainWindow::resizeDefaultDocks()
+{
+    // Narrow side panels; the bottom row tall enough for a run's first dozen messages, most of it
+    // the sequence diagram.
+    resizeDocks({m_paletteDock, m_propertyDock}, {180, 300}, Qt::Horizontal);
+    resizeDocks({m_sequenceDock}, {std::max(kBottomDockHeight, height() * 3 / 10)}, Qt::Vertical);
+    const int bottomWidth = std::max(width(), 1000);
+    resizeDocks({m_sequenceDock, m_summaryDock}, {bottomWidth * 13 / 20, bottomWidth * 7 / 20}, Qt::Horizontal);
 }
 
 void MainWindow::writeSettings() const

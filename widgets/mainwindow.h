@@ -115,6 +115,7 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -142,6 +143,8 @@ private:
     void createDocks();
     void createStatusBar();
     void readSettings();
+    // The default layout's dock sizes for the window's size.
+    void resizeDefaultDocks();
     void writeSettings() const;
 
     // Not slots: a slot taking sb::Json would make moc need its metatype here.
@@ -214,6 +217,7 @@ private:
     QDockWidget *m_eventDock = nullptr;
     QDockWidget *m_sequenceDock = nullptr;
     QDockWidget *m_chartDock = nullptr;
+    bool m_defaultDocksPending = false; // no saved layout: the default one is sized at the first show
     bool m_documentShown = false; // a document (not the welcome page) was shown at least once
     QString m_refusal;            // the reason a link was refused, while the status bar shows it
 };

@@ -309,6 +309,8 @@ void RunController::createViews(QWidget *parent)
     m_runHeadline = new QLabel(m_summaryPane);
     m_runHeadline->setObjectName(QStringLiteral("runHeadline"));
     m_runHeadline->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Wrapped: one long line would hold the whole bottom row as wide as itself after a run.
+    m_runHeadline->setWordWrap(true);
     m_summaryView = makeTableView(m_summaryModel, QStringLiteral("summaryView"), m_summaryPane);
     // Columns fitted to their figures; stretching the last would push it far from the rest.
     m_summaryView->horizontalHeader()->setStretchLastSection(false);
