@@ -95,14 +95,21 @@ std::string typeText(const PropertySpec &p)
     return t;
 }
 
+// "min..max", either side empty when open; empty when the property has no range. Whole numbers
+// in full (numberText), so 10000000 never reads as "1e+07" or, cut at a zero, as "1".
+std::string rangeText(const PropertySpec &p)
+{
+    if (!p.min && !p.max) return {};
+    return (p.min ? numberText(*p.min) : "") + ".." + (p.max ? numberText(*p.max) : "");
+}
+
 std::string markdownProperties(const std::vector<PropertySpec> &list)
 {
     std::ostringstream o;
     o << "| property | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
     for (const auto &p : list) {
-        std::string range;
-        if (p.min || p.max)
-            range = (p.min ? numberText(*p.min) : "") + " .. " + (p.max ? numberText(*p.max) : "");
+        std::string range = rangeText(p);
+        if (!range.empty()) range.replace(range.find(".."), 2, " .. ");
         std::string help = p.help;
         for (std::size_t i = 0; (i = help.find('|', i)) != std::string::npos; i += 2)
             help.replace(i, 1, "\\|");
@@ -148,23 +155,10 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
     }
     auto props = [&](const std::vector<PropertySpec> &list) {
         for (const auto &p : list) {
-            std::string range;
-            if (p.min || p.max) {
-                std::ostringstream r;
-                r << "["
-                  << (p.min ? std::to_string(*p.min).substr(0,
-                                                            std::to_string(*p.min).find_last_not_of("0.") + 1)
-                            : "")
-                  << ".."
-                  << (p.max ? std::to_string(*p.max).substr(0,
-                                                            std::to_string(*p.max).find_last_not_of("0.") + 1)
-                            : "")
-                  << "]";
-                range = r.str();
-            }
+            const std::string range = rangeText(p);
             out << "    " << std::left << std::setw(22) << p.key << std::setw(40) << typeText(p)
                 << " default " << p.defaultValue.dump() << (p.unit.empty() ? "" : " " + p.unit)
-                << (range.empty() ? "" : " " + range) << "\n"
+                << (range.empty() ? "" : " [" + range + "]") << "\n"
                 << "        " << p.help << "\n";
         }
     };

@@ -132,6 +132,8 @@ private slots:
     void unwritableOutput_data();
     void unwritableOutput();
     void kinds();
+    void kindsTextRanges_data();
+    void kindsTextRanges();
     void kindsJson();
     void help_data();
     void help();
@@ -715,6 +717,58 @@ void TestCli::kinds()
         QVERIFY2(heading.match(out).hasMatch(), kind);
     }
     QVERIFY(out.contains(QLatin1String("link properties:")));
+}
+
+void TestCli::kindsTextRanges_data()
+{
+    // Every property with a range, per kind (and the link's): the text output must print the
+    // schema's bounds in full. Bounds are formatted here with QString::number, independently of
+    // the CLI's own formatting.
+    QTest::addColumn<QString>("section"); // the heading line's start: "producer (" or "link properties:"
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("range");
+    const auto bound = [](const std::optional<double> &v) {
+        return v ? QString::number(*v, 'g', 17) : QString();
+    };
+    QStringList keys;
+    const auto add = [&](const QString &section, const std::vector<sb::PropertySpec> &props) {
+        for (const auto &p : props) {
+            if (!p.min && !p.max) continue;
+            const QString key = QString::fromStdString(p.key);
+            keys << key;
+            QTest::newRow(qPrintable(section + QLatin1Char(' ') + key))
+                << section << key << QStringLiteral("[%1..%2]").arg(bound(p.min), bound(p.max));
+        }
+    };
+    const auto &reg = sb::KindRegistry::builtin();
+    for (const auto &k : reg.kinds())
+        add(QString::fromStdString(k.kind) + QStringLiteral(" ("), k.properties);
+    add(QStringLiteral("link properties:"), reg.linkProperties());
+    // The properties the defect report named are among the rows.
+    for (const char *named : {"rate", "burstSize", "count", "retries", "maxLength", "keyCount", "maxInFlight",
+                              "concurrency", "batchSize"})
+        QVERIFY2(keys.contains(QLatin1String(named)), named);
+}
+
+void TestCli::kindsTextRanges()
+{
+    QFETCH(QString, section);
+    QFETCH(QString, key);
+    QFETCH(QString, range);
+    const CliResult r = runCli({QStringLiteral("kinds")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QStringList text = QString::fromUtf8(r.out).split(QLatin1Char('\n'));
+    qsizetype i = 0;
+    while (i < text.size() && !text[i].startsWith(section))
+        ++i;
+    QVERIFY2(i < text.size(), qPrintable(section));
+    // The property's line within that section (sections start at column 0).
+    for (++i; i < text.size() && (text[i].isEmpty() || text[i].startsWith(QLatin1Char(' '))); ++i) {
+        if (!text[i].startsWith(QStringLiteral("    ") + key + QLatin1Char(' '))) continue;
+        QVERIFY2(text[i].endsWith(QLatin1Char(' ') + range), qPrintable(text[i] + QStringLiteral(" wants ") + range));
+        return;
+    }
+    QFAIL(qPrintable(key + QStringLiteral(" is not listed under ") + section));
 }
 
 void TestCli::kindsJson()
