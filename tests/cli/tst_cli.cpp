@@ -141,6 +141,8 @@ private slots:
     void interrupt();
     void progressLine_data();
     void progressLine();
+    void warningCap_data();
+    void warningCap();
     void controlCharactersEscaped_data();
     void controlCharactersEscaped();
     void kinds();
@@ -934,6 +936,45 @@ void TestCli::progressLine()
     QVERIFY2(text.contains(expected), text.constData());
     QVERIFY2(text.endsWith("\r\033[K"), text.constData());
     QVERIFY2(!text.contains('\n'), "progress never scrolls the terminal");
+}
+
+void TestCli::warningCap_data()
+{
+    QTest::addColumn<int>("queues"); // unconnected queues: one warning each
+    QTest::addColumn<int>("shown");
+    QTest::addColumn<QByteArray>("tail"); // the last line; empty when every warning is shown
+    QTest::newRow("19") << 19 << 19 << QByteArray();
+    QTest::newRow("20") << 20 << 20 << QByteArray();
+    QTest::newRow("21") << 21 << 20 << QByteArray("... and 1 more warning");
+    QTest::newRow("1021") << 1021 << 20 << QByteArray("... and 1,001 more warnings");
+    QTest::newRow("100000") << 100000 << 20 << QByteArray("... and 99,980 more warnings");
+}
+
+void TestCli::warningCap()
+{
+    QFETCH(int, queues);
+    QFETCH(int, shown);
+    QFETCH(QByteArray, tail);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("queues.json"));
+    QByteArray text = R"({"format": "signalbox-topology", "version": 1, "nodes": [)";
+    for (int i = 0; i < queues; ++i)
+        text += (i ? "," : "") + QByteArray(R"({"id": "q)") + QByteArray::number(i) + R"(", "kind": "queue"})";
+    text += R"(], "links": []})";
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+    f.close();
+    const CliResult r = runCli({QStringLiteral("validate"), path});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QList<QByteArray> out = lines(r.out);
+    QCOMPARE(out.size(), shown + (tail.isEmpty() ? 0 : 1) + 1); // + the "valid" line
+    for (int i = 0; i < shown; ++i)
+        QVERIFY2(out[i].contains("warning: queue \"q" + QByteArray::number(i) + "\": port \"in\" is not connected"),
+                 out[i].constData());
+    if (!tail.isEmpty()) QCOMPARE(out[shown], tail);
+    QVERIFY(out.last().endsWith(": valid (" + QByteArray::number(queues) + " nodes, 0 links, 0 bindings)"));
 }
 
 void TestCli::controlCharactersEscaped_data()
