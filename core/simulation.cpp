@@ -306,7 +306,7 @@ TimerId Simulation::startTimer(NodeIndex node, SimTime delay, std::uint64_t tag,
     t.active = true;
     t.background = background;
     if (!background) ++m_workPending;
-    push(m_now + std::max<SimTime>(delay, 0), 1, slot);
+    push(addTime(m_now, std::max<SimTime>(delay, 0)), 1, slot);
     return (static_cast<TimerId>(t.generation) << 32) | (slot + 1ULL);
 }
 
@@ -477,8 +477,10 @@ StopReason Simulation::run(const RunOptions &options)
                 continue;
             }
         }
-        if (next.time > options.until) {
-            m_now = std::max(m_now, options.until);
+        // A time that saturated at kNever (now + a latency near the maximum) lies beyond any run:
+        // that frame or timer never comes due.
+        if (next.time > options.until || next.time == kNever) {
+            if (options.until != kNever) m_now = std::max(m_now, options.until);
             reason = StopReason::TimeLimit;
             break;
         }

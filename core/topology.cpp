@@ -407,20 +407,6 @@ const Json *member(Checker &c, const Json &obj, const char *key, const std::stri
     return &*it;
 }
 
-std::pair<int, int> lineColumn(std::string_view text, std::size_t byte)
-{
-    int line = 1, col = 1;
-    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return {line, col};
-}
-
 } // namespace
 
 std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &registry)
@@ -430,22 +416,20 @@ std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &
     return c.diags;
 }
 
-LoadResult parseTopology(std::string_view text, const std::string &source, const KindRegistry &registry)
+namespace {
+
+LoadResult parseTopologyDocument(std::string_view text, const std::string &source, const KindRegistry &registry)
 {
     LoadResult result;
     Checker c{registry, {}};
-    Json root;
-    try {
-        root = Json::parse(text.begin(), text.end());
-    } catch (const Json::parse_error &e) {
-        std::string what = e.what();
-        // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-        auto colon = what.find(": ", what.find("parse error"));
-        std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-        const auto [line, column] = lineColumn(text, e.byte ? e.byte - 1 : 0);
-        result.diagnostics.push_back({Sev::Error, "", "not valid JSON: " + reason, source, line, column});
+    JsonError jsonError;
+    auto parsed = parseJson(text, jsonError);
+    if (!parsed) {
+        result.diagnostics.push_back({Sev::Error, "", "not valid JSON: " + jsonError.reason, source,
+                                      jsonError.line, jsonError.column});
         return result;
     }
+    const Json root = std::move(*parsed);
     if (!root.is_object()) {
         result.diagnostics.push_back(
             {Sev::Error,
@@ -462,7 +446,7 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
                                     " (is this a Signalbox topology file?)");
     }
     if (auto *v = member(c, root, "version", "$", true, Json::value_t::number_unsigned, "a version number")) {
-        auto ver = v->get<std::int64_t>();
+        const auto ver = v->get<std::uint64_t>(); // member() let only whole numbers >= 0 through
         if (ver > Topology::kFormatVersion)
             c.error("$.version", "written by a newer Signalbox (format version " + std::to_string(ver) +
                                      "); this one reads version " + std::to_string(Topology::kFormatVersion));
@@ -587,8 +571,8 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
             std::optional<SimTime> d;
             if (u->is_string())
                 d = parseDuration(u->get<std::string>());
-            else if (u->is_number() && u->get<double>() >= 0)
-                d = fromMilliseconds(u->get<double>());
+            else if (u->is_number() && u->get<double>() >= 0 && u->get<double>() <= 9.0e12)
+                d = fromMilliseconds(u->get<double>()); // at most what virtual time can count
             if (!d)
                 c.error("$.run.until", "expected a duration such as \"10s\", got " + u->dump());
             else
@@ -614,6 +598,21 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
         errors = errors || d.severity == Sev::Error;
     if (!errors) result.topology = std::move(t);
     return result;
+}
+
+} // namespace
+
+LoadResult parseTopology(std::string_view text, const std::string &source, const KindRegistry &registry)
+{
+    // Every read of the document is guarded by a type check; this is the net under them, so
+    // that no crafted file can end the program with an uncaught exception.
+    try {
+        return parseTopologyDocument(text, source, registry);
+    } catch (const std::exception &e) {
+        LoadResult r;
+        r.diagnostics.push_back({Sev::Error, "", std::string("cannot be read: ") + e.what(), source, 0, 0});
+        return r;
+    }
 }
 
 LoadResult loadTopologyFile(const std::string &path, const KindRegistry &registry)

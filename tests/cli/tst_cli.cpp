@@ -141,6 +141,8 @@ private slots:
     void interrupt();
     void progressLine_data();
     void progressLine();
+    void craftedFiles_data();
+    void craftedFiles();
     void warningCap_data();
     void warningCap();
     void controlCharactersEscaped_data();
@@ -936,6 +938,39 @@ void TestCli::progressLine()
     QVERIFY2(text.contains(expected), text.constData());
     QVERIFY2(text.endsWith("\r\033[K"), text.constData());
     QVERIFY2(!text.contains('\n'), "progress never scrolls the terminal");
+}
+
+void TestCli::craftedFiles_data()
+{
+    // Files that once ended signalbox-cli with an uncaught exception (exit 134) or a stack
+    // overflow (SIGSEGV): now exit 3 with the place and the reason.
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QByteArray>("message"); // after "FILE:"
+    const QByteArray head = R"({"format": "signalbox-topology", "version": 1, )";
+    QTest::newRow("1e400") << QByteArray("1e400") << QByteArray("1:1: not valid JSON: number overflow parsing '1e400'");
+    QTest::newRow("rate 1e400") << head + R"("nodes": [{"id": "p", "kind": "producer", "properties": {"rate": 1e400}}]})"
+                                << QByteArray("1:96: not valid JSON: number overflow parsing '1e400'");
+    QTest::newRow("200000 levels") << head + R"("nodes": [], "x": )" + QByteArray(200000, '[') +
+                                          QByteArray(200000, ']') + "}"
+                                   << QByteArray("1:321: not valid JSON: nested deeper than 256 levels");
+}
+
+void TestCli::craftedFiles()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("crafted.json"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+    f.close();
+    for (const char *command : {"validate", "run"}) {
+        const CliResult r = runCli({QLatin1String(command), path});
+        QVERIFY2(r.exitCode == sb::CliExit::InvalidInput, r.describe().constData());
+        QVERIFY2(r.err.startsWith(path.toUtf8() + ':' + message), r.describe().constData());
+    }
 }
 
 void TestCli::warningCap_data()
