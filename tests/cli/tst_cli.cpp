@@ -949,7 +949,7 @@ void TestCli::craftedFiles_data()
     const QByteArray head = R"({"format": "signalbox-topology", "version": 1, )";
     QTest::newRow("1e400") << QByteArray("1e400") << QByteArray("1:1: not valid JSON: number overflow parsing '1e400'");
     QTest::newRow("rate 1e400") << head + R"("nodes": [{"id": "p", "kind": "producer", "properties": {"rate": 1e400}}]})"
-                                << QByteArray("1:96: not valid JSON: number overflow parsing '1e400'");
+                                << QByteArray("1:113: not valid JSON: number overflow parsing '1e400'");
     QTest::newRow("200000 levels") << head + R"("nodes": [], "x": )" + QByteArray(200000, '[') +
                                           QByteArray(200000, ']') + "}"
                                    << QByteArray("1:321: not valid JSON: nested deeper than 256 levels");
