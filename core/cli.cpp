@@ -7,13 +7,23 @@
 #include "summary.h"
 #include "topology.h"
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace sb {
 
@@ -56,18 +66,278 @@ Run options:
                         order (processings out of publish order)
   --quiet               do not print the summary
 
+Output files are checked before the run: each must have an extension its option accepts and a
+writable place. Each is written to a temporary file beside it and renamed over it when complete,
+so a failed run never destroys a file already there. On a terminal a progress line shows the
+virtual time, events per second and, with a time limit, the time left. Ctrl+C stops the run at
+the next event, writes every file asked for (whole lines only) and the summary ("ended:
+interrupted"), and exits 130.
+
 Exit codes:
   0  success
   2  bad command line
   3  the topology file is missing, unreadable or invalid (each problem is printed with its JSON path)
   4  an output file could not be written
   5  --fail-on: the delivery check found what it names
+  130  interrupted by Ctrl+C (SIGINT) or SIGTERM; the files asked for are written
 )";
 
+// Enough warnings to see the pattern; a file with 100,000 unconnected queues would otherwise
+// print 100,000 lines.
+constexpr std::size_t kMaxWarningsShown = 20;
+
+// 99981 -> "99,981"
+std::string groupedNumber(std::uint64_t n)
+{
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+// The OS's reason for errno, as a clause: "permission denied", "is a directory".
+std::string osReason(int error)
+{
+    std::string why = std::strerror(error);
+    if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z' && (why.size() < 2 || !(why[1] >= 'A' && why[1] <= 'Z')))
+        why[0] = static_cast<char>(why[0] - 'A' + 'a');
+    return why;
+}
+
+// ".xml" for "out/run.xml"; empty when the file name has no dot.
+std::string extensionOf(const std::string &path)
+{
+    const auto slash = path.find_last_of('/');
+    const auto dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return {};
+    return path.substr(dot);
+}
+
+// An output file asked for on the command line. prepare() creates a temporary file beside the
+// target before the run, so a path that cannot be written fails before any work is done, with the
+// system's reason; commit() renames it over the target once written, so a run that fails (or is
+// interrupted before its files are written) never truncates a file already there.
+class OutputFile {
+public:
+    OutputFile() = default;
+    OutputFile(const OutputFile &) = delete;
+    OutputFile &operator=(const OutputFile &) = delete;
+    ~OutputFile()
+    {
+        if (!m_temp.empty()) std::remove(m_temp.c_str());
+    }
+
+    bool prepare(const std::string &option, const std::string &path, std::string &error)
+    {
+        namespace fs = std::filesystem;
+        m_option = option;
+        m_path = path;
+        std::error_code ec;
+        if (fs::is_directory(path, ec)) {
+            error = describe("cannot write: " + osReason(EISDIR));
+            return false;
+        }
+        if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0) {
+            error = describe("cannot write: " + osReason(errno));
+            return false;
+        }
+        const fs::path target(path);
+        const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+        if (!fs::is_directory(folder, ec)) {
+            // ENOENT or ENOTDIR, as opening the path itself would say.
+            error = describe("cannot write: " + osReason(fs::exists(folder, ec) ? ENOTDIR : ENOENT));
+            return false;
+        }
+        // The extension stays last: writers and renderers pick their format by it.
+        const std::string ext = extensionOf(path);
+        std::string pattern = (folder / ("." + target.filename().string() + ".partial-XXXXXX")).string() + ext;
+        std::vector<char> name(pattern.begin(), pattern.end());
+        name.push_back('\0');
+        const int fd = ::mkstemps(name.data(), static_cast<int>(ext.size()));
+        if (fd < 0) {
+            error = describe("cannot write: " + osReason(errno));
+            return false;
+        }
+        ::close(fd);
+        m_temp = name.data();
+        return true;
+    }
+    const std::string &path() const { return m_path; }
+    const std::string &tempPath() const { return m_temp; }
+    // A writer's message names the temporary file; people know the target.
+    std::string mention(std::string message) const
+    {
+        for (std::size_t i = 0; !m_temp.empty() && (i = message.find(m_temp, i)) != std::string::npos;
+             i += m_path.size())
+            message.replace(i, m_temp.size(), m_path);
+        return message;
+    }
+    bool commit(std::string &error)
+    {
+        // mkstemps made the file private (0600); a finished output keeps the permissions of the
+        // file it replaces, or gets the usual ones.
+        struct stat existing {};
+        mode_t mode;
+        if (::stat(m_path.c_str(), &existing) == 0) {
+            mode = existing.st_mode & 07777;
+        } else {
+            const mode_t mask = ::umask(0);
+            ::umask(mask);
+            mode = 0666 & ~mask;
+        }
+        ::chmod(m_temp.c_str(), mode);
+        if (std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+            error = describe("cannot write: " + osReason(errno));
+            return false;
+        }
+        m_temp.clear();
+        return true;
+    }
+    std::string describe(const std::string &why) const { return m_option + " " + m_path + ": " + why; }
+
+private:
+    std::string m_option, m_path, m_temp;
+};
+
+// What each output option accepts, by extension. --sequence has its own list (text formats
+// plus pictures when a renderer is installed).
+struct OutputKind {
+    const char *option;
+    std::vector<std::string> extensions;
+};
+const std::vector<OutputKind> &outputKinds()
+{
+    static const std::vector<OutputKind> kinds = {
+        {"--summary", {".json"}}, {"--events", {".jsonl", ".csv"}}, {"--metrics", {".csv"}}};
+    return kinds;
+}
+
+std::string listOfExtensions(const std::vector<std::string> &list)
+{
+    std::string text;
+    for (std::size_t i = 0; i < list.size(); ++i)
+        text += (i == 0 ? "" : i + 1 == list.size() ? " or " : ", ") + list[i];
+    return text;
+}
+
+// Empty when `path` has an extension `option` accepts; else the message saying which it takes.
+std::string checkExtension(const std::string &option, const std::string &path)
+{
+    for (const auto &k : outputKinds()) {
+        if (option != k.option) continue;
+        const std::string ext = extensionOf(path);
+        for (const auto &e : k.extensions)
+            if (ext == e) return {};
+        return option + " " + path + ": " +
+               (ext.empty() ? std::string("no extension") : "unknown extension '" + ext + "'") + " (use " +
+               listOfExtensions(k.extensions) + ")";
+    }
+    return {};
+}
+
+// Ctrl+C during a run: the run stops at the next event and its files are written as asked.
+// The handler only stores to lock-free atomics, which is safe in a signal handler.
+std::atomic<Simulation *> g_runningSimulation{nullptr};
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<Simulation *>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
+
+extern "C" void onInterruptSignal(int)
+{
+    g_interrupted.store(true);
+    if (Simulation *sim = g_runningSimulation.load()) sim->requestStop();
+}
+
+// Installs the handler for the length of a run; SA_RESETHAND lets a second Ctrl+C end the
+// process at once, should writing the files hang.
+class InterruptGuard {
+public:
+    explicit InterruptGuard(Simulation *sim)
+    {
+        g_interrupted.store(false);
+        g_runningSimulation.store(sim);
+        struct sigaction action {};
+        action.sa_handler = onInterruptSignal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND;
+        ::sigaction(SIGINT, &action, &m_previous);
+        ::sigaction(SIGTERM, &action, &m_previousTerm);
+    }
+    ~InterruptGuard()
+    {
+        ::sigaction(SIGINT, &m_previous, nullptr);
+        ::sigaction(SIGTERM, &m_previousTerm, nullptr);
+        g_runningSimulation.store(nullptr);
+    }
+    InterruptGuard(const InterruptGuard &) = delete;
+    InterruptGuard &operator=(const InterruptGuard &) = delete;
+    bool interrupted() const { return g_interrupted.load(); }
+
+private:
+    struct sigaction m_previous {};
+    struct sigaction m_previousTerm {};
+};
+
+// A progress line on a terminal's stderr, redrawn a few times a second and cleared at the end:
+// virtual time, events per wall second and, when the run has a time limit, what is left.
+class ProgressLine final : public TraceSink {
+public:
+    ProgressLine(std::ostream &err, SimTime until) : m_err(err), m_until(until) {}
+    void onEvent(const TraceEvent &e) override
+    {
+        ++m_events;
+        m_now = e.time;
+        // Reading the clock every event would cost more than the event.
+        if ((m_events & 1023) != 0) return;
+        const auto wall = std::chrono::steady_clock::now();
+        if (m_drawn && wall - m_lastDraw < std::chrono::milliseconds(250)) return;
+        draw(wall);
+    }
+    void finish()
+    {
+        if (m_drawn) m_err << "\r\033[K" << std::flush;
+    }
+
+private:
+    void draw(std::chrono::steady_clock::time_point wall)
+    {
+        const double elapsed = std::chrono::duration<double>(wall - m_start).count();
+        std::ostringstream line;
+        line << "\rvirtual " << formatDuration(m_now);
+        if (elapsed > 0) line << ", " << std::llround(static_cast<double>(m_events) / elapsed) << " events/s";
+        if (m_until != kNever && m_until > m_now) {
+            line << ", " << formatDuration(m_until - m_now) << " left";
+            // The ETA assumes the virtual time keeps passing at the pace it has so far.
+            if (elapsed > 0 && m_now > 0) {
+                const double eta = toSeconds(m_until - m_now) * elapsed / toSeconds(m_now);
+                if (eta < 1e7) line << ", ETA " << formatDuration(static_cast<SimTime>(eta * kSecond));
+            }
+        }
+        m_err << line.str() << "\033[K" << std::flush;
+        m_lastDraw = wall;
+        m_drawn = true;
+    }
+    std::ostream &m_err;
+    SimTime m_until;
+    SimTime m_now = 0;
+    std::uint64_t m_events = 0;
+    std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now(), m_lastDraw;
+    bool m_drawn = false;
+};
+
+// A file's own text (ids, names, keys) is quoted in diagnostics: escaped, so it cannot move the
+// cursor or reverse the line on a terminal. A long list of warnings is cut to its first ones.
 void printDiagnostics(const LoadResult &r, std::ostream &err)
 {
-    for (const auto &d : r.diagnostics)
-        err << d.toString() << "\n";
+    std::size_t warnings = 0;
+    for (const auto &d : r.diagnostics) {
+        if (d.severity == Diagnostic::Severity::Warning && ++warnings > kMaxWarningsShown) continue;
+        err << escapeForTerminal(d.toString()) << "\n";
+    }
+    if (warnings > kMaxWarningsShown)
+        err << "... and " << groupedNumber(warnings - kMaxWarningsShown) << " more warning"
+            << (warnings - kMaxWarningsShown == 1 ? "" : "s") << "\n";
 }
 
 int validate(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
@@ -79,7 +349,7 @@ int validate(const std::vector<std::string> &args, std::ostream &out, std::ostre
     auto r = loadTopologyFile(args[1]);
     printDiagnostics(r, r.ok() ? out : err);
     if (!r.ok()) return CliExit::InvalidInput;
-    out << args[1] << ": valid (" << r.topology->nodes.size() << " nodes, " << r.topology->links.size()
+    out << escapeForTerminal(args[1]) << ": valid (" << r.topology->nodes.size() << " nodes, " << r.topology->links.size()
         << " links, " << r.topology->bindings.size() << " bindings)\n";
     return CliExit::Ok;
 }
@@ -95,14 +365,21 @@ std::string typeText(const PropertySpec &p)
     return t;
 }
 
+// "min..max", either side empty when open; empty when the property has no range. Whole numbers
+// in full (numberText), so 10000000 never reads as "1e+07" or, cut at a zero, as "1".
+std::string rangeText(const PropertySpec &p)
+{
+    if (!p.min && !p.max) return {};
+    return (p.min ? numberText(*p.min) : "") + ".." + (p.max ? numberText(*p.max) : "");
+}
+
 std::string markdownProperties(const std::vector<PropertySpec> &list)
 {
     std::ostringstream o;
     o << "| property | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
     for (const auto &p : list) {
-        std::string range;
-        if (p.min || p.max)
-            range = (p.min ? numberText(*p.min) : "") + " .. " + (p.max ? numberText(*p.max) : "");
+        std::string range = rangeText(p);
+        if (!range.empty()) range.replace(range.find(".."), 2, " .. ");
         std::string help = p.help;
         for (std::size_t i = 0; (i = help.find('|', i)) != std::string::npos; i += 2)
             help.replace(i, 1, "\\|");
@@ -148,23 +425,10 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
     }
     auto props = [&](const std::vector<PropertySpec> &list) {
         for (const auto &p : list) {
-            std::string range;
-            if (p.min || p.max) {
-                std::ostringstream r;
-                r << "["
-                  << (p.min ? std::to_string(*p.min).substr(0,
-                                                            std::to_string(*p.min).find_last_not_of("0.") + 1)
-                            : "")
-                  << ".."
-                  << (p.max ? std::to_string(*p.max).substr(0,
-                                                            std::to_string(*p.max).find_last_not_of("0.") + 1)
-                            : "")
-                  << "]";
-                range = r.str();
-            }
+            const std::string range = rangeText(p);
             out << "    " << std::left << std::setw(22) << p.key << std::setw(40) << typeText(p)
                 << " default " << p.defaultValue.dump() << (p.unit.empty() ? "" : " " + p.unit)
-                << (range.empty() ? "" : " " + range) << "\n"
+                << (range.empty() ? "" : " [" + range + "]") << "\n"
                 << "        " << p.help << "\n";
         }
     };
@@ -204,7 +468,8 @@ bool parseUnsigned(const std::string &s, std::uint64_t &v)
     return true;
 }
 
-int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &err,
+        const CliEnvironment &environment)
 {
     RunArgs a;
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -343,18 +608,24 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         err << a.sequenceOnly.front() << " applies to a sequence diagram: add --sequence FILE\n";
         return CliExit::Usage;
     }
+    for (const auto &[option, path] : {std::pair<std::string, std::string>{"--summary", a.summary},
+                                       {"--events", a.events},
+                                       {"--metrics", a.metrics}}) {
+        if (path.empty()) continue;
+        if (const std::string why = checkExtension(option, path); !why.empty()) {
+            err << why << "\n";
+            return CliExit::Usage;
+        }
+    }
     if (!a.sequence.empty()) {
         if (!picture && !sequenceFormatForPath(a.sequence, sequenceFormat)) {
-            const auto slash = a.sequence.find_last_of('/');
-            const auto dot = a.sequence.find_last_of('.');
-            const std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash)
-                                        ? std::string()
-                                        : a.sequence.substr(dot);
+            const std::string ext = extensionOf(a.sequence);
             if (ext == ".svg" || ext == ".pdf" || ext == ".png")
                 err << "--sequence " << a.sequence << " needs a picture renderer, which this build lacks: "
                     << "write one of " << kSequenceExtensions << " and render that\n";
             else
-                err << "--sequence " << a.sequence << ": unknown extension '" << ext << "' (use "
+                err << "--sequence " << a.sequence << ": "
+                    << (ext.empty() ? std::string("no extension") : "unknown extension '" + ext + "'") << " (use "
                     << kSequenceExtensions << ", .svg, .png or .pdf)\n";
             return CliExit::Usage;
         }
@@ -369,19 +640,32 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         }
         a.sequenceOptions.routingKeys = RoutingKeyFilter(a.routingKeys, a.notRoutingKeys);
     }
+    // Every output is opened before the topology is even read: a path that cannot be written
+    // fails now, not after a long run.
+    std::string error;
+    OutputFile summaryFile, eventsFile, metricsFile, sequenceOut;
+    for (auto [option, path, file] : {std::tuple<const char *, const std::string *, OutputFile *>{
+                                          "--summary", &a.summary, &summaryFile},
+                                      {"--events", &a.events, &eventsFile},
+                                      {"--metrics", &a.metrics, &metricsFile},
+                                      {"--sequence", &a.sequence, &sequenceOut}}) {
+        if (path->empty()) continue;
+        if (!file->prepare(option, *path, error)) {
+            err << error << "\n";
+            return CliExit::OutputError;
+        }
+    }
     auto loaded = loadTopologyFile(a.file);
     if (!loaded.ok()) {
         printDiagnostics(loaded, err);
         return CliExit::InvalidInput;
     }
-    for (const auto &d : loaded.diagnostics)
-        err << d.toString() << "\n";
-    Topology topo = *loaded.topology;
+    printDiagnostics(loaded, err);
+    Topology topo = std::move(*loaded.topology);
     if (topo.name.empty()) topo.name = a.file;
-    std::string error;
     auto sim = Simulation::build(topo, error);
     if (!sim) {
-        err << a.file << ": " << error << "\n";
+        err << escapeForTerminal(a.file + ": " + error) << "\n";
         return CliExit::InvalidInput;
     }
     if (a.seed) sim->setSeed(*a.seed);
@@ -399,14 +683,13 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     std::unique_ptr<TraceFileWriter> writer;
     if (!a.events.empty()) {
         writer = std::make_unique<TraceFileWriter>(nodeIds, linkIds);
-        if (!writer->open(a.events, TraceFileWriter::formatForPath(a.events), error)) {
-            err << "--events: " << error << "\n";
+        if (!writer->open(eventsFile.tempPath(), TraceFileWriter::formatForPath(a.events), error)) {
+            err << "--events: " << eventsFile.mention(error) << "\n";
             return CliExit::OutputError;
         }
         sim->addSink(writer.get());
     }
     std::unique_ptr<SequenceRecorder> sequence;
-    std::ofstream sequenceFile;
     // A picture: the events of the range are kept and drawn after the run.
     struct PictureSink final : TraceSink {
         SequencePicture picture;
@@ -427,13 +710,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     };
     std::unique_ptr<PictureSink> pictureSink;
     if (picture) {
-        // Checked before the run, so an unwritable path fails fast.
-        if (!std::ofstream(a.sequence, std::ios::binary | std::ios::trunc)) {
-            err << "--sequence: " << a.sequence << ": cannot write\n";
-            return CliExit::OutputError;
-        }
         pictureSink = std::make_unique<PictureSink>();
-        pictureSink->picture.path = a.sequence;
+        pictureSink->picture.path = sequenceOut.tempPath();
         pictureSink->picture.nodeIds = nodeIds;
         pictureSink->picture.linkIds = linkIds;
         for (const auto &n : topo.nodes)
@@ -441,12 +719,6 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         pictureSink->picture.options = a.sequenceOptions;
         sim->addSink(pictureSink.get());
     } else if (!a.sequence.empty()) {
-        // Opened before the run, so an unwritable path fails fast.
-        sequenceFile.open(a.sequence, std::ios::binary | std::ios::trunc);
-        if (!sequenceFile) {
-            err << "--sequence: " << a.sequence << ": cannot write\n";
-            return CliExit::OutputError;
-        }
         sequence = std::make_unique<SequenceRecorder>(nodeIds, linkIds, a.sequenceOptions);
         sim->addSink(sequence.get());
     }
@@ -454,27 +726,48 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     RunOptions options;
     options.until = a.until ? *a.until : topo.run.until ? *topo.run.until : 60 * kSecond;
     options.speed = a.speed ? *a.speed : topo.run.speed;
+    std::unique_ptr<ProgressLine> progress;
+    if (environment.progress) {
+        progress = std::make_unique<ProgressLine>(err, options.until);
+        sim->addSink(progress.get());
+    }
     const auto wallStart = std::chrono::steady_clock::now();
-    const StopReason reason = sim->run(options);
+    StopReason reason;
+    bool interrupted;
+    {
+        InterruptGuard guard(sim.get());
+        reason = sim->run(options);
+        interrupted = guard.interrupted();
+    }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+    if (progress) progress->finish();
 
+    // Each file is written whole, then renamed over its target; an interrupted run writes them
+    // all the same, so every file ends on a complete line.
     int code = CliExit::Ok;
-    if (writer && !writer->close(error)) {
-        err << "--events: " << error << "\n";
+    auto fail = [&](const std::string &message) {
+        err << message << "\n";
         code = CliExit::OutputError;
+    };
+    if (writer) {
+        if (!writer->close(error))
+            fail("--events: " + eventsFile.mention(error));
+        else if (!eventsFile.commit(error))
+            fail(error);
     }
     if (pictureSink) {
         pictureSink->picture.end = sim->now();
         if (pictureSink->left)
             err << "--sequence: the picture shows the first " << kMaxPictureEvents << " events of the range; "
                 << pictureSink->left << " more are left out (narrow it with --from and --to)\n";
-        if (!pictureSupport().write(pictureSink->picture, error)) {
-            err << "--sequence: " << error << "\n";
-            code = CliExit::OutputError;
-        }
+        if (!pictureSupport().write(pictureSink->picture, error))
+            fail("--sequence: " + sequenceOut.mention(error));
+        else if (!sequenceOut.commit(error))
+            fail(error);
     }
     if (sequence) {
         sequence->finish(sim->now());
+        std::ofstream sequenceFile(sequenceOut.tempPath(), std::ios::binary | std::ios::trunc);
         switch (sequenceFormat) {
         case SequenceFormat::Mermaid:
             writeMermaid(*sequence, sequenceFile);
@@ -487,27 +780,34 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             break;
         }
         sequenceFile.close();
-        if (!sequenceFile) {
-            err << "--sequence: " << a.sequence << ": cannot write\n";
-            code = CliExit::OutputError;
-        }
+        if (!sequenceFile)
+            fail(sequenceOut.describe("cannot write: " + osReason(errno)));
+        else if (!sequenceOut.commit(error))
+            fail(error);
     }
     RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall);
-    if (!a.quiet) out << formatSummary(summary);
+    summary.interrupted = interrupted;
+    if (!a.quiet) out << escapeForTerminal(formatSummary(summary), true);
     if (!a.summary.empty()) {
-        std::ofstream f(a.summary, std::ios::binary | std::ios::trunc);
+        std::ofstream f(summaryFile.tempPath(), std::ios::binary | std::ios::trunc);
         f << summaryToJson(summary).dump(2) << "\n";
-        f.flush();
-        if (!f) {
-            err << "--summary: " << a.summary << ": cannot write\n";
-            code = CliExit::OutputError;
-        }
+        f.close();
+        if (!f)
+            fail(summaryFile.describe("cannot write: " + osReason(errno)));
+        else if (!summaryFile.commit(error))
+            fail(error);
     }
-    if (!a.metrics.empty() && !metrics.writeCsv(a.metrics, nodeIds, linkIds, error)) {
-        err << "--metrics: " << error << "\n";
-        code = CliExit::OutputError;
+    if (!a.metrics.empty()) {
+        if (!metrics.writeCsv(metricsFile.tempPath(), nodeIds, linkIds, error))
+            fail("--metrics: " + metricsFile.mention(error));
+        else if (!metricsFile.commit(error))
+            fail(error);
     }
     if (code != CliExit::Ok) return code;
+    if (interrupted) {
+        err << "interrupted at virtual time " << formatDuration(sim->now()) << "; the files asked for are written\n";
+        return CliExit::Interrupted;
+    }
     const auto &d = summary.delivery;
     if ((a.failLost && d.lost) || (a.failDuplicates && d.duplicates) || (a.failPending && d.pending) ||
         (a.failOrder && d.outOfOrder)) {
@@ -520,12 +820,54 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
 
 } // namespace
 
+std::string escapeForTerminal(std::string_view text, bool keepNewlines)
+{
+    std::string out;
+    out.reserve(text.size());
+    char buf[16];
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && !(keepNewlines && c == '\n')) || c == 0x7f) {
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+            continue;
+        }
+        // Code points that are invisible yet act on the terminal: C1 controls (U+0080-U+009F)
+        // and the bidirectional marks, embeddings, overrides and isolates.
+        if (c >= 0xc2 && c <= 0xe2 && i + 1 < text.size()) {
+            const auto c1 = static_cast<unsigned char>(text[i + 1]);
+            unsigned cp = 0;
+            std::size_t len = 0;
+            if (c == 0xc2 && c1 >= 0x80 && c1 <= 0x9f) {
+                cp = c1;
+                len = 2;
+            } else if (c == 0xd8 && c1 == 0x9c) {
+                cp = 0x061c;
+                len = 2;
+            } else if (c == 0xe2 && i + 2 < text.size()) {
+                cp = ((c & 0x0fu) << 12) | ((c1 & 0x3fu) << 6) | (static_cast<unsigned char>(text[i + 2]) & 0x3fu);
+                len = 3;
+            }
+            if (len && ((cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+                        (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))) {
+                std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+                out += buf;
+                i += len - 1;
+                continue;
+            }
+        }
+        out += static_cast<char>(c);
+    }
+    return out;
+}
+
 void setSequencePictureSupport(SequencePictureSupport support)
 {
     pictureSupport() = std::move(support);
 }
 
-int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err,
+            const CliEnvironment &environment)
 {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         (args.empty() ? err : out) << kUsage;
@@ -537,8 +879,8 @@ int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     }
     if (args[0] == "validate") return validate(args, out, err);
     if (args[0] == "kinds") return kinds(args, out, err);
-    if (args[0] == "run") return run(args, out, err);
-    err << "unknown command '" << args[0] << "'\n" << kUsage;
+    if (args[0] == "run") return run(args, out, err, environment);
+    err << "unknown command '" << escapeForTerminal(args[0]) << "'\n" << kUsage;
     return CliExit::Usage;
 }
 

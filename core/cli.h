@@ -6,6 +6,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sb {
@@ -17,9 +18,22 @@ inline constexpr int Usage = 2;        // bad command line
 inline constexpr int InvalidInput = 3; // topology file missing, unreadable or invalid
 inline constexpr int OutputError = 4;  // an output file could not be written
 inline constexpr int CheckFailed = 5;  // --fail-on found lost or duplicated messages
+inline constexpr int Interrupted = 130; // Ctrl+C (SIGINT) or SIGTERM stopped the run; files are written
 } // namespace CliExit
 
-int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+// Where cliMain runs. signalbox-cli sets `progress` when its stderr is a terminal, so a run draws
+// a progress line there (redrawn in place, cleared at the end); pipes and tests get none.
+struct CliEnvironment {
+    bool progress = false;
+};
+
+int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err,
+            const CliEnvironment &environment = {});
+
+// Text from a file, made safe to print: control characters and Unicode direction overrides
+// become visible escapes ("\x1b", "\u202e") instead of acting on the terminal. Newlines are
+// kept when `keepNewlines` (multi-line reports), else escaped too.
+std::string escapeForTerminal(std::string_view text, bool keepNewlines = false);
 
 // Pictures of the sequence diagram (.svg, .png, .pdf) need a renderer the core does not have:
 // signalbox-cli installs the diagrams library's. Without one, picture paths are refused.

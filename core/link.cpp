@@ -75,7 +75,7 @@ LinkModel::Outcome LinkModel::transmit(SimTime now, int direction, Rng &rng)
     }
     out.copies = rng.bernoulli(m_props.duplicate) ? 2 : 1;
     for (int i = 0; i < out.copies; ++i) {
-        SimTime t = now + m_props.latency.sample(rng);
+        SimTime t = addTime(now, m_props.latency.sample(rng));
         if (m_props.ordered) t = std::max(t, m_lastArrival[direction]);
         m_lastArrival[direction] = std::max(m_lastArrival[direction], t);
         out.arrival[i] = t;

@@ -6,6 +6,102 @@
 
 namespace sb {
 
+namespace {
+
+// The DOM builder, except that an error is recorded with its place instead of thrown.
+class RecordingDomParser : public nlohmann::detail::json_sax_dom_parser<Json> {
+public:
+    explicit RecordingDomParser(Json &root) : json_sax_dom_parser(root, false) {}
+    template <class Exception>
+    bool parse_error(std::size_t position, const std::string &token, const Exception &ex)
+    {
+        m_failed = true;
+        m_reason = ex.what();
+        // "[json.exception.parse_error.101] parse error at line 1, column 6: syntax error ..." ->
+        // "syntax error ..."; the place is reported separately.
+        if (auto tag = m_reason.find("] "); m_reason.rfind("[json.exception.", 0) == 0 && tag != std::string::npos)
+            m_reason.erase(0, tag + 2);
+        if (m_reason.rfind("parse error", 0) == 0)
+            if (auto colon = m_reason.find(": "); colon != std::string::npos) m_reason.erase(0, colon + 2);
+        // A syntax error sits at the last byte read; an out-of-range number starts its token.
+        if (ex.id == 406 && position >= token.size())
+            m_byte = position - token.size();
+        else
+            m_byte = position ? position - 1 : 0;
+        return false;
+    }
+    bool failed() const { return m_failed; }
+    std::size_t byte() const { return m_byte; }
+    const std::string &reason() const { return m_reason; }
+
+private:
+    bool m_failed = false;
+    std::size_t m_byte = 0;
+    std::string m_reason;
+};
+
+void setPlace(JsonError &error, std::string_view text, std::size_t byte)
+{
+    error.byte = byte;
+    error.line = 1;
+    error.column = 1;
+    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++error.line;
+            error.column = 1;
+        } else {
+            ++error.column;
+        }
+    }
+}
+
+} // namespace
+
+std::optional<Json> parseJson(std::string_view text, JsonError &error, std::size_t maxDepth)
+{
+    // Nesting is measured before parsing: values nested 200,000 deep would overflow the stack
+    // in the recursive code that later copies, compares or prints them.
+    std::size_t depth = 0;
+    bool inString = false, escaped = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > maxDepth) {
+                setPlace(error, text, i);
+                error.reason = "nested deeper than " + std::to_string(maxDepth) + " levels";
+                return std::nullopt;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    Json root;
+    RecordingDomParser parser(root);
+    try {
+        Json::sax_parse(text.begin(), text.end(), &parser);
+    } catch (const Json::exception &e) {
+        // The DOM builder itself can refuse (e.g. an object too large); no place is known.
+        setPlace(error, text, 0);
+        error.reason = e.what();
+        return std::nullopt;
+    }
+    if (parser.failed()) {
+        setPlace(error, text, parser.byte());
+        error.reason = parser.reason();
+        return std::nullopt;
+    }
+    return root;
+}
+
 const char *propertyTypeName(PropertyType t)
 {
     switch (t) {

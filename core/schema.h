@@ -19,6 +19,18 @@ namespace sb {
 
 using Json = nlohmann::ordered_json;
 
+// JSON text from outside (a file, a paste, a recovery file), parsed without throwing and without
+// unbounded recursion: syntax errors, numbers beyond a double ("1e400") and nesting deeper than
+// `maxDepth` all come back as a message with the place. Every parse of outside text goes here.
+inline constexpr std::size_t kMaxJsonDepth = 256;
+struct JsonError {
+    std::size_t byte = 0; // 0-based offset of the problem
+    int line = 1;         // 1-based
+    int column = 1;
+    std::string reason; // e.g. "number overflow parsing '1e400'"
+};
+std::optional<Json> parseJson(std::string_view text, JsonError &error, std::size_t maxDepth = kMaxJsonDepth);
+
 enum class PropertyType {
     Bool,
     Integer,

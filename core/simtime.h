@@ -18,9 +18,36 @@ inline constexpr SimTime kMillisecond = 1000 * kMicrosecond;
 inline constexpr SimTime kSecond = 1000 * kMillisecond;
 inline constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
 
+// Saturating time arithmetic. Durations go up to 9e9 s, close to the 64-bit limit, so "now +
+// latency" or a long exponential sample can exceed it: such a time becomes kNever (an event
+// that never happens) instead of wrapping into the past.
+inline SimTime addTime(SimTime a, SimTime b)
+{
+    SimTime sum;
+    if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? kNever : std::numeric_limits<SimTime>::min();
+    return sum;
+}
+inline SimTime multiplyTime(SimTime t, std::int64_t factor)
+{
+    SimTime product;
+    if (__builtin_mul_overflow(t, factor, &product))
+        return (t > 0) == (factor > 0) ? kNever : std::numeric_limits<SimTime>::min();
+    return product;
+}
+// Nanoseconds as a double (a random sample, a scaled value) to ticks, rounded; NaN is 0 and
+// values beyond the 64-bit range saturate (a plain conversion would be undefined).
+inline SimTime timeFromNanoseconds(double ns)
+{
+    if (std::isnan(ns)) return 0;
+    // 2^63 is exactly representable; every double below it converts without overflow.
+    if (ns >= 9223372036854775808.0) return kNever;
+    if (ns <= -9223372036854775808.0) return std::numeric_limits<SimTime>::min();
+    return static_cast<SimTime>(std::llround(ns));
+}
+
 inline SimTime fromMilliseconds(double ms)
 {
-    return static_cast<SimTime>(std::llround(ms * static_cast<double>(kMillisecond)));
+    return timeFromNanoseconds(ms * static_cast<double>(kMillisecond));
 }
 inline double toMilliseconds(SimTime t)
 {

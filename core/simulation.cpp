@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 namespace sb {
@@ -118,26 +119,33 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
         sim->m_nodes[i].ports.resize(spec->ports.size());
     }
     const auto linkSpecs = registry.linkProperties();
+    const NodeIdIndex index(t.nodes);
+    // An exchange's "out" links by (exchange, destination), for its bindings below.
+    std::map<std::pair<std::string_view, std::string_view>, std::vector<LinkIndex>> exchangeLinks;
     for (LinkIndex li = 0; li < t.links.size(); ++li) {
         const auto &l = t.links[li];
         auto &slot = sim->m_links[li];
-        slot.from = static_cast<NodeIndex>(*t.nodeIndex(l.from));
-        slot.to = static_cast<NodeIndex>(*t.nodeIndex(l.to));
-        slot.model = LinkModel(linkPropertiesFrom(PropertyBag(registry.linkProperties(), l.properties)));
+        slot.from = static_cast<NodeIndex>(*index.find(l.from));
+        slot.to = static_cast<NodeIndex>(*index.find(l.to));
+        slot.model = LinkModel(linkPropertiesFrom(PropertyBag(linkSpecs, l.properties)));
+        if (l.fromPort == "out") exchangeLinks[{l.from, l.to}].push_back(li);
         const NodeKindSpec *fs = registry.find(t.nodes[slot.from].kind);
         const NodeKindSpec *ts = registry.find(t.nodes[slot.to].kind);
         sim->m_nodes[slot.from].ports[*fs->port(l.fromPort)].push_back(li);
         sim->m_nodes[slot.to].ports[*ts->port(l.toPort)].push_back(li);
     }
+    // Each exchange's bindings, in file order.
+    std::vector<std::vector<const BindingDef *>> bindingsOf(t.nodes.size());
+    for (const auto &b : t.bindings)
+        if (auto ei = index.find(b.exchange)) bindingsOf[*ei].push_back(&b);
     for (NodeIndex i = 0; i < t.nodes.size(); ++i) {
         const NodeKindSpec *spec = registry.find(t.nodes[i].kind);
         NodeSetup setup{t.nodes[i].id, i, PropertyBag(spec->properties, t.nodes[i].properties), {}};
-        for (const auto &b : t.bindings) {
-            if (b.exchange != t.nodes[i].id) continue;
-            for (LinkIndex li = 0; li < t.links.size(); ++li)
-                if (t.links[li].from == b.exchange && t.links[li].fromPort == "out" &&
-                    t.links[li].to == b.destination)
-                    setup.bindings.emplace_back(li, b.key);
+        for (const BindingDef *b : bindingsOf[i]) {
+            auto links = exchangeLinks.find({b->exchange, b->destination});
+            if (links == exchangeLinks.end()) continue;
+            for (LinkIndex li : links->second)
+                setup.bindings.emplace_back(li, b->key);
         }
         sim->m_nodes[i].node = spec->factory(setup);
         if (!sim->m_nodes[i].node) {
@@ -298,7 +306,7 @@ TimerId Simulation::startTimer(NodeIndex node, SimTime delay, std::uint64_t tag,
     t.active = true;
     t.background = background;
     if (!background) ++m_workPending;
-    push(m_now + std::max<SimTime>(delay, 0), 1, slot);
+    push(addTime(m_now, std::max<SimTime>(delay, 0)), 1, slot);
     return (static_cast<TimerId>(t.generation) << 32) | (slot + 1ULL);
 }
 
@@ -469,8 +477,10 @@ StopReason Simulation::run(const RunOptions &options)
                 continue;
             }
         }
-        if (next.time > options.until) {
-            m_now = std::max(m_now, options.until);
+        // A time that saturated at kNever (now + a latency near the maximum) lies beyond any run:
+        // that frame or timer never comes due.
+        if (next.time > options.until || next.time == kNever) {
+            if (options.until != kNever) m_now = std::max(m_now, options.until);
             reason = StopReason::TimeLimit;
             break;
         }

@@ -78,13 +78,18 @@ Json orderJson(const RunSummary &s, const std::vector<DeliveryReport::OrderViola
 }
 } // namespace
 
+std::string endReasonName(const RunSummary &s)
+{
+    return s.interrupted ? "interrupted" : stopReasonName(s.stopReason);
+}
+
 std::string formatSummary(const RunSummary &s)
 {
     std::ostringstream o;
     char line[512];
     o << "Run of " << (s.topologyName.empty() ? std::string("topology") : "\"" + s.topologyName + "\"")
       << ": seed " << s.seed << ", virtual time " << formatDuration(s.endTime) << ", " << s.events
-      << " events, ended: " << stopReasonName(s.stopReason);
+      << " events, ended: " << endReasonName(s);
     std::snprintf(line, sizeof line, ", wall %.3fs\n\n", s.wallSeconds);
     o << line;
     std::snprintf(line, sizeof line, "%-16s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "node", "kind",
@@ -202,7 +207,7 @@ Json summaryToJson(const RunSummary &s)
     j["end_time_ns"] = s.endTime;
     j["end_time"] = formatDuration(s.endTime);
     j["events"] = s.events;
-    j["stop_reason"] = stopReasonName(s.stopReason);
+    j["stop_reason"] = endReasonName(s);
     j["wall_seconds"] = s.wallSeconds;
     Json nodes = Json::array();
     for (const auto &n : s.nodes) {

@@ -33,6 +33,9 @@ struct RunSummary {
     SimTime endTime = 0;
     std::uint64_t events = 0;
     StopReason stopReason = StopReason::Quiescent;
+    // Stopped by a signal (Ctrl+C on signalbox-cli) rather than by a person's Stop or a limit: the
+    // figures are those of a run cut short, and the summary says "ended: interrupted".
+    bool interrupted = false;
     double wallSeconds = 0;
     std::vector<NodeSummary> nodes;
     std::vector<LinkSummary> links;
@@ -46,6 +49,8 @@ struct RunSummary {
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
                         StopReason reason, double wallSeconds);
+// Why the run ended as the summary words it: the stop reason's name, or "interrupted".
+std::string endReasonName(const RunSummary &s);
 std::string formatSummary(const RunSummary &s);
 Json summaryToJson(const RunSummary &s);
 

@@ -25,6 +25,20 @@ std::optional<std::size_t> Topology::linkIndex(std::string_view id) const
     return std::nullopt;
 }
 
+NodeIdIndex::NodeIdIndex(const std::vector<NodeDef> &nodes)
+{
+    m_index.reserve(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        m_index.emplace(nodes[i].id, i);
+}
+
+std::optional<std::size_t> NodeIdIndex::find(std::string_view id) const
+{
+    auto it = m_index.find(id);
+    if (it == m_index.end()) return std::nullopt;
+    return it->second;
+}
+
 std::string Diagnostic::where() const
 {
     if (line > 0) return file + ":" + std::to_string(line) + ":" + std::to_string(column);
@@ -184,6 +198,7 @@ void validateModel(Checker &c, const Topology &t)
                         "node " + quoted(n.id) + " (" + n.kind + ")");
     }
 
+    const NodeIdIndex index(t.nodes);
     std::set<std::string> linkIds;
     std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
     std::vector<std::vector<int>> portUse(t.nodes.size());
@@ -198,8 +213,8 @@ void validateModel(Checker &c, const Topology &t)
             c.error(path + ".id", quoted(l.id) + " is not a valid link id");
         else if (!linkIds.insert(l.id).second)
             c.error(path + ".id", "duplicate link id " + quoted(l.id));
-        auto fi = t.nodeIndex(l.from);
-        auto ti = t.nodeIndex(l.to);
+        auto fi = index.find(l.from);
+        auto ti = index.find(l.to);
         if (!fi) c.error(path + ".from", name + ": no node with id " + quoted(l.from));
         if (!ti) c.error(path + ".to", name + ": no node with id " + quoted(l.to));
         checkProperties(c, c.reg.linkProperties(), l.properties, path + ".properties", name);
@@ -251,12 +266,15 @@ void validateModel(Checker &c, const Topology &t)
                     name + ": port " + quoted(l.toPort) + " of " + quoted(l.to) + " takes one link only");
     }
 
-    // Bindings
+    // Bindings. Which exchanges have an "out" link to which destination, looked up per binding.
+    std::set<std::pair<std::string_view, std::string_view>> exchangeLinks;
+    for (const auto &l : t.links)
+        if (l.fromPort == "out") exchangeLinks.emplace(l.from, l.to);
     std::set<std::tuple<std::string, std::string, std::string>> bseen;
     for (std::size_t i = 0; i < t.bindings.size(); ++i) {
         const auto &b = t.bindings[i];
         const std::string path = "$.bindings[" + std::to_string(i) + "]";
-        auto ei = t.nodeIndex(b.exchange);
+        auto ei = index.find(b.exchange);
         if (!ei) {
             c.error(path + ".exchange", "no node with id " + quoted(b.exchange));
             continue;
@@ -266,14 +284,11 @@ void validateModel(Checker &c, const Topology &t)
             c.error(path + ".exchange", quoted(b.exchange) + " is a " + ex.kind + ", not an exchange");
             continue;
         }
-        if (!t.nodeIndex(b.destination)) {
+        if (!index.find(b.destination)) {
             c.error(path + ".destination", "no node with id " + quoted(b.destination));
             continue;
         }
-        bool linked = false;
-        for (const auto &l : t.links)
-            linked = linked || (l.from == b.exchange && l.fromPort == "out" && l.to == b.destination);
-        if (!linked) {
+        if (!exchangeLinks.count({b.exchange, b.destination})) {
             c.error(path, "exchange " + quoted(b.exchange) + " has no link from its \"out\" port to " +
                               quoted(b.destination) + "; draw the link first, then bind it");
             continue;
@@ -294,52 +309,66 @@ void validateModel(Checker &c, const Topology &t)
     {
         std::vector<std::vector<std::size_t>> next(t.nodes.size());
         for (const auto &l : t.links) {
-            auto fi = t.nodeIndex(l.from), ti = t.nodeIndex(l.to);
+            auto fi = index.find(l.from), ti = index.find(l.to);
             if (fi && ti && t.nodes[*fi].kind == "exchange" && t.nodes[*ti].kind == "exchange")
                 next[*fi].push_back(*ti);
         }
+        // Depth-first with an explicit stack: a chain of 100,000 exchanges must not overflow the
+        // call stack.
         std::vector<int> state(t.nodes.size(), 0); // 0 new, 1 on the path, 2 done
-        std::vector<std::size_t> path;
-        std::function<bool(std::size_t)> visit = [&](std::size_t n) {
-            state[n] = 1;
-            path.push_back(n);
-            for (std::size_t m : next[n]) {
+        std::vector<std::pair<std::size_t, std::size_t>> path; // node, next edge to follow
+        bool found = false;
+        for (std::size_t start = 0; start < t.nodes.size() && !found; ++start) {
+            if (state[start] != 0) continue;
+            state[start] = 1;
+            path.push_back({start, 0});
+            while (!path.empty() && !found) {
+                auto &[n, edge] = path.back();
+                if (edge == next[n].size()) {
+                    state[n] = 2;
+                    path.pop_back();
+                    continue;
+                }
+                const std::size_t m = next[n][edge++];
                 if (state[m] == 1) {
                     std::string cycle;
-                    auto it = std::find(path.begin(), path.end(), m);
+                    auto it = std::find_if(path.begin(), path.end(), [&](const auto &p) { return p.first == m; });
                     for (; it != path.end(); ++it)
-                        cycle += quoted(t.nodes[*it].id) + " -> ";
+                        cycle += quoted(t.nodes[it->first].id) + " -> ";
                     c.error("$.nodes[" + std::to_string(m) + "]",
                             "exchanges " + cycle + quoted(t.nodes[m].id) +
                                 " form a cycle: a message would be routed forever");
-                    return true;
+                    found = true;
+                } else if (state[m] == 0) {
+                    state[m] = 1;
+                    path.push_back({m, 0});
                 }
-                if (state[m] == 0 && visit(m)) return true;
             }
-            path.pop_back();
-            state[n] = 2;
-            return false;
-        };
-        for (std::size_t n = 0; n < t.nodes.size(); ++n)
-            if (state[n] == 0 && visit(n)) break;
+        }
     }
 
     // Warnings for things that run but are probably not what was meant.
+    std::set<std::pair<std::string_view, std::string_view>> bound;
+    for (const auto &b : t.bindings)
+        bound.emplace(b.exchange, b.destination);
     for (std::size_t li = 0; li < t.links.size(); ++li) {
         const auto &l = t.links[li];
-        auto fi = t.nodeIndex(l.from);
+        auto fi = index.find(l.from);
         if (!fi || t.nodes[*fi].kind != "exchange" || l.fromPort != "out") continue;
         const auto &props = t.nodes[*fi].properties;
         std::string type =
             props.contains("type") && props["type"].is_string() ? props["type"].get<std::string>() : "direct";
         if (type == "fanout") continue;
-        bool bound = false;
-        for (const auto &b : t.bindings)
-            bound = bound || (b.exchange == l.from && b.destination == l.to);
-        if (!bound)
+        if (!bound.count({l.from, l.to}))
             c.warn("$.links[" + std::to_string(li) + "]",
                    "link " + quoted(l.id) + ": " + type + " exchange " + quoted(l.from) +
                        " has no binding to " + quoted(l.to) + ", so nothing will be routed there");
+    }
+    // Ports with a link, as (node id, port name), one set per direction.
+    std::set<std::pair<std::string_view, std::string_view>> usedOut, usedIn;
+    for (const auto &l : t.links) {
+        usedOut.emplace(l.from, l.fromPort);
+        usedIn.emplace(l.to, l.toPort);
     }
     for (std::size_t i = 0; i < t.nodes.size(); ++i) {
         const auto &n = t.nodes[i];
@@ -351,10 +380,7 @@ void validateModel(Checker &c, const Topology &t)
             if (p.name == "dead-letter" || p.name == "alternate" ||
                 (n.kind == "queue" && p.name == "deliver"))
                 continue;
-            bool used = false;
-            for (const auto &l : t.links)
-                used = used || (p.direction == PortDirection::Out ? (l.from == n.id && l.fromPort == p.name)
-                                                                  : (l.to == n.id && l.toPort == p.name));
+            const bool used = (p.direction == PortDirection::Out ? usedOut : usedIn).count({n.id, p.name}) > 0;
             if (!used)
                 c.warn("$.nodes[" + std::to_string(i) + "]",
                        spec->kind + " " + quoted(n.id) + ": port " + quoted(p.name) + " is not connected");
@@ -381,20 +407,6 @@ const Json *member(Checker &c, const Json &obj, const char *key, const std::stri
     return &*it;
 }
 
-std::pair<int, int> lineColumn(std::string_view text, std::size_t byte)
-{
-    int line = 1, col = 1;
-    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return {line, col};
-}
-
 } // namespace
 
 std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &registry)
@@ -404,22 +416,20 @@ std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &
     return c.diags;
 }
 
-LoadResult parseTopology(std::string_view text, const std::string &source, const KindRegistry &registry)
+namespace {
+
+LoadResult parseTopologyDocument(std::string_view text, const std::string &source, const KindRegistry &registry)
 {
     LoadResult result;
     Checker c{registry, {}};
-    Json root;
-    try {
-        root = Json::parse(text.begin(), text.end());
-    } catch (const Json::parse_error &e) {
-        std::string what = e.what();
-        // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-        auto colon = what.find(": ", what.find("parse error"));
-        std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-        const auto [line, column] = lineColumn(text, e.byte ? e.byte - 1 : 0);
-        result.diagnostics.push_back({Sev::Error, "", "not valid JSON: " + reason, source, line, column});
+    JsonError jsonError;
+    auto parsed = parseJson(text, jsonError);
+    if (!parsed) {
+        result.diagnostics.push_back({Sev::Error, "", "not valid JSON: " + jsonError.reason, source,
+                                      jsonError.line, jsonError.column});
         return result;
     }
+    const Json root = std::move(*parsed);
     if (!root.is_object()) {
         result.diagnostics.push_back(
             {Sev::Error,
@@ -436,7 +446,7 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
                                     " (is this a Signalbox topology file?)");
     }
     if (auto *v = member(c, root, "version", "$", true, Json::value_t::number_unsigned, "a version number")) {
-        auto ver = v->get<std::int64_t>();
+        const auto ver = v->get<std::uint64_t>(); // member() let only whole numbers >= 0 through
         if (ver > Topology::kFormatVersion)
             c.error("$.version", "written by a newer Signalbox (format version " + std::to_string(ver) +
                                      "); this one reads version " + std::to_string(Topology::kFormatVersion));
@@ -493,8 +503,9 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
         }
     }
 
+    const NodeIdIndex nodeIndex(t.nodes);
     auto defaultPort = [&](const std::string &nodeId, PortDirection dir) -> std::string {
-        auto ni = t.nodeIndex(nodeId);
+        auto ni = nodeIndex.find(nodeId);
         if (!ni) return {};
         const NodeKindSpec *s = registry.find(t.nodes[*ni].kind);
         if (!s) return {};
@@ -560,8 +571,8 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
             std::optional<SimTime> d;
             if (u->is_string())
                 d = parseDuration(u->get<std::string>());
-            else if (u->is_number() && u->get<double>() >= 0)
-                d = fromMilliseconds(u->get<double>());
+            else if (u->is_number() && u->get<double>() >= 0 && u->get<double>() <= 9.0e12)
+                d = fromMilliseconds(u->get<double>()); // at most what virtual time can count
             if (!d)
                 c.error("$.run.until", "expected a duration such as \"10s\", got " + u->dump());
             else
@@ -587,6 +598,21 @@ LoadResult parseTopology(std::string_view text, const std::string &source, const
         errors = errors || d.severity == Sev::Error;
     if (!errors) result.topology = std::move(t);
     return result;
+}
+
+} // namespace
+
+LoadResult parseTopology(std::string_view text, const std::string &source, const KindRegistry &registry)
+{
+    // Every read of the document is guarded by a type check; this is the net under them, so
+    // that no crafted file can end the program with an uncaught exception.
+    try {
+        return parseTopologyDocument(text, source, registry);
+    } catch (const std::exception &e) {
+        LoadResult r;
+        r.diagnostics.push_back({Sev::Error, "", std::string("cannot be read: ") + e.what(), source, 0, 0});
+        return r;
+    }
 }
 
 LoadResult loadTopologyFile(const std::string &path, const KindRegistry &registry)

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sb {
@@ -62,6 +63,18 @@ struct Topology {
     std::optional<std::size_t> nodeIndex(std::string_view id) const;
     std::optional<std::size_t> linkIndex(std::string_view id) const;
     bool operator==(const Topology &) const = default;
+};
+
+// Node ids to indices for loops over links and bindings, so they stay linear in the file's size
+// (Topology::nodeIndex scans). The first node of a duplicated id wins, as in nodeIndex. Borrows
+// the ids: the topology's nodes must outlive it and not change.
+class NodeIdIndex {
+public:
+    explicit NodeIdIndex(const std::vector<NodeDef> &nodes);
+    std::optional<std::size_t> find(std::string_view id) const;
+
+private:
+    std::unordered_map<std::string_view, std::size_t> m_index;
 };
 
 struct Diagnostic {

@@ -2,6 +2,8 @@
 # Shared setup for scripts/run and scripts/test. Source it; do not execute it.
 #
 #   sb_setup                               install missing Debian 12 build dependencies
+#   sb_setup_fuzz                          install what the fuzz stage needs (clang, for libFuzzer);
+#                                          fails, saying why, when it cannot
 #   sb_configure_build DIR [CMAKE_ARG...] [-- TARGET...]
 #                                          configure DIR with Ninja and build it (all targets
 #                                          unless some are given after --) with nproc jobs.
@@ -25,13 +27,20 @@ SIGNALBOX_PACKAGES=(
   pkg-config
 )
 
+# Only the fuzz stage needs these; a missing one skips that stage, never the build.
+SIGNALBOX_FUZZ_PACKAGES=(
+  clang
+)
+
 sb_log() { printf '==> %s\n' "$*"; }
 sb_err() { printf 'error: %s\n' "$*" >&2; }
 
-# Prints the packages of SIGNALBOX_PACKAGES that are not installed, one a line.
+# Prints the packages (default: SIGNALBOX_PACKAGES) that are not installed, one a line.
 sb_missing_packages() {
   local pkg status
-  for pkg in "${SIGNALBOX_PACKAGES[@]}"; do
+  local -a pkgs=("$@")
+  ((${#pkgs[@]})) || pkgs=("${SIGNALBOX_PACKAGES[@]}")
+  for pkg in "${pkgs[@]}"; do
     status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
     # "install ok installed" (or "hold ok installed"); multi-arch packages may print it twice.
     [[ "$status" == *"ok installed"* ]] || printf '%s\n' "$pkg"
@@ -44,10 +53,31 @@ sb_setup() {
     sb_log "dpkg-query not found (not Debian?): not checking packages; install the equivalents of: ${SIGNALBOX_PACKAGES[*]}"
     return 0
   fi
-  local -a missing=() sudo=()
-  mapfile -t missing < <(sb_missing_packages)
+  sb_install_missing "Build dependencies" "${SIGNALBOX_PACKAGES[@]}"
+}
+
+# The fuzz stage's packages; without dpkg it only checks that clang++ is there.
+sb_setup_fuzz() {
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    command -v clang++ >/dev/null 2>&1 && return 0
+    sb_err "clang++ not found and dpkg-query not available to install it"
+    return 1
+  fi
+  sb_install_missing "Fuzz stage dependencies" "${SIGNALBOX_FUZZ_PACKAGES[@]}" || return 1
+  command -v clang++ >/dev/null 2>&1 || {
+    sb_err "clang is installed but clang++ is not on PATH"
+    return 1
+  }
+}
+
+# sb_install_missing LABEL PACKAGE...: apt-get installs those not installed.
+sb_install_missing() {
+  local label="$1"
+  shift
+  local -a wanted=("$@") missing=() sudo=()
+  mapfile -t missing < <(sb_missing_packages "${wanted[@]}")
   if ((${#missing[@]} == 0)); then
-    sb_log "Build dependencies: all ${#SIGNALBOX_PACKAGES[@]} packages present"
+    sb_log "$label: all ${#wanted[@]} packages present"
     return 0
   fi
   sb_log "Installing missing packages: ${missing[*]}"
@@ -61,7 +91,7 @@ sb_setup() {
   # env(1) rather than an exported variable, because sudo drops the environment.
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update || return 1
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" || return 1
-  mapfile -t missing < <(sb_missing_packages)
+  mapfile -t missing < <(sb_missing_packages "${wanted[@]}")
   if ((${#missing[@]} != 0)); then
     sb_err "still missing after apt-get install: ${missing[*]}"
     return 1

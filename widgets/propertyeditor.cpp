@@ -210,12 +210,13 @@ Json parsePropertyText(PropertyType type, const QString &text, QString *error)
         return Json(trimmed.toStdString());
     }
     case PropertyType::Script: {
-        const Json parsed = Json::parse(trimmed.toStdString(), nullptr, false);
-        if (parsed.is_discarded()) {
+        JsonError jsonError; // parseJson: no throw on 1e400, no stack overflow on deep nesting
+        auto parsed = parseJson(trimmed.toStdString(), jsonError);
+        if (!parsed) {
             if (error) *error = QObject::tr("not valid JSON");
             return {};
         }
-        return parsed;
+        return *parsed;
     }
     case PropertyType::String:
     case PropertyType::Enum:
@@ -649,15 +650,14 @@ void PropertyEditor::onEditScript(QObject *editor)
     connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
         Json value;
         QString reason;
-        try {
-            value = Json::parse(text->toPlainText().toStdString());
-        } catch (const Json::parse_error &e) {
-            // "[json.exception.parse_error.101] parse error at line 2, column 3: ..." without the tag.
-            reason = qs(e.what());
-            const qsizetype tagEnd = reason.indexOf(QLatin1String("] "));
-            if (reason.startsWith('[') && tagEnd > 0) reason = reason.mid(tagEnd + 2);
-            reason = tr("Not valid JSON: %1").arg(reason);
-        }
+        JsonError jsonError; // parseJson: no throw on 1e400, no stack overflow on deep nesting
+        if (auto parsed = parseJson(text->toPlainText().toStdString(), jsonError))
+            value = std::move(*parsed);
+        else
+            reason = tr("Not valid JSON: parse error at line %1, column %2: %3")
+                         .arg(jsonError.line)
+                         .arg(jsonError.column)
+                         .arg(qs(jsonError.reason));
         if (reason.isEmpty()) reason = qs(checkPropertyValue(spec, value));
         if (!reason.isEmpty()) {
             error->setText(reason);

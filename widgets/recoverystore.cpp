@@ -111,8 +111,9 @@ std::optional<Topology> RecoveryStore::load(const QString &path, QString *origin
         if (error) *error = tr("%1: %2").arg(where, file.errorString());
         return std::nullopt;
     }
-    const Json j = Json::parse(file.readAll().toStdString(), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", std::string()) != kFormat ||
+    JsonError jsonError; // parseJson: no throw on 1e400, no stack overflow on deep nesting
+    const Json j = parseJson(file.readAll().toStdString(), jsonError).value_or(Json());
+    if (!j.is_object() || j.value("format", std::string()) != kFormat ||
         !j.contains("topology")) {
         if (error) *error = tr("%1: not a Signalbox recovery file").arg(where);
         return std::nullopt;

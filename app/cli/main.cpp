@@ -5,9 +5,13 @@
 
 #include <iostream>
 
+#include <unistd.h>
+
 int main(int argc, char **argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
     sb::installSequencePictureSupport();
-    return sb::cliMain(args, std::cout, std::cerr);
+    sb::CliEnvironment environment;
+    environment.progress = ::isatty(STDERR_FILENO) == 1; // a progress line only where a person watches
+    return sb::cliMain(args, std::cout, std::cerr, environment);
 }

@@ -261,7 +261,7 @@ private:
     bool finished(NodeContext &ctx) const
     {
         if (m_count && m_sent >= m_count) return true;
-        if (m_duration && ctx.now() >= m_started + m_startAt + m_duration) return true;
+        if (m_duration && ctx.now() >= addTime(addTime(m_started, m_startAt), m_duration)) return true;
         return false;
     }
 
@@ -276,8 +276,7 @@ private:
         }
         if (finished(ctx) || !ctx.mayPublish()) return;
         const double meanNs = 1e9 / m_rate * (m_arrival == Arrival::Bursts ? m_burstSize : 1);
-        SimTime gap = m_arrival == Arrival::Poisson ? static_cast<SimTime>(ctx.rng().exponential(meanNs))
-                                                    : static_cast<SimTime>(meanNs);
+        SimTime gap = timeFromNanoseconds(m_arrival == Arrival::Poisson ? ctx.rng().exponential(meanNs) : meanNs);
         ctx.startTimer(std::max<SimTime>(gap, 1), timerTag(ArrivalTimer, 0));
     }
 
@@ -360,7 +359,8 @@ private:
             return;
         }
         // Exponential backoff: base, 2x base, 4x base...
-        const SimTime delay = m_backoff << std::min<std::uint32_t>(p.attempts - 1, 20);
+        const SimTime delay =
+            multiplyTime(m_backoff, std::int64_t{1} << std::min<std::uint32_t>(p.attempts - 1, 20));
         const std::uint64_t key = ++m_nextRetry;
         m_retrying.emplace(key, std::move(p));
         ctx.startTimer(delay, timerTag(RetryTimer, key));

@@ -234,7 +234,7 @@ private:
     void onPublish(NodeContext &ctx, LinkIndex from, Frame &f)
     {
         expireHead(ctx);
-        const SimTime expiresAt = m_ttl ? ctx.now() + m_ttl : kNever;
+        const SimTime expiresAt = m_ttl ? addTime(ctx.now(), m_ttl) : kNever;
         if (m_maxLength && m_ready.size() >= m_maxLength) {
             if (m_overflow == Overflow::DropHead) {
                 while (m_ready.size() >= m_maxLength) {

@@ -20,6 +20,9 @@
 #include <set>
 #include <sstream>
 
+#include <csignal>
+#include <sys/types.h>
+
 namespace {
 
 // The first columns of the CSV files; more may be appended.
@@ -131,7 +134,22 @@ private slots:
     void usageErrors();
     void unwritableOutput_data();
     void unwritableOutput();
+    void outputExtensions_data();
+    void outputExtensions();
+    void failedRunKeepsExistingFiles();
+    void interrupt_data();
+    void interrupt();
+    void progressLine_data();
+    void progressLine();
+    void craftedFiles_data();
+    void craftedFiles();
+    void warningCap_data();
+    void warningCap();
+    void controlCharactersEscaped_data();
+    void controlCharactersEscaped();
     void kinds();
+    void kindsTextRanges_data();
+    void kindsTextRanges();
     void kindsJson();
     void help_data();
     void help();
@@ -471,7 +489,8 @@ void TestCli::sequenceErrors_data()
         << QStringList{"--not-routing-key", "a.#"} << int(sb::CliExit::Usage)
         << QByteArray("--not-routing-key applies to a sequence diagram");
     QTest::newRow("unwritable") << QStringList{"--sequence", "OUT/no/such/dir/x.mmd"}
-                                << int(sb::CliExit::OutputError) << QByteArray("--sequence: ");
+                                << int(sb::CliExit::OutputError)
+                                << QByteArray("x.mmd: cannot write: no such file or directory");
 }
 
 void TestCli::sequenceErrors()
@@ -685,23 +704,347 @@ void TestCli::usageErrors()
 
 void TestCli::unwritableOutput_data()
 {
+    // DIR stands for a temporary folder; NAME for a file name the option accepts.
     QTest::addColumn<QString>("option");
-    QTest::newRow("summary") << QStringLiteral("--summary");
-    QTest::newRow("events") << QStringLiteral("--events");
-    QTest::newRow("metrics") << QStringLiteral("--metrics");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("reason");
+    const struct {
+        const char *option, *name;
+    } options[] = {{"--summary", "out.json"},
+                   {"--events", "out.jsonl"},
+                   {"--metrics", "out.csv"},
+                   {"--sequence", "out.mmd"},
+                   {"--sequence", "out.svg"}};
+    for (const auto &o : options) {
+        const QString name = QLatin1String(o.name);
+        const QString row = QLatin1String(o.option) + QLatin1Char(' ') + name + QLatin1Char(' ');
+        // A folder with the file's name: the OS's "is a directory".
+        QTest::newRow(qPrintable(row + "directory"))
+            << QString::fromLatin1(o.option) << QStringLiteral("DIR/") + name << QByteArray("is a directory");
+        QTest::newRow(qPrintable(row + "missing folder"))
+            << QString::fromLatin1(o.option) << QStringLiteral("DIR/no/such/") + name
+            << QByteArray("no such file or directory");
+        QTest::newRow(qPrintable(row + "folder is a file"))
+            << QString::fromLatin1(o.option) << QStringLiteral("DIR/file.txt/") + name
+            << QByteArray("not a directory");
+        // Not writable even for root; the reason is the system's (permission denied, or a
+        // read-only file system in some containers).
+        QTest::newRow(qPrintable(row + "unwritable place"))
+            << QString::fromLatin1(o.option) << QStringLiteral("/sys/") + name << QByteArray();
+    }
 }
 
 void TestCli::unwritableOutput()
 {
     QFETCH(QString, option);
+    QFETCH(QString, path);
+    QFETCH(QByteArray, reason);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("no/such/dir/out.json"));
-    const CliResult r = runCli({QStringLiteral("run"), exampleFiles().value(0), QStringLiteral("--until"),
-                                QStringLiteral("1s"), QStringLiteral("--quiet"), option, path});
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("out.json")));
+    for (const char *name : {"out.jsonl", "out.csv", "out.mmd", "out.svg"})
+        QVERIFY(QDir(dir.path()).mkpath(QLatin1String(name)));
+    QFile plain(dir.filePath(QStringLiteral("file.txt")));
+    QVERIFY(plain.open(QIODevice::WriteOnly));
+    plain.close();
+    path.replace(QStringLiteral("DIR"), dir.path());
+    // The endless topology with a huge limit: only a check made before the run can return.
+    const CliResult r = runCli({QStringLiteral("run"), dataFile("endless.json"), QStringLiteral("--until"),
+                                QStringLiteral("1e9s"), QStringLiteral("--quiet"), option, path});
     QVERIFY2(r.exitCode == sb::CliExit::OutputError, r.describe().constData());
-    QVERIFY2(r.err.contains(option.toUtf8()), r.describe().constData());
-    QVERIFY2(r.err.contains(path.toUtf8()), r.describe().constData());
+    const QByteArray expected = option.toUtf8() + ' ' + path.toUtf8() + ": cannot write: " + reason;
+    QVERIFY2(r.err.startsWith(expected), r.describe().constData());
+    QVERIFY2(r.err.trimmed().size() > expected.size() || !reason.isEmpty(), "the system's reason is given");
+    QVERIFY2(r.out.isEmpty(), r.describe().constData());
+}
+
+void TestCli::outputExtensions_data()
+{
+    QTest::addColumn<QString>("option");
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("accepted");
+    QTest::addColumn<QByteArray>("message"); // for refused names
+    QTest::newRow("summary .json") << "--summary" << "out.json" << true << QByteArray();
+    QTest::newRow("summary .xml") << "--summary" << "out.xml" << false
+                                  << QByteArray("unknown extension '.xml' (use .json)");
+    QTest::newRow("summary .jsonl") << "--summary" << "out.jsonl" << false
+                                    << QByteArray("unknown extension '.jsonl' (use .json)");
+    QTest::newRow("summary none") << "--summary" << "summary" << false << QByteArray("no extension (use .json)");
+    QTest::newRow("events .jsonl") << "--events" << "out.jsonl" << true << QByteArray();
+    QTest::newRow("events .csv") << "--events" << "out.csv" << true << QByteArray();
+    QTest::newRow("events .xml") << "--events" << "out.xml" << false
+                                 << QByteArray("unknown extension '.xml' (use .jsonl or .csv)");
+    QTest::newRow("events .json") << "--events" << "out.json" << false
+                                  << QByteArray("unknown extension '.json' (use .jsonl or .csv)");
+    QTest::newRow("events none") << "--events" << "events" << false
+                                 << QByteArray("no extension (use .jsonl or .csv)");
+    QTest::newRow("metrics .csv") << "--metrics" << "out.csv" << true << QByteArray();
+    QTest::newRow("metrics .json") << "--metrics" << "out.json" << false
+                                   << QByteArray("unknown extension '.json' (use .csv)");
+    QTest::newRow("metrics .tsv") << "--metrics" << "out.tsv" << false
+                                  << QByteArray("unknown extension '.tsv' (use .csv)");
+    QTest::newRow("sequence .mmd") << "--sequence" << "out.mmd" << true << QByteArray();
+    QTest::newRow("sequence .txt") << "--sequence" << "out.txt" << false
+                                   << QByteArray("unknown extension '.txt' (use .mmd");
+    QTest::newRow("sequence none") << "--sequence" << "diagram" << false << QByteArray("no extension (use .mmd");
+}
+
+void TestCli::outputExtensions()
+{
+    QFETCH(QString, option);
+    QFETCH(QString, name);
+    QFETCH(bool, accepted);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(name);
+    const CliResult r = runCli({QStringLiteral("run"), exampleFiles().value(0), QStringLiteral("--until"),
+                                QStringLiteral("100ms"), QStringLiteral("--quiet"), option, path});
+    if (accepted) {
+        QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+        QVERIFY2(QFileInfo(path).size() > 0, qPrintable(path));
+    } else {
+        QVERIFY2(r.exitCode == sb::CliExit::Usage, r.describe().constData());
+        QVERIFY2(r.err.contains(option.toUtf8() + ' ' + path.toUtf8() + ": " + message), r.describe().constData());
+        QVERIFY2(!QFile::exists(path), "nothing is written for a refused name");
+    }
+    // No temporary file is left beside the output.
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), accepted ? 1 : 0);
+}
+
+void TestCli::failedRunKeepsExistingFiles()
+{
+    // A run whose outputs cannot all be written fails before running and leaves the files of an
+    // earlier run as they were.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QStringList names{QStringLiteral("summary.json"), QStringLiteral("events.jsonl"),
+                            QStringLiteral("seq.mmd")};
+    for (const QString &n : names) {
+        QFile f(dir.filePath(n));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("saved earlier\n");
+    }
+    const CliResult r = runCli({QStringLiteral("run"), exampleFiles().value(0), QStringLiteral("--until"),
+                                QStringLiteral("1s"), QStringLiteral("--quiet"), QStringLiteral("--summary"),
+                                dir.filePath(names[0]), QStringLiteral("--events"), dir.filePath(names[1]),
+                                QStringLiteral("--sequence"), dir.filePath(names[2]), QStringLiteral("--metrics"),
+                                dir.filePath(QStringLiteral("no/such/metrics.csv"))});
+    QVERIFY2(r.exitCode == sb::CliExit::OutputError, r.describe().constData());
+    for (const QString &n : names)
+        QCOMPARE(readAll(dir.filePath(n)), QByteArray("saved earlier\n"));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), names.size());
+}
+
+void TestCli::interrupt_data()
+{
+    QTest::addColumn<QString>("eventsName");
+    QTest::newRow("events as JSON Lines") << QStringLiteral("events.jsonl");
+    QTest::newRow("events as CSV") << QStringLiteral("events.csv");
+}
+
+void TestCli::interrupt()
+{
+    QFETCH(QString, eventsName);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString summaryPath = dir.filePath(QStringLiteral("summary.json"));
+    const QString eventsPath = dir.filePath(eventsName);
+    const QString metricsPath = dir.filePath(QStringLiteral("metrics.csv"));
+    const QString sequencePath = dir.filePath(QStringLiteral("seq.mmd"));
+    QProcess p;
+    p.start(QStringLiteral(SIGNALBOX_CLI),
+            {QStringLiteral("run"), dataFile("endless.json"), QStringLiteral("--until"), QStringLiteral("1e9s"),
+             QStringLiteral("--summary"), summaryPath, QStringLiteral("--events"), eventsPath,
+             QStringLiteral("--metrics"), metricsPath, QStringLiteral("--sequence"), sequencePath});
+    QVERIFY(p.waitForStarted());
+    // The run is under way once events reach the (temporary) events file.
+    const auto eventsWritten = [&] {
+        for (const QFileInfo &f : QDir(dir.path()).entryInfoList(QDir::Files | QDir::Hidden))
+            if (f.fileName().startsWith(QLatin1Char('.') + eventsName) && f.size() > 100000) return true;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(eventsWritten(), 60000);
+    QCOMPARE(p.state(), QProcess::Running);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    const QByteArray out = p.readAllStandardOutput(), err = p.readAllStandardError();
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit, err.constData());
+    QCOMPARE(p.exitCode(), sb::CliExit::Interrupted);
+    QVERIFY2(out.contains("ended: interrupted"), out.constData());
+    QVERIFY2(err.contains("interrupted at virtual time"), err.constData());
+
+    QJsonParseError error{};
+    const QJsonDocument summary = QJsonDocument::fromJson(readAll(summaryPath), &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    QCOMPARE(summary.object().value(QStringLiteral("stop_reason")).toString(), QStringLiteral("interrupted"));
+    QVERIFY(summary.object().value(QStringLiteral("events")).toDouble() > 0);
+
+    // Every file ends on a whole line, and each line parses.
+    for (const QString &path : {summaryPath, eventsPath, metricsPath, sequencePath}) {
+        const QByteArray text = readAll(path);
+        QVERIFY2(!text.isEmpty(), qPrintable(path));
+        QVERIFY2(text.endsWith('\n'), qPrintable(path));
+    }
+    const QList<QByteArray> eventLines = lines(readAll(eventsPath));
+    QVERIFY(eventLines.size() > 1);
+    if (eventsName.endsWith(QLatin1String(".jsonl"))) {
+        for (const QByteArray &line : eventLines) {
+            QJsonDocument::fromJson(line, &error);
+            QVERIFY2(error.error == QJsonParseError::NoError, line.constData());
+        }
+    } else {
+        const qsizetype columns = eventLines.first().count(',');
+        for (const QByteArray &line : eventLines)
+            QVERIFY2(line.count(',') == columns, line.constData());
+    }
+    const QList<QByteArray> metricLines = lines(readAll(metricsPath));
+    for (const QByteArray &line : metricLines)
+        QVERIFY2(line.count(',') == metricLines.first().count(','), line.constData());
+    QVERIFY(readAll(sequencePath).startsWith("sequenceDiagram"));
+    // Nothing temporary is left behind.
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 4);
+}
+
+void TestCli::progressLine_data()
+{
+    QTest::addColumn<bool>("terminal");
+    QTest::addColumn<QStringList>("args"); // after `run FILE --quiet`
+    QTest::addColumn<QByteArray>("expected"); // in the first progress line
+    QTest::newRow("time limit: time left") << true << QStringList{"--until", "20s"} << QByteArray(" left");
+    QTest::newRow("time limit: rate") << true << QStringList{"--until", "20s"} << QByteArray(" events/s");
+    QTest::newRow("not a terminal") << false << QStringList{"--until", "20s"} << QByteArray();
+}
+
+void TestCli::progressLine()
+{
+    QFETCH(bool, terminal);
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, expected);
+    std::vector<std::string> argv{"run", dataFile("endless.json").toStdString(), "--quiet"};
+    for (const QString &a : args)
+        argv.push_back(a.toStdString());
+    std::ostringstream out, err;
+    sb::CliEnvironment environment;
+    environment.progress = terminal;
+    QCOMPARE(sb::cliMain(argv, out, err, environment), sb::CliExit::Ok);
+    const QByteArray text = QByteArray::fromStdString(err.str());
+    if (!terminal) {
+        QVERIFY2(text.isEmpty(), text.constData());
+        return;
+    }
+    // Drawn in place with a carriage return, and the line is cleared at the end.
+    QVERIFY2(text.startsWith("\rvirtual "), text.constData());
+    QVERIFY2(text.contains(expected), text.constData());
+    QVERIFY2(text.endsWith("\r\033[K"), text.constData());
+    QVERIFY2(!text.contains('\n'), "progress never scrolls the terminal");
+}
+
+void TestCli::craftedFiles_data()
+{
+    // Files that once ended signalbox-cli with an uncaught exception (exit 134) or a stack
+    // overflow (SIGSEGV): now exit 3 with the place and the reason.
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QByteArray>("message"); // after "FILE:"
+    const QByteArray head = R"({"format": "signalbox-topology", "version": 1, )";
+    QTest::newRow("1e400") << QByteArray("1e400") << QByteArray("1:1: not valid JSON: number overflow parsing '1e400'");
+    QTest::newRow("rate 1e400") << head + R"("nodes": [{"id": "p", "kind": "producer", "properties": {"rate": 1e400}}]})"
+                                << QByteArray("1:113: not valid JSON: number overflow parsing '1e400'");
+    QTest::newRow("200000 levels") << head + R"("nodes": [], "x": )" + QByteArray(200000, '[') +
+                                          QByteArray(200000, ']') + "}"
+                                   << QByteArray("1:321: not valid JSON: nested deeper than 256 levels");
+}
+
+void TestCli::craftedFiles()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("crafted.json"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+    f.close();
+    for (const char *command : {"validate", "run"}) {
+        const CliResult r = runCli({QLatin1String(command), path});
+        QVERIFY2(r.exitCode == sb::CliExit::InvalidInput, r.describe().constData());
+        QVERIFY2(r.err.startsWith(path.toUtf8() + ':' + message), r.describe().constData());
+    }
+}
+
+void TestCli::warningCap_data()
+{
+    QTest::addColumn<int>("queues"); // unconnected queues: one warning each
+    QTest::addColumn<int>("shown");
+    QTest::addColumn<QByteArray>("tail"); // the last line; empty when every warning is shown
+    QTest::newRow("19") << 19 << 19 << QByteArray();
+    QTest::newRow("20") << 20 << 20 << QByteArray();
+    QTest::newRow("21") << 21 << 20 << QByteArray("... and 1 more warning");
+    QTest::newRow("1021") << 1021 << 20 << QByteArray("... and 1,001 more warnings");
+    QTest::newRow("100000") << 100000 << 20 << QByteArray("... and 99,980 more warnings");
+}
+
+void TestCli::warningCap()
+{
+    QFETCH(int, queues);
+    QFETCH(int, shown);
+    QFETCH(QByteArray, tail);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("queues.json"));
+    QByteArray text = R"({"format": "signalbox-topology", "version": 1, "nodes": [)";
+    for (int i = 0; i < queues; ++i)
+        text += (i ? "," : "") + QByteArray(R"({"id": "q)") + QByteArray::number(i) + R"(", "kind": "queue"})";
+    text += R"(], "links": []})";
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+    f.close();
+    const CliResult r = runCli({QStringLiteral("validate"), path});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QList<QByteArray> out = lines(r.out);
+    QCOMPARE(out.size(), shown + (tail.isEmpty() ? 0 : 1) + 1); // + the "valid" line
+    for (int i = 0; i < shown; ++i)
+        QVERIFY2(out[i].contains("warning: queue \"q" + QByteArray::number(i) + "\": port \"in\" is not connected"),
+                 out[i].constData());
+    if (!tail.isEmpty()) QCOMPARE(out[shown], tail);
+    QVERIFY(out.last().endsWith(": valid (" + QByteArray::number(queues) + " nodes, 0 links, 0 bindings)"));
+}
+
+void TestCli::controlCharactersEscaped_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QByteArray>("shown");
+    QTest::newRow("right-to-left override") << QByteArray("evil\xe2\x80\xaeid") << QByteArray("evil\\u202eid");
+    QTest::newRow("escape sequence") << QByteArray("a\\u001b[2Jb") << QByteArray("a\\x1b[2Jb");
+    QTest::newRow("bell") << QByteArray("a\\u0007b") << QByteArray("a\\x07b");
+    QTest::newRow("C1 control") << QByteArray("a\xc2\x9b" "b") << QByteArray("a\\u009bb");
+    QTest::newRow("isolate") << QByteArray("a\xe2\x81\xa6" "b") << QByteArray("a\\u2066b");
+}
+
+void TestCli::controlCharactersEscaped()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, shown);
+    // The text sits in an invalid node id, which the diagnostic quotes.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("bad.json"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format": "signalbox-topology", "version": 1, "nodes": [{"id": ")" + raw +
+            R"(", "kind": "queue"}], "links": []})");
+    f.close();
+    for (const char *command : {"validate", "run"}) {
+        const CliResult r = runCli({QLatin1String(command), path});
+        QVERIFY2(r.exitCode == sb::CliExit::InvalidInput, r.describe().constData());
+        QVERIFY2(r.err.contains(shown), r.describe().constData());
+        for (char c = 0; c < 0x20; ++c)
+            QVERIFY2(c == '\n' || !r.err.contains(c), r.describe().constData());
+        QVERIFY2(!r.err.contains("\xe2\x80\xae") && !r.err.contains("\xc2\x9b") && !r.err.contains("\xe2\x81\xa6"),
+                 r.describe().constData());
+    }
 }
 
 void TestCli::kinds()
@@ -715,6 +1058,58 @@ void TestCli::kinds()
         QVERIFY2(heading.match(out).hasMatch(), kind);
     }
     QVERIFY(out.contains(QLatin1String("link properties:")));
+}
+
+void TestCli::kindsTextRanges_data()
+{
+    // Every property with a range, per kind (and the link's): the text output must print the
+    // schema's bounds in full. Bounds are formatted here with QString::number, independently of
+    // the CLI's own formatting.
+    QTest::addColumn<QString>("section"); // the heading line's start: "producer (" or "link properties:"
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("range");
+    const auto bound = [](const std::optional<double> &v) {
+        return v ? QString::number(*v, 'g', 17) : QString();
+    };
+    QStringList keys;
+    const auto add = [&](const QString &section, const std::vector<sb::PropertySpec> &props) {
+        for (const auto &p : props) {
+            if (!p.min && !p.max) continue;
+            const QString key = QString::fromStdString(p.key);
+            keys << key;
+            QTest::newRow(qPrintable(section + QLatin1Char(' ') + key))
+                << section << key << QStringLiteral("[%1..%2]").arg(bound(p.min), bound(p.max));
+        }
+    };
+    const auto &reg = sb::KindRegistry::builtin();
+    for (const auto &k : reg.kinds())
+        add(QString::fromStdString(k.kind) + QStringLiteral(" ("), k.properties);
+    add(QStringLiteral("link properties:"), reg.linkProperties());
+    // The properties the defect report named are among the rows.
+    for (const char *named : {"rate", "burstSize", "count", "retries", "maxLength", "keyCount", "maxInFlight",
+                              "concurrency", "batchSize"})
+        QVERIFY2(keys.contains(QLatin1String(named)), named);
+}
+
+void TestCli::kindsTextRanges()
+{
+    QFETCH(QString, section);
+    QFETCH(QString, key);
+    QFETCH(QString, range);
+    const CliResult r = runCli({QStringLiteral("kinds")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QStringList text = QString::fromUtf8(r.out).split(QLatin1Char('\n'));
+    qsizetype i = 0;
+    while (i < text.size() && !text[i].startsWith(section))
+        ++i;
+    QVERIFY2(i < text.size(), qPrintable(section));
+    // The property's line within that section (sections start at column 0).
+    for (++i; i < text.size() && (text[i].isEmpty() || text[i].startsWith(QLatin1Char(' '))); ++i) {
+        if (!text[i].startsWith(QStringLiteral("    ") + key + QLatin1Char(' '))) continue;
+        QVERIFY2(text[i].endsWith(QLatin1Char(' ') + range), qPrintable(text[i] + QStringLiteral(" wants ") + range));
+        return;
+    }
+    QFAIL(qPrintable(key + QStringLiteral(" is not listed under ") + section));
 }
 
 void TestCli::kindsJson()
@@ -759,7 +1154,7 @@ void TestCli::help()
     QVERIFY2(section >= 0, r.out.constData());
     const QString codes = out.mid(section);
     for (int code : {sb::CliExit::Ok, sb::CliExit::Usage, sb::CliExit::InvalidInput, sb::CliExit::OutputError,
-                     sb::CliExit::CheckFailed}) {
+                     sb::CliExit::CheckFailed, sb::CliExit::Interrupted}) {
         const QRegularExpression line(QStringLiteral("^\\s*%1\\s+\\S").arg(code),
                                       QRegularExpression::MultilineOption);
         QVERIFY2(line.match(codes).hasMatch(),

@@ -154,6 +154,8 @@ private slots:
     void badInput();
     void badFile_data();
     void badFile();
+    void craftedText_data();
+    void craftedText();
     void warnings_data();
     void warnings();
     void validateInMemory_data();
@@ -595,6 +597,63 @@ void TestTopology::badFile()
         allDiagnostics(r.diagnostics).c_str());
     for (const auto &d : r.diagnostics)
         QVERIFY2(d.where().rfind(str(file), 0) == 0, d.where().c_str());
+}
+
+void TestTopology::craftedText_data()
+{
+    // Files made to crash a loader, or mistaken ones: each gets a message, none a crash.
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QByteArray>("path"); // where(); a prefix when it ends in ':'; empty: loads fine
+    QTest::addColumn<QByteArray>("reason");
+    const QByteArray ok = base().dump().c_str();
+    const auto withField = [&](const QByteArray &field) {
+        QByteArray t = ok;
+        t.insert(1, field + ",");
+        return t;
+    };
+    QTest::newRow("bare 1e400") << QByteArray("1e400") << QByteArray("topology:1:1")
+                                << QByteArray("number overflow parsing '1e400'");
+    QByteArray rate = ok;
+    rate.replace("\"properties\":{", "\"properties\":{\"rate\":1e400,");
+    QVERIFY(rate != ok);
+    QTest::newRow("rate 1e400") << rate << QByteArray("topology:1:" + QByteArray::number(rate.indexOf("1e400") + 1))
+                                << QByteArray("number overflow parsing '1e400'");
+    QTest::newRow("-1e400 in an unknown field")
+        << withField("\"x\": [1, -1e400]") << QByteArray("topology:1:") << QByteArray("number overflow");
+    QTest::newRow("200000 levels deep")
+        << withField("\"x\": " + QByteArray(200000, '[') + QByteArray(200000, ']')) << QByteArray("topology:1:")
+        << QByteArray("nested deeper than 256 levels");
+    QTest::newRow("257 levels deep") << withField("\"x\": " + QByteArray(256, '[') + QByteArray(256, ']'))
+                                     << QByteArray("topology:1:") << QByteArray("nested deeper than 256 levels");
+    // The root object and 255 arrays: exactly the limit.
+    QTest::newRow("256 levels deep") << withField("\"x\": " + QByteArray(255, '[') + QByteArray(255, ']'))
+                                     << QByteArray() << QByteArray();
+    QTest::newRow("brackets inside a string") << withField("\"x\": \"" + QByteArray(1000, '[') + "\\\"[\"")
+                                              << QByteArray() << QByteArray();
+    QTest::newRow("until 1e300 ms") << patched([](Json &j) { j["run"]["until"] = 1e300; }) << QByteArray("$.run.until")
+                                    << QByteArray("expected a duration");
+    QTest::newRow("seed 1e30") << patched([](Json &j) { j["run"]["seed"] = 1e30; }) << QByteArray("$.run.seed")
+                               << QByteArray("expected a non-negative whole number");
+    QTest::newRow("version 2^64-1") << withField("\"version\": 18446744073709551615").replace(",\"version\":1", "")
+                                    << QByteArray("$.version") << QByteArray("written by a newer Signalbox");
+    QTest::newRow("latency beyond virtual time")
+        << patched([](Json &j) { j["links"][0]["properties"] = {{"latency", "1e300s"}}; })
+        << QByteArray("$.links[0].properties.latency") << QByteArray("not a duration");
+}
+
+void TestTopology::craftedText()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, reason);
+    const auto r = sb::parseTopology(std::string_view(text.constData(), static_cast<std::size_t>(text.size())));
+    if (path.isEmpty()) {
+        QVERIFY2(r.ok(), allDiagnostics(r.diagnostics).c_str());
+        return;
+    }
+    QVERIFY(!r.ok());
+    QVERIFY2(hasDiagnostic(r.diagnostics, sb::Diagnostic::Severity::Error, str(path), str(reason)),
+             allDiagnostics(r.diagnostics).c_str());
 }
 
 void TestTopology::warnings_data()
