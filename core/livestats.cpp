@@ -85,10 +85,17 @@ void LiveStats::publish(const Simulation &sim)
         n.paused = sim.nodePaused(i);
         n.peakReady = std::max(n.peakReady, n.ready);
     }
+    const std::vector<std::uint64_t> onLinks = sim.framesOnLinks();
     for (LinkIndex i = 0; i < m_links.size() && i < sim.linkCount(); ++i) {
         LinkState &l = m_links[i];
-        // Frames due exactly now may still wait for their turn: they count as in flight.
         settleArrivals(l, sim.now());
+        // Frames due exactly now may have arrived or may still wait for their turn: the engine
+        // knows how many are still on the link, and the others due now have arrived.
+        const std::uint64_t still = i < onLinks.size() ? onLinks[i] : 0;
+        while (l.arrivals.size() > still && l.arrivals.top() <= sim.now()) {
+            l.arrivals.pop();
+            ++l.stats.delivered;
+        }
         l.stats.inFlight = l.arrivals.size();
         l.stats.up = sim.linkUp(i);
     }
