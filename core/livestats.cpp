@@ -21,6 +21,7 @@ void LiveStats::settleArrivals(LinkState &link, SimTime before)
 
 void LiveStats::onEvent(const TraceEvent &e)
 {
+    ++m_events;
     if (e.link != kNoIndex && e.link < m_links.size()) {
         LinkState &l = m_links[e.link];
         switch (e.kind) {
@@ -71,7 +72,7 @@ void LiveStats::publish(const Simulation &sim)
     auto snapshot = std::make_shared<LiveStatsSnapshot>();
     snapshot->sequence = ++m_sequence;
     snapshot->time = sim.now();
-    snapshot->events = sim.eventsProcessed();
+    snapshot->events = m_events;
     const auto &nodes = sim.topology().nodes;
     for (NodeIndex i = 0; i < m_nodes.size() && i < sim.nodeCount(); ++i) {
         LiveNodeStats &n = m_nodes[i];
