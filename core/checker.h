@@ -12,8 +12,11 @@
 // published before one the same consumer already processed from the same queue and producer is
 // out of order — what a requeue, a redelivery after a lost ack, or a consumer processing several
 // messages at once (concurrency > 1) does. Each such processing counts, a repeated one included.
+#include "idset.h"
 #include "trace.h"
 
+#include <limits>
+#include <queue>
 #include <unordered_map>
 #include <vector>
 
@@ -43,36 +46,75 @@ struct DeliveryReport {
     std::vector<OrderViolation> outOfOrderExamples; // the first few, in the order they happened
 };
 
+// Memory stays bounded however long a run is. The rule: the checker keeps per-message state only
+// while the message is open, that is while something may still happen to one of its copies:
+//   - its producer may still send it again (a confirmed publish not yet confirmed, retried or given
+//     up; a fire-and-forget publish is done at once; a crashed producer forgets its unconfirmed ones),
+//   - a queue or a consumer still holds a copy (ready, unacked, or delivered under auto-ack and not
+//     yet processed),
+//   - a frame carrying it is still on a link (every Send says when it arrives), or a paused node may
+//     still hold such a frame.
+// When none of these holds, no event can mention the message again, so its outcome is final: it is
+// folded into the counts and the kept examples (the smallest ids per outcome), its id joins the
+// compact set of finished ids (IdRanges: message ids rise in publish order), and its state goes.
+// One thing can still follow, unseen by the trace until it happens: a link that duplicated a
+// delivery hands the consumer a second copy under the same delivery tag, which the queue settles
+// once; the consumer processes it later. Such a processing of a finished message is counted as the
+// duplicate it is (the set of finished ids says so). What stays tracked is then what is really in flight, plus what a queue holds for good (a
+// dead-letter queue nobody consumes), which the simulation holds too.
 class DeliveryChecker final : public TraceSink {
 public:
+    // The smallest ids kept per outcome for report(examples); more cannot be asked for.
+    static constexpr std::size_t kKeptExamples = 64;
+
     // isQueue[n] says whether node n is a queue (copies are counted per queue).
     explicit DeliveryChecker(std::vector<bool> isQueue) : m_isQueue(std::move(isQueue)) {}
     void onEvent(const TraceEvent &e) override;
     DeliveryReport report(std::size_t examples = 5) const;
 
+    // Messages whose state is still held (open ones); finished ones are only counts.
+    std::size_t trackedMessages() const { return m_open.size(); }
+    // Ranges in the set of finished message ids (a few, however many messages finished).
+    std::size_t finishedRanges() const { return m_finished.rangeCount(); }
+    // Off, every message stays tracked to the end, as a reference for the folding (tests compare).
+    void setFolding(bool on) { m_folding = on; }
+
 private:
     enum class State : std::uint8_t { Pending, Dropped, DeadLettered };
+    // A message in one queue (or, with queue kNoIndex, the message before it reached any queue).
     struct Copy {
+        NodeIndex queue = kNoIndex;
         std::uint32_t processed = 0;
+        std::uint16_t held = 0;      // instances a queue holds, or its consumer under auto-ack
+        std::uint16_t heldNoAck = 0; // of those, delivered under auto-ack and not processed yet
         State state = State::Pending;
         DropReason reason = DropReason::None;
     };
-    struct Key {
-        std::uint64_t id;
-        NodeIndex queue; // kNoIndex: the message before it reached any queue
-        bool operator==(const Key &) const = default;
+    struct Tracked {
+        std::vector<Copy> copies;
+        // The latest of its events and of the arrivals of the frames carrying it: an event at this
+        // instant may still send it on (a dead letter, say), so it can finish only after it.
+        SimTime lastActivity = std::numeric_limits<SimTime>::min();
+        NodeIndex producer = kNoIndex;
+        bool producerDone = false; // its producer will not send it again
     };
-    struct KeyHash {
-        std::size_t operator()(const Key &k) const
-        {
-            return std::hash<std::uint64_t>()(k.id * 0x9e3779b97f4a7c15ULL ^ k.queue);
-        }
+    // What one message adds to a report, and the ids it gives as examples.
+    struct Examples {
+        std::vector<std::uint64_t> lost, duplicates, pending;
     };
-    bool isQueue(NodeIndex n) const { return n < m_isQueue.size() && m_isQueue[n]; }
-    Copy &at(std::uint64_t id, NodeIndex queue) { return m_copies[Key{id, queue}]; }
+    void account(std::uint64_t id, const Tracked &t, DeliveryReport &r, Examples &ex) const;
 
-    // Order: the producer of each message (ids are dense, from 1), and per (consumer, queue,
-    // producer) the newest message processed.
+    bool isQueue(NodeIndex n) const { return n < m_isQueue.size() && m_isQueue[n]; }
+    Copy &copyAt(Tracked &t, NodeIndex queue);
+    static Copy *findCopy(Tracked &t, NodeIndex queue);
+    static void release(Copy &c, bool noAck);
+    void applyToMessage(const TraceEvent &e, Tracked &t);
+    void noteCandidate(std::uint64_t id, const Tracked &t);
+    void retireFinished(SimTime now);
+    void lateEvent(const TraceEvent &e);
+    void nodeEvent(const TraceEvent &e);
+
+    // Order: per (consumer, queue, producer) the newest message processed.
     struct Stream {
         NodeIndex consumer, queue, producer;
         bool operator==(const Stream &) const = default;
@@ -84,16 +126,31 @@ private:
                    s.producer;
         }
     };
-    void checkOrder(const TraceEvent &e);
+    void checkOrder(const TraceEvent &e, NodeIndex producer);
 
     std::vector<bool> m_isQueue;
-    std::unordered_map<Key, Copy, KeyHash> m_copies;
+    bool m_folding = true;
+    std::unordered_map<std::uint64_t, Tracked> m_open;
     std::uint64_t m_published = 0;
-    std::vector<NodeIndex> m_producerOf; // by message id
+    // Finished messages: their counts, their smallest example ids, and their ids.
+    DeliveryReport m_folded;
+    IdRanges m_finished;
+    // The producers of recently finished messages (slot: id modulo the size), so that a late
+    // processing — a duplicated delivery a consumer still held — is order-checked like any other.
+    static constexpr std::size_t kRecentProducers = std::size_t{1} << 16;
+    std::vector<std::pair<std::uint64_t, NodeIndex>> m_recentProducers;
+    // Messages that may have finished, by their last activity (earliest first).
+    using Candidate = std::pair<SimTime, std::uint64_t>;
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> m_candidates;
+    // Paused nodes hold frames past their arrival time: nothing finishes while one is paused, nor
+    // at the instant of a resume (the held frames run then).
+    std::vector<bool> m_paused;
+    std::size_t m_pausedCount = 0;
+    SimTime m_holdUntil = std::numeric_limits<SimTime>::min();
+
     std::unordered_map<Stream, std::uint64_t, StreamHash> m_newest;
     std::uint64_t m_outOfOrder = 0;
     std::vector<DeliveryReport::OrderViolation> m_outOfOrderExamples;
-    static constexpr std::size_t kKeptOrderExamples = 64;
 };
 
 } // namespace sb

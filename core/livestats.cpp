@@ -21,6 +21,7 @@ void LiveStats::settleArrivals(LinkState &link, SimTime before)
 
 void LiveStats::onEvent(const TraceEvent &e)
 {
+    ++m_events;
     if (e.link != kNoIndex && e.link < m_links.size()) {
         LinkState &l = m_links[e.link];
         switch (e.kind) {
@@ -71,7 +72,7 @@ void LiveStats::publish(const Simulation &sim)
     auto snapshot = std::make_shared<LiveStatsSnapshot>();
     snapshot->sequence = ++m_sequence;
     snapshot->time = sim.now();
-    snapshot->events = sim.eventsProcessed();
+    snapshot->events = m_events;
     const auto &nodes = sim.topology().nodes;
     for (NodeIndex i = 0; i < m_nodes.size() && i < sim.nodeCount(); ++i) {
         LiveNodeStats &n = m_nodes[i];
@@ -85,10 +86,17 @@ void LiveStats::publish(const Simulation &sim)
         n.paused = sim.nodePaused(i);
         n.peakReady = std::max(n.peakReady, n.ready);
     }
+    const std::vector<std::uint64_t> onLinks = sim.framesOnLinks();
     for (LinkIndex i = 0; i < m_links.size() && i < sim.linkCount(); ++i) {
         LinkState &l = m_links[i];
-        // Frames due exactly now may still wait for their turn: they count as in flight.
         settleArrivals(l, sim.now());
+        // Frames due exactly now may have arrived or may still wait for their turn: the engine
+        // knows how many are still on the link, and the others due now have arrived.
+        const std::uint64_t still = i < onLinks.size() ? onLinks[i] : 0;
+        while (l.arrivals.size() > still && l.arrivals.top() <= sim.now()) {
+            l.arrivals.pop();
+            ++l.stats.delivered;
+        }
         l.stats.inFlight = l.arrivals.size();
         l.stats.up = sim.linkUp(i);
     }

@@ -49,7 +49,7 @@ struct LiveLinkStats {
 struct LiveStatsSnapshot {
     std::uint64_t sequence = 0; // increases with every publish
     SimTime time = 0;           // virtual time of the snapshot
-    std::uint64_t events = 0;   // events processed
+    std::uint64_t events = 0;   // trace events so far (as the event log and the run summary count)
     std::vector<LiveNodeStats> nodes;
     std::vector<LiveLinkStats> links;
 };
@@ -76,6 +76,7 @@ private:
     std::vector<LiveNodeStats> m_nodes;
     std::vector<LinkState> m_links;
     std::uint64_t m_sequence = 0;
+    std::uint64_t m_events = 0;
     mutable std::mutex m_mutex;
     std::shared_ptr<const LiveStatsSnapshot> m_latest;
 };

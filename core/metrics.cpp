@@ -145,6 +145,7 @@ std::size_t Metrics::bucketIndex(SimTime t)
 
 void Metrics::onEvent(const TraceEvent &e)
 {
+    ++m_traceEvents;
     if (e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange)
         return;
     // For a Send, the arrival bucket is looked up first because it may grow or coarsen the buckets;

@@ -50,6 +50,8 @@ public:
             std::size_t maxBuckets = 4096);
     void onEvent(const TraceEvent &e) override;
 
+    // Trace events seen: what an event log or an --events file lists, one per step of a message.
+    std::uint64_t traceEvents() const { return m_traceEvents; }
     const NodeCounters &node(NodeIndex i) const { return m_nodes[i]; }
     const LinkCounters &link(LinkIndex i) const { return m_links[i]; }
     // End-to-end latency (publish to processed), over all consumers or one.
@@ -80,6 +82,7 @@ private:
     SimTime m_bucketWidth;
     std::size_t m_maxBuckets;
     std::size_t m_bucketCount = 0;
+    std::uint64_t m_traceEvents = 0;
 };
 
 } // namespace sb

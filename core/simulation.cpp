@@ -626,4 +626,12 @@ void Simulation::restartNode(NodeIndex node)
     n.node->onRestart(*n.context);
 }
 
+std::vector<std::uint64_t> Simulation::framesOnLinks() const
+{
+    std::vector<std::uint64_t> frames(m_links.size(), 0);
+    for (const auto &f : m_frames)
+        if (f.used) ++frames[f.link];
+    return frames;
+}
+
 } // namespace sb

@@ -91,6 +91,9 @@ public:
     NodeStatus nodeStatus(NodeIndex node) const;
     bool nodeCrashed(NodeIndex node) const;
     bool linkUp(LinkIndex link) const;
+    // Frames on each link now, by link: sent and not yet handed to the far end (a paused
+    // receiver's held frames included).
+    std::vector<std::uint64_t> framesOnLinks() const;
     std::vector<std::string> nodeIds() const;
     std::vector<std::string> linkIds() const;
 

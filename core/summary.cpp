@@ -26,7 +26,8 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
     s.topologyName = t.name;
     s.seed = sim.seed();
     s.endTime = sim.now();
-    s.events = sim.eventsProcessed();
+    s.events = metrics.traceEvents();
+    s.engineSteps = sim.eventsProcessed();
     s.stopReason = reason;
     s.wallSeconds = wallSeconds;
     for (NodeIndex i = 0; i < t.nodes.size(); ++i) {
@@ -89,7 +90,7 @@ std::string formatSummary(const RunSummary &s)
     char line[512];
     o << "Run of " << (s.topologyName.empty() ? std::string("topology") : "\"" + s.topologyName + "\"")
       << ": seed " << s.seed << ", virtual time " << formatDuration(s.endTime) << ", " << s.events
-      << " events, ended: " << endReasonName(s);
+      << " trace events, ended: " << endReasonName(s);
     std::snprintf(line, sizeof line, ", wall %.3fs\n\n", s.wallSeconds);
     o << line;
     std::snprintf(line, sizeof line, "%-16s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "node", "kind",
@@ -206,7 +207,8 @@ Json summaryToJson(const RunSummary &s)
     j["seed"] = s.seed;
     j["end_time_ns"] = s.endTime;
     j["end_time"] = formatDuration(s.endTime);
-    j["events"] = s.events;
+    j["events"] = s.events; // trace events
+    j["engine_steps"] = s.engineSteps;
     j["stop_reason"] = endReasonName(s);
     j["wall_seconds"] = s.wallSeconds;
     Json nodes = Json::array();

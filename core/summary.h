@@ -31,7 +31,11 @@ struct RunSummary {
     std::string topologyName;
     std::uint64_t seed = 0;
     SimTime endTime = 0;
+    // "Events" are trace events, the ones the event log, the sequence diagram and an --events
+    // file show (publish, send, enqueue, deliver, ack...). The engine's own count of the steps it
+    // scheduled (frame arrivals and timers) is a different, smaller number: engine steps.
     std::uint64_t events = 0;
+    std::uint64_t engineSteps = 0;
     StopReason stopReason = StopReason::Quiescent;
     // Stopped by a signal (Ctrl+C on signalbox-cli) rather than by a person's Stop or a limit: the
     // figures are those of a run cut short, and the summary says "ended: interrupted".

@@ -21,21 +21,19 @@ namespace sb {
 
 namespace {
 
-// Publishes the engine's position for the GUI thread to read at frame rate. The simulation's own
-// counters are plain fields of the engine thread, so they are copied into atomics as they change.
+// Publishes the engine's position for the GUI thread to read at frame rate: virtual time, and
+// trace events so far (the events the event log lists and the run summary counts), in atomics.
 class ProgressSink final : public TraceSink {
 public:
-    explicit ProgressSink(const Simulation *sim) : m_sim(sim) {}
     void onEvent(const TraceEvent &e) override
     {
         m_time.store(e.time, std::memory_order_relaxed);
-        m_events.store(m_sim->eventsProcessed(), std::memory_order_relaxed);
+        m_events.store(m_events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
     qint64 time() const { return m_time.load(std::memory_order_relaxed); }
     quint64 events() const { return m_events.load(std::memory_order_relaxed); }
 
 private:
-    const Simulation *m_sim;
     std::atomic<qint64> m_time{0};
     std::atomic<quint64> m_events{0};
 };
@@ -49,7 +47,7 @@ private:
 struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
-          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(sim.get()),
+          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(),
           live(sim->nodeCount(), sim->linkCount()), series(topology)
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
@@ -98,7 +96,7 @@ public:
         // Where the engine stopped, for the last frame before paused() or finished().
         run->live.publish(*run->sim);
         if (reason == StopReason::Paused || reason == StopReason::EventLimit)
-            Q_EMIT runPaused(run->generation, run->sim->now(), run->sim->eventsProcessed());
+            Q_EMIT runPaused(run->generation, run->sim->now(), run->progress.events());
         else
             finish(run, reason);
     }

@@ -184,7 +184,7 @@ QString runHeadlineText(const RunSummary &summary)
                              ? SummaryModel::tr("topology")
                              : QStringLiteral("“%1”").arg(QString::fromStdString(summary.topologyName));
     // The name goes in last: text substituted earlier could otherwise be mistaken for a marker.
-    return SummaryModel::tr("Run of %6: seed %1, virtual time %2, %3 events, ended: %4, wall %5 s")
+    return SummaryModel::tr("Run of %6: seed %1, virtual time %2, %3 trace events, ended: %4, wall %5 s")
         .arg(summary.seed)
         .arg(QString::fromStdString(formatDuration(summary.endTime)))
         .arg(summary.events)

@@ -7,8 +7,9 @@
 #include "common.h"
 #include "nodes.h"
 
+#include "idset.h"
+
 #include <deque>
-#include <unordered_set>
 
 namespace sb {
 
@@ -140,7 +141,7 @@ private:
         while (m_busy < m_concurrency && !m_buffer.empty()) {
             Delivery d = std::move(m_buffer.front());
             m_buffer.pop_front();
-            if (m_ackMode == AckMode::Idempotent && m_processed.count(d.message->id)) {
+            if (m_ackMode == AckMode::Idempotent && m_processed.contains(d.message->id)) {
                 TraceEvent e = messageEvent(TraceKind::Dedupe, d.message.get());
                 e.peer = d.queue;
                 e.deliveryCount = d.deliveryCount;
@@ -219,7 +220,7 @@ private:
     std::vector<Work> m_slots;
     std::vector<std::size_t> m_freeSlots;
     std::uint32_t m_busy = 0;
-    std::unordered_set<std::uint64_t> m_processed;
+    IdRanges m_processed; // ids rise, so a long run costs a few ranges, not an entry per message
     std::uint64_t m_polls = 0;
     bool m_gotSincePoll = false;
 };

@@ -79,6 +79,8 @@ private slots:
     void crashEndsPause();
     void pausedNodeKeepsRunAliveUntilLimit();
     void liveChangesAreTracedAndSummarised();
+    void summaryEventsAreTraceEvents_data();
+    void summaryEventsAreTraceEvents();
     void buildRejectsInvalidTopology();
     void exchangeCycleIsRefused();
 };
@@ -381,6 +383,35 @@ void TestSimulation::liveChangesAreTracedAndSummarised()
     const std::string text = formatSummary(s);
     QVERIFY2(text.find("Live changes:\n  at 0: link change") != std::string::npos, text.c_str());
     QCOMPARE(summaryToJson(s)["live_changes"].size(), std::size_t(5));
+}
+
+// One meaning of "events" wherever a person reads: the trace events an event log, the sequence
+// diagram and an --events file show. The engine's own count (frame arrivals and timers it
+// scheduled) is a smaller number, reported as engine steps.
+void TestSimulation::summaryEventsAreTraceEvents_data()
+{
+    QTest::addColumn<QString>("file");
+    for (const QString &f : sbtest::exampleFiles())
+        QTest::newRow(qPrintable(QFileInfo(f).fileName())) << f;
+}
+
+void TestSimulation::summaryEventsAreTraceEvents()
+{
+    QFETCH(QString, file);
+    const LoadResult loaded = loadTopologyFile(file.toStdString());
+    QVERIFY(loaded.ok());
+    auto r = run(*loaded.topology, loaded.topology->run.until.value_or(60 * kSecond));
+    QVERIFY(r);
+    const RunSummary s = buildSummary(*r->sim, *r->metrics, *r->checker, r->reason, 0);
+    QCOMPARE(s.events, std::uint64_t(r->trace.events.size()));
+    QCOMPARE(s.engineSteps, r->sim->eventsProcessed());
+    QVERIFY(s.engineSteps < s.events);
+    const Json j = summaryToJson(s);
+    QCOMPARE(j["events"].get<std::uint64_t>(), s.events);
+    QCOMPARE(j["engine_steps"].get<std::uint64_t>(), s.engineSteps);
+    const std::string text = formatSummary(s);
+    const std::string said = ", " + std::to_string(s.events) + " trace events, ended";
+    QVERIFY2(text.find(said) != std::string::npos, text.c_str());
 }
 
 void TestSimulation::buildRejectsInvalidTopology()

@@ -242,13 +242,13 @@ void TestSummaryModel::headlineAndLatency()
     QCOMPARE(
         runHeadlineText(s),
         QString(
-            "Run of “Work queue”: seed 42, virtual time 10s, 11107 events, ended: quiescent, wall 0.250 s"));
+            "Run of “Work queue”: seed 42, virtual time 10s, 11107 trace events, ended: quiescent, wall 0.250 s"));
     s.topologyName = "100%1 %2 sure";
     s.stopReason = StopReason::Stopped;
     QCOMPARE(
         runHeadlineText(s),
         QString(
-            "Run of “100%1 %2 sure”: seed 42, virtual time 10s, 11107 events, ended: stopped, wall 0.250 s"));
+            "Run of “100%1 %2 sure”: seed 42, virtual time 10s, 11107 trace events, ended: stopped, wall 0.250 s"));
 
     LatencySummary latency;
     latency.count = 2000;
