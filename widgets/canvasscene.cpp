@@ -514,9 +514,15 @@ void CanvasScene::followEngine(EngineHost *engine)
                         &TopologyDocument::linkAdded, &TopologyDocument::linkRemoved})
         connect(m_document, signal, this, &CanvasScene::clearLive);
     connect(m_document, &TopologyDocument::documentReset, this, &CanvasScene::clearLive);
-    connect(m_document, &TopologyDocument::nodePropertyChanged, this, &CanvasScene::clearLive);
-    connect(m_document, &TopologyDocument::linkPropertyChanged, this, &CanvasScene::clearLive);
-    connect(m_document, &TopologyDocument::bindingsChanged, this, &CanvasScene::clearLive);
+    // A property edit while the run goes on is applied to it live (links) or waits for the next
+    // run: either way the badges keep following the run that is still going; clearing them
+    // would freeze them at the edit while the run carried on. After the run the edit clears.
+    auto clearUnlessRunning = [this, engine = QPointer<EngineHost>(engine)] {
+        if (!engine || !engine->acceptsLiveChanges()) clearLive();
+    };
+    connect(m_document, &TopologyDocument::nodePropertyChanged, this, clearUnlessRunning);
+    connect(m_document, &TopologyDocument::linkPropertyChanged, this, clearUnlessRunning);
+    connect(m_document, &TopologyDocument::bindingsChanged, this, clearUnlessRunning);
 }
 
 void CanvasScene::beginLive(const Topology &topology)
