@@ -1,10 +1,14 @@
 #include "propertyeditor.h"
 
+#include <QAbstractScrollArea>
+#include <QAbstractSlider>
+#include <QCoreApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -121,6 +125,40 @@ protected:
     QString textFromValue(double value) const override { return locale().toString(value, 'g', decimals()); }
 };
 
+// Keeps the mouse wheel for scrolling the form: an editor that changes its value on the wheel
+// (combo boxes, spin boxes, sliders) does so only once it has the keyboard focus; otherwise the
+// wheel event is ignored and travels on to the scroll area, which scrolls.
+class WheelGuard : public QObject {
+public:
+    using QObject::QObject;
+
+    static bool guards(const QWidget *w)
+    {
+        return qobject_cast<const QComboBox *>(w) || qobject_cast<const QAbstractSpinBox *>(w) ||
+               qobject_cast<const QAbstractSlider *>(w);
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Wheel) {
+            auto *w = qobject_cast<QWidget *>(watched);
+            if (w && !w->hasFocus()) {
+                // The editor never sees it; the scroll area around it does, handed over directly
+                // so that it scrolls however the event arrived (from the window system or sent).
+                event->ignore();
+                for (QWidget *p = w->parentWidget(); p; p = p->parentWidget())
+                    if (auto *area = qobject_cast<QAbstractScrollArea *>(p)) {
+                        QCoreApplication::sendEvent(area->viewport(), event);
+                        break;
+                    }
+                return true;
+            }
+        }
+        return QObject::eventFilter(watched, event);
+    }
+};
+
 } // namespace
 
 QString propertyValueText(PropertyType type, const Json &value)
@@ -225,7 +263,8 @@ Json parsePropertyText(PropertyType type, const QString &text, QString *error)
 }
 
 PropertyEditor::PropertyEditor(QWidget *parent)
-    : QWidget(parent), m_title(new QLabel(this)), m_scroll(new QScrollArea(this))
+    : QWidget(parent), m_title(new QLabel(this)), m_scroll(new QScrollArea(this)),
+      m_wheelGuard(new WheelGuard(this))
 {
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
@@ -313,6 +352,14 @@ void PropertyEditor::setSchema(const QString &title, const std::vector<PropertyS
         QWidget *field = buildRow(row, form);
         layout->addRow(row.label, field);
     }
+    // Every value-on-wheel editor the form holds, whatever row built it: a wheel over the form
+    // scrolls it, and only a focused editor takes the wheel (the focus comes from a click or Tab,
+    // never from the wheel itself).
+    for (QWidget *w : form->findChildren<QWidget *>())
+        if (WheelGuard::guards(w)) {
+            w->setFocusPolicy(Qt::StrongFocus);
+            w->installEventFilter(m_wheelGuard);
+        }
     m_scroll->setWidget(form);
     for (Row &row : m_rows)
         showValue(row);

@@ -85,6 +85,7 @@ private:
 
     QLabel *m_title;
     QScrollArea *m_scroll;
+    QObject *m_wheelGuard; // filters wheel events of unfocused editors
     std::vector<PropertySpec> m_specs;
     std::vector<Row> m_rows;
     int m_unitWidth = 0; // of the widest unit, for the unit column

@@ -12,9 +12,12 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
+#include <QWheelEvent>
 
 using namespace sb;
 
@@ -82,6 +85,8 @@ private slots:
     void emptiedFieldResets();
     void scriptDialogValidates();
     void rebuildFromASignalIsSafe();
+    void wheelScrollsUnlessFocused_data();
+    void wheelScrollsUnlessFocused();
 };
 
 void TestPropertyEditor::buildsEveryKind_data()
@@ -634,6 +639,65 @@ void TestPropertyEditor::rebuildFromASignalIsSafe()
     QCOMPARE(dumped(values["dispatch"]), dumped(Json("round-robin")));
     QCOMPARE(qobject_cast<QComboBox *>(editor.editor(QStringLiteral("dispatch")))->currentText(),
              QStringLiteral("round-robin"));
+}
+
+// Issue 9, defect 2: scrolling the panel over a combo box changed the producer's send mode. The
+// wheel over an unfocused editor scrolls the form; a focused editor takes the wheel.
+void TestPropertyEditor::wheelScrollsUnlessFocused_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("key");
+    QTest::newRow("combo box") << QStringLiteral("producer") << QStringLiteral("sendMode");
+    QTest::newRow("spin box") << QStringLiteral("link") << QStringLiteral("loss");
+}
+
+void TestPropertyEditor::wheelScrollsUnlessFocused()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, key);
+    PropertyEditor editor;
+    editor.setSchema(kind, specsOf(kind), Json::object());
+    editor.resize(320, 120); // far shorter than the form: the panel scrolls
+    editor.show();
+    QVERIFY(QTest::qWaitForWindowActive(&editor));
+    QWidget *field = editor.editor(key);
+    QVERIFY(field);
+    QCOMPARE(field->focusPolicy(), Qt::StrongFocus);
+    QScrollBar *bar = editor.findChild<QScrollArea *>()->verticalScrollBar();
+    QVERIFY(bar->maximum() > 0);
+    QSignalSpy edited(&editor, &PropertyEditor::propertyEdited);
+
+    auto valueOf = [field]() -> QVariant {
+        if (auto *combo = qobject_cast<QComboBox *>(field)) return combo->currentIndex();
+        return qobject_cast<QDoubleSpinBox *>(field)->value();
+    };
+    auto wheel = [field](int deltaY) {
+        const QPointF at(field->width() / 2.0, field->height() / 2.0);
+        QWheelEvent event(at, field->mapToGlobal(at), QPoint(), QPoint(0, deltaY), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(field, &event);
+    };
+
+    // Unfocused: the value stays, nothing is emitted (so nothing reaches the undo stack), and
+    // the panel scrolls down instead.
+    editor.setFocus();
+    QVERIFY(!field->hasFocus());
+    const QVariant before = valueOf();
+    wheel(-120);
+    QCOMPARE(valueOf(), before);
+    QCOMPARE(edited.count(), 0);
+    QVERIFY(bar->value() > 0);
+    QVERIFY(!field->hasFocus()); // the wheel does not give it the focus either
+
+    // Focused: the wheel changes the value, as a user who clicked into it expects.
+    field->setFocus();
+    QVERIFY(field->hasFocus());
+    const int scrolled = bar->value();
+    wheel(qobject_cast<QComboBox *>(field) ? -120 : 120);
+    QVERIFY(valueOf() != before);
+    QCOMPARE(bar->value(), scrolled);
+    QCOMPARE(edited.count(), 1);
+    QCOMPARE(edited.at(0).at(0).toString(), key);
 }
 
 QTEST_MAIN(TestPropertyEditor)
