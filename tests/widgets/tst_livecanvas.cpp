@@ -27,6 +27,7 @@ private slots:
     void badgesAgreeWithEngine();
     void liveValuesStayAfterRunAndClearOnEdit();
     void linkEditDuringRunKeepsBadgesLive();
+    void linksShowTotalsAfterRun();
     void snapshotsEveryFrameWhilePaced();
     void dotsAtLowRateThroughputAtHighRate();
     void linkDownAndCrashedNode();
@@ -271,6 +272,39 @@ void TestLiveCanvas::linkEditDuringRunKeepsBadgesLive()
     QVERIFY(!scene->live().isActive());
 }
 
+// Issue 9, usability 6: after a run, links show what they carried in all, never a stale rate.
+void TestLiveCanvas::linksShowTotalsAfterRun()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    EngineHost *engine = window.engine();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    EngineHost::RunRequest request;
+    request.until = 5 * kSecond;
+    request.speed = 0;
+    engine->start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    CanvasScene *scene = window.canvasScene();
+    QVERIFY(scene->live().hasEnded());
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    int shown = 0;
+    for (const LinkSummary &l : summary.links) {
+        const QString id = QString::fromStdString(l.id);
+        const LiveOverlay::LinkState *state = scene->live().link(id);
+        QVERIFY(state);
+        const QString label = scene->linkItem(id)->rateLabel();
+        QVERIFY2(!label.endsWith(QStringLiteral("/s")), qPrintable(label));
+        if (state->stats.messages) {
+            QCOMPARE(label, QStringLiteral("%1 msgs").arg(LiveOverlay::compact(double(state->stats.messages))));
+            ++shown;
+        }
+    }
+    QCOMPARE(shown, int(summary.links.size()));
+    // The publish link carried every message the producer published.
+    QCOMPARE(scene->live().link(QStringLiteral("publish"))->stats.messages,
+             scene->live().node(QStringLiteral("producer"))->counters.published);
+}
+
 // Paced, the engine sends a snapshot per frame (asked for through Simulation::post()), not only
 // at the end; counters never run backwards, and the last one is where the run stopped.
 void TestLiveCanvas::snapshotsEveryFrameWhilePaced()
@@ -440,7 +474,9 @@ void TestLiveCanvas::noTextWhenTooSmallToRead()
         return image;
     };
     const QImage before = render();
-    QVERIFY(document.renameNode(QStringLiteral("q"), QStringLiteral("a much longer name")));
+    // Another name of the same box width (nodes are sized to their names).
+    QVERIFY(document.renameNode(QStringLiteral("q"), QStringLiteral("events")));
+    QCOMPARE(item->width(), NodeItem::kWidth);
     const QImage after = render();
     QCOMPARE(before != after, textDrawn);
     // The marks stay at any scale: the box is not blank.
