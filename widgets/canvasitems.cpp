@@ -35,6 +35,11 @@ const QColor kBusy(0x2e, 0xa0, 0x43);
 const QColor kIdle(0xb0, 0xb6, 0xc2);
 const QColor kHot(0xe0, 0x6c, 0x00);
 
+// A link's stroke is drawn with a one-pixel cosmetic pen up to this width on screen (see paint()).
+constexpr qreal kHairline = 1.5;
+// Steps of a busy link's width and colour between idle and 10k msg/s.
+constexpr double kLevels = 8;
+
 // Below this scale (a 9 pt label would be under 4 px high) text is not drawn: nobody can read it,
 // and shaping and drawing it was most of a live frame on a large, zoomed-out canvas.
 constexpr qreal kTextLod = 0.4;
@@ -742,8 +747,11 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     QColor colour = selected ? kSelection : (m_delivery ? kDelivery : canvas.publish);
     qreal width = selected ? 2.5 : 1.6;
     if (throughput && !down) {
-        // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange.
-        const double level = std::min(1.0, std::log10(1.0 + state->rate) / 4.0);
+        // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange. In
+        // eight steps: a rate that wobbles keeps its stroke (and the outline cached for it), and
+        // nobody reads a finer difference from a line's width.
+        const double level =
+            std::round(std::min(1.0, std::log10(1.0 + state->rate) / 4.0) * kLevels) / kLevels;
         width = std::max(width, 1.6 + 5.0 * level);
         if (!selected) {
             const double t = level * 0.85;
@@ -762,7 +770,16 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
     const bool fine = lod > 1.5;
     const Polyline &line = fine ? m_fine : m_coarse;
-    if (exposed.contains(line.bounds) && pen.widthF() * lod > 1.0) {
+    // A line at most a pixel and a half wide on screen (any link zoomed out) is drawn one pixel
+    // wide with a cosmetic pen: the raster engine strokes those on its fast path, dashes included,
+    // where a wider one is an antialiased outline to fill. That was most of a live frame with a
+    // whole large topology in view.
+    const bool hairline = pen.widthF() * lod <= kHairline;
+    if (hairline) {
+        pen.setCosmetic(true);
+        pen.setWidthF(std::min<qreal>(1.0, pen.widthF() * lod));
+    }
+    if (!hairline && exposed.contains(line.bounds)) {
         // All in view and wider than a device pixel (thinner strokes take the raster engine's
         // fast path): fill the stroke's outline, computed once per width and kept, rather than
         // stroking the curve again every frame.
@@ -792,8 +809,11 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                 ++last;
             const Run &first = line.runs[i];
             const int count = line.runs[last].first + line.runs[last].count - first.first;
-            // The dash offset is in pen widths: the pattern continues where the last span left it.
-            if (dashed) pen.setDashOffset(first.offset / pen.widthF());
+            // The dash offset is in pen widths (a cosmetic pen's in device pixels): the pattern
+            // continues where the last span left it.
+            if (dashed)
+                pen.setDashOffset(pen.isCosmetic() ? first.offset * lod / std::max<qreal>(pen.widthF(), 1.0)
+                                                   : first.offset / pen.widthF());
             painter->setPen(pen);
             painter->drawPolyline(line.points.constData() + first.first, count);
             i = last + 1;
