@@ -604,9 +604,10 @@ void LinkItem::sync()
     }
     const QFontMetricsF metrics(smallFont());
     // Wide enough for a rate during the run and a total after it.
-    const qreal rw = std::max(metrics.horizontalAdvance(QStringLiteral("888.8k/s")),
-                              metrics.horizontalAdvance(QObject::tr("%1 frames").arg(QStringLiteral("888.8k")))) +
-                     8;
+    const qreal rw =
+        std::max(metrics.horizontalAdvance(QStringLiteral("888.8k/s")),
+                 metrics.horizontalAdvance(QObject::tr("%1 frames").arg(QStringLiteral("888.8k")))) +
+        8;
     const qreal rh = metrics.height() + 2;
     m_rateRect = QRectF(mid.x() - rw / 2, mid.y() + 3, rw, rh);
     m_lossRect = m_rateRect.translated(0, rh + 1);

@@ -471,7 +471,8 @@ void CanvasScene::markLinkTargets(const PortItem *from)
             }
             const QString why =
                 m_document->checkLink(from->node()->id(), from->name(), p->node()->id(), p->name());
-            p->setLinkTarget(why.isEmpty() ? PortItem::LinkTarget::Accepts : PortItem::LinkTarget::Refuses, why);
+            p->setLinkTarget(why.isEmpty() ? PortItem::LinkTarget::Accepts : PortItem::LinkTarget::Refuses,
+                             why);
         }
 }
 

@@ -712,8 +712,10 @@ void MainWindow::createDocks()
     });
     connect(m_propertyEditor, &PropertyEditor::idEdited, this, [this](const QString &id) {
         QString error;
-        if (m_document->changeNodeId(m_selectedNode, id, &error)) selectNode(id);
-        else statusBar()->showMessage(error, 8000);
+        if (m_document->changeNodeId(m_selectedNode, id, &error))
+            selectNode(id);
+        else
+            statusBar()->showMessage(error, 8000);
     });
     m_propertyDock = new QDockWidget(tr("Properties"), this);
     m_propertyDock->setObjectName(QStringLiteral("propertyDock"));
@@ -1341,8 +1343,9 @@ void MainWindow::showProperties()
         m_propertyEditor->clear();
         return;
     }
-    m_propertyEditor->setIdentity(m_selectedNode, QString::fromStdString(node->name),
-                                  [this, id = m_selectedNode](const QString &t) { return m_document->checkNodeId(id, t); });
+    m_propertyEditor->setIdentity(
+        m_selectedNode, QString::fromStdString(node->name),
+        [this, id = m_selectedNode](const QString &t) { return m_document->checkNodeId(id, t); });
     const QString title = tr("%1 \u201c%2\u201d").arg(QString::fromStdString(spec->label), m_selectedNode);
     if (m_propertyEditor->title() == title)
         m_propertyEditor->setValues(node->properties);

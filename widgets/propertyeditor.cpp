@@ -2,9 +2,9 @@
 
 #include <QAbstractScrollArea>
 #include <QAbstractSlider>
-#include <QCoreApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>

@@ -8,8 +8,8 @@
 
 #include <QApplication>
 #include <QGraphicsSceneContextMenuEvent>
-#include <QSignalSpy>
 #include <QGraphicsTextItem>
+#include <QSignalSpy>
 #include <QTest>
 #include <QUndoStack>
 

@@ -373,7 +373,8 @@ void TestCanvasScene::portsShowWhetherTheyTakeTheDraggedLink()
     for (const QString &id : m_doc->nodeIds())
         for (PortItem *p : m_scene->nodeItem(id)->ports())
             if (!p->isOutput()) {
-                const QString reason = m_doc->checkLink(QStringLiteral("tasks"), QStringLiteral("deliver"), id, p->name());
+                const QString reason =
+                    m_doc->checkLink(QStringLiteral("tasks"), QStringLiteral("deliver"), id, p->name());
                 QCOMPARE(p->linkTarget(),
                          reason.isEmpty() ? PortItem::LinkTarget::Accepts : PortItem::LinkTarget::Refuses);
                 accepting += reason.isEmpty();
@@ -382,7 +383,8 @@ void TestCanvasScene::portsShowWhetherTheyTakeTheDraggedLink()
 
     // Dropping on a refusing port is refused with that reason; the marks go with the drag.
     QSignalSpy refused(m_scene.get(), &CanvasScene::connectionRefused);
-    sendMouse(m_view->viewport(), QEvent::MouseMove, viewPoint(linked->anchor()), Qt::NoButton, Qt::LeftButton);
+    sendMouse(m_view->viewport(), QEvent::MouseMove, viewPoint(linked->anchor()), Qt::NoButton,
+              Qt::LeftButton);
     sendMouse(m_view->viewport(), QEvent::MouseButtonRelease, viewPoint(linked->anchor()), Qt::LeftButton,
               Qt::NoButton);
     QCOMPARE(refused.count(), 1);
@@ -398,9 +400,9 @@ void TestCanvasScene::linksHaveAWideHitArea()
     showView();
     LinkItem *link = m_scene->linkItem(QStringLiteral("publish"));
     QVERIFY(link);
-    const QPainterPath centre = LinkItem::curve(
-        m_scene->nodeItem(QStringLiteral("producer"))->port(QStringLiteral("out"))->anchor(),
-        m_scene->nodeItem(QStringLiteral("tasks"))->port(QStringLiteral("in"))->anchor());
+    const QPainterPath centre =
+        LinkItem::curve(m_scene->nodeItem(QStringLiteral("producer"))->port(QStringLiteral("out"))->anchor(),
+                        m_scene->nodeItem(QStringLiteral("tasks"))->port(QStringLiteral("in"))->anchor());
     const QPointF mid = centre.pointAtPercent(0.5);
     // Beside the line by most of half the hit band, above and below.
     for (qreal dy : {LinkItem::kHitWidth / 2 - 1, -(LinkItem::kHitWidth / 2 - 1)}) {
@@ -423,10 +425,8 @@ void TestCanvasScene::nodesFitTheirNames_data()
     QTest::newRow("event source") << QStringLiteral("Event source") << 1 << false;
     QTest::newRow("worker with note") << QStringLiteral("Worker 3 (slow disk)") << 1 << false;
     QTest::newRow("wide") << QStringLiteral("Order events from the web shop") << 2 << false;
-    QTest::newRow("two lines") << QStringLiteral("Reservations from the warehouse in Leeds") << 2
-                               << false;
-    QTest::newRow("one long word")
-        << QStringLiteral("inventory-reservations-warehouse-leeds") << 2 << false;
+    QTest::newRow("two lines") << QStringLiteral("Reservations from the warehouse in Leeds") << 2 << false;
+    QTest::newRow("one long word") << QStringLiteral("inventory-reservations-warehouse-leeds") << 2 << false;
     QTest::newRow("beyond two lines")
         << QStringLiteral("Inventory reservations and cancellations from the warehouse management system "
                           "in Leeds and the one in Manchester")
@@ -459,7 +459,8 @@ void TestCanvasScene::nodesFitTheirNames()
     } else {
         QVERIFY(shown.last().endsWith(QChar(0x2026)));
     }
-    if (lines == 1 && metrics.horizontalAdvance(name) > NodeItem::kWidth - NodeItem::kTextLeft - NodeItem::kTextRight)
+    if (lines == 1 &&
+        metrics.horizontalAdvance(name) > NodeItem::kWidth - NodeItem::kTextLeft - NodeItem::kTextRight)
         QVERIFY(n->width() > NodeItem::kWidth);
     // The outputs sit on the right edge, the links end at them.
     for (PortItem *p : n->ports()) {

@@ -239,7 +239,8 @@ void TestLiveCanvas::linkEditDuringRunKeepsBadgesLive()
     const QString producer = QStringLiteral("producer");
     const QString link = QStringLiteral("publish");
     QTRY_VERIFY_WITH_TIMEOUT(scene->live().node(producer) &&
-                                 scene->live().node(producer)->counters.published > 5 && engine->acceptsLiveChanges(),
+                                 scene->live().node(producer)->counters.published > 5 &&
+                                 engine->acceptsLiveChanges(),
                              kRunTimeout);
 
     // The edit, as a person makes it: select the link, type a loss, press Return.
@@ -295,7 +296,8 @@ void TestLiveCanvas::linksShowTotalsAfterRun()
         const QString label = scene->linkItem(id)->rateLabel();
         QVERIFY2(!label.endsWith(QStringLiteral("/s")), qPrintable(label));
         if (state->stats.messages) {
-            QCOMPARE(label, QStringLiteral("%1 msgs").arg(LiveOverlay::compact(double(state->stats.messages))));
+            QCOMPARE(label,
+                     QStringLiteral("%1 msgs").arg(LiveOverlay::compact(double(state->stats.messages))));
             ++shown;
         }
     }

@@ -729,8 +729,8 @@ void TestPropertyEditor::identityFieldsCheckTheId()
     editor.setSchema(QStringLiteral("Queue"), specsOf(QStringLiteral("queue")), Json::object());
     editor.setIdentity(QStringLiteral("jobs"), QStringLiteral("Jobs"), [](const QString &id) {
         return id == QLatin1String("taken") ? QStringLiteral("another node already has the id \"taken\"")
-                                            : id.contains(' ') ? QStringLiteral("not a valid id")
-                                                               : QString();
+               : id.contains(' ')           ? QStringLiteral("not a valid id")
+                                            : QString();
     });
     QVERIFY(editor.idField()->isVisible());
     QCOMPARE(editor.idField()->text(), QString("jobs"));

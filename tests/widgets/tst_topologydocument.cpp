@@ -637,7 +637,8 @@ void TestTopologyDocument::changeNodeIdUpdatesReferences()
         b.exchange = "orders";
     CHECK_UNDO_REDO(doc, fixture(), expected);
     QCOMPARE(doc.undoStack()->count(), 1);
-    QCOMPARE(doc.undoStack()->undoText(), QString("Change the id of 'exchange-1' from 'exchange-1' to 'orders'"));
+    QCOMPARE(doc.undoStack()->undoText(),
+             QString("Change the id of 'exchange-1' from 'exchange-1' to 'orders'"));
     QCOMPARE(idChanged.count(), 3);
     QCOMPARE(idChanged.at(0), QVariantList({"exchange-1", "orders"}));
     QCOMPARE(idChanged.at(1), QVariantList({"orders", "exchange-1"})); // undo
@@ -661,13 +662,25 @@ void TestTopologyDocument::changeNodeIdRefusals_data()
     QTest::addColumn<QString>("id");
     QTest::addColumn<QString>("newId");
     QTest::addColumn<QString>("reason");
-    QTest::newRow("taken by a node") << "queue-1" << "consumer-1" << "another node already has the id \"consumer-1\"";
-    QTest::newRow("taken by a link") << "queue-1" << "link-2" << "a link already has the id \"link-2\"";
-    QTest::newRow("empty") << "queue-1" << "" << "an id cannot be empty";
-    QTest::newRow("space") << "queue-1" << "my queue" << "is not a valid id";
-    QTest::newRow("leading dash") << "queue-1" << "-q" << "starting with a letter or digit";
+    QTest::newRow("taken by a node") << "queue-1"
+                                     << "consumer-1"
+                                     << "another node already has the id \"consumer-1\"";
+    QTest::newRow("taken by a link") << "queue-1"
+                                     << "link-2"
+                                     << "a link already has the id \"link-2\"";
+    QTest::newRow("empty") << "queue-1"
+                           << ""
+                           << "an id cannot be empty";
+    QTest::newRow("space") << "queue-1"
+                           << "my queue"
+                           << "is not a valid id";
+    QTest::newRow("leading dash") << "queue-1"
+                                  << "-q"
+                                  << "starting with a letter or digit";
     QTest::newRow("too long") << "queue-1" << QString(65, 'q') << "1 to 64";
-    QTest::newRow("no such node") << "nope" << "q" << "no node with id \"nope\"";
+    QTest::newRow("no such node") << "nope"
+                                  << "q"
+                                  << "no node with id \"nope\"";
 }
 
 void TestTopologyDocument::changeNodeIdRefusals()
