@@ -59,6 +59,9 @@ struct PropertySpec {
     // Extra checks for a value that already has the right type (e.g. a script's entries).
     // Returns an empty string when fine, or the reason; `path` is where the value sits.
     std::function<std::string(const Json &value)> check;
+    // What a value of 0 stands for when it is not an amount but the absence of one ("no limit",
+    // "never"), for showing it in words; empty when 0 is just a number.
+    std::string zeroMeans = {};
 };
 
 // Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames.

@@ -35,6 +35,11 @@ const QColor kBusy(0x2e, 0xa0, 0x43);
 const QColor kIdle(0xb0, 0xb6, 0xc2);
 const QColor kHot(0xe0, 0x6c, 0x00);
 
+// A link's stroke is drawn with a one-pixel cosmetic pen up to this width on screen (see paint()).
+constexpr qreal kHairline = 1.5;
+// Steps of a busy link's width and colour between idle and 10k msg/s.
+constexpr double kLevels = 8;
+
 // Below this scale (a 9 pt label would be under 4 px high) text is not drawn: nobody can read it,
 // and shaping and drawing it was most of a live frame on a large, zoomed-out canvas.
 constexpr qreal kTextLod = 0.4;
@@ -103,21 +108,63 @@ NodeItem::NodeItem(const TopologyDocument *document, const QString &id) : m_docu
         std::vector<const PortSpec *> outputs;
         for (const auto &p : spec->ports)
             (p.direction == PortDirection::In ? inputs : outputs).push_back(&p);
-        // Ports spread evenly over the edge, so one port sits in the middle.
-        auto place = [this](const std::vector<const PortSpec *> &ports, bool output) {
-            const qreal step = kHeight / qreal(ports.size() + 1);
-            for (std::size_t i = 0; i < ports.size(); ++i) {
-                const PortSpec &p = *ports[i];
-                auto *item =
-                    new PortItem(this, q(p.name), output, p.protocol == Protocol::Delivery, q(p.help));
-                item->setPos(output ? kWidth : 0, step * qreal(i + 1));
-                m_ports.push_back(item);
-            }
+        auto add = [this](const std::vector<const PortSpec *> &ports, bool output) {
+            for (const PortSpec *p : ports)
+                m_ports.push_back(
+                    new PortItem(this, q(p->name), output, p->protocol == Protocol::Delivery, q(p->help)));
         };
-        place(inputs, false);
-        place(outputs, true);
+        add(inputs, false);
+        add(outputs, true);
     }
     sync();
+}
+
+void NodeItem::layoutPorts()
+{
+    // Ports spread evenly over the edge, so one port sits in the middle.
+    for (bool output : {false, true}) {
+        std::vector<PortItem *> side;
+        for (PortItem *p : m_ports)
+            if (p->isOutput() == output) side.push_back(p);
+        const qreal step = m_height / qreal(side.size() + 1);
+        for (std::size_t i = 0; i < side.size(); ++i)
+            side[i]->setPos(output ? m_width : 0, step * qreal(i + 1));
+    }
+}
+
+QFont NodeItem::nameFont()
+{
+    QFont f = QApplication::font();
+    f.setBold(true);
+    return f;
+}
+
+QStringList NodeItem::nameLines(const QString &name, const QFont &font, qreal width)
+{
+    const QFontMetricsF metrics(font);
+    if (metrics.horizontalAdvance(name) <= width) return {name};
+    // The longest run of whole words that fits goes on the first line; a word too long for a
+    // line is cut where the line ends. The rest goes on the second line, elided if it must be.
+    const QStringList words = name.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    QString first;
+    int used = 0;
+    for (const QString &w : words) {
+        const QString candidate = first.isEmpty() ? w : first + QLatin1Char(' ') + w;
+        if (metrics.horizontalAdvance(candidate) > width) break;
+        first = candidate;
+        ++used;
+    }
+    QString rest;
+    if (used == 0) {
+        int n = 1;
+        while (n < name.size() && metrics.horizontalAdvance(name.left(n + 1)) <= width)
+            ++n;
+        first = name.left(n);
+        rest = name.mid(n).trimmed();
+    } else {
+        rest = words.mid(used).join(QLatin1Char(' '));
+    }
+    return {first, metrics.elidedText(rest, Qt::ElideRight, width)};
 }
 
 void NodeItem::sync()
@@ -128,8 +175,25 @@ void NodeItem::sync()
     setPos(n->position.x, n->position.y);
     m_syncing = false;
     const QString name = q(n->name.empty() ? n->id : n->name);
-    if (name != m_name) {
+    const bool first = m_nameLines.isEmpty();
+    if (name != m_name || first) {
         m_name = name;
+        // As wide as the name needs, from kWidth up to kMaxWidth; beyond that the name wraps to
+        // a second line and the box grows by a line.
+        const QFont font = nameFont();
+        const qreal advance = QFontMetricsF(font).horizontalAdvance(m_name);
+        const qreal width = std::clamp(std::ceil(kTextLeft + advance + kTextRight), kWidth, kMaxWidth);
+        m_nameLines = nameLines(m_name, font, width - kTextLeft - kTextRight);
+        const qreal height =
+            m_nameLines.size() > 1 ? kHeight + std::ceil(QFontMetricsF(font).height()) : kHeight;
+        if (width != m_width || height != m_height) {
+            prepareGeometryChange();
+            m_width = width;
+            m_height = height;
+            layoutPorts();
+        } else if (first) {
+            layoutPorts();
+        }
         update();
     }
     setToolTip(QStringLiteral("%1 (%2 \"%3\")").arg(m_name, m_kind, m_id));
@@ -147,22 +211,31 @@ QPointF NodeItem::snapped(QPointF p)
     return {std::round(p.x() / kGrid) * kGrid, std::round(p.y() / kGrid) * kGrid};
 }
 
+QRectF NodeItem::nameRect() const
+{
+    // The text column right of the icon, as high as the name's lines (see paint()).
+    const QFontMetricsF name(nameFont());
+    const qreal lines = qreal(std::max<qsizetype>(1, m_nameLines.size())) * name.height();
+    const qreal top = (m_height - lines - name.height() * 0.85) / 2;
+    return QRectF(kTextLeft, top, m_width - kTextLeft - kTextRight, lines);
+}
+
 QRectF NodeItem::boundingRect() const
 {
     // Includes the room for badges above, so that showing them needs no geometry change.
-    return QRectF(0, 0, kWidth, kHeight).adjusted(-kBadgeSide, -kBadgeRoom, kBadgeSide, 2);
+    return QRectF(0, 0, m_width, m_height).adjusted(-kBadgeSide, -kBadgeRoom, kBadgeSide, 2);
 }
 
 QPainterPath NodeItem::shape() const
 {
     QPainterPath path;
-    path.addRoundedRect(QRectF(0, 0, kWidth, kHeight), 8, 8);
+    path.addRoundedRect(QRectF(0, 0, m_width, m_height), 8, 8);
     return path;
 }
 
 void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
 {
-    const QRectF box(0, 0, kWidth, kHeight);
+    const QRectF box(0, 0, m_width, m_height);
     const bool selected = option->state & QStyle::State_Selected;
     const CanvasColors colours = canvasColors();
     painter->setPen(QPen(selected ? kSelection : colours.nodeBorder, selected ? 2.0 : 1.2));
@@ -170,7 +243,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->drawRoundedRect(box, 8, 8);
 
     const qreal iconSize = 24;
-    const QRectF iconRect(12, (kHeight - iconSize) / 2, iconSize, iconSize);
+    const QRectF iconRect(12, (m_height - iconSize) / 2, iconSize, iconSize);
     const QIcon icon = kindIcon(m_kind);
     if (!icon.isNull()) icon.paint(painter, iconRect.toRect());
     const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
@@ -181,15 +254,17 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         return;
     }
 
-    const QRectF textRect(iconRect.right() + 7, 8, kWidth - iconRect.right() - 7 - 10, kHeight - 16);
-    QFont nameFont = widget ? widget->font() : QApplication::font();
-    nameFont.setBold(true);
+    const QRectF textRect(kTextLeft, 8, m_width - kTextLeft - kTextRight, m_height - 16);
+    // The name is laid out (width, lines) in sync() with the application's font: paint with it.
+    Q_UNUSED(widget);
+    const QFont nameFont = NodeItem::nameFont();
     QFont kindFont = nameFont;
     kindFont.setBold(false);
     kindFont.setPointSizeF(nameFont.pointSizeF() * 0.85);
     const QFontMetricsF nameMetrics(nameFont);
     const QFontMetricsF kindMetrics(kindFont);
-    const qreal total = nameMetrics.height() + kindMetrics.height();
+    const qreal nameHeight = nameMetrics.height() * qreal(std::max<qsizetype>(1, m_nameLines.size()));
+    const qreal total = nameHeight + kindMetrics.height();
     const qreal top = textRect.top() + (textRect.height() - total) / 2;
 
     // Elided and laid out once, then drawn from the cache: static text is much cheaper to paint.
@@ -207,17 +282,19 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawStaticText(QPointF(textRect.left(), y), cache);
     };
     painter->setPen(colours.text);
-    drawLine(m_nameText, m_nameKey, m_name, nameFont, top, textRect.width());
+    drawLine(m_nameText, m_nameKey, m_nameLines.value(0), nameFont, top, textRect.width());
+    if (m_nameLines.size() > 1)
+        drawLine(m_nameText2, m_nameKey2, m_nameLines.value(1), nameFont, top + nameMetrics.height(),
+                 textRect.width());
     const Badges b = badges();
     const QString second = b.live ? b.line : m_kind;
     painter->setPen(b.crashed ? kDrop : colours.subtext);
     // The live line may use the room up to the edge, in a smaller font when it needs to.
-    const qreal width = b.live ? kWidth - textRect.left() - 4 : textRect.width();
+    const qreal width = b.live ? m_width - textRect.left() - 4 : textRect.width();
     QFont lineFont = kindFont;
     if (b.live && kindMetrics.horizontalAdvance(second) > width)
         lineFont.setPointSizeF(kindFont.pointSizeF() * 0.9);
-    const qreal lineTop =
-        top + nameMetrics.height() + (kindMetrics.height() - QFontMetricsF(lineFont).height()) / 2;
+    const qreal lineTop = top + nameHeight + (kindMetrics.height() - QFontMetricsF(lineFont).height()) / 2;
     drawLine(m_lineText, m_lineKey, second, lineFont, lineTop, width);
     if (b.live) paintBadges(painter, b, &kindFont);
 }
@@ -278,7 +355,7 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     // Queue depth: a bar along the bottom edge, green to red as it fills.
     if (m_kind == QLatin1String("queue") && b.depthScale) {
         const qreal fill = std::min(1.0, double(b.depth) / double(b.depthScale));
-        const QRectF bar(12, kHeight - 8, kWidth - 24, 4);
+        const QRectF bar(12, m_height - 8, m_width - 24, 4);
         painter->setPen(Qt::NoPen);
         painter->setBrush(canvasColors().track);
         painter->drawRoundedRect(bar, 2, 2);
@@ -293,7 +370,7 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     if (m_kind == QLatin1String("consumer")) {
         painter->setPen(QPen(b.busy ? kBusy.darker(130) : kIdle, 1));
         painter->setBrush(b.busy ? kBusy : canvasColors().portFill);
-        painter->drawEllipse(QPointF(kWidth - 11, 11), 4.5, 4.5);
+        painter->drawEllipse(QPointF(m_width - 11, 11), 4.5, 4.5);
     }
     // Drops and dead letters: pills above the top-right corner (without their text when there is
     // no font: the canvas is too far out to read it).
@@ -303,7 +380,7 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     pillFont.setBold(true);
     const QFontMetricsF metrics(pillFont);
     if (text) painter->setFont(pillFont);
-    qreal right = kWidth + kBadgeSide - 2;
+    qreal right = m_width + kBadgeSide - 2;
     auto pill = [&](const QString &label, const QColor &colour) {
         const qreal w = text ? metrics.horizontalAdvance(label) + 10 : kBadgeRoom * 2;
         const QRectF r(right - w, -kBadgeRoom + 1, w, kBadgeRoom - 4);
@@ -323,16 +400,16 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     if (b.paused && !b.crashed) {
         painter->setPen(Qt::NoPen);
         painter->setBrush(QColor(0x2f, 0x7f, 0xd6, 40));
-        painter->drawRoundedRect(QRectF(0, 0, kWidth, kHeight), 8, 8);
+        painter->drawRoundedRect(QRectF(0, 0, m_width, m_height), 8, 8);
         painter->setBrush(QColor(0x2f, 0x7f, 0xd6));
-        painter->drawRect(QRectF(kWidth - 30, 6, 3.5, 11));
-        painter->drawRect(QRectF(kWidth - 24, 6, 3.5, 11));
+        painter->drawRect(QRectF(m_width - 30, 6, 3.5, 11));
+        painter->drawRect(QRectF(m_width - 24, 6, 3.5, 11));
     }
     // Crashed: greyed out and crossed.
     if (b.crashed) {
         painter->setPen(Qt::NoPen);
         painter->setBrush(QColor(0x80, 0x80, 0x80, 110));
-        painter->drawRoundedRect(QRectF(0, 0, kWidth, kHeight), 8, 8);
+        painter->drawRoundedRect(QRectF(0, 0, m_width, m_height), 8, 8);
         painter->setPen(QPen(kDrop, 2.5, Qt::SolidLine, Qt::RoundCap));
         painter->drawLine(QPointF(14, 14), QPointF(34, 42));
         painter->drawLine(QPointF(34, 14), QPointF(14, 42));
@@ -405,8 +482,17 @@ PortItem::PortItem(NodeItem *node, const QString &name, bool output, bool delive
     setCursor(output ? Qt::CrossCursor : Qt::ArrowCursor);
     const QString what = output ? QObject::tr("output") : QObject::tr("input");
     const QString carries = delivery ? QObject::tr("deliveries") : QObject::tr("publishes");
-    setToolTip(help.isEmpty() ? QStringLiteral("%1 (%2, %3)").arg(name, what, carries)
-                              : QStringLiteral("%1 (%2, %3): %4").arg(name, what, carries, help));
+    m_help = help.isEmpty() ? QStringLiteral("%1 (%2, %3)").arg(name, what, carries)
+                            : QStringLiteral("%1 (%2, %3): %4").arg(name, what, carries, help);
+    setToolTip(m_help);
+}
+
+void PortItem::setLinkTarget(LinkTarget target, const QString &reason)
+{
+    if (target == m_target && (target != LinkTarget::Refuses || toolTip() == reason)) return;
+    m_target = target;
+    setToolTip(target == LinkTarget::Refuses ? reason : m_help);
+    update();
 }
 
 void PortItem::setHighlighted(bool on)
@@ -425,9 +511,23 @@ QRectF PortItem::boundingRect() const
 void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
 {
     const QColor colour = m_delivery ? kDelivery : canvasColors().publish;
-    painter->setPen(QPen(m_highlighted ? kSelection : colour, m_highlighted ? 2.5 : 1.5));
+    if (m_target == LinkTarget::Refuses) {
+        // Dimmed, red and crossed: dropping here would be refused.
+        painter->save();
+        painter->setOpacity(0.55);
+        painter->setPen(QPen(kDrop, 1.5));
+        painter->setBrush(canvasColors().portFill);
+        painter->drawEllipse(QPointF(0, 0), kRadius - 1, kRadius - 1);
+        const qreal c = (kRadius - 1) * 0.6;
+        painter->drawLine(QPointF(-c, -c), QPointF(c, c));
+        painter->drawLine(QPointF(-c, c), QPointF(c, -c));
+        painter->restore();
+        return;
+    }
+    const bool ring = m_highlighted || m_target == LinkTarget::Accepts;
+    painter->setPen(QPen(m_highlighted ? kSelection : ring ? kBusy : colour, ring ? 2.5 : 1.5));
     painter->setBrush(m_output ? colour : canvasColors().portFill);
-    const qreal r = m_highlighted ? kRadius + 1 : kRadius - 1;
+    const qreal r = ring ? kRadius + 1 : kRadius - 1;
     painter->drawEllipse(QPointF(0, 0), r, r);
 }
 
@@ -471,6 +571,14 @@ void LinkItem::sync()
     m_fine.build(m_path, 4);
     m_coarse.build(m_path, 1);
     m_stroke = {};
+    // What a click hits: a band wider than the line, so that a link can be picked while dots
+    // travel over it; built once per route, not at every hit test.
+    QPainterPathStroker stroker;
+    stroker.setWidth(kHitWidth);
+    stroker.setCapStyle(Qt::RoundCap);
+    m_shape = stroker.createStroke(m_path);
+    m_shape.addPolygon(m_arrow);
+    m_shape.closeSubpath();
 
     QString toolTipText = QStringLiteral("%1: %2.%3 \u2192 %4.%5")
                               .arg(m_id, q(l->from), q(l->fromPort), q(l->to), q(l->toPort));
@@ -495,7 +603,11 @@ void LinkItem::sync()
         m_keyRect = QRectF(mid.x() - w / 2, mid.y() - h - 3, w, h);
     }
     const QFontMetricsF metrics(smallFont());
-    const qreal rw = metrics.horizontalAdvance(QStringLiteral("888.8k/s")) + 8;
+    // Wide enough for a rate during the run and a total after it.
+    const qreal rw =
+        std::max(metrics.horizontalAdvance(QStringLiteral("888.8k/s")),
+                 metrics.horizontalAdvance(QObject::tr("%1 frames").arg(QStringLiteral("888.8k")))) +
+        8;
     const qreal rh = metrics.height() + 2;
     m_rateRect = QRectF(mid.x() - rw / 2, mid.y() + 3, rw, rh);
     m_lossRect = m_rateRect.translated(0, rh + 1);
@@ -568,8 +680,17 @@ int LinkItem::liveMode() const
 
 QString LinkItem::rateLabel() const
 {
-    const LiveOverlay::LinkState *s = liveState();
-    if (!s || s->mode != LiveOverlay::LinkMode::Throughput) return {};
+    const LiveOverlay *live = overlay();
+    const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
+    if (!s) return {};
+    if (live->hasEnded()) {
+        // The run's final figure: what the link carried in all.
+        if (s->stats.messages)
+            return QObject::tr("%1 msgs").arg(LiveOverlay::compact(double(s->stats.messages)));
+        if (s->stats.sent) return QObject::tr("%1 frames").arg(LiveOverlay::compact(double(s->stats.sent)));
+        return {};
+    }
+    if (s->mode != LiveOverlay::LinkMode::Throughput) return {};
     return LiveOverlay::compact(s->rate) + QStringLiteral("/s");
 }
 
@@ -612,11 +733,7 @@ QRectF LinkItem::boundingRect() const
 
 QPainterPath LinkItem::shape() const
 {
-    QPainterPathStroker stroker;
-    stroker.setWidth(10);
-    QPainterPath s = stroker.createStroke(m_path);
-    s.addPolygon(m_arrow);
-    return s;
+    return m_shape;
 }
 
 void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
@@ -625,13 +742,17 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const LiveOverlay *live = overlay();
     const LiveOverlay::LinkState *state = live ? live->link(m_id) : nullptr;
     const bool down = state && !state->stats.up;
-    const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput;
+    // After the run, no link is drawn by a rate that no longer holds.
+    const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput && !live->hasEnded();
     const CanvasColors canvas = canvasColors();
     QColor colour = selected ? kSelection : (m_delivery ? kDelivery : canvas.publish);
     qreal width = selected ? 2.5 : 1.6;
     if (throughput && !down) {
-        // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange.
-        const double level = std::min(1.0, std::log10(1.0 + state->rate) / 4.0);
+        // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange. In
+        // eight steps: a rate that wobbles keeps its stroke (and the outline cached for it), and
+        // nobody reads a finer difference from a line's width.
+        const double level =
+            std::round(std::min(1.0, std::log10(1.0 + state->rate) / 4.0) * kLevels) / kLevels;
         width = std::max(width, 1.6 + 5.0 * level);
         if (!selected) {
             const double t = level * 0.85;
@@ -650,7 +771,16 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
     const bool fine = lod > 1.5;
     const Polyline &line = fine ? m_fine : m_coarse;
-    if (exposed.contains(line.bounds) && pen.widthF() * lod > 1.0) {
+    // A line at most a pixel and a half wide on screen (any link zoomed out) is drawn one pixel
+    // wide with a cosmetic pen: the raster engine strokes those on its fast path, dashes included,
+    // where a wider one is an antialiased outline to fill. That was most of a live frame with a
+    // whole large topology in view.
+    const bool hairline = pen.widthF() * lod <= kHairline;
+    if (hairline) {
+        pen.setCosmetic(true);
+        pen.setWidthF(std::min<qreal>(1.0, pen.widthF() * lod));
+    }
+    if (!hairline && exposed.contains(line.bounds)) {
         // All in view and wider than a device pixel (thinner strokes take the raster engine's
         // fast path): fill the stroke's outline, computed once per width and kept, rather than
         // stroking the curve again every frame.
@@ -680,8 +810,11 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                 ++last;
             const Run &first = line.runs[i];
             const int count = line.runs[last].first + line.runs[last].count - first.first;
-            // The dash offset is in pen widths: the pattern continues where the last span left it.
-            if (dashed) pen.setDashOffset(first.offset / pen.widthF());
+            // The dash offset is in pen widths (a cosmetic pen's in device pixels): the pattern
+            // continues where the last span left it.
+            if (dashed)
+                pen.setDashOffset(pen.isCosmetic() ? first.offset * lod / std::max<qreal>(pen.widthF(), 1.0)
+                                                   : first.offset / pen.widthF());
             painter->setPen(pen);
             painter->drawPolyline(line.points.constData() + first.first, count);
             i = last + 1;
@@ -708,8 +841,9 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         drawKeyLabel();
         return;
     }
-    if (throughput && labels) {
-        const QString text = LiveOverlay::compact(state->rate) + QStringLiteral("/s");
+    const QString rate = labels ? rateLabel() : QString();
+    if (!rate.isEmpty()) {
+        const QString &text = rate;
         painter->setPen(Qt::NoPen);
         painter->setBrush(canvas.labelFill);
         painter->drawRect(m_rateRect);
@@ -726,7 +860,8 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         const QSizeF size = m_rateText.size();
         painter->drawStaticText(m_rateRect.center() - QPointF(size.width() / 2, size.height() / 2),
                                 m_rateText);
-    } else if (state->mode == LiveOverlay::LinkMode::Dots) {
+    }
+    if (state->mode == LiveOverlay::LinkMode::Dots) {
         const auto dots = live->dotPositions(m_id);
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);

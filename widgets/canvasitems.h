@@ -9,6 +9,7 @@
 #include <QPainterPath>
 #include <QStaticText>
 #include <QString>
+#include <QStringList>
 
 #include <vector>
 
@@ -36,17 +37,37 @@ enum CanvasItemType {
 class NodeItem : public QGraphicsItem {
 public:
     enum { Type = NodeItemType };
+    // A box is kWidth wide and kHeight high, wider for a long name up to kMaxWidth, and a line
+    // higher when the name wraps (elided only beyond two lines).
     static constexpr qreal kWidth = 140;
+    static constexpr qreal kMaxWidth = 220;
     static constexpr qreal kHeight = 56;
     static constexpr qreal kGrid = 10;
+    // The text column: right of the icon, short of the right edge.
+    static constexpr qreal kTextLeft = 43;
+    static constexpr qreal kTextRight = 10;
 
     // `document` is borrowed and must outlive the item.
     NodeItem(const TopologyDocument *document, const QString &id);
 
     int type() const override { return Type; }
     QString id() const { return m_id; }
+    // The document gave the node a new id (TopologyDocument::nodeIdChanged).
+    void setId(const QString &id) { m_id = id; }
     // Re-reads position, name, kind and properties from the document.
     void sync();
+    // The name as shown (the id when the node has no name), and where it is drawn, in item
+    // coordinates: the place of the inline name editor and of a double-click that opens it.
+    QString name() const { return m_name; }
+    QRectF nameRect() const;
+    // The name as drawn: one line, or two when it is wider than a kMaxWidth box allows.
+    QStringList nameLines() const { return m_nameLines; }
+    qreal width() const { return m_width; }
+    qreal height() const { return m_height; }
+    // The name split into at most two lines of at most `width`: whole words where they fit,
+    // the second line elided.
+    static QStringList nameLines(const QString &name, const QFont &font, qreal width);
+    static QFont nameFont();
     // The port item named `name`, or nullptr.
     PortItem *port(const QString &name) const;
     const std::vector<PortItem *> &ports() const { return m_ports; }
@@ -80,6 +101,7 @@ protected:
 private:
     const LiveOverlay *overlay() const;
     const LiveNodeStats *liveStats() const; // this node's, while the scene shows a run
+    void layoutPorts();
     // `font` null: marks only, no text (the canvas is zoomed too far out to read it).
     void paintBadges(QPainter *painter, const Badges &b, const QFont *font);
 
@@ -87,9 +109,12 @@ private:
     QString m_id;
     QString m_kind;
     QString m_name;
-    // The two text lines, laid out again only when their text, font or room changes.
-    QStaticText m_nameText, m_lineText;
-    QString m_nameKey, m_lineKey;
+    QStringList m_nameLines;
+    qreal m_width = kWidth;
+    qreal m_height = kHeight;
+    // The text lines, laid out again only when their text, font or room changes.
+    QStaticText m_nameText, m_nameText2, m_lineText;
+    QString m_nameKey, m_nameKey2, m_lineKey;
     std::vector<PortItem *> m_ports;
     bool m_syncing = false;
 };
@@ -110,6 +135,11 @@ public:
     // Where links attach, in scene coordinates.
     QPointF anchor() const { return scenePos(); }
     void setHighlighted(bool on);
+    // While a link is dragged, every input says whether it would take it: accepting inputs are
+    // ringed, refusing ones dimmed and red with the reason as their tooltip.
+    enum class LinkTarget { None, Accepts, Refuses };
+    void setLinkTarget(LinkTarget target, const QString &reason = {});
+    LinkTarget linkTarget() const { return m_target; }
 
     QRectF boundingRect() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
@@ -120,6 +150,8 @@ private:
     bool m_output;
     bool m_delivery;
     bool m_highlighted = false;
+    LinkTarget m_target = LinkTarget::None;
+    QString m_help; // the tooltip when no link is being dragged
 };
 
 // A link: a cubic curve from the output port to the input port ending in an arrow head; dashed
@@ -127,6 +159,8 @@ private:
 class LinkItem : public QGraphicsItem {
 public:
     enum { Type = LinkItemType };
+    // The width of the band around the curve that a click selects the link in.
+    static constexpr qreal kHitWidth = 12;
 
     LinkItem(const TopologyDocument *document, const QString &id);
 
@@ -141,7 +175,9 @@ public:
     QString keyLabel() const { return m_keyLabel; }
     static QString keyLabelFor(const QStringList &keys);
     // Live view: whether the link shows dots or throughput (Idle when no run is showing), the
-    // throughput label ("1.2k/s", empty unless in throughput mode) and the dots drawn now.
+    // label under the link (during a run the throughput, "1.2k/s", empty unless in throughput
+    // mode; after it the total carried, "952 msgs", never a rate that has stopped being true) and
+    // the dots drawn now.
     int liveMode() const;
     QString rateLabel() const;
     int dotCount() const;
@@ -163,6 +199,7 @@ private:
     const TopologyDocument *m_document;
     QString m_id;
     QPainterPath m_path;
+    QPainterPath m_shape; // the hit area (kHitWidth around the curve, and the arrow head)
     // The curve flattened once per sync, in runs of a few segments with their bounds and the
     // length before them: painting strokes only the runs in the exposed area (a long dashed link
     // mostly out of view costs nothing), with the dash pattern carried on from run to run.

@@ -5,6 +5,7 @@
 #include "palettemodel.h"
 #include "topologydocument.h"
 
+#include <QApplication>
 #include <QGraphicsPathItem>
 #include <QGraphicsRectItem>
 #include <QGraphicsSceneContextMenuEvent>
@@ -14,11 +15,15 @@
 #include <QGraphicsTextItem>
 #include <QKeyEvent>
 #include <QMimeData>
+#include <QPainter>
+#include <QPalette>
 #include <QPen>
+#include <QTextCursor>
 #include <QTimer>
 #include <QToolTip>
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 namespace sb {
@@ -27,6 +32,56 @@ namespace {
 
 constexpr int kRefusalMs = 3500;
 constexpr qreal kRefusalWidth = 320;
+
+// The inline editor of a node's name: one line on an opaque field over the label. Return and
+// leaving it commit, Escape cancels; the scene decides what that means.
+class NameEditor : public QGraphicsTextItem {
+public:
+    explicit NameEditor(std::function<void(bool commit)> done) : m_done(std::move(done))
+    {
+        setTextInteractionFlags(Qt::TextEditorInteraction);
+        setZValue(60);
+    }
+
+protected:
+    void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override
+    {
+        const QPalette palette = QApplication::palette();
+        painter->setPen(QPen(palette.color(QPalette::Highlight), 1));
+        painter->setBrush(palette.color(QPalette::Base));
+        painter->drawRect(boundingRect().adjusted(0.5, 0.5, -0.5, -0.5));
+        QGraphicsTextItem::paint(painter, option, widget);
+    }
+    void keyPressEvent(QKeyEvent *event) override
+    {
+        switch (event->key()) {
+        case Qt::Key_Return:
+        case Qt::Key_Enter:
+            finish(true);
+            return;
+        case Qt::Key_Escape:
+            finish(false);
+            return;
+        default:
+            QGraphicsTextItem::keyPressEvent(event);
+        }
+    }
+    void focusOutEvent(QFocusEvent *event) override
+    {
+        QGraphicsTextItem::focusOutEvent(event);
+        finish(true);
+    }
+
+private:
+    void finish(bool commit)
+    {
+        if (!m_done) return;
+        auto done = std::move(m_done);
+        m_done = nullptr;
+        done(commit);
+    }
+    std::function<void(bool)> m_done;
+};
 
 } // namespace
 
@@ -47,6 +102,7 @@ CanvasScene::CanvasScene(TopologyDocument *document, QObject *parent)
     connect(m_document, &TopologyDocument::nodeRemoved, this, &CanvasScene::removeNodeItem);
     connect(m_document, &TopologyDocument::nodeMoved, this, &CanvasScene::onNodeChanged);
     connect(m_document, &TopologyDocument::nodeRenamed, this, &CanvasScene::onNodeChanged);
+    connect(m_document, &TopologyDocument::nodeIdChanged, this, &CanvasScene::onNodeIdChanged);
     connect(m_document, &TopologyDocument::nodePropertyChanged, this,
             [this](const QString &id, const QString &) { onNodeChanged(id); });
     connect(m_document, &TopologyDocument::linkAdded, this, &CanvasScene::addLinkItem);
@@ -69,6 +125,7 @@ CanvasScene::~CanvasScene()
     m_connectLine = nullptr;
     m_refusalBox = nullptr;
     m_refusal = nullptr;
+    m_nameEditor = nullptr;
     m_nodes.clear();
     m_links.clear();
     clear();
@@ -79,6 +136,7 @@ CanvasScene::~CanvasScene()
 
 void CanvasScene::rebuild()
 {
+    finishNameEdit(false);
     m_connectFrom = nullptr;
     m_hoveredInput = nullptr;
     m_draggingNodes = false;
@@ -120,6 +178,7 @@ void CanvasScene::addLinkItem(const QString &id)
 
 void CanvasScene::removeNodeItem(const QString &id)
 {
+    if (id == m_nameEditorNode) finishNameEdit(false);
     NodeItem *item = m_nodes.take(id);
     if (!item) return;
     if (m_connectFrom && m_connectFrom->node() == item) {
@@ -148,6 +207,19 @@ void CanvasScene::onNodeChanged(const QString &id)
         n->sync();
         syncLinksOf(id);
     }
+}
+
+void CanvasScene::onNodeIdChanged(const QString &oldId, const QString &newId)
+{
+    NodeItem *n = m_nodes.take(oldId);
+    if (!n) return;
+    n->setId(newId);
+    m_nodes.insert(newId, n);
+    if (m_nameEditorNode == oldId) m_nameEditorNode = newId;
+    n->sync();
+    syncLinksOf(newId);
+    // The selection by id changed although no item's selection did.
+    if (n->isSelected() && !m_quietSelection) Q_EMIT selectionChangedIds();
 }
 
 void CanvasScene::onBindingsChanged(const QString &exchange, const QString &destination)
@@ -224,6 +296,48 @@ void CanvasScene::removeSelection()
     QString error;
     if (!m_document->removeItems(nodes, links, &error))
         showRefusal(error, selectedItems().value(0)->scenePos());
+}
+
+bool CanvasScene::editNodeName(const QString &id)
+{
+    NodeItem *n = m_nodes.value(id);
+    if (!n) return false;
+    finishNameEdit(true);
+    auto *editor = new NameEditor([this](bool commit) { finishNameEdit(commit); });
+    QFont font = QApplication::font();
+    font.setBold(true);
+    editor->setFont(font);
+    editor->setPlainText(n->name());
+    const QRectF label = n->nameRect();
+    editor->setTextWidth(std::max(label.width() + 20, editor->document()->idealWidth() + 12));
+    addItem(editor);
+    // Over the label: the text starts where the label's does (less the editor's own margin).
+    const qreal margin = editor->document()->documentMargin();
+    editor->setPos(n->mapToScene(label.topLeft()) - QPointF(margin, margin + 1));
+    m_nameEditor = editor;
+    m_nameEditorNode = id;
+    editor->setFocus(Qt::OtherFocusReason);
+    QTextCursor cursor = editor->textCursor();
+    cursor.select(QTextCursor::Document);
+    editor->setTextCursor(cursor);
+    return true;
+}
+
+void CanvasScene::finishNameEdit(bool commit)
+{
+    QGraphicsTextItem *editor = m_nameEditor;
+    if (!editor) return;
+    const QString id = m_nameEditorNode;
+    const QString text = editor->toPlainText().simplified(); // one line, whatever was pasted
+    m_nameEditor = nullptr;
+    m_nameEditorNode.clear();
+    // Deleted later: this may run inside the editor's own key or focus handler.
+    editor->hide();
+    editor->deleteLater();
+    const NodeItem *n = m_nodes.value(id);
+    if (!commit || !n || text == n->name()) return;
+    QString error;
+    if (!m_document->renameNode(id, text, &error)) showRefusal(error, n->scenePos());
 }
 
 bool CanvasScene::alignSelection(Alignment alignment, QString *error)
@@ -346,6 +460,22 @@ void CanvasScene::showRefusal(const QString &reason, QPointF scenePos)
 // ---------------------------------------------------------------------------------------------
 // Gestures
 
+void CanvasScene::markLinkTargets(const PortItem *from)
+{
+    for (NodeItem *n : std::as_const(m_nodes))
+        for (PortItem *p : n->ports()) {
+            if (p->isOutput()) continue;
+            if (!from) {
+                p->setLinkTarget(PortItem::LinkTarget::None);
+                continue;
+            }
+            const QString why =
+                m_document->checkLink(from->node()->id(), from->name(), p->node()->id(), p->name());
+            p->setLinkTarget(why.isEmpty() ? PortItem::LinkTarget::Accepts : PortItem::LinkTarget::Refuses,
+                             why);
+        }
+}
+
 PortItem *CanvasScene::inputPortAt(QPointF scenePos) const
 {
     for (QGraphicsItem *item : items(scenePos)) {
@@ -377,6 +507,7 @@ void CanvasScene::mousePressEvent(QGraphicsSceneMouseEvent *event)
                 m_connectLine->setPen(pen);
                 m_connectLine->setZValue(50);
                 addItem(m_connectLine);
+                markLinkTargets(port);
                 event->accept();
                 return;
             }
@@ -419,6 +550,7 @@ void CanvasScene::mouseReleaseEvent(QGraphicsSceneMouseEvent *event)
     if (m_connectFrom && event->button() == Qt::LeftButton) {
         PortItem *from = m_connectFrom;
         PortItem *to = inputPortAt(event->scenePos());
+        markLinkTargets(nullptr);
         if (m_hoveredInput) m_hoveredInput->setHighlighted(false);
         m_hoveredInput = nullptr;
         m_connectFrom = nullptr;
@@ -455,8 +587,34 @@ void CanvasScene::mouseReleaseEvent(QGraphicsSceneMouseEvent *event)
     }
 }
 
+void CanvasScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (event->button() == Qt::LeftButton) {
+        for (QGraphicsItem *item : items(event->scenePos())) {
+            if (item == m_nameEditor) break;
+            if (auto *n = qgraphicsitem_cast<NodeItem *>(item)) {
+                if (n->nameRect().contains(n->mapFromScene(event->scenePos()))) {
+                    editNodeName(n->id());
+                    event->accept();
+                    return;
+                }
+                break;
+            }
+        }
+    }
+    QGraphicsScene::mouseDoubleClickEvent(event);
+}
+
 void CanvasScene::keyPressEvent(QKeyEvent *event)
 {
+    if (event->key() == Qt::Key_F2 && !focusItem()) {
+        const QStringList nodes = selectedNodeIds();
+        if (nodes.size() == 1 && selectedLinkIds().isEmpty()) {
+            editNodeName(nodes.front());
+            event->accept();
+            return;
+        }
+    }
     if ((event->key() == Qt::Key_Delete || event->key() == Qt::Key_Backspace) && !focusItem() &&
         !selectedItems().isEmpty()) {
         removeSelection();
@@ -506,6 +664,9 @@ void CanvasScene::followEngine(EngineHost *engine)
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
     connect(engine, &EngineHost::finished, this, [this] {
         m_live.endRun();
+        // Links trade their rates for the run's totals.
+        for (LinkItem *l : std::as_const(m_links))
+            l->update();
         animateWhileDotsTravel();
     });
     // The last run's figures describe the topology it ran: an edit that changes what would run
@@ -514,9 +675,16 @@ void CanvasScene::followEngine(EngineHost *engine)
                         &TopologyDocument::linkAdded, &TopologyDocument::linkRemoved})
         connect(m_document, signal, this, &CanvasScene::clearLive);
     connect(m_document, &TopologyDocument::documentReset, this, &CanvasScene::clearLive);
-    connect(m_document, &TopologyDocument::nodePropertyChanged, this, &CanvasScene::clearLive);
-    connect(m_document, &TopologyDocument::linkPropertyChanged, this, &CanvasScene::clearLive);
-    connect(m_document, &TopologyDocument::bindingsChanged, this, &CanvasScene::clearLive);
+    connect(m_document, &TopologyDocument::nodeIdChanged, this, &CanvasScene::clearLive);
+    // A property edit while the run goes on is applied to it live (links) or waits for the next
+    // run: either way the badges keep following the run that is still going; clearing them
+    // would freeze them at the edit while the run carried on. After the run the edit clears.
+    auto clearUnlessRunning = [this, engine = QPointer<EngineHost>(engine)] {
+        if (!engine || !engine->acceptsLiveChanges()) clearLive();
+    };
+    connect(m_document, &TopologyDocument::nodePropertyChanged, this, clearUnlessRunning);
+    connect(m_document, &TopologyDocument::linkPropertyChanged, this, clearUnlessRunning);
+    connect(m_document, &TopologyDocument::bindingsChanged, this, clearUnlessRunning);
 }
 
 void CanvasScene::beginLive(const Topology &topology)

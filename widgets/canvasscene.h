@@ -52,6 +52,11 @@ public:
     QString dropKind(const QMimeData *mime, QPointF scenePos);
     // Removes the selected nodes and links as one undo step.
     void removeSelection();
+    // Opens an editor for node `id`'s name over its label (F2, or a double-click on the label):
+    // Return or leaving it renames the node as one undo step, Escape cancels.
+    bool editNodeName(const QString &id);
+    // The open name editor, or nullptr.
+    QGraphicsTextItem *nameEditor() const { return m_nameEditor; }
 
     // The transient message shown after a refused connection, or empty when none is showing.
     QString refusalText() const;
@@ -97,6 +102,7 @@ protected:
     void mousePressEvent(QGraphicsSceneMouseEvent *event) override;
     void mouseMoveEvent(QGraphicsSceneMouseEvent *event) override;
     void mouseReleaseEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
     void contextMenuEvent(QGraphicsSceneContextMenuEvent *event) override;
     void dragEnterEvent(QGraphicsSceneDragDropEvent *event) override;
@@ -115,10 +121,16 @@ private:
     void removeLinkItem(const QString &id);
     void syncLinksOf(const QString &nodeId);
     void onNodeChanged(const QString &id);
+    void onNodeIdChanged(const QString &oldId, const QString &newId);
+    // Closes the name editor, renaming its node when `commit` and the text changed.
+    void finishNameEdit(bool commit);
     void onBindingsChanged(const QString &exchange, const QString &destination);
     void showRefusal(const QString &reason, QPointF scenePos);
 
     PortItem *inputPortAt(QPointF scenePos) const;
+    // Marks every input port as accepting or refusing a link from `from` (TopologyDocument's
+    // checkLink, the rule the drop applies), or, with nullptr, clears the marks.
+    void markLinkTargets(const PortItem *from);
     // The selected nodes' item positions that differ from the document's.
     QHash<QString, QPointF> movedNodes() const;
 
@@ -137,6 +149,9 @@ private:
     // Set while one change selects or deselects many items, which then report once.
     bool m_quietSelection = false;
     bool m_snapToGrid = true;
+
+    QGraphicsTextItem *m_nameEditor = nullptr;
+    QString m_nameEditorNode;
 
     QGraphicsRectItem *m_refusalBox = nullptr;
     QGraphicsTextItem *m_refusal = nullptr;

@@ -148,6 +148,12 @@ void CanvasView::wheelEvent(QWheelEvent *event)
 
 void CanvasView::keyPressEvent(QKeyEvent *event)
 {
+    // An item taking text (the inline name editor) gets every key, spaces included.
+    if (scene() && scene()->focusItem() &&
+        (scene()->focusItem()->flags() & QGraphicsItem::ItemAcceptsInputMethod)) {
+        QGraphicsView::keyPressEvent(event);
+        return;
+    }
     if (event->key() == Qt::Key_Space && event->modifiers() == Qt::NoModifier) {
         if (!event->isAutoRepeat() && !m_spaceHeld) {
             m_spaceHeld = true;

@@ -64,6 +64,8 @@ public:
     // The run ended: frames still in flight will never arrive, so their dots finish their trip
     // and go; counters and rates stay.
     void endRun() { m_ended = true; }
+    // Whether the run shown has ended: its rates are history, its totals final.
+    bool hasEnded() const { return m_ended; }
     bool isActive() const { return m_active; }
     // The sequence number of the snapshot shown (0: none yet).
     std::uint64_t snapshotSequence() const { return m_snapshot ? m_snapshot->sequence : 0; }

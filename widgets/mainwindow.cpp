@@ -460,6 +460,18 @@ void MainWindow::createDocks()
     m_propertyEditor->setObjectName(QStringLiteral("propertyEditor"));
     connect(m_propertyEditor, &PropertyEditor::propertyEdited, this, &MainWindow::onPropertyEdited);
     connect(m_propertyEditor, &PropertyEditor::propertyReset, this, &MainWindow::onPropertyReset);
+    // Renaming in the panel: the name, or the id with the links and bindings that name it.
+    connect(m_propertyEditor, &PropertyEditor::nameEdited, this, [this](const QString &name) {
+        QString error;
+        if (!m_document->renameNode(m_selectedNode, name, &error)) statusBar()->showMessage(error, 8000);
+    });
+    connect(m_propertyEditor, &PropertyEditor::idEdited, this, [this](const QString &id) {
+        QString error;
+        if (m_document->changeNodeId(m_selectedNode, id, &error))
+            selectNode(id);
+        else
+            statusBar()->showMessage(error, 8000);
+    });
     m_propertyDock = makeDock(tr("Properties"), "propertyDock", m_propertyEditor);
     addDockWidget(Qt::RightDockWidgetArea, m_propertyDock);
     auto *history = new QUndoView(m_document->undoStack(), this);
@@ -897,6 +909,7 @@ void MainWindow::showProperties()
                 if (!keys.empty()) values[kBindingKeysProperty] = keys;
             }
         }
+        m_propertyEditor->clearIdentity();
         const QString title = tr("Link \u201c%1\u201d").arg(m_selectedLink);
         if (m_propertyEditor->title() == title)
             m_propertyEditor->setValues(values);
@@ -910,6 +923,9 @@ void MainWindow::showProperties()
         m_propertyEditor->clear();
         return;
     }
+    m_propertyEditor->setIdentity(
+        m_selectedNode, QString::fromStdString(node->name),
+        [this, id = m_selectedNode](const QString &t) { return m_document->checkNodeId(id, t); });
     const QString title = tr("%1 \u201c%2\u201d").arg(QString::fromStdString(spec->label), m_selectedNode);
     if (m_propertyEditor->title() == title)
         m_propertyEditor->setValues(node->properties);

@@ -1,10 +1,14 @@
 #include "propertyeditor.h"
 
+#include <QAbstractScrollArea>
+#include <QAbstractSlider>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -66,10 +70,21 @@ QString withUnit(const QString &text, const PropertySpec &spec)
     return spec.unit.empty() ? text : text + ' ' + qs(spec.unit);
 }
 
+// A default of 0 that switches a limit off reads as what it means: "no limit", not "0".
+bool defaultMeansNone(const PropertySpec &spec)
+{
+    return !spec.zeroMeans.empty() && spec.defaultValue.is_number() && spec.defaultValue.get<double>() == 0;
+}
+
 QString toolTipFor(const PropertySpec &spec)
 {
     QStringList lines;
     lines << qs(spec.help);
+    if (defaultMeansNone(spec)) {
+        lines << QObject::tr("Default: %1").arg(qs(spec.zeroMeans));
+        if (spec.max) lines << QObject::tr("At most %1").arg(withUnit(numberQText(*spec.max), spec));
+        return lines.join('\n');
+    }
     QString shownDefault = propertyValueText(spec.type, spec.defaultValue);
     if (shownDefault.isEmpty()) shownDefault = QObject::tr("empty");
     if (spec.type == PropertyType::Script && spec.defaultValue.empty()) shownDefault = QObject::tr("none");
@@ -98,6 +113,7 @@ QString toolTipFor(const PropertySpec &spec)
 
 QString placeholderFor(const PropertySpec &spec)
 {
+    if (defaultMeansNone(spec)) return QObject::tr("%1 (default)").arg(qs(spec.zeroMeans));
     const QString shown = propertyValueText(spec.type, spec.defaultValue);
     if (!shown.isEmpty()) return QObject::tr("%1 (default)").arg(shown);
     if (spec.type == PropertyType::StringList || spec.type == PropertyType::StringMap)
@@ -119,6 +135,40 @@ public:
 
 protected:
     QString textFromValue(double value) const override { return locale().toString(value, 'g', decimals()); }
+};
+
+// Keeps the mouse wheel for scrolling the form: an editor that changes its value on the wheel
+// (combo boxes, spin boxes, sliders) does so only once it has the keyboard focus; otherwise the
+// wheel event is ignored and travels on to the scroll area, which scrolls.
+class WheelGuard : public QObject {
+public:
+    using QObject::QObject;
+
+    static bool guards(const QWidget *w)
+    {
+        return qobject_cast<const QComboBox *>(w) || qobject_cast<const QAbstractSpinBox *>(w) ||
+               qobject_cast<const QAbstractSlider *>(w);
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Wheel) {
+            auto *w = qobject_cast<QWidget *>(watched);
+            if (w && !w->hasFocus()) {
+                // The editor never sees it; the scroll area around it does, handed over directly
+                // so that it scrolls however the event arrived (from the window system or sent).
+                event->ignore();
+                for (QWidget *p = w->parentWidget(); p; p = p->parentWidget())
+                    if (auto *area = qobject_cast<QAbstractScrollArea *>(p)) {
+                        QCoreApplication::sendEvent(area->viewport(), event);
+                        break;
+                    }
+                return true;
+            }
+        }
+        return QObject::eventFilter(watched, event);
+    }
 };
 
 } // namespace
@@ -226,7 +276,9 @@ Json parsePropertyText(PropertyType type, const QString &text, QString *error)
 }
 
 PropertyEditor::PropertyEditor(QWidget *parent)
-    : QWidget(parent), m_title(new QLabel(this)), m_scroll(new QScrollArea(this))
+    : QWidget(parent), m_title(new QLabel(this)), m_identity(new QWidget(this)),
+      m_nameField(new QLineEdit(m_identity)), m_idField(new QLineEdit(m_identity)),
+      m_idError(new QLabel(m_identity)), m_scroll(new QScrollArea(this)), m_wheelGuard(new WheelGuard(this))
 {
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
@@ -244,6 +296,35 @@ PropertyEditor::PropertyEditor(QWidget *parent)
     const int margin = style()->pixelMetric(QStyle::PM_LayoutLeftMargin);
     m_title->setContentsMargins(margin, margin, margin, 0);
     layout->addWidget(m_title);
+
+    // A node's name and id, edited like its properties and checked as they are typed.
+    m_nameField->setObjectName(QStringLiteral("name"));
+    m_nameField->setToolTip(tr("The name shown on the canvas and in the views (empty: the id)"));
+    m_idField->setObjectName(QStringLiteral("id"));
+    m_idField->setToolTip(tr("The id that links, bindings and files use; changing it updates them"));
+    m_idError->setObjectName(QStringLiteral("error:id"));
+    m_idError->setWordWrap(true);
+    m_idError->setTextFormat(Qt::PlainText);
+    QPalette errorPalette = m_idError->palette();
+    errorPalette.setColor(QPalette::WindowText, kErrorColor);
+    m_idError->setPalette(errorPalette);
+    m_idError->hide();
+    auto *identity = new QFormLayout(m_identity);
+    identity->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto *nameLabel = new QLabel(tr("&Name"), m_identity);
+    nameLabel->setBuddy(m_nameField);
+    auto *idLabel = new QLabel(tr("&Id"), m_identity);
+    idLabel->setBuddy(m_idField);
+    identity->addRow(nameLabel, m_nameField);
+    identity->addRow(idLabel, m_idField);
+    identity->addRow(QString(), m_idError);
+    connect(m_nameField, &QLineEdit::editingFinished, this, [this] { onIdentityEdited(m_nameField); });
+    connect(m_idField, &QLineEdit::editingFinished, this, [this] { onIdentityEdited(m_idField); });
+    connect(m_idField, &QLineEdit::textEdited, this, [this](const QString &text) {
+        showIdError(m_checkId && text != m_id ? m_checkId(text) : QString());
+    });
+    m_identity->hide();
+    layout->addWidget(m_identity);
     layout->addWidget(m_scroll, 1);
 
     // Invalid input gets a red frame; the dynamic property lets a theme restyle it.
@@ -275,7 +356,69 @@ QString PropertyEditor::title() const
 
 void PropertyEditor::clear()
 {
+    clearIdentity();
     setSchema(QString(), {}, Json::object());
+}
+
+void PropertyEditor::setIdentity(const QString &id, const QString &name,
+                                 std::function<QString(const QString &)> check)
+{
+    const bool same = id == m_id && !m_identity->isHidden();
+    m_id = id;
+    m_name = name;
+    m_checkId = std::move(check);
+    // Another change of the same node leaves what is being typed alone.
+    if (!same || !m_nameField->hasFocus()) m_nameField->setText(name);
+    m_nameField->setPlaceholderText(id);
+    if (!same || !m_idField->hasFocus()) {
+        m_idField->setText(id);
+        showIdError({});
+    }
+    m_identity->show();
+}
+
+void PropertyEditor::clearIdentity()
+{
+    m_id.clear();
+    m_name.clear();
+    m_checkId = nullptr;
+    m_identity->hide();
+}
+
+QString PropertyEditor::idError() const
+{
+    return m_idError->isHidden() ? QString() : m_idError->text();
+}
+
+void PropertyEditor::showIdError(const QString &reason)
+{
+    m_idError->setText(reason);
+    m_idError->setVisible(!reason.isEmpty());
+    m_idField->setProperty(kInvalidProperty, !reason.isEmpty());
+    m_idField->style()->unpolish(m_idField);
+    m_idField->style()->polish(m_idField);
+}
+
+void PropertyEditor::onIdentityEdited(QLineEdit *field)
+{
+    if (m_identity->isHidden()) return;
+    if (field == m_nameField) {
+        const QString name = m_nameField->text().simplified();
+        if (name == m_name) return;
+        m_name = name;
+        Q_EMIT nameEdited(name);
+        return;
+    }
+    const QString id = m_idField->text().trimmed();
+    if (id == m_id) {
+        showIdError({});
+        return;
+    }
+    const QString why = m_checkId ? m_checkId(id) : QString();
+    showIdError(why);
+    if (!why.isEmpty()) return; // the reason stays beside the field; the id stays as it was
+    m_id = id;
+    Q_EMIT idEdited(id);
 }
 
 void PropertyEditor::setSchema(const QString &title, const std::vector<PropertySpec> &specs,
@@ -314,6 +457,14 @@ void PropertyEditor::setSchema(const QString &title, const std::vector<PropertyS
         QWidget *field = buildRow(row, form);
         layout->addRow(row.label, field);
     }
+    // Every value-on-wheel editor the form holds, whatever row built it: a wheel over the form
+    // scrolls it, and only a focused editor takes the wheel (the focus comes from a click or Tab,
+    // never from the wheel itself).
+    for (QWidget *w : form->findChildren<QWidget *>())
+        if (WheelGuard::guards(w)) {
+            w->setFocusPolicy(Qt::StrongFocus);
+            w->installEventFilter(m_wheelGuard);
+        }
     m_scroll->setWidget(form);
     for (Row &row : m_rows)
         showValue(row);

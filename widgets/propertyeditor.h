@@ -8,9 +8,11 @@
 #include <QMetaType>
 #include <QWidget>
 
+#include <functional>
 #include <vector>
 
 class QAbstractButton;
+class QLineEdit;
 class QLabel;
 class QScrollArea;
 class QToolButton;
@@ -31,8 +33,18 @@ public:
     void setSchema(const QString &title, const std::vector<PropertySpec> &specs, const Json &values);
     // Shows new values in the existing form without rebuilding it. Emits nothing.
     void setValues(const Json &values);
-    // Removes every row.
+    // Removes every row and the identity fields.
     void clear();
+
+    // Name and id fields above the rows, for a node: `check` says why a typed id cannot be used
+    // (shown under the field as it is typed), or returns an empty string. setSchema() leaves
+    // them as they are; clearIdentity() hides them.
+    void setIdentity(const QString &id, const QString &name, std::function<QString(const QString &)> check);
+    void clearIdentity();
+    QLineEdit *nameField() const { return m_nameField; }
+    QLineEdit *idField() const { return m_idField; }
+    // Why the typed id is refused, or an empty string.
+    QString idError() const;
 
     QString title() const;
     const Json &values() const { return m_values; }
@@ -52,6 +64,9 @@ signals:
     void propertyEdited(const QString &key, const sb::Json &value);
     // The user asked for `key` to go back to its default (the reset button, or an emptied field).
     void propertyReset(const QString &key);
+    // A different name, or a different id that `check` accepted, was entered.
+    void nameEdited(const QString &name);
+    void idEdited(const QString &id);
 
 private:
     struct Row {
@@ -83,8 +98,18 @@ private:
     // Checks `value`; when valid and different from the current value, records and emits it.
     void commit(Row &row, const Json &value);
 
+    void onIdentityEdited(QLineEdit *field);
+    void showIdError(const QString &reason);
+
     QLabel *m_title;
+    QWidget *m_identity;
+    QLineEdit *m_nameField;
+    QLineEdit *m_idField;
+    QLabel *m_idError;
+    QString m_id, m_name;
+    std::function<QString(const QString &)> m_checkId;
     QScrollArea *m_scroll;
+    QObject *m_wheelGuard; // filters wheel events of unfocused editors
     std::vector<PropertySpec> m_specs;
     std::vector<Row> m_rows;
     int m_unitWidth = 0; // of the widest unit, for the unit column

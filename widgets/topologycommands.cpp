@@ -18,6 +18,37 @@ QString q(const std::string &s)
     return QString::fromStdString(s);
 }
 
+// A node as people read it: its name, else its id.
+QString shownName(const TopologyDocument &doc, const std::string &id)
+{
+    const NodeDef *n = doc.node(q(id));
+    return q(n && !n->name.empty() ? n->name : id);
+}
+
+// "Send mode of 'Producer 1'", "Loss of the link 'Producer 1' → 'jobs'": the property's label
+// and its owner's name, for the History.
+QString propertyWhat(const TopologyDocument &doc, PropertyCommand::Target target, const std::string &id,
+                     const std::string &key)
+{
+    const auto &registry = KindRegistry::builtin();
+    const PropertySpec *spec = nullptr;
+    QString owner;
+    if (target == PropertyCommand::Target::Node) {
+        const NodeDef *n = doc.node(q(id));
+        const NodeKindSpec *kind = n ? registry.find(n->kind) : nullptr;
+        spec = kind ? kind->property(key) : nullptr;
+        owner = QStringLiteral("'%1'").arg(shownName(doc, id));
+    } else {
+        for (const PropertySpec &p : registry.linkProperties())
+            if (p.key == key) spec = &p;
+        const LinkDef *l = doc.link(q(id));
+        owner = l ? tr("the link '%1' \u2192 '%2'").arg(shownName(doc, l->from), shownName(doc, l->to))
+                  : tr("the link '%1'").arg(q(id));
+    }
+    const QString label = spec && !spec->label.empty() ? q(spec->label) : q(key);
+    return tr("%1 of %2").arg(label, owner);
+}
+
 } // namespace
 
 void DocumentAccess::insertNode(TopologyDocument &d, std::size_t index, NodeDef n)
@@ -48,6 +79,11 @@ void DocumentAccess::placeNode(TopologyDocument &d, const std::string &id, Posit
 void DocumentAccess::nameNode(TopologyDocument &d, const std::string &id, const std::string &name)
 {
     d.nameNode(id, name);
+}
+
+void DocumentAccess::giveNodeId(TopologyDocument &d, const std::string &id, const std::string &newId)
+{
+    d.giveNodeId(id, newId);
 }
 
 void DocumentAccess::putNodeProperties(TopologyDocument &d, const std::string &id, const std::string &key,
@@ -209,7 +245,9 @@ RenameCommand::RenameCommand(TopologyDocument *doc, std::string id, std::string 
     : QUndoCommand(parent), m_doc(doc), m_id(std::move(id)), m_before(std::move(before)),
       m_after(std::move(after))
 {
-    setText(tr("Rename %1").arg(q(m_id)));
+    const QString from = q(m_before.empty() ? m_id : m_before);
+    const QString to = q(m_after.empty() ? m_id : m_after);
+    setText(tr("Rename node '%1' to '%2'").arg(from, to));
 }
 
 void RenameCommand::redo()
@@ -222,6 +260,24 @@ void RenameCommand::undo()
     DocumentAccess::nameNode(*m_doc, m_id, m_before);
 }
 
+// Ids
+
+NodeIdCommand::NodeIdCommand(TopologyDocument *doc, std::string id, std::string newId, QUndoCommand *parent)
+    : QUndoCommand(parent), m_doc(doc), m_id(std::move(id)), m_newId(std::move(newId))
+{
+    setText(tr("Change the id of '%1' from '%2' to '%3'").arg(shownName(*m_doc, m_id), q(m_id), q(m_newId)));
+}
+
+void NodeIdCommand::redo()
+{
+    DocumentAccess::giveNodeId(*m_doc, m_id, m_newId);
+}
+
+void NodeIdCommand::undo()
+{
+    DocumentAccess::giveNodeId(*m_doc, m_newId, m_id);
+}
+
 // Properties
 
 PropertyCommand::PropertyCommand(TopologyDocument *doc, Target target, std::string id, std::string key,
@@ -229,7 +285,8 @@ PropertyCommand::PropertyCommand(TopologyDocument *doc, Target target, std::stri
     : QUndoCommand(parent), m_doc(doc), m_target(target), m_id(std::move(id)), m_key(std::move(key)),
       m_before(std::move(before)), m_after(std::move(after))
 {
-    setText((m_after.contains(m_key) ? tr("Set %1 of %2") : tr("Reset %1 of %2")).arg(q(m_key), q(m_id)));
+    const QString what = propertyWhat(*m_doc, m_target, m_id, m_key);
+    setText((m_after.contains(m_key) ? tr("Set %1") : tr("Reset %1")).arg(what));
 }
 
 int PropertyCommand::id() const

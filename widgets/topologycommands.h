@@ -23,6 +23,8 @@ public:
     static LinkDef takeLink(TopologyDocument &d, const std::string &id);
     static void placeNode(TopologyDocument &d, const std::string &id, Position p);
     static void nameNode(TopologyDocument &d, const std::string &id, const std::string &name);
+    // Changes a node's id and every link end and binding that names it.
+    static void giveNodeId(TopologyDocument &d, const std::string &id, const std::string &newId);
     // Replaces the whole property object (so that undo restores the order of keys too) and
     // announces `key` as changed.
     static void putNodeProperties(TopologyDocument &d, const std::string &id, const std::string &key,
@@ -139,6 +141,20 @@ private:
     std::string m_id;
     std::string m_before;
     std::string m_after;
+};
+
+// A node's new id, with its links and bindings following; undo gives the old one back (the new
+// id was free, so the change is exactly reversible).
+class NodeIdCommand : public QUndoCommand {
+public:
+    NodeIdCommand(TopologyDocument *doc, std::string id, std::string newId, QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    TopologyDocument *m_doc;
+    std::string m_id;
+    std::string m_newId;
 };
 
 // Sets or resets one property of a node or a link, holding the property objects before and

@@ -310,6 +310,28 @@ bool TopologyDocument::renameNode(const QString &id, const QString &name, QStrin
     return true;
 }
 
+QString TopologyDocument::checkNodeId(const QString &id, const QString &newId) const
+{
+    if (!node(id)) return tr("no node with id %1").arg(quoted(s(id)));
+    if (newId == id) return {};
+    if (newId.isEmpty()) return tr("an id cannot be empty");
+    if (!isValidId(s(newId)))
+        return tr("%1 is not a valid id: use 1 to 64 letters, digits, '_', '.', ':' or '-', starting with a "
+                  "letter or digit")
+            .arg(quoted(s(newId)));
+    if (node(newId)) return tr("another node already has the id %1").arg(quoted(s(newId)));
+    if (link(newId)) return tr("a link already has the id %1").arg(quoted(s(newId)));
+    return {};
+}
+
+bool TopologyDocument::changeNodeId(const QString &id, const QString &newId, QString *error)
+{
+    if (const QString why = checkNodeId(id, newId); !why.isEmpty()) return fail(error, why);
+    if (newId == id) return true;
+    m_undoStack->push(new NodeIdCommand(this, s(id), s(newId)));
+    return true;
+}
+
 QString TopologyDocument::checkNewLink(const LinkDef &l) const
 {
     const NodeDef *from = node(q(l.from));
@@ -359,6 +381,18 @@ QString TopologyDocument::checkNewLink(const LinkDef &l) const
     if (const QString problem = newError(candidate); !problem.isEmpty())
         return tr("cannot connect %1: %2").arg(ends, problem);
     return {};
+}
+
+QString TopologyDocument::checkLink(const QString &fromNode, const QString &fromPort, const QString &toNode,
+                                    const QString &toPort) const
+{
+    LinkDef l;
+    l.id = s(uniqueId(QStringLiteral("link"))); // the id addLink() would give it
+    l.from = s(fromNode);
+    l.fromPort = s(fromPort);
+    l.to = s(toNode);
+    l.toPort = s(toPort);
+    return checkNewLink(l);
 }
 
 QString TopologyDocument::addLink(const QString &fromNode, const QString &fromPort, const QString &toNode,
@@ -647,6 +681,23 @@ void TopologyDocument::nameNode(const std::string &id, const std::string &name)
     Q_ASSERT(i);
     m_topology.nodes[*i].name = name;
     Q_EMIT nodeRenamed(q(id));
+}
+
+void TopologyDocument::giveNodeId(const std::string &id, const std::string &newId)
+{
+    const auto i = m_topology.nodeIndex(id);
+    Q_ASSERT(i);
+    m_topology.nodes[*i].id = newId;
+    for (LinkDef &l : m_topology.links) {
+        if (l.from == id) l.from = newId;
+        if (l.to == id) l.to = newId;
+    }
+    for (BindingDef &b : m_topology.bindings) {
+        if (b.exchange == id) b.exchange = newId;
+        if (b.destination == id) b.destination = newId;
+    }
+    Q_EMIT nodeIdChanged(q(id), q(newId));
+    Q_EMIT nodeRenamed(q(newId));
 }
 
 void TopologyDocument::putNodeProperties(const std::string &id, const std::string &key, Json properties)

@@ -53,6 +53,17 @@ public:
     bool setNodeProperty(const QString &id, const QString &key, const Json &value, QString *error = nullptr);
     bool resetNodeProperty(const QString &id, const QString &key, QString *error = nullptr);
     bool renameNode(const QString &id, const QString &name, QString *error = nullptr);
+    // Gives node `id` the id `newId` and updates everything that names it (links' ends and
+    // bindings; no property names a node) as one undo step. Refuses, saying why, an id that is
+    // malformed or taken by a node or a link.
+    bool changeNodeId(const QString &id, const QString &newId, QString *error = nullptr);
+    // Why a link from `fromNode`.`fromPort` to `toNode`.`toPort` would be refused, or an empty
+    // string when addLink() would add it: the one rule behind the drop and the marks on ports
+    // while a link is dragged.
+    QString checkLink(const QString &fromNode, const QString &fromPort, const QString &toNode,
+                      const QString &toPort) const;
+    // Why `newId` cannot replace node `id`'s id, or an empty string when it can.
+    QString checkNodeId(const QString &id, const QString &newId) const;
     QString addLink(const QString &fromNode, const QString &fromPort, const QString &toNode,
                     const QString &toPort, QString *error = nullptr);
     bool setLinkProperty(const QString &id, const QString &key, const Json &value, QString *error = nullptr);
@@ -83,6 +94,8 @@ signals:
     void nodeRemoved(const QString &id);
     void nodeMoved(const QString &id);
     void nodeRenamed(const QString &id);
+    // Node `oldId` is now `newId` (its links and bindings follow); nodeRenamed(newId) comes next.
+    void nodeIdChanged(const QString &oldId, const QString &newId);
     void nodePropertyChanged(const QString &id, const QString &key);
     void linkAdded(const QString &id);
     void linkRemoved(const QString &id);
@@ -107,6 +120,7 @@ private:
     LinkDef takeLink(const std::string &id);
     void placeNode(const std::string &id, Position p);
     void nameNode(const std::string &id, const std::string &name);
+    void giveNodeId(const std::string &id, const std::string &newId);
     void putNodeProperties(const std::string &id, const std::string &key, Json properties);
     void putLinkProperties(const std::string &id, const std::string &key, Json properties);
     void replaceBindings(std::vector<BindingDef> bindings);

@@ -1,16 +1,38 @@
 #include "../link.h"
 #include "nodes.h"
 
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+
 namespace sb {
+
+namespace {
+
+// The properties whose 0 switches a limit off rather than counting anything (their help says
+// "0 = ..."): the property editor shows that 0 in words.
+NodeKindSpec withZeroMeanings(NodeKindSpec kind,
+                              std::initializer_list<std::pair<std::string_view, std::string_view>> meanings)
+{
+    for (auto &p : kind.properties)
+        for (const auto &[key, meaning] : meanings)
+            if (p.key == key) p.zeroMeans = meaning;
+    return kind;
+}
+
+} // namespace
 
 const KindRegistry &KindRegistry::builtin()
 {
     static const KindRegistry registry = [] {
         KindRegistry r;
-        r.add(producerKind());
+        r.add(withZeroMeanings(producerKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         r.add(exchangeKind());
-        r.add(queueKind());
-        r.add(consumerKind());
+        r.add(withZeroMeanings(queueKind(), {{"maxLength", "no limit"},
+                                             {"messageTtl", "never"},
+                                             {"ackTimeout", "never"},
+                                             {"deliveryLimit", "no limit"}}));
+        r.add(withZeroMeanings(consumerKind(), {{"prefetch", "no limit"}}));
         r.setLinkProperties(linkPropertySpecs());
         return r;
     }();

@@ -67,6 +67,7 @@ private slots:
 
     // Registry
     void builtinKinds();
+    void zeroMeaningsMatchHelp();
     void kindSpec_data();
     void kindSpec();
     void linkProperties();
@@ -135,6 +136,32 @@ void TestSchema::builtinKinds()
     QCOMPARE(kindNames.size(), reg.kinds().size());
     for (std::size_t i = 0; i < kindNames.size(); ++i)
         QCOMPARE(qs(kindNames[i]), qs(reg.kinds()[i].kind));
+}
+
+// A 0 that switches a limit off is flagged with its meaning exactly where the help says so
+// ("0 = no limit", "0 = never"), so that the property editor shows it in words.
+void TestSchema::zeroMeaningsMatchHelp()
+{
+    const auto &reg = sb::KindRegistry::builtin();
+    std::vector<const sb::PropertySpec *> all;
+    for (const auto &k : reg.kinds())
+        for (const auto &p : k.properties)
+            all.push_back(&p);
+    for (const auto &p : reg.linkProperties())
+        all.push_back(&p);
+    int flagged = 0;
+    for (const sb::PropertySpec *p : all) {
+        const bool saysSo = p->help.find("0 = ") != std::string::npos;
+        QVERIFY2(saysSo == !p->zeroMeans.empty(), p->key.c_str());
+        if (!saysSo) continue;
+        ++flagged;
+        QVERIFY2(p->defaultValue.is_number() || p->min.value_or(1) == 0, p->key.c_str());
+        QVERIFY2(p->zeroMeans == "no limit" || p->zeroMeans == "never", p->zeroMeans.c_str());
+    }
+    QVERIFY(flagged >= 7);
+    const sb::PropertySpec *count = reg.find("producer")->property("count");
+    QCOMPARE(qs(count->zeroMeans), QStringLiteral("no limit"));
+    QCOMPARE(qs(reg.find("queue")->property("messageTtl")->zeroMeans), QStringLiteral("never"));
 }
 
 void TestSchema::kindSpec_data()

@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QGraphicsSceneContextMenuEvent>
+#include <QGraphicsTextItem>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUndoStack>
@@ -55,6 +56,10 @@ private slots:
     void snapToGridCanBeTurnedOff();
     void spaceDragPans();
     void contextMenuSelectsItemUnderCursor();
+    void f2RenamesSelectedNode();
+    void doubleClickOnLabelRenames();
+    void escapeCancelsRename();
+    void idChangeKeepsItemsAndSelection();
 
 private:
     void showView();
@@ -229,6 +234,97 @@ void TestCanvasEditing::contextMenuSelectsItemUnderCursor()
     QApplication::sendEvent(m_scene.get(), &onTasks);
     QCOMPARE(requested.count(), 2);
     QCOMPARE(m_scene->selectedNodeIds(), (QStringList{"producer", "tasks"}));
+}
+
+// Issue 9, usability 2: F2 on the canvas with a node selected opens an editor over its label;
+// typing and Return rename it as one undo step.
+void TestCanvasEditing::f2RenamesSelectedNode()
+{
+    showView();
+    m_view->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_view.get()));
+    m_view->setFocus();
+    select({"tasks"});
+    QTest::keyClick(m_view.get(), Qt::Key_F2);
+    QGraphicsTextItem *editor = m_scene->nameEditor();
+    QVERIFY(editor);
+    QCOMPARE(editor->toPlainText(), m_scene->nodeItem("tasks")->name());
+    QVERIFY(editor->hasFocus());
+    // Over the label.
+    const NodeItem *tasks = m_scene->nodeItem("tasks");
+    QVERIFY(editor->sceneBoundingRect().intersects(tasks->mapRectToScene(tasks->nameRect())));
+    // The whole name is selected: typing replaces it.
+    QTest::keyClicks(m_view.get(), QStringLiteral("orders"));
+    QTest::keyClick(m_view.get(), Qt::Key_Return);
+    QVERIFY(!m_scene->nameEditor());
+    QCOMPARE(QString::fromStdString(m_doc->node("tasks")->name), QString("orders"));
+    QCOMPARE(m_scene->nodeItem("tasks")->name(), QString("orders"));
+    QCOMPARE(m_doc->undoStack()->count(), 1);
+    QVERIFY(m_doc->undoStack()->undoText().startsWith("Rename node "));
+    QVERIFY(m_doc->undoStack()->undoText().endsWith(" to 'orders'"));
+    m_doc->undoStack()->undo();
+    QVERIFY(m_scene->nodeItem("tasks")->name() != QString("orders"));
+
+    // F2 without exactly one node selected opens nothing.
+    select({"tasks", "producer"});
+    QTest::keyClick(m_view.get(), Qt::Key_F2);
+    QVERIFY(!m_scene->nameEditor());
+}
+
+void TestCanvasEditing::doubleClickOnLabelRenames()
+{
+    showView();
+    m_view->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_view.get()));
+    NodeItem *worker = m_scene->nodeItem("worker-2");
+    // A double-click on the box but off the label opens nothing.
+    QTest::mouseDClick(m_view->viewport(), Qt::LeftButton, {},
+                       viewPoint(worker->mapToScene(QPointF(NodeItem::kWidth / 2, NodeItem::kHeight - 6))));
+    QVERIFY(!m_scene->nameEditor());
+    QTest::mouseDClick(m_view->viewport(), Qt::LeftButton, {},
+                       viewPoint(worker->mapToScene(worker->nameRect().center())));
+    QVERIFY(m_scene->nameEditor());
+    QTest::keyClicks(m_view.get(), QStringLiteral("Worker two"));
+    // Leaving the editor (a click elsewhere) commits too.
+    m_scene->nameEditor()->clearFocus();
+    QVERIFY(!m_scene->nameEditor());
+    QCOMPARE(QString::fromStdString(m_doc->node("worker-2")->name), QString("Worker two"));
+    QCOMPARE(m_doc->undoStack()->count(), 1);
+}
+
+void TestCanvasEditing::escapeCancelsRename()
+{
+    showView();
+    m_view->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_view.get()));
+    const std::string before = m_doc->node("producer")->name;
+    QVERIFY(m_scene->editNodeName("producer"));
+    QTest::keyClicks(m_view.get(), QStringLiteral("nope"));
+    QTest::keyClick(m_view.get(), Qt::Key_Escape);
+    QVERIFY(!m_scene->nameEditor());
+    QCOMPARE(m_doc->node("producer")->name, before);
+    QCOMPARE(m_doc->undoStack()->count(), 0);
+}
+
+// A new id keeps the node's item (re-keyed), its links attached and its selection.
+void TestCanvasEditing::idChangeKeepsItemsAndSelection()
+{
+    select({"tasks"});
+    NodeItem *item = m_scene->nodeItem("tasks");
+    QSignalSpy selection(m_scene.get(), &CanvasScene::selectionChangedIds);
+    QVERIFY(m_doc->changeNodeId("tasks", "jobs"));
+    QCOMPARE(m_scene->nodeItem("jobs"), item);
+    QVERIFY(!m_scene->nodeItem("tasks"));
+    QCOMPARE(item->id(), QString("jobs"));
+    QCOMPARE(m_scene->selectedNodeIds(), QStringList{"jobs"});
+    QVERIFY(selection.count() >= 1);
+    // The links still end at the node's ports.
+    const QPointF in = item->port("in")->anchor();
+    const qreal r = PortItem::kRadius + 1; // the arrow's tip touches the port's circle
+    QVERIFY(m_scene->linkItem("publish")->shape().boundingRect().adjusted(-r, -r, r, r).contains(in));
+    m_doc->undoStack()->undo();
+    QCOMPARE(m_scene->nodeItem("tasks"), item);
+    QCOMPARE(item->id(), QString("tasks"));
 }
 
 QTEST_MAIN(TestCanvasEditing)

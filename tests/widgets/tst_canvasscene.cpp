@@ -8,6 +8,7 @@
 #include "topologydocument.h"
 
 #include <QApplication>
+#include <QFontMetricsF>
 #include <QGraphicsSceneDragDropEvent>
 #include <QMimeData>
 #include <QSignalSpy>
@@ -68,6 +69,10 @@ private slots:
     void dragBetweenPortsConnects();
     void invalidConnectionIsRefused();
     void connectHelperRefusesWrongProtocol();
+    void portsShowWhetherTheyTakeTheDraggedLink();
+    void linksHaveAWideHitArea();
+    void nodesFitTheirNames_data();
+    void nodesFitTheirNames();
     void deleteRemovesSelection();
     void selectionApi();
     void deliveryLinksAreDashed();
@@ -133,7 +138,7 @@ void TestCanvasScene::itemsForExample()
         for (PortItem *p : n->ports()) {
             QVERIFY(p->toolTip().startsWith(p->name()));
             // Inputs on the left edge, outputs on the right.
-            QCOMPARE(p->pos().x(), p->isOutput() ? NodeItem::kWidth : 0.0);
+            QCOMPARE(p->pos().x(), p->isOutput() ? n->width() : 0.0);
         }
     }
     for (const QString &id : m_doc->linkIds()) {
@@ -338,6 +343,136 @@ void TestCanvasScene::connectHelperRefusesWrongProtocol()
                                              QStringLiteral("tasks"), QStringLiteral("in"), {0, 0});
     QCOMPARE(refused.count(), 2);
     QVERIFY(id.isEmpty());
+}
+
+// Issue 9, usability 8: while a link is dragged, each input port shows whether it would take it,
+// by the rule the drop applies (the refusing port's tooltip is the reason the drop would give).
+void TestCanvasScene::portsShowWhetherTheyTakeTheDraggedLink()
+{
+    const QString consumer = m_doc->addNode(QStringLiteral("consumer"), {500, 300});
+    showView();
+    PortItem *out = m_scene->nodeItem(QStringLiteral("tasks"))->port(QStringLiteral("deliver"));
+    PortItem *free = m_scene->nodeItem(consumer)->port(QStringLiteral("in"));
+    PortItem *linked = m_scene->nodeItem(QStringLiteral("worker-1"))->port(QStringLiteral("in"));
+    PortItem *publishIn = m_scene->nodeItem(QStringLiteral("tasks"))->port(QStringLiteral("in"));
+    QVERIFY(out && free && linked && publishIn);
+    QCOMPARE(free->linkTarget(), PortItem::LinkTarget::None);
+
+    const QPoint from = viewPoint(out->anchor());
+    sendMouse(m_view->viewport(), QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::LeftButton);
+    sendMouse(m_view->viewport(), QEvent::MouseMove, from + QPoint(30, 30), Qt::NoButton, Qt::LeftButton);
+    QCOMPARE(free->linkTarget(), PortItem::LinkTarget::Accepts);
+    QCOMPARE(linked->linkTarget(), PortItem::LinkTarget::Refuses);
+    QCOMPARE(publishIn->linkTarget(), PortItem::LinkTarget::Refuses);
+    // The reasons are the drop's own.
+    const QString why = m_doc->checkLink(QStringLiteral("tasks"), QStringLiteral("deliver"),
+                                         QStringLiteral("worker-1"), QStringLiteral("in"));
+    QVERIFY(why.contains(QStringLiteral("already linked")));
+    QCOMPARE(linked->toolTip(), why);
+    int accepting = 0;
+    for (const QString &id : m_doc->nodeIds())
+        for (PortItem *p : m_scene->nodeItem(id)->ports())
+            if (!p->isOutput()) {
+                const QString reason =
+                    m_doc->checkLink(QStringLiteral("tasks"), QStringLiteral("deliver"), id, p->name());
+                QCOMPARE(p->linkTarget(),
+                         reason.isEmpty() ? PortItem::LinkTarget::Accepts : PortItem::LinkTarget::Refuses);
+                accepting += reason.isEmpty();
+            }
+    QCOMPARE(accepting, 1);
+
+    // Dropping on a refusing port is refused with that reason; the marks go with the drag.
+    QSignalSpy refused(m_scene.get(), &CanvasScene::connectionRefused);
+    sendMouse(m_view->viewport(), QEvent::MouseMove, viewPoint(linked->anchor()), Qt::NoButton,
+              Qt::LeftButton);
+    sendMouse(m_view->viewport(), QEvent::MouseButtonRelease, viewPoint(linked->anchor()), Qt::LeftButton,
+              Qt::NoButton);
+    QCOMPARE(refused.count(), 1);
+    QCOMPARE(refused.at(0).at(0).toString(), why);
+    QCOMPARE(free->linkTarget(), PortItem::LinkTarget::None);
+    QCOMPARE(linked->linkTarget(), PortItem::LinkTarget::None);
+    QVERIFY(linked->toolTip() != why);
+}
+
+// A click a few pixels beside a link still selects it.
+void TestCanvasScene::linksHaveAWideHitArea()
+{
+    showView();
+    LinkItem *link = m_scene->linkItem(QStringLiteral("publish"));
+    QVERIFY(link);
+    const QPainterPath centre =
+        LinkItem::curve(m_scene->nodeItem(QStringLiteral("producer"))->port(QStringLiteral("out"))->anchor(),
+                        m_scene->nodeItem(QStringLiteral("tasks"))->port(QStringLiteral("in"))->anchor());
+    const QPointF mid = centre.pointAtPercent(0.5);
+    // Beside the line by most of half the hit band, above and below.
+    for (qreal dy : {LinkItem::kHitWidth / 2 - 1, -(LinkItem::kHitWidth / 2 - 1)}) {
+        QVERIFY(link->contains(link->mapFromScene(mid + QPointF(0, dy))));
+        m_scene->clearSelection();
+        QTest::mouseClick(m_view->viewport(), Qt::LeftButton, {}, viewPoint(mid + QPointF(0, dy)));
+        QCOMPARE(m_scene->selectedLinkIds(), QStringList{QStringLiteral("publish")});
+    }
+    QVERIFY(!link->contains(link->mapFromScene(mid + QPointF(0, LinkItem::kHitWidth))));
+}
+
+// Issue 9, usability 4: a node is as wide as its name up to kMaxWidth, then the name wraps to a
+// second line (and the box grows); only beyond two lines is it elided. Ports follow the edges.
+void TestCanvasScene::nodesFitTheirNames_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<int>("lines");
+    QTest::addColumn<bool>("elided");
+    QTest::newRow("short") << QStringLiteral("jobs") << 1 << false;
+    QTest::newRow("event source") << QStringLiteral("Event source") << 1 << false;
+    QTest::newRow("worker with note") << QStringLiteral("Worker 3 (slow disk)") << 1 << false;
+    QTest::newRow("wide") << QStringLiteral("Order events from the web shop") << 2 << false;
+    QTest::newRow("two lines") << QStringLiteral("Reservations from the warehouse in Leeds") << 2 << false;
+    QTest::newRow("one long word") << QStringLiteral("inventory-reservations-warehouse-leeds") << 2 << false;
+    QTest::newRow("beyond two lines")
+        << QStringLiteral("Inventory reservations and cancellations from the warehouse management system "
+                          "in Leeds and the one in Manchester")
+        << 2 << true;
+}
+
+void TestCanvasScene::nodesFitTheirNames()
+{
+    QFETCH(QString, name);
+    QFETCH(int, lines);
+    QFETCH(bool, elided);
+    QVERIFY(m_doc->renameNode(QStringLiteral("tasks"), name));
+    NodeItem *n = m_scene->nodeItem(QStringLiteral("tasks"));
+    const QStringList shown = n->nameLines();
+    QCOMPARE(shown.size(), lines);
+    QVERIFY(n->width() >= NodeItem::kWidth && n->width() <= NodeItem::kMaxWidth);
+    QCOMPARE(n->height() > NodeItem::kHeight, lines > 1);
+    // Every line fits the label's rect, which fits the box.
+    const QFontMetricsF metrics(NodeItem::nameFont());
+    const QRectF label = n->nameRect();
+    QVERIFY(QRectF(0, 0, n->width(), n->height()).contains(label));
+    QVERIFY(label.height() >= metrics.height() * lines - 0.5);
+    for (const QString &line : shown)
+        QVERIFY2(metrics.horizontalAdvance(line) <= label.width() + 0.5, qPrintable(line));
+    // Nothing is lost unless beyond two lines.
+    const QString joined = shown.join(QLatin1Char(' '));
+    if (!elided) {
+        QVERIFY(!joined.contains(QChar(0x2026)));
+        QCOMPARE(QString(joined).remove(QLatin1Char(' ')), QString(name).remove(QLatin1Char(' ')));
+    } else {
+        QVERIFY(shown.last().endsWith(QChar(0x2026)));
+    }
+    if (lines == 1 &&
+        metrics.horizontalAdvance(name) > NodeItem::kWidth - NodeItem::kTextLeft - NodeItem::kTextRight)
+        QVERIFY(n->width() > NodeItem::kWidth);
+    // The outputs sit on the right edge, the links end at them.
+    for (PortItem *p : n->ports()) {
+        QCOMPARE(p->pos().x(), p->isOutput() ? n->width() : 0.0);
+        QVERIFY(p->pos().y() > 0 && p->pos().y() < n->height());
+    }
+    PortItem *deliver = n->port(QStringLiteral("deliver"));
+    QVERIFY(m_scene->linkItem(QStringLiteral("to-worker-1"))->shape().contains(deliver->anchor()));
+    // A short name again: back to the standard box.
+    m_doc->undoStack()->undo();
+    QCOMPARE(n->width(), NodeItem::kWidth);
+    QCOMPARE(n->height(), NodeItem::kHeight);
 }
 
 void TestCanvasScene::deleteRemovesSelection()

@@ -4,10 +4,12 @@
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "mainwindow.h"
+#include "propertyeditor.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
 
 #include <QAbstractItemModelTester>
+#include <QDoubleSpinBox>
 #include <QPainter>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -24,6 +26,8 @@ private slots:
     void badgesAgreeWithEngine_data();
     void badgesAgreeWithEngine();
     void liveValuesStayAfterRunAndClearOnEdit();
+    void linkEditDuringRunKeepsBadgesLive();
+    void linksShowTotalsAfterRun();
     void snapshotsEveryFrameWhilePaced();
     void dotsAtLowRateThroughputAtHighRate();
     void linkDownAndCrashedNode();
@@ -217,6 +221,92 @@ void TestLiveCanvas::liveValuesStayAfterRunAndClearOnEdit()
     QCOMPARE(tasks->badges().depthScale, quint64(100));
 }
 
+// Issue 9, defect 3: changing a link's loss in the Properties dock while a run goes on is applied
+// to the run, and the canvas keeps following it: the badges' counters go on advancing, the edited
+// link keeps its live state, and the figures are cleared only by an edit after the run.
+void TestLiveCanvas::linkEditDuringRunKeepsBadgesLive()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    EngineHost *engine = window.engine();
+    CanvasScene *scene = window.canvasScene();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    QSignalSpy stats(engine, &EngineHost::statsArrived);
+    EngineHost::RunRequest request;
+    request.until = 60 * kSecond;
+    request.speed = 2; // 2000 messages at 200/s: five seconds of wall time
+    engine->start(request);
+    const QString producer = QStringLiteral("producer");
+    const QString link = QStringLiteral("publish");
+    QTRY_VERIFY_WITH_TIMEOUT(scene->live().node(producer) &&
+                                 scene->live().node(producer)->counters.published > 5 &&
+                                 engine->acceptsLiveChanges(),
+                             kRunTimeout);
+
+    // The edit, as a person makes it: select the link, type a loss, press Return.
+    scene->clearSelection();
+    scene->linkItem(link)->setSelected(true);
+    auto *loss = qobject_cast<QDoubleSpinBox *>(window.propertyEditor()->editor(QStringLiteral("loss")));
+    QVERIFY(loss);
+    loss->setValue(0.25);
+    QTest::keyClick(loss, Qt::Key_Return);
+    QCOMPARE(window.document()->link(link)->properties.value("loss", 0.0), 0.25);
+    QVERIFY(scene->live().isActive());
+
+    const quint64 publishedAtEdit = scene->live().node(producer)->counters.published;
+    const auto sequenceAtEdit = scene->live().snapshotSequence();
+    QTRY_VERIFY_WITH_TIMEOUT(scene->live().node(producer) &&
+                                 scene->live().node(producer)->counters.published > publishedAtEdit + 5,
+                             kRunTimeout);
+    QVERIFY(scene->live().snapshotSequence() > sequenceAtEdit);
+    QVERIFY(scene->nodeItem(producer)->badges().live);
+    QVERIFY(scene->live().link(link));
+    QVERIFY(scene->linkItem(link)->liveMode() != int(LiveOverlay::LinkMode::Idle));
+    // The edit reached the run: frames are lost on the link from now on.
+    QTRY_VERIFY_WITH_TIMEOUT(scene->live().link(link)->stats.dropped > 0, kRunTimeout);
+
+    engine->stop();
+    QVERIFY(finished.count() > 0 || finished.wait(kRunTimeout));
+    QVERIFY(scene->live().isActive());
+    // After the run, an edit describes a topology that has not run: the figures go.
+    QVERIFY(window.document()->setLinkProperty(link, QStringLiteral("loss"), 0.5));
+    QVERIFY(!scene->live().isActive());
+}
+
+// Issue 9, usability 6: after a run, links show what they carried in all, never a stale rate.
+void TestLiveCanvas::linksShowTotalsAfterRun()
+{
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    EngineHost *engine = window.engine();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    EngineHost::RunRequest request;
+    request.until = 5 * kSecond;
+    request.speed = 0;
+    engine->start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    CanvasScene *scene = window.canvasScene();
+    QVERIFY(scene->live().hasEnded());
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    int shown = 0;
+    for (const LinkSummary &l : summary.links) {
+        const QString id = QString::fromStdString(l.id);
+        const LiveOverlay::LinkState *state = scene->live().link(id);
+        QVERIFY(state);
+        const QString label = scene->linkItem(id)->rateLabel();
+        QVERIFY2(!label.endsWith(QStringLiteral("/s")), qPrintable(label));
+        if (state->stats.messages) {
+            QCOMPARE(label,
+                     QStringLiteral("%1 msgs").arg(LiveOverlay::compact(double(state->stats.messages))));
+            ++shown;
+        }
+    }
+    QCOMPARE(shown, int(summary.links.size()));
+    // The publish link carried every message the producer published.
+    QCOMPARE(scene->live().link(QStringLiteral("publish"))->stats.messages,
+             scene->live().node(QStringLiteral("producer"))->counters.published);
+}
+
 // Paced, the engine sends a snapshot per frame (asked for through Simulation::post()), not only
 // at the end; counters never run backwards, and the last one is where the run stopped.
 void TestLiveCanvas::snapshotsEveryFrameWhilePaced()
@@ -386,7 +476,9 @@ void TestLiveCanvas::noTextWhenTooSmallToRead()
         return image;
     };
     const QImage before = render();
-    QVERIFY(document.renameNode(QStringLiteral("q"), QStringLiteral("a much longer name")));
+    // Another name of the same box width (nodes are sized to their names).
+    QVERIFY(document.renameNode(QStringLiteral("q"), QStringLiteral("events")));
+    QCOMPARE(item->width(), NodeItem::kWidth);
     const QImage after = render();
     QCOMPARE(before != after, textDrawn);
     // The marks stay at any scale: the box is not blank.

@@ -1,5 +1,10 @@
 #include "propertyeditor.h"
 
+#include "canvasitems.h"
+#include "canvasscene.h"
+#include "mainwindow.h"
+#include "topologydocument.h"
+
 #include <QAbstractButton>
 #include <QApplication>
 #include <QCheckBox>
@@ -12,9 +17,13 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
+#include <QUndoStack>
+#include <QWheelEvent>
 
 using namespace sb;
 
@@ -82,6 +91,10 @@ private slots:
     void emptiedFieldResets();
     void scriptDialogValidates();
     void rebuildFromASignalIsSafe();
+    void wheelScrollsUnlessFocused_data();
+    void wheelScrollsUnlessFocused();
+    void identityFieldsCheckTheId();
+    void renameInThePanel();
 };
 
 void TestPropertyEditor::buildsEveryKind_data()
@@ -181,6 +194,17 @@ void TestPropertyEditor::tooltipsAndPlaceholders()
 
     auto *keyList = qobject_cast<QLineEdit *>(editor.editor(QStringLiteral("keyList")));
     QCOMPARE(keyList->placeholderText(), QStringLiteral("none (default)"));
+
+    // A 0 that means no limit says so (issue 9: "Stop after: 0 (default)").
+    auto *count = qobject_cast<QLineEdit *>(editor.editor(QStringLiteral("count")));
+    QCOMPARE(count->placeholderText(), QStringLiteral("no limit (default)"));
+    QVERIFY(count->toolTip().contains(QStringLiteral("Default: no limit")));
+    QVERIFY(!count->toolTip().contains(QStringLiteral("Default: 0")));
+    editor.setSchema(QStringLiteral("Queue"), specsOf(QStringLiteral("queue")), Json::object());
+    auto *ttl = qobject_cast<QLineEdit *>(editor.editor(QStringLiteral("messageTtl")));
+    QCOMPARE(ttl->placeholderText(), QStringLiteral("never (default)"));
+    editor.setSchema(QStringLiteral("Producer"), specsOf(QStringLiteral("producer")), Json::object());
+    timeout = qobject_cast<QLineEdit *>(editor.editor(QStringLiteral("confirmTimeout")));
 
     // The row's label carries the same explanation.
     bool labelled = false;
@@ -634,6 +658,139 @@ void TestPropertyEditor::rebuildFromASignalIsSafe()
     QCOMPARE(dumped(values["dispatch"]), dumped(Json("round-robin")));
     QCOMPARE(qobject_cast<QComboBox *>(editor.editor(QStringLiteral("dispatch")))->currentText(),
              QStringLiteral("round-robin"));
+}
+
+// Issue 9, defect 2: scrolling the panel over a combo box changed the producer's send mode. The
+// wheel over an unfocused editor scrolls the form; a focused editor takes the wheel.
+void TestPropertyEditor::wheelScrollsUnlessFocused_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("key");
+    QTest::newRow("combo box") << QStringLiteral("producer") << QStringLiteral("sendMode");
+    QTest::newRow("spin box") << QStringLiteral("link") << QStringLiteral("loss");
+}
+
+void TestPropertyEditor::wheelScrollsUnlessFocused()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, key);
+    PropertyEditor editor;
+    editor.setSchema(kind, specsOf(kind), Json::object());
+    editor.resize(320, 120); // far shorter than the form: the panel scrolls
+    editor.show();
+    QVERIFY(QTest::qWaitForWindowActive(&editor));
+    QWidget *field = editor.editor(key);
+    QVERIFY(field);
+    QCOMPARE(field->focusPolicy(), Qt::StrongFocus);
+    QScrollBar *bar = editor.findChild<QScrollArea *>()->verticalScrollBar();
+    QVERIFY(bar->maximum() > 0);
+    QSignalSpy edited(&editor, &PropertyEditor::propertyEdited);
+
+    auto valueOf = [field]() -> QVariant {
+        if (auto *combo = qobject_cast<QComboBox *>(field)) return combo->currentIndex();
+        return qobject_cast<QDoubleSpinBox *>(field)->value();
+    };
+    auto wheel = [field](int deltaY) {
+        const QPointF at(field->width() / 2.0, field->height() / 2.0);
+        QWheelEvent event(at, field->mapToGlobal(at), QPoint(), QPoint(0, deltaY), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(field, &event);
+    };
+
+    // Unfocused: the value stays, nothing is emitted (so nothing reaches the undo stack), and
+    // the panel scrolls down instead.
+    editor.setFocus();
+    QVERIFY(!field->hasFocus());
+    const QVariant before = valueOf();
+    wheel(-120);
+    QCOMPARE(valueOf(), before);
+    QCOMPARE(edited.count(), 0);
+    QVERIFY(bar->value() > 0);
+    QVERIFY(!field->hasFocus()); // the wheel does not give it the focus either
+
+    // Focused: the wheel changes the value, as a user who clicked into it expects.
+    field->setFocus();
+    QVERIFY(field->hasFocus());
+    const int scrolled = bar->value();
+    wheel(qobject_cast<QComboBox *>(field) ? -120 : 120);
+    QVERIFY(valueOf() != before);
+    QCOMPARE(bar->value(), scrolled);
+    QCOMPARE(edited.count(), 1);
+    QCOMPARE(edited.at(0).at(0).toString(), key);
+}
+
+// Issue 9, usability 2: the panel's name and id fields. A typed id is checked as it is typed, its
+// reason shown under the field; only an accepted id is emitted.
+void TestPropertyEditor::identityFieldsCheckTheId()
+{
+    PropertyEditor editor;
+    editor.show();
+    QVERIFY(QTest::qWaitForWindowActive(&editor));
+    editor.setSchema(QStringLiteral("Queue"), specsOf(QStringLiteral("queue")), Json::object());
+    editor.setIdentity(QStringLiteral("jobs"), QStringLiteral("Jobs"), [](const QString &id) {
+        return id == QLatin1String("taken") ? QStringLiteral("another node already has the id \"taken\"")
+               : id.contains(' ')           ? QStringLiteral("not a valid id")
+                                            : QString();
+    });
+    QVERIFY(editor.idField()->isVisible());
+    QCOMPARE(editor.idField()->text(), QString("jobs"));
+    QCOMPARE(editor.nameField()->text(), QString("Jobs"));
+    QSignalSpy idEdited(&editor, &PropertyEditor::idEdited);
+    QSignalSpy nameEdited(&editor, &PropertyEditor::nameEdited);
+
+    typeInto(editor.idField(), QStringLiteral("taken"));
+    QCOMPARE(idEdited.count(), 0);
+    QVERIFY(editor.idError().contains("already has the id"));
+    typeInto(editor.idField(), QStringLiteral("my jobs"));
+    QCOMPARE(idEdited.count(), 0);
+    QCOMPARE(editor.idError(), QString("not a valid id"));
+    typeInto(editor.idField(), QStringLiteral("orders"));
+    QCOMPARE(idEdited.count(), 1);
+    QCOMPARE(idEdited.at(0).at(0).toString(), QString("orders"));
+    QVERIFY(editor.idError().isEmpty());
+
+    typeInto(editor.nameField(), QStringLiteral("Orders"));
+    QCOMPARE(nameEdited.count(), 1);
+    QCOMPARE(nameEdited.at(0).at(0).toString(), QString("Orders"));
+
+    editor.clearIdentity();
+    QVERIFY(!editor.idField()->isVisible());
+}
+
+// The panel's fields in the window: a new name and a new id are one undo step each, the id's
+// links follow, and the node stays selected under its new id.
+void TestPropertyEditor::renameInThePanel()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    window.canvasScene()->selectNode(QStringLiteral("tasks"));
+    PropertyEditor *panel = window.propertyEditor();
+    QVERIFY(panel->idField()->isVisible());
+    QCOMPARE(panel->idField()->text(), QString("tasks"));
+    QUndoStack *undo = window.document()->undoStack();
+
+    typeInto(panel->nameField(), QStringLiteral("Orders"));
+    QCOMPARE(QString::fromStdString(window.document()->node("tasks")->name), QString("Orders"));
+    QCOMPARE(undo->count(), 1);
+
+    typeInto(panel->idField(), QStringLiteral("worker-1"));
+    QVERIFY(panel->idError().contains("already has the id"));
+    QVERIFY(window.document()->node("tasks"));
+    QCOMPARE(undo->count(), 1);
+
+    typeInto(panel->idField(), QStringLiteral("orders"));
+    QVERIFY(!window.document()->node("tasks"));
+    QVERIFY(window.document()->node("orders"));
+    QCOMPARE(QString::fromStdString(window.document()->link("publish")->to), QString("orders"));
+    QCOMPARE(undo->count(), 2);
+    QCOMPARE(window.selectedNode(), QString("orders"));
+    QCOMPARE(window.propertyEditor()->idField()->text(), QString("orders"));
+    QVERIFY(window.canvasScene()->nodeItem("orders"));
+    undo->undo();
+    QVERIFY(window.document()->node("tasks"));
+    undo->setClean();
 }
 
 QTEST_MAIN(TestPropertyEditor)

@@ -109,6 +109,10 @@ private slots:
     void move();
     void movesMergeUntilFinished();
     void rename();
+    void changeNodeIdUpdatesReferences();
+    void changeNodeIdRefusals_data();
+    void changeNodeIdRefusals();
+    void historyNamesPropertiesAndNodes();
     void removeNodeTakesLinksAndBindings();
     void removeLinkTakesItsBindings();
     void removeRefusesUnknownIds();
@@ -613,6 +617,106 @@ void TestTopologyDocument::rename()
     QVERIFY(!doc.renameNode("queue-1", "two\nlines", &error));
     QVERIFY(doc.topology() == expected);
     QCOMPARE(doc.undoStack()->count(), 1);
+}
+
+// Issue 9, usability 2: a new id reaches every link end and binding that names the node, as one
+// undo step that gives the old id back.
+void TestTopologyDocument::changeNodeIdUpdatesReferences()
+{
+    TopologyDocument doc;
+    QVERIFY(load(doc));
+    QSignalSpy idChanged(&doc, &TopologyDocument::nodeIdChanged);
+    QSignalSpy renamed(&doc, &TopologyDocument::nodeRenamed);
+    QVERIFY(doc.changeNodeId("exchange-1", "orders"));
+    Topology expected = fixture();
+    nodeIn(expected, "exchange-1").id = "orders";
+    expected.links[0].to = "orders";
+    expected.links[1].from = "orders";
+    expected.links[2].from = "orders";
+    for (BindingDef &b : expected.bindings)
+        b.exchange = "orders";
+    CHECK_UNDO_REDO(doc, fixture(), expected);
+    QCOMPARE(doc.undoStack()->count(), 1);
+    QCOMPARE(doc.undoStack()->undoText(),
+             QString("Change the id of 'exchange-1' from 'exchange-1' to 'orders'"));
+    QCOMPARE(idChanged.count(), 3);
+    QCOMPARE(idChanged.at(0), QVariantList({"exchange-1", "orders"}));
+    QCOMPARE(idChanged.at(1), QVariantList({"orders", "exchange-1"})); // undo
+    QCOMPARE(renamed.last().at(0).toString(), QString("orders"));
+    QVERIFY(doc.linksOf("orders").size() == 3);
+    QCOMPARE(doc.bindings("orders", "queue-1"), (QStringList{"orders.*", "returns.#"}));
+
+    // A destination's id too.
+    QVERIFY(doc.changeNodeId("queue-1", "jobs"));
+    QCOMPARE(doc.bindings("orders", "jobs"), (QStringList{"orders.*", "returns.#"}));
+    QCOMPARE(QString::fromStdString(doc.link("link-4")->from), QString("jobs"));
+    QCOMPARE(errorsOf(doc.topology()), QStringList());
+
+    // The same id is no edit.
+    QVERIFY(doc.changeNodeId("jobs", "jobs"));
+    QCOMPARE(doc.undoStack()->count(), 2);
+}
+
+void TestTopologyDocument::changeNodeIdRefusals_data()
+{
+    QTest::addColumn<QString>("id");
+    QTest::addColumn<QString>("newId");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("taken by a node") << "queue-1"
+                                     << "consumer-1"
+                                     << "another node already has the id \"consumer-1\"";
+    QTest::newRow("taken by a link") << "queue-1"
+                                     << "link-2"
+                                     << "a link already has the id \"link-2\"";
+    QTest::newRow("empty") << "queue-1"
+                           << ""
+                           << "an id cannot be empty";
+    QTest::newRow("space") << "queue-1"
+                           << "my queue"
+                           << "is not a valid id";
+    QTest::newRow("leading dash") << "queue-1"
+                                  << "-q"
+                                  << "starting with a letter or digit";
+    QTest::newRow("too long") << "queue-1" << QString(65, 'q') << "1 to 64";
+    QTest::newRow("no such node") << "nope"
+                                  << "q"
+                                  << "no node with id \"nope\"";
+}
+
+void TestTopologyDocument::changeNodeIdRefusals()
+{
+    QFETCH(QString, id);
+    QFETCH(QString, newId);
+    QFETCH(QString, reason);
+    TopologyDocument doc;
+    QVERIFY(load(doc));
+    QString error;
+    QVERIFY(!doc.changeNodeId(id, newId, &error));
+    QVERIFY2(error.contains(reason), qPrintable(error));
+    QCOMPARE(doc.checkNodeId(id, newId), error);
+    QVERIFY(doc.topology() == fixture());
+    QCOMPARE(doc.undoStack()->count(), 0);
+}
+
+// Issue 9, usability 9: the History names the property by its label and the node by its name.
+void TestTopologyDocument::historyNamesPropertiesAndNodes()
+{
+    TopologyDocument doc;
+    QVERIFY(load(doc));
+    QVERIFY(doc.renameNode("producer-1", "Producer 1"));
+    QCOMPARE(doc.undoStack()->undoText(), QString("Rename node 'producer-1' to 'Producer 1'"));
+    QVERIFY(doc.renameNode("producer-1", "Orders in"));
+    QCOMPARE(doc.undoStack()->undoText(), QString("Rename node 'Producer 1' to 'Orders in'"));
+    doc.undoStack()->undo();
+    QVERIFY(doc.setNodeProperty("producer-1", "sendMode", "confirmed"));
+    QCOMPARE(doc.undoStack()->undoText(), QString("Set Send mode of 'Producer 1'"));
+    QVERIFY(doc.resetNodeProperty("producer-1", "rate"));
+    QCOMPARE(doc.undoStack()->undoText(), QString("Reset Rate of 'Producer 1'"));
+    // A node without a name is its id.
+    QVERIFY(doc.setNodeProperty("queue-1", "maxLength", 9));
+    QCOMPARE(doc.undoStack()->undoText(), QString("Set Max length of 'queue-1'"));
+    QVERIFY(doc.setLinkProperty("link-1", "loss", 0.5));
+    QCOMPARE(doc.undoStack()->undoText(), QString("Set Loss of the link 'Producer 1' \u2192 'exchange-1'"));
 }
 
 void TestTopologyDocument::removeNodeTakesLinksAndBindings()
