@@ -2,6 +2,7 @@
 
 #include "checker.h"
 #include "metrics.h"
+#include "nodelabels.h"
 #include "sequence.h"
 #include "simulation.h"
 #include "summary.h"
@@ -435,6 +436,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         pictureSink = std::make_unique<PictureSink>();
         pictureSink->picture.path = a.sequence;
         pictureSink->picture.nodeIds = nodeIds;
+        pictureSink->picture.nodeLabels = nodeLabels(topo);
         pictureSink->picture.linkIds = linkIds;
         for (const auto &n : topo.nodes)
             pictureSink->picture.nodeKinds.push_back(n.kind);
@@ -448,6 +450,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             return CliExit::OutputError;
         }
         sequence = std::make_unique<SequenceRecorder>(nodeIds, linkIds, a.sequenceOptions);
+        sequence->setNodeLabels(nodeLabels(topo));
         sim->addSink(sequence.get());
     }
 

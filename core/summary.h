@@ -42,10 +42,15 @@ struct RunSummary {
 
     // The id of node `n`, or its index as text when there is no such node.
     std::string nodeId(NodeIndex n) const { return n < nodes.size() ? nodes[n].id : std::to_string(n); }
+    // What a person reads for each node, by index: see nodeLabels().
+    std::vector<std::string> nodeLabels() const;
+    // The label of node `n`, or its index as text when there is no such node.
+    std::string nodeLabel(NodeIndex n) const;
 };
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
                         StopReason reason, double wallSeconds);
+// Text for people: nodes by their labels. JSON for tools: nodes by id, each with its "name".
 std::string formatSummary(const RunSummary &s);
 Json summaryToJson(const RunSummary &s);
 
