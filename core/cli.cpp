@@ -2,6 +2,7 @@
 
 #include "checker.h"
 #include "metrics.h"
+#include "nodelabels.h"
 #include "sequence.h"
 #include "simulation.h"
 #include "summary.h"
@@ -713,6 +714,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         pictureSink = std::make_unique<PictureSink>();
         pictureSink->picture.path = sequenceOut.tempPath();
         pictureSink->picture.nodeIds = nodeIds;
+        pictureSink->picture.nodeLabels = nodeLabels(topo);
         pictureSink->picture.linkIds = linkIds;
         for (const auto &n : topo.nodes)
             pictureSink->picture.nodeKinds.push_back(n.kind);
@@ -720,6 +722,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         sim->addSink(pictureSink.get());
     } else if (!a.sequence.empty()) {
         sequence = std::make_unique<SequenceRecorder>(nodeIds, linkIds, a.sequenceOptions);
+        sequence->setNodeLabels(nodeLabels(topo));
         sim->addSink(sequence.get());
     }
 

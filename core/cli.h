@@ -41,6 +41,7 @@ struct SequencePicture {
     std::string path;
     std::vector<TraceEvent> events; // the run's events that fall in the options' range, in order
     std::vector<std::string> nodeIds, nodeKinds, linkIds;
+    std::vector<std::string> nodeLabels; // what the lifelines say (nodeLabels()); the ids when empty
     SequenceOptions options;
     SimTime end = 0; // where the run stopped
 };

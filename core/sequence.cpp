@@ -97,7 +97,7 @@ std::string messageText(std::uint64_t id)
 // The participants that appear, in topology order (all of them if none does).
 std::vector<NodeIndex> participants(const SequenceRecorder &r)
 {
-    std::vector<bool> used(r.nodeNames().size(), false);
+    std::vector<bool> used(r.nodeIds().size(), false);
     auto use = [&](NodeIndex n) {
         if (n < used.size()) used[n] = true;
     };
@@ -117,19 +117,34 @@ std::vector<NodeIndex> participants(const SequenceRecorder &r)
     return out;
 }
 
-std::string alias(NodeIndex n)
+bool isWordChar(char c)
 {
-    return "n" + std::to_string(n);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-// "n1" or "n1,n3" for a note over the node (and the peer of a link event).
-std::string noteTarget(const SequenceItem &item, const char *separator)
+// Words Mermaid or PlantUML read as keywords where a participant may stand (compared lowercased).
+bool isKeyword(std::string word)
+{
+    static const std::vector<std::string> keywords = {
+        "participant", "actor", "as", "end", "loop", "alt", "else", "opt", "par", "and", "rect",
+        "critical", "break", "option", "note", "over", "left", "right", "of", "autonumber", "activate",
+        "deactivate", "title", "box", "link", "links", "properties", "details", "create", "destroy",
+        "group", "ref", "return", "boundary", "control", "entity", "database", "collections", "queue",
+        "hide", "show", "skinparam", "newpage", "legend", "header", "footer", "center", "mainframe",
+        "x", "o"};
+    for (char &c : word)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return std::find(keywords.begin(), keywords.end(), word) != keywords.end();
+}
+
+// "q" or "q,c" for a note over the node (and the peer of a link event).
+std::string noteTarget(const std::vector<std::string> &aliases, const SequenceItem &item, const char *separator)
 {
     const auto &e = item.event;
     if ((e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange) &&
         e.peer != kNoIndex && e.peer != e.node)
-        return alias(std::min(e.node, e.peer)) + separator + alias(std::max(e.node, e.peer));
-    return alias(e.node);
+        return nameOf(aliases, std::min(e.node, e.peer)) + separator + nameOf(aliases, std::max(e.node, e.peer));
+    return nameOf(aliases, e.node);
 }
 
 std::string truncationText(const SequenceRecorder &r)
@@ -180,10 +195,16 @@ bool isAckLike(const TraceEvent &e)
     return (e.kind == TraceKind::Send || isLinkDrop(e)) && isAckFrame(e.frame);
 }
 
-SequenceRecorder::SequenceRecorder(std::vector<std::string> nodeNames, std::vector<std::string> linkNames,
+SequenceRecorder::SequenceRecorder(std::vector<std::string> nodeIds, std::vector<std::string> linkIds,
                                    SequenceOptions options)
-    : m_nodeNames(std::move(nodeNames)), m_linkNames(std::move(linkNames)), m_options(options)
+    : m_nodeIds(std::move(nodeIds)), m_linkIds(std::move(linkIds)), m_options(options)
 {
+}
+
+const std::string &SequenceRecorder::nodeLabel(NodeIndex n) const
+{
+    if (n < m_nodeLabels.size() && !m_nodeLabels[n].empty()) return m_nodeLabels[n];
+    return nameOf(m_nodeIds, n);
 }
 
 bool SequenceRecorder::matches(const TraceEvent &e) const
@@ -335,10 +356,10 @@ void SequenceRecorder::addNote(const TraceEvent &e)
     m_items.push_back(item);
 }
 
-SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vector<std::string> nodeNames,
-                                std::vector<std::string> linkNames, SequenceOptions options)
+SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vector<std::string> nodeIds,
+                                std::vector<std::string> linkIds, SequenceOptions options)
 {
-    SequenceRecorder r(std::move(nodeNames), std::move(linkNames), options);
+    SequenceRecorder r(std::move(nodeIds), std::move(linkIds), options);
     for (const auto &e : events)
         r.onEvent(e);
     r.finish(events.empty() ? 0 : events.back().time);
@@ -393,10 +414,10 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
         break;
     case TraceKind::LinkDown:
     case TraceKind::LinkUp:
-        t = "link " + nameOf(r.linkNames(), e.link) + (e.kind == TraceKind::LinkUp ? " up" : " down");
+        t = "link " + nameOf(r.linkIds(), e.link) + (e.kind == TraceKind::LinkUp ? " up" : " down");
         break;
     case TraceKind::LinkChange:
-        t = "link " + nameOf(r.linkNames(), e.link) + " changed";
+        t = "link " + nameOf(r.linkIds(), e.link) + " changed";
         break;
     default:
         t = traceKindName(e.kind) + m;
@@ -405,6 +426,26 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
     if (e.deliveryCount > 1 && (e.kind == TraceKind::Timeout || e.kind == TraceKind::Requeue))
         t += " delivery " + std::to_string(e.deliveryCount);
     return t + " t=" + formatDuration(e.time);
+}
+
+std::vector<std::string> sequenceParticipantNames(const std::vector<std::string> &nodeIds)
+{
+    std::vector<std::string> out;
+    out.reserve(nodeIds.size());
+    std::unordered_map<std::string, int> taken;
+    for (const std::string &id : nodeIds) {
+        std::string word;
+        for (char c : id)
+            word += isWordChar(c) ? c : '_';
+        if (word.empty() || (word[0] >= '0' && word[0] <= '9') || isKeyword(word)) word = "n_" + word;
+        // Two ids that differ only in the characters made '_' ("a-b", "a.b") get "_2", "_3"...
+        std::string unique = word;
+        for (int k = 2; taken.count(unique); ++k)
+            unique = word + "_" + std::to_string(k);
+        taken[unique] = 1;
+        out.push_back(std::move(unique));
+    }
+    return out;
 }
 
 std::string mermaidEscape(std::string_view text)
@@ -442,17 +483,18 @@ void writeMermaid(const SequenceRecorder &r, std::ostream &out)
 {
     out << "sequenceDiagram\n";
     const auto parts = participants(r);
-    // Safe aliases (n0, n1...) carry the arrows; the ids are only display text, so ids such as
-    // `end`, `loop` or `opt` cannot be read as keywords.
+    // Participants are named by their ids (made safe as words), the labels are display text only.
+    const auto aliases = sequenceParticipantNames(r.nodeIds());
+    const auto alias = [&aliases](NodeIndex n) { return nameOf(aliases, n); };
     for (NodeIndex n : parts)
-        out << "    participant " << alias(n) << " as " << mermaidEscape(nameOf(r.nodeNames(), n)) << "\n";
+        out << "    participant " << alias(n) << " as " << mermaidEscape(r.nodeLabel(n)) << "\n";
     bool any = false;
     for (const auto &item : r.items()) {
         const auto &e = item.event;
         if (item.type == SequenceItem::Type::Receive) continue;
         any = true;
         if (item.type == SequenceItem::Type::Note) {
-            out << "    Note over " << noteTarget(item, ",") << ": "
+            out << "    Note over " << noteTarget(aliases, item, ",") << ": "
                 << mermaidEscape(sequenceNoteText(r, item)) << "\n";
             continue;
         }
@@ -474,15 +516,17 @@ void writePlantUml(const SequenceRecorder &r, std::ostream &out)
 {
     out << "@startuml\n";
     const auto parts = participants(r);
+    const auto aliases = sequenceParticipantNames(r.nodeIds());
+    const auto alias = [&aliases](NodeIndex n) { return nameOf(aliases, n); };
     for (NodeIndex n : parts)
-        out << "participant " << jsonString(nameOf(r.nodeNames(), n)) << " as " << alias(n) << "\n";
+        out << "participant " << jsonString(r.nodeLabel(n)) << " as " << alias(n) << "\n";
     bool any = false;
     for (const auto &item : r.items()) {
         const auto &e = item.event;
         if (item.type == SequenceItem::Type::Receive) continue;
         any = true;
         if (item.type == SequenceItem::Type::Note) {
-            out << "note over " << noteTarget(item, ", ") << " : " << sequenceNoteText(r, item) << "\n";
+            out << "note over " << noteTarget(aliases, item, ", ") << " : " << sequenceNoteText(r, item) << "\n";
             continue;
         }
         const char *arrow = item.fate == SequenceItem::Fate::Lost       ? " ->x "
@@ -503,7 +547,8 @@ void writePlantUml(const SequenceRecorder &r, std::ostream &out)
 void writeShiViz(const SequenceRecorder &r, std::ostream &out)
 {
     out << kShiVizRegex << "\n\n";
-    const auto &names = r.nodeNames();
+    // Hosts are ids: ShiViz reads a host as one word, and ids stay the same when a node is renamed.
+    const auto &names = r.nodeIds();
     const std::size_t n = names.size();
     std::vector<std::vector<std::uint64_t>> clocks(n, std::vector<std::uint64_t>(n, 0));
     std::unordered_map<std::size_t, std::vector<std::uint64_t>> sent; // arrow item -> sender's clock

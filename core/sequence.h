@@ -53,17 +53,21 @@ struct SequenceItem {
 
 class SequenceRecorder final : public TraceSink {
 public:
-    // nodeNames/linkNames map indices to the ids in the topology file.
-    SequenceRecorder(std::vector<std::string> nodeNames, std::vector<std::string> linkNames,
+    // nodeIds/linkIds map indices to the ids in the topology file.
+    SequenceRecorder(std::vector<std::string> nodeIds, std::vector<std::string> linkIds,
                      SequenceOptions options = {});
+    // What the diagrams show for each node (see nodeLabels()); the ids until set.
+    void setNodeLabels(std::vector<std::string> labels) { m_nodeLabels = std::move(labels); }
     void onEvent(const TraceEvent &e) override;
     void onMessage(const Message &m) override { m_options.routingKeys.note(m); }
     // The run is over at `now`: frames that arrived by then are received; later ones stay in flight.
     void finish(SimTime now);
 
     const SequenceOptions &options() const { return m_options; }
-    const std::vector<std::string> &nodeNames() const { return m_nodeNames; }
-    const std::vector<std::string> &linkNames() const { return m_linkNames; }
+    const std::vector<std::string> &nodeIds() const { return m_nodeIds; }
+    // The label of node `n`: set by setNodeLabels, else its id.
+    const std::string &nodeLabel(NodeIndex n) const;
+    const std::vector<std::string> &linkIds() const { return m_linkIds; }
     const std::vector<SequenceItem> &items() const { return m_items; }
     std::size_t arrows() const { return m_arrows; }
     std::uint64_t omittedArrows() const { return m_omittedArrows; }
@@ -81,7 +85,7 @@ private:
     void addArrow(const TraceEvent &e, SequenceItem::Fate fate, SimTime arrival);
     void addNote(const TraceEvent &e);
 
-    std::vector<std::string> m_nodeNames, m_linkNames;
+    std::vector<std::string> m_nodeIds, m_linkIds, m_nodeLabels;
     SequenceOptions m_options;
     std::vector<SequenceItem> m_items;
     std::vector<Pending> m_pending; // kept arrows still in flight, in send order
@@ -91,8 +95,8 @@ private:
 };
 
 // Records `events` (in trace order) and settles the frames that arrived by the last one.
-SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vector<std::string> nodeNames,
-                                std::vector<std::string> linkNames, SequenceOptions options = {});
+SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vector<std::string> nodeIds,
+                                std::vector<std::string> linkIds, SequenceOptions options = {});
 
 void writeMermaid(const SequenceRecorder &r, std::ostream &out);
 void writePlantUml(const SequenceRecorder &r, std::ostream &out);
@@ -105,6 +109,10 @@ std::string sequenceText(const SequenceRecorder &r, SequenceFormat format);
 // Text for labels, notes and log lines (shared by the writers; exposed for tests).
 std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &item);
 std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item);
+// The participant names of the Mermaid and PlantUML texts, by node index: the node's id where it
+// is a plain word of letters, digits and '_' that neither format reads as a keyword, else the id
+// with every other character as '_' (and "n_" before a keyword or a leading digit), made unique.
+std::vector<std::string> sequenceParticipantNames(const std::vector<std::string> &nodeIds);
 // Mermaid entity escaping: '#', ';', '<', '>' and '"' as #35; style codes, newlines as spaces.
 std::string mermaidEscape(std::string_view text);
 

@@ -1,5 +1,8 @@
 #include "summary.h"
 
+#include "nodelabels.h"
+
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -16,6 +19,22 @@ LatencySummary LatencySummary::from(const LatencyHistogram &h)
     l.max = h.max();
     l.mean = h.mean();
     return l;
+}
+
+std::vector<std::string> RunSummary::nodeLabels() const
+{
+    std::vector<std::string> ids, names;
+    for (const NodeSummary &n : nodes) {
+        ids.push_back(n.id);
+        names.push_back(n.name);
+    }
+    return sb::nodeLabels(ids, names);
+}
+
+std::string RunSummary::nodeLabel(NodeIndex n) const
+{
+    if (n >= nodes.size()) return std::to_string(n);
+    return nodeLabels()[n];
 }
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
@@ -84,6 +103,31 @@ std::string endReasonName(const RunSummary &s)
     return s.interrupted ? "interrupted" : stopReasonName(s.stopReason);
 }
 
+namespace {
+// Characters, not bytes: names may be UTF-8.
+std::size_t textWidth(const std::string &text)
+{
+    std::size_t n = 0;
+    for (unsigned char c : text)
+        if ((c & 0xC0) != 0x80) ++n;
+    return n;
+}
+
+// `text` left-aligned in `width` characters; a longer one ends in "…".
+std::string column(const std::string &text, std::size_t width)
+{
+    if (textWidth(text) <= width) return text + std::string(width - textWidth(text), ' ');
+    std::string out;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c & 0xC0) != 0x80 && ++n == width) break;
+        out += text[i];
+    }
+    return out + "\u2026";
+}
+} // namespace
+
 std::string formatSummary(const RunSummary &s)
 {
     std::ostringstream o;
@@ -93,15 +137,23 @@ std::string formatSummary(const RunSummary &s)
       << " trace events, ended: " << endReasonName(s);
     std::snprintf(line, sizeof line, ", wall %.3fs\n\n", s.wallSeconds);
     o << line;
-    std::snprintf(line, sizeof line, "%-16s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "node", "kind",
-                  "published", "routed", "enqueued", "delivered", "redeliver", "acked", "processed",
-                  "dropped", "dead-lett", "depth");
+    // Nodes by label: the column is as wide as the longest (from 16 to 24 characters).
+    const std::vector<std::string> labels = s.nodeLabels();
+    std::size_t width = 16;
+    for (const auto &label : labels)
+        width = std::max(width, std::min<std::size_t>(textWidth(label), 24));
+    o << column("node", width) << " ";
+    std::snprintf(line, sizeof line, "%-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "kind", "published",
+                  "routed", "enqueued", "delivered", "redeliver", "acked", "processed", "dropped", "dead-lett",
+                  "depth");
     o << line;
-    for (const auto &n : s.nodes) {
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+        const auto &n = s.nodes[i];
         const auto &c = n.counters;
+        o << column(labels[i], width) << " ";
         std::snprintf(
-            line, sizeof line, "%-16s %-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
-            n.id.substr(0, 16).c_str(), n.kind.c_str(), (unsigned long long)c.published,
+            line, sizeof line, "%-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
+            n.kind.c_str(), (unsigned long long)c.published,
             (unsigned long long)c.routed, (unsigned long long)c.enqueued, (unsigned long long)c.delivered,
             (unsigned long long)c.redelivered, (unsigned long long)c.acked, (unsigned long long)c.processed,
             (unsigned long long)c.totalDrops(), (unsigned long long)c.deadLettered,
@@ -110,12 +162,12 @@ std::string formatSummary(const RunSummary &s)
     }
     // Drops by reason, per node and link.
     std::string drops;
-    for (const auto &n : s.nodes)
+    for (std::size_t i = 0; i < s.nodes.size(); ++i)
         for (int r = 1; r < kDropReasonCount; ++r)
-            if (n.counters.drops[r] && r != static_cast<int>(DropReason::UnknownTag) &&
+            if (s.nodes[i].counters.drops[r] && r != static_cast<int>(DropReason::UnknownTag) &&
                 r != static_cast<int>(DropReason::Loss) && r != static_cast<int>(DropReason::Partition))
-                drops += "  " + n.id + ": " + dropReasonName(static_cast<DropReason>(r)) + " " +
-                         std::to_string(n.counters.drops[r]) + "\n";
+                drops += "  " + labels[i] + ": " + dropReasonName(static_cast<DropReason>(r)) + " " +
+                         std::to_string(s.nodes[i].counters.drops[r]) + "\n";
     for (const auto &l : s.links) {
         if (l.counters.lost)
             drops += "  link " + l.id + ": loss " + std::to_string(l.counters.lost) + " frames\n";
@@ -124,25 +176,25 @@ std::string formatSummary(const RunSummary &s)
     }
     if (!drops.empty()) o << "\nDrops by reason:\n" << drops;
     std::string dead;
-    for (const auto &n : s.nodes)
+    for (std::size_t i = 0; i < s.nodes.size(); ++i)
         for (int r = 1; r < kDropReasonCount; ++r)
-            if (n.counters.deadLetters[r])
-                dead += "  " + n.id + ": " + dropReasonName(static_cast<DropReason>(r)) + " " +
-                        std::to_string(n.counters.deadLetters[r]) + "\n";
+            if (s.nodes[i].counters.deadLetters[r])
+                dead += "  " + labels[i] + ": " + dropReasonName(static_cast<DropReason>(r)) + " " +
+                        std::to_string(s.nodes[i].counters.deadLetters[r]) + "\n";
     if (!dead.empty()) o << "\nDead-lettered by reason:\n" << dead;
     std::string other;
-    for (const auto &n : s.nodes) {
-        const auto &c = n.counters;
-        if (c.timeouts) other += "  " + n.id + ": " + std::to_string(c.timeouts) + " timeouts\n";
-        if (c.retries) other += "  " + n.id + ": " + std::to_string(c.retries) + " retries\n";
-        if (c.confirmed) other += "  " + n.id + ": " + std::to_string(c.confirmed) + " confirms\n";
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+        const auto &c = s.nodes[i].counters;
+        if (c.timeouts) other += "  " + labels[i] + ": " + std::to_string(c.timeouts) + " timeouts\n";
+        if (c.retries) other += "  " + labels[i] + ": " + std::to_string(c.retries) + " retries\n";
+        if (c.confirmed) other += "  " + labels[i] + ": " + std::to_string(c.confirmed) + " confirms\n";
         if (c.deduplicated)
             other +=
-                "  " + n.id + ": " + std::to_string(c.deduplicated) + " duplicates skipped (idempotent)\n";
+                "  " + labels[i] + ": " + std::to_string(c.deduplicated) + " duplicates skipped (idempotent)\n";
         if (c.unknownTags)
             other +=
-                "  " + n.id + ": " + std::to_string(c.unknownTags) + " late acks for redelivered messages\n";
-        if (c.expired) other += "  " + n.id + ": " + std::to_string(c.expired) + " expired\n";
+                "  " + labels[i] + ": " + std::to_string(c.unknownTags) + " late acks for redelivered messages\n";
+        if (c.expired) other += "  " + labels[i] + ": " + std::to_string(c.expired) + " expired\n";
     }
     if (!other.empty()) o << "\nOther:\n" << other;
     const auto &l = s.latency;
@@ -164,7 +216,7 @@ std::string formatSummary(const RunSummary &s)
         for (std::size_t i = 0; i < d.outOfOrderExamples.size(); ++i) {
             const auto &v = d.outOfOrderExamples[i];
             o << (i ? "; " : " (e.g. ") << "message " << v.messageId << " after " << v.after << " at "
-              << s.nodeId(v.consumer) << " from " << s.nodeId(v.queue);
+              << s.nodeLabel(v.consumer) << " from " << s.nodeLabel(v.queue);
         }
         if (!d.outOfOrderExamples.empty()) o << (d.outOfOrder > d.outOfOrderExamples.size() ? "; ...)" : ")");
         o << "\n";
@@ -215,6 +267,7 @@ Json summaryToJson(const RunSummary &s)
     for (const auto &n : s.nodes) {
         const auto &c = n.counters;
         Json nj = {{"id", n.id},
+                   {"name", n.name.empty() ? n.id : n.name},
                    {"kind", n.kind},
                    {"published", c.published},
                    {"routed", c.routed},

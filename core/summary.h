@@ -49,12 +49,17 @@ struct RunSummary {
 
     // The id of node `n`, or its index as text when there is no such node.
     std::string nodeId(NodeIndex n) const { return n < nodes.size() ? nodes[n].id : std::to_string(n); }
+    // What a person reads for each node, by index: see nodeLabels().
+    std::vector<std::string> nodeLabels() const;
+    // The label of node `n`, or its index as text when there is no such node.
+    std::string nodeLabel(NodeIndex n) const;
 };
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
                         StopReason reason, double wallSeconds);
 // Why the run ended as the summary words it: the stop reason's name, or "interrupted".
 std::string endReasonName(const RunSummary &s);
+// Text for people: nodes by their labels. JSON for tools: nodes by id, each with its "name".
 std::string formatSummary(const RunSummary &s);
 Json summaryToJson(const RunSummary &s);
 

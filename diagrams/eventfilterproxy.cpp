@@ -85,7 +85,7 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
         } else if (const auto id = messageFromText(term)) {
             message = *id;
         } else if (m_log && m_log->nodeIndex(term) != kNoIndex) {
-            // Node ids win over kind names so that a node called "ack" can still be found.
+            // Node ids and names win over kind names so that a node called "ack" can still be found.
             node = term;
         } else if (const auto k = kindFromText(term)) {
             kind = k;

@@ -21,7 +21,8 @@ public:
     void setSourceModel(QAbstractItemModel *model) override;
 
     // Events where the node is either the one acting or its peer (a delivery from a queue to a
-    // consumer is about both). An empty id clears the filter; an unknown id matches nothing.
+    // consumer is about both). The node is named by its id or by the name the log shows; an empty
+    // text clears the filter; an unknown one matches nothing.
     void setNodeFilter(const QString &nodeId);
     QString nodeFilter() const { return m_nodeId; }
     void setKindFilter(std::optional<TraceKind> kind);
@@ -30,8 +31,8 @@ public:
     void setMessageFilter(quint64 messageId);
     quint64 messageFilter() const { return m_messageId; }
 
-    // Sets all three filters from what a person typed: space-separated terms "node:ID",
-    // "kind:NAME", "msg:N" (or "#N"); a bare number is a message id, a bare word a node id or,
+    // Sets all three filters from what a person typed: space-separated terms "node:ID" (or a name),
+    // "kind:NAME", "msg:N" (or "#N"); a bare number is a message id, a bare word a node id or name or,
     // failing that, an event kind such as "deliver". Terms not given clear their filter. Returns
     // false, with the reason in error, for a term it cannot read (the filters are then unchanged).
     bool setFilterText(const QString &text, QString *error = nullptr);

@@ -1,5 +1,8 @@
 #include "eventlogmodel.h"
 
+#include "nodelabels.h"
+#include "topology.h"
+
 #include <algorithm>
 
 namespace sb {
@@ -32,15 +35,38 @@ void EventLogModel::appendBatch(const std::vector<TraceEvent> &events)
     endInsertRows();
 }
 
-void EventLogModel::setNames(const QStringList &nodeIds, const QStringList &linkIds)
+void EventLogModel::setNames(const QStringList &nodeIds, const QStringList &linkIds, const QStringList &nodeNames)
 {
     m_nodeIds = nodeIds;
+    m_nodeNames = nodeNames.size() == nodeIds.size() ? nodeNames : nodeIds;
     m_linkIds = linkIds;
     m_nodeIndex.clear();
-    for (int i = 0; i < m_nodeIds.size(); ++i)
+    m_nameIndex.clear();
+    for (int i = 0; i < m_nodeIds.size(); ++i) {
         m_nodeIndex.insert(m_nodeIds[i], static_cast<NodeIndex>(i));
+        m_nameIndex.insert(m_nodeNames[i], static_cast<NodeIndex>(i));
+    }
     if (!m_events.empty())
-        Q_EMIT dataChanged(index(0, NodeColumn), index(rowCount() - 1, LinkColumn), {Qt::DisplayRole});
+        Q_EMIT dataChanged(index(0, NodeColumn), index(rowCount() - 1, LinkColumn),
+                           {Qt::DisplayRole, Qt::ToolTipRole});
+}
+
+void EventLogModel::setTopology(const Topology &topology)
+{
+    QStringList ids, names, links;
+    for (const NodeDef &n : topology.nodes)
+        ids << QString::fromStdString(n.id);
+    for (const std::string &label : nodeLabels(topology))
+        names << QString::fromStdString(label);
+    for (const LinkDef &l : topology.links)
+        links << QString::fromStdString(l.id);
+    setNames(ids, links, names);
+}
+
+NodeIndex EventLogModel::nodeIndex(const QString &idOrName) const
+{
+    const NodeIndex byId = m_nodeIndex.value(idOrName, kNoIndex);
+    return byId != kNoIndex ? byId : m_nameIndex.value(idOrName, kNoIndex);
 }
 
 void EventLogModel::clear()
@@ -58,6 +84,13 @@ const TraceEvent &EventLogModel::eventAt(int row) const
 }
 
 QString EventLogModel::nodeName(NodeIndex index) const
+{
+    if (index == kNoIndex) return {};
+    if (index < static_cast<NodeIndex>(m_nodeNames.size())) return m_nodeNames[static_cast<int>(index)];
+    return QString::number(index);
+}
+
+QString EventLogModel::nodeId(NodeIndex index) const
 {
     if (index == kNoIndex) return {};
     if (index < static_cast<NodeIndex>(m_nodeIds.size())) return m_nodeIds[static_cast<int>(index)];
@@ -91,6 +124,8 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn) return tr("%1 ns").arg(e.time);
         if (index.column() == DetailColumn) return detailText(e);
+        if (index.column() == NodeColumn && e.node != kNoIndex) return tr("id: %1").arg(nodeId(e.node));
+        if (index.column() == PeerColumn && e.peer != kNoIndex) return tr("id: %1").arg(nodeId(e.peer));
         return {};
     case Qt::TextAlignmentRole:
         switch (index.column()) {

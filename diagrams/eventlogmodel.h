@@ -1,6 +1,7 @@
 #pragma once
 // The event log: a table of trace events, appended in batches as the engine reports them. It keeps
 // at most `capacity` events and forgets the oldest first, so a long run cannot exhaust memory.
+// Nodes show by name, with the id in the tooltip.
 #include "trace.h"
 
 #include <QAbstractTableModel>
@@ -11,6 +12,8 @@
 #include <vector>
 
 namespace sb {
+
+struct Topology;
 
 class EventLogModel : public QAbstractTableModel {
     Q_OBJECT
@@ -42,8 +45,11 @@ public:
 
     // Appends the batch in one insertion; when the log is full the oldest rows go first.
     void appendBatch(const std::vector<TraceEvent> &events);
-    // Maps node and link indices to the ids shown; indices outside the lists show as numbers.
-    void setNames(const QStringList &nodeIds, const QStringList &linkIds);
+    // Maps node and link indices to their ids. The node columns show `nodeNames` (see nodeLabels();
+    // the ids when empty) with the id in the tooltip; indices outside the lists show as numbers.
+    void setNames(const QStringList &nodeIds, const QStringList &linkIds, const QStringList &nodeNames = {});
+    // The same from a topology: ids, names and links in its order (the engine's indices).
+    void setTopology(const Topology &topology);
     void clear();
 
     // row must be valid.
@@ -52,10 +58,12 @@ public:
     // Events forgotten because the log was full, since the last clear().
     quint64 discarded() const { return m_discarded; }
 
+    // What the node columns show for a node; its id.
     QString nodeName(NodeIndex index) const;
+    QString nodeId(NodeIndex index) const;
     QString linkName(LinkIndex index) const;
-    // The index of a node id set by setNames, or kNoIndex.
-    NodeIndex nodeIndex(const QString &id) const { return m_nodeIndex.value(id, kNoIndex); }
+    // The index of the node with this id, else of the one shown with this name, else kNoIndex.
+    NodeIndex nodeIndex(const QString &idOrName) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -72,8 +80,10 @@ private:
     std::size_t m_capacity;
     quint64 m_discarded = 0;
     QStringList m_nodeIds;
+    QStringList m_nodeNames;
     QStringList m_linkIds;
-    QHash<QString, NodeIndex> m_nodeIndex;
+    QHash<QString, NodeIndex> m_nodeIndex; // ids
+    QHash<QString, NodeIndex> m_nameIndex; // names shown
 };
 
 } // namespace sb

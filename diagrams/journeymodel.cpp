@@ -4,12 +4,12 @@ namespace sb {
 
 JourneyModel::JourneyModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-void JourneyModel::setMessage(const SequenceHistory *history, std::uint64_t id, const QStringList &nodeIds,
+void JourneyModel::setMessage(const SequenceHistory *history, std::uint64_t id, const QStringList &nodeNames,
                               const QStringList &linkIds)
 {
     beginResetModel();
     m_id = id;
-    m_nodeIds = nodeIds;
+    m_nodeNames = nodeNames;
     m_linkIds = linkIds;
     m_events.clear();
     m_indices = history && id ? history->journey(id) : std::vector<std::size_t>{};
@@ -21,7 +21,7 @@ void JourneyModel::setMessage(const SequenceHistory *history, std::uint64_t id, 
 QString JourneyModel::nodeName(NodeIndex n) const
 {
     if (n == kNoIndex) return {};
-    return n < NodeIndex(m_nodeIds.size()) ? m_nodeIds[int(n)] : QString::number(n);
+    return n < NodeIndex(m_nodeNames.size()) ? m_nodeNames[int(n)] : QString::number(n);
 }
 
 QString JourneyModel::summary() const

@@ -27,8 +27,9 @@ public:
 
     explicit JourneyModel(QObject *parent = nullptr);
 
-    // Shows message `id` from `history` (borrowed; call again after it changes). 0 clears.
-    void setMessage(const SequenceHistory *history, std::uint64_t id, const QStringList &nodeIds,
+    // Shows message `id` from `history` (borrowed; call again after it changes), nodes by the names
+    // given (by index). 0 clears.
+    void setMessage(const SequenceHistory *history, std::uint64_t id, const QStringList &nodeNames,
                     const QStringList &linkIds);
     std::uint64_t messageId() const { return m_id; }
     // A summary line: "message #12: published by producer at 3ms, 4 hops, processed by worker-1".
@@ -44,7 +45,7 @@ private:
     std::vector<TraceEvent> m_events;
     std::vector<std::size_t> m_indices;
     std::uint64_t m_id = 0;
-    QStringList m_nodeIds, m_linkIds;
+    QStringList m_nodeNames, m_linkIds;
 };
 
 } // namespace sb

@@ -25,6 +25,31 @@ QPalette exportPalette()
     return p;
 }
 
+bool sequencePictureFrame(const SequenceHistory &history, SequenceLayout layout, const SequenceFilter &filter,
+                          const SequenceImageOptions &options, SequencePictureFrame &frame, QString &why)
+{
+    const SimTime from = std::max<SimTime>(0, options.from);
+    const SimTime to = options.to == kNever ? std::max(history.lastTime(), from + 1) : options.to;
+    if (to <= from) {
+        why = QStringLiteral("the time range is empty (from %1 to %2)")
+                  .arg(QString::fromStdString(formatDuration(from)), QString::fromStdString(formatDuration(to)));
+        return false;
+    }
+    const double span = double(to - from);
+    // Unless told, 50 µs a pixel (a 1 ms hop slopes 20 px), coarser when the range would not fit.
+    layout.nsPerPixel = options.nsPerPixel > 0 ? options.nsPerPixel : 5e4;
+    layout.nsPerPixel = std::max(layout.nsPerPixel, span / SequenceImageOptions::kMaxHeight);
+    layout.top = from;
+    frame.size = QSizeF(std::max(layout.width(), 200.0),
+                        std::max(SequenceImageOptions::kMinHeight,
+                                 layout.headerHeight + layout.topMargin + span / layout.nsPerPixel + 20));
+    frame.layout = std::move(layout);
+    frame.filter = filter;
+    frame.filter.from = std::max(filter.from, from);
+    frame.filter.to = std::min(filter.to, to);
+    return true;
+}
+
 bool exportSequenceImage(const QString &path, const SequenceHistory &history, SequenceLayout layout,
                          const SequenceFilter &filter, const std::vector<SequenceAnnotation> &annotations,
                          const SequenceImageOptions &options, QString *error)
@@ -35,31 +60,33 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
         return false;
     };
     if (!isPicturePath(path)) return fail(QStringLiteral("the extension must be .svg, .png or .pdf"));
-    const SimTime from = std::max<SimTime>(0, options.from);
-    const SimTime to = options.to == kNever ? std::max(history.lastTime(), from + 1) : options.to;
-    if (to <= from)
-        return fail(QStringLiteral("the time range is empty (from %1 to %2)")
-                        .arg(QString::fromStdString(formatDuration(from)),
-                             QString::fromStdString(formatDuration(to))));
-    const double span = double(to - from);
-    // Unless told, 50 µs a pixel (a 1 ms hop slopes 20 px), coarser when the range would not fit.
-    layout.nsPerPixel = options.nsPerPixel > 0 ? options.nsPerPixel : 5e4;
-    layout.nsPerPixel = std::max(layout.nsPerPixel, span / SequenceImageOptions::kMaxHeight);
-    layout.top = from;
-    const QSizeF size(
-        std::max(layout.width(), 200.0),
-        std::max(SequenceImageOptions::kMinHeight, layout.headerHeight + span / layout.nsPerPixel + 20));
-    SequenceFilter ranged = filter;
-    ranged.from = std::max(filter.from, from);
-    ranged.to = std::min(filter.to, to);
+    SequencePictureFrame frame;
+    QString why;
+    if (!sequencePictureFrame(history, std::move(layout), filter, options, frame, why)) return fail(why);
     const QPalette palette = exportPalette();
 
     return writePicture(
-        path, size, QStringLiteral("Signalbox sequence diagram"), palette.color(QPalette::Base),
+        path, frame.size, QStringLiteral("Signalbox sequence diagram"), palette.color(QPalette::Base),
         [&](QPainter &painter) {
-            SequenceRenderer::paint(painter, size, history, layout, ranged, {}, annotations, palette);
+            SequenceRenderer::paint(painter, frame.size, history, frame.layout, frame.filter, {}, annotations,
+                                    palette);
         },
         error);
+}
+
+SequenceLayout sequencePictureLayout(const SequencePicture &picture)
+{
+    SequenceLayout layout;
+    for (const auto &id : picture.nodeIds)
+        layout.nodeIds << QString::fromStdString(id);
+    for (const auto &label : picture.nodeLabels)
+        layout.nodeNames << QString::fromStdString(label);
+    if (layout.nodeNames.size() != layout.nodeIds.size()) layout.nodeNames = layout.nodeIds;
+    for (const auto &kind : picture.nodeKinds)
+        layout.nodeKinds << QString::fromStdString(kind);
+    for (NodeIndex n = 0; n < NodeIndex(picture.nodeIds.size()); ++n)
+        layout.order.push_back(n);
+    return layout;
 }
 
 bool writeSequencePicture(const SequencePicture &picture, std::string &error)
@@ -74,13 +101,7 @@ bool writeSequencePicture(const SequencePicture &picture, std::string &error)
     }
     SequenceHistory history(std::max<std::size_t>(picture.events.size(), 2));
     history.append(picture.events);
-    SequenceLayout layout;
-    for (const auto &id : picture.nodeIds)
-        layout.nodeNames << QString::fromStdString(id);
-    for (const auto &kind : picture.nodeKinds)
-        layout.nodeKinds << QString::fromStdString(kind);
-    for (NodeIndex n = 0; n < NodeIndex(picture.nodeIds.size()); ++n)
-        layout.order.push_back(n);
+    const SequenceLayout layout = sequencePictureLayout(picture);
     SequenceFilter filter;
     filter.hideAcks = picture.options.hideAcks;
     filter.messageId = picture.options.messageId;

@@ -9,6 +9,8 @@
 
 namespace sb {
 
+struct SequencePicture;
+
 struct SequenceImageOptions {
     SimTime from = 0;
     SimTime to = kNever;                        // kNever: up to the last event
@@ -16,6 +18,20 @@ struct SequenceImageOptions {
     static constexpr double kMaxHeight = 12000; // px; PNG and PDF pages beyond this get coarser
     static constexpr double kMinHeight = 300;
 };
+
+// How a picture of `history` between options.from and options.to is laid out: `layout` with the
+// picture's zoom and top time, the picture's size, and the filter narrowed to the range.
+struct SequencePictureFrame {
+    SequenceLayout layout;
+    QSizeF size;
+    SequenceFilter filter;
+};
+// False (with the reason) when the range is empty.
+bool sequencePictureFrame(const SequenceHistory &history, SequenceLayout layout, const SequenceFilter &filter,
+                          const SequenceImageOptions &options, SequencePictureFrame &frame, QString &why);
+
+// The lifelines of a signalbox-cli picture: every node in topology order, shown by its label.
+SequenceLayout sequencePictureLayout(const SequencePicture &picture);
 
 // Writes the diagram of `history` between options.from and options.to. On failure says why,
 // naming the file.
@@ -26,7 +42,6 @@ bool exportSequenceImage(const QString &path, const SequenceHistory &history, Se
 // The light palette pictures are drawn with.
 QPalette exportPalette();
 
-struct SequencePicture;
 // signalbox-cli's picture renderer (see setSequencePictureSupport in cli.h): draws the picture's
 // events from options.from to options.to (or the run's end). Makes an offscreen QGuiApplication
 // when none exists, so it works without a display.

@@ -4,7 +4,9 @@
 #include "sequenceexport.h"
 #include "sequenceview.h"
 
+#include "nodelabels.h"
 #include "sequence.h"
+#include "topology.h"
 
 #include <QCheckBox>
 #include <QDir>
@@ -22,6 +24,8 @@
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace sb {
 
@@ -131,7 +135,7 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
     layout->addWidget(splitter, 1);
 
     connect(m_view, &SequenceView::messageSelected, this, [this](quint64 id, const QStringList &links) {
-        m_journey->setMessage(&m_history, id, m_nodeIds, m_linkIds);
+        m_journey->setMessage(&m_history, id, m_nodeNames, m_linkIds);
         m_journeySummary->setText(inspectorText(id));
         m_journeyView->resizeColumnsToContents();
         m_inspector->setVisible(id != 0);
@@ -141,15 +145,37 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
     updateStatus();
 }
 
+void SequencePanel::reset(const Topology &topology)
+{
+    QStringList ids, kinds, names, links;
+    std::vector<NodeIndex> order;
+    for (const NodeDef &n : topology.nodes) {
+        order.push_back(NodeIndex(ids.size()));
+        ids << QString::fromStdString(n.id);
+        kinds << QString::fromStdString(n.kind);
+    }
+    std::stable_sort(order.begin(), order.end(), [&topology](NodeIndex a, NodeIndex b) {
+        const Position &pa = topology.nodes[a].position, &pb = topology.nodes[b].position;
+        return pa.x != pb.x ? pa.x < pb.x : pa.y < pb.y;
+    });
+    for (const std::string &label : nodeLabels(topology))
+        names << QString::fromStdString(label);
+    for (const LinkDef &l : topology.links)
+        links << QString::fromStdString(l.id);
+    reset(ids, kinds, links, order, names);
+}
+
 void SequencePanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds,
-                          const QStringList &linkIds, const std::vector<NodeIndex> &order)
+                          const QStringList &linkIds, const std::vector<NodeIndex> &order,
+                          const QStringList &nodeNames)
 {
     m_history.clear();
     m_nodeIds = nodeIds;
+    m_nodeNames = nodeNames.size() == nodeIds.size() ? nodeNames : nodeIds;
     m_linkIds = linkIds;
-    m_view->setTopology(nodeIds, nodeKinds, linkIds, order);
+    m_view->setTopology(nodeIds, nodeKinds, linkIds, order, m_nodeNames);
     m_view->setHistory(&m_history);
-    m_journey->setMessage(nullptr, 0, nodeIds, linkIds);
+    m_journey->setMessage(nullptr, 0, m_nodeNames, linkIds);
     m_inspector->hide();
     setFilterText(m_filterEdit->text());
     updateStatus();
@@ -237,8 +263,9 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
             if (value.isEmpty()) return fail(term, tr("needs a routing-key pattern, e.g. rk:orders.#"));
             (negated ? keysOut : keysIn).push_back(value.toStdString());
         } else if (key == QLatin1String("node") && negated) {
-            const auto i = m_nodeIds.indexOf(value);
-            if (i < 0) return fail(term, tr("no node with this id"));
+            auto i = m_nodeIds.indexOf(value);
+            if (i < 0) i = m_nodeNames.indexOf(value);
+            if (i < 0) return fail(term, tr("no node with this id or name"));
             hidden.push_back(NodeIndex(i));
         } else {
             return fail(
@@ -342,6 +369,10 @@ bool SequencePanel::exportRequest(const SequenceExportRequest &request, QString 
     // Fed straight from the ring, as recordSequence() would from a vector: no copy of up to
     // 2M events.
     SequenceRecorder recorder(std::move(nodes), std::move(links), options);
+    std::vector<std::string> labels;
+    for (const QString &name : m_nodeNames)
+        labels.push_back(name.toStdString());
+    recorder.setNodeLabels(std::move(labels));
     for (std::size_t i = 0; i < m_history.size(); ++i)
         recorder.onEvent(m_history.at(i));
     recorder.finish(m_history.lastTime());

@@ -21,6 +21,7 @@ class QToolButton;
 
 namespace sb {
 
+struct Topology;
 class JourneyModel;
 class SequenceView;
 
@@ -35,9 +36,12 @@ public:
     JourneyModel *journeyModel() const { return m_journey; }
     QLineEdit *filterEdit() const { return m_filterEdit; }
 
-    // A new run: forget the history, show these nodes and links (lifelines in `order`).
+    // A new run of `topology`: forget the history, show its nodes by name (nodeLabels()) and its
+    // links, lifelines in the order the canvas shows the nodes (left to right, then top to bottom).
+    void reset(const Topology &topology);
+    // Likewise from lists by index; `nodeNames` empty: the lifelines show the ids.
     void reset(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds,
-               const std::vector<NodeIndex> &order = {});
+               const std::vector<NodeIndex> &order = {}, const QStringList &nodeNames = {});
     // Appends a batch of the run's trace and redraws (once a frame).
     void append(const std::vector<TraceEvent> &events);
 
@@ -54,7 +58,7 @@ public:
     //   msg:N                    one message's journey             corr:N  one correlation id
     //   rk:PATTERN / -rk:PATTERN only / not messages whose routing key matches the topic pattern
     //   from:T  to:T             a time range (e.g. from:2s to:2.5s)
-    //   -node:ID                 hide a lifeline
+    //   -node:ID                 hide a lifeline (by id, or by the name it shows)
     // On a mistake returns false and says which term and why.
     bool setFilterText(const QString &text, QString *error = nullptr);
 
@@ -85,7 +89,7 @@ private:
     QCheckBox *m_hideAcks;
     QToolButton *m_follow;
     QLabel *m_status;
-    QStringList m_nodeIds, m_linkIds;
+    QStringList m_nodeIds, m_nodeNames, m_linkIds;
     std::vector<NodeIndex> m_filterHidden;
     MessageLookup m_lookup;
 };

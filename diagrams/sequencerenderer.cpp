@@ -1,5 +1,6 @@
 #include "sequencerenderer.h"
 
+#include "nodecolors.h"
 #include "sequence.h"
 
 #include <QFontMetricsF>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace sb {
 
@@ -36,7 +38,76 @@ QString durationText(SimTime t)
     return QString::fromStdString(formatDuration(t));
 }
 
+// Where texts on the diagram body have been laid out, to keep new ones off them. Rectangles are
+// kept in 32 px rows of the body so a check looks only at its neighbours.
+class LabelPlacer {
+public:
+    LabelPlacer(double top, double height) : m_top(top), m_rows(std::size_t(std::max(1.0, height / kRow)) + 2) {}
+
+    // Free: below the header and clear of every text taken.
+    bool isFree(const QRectF &r) const
+    {
+        if (r.top() < m_top) return false;
+        for (std::size_t row = first(r); row <= last(r); ++row)
+            for (const QRectF &other : m_rows[row])
+                if (other.intersects(r)) return false;
+        return true;
+    }
+    void take(const QRectF &r)
+    {
+        for (std::size_t row = first(r); row <= last(r); ++row)
+            m_rows[row].push_back(r);
+    }
+    // The first free place among `candidates`, else the first candidate moved down (then up) a
+    // line at a time until it is free.
+    QRectF placeNear(std::initializer_list<QRectF> candidates) const
+    {
+        for (const QRectF &c : candidates)
+            if (isFree(c)) return c;
+        const QRectF start = *candidates.begin();
+        const double step = start.height() + 2;
+        for (int k = 1; k < 400; ++k) {
+            const QRectF down = start.translated(0, step * k);
+            if (isFree(down)) return down;
+            const QRectF up = start.translated(0, -step * k);
+            if (up.top() >= m_top && isFree(up)) return up;
+        }
+        return start;
+    }
+
+private:
+    static constexpr double kRow = 32;
+    std::size_t row(double y) const
+    {
+        return std::size_t(std::clamp((y - m_top) / kRow + 1, 0.0, double(m_rows.size() - 1)));
+    }
+    std::size_t first(const QRectF &r) const { return row(r.top()); }
+    std::size_t last(const QRectF &r) const { return row(r.bottom()); }
+
+    double m_top;
+    std::vector<std::vector<QRectF>> m_rows;
+};
+
 } // namespace
+
+QString SequenceLayout::nodeId(NodeIndex node) const
+{
+    return node < NodeIndex(nodeIds.size()) ? nodeIds[int(node)] : QString::number(node);
+}
+
+QString SequenceLayout::nodeName(NodeIndex node) const
+{
+    if (node < NodeIndex(nodeNames.size()) && !nodeNames[int(node)].isEmpty()) return nodeNames[int(node)];
+    return nodeId(node);
+}
+
+bool SequenceFilter::acceptsMessage(std::uint64_t id, std::uint64_t correlation) const
+{
+    if (messageId && id != messageId && correlation != messageId) return false;
+    if (correlationId && correlation != correlationId && id != correlationId) return false;
+    if (routingKeys && id && !routingKeys->passes(id, correlation)) return false;
+    return true;
+}
 
 bool SequenceFilter::accepts(const TraceEvent &e) const
 {
@@ -46,10 +117,7 @@ bool SequenceFilter::accepts(const TraceEvent &e) const
         // An arrow crossing into the range still shows.
         if (!(e.kind == TraceKind::Send && e.time < from && e.aux >= from)) return false;
     }
-    if (messageId && e.messageId != messageId && e.correlationId != messageId) return false;
-    if (correlationId && e.correlationId != correlationId && e.messageId != correlationId) return false;
-    if (routingKeys && !routingKeys->accepts(e)) return false;
-    return true;
+    return acceptsMessage(e.messageId, e.correlationId);
 }
 
 double SequenceLayout::lifelineX(NodeIndex node) const
@@ -88,12 +156,15 @@ QColor SequenceRenderer::kindColor(const QString &kind)
     return {0x80, 0x80, 0x80};
 }
 
+QColor SequenceRenderer::lifelineColor(NodeIndex node)
+{
+    return nodeColor(node == kNoIndex ? -1 : int(node));
+}
+
 QString SequenceRenderer::describe(const TraceEvent &e, const SequenceLayout &layout,
                                    const QStringList &linkNames)
 {
-    const auto name = [&layout](NodeIndex n) {
-        return n < NodeIndex(layout.nodeNames.size()) ? layout.nodeNames[int(n)] : QStringLiteral("?");
-    };
+    const auto name = [&layout](NodeIndex n) { return layout.nodeName(n); };
     QString text = QString::fromLatin1(traceKindName(e.kind));
     if (e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex))
         text += QLatin1Char(' ') + QString::fromLatin1(frameTypeName(e.frame));
@@ -134,7 +205,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     p.setRenderHint(QPainter::Antialiasing, true);
 
     const double bodyTop = layout.headerHeight;
-    const SimTime from = std::max<SimTime>(layout.top, filter.from);
+    // The margin under the header shows what happened just before the top time.
+    const SimTime from = std::max<SimTime>(layout.timeAt(bodyTop), filter.from);
     const SimTime to = std::min<SimTime>(layout.timeAt(size.height()), filter.to);
 
     // The ruler: ticks every 60 px or so, with the time.
@@ -145,7 +217,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     {
         const SimTime step = std::max<SimTime>(1, tickStep(60 * layout.nsPerPixel));
         p.setFont(small);
-        for (SimTime t = (layout.top / step) * step; layout.timeY(t) < size.height(); t += step) {
+        const SimTime first = std::max<SimTime>(0, layout.timeAt(bodyTop));
+        for (SimTime t = (first / step) * step; layout.timeY(t) < size.height(); t += step) {
             const double y = layout.timeY(t);
             if (y < bodyTop + fm.height() / 2) continue; // a label would sit under the header
             p.setPen(QPen(grid, 1));
@@ -161,7 +234,10 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         const NodeIndex n = layout.order[i];
         const double x = layout.rulerWidth + layout.columnWidth * (double(i) + 0.5);
         const bool marked = n < highlight.nodes.size() && highlight.nodes[n];
-        QPen pen(marked ? accent : faint, marked ? 2.5 : 1, marked ? Qt::SolidLine : Qt::DashLine);
+        // In the node's colour (its chart series'), faded so the arrows stay in front.
+        QColor own = lifelineColor(n);
+        own.setAlphaF(0.55);
+        QPen pen(marked ? accent : own, marked ? 2.5 : 1, marked ? Qt::SolidLine : Qt::DashLine);
         p.setPen(pen);
         p.drawLine(QPointF(x, bodyTop), QPointF(x, size.height()));
     }
@@ -172,7 +248,9 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         xs[n] = layout.lifelineX(n);
     const auto lifeline = [&xs](NodeIndex n) { return n < xs.size() ? xs[n] : -1.0; };
 
-    // One pass over the window: the arrows to draw (up to kMaxArrows), and per link direction
+    // A tall picture has room for more arrows than a window: the cap is per 1,000 px of height.
+    const auto maxArrows = std::size_t(double(kMaxArrows) * std::max(1.0, (size.height() - bodyTop) / 1000));
+    // One pass over the window: the arrows to draw (up to maxArrows), and per link direction
     // and 6 px band how many frames left, for when there are too many to draw.
     const double band = 6;
     const int bands = std::max(1, int(std::ceil((size.height() - bodyTop) / band)) + 1);
@@ -183,7 +261,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     std::vector<Lane> lanes(2 * std::max<std::size_t>(history.linkCount(), 1));
     std::vector<std::uint32_t> counts(lanes.size() * std::size_t(bands), 0);
     std::vector<std::size_t> arrows;
-    arrows.reserve(std::min<std::size_t>(kMaxArrows + 1, last - first));
+    arrows.reserve(std::min<std::size_t>(maxArrows + 1, last - first));
     std::uint64_t arrowsInView = 0;
     for (std::size_t i = first; i < last; ++i) {
         const TraceEvent &e = history.at(i);
@@ -193,7 +271,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         if (e.time > to || !filter.accepts(e)) continue;
         if (lifeline(e.node) < 0 || lifeline(e.peer) < 0) continue;
         ++arrowsInView;
-        if (arrows.size() <= kMaxArrows) arrows.push_back(i);
+        if (arrows.size() <= maxArrows) arrows.push_back(i);
         if (e.link == kNoIndex || e.time < from) continue;
         const std::size_t lane = std::size_t(e.link) * 2 + (e.node < e.peer ? 0 : 1);
         if (lane >= lanes.size()) continue;
@@ -204,7 +282,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         ++counts[lane * std::size_t(bands) + std::size_t(b)];
     }
     stats.inWindow = arrowsInView;
-    stats.density = arrowsInView > kMaxArrows;
+    stats.density = arrowsInView > maxArrows;
 
     if (stats.density) {
         std::uint32_t peak = 1;
@@ -261,7 +339,21 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         p.setBrush(Qt::NoBrush);
     };
     p.setFont(small);
-    std::vector<double> labelledUntil(layout.order.size() + 1, -1e9);
+    LabelPlacer placer(bodyTop, size.height() - bodyTop);
+    const auto textRect = [&fm](QPointF baseline, const QString &t) {
+        return QRectF(baseline.x(), baseline.y() - fm.ascent(), fm.horizontalAdvance(t), fm.height());
+    };
+    // Lays out a text at `rect` if it is free (or, `move`, at the nearest free place) and draws it.
+    const auto label = [&](SequenceRenderer::DrawnLabel::Kind kind, QRectF rect, const QString &t,
+                           bool move) -> std::optional<QRectF> {
+        if (!placer.isFree(rect)) {
+            if (!move) return std::nullopt;
+            rect = placer.placeNear({rect, rect.translated(0, rect.height() + 6)});
+        }
+        placer.take(rect);
+        stats.labels.push_back({kind, rect, t});
+        return rect;
+    };
     for (std::size_t i : arrows) {
         const TraceEvent &e = history.at(i);
         const bool lost = isLostFrame(e);
@@ -293,18 +385,17 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         }
         if (hits) hits->push_back({i, QLineF(start, end)});
         ++stats.arrows;
-        // The frame and message id along the arrow, where labels do not overlap: one per text
-        // line's height in each column gap.
-        const QPointF mid = (start + end) / 2;
-        const auto gap = std::size_t(
-            std::max(0.0, (std::min(start.x(), end.x()) - layout.rulerWidth) / layout.columnWidth));
-        if (!stats.density && arrowsInView <= kLabelledArrows && e.messageId && gap < labelledUntil.size() &&
-            mid.y() - labelledUntil[gap] >= fm.height()) {
-            labelledUntil[gap] = mid.y();
-            p.setPen(selecting && !inJourney ? faint : text);
-            p.drawText(
-                mid + QPointF(4, -3),
-                QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId));
+        // The frame and message id along the arrow, where no other text is: how many arrows get
+        // a label follows from the room there is, in the view and in a picture alike.
+        if (!stats.density && e.messageId) {
+            const QPointF mid = (start + end) / 2;
+            const QString t =
+                QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId);
+            const QRectF r = textRect(mid + QPointF(4, -3), t);
+            if (label(DrawnLabel::Kind::Arrow, r, t, false)) {
+                p.setPen(selecting && !inJourney ? faint : text);
+                p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, t);
+            }
         }
     }
 
@@ -334,8 +425,14 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             return dark ? QColor(0xb0, 0xb4, 0xba) : QColor(0x5a, 0x60, 0x69);
         }
     };
-    double lastMarkY = -1e9;
     std::vector<double> lastMarkAt(xs.size(), -1e9);
+    // A mark's text beside it: a fault's always shows (moved where it fits), a minor one only
+    // where there is room, at fine zoom.
+    const auto markText = [&](QPointF baseline, const QString &t, bool major) {
+        if (!major && layout.nsPerPixel >= 2e6) return;
+        if (const auto r = label(DrawnLabel::Kind::Mark, textRect(baseline, t), t, major))
+            p.drawText(*r, Qt::AlignLeft | Qt::AlignVCenter, t);
+    };
     for (std::size_t i = first; i < last; ++i) {
         const TraceEvent &e = history.at(i);
         if (isArrow(e) || isLostFrame(e) || e.time < from || e.time > to) continue;
@@ -367,7 +464,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         case TraceKind::Resume: {
             p.setPen(QPen(c, 3));
             p.drawLine(QPointF(x - layout.columnWidth * 0.35, y), QPointF(x + layout.columnWidth * 0.35, y));
-            p.drawText(QPointF(x + 6, y - 4), QString::fromLatin1(traceKindName(e.kind)));
+            markText(QPointF(x + 6, y - 4), QString::fromLatin1(traceKindName(e.kind)), true);
             break;
         }
         case TraceKind::LinkDown:
@@ -376,8 +473,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             const double x2 = lifeline(e.peer);
             p.setPen(QPen(c, 2, Qt::DashDotLine));
             if (x2 >= 0) p.drawLine(QPointF(x, y), QPointF(x2, y));
-            p.drawText(QPointF((x + std::max(x, x2)) / 2 + 4, y - 4),
-                       QString::fromLatin1(traceKindName(e.kind)));
+            markText(QPointF((x + std::max(x, x2)) / 2 + 4, y - 4), QString::fromLatin1(traceKindName(e.kind)),
+                     true);
             break;
         }
         case TraceKind::Drop:
@@ -385,10 +482,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             p.setPen(QPen(c, 2));
             p.drawLine(QPointF(x - 4, y - 4), QPointF(x + 4, y + 4));
             p.drawLine(QPointF(x - 4, y + 4), QPointF(x + 4, y - 4));
-            if (layout.nsPerPixel < 2e6 && y - lastMarkY > 10 && e.reason != DropReason::None) {
-                p.drawText(QPointF(x + 7, y + 4), QString::fromLatin1(dropReasonName(e.reason)));
-                lastMarkY = y;
-            }
+            if (e.reason != DropReason::None)
+                markText(QPointF(x + 7, y + 4), QString::fromLatin1(dropReasonName(e.reason)), false);
             break;
         case TraceKind::Ack:
         case TraceKind::Dedupe:
@@ -406,26 +501,34 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             QPolygonF diamond;
             diamond << QPointF(x, y - 4) << QPointF(x + 4, y) << QPointF(x, y + 4) << QPointF(x - 4, y);
             p.drawPolygon(diamond);
-            if (layout.nsPerPixel < 2e6 && y - lastMarkY > 10) {
-                p.drawText(QPointF(x + 7, y + 4), QString::fromLatin1(traceKindName(e.kind)));
-                lastMarkY = y;
-            }
+            markText(QPointF(x + 7, y + 4), QString::fromLatin1(traceKindName(e.kind)), false);
             break;
         }
         }
         p.setBrush(Qt::NoBrush);
     }
 
-    // Checker annotations: a flag where the problem showed.
+    // Checker annotations: a flag where the problem showed, for the messages the filter shows. The
+    // flag goes above right of the spot, else below right, left..., else stacked below.
     p.setFont(small);
     for (const auto &a : annotations) {
         if (a.time < from || a.time > to) continue;
+        if (a.messageId && !filter.acceptsMessage(a.messageId, a.correlationId)) continue;
         const double x = lifeline(a.node);
         if (x < 0) continue;
         const double y = layout.timeY(a.time);
-        const QRectF box(x + 8, y - fm.height() - 2, fm.horizontalAdvance(a.text) + 8, fm.height() + 4);
+        const QSizeF boxSize(fm.horizontalAdvance(a.text) + 8, fm.height() + 4);
+        const QRectF aboveRight(QPointF(x + 8, y - boxSize.height() - 2), boxSize);
+        const QRectF belowRight(QPointF(x + 8, y + 2), boxSize);
+        const QRectF aboveLeft(QPointF(x - 8 - boxSize.width(), y - boxSize.height() - 2), boxSize);
+        const QRectF belowLeft(QPointF(x - 8 - boxSize.width(), y + 2), boxSize);
+        QRectF box = placer.placeNear({aboveRight, belowRight, aboveLeft, belowLeft});
+        placer.take(box);
+        stats.labels.push_back({DrawnLabel::Kind::Annotation, box, a.text});
         p.setPen(QPen(a.color, 1.5));
-        p.drawLine(QPointF(x, y), box.bottomLeft());
+        const QPointF corner = box.center().x() < x ? (box.center().y() < y ? box.bottomRight() : box.topRight())
+                                                    : (box.center().y() < y ? box.bottomLeft() : box.topLeft());
+        p.drawLine(QPointF(x, y), corner);
         p.setBrush(a.color.lighter(dark ? 60 : 170));
         p.drawRoundedRect(box, 3, 3);
         p.setPen(dark ? Qt::white : Qt::black);
@@ -433,7 +536,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         p.setBrush(Qt::NoBrush);
     }
 
-    // The header on top: node names, a stripe in the kind's colour.
+    // The header on top: node names in a frame of the kind's colour, a stripe in the node's.
     p.setFont(font);
     p.fillRect(QRectF(0, 0, size.width(), bodyTop), palette.color(QPalette::Window));
     p.setPen(QPen(grid, 1));
@@ -445,15 +548,15 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         const QRectF box(x + 6, 6, layout.columnWidth - 12, bodyTop - 12);
         const bool marked = n < highlight.nodes.size() && highlight.nodes[n];
         const QString kind = n < NodeIndex(layout.nodeKinds.size()) ? layout.nodeKinds[int(n)] : QString();
-        p.setPen(QPen(marked ? accent : grid, marked ? 2 : 1));
+        QColor kindFrame = kindColor(kind);
+        kindFrame.setAlphaF(0.6);
+        p.setPen(QPen(marked ? accent : kindFrame, marked ? 2 : 1));
         p.setBrush(base);
         p.drawRoundedRect(box, 4, 4);
-        p.fillRect(QRectF(box.left() + 1, box.top() + 1, 4, box.height() - 2), kindColor(kind));
+        p.fillRect(QRectF(box.left() + 1, box.top() + 1, 5, box.height() - 2), lifelineColor(n));
         p.setPen(text);
-        const QString name =
-            n < NodeIndex(layout.nodeNames.size()) ? layout.nodeNames[int(n)] : QString::number(n);
-        p.drawText(box.adjusted(10, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft,
-                   names.elidedText(name, Qt::ElideRight, box.width() - 14));
+        p.drawText(box.adjusted(11, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft,
+                   names.elidedText(layout.nodeName(n), Qt::ElideRight, box.width() - 15));
     }
     p.fillRect(QRectF(0, 0, layout.rulerWidth, bodyTop), palette.color(QPalette::Window));
     p.restore();

@@ -10,6 +10,7 @@
 #include <QColor>
 #include <QLineF>
 #include <QPalette>
+#include <QRectF>
 #include <QString>
 #include <QStringList>
 
@@ -30,6 +31,9 @@ struct SequenceFilter {
     // Non-null: only messages whose routing key passes (its cache is shared by the copies).
     std::shared_ptr<const RoutingKeyFilter> routingKeys;
     bool accepts(const TraceEvent &e) const;
+    // Whether what is said about message `messageId` (with this correlation id) passes the message,
+    // correlation and routing-key filters: a checker's mark shows only for a message shown.
+    bool acceptsMessage(std::uint64_t messageId, std::uint64_t correlationId = 0) const;
 };
 
 // A mark a checker puts on the diagram where something went wrong (a lost message, a duplicate
@@ -39,22 +43,30 @@ struct SequenceAnnotation {
     NodeIndex node = kNoIndex;
     QString text;
     QColor color;
-    std::uint64_t messageId = 0;
+    std::uint64_t messageId = 0;     // the message it is about (0: none; then it always shows)
+    std::uint64_t correlationId = 0; // that message's correlation id, when it has one
 };
 
 struct SequenceLayout {
-    QStringList nodeNames;        // by NodeIndex
+    QStringList nodeIds;          // by NodeIndex: what selections and signals name nodes by
+    QStringList nodeNames;        // by NodeIndex: what the header and tooltips show (nodeLabels())
     QStringList nodeKinds;        // by NodeIndex ("producer", "queue", ...)
     std::vector<NodeIndex> order; // the lifelines shown, left to right
     double columnWidth = 150;
     double headerHeight = 42;
+    // Room between the header and the top time, so the first arrows and their labels are not
+    // hidden under the header.
+    double topMargin = 16;
     double rulerWidth = 78;
-    SimTime top = 0;         // the virtual time at the top edge of the lifelines
+    SimTime top = 0;         // the virtual time at topMargin below the header
     double nsPerPixel = 1e5; // zoom: 100 µs a pixel
     // Where a lifeline runs (its centre), or -1 when the node is not shown.
     double lifelineX(NodeIndex node) const;
-    double timeY(SimTime t) const { return headerHeight + double(t - top) / nsPerPixel; }
-    SimTime timeAt(double y) const { return top + SimTime((y - headerHeight) * nsPerPixel); }
+    double timeY(SimTime t) const { return headerHeight + topMargin + double(t - top) / nsPerPixel; }
+    SimTime timeAt(double y) const { return top + SimTime((y - headerHeight - topMargin) * nsPerPixel); }
+    // The id and the shown name of a node, or its index as text when it is not in the lists.
+    QString nodeId(NodeIndex node) const;
+    QString nodeName(NodeIndex node) const;
     double width() const { return rulerWidth + columnWidth * double(order.size()); }
 };
 
@@ -67,16 +79,25 @@ struct SequenceHighlight {
 
 class SequenceRenderer {
 public:
-    // Above this many arrows in view, pairs of lifelines show counts per time band instead.
+    // Above this many arrows in view (per 1,000 px of height, for pictures taller than that),
+    // pairs of lifelines show counts per time band instead.
     static constexpr std::size_t kMaxArrows = 1500;
-    // Up to this many arrows in view, each is labelled with its frame and message id.
-    static constexpr std::size_t kLabelledArrows = 120;
-
+    // A text drawn on the diagram body, where it was laid out. No two of them intersect.
+    struct DrawnLabel {
+        enum class Kind : std::uint8_t { Arrow, Mark, Annotation };
+        Kind kind;
+        QRectF rect;
+        QString text;
+    };
     struct Stats {
         std::size_t arrows = 0;     // drawn one by one
         std::size_t marks = 0;      // local marks drawn
         bool density = false;       // too many arrows: bands with counts were drawn
         std::uint64_t inWindow = 0; // arrows in the window (drawn or counted)
+        // Arrow labels, mark texts and checker annotations, in the order they were laid out. An
+        // arrow label or a minor mark's text that would overlap one laid out before is left out;
+        // a fault's text and an annotation move (beside, then stacked below) until they fit.
+        std::vector<DrawnLabel> labels;
     };
     // An arrow as drawn, for hit testing.
     struct DrawnArrow {
@@ -91,9 +112,12 @@ public:
                        const SequenceHighlight &highlight, const std::vector<SequenceAnnotation> &annotations,
                        const QPalette &palette, std::vector<DrawnArrow> *hits = nullptr);
 
-    // The colour of a frame type's arrows; of a kind's lifeline header stripe.
+    // The colour of a frame type's arrows; of a kind (a lifeline header's frame).
     static QColor frameColor(FrameType frame, bool dark);
     static QColor kindColor(const QString &kind);
+    // A node's colour (its header stripe and lifeline): nodeColor() by its topology index, the
+    // colour of its chart series.
+    static QColor lifelineColor(NodeIndex node);
     // A one-line description of an event, for tooltips and exports: "deliver #12 tasks → worker-1 …".
     static QString describe(const TraceEvent &e, const SequenceLayout &layout, const QStringList &linkNames);
 };

@@ -49,9 +49,11 @@ void SequenceView::setHistory(const SequenceHistory *history)
 }
 
 void SequenceView::setTopology(const QStringList &nodeIds, const QStringList &nodeKinds,
-                               const QStringList &linkIds, const std::vector<NodeIndex> &order)
+                               const QStringList &linkIds, const std::vector<NodeIndex> &order,
+                               const QStringList &nodeNames)
 {
-    m_layout.nodeNames = nodeIds;
+    m_layout.nodeIds = nodeIds;
+    m_layout.nodeNames = nodeNames.size() == nodeIds.size() ? nodeNames : nodeIds;
     m_layout.nodeKinds = nodeKinds;
     m_linkIds = linkIds;
     m_fullOrder = order;
@@ -101,7 +103,8 @@ void SequenceView::showAllNodes()
 
 SimTime SequenceView::visibleSpan() const
 {
-    return SimTime(std::max(1.0, (viewport()->height() - m_layout.headerHeight) * m_layout.nsPerPixel));
+    return SimTime(std::max(
+        1.0, (viewport()->height() - m_layout.headerHeight - m_layout.topMargin) * m_layout.nsPerPixel));
 }
 
 SimTime SequenceView::bottomTime() const
@@ -183,7 +186,8 @@ void SequenceView::zoomBy(double factor, double anchorY)
     if (after == before) return;
     m_layout.nsPerPixel = after;
     if (!m_follow)
-        m_layout.top = std::max<SimTime>(0, anchor - SimTime((anchorY - m_layout.headerHeight) * after));
+        m_layout.top = std::max<SimTime>(
+            0, anchor - SimTime((anchorY - m_layout.headerHeight - m_layout.topMargin) * after));
     else
         followEnd();
     updateScrollBars();
@@ -230,9 +234,9 @@ void SequenceView::selectMessage(std::uint64_t messageId)
 
 void SequenceView::setHighlightedNodes(const QStringList &nodeIds)
 {
-    m_highlight.nodes.assign(std::size_t(m_layout.nodeNames.size()), false);
+    m_highlight.nodes.assign(std::size_t(m_layout.nodeIds.size()), false);
     for (const QString &id : nodeIds) {
-        const auto i = m_layout.nodeNames.indexOf(id);
+        const auto i = m_layout.nodeIds.indexOf(id);
         if (i >= 0) m_highlight.nodes[std::size_t(i)] = true;
     }
     viewport()->update();
@@ -360,7 +364,7 @@ void SequenceView::mouseReleaseEvent(QMouseEvent *event)
     m_draggedNode = kNoIndex;
     viewport()->unsetCursor();
     if (std::abs(event->position().x() - m_dragStartX) < 6) {
-        if (node < NodeIndex(m_layout.nodeNames.size())) Q_EMIT nodeClicked(m_layout.nodeNames[int(node)]);
+        if (node < NodeIndex(m_layout.nodeIds.size())) Q_EMIT nodeClicked(m_layout.nodeIds[int(node)]);
         return;
     }
     // Dropped over another column: the lifeline moves there.
@@ -384,8 +388,8 @@ void SequenceView::contextMenuEvent(QContextMenuEvent *event)
 {
     QMenu menu(this);
     const NodeIndex node = headerAt(event->pos());
-    if (node != kNoIndex && node < NodeIndex(m_layout.nodeNames.size()))
-        menu.addAction(tr("Hide \u201c%1\u201d").arg(m_layout.nodeNames[int(node)]), this,
+    if (node != kNoIndex && node < NodeIndex(m_layout.nodeIds.size()))
+        menu.addAction(tr("Hide \u201c%1\u201d").arg(m_layout.nodeName(node)), this,
                        [this, node] { setNodeHidden(node, true); });
     QAction *all = menu.addAction(tr("Show All Lifelines"), this, &SequenceView::showAllNodes);
     all->setEnabled(std::find(m_hidden.begin(), m_hidden.end(), true) != m_hidden.end());
@@ -422,6 +426,13 @@ void SequenceView::keyPressEvent(QKeyEvent *event)
     QAbstractScrollArea::keyPressEvent(event);
 }
 
+QString SequenceView::headerToolTip(NodeIndex node) const
+{
+    if (node >= NodeIndex(m_layout.nodeIds.size())) return {};
+    return tr("%1\nid: %2 \u00b7 %3\nDrag to move the lifeline, right-click to hide it")
+        .arg(m_layout.nodeName(node), m_layout.nodeId(node), m_layout.nodeKinds.value(int(node)));
+}
+
 QString SequenceView::arrowToolTip(std::size_t i) const
 {
     if (!m_history || i >= m_history->size()) return {};
@@ -441,12 +452,8 @@ bool SequenceView::viewportEvent(QEvent *event)
             QToolTip::showText(help->globalPos(), arrowToolTip(hit), viewport());
         } else {
             const NodeIndex node = headerAt(help->pos());
-            if (node != kNoIndex && node < NodeIndex(m_layout.nodeNames.size()))
-                QToolTip::showText(
-                    help->globalPos(),
-                    tr("%1 (%2): drag to move the lifeline, right-click to hide it")
-                        .arg(m_layout.nodeNames[int(node)], m_layout.nodeKinds.value(int(node))),
-                    viewport());
+            if (node != kNoIndex && node < NodeIndex(m_layout.nodeIds.size()))
+                QToolTip::showText(help->globalPos(), headerToolTip(node), viewport());
             else
                 QToolTip::hideText();
         }

@@ -23,9 +23,10 @@ public:
     const SequenceHistory *history() const { return m_history; }
     void historyChanged();
     // The nodes (ids and kinds, by NodeIndex) and links (ids, by LinkIndex) of the run; resets the
-    // lifeline order to the given one (canvas order: left to right, then top to bottom).
+    // lifeline order to the given one (canvas order: left to right, then top to bottom). Headers
+    // and tooltips show `nodeNames` (see nodeLabels()); the ids when it is not one a node.
     void setTopology(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds,
-                     const std::vector<NodeIndex> &order = {});
+                     const std::vector<NodeIndex> &order = {}, const QStringList &nodeNames = {});
     const SequenceLayout &layout() const { return m_layout; }
     QStringList linkIds() const { return m_linkIds; }
     // What a hovered arrow's tooltip adds about its message (routing key, headers...), if anything.
@@ -35,6 +36,8 @@ public:
     }
     // The tooltip of the arrow at history index `i`.
     QString arrowToolTip(std::size_t i) const;
+    // The tooltip of a lifeline's header: its name, id and kind.
+    QString headerToolTip(NodeIndex node) const;
 
     // Lifelines, left to right (node indices); hidden nodes are left out.
     std::vector<NodeIndex> lifelineOrder() const { return m_layout.order; }

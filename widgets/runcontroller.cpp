@@ -747,7 +747,7 @@ bool RunController::prepareRun()
         return false;
     }
     resetRunViews();
-    m_eventLog->setNames(m_engine->nodeIds(), m_engine->linkIds());
+    m_eventLog->setTopology(m_document->topology()); // the topology the engine just loaded
     m_progressEvents = 0;
     return true;
 }
@@ -755,21 +755,7 @@ bool RunController::prepareRun()
 void RunController::resetSequence(const Topology &t)
 {
     if (!m_sequence) return;
-    // Lifelines in the order the canvas shows the nodes: left to right, then top to bottom.
-    QStringList nodeIds, kinds, linkIds;
-    std::vector<NodeIndex> order;
-    for (NodeIndex i = 0; i < NodeIndex(t.nodes.size()); ++i) {
-        nodeIds << QString::fromStdString(t.nodes[i].id);
-        kinds << QString::fromStdString(t.nodes[i].kind);
-        order.push_back(i);
-    }
-    for (const LinkDef &l : t.links)
-        linkIds << QString::fromStdString(l.id);
-    std::stable_sort(order.begin(), order.end(), [&t](NodeIndex a, NodeIndex b) {
-        const Position &pa = t.nodes[a].position, &pb = t.nodes[b].position;
-        return pa.x != pb.x ? pa.x < pb.x : pa.y < pb.y;
-    });
-    m_sequence->reset(nodeIds, kinds, linkIds, order);
+    m_sequence->reset(t); // lifelines named and ordered as the canvas shows the nodes
     syncSequenceSelection();
 }
 
@@ -795,7 +781,8 @@ void RunController::annotateSequence(const RunSummary &summary)
     };
     for (std::uint64_t id : summary.delivery.lostIds)
         if (const TraceEvent *e = lastEventOf(id))
-            marks.push_back({e->time, e->node, tr("lost #%1").arg(id), QColor(0xc6, 0x3b, 0x2f), id});
+            marks.push_back(
+                {e->time, e->node, tr("lost #%1").arg(id), QColor(0xc6, 0x3b, 0x2f), id, e->correlationId});
     for (std::uint64_t id : summary.delivery.duplicateIds) {
         int processed = 0;
         for (std::size_t i = 0; i < history.size(); ++i) {

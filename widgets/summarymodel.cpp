@@ -8,6 +8,9 @@ void SummaryModel::setSummary(const RunSummary &summary)
 {
     beginResetModel();
     m_summary = summary;
+    m_labels.clear();
+    for (const std::string &label : m_summary.nodeLabels())
+        m_labels << QString::fromStdString(label);
     endResetModel();
 }
 
@@ -64,7 +67,7 @@ QVariant SummaryModel::data(const QModelIndex &index, int role) const
     const bool isCounter = column != NodeColumn && column != KindColumn;
     switch (role) {
     case Qt::DisplayRole:
-        if (column == NodeColumn) return QString::fromStdString(node.id);
+        if (column == NodeColumn) return m_labels.value(index.row());
         if (column == KindColumn) return QString::fromStdString(node.kind);
         return QString::number(count(node, column));
     case CountRole:
@@ -73,8 +76,7 @@ QVariant SummaryModel::data(const QModelIndex &index, int role) const
         return QVariant::fromValue(isCounter ? Qt::AlignRight | Qt::AlignVCenter
                                              : Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::ToolTipRole:
-        if (column == NodeColumn && !node.name.empty() && node.name != node.id)
-            return QString::fromStdString(node.name);
+        if (column == NodeColumn) return tr("id: %1").arg(QString::fromStdString(node.id));
         if (column == DepthColumn && node.status.unacked)
             return tr("%1 ready, %2 delivered but not acknowledged")
                 .arg(node.status.ready)
@@ -156,8 +158,8 @@ QString orderCheckText(const RunSummary &summary)
         examples << SummaryModel::tr("message %1 after %2 at %3 from %4")
                         .arg(v.messageId)
                         .arg(v.after)
-                        .arg(QString::fromStdString(summary.nodeId(v.consumer)),
-                             QString::fromStdString(summary.nodeId(v.queue)));
+                        .arg(QString::fromStdString(summary.nodeLabel(v.consumer)),
+                             QString::fromStdString(summary.nodeLabel(v.queue)));
     if (d.outOfOrder > d.outOfOrderExamples.size()) examples << QStringLiteral("…");
     return SummaryModel::tr("Order check: %1 processings out of publish order (e.g. %2)")
         .arg(d.outOfOrder)

@@ -1,8 +1,10 @@
 #pragma once
-// The per-node figures of a finished run, one row per node, for the run summary dock.
+// The per-node figures of a finished run, one row per node, for the run summary dock. Nodes show
+// by name (the id in the tooltip).
 #include "summary.h"
 
 #include <QAbstractTableModel>
+#include <QStringList>
 
 namespace sb {
 
@@ -46,6 +48,7 @@ public:
 
 private:
     RunSummary m_summary;
+    QStringList m_labels; // what the Node column shows (nodeLabels()); the id is in the tooltip
 };
 
 // "Delivery check: 2000 published, 2000 processed, 0 duplicates, 0 lost, ...": one line accounting

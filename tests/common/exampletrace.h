@@ -16,6 +16,7 @@ namespace sbtest {
 struct ExampleTrace {
     std::vector<sb::TraceEvent> events;
     QStringList nodeIds, nodeKinds, linkIds;
+    sb::Topology topology; // as loaded: node names, positions
     std::shared_ptr<sb::MessageCatalog> catalog; // what each message carried (routing key, ...)
 };
 
@@ -46,6 +47,7 @@ inline ExampleTrace runExample(const std::string &file, sb::SimTime until, std::
     }
     for (const auto &l : loaded.topology->links)
         trace.linkIds << QString::fromStdString(l.id);
+    trace.topology = *loaded.topology;
     return trace;
 }
 

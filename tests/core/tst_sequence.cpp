@@ -6,6 +6,7 @@
 // with SIGNALBOX_UPDATE_GOLDEN=1 (e.g. `SIGNALBOX_UPDATE_GOLDEN=1 ctest -R tst_sequence`) and
 // review the diff.
 #include "../engine/enginetest.h"
+#include "nodelabels.h"
 #include "sequence.h"
 #include "testfiles.h"
 
@@ -123,6 +124,10 @@ private slots:
     void mermaidNames_data();
     void mermaidNames();
     void plantUmlNames();
+    void participantNamesAreUnique();
+    void namesAreLabels();
+    void nodeLabels_data();
+    void nodeLabels();
     void truncation_data();
     void truncation();
     void timeRange_data();
@@ -163,12 +168,14 @@ void TestSequence::golden()
     QFETCH(QString, topology);
     QFETCH(int, format);
     QFETCH(QString, file);
-    const Recorded r = topology == QLatin1String("work-queue")
-                           ? runTopology(exampleTopology("work-queue.json"), 60 * kMillisecond)
-                           : runTopology(journeyTopology(), 200 * kMillisecond);
+    const Topology t = topology == QLatin1String("work-queue") ? exampleTopology("work-queue.json")
+                                                                : journeyTopology();
+    const Recorded r = runTopology(t, topology == QLatin1String("work-queue") ? 60 * kMillisecond
+                                                                              : 200 * kMillisecond);
     SequenceOptions o;
     o.maxArrows = 60;
-    const auto s = record(r, o);
+    auto s = record(r, o);
+    s.setNodeLabels(sb::nodeLabels(t)); // as the CLI and the window write them: nodes by name
     const QByteArray text = QByteArray::fromStdString(sequenceText(s, static_cast<SequenceFormat>(format)));
     const QString path = goldenPath(file);
     if (qEnvironmentVariableIntValue("SIGNALBOX_UPDATE_GOLDEN") == 1) {
@@ -210,31 +217,29 @@ void TestSequence::deterministic()
 
 void TestSequence::mermaidNames_data()
 {
-    QTest::addColumn<QString>("name");
-    QTest::addColumn<QString>("shown"); // the display text after `as`
-    QTest::newRow("end") << "end"
-                         << "end";
-    QTest::newRow("loop") << "loop"
-                          << "loop";
-    QTest::newRow("opt") << "opt"
-                         << "opt";
-    QTest::newRow("spaces") << "my queue"
-                            << "my queue";
-    QTest::newRow("dashes and dots") << "worker-1.eu:a"
-                                     << "worker-1.eu:a";
-    QTest::newRow("semicolon and hash") << "a;b#c"
-                                        << "a#59;b#35;c";
-    QTest::newRow("arrow-like") << "x->>y"
-                                << "x-#gt;#gt;y";
-    QTest::newRow("newline") << "two\nlines"
-                             << "two lines";
+    QTest::addColumn<QString>("id");
+    QTest::addColumn<QString>("participant"); // what the arrows say
+    QTest::addColumn<QString>("shown");       // the display text after `as`
+    QTest::newRow("plain id") << "tasks" << "tasks" << "tasks";
+    QTest::newRow("end") << "end" << "n_end" << "end";
+    QTest::newRow("loop") << "loop" << "n_loop" << "loop";
+    QTest::newRow("opt") << "opt" << "n_opt" << "opt";
+    QTest::newRow("keyword in capitals") << "End" << "n_End" << "End";
+    QTest::newRow("plantuml's queue") << "queue" << "n_queue" << "queue";
+    QTest::newRow("leading digit") << "7up" << "n_7up" << "7up";
+    QTest::newRow("spaces") << "my queue" << "my_queue" << "my queue";
+    QTest::newRow("dashes and dots") << "worker-1.eu:a" << "worker_1_eu_a" << "worker-1.eu:a";
+    QTest::newRow("semicolon and hash") << "a;b#c" << "a_b_c" << "a#59;b#35;c";
+    QTest::newRow("arrow-like") << "x->>y" << "x___y" << "x-#gt;#gt;y";
+    QTest::newRow("newline") << "two\nlines" << "two_lines" << "two lines";
 }
 
 void TestSequence::mermaidNames()
 {
-    QFETCH(QString, name);
+    QFETCH(QString, id);
+    QFETCH(QString, participant);
     QFETCH(QString, shown);
-    SequenceRecorder s({"source", name.toStdString()}, {"l0"});
+    SequenceRecorder s({"source", id.toStdString()}, {"l0"});
     s.onEvent(sendEvent(0, 0, 1, 1));
     s.onEvent(sendEvent(kMillisecond, 1, 0, 1, FrameType::Confirm));
     s.finish(10 * kMillisecond);
@@ -242,11 +247,11 @@ void TestSequence::mermaidNames()
     writeMermaid(s, out);
     const QStringList lines = textLines(out.str());
     QCOMPARE(lines.value(0), QStringLiteral("sequenceDiagram"));
-    QCOMPARE(lines.value(1), QStringLiteral("    participant n0 as source"));
-    QCOMPARE(lines.value(2), QStringLiteral("    participant n1 as ") + shown);
-    // Arrows name participants only by their aliases.
-    QCOMPARE(lines.value(3), QStringLiteral("    n0->>n1: publish m1 t=0..1ms"));
-    QCOMPARE(lines.value(4), QStringLiteral("    n1->>n0: confirm m1 t=1ms..2ms"));
+    QCOMPARE(lines.value(1), QStringLiteral("    participant source as source"));
+    QCOMPARE(lines.value(2), QStringLiteral("    participant %1 as %2").arg(participant, shown));
+    // Arrows name participants only by their participant names.
+    QCOMPARE(lines.value(3), QStringLiteral("    source->>%1: publish m1 t=0..1ms").arg(participant));
+    QCOMPARE(lines.value(4), QStringLiteral("    %1->>source: confirm m1 t=1ms..2ms").arg(participant));
     QCOMPARE(lines.size(), 5);
 }
 
@@ -258,10 +263,75 @@ void TestSequence::plantUmlNames()
     std::ostringstream out;
     writePlantUml(s, out);
     QCOMPARE(QString::fromStdString(out.str()), QStringLiteral("@startuml\n"
-                                                               "participant \"end\" as n0\n"
-                                                               "participant \"my queue\" as n1\n"
-                                                               "n0 -> n1 : publish m1 t=0..1ms\n"
+                                                               "participant \"end\" as n_end\n"
+                                                               "participant \"my queue\" as my_queue\n"
+                                                               "n_end -> my_queue : publish m1 t=0..1ms\n"
                                                                "@enduml\n"));
+}
+
+// Ids that become the same word stay apart.
+void TestSequence::participantNamesAreUnique()
+{
+    const auto names = sequenceParticipantNames({"a-b", "a.b", "a_b", "a_b_2x", "n_end", "end"});
+    QCOMPARE(names, (std::vector<std::string>{"a_b", "a_b_2", "a_b_3", "a_b_2x", "n_end", "n_end_2"}));
+}
+
+// Issue 9, usability 1: participants keep the ids, the labels show the names; ShiViz hosts stay
+// ids (a host is one word there).
+void TestSequence::namesAreLabels()
+{
+    SequenceRecorder s({"producer", "q"}, {"l0"});
+    s.setNodeLabels({"Task producer", "jobs"});
+    s.onEvent(sendEvent(0, 0, 1, 1));
+    s.finish(10 * kMillisecond);
+    QCOMPARE(QString::fromStdString(sequenceText(s, SequenceFormat::Mermaid)),
+             QStringLiteral("sequenceDiagram\n"
+                            "    participant producer as Task producer\n"
+                            "    participant q as jobs\n"
+                            "    producer->>q: publish m1 t=0..1ms\n"));
+    QCOMPARE(QString::fromStdString(sequenceText(s, SequenceFormat::PlantUml)),
+             QStringLiteral("@startuml\n"
+                            "participant \"Task producer\" as producer\n"
+                            "participant \"jobs\" as q\n"
+                            "producer -> q : publish m1 t=0..1ms\n"
+                            "@enduml\n"));
+    const std::string shiviz = sequenceText(s, SequenceFormat::ShiViz);
+    QVERIFY2(shiviz.find("send publish m1 t=0..1ms to q\nproducer {\"producer\":1}\n") != std::string::npos,
+             shiviz.c_str());
+    QVERIFY(shiviz.find("jobs") == std::string::npos);
+}
+
+void TestSequence::nodeLabels_data()
+{
+    QTest::addColumn<QStringList>("ids");
+    QTest::addColumn<QStringList>("names");
+    QTest::addColumn<QStringList>("labels");
+    QTest::newRow("names") << QStringList{"p", "q"} << QStringList{"Producer", "jobs"}
+                           << QStringList{"Producer", "jobs"};
+    QTest::newRow("empty name: the id") << QStringList{"p", "q"} << QStringList{"", "jobs"}
+                                        << QStringList{"p", "jobs"};
+    QTest::newRow("shared name") << QStringList{"q1", "q2", "c"}
+                                 << QStringList{"inventory", "inventory", "Consumer"}
+                                 << QStringList{"inventory (q1)", "inventory (q2)", "Consumer"};
+    QTest::newRow("a name that is another's id") << QStringList{"inventory", "q"}
+                                                  << QStringList{"", "inventory"}
+                                                  << QStringList{"inventory", "inventory (q)"};
+}
+
+void TestSequence::nodeLabels()
+{
+    QFETCH(QStringList, ids);
+    QFETCH(QStringList, names);
+    QFETCH(QStringList, labels);
+    std::vector<std::string> i, n;
+    for (const QString &id : ids)
+        i.push_back(id.toStdString());
+    for (const QString &name : names)
+        n.push_back(name.toStdString());
+    QStringList got;
+    for (const std::string &label : sb::nodeLabels(i, n))
+        got << QString::fromStdString(label);
+    QCOMPARE(got, labels);
 }
 
 void TestSequence::truncation_data()
@@ -294,14 +364,14 @@ void TestSequence::truncation()
     const QStringList lines = textLines(mermaid);
     qsizetype arrowLines = 0;
     for (const auto &l : lines)
-        arrowLines += l.contains(QRegularExpression(QStringLiteral("^    n\\d+(->>|-x|-\\))n\\d+: ")));
+        arrowLines += l.contains(QRegularExpression(QStringLiteral("^    \\w+(->>|-x|-\\))\\w+: ")));
     QCOMPARE(std::size_t(arrowLines), shown);
     const QString note = QStringLiteral("truncated: %1 more arrows not shown").arg(total - shown);
     if (total > shown) {
         // Over the first and last participant shown.
-        const QRegularExpression mermaidNote(QStringLiteral("^    Note over n\\d+,n\\d+: ") + note);
+        const QRegularExpression mermaidNote(QStringLiteral("^    Note over \\w+,\\w+: ") + note);
         QVERIFY2(mermaidNote.match(lines.last()).hasMatch(), qPrintable(lines.last()));
-        const QRegularExpression pumlNote(QStringLiteral("^note over n\\d+, n\\d+ : ") + note,
+        const QRegularExpression pumlNote(QStringLiteral("^note over \\w+, \\w+ : ") + note,
                                           QRegularExpression::MultilineOption);
         QVERIFY2(pumlNote.match(QString::fromStdString(puml)).hasMatch(), puml.c_str());
     } else {
@@ -338,7 +408,7 @@ void TestSequence::timeRange()
     }
     if (s.items().empty()) {
         const std::string text = sequenceText(s, SequenceFormat::Mermaid);
-        QVERIFY2(text.find("Note over n0,n3: no events in this range") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("Note over n_end,worker: no events in this range") != std::string::npos, text.c_str());
     }
 }
 
@@ -427,11 +497,11 @@ void TestSequence::lostArrows()
         QVERIFY(item.type != SequenceItem::Type::Arrow || item.fate == SequenceItem::Fate::Lost);
     QCOMPARE(QString::fromStdString(sequenceText(s, SequenceFormat::Mermaid)),
              QStringLiteral("sequenceDiagram\n"
-                            "    participant n0 as p\n"
-                            "    participant n1 as q\n"
-                            "    n0-xn1: publish m1 t=0 lost (loss)\n"
-                            "    n0-xn1: publish m2 t=5ms lost (loss)\n"));
-    QVERIFY(sequenceText(s, SequenceFormat::PlantUml).find("n0 ->x n1 : publish m1 t=0 lost (loss)\n") !=
+                            "    participant p as p\n"
+                            "    participant q as q\n"
+                            "    p-xq: publish m1 t=0 lost (loss)\n"
+                            "    p-xq: publish m2 t=5ms lost (loss)\n"));
+    QVERIFY(sequenceText(s, SequenceFormat::PlantUml).find("p ->x q : publish m1 t=0 lost (loss)\n") !=
             std::string::npos);
 
     // Partitioned while in flight: the Send is followed by a Drop at the arrival.
@@ -451,8 +521,8 @@ void TestSequence::lostArrows()
         p.onEvent(e);
     p.finish(prepared->sim->now());
     const std::string text = sequenceText(p, SequenceFormat::Mermaid);
-    QVERIFY2(text.find("    n0-xn1: publish m1 t=0 lost (partition)\n") != std::string::npos, text.c_str());
-    QVERIFY2(text.find("    Note over n0,n1: link p-q down t=1ms\n") != std::string::npos, text.c_str());
+    QVERIFY2(text.find("    p-xq: publish m1 t=0 lost (partition)\n") != std::string::npos, text.c_str());
+    QVERIFY2(text.find("    Note over p,q: link p-q down t=1ms\n") != std::string::npos, text.c_str());
     // A lost frame has no receive in the ShiViz log.
     QVERIFY(sequenceText(p, SequenceFormat::ShiViz).find("receive") == std::string::npos);
 }
@@ -481,8 +551,8 @@ void TestSequence::lostAtArrivalAfterPeerEvent()
     s.finish(prepared->sim->now());
     QCOMPARE(s.arrows(), std::size_t(2));
     const std::string mermaid = sequenceText(s, SequenceFormat::Mermaid);
-    QVERIFY2(mermaid.find("    n0->>n2: publish m1 t=0..1ms\n") != std::string::npos, mermaid.c_str());
-    QVERIFY2(mermaid.find("    n1-xn2: publish m2 t=0 lost (partition)\n") != std::string::npos,
+    QVERIFY2(mermaid.find("    p1->>q: publish m1 t=0..1ms\n") != std::string::npos, mermaid.c_str());
+    QVERIFY2(mermaid.find("    p2-xq: publish m2 t=0 lost (partition)\n") != std::string::npos,
              mermaid.c_str());
     const std::string shiviz = sequenceText(s, SequenceFormat::ShiViz);
     QVERIFY2(shiviz.find("receive publish m1 from p1") != std::string::npos, shiviz.c_str());
@@ -504,10 +574,10 @@ void TestSequence::inFlight()
     QCOMPARE(int(s.items().front().fate), int(SequenceItem::Fate::InFlight));
     QCOMPARE(sequenceText(s, SequenceFormat::Mermaid),
              std::string("sequenceDiagram\n"
-                         "    participant n0 as p\n"
-                         "    participant n1 as q\n"
-                         "    n0-)n1: publish m1 t=0..10ms in flight\n"));
-    QVERIFY(sequenceText(s, SequenceFormat::PlantUml).find("n0 ->> n1 : publish m1 t=0..10ms in flight\n") !=
+                         "    participant p as p\n"
+                         "    participant q as q\n"
+                         "    p-)q: publish m1 t=0..10ms in flight\n"));
+    QVERIFY(sequenceText(s, SequenceFormat::PlantUml).find("p ->> q : publish m1 t=0..10ms in flight\n") !=
             std::string::npos);
     QCOMPARE(sequenceText(s, SequenceFormat::ShiViz), std::string(kShiVizRegex) +
                                                           "\n\n"

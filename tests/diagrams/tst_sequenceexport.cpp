@@ -118,7 +118,7 @@ void TestSequenceExport::pngHasTheDiagramSize()
     QImage image(path);
     QVERIFY(!image.isNull());
     QCOMPARE(image.width(), int(f.layout.width()));
-    QCOMPARE(image.height(), int(f.layout.headerHeight + 500 + 20));
+    QCOMPARE(image.height(), int(f.layout.headerHeight + f.layout.topMargin + 500 + 20));
     // Something was drawn besides the background.
     QSet<QRgb> colours;
     for (int y = 0; y < image.height(); y += 3)

@@ -134,13 +134,13 @@ void TestSequenceView::zoomKeepsTheTimeUnderTheCursor()
 void TestSequenceView::clickSelectsTheMessageJourney()
 {
     feed(300 * kMillisecond);
-    m_view->setNsPerPixel(20000); // 20 µs a pixel: arrows are long and apart
+    m_view->setNsPerPixel(30000); // 30 µs a pixel: arrows are long and apart
     m_view->scrollToTime(100 * kMillisecond);
     m_view->viewport()->repaint();
     // A deliver frame in view.
     std::size_t target = SIZE_MAX;
     const auto &h = m_panel->history();
-    for (std::size_t i = h.lowerBound(m_view->topTime() + 5 * kMillisecond); i < h.size(); ++i)
+    for (std::size_t i = h.lowerBound(m_view->topTime() + 2 * kMillisecond); i < h.size(); ++i)
         if (h.at(i).kind == TraceKind::Send && h.at(i).frame == FrameType::Deliver) {
             target = i;
             break;

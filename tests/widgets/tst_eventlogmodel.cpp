@@ -53,6 +53,8 @@ QList<quint64> range(quint64 first, quint64 last)
 // Nodes: 0 producer, 1 tasks, 2 worker-1, 3 worker-2, 4 ack (a node whose id is also a kind).
 const QStringList kNodes = {"producer", "tasks", "worker-1", "worker-2", "ack"};
 const QStringList kLinks = {"publish", "to-worker-1", "to-worker-2"};
+// What the canvas shows for them (by index).
+const QStringList kNames = {"Publisher", "jobs", "Alice", "Bob", "Acker"};
 
 // A small run; row numbers are referred to by the filter tests.
 std::vector<TraceEvent> sampleRun()
@@ -90,6 +92,7 @@ private slots:
     void displayText();
     void unnamedIndicesShowAsNumbers();
     void setNamesUpdatesShownRows();
+    void namesShownIdsInToolTips();
     void roles();
 
     void filterText_data();
@@ -293,6 +296,28 @@ void TestEventLogModel::setNamesUpdatesShownRows()
     QCOMPARE(model.nodeIndex("nobody"), kNoIndex);
 }
 
+// Issue 9, usability 1: the node columns show names, the tooltip the id.
+void TestEventLogModel::namesShownIdsInToolTips()
+{
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(sampleRun());
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setNames(kNodes, kLinks, kNames);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.index(2, EventLogModel::NodeColumn).data().toString(), QString("jobs"));
+    QCOMPARE(model.index(2, EventLogModel::PeerColumn).data().toString(), QString("Alice"));
+    QCOMPARE(model.index(2, EventLogModel::NodeColumn).data(Qt::ToolTipRole).toString(), QString("id: tasks"));
+    QCOMPARE(model.index(2, EventLogModel::PeerColumn).data(Qt::ToolTipRole).toString(),
+             QString("id: worker-1"));
+    QVERIFY(!model.index(0, EventLogModel::PeerColumn).data(Qt::ToolTipRole).isValid()); // no peer
+    QCOMPARE(model.nodeIndex("Alice"), NodeIndex(2));
+    QCOMPARE(model.nodeIndex("worker-1"), NodeIndex(2));
+    // Names missing: the ids show.
+    model.setNames(kNodes, kLinks);
+    QCOMPARE(model.index(2, EventLogModel::PeerColumn).data().toString(), QString("worker-1"));
+}
+
 void TestEventLogModel::roles()
 {
     EventLogModel model;
@@ -333,6 +358,9 @@ void TestEventLogModel::filterText_data()
     QTest::newRow("unknown node") << "nobody" << QList<int>{};
     QTest::newRow("id with a colon") << "dc1:queue" << QList<int>{};
     QTest::newRow("last term of a sort wins") << "worker-1 worker-2" << QList<int>{6, 7};
+    QTest::newRow("node by name") << "Alice" << QList<int>{2, 3, 9};
+    QTest::newRow("node: by name") << "node:Bob" << QList<int>{6, 7};
+    QTest::newRow("name and kind") << "jobs enqueue" << QList<int>{1, 5};
 }
 
 void TestEventLogModel::filterText()
@@ -341,7 +369,7 @@ void TestEventLogModel::filterText()
     QFETCH(QList<int>, rows);
 
     EventLogModel model;
-    model.setNames(kNodes, kLinks);
+    model.setNames(kNodes, kLinks, kNames);
     model.appendBatch(sampleRun());
     EventFilterProxy proxy;
     proxy.setSourceModel(&model);

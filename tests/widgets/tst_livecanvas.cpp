@@ -147,8 +147,9 @@ void TestLiveCanvas::badgesAgreeWithEngine()
         auto dock = [&](int column) {
             return model->index(int(i), column).data(SummaryModel::CountRole).toULongLong();
         };
-        QCOMPARE(QString::fromStdString(n.id),
-                 model->index(int(i), SummaryModel::NodeColumn).data().toString());
+        // The dock's row is this node's (it shows the name; the id is in the tooltip).
+        QCOMPARE(model->index(int(i), SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("id: ") + QString::fromStdString(n.id));
         // Queue depth: the badge, the summary and the dock agree on what remains.
         QCOMPARE(b.depth, quint64(n.status.ready));
         QCOMPARE(b.depth, dock(SummaryModel::DepthColumn));

@@ -4,6 +4,7 @@
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "enginehost.h"
+#include "eventlogmodel.h"
 #include "isolatedsettings.h"
 #include "mainwindow.h"
 #include "sequencepanel.h"
@@ -14,6 +15,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -32,6 +34,8 @@ private slots:
     void lifelineClickSelectsTheNode();
     void checkerMarksLostMessages();
     void checkerMarksOrderViolations();
+    void checkerMarksFollowTheFilter();
+    void eventLogShowsNames();
 
 private:
     void runExample(MainWindow &window, const char *file, const char *until);
@@ -62,14 +66,16 @@ void TestSequenceSync::lifelinesBeforeTheFirstRun()
     QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
     SequenceView *view = window.sequencePanel()->view();
     QCOMPARE(window.sequencePanel()->history().size(), std::size_t(0));
+    QCOMPARE(view->layout().nodeIds, (QStringList{"producer", "tasks", "worker-1", "worker-2", "worker-3"}));
+    // The headers say the names the canvas shows.
     QCOMPARE(view->layout().nodeNames,
-             (QStringList{"producer", "tasks", "worker-1", "worker-2", "worker-3"}));
+             (QStringList{"Task producer", "tasks", "Worker 1", "Worker 2", "Worker 3 (slow)"}));
     QCOMPARE(view->lifelineOrder().size(), std::size_t(5));
     // A node added (and its undo) shows at once.
     const QString added = window.document()->addNode(QStringLiteral("consumer"), QPointF(900, 0));
     QVERIFY(!added.isEmpty());
     QCOMPARE(view->lifelineOrder().size(), std::size_t(6));
-    QCOMPARE(view->layout().nodeNames.last(), added);
+    QCOMPARE(view->layout().nodeIds.last(), added);
     window.document()->undoStack()->undo();
     QCOMPARE(view->lifelineOrder().size(), std::size_t(5));
     // After a run the lifelines are the run's: an edit does not throw its history away.
@@ -96,7 +102,8 @@ void TestSequenceSync::diagramFillsFromTheRun()
     // Lifelines in canvas order: producer (x 0), tasks (250), then the workers top to bottom.
     const auto order = window.sequencePanel()->view()->lifelineOrder();
     QCOMPARE(order, (std::vector<NodeIndex>{0, 1, 2, 3, 4}));
-    QCOMPARE(window.sequencePanel()->view()->layout().nodeNames.at(1), QString("tasks"));
+    QCOMPARE(window.sequencePanel()->view()->layout().nodeIds.at(1), QString("tasks"));
+    QCOMPARE(window.sequencePanel()->view()->layout().nodeNames.at(0), QString("Task producer"));
 }
 
 void TestSequenceSync::canvasSelectionHighlightsLifelinesAndLinks()
@@ -186,6 +193,52 @@ void TestSequenceSync::checkerMarksOrderViolations()
     QVERIFY(checks);
     QVERIFY2(checks->text().contains(QLatin1String("Order check: ")), qPrintable(checks->text()));
     QVERIFY(checks->text().contains(QLatin1String("out of publish order")));
+}
+
+// Issue 9, defect 6: with `msg:N` the diagram shows the marks about message N and no other's, and
+// no mark is drawn over another text.
+void TestSequenceSync::checkerMarksFollowTheFilter()
+{
+    MainWindow window;
+    runExample(window, "lossy-at-most-once.json", "2s");
+    SequencePanel *panel = window.sequencePanel();
+    SequenceView *view = panel->view();
+    const auto marks = view->annotations();
+    QVERIFY(marks.size() >= 2);
+    view->resize(900, 700);
+    view->setNsPerPixel(4e6); // 4 ms a pixel: the whole run, every other lost message in view
+    const SequenceAnnotation &mark = marks.front();
+    QVERIFY(panel->setFilterText(QStringLiteral("msg:%1").arg(mark.messageId)));
+    view->grab(); // paints
+    QStringList shown;
+    const auto &labels = view->lastStats().labels;
+    for (const auto &l : labels)
+        if (l.kind == SequenceRenderer::DrawnLabel::Kind::Annotation) shown << l.text;
+    QCOMPARE(shown, QStringList{mark.text});
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        for (std::size_t j = i + 1; j < labels.size(); ++j)
+            QVERIFY2(!labels[i].rect.intersects(labels[j].rect),
+                     qPrintable(labels[i].text + QLatin1String(" / ") + labels[j].text));
+}
+
+// The event log names nodes as the canvas does; the id is in the tooltip, and a filter finds the
+// node by either.
+void TestSequenceSync::eventLogShowsNames()
+{
+    MainWindow window;
+    runExample(window, "work-queue.json", "100ms");
+    auto *log = window.findChild<QTableView *>(QStringLiteral("eventLogView"));
+    QVERIFY(log);
+    QAbstractItemModel *model = log->model();
+    QVERIFY(model->rowCount() > 0);
+    QStringList nodes;
+    for (int row = 0; row < model->rowCount(); ++row)
+        nodes << model->index(row, EventLogModel::NodeColumn).data().toString();
+    QVERIFY(nodes.contains(QLatin1String("Task producer")));
+    QVERIFY(!nodes.contains(QLatin1String("producer")));
+    const int row = int(nodes.indexOf(QLatin1String("Task producer")));
+    QCOMPARE(model->index(row, EventLogModel::NodeColumn).data(Qt::ToolTipRole).toString(),
+             QString("id: producer"));
 }
 
 QTEST_MAIN(TestSequenceSync)

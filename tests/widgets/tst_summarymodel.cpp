@@ -70,6 +70,7 @@ private slots:
     void deliveryCheckText_data();
     void deliveryCheckText();
     void headlineAndLatency();
+    void namesInTheTextSayTheirIdsWhenShared();
 };
 
 void TestSummaryModel::emptyModel()
@@ -98,7 +99,8 @@ void TestSummaryModel::cells_data()
     QTest::addColumn<int>("column");
     QTest::addColumn<QString>("expected");
 
-    QTest::newRow("node") << 1 << int(SummaryModel::NodeColumn) << "tasks";
+    QTest::newRow("node by name") << 1 << int(SummaryModel::NodeColumn) << "Task queue";
+    QTest::newRow("node without a name") << 2 << int(SummaryModel::NodeColumn) << "worker";
     QTest::newRow("kind") << 1 << int(SummaryModel::KindColumn) << "queue";
     QTest::newRow("published") << 0 << int(SummaryModel::PublishedColumn) << "2000";
     QTest::newRow("routed zero") << 0 << int(SummaryModel::RoutedColumn) << "0";
@@ -143,10 +145,9 @@ void TestSummaryModel::toolTips()
 {
     SummaryModel model;
     model.setSummary(sampleSummary());
-    QCOMPARE(model.index(1, SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(),
-             QString("Task queue"));
-    // A name that only repeats the id says nothing new.
-    QVERIFY(!model.index(0, SummaryModel::NodeColumn).data(Qt::ToolTipRole).isValid());
+    // The node shows by name, the id is in the tooltip.
+    QCOMPARE(model.index(1, SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(), QString("id: tasks"));
+    QCOMPARE(model.index(2, SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(), QString("id: worker"));
     QCOMPARE(model.index(1, SummaryModel::DepthColumn).data(Qt::ToolTipRole).toString(),
              QString("6 ready, 1 delivered but not acknowledged"));
 }
@@ -189,7 +190,7 @@ void TestSummaryModel::realRunMatchesItsCounters()
     quint64 processed = 0;
     for (int row = 0; row < model.rowCount(); ++row) {
         QCOMPARE(model.index(row, SummaryModel::NodeColumn).data().toString(),
-                 QString::fromStdString(loaded.topology->nodes[static_cast<std::size_t>(row)].id));
+                 QString::fromStdString(loaded.topology->nodes[static_cast<std::size_t>(row)].name));
         processed +=
             model.index(row, SummaryModel::ProcessedColumn).data(SummaryModel::CountRole).toULongLong();
     }
@@ -260,6 +261,32 @@ void TestSummaryModel::headlineAndLatency()
     QCOMPARE(latencyText(latency),
              QString("Latency, publish to processed (2000 processings): p50 549ms, p90 1.028s, "
                      "p99 1.132s, p99.9 1.216s, max 1.276s"));
+}
+
+// Two nodes with one name: the dock, the order check and the CLI's text say which is which; the
+// JSON keeps ids and adds the names.
+void TestSummaryModel::namesInTheTextSayTheirIdsWhenShared()
+{
+    RunSummary s = sampleSummary();
+    s.nodes[2].name = "Task queue"; // the worker now shares the queue's name
+    s.delivery.outOfOrder = 1;
+    s.delivery.outOfOrderExamples.push_back({5, 7, 2, 1, 3 * kMillisecond});
+    SummaryModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSummary(s);
+    QCOMPARE(model.index(1, SummaryModel::NodeColumn).data().toString(), QString("Task queue (tasks)"));
+    QCOMPARE(model.index(2, SummaryModel::NodeColumn).data().toString(), QString("Task queue (worker)"));
+    QCOMPARE(model.index(0, SummaryModel::NodeColumn).data().toString(), QString("producer"));
+    QVERIFY2(orderCheckText(s).contains(QLatin1String("at Task queue (worker) from Task queue (tasks)")),
+             qPrintable(orderCheckText(s)));
+    const QString text = QString::fromStdString(formatSummary(s));
+    QVERIFY2(text.contains(QLatin1String("\nTask queue (tasks)  queue")), qPrintable(text));
+    QVERIFY2(text.contains(QLatin1String("  Task queue (tasks): maxlen 3")), qPrintable(text));
+    const Json json = summaryToJson(s);
+    QCOMPARE(json["nodes"][1]["id"].get<std::string>(), std::string("tasks"));
+    QCOMPARE(json["nodes"][1]["name"].get<std::string>(), std::string("Task queue"));
+    QCOMPARE(json["nodes"][2]["name"].get<std::string>(), std::string("Task queue"));
+    QCOMPARE(json["delivery"]["out_of_order_examples"][0]["consumer"].get<std::string>(), std::string("worker"));
 }
 
 QTEST_GUILESS_MAIN(TestSummaryModel)
