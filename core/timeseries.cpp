@@ -175,14 +175,27 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
         m_isQueue.push_back(n.kind == "queue");
 }
 
-void TimeSeriesSink::halveResolution()
+SimTime TimeSeriesSink::nextWidth(SimTime width)
 {
+    // 1, 2, 10, 20, 100, ... times a power of ten: widths that charts can sum into whole 10 ms,
+    // 100 ms, 1 s, 10 s, 1 min windows (doubling alone would reach 80 ms, which divides none of
+    // 100 ms, 1 s or 10 s).
+    SimTime power = 1;
+    while (power <= width / 10)
+        power *= 10;
+    return width == 2 * power ? 5 * width : 2 * width;
+}
+
+void TimeSeriesSink::coarsen()
+{
+    const SimTime wider = nextWidth(m_width);
+    const auto factor = static_cast<std::size_t>(wider / m_width);
     for (auto &v : m_nodes) {
-        const std::size_t n = (v.size() + 1) / 2;
+        const std::size_t n = (v.size() + factor - 1) / factor;
         for (std::size_t i = 0; i < n; ++i) {
-            SeriesBucket a = std::move(v[2 * i]);
-            if (2 * i + 1 < v.size()) {
-                const SeriesBucket &b = v[2 * i + 1];
+            SeriesBucket a = std::move(v[factor * i]);
+            for (std::size_t j = factor * i + 1; j < std::min(v.size(), factor * (i + 1)); ++j) {
+                const SeriesBucket &b = v[j];
                 a.throughput += b.throughput;
                 a.drops += b.drops;
                 a.redeliveries += b.redeliveries;
@@ -199,13 +212,17 @@ void TimeSeriesSink::halveResolution()
     }
     for (auto *links : {&m_links, &m_linkLosses})
         for (auto &v : *links) {
-            const std::size_t n = (v.size() + 1) / 2;
-            for (std::size_t i = 0; i < n; ++i)
-                v[i] = v[2 * i] + (2 * i + 1 < v.size() ? v[2 * i + 1] : 0);
+            const std::size_t n = (v.size() + factor - 1) / factor;
+            for (std::size_t i = 0; i < n; ++i) {
+                std::uint32_t sum = 0;
+                for (std::size_t j = factor * i; j < std::min(v.size(), factor * (i + 1)); ++j)
+                    sum += v[j];
+                v[i] = sum;
+            }
             v.resize(n);
         }
-    m_width *= 2;
-    m_count = (m_count + 1) / 2;
+    m_width = wider;
+    m_count = (m_count + factor - 1) / factor;
     m_dirtyFrom = 0;
     m_widthChanged = true;
 }
@@ -214,7 +231,7 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
 {
     auto idx = static_cast<std::size_t>(std::max<SimTime>(t, 0) / m_width);
     while (idx >= m_maxBuckets) {
-        halveResolution();
+        coarsen();
         idx = static_cast<std::size_t>(std::max<SimTime>(t, 0) / m_width);
     }
     if (idx >= m_count) {

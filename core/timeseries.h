@@ -2,8 +2,8 @@
 // Time series for live charts: per node and per link, one row of figures per fixed-width bucket
 // of virtual time. The sink runs on the engine thread like every other TraceSink; the GUI thread
 // fetches what changed since its last look with take(), which never stops the engine. Memory is
-// bounded: when a run outgrows `maxBuckets`, neighbouring buckets merge and the width doubles
-// (as Metrics does).
+// bounded: when a run outgrows `maxBuckets`, neighbouring buckets merge into wider ones (10 ms,
+// 20 ms, 100 ms, 200 ms, 1 s, ...: see nextWidth()).
 #include "histogram.h"
 #include "node.h"
 #include "topology.h"
@@ -21,7 +21,7 @@
 namespace sb {
 
 // What a chart can show. Rates are per second of virtual time so that they stay comparable when
-// the bucket width doubles; latency is in milliseconds; depth and lag are in messages.
+// the bucket width grows; latency is in milliseconds; depth and lag are in messages.
 enum class SeriesMetric : std::uint8_t {
     Throughput,   // msg/s: producer published, exchange routed, queue enqueued, consumer processed
     LatencyP50,   // ms, end-to-end latency of the messages a consumer processed in the bucket
@@ -136,10 +136,14 @@ public:
     const std::vector<std::uint32_t> &linkLossBuckets(LinkIndex link) const { return m_linkLosses[link]; }
     // The value a delta carries for a node bucket.
     double value(const SeriesBucket &b, SeriesMetric m) const;
+    // The width buckets merge into after `width`: twice it, or five times a width of 2 x 10^k ns,
+    // so that from 10 ms the widths are 20 ms, 100 ms, 200 ms, 1 s, 2 s, 10 s...: each divides
+    // the wider of the chart's rate windows (10 ms, 100 ms, 1 s, 10 s, 1 min...).
+    static SimTime nextWidth(SimTime width);
 
 private:
     std::size_t bucketIndex(SimTime t);
-    void halveResolution();
+    void coarsen(); // merges neighbouring buckets into buckets nextWidth() wide
     void record(const TraceEvent &e, std::size_t bucket);
     void sampleLag();
     void publishChanges();

@@ -97,6 +97,8 @@ private slots:
     void sparseLatencyMatchesHistogram();
     void figuresMatchMetrics();
     void bucketsStayBounded();
+    void widthsGrowOneTwoTen_data();
+    void widthsGrowOneTwoTen();
     void deltasRebuildTheSeries();
     void consumerLagIsReadyPlusUnacked();
     void lostFramesAreCharted_data();
@@ -247,6 +249,49 @@ void TestTimeSeries::bucketsStayBounded()
     QCOMPARE(d->bucketWidth, s.bucketWidth());
     QCOMPARE(d->rows, s.bucketCount());
     QVERIFY(!s.take()); // nothing new
+}
+
+void TestTimeSeries::widthsGrowOneTwoTen_data()
+{
+    QTest::addColumn<qint64>("width");
+    QTest::addColumn<qint64>("next");
+    QTest::newRow("10 ms") << qint64(10 * kMillisecond) << qint64(20 * kMillisecond);
+    QTest::newRow("20 ms") << qint64(20 * kMillisecond) << qint64(100 * kMillisecond);
+    QTest::newRow("100 ms") << qint64(100 * kMillisecond) << qint64(200 * kMillisecond);
+    QTest::newRow("200 ms") << qint64(200 * kMillisecond) << qint64(kSecond);
+    QTest::newRow("10 s") << qint64(10 * kSecond) << qint64(20 * kSecond);
+    QTest::newRow("20 s") << qint64(20 * kSecond) << qint64(100 * kSecond);
+    QTest::newRow("1 ns") << qint64(1) << qint64(2);
+    QTest::newRow("2 ns") << qint64(2) << qint64(10);
+    QTest::newRow("not a round width") << qint64(3 * kMillisecond) << qint64(6 * kMillisecond);
+}
+
+// Merged buckets stay whole divisors of the charts' rate windows (an 80 ms bucket would divide
+// none of 100 ms, 1 s, 10 s), and a merge keeps every count.
+void TestTimeSeries::widthsGrowOneTwoTen()
+{
+    QFETCH(qint64, width);
+    QFETCH(qint64, next);
+    QCOMPARE(qint64(TimeSeriesSink::nextWidth(width)), next);
+
+    TopologyBuilder builder;
+    builder.node("p", "producer");
+    TimeSeriesSink s(builder.topology(), width, 8);
+    TraceEvent e;
+    e.node = 0;
+    e.kind = TraceKind::Publish;
+    for (int i = 0; i < 9 * 3; ++i) { // 9 buckets of three events: one more than fits
+        e.time = SimTime(i / 3) * width + (i % 3) * (width / 3);
+        s.onEvent(e);
+    }
+    QCOMPARE(qint64(s.bucketWidth()), next);
+    const auto factor = std::size_t(next / width);
+    QCOMPARE(s.bucketCount(), (9 + factor - 1) / factor);
+    std::uint64_t total = 0;
+    for (const auto &b : s.buckets(0))
+        total += b.throughput;
+    QCOMPARE(total, std::uint64_t(27));
+    QCOMPARE(s.buckets(0).front().throughput, std::uint32_t(3 * factor));
 }
 
 void TestTimeSeries::deltasRebuildTheSeries()
