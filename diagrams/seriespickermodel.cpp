@@ -20,6 +20,7 @@ bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
     case SeriesMetric::DeadLetters:
         return kind == QLatin1String("queue");
     case SeriesMetric::LinkFrames:
+    case SeriesMetric::LinkLosses:
         return kind == QLatin1String("link");
     }
     return false;
