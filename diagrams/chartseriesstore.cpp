@@ -81,6 +81,8 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
             if (!seriesMetricIsLink(SeriesMetric(m))) update(SeriesMetric(m), int(n), delta.nodeValues[n][m]);
     for (std::size_t l = 0; l < delta.linkFrames.size() && int(l) < m_linkIds.size(); ++l)
         update(SeriesMetric::LinkFrames, int(l), delta.linkFrames[l]);
+    for (std::size_t l = 0; l < delta.linkLosses.size() && int(l) < m_linkIds.size(); ++l)
+        update(SeriesMetric::LinkLosses, int(l), delta.linkLosses[l]);
     m_endTime = toSeconds(static_cast<SimTime>(delta.firstBucket + delta.rows) * delta.bucketWidth);
 }
 
@@ -257,7 +259,8 @@ bool ChartSeriesStore::writeCsv(QIODevice *device, SeriesMetric metric, const QL
 {
     QTextStream out(device);
     const bool smoothed = smooths(metric, smoothing, rateWindow);
-    const bool rate = seriesMetricIsRate(metric);
+    // A rate states its window (unknown only for points set without a bucket width, in tests).
+    const bool rate = seriesMetricIsRate(metric) && shownWindow(metric, rateWindow) > 0;
     out << "time_s,node,metric,value" << (rate ? ",window_s" : "") << (smoothed ? ",smoothing_s" : "") << '\n';
     QString suffix;
     if (rate) suffix += QLatin1Char(',') + QString::number(shownWindow(metric, rateWindow), 'g', 12);

@@ -32,6 +32,7 @@ TimeSeriesDelta delta(std::size_t first, const std::vector<double> &values, bool
         if (!seriesMetricIsLink(SeriesMetric(m))) d.nodeValues[0][m].assign(values.size(), kNone);
     d.nodeValues[0][int(SeriesMetric::Throughput)] = values;
     d.linkFrames = {std::vector<double>(values.size(), 1.0)};
+    d.linkLosses = {std::vector<double>(values.size(), 0.5)};
     return d;
 }
 
@@ -115,6 +116,8 @@ void TestChartSeriesStore::deltasReplaceFromTheirFirstBucket()
     s.apply(delta(first, {9, 8}, replaceAll, replaceAll ? 20 * kMillisecond : 10 * kMillisecond));
     QCOMPARE(points(s), expected);
     QCOMPARE(s.points(SeriesMetric::LinkFrames, 0).size(), std::size_t(expected.size()));
+    QCOMPARE(s.points(SeriesMetric::LinkLosses, 0).size(), std::size_t(expected.size()));
+    QCOMPARE(s.points(SeriesMetric::LinkLosses, 0).back().y(), 0.5);
     QVERIFY(s.points(SeriesMetric::LatencyP50, 0).empty()); // no values, no points
     QCOMPARE(s.endTime(), expected.last().x() + (replaceAll ? 0.02 : 0.01));
 }
