@@ -204,7 +204,7 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     side->addLayout(buttons);
     auto *sideWidget = new QWidget(this);
     sideWidget->setLayout(side);
-    sideWidget->setMaximumWidth(200);
+    sideWidget->setMaximumWidth(240);
     side->setContentsMargins(0, 0, 0, 0);
     auto *plot = new QVBoxLayout;
     plot->setContentsMargins(0, 0, 0, 0);

@@ -202,7 +202,12 @@ void TestChartPanel::onePerSeriesReplacePerFrame()
 void TestChartPanel::pauseFreezesTheView()
 {
     auto panel = makePanel();
-    QTest::qWait(3 * ChartPanel::kFrameIntervalMs); // let the layout settle
+    // Let the layout settle (the legend takes its rows, the plot its size): until three frame
+    // intervals pass without a frame, however slow a loaded machine is.
+    for (int settled = -1, tries = 0; settled != panel->frames() && tries < 40; ++tries) {
+        settled = panel->frames();
+        QTest::qWait(3 * ChartPanel::kFrameIntervalMs);
+    }
     QSignalSpy live(panel.get(), &ChartPanel::liveChanged);
     QVERIFY(panel->isLive());
     QCOMPARE(panel->xMax(), 9.99);
