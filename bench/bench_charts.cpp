@@ -83,20 +83,23 @@ int main(int argc, char **argv)
 
     QStringList nodes, kinds;
     for (int s = 0; s < seriesCount; ++s) {
-        nodes << QStringLiteral("producer-%1").arg(s + 1);
-        kinds << QStringLiteral("producer");
+        nodes << QStringLiteral("queue-%1").arg(s + 1);
+        kinds << QStringLiteral("queue");
     }
     ChartPanel panel;
     panel.resize(1600, 600); // a wide chart: about 1400 pixel columns
     panel.show();
     panel.reset(nodes, kinds, {});
+    // A level (queue depth) is drawn point by point, decimated; a rate would be summed into at most
+    // a few hundred windows first and never reach the decimator with a million points.
+    panel.setMetric(SeriesMetric::QueueDepth);
     std::vector<std::vector<QPointF>> data;
     for (int s = 0; s < seriesCount; ++s) {
         data.push_back(signal(points, unsigned(s)));
         std::vector<QPointF> copy;
         copy.reserve(data.back().capacity()); // room for the live frames: no reallocation mid-benchmark
         copy.assign(data.back().begin(), data.back().end());
-        panel.store().setPoints(SeriesMetric::Throughput, s, std::move(copy));
+        panel.store().setPoints(SeriesMetric::QueueDepth, s, std::move(copy));
     }
     panel.markDataChanged();
     panel.refresh();

@@ -27,6 +27,8 @@ const char *seriesMetricName(SeriesMetric m)
         return "dead_letters";
     case SeriesMetric::LinkFrames:
         return "link_frames";
+    case SeriesMetric::LinkLosses:
+        return "link_losses";
     }
     return "?";
 }
@@ -47,13 +49,15 @@ const char *seriesMetricLabel(SeriesMetric m)
     case SeriesMetric::ConsumerLag:
         return "Consumer lag (messages)";
     case SeriesMetric::Drops:
-        return "Drops (per s)";
+        return "Drops (msg/s)";
     case SeriesMetric::Redeliveries:
-        return "Redeliveries (per s)";
+        return "Redeliveries (msg/s)";
     case SeriesMetric::DeadLetters:
-        return "Dead letters (per s)";
+        return "Dead letters (msg/s)";
     case SeriesMetric::LinkFrames:
-        return "Link frames (per s)";
+        return "Link frames (frames/s)";
+    case SeriesMetric::LinkLosses:
+        return "Link losses (frames/s)";
     }
     return "?";
 }
@@ -62,6 +66,9 @@ const char *seriesMetricUnit(SeriesMetric m)
 {
     switch (m) {
     case SeriesMetric::Throughput:
+    case SeriesMetric::Drops:
+    case SeriesMetric::Redeliveries:
+    case SeriesMetric::DeadLetters:
         return "msg/s";
     case SeriesMetric::LatencyP50:
     case SeriesMetric::LatencyP99:
@@ -70,18 +77,36 @@ const char *seriesMetricUnit(SeriesMetric m)
     case SeriesMetric::QueueDepth:
     case SeriesMetric::ConsumerLag:
         return "messages";
-    case SeriesMetric::Drops:
-    case SeriesMetric::Redeliveries:
-    case SeriesMetric::DeadLetters:
     case SeriesMetric::LinkFrames:
-        return "per s";
+    case SeriesMetric::LinkLosses:
+        return "frames/s";
     }
     return "";
 }
 
 bool seriesMetricIsLink(SeriesMetric m)
 {
-    return m == SeriesMetric::LinkFrames;
+    return m == SeriesMetric::LinkFrames || m == SeriesMetric::LinkLosses;
+}
+
+bool seriesMetricIsRate(SeriesMetric m)
+{
+    switch (m) {
+    case SeriesMetric::Throughput:
+    case SeriesMetric::Drops:
+    case SeriesMetric::Redeliveries:
+    case SeriesMetric::DeadLetters:
+    case SeriesMetric::LinkFrames:
+    case SeriesMetric::LinkLosses:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool frameCarriesMessage(FrameType t)
+{
+    return t == FrameType::Publish || t == FrameType::Deliver;
 }
 
 // --- SparseLatency ---------------------------------------------------------------------------
@@ -142,21 +167,35 @@ std::int64_t SparseLatency::quantile(double q) const
 // --- TimeSeriesSink --------------------------------------------------------------------------
 
 TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, std::size_t maxBuckets)
-    : m_nodes(topology.nodes.size()), m_links(topology.links.size()), m_ready(topology.nodes.size(), 0),
+    : m_nodes(topology.nodes.size()), m_links(topology.links.size()), m_linkLosses(topology.links.size()),
+      m_ready(topology.nodes.size(), 0),
       m_width(std::max<SimTime>(bucketWidth, 1)), m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
 {
     for (const auto &n : topology.nodes)
         m_isQueue.push_back(n.kind == "queue");
 }
 
-void TimeSeriesSink::halveResolution()
+SimTime TimeSeriesSink::nextWidth(SimTime width)
 {
+    // 1, 2, 10, 20, 100, ... times a power of ten: widths that charts can sum into whole 10 ms,
+    // 100 ms, 1 s, 10 s, 1 min windows (doubling alone would reach 80 ms, which divides none of
+    // 100 ms, 1 s or 10 s).
+    SimTime power = 1;
+    while (power <= width / 10)
+        power *= 10;
+    return width == 2 * power ? 5 * width : 2 * width;
+}
+
+void TimeSeriesSink::coarsen()
+{
+    const SimTime wider = nextWidth(m_width);
+    const auto factor = static_cast<std::size_t>(wider / m_width);
     for (auto &v : m_nodes) {
-        const std::size_t n = (v.size() + 1) / 2;
+        const std::size_t n = (v.size() + factor - 1) / factor;
         for (std::size_t i = 0; i < n; ++i) {
-            SeriesBucket a = std::move(v[2 * i]);
-            if (2 * i + 1 < v.size()) {
-                const SeriesBucket &b = v[2 * i + 1];
+            SeriesBucket a = std::move(v[factor * i]);
+            for (std::size_t j = factor * i + 1; j < std::min(v.size(), factor * (i + 1)); ++j) {
+                const SeriesBucket &b = v[j];
                 a.throughput += b.throughput;
                 a.drops += b.drops;
                 a.redeliveries += b.redeliveries;
@@ -171,14 +210,19 @@ void TimeSeriesSink::halveResolution()
         }
         v.resize(n);
     }
-    for (auto &v : m_links) {
-        const std::size_t n = (v.size() + 1) / 2;
-        for (std::size_t i = 0; i < n; ++i)
-            v[i] = v[2 * i] + (2 * i + 1 < v.size() ? v[2 * i + 1] : 0);
-        v.resize(n);
-    }
-    m_width *= 2;
-    m_count = (m_count + 1) / 2;
+    for (auto *links : {&m_links, &m_linkLosses})
+        for (auto &v : *links) {
+            const std::size_t n = (v.size() + factor - 1) / factor;
+            for (std::size_t i = 0; i < n; ++i) {
+                std::uint32_t sum = 0;
+                for (std::size_t j = factor * i; j < std::min(v.size(), factor * (i + 1)); ++j)
+                    sum += v[j];
+                v[i] = sum;
+            }
+            v.resize(n);
+        }
+    m_width = wider;
+    m_count = (m_count + factor - 1) / factor;
     m_dirtyFrom = 0;
     m_widthChanged = true;
 }
@@ -187,7 +231,7 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
 {
     auto idx = static_cast<std::size_t>(std::max<SimTime>(t, 0) / m_width);
     while (idx >= m_maxBuckets) {
-        halveResolution();
+        coarsen();
         idx = static_cast<std::size_t>(std::max<SimTime>(t, 0) / m_width);
     }
     if (idx >= m_count) {
@@ -203,8 +247,9 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
             }();
             v.resize(idx + 1, carried);
         }
-        for (auto &v : m_links)
-            v.resize(idx + 1, 0);
+        for (auto *links : {&m_links, &m_linkLosses})
+            for (auto &v : *links)
+                v.resize(idx + 1, 0);
         m_count = idx + 1;
     }
     return idx;
@@ -255,6 +300,7 @@ void TimeSeriesSink::onEvent(const TraceEvent &e)
 void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
 {
     if (e.kind == TraceKind::Send && e.link < m_links.size()) ++m_links[e.link][b];
+    if (e.kind == TraceKind::Drop && e.link < m_linkLosses.size()) ++m_linkLosses[e.link][b];
     if (e.node == kNoIndex || e.node >= m_nodes.size()) return;
     SeriesBucket &nb = m_nodes[e.node][b];
     // A queue's event carries its ready depth after it.
@@ -285,7 +331,9 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
         nb.latency.record(e.aux);
         break;
     case TraceKind::Drop:
-        if (e.link == kNoIndex) ++nb.drops; // network losses belong to the link
+        // A node's own drops, and the messages the network lost on their way from it (a lost
+        // publish or delivery frame is a lost message; a lost ack or confirm is not).
+        if (e.link == kNoIndex || frameCarriesMessage(e.frame)) ++nb.drops;
         break;
     case TraceKind::DeadLetter:
         ++nb.deadLetters;
@@ -330,6 +378,7 @@ double TimeSeriesSink::value(const SeriesBucket &b, SeriesMetric m) const
     case SeriesMetric::DeadLetters:
         return b.deadLetters * perSecond;
     case SeriesMetric::LinkFrames:
+    case SeriesMetric::LinkLosses:
         return kNaN;
     }
     return kNaN;
@@ -346,6 +395,7 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
     d.rows = std::max(d.rows, keep);
     d.nodeValues.resize(m_nodes.size());
     d.linkFrames.resize(m_links.size());
+    d.linkLosses.resize(m_linkLosses.size());
     const double perSecond = 1e9 / static_cast<double>(m_width);
     for (std::size_t n = 0; n < m_nodes.size(); ++n) {
         for (int m = 0; m < kSeriesMetricCount; ++m) {
@@ -362,12 +412,17 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
                              : value(m_nodes[n][d.firstBucket + r], static_cast<SeriesMetric>(m));
         }
     }
-    for (std::size_t l = 0; l < m_links.size(); ++l) {
-        auto &out = d.linkFrames[l];
-        out.resize(d.rows, 0);
-        for (std::size_t r = keep; r < d.rows; ++r)
-            out[r] = m_links[l][d.firstBucket + r] * perSecond;
-    }
+    const auto fillLinks = [&](const std::vector<std::vector<std::uint32_t>> &from,
+                               std::vector<std::vector<double>> &to) {
+        for (std::size_t l = 0; l < from.size(); ++l) {
+            auto &out = to[l];
+            out.resize(d.rows, 0);
+            for (std::size_t r = keep; r < d.rows; ++r)
+                out[r] = from[l][d.firstBucket + r] * perSecond;
+        }
+    };
+    fillLinks(m_links, d.linkFrames);
+    fillLinks(m_linkLosses, d.linkLosses);
 }
 
 void TimeSeriesSink::publish()

@@ -2,8 +2,8 @@
 // Time series for live charts: per node and per link, one row of figures per fixed-width bucket
 // of virtual time. The sink runs on the engine thread like every other TraceSink; the GUI thread
 // fetches what changed since its last look with take(), which never stops the engine. Memory is
-// bounded: when a run outgrows `maxBuckets`, neighbouring buckets merge and the width doubles
-// (as Metrics does).
+// bounded: when a run outgrows `maxBuckets`, neighbouring buckets merge into wider ones (10 ms,
+// 20 ms, 100 ms, 200 ms, 1 s, ...: see nextWidth()).
 #include "histogram.h"
 #include "node.h"
 #include "topology.h"
@@ -21,7 +21,7 @@
 namespace sb {
 
 // What a chart can show. Rates are per second of virtual time so that they stay comparable when
-// the bucket width doubles; latency is in milliseconds; depth and lag are in messages.
+// the bucket width grows; latency is in milliseconds; depth and lag are in messages.
 enum class SeriesMetric : std::uint8_t {
     Throughput,   // msg/s: producer published, exchange routed, queue enqueued, consumer processed
     LatencyP50,   // ms, end-to-end latency of the messages a consumer processed in the bucket
@@ -29,19 +29,26 @@ enum class SeriesMetric : std::uint8_t {
     LatencyMax,   // ms
     QueueDepth,   // messages ready in a queue: the most during the bucket
     ConsumerLag,  // messages a queue holds for its consumers, ready + unacked: the most during the bucket
-    Drops,        // drops/s at the node (network losses belong to links and are not counted here)
+    Drops,        // msg/s lost at or from the node: discarded by it, or a message frame it sent lost on a link
     Redeliveries, // redeliveries/s by a queue
     DeadLetters,  // dead letters/s: messages a queue sent to its dead-letter target
     LinkFrames,   // frames/s that entered a link (a duplicate counts twice)
+    LinkLosses,   // frames/s a link lost: to its loss probability, a partition or a crashed receiver
 };
-inline constexpr int kSeriesMetricCount = 10;
+inline constexpr int kSeriesMetricCount = 11;
 // "throughput", "latency_p50", ..., as in CSV files.
 const char *seriesMetricName(SeriesMetric m);
 // "Throughput (msg/s)", ..., for axis titles.
 const char *seriesMetricLabel(SeriesMetric m);
-// "msg/s", "ms", "messages", "per s".
+// "msg/s", "ms", "messages", "frames/s".
 const char *seriesMetricUnit(SeriesMetric m);
 bool seriesMetricIsLink(SeriesMetric m);
+// Whether a metric is a count per second (throughput, drops, ...), which a chart may show over a
+// wider window by summing buckets, as opposed to a level (depth, lag) or a latency.
+bool seriesMetricIsRate(SeriesMetric m);
+// Whether a lost frame of this type carried a message (a publish or a delivery), so that losing it
+// loses the message, as opposed to an ack, a confirm or a pull.
+bool frameCarriesMessage(FrameType t);
 
 // A latency histogram for one bucket: the non-empty bins of LatencyHistogram's layout only, so a
 // bucket costs a few dozen bytes rather than 30 KiB while quantiles come out exactly as
@@ -70,7 +77,7 @@ struct SeriesBucket {
 };
 
 // What changed since the last take(): for buckets firstBucket .. firstBucket + rows - 1, one value
-// per node and metric (node metrics) and per link (link frames). NaN where a bucket has no value
+// per node and metric (node metrics) and per link (link frames and losses). NaN where a bucket has no value
 // (latency in a bucket where nothing was processed). A receiver keeps its buckets before
 // firstBucket and replaces the rest with these; replaceAll says the width changed, so it keeps none.
 struct TimeSeriesDelta {
@@ -80,8 +87,9 @@ struct TimeSeriesDelta {
     bool replaceAll = false;
     // nodeValues[node][metric][row]; link metrics are empty here.
     std::vector<std::array<std::vector<double>, kSeriesMetricCount>> nodeValues;
-    // linkFrames[link][row]
+    // linkFrames[link][row], linkLosses[link][row]
     std::vector<std::vector<double>> linkFrames;
+    std::vector<std::vector<double>> linkLosses;
 
     double time(std::size_t row) const // start of a row's bucket, in virtual seconds
     {
@@ -122,13 +130,20 @@ public:
     SimTime bucketWidth() const { return m_width; }
     std::size_t bucketCount() const { return m_count; }
     const std::vector<SeriesBucket> &buckets(NodeIndex node) const { return m_nodes[node]; }
+    // Frames that entered the link, per bucket.
     const std::vector<std::uint32_t> &linkBuckets(LinkIndex link) const { return m_links[link]; }
+    // Frames the link lost, per bucket.
+    const std::vector<std::uint32_t> &linkLossBuckets(LinkIndex link) const { return m_linkLosses[link]; }
     // The value a delta carries for a node bucket.
     double value(const SeriesBucket &b, SeriesMetric m) const;
+    // The width buckets merge into after `width`: twice it, or five times a width of 2 x 10^k ns,
+    // so that from 10 ms the widths are 20 ms, 100 ms, 200 ms, 1 s, 2 s, 10 s...: each divides
+    // the wider of the chart's rate windows (10 ms, 100 ms, 1 s, 10 s, 1 min...).
+    static SimTime nextWidth(SimTime width);
 
 private:
     std::size_t bucketIndex(SimTime t);
-    void halveResolution();
+    void coarsen(); // merges neighbouring buckets into buckets nextWidth() wide
     void record(const TraceEvent &e, std::size_t bucket);
     void sampleLag();
     void publishChanges();
@@ -138,6 +153,7 @@ private:
     std::vector<bool> m_isQueue;
     std::vector<std::vector<SeriesBucket>> m_nodes;
     std::vector<std::vector<std::uint32_t>> m_links;
+    std::vector<std::vector<std::uint32_t>> m_linkLosses;
     std::vector<std::uint32_t> m_ready; // last known ready depth per node (queues)
     SimTime m_width;
     std::size_t m_maxBuckets;

@@ -1,14 +1,24 @@
 #include "chartpanel.h"
 
+#include "chartlegend.h"
 #include "picturefile.h"
-
 #include "seriesdecimator.h"
 #include "seriespickermodel.h"
+#include "topology.h"
 
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QCursor>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QEvent>
+#include <QFormLayout>
+#include <QGraphicsLayout>
+#include <QGraphicsScene>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QToolTip>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -78,12 +88,11 @@ void setRangeWithNiceTicks(QValueAxis *axis, double min, double max, int target)
     axis->setTickInterval(step);
 }
 
-// Thin lines: cheaper to lay out and draw, and clearer with a point per pixel column.
-void thinLine(QLineSeries *series)
+QString windowedTitle(SeriesMetric metric, double window)
 {
-    QPen pen = series->pen();
-    pen.setWidthF(1.0);
-    series->setPen(pen);
+    const QString unit = QString::fromLatin1(seriesMetricUnit(metric));
+    if (window <= 0) return unit;
+    return ChartPanel::tr("%1 over %2 windows").arg(unit, ChartSeriesStore::windowText(window));
 }
 
 } // namespace
@@ -143,8 +152,14 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     connect(all, &QPushButton::clicked, this, [this] { m_picker->setAllChecked(true); });
     connect(none, &QPushButton::clicked, this, [this] { m_picker->setAllChecked(false); });
 
+    m_legend = new ChartLegendModel(this);
+    m_legendView = new ChartLegendView(this);
+    m_legendView->setObjectName(QStringLiteral("chartLegend"));
+    m_legendView->setModel(m_legend);
+
     m_chart = new QChart;
-    m_chart->legend()->setAlignment(Qt::AlignRight);
+    // Qt Charts' legend cuts off what does not fit in one column: the panel's own legend wraps.
+    m_chart->legend()->hide();
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_axisX = new QValueAxis(m_chart);
     m_axisX->setTitleText(tr("Virtual time (s)"));
@@ -167,7 +182,8 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     m_view->setObjectName(QStringLiteral("chartView"));
     m_view->setRenderHint(QPainter::Antialiasing, false); // a frame must stay cheap with many points
     m_view->setRubberBand(QChartView::HorizontalRubberBand);
-    m_view->setMinimumSize(300, 180);
+    // Axis labels and titles take about 80 px of the view's height; the plot keeps the rest.
+    m_view->setMinimumSize(300, kMinPlotHeight + 90);
 
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Metric:"), this));
@@ -188,15 +204,31 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     side->addLayout(buttons);
     auto *sideWidget = new QWidget(this);
     sideWidget->setLayout(side);
-    sideWidget->setMaximumWidth(200);
+    sideWidget->setMaximumWidth(240);
     side->setContentsMargins(0, 0, 0, 0);
+    auto *plot = new QVBoxLayout;
+    plot->setContentsMargins(0, 0, 0, 0);
+    plot->setSpacing(0);
+    plot->addWidget(m_view, 1);
+    plot->addWidget(m_legendView);
     auto *body = new QHBoxLayout;
     body->addWidget(sideWidget);
-    body->addWidget(m_view, 1);
-    auto *layout = new QVBoxLayout(this);
+    body->addLayout(plot, 1);
+    // Everything in a scroll area: given room the plot grows with the dock; given less than the
+    // plot needs, the panel scrolls rather than squashing the plot to a strip.
+    auto *content = new QWidget;
+    auto *layout = new QVBoxLayout(content);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(top);
     layout->addLayout(body, 1);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setObjectName(QStringLiteral("chartScroll"));
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setWidget(content);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_scroll);
 
     connect(m_metricBox, &QComboBox::currentIndexChanged, this,
             [this](int) { setMetric(SeriesMetric(m_metricBox->currentData().toInt())); });
@@ -242,6 +274,24 @@ QList<QLineSeries *> ChartPanel::shownSeries() const
     return m_series;
 }
 
+void ChartPanel::reset(const Topology &topology)
+{
+    const QList<SeriesTarget> nodes = SeriesPickerModel::nodeTargets(topology);
+    const QList<SeriesTarget> links = SeriesPickerModel::linkTargets(topology);
+    QStringList nodeIds, linkIds;
+    for (const SeriesTarget &t : nodes)
+        nodeIds << t.id;
+    for (const SeriesTarget &t : links)
+        linkIds << t.id;
+    m_store.reset(nodeIds, linkIds);
+    m_picker->setTargets(nodes, links);
+    m_seriesDirty = true;
+    setLive(true);
+    m_xMin = 0;
+    m_xMax = 1;
+    refresh();
+}
+
 void ChartPanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds)
 {
     m_store.reset(nodeIds, linkIds);
@@ -277,7 +327,7 @@ void ChartPanel::setMetric(SeriesMetric metric)
         return;
     }
     m_picker->setMetric(metric);
-    m_axisY->setTitleText(QString::fromLatin1(seriesMetricUnit(metric)));
+    m_axisY->setTitleText(axisTitle());
     updateSmoothingBox();
     m_seriesDirty = true;
     m_viewDirty = true;
@@ -299,7 +349,17 @@ void ChartPanel::setSmoothing(double seconds)
 
 double ChartPanel::effectiveSmoothing() const
 {
-    return m_store.smooths(metric(), m_smoothing) ? m_smoothing : 0;
+    return m_store.smooths(metric(), m_smoothing, m_rateWindow) ? m_smoothing : 0;
+}
+
+double ChartPanel::rateWindow() const
+{
+    return m_store.shownWindow(metric(), m_rateWindow);
+}
+
+QString ChartPanel::axisTitle() const
+{
+    return windowedTitle(metric(), rateWindow());
 }
 
 void ChartPanel::updateSmoothingBox()
@@ -360,16 +420,58 @@ void ChartPanel::syncSeries()
     }
     m_series.clear();
     m_targets = targets;
-    const QStringList &ids = seriesMetricIsLink(metric()) ? m_store.linkIds() : m_store.nodeIds();
+    QList<LegendEntry> entries;
     for (int t : std::as_const(m_targets)) {
+        const SeriesTarget target = m_picker->target(metric(), t);
         auto *s = new QLineSeries;
-        s->setName(ids.value(t));
+        s->setName(target.name);
         m_chart->addSeries(s);
-        thinLine(s);
         s->attachAxis(m_axisX);
         s->attachAxis(m_axisY);
         m_series.append(s);
+        s->setPen(penFor(m_series.size() - 1));
+        // The name a person reads, with the id, where the pointer is.
+        connect(s, &QLineSeries::hovered, this, [s, target](const QPointF &point, bool state) {
+            if (!state) return QToolTip::hideText();
+            const QString who = target.name == target.id ? target.name : tr("%1 (%2)").arg(target.name, target.id);
+            QToolTip::showText(QCursor::pos(), tr("%1\n%2 at %3 s").arg(who).arg(point.y(), 0, 'g', 4).arg(point.x(), 0, 'g', 6));
+        });
+        entries.append({target.name, target.id, target.color, target.style});
     }
+    m_legend->setEntries(entries);
+}
+
+QPen ChartPanel::penFor(qsizetype series) const
+{
+    const SeriesTarget target = m_picker->target(metric(), m_targets.value(series, -1));
+    // Thin lines: cheaper to lay out and draw, and clearer with a point per pixel column.
+    QPen pen(target.color.isValid() ? target.color : QColor(Qt::gray), 1.0, target.style);
+    pen.setCapStyle(Qt::FlatCap);
+    return pen;
+}
+
+QPair<double, double> ChartPanel::decimateShown(int columns, QList<QList<QPointF>> &out) const
+{
+    double yMin = std::numeric_limits<double>::infinity(), yMax = -yMin;
+    const SeriesMetric m = metric();
+    out.resize(m_series.size());
+    for (qsizetype i = 0; i < m_series.size(); ++i) {
+        // Rates over their window, smoothed (when it applies), then decimated: the extremes kept
+        // are those of what is shown.
+        const ChartSeriesStore::View v = m_store.view(m, m_targets[i], m_smoothing, m_rateWindow);
+        const std::vector<QPointF> &points = *v.points;
+        const auto r = SeriesDecimator::decimate(points.data(), points.data() + points.size(), m_xMin, m_xMax,
+                                                 columns, out[i], v.index);
+        if (r.inRange) {
+            yMin = std::min(yMin, r.yMin);
+            yMax = std::max(yMax, r.yMax);
+        }
+    }
+    if (!std::isfinite(yMin)) yMin = yMax = 0;
+    yMin = std::min(yMin, 0.0);
+    if (yMax <= yMin) yMax = yMin + 1;
+    yMax += (yMax - yMin) * 0.05;
+    return {yMin, yMax};
 }
 
 void ChartPanel::refresh()
@@ -384,25 +486,12 @@ void ChartPanel::refresh()
     m_plotSize = m_chart->plotArea().size().toSize();
     const int width = m_plotSize.width();
     const int columns = width > 0 ? width : 1000;
-    double yMin = std::numeric_limits<double>::infinity(), yMax = -yMin;
-    const SeriesMetric m = metric();
+    // Rates are shown over a window that suits the visible span.
+    m_rateWindow = m_store.rateWindow(m_xMax - m_xMin);
+    const QString title = axisTitle();
+    if (m_axisY->titleText() != title) m_axisY->setTitleText(title);
     // Decimate first: the y axis fits what is in range.
-    m_decimated.resize(m_series.size());
-    for (qsizetype i = 0; i < m_series.size(); ++i) {
-        // Smoothed (when it applies) before decimation, so the extremes kept are the smoothed ones.
-        const ChartSeriesStore::View v = m_store.view(m, m_targets[i], m_smoothing);
-        const std::vector<QPointF> &points = *v.points;
-        const auto r = SeriesDecimator::decimate(points.data(), points.data() + points.size(), m_xMin, m_xMax,
-                                                 columns, m_decimated[i], v.index);
-        if (r.inRange) {
-            yMin = std::min(yMin, r.yMin);
-            yMax = std::max(yMax, r.yMax);
-        }
-    }
-    if (!std::isfinite(yMin)) yMin = yMax = 0;
-    yMin = std::min(yMin, 0.0);
-    if (yMax <= yMin) yMax = yMin + 1;
-    yMax += (yMax - yMin) * 0.05;
+    const auto [yMin, yMax] = decimateShown(columns, m_decimated);
     // Qt Charts lays a line out again (path and hover shape) whenever an axis range changes, at a
     // cost that grows with its points: so the old points go first, in one call, the axes change
     // while the series are empty, and the new points come in with one replace().
@@ -432,14 +521,120 @@ QImage ChartPanel::renderImage(const QSize &size) const
     return image;
 }
 
+QString ChartPanel::pictureTitle() const
+{
+    QString label = QString::fromLatin1(seriesMetricLabel(metric()));
+    label.truncate(label.indexOf(QLatin1String(" (")));
+    return tr("%1, %2 to %3 s of virtual time").arg(label).arg(m_xMin, 0, 'g', 6).arg(m_xMax, 0, 'g', 6);
+}
+
+void ChartPanel::paintPicture(QPainter &painter, const QSizeF &size) const
+{
+    // A chart of its own, offscreen, laid out for this size: scaling the view's pixels would
+    // stretch a 1386 x 180 strip. The legend is painted below it, wrapped in rows.
+    const qreal margin = 16;
+    QFont legendFont = font();
+    legendFont.setPointSizeF(legendFont.pointSizeF() * 1.1);
+    const QList<LegendEntry> &entries = m_legend->entries();
+    const qreal legendHeight = sb::legendHeight(entries, legendFont, size.width() - 2 * margin);
+    const QSizeF chartSize(size.width(), std::max(100.0, size.height() - legendHeight - margin));
+
+    QGraphicsScene scene;
+    auto *chart = new QChart; // the scene owns it
+    scene.addItem(chart);
+    chart->setTheme(m_chart->theme());
+    chart->legend()->hide();
+    // One plain background from edge to edge (the theme's is a rounded, inset gradient).
+    chart->setBackgroundRoundness(0);
+    chart->setBackgroundBrush(pictureBackground());
+    chart->setDropShadowEnabled(false);
+    chart->setMargins(QMargins(int(margin), int(margin) / 2, int(margin), 0));
+    chart->setTitle(pictureTitle());
+    QFont titleFont = chart->titleFont();
+    titleFont.setPointSizeF(std::max(12.0, titleFont.pointSizeF() * 1.4));
+    titleFont.setBold(true);
+    chart->setTitleFont(titleFont);
+    auto *axisX = new QValueAxis;
+    auto *axisY = new QValueAxis;
+    for (QValueAxis *axis : {axisX, axisY}) {
+        axis->setLabelFormat(QStringLiteral("%.4g"));
+        axis->setTickType(QValueAxis::TicksDynamic);
+    }
+    axisX->setTitleText(m_axisX->titleText());
+    axisY->setTitleText(axisTitle());
+    chart->addAxis(axisX, Qt::AlignBottom);
+    chart->addAxis(axisY, Qt::AlignLeft);
+    chart->setGeometry(QRectF(QPointF(0, 0), chartSize));
+    chart->layout()->activate();
+    QList<QList<QPointF>> decimated;
+    const auto [yMin, yMax] = decimateShown(std::max(1, int(chart->plotArea().width())), decimated);
+    setRangeWithNiceTicks(axisX, m_xMin, m_xMax, std::max(2, int(chartSize.width() / 130)));
+    setRangeWithNiceTicks(axisY, yMin, yMax, std::max(3, int(chartSize.height() / 60)));
+    for (qsizetype i = 0; i < m_series.size(); ++i) {
+        auto *s = new QLineSeries;
+        s->setName(m_series[i]->name());
+        chart->addSeries(s);
+        s->attachAxis(axisX);
+        s->attachAxis(axisY);
+        QPen pen = penFor(i);
+        pen.setWidthF(1.5);
+        s->setPen(pen);
+        s->replace(decimated[i]);
+    }
+    chart->layout()->activate();
+    painter.save();
+    painter.setRenderHint(QPainter::Antialiasing);
+    scene.render(&painter, QRectF(QPointF(0, 0), chartSize), QRectF(QPointF(0, 0), chartSize));
+    painter.restore();
+    paintLegend(painter, entries, legendFont, QPointF(margin, chartSize.height()), size.width() - 2 * margin,
+                m_axisX->labelsBrush().color());
+}
+
+QColor ChartPanel::pictureBackground() const
+{
+    return palette().color(QPalette::Base);
+}
+
+QImage ChartPanel::renderPicture(const QSize &size) const
+{
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(pictureBackground());
+    QPainter painter(&image);
+    paintPicture(painter, QSizeF(size));
+    painter.end();
+    return image;
+}
+
 bool ChartPanel::exportPicture(const QString &path, QString *error, const QSize &size) const
 {
-    const QRect source = m_view->viewport()->rect();
-    const QSizeF target = size.isValid() ? QSizeF(size) : QSizeF(source.size());
+    const QSizeF target = size.isValid() && !size.isEmpty() ? QSizeF(size) : QSizeF(kDefaultExportSize);
     return writePicture(
-        path, target, tr("Signalbox chart: %1").arg(QString::fromLatin1(seriesMetricLabel(metric()))),
-        m_chart->backgroundBrush().color(),
-        [&](QPainter &painter) { m_view->render(&painter, QRectF(QPointF(0, 0), target), source); }, error);
+        path, target, tr("Signalbox chart: %1").arg(pictureTitle()), pictureBackground(),
+        [&](QPainter &painter) { paintPicture(painter, target); }, error);
+}
+
+bool ChartPanel::askExportSize(QSize &size)
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Export chart"));
+    auto *width = new QSpinBox(&dialog);
+    auto *height = new QSpinBox(&dialog);
+    for (QSpinBox *box : {width, height}) {
+        box->setRange(200, 10000);
+        box->setSuffix(tr(" px"));
+    }
+    width->setValue(size.width());
+    height->setValue(size.height());
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(tr("Width:"), width);
+    form->addRow(tr("Height:"), height);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted) return false;
+    size = QSize(width->value(), height->value());
+    return true;
 }
 
 bool ChartPanel::exportCsv(const QString &path, QString *error, CsvRange range) const
@@ -449,7 +644,7 @@ bool ChartPanel::exportCsv(const QString &path, QString *error, CsvRange range) 
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text) ||
         !m_store.writeCsv(&file, metric(), m_picker->checkedTargets(), visible ? m_xMin : -inf,
-                          visible ? m_xMax : inf, m_smoothing)) {
+                          visible ? m_xMax : inf, m_smoothing, m_rateWindow)) {
         if (error) *error = tr("%1: %2").arg(path, file.errorString());
         return false;
     }
@@ -467,9 +662,10 @@ void ChartPanel::exportWithDialog(const QString &format, CsvRange range)
         this, tr("Export chart"),
         QStringLiteral("%1.%2").arg(QString::fromLatin1(seriesMetricName(metric())), format), filter);
     if (path.isEmpty()) return;
+    const bool csv = format == QLatin1String("csv");
+    if (!csv && !askExportSize(m_exportSize)) return;
     QString error;
-    const bool ok =
-        format == QLatin1String("csv") ? exportCsv(path, &error, range) : exportPicture(path, &error);
+    const bool ok = csv ? exportCsv(path, &error, range) : exportPicture(path, &error, m_exportSize);
     if (!ok) QMessageBox::warning(this, tr("Export chart"), error);
 }
 
@@ -492,8 +688,8 @@ void ChartPanel::applyTheme()
     const auto theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
     if (m_chart->theme() == theme) return;
     m_chart->setTheme(theme); // which sets every series' pen again
-    for (QLineSeries *s : std::as_const(m_series))
-        thinLine(s);
+    for (qsizetype i = 0; i < m_series.size(); ++i)
+        m_series[i]->setPen(penFor(i));
 }
 
 } // namespace sb

@@ -1,23 +1,31 @@
 #pragma once
 // Live charts of a run: one metric (throughput, latency p50/p99/max, queue depth, consumer lag,
-// drops, redeliveries, dead letters, link frames) over virtual time for the nodes or links picked
-// in a checkable list. Each frame decimates every shown series to the visible x range (min/max per
+// drops, redeliveries, dead letters, link frames, link losses) over virtual time for the nodes or
+// links picked in a checkable list, named by their names and drawn in their nodes' colours (a
+// node's several links differ in pen style), with a legend that wraps. Rates are shown over a
+// window that suits the visible span (10 ms, 100 ms, 1 s...: ChartSeriesStore::rateWindow), named
+// in the axis title. Each frame decimates every shown series to the visible x range (min/max per
 // pixel column) and hands it to its QLineSeries with one replace(), so a frame costs the same with
 // a thousand points or millions. Live follow shows the whole run as it grows; pausing freezes the
 // view while data keeps arriving; zooming (rubber band or wheel, on the time axis) pauses too, and
-// Reset zoom goes back to live. Smoothing (a trailing moving average over 100 ms, 1 s or 10 s of
+// Reset zoom goes back to live. The plot keeps a sensible height; in a smaller dock the panel
+// scrolls. Smoothing (a trailing moving average over 100 ms, 1 s or 10 s of
 // virtual time) is applied before decimation, so decimation keeps every extreme of the smoothed
-// series. Exports: the chart as PNG, SVG or PDF, the shown series as CSV (the whole run or the visible
-// time range; smoothed when the chart is).
+// series. Exports: the chart as PNG, SVG or PDF at a chosen size (drawn offscreen, with a title,
+// axis titles with units and the whole legend), the shown series as CSV (the whole run or the
+// visible time range; over the shown rate window, smoothed when the chart is).
 #include "chartseriesstore.h"
 
 #include <QImage>
 #include <QList>
+#include <QPair>
+#include <QPen>
 #include <QWidget>
 
 #include <memory>
 
 class QChart;
+class QScrollArea;
 class QChartView;
 class QComboBox;
 class QLineSeries;
@@ -28,20 +36,28 @@ class QValueAxis;
 
 namespace sb {
 
+class ChartLegendModel;
+class ChartLegendView;
 class SeriesPickerModel;
+struct Topology;
 
 class ChartPanel : public QWidget {
     Q_OBJECT
 
 public:
     static constexpr int kFrameIntervalMs = 50; // 20 frames per second at most, only when something changed
+    static constexpr int kMinPlotHeight = 220;  // the plot area never gets less (the panel scrolls instead)
+    static constexpr QSize kDefaultExportSize{1600, 900};
     // What a CSV export holds: every point of the run, or those in the visible time range.
     enum class CsvRange { Whole, Visible };
 
     explicit ChartPanel(QWidget *parent = nullptr);
     ~ChartPanel() override;
 
-    // A new run: forgets all data; nodes, kinds and links name the targets.
+    // A new run of `topology`: forgets all data; series are named by node names (links as
+    // "source → target") and coloured by node (NodeColors, as the sequence lifelines).
+    void reset(const Topology &topology);
+    // As above, with ids for names (tests and benchmarks).
     void reset(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds);
     void appendDelta(const TimeSeriesDelta &delta);
     // Direct access for tests and benchmarks; call markDataChanged() after changing it.
@@ -51,6 +67,15 @@ public:
     SeriesMetric metric() const;
     void setMetric(SeriesMetric metric);
     SeriesPickerModel *picker() const { return m_picker; }
+    ChartLegendModel *legend() const { return m_legend; }
+    ChartLegendView *legendView() const { return m_legendView; }
+
+    // The window rates are shown over now, in seconds, as of the last frame: chosen for the visible
+    // span (ChartSeriesStore::rateWindow) and never narrower than a bucket; 0 for levels and
+    // latency.
+    double rateWindow() const;
+    // The y axis title: the unit, and for rates the window ("msg/s over 100 ms windows").
+    QString axisTitle() const;
 
     // The smoothing window in virtual seconds (0: off), as chosen in the combo box: one of
     // smoothingChoices(). It applies to the metrics ChartSeriesStore::canSmooth() (the box is
@@ -77,13 +102,18 @@ public:
     // The shown series, in the picker's order.
     QList<QLineSeries *> shownSeries() const;
 
-    // The chart as it looks now; `size` defaults to the view's.
+    // The chart view as it looks now; `size` defaults to the view's.
     QImage renderImage(const QSize &size = {}) const;
-    // The chart as shown, to .png, .svg or .pdf (by the extension; see writePicture), at `size`
-    // (default: the view's).
+    // The shown series over the shown time range, drawn offscreen at `size` (default
+    // kDefaultExportSize) with a title, axis titles with units and the whole legend, to .png,
+    // .svg or .pdf (by the extension; see writePicture).
     bool exportPicture(const QString &path, QString *error = nullptr, const QSize &size = {}) const;
+    // The picture exportPicture() writes, as an image.
+    QImage renderPicture(const QSize &size = kDefaultExportSize) const;
+    // The title of exported pictures: the metric and the time range.
+    QString pictureTitle() const;
     // Every point (not decimated) of the shown series, of the whole run or with xMin() <= time <= xMax():
-    // time_s,node,metric,value, plus smoothing_s when the values are smoothed.
+    // time_s,node,metric,value, plus window_s for rates and smoothing_s when the values are smoothed.
     bool exportCsv(const QString &path, QString *error = nullptr, CsvRange range = CsvRange::Whole) const;
 
 Q_SIGNALS:
@@ -100,12 +130,22 @@ private:
     void applyTheme();
     void exportWithDialog(const QString &format, CsvRange range = CsvRange::Whole);
     void updateSmoothingBox();
+    // Decimates every shown series to `columns` over [xMin(), xMax()] into `out`; returns the y
+    // range to show.
+    QPair<double, double> decimateShown(int columns, QList<QList<QPointF>> &out) const;
+    QPen penFor(qsizetype series) const;
+    void paintPicture(QPainter &painter, const QSizeF &size) const;
+    QColor pictureBackground() const; // the palette's base colour, light or dark as the window
+    bool askExportSize(QSize &size);
 
     ChartSeriesStore m_store;
     SeriesPickerModel *m_picker = nullptr;
     QComboBox *m_metricBox = nullptr;
     QComboBox *m_smoothingBox = nullptr;
     QListView *m_pickerView = nullptr;
+    ChartLegendModel *m_legend = nullptr;
+    ChartLegendView *m_legendView = nullptr;
+    QScrollArea *m_scroll = nullptr;
     QToolButton *m_liveButton = nullptr;
     QToolButton *m_resetZoomButton = nullptr;
     QToolButton *m_exportButton = nullptr;
@@ -124,6 +164,8 @@ private:
     bool m_settingRange = false;
     double m_xMin = 0, m_xMax = 1;
     double m_smoothing = 0; // seconds, 0: off
+    double m_rateWindow = 0; // seconds, chosen for the visible span at the last frame
+    QSize m_exportSize = kDefaultExportSize;
     QSize m_plotSize;       // when the last frame was drawn
     int m_frames = 0;
 };

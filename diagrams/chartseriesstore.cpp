@@ -46,6 +46,7 @@ const MinMaxIndex *ChartSeriesStore::index(SeriesMetric metric, int target) cons
 void ChartSeriesStore::changed(Series &series, qsizetype kept)
 {
     series.index.update(series.points.data(), qsizetype(series.points.size()), kept);
+    series.windowed.valid = std::min(series.windowed.valid, kept);
     series.smoothed.valid = std::min(series.smoothed.valid, kept);
 }
 
@@ -80,6 +81,8 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
             if (!seriesMetricIsLink(SeriesMetric(m))) update(SeriesMetric(m), int(n), delta.nodeValues[n][m]);
     for (std::size_t l = 0; l < delta.linkFrames.size() && int(l) < m_linkIds.size(); ++l)
         update(SeriesMetric::LinkFrames, int(l), delta.linkFrames[l]);
+    for (std::size_t l = 0; l < delta.linkLosses.size() && int(l) < m_linkIds.size(); ++l)
+        update(SeriesMetric::LinkLosses, int(l), delta.linkLosses[l]);
     m_endTime = toSeconds(static_cast<SimTime>(delta.firstBucket + delta.rows) * delta.bucketWidth);
 }
 
@@ -89,29 +92,100 @@ bool ChartSeriesStore::canSmooth(SeriesMetric metric)
            metric != SeriesMetric::LatencyMax;
 }
 
-bool ChartSeriesStore::smooths(SeriesMetric metric, double window) const
+bool ChartSeriesStore::smooths(SeriesMetric metric, double window, double rateWindow) const
 {
     // Bucket times are whole nanoseconds: half of one is tolerance enough for the comparisons.
-    return canSmooth(metric) && window > toSeconds(m_width) + kTimeTolerance;
+    return canSmooth(metric) && window > std::max(toSeconds(m_width), shownWindow(metric, rateWindow)) + kTimeTolerance;
 }
 
-ChartSeriesStore::View ChartSeriesStore::view(SeriesMetric metric, int target, double window) const
+QList<double> ChartSeriesStore::rateWindowChoices()
 {
-    const Series *series = find(metric, target);
-    if (!series) return {&points(metric, target), nullptr};
-    const std::vector<QPointF> &raw = series->points;
-    if (!smooths(metric, window)) return {&raw, &series->index};
-    Smoothed &s = series->smoothed;
-    if (s.window != window) {
-        s.window = window;
-        s.valid = 0;
+    return {0.01, 0.1, 1, 10, 60, 600, 3600};
+}
+
+double ChartSeriesStore::rateWindow(double span) const
+{
+    const double bucket = toSeconds(m_width > 0 ? m_width : TimeSeriesSink::kDefaultBucketWidth);
+    // The choices a whole number of buckets wide (summing buckets must not split one), and the
+    // bucket itself.
+    QList<double> fitting{bucket};
+    for (double w : rateWindowChoices()) {
+        const double buckets = w / bucket;
+        if (w > bucket + kTimeTolerance && std::abs(buckets - std::round(buckets)) < 1e-6) fitting.append(w);
+    }
+    for (double w : std::as_const(fitting))
+        if (span / w <= kMaxRateWindows + 1e-9) return w;
+    return fitting.last();
+}
+
+bool ChartSeriesStore::windows(SeriesMetric metric, double rateWindow) const
+{
+    return seriesMetricIsRate(metric) && m_width > 0 && rateWindow > toSeconds(m_width) + kTimeTolerance;
+}
+
+double ChartSeriesStore::shownWindow(SeriesMetric metric, double rateWindow) const
+{
+    if (!seriesMetricIsRate(metric)) return 0;
+    return windows(metric, rateWindow) ? rateWindow : toSeconds(m_width);
+}
+
+QString ChartSeriesStore::windowText(double seconds)
+{
+    if (seconds <= 0) return {};
+    if (seconds < 1 - kTimeTolerance) return QStringLiteral("%1 ms").arg(QString::number(seconds * 1000, 'g', 6));
+    if (seconds >= 3600 && std::fmod(seconds, 3600) < kTimeTolerance)
+        return QStringLiteral("%1 h").arg(QString::number(seconds / 3600, 'g', 6));
+    if (seconds >= 60 && std::fmod(seconds, 60) < kTimeTolerance)
+        return QStringLiteral("%1 min").arg(QString::number(seconds / 60, 'g', 6));
+    return QStringLiteral("%1 s").arg(QString::number(seconds, 'g', 6));
+}
+
+qsizetype ChartSeriesStore::window(const std::vector<QPointF> &raw, Derived &out, double window) const
+{
+    if (out.window != window) {
+        out.window = window;
+        out.valid = 0;
+        out.points.clear();
     }
     const auto n = qsizetype(raw.size());
+    if (out.valid >= n && out.valid > 0) return qsizetype(out.points.size());
+    const double bucket = toSeconds(m_width);
+    // Which window a bucket's start falls in; starts are whole buckets, the tolerance absorbs the
+    // rounding of the division.
+    const auto windowOf = [window](double x) { return std::floor(x / window + 1e-6); };
+    // Only whole windows have a point: the last, unfinished one would divide a partial count by
+    // a full window (or, divided by what it covers, count up to the last event only). So the
+    // windows from the first one not yet shown, or the first changed, are computed again.
+    double from = out.points.empty() ? 0 : windowOf(out.points.back().x()) + 1;
+    if (out.valid < n) from = std::min(from, windowOf(raw[std::size_t(out.valid)].x()));
+    out.points.erase(std::lower_bound(out.points.begin(), out.points.end(), from * window - kTimeTolerance,
+                                      [](const QPointF &p, double x) { return p.x() < x; }),
+                     out.points.end());
+    const auto kept = qsizetype(out.points.size());
+    auto it = std::lower_bound(raw.begin(), raw.end(), from * window - kTimeTolerance,
+                               [](const QPointF &p, double x) { return p.x() < x; });
+    while (it != raw.end()) {
+        const double k = windowOf(it->x());
+        double count = 0;
+        for (; it != raw.end() && windowOf(it->x()) == k; ++it)
+            count += it->y() * bucket; // the bucket's rate back to its count
+        const double start = k * window;
+        if (start + window > m_endTime + kTimeTolerance) break; // not finished yet
+        out.points.emplace_back(start, count / window);
+    }
+    out.index.update(out.points.data(), qsizetype(out.points.size()), kept);
+    out.valid = n;
+    return kept;
+}
+
+void ChartSeriesStore::smooth(const std::vector<QPointF> &base, Derived &s, double window)
+{
+    const auto n = qsizetype(base.size());
     if (s.valid < n || qsizetype(s.points.size()) != n) {
         const qsizetype from = std::min(s.valid, qsizetype(s.points.size()));
         // As much room as the points have: a series that grows without moving keeps its smoothed
         // copy in place too (moving a million points would cost a frame).
-        if (s.points.capacity() < raw.capacity()) s.points.reserve(raw.capacity());
+        if (s.points.capacity() < base.capacity()) s.points.reserve(base.capacity());
         s.points.resize(std::size_t(n));
         // The window of point i is the points j <= i with x[j] > x[i] - window. Its sum slides along
         // with compensated (Neumaier) additions, so that millions of steps add no visible error;
@@ -131,7 +205,7 @@ ChartSeriesStore::View ChartSeriesStore::view(SeriesMetric metric, int target, d
             accumulate(-y);
             nonZero -= y != 0;
         };
-        const QPointF *p = raw.data();
+        const QPointF *p = base.data();
         qsizetype first = from;
         if (from > 0 && from < n) {
             const double start = p[from].x() - window + kTimeTolerance;
@@ -152,21 +226,50 @@ ChartSeriesStore::View ChartSeriesStore::view(SeriesMetric metric, int target, d
         s.index.update(s.points.data(), n, from);
         s.valid = n;
     }
+}
+
+ChartSeriesStore::View ChartSeriesStore::view(SeriesMetric metric, int target, double smoothing,
+                                              double rateWindow) const
+{
+    const Series *series = find(metric, target);
+    if (!series) return {&points(metric, target), nullptr};
+    View base{&series->points, &series->index};
+    double spacing = 0;
+    if (windows(metric, rateWindow)) {
+        Derived &w = series->windowed;
+        const qsizetype kept = window(series->points, w, rateWindow);
+        // The smoothed copy follows the windowed points from the first one that changed.
+        series->smoothed.valid = std::min(series->smoothed.valid, kept);
+        base = {&w.points, &w.index};
+        spacing = rateWindow;
+    }
+    if (!smooths(metric, smoothing, rateWindow)) return base;
+    Derived &s = series->smoothed;
+    if (s.window != smoothing || s.base != spacing) {
+        s.window = smoothing;
+        s.base = spacing;
+        s.valid = 0;
+    }
+    smooth(*base.points, s, smoothing);
     return {&s.points, &s.index};
 }
 
 bool ChartSeriesStore::writeCsv(QIODevice *device, SeriesMetric metric, const QList<int> &targets,
-                                double from, double to, double smoothing) const
+                                double from, double to, double smoothing, double rateWindow) const
 {
     QTextStream out(device);
-    const bool smoothed = smooths(metric, smoothing);
-    out << (smoothed ? "time_s,node,metric,value,smoothing_s\n" : "time_s,node,metric,value\n");
-    const QString suffix = smoothed ? QLatin1Char(',') + QString::number(smoothing, 'g', 12) : QString();
+    const bool smoothed = smooths(metric, smoothing, rateWindow);
+    // A rate states its window (unknown only for points set without a bucket width, in tests).
+    const bool rate = seriesMetricIsRate(metric) && shownWindow(metric, rateWindow) > 0;
+    out << "time_s,node,metric,value" << (rate ? ",window_s" : "") << (smoothed ? ",smoothing_s" : "") << '\n';
+    QString suffix;
+    if (rate) suffix += QLatin1Char(',') + QString::number(shownWindow(metric, rateWindow), 'g', 12);
+    if (smoothed) suffix += QLatin1Char(',') + QString::number(smoothing, 'g', 12);
     const QStringList &ids = seriesMetricIsLink(metric) ? m_linkIds : m_nodeIds;
     const QString name = QString::fromLatin1(seriesMetricName(metric));
     for (int t : targets) {
         const QString id = t >= 0 && t < ids.size() ? ids[t] : QString::number(t);
-        const View v = view(metric, t, smoothing);
+        const View v = view(metric, t, smoothing, rateWindow);
         if (!v.points) continue;
         const std::vector<QPointF> &p = *v.points;
         // The points with from <= x <= to.

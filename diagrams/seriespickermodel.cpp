@@ -1,5 +1,11 @@
 #include "seriespickermodel.h"
 
+#include "chartlegend.h"
+#include "nodecolors.h"
+#include "topology.h"
+
+#include <QHash>
+
 namespace sb {
 
 SeriesPickerModel::SeriesPickerModel(QObject *parent) : QAbstractListModel(parent) {}
@@ -20,23 +26,76 @@ bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
     case SeriesMetric::DeadLetters:
         return kind == QLatin1String("queue");
     case SeriesMetric::LinkFrames:
+    case SeriesMetric::LinkLosses:
         return kind == QLatin1String("link");
     }
     return false;
 }
 
+QList<SeriesTarget> SeriesPickerModel::nodeTargets(const Topology &topology)
+{
+    QList<SeriesTarget> out;
+    for (std::size_t i = 0; i < topology.nodes.size(); ++i) {
+        const NodeDef &n = topology.nodes[i];
+        const QString id = QString::fromStdString(n.id);
+        const QString name = n.name.empty() ? id : QString::fromStdString(n.name);
+        out.append({id, name, QString::fromStdString(n.kind), nodeColor(int(i)), Qt::SolidLine});
+    }
+    return out;
+}
+
+QList<SeriesTarget> SeriesPickerModel::linkTargets(const Topology &topology)
+{
+    static constexpr Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                               Qt::DashDotDotLine};
+    const QList<SeriesTarget> nodes = nodeTargets(topology);
+    QHash<QString, int> indexOf; // a lookup per link, not a scan (topologies with 40k links exist)
+    for (int i = 0; i < nodes.size(); ++i)
+        indexOf.insert(nodes[i].id, i);
+    QHash<QString, int> perSource; // links seen so far from each node
+    QList<SeriesTarget> out;
+    for (const LinkDef &l : topology.links) {
+        const QString from = QString::fromStdString(l.from), to = QString::fromStdString(l.to);
+        const int fromIndex = indexOf.value(from, -1), toIndex = indexOf.value(to, -1);
+        const QString fromName = fromIndex >= 0 ? nodes[fromIndex].name : from;
+        const QString toName = toIndex >= 0 ? nodes[toIndex].name : to;
+        const int nth = perSource[from]++;
+        out.append({QString::fromStdString(l.id), QStringLiteral("%1 → %2").arg(fromName, toName),
+                    QStringLiteral("link"), nodeColor(fromIndex), kStyles[nth % int(std::size(kStyles))]});
+    }
+    return out;
+}
+
 void SeriesPickerModel::setTargets(const QStringList &nodeIds, const QStringList &nodeKinds,
                                    const QStringList &linkIds)
 {
+    QList<SeriesTarget> nodes, links;
+    for (int i = 0; i < nodeIds.size(); ++i)
+        nodes.append({nodeIds[i], nodeIds[i], nodeKinds.value(i), nodeColor(i), Qt::SolidLine});
+    for (const QString &id : linkIds)
+        links.append({id, id, QStringLiteral("link"), nodeColor(-1), Qt::SolidLine});
+    setTargets(nodes, links);
+}
+
+void SeriesPickerModel::setTargets(const QList<SeriesTarget> &nodes, const QList<SeriesTarget> &links)
+{
     beginResetModel();
     m_targets.clear();
-    for (int i = 0; i < nodeIds.size(); ++i)
-        m_targets.append({nodeIds[i], nodeKinds.value(i), i, false, true});
-    for (int i = 0; i < linkIds.size(); ++i)
-        m_targets.append({linkIds[i], QStringLiteral("link"), i, true, true});
+    for (int i = 0; i < nodes.size(); ++i)
+        m_targets.append({nodes[i], i, false, true});
+    for (int i = 0; i < links.size(); ++i)
+        m_targets.append({links[i], i, true, true});
     rebuildRows();
     endResetModel();
     Q_EMIT checkedChanged();
+}
+
+SeriesTarget SeriesPickerModel::target(SeriesMetric metric, int index) const
+{
+    const bool link = seriesMetricIsLink(metric);
+    for (const Target &t : m_targets)
+        if (t.link == link && t.index == index) return t.what;
+    return {};
 }
 
 void SeriesPickerModel::setMetric(SeriesMetric metric)
@@ -53,7 +112,7 @@ void SeriesPickerModel::rebuildRows()
 {
     m_rows.clear();
     for (int i = 0; i < m_targets.size(); ++i)
-        if (hasMetric(m_targets[i].kind, m_metric)) m_rows.append(i);
+        if (hasMetric(m_targets[i].what.kind, m_metric)) m_rows.append(i);
 }
 
 QList<int> SeriesPickerModel::checkedTargets() const
@@ -83,15 +142,24 @@ QVariant SeriesPickerModel::data(const QModelIndex &index, int role) const
     const Target &t = m_targets[m_rows[index.row()]];
     switch (role) {
     case Qt::DisplayRole:
-        return t.id;
+        return t.what.name;
     case Qt::ToolTipRole:
-        return QStringLiteral("%1 (%2)").arg(t.id, t.kind);
+        return t.what.name == t.what.id ? QStringLiteral("%1 (%2)").arg(t.what.id, t.what.kind)
+                                        : QStringLiteral("%1 (%2, %3)").arg(t.what.name, t.what.id, t.what.kind);
+    case Qt::DecorationRole:
+        return lineSampleIcon(t.what.color, t.what.style);
     case Qt::CheckStateRole:
         return t.checked ? Qt::Checked : Qt::Unchecked;
     case TargetRole:
         return t.index;
     case KindRole:
-        return t.kind;
+        return t.what.kind;
+    case IdRole:
+        return t.what.id;
+    case ColorRole:
+        return t.what.color;
+    case PenStyleRole:
+        return int(t.what.style);
     default:
         return {};
     }

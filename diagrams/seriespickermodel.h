@@ -1,14 +1,27 @@
 #pragma once
 // The chart's node picker: a checkable list of the nodes (or links) that have the chosen metric:
 // queues for queue depth, consumer lag, redeliveries and dead letters; consumers for latency;
-// every node for throughput and drops; links for link frames. Checks are kept per node and link
-// while the metric changes.
+// every node for throughput and drops; links for link frames and losses. Checks are kept per node
+// and link while the metric changes. Rows show names (a link: "source → target" by node names),
+// with the id in the tooltip, and the line sample each series is drawn with.
 #include "timeseries.h"
 
 #include <QAbstractListModel>
+#include <QColor>
 #include <QStringList>
 
 namespace sb {
+
+struct Topology;
+
+// A node or link a chart can show, as a person reads it and as it is drawn.
+struct SeriesTarget {
+    QString id;
+    QString name; // the node's name (its id when it has none); a link: "source → target"
+    QString kind; // the node's kind, or "link"
+    QColor color; // the node's colour (NodeColors); a link: its source node's
+    Qt::PenStyle style = Qt::SolidLine; // a link: varies among the links of one source node
+};
 
 class SeriesPickerModel : public QAbstractListModel {
     Q_OBJECT
@@ -17,12 +30,24 @@ public:
     enum Role {
         TargetRole = Qt::UserRole + 1, // node index, or link index for link metrics (int)
         KindRole,                      // node kind, or "link" (QString)
+        IdRole,                        // node or link id (QString)
+        ColorRole,                     // QColor
+        PenStyleRole,                  // int (Qt::PenStyle)
     };
 
     explicit SeriesPickerModel(QObject *parent = nullptr);
 
+    // The nodes and links of a topology, in its order: names, and one colour per node by its
+    // index (the same as its sequence lifeline); a node's several links share its colour and
+    // differ in pen style (solid, dash, dot, dash-dot...).
+    static QList<SeriesTarget> nodeTargets(const Topology &topology);
+    static QList<SeriesTarget> linkTargets(const Topology &topology);
     // All nodes and links start checked.
+    void setTargets(const QList<SeriesTarget> &nodes, const QList<SeriesTarget> &links);
+    // Ids as names, colours by index; links solid.
     void setTargets(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds);
+    // A node (or, for link metrics, a link) by its index; an empty target when there is none.
+    SeriesTarget target(SeriesMetric metric, int index) const;
     void setMetric(SeriesMetric metric);
     SeriesMetric metric() const { return m_metric; }
     static bool hasMetric(const QString &kind, SeriesMetric metric);
@@ -41,7 +66,7 @@ Q_SIGNALS:
 
 private:
     struct Target {
-        QString id, kind;
+        SeriesTarget what;
         int index = 0;
         bool link = false;
         bool checked = true;

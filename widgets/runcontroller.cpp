@@ -666,10 +666,7 @@ void RunController::onRunFinished(const RunSummary &summary)
 void RunController::resetRunViews()
 {
     m_eventLog->clear();
-    QStringList kinds;
-    for (const auto &n : m_engine->topology().nodes)
-        kinds << QString::fromStdString(n.kind);
-    m_chartPanel->reset(m_engine->nodeIds(), kinds, m_engine->linkIds());
+    m_chartPanel->reset(m_engine->topology());
     m_summaryModel->clear();
     m_runHeadline->setText(m_engine->isLoaded() ? tr("No run yet: Run (F5) runs the topology.")
                                                 : tr("No run yet."));

@@ -31,12 +31,13 @@ Topology busyTopology()
 struct Rebuilt {
     SimTime width = 0;
     std::vector<std::array<std::vector<double>, kSeriesMetricCount>> nodes;
-    std::vector<std::vector<double>> links;
+    std::vector<std::vector<double>> links, losses;
     void apply(const TimeSeriesDelta &d)
     {
         width = d.bucketWidth;
         nodes.resize(d.nodeValues.size());
         links.resize(d.linkFrames.size());
+        losses.resize(d.linkLosses.size());
         for (std::size_t n = 0; n < d.nodeValues.size(); ++n)
             for (int m = 0; m < kSeriesMetricCount; ++m) {
                 auto &v = nodes[n][m];
@@ -50,7 +51,36 @@ struct Rebuilt {
             v.resize(std::min(v.size(), d.firstBucket));
             v.insert(v.end(), d.linkFrames[l].begin(), d.linkFrames[l].end());
         }
+        for (std::size_t l = 0; l < d.linkLosses.size(); ++l) {
+            auto &v = losses[l];
+            if (d.replaceAll) v.clear();
+            v.resize(std::min(v.size(), d.firstBucket));
+            v.insert(v.end(), d.linkLosses[l].begin(), d.linkLosses[l].end());
+        }
     }
+};
+
+// Per node and bucket, the message frames (publish, deliver) the network lost on their way from
+// the node; per link and bucket, every frame the link lost. Counted straight from the trace.
+class LossCounter final : public TraceSink {
+public:
+    LossCounter(std::size_t nodes, std::size_t links, SimTime width) : nodeLosses(nodes), linkLosses(links), m_width(width) {}
+    void onEvent(const TraceEvent &e) override
+    {
+        if (e.kind != TraceKind::Drop || e.link == kNoIndex) return;
+        const auto b = static_cast<std::size_t>(e.time / m_width);
+        auto bump = [b](std::vector<std::uint32_t> &v) {
+            if (v.size() <= b) v.resize(b + 1, 0);
+            ++v[b];
+        };
+        bump(linkLosses[e.link]);
+        if (e.frame == FrameType::Publish || e.frame == FrameType::Deliver) bump(nodeLosses[e.node]);
+    }
+    static std::uint32_t at(const std::vector<std::uint32_t> &v, std::size_t b) { return b < v.size() ? v[b] : 0; }
+    std::vector<std::vector<std::uint32_t>> nodeLosses, linkLosses;
+
+private:
+    SimTime m_width;
 };
 
 bool sameValue(double a, double b)
@@ -67,8 +97,12 @@ private slots:
     void sparseLatencyMatchesHistogram();
     void figuresMatchMetrics();
     void bucketsStayBounded();
+    void widthsGrowOneTwoTen_data();
+    void widthsGrowOneTwoTen();
     void deltasRebuildTheSeries();
     void consumerLagIsReadyPlusUnacked();
+    void lostFramesAreCharted_data();
+    void lostFramesAreCharted();
     void takeWhileTheEngineRuns();
 };
 
@@ -110,10 +144,12 @@ void TestTimeSeries::figuresMatchMetrics()
     QVERIFY(r);
     Metrics metrics(r->sim->nodeCount(), r->sim->linkCount(), width, 1 << 20);
     TimeSeriesSink series(t, width, 1 << 20);
+    LossCounter losses(r->sim->nodeCount(), r->sim->linkCount(), width);
     const Simulation *sim = r->sim.get();
     series.setStatusSource([sim](NodeIndex n) { return sim->nodeStatus(n); });
     r->sim->addSink(&metrics);
     r->sim->addSink(&series);
+    r->sim->addSink(&losses);
     RunOptions o;
     o.until = 30 * kSecond;
     r->sim->run(o);
@@ -130,7 +166,8 @@ void TestTimeSeries::figuresMatchMetrics()
         std::uint64_t dl = 0;
         for (std::size_t b = 0; b < series.bucketCount(); ++b) {
             QCOMPARE(mine[b].throughput, theirs[b].throughput);
-            QCOMPARE(mine[b].drops, theirs[b].drops);
+            // Metrics keeps network losses on the links; the chart adds the lost messages to the sender.
+            QCOMPARE(mine[b].drops, theirs[b].drops + LossCounter::at(losses.nodeLosses[n], b));
             QCOMPARE(mine[b].redeliveries, theirs[b].redeliveries);
             QCOMPARE(mine[b].latency.count(), std::uint64_t(theirs[b].latencyCount));
             QCOMPARE(mine[b].latency.max(), theirs[b].latencyMax);
@@ -153,9 +190,18 @@ void TestTimeSeries::figuresMatchMetrics()
             QCOMPARE(latency.max(), h->max());
         }
     }
-    for (LinkIndex l = 0; l < r->sim->linkCount(); ++l)
-        for (std::size_t b = 0; b < series.bucketCount(); ++b)
+    std::uint64_t linkLosses = 0;
+    for (LinkIndex l = 0; l < r->sim->linkCount(); ++l) {
+        std::uint64_t lost = 0;
+        for (std::size_t b = 0; b < series.bucketCount(); ++b) {
             QCOMPARE(series.linkBuckets(l)[b], metrics.linkBuckets(l)[b]);
+            QCOMPARE(series.linkLossBuckets(l)[b], LossCounter::at(losses.linkLosses[l], b));
+            lost += series.linkLossBuckets(l)[b];
+        }
+        QCOMPARE(lost, metrics.link(l).lost + metrics.link(l).partitioned);
+        linkLosses += lost;
+    }
+    QVERIFY(linkLosses > 0);
     // The run exercises every figure.
     QVERIFY(redeliveries > 0);
     QVERIFY(drops > 0);
@@ -205,6 +251,49 @@ void TestTimeSeries::bucketsStayBounded()
     QVERIFY(!s.take()); // nothing new
 }
 
+void TestTimeSeries::widthsGrowOneTwoTen_data()
+{
+    QTest::addColumn<qint64>("width");
+    QTest::addColumn<qint64>("next");
+    QTest::newRow("10 ms") << qint64(10 * kMillisecond) << qint64(20 * kMillisecond);
+    QTest::newRow("20 ms") << qint64(20 * kMillisecond) << qint64(100 * kMillisecond);
+    QTest::newRow("100 ms") << qint64(100 * kMillisecond) << qint64(200 * kMillisecond);
+    QTest::newRow("200 ms") << qint64(200 * kMillisecond) << qint64(kSecond);
+    QTest::newRow("10 s") << qint64(10 * kSecond) << qint64(20 * kSecond);
+    QTest::newRow("20 s") << qint64(20 * kSecond) << qint64(100 * kSecond);
+    QTest::newRow("1 ns") << qint64(1) << qint64(2);
+    QTest::newRow("2 ns") << qint64(2) << qint64(10);
+    QTest::newRow("not a round width") << qint64(3 * kMillisecond) << qint64(6 * kMillisecond);
+}
+
+// Merged buckets stay whole divisors of the charts' rate windows (an 80 ms bucket would divide
+// none of 100 ms, 1 s, 10 s), and a merge keeps every count.
+void TestTimeSeries::widthsGrowOneTwoTen()
+{
+    QFETCH(qint64, width);
+    QFETCH(qint64, next);
+    QCOMPARE(qint64(TimeSeriesSink::nextWidth(width)), next);
+
+    TopologyBuilder builder;
+    builder.node("p", "producer");
+    TimeSeriesSink s(builder.topology(), width, 8);
+    TraceEvent e;
+    e.node = 0;
+    e.kind = TraceKind::Publish;
+    for (int i = 0; i < 9 * 3; ++i) { // 9 buckets of three events: one more than fits
+        e.time = SimTime(i / 3) * width + (i % 3) * (width / 3);
+        s.onEvent(e);
+    }
+    QCOMPARE(qint64(s.bucketWidth()), next);
+    const auto factor = std::size_t(next / width);
+    QCOMPARE(s.bucketCount(), (9 + factor - 1) / factor);
+    std::uint64_t total = 0;
+    for (const auto &b : s.buckets(0))
+        total += b.throughput;
+    QCOMPARE(total, std::uint64_t(27));
+    QCOMPARE(s.buckets(0).front().throughput, std::uint32_t(3 * factor));
+}
+
 void TestTimeSeries::deltasRebuildTheSeries()
 {
     const Topology t = busyTopology();
@@ -249,8 +338,59 @@ void TestTimeSeries::deltasRebuildTheSeries()
                                          .arg(got[i])
                                          .arg(want[i])));
         }
-    for (std::size_t l = 0; l < snap->linkFrames.size(); ++l)
+    for (std::size_t l = 0; l < snap->linkFrames.size(); ++l) {
         QCOMPARE(rebuilt.links[l], snap->linkFrames[l]);
+        QCOMPARE(rebuilt.losses[l], snap->linkLosses[l]);
+    }
+}
+
+void TestTimeSeries::lostFramesAreCharted_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::newRow("at most once") << QStringLiteral("lossy-at-most-once.json");
+    QTest::newRow("at least once") << QStringLiteral("lossy-at-least-once.json");
+}
+
+// The lossy examples lose frames only in the network: the Drops chart once showed 0 there, and no
+// chart showed the link losses.
+void TestTimeSeries::lostFramesAreCharted()
+{
+    QFETCH(QString, example);
+    auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + example.toStdString());
+    QVERIFY(loaded.ok());
+    const Topology t = *loaded.topology;
+    auto r = prepare(t);
+    QVERIFY(r);
+    Metrics metrics(r->sim->nodeCount(), r->sim->linkCount(), 10 * kMillisecond, 1 << 20);
+    TimeSeriesSink series(t);
+    r->sim->addSink(&metrics);
+    r->sim->addSink(&series);
+    RunOptions o;
+    o.until = 20 * kSecond;
+    r->sim->run(o);
+    series.flush();
+    auto snap = series.snapshot();
+    const double perBucket = toSeconds(series.bucketWidth());
+    auto total = [&](const std::vector<double> &rates) {
+        double sum = 0;
+        for (double v : rates)
+            if (!std::isnan(v)) sum += v * perBucket;
+        return std::llround(sum);
+    };
+    long long lostOnLinks = 0, nodeDrops = 0, charted = 0;
+    for (LinkIndex l = 0; l < r->sim->linkCount(); ++l) {
+        const auto lost = metrics.link(l).lost + metrics.link(l).partitioned;
+        QCOMPARE(total(snap->linkLosses[l]), (long long)lost);
+        lostOnLinks += lost;
+    }
+    for (NodeIndex n = 0; n < r->sim->nodeCount(); ++n) {
+        nodeDrops += metrics.node(n).totalDrops();
+        charted += total(snap->nodeValues[n][int(SeriesMetric::Drops)]);
+    }
+    QVERIFY2(lostOnLinks > 50, qPrintable(QString::number(lostOnLinks)));
+    // Every message frame lost counts as a drop at its sender; acks and confirms lost do not.
+    QVERIFY(charted > nodeDrops);
+    QVERIFY(charted <= nodeDrops + lostOnLinks);
 }
 
 void TestTimeSeries::consumerLagIsReadyPlusUnacked()
@@ -313,8 +453,10 @@ void TestTimeSeries::takeWhileTheEngineRuns()
     if (auto d = series.take()) rebuilt.apply(*d);
     auto snap = series.snapshot();
     QCOMPARE(rebuilt.links.size(), snap->linkFrames.size());
-    for (std::size_t l = 0; l < snap->linkFrames.size(); ++l)
+    for (std::size_t l = 0; l < snap->linkFrames.size(); ++l) {
         QCOMPARE(rebuilt.links[l], snap->linkFrames[l]);
+        QCOMPARE(rebuilt.losses[l], snap->linkLosses[l]);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTimeSeries)

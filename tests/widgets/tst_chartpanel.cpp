@@ -1,12 +1,17 @@
 // ChartPanel: one replace() per series per frame with decimated points, live follow and pause,
 // zoom, deltas from a real run, smoothing, and the exports (PNG, SVG, CSV of the whole run or of
 // the visible range).
+#include "chartlegend.h"
 #include "chartpanel.h"
+#include "nodecolors.h"
 #include "seriespickermodel.h"
 #include "simulation.h"
 #include "timeseries.h"
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -80,6 +85,61 @@ double shownMax(const ChartPanel &panel)
     return max;
 }
 
+// A topology of `count` producers named "Node 1", "Node 2"... (the first has no name: its id shows),
+// each with a link to one queue, and a second link from the first producer.
+Topology namedTopology(int count)
+{
+    Topology t;
+    for (int i = 0; i < count; ++i) {
+        NodeDef n;
+        n.id = QStringLiteral("n%1").arg(i).toStdString();
+        n.kind = "producer";
+        n.name = i == 0 ? std::string() : QStringLiteral("Node %1").arg(i).toStdString();
+        t.nodes.push_back(n);
+    }
+    NodeDef q;
+    q.id = "q";
+    q.kind = "queue";
+    q.name = "Jobs";
+    t.nodes.push_back(q);
+    for (int i = 0; i < count; ++i) {
+        LinkDef l;
+        l.id = QStringLiteral("l%1").arg(i).toStdString();
+        l.from = QStringLiteral("n%1").arg(i).toStdString();
+        l.to = "q";
+        t.links.push_back(l);
+    }
+    LinkDef extra;
+    extra.id = "l0b";
+    extra.from = "n0";
+    extra.to = "q";
+    t.links.push_back(extra);
+    return t;
+}
+
+// A steady 50 msg/s from producer 0 for `seconds`, through a real TimeSeriesSink, into the panel.
+void feedSteady(ChartPanel &panel, double seconds)
+{
+    Topology t;
+    NodeDef p;
+    p.id = "p";
+    p.kind = "producer";
+    p.name = "Orders";
+    t.nodes.push_back(p);
+    panel.reset(t);
+    TimeSeriesSink sink(t);
+    TraceEvent e;
+    e.node = 0;
+    e.kind = TraceKind::Publish;
+    for (SimTime time = 0; time < SimTime(seconds * kSecond); time += 20 * kMillisecond) {
+        e.time = time;
+        sink.onEvent(e);
+    }
+    sink.flush();
+    panel.appendDelta(*sink.take());
+    panel.refresh();
+}
+
 } // namespace
 
 class TestChartPanel : public QObject {
@@ -102,6 +162,14 @@ private slots:
     void smoothingFlattensTheShownSeries();
     void smoothingInTheCsv();
     void noSmoothingForLatency();
+    void steadyRateReadsSteady_data();
+    void steadyRateReadsSteady();
+    void namesNotIds();
+    void oneColourPerNode();
+    void legendShowsEverySeries_data();
+    void legendShowsEverySeries();
+    void plotKeepsItsHeight();
+    void exportedPictureIsComplete();
 };
 
 void TestChartPanel::onePerSeriesReplacePerFrame()
@@ -134,7 +202,12 @@ void TestChartPanel::onePerSeriesReplacePerFrame()
 void TestChartPanel::pauseFreezesTheView()
 {
     auto panel = makePanel();
-    QTest::qWait(3 * ChartPanel::kFrameIntervalMs); // let the layout settle
+    // Let the layout settle (the legend takes its rows, the plot its size): until three frame
+    // intervals pass without a frame, however slow a loaded machine is.
+    for (int settled = -1, tries = 0; settled != panel->frames() && tries < 40; ++tries) {
+        settled = panel->frames();
+        QTest::qWait(3 * ChartPanel::kFrameIntervalMs);
+    }
     QSignalSpy live(panel.get(), &ChartPanel::liveChanged);
     QVERIFY(panel->isLive());
     QCOMPARE(panel->xMax(), 9.99);
@@ -273,7 +346,7 @@ void TestChartPanel::exportPng()
     QVERIFY2(panel->exportPicture(path, &error), qPrintable(error));
     QImage image(path);
     QVERIFY(!image.isNull());
-    QCOMPARE(image.size(), panel->chartView()->viewport()->size());
+    QCOMPARE(image.size(), ChartPanel::kDefaultExportSize); // not the widget's strip
     QVERIFY2(panel->exportPicture(path, &error, QSize(640, 360)), qPrintable(error));
     QCOMPARE(QImage(path).size(), QSize(640, 360));
     // Something was drawn: not one flat colour.
@@ -501,6 +574,228 @@ void TestChartPanel::noSmoothingForLatency()
     panel->setMetric(SeriesMetric::Throughput);
     QVERIFY(box->isEnabled());
     QCOMPARE(panel->effectiveSmoothing(), 1.0);
+}
+
+void TestChartPanel::steadyRateReadsSteady_data()
+{
+    QTest::addColumn<double>("seconds");
+    QTest::addColumn<QString>("title");
+    QTest::newRow("5 s") << 5.0 << "msg/s over 100 ms windows";
+    QTest::newRow("1 min") << 60.0 << "msg/s over 1 s windows";
+    QTest::newRow("15 min") << 900.0 << "msg/s over 10 s windows";
+}
+
+// The default chart (throughput, live, the whole run) of a steady 50 msg/s producer: once drawn as
+// a band between 0 and 100 (10 ms buckets of 1, 0, 1 message), now a line at 50, with the window
+// in the axis title.
+void TestChartPanel::steadyRateReadsSteady()
+{
+    QFETCH(double, seconds);
+    QFETCH(QString, title);
+    ChartPanel panel;
+    panel.resize(1000, 500);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    feedSteady(panel, seconds);
+    QCOMPARE(panel.metric(), SeriesMetric::Throughput);
+    QVERIFY(panel.isLive());
+    QCOMPARE(panel.axisTitle(), title);
+    auto *axisY = qobject_cast<QValueAxis *>(panel.chartView()->chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(axisY);
+    QCOMPARE(axisY->titleText(), title);
+    QCOMPARE(panel.shownSeries().size(), 1);
+    const QList<QPointF> shown = panel.shownSeries().first()->points();
+    QVERIFY(shown.size() > 10);
+    for (const QPointF &p : shown)
+        QVERIFY2(std::abs(p.y() - 50) < 1e-6, qPrintable(QStringLiteral("%1 at %2 s").arg(p.y()).arg(p.x())));
+    // Zoomed in to 1 s, the window narrows to 10 ms (and the truth at that scale is 0 or 100),
+    // or to the bucket width when a long run has merged its buckets.
+    panel.setXRange(2.0, 3.0);
+    panel.refresh();
+    const double bucket = toSeconds(panel.store().bucketWidth());
+    QCOMPARE(panel.rateWindow(), std::max(0.01, bucket));
+    QCOMPARE(panel.axisTitle(),
+             QStringLiteral("msg/s over %1 windows").arg(ChartSeriesStore::windowText(std::max(0.01, bucket))));
+    QCOMPARE(shownMax(panel), bucket > 0.02 ? 50.0 : 100.0);
+    // Levels have no window.
+    panel.setMetric(SeriesMetric::QueueDepth);
+    panel.refresh();
+    QCOMPARE(panel.rateWindow(), 0.0);
+    QCOMPARE(panel.axisTitle(), QStringLiteral("messages"));
+}
+
+void TestChartPanel::namesNotIds()
+{
+    ChartPanel panel;
+    QAbstractItemModelTester tester(panel.picker(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester legendTester(panel.legend(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    panel.reset(namedTopology(3));
+    panel.refresh();
+    SeriesPickerModel *picker = panel.picker();
+    QCOMPARE(picker->rowCount(), 4);
+    QCOMPARE(picker->index(0).data().toString(), QStringLiteral("n0")); // no name: the id
+    QCOMPARE(picker->index(1).data().toString(), QStringLiteral("Node 1"));
+    QCOMPARE(picker->index(3).data().toString(), QStringLiteral("Jobs"));
+    QVERIFY(picker->index(3).data(Qt::ToolTipRole).toString().contains(QLatin1String("q")));
+    QCOMPARE(picker->index(3).data(SeriesPickerModel::IdRole).toString(), QStringLiteral("q"));
+    QStringList names;
+    for (QLineSeries *s : panel.shownSeries())
+        names << s->name();
+    QCOMPARE(names, (QStringList{"n0", "Node 1", "Node 2", "Jobs"}));
+    QCOMPARE(panel.legend()->index(3).data(Qt::ToolTipRole).toString(), QStringLiteral("Jobs (q)"));
+    // Links by their nodes' names.
+    panel.setMetric(SeriesMetric::LinkLosses);
+    panel.refresh();
+    names.clear();
+    for (QLineSeries *s : panel.shownSeries())
+        names << s->name();
+    QCOMPARE(names, (QStringList{"n0 → Jobs", "Node 1 → Jobs", "Node 2 → Jobs", "n0 → Jobs"}));
+    QCOMPARE(panel.legend()->index(1).data(ChartLegendModel::IdRole).toString(), QStringLiteral("l1"));
+}
+
+// One colour per node, the NodeColors one (as its sequence lifeline); a node's several links share
+// it and differ in pen style.
+void TestChartPanel::oneColourPerNode()
+{
+    ChartPanel panel;
+    const int count = 13;
+    panel.reset(namedTopology(count));
+    panel.refresh();
+    const auto series = panel.shownSeries();
+    QCOMPARE(series.size(), count + 1);
+    QSet<QRgb> colours;
+    for (int i = 0; i < series.size(); ++i) {
+        QCOMPARE(series[i]->pen().color(), nodeColor(i));
+        QCOMPARE(series[i]->pen().style(), Qt::SolidLine);
+        QCOMPARE(panel.legend()->index(i).data(ChartLegendModel::ColorRole).value<QColor>(), nodeColor(i));
+        colours.insert(series[i]->pen().color().rgb());
+    }
+    QCOMPARE(colours.size(), count + 1); // no colour twice
+    panel.setMetric(SeriesMetric::LinkFrames);
+    panel.refresh();
+    const auto links = panel.shownSeries();
+    QCOMPARE(links.size(), count + 1);
+    QCOMPARE(links[0]->pen().color(), nodeColor(0));
+    QCOMPARE(links[count]->pen().color(), nodeColor(0)); // n0's second link: n0's colour...
+    QCOMPARE(links[0]->pen().style(), Qt::SolidLine);
+    QCOMPARE(links[count]->pen().style(), Qt::DashLine); // ...in another style
+    QCOMPARE(links[5]->pen().color(), nodeColor(5));
+    // The theme follows the palette and sets every pen again: the colours stay.
+    QPalette dark = panel.palette();
+    dark.setColor(QPalette::Window, Qt::black);
+    panel.setPalette(dark);
+    QCOMPARE(panel.shownSeries()[count]->pen().color(), nodeColor(0));
+    QCOMPARE(panel.shownSeries()[count]->pen().style(), Qt::DashLine);
+}
+
+void TestChartPanel::legendShowsEverySeries_data()
+{
+    QTest::addColumn<int>("nodes");
+    QTest::addColumn<int>("width");
+    QTest::addColumn<bool>("scrolls");
+    QTest::newRow("12 series, wide") << 11 << 1200 << false;
+    QTest::newRow("16 series, default dock") << 15 << 1000 << false;
+    QTest::newRow("40 series, narrow") << 39 << 600 << true;
+}
+
+// Qt Charts' legend cut off 3 of 10 series. Every entry is in the legend's area, in wrapped rows;
+// when even those do not fit, the legend scrolls to each.
+void TestChartPanel::legendShowsEverySeries()
+{
+    QFETCH(int, nodes);
+    QFETCH(int, width);
+    QFETCH(bool, scrolls);
+    ChartPanel panel;
+    panel.resize(width, 600);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.reset(namedTopology(nodes));
+    panel.refresh();
+    QApplication::processEvents();
+    ChartLegendView *view = panel.legendView();
+    QCOMPARE(view->model()->rowCount(), nodes + 1);
+    QVERIFY(!panel.chartView()->chart()->legend()->isVisible());
+    const QRect area = view->viewport()->rect();
+    QVERIFY(view->isVisible());
+    QVERIFY(area.height() > 10);
+    QCOMPARE(view->verticalScrollBar()->maximum() > 0, scrolls);
+    for (int row = 0; row < view->model()->rowCount(); ++row) {
+        const QModelIndex index = view->model()->index(row, 0);
+        if (scrolls) view->scrollTo(index);
+        const QRect rect = view->visualRect(index);
+        QVERIFY2(area.contains(rect), qPrintable(QStringLiteral("%1 at %2,%3 %4x%5 outside %6x%7")
+                                                     .arg(index.data().toString())
+                                                     .arg(rect.x())
+                                                     .arg(rect.y())
+                                                     .arg(rect.width())
+                                                     .arg(rect.height())
+                                                     .arg(area.width())
+                                                     .arg(area.height())));
+        // The whole name, not elided.
+        QVERIFY(rect.width() >= view->fontMetrics().horizontalAdvance(index.data().toString()));
+    }
+}
+
+// The plot was a 100 px strip: it keeps kMinPlotHeight, grows with room, and a smaller dock scrolls.
+void TestChartPanel::plotKeepsItsHeight()
+{
+    ChartPanel panel;
+    panel.resize(1000, 200);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.reset(namedTopology(10));
+    panel.refresh();
+    QApplication::processEvents();
+    QChart *chart = panel.chartView()->chart();
+    QVERIFY2(chart->plotArea().height() >= ChartPanel::kMinPlotHeight,
+             qPrintable(QString::number(chart->plotArea().height())));
+    auto *scroll = panel.findChild<QScrollArea *>(QStringLiteral("chartScroll"));
+    QVERIFY(scroll);
+    QVERIFY(scroll->verticalScrollBar()->maximum() > 0);
+    panel.resize(1000, 800);
+    QApplication::processEvents();
+    QTRY_VERIFY2(chart->plotArea().height() > 500, qPrintable(QString::number(chart->plotArea().height())));
+    QCOMPARE(scroll->verticalScrollBar()->maximum(), 0);
+}
+
+// Exports carry a title, axis titles with units and the whole legend, laid out for the chosen size.
+void TestChartPanel::exportedPictureIsComplete()
+{
+    ChartPanel panel;
+    panel.resize(1000, 400);
+    panel.show();
+    feedSteady(panel, 30);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("chart.svg"));
+    QString error;
+    QVERIFY2(panel.exportPicture(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QString svg = QString::fromUtf8(file.readAll());
+    QVERIFY(svg.contains(QLatin1String("width=\"1600")) || svg.contains(QLatin1String("1600")));
+    QVERIFY2(svg.contains(QLatin1String("Throughput, 0 to")), "the title");
+    QVERIFY2(svg.contains(QLatin1String("Virtual time (s)")), "the time axis");
+    QCOMPARE(panel.axisTitle(), QStringLiteral("msg/s over 1 s windows"));
+    QVERIFY2(svg.contains(QLatin1String("msg/s over 1 s windows")), "the value axis, with its unit and window");
+    QVERIFY2(svg.contains(QLatin1String("Orders")), "the legend");
+
+    // Many series: every legend entry is drawn, in its colour, below the plot.
+    panel.reset(namedTopology(13));
+    panel.refresh();
+    const QSize size(1200, 700);
+    const QImage image = panel.renderPicture(size);
+    QCOMPARE(image.size(), size);
+    QVERIFY2(panel.exportPicture(dir.filePath(QStringLiteral("chart.png")), &error, size), qPrintable(error));
+    QCOMPARE(QImage(dir.filePath(QStringLiteral("chart.png"))).size(), size);
+    const int legendTop = size.height() - 120;
+    for (int i = 0; i < 14; ++i) {
+        const QRgb want = nodeColor(i).rgb();
+        bool found = false;
+        for (int y = legendTop; y < image.height() && !found; ++y)
+            for (int x = 0; x < image.width() && !found; ++x)
+                found = (image.pixel(x, y) & 0xffffff) == (want & 0xffffff);
+        QVERIFY2(found, qPrintable(QStringLiteral("no legend sample in %1").arg(nodeColor(i).name())));
+    }
 }
 
 QTEST_MAIN(TestChartPanel)

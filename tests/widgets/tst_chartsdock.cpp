@@ -25,6 +25,7 @@ private slots:
     void initTestCase();
     void chartsDockBesideTheEventLog();
     void runFillsTheChartsAndTheNextRunResetsThem();
+    void lossesAreChartedByName();
 
 private:
     QTemporaryDir m_dir;
@@ -72,6 +73,40 @@ void TestChartsDock::runFillsTheChartsAndTheNextRunResetsThem()
     QVERIFY(panel->store().points(SeriesMetric::Throughput, 0).empty());
     QVERIFY(finished.wait(kRunTimeout));
     QCOMPARE(panel->store().points(SeriesMetric::Throughput, 0), produced); // deterministic: the same again
+}
+
+// lossy-at-most-once loses frames only on its links: the Drops chart showed 0 and no chart showed
+// the losses. Series are named by node names.
+void TestChartsDock::lossesAreChartedByName()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/lossy-at-most-once.json")));
+    ChartPanel *panel = window.chartPanel();
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    window.findChild<QAction *>(QStringLiteral("runAction"))->trigger();
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto total = [&](SeriesMetric metric, int target) {
+        double sum = 0;
+        for (const QPointF &p : panel->store().points(metric, target))
+            sum += p.y() * toSeconds(panel->store().bucketWidth());
+        return qRound(sum);
+    };
+    int drops = 0, losses = 0;
+    for (int n = 0; n < 3; ++n)
+        drops += total(SeriesMetric::Drops, n);
+    for (int l = 0; l < 2; ++l)
+        losses += total(SeriesMetric::LinkLosses, l);
+    QVERIFY2(losses > 50, qPrintable(QString::number(losses)));
+    QVERIFY2(drops > 50, qPrintable(QString::number(drops)));
+    QVERIFY(drops <= losses); // lost messages, not lost frames of any kind
+    panel->setMetric(SeriesMetric::LinkLosses);
+    panel->refresh();
+    QStringList names;
+    for (QLineSeries *s : panel->shownSeries())
+        names << s->name();
+    QCOMPARE(names, (QStringList{QStringLiteral("Publisher (fire-and-forget) → jobs"),
+                                 QStringLiteral("jobs → Worker (auto ack)")}));
 }
 
 QTEST_MAIN(TestChartsDock)
