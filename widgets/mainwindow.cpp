@@ -1,31 +1,23 @@
 #include "mainwindow.h"
 
-#include "livestats.h"
 
 #include "canvasexport.h"
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "canvasview.h"
 #include "chartpanel.h"
-#include "eventfilterproxy.h"
-#include "eventlogmodel.h"
 #include "palette.h"
 #include "propertyeditor.h"
-#include "runstore.h"
-#include "sequencepanel.h"
-#include "sequenceview.h"
-#include "summarymodel.h"
-#include "topologydocument.h"
 #include "runcontroller.h"
+#include "sequencepanel.h"
 #include "tableviews.h"
+#include "topologydocument.h"
 #include "topologymodel.h"
 #include "welcomepage.h"
 
-#include <QAbstractButton>
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
-#include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
@@ -35,39 +27,28 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGraphicsItem>
-#include <QGuiApplication>
-#include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
-#include <QPushButton>
-#include <QRegularExpressionValidator>
-#include <QSaveFile>
-#include <QLayout>
 #include <QScreen>
-#include <QShowEvent>
 #include <QScrollArea>
-#include <QScrollBar>
 #include <QSettings>
+#include <QShowEvent>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
 #include <QTextBrowser>
-#include <QThread>
 #include <QTimer>
 #include <QToolBar>
 #include <QUndoStack>
 #include <QUndoView>
-#include <QVBoxLayout>
 
 #include <algorithm>
-#include <functional>
 
 namespace sb {
 
