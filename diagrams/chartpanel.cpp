@@ -285,17 +285,18 @@ void ChartPanel::reset(const Topology &topology)
         linkIds << t.id;
     m_store.reset(nodeIds, linkIds);
     m_picker->setTargets(nodes, links);
-    m_seriesDirty = true;
-    setLive(true);
-    m_xMin = 0;
-    m_xMax = 1;
-    refresh();
+    startOver();
 }
 
 void ChartPanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds)
 {
     m_store.reset(nodeIds, linkIds);
     m_picker->setTargets(nodeIds, nodeKinds, linkIds);
+    startOver();
+}
+
+void ChartPanel::startOver()
+{
     m_seriesDirty = true;
     setLive(true);
     m_xMin = 0;

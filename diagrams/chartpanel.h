@@ -130,6 +130,7 @@ private:
     void applyTheme();
     void exportWithDialog(const QString &format, CsvRange range = CsvRange::Whole);
     void updateSmoothingBox();
+    void startOver(); // after a reset: the whole (empty) run, live
     // Decimates every shown series to `columns` over [xMin(), xMax()] into `out`; returns the y
     // range to show.
     QPair<double, double> decimateShown(int columns, QList<QList<QPointF>> &out) const;
