@@ -67,6 +67,7 @@ void DeliveryChecker::onEvent(const TraceEvent &e)
 void DeliveryChecker::nodeEvent(const TraceEvent &e)
 {
     const bool pause = e.kind == TraceKind::Pause;
+    if (e.node == kNoIndex) return;
     if (pause || e.kind == TraceKind::Resume || e.kind == TraceKind::Crash) {
         if (e.node >= m_paused.size()) m_paused.resize(std::size_t(e.node) + 1, false);
         if (pause && !m_paused[e.node]) {
@@ -167,7 +168,10 @@ void DeliveryChecker::applyToMessage(const TraceEvent &e, Tracked &t)
         Copy &c = copyAt(t, queue);
         c.state = State::Dropped;
         c.reason = e.reason;
-        if (queue != kNoIndex) release(c, e.reason == DropReason::ProcessingFailed);
+        // A crashed queue forgets a copy it had delivered, but the consumer may still process it
+        // unseen: that copy stays open (crashes are rare; the state is small).
+        const bool consumerMayHold = e.reason == DropReason::Crash && e.deliveryCount > 0;
+        if (queue != kNoIndex && !consumerMayHold) release(c, e.reason == DropReason::ProcessingFailed);
         break;
     }
     default:

@@ -50,8 +50,8 @@ struct DeliveryReport {
 // while the message is open, that is while something may still happen to one of its copies:
 //   - its producer may still send it again (a confirmed publish not yet confirmed, retried or given
 //     up; a fire-and-forget publish is done at once; a crashed producer forgets its unconfirmed ones),
-//   - a queue or a consumer still holds a copy (ready, unacked, or delivered under auto-ack and not
-//     yet processed),
+//   - a queue or a consumer still holds a copy (ready, unacked, delivered under auto-ack and not
+//     yet processed, or delivered by a queue that then crashed: its consumer may still process it),
 //   - a frame carrying it is still on a link (every Send says when it arrives), or a paused node may
 //     still hold such a frame.
 // When none of these holds, no event can mention the message again, so its outcome is final: it is
