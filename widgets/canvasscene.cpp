@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QGraphicsPathItem>
+#include <QGraphicsView>
 #include <QGraphicsRectItem>
 #include <QGraphicsSceneContextMenuEvent>
 #include <QGraphicsSceneDragDropEvent>
@@ -23,6 +24,7 @@
 #include <QToolTip>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -273,6 +275,8 @@ QString CanvasScene::connectPorts(const QString &fromNode, const QString &fromPo
     if (id.isEmpty()) {
         showRefusal(error, feedbackPos);
         Q_EMIT connectionRefused(error);
+    } else if (m_refusalBox) {
+        m_refusalBox->hide(); // the last refusal no longer applies
     }
     return id;
 }
@@ -435,6 +439,33 @@ QString CanvasScene::refusalText() const
     return m_refusalBox && m_refusalBox->isVisible() ? m_refusal->toPlainText() : QString();
 }
 
+QPointF CanvasScene::refusalPosition(QPointF scenePos, QSizeF boxPixels) const
+{
+    // Beside the pointer, flipped to its other side where the view's edge would cut the box off,
+    // and kept inside the part of the scene the view shows.
+    constexpr qreal kOffset = 12;
+    const QGraphicsView *view = views().value(0);
+    if (!view) return scenePos + QPointF(kOffset, kOffset);
+    const QPoint at = view->mapFromScene(scenePos);
+    const QRect shown = view->viewport()->rect().adjusted(2, 2, -2, -2);
+    const int w = int(std::ceil(boxPixels.width())), h = int(std::ceil(boxPixels.height()));
+    int x = at.x() + int(kOffset), y = at.y() + int(kOffset);
+    if (x + w > shown.right()) x = at.x() - int(kOffset) - w;
+    if (y + h > shown.bottom()) y = at.y() - int(kOffset) - h;
+    x = std::clamp(x, shown.left(), std::max(shown.left(), shown.right() - w));
+    y = std::clamp(y, shown.top(), std::max(shown.top(), shown.bottom() - h));
+    return view->mapToScene(QPoint(x, y));
+}
+
+QRect CanvasScene::refusalViewRect() const
+{
+    const QGraphicsView *view = views().value(0);
+    if (!view || !m_refusalBox || !m_refusalBox->isVisible()) return {};
+    return m_refusalBox->deviceTransform(view->viewportTransform())
+        .mapRect(m_refusalBox->boundingRect())
+        .toAlignedRect();
+}
+
 void CanvasScene::showRefusal(const QString &reason, QPointF scenePos)
 {
     if (!m_refusalBox) {
@@ -442,6 +473,8 @@ void CanvasScene::showRefusal(const QString &reason, QPointF scenePos)
         m_refusalBox->setPen(QPen(QColor(0xc0, 0x39, 0x2b), 1));
         m_refusalBox->setBrush(QColor(0xfd, 0xed, 0xec));
         m_refusalBox->setZValue(100);
+        // Screen-sized at any zoom: a refusal is read, not part of the drawing.
+        m_refusalBox->setFlag(QGraphicsItem::ItemIgnoresTransformations);
         m_refusal = new QGraphicsTextItem(m_refusalBox);
         m_refusal->setDefaultTextColor(QColor(0x8e, 0x1b, 0x10));
         m_refusal->setPos(2, 1);
@@ -452,7 +485,7 @@ void CanvasScene::showRefusal(const QString &reason, QPointF scenePos)
     m_refusal->setPlainText(reason);
     if (m_refusal->boundingRect().width() > kRefusalWidth) m_refusal->setTextWidth(kRefusalWidth);
     m_refusalBox->setRect(m_refusal->boundingRect().adjusted(0, 0, 4, 2));
-    m_refusalBox->setPos(scenePos + QPointF(12, 12));
+    m_refusalBox->setPos(refusalPosition(scenePos, m_refusalBox->rect().size()));
     m_refusalBox->show();
     m_refusalTimer->start();
 }

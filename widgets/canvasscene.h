@@ -8,6 +8,7 @@
 #include <QGraphicsScene>
 #include <QHash>
 #include <QPointer>
+#include <QRect>
 #include <QString>
 #include <QStringList>
 
@@ -60,6 +61,8 @@ public:
 
     // The transient message shown after a refused connection, or empty when none is showing.
     QString refusalText() const;
+    // Where that message shows in the first view's viewport (empty when none is showing).
+    QRect refusalViewRect() const;
 
     // Whether dragged and aligned nodes snap to the grid (NodeItem::kGrid).
     bool snapToGrid() const { return m_snapToGrid; }
@@ -125,6 +128,9 @@ private:
     // Closes the name editor, renaming its node when `commit` and the text changed.
     void finishNameEdit(bool commit);
     void onBindingsChanged(const QString &exchange, const QString &destination);
+    // Where a refusal box of `boxPixels` (screen pixels) goes for a gesture at `scenePos`: fully
+    // inside the view.
+    QPointF refusalPosition(QPointF scenePos, QSizeF boxPixels) const;
     void showRefusal(const QString &reason, QPointF scenePos);
 
     PortItem *inputPortAt(QPointF scenePos) const;

@@ -58,9 +58,9 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 // The docks' arrangement; a layout saved under another version (an older arrangement) is not
 // restored, so the current default applies.
-constexpr int kLayoutVersion = 2;
+constexpr int kLayoutVersion = 3;
 // The bottom row of docks (the sequence diagram and the run's tabs).
-constexpr int kBottomDockHeight = 315;
+constexpr int kBottomDockHeight = 340;
 const QString kThemeKey = QStringLiteral("view/theme");
 const QString kSnapKey = QStringLiteral("canvas/snapToGrid");
 
@@ -470,10 +470,12 @@ void MainWindow::createDocks()
     addDockWidget(Qt::BottomDockWidgetArea, m_sequenceDock);
     connect(m_run->sequencePanel(), &SequencePanel::nodeClicked, this, &MainWindow::selectNode);
 
-    // Beside it, in tabs: the run summary, the event log and the charts (figures over virtual time).
+    // Behind it, in tabs: the run summary, the event log and the charts (figures over virtual time).
+    // Tabs rather than a split: the diagram and the charts both need the window's width for a
+    // lifeline or a series per node.
     m_summaryDock = makeDock(tr("Run summary"), "summaryDock", m_run->summaryPane());
     addDockWidget(Qt::BottomDockWidgetArea, m_summaryDock);
-    splitDockWidget(m_sequenceDock, m_summaryDock, Qt::Horizontal);
+    tabifyDockWidget(m_sequenceDock, m_summaryDock);
     m_eventDock = makeDock(tr("Event log"), "eventLogDock", m_run->eventPane());
     addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
     tabifyDockWidget(m_summaryDock, m_eventDock);
@@ -483,7 +485,7 @@ void MainWindow::createDocks()
 
     m_paletteDock->raise();
     m_propertyDock->raise();
-    m_summaryDock->raise();
+    m_sequenceDock->raise();
     for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
                               m_sequenceDock,
                               m_summaryDock, m_eventDock, m_chartDock})
@@ -695,12 +697,9 @@ void MainWindow::showEvent(QShowEvent *event)
 
 void MainWindow::resizeDefaultDocks()
 {
-    // Narrow side panels; the bottom row tall enough for a run's first dozen messages, most of it
-    // the sequence diagram.
-    resizeDocks({m_paletteDock, m_propertyDock}, {180, 300}, Qt::Horizontal);
+    // Narrow side panels; the bottom row tall enough for a run's first dozen messages.
+    resizeDocks({m_paletteDock, m_propertyDock}, {180, 280}, Qt::Horizontal);
     resizeDocks({m_sequenceDock}, {std::max(kBottomDockHeight, height() * 3 / 10)}, Qt::Vertical);
-    const int bottomWidth = std::max(width(), 1000);
-    resizeDocks({m_sequenceDock, m_summaryDock}, {bottomWidth * 13 / 20, bottomWidth * 7 / 20}, Qt::Horizontal);
 }
 
 void MainWindow::writeSettings() const

@@ -69,6 +69,9 @@ private slots:
     void dragBetweenPortsConnects();
     void invalidConnectionIsRefused();
     void connectHelperRefusesWrongProtocol();
+    void refusalStaysInsideTheView_data();
+    void refusalStaysInsideTheView();
+    void successfulLinkClearsTheRefusal();
     void portsShowWhetherTheyTakeTheDraggedLink();
     void linksHaveAWideHitArea();
     void nodesFitTheirNames_data();
@@ -326,6 +329,59 @@ void TestCanvasScene::invalidConnectionIsRefused()
     QCOMPARE(m_doc->linkIds().size(), links);
     QCOMPARE(countItems<LinkItem>(*m_scene), links);
     QCOMPARE(m_doc->undoStack()->count(), steps);
+}
+
+void TestCanvasScene::refusalStaysInsideTheView_data()
+{
+    // Where in the viewport the gesture ended, as fractions of its size, and the zoom.
+    QTest::addColumn<QPointF>("where");
+    QTest::addColumn<qreal>("zoom");
+    QTest::newRow("middle") << QPointF(0.5, 0.5) << 1.0;
+    QTest::newRow("right edge") << QPointF(0.99, 0.5) << 1.0;
+    QTest::newRow("bottom edge") << QPointF(0.5, 0.99) << 1.0;
+    QTest::newRow("bottom-right corner") << QPointF(0.99, 0.99) << 1.0;
+    QTest::newRow("top-left corner") << QPointF(0.01, 0.01) << 1.0;
+    QTest::newRow("corner, zoomed out") << QPointF(0.99, 0.99) << 0.3;
+    QTest::newRow("corner, zoomed in") << QPointF(0.99, 0.99) << 2.5;
+}
+
+void TestCanvasScene::refusalStaysInsideTheView()
+{
+    QFETCH(QPointF, where);
+    QFETCH(qreal, zoom);
+    showView();
+    m_view->setZoom(zoom);
+    const QRect viewport = m_view->viewport()->rect();
+    const QPoint at(int(viewport.width() * where.x()), int(viewport.height() * where.y()));
+    QVERIFY(m_scene->connectPorts(QStringLiteral("producer"), QStringLiteral("out"), QStringLiteral("worker-3"),
+                                  QStringLiteral("in"), m_view->mapToScene(at))
+                .isEmpty());
+    QVERIFY(!m_scene->refusalText().isEmpty());
+    const QRect box = m_scene->refusalViewRect();
+    QVERIFY(!box.isEmpty());
+    QVERIFY2(viewport.contains(box), qPrintable(QStringLiteral("box %1,%2 %3x%4 in viewport %5x%6")
+                                                    .arg(box.x())
+                                                    .arg(box.y())
+                                                    .arg(box.width())
+                                                    .arg(box.height())
+                                                    .arg(viewport.width())
+                                                    .arg(viewport.height())));
+    // Readable at any zoom: the box keeps its screen size.
+    QVERIFY2(box.height() >= m_view->fontMetrics().height(), qPrintable(QString::number(box.height())));
+}
+
+void TestCanvasScene::successfulLinkClearsTheRefusal()
+{
+    QVERIFY(m_scene->connectPorts(QStringLiteral("producer"), QStringLiteral("out"), QStringLiteral("worker-3"),
+                                  QStringLiteral("in"), QPointF(0, 0))
+                .isEmpty());
+    QVERIFY(!m_scene->refusalText().isEmpty());
+    const QString producer = m_doc->addNode(QStringLiteral("producer"), QPointF(600, 600));
+    const QString queue = m_doc->addNode(QStringLiteral("queue"), QPointF(800, 600));
+    QVERIFY(!producer.isEmpty() && !queue.isEmpty());
+    QVERIFY(!m_scene->connectPorts(producer, QStringLiteral("out"), queue, QStringLiteral("in"), QPointF(0, 0))
+                 .isEmpty());
+    QCOMPARE(m_scene->refusalText(), QString());
 }
 
 void TestCanvasScene::connectHelperRefusesWrongProtocol()
