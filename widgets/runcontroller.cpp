@@ -1,5 +1,7 @@
 #include "runcontroller.h"
 
+#include "simtime.h"
+
 #include "livestats.h"
 
 #include "canvasitems.h"
@@ -32,6 +34,7 @@
 #include <QWidget>
 
 #include <algorithm>
+#include <cmath>
 
 namespace sb {
 
@@ -83,8 +86,13 @@ QString finishedRateText(const RunSummary &summary)
 {
     const QString events = QLocale().toString(static_cast<qint64>(summary.events));
     if (summary.wallSeconds <= 0) return RunController::tr("Finished: %1 events").arg(events);
-    return RunController::tr("Finished: %1 events in %2 s (%3 events/s)")
-        .arg(events, QLocale().toString(summary.wallSeconds, 'f', summary.wallSeconds < 10 ? 2 : 1),
+    // Wall time as the virtual time reads ("2.3ms", "1.5s"): a fast run is over in milliseconds.
+    // Three significant digits are all a wall clock is worth.
+    const double seconds = std::min(summary.wallSeconds, 1e9);
+    const double step = std::pow(10.0, std::floor(std::log10(seconds)) - 2);
+    const auto wall = static_cast<SimTime>(std::llround(std::round(seconds / step) * step * 1e9));
+    return RunController::tr("Finished: %1 events in %2 (%3 events/s)")
+        .arg(events, QString::fromStdString(formatDuration(wall)),
              QLocale().toString(qRound64(static_cast<double>(summary.events) / summary.wallSeconds)));
 }
 

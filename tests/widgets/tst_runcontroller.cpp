@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLocale>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -114,6 +115,11 @@ void TestRunController::finishedRunShowsItsOwnFigures()
     const QString text = f.controller.rateLabel()->text();
     QVERIFY2(text.startsWith("Finished: " + QLocale().toString(static_cast<qint64>(summary.events)) +
                              " events"),
+             qPrintable(text));
+    // The wall time reads like a duration with three significant digits at most: "in 2.35ms".
+    QVERIFY2(QRegularExpression(QStringLiteral(R"( in \d{1,3}(\.\d{1,2})?[a-z]+ \([\d,.]+ events/s\)$)"))
+                 .match(text)
+                 .hasMatch(),
              qPrintable(text));
     QCOMPARE(stateText(f.controller), QString("Finished"));
 
