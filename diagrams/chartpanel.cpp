@@ -182,8 +182,8 @@ ChartPanel::ChartPanel(QWidget *parent) : QWidget(parent)
     m_view->setObjectName(QStringLiteral("chartView"));
     m_view->setRenderHint(QPainter::Antialiasing, false); // a frame must stay cheap with many points
     m_view->setRubberBand(QChartView::HorizontalRubberBand);
-    // Axis labels and titles take about 80 px of the view's height; the plot keeps the rest.
-    m_view->setMinimumSize(300, kMinPlotHeight + 90);
+    // Axis labels and titles take about 70 px of the view's height; the plot keeps the rest.
+    m_view->setMinimumSize(300, kMinPlotHeight + 80);
 
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Metric:"), this));

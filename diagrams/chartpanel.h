@@ -46,7 +46,7 @@ class ChartPanel : public QWidget {
 
 public:
     static constexpr int kFrameIntervalMs = 50; // 20 frames per second at most, only when something changed
-    static constexpr int kMinPlotHeight = 220;  // the plot area never gets less (the panel scrolls instead)
+    static constexpr int kMinPlotHeight = 150;  // the plot area never gets less (the panel scrolls instead)
     static constexpr QSize kDefaultExportSize{1600, 900};
     // What a CSV export holds: every point of the run, or those in the visible time range.
     enum class CsvRange { Whole, Visible };
