@@ -99,11 +99,11 @@ int main(int argc, char **argv)
         const Times t = measure(groups, repeat);
         if (groups == 2500) first = t;
         const double total = t.parse + t.validate + t.build;
-        std::printf("%6d/%-9d %10.3f %10.3f %10.3f %10.3f", groups * 6, groups * 4, t.parse, t.validate, t.build,
-                    total);
+        std::printf("%6d/%-9d %10.3f %10.3f %10.3f %10.3f", groups * 6, groups * 4, t.parse, t.validate,
+                    t.build, total);
         if (groups != 2500)
-            std::printf("   x%.1f of 15k/10k (linear: x%d)", total / (first.parse + first.validate + first.build),
-                        groups / 2500);
+            std::printf("   x%.1f of 15k/10k (linear: x%d)",
+                        total / (first.parse + first.validate + first.build), groups / 2500);
         std::printf("\n");
     }
     return 0;

@@ -66,7 +66,9 @@ Topology chain(std::uint64_t messages, bool lossy)
     }
     t.nodes.push_back({"producer", "producer", "producer", producer, {}});
     t.nodes.push_back({"queue", "queue", "queue", queue, {}});
-    t.nodes.push_back({"consumer", "consumer", "consumer",
+    t.nodes.push_back({"consumer",
+                       "consumer",
+                       "consumer",
                        Json{{"processing", "exp(4us)"}, {"prefetch", 500}, {"ackMode", "manual"}},
                        {}});
     t.links.push_back({"publish", "producer", "out", "queue", "in", link});
@@ -135,7 +137,8 @@ int main(int argc, char **argv)
         else if (!std::strcmp(argv[i], "--no-folding"))
             folding = false;
         else {
-            std::fprintf(stderr, "usage: bench_memory [--messages N] [--variant plain|lossy|both] [--no-folding]\n");
+            std::fprintf(stderr,
+                         "usage: bench_memory [--messages N] [--variant plain|lossy|both] [--no-folding]\n");
             return 2;
         }
     }

@@ -60,8 +60,8 @@ struct DeliveryReport {
 // One thing can still follow, unseen by the trace until it happens: a link that duplicated a
 // delivery hands the consumer a second copy under the same delivery tag, which the queue settles
 // once; the consumer processes it later. Such a processing of a finished message is counted as the
-// duplicate it is (the set of finished ids says so). What stays tracked is then what is really in flight, plus what a queue holds for good (a
-// dead-letter queue nobody consumes), which the simulation holds too.
+// duplicate it is (the set of finished ids says so). What stays tracked is then what is really in flight,
+// plus what a queue holds for good (a dead-letter queue nobody consumes), which the simulation holds too.
 class DeliveryChecker final : public TraceSink {
 public:
     // The smallest ids kept per outcome for report(examples); more cannot be asked for.

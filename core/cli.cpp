@@ -102,7 +102,8 @@ std::string groupedNumber(std::uint64_t n)
 std::string osReason(int error)
 {
     std::string why = std::strerror(error);
-    if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z' && (why.size() < 2 || !(why[1] >= 'A' && why[1] <= 'Z')))
+    if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z' &&
+        (why.size() < 2 || !(why[1] >= 'A' && why[1] <= 'Z')))
         why[0] = static_cast<char>(why[0] - 'A' + 'a');
     return why;
 }
@@ -153,7 +154,8 @@ public:
         }
         // The extension stays last: writers and renderers pick their format by it.
         const std::string ext = extensionOf(path);
-        std::string pattern = (folder / ("." + target.filename().string() + ".partial-XXXXXX")).string() + ext;
+        std::string pattern =
+            (folder / ("." + target.filename().string() + ".partial-XXXXXX")).string() + ext;
         std::vector<char> name(pattern.begin(), pattern.end());
         name.push_back('\0');
         const int fd = ::mkstemps(name.data(), static_cast<int>(ext.size()));
@@ -350,8 +352,8 @@ int validate(const std::vector<std::string> &args, std::ostream &out, std::ostre
     auto r = loadTopologyFile(args[1]);
     printDiagnostics(r, r.ok() ? out : err);
     if (!r.ok()) return CliExit::InvalidInput;
-    out << escapeForTerminal(args[1]) << ": valid (" << r.topology->nodes.size() << " nodes, " << r.topology->links.size()
-        << " links, " << r.topology->bindings.size() << " bindings)\n";
+    out << escapeForTerminal(args[1]) << ": valid (" << r.topology->nodes.size() << " nodes, "
+        << r.topology->links.size() << " links, " << r.topology->bindings.size() << " bindings)\n";
     return CliExit::Ok;
 }
 
@@ -626,8 +628,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
                     << "write one of " << kSequenceExtensions << " and render that\n";
             else
                 err << "--sequence " << a.sequence << ": "
-                    << (ext.empty() ? std::string("no extension") : "unknown extension '" + ext + "'") << " (use "
-                    << kSequenceExtensions << ", .svg, .png or .pdf)\n";
+                    << (ext.empty() ? std::string("no extension") : "unknown extension '" + ext + "'")
+                    << " (use " << kSequenceExtensions << ", .svg, .png or .pdf)\n";
             return CliExit::Usage;
         }
         if (a.sequenceOptions.from > a.sequenceOptions.to) {
@@ -645,11 +647,11 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     // fails now, not after a long run.
     std::string error;
     OutputFile summaryFile, eventsFile, metricsFile, sequenceOut;
-    for (auto [option, path, file] : {std::tuple<const char *, const std::string *, OutputFile *>{
-                                          "--summary", &a.summary, &summaryFile},
-                                      {"--events", &a.events, &eventsFile},
-                                      {"--metrics", &a.metrics, &metricsFile},
-                                      {"--sequence", &a.sequence, &sequenceOut}}) {
+    for (auto [option, path, file] :
+         {std::tuple<const char *, const std::string *, OutputFile *>{"--summary", &a.summary, &summaryFile},
+          {"--events", &a.events, &eventsFile},
+          {"--metrics", &a.metrics, &metricsFile},
+          {"--sequence", &a.sequence, &sequenceOut}}) {
         if (path->empty()) continue;
         if (!file->prepare(option, *path, error)) {
             err << error << "\n";
@@ -808,7 +810,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     }
     if (code != CliExit::Ok) return code;
     if (interrupted) {
-        err << "interrupted at virtual time " << formatDuration(sim->now()) << "; the files asked for are written\n";
+        err << "interrupted at virtual time " << formatDuration(sim->now())
+            << "; the files asked for are written\n";
         return CliExit::Interrupted;
     }
     const auto &d = summary.delivery;
@@ -848,7 +851,8 @@ std::string escapeForTerminal(std::string_view text, bool keepNewlines)
                 cp = 0x061c;
                 len = 2;
             } else if (c == 0xe2 && i + 2 < text.size()) {
-                cp = ((c & 0x0fu) << 12) | ((c1 & 0x3fu) << 6) | (static_cast<unsigned char>(text[i + 2]) & 0x3fu);
+                cp = ((c & 0x0fu) << 12) | ((c1 & 0x3fu) << 6) |
+                     (static_cast<unsigned char>(text[i + 2]) & 0x3fu);
                 len = 3;
             }
             if (len && ((cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||

@@ -88,7 +88,8 @@ SimTime Distribution::sample(Rng &rng) const
     case Kind::Uniform:
         return a + static_cast<SimTime>(rng.below(static_cast<std::uint64_t>(b - a) + 1));
     case Kind::Normal:
-        return std::max<SimTime>(0, timeFromNanoseconds(rng.normal(static_cast<double>(a), static_cast<double>(b))));
+        return std::max<SimTime>(
+            0, timeFromNanoseconds(rng.normal(static_cast<double>(a), static_cast<double>(b))));
     case Kind::Exponential:
         // Samples of a mean near the maximum duration can pass the 64-bit range: they saturate.
         return timeFromNanoseconds(rng.exponential(static_cast<double>(a)));

@@ -6,7 +6,8 @@
 
 namespace sb {
 
-std::vector<std::string> nodeLabels(const std::vector<std::string> &ids, const std::vector<std::string> &names)
+std::vector<std::string> nodeLabels(const std::vector<std::string> &ids,
+                                    const std::vector<std::string> &names)
 {
     std::vector<std::string> labels(ids.size());
     std::unordered_map<std::string, int> uses;

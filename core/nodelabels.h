@@ -11,7 +11,8 @@ struct Topology;
 
 // Labels by node index for nodes with these ids and names (names.size() may be smaller: missing
 // names count as empty).
-std::vector<std::string> nodeLabels(const std::vector<std::string> &ids, const std::vector<std::string> &names);
+std::vector<std::string> nodeLabels(const std::vector<std::string> &ids,
+                                    const std::vector<std::string> &names);
 // Labels by node index, in the topology's node order.
 std::vector<std::string> nodeLabels(const Topology &t);
 

@@ -19,7 +19,8 @@ public:
         m_reason = ex.what();
         // "[json.exception.parse_error.101] parse error at line 1, column 6: syntax error ..." ->
         // "syntax error ..."; the place is reported separately.
-        if (auto tag = m_reason.find("] "); m_reason.rfind("[json.exception.", 0) == 0 && tag != std::string::npos)
+        if (auto tag = m_reason.find("] ");
+            m_reason.rfind("[json.exception.", 0) == 0 && tag != std::string::npos)
             m_reason.erase(0, tag + 2);
         if (m_reason.rfind("parse error", 0) == 0)
             if (auto colon = m_reason.find(": "); colon != std::string::npos) m_reason.erase(0, colon + 2);

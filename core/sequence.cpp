@@ -126,24 +126,30 @@ bool isWordChar(char c)
 bool isKeyword(std::string word)
 {
     static const std::vector<std::string> keywords = {
-        "participant", "actor", "as", "end", "loop", "alt", "else", "opt", "par", "and", "rect",
-        "critical", "break", "option", "note", "over", "left", "right", "of", "autonumber", "activate",
-        "deactivate", "title", "box", "link", "links", "properties", "details", "create", "destroy",
-        "group", "ref", "return", "boundary", "control", "entity", "database", "collections", "queue",
-        "hide", "show", "skinparam", "newpage", "legend", "header", "footer", "center", "mainframe",
-        "x", "o"};
+        "participant", "actor",      "as",          "end",      "loop",
+        "alt",         "else",       "opt",         "par",      "and",
+        "rect",        "critical",   "break",       "option",   "note",
+        "over",        "left",       "right",       "of",       "autonumber",
+        "activate",    "deactivate", "title",       "box",      "link",
+        "links",       "properties", "details",     "create",   "destroy",
+        "group",       "ref",        "return",      "boundary", "control",
+        "entity",      "database",   "collections", "queue",    "hide",
+        "show",        "skinparam",  "newpage",     "legend",   "header",
+        "footer",      "center",     "mainframe",   "x",        "o"};
     for (char &c : word)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return std::find(keywords.begin(), keywords.end(), word) != keywords.end();
 }
 
 // "q" or "q,c" for a note over the node (and the peer of a link event).
-std::string noteTarget(const std::vector<std::string> &aliases, const SequenceItem &item, const char *separator)
+std::string noteTarget(const std::vector<std::string> &aliases, const SequenceItem &item,
+                       const char *separator)
 {
     const auto &e = item.event;
     if ((e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange) &&
         e.peer != kNoIndex && e.peer != e.node)
-        return nameOf(aliases, std::min(e.node, e.peer)) + separator + nameOf(aliases, std::max(e.node, e.peer));
+        return nameOf(aliases, std::min(e.node, e.peer)) + separator +
+               nameOf(aliases, std::max(e.node, e.peer));
     return nameOf(aliases, e.node);
 }
 
@@ -526,7 +532,8 @@ void writePlantUml(const SequenceRecorder &r, std::ostream &out)
         if (item.type == SequenceItem::Type::Receive) continue;
         any = true;
         if (item.type == SequenceItem::Type::Note) {
-            out << "note over " << noteTarget(aliases, item, ", ") << " : " << sequenceNoteText(r, item) << "\n";
+            out << "note over " << noteTarget(aliases, item, ", ") << " : " << sequenceNoteText(r, item)
+                << "\n";
             continue;
         }
         const char *arrow = item.fate == SequenceItem::Fate::Lost       ? " ->x "

@@ -144,20 +144,19 @@ std::string formatSummary(const RunSummary &s)
         width = std::max(width, std::min<std::size_t>(textWidth(label), 24));
     o << column("node", width) << " ";
     std::snprintf(line, sizeof line, "%-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "kind", "published",
-                  "routed", "enqueued", "delivered", "redeliver", "acked", "processed", "dropped", "dead-lett",
-                  "depth");
+                  "routed", "enqueued", "delivered", "redeliver", "acked", "processed", "dropped",
+                  "dead-lett", "depth");
     o << line;
     for (std::size_t i = 0; i < s.nodes.size(); ++i) {
         const auto &n = s.nodes[i];
         const auto &c = n.counters;
         o << column(labels[i], width) << " ";
-        std::snprintf(
-            line, sizeof line, "%-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
-            n.kind.c_str(), (unsigned long long)c.published,
-            (unsigned long long)c.routed, (unsigned long long)c.enqueued, (unsigned long long)c.delivered,
-            (unsigned long long)c.redelivered, (unsigned long long)c.acked, (unsigned long long)c.processed,
-            (unsigned long long)c.totalDrops(), (unsigned long long)c.deadLettered,
-            (unsigned long long)n.status.ready);
+        std::snprintf(line, sizeof line, "%-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
+                      n.kind.c_str(), (unsigned long long)c.published, (unsigned long long)c.routed,
+                      (unsigned long long)c.enqueued, (unsigned long long)c.delivered,
+                      (unsigned long long)c.redelivered, (unsigned long long)c.acked,
+                      (unsigned long long)c.processed, (unsigned long long)c.totalDrops(),
+                      (unsigned long long)c.deadLettered, (unsigned long long)n.status.ready);
         o << line;
     }
     // Drops by reason, per node and link.
@@ -189,11 +188,11 @@ std::string formatSummary(const RunSummary &s)
         if (c.retries) other += "  " + labels[i] + ": " + std::to_string(c.retries) + " retries\n";
         if (c.confirmed) other += "  " + labels[i] + ": " + std::to_string(c.confirmed) + " confirms\n";
         if (c.deduplicated)
-            other +=
-                "  " + labels[i] + ": " + std::to_string(c.deduplicated) + " duplicates skipped (idempotent)\n";
+            other += "  " + labels[i] + ": " + std::to_string(c.deduplicated) +
+                     " duplicates skipped (idempotent)\n";
         if (c.unknownTags)
-            other +=
-                "  " + labels[i] + ": " + std::to_string(c.unknownTags) + " late acks for redelivered messages\n";
+            other += "  " + labels[i] + ": " + std::to_string(c.unknownTags) +
+                     " late acks for redelivered messages\n";
         if (c.expired) other += "  " + labels[i] + ": " + std::to_string(c.expired) + " expired\n";
     }
     if (!other.empty()) o << "\nOther:\n" << other;

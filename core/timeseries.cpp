@@ -168,8 +168,8 @@ std::int64_t SparseLatency::quantile(double q) const
 
 TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, std::size_t maxBuckets)
     : m_nodes(topology.nodes.size()), m_links(topology.links.size()), m_linkLosses(topology.links.size()),
-      m_ready(topology.nodes.size(), 0),
-      m_width(std::max<SimTime>(bucketWidth, 1)), m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
+      m_ready(topology.nodes.size(), 0), m_width(std::max<SimTime>(bucketWidth, 1)),
+      m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
 {
     for (const auto &n : topology.nodes)
         m_isQueue.push_back(n.kind == "queue");

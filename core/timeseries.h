@@ -23,13 +23,13 @@ namespace sb {
 // What a chart can show. Rates are per second of virtual time so that they stay comparable when
 // the bucket width grows; latency is in milliseconds; depth and lag are in messages.
 enum class SeriesMetric : std::uint8_t {
-    Throughput,   // msg/s: producer published, exchange routed, queue enqueued, consumer processed
-    LatencyP50,   // ms, end-to-end latency of the messages a consumer processed in the bucket
-    LatencyP99,   // ms
-    LatencyMax,   // ms
-    QueueDepth,   // messages ready in a queue: the most during the bucket
-    ConsumerLag,  // messages a queue holds for its consumers, ready + unacked: the most during the bucket
-    Drops,        // msg/s lost at or from the node: discarded by it, or a message frame it sent lost on a link
+    Throughput,  // msg/s: producer published, exchange routed, queue enqueued, consumer processed
+    LatencyP50,  // ms, end-to-end latency of the messages a consumer processed in the bucket
+    LatencyP99,  // ms
+    LatencyMax,  // ms
+    QueueDepth,  // messages ready in a queue: the most during the bucket
+    ConsumerLag, // messages a queue holds for its consumers, ready + unacked: the most during the bucket
+    Drops,       // msg/s lost at or from the node: discarded by it, or a message frame it sent lost on a link
     Redeliveries, // redeliveries/s by a queue
     DeadLetters,  // dead letters/s: messages a queue sent to its dead-letter target
     LinkFrames,   // frames/s that entered a link (a duplicate counts twice)

@@ -315,7 +315,7 @@ void validateModel(Checker &c, const Topology &t)
         }
         // Depth-first with an explicit stack: a chain of 100,000 exchanges must not overflow the
         // call stack.
-        std::vector<int> state(t.nodes.size(), 0); // 0 new, 1 on the path, 2 done
+        std::vector<int> state(t.nodes.size(), 0);             // 0 new, 1 on the path, 2 done
         std::vector<std::pair<std::size_t, std::size_t>> path; // node, next edge to follow
         bool found = false;
         for (std::size_t start = 0; start < t.nodes.size() && !found; ++start) {
@@ -332,7 +332,8 @@ void validateModel(Checker &c, const Topology &t)
                 const std::size_t m = next[n][edge++];
                 if (state[m] == 1) {
                     std::string cycle;
-                    auto it = std::find_if(path.begin(), path.end(), [&](const auto &p) { return p.first == m; });
+                    auto it =
+                        std::find_if(path.begin(), path.end(), [&](const auto &p) { return p.first == m; });
                     for (; it != path.end(); ++it)
                         cycle += quoted(t.nodes[it->first].id) + " -> ";
                     c.error("$.nodes[" + std::to_string(m) + "]",
@@ -380,7 +381,8 @@ void validateModel(Checker &c, const Topology &t)
             if (p.name == "dead-letter" || p.name == "alternate" ||
                 (n.kind == "queue" && p.name == "deliver"))
                 continue;
-            const bool used = (p.direction == PortDirection::Out ? usedOut : usedIn).count({n.id, p.name}) > 0;
+            const bool used =
+                (p.direction == PortDirection::Out ? usedOut : usedIn).count({n.id, p.name}) > 0;
             if (!used)
                 c.warn("$.nodes[" + std::to_string(i) + "]",
                        spec->kind + " " + quoted(n.id) + ": port " + quoted(p.name) + " is not connected");
@@ -418,7 +420,8 @@ std::vector<Diagnostic> validateTopology(const Topology &t, const KindRegistry &
 
 namespace {
 
-LoadResult parseTopologyDocument(std::string_view text, const std::string &source, const KindRegistry &registry)
+LoadResult parseTopologyDocument(std::string_view text, const std::string &source,
+                                 const KindRegistry &registry)
 {
     LoadResult result;
     Checker c{registry, {}};

@@ -157,8 +157,8 @@ qreal legendHeight(const QList<LegendEntry> &entries, const QFont &font, qreal w
     return (rows.last().second + 1) * fm.height() * 1.5;
 }
 
-void paintLegend(QPainter &painter, const QList<LegendEntry> &entries, const QFont &font, const QPointF &topLeft,
-                 qreal width, const QColor &text)
+void paintLegend(QPainter &painter, const QList<LegendEntry> &entries, const QFont &font,
+                 const QPointF &topLeft, qreal width, const QColor &text)
 {
     const QFontMetricsF fm(font);
     const auto rows = layoutRows(entries, fm, width);

@@ -16,9 +16,9 @@ class QPainter;
 namespace sb {
 
 struct LegendEntry {
-    QString name;    // what a person reads: the node's name, or "source → target" for a link
-    QString id;      // the node or link id, for the tooltip
-    QColor color;    // the node's colour (a link: its source node's)
+    QString name; // what a person reads: the node's name, or "source → target" for a link
+    QString id;   // the node or link id, for the tooltip
+    QColor color; // the node's colour (a link: its source node's)
     Qt::PenStyle style = Qt::SolidLine;
     bool operator==(const LegendEntry &) const = default;
 };
@@ -71,7 +71,7 @@ private:
 // Exports: the legend drawn in rows across `width`, starting at `topLeft`. legendHeight() says how
 // tall it will be.
 qreal legendHeight(const QList<LegendEntry> &entries, const QFont &font, qreal width);
-void paintLegend(QPainter &painter, const QList<LegendEntry> &entries, const QFont &font, const QPointF &topLeft,
-                 qreal width, const QColor &text);
+void paintLegend(QPainter &painter, const QList<LegendEntry> &entries, const QFont &font,
+                 const QPointF &topLeft, qreal width, const QColor &text);
 
 } // namespace sb

@@ -13,14 +13,11 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QEvent>
+#include <QFile>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
-#include <QScrollArea>
-#include <QSpinBox>
-#include <QToolTip>
-#include <QFile>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
@@ -30,8 +27,11 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScopedValueRollback>
+#include <QScrollArea>
+#include <QSpinBox>
 #include <QTimer>
 #include <QToolButton>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <QWheelEvent>
@@ -434,8 +434,11 @@ void ChartPanel::syncSeries()
         // The name a person reads, with the id, where the pointer is.
         connect(s, &QLineSeries::hovered, this, [s, target](const QPointF &point, bool state) {
             if (!state) return QToolTip::hideText();
-            const QString who = target.name == target.id ? target.name : tr("%1 (%2)").arg(target.name, target.id);
-            QToolTip::showText(QCursor::pos(), tr("%1\n%2 at %3 s").arg(who).arg(point.y(), 0, 'g', 4).arg(point.x(), 0, 'g', 6));
+            const QString who =
+                target.name == target.id ? target.name : tr("%1 (%2)").arg(target.name, target.id);
+            QToolTip::showText(
+                QCursor::pos(),
+                tr("%1\n%2 at %3 s").arg(who).arg(point.y(), 0, 'g', 4).arg(point.x(), 0, 'g', 6));
         });
         entries.append({target.name, target.id, target.color, target.style});
     }

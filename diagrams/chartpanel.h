@@ -164,10 +164,10 @@ private:
     bool m_live = true;
     bool m_settingRange = false;
     double m_xMin = 0, m_xMax = 1;
-    double m_smoothing = 0; // seconds, 0: off
+    double m_smoothing = 0;  // seconds, 0: off
     double m_rateWindow = 0; // seconds, chosen for the visible span at the last frame
     QSize m_exportSize = kDefaultExportSize;
-    QSize m_plotSize;       // when the last frame was drawn
+    QSize m_plotSize; // when the last frame was drawn
     int m_frames = 0;
 };
 

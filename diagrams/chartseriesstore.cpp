@@ -95,7 +95,8 @@ bool ChartSeriesStore::canSmooth(SeriesMetric metric)
 bool ChartSeriesStore::smooths(SeriesMetric metric, double window, double rateWindow) const
 {
     // Bucket times are whole nanoseconds: half of one is tolerance enough for the comparisons.
-    return canSmooth(metric) && window > std::max(toSeconds(m_width), shownWindow(metric, rateWindow)) + kTimeTolerance;
+    return canSmooth(metric) &&
+           window > std::max(toSeconds(m_width), shownWindow(metric, rateWindow)) + kTimeTolerance;
 }
 
 QList<double> ChartSeriesStore::rateWindowChoices()
@@ -132,7 +133,8 @@ double ChartSeriesStore::shownWindow(SeriesMetric metric, double rateWindow) con
 QString ChartSeriesStore::windowText(double seconds)
 {
     if (seconds <= 0) return {};
-    if (seconds < 1 - kTimeTolerance) return QStringLiteral("%1 ms").arg(QString::number(seconds * 1000, 'g', 6));
+    if (seconds < 1 - kTimeTolerance)
+        return QStringLiteral("%1 ms").arg(QString::number(seconds * 1000, 'g', 6));
     if (seconds >= 3600 && std::fmod(seconds, 3600) < kTimeTolerance)
         return QStringLiteral("%1 h").arg(QString::number(seconds / 3600, 'g', 6));
     if (seconds >= 60 && std::fmod(seconds, 60) < kTimeTolerance)
@@ -261,7 +263,8 @@ bool ChartSeriesStore::writeCsv(QIODevice *device, SeriesMetric metric, const QL
     const bool smoothed = smooths(metric, smoothing, rateWindow);
     // A rate states its window (unknown only for points set without a bucket width, in tests).
     const bool rate = seriesMetricIsRate(metric) && shownWindow(metric, rateWindow) > 0;
-    out << "time_s,node,metric,value" << (rate ? ",window_s" : "") << (smoothed ? ",smoothing_s" : "") << '\n';
+    out << "time_s,node,metric,value" << (rate ? ",window_s" : "") << (smoothed ? ",smoothing_s" : "")
+        << '\n';
     QString suffix;
     if (rate) suffix += QLatin1Char(',') + QString::number(shownWindow(metric, rateWindow), 'g', 12);
     if (smoothed) suffix += QLatin1Char(',') + QString::number(smoothing, 'g', 12);

@@ -35,7 +35,8 @@ void EventLogModel::appendBatch(const std::vector<TraceEvent> &events)
     endInsertRows();
 }
 
-void EventLogModel::setNames(const QStringList &nodeIds, const QStringList &linkIds, const QStringList &nodeNames)
+void EventLogModel::setNames(const QStringList &nodeIds, const QStringList &linkIds,
+                             const QStringList &nodeNames)
 {
     m_nodeIds = nodeIds;
     m_nodeNames = nodeNames.size() == nodeIds.size() ? nodeNames : nodeIds;

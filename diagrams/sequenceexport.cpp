@@ -32,7 +32,8 @@ bool sequencePictureFrame(const SequenceHistory &history, SequenceLayout layout,
     const SimTime to = options.to == kNever ? std::max(history.lastTime(), from + 1) : options.to;
     if (to <= from) {
         why = QStringLiteral("the time range is empty (from %1 to %2)")
-                  .arg(QString::fromStdString(formatDuration(from)), QString::fromStdString(formatDuration(to)));
+                  .arg(QString::fromStdString(formatDuration(from)),
+                       QString::fromStdString(formatDuration(to)));
         return false;
     }
     const double span = double(to - from);

@@ -42,7 +42,9 @@ QString durationText(SimTime t)
 // kept in 32 px rows of the body so a check looks only at its neighbours.
 class LabelPlacer {
 public:
-    LabelPlacer(double top, double height) : m_top(top), m_rows(std::size_t(std::max(1.0, height / kRow)) + 2) {}
+    LabelPlacer(double top, double height) : m_top(top), m_rows(std::size_t(std::max(1.0, height / kRow)) + 2)
+    {
+    }
 
     // Free: below the header and clear of every text taken.
     bool isFree(const QRectF &r) const
@@ -473,8 +475,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             const double x2 = lifeline(e.peer);
             p.setPen(QPen(c, 2, Qt::DashDotLine));
             if (x2 >= 0) p.drawLine(QPointF(x, y), QPointF(x2, y));
-            markText(QPointF((x + std::max(x, x2)) / 2 + 4, y - 4), QString::fromLatin1(traceKindName(e.kind)),
-                     true);
+            markText(QPointF((x + std::max(x, x2)) / 2 + 4, y - 4),
+                     QString::fromLatin1(traceKindName(e.kind)), true);
             break;
         }
         case TraceKind::Drop:
@@ -526,8 +528,9 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         placer.take(box);
         stats.labels.push_back({DrawnLabel::Kind::Annotation, box, a.text});
         p.setPen(QPen(a.color, 1.5));
-        const QPointF corner = box.center().x() < x ? (box.center().y() < y ? box.bottomRight() : box.topRight())
-                                                    : (box.center().y() < y ? box.bottomLeft() : box.topLeft());
+        const QPointF corner = box.center().x() < x
+                                   ? (box.center().y() < y ? box.bottomRight() : box.topRight())
+                                   : (box.center().y() < y ? box.bottomLeft() : box.topLeft());
         p.drawLine(QPointF(x, y), corner);
         p.setBrush(a.color.lighter(dark ? 60 : 170));
         p.drawRoundedRect(box, 3, 3);

@@ -103,8 +103,8 @@ void SequenceView::showAllNodes()
 
 SimTime SequenceView::visibleSpan() const
 {
-    return SimTime(std::max(
-        1.0, (viewport()->height() - m_layout.headerHeight - m_layout.topMargin) * m_layout.nsPerPixel));
+    return SimTime(std::max(1.0, (viewport()->height() - m_layout.headerHeight - m_layout.topMargin) *
+                                     m_layout.nsPerPixel));
 }
 
 SimTime SequenceView::bottomTime() const

@@ -144,8 +144,9 @@ QVariant SeriesPickerModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return t.what.name;
     case Qt::ToolTipRole:
-        return t.what.name == t.what.id ? QStringLiteral("%1 (%2)").arg(t.what.id, t.what.kind)
-                                        : QStringLiteral("%1 (%2, %3)").arg(t.what.name, t.what.id, t.what.kind);
+        return t.what.name == t.what.id
+                   ? QStringLiteral("%1 (%2)").arg(t.what.id, t.what.kind)
+                   : QStringLiteral("%1 (%2, %3)").arg(t.what.name, t.what.id, t.what.kind);
     case Qt::DecorationRole:
         return lineSampleIcon(t.what.color, t.what.style);
     case Qt::CheckStateRole:

@@ -7,13 +7,13 @@
 
 #include <QApplication>
 #include <QGraphicsPathItem>
-#include <QGraphicsView>
 #include <QGraphicsRectItem>
 #include <QGraphicsSceneContextMenuEvent>
 #include <QGraphicsSceneDragDropEvent>
 #include <QGraphicsSceneHelpEvent>
 #include <QGraphicsSceneMouseEvent>
 #include <QGraphicsTextItem>
+#include <QGraphicsView>
 #include <QKeyEvent>
 #include <QMimeData>
 #include <QPainter>

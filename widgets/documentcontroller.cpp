@@ -36,7 +36,8 @@ QString diagnosticText(const Diagnostic &d)
     const QString what =
         (d.severity == Diagnostic::Severity::Warning ? DocumentController::tr("warning: ") : QString()) +
         QString::fromStdString(d.message);
-    if (d.line > 0) return DocumentController::tr("line %1, column %2: %3").arg(d.line).arg(d.column).arg(what);
+    if (d.line > 0)
+        return DocumentController::tr("line %1, column %2: %3").arg(d.line).arg(d.column).arg(what);
     if (!d.path.empty()) return QString::fromStdString(d.path) + QLatin1String(": ") + what;
     return what;
 }
@@ -84,9 +85,9 @@ void DocumentController::openDropped(const QStringList &files)
     openFile(files.first());
     if (files.size() > 1)
         Q_EMIT messagePosted(tr("Opened %1; one file at a time, %2 not opened")
-                               .arg(QFileInfo(files.first()).fileName())
-                               .arg(files.size() - 1),
-                           8000);
+                                 .arg(QFileInfo(files.first()).fileName())
+                                 .arg(files.size() - 1),
+                             8000);
 }
 
 bool DocumentController::openFile(const QString &path)
@@ -106,15 +107,15 @@ bool DocumentController::openFile(const QString &path)
     if (!adoptTopology(*result.topology, QFileInfo(path).absoluteFilePath(), path, warnings)) return false;
     addRecentFile(m_currentFile);
     Q_EMIT messagePosted(warnings.isEmpty() ? tr("Opened %1").arg(QDir::toNativeSeparators(m_currentFile))
-                                                : tr("Opened %1 with %2")
-                                                      .arg(QDir::toNativeSeparators(m_currentFile),
-                                                           count(warnings.size(), "warning", "warnings")),
-                             5000);
+                                            : tr("Opened %1 with %2")
+                                                  .arg(QDir::toNativeSeparators(m_currentFile),
+                                                       count(warnings.size(), "warning", "warnings")),
+                         5000);
     return true;
 }
 
-bool DocumentController::adoptTopology(const Topology &topology, const QString &filePath, const QString &where,
-                               const QStringList &warnings)
+bool DocumentController::adoptTopology(const Topology &topology, const QString &filePath,
+                                       const QString &where, const QStringList &warnings)
 {
     QString error;
     if (!m_engine->load(topology, &error)) {
@@ -193,8 +194,8 @@ bool DocumentController::saveFile(const QString &requested)
 void DocumentController::saveAs()
 {
     const QString dir = m_currentFile.isEmpty() ? QString() : QFileInfo(m_currentFile).absolutePath();
-    QString path =
-        QFileDialog::getSaveFileName(m_dialogParent, tr("Save topology"), dir, tr("Signalbox topology (*.json)"));
+    QString path = QFileDialog::getSaveFileName(m_dialogParent, tr("Save topology"), dir,
+                                                tr("Signalbox topology (*.json)"));
     if (path.isEmpty()) return;
     if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".json");
     saveFile(path);
@@ -203,8 +204,8 @@ void DocumentController::saveAs()
 void DocumentController::open()
 {
     const QString dir = m_currentFile.isEmpty() ? QString() : QFileInfo(m_currentFile).absolutePath();
-    const QString path =
-        QFileDialog::getOpenFileName(m_dialogParent, tr("Open topology"), dir, tr("Signalbox topology (*.json)"));
+    const QString path = QFileDialog::getOpenFileName(m_dialogParent, tr("Open topology"), dir,
+                                                      tr("Signalbox topology (*.json)"));
     if (!path.isEmpty()) openFile(path);
 }
 
@@ -225,8 +226,8 @@ bool DocumentController::openExample(const QString &resourcePath)
     // Untitled: Save asks where, so the bundled copy is never written.
     if (!adoptTopology(*result.topology, QString(), name, {})) return false;
     Q_EMIT messagePosted(tr("Opened the example \u201c%1\u201d: Save As keeps your changes")
-                                 .arg(QString::fromStdString(result.topology->name)),
-                             8000);
+                             .arg(QString::fromStdString(result.topology->name)),
+                         8000);
     return true;
 }
 
@@ -331,10 +332,11 @@ void DocumentController::offerRecovery()
     const QList<RecoveryStore::Recovery> left = recoverableWork();
     if (left.isEmpty()) return;
     const RecoveryStore::Recovery &r = left.first();
-    auto *box = new QMessageBox(QMessageBox::Question, tr("Recover unsaved work"),
-                                tr("Signalbox ended without saving changes to %1, autosaved %2.\n\nRecover them?")
-                                    .arg(recoveryText(r), QLocale().toString(r.saved, QLocale::ShortFormat)),
-                                QMessageBox::NoButton, m_dialogParent);
+    auto *box =
+        new QMessageBox(QMessageBox::Question, tr("Recover unsaved work"),
+                        tr("Signalbox ended without saving changes to %1, autosaved %2.\n\nRecover them?")
+                            .arg(recoveryText(r), QLocale().toString(r.saved, QLocale::ShortFormat)),
+                        QMessageBox::NoButton, m_dialogParent);
     box->setObjectName(QStringLiteral("recoveryDialog"));
     QPushButton *recoverButton = box->addButton(tr("&Recover"), QMessageBox::AcceptRole);
     box->addButton(tr("&Discard"), QMessageBox::DestructiveRole);
@@ -349,7 +351,8 @@ void DocumentController::offerRecovery()
                     recover(path);
                 else if (role == QMessageBox::DestructiveRole)
                     RecoveryStore::remove(path);
-                if (role != QMessageBox::RejectRole) QTimer::singleShot(0, this, &DocumentController::offerRecovery);
+                if (role != QMessageBox::RejectRole)
+                    QTimer::singleShot(0, this, &DocumentController::offerRecovery);
             });
     showDialog(box);
 }

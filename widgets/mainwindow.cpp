@@ -1,6 +1,5 @@
 #include "mainwindow.h"
 
-
 #include "canvasexport.h"
 #include "canvasitems.h"
 #include "canvasscene.h"
@@ -78,9 +77,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_document = new TopologyDocument(this);
     m_canvasScene = new CanvasScene(m_document, this);
     m_topologyModel = new TopologyModel(this);
-    m_documents = new DocumentController(
-        m_document, m_engine, this,
-        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/recovery"), this);
+    m_documents = new DocumentController(m_document, m_engine, this,
+                                         QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                                             QStringLiteral("/recovery"),
+                                         this);
     m_run = new RunController(m_engine, m_document, m_canvasScene, this, this);
     m_run->setSelectionProvider([this] { return selectedNodeIds(); }, [this] { return selectedLinkIds(); });
 
@@ -487,8 +487,7 @@ void MainWindow::createDocks()
     m_propertyDock->raise();
     m_sequenceDock->raise();
     for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
-                              m_sequenceDock,
-                              m_summaryDock, m_eventDock, m_chartDock})
+                              m_sequenceDock, m_summaryDock, m_eventDock, m_chartDock})
         m_viewMenu->addAction(dock->toggleViewAction());
 }
 
@@ -707,7 +706,7 @@ void MainWindow::writeSettings() const
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, m_dockStateBeforeWelcome.isEmpty() ? saveState(kLayoutVersion)
-                                                                     : m_dockStateBeforeWelcome);
+                                                                    : m_dockStateBeforeWelcome);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -1010,7 +1009,7 @@ void MainWindow::updateDescription(const QStringList &warnings)
         return;
     }
     const QString file = m_documents->currentFile();
-    const QString name = !t.name.empty() ? QString::fromStdString(t.name)
+    const QString name = !t.name.empty()  ? QString::fromStdString(t.name)
                          : file.isEmpty() ? tr("Untitled topology")
                                           : QFileInfo(file).completeBaseName();
     QString html = QStringLiteral("<h3>%1</h3>").arg(name.toHtmlEscaped());

@@ -218,8 +218,8 @@ private:
     QDockWidget *m_sequenceDock = nullptr;
     QDockWidget *m_chartDock = nullptr;
     bool m_defaultDocksPending = false; // no saved layout: the default one is sized at the first show
-    bool m_documentShown = false; // a document (not the welcome page) was shown at least once
-    QString m_refusal;            // the reason a link was refused, while the status bar shows it
+    bool m_documentShown = false;       // a document (not the welcome page) was shown at least once
+    QString m_refusal;                  // the reason a link was refused, while the status bar shows it
 };
 
 } // namespace sb

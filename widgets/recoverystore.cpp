@@ -113,8 +113,7 @@ std::optional<Topology> RecoveryStore::load(const QString &path, QString *origin
     }
     JsonError jsonError; // parseJson: no throw on 1e400, no stack overflow on deep nesting
     const Json j = parseJson(file.readAll().toStdString(), jsonError).value_or(Json());
-    if (!j.is_object() || j.value("format", std::string()) != kFormat ||
-        !j.contains("topology")) {
+    if (!j.is_object() || j.value("format", std::string()) != kFormat || !j.contains("topology")) {
         if (error) *error = tr("%1: not a Signalbox recovery file").arg(where);
         return std::nullopt;
     }

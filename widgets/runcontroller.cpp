@@ -190,7 +190,8 @@ RunController::RunController(EngineHost *engine, TopologyDocument *document, Can
 
 RunController::~RunController() = default;
 
-void RunController::setSelectionProvider(std::function<QStringList()> nodes, std::function<QStringList()> links)
+void RunController::setSelectionProvider(std::function<QStringList()> nodes,
+                                         std::function<QStringList()> links)
 {
     m_selectedNodes = std::move(nodes);
     m_selectedLinks = std::move(links);
@@ -692,8 +693,8 @@ void RunController::recordRunStarted()
     if (!m_runStore) return;
     const Topology &t = m_engine->topology();
     RunRecord record;
-    record.topologyName =
-        t.name.empty() ? QFileInfo(m_document->filePath()).completeBaseName() : QString::fromStdString(t.name);
+    record.topologyName = t.name.empty() ? QFileInfo(m_document->filePath()).completeBaseName()
+                                         : QString::fromStdString(t.name);
     record.topologyJson = QByteArray::fromStdString(serializeTopology(t));
     record.seed = m_engine->seed();
     record.stopCondition =
@@ -748,7 +749,7 @@ bool RunController::prepareRun()
     QString error;
     if (!m_engine->load(m_document->topology(), &error)) {
         Q_EMIT runRefused(m_document->filePath().isEmpty() ? tr("the topology") : m_document->filePath(),
-                      error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
+                          error.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
         return false;
     }
     resetRunViews();

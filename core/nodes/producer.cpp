@@ -276,7 +276,8 @@ private:
         }
         if (finished(ctx) || !ctx.mayPublish()) return;
         const double meanNs = 1e9 / m_rate * (m_arrival == Arrival::Bursts ? m_burstSize : 1);
-        SimTime gap = timeFromNanoseconds(m_arrival == Arrival::Poisson ? ctx.rng().exponential(meanNs) : meanNs);
+        SimTime gap =
+            timeFromNanoseconds(m_arrival == Arrival::Poisson ? ctx.rng().exponential(meanNs) : meanNs);
         ctx.startTimer(std::max<SimTime>(gap, 1), timerTag(ArrivalTimer, 0));
     }
 

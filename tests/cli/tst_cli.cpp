@@ -273,9 +273,12 @@ void TestCli::sequence_data()
     QTest::addColumn<QByteArray>("arrow"); // some line of the body has this
     QTest::newRow("mmd") << "out.mmd" << QByteArray("sequenceDiagram")
                          << QByteArray("    producer->>tasks: publish m1 ");
-    QTest::newRow("mermaid") << "out.mermaid" << QByteArray("sequenceDiagram") << QByteArray("    producer->>tasks: ");
-    QTest::newRow("puml") << "out.puml" << QByteArray("@startuml") << QByteArray("producer -> tasks : publish m1 ");
-    QTest::newRow("plantuml") << "out.plantuml" << QByteArray("@startuml") << QByteArray("producer -> tasks : ");
+    QTest::newRow("mermaid") << "out.mermaid" << QByteArray("sequenceDiagram")
+                             << QByteArray("    producer->>tasks: ");
+    QTest::newRow("puml") << "out.puml" << QByteArray("@startuml")
+                          << QByteArray("producer -> tasks : publish m1 ");
+    QTest::newRow("plantuml") << "out.plantuml" << QByteArray("@startuml")
+                              << QByteArray("producer -> tasks : ");
     QTest::newRow("shiviz") << "out.shiviz" << QByteArray(sb::kShiVizRegex)
                             << QByteArray("producer {\"producer\":1}");
     QTest::newRow("log") << "out.log" << QByteArray(sb::kShiVizRegex) << QByteArray("send publish m1 ");
@@ -764,29 +767,40 @@ void TestCli::outputExtensions_data()
     QTest::addColumn<QString>("name");
     QTest::addColumn<bool>("accepted");
     QTest::addColumn<QByteArray>("message"); // for refused names
-    QTest::newRow("summary .json") << "--summary" << "out.json" << true << QByteArray();
-    QTest::newRow("summary .xml") << "--summary" << "out.xml" << false
-                                  << QByteArray("unknown extension '.xml' (use .json)");
-    QTest::newRow("summary .jsonl") << "--summary" << "out.jsonl" << false
+    QTest::newRow("summary .json") << "--summary"
+                                   << "out.json" << true << QByteArray();
+    QTest::newRow("summary .xml") << "--summary"
+                                  << "out.xml" << false << QByteArray("unknown extension '.xml' (use .json)");
+    QTest::newRow("summary .jsonl") << "--summary"
+                                    << "out.jsonl" << false
                                     << QByteArray("unknown extension '.jsonl' (use .json)");
-    QTest::newRow("summary none") << "--summary" << "summary" << false << QByteArray("no extension (use .json)");
-    QTest::newRow("events .jsonl") << "--events" << "out.jsonl" << true << QByteArray();
-    QTest::newRow("events .csv") << "--events" << "out.csv" << true << QByteArray();
-    QTest::newRow("events .xml") << "--events" << "out.xml" << false
+    QTest::newRow("summary none") << "--summary"
+                                  << "summary" << false << QByteArray("no extension (use .json)");
+    QTest::newRow("events .jsonl") << "--events"
+                                   << "out.jsonl" << true << QByteArray();
+    QTest::newRow("events .csv") << "--events"
+                                 << "out.csv" << true << QByteArray();
+    QTest::newRow("events .xml") << "--events"
+                                 << "out.xml" << false
                                  << QByteArray("unknown extension '.xml' (use .jsonl or .csv)");
-    QTest::newRow("events .json") << "--events" << "out.json" << false
+    QTest::newRow("events .json") << "--events"
+                                  << "out.json" << false
                                   << QByteArray("unknown extension '.json' (use .jsonl or .csv)");
-    QTest::newRow("events none") << "--events" << "events" << false
-                                 << QByteArray("no extension (use .jsonl or .csv)");
-    QTest::newRow("metrics .csv") << "--metrics" << "out.csv" << true << QByteArray();
-    QTest::newRow("metrics .json") << "--metrics" << "out.json" << false
+    QTest::newRow("events none") << "--events"
+                                 << "events" << false << QByteArray("no extension (use .jsonl or .csv)");
+    QTest::newRow("metrics .csv") << "--metrics"
+                                  << "out.csv" << true << QByteArray();
+    QTest::newRow("metrics .json") << "--metrics"
+                                   << "out.json" << false
                                    << QByteArray("unknown extension '.json' (use .csv)");
-    QTest::newRow("metrics .tsv") << "--metrics" << "out.tsv" << false
-                                  << QByteArray("unknown extension '.tsv' (use .csv)");
-    QTest::newRow("sequence .mmd") << "--sequence" << "out.mmd" << true << QByteArray();
-    QTest::newRow("sequence .txt") << "--sequence" << "out.txt" << false
-                                   << QByteArray("unknown extension '.txt' (use .mmd");
-    QTest::newRow("sequence none") << "--sequence" << "diagram" << false << QByteArray("no extension (use .mmd");
+    QTest::newRow("metrics .tsv") << "--metrics"
+                                  << "out.tsv" << false << QByteArray("unknown extension '.tsv' (use .csv)");
+    QTest::newRow("sequence .mmd") << "--sequence"
+                                   << "out.mmd" << true << QByteArray();
+    QTest::newRow("sequence .txt") << "--sequence"
+                                   << "out.txt" << false << QByteArray("unknown extension '.txt' (use .mmd");
+    QTest::newRow("sequence none") << "--sequence"
+                                   << "diagram" << false << QByteArray("no extension (use .mmd");
 }
 
 void TestCli::outputExtensions()
@@ -805,7 +819,8 @@ void TestCli::outputExtensions()
         QVERIFY2(QFileInfo(path).size() > 0, qPrintable(path));
     } else {
         QVERIFY2(r.exitCode == sb::CliExit::Usage, r.describe().constData());
-        QVERIFY2(r.err.contains(option.toUtf8() + ' ' + path.toUtf8() + ": " + message), r.describe().constData());
+        QVERIFY2(r.err.contains(option.toUtf8() + ' ' + path.toUtf8() + ": " + message),
+                 r.describe().constData());
         QVERIFY2(!QFile::exists(path), "nothing is written for a refused name");
     }
     // No temporary file is left beside the output.
@@ -825,11 +840,12 @@ void TestCli::failedRunKeepsExistingFiles()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("saved earlier\n");
     }
-    const CliResult r = runCli({QStringLiteral("run"), exampleFiles().value(0), QStringLiteral("--until"),
-                                QStringLiteral("1s"), QStringLiteral("--quiet"), QStringLiteral("--summary"),
-                                dir.filePath(names[0]), QStringLiteral("--events"), dir.filePath(names[1]),
-                                QStringLiteral("--sequence"), dir.filePath(names[2]), QStringLiteral("--metrics"),
-                                dir.filePath(QStringLiteral("no/such/metrics.csv"))});
+    const CliResult r =
+        runCli({QStringLiteral("run"), exampleFiles().value(0), QStringLiteral("--until"),
+                QStringLiteral("1s"), QStringLiteral("--quiet"), QStringLiteral("--summary"),
+                dir.filePath(names[0]), QStringLiteral("--events"), dir.filePath(names[1]),
+                QStringLiteral("--sequence"), dir.filePath(names[2]), QStringLiteral("--metrics"),
+                dir.filePath(QStringLiteral("no/such/metrics.csv"))});
     QVERIFY2(r.exitCode == sb::CliExit::OutputError, r.describe().constData());
     for (const QString &n : names)
         QCOMPARE(readAll(dir.filePath(n)), QByteArray("saved earlier\n"));
@@ -854,9 +870,10 @@ void TestCli::interrupt()
     const QString sequencePath = dir.filePath(QStringLiteral("seq.mmd"));
     QProcess p;
     p.start(QStringLiteral(SIGNALBOX_CLI),
-            {QStringLiteral("run"), dataFile("endless.json"), QStringLiteral("--until"), QStringLiteral("1e9s"),
-             QStringLiteral("--summary"), summaryPath, QStringLiteral("--events"), eventsPath,
-             QStringLiteral("--metrics"), metricsPath, QStringLiteral("--sequence"), sequencePath});
+            {QStringLiteral("run"), dataFile("endless.json"), QStringLiteral("--until"),
+             QStringLiteral("1e9s"), QStringLiteral("--summary"), summaryPath, QStringLiteral("--events"),
+             eventsPath, QStringLiteral("--metrics"), metricsPath, QStringLiteral("--sequence"),
+             sequencePath});
     QVERIFY(p.waitForStarted());
     // The run is under way once events reach the (temporary) events file.
     const auto eventsWritten = [&] {
@@ -909,7 +926,7 @@ void TestCli::interrupt()
 void TestCli::progressLine_data()
 {
     QTest::addColumn<bool>("terminal");
-    QTest::addColumn<QStringList>("args"); // after `run FILE --quiet`
+    QTest::addColumn<QStringList>("args");    // after `run FILE --quiet`
     QTest::addColumn<QByteArray>("expected"); // in the first progress line
     QTest::newRow("time limit: time left") << true << QStringList{"--until", "20s"} << QByteArray(" left");
     QTest::newRow("time limit: rate") << true << QStringList{"--until", "20s"} << QByteArray(" events/s");
@@ -947,9 +964,11 @@ void TestCli::craftedFiles_data()
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QByteArray>("message"); // after "FILE:"
     const QByteArray head = R"({"format": "signalbox-topology", "version": 1, )";
-    QTest::newRow("1e400") << QByteArray("1e400") << QByteArray("1:1: not valid JSON: number overflow parsing '1e400'");
-    QTest::newRow("rate 1e400") << head + R"("nodes": [{"id": "p", "kind": "producer", "properties": {"rate": 1e400}}]})"
-                                << QByteArray("1:113: not valid JSON: number overflow parsing '1e400'");
+    QTest::newRow("1e400") << QByteArray("1e400")
+                           << QByteArray("1:1: not valid JSON: number overflow parsing '1e400'");
+    QTest::newRow("rate 1e400")
+        << head + R"("nodes": [{"id": "p", "kind": "producer", "properties": {"rate": 1e400}}]})"
+        << QByteArray("1:113: not valid JSON: number overflow parsing '1e400'");
     QTest::newRow("200000 levels") << head + R"("nodes": [], "x": )" + QByteArray(200000, '[') +
                                           QByteArray(200000, ']') + "}"
                                    << QByteArray("1:321: not valid JSON: nested deeper than 256 levels");
@@ -995,7 +1014,8 @@ void TestCli::warningCap()
     const QString path = dir.filePath(QStringLiteral("queues.json"));
     QByteArray text = R"({"format": "signalbox-topology", "version": 1, "nodes": [)";
     for (int i = 0; i < queues; ++i)
-        text += (i ? "," : "") + QByteArray(R"({"id": "q)") + QByteArray::number(i) + R"(", "kind": "queue"})";
+        text +=
+            (i ? "," : "") + QByteArray(R"({"id": "q)") + QByteArray::number(i) + R"(", "kind": "queue"})";
     text += R"(], "links": []})";
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly));
@@ -1006,7 +1026,8 @@ void TestCli::warningCap()
     const QList<QByteArray> out = lines(r.out);
     QCOMPARE(out.size(), shown + (tail.isEmpty() ? 0 : 1) + 1); // + the "valid" line
     for (int i = 0; i < shown; ++i)
-        QVERIFY2(out[i].contains("warning: queue \"q" + QByteArray::number(i) + "\": port \"in\" is not connected"),
+        QVERIFY2(out[i].contains("warning: queue \"q" + QByteArray::number(i) +
+                                 "\": port \"in\" is not connected"),
                  out[i].constData());
     if (!tail.isEmpty()) QCOMPARE(out[shown], tail);
     QVERIFY(out.last().endsWith(": valid (" + QByteArray::number(queues) + " nodes, 0 links, 0 bindings)"));
@@ -1016,11 +1037,16 @@ void TestCli::controlCharactersEscaped_data()
 {
     QTest::addColumn<QByteArray>("raw");
     QTest::addColumn<QByteArray>("shown");
-    QTest::newRow("right-to-left override") << QByteArray("evil\xe2\x80\xaeid") << QByteArray("evil\\u202eid");
+    QTest::newRow("right-to-left override")
+        << QByteArray("evil\xe2\x80\xaeid") << QByteArray("evil\\u202eid");
     QTest::newRow("escape sequence") << QByteArray("a\\u001b[2Jb") << QByteArray("a\\x1b[2Jb");
     QTest::newRow("bell") << QByteArray("a\\u0007b") << QByteArray("a\\x07b");
-    QTest::newRow("C1 control") << QByteArray("a\xc2\x9b" "b") << QByteArray("a\\u009bb");
-    QTest::newRow("isolate") << QByteArray("a\xe2\x81\xa6" "b") << QByteArray("a\\u2066b");
+    QTest::newRow("C1 control") << QByteArray("a\xc2\x9b"
+                                              "b")
+                                << QByteArray("a\\u009bb");
+    QTest::newRow("isolate") << QByteArray("a\xe2\x81\xa6"
+                                           "b")
+                             << QByteArray("a\\u2066b");
 }
 
 void TestCli::controlCharactersEscaped()
@@ -1042,7 +1068,8 @@ void TestCli::controlCharactersEscaped()
         QVERIFY2(r.err.contains(shown), r.describe().constData());
         for (char c = 0; c < 0x20; ++c)
             QVERIFY2(c == '\n' || !r.err.contains(c), r.describe().constData());
-        QVERIFY2(!r.err.contains("\xe2\x80\xae") && !r.err.contains("\xc2\x9b") && !r.err.contains("\xe2\x81\xa6"),
+        QVERIFY2(!r.err.contains("\xe2\x80\xae") && !r.err.contains("\xc2\x9b") &&
+                     !r.err.contains("\xe2\x81\xa6"),
                  r.describe().constData());
     }
 }
@@ -1106,7 +1133,8 @@ void TestCli::kindsTextRanges()
     // The property's line within that section (sections start at column 0).
     for (++i; i < text.size() && (text[i].isEmpty() || text[i].startsWith(QLatin1Char(' '))); ++i) {
         if (!text[i].startsWith(QStringLiteral("    ") + key + QLatin1Char(' '))) continue;
-        QVERIFY2(text[i].endsWith(QLatin1Char(' ') + range), qPrintable(text[i] + QStringLiteral(" wants ") + range));
+        QVERIFY2(text[i].endsWith(QLatin1Char(' ') + range),
+                 qPrintable(text[i] + QStringLiteral(" wants ") + range));
         return;
     }
     QFAIL(qPrintable(key + QStringLiteral(" is not listed under ") + section));

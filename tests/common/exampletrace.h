@@ -16,7 +16,7 @@ namespace sbtest {
 struct ExampleTrace {
     std::vector<sb::TraceEvent> events;
     QStringList nodeIds, nodeKinds, linkIds;
-    sb::Topology topology; // as loaded: node names, positions
+    sb::Topology topology;                       // as loaded: node names, positions
     std::shared_ptr<sb::MessageCatalog> catalog; // what each message carried (routing key, ...)
 };
 

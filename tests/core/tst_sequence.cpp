@@ -168,10 +168,10 @@ void TestSequence::golden()
     QFETCH(QString, topology);
     QFETCH(int, format);
     QFETCH(QString, file);
-    const Topology t = topology == QLatin1String("work-queue") ? exampleTopology("work-queue.json")
-                                                                : journeyTopology();
-    const Recorded r = runTopology(t, topology == QLatin1String("work-queue") ? 60 * kMillisecond
-                                                                              : 200 * kMillisecond);
+    const Topology t =
+        topology == QLatin1String("work-queue") ? exampleTopology("work-queue.json") : journeyTopology();
+    const Recorded r =
+        runTopology(t, topology == QLatin1String("work-queue") ? 60 * kMillisecond : 200 * kMillisecond);
     SequenceOptions o;
     o.maxArrows = 60;
     auto s = record(r, o);
@@ -220,18 +220,42 @@ void TestSequence::mermaidNames_data()
     QTest::addColumn<QString>("id");
     QTest::addColumn<QString>("participant"); // what the arrows say
     QTest::addColumn<QString>("shown");       // the display text after `as`
-    QTest::newRow("plain id") << "tasks" << "tasks" << "tasks";
-    QTest::newRow("end") << "end" << "n_end" << "end";
-    QTest::newRow("loop") << "loop" << "n_loop" << "loop";
-    QTest::newRow("opt") << "opt" << "n_opt" << "opt";
-    QTest::newRow("keyword in capitals") << "End" << "n_End" << "End";
-    QTest::newRow("plantuml's queue") << "queue" << "n_queue" << "queue";
-    QTest::newRow("leading digit") << "7up" << "n_7up" << "7up";
-    QTest::newRow("spaces") << "my queue" << "my_queue" << "my queue";
-    QTest::newRow("dashes and dots") << "worker-1.eu:a" << "worker_1_eu_a" << "worker-1.eu:a";
-    QTest::newRow("semicolon and hash") << "a;b#c" << "a_b_c" << "a#59;b#35;c";
-    QTest::newRow("arrow-like") << "x->>y" << "x___y" << "x-#gt;#gt;y";
-    QTest::newRow("newline") << "two\nlines" << "two_lines" << "two lines";
+    QTest::newRow("plain id") << "tasks"
+                              << "tasks"
+                              << "tasks";
+    QTest::newRow("end") << "end"
+                         << "n_end"
+                         << "end";
+    QTest::newRow("loop") << "loop"
+                          << "n_loop"
+                          << "loop";
+    QTest::newRow("opt") << "opt"
+                         << "n_opt"
+                         << "opt";
+    QTest::newRow("keyword in capitals") << "End"
+                                         << "n_End"
+                                         << "End";
+    QTest::newRow("plantuml's queue") << "queue"
+                                      << "n_queue"
+                                      << "queue";
+    QTest::newRow("leading digit") << "7up"
+                                   << "n_7up"
+                                   << "7up";
+    QTest::newRow("spaces") << "my queue"
+                            << "my_queue"
+                            << "my queue";
+    QTest::newRow("dashes and dots") << "worker-1.eu:a"
+                                     << "worker_1_eu_a"
+                                     << "worker-1.eu:a";
+    QTest::newRow("semicolon and hash") << "a;b#c"
+                                        << "a_b_c"
+                                        << "a#59;b#35;c";
+    QTest::newRow("arrow-like") << "x->>y"
+                                << "x___y"
+                                << "x-#gt;#gt;y";
+    QTest::newRow("newline") << "two\nlines"
+                             << "two_lines"
+                             << "two lines";
 }
 
 void TestSequence::mermaidNames()
@@ -308,14 +332,14 @@ void TestSequence::nodeLabels_data()
     QTest::addColumn<QStringList>("labels");
     QTest::newRow("names") << QStringList{"p", "q"} << QStringList{"Producer", "jobs"}
                            << QStringList{"Producer", "jobs"};
-    QTest::newRow("empty name: the id") << QStringList{"p", "q"} << QStringList{"", "jobs"}
-                                        << QStringList{"p", "jobs"};
+    QTest::newRow("empty name: the id")
+        << QStringList{"p", "q"} << QStringList{"", "jobs"} << QStringList{"p", "jobs"};
     QTest::newRow("shared name") << QStringList{"q1", "q2", "c"}
                                  << QStringList{"inventory", "inventory", "Consumer"}
                                  << QStringList{"inventory (q1)", "inventory (q2)", "Consumer"};
-    QTest::newRow("a name that is another's id") << QStringList{"inventory", "q"}
-                                                  << QStringList{"", "inventory"}
-                                                  << QStringList{"inventory", "inventory (q)"};
+    QTest::newRow("a name that is another's id")
+        << QStringList{"inventory", "q"} << QStringList{"", "inventory"}
+        << QStringList{"inventory", "inventory (q)"};
 }
 
 void TestSequence::nodeLabels()
@@ -408,7 +432,8 @@ void TestSequence::timeRange()
     }
     if (s.items().empty()) {
         const std::string text = sequenceText(s, SequenceFormat::Mermaid);
-        QVERIFY2(text.find("Note over n_end,worker: no events in this range") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("Note over n_end,worker: no events in this range") != std::string::npos,
+                 text.c_str());
     }
 }
 

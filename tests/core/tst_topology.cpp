@@ -616,29 +616,34 @@ void TestTopology::craftedText_data()
     QByteArray rate = ok;
     rate.replace("\"properties\":{", "\"properties\":{\"rate\":1e400,");
     QVERIFY(rate != ok);
-    QTest::newRow("rate 1e400") << rate << QByteArray("topology:1:" + QByteArray::number(rate.indexOf("1e400") + 1))
+    QTest::newRow("rate 1e400") << rate
+                                << QByteArray("topology:1:" + QByteArray::number(rate.indexOf("1e400") + 1))
                                 << QByteArray("number overflow parsing '1e400'");
     QTest::newRow("-1e400 in an unknown field")
         << withField("\"x\": [1, -1e400]") << QByteArray("topology:1:") << QByteArray("number overflow");
     QTest::newRow("200000 levels deep")
-        << withField("\"x\": " + QByteArray(200000, '[') + QByteArray(200000, ']')) << QByteArray("topology:1:")
-        << QByteArray("nested deeper than 256 levels");
+        << withField("\"x\": " + QByteArray(200000, '[') + QByteArray(200000, ']'))
+        << QByteArray("topology:1:") << QByteArray("nested deeper than 256 levels");
     QTest::newRow("257 levels deep") << withField("\"x\": " + QByteArray(256, '[') + QByteArray(256, ']'))
-                                     << QByteArray("topology:1:") << QByteArray("nested deeper than 256 levels");
+                                     << QByteArray("topology:1:")
+                                     << QByteArray("nested deeper than 256 levels");
     // The root object and 255 arrays: exactly the limit.
     QTest::newRow("256 levels deep") << withField("\"x\": " + QByteArray(255, '[') + QByteArray(255, ']'))
                                      << QByteArray() << QByteArray();
-    QTest::newRow("brackets inside a string") << withField("\"x\": \"" + QByteArray(1000, '[') + "\\\"[\"")
-                                              << QByteArray() << QByteArray();
-    QTest::newRow("until 1e300 ms") << patched([](Json &j) { j["run"]["until"] = 1e300; }) << QByteArray("$.run.until")
-                                    << QByteArray("expected a duration");
-    QTest::newRow("seed 1e30") << patched([](Json &j) { j["run"]["seed"] = 1e30; }) << QByteArray("$.run.seed")
+    QTest::newRow("brackets inside a string")
+        << withField("\"x\": \"" + QByteArray(1000, '[') + "\\\"[\"") << QByteArray() << QByteArray();
+    QTest::newRow("until 1e300 ms") << patched([](Json &j) { j["run"]["until"] = 1e300; })
+                                    << QByteArray("$.run.until") << QByteArray("expected a duration");
+    QTest::newRow("seed 1e30") << patched([](Json &j) { j["run"]["seed"] = 1e30; })
+                               << QByteArray("$.run.seed")
                                << QByteArray("expected a non-negative whole number");
-    QTest::newRow("version 2^64-1") << withField("\"version\": 18446744073709551615").replace(",\"version\":1", "")
-                                    << QByteArray("$.version") << QByteArray("written by a newer Signalbox");
-    QTest::newRow("latency beyond virtual time")
-        << patched([](Json &j) { j["links"][0]["properties"] = {{"latency", "1e300s"}}; })
-        << QByteArray("$.links[0].properties.latency") << QByteArray("not a duration");
+    QTest::newRow("version 2^64-1")
+        << withField("\"version\": 18446744073709551615").replace(",\"version\":1", "")
+        << QByteArray("$.version") << QByteArray("written by a newer Signalbox");
+    QTest::newRow("latency beyond virtual time") << patched([](Json &j) {
+        j["links"][0]["properties"] = {{"latency", "1e300s"}};
+    }) << QByteArray("$.links[0].properties.latency")
+                                                 << QByteArray("not a duration");
 }
 
 void TestTopology::craftedText()
@@ -646,7 +651,8 @@ void TestTopology::craftedText()
     QFETCH(QByteArray, text);
     QFETCH(QByteArray, path);
     QFETCH(QByteArray, reason);
-    const auto r = sb::parseTopology(std::string_view(text.constData(), static_cast<std::size_t>(text.size())));
+    const auto r =
+        sb::parseTopology(std::string_view(text.constData(), static_cast<std::size_t>(text.size())));
     if (path.isEmpty()) {
         QVERIFY2(r.ok(), allDiagnostics(r.diagnostics).c_str());
         return;

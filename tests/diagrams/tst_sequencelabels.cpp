@@ -33,8 +33,8 @@ Painted paint(const SequenceHistory &history, const SequenceLayout &layout, cons
     Painted out;
     out.image = QImage(size.toSize(), QImage::Format_ARGB32_Premultiplied);
     QPainter p(&out.image);
-    out.stats =
-        SequenceRenderer::paint(p, size, history, layout, filter, {}, annotations, exportPalette(), &out.hits);
+    out.stats = SequenceRenderer::paint(p, size, history, layout, filter, {}, annotations, exportPalette(),
+                                        &out.hits);
     return out;
 }
 
@@ -64,8 +64,8 @@ std::vector<SequenceAnnotation> lostMarks(const std::vector<TraceEvent> &events)
     std::vector<SequenceAnnotation> marks;
     for (const auto &[id, e] : last)
         if (lost.count(id))
-            marks.push_back({e->time, e->node, QStringLiteral("lost #%1").arg(id), QColor(0xc6, 0x3b, 0x2f), id,
-                             e->correlationId});
+            marks.push_back({e->time, e->node, QStringLiteral("lost #%1").arg(id), QColor(0xc6, 0x3b, 0x2f),
+                             id, e->correlationId});
     return marks;
 }
 
@@ -169,8 +169,8 @@ void TestSequenceLabels::labelsNeverOverlap()
         QVERIFY2(labels[i].rect.top() >= layout.headerHeight, qPrintable(labels[i].text));
         for (std::size_t j = i + 1; j < labels.size(); ++j)
             QVERIFY2(!labels[i].rect.intersects(labels[j].rect),
-                     qPrintable(QStringLiteral("\u201c%1\u201d overlaps \u201c%2\u201d").arg(labels[i].text,
-                                                                                           labels[j].text)));
+                     qPrintable(QStringLiteral("\u201c%1\u201d overlaps \u201c%2\u201d")
+                                    .arg(labels[i].text, labels[j].text)));
     }
 }
 

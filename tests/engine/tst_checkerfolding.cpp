@@ -52,7 +52,8 @@ Topology chain(std::uint64_t messages, bool atLeastOnce, double loss, double dup
     TopologyBuilder b;
     b.node("p", "producer", producer)
         .node("q", "queue", queue)
-        .node("c", "consumer", {{"ackMode", atLeastOnce ? "manual" : "auto"}, {"processing", "exp(200us)"}, {"prefetch", 200}})
+        .node("c", "consumer",
+              {{"ackMode", atLeastOnce ? "manual" : "auto"}, {"processing", "exp(200us)"}, {"prefetch", 200}})
         .link("p", "q", link)
         .link("q", "c", link)
         .seed(7);
@@ -132,9 +133,9 @@ void TestCheckerFolding::sameReportAsKeepingEverything_data()
     QTest::addColumn<bool>("atLeastOnce");
     QTest::addColumn<double>("loss");
     QTest::addColumn<double>("duplicate");
-    for (const char *f : {"work-queue.json", "dead-letter.json", "lossy-at-least-once.json",
-                          "lossy-at-most-once.json", "topic-routing.json", "pull-consumers.json",
-                          "fanout-pubsub.json", "ordering.json"})
+    for (const char *f :
+         {"work-queue.json", "dead-letter.json", "lossy-at-least-once.json", "lossy-at-most-once.json",
+          "topic-routing.json", "pull-consumers.json", "fanout-pubsub.json", "ordering.json"})
         QTest::newRow(f) << QString::fromLatin1(f) << false << 0.0 << 0.0;
     QTest::newRow("at-least-once, loss and duplication") << QString() << true << 0.1 << 0.1;
     QTest::newRow("at-most-once, loss and duplication") << QString() << false << 0.1 << 0.1;

@@ -139,9 +139,9 @@ void TestLiveStats::agreesWithMetrics()
 void TestLiveStats::nothingInFlightAfterQuiescentEnd_data()
 {
     QTest::addColumn<QString>("file");
-    for (const char *f : {"topic-routing.json", "work-queue.json", "dead-letter.json", "fanout-pubsub.json",
-                          "ordering.json", "pull-consumers.json", "lossy-at-least-once.json",
-                          "lossy-at-most-once.json"})
+    for (const char *f :
+         {"topic-routing.json", "work-queue.json", "dead-letter.json", "fanout-pubsub.json", "ordering.json",
+          "pull-consumers.json", "lossy-at-least-once.json", "lossy-at-most-once.json"})
         QTest::newRow(f) << QString::fromLatin1(f);
 }
 

@@ -110,10 +110,14 @@ void TestTimeLimits::extremeDurations_data()
     QTest::addColumn<QString>("startAt");
     QTest::addColumn<QString>("latency");
     QTest::addColumn<qint64>("until");
-    QTest::newRow("all at 9e9 s") << "9000000000s" << "9000000000s" << qint64(kMax);
-    QTest::newRow("exp latency, no limit") << "9000000000s" << "exp(9000000000s)" << qint64(kNever);
-    QTest::newRow("start at 9e9 s, 1ms latency") << "9000000000s" << "1ms" << qint64(kMax);
-    QTest::newRow("start at 0, latency 9e9 s") << "0" << "9000000000s" << qint64(kMax);
+    QTest::newRow("all at 9e9 s") << "9000000000s"
+                                  << "9000000000s" << qint64(kMax);
+    QTest::newRow("exp latency, no limit") << "9000000000s"
+                                           << "exp(9000000000s)" << qint64(kNever);
+    QTest::newRow("start at 9e9 s, 1ms latency") << "9000000000s"
+                                                 << "1ms" << qint64(kMax);
+    QTest::newRow("start at 0, latency 9e9 s") << "0"
+                                               << "9000000000s" << qint64(kMax);
 }
 
 void TestTimeLimits::extremeDurations()
@@ -123,8 +127,11 @@ void TestTimeLimits::extremeDurations()
     QFETCH(qint64, until);
     TopologyBuilder b;
     b.node("p", "producer",
-           {{"rate", 1000}, {"startAt", startAt.toStdString()}, {"confirmTimeout", "9000000000s"},
-            {"sendMode", "confirmed"}, {"count", 3}})
+           {{"rate", 1000},
+            {"startAt", startAt.toStdString()},
+            {"confirmTimeout", "9000000000s"},
+            {"sendMode", "confirmed"},
+            {"count", 3}})
         .node("q", "queue", {{"messageTtl", "9000000000s"}, {"ackTimeout", "9000000000s"}})
         .node("c", "consumer", {{"processing", "9000000000s"}, {"ackMode", "manual"}})
         .link("p", "q", {{"latency", latency.toStdString()}})

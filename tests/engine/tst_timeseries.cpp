@@ -64,7 +64,10 @@ struct Rebuilt {
 // the node; per link and bucket, every frame the link lost. Counted straight from the trace.
 class LossCounter final : public TraceSink {
 public:
-    LossCounter(std::size_t nodes, std::size_t links, SimTime width) : nodeLosses(nodes), linkLosses(links), m_width(width) {}
+    LossCounter(std::size_t nodes, std::size_t links, SimTime width)
+        : nodeLosses(nodes), linkLosses(links), m_width(width)
+    {
+    }
     void onEvent(const TraceEvent &e) override
     {
         if (e.kind != TraceKind::Drop || e.link == kNoIndex) return;
@@ -76,7 +79,10 @@ public:
         bump(linkLosses[e.link]);
         if (e.frame == FrameType::Publish || e.frame == FrameType::Deliver) bump(nodeLosses[e.node]);
     }
-    static std::uint32_t at(const std::vector<std::uint32_t> &v, std::size_t b) { return b < v.size() ? v[b] : 0; }
+    static std::uint32_t at(const std::vector<std::uint32_t> &v, std::size_t b)
+    {
+        return b < v.size() ? v[b] : 0;
+    }
     std::vector<std::vector<std::uint32_t>> nodeLosses, linkLosses;
 
 private:

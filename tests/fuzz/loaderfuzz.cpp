@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     // What loaded must save to a file that loads again.
     const std::string saved = sb::serializeTopology(*loaded.topology);
     const sb::LoadResult reloaded = sb::parseTopology(saved, "fuzz-saved");
-    if (!reloaded.ok()) fail("a loaded topology saved to a file that does not load", reloaded.errorText() + saved);
+    if (!reloaded.ok())
+        fail("a loaded topology saved to a file that does not load", reloaded.errorText() + saved);
 
     std::string error;
     auto sim = sb::Simulation::build(*loaded.topology, error);
@@ -50,8 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     sim->addSink(&checker);
     sb::RunOptions options;
     options.until = loaded.topology->run.until.value_or(60 * sb::kSecond);
-    options.speed = 0;          // never paced: a fuzz input must not sleep
-    options.maxEvents = 20000;  // bounded, whatever the file asks for
+    options.speed = 0;         // never paced: a fuzz input must not sleep
+    options.maxEvents = 20000; // bounded, whatever the file asks for
     const sb::StopReason reason = sim->run(options);
     const sb::RunSummary summary = sb::buildSummary(*sim, metrics, checker, reason, 0);
     (void)sb::formatSummary(summary);

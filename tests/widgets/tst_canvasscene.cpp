@@ -353,8 +353,9 @@ void TestCanvasScene::refusalStaysInsideTheView()
     m_view->setZoom(zoom);
     const QRect viewport = m_view->viewport()->rect();
     const QPoint at(int(viewport.width() * where.x()), int(viewport.height() * where.y()));
-    QVERIFY(m_scene->connectPorts(QStringLiteral("producer"), QStringLiteral("out"), QStringLiteral("worker-3"),
-                                  QStringLiteral("in"), m_view->mapToScene(at))
+    QVERIFY(m_scene
+                ->connectPorts(QStringLiteral("producer"), QStringLiteral("out"), QStringLiteral("worker-3"),
+                               QStringLiteral("in"), m_view->mapToScene(at))
                 .isEmpty());
     QVERIFY(!m_scene->refusalText().isEmpty());
     const QRect box = m_scene->refusalViewRect();
@@ -372,15 +373,17 @@ void TestCanvasScene::refusalStaysInsideTheView()
 
 void TestCanvasScene::successfulLinkClearsTheRefusal()
 {
-    QVERIFY(m_scene->connectPorts(QStringLiteral("producer"), QStringLiteral("out"), QStringLiteral("worker-3"),
-                                  QStringLiteral("in"), QPointF(0, 0))
+    QVERIFY(m_scene
+                ->connectPorts(QStringLiteral("producer"), QStringLiteral("out"), QStringLiteral("worker-3"),
+                               QStringLiteral("in"), QPointF(0, 0))
                 .isEmpty());
     QVERIFY(!m_scene->refusalText().isEmpty());
     const QString producer = m_doc->addNode(QStringLiteral("producer"), QPointF(600, 600));
     const QString queue = m_doc->addNode(QStringLiteral("queue"), QPointF(800, 600));
     QVERIFY(!producer.isEmpty() && !queue.isEmpty());
-    QVERIFY(!m_scene->connectPorts(producer, QStringLiteral("out"), queue, QStringLiteral("in"), QPointF(0, 0))
-                 .isEmpty());
+    QVERIFY(
+        !m_scene->connectPorts(producer, QStringLiteral("out"), queue, QStringLiteral("in"), QPointF(0, 0))
+             .isEmpty());
     QCOMPARE(m_scene->refusalText(), QString());
 }
 

@@ -10,8 +10,6 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
-#include <QScrollArea>
-#include <QScrollBar>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -19,6 +17,8 @@
 #include <QImage>
 #include <QLineSeries>
 #include <QMenu>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -614,8 +614,9 @@ void TestChartPanel::steadyRateReadsSteady()
     panel.refresh();
     const double bucket = toSeconds(panel.store().bucketWidth());
     QCOMPARE(panel.rateWindow(), std::max(0.01, bucket));
-    QCOMPARE(panel.axisTitle(),
-             QStringLiteral("msg/s over %1 windows").arg(ChartSeriesStore::windowText(std::max(0.01, bucket))));
+    QCOMPARE(
+        panel.axisTitle(),
+        QStringLiteral("msg/s over %1 windows").arg(ChartSeriesStore::windowText(std::max(0.01, bucket))));
     QCOMPARE(shownMax(panel), bucket > 0.02 ? 50.0 : 100.0);
     // Levels have no window.
     panel.setMetric(SeriesMetric::QueueDepth);
@@ -628,7 +629,8 @@ void TestChartPanel::namesNotIds()
 {
     ChartPanel panel;
     QAbstractItemModelTester tester(panel.picker(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QAbstractItemModelTester legendTester(panel.legend(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester legendTester(panel.legend(),
+                                          QAbstractItemModelTester::FailureReportingMode::QtTest);
     panel.reset(namedTopology(3));
     panel.refresh();
     SeriesPickerModel *picker = panel.picker();
@@ -776,7 +778,8 @@ void TestChartPanel::exportedPictureIsComplete()
     QVERIFY2(svg.contains(QLatin1String("Throughput, 0 to")), "the title");
     QVERIFY2(svg.contains(QLatin1String("Virtual time (s)")), "the time axis");
     QCOMPARE(panel.axisTitle(), QStringLiteral("msg/s over 1 s windows"));
-    QVERIFY2(svg.contains(QLatin1String("msg/s over 1 s windows")), "the value axis, with its unit and window");
+    QVERIFY2(svg.contains(QLatin1String("msg/s over 1 s windows")),
+             "the value axis, with its unit and window");
     QVERIFY2(svg.contains(QLatin1String("Orders")), "the legend");
 
     // Many series: every legend entry is drawn, in its colour, below the plot.

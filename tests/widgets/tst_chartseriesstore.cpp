@@ -416,7 +416,8 @@ void TestChartSeriesStore::steadyRateReadsSteady()
     QVERIFY(s.windows(SeriesMetric::Throughput, window));
     const auto *shown = s.view(SeriesMetric::Throughput, 0, 0, window).points;
     // Every whole window of the run has a point (the last one the run has not finished has none).
-    QVERIFY2(qsizetype(shown->size()) >= qsizetype(span / window) - 1, qPrintable(QString::number(shown->size())));
+    QVERIFY2(qsizetype(shown->size()) >= qsizetype(span / window) - 1,
+             qPrintable(QString::number(shown->size())));
     QVERIFY(shown->size() <= std::size_t(ChartSeriesStore::kMaxRateWindows));
     for (const QPointF &p : *shown)
         QVERIFY2(std::abs(p.y() - 50) < 1e-6, qPrintable(QStringLiteral("%1 at %2 s").arg(p.y()).arg(p.x())));

@@ -22,8 +22,7 @@ const QString kExample = QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json
 
 // The parts a DocumentController works with, as the window gives them.
 struct Fixture {
-    explicit Fixture(const QString &recoveryDir)
-        : controller(&document, &engine, &dialogParent, recoveryDir)
+    explicit Fixture(const QString &recoveryDir) : controller(&document, &engine, &dialogParent, recoveryDir)
     {
     }
     QWidget dialogParent;
@@ -128,10 +127,18 @@ void TestDocumentController::recoveryText_data()
     QTest::addColumn<QString>("originalFile");
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("saved file, named") << "/home/me/mine.json" << "Orders" << "mine.json";
-    QTest::newRow("saved file, no name") << "/home/me/mine.json" << "" << "mine.json";
-    QTest::newRow("untitled, named") << "" << "Orders" << "the untitled topology \u201cOrders\u201d";
-    QTest::newRow("untitled, no name") << "" << "" << "an untitled topology (no name)";
+    QTest::newRow("saved file, named") << "/home/me/mine.json"
+                                       << "Orders"
+                                       << "mine.json";
+    QTest::newRow("saved file, no name") << "/home/me/mine.json"
+                                         << ""
+                                         << "mine.json";
+    QTest::newRow("untitled, named") << ""
+                                     << "Orders"
+                                     << "the untitled topology \u201cOrders\u201d";
+    QTest::newRow("untitled, no name") << ""
+                                       << ""
+                                       << "an untitled topology (no name)";
 }
 
 void TestDocumentController::recoveryText()

@@ -307,7 +307,8 @@ void TestEventLogModel::namesShownIdsInToolTips()
     QCOMPARE(changed.count(), 1);
     QCOMPARE(model.index(2, EventLogModel::NodeColumn).data().toString(), QString("jobs"));
     QCOMPARE(model.index(2, EventLogModel::PeerColumn).data().toString(), QString("Alice"));
-    QCOMPARE(model.index(2, EventLogModel::NodeColumn).data(Qt::ToolTipRole).toString(), QString("id: tasks"));
+    QCOMPARE(model.index(2, EventLogModel::NodeColumn).data(Qt::ToolTipRole).toString(),
+             QString("id: tasks"));
     QCOMPARE(model.index(2, EventLogModel::PeerColumn).data(Qt::ToolTipRole).toString(),
              QString("id: worker-1"));
     QVERIFY(!model.index(0, EventLogModel::PeerColumn).data(Qt::ToolTipRole).isValid()); // no peer

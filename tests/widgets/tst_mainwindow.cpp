@@ -6,15 +6,14 @@
 #include "mainwindow.h"
 #include "palette.h"
 #include "propertyeditor.h"
+#include "runstore.h"
 #include "sequencepanel.h"
 #include "sequenceview.h"
-#include "runstore.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
 #include "topologymodel.h"
 
 #include <QAction>
-#include <QRegularExpression>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
@@ -28,14 +27,15 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
-#include <QTextBrowser>
 #include <QTest>
+#include <QTextBrowser>
 #include <QUndoStack>
 
 using namespace sb;

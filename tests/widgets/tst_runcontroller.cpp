@@ -113,9 +113,9 @@ void TestRunController::finishedRunShowsItsOwnFigures()
     const auto summary = finished.at(0).at(0).value<RunSummary>();
     QVERIFY(summary.events > 0);
     const QString text = f.controller.rateLabel()->text();
-    QVERIFY2(text.startsWith("Finished: " + QLocale().toString(static_cast<qint64>(summary.events)) +
-                             " events"),
-             qPrintable(text));
+    QVERIFY2(
+        text.startsWith("Finished: " + QLocale().toString(static_cast<qint64>(summary.events)) + " events"),
+        qPrintable(text));
     // The wall time reads like a duration with three significant digits at most: "in 2.35ms".
     QVERIFY2(QRegularExpression(QStringLiteral(R"( in \d{1,3}(\.\d{1,2})?[a-z]+ \([\d,.]+ events/s\)$)"))
                  .match(text)

@@ -102,17 +102,22 @@ void TestSeriesPickerModel::checksAreKeptAcrossMetrics()
 void TestSeriesPickerModel::targetsFromATopology()
 {
     Topology t;
-    for (const auto &[id, kind, name] : std::initializer_list<std::array<const char *, 3>>{
-             {"orders", "producer", "Order service"}, {"q", "queue", "jobs"}, {"w1", "consumer", ""},
-             {"w2", "consumer", "Worker 2"}}) {
+    for (const auto &[id, kind, name] :
+         std::initializer_list<std::array<const char *, 3>>{{"orders", "producer", "Order service"},
+                                                            {"q", "queue", "jobs"},
+                                                            {"w1", "consumer", ""},
+                                                            {"w2", "consumer", "Worker 2"}}) {
         NodeDef n;
         n.id = id;
         n.kind = kind;
         n.name = name;
         t.nodes.push_back(n);
     }
-    for (const auto &[id, from, to] : std::initializer_list<std::array<const char *, 3>>{
-             {"publish", "orders", "q"}, {"to-w1", "q", "w1"}, {"to-w2", "q", "w2"}, {"gone", "q", "nowhere"}}) {
+    for (const auto &[id, from, to] :
+         std::initializer_list<std::array<const char *, 3>>{{"publish", "orders", "q"},
+                                                            {"to-w1", "q", "w1"},
+                                                            {"to-w2", "q", "w2"},
+                                                            {"gone", "q", "nowhere"}}) {
         LinkDef l;
         l.id = id;
         l.from = from;
@@ -123,19 +128,22 @@ void TestSeriesPickerModel::targetsFromATopology()
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setTargets(SeriesPickerModel::nodeTargets(t), SeriesPickerModel::linkTargets(t));
     QCOMPARE(rows(model), (QStringList{"Order service", "jobs", "w1", "Worker 2"}));
-    QCOMPARE(model.index(0).data(Qt::ToolTipRole).toString(), QStringLiteral("Order service (orders, producer)"));
+    QCOMPARE(model.index(0).data(Qt::ToolTipRole).toString(),
+             QStringLiteral("Order service (orders, producer)"));
     QCOMPARE(model.index(2).data(Qt::ToolTipRole).toString(), QStringLiteral("w1 (consumer)"));
     for (int r = 0; r < 4; ++r) {
         QCOMPARE(model.index(r).data(SeriesPickerModel::ColorRole).value<QColor>(), nodeColor(r));
         QVERIFY(!model.index(r).data(Qt::DecorationRole).value<QIcon>().isNull());
     }
     model.setMetric(SeriesMetric::LinkLosses);
-    QCOMPARE(rows(model), (QStringList{"Order service → jobs", "jobs → w1", "jobs → Worker 2", "jobs → nowhere"}));
+    QCOMPARE(rows(model),
+             (QStringList{"Order service → jobs", "jobs → w1", "jobs → Worker 2", "jobs → nowhere"}));
     QCOMPARE(model.index(1).data(SeriesPickerModel::IdRole).toString(), QStringLiteral("to-w1"));
     QList<int> styles;
     for (int r = 0; r < 4; ++r) {
         styles << model.index(r).data(SeriesPickerModel::PenStyleRole).toInt();
-        QCOMPARE(model.index(r).data(SeriesPickerModel::ColorRole).value<QColor>(), nodeColor(r == 0 ? 0 : 1));
+        QCOMPARE(model.index(r).data(SeriesPickerModel::ColorRole).value<QColor>(),
+                 nodeColor(r == 0 ? 0 : 1));
     }
     QCOMPARE(styles, (QList<int>{Qt::SolidLine, Qt::SolidLine, Qt::DashLine, Qt::DotLine}));
     QCOMPARE(model.target(SeriesMetric::LinkLosses, 2).name, QStringLiteral("jobs → Worker 2"));

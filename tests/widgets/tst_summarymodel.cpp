@@ -147,7 +147,8 @@ void TestSummaryModel::toolTips()
     model.setSummary(sampleSummary());
     // The node shows by name, the id is in the tooltip.
     QCOMPARE(model.index(1, SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(), QString("id: tasks"));
-    QCOMPARE(model.index(2, SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(), QString("id: worker"));
+    QCOMPARE(model.index(2, SummaryModel::NodeColumn).data(Qt::ToolTipRole).toString(),
+             QString("id: worker"));
     QCOMPARE(model.index(1, SummaryModel::DepthColumn).data(Qt::ToolTipRole).toString(),
              QString("6 ready, 1 delivered but not acknowledged"));
 }
@@ -240,16 +241,12 @@ void TestSummaryModel::deliveryCheckText()
 void TestSummaryModel::headlineAndLatency()
 {
     RunSummary s = sampleSummary();
-    QCOMPARE(
-        runHeadlineText(s),
-        QString(
-            "Run of “Work queue”: seed 42, virtual time 10s, 11107 trace events, ended: quiescent, wall 0.250 s"));
+    QCOMPARE(runHeadlineText(s), QString("Run of “Work queue”: seed 42, virtual time 10s, 11107 trace "
+                                         "events, ended: quiescent, wall 0.250 s"));
     s.topologyName = "100%1 %2 sure";
     s.stopReason = StopReason::Stopped;
-    QCOMPARE(
-        runHeadlineText(s),
-        QString(
-            "Run of “100%1 %2 sure”: seed 42, virtual time 10s, 11107 trace events, ended: stopped, wall 0.250 s"));
+    QCOMPARE(runHeadlineText(s), QString("Run of “100%1 %2 sure”: seed 42, virtual time 10s, 11107 trace "
+                                         "events, ended: stopped, wall 0.250 s"));
 
     LatencySummary latency;
     latency.count = 2000;
@@ -286,7 +283,8 @@ void TestSummaryModel::namesInTheTextSayTheirIdsWhenShared()
     QCOMPARE(json["nodes"][1]["id"].get<std::string>(), std::string("tasks"));
     QCOMPARE(json["nodes"][1]["name"].get<std::string>(), std::string("Task queue"));
     QCOMPARE(json["nodes"][2]["name"].get<std::string>(), std::string("Task queue"));
-    QCOMPARE(json["delivery"]["out_of_order_examples"][0]["consumer"].get<std::string>(), std::string("worker"));
+    QCOMPARE(json["delivery"]["out_of_order_examples"][0]["consumer"].get<std::string>(),
+             std::string("worker"));
 }
 
 QTEST_GUILESS_MAIN(TestSummaryModel)
