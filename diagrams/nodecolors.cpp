@@ -29,7 +29,10 @@ constexpr std::array<QRgb, 16> kPalette = {
 
 } // namespace
 
-int nodeColorCount() { return int(kPalette.size()); }
+int nodeColorCount()
+{
+    return int(kPalette.size());
+}
 
 QColor nodeColor(int index)
 {
@@ -40,9 +43,13 @@ QColor nodeColor(int index)
 void NodeColors::setNodes(const QStringList &nodeIdsInOrder)
 {
     m_index.clear();
-    for (int i = 0; i < nodeIdsInOrder.size(); ++i) m_index.insert(nodeIdsInOrder[i], i);
+    for (int i = 0; i < nodeIdsInOrder.size(); ++i)
+        m_index.insert(nodeIdsInOrder[i], i);
 }
 
-QColor NodeColors::colorOf(const QString &nodeId) const { return nodeColor(m_index.value(nodeId, -1)); }
+QColor NodeColors::colorOf(const QString &nodeId) const
+{
+    return nodeColor(m_index.value(nodeId, -1));
+}
 
 } // namespace sb
