@@ -2,6 +2,7 @@
 
 #include "chartlegend.h"
 #include "nodecolors.h"
+#include "nodelabels.h"
 #include "topology.h"
 
 #include <QHash>
@@ -34,12 +35,13 @@ bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
 
 QList<SeriesTarget> SeriesPickerModel::nodeTargets(const Topology &topology)
 {
+    // The same label the sequence lifeline and the summary give the node.
+    const std::vector<std::string> labels = nodeLabels(topology);
     QList<SeriesTarget> out;
     for (std::size_t i = 0; i < topology.nodes.size(); ++i) {
         const NodeDef &n = topology.nodes[i];
-        const QString id = QString::fromStdString(n.id);
-        const QString name = n.name.empty() ? id : QString::fromStdString(n.name);
-        out.append({id, name, QString::fromStdString(n.kind), nodeColor(int(i)), Qt::SolidLine});
+        out.append({QString::fromStdString(n.id), QString::fromStdString(labels[i]),
+                    QString::fromStdString(n.kind), nodeColor(int(i)), Qt::SolidLine});
     }
     return out;
 }
