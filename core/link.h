@@ -3,11 +3,13 @@
 // the link when (and whether, and how many times) each frame arrives. New behaviours (bandwidth,
 // fault plans) extend this class without touching node code.
 #include "distribution.h"
+#include "faults/linkfaults.h"
 #include "schema.h"
 #include "trace.h"
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace sb {
 
@@ -31,18 +33,40 @@ public:
         std::array<SimTime, 2> arrival{};
         DropReason reason = DropReason::None;
     };
-    // Direction 0 is from -> to, 1 is to -> from.
-    Outcome transmit(SimTime now, int direction, Rng &rng);
+    // Direction 0 is from -> to, 1 is to -> from. Without active faults only the link's own
+    // properties decide, with the same random draws as ever.
+    Outcome transmit(SimTime now, int direction, const Frame &frame, Rng &rng);
 
-    bool up() const { return m_up; }
-    void setUp(bool up) { m_up = up; }
+    // Up in both directions.
+    bool up() const { return m_down[0] == 0 && m_down[1] == 0; }
+    bool up(int direction) const { return m_down[direction] == 0; }
     const LinkProperties &properties() const { return m_props; }
     void setProperties(const LinkProperties &p) { m_props = p; }
 
+    // Faults active on the link. A Down fault takes the directions it names down until removed;
+    // several may overlap (a partition and a person's "link down"): the link is up again when the
+    // last one goes.
+    void addFault(LinkFault fault);
+    void removeFault(std::uint64_t id);
+    bool hasFaults() const { return !m_faults.empty(); }
+    const std::vector<LinkFault> &faults() const { return m_faults; }
+
 private:
+    // A frame's fate under the active faults: dropped (a reason), else extra delay and flags.
+    struct FaultEffect {
+        DropReason drop = DropReason::None;
+        SimTime extraDelay = 0;
+        double duplicate = 0;
+        SimTime reorderWindow = 0;
+        double bytesPerSecond = 0;
+    };
+    FaultEffect applyFaults(int direction, const Frame &frame, Rng &rng);
+
     LinkProperties m_props;
-    bool m_up = true;
+    std::array<int, 2> m_down{0, 0};
+    std::vector<LinkFault> m_faults;
     std::array<SimTime, 2> m_lastArrival{};
+    std::array<SimTime, 2> m_busyUntil{}; // bandwidth: when the last queued frame is sent
 };
 
 } // namespace sb

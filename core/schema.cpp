@@ -347,6 +347,41 @@ std::vector<std::string> KindRegistry::kindNames() const
     return out;
 }
 
+const FaultKindSpec *KindRegistry::findFault(std::string_view kind) const
+{
+    for (const auto &k : m_faultKinds)
+        if (k.kind == kind) return &k;
+    return nullptr;
+}
+
+std::vector<std::string> KindRegistry::faultKindNames() const
+{
+    std::vector<std::string> out;
+    for (const auto &k : m_faultKinds)
+        out.push_back(k.kind);
+    return out;
+}
+
+const char *faultTargetName(FaultTarget t)
+{
+    switch (t) {
+    case FaultTarget::Link:
+        return "link";
+    case FaultTarget::Node:
+        return "node";
+    case FaultTarget::Group:
+        return "group";
+    }
+    return "?";
+}
+
+const PropertySpec *FaultKindSpec::param(std::string_view key) const
+{
+    for (const auto &p : params)
+        if (p.key == key) return &p;
+    return nullptr;
+}
+
 namespace {
 Json propertiesJson(const std::vector<PropertySpec> &props)
 {
@@ -392,6 +427,19 @@ Json KindRegistry::toJson() const
     }
     root["kinds"] = std::move(kinds);
     root["link"] = propertiesJson(m_linkProperties);
+    Json faults = Json::array();
+    for (const auto &k : m_faultKinds) {
+        Json j;
+        j["kind"] = k.kind;
+        j["label"] = k.label;
+        j["category"] = k.category;
+        j["target"] = faultTargetName(k.target);
+        j["help"] = k.help;
+        j["params"] = propertiesJson(k.params);
+        faults.push_back(std::move(j));
+    }
+    root["faults"] = std::move(faults);
+    root["clock"] = propertiesJson(m_clockProperties);
     return root;
 }
 

@@ -124,6 +124,24 @@ private:
     const Json *m_values;
 };
 
+// What a fault acts on.
+enum class FaultTarget {
+    Link,  // one link ("target": a link id)
+    Node,  // one node ("target": a node id) or several ("nodes": [ids])
+    Group, // a nemesis over a group of nodes ("nodes": [ids]; none = every node)
+};
+const char *faultTargetName(FaultTarget t);
+
+struct FaultKindSpec {
+    std::string kind;     // as written in files: "link-down", "crash", "partition-halves"
+    std::string label;    // "Link down"
+    std::string category; // menu group: "Link", "Messages", "Node", "Nemesis"
+    FaultTarget target = FaultTarget::Link;
+    std::string help; // one or two sentences: what the engine does at the start and the end
+    std::vector<PropertySpec> params;
+    const PropertySpec *param(std::string_view key) const;
+};
+
 class KindRegistry {
 public:
     // The kinds Signalbox ships.
@@ -134,9 +152,17 @@ public:
     // The properties every link carries (latency, loss, ...).
     const std::vector<PropertySpec> &linkProperties() const { return m_linkProperties; }
     std::vector<std::string> kindNames() const;
+    // The kinds of fault a plan may hold (docs/topology-format.md, "Faults").
+    const std::vector<FaultKindSpec> &faultKinds() const { return m_faultKinds; }
+    const FaultKindSpec *findFault(std::string_view kind) const;
+    std::vector<std::string> faultKindNames() const;
+    // The properties of a node's local clock.
+    const std::vector<PropertySpec> &clockProperties() const { return m_clockProperties; }
 
     void add(NodeKindSpec spec) { m_kinds.push_back(std::move(spec)); }
     void setLinkProperties(std::vector<PropertySpec> p) { m_linkProperties = std::move(p); }
+    void setFaultKinds(std::vector<FaultKindSpec> k) { m_faultKinds = std::move(k); }
+    void setClockProperties(std::vector<PropertySpec> p) { m_clockProperties = std::move(p); }
 
     // The registry as JSON (for `signalbox-cli kinds --json` and the docs).
     Json toJson() const;
@@ -144,6 +170,8 @@ public:
 private:
     std::vector<NodeKindSpec> m_kinds;
     std::vector<PropertySpec> m_linkProperties;
+    std::vector<FaultKindSpec> m_faultKinds;
+    std::vector<PropertySpec> m_clockProperties;
 };
 
 } // namespace sb

@@ -261,7 +261,7 @@ void Simulation::sendFrame(NodeIndex from, LinkIndex link, Frame &&frame)
     auto &l = m_links[link];
     const int direction = l.from == from ? 0 : 1;
     const NodeIndex to = direction == 0 ? l.to : l.from;
-    auto outcome = l.model.transmit(m_now, direction, l.rng);
+    auto outcome = l.model.transmit(m_now, direction, frame, l.rng);
     if (outcome.copies == 0) {
         TraceEvent e = frameEvent(TraceKind::Drop, from, to, link, frame);
         e.reason = outcome.reason;
@@ -498,7 +498,12 @@ void Simulation::setLinkUp(LinkIndex link, bool up)
 {
     auto &l = m_links[link];
     if (l.model.up() == up) return;
-    l.model.setUp(up);
+    if (up) {
+        l.model.removeFault(0);
+    } else {
+        LinkFault down;
+        l.model.addFault(down);
+    }
     recordChange(up ? "link up" : "link down", m_topology.links[link].id);
     TraceEvent e;
     e.kind = up ? TraceKind::LinkUp : TraceKind::LinkDown;

@@ -1,5 +1,7 @@
 #include "topology.h"
 
+#include "faults/faultvalidation.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +17,13 @@ std::optional<std::size_t> Topology::nodeIndex(std::string_view id) const
 {
     for (std::size_t i = 0; i < nodes.size(); ++i)
         if (nodes[i].id == id) return i;
+    return std::nullopt;
+}
+
+std::optional<std::size_t> Topology::faultIndex(std::string_view id) const
+{
+    for (std::size_t i = 0; i < faults.size(); ++i)
+        if (faults[i].id == id) return i;
     return std::nullopt;
 }
 
@@ -109,6 +118,39 @@ std::string checkBindingKey(std::string_view exchangeType, std::string_view key)
     return {};
 }
 
+void checkPropertyObject(const std::vector<PropertySpec> &specs, const Json &props, const std::string &path,
+                         const std::string &owner, std::vector<Diagnostic> &diags)
+{
+    auto error = [&diags](std::string p, std::string msg) {
+        diags.push_back({Diagnostic::Severity::Error, std::move(p), std::move(msg), {}, 0, 0});
+    };
+    if (!props.is_object()) {
+        error(path, owner + ": properties must be an object");
+        return;
+    }
+    for (auto it = props.begin(); it != props.end(); ++it) {
+        const PropertySpec *spec = nullptr;
+        for (const auto &s : specs)
+            if (s.key == it.key()) spec = &s;
+        const std::string ppath = path + "." + it.key();
+        if (!spec) {
+            std::string known;
+            std::vector<std::string> keys;
+            for (const auto &s : specs) {
+                known += (known.empty() ? "" : ", ") + s.key;
+                keys.push_back(s.key);
+            }
+            const std::string hint = closestMatch(it.key(), keys);
+            error(ppath, owner + ": unknown property '" + it.key() + "'" +
+                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                             (known.empty() ? " (it takes none)" : " (known: " + known + ")"));
+            continue;
+        }
+        std::string why = checkPropertyValue(*spec, it.value());
+        if (!why.empty()) error(ppath, owner + ": property '" + it.key() + "': " + why);
+    }
+}
+
 namespace {
 
 using Sev = Diagnostic::Severity;
@@ -140,31 +182,7 @@ std::string quoted(const std::string &s)
 void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const Json &props,
                      const std::string &path, const std::string &owner)
 {
-    if (!props.is_object()) {
-        c.error(path, owner + ": properties must be an object");
-        return;
-    }
-    for (auto it = props.begin(); it != props.end(); ++it) {
-        const PropertySpec *spec = nullptr;
-        for (const auto &s : specs)
-            if (s.key == it.key()) spec = &s;
-        const std::string ppath = path + "." + it.key();
-        if (!spec) {
-            std::string known;
-            std::vector<std::string> keys;
-            for (const auto &s : specs) {
-                known += (known.empty() ? "" : ", ") + s.key;
-                keys.push_back(s.key);
-            }
-            const std::string hint = closestMatch(it.key(), keys);
-            c.error(ppath, owner + ": unknown property '" + it.key() + "'" +
-                               (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + " (known: " + known +
-                               ")");
-            continue;
-        }
-        std::string why = checkPropertyValue(*spec, it.value());
-        if (!why.empty()) c.error(ppath, owner + ": property '" + it.key() + "': " + why);
-    }
+    checkPropertyObject(specs, props, path, owner, c.diags);
 }
 
 // Structural + semantic validation of an in-memory topology. `nodePaths` etc. map items to the
@@ -196,6 +214,9 @@ void validateModel(Checker &c, const Topology &t)
         }
         checkProperties(c, spec->properties, n.properties, path + ".properties",
                         "node " + quoted(n.id) + " (" + n.kind + ")");
+        if (!n.clock.empty())
+            checkPropertyObject(c.reg.clockProperties(), n.clock, path + ".clock", "node " + quoted(n.id) + " clock",
+                                c.diags);
     }
 
     const NodeIdIndex index(t.nodes);
@@ -389,6 +410,7 @@ void validateModel(Checker &c, const Topology &t)
         }
     }
     if (t.run.speed < 0) c.error("$.run.speed", "speed must be \"max\" or a positive number");
+    validateFaults(t, c.reg, c.diags);
 }
 
 const Json *member(Checker &c, const Json &obj, const char *key, const std::string &path, bool required,
@@ -462,7 +484,7 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
     }
 
     static const std::set<std::string> knownTop = {"format", "version", "name",     "description",
-                                                   "nodes",  "links",   "bindings", "run"};
+                                                   "nodes",  "links",   "bindings", "run", "faults"};
     for (auto it = root.begin(); it != root.end(); ++it)
         if (!knownTop.count(it.key())) c.warn("$." + it.key(), "unknown field '" + it.key() + "' is ignored");
 
@@ -489,6 +511,9 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
                 n.name = nm->get<std::string>();
             if (auto *p = member(c, jn, "properties", path, false, Json::value_t::object, "an object"))
                 n.properties = *p;
+            if (auto *clk = member(c, jn, "clock", path, false, Json::value_t::object,
+                                   "an object {\"offset\": .., \"drift\": .., \"jumps\": [..]}"))
+                n.clock = *clk;
             if (auto *pos = member(c, jn, "position", path, false, Json::value_t::object,
                                    "an object {\"x\":..,\"y\":..}")) {
                 if (auto *x = member(c, *pos, "x", path + ".position", true, Json::value_t::number_float,
@@ -500,7 +525,7 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
             }
             for (auto it = jn.begin(); it != jn.end(); ++it)
                 if (it.key() != "id" && it.key() != "kind" && it.key() != "name" &&
-                    it.key() != "properties" && it.key() != "position")
+                    it.key() != "properties" && it.key() != "position" && it.key() != "clock")
                     c.warn(path + "." + it.key(), "unknown field '" + it.key() + "' is ignored");
             t.nodes.push_back(std::move(n));
         }
@@ -594,6 +619,9 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
         }
     }
 
+    if (auto *faults = member(c, root, "faults", "$", false, Json::value_t::array, "an array of faults"))
+        readFaults(*faults, t.faults, c.diags);
+
     if (!c.hasErrors()) validateModel(c, t);
     result.diagnostics = std::move(c.diags);
     bool errors = false;
@@ -657,6 +685,7 @@ Json topologyToJson(const Topology &t)
         j["kind"] = n.kind;
         if (!n.name.empty()) j["name"] = n.name;
         if (!n.properties.empty()) j["properties"] = n.properties;
+        if (!n.clock.empty()) j["clock"] = n.clock;
         j["position"] = {{"x", n.position.x}, {"y", n.position.y}};
         nodes.push_back(std::move(j));
     }
@@ -686,6 +715,12 @@ Json topologyToJson(const Topology &t)
     else
         run["speed"] = "max";
     root["run"] = std::move(run);
+    if (!t.faults.empty()) {
+        Json faults = Json::array();
+        for (const auto &f : t.faults)
+            faults.push_back(faultToJson(f));
+        root["faults"] = std::move(faults);
+    }
     return root;
 }
 

@@ -2,6 +2,7 @@
 // The topology: nodes, links, bindings and run settings, as stored in a
 // "signalbox-topology" JSON file (docs/topology-format.md). Loading validates everything against
 // the kind registry and reports each problem with its JSON path.
+#include "faults/faultplan.h"
 #include "schema.h"
 
 #include <optional>
@@ -23,6 +24,7 @@ struct NodeDef {
     std::string name;                 // shown to people; defaults to the id
     Json properties = Json::object(); // only the values set explicitly
     Position position;
+    Json clock = Json::object(); // the node's local clock (clockPropertySpecs); empty: true time
     bool operator==(const NodeDef &) const = default;
 };
 
@@ -59,9 +61,11 @@ struct Topology {
     std::vector<LinkDef> links;
     std::vector<BindingDef> bindings;
     RunSettings run;
+    std::vector<FaultDef> faults; // the fault plan, in file order
 
     std::optional<std::size_t> nodeIndex(std::string_view id) const;
     std::optional<std::size_t> linkIndex(std::string_view id) const;
+    std::optional<std::size_t> faultIndex(std::string_view id) const;
     bool operator==(const Topology &) const = default;
 };
 
@@ -113,6 +117,12 @@ std::string serializeTopology(const Topology &t);
 // Writes to a temporary file beside `path` and renames it over, so a failed save never leaves
 // a half-written file.
 bool saveTopologyFile(const Topology &t, const std::string &path, std::string &error);
+
+// Checks an object of property values against `specs`: unknown keys (with a "did you mean") and
+// values of the wrong type or out of range, each as an error at its JSON path. `owner` starts
+// each message ("node \"q1\" (queue)").
+void checkPropertyObject(const std::vector<PropertySpec> &specs, const Json &props, const std::string &path,
+                         const std::string &owner, std::vector<Diagnostic> &diags);
 
 // Identifiers: 1 to 64 of [A-Za-z0-9_.:-], starting with a letter or digit.
 bool isValidId(std::string_view id);

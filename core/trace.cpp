@@ -10,7 +10,8 @@ namespace {
 constexpr const char *kKindNames[kTraceKindCount] = {
     "publish", "send",      "route",   "enqueue", "deliver", "redeliver", "ack",         "nack",
     "requeue", "process",   "dedupe",  "confirm", "drop",    "expire",    "dead-letter", "timeout",
-    "retry",   "link-down", "link-up", "crash",   "restart", "pause",     "resume",      "link-change"};
+    "retry",   "link-down", "link-up", "crash",   "restart", "pause",     "resume",      "link-change",
+    "fault-start", "fault-end", "clock-jump"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",
@@ -24,7 +25,9 @@ constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "retries-exhausted",
                                                         "crash",
                                                         "unknown-tag",
-                                                        "no-route"};
+                                                        "no-route",
+                                                        "corrupt",
+                                                        "fault"};
 constexpr const char *kFrameNames[kFrameTypeCount] = {"publish", "confirm", "publish-nack", "subscribe",
                                                       "deliver", "ack",     "nack",         "pull"};
 } // namespace
@@ -95,6 +98,7 @@ void HashSink::onEvent(const TraceEvent &e)
     mix((static_cast<std::uint64_t>(e.link) << 32) | e.deliveryCount);
     mix((static_cast<std::uint64_t>(e.kind) << 24) | (static_cast<std::uint64_t>(e.reason) << 16) |
         (static_cast<std::uint64_t>(e.frame) << 8) | e.flags);
+    if (e.local != e.time) mix(static_cast<std::uint64_t>(e.local));
     ++m_count;
 }
 
@@ -162,7 +166,7 @@ bool TraceFileWriter::open(const std::string &path, Format format, std::string &
     m_format = format;
     if (m_format == Format::Csv)
         put("time_ns,kind,node,peer,link,message_id,correlation_id,delivery_count,reason,frame,flags,aux,"
-            "wall_ns\n");
+            "wall_ns,local_ns,fault\n");
     return true;
 }
 
@@ -207,6 +211,7 @@ void TraceFileWriter::onEvent(const TraceEvent &e)
 {
     if (!m_file) return;
     const bool hasFrame = e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex);
+    const bool isFault = e.kind == TraceKind::FaultStart || e.kind == TraceKind::FaultEnd;
     if (m_format == Format::JsonLines) {
         put("{\"t\":");
         putInt(e.time);
@@ -256,6 +261,15 @@ void TraceFileWriter::onEvent(const TraceEvent &e)
             put(",\"wall\":");
             putInt(e.wall);
         }
+        if (e.local != e.time) {
+            put(",\"local\":");
+            putInt(e.local);
+        }
+        if (isFault && m_faultNames) {
+            put(",\"fault\":\"");
+            put(m_faultNames(static_cast<std::uint64_t>(e.aux)));
+            put("\"");
+        }
         put("}\n");
     } else {
         putInt(e.time);
@@ -283,6 +297,10 @@ void TraceFileWriter::onEvent(const TraceEvent &e)
         putInt(e.aux);
         put(",");
         putInt(e.wall);
+        put(",");
+        putInt(e.local);
+        put(",");
+        if (isFault && m_faultNames) put(m_faultNames(static_cast<std::uint64_t>(e.aux)));
         put("\n");
     }
     ++m_written;

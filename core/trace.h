@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,8 +38,12 @@ enum class TraceKind : std::uint8_t {
     Pause,      // node paused (frozen like a stopped process: work for it is held, not lost)
     Resume,     // node resumed; held work runs now
     LinkChange, // link latency, loss or duplication changed while running
+    FaultStart, // a fault of the plan (or one applied live) began; aux = its index in the run's fault
+                // table, correlationId = the repetition; node/link = its target when it has one
+    FaultEnd,   // that fault ended (healed); same fields
+    ClockJump,  // a node's local clock stepped (NTP step); aux = the step in ns (signed)
 };
-inline constexpr int kTraceKindCount = 24;
+inline constexpr int kTraceKindCount = 27;
 
 enum class DropReason : std::uint8_t {
     None,
@@ -55,8 +60,10 @@ enum class DropReason : std::uint8_t {
     Crash,            // held by a node that crashed
     UnknownTag,       // ack/nack for a delivery tag the queue no longer holds
     NoRoute,          // a node had no link to send on
+    Corrupt,          // a link fault corrupted the frame; the receiver's checksum rejected it
+    Injected,         // a message-aware link fault dropped it (drop-first, drop-every, match)
 };
-inline constexpr int kDropReasonCount = 14;
+inline constexpr int kDropReasonCount = 16;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);
@@ -72,6 +79,7 @@ inline constexpr std::uint8_t Confirmed = 4; // publish that asked for a confirm
 
 struct TraceEvent {
     SimTime time = 0;            // virtual time
+    SimTime local = 0;           // the node's local clock at that moment (= time for exact clocks)
     std::int64_t wall = 0;       // wall-clock ns since the run began; 0 unless paced
     std::int64_t aux = 0;        // meaning depends on kind (see TraceKind)
     std::uint64_t messageId = 0; // 0 for events about no message
@@ -152,6 +160,8 @@ public:
     enum class Format { JsonLines, Csv };
     // nodeNames/linkNames map indices to the ids in the topology file.
     TraceFileWriter(std::vector<std::string> nodeNames, std::vector<std::string> linkNames);
+    // Names fault events by the fault's id (from the index they carry); without it they have none.
+    void setFaultNames(std::function<std::string(std::uint64_t index)> names) { m_faultNames = std::move(names); }
     ~TraceFileWriter() override;
     bool open(const std::string &path, Format format, std::string &error);
     static Format formatForPath(const std::string &path); // .csv -> Csv, otherwise JSON Lines
@@ -166,6 +176,7 @@ private:
     void putUInt(std::uint64_t v);
     void putName(const std::vector<std::string> &names, std::uint32_t index, bool quoted);
     std::vector<std::string> m_nodeNames, m_linkNames;
+    std::function<std::string(std::uint64_t)> m_faultNames;
     std::FILE *m_file = nullptr;
     Format m_format = Format::JsonLines;
     char m_buf[1 << 16];

@@ -1,3 +1,4 @@
+#include "../faults/faultplan.h"
 #include "../link.h"
 #include "nodes.h"
 
@@ -34,6 +35,8 @@ const KindRegistry &KindRegistry::builtin()
                                              {"deliveryLimit", "no limit"}}));
         r.add(withZeroMeanings(consumerKind(), {{"prefetch", "no limit"}}));
         r.setLinkProperties(linkPropertySpecs());
+        r.setFaultKinds(builtinFaultKinds());
+        r.setClockProperties(clockPropertySpecs());
         return r;
     }();
     return registry;
