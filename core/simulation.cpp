@@ -639,4 +639,22 @@ std::vector<std::uint64_t> Simulation::framesOnLinks() const
     return frames;
 }
 
+std::size_t Simulation::injectFault(FaultDef def)
+{
+    m_faultDefs.push_back(std::move(def));
+    return m_faultDefs.size() - 1;
+}
+
+void Simulation::endFault(std::size_t) {}
+
+bool Simulation::faultActive(std::size_t) const
+{
+    return false;
+}
+
+SimTime Simulation::localTime(NodeIndex) const
+{
+    return m_now;
+}
+
 } // namespace sb

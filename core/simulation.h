@@ -4,6 +4,7 @@
 // paused, stopped and fed live changes from another thread (post()), and single-stepped.
 #include "eventqueue.h"
 #include "link.h"
+#include "nodeclock.h"
 #include "node.h"
 #include "topology.h"
 
@@ -31,12 +32,28 @@ enum class StopReason {
 };
 const char *stopReasonName(StopReason r);
 
-// A change made to a running simulation (a fault injected or healed), for the run summary.
+// A change made to a running simulation (a fault starting or ending, a link's properties
+// changed by a person), for the run summary.
 struct LiveChange {
     SimTime time = 0;
-    std::string action; // "link down", "link up", "link change", "crash", "restart", "pause", "resume"
-    std::string target; // node or link id
-    std::string detail; // e.g. "latency 1ms -> 50ms, loss 0 -> 0.2"
+    // "link down", "link up", "crash", "restart", "pause", "resume" for those faults; "<kind>
+    // start" / "<kind> end" for the others ("burst-loss start"); "link change" for properties.
+    std::string action;
+    std::string target; // node or link id; a nemesis's group as "a,b,c" (empty: every node)
+    std::string detail; // e.g. "latency 1ms -> 50ms, loss 0 -> 0.2"; a nemesis's sides
+    std::string fault;  // the fault's id when a fault started or ended
+    bool planned = false; // from the topology's fault plan (else applied live by a person)
+};
+
+// One start-to-end span of a fault in a run (a repeating fault has one per repetition).
+struct FaultActivation {
+    std::size_t fault = 0;        // index into Simulation::faults()
+    std::string id, kind, target; // target as in LiveChange
+    std::uint64_t repetition = 0;
+    SimTime start = 0;
+    SimTime end = kNever; // kNever while active, or when the run ended first
+    bool planned = false;
+    std::string detail; // a nemesis's sides ("{a, b} | {c}"), else the parameters set
 };
 
 class Simulation {
@@ -76,8 +93,29 @@ public:
     void resumeNode(NodeIndex node);
     bool nodePaused(NodeIndex node) const;
     const LinkProperties &linkProperties(LinkIndex link) const;
-    // Every live change so far, in order.
+    // Every live change so far, in order (bounded: at most kMaxRecorded, then only counted).
     const std::vector<LiveChange> &liveChanges() const { return m_liveChanges; }
+
+    // Faults. The run's fault table holds the topology's plan, then the faults applied live, in
+    // the order they came; FaultStart/FaultEnd trace events carry an index into it. Planned and
+    // live faults are one mechanism: the live calls above (link down, crash, pause...) apply a
+    // fault of that kind, and their opposites end every active fault of that kind on the target.
+    static constexpr std::size_t kMaxRecorded = 100000;
+    const std::vector<FaultDef> &faults() const { return m_faultDefs; }
+    // Applies a fault now (its start is set to now); it lasts def.duration, or until endFault().
+    // The definition must be valid for the topology (validateTopology with it in the plan).
+    // Returns its index in faults(). Engine thread only.
+    std::size_t injectFault(FaultDef def);
+    // Ends the fault's active span now (nothing when it is not active). A planned repeating
+    // fault still comes back at its next repetition.
+    void endFault(std::size_t index);
+    bool faultActive(std::size_t index) const;
+    // Every span so far, in start order (bounded like liveChanges()).
+    const std::vector<FaultActivation> &faultLog() const { return m_faultLog; }
+    // Spans and live changes left out of the lists above because they were full.
+    std::uint64_t recordsOmitted() const { return m_recordsOmitted; }
+    // A node's local clock reading now (true time for nodes without a clock).
+    SimTime localTime(NodeIndex node) const;
 
     // Engine-thread reads; other threads learn progress from the trace (or a sink of their own).
     SimTime now() const { return m_now; }
@@ -150,6 +188,9 @@ private:
     std::vector<std::uint32_t> m_freeTimers;
     std::vector<TraceSink *> m_sinks;
     std::vector<LiveChange> m_liveChanges;
+    std::vector<FaultDef> m_faultDefs;
+    std::vector<FaultActivation> m_faultLog;
+    std::uint64_t m_recordsOmitted = 0;
     SimTime m_now = 0;
     std::uint64_t m_seq = 0;
     std::uint64_t m_eventCount = 0;

@@ -45,7 +45,9 @@ struct RunSummary {
     std::vector<LinkSummary> links;
     LatencySummary latency;
     DeliveryReport delivery;
-    std::vector<LiveChange> liveChanges; // faults injected or healed during the run, in order
+    std::vector<LiveChange> liveChanges; // faults that started or ended during the run, in order
+    std::vector<FaultActivation> faults; // each fault's spans (planned and live), in start order
+    std::uint64_t recordsOmitted = 0;    // live changes and spans beyond the lists' bounds
 
     // The id of node `n`, or its index as text when there is no such node.
     std::string nodeId(NodeIndex n) const { return n < nodes.size() ? nodes[n].id : std::to_string(n); }
