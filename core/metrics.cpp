@@ -196,10 +196,24 @@ void Metrics::onEvent(const TraceEvent &e)
         if (e.link != kNoIndex) {
             // Frames lost in the network belong to the link, not to the node that sent them.
             if (e.link < m_links.size()) {
-                if (e.reason == DropReason::Loss)
-                    ++m_links[e.link].lost;
-                else
-                    ++m_links[e.link].partitioned;
+                auto &l = m_links[e.link];
+                switch (e.reason) {
+                case DropReason::Loss:
+                    ++l.lost;
+                    break;
+                case DropReason::Crash:
+                    ++l.crashed;
+                    break;
+                case DropReason::Corrupt:
+                    ++l.corrupted;
+                    break;
+                case DropReason::Injected:
+                    ++l.injected;
+                    break;
+                default:
+                    ++l.partitioned;
+                    break;
+                }
             }
             break;
         }

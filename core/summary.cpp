@@ -174,6 +174,13 @@ std::string formatSummary(const RunSummary &s)
             drops += "  link " + l.id + ": loss " + std::to_string(l.counters.lost) + " frames\n";
         if (l.counters.partitioned)
             drops += "  link " + l.id + ": partition " + std::to_string(l.counters.partitioned) + " frames\n";
+        if (l.counters.crashed)
+            drops += "  link " + l.id + ": to a crashed node " + std::to_string(l.counters.crashed) + " frames\n";
+        if (l.counters.corrupted)
+            drops += "  link " + l.id + ": corrupt " + std::to_string(l.counters.corrupted) + " frames\n";
+        if (l.counters.injected)
+            drops += "  link " + l.id + ": dropped by a fault rule " + std::to_string(l.counters.injected) +
+                     " frames\n";
     }
     if (!drops.empty()) o << "\nDrops by reason:\n" << drops;
     std::string dead;
@@ -318,6 +325,9 @@ Json summaryToJson(const RunSummary &s)
                          {"frames", l.counters.frames},
                          {"lost", l.counters.lost},
                          {"partitioned", l.counters.partitioned},
+                         {"crashed", l.counters.crashed},
+                         {"corrupted", l.counters.corrupted},
+                         {"injected", l.counters.injected},
                          {"by_frame", fj}});
     }
     j["links"] = std::move(links);
