@@ -1,8 +1,10 @@
 #include "enginehost.h"
 
 #include "checker.h"
+#include "faults/faultplan.h"
 #include "messagecatalog.h"
 #include "metrics.h"
+#include "schema.h"
 #include "simulation.h"
 
 #include <QPointer>
@@ -14,8 +16,10 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 
 namespace sb {
 
@@ -38,6 +42,117 @@ private:
     std::atomic<quint64> m_events{0};
 };
 
+// The run's fault state, derived on the engine thread from the trace: links down, nodes crashed
+// or paused, and each fault's spans (FaultStart/FaultEnd, named from the simulation's fault
+// table). Kept here rather than from the drained ring so that an overflowing ring cannot leave a
+// fault looking active forever; the GUI takes a copy when it changed, at most once per frame.
+class FaultTracker final : public TraceSink {
+public:
+    struct State {
+        std::uint64_t version = 0;
+        std::vector<bool> linkDown, crashed, paused;
+        std::vector<FaultActivation> spans;  // bounded by EngineHost::kMaxFaultSpans
+        std::vector<FaultActivation> active; // in start order
+    };
+
+    FaultTracker(const Simulation &sim, std::size_t plannedFaults)
+        : m_sim(sim), m_planned(plannedFaults)
+    {
+        m_state.linkDown.assign(sim.linkCount(), false);
+        m_state.crashed.assign(sim.nodeCount(), false);
+        m_state.paused.assign(sim.nodeCount(), false);
+    }
+
+    void onEvent(const TraceEvent &e) override
+    {
+        switch (e.kind) {
+        case TraceKind::LinkDown:
+        case TraceKind::LinkUp:
+            if (e.link < m_state.linkDown.size()) change([&] { m_state.linkDown[e.link] = e.kind == TraceKind::LinkDown; });
+            break;
+        case TraceKind::Crash:
+        case TraceKind::Restart:
+            if (e.node < m_state.crashed.size())
+                change([&] {
+                    m_state.crashed[e.node] = e.kind == TraceKind::Crash;
+                    if (e.kind == TraceKind::Crash) m_state.paused[e.node] = false; // a crash ends a pause
+                });
+            break;
+        case TraceKind::Pause:
+        case TraceKind::Resume:
+            if (e.node < m_state.paused.size()) change([&] { m_state.paused[e.node] = e.kind == TraceKind::Pause; });
+            break;
+        case TraceKind::FaultStart: {
+            const FaultActivation span = activation(e);
+            change([&] {
+                if (m_state.spans.size() < EngineHost::kMaxFaultSpans) m_state.spans.push_back(span);
+                m_state.active.push_back(span);
+            });
+            break;
+        }
+        case TraceKind::FaultEnd:
+            change([&] {
+                const auto same = [&](const FaultActivation &a) {
+                    return a.fault == std::size_t(e.aux) && a.repetition == e.correlationId && a.end == kNever;
+                };
+                std::erase_if(m_state.active, same);
+                const auto it = std::find_if(m_state.spans.rbegin(), m_state.spans.rend(), same);
+                if (it != m_state.spans.rend()) it->end = e.time;
+            });
+            break;
+        default:
+            break;
+        }
+    }
+
+    // A copy of the state when it changed since `version` (which it then updates). Any thread.
+    bool takeIfNewer(std::uint64_t &version, State &out) const
+    {
+        const std::lock_guard lock(m_mutex);
+        if (m_state.version == version) return false;
+        out = m_state;
+        version = m_state.version;
+        return true;
+    }
+
+private:
+    template <typename F> void change(F &&f)
+    {
+        const std::lock_guard lock(m_mutex);
+        f();
+        ++m_state.version;
+    }
+
+    // The span a FaultStart opens, as the simulation's fault log has it (a nemesis's sides in
+    // its detail), else from the fault table.
+    FaultActivation activation(const TraceEvent &e) const
+    {
+        const auto index = std::size_t(e.aux);
+        const auto &log = m_sim.faultLog();
+        if (!log.empty() && log.back().fault == index && log.back().repetition == e.correlationId)
+            return log.back();
+        FaultActivation a;
+        a.fault = index;
+        a.repetition = e.correlationId;
+        a.start = e.time;
+        a.planned = index < m_planned;
+        if (index < m_sim.faults().size()) {
+            const FaultDef &def = m_sim.faults()[index];
+            a.id = def.id;
+            a.kind = def.kind;
+            a.target = def.target;
+            for (const std::string &n : def.nodes)
+                a.target += (a.target.empty() ? "" : ",") + n;
+        }
+        return a;
+    }
+
+    const Simulation &m_sim;
+    const std::size_t m_planned; // the table's first entries are the plan's
+    mutable std::mutex m_mutex;
+    State m_state;
+};
+
 } // namespace
 
 // Everything one run needs. The GUI thread creates it while no run is in progress; from the first
@@ -48,7 +163,7 @@ struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
           metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(),
-          live(sim->nodeCount(), sim->linkCount()), series(topology)
+          live(sim->nodeCount(), sim->linkCount()), series(topology), faults(*sim, topology.faults.size())
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
         sim->addSink(&series);
@@ -58,6 +173,7 @@ struct EngineRun {
         sim->addSink(&progress);
         sim->addSink(&live);
         sim->addSink(&messages);
+        sim->addSink(&faults);
     }
     static std::vector<bool> queueFlags(const Topology &topology)
     {
@@ -80,6 +196,7 @@ struct EngineRun {
     TimeSeriesSink series;   // chart data, taken by the GUI thread
     MessageCatalog messages; // what messages carried, for the inspector (any thread may look)
     double wallSeconds = 0;  // engine thread only: time spent inside Simulation::run
+    FaultTracker faults;     // what is down, crashed, paused, faulty (any thread may take it)
 };
 
 // Lives on the engine thread; the host hands it work as queued calls and hears back through its
@@ -251,10 +368,77 @@ void EngineHost::beginFresh(const RunRequest &request)
     m_lastTime = -1;
     m_lastEvents = 0;
     m_lastStats = 0;
+    clearFaultState();
+    Q_EMIT runStarted();
+    Q_EMIT faultsChanged();
+}
+
+void EngineHost::clearFaultState()
+{
     m_downLinks.clear();
     m_crashedNodes.clear();
     m_pausedNodes.clear();
-    Q_EMIT runStarted();
+    m_faultSpans.clear();
+    m_activeFaults.clear();
+    m_faultVersion = 0;
+    m_liveFaults = 0;
+}
+
+void EngineHost::takeFaultState()
+{
+    FaultTracker::State state;
+    if (!m_run->faults.takeIfNewer(m_faultVersion, state)) return;
+    m_downLinks.clear();
+    m_crashedNodes.clear();
+    m_pausedNodes.clear();
+    for (std::size_t i = 0; i < state.linkDown.size() && i < std::size_t(m_linkIds.size()); ++i)
+        if (state.linkDown[i]) m_downLinks.insert(m_linkIds[qsizetype(i)]);
+    for (std::size_t i = 0; i < state.crashed.size() && i < std::size_t(m_nodeIds.size()); ++i) {
+        if (state.crashed[i]) m_crashedNodes.insert(m_nodeIds[qsizetype(i)]);
+        if (state.paused[i]) m_pausedNodes.insert(m_nodeIds[qsizetype(i)]);
+    }
+    // A fault of these kinds holds its target down, crashed or paused even where the engine
+    // traced no LinkDown, Crash or Pause for it (one direction of a link, say).
+    for (const FaultActivation &f : state.active) {
+        const QString target = QString::fromStdString(f.target);
+        if (f.kind == "link-down") m_downLinks.insert(target);
+        const QStringList nodes = faultNodes(f);
+        if (f.kind == "crash")
+            for (const QString &n : nodes)
+                m_crashedNodes.insert(n);
+        if (f.kind == "pause")
+            for (const QString &n : nodes)
+                m_pausedNodes.insert(n);
+    }
+    m_faultSpans = std::move(state.spans);
+    m_activeFaults = std::move(state.active);
+    Q_EMIT faultsChanged();
+}
+
+QStringList EngineHost::faultNodes(const FaultActivation &fault)
+{
+    return QString::fromStdString(fault.target).split(QLatin1Char(','), Qt::SkipEmptyParts);
+}
+
+std::vector<FaultActivation> EngineHost::linkFaults(const QString &linkId) const
+{
+    std::vector<FaultActivation> out;
+    const std::string id = linkId.toStdString();
+    for (const FaultActivation &f : m_activeFaults) {
+        const FaultKindSpec *spec = KindRegistry::builtin().findFault(f.kind);
+        if (spec && spec->target == FaultTarget::Link && f.target == id) out.push_back(f);
+    }
+    return out;
+}
+
+std::vector<FaultActivation> EngineHost::nodeFaults(const QString &nodeId) const
+{
+    std::vector<FaultActivation> out;
+    for (const FaultActivation &f : m_activeFaults) {
+        const FaultKindSpec *spec = KindRegistry::builtin().findFault(f.kind);
+        if (spec && spec->target != FaultTarget::Link && faultNodes(f).contains(nodeId)) out.push_back(f);
+    }
+    return out;
 }
 
 void EngineHost::step(const RunRequest &request)
@@ -393,6 +577,48 @@ bool EngineHost::resumeNode(const QString &nodeId)
     return true;
 }
 
+bool EngineHost::injectFault(const FaultDef &def, QString *error)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (!acceptsLiveChanges()) {
+        if (error) *error = tr("Faults apply to a run in progress: run the topology first.");
+        return false;
+    }
+    FaultDef fault = def;
+    if (fault.id.empty()) {
+        // Fresh among the plan's ids and the live faults' so far.
+        const auto taken = [this](const std::string &id) {
+            return std::any_of(m_topology.faults.begin(), m_topology.faults.end(),
+                               [&](const FaultDef &f) { return f.id == id; });
+        };
+        do
+            fault.id = "live-" + std::to_string(++m_liveFaults);
+        while (taken(fault.id));
+    }
+    // The file's rules for one fault (target, parameters, times), on the run's topology; alone,
+    // since a fault applied now cannot clash with the plan's times.
+    Topology check = m_topology;
+    check.faults = {fault};
+    QStringList problems;
+    for (const auto &d : validateTopology(check))
+        if (d.severity == Diagnostic::Severity::Error) problems << QString::fromStdString(d.toString());
+    if (!problems.isEmpty()) {
+        if (error) *error = problems.join(QLatin1Char('\n'));
+        return false;
+    }
+    const QString description = tr("%1 applied").arg(QString::fromStdString(describeFault(fault)));
+    return applyLive([fault = std::move(fault)](Simulation &sim) { sim.injectFault(fault); }, description);
+}
+
+bool EngineHost::endFault(std::size_t index)
+{
+    const auto it = std::find_if(m_activeFaults.begin(), m_activeFaults.end(),
+                                 [index](const FaultActivation &f) { return f.fault == index; });
+    if (it == m_activeFaults.end()) return false;
+    return applyLive([index](Simulation &sim) { sim.endFault(index); },
+                     tr("%1 ended").arg(QString::fromStdString(it->id)));
+}
+
 void EngineHost::runOnEngine(std::uint64_t maxEvents)
 {
     RunOptions options;
@@ -475,6 +701,7 @@ void EngineHost::drain()
     m_batch.clear();
     m_run->ring.drain(m_batch);
     if (!m_batch.empty()) Q_EMIT eventsArrived(m_batch);
+    takeFaultState();
     // The snapshot asked for last frame (or the final one), then a request for the next frame.
     if (auto stats = m_run->live.latest(); stats->sequence != m_lastStats) {
         m_lastStats = stats->sequence;
