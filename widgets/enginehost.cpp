@@ -56,7 +56,7 @@ public:
     };
 
     FaultTracker(const Simulation &sim, std::size_t plannedFaults)
-        : m_sim(sim), m_planned(plannedFaults)
+        : m_sim(sim), m_planned(std::max(plannedFaults, sim.faults().size()))
     {
         m_state.linkDown.assign(sim.linkCount(), false);
         m_state.crashed.assign(sim.nodeCount(), false);
@@ -148,7 +148,9 @@ private:
     }
 
     const Simulation &m_sim;
-    const std::size_t m_planned; // the table's first entries are the plan's
+    // The table's first entries are the plan's (expanded, if the engine expands nemeses when it
+    // builds); live faults come after them.
+    const std::size_t m_planned;
     mutable std::mutex m_mutex;
     State m_state;
 };

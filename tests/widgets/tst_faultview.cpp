@@ -5,12 +5,21 @@
 #include "canvasitems.h"
 #include "canvasscene.h"
 #include "chartpanel.h"
+#include "enginehost.h"
+#include "isolatedsettings.h"
+#include "mainwindow.h"
+#include "runcontroller.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QComboBox>
 #include <QImage>
+#include <QMenu>
 #include <QPainter>
+#include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace sb;
@@ -19,6 +28,7 @@ class TestFaultView : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void linkFaultLooks_data();
     void linkFaultLooks();
     void nodeFaultLooks_data();
@@ -26,6 +36,11 @@ private slots:
     void faultsClearWhenTheyEndAndWhenARunStarts();
     void chartShadesFaultSpans();
     void liveChangeModelTellsPlannedFromLive();
+    void applyFaultMenuFollowsTheSelection_data();
+    void applyFaultMenuFollowsTheSelection();
+
+private:
+    QTemporaryDir m_dir;
 };
 
 namespace {
@@ -84,6 +99,12 @@ void render(QGraphicsScene &scene)
 }
 
 } // namespace
+
+void TestFaultView::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    sbtest::isolateUserFiles(m_dir);
+}
 
 void TestFaultView::linkFaultLooks_data()
 {
@@ -272,6 +293,57 @@ void TestFaultView::liveChangeModelTellsPlannedFromLive()
              qPrintable(liveChangesText(summary, 1)));
     model.clear();
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestFaultView::applyFaultMenuFollowsTheSelection_data()
+{
+    QTest::addColumn<QString>("node");
+    QTest::addColumn<QString>("link");
+    QTest::addColumn<QString>("kind");    // offered, and applied
+    QTest::addColumn<QString>("missing"); // not offered for this selection
+    QTest::addColumn<QString>("described");
+    QTest::newRow("link") << QString() << "publish" << "loss" << "crash" << "loss publish";
+    QTest::newRow("node") << "worker-2" << QString() << "slow" << "loss" << "slow worker-2";
+    QTest::newRow("nothing: a nemesis") << QString() << QString() << "partition-halves" << "slow"
+                                        << "partition-halves at";
+}
+
+void TestFaultView::applyFaultMenuFollowsTheSelection()
+{
+    QFETCH(QString, node);
+    QFETCH(QString, link);
+    QFETCH(QString, kind);
+    QFETCH(QString, missing);
+    QFETCH(QString, described);
+    MainWindow window;
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
+    QMenu before;
+    window.runController()->addFaultMenus(&before);
+    QVERIFY(before.isEmpty()); // no run: nothing to apply a fault to
+
+    auto *speed = window.findChild<QComboBox *>(QStringLiteral("speedCombo"));
+    speed->setCurrentIndex(speed->findData(1.0)); // time to act while the run goes
+    QSignalSpy progressed(window.engine(), &EngineHost::progressed);
+    window.findChild<QAction *>(QStringLiteral("runAction"))->trigger();
+    QVERIFY(progressed.wait(5000));
+    window.canvasScene()->clearSelection();
+    if (!node.isEmpty()) window.selectNode(node);
+    if (!link.isEmpty()) window.canvasScene()->linkItem(link)->setSelected(true);
+
+    QMenu menu;
+    window.runController()->addFaultMenus(&menu);
+    auto *apply = menu.findChild<QMenu *>(QStringLiteral("applyFaultMenu"));
+    QVERIFY(apply);
+    QAction *action = apply->findChild<QAction *>(QStringLiteral("applyFault-%1").arg(kind));
+    QVERIFY(action);
+    QVERIFY(!apply->findChild<QAction *>(QStringLiteral("applyFault-%1").arg(missing)));
+    QSignalSpy requested(window.engine(), &EngineHost::liveChangeRequested);
+    action->trigger();
+    QCOMPARE(requested.count(), 1);
+    QVERIFY2(requested.at(0).at(0).toString().startsWith(described), qPrintable(requested.at(0).at(0).toString()));
+    QSignalSpy finished(window.engine(), &EngineHost::finished);
+    window.findChild<QAction *>(QStringLiteral("stopAction"))->trigger();
+    QVERIFY(finished.wait(30000));
 }
 
 QTEST_MAIN(TestFaultView)
