@@ -2,6 +2,7 @@
 
 #include "checker.h"
 #include "faults/faultplan.h"
+#include "faulttracker.h"
 #include "messagecatalog.h"
 #include "metrics.h"
 #include "schema.h"
@@ -19,7 +20,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <mutex>
 
 namespace sb {
 
@@ -42,119 +42,6 @@ private:
     std::atomic<quint64> m_events{0};
 };
 
-// The run's fault state, derived on the engine thread from the trace: links down, nodes crashed
-// or paused, and each fault's spans (FaultStart/FaultEnd, named from the simulation's fault
-// table). Kept here rather than from the drained ring so that an overflowing ring cannot leave a
-// fault looking active forever; the GUI takes a copy when it changed, at most once per frame.
-class FaultTracker final : public TraceSink {
-public:
-    struct State {
-        std::uint64_t version = 0;
-        std::vector<bool> linkDown, crashed, paused;
-        std::vector<FaultActivation> spans;  // bounded by EngineHost::kMaxFaultSpans
-        std::vector<FaultActivation> active; // in start order
-    };
-
-    FaultTracker(const Simulation &sim, std::size_t plannedFaults)
-        : m_sim(sim), m_planned(std::max(plannedFaults, sim.faults().size()))
-    {
-        m_state.linkDown.assign(sim.linkCount(), false);
-        m_state.crashed.assign(sim.nodeCount(), false);
-        m_state.paused.assign(sim.nodeCount(), false);
-    }
-
-    void onEvent(const TraceEvent &e) override
-    {
-        switch (e.kind) {
-        case TraceKind::LinkDown:
-        case TraceKind::LinkUp:
-            if (e.link < m_state.linkDown.size()) change([&] { m_state.linkDown[e.link] = e.kind == TraceKind::LinkDown; });
-            break;
-        case TraceKind::Crash:
-        case TraceKind::Restart:
-            if (e.node < m_state.crashed.size())
-                change([&] {
-                    m_state.crashed[e.node] = e.kind == TraceKind::Crash;
-                    if (e.kind == TraceKind::Crash) m_state.paused[e.node] = false; // a crash ends a pause
-                });
-            break;
-        case TraceKind::Pause:
-        case TraceKind::Resume:
-            if (e.node < m_state.paused.size()) change([&] { m_state.paused[e.node] = e.kind == TraceKind::Pause; });
-            break;
-        case TraceKind::FaultStart: {
-            const FaultActivation span = activation(e);
-            change([&] {
-                if (m_state.spans.size() < EngineHost::kMaxFaultSpans) m_state.spans.push_back(span);
-                m_state.active.push_back(span);
-            });
-            break;
-        }
-        case TraceKind::FaultEnd:
-            change([&] {
-                const auto same = [&](const FaultActivation &a) {
-                    return a.fault == std::size_t(e.aux) && a.repetition == e.correlationId && a.end == kNever;
-                };
-                std::erase_if(m_state.active, same);
-                const auto it = std::find_if(m_state.spans.rbegin(), m_state.spans.rend(), same);
-                if (it != m_state.spans.rend()) it->end = e.time;
-            });
-            break;
-        default:
-            break;
-        }
-    }
-
-    // A copy of the state when it changed since `version` (which it then updates). Any thread.
-    bool takeIfNewer(std::uint64_t &version, State &out) const
-    {
-        const std::lock_guard lock(m_mutex);
-        if (m_state.version == version) return false;
-        out = m_state;
-        version = m_state.version;
-        return true;
-    }
-
-private:
-    template <typename F> void change(F &&f)
-    {
-        const std::lock_guard lock(m_mutex);
-        f();
-        ++m_state.version;
-    }
-
-    // The span a FaultStart opens, as the simulation's fault log has it (a nemesis's sides in
-    // its detail), else from the fault table.
-    FaultActivation activation(const TraceEvent &e) const
-    {
-        const auto index = std::size_t(e.aux);
-        const auto &log = m_sim.faultLog();
-        if (!log.empty() && log.back().fault == index && log.back().repetition == e.correlationId)
-            return log.back();
-        FaultActivation a;
-        a.fault = index;
-        a.repetition = e.correlationId;
-        a.start = e.time;
-        a.planned = index < m_planned;
-        if (index < m_sim.faults().size()) {
-            const FaultDef &def = m_sim.faults()[index];
-            a.id = def.id;
-            a.kind = def.kind;
-            a.target = def.target;
-            for (const std::string &n : def.nodes)
-                a.target += (a.target.empty() ? "" : ",") + n;
-        }
-        return a;
-    }
-
-    const Simulation &m_sim;
-    // The table's first entries are the plan's (expanded, if the engine expands nemeses when it
-    // builds); live faults come after them.
-    const std::size_t m_planned;
-    mutable std::mutex m_mutex;
-    State m_state;
-};
-
 } // namespace
 
 // Everything one run needs. The GUI thread creates it while no run is in progress; from the first
@@ -165,7 +52,8 @@ struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
           metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(),
-          live(sim->nodeCount(), sim->linkCount()), series(topology), faults(*sim, topology.faults.size())
+          live(sim->nodeCount(), sim->linkCount()), series(topology),
+          faults(sim->nodeCount(), sim->linkCount(), FaultTracker::describer(*sim, topology.faults.size()))
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
         sim->addSink(&series);

@@ -104,8 +104,7 @@ public:
     bool isNodeCrashed(const QString &nodeId) const { return m_crashedNodes.contains(nodeId); }
     bool isNodePaused(const QString &nodeId) const { return m_pausedNodes.contains(nodeId); }
     // Every fault span of the run so far (planned and live, in start order; an active one has end
-    // kNever), as of the last frame; bounded by kMaxFaultSpans (the active ones are always kept).
-    static constexpr std::size_t kMaxFaultSpans = 10000;
+    // kNever), as of the last frame; bounded by FaultTracker::kMaxSpans (active ones always show).
     const std::vector<FaultActivation> &faultSpans() const { return m_faultSpans; }
     // The faults active now, in start order.
     const std::vector<FaultActivation> &activeFaults() const { return m_activeFaults; }
