@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "checker.h"
+#include "faults/faultoptions.h"
 #include "metrics.h"
 #include "nodelabels.h"
 #include "sequence.h"
@@ -47,6 +48,13 @@ Run options:
                         else 60s)
   --messages N          producers stop after N messages in total; the run then drains
   --speed max|X         as fast as possible (default) or X virtual seconds per wall second
+  --faults PLAN.json    run with this fault plan instead of the file's ({"faults": [...]}, the
+                        topology file's section on its own; docs/topology-format.md)
+  --add-faults PLAN.json
+                        run with this plan's faults added to the file's
+  --nemesis SPEC        add a Jepsen-style nemesis, e.g. partition-halves:every=5s,for=2s or
+                        isolate-node:at=3s,for=1s,nodes=q1+q2 (keys: start/at, duration/for,
+                        every, nodes, and the kind's parameters); repeatable
   --summary FILE.json   write the run summary as JSON
   --events FILE         write every trace event: .jsonl (JSON Lines) or .csv
   --metrics FILE.csv    write per-node and per-link time series
@@ -462,6 +470,9 @@ struct RunArgs {
     std::vector<std::string> routingKeys, notRoutingKeys; // topic patterns
     bool failLost = false, failDuplicates = false, failPending = false, failOrder = false;
     bool quiet = false;
+    std::string faultPlan;
+    bool replaceFaults = true;
+    std::vector<std::string> nemeses;
 };
 
 bool parseUnsigned(const std::string &s, std::uint64_t &v)
@@ -588,6 +599,16 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
                     return CliExit::Usage;
                 }
             }
+        } else if (o == "--faults" || o == "--add-faults") {
+            if (!a.faultPlan.empty()) {
+                err << "--faults and --add-faults: give one plan file\n";
+                return CliExit::Usage;
+            }
+            if (!value(a.faultPlan)) return CliExit::Usage;
+            a.replaceFaults = o == "--faults";
+        } else if (o == "--nemesis") {
+            if (!value(v)) return CliExit::Usage;
+            a.nemeses.push_back(v);
         } else if (o == "--quiet") {
             a.quiet = true;
         } else if (!o.empty() && o[0] == '-') {
@@ -666,6 +687,32 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     printDiagnostics(loaded, err);
     Topology topo = std::move(*loaded.topology);
     if (topo.name.empty()) topo.name = a.file;
+    if (!a.faultPlan.empty() || !a.nemeses.empty()) {
+        std::vector<FaultDef> plan;
+        std::vector<Diagnostic> diags;
+        if (!a.faultPlan.empty() && !loadFaultPlanFile(a.faultPlan, plan, diags)) {
+            for (const auto &d : diags)
+                err << escapeForTerminal(d.toString()) << "\n";
+            return CliExit::InvalidInput;
+        }
+        for (std::size_t i = 0; i < a.nemeses.size(); ++i) {
+            FaultDef f;
+            std::string why;
+            if (!parseNemesisSpec(a.nemeses[i], KindRegistry::builtin(), f, why)) {
+                err << "--nemesis " << a.nemeses[i] << ": " << why << "\n";
+                return CliExit::Usage;
+            }
+            f.id = "nemesis-" + std::to_string(i + 1);
+            plan.push_back(std::move(f));
+        }
+        // Nemeses alone add to the file's own plan.
+        const bool replace = !a.faultPlan.empty() && a.replaceFaults;
+        if (!mergeFaultPlan(topo, std::move(plan), replace, a.faultPlan.empty() ? "--nemesis" : a.faultPlan, diags)) {
+            for (const auto &d : diags)
+                if (d.severity == Diagnostic::Severity::Error) err << escapeForTerminal(d.toString()) << "\n";
+            return CliExit::InvalidInput;
+        }
+    }
     auto sim = Simulation::build(topo, error);
     if (!sim) {
         err << escapeForTerminal(a.file + ": " + error) << "\n";
@@ -686,6 +733,9 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     std::unique_ptr<TraceFileWriter> writer;
     if (!a.events.empty()) {
         writer = std::make_unique<TraceFileWriter>(nodeIds, linkIds);
+        writer->setFaultNames([s = sim.get()](std::uint64_t index) {
+            return index < s->faults().size() ? s->faults()[index].id : std::to_string(index);
+        });
         if (!writer->open(eventsFile.tempPath(), TraceFileWriter::formatForPath(a.events), error)) {
             err << "--events: " << eventsFile.mention(error) << "\n";
             return CliExit::OutputError;

@@ -33,6 +33,7 @@ struct Message {
     SimTime publishedAt = 0;
     NodeIndex producer = kNoIndex;
     std::uint64_t sequence = 0; // the producer's own counter, from 1
+    bool persistent = false;    // AMQP delivery mode 2: a durable queue keeps it across a crash
 
     const std::string *header(std::string_view name) const
     {

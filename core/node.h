@@ -69,9 +69,13 @@ public:
     virtual void onTimer(NodeContext &ctx, std::uint64_t tag) {}
     // A link attached to this node went down (partition) or came back up.
     virtual void onLinkState(NodeContext &ctx, LinkIndex link, bool up) {}
-    // Crash: lose all volatile state (traced by the executor). Restart: start over.
+    // Crash: lose all volatile state (traced by the executor); what the node stands for as
+    // written to disk survives. Restart: start over from what survived.
     virtual void onCrash(NodeContext &ctx) {}
     virtual void onRestart(NodeContext &ctx) { start(ctx); }
+    // The crash took the node's disk too (a crash fault with disk "lost"), after onCrash: what it
+    // kept as durable (a durable queue's persistent messages, a table of processed ids) is gone.
+    virtual void onDiskLost(NodeContext &ctx) {}
     virtual NodeStatus status() const { return {}; }
     // Work this node will do although no event is pending for it (a queue holding messages for a
     // consumer that polls): keeps a run from ending as quiescent while only idle timers remain.

@@ -1,4 +1,5 @@
 #include "simulation.h"
+#include "simulation_p.h"
 
 #include <algorithm>
 #include <chrono>
@@ -24,56 +25,6 @@ const char *stopReasonName(StopReason r)
     }
     return "?";
 }
-
-class Simulation::Context final : public NodeContext {
-public:
-    Context(Simulation *sim, NodeIndex index) : m_sim(sim), m_index(index) {}
-    SimTime now() const override { return m_sim->m_now; }
-    NodeIndex self() const override { return m_index; }
-    std::span<const LinkIndex> links(PortIndex port) const override;
-    NodeIndex peer(LinkIndex link) const override;
-    void send(LinkIndex link, Frame frame) override { m_sim->sendFrame(m_index, link, std::move(frame)); }
-    TimerId startTimer(SimTime delay, std::uint64_t tag, bool background) override
-    {
-        return m_sim->startTimer(m_index, delay, tag, background);
-    }
-    void cancelTimer(TimerId id) override { m_sim->cancelTimer(id); }
-    Rng &rng() override { return m_rng; }
-    void trace(TraceEvent e) override
-    {
-        e.node = m_index;
-        if (e.kind == TraceKind::Publish) ++m_sim->m_published;
-        m_sim->emitTrace(e);
-    }
-    void announce(const Message &m) override
-    {
-        for (auto *sink : m_sim->m_sinks)
-            sink->onMessage(m);
-    }
-    std::uint64_t newMessageId() override { return m_sim->m_nextMessageId++; }
-    bool mayPublish() override { return m_sim->m_budget == 0 || m_sim->m_published < m_sim->m_budget; }
-
-    Rng m_rng;
-
-private:
-    Simulation *m_sim;
-    NodeIndex m_index;
-};
-
-struct Simulation::NodeSlot {
-    std::unique_ptr<Node> node;
-    std::unique_ptr<Context> context;
-    std::vector<std::vector<LinkIndex>> ports; // links per port
-    bool crashed = false;
-    bool paused = false;
-    std::vector<ScheduledEvent> held; // events that reached the node while it was paused, in order
-};
-
-struct Simulation::LinkSlot {
-    NodeIndex from = 0, to = 0;
-    LinkModel model;
-    Rng rng;
-};
 
 std::span<const LinkIndex> Simulation::Context::links(PortIndex port) const
 {
@@ -156,6 +107,7 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
     }
     sim->setSeed(t.run.seed);
     sim->m_budget = t.run.messages;
+    sim->setUpFaults(registry);
     return sim;
 }
 
@@ -225,12 +177,13 @@ void Simulation::startNodes()
 
 void Simulation::push(SimTime t, std::uint8_t type, std::uint32_t slot)
 {
-    m_heap.push(Event{t, m_seq++, slot, type});
+    m_heap.push(Event{t, type >= 2 ? m_faultSeq++ : m_seq++, slot, type});
 }
 
 void Simulation::emitTrace(TraceEvent &e)
 {
     e.time = m_now;
+    e.local = !m_clocks.empty() && e.node < m_clocks.size() ? m_clocks[e.node].local(m_now) : m_now;
     if (m_paced) e.wall = m_clock() - m_wallStart;
     for (auto *s : m_sinks)
         s->onEvent(e);
@@ -306,7 +259,10 @@ TimerId Simulation::startTimer(NodeIndex node, SimTime delay, std::uint64_t tag,
     t.active = true;
     t.background = background;
     if (!background) ++m_workPending;
-    push(addTime(m_now, std::max<SimTime>(delay, 0)), 1, slot);
+    delay = std::max<SimTime>(delay, 0);
+    // A slowed node takes longer over everything it waits for.
+    if (m_nodes[node].slow != 1) delay = timeFromNanoseconds(static_cast<double>(delay) * m_nodes[node].slow);
+    push(addTime(m_now, delay), 1, slot);
     return (static_cast<TimerId>(t.generation) << 32) | (slot + 1ULL);
 }
 
@@ -328,6 +284,10 @@ void Simulation::processEvent(const Event &ev)
 {
     m_now = ev.time;
     ++m_eventCount;
+    if (ev.type >= 2) {
+        processFaultEvent(ev);
+        return;
+    }
     // A paused node's work waits for resumeNode(), still counted as pending. Looked at only while
     // some node is paused: this is the path of every event.
     if (m_pausedNodes) {
@@ -349,9 +309,9 @@ void Simulation::processEvent(const Event &ev)
         auto &l = m_links[f.link];
         const NodeIndex from = f.direction == 0 ? l.from : l.to;
         const NodeIndex to = f.direction == 0 ? l.to : l.from;
-        if (!l.model.up() || m_nodes[to].crashed) {
+        if (!l.model.up(f.direction) || m_nodes[to].crashed) {
             TraceEvent e = frameEvent(TraceKind::Drop, from, to, f.link, f.frame);
-            e.reason = l.model.up() ? DropReason::Crash : DropReason::Partition;
+            e.reason = l.model.up(f.direction) ? DropReason::Crash : DropReason::Partition;
             emitTrace(e);
             return;
         }
@@ -494,27 +454,6 @@ StopReason Simulation::run(const RunOptions &options)
     return reason;
 }
 
-void Simulation::setLinkUp(LinkIndex link, bool up)
-{
-    auto &l = m_links[link];
-    if (l.model.up() == up) return;
-    if (up) {
-        l.model.removeFault(0);
-    } else {
-        LinkFault down;
-        l.model.addFault(down);
-    }
-    recordChange(up ? "link up" : "link down", m_topology.links[link].id);
-    TraceEvent e;
-    e.kind = up ? TraceKind::LinkUp : TraceKind::LinkDown;
-    e.node = l.from;
-    e.peer = l.to;
-    e.link = link;
-    emitTrace(e);
-    for (NodeIndex n : {l.from, l.to})
-        if (!m_nodes[n].crashed) m_nodes[n].node->onLinkState(*m_nodes[n].context, link, up);
-}
-
 namespace {
 std::string numberString(double v)
 {
@@ -539,7 +478,7 @@ void Simulation::setLinkProperties(LinkIndex link, const LinkProperties &p)
     add("duplicate", numberString(old.duplicate), numberString(p.duplicate));
     add("ordered", old.ordered ? "true" : "false", p.ordered ? "true" : "false");
     if (detail.empty()) return;
-    recordChange("link change", m_topology.links[link].id, detail);
+    recordChange({m_now, "link change", m_topology.links[link].id, detail, {}, false});
     TraceEvent e;
     e.kind = TraceKind::LinkChange;
     e.node = l.from;
@@ -558,9 +497,13 @@ bool Simulation::nodePaused(NodeIndex node) const
     return m_nodes[node].paused;
 }
 
-void Simulation::recordChange(std::string action, std::string target, std::string detail)
+void Simulation::recordChange(LiveChange change)
 {
-    m_liveChanges.push_back({m_now, std::move(action), std::move(target), std::move(detail)});
+    if (m_liveChanges.size() >= kMaxRecorded) {
+        ++m_recordsOmitted;
+        return;
+    }
+    m_liveChanges.push_back(std::move(change));
 }
 
 void Simulation::releaseHeld(NodeIndex node)
@@ -572,41 +515,41 @@ void Simulation::releaseHeld(NodeIndex node)
         push(m_now, ev.type, ev.slot);
 }
 
-void Simulation::nodeChange(NodeIndex node, TraceKind kind, const char *action)
+void Simulation::traceNode(NodeIndex node, TraceKind kind)
 {
-    recordChange(action, m_topology.nodes[node].id);
     TraceEvent e;
     e.kind = kind;
     e.node = node;
     emitTrace(e);
 }
 
-void Simulation::pauseNode(NodeIndex node)
+void Simulation::pauseNow(NodeIndex node)
 {
     auto &n = m_nodes[node];
     if (n.paused || n.crashed) return;
     if (!m_started) startNodes();
     n.paused = true;
     ++m_pausedNodes;
-    nodeChange(node, TraceKind::Pause, "pause");
+    traceNode(node, TraceKind::Pause);
 }
 
-void Simulation::resumeNode(NodeIndex node)
+void Simulation::resumeNow(NodeIndex node)
 {
     auto &n = m_nodes[node];
     if (!n.paused) return;
     n.paused = false;
     --m_pausedNodes;
-    nodeChange(node, TraceKind::Resume, "resume");
+    traceNode(node, TraceKind::Resume);
     releaseHeld(node);
 }
 
-void Simulation::crashNode(NodeIndex node)
+void Simulation::crashNow(NodeIndex node, bool diskLost)
 {
     auto &n = m_nodes[node];
     if (n.crashed) return;
     if (!m_started) startNodes();
     n.node->onCrash(*n.context);
+    if (diskLost) n.node->onDiskLost(*n.context);
     n.crashed = true;
     // A crash ends a pause: what the node held now meets a crashed node (frames are dropped,
     // its timers are cancelled below).
@@ -617,16 +560,16 @@ void Simulation::crashNode(NodeIndex node)
         auto &t = m_timers[i];
         if (t.active && t.node == node) cancelTimer((static_cast<TimerId>(t.generation) << 32) | (i + 1ULL));
     }
-    nodeChange(node, TraceKind::Crash, "crash");
+    traceNode(node, TraceKind::Crash);
     notifyPeers(node, false);
 }
 
-void Simulation::restartNode(NodeIndex node)
+void Simulation::restartNow(NodeIndex node)
 {
     auto &n = m_nodes[node];
     if (!n.crashed) return;
     n.crashed = false;
-    nodeChange(node, TraceKind::Restart, "restart");
+    traceNode(node, TraceKind::Restart);
     notifyPeers(node, true);
     n.node->onRestart(*n.context);
 }
@@ -637,24 +580,6 @@ std::vector<std::uint64_t> Simulation::framesOnLinks() const
     for (const auto &f : m_frames)
         if (f.used) ++frames[f.link];
     return frames;
-}
-
-std::size_t Simulation::injectFault(FaultDef def)
-{
-    m_faultDefs.push_back(std::move(def));
-    return m_faultDefs.size() - 1;
-}
-
-void Simulation::endFault(std::size_t) {}
-
-bool Simulation::faultActive(std::size_t) const
-{
-    return false;
-}
-
-SimTime Simulation::localTime(NodeIndex) const
-{
-    return m_now;
 }
 
 } // namespace sb

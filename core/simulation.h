@@ -54,6 +54,8 @@ struct FaultActivation {
     SimTime end = kNever; // kNever while active, or when the run ended first
     bool planned = false;
     std::string detail; // a nemesis's sides ("{a, b} | {c}"), else the parameters set
+    Json params = Json::object(); // the fault's parameters as set (to record it into a plan)
+    std::vector<std::string> nodes; // its node list (node faults on several nodes, nemeses)
 };
 
 class Simulation {
@@ -172,9 +174,34 @@ private:
     bool anyNodeHasPendingWork() const;
     bool anyNodeHoldsWork() const;
     void releaseHeld(NodeIndex node);
-    void recordChange(std::string action, std::string target, std::string detail = {});
-    // A live change to a node: recorded for the summary and traced.
-    void nodeChange(NodeIndex node, TraceKind kind, const char *action);
+    void recordChange(LiveChange change);
+    void traceNode(NodeIndex node, TraceKind kind);
+    // Faults: the plan's timeline and the mechanisms faults act through.
+    struct FaultState {
+        const FaultKindSpec *spec = nullptr;
+        bool planned = false;
+        bool active = false;
+        bool endPending = false;       // an end event is in the heap (and counted as pending work)
+        std::uint64_t repetition = 0;  // of the active span, or the next one
+        std::size_t logEntry = SIZE_MAX; // the active span's entry in m_faultLog
+        // What it acts on while active: link faults and nemeses, (link, instance) pairs applied
+        // to link models; node faults, the nodes it holds down, paused or slowed.
+        std::vector<std::pair<LinkIndex, std::uint64_t>> links;
+        std::vector<NodeIndex> nodes;
+    };
+    void setUpFaults(const KindRegistry &registry);
+    void startFaultSpan(std::size_t index);
+    void endFaultSpan(std::size_t index);
+    void processFaultEvent(const Event &e);
+    std::size_t addLiveFault(FaultDef def);
+    void linkFaultAdded(LinkIndex link, LinkFault fault);
+    void linkFaultRemoved(LinkIndex link, std::uint64_t instance);
+    void linkStateChanged(LinkIndex link, bool up);
+    void crashNow(NodeIndex node, bool diskLost);
+    void restartNow(NodeIndex node);
+    void pauseNow(NodeIndex node);
+    void resumeNow(NodeIndex node);
+    std::string faultTargetText(const FaultDef &f) const;
     void notifyPeers(NodeIndex node, bool up);
     TraceEvent frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, LinkIndex link, const Frame &f) const;
 
@@ -189,10 +216,19 @@ private:
     std::vector<TraceSink *> m_sinks;
     std::vector<LiveChange> m_liveChanges;
     std::vector<FaultDef> m_faultDefs;
+    std::vector<FaultState> m_faultStates; // parallel to m_faultDefs
     std::vector<FaultActivation> m_faultLog;
     std::uint64_t m_recordsOmitted = 0;
+    std::uint64_t m_nextFaultInstance = 1;
+    const KindRegistry *m_registry = nullptr;
+    std::vector<NodeClock> m_clocks; // by node; empty when every clock is exact
+    std::vector<std::pair<NodeIndex, SimTime>> m_clockJumps; // (node, step), by event slot
     SimTime m_now = 0;
-    std::uint64_t m_seq = 0;
+    // Ties at one time run in push order, except that fault starts, ends and clock steps go
+    // before everything else due then: a fault from T1 to T2 acts on what happens at T1 and not
+    // on what happens at T2. Their own counter starts far below the others'.
+    std::uint64_t m_seq = std::uint64_t{1} << 62;
+    std::uint64_t m_faultSeq = 0;
     std::uint64_t m_eventCount = 0;
     std::uint64_t m_workPending = 0;
     std::uint64_t m_nextMessageId = 1;

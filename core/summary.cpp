@@ -64,6 +64,8 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
     s.latency = LatencySummary::from(metrics.latency());
     s.delivery = checker.report();
     s.liveChanges = sim.liveChanges();
+    s.faults = sim.faultLog();
+    s.recordsOmitted = sim.recordsOmitted();
     return s;
 }
 
@@ -220,12 +222,22 @@ std::string formatSummary(const RunSummary &s)
         if (!d.outOfOrderExamples.empty()) o << (d.outOfOrder > d.outOfOrderExamples.size() ? "; ...)" : ")");
         o << "\n";
     }
+    if (!s.faults.empty()) {
+        o << "\nFaults:\n";
+        for (const auto &f : s.faults) {
+            o << "  " << f.id << " " << f.kind << (f.target.empty() ? "" : " " + f.target) << ": "
+              << formatDuration(f.start) << " - " << (f.end == kNever ? "end of run" : formatDuration(f.end))
+              << (f.planned ? "" : " (live)") << (f.detail.empty() ? "" : ", " + f.detail) << "\n";
+        }
+    }
     if (!s.liveChanges.empty()) {
         o << "\nLive changes:\n";
         for (const auto &c : s.liveChanges)
             o << "  at " << formatDuration(c.time) << ": " << c.action << " " << c.target
-              << (c.detail.empty() ? "" : " (" + c.detail + ")") << "\n";
+              << (c.detail.empty() ? "" : " (" + c.detail + ")")
+              << (c.fault.empty() ? "" : c.planned ? " [planned " + c.fault + "]" : " [live " + c.fault + "]") << "\n";
     }
+    if (s.recordsOmitted) o << "  (" << s.recordsOmitted << " more changes not listed)\n";
     return o.str();
 }
 
@@ -332,8 +344,26 @@ Json summaryToJson(const RunSummary &s)
                            {"time", formatDuration(c.time)},
                            {"action", c.action},
                            {"target", c.target},
-                           {"detail", c.detail}});
+                           {"detail", c.detail},
+                           {"fault", c.fault},
+                           {"planned", c.planned}});
     j["live_changes"] = std::move(changes);
+    Json faults = Json::array();
+    for (const auto &f : s.faults) {
+        Json jf = {{"id", f.id},
+                   {"kind", f.kind},
+                   {"target", f.target},
+                   {"repetition", f.repetition},
+                   {"start_ns", f.start},
+                   {"start", formatDuration(f.start)}};
+        jf["end_ns"] = f.end == kNever ? Json() : Json(f.end);
+        jf["end"] = f.end == kNever ? Json() : Json(formatDuration(f.end));
+        jf["planned"] = f.planned;
+        jf["detail"] = f.detail;
+        faults.push_back(std::move(jf));
+    }
+    j["faults"] = std::move(faults);
+    j["records_omitted"] = s.recordsOmitted;
     return j;
 }
 

@@ -77,13 +77,14 @@ NemesisCut expandNemesis(const FaultDef &fault, const std::vector<std::size_t> &
         return s + "}";
     };
     if (ringReach) {
-        // The ring in its order; each node's side is the nodes it still sees.
+        // The ring in its order; sides[k] is what the group's k-th node still sees (itself included).
         std::string s = "ring ";
-        for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t i = 0; i < n; ++i)
             s += (i ? " - " : "") + name(order[i]);
+        for (std::size_t k = 0; k < n; ++k) {
             std::vector<std::size_t> sees;
             for (std::size_t j = 0; j < n; ++j)
-                if (connected(order[i], order[j])) sees.push_back(order[j]);
+                if (connected(group[k], group[j])) sees.push_back(group[j]);
             cut.sides.push_back(std::move(sees));
         }
         cut.description = s + " - " + name(order[0]);

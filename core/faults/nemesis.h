@@ -12,6 +12,7 @@ namespace sb {
 
 struct NemesisCut {
     // The group's nodes (indices into the topology's nodes) by side; a bridge node is on both.
+    // For a ring, one side per node of the group (in the group's order): the nodes it still sees.
     std::vector<std::vector<std::size_t>> sides;
     std::vector<std::size_t> cutLinks; // links (indices) that go down both ways, ascending
     std::string description;           // "{a, b} | {c, d, e}"

@@ -91,6 +91,13 @@ public:
         m_busy = 0;
     }
 
+    void onDiskLost(NodeContext &) override
+    {
+        // The disk went with the crash: the table of processed ids is gone, so redeliveries of
+        // messages processed before will be processed again.
+        m_processed = IdRanges();
+    }
+
     NodeStatus status() const override
     {
         NodeStatus s;

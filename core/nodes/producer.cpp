@@ -132,6 +132,7 @@ public:
         for (auto &[k, v] : p.stringMap("headers"))
             m_headers.push_back({k, v});
         m_confirmed = p.string("sendMode") == "confirmed";
+        m_persistent = p.string("deliveryMode") == "persistent";
         m_confirmTimeout = p.duration("confirmTimeout");
         m_retries = static_cast<std::uint32_t>(p.integer("retries"));
         m_backoff = p.duration("retryBackoff");
@@ -311,6 +312,7 @@ private:
         m->publishedAt = ctx.now();
         m->producer = ctx.self();
         m->correlationId = correlationId;
+        m->persistent = m_persistent;
         ctx.announce(*m);
         TraceEvent e = messageEvent(TraceKind::Publish, m.get());
         e.aux = size;
@@ -383,6 +385,7 @@ private:
     std::string m_routingKey;
     std::vector<Header> m_headers;
     bool m_confirmed = false;
+    bool m_persistent = false;
     SimTime m_confirmTimeout = 0;
     std::uint32_t m_retries = 0;
     SimTime m_backoff = 0;
@@ -457,6 +460,10 @@ NodeKindSpec producerKind()
                  "Delay before the first retry; it doubles on each further retry.", "ms", 0, {}),
         property("maxInFlight", "Max in flight", T::Integer, 1,
                  "Unconfirmed messages allowed at once (1 waits for each confirm).", "msg", 1, 1e6),
+        property("deliveryMode", "Delivery mode", T::Enum, "transient",
+                 "AMQP delivery mode: transient (1, the client default) messages live in memory only; persistent "
+                 "(2) messages in a durable queue are written to disk and survive a broker crash.",
+                 "", {}, {}, {"transient", "persistent"}),
     };
     k.properties[13].check = checkScript;
     k.factory = [](const NodeSetup &s) { return std::make_unique<Producer>(s); };

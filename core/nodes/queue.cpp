@@ -51,6 +51,7 @@ public:
         m_deliveryLimit = static_cast<std::uint32_t>(p.integer("deliveryLimit"));
         m_fair = p.string("dispatch") == "fair";
         m_deadLetterRoutingKey = p.string("deadLetterRoutingKey");
+        m_durable = p.boolean("durable");
     }
 
     void start(NodeContext &ctx) override
@@ -135,18 +136,33 @@ public:
 
     void onCrash(NodeContext &ctx) override
     {
-        // Signalbox queues are in memory: a crash loses every message they hold.
+        // As in RabbitMQ: a durable queue's persistent messages are on disk and survive; they
+        // come back ready, un-acked deliveries first (flagged redelivered, since the broker cannot
+        // know whether they were processed). Everything else the queue held is lost.
         auto lose = [&](const Entry &entry) {
             TraceEvent e = messageEvent(TraceKind::Drop, entry.message.get());
             e.reason = DropReason::Crash;
             e.deliveryCount = entry.deliveries;
             ctx.trace(e);
         };
-        for (const auto &entry : m_ready)
-            lose(entry);
-        for (const auto &u : m_unacked)
-            if (u.live) lose(u.entry);
-        m_ready.clear();
+        auto survives = [&](const Entry &entry) { return m_durable && entry.message && entry.message->persistent; };
+        std::deque<Entry> kept;
+        for (auto &u : m_unacked) {
+            if (!u.live) continue;
+            if (survives(u.entry)) {
+                u.entry.redelivered = true;
+                kept.push_back(std::move(u.entry));
+            } else {
+                lose(u.entry);
+            }
+        }
+        for (auto &entry : m_ready) {
+            if (survives(entry))
+                kept.push_back(std::move(entry));
+            else
+                lose(entry);
+        }
+        m_ready = std::move(kept);
         m_unacked.clear();
         m_unackedCount = 0;
         m_firstTag = m_nextTag + 1;
@@ -155,6 +171,24 @@ public:
             c.subscribed = false;
             c.unacked = 0;
         }
+    }
+
+    void onDiskLost(NodeContext &ctx) override
+    {
+        for (const auto &entry : m_ready) {
+            TraceEvent e = messageEvent(TraceKind::Drop, entry.message.get());
+            e.reason = DropReason::Crash;
+            e.deliveryCount = entry.deliveries;
+            ctx.trace(e);
+        }
+        m_ready.clear();
+    }
+
+    void onRestart(NodeContext &ctx) override
+    {
+        start(ctx);
+        // Messages kept on disk age from where they were: TTLs run on.
+        armTtl(ctx);
     }
 
     NodeStatus status() const override
@@ -452,6 +486,7 @@ private:
     SimTime m_ttl = 0;
     SimTime m_ackTimeout = 0;
     std::uint32_t m_deliveryLimit = 0;
+    bool m_durable = false;
     bool m_fair = false;
     std::string m_deadLetterRoutingKey;
 
@@ -515,6 +550,11 @@ NodeKindSpec queueKind()
             {}, {}, {"round-robin", "fair"}),
         property("deadLetterRoutingKey", "Dead-letter routing key", T::String, "",
                  "Routing key for dead-lettered messages (empty keeps the original).", ""),
+        property("durable", "Durable", T::Bool, false,
+                 "A durable queue keeps its persistent messages (producer delivery mode persistent) on disk: "
+                 "they survive a crash of the broker node and are ready again after its restart. Transient "
+                 "messages, and everything in a non-durable queue, are lost.",
+                 ""),
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Queue>(s); };
     return k;
