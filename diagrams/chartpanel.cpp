@@ -360,7 +360,8 @@ void ChartPanel::placeFaultBands(QChart *chart, const QList<FaultBand> &bands, Q
     if (plot.isEmpty() || !(span > 0)) return;
     const auto xAt = [&](double t) { return plot.left() + (std::clamp(t, m_xMin, m_xMax) - m_xMin) / span * plot.width(); };
     const bool dark = chart->theme() == QChart::ChartThemeDark;
-    QColor fill(0xd9, 0x8e, 0x04, dark ? 70 : 45); // amber, as faults on the canvas
+    // Amber, as faults on the canvas; light, since overlapping faults add up.
+    QColor fill(0xd9, 0x8e, 0x04, dark ? 40 : 24);
     QColor edge(0xd9, 0x8e, 0x04, 160);
     QFont font = chart->font();
     font.setPointSizeF(font.pointSizeF() * 0.85);
