@@ -17,7 +17,9 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGraphicsLayout>
+#include <QGraphicsRectItem>
 #include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
@@ -36,6 +38,7 @@
 #include <QValueAxis>
 #include <QWheelEvent>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -297,6 +300,7 @@ void ChartPanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds,
 
 void ChartPanel::startOver()
 {
+    m_faultSpans.clear();
     m_seriesDirty = true;
     setLive(true);
     m_xMin = 0;
@@ -313,6 +317,81 @@ void ChartPanel::appendDelta(const TimeSeriesDelta &delta)
 void ChartPanel::markDataChanged()
 {
     m_dataDirty = true;
+}
+
+void ChartPanel::setFaultSpans(std::vector<FaultActivation> spans)
+{
+    m_faultSpans = std::move(spans);
+    m_viewDirty = true;
+}
+
+QList<ChartPanel::FaultBand> ChartPanel::bandsInView(double endTime) const
+{
+    QList<FaultBand> bands;
+    for (const FaultActivation &f : m_faultSpans) {
+        const double from = double(f.start) / double(kSecond);
+        const double to = f.end == kNever ? std::max(from, endTime) : double(f.end) / double(kSecond);
+        if (to < m_xMin || from > m_xMax) continue;
+        FaultBand b;
+        b.from = from;
+        b.to = to;
+        b.label = tr("%1 %2").arg(QString::fromStdString(f.id), QString::fromStdString(f.kind));
+        const QString target = f.target.empty() ? tr("every node") : QString::fromStdString(f.target);
+        b.toolTip = tr("Fault %1: %2 on %3, %4, %5 s to %6")
+                        .arg(QString::fromStdString(f.id), QString::fromStdString(f.kind), target,
+                             f.planned ? tr("planned") : tr("applied live"))
+                        .arg(from, 0, 'g', 6)
+                        .arg(f.end == kNever ? tr("now (active)") : tr("%1 s").arg(to, 0, 'g', 6));
+        if (!f.detail.empty()) b.toolTip += QStringLiteral("\n") + QString::fromStdString(f.detail);
+        bands.append(b);
+        // Thousands of spans (a fault repeating every few milliseconds) would be one grey wash
+        // and cost a frame each: the first ones in view show.
+        if (bands.size() >= 500) break;
+    }
+    return bands;
+}
+
+void ChartPanel::placeFaultBands(QChart *chart, const QList<FaultBand> &bands, QList<QGraphicsItem *> &items) const
+{
+    qDeleteAll(items);
+    items.clear();
+    const QRectF plot = chart->plotArea();
+    const double span = m_xMax - m_xMin;
+    if (plot.isEmpty() || !(span > 0)) return;
+    const auto xAt = [&](double t) { return plot.left() + (std::clamp(t, m_xMin, m_xMax) - m_xMin) / span * plot.width(); };
+    const bool dark = chart->theme() == QChart::ChartThemeDark;
+    // Amber, as faults on the canvas; light, since overlapping faults add up.
+    QColor fill(0xd9, 0x8e, 0x04, dark ? 40 : 24);
+    QColor edge(0xd9, 0x8e, 0x04, 160);
+    QFont font = chart->font();
+    font.setPointSizeF(font.pointSizeF() * 0.85);
+    const QFontMetricsF metrics(font);
+    QList<double> rowEnds; // where each label row is taken up to, so labels never overlap
+    for (const FaultBand &b : bands) {
+        const qreal x0 = xAt(b.from);
+        const qreal x1 = std::max(xAt(b.to), x0 + 2); // a span shorter than a pixel still shows
+        auto *rect = new QGraphicsRectItem(QRectF(x0, plot.top(), x1 - x0, plot.height()), chart);
+        rect->setPen(QPen(edge, 0));
+        rect->setBrush(fill);
+        rect->setToolTip(b.toolTip);
+        rect->setZValue(0.5); // over the plot's background, under the grid and the series
+        items.append(rect);
+        const qreal w = metrics.horizontalAdvance(b.label);
+        if (w + 4 > plot.right() - x0) continue;
+        int row = 0;
+        while (row < rowEnds.size() && rowEnds[row] > x0)
+            ++row;
+        if (row >= 3) continue; // a crowd of faults: their tooltips say which is which
+        if (row == rowEnds.size()) rowEnds.append(0);
+        rowEnds[row] = x0 + w + 8;
+        auto *label = new QGraphicsSimpleTextItem(b.label, chart);
+        label->setFont(font);
+        label->setBrush(dark ? QColor(0xf0, 0xc0, 0x60) : QColor(0x8a, 0x57, 0x00));
+        label->setPos(x0 + 3, plot.top() + 2 + row * metrics.height());
+        label->setToolTip(b.toolTip);
+        label->setZValue(10);
+        items.append(label);
+    }
 }
 
 SeriesMetric ChartPanel::metric() const
@@ -508,6 +587,8 @@ void ChartPanel::refresh()
     setRangeWithNiceTicks(m_axisY, yMin, yMax, std::max(3, int(m_chart->plotArea().height() / 35)));
     for (qsizetype i = 0; i < m_series.size(); ++i)
         m_series[i]->replace(m_decimated[i]);
+    m_faultBands = bandsInView(m_store.endTime());
+    placeFaultBands(m_chart, m_faultBands, m_faultItems);
     m_dataDirty = false;
     m_viewDirty = false;
     ++m_frames;
@@ -586,6 +667,8 @@ void ChartPanel::paintPicture(QPainter &painter, const QSizeF &size) const
         s->replace(decimated[i]);
     }
     chart->layout()->activate();
+    QList<QGraphicsItem *> bands; // owned by the chart
+    placeFaultBands(chart, m_faultBands, bands);
     painter.save();
     painter.setRenderHint(QPainter::Antialiasing);
     scene.render(&painter, QRectF(QPointF(0, 0), chartSize), QRectF(QPointF(0, 0), chartSize));

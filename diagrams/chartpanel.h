@@ -13,8 +13,11 @@
 // virtual time) is applied before decimation, so decimation keeps every extreme of the smoothed
 // series. Exports: the chart as PNG, SVG or PDF at a chosen size (drawn offscreen, with a title,
 // axis titles with units and the whole legend), the shown series as CSV (the whole run or the
-// visible time range; over the shown rate window, smoothed when the chart is).
+// visible time range; over the shown rate window, smoothed when the chart is). Faults of the run
+// (planned and live) are shaded across the plot from their start to their end (to the run's
+// current end while active), labelled with their id and kind, in the view and in exports.
 #include "chartseriesstore.h"
+#include "simulation.h"
 
 #include <QImage>
 #include <QList>
@@ -25,6 +28,7 @@
 #include <memory>
 
 class QChart;
+class QGraphicsItem;
 class QScrollArea;
 class QChartView;
 class QComboBox;
@@ -63,6 +67,19 @@ public:
     // Direct access for tests and benchmarks; call markDataChanged() after changing it.
     ChartSeriesStore &store() { return m_store; }
     void markDataChanged();
+
+    // The run's fault spans (EngineHost::faultSpans(): an active one has end kNever), shaded on the
+    // plot from the next frame. reset() forgets them.
+    void setFaultSpans(std::vector<FaultActivation> spans);
+    const std::vector<FaultActivation> &faultSpans() const { return m_faultSpans; }
+    // A shaded band as drawn at the last frame: the span's time range in seconds (an active span's
+    // end is the run's current end) and its label.
+    struct FaultBand {
+        double from = 0, to = 0;
+        QString label;   // "f1 link-down"
+        QString toolTip; // "Fault f1: link-down on l1, planned, 1 s to 4 s"
+    };
+    QList<FaultBand> faultBands() const { return m_faultBands; }
 
     SeriesMetric metric() const;
     void setMetric(SeriesMetric metric);
@@ -135,6 +152,10 @@ private:
     // range to show.
     QPair<double, double> decimateShown(int columns, QList<QList<QPointF>> &out) const;
     QPen penFor(qsizetype series) const;
+    // The bands of the fault spans in [xMin(), xMax()], the time axis at the run's end `endTime`.
+    QList<FaultBand> bandsInView(double endTime) const;
+    // Shades `bands` on `chart`'s plot area with items parented to the chart (put in `items`).
+    void placeFaultBands(QChart *chart, const QList<FaultBand> &bands, QList<QGraphicsItem *> &items) const;
     void paintPicture(QPainter &painter, const QSizeF &size) const;
     QColor pictureBackground() const; // the palette's base colour, light or dark as the window
     bool askExportSize(QSize &size);
@@ -158,6 +179,9 @@ private:
     QList<int> m_targets;              // shown, in order
     QList<QLineSeries *> m_series;     // one per target
     QList<QList<QPointF>> m_decimated; // per series, reused from frame to frame
+    std::vector<FaultActivation> m_faultSpans;
+    QList<FaultBand> m_faultBands;        // as drawn at the last frame
+    QList<QGraphicsItem *> m_faultItems; // their items on m_chart
     bool m_seriesDirty = true;         // metric or picks changed
     bool m_dataDirty = false;
     bool m_viewDirty = false;

@@ -34,6 +34,30 @@ const QColor kDeadLetter(0x7b, 0x1f, 0xa2);
 const QColor kBusy(0x2e, 0xa0, 0x43);
 const QColor kIdle(0xb0, 0xb6, 0xc2);
 const QColor kHot(0xe0, 0x6c, 0x00);
+// Faults that slow or thin out traffic rather than stop it: lighter than the red of a down link.
+const QColor kFault(0xd9, 0x8e, 0x04);
+
+// The faults that have a look of their own (down, crashed, paused) are not labelled again.
+bool hasOwnLook(const QString &kind)
+{
+    return kind == QLatin1String("link-down") || kind == QLatin1String("crash") || kind == QLatin1String("pause");
+}
+
+// What a tooltip says of an active fault: "fault f1: loss (planned)".
+QString faultLine(const LiveOverlay::Fault &f)
+{
+    return QObject::tr("fault %1: %2 (%3)")
+        .arg(f.id, f.kind, f.planned ? QObject::tr("planned") : QObject::tr("applied live"));
+}
+
+// The label of a link's or node's other faults: their kinds, once each.
+QStringList faultKinds(const QList<LiveOverlay::Fault> &faults)
+{
+    QStringList kinds;
+    for (const LiveOverlay::Fault &f : faults)
+        if (!hasOwnLook(f.kind) && !kinds.contains(f.kind)) kinds << f.kind;
+    return kinds;
+}
 
 // A link's stroke is drawn with a one-pixel cosmetic pen up to this width on screen (see paint()).
 constexpr qreal kHairline = 1.5;
@@ -322,8 +346,10 @@ NodeItem::Badges NodeItem::badges() const
     b.busy = s->busy;
     b.dropped = s->counters.totalDrops();
     b.deadLettered = s->counters.deadLettered;
-    b.crashed = s->crashed;
-    b.paused = s->paused;
+    const LiveOverlay *live = overlay();
+    b.crashed = s->crashed || live->nodeHasFault(m_id, QStringLiteral("crash"));
+    b.paused = s->paused || live->nodeHasFault(m_id, QStringLiteral("pause"));
+    b.faults = faultKinds(live->nodeFaults(m_id));
     const QString dot = QStringLiteral(" \u00b7 ");
     if (m_kind == QLatin1String("queue")) {
         quint64 maxLength = 0;
@@ -396,6 +422,20 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     if (b.deadLettered)
         pill(QObject::tr("%1 dead-lettered").arg(LiveOverlay::compact(double(b.deadLettered))), kDeadLetter);
     if (b.dropped) pill(QObject::tr("%1 dropped").arg(LiveOverlay::compact(double(b.dropped))), kDrop);
+    // Other faults (slow, a nemesis over its group): amber pills from the top-left corner.
+    qreal left = -kBadgeSide + 2;
+    for (const QString &kind : b.faults) {
+        const qreal w = text ? metrics.horizontalAdvance(kind) + 10 : kBadgeRoom * 2;
+        const QRectF r(left, -kBadgeRoom + 1, w, kBadgeRoom - 4);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(kFault);
+        painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        if (text) {
+            painter->setPen(Qt::white);
+            painter->drawText(r, Qt::AlignCenter, kind);
+        }
+        left = r.right() + 4;
+    }
     // Paused: a pause sign in the top-left corner, the box veiled in blue.
     if (b.paused && !b.crashed) {
         painter->setPen(Qt::NoPen);
@@ -429,6 +469,8 @@ QString NodeItem::liveToolTip() const
     };
     if (s->crashed) lines << QObject::tr("crashed");
     if (s->paused) lines << QObject::tr("paused: frames and timers wait until it resumes");
+    for (const LiveOverlay::Fault &f : live->nodeFaults(m_id))
+        lines << faultLine(f);
     if (m_kind == QLatin1String("producer")) {
         add(QObject::tr("published"), s->counters.published);
         add(QObject::tr("confirmed"), s->counters.confirmed);
@@ -611,6 +653,11 @@ void LinkItem::sync()
     const qreal rh = metrics.height() + 2;
     m_rateRect = QRectF(mid.x() - rw / 2, mid.y() + 3, rw, rh);
     m_lossRect = m_rateRect.translated(0, rh + 1);
+    // Faults active on the link: a label above the curve, nearer its start than the binding keys,
+    // as wide as a few kinds need.
+    const QPointF faultAt = m_path.pointAtPercent(0.4);
+    const qreal fw = metrics.horizontalAdvance(QStringLiteral("burst-loss, bandwidth, drop-every")) + 12;
+    m_faultRect = QRectF(faultAt.x() - fw / 2, faultAt.y() - rh - 3, fw, rh);
     update();
 }
 
@@ -708,7 +755,9 @@ QString LinkItem::liveToolTip() const
     if (!s) return text;
     text +=
         QLatin1Char('\n') + QObject::tr("At %1:").arg(QString::fromStdString(formatDuration(live->now())));
-    if (!s->stats.up) text += QStringLiteral("\n  ") + QObject::tr("link down (partitioned)");
+    if (looksDown()) text += QStringLiteral("\n  ") + QObject::tr("link down (partitioned)");
+    for (const LiveOverlay::Fault &f : live->linkFaults(m_id))
+        text += QStringLiteral("\n  ") + faultLine(f);
     const auto line = [&](const QString &label, quint64 v) {
         text += QStringLiteral("\n  %1: %2").arg(label, countText(v));
     };
@@ -721,6 +770,20 @@ QString LinkItem::liveToolTip() const
     return text;
 }
 
+bool LinkItem::looksDown() const
+{
+    const LiveOverlay *live = overlay();
+    if (!live) return false;
+    const LiveOverlay::LinkState *s = live->link(m_id);
+    return (s && !s->stats.up) || live->linkHasFault(m_id, QStringLiteral("link-down"));
+}
+
+QStringList LinkItem::faultLabels() const
+{
+    const LiveOverlay *live = overlay();
+    return live ? faultKinds(live->linkFaults(m_id)) : QStringList();
+}
+
 QRectF LinkItem::boundingRect() const
 {
     // Room for the widest throughput stroke, the labels and the dots.
@@ -728,6 +791,7 @@ QRectF LinkItem::boundingRect() const
     if (!m_keyRect.isNull()) r = r.united(m_keyRect);
     if (!m_rateRect.isNull()) r = r.united(m_rateRect);
     if (!m_lossRect.isNull()) r = r.united(m_lossRect);
+    if (!m_faultRect.isNull()) r = r.united(m_faultRect);
     return r;
 }
 
@@ -741,7 +805,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const bool selected = option->state & QStyle::State_Selected;
     const LiveOverlay *live = overlay();
     const LiveOverlay::LinkState *state = live ? live->link(m_id) : nullptr;
-    const bool down = state && !state->stats.up;
+    const bool down = looksDown();
     // After the run, no link is drawn by a rate that no longer holds.
     const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput && !live->hasEnded();
     const CanvasColors canvas = canvasColors();
@@ -837,6 +901,28 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                                     m_keyText);
         }
     };
+    const QStringList faults = faultLabels();
+    if (!faults.isEmpty()) {
+        // Amber: lighter than a down link's red, for faults that slow or thin out the traffic.
+        QFont f = smallFont();
+        f.setBold(true);
+        const QString text = faults.join(QStringLiteral(", "));
+        const QFontMetricsF metrics(f);
+        const qreal w = std::min(metrics.horizontalAdvance(text) + 12, m_faultRect.width());
+        const QRectF r(m_faultRect.center().x() - w / 2, m_faultRect.top(), w, m_faultRect.height());
+        painter->save();
+        painter->setRenderHint(QPainter::Antialiasing);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(kFault);
+        painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        if (labels) {
+            painter->setPen(Qt::white);
+            painter->setFont(f);
+            painter->drawText(r.adjusted(6, 0, -6, 0), Qt::AlignCenter,
+                              metrics.elidedText(text, Qt::ElideRight, r.width() - 12));
+        }
+        painter->restore();
+    }
     if (!state) {
         drawKeyLabel();
         return;

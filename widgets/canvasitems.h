@@ -85,6 +85,7 @@ public:
         quint64 deadLettered = 0; // purple badge
         bool crashed = false;     // greyed out with a cross
         bool paused = false;      // veiled in blue with a pause sign
+        QStringList faults;       // other faults active on it ("slow"): an amber pill each
         QString line;             // the live line under the name, e.g. "depth 12 · 3 unacked"
     };
     Badges badges() const;
@@ -182,6 +183,11 @@ public:
     QString rateLabel() const;
     int dotCount() const;
     QString liveToolTip() const;
+    // Whether the link is drawn down (dashed red): partitioned, by a planned or a live fault.
+    bool looksDown() const;
+    // The kinds of the other faults active on the link ("loss", "latency"), shown in an amber
+    // label over it while they last.
+    QStringList faultLabels() const;
 
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
@@ -234,6 +240,7 @@ private:
     QRectF m_keyRect;  // where the key label is drawn
     QRectF m_rateRect; // where a throughput label goes
     QRectF m_lossRect; // where the count of frames lost on the link goes
+    QRectF m_faultRect; // the room for the label of the faults active on it
 };
 
 } // namespace sb

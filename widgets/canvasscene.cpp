@@ -695,6 +695,7 @@ void CanvasScene::followEngine(EngineHost *engine)
     connect(engine, &EngineHost::runStarted, this, [this, engine] { beginLive(engine->topology()); });
     connect(engine, &EngineHost::eventsArrived, this, &CanvasScene::addLiveEvents);
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
+    connect(engine, &EngineHost::faultsChanged, this, [this, engine] { setLiveFaults(engine->activeFaults()); });
     connect(engine, &EngineHost::finished, this, [this] {
         m_live.endRun();
         // Links trade their rates for the run's totals.
@@ -752,6 +753,18 @@ void CanvasScene::setLiveStats(std::shared_ptr<const LiveStatsSnapshot> stats)
     for (const QString &id : std::as_const(links))
         if (LinkItem *l = m_links.value(id)) l->update();
     animateWhileDotsTravel();
+    refreshLiveToolTip();
+}
+
+void CanvasScene::setLiveFaults(const std::vector<FaultActivation> &active)
+{
+    if (!m_live.isActive()) return;
+    QStringList nodes, links;
+    m_live.setFaults(active, &nodes, &links);
+    for (const QString &id : std::as_const(nodes))
+        if (NodeItem *n = m_nodes.value(id)) n->update();
+    for (const QString &id : std::as_const(links))
+        if (LinkItem *l = m_links.value(id)) l->update();
     refreshLiveToolTip();
 }
 

@@ -89,6 +89,8 @@ public:
     void beginLive(const Topology &topology);
     void addLiveEvents(const std::vector<sb::TraceEvent> &events);
     void setLiveStats(std::shared_ptr<const sb::LiveStatsSnapshot> stats);
+    // The faults active now: their links and nodes look faulty until they end.
+    void setLiveFaults(const std::vector<FaultActivation> &active);
     void clearLive();
     // Shows `engine`'s runs: each run from the beginning resets the live view, its batches and
     // snapshots feed it, and its figures stay after it ends until the document is edited (moving

@@ -1,8 +1,11 @@
 #include "enginehost.h"
 
 #include "checker.h"
+#include "faults/faultplan.h"
+#include "faulttracker.h"
 #include "messagecatalog.h"
 #include "metrics.h"
+#include "schema.h"
 #include "simulation.h"
 
 #include <QPointer>
@@ -14,6 +17,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -48,7 +52,8 @@ struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
           metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(),
-          live(sim->nodeCount(), sim->linkCount()), series(topology)
+          live(sim->nodeCount(), sim->linkCount()), series(topology),
+          faults(sim->nodeCount(), sim->linkCount(), FaultTracker::describer(*sim, topology.faults.size()))
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
         sim->addSink(&series);
@@ -58,6 +63,7 @@ struct EngineRun {
         sim->addSink(&progress);
         sim->addSink(&live);
         sim->addSink(&messages);
+        sim->addSink(&faults);
     }
     static std::vector<bool> queueFlags(const Topology &topology)
     {
@@ -80,6 +86,7 @@ struct EngineRun {
     TimeSeriesSink series;   // chart data, taken by the GUI thread
     MessageCatalog messages; // what messages carried, for the inspector (any thread may look)
     double wallSeconds = 0;  // engine thread only: time spent inside Simulation::run
+    FaultTracker faults;     // what is down, crashed, paused, faulty (any thread may take it)
 };
 
 // Lives on the engine thread; the host hands it work as queued calls and hears back through its
@@ -251,10 +258,77 @@ void EngineHost::beginFresh(const RunRequest &request)
     m_lastTime = -1;
     m_lastEvents = 0;
     m_lastStats = 0;
+    clearFaultState();
+    Q_EMIT runStarted();
+    Q_EMIT faultsChanged();
+}
+
+void EngineHost::clearFaultState()
+{
     m_downLinks.clear();
     m_crashedNodes.clear();
     m_pausedNodes.clear();
-    Q_EMIT runStarted();
+    m_faultSpans.clear();
+    m_activeFaults.clear();
+    m_faultVersion = 0;
+    m_liveFaults = 0;
+}
+
+void EngineHost::takeFaultState()
+{
+    FaultTracker::State state;
+    if (!m_run->faults.takeIfNewer(m_faultVersion, state)) return;
+    m_downLinks.clear();
+    m_crashedNodes.clear();
+    m_pausedNodes.clear();
+    for (std::size_t i = 0; i < state.linkDown.size() && i < std::size_t(m_linkIds.size()); ++i)
+        if (state.linkDown[i]) m_downLinks.insert(m_linkIds[qsizetype(i)]);
+    for (std::size_t i = 0; i < state.crashed.size() && i < std::size_t(m_nodeIds.size()); ++i) {
+        if (state.crashed[i]) m_crashedNodes.insert(m_nodeIds[qsizetype(i)]);
+        if (state.paused[i]) m_pausedNodes.insert(m_nodeIds[qsizetype(i)]);
+    }
+    // A fault of these kinds holds its target down, crashed or paused even where the engine
+    // traced no LinkDown, Crash or Pause for it (one direction of a link, say).
+    for (const FaultActivation &f : state.active) {
+        const QString target = QString::fromStdString(f.target);
+        if (f.kind == "link-down") m_downLinks.insert(target);
+        const QStringList nodes = faultNodes(f);
+        if (f.kind == "crash")
+            for (const QString &n : nodes)
+                m_crashedNodes.insert(n);
+        if (f.kind == "pause")
+            for (const QString &n : nodes)
+                m_pausedNodes.insert(n);
+    }
+    m_faultSpans = std::move(state.spans);
+    m_activeFaults = std::move(state.active);
+    Q_EMIT faultsChanged();
+}
+
+QStringList EngineHost::faultNodes(const FaultActivation &fault)
+{
+    return QString::fromStdString(fault.target).split(QLatin1Char(','), Qt::SkipEmptyParts);
+}
+
+std::vector<FaultActivation> EngineHost::linkFaults(const QString &linkId) const
+{
+    std::vector<FaultActivation> out;
+    const std::string id = linkId.toStdString();
+    for (const FaultActivation &f : m_activeFaults) {
+        const FaultKindSpec *spec = KindRegistry::builtin().findFault(f.kind);
+        if (spec && spec->target == FaultTarget::Link && f.target == id) out.push_back(f);
+    }
+    return out;
+}
+
+std::vector<FaultActivation> EngineHost::nodeFaults(const QString &nodeId) const
+{
+    std::vector<FaultActivation> out;
+    for (const FaultActivation &f : m_activeFaults) {
+        const FaultKindSpec *spec = KindRegistry::builtin().findFault(f.kind);
+        if (spec && spec->target != FaultTarget::Link && faultNodes(f).contains(nodeId)) out.push_back(f);
+    }
+    return out;
 }
 
 void EngineHost::step(const RunRequest &request)
@@ -393,6 +467,48 @@ bool EngineHost::resumeNode(const QString &nodeId)
     return true;
 }
 
+bool EngineHost::injectFault(const FaultDef &def, QString *error)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (!acceptsLiveChanges()) {
+        if (error) *error = tr("Faults apply to a run in progress: run the topology first.");
+        return false;
+    }
+    FaultDef fault = def;
+    if (fault.id.empty()) {
+        // Fresh among the plan's ids and the live faults' so far.
+        const auto taken = [this](const std::string &id) {
+            return std::any_of(m_topology.faults.begin(), m_topology.faults.end(),
+                               [&](const FaultDef &f) { return f.id == id; });
+        };
+        do
+            fault.id = "live-" + std::to_string(++m_liveFaults);
+        while (taken(fault.id));
+    }
+    // The file's rules for one fault (target, parameters, times), on the run's topology; alone,
+    // since a fault applied now cannot clash with the plan's times.
+    Topology check = m_topology;
+    check.faults = {fault};
+    QStringList problems;
+    for (const auto &d : validateTopology(check))
+        if (d.severity == Diagnostic::Severity::Error) problems << QString::fromStdString(d.toString());
+    if (!problems.isEmpty()) {
+        if (error) *error = problems.join(QLatin1Char('\n'));
+        return false;
+    }
+    const QString description = tr("%1 applied").arg(QString::fromStdString(describeFault(fault)));
+    return applyLive([fault = std::move(fault)](Simulation &sim) { sim.injectFault(fault); }, description);
+}
+
+bool EngineHost::endFault(std::size_t index)
+{
+    const auto it = std::find_if(m_activeFaults.begin(), m_activeFaults.end(),
+                                 [index](const FaultActivation &f) { return f.fault == index; });
+    if (it == m_activeFaults.end()) return false;
+    return applyLive([index](Simulation &sim) { sim.endFault(index); },
+                     tr("%1 ended").arg(QString::fromStdString(it->id)));
+}
+
 void EngineHost::runOnEngine(std::uint64_t maxEvents)
 {
     RunOptions options;
@@ -475,6 +591,7 @@ void EngineHost::drain()
     m_batch.clear();
     m_run->ring.drain(m_batch);
     if (!m_batch.empty()) Q_EMIT eventsArrived(m_batch);
+    takeFaultState();
     // The snapshot asked for last frame (or the final one), then a request for the next frame.
     if (auto stats = m_run->live.latest(); stats->sequence != m_lastStats) {
         m_lastStats = stats->sequence;

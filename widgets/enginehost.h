@@ -4,6 +4,7 @@
 // the engine; it only asks it, through the simulation's thread-safe requests, to pause or stop.
 #include "livestats.h"
 #include "messagecatalog.h"
+#include "simulation.h"
 #include "summary.h"
 #include "timeseries.h"
 #include "topology.h"
@@ -88,10 +89,31 @@ public:
     bool restartNode(const QString &nodeId);
     bool pauseNode(const QString &nodeId);
     bool resumeNode(const QString &nodeId);
-    // What the live changes asked so far in this run made of a link or node.
+    // Applies a fault of any kind now (its start is the moment it reaches the engine; it lasts its
+    // duration, or until endFault() or the run's end). An empty id gets a fresh one ("live-1").
+    // False, saying why in `error`, when no run takes live changes or the fault is not valid for
+    // the run's topology (unknown target, a value out of range: the file's validation rules).
+    bool injectFault(const FaultDef &def, QString *error = nullptr);
+    // Ends the active span of fault `index` (an index into the run's fault table, as
+    // faultSpans() and the FaultStart events carry it).
+    bool endFault(std::size_t index);
+    // What a link or node is now, planned and live faults alike, as the run's trace says
+    // (LinkDown/LinkUp, Crash/Restart, Pause/Resume, FaultStart/FaultEnd). A live request counts
+    // at once, before its trace arrives, so that the fault actions can name their opposite.
     bool isLinkDown(const QString &linkId) const { return m_downLinks.contains(linkId); }
     bool isNodeCrashed(const QString &nodeId) const { return m_crashedNodes.contains(nodeId); }
     bool isNodePaused(const QString &nodeId) const { return m_pausedNodes.contains(nodeId); }
+    // Every fault span of the run so far (planned and live, in start order; an active one has end
+    // kNever), as of the last frame; bounded by FaultTracker::kMaxSpans (active ones always show).
+    const std::vector<FaultActivation> &faultSpans() const { return m_faultSpans; }
+    // The faults active now, in start order.
+    const std::vector<FaultActivation> &activeFaults() const { return m_activeFaults; }
+    // The active faults that act on a link, or on a node (a node fault naming it, a nemesis over
+    // a group holding it).
+    std::vector<FaultActivation> linkFaults(const QString &linkId) const;
+    std::vector<FaultActivation> nodeFaults(const QString &nodeId) const;
+    // The nodes a fault's target names: a node id, or a group "a,b,c".
+    static QStringList faultNodes(const FaultActivation &fault);
     // True while a run is in progress that live changes apply to.
     bool acceptsLiveChanges() const;
     // What a message of the current (or last) run carried: routing key, key, headers, size.
@@ -119,6 +141,9 @@ signals:
     void paused();
     // A live change was handed to the engine (it appears in the trace within a frame).
     void liveChangeRequested(const QString &description);
+    // A fault started or ended, or a link or node went down, up, crashed, restarted, paused or
+    // resumed (at most once per frame; also when a run starts, with nothing active).
+    void faultsChanged();
     // Chart data: what changed in the run's time series, about 12 times a second while it runs,
     // and once more when it pauses or ends (before finished()).
     void seriesArrived(const std::shared_ptr<const sb::TimeSeriesDelta> &delta);
@@ -153,6 +178,9 @@ private:
     void drain();
     void reportProgress(qint64 virtualTimeNs, quint64 eventsProcessed);
     void endFrames();
+    // The run's fault state as the engine's trace left it, when it changed.
+    void takeFaultState();
+    void clearFaultState();
 
     QThread *m_thread = nullptr;
     EngineWorker *m_worker = nullptr; // lives on m_thread; deleted after it ends
@@ -169,6 +197,9 @@ private:
     bool m_resumeAfterPause = false;
     State m_state = State::Empty;
     QSet<QString> m_downLinks, m_crashedNodes, m_pausedNodes;
+    std::vector<FaultActivation> m_faultSpans, m_activeFaults;
+    std::uint64_t m_faultVersion = 0; // of the engine's fault state last taken
+    int m_liveFaults = 0;             // live faults given an id in this run
     std::vector<TraceEvent> m_batch;
     qint64 m_lastTime = -1;
     quint64 m_lastEvents = 0;

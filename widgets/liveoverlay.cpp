@@ -43,6 +43,8 @@ void LiveOverlay::clear()
     m_linkFrom.clear();
     m_links.clear();
     m_snapshot.reset();
+    m_linkFaults.clear();
+    m_nodeFaults.clear();
     m_now = 0;
     m_prevTime = 0;
 }
@@ -200,6 +202,53 @@ std::vector<LiveOverlay::DotPosition> LiveOverlay::dotPositions(const QString &l
         out.push_back({d.forward ? f : 1.0 - f, d.message});
     }
     return out;
+}
+
+void LiveOverlay::setFaults(const std::vector<FaultActivation> &active, QStringList *changedNodes,
+                            QStringList *changedLinks)
+{
+    if (!m_active) return;
+    QHash<QString, QList<Fault>> links, nodes;
+    for (const FaultActivation &a : active) {
+        const FaultKindSpec *spec = KindRegistry::builtin().findFault(a.kind);
+        if (!spec) continue;
+        const Fault f{QString::fromStdString(a.id), QString::fromStdString(a.kind), a.planned};
+        const QString target = QString::fromStdString(a.target);
+        if (spec->target == FaultTarget::Link) {
+            if (m_linkIndex.contains(target)) links[target].append(f);
+            continue;
+        }
+        // A node fault's target, or a nemesis's group ("a,b,c"; empty: every node, which marks none
+        // in particular: its partitions show on the links it takes down).
+        for (const QString &n : target.split(QLatin1Char(','), Qt::SkipEmptyParts))
+            if (m_nodeIndex.contains(n)) nodes[n].append(f);
+    }
+    const auto diff = [](const QHash<QString, QList<Fault>> &before, const QHash<QString, QList<Fault>> &after,
+                         QStringList *changed) {
+        if (!changed) return;
+        for (auto it = before.cbegin(); it != before.cend(); ++it)
+            if (after.value(it.key()) != it.value()) changed->append(it.key());
+        for (auto it = after.cbegin(); it != after.cend(); ++it)
+            if (!before.contains(it.key())) changed->append(it.key());
+    };
+    diff(m_nodeFaults, nodes, changedNodes);
+    diff(m_linkFaults, links, changedLinks);
+    m_nodeFaults = std::move(nodes);
+    m_linkFaults = std::move(links);
+}
+
+bool LiveOverlay::linkHasFault(const QString &linkId, const QString &kind) const
+{
+    const auto it = m_linkFaults.constFind(linkId);
+    return it != m_linkFaults.cend() &&
+           std::any_of(it->cbegin(), it->cend(), [&](const Fault &f) { return f.kind == kind; });
+}
+
+bool LiveOverlay::nodeHasFault(const QString &nodeId, const QString &kind) const
+{
+    const auto it = m_nodeFaults.constFind(nodeId);
+    return it != m_nodeFaults.cend() &&
+           std::any_of(it->cbegin(), it->cend(), [&](const Fault &f) { return f.kind == kind; });
 }
 
 QString LiveOverlay::compact(double value)

@@ -4,6 +4,7 @@
 // few, and each link's throughput when they are many. One per CanvasScene; items read it when they
 // paint. Fed at frame rate: one trace batch, one snapshot and one animation step per frame.
 #include "livestats.h"
+#include "simulation.h"
 #include "topology.h"
 
 #include <QHash>
@@ -55,6 +56,13 @@ public:
         bool changed = false;
     };
 
+    // A fault active on a link or node, as the canvas marks it.
+    struct Fault {
+        QString id, kind;
+        bool planned = false;
+        bool operator==(const Fault &) const = default;
+    };
+
     LiveOverlay();
 
     // A run starts: forget the last one, and map the topology's indices to ids.
@@ -87,6 +95,16 @@ public:
     const LinkState *link(const QString &id) const;
     std::vector<DotPosition> dotPositions(const QString &linkId) const;
 
+    // The faults active now (EngineHost::activeFaults()): each link or node they act on is marked
+    // until they end. Returns the ids of the nodes and links whose marks changed.
+    void setFaults(const std::vector<FaultActivation> &active, QStringList *changedNodes,
+                   QStringList *changedLinks);
+    QList<Fault> linkFaults(const QString &linkId) const { return m_linkFaults.value(linkId); }
+    QList<Fault> nodeFaults(const QString &nodeId) const { return m_nodeFaults.value(nodeId); }
+    // A fault of `kind` is active on the link or node.
+    bool linkHasFault(const QString &linkId, const QString &kind) const;
+    bool nodeHasFault(const QString &nodeId, const QString &kind) const;
+
     // Wall clock in ms (monotonic); replaceable for tests.
     void setClock(std::function<qint64()> clock) { m_clock = std::move(clock); }
 
@@ -106,6 +124,7 @@ private:
     std::function<qint64()> m_clock;
     std::vector<const TraceEvent *> m_scratch; // addEvents: the sends that become dots
     QStringList m_linkIds;
+    QHash<QString, QList<Fault>> m_linkFaults, m_nodeFaults;
 };
 
 } // namespace sb

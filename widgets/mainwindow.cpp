@@ -1051,6 +1051,9 @@ void MainWindow::onCanvasContextMenu(const QPoint &screenPos)
             menu.addAction(m_run->crashAction());
             menu.addAction(m_run->pauseNodeAction());
         }
+    }
+    if (m_engine->acceptsLiveChanges()) {
+        m_run->addFaultMenus(&menu);
         menu.addSeparator();
     }
     if (nodes) {

@@ -9,6 +9,7 @@
 #include "chartpanel.h"
 #include "eventfilterproxy.h"
 #include "eventlogmodel.h"
+#include "faults/faultplan.h"
 #include "runstore.h"
 #include "sequencepanel.h"
 #include "sequenceview.h"
@@ -25,6 +26,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QRegularExpressionValidator>
 #include <QScrollBar>
 #include <QStyle>
@@ -165,6 +167,8 @@ RunController::RunController(EngineHost *engine, TopologyDocument *document, Can
     connect(
         m_engine, &EngineHost::seriesArrived, this,
         [this](const std::shared_ptr<const TimeSeriesDelta> &delta) { m_chartPanel->appendDelta(*delta); });
+    connect(m_engine, &EngineHost::faultsChanged, this,
+            [this] { m_chartPanel->setFaultSpans(m_engine->faultSpans()); });
     connect(m_engine, &EngineHost::statsArrived, this,
             [this](const std::shared_ptr<const LiveStatsSnapshot> &stats) {
                 quint64 onLinks = 0, queued = 0;
@@ -330,7 +334,12 @@ void RunController::createViews(QWidget *parent)
     auto *summaryLayout = new QVBoxLayout(m_summaryPane);
     summaryLayout->setContentsMargins(4, 4, 4, 4);
     summaryLayout->addWidget(m_runHeadline);
-    summaryLayout->addWidget(m_summaryView, 1);
+    summaryLayout->addWidget(m_summaryView, 2);
+    // Faults that started and ended (planned and live) and live edits, when the run had any.
+    m_liveChanges = new LiveChangeModel(this);
+    m_liveChangeView = makeTableView(m_liveChanges, QStringLiteral("liveChangeView"), m_summaryPane);
+    m_liveChangeView->hide();
+    summaryLayout->addWidget(m_liveChangeView, 1);
     summaryLayout->addWidget(m_deliveryCheck);
 
     // Event log: every trace event of the run, filtered by node, kind or message.
@@ -551,6 +560,87 @@ void RunController::onPauseNodeTriggered()
     updateFaultActions();
 }
 
+void RunController::addFaultMenus(QMenu *menu)
+{
+    if (!m_engine->acceptsLiveChanges()) return;
+    const QStringList nodes = selectedNodes();
+    const QStringList links = nodes.isEmpty() ? selectedLinks() : m_canvasScene->selectedLinkIds();
+    const FaultTarget target = !links.isEmpty() && nodes.isEmpty() ? FaultTarget::Link
+                               : !nodes.isEmpty()                  ? FaultTarget::Node
+                                                                   : FaultTarget::Group;
+    QMenu *apply = menu->addMenu(tr("Apply &Fault Now"));
+    apply->setObjectName(QStringLiteral("applyFaultMenu"));
+    std::string category;
+    for (const FaultKindSpec &spec : KindRegistry::builtin().faultKinds()) {
+        if (spec.target != target) continue;
+        if (spec.category != category) {
+            category = spec.category;
+            apply->addSection(QString::fromStdString(category));
+        }
+        QAction *action = apply->addAction(QString::fromStdString(spec.label));
+        action->setObjectName(QStringLiteral("applyFault-%1").arg(QString::fromStdString(spec.kind)));
+        action->setToolTip(QString::fromStdString(spec.help));
+        action->setStatusTip(QString::fromStdString(spec.help));
+        connect(action, &QAction::triggered, this, [this, kind = spec.kind, target, nodes, links] {
+            // One fault per selected link; one over the selected nodes; a nemesis over every node.
+            std::vector<FaultDef> faults;
+            FaultDef def;
+            def.kind = kind;
+            if (target == FaultTarget::Link) {
+                for (const QString &l : links) {
+                    def.target = l.toStdString();
+                    faults.push_back(def);
+                }
+            } else if (target == FaultTarget::Node) {
+                if (nodes.size() == 1)
+                    def.target = nodes.first().toStdString();
+                else
+                    for (const QString &n : nodes)
+                        def.nodes.push_back(n.toStdString());
+                faults.push_back(def);
+            } else {
+                faults.push_back(def);
+            }
+            for (const FaultDef &f : faults) {
+                QString error;
+                if (!m_engine->injectFault(f, &error)) {
+                    Q_EMIT messagePosted(tr("Cannot apply %1: %2").arg(QString::fromStdString(kind), error), 8000);
+                    break;
+                }
+            }
+            updateFaultActions();
+        });
+    }
+
+    // Active faults on the selection (any, with nothing selected), to end now.
+    std::vector<FaultActivation> active;
+    if (nodes.isEmpty() && links.isEmpty()) {
+        active = m_engine->activeFaults();
+    } else {
+        for (const QString &l : links)
+            for (const FaultActivation &f : m_engine->linkFaults(l))
+                active.push_back(f);
+        for (const QString &n : nodes)
+            for (const FaultActivation &f : m_engine->nodeFaults(n))
+                if (std::none_of(active.begin(), active.end(),
+                                 [&](const FaultActivation &a) { return a.fault == f.fault; }))
+                    active.push_back(f);
+    }
+    if (active.empty()) return;
+    QMenu *end = menu->addMenu(tr("&End Fault"));
+    end->setObjectName(QStringLiteral("endFaultMenu"));
+    for (const FaultActivation &f : active) {
+        QAction *action = end->addAction(tr("%1 (%2 %3, %4)")
+                                             .arg(QString::fromStdString(f.id), QString::fromStdString(f.kind),
+                                                  QString::fromStdString(f.target),
+                                                  f.planned ? tr("planned") : tr("live")));
+        connect(action, &QAction::triggered, this, [this, index = f.fault] {
+            m_engine->endFault(index);
+            updateFaultActions();
+        });
+    }
+}
+
 bool RunController::nodeStopped(const QString &nodeId) const
 {
     return m_engine->isNodePaused(nodeId) || m_engine->isNodeCrashed(nodeId);
@@ -654,17 +744,10 @@ void RunController::onRunFinished(const RunSummary &summary)
     QString checks = deliveryCheckText(summary.delivery);
     if (summary.delivery.outOfOrder) checks += QLatin1Char('\n') + orderCheckText(summary);
     if (summary.latency.count) checks += QLatin1Char('\n') + latencyText(summary.latency);
-    if (!summary.liveChanges.empty()) {
-        QStringList changes;
-        for (const LiveChange &c : summary.liveChanges)
-            changes << tr("at %1 %2 %3%4")
-                           .arg(QString::fromStdString(formatDuration(c.time)),
-                                QString::fromStdString(c.action), QString::fromStdString(c.target),
-                                c.detail.empty()
-                                    ? QString()
-                                    : QStringLiteral(" (%1)").arg(QString::fromStdString(c.detail)));
-        checks += QLatin1Char('\n') + tr("Live changes: %1").arg(changes.join(QLatin1String("; ")));
-    }
+    if (!summary.liveChanges.empty()) checks += QLatin1Char('\n') + liveChangesText(summary);
+    m_liveChanges->setChanges(summary.liveChanges);
+    m_liveChangeView->setVisible(!summary.liveChanges.empty());
+    m_liveChangeView->resizeColumnsToContents();
     m_deliveryCheck->setText(checks);
     m_rateLabel->setText(finishedRateText(summary));
     updateEventCount();
@@ -677,6 +760,8 @@ void RunController::resetRunViews()
     m_eventLog->clear();
     m_chartPanel->reset(m_engine->topology());
     m_summaryModel->clear();
+    m_liveChanges->clear();
+    m_liveChangeView->hide();
     m_runHeadline->setText(m_engine->isLoaded() ? tr("No run yet: Run (F5) runs the topology.")
                                                 : tr("No run yet."));
     m_deliveryCheck->clear();

@@ -16,6 +16,7 @@ class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QTableView;
 class QWidget;
 
@@ -25,6 +26,7 @@ class CanvasScene;
 class ChartPanel;
 class EventFilterProxy;
 class EventLogModel;
+class LiveChangeModel;
 class RunStore;
 class SequencePanel;
 class SummaryModel;
@@ -67,6 +69,7 @@ public:
     SequencePanel *sequencePanel() const { return m_sequence; }
     ChartPanel *chartPanel() const { return m_chartPanel; }
     SummaryModel *summaryModel() const { return m_summaryModel; }
+    LiveChangeModel *liveChangeModel() const { return m_liveChanges; }
     EventLogModel *eventLogModel() const { return m_eventLog; }
 
     double selectedSpeed() const;
@@ -91,6 +94,11 @@ public:
     void abandonRun();
     // While a run is on, a link's network changes in the engine too (a live change).
     void applyLinkPropertyLive(const QString &linkId);
+    // While a run takes live changes: adds "Apply Fault Now" (the fault kinds for the selection:
+    // link kinds for selected links, node kinds for selected nodes, nemeses over every node when
+    // nothing is selected, each with its default parameters) and, when faults are active on the
+    // selection (or anywhere, with nothing selected), "End Fault".
+    void addFaultMenus(QMenu *menu);
     // Paused or crashed: a node a "resume" applies to.
     bool nodeStopped(const QString &nodeId) const;
 
@@ -141,6 +149,8 @@ private:
     std::function<QStringList()> m_selectedLinks;
 
     SummaryModel *m_summaryModel = nullptr;
+    LiveChangeModel *m_liveChanges = nullptr;
+    QTableView *m_liveChangeView = nullptr;
     EventLogModel *m_eventLog = nullptr;
     EventFilterProxy *m_eventFilter = nullptr;
     std::unique_ptr<RunStore> m_runStore; // null when the store could not be opened

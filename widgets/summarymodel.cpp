@@ -123,6 +123,107 @@ QVariant SummaryModel::headerData(int section, Qt::Orientation orientation, int 
     }
 }
 
+LiveChangeModel::LiveChangeModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void LiveChangeModel::setChanges(std::vector<LiveChange> changes)
+{
+    beginResetModel();
+    m_changes = std::move(changes);
+    endResetModel();
+}
+
+int LiveChangeModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_changes.size());
+}
+
+int LiveChangeModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString LiveChangeModel::originText(const LiveChange &change)
+{
+    return change.planned ? tr("planned") : tr("live");
+}
+
+QVariant LiveChangeModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const LiveChange &c = m_changes[static_cast<std::size_t>(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case TimeColumn:
+            return QString::fromStdString(formatDuration(c.time));
+        case ChangeColumn:
+            return QString::fromStdString(c.action);
+        case TargetColumn:
+            return c.target.empty() ? tr("every node") : QString::fromStdString(c.target);
+        case FaultColumn:
+            return QString::fromStdString(c.fault);
+        case OriginColumn:
+            return originText(c);
+        case DetailColumn:
+            return QString::fromStdString(c.detail);
+        default:
+            return {};
+        }
+    case PlannedRole:
+        return c.planned;
+    case Qt::ToolTipRole:
+        if (index.column() == OriginColumn)
+            return c.planned ? tr("From the topology's fault plan") : tr("Applied by a person while the run went on");
+        return {};
+    case Qt::TextAlignmentRole:
+        return QVariant::fromValue(index.column() == TimeColumn ? Qt::AlignRight | Qt::AlignVCenter
+                                                                : Qt::AlignLeft | Qt::AlignVCenter);
+    default:
+        return {};
+    }
+}
+
+QVariant LiveChangeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    switch (section) {
+    case TimeColumn:
+        return tr("Time");
+    case ChangeColumn:
+        return tr("Change");
+    case TargetColumn:
+        return tr("Target");
+    case FaultColumn:
+        return tr("Fault");
+    case OriginColumn:
+        return tr("Origin");
+    case DetailColumn:
+        return tr("Detail");
+    default:
+        return {};
+    }
+}
+
+QString liveChangesText(const RunSummary &summary, int max)
+{
+    if (summary.liveChanges.empty()) return {};
+    QStringList changes;
+    for (const LiveChange &c : summary.liveChanges) {
+        if (changes.size() == max) break;
+        // Which fault, and whether the plan or a person applied it (a property change is a person's).
+        QString origin = LiveChangeModel::originText(c);
+        if (!c.fault.empty()) origin += QLatin1Char(' ') + QString::fromStdString(c.fault);
+        if (!c.detail.empty()) origin += QStringLiteral(": ") + QString::fromStdString(c.detail);
+        changes << SummaryModel::tr("at %1 %2 %3 (%4)")
+                       .arg(QString::fromStdString(formatDuration(c.time)), QString::fromStdString(c.action),
+                            QString::fromStdString(c.target), origin);
+    }
+    QString text = SummaryModel::tr("Live changes: %1").arg(changes.join(QLatin1String("; ")));
+    const std::size_t more = summary.liveChanges.size() - std::size_t(changes.size()) + summary.recordsOmitted;
+    if (more) text += SummaryModel::tr("; and %1 more (in the table)").arg(more);
+    return text;
+}
+
 QString deliveryCheckText(const DeliveryReport &report)
 {
     const auto examples = [](const std::vector<std::uint64_t> &ids, std::uint64_t total) {

@@ -51,6 +51,38 @@ private:
     QStringList m_labels; // what the Node column shows (nodeLabels()); the id is in the tooltip
 };
 
+// The run's live changes, one row each in order: faults that started or ended (planned in the
+// topology's fault plan, or applied live by a person) and link properties changed while it ran.
+class LiveChangeModel : public QAbstractTableModel {
+    Q_OBJECT
+
+public:
+    enum Column { TimeColumn, ChangeColumn, TargetColumn, FaultColumn, OriginColumn, DetailColumn, ColumnCount };
+    enum Role {
+        PlannedRole = Qt::UserRole + 1, // bool: from the fault plan (else applied live)
+    };
+
+    explicit LiveChangeModel(QObject *parent = nullptr);
+    void setChanges(std::vector<LiveChange> changes);
+    void clear() { setChanges({}); }
+    const std::vector<LiveChange> &changes() const { return m_changes; }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    // "planned" or "live".
+    static QString originText(const LiveChange &change);
+
+private:
+    std::vector<LiveChange> m_changes;
+};
+
+// "Live changes: at 1s link down l1 (planned f1); at 2.5s crash worker-2 (live live-1); ...": the
+// first `max` of the run's live changes on one line, then how many more; empty when there are none.
+QString liveChangesText(const RunSummary &summary, int max = 12);
+
 // "Delivery check: 2000 published, 2000 processed, 0 duplicates, 0 lost, ...": one line accounting
 // for every message, as the CLI prints it.
 QString deliveryCheckText(const DeliveryReport &report);
