@@ -90,7 +90,10 @@ FaultTimeline::FaultTimeline(TopologyDocument *document, QWidget *parent)
                         &D::faultAdded, &D::faultRemoved, &D::faultChanged})
         connect(m_document, signal, this, &FaultTimeline::onDocumentChanged);
     connect(m_document, &D::nodeIdChanged, this, &FaultTimeline::onDocumentChanged);
+    // Another topology: nothing of the last one's selection or run time applies.
     connect(m_document, &D::documentReset, this, [this] {
+        selectFault({});
+        m_now = 0;
         onDocumentChanged();
         fitToPlan();
     });
