@@ -1,7 +1,7 @@
 #include "faultsdock.h"
 
-#include "faulttimeline.h"
 #include "faults/faultvalidation.h"
+#include "faulttimeline.h"
 #include "topologydocument.h"
 
 #include <QAction>
@@ -40,7 +40,8 @@ PropertySpec timeSpec(const char *key, const char *label, const char *help, std:
 
 FaultsPanel::FaultsPanel(TopologyDocument *document, QWidget *parent)
     : QWidget(parent), m_document(document), m_timeline(new FaultTimeline(document, this)),
-      m_addButton(new QToolButton(this)), m_recordAction(new QAction(tr("Record live faults into the plan"), this))
+      m_addButton(new QToolButton(this)),
+      m_recordAction(new QAction(tr("Record live faults into the plan"), this))
 {
     setObjectName(QStringLiteral("faultsPanel"));
     m_addButton->setObjectName(QStringLiteral("addFaultButton"));
@@ -107,8 +108,8 @@ std::vector<FaultDef> FaultsPanel::liveFaultsAsPlan(const std::vector<FaultActiv
         if (a.end != kNever && a.end > a.start) f.duration = a.end - a.start;
         const FaultKindSpec *spec = registry.findFault(a.kind);
         // A group is written "a,b,c" (empty: every node); one node or link is its id.
-        const bool group = (spec && spec->target == FaultTarget::Group) ||
-                           (a.target.find(',') != std::string::npos);
+        const bool group =
+            (spec && spec->target == FaultTarget::Group) || (a.target.find(',') != std::string::npos);
         if (group) {
             std::size_t from = 0;
             while (from < a.target.size()) {
@@ -132,8 +133,10 @@ bool FaultsPanel::recordLiveFaults()
         return false;
     }
     QString error;
-    const QStringList ids =
-        m_document->addFaults(std::move(plan), tr("Record %n live faults", nullptr, int(m_liveFaults.size())), &error);
+    // The History names the step; the app ships no translations, so no "%n" plural forms.
+    const QString text = plan.size() == 1 ? tr("Record 1 live fault")
+                                          : tr("Record %1 live faults").arg(plan.size());
+    const QStringList ids = m_document->addFaults(std::move(plan), text, &error);
     if (ids.isEmpty()) {
         Q_EMIT editRefused(tr("Cannot record the live faults: %1").arg(error));
         return false;
@@ -146,10 +149,11 @@ std::vector<PropertySpec> faultFormSpecs(const TopologyDocument &document, const
 {
     std::vector<PropertySpec> specs;
     specs.push_back(timeSpec("start", "Start", "When the fault begins, in virtual time."));
-    specs.push_back(timeSpec("duration", "Duration", "How long it lasts (each repetition); reset: to the end of the run.",
+    specs.push_back(timeSpec("duration", "Duration",
+                             "How long it lasts (each repetition); reset: to the end of the run.",
                              "to the end of the run"));
-    specs.push_back(timeSpec("every", "Every", "Starts again with this period (longer than the duration); reset: once.",
-                             "once"));
+    specs.push_back(timeSpec(
+        "every", "Every", "Starts again with this period (longer than the duration); reset: once.", "once"));
     const FaultKindSpec *kind = KindRegistry::builtin().findFault(f.kind);
     const FaultTarget target = kind ? kind->target : FaultTarget::Link;
     if (target == FaultTarget::Link || (target == FaultTarget::Node && !f.target.empty())) {
@@ -194,8 +198,8 @@ Json faultFormValues(const FaultDef &f)
     return v;
 }
 
-bool editFault(TopologyDocument &document, const QString &id, const QString &key, const std::optional<Json> &value,
-               QString *error)
+bool editFault(TopologyDocument &document, const QString &id, const QString &key,
+               const std::optional<Json> &value, QString *error)
 {
     const FaultDef *current = document.fault(id);
     if (!current) {

@@ -53,7 +53,7 @@ std::vector<PropertySpec> faultFormSpecs(const TopologyDocument &document, const
 Json faultFormValues(const FaultDef &f);
 // Applies a form edit (`value`; none: the reset button) to fault `id` as one undo step. Edits
 // of the same field merge, like other property edits.
-bool editFault(TopologyDocument &document, const QString &id, const QString &key, const std::optional<Json> &value,
-               QString *error);
+bool editFault(TopologyDocument &document, const QString &id, const QString &key,
+               const std::optional<Json> &value, QString *error);
 
 } // namespace sb

@@ -104,7 +104,8 @@ FaultTimeline::FaultTimeline(TopologyDocument *document, QWidget *parent)
 
 FaultTimeline::~FaultTimeline() = default;
 
-void FaultTimeline::setSelectionProvider(std::function<QStringList()> nodes, std::function<QStringList()> links)
+void FaultTimeline::setSelectionProvider(std::function<QStringList()> nodes,
+                                         std::function<QStringList()> links)
 {
     m_selectedNodes = std::move(nodes);
     m_selectedLinks = std::move(links);
@@ -122,9 +123,11 @@ void FaultTimeline::rebuildRows()
     const Topology &t = m_document->topology();
     m_rows.clear();
     for (const auto &l : t.links)
-        m_rows.push_back({FaultTarget::Link, q(l.id), {},
-                          QStringLiteral("%1 \u2192 %2").arg(shownName(*m_document, l.from),
-                                                              shownName(*m_document, l.to))});
+        m_rows.push_back({FaultTarget::Link,
+                          q(l.id),
+                          {},
+                          QStringLiteral("%1 \u2192 %2")
+                              .arg(shownName(*m_document, l.from), shownName(*m_document, l.to))});
     for (const auto &n : t.nodes)
         m_rows.push_back({FaultTarget::Node, q(n.id), {}, shownName(*m_document, n.id)});
     // Groups: every node (where nemeses go by default), then each node list the plan uses.
@@ -159,8 +162,8 @@ QStringList FaultTimeline::kindsFor(const Row &row) const
 {
     QStringList kinds;
     for (const FaultKindSpec &k : KindRegistry::builtin().faultKinds()) {
-        const bool fits = k.target == row.type ||
-                          (row.type == FaultTarget::Group && k.target == FaultTarget::Node && !row.nodes.isEmpty());
+        const bool fits = k.target == row.type || (row.type == FaultTarget::Group &&
+                                                   k.target == FaultTarget::Node && !row.nodes.isEmpty());
         if (fits) kinds << q(k.kind);
     }
     return kinds;
@@ -180,7 +183,7 @@ int FaultTimeline::labelWidth() const
 QRect FaultTimeline::timeArea() const
 {
     const int left = labelWidth();
-    return QRect(left, kAxisHeight, std::max(10, viewport()->width() - left - 12),
+    return QRect(left, kAxisHeight, std::max(10, viewport()->width() - left - 20),
                  std::max(0, viewport()->height() - kAxisHeight));
 }
 
@@ -258,8 +261,7 @@ std::vector<std::tuple<std::uint64_t, SimTime, SimTime>> FaultTimeline::spans(co
     std::vector<std::tuple<std::uint64_t, SimTime, SimTime>> out;
     std::uint64_t k = 0;
     // A repeating fault: skip the repetitions that end before the view.
-    if (f.every && *f.every > 0 && m_from > f.start)
-        k = std::uint64_t((m_from - f.start) / *f.every);
+    if (f.every && *f.every > 0 && m_from > f.start) k = std::uint64_t((m_from - f.start) / *f.every);
     for (std::uint64_t n = 0; n < kMaxBars; ++n, ++k) {
         const SimTime s = f.startOf(k);
         if (s == kNever || s >= m_to) break;
@@ -301,9 +303,11 @@ FaultTimeline::Hit FaultTimeline::hitAt(QPoint pos) const
             if (bar.isEmpty() || pos.x() < bar.left() - 2 || pos.x() > bar.right() + 2) continue;
             Part part = Part::Middle;
             const bool ends = it->duration && e == it->endOf(k);
-            if (bar.width() > 3 * kEdge || bar.width() > 8) {
-                if (ends && pos.x() >= bar.right() - kEdge) part = Part::EndEdge;
-                else if (s >= m_from && pos.x() <= bar.left() + kEdge) part = Part::StartEdge;
+            if (bar.width() > 2 * kEdge + 2) { // a thin bar is all middle: it moves
+                if (ends && pos.x() >= bar.right() - kEdge)
+                    part = Part::EndEdge;
+                else if (s >= m_from && pos.x() <= bar.left() + kEdge)
+                    part = Part::StartEdge;
             }
             return {q(it->id), k, part};
         }
@@ -346,7 +350,8 @@ SimTime FaultTimeline::newFaultDuration() const
     return std::max(snapStep(), snap((m_to - m_from) / 10));
 }
 
-QString FaultTimeline::addFault(const QString &kind, const Row &row, SimTime start, std::optional<SimTime> duration)
+QString FaultTimeline::addFault(const QString &kind, const Row &row, SimTime start,
+                                std::optional<SimTime> duration)
 {
     FaultDef f;
     f.kind = kind.toStdString();
@@ -538,7 +543,7 @@ void FaultTimeline::mouseMoveEvent(QMouseEvent *event)
     const QPoint pos = event->position().toPoint();
     if (m_drag == Drag::None) {
         const Hit hit = hitAt(pos);
-        viewport()->setCursor(hit.part == Part::Middle                                  ? Qt::SizeAllCursor
+        viewport()->setCursor(hit.part == Part::Middle                                   ? Qt::SizeAllCursor
                               : hit.part == Part::StartEdge || hit.part == Part::EndEdge ? Qt::SizeHorCursor
                                                                                          : Qt::ArrowCursor);
         return;
@@ -570,8 +575,8 @@ void FaultTimeline::mouseReleaseEvent(QMouseEvent *event)
         const auto it = m_lastKind.find(row.type);
         if (it != m_lastKind.end() && kinds.contains(it->second))
             last = KindRegistry::builtin().findFault(it->second.toStdString());
-        const QString kind = chooseKind(kinds, last ? q(last->kind) : QString(),
-                                        viewport()->mapToGlobal(pos));
+        const QString kind =
+            chooseKind(kinds, last ? q(last->kind) : QString(), viewport()->mapToGlobal(pos));
         if (!kind.isEmpty()) addFault(kind, row, start, end - start);
         return;
     }
@@ -608,14 +613,16 @@ void FaultTimeline::contextMenuEvent(QContextMenuEvent *event)
     if (!hit.fault.isEmpty()) {
         selectFault(hit.fault);
         menu.addAction(tr("Delete fault %1").arg(hit.fault), this, &FaultTimeline::removeSelected);
-    } else if (const int row = event->pos().x() >= timeArea().left() ? rowAt(event->pos().y()) : -1; row >= 0) {
+    } else if (const int row = event->pos().x() >= timeArea().left() ? rowAt(event->pos().y()) : -1;
+               row >= 0) {
         const Row r = m_rows[std::size_t(row)];
         const SimTime start = snap(timeAt(event->pos().x()));
         std::string category;
         for (const QString &kind : kindsFor(r)) {
             const FaultKindSpec *spec = KindRegistry::builtin().findFault(kind.toStdString());
             if (spec->category != category) menu.addSection(q(category = spec->category));
-            menu.addAction(q(spec->label), this, [this, kind, r, start] { addFault(kind, r, start, newFaultDuration()); });
+            menu.addAction(q(spec->label), this,
+                           [this, kind, r, start] { addFault(kind, r, start, newFaultDuration()); });
         }
     } else {
         fillAddMenu();

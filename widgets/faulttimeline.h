@@ -34,7 +34,8 @@ public:
     };
     // Who picks the kind of a fault drawn on a row: `kinds` fit the row, `last` is the kind used
     // last (offered first). An empty answer cancels. The default shows a small menu at `globalPos`.
-    using KindChooser = std::function<QString(const QStringList &kinds, const QString &last, QPoint globalPos)>;
+    using KindChooser =
+        std::function<QString(const QStringList &kinds, const QString &last, QPoint globalPos)>;
 
     explicit FaultTimeline(TopologyDocument *document, QWidget *parent = nullptr);
     ~FaultTimeline() override;

@@ -118,7 +118,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_document, &TopologyDocument::linkPropertyChanged, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::bindingsChanged, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::onDocumentChanged);
-    for (auto signal : {&TopologyDocument::faultAdded, &TopologyDocument::faultRemoved, &TopologyDocument::faultChanged})
+    for (auto signal :
+         {&TopologyDocument::faultAdded, &TopologyDocument::faultRemoved, &TopologyDocument::faultChanged})
         connect(m_document, signal, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::modifiedChanged, this, &MainWindow::updateTitle);
     connect(m_document, &TopologyDocument::runSettingsChanged, this, [this] { updateDescription({}); });
@@ -398,9 +399,11 @@ void MainWindow::createCentralWidget()
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, [this] {
         const QStringList nodes = m_canvasScene->selectedNodeIds();
         const QStringList links = m_canvasScene->selectedLinkIds();
-        if (nodes.size() == 1 && nodes.first() != m_selectedNode)
+        // A fault shown in the properties gives way to what is picked on the canvas.
+        const bool faultShown = !m_selectedFault.isEmpty();
+        if (nodes.size() == 1 && (nodes.first() != m_selectedNode || faultShown))
             selectNode(nodes.first());
-        else if (nodes.isEmpty() && links.size() == 1 && links.first() != m_selectedLink)
+        else if (nodes.isEmpty() && links.size() == 1 && (links.first() != m_selectedLink || faultShown))
             selectLink(links.first());
         updateSelectionActions();
     });
@@ -908,15 +911,17 @@ void MainWindow::showProperties()
 {
     if (const FaultDef *fault = m_selectedFault.isEmpty() ? nullptr : m_document->fault(m_selectedFault)) {
         const FaultKindSpec *kind = KindRegistry::builtin().findFault(fault->kind);
-        const QString title = tr("Fault \u201c%1\u201d: %2")
-                                  .arg(m_selectedFault, QString::fromStdString(kind ? kind->label : fault->kind));
+        const QString title =
+            tr("Fault \u201c%1\u201d: %2")
+                .arg(m_selectedFault, QString::fromStdString(kind ? kind->label : fault->kind));
         m_propertyEditor->clearIdentity();
         // The same rows (kind and target type unchanged): only the values, so a field keeps its focus.
         const std::vector<PropertySpec> specs = faultFormSpecs(*m_document, *fault);
         const auto &shown = m_propertyEditor->specs();
-        const bool sameRows = m_propertyEditor->title() == title && shown.size() == specs.size() &&
-                              std::equal(specs.begin(), specs.end(), shown.begin(),
-                                         [](const PropertySpec &a, const PropertySpec &b) { return a.key == b.key; });
+        const bool sameRows =
+            m_propertyEditor->title() == title && shown.size() == specs.size() &&
+            std::equal(specs.begin(), specs.end(), shown.begin(),
+                       [](const PropertySpec &a, const PropertySpec &b) { return a.key == b.key; });
         if (sameRows)
             m_propertyEditor->setValues(faultFormValues(*fault));
         else

@@ -260,7 +260,8 @@ bool TopologyDocument::removeItems(const QStringList &nodeIds, const QStringList
     // A fault that names a removed node or link would make the plan invalid: it goes too.
     auto names = [&](const FaultDef &f) {
         if (nodes.contains(f.target) || links.contains(f.target)) return true;
-        return std::any_of(f.nodes.begin(), f.nodes.end(), [&](const std::string &n) { return nodes.contains(n); });
+        return std::any_of(f.nodes.begin(), f.nodes.end(),
+                           [&](const std::string &n) { return nodes.contains(n); });
     };
 
     auto *macro =
@@ -675,7 +676,8 @@ QStringList TopologyDocument::addFaults(std::vector<FaultDef> faults, const QStr
     return ids;
 }
 
-bool TopologyDocument::changeFault(const QString &id, const FaultDef &after, QString *error, const QString &field)
+bool TopologyDocument::changeFault(const QString &id, const FaultDef &after, QString *error,
+                                   const QString &field)
 {
     const auto i = faultIndex(m_topology, s(id));
     if (!i) return fail(error, tr("no fault with id %1").arg(quoted(s(id))));
@@ -701,7 +703,8 @@ bool TopologyDocument::removeFaults(const QStringList &ids, QString *error)
                                                     : tr("Remove %n faults", nullptr, int(gone.size())));
     // Last first, so that undo reinserts each at its original index.
     for (std::size_t i = m_topology.faults.size(); i-- > 0;)
-        if (gone.contains(m_topology.faults[i].id)) new FaultCommand(this, m_topology.faults[i], i, true, macro);
+        if (gone.contains(m_topology.faults[i].id))
+            new FaultCommand(this, m_topology.faults[i], i, true, macro);
     m_undoStack->push(macro);
     return true;
 }

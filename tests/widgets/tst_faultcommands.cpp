@@ -37,7 +37,8 @@ Topology fixture()
 {
     const LoadResult r = parseTopology(kFixture, "fixture");
     if (!r.ok()) {
-        for (const auto &d : r.diagnostics) qWarning("%s", d.toString().c_str());
+        for (const auto &d : r.diagnostics)
+            qWarning("%s", d.toString().c_str());
         qFatal("fixture does not load");
     }
     return *r.topology;
@@ -120,7 +121,8 @@ void TestFaultCommands::editIsUndoneAndRedone_data()
     withParams.params = {{"direction", "forward"}};
     QTest::newRow("change params") << "params" << plan({withParams, f2}) << 1;
     QTest::newRow("remove") << "remove" << plan({f2}) << 1;
-    QTest::newRow("removing a node removes the faults on it and on its links") << "remove node" << plan({}) << 1;
+    QTest::newRow("removing a node removes the faults on it and on its links")
+        << "remove node" << plan({}) << 1;
     QTest::newRow("removing a node removes the faults on its links") << "remove producer" << plan({f2}) << 1;
     QTest::newRow("removing a link removes its faults") << "remove link" << plan({f2}) << 1;
     FaultDef renamed = f2;
@@ -189,14 +191,22 @@ void TestFaultCommands::refusedEditChangesNothing_data()
     QTest::addColumn<QString>("edit");
     QTest::addColumn<QString>("reason"); // a part of the message
 
-    QTest::newRow("overlap") << "overlap" << "overlaps fault \"f1\"";
-    QTest::newRow("unknown target") << "unknown target" << "unknown target: no link \"nope\"";
-    QTest::newRow("every not longer than duration") << "every" << "is not longer than the duration";
-    QTest::newRow("parameter out of range") << "param" << "probability";
-    QTest::newRow("not a duration") << "start" << "must be a duration";
-    QTest::newRow("unknown kind") << "kind" << "unknown fault kind \"lightning\"";
-    QTest::newRow("duplicate id") << "duplicate" << "another fault already has the id \"f1\"";
-    QTest::newRow("no such fault") << "missing" << "no fault with id \"f9\"";
+    QTest::newRow("overlap") << "overlap"
+                             << "overlaps fault \"f1\"";
+    QTest::newRow("unknown target") << "unknown target"
+                                    << "unknown target: no link \"nope\"";
+    QTest::newRow("every not longer than duration") << "every"
+                                                    << "is not longer than the duration";
+    QTest::newRow("parameter out of range") << "param"
+                                            << "probability";
+    QTest::newRow("not a duration") << "start"
+                                    << "must be a duration";
+    QTest::newRow("unknown kind") << "kind"
+                                  << "unknown fault kind \"lightning\"";
+    QTest::newRow("duplicate id") << "duplicate"
+                                  << "another fault already has the id \"f1\"";
+    QTest::newRow("no such fault") << "missing"
+                                   << "no fault with id \"f9\"";
 }
 
 void TestFaultCommands::refusedEditChangesNothing()
@@ -285,7 +295,7 @@ void TestFaultCommands::liveFaultsBecomePlanEntries()
     std::vector<FaultActivation> live(4);
     live[0] = {0, "live-1", "link-down", "l2", 0, 1 * kSecond, 3 * kSecond, false, {}};
     live[1] = {1, "f1", "link-down", "l1", 0, 2 * kSecond, 3 * kSecond, true, {}}; // planned: left out
-    live[2] = {2, "live-2", "crash", "c1", 0, 4 * kSecond, kNever, false, {}};      // on at the end
+    live[2] = {2, "live-2", "crash", "c1", 0, 4 * kSecond, kNever, false, {}};     // on at the end
     live[3] = {3, "live-3", "partition-halves", "c1,c2,q1", 0, 6 * kSecond, 8 * kSecond, false, {}};
     const std::vector<FaultDef> plan = FaultsPanel::liveFaultsAsPlan(live);
     QCOMPARE(plan.size(), std::size_t(3));

@@ -2,6 +2,7 @@
 // resized and deleted with synthetic mouse and key events, each one undo step that undo and redo
 // walk exactly; refused gestures change nothing; and in the window: the selected fault in the
 // Properties dock, recording a run's live faults, and a plan that survives save and reopen.
+#include "canvasscene.h"
 #include "faultsdock.h"
 #include "faulttimeline.h"
 #include "isolatedsettings.h"
@@ -260,7 +261,8 @@ void TestFaultTimeline::moveByDraggingTheMiddle()
     const QRect bar = f.timeline.barRect("f1");
     QVERIFY(!bar.isEmpty());
     const auto before = f.doc.topology().faults;
-    drag(f.timeline, bar.center(), {bar.center().x() + f.timeline.xOf(2 * kSecond) - f.timeline.xOf(0), bar.center().y()});
+    drag(f.timeline, bar.center(),
+         {bar.center().x() + f.timeline.xOf(2 * kSecond) - f.timeline.xOf(0), bar.center().y()});
     QCOMPARE(f.doc.fault("f1")->start, 4 * kSecond);
     QCOMPARE(f.doc.fault("f1")->duration, std::optional<SimTime>(kSecond));
     QCOMPARE(f.timeline.selectedFault(), QString("f1"));
@@ -276,7 +278,8 @@ void TestFaultTimeline::resizeByDraggingTheEdges_data()
     QTest::newRow("end later") << true << qint64(5 * kSecond) << qint64(2 * kSecond) << qint64(3 * kSecond);
     QTest::newRow("end earlier") << true << qint64(2500 * kMillisecond) << qint64(2 * kSecond)
                                  << qint64(500 * kMillisecond);
-    QTest::newRow("start earlier") << false << qint64(1 * kSecond) << qint64(1 * kSecond) << qint64(2 * kSecond);
+    QTest::newRow("start earlier") << false << qint64(1 * kSecond) << qint64(1 * kSecond)
+                                   << qint64(2 * kSecond);
     QTest::newRow("start later") << false << qint64(2500 * kMillisecond) << qint64(2500 * kMillisecond)
                                  << qint64(500 * kMillisecond);
 }
@@ -337,7 +340,8 @@ void TestFaultTimeline::refusedDragChangesNothing()
     const QRect bar = f.timeline.barRect("f1");
     drag(f.timeline, bar.center(), {f.timeline.xOf(6500 * kMillisecond), bar.center().y()});
     QCOMPARE(refused.count(), 1);
-    QVERIFY2(refused.first().first().toString().contains("overlaps"), qPrintable(refused.first().first().toString()));
+    QVERIFY2(refused.first().first().toString().contains("overlaps"),
+             qPrintable(refused.first().first().toString()));
     QVERIFY(f.doc.topology().faults == before);
     QCOMPARE(f.doc.undoStack()->count(), steps);
     QCOMPARE(f.timeline.barRect("f1"), bar); // the bar is back where it was
@@ -369,9 +373,10 @@ void TestFaultTimeline::wheelZoomsAroundThePointer()
     QApplication::sendEvent(f.timeline.viewport(), &in);
     const SimTime span = f.timeline.visibleEnd() - f.timeline.visibleStart();
     QVERIFY(span < 10 * kSecond);
-    QVERIFY(std::llabs(f.timeline.timeAt(x) - 5 * kSecond) < 50 * kMillisecond); // the time under the pointer stays
-    QWheelEvent pan(pos, f.timeline.viewport()->mapToGlobal(pos), {}, {0, -120}, Qt::NoButton, Qt::ShiftModifier,
-                    Qt::NoScrollPhase, false);
+    QVERIFY(std::llabs(f.timeline.timeAt(x) - 5 * kSecond) <
+            50 * kMillisecond); // the time under the pointer stays
+    QWheelEvent pan(pos, f.timeline.viewport()->mapToGlobal(pos), {}, {0, -120}, Qt::NoButton,
+                    Qt::ShiftModifier, Qt::NoScrollPhase, false);
     const SimTime from = f.timeline.visibleStart();
     QApplication::sendEvent(f.timeline.viewport(), &pan);
     QVERIFY(f.timeline.visibleStart() > from);
@@ -402,7 +407,8 @@ void TestFaultTimeline::selectingABarShowsItInProperties()
     QTest::mouseClick(timeline->viewport(), Qt::LeftButton, {}, timeline->barRect("f1").center());
     QCOMPARE(window.selectedFault(), QString("f1"));
     PropertyEditor *editor = window.propertyEditor();
-    QVERIFY2(editor->title().contains("f1") && editor->title().contains("Link down"), qPrintable(editor->title()));
+    QVERIFY2(editor->title().contains("f1") && editor->title().contains("Link down"),
+             qPrintable(editor->title()));
     QVERIFY(editor->editor("start"));
     QVERIFY(editor->editor("duration"));
     QVERIFY(editor->editor("every"));
@@ -431,6 +437,13 @@ void TestFaultTimeline::selectingABarShowsItInProperties()
     QVERIFY(window.selectedFault().isEmpty());
     QVERIFY(timeline->selectedFault().isEmpty());
     QVERIFY(!editor->title().contains("f1"));
+    // So does picking the node that was shown before the fault again on the canvas.
+    QTest::mouseClick(timeline->viewport(), Qt::LeftButton, {}, timeline->barRect("f1").center());
+    QCOMPARE(window.selectedFault(), QString("f1"));
+    window.canvasScene()->clearSelection();
+    window.canvasScene()->selectNode("q1");
+    QVERIFY(window.selectedFault().isEmpty());
+    QVERIFY2(editor->title().contains("q1"), qPrintable(editor->title()));
 }
 
 void TestFaultTimeline::recordLiveFaultsIntoThePlan()
@@ -467,7 +480,8 @@ void TestFaultTimeline::recordLiveFaultsIntoThePlan()
     const auto recorded = window.document()->topology().faults;
     record->trigger();
     QVERIFY(window.document()->topology().faults == recorded);
-    QVERIFY2(window.statusBar()->currentMessage().contains("overlaps"), qPrintable(window.statusBar()->currentMessage()));
+    QVERIFY2(window.statusBar()->currentMessage().contains("overlaps"),
+             qPrintable(window.statusBar()->currentMessage()));
 }
 
 void TestFaultTimeline::saveAndReopenKeepsThePlan()
@@ -484,7 +498,8 @@ void TestFaultTimeline::saveAndReopenKeepsThePlan()
         window.findChild<QDockWidget *>("faultsDock")->raise();
         FaultTimeline *timeline = window.faultsPanel()->timeline();
         QTRY_VERIFY(timeline->isVisible());
-        timeline->setKindChooser([](const QStringList &, const QString &, QPoint) { return QStringLiteral("crash"); });
+        timeline->setKindChooser(
+            [](const QStringList &, const QString &, QPoint) { return QStringLiteral("crash"); });
         const int y = timeline->rowRect(rowIndex(*timeline, "q1")).center().y();
         drag(*timeline, {timeline->xOf(1 * kSecond), y}, {timeline->xOf(4 * kSecond), y});
         QVERIFY(editFault(*window.document(), "f1", "every", Json("5s"), &error));
