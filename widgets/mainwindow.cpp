@@ -5,6 +5,8 @@
 #include "canvasscene.h"
 #include "canvasview.h"
 #include "chartpanel.h"
+#include "faultsdock.h"
+#include "faulttimeline.h"
 #include "palette.h"
 #include "propertyeditor.h"
 #include "runcontroller.h"
@@ -57,7 +59,7 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 // The docks' arrangement; a layout saved under another version (an older arrangement) is not
 // restored, so the current default applies.
-constexpr int kLayoutVersion = 3;
+constexpr int kLayoutVersion = 4;
 // The bottom row of docks (the sequence diagram and the run's tabs).
 constexpr int kBottomDockHeight = 340;
 const QString kThemeKey = QStringLiteral("view/theme");
@@ -83,6 +85,18 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
                                          this);
     m_run = new RunController(m_engine, m_document, m_canvasScene, this, this);
     m_run->setSelectionProvider([this] { return selectedNodeIds(); }, [this] { return selectedLinkIds(); });
+    // The fault plan's timeline: added faults act on the canvas selection; the run's time is its
+    // cursor; a finished run's live faults can be recorded into the plan.
+    m_faultsPanel = new FaultsPanel(m_document, this);
+    m_faultsPanel->timeline()->setSelectionProvider([this] { return selectedNodeIds(); },
+                                                    [this] { return selectedLinkIds(); });
+    connect(m_engine, &EngineHost::progressed, m_faultsPanel->timeline(), &FaultTimeline::setCurrentTime);
+    connect(m_engine, &EngineHost::runStarted, m_faultsPanel->timeline(),
+            [this] { m_faultsPanel->timeline()->setCurrentTime(0); });
+    connect(m_engine, &EngineHost::finished, m_faultsPanel, &FaultsPanel::setRunSummary);
+    connect(m_faultsPanel, &FaultsPanel::editRefused, this,
+            [this](const QString &reason) { statusBar()->showMessage(reason, 8000); });
+    connect(m_faultsPanel->timeline(), &FaultTimeline::faultSelected, this, &MainWindow::selectFault);
 
     createActions();
     createMenus();
@@ -104,6 +118,9 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_document, &TopologyDocument::linkPropertyChanged, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::bindingsChanged, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::documentReset, this, &MainWindow::onDocumentChanged);
+    for (auto signal :
+         {&TopologyDocument::faultAdded, &TopologyDocument::faultRemoved, &TopologyDocument::faultChanged})
+        connect(m_document, signal, this, &MainWindow::onDocumentChanged);
     connect(m_document, &TopologyDocument::modifiedChanged, this, &MainWindow::updateTitle);
     connect(m_document, &TopologyDocument::runSettingsChanged, this, [this] { updateDescription({}); });
     connect(m_canvasScene, &CanvasScene::contextMenuRequested, this, &MainWindow::onCanvasContextMenu);
@@ -323,6 +340,7 @@ void MainWindow::createMenus()
     m_faultsMenu->addAction(m_run->linkDownAction());
     m_faultsMenu->addAction(m_run->crashAction());
     m_faultsMenu->addAction(m_run->pauseNodeAction());
+    run->addAction(m_faultsPanel->recordAction());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_welcomeAction);
@@ -381,9 +399,11 @@ void MainWindow::createCentralWidget()
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, [this] {
         const QStringList nodes = m_canvasScene->selectedNodeIds();
         const QStringList links = m_canvasScene->selectedLinkIds();
-        if (nodes.size() == 1 && nodes.first() != m_selectedNode)
+        // A fault shown in the properties gives way to what is picked on the canvas.
+        const bool faultShown = !m_selectedFault.isEmpty();
+        if (nodes.size() == 1 && (nodes.first() != m_selectedNode || faultShown))
             selectNode(nodes.first());
-        else if (nodes.isEmpty() && links.size() == 1 && links.first() != m_selectedLink)
+        else if (nodes.isEmpty() && links.size() == 1 && (links.first() != m_selectedLink || faultShown))
             selectLink(links.first());
         updateSelectionActions();
     });
@@ -482,12 +502,16 @@ void MainWindow::createDocks()
     m_chartDock = makeDock(tr("Charts"), "chartsDock", m_run->chartPanel());
     addDockWidget(Qt::BottomDockWidgetArea, m_chartDock);
     tabifyDockWidget(m_eventDock, m_chartDock);
+    // The fault plan's timeline wants the bottom row's width too (time runs along it).
+    m_faultsDock = makeDock(tr("Faults"), "faultsDock", m_faultsPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_faultsDock);
+    tabifyDockWidget(m_chartDock, m_faultsDock);
 
     m_paletteDock->raise();
     m_propertyDock->raise();
     m_sequenceDock->raise();
     for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
-                              m_sequenceDock, m_summaryDock, m_eventDock, m_chartDock})
+                              m_sequenceDock, m_summaryDock, m_eventDock, m_chartDock, m_faultsDock})
         m_viewMenu->addAction(dock->toggleViewAction());
 }
 
@@ -807,6 +831,7 @@ void MainWindow::onDocumentChanged()
     m_topologyModel->setTopology(m_document->topology());
     if (!m_selectedNode.isEmpty() && !m_document->node(m_selectedNode)) m_selectedNode.clear();
     if (!m_selectedLink.isEmpty() && !m_document->link(m_selectedLink)) m_selectedLink.clear();
+    if (!m_selectedFault.isEmpty() && !m_document->fault(m_selectedFault)) m_selectedFault.clear();
     // Keep the selected row selected across the model's reset.
     const auto &nodes = m_document->topology().nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -821,9 +846,19 @@ void MainWindow::onDocumentChanged()
     if (m_run) m_run->followDocument();
 }
 
+void MainWindow::selectFault(const QString &faultId)
+{
+    if (faultId == m_selectedFault) return;
+    m_selectedFault = m_document->fault(faultId) ? faultId : QString();
+    m_faultsPanel->timeline()->selectFault(m_selectedFault);
+    if (!m_selectedFault.isEmpty()) m_propertyDock->raise();
+    showProperties();
+}
+
 void MainWindow::selectNode(const QString &nodeId)
 {
     if (!m_document->node(nodeId)) return;
+    selectFault({});
     m_selectedNode = nodeId;
     m_selectedLink.clear();
     m_propertyDock->raise();
@@ -841,6 +876,7 @@ void MainWindow::selectNode(const QString &nodeId)
 void MainWindow::selectLink(const QString &linkId)
 {
     if (!m_document->link(linkId)) return;
+    selectFault({});
     m_selectedLink = linkId;
     m_selectedNode.clear();
     m_propertyDock->raise();
@@ -873,6 +909,25 @@ PropertySpec bindingKeysSpec(const std::string &exchangeType)
 
 void MainWindow::showProperties()
 {
+    if (const FaultDef *fault = m_selectedFault.isEmpty() ? nullptr : m_document->fault(m_selectedFault)) {
+        const FaultKindSpec *kind = KindRegistry::builtin().findFault(fault->kind);
+        const QString title =
+            tr("Fault \u201c%1\u201d: %2")
+                .arg(m_selectedFault, QString::fromStdString(kind ? kind->label : fault->kind));
+        m_propertyEditor->clearIdentity();
+        // The same rows (kind and target type unchanged): only the values, so a field keeps its focus.
+        const std::vector<PropertySpec> specs = faultFormSpecs(*m_document, *fault);
+        const auto &shown = m_propertyEditor->specs();
+        const bool sameRows =
+            m_propertyEditor->title() == title && shown.size() == specs.size() &&
+            std::equal(specs.begin(), specs.end(), shown.begin(),
+                       [](const PropertySpec &a, const PropertySpec &b) { return a.key == b.key; });
+        if (sameRows)
+            m_propertyEditor->setValues(faultFormValues(*fault));
+        else
+            m_propertyEditor->setSchema(title, specs, faultFormValues(*fault));
+        return;
+    }
     if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
         std::vector<PropertySpec> specs = KindRegistry::builtin().linkProperties();
         Json values = link->properties;
@@ -932,7 +987,9 @@ void MainWindow::onPropertyEdited(const QString &key, const Json &value)
 {
     QString error;
     bool ok = false;
-    if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
+    if (!m_selectedFault.isEmpty()) {
+        ok = editFault(*m_document, m_selectedFault, key, value, &error);
+    } else if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
         if (key == QLatin1String(kBindingKeysProperty)) {
             QStringList keys;
             for (const auto &k : value)
@@ -957,7 +1014,10 @@ void MainWindow::onPropertyReset(const QString &key)
 {
     QString error;
     bool ok = false;
-    if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
+    if (!m_selectedFault.isEmpty()) {
+        ok = editFault(*m_document, m_selectedFault, key, std::nullopt, &error);
+        if (!ok) showProperties();
+    } else if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
         ok = key == QLatin1String(kBindingKeysProperty)
                  ? m_document->setBindingKeys(QString::fromStdString(link->from),
                                               QString::fromStdString(link->to), {}, &error)

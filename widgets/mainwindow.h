@@ -26,6 +26,7 @@ class CanvasScene;
 class ChartPanel;
 class CanvasView;
 class EventLogModel;
+class FaultsPanel;
 class Palette;
 class PropertyEditor;
 class RunController;
@@ -61,6 +62,10 @@ public:
     CanvasView *canvasView() const { return m_canvasView; }
     Palette *palette() const { return m_palette; }
     PropertyEditor *propertyEditor() const { return m_propertyEditor; }
+    // Shows fault `faultId` of the plan in the property panel (and selects its bar in the Faults dock).
+    void selectFault(const QString &faultId);
+    FaultsPanel *faultsPanel() const { return m_faultsPanel; }
+    QString selectedFault() const { return m_selectedFault; }
     QString selectedNode() const { return m_selectedNode; }
     QString selectedLink() const { return m_selectedLink; }
     // The pseudo-property under which a link's binding keys are edited.
@@ -175,8 +180,10 @@ private:
     CanvasView *m_canvasView = nullptr;
     Palette *m_palette = nullptr;
     PropertyEditor *m_propertyEditor = nullptr;
+    FaultsPanel *m_faultsPanel = nullptr;
     QString m_selectedNode;
     QString m_selectedLink;
+    QString m_selectedFault; // shown in the property panel while set
     TopologyModel *m_topologyModel = nullptr;
 
     QAction *m_newAction = nullptr;
@@ -217,6 +224,7 @@ private:
     QDockWidget *m_eventDock = nullptr;
     QDockWidget *m_sequenceDock = nullptr;
     QDockWidget *m_chartDock = nullptr;
+    QDockWidget *m_faultsDock = nullptr;
     bool m_defaultDocksPending = false; // no saved layout: the default one is sized at the first show
     bool m_documentShown = false;       // a document (not the welcome page) was shown at least once
     QString m_refusal;                  // the reason a link was refused, while the status bar shows it

@@ -113,6 +113,21 @@ void DocumentAccess::putTopology(TopologyDocument &d, Topology t)
     d.putTopology(std::move(t));
 }
 
+void DocumentAccess::insertFault(TopologyDocument &d, std::size_t index, FaultDef f)
+{
+    d.insertFault(index, std::move(f));
+}
+
+FaultDef DocumentAccess::takeFault(TopologyDocument &d, const std::string &id)
+{
+    return d.takeFault(id);
+}
+
+void DocumentAccess::putFault(TopologyDocument &d, const std::string &id, FaultDef f)
+{
+    d.putFault(id, std::move(f));
+}
+
 // Nodes
 
 NodeCommand::NodeCommand(TopologyDocument *doc, NodeDef node, std::size_t index, bool remove,
@@ -171,6 +186,62 @@ void LinkCommand::redo()
 void LinkCommand::undo()
 {
     m_remove ? insert() : take();
+}
+
+// Faults
+
+FaultCommand::FaultCommand(TopologyDocument *doc, FaultDef fault, std::size_t index, bool remove,
+                           QUndoCommand *parent)
+    : QUndoCommand(parent), m_doc(doc), m_fault(std::move(fault)), m_index(index), m_remove(remove)
+{
+    setText((remove ? tr("Remove fault %1") : tr("Add fault %1")).arg(q(describeFault(m_fault))));
+}
+
+void FaultCommand::insert()
+{
+    DocumentAccess::insertFault(*m_doc, m_index, m_fault);
+}
+
+void FaultCommand::take()
+{
+    m_fault = DocumentAccess::takeFault(*m_doc, m_fault.id);
+}
+
+void FaultCommand::redo()
+{
+    m_remove ? take() : insert();
+}
+
+void FaultCommand::undo()
+{
+    m_remove ? insert() : take();
+}
+
+FaultChangeCommand::FaultChangeCommand(TopologyDocument *doc, FaultDef before, FaultDef after,
+                                       std::string field, QUndoCommand *parent)
+    : QUndoCommand(tr("Change fault %1").arg(q(after.id)), parent), m_doc(doc), m_before(std::move(before)),
+      m_after(std::move(after)), m_field(std::move(field))
+{
+}
+
+bool FaultChangeCommand::mergeWith(const QUndoCommand *other)
+{
+    if (other->id() != id()) return false;
+    const auto *change = static_cast<const FaultChangeCommand *>(other);
+    if (m_field.empty() || change->m_field != m_field || change->m_before.id != m_after.id) return false;
+    m_after = change->m_after;
+    setObsolete(m_after == m_before);
+    return true;
+}
+
+void FaultChangeCommand::redo()
+{
+    DocumentAccess::putFault(*m_doc, m_before.id, m_after);
+}
+
+void FaultChangeCommand::undo()
+{
+    DocumentAccess::putFault(*m_doc, m_after.id, m_before);
 }
 
 // Bindings

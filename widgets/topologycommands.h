@@ -34,10 +34,14 @@ public:
     static void replaceBindings(TopologyDocument &d, std::vector<BindingDef> bindings);
     static void putRunSettings(TopologyDocument &d, RunSettings run);
     static void putTopology(TopologyDocument &d, Topology t);
+    static void insertFault(TopologyDocument &d, std::size_t index, FaultDef f);
+    static FaultDef takeFault(TopologyDocument &d, const std::string &id);
+    // Replaces the fault with id `id` by `f`.
+    static void putFault(TopologyDocument &d, const std::string &id, FaultDef f);
 };
 
 // Command ids for QUndoCommand::id(), so that mergeWith only sees its own kind.
-enum class CommandId { Move = 1, NodeProperty, LinkProperty };
+enum class CommandId { Move = 1, NodeProperty, LinkProperty, Fault };
 
 // Inserts a node at `index` (redo) and takes it out again (undo). `remove` swaps the two.
 class NodeCommand : public QUndoCommand {
@@ -70,6 +74,41 @@ private:
     LinkDef m_link;
     std::size_t m_index;
     bool m_remove;
+};
+
+// Inserts a fault of the plan at `index` (redo) and takes it out again (undo). `remove` swaps the two.
+class FaultCommand : public QUndoCommand {
+public:
+    FaultCommand(TopologyDocument *doc, FaultDef fault, std::size_t index, bool remove,
+                 QUndoCommand *parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    void insert();
+    void take();
+    TopologyDocument *m_doc;
+    FaultDef m_fault;
+    std::size_t m_index;
+    bool m_remove;
+};
+
+// Changes one fault (its times, target, nodes or parameters) from `before` to `after`. Changes of
+// the same fault through the same non-empty `field` merge, so typing into a field is one step.
+class FaultChangeCommand : public QUndoCommand {
+public:
+    FaultChangeCommand(TopologyDocument *doc, FaultDef before, FaultDef after, std::string field,
+                       QUndoCommand *parent = nullptr);
+    int id() const override { return int(CommandId::Fault); }
+    bool mergeWith(const QUndoCommand *other) override;
+    void redo() override;
+    void undo() override;
+
+private:
+    TopologyDocument *m_doc;
+    FaultDef m_before;
+    FaultDef m_after;
+    std::string m_field;
 };
 
 // Swaps the whole binding list, which keeps the order of untouched bindings exact.

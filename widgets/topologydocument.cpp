@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace sb {
@@ -137,6 +138,37 @@ QStringList TopologyDocument::bindings(const QString &exchangeId, const QString 
     return keys;
 }
 
+namespace {
+std::optional<std::size_t> faultIndex(const Topology &t, const std::string &id)
+{
+    for (std::size_t i = 0; i < t.faults.size(); ++i)
+        if (t.faults[i].id == id) return i;
+    return std::nullopt;
+}
+} // namespace
+
+const FaultDef *TopologyDocument::fault(const QString &id) const
+{
+    const auto i = faultIndex(m_topology, s(id));
+    return i ? &m_topology.faults[*i] : nullptr;
+}
+
+QStringList TopologyDocument::faultIds() const
+{
+    QStringList ids;
+    for (const auto &f : m_topology.faults)
+        ids << q(f.id);
+    return ids;
+}
+
+QString TopologyDocument::uniqueFaultId() const
+{
+    for (int n = 1;; ++n) {
+        const std::string id = "f" + std::to_string(n);
+        if (!faultIndex(m_topology, id)) return q(id);
+    }
+}
+
 void TopologyDocument::setClean()
 {
     m_undoStack->setClean();
@@ -225,13 +257,23 @@ bool TopologyDocument::removeItems(const QStringList &nodeIds, const QStringList
     std::erase_if(after.bindings,
                   [&](const BindingDef &b) { return !hasRoute(after, b.exchange, b.destination); });
 
+    // A fault that names a removed node or link would make the plan invalid: it goes too.
+    auto names = [&](const FaultDef &f) {
+        if (nodes.contains(f.target) || links.contains(f.target)) return true;
+        return std::any_of(f.nodes.begin(), f.nodes.end(),
+                           [&](const std::string &n) { return nodes.contains(n); });
+    };
+
     auto *macro =
         new QUndoCommand(nodes.size() + links.size() == 1
                              ? tr("Remove %1").arg(q(nodes.empty() ? *links.begin() : *nodes.begin()))
                              : tr("Remove %n items", nullptr, int(nodes.size() + links.size())));
     if (after.bindings != m_topology.bindings)
         new BindingsCommand(this, m_topology.bindings, after.bindings, macro);
-    // Last first, so that undo reinserts each item at its original index.
+    // Last first, so that undo reinserts each item at its original index (the faults after the
+    // nodes and links they name).
+    for (std::size_t i = m_topology.faults.size(); i-- > 0;)
+        if (names(m_topology.faults[i])) new FaultCommand(this, m_topology.faults[i], i, true, macro);
     for (std::size_t i = m_topology.links.size(); i-- > 0;)
         if (links.contains(m_topology.links[i].id))
             new LinkCommand(this, m_topology.links[i], i, true, macro);
@@ -589,6 +631,111 @@ QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QStr
     return newIds;
 }
 
+// The fault plan
+
+QString TopologyDocument::addFault(FaultDef f, QString *error)
+{
+    const QStringList ids = addFaults({std::move(f)}, {}, error);
+    return ids.isEmpty() ? QString() : ids.first();
+}
+
+QStringList TopologyDocument::addFaults(std::vector<FaultDef> faults, const QString &text, QString *error)
+{
+    if (faults.empty()) {
+        fail(error, tr("no fault to add"));
+        return {};
+    }
+    Topology candidate = m_topology;
+    QStringList ids;
+    for (FaultDef &f : faults) {
+        if (f.id.empty()) {
+            for (int n = 1; f.id.empty(); ++n)
+                if (!faultIndex(candidate, "f" + std::to_string(n))) f.id = "f" + std::to_string(n);
+        } else if (faultIndex(candidate, f.id)) {
+            fail(error, tr("another fault already has the id %1").arg(quoted(std::as_const(f.id))));
+            return {};
+        }
+        candidate.faults.push_back(f);
+        ids << q(f.id);
+    }
+    if (const QString problem = newError(candidate); !problem.isEmpty()) {
+        fail(error, problem);
+        return {};
+    }
+    std::size_t index = m_topology.faults.size();
+    if (faults.size() == 1) {
+        auto *command = new FaultCommand(this, std::move(faults.front()), index, false);
+        if (!text.isEmpty()) command->setText(text);
+        m_undoStack->push(command);
+        return ids;
+    }
+    auto *macro = new QUndoCommand(text.isEmpty() ? tr("Add %n faults", nullptr, int(faults.size())) : text);
+    for (FaultDef &f : faults)
+        new FaultCommand(this, std::move(f), index++, false, macro);
+    m_undoStack->push(macro);
+    return ids;
+}
+
+bool TopologyDocument::changeFault(const QString &id, const FaultDef &after, QString *error,
+                                   const QString &field)
+{
+    const auto i = faultIndex(m_topology, s(id));
+    if (!i) return fail(error, tr("no fault with id %1").arg(quoted(s(id))));
+    if (after.id != s(id)) return fail(error, tr("fault %1: its id cannot change here").arg(quoted(s(id))));
+    const FaultDef &before = m_topology.faults[*i];
+    if (after == before) return true;
+    Topology candidate = m_topology;
+    candidate.faults[*i] = after;
+    if (const QString problem = newError(candidate); !problem.isEmpty()) return fail(error, problem);
+    m_undoStack->push(new FaultChangeCommand(this, before, after, s(field)));
+    return true;
+}
+
+bool TopologyDocument::removeFaults(const QStringList &ids, QString *error)
+{
+    if (ids.isEmpty()) return fail(error, tr("no fault to remove"));
+    std::set<std::string> gone;
+    for (const QString &id : ids) {
+        if (!fault(id)) return fail(error, tr("no fault with id %1").arg(quoted(s(id))));
+        gone.insert(s(id));
+    }
+    auto *macro = new QUndoCommand(gone.size() == 1 ? tr("Remove fault %1").arg(q(*gone.begin()))
+                                                    : tr("Remove %n faults", nullptr, int(gone.size())));
+    // Last first, so that undo reinserts each at its original index.
+    for (std::size_t i = m_topology.faults.size(); i-- > 0;)
+        if (gone.contains(m_topology.faults[i].id))
+            new FaultCommand(this, m_topology.faults[i], i, true, macro);
+    m_undoStack->push(macro);
+    return true;
+}
+
+void TopologyDocument::insertFault(std::size_t index, FaultDef f)
+{
+    const QString id = q(f.id);
+    index = std::min(index, m_topology.faults.size());
+    m_topology.faults.insert(m_topology.faults.begin() + std::ptrdiff_t(index), std::move(f));
+    Q_EMIT faultAdded(id);
+}
+
+FaultDef TopologyDocument::takeFault(const std::string &id)
+{
+    const auto i = faultIndex(m_topology, id);
+    Q_ASSERT(i);
+    FaultDef f = std::move(m_topology.faults[*i]);
+    m_topology.faults.erase(m_topology.faults.begin() + std::ptrdiff_t(*i));
+    Q_EMIT faultRemoved(q(id));
+    return f;
+}
+
+void TopologyDocument::putFault(const std::string &id, FaultDef f)
+{
+    const auto i = faultIndex(m_topology, id);
+    Q_ASSERT(i);
+    const QString newId = q(f.id);
+    m_topology.faults[*i] = std::move(f);
+    Q_EMIT faultChanged(newId);
+}
+
 namespace {
 // The first error a whole topology has, as the reason a replacement is refused; empty when none.
 QString firstError(const Topology &t)
@@ -696,7 +843,16 @@ void TopologyDocument::giveNodeId(const std::string &id, const std::string &newI
         if (b.exchange == id) b.exchange = newId;
         if (b.destination == id) b.destination = newId;
     }
+    QStringList faults;
+    for (FaultDef &f : m_topology.faults) {
+        const bool named = f.target == id || std::find(f.nodes.begin(), f.nodes.end(), id) != f.nodes.end();
+        if (f.target == id) f.target = newId;
+        std::replace(f.nodes.begin(), f.nodes.end(), id, newId);
+        if (named) faults << q(f.id);
+    }
     Q_EMIT nodeIdChanged(q(id), q(newId));
+    for (const QString &f : faults)
+        Q_EMIT faultChanged(f);
     Q_EMIT nodeRenamed(q(newId));
 }
 

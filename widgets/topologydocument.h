@@ -89,6 +89,23 @@ public:
     // A fresh id "<base>-<n>" not used by any node or link.
     QString uniqueId(const QString &base) const;
 
+    // The fault plan (Topology::faults). Each edit is checked with validateTopology like the
+    // others (an overlap, an unknown target, a bad parameter is refused with its message) and is
+    // one undo step.
+    const FaultDef *fault(const QString &id) const;
+    QStringList faultIds() const;
+    // A fresh fault id "f<n>" not used by any fault.
+    QString uniqueFaultId() const;
+    // Adds `f` at the end of the plan (an empty id gets uniqueFaultId()); returns its id.
+    QString addFault(FaultDef f, QString *error = nullptr);
+    // Adds several faults as one undo step named `text` (empty ids get fresh ones); returns the ids.
+    QStringList addFaults(std::vector<FaultDef> faults, const QString &text, QString *error = nullptr);
+    // Replaces fault `id` by `after` (same id). Successive changes with the same non-empty
+    // `field` merge into one undo step (typing into one field); a drag passes none.
+    bool changeFault(const QString &id, const FaultDef &after, QString *error = nullptr,
+                     const QString &field = {});
+    bool removeFaults(const QStringList &ids, QString *error = nullptr);
+
 signals:
     void nodeAdded(const QString &id);
     void nodeRemoved(const QString &id);
@@ -102,6 +119,9 @@ signals:
     void linkPropertyChanged(const QString &id, const QString &key);
     void bindingsChanged(const QString &exchange, const QString &destination);
     void runSettingsChanged();
+    void faultAdded(const QString &id);
+    void faultRemoved(const QString &id);
+    void faultChanged(const QString &id);
     void documentReset();
     void modifiedChanged(bool modified);
 
@@ -126,6 +146,9 @@ private:
     void replaceBindings(std::vector<BindingDef> bindings);
     void putRunSettings(const RunSettings &run);
     void putTopology(Topology t);
+    void insertFault(std::size_t index, FaultDef f);
+    FaultDef takeFault(const std::string &id);
+    void putFault(const std::string &id, FaultDef f);
 
     Topology m_topology;
     QUndoStack *m_undoStack;
