@@ -733,6 +733,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             pictureSink->picture.nodeKinds.push_back(n.kind);
         pictureSink->picture.options = a.sequenceOptions;
         pictureSink->picture.clocks = nodeClocks(topo);
+        pictureSink->picture.linkEnds = sequenceLinkEnds(topo);
         sim->addSink(pictureSink.get());
     } else if (!a.sequence.empty()) {
         sequence = std::make_unique<SequenceRecorder>(nodeIds, linkIds, a.sequenceOptions);

@@ -46,6 +46,7 @@ struct SequencePicture {
     SimTime end = 0;                     // where the run stopped
     std::vector<NodeClock> clocks;       // by node (nodeClocks()): the order modes and clock marks
     std::vector<std::string> faultNames; // the run's fault table (sequenceFaultLabel()), by index
+    std::vector<std::pair<NodeIndex, NodeIndex>> linkEnds; // sequenceLinkEnds(): link faults' marks
 };
 struct SequencePictureSupport {
     std::function<bool(const std::string &path)> handles;

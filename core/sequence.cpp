@@ -240,11 +240,17 @@ void SequenceRecorder::describe(const Topology &topology)
 {
     m_nodeLabels = nodeLabels(topology);
     m_clocks = nodeClocks(topology);
-    m_linkEnds.clear();
+    m_linkEnds = sequenceLinkEnds(topology);
+}
+
+std::vector<std::pair<NodeIndex, NodeIndex>> sequenceLinkEnds(const Topology &topology)
+{
+    std::vector<std::pair<NodeIndex, NodeIndex>> ends;
     for (const LinkDef &l : topology.links) {
         const auto from = topology.nodeIndex(l.from), to = topology.nodeIndex(l.to);
-        m_linkEnds.emplace_back(from ? NodeIndex(*from) : kNoIndex, to ? NodeIndex(*to) : kNoIndex);
+        ends.emplace_back(from ? NodeIndex(*from) : kNoIndex, to ? NodeIndex(*to) : kNoIndex);
     }
+    return ends;
 }
 
 std::string sequenceFaultLabel(const FaultDef &fault)

@@ -146,6 +146,8 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out);
 inline constexpr const char *kShiVizRegex = R"((?<event>.*)\n(?<host>\S*) (?<clock>{.*}))";
 std::string sequenceText(const SequenceRecorder &r, SequenceFormat format);
 
+// Each link's (from, to) node indices, by LinkIndex (kNoIndex for an end not found).
+std::vector<std::pair<NodeIndex, NodeIndex>> sequenceLinkEnds(const Topology &topology);
 // How a fault is named on the diagrams: "id (kind)".
 std::string sequenceFaultLabel(const FaultDef &fault);
 

@@ -5,6 +5,7 @@
 #include "messagecatalog.h"
 #include "sequenceexportdialog.h"
 #include "sequencehistory.h"
+#include "sequenceprojection.h"
 #include "sequencerenderer.h"
 
 #include <QWidget>
@@ -13,6 +14,7 @@
 #include <optional>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QSplitter;
@@ -44,6 +46,16 @@ public:
                const std::vector<NodeIndex> &order = {}, const QStringList &nodeNames = {});
     // Appends a batch of the run's trace and redraws (once a frame).
     void append(const std::vector<TraceEvent> &events);
+
+    // How the diagram orders and places events (the Order selector): true time, local clocks,
+    // Lamport or vector clocks. The exports follow it. Another order than true time re-places the
+    // whole kept history at each batch (SequenceProjection).
+    SequenceOrder order() const { return m_order; }
+    void setOrder(SequenceOrder order);
+    QComboBox *orderBox() const { return m_orderBox; }
+    // Names faults on the diagram by their index in the run's fault table ("id (kind)"). reset()
+    // names the topology's planned faults; a run that adds faults live passes the full table.
+    void setFaultNames(std::function<QString(std::uint64_t index)> names);
 
     // Where the inspector finds what a message carried (routing key, key, headers, size).
     using MessageLookup = std::function<std::optional<MessageInfo>(std::uint64_t)>;
@@ -88,6 +100,13 @@ private:
     QLineEdit *m_filterEdit;
     QCheckBox *m_hideAcks;
     QToolButton *m_follow;
+    QComboBox *m_orderBox;
+    SequenceOrder m_order = SequenceOrder::True;
+    SequenceProjection m_projection;
+    std::vector<NodeClock> m_clocks;
+    std::vector<std::pair<NodeIndex, NodeIndex>> m_linkEnds;
+    std::function<QString(std::uint64_t)> m_faultNames;
+    void replace();
     QLabel *m_status;
     QStringList m_nodeIds, m_nodeNames, m_linkIds;
     std::vector<NodeIndex> m_filterHidden;
