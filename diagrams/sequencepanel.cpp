@@ -23,6 +23,7 @@
 #include <QSaveFile>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -34,6 +35,12 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("sequencePanel"));
     m_view = new SequenceView(this);
+    m_replaceTimer = new QTimer(this);
+    m_replaceTimer->setSingleShot(true);
+    connect(m_replaceTimer, &QTimer::timeout, this, [this] {
+        replace();
+        updateStatus();
+    });
     m_view->setTrueHistory(&m_history);
     m_view->setHistory(&m_history);
     m_view->setMessageDetails([this](std::uint64_t id) { return carriedText(id); });
@@ -214,8 +221,13 @@ void SequencePanel::replace()
         m_view->setProjection(nullptr);
         return;
     }
+    m_replaceTimer->stop();
+    QElapsedTimer took;
+    took.start();
     m_projection.rebuild(m_history, m_order, m_clocks);
     m_view->setProjection(&m_projection);
+    m_replaceMs = took.elapsed();
+    m_sinceReplace.start();
 }
 
 void SequencePanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds,
@@ -239,10 +251,17 @@ void SequencePanel::reset(const QStringList &nodeIds, const QStringList &nodeKin
 void SequencePanel::append(const std::vector<TraceEvent> &events)
 {
     m_history.append(events);
-    if (m_order == SequenceOrder::True)
+    if (m_order == SequenceOrder::True) {
         m_view->historyChanged();
-    else
-        replace();
+    } else {
+        // A big history is re-placed at most every 4 times what it took (then a frame or two of
+        // the GUI's time is spent on it at most a fifth of the time); a timer catches the last batch.
+        const qint64 wait = 4 * m_replaceMs - (m_sinceReplace.isValid() ? m_sinceReplace.elapsed() : 0);
+        if (wait <= 0)
+            replace();
+        else if (!m_replaceTimer->isActive())
+            m_replaceTimer->start(int(wait));
+    }
     updateStatus();
 }
 

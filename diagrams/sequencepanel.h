@@ -8,6 +8,7 @@
 #include "sequenceprojection.h"
 #include "sequencerenderer.h"
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include <functional>
@@ -19,6 +20,7 @@ class QLabel;
 class QLineEdit;
 class QSplitter;
 class QTableView;
+class QTimer;
 class QToolButton;
 
 namespace sb {
@@ -107,6 +109,11 @@ private:
     std::vector<std::pair<NodeIndex, NodeIndex>> m_linkEnds;
     std::function<QString(std::uint64_t)> m_faultNames;
     void replace();
+    // Re-placing costs about 1.5 us an event: during a long run it is done at most every few
+    // times its own duration, and once more when the batches stop.
+    QTimer *m_replaceTimer;
+    QElapsedTimer m_sinceReplace;
+    qint64 m_replaceMs = 0;
     QLabel *m_status;
     QStringList m_nodeIds, m_nodeNames, m_linkIds;
     std::vector<NodeIndex> m_filterHidden;
