@@ -86,7 +86,8 @@ CausalStep CausalClocks::step(NodeIndex node, SimTime time, std::size_t index, b
     s.time = time;
     s.local = localReading(m_clocks, node, time);
     s.lamport = m_lamport[node];
-    s.vector = m_vector[node];
+    s.vectorSum = std::accumulate(m_vector[node].begin(), m_vector[node].end(), std::uint64_t{0});
+    if (m_keepVectors) s.vector = m_vector[node];
     return s;
 }
 
@@ -209,7 +210,9 @@ std::vector<SimTime> placeSteps(const std::vector<CausalStep> &steps, SequenceOr
     case SequenceOrder::Vector: {
         std::vector<std::uint64_t> sums(steps.size());
         for (std::size_t i = 0; i < steps.size(); ++i)
-            sums[i] = std::accumulate(steps[i].vector.begin(), steps[i].vector.end(), std::uint64_t{0});
+            sums[i] = steps[i].vector.empty()
+                          ? steps[i].vectorSum
+                          : std::accumulate(steps[i].vector.begin(), steps[i].vector.end(), std::uint64_t{0});
         std::vector<std::size_t> rank(steps.size());
         std::iota(rank.begin(), rank.end(), std::size_t{0});
         std::stable_sort(rank.begin(), rank.end(),

@@ -45,7 +45,8 @@ struct CausalStep {
     SimTime time = 0;  // true time
     SimTime local = 0; // the node's clock reading then
     std::uint64_t lamport = 0;
-    std::vector<std::uint32_t> vector; // by NodeIndex
+    std::vector<std::uint32_t> vector; // by NodeIndex (empty when the walker keeps none)
+    std::uint64_t vectorSum = 0;       // the sum of its entries (kept even then)
     // A receive whose local reading is before its send's: wall-clock timestamps contradict causality.
     bool contradicts = false;
     SimTime sendLocal = 0; // receives: the send's local reading
@@ -90,6 +91,9 @@ public:
     // The run is over at `now`: frames due by then are received.
     void finish(SimTime now, std::vector<CausalStep> &out);
     std::size_t nodeCount() const { return m_lamport.size(); }
+    // Whether steps carry their vector clocks (default) or only their sums: a long history of many
+    // nodes would take nodes x steps entries.
+    void setKeepVectors(bool keep) { m_keepVectors = keep; }
 
 private:
     struct SenderClocks {
@@ -100,6 +104,7 @@ private:
     CausalStep step(NodeIndex node, SimTime time, std::size_t index, bool receive);
 
     std::vector<NodeClock> m_clocks;
+    bool m_keepVectors = true;
     std::vector<std::uint64_t> m_lamport;
     std::vector<std::vector<std::uint32_t>> m_vector;
     FrameArrivals m_arrivals;

@@ -21,7 +21,10 @@ void SequenceProjection::rebuild(const SequenceHistory &source, SequenceOrder or
     clear();
     m_order = order;
     const std::size_t n = source.size();
-    CausalClocks causal(std::max(source.nodeCount(), clocks.size()), clocks);
+    const std::size_t nodes = std::max(source.nodeCount(), clocks.size());
+    CausalClocks causal(nodes, clocks);
+    // Vector clocks for the tooltips while they take at most 8M entries (32 MiB); beyond, sums only.
+    causal.setKeepVectors(n * nodes <= kMaxVectorEntries);
     for (std::size_t i = 0; i < n; ++i)
         causal.add(source.at(i), i, m_steps);
     causal.finish(source.lastTime(), m_steps);
@@ -88,11 +91,15 @@ std::string SequenceProjection::stampText(std::size_t i, const std::vector<std::
     const auto pair = [in](const std::string &a, const std::string &b) {
         return in ? a + " \u2192 " + b : a;
     };
-    std::string t =
-        "true " + pair(formatDuration(at->time), in ? formatDuration(in->time) : "") + " \u00b7 local " +
-        pair(formatDuration(at->local), in ? formatDuration(in->local) : "") + " \u00b7 Lamport " +
-        pair(std::to_string(at->lamport), in ? std::to_string(in->lamport) : "") + " \u00b7 vector " +
-        pair(vectorClockText(at->vector, names), in ? vectorClockText(in->vector, names) : "");
+    const auto vector = [&names](const CausalStep &st) {
+        return st.vector.empty() ? "(sum " + std::to_string(st.vectorSum) + ")"
+                                 : vectorClockText(st.vector, names);
+    };
+    std::string t = "true " + pair(formatDuration(at->time), in ? formatDuration(in->time) : "") +
+                    " \u00b7 local " + pair(formatDuration(at->local), in ? formatDuration(in->local) : "") +
+                    " \u00b7 Lamport " +
+                    pair(std::to_string(at->lamport), in ? std::to_string(in->lamport) : "") +
+                    " \u00b7 vector " + pair(vector(*at), in ? vector(*in) : "");
     if (in && in->contradicts) t += " \u00b7 received before it was sent, by the local clocks";
     return t;
 }

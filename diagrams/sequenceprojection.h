@@ -16,6 +16,9 @@ public:
     // Set on a copied Send whose receive, read on the receiver's clock, is before its send (never
     // set by the engine: TraceFlag bits stay below it).
     static constexpr std::uint8_t kContradicts = 0x80;
+    // Above this many (events x nodes), steps keep only their vector clocks' sums: tooltips then
+    // give the sum instead of the clock.
+    static constexpr std::size_t kMaxVectorEntries = std::size_t{1} << 23;
 
     // Re-places `source` (the true history) under `order`; `clocks` by NodeIndex.
     void rebuild(const SequenceHistory &source, SequenceOrder order, const std::vector<NodeClock> &clocks);
