@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "checker.h"
+#include "clockchecker.h"
 #include "faults/faultoptions.h"
 #include "metrics.h"
 #include "nodelabels.h"
@@ -66,6 +67,8 @@ Run options:
   --message ID          sequence: only this message's journey
   --correlation ID      sequence: only messages with this correlation id, and message ID itself
   --hide-acks           sequence: leave out ack and confirm frames and ack marks
+  --sequence-order MODE sequence: order events by true time (default), local clocks, Lamport
+                        clock or vector clocks: true, local, lamport, vector
   --max-arrows N        sequence: show at most N arrows, then a truncation note (default 500)
   --routing-key PATTERN sequence: only messages whose routing key matches this AMQP topic
                         pattern ('*' one word, '#' any number; e.g. orders.#); repeatable
@@ -592,6 +595,14 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             }
             a.sequenceOptions.maxArrows = static_cast<std::size_t>(n);
             a.sequenceOnly.push_back(o);
+        } else if (o == "--sequence-order") {
+            std::string name;
+            if (!value(name)) return CliExit::Usage;
+            if (!sequenceOrderFromName(name, a.sequenceOptions.order)) {
+                err << "--sequence-order " << name << ": expected one of " << kSequenceOrderNames << "\n";
+                return CliExit::Usage;
+            }
+            a.sequenceOnly.push_back(o);
         } else if (o == "--hide-acks") {
             a.sequenceOptions.hideAcks = true;
             a.sequenceOnly.push_back(o);
@@ -794,11 +805,22 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         for (const auto &n : topo.nodes)
             pictureSink->picture.nodeKinds.push_back(n.kind);
         pictureSink->picture.options = a.sequenceOptions;
+        pictureSink->picture.clocks = nodeClocks(topo);
+        pictureSink->picture.linkEnds = sequenceLinkEnds(topo);
         sim->addSink(pictureSink.get());
     } else if (!a.sequence.empty()) {
         sequence = std::make_unique<SequenceRecorder>(nodeIds, linkIds, a.sequenceOptions);
-        sequence->setNodeLabels(nodeLabels(topo));
+        sequence->describe(topo);
+        sequence->setFaultNames([&sim](std::uint64_t i) {
+            return i < sim->faults().size() ? sequenceFaultLabel(sim->faults()[i]) : std::string();
+        });
         sim->addSink(sequence.get());
+    }
+    // Nodes with clocks: count the frames their local timestamps show received before sent.
+    std::unique_ptr<ClockChecker> clockChecker;
+    if (anyClockSkewed(nodeClocks(topo))) {
+        clockChecker = std::make_unique<ClockChecker>(nodeClocks(topo));
+        sim->addSink(clockChecker.get());
     }
 
     RunOptions options;
@@ -835,6 +857,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     }
     if (pictureSink) {
         pictureSink->picture.end = sim->now();
+        for (const auto &f : sim->faults())
+            pictureSink->picture.faultNames.push_back(sequenceFaultLabel(f));
         if (pictureSink->left)
             err << "--sequence: the picture shows the first " << kMaxPictureEvents << " events of the range; "
                 << pictureSink->left << " more are left out (narrow it with --from and --to)\n";
@@ -865,6 +889,10 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     }
     RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall);
     summary.interrupted = interrupted;
+    if (clockChecker) {
+        clockChecker->finish(sim->now());
+        summary.clockAnomalies = clockChecker->anomalies();
+    }
     if (!a.quiet) out << escapeForTerminal(formatSummary(summary), true);
     if (!a.summary.empty()) {
         std::ofstream f(summaryFile.tempPath(), std::ios::binary | std::ios::trunc);

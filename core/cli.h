@@ -43,7 +43,10 @@ struct SequencePicture {
     std::vector<std::string> nodeIds, nodeKinds, linkIds;
     std::vector<std::string> nodeLabels; // what the lifelines say (nodeLabels()); the ids when empty
     SequenceOptions options;
-    SimTime end = 0; // where the run stopped
+    SimTime end = 0;                     // where the run stopped
+    std::vector<NodeClock> clocks;       // by node (nodeClocks()): the order modes and clock marks
+    std::vector<std::string> faultNames; // the run's fault table (sequenceFaultLabel()), by index
+    std::vector<std::pair<NodeIndex, NodeIndex>> linkEnds; // sequenceLinkEnds(): link faults' marks
 };
 struct SequencePictureSupport {
     std::function<bool(const std::string &path)> handles;

@@ -1,5 +1,9 @@
 #include "sequence.h"
 
+#include "nodelabels.h"
+#include "sequenceorder.h"
+#include "topology.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <ostream>
@@ -53,33 +57,14 @@ bool isNoteKind(const TraceEvent &e)
     case TraceKind::Pause:
     case TraceKind::Resume:
     case TraceKind::LinkChange:
+    case TraceKind::FaultStart:
+    case TraceKind::FaultEnd:
+    case TraceKind::ClockJump:
         return true;
     case TraceKind::Drop:
         return e.link == kNoIndex;
     default:
         return false;
-    }
-}
-
-// Whether an event at a node may be its reaction to a frame arriving at the same instant. Timer
-// and fault events are not: a frame due then is not taken as received before them.
-bool mayFollowArrival(TraceKind k)
-{
-    switch (k) {
-    case TraceKind::Publish:
-    case TraceKind::Expire:
-    case TraceKind::Timeout:
-    case TraceKind::Retry:
-    case TraceKind::LinkDown:
-    case TraceKind::LinkUp:
-    case TraceKind::Crash:
-    case TraceKind::Restart:
-    case TraceKind::Pause:
-    case TraceKind::Resume:
-    case TraceKind::LinkChange:
-        return false;
-    default:
-        return true;
     }
 }
 
@@ -103,10 +88,13 @@ std::vector<NodeIndex> participants(const SequenceRecorder &r)
     };
     for (const auto &item : r.items()) {
         if (item.type == SequenceItem::Type::Receive) continue;
-        use(item.event.node);
-        if (item.type == SequenceItem::Type::Arrow || item.event.kind == TraceKind::LinkDown ||
-            item.event.kind == TraceKind::LinkUp || item.event.kind == TraceKind::LinkChange)
+        if (item.type == SequenceItem::Type::Arrow) {
+            use(item.event.node);
             use(item.event.peer);
+            continue;
+        }
+        for (NodeIndex n : r.noteNodes(item))
+            use(n);
     }
     std::vector<NodeIndex> out;
     for (NodeIndex i = 0; i < used.size(); ++i)
@@ -141,16 +129,51 @@ bool isKeyword(std::string word)
     return std::find(keywords.begin(), keywords.end(), word) != keywords.end();
 }
 
-// "q" or "q,c" for a note over the node (and the peer of a link event).
-std::string noteTarget(const std::vector<std::string> &aliases, const SequenceItem &item,
-                       const char *separator)
+// "q" or "q,c" for a note over the node (and the peer of a link event, the ends of a faulty
+// link); a note over no node (a group fault) spans the diagram, first to last participant.
+std::string noteTarget(const SequenceRecorder &r, const std::vector<std::string> &aliases,
+                       const std::vector<NodeIndex> &parts, const SequenceItem &item, const char *separator)
 {
-    const auto &e = item.event;
-    if ((e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange) &&
-        e.peer != kNoIndex && e.peer != e.node)
-        return nameOf(aliases, std::min(e.node, e.peer)) + separator +
-               nameOf(aliases, std::max(e.node, e.peer));
-    return nameOf(aliases, e.node);
+    std::vector<NodeIndex> over = r.noteNodes(item);
+    if (over.empty() && !parts.empty()) over = {parts.front(), parts.back()};
+    if (over.empty()) return "?";
+    const NodeIndex lo = *std::min_element(over.begin(), over.end());
+    const NodeIndex hi = *std::max_element(over.begin(), over.end());
+    return lo == hi ? nameOf(aliases, lo) : nameOf(aliases, lo) + separator + nameOf(aliases, hi);
+}
+
+bool isFaultMark(TraceKind k)
+{
+    return k == TraceKind::FaultStart || k == TraceKind::FaultEnd;
+}
+
+// What a mode adds to an arrow's label: the local readings, the Lamport values, or the sender's
+// vector clock.
+std::string orderStamp(const SequenceRecorder &r, const SequenceItemClocks &c, std::size_t arrow)
+{
+    const auto &item = r.items()[arrow];
+    const CausalStep &send = c.steps[arrow];
+    const CausalStep *recv = nullptr;
+    for (std::size_t i = arrow + 1; i < r.items().size(); ++i)
+        if (r.items()[i].type == SequenceItem::Type::Receive && r.items()[i].arrow == arrow) {
+            recv = &c.steps[i];
+            break;
+        }
+    switch (r.options().order) {
+    case SequenceOrder::True:
+        return {};
+    case SequenceOrder::Local:
+        return " local=" + formatDuration(send.local) +
+               (recv                                        ? ".." + formatDuration(recv->local)
+                : item.fate == SequenceItem::Fate::InFlight ? ".."
+                                                            : std::string());
+    case SequenceOrder::Lamport:
+        return " L=" + std::to_string(send.lamport) +
+               (recv ? ".." + std::to_string(recv->lamport) : std::string());
+    case SequenceOrder::Vector:
+        return " VC=" + vectorClockText(send.vector, r.nodeIds());
+    }
+    return {};
 }
 
 std::string truncationText(const SequenceRecorder &r)
@@ -211,6 +234,52 @@ const std::string &SequenceRecorder::nodeLabel(NodeIndex n) const
 {
     if (n < m_nodeLabels.size() && !m_nodeLabels[n].empty()) return m_nodeLabels[n];
     return nameOf(m_nodeIds, n);
+}
+
+void SequenceRecorder::describe(const Topology &topology)
+{
+    m_nodeLabels = nodeLabels(topology);
+    m_clocks = nodeClocks(topology);
+    m_linkEnds = sequenceLinkEnds(topology);
+}
+
+std::vector<std::pair<NodeIndex, NodeIndex>> sequenceLinkEnds(const Topology &topology)
+{
+    std::vector<std::pair<NodeIndex, NodeIndex>> ends;
+    for (const LinkDef &l : topology.links) {
+        const auto from = topology.nodeIndex(l.from), to = topology.nodeIndex(l.to);
+        ends.emplace_back(from ? NodeIndex(*from) : kNoIndex, to ? NodeIndex(*to) : kNoIndex);
+    }
+    return ends;
+}
+
+std::string sequenceFaultLabel(const FaultDef &fault)
+{
+    return fault.id + " (" + fault.kind + ")";
+}
+
+std::string SequenceRecorder::faultName(std::uint64_t index) const
+{
+    std::string name = m_faultNames ? m_faultNames(index) : std::string();
+    return name.empty() ? std::to_string(index) : name;
+}
+
+std::vector<NodeIndex> SequenceRecorder::noteNodes(const SequenceItem &item) const
+{
+    const auto &e = item.event;
+    const bool linkNote =
+        e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::LinkChange;
+    std::vector<NodeIndex> out;
+    if (isFaultMark(e.kind) && e.node == kNoIndex && e.link < m_linkEnds.size()) {
+        out = {m_linkEnds[e.link].first, m_linkEnds[e.link].second};
+    } else {
+        if (e.node < m_nodeIds.size()) out.push_back(e.node);
+        if ((linkNote || isFaultMark(e.kind)) && e.peer < m_nodeIds.size() && e.peer != e.node)
+            out.push_back(e.peer);
+    }
+    out.erase(std::remove_if(out.begin(), out.end(), [this](NodeIndex n) { return n >= m_nodeIds.size(); }),
+              out.end());
+    return out;
 }
 
 bool SequenceRecorder::matches(const TraceEvent &e) const
@@ -425,6 +494,15 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
     case TraceKind::LinkChange:
         t = "link " + nameOf(r.linkIds(), e.link) + " changed";
         break;
+    case TraceKind::FaultStart:
+    case TraceKind::FaultEnd:
+        t = "fault " + r.faultName(static_cast<std::uint64_t>(e.aux)) +
+            (e.kind == TraceKind::FaultStart ? " starts" : " ends");
+        break;
+    case TraceKind::ClockJump:
+        t = std::string("clock steps ") + (e.aux >= 0 ? "+" : "-") +
+            formatDuration(e.aux >= 0 ? e.aux : -e.aux);
+        break;
     default:
         t = traceKindName(e.kind) + m;
         break;
@@ -485,6 +563,105 @@ std::string mermaidEscape(std::string_view text)
     return out;
 }
 
+namespace {
+
+// Where an arrow or note counts as a step: its node; a link fault's first end; a group fault's
+// first node (it stands for the whole diagram, but a step needs a place).
+NodeIndex stepNode(const SequenceRecorder &r, const SequenceItem &item)
+{
+    if (item.type == SequenceItem::Type::Arrow || item.event.node < r.nodeIds().size())
+        return item.event.node;
+    const auto over = r.noteNodes(item);
+    if (!over.empty()) return over.front();
+    return isFaultMark(item.event.kind) && !r.nodeIds().empty() ? 0 : kNoIndex;
+}
+
+} // namespace
+
+SequenceItemClocks sequenceItemClocks(const SequenceRecorder &r)
+{
+    const auto &items = r.items();
+    const std::size_t n = r.nodeIds().size();
+    SequenceItemClocks c;
+    c.steps.resize(items.size());
+    std::vector<std::uint64_t> lamport(n, 0);
+    std::vector<std::vector<std::uint32_t>> vector(n, std::vector<std::uint32_t>(n, 0));
+    CausalStep last;
+    last.vector.assign(n, 0);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto &item = items[i];
+        const auto &e = item.event;
+        CausalStep &s = c.steps[i];
+        s.event = i;
+        if (item.type == SequenceItem::Type::Receive) {
+            if (e.peer >= n || e.node >= n) {
+                s = last;
+                continue;
+            }
+            const NodeIndex to = e.peer;
+            s.receive = true;
+            s.node = to;
+            s.time = item.arrival;
+            s.local = localReading(r.clocks(), to, item.arrival);
+            if (item.fate == SequenceItem::Fate::Delivered) {
+                const CausalStep &send = c.steps[item.arrow];
+                lamport[to] = std::max(lamport[to], send.lamport) + 1;
+                for (std::size_t k = 0; k < n; ++k)
+                    vector[to][k] = std::max(vector[to][k], send.vector[k]);
+                ++vector[to][to];
+                s.sendLocal = send.local;
+                s.contradicts = s.local < s.sendLocal;
+            }
+            s.lamport = lamport[to];
+            s.vector = vector[to];
+        } else if (const NodeIndex at = stepNode(r, item); at < n) {
+            s.node = at;
+            s.time = item.time;
+            s.local = localReading(r.clocks(), at, item.time);
+            s.lamport = ++lamport[at];
+            ++vector[at][at];
+            s.vector = vector[at];
+        } else {
+            s = last;
+            s.event = i;
+            s.node = kNoIndex;
+            s.time = item.time;
+            s.local = item.time;
+        }
+        last = s;
+    }
+    c.placed = placeSteps(c.steps, r.options().order);
+    c.order.resize(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i)
+        c.order[i] = i;
+    std::stable_sort(c.order.begin(), c.order.end(),
+                     [&c](std::size_t a, std::size_t b) { return c.placed[a] < c.placed[b]; });
+    return c;
+}
+
+bool sequenceArrowContradicts(const SequenceRecorder &r, const SequenceItemClocks &clocks, std::size_t arrow)
+{
+    for (std::size_t i = arrow + 1; i < r.items().size(); ++i) {
+        const auto &item = r.items()[i];
+        if (item.type == SequenceItem::Type::Receive && item.arrow == arrow)
+            return item.fate == SequenceItem::Fate::Delivered && clocks.steps[i].contradicts;
+    }
+    return false;
+}
+
+namespace {
+
+// An arrow's label in the writers: the frame, the mode's stamp, and a warning where the local
+// timestamps contradict causality.
+std::string writerArrowLabel(const SequenceRecorder &r, const SequenceItemClocks &c, std::size_t arrow)
+{
+    std::string t = sequenceArrowLabel(r, r.items()[arrow]) + orderStamp(r, c, arrow);
+    if (sequenceArrowContradicts(r, c, arrow)) t += " [local clocks: received before sent]";
+    return t;
+}
+
+} // namespace
+
 void writeMermaid(const SequenceRecorder &r, std::ostream &out)
 {
     out << "sequenceDiagram\n";
@@ -495,12 +672,14 @@ void writeMermaid(const SequenceRecorder &r, std::ostream &out)
     for (NodeIndex n : parts)
         out << "    participant " << alias(n) << " as " << mermaidEscape(r.nodeLabel(n)) << "\n";
     bool any = false;
-    for (const auto &item : r.items()) {
+    const SequenceItemClocks clocks = sequenceItemClocks(r);
+    for (std::size_t idx : clocks.order) {
+        const auto &item = r.items()[idx];
         const auto &e = item.event;
         if (item.type == SequenceItem::Type::Receive) continue;
         any = true;
         if (item.type == SequenceItem::Type::Note) {
-            out << "    Note over " << noteTarget(aliases, item, ",") << ": "
+            out << "    Note over " << noteTarget(r, aliases, parts, item, ",") << ": "
                 << mermaidEscape(sequenceNoteText(r, item)) << "\n";
             continue;
         }
@@ -508,7 +687,7 @@ void writeMermaid(const SequenceRecorder &r, std::ostream &out)
                             : item.fate == SequenceItem::Fate::InFlight ? "-)"
                                                                         : "->>";
         out << "    " << alias(e.node) << arrow << alias(e.peer) << ": "
-            << mermaidEscape(sequenceArrowLabel(r, item)) << "\n";
+            << mermaidEscape(writerArrowLabel(r, clocks, idx)) << "\n";
     }
     if (parts.empty()) return;
     const std::string span = alias(parts.front()) + (parts.size() > 1 ? "," + alias(parts.back()) : "");
@@ -527,19 +706,21 @@ void writePlantUml(const SequenceRecorder &r, std::ostream &out)
     for (NodeIndex n : parts)
         out << "participant " << jsonString(r.nodeLabel(n)) << " as " << alias(n) << "\n";
     bool any = false;
-    for (const auto &item : r.items()) {
+    const SequenceItemClocks clocks = sequenceItemClocks(r);
+    for (std::size_t idx : clocks.order) {
+        const auto &item = r.items()[idx];
         const auto &e = item.event;
         if (item.type == SequenceItem::Type::Receive) continue;
         any = true;
         if (item.type == SequenceItem::Type::Note) {
-            out << "note over " << noteTarget(aliases, item, ", ") << " : " << sequenceNoteText(r, item)
-                << "\n";
+            out << "note over " << noteTarget(r, aliases, parts, item, ", ") << " : "
+                << sequenceNoteText(r, item) << "\n";
             continue;
         }
         const char *arrow = item.fate == SequenceItem::Fate::Lost       ? " ->x "
                             : item.fate == SequenceItem::Fate::InFlight ? " ->> "
                                                                         : " -> ";
-        out << alias(e.node) << arrow << alias(e.peer) << " : " << sequenceArrowLabel(r, item) << "\n";
+        out << alias(e.node) << arrow << alias(e.peer) << " : " << writerArrowLabel(r, clocks, idx) << "\n";
     }
     if (!parts.empty()) {
         const std::string span = alias(parts.front()) + (parts.size() > 1 ? ", " + alias(parts.back()) : "");
@@ -555,16 +736,24 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
 {
     out << kShiVizRegex << "\n\n";
     // Hosts are ids: ShiViz reads a host as one word, and ids stay the same when a node is renamed.
+    // ShiViz lays events out by their vector clocks whatever the mode, so the lines stay in causal
+    // (trace) order; the mode adds its stamp to each event's text.
     const auto &names = r.nodeIds();
     const std::size_t n = names.size();
-    std::vector<std::vector<std::uint64_t>> clocks(n, std::vector<std::uint64_t>(n, 0));
-    std::unordered_map<std::size_t, std::vector<std::uint64_t>> sent; // arrow item -> sender's clock
-    auto line = [&](NodeIndex host, const std::string &text) {
-        out << text << "\n" << names[host] << " {";
+    const SequenceItemClocks clocks = sequenceItemClocks(r);
+    const SequenceOrder order = r.options().order;
+    auto line = [&](std::size_t idx, std::string text) {
+        const CausalStep &s = clocks.steps[idx];
+        if (order == SequenceOrder::Local)
+            text += " local=" + formatDuration(s.local);
+        else if (order == SequenceOrder::Lamport)
+            text += " L=" + std::to_string(s.lamport);
+        if (s.contradicts) text += " [local clocks: received before sent]";
+        out << text << "\n" << names[s.node] << " {";
         bool first = true;
         for (std::size_t i = 0; i < n; ++i) {
-            if (!clocks[host][i]) continue;
-            out << (first ? "" : ", ") << jsonString(names[i]) << ":" << clocks[host][i];
+            if (!s.vector[i]) continue;
+            out << (first ? "" : ", ") << jsonString(names[i]) << ":" << s.vector[i];
             first = false;
         }
         out << "}\n";
@@ -573,30 +762,20 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
     for (std::size_t idx = 0; idx < items.size(); ++idx) {
         const auto &item = items[idx];
         const auto &e = item.event;
+        if (clocks.steps[idx].node >= n) continue;
         switch (item.type) {
         case SequenceItem::Type::Note:
-            if (e.node >= n) break;
-            ++clocks[e.node][e.node];
-            line(e.node, sequenceNoteText(r, item));
+            line(idx, sequenceNoteText(r, item));
             break;
         case SequenceItem::Type::Arrow:
-            if (e.node >= n || e.peer >= n) break;
-            ++clocks[e.node][e.node];
-            line(e.node, "send " + sequenceArrowLabel(r, item) + " to " + names[e.peer]);
-            if (item.fate == SequenceItem::Fate::Delivered) sent[idx] = clocks[e.node];
+            if (e.peer >= n) break;
+            line(idx, "send " + sequenceArrowLabel(r, item) + " to " + names[e.peer]);
             break;
-        case SequenceItem::Type::Receive: {
-            auto it = sent.find(item.arrow);
-            if (item.fate != SequenceItem::Fate::Delivered || it == sent.end() || e.peer >= n) break;
-            auto &c = clocks[e.peer];
-            for (std::size_t i = 0; i < n; ++i)
-                c[i] = std::max(c[i], it->second[i]);
-            sent.erase(it);
-            ++c[e.peer];
-            line(e.peer, "receive " + std::string(frameTypeName(e.frame)) + messageText(e.messageId) +
-                             " from " + names[e.node] + " t=" + formatDuration(item.arrival));
+        case SequenceItem::Type::Receive:
+            if (item.fate != SequenceItem::Fate::Delivered || e.node >= n) break;
+            line(idx, "receive " + std::string(frameTypeName(e.frame)) + messageText(e.messageId) + " from " +
+                          names[e.node] + " t=" + formatDuration(item.arrival));
             break;
-        }
         }
     }
 }

@@ -5,14 +5,20 @@
 // along a long run; the writers turn what it kept into text. docs/sequence-exports.md describes
 // the formats.
 #include "keyfilter.h"
+#include "nodeclock.h"
+#include "sequenceorder.h"
 #include "trace.h"
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
 namespace sb {
+
+struct FaultDef;
+struct Topology;
 
 struct SequenceOptions {
     SimTime from = 0;            // events before this virtual time are left out
@@ -26,6 +32,9 @@ struct SequenceOptions {
     // Only messages whose routing key passes (see RoutingKeyFilter). A recorder fed a run notes
     // each published message's key itself; one fed a kept trace needs the filter's lookup set.
     RoutingKeyFilter routingKeys;
+    // The order of arrows and notes in Mermaid and PlantUML, and the stamp ShiViz events carry
+    // (docs/sequence-exports.md says what each mode does to each format).
+    SequenceOrder order = SequenceOrder::True;
 };
 
 // What "hide acks" leaves out: ack and confirm marks, and ack and confirm frames (sent or lost).
@@ -40,7 +49,8 @@ struct SequenceItem {
     enum class Type : std::uint8_t {
         Arrow,   // a frame sent on a link (time = send, arrival = scheduled arrival)
         Receive, // the arrival of a kept arrow at its peer (ShiViz only); arrow = its index
-        Note,    // a local mark at `node` (for link up/down: over node and peer)
+        Note,    // a local mark at `node` (for link up/down: over node and peer; for a fault: over
+                 // its target, both ends of a link, or every lifeline for a group)
     };
     enum class Fate : std::uint8_t { Delivered, Lost, InFlight };
     Type type = Type::Note;
@@ -58,6 +68,22 @@ public:
                      SequenceOptions options = {});
     // What the diagrams show for each node (see nodeLabels()); the ids until set.
     void setNodeLabels(std::vector<std::string> labels) { m_nodeLabels = std::move(labels); }
+    // What a topology tells the writers beyond ids: labels (nodeLabels()), clocks, link ends.
+    void describe(const Topology &topology);
+    // The nodes' local clocks, by NodeIndex (nodeClocks()): local readings and contradictions.
+    void setClocks(std::vector<NodeClock> clocks) { m_clocks = std::move(clocks); }
+    const std::vector<NodeClock> &clocks() const { return m_clocks; }
+    // Each link's two ends, by LinkIndex: a link fault's note stands over both.
+    void setLinkEnds(std::vector<std::pair<NodeIndex, NodeIndex>> ends) { m_linkEnds = std::move(ends); }
+    // Names a fault event's fault from the index it carries (the run's fault table), e.g.
+    // "cut (link-down)"; without it, "fault 7" for index 7.
+    void setFaultNames(std::function<std::string(std::uint64_t index)> names)
+    {
+        m_faultNames = std::move(names);
+    }
+    std::string faultName(std::uint64_t index) const;
+    // The nodes a note stands over (one, both ends of a link, or none for a group fault).
+    std::vector<NodeIndex> noteNodes(const SequenceItem &item) const;
     void onEvent(const TraceEvent &e) override;
     void onMessage(const Message &m) override { m_options.routingKeys.note(m); }
     // The run is over at `now`: frames that arrived by then are received; later ones stay in flight.
@@ -86,6 +112,9 @@ private:
     void addNote(const TraceEvent &e);
 
     std::vector<std::string> m_nodeIds, m_linkIds, m_nodeLabels;
+    std::vector<NodeClock> m_clocks;
+    std::vector<std::pair<NodeIndex, NodeIndex>> m_linkEnds;
+    std::function<std::string(std::uint64_t)> m_faultNames;
     SequenceOptions m_options;
     std::vector<SequenceItem> m_items;
     std::vector<Pending> m_pending; // kept arrows still in flight, in send order
@@ -98,6 +127,17 @@ private:
 SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vector<std::string> nodeIds,
                                 std::vector<std::string> linkIds, SequenceOptions options = {});
 
+// Each item's clocks (items()[i] -> steps[i]); a note without a node (a group fault) gets the
+// clocks of the step before it. `placed` is where each item stands under the recorder's order.
+struct SequenceItemClocks {
+    std::vector<CausalStep> steps;
+    std::vector<SimTime> placed;
+    std::vector<std::size_t> order; // item indices in the order of the recorder's mode (stable)
+};
+SequenceItemClocks sequenceItemClocks(const SequenceRecorder &r);
+// Whether arrow item `arrow` was received and its local timestamps contradict causality.
+bool sequenceArrowContradicts(const SequenceRecorder &r, const SequenceItemClocks &clocks, std::size_t arrow);
+
 void writeMermaid(const SequenceRecorder &r, std::ostream &out);
 void writePlantUml(const SequenceRecorder &r, std::ostream &out);
 // The ShiViz "upload a file" layout: the parser regex on the first line, an empty
@@ -105,6 +145,11 @@ void writePlantUml(const SequenceRecorder &r, std::ostream &out);
 void writeShiViz(const SequenceRecorder &r, std::ostream &out);
 inline constexpr const char *kShiVizRegex = R"((?<event>.*)\n(?<host>\S*) (?<clock>{.*}))";
 std::string sequenceText(const SequenceRecorder &r, SequenceFormat format);
+
+// Each link's (from, to) node indices, by LinkIndex (kNoIndex for an end not found).
+std::vector<std::pair<NodeIndex, NodeIndex>> sequenceLinkEnds(const Topology &topology);
+// How a fault is named on the diagrams: "id (kind)".
+std::string sequenceFaultLabel(const FaultDef &fault);
 
 // Text for labels, notes and log lines (shared by the writers; exposed for tests).
 std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &item);

@@ -245,7 +245,54 @@ std::string formatSummary(const RunSummary &s)
               << (c.fault.empty() ? "" : c.planned ? " [planned " + c.fault + "]" : " [live " + c.fault + "]") << "\n";
     }
     if (s.recordsOmitted) o << "  (" << s.recordsOmitted << " more changes not listed)\n";
+    o << formatClockAnomalies(s);
     return o.str();
+}
+
+namespace {
+std::string linkId(const RunSummary &s, LinkIndex l)
+{
+    return l < s.links.size() ? s.links[l].id : std::string();
+}
+} // namespace
+
+std::string formatClockAnomalies(const RunSummary &s)
+{
+    const ClockAnomalies &a = s.clockAnomalies;
+    if (!a.checked) return {};
+    std::ostringstream o;
+    o << "\nClock anomalies: " << a.contradicting << " of " << a.received
+      << " received frames were received before they were sent, by the nodes' local clocks"
+      << (a.contradicting ? " (a log ordered by local timestamps contradicts causality there)" : "") << "\n";
+    for (const auto &c : a.first) {
+        o << "  " << frameTypeName(c.frame)
+          << (c.messageId ? " of message " + std::to_string(c.messageId) : "") << " " << s.nodeLabel(c.from)
+          << " -> " << s.nodeLabel(c.to);
+        if (const std::string l = linkId(s, c.link); !l.empty()) o << " (link " << l << ")";
+        o << ": sent at " << formatDuration(c.sent) << " (local " << formatDuration(c.sentLocal)
+          << "), received at " << formatDuration(c.received) << " (local " << formatDuration(c.receivedLocal)
+          << ")\n";
+    }
+    if (a.contradicting > a.first.size())
+        o << "  ... and " << (a.contradicting - a.first.size()) << " more\n";
+    return o.str();
+}
+
+Json clockAnomaliesJson(const RunSummary &s)
+{
+    const ClockAnomalies &a = s.clockAnomalies;
+    Json examples = Json::array();
+    for (const auto &c : a.first)
+        examples.push_back({{"message", c.messageId},
+                            {"frame", frameTypeName(c.frame)},
+                            {"from", s.nodeId(c.from)},
+                            {"to", s.nodeId(c.to)},
+                            {"link", linkId(s, c.link)},
+                            {"sent_ns", c.sent},
+                            {"received_ns", c.received},
+                            {"sent_local_ns", c.sentLocal},
+                            {"received_local_ns", c.receivedLocal}});
+    return {{"received", a.received}, {"contradicting", a.contradicting}, {"examples", std::move(examples)}};
 }
 
 namespace {
@@ -374,6 +421,7 @@ Json summaryToJson(const RunSummary &s)
     }
     j["faults"] = std::move(faults);
     j["records_omitted"] = s.recordsOmitted;
+    if (s.clockAnomalies.checked) j["clock_anomalies"] = clockAnomaliesJson(s);
     return j;
 }
 

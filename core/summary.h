@@ -1,6 +1,7 @@
 #pragma once
 // The run summary: the figures a person reads after a run, as text (CLI, GUI dock) and JSON.
 #include "checker.h"
+#include "clockchecker.h"
 #include "metrics.h"
 #include "simulation.h"
 
@@ -48,6 +49,8 @@ struct RunSummary {
     std::vector<LiveChange> liveChanges; // faults that started or ended during the run, in order
     std::vector<FaultActivation> faults; // each fault's spans (planned and live), in start order
     std::uint64_t recordsOmitted = 0;    // live changes and spans beyond the lists' bounds
+    // Set by whoever ran a ClockChecker along the run (nodes with clocks); unchecked: not shown.
+    ClockAnomalies clockAnomalies;
 
     // The id of node `n`, or its index as text when there is no such node.
     std::string nodeId(NodeIndex n) const { return n < nodes.size() ? nodes[n].id : std::to_string(n); }
@@ -64,5 +67,8 @@ std::string endReasonName(const RunSummary &s);
 // Text for people: nodes by their labels. JSON for tools: nodes by id, each with its "name".
 std::string formatSummary(const RunSummary &s);
 Json summaryToJson(const RunSummary &s);
+// The "clock anomalies" section alone (text: "" when unchecked; JSON: its object).
+std::string formatClockAnomalies(const RunSummary &s);
+Json clockAnomaliesJson(const RunSummary &s);
 
 } // namespace sb

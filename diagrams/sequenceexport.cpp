@@ -1,6 +1,7 @@
 #include "sequenceexport.h"
 
 #include "picturefile.h"
+#include "sequenceprojection.h"
 
 #include "cli.h"
 
@@ -87,6 +88,12 @@ SequenceLayout sequencePictureLayout(const SequencePicture &picture)
         layout.nodeKinds << QString::fromStdString(kind);
     for (NodeIndex n = 0; n < NodeIndex(picture.nodeIds.size()); ++n)
         layout.order.push_back(n);
+    layout.clocks = picture.clocks;
+    layout.linkEnds = picture.linkEnds;
+    const std::vector<std::string> faults = picture.faultNames;
+    layout.faultName = [faults](std::uint64_t i) {
+        return i < faults.size() ? QString::fromStdString(faults[i]) : QString();
+    };
     return layout;
 }
 
@@ -102,7 +109,16 @@ bool writeSequencePicture(const SequencePicture &picture, std::string &error)
     }
     SequenceHistory history(std::max<std::size_t>(picture.events.size(), 2));
     history.append(picture.events);
-    const SequenceLayout layout = sequencePictureLayout(picture);
+    SequenceLayout layout = sequencePictureLayout(picture);
+    // Another order than true time: the picture draws the history re-placed by it.
+    SequenceProjection projection;
+    const SequenceHistory *drawn = &history;
+    if (picture.options.order != SequenceOrder::True) {
+        projection.rebuild(history, picture.options.order, picture.clocks);
+        drawn = &projection.history();
+        layout.ordering = projection.order();
+        layout.axisShift = projection.axisShift();
+    }
     SequenceFilter filter;
     filter.hideAcks = picture.options.hideAcks;
     filter.messageId = picture.options.messageId;
@@ -113,8 +129,15 @@ bool writeSequencePicture(const SequencePicture &picture, std::string &error)
     options.from = picture.options.from;
     options.to =
         picture.options.to == kNever ? std::max<SimTime>(picture.end, options.from + 1) : picture.options.to;
+    if (drawn != &history) {
+        // The range chose the events; the picture shows all of them where the order put them.
+        options.from = drawn->firstTime();
+        options.to = std::max(drawn->lastTime(), options.from + 1);
+        filter.from = 0;
+        filter.to = kNever;
+    }
     QString why;
-    if (!exportSequenceImage(QString::fromStdString(picture.path), history, layout, filter, {}, options,
+    if (!exportSequenceImage(QString::fromStdString(picture.path), *drawn, layout, filter, {}, options,
                              &why)) {
         error = why.toStdString();
         return false;

@@ -26,7 +26,10 @@ void SequenceHistory::append(const TraceEvent *events, std::size_t count)
             m_chunks.push_back(std::make_unique<TraceEvent[]>(std::min(kChunkSize, m_capacity)));
         m_chunks[chunk][slot & (kChunkSize - 1)] = e;
         ++m_size;
-        if (e.kind == TraceKind::Send) m_longestFlight = std::max(m_longestFlight, e.aux - e.time);
+        if (e.kind == TraceKind::Send) {
+            m_longestFlight = std::max(m_longestFlight, e.aux - e.time);
+            m_longestBackFlight = std::max(m_longestBackFlight, e.time - e.aux);
+        }
         if (e.node != kNoIndex) m_nodeCount = std::max<std::size_t>(m_nodeCount, e.node + 1);
         if (e.peer != kNoIndex) m_nodeCount = std::max<std::size_t>(m_nodeCount, e.peer + 1);
         if (e.link != kNoIndex) m_linkCount = std::max<std::size_t>(m_linkCount, e.link + 1);
@@ -39,6 +42,7 @@ void SequenceHistory::clear()
     m_size = 0;
     m_discarded = 0;
     m_longestFlight = 0;
+    m_longestBackFlight = 0;
     m_nodeCount = 0;
     m_linkCount = 0;
 }
@@ -59,7 +63,9 @@ std::size_t SequenceHistory::lowerBound(SimTime t) const
 std::pair<std::size_t, std::size_t> SequenceHistory::window(SimTime from, SimTime to) const
 {
     const std::size_t first = lowerBound(from - m_longestFlight);
-    const std::size_t last = to == kNever ? m_size : lowerBound(to + 1);
+    const std::size_t last = to == kNever || to > kNever - 1 - m_longestBackFlight
+                                 ? m_size
+                                 : lowerBound(to + 1 + m_longestBackFlight);
     return {first, std::max(first, last)};
 }
 

@@ -37,6 +37,9 @@ public:
     // The longest time a kept frame took from send to arrival: arrows ending in a window start
     // at most this long before it.
     SimTime longestFlight() const { return m_longestFlight; }
+    // The longest a kept frame's arrival was placed before its send (only in a history re-placed
+    // by local clocks, see SequenceProjection): arrows starting this long after a window reach it.
+    SimTime longestBackFlight() const { return m_longestBackFlight; }
     // The highest node index seen, plus one.
     std::size_t nodeCount() const { return m_nodeCount; }
     // The highest link index seen, plus one.
@@ -82,6 +85,7 @@ private:
     std::size_t m_size = 0;
     std::uint64_t m_discarded = 0;
     SimTime m_longestFlight = 0;
+    SimTime m_longestBackFlight = 0;
     std::size_t m_nodeCount = 0;
     std::size_t m_linkCount = 0;
 };

@@ -9,6 +9,7 @@
 #include "topology.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -22,6 +23,7 @@
 #include <QSaveFile>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -33,6 +35,13 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("sequencePanel"));
     m_view = new SequenceView(this);
+    m_replaceTimer = new QTimer(this);
+    m_replaceTimer->setSingleShot(true);
+    connect(m_replaceTimer, &QTimer::timeout, this, [this] {
+        replace();
+        updateStatus();
+    });
+    m_view->setTrueHistory(&m_history);
     m_view->setHistory(&m_history);
     m_view->setMessageDetails([this](std::uint64_t id) { return carriedText(id); });
 
@@ -79,6 +88,20 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
         if (!ok) m_status->setText(error);
     });
 
+    m_orderBox = new QComboBox(this);
+    m_orderBox->setObjectName(QStringLiteral("sequenceOrderBox"));
+    m_orderBox->addItem(tr("True time"), int(SequenceOrder::True));
+    m_orderBox->addItem(tr("Local clocks"), int(SequenceOrder::Local));
+    m_orderBox->addItem(tr("Lamport"), int(SequenceOrder::Lamport));
+    m_orderBox->addItem(tr("Vector clocks"), int(SequenceOrder::Vector));
+    m_orderBox->setToolTip(
+        tr("Order events by true virtual time; by each node's local clock (what a log sorted by timestamps "
+           "shows: arrows received \u201cbefore\u201d they were sent go up, in magenta); by Lamport clock "
+           "(rows of logical time); or by vector clocks (one row per event, consistent with happens-before). "
+           "Exports follow the order."));
+    connect(m_orderBox, &QComboBox::activated, this,
+            [this](int index) { setOrder(SequenceOrder(m_orderBox->itemData(index).toInt())); });
+
     m_hideAcks = new QCheckBox(tr("Hide acks"), this);
     m_hideAcks->setObjectName(QStringLiteral("sequenceHideAcks"));
     connect(m_hideAcks, &QCheckBox::toggled, this, [this] { setFilterText(m_filterEdit->text()); });
@@ -98,6 +121,7 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
     bar->addWidget(m_follow);
     bar->addWidget(zoomIn);
     bar->addWidget(zoomOut);
+    bar->addWidget(m_orderBox);
     bar->addWidget(m_filterEdit, 2);
     bar->addWidget(m_hideAcks);
     bar->addWidget(exportButton);
@@ -162,7 +186,48 @@ void SequencePanel::reset(const Topology &topology)
         names << QString::fromStdString(label);
     for (const LinkDef &l : topology.links)
         links << QString::fromStdString(l.id);
+    m_clocks = nodeClocks(topology);
+    m_linkEnds = sequenceLinkEnds(topology);
+    QStringList faults;
+    for (const FaultDef &f : topology.faults)
+        faults << QString::fromStdString(sequenceFaultLabel(f));
+    m_faultNames = [faults](std::uint64_t i) {
+        return i < std::uint64_t(faults.size()) ? faults[int(i)] : QString();
+    };
     reset(ids, kinds, links, order, names);
+    m_view->setClockContext(m_clocks, m_linkEnds, m_faultNames);
+}
+
+void SequencePanel::setFaultNames(std::function<QString(std::uint64_t)> names)
+{
+    m_faultNames = std::move(names);
+    m_view->setClockContext(m_clocks, m_linkEnds, m_faultNames);
+}
+
+void SequencePanel::setOrder(SequenceOrder order)
+{
+    m_orderBox->setCurrentIndex(m_orderBox->findData(int(order)));
+    if (order == m_order) return;
+    m_order = order;
+    replace();
+    if (!m_history.empty()) m_view->scrollToTime(m_view->history()->firstTime());
+    updateStatus();
+}
+
+void SequencePanel::replace()
+{
+    if (m_order == SequenceOrder::True) {
+        m_projection.clear();
+        m_view->setProjection(nullptr);
+        return;
+    }
+    m_replaceTimer->stop();
+    QElapsedTimer took;
+    took.start();
+    m_projection.rebuild(m_history, m_order, m_clocks);
+    m_view->setProjection(&m_projection);
+    m_replaceMs = took.elapsed();
+    m_sinceReplace.start();
 }
 
 void SequencePanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds,
@@ -170,11 +235,13 @@ void SequencePanel::reset(const QStringList &nodeIds, const QStringList &nodeKin
                           const QStringList &nodeNames)
 {
     m_history.clear();
+    m_projection.clear();
+    m_view->setProjection(nullptr);
     m_nodeIds = nodeIds;
     m_nodeNames = nodeNames.size() == nodeIds.size() ? nodeNames : nodeIds;
     m_linkIds = linkIds;
     m_view->setTopology(nodeIds, nodeKinds, linkIds, order, m_nodeNames);
-    m_view->setHistory(&m_history);
+    replace();
     m_journey->setMessage(nullptr, 0, m_nodeNames, linkIds);
     m_inspector->hide();
     setFilterText(m_filterEdit->text());
@@ -184,7 +251,17 @@ void SequencePanel::reset(const QStringList &nodeIds, const QStringList &nodeKin
 void SequencePanel::append(const std::vector<TraceEvent> &events)
 {
     m_history.append(events);
-    m_view->historyChanged();
+    if (m_order == SequenceOrder::True) {
+        m_view->historyChanged();
+    } else {
+        // A big history is re-placed at most every 4 times what it took (then a frame or two of
+        // the GUI's time is spent on it at most a fifth of the time); a timer catches the last batch.
+        const qint64 wait = 4 * m_replaceMs - (m_sinceReplace.isValid() ? m_sinceReplace.elapsed() : 0);
+        if (wait <= 0)
+            replace();
+        else if (!m_replaceTimer->isActive())
+            m_replaceTimer->start(int(wait));
+    }
     updateStatus();
 }
 
@@ -218,6 +295,12 @@ void SequencePanel::updateStatus()
     if (m_history.discarded())
         text += tr(", %1 older forgotten").arg(QLocale().toString(qulonglong(m_history.discarded())));
     if (m_view->lastStats().density) text += tr(" · too many arrows to draw: counts per band");
+    if (m_order != SequenceOrder::True && !m_clocks.empty()) {
+        std::size_t up = 0;
+        for (std::size_t i = 0; i < m_projection.history().size(); ++i)
+            up += (m_projection.history().at(i).flags & SequenceProjection::kContradicts) != 0;
+        if (up) text += tr(" · %n received before sent by local clocks", nullptr, int(up));
+    }
     m_status->setText(text);
 }
 
@@ -323,8 +406,8 @@ bool SequencePanel::exportTo(const QString &path, bool whole, QString *error) co
     SequenceExportRequest request;
     request.path = path;
     request.range = whole ? SequenceExportRequest::Range::Whole : SequenceExportRequest::Range::Visible;
-    request.from = whole ? m_history.firstTime() : m_view->topTime();
-    request.to = whole ? m_history.lastTime() + 1 : m_view->bottomTime();
+    request.from = whole ? m_view->history()->firstTime() : m_view->topTime();
+    request.to = whole ? m_view->history()->lastTime() + 1 : m_view->bottomTime();
     return exportRequest(request, error);
 }
 
@@ -342,8 +425,9 @@ bool SequencePanel::exportRequest(const SequenceExportRequest &request, QString 
         options.to = request.to;
         // The window shown keeps the view's zoom; another range is fitted to the picture.
         if (request.range == SequenceExportRequest::Range::Visible) options.nsPerPixel = m_view->nsPerPixel();
-        return exportSequenceImage(path, m_history, m_view->layout(), filter, m_view->annotations(), options,
-                                   error);
+        // In another order the picture draws what the view draws: the re-placed history.
+        return exportSequenceImage(path, *m_view->history(), m_view->layout(), filter, m_view->annotations(),
+                                   options, error);
     }
     SequenceFormat format;
     if (!sequenceFormatForPath(path.toStdString(), format)) {
@@ -356,6 +440,11 @@ bool SequencePanel::exportRequest(const SequenceExportRequest &request, QString 
     SequenceOptions options;
     options.from = request.from;
     options.to = request.to;
+    options.order = m_order;
+    if (m_order != SequenceOrder::True) {
+        // The range is on the diagram's axis: the text covers the true times of what lies in it.
+        std::tie(options.from, options.to) = m_projection.trueSpan(request.from, request.to);
+    }
     options.hideAcks = filter.hideAcks;
     options.messageId = filter.messageId;
     options.correlationId = options.messageId ? 0 : filter.correlationId;
@@ -373,6 +462,10 @@ bool SequencePanel::exportRequest(const SequenceExportRequest &request, QString 
     for (const QString &name : m_nodeNames)
         labels.push_back(name.toStdString());
     recorder.setNodeLabels(std::move(labels));
+    recorder.setClocks(m_clocks);
+    recorder.setLinkEnds(m_linkEnds);
+    if (m_faultNames)
+        recorder.setFaultNames([this](std::uint64_t i) { return m_faultNames(i).toStdString(); });
     for (std::size_t i = 0; i < m_history.size(); ++i)
         recorder.onEvent(m_history.at(i));
     recorder.finish(m_history.lastTime());
@@ -391,8 +484,8 @@ SequenceExportDialog::Context SequencePanel::exportContext() const
     SequenceExportDialog::Context c;
     c.visibleFrom = m_view->topTime();
     c.visibleTo = m_view->bottomTime();
-    c.firstTime = m_history.firstTime();
-    c.lastTime = m_history.lastTime();
+    c.firstTime = m_view->history()->firstTime(); // on the diagram's axis, whatever the order
+    c.lastTime = m_view->history()->lastTime();
     c.selectedMessage = m_journey->messageId();
     QStringList filter;
     if (!m_filterEdit->text().trimmed().isEmpty()) filter << m_filterEdit->text().trimmed();

@@ -2,6 +2,7 @@
 
 #include "nodecolors.h"
 #include "sequence.h"
+#include "sequenceprojection.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -122,6 +123,29 @@ bool SequenceFilter::accepts(const TraceEvent &e) const
     return acceptsMessage(e.messageId, e.correlationId);
 }
 
+QString SequenceLayout::rulerText(SimTime t) const
+{
+    switch (ordering) {
+    case SequenceOrder::Lamport:
+        return QStringLiteral("L %1").arg((t - axisShift) / kLogicalStep);
+    case SequenceOrder::Vector:
+        return QStringLiteral("#%1").arg((t - axisShift) / kLogicalStep);
+    case SequenceOrder::Local:
+        return QStringLiteral("local %1").arg(durationText(t - axisShift));
+    case SequenceOrder::True:
+        break;
+    }
+    return durationText(t - axisShift);
+}
+
+bool SequenceLayout::contradicts(const TraceEvent &e) const
+{
+    if (e.kind != TraceKind::Send) return false;
+    if (e.flags & SequenceProjection::kContradicts) return true;
+    return ordering == SequenceOrder::True && !clocks.empty() &&
+           localReading(clocks, e.peer, e.aux) < localReading(clocks, e.node, e.time);
+}
+
 double SequenceLayout::lifelineX(NodeIndex node) const
 {
     for (std::size_t i = 0; i < order.size(); ++i)
@@ -147,6 +171,11 @@ QColor SequenceRenderer::frameColor(FrameType frame, bool dark)
         return dark ? QColor(0x4f, 0xc1, 0xc9) : QColor(0x16, 0x8a, 0x93);
     }
     return Qt::gray;
+}
+
+QColor SequenceRenderer::contradictionColor(bool dark)
+{
+    return dark ? QColor(0xff, 0x5c, 0xa8) : QColor(0xc2, 0x18, 0x6b);
 }
 
 QColor SequenceRenderer::kindColor(const QString &kind)
@@ -217,7 +246,9 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     small.setPointSizeF(std::max(6.0, font.pointSizeF() * 0.85));
     const QFontMetricsF fm(small);
     {
-        const SimTime step = std::max<SimTime>(1, tickStep(60 * layout.nsPerPixel));
+        SimTime step = std::max<SimTime>(1, tickStep(60 * layout.nsPerPixel));
+        if (layout.ordering == SequenceOrder::Lamport || layout.ordering == SequenceOrder::Vector)
+            step = std::max<SimTime>(kLogicalStep, step / kLogicalStep * kLogicalStep); // whole rows
         p.setFont(small);
         const SimTime first = std::max<SimTime>(0, layout.timeAt(bodyTop));
         for (SimTime t = (first / step) * step; layout.timeY(t) < size.height(); t += step) {
@@ -227,7 +258,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             p.drawLine(QPointF(layout.rulerWidth, y), QPointF(size.width(), y));
             p.setPen(faint);
             p.drawText(QRectF(2, y - fm.height() / 2, layout.rulerWidth - 8, fm.height()),
-                       Qt::AlignRight | Qt::AlignVCenter, durationText(t));
+                       Qt::AlignRight | Qt::AlignVCenter, layout.rulerText(t));
         }
     }
 
@@ -269,8 +300,9 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         const TraceEvent &e = history.at(i);
         const bool lost = isLostFrame(e);
         if (!isArrow(e) && !lost) continue;
-        if (!lost && e.aux < from) continue;
-        if (e.time > to || !filter.accepts(e)) continue;
+        // An arrow shows when its span meets the window; placed by local clocks it may go up.
+        if (!lost && std::max(e.time, e.aux) < from) continue;
+        if ((lost ? e.time : std::min(e.time, e.aux)) > to || !filter.accepts(e)) continue;
         if (lifeline(e.node) < 0 || lifeline(e.peer) < 0) continue;
         ++arrowsInView;
         if (arrows.size() <= maxArrows) arrows.push_back(i);
@@ -368,15 +400,19 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         const bool onLink = e.link < highlight.links.size() && highlight.links[e.link];
         QColor c = frameColor(e.frame, dark);
         if (lost) c = frameColor(FrameType::Nack, dark);
-        double width = 1.3;
+        // Received before it was sent, by the local clocks: a log sorted by timestamps lies here.
+        const bool contradicting = !lost && layout.contradicts(e);
+        if (contradicting) c = contradictionColor(dark);
+        double width = contradicting ? 2.0 : 1.3;
         if (selecting && !inJourney) c.setAlphaF(0.25);
         if (inJourney || onLink || i == highlight.hovered) {
             if (inJourney || i == highlight.hovered) c = accent;
             width = 2.6;
         }
-        p.setPen(
-            QPen(c, width,
-                 e.frame == FrameType::Ack || e.frame == FrameType::Confirm ? Qt::DashLine : Qt::SolidLine));
+        p.setPen(QPen(c, width,
+                      contradicting || e.frame == FrameType::Ack || e.frame == FrameType::Confirm
+                          ? Qt::DashLine
+                          : Qt::SolidLine));
         p.drawLine(start, end);
         if (lost) {
             p.setPen(QPen(c, 2));
@@ -391,8 +427,9 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         // a label follows from the room there is, in the view and in a picture alike.
         if (!stats.density && e.messageId) {
             const QPointF mid = (start + end) / 2;
-            const QString t =
+            QString t =
                 QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId);
+            if (contradicting) t += QStringLiteral(" \u26a0 clocks");
             const QRectF r = textRect(mid + QPointF(4, -3), t);
             if (label(DrawnLabel::Kind::Arrow, r, t, false)) {
                 p.setPen(selecting && !inJourney ? faint : text);
@@ -422,12 +459,14 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
         case TraceKind::Pause:
         case TraceKind::LinkChange:
+        case TraceKind::ClockJump:
             return {0x2f, 0x7f, 0xd6};
         default:
             return dark ? QColor(0xb0, 0xb4, 0xba) : QColor(0x5a, 0x60, 0x69);
         }
     };
     std::vector<double> lastMarkAt(xs.size(), -1e9);
+    const QColor faultColor = dark ? QColor(0xff, 0x9e, 0x40) : QColor(0xd9, 0x5d, 0x0b);
     // A mark's text beside it: a fault's always shows (moved where it fits), a minor one only
     // where there is room, at fine zoom.
     const auto markText = [&](QPointF baseline, const QString &t, bool major) {
@@ -442,6 +481,40 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             e.kind == TraceKind::Redeliver || e.kind == TraceKind::Confirm)
             continue; // the arrows show these
         if (!filter.accepts(e)) continue;
+        if (e.kind == TraceKind::FaultStart || e.kind == TraceKind::FaultEnd) {
+            // A bar across the fault's target: its node, both ends of its link, or every lifeline
+            // for a group fault; labelled with the fault's id and kind.
+            std::vector<double> over;
+            const auto add = [&](NodeIndex n) {
+                if (lifeline(n) >= 0) over.push_back(lifeline(n));
+            };
+            if (e.node != kNoIndex) {
+                add(e.node);
+                add(e.peer);
+            } else if (e.link < layout.linkEnds.size()) {
+                add(layout.linkEnds[e.link].first);
+                add(layout.linkEnds[e.link].second);
+            } else {
+                for (NodeIndex n : layout.order)
+                    add(n);
+            }
+            if (over.empty()) continue;
+            const auto [lo, hi] = std::minmax_element(over.begin(), over.end());
+            const double y = layout.timeY(e.time);
+            const bool starts = e.kind == TraceKind::FaultStart;
+            const QColor c = starts ? faultColor : markColor(TraceKind::Restart);
+            p.setPen(QPen(c, 3, starts ? Qt::SolidLine : Qt::DotLine, Qt::FlatCap));
+            p.drawLine(QPointF(*lo - layout.columnWidth * 0.3, y),
+                       QPointF(*hi + layout.columnWidth * 0.3, y));
+            const auto index = std::uint64_t(e.aux);
+            const QString name = layout.faultName ? layout.faultName(index) : QString();
+            const QString t = (starts ? QStringLiteral("\u26a1 %1 starts") : QStringLiteral("%1 ends"))
+                                  .arg(name.isEmpty() ? QStringLiteral("fault %1").arg(index) : name);
+            p.setPen(c);
+            markText(QPointF(*lo + 6, y - 5), t, true);
+            ++stats.marks;
+            continue;
+        }
         const double x = lifeline(e.node);
         if (x < 0) continue;
         const double y = layout.timeY(e.time);
@@ -449,7 +522,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         const bool major = e.kind == TraceKind::Crash || e.kind == TraceKind::Restart ||
                            e.kind == TraceKind::Pause || e.kind == TraceKind::Resume ||
                            e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp ||
-                           e.kind == TraceKind::LinkChange;
+                           e.kind == TraceKind::LinkChange || e.kind == TraceKind::ClockJump;
         // Crowded lifelines keep one mark every 3 px; faults and the selection always show.
         if (!major && !inJourney && y - lastMarkAt[e.node] < 3) continue;
         lastMarkAt[e.node] = y;
@@ -477,6 +550,20 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             if (x2 >= 0) p.drawLine(QPointF(x, y), QPointF(x2, y));
             markText(QPointF((x + std::max(x, x2)) / 2 + 4, y - 4),
                      QString::fromLatin1(traceKindName(e.kind)), true);
+            break;
+        }
+        case TraceKind::ClockJump: {
+            // A clock face with the step: the node's local timestamps jump here.
+            p.setBrush(Qt::NoBrush);
+            p.setPen(QPen(c, 1.5));
+            p.drawEllipse(QPointF(x, y), 5, 5);
+            p.drawLine(QPointF(x, y), QPointF(x, y - 3.5));
+            p.drawLine(QPointF(x, y), QPointF(x + 2.5, y));
+            const QString step = QString::fromStdString(formatDuration(e.aux < 0 ? -e.aux : e.aux));
+            markText(QPointF(x + 8, y + 4),
+                     QStringLiteral("clock %1%2")
+                         .arg(e.aux < 0 ? QStringLiteral("\u2212") : QStringLiteral("+"), step),
+                     true);
             break;
         }
         case TraceKind::Drop:

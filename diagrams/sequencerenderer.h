@@ -6,6 +6,7 @@
 #include "sequencehistory.h"
 
 #include "keyfilter.h"
+#include "sequenceorder.h"
 
 #include <QColor>
 #include <QLineF>
@@ -14,6 +15,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -68,6 +70,22 @@ struct SequenceLayout {
     QString nodeId(NodeIndex node) const;
     QString nodeName(NodeIndex node) const;
     double width() const { return rulerWidth + columnWidth * double(order.size()); }
+
+    // The order the history was placed by (a SequenceProjection's, or true time): what the ruler
+    // reads (a time, "L n" Lamport rows, "#n" vector rows), shifted back by axisShift.
+    SequenceOrder ordering = SequenceOrder::True;
+    SimTime axisShift = 0;
+    // The nodes' clocks, by NodeIndex: in true order, arrows whose receive reads earlier on the
+    // receiver's clock than the send on the sender's are marked.
+    std::vector<NodeClock> clocks;
+    // Each link's ends, by LinkIndex (a link fault's mark spans them), and the run's fault names
+    // by fault-table index ("cut (link-down)"); without them a fault shows its index.
+    std::vector<std::pair<NodeIndex, NodeIndex>> linkEnds;
+    std::function<QString(std::uint64_t index)> faultName;
+    // What the ruler says at axis value `t`.
+    QString rulerText(SimTime t) const;
+    // Whether the arrow of Send `e` contradicts causality by the local clocks.
+    bool contradicts(const TraceEvent &e) const;
 };
 
 struct SequenceHighlight {
@@ -115,6 +133,8 @@ public:
     // The colour of a frame type's arrows; of a kind (a lifeline header's frame).
     static QColor frameColor(FrameType frame, bool dark);
     static QColor kindColor(const QString &kind);
+    // Arrows whose local timestamps contradict causality (magenta, dashed).
+    static QColor contradictionColor(bool dark);
     // A node's colour (its header stripe and lifeline): nodeColor() by its topology index, the
     // colour of its chart series.
     static QColor lifelineColor(NodeIndex node);

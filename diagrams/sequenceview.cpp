@@ -45,7 +45,28 @@ SequenceView::SequenceView(QWidget *parent) : QAbstractScrollArea(parent)
 void SequenceView::setHistory(const SequenceHistory *history)
 {
     m_history = history;
+    // Another history (or one rebuilt in another order): the selected journey is looked up anew.
+    if (m_journey.id() && m_history) m_journey = SequenceHistory::Journey(*m_history, m_journey.id());
+    m_highlight.hovered = SIZE_MAX;
     historyChanged();
+}
+
+void SequenceView::setProjection(const SequenceProjection *projection)
+{
+    m_projection = projection;
+    m_layout.ordering = projection ? projection->order() : SequenceOrder::True;
+    m_layout.axisShift = projection ? projection->axisShift() : 0;
+    setHistory(projection ? &projection->history() : m_trueHistory);
+}
+
+void SequenceView::setClockContext(std::vector<NodeClock> clocks,
+                                   std::vector<std::pair<NodeIndex, NodeIndex>> linkEnds,
+                                   std::function<QString(std::uint64_t)> faultName)
+{
+    m_layout.clocks = std::move(clocks);
+    m_layout.linkEnds = std::move(linkEnds);
+    m_layout.faultName = std::move(faultName);
+    viewport()->update();
 }
 
 void SequenceView::setTopology(const QStringList &nodeIds, const QStringList &nodeKinds,
@@ -436,8 +457,24 @@ QString SequenceView::headerToolTip(NodeIndex node) const
 QString SequenceView::arrowToolTip(std::size_t i) const
 {
     if (!m_history || i >= m_history->size()) return {};
-    const TraceEvent &e = m_history->at(i);
+    const bool projected = m_projection && m_history == &m_projection->history();
+    // Placed by another order, the copy's times are positions: describe the event as traced.
+    const TraceEvent &e = projected ? m_projection->original(i) : m_history->at(i);
     QString text = SequenceRenderer::describe(e, m_layout, m_linkIds);
+    if (projected) {
+        std::vector<std::string> names;
+        for (const QString &id : m_layout.nodeIds)
+            names.push_back(id.toStdString());
+        text += QLatin1Char('\n') + QString::fromStdString(m_projection->stampText(i, names));
+    } else if (m_layout.contradicts(e)) {
+        text +=
+            QLatin1Char('\n') +
+            tr("Received at %1 by %2's clock, before it was sent at %3 by %4's")
+                .arg(QString::fromStdString(formatDuration(localReading(m_layout.clocks, e.peer, e.aux))),
+                     m_layout.nodeName(e.peer),
+                     QString::fromStdString(formatDuration(localReading(m_layout.clocks, e.node, e.time))),
+                     m_layout.nodeName(e.node));
+    }
     const QString details = e.messageId && m_messageDetails ? m_messageDetails(e.messageId) : QString();
     if (!details.isEmpty()) text += QLatin1Char('\n') + details;
     return text;

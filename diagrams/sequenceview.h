@@ -4,6 +4,7 @@
 // back; Ctrl+wheel zooms the time axis around the cursor; hovering an arrow shows the frame;
 // clicking selects its message and highlights the whole journey; lifelines can be dragged into
 // another order and hidden from the header's context menu.
+#include "sequenceprojection.h"
 #include "sequencerenderer.h"
 
 #include <QAbstractScrollArea>
@@ -20,6 +21,15 @@ public:
 
     // The history is borrowed; call historyChanged() after appending to it (once a frame).
     void setHistory(const SequenceHistory *history);
+    // Shows a history re-placed in another order (its copies' tooltips describe the traced
+    // events, with their clocks); null: back to `trueHistory()`. Borrowed.
+    void setProjection(const SequenceProjection *projection);
+    void setTrueHistory(const SequenceHistory *history) { m_trueHistory = history; }
+    const SequenceProjection *projection() const { return m_projection; }
+    // The nodes' clocks (contradicting arrows marked in true order), link ends and fault names
+    // (fault marks): see SequenceLayout.
+    void setClockContext(std::vector<NodeClock> clocks, std::vector<std::pair<NodeIndex, NodeIndex>> linkEnds,
+                         std::function<QString(std::uint64_t)> faultName);
     const SequenceHistory *history() const { return m_history; }
     void historyChanged();
     // The nodes (ids and kinds, by NodeIndex) and links (ids, by LinkIndex) of the run; resets the
@@ -106,6 +116,8 @@ private:
     SimTime scrollUnit() const;
 
     const SequenceHistory *m_history = nullptr;
+    const SequenceHistory *m_trueHistory = nullptr;
+    const SequenceProjection *m_projection = nullptr;
     SequenceLayout m_layout;
     QStringList m_linkIds;
     std::function<QString(std::uint64_t)> m_messageDetails;

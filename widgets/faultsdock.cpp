@@ -106,6 +106,7 @@ std::vector<FaultDef> FaultsPanel::liveFaultsAsPlan(const std::vector<FaultActiv
         f.kind = a.kind;
         f.start = a.start;
         if (a.end != kNever && a.end > a.start) f.duration = a.end - a.start;
+        if (a.params.is_object()) f.params = a.params; // as applied, not the kind's defaults
         const FaultKindSpec *spec = registry.findFault(a.kind);
         // A group is written "a,b,c" (empty: every node); one node or link is its id.
         const bool group =

@@ -961,10 +961,15 @@ void MainWindow::showProperties()
         m_selectedNode, QString::fromStdString(node->name),
         [this, id = m_selectedNode](const QString &t) { return m_document->checkNodeId(id, t); });
     const QString title = tr("%1 \u201c%2\u201d").arg(QString::fromStdString(spec->label), m_selectedNode);
+    // The node's local clock, under its own heading: rows keyed "clock.offset", ...
+    const PropertySection clock{tr("Clock"), QStringLiteral("clock"),
+                                KindRegistry::builtin().clockProperties()};
+    Json values = node->properties;
+    values.update(clock.prefixed(node->clock));
     if (m_propertyEditor->title() == title)
-        m_propertyEditor->setValues(node->properties);
+        m_propertyEditor->setValues(values);
     else
-        m_propertyEditor->setSchema(title, spec->properties, node->properties);
+        m_propertyEditor->setSchema(title, spec->properties, values, {clock});
 }
 
 void MainWindow::onKindActivated(const QString &kind)
@@ -1001,6 +1006,8 @@ void MainWindow::onPropertyEdited(const QString &key, const Json &value)
             // While a run is on, the link's network changes in the engine too (a live change).
             if (ok) m_run->applyLinkPropertyLive(m_selectedLink);
         }
+    } else if (key.startsWith(QLatin1String("clock."))) {
+        ok = m_document->setNodeClock(m_selectedNode, key.mid(6), value, &error);
     } else {
         ok = m_document->setNodeProperty(m_selectedNode, key, value, &error);
     }
@@ -1023,6 +1030,8 @@ void MainWindow::onPropertyReset(const QString &key)
                                               QString::fromStdString(link->to), {}, &error)
                  : m_document->resetLinkProperty(m_selectedLink, key, &error);
         if (ok && key != QLatin1String(kBindingKeysProperty)) m_run->applyLinkPropertyLive(m_selectedLink);
+    } else if (key.startsWith(QLatin1String("clock."))) {
+        ok = m_document->resetNodeClock(m_selectedNode, key.mid(6), &error);
     } else {
         ok = m_document->resetNodeProperty(m_selectedNode, key, &error);
     }

@@ -421,9 +421,34 @@ void PropertyEditor::onIdentityEdited(QLineEdit *field)
     Q_EMIT idEdited(id);
 }
 
+Json PropertySection::prefixed(const Json &object) const
+{
+    Json out = Json::object();
+    if (!object.is_object()) return out;
+    for (auto it = object.begin(); it != object.end(); ++it)
+        out[prefix.toStdString() + "." + it.key()] = it.value();
+    return out;
+}
+
 void PropertyEditor::setSchema(const QString &title, const std::vector<PropertySpec> &specs,
                                const Json &values)
 {
+    setSchema(title, specs, values, {});
+}
+
+void PropertyEditor::setSchema(const QString &title, const std::vector<PropertySpec> &mainSpecs,
+                               const Json &values, const std::vector<PropertySection> &sections)
+{
+    // Sections' rows are rows like the others, keyed "prefix.key"; a heading goes before each.
+    std::vector<PropertySpec> specs = mainSpecs;
+    std::vector<std::pair<std::size_t, const PropertySection *>> headings;
+    for (const PropertySection &section : sections) {
+        headings.emplace_back(specs.size(), &section);
+        for (PropertySpec spec : section.specs) {
+            spec.key = section.prefix.toStdString() + "." + spec.key;
+            specs.push_back(std::move(spec));
+        }
+    }
     // The old form may be the sender of the signal that led here (an edit that made the owner
     // rebuild), so it is disconnected now and deleted later.
     disconnectRows();
@@ -451,6 +476,16 @@ void PropertyEditor::setSchema(const QString &title, const std::vector<PropertyS
     layout->setLabelAlignment(Qt::AlignLeft | Qt::AlignTop);
     layout->setFormAlignment(Qt::AlignLeft | Qt::AlignTop);
     for (std::size_t i = 0; i < m_specs.size(); ++i) {
+        for (const auto &[at, section] : headings) {
+            if (at != i) continue;
+            auto *heading = new QLabel(section->title, form);
+            heading->setObjectName(QStringLiteral("section_") + section->prefix);
+            QFont bold = heading->font();
+            bold.setBold(true);
+            heading->setFont(bold);
+            heading->setContentsMargins(0, 8, 0, 0);
+            layout->addRow(heading);
+        }
         Row &row = m_rows[i];
         row.spec = m_specs[i];
         row.key = qs(row.spec.key);

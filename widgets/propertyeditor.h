@@ -21,6 +21,16 @@ Q_DECLARE_METATYPE(sb::Json)
 
 namespace sb {
 
+// A titled group of rows below a form's own (a node's "Clock"). Its rows are keyed `prefix.key`
+// in the values shown and in the signals, so the owner can tell them from the main rows.
+struct PropertySection {
+    QString title;
+    QString prefix;
+    std::vector<PropertySpec> specs;
+    // `object`'s members as the section's rows read them: {"offset": 5} -> {"clock.offset": 5}.
+    Json prefixed(const Json &object) const;
+};
+
 class PropertyEditor : public QWidget {
     Q_OBJECT
 
@@ -31,6 +41,10 @@ public:
     // Rebuilds the form: one row per spec, showing `values` (an object; keys it lacks show their
     // default as a placeholder). Emits nothing.
     void setSchema(const QString &title, const std::vector<PropertySpec> &specs, const Json &values);
+    // The same with sections after the main rows, each under its title (`values` holds their
+    // rows' values by prefixed key, see PropertySection::prefixed).
+    void setSchema(const QString &title, const std::vector<PropertySpec> &specs, const Json &values,
+                   const std::vector<PropertySection> &sections);
     // Shows new values in the existing form without rebuilding it. Emits nothing.
     void setValues(const Json &values);
     // Removes every row and the identity fields.

@@ -33,7 +33,11 @@ QString propertyWhat(const TopologyDocument &doc, PropertyCommand::Target target
     const auto &registry = KindRegistry::builtin();
     const PropertySpec *spec = nullptr;
     QString owner;
-    if (target == PropertyCommand::Target::Node) {
+    if (target == PropertyCommand::Target::Clock) {
+        for (const PropertySpec &p : registry.clockProperties())
+            if (p.key == key) spec = &p;
+        owner = tr("the clock of '%1'").arg(shownName(doc, id));
+    } else if (target == PropertyCommand::Target::Node) {
         const NodeDef *n = doc.node(q(id));
         const NodeKindSpec *kind = n ? registry.find(n->kind) : nullptr;
         spec = kind ? kind->property(key) : nullptr;
@@ -90,6 +94,12 @@ void DocumentAccess::putNodeProperties(TopologyDocument &d, const std::string &i
                                        Json properties)
 {
     d.putNodeProperties(id, key, std::move(properties));
+}
+
+void DocumentAccess::putNodeClock(TopologyDocument &d, const std::string &id, const std::string &key,
+                                  Json clock)
+{
+    d.putNodeClock(id, key, std::move(clock));
 }
 
 void DocumentAccess::putLinkProperties(TopologyDocument &d, const std::string &id, const std::string &key,
@@ -362,7 +372,9 @@ PropertyCommand::PropertyCommand(TopologyDocument *doc, Target target, std::stri
 
 int PropertyCommand::id() const
 {
-    return int(m_target == Target::Node ? CommandId::NodeProperty : CommandId::LinkProperty);
+    return int(m_target == Target::Node   ? CommandId::NodeProperty
+               : m_target == Target::Link ? CommandId::LinkProperty
+                                          : CommandId::NodeClock);
 }
 
 bool PropertyCommand::mergeWith(const QUndoCommand *other)
@@ -380,6 +392,8 @@ void PropertyCommand::apply(const Json &properties)
 {
     if (m_target == Target::Node)
         DocumentAccess::putNodeProperties(*m_doc, m_id, m_key, properties);
+    else if (m_target == Target::Clock)
+        DocumentAccess::putNodeClock(*m_doc, m_id, m_key, properties);
     else
         DocumentAccess::putLinkProperties(*m_doc, m_id, m_key, properties);
 }

@@ -31,6 +31,7 @@ public:
                                   Json properties);
     static void putLinkProperties(TopologyDocument &d, const std::string &id, const std::string &key,
                                   Json properties);
+    static void putNodeClock(TopologyDocument &d, const std::string &id, const std::string &key, Json clock);
     static void replaceBindings(TopologyDocument &d, std::vector<BindingDef> bindings);
     static void putRunSettings(TopologyDocument &d, RunSettings run);
     static void putTopology(TopologyDocument &d, Topology t);
@@ -41,7 +42,7 @@ public:
 };
 
 // Command ids for QUndoCommand::id(), so that mergeWith only sees its own kind.
-enum class CommandId { Move = 1, NodeProperty, LinkProperty, Fault };
+enum class CommandId { Move = 1, NodeProperty, LinkProperty, Fault, NodeClock = 20 };
 
 // Inserts a node at `index` (redo) and takes it out again (undo). `remove` swaps the two.
 class NodeCommand : public QUndoCommand {
@@ -196,11 +197,12 @@ private:
     std::string m_newId;
 };
 
-// Sets or resets one property of a node or a link, holding the property objects before and
-// after. Successive edits of the same property merge, so typing into a field is one undo step.
+// Sets or resets one property of a node or a link, or one field of a node's clock, holding the
+// property (or clock) objects before and after. Successive edits of the same property merge, so typing into a
+// field is one undo step.
 class PropertyCommand : public QUndoCommand {
 public:
-    enum class Target { Node, Link };
+    enum class Target { Node, Link, Clock };
     PropertyCommand(TopologyDocument *doc, Target target, std::string id, std::string key, Json before,
                     Json after, QUndoCommand *parent = nullptr);
     int id() const override;

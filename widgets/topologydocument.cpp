@@ -323,6 +323,40 @@ bool TopologyDocument::setNodeProperty(const QString &id, const QString &key, co
     return true;
 }
 
+bool TopologyDocument::setNodeClock(const QString &id, const QString &key, const Json &value, QString *error)
+{
+    const NodeDef *n = node(id);
+    if (!n) return fail(error, tr("no node with id %1").arg(quoted(s(id))));
+    const QString owner = QStringLiteral("%1 %2 clock").arg(q(n->kind), quoted(n->id));
+    const auto &specs = KindRegistry::builtin().clockProperties();
+    const auto spec =
+        std::find_if(specs.begin(), specs.end(), [&key](const PropertySpec &p) { return p.key == s(key); });
+    if (spec == specs.end()) return fail(error, unknownProperty(specs, s(key), owner));
+    const std::string why = checkPropertyValue(*spec, value);
+    if (!why.empty()) return fail(error, tr("%1: \"%2\": %3").arg(owner, key, q(why)));
+    Json clock = n->clock.is_object() ? n->clock : Json::object();
+    clock[s(key)] = value;
+    if (clock == n->clock) return true;
+    Topology candidate = m_topology;
+    candidate.nodes[*m_topology.nodeIndex(n->id)].clock = clock;
+    if (const QString problem = newError(candidate); !problem.isEmpty()) return fail(error, problem);
+    m_undoStack->push(
+        new PropertyCommand(this, PropertyCommand::Target::Clock, n->id, s(key), n->clock, clock));
+    return true;
+}
+
+bool TopologyDocument::resetNodeClock(const QString &id, const QString &key, QString *error)
+{
+    const NodeDef *n = node(id);
+    if (!n) return fail(error, tr("no node with id %1").arg(quoted(s(id))));
+    if (!n->clock.is_object() || !n->clock.contains(s(key))) return true;
+    Json clock = n->clock;
+    clock.erase(s(key));
+    m_undoStack->push(
+        new PropertyCommand(this, PropertyCommand::Target::Clock, n->id, s(key), n->clock, clock));
+    return true;
+}
+
 bool TopologyDocument::resetNodeProperty(const QString &id, const QString &key, QString *error)
 {
     const NodeDef *n = node(id);
@@ -862,6 +896,14 @@ void TopologyDocument::putNodeProperties(const std::string &id, const std::strin
     Q_ASSERT(i);
     m_topology.nodes[*i].properties = std::move(properties);
     Q_EMIT nodePropertyChanged(q(id), q(key));
+}
+
+void TopologyDocument::putNodeClock(const std::string &id, const std::string & /*key*/, Json clock)
+{
+    const auto i = m_topology.nodeIndex(id);
+    Q_ASSERT(i);
+    m_topology.nodes[*i].clock = std::move(clock);
+    Q_EMIT nodePropertyChanged(q(id), QStringLiteral("clock"));
 }
 
 void TopologyDocument::putLinkProperties(const std::string &id, const std::string &key, Json properties)

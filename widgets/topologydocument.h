@@ -52,6 +52,10 @@ public:
     bool moveNodes(const QHash<QString, QPointF> &to, bool finished, QString *error = nullptr);
     bool setNodeProperty(const QString &id, const QString &key, const Json &value, QString *error = nullptr);
     bool resetNodeProperty(const QString &id, const QString &key, QString *error = nullptr);
+    // One field of a node's local clock (KindRegistry::clockProperties(): offset, drift, jumps),
+    // as an undo step; nodePropertyChanged(id, "clock") follows.
+    bool setNodeClock(const QString &id, const QString &key, const Json &value, QString *error = nullptr);
+    bool resetNodeClock(const QString &id, const QString &key, QString *error = nullptr);
     bool renameNode(const QString &id, const QString &name, QString *error = nullptr);
     // Gives node `id` the id `newId` and updates everything that names it (links' ends and
     // bindings; no property names a node) as one undo step. Refuses, saying why, an id that is
@@ -142,6 +146,7 @@ private:
     void nameNode(const std::string &id, const std::string &name);
     void giveNodeId(const std::string &id, const std::string &newId);
     void putNodeProperties(const std::string &id, const std::string &key, Json properties);
+    void putNodeClock(const std::string &id, const std::string &key, Json clock);
     void putLinkProperties(const std::string &id, const std::string &key, Json properties);
     void replaceBindings(std::vector<BindingDef> bindings);
     void putRunSettings(const RunSettings &run);

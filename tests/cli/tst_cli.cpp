@@ -118,6 +118,8 @@ private slots:
     void sequenceMatchesGolden();
     void sequencePictures_data();
     void sequencePictures();
+    void sequenceOrder_data();
+    void sequenceOrder();
     void sequenceErrors_data();
     void sequenceErrors();
     void failOn_data();
@@ -461,6 +463,51 @@ void TestCli::sequencePictures()
     }
 }
 
+void TestCli::sequenceOrder_data()
+{
+    QTest::addColumn<QString>("order");
+    QTest::addColumn<bool>("replyFirst"); // billing's subscribe comes before the shop's first publish
+    QTest::newRow("true") << QStringLiteral("true") << false;
+    QTest::newRow("local") << QStringLiteral("local") << true;
+    QTest::newRow("lamport") << QStringLiteral("lamport") << false;
+    QTest::newRow("vector") << QStringLiteral("vector") << false;
+}
+
+void TestCli::sequenceOrder()
+{
+    // The clock-skew example: billing's clock is 50 ms behind. By local timestamps its subscribe
+    // (sent at true 0, local -50 ms) and its acks come before the deliveries that caused them;
+    // every mode marks the deliveries received "before" they were sent, and the summary counts them.
+    QFETCH(QString, order);
+    QFETCH(bool, replyFirst);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("out.mmd")), summary = dir.filePath(QStringLiteral("s.json"));
+    const CliResult r =
+        runCli({QStringLiteral("run"), sbtest::exampleFiles().filter(QStringLiteral("clock-skew")).value(0),
+                QStringLiteral("--until"), QStringLiteral("1s"), QStringLiteral("--quiet"),
+                QStringLiteral("--sequence"), path, QStringLiteral("--sequence-order"), order,
+                QStringLiteral("--max-arrows"), QStringLiteral("6"), QStringLiteral("--summary"), summary});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QList<QByteArray> body = lines(readAll(path));
+    qsizetype firstPublish = -1, firstAck = -1, marked = 0;
+    for (qsizetype i = 0; i < body.size(); ++i) {
+        if (firstPublish < 0 && body[i].startsWith("    shop->>orders: publish")) firstPublish = i;
+        if (firstAck < 0 && body[i].startsWith("    billing->>orders: ack")) firstAck = i;
+        marked += body[i].contains("orders->>billing: deliver") && body[i].contains("[local clocks: received before sent]");
+    }
+    QVERIFY(firstPublish > 0 && firstAck > 0);
+    QCOMPARE(firstAck < firstPublish, replyFirst);
+    QVERIFY(marked > 0);
+    const QJsonObject anomalies =
+        QJsonDocument::fromJson(readAll(summary)).object().value(QStringLiteral("clock_anomalies")).toObject();
+    QVERIFY(anomalies.value(QStringLiteral("contradicting")).toInt() > 0);
+    const QJsonObject first = anomalies.value(QStringLiteral("examples")).toArray().first().toObject();
+    QCOMPARE(first.value(QStringLiteral("from")).toString(), QStringLiteral("orders"));
+    QCOMPARE(first.value(QStringLiteral("to")).toString(), QStringLiteral("billing"));
+    QVERIFY(first.value(QStringLiteral("received_local_ns")).toDouble() < first.value(QStringLiteral("sent_local_ns")).toDouble());
+}
+
 void TestCli::sequenceErrors_data()
 {
     QTest::addColumn<QStringList>("args"); // after `run FILE`; OUT stands for a path in a temporary dir
@@ -488,6 +535,12 @@ void TestCli::sequenceErrors_data()
     QTest::newRow("empty routing key pattern")
         << QStringList{"--sequence", "OUT.mmd", "--routing-key", ""} << int(sb::CliExit::Usage)
         << QByteArray("needs a topic pattern");
+    QTest::newRow("unknown sequence order")
+        << QStringList{"--sequence", "OUT.mmd", "--sequence-order", "wall"} << int(sb::CliExit::Usage)
+        << QByteArray("--sequence-order wall: expected one of true, local, lamport, vector");
+    QTest::newRow("sequence order without sequence")
+        << QStringList{"--sequence-order", "lamport"} << int(sb::CliExit::Usage)
+        << QByteArray("--sequence-order applies to a sequence diagram");
     QTest::newRow("routing key without sequence")
         << QStringList{"--not-routing-key", "a.#"} << int(sb::CliExit::Usage)
         << QByteArray("--not-routing-key applies to a sequence diagram");

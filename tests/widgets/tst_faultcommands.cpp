@@ -295,7 +295,8 @@ void TestFaultCommands::liveFaultsBecomePlanEntries()
     std::vector<FaultActivation> live(4);
     live[0] = {0, "live-1", "link-down", "l2", 0, 1 * kSecond, 3 * kSecond, false, {}};
     live[1] = {1, "f1", "link-down", "l1", 0, 2 * kSecond, 3 * kSecond, true, {}}; // planned: left out
-    live[2] = {2, "live-2", "crash", "c1", 0, 4 * kSecond, kNever, false, {}};     // on at the end
+    live[2] = {2, "live-2", "crash", "c1", 0, 4 * kSecond, kNever, false, {}}; // on at the end
+    live[2].params = Json::object({{"disk", "lost"}});
     live[3] = {3, "live-3", "partition-halves", "c1,c2,q1", 0, 6 * kSecond, 8 * kSecond, false, {}};
     const std::vector<FaultDef> plan = FaultsPanel::liveFaultsAsPlan(live);
     QCOMPARE(plan.size(), std::size_t(3));
@@ -305,6 +306,7 @@ void TestFaultCommands::liveFaultsBecomePlanEntries()
     QCOMPARE(plan[0].duration, std::optional<SimTime>(2 * kSecond));
     QCOMPARE(plan[1].target, std::string("c1"));
     QVERIFY(!plan[1].duration);
+    QCOMPARE(plan[1].params, Json::object({{"disk", "lost"}})); // the parameters it was applied with
     QVERIFY(plan[2].target.empty());
     QCOMPARE(plan[2].nodes, (std::vector<std::string>{"c1", "c2", "q1"}));
     QVERIFY(plan[2].id.empty()); // the document gives fresh ids
