@@ -306,7 +306,7 @@ void TestFaultCommands::liveFaultsBecomePlanEntries()
     QCOMPARE(plan[0].duration, std::optional<SimTime>(2 * kSecond));
     QCOMPARE(plan[1].target, std::string("c1"));
     QVERIFY(!plan[1].duration);
-    QCOMPARE(plan[1].params, Json::object({{"disk", "lost"}})); // the parameters it was applied with
+    QVERIFY(plan[1].params == Json::object({{"disk", "lost"}})); // the parameters it was applied with
     QVERIFY(plan[2].target.empty());
     QCOMPARE(plan[2].nodes, (std::vector<std::string>{"c1", "c2", "q1"}));
     QVERIFY(plan[2].id.empty()); // the document gives fresh ids
