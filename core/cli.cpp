@@ -419,24 +419,29 @@ std::string kindsMarkdown(const KindRegistry &reg)
         o << "\n" << markdownProperties(k.properties) << "\n";
     }
     o << "### Link properties\n\n" << markdownProperties(reg.linkProperties());
-    o << "\n### Node clock (`clock`)\n\nA node's `clock` object sets its local clock; events carry its reading "
+    o << "\n### Node clock (`clock`)\n\nA node's `clock` object sets its local clock; events carry its "
+         "reading "
          "as `local` (true virtual time stays the timers' time).\n\n"
       << markdownProperties(reg.clockProperties());
     o << "\n## Faults\n\nEach entry of `faults` has these fields:\n\n"
          "| field | meaning |\n|---|---|\n"
-         "| `id` | unique among the faults (1-64 letters, digits, `_ . : -`); given as `f1`, `f2`... when left out |\n"
+         "| `id` | unique among the faults (1-64 letters, digits, `_ . : -`); given as `f1`, `f2`... when "
+         "left out |\n"
          "| `kind` | one of the kinds below |\n"
          "| `target` | link faults: a link id; node faults: a node id (or use `nodes`) |\n"
          "| `nodes` | node faults: several node ids; nemeses: the group (none: every node) |\n"
          "| `start` | when it begins: a duration such as `\"2s\"` or a number of ms |\n"
-         "| `duration` | how long it lasts (none: to the end of the run); or give `end`, a time after `start` |\n"
+         "| `duration` | how long it lasts (none: to the end of the run); or give `end`, a time after "
+         "`start` |\n"
          "| `every` | repeat with this period, each time for `duration` (which must be shorter) |\n"
          "| `params` | the kind's parameters, below; defaults apply to those left out |\n\n"
          "Two faults of the same kind on the same target may not overlap in time. Nemeses draw their sides "
-         "from the run's seed, the fault's place in the plan and the repetition, so a run replays exactly.\n\n";
+         "from the run's seed, the fault's place in the plan and the repetition, so a run replays "
+         "exactly.\n\n";
     for (const auto &k : reg.faultKinds()) {
         o << "### `" << k.kind << "` — " << k.label << " (" << k.category << ", acts on a "
-          << faultTargetName(k.target) << ")\n\n" << k.help << "\n\n";
+          << faultTargetName(k.target) << ")\n\n"
+          << k.help << "\n\n";
         if (k.params.empty())
             o << "No parameters.\n\n";
         else
@@ -741,7 +746,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         }
         // Nemeses alone add to the file's own plan.
         const bool replace = !a.faultPlan.empty() && a.replaceFaults;
-        if (!mergeFaultPlan(topo, std::move(plan), replace, a.faultPlan.empty() ? "--nemesis" : a.faultPlan, diags)) {
+        if (!mergeFaultPlan(topo, std::move(plan), replace, a.faultPlan.empty() ? "--nemesis" : a.faultPlan,
+                            diags)) {
             for (const auto &d : diags)
                 if (d.severity == Diagnostic::Severity::Error) err << escapeForTerminal(d.toString()) << "\n";
             return CliExit::InvalidInput;

@@ -112,7 +112,8 @@ LinkModel::FaultEffect LinkModel::applyFaults(int direction, const Frame &frame,
             fx.reorderWindow = std::max(fx.reorderWindow, f.window);
             break;
         case LinkFault::Type::Bandwidth:
-            fx.bytesPerSecond = fx.bytesPerSecond > 0 ? std::min(fx.bytesPerSecond, f.bytesPerSecond) : f.bytesPerSecond;
+            fx.bytesPerSecond =
+                fx.bytesPerSecond > 0 ? std::min(fx.bytesPerSecond, f.bytesPerSecond) : f.bytesPerSecond;
             break;
         case LinkFault::Type::Corrupt:
             if (rng.bernoulli(f.probability) && fx.drop == DropReason::None) fx.drop = DropReason::Corrupt;

@@ -27,8 +27,8 @@ struct NodeCounters {
 void countNodeEvent(NodeCounters &n, const TraceEvent &e);
 
 struct LinkCounters {
-    std::uint64_t frames = 0; // frames that entered the link (a duplicate counts twice)
-    std::uint64_t lost = 0;   // lost to the loss probability (or a loss / burst-loss fault)
+    std::uint64_t frames = 0;      // frames that entered the link (a duplicate counts twice)
+    std::uint64_t lost = 0;        // lost to the loss probability (or a loss / burst-loss fault)
     std::uint64_t partitioned = 0; // sent or arriving while the link was down
     std::uint64_t crashed = 0;     // arriving at a crashed node
     std::uint64_t corrupted = 0;   // corrupted by a fault, rejected by the receiver

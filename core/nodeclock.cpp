@@ -10,7 +10,8 @@ NodeClock NodeClock::fromJson(const Json &clock)
 {
     NodeClock c;
     if (!clock.is_object()) return c;
-    if (auto it = clock.find("offset"); it != clock.end() && it->is_number()) c.m_offset = fromMilliseconds(it->get<double>());
+    if (auto it = clock.find("offset"); it != clock.end() && it->is_number())
+        c.m_offset = fromMilliseconds(it->get<double>());
     if (auto it = clock.find("drift"); it != clock.end() && it->is_number()) c.m_driftPpm = it->get<double>();
     if (auto it = clock.find("jumps"); it != clock.end() && it->is_array()) {
         for (const auto &j : *it) {

@@ -4,8 +4,8 @@
 // paused, stopped and fed live changes from another thread (post()), and single-stepped.
 #include "eventqueue.h"
 #include "link.h"
-#include "nodeclock.h"
 #include "node.h"
+#include "nodeclock.h"
 #include "topology.h"
 
 #include <atomic>
@@ -39,9 +39,9 @@ struct LiveChange {
     // "link down", "link up", "crash", "restart", "pause", "resume" for those faults; "<kind>
     // start" / "<kind> end" for the others ("burst-loss start"); "link change" for properties.
     std::string action;
-    std::string target; // node or link id; a nemesis's group as "a,b,c" (empty: every node)
-    std::string detail; // e.g. "latency 1ms -> 50ms, loss 0 -> 0.2"; a nemesis's sides
-    std::string fault;  // the fault's id when a fault started or ended
+    std::string target;   // node or link id; a nemesis's group as "a,b,c" (empty: every node)
+    std::string detail;   // e.g. "latency 1ms -> 50ms, loss 0 -> 0.2"; a nemesis's sides
+    std::string fault;    // the fault's id when a fault started or ended
     bool planned = false; // from the topology's fault plan (else applied live by a person)
 };
 
@@ -53,8 +53,8 @@ struct FaultActivation {
     SimTime start = 0;
     SimTime end = kNever; // kNever while active, or when the run ended first
     bool planned = false;
-    std::string detail; // a nemesis's sides ("{a, b} | {c}"), else the parameters set
-    Json params = Json::object(); // the fault's parameters as set (to record it into a plan)
+    std::string detail;             // a nemesis's sides ("{a, b} | {c}"), else the parameters set
+    Json params = Json::object();   // the fault's parameters as set (to record it into a plan)
     std::vector<std::string> nodes; // its node list (node faults on several nodes, nemeses)
 };
 
@@ -181,8 +181,8 @@ private:
         const FaultKindSpec *spec = nullptr;
         bool planned = false;
         bool active = false;
-        bool endPending = false;       // an end event is in the heap (and counted as pending work)
-        std::uint64_t repetition = 0;  // of the active span, or the next one
+        bool endPending = false;         // an end event is in the heap (and counted as pending work)
+        std::uint64_t repetition = 0;    // of the active span, or the next one
         std::size_t logEntry = SIZE_MAX; // the active span's entry in m_faultLog
         // What it acts on while active: link faults and nemeses, (link, instance) pairs applied
         // to link models; node faults, the nodes it holds down, paused or slowed.
@@ -221,7 +221,7 @@ private:
     std::uint64_t m_recordsOmitted = 0;
     std::uint64_t m_nextFaultInstance = 1;
     const KindRegistry *m_registry = nullptr;
-    std::vector<NodeClock> m_clocks; // by node; empty when every clock is exact
+    std::vector<NodeClock> m_clocks;                         // by node; empty when every clock is exact
     std::vector<std::pair<NodeIndex, SimTime>> m_clockJumps; // (node, step), by event slot
     SimTime m_now = 0;
     // Ties at one time run in push order, except that fault starts, ends and clock steps go

@@ -209,8 +209,8 @@ void Simulation::startFaultSpan(std::size_t index)
     recordChange({m_now, words.first, faultTargetText(f), detail, f.id, s.planned});
     if (m_faultLog.size() < kMaxRecorded) {
         s.logEntry = m_faultLog.size();
-        m_faultLog.push_back(
-            {index, f.id, f.kind, faultTargetText(f), rep, m_now, kNever, s.planned, detail, f.params, f.nodes});
+        m_faultLog.push_back({index, f.id, f.kind, faultTargetText(f), rep, m_now, kNever, s.planned, detail,
+                              f.params, f.nodes});
     } else {
         s.logEntry = SIZE_MAX;
         ++m_recordsOmitted;
@@ -259,9 +259,10 @@ void Simulation::endFaultSpan(std::size_t index)
                 // Back to exactly 1 when no slow fault is left, whatever the rounding.
                 bool anySlow = false;
                 for (std::size_t i = 0; i < m_faultStates.size(); ++i)
-                    anySlow = anySlow || (m_faultStates[i].active && m_faultDefs[i].kind == "slow" &&
-                                          std::find(m_faultStates[i].nodes.begin(), m_faultStates[i].nodes.end(),
-                                                    n) != m_faultStates[i].nodes.end());
+                    anySlow = anySlow ||
+                              (m_faultStates[i].active && m_faultDefs[i].kind == "slow" &&
+                               std::find(m_faultStates[i].nodes.begin(), m_faultStates[i].nodes.end(), n) !=
+                                   m_faultStates[i].nodes.end());
                 if (!anySlow) slot.slow = 1;
             }
         }
@@ -282,7 +283,8 @@ std::size_t Simulation::addLiveFault(FaultDef def)
         for (const auto &s : m_faultStates)
             n += s.planned ? 0 : 1;
         auto taken = [this](const std::string &id) {
-            return std::any_of(m_faultDefs.begin(), m_faultDefs.end(), [&](const FaultDef &f) { return f.id == id; });
+            return std::any_of(m_faultDefs.begin(), m_faultDefs.end(),
+                               [&](const FaultDef &f) { return f.id == id; });
         };
         while (taken("live-" + std::to_string(n)))
             ++n;

@@ -175,7 +175,8 @@ std::string formatSummary(const RunSummary &s)
         if (l.counters.partitioned)
             drops += "  link " + l.id + ": partition " + std::to_string(l.counters.partitioned) + " frames\n";
         if (l.counters.crashed)
-            drops += "  link " + l.id + ": to a crashed node " + std::to_string(l.counters.crashed) + " frames\n";
+            drops +=
+                "  link " + l.id + ": to a crashed node " + std::to_string(l.counters.crashed) + " frames\n";
         if (l.counters.corrupted)
             drops += "  link " + l.id + ": corrupt " + std::to_string(l.counters.corrupted) + " frames\n";
         if (l.counters.injected)
@@ -242,7 +243,10 @@ std::string formatSummary(const RunSummary &s)
         for (const auto &c : s.liveChanges)
             o << "  at " << formatDuration(c.time) << ": " << c.action << " " << c.target
               << (c.detail.empty() ? "" : " (" + c.detail + ")")
-              << (c.fault.empty() ? "" : c.planned ? " [planned " + c.fault + "]" : " [live " + c.fault + "]") << "\n";
+              << (c.fault.empty() ? ""
+                  : c.planned     ? " [planned " + c.fault + "]"
+                                  : " [live " + c.fault + "]")
+              << "\n";
     }
     if (s.recordsOmitted) o << "  (" << s.recordsOmitted << " more changes not listed)\n";
     o << formatClockAnomalies(s);
@@ -407,12 +411,9 @@ Json summaryToJson(const RunSummary &s)
     j["live_changes"] = std::move(changes);
     Json faults = Json::array();
     for (const auto &f : s.faults) {
-        Json jf = {{"id", f.id},
-                   {"kind", f.kind},
-                   {"target", f.target},
-                   {"repetition", f.repetition},
-                   {"start_ns", f.start},
-                   {"start", formatDuration(f.start)}};
+        Json jf = {{"id", f.id},          {"kind", f.kind},
+                   {"target", f.target},  {"repetition", f.repetition},
+                   {"start_ns", f.start}, {"start", formatDuration(f.start)}};
         jf["end_ns"] = f.end == kNever ? Json() : Json(f.end);
         jf["end"] = f.end == kNever ? Json() : Json(formatDuration(f.end));
         jf["planned"] = f.planned;

@@ -215,8 +215,8 @@ void validateModel(Checker &c, const Topology &t)
         checkProperties(c, spec->properties, n.properties, path + ".properties",
                         "node " + quoted(n.id) + " (" + n.kind + ")");
         if (!n.clock.empty())
-            checkPropertyObject(c.reg.clockProperties(), n.clock, path + ".clock", "node " + quoted(n.id) + " clock",
-                                c.diags);
+            checkPropertyObject(c.reg.clockProperties(), n.clock, path + ".clock",
+                                "node " + quoted(n.id) + " clock", c.diags);
     }
 
     const NodeIdIndex index(t.nodes);
@@ -483,8 +483,8 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
         return result;
     }
 
-    static const std::set<std::string> knownTop = {"format", "version", "name",     "description",
-                                                   "nodes",  "links",   "bindings", "run", "faults"};
+    static const std::set<std::string> knownTop = {"format", "version",  "name", "description", "nodes",
+                                                   "links",  "bindings", "run",  "faults"};
     for (auto it = root.begin(); it != root.end(); ++it)
         if (!knownTop.count(it.key())) c.warn("$." + it.key(), "unknown field '" + it.key() + "' is ignored");
 

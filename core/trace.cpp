@@ -8,10 +8,10 @@ namespace sb {
 
 namespace {
 constexpr const char *kKindNames[kTraceKindCount] = {
-    "publish", "send",      "route",   "enqueue", "deliver", "redeliver", "ack",         "nack",
-    "requeue", "process",   "dedupe",  "confirm", "drop",    "expire",    "dead-letter", "timeout",
-    "retry",   "link-down", "link-up", "crash",   "restart", "pause",     "resume",      "link-change",
-    "fault-start", "fault-end", "clock-jump"};
+    "publish",     "send",    "route",       "enqueue",     "deliver",   "redeliver", "ack",
+    "nack",        "requeue", "process",     "dedupe",      "confirm",   "drop",      "expire",
+    "dead-letter", "timeout", "retry",       "link-down",   "link-up",   "crash",     "restart",
+    "pause",       "resume",  "link-change", "fault-start", "fault-end", "clock-jump"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",

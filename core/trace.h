@@ -161,7 +161,10 @@ public:
     // nodeNames/linkNames map indices to the ids in the topology file.
     TraceFileWriter(std::vector<std::string> nodeNames, std::vector<std::string> linkNames);
     // Names fault events by the fault's id (from the index they carry); without it they have none.
-    void setFaultNames(std::function<std::string(std::uint64_t index)> names) { m_faultNames = std::move(names); }
+    void setFaultNames(std::function<std::string(std::uint64_t index)> names)
+    {
+        m_faultNames = std::move(names);
+    }
     ~TraceFileWriter() override;
     bool open(const std::string &path, Format format, std::string &error);
     static Format formatForPath(const std::string &path); // .csv -> Csv, otherwise JSON Lines

@@ -351,14 +351,17 @@ QList<ChartPanel::FaultBand> ChartPanel::bandsInView(double endTime) const
     return bands;
 }
 
-void ChartPanel::placeFaultBands(QChart *chart, const QList<FaultBand> &bands, QList<QGraphicsItem *> &items) const
+void ChartPanel::placeFaultBands(QChart *chart, const QList<FaultBand> &bands,
+                                 QList<QGraphicsItem *> &items) const
 {
     qDeleteAll(items);
     items.clear();
     const QRectF plot = chart->plotArea();
     const double span = m_xMax - m_xMin;
     if (plot.isEmpty() || !(span > 0)) return;
-    const auto xAt = [&](double t) { return plot.left() + (std::clamp(t, m_xMin, m_xMax) - m_xMin) / span * plot.width(); };
+    const auto xAt = [&](double t) {
+        return plot.left() + (std::clamp(t, m_xMin, m_xMax) - m_xMin) / span * plot.width();
+    };
     const bool dark = chart->theme() == QChart::ChartThemeDark;
     // Amber, as faults on the canvas; light, since overlapping faults add up.
     QColor fill(0xd9, 0x8e, 0x04, dark ? 40 : 24);

@@ -180,9 +180,9 @@ private:
     QList<QLineSeries *> m_series;     // one per target
     QList<QList<QPointF>> m_decimated; // per series, reused from frame to frame
     std::vector<FaultActivation> m_faultSpans;
-    QList<FaultBand> m_faultBands;        // as drawn at the last frame
+    QList<FaultBand> m_faultBands;       // as drawn at the last frame
     QList<QGraphicsItem *> m_faultItems; // their items on m_chart
-    bool m_seriesDirty = true;         // metric or picks changed
+    bool m_seriesDirty = true;           // metric or picks changed
     bool m_dataDirty = false;
     bool m_viewDirty = false;
     bool m_live = true;

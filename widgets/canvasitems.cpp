@@ -40,7 +40,8 @@ const QColor kFault(0xd9, 0x8e, 0x04);
 // The faults that have a look of their own (down, crashed, paused) are not labelled again.
 bool hasOwnLook(const QString &kind)
 {
-    return kind == QLatin1String("link-down") || kind == QLatin1String("crash") || kind == QLatin1String("pause");
+    return kind == QLatin1String("link-down") || kind == QLatin1String("crash") ||
+           kind == QLatin1String("pause");
 }
 
 // What a tooltip says of an active fault: "fault f1: loss (planned)".

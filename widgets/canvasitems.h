@@ -237,9 +237,9 @@ private:
     QStaticText m_keyText;  // laid out once per sync
     QStaticText m_rateText; // laid out again only when the shown rate changes
     QString m_rateString;
-    QRectF m_keyRect;  // where the key label is drawn
-    QRectF m_rateRect; // where a throughput label goes
-    QRectF m_lossRect; // where the count of frames lost on the link goes
+    QRectF m_keyRect;   // where the key label is drawn
+    QRectF m_rateRect;  // where a throughput label goes
+    QRectF m_lossRect;  // where the count of frames lost on the link goes
     QRectF m_faultRect; // the room for the label of the faults active on it
 };
 

@@ -695,7 +695,8 @@ void CanvasScene::followEngine(EngineHost *engine)
     connect(engine, &EngineHost::runStarted, this, [this, engine] { beginLive(engine->topology()); });
     connect(engine, &EngineHost::eventsArrived, this, &CanvasScene::addLiveEvents);
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
-    connect(engine, &EngineHost::faultsChanged, this, [this, engine] { setLiveFaults(engine->activeFaults()); });
+    connect(engine, &EngineHost::faultsChanged, this,
+            [this, engine] { setLiveFaults(engine->activeFaults()); });
     connect(engine, &EngineHost::finished, this, [this] {
         m_live.endRun();
         // Links trade their rates for the run's totals.

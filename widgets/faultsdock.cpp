@@ -135,8 +135,8 @@ bool FaultsPanel::recordLiveFaults()
     }
     QString error;
     // The History names the step; the app ships no translations, so no "%n" plural forms.
-    const QString text = plan.size() == 1 ? tr("Record 1 live fault")
-                                          : tr("Record %1 live faults").arg(plan.size());
+    const QString text =
+        plan.size() == 1 ? tr("Record 1 live fault") : tr("Record %1 live faults").arg(plan.size());
     const QStringList ids = m_document->addFaults(std::move(plan), text, &error);
     if (ids.isEmpty()) {
         Q_EMIT editRefused(tr("Cannot record the live faults: %1").arg(error));

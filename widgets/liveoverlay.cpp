@@ -223,8 +223,8 @@ void LiveOverlay::setFaults(const std::vector<FaultActivation> &active, QStringL
         for (const QString &n : target.split(QLatin1Char(','), Qt::SkipEmptyParts))
             if (m_nodeIndex.contains(n)) nodes[n].append(f);
     }
-    const auto diff = [](const QHash<QString, QList<Fault>> &before, const QHash<QString, QList<Fault>> &after,
-                         QStringList *changed) {
+    const auto diff = [](const QHash<QString, QList<Fault>> &before,
+                         const QHash<QString, QList<Fault>> &after, QStringList *changed) {
         if (!changed) return;
         for (auto it = before.cbegin(); it != before.cend(); ++it)
             if (after.value(it.key()) != it.value()) changed->append(it.key());

@@ -604,7 +604,8 @@ void RunController::addFaultMenus(QMenu *menu)
             for (const FaultDef &f : faults) {
                 QString error;
                 if (!m_engine->injectFault(f, &error)) {
-                    Q_EMIT messagePosted(tr("Cannot apply %1: %2").arg(QString::fromStdString(kind), error), 8000);
+                    Q_EMIT messagePosted(tr("Cannot apply %1: %2").arg(QString::fromStdString(kind), error),
+                                         8000);
                     break;
                 }
             }
@@ -630,10 +631,10 @@ void RunController::addFaultMenus(QMenu *menu)
     QMenu *end = menu->addMenu(tr("&End Fault"));
     end->setObjectName(QStringLiteral("endFaultMenu"));
     for (const FaultActivation &f : active) {
-        QAction *action = end->addAction(tr("%1 (%2 %3, %4)")
-                                             .arg(QString::fromStdString(f.id), QString::fromStdString(f.kind),
-                                                  QString::fromStdString(f.target),
-                                                  f.planned ? tr("planned") : tr("live")));
+        QAction *action = end->addAction(
+            tr("%1 (%2 %3, %4)")
+                .arg(QString::fromStdString(f.id), QString::fromStdString(f.kind),
+                     QString::fromStdString(f.target), f.planned ? tr("planned") : tr("live")));
         connect(action, &QAction::triggered, this, [this, index = f.fault] {
             m_engine->endFault(index);
             updateFaultActions();

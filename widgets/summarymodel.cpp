@@ -173,7 +173,8 @@ QVariant LiveChangeModel::data(const QModelIndex &index, int role) const
         return c.planned;
     case Qt::ToolTipRole:
         if (index.column() == OriginColumn)
-            return c.planned ? tr("From the topology's fault plan") : tr("Applied by a person while the run went on");
+            return c.planned ? tr("From the topology's fault plan")
+                             : tr("Applied by a person while the run went on");
         return {};
     case Qt::TextAlignmentRole:
         return QVariant::fromValue(index.column() == TimeColumn ? Qt::AlignRight | Qt::AlignVCenter
@@ -219,7 +220,8 @@ QString liveChangesText(const RunSummary &summary, int max)
                             QString::fromStdString(c.target), origin);
     }
     QString text = SummaryModel::tr("Live changes: %1").arg(changes.join(QLatin1String("; ")));
-    const std::size_t more = summary.liveChanges.size() - std::size_t(changes.size()) + summary.recordsOmitted;
+    const std::size_t more =
+        summary.liveChanges.size() - std::size_t(changes.size()) + summary.recordsOmitted;
     if (more) text += SummaryModel::tr("; and %1 more (in the table)").arg(more);
     return text;
 }

@@ -57,7 +57,15 @@ class LiveChangeModel : public QAbstractTableModel {
     Q_OBJECT
 
 public:
-    enum Column { TimeColumn, ChangeColumn, TargetColumn, FaultColumn, OriginColumn, DetailColumn, ColumnCount };
+    enum Column {
+        TimeColumn,
+        ChangeColumn,
+        TargetColumn,
+        FaultColumn,
+        OriginColumn,
+        DetailColumn,
+        ColumnCount
+    };
     enum Role {
         PlannedRole = Qt::UserRole + 1, // bool: from the fault plan (else applied live)
     };

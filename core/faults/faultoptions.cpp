@@ -23,7 +23,8 @@ bool loadFaultPlanFile(const std::string &path, std::vector<FaultDef> &out, std:
     JsonError jsonError;
     auto parsed = parseJson(ss.str(), jsonError);
     if (!parsed) {
-        diags.push_back({Sev::Error, "", "not valid JSON: " + jsonError.reason, path, jsonError.line, jsonError.column});
+        diags.push_back(
+            {Sev::Error, "", "not valid JSON: " + jsonError.reason, path, jsonError.line, jsonError.column});
         return false;
     }
     const Json *faults = nullptr;
@@ -32,7 +33,8 @@ bool loadFaultPlanFile(const std::string &path, std::vector<FaultDef> &out, std:
     else if (parsed->is_object() && parsed->contains("faults") && (*parsed)["faults"].is_array())
         faults = &(*parsed)["faults"];
     if (!faults) {
-        diags.push_back({Sev::Error, "$", "a fault plan is {\"faults\": [...]} or an array of faults", path, 0, 0});
+        diags.push_back(
+            {Sev::Error, "$", "a fault plan is {\"faults\": [...]} or an array of faults", path, 0, 0});
         return false;
     }
     const std::size_t before = diags.size();
@@ -45,7 +47,8 @@ bool loadFaultPlanFile(const std::string &path, std::vector<FaultDef> &out, std:
     return ok;
 }
 
-bool parseNemesisSpec(const std::string &spec, const KindRegistry &registry, FaultDef &out, std::string &error)
+bool parseNemesisSpec(const std::string &spec, const KindRegistry &registry, FaultDef &out,
+                      std::string &error)
 {
     const auto colon = spec.find(':');
     FaultDef f;
@@ -60,8 +63,9 @@ bool parseNemesisSpec(const std::string &spec, const KindRegistry &registry, Fau
                 names.push_back(k.kind);
             }
         const std::string hint = closestMatch(f.kind, names);
-        error = "'" + f.kind + "' is not a nemesis" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                " (nemeses: " + list + "; other faults go in a plan file given with --faults)";
+        error = "'" + f.kind + "' is not a nemesis" +
+                (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + " (nemeses: " + list +
+                "; other faults go in a plan file given with --faults)";
         return false;
     }
     bool startGiven = false;
@@ -122,8 +126,9 @@ bool parseNemesisSpec(const std::string &spec, const KindRegistry &registry, Fau
     return true;
 }
 
-bool mergeFaultPlan(Topology &topology, std::vector<FaultDef> plan, bool replace, const std::string &planSource,
-                    std::vector<Diagnostic> &diags, const KindRegistry &registry)
+bool mergeFaultPlan(Topology &topology, std::vector<FaultDef> plan, bool replace,
+                    const std::string &planSource, std::vector<Diagnostic> &diags,
+                    const KindRegistry &registry)
 {
     using Sev = Diagnostic::Severity;
     const std::size_t offset = replace ? 0 : topology.faults.size();

@@ -16,11 +16,13 @@ bool loadFaultPlanFile(const std::string &path, std::vector<FaultDef> &out, std:
 // "KIND[:key=value,...]" with keys start (or at), duration (or for), every, nodes (ids joined by
 // '+'), and the kind's own parameters. A repeating nemesis starts first after one period unless
 // start is given. On failure says why in `error`.
-bool parseNemesisSpec(const std::string &spec, const KindRegistry &registry, FaultDef &out, std::string &error);
+bool parseNemesisSpec(const std::string &spec, const KindRegistry &registry, FaultDef &out,
+                      std::string &error);
 
 // Puts `plan` into `topology`: replacing its plan, or added after it. The whole is validated;
 // the plan's problems name `planSource` and the plan's own indices. False when there are errors.
-bool mergeFaultPlan(Topology &topology, std::vector<FaultDef> plan, bool replace, const std::string &planSource,
-                    std::vector<Diagnostic> &diags, const KindRegistry &registry = KindRegistry::builtin());
+bool mergeFaultPlan(Topology &topology, std::vector<FaultDef> plan, bool replace,
+                    const std::string &planSource, std::vector<Diagnostic> &diags,
+                    const KindRegistry &registry = KindRegistry::builtin());
 
 } // namespace sb

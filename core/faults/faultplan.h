@@ -14,10 +14,10 @@ namespace sb {
 // One fault of a plan. It starts at `start`, lasts `duration` (none: to the end of the run) and,
 // with `every`, starts again every `every` after that (each time for `duration`).
 struct FaultDef {
-    std::string id;                  // unique among the plan's faults
-    std::string kind;                // a FaultKindSpec::kind
-    std::string target;              // link or node id (Link and Node targets)
-    std::vector<std::string> nodes;  // Node: several nodes instead of `target`; Group: the group
+    std::string id;                 // unique among the plan's faults
+    std::string kind;               // a FaultKindSpec::kind
+    std::string target;             // link or node id (Link and Node targets)
+    std::vector<std::string> nodes; // Node: several nodes instead of `target`; Group: the group
     SimTime start = 0;
     std::optional<SimTime> duration; // none: lasts to the end of the run
     std::optional<SimTime> every;    // repeats with this period (needs a duration shorter than it)

@@ -77,16 +77,17 @@ std::optional<SimTime> durationFromJson(const Json &value)
 
 void readFaults(const Json &array, std::vector<FaultDef> &out, std::vector<Diagnostic> &diags)
 {
-    static const std::set<std::string> known = {"id",       "kind",  "target", "nodes", "start",
-                                                "duration", "end",   "every",  "params"};
+    static const std::set<std::string> known = {"id",       "kind", "target", "nodes", "start",
+                                                "duration", "end",  "every",  "params"};
     std::vector<std::size_t> unnamed;
     for (std::size_t i = 0; i < array.size(); ++i) {
         const Json &j = array[i];
         const std::string path = "$.faults[" + std::to_string(i) + "]";
         if (!j.is_object()) {
-            error(diags, path, "a fault is an object such as {\"kind\": \"link-down\", \"target\": \"l1\", "
-                               "\"start\": \"2s\", \"duration\": \"1s\"}, got " +
-                                   j.dump());
+            error(diags, path,
+                  "a fault is an object such as {\"kind\": \"link-down\", \"target\": \"l1\", "
+                  "\"start\": \"2s\", \"duration\": \"1s\"}, got " +
+                      j.dump());
             continue;
         }
         FaultDef f;
@@ -105,7 +106,9 @@ void readFaults(const Json &array, std::vector<FaultDef> &out, std::vector<Diagn
             auto it = j.find(key);
             if (it == j.end()) return std::nullopt;
             auto d = durationFromJson(*it);
-            if (!d) error(diags, path + "." + key, "expected a duration such as \"2s\" or \"250ms\", got " + it->dump());
+            if (!d)
+                error(diags, path + "." + key,
+                      "expected a duration such as \"2s\" or \"250ms\", got " + it->dump());
             return d;
         };
         text("id", f.id, false);
@@ -124,7 +127,8 @@ void readFaults(const Json &array, std::vector<FaultDef> &out, std::vector<Diagn
                 }
             }
         }
-        if (!j.contains("start")) error(diags, path, "missing \"start\" (when the fault begins, e.g. \"2s\")");
+        if (!j.contains("start"))
+            error(diags, path, "missing \"start\" (when the fault begins, e.g. \"2s\")");
         if (auto s = time("start")) f.start = *s;
         const auto duration = time("duration");
         const auto end = time("end");
@@ -148,8 +152,12 @@ void readFaults(const Json &array, std::vector<FaultDef> &out, std::vector<Diagn
         }
         for (auto it = j.begin(); it != j.end(); ++it)
             if (!known.count(it.key()))
-                diags.push_back({Sev::Warning, path + "." + it.key(), "unknown field '" + it.key() + "' is ignored",
-                                 {}, 0, 0});
+                diags.push_back({Sev::Warning,
+                                 path + "." + it.key(),
+                                 "unknown field '" + it.key() + "' is ignored",
+                                 {},
+                                 0,
+                                 0});
         if (f.id.empty() && !j.contains("id")) unnamed.push_back(out.size());
         out.push_back(std::move(f));
     }
@@ -177,7 +185,8 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
         const std::size_t before = diags.size();
         if (!isValidId(f.id))
             error(diags, path + ".id",
-                  quoted(f.id) + " is not a valid id (1-64 letters, digits, _ . : -, starting with a letter or digit)");
+                  quoted(f.id) +
+                      " is not a valid id (1-64 letters, digits, _ . : -, starting with a letter or digit)");
         else if (!ids.insert(f.id).second)
             error(diags, path + ".id", "duplicate fault id " + quoted(f.id));
         const FaultKindSpec *spec = registry.findFault(f.kind);
@@ -187,15 +196,17 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
             for (const auto &k : registry.faultKinds())
                 list += (list.empty() ? "" : ", ") + k.kind;
             const std::string hint = closestMatch(f.kind, registry.faultKindNames());
-            error(diags, path + ".kind", who + ": unknown fault kind " + quoted(f.kind) +
-                                             (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
-                                             " (known: " + list + ")");
+            error(diags, path + ".kind",
+                  who + ": unknown fault kind " + quoted(f.kind) +
+                      (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") + " (known: " + list +
+                      ")");
             continue;
         }
         const std::string owner = who + " (" + f.kind + ")";
         switch (spec->target) {
         case FaultTarget::Link:
-            if (!f.nodes.empty()) error(diags, path + ".nodes", owner + ": a link fault takes a \"target\" link, not nodes");
+            if (!f.nodes.empty())
+                error(diags, path + ".nodes", owner + ": a link fault takes a \"target\" link, not nodes");
             if (f.target.empty())
                 error(diags, path, owner + ": missing \"target\" (the id of a link)");
             else if (!t.linkIndex(f.target)) {
@@ -203,10 +214,10 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
                 for (const auto &l : t.links)
                     links.push_back(l.id);
                 const std::string hint = closestMatch(f.target, links);
-                error(diags, path + ".target", owner + ": unknown target: no link " + quoted(f.target) +
-                                                   (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
-                                                   (t.nodeIndex(f.target) ? " (that is a node; this fault acts on links)"
-                                                                          : ""));
+                error(diags, path + ".target",
+                      owner + ": unknown target: no link " + quoted(f.target) +
+                          (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
+                          (t.nodeIndex(f.target) ? " (that is a node; this fault acts on links)" : ""));
             }
             break;
         case FaultTarget::Node:
@@ -215,14 +226,17 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
             [[fallthrough]];
         case FaultTarget::Group: {
             if (spec->target == FaultTarget::Group && !f.target.empty())
-                error(diags, path + ".target", owner + ": a nemesis acts on a group: list it in \"nodes\" (none: every node)");
+                error(diags, path + ".target",
+                      owner + ": a nemesis acts on a group: list it in \"nodes\" (none: every node)");
             std::vector<std::pair<std::string, std::string>> named; // (path, id)
-            if (!f.target.empty() && spec->target == FaultTarget::Node) named.emplace_back(path + ".target", f.target);
+            if (!f.target.empty() && spec->target == FaultTarget::Node)
+                named.emplace_back(path + ".target", f.target);
             std::set<std::string> seen;
             for (std::size_t n = 0; n < f.nodes.size(); ++n) {
                 named.emplace_back(path + ".nodes[" + std::to_string(n) + "]", f.nodes[n]);
                 if (!seen.insert(f.nodes[n]).second)
-                    error(diags, path + ".nodes[" + std::to_string(n) + "]", owner + ": node " + quoted(f.nodes[n]) + " is listed twice");
+                    error(diags, path + ".nodes[" + std::to_string(n) + "]",
+                          owner + ": node " + quoted(f.nodes[n]) + " is listed twice");
             }
             for (const auto &[p, id] : named) {
                 if (nodeIndex.find(id)) continue;
@@ -230,9 +244,10 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
                 for (const auto &n : t.nodes)
                     nodes.push_back(n.id);
                 const std::string hint = closestMatch(id, nodes);
-                error(diags, p, owner + ": unknown target: no node " + quoted(id) +
-                                    (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
-                                    (t.linkIndex(id) ? " (that is a link; this fault acts on nodes)" : ""));
+                error(diags, p,
+                      owner + ": unknown target: no node " + quoted(id) +
+                          (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
+                          (t.linkIndex(id) ? " (that is a link; this fault acts on nodes)" : ""));
             }
             if (spec->target == FaultTarget::Group) {
                 const std::size_t size = f.nodes.empty() ? t.nodes.size() : f.nodes.size();
@@ -242,7 +257,8 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
                           owner + ": needs a group of at least " + std::to_string(least) + " nodes, has " +
                               std::to_string(size));
                 else if (f.kind == "majority-minority") {
-                    const Json &m = f.params.contains("minority") ? f.params["minority"] : spec->param("minority")->defaultValue;
+                    const Json &m = f.params.contains("minority") ? f.params["minority"]
+                                                                  : spec->param("minority")->defaultValue;
                     if (m.is_number_integer() && m.get<std::int64_t>() >= 1 &&
                         static_cast<std::size_t>(m.get<std::int64_t>()) * 2 >= size)
                         error(diags, path + ".params.minority",
@@ -257,7 +273,8 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
             error(diags, path + ".duration", owner + ": the duration must be longer than 0");
         if (f.every) {
             if (!f.duration)
-                error(diags, path + ".every", owner + ": a repeating fault needs a \"duration\" (each repetition's length)");
+                error(diags, path + ".every",
+                      owner + ": a repeating fault needs a \"duration\" (each repetition's length)");
             else if (*f.every <= *f.duration)
                 error(diags, path + ".every",
                       owner + ": every " + formatDuration(*f.every) + " is not longer than the duration " +
@@ -280,7 +297,8 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
             if (auto o = overlap(a, b)) {
                 error(diags, "$.faults[" + std::to_string(i) + "]",
                       "fault " + quoted(b.id) + " (" + b.kind + " " + span(b, o->second) +
-                          ") overlaps fault " + quoted(a.id) + " (" + span(a, o->first) + ") of the same kind on " +
+                          ") overlaps fault " + quoted(a.id) + " (" + span(a, o->first) +
+                          ") of the same kind on " +
                           (b.target.empty() ? "the same nodes" : quoted(b.target)));
                 break;
             }

@@ -39,7 +39,8 @@ bool LinkFault::fromDef(const FaultDef &def, const FaultKindSpec &spec, LinkFaul
             }
             if (choice == type) f.match.type = static_cast<FrameType>(t);
         }
-        if (const std::string key = p.string("routingKey"); !key.empty()) f.match.routingKey = TopicPattern(key);
+        if (const std::string key = p.string("routingKey"); !key.empty())
+            f.match.routingKey = TopicPattern(key);
         const std::string header = p.string("header");
         if (auto eq = header.find('='); eq != std::string::npos) {
             f.match.header = header.substr(0, eq);

@@ -40,19 +40,19 @@ struct LinkFault {
     };
     std::uint64_t id = 0; // the fault instance that applied it, to remove it again
     Type type = Type::Down;
-    std::array<bool, 2> directions{true, true}; // [forward, backward]
-    Distribution extra;                         // Latency
-    double probability = 0;                     // Loss, Duplicate, Corrupt
+    std::array<bool, 2> directions{true, true};                     // [forward, backward]
+    Distribution extra;                                             // Latency
+    double probability = 0;                                         // Loss, Duplicate, Corrupt
     double goodToBad = 0, badToGood = 0, lossGood = 0, lossBad = 0; // BurstLoss
-    SimTime window = 0;                         // Reorder
-    double bytesPerSecond = 0;                  // Bandwidth
-    std::uint64_t count = 0;                    // DropFirst: N; DropEvery: nth
-    bool delay = false;                         // Match: delay instead of drop
+    SimTime window = 0;                                             // Reorder
+    double bytesPerSecond = 0;                                      // Bandwidth
+    std::uint64_t count = 0;                                        // DropFirst: N; DropEvery: nth
+    bool delay = false;                                             // Match: delay instead of drop
     SimTime delayBy = 0;
     FrameMatch match;
     // State while active
     std::array<bool, 2> bad{false, false}; // BurstLoss: the channel's state per direction
-    std::uint64_t seen = 0;                 // DropFirst/DropEvery: matching frames so far
+    std::uint64_t seen = 0;                // DropFirst/DropEvery: matching frames so far
 
     // From a validated plan entry of a link fault kind; false for kinds that are not link faults.
     static bool fromDef(const FaultDef &def, const FaultKindSpec &spec, LinkFault &out);

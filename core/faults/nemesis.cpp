@@ -40,7 +40,8 @@ NemesisCut expandNemesis(const FaultDef &fault, const std::vector<std::size_t> &
         std::int64_t m = 1;
         if (auto it = fault.params.find("minority"); it != fault.params.end() && it->is_number_integer())
             m = it->get<std::int64_t>();
-        split = std::clamp<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(m, 1)), 1, (n - 1) / 2);
+        split =
+            std::clamp<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(m, 1)), 1, (n - 1) / 2);
     } else if (fault.kind == "bridge") {
         // [0, split) | bridge | (bridge, n): the bridge node sees both sides.
         split = (n - 1) / 2;
@@ -68,7 +69,9 @@ NemesisCut expandNemesis(const FaultDef &fault, const std::vector<std::size_t> &
         if (!connected(a, b)) cut.cutLinks.push_back(l);
     }
 
-    auto name = [&](std::size_t node) { return node < nodeIds.size() ? nodeIds[node] : std::to_string(node); };
+    auto name = [&](std::size_t node) {
+        return node < nodeIds.size() ? nodeIds[node] : std::to_string(node);
+    };
     auto list = [&](std::vector<std::size_t> nodes) {
         std::sort(nodes.begin(), nodes.end());
         std::string s = "{";

@@ -460,10 +460,11 @@ NodeKindSpec producerKind()
                  "Delay before the first retry; it doubles on each further retry.", "ms", 0, {}),
         property("maxInFlight", "Max in flight", T::Integer, 1,
                  "Unconfirmed messages allowed at once (1 waits for each confirm).", "msg", 1, 1e6),
-        property("deliveryMode", "Delivery mode", T::Enum, "transient",
-                 "AMQP delivery mode: transient (1, the client default) messages live in memory only; persistent "
-                 "(2) messages in a durable queue are written to disk and survive a broker crash.",
-                 "", {}, {}, {"transient", "persistent"}),
+        property(
+            "deliveryMode", "Delivery mode", T::Enum, "transient",
+            "AMQP delivery mode: transient (1, the client default) messages live in memory only; persistent "
+            "(2) messages in a durable queue are written to disk and survive a broker crash.",
+            "", {}, {}, {"transient", "persistent"}),
     };
     k.properties[13].check = checkScript;
     k.factory = [](const NodeSetup &s) { return std::make_unique<Producer>(s); };

@@ -145,7 +145,9 @@ public:
             e.deliveryCount = entry.deliveries;
             ctx.trace(e);
         };
-        auto survives = [&](const Entry &entry) { return m_durable && entry.message && entry.message->persistent; };
+        auto survives = [&](const Entry &entry) {
+            return m_durable && entry.message && entry.message->persistent;
+        };
         std::deque<Entry> kept;
         for (auto &u : m_unacked) {
             if (!u.live) continue;

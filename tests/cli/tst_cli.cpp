@@ -482,7 +482,8 @@ void TestCli::sequenceOrder()
     QFETCH(bool, replyFirst);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("out.mmd")), summary = dir.filePath(QStringLiteral("s.json"));
+    const QString path = dir.filePath(QStringLiteral("out.mmd")),
+                  summary = dir.filePath(QStringLiteral("s.json"));
     const CliResult r =
         runCli({QStringLiteral("run"), sbtest::exampleFiles().filter(QStringLiteral("clock-skew")).value(0),
                 QStringLiteral("--until"), QStringLiteral("1s"), QStringLiteral("--quiet"),
@@ -494,18 +495,22 @@ void TestCli::sequenceOrder()
     for (qsizetype i = 0; i < body.size(); ++i) {
         if (firstPublish < 0 && body[i].startsWith("    shop->>orders: publish")) firstPublish = i;
         if (firstAck < 0 && body[i].startsWith("    billing->>orders: ack")) firstAck = i;
-        marked += body[i].contains("orders->>billing: deliver") && body[i].contains("[local clocks: received before sent]");
+        marked += body[i].contains("orders->>billing: deliver") &&
+                  body[i].contains("[local clocks: received before sent]");
     }
     QVERIFY(firstPublish > 0 && firstAck > 0);
     QCOMPARE(firstAck < firstPublish, replyFirst);
     QVERIFY(marked > 0);
-    const QJsonObject anomalies =
-        QJsonDocument::fromJson(readAll(summary)).object().value(QStringLiteral("clock_anomalies")).toObject();
+    const QJsonObject anomalies = QJsonDocument::fromJson(readAll(summary))
+                                      .object()
+                                      .value(QStringLiteral("clock_anomalies"))
+                                      .toObject();
     QVERIFY(anomalies.value(QStringLiteral("contradicting")).toInt() > 0);
     const QJsonObject first = anomalies.value(QStringLiteral("examples")).toArray().first().toObject();
     QCOMPARE(first.value(QStringLiteral("from")).toString(), QStringLiteral("orders"));
     QCOMPARE(first.value(QStringLiteral("to")).toString(), QStringLiteral("billing"));
-    QVERIFY(first.value(QStringLiteral("received_local_ns")).toDouble() < first.value(QStringLiteral("sent_local_ns")).toDouble());
+    QVERIFY(first.value(QStringLiteral("received_local_ns")).toDouble() <
+            first.value(QStringLiteral("sent_local_ns")).toDouble());
 }
 
 void TestCli::sequenceErrors_data()

@@ -86,7 +86,8 @@ void TestFaultExamples::burstLossClustersAtTheSameRate()
     QVERIFY(r);
     const auto a = LinkIndex(*r->sim->topology().linkIndex("uplink-a"));
     const auto b = LinkIndex(*r->sim->topology().linkIndex("uplink-b"));
-    const double rateA = double(r->metrics->link(a).lost) / 4000, rateB = double(r->metrics->link(b).lost) / 4000;
+    const double rateA = double(r->metrics->link(a).lost) / 4000,
+                 rateB = double(r->metrics->link(b).lost) / 4000;
     QVERIFY2(rateA > 0.08 && rateA < 0.12, QByteArray::number(rateA));
     QVERIFY2(rateB > 0.07 && rateB < 0.13, QByteArray::number(rateB));
     const int runA = longestLossRun(*r, "uplink-a"), runB = longestLossRun(*r, "uplink-b");

@@ -85,20 +85,35 @@ void TestFaults::linkFault_data()
     QTest::addColumn<int>("extraDelayMs");    // extra one-way delay of publishes in the window
     QTest::addColumn<int>("copiesInWindow");  // sends per publish in the window
     const int partition = int(DropReason::Partition), loss = int(DropReason::Loss),
-              corrupt = int(DropReason::Corrupt), injected = int(DropReason::Injected), none = int(DropReason::None);
-    QTest::newRow("link-down") << "link-down" << "{}" << 100 << partition << 0 << 0;
-    QTest::newRow("link-down backward leaves publishes") << "link-down" << R"({"direction":"backward"})" << 0 << none << 0 << 1;
-    QTest::newRow("loss 1") << "loss" << R"({"probability":1})" << 100 << loss << 0 << 0;
-    QTest::newRow("corrupt 1") << "corrupt" << R"({"probability":1})" << 100 << corrupt << 0 << 0;
-    QTest::newRow("extra latency") << "latency" << R"({"extra":"50ms"})" << 0 << none << 50 << 1;
-    QTest::newRow("duplicate 1") << "duplicate" << R"({"probability":1})" << 0 << none << 0 << 2;
-    QTest::newRow("drop-first 5") << "drop-first" << R"({"count":5})" << 5 << injected << 0 << -1;
-    QTest::newRow("drop-every 4th") << "drop-every" << R"({"nth":4})" << 25 << injected << 0 << -1;
-    QTest::newRow("match publish drop") << "match" << R"({"frameType":"Publish"})" << 100 << injected << 0 << 0;
-    QTest::newRow("match other key passes") << "match" << R"({"routingKey":"x.*"})" << 0 << none << 0 << 1;
-    QTest::newRow("match key drop") << "match" << R"({"routingKey":"a.*"})" << 100 << injected << 0 << 0;
-    QTest::newRow("match delay") << "match" << R"({"action":"delay","delay":"100ms"})" << 0 << none << 100 << 1;
-    QTest::newRow("match forward only") << "match" << R"({"direction":"forward"})" << 100 << injected << 0 << 0;
+              corrupt = int(DropReason::Corrupt), injected = int(DropReason::Injected),
+              none = int(DropReason::None);
+    QTest::newRow("link-down") << "link-down"
+                               << "{}" << 100 << partition << 0 << 0;
+    QTest::newRow("link-down backward leaves publishes")
+        << "link-down"
+        << R"({"direction":"backward"})" << 0 << none << 0 << 1;
+    QTest::newRow("loss 1") << "loss"
+                            << R"({"probability":1})" << 100 << loss << 0 << 0;
+    QTest::newRow("corrupt 1") << "corrupt"
+                               << R"({"probability":1})" << 100 << corrupt << 0 << 0;
+    QTest::newRow("extra latency") << "latency"
+                                   << R"({"extra":"50ms"})" << 0 << none << 50 << 1;
+    QTest::newRow("duplicate 1") << "duplicate"
+                                 << R"({"probability":1})" << 0 << none << 0 << 2;
+    QTest::newRow("drop-first 5") << "drop-first"
+                                  << R"({"count":5})" << 5 << injected << 0 << -1;
+    QTest::newRow("drop-every 4th") << "drop-every"
+                                    << R"({"nth":4})" << 25 << injected << 0 << -1;
+    QTest::newRow("match publish drop") << "match"
+                                        << R"({"frameType":"Publish"})" << 100 << injected << 0 << 0;
+    QTest::newRow("match other key passes") << "match"
+                                            << R"({"routingKey":"x.*"})" << 0 << none << 0 << 1;
+    QTest::newRow("match key drop") << "match"
+                                    << R"({"routingKey":"a.*"})" << 100 << injected << 0 << 0;
+    QTest::newRow("match delay") << "match"
+                                 << R"({"action":"delay","delay":"100ms"})" << 0 << none << 100 << 1;
+    QTest::newRow("match forward only") << "match"
+                                        << R"({"direction":"forward"})" << 100 << injected << 0 << 0;
 }
 
 void TestFaults::linkFault()
@@ -155,7 +170,8 @@ void TestFaults::bandwidthQueues()
 {
     Topology t = steadyFlow({{"size", 256}});
     // 320 bytes a frame at 16000 B/s: 20 ms each, offered every 10 ms.
-    t.faults.push_back(fault("bw", "bandwidth", "p-q", 500 * kMillisecond, kSecond, {{"bytesPerSecond", 16000}}));
+    t.faults.push_back(
+        fault("bw", "bandwidth", "p-q", 500 * kMillisecond, kSecond, {{"bytesPerSecond", 16000}}));
     auto r = run(t);
     QVERIFY(r);
     SimTime firstDelay = -1, lastDelay = -1;
@@ -214,14 +230,15 @@ void TestFaults::crashKeepsDurableMessages()
     QFETCH(bool, persistent);
     QFETCH(QString, disk);
     QFETCH(bool, survive);
-    Topology t = TopologyBuilder()
-                     .node("p", "producer",
-                           {{"script", script(50, 1)}, {"deliveryMode", persistent ? "persistent" : "transient"}})
-                     .node("q", "queue", {{"durable", durable}})
-                     .node("c", "consumer", {{"processing", "100ms"}, {"ackMode", "manual"}, {"prefetch", 5}})
-                     .link("p", "q")
-                     .link("q", "c", Json::object(), "deliver")
-                     .topology();
+    Topology t =
+        TopologyBuilder()
+            .node("p", "producer",
+                  {{"script", script(50, 1)}, {"deliveryMode", persistent ? "persistent" : "transient"}})
+            .node("q", "queue", {{"durable", durable}})
+            .node("c", "consumer", {{"processing", "100ms"}, {"ackMode", "manual"}, {"prefetch", 5}})
+            .link("p", "q")
+            .link("q", "c", Json::object(), "deliver")
+            .topology();
     t.faults.push_back(fault("crash", "crash", "q", kSecond, kSecond, {{"disk", disk.toStdString()}}));
     auto r = run(t);
     QVERIFY(r);
@@ -288,8 +305,9 @@ void TestFaults::faultEventsAreTraced()
     QVERIFY(r);
     std::vector<std::pair<TraceKind, SimTime>> marks;
     for (const auto &e : r->trace.events)
-        if (e.kind == TraceKind::FaultStart || e.kind == TraceKind::FaultEnd || e.kind == TraceKind::LinkDown ||
-            e.kind == TraceKind::LinkUp || e.kind == TraceKind::Crash || e.kind == TraceKind::Restart)
+        if (e.kind == TraceKind::FaultStart || e.kind == TraceKind::FaultEnd ||
+            e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp || e.kind == TraceKind::Crash ||
+            e.kind == TraceKind::Restart)
             marks.emplace_back(e.kind, e.time);
     const std::vector<std::pair<TraceKind, SimTime>> expected = {
         {TraceKind::FaultStart, 500 * kMillisecond}, {TraceKind::LinkDown, 500 * kMillisecond},
@@ -350,7 +368,8 @@ void TestFaults::liveFaultsAreFaults()
     QVERIFY(!r->sim->faultActive(0));
     QVERIFY(r->sim->linkUp(0));
     // Any kind applies live the same way.
-    const std::size_t loss = r->sim->injectFault(fault({}, "loss", "p-q", 0, 200 * kMillisecond, {{"probability", 1}}));
+    const std::size_t loss =
+        r->sim->injectFault(fault({}, "loss", "p-q", 0, 200 * kMillisecond, {{"probability", 1}}));
     QCOMPARE(r->sim->faults()[loss].start, kSecond);
     o.until = 10 * kSecond;
     r->sim->run(o);
@@ -414,7 +433,8 @@ void TestFaults::burstLossConvergesToStationaryRate()
     }
     const double expected = (0.3 * 0.01 + 0.05 * 0.7) / (0.05 + 0.3);
     const double rate = double(lost) / n;
-    QVERIFY2(std::abs(rate - expected) < 0.005, QByteArray::number(rate) + " vs " + QByteArray::number(expected));
+    QVERIFY2(std::abs(rate - expected) < 0.005,
+             QByteArray::number(rate) + " vs " + QByteArray::number(expected));
     // Losses cluster: the mean run is longer than independent losses at that rate give (1/(1-rate)).
     const double meanRun = double(lost) / bursts;
     QVERIFY2(meanRun > 1.5 / (1 - rate), QByteArray::number(meanRun));

@@ -11,8 +11,8 @@
 #include "summarymodel.h"
 #include "topologydocument.h"
 
-#include <QAction>
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTableView>
@@ -42,7 +42,8 @@ std::string topologyText(const std::string &faults)
     {"id": "publish", "from": "producer", "to": "tasks", "properties": {"latency": "1ms"}},
     {"id": "deliver", "from": "tasks", "fromPort": "deliver", "to": "worker", "properties": {"latency": "1ms"}}
   ],
-  "faults": )" + faults +
+  "faults": )" +
+           faults +
            R"(,
   "run": {"seed": 7, "until": "6s"}
 })";
@@ -190,8 +191,9 @@ void TestEngineHostFaults::injectFaultAppliesLossLive()
     QCOMPARE(requested.count(), 1);
     const auto faultStart = [&] {
         const auto events = received(batches);
-        return std::find_if(events.begin(), events.end(),
-                            [](const TraceEvent &e) { return e.kind == TraceKind::FaultStart; }) != events.end();
+        return std::find_if(events.begin(), events.end(), [](const TraceEvent &e) {
+                   return e.kind == TraceKind::FaultStart;
+               }) != events.end();
     };
     QTRY_VERIFY_WITH_TIMEOUT(faultStart(), 5000);
     QCOMPARE(host.activeFaults().size(), std::size_t(1));
@@ -214,7 +216,7 @@ void TestEngineHostFaults::injectFaultAppliesLossLive()
     QVERIFY(losses > 100);
     const auto summary = finished.at(0).at(0).value<RunSummary>();
     QCOMPARE(summary.links[0].counters.lost, std::uint64_t(losses)); // every loss came after the fault
-    QVERIFY(summary.delivery.processed <= 1); // at most what was on its way before
+    QVERIFY(summary.delivery.processed <= 1);                        // at most what was on its way before
 }
 
 void TestEngineHostFaults::injectFaultRefusesBadFaults()
@@ -269,7 +271,8 @@ void TestEngineHostFaults::windowShowsSpansAndPlannedChanges()
     QVERIFY(model->rowCount() >= 2);
     for (int row = 0; row < model->rowCount(); ++row) {
         QCOMPARE(model->index(row, LiveChangeModel::FaultColumn).data().toString(), QStringLiteral("f1"));
-        QCOMPARE(model->index(row, LiveChangeModel::OriginColumn).data().toString(), QStringLiteral("planned"));
+        QCOMPARE(model->index(row, LiveChangeModel::OriginColumn).data().toString(),
+                 QStringLiteral("planned"));
     }
 }
 

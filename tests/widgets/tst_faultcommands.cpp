@@ -295,7 +295,7 @@ void TestFaultCommands::liveFaultsBecomePlanEntries()
     std::vector<FaultActivation> live(4);
     live[0] = {0, "live-1", "link-down", "l2", 0, 1 * kSecond, 3 * kSecond, false, {}};
     live[1] = {1, "f1", "link-down", "l1", 0, 2 * kSecond, 3 * kSecond, true, {}}; // planned: left out
-    live[2] = {2, "live-2", "crash", "c1", 0, 4 * kSecond, kNever, false, {}}; // on at the end
+    live[2] = {2, "live-2", "crash", "c1", 0, 4 * kSecond, kNever, false, {}};     // on at the end
     live[2].params = Json::object({{"disk", "lost"}});
     live[3] = {3, "live-3", "partition-halves", "c1,c2,q1", 0, 6 * kSecond, 8 * kSecond, false, {}};
     const std::vector<FaultDef> plan = FaultsPanel::liveFaultsAsPlan(live);

@@ -75,13 +75,13 @@ void TestFaultTracker::linksAndNodes_data()
     QTest::newRow("down, up") << QList<int>{k(TraceKind::LinkDown), k(TraceKind::LinkUp)} << false << false
                               << false;
     QTest::newRow("crash") << QList<int>{k(TraceKind::Crash)} << false << true << false;
-    QTest::newRow("crash, restart") << QList<int>{k(TraceKind::Crash), k(TraceKind::Restart)} << false << false
-                                    << false;
+    QTest::newRow("crash, restart") << QList<int>{k(TraceKind::Crash), k(TraceKind::Restart)} << false
+                                    << false << false;
     QTest::newRow("pause") << QList<int>{k(TraceKind::Pause)} << false << false << true;
     QTest::newRow("pause, resume") << QList<int>{k(TraceKind::Pause), k(TraceKind::Resume)} << false << false
                                    << false;
-    QTest::newRow("a crash ends a pause") << QList<int>{k(TraceKind::Pause), k(TraceKind::Crash)} << false << true
-                                          << false;
+    QTest::newRow("a crash ends a pause")
+        << QList<int>{k(TraceKind::Pause), k(TraceKind::Crash)} << false << true << false;
 }
 
 void TestFaultTracker::linksAndNodes()

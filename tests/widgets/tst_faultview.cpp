@@ -151,13 +151,18 @@ void TestFaultView::nodeFaultLooks_data()
     QTest::addColumn<bool>("crashed");
     QTest::addColumn<bool>("paused");
     QTest::addColumn<QStringList>("faults");
-    QTest::newRow("crash") << "crash" << "q" << true << false << QStringList();
-    QTest::newRow("pause") << "pause" << "q" << false << true << QStringList();
-    QTest::newRow("slow") << "slow" << "q" << false << false << QStringList{QStringLiteral("slow")};
+    QTest::newRow("crash") << "crash"
+                           << "q" << true << false << QStringList();
+    QTest::newRow("pause") << "pause"
+                           << "q" << false << true << QStringList();
+    QTest::newRow("slow") << "slow"
+                          << "q" << false << false << QStringList{QStringLiteral("slow")};
     // A node fault over several nodes, and a nemesis over a group, mark each of them.
-    QTest::newRow("crash of several") << "crash" << "p,q" << true << false << QStringList();
+    QTest::newRow("crash of several") << "crash"
+                                      << "p,q" << true << false << QStringList();
     QTest::newRow("nemesis over a group")
-        << "partition-halves" << "q,c" << false << false << QStringList{QStringLiteral("partition-halves")};
+        << "partition-halves"
+        << "q,c" << false << false << QStringList{QStringLiteral("partition-halves")};
 }
 
 void TestFaultView::nodeFaultLooks()
@@ -197,7 +202,8 @@ void TestFaultView::faultsClearWhenTheyEndAndWhenARunStarts()
     CanvasScene scene(&document);
     scene.beginLive(t);
     scene.setLiveStats(calm(t));
-    scene.setLiveFaults({active("f1", "link-down", "l"), active("f2", "loss", "d"), active("f3", "crash", "c")});
+    scene.setLiveFaults(
+        {active("f1", "link-down", "l"), active("f2", "loss", "d"), active("f3", "crash", "c")});
     QVERIFY(scene.linkItem(QStringLiteral("l"))->looksDown());
     QCOMPARE(scene.linkItem(QStringLiteral("d"))->faultLabels(), QStringList{QStringLiteral("loss")});
     QVERIFY(scene.nodeItem(QStringLiteral("c"))->badges().crashed);
@@ -220,8 +226,8 @@ void TestFaultView::chartShadesFaultSpans()
     ChartPanel panel;
     panel.resize(900, 500);
     panel.show();
-    panel.reset({QStringLiteral("p"), QStringLiteral("q")}, {QStringLiteral("producer"), QStringLiteral("queue")},
-                {QStringLiteral("l")});
+    panel.reset({QStringLiteral("p"), QStringLiteral("q")},
+                {QStringLiteral("producer"), QStringLiteral("queue")}, {QStringLiteral("l")});
     // Data up to 10 s, so that the live view spans the run.
     TimeSeriesDelta delta;
     delta.bucketWidth = 100 * kMillisecond;
@@ -287,7 +293,8 @@ void TestFaultView::liveChangeModelTellsPlannedFromLive()
 
     const QString text = liveChangesText(summary);
     QVERIFY2(text.contains(QStringLiteral("at 1s link down l (planned f1)")), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("at 2s loss start d (live live-1: probability 0.5)")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("at 2s loss start d (live live-1: probability 0.5)")),
+             qPrintable(text));
     // Bounded: the rest is counted.
     QVERIFY2(liveChangesText(summary, 1).endsWith(QStringLiteral("and 1 more (in the table)")),
              qPrintable(liveChangesText(summary, 1)));
@@ -302,9 +309,15 @@ void TestFaultView::applyFaultMenuFollowsTheSelection_data()
     QTest::addColumn<QString>("kind");    // offered, and applied
     QTest::addColumn<QString>("missing"); // not offered for this selection
     QTest::addColumn<QString>("described");
-    QTest::newRow("link") << QString() << "publish" << "loss" << "crash" << "loss publish";
-    QTest::newRow("node") << "worker-2" << QString() << "slow" << "loss" << "slow worker-2";
-    QTest::newRow("nothing: a nemesis") << QString() << QString() << "partition-halves" << "slow"
+    QTest::newRow("link") << QString() << "publish"
+                          << "loss"
+                          << "crash"
+                          << "loss publish";
+    QTest::newRow("node") << "worker-2" << QString() << "slow"
+                          << "loss"
+                          << "slow worker-2";
+    QTest::newRow("nothing: a nemesis") << QString() << QString() << "partition-halves"
+                                        << "slow"
                                         << "partition-halves at";
 }
 
@@ -340,7 +353,8 @@ void TestFaultView::applyFaultMenuFollowsTheSelection()
     QSignalSpy requested(window.engine(), &EngineHost::liveChangeRequested);
     action->trigger();
     QCOMPARE(requested.count(), 1);
-    QVERIFY2(requested.at(0).at(0).toString().startsWith(described), qPrintable(requested.at(0).at(0).toString()));
+    QVERIFY2(requested.at(0).at(0).toString().startsWith(described),
+             qPrintable(requested.at(0).at(0).toString()));
     QSignalSpy finished(window.engine(), &EngineHost::finished);
     window.findChild<QAction *>(QStringLiteral("stopAction"))->trigger();
     QVERIFY(finished.wait(30000));
