@@ -1,5 +1,7 @@
 #include "runcontroller.h"
 
+#include "sequence.h"
+
 #include "simtime.h"
 
 #include "livestats.h"
@@ -167,8 +169,18 @@ RunController::RunController(EngineHost *engine, TopologyDocument *document, Can
     connect(
         m_engine, &EngineHost::seriesArrived, this,
         [this](const std::shared_ptr<const TimeSeriesDelta> &delta) { m_chartPanel->appendDelta(*delta); });
-    connect(m_engine, &EngineHost::faultsChanged, this,
-            [this] { m_chartPanel->setFaultSpans(m_engine->faultSpans()); });
+    connect(m_engine, &EngineHost::faultsChanged, this, [this] {
+        m_chartPanel->setFaultSpans(m_engine->faultSpans());
+        // The sequence diagram names fault marks by the run's fault table: the plan's faults,
+        // then those applied live, which only the engine's spans name.
+        QHash<quint64, QString> names;
+        const auto &plan = m_engine->topology().faults;
+        for (std::size_t i = 0; i < plan.size(); ++i)
+            names.insert(i, QString::fromStdString(sequenceFaultLabel(plan[i])));
+        for (const FaultActivation &f : m_engine->faultSpans())
+            names.insert(f.fault, QString::fromStdString(f.id + " (" + f.kind + ")"));
+        m_sequence->setFaultNames([names](std::uint64_t i) { return names.value(i); });
+    });
     connect(m_engine, &EngineHost::statsArrived, this,
             [this](const std::shared_ptr<const LiveStatsSnapshot> &stats) {
                 quint64 onLinks = 0, queued = 0;

@@ -1258,31 +1258,40 @@ void TestCli::faultOptions_data()
     QTest::addColumn<QByteArray>("plan");
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QByteArray>("output"); // expected in stdout (exit 0) or stderr
-    QTest::newRow("nemesis") << "work-queue" << QStringList{"--nemesis", "isolate-node:at=1s,for=1s"} << QByteArray()
-                             << int(sb::CliExit::Ok) << QByteArray("nemesis-1 isolate-node: 1s - 2s, {");
-    QTest::newRow("nemesis repeats")
-        << "work-queue" << QStringList{"--nemesis", "partition-halves:every=2s,for=500ms"} << QByteArray()
-        << int(sb::CliExit::Ok) << QByteArray("nemesis-1 partition-halves: 4s - 4.5s");
+    QTest::newRow("nemesis") << "work-queue" << QStringList{"--nemesis", "isolate-node:at=1s,for=1s"}
+                             << QByteArray() << int(sb::CliExit::Ok)
+                             << QByteArray("nemesis-1 isolate-node: 1s - 2s, {");
+    QTest::newRow("nemesis repeats") << "work-queue"
+                                     << QStringList{"--nemesis", "partition-halves:every=2s,for=500ms"}
+                                     << QByteArray() << int(sb::CliExit::Ok)
+                                     << QByteArray("nemesis-1 partition-halves: 4s - 4.5s");
     QTest::newRow("not a nemesis") << "work-queue" << QStringList{"--nemesis", "crash:at=1s"} << QByteArray()
                                    << int(sb::CliExit::Usage) << QByteArray("'crash' is not a nemesis");
     QTest::newRow("nemesis on an unknown node")
         << "work-queue" << QStringList{"--nemesis", "bridge:nodes=tasks+nobody+producer"} << QByteArray()
-        << int(sb::CliExit::InvalidInput) << QByteArray("--nemesis: $.faults[0].nodes[1]: fault \"nemesis-1\"");
+        << int(sb::CliExit::InvalidInput)
+        << QByteArray("--nemesis: $.faults[0].nodes[1]: fault \"nemesis-1\"");
     QTest::newRow("plan replaces")
         << "partition-heals" << QStringList{"--faults", "PLAN"}
-        << QByteArray(R"({"faults":[{"id":"slow","kind":"slow","target":"worker","start":"1s","duration":"1s"}]})")
+        << QByteArray(
+               R"({"faults":[{"id":"slow","kind":"slow","target":"worker","start":"1s","duration":"1s"}]})")
         << int(sb::CliExit::Ok) << QByteArray("Faults:\n  slow slow worker: 1s - 2s\n");
-    QTest::newRow("plan adds") << "partition-heals" << QStringList{"--add-faults", "PLAN"}
-                               << QByteArray(R"([{"id":"gc","kind":"pause","target":"queue","start":"10s","duration":"1s"}])")
-                               << int(sb::CliExit::Ok) << QByteArray("  cut link-down publish: 2s - 4s\n");
+    QTest::newRow("plan adds")
+        << "partition-heals" << QStringList{"--add-faults", "PLAN"}
+        << QByteArray(R"([{"id":"gc","kind":"pause","target":"queue","start":"10s","duration":"1s"}])")
+        << int(sb::CliExit::Ok) << QByteArray("  cut link-down publish: 2s - 4s\n");
     QTest::newRow("plan error names the plan")
         << "partition-heals" << QStringList{"--add-faults", "PLAN"}
-        << QByteArray(R"({"faults":[{"id":"x","kind":"link-down","target":"publish","start":"3s","duration":"5s"}]})")
-        << int(sb::CliExit::InvalidInput) << QByteArray("plan.json: $.faults[0]: fault \"x\" (link-down from 3s to 8s) overlaps fault \"cut\"");
+        << QByteArray(
+               R"({"faults":[{"id":"x","kind":"link-down","target":"publish","start":"3s","duration":"5s"}]})")
+        << int(sb::CliExit::InvalidInput)
+        << QByteArray("plan.json: $.faults[0]: fault \"x\" (link-down from 3s to 8s) overlaps fault \"cut\"");
     QTest::newRow("plan not json") << "partition-heals" << QStringList{"--faults", "PLAN"} << QByteArray("{")
-                                   << int(sb::CliExit::InvalidInput) << QByteArray("plan.json:1:2: not valid JSON");
+                                   << int(sb::CliExit::InvalidInput)
+                                   << QByteArray("plan.json:1:2: not valid JSON");
     QTest::newRow("two plans") << "partition-heals" << QStringList{"--faults", "PLAN", "--add-faults", "PLAN"}
-                               << QByteArray("[]") << int(sb::CliExit::Usage) << QByteArray("give one plan file");
+                               << QByteArray("[]") << int(sb::CliExit::Usage)
+                               << QByteArray("give one plan file");
 }
 
 // --faults, --add-faults and --nemesis change the plan a run uses; their problems name the plan.
@@ -1306,7 +1315,8 @@ void TestCli::faultOptions()
                                args);
     QVERIFY2(r.exitCode == exitCode, r.describe().constData());
     QVERIFY2((exitCode == 0 ? r.out : r.err).contains(output), (r.out + r.err).constData());
-    if (example == QLatin1String("partition-heals") && args.first() == QLatin1String("--faults") && exitCode == 0)
+    if (example == QLatin1String("partition-heals") && args.first() == QLatin1String("--faults") &&
+        exitCode == 0)
         QVERIFY(!r.out.contains("cut link-down")); // replaced, not added
 }
 
@@ -1315,14 +1325,17 @@ void TestCli::eventsCarryFaultsAndLocalTime()
 {
     QTemporaryDir dir;
     const QString events = dir.filePath(QStringLiteral("events.jsonl"));
-    const CliResult r = runCli({QStringLiteral("run"), exampleFiles().filter(QStringLiteral("partition-heals.json")).value(0),
-                                QStringLiteral("--quiet"), QStringLiteral("--events"), events});
+    const CliResult r =
+        runCli({QStringLiteral("run"), exampleFiles().filter(QStringLiteral("partition-heals.json")).value(0),
+                QStringLiteral("--quiet"), QStringLiteral("--events"), events});
     QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
     const QByteArray text = readAll(events);
-    QVERIFY(text.contains(R"({"t":2000000000,"kind":"fault-start","node":"publisher","peer":"queue","link":"publish","fault":"cut"})"));
+    QVERIFY(text.contains(
+        R"({"t":2000000000,"kind":"fault-start","node":"publisher","peer":"queue","link":"publish","fault":"cut"})"));
     QVERIFY(text.contains(R"("kind":"fault-end")"));
-    const CliResult skew = runCli({QStringLiteral("run"), exampleFiles().filter(QStringLiteral("clock-skew.json")).value(0),
-                                   QStringLiteral("--quiet"), QStringLiteral("--events"), events});
+    const CliResult skew =
+        runCli({QStringLiteral("run"), exampleFiles().filter(QStringLiteral("clock-skew.json")).value(0),
+                QStringLiteral("--quiet"), QStringLiteral("--events"), events});
     QVERIFY2(skew.exitCode == sb::CliExit::Ok, skew.describe().constData());
     QVERIFY(readAll(events).contains(",\"local\":"));
 }

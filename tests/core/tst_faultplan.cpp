@@ -92,13 +92,14 @@ void TestFaultPlan::badPlan_data()
         "end 1s is not after start 2s");
     row("end and duration", R"([{"kind":"crash","target":"q","start":"2s","end":"3s","duration":"1s"}])",
         "$.faults[0].end", "give \"duration\" or \"end\", not both");
-    row("zero duration", R"([{"kind":"crash","target":"q","start":"2s","duration":0}])", "$.faults[0].duration",
-        "the duration must be longer than 0");
+    row("zero duration", R"([{"kind":"crash","target":"q","start":"2s","duration":0}])",
+        "$.faults[0].duration", "the duration must be longer than 0");
     row("every without duration", R"([{"kind":"crash","target":"q","start":"2s","every":"5s"}])",
         "$.faults[0].every", "a repeating fault needs a \"duration\"");
     row("every not longer", R"([{"kind":"crash","target":"q","start":"2s","duration":"5s","every":"5s"}])",
         "$.faults[0].every", "every 5s is not longer than the duration 5s");
-    row("param out of range", R"([{"kind":"loss","target":"publish","start":"0","params":{"probability":1.5}}])",
+    row("param out of range",
+        R"([{"kind":"loss","target":"publish","start":"0","params":{"probability":1.5}}])",
         "$.faults[0].params.probability", "property 'probability'");
     row("unknown param", R"([{"kind":"loss","target":"publish","start":"0","params":{"probabilty":0.5}}])",
         "$.faults[0].params.probabilty", "(did you mean 'probability'?)");
@@ -106,19 +107,27 @@ void TestFaultPlan::badPlan_data()
         "$.faults[0].params.x", "(it takes none)");
     row("bad enum", R"([{"kind":"link-down","target":"publish","start":"0","params":{"direction":"up"}}])",
         "$.faults[0].params.direction", "'up' is not one of: both, forward, backward");
-    row("bad distribution", R"x([{"kind":"latency","target":"publish","start":"0","params":{"extra":"uniform(5ms,1ms)"}}])x",
+    row("bad distribution",
+        R"x([{"kind":"latency","target":"publish","start":"0","params":{"extra":"uniform(5ms,1ms)"}}])x",
         "$.faults[0].params.extra", "uniform");
-    row("duplicate id", R"([{"id":"a","kind":"crash","target":"q","start":"0","duration":"1s"},{"id":"a","kind":"pause","target":"q","start":"5s"}])",
+    row("duplicate id",
+        R"([{"id":"a","kind":"crash","target":"q","start":"0","duration":"1s"},{"id":"a","kind":"pause","target":"q","start":"5s"}])",
         "$.faults[1].id", "duplicate fault id \"a\"");
     row("bad id", R"([{"id":"a b","kind":"crash","target":"q","start":"0"}])", "$.faults[0].id",
         "is not a valid id");
-    row("overlap", R"([{"id":"a","kind":"link-down","target":"publish","start":"1s","duration":"2s"},{"id":"b","kind":"link-down","target":"publish","start":"2s","duration":"2s"}])",
-        "$.faults[1]", "fault \"b\" (link-down from 2s to 4s) overlaps fault \"a\" (from 1s to 3s) of the same kind on \"publish\"");
-    row("overlap open-ended", R"([{"id":"a","kind":"crash","target":"q","start":"1s"},{"id":"b","kind":"crash","nodes":["q","c"],"start":"10s","duration":"1s"}])",
+    row("overlap",
+        R"([{"id":"a","kind":"link-down","target":"publish","start":"1s","duration":"2s"},{"id":"b","kind":"link-down","target":"publish","start":"2s","duration":"2s"}])",
+        "$.faults[1]",
+        "fault \"b\" (link-down from 2s to 4s) overlaps fault \"a\" (from 1s to 3s) of the same kind on "
+        "\"publish\"");
+    row("overlap open-ended",
+        R"([{"id":"a","kind":"crash","target":"q","start":"1s"},{"id":"b","kind":"crash","nodes":["q","c"],"start":"10s","duration":"1s"}])",
         "$.faults[1]", "overlaps fault \"a\" (from 1s on)");
-    row("overlap of repetitions", R"([{"id":"a","kind":"pause","target":"q","start":"0","duration":"1s","every":"10s"},{"id":"b","kind":"pause","target":"q","start":"20.5s","duration":"1s"}])",
+    row("overlap of repetitions",
+        R"([{"id":"a","kind":"pause","target":"q","start":"0","duration":"1s","every":"10s"},{"id":"b","kind":"pause","target":"q","start":"20.5s","duration":"1s"}])",
         "$.faults[1]", "overlaps fault \"a\" (from 20s to 21s)");
-    row("overlap of nemeses on every node", R"([{"id":"a","kind":"bridge","start":"0","duration":"2s"},{"id":"b","kind":"bridge","nodes":["p","q","c"],"start":"1s","duration":"2s"}])",
+    row("overlap of nemeses on every node",
+        R"([{"id":"a","kind":"bridge","start":"0","duration":"2s"},{"id":"b","kind":"bridge","nodes":["p","q","c"],"start":"1s","duration":"2s"}])",
         "$.faults[1]", "of the same kind on the same nodes");
 }
 
@@ -131,7 +140,8 @@ void TestFaultPlan::badPlan()
     QVERIFY(!r.ok());
     bool found = false;
     for (const auto &d : r.diagnostics)
-        found = found || (d.path == path.toStdString() && d.message.find(reason.toStdString()) != std::string::npos);
+        found = found ||
+                (d.path == path.toStdString() && d.message.find(reason.toStdString()) != std::string::npos);
     QVERIFY2(found, errors(r).c_str());
 }
 
@@ -187,14 +197,18 @@ void TestFaultPlan::badClock_data()
     QTest::addColumn<QByteArray>("clock");
     QTest::addColumn<QByteArray>("path");
     QTest::addColumn<QByteArray>("reason");
-    QTest::newRow("not an object") << QByteArray("5") << QByteArray("$.nodes[1].clock") << QByteArray("expected an object");
-    QTest::newRow("offset too big") << QByteArray(R"({"offset":1e9})") << QByteArray("$.nodes[1].clock.offset")
+    QTest::newRow("not an object") << QByteArray("5") << QByteArray("$.nodes[1].clock")
+                                   << QByteArray("expected an object");
+    QTest::newRow("offset too big") << QByteArray(R"({"offset":1e9})")
+                                    << QByteArray("$.nodes[1].clock.offset")
                                     << QByteArray("property 'offset'");
     QTest::newRow("unknown field") << QByteArray(R"({"skew":1})") << QByteArray("$.nodes[1].clock.skew")
                                    << QByteArray("unknown property 'skew'");
-    QTest::newRow("jump without by") << QByteArray(R"({"jumps":[{"at":"1s"}]})") << QByteArray("$.nodes[1].clock.jumps")
+    QTest::newRow("jump without by") << QByteArray(R"({"jumps":[{"at":"1s"}]})")
+                                     << QByteArray("$.nodes[1].clock.jumps")
                                      << QByteArray("jump 0: needs both 'at' and 'by'");
-    QTest::newRow("jump bad at") << QByteArray(R"({"jumps":[{"at":"x","by":1}]})") << QByteArray("$.nodes[1].clock.jumps")
+    QTest::newRow("jump bad at") << QByteArray(R"({"jumps":[{"at":"x","by":1}]})")
+                                 << QByteArray("$.nodes[1].clock.jumps")
                                  << QByteArray("'at' must be a duration");
 }
 
@@ -209,7 +223,8 @@ void TestFaultPlan::badClock()
     QVERIFY(!r.ok());
     bool found = false;
     for (const auto &d : r.diagnostics)
-        found = found || (d.path == path.toStdString() && d.message.find(reason.toStdString()) != std::string::npos);
+        found = found ||
+                (d.path == path.toStdString() && d.message.find(reason.toStdString()) != std::string::npos);
     QVERIFY2(found, errors(r).c_str());
 }
 
@@ -256,7 +271,8 @@ void TestFaultPlan::planFileErrorsNameTheFile()
     std::vector<sb::FaultDef> plan;
     std::vector<sb::Diagnostic> diags;
     QVERIFY(sb::loadFaultPlanFile(path.toStdString(), plan, diags));
-    auto r = sb::parseTopology(withFaults(Json::parse(R"([{"id":"a","kind":"pause","target":"q","start":"0"}])")).dump());
+    auto r = sb::parseTopology(
+        withFaults(Json::parse(R"([{"id":"a","kind":"pause","target":"q","start":"0"}])")).dump());
     QVERIFY(r.ok());
     sb::Topology t = *r.topology;
     QVERIFY(!sb::mergeFaultPlan(t, plan, false, path.toStdString(), diags));
