@@ -2,6 +2,7 @@
 
 #include "faultvalidation.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -103,7 +104,7 @@ bool parseNemesisSpec(const std::string &spec, const KindRegistry &registry, Fau
                 if (p->type == PropertyType::Integer || p->type == PropertyType::Number) {
                     char *end = nullptr;
                     const double d = std::strtod(value.c_str(), &end);
-                    if (value.empty() || *end) {
+                    if (value.empty() || *end || !std::isfinite(d) || std::abs(d) > 9.0e15) {
                         error = key + ": '" + value + "' is not a number";
                         return false;
                     }
