@@ -41,7 +41,12 @@ bool intersects(const std::vector<std::string> &a, const std::vector<std::string
 constexpr std::uint64_t kMaxCompared = 4096;
 
 // The first pair of repetitions of a and b whose [start, end) spans overlap, as (ka, kb).
-std::optional<std::pair<std::uint64_t, std::uint64_t>> overlap(const FaultDef &a, const FaultDef &b)
+// Steps all overlap checks of one plan may take together, so that a crafted plan of thousands of
+// repeating faults cannot stall validation; a plan people write needs a tiny share of it.
+constexpr std::uint64_t kOverlapBudget = 4'000'000;
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> overlap(const FaultDef &a, const FaultDef &b,
+                                                                std::uint64_t &budget)
 {
     auto repetitions = [](const FaultDef &f) -> std::uint64_t { return f.every ? kMaxCompared : 1; };
     for (std::uint64_t ka = 0; ka < repetitions(a); ++ka) {
@@ -51,6 +56,8 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> overlap(const FaultDef &a
         std::uint64_t kb = 0;
         if (b.every && sa > b.start) kb = static_cast<std::uint64_t>((sa - b.start) / *b.every);
         for (std::uint64_t k = kb == 0 ? 0 : kb - 1; k < repetitions(b); ++k) {
+            if (budget == 0) return std::nullopt;
+            --budget;
             const SimTime sb = b.startOf(k), eb = b.endOf(k);
             if (sb == kNever || sb >= ea) break;
             if (eb > sa) return std::make_pair(ka, k);
@@ -287,14 +294,17 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
         usable[i] = clean;
     }
     // Two faults of the same kind on the same target at the same time: which one ends what?
+    std::uint64_t budget = kOverlapBudget;
     for (std::size_t i = 0; i < t.faults.size(); ++i) {
         if (!usable[i]) continue;
         const FaultDef &b = t.faults[i];
         for (std::size_t j = 0; j < i; ++j) {
             if (!usable[j]) continue;
             const FaultDef &a = t.faults[j];
+            if (budget == 0) break;
+            --budget;
             if (a.kind != b.kind || !intersects(footprint(a), footprint(b))) continue;
-            if (auto o = overlap(a, b)) {
+            if (auto o = overlap(a, b, budget)) {
                 error(diags, "$.faults[" + std::to_string(i) + "]",
                       "fault " + quoted(b.id) + " (" + b.kind + " " + span(b, o->second) +
                           ") overlaps fault " + quoted(a.id) + " (" + span(a, o->first) +
