@@ -58,6 +58,8 @@ public:
     // Names faults on the diagram by their index in the run's fault table ("id (kind)"). reset()
     // names the topology's planned faults; a run that adds faults live passes the full table.
     void setFaultNames(std::function<QString(std::uint64_t index)> names);
+    // The name a fault mark of fault `index` shows (empty when unknown).
+    QString faultName(std::uint64_t index) const { return m_faultNames ? m_faultNames(index) : QString(); }
 
     // Where the inspector finds what a message carried (routing key, key, headers, size).
     using MessageLookup = std::function<std::optional<MessageInfo>(std::uint64_t)>;

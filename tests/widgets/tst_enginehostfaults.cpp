@@ -8,6 +8,7 @@
 #include "enginehost.h"
 #include "isolatedsettings.h"
 #include "mainwindow.h"
+#include "sequencepanel.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
 
@@ -262,6 +263,9 @@ void TestEngineHostFaults::windowShowsSpansAndPlannedChanges()
     QCOMPARE(panel->faultBands()[0].from, 1.0);
     QCOMPARE(panel->faultBands()[0].to, 4.0);
 
+    // The sequence diagram names the planned fault's marks.
+    QCOMPARE(window.sequencePanel()->faultName(0), QStringLiteral("f1 (link-down)"));
+
     // The live-change table lists the planned fault's start and end as planned.
     auto *view = window.findChild<QTableView *>(QStringLiteral("liveChangeView"));
     QVERIFY(view);
@@ -274,6 +278,19 @@ void TestEngineHostFaults::windowShowsSpansAndPlannedChanges()
         QCOMPARE(model->index(row, LiveChangeModel::OriginColumn).data().toString(),
                  QStringLiteral("planned"));
     }
+
+    // A fault applied live is named there too, by the index the engine gave it.
+    FaultDef loss;
+    loss.kind = "loss";
+    loss.target = "publish";
+    QSignalSpy paused(window.engine(), &EngineHost::paused);
+    window.engine()->step();
+    QVERIFY(paused.wait(kRunTimeout));
+    QString error;
+    QVERIFY2(window.engine()->injectFault(loss, &error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(window.sequencePanel()->faultName(1), QStringLiteral("live-1 (loss)"), 5000);
+    window.engine()->stop();
+    QVERIFY(finished.wait(kRunTimeout));
 }
 
 QTEST_MAIN(TestEngineHostFaults)
