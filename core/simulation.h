@@ -193,6 +193,9 @@ private:
     void startFaultSpan(std::size_t index);
     void endFaultSpan(std::size_t index);
     void processFaultEvent(const Event &e);
+    void emitFaultEvent(TraceKind kind, std::size_t index);
+    // A person restarts or resumes one node: it leaves the active faults of `kind` holding it.
+    void releaseNode(NodeIndex node, const char *kind);
     std::size_t addLiveFault(FaultDef def);
     void linkFaultAdded(LinkIndex link, LinkFault fault);
     void linkFaultRemoved(LinkIndex link, std::uint64_t instance);

@@ -126,6 +126,25 @@ void Simulation::linkFaultRemoved(LinkIndex link, std::uint64_t instance)
     if (!wasUp && model.up()) linkStateChanged(link, true);
 }
 
+void Simulation::emitFaultEvent(TraceKind kind, std::size_t index)
+{
+    const auto &s = m_faultStates[index];
+    const FaultDef &f = m_faultDefs[index];
+    TraceEvent e;
+    e.kind = kind;
+    e.aux = static_cast<std::int64_t>(index);
+    e.correlationId = s.repetition;
+    if (s.spec->target == FaultTarget::Link) {
+        const auto link = static_cast<LinkIndex>(*m_topology.linkIndex(f.target));
+        e.link = link;
+        e.node = m_links[link].from;
+        e.peer = m_links[link].to;
+    } else if (!f.target.empty()) {
+        e.node = static_cast<NodeIndex>(*m_topology.nodeIndex(f.target));
+    }
+    emitTrace(e);
+}
+
 void Simulation::startFaultSpan(std::size_t index)
 {
     auto &s = m_faultStates[index];
@@ -135,19 +154,7 @@ void Simulation::startFaultSpan(std::size_t index)
     s.active = true;
     const std::uint64_t rep = s.repetition;
 
-    TraceEvent start;
-    start.kind = TraceKind::FaultStart;
-    start.aux = static_cast<std::int64_t>(index);
-    start.correlationId = rep;
-    if (s.spec->target == FaultTarget::Link) {
-        const auto link = m_topology.linkIndex(f.target);
-        start.link = static_cast<LinkIndex>(*link);
-        start.node = m_links[*link].from;
-        start.peer = m_links[*link].to;
-    } else if (!f.target.empty()) {
-        start.node = static_cast<NodeIndex>(*m_topology.nodeIndex(f.target));
-    }
-    emitTrace(start);
+    emitFaultEvent(TraceKind::FaultStart, index);
 
     std::string detail = paramsText(f);
     switch (s.spec->target) {
@@ -197,6 +204,7 @@ void Simulation::startFaultSpan(std::size_t index)
             } else if (f.kind == "pause") {
                 if (++slot.pauseFaults == 1) pauseNow(n);
             } else if (f.kind == "slow") {
+                ++slot.slowFaults;
                 slot.slow *= params.number("factor");
             }
         }
@@ -230,19 +238,7 @@ void Simulation::endFaultSpan(std::size_t index)
     const FaultDef &f = m_faultDefs[index];
     if (!s.active) return;
     s.active = false;
-    TraceEvent end;
-    end.kind = TraceKind::FaultEnd;
-    end.aux = static_cast<std::int64_t>(index);
-    end.correlationId = s.repetition;
-    if (s.spec->target == FaultTarget::Link) {
-        const auto link = static_cast<LinkIndex>(*m_topology.linkIndex(f.target));
-        end.link = link;
-        end.node = m_links[link].from;
-        end.peer = m_links[link].to;
-    } else if (!f.target.empty()) {
-        end.node = static_cast<NodeIndex>(*m_topology.nodeIndex(f.target));
-    }
-    emitTrace(end);
+    emitFaultEvent(TraceKind::FaultEnd, index);
     for (const auto &[link, instance] : s.links)
         linkFaultRemoved(link, instance);
     s.links.clear();
@@ -257,13 +253,7 @@ void Simulation::endFaultSpan(std::size_t index)
             } else if (f.kind == "slow") {
                 slot.slow /= params.number("factor");
                 // Back to exactly 1 when no slow fault is left, whatever the rounding.
-                bool anySlow = false;
-                for (std::size_t i = 0; i < m_faultStates.size(); ++i)
-                    anySlow = anySlow ||
-                              (m_faultStates[i].active && m_faultDefs[i].kind == "slow" &&
-                               std::find(m_faultStates[i].nodes.begin(), m_faultStates[i].nodes.end(), n) !=
-                                   m_faultStates[i].nodes.end());
-                if (!anySlow) slot.slow = 1;
+                if (--slot.slowFaults == 0) slot.slow = 1;
             }
         }
     }
@@ -371,20 +361,29 @@ void Simulation::crashNode(NodeIndex node)
     injectFault(std::move(f));
 }
 
-void Simulation::restartNode(NodeIndex node)
+void Simulation::releaseNode(NodeIndex node, const char *kind)
 {
-    if (node >= m_nodes.size() || !m_nodes[node].crashed) return;
     for (std::size_t i = 0; i < m_faultStates.size(); ++i) {
         auto &s = m_faultStates[i];
-        if (!s.active || m_faultDefs[i].kind != "crash" || !holds(s.nodes, node)) continue;
+        if (!s.active || m_faultDefs[i].kind != kind || !holds(s.nodes, node)) continue;
         if (s.nodes.size() == 1) {
             endFaultSpan(i);
-        } else {
-            // A crash of several nodes: this one restarts, the others stay down.
-            s.nodes.erase(std::find(s.nodes.begin(), s.nodes.end(), node));
-            if (--m_nodes[node].crashFaults == 0) restartNow(node);
+            continue;
+        }
+        // A fault on several nodes: this one comes back, the others stay as they are.
+        s.nodes.erase(std::find(s.nodes.begin(), s.nodes.end(), node));
+        auto &slot = m_nodes[node];
+        if (std::string_view(kind) == "crash") {
+            if (--slot.crashFaults == 0) restartNow(node);
+        } else if (--slot.pauseFaults == 0) {
+            resumeNow(node);
         }
     }
+}
+
+void Simulation::restartNode(NodeIndex node)
+{
+    if (node < m_nodes.size() && m_nodes[node].crashed) releaseNode(node, "crash");
 }
 
 void Simulation::pauseNode(NodeIndex node)
@@ -398,17 +397,7 @@ void Simulation::pauseNode(NodeIndex node)
 
 void Simulation::resumeNode(NodeIndex node)
 {
-    if (node >= m_nodes.size() || !m_nodes[node].paused) return;
-    for (std::size_t i = 0; i < m_faultStates.size(); ++i) {
-        auto &s = m_faultStates[i];
-        if (!s.active || m_faultDefs[i].kind != "pause" || !holds(s.nodes, node)) continue;
-        if (s.nodes.size() == 1) {
-            endFaultSpan(i);
-        } else {
-            s.nodes.erase(std::find(s.nodes.begin(), s.nodes.end(), node));
-            if (--m_nodes[node].pauseFaults == 0) resumeNow(node);
-        }
-    }
+    if (node < m_nodes.size() && m_nodes[node].paused) releaseNode(node, "pause");
 }
 
 } // namespace sb

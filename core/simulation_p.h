@@ -48,6 +48,7 @@ struct Simulation::NodeSlot {
     bool paused = false;
     int crashFaults = 0; // active crash faults on the node: it is down while any lasts
     int pauseFaults = 0;
+    int slowFaults = 0;
     double slow = 1;                  // product of the active slow faults' factors
     std::vector<ScheduledEvent> held; // events that reached the node while it was paused, in order
 };

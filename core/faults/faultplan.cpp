@@ -1,6 +1,7 @@
 #include "faultplan.h"
 
 #include "../nodes/common.h"
+#include "faultvalidation.h"
 
 #include <cmath>
 
@@ -253,13 +254,8 @@ std::vector<PropertySpec> clockPropertySpecs()
             for (auto it = j.begin(); it != j.end(); ++it)
                 if (it.key() != "at" && it.key() != "by") return where + "unknown field '" + it.key() + "'";
             if (!j.contains("at") || !j.contains("by")) return where + "needs both 'at' and 'by'";
-            const Json &at = j["at"];
-            std::optional<SimTime> t;
-            if (at.is_string())
-                t = parseDuration(at.get<std::string>());
-            else if (at.is_number() && at.get<double>() >= 0 && at.get<double>() <= 9.0e12)
-                t = fromMilliseconds(at.get<double>());
-            if (!t) return where + "'at' must be a duration such as \"2s\", got " + at.dump();
+            if (!durationFromJson(j["at"]))
+                return where + "'at' must be a duration such as \"2s\", got " + j["at"].dump();
             const Json &by = j["by"];
             if (!by.is_number() || !std::isfinite(by.get<double>()) || std::abs(by.get<double>()) > 3.6e6)
                 return where + "'by' must be a number of ms between -3600000 and 3600000, got " + by.dump();

@@ -46,7 +46,7 @@ constexpr std::uint64_t kMaxCompared = 4096;
 constexpr std::uint64_t kOverlapBudget = 4'000'000;
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> overlap(const FaultDef &a, const FaultDef &b,
-                                                                std::uint64_t &budget)
+                                                               std::uint64_t &budget)
 {
     auto repetitions = [](const FaultDef &f) -> std::uint64_t { return f.every ? kMaxCompared : 1; };
     for (std::uint64_t ka = 0; ka < repetitions(a); ++ka) {
