@@ -414,7 +414,7 @@ std::string kindsMarkdown(const KindRegistry &reg)
         o << "| port | direction | carries | links | meaning |\n|---|---|---|---|---|\n";
         for (const auto &p : k.ports)
             o << "| `" << p.name << "` | " << (p.direction == PortDirection::In ? "in" : "out") << " | "
-              << (p.protocol == Protocol::Publish ? "publishes" : "deliveries") << " | "
+              << protocolName(p.protocol) << " | "
               << (p.multiple ? "many" : "one") << " | " << p.help << " |\n";
         o << "\n" << markdownProperties(k.properties) << "\n";
     }
@@ -478,7 +478,7 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
         out << k.kind << " (" << k.category << "): " << k.help << "\n  ports:\n";
         for (const auto &p : k.ports)
             out << "    " << (p.direction == PortDirection::In ? "in  " : "out ") << std::left
-                << std::setw(12) << p.name << (p.protocol == Protocol::Publish ? "publish " : "delivery")
+                << std::setw(12) << p.name << std::setw(10) << protocolName(p.protocol)
                 << (p.multiple ? "  many" : "  one ") << "  " << p.help << "\n";
         out << "  properties:\n";
         props(k.properties);

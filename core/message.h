@@ -47,18 +47,28 @@ using MessageRef = std::shared_ptr<const Message>;
 
 // The protocol frames exchanged over links. Publish/Confirm/PublishNack travel on publish links
 // (producer -> exchange/queue, exchange -> queue); Subscribe/Deliver/Ack/Nack/Pull on delivery
-// links (queue -> consumer).
+// links (queue -> consumer); Request/Reply/Cancel and the stream frames on call links (an RPC or
+// HTTP client -> a server; core/nodes/rpc/callprotocol.h is their contract).
 enum class FrameType : std::uint8_t {
-    Publish,     // basic.publish; tag != 0 asks for a confirm carrying the same tag
-    Confirm,     // basic.ack from broker to publisher
-    PublishNack, // basic.nack from broker to publisher (e.g. reject-publish overflow)
-    Subscribe,   // basic.consume with prefetch (basic.qos) and no-ack flag
-    Deliver,     // basic.deliver / basic.get-ok
-    Ack,         // basic.ack from consumer
-    Nack,        // basic.nack from consumer, with requeue flag
-    Pull,        // basic.get / ReceiveMessage for `count` messages
+    Publish,      // basic.publish; tag != 0 asks for a confirm carrying the same tag
+    Confirm,      // basic.ack from broker to publisher
+    PublishNack,  // basic.nack from broker to publisher (e.g. reject-publish overflow)
+    Subscribe,    // basic.consume with prefetch (basic.qos) and no-ack flag
+    Deliver,      // basic.deliver / basic.get-ok
+    Ack,          // basic.ack from consumer
+    Nack,         // basic.nack from consumer, with requeue flag
+    Pull,         // basic.get / ReceiveMessage for `count` messages
+    Request,      // a call attempt (gRPC HEADERS+DATA, an HTTP request); tag = the attempt
+    Reply,        // its response with `status` (gRPC trailers, an HTTP response); tag echoed
+    Cancel,       // the caller gave up on the attempt `tag` (gRPC RST_STREAM CANCEL)
+    StreamData,   // one message of a stream (gRPC DATA); tag = the attempt, count = its index
+    HalfClose,    // the sender's side of a stream is done (END_STREAM)
+    WindowUpdate, // flow control: `count` more bytes may be sent on stream `tag` (HTTP/2 WINDOW_UPDATE)
 };
-inline constexpr int kFrameTypeCount = 8;
+inline constexpr int kFrameTypeCount = 14;
+// Call statuses: gRPC codes 0..16 (OK, CANCELLED, ... UNAUTHENTICATED) and HTTP codes 100..599 in
+// one number, named by callstatus.h; kNoStatus on everything that is not a reply.
+inline constexpr std::uint16_t kNoStatus = 0xFFFF;
 const char *frameTypeName(FrameType t);
 
 struct Frame {
@@ -68,8 +78,10 @@ struct Frame {
     bool noAck = false;   // Subscribe, Pull, and the Deliver that results
     std::uint32_t deliveryCount = 0;
     std::uint32_t count = 0; // Subscribe: prefetch (0 = unlimited); Pull: batch size
-    std::uint64_t tag = 0;   // publish sequence (Publish/Confirm/PublishNack) or delivery tag
-    MessageRef message;      // Publish, Deliver
+    std::uint64_t tag = 0;   // publish sequence (Publish/Confirm/PublishNack), delivery tag, or call attempt
+    std::uint16_t status = kNoStatus; // Reply: the call's status
+    SimTime deadline = kNever;        // Request: the caller's deadline (absolute virtual time)
+    MessageRef message;               // Publish, Deliver, Request, Reply, StreamData
 };
 
 } // namespace sb

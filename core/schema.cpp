@@ -354,6 +354,26 @@ const FaultKindSpec *KindRegistry::findFault(std::string_view kind) const
     return nullptr;
 }
 
+const NodeTemplate *KindRegistry::findTemplate(std::string_view id) const
+{
+    for (const auto &t : m_templates)
+        if (t.id == id) return &t;
+    return nullptr;
+}
+
+const char *protocolName(Protocol p)
+{
+    switch (p) {
+    case Protocol::Publish:
+        return "publishes";
+    case Protocol::Delivery:
+        return "deliveries";
+    case Protocol::Call:
+        return "calls";
+    }
+    return "?";
+}
+
 std::vector<std::string> KindRegistry::faultKindNames() const
 {
     std::vector<std::string> out;
@@ -417,7 +437,9 @@ Json KindRegistry::toJson() const
         for (const auto &p : k.ports) {
             ports.push_back({{"name", p.name},
                              {"direction", p.direction == PortDirection::In ? "in" : "out"},
-                             {"protocol", p.protocol == Protocol::Publish ? "publish" : "delivery"},
+                             {"protocol", p.protocol == Protocol::Publish    ? "publish"
+                                          : p.protocol == Protocol::Delivery ? "delivery"
+                                                                             : "call"},
                              {"multiple", p.multiple},
                              {"help", p.help}});
         }
@@ -440,6 +462,15 @@ Json KindRegistry::toJson() const
     }
     root["faults"] = std::move(faults);
     root["clock"] = propertiesJson(m_clockProperties);
+    Json templates = Json::array();
+    for (const auto &t : m_templates)
+        templates.push_back({{"id", t.id},
+                             {"label", t.label},
+                             {"system", t.system},
+                             {"kind", t.kind},
+                             {"help", t.help},
+                             {"properties", t.properties}});
+    root["templates"] = std::move(templates);
     return root;
 }
 

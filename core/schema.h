@@ -64,8 +64,11 @@ struct PropertySpec {
     std::string zeroMeans = {};
 };
 
-// Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames.
-enum class Protocol { Publish, Delivery };
+// Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames;
+// call links carry requests, replies and streams (a client's calls to a server).
+enum class Protocol { Publish, Delivery, Call };
+// How people read a port's protocol: "publishes", "deliveries", "calls".
+const char *protocolName(Protocol p);
 enum class PortDirection { In, Out };
 
 struct PortSpec {
@@ -74,10 +77,15 @@ struct PortSpec {
     Protocol protocol = Protocol::Publish;
     bool multiple = true; // may more than one link attach?
     std::string help;
+    // Left unconnected: a warning (the default), nothing (an optional port such as a queue's
+    // dead-letter), or an error that stops a run (a client's calls port: it needs a server).
+    enum class Need : std::uint8_t { Warn, Optional, Required };
+    Need need = Need::Warn;
 };
 
 class Node;
 struct NodeSetup;
+class PropertyBag;
 using NodeFactory = std::function<std::unique_ptr<Node>(const NodeSetup &)>;
 
 struct NodeKindSpec {
@@ -88,6 +96,11 @@ struct NodeKindSpec {
     std::vector<PortSpec> ports;
     std::vector<PropertySpec> properties;
     NodeFactory factory;
+    // Checks across properties (a retry policy needs a retryable status), run after each value
+    // passed its own check. `props` holds only the values set; read them through a PropertyBag.
+    // Each problem is (property key, reason).
+    std::function<void(const PropertyBag &props, std::vector<std::pair<std::string, std::string>> &problems)>
+        check;
 
     const PropertySpec *property(std::string_view key) const;
     std::optional<PortIndex> port(std::string_view name) const;
@@ -142,6 +155,18 @@ struct FaultKindSpec {
     const PropertySpec *param(std::string_view key) const;
 };
 
+// A system template: a kind with a real system's defaults, as the palette offers it ("gRPC
+// client": an rpc-client speaking gRPC with protobuf). Defined once here; a node placed from a
+// template is an ordinary node of its kind with these properties set.
+struct NodeTemplate {
+    std::string id;     // "grpc-client"
+    std::string label;  // "gRPC client"
+    std::string system; // palette group: "gRPC", "Apache Thrift", "REST", "RabbitMQ"
+    std::string kind;   // "rpc-client"
+    std::string help;   // one line: what the defaults are and where they come from
+    Json properties = Json::object();
+};
+
 class KindRegistry {
 public:
     // The kinds Signalbox ships.
@@ -158,11 +183,15 @@ public:
     std::vector<std::string> faultKindNames() const;
     // The properties of a node's local clock.
     const std::vector<PropertySpec> &clockProperties() const { return m_clockProperties; }
+    // System templates, in palette order.
+    const std::vector<NodeTemplate> &templates() const { return m_templates; }
+    const NodeTemplate *findTemplate(std::string_view id) const;
 
     void add(NodeKindSpec spec) { m_kinds.push_back(std::move(spec)); }
     void setLinkProperties(std::vector<PropertySpec> p) { m_linkProperties = std::move(p); }
     void setFaultKinds(std::vector<FaultKindSpec> k) { m_faultKinds = std::move(k); }
     void setClockProperties(std::vector<PropertySpec> p) { m_clockProperties = std::move(p); }
+    void addTemplate(NodeTemplate t) { m_templates.push_back(std::move(t)); }
 
     // The registry as JSON (for `signalbox-cli kinds --json` and the docs).
     Json toJson() const;
@@ -172,6 +201,7 @@ private:
     std::vector<PropertySpec> m_linkProperties;
     std::vector<FaultKindSpec> m_faultKinds;
     std::vector<PropertySpec> m_clockProperties;
+    std::vector<NodeTemplate> m_templates;
 };
 
 } // namespace sb

@@ -199,6 +199,7 @@ TraceEvent Simulation::frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, 
     e.link = link;
     e.frame = f.type;
     e.deliveryCount = f.deliveryCount;
+    e.status = f.status;
     if (f.message) {
         e.messageId = f.message->id;
         e.correlationId = f.message->correlationId;

@@ -212,8 +212,16 @@ void validateModel(Checker &c, const Topology &t)
                                         " (known: " + known + ")");
             continue;
         }
+        const std::size_t before = c.diags.size();
         checkProperties(c, spec->properties, n.properties, path + ".properties",
                         "node " + quoted(n.id) + " (" + n.kind + ")");
+        if (spec->check && c.diags.size() == before) {
+            std::vector<std::pair<std::string, std::string>> problems;
+            spec->check(PropertyBag(spec->properties, n.properties), problems);
+            for (const auto &[key, reason] : problems)
+                c.error(path + ".properties." + key,
+                        "node " + quoted(n.id) + " (" + n.kind + "): " + key + ": " + reason);
+        }
         if (!n.clock.empty())
             checkPropertyObject(c.reg.clockProperties(), n.clock, path + ".clock",
                                 "node " + quoted(n.id) + " clock", c.diags);
@@ -270,9 +278,9 @@ void validateModel(Checker &c, const Topology &t)
         if (fs->ports[*fp].protocol != ts->ports[*tp].protocol) {
             c.error(path, name + ": cannot connect " + fs->kind + "." + l.fromPort + " to " + ts->kind + "." +
                               l.toPort + " (one carries " +
-                              (fs->ports[*fp].protocol == Protocol::Publish ? "publishes" : "deliveries") +
+                              protocolName(fs->ports[*fp].protocol) +
                               ", the other " +
-                              (ts->ports[*tp].protocol == Protocol::Publish ? "publishes" : "deliveries") +
+                              protocolName(ts->ports[*tp].protocol) +
                               ")");
             continue;
         }
@@ -397,16 +405,16 @@ void validateModel(Checker &c, const Topology &t)
         const NodeKindSpec *spec = c.reg.find(n.kind);
         if (!spec) continue;
         for (const auto &p : spec->ports) {
-            // Optional ports, and a queue without consumers (a parking lot for dead letters) is a
-            // legitimate design.
-            if (p.name == "dead-letter" || p.name == "alternate" ||
-                (n.kind == "queue" && p.name == "deliver"))
-                continue;
+            if (p.need == PortSpec::Need::Optional) continue;
             const bool used =
                 (p.direction == PortDirection::Out ? usedOut : usedIn).count({n.id, p.name}) > 0;
-            if (!used)
-                c.warn("$.nodes[" + std::to_string(i) + "]",
-                       spec->kind + " " + quoted(n.id) + ": port " + quoted(p.name) + " is not connected");
+            if (used) continue;
+            const std::string what =
+                spec->kind + " " + quoted(n.id) + ": port " + quoted(p.name) + " is not connected";
+            if (p.need == PortSpec::Need::Required)
+                c.error("$.nodes[" + std::to_string(i) + "]", what + " (" + p.help + ")");
+            else
+                c.warn("$.nodes[" + std::to_string(i) + "]", what);
         }
     }
     if (t.run.speed < 0) c.error("$.run.speed", "speed must be \"max\" or a positive number");

@@ -1,5 +1,7 @@
 #include "trace.h"
 
+#include "callstatus.h"
+
 #include <bit>
 #include <charconv>
 #include <cstring>
@@ -8,10 +10,11 @@ namespace sb {
 
 namespace {
 constexpr const char *kKindNames[kTraceKindCount] = {
-    "publish",     "send",    "route",       "enqueue",     "deliver",   "redeliver", "ack",
-    "nack",        "requeue", "process",     "dedupe",      "confirm",   "drop",      "expire",
-    "dead-letter", "timeout", "retry",       "link-down",   "link-up",   "crash",     "restart",
-    "pause",       "resume",  "link-change", "fault-start", "fault-end", "clock-jump"};
+    "publish",     "send",      "route",      "enqueue", "deliver", "redeliver", "ack",         "nack",
+    "requeue",     "process",   "dedupe",     "confirm", "drop",    "expire",    "dead-letter", "timeout",
+    "retry",       "link-down", "link-up",    "crash",   "restart", "pause",     "resume",      "link-change",
+    "fault-start", "fault-end", "clock-jump", "call",    "accept",  "execute",   "complete",    "hedge",
+    "cancel",      "breaker",   "block",      "unblock"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",
@@ -27,9 +30,13 @@ constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "unknown-tag",
                                                         "no-route",
                                                         "corrupt",
-                                                        "fault"};
-constexpr const char *kFrameNames[kFrameTypeCount] = {"publish", "confirm", "publish-nack", "subscribe",
-                                                      "deliver", "ack",     "nack",         "pull"};
+                                                        "fault",
+                                                        "unknown-correlation",
+                                                        "deadline",
+                                                        "cancelled"};
+constexpr const char *kFrameNames[kFrameTypeCount] = {
+    "publish", "confirm", "publish-nack", "subscribe", "deliver",     "ack",        "nack",
+    "pull",    "request", "reply",        "cancel",    "stream-data", "half-close", "window-update"};
 } // namespace
 
 const char *frameTypeName(FrameType t)
@@ -99,6 +106,7 @@ void HashSink::onEvent(const TraceEvent &e)
     mix((static_cast<std::uint64_t>(e.kind) << 24) | (static_cast<std::uint64_t>(e.reason) << 16) |
         (static_cast<std::uint64_t>(e.frame) << 8) | e.flags);
     if (e.local != e.time) mix(static_cast<std::uint64_t>(e.local));
+    if (e.status != kNoStatus) mix(e.status);
     ++m_count;
 }
 
@@ -166,7 +174,7 @@ bool TraceFileWriter::open(const std::string &path, Format format, std::string &
     m_format = format;
     if (m_format == Format::Csv)
         put("time_ns,kind,node,peer,link,message_id,correlation_id,delivery_count,reason,frame,flags,aux,"
-            "wall_ns,local_ns,fault\n");
+            "wall_ns,local_ns,fault,status\n");
     return true;
 }
 
@@ -265,6 +273,11 @@ void TraceFileWriter::onEvent(const TraceEvent &e)
             put(",\"local\":");
             putInt(e.local);
         }
+        if (e.status != kNoStatus) {
+            put(",\"status\":\"");
+            put(statusName(e.status));
+            put("\"");
+        }
         if (isFault && m_faultNames) {
             put(",\"fault\":\"");
             put(m_faultNames(static_cast<std::uint64_t>(e.aux)));
@@ -301,6 +314,8 @@ void TraceFileWriter::onEvent(const TraceEvent &e)
         putInt(e.local);
         put(",");
         if (isFault && m_faultNames) put(m_faultNames(static_cast<std::uint64_t>(e.aux)));
+        put(",");
+        if (e.status != kNoStatus) put(statusName(e.status));
         put("\n");
     }
     ++m_written;

@@ -42,28 +42,46 @@ enum class TraceKind : std::uint8_t {
                 // table, correlationId = the repetition; node/link = its target when it has one
     FaultEnd,   // that fault ended (healed); same fields
     ClockJump,  // a node's local clock stepped (NTP step); aux = the step in ns (signed)
+    // Calls (request-reply, RPC, HTTP; core/nodes/rpc/callprotocol.h). correlationId is the
+    // logical call's id on every one of them; deliveryCount the attempt (1, 2, ...).
+    Call,     // a client starts a logical call; messageId = its request, aux = the parent call's id
+              // when a server makes it downstream while serving that call (else 0)
+    Accept,   // a server takes an attempt into its accept queue; aux = queue depth after
+    Execute,  // a server's handler starts executing an attempt; aux = queue depth after. Once per
+              // execution: the checker counts executions of a call from these
+    Complete, // a client's call ended: status = its final status, aux = its latency (ns, from the
+              // call's intended start), deliveryCount = attempts made
+    Hedge,    // a client sent a hedged attempt (deliveryCount = its number)
+    Cancel,   // work given up: at a client an attempt it stops waiting for; at a server a request
+              // whose deadline passed or that its caller cancelled; reason says why
+    Breaker,  // a client's circuit breaker changed state; aux = 0 closed, 1 open, 2 half-open
+    Block,    // a sender is blocked: it cannot hand over its message (rendezvous, full buffer, window)
+    Unblock,  // it can again; aux = how long it was blocked (ns)
 };
-inline constexpr int kTraceKindCount = 27;
+inline constexpr int kTraceKindCount = 36;
 
 enum class DropReason : std::uint8_t {
     None,
-    Loss,             // link loss probability
-    Partition,        // link was down
-    MaxLength,        // queue overflow (drop-head), RabbitMQ x-death reason "maxlen"
-    RejectPublish,    // queue overflow (reject-publish)
-    Unroutable,       // no binding matched and no alternate target
-    Expired,          // message TTL
-    DeliveryLimit,    // too many unsuccessful deliveries
-    Rejected,         // consumer nack without requeue
-    ProcessingFailed, // consumer failed a message under auto-ack: it is gone
-    RetriesExhausted, // publisher gave up
-    Crash,            // held by a node that crashed
-    UnknownTag,       // ack/nack for a delivery tag the queue no longer holds
-    NoRoute,          // a node had no link to send on
-    Corrupt,          // a link fault corrupted the frame; the receiver's checksum rejected it
-    Injected,         // a message-aware link fault dropped it (drop-first, drop-every, match)
+    Loss,               // link loss probability
+    Partition,          // link was down
+    MaxLength,          // queue overflow (drop-head), RabbitMQ x-death reason "maxlen"
+    RejectPublish,      // queue overflow (reject-publish)
+    Unroutable,         // no binding matched and no alternate target
+    Expired,            // message TTL
+    DeliveryLimit,      // too many unsuccessful deliveries
+    Rejected,           // consumer nack without requeue
+    ProcessingFailed,   // consumer failed a message under auto-ack: it is gone
+    RetriesExhausted,   // publisher gave up
+    Crash,              // held by a node that crashed
+    UnknownTag,         // ack/nack for a delivery tag the queue no longer holds
+    NoRoute,            // a node had no link to send on
+    Corrupt,            // a link fault corrupted the frame; the receiver's checksum rejected it
+    Injected,           // a message-aware link fault dropped it (drop-first, drop-every, match)
+    UnknownCorrelation, // a reply for no call the client is waiting for (late, or never asked)
+    DeadlineExceeded,   // a call's deadline passed before the work was done
+    Cancelled,          // the caller cancelled the work (a hedge won, the caller gave up)
 };
-inline constexpr int kDropReasonCount = 16;
+inline constexpr int kDropReasonCount = 19;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);
@@ -92,6 +110,7 @@ struct TraceEvent {
     DropReason reason = DropReason::None;
     FrameType frame = FrameType::Publish; // for Send and link Drops
     std::uint8_t flags = 0;
+    std::uint16_t status = kNoStatus; // a call's status (Complete; Send and Drop of a Reply)
 };
 
 class TraceSink {

@@ -58,11 +58,6 @@ QString unknownProperty(const std::vector<PropertySpec> &specs, const std::strin
              known.join(QStringLiteral(", ")));
 }
 
-const char *protocolName(Protocol p)
-{
-    return p == Protocol::Publish ? "publishes" : "deliveries";
-}
-
 std::string exchangeType(const NodeDef &exchange)
 {
     const auto it = exchange.properties.find("type");

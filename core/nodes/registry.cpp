@@ -1,6 +1,7 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
 #include "nodes.h"
+#include "rpc/rpc.h"
 
 #include <initializer_list>
 #include <string_view>
@@ -34,6 +35,18 @@ const KindRegistry &KindRegistry::builtin()
                                              {"ackTimeout", "never"},
                                              {"deliveryLimit", "no limit"}}));
         r.add(withZeroMeanings(consumerKind(), {{"prefetch", "no limit"}}));
+        const std::initializer_list<std::pair<std::string_view, std::string_view>> clientZeros = {
+            {"count", "no limit"},      {"duration", "no limit"},       {"maxOutstanding", "no limit"},
+            {"deadline", "none"},       {"attemptTimeout", "deadline"}, {"throttleMaxTokens", "off"},
+            {"breakerThreshold", "off"}};
+        const std::initializer_list<std::pair<std::string_view, std::string_view>> serverZeros = {
+            {"queueLimit", "no limit"}, {"retryAfter", "none"}, {"rateLimit", "no limit"}};
+        r.add(withZeroMeanings(rpcClientKind(), clientZeros));
+        r.add(withZeroMeanings(rpcServerKind(), serverZeros));
+        r.add(withZeroMeanings(httpClientKind(), clientZeros));
+        r.add(withZeroMeanings(httpServerKind(), serverZeros));
+        for (auto &t : rpcTemplates())
+            r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());

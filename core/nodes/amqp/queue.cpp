@@ -9,8 +9,8 @@
 // - competing consumers: round-robin (ignores prefetch, like prefetch 0) or fair dispatch (only to
 //   consumers with fewer than `prefetch` unacked deliveries). Push (basic.consume) and pull
 //   (basic.get / ReceiveMessage batches) both work; the consumer chooses.
-#include "common.h"
-#include "nodes.h"
+#include "../common.h"
+#include "../nodes.h"
 
 #include <algorithm>
 #include <deque>
@@ -526,9 +526,12 @@ NodeKindSpec queueKind()
              "dead letters.";
     k.ports = {
         {"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or exchanges."},
-        {"deliver", PortDirection::Out, Protocol::Delivery, true, "Consumers (they compete for messages)."},
+        // A queue without consumers (a parking lot for dead letters) is a legitimate design.
+        {"deliver", PortDirection::Out, Protocol::Delivery, true, "Consumers (they compete for messages).",
+         PortSpec::Need::Optional},
         {"dead-letter", PortDirection::Out, Protocol::Publish, false,
-         "Where expired, rejected, overflowed and over-delivered messages go (an exchange or queue)."}};
+         "Where expired, rejected, overflowed and over-delivered messages go (an exchange or queue).",
+         PortSpec::Need::Optional}};
     using T = PropertyType;
     k.properties = {
         property("maxLength", "Max length", T::Integer, 0, "Most ready messages held (0 = no limit).", "msg",

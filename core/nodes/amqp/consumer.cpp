@@ -4,10 +4,10 @@
 // - manual: ack after processing (at-least-once); a failure nacks (requeue or dead-letter).
 // - idempotent: manual, and ids already processed are acked without processing again, so
 //   redeliveries and publisher retries do not cause duplicate effects.
-#include "common.h"
-#include "nodes.h"
+#include "../common.h"
+#include "../nodes.h"
 
-#include "idset.h"
+#include "../../idset.h"
 
 #include <deque>
 

@@ -3,9 +3,9 @@
 // alternate target if one is linked (RabbitMQ's alternate-exchange), else they are dropped.
 // With publisher confirms, the exchange confirms upstream once every destination has accepted,
 // and nacks if any rejected.
-#include "../routing.h"
-#include "common.h"
-#include "nodes.h"
+#include "../../routing.h"
+#include "../common.h"
+#include "../nodes.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -150,7 +150,7 @@ NodeKindSpec exchangeKind()
         {"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or other exchanges."},
         {"out", PortDirection::Out, Protocol::Publish, true, "Bound destinations (see bindings)."},
         {"alternate", PortDirection::Out, Protocol::Publish, false,
-         "Where unroutable messages go (RabbitMQ alternate-exchange)."}};
+         "Where unroutable messages go (RabbitMQ alternate-exchange).", PortSpec::Need::Optional}};
     k.properties = {
         property("type", "Type", PropertyType::Enum, "direct",
                  "direct: binding key equals routing key; fanout: every linked destination; topic: "

@@ -1,7 +1,7 @@
 // Producer: generates messages at a rate (constant, Poisson or bursts) or from a script, and
 // publishes them fire-and-forget or with publisher confirms (timeout, retries with backoff).
-#include "common.h"
-#include "nodes.h"
+#include "../common.h"
+#include "../nodes.h"
 
 #include <deque>
 #include <map>

@@ -1,0 +1,97 @@
+#include "callstatus.h"
+
+#include <cctype>
+#include <charconv>
+
+namespace sb {
+
+namespace {
+constexpr const char *kGrpcNames[17] = {
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
+
+const char *httpReason(std::uint16_t s)
+{
+    switch (s) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 499:
+        return "Client Closed Request";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return nullptr;
+    }
+}
+} // namespace
+
+const char *const *grpcStatusNames()
+{
+    return kGrpcNames;
+}
+
+std::string statusName(std::uint16_t s)
+{
+    if (isGrpcStatus(s)) return kGrpcNames[s];
+    if (isHttpStatus(s)) {
+        std::string t = std::to_string(s);
+        if (const char *r = httpReason(s)) t += std::string(" ") + r;
+        return t;
+    }
+    return {};
+}
+
+std::string statusKey(std::uint16_t s)
+{
+    if (isGrpcStatus(s)) return kGrpcNames[s];
+    if (isHttpStatus(s)) return std::to_string(s);
+    return {};
+}
+
+std::optional<std::uint16_t> statusFromKey(std::string_view key)
+{
+    if (key.empty()) return std::nullopt;
+    if (std::isdigit(static_cast<unsigned char>(key.front()))) {
+        unsigned v = 0;
+        auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), v);
+        if (ec != std::errc() || end != key.data() + key.size() || v < 100 || v > 599) return std::nullopt;
+        return static_cast<std::uint16_t>(v);
+    }
+    for (std::uint16_t i = 0; i <= 16; ++i) {
+        std::string_view n = kGrpcNames[i];
+        if (n.size() != key.size()) continue;
+        bool same = true;
+        for (std::size_t c = 0; c < n.size() && same; ++c)
+            same = std::toupper(static_cast<unsigned char>(key[c])) == n[c];
+        if (same) return i;
+    }
+    return std::nullopt;
+}
+
+} // namespace sb
