@@ -302,6 +302,7 @@ private:
         // A reply being unmarshalled
         std::uint16_t pendingStatus = kNoStatus;
         SimTime pendingPause = 0;
+        bool afterStream = false; // the reply waits until the stream's messages are consumed
     };
 
     Call *findCall(std::uint64_t id)
@@ -558,6 +559,13 @@ private:
     {
         if (a.toConsume.empty()) {
             a.consuming = false;
+            if (a.afterStream) {
+                // The trailers come after the messages: the call ends once the last is consumed.
+                a.afterStream = false;
+                const std::uint16_t status = a.pendingStatus;
+                a.pendingStatus = kNoStatus;
+                attemptAnswered(ctx, a.id, status, a.pendingPause);
+            }
             return;
         }
         a.consuming = true;
@@ -567,7 +575,7 @@ private:
         }
         while (!a.toConsume.empty())
             consumed(ctx, a);
-        a.consuming = false;
+        consumeNext(ctx, a);
     }
 
     void consumed(NodeContext &ctx, Attempt &a)
@@ -583,7 +591,7 @@ private:
 
     void streamTick(NodeContext &ctx, Attempt &a)
     {
-        if (a.pendingStatus != kNoStatus) {
+        if (a.pendingStatus != kNoStatus && !a.afterStream) {
             // The reply is unmarshalled.
             const std::uint16_t status = a.pendingStatus;
             a.pendingStatus = kNoStatus;
@@ -616,6 +624,12 @@ private:
         if (a->timer != kNoTimer) {
             ctx.cancelTimer(a->timer);
             a->timer = kNoTimer;
+        }
+        if (a->consuming || !a->toConsume.empty()) {
+            a->pendingStatus = f.status;
+            a->pendingPause = pause;
+            a->afterStream = true;
+            return;
         }
         const SimTime unmarshal = marshalTime(*m_cfg.format, m_cfg.marshal, f.message ? f.message->size : 0);
         if (unmarshal > 0) {
