@@ -212,6 +212,7 @@ private slots:
     void outstandingWindow();
     void lateReplyIsCountedAndDropped();
     void idempotencyKeyIsTheSameOnEveryAttempt();
+    void lostReplyFaultMakesTheRetryExecuteAgain();
     void badInput_data();
     void badInput();
 };
@@ -611,6 +612,29 @@ void TestCallClient::idempotencyKeyIsTheSameOnEveryAttempt()
     // One logical call, one request message announced, with one key.
     QCOMPARE(keys.keys.size(), std::size_t{1});
     QCOMPARE(keys.keys[0], std::string("c-1"));
+}
+
+// The partial failure, planned: a fault drops the first reply on its way back; the server had
+// executed the call, the client times out and retries, and the server executes it again.
+void TestCallClient::lostReplyFaultMakesTheRetryExecuteAgain()
+{
+    Topology t = clientServers(
+        "rpc-client",
+        oneCall({{"attemptTimeout", "50ms"}, {"retryPolicy", "retry"}, {"initialBackoff", "1ms"}}),
+        {{{"actions", Json::array({"OK"})}}});
+    FaultDef f;
+    f.id = "lose-reply";
+    f.kind = "drop-first";
+    f.target = "c-s1";
+    f.params = {{"count", 1}, {"frameType", "Reply"}};
+    t.faults.push_back(f);
+    auto r = runCalls(t);
+    QVERIFY(r);
+    QCOMPARE(r->of(TraceKind::Execute).size(), std::size_t{2});
+    const auto done = r->of(TraceKind::Complete);
+    QCOMPARE(done[0].status, Grpc::Ok);
+    QCOMPARE(int(done[0].deliveryCount), 2);
+    QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::Injected), std::size_t{1});
 }
 
 void TestCallClient::badInput_data()
