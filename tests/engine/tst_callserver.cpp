@@ -146,6 +146,8 @@ private:
 };
 
 struct CallRun {
+    // The simulation keeps pointers into its registry (fault kinds): it must outlive the run.
+    std::unique_ptr<KindRegistry> registry;
     std::unique_ptr<Simulation> sim;
     RecordingSink trace;
     std::vector<Message> announced;
@@ -187,7 +189,7 @@ std::unique_ptr<CallRun> build(const Topology &t, std::map<std::string, Script> 
     auto r = std::make_unique<CallRun>();
     for (auto &[id, s] : scripts)
         r->scripts[id] = std::make_shared<Script>(std::move(s));
-    KindRegistry registry = KindRegistry::builtin();
+    r->registry = std::make_unique<KindRegistry>(KindRegistry::builtin());
     NodeKindSpec k;
     k.kind = "test-client";
     k.label = "Scripted client";
@@ -197,9 +199,9 @@ std::unique_ptr<CallRun> build(const Topology &t, std::map<std::string, Script> 
     k.factory = [scriptsOf](const NodeSetup &s) {
         return std::make_unique<ScriptedClient>(scriptsOf->at(s.id).get());
     };
-    registry.add(std::move(k));
+    r->registry->add(std::move(k));
     std::string error;
-    r->sim = Simulation::build(t, error, registry);
+    r->sim = Simulation::build(t, error, *r->registry);
     if (!r->sim) {
         qWarning("build failed: %s", error.c_str());
         return nullptr;
