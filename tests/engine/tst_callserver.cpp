@@ -146,6 +146,8 @@ private:
 };
 
 struct CallRun {
+    // The simulation keeps pointers into its registry (fault kinds): it must outlive the run.
+    std::unique_ptr<KindRegistry> registry;
     std::unique_ptr<Simulation> sim;
     RecordingSink trace;
     std::vector<Message> announced;
@@ -187,7 +189,7 @@ std::unique_ptr<CallRun> build(const Topology &t, std::map<std::string, Script> 
     auto r = std::make_unique<CallRun>();
     for (auto &[id, s] : scripts)
         r->scripts[id] = std::make_shared<Script>(std::move(s));
-    KindRegistry registry = KindRegistry::builtin();
+    r->registry = std::make_unique<KindRegistry>(KindRegistry::builtin());
     NodeKindSpec k;
     k.kind = "test-client";
     k.label = "Scripted client";
@@ -197,9 +199,9 @@ std::unique_ptr<CallRun> build(const Topology &t, std::map<std::string, Script> 
     k.factory = [scriptsOf](const NodeSetup &s) {
         return std::make_unique<ScriptedClient>(scriptsOf->at(s.id).get());
     };
-    registry.add(std::move(k));
+    r->registry->add(std::move(k));
     std::string error;
-    r->sim = Simulation::build(t, error, registry);
+    r->sim = Simulation::build(t, error, *r->registry);
     if (!r->sim) {
         qWarning("build failed: %s", error.c_str());
         return nullptr;
@@ -267,6 +269,7 @@ private slots:
     void clientStreamingWindowUpdates();
     void marshallingAndFormats_data();
     void marshallingAndFormats();
+    void duplicatedFramesCountOnce();
 };
 
 void TestCallServer::workersServeTheAcceptQueue_data()
@@ -1005,6 +1008,32 @@ void TestCallServer::marshallingAndFormats()
     QVERIFY(reply);
     QCOMPARE(int(reply->message->size), replyBytes);
     QCOMPARE(reply->at, 2 * ms + work);
+}
+
+// A link that delivers every frame twice: the request of a live attempt and each stream item
+// count once (HTTP/2 runs over one ordered connection), so the call executes once and every
+// item is consumed once.
+void TestCallServer::duplicatedFramesCountOnce()
+{
+    Script s;
+    s.actions = {request(0, 1, kNever, {{std::string(rpc::kCallKind), "client-streaming"}})};
+    for (int i = 0; i < 3; ++i) {
+        s.actions.push_back(frame(i * ms, FrameType::StreamData, 1, 1000));
+        s.actions.back().count = i;
+    }
+    s.actions.push_back(frame(3 * ms, FrameType::HalfClose, 1));
+    TopologyBuilder b;
+    b.node("c", "test-client").node("s", "rpc-server", plain({{"serviceTime", "5ms"}, {"itemProcessing", "1ms"}}));
+    b.link("c", "s", {{"duplicate", 1.0}}, "calls", "in");
+    auto r = build(b.topology(), {{"c", s}});
+    QVERIFY(r);
+    r->sim->run(RunOptions{});
+    QCOMPARE(r->count(TraceKind::Execute, "s"), std::size_t(1));
+    std::size_t updates = 0;
+    for (const auto &e : r->events(TraceKind::Send, "s"))
+        updates += e.frame == FrameType::WindowUpdate && e.messageId == 0;
+    QCOMPARE(updates, std::size_t(3 * 2)); // three, each duplicated on the way back
+    QCOMPARE(r->client().of(FrameType::Reply).size(), std::size_t(2));
 }
 
 QTEST_GUILESS_MAIN(TestCallServer)

@@ -4,7 +4,8 @@
 // one, exchanges stream items under HTTP/2 flow control, works the service time, marshals and
 // replies. Deadlines shed queued requests and stop running ones; Cancel frames do the same. An
 // idempotency store answers keys it holds and makes a retry of a key executing now wait for
-// that execution's reply.
+// that execution's reply (both traced Dedupe when answered, never Execute); an execution that
+// ends without a reply hands its key to the first attempt waiting for it.
 #include "../../callstatus.h"
 #include "../common.h"
 #include "callprotocol.h"
@@ -91,7 +92,10 @@ public:
             if (Attempt *a = attemptOf(from, f.tag)) stop(ctx, *a, DropReason::Cancelled);
             break;
         case FrameType::StreamData:
-            if (Attempt *a = attemptOf(from, f.tag); a && a->state != State::Waiting && f.message) {
+            // A duplicated item (count already seen) is not a new one.
+            if (Attempt *a = attemptOf(from, f.tag);
+                a && a->state != State::Waiting && f.message && f.count >= a->itemsReceived) {
+                a->itemsReceived = f.count + 1;
                 a->inbox.push_back(f.message->size);
                 if (a->state == State::Running && a->step == Step::Input) consumeNext(ctx, *a);
             }
@@ -138,8 +142,7 @@ public:
             break;
         case ConsumeTimer: {
             a.consumeTimer = kNoTimer;
-            const std::uint32_t bytes = a.inbox.front();
-            a.inbox.pop_front();
+            const std::uint32_t bytes = a.inbox[a.inboxHead++];
             a.consuming = false;
             // The handler read the item: the client may send that many more bytes.
             Frame w;
@@ -250,8 +253,11 @@ private:
         std::uint64_t sentBytes = 0;
         bool blocked = false;
         SimTime blockedSince = 0;
-        // Client stream: items received and not yet consumed (their bytes).
-        std::deque<std::uint32_t> inbox;
+        // Client stream: the bytes of each item received; those before inboxHead are consumed.
+        // (A vector, not a deque: most calls are unary and a deque allocates when constructed.)
+        std::vector<std::uint32_t> inbox;
+        std::size_t inboxHead = 0;
+        std::uint32_t itemsReceived = 0;
         bool consuming = false;
         bool halfClosed = false;
         // The downstream call in progress (downTag != 0).
@@ -539,7 +545,8 @@ private:
         --m_running;
         sendReply(ctx, a, status, reply);
         if (!a.key.empty()) {
-            m_executing.erase(a.key);
+            if (auto it = m_executing.find(a.key); it != m_executing.end() && it->second == a.serial)
+                m_executing.erase(it);
             if (isSuccessStatus(status)) m_store.put(a.key, status, reply, ctx.now());
             for (auto w : a.waiters) {
                 auto it = m_attempts.find(w);
@@ -658,12 +665,13 @@ private:
     void consumeNext(NodeContext &ctx, Attempt &a)
     {
         if (a.consuming) return;
-        if (a.inbox.empty()) {
+        if (a.inboxHead == a.inbox.size()) {
             if (a.halfClosed && a.step == Step::Input) beginService(ctx, a);
             return;
         }
         a.consuming = true;
-        a.consumeTimer = arm(ctx, a, ConsumeTimer, addTime(m_itemProcessing, marshalCost(a.inbox.front())));
+        a.consumeTimer =
+            arm(ctx, a, ConsumeTimer, addTime(m_itemProcessing, marshalCost(a.inbox[a.inboxHead])));
     }
 
     // --- The downstream call -----------------------------------------------------------------

@@ -341,7 +341,7 @@ std::vector<PropertySpec> serverProperties(bool http)
     p.push_back(
         property("retryAfter", "Retry-After", T::Duration, http ? "1s" : Json(0),
                  http ? "Sent with 503 (queue full) and 429 (rate limit) responses: how long clients should "
-                        "wait (0 = no header)."
+                        "wait, in whole seconds rounded up (0 = no header)."
                       : "Sent as grpc-retry-pushback-ms with RESOURCE_EXHAUSTED (0 = none).",
                  "ms", 0, 86400000));
     if (http) {
@@ -355,17 +355,21 @@ std::vector<PropertySpec> serverProperties(bool http)
     }
     p.push_back(
         property("idempotencyStore", "Idempotency store", T::Enum, "off",
-                 "off: every arriving request executes; memory: requests with an idempotency key already "
-                 "seen get the stored reply (lost in a crash); durable: the store survives a crash "
-                 "(not a lost disk).",
+                 "off: every arriving request executes; memory: a request whose idempotency key already "
+                 "executed successfully gets the stored reply, and one whose key is executing now waits "
+                 "for that execution's reply (the store is lost in a crash; a failed execution is not "
+                 "stored, so its retry executes again); durable: the store survives a crash (not a lost "
+                 "disk).",
                  "", {}, {}, {"off", "memory", "durable"}));
     p.push_back(property("idempotencyRetention", "Key retention", T::Duration, "24h",
                          "How long the store keeps a key and its reply (Stripe keeps keys 24 hours).", "ms",
                          0.001, 86400000.0 * 30));
     p.push_back(
         property("downstreamMethod", "Downstream method", T::String, "",
-                 "A call this server makes on its downstream port while serving each request, before it "
-                 "replies (empty = none).",
+                 "A call this server makes on its downstream port while serving each request, before its "
+                 "own service time, passing the request's bytes on; several downstream servers are "
+                 "called in turn. A failed call makes the server answer UNAVAILABLE (HTTP 502), one past "
+                 "its deadline DEADLINE_EXCEEDED (504) (empty = none).",
                  ""));
     p.push_back(property("propagateDeadline", "Propagate deadline", T::Bool, true,
                          "The downstream call carries what is left of the caller's deadline (gRPC propagates "
@@ -379,7 +383,9 @@ std::vector<PropertySpec> serverProperties(bool http)
                      "", {}, {}, {"grpc", "thrift"}));
         p.push_back(
             property("itemInterval", "Item interval", T::Duration, "1ms",
-                     "Server and bidi streaming: the time the server takes to produce each stream message.",
+                     "Server and bidi streaming: the time the server takes to produce each stream message "
+                     "(plus marshalling it); it sends no more unacknowledged bytes than the client's "
+                     "flow-control window.",
                      "ms", 0, 3600000));
         p.push_back(
             property("itemProcessing", "Item processing", T::Duration, 0,
