@@ -208,6 +208,7 @@ private slots:
     void loadBalancing_data();
     void loadBalancing();
     void circuitBreaker();
+    void breakerProbeFailureReopens();
     void outstandingWindow_data();
     void outstandingWindow();
     void lateReplyIsCountedAndDropped();
@@ -550,6 +551,26 @@ void TestCallClient::circuitBreaker()
     // Calls at 300, 400, 500 ms find it open; the one at 600 ms is the probe.
     QCOMPARE(failedFast, 3);
     QCOMPARE(int(r->sends(FrameType::Request).size()), 12 - failedFast);
+}
+
+// A failed probe opens the breaker again for another open time; NOT_FOUND (the request's fault,
+// not the server's) does not count towards the threshold.
+void TestCallClient::breakerProbeFailureReopens()
+{
+    auto r = runCalls(clientServers(
+        "rpc-client", {{"count", 10}, {"rate", 10}, {"breakerThreshold", 2}, {"breakerOpenFor", "250ms"}},
+        {{{"actions", Json::array({"NOT_FOUND", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE", "OK"})}}}));
+    QVERIFY(r);
+    std::vector<std::int64_t> states;
+    for (const auto &e : r->of(TraceKind::Breaker))
+        states.push_back(e.aux);
+    // Calls at 0 (NOT_FOUND), 100, 200 ms (UNAVAILABLE x2: open at 202), probe at 500 ms fails
+    // (open again at 502), probe at 800 ms succeeds (closed).
+    QCOMPARE(states, (std::vector<std::int64_t>{1, 2, 1, 2, 0}));
+    const auto changes = r->of(TraceKind::Breaker);
+    QCOMPARE(changes[0].time, 202 * kMillisecond);
+    QCOMPARE(changes[2].time, 502 * kMillisecond);
+    QCOMPARE(changes[4].time, 802 * kMillisecond);
 }
 
 // maxOutstanding 1 is synchronous request-reply: never two calls in flight; the window of N allows N.

@@ -71,6 +71,7 @@ private slots:
     void overloadRejectsWhenTheQueueIsFull();
     void closedLoopHidesTheStalls();
     void rpcAsLocalCallBrokenAndFixed();
+    void propagatedDeadlinesShedWork();
 };
 
 void TestRpcExamples::asyncRequestReplyKeepsUp()
@@ -211,6 +212,26 @@ void TestRpcExamples::rpcAsLocalCallBrokenAndFixed()
         return t;
     };
     QVERIFY(lastExecute(*broken) > lastExecute(*fixed));
+}
+
+void TestRpcExamples::propagatedDeadlinesShedWork()
+{
+    auto r = runExample("deadline-propagation.json");
+    QVERIFY(r);
+    const auto propagated = completes(*r, "client"), fresh = completes(*r, "client-2");
+    QCOMPARE(propagated.size(), fresh.size());
+    // With the deadline propagated the inventory service gives up work nobody waits for and keeps
+    // up; in a fresh context it works through a growing backlog and most calls miss their deadline.
+    QVERIFY(withStatus(propagated, Grpc::Ok) > 3 * withStatus(fresh, Grpc::Ok));
+    QVERIFY(r->trace.countAt(TraceKind::Cancel, r->index("inventory")) > 0);
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("inventory-2")), std::size_t{0});
+    // Each gateway call made one downstream call, tied to its parent by the Call event's aux.
+    std::map<std::uint64_t, int> parents;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Call && e.node == r->index("gateway")) ++parents[std::uint64_t(e.aux)];
+    QCOMPARE(parents.size(), propagated.size());
+    for (const auto &e : propagated)
+        QCOMPARE(parents[e.correlationId], 1);
 }
 
 QTEST_GUILESS_MAIN(TestRpcExamples)

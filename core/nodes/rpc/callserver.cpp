@@ -584,7 +584,8 @@ private:
                 endDownstream(ctx, a,
                               callerStatus(reason == DropReason::DeadlineExceeded ? Failure::Deadline
                                                                                   : Failure::Cancelled),
-                              true);
+                              // A fresh context (no propagation) is not cancelled with the caller's.
+                              m_propagateDeadline);
             --m_running;
             endWithoutReply(ctx, a);
             takeNext(ctx);

@@ -371,10 +371,12 @@ std::vector<PropertySpec> serverProperties(bool http)
                  "called in turn. A failed call makes the server answer UNAVAILABLE (HTTP 502), one past "
                  "its deadline DEADLINE_EXCEEDED (504) (empty = none).",
                  ""));
-    p.push_back(property("propagateDeadline", "Propagate deadline", T::Bool, true,
-                         "The downstream call carries what is left of the caller's deadline (gRPC propagates "
-                         "deadlines); off, it has none.",
-                         ""));
+    p.push_back(
+        property("propagateDeadline", "Propagate deadline", T::Bool, true,
+                 "The downstream call carries what is left of the caller's deadline and is cancelled "
+                 "when the caller's call is given up (gRPC propagates both through the context); off, "
+                 "it is made in a fresh context: no deadline, never cancelled.",
+                 ""));
     if (!http) {
         p.push_back(
             property("protocol", "Protocol", T::Enum, "grpc",
