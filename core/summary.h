@@ -9,13 +9,6 @@
 
 namespace sb {
 
-struct LatencySummary {
-    std::uint64_t count = 0;
-    SimTime p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
-    double mean = 0;
-    static LatencySummary from(const LatencyHistogram &h);
-};
-
 struct NodeSummary {
     std::string id, kind, name;
     NodeCounters counters;
