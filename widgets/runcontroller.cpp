@@ -773,6 +773,9 @@ void RunController::onRunFinished(const RunSummary &summary)
     m_callMethodView->setVisible(summary.calls.any());
     m_callMethodView->resizeColumnsToContents();
     m_checks->setChecks(summary.checks);
+    // The rows of checks that found nothing stay out of the way (the line below has their zeros).
+    for (int row = 0; row < m_checks->rowCount(); ++row)
+        m_checkView->setRowHidden(row, !m_checks->index(row, 0).data(CheckModel::CountRole).toULongLong());
     m_checkView->setVisible(m_checks->anyFound());
     m_checkView->resizeColumnsToContents();
     m_liveChanges->setChanges(summary.liveChanges);
