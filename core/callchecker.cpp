@@ -269,6 +269,8 @@ void CallChecker::apply(const TraceEvent &e, std::uint64_t id, Call &c)
     case TraceKind::Drop:
         if (e.link != kNoIndex) {
             if (e.frame == FrameType::Reply) {
+                // The link lost it as the server sent it: the server is done with that attempt.
+                if (c.client == kNoIndex || e.node != c.client) release(c, e.node);
                 ++m_totals.repliesLost;
                 Finding f;
                 f.what = "the reply to " + callText(id, c.method) + " from " + label(e.node) +
