@@ -65,12 +65,14 @@ std::string CallChecker::label(NodeIndex n) const
 
 std::uint32_t CallChecker::methodIndex(NodeIndex client, const std::string &method)
 {
-    std::string key = std::to_string(client);
-    key += '\0';
-    key += method;
-    auto [it, added] = m_methodIndex.try_emplace(std::move(key), std::uint32_t(m_methods.size()));
-    if (added) m_methods.push_back({client, method, nullptr, {}});
-    return it->second;
+    // A client calls a few methods: a short search, with no allocation per call.
+    const std::size_t slot = client == kNoIndex ? 0 : std::size_t(client) + 1;
+    if (slot >= m_methodsByClient.size()) m_methodsByClient.resize(slot + 1);
+    for (std::uint32_t i : m_methodsByClient[slot])
+        if (m_methods[i].method == method) return i;
+    m_methods.push_back({client, method, nullptr, {}});
+    m_methodsByClient[slot].push_back(std::uint32_t(m_methods.size() - 1));
+    return std::uint32_t(m_methods.size() - 1);
 }
 
 std::string CallChecker::callText(std::uint64_t id, std::uint32_t method) const

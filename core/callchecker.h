@@ -132,7 +132,7 @@ private:
     std::uint64_t m_announcedCall = 0, m_announcedRequest = 0;
     std::string m_announcedMethod;
     std::vector<MethodStats> m_methods;
-    std::unordered_map<std::string, std::uint32_t> m_methodIndex; // client index + '\0' + method
+    std::vector<std::vector<std::uint32_t>> m_methodsByClient; // by client index: its m_methods entries
     // Recently folded calls (slot: id modulo the size), with what reopening one needs.
     static constexpr std::size_t kRecent = std::size_t{1} << 14;
     struct Recent {
