@@ -5,9 +5,7 @@
 // several times; medians are reported because these machines are noisy.
 //
 //   bench_engine [--messages N] [--repeat R]
-#include "simulation.h"
-#include "topology.h"
-#include "trace.h"
+#include "enginebaseline.h"
 
 #include <algorithm>
 #include <chrono>
@@ -18,33 +16,9 @@
 #include <vector>
 
 using namespace sb;
+using namespace sbbench;
 
 namespace {
-
-double now()
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-Topology workQueue(std::uint64_t messages)
-{
-    Topology t;
-    t.name = "bench: producer -> queue -> 4 consumers";
-    t.nodes.push_back({"producer", "producer", "producer", Json{{"rate", 100000}, {"count", messages}}, {}});
-    t.nodes.push_back({"queue", "queue", "queue", Json::object(), {}});
-    t.links.push_back({"publish", "producer", "out", "queue", "in", Json{{"latency", "10us"}}});
-    for (int i = 1; i <= 4; ++i) {
-        const std::string id = "consumer-" + std::to_string(i);
-        t.nodes.push_back({id,
-                           "consumer",
-                           id,
-                           Json{{"processing", "exp(30us)"}, {"prefetch", 10}, {"ackMode", "manual"}},
-                           {}});
-        t.links.push_back(
-            {"deliver-" + std::to_string(i), "queue", "deliver", id, "in", Json{{"latency", "10us"}}});
-    }
-    return t;
-}
 
 // The same topology with a fault plan active all run long: a fault of most kinds on every link
 // and node, repeating ones among them, none of which loses a message for good.
@@ -74,27 +48,9 @@ Topology withFaultPlan(Topology t)
     return t;
 }
 
-struct EngineResult {
-    double seconds;
-    std::uint64_t events;
-    std::uint64_t traceEvents;
-    std::uint64_t processed;
-};
-
 EngineResult runEngine(std::uint64_t messages, bool faults = false)
 {
-    std::string error;
-    auto sim = Simulation::build(faults ? withFaultPlan(workQueue(messages)) : workQueue(messages), error);
-    if (!sim) {
-        std::fprintf(stderr, "bench: %s\n", error.c_str());
-        std::exit(1);
-    }
-    CounterSink counters(sim->nodeCount());
-    sim->addSink(&counters);
-    const double t0 = now();
-    sim->run(RunOptions{});
-    const double t1 = now();
-    return {t1 - t0, sim->eventsProcessed(), counters.total(), counters.count(TraceKind::Process)};
+    return runTopology(faults ? withFaultPlan(workQueue(messages)) : workQueue(messages));
 }
 
 // The bare loop: the engine's own heap operations (std::push_heap / std::pop_heap on a vector of
@@ -137,12 +93,6 @@ double runBare(std::uint64_t events, std::size_t heapSize, std::uint64_t &checks
     const double t1 = now();
     checksum = sum;
     return t1 - t0;
-}
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 } // namespace

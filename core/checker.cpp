@@ -48,17 +48,56 @@ void DeliveryChecker::release(Copy &c, bool noAck)
     if (c.held) --c.held;
 }
 
+namespace {
+// Calls (requests, replies, their streams; core/nodes/rpc/callprotocol.h) are not published
+// messages: the call checker accounts for them.
+bool isCallEvent(const TraceEvent &e)
+{
+    switch (e.kind) {
+    case TraceKind::Call:
+    case TraceKind::Accept:
+    case TraceKind::Execute:
+    case TraceKind::Complete:
+    case TraceKind::Hedge:
+    case TraceKind::Cancel:
+    case TraceKind::Breaker:
+    case TraceKind::Block:
+    case TraceKind::Unblock:
+        return true;
+    case TraceKind::Send:
+    case TraceKind::Drop:
+        switch (e.frame) {
+        case FrameType::Request:
+        case FrameType::Reply:
+        case FrameType::Cancel:
+        case FrameType::StreamData:
+        case FrameType::HalfClose:
+        case FrameType::WindowUpdate:
+            return true;
+        default:
+            return e.reason == DropReason::UnknownCorrelation || e.reason == DropReason::DeadlineExceeded ||
+                   e.reason == DropReason::Cancelled;
+        }
+    default:
+        return false;
+    }
+}
+} // namespace
+
 void DeliveryChecker::onEvent(const TraceEvent &e)
 {
     if (!m_candidates.empty()) retireFinished(e.time);
     nodeEvent(e);
-    if (!e.messageId) return;
+    if (!e.messageId || isCallEvent(e)) return;
     auto it = m_open.find(e.messageId);
     if (it == m_open.end()) {
         if (m_folding && m_finished.contains(e.messageId)) {
             lateEvent(e);
             return;
         }
+        // Every message enters with its Publish: an event about another (a request a server
+        // de-duplicated, say) is not this checker's to account for.
+        if (e.kind != TraceKind::Publish) return;
         it = m_open.emplace(e.messageId, Tracked{}).first;
     }
     applyToMessage(e, it->second);

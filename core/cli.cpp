@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "callchecker.h"
 #include "checker.h"
 #include "clockchecker.h"
 #include "faults/faultoptions.h"
@@ -10,6 +11,7 @@
 #include "summary.h"
 #include "topology.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -74,8 +76,10 @@ Run options:
                         pattern ('*' one word, '#' any number; e.g. orders.#); repeatable
   --not-routing-key PATTERN
                         sequence: leave out messages whose routing key matches; repeatable
-  --fail-on LIST        exit 5 if the delivery check finds any of: lost, duplicates, pending,
-                        order (processings out of publish order)
+  --fail-on LIST        exit 5 if a check finds any of (comma-separated): lost, duplicates,
+                        pending, order (processings out of publish order; also out-of-order),
+                        executed-twice (calls servers executed more than once), failed-calls,
+                        late-replies, lost-replies, deadline-exceeded
   --quiet               do not print the summary
 
 Output files are checked before the run: each must have an extension its option accepts and a
@@ -90,7 +94,7 @@ Exit codes:
   2  bad command line
   3  the topology file is missing, unreadable or invalid (each problem is printed with its JSON path)
   4  an output file could not be written
-  5  --fail-on: the delivery check found what it names
+  5  --fail-on: a check found what it names
   130  interrupted by Ctrl+C (SIGINT) or SIGTERM; the files asked for are written
 )";
 
@@ -499,7 +503,7 @@ struct RunArgs {
     SequenceOptions sequenceOptions;
     std::vector<std::string> sequenceOnly;                // options that need --sequence, as given
     std::vector<std::string> routingKeys, notRoutingKeys; // topic patterns
-    bool failLost = false, failDuplicates = false, failPending = false, failOrder = false;
+    std::vector<std::string> failOn; // check names (summary.h checkNames())
     bool quiet = false;
     std::string faultPlan;
     bool replaceFaults = true;
@@ -624,19 +628,14 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             std::stringstream ss(v);
             std::string item;
             while (std::getline(ss, item, ',')) {
-                if (item == "lost")
-                    a.failLost = true;
-                else if (item == "duplicates")
-                    a.failDuplicates = true;
-                else if (item == "pending")
-                    a.failPending = true;
-                else if (item == "order")
-                    a.failOrder = true;
-                else {
-                    err << "--fail-on: unknown check '" << item
-                        << "' (use lost, duplicates, pending, order)\n";
+                if (item == "out-of-order") item = "order";
+                const auto &known = checkNames();
+                if (std::find(known.begin(), known.end(), item) == known.end()) {
+                    err << "--fail-on: unknown check '" << escapeForTerminal(item) << "' (use "
+                        << checkNamesText() << ")\n";
                     return CliExit::Usage;
                 }
+                if (std::find(a.failOn.begin(), a.failOn.end(), item) == a.failOn.end()) a.failOn.push_back(item);
             }
         } else if (o == "--faults" || o == "--add-faults") {
             if (!a.faultPlan.empty()) {
@@ -768,8 +767,10 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     for (const auto &n : topo.nodes)
         isQueue.push_back(n.kind == "queue");
     DeliveryChecker checker(isQueue);
+    CallChecker callChecker(nodeLabels(topo));
     sim->addSink(&metrics);
     sim->addSink(&checker);
+    sim->addSink(&callChecker);
     std::unique_ptr<TraceFileWriter> writer;
     if (!a.events.empty()) {
         writer = std::make_unique<TraceFileWriter>(nodeIds, linkIds);
@@ -893,7 +894,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         else if (!sequenceOut.commit(error))
             fail(error);
     }
-    RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall);
+    RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall, &callChecker);
     summary.interrupted = interrupted;
     if (clockChecker) {
         clockChecker->finish(sim->now());
@@ -921,14 +922,28 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
             << "; the files asked for are written\n";
         return CliExit::Interrupted;
     }
+    // The delivery checks keep their one-line message; each failing call check gets its own line.
     const auto &d = summary.delivery;
-    if ((a.failLost && d.lost) || (a.failDuplicates && d.duplicates) || (a.failPending && d.pending) ||
-        (a.failOrder && d.outOfOrder)) {
+    const auto failing = [&](const std::string &name) {
+        const CheckResult *c = summary.check(name);
+        return std::find(a.failOn.begin(), a.failOn.end(), name) != a.failOn.end() && c && c->count;
+    };
+    bool failed = false;
+    if (failing("lost") || failing("duplicates") || failing("pending") || failing("order")) {
         err << "delivery check failed: " << d.lost << " lost, " << d.duplicates << " duplicates, "
             << d.pending << " pending, " << d.outOfOrder << " out of order\n";
-        return CliExit::CheckFailed;
+        failed = true;
     }
-    return CliExit::Ok;
+    for (const CheckResult &c : summary.checks) {
+        if (c.check == "lost" || c.check == "duplicates" || c.check == "pending" || c.check == "order" ||
+            !failing(c.check))
+            continue;
+        err << "check " << c.check << " failed: " << c.count << " (" << c.help << ")";
+        if (!c.examples.empty()) err << ", e.g. " << escapeForTerminal(c.examples.front().what);
+        err << "\n";
+        failed = true;
+    }
+    return failed ? CliExit::CheckFailed : CliExit::Ok;
 }
 
 } // namespace

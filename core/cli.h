@@ -17,7 +17,7 @@ inline constexpr int Ok = 0;
 inline constexpr int Usage = 2;         // bad command line
 inline constexpr int InvalidInput = 3;  // topology file missing, unreadable or invalid
 inline constexpr int OutputError = 4;   // an output file could not be written
-inline constexpr int CheckFailed = 5;   // --fail-on found lost or duplicated messages
+inline constexpr int CheckFailed = 5;   // --fail-on: a check found what it names
 inline constexpr int Interrupted = 130; // Ctrl+C (SIGINT) or SIGTERM stopped the run; files are written
 } // namespace CliExit
 

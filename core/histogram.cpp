@@ -97,4 +97,17 @@ void LatencyHistogram::clear()
     m_sum = 0;
 }
 
+LatencySummary LatencySummary::from(const LatencyHistogram &h)
+{
+    LatencySummary l;
+    l.count = h.count();
+    l.p50 = h.quantile(0.5);
+    l.p90 = h.quantile(0.9);
+    l.p99 = h.quantile(0.99);
+    l.p999 = h.quantile(0.999);
+    l.max = h.max();
+    l.mean = h.mean();
+    return l;
+}
+
 } // namespace sb

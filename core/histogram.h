@@ -36,4 +36,13 @@ private:
     double m_sum = 0;
 };
 
+// What a report keeps of a histogram: the count and the usual percentiles (a few numbers instead of
+// its 30 KiB of buckets).
+struct LatencySummary {
+    std::uint64_t count = 0;
+    std::int64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+    double mean = 0;
+    static LatencySummary from(const LatencyHistogram &h);
+};
+
 } // namespace sb

@@ -1,5 +1,6 @@
 #include "summary.h"
 
+#include "callstatus.h"
 #include "nodelabels.h"
 
 #include <algorithm>
@@ -7,19 +8,6 @@
 #include <sstream>
 
 namespace sb {
-
-LatencySummary LatencySummary::from(const LatencyHistogram &h)
-{
-    LatencySummary l;
-    l.count = h.count();
-    l.p50 = h.quantile(0.5);
-    l.p90 = h.quantile(0.9);
-    l.p99 = h.quantile(0.99);
-    l.p999 = h.quantile(0.999);
-    l.max = h.max();
-    l.mean = h.mean();
-    return l;
-}
 
 std::vector<std::string> RunSummary::nodeLabels() const
 {
@@ -37,8 +25,86 @@ std::string RunSummary::nodeLabel(NodeIndex n) const
     return nodeLabels()[n];
 }
 
+const CheckResult *RunSummary::check(std::string_view name) const
+{
+    for (const CheckResult &c : checks)
+        if (c.check == name) return &c;
+    return nullptr;
+}
+
+const std::vector<std::string> &checkNames()
+{
+    static const std::vector<std::string> names = {
+        "lost",
+        "duplicates",
+        "pending",
+        "order",
+        CallChecker::kExecutedTwice,
+        CallChecker::kFailedCalls,
+        CallChecker::kLateReplies,
+        CallChecker::kLostReplies,
+        CallChecker::kDeadlineExceeded};
+    return names;
+}
+
+std::string checkNamesText()
+{
+    const auto &names = checkNames();
+    std::string text;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    return text;
+}
+
+std::vector<CheckResult> deliveryChecks(const RunSummary &s)
+{
+    const DeliveryReport &d = s.delivery;
+    auto messages = [](const char *name, const char *help, std::uint64_t count,
+                       const std::vector<std::uint64_t> &ids, const char *what) {
+        CheckResult c{name, help, count, {}};
+        for (std::uint64_t id : ids) {
+            Finding f;
+            f.check = name;
+            f.subject = "message " + std::to_string(id);
+            f.what = f.subject + " " + what;
+            f.messageId = id;
+            c.examples.push_back(std::move(f));
+        }
+        return c;
+    };
+    std::vector<CheckResult> out;
+    out.push_back(messages("lost", "message copies lost (network, crash, a failure under auto-ack)", d.lost,
+                           d.lostIds, "was lost"));
+    out.push_back(messages("duplicates", "extra processings of a message copy already processed", d.duplicates,
+                           d.duplicateIds, "was processed more than once"));
+    out.push_back(messages("pending", "message copies still queued, unacked or in flight at the end", d.pending,
+                           d.pendingIds, "was still pending when the run ended"));
+    CheckResult order{"order", "processings of a message after a later one of its producer", d.outOfOrder, {}};
+    for (const auto &v : d.outOfOrderExamples) {
+        Finding f;
+        f.check = order.check;
+        f.subject = "message " + std::to_string(v.messageId);
+        f.what = f.subject + " was processed after message " + std::to_string(v.after) + " at " +
+                 s.nodeLabel(v.consumer) + " from " + s.nodeLabel(v.queue);
+        f.messageId = v.messageId;
+        f.node = v.consumer;
+        f.time = v.time;
+        order.examples.push_back(std::move(f));
+    }
+    out.push_back(std::move(order));
+    return out;
+}
+
+void setChecks(RunSummary &s, const CallReport *calls)
+{
+    s.checks = deliveryChecks(s);
+    if (!calls) return;
+    s.calls = *calls;
+    s.checks.insert(s.checks.end(), calls->checks.begin(), calls->checks.end());
+}
+
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
-                        StopReason reason, double wallSeconds)
+                        StopReason reason, double wallSeconds, const CallChecker *calls)
 {
     RunSummary s;
     const Topology &t = sim.topology();
@@ -66,6 +132,12 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
     s.liveChanges = sim.liveChanges();
     s.faults = sim.faultLog();
     s.recordsOmitted = sim.recordsOmitted();
+    if (calls) {
+        const CallReport report = calls->report();
+        setChecks(s, &report);
+    } else {
+        setChecks(s, nullptr);
+    }
     return s;
 }
 
@@ -250,6 +322,73 @@ std::string formatSummary(const RunSummary &s)
     }
     if (s.recordsOmitted) o << "  (" << s.recordsOmitted << " more changes not listed)\n";
     o << formatClockAnomalies(s);
+    o << formatCalls(s);
+    o << formatChecks(s);
+    return o.str();
+}
+
+namespace {
+// "UNAVAILABLE 3, 503 Service Unavailable 1"
+std::string statusCounts(const std::vector<std::pair<std::uint16_t, std::uint64_t>> &counts)
+{
+    std::string text;
+    for (const auto &[status, n] : counts)
+        text += (text.empty() ? "" : ", ") + (status == kNoStatus ? std::string("no status") : statusName(status)) +
+                " " + std::to_string(n);
+    return text;
+}
+// The per-(client, method) lines the text shows; the JSON has them all.
+constexpr std::size_t kMethodLinesShown = 20;
+} // namespace
+
+std::string formatCalls(const RunSummary &s)
+{
+    const CallReport &c = s.calls;
+    if (!c.any()) return {};
+    std::ostringstream o;
+    o << "\nCalls: " << c.calls << " started, " << c.completed << " completed: " << c.succeeded << " succeeded, "
+      << c.failed << " failed";
+    if (!c.failedByStatus.empty()) o << " (" << statusCounts(c.failedByStatus) << ")";
+    o << ", " << c.open << " still open\n";
+    o << "  executed at servers: " << c.executedNever << " never, " << c.executedOnce << " once, "
+      << c.executedTwiceOrMore << " twice or more (" << c.executions << " executions)\n";
+    o << "  attempts: " << c.attempts << " (" << c.retries << " retries, " << c.hedges << " hedges); cancelled: "
+      << c.cancelledAttempts << " attempts by clients, " << c.cancelledAtServers << " at servers\n";
+    o << "  replies: " << c.repliesLost << " lost on links, " << c.lateReplies
+      << " late (after the caller stopped waiting)";
+    if (c.unmatchedReplies) o << ", " << c.unmatchedReplies << " for calls never made";
+    o << "\n";
+    if (!c.methods.empty()) o << "  latency by client and method (from each call's intended start):\n";
+    for (std::size_t i = 0; i < c.methods.size() && i < kMethodLinesShown; ++i) {
+        const CallMethodReport &m = c.methods[i];
+        const LatencySummary &l = m.latency;
+        o << "    " << s.nodeLabel(m.client) << " " << (m.method.empty() ? "(no method)" : m.method) << ": "
+          << m.calls << " calls";
+        if (l.count)
+            o << ", p50 " << ms(l.p50) << "  p90 " << ms(l.p90) << "  p99 " << ms(l.p99) << "  max " << ms(l.max);
+        if (!m.byStatus.empty()) o << "; " << statusCounts(m.byStatus);
+        o << "\n";
+    }
+    if (c.methods.size() > kMethodLinesShown)
+        o << "    ... and " << (c.methods.size() - kMethodLinesShown) << " more (in the JSON summary)\n";
+    return o.str();
+}
+
+std::string formatChecks(const RunSummary &s)
+{
+    if (s.checks.empty()) return {};
+    std::ostringstream o;
+    o << "\nChecks:";
+    for (std::size_t i = 0; i < s.checks.size(); ++i)
+        o << (i ? ", " : " ") << s.checks[i].check << " " << s.checks[i].count;
+    o << "\n";
+    for (const CheckResult &c : s.checks) {
+        if (!c.count) continue;
+        for (const Finding &f : c.examples)
+            o << "  " << c.check << ": " << f.what << "\n";
+        if (c.count > c.examples.size() && !c.examples.empty())
+            o << "  " << c.check << ": ... and " << (c.count - c.examples.size()) << " more\n";
+    }
     return o.str();
 }
 
@@ -423,7 +562,69 @@ Json summaryToJson(const RunSummary &s)
     j["faults"] = std::move(faults);
     j["records_omitted"] = s.recordsOmitted;
     if (s.clockAnomalies.checked) j["clock_anomalies"] = clockAnomaliesJson(s);
+    if (s.calls.any()) j["calls"] = callsJson(s);
+    j["checks"] = checksJson(s);
     return j;
+}
+
+namespace {
+Json statusesJson(const std::vector<std::pair<std::uint16_t, std::uint64_t>> &counts)
+{
+    Json j = Json::object();
+    for (const auto &[status, n] : counts)
+        j[status == kNoStatus ? std::string("none") : statusKey(status)] = n;
+    return j;
+}
+} // namespace
+
+Json callsJson(const RunSummary &s)
+{
+    const CallReport &c = s.calls;
+    Json methods = Json::array();
+    for (const CallMethodReport &m : c.methods)
+        methods.push_back({{"client", s.nodeId(m.client)},
+                           {"method", m.method},
+                           {"calls", m.calls},
+                           {"latency", latencyJson(m.latency)},
+                           {"by_status", statusesJson(m.byStatus)}});
+    return {{"calls", c.calls},
+            {"completed", c.completed},
+            {"succeeded", c.succeeded},
+            {"failed", c.failed},
+            {"failed_by_status", statusesJson(c.failedByStatus)},
+            {"open", c.open},
+            {"executed_never", c.executedNever},
+            {"executed_once", c.executedOnce},
+            {"executed_twice_or_more", c.executedTwiceOrMore},
+            {"executions", c.executions},
+            {"attempts", c.attempts},
+            {"retries", c.retries},
+            {"hedges", c.hedges},
+            {"replies_lost", c.repliesLost},
+            {"late_replies", c.lateReplies},
+            {"unmatched_replies", c.unmatchedReplies},
+            {"cancelled_attempts", c.cancelledAttempts},
+            {"cancelled_at_servers", c.cancelledAtServers},
+            {"deadline_exceeded", c.deadlineExceeded},
+            {"methods", std::move(methods)}};
+}
+
+Json checksJson(const RunSummary &s)
+{
+    Json checks = Json::array();
+    for (const CheckResult &c : s.checks) {
+        Json examples = Json::array();
+        for (const Finding &f : c.examples) {
+            Json jf = {{"what", f.what}, {"subject", f.subject}};
+            if (f.messageId) jf["message"] = f.messageId;
+            if (f.correlationId) jf["correlation"] = f.correlationId;
+            if (f.node != kNoIndex) jf["node"] = s.nodeId(f.node);
+            if (f.time) jf["time_ns"] = f.time;
+            examples.push_back(std::move(jf));
+        }
+        checks.push_back({{"name", c.check}, {"help", c.help}, {"count", c.count}, {"examples", std::move(examples)}});
+    }
+    return checks;
 }
 
 } // namespace sb

@@ -1,20 +1,15 @@
 #pragma once
 // The run summary: the figures a person reads after a run, as text (CLI, GUI dock) and JSON.
+#include "callchecker.h"
 #include "checker.h"
 #include "clockchecker.h"
+#include "findings.h"
 #include "metrics.h"
 #include "simulation.h"
 
 #include <string>
 
 namespace sb {
-
-struct LatencySummary {
-    std::uint64_t count = 0;
-    SimTime p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
-    double mean = 0;
-    static LatencySummary from(const LatencyHistogram &h);
-};
 
 struct NodeSummary {
     std::string id, kind, name;
@@ -51,6 +46,14 @@ struct RunSummary {
     std::uint64_t recordsOmitted = 0;    // live changes and spans beyond the lists' bounds
     // Set by whoever ran a ClockChecker along the run (nodes with clocks); unchecked: not shown.
     ClockAnomalies clockAnomalies;
+    // Set when a CallChecker watched the run; a run without calls has none to show (calls.any()).
+    CallReport calls;
+    // Every check of the run, each with its count and first findings: the delivery checks (lost,
+    // duplicates, pending, order) and, when a CallChecker watched, the call checks.
+    std::vector<CheckResult> checks;
+
+    // The check named `name` (as --fail-on writes it), or null when the run did not make it.
+    const CheckResult *check(std::string_view name) const;
 
     // The id of node `n`, or its index as text when there is no such node.
     std::string nodeId(NodeIndex n) const { return n < nodes.size() ? nodes[n].id : std::to_string(n); }
@@ -61,7 +64,15 @@ struct RunSummary {
 };
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
-                        StopReason reason, double wallSeconds);
+                        StopReason reason, double wallSeconds, const CallChecker *calls = nullptr);
+// The delivery report as checks (lost, duplicates, pending, order), examples naming nodes by label.
+std::vector<CheckResult> deliveryChecks(const RunSummary &s);
+// Sets s.calls and s.checks: the delivery checks, then the call checks.
+void setChecks(RunSummary &s, const CallReport *calls);
+// The name of every check a run can make, in report order: what --fail-on accepts.
+const std::vector<std::string> &checkNames();
+// "lost, duplicates, ... or deadline-exceeded": for messages naming what is accepted.
+std::string checkNamesText();
 // Why the run ended as the summary words it: the stop reason's name, or "interrupted".
 std::string endReasonName(const RunSummary &s);
 // Text for people: nodes by their labels. JSON for tools: nodes by id, each with its "name".
@@ -70,5 +81,10 @@ Json summaryToJson(const RunSummary &s);
 // The "clock anomalies" section alone (text: "" when unchecked; JSON: its object).
 std::string formatClockAnomalies(const RunSummary &s);
 Json clockAnomaliesJson(const RunSummary &s);
+// The "calls" section alone (text: "" when the run had no calls) and the checks.
+std::string formatCalls(const RunSummary &s);
+std::string formatChecks(const RunSummary &s);
+Json callsJson(const RunSummary &s);
+Json checksJson(const RunSummary &s);
 
 } // namespace sb

@@ -1,10 +1,12 @@
 #include "enginehost.h"
 
+#include "callchecker.h"
 #include "checker.h"
 #include "faults/faultplan.h"
 #include "faulttracker.h"
 #include "messagecatalog.h"
 #include "metrics.h"
+#include "nodelabels.h"
 #include "schema.h"
 #include "simulation.h"
 
@@ -51,7 +53,8 @@ private:
 struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
-          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), progress(),
+          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), calls(nodeLabels(topology)),
+          progress(),
           live(sim->nodeCount(), sim->linkCount()), series(topology),
           faults(sim->nodeCount(), sim->linkCount(), FaultTracker::describer(*sim, topology.faults.size()))
     {
@@ -60,6 +63,7 @@ struct EngineRun {
         sim->addSink(&ring);
         sim->addSink(&metrics);
         sim->addSink(&checker);
+        sim->addSink(&calls);
         sim->addSink(&progress);
         sim->addSink(&live);
         sim->addSink(&messages);
@@ -78,6 +82,7 @@ struct EngineRun {
     RingBufferSink ring;
     Metrics metrics;
     DeliveryChecker checker;
+    CallChecker calls;
     ProgressSink progress;
     LiveStats live;
     // Set while a publish of the live counters is posted to the engine and has not run yet, so
@@ -110,7 +115,7 @@ public:
     void finish(const std::shared_ptr<EngineRun> &run, StopReason reason)
     {
         Q_EMIT runFinished(run->generation,
-                           buildSummary(*run->sim, run->metrics, run->checker, reason, run->wallSeconds));
+                           buildSummary(*run->sim, run->metrics, run->checker, reason, run->wallSeconds, &run->calls));
     }
 
 signals:

@@ -352,6 +352,16 @@ void RunController::createViews(QWidget *parent)
     m_liveChangeView = makeTableView(m_liveChanges, QStringLiteral("liveChangeView"), m_summaryPane);
     m_liveChangeView->hide();
     summaryLayout->addWidget(m_liveChangeView, 1);
+    // Calls per client and method, and the checks with their first findings, when there is
+    // something to show.
+    m_callMethods = new CallMethodModel(this);
+    m_callMethodView = makeTableView(m_callMethods, QStringLiteral("callMethodView"), m_summaryPane);
+    m_callMethodView->hide();
+    summaryLayout->addWidget(m_callMethodView, 1);
+    m_checks = new CheckModel(this);
+    m_checkView = makeTableView(m_checks, QStringLiteral("checkView"), m_summaryPane);
+    m_checkView->hide();
+    summaryLayout->addWidget(m_checkView, 1);
     summaryLayout->addWidget(m_deliveryCheck);
 
     // Event log: every trace event of the run, filtered by node, kind or message.
@@ -758,6 +768,16 @@ void RunController::onRunFinished(const RunSummary &summary)
     if (summary.delivery.outOfOrder) checks += QLatin1Char('\n') + orderCheckText(summary);
     if (summary.latency.count) checks += QLatin1Char('\n') + latencyText(summary.latency);
     if (!summary.liveChanges.empty()) checks += QLatin1Char('\n') + liveChangesText(summary);
+    if (summary.calls.any()) checks += QLatin1Char('\n') + callsText(summary.calls);
+    m_callMethods->setSummary(summary);
+    m_callMethodView->setVisible(summary.calls.any());
+    m_callMethodView->resizeColumnsToContents();
+    m_checks->setChecks(summary.checks);
+    // The rows of checks that found nothing stay out of the way (the line below has their zeros).
+    for (int row = 0; row < m_checks->rowCount(); ++row)
+        m_checkView->setRowHidden(row, !m_checks->index(row, 0).data(CheckModel::CountRole).toULongLong());
+    m_checkView->setVisible(m_checks->anyFound());
+    m_checkView->resizeColumnsToContents();
     m_liveChanges->setChanges(summary.liveChanges);
     m_liveChangeView->setVisible(!summary.liveChanges.empty());
     m_liveChangeView->resizeColumnsToContents();
@@ -775,6 +795,10 @@ void RunController::resetRunViews()
     m_summaryModel->clear();
     m_liveChanges->clear();
     m_liveChangeView->hide();
+    m_callMethods->clear();
+    m_callMethodView->hide();
+    m_checks->clear();
+    m_checkView->hide();
     m_runHeadline->setText(m_engine->isLoaded() ? tr("No run yet: Run (F5) runs the topology.")
                                                 : tr("No run yet."));
     m_deliveryCheck->clear();

@@ -27,6 +27,8 @@ class ChartPanel;
 class EventFilterProxy;
 class EventLogModel;
 class LiveChangeModel;
+class CheckModel;
+class CallMethodModel;
 class RunStore;
 class SequencePanel;
 class SummaryModel;
@@ -70,6 +72,8 @@ public:
     ChartPanel *chartPanel() const { return m_chartPanel; }
     SummaryModel *summaryModel() const { return m_summaryModel; }
     LiveChangeModel *liveChangeModel() const { return m_liveChanges; }
+    CheckModel *checkModel() const { return m_checks; }
+    CallMethodModel *callMethodModel() const { return m_callMethods; }
     EventLogModel *eventLogModel() const { return m_eventLog; }
 
     double selectedSpeed() const;
@@ -151,6 +155,10 @@ private:
     SummaryModel *m_summaryModel = nullptr;
     LiveChangeModel *m_liveChanges = nullptr;
     QTableView *m_liveChangeView = nullptr;
+    CheckModel *m_checks = nullptr; // the run's checks; shown when one found something
+    QTableView *m_checkView = nullptr;
+    CallMethodModel *m_callMethods = nullptr; // calls per client and method; shown for runs with calls
+    QTableView *m_callMethodView = nullptr;
     EventLogModel *m_eventLog = nullptr;
     EventFilterProxy *m_eventFilter = nullptr;
     std::unique_ptr<RunStore> m_runStore; // null when the store could not be opened

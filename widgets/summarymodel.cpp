@@ -1,5 +1,9 @@
 #include "summarymodel.h"
 
+#include "callstatus.h"
+
+#include <algorithm>
+
 namespace sb {
 
 SummaryModel::SummaryModel(QObject *parent) : QAbstractTableModel(parent) {}
@@ -296,6 +300,225 @@ QString runHeadlineText(const RunSummary &summary)
         .arg(QLatin1String(stopReasonName(summary.stopReason)))
         .arg(summary.wallSeconds, 0, 'f', 3)
         .arg(name);
+}
+
+CheckModel::CheckModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void CheckModel::setChecks(std::vector<CheckResult> checks)
+{
+    beginResetModel();
+    m_checks = std::move(checks);
+    endResetModel();
+}
+
+bool CheckModel::anyFound() const
+{
+    return std::any_of(m_checks.begin(), m_checks.end(), [](const CheckResult &c) { return c.count > 0; });
+}
+
+int CheckModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_checks.size());
+}
+
+int CheckModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant CheckModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const CheckResult &c = m_checks[static_cast<std::size_t>(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case CheckColumn:
+            return QString::fromStdString(c.check);
+        case CountColumn:
+            return QString::number(c.count);
+        case FindingColumn:
+            if (c.examples.empty()) return {};
+            if (c.count > 1)
+                return tr("%1 (and %2 more)")
+                    .arg(QString::fromStdString(c.examples.front().what))
+                    .arg(c.count - 1);
+            return QString::fromStdString(c.examples.front().what);
+        default:
+            return {};
+        }
+    case CountRole:
+        return QVariant::fromValue<qulonglong>(c.count);
+    case CheckNameRole:
+        return QString::fromStdString(c.check);
+    case Qt::ToolTipRole: {
+        QStringList lines{QString::fromStdString(c.help)};
+        for (const Finding &f : c.examples)
+            lines << QString::fromStdString(f.what);
+        if (c.count > c.examples.size() && !c.examples.empty())
+            lines << tr("… and %1 more").arg(c.count - c.examples.size());
+        return lines.join(QLatin1Char('\n'));
+    }
+    case Qt::TextAlignmentRole:
+        return QVariant::fromValue(index.column() == CountColumn ? Qt::AlignRight | Qt::AlignVCenter
+                                                                 : Qt::AlignLeft | Qt::AlignVCenter);
+    default:
+        return {};
+    }
+}
+
+QVariant CheckModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    switch (section) {
+    case CheckColumn:
+        return tr("Check");
+    case CountColumn:
+        return tr("Found");
+    case FindingColumn:
+        return tr("First finding");
+    default:
+        return {};
+    }
+}
+
+CallMethodModel::CallMethodModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void CallMethodModel::setSummary(const RunSummary &summary)
+{
+    beginResetModel();
+    m_methods = summary.calls.methods;
+    m_clients.clear();
+    const std::vector<std::string> labels = summary.nodeLabels();
+    for (const CallMethodReport &m : m_methods)
+        m_clients << (m.client < labels.size() ? QString::fromStdString(labels[m.client])
+                                               : QString::number(m.client));
+    endResetModel();
+}
+
+int CallMethodModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_methods.size());
+}
+
+int CallMethodModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+namespace {
+// Three or four significant figures, as signalbox-cli prints them: enough to compare runs by.
+QString shortDuration(SimTime d)
+{
+    const double ms = toMilliseconds(d);
+    return ms >= 1000 ? QStringLiteral("%1s").arg(toSeconds(d), 0, 'g', 4) : QStringLiteral("%1ms").arg(ms, 0, 'g', 3);
+}
+
+QString statusCountsText(const std::vector<std::pair<std::uint16_t, std::uint64_t>> &counts)
+{
+    QStringList parts;
+    for (const auto &[status, n] : counts)
+        parts << QStringLiteral("%1 %2")
+                     .arg(status == kNoStatus ? SummaryModel::tr("no status")
+                                              : QString::fromStdString(statusName(status)))
+                     .arg(n);
+    return parts.join(QLatin1String(", "));
+}
+} // namespace
+
+QVariant CallMethodModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const CallMethodReport &m = m_methods[static_cast<std::size_t>(index.row())];
+    const auto latency = [&](int column) -> SimTime {
+        switch (column) {
+        case P50Column:
+            return m.latency.p50;
+        case P90Column:
+            return m.latency.p90;
+        case P99Column:
+            return m.latency.p99;
+        default:
+            return m.latency.max;
+        }
+    };
+    const int column = index.column();
+    const bool isLatency = column >= P50Column && column <= MaxColumn;
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case ClientColumn:
+            return m_clients.value(index.row());
+        case MethodColumn:
+            return m.method.empty() ? tr("(no method)") : QString::fromStdString(m.method);
+        case CallsColumn:
+            return QString::number(m.calls);
+        case StatusColumn:
+            return statusCountsText(m.byStatus);
+        default:
+            return m.latency.count ? shortDuration(latency(column)) : QString();
+        }
+    case ValueRole:
+        if (column == CallsColumn) return QVariant::fromValue<qulonglong>(m.calls);
+        if (isLatency) return QVariant::fromValue<qlonglong>(latency(column));
+        return {};
+    case Qt::TextAlignmentRole:
+        return QVariant::fromValue(column == CallsColumn || isLatency ? Qt::AlignRight | Qt::AlignVCenter
+                                                                      : Qt::AlignLeft | Qt::AlignVCenter);
+    default:
+        return {};
+    }
+}
+
+QVariant CallMethodModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal) return {};
+    if (role == Qt::ToolTipRole && section >= P50Column && section <= MaxColumn)
+        return tr("Latency of completed calls, from each call's intended start");
+    if (role != Qt::DisplayRole) return {};
+    switch (section) {
+    case ClientColumn:
+        return tr("Client");
+    case MethodColumn:
+        return tr("Method");
+    case CallsColumn:
+        return tr("Calls");
+    case P50Column:
+        return tr("p50");
+    case P90Column:
+        return tr("p90");
+    case P99Column:
+        return tr("p99");
+    case MaxColumn:
+        return tr("Max");
+    case StatusColumn:
+        return tr("Statuses");
+    default:
+        return {};
+    }
+}
+
+QString callsText(const CallReport &c)
+{
+    if (!c.any()) return {};
+    QString failed = SummaryModel::tr("%1 failed").arg(c.failed);
+    if (!c.failedByStatus.empty()) failed += QStringLiteral(" (%1)").arg(statusCountsText(c.failedByStatus));
+    return SummaryModel::tr("Calls: %1 started, %2 completed: %3 succeeded, %4, %5 still open; executed "
+                            "%6 never, %7 once, %8 twice or more; %9 attempts (%10 retries, %11 hedges); "
+                            "replies %12 lost, %13 late")
+        .arg(c.calls)
+        .arg(c.completed)
+        .arg(c.succeeded)
+        .arg(failed)
+        .arg(c.open)
+        .arg(c.executedNever)
+        .arg(c.executedOnce)
+        .arg(c.executedTwiceOrMore)
+        .arg(c.attempts)
+        .arg(c.retries)
+        .arg(c.hedges)
+        .arg(c.repliesLost)
+        .arg(c.lateReplies);
 }
 
 } // namespace sb

@@ -87,6 +87,73 @@ private:
     std::vector<LiveChange> m_changes;
 };
 
+// The run's checks, one row each (delivery: lost, duplicates, pending, order; calls: executed-twice,
+// failed-calls, ...): how many each found and its first finding; the tooltip lists the kept ones.
+class CheckModel : public QAbstractTableModel {
+    Q_OBJECT
+
+public:
+    enum Column { CheckColumn, CountColumn, FindingColumn, ColumnCount };
+    enum Role {
+        CountRole = Qt::UserRole + 1, // qulonglong: what the check found
+        CheckNameRole,                // QString: the name --fail-on takes
+    };
+
+    explicit CheckModel(QObject *parent = nullptr);
+    void setChecks(std::vector<CheckResult> checks);
+    void clear() { setChecks({}); }
+    const std::vector<CheckResult> &checks() const { return m_checks; }
+    // Whether any check found something (the dock shows the table then).
+    bool anyFound() const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    std::vector<CheckResult> m_checks;
+};
+
+// Calls per client and method: how many completed, their latency percentiles, their statuses.
+class CallMethodModel : public QAbstractTableModel {
+    Q_OBJECT
+
+public:
+    enum Column {
+        ClientColumn,
+        MethodColumn,
+        CallsColumn,
+        P50Column,
+        P90Column,
+        P99Column,
+        MaxColumn,
+        StatusColumn,
+        ColumnCount
+    };
+    enum Role {
+        ValueRole = Qt::UserRole + 1, // qulonglong calls, or qlonglong ns for the latency columns
+    };
+
+    explicit CallMethodModel(QObject *parent = nullptr);
+    // Nodes are named as the summary names them (nodeLabels()).
+    void setSummary(const RunSummary &summary);
+    void clear() { setSummary({}); }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    std::vector<CallMethodReport> m_methods;
+    QStringList m_clients; // the client column's labels, by row
+};
+
+// "Calls: 10 started, 9 completed: 7 succeeded, 2 failed (DEADLINE_EXCEEDED 1); executed 1 never,
+// 8 once, 1 twice or more; ...", or nothing when the run made no calls.
+QString callsText(const CallReport &calls);
+
 // "Live changes: at 1s link down l1 (planned f1); at 2.5s crash worker-2 (live live-1); ...": the
 // first `max` of the run's live changes on one line, then how many more; empty when there are none.
 QString liveChangesText(const RunSummary &summary, int max = 12);

@@ -124,6 +124,10 @@ private slots:
     void sequenceErrors();
     void failOn_data();
     void failOn();
+    void failOnCheckNames_data();
+    void failOnCheckNames();
+    void failOnCallChecks_data();
+    void failOnCallChecks();
     void deterministic_data();
     void deterministic();
     void differentSeed_data();
@@ -631,6 +635,134 @@ void TestCli::failOn()
         "Order check: " + QByteArray::number(outOfOrder) + " processings out of publish order";
     QCOMPARE(r.out.contains(line), outOfOrder > 0);
     QCOMPARE(r.out.contains("Order check: "), outOfOrder > 0);
+}
+
+void TestCli::failOnCheckNames_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::addColumn<QString>("checks");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("call checks on a run without calls")
+        << "work-queue"
+        << "executed-twice,failed-calls,late-replies,lost-replies,deadline-exceeded" << int(sb::CliExit::Ok)
+        << QByteArray();
+    QTest::newRow("out-of-order is order") << "lossy-at-least-once"
+                                           << "out-of-order" << int(sb::CliExit::CheckFailed)
+                                           << QByteArray(" out of order");
+    QTest::newRow("old and new names together")
+        << "lossy-at-least-once"
+        << "executed-twice,duplicates" << int(sb::CliExit::CheckFailed) << QByteArray("delivery check failed: ");
+    QTest::newRow("an unknown name lists the known ones")
+        << "work-queue"
+        << "lost,executed-thrice" << int(sb::CliExit::Usage)
+        << QByteArray("--fail-on: unknown check 'executed-thrice' (use lost, duplicates, pending, order, "
+                      "executed-twice, failed-calls, late-replies, lost-replies or deadline-exceeded)");
+}
+
+// --fail-on takes every check's name; the summary lists every check with its count and examples,
+// the delivery ones agreeing with the delivery section.
+void TestCli::failOnCheckNames()
+{
+    QFETCH(QString, example);
+    QFETCH(QString, checks);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString summary = dir.filePath(QStringLiteral("summary.json"));
+    const CliResult r =
+        runCli({QStringLiteral("run"), exampleFiles().filter(example + QStringLiteral(".json")).value(0),
+                QStringLiteral("--summary"), summary, QStringLiteral("--fail-on"), checks});
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    if (!message.isEmpty()) QVERIFY2(r.err.contains(message), r.err.constData());
+    if (exitCode == sb::CliExit::Usage) return;
+    QFile file(summary);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    // Message topologies make no calls: no "calls" section, in the JSON or the text.
+    QVERIFY(!json.contains(QLatin1String("calls")));
+    QVERIFY(!r.out.contains("\nCalls: "));
+    QStringList names;
+    const QJsonObject delivery = json.value("delivery").toObject();
+    for (const QJsonValue &v : json.value("checks").toArray()) {
+        const QJsonObject c = v.toObject();
+        names << c.value("name").toString();
+        const qint64 count = c.value("count").toInteger(-1);
+        QVERIFY(c.value("examples").toArray().size() <= count);
+        if (c.value("name") == QLatin1String("lost")) QCOMPARE(count, delivery.value("lost").toInteger());
+        if (c.value("name") == QLatin1String("duplicates"))
+            QCOMPARE(count, delivery.value("duplicates").toInteger());
+        if (c.value("name") == QLatin1String("order")) QCOMPARE(count, delivery.value("out_of_order").toInteger());
+        if (!c.value("name").toString().contains(QLatin1Char('-')) || c.value("name") == QLatin1String("out-of-order"))
+            continue;
+        QCOMPARE(count, 0); // no calls, nothing for the call checks to find
+    }
+    QCOMPARE(names, QStringList({"lost", "duplicates", "pending", "order", "executed-twice", "failed-calls",
+                                 "late-replies", "lost-replies", "deadline-exceeded"}));
+    QVERIFY(r.out.contains("\nChecks: lost "));
+}
+
+void TestCli::failOnCallChecks_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::addColumn<QString>("checks");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("retries without idempotency keys execute twice")
+        << "grpc-retries-idempotency"
+        << "executed-twice" << int(sb::CliExit::CheckFailed)
+        << QByteArray("check executed-twice failed: ");
+    QTest::newRow("the broken RPC client")
+        << "rpc-as-local-call-broken"
+        << "lost,late-replies" << int(sb::CliExit::CheckFailed) << QByteArray("check late-replies failed: ");
+    QTest::newRow("the fixed one executes each call once")
+        << "rpc-as-local-call-fixed"
+        << "executed-twice,lost,duplicates,pending" << int(sb::CliExit::Ok) << QByteArray();
+}
+
+// Runs with calls: the summary's "calls" section and the call checks agree, and --fail-on on a call
+// check exits 5 naming it with its first finding.
+void TestCli::failOnCallChecks()
+{
+    QFETCH(QString, example);
+    QFETCH(QString, checks);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString summary = dir.filePath(QStringLiteral("summary.json"));
+    const QString file = exampleFiles().filter(QLatin1Char('/') + example + QStringLiteral(".json")).value(0);
+    QVERIFY2(!file.isEmpty(), qPrintable(example));
+    const CliResult r =
+        runCli({QStringLiteral("run"), file, QStringLiteral("--summary"), summary, QStringLiteral("--fail-on"), checks});
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    if (!message.isEmpty()) {
+        QVERIFY2(r.err.contains(message), r.err.constData());
+        QVERIFY2(r.err.contains("), e.g. ") && r.err.contains(" call "), r.err.constData());
+    }
+    QVERIFY(r.out.contains("\nCalls: "));
+    QFile f(summary);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(f.readAll()).object();
+    const QJsonObject calls = json.value("calls").toObject();
+    QVERIFY(calls.value("calls").toInteger() > 0);
+    QCOMPARE(calls.value("calls").toInteger(),
+             calls.value("completed").toInteger() + calls.value("open").toInteger());
+    QCOMPARE(calls.value("calls").toInteger(), calls.value("executed_never").toInteger() +
+                                                   calls.value("executed_once").toInteger() +
+                                                   calls.value("executed_twice_or_more").toInteger());
+    QVERIFY(!calls.value("methods").toArray().isEmpty());
+    for (const QJsonValue &v : json.value("checks").toArray()) {
+        const QJsonObject c = v.toObject();
+        if (c.value("name") == QLatin1String("executed-twice"))
+            QCOMPARE(c.value("count").toInteger(), calls.value("executed_twice_or_more").toInteger());
+        if (c.value("name") == QLatin1String("late-replies"))
+            QCOMPARE(c.value("count").toInteger(), calls.value("late_replies").toInteger());
+        if (c.value("count").toInteger() > 0)
+            QVERIFY(c.value("examples").toArray().first().toObject().contains(QLatin1String("correlation")) ||
+                    c.value("examples").toArray().first().toObject().contains(QLatin1String("message")));
+    }
 }
 
 void TestCli::deterministic_data()

@@ -4,6 +4,7 @@
 #include "enginehost.h"
 #include "isolatedsettings.h"
 #include "runcontroller.h"
+#include "summarymodel.h"
 #include "topologydocument.h"
 
 #include <QAction>
@@ -12,6 +13,7 @@
 #include <QLocale>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWidget>
@@ -49,6 +51,8 @@ private slots:
     void selectSpeedAddsMissingPresets_data();
     void selectSpeedAddsMissingPresets();
     void finishedRunShowsItsOwnFigures();
+    void summaryShowsTheChecks_data();
+    void summaryShowsTheChecks();
 
 private:
     QTemporaryDir m_dir;
@@ -127,6 +131,53 @@ void TestRunController::finishedRunShowsItsOwnFigures()
     QTest::qWait(600);
     Q_EMIT f.engine.progressed(summary.endTime, summary.events);
     QCOMPARE(f.controller.rateLabel()->text(), text);
+}
+
+void TestRunController::summaryShowsTheChecks_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::addColumn<bool>("found"); // a check found something: the table shows
+    QTest::newRow("work queue: all well") << "work-queue" << false;
+    QTest::newRow("at least once: duplicates") << "lossy-at-least-once" << true;
+}
+
+// The run summary lists every check of the run (the delivery ones and, the call checker watching
+// every run, the call ones); the table shows when one found something, the calls table only for
+// runs with calls.
+void TestRunController::summaryShowsTheChecks()
+{
+    QFETCH(QString, example);
+    QFETCH(bool, found);
+    Fixture f;
+    const LoadResult loaded =
+        loadTopologyFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/%1.json").arg(example).toStdString());
+    QVERIFY(loaded.ok());
+    f.document.setTopology(*loaded.topology); // its own run: work-queue drains, nothing pending
+    f.controller.selectSpeed(0);
+    QSignalSpy finished(&f.engine, &EngineHost::finished);
+    f.controller.onRunTriggered();
+    QVERIFY(finished.wait(kRunTimeout));
+    const CheckModel *checks = f.controller.checkModel();
+    QCOMPARE(checks->rowCount(), 9);
+    QCOMPARE(checks->index(4, CheckModel::CheckColumn).data().toString(), QString("executed-twice"));
+    QCOMPARE(checks->anyFound(), found);
+    auto *checkView = f.widgets.findChild<QWidget *>(QStringLiteral("checkView"));
+    QVERIFY(checkView);
+    QCOMPARE(checkView->isVisibleTo(&f.widgets), found);
+    auto *callView = f.widgets.findChild<QWidget *>(QStringLiteral("callMethodView"));
+    QVERIFY(callView);
+    QVERIFY(!callView->isVisibleTo(&f.widgets));
+    QCOMPARE(f.controller.callMethodModel()->rowCount(), 0);
+    // Only the checks that found something have a row on view.
+    auto *table = qobject_cast<QTableView *>(checkView);
+    QVERIFY(table);
+    for (int row = 0; row < checks->rowCount(); ++row)
+        QCOMPARE(table->isRowHidden(row), checks->index(row, 0).data(CheckModel::CountRole).toULongLong() == 0);
+    if (found) {
+        const QModelIndex duplicates = checks->index(1, CheckModel::FindingColumn);
+        QVERIFY2(duplicates.data().toString().startsWith(QLatin1String("message ")),
+                 qPrintable(duplicates.data().toString()));
+    }
 }
 
 QTEST_MAIN(TestRunController)

@@ -71,6 +71,10 @@ private slots:
     void deliveryCheckText();
     void headlineAndLatency();
     void namesInTheTextSayTheirIdsWhenShared();
+    void checkModel_data();
+    void checkModel();
+    void callMethodModel();
+    void callsText();
 };
 
 void TestSummaryModel::emptyModel()
@@ -285,6 +289,132 @@ void TestSummaryModel::namesInTheTextSayTheirIdsWhenShared()
     QCOMPARE(json["nodes"][2]["name"].get<std::string>(), std::string("Task queue"));
     QCOMPARE(json["delivery"]["out_of_order_examples"][0]["consumer"].get<std::string>(),
              std::string("worker"));
+}
+
+namespace {
+CallReport sampleCalls()
+{
+    CallReport c;
+    c.calls = 10;
+    c.completed = 9;
+    c.succeeded = 7;
+    c.failed = 2;
+    c.failedByStatus = {{4, 1}, {503, 1}};
+    c.open = 1;
+    c.executedNever = 1;
+    c.executedOnce = 8;
+    c.executedTwiceOrMore = 1;
+    c.attempts = 12;
+    c.retries = 2;
+    c.hedges = 1;
+    c.repliesLost = 1;
+    c.lateReplies = 3;
+    CallMethodReport get;
+    get.client = 0;
+    get.method = "orders.Orders/Get";
+    get.calls = 9;
+    get.latency.count = 9;
+    get.latency.p50 = 20 * kMillisecond;
+    get.latency.p90 = 40 * kMillisecond;
+    get.latency.p99 = 900 * kMillisecond;
+    get.latency.max = 1500 * kMillisecond;
+    get.byStatus = {{0, 7}, {4, 1}, {503, 1}};
+    CallMethodReport none;
+    none.client = 2;
+    c.methods = {get, none};
+    return c;
+}
+} // namespace
+
+void TestSummaryModel::checkModel_data()
+{
+    QTest::addColumn<int>("row");
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("name") << 4 << int(CheckModel::CheckColumn) << "executed-twice";
+    QTest::newRow("count") << 4 << int(CheckModel::CountColumn) << "3";
+    QTest::newRow("first finding, and how many more")
+        << 4 << int(CheckModel::FindingColumn) << "call 17 was executed a second time (and 2 more)";
+    QTest::newRow("nothing found") << 0 << int(CheckModel::CountColumn) << "0";
+    QTest::newRow("no finding to show") << 0 << int(CheckModel::FindingColumn) << "";
+    QTest::newRow("one finding") << 1 << int(CheckModel::FindingColumn) << "message 8 was processed more than once";
+}
+
+void TestSummaryModel::checkModel()
+{
+    QFETCH(int, row);
+    QFETCH(int, column);
+    QFETCH(QString, expected);
+    RunSummary s = sampleSummary();
+    s.delivery.duplicates = 1;
+    s.delivery.duplicateIds = {8};
+    CallReport calls;
+    for (const char *name : {"executed-twice", "failed-calls"})
+        calls.checks.push_back({name, "calls that servers executed more than once", 0, {}});
+    Finding f;
+    f.what = "call 17 was executed a second time";
+    calls.checks[0].count = 3;
+    calls.checks[0].examples = {f};
+    setChecks(s, &calls);
+
+    CheckModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QVERIFY(!model.anyFound());
+    model.setChecks(s.checks);
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(model.rowCount(), 6);
+    QCOMPARE(model.columnCount(), int(CheckModel::ColumnCount));
+    QVERIFY(model.anyFound());
+    QCOMPARE(model.index(row, column).data().toString(), expected);
+    QCOMPARE(model.index(4, 0).data(CheckModel::CheckNameRole).toString(), QString("executed-twice"));
+    QCOMPARE(model.index(4, 0).data(CheckModel::CountRole).toULongLong(), quint64(3));
+    const QString tip = model.index(4, CheckModel::FindingColumn).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.startsWith(QLatin1String("calls that servers executed more than once\n")), qPrintable(tip));
+    QVERIFY2(tip.endsWith(QStringLiteral("… and 2 more")), qPrintable(tip));
+    QCOMPARE(model.headerData(CheckModel::FindingColumn, Qt::Horizontal).toString(), QString("First finding"));
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(!model.anyFound());
+}
+
+void TestSummaryModel::callMethodModel()
+{
+    RunSummary s = sampleSummary();
+    s.calls = sampleCalls();
+    CallMethodModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSummary(s);
+    QCOMPARE(model.rowCount(), 2);
+    QStringList headers;
+    for (int c = 0; c < model.columnCount(); ++c)
+        headers << model.headerData(c, Qt::Horizontal).toString();
+    QCOMPARE(headers, QStringList({"Client", "Method", "Calls", "p50", "p90", "p99", "Max", "Statuses"}));
+    const auto cell = [&](int row, int column) { return model.index(row, column).data().toString(); };
+    QCOMPARE(cell(0, CallMethodModel::ClientColumn), QString("producer")); // node 0 by its label
+    QCOMPARE(cell(0, CallMethodModel::MethodColumn), QString("orders.Orders/Get"));
+    QCOMPARE(cell(0, CallMethodModel::CallsColumn), QString("9"));
+    QCOMPARE(cell(0, CallMethodModel::P50Column), QString("20ms"));
+    QCOMPARE(cell(0, CallMethodModel::P99Column), QString("900ms"));
+    QCOMPARE(cell(0, CallMethodModel::MaxColumn), QString("1.5s"));
+    QCOMPARE(cell(0, CallMethodModel::StatusColumn),
+             QString("OK 7, DEADLINE_EXCEEDED 1, 503 Service Unavailable 1"));
+    QCOMPARE(model.index(0, CallMethodModel::P90Column).data(CallMethodModel::ValueRole).toLongLong(),
+             qlonglong(40 * kMillisecond));
+    QCOMPARE(cell(1, CallMethodModel::ClientColumn), QString("worker"));
+    QCOMPARE(cell(1, CallMethodModel::MethodColumn), QString("(no method)"));
+    QCOMPARE(cell(1, CallMethodModel::P50Column), QString()); // no completed call: no latency
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestSummaryModel::callsText()
+{
+    QCOMPARE(sb::callsText(CallReport{}), QString());
+    QCOMPARE(sb::callsText(sampleCalls()),
+             QString("Calls: 10 started, 9 completed: 7 succeeded, 2 failed (DEADLINE_EXCEEDED 1, 503 Service "
+                     "Unavailable 1), 1 still open; executed 1 never, 8 once, 1 twice or more; 12 "
+                     "attempts (2 retries, 1 hedges); replies 1 lost, 3 late"));
 }
 
 QTEST_GUILESS_MAIN(TestSummaryModel)
