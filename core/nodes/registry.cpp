@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "messaging/messaging.h"
 #include "nodes.h"
 #include "rpc/rpc.h"
 
@@ -47,6 +48,7 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(httpServerKind(), serverZeros));
         for (auto &t : rpcTemplates())
             r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(channelKind(), {{"capacity", "unbounded"}}));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());
