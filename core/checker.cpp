@@ -199,10 +199,17 @@ void DeliveryChecker::applyToMessage(const TraceEvent &e, Tracked &t)
             break;
         }
         if (e.reason == DropReason::RetriesExhausted) t.producerDone = true;
+        // A consumer dropping what its queue delivered (a failed processing; a reply nobody waits
+        // for) drops its copy in that queue. Under auto-ack the queue let go of it on delivery and
+        // the drop releases it; under manual ack the ack that follows does.
+        const bool consumerDrop =
+            !isQueue(e.node) && isQueue(e.peer) &&
+            (e.reason == DropReason::ProcessingFailed || e.reason == DropReason::UnknownCorrelation);
+        const bool noAck = e.reason == DropReason::ProcessingFailed || (e.flags & TraceFlag::NoAck);
         NodeIndex queue = kNoIndex;
         if (isQueue(e.node))
             queue = e.node;
-        else if (e.reason == DropReason::ProcessingFailed && isQueue(e.peer))
+        else if (consumerDrop)
             queue = e.peer;
         Copy &c = copyAt(t, queue);
         c.state = State::Dropped;
@@ -210,7 +217,7 @@ void DeliveryChecker::applyToMessage(const TraceEvent &e, Tracked &t)
         // A crashed queue forgets a copy it had delivered, but the consumer may still process it
         // unseen: that copy stays open (crashes are rare; the state is small).
         const bool consumerMayHold = e.reason == DropReason::Crash && e.deliveryCount > 0;
-        if (queue != kNoIndex && !consumerMayHold) release(c, e.reason == DropReason::ProcessingFailed);
+        if (queue != kNoIndex && !consumerMayHold && (!consumerDrop || noAck)) release(c, consumerDrop);
         break;
     }
     default:

@@ -62,6 +62,9 @@ struct PropertySpec {
     // What a value of 0 stands for when it is not an amount but the absence of one ("no limit",
     // "never"), for showing it in words; empty when 0 is just a number.
     std::string zeroMeans = {};
+    // The kind of node the value names by id ("queue": a client's reply queue), which topology
+    // validation checks it does; empty for an ordinary value. An empty value names nothing.
+    std::string refersTo = {};
 };
 
 // Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames;

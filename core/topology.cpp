@@ -295,6 +295,33 @@ void validateModel(Checker &c, const Topology &t)
                     name + ": port " + quoted(l.toPort) + " of " + quoted(l.to) + " takes one link only");
     }
 
+    // Properties that name another node (a client's reply queue) must name one of the right kind.
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+        const auto &n = t.nodes[i];
+        const NodeKindSpec *spec = c.reg.find(n.kind);
+        if (!spec) continue;
+        for (const auto &p : spec->properties) {
+            if (p.refersTo.empty()) continue;
+            auto it = n.properties.find(p.key);
+            if (it == n.properties.end() || !it->is_string() || it->get<std::string>().empty()) continue;
+            const std::string target = it->get<std::string>();
+            const std::string where = "$.nodes[" + std::to_string(i) + "].properties." + p.key;
+            const std::string owner = "node " + quoted(n.id) + " (" + n.kind + "): " + p.key + ": ";
+            if (auto ti = index.find(target)) {
+                if (t.nodes[*ti].kind != p.refersTo)
+                    c.error(where, owner + quoted(target) + " is not a " + p.refersTo +
+                                       " but a node of kind " + t.nodes[*ti].kind);
+                continue;
+            }
+            std::vector<std::string> candidates;
+            for (const auto &m : t.nodes)
+                if (m.kind == p.refersTo) candidates.push_back(m.id);
+            const std::string hint = closestMatch(target, candidates);
+            c.error(where, owner + "no " + p.refersTo + " with id " + quoted(target) +
+                               (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)"));
+        }
+    }
+
     // Bindings. Which exchanges have an "out" link to which destination, looked up per binding.
     std::set<std::pair<std::string_view, std::string_view>> exchangeLinks;
     for (const auto &l : t.links)

@@ -1,6 +1,8 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "messaging/messaging.h"
 #include "nodes.h"
+#include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 
 #include <initializer_list>
@@ -50,6 +52,14 @@ const KindRegistry &KindRegistry::builtin()
             httpServerKind(),
             {{"queueLimit", "no limit"}, {"retryAfter", "no header"}, {"rateLimit", "no limit"}}));
         for (auto &t : rpcTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(channelKind(), {{"capacity", "unbounded"}}));
+        r.add(withZeroMeanings(amqpRpcClientKind(), {{"count", "no limit"},
+                                                     {"timeout", "never"},
+                                                     {"maxOutstanding", "no limit"},
+                                                     {"prefetch", "no limit"}}));
+        r.add(withZeroMeanings(amqpRpcServerKind(), {{"prefetch", "no limit"}}));
+        for (auto &t : amqpRpcTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

@@ -1,6 +1,14 @@
 // Producer: generates messages at a rate (constant, Poisson or bursts) or from a script, and
 // publishes them fire-and-forget or with publisher confirms (timeout, retries with backoff).
+//
+// Blocking (confirmed mode): a message is generated (and traced Publish) on schedule, then waits in
+// the producer's outbox while maxInFlight messages are unconfirmed (sent, or waiting to be resent).
+// The producer traces Block at the first instant a message waits so, and Unblock (aux = ns blocked)
+// at the instant that message goes out because a confirm, a nack given up on or a message given up
+// on made room. Behind a synchronous channel, or a full buffer, confirms come only as receivers
+// take messages: the blocked spans are the sender waiting for its receivers.
 #include "../common.h"
+#include "../messaging/blockedspan.h"
 #include "../nodes.h"
 
 #include <deque>
@@ -233,6 +241,7 @@ public:
         m_outbox.clear();
         m_pending.clear();
         m_retrying.clear();
+        m_blocked.reset();
         m_stopped = true;
     }
     void onRestart(NodeContext &ctx) override
@@ -329,14 +338,16 @@ private:
         pump(ctx);
     }
 
-    // Sends queued messages while the confirm window has room.
+    // Sends queued messages while the confirm window has room; blocked while it has none.
     void pump(NodeContext &ctx)
     {
         while (!m_outbox.empty() && m_pending.size() + m_retrying.size() < m_maxInFlight) {
             MessageRef m = std::move(m_outbox.front());
             m_outbox.pop_front();
+            m_blocked.unblock(ctx, m->id, m->correlationId);
             transmit(ctx, std::move(m), 1);
         }
+        if (!m_outbox.empty()) m_blocked.block(ctx, m_outbox.front()->id, m_outbox.front()->correlationId);
     }
 
     void transmit(NodeContext &ctx, MessageRef m, std::uint32_t attempts)
@@ -396,6 +407,7 @@ private:
     std::uint64_t m_sent = 0;
     bool m_stopped = false;
     std::deque<MessageRef> m_outbox;
+    BlockedSpan m_blocked;
     std::map<std::uint64_t, Pending> m_pending; // by publish tag
     std::map<std::uint64_t, Pending> m_retrying;
     std::uint64_t m_nextTag = 0;
@@ -459,7 +471,9 @@ NodeKindSpec producerKind()
         property("retryBackoff", "Retry backoff", T::Duration, 100,
                  "Delay before the first retry; it doubles on each further retry.", "ms", 0, {}),
         property("maxInFlight", "Max in flight", T::Integer, 1,
-                 "Unconfirmed messages allowed at once (1 waits for each confirm).", "msg", 1, 1e6),
+                 "Unconfirmed messages allowed at once (1 waits for each confirm). With that many "
+                 "unconfirmed, the producer is blocked: the next message waits (traced block / unblock).",
+                 "msg", 1, 1e6),
         property(
             "deliveryMode", "Delivery mode", T::Enum, "transient",
             "AMQP delivery mode: transient (1, the client default) messages live in memory only; persistent "
