@@ -21,7 +21,7 @@ Palette::Palette(QWidget *parent)
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_proxy->setRecursiveFilteringEnabled(true);
 
-    m_search->setPlaceholderText(tr("Search kinds"));
+    m_search->setPlaceholderText(tr("Search kinds and templates"));
     m_search->setClearButtonEnabled(true);
     m_search->setToolTip(tr("Filter by name or description; Enter adds the first match"));
     m_search->installEventFilter(this);
@@ -45,7 +45,7 @@ Palette::Palette(QWidget *parent)
     m_help->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     // Room for three lines, so that moving between kinds does not make the list jump.
     m_help->setMinimumHeight(3 * m_help->fontMetrics().lineSpacing());
-    m_help->setText(tr("Drag a kind onto the canvas, or press Enter to add it."));
+    m_help->setText(tr("Drag a kind or a template onto the canvas, or press Enter to add it."));
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -73,6 +73,11 @@ QString Palette::currentKind() const
     return m_view->currentIndex().data(PaletteModel::KindRole).toString();
 }
 
+QString Palette::currentTemplate() const
+{
+    return m_view->currentIndex().data(PaletteModel::TemplateRole).toString();
+}
+
 void Palette::onFilterTextChanged(const QString &text)
 {
     m_proxy->setFilterFixedString(text.trimmed());
@@ -93,11 +98,17 @@ void Palette::onCurrentChanged()
 {
     const QModelIndex current = m_view->currentIndex();
     const QString help = current.data(Qt::ToolTipRole).toString();
-    m_help->setText(help.isEmpty() ? tr("Drag a kind onto the canvas, or press Enter to add it.") : help);
+    m_help->setText(help.isEmpty() ? tr("Drag a kind or a template onto the canvas, or press Enter to add it.")
+                                   : help);
 }
 
 void Palette::activate(const QModelIndex &proxyIndex)
 {
+    const QString id = proxyIndex.data(PaletteModel::TemplateRole).toString();
+    if (!id.isEmpty()) {
+        Q_EMIT templateActivated(id);
+        return;
+    }
     const QString kind = proxyIndex.data(PaletteModel::KindRole).toString();
     if (!kind.isEmpty()) Q_EMIT kindActivated(kind);
 }
