@@ -288,6 +288,13 @@ void ChartPanel::reset(const Topology &topology)
         linkIds << t.id;
     m_store.reset(nodeIds, linkIds);
     m_picker->setTargets(nodes, links);
+    // A topology of clients and servers only has no node with the default figure (throughput):
+    // its calls by status are what to see first.
+    if (m_picker->rowCount() == 0 && !seriesMetricIsKeyed(metric()) &&
+        std::any_of(nodes.begin(), nodes.end(), [](const SeriesTarget &t) {
+            return SeriesPickerModel::hasMetric(t.kind, SeriesMetric::CallsInFlight);
+        }))
+        setMetric(SeriesMetric::CallsByStatus);
     startOver();
 }
 

@@ -45,6 +45,15 @@ SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesMetric metric)
 
 bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
 {
+    // Kinds that only call or serve (RPC, HTTP) publish, route, enqueue and process nothing: their
+    // throughput would be a flat zero. Their calls have figures of their own.
+    const auto callsOnly = [&kind] {
+        const NodeKindSpec *spec = KindRegistry::builtin().find(kind.toStdString());
+        return spec && !spec->ports.empty() &&
+               std::all_of(spec->ports.begin(), spec->ports.end(),
+                           [](const PortSpec &p) { return p.protocol == Protocol::Call; });
+    };
+    if (metric == SeriesMetric::Throughput && callsOnly()) return false;
     switch (metric) {
     case SeriesMetric::CallsByStatus:
     case SeriesMetric::CallLatencyP50:

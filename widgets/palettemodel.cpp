@@ -161,13 +161,14 @@ QVariant PaletteModel::data(const QModelIndex &index, int role) const
             return QString::fromStdString(t.label);
         case Qt::DecorationRole:
             return kindIcon(QString::fromStdString(t.kind));
-        case Qt::ToolTipRole:
-        case Qt::StatusTipRole: {
+        case Qt::StatusTipRole:
+            // One line in the status bar; the tooltip has the settings too.
+            return QString::fromStdString(t.help);
+        case Qt::ToolTipRole: {
             const QString settings = settingsText(t.properties);
-            const QString what = tr("A %1 (%2)").arg(QString::fromStdString(k.label), QString::fromStdString(k.kind));
+            const QString kind = tr("Kind: %1 (%2).").arg(QString::fromStdString(k.label), QString::fromStdString(k.kind));
             return QStringLiteral("%1\n%2").arg(
-                QString::fromStdString(t.help),
-                settings.isEmpty() ? what : tr("%1 with %2.").arg(what, settings));
+                QString::fromStdString(t.help), settings.isEmpty() ? kind : tr("%1 Set: %2.").arg(kind, settings));
         }
         case KindRole:
             return QString::fromStdString(t.kind);

@@ -87,7 +87,9 @@ void TestCallCharts::rowsPerCallMetric_data()
     QTest::newRow("server queue: servers") << SeriesMetric::ServerQueue << QStringList{"s1"};
     QTest::newRow("by status: none met yet") << SeriesMetric::CallsByStatus << QStringList{};
     QTest::newRow("by method: none met yet") << SeriesMetric::CallLatencyP50 << QStringList{};
-    QTest::newRow("throughput: every node") << SeriesMetric::Throughput << kNodes;
+    // Clients and servers only call: no flat-zero throughput for them.
+    QTest::newRow("throughput: not the calls-only kinds") << SeriesMetric::Throughput << QStringList{"q", "p"};
+    QTest::newRow("drops: every node") << SeriesMetric::Drops << kNodes;
 }
 
 void TestCallCharts::rowsPerCallMetric()
@@ -266,7 +268,10 @@ void TestCallCharts::chartsAnRpcRun()
 
     ChartPanel panel;
     panel.resize(1200, 500);
+    QCOMPARE(panel.metric(), SeriesMetric::Throughput);
     panel.reset(t);
+    // Nothing here has a throughput: the panel opens on the calls by status.
+    QCOMPARE(panel.metric(), SeriesMetric::CallsByStatus);
     panel.appendDelta(*sink.take());
     SeriesPickerModel *picker = panel.picker();
     QAbstractItemModelTester tester(picker, QAbstractItemModelTester::FailureReportingMode::QtTest);
