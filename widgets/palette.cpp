@@ -118,7 +118,8 @@ void Palette::onFilterTextChanged(const QString &text)
 void Palette::onCurrentChanged()
 {
     const QModelIndex current = m_view->currentIndex();
-    const QString help = current.data(Qt::ToolTipRole).toString();
+    // The one-line help (a template's settings stay in its tooltip): the list must not jump.
+    const QString help = current.data(Qt::StatusTipRole).toString();
     m_help->setText(help.isEmpty() ? tr("Drag a kind or a template onto the canvas, or press Enter to add it.")
                                    : help);
 }

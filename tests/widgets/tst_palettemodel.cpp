@@ -3,6 +3,7 @@
 #include "schema.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -80,6 +81,7 @@ private slots:
     void filterFindsTemplates_data();
     void filterFindsTemplates();
     void doubleClickOnTemplateActivatesIt();
+    void helpShowsTemplateHelpOnly();
     void kindRowsCarryRegistryData();
     void categoriesAreNotDraggable();
     void mimeDataCarriesTheKind();
@@ -511,6 +513,25 @@ void TestPaletteModel::doubleClickOnTemplateActivatesIt()
     QTest::keyClick(palette.view()->viewport(), Qt::Key_Return);
     QCOMPARE(templates.count(), 2);
     QCOMPARE(kinds.count(), 0);
+}
+
+void TestPaletteModel::helpShowsTemplateHelpOnly()
+{
+    // The label under the list shows the one-line help, not the tooltip with the settings, so
+    // that moving onto a template does not squeeze the list (a double-click's second click would
+    // land on another row).
+    Palette palette;
+    palette.resize(260, 500);
+    palette.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&palette));
+    const int height = palette.view()->height();
+    for (const auto &t : KindRegistry::builtin().templates()) {
+        palette.view()->setCurrentIndex(
+            palette.proxyModel()->mapFromSource(palette.model()->indexOfTemplate(QString::fromStdString(t.id))));
+        QCOMPARE(palette.helpLabel()->text(), QString::fromStdString(t.help));
+        QApplication::processEvents();
+        QCOMPARE(palette.view()->height(), height);
+    }
 }
 
 QTEST_MAIN(TestPaletteModel)
