@@ -1,5 +1,8 @@
 #include "timeseries.h"
 
+#include "callstatus.h"
+#include "schema.h"
+
 #include <algorithm>
 
 namespace sb {
@@ -29,6 +32,20 @@ const char *seriesMetricName(SeriesMetric m)
         return "link_frames";
     case SeriesMetric::LinkLosses:
         return "link_losses";
+    case SeriesMetric::CallsByStatus:
+        return "calls_by_status";
+    case SeriesMetric::CallLatencyP50:
+        return "call_latency_p50";
+    case SeriesMetric::CallLatencyP99:
+        return "call_latency_p99";
+    case SeriesMetric::CallsInFlight:
+        return "calls_in_flight";
+    case SeriesMetric::ServerQueue:
+        return "server_queue";
+    case SeriesMetric::Retries:
+        return "retries";
+    case SeriesMetric::BreakerState:
+        return "breaker_state";
     }
     return "?";
 }
@@ -58,6 +75,20 @@ const char *seriesMetricLabel(SeriesMetric m)
         return "Link frames (frames/s)";
     case SeriesMetric::LinkLosses:
         return "Link losses (frames/s)";
+    case SeriesMetric::CallsByStatus:
+        return "Calls by status (calls/s)";
+    case SeriesMetric::CallLatencyP50:
+        return "Call latency p50 by method (ms)";
+    case SeriesMetric::CallLatencyP99:
+        return "Call latency p99 by method (ms)";
+    case SeriesMetric::CallsInFlight:
+        return "Calls in flight (calls)";
+    case SeriesMetric::ServerQueue:
+        return "Server queue (requests)";
+    case SeriesMetric::Retries:
+        return "Retries and hedges (attempts/s)";
+    case SeriesMetric::BreakerState:
+        return "Circuit breaker (0 closed, 1 open, 2 half-open)";
     }
     return "?";
 }
@@ -80,6 +111,19 @@ const char *seriesMetricUnit(SeriesMetric m)
     case SeriesMetric::LinkFrames:
     case SeriesMetric::LinkLosses:
         return "frames/s";
+    case SeriesMetric::CallsByStatus:
+        return "calls/s";
+    case SeriesMetric::CallLatencyP50:
+    case SeriesMetric::CallLatencyP99:
+        return "ms";
+    case SeriesMetric::CallsInFlight:
+        return "calls";
+    case SeriesMetric::ServerQueue:
+        return "requests";
+    case SeriesMetric::Retries:
+        return "attempts/s";
+    case SeriesMetric::BreakerState:
+        return "state";
     }
     return "";
 }
@@ -89,9 +133,51 @@ bool seriesMetricIsLink(SeriesMetric m)
     return m == SeriesMetric::LinkFrames || m == SeriesMetric::LinkLosses;
 }
 
+SeriesKeyKind seriesMetricKey(SeriesMetric m)
+{
+    switch (m) {
+    case SeriesMetric::CallsByStatus:
+        return SeriesKeyKind::Status;
+    case SeriesMetric::CallLatencyP50:
+    case SeriesMetric::CallLatencyP99:
+        return SeriesKeyKind::Method;
+    default:
+        return SeriesKeyKind::None;
+    }
+}
+
+const std::vector<SeriesKey> *TimeSeriesDelta::keys(SeriesMetric m) const
+{
+    switch (seriesMetricKey(m)) {
+    case SeriesKeyKind::Status:
+        return &statusKeys;
+    case SeriesKeyKind::Method:
+        return &methodKeys;
+    case SeriesKeyKind::None:
+        break;
+    }
+    return nullptr;
+}
+
+const std::vector<std::vector<double>> *TimeSeriesDelta::keyedValues(SeriesMetric m) const
+{
+    switch (m) {
+    case SeriesMetric::CallsByStatus:
+        return &callsByStatus;
+    case SeriesMetric::CallLatencyP50:
+        return &callLatencyP50;
+    case SeriesMetric::CallLatencyP99:
+        return &callLatencyP99;
+    default:
+        return nullptr;
+    }
+}
+
 bool seriesMetricIsRate(SeriesMetric m)
 {
     switch (m) {
+    case SeriesMetric::CallsByStatus:
+    case SeriesMetric::Retries:
     case SeriesMetric::Throughput:
     case SeriesMetric::Drops:
     case SeriesMetric::Redeliveries:
@@ -171,8 +257,52 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
       m_ready(topology.nodes.size(), 0), m_width(std::max<SimTime>(bucketWidth, 1)),
       m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
 {
-    for (const auto &n : topology.nodes)
+    for (const auto &n : topology.nodes) {
         m_isQueue.push_back(n.kind == "queue");
+        const NodeKindSpec *spec = KindRegistry::builtin().find(n.kind);
+        m_isServer.push_back(spec && std::any_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
+                                 return p.direction == PortDirection::In && p.protocol == Protocol::Call;
+                             }));
+    }
+    m_inFlight.assign(topology.nodes.size(), 0);
+}
+
+namespace {
+
+// Open is worse than half-open, which is worse than closed (the states are 0 closed, 1 open,
+// 2 half-open).
+std::uint8_t worseBreaker(std::uint8_t a, std::uint8_t b)
+{
+    const auto rank = [](std::uint8_t s) { return s == 1 ? 2 : s == 2 ? 1 : 0; };
+    return rank(b) > rank(a) ? b : a;
+}
+
+} // namespace
+
+std::size_t TimeSeriesSink::statusKey(NodeIndex node, std::uint16_t status)
+{
+    if (auto it = m_statusIndex.find({node, status}); it != m_statusIndex.end()) return it->second;
+    const bool other = m_statusKeys.size() >= kMaxKeys;
+    const std::pair<NodeIndex, std::uint16_t> index =
+        other ? std::pair<NodeIndex, std::uint16_t>{kNoIndex, kNoStatus} : std::pair{node, status};
+    if (auto it = m_statusIndex.find(index); it != m_statusIndex.end()) return it->second;
+    const std::string name = statusName(status);
+    m_statusKeys.push_back({index.first, other ? kOtherKey : name.empty() ? "no status" : name});
+    m_statusCounts.emplace_back(m_count, 0);
+    m_statusIndex.emplace(index, m_statusKeys.size() - 1);
+    return m_statusKeys.size() - 1;
+}
+
+std::size_t TimeSeriesSink::methodKey(NodeIndex node, const std::string &method)
+{
+    if (auto it = m_methodIndex.find({node, method}); it != m_methodIndex.end()) return it->second;
+    const bool other = m_methodKeys.size() >= kMaxKeys;
+    std::pair<NodeIndex, std::string> index{other ? kNoIndex : node, other ? std::string() : method};
+    if (auto it = m_methodIndex.find(index); it != m_methodIndex.end()) return it->second;
+    m_methodKeys.push_back({index.first, other ? kOtherKey : method});
+    m_methodLatency.emplace_back(m_count);
+    m_methodIndex.emplace(std::move(index), m_methodKeys.size() - 1);
+    return m_methodKeys.size() - 1;
 }
 
 SimTime TimeSeriesSink::nextWidth(SimTime width)
@@ -204,14 +334,21 @@ void TimeSeriesSink::coarsen()
                 a.lagMax = std::max(a.lagMax, b.lagMax);
                 a.depthLast = b.depthLast;
                 a.lagLast = b.lagLast;
+                a.retries += b.retries;
+                a.inFlightMax = std::max(a.inFlightMax, b.inFlightMax);
+                a.inFlightLast = b.inFlightLast;
+                a.serverQueueMax = std::max(a.serverQueueMax, b.serverQueueMax);
+                a.serverQueueLast = b.serverQueueLast;
+                a.breakerWorst = worseBreaker(a.breakerWorst, b.breakerWorst);
+                a.breakerLast = b.breakerLast;
                 a.latency.merge(b.latency);
             }
             v[i] = std::move(a);
         }
         v.resize(n);
     }
-    for (auto *links : {&m_links, &m_linkLosses})
-        for (auto &v : *links) {
+    for (auto *counts : {&m_links, &m_linkLosses, &m_statusCounts})
+        for (auto &v : *counts) {
             const std::size_t n = (v.size() + factor - 1) / factor;
             for (std::size_t i = 0; i < n; ++i) {
                 std::uint32_t sum = 0;
@@ -221,6 +358,16 @@ void TimeSeriesSink::coarsen()
             }
             v.resize(n);
         }
+    for (auto &v : m_methodLatency) {
+        const std::size_t n = (v.size() + factor - 1) / factor;
+        for (std::size_t i = 0; i < n; ++i) {
+            SparseLatency a = std::move(v[factor * i]);
+            for (std::size_t j = factor * i + 1; j < std::min(v.size(), factor * (i + 1)); ++j)
+                a.merge(v[j]);
+            v[i] = std::move(a);
+        }
+        v.resize(n);
+    }
     m_width = wider;
     m_count = (m_count + factor - 1) / factor;
     m_dirtyFrom = 0;
@@ -242,14 +389,19 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
                 if (!v.empty()) {
                     c.depthMax = c.depthLast = v.back().depthLast;
                     c.lagMax = c.lagLast = v.back().lagLast;
+                    c.inFlightMax = c.inFlightLast = v.back().inFlightLast;
+                    c.serverQueueMax = c.serverQueueLast = v.back().serverQueueLast;
+                    c.breakerWorst = c.breakerLast = v.back().breakerLast;
                 }
                 return c;
             }();
             v.resize(idx + 1, carried);
         }
-        for (auto *links : {&m_links, &m_linkLosses})
-            for (auto &v : *links)
+        for (auto *counts : {&m_links, &m_linkLosses, &m_statusCounts})
+            for (auto &v : *counts)
                 v.resize(idx + 1, 0);
+        for (auto &v : m_methodLatency)
+            v.resize(idx + 1);
         m_count = idx + 1;
     }
     return idx;
@@ -280,6 +432,12 @@ void TimeSeriesSink::sampleLag()
     }
     setLevel(q, bucketIndex(m_lagTime), static_cast<std::uint32_t>(std::min<std::uint64_t>(lag, UINT32_MAX)),
              false);
+}
+
+void TimeSeriesSink::onMessage(const Message &m)
+{
+    m_lastRequest = m.id;
+    m_lastMethod = m.routingKey;
 }
 
 void TimeSeriesSink::onEvent(const TraceEvent &e)
@@ -344,6 +502,16 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
             m_ready[e.node] = 0;
             setLevel(e.node, b, 0, true);
         }
+        recordCall(e, b);
+        break;
+    case TraceKind::Call:
+    case TraceKind::Complete:
+    case TraceKind::Accept:
+    case TraceKind::Execute:
+    case TraceKind::Retry:
+    case TraceKind::Hedge:
+    case TraceKind::Breaker:
+        recordCall(e, b);
         break;
     default:
         break;
@@ -351,6 +519,63 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
     if (m_isQueue[e.node]) {
         m_lagPending = e.node;
         m_lagTime = e.time;
+    }
+}
+
+void TimeSeriesSink::recordCall(const TraceEvent &e, std::size_t b)
+{
+    SeriesBucket &nb = m_nodes[e.node][b];
+    const auto level = [](std::uint32_t &max, std::uint32_t &last, std::uint32_t value) {
+        max = std::max(max, value);
+        last = value;
+    };
+    switch (e.kind) {
+    case TraceKind::Call: {
+        level(nb.inFlightMax, nb.inFlightLast, ++m_inFlight[e.node]);
+        // The request was announced just before: its routing key is the method.
+        if (e.messageId != 0 && e.messageId == m_lastRequest)
+            m_callMethod[e.correlationId] = methodKey(e.node, m_lastMethod);
+        break;
+    }
+    case TraceKind::Complete: {
+        if (m_inFlight[e.node]) --m_inFlight[e.node];
+        level(nb.inFlightMax, nb.inFlightLast, m_inFlight[e.node]);
+        ++m_statusCounts[statusKey(e.node, e.status)][b];
+        if (auto it = m_callMethod.find(e.correlationId); it != m_callMethod.end()) {
+            m_methodLatency[it->second][b].record(e.aux);
+            m_callMethod.erase(it);
+        }
+        break;
+    }
+    case TraceKind::Accept:
+    case TraceKind::Execute:
+        // Both carry the accept queue's depth after them (a client's events never do).
+        if (m_isServer[e.node])
+            level(nb.serverQueueMax, nb.serverQueueLast,
+                  static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX)));
+        break;
+    case TraceKind::Retry:
+    case TraceKind::Hedge:
+        ++nb.retries;
+        break;
+    case TraceKind::Breaker: {
+        const auto state = static_cast<std::uint8_t>(std::clamp<std::int64_t>(e.aux, 0, 2));
+        nb.breakerWorst = worseBreaker(nb.breakerWorst, state);
+        nb.breakerLast = state;
+        break;
+    }
+    case TraceKind::Crash:
+        // A crashed node forgets its calls and its accept queue; no Complete will come for them.
+        if (m_inFlight[e.node]) {
+            m_inFlight[e.node] = 0;
+            level(nb.inFlightMax, nb.inFlightLast, 0);
+            std::erase_if(m_callMethod,
+                          [&](const auto &entry) { return m_methodKeys[entry.second].node == e.node; });
+        }
+        if (m_isServer[e.node]) level(nb.serverQueueMax, nb.serverQueueLast, 0);
+        break;
+    default:
+        break;
     }
 }
 
@@ -377,8 +602,19 @@ double TimeSeriesSink::value(const SeriesBucket &b, SeriesMetric m) const
         return b.redeliveries * perSecond;
     case SeriesMetric::DeadLetters:
         return b.deadLetters * perSecond;
+    case SeriesMetric::Retries:
+        return b.retries * perSecond;
+    case SeriesMetric::CallsInFlight:
+        return b.inFlightMax;
+    case SeriesMetric::ServerQueue:
+        return b.serverQueueMax;
+    case SeriesMetric::BreakerState:
+        return b.breakerWorst;
     case SeriesMetric::LinkFrames:
     case SeriesMetric::LinkLosses:
+    case SeriesMetric::CallsByStatus:
+    case SeriesMetric::CallLatencyP50:
+    case SeriesMetric::CallLatencyP99:
         return kNaN;
     }
     return kNaN;
@@ -401,7 +637,7 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
         for (int m = 0; m < kSeriesMetricCount; ++m) {
             auto &out = d.nodeValues[n][m];
             out.resize(d.rows, kNaN);
-            if (seriesMetricIsLink(static_cast<SeriesMetric>(m))) {
+            if (seriesMetricIsLink(static_cast<SeriesMetric>(m)) || seriesMetricIsKeyed(static_cast<SeriesMetric>(m))) {
                 out.clear();
                 continue;
             }
@@ -423,6 +659,31 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
     };
     fillLinks(m_links, d.linkFrames);
     fillLinks(m_linkLosses, d.linkLosses);
+    // Keyed series: a key met after `keep` rows were filled has no values there yet, so its rows
+    // are all written; the others from `keep` on.
+    d.statusKeys = m_statusKeys;
+    d.methodKeys = m_methodKeys;
+    const std::size_t oldStatus = d.callsByStatus.size(), oldMethods = d.callLatencyP50.size();
+    d.callsByStatus.resize(m_statusKeys.size());
+    for (std::size_t k = 0; k < m_statusKeys.size(); ++k) {
+        auto &out = d.callsByStatus[k];
+        out.resize(d.rows, 0);
+        for (std::size_t r = k < oldStatus ? keep : 0; r < d.rows; ++r)
+            out[r] = m_statusCounts[k][d.firstBucket + r] * perSecond;
+    }
+    d.callLatencyP50.resize(m_methodKeys.size());
+    d.callLatencyP99.resize(m_methodKeys.size());
+    for (std::size_t k = 0; k < m_methodKeys.size(); ++k) {
+        auto &p50 = d.callLatencyP50[k];
+        auto &p99 = d.callLatencyP99[k];
+        p50.resize(d.rows, kNaN);
+        p99.resize(d.rows, kNaN);
+        for (std::size_t r = k < oldMethods ? keep : 0; r < d.rows; ++r) {
+            const SparseLatency &l = m_methodLatency[k][d.firstBucket + r];
+            p50[r] = l.count() ? toMilliseconds(l.quantile(0.5)) : kNaN;
+            p99[r] = l.count() ? toMilliseconds(l.quantile(0.99)) : kNaN;
+        }
+    }
 }
 
 void TimeSeriesSink::publish()

@@ -13,9 +13,11 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sb {
@@ -34,8 +36,16 @@ enum class SeriesMetric : std::uint8_t {
     DeadLetters,  // dead letters/s: messages a queue sent to its dead-letter target
     LinkFrames,   // frames/s that entered a link (a duplicate counts twice)
     LinkLosses,   // frames/s a link lost: to its loss probability, a partition or a crashed receiver
+    // Calls (request-reply, RPC, HTTP: trace kinds Call .. Breaker).
+    CallsByStatus,  // calls/s a client completed, per client and final status (a keyed series)
+    CallLatencyP50, // ms, latency of the calls a client completed, per client and method (keyed)
+    CallLatencyP99, // ms
+    CallsInFlight,  // calls a client started and has not completed: the most during the bucket
+    ServerQueue,    // requests in a server's accept queue: the most during the bucket
+    Retries,        // retries and hedged attempts/s a client sent
+    BreakerState,   // a client's circuit breaker: 0 closed, 1 open, 2 half-open (the worst in the bucket)
 };
-inline constexpr int kSeriesMetricCount = 11;
+inline constexpr int kSeriesMetricCount = 18;
 // "throughput", "latency_p50", ..., as in CSV files.
 const char *seriesMetricName(SeriesMetric m);
 // "Throughput (msg/s)", ..., for axis titles.
@@ -43,6 +53,20 @@ const char *seriesMetricLabel(SeriesMetric m);
 // "msg/s", "ms", "messages", "frames/s".
 const char *seriesMetricUnit(SeriesMetric m);
 bool seriesMetricIsLink(SeriesMetric m);
+// What a keyed metric's series are per: nothing (a node or link metric), a client and a call
+// status, or a client and a method. Keys appear as the run meets them.
+enum class SeriesKeyKind : std::uint8_t { None, Status, Method };
+SeriesKeyKind seriesMetricKey(SeriesMetric m);
+inline bool seriesMetricIsKeyed(SeriesMetric m)
+{
+    return seriesMetricKey(m) != SeriesKeyKind::None;
+}
+// The target of a keyed series: a client and the status or method its calls are counted under.
+struct SeriesKey {
+    NodeIndex node = kNoIndex; // the client; kNoIndex for the key that gathers keys beyond the bound
+    std::string label;         // statusName() ("UNAVAILABLE", "503 Service Unavailable") or the method
+    bool operator==(const SeriesKey &) const = default;
+};
 // Whether a metric is a count per second (throughput, drops, ...), which a chart may show over a
 // wider window by summing buckets, as opposed to a level (depth, lag) or a latency.
 bool seriesMetricIsRate(SeriesMetric m);
@@ -73,6 +97,10 @@ struct SeriesBucket {
     std::uint32_t throughput = 0, drops = 0, redeliveries = 0, deadLetters = 0;
     // Levels: the most during the bucket (including the level carried in) and the level at its end.
     std::uint32_t depthMax = 0, depthLast = 0, lagMax = 0, lagLast = 0;
+    // Calls: retries and hedges sent; calls in flight and a server's accept queue (levels, as
+    // above); the breaker's worst state in the bucket and its state at the end (0, 1, 2).
+    std::uint32_t retries = 0, inFlightMax = 0, inFlightLast = 0, serverQueueMax = 0, serverQueueLast = 0;
+    std::uint8_t breakerWorst = 0, breakerLast = 0;
     SparseLatency latency;
 };
 
@@ -85,11 +113,19 @@ struct TimeSeriesDelta {
     std::size_t firstBucket = 0;
     std::size_t rows = 0;
     bool replaceAll = false;
-    // nodeValues[node][metric][row]; link metrics are empty here.
+    // nodeValues[node][metric][row]; link and keyed metrics are empty here.
     std::vector<std::array<std::vector<double>, kSeriesMetricCount>> nodeValues;
     // linkFrames[link][row], linkLosses[link][row]
     std::vector<std::vector<double>> linkFrames;
     std::vector<std::vector<double>> linkLosses;
+    // Keyed series: every key met so far, in the order met (a receiver's key i stays key i), and
+    // their values: callsByStatus[statusKey][row], callLatencyP50/P99[methodKey][row]. A key new
+    // to a receiver had no calls before firstBucket (0 calls/s, no latency there).
+    std::vector<SeriesKey> statusKeys, methodKeys;
+    std::vector<std::vector<double>> callsByStatus, callLatencyP50, callLatencyP99;
+    // The keys of a keyed metric and its values by key (nullptr for other metrics).
+    const std::vector<SeriesKey> *keys(SeriesMetric m) const;
+    const std::vector<std::vector<double>> *keyedValues(SeriesMetric m) const;
 
     double time(std::size_t row) const // start of a row's bucket, in virtual seconds
     {
@@ -104,6 +140,10 @@ public:
     static constexpr std::size_t kDefaultMaxBuckets = 16384;
     // The sink publishes on its own every this many events, and whenever publish() or flush() runs.
     static constexpr std::uint64_t kPublishEvery = 4096;
+    // Keyed series (per client and status, per client and method) are bounded to this many keys
+    // each; calls under keys beyond it are gathered in one more key, labelled kOtherKey.
+    static constexpr std::size_t kMaxKeys = 256;
+    static constexpr const char *kOtherKey = "other";
 
     // Which nodes are queues comes from the topology's kinds.
     TimeSeriesSink(const Topology &topology, SimTime bucketWidth = kDefaultBucketWidth,
@@ -117,6 +157,8 @@ public:
 
     // Engine thread.
     void onEvent(const TraceEvent &e) override;
+    // A call's request comes just before its Call event: its routing key is the method.
+    void onMessage(const Message &m) override;
     void flush() override { publish(); }
     // Hands what changed since the last publish to take(). Engine thread (for instance from
     // Simulation::post), or any thread once the run has stopped.
@@ -134,6 +176,13 @@ public:
     const std::vector<std::uint32_t> &linkBuckets(LinkIndex link) const { return m_links[link]; }
     // Frames the link lost, per bucket.
     const std::vector<std::uint32_t> &linkLossBuckets(LinkIndex link) const { return m_linkLosses[link]; }
+    const std::vector<SeriesKey> &statusKeys() const { return m_statusKeys; }
+    const std::vector<SeriesKey> &methodKeys() const { return m_methodKeys; }
+    // Calls completed under status key `key`, per bucket; latency of those under method key `key`.
+    const std::vector<std::uint32_t> &statusBuckets(std::size_t key) const { return m_statusCounts[key]; }
+    const std::vector<SparseLatency> &methodBuckets(std::size_t key) const { return m_methodLatency[key]; }
+    // Calls whose method is remembered until they complete (bounded by the calls in flight).
+    std::size_t callsTracked() const { return m_callMethod.size(); }
     // The value a delta carries for a node bucket.
     double value(const SeriesBucket &b, SeriesMetric m) const;
     // The width buckets merge into after `width`: twice it, or five times a width of 2 x 10^k ns,
@@ -148,13 +197,29 @@ private:
     void sampleLag();
     void publishChanges();
     void setLevel(NodeIndex node, std::size_t bucket, std::uint32_t depth, bool isDepth);
+    void recordCall(const TraceEvent &e, std::size_t bucket);
+    // The index of a key, added (with empty buckets) when new; the "other" key beyond kMaxKeys.
+    std::size_t statusKey(NodeIndex node, std::uint16_t status);
+    std::size_t methodKey(NodeIndex node, const std::string &method);
     void fill(TimeSeriesDelta &d, std::size_t first) const;
 
     std::vector<bool> m_isQueue;
+    std::vector<bool> m_isServer; // takes calls (an input port of the call protocol)
     std::vector<std::vector<SeriesBucket>> m_nodes;
     std::vector<std::vector<std::uint32_t>> m_links;
     std::vector<std::vector<std::uint32_t>> m_linkLosses;
     std::vector<std::uint32_t> m_ready; // last known ready depth per node (queues)
+    std::vector<std::uint32_t> m_inFlight; // calls started and not completed, per node
+    // Keyed series, each key's buckets as long as the nodes'.
+    std::vector<SeriesKey> m_statusKeys, m_methodKeys;
+    std::vector<std::vector<std::uint32_t>> m_statusCounts;
+    std::vector<std::vector<SparseLatency>> m_methodLatency;
+    std::map<std::pair<NodeIndex, std::uint16_t>, std::size_t> m_statusIndex;
+    std::map<std::pair<NodeIndex, std::string>, std::size_t> m_methodIndex;
+    // The request announced last (its id and method), and each call in flight's method key.
+    std::uint64_t m_lastRequest = 0;
+    std::string m_lastMethod;
+    std::unordered_map<std::uint64_t, std::size_t> m_callMethod;
     SimTime m_width;
     std::size_t m_maxBuckets;
     std::size_t m_count = 0;

@@ -288,6 +288,13 @@ void ChartPanel::reset(const Topology &topology)
         linkIds << t.id;
     m_store.reset(nodeIds, linkIds);
     m_picker->setTargets(nodes, links);
+    // A topology of clients and servers only has no node with the default figure (throughput):
+    // its calls by status are what to see first.
+    if (m_picker->rowCount() == 0 && !seriesMetricIsKeyed(metric()) &&
+        std::any_of(nodes.begin(), nodes.end(), [](const SeriesTarget &t) {
+            return SeriesPickerModel::hasMetric(t.kind, SeriesMetric::CallsInFlight);
+        }))
+        setMetric(SeriesMetric::CallsByStatus);
     startOver();
 }
 
@@ -311,6 +318,9 @@ void ChartPanel::startOver()
 void ChartPanel::appendDelta(const TimeSeriesDelta &delta)
 {
     m_store.apply(delta);
+    // Keyed call series (per client and status or method) get their picker rows as they appear.
+    for (SeriesKeyKind kind : {SeriesKeyKind::Status, SeriesKeyKind::Method})
+        m_picker->syncKeys(kind, m_store.keys(kind));
     markDataChanged();
 }
 
@@ -453,6 +463,9 @@ void ChartPanel::updateSmoothingBox()
         can ? tr("Trailing moving average over a window of virtual time: each point shows the mean of the "
                  "points in the window that ends at it. Applied before the chart picks the points to draw "
                  "and written to CSV exports; no change while a window is no wider than one bucket.")
+            : metric() == SeriesMetric::BreakerState
+            ? tr("A circuit breaker's state is not smoothed: the mean of closed, open and half-open is "
+                 "none of them, so each bucket shows the worst state it saw.")
             : tr("Latency percentiles are not smoothed: the mean of the p50s (or p99s, or maxima) of "
                  "several buckets is not the percentile of their messages, so each bucket is shown as it "
                  "is."));

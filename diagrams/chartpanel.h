@@ -1,6 +1,7 @@
 #pragma once
 // Live charts of a run: one metric (throughput, latency p50/p99/max, queue depth, consumer lag,
-// drops, redeliveries, dead letters, link frames, link losses) over virtual time for the nodes or
+// drops, redeliveries, dead letters, link frames, link losses, and for calls: calls by status,
+// call latency by method, calls in flight, server queue, retries, breaker state) over virtual time for the nodes or
 // links picked in a checkable list, named by their names and drawn in their nodes' colours (a
 // node's several links differ in pen style), with a legend that wraps. Rates are shown over a
 // window that suits the visible span (10 ms, 100 ms, 1 s...: ChartSeriesStore::rateWindow), named

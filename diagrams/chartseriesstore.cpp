@@ -17,10 +17,28 @@ void ChartSeriesStore::reset(const QStringList &nodeIds, const QStringList &link
     m_nodeIds = nodeIds;
     m_linkIds = linkIds;
     m_series.assign(kSeriesMetricCount, {});
+    m_statusKeys.clear();
+    m_methodKeys.clear();
     for (int m = 0; m < kSeriesMetricCount; ++m)
-        m_series[m].resize(seriesMetricIsLink(SeriesMetric(m)) ? linkIds.size() : nodeIds.size());
+        m_series[m].resize(seriesMetricIsKeyed(SeriesMetric(m)) ? 0
+                           : seriesMetricIsLink(SeriesMetric(m)) ? linkIds.size()
+                                                                 : nodeIds.size());
     m_endTime = 0;
     m_width = 0;
+}
+
+const std::vector<SeriesKey> &ChartSeriesStore::keys(SeriesKeyKind kind) const
+{
+    static const std::vector<SeriesKey> none;
+    switch (kind) {
+    case SeriesKeyKind::Status:
+        return m_statusKeys;
+    case SeriesKeyKind::Method:
+        return m_methodKeys;
+    case SeriesKeyKind::None:
+        break;
+    }
+    return none;
 }
 
 const ChartSeriesStore::Series *ChartSeriesStore::find(SeriesMetric metric, int target) const
@@ -78,18 +96,32 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
     };
     for (std::size_t n = 0; n < delta.nodeValues.size() && int(n) < m_nodeIds.size(); ++n)
         for (int m = 0; m < kSeriesMetricCount; ++m)
-            if (!seriesMetricIsLink(SeriesMetric(m))) update(SeriesMetric(m), int(n), delta.nodeValues[n][m]);
+            if (!seriesMetricIsLink(SeriesMetric(m)) && !seriesMetricIsKeyed(SeriesMetric(m)))
+                update(SeriesMetric(m), int(n), delta.nodeValues[n][m]);
     for (std::size_t l = 0; l < delta.linkFrames.size() && int(l) < m_linkIds.size(); ++l)
         update(SeriesMetric::LinkFrames, int(l), delta.linkFrames[l]);
     for (std::size_t l = 0; l < delta.linkLosses.size() && int(l) < m_linkIds.size(); ++l)
         update(SeriesMetric::LinkLosses, int(l), delta.linkLosses[l]);
+    // Keys only ever grow, in the order the run met them: a new key's series starts empty.
+    if (delta.statusKeys.size() >= m_statusKeys.size()) m_statusKeys = delta.statusKeys;
+    if (delta.methodKeys.size() >= m_methodKeys.size()) m_methodKeys = delta.methodKeys;
+    for (int m = 0; m < kSeriesMetricCount; ++m) {
+        const auto metric = SeriesMetric(m);
+        const std::vector<std::vector<double>> *values = delta.keyedValues(metric);
+        if (!values) continue;
+        auto &series = m_series[std::size_t(m)];
+        series.resize(std::max(series.size(), values->size()));
+        for (std::size_t k = 0; k < values->size(); ++k)
+            update(metric, int(k), (*values)[k]);
+    }
     m_endTime = toSeconds(static_cast<SimTime>(delta.firstBucket + delta.rows) * delta.bucketWidth);
 }
 
 bool ChartSeriesStore::canSmooth(SeriesMetric metric)
 {
     return metric != SeriesMetric::LatencyP50 && metric != SeriesMetric::LatencyP99 &&
-           metric != SeriesMetric::LatencyMax;
+           metric != SeriesMetric::LatencyMax && metric != SeriesMetric::CallLatencyP50 &&
+           metric != SeriesMetric::CallLatencyP99 && metric != SeriesMetric::BreakerState;
 }
 
 bool ChartSeriesStore::smooths(SeriesMetric metric, double window, double rateWindow) const
@@ -263,15 +295,29 @@ bool ChartSeriesStore::writeCsv(QIODevice *device, SeriesMetric metric, const QL
     const bool smoothed = smooths(metric, smoothing, rateWindow);
     // A rate states its window (unknown only for points set without a bucket width, in tests).
     const bool rate = seriesMetricIsRate(metric) && shownWindow(metric, rateWindow) > 0;
-    out << "time_s,node,metric,value" << (rate ? ",window_s" : "") << (smoothed ? ",smoothing_s" : "")
-        << '\n';
+    const SeriesKeyKind keyKind = seriesMetricKey(metric);
+    const bool keyed = keyKind != SeriesKeyKind::None;
+    out << (keyed ? "time_s,node,key,metric,value" : "time_s,node,metric,value") << (rate ? ",window_s" : "")
+        << (smoothed ? ",smoothing_s" : "") << '\n';
     QString suffix;
     if (rate) suffix += QLatin1Char(',') + QString::number(shownWindow(metric, rateWindow), 'g', 12);
     if (smoothed) suffix += QLatin1Char(',') + QString::number(smoothing, 'g', 12);
     const QStringList &ids = seriesMetricIsLink(metric) ? m_linkIds : m_nodeIds;
     const QString name = QString::fromLatin1(seriesMetricName(metric));
+    // A key as a CSV field: quoted when it holds a comma or a quote ("POST /a,b").
+    const auto field = [](const QString &text) {
+        if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"'))) return text;
+        return QLatin1Char('"') + QString(text).replace(QLatin1String("\""), QLatin1String("\"\"")) +
+               QLatin1Char('"');
+    };
+    const std::vector<SeriesKey> &keyList = keys(keyKind);
     for (int t : targets) {
-        const QString id = t >= 0 && t < ids.size() ? ids[t] : QString::number(t);
+        QString id = t >= 0 && t < ids.size() ? ids[t] : QString::number(t);
+        if (keyed) {
+            const SeriesKey key = t >= 0 && std::size_t(t) < keyList.size() ? keyList[std::size_t(t)] : SeriesKey{};
+            const QString client = key.node < std::size_t(m_nodeIds.size()) ? m_nodeIds[int(key.node)] : QString();
+            id = client + QLatin1Char(',') + field(QString::fromStdString(key.label));
+        }
         const View v = view(metric, t, smoothing, rateWindow);
         if (!v.points) continue;
         const std::vector<QPointF> &p = *v.points;

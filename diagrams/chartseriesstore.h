@@ -26,7 +26,11 @@ public:
 
     const QStringList &nodeIds() const { return m_nodeIds; }
     const QStringList &linkIds() const { return m_linkIds; }
-    // `target` is a node index, or a link index for link metrics. Sorted by time.
+    // The keys of keyed metrics (calls by status, call latency by method) met so far, in the order
+    // the run met them: a keyed metric's target is an index into these.
+    const std::vector<SeriesKey> &keys(SeriesKeyKind kind) const;
+    // `target` is a node index, a link index for link metrics, a key index for keyed metrics.
+    // Sorted by time.
     const std::vector<QPointF> &points(SeriesMetric metric, int target) const;
     // Kept up to date with points(), for fast decimation.
     const MinMaxIndex *index(SeriesMetric metric, int target) const;
@@ -42,7 +46,8 @@ public:
     // value at time t is the mean of the series' points in (t - window, t] (fewer at the start of
     // the run), so it depends only on points at or before t: a live chart can show it at once, and
     // new data changes only the values from its first bucket on. Rates, counts and levels can be
-    // smoothed; latency percentiles cannot (an average of percentiles is no percentile of anything).
+    // smoothed; latency percentiles cannot (an average of percentiles is no percentile of anything),
+    // nor a breaker's state (a mean of closed, open and half-open is none of them).
     static bool canSmooth(SeriesMetric metric);
     // Whether smoothing over `window` changes this metric's values now: not for latency, not for
     // a window no wider than the spacing of the points it averages (the bucket width, or the rate
@@ -81,7 +86,8 @@ public:
     // brought up to date from the first point that changed since.
     View view(SeriesMetric metric, int target, double smoothing = 0, double rateWindow = 0) const;
 
-    // time_s,node,metric,value: one row per point of each target's series with from <= time_s <= to
+    // time_s,node,metric,value (keyed metrics: time_s,node,key,metric,value, the node being the
+    // client and the key its status or method): one row per point of each target's series with from <= time_s <= to
     // (every point by default), as view() shows it. Rates have a fifth column, window_s, the
     // window the rate is over in seconds (the bucket width when it is not summed into wider ones); with
     // smoothing that applies, the values are smoothed and each row ends with smoothing_s, the smoothing
@@ -117,6 +123,7 @@ private:
     // Points [0, kept) stayed, the rest is new: the index and the smoothed copy follow.
     static void changed(Series &series, qsizetype kept);
     QStringList m_nodeIds, m_linkIds;
+    std::vector<SeriesKey> m_statusKeys, m_methodKeys;
     std::vector<std::vector<Series>> m_series; // [metric][target]
     double m_endTime = 0;
     SimTime m_width = 0;

@@ -3,17 +3,67 @@
 #include "chartlegend.h"
 #include "nodecolors.h"
 #include "nodelabels.h"
+#include "schema.h"
 #include "topology.h"
 
 #include <QHash>
+
+#include <algorithm>
 
 namespace sb {
 
 SeriesPickerModel::SeriesPickerModel(QObject *parent) : QAbstractListModel(parent) {}
 
+namespace {
+
+// Whether a kind has a port of the call protocol in `direction`: a caller (out) or a server (in).
+bool hasCallPort(const QString &kind, PortDirection direction)
+{
+    const NodeKindSpec *spec = KindRegistry::builtin().find(kind.toStdString());
+    return spec && std::any_of(spec->ports.begin(), spec->ports.end(), [&](const PortSpec &p) {
+               return p.direction == direction && p.protocol == Protocol::Call;
+           });
+}
+
+constexpr Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                    Qt::DashDotDotLine};
+
+} // namespace
+
+SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesMetric metric)
+{
+    switch (seriesMetricKey(metric)) {
+    case SeriesKeyKind::Status:
+        return Family::Status;
+    case SeriesKeyKind::Method:
+        return Family::Method;
+    case SeriesKeyKind::None:
+        break;
+    }
+    return seriesMetricIsLink(metric) ? Family::Link : Family::Node;
+}
+
 bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
 {
+    // Kinds that only call or serve (RPC, HTTP) publish, route, enqueue and process nothing: their
+    // throughput would be a flat zero. Their calls have figures of their own.
+    const auto callsOnly = [&kind] {
+        const NodeKindSpec *spec = KindRegistry::builtin().find(kind.toStdString());
+        return spec && !spec->ports.empty() &&
+               std::all_of(spec->ports.begin(), spec->ports.end(),
+                           [](const PortSpec &p) { return p.protocol == Protocol::Call; });
+    };
+    if (metric == SeriesMetric::Throughput && callsOnly()) return false;
     switch (metric) {
+    case SeriesMetric::CallsByStatus:
+    case SeriesMetric::CallLatencyP50:
+    case SeriesMetric::CallLatencyP99:
+    case SeriesMetric::CallsInFlight:
+    case SeriesMetric::Retries:
+    case SeriesMetric::BreakerState:
+        return hasCallPort(kind, PortDirection::Out);
+    case SeriesMetric::ServerQueue:
+        return hasCallPort(kind, PortDirection::In);
     case SeriesMetric::Throughput:
     case SeriesMetric::Drops:
         return kind != QLatin1String("link");
@@ -48,8 +98,6 @@ QList<SeriesTarget> SeriesPickerModel::nodeTargets(const Topology &topology)
 
 QList<SeriesTarget> SeriesPickerModel::linkTargets(const Topology &topology)
 {
-    static constexpr Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
-                                               Qt::DashDotDotLine};
     const QList<SeriesTarget> nodes = nodeTargets(topology);
     QHash<QString, int> indexOf; // a lookup per link, not a scan (topologies with 40k links exist)
     for (int i = 0; i < nodes.size(); ++i)
@@ -84,9 +132,9 @@ void SeriesPickerModel::setTargets(const QList<SeriesTarget> &nodes, const QList
     beginResetModel();
     m_targets.clear();
     for (int i = 0; i < nodes.size(); ++i)
-        m_targets.append({nodes[i], i, false, true});
+        m_targets.append({nodes[i], i, Family::Node, true});
     for (int i = 0; i < links.size(); ++i)
-        m_targets.append({links[i], i, true, true});
+        m_targets.append({links[i], i, Family::Link, true});
     rebuildRows();
     endResetModel();
     Q_EMIT checkedChanged();
@@ -94,10 +142,68 @@ void SeriesPickerModel::setTargets(const QList<SeriesTarget> &nodes, const QList
 
 SeriesTarget SeriesPickerModel::target(SeriesMetric metric, int index) const
 {
-    const bool link = seriesMetricIsLink(metric);
+    const Family family = familyOf(metric);
     for (const Target &t : m_targets)
-        if (t.link == link && t.index == index) return t.what;
+        if (t.family == family && t.index == index) return t.what;
     return {};
+}
+
+int SeriesPickerModel::keyCount(SeriesKeyKind kind) const
+{
+    const Family family = kind == SeriesKeyKind::Status ? Family::Status : Family::Method;
+    if (kind == SeriesKeyKind::None) return 0;
+    return int(std::count_if(m_targets.begin(), m_targets.end(),
+                             [family](const Target &t) { return t.family == family; }));
+}
+
+void SeriesPickerModel::syncKeys(SeriesKeyKind kind, const std::vector<SeriesKey> &keys)
+{
+    if (kind == SeriesKeyKind::None) return;
+    const Family family = kind == SeriesKeyKind::Status ? Family::Status : Family::Method;
+    const int have = keyCount(kind);
+    if (int(keys.size()) <= have) return;
+    // Colours and styles follow from the whole key list, so the same keys always look the same.
+    QStringList labels;  // distinct statuses, in the order met
+    QList<NodeIndex> clients; // distinct clients, in the order met
+    QHash<NodeIndex, int> perClient; // keys seen so far per client
+    QList<SeriesTarget> added;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+        const SeriesKey &key = keys[k];
+        const QString label = QString::fromStdString(key.label);
+        if (!labels.contains(label)) labels << label;
+        if (!clients.contains(key.node)) clients << key.node;
+        const int nth = perClient[key.node]++;
+        if (int(k) < have) continue;
+        SeriesTarget t;
+        const SeriesTarget client = target(SeriesMetric::Throughput, int(key.node));
+        if (key.node == kNoIndex || client.id.isEmpty()) {
+            t.id = label;
+            t.name = tr("other (beyond %1 keys)").arg(TimeSeriesSink::kMaxKeys);
+            t.color = QColor(Qt::gray);
+        } else {
+            t.id = client.id + QLatin1Char(' ') + label;
+            t.name = client.name + QStringLiteral(" · ") + label;
+            t.kind = client.kind;
+            if (family == Family::Status) {
+                t.color = nodeColor(int(labels.indexOf(label)));
+                t.style = kStyles[clients.indexOf(key.node) % int(std::size(kStyles))];
+            } else {
+                t.color = client.color;
+                t.style = kStyles[nth % int(std::size(kStyles))];
+            }
+        }
+        added.append(t);
+    }
+    // Rows for the current metric come in at the end of the list.
+    const bool visible = familyOf(m_metric) == family;
+    const int firstRow = int(m_rows.size());
+    if (visible) beginInsertRows({}, firstRow, firstRow + int(added.size()) - 1);
+    for (qsizetype i = 0; i < added.size(); ++i) {
+        m_targets.append({added[i], have + int(i), family, true});
+        if (visible) m_rows.append(int(m_targets.size()) - 1);
+    }
+    if (visible) endInsertRows();
+    Q_EMIT checkedChanged();
 }
 
 void SeriesPickerModel::setMetric(SeriesMetric metric)
@@ -110,11 +216,18 @@ void SeriesPickerModel::setMetric(SeriesMetric metric)
     Q_EMIT checkedChanged();
 }
 
+bool SeriesPickerModel::shows(const Target &t) const
+{
+    const Family family = familyOf(m_metric);
+    if (t.family != family) return false;
+    return family != Family::Node || hasMetric(t.what.kind, m_metric);
+}
+
 void SeriesPickerModel::rebuildRows()
 {
     m_rows.clear();
     for (int i = 0; i < m_targets.size(); ++i)
-        if (hasMetric(m_targets[i].what.kind, m_metric)) m_rows.append(i);
+        if (shows(m_targets[i])) m_rows.append(i);
 }
 
 QList<int> SeriesPickerModel::checkedTargets() const

@@ -1,9 +1,13 @@
 #pragma once
 // The chart's node picker: a checkable list of the nodes (or links) that have the chosen metric:
 // queues for queue depth, consumer lag, redeliveries and dead letters; consumers for latency;
-// every node for throughput and drops; links for link frames and losses. Checks are kept per node
-// and link while the metric changes. Rows show names (a link: "source → target" by node names),
-// with the id in the tooltip, and the line sample each series is drawn with.
+// every node for throughput and drops; links for link frames and losses; callers (kinds with an
+// output port of the call protocol) for calls in flight, retries and the breaker; servers (an
+// input port of the call protocol) for the server queue; and, for the keyed call metrics, the
+// client-and-status or client-and-method series the run has met so far (rows are added as keys
+// appear). Checks are kept per target while the metric changes. Rows show names (a link:
+// "source → target" by node names; a key: "client · UNAVAILABLE"), with the id in the tooltip,
+// and the line sample each series is drawn with.
 #include "timeseries.h"
 
 #include <QAbstractListModel>
@@ -52,6 +56,13 @@ public:
     SeriesMetric metric() const { return m_metric; }
     static bool hasMetric(const QString &kind, SeriesMetric metric);
 
+    // Adds a row for each key of `kind` beyond those it has (keys only grow, in the order the run
+    // met them), checked: a status key is coloured by its status (one colour per status, in the
+    // order met) and styled by its client; a method key takes its client's colour, styled by the
+    // method. Rows appear at once when the current metric has such keys.
+    void syncKeys(SeriesKeyKind kind, const std::vector<SeriesKey> &keys);
+    int keyCount(SeriesKeyKind kind) const;
+
     // The checked rows' targets, in row order.
     QList<int> checkedTargets() const;
     void setAllChecked(bool checked);
@@ -65,12 +76,16 @@ Q_SIGNALS:
     void checkedChanged();
 
 private:
+    // What a target is an index into: the nodes, the links, or a keyed metric's keys.
+    enum class Family : std::uint8_t { Node, Link, Status, Method };
+    static Family familyOf(SeriesMetric metric);
     struct Target {
         SeriesTarget what;
         int index = 0;
-        bool link = false;
+        Family family = Family::Node;
         bool checked = true;
     };
+    bool shows(const Target &t) const;
     void rebuildRows();
     QList<Target> m_targets;
     QList<int> m_rows; // indices into m_targets shown for the metric

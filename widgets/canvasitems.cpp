@@ -99,6 +99,20 @@ QString countText(quint64 n)
     return QLocale().toString(n);
 }
 
+// The colour of what a port or link carries: publishes blue-grey, deliveries green, calls teal.
+QColor protocolColour(Protocol p, const CanvasColors &colours)
+{
+    switch (p) {
+    case Protocol::Delivery:
+        return kDelivery;
+    case Protocol::Call:
+        return colours.call;
+    case Protocol::Publish:
+        break;
+    }
+    return colours.publish;
+}
+
 } // namespace
 
 CanvasColors canvasColors()
@@ -107,11 +121,13 @@ CanvasColors canvasColors()
         return {QColor(0x1c, 0x1e, 0x22), QColor(0x3a, 0x3e, 0x46),      QColor(0x2a, 0x2d, 0x33),
                 QColor(0x5c, 0x63, 0x70), QColor(0xe6, 0xe8, 0xec),      QColor(0x9a, 0xa1, 0xad),
                 QColor(0x3a, 0x3e, 0x46), QColor(0x2a, 0x2d, 0x33, 235), QColor(0x4a, 0x50, 0x5a),
-                QColor(0xd0, 0xd4, 0xdc), QColor(0x8f, 0xa6, 0xd0),      QColor(0x2a, 0x2d, 0x33)};
+                QColor(0xd0, 0xd4, 0xdc), QColor(0x8f, 0xa6, 0xd0),      QColor(0x2a, 0x2d, 0x33),
+                QColor(0x4f, 0xc3, 0xcf)};
     return {QColor(0xf6, 0xf7, 0xf9), QColor(0xc4, 0xc9, 0xd2),   QColor(0xfb, 0xfb, 0xfd),
             QColor(0x8a, 0x93, 0xa6), QColor(0x20, 0x24, 0x2c),   QColor(0x6b, 0x72, 0x80),
             QColor(0xe4, 0xe7, 0xec), QColor(255, 255, 255, 230), QColor(0xc9, 0xcf, 0xda),
-            QColor(0x3a, 0x42, 0x55), QColor(0x4a, 0x5a, 0x78),   QColor(Qt::white)};
+            QColor(0x3a, 0x42, 0x55), QColor(0x4a, 0x5a, 0x78),   QColor(Qt::white),
+            QColor(0x00, 0x83, 0x8f)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,8 +151,7 @@ NodeItem::NodeItem(const TopologyDocument *document, const QString &id) : m_docu
             (p.direction == PortDirection::In ? inputs : outputs).push_back(&p);
         auto add = [this](const std::vector<const PortSpec *> &ports, bool output) {
             for (const PortSpec *p : ports)
-                m_ports.push_back(
-                    new PortItem(this, q(p->name), output, p->protocol == Protocol::Delivery, q(p->help)));
+                m_ports.push_back(new PortItem(this, q(p->name), output, p->protocol, q(p->help)));
         };
         add(inputs, false);
         add(outputs, true);
@@ -516,15 +531,16 @@ QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
 // ---------------------------------------------------------------------------------------------
 // PortItem
 
-PortItem::PortItem(NodeItem *node, const QString &name, bool output, bool delivery, const QString &help)
-    : QGraphicsItem(node), m_node(node), m_name(name), m_output(output), m_delivery(delivery)
+PortItem::PortItem(NodeItem *node, const QString &name, bool output, Protocol protocol, const QString &help)
+    : QGraphicsItem(node), m_node(node), m_name(name), m_output(output), m_protocol(protocol)
 {
     setZValue(2);
     setCacheMode(DeviceCoordinateCache);
     setAcceptHoverEvents(true);
     setCursor(output ? Qt::CrossCursor : Qt::ArrowCursor);
     const QString what = output ? QObject::tr("output") : QObject::tr("input");
-    const QString carries = delivery ? QObject::tr("deliveries") : QObject::tr("publishes");
+    // protocolName(): "publishes", "deliveries", "calls", the words the link checks use too.
+    const QString carries = QString::fromLatin1(protocolName(protocol));
     m_help = help.isEmpty() ? QStringLiteral("%1 (%2, %3)").arg(name, what, carries)
                             : QStringLiteral("%1 (%2, %3): %4").arg(name, what, carries, help);
     setToolTip(m_help);
@@ -547,20 +563,30 @@ void PortItem::setHighlighted(bool on)
 
 QRectF PortItem::boundingRect() const
 {
-    const qreal r = kRadius + 2;
+    // A call's diamond reaches further than a circle of the same radius (see paint()).
+    const qreal r = m_protocol == Protocol::Call ? (kRadius + 1) * 1.25 + 2 : kRadius + 2;
     return {-r, -r, 2 * r, 2 * r};
 }
 
 void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
 {
-    const QColor colour = m_delivery ? kDelivery : canvasColors().publish;
+    const QColor colour = protocolColour(m_protocol, canvasColors());
+    // Calls are diamonds, publishes and deliveries circles: told apart without colour too.
+    const auto mark = [&](qreal r) {
+        if (m_protocol != Protocol::Call) {
+            painter->drawEllipse(QPointF(0, 0), r, r);
+            return;
+        }
+        const qreal d = r * 1.25;
+        painter->drawPolygon(QPolygonF({QPointF(0, -d), QPointF(d, 0), QPointF(0, d), QPointF(-d, 0)}));
+    };
     if (m_target == LinkTarget::Refuses) {
         // Dimmed, red and crossed: dropping here would be refused.
         painter->save();
         painter->setOpacity(0.55);
         painter->setPen(QPen(kDrop, 1.5));
         painter->setBrush(canvasColors().portFill);
-        painter->drawEllipse(QPointF(0, 0), kRadius - 1, kRadius - 1);
+        mark(kRadius - 1);
         const qreal c = (kRadius - 1) * 0.6;
         painter->drawLine(QPointF(-c, -c), QPointF(c, c));
         painter->drawLine(QPointF(-c, c), QPointF(c, -c));
@@ -570,8 +596,7 @@ void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidge
     const bool ring = m_highlighted || m_target == LinkTarget::Accepts;
     painter->setPen(QPen(m_highlighted ? kSelection : ring ? kBusy : colour, ring ? 2.5 : 1.5));
     painter->setBrush(m_output ? colour : canvasColors().portFill);
-    const qreal r = ring ? kRadius + 1 : kRadius - 1;
-    painter->drawEllipse(QPointF(0, 0), r, r);
+    mark(ring ? kRadius + 1 : kRadius - 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -604,7 +629,7 @@ void LinkItem::sync()
     if (!fromPort || !toPort) return;
 
     prepareGeometryChange();
-    m_delivery = fromPort->isDelivery();
+    m_protocol = fromPort->protocol();
     const QPointF from = fromPort->anchor();
     // The arrow's tip touches the port circle; the curve ends at the arrow's base.
     const QPointF tip = toPort->anchor() - QPointF(PortItem::kRadius, 0);
@@ -810,7 +835,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     // After the run, no link is drawn by a rate that no longer holds.
     const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput && !live->hasEnded();
     const CanvasColors canvas = canvasColors();
-    QColor colour = selected ? kSelection : (m_delivery ? kDelivery : canvas.publish);
+    QColor colour = selected ? kSelection : protocolColour(m_protocol, canvas);
     qreal width = selected ? 2.5 : 1.6;
     if (throughput && !down) {
         // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange. In
@@ -828,7 +853,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     }
     if (down && !selected) colour = kDrop;
     QPen pen(colour, down ? 2.0 : width, Qt::SolidLine, Qt::FlatCap);
-    const bool dashed = m_delivery || down;
+    const bool dashed = isDelivery() || down;
     if (dashed) pen.setStyle(Qt::DashLine);
     painter->setBrush(Qt::NoBrush);
     const QRectF exposed =
@@ -952,7 +977,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         const auto dots = live->dotPositions(m_id);
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
-        const QColor dotColour = m_delivery ? kDelivery : canvas.publish;
+        const QColor dotColour = protocolColour(m_protocol, canvas);
         for (const auto &d : dots) {
             const QPointF p = pointAt(d.fraction);
             if (d.message) {

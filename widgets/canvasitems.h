@@ -22,7 +22,7 @@ class PortItem;
 // dark one in a dark theme.
 struct CanvasColors {
     QColor background, dots, nodeFill, nodeBorder, text, subtext, track, labelFill, labelBorder, labelText,
-        publish, portFill;
+        publish, portFill, call;
 };
 CanvasColors canvasColors();
 
@@ -120,19 +120,22 @@ private:
     bool m_syncing = false;
 };
 
-// A port of a node: a small circle on the node's edge. Dragging from an output starts a link.
+// A port of a node on the node's edge: a circle for publishes (blue-grey) and deliveries (green),
+// a diamond for calls (teal), its tooltip naming what it carries ("calls"). Dragging from an
+// output starts a link.
 class PortItem : public QGraphicsItem {
 public:
     enum { Type = PortItemType };
     static constexpr qreal kRadius = 6;
 
-    PortItem(NodeItem *node, const QString &name, bool output, bool delivery, const QString &help);
+    PortItem(NodeItem *node, const QString &name, bool output, Protocol protocol, const QString &help);
 
     int type() const override { return Type; }
     NodeItem *node() const { return m_node; }
     QString name() const { return m_name; }
     bool isOutput() const { return m_output; }
-    bool isDelivery() const { return m_delivery; }
+    Protocol protocol() const { return m_protocol; }
+    bool isDelivery() const { return m_protocol == Protocol::Delivery; }
     // Where links attach, in scene coordinates.
     QPointF anchor() const { return scenePos(); }
     void setHighlighted(bool on);
@@ -149,14 +152,14 @@ private:
     NodeItem *m_node;
     QString m_name;
     bool m_output;
-    bool m_delivery;
+    Protocol m_protocol;
     bool m_highlighted = false;
     LinkTarget m_target = LinkTarget::None;
     QString m_help; // the tooltip when no link is being dragged
 };
 
 // A link: a cubic curve from the output port to the input port ending in an arrow head; dashed
-// when it carries deliveries. Its ends are the ports of the NodeItems found in the same scene.
+// when it carries deliveries, teal when it carries calls. Its ends are the ports of the NodeItems found in the same scene.
 class LinkItem : public QGraphicsItem {
 public:
     enum { Type = LinkItemType };
@@ -167,7 +170,8 @@ public:
 
     int type() const override { return Type; }
     QString id() const { return m_id; }
-    bool isDelivery() const { return m_delivery; }
+    bool isDelivery() const { return m_protocol == Protocol::Delivery; }
+    Protocol protocol() const { return m_protocol; }
     // Re-reads the link's ends and bindings and re-routes the curve to the ports' current places.
     void sync();
 
@@ -232,7 +236,7 @@ private:
     Polyline m_fine;   // for zooming in, and for placing dots
     Polyline m_coarse; // for 100 % and below
     QPolygonF m_arrow;
-    bool m_delivery = false;
+    Protocol m_protocol = Protocol::Publish;
     QString m_keyLabel;
     QStaticText m_keyText;  // laid out once per sync
     QStaticText m_rateText; // laid out again only when the shown rate changes

@@ -287,7 +287,9 @@ QString CanvasScene::dropKind(const QMimeData *mime, QPointF scenePos)
     if (kind.isEmpty()) return {};
     const QPointF topLeft = NodeItem::snapped(scenePos - QPointF(NodeItem::kWidth, NodeItem::kHeight) / 2);
     QString error;
-    const QString id = m_document->addNode(kind, topLeft, &error);
+    const QString templateId = templateFromMimeData(mime);
+    const QString id = templateId.isEmpty() ? m_document->addNode(kind, topLeft, &error)
+                                            : m_document->addNodeFromTemplate(templateId, topLeft, &error);
     if (id.isEmpty()) showRefusal(error, scenePos);
     return id;
 }

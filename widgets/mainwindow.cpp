@@ -450,7 +450,9 @@ void MainWindow::createDocks()
     // at a glance), the selected node's properties and the undo history.
     m_palette = new Palette(this);
     m_palette->setObjectName(QStringLiteral("palette"));
-    connect(m_palette, &Palette::kindActivated, this, &MainWindow::onKindActivated);
+    connect(m_palette, &Palette::kindActivated, this, [this](const QString &kind) { onKindActivated(kind); });
+    connect(m_palette, &Palette::templateActivated, this,
+            [this](const QString &templateId) { onKindActivated({}, templateId); });
     m_paletteDock = makeDock(tr("Palette"), "paletteDock", m_palette);
     addDockWidget(Qt::LeftDockWidgetArea, m_paletteDock);
     m_nodesDock = makeDock(tr("Nodes"), "nodesDock", m_topologyView);
@@ -721,7 +723,9 @@ void MainWindow::showEvent(QShowEvent *event)
 void MainWindow::resizeDefaultDocks()
 {
     // Narrow side panels; the bottom row tall enough for a run's first dozen messages.
-    resizeDocks({m_paletteDock, m_propertyDock}, {180, 280}, Qt::Horizontal);
+    // The palette as wide as its longest kind or template label needs.
+    resizeDocks({m_paletteDock, m_propertyDock}, {std::max(180, m_palette->sizeHint().width()), 280},
+                Qt::Horizontal);
     resizeDocks({m_sequenceDock}, {std::max(kBottomDockHeight, height() * 3 / 10)}, Qt::Vertical);
 }
 
@@ -972,7 +976,7 @@ void MainWindow::showProperties()
         m_propertyEditor->setSchema(title, spec->properties, values, {clock});
 }
 
-void MainWindow::onKindActivated(const QString &kind)
+void MainWindow::onKindActivated(const QString &kind, const QString &templateId)
 {
     // The keyboard way to add: the node lands in the middle of what the canvas shows, nudged so
     // that several added in a row do not hide each other.
@@ -980,7 +984,8 @@ void MainWindow::onKindActivated(const QString &kind)
     const QPointF centre = m_canvasView->mapToScene(m_canvasView->viewport()->rect().center());
     const QPointF position = centre + QPointF(double(n % 4) * 30.0 - 70.0, double(n % 4) * 30.0 - 28.0);
     QString error;
-    const QString id = m_document->addNode(kind, position, &error);
+    const QString id = templateId.isEmpty() ? m_document->addNode(kind, position, &error)
+                                            : m_document->addNodeFromTemplate(templateId, position, &error);
     if (id.isEmpty()) {
         statusBar()->showMessage(error, 5000);
         return;

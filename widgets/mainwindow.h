@@ -134,7 +134,8 @@ private slots:
     void onDuplicateTriggered();
     void onSelectAllTriggered();
     void onDocumentChanged();
-    void onKindActivated(const QString &kind);
+    // Adds a node of `kind`, or from template `templateId` when one is given, where the canvas looks.
+    void onKindActivated(const QString &kind, const QString &templateId = {});
     void onRecentFileTriggered();
     void onClearRecentTriggered();
     void onCanvasContextMenu(const QPoint &screenPos);

@@ -7,8 +7,11 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
+#include <QStyle>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace sb {
 
@@ -21,7 +24,7 @@ Palette::Palette(QWidget *parent)
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_proxy->setRecursiveFilteringEnabled(true);
 
-    m_search->setPlaceholderText(tr("Search kinds"));
+    m_search->setPlaceholderText(tr("Search kinds and templates"));
     m_search->setClearButtonEnabled(true);
     m_search->setToolTip(tr("Filter by name or description; Enter adds the first match"));
     m_search->installEventFilter(this);
@@ -45,7 +48,7 @@ Palette::Palette(QWidget *parent)
     m_help->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     // Room for three lines, so that moving between kinds does not make the list jump.
     m_help->setMinimumHeight(3 * m_help->fontMetrics().lineSpacing());
-    m_help->setText(tr("Drag a kind onto the canvas, or press Enter to add it."));
+    m_help->setText(tr("Drag a kind or a template onto the canvas, or press Enter to add it."));
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -56,6 +59,24 @@ Palette::Palette(QWidget *parent)
     connect(m_search, &QLineEdit::textChanged, this, &Palette::onFilterTextChanged);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, &Palette::onCurrentChanged);
     connect(m_view, &QTreeView::doubleClicked, this, &Palette::activate);
+}
+
+QSize Palette::sizeHint() const
+{
+    QSize hint = QWidget::sizeHint();
+    // The widest row (its icon and text; a kind or template row is indented under its group) plus
+    // the frame and a vertical scroll bar.
+    const QFontMetrics metrics(m_view->font());
+    int widest = 0;
+    for (int g = 0; g < m_model->rowCount(); ++g) {
+        const QModelIndex group = m_model->index(g, 0);
+        for (int r = 0; r < m_model->rowCount(group); ++r)
+            widest = std::max(widest, metrics.horizontalAdvance(m_model->index(r, 0, group).data().toString()));
+    }
+    const int rows = widest + m_view->iconSize().width() + m_view->indentation() + 2 * m_view->frameWidth() +
+                     m_view->style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 16;
+    hint.setWidth(std::max(hint.width(), rows));
+    return hint;
 }
 
 void Palette::setFilterText(const QString &text)
@@ -71,6 +92,11 @@ QString Palette::filterText() const
 QString Palette::currentKind() const
 {
     return m_view->currentIndex().data(PaletteModel::KindRole).toString();
+}
+
+QString Palette::currentTemplate() const
+{
+    return m_view->currentIndex().data(PaletteModel::TemplateRole).toString();
 }
 
 void Palette::onFilterTextChanged(const QString &text)
@@ -92,12 +118,19 @@ void Palette::onFilterTextChanged(const QString &text)
 void Palette::onCurrentChanged()
 {
     const QModelIndex current = m_view->currentIndex();
-    const QString help = current.data(Qt::ToolTipRole).toString();
-    m_help->setText(help.isEmpty() ? tr("Drag a kind onto the canvas, or press Enter to add it.") : help);
+    // The one-line help (a template's settings stay in its tooltip): the list must not jump.
+    const QString help = current.data(Qt::StatusTipRole).toString();
+    m_help->setText(help.isEmpty() ? tr("Drag a kind or a template onto the canvas, or press Enter to add it.")
+                                   : help);
 }
 
 void Palette::activate(const QModelIndex &proxyIndex)
 {
+    const QString id = proxyIndex.data(PaletteModel::TemplateRole).toString();
+    if (!id.isEmpty()) {
+        Q_EMIT templateActivated(id);
+        return;
+    }
     const QString kind = proxyIndex.data(PaletteModel::KindRole).toString();
     if (!kind.isEmpty()) Q_EMIT kindActivated(kind);
 }

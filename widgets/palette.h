@@ -1,7 +1,8 @@
 #pragma once
-// The node palette: a search field over the registry's kinds grouped by category. Kinds are
-// dragged onto the canvas (see PaletteModel's MIME data), or activated from the keyboard or with a
-// double-click, which emits kindActivated() so that the window can add the node itself.
+// The node palette: a search field over the registry's kinds grouped by category and its system
+// templates grouped by system. Kinds and templates are dragged onto the canvas (see PaletteModel's
+// MIME data), or activated from the keyboard or with a double-click, which emits kindActivated()
+// or templateActivated() so that the window can add the node itself.
 #include <QWidget>
 
 class QLabel;
@@ -19,12 +20,15 @@ class Palette : public QWidget {
 public:
     explicit Palette(QWidget *parent = nullptr);
 
-    // Shows only kinds whose label, kind name or help contains `text` (case-insensitive).
+    // Shows only kinds and templates whose label, kind name, help (or a template's id and system)
+    // contains `text` (case-insensitive).
     void setFilterText(const QString &text);
     QString filterText() const;
 
     // The kind of the current row, or an empty string when the current row is not a kind.
     QString currentKind() const;
+    // The template of the current row, or an empty string when it is not a template.
+    QString currentTemplate() const;
 
     PaletteModel *model() const { return m_model; }
     QSortFilterProxyModel *proxyModel() const { return m_proxy; }
@@ -32,8 +36,12 @@ public:
     QLineEdit *searchField() const { return m_search; }
     QLabel *helpLabel() const { return m_help; }
 
+    // Wide enough for the longest kind or template label, so that none is elided at first.
+    QSize sizeHint() const override;
+
 signals:
     void kindActivated(const QString &kind);
+    void templateActivated(const QString &templateId);
 
 private:
     void onFilterTextChanged(const QString &text);

@@ -230,6 +230,75 @@ QString TopologyDocument::addNode(const QString &kind, QPointF pos, QString *err
     return id;
 }
 
+QString TopologyDocument::addNodeFromTemplate(const QString &templateId, QPointF pos, QString *error)
+{
+    const KindRegistry &registry = KindRegistry::builtin();
+    const NodeTemplate *t = registry.findTemplate(s(templateId));
+    if (!t) {
+        std::vector<std::string> ids;
+        QStringList known;
+        for (const auto &each : registry.templates()) {
+            ids.push_back(each.id);
+            known << q(each.id);
+        }
+        const std::string hint = closestMatch(s(templateId), ids);
+        fail(error, tr("unknown template %1%2 (known: %3)")
+                        .arg(quoted(s(templateId)),
+                             hint.empty() ? QString() : tr(" (did you mean %1?)").arg(quoted(hint)),
+                             known.join(QStringLiteral(", "))));
+        return {};
+    }
+    const NodeKindSpec *spec = registry.find(t->kind);
+    if (!spec) {
+        fail(error, tr("template %1: unknown node kind %2").arg(quoted(t->id), quoted(t->kind)));
+        return {};
+    }
+    if (!std::isfinite(pos.x()) || !std::isfinite(pos.y())) {
+        fail(error, tr("a node's position must be finite"));
+        return {};
+    }
+    // The registry's own templates are checked by its tests; this keeps a bad one from entering
+    // a document all the same, with the place named.
+    for (auto it = t->properties.begin(); it != t->properties.end(); ++it) {
+        const PropertySpec *property = spec->property(it.key());
+        const QString owner = tr("template %1").arg(quoted(t->id));
+        if (!property) {
+            fail(error, unknownProperty(spec->properties, it.key(), owner));
+            return {};
+        }
+        if (const std::string why = checkPropertyValue(*property, *it); !why.empty()) {
+            fail(error, tr("%1: property \"%2\": %3").arg(owner, q(it.key()), q(why)));
+            return {};
+        }
+    }
+    NodeDef n;
+    n.id = s(uniqueId(q(t->id)));
+    n.kind = t->kind;
+    n.name = t->label;
+    const auto nameTaken = [this](const std::string &name) {
+        return std::any_of(m_topology.nodes.begin(), m_topology.nodes.end(),
+                           [&](const NodeDef &other) { return other.name == name; });
+    };
+    for (int k = 2; nameTaken(n.name); ++k)
+        n.name = t->label + ' ' + std::to_string(k);
+    n.properties = t->properties;
+    n.position = {pos.x(), pos.y()};
+    // Not the whole topology check: a new client's calls port is not connected yet, which is an
+    // error for a run but not for a placement (addNode places a bare one all the same).
+    if (spec->check) {
+        std::vector<std::pair<std::string, std::string>> problems;
+        spec->check(PropertyBag(spec->properties, n.properties), problems);
+        if (!problems.empty()) {
+            fail(error, tr("template %1: property \"%2\": %3")
+                            .arg(quoted(t->id), q(problems.front().first), q(problems.front().second)));
+            return {};
+        }
+    }
+    const QString id = q(n.id);
+    m_undoStack->push(new NodeCommand(this, std::move(n), m_topology.nodes.size(), false));
+    return id;
+}
+
 bool TopologyDocument::removeItems(const QStringList &nodeIds, const QStringList &linkIds, QString *error)
 {
     if (nodeIds.isEmpty() && linkIds.isEmpty()) return fail(error, tr("nothing to remove"));

@@ -45,6 +45,11 @@ public:
     // Editing. Each returns false (or an empty id) with the reason in `error` and changes nothing
     // when the edit is not allowed.
     QString addNode(const QString &kind, QPointF pos, QString *error = nullptr);
+    // A node placed from a system template (KindRegistry::templates()): of the template's kind,
+    // with its properties set (the node's own values, not defaults), an id from the template's id
+    // ("grpc-client-1") and its label for a name ("gRPC client", numbered when another node has
+    // that name), as one undo step.
+    QString addNodeFromTemplate(const QString &templateId, QPointF pos, QString *error = nullptr);
     // Removing a node also removes its links; removing a link also removes the bindings that
     // need it. One undo step restores everything in its original place.
     bool removeItems(const QStringList &nodeIds, const QStringList &linkIds, QString *error = nullptr);

@@ -3,6 +3,7 @@
 #include "schema.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -17,15 +18,38 @@ using namespace sb;
 
 namespace {
 
-// The kinds visible through `model`, in view order.
-QStringList visibleKinds(const QAbstractItemModel *model)
+// The kinds (or, with `templates`, the templates) visible through `model`, in view order.
+QStringList visibleKinds(const QAbstractItemModel *model, bool templates = false)
 {
     QStringList out;
     for (int c = 0; c < model->rowCount(); ++c) {
         const QModelIndex category = model->index(c, 0);
-        for (int r = 0; r < model->rowCount(category); ++r)
-            out << model->index(r, 0, category).data(PaletteModel::KindRole).toString();
+        for (int r = 0; r < model->rowCount(category); ++r) {
+            const QModelIndex row = model->index(r, 0, category);
+            const QString id = row.data(PaletteModel::TemplateRole).toString();
+            if (templates != id.isEmpty())
+                out << (templates ? id : row.data(PaletteModel::KindRole).toString());
+        }
     }
+    return out;
+}
+
+QStringList visibleTemplates(const QAbstractItemModel *model)
+{
+    return visibleKinds(model, true);
+}
+
+// Every kind of the registry, in palette order (by category, in registry order).
+QStringList allKinds()
+{
+    QStringList categories;
+    for (const auto &k : KindRegistry::builtin().kinds())
+        if (!categories.contains(QString::fromStdString(k.category)))
+            categories << QString::fromStdString(k.category);
+    QStringList out;
+    for (const QString &c : categories)
+        for (const auto &k : KindRegistry::builtin().kinds())
+            if (QString::fromStdString(k.category) == c) out << QString::fromStdString(k.kind);
     return out;
 }
 
@@ -51,6 +75,13 @@ class TestPaletteModel : public QObject {
 private slots:
     void modelPassesTester();
     void everyKindOnceUnderItsCategory();
+    void templatesGroupedBySystemAfterKinds();
+    void templateRowsCarryTemplateData();
+    void mimeDataCarriesTheTemplate();
+    void filterFindsTemplates_data();
+    void filterFindsTemplates();
+    void doubleClickOnTemplateActivatesIt();
+    void helpShowsTemplateHelpOnly();
     void kindRowsCarryRegistryData();
     void categoriesAreNotDraggable();
     void mimeDataCarriesTheKind();
@@ -83,6 +114,8 @@ void TestPaletteModel::everyKindOnceUnderItsCategory()
         const QModelIndex category = model.index(c, 0);
         QVERIFY(model.hasChildren(category));
         for (int r = 0; r < model.rowCount(category); ++r) {
+            if (!model.index(r, 0, category).data(PaletteModel::TemplateRole).toString().isEmpty())
+                continue;
             const QString kind = model.index(r, 0, category).data(PaletteModel::KindRole).toString();
             QVERIFY2(!categoryOf.contains(kind), qPrintable(kind + " appears twice"));
             categoryOf.insert(kind, category.data().toString());
@@ -127,7 +160,8 @@ void TestPaletteModel::categoriesAreNotDraggable()
 void TestPaletteModel::mimeDataCarriesTheKind()
 {
     PaletteModel model;
-    QCOMPARE(model.mimeTypes(), QStringList{QString::fromLatin1(kKindMimeType)});
+    QCOMPARE(model.mimeTypes(),
+             (QStringList{QString::fromLatin1(kKindMimeType), QString::fromLatin1(kTemplateMimeType)}));
     QCOMPARE(model.supportedDragActions(), Qt::CopyAction);
     for (const auto &k : KindRegistry::builtin().kinds()) {
         const QString kind = QString::fromStdString(k.kind);
@@ -147,7 +181,8 @@ void TestPaletteModel::mimeDataCarriesTheKind()
 
 void TestPaletteModel::iconsLoadFromResources()
 {
-    for (const char *name : {"producer", "exchange", "queue", "consumer", "link"}) {
+    for (const char *name : {"producer", "exchange", "queue", "consumer", "link", "rpc-client", "rpc-server",
+                             "http-client", "http-server"}) {
         const QIcon icon = kindIcon(QString::fromLatin1(name));
         QVERIFY2(!icon.isNull(), name);
         for (int size : {16, 24, 64}) {
@@ -162,6 +197,11 @@ void TestPaletteModel::iconsLoadFromResources()
             QVERIFY2(painted, name);
         }
     }
+    // Each of these has a picture of its own, not the plain one kinds without an icon get.
+    const QImage plain = kindIcon(QStringLiteral("node")).pixmap(24, 24).toImage();
+    QVERIFY(!plain.isNull());
+    for (const char *name : {"rpc-client", "rpc-server", "http-client", "http-server"})
+        QVERIFY2(kindIcon(QString::fromLatin1(name)).pixmap(24, 24).toImage() != plain, name);
     QVERIFY(kindIcon(QStringLiteral("teleporter")).isNull());
     QVERIFY(kindIcon(QString()).isNull());
 }
@@ -183,9 +223,10 @@ void TestPaletteModel::filterPassesTester()
     Palette palette;
     QAbstractItemModelTester tester(palette.proxyModel(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-    for (const char *text : {"q", "queue", "CONSUMER", "routes", "zzz", "", "e", "ack", ""}) {
+    for (const char *text : {"q", "queue", "CONSUMER", "routes", "zzz", "", "e", "ack", "grpc", "thrift", ""}) {
         palette.setFilterText(QString::fromLatin1(text));
-        QCOMPARE(palette.proxyModel()->rowCount() > 0, visibleKinds(palette.proxyModel()).size() > 0);
+        QCOMPARE(palette.proxyModel()->rowCount() > 0,
+                 visibleKinds(palette.proxyModel()).size() + visibleTemplates(palette.proxyModel()).size() > 0);
     }
 }
 
@@ -194,13 +235,14 @@ void TestPaletteModel::filter_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QStringList>("kinds");
 
-    const QStringList all{"producer", "consumer", "exchange", "queue"};
+    const QStringList all = allKinds();
     QTest::newRow("empty shows all") << QString() << all;
     QTest::newRow("spaces show all") << QStringLiteral("   ") << all;
     QTest::newRow("label") << QStringLiteral("Exchange") << QStringList{"exchange"};
     QTest::newRow("case-insensitive") << QStringLiteral("eXCHANGE") << QStringList{"exchange"};
+    // A server's help speaks of its accept queue.
     QTest::newRow("label and help") << QStringLiteral("queue")
-                                    << QStringList{"consumer", "exchange", "queue"};
+                                    << QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server"};
     QTest::newRow("part of a label") << QStringLiteral("prod") << QStringList{"producer"};
     QTest::newRow("help text") << QStringLiteral("fanout") << QStringList{"exchange"};
     QTest::newRow("help text, two kinds") << QStringLiteral("acks") << QStringList{"consumer", "queue"};
@@ -305,7 +347,8 @@ void TestPaletteModel::enterInSearchFieldActivatesFirstMatch()
     // The arrow keys choose among the matches, stepping over categories; focus stays put.
     palette.searchField()->selectAll();
     QTest::keyClicks(palette.searchField(), QStringLiteral("queue"));
-    QCOMPARE(visibleKinds(palette.proxyModel()), (QStringList{"consumer", "exchange", "queue"}));
+    QCOMPARE(visibleKinds(palette.proxyModel()),
+             (QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server"}));
     QCOMPARE(palette.currentKind(), QStringLiteral("exchange"));
     QTest::keyClick(palette.searchField(), Qt::Key_Up);
     QCOMPARE(palette.currentKind(), QStringLiteral("consumer"));
@@ -324,6 +367,171 @@ void TestPaletteModel::enterInSearchFieldActivatesFirstMatch()
     QVERIFY(palette.filterText().isEmpty());
     QCOMPARE(visibleKinds(palette.proxyModel()).size(),
              static_cast<int>(KindRegistry::builtin().kinds().size()));
+    QCOMPARE(visibleTemplates(palette.proxyModel()).size(),
+             static_cast<int>(KindRegistry::builtin().templates().size()));
+}
+
+void TestPaletteModel::templatesGroupedBySystemAfterKinds()
+{
+    PaletteModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const auto &registry = KindRegistry::builtin();
+    QStringList kindCategories;
+    for (const auto &k : registry.kinds())
+        if (!kindCategories.contains(QString::fromStdString(k.category)))
+            kindCategories << QString::fromStdString(k.category);
+    // Groups: the kind categories first, then the systems that are not also a kind category, each
+    // named once.
+    QStringList groups;
+    for (int c = 0; c < model.rowCount(); ++c)
+        groups << model.index(c, 0).data().toString();
+    QCOMPARE(groups.mid(0, kindCategories.size()), kindCategories);
+    QCOMPARE(QSet<QString>(groups.begin(), groups.end()).size(), groups.size());
+    QStringList systems;
+    for (const auto &t : registry.templates())
+        if (!kindCategories.contains(QString::fromStdString(t.system)) &&
+            !systems.contains(QString::fromStdString(t.system)))
+            systems << QString::fromStdString(t.system);
+    QCOMPARE(groups.mid(kindCategories.size()), systems);
+    for (const char *system : {"gRPC", "Apache Thrift", "REST", "Request-reply", "Client-server"})
+        QVERIFY2(groups.contains(QString::fromLatin1(system)), system);
+
+    // Every template once, under its system, after every kind of that group, in registry order.
+    int templateRows = 0;
+    for (int c = 0; c < model.rowCount(); ++c) {
+        const QModelIndex group = model.index(c, 0);
+        bool seenTemplate = false;
+        for (int r = 0; r < model.rowCount(group); ++r) {
+            const bool isTemplate = !model.index(r, 0, group).data(PaletteModel::TemplateRole).toString().isEmpty();
+            QVERIFY2(isTemplate || !seenTemplate, qPrintable(group.data().toString() + ": a kind after a template"));
+            seenTemplate = seenTemplate || isTemplate;
+            templateRows += isTemplate;
+        }
+    }
+    QCOMPARE(templateRows, static_cast<int>(registry.templates().size()));
+    QModelIndex previous;
+    for (const auto &t : registry.templates()) {
+        const QModelIndex i = model.indexOfTemplate(QString::fromStdString(t.id));
+        QVERIFY2(i.isValid(), t.id.c_str());
+        QCOMPARE(i.parent().data().toString(), QString::fromStdString(t.system));
+        if (previous.isValid() && previous.parent() == i.parent()) QVERIFY(previous.row() < i.row());
+        previous = i;
+    }
+    QVERIFY(!model.indexOfTemplate(QStringLiteral("corba-client")).isValid());
+    QVERIFY(!model.indexOfTemplate(QStringLiteral("rpc-client")).isValid()); // a kind, not a template
+}
+
+void TestPaletteModel::templateRowsCarryTemplateData()
+{
+    PaletteModel model;
+    for (const auto &t : KindRegistry::builtin().templates()) {
+        const QModelIndex i = model.indexOfTemplate(QString::fromStdString(t.id));
+        QCOMPARE(i.data(Qt::DisplayRole).toString(), QString::fromStdString(t.label));
+        QCOMPARE(i.data(PaletteModel::KindRole).toString(), QString::fromStdString(t.kind));
+        QCOMPARE(i.data(PaletteModel::TemplateRole).toString(), QString::fromStdString(t.id));
+        const QString tip = i.data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.startsWith(QString::fromStdString(t.help)), qPrintable(tip));
+        QVERIFY2(tip.contains(QString::fromStdString(t.kind)), qPrintable(tip));
+        for (auto it = t.properties.begin(); it != t.properties.end(); ++it)
+            QVERIFY2(tip.contains(QString::fromStdString(it.key())), qPrintable(tip));
+        QVERIFY(!i.data(Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY(i.flags() & Qt::ItemIsDragEnabled);
+        QVERIFY(i.flags() & Qt::ItemIsSelectable);
+    }
+    const QModelIndex grpc = model.indexOfTemplate(QStringLiteral("grpc-client"));
+    QVERIFY2(grpc.data(Qt::ToolTipRole).toString().contains(QStringLiteral("deadline 1s")),
+             qPrintable(grpc.data(Qt::ToolTipRole).toString()));
+    QVERIFY2(grpc.data(Qt::ToolTipRole).toString().contains(QStringLiteral("retryableStatusCodes [UNAVAILABLE]")),
+             qPrintable(grpc.data(Qt::ToolTipRole).toString()));
+    // Kind rows carry no template.
+    QVERIFY(model.indexOfKind(QStringLiteral("rpc-client")).data(PaletteModel::TemplateRole).toString().isEmpty());
+}
+
+void TestPaletteModel::mimeDataCarriesTheTemplate()
+{
+    PaletteModel model;
+    for (const auto &t : KindRegistry::builtin().templates()) {
+        const QModelIndex i = model.indexOfTemplate(QString::fromStdString(t.id));
+        std::unique_ptr<QMimeData> mime(model.mimeData({i.parent(), i}));
+        QVERIFY(mime);
+        QCOMPARE(kindFromMimeData(mime.get()), QString::fromStdString(t.kind));
+        QCOMPARE(templateFromMimeData(mime.get()), QString::fromStdString(t.id));
+    }
+    std::unique_ptr<QMimeData> kind(model.mimeData({model.indexOfKind(QStringLiteral("queue"))}));
+    QVERIFY(templateFromMimeData(kind.get()).isEmpty());
+    QVERIFY(templateFromMimeData(nullptr).isEmpty());
+}
+
+void TestPaletteModel::filterFindsTemplates_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("templates");
+    QTest::newRow("system") << QStringLiteral("grpc") << QStringList{"grpc-client", "grpc-server"};
+    QTest::newRow("label, case-insensitive") << QStringLiteral("THRIFT CLIENT") << QStringList{"thrift-client"};
+    QTest::newRow("system name") << QStringLiteral("Apache Thrift") << QStringList{"thrift-client", "thrift-server"};
+    QTest::newRow("id") << QStringLiteral("closed-loop-users") << QStringList{"closed-loop-users"};
+    QTest::newRow("help") << QStringLiteral("think time") << QStringList{"closed-loop-users"};
+    QTest::newRow("label part") << QStringLiteral("requester")
+                                << QStringList{"sync-requester", "async-requester"};
+    QTest::newRow("nothing") << QStringLiteral("corba") << QStringList{};
+}
+
+void TestPaletteModel::filterFindsTemplates()
+{
+    QFETCH(QString, text);
+    QFETCH(QStringList, templates);
+    Palette palette;
+    QAbstractItemModelTester tester(palette.proxyModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    palette.setFilterText(text);
+    QCOMPARE(visibleTemplates(palette.proxyModel()), templates);
+    if (!templates.isEmpty() && visibleKinds(palette.proxyModel()).isEmpty())
+        QCOMPARE(palette.currentTemplate(), templates.first());
+}
+
+void TestPaletteModel::doubleClickOnTemplateActivatesIt()
+{
+    Palette palette;
+    palette.resize(260, 400);
+    palette.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&palette));
+    QSignalSpy templates(&palette, &Palette::templateActivated);
+    QSignalSpy kinds(&palette, &Palette::kindActivated);
+    palette.setFilterText(QStringLiteral("REST"));
+    const QModelIndex row =
+        palette.proxyModel()->mapFromSource(palette.model()->indexOfTemplate(QStringLiteral("rest-server")));
+    QVERIFY(row.isValid());
+    palette.view()->scrollTo(row);
+    doubleClick(palette.view()->viewport(), palette.view()->visualRect(row).center());
+    QCOMPARE(templates.count(), 1);
+    QCOMPARE(templates.at(0).at(0).toString(), QStringLiteral("rest-server"));
+    QCOMPARE(kinds.count(), 0);
+    QCOMPARE(palette.currentTemplate(), QStringLiteral("rest-server"));
+    QCOMPARE(palette.currentKind(), QStringLiteral("http-server"));
+    // Enter on it does the same.
+    palette.view()->setFocus();
+    QTest::keyClick(palette.view()->viewport(), Qt::Key_Return);
+    QCOMPARE(templates.count(), 2);
+    QCOMPARE(kinds.count(), 0);
+}
+
+void TestPaletteModel::helpShowsTemplateHelpOnly()
+{
+    // The label under the list shows the one-line help, not the tooltip with the settings, so
+    // that moving onto a template does not squeeze the list (a double-click's second click would
+    // land on another row).
+    Palette palette;
+    palette.resize(260, 500);
+    palette.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&palette));
+    const int height = palette.view()->height();
+    for (const auto &t : KindRegistry::builtin().templates()) {
+        palette.view()->setCurrentIndex(
+            palette.proxyModel()->mapFromSource(palette.model()->indexOfTemplate(QString::fromStdString(t.id))));
+        QCOMPARE(palette.helpLabel()->text(), QString::fromStdString(t.help));
+        QApplication::processEvents();
+        QCOMPARE(palette.view()->height(), height);
+    }
 }
 
 QTEST_MAIN(TestPaletteModel)
