@@ -31,9 +31,11 @@ bool isAckFrame(FrameType f)
     return f == FrameType::Ack || f == FrameType::Confirm;
 }
 
+// A frame the link lost. A reply dropped for an unknown correlation id names the link it came on,
+// but it did arrive: the receiver discarded it (a note, not a lost arrow).
 bool isLinkDrop(const TraceEvent &e)
 {
-    return e.kind == TraceKind::Drop && e.link != kNoIndex;
+    return e.kind == TraceKind::Drop && e.link != kNoIndex && e.reason != DropReason::UnknownCorrelation;
 }
 
 // Kinds shown as a note over the node where they happened. Publish, Route, Deliver, Redeliver
@@ -72,7 +74,7 @@ bool isNoteKind(const TraceEvent &e)
     case TraceKind::Unblock:
         return true;
     case TraceKind::Drop:
-        return e.link == kNoIndex;
+        return !isLinkDrop(e);
     default:
         return false;
     }
@@ -690,7 +692,9 @@ std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &it
     const auto &e = item.event;
     std::string t;
     if (isCallFrame(e.frame)) {
-        t = callArrowText(e, r.method(item), item.hedge, item.ordinal) + messageText(e.messageId);
+        t = callArrowText(e, r.method(item), item.hedge, item.ordinal);
+        // A client's call is named by its request's id: "call 12" says both.
+        if (e.messageId != e.correlationId) t += messageText(e.messageId);
         if (e.correlationId) t += " call " + std::to_string(e.correlationId);
     } else {
         t = frameTypeName(e.frame) + messageText(e.messageId);
@@ -742,7 +746,7 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
     case TraceKind::Call:
         t = "call " + std::to_string(e.correlationId);
         if (!r.method(item).empty()) t += " " + r.method(item);
-        t += m;
+        if (e.messageId != e.correlationId) t += m;
         if (e.aux > 0) t += " (for call " + std::to_string(e.aux) + ")";
         break;
     case TraceKind::Accept:
