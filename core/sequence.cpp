@@ -1,5 +1,6 @@
 #include "sequence.h"
 
+#include "callstatus.h"
 #include "nodelabels.h"
 #include "sequenceorder.h"
 #include "topology.h"
@@ -30,9 +31,11 @@ bool isAckFrame(FrameType f)
     return f == FrameType::Ack || f == FrameType::Confirm;
 }
 
+// A frame the link lost. A reply dropped for an unknown correlation id names the link it came on,
+// but it did arrive: the receiver discarded it (a note, not a lost arrow).
 bool isLinkDrop(const TraceEvent &e)
 {
-    return e.kind == TraceKind::Drop && e.link != kNoIndex;
+    return e.kind == TraceKind::Drop && e.link != kNoIndex && e.reason != DropReason::UnknownCorrelation;
 }
 
 // Kinds shown as a note over the node where they happened. Publish, Route, Deliver, Redeliver
@@ -60,9 +63,18 @@ bool isNoteKind(const TraceEvent &e)
     case TraceKind::FaultStart:
     case TraceKind::FaultEnd:
     case TraceKind::ClockJump:
+    case TraceKind::Call: // the writers open the caller's activation here
+    case TraceKind::Accept:
+    case TraceKind::Execute:
+    case TraceKind::Complete: // ... and close it here
+    case TraceKind::Hedge:
+    case TraceKind::Cancel:
+    case TraceKind::Breaker:
+    case TraceKind::Block:
+    case TraceKind::Unblock:
         return true;
     case TraceKind::Drop:
-        return e.link == kNoIndex;
+        return !isLinkDrop(e);
     default:
         return false;
     }
@@ -77,6 +89,12 @@ const std::string &nameOf(const std::vector<std::string> &names, std::uint32_t i
 std::string messageText(std::uint64_t id)
 {
     return id ? " m" + std::to_string(id) : std::string();
+}
+
+// " #2" for an attempt after the first.
+std::string attempt(const TraceEvent &e)
+{
+    return e.deliveryCount > 1 ? " #" + std::to_string(e.deliveryCount) : std::string();
 }
 
 // The participants that appear, in topology order (all of them if none does).
@@ -335,13 +353,58 @@ void SequenceRecorder::onEvent(const TraceEvent &e)
         }
     }
     settle(&e);
-    if (!matches(e)) return;
-    if (e.kind == TraceKind::Send)
-        addArrow(e, SequenceItem::Fate::Delivered, e.aux);
-    else if (isLinkDrop(e))
-        addArrow(e, SequenceItem::Fate::Lost, e.time);
-    else if (isNoteKind(e))
-        addNote(e);
+    // Once truncated nothing more is kept: the calls need not be followed further.
+    const std::uint32_t ordinal = truncated() ? 0 : m_calls.add(e);
+    if (e.kind == TraceKind::Hedge) {
+        // A hedge traced after its request's frame: mark that arrow (it was sent at this instant).
+        for (std::size_t i = m_items.size(); i-- > 0 && m_items[i].time == e.time;)
+            if (m_items[i].type == SequenceItem::Type::Arrow && CallTracker::marksRequest(e, m_items[i].event))
+                m_items[i].hedge = true;
+    }
+    const std::size_t before = m_items.size();
+    if (matches(e)) {
+        if (e.kind == TraceKind::Send)
+            addArrow(e, SequenceItem::Fate::Delivered, e.aux);
+        else if (isLinkDrop(e))
+            addArrow(e, SequenceItem::Fate::Lost, e.time);
+        else if (isNoteKind(e))
+            addNote(e);
+    }
+    if (m_items.size() > before) { // kept: what the calls add to its text
+        SequenceItem &item = m_items.back();
+        item.ordinal = ordinal;
+        if (e.frame == FrameType::Request && item.type == SequenceItem::Type::Arrow)
+            item.hedge = m_calls.isHedge(e.correlationId, e.deliveryCount);
+        if ((e.kind == TraceKind::Call || (item.type == SequenceItem::Type::Arrow && e.frame == FrameType::Request)) &&
+            e.correlationId) {
+            const auto it = m_callMethods.find(e.correlationId);
+            if (it != m_callMethods.end()) item.method = it->second;
+        }
+    }
+    if (e.kind == TraceKind::Complete) m_callMethods.erase(e.correlationId);
+}
+
+void SequenceRecorder::onMessage(const Message &m)
+{
+    m_options.routingKeys.note(m);
+    // Calls' requests (and anything else with a correlation id and a routing key): the method
+    // names the call's Request arrows until the call completes. Bounded: a trace of messages
+    // that never complete a call stops adding at the cap.
+    static constexpr std::size_t kMaxOpenCalls = std::size_t{1} << 16;
+    if (truncated() || !m.correlationId || m.routingKey.empty()) return;
+    if (m_callMethods.size() >= kMaxOpenCalls && !m_callMethods.count(m.correlationId)) return;
+    auto it = m_methodIndex.find(m.routingKey);
+    if (it == m_methodIndex.end()) {
+        if (m_methods.size() > kMaxMethods) return;
+        it = m_methodIndex.emplace(m.routingKey, std::uint32_t(m_methods.size())).first;
+        m_methods.push_back(m.routingKey);
+    }
+    m_callMethods[m.correlationId] = it->second;
+}
+
+const std::string &SequenceRecorder::method(const SequenceItem &item) const
+{
+    return item.method < m_methods.size() ? m_methods[item.method] : m_methods.front();
 }
 
 void SequenceRecorder::settle(const TraceEvent *e)
@@ -441,15 +504,206 @@ SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vect
     return r;
 }
 
+bool isCallFrame(FrameType f)
+{
+    switch (f) {
+    case FrameType::Request:
+    case FrameType::Reply:
+    case FrameType::Cancel:
+    case FrameType::StreamData:
+    case FrameType::HalfClose:
+    case FrameType::WindowUpdate:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const char *callFrameLabel(FrameType f)
+{
+    switch (f) {
+    case FrameType::Request:
+        return "Request";
+    case FrameType::Reply:
+        return "Reply";
+    case FrameType::Cancel:
+        return "Cancel";
+    case FrameType::StreamData:
+        return "StreamData";
+    case FrameType::HalfClose:
+        return "HalfClose";
+    case FrameType::WindowUpdate:
+        return "WindowUpdate";
+    default:
+        return "";
+    }
+}
+
+std::string callArrowText(const TraceEvent &e, std::string_view method, bool hedge, std::uint32_t streamIndex)
+{
+    std::string t = callFrameLabel(e.frame);
+    switch (e.frame) {
+    case FrameType::Request:
+        if (!method.empty()) t.append(" ").append(method);
+        if (hedge)
+            t += " hedge #" + std::to_string(e.deliveryCount);
+        else if (e.deliveryCount > 1)
+            t += " #" + std::to_string(e.deliveryCount);
+        break;
+    case FrameType::Reply:
+        if (e.status != kNoStatus) t += " " + statusName(e.status);
+        break;
+    case FrameType::Cancel:
+        if (e.deliveryCount > 1) t += " #" + std::to_string(e.deliveryCount);
+        break;
+    case FrameType::StreamData:
+        t += " [" + std::to_string(streamIndex) + "]";
+        break;
+    default:
+        break;
+    }
+    return t;
+}
+
+const char *breakerStateName(std::int64_t state)
+{
+    switch (state) {
+    case 0:
+        return "closed";
+    case 1:
+        return "open";
+    case 2:
+        return "half-open";
+    default:
+        return "?";
+    }
+}
+
+bool isCallEvent(const TraceEvent &e)
+{
+    switch (e.kind) {
+    case TraceKind::Call:
+    case TraceKind::Accept:
+    case TraceKind::Execute:
+    case TraceKind::Complete:
+    case TraceKind::Hedge:
+    case TraceKind::Cancel:
+        return true;
+    case TraceKind::Send:
+    case TraceKind::Drop:
+        return (e.link != kNoIndex && isCallFrame(e.frame)) || e.reason == DropReason::UnknownCorrelation;
+    default:
+        return false;
+    }
+}
+
+std::string callMarkText(const TraceEvent &e, std::uint32_t execution)
+{
+    switch (e.kind) {
+    case TraceKind::Call:
+        return "call";
+    case TraceKind::Accept:
+        return "accept";
+    case TraceKind::Execute:
+        return execution > 1 ? "execute #" + std::to_string(execution) : std::string("execute");
+    case TraceKind::Complete:
+        return "complete " + statusName(e.status);
+    case TraceKind::Hedge:
+        return "hedge #" + std::to_string(e.deliveryCount);
+    case TraceKind::Cancel:
+        return e.reason != DropReason::None ? std::string("cancel: ") + dropReasonName(e.reason)
+                                            : std::string("cancel");
+    case TraceKind::Breaker:
+        return std::string("breaker ") + breakerStateName(e.aux);
+    case TraceKind::Block:
+        return "blocked";
+    case TraceKind::Unblock:
+        return "unblocked";
+    case TraceKind::Drop:
+        return e.reason == DropReason::UnknownCorrelation ? "late reply" : "";
+    default:
+        return {};
+    }
+}
+
+std::uint32_t CallTracker::add(const TraceEvent &e)
+{
+    switch (e.kind) {
+    case TraceKind::Call:
+        if (e.aux > 0 && e.correlationId) m_parents[e.correlationId] = std::uint64_t(e.aux);
+        return 0;
+    case TraceKind::Execute:
+        return ++m_executions[e.correlationId];
+    case TraceKind::Hedge:
+        if (e.deliveryCount >= 1 && e.deliveryCount <= 32)
+            m_hedges[e.correlationId] |= std::uint32_t{1} << (e.deliveryCount - 1);
+        return 0;
+    case TraceKind::Send:
+    case TraceKind::Drop: {
+        if (e.frame != FrameType::StreamData || e.link == kNoIndex) return 0;
+        StreamState &s = m_streams[{e.correlationId, e.node, e.deliveryCount}];
+        // A duplicated frame is traced twice at once with the same item: one index.
+        if (s.next > 0 && s.lastTime == e.time && s.lastMessage == e.messageId && e.messageId) return s.next - 1;
+        s.lastTime = e.time;
+        s.lastMessage = e.messageId;
+        return s.next++;
+    }
+    default:
+        return 0;
+    }
+}
+
+bool CallTracker::isHedge(std::uint64_t call, std::uint32_t attempt) const
+{
+    if (attempt < 1 || attempt > 32) return false;
+    const auto it = m_hedges.find(call);
+    return it != m_hedges.end() && (it->second >> (attempt - 1)) & 1;
+}
+
+bool CallTracker::marksRequest(const TraceEvent &hedge, const TraceEvent &send)
+{
+    return (send.kind == TraceKind::Send || isLinkDrop(send)) && send.frame == FrameType::Request &&
+           send.correlationId == hedge.correlationId && send.deliveryCount == hedge.deliveryCount &&
+           send.node == hedge.node && send.time == hedge.time;
+}
+
+std::uint64_t CallTracker::parent(std::uint64_t call) const
+{
+    const auto it = m_parents.find(call);
+    return it == m_parents.end() ? 0 : it->second;
+}
+
+std::uint32_t CallTracker::executions(std::uint64_t call) const
+{
+    const auto it = m_executions.find(call);
+    return it == m_executions.end() ? 0 : it->second;
+}
+
+void CallTracker::clear()
+{
+    m_streams.clear();
+    m_executions.clear();
+    m_parents.clear();
+    m_hedges.clear();
+}
+
 std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &item)
 {
     const auto &e = item.event;
-    std::string t = frameTypeName(e.frame) + messageText(e.messageId);
-    if ((e.frame == FrameType::Deliver || e.frame == FrameType::Ack || e.frame == FrameType::Nack) &&
-        e.deliveryCount > 1)
-        t += " delivery " + std::to_string(e.deliveryCount);
-    if (e.frame == FrameType::Nack && (e.flags & TraceFlag::Requeue)) t += " requeue";
-    if (e.correlationId) t += " corr " + std::to_string(e.correlationId);
+    std::string t;
+    if (isCallFrame(e.frame)) {
+        t = callArrowText(e, r.method(item), item.hedge, item.ordinal);
+        // A client's call is named by its request's id: "call 12" says both.
+        if (e.messageId != e.correlationId) t += messageText(e.messageId);
+        if (e.correlationId) t += " call " + std::to_string(e.correlationId);
+    } else {
+        t = frameTypeName(e.frame) + messageText(e.messageId);
+        if ((e.frame == FrameType::Deliver || e.frame == FrameType::Ack || e.frame == FrameType::Nack) &&
+            e.deliveryCount > 1)
+            t += " delivery " + std::to_string(e.deliveryCount);
+        if (e.frame == FrameType::Nack && (e.flags & TraceFlag::Requeue)) t += " requeue";
+        if (e.correlationId) t += " corr " + std::to_string(e.correlationId);
+    }
     t += " t=" + formatDuration(item.time);
     switch (item.fate) {
     case SequenceItem::Fate::Delivered:
@@ -486,6 +740,42 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
     case TraceKind::Drop:
     case TraceKind::DeadLetter:
         t = std::string(traceKindName(e.kind)) + m + ": " + dropReasonName(e.reason);
+        if (e.reason == DropReason::UnknownCorrelation)
+            t += " (late reply" + (e.correlationId ? " to call " + std::to_string(e.correlationId) : "") + ")";
+        break;
+    case TraceKind::Call:
+        t = "call " + std::to_string(e.correlationId);
+        if (!r.method(item).empty()) t += " " + r.method(item);
+        if (e.messageId != e.correlationId) t += m;
+        if (e.aux > 0) t += " (for call " + std::to_string(e.aux) + ")";
+        break;
+    case TraceKind::Accept:
+        t = "accept call " + std::to_string(e.correlationId) + attempt(e) + " (queue " + std::to_string(e.aux) + ")";
+        break;
+    case TraceKind::Execute:
+        t = "execute call " + std::to_string(e.correlationId) + attempt(e);
+        if (item.ordinal > 1) t += " (execution " + std::to_string(item.ordinal) + ")";
+        break;
+    case TraceKind::Complete:
+        t = "complete call " + std::to_string(e.correlationId) + ": " + statusName(e.status);
+        if (e.deliveryCount > 1) t += " after " + std::to_string(e.deliveryCount) + " attempts";
+        t += " (latency " + formatDuration(e.aux) + ")";
+        break;
+    case TraceKind::Hedge:
+        t = "hedge #" + std::to_string(e.deliveryCount) + " call " + std::to_string(e.correlationId);
+        break;
+    case TraceKind::Cancel:
+        t = "cancel call " + std::to_string(e.correlationId) + attempt(e);
+        if (e.reason != DropReason::None) t += std::string(": ") + dropReasonName(e.reason);
+        break;
+    case TraceKind::Breaker:
+        t = std::string("breaker ") + breakerStateName(e.aux);
+        break;
+    case TraceKind::Block:
+        t = "blocked" + m;
+        break;
+    case TraceKind::Unblock:
+        t = "unblocked" + m + " after " + formatDuration(e.aux);
         break;
     case TraceKind::LinkDown:
     case TraceKind::LinkUp:
@@ -651,6 +941,30 @@ bool sequenceArrowContradicts(const SequenceRecorder &r, const SequenceItemClock
 
 namespace {
 
+// The callers' waiting spans as the writers open and close them: a Call opens one on its client's
+// lifeline, its Complete closes it, but only one that was opened (a range or a filter may have
+// left the Call out; Mermaid refuses to deactivate an inactive participant).
+class Activations {
+public:
+    bool opens(const SequenceItem &item)
+    {
+        if (item.event.kind != TraceKind::Call) return false;
+        ++m_open[item.event.correlationId];
+        return true;
+    }
+    bool closes(const SequenceItem &item)
+    {
+        if (item.event.kind != TraceKind::Complete) return false;
+        const auto it = m_open.find(item.event.correlationId);
+        if (it == m_open.end()) return false;
+        if (--it->second == 0) m_open.erase(it);
+        return true;
+    }
+
+private:
+    std::unordered_map<std::uint64_t, int> m_open;
+};
+
 // An arrow's label in the writers: the frame, the mode's stamp, and a warning where the local
 // timestamps contradict causality.
 std::string writerArrowLabel(const SequenceRecorder &r, const SequenceItemClocks &c, std::size_t arrow)
@@ -673,18 +987,27 @@ void writeMermaid(const SequenceRecorder &r, std::ostream &out)
         out << "    participant " << alias(n) << " as " << mermaidEscape(r.nodeLabel(n)) << "\n";
     bool any = false;
     const SequenceItemClocks clocks = sequenceItemClocks(r);
+    Activations activation;
     for (std::size_t idx : clocks.order) {
         const auto &item = r.items()[idx];
         const auto &e = item.event;
         if (item.type == SequenceItem::Type::Receive) continue;
         any = true;
         if (item.type == SequenceItem::Type::Note) {
+            if (activation.opens(item)) {
+                out << "    activate " << alias(e.node) << "\n";
+                continue;
+            }
+            if (activation.closes(item)) out << "    deactivate " << alias(e.node) << "\n";
             out << "    Note over " << noteTarget(r, aliases, parts, item, ",") << ": "
                 << mermaidEscape(sequenceNoteText(r, item)) << "\n";
             continue;
         }
-        const char *arrow = item.fate == SequenceItem::Fate::Lost       ? "-x"
-                            : item.fate == SequenceItem::Fate::InFlight ? "-)"
+        // UML: a reply is a dashed arrow back.
+        const bool reply = e.frame == FrameType::Reply;
+        const char *arrow = item.fate == SequenceItem::Fate::Lost       ? (reply ? "--x" : "-x")
+                            : item.fate == SequenceItem::Fate::InFlight ? (reply ? "--)" : "-)")
+                            : reply                                     ? "-->>"
                                                                         : "->>";
         out << "    " << alias(e.node) << arrow << alias(e.peer) << ": "
             << mermaidEscape(writerArrowLabel(r, clocks, idx)) << "\n";
@@ -707,19 +1030,28 @@ void writePlantUml(const SequenceRecorder &r, std::ostream &out)
         out << "participant " << jsonString(r.nodeLabel(n)) << " as " << alias(n) << "\n";
     bool any = false;
     const SequenceItemClocks clocks = sequenceItemClocks(r);
+    Activations activation;
     for (std::size_t idx : clocks.order) {
         const auto &item = r.items()[idx];
         const auto &e = item.event;
         if (item.type == SequenceItem::Type::Receive) continue;
         any = true;
         if (item.type == SequenceItem::Type::Note) {
+            if (activation.opens(item)) {
+                out << "activate " << alias(e.node) << "\n";
+                continue;
+            }
+            if (activation.closes(item)) out << "deactivate " << alias(e.node) << "\n";
             out << "note over " << noteTarget(r, aliases, parts, item, ", ") << " : "
                 << sequenceNoteText(r, item) << "\n";
             continue;
         }
-        const char *arrow = item.fate == SequenceItem::Fate::Lost       ? " ->x "
-                            : item.fate == SequenceItem::Fate::InFlight ? " ->> "
-                                                                        : " -> ";
+        const bool reply = e.frame == FrameType::Reply;
+        const bool call = isCallFrame(e.frame);
+        const char *arrow = item.fate == SequenceItem::Fate::Lost ? (reply ? " -->x " : " ->x ")
+                            : reply                               ? " -->> "
+                            : item.fate == SequenceItem::Fate::InFlight || call ? " ->> "
+                                                                                : " -> ";
         out << alias(e.node) << arrow << alias(e.peer) << " : " << writerArrowLabel(r, clocks, idx) << "\n";
     }
     if (!parts.empty()) {

@@ -13,6 +13,8 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sb {
@@ -45,6 +47,70 @@ enum class SequenceFormat { Mermaid, PlantUml, ShiViz };
 bool sequenceFormatForPath(const std::string &path, SequenceFormat &out);
 inline constexpr const char *kSequenceExtensions = ".mmd, .mermaid, .puml, .plantuml, .shiviz, .log";
 
+// Calls (core/nodes/rpc/callprotocol.h) on the diagrams: what their arrows and marks say, shared by
+// the text exports and the app's diagram so both read the same.
+bool isCallFrame(FrameType f);
+// "Request", "Reply", "Cancel", "StreamData", "HalfClose", "WindowUpdate" (empty for other frames).
+const char *callFrameLabel(FrameType f);
+// A call frame's arrow: "Request orders.Orders/Get", "Request orders.Orders/Get #2" (a retry),
+// "Request orders.Orders/Get hedge #2", "Reply UNAVAILABLE", "Cancel #2", "StreamData [3]" (the
+// item's index), "WindowUpdate", "HalfClose". `method` may be empty (not known).
+std::string callArrowText(const TraceEvent &e, std::string_view method, bool hedge, std::uint32_t streamIndex);
+// "closed", "open", "half-open": a Breaker event's aux.
+const char *breakerStateName(std::int64_t state);
+// Whether the event is about a call (its correlationId is the call's id): the call kinds, call
+// frames sent or lost, and a reply dropped for an unknown correlation id.
+bool isCallEvent(const TraceEvent &e);
+// A short mark for a call event on a lifeline: "execute", "execute #2" (the call's second
+// execution), "complete UNAVAILABLE", "hedge #2", "cancel: deadline", "breaker open", "blocked",
+// "late reply"; empty for other events.
+std::string callMarkText(const TraceEvent &e, std::uint32_t execution);
+
+// Follows the calls of a trace in order, as the diagrams need them: numbers each stream's items
+// (StreamData frames of one attempt from one side, sent or lost) and each call's executions (its
+// Execute events, at any server), knows which attempts were hedges and each call's parent (the
+// call a server made it for, from the Call event's aux). It keeps a few words per call.
+class CallTracker {
+public:
+    // The next event of the trace. Returns the index of a StreamData frame in its stream (from 0),
+    // the number of an Execute (1, 2, ...) among its call's executions, and 0 for anything else.
+    // A frame the link duplicated (the same frame sent twice at once) keeps one index.
+    std::uint32_t add(const TraceEvent &e);
+    // Whether attempt `attempt` of call `call` was a hedge (its Hedge event came already).
+    bool isHedge(std::uint64_t call, std::uint32_t attempt) const;
+    // Whether a Hedge event marks the Request frame `send` (traced just before it).
+    static bool marksRequest(const TraceEvent &hedge, const TraceEvent &send);
+    // The call that call `call` was made for downstream, or 0.
+    std::uint64_t parent(std::uint64_t call) const;
+    // How many times call `call` was executed so far.
+    std::uint32_t executions(std::uint64_t call) const;
+    void clear();
+
+private:
+    struct StreamKey {
+        std::uint64_t call;
+        NodeIndex node;
+        std::uint32_t attempt;
+        bool operator==(const StreamKey &) const = default;
+    };
+    struct StreamKeyHash {
+        std::size_t operator()(const StreamKey &k) const
+        {
+            return std::hash<std::uint64_t>()(k.call * 0x9E3779B97F4A7C15ULL ^ (std::uint64_t(k.node) << 32) ^
+                                              k.attempt);
+        }
+    };
+    struct StreamState {
+        std::uint32_t next = 0;
+        SimTime lastTime = -1;
+        std::uint64_t lastMessage = 0;
+    };
+    std::unordered_map<StreamKey, StreamState, StreamKeyHash> m_streams;
+    std::unordered_map<std::uint64_t, std::uint32_t> m_executions;
+    std::unordered_map<std::uint64_t, std::uint64_t> m_parents;
+    std::unordered_map<std::uint64_t, std::uint32_t> m_hedges; // call -> bit per attempt 1..32
+};
+
 struct SequenceItem {
     enum class Type : std::uint8_t {
         Arrow,   // a frame sent on a link (time = send, arrival = scheduled arrival)
@@ -59,6 +125,12 @@ struct SequenceItem {
     SimTime arrival = 0;
     std::size_t arrow = 0;
     TraceEvent event; // the Send (or link Drop) of an arrow; the marked event of a note
+    // Calls: a StreamData arrow's item index, an Execute note's execution number (CallTracker);
+    // whether a Request arrow is a hedged attempt; the method a Request arrow or Call note names
+    // (an index into the recorder's methods, 0: not known).
+    std::uint32_t ordinal = 0;
+    bool hedge = false;
+    std::uint32_t method = 0;
 };
 
 class SequenceRecorder final : public TraceSink {
@@ -85,7 +157,9 @@ public:
     // The nodes a note stands over (one, both ends of a link, or none for a group fault).
     std::vector<NodeIndex> noteNodes(const SequenceItem &item) const;
     void onEvent(const TraceEvent &e) override;
-    void onMessage(const Message &m) override { m_options.routingKeys.note(m); }
+    // Notes a message's routing key for the filter, and a call's method (the routing key of its
+    // request) for its arrows' labels.
+    void onMessage(const Message &m) override;
     // The run is over at `now`: frames that arrived by then are received; later ones stay in flight.
     void finish(SimTime now);
 
@@ -99,6 +173,8 @@ public:
     std::uint64_t omittedArrows() const { return m_omittedArrows; }
     std::uint64_t omittedNotes() const { return m_omittedNotes; }
     bool truncated() const { return m_omittedArrows || m_omittedNotes; }
+    // The method an item names ("orders.Orders/Get"), empty when not known.
+    const std::string &method(const SequenceItem &item) const;
 
 private:
     struct Pending {
@@ -121,6 +197,13 @@ private:
     SimTime m_firstArrival = kNever;
     std::size_t m_arrows = 0, m_notes = 0;
     std::uint64_t m_omittedArrows = 0, m_omittedNotes = 0;
+    CallTracker m_calls;
+    // Methods by call id while the call is open (its request announced, its Complete not yet
+    // traced), as indices into m_methods (distinct routing keys, at most kMaxMethods).
+    static constexpr std::size_t kMaxMethods = 4096;
+    std::unordered_map<std::uint64_t, std::uint32_t> m_callMethods;
+    std::vector<std::string> m_methods{std::string()};
+    std::unordered_map<std::string, std::uint32_t> m_methodIndex;
 };
 
 // Records `events` (in trace order) and settles the frames that arrived by the last one.

@@ -13,6 +13,14 @@ std::optional<TraceKind> kindFromText(const QString &text)
     return std::nullopt;
 }
 
+std::optional<FrameType> frameFromText(const QString &text)
+{
+    const std::string name = text.toLower().toStdString();
+    for (int f = 0; f < kFrameTypeCount; ++f)
+        if (name == frameTypeName(FrameType(f))) return FrameType(f);
+    return std::nullopt;
+}
+
 std::optional<quint64> messageFromText(const QString &text)
 {
     bool ok = false;
@@ -53,11 +61,26 @@ void EventFilterProxy::setMessageFilter(quint64 messageId)
     invalidateFilter();
 }
 
+void EventFilterProxy::setFrameFilter(std::optional<FrameType> frame)
+{
+    if (frame == m_frame) return;
+    m_frame = frame;
+    invalidateFilter();
+}
+
+void EventFilterProxy::setCallFilter(quint64 callId)
+{
+    if (callId == m_callId) return;
+    m_callId = callId;
+    invalidateFilter();
+}
+
 bool EventFilterProxy::setFilterText(const QString &text, QString *error)
 {
     QString node;
     std::optional<TraceKind> kind;
-    quint64 message = 0;
+    quint64 message = 0, call = 0;
+    std::optional<FrameType> frame;
     const auto fail = [error](const QString &reason) {
         if (error) *error = reason;
         return false;
@@ -74,6 +97,14 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
         } else if (key == QLatin1String("kind")) {
             kind = kindFromText(value);
             if (!kind) return fail(tr("\"%1\" is not an event kind (e.g. publish, deliver, ack)").arg(value));
+        } else if (key == QLatin1String("frame")) {
+            frame = frameFromText(value);
+            if (!frame)
+                return fail(tr("\"%1\" is not a frame type (e.g. request, reply, stream-data, deliver)").arg(value));
+        } else if (key == QLatin1String("call")) {
+            const auto id = messageFromText(value);
+            if (!id) return fail(tr("\"%1\" is not a call id (a number from 1)").arg(value));
+            call = *id;
         } else if (key == QLatin1String("msg") || key == QLatin1String("message")) {
             const auto id = messageFromText(value);
             if (!id) return fail(tr("\"%1\" is not a message id (a number from 1)").arg(value));
@@ -95,10 +126,13 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
         }
     }
 
-    const bool changed = node != m_nodeId || kind != m_kind || message != m_messageId;
+    const bool changed = node != m_nodeId || kind != m_kind || message != m_messageId || frame != m_frame ||
+                         call != m_callId;
     m_nodeId = node;
     m_kind = kind;
     m_messageId = message;
+    m_frame = frame;
+    m_callId = call;
     if (changed) invalidateFilter();
     return true;
 }
@@ -109,6 +143,10 @@ bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &source
     const TraceEvent &e = m_log->eventAt(sourceRow);
     if (m_kind && e.kind != *m_kind) return false;
     if (m_messageId && e.messageId != m_messageId) return false;
+    if (m_frame && !((e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex)) &&
+                     e.frame == *m_frame))
+        return false;
+    if (m_callId && e.correlationId != m_callId) return false;
     if (!m_nodeId.isEmpty()) {
         const NodeIndex node = m_log->nodeIndex(m_nodeId);
         if (node == kNoIndex || (e.node != node && e.peer != node)) return false;

@@ -30,9 +30,15 @@ public:
     // 0 clears the filter.
     void setMessageFilter(quint64 messageId);
     quint64 messageFilter() const { return m_messageId; }
+    // Events of frames of this type: frames sent or lost on a link (request, reply, stream-data...).
+    void setFrameFilter(std::optional<FrameType> frame);
+    std::optional<FrameType> frameFilter() const { return m_frame; }
+    // Events of one call (their correlation id is the call's id); 0 clears the filter.
+    void setCallFilter(quint64 callId);
+    quint64 callFilter() const { return m_callId; }
 
-    // Sets all three filters from what a person typed: space-separated terms "node:ID" (or a name),
-    // "kind:NAME", "msg:N" (or "#N"); a bare number is a message id, a bare word a node id or name or,
+    // Sets all the filters from what a person typed: space-separated terms "node:ID" (or a name),
+    // "kind:NAME", "frame:NAME", "call:N", "msg:N" (or "#N"); a bare number is a message id, a bare word a node id or name or,
     // failing that, an event kind such as "deliver". Terms not given clear their filter. Returns
     // false, with the reason in error, for a term it cannot read (the filters are then unchanged).
     bool setFilterText(const QString &text, QString *error = nullptr);
@@ -45,6 +51,8 @@ private:
     QString m_nodeId;
     std::optional<TraceKind> m_kind;
     quint64 m_messageId = 0;
+    std::optional<FrameType> m_frame;
+    quint64 m_callId = 0;
 };
 
 } // namespace sb

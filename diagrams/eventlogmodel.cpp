@@ -1,6 +1,8 @@
 #include "eventlogmodel.h"
 
+#include "callstatus.h"
 #include "nodelabels.h"
+#include "sequence.h"
 #include "topology.h"
 
 #include <algorithm>
@@ -214,11 +216,27 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
 QString EventLogModel::detailText(const TraceEvent &e)
 {
     const auto duration = [](std::int64_t t) { return QString::fromStdString(formatDuration(t)); };
+    const auto status = [](std::uint16_t s) { return QString::fromStdString(statusName(s)); };
     switch (e.kind) {
     case TraceKind::Publish:
         return (e.flags & TraceFlag::Confirmed) ? tr("confirm requested") : QString();
     case TraceKind::Send:
+        if (e.status != kNoStatus)
+            return tr("%1 frame (%2), arrives at %3")
+                .arg(QLatin1String(frameTypeName(e.frame)), status(e.status), duration(e.aux));
         return tr("%1 frame, arrives at %2").arg(QLatin1String(frameTypeName(e.frame)), duration(e.aux));
+    case TraceKind::Call:
+        return e.aux > 0 ? tr("downstream of call %1").arg(e.aux) : QString();
+    case TraceKind::Accept:
+    case TraceKind::Execute:
+        return tr("queue depth %1").arg(e.aux);
+    case TraceKind::Complete:
+        return tr("%1 after %n attempt(s), latency %2", nullptr, int(e.deliveryCount))
+            .arg(status(e.status), duration(e.aux));
+    case TraceKind::Breaker:
+        return tr("breaker %1").arg(QLatin1String(breakerStateName(e.aux)));
+    case TraceKind::Unblock:
+        return tr("blocked for %1").arg(duration(e.aux));
     case TraceKind::Enqueue:
         return tr("depth %1").arg(e.aux);
     case TraceKind::Deliver:
@@ -229,7 +247,11 @@ QString EventLogModel::detailText(const TraceEvent &e)
     case TraceKind::Process:
         return tr("latency %1").arg(duration(e.aux));
     case TraceKind::Drop:
-        return e.link != kNoIndex ? tr("%1 frame").arg(QLatin1String(frameTypeName(e.frame))) : QString();
+        if (e.link == kNoIndex)
+            return e.reason == DropReason::UnknownCorrelation ? tr("late reply: no call waits for it") : QString();
+        if (e.status != kNoStatus)
+            return tr("%1 frame (%2)").arg(QLatin1String(frameTypeName(e.frame)), status(e.status));
+        return tr("%1 frame").arg(QLatin1String(frameTypeName(e.frame)));
     default:
         return {};
     }

@@ -4,6 +4,7 @@
 #include "sequenceexport.h"
 #include "sequenceview.h"
 
+#include "callstatus.h"
 #include "nodelabels.h"
 #include "sequence.h"
 #include "topology.h"
@@ -31,6 +32,28 @@
 
 namespace sb {
 
+namespace {
+
+bool frameTypeFromName(const std::string &name, FrameType &out)
+{
+    for (int f = 0; f < kFrameTypeCount; ++f)
+        if (name == frameTypeName(FrameType(f))) {
+            out = FrameType(f);
+            return true;
+        }
+    return false;
+}
+
+QString frameTypeNames()
+{
+    QStringList names;
+    for (int f = 0; f < kFrameTypeCount; ++f)
+        names << QString::fromLatin1(frameTypeName(FrameType(f)));
+    return names.join(QLatin1String(", "));
+}
+
+} // namespace
+
 SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("sequencePanel"));
@@ -44,6 +67,10 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
     m_view->setTrueHistory(&m_history);
     m_view->setHistory(&m_history);
     m_view->setMessageDetails([this](std::uint64_t id) { return carriedText(id); });
+    m_view->setMethodLookup([this](std::uint64_t id) {
+        const std::optional<MessageInfo> info = m_lookup ? m_lookup(id) : std::nullopt;
+        return info ? QString::fromStdString(info->routingKey) : QString();
+    });
 
     m_follow = new QToolButton(this);
     m_follow->setObjectName(QStringLiteral("sequenceFollowButton"));
@@ -69,7 +96,7 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
     m_filterEdit->setObjectName(QStringLiteral("sequenceFilterEdit"));
     m_filterEdit->setClearButtonEnabled(true);
     m_filterEdit->setPlaceholderText(
-        tr("Filter: kind:ack -kind:enqueue msg:12 corr:7 rk:orders.# from:1s to:2s -node:ID"));
+        tr("Filter: kind:ack -kind:enqueue frame:request msg:12 call:7 rk:orders.# from:1s to:2s -node:ID"));
     const QString filterHelp =
         tr("Space-separated terms:\n"
            "kind:NAME or -kind:NAME — only, or not, these event kinds\n"
@@ -77,6 +104,9 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
            "rk:PATTERN or -rk:PATTERN — only, or not, messages whose routing key\n"
            "    matches an AMQP topic pattern ('*' one word, '#' any), e.g. rk:orders.#\n"
            "from:T to:T — a time range, e.g. from:2s to:2.5s\n"
+           "frame:NAME or -frame:NAME — only, or not, these frames' arrows (request, reply,\n"
+           "    cancel, stream-data, half-close, window-update, publish, deliver, ...)\n"
+           "call:N — one call's events (every attempt)\n"
            "-node:ID — hide a lifeline; -ack — hide acks and confirms");
     m_filterEdit->setToolTip(filterHelp);
     connect(m_filterEdit, &QLineEdit::textChanged, this, [this, filterHelp](const QString &text) {
@@ -164,6 +194,22 @@ SequencePanel::SequencePanel(QWidget *parent) : QWidget(parent)
         m_journeyView->resizeColumnsToContents();
         m_inspector->setVisible(id != 0);
         Q_EMIT messageSelected(id, links);
+    });
+    connect(m_view, &SequenceView::callSelected, this, [this](quint64 id, const QStringList &links) {
+        // The inspector lists the journey of the call's request (its attempts), under the call's
+        // headline; the canvas lights the links of the call and its downstream calls.
+        std::uint64_t request = 0;
+        for (std::size_t i : m_view->selectedJourney())
+            if (m_history.at(i).kind == TraceKind::Call && m_history.at(i).correlationId == id) {
+                request = m_history.at(i).messageId;
+                break;
+            }
+        m_journey->setMessage(&m_history, request, m_nodeNames, m_linkIds);
+        m_journeySummary->setText(callText(id));
+        m_journeyView->resizeColumnsToContents();
+        m_inspector->setVisible(id != 0);
+        Q_EMIT callSelected(id, links);
+        Q_EMIT messageSelected(request, links);
     });
     connect(m_view, &SequenceView::nodeClicked, this, &SequencePanel::nodeClicked);
     updateStatus();
@@ -289,6 +335,59 @@ QString SequencePanel::inspectorText(std::uint64_t messageId) const
     return carried.isEmpty() ? text : text + QLatin1Char('\n') + carried;
 }
 
+void SequencePanel::setFindings(std::vector<Finding> findings)
+{
+    m_view->setFindings(std::move(findings));
+}
+
+void SequencePanel::showFinding(std::size_t index)
+{
+    m_view->showFinding(index);
+}
+
+QString SequencePanel::callText(std::uint64_t callId) const
+{
+    if (!callId) return {};
+    std::uint64_t request = 0, parent = m_history.parentCall(callId);
+    std::uint32_t attempts = 0, executions = 0;
+    std::uint16_t status = kNoStatus;
+    QStringList downstream;
+    for (std::size_t i = 0; i < m_history.size(); ++i) {
+        const TraceEvent &e = m_history.at(i);
+        if (e.kind == TraceKind::Call && e.aux > 0 && std::uint64_t(e.aux) == callId)
+            downstream << QString::number(e.correlationId);
+        if (e.correlationId != callId) continue;
+        switch (e.kind) {
+        case TraceKind::Call:
+            request = e.messageId;
+            break;
+        case TraceKind::Send:
+            if (e.frame == FrameType::Request) attempts = std::max(attempts, e.deliveryCount);
+            break;
+        case TraceKind::Execute:
+            ++executions;
+            break;
+        case TraceKind::Complete:
+            status = e.status;
+            attempts = std::max(attempts, e.deliveryCount);
+            break;
+        default:
+            break;
+        }
+    }
+    QStringList parts;
+    QString head = tr("Call %1").arg(callId);
+    const std::optional<MessageInfo> info = request && m_lookup ? m_lookup(request) : std::nullopt;
+    if (info && !info->routingKey.empty()) head += QLatin1Char(' ') + QString::fromStdString(info->routingKey);
+    parts << head;
+    parts << tr("%n attempt(s)", nullptr, int(attempts));
+    parts << (status == kNoStatus ? tr("not complete") : QString::fromStdString(statusName(status)));
+    parts << tr("executed %n time(s)", nullptr, int(executions));
+    if (parent) parts << tr("made for call %1").arg(parent);
+    if (!downstream.isEmpty()) parts << tr("downstream calls %1").arg(downstream.join(QLatin1String(", ")));
+    return parts.join(QStringLiteral(" · "));
+}
+
 void SequencePanel::updateStatus()
 {
     QString text = tr("%1 events").arg(QLocale().toString(qulonglong(m_history.size())));
@@ -308,8 +407,8 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
 {
     SequenceFilter filter;
     filter.hideAcks = m_hideAcks->isChecked();
-    std::vector<bool> onlyKinds(kTraceKindCount, false);
-    bool anyOnly = false;
+    std::vector<bool> onlyKinds(kTraceKindCount, false), onlyFrames(kFrameTypeCount, false);
+    bool anyOnly = false, anyOnlyFrame = false;
     std::vector<NodeIndex> hidden;
     std::vector<std::string> keysIn, keysOut;
     const auto fail = [error](const QString &term, const QString &why) {
@@ -333,10 +432,22 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
                 onlyKinds[int(kind)] = true;
                 anyOnly = true;
             }
-        } else if (key == QLatin1String("msg") || key == QLatin1String("corr")) {
+        } else if (key == QLatin1String("frame")) {
+            FrameType frame;
+            if (!frameTypeFromName(value.toStdString(), frame))
+                return fail(term, tr("not a frame type; use one of %1").arg(frameTypeNames()));
+            if (negated)
+                filter.hiddenFrames[int(frame)] = true;
+            else {
+                onlyFrames[int(frame)] = true;
+                anyOnlyFrame = true;
+            }
+        } else if (key == QLatin1String("msg") || key == QLatin1String("corr") || key == QLatin1String("call")) {
             bool ok = false;
             const qulonglong id = value.toULongLong(&ok);
-            if (!ok || id == 0) return fail(term, tr("needs a message id, e.g. msg:12"));
+            if (!ok || id == 0)
+                return fail(term, key == QLatin1String("call") ? tr("needs a call id, e.g. call:7")
+                                                               : tr("needs a message id, e.g. msg:12"));
             (key == QLatin1String("msg") ? filter.messageId : filter.correlationId) = id;
         } else if (key == QLatin1String("from") || key == QLatin1String("to")) {
             const auto t = parseDuration(value.toStdString(), "s");
@@ -353,7 +464,8 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
         } else {
             return fail(
                 term,
-                tr("unknown term; use kind:, -kind:, msg:, corr:, rk:, -rk:, from:, to:, -node: or -ack"));
+                tr("unknown term; use kind:, -kind:, frame:, -frame:, msg:, corr:, call:, rk:, -rk:, from:, to:, "
+                   "-node: or -ack"));
         }
     }
     if (filter.from > filter.to) return fail(text, tr("from: lies after to:"));
@@ -373,6 +485,9 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
             if (!onlyKinds[std::size_t(k)] && TraceKind(k) != TraceKind::Send)
                 filter.hiddenKinds[std::size_t(k)] = true;
     }
+    if (anyOnlyFrame)
+        for (int f = 0; f < kFrameTypeCount; ++f)
+            if (!onlyFrames[std::size_t(f)]) filter.hiddenFrames[std::size_t(f)] = true;
     // A new message, correlation or start time is shown at once: the view goes to where it begins.
     const SequenceFilter &before = m_view->filter();
     const bool jump = (filter.messageId && filter.messageId != before.messageId) ||

@@ -2,6 +2,7 @@
 // The sequence diagram dock: the live view with its controls (follow, zoom, a filter line, hide
 // acks, export) and the message inspector beside it, which shows the journey of the message
 // clicked in the diagram.
+#include "findings.h"
 #include "messagecatalog.h"
 #include "sequenceexportdialog.h"
 #include "sequencehistory.h"
@@ -75,8 +76,18 @@ public:
     //   rk:PATTERN / -rk:PATTERN only / not messages whose routing key matches the topic pattern
     //   from:T  to:T             a time range (e.g. from:2s to:2.5s)
     //   -node:ID                 hide a lifeline (by id, or by the name it shows)
+    //   frame:NAME / -frame:NAME only / not these frames' arrows (request, reply, stream-data, ...)
+    //   call:N                   one call's events (its id: the correlation id of its messages)
     // On a mistake returns false and says which term and why.
     bool setFilterText(const QString &text, QString *error = nullptr);
+
+    // A checker's findings, marked on the diagram (SequenceView::setFindings); showFinding(i)
+    // scrolls to finding i and selects its call or message.
+    void setFindings(std::vector<Finding> findings);
+    void showFinding(std::size_t index);
+    // The inspector's headline for a call: its method, attempts, status, executions and the calls
+    // made downstream for it, from the kept history.
+    QString callText(std::uint64_t callId) const;
 
     // Exports what `request` asks (file, range, journey, arrow cap) under the diagram's filter:
     // .svg, .png, .pdf pictures, or .mmd, .puml, .shiviz text. On failure says why.
@@ -89,6 +100,7 @@ public:
 signals:
     // Relayed from the view.
     void messageSelected(quint64 messageId, const QStringList &linkIds);
+    void callSelected(quint64 callId, const QStringList &linkIds);
     void nodeClicked(const QString &nodeId);
 
 private:

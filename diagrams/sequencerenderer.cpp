@@ -1,5 +1,6 @@
 #include "sequencerenderer.h"
 
+#include "callstatus.h"
 #include "nodecolors.h"
 #include "sequence.h"
 #include "sequenceprojection.h"
@@ -115,6 +116,9 @@ bool SequenceFilter::acceptsMessage(std::uint64_t id, std::uint64_t correlation)
 bool SequenceFilter::accepts(const TraceEvent &e) const
 {
     if (hiddenKinds[static_cast<int>(e.kind)]) return false;
+    if ((e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex)) &&
+        hiddenFrames[static_cast<int>(e.frame)])
+        return false;
     if (hideAcks && isAckLike(e)) return false;
     if (e.time < from || e.time > to) {
         // An arrow crossing into the range still shows.
@@ -169,8 +173,41 @@ QColor SequenceRenderer::frameColor(FrameType frame, bool dark)
     case FrameType::Pull:
     case FrameType::Subscribe:
         return dark ? QColor(0x4f, 0xc1, 0xc9) : QColor(0x16, 0x8a, 0x93);
+    case FrameType::Request:
+        return dark ? QColor(0x8f, 0x9b, 0xf5) : QColor(0x3b, 0x4c, 0xc0);
+    case FrameType::Reply:
+        return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
+    case FrameType::Cancel:
+        return dark ? QColor(0xf0, 0x7a, 0x6e) : QColor(0xc6, 0x3b, 0x2f);
+    case FrameType::StreamData:
+        return dark ? QColor(0xc3, 0x8f, 0xe8) : QColor(0x7b, 0x3f, 0xb0);
+    case FrameType::HalfClose:
+    case FrameType::WindowUpdate:
+        return dark ? QColor(0x8e, 0x94, 0x9c) : QColor(0x8a, 0x90, 0x99);
     }
     return Qt::gray;
+}
+
+QColor SequenceRenderer::activationColor(bool dark)
+{
+    return dark ? QColor(0x4a, 0x55, 0x8c) : QColor(0xdd, 0xe3, 0xfb);
+}
+
+QColor SequenceRenderer::blockedColor(bool dark)
+{
+    return dark ? QColor(0xa8, 0x5a, 0x1e) : QColor(0xf7, 0xb9, 0x6b);
+}
+
+QString SequenceRenderer::arrowText(const SequenceHistory &history, std::size_t i, const SequenceLayout &layout)
+{
+    const TraceEvent &e = history.at(i);
+    if (isCallFrame(e.frame)) {
+        const QString method =
+            e.frame == FrameType::Request && layout.method && e.messageId ? layout.method(e.messageId) : QString();
+        return QString::fromStdString(
+            callArrowText(e, method.toStdString(), history.isHedge(i), history.ordinal(i)));
+    }
+    return QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId);
 }
 
 QColor SequenceRenderer::contradictionColor(bool dark)
@@ -208,6 +245,18 @@ QString SequenceRenderer::describe(const TraceEvent &e, const SequenceLayout &la
     if (e.kind == TraceKind::Send) text += QStringLiteral(", arrives %1").arg(durationText(e.aux));
     if (e.reason != DropReason::None)
         text += QStringLiteral(", %1").arg(QString::fromLatin1(dropReasonName(e.reason)));
+    if (e.status != kNoStatus) text += QStringLiteral(", status %1").arg(QString::fromStdString(statusName(e.status)));
+    if (isCallEvent(e)) {
+        if (e.deliveryCount > 0 && e.kind != TraceKind::Complete)
+            text += QStringLiteral(", attempt %1").arg(e.deliveryCount);
+        if (e.kind == TraceKind::Complete) text += QStringLiteral(", %1 attempts").arg(e.deliveryCount);
+        if (e.correlationId) text += QStringLiteral(", call %1").arg(e.correlationId);
+        if (e.kind == TraceKind::Call && e.aux > 0) text += QStringLiteral(" for call %1").arg(e.aux);
+        if (e.kind == TraceKind::Complete) text += QStringLiteral(", latency %1").arg(durationText(e.aux));
+        return text;
+    }
+    if (e.kind == TraceKind::Breaker) text += QStringLiteral(", now %1").arg(QLatin1String(breakerStateName(e.aux)));
+    if (e.kind == TraceKind::Unblock) text += QStringLiteral(", blocked %1").arg(durationText(e.aux));
     if (e.deliveryCount > 1) text += QStringLiteral(", delivery %1").arg(e.deliveryCount);
     if (e.correlationId) text += QStringLiteral(", correlation %1").arg(e.correlationId);
     if (e.kind == TraceKind::Process) text += QStringLiteral(", latency %1").arg(durationText(e.aux));
@@ -388,6 +437,32 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         stats.labels.push_back({kind, rect, t});
         return rect;
     };
+    // Callers' waiting spans (Call to Complete) and senders' blocked spans (Block to Unblock) as
+    // bars on their lifelines, under the arrows; nested ones (a server calling downstream while it
+    // waits for another call) step right.
+    for (const SequenceHistory::Span &span : history.spans(from, to)) {
+        const bool call = span.kind == SequenceHistory::Span::Kind::Call;
+        if (filter.hiddenKinds[int(call ? TraceKind::Call : TraceKind::Block)]) continue;
+        if (span.messageId && !filter.acceptsMessage(span.messageId, span.call)) continue;
+        const double x = lifeline(span.node);
+        if (x < 0) continue;
+        const double offset = 4.0 * std::min<int>(span.depth, 4) + (call ? 0 : 2);
+        const double y1 = std::max(bodyTop, layout.timeY(span.start));
+        const double y2 = std::max(y1 + 2, std::min(size.height(), layout.timeY(span.end)));
+        const bool chosen = call && std::binary_search(highlight.calls.begin(), highlight.calls.end(), span.call);
+        QColor fill = call ? activationColor(dark) : blockedColor(dark);
+        QColor edge = call ? lifelineColor(span.node) : blockedColor(dark).darker(140);
+        if (selecting && !chosen) {
+            fill.setAlphaF(0.35);
+            edge.setAlphaF(0.35);
+        }
+        if (chosen) edge = accent;
+        p.setPen(QPen(edge, chosen ? 2 : 1));
+        p.setBrush(fill);
+        p.drawRect(QRectF(x - 4 + offset, y1, 8, y2 - y1));
+        p.setBrush(Qt::NoBrush);
+    }
+
     for (std::size_t i : arrows) {
         const TraceEvent &e = history.at(i);
         const bool lost = isLostFrame(e);
@@ -409,8 +484,10 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             if (inJourney || i == highlight.hovered) c = accent;
             width = 2.6;
         }
+        // Acks and confirms, and (as UML draws a return) a call's reply: dashed.
         p.setPen(QPen(c, width,
-                      contradicting || e.frame == FrameType::Ack || e.frame == FrameType::Confirm
+                      contradicting || e.frame == FrameType::Ack || e.frame == FrameType::Confirm ||
+                              e.frame == FrameType::Reply
                           ? Qt::DashLine
                           : Qt::SolidLine));
         p.drawLine(start, end);
@@ -425,10 +502,9 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         ++stats.arrows;
         // The frame and message id along the arrow, where no other text is: how many arrows get
         // a label follows from the room there is, in the view and in a picture alike.
-        if (!stats.density && e.messageId) {
+        if (!stats.density && (e.messageId || isCallFrame(e.frame))) {
             const QPointF mid = (start + end) / 2;
-            QString t =
-                QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId);
+            QString t = arrowText(history, i, layout);
             if (contradicting) t += QStringLiteral(" \u26a0 clocks");
             const QRectF r = textRect(mid + QPointF(4, -3), t);
             if (label(DrawnLabel::Kind::Arrow, r, t, false)) {
@@ -461,6 +537,13 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         case TraceKind::LinkChange:
         case TraceKind::ClockJump:
             return {0x2f, 0x7f, 0xd6};
+        case TraceKind::Cancel:
+            return dark ? QColor(0xf0, 0x7a, 0x6e) : QColor(0xc6, 0x3b, 0x2f);
+        case TraceKind::Hedge:
+            return {0xe0, 0x8e, 0x0b};
+        case TraceKind::Execute:
+        case TraceKind::Accept:
+            return dark ? QColor(0x8f, 0x9b, 0xf5) : QColor(0x3b, 0x4c, 0xc0);
         default:
             return dark ? QColor(0xb0, 0xb4, 0xba) : QColor(0x5a, 0x60, 0x69);
         }
@@ -480,6 +563,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         if (e.kind == TraceKind::Publish || e.kind == TraceKind::Route || e.kind == TraceKind::Deliver ||
             e.kind == TraceKind::Redeliver || e.kind == TraceKind::Confirm)
             continue; // the arrows show these
+        if (e.kind == TraceKind::Call || e.kind == TraceKind::Block || e.kind == TraceKind::Unblock)
+            continue; // the bars begin and end there
         if (!filter.accepts(e)) continue;
         if (e.kind == TraceKind::FaultStart || e.kind == TraceKind::FaultEnd) {
             // A bar across the fault's target: its node, both ends of its link, or every lifeline
@@ -519,29 +604,62 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         if (x < 0) continue;
         const double y = layout.timeY(e.time);
         const bool inJourney = selecting && contains(highlight.journey, i);
+        // What a call's reader must not miss: a second execution, a failed call, a cancellation,
+        // the breaker, a late reply.
+        const std::uint32_t ordinal = history.ordinal(i);
+        const bool callAlarm = (e.kind == TraceKind::Execute && ordinal > 1) ||
+                               (e.kind == TraceKind::Complete && !isSuccessStatus(e.status)) ||
+                               e.kind == TraceKind::Cancel || e.kind == TraceKind::Breaker ||
+                               (e.kind == TraceKind::Drop && e.reason == DropReason::UnknownCorrelation);
         const bool major = e.kind == TraceKind::Crash || e.kind == TraceKind::Restart ||
                            e.kind == TraceKind::Pause || e.kind == TraceKind::Resume ||
                            e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp ||
-                           e.kind == TraceKind::LinkChange || e.kind == TraceKind::ClockJump;
+                           e.kind == TraceKind::LinkChange || e.kind == TraceKind::ClockJump || callAlarm;
         // Crowded lifelines keep one mark every 3 px; faults and the selection always show.
         if (!major && !inJourney && y - lastMarkAt[e.node] < 3) continue;
         lastMarkAt[e.node] = y;
         QColor c = markColor(e.kind);
+        if (callAlarm) c = markColor(TraceKind::Crash);
+        if (e.kind == TraceKind::Breaker && e.aux == 0) c = markColor(TraceKind::Restart); // closed again
         if (selecting && !inJourney && !major) c.setAlphaF(0.3);
         if (inJourney) c = accent;
         p.setPen(QPen(c, 1.5));
         p.setBrush(c);
         ++stats.marks;
+        const QString callText = QString::fromStdString(callMarkText(e, ordinal));
         switch (e.kind) {
         case TraceKind::Crash:
         case TraceKind::Restart:
         case TraceKind::Pause:
-        case TraceKind::Resume: {
+        case TraceKind::Resume:
+        case TraceKind::Breaker: {
             p.setPen(QPen(c, 3));
             p.drawLine(QPointF(x - layout.columnWidth * 0.35, y), QPointF(x + layout.columnWidth * 0.35, y));
-            markText(QPointF(x + 6, y - 4), QString::fromLatin1(traceKindName(e.kind)), true);
+            markText(QPointF(x + 6, y - 4),
+                     callText.isEmpty() ? QString::fromLatin1(traceKindName(e.kind)) : callText, true);
             break;
         }
+        case TraceKind::Execute:
+            // A server's handler starts: a block on its lifeline; a call's second execution in red.
+            p.drawRect(QRectF(x - 5, y - 2, 10, 4));
+            markText(QPointF(x + 8, y + 4), callText, callAlarm);
+            break;
+        case TraceKind::Accept:
+            p.setBrush(Qt::NoBrush);
+            p.drawEllipse(QPointF(x, y), 2.5, 2.5);
+            break;
+        case TraceKind::Complete:
+            // The end of the caller's bar; a failed call says how.
+            p.setPen(QPen(c, 2));
+            p.drawLine(QPointF(x - 6, y), QPointF(x + 6, y));
+            if (callAlarm) markText(QPointF(x + 8, y + 4), QString::fromStdString(statusName(e.status)), true);
+            break;
+        case TraceKind::Cancel:
+            p.setPen(QPen(c, 2));
+            p.drawLine(QPointF(x - 4, y - 4), QPointF(x + 4, y + 4));
+            p.drawLine(QPointF(x - 4, y + 4), QPointF(x + 4, y - 4));
+            markText(QPointF(x + 7, y + 4), callText, true);
+            break;
         case TraceKind::LinkDown:
         case TraceKind::LinkUp:
         case TraceKind::LinkChange: {
@@ -571,7 +689,9 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             p.setPen(QPen(c, 2));
             p.drawLine(QPointF(x - 4, y - 4), QPointF(x + 4, y + 4));
             p.drawLine(QPointF(x - 4, y + 4), QPointF(x + 4, y - 4));
-            if (e.reason != DropReason::None)
+            if (e.reason == DropReason::UnknownCorrelation)
+                markText(QPointF(x + 7, y + 4), callText, true);
+            else if (e.reason != DropReason::None)
                 markText(QPointF(x + 7, y + 4), QString::fromLatin1(dropReasonName(e.reason)), false);
             break;
         case TraceKind::Ack:
@@ -590,7 +710,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             QPolygonF diamond;
             diamond << QPointF(x, y - 4) << QPointF(x + 4, y) << QPointF(x, y + 4) << QPointF(x - 4, y);
             p.drawPolygon(diamond);
-            markText(QPointF(x + 7, y + 4), QString::fromLatin1(traceKindName(e.kind)), false);
+            markText(QPointF(x + 7, y + 4),
+                     callText.isEmpty() ? QString::fromLatin1(traceKindName(e.kind)) : callText, false);
             break;
         }
         }
@@ -600,7 +721,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     // Checker annotations: a flag where the problem showed, for the messages the filter shows. The
     // flag goes above right of the spot, else below right, left..., else stacked below.
     p.setFont(small);
-    for (const auto &a : annotations) {
+    for (std::size_t index = 0; index < annotations.size(); ++index) {
+        const SequenceAnnotation &a = annotations[index];
         if (a.time < from || a.time > to) continue;
         if (a.messageId && !filter.acceptsMessage(a.messageId, a.correlationId)) continue;
         const double x = lifeline(a.node);
@@ -613,7 +735,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         const QRectF belowLeft(QPointF(x - 8 - boxSize.width(), y + 2), boxSize);
         QRectF box = placer.placeNear({aboveRight, belowRight, aboveLeft, belowLeft});
         placer.take(box);
-        stats.labels.push_back({DrawnLabel::Kind::Annotation, box, a.text});
+        stats.labels.push_back({DrawnLabel::Kind::Annotation, box, a.text, index});
         p.setPen(QPen(a.color, 1.5));
         const QPointF corner = box.center().x() < x
                                    ? (box.center().y() < y ? box.bottomRight() : box.topRight())

@@ -26,6 +26,7 @@ namespace sb {
 // What the diagram leaves out.
 struct SequenceFilter {
     std::vector<bool> hiddenKinds = std::vector<bool>(kTraceKindCount, false); // by TraceKind
+    std::vector<bool> hiddenFrames = std::vector<bool>(kFrameTypeCount, false); // arrows, by FrameType
     bool hideAcks = false;           // ack and confirm frames and ack marks
     std::uint64_t messageId = 0;     // non-zero: only this message's journey (and correlated ones)
     std::uint64_t correlationId = 0; // non-zero: only messages with this correlation id (or this id)
@@ -47,6 +48,7 @@ struct SequenceAnnotation {
     QColor color;
     std::uint64_t messageId = 0;     // the message it is about (0: none; then it always shows)
     std::uint64_t correlationId = 0; // that message's correlation id, when it has one
+    QString detail;                  // a sentence for its tooltip (a finding's `what`)
 };
 
 struct SequenceLayout {
@@ -82,6 +84,9 @@ struct SequenceLayout {
     // by fault-table index ("cut (link-down)"); without them a fault shows its index.
     std::vector<std::pair<NodeIndex, NodeIndex>> linkEnds;
     std::function<QString(std::uint64_t index)> faultName;
+    // The method a call's request names ("orders.Orders/Get", its routing key), by the request's
+    // message id; without it (or when it says nothing) Request arrows show no method.
+    std::function<QString(std::uint64_t messageId)> method;
     // What the ruler says at axis value `t`.
     QString rulerText(SimTime t) const;
     // Whether the arrow of Send `e` contradicts causality by the local clocks.
@@ -93,6 +98,7 @@ struct SequenceHighlight {
     std::vector<bool> nodes;          // by NodeIndex: lifelines selected elsewhere (the canvas)
     std::vector<bool> links;          // by LinkIndex
     std::size_t hovered = SIZE_MAX;   // the history index under the mouse
+    std::vector<std::uint64_t> calls; // the selected calls (a call and its downstream ones), sorted
 };
 
 class SequenceRenderer {
@@ -106,6 +112,7 @@ public:
         Kind kind;
         QRectF rect;
         QString text;
+        std::size_t annotation = SIZE_MAX; // Annotation: its index in the annotations painted
     };
     struct Stats {
         std::size_t arrows = 0;     // drawn one by one
@@ -132,6 +139,12 @@ public:
 
     // The colour of a frame type's arrows; of a kind (a lifeline header's frame).
     static QColor frameColor(FrameType frame, bool dark);
+    // A caller's waiting span (an activation bar) and a sender's blocked span.
+    static QColor activationColor(bool dark);
+    static QColor blockedColor(bool dark);
+    // What an arrow says: a call frame's callArrowText() ("Request orders.Orders/Get #2",
+    // "Reply UNAVAILABLE", "StreamData [3]"), else the frame and message ("deliver #12").
+    static QString arrowText(const SequenceHistory &history, std::size_t i, const SequenceLayout &layout);
     static QColor kindColor(const QString &kind);
     // Arrows whose local timestamps contradict causality (magenta, dashed).
     static QColor contradictionColor(bool dark);

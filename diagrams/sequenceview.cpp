@@ -46,7 +46,7 @@ void SequenceView::setHistory(const SequenceHistory *history)
 {
     m_history = history;
     // Another history (or one rebuilt in another order): the selected journey is looked up anew.
-    if (m_journey.id() && m_history) m_journey = SequenceHistory::Journey(*m_history, m_journey.id());
+    if (m_journey.id() && m_history) m_journey = SequenceHistory::Journey(*m_history, m_journey.id(), m_journey.of());
     m_highlight.hovered = SIZE_MAX;
     historyChanged();
 }
@@ -88,6 +88,8 @@ void SequenceView::setTopology(const QStringList &nodeIds, const QStringList &no
     m_highlight = {};
     m_journey = {};
     m_annotations.clear();
+    m_findings.clear();
+    m_painted.clear();
     m_follow = true;
     updateScrollBars();
     viewport()->update();
@@ -174,6 +176,10 @@ void SequenceView::historyChanged()
         // Only the events appended since the last frame are looked at.
         m_journey.update(*m_history);
         m_highlight.journey = m_journey.indices();
+        if (m_journey.calls().size() != m_highlight.calls.size()) { // a downstream call began
+            m_highlight.calls.assign(m_journey.calls().begin(), m_journey.calls().end());
+            std::sort(m_highlight.calls.begin(), m_highlight.calls.end());
+        }
     }
     updateScrollBars();
     viewport()->update();
@@ -233,14 +239,59 @@ void SequenceView::setFilter(const SequenceFilter &filter)
 void SequenceView::setAnnotations(std::vector<SequenceAnnotation> annotations)
 {
     m_annotations = std::move(annotations);
+    updatePainted();
+}
+
+void SequenceView::setFindings(std::vector<Finding> findings)
+{
+    m_findings = std::move(findings);
+    updatePainted();
+}
+
+void SequenceView::updatePainted()
+{
+    m_painted = m_annotations;
+    const QColor findingColor(0xd0, 0x2b, 0x5c);
+    for (const Finding &f : m_findings) {
+        SequenceAnnotation a;
+        a.time = f.time;
+        a.node = f.node;
+        const QString subject = QString::fromStdString(f.subject);
+        a.text = QString::fromStdString(f.check) + (subject.isEmpty() ? QString() : QStringLiteral(" · ") + subject);
+        a.color = findingColor;
+        a.messageId = f.messageId;
+        a.correlationId = f.correlationId;
+        a.detail = QString::fromStdString(f.what);
+        m_painted.push_back(std::move(a));
+    }
     viewport()->update();
 }
 
-void SequenceView::selectMessage(std::uint64_t messageId)
+std::size_t SequenceView::findingAt(QPointF pos) const
 {
-    m_journey =
-        messageId && m_history ? SequenceHistory::Journey(*m_history, messageId) : SequenceHistory::Journey();
-    m_highlight.journey = m_journey.indices();
+    const QPointF p = pos + QPointF(horizontalScrollBar()->value(), 0);
+    for (const auto &l : m_stats.labels)
+        if (l.kind == SequenceRenderer::DrawnLabel::Kind::Annotation && l.annotation >= m_annotations.size() &&
+            l.annotation < m_painted.size() && l.rect.contains(p))
+            return l.annotation - m_annotations.size();
+    return SIZE_MAX;
+}
+
+void SequenceView::showFinding(std::size_t index)
+{
+    if (index >= m_findings.size()) return;
+    const Finding &f = m_findings[index];
+    if (f.correlationId)
+        selectCall(f.correlationId);
+    else
+        selectMessage(f.messageId);
+    // The mark a little below the top, as a filter's jump shows what it picked.
+    scrollToTime(std::max<SimTime>(0, f.time - SimTime(80 * m_layout.nsPerPixel)));
+    Q_EMIT findingClicked(int(index));
+}
+
+QStringList SequenceView::journeyLinks() const
+{
     QStringList links;
     if (m_history)
         for (std::size_t i : m_highlight.journey) {
@@ -249,8 +300,28 @@ void SequenceView::selectMessage(std::uint64_t messageId)
                 !links.contains(m_linkIds[int(e.link)]))
                 links << m_linkIds[int(e.link)];
         }
+    return links;
+}
+
+void SequenceView::select(std::uint64_t id, SequenceHistory::Journey::Of of)
+{
+    m_journey = id && m_history ? SequenceHistory::Journey(*m_history, id, of) : SequenceHistory::Journey();
+    m_highlight.journey = m_journey.indices();
+    m_highlight.calls.assign(m_journey.calls().begin(), m_journey.calls().end());
+    std::sort(m_highlight.calls.begin(), m_highlight.calls.end());
     viewport()->update();
-    Q_EMIT messageSelected(messageId, links);
+}
+
+void SequenceView::selectMessage(std::uint64_t messageId)
+{
+    select(messageId, SequenceHistory::Journey::Of::Message);
+    Q_EMIT messageSelected(messageId, journeyLinks());
+}
+
+void SequenceView::selectCall(std::uint64_t callId)
+{
+    select(callId, SequenceHistory::Journey::Of::Call);
+    Q_EMIT callSelected(callId, journeyLinks());
 }
 
 void SequenceView::setHighlightedNodes(const QStringList &nodeIds)
@@ -308,7 +379,7 @@ void SequenceView::paintEvent(QPaintEvent *)
     const QSizeF size(
         std::max<double>(viewport()->width() + horizontalScrollBar()->value(), m_layout.width()),
         viewport()->height());
-    m_stats = SequenceRenderer::paint(p, size, history, m_layout, m_filter, m_highlight, m_annotations,
+    m_stats = SequenceRenderer::paint(p, size, history, m_layout, m_filter, m_highlight, m_painted,
                                       palette(), &m_hits);
     if (history.empty()) {
         p.resetTransform();
@@ -361,8 +432,22 @@ void SequenceView::mousePressEvent(QMouseEvent *event)
         m_dragStartX = event->position().x();
         return;
     }
+    if (const std::size_t finding = findingAt(event->position()); finding != SIZE_MAX) {
+        const Finding &f = m_findings[finding];
+        if (f.correlationId)
+            selectCall(f.correlationId);
+        else
+            selectMessage(f.messageId);
+        Q_EMIT findingClicked(int(finding));
+        return;
+    }
     const std::size_t hit = arrowAt(event->position());
-    selectMessage(hit != SIZE_MAX && m_history ? m_history->at(hit).messageId : 0);
+    // A call's frame selects the call (every attempt, and its downstream calls); any other frame
+    // its message.
+    if (hit != SIZE_MAX && m_history && isCallFrame(m_history->at(hit).frame) && m_history->at(hit).correlationId)
+        selectCall(m_history->at(hit).correlationId);
+    else
+        selectMessage(hit != SIZE_MAX && m_history ? m_history->at(hit).messageId : 0);
 }
 
 void SequenceView::mouseMoveEvent(QMouseEvent *event)
@@ -485,7 +570,9 @@ bool SequenceView::viewportEvent(QEvent *event)
     if (event->type() == QEvent::ToolTip && m_history) {
         auto *help = static_cast<QHelpEvent *>(event);
         const std::size_t hit = arrowAt(help->pos());
-        if (hit != SIZE_MAX) {
+        if (const std::size_t finding = findingAt(help->pos()); finding != SIZE_MAX) {
+            QToolTip::showText(help->globalPos(), QString::fromStdString(m_findings[finding].what), viewport());
+        } else if (hit != SIZE_MAX) {
             QToolTip::showText(help->globalPos(), arrowToolTip(hit), viewport());
         } else {
             const NodeIndex node = headerAt(help->pos());

@@ -4,6 +4,7 @@
 // back; Ctrl+wheel zooms the time axis around the cursor; hovering an arrow shows the frame;
 // clicking selects its message and highlights the whole journey; lifelines can be dragged into
 // another order and hidden from the header's context menu.
+#include "findings.h"
 #include "sequenceprojection.h"
 #include "sequencerenderer.h"
 
@@ -44,6 +45,11 @@ public:
     {
         m_messageDetails = std::move(details);
     }
+    // Where Request arrows find their method ("orders.Orders/Get"), by the request's message id.
+    void setMethodLookup(std::function<QString(std::uint64_t messageId)> method)
+    {
+        m_layout.method = std::move(method);
+    }
     // The tooltip of the arrow at history index `i`.
     QString arrowToolTip(std::size_t i) const;
     // The tooltip of a lifeline's header: its name, id and kind.
@@ -72,7 +78,27 @@ public:
 
     // Selection: a message (its journey highlighted), nodes and links selected elsewhere.
     void selectMessage(std::uint64_t messageId);
-    std::uint64_t selectedMessage() const { return m_journey.id(); }
+    std::uint64_t selectedMessage() const
+    {
+        return m_journey.of() == SequenceHistory::Journey::Of::Message ? m_journey.id() : 0;
+    }
+    // Or a call: every attempt of it and of the calls made downstream for it (clicking any arrow
+    // of a call selects it).
+    void selectCall(std::uint64_t callId);
+    std::uint64_t selectedCall() const
+    {
+        return m_journey.of() == SequenceHistory::Journey::Of::Call ? m_journey.id() : 0;
+    }
+
+    // A checker's findings (core/findings.h), marked at their node and time with the check's
+    // name and subject, the finding's sentence in the mark's tooltip. Clicking a mark (or
+    // showFinding) selects its call, else its message. Kept apart from setAnnotations().
+    void setFindings(std::vector<Finding> findings);
+    const std::vector<Finding> &findings() const { return m_findings; }
+    // Scrolls to finding `index` and selects what it is about.
+    void showFinding(std::size_t index);
+    // The finding whose mark is at a viewport point, or SIZE_MAX.
+    std::size_t findingAt(QPointF viewportPos) const;
     const std::vector<std::size_t> &selectedJourney() const { return m_highlight.journey; }
     void setHighlightedNodes(const QStringList &nodeIds);
     void setHighlightedLinks(const QStringList &linkIds);
@@ -93,6 +119,9 @@ signals:
     // A message was clicked (0: the selection was cleared), with the links its journey used.
     void messageSelected(quint64 messageId, const QStringList &linkIds);
     void messageActivated(quint64 messageId); // double-click: open the inspector
+    // A call was selected (0: cleared), with the links its attempts and downstream calls used.
+    void callSelected(quint64 callId, const QStringList &linkIds);
+    void findingClicked(int index);
     void nodeClicked(const QString &nodeId);
     void lifelinesChanged();
 
@@ -110,6 +139,12 @@ protected:
     bool viewportEvent(QEvent *event) override;
 
 private:
+    void select(std::uint64_t id, SequenceHistory::Journey::Of of);
+    QStringList journeyLinks() const;
+    // The annotations painted: setAnnotations()'s, then one per finding.
+    std::vector<SequenceAnnotation> m_painted;
+    std::vector<Finding> m_findings;
+    void updatePainted();
     void updateScrollBars();
     void followEnd();
     SimTime visibleSpan() const;
