@@ -214,6 +214,8 @@ private slots:
     void lateReplyIsCountedAndDropped();
     void idempotencyKeyIsTheSameOnEveryAttempt();
     void lostReplyFaultMakesTheRetryExecuteAgain();
+    void streams_data();
+    void streams();
     void badInput_data();
     void badInput();
 };
@@ -656,6 +658,55 @@ void TestCallClient::lostReplyFaultMakesTheRetryExecuteAgain()
     QCOMPARE(done[0].status, Grpc::Ok);
     QCOMPARE(int(done[0].deliveryCount), 2);
     QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::Injected), std::size_t{1});
+}
+
+// The four call types against a real rpc-server: who streams how many messages, the half-close,
+// and flow control holding a client that streams more than a window (40 x 4 KiB > 65,535 bytes)
+// to the server's pace (2 ms per message consumed).
+void TestCallClient::streams_data()
+{
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<int>("fromClient");
+    QTest::addColumn<int>("fromServer");
+    QTest::addColumn<bool>("clientBlocked");
+    QTest::newRow("unary") << "unary" << 0 << 0 << false;
+    QTest::newRow("server streaming") << "server-streaming" << 0 << 40 << false;
+    QTest::newRow("client streaming") << "client-streaming" << 40 << 0 << true;
+    QTest::newRow("bidi streaming") << "bidi-streaming" << 40 << 40 << true;
+}
+
+void TestCallClient::streams()
+{
+    QFETCH(QString, type);
+    QFETCH(int, fromClient);
+    QFETCH(int, fromServer);
+    QFETCH(bool, clientBlocked);
+    Topology t = clientServers(
+        "rpc-client",
+        oneCall({{"callType", type.toStdString()}, {"streamItems", 40}, {"streamItemSize", 4096}}), {});
+    t.nodes.push_back({"s",
+                       "rpc-server",
+                       "s",
+                       {{"serviceTime", "1ms"}, {"itemInterval", "1ms"}, {"itemProcessing", "2ms"}},
+                       {}});
+    t.links.push_back({"c-s", "c", "calls", "s", "in", {{"latency", "1ms"}}});
+    auto r = runCalls(t);
+    QVERIFY(r);
+    const auto done = r->of(TraceKind::Complete);
+    QCOMPARE(done.size(), std::size_t{1});
+    QCOMPARE(done[0].status, Grpc::Ok);
+    int up = 0, down = 0;
+    for (const auto &e : r->sends(FrameType::StreamData))
+        (e.node == r->index("c") ? up : down) += 1;
+    QCOMPARE(up, fromClient);
+    QCOMPARE(down, fromServer);
+    QCOMPARE(int(r->sends(FrameType::HalfClose).size()), fromClient > 0 ? 1 : 0);
+    QCOMPARE(r->trace.countAt(TraceKind::Block, r->index("c")) > 0, clientBlocked);
+    QCOMPARE(r->trace.countAt(TraceKind::Block, r->index("c")),
+             r->trace.countAt(TraceKind::Unblock, r->index("c")));
+    // Every message consumed gives its bytes back to the sender's window.
+    QCOMPARE(int(r->sends(FrameType::WindowUpdate).size()), fromClient + fromServer);
+    if (clientBlocked) QVERIFY(done[0].aux >= 40 * 2 * kMillisecond);
 }
 
 void TestCallClient::badInput_data()

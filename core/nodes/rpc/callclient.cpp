@@ -530,6 +530,7 @@ private:
         Frame f;
         f.type = FrameType::HalfClose;
         f.tag = a.id;
+        f.message = controlMessage(*c.request);
         f.deliveryCount = a.number;
         a.halfClosed = true;
         ctx.send(a.link, std::move(f));
@@ -583,6 +584,7 @@ private:
         Frame f;
         f.type = FrameType::WindowUpdate;
         f.tag = a.id;
+        f.message = controlMessage(*findCall(a.call)->request);
         f.count = a.toConsume.front();
         f.deliveryCount = a.number;
         a.toConsume.pop_front();
@@ -757,6 +759,7 @@ private:
             Frame f;
             f.type = FrameType::Cancel;
             f.tag = a.id;
+            f.message = controlMessage(*findCall(a.call)->request);
             f.deliveryCount = a.number;
             ctx.send(a.link, std::move(f));
         }

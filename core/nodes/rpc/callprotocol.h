@@ -33,6 +33,7 @@
 #include "../../message.h"
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 namespace sb::rpc {
@@ -47,6 +48,16 @@ inline constexpr std::string_view kParentCall = "parent-call"; // a downstream c
 
 // HTTP/2's initial flow-control window (RFC 9113 section 6.9.2): 65,535 bytes.
 inline constexpr std::uint32_t kInitialWindow = 65535;
+
+// What a control frame (Cancel, HalfClose, WindowUpdate) carries so that its trace events name
+// the call: no message of its own (id 0, no bytes), the call's id and method.
+inline MessageRef controlMessage(const Message &request)
+{
+    auto m = std::make_shared<Message>();
+    m->correlationId = request.correlationId;
+    m->routingKey = request.routingKey;
+    return m;
+}
 
 enum class CallKind : std::uint8_t { Unary, ServerStreaming, ClientStreaming, BidiStreaming };
 const char *callKindName(CallKind k); // "unary", "server-streaming", ...

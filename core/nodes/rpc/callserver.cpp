@@ -149,6 +149,7 @@ public:
             w.type = FrameType::WindowUpdate;
             w.tag = a.tag;
             w.count = bytes;
+            w.message = controlMessage(*a.request);
             ctx.send(a.link, std::move(w));
             consumeNext(ctx, a);
             break;
@@ -764,6 +765,7 @@ private:
             Frame c;
             c.type = FrameType::Cancel;
             c.tag = a.downTag;
+            c.message = controlMessage(*a.downRequest);
             ctx.send(a.downLink, std::move(c));
         }
         m_downstream.erase(a.downTag);
