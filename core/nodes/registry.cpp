@@ -49,7 +49,7 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(httpServerKind(), serverZeros));
         for (auto &t : rpcTemplates())
             r.addTemplate(std::move(t));
-        r.add(withZeroMeanings(channelKind(), {{"capacity", "unbounded"}}));
+        r.add(withZeroMeanings(channelKind(), {{"capacity", "no limit"}}));
         r.add(withZeroMeanings(amqpRpcClientKind(), {{"count", "no limit"},
                                                      {"timeout", "never"},
                                                      {"maxOutstanding", "no limit"},

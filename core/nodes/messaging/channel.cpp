@@ -376,7 +376,8 @@ NodeKindSpec channelKind()
                  "only when a receiver takes the message, so the sender waits for its receivers.",
                  "", {}, {}, {"asynchronous", "synchronous"}),
         property("capacity", "Capacity", T::Integer, 0,
-                 "Asynchronous: messages the buffer holds (0 = unbounded); with it full, senders wait. "
+                 "Asynchronous: messages the buffer holds (0 = no limit: unbounded); with it full, senders "
+                 "wait. "
                  "A synchronous channel buffers nothing and ignores it.",
                  "msg", 0, 1e9),
     };
