@@ -53,7 +53,7 @@ const KindRegistry &KindRegistry::builtin()
             {{"queueLimit", "no limit"}, {"retryAfter", "no header"}, {"rateLimit", "no limit"}}));
         for (auto &t : rpcTemplates())
             r.addTemplate(std::move(t));
-        r.add(withZeroMeanings(channelKind(), {{"capacity", "unbounded"}}));
+        r.add(withZeroMeanings(channelKind(), {{"capacity", "no limit"}}));
         r.add(withZeroMeanings(amqpRpcClientKind(), {{"count", "no limit"},
                                                      {"timeout", "never"},
                                                      {"maxOutstanding", "no limit"},

@@ -98,6 +98,8 @@ private slots:
     void synchronousClientBlocks();
     void sharedReplyQueue_data();
     void sharedReplyQueue();
+    void serverCrashExecutesTheCallAgain();
+    void clientRestartKeepsItsSchedule();
     void badInput_data();
     void badInput();
 };
@@ -285,6 +287,43 @@ void TestAmqpRpc::sharedReplyQueue()
     QCOMPARE(report.dropped[int(DropReason::UnknownCorrelation)],
              std::uint64_t(a.unknown.size() + b.unknown.size()));
     QCOMPARE(r->node("client-0").drops[int(DropReason::UnknownCorrelation)], std::uint64_t(a.unknown.size()));
+}
+
+void TestAmqpRpc::serverCrashExecutesTheCallAgain()
+{
+    // The server crashes 50 ms into a 100 ms execution: the request was never acked, so the queue
+    // redelivers it after the restart and it executes again, from the start. The call completes
+    // once, with the reply of the second execution.
+    Topology t = rpcTopology({{"count", 1}, {"timeout", 0}}, {{"serviceTime", "100ms"}});
+    t.faults.push_back({"crash", "crash", "server", {}, 50 * kMillisecond, 10 * kMillisecond});
+    auto r = run(t);
+    QVERIFY(r);
+    std::vector<double> executions;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Execute) executions.push_back(toMilliseconds(e.time));
+    // Request at the server at 2 ms; restarted at 60 ms, it subscribes again (1 ms there) and the
+    // redelivery arrives 1 ms later.
+    QCOMPARE(executions, (std::vector<double>{2, 62}));
+    const Calls c = callsOf(*r, "client-0");
+    QCOMPARE(c.ok, 1);
+    // The reply left after the full second execution (162 ms): 2 more hops to the reply queue, 1
+    // to the client.
+    QCOMPARE(toMilliseconds(c.completed.begin()->second.time), 165.0);
+    QVERIFY(c.unknown.empty());
+}
+
+void TestAmqpRpc::clientRestartKeepsItsSchedule()
+{
+    // A client that crashes for 10 ms loses its calls in progress and starts its schedule again at
+    // the restart.
+    Topology t = rpcTopology({{"rate", 10}, {"count", 4}, {"maxOutstanding", 0}}, {{"serviceTime", "1ms"}});
+    t.faults.push_back({"crash", "crash", "client-0", {}, 50 * kMillisecond, 10 * kMillisecond});
+    auto r = run(t);
+    QVERIFY(r);
+    std::vector<double> calls;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Call) calls.push_back(toMilliseconds(e.time));
+    QCOMPARE(calls, (std::vector<double>{0, 60, 160, 260}));
 }
 
 void TestAmqpRpc::badInput_data()

@@ -4,8 +4,8 @@
 // Blocking (confirmed mode): a message is generated (and traced Publish) on schedule, then waits in
 // the producer's outbox while maxInFlight messages are unconfirmed (sent, or waiting to be resent).
 // The producer traces Block at the first instant a message waits so, and Unblock (aux = ns blocked)
-// at the instant that message goes out because a confirm, a nack given up on or a message given up
-// on made room. Behind a synchronous channel, or a full buffer, confirms come only as receivers
+// at the instant that message goes out, room made by a confirm or by a message given up on (its
+// retries spent). Behind a synchronous channel, or a full buffer, confirms come only as receivers
 // take messages: the blocked spans are the sender waiting for its receivers.
 #include "../common.h"
 #include "../messaging/blockedspan.h"

@@ -10,7 +10,8 @@
 // - synchronous (rendezvous): nothing is buffered. A send waits, unconfirmed, until a receiver
 //   takes the message; the channel confirms it at the instant it delivers it. A receiver takes
 //   one message at a time whatever its prefetch (it acks one before it takes the next), since a
-//   receiver holding messages ahead of its work would be a buffer.
+//   receiver holding messages ahead of its work would be a buffer. (An auto-ack receiver settles
+//   each message as it is delivered, so it takes them as fast as they come.)
 // A sender that publishes without confirms cannot be held back: its sends wait at the channel all
 // the same, in order, but the sender does not know it.
 //
@@ -375,7 +376,8 @@ NodeKindSpec channelKind()
                  "only when a receiver takes the message, so the sender waits for its receivers.",
                  "", {}, {}, {"asynchronous", "synchronous"}),
         property("capacity", "Capacity", T::Integer, 0,
-                 "Asynchronous: messages the buffer holds (0 = unbounded); with it full, senders wait. "
+                 "Asynchronous: messages the buffer holds (0 = no limit: unbounded); with it full, senders "
+                 "wait. "
                  "A synchronous channel buffers nothing and ignores it.",
                  "msg", 0, 1e9),
     };
