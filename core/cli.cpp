@@ -785,10 +785,18 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     }
     std::unique_ptr<SequenceRecorder> sequence;
     // A picture: the events of the range are kept and drawn after the run.
+    static constexpr std::size_t kMaxPictureMethods = std::size_t{1} << 18;
     struct PictureSink final : TraceSink {
         SequencePicture picture;
         std::uint64_t left = 0; // events of the range beyond kMaxPictureEvents
-        void onMessage(const Message &m) override { picture.options.routingKeys.note(m); }
+        void onMessage(const Message &m) override
+        {
+            picture.options.routingKeys.note(m);
+            // A call's request (its correlation id is the call's): its method labels its arrows.
+            if (m.correlationId && !m.routingKey.empty() && m.publishedAt <= picture.options.to &&
+                picture.methods.size() < kMaxPictureMethods)
+                picture.methods.emplace(m.id, m.routingKey);
+        }
         void onEvent(const TraceEvent &e) override
         {
             if (!picture.options.routingKeys.accepts(e)) return;

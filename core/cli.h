@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sb {
@@ -47,6 +48,8 @@ struct SequencePicture {
     std::vector<NodeClock> clocks;       // by node (nodeClocks()): the order modes and clock marks
     std::vector<std::string> faultNames; // the run's fault table (sequenceFaultLabel()), by index
     std::vector<std::pair<NodeIndex, NodeIndex>> linkEnds; // sequenceLinkEnds(): link faults' marks
+    // Calls' methods (their requests' routing keys) by request message id: Request arrows' labels.
+    std::unordered_map<std::uint64_t, std::string> methods;
 };
 struct SequencePictureSupport {
     std::function<bool(const std::string &path)> handles;

@@ -1101,7 +1101,12 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
             break;
         case SequenceItem::Type::Arrow:
             if (e.peer >= n) break;
-            line(idx, "send " + sequenceArrowLabel(r, item) + " to " + names[e.peer]);
+            // A call frame's label starts with its own words ("Request orders.Orders/Get"): the
+            // line names the frame and message first, as its receive line does.
+            line(idx, "send " +
+                          (isCallFrame(e.frame) ? std::string(frameTypeName(e.frame)) + messageText(e.messageId) + ": "
+                                                : std::string()) +
+                          sequenceArrowLabel(r, item) + " to " + names[e.peer]);
             break;
         case SequenceItem::Type::Receive:
             if (item.fate != SequenceItem::Fate::Delivered || e.node >= n) break;

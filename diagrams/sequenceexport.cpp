@@ -94,6 +94,11 @@ SequenceLayout sequencePictureLayout(const SequencePicture &picture)
     layout.faultName = [faults](std::uint64_t i) {
         return i < faults.size() ? QString::fromStdString(faults[i]) : QString();
     };
+    auto methods = std::make_shared<const std::unordered_map<std::uint64_t, std::string>>(picture.methods);
+    layout.method = [methods](std::uint64_t id) {
+        const auto it = methods->find(id);
+        return it == methods->end() ? QString() : QString::fromStdString(it->second);
+    };
     return layout;
 }
 

@@ -48,7 +48,6 @@ struct SequenceAnnotation {
     QColor color;
     std::uint64_t messageId = 0;     // the message it is about (0: none; then it always shows)
     std::uint64_t correlationId = 0; // that message's correlation id, when it has one
-    QString detail;                  // a sentence for its tooltip (a finding's `what`)
 };
 
 struct SequenceLayout {

@@ -261,7 +261,6 @@ void SequenceView::updatePainted()
         a.color = findingColor;
         a.messageId = f.messageId;
         a.correlationId = f.correlationId;
-        a.detail = QString::fromStdString(f.what);
         m_painted.push_back(std::move(a));
     }
     viewport()->update();

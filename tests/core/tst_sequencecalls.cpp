@@ -3,11 +3,15 @@
 // (Mermaid/PlantUML activate/deactivate), and the call's events notes; CallTracker numbers stream
 // items and executions, knows hedges and parents. Driven by the hand-written trace of calltrace.h.
 #include "calltrace.h"
+#include "exampletrace.h"
 #include "sequence.h"
 
+#include <QRegularExpression>
 #include <QTest>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 using namespace sb;
 
@@ -64,6 +68,8 @@ private slots:
     void tracker();
     void callArrowText_data();
     void callArrowText();
+    void realRun_data();
+    void realRun();
 };
 
 void TestSequenceCalls::labels_data()
@@ -278,6 +284,88 @@ void TestSequenceCalls::callArrowText()
     e.deliveryCount = std::uint32_t(attempt);
     e.status = std::uint16_t(status);
     QCOMPARE(QString::fromStdString(sb::callArrowText(e, "m/X", hedge, 5)), text);
+}
+
+void TestSequenceCalls::realRun_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<qint64>("until");
+    QTest::newRow("gRPC retries over a lossy link") << "grpc-retries-idempotency.json" << "orders.Orders/Create"
+                                                    << qint64(3 * kSecond);
+    QTest::newRow("server streaming") << "grpc-server-streaming.json" << "feed.Feed/Watch" << qint64(kSecond);
+}
+
+// A run of a bundled example through the client and server logic: every Request arrow names the
+// method, every reply is dashed, activations balance, and the second executions the notes number
+// are exactly the calls the trace shows executed twice or more.
+void TestSequenceCalls::realRun()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, method);
+    QFETCH(qint64, until);
+    const sbtest::ExampleTrace trace = sbtest::runExample(file.toStdString(), until, 3);
+    std::vector<std::string> nodes, links;
+    for (const QString &id : trace.nodeIds)
+        nodes.push_back(id.toStdString());
+    for (const QString &id : trace.linkIds)
+        links.push_back(id.toStdString());
+    SequenceOptions o;
+    o.maxArrows = 1'000'000;
+    SequenceRecorder r(nodes, links, o);
+    // The catalog kept what each message carried: announce the requests to the recorder as the
+    // engine would have, before their events.
+    std::set<std::uint64_t> announced;
+    std::map<std::uint64_t, int> executions;
+    std::size_t calls = 0, requests = 0, replies = 0;
+    for (const TraceEvent &e : trace.events) {
+        if (e.messageId && !announced.count(e.messageId)) {
+            announced.insert(e.messageId);
+            if (const auto info = trace.catalog->find(e.messageId)) {
+                Message m;
+                m.id = info->id;
+                m.correlationId = info->correlationId;
+                m.routingKey = info->routingKey;
+                r.onMessage(m);
+            }
+        }
+        r.onEvent(e);
+        calls += e.kind == TraceKind::Call;
+        executions[e.correlationId] += e.kind == TraceKind::Execute;
+        requests += e.kind == TraceKind::Send && e.frame == FrameType::Request;
+        replies += e.kind == TraceKind::Send && e.frame == FrameType::Reply;
+    }
+    r.finish(trace.events.back().time);
+    QVERIFY(calls >= 2);
+    QVERIFY(!r.truncated());
+    const QStringList out = lines(sequenceText(r, SequenceFormat::Mermaid));
+    std::size_t requestArrows = 0, replyArrows = 0, activations = 0, secondExecutions = 0;
+    static const QRegularExpression arrow(QStringLiteral(R"(^\s+\w+(-->>|--x|--\)|->>|-x|-\))\w+: (\S+) (\S+))"));
+    for (const QString &l : out) {
+        activations += l.trimmed().startsWith(QLatin1String("activate "));
+        secondExecutions += l.contains(QLatin1String("(execution 2)"));
+        const QRegularExpressionMatch m = arrow.match(l);
+        if (!m.hasMatch()) continue;
+        const QString head = m.captured(1), frame = m.captured(2);
+        const bool dashed = head.startsWith(QLatin1String("--"));
+        if (frame == QLatin1String("Request")) {
+            QVERIFY2(!dashed, qPrintable(l));
+            QVERIFY2(m.captured(3) == method, qPrintable(l));
+            requestArrows += head != QLatin1String("-x"); // sent (a lost one is a Drop, not a Send)
+        } else if (frame == QLatin1String("Reply")) {
+            QVERIFY2(dashed, qPrintable(l));
+            replyArrows += head != QLatin1String("--x");
+        } else {
+            QVERIFY2(!dashed, qPrintable(l));
+        }
+    }
+    QCOMPARE(requestArrows, requests);
+    QCOMPARE(replyArrows, replies);
+    QCOMPARE(activations, calls);
+    std::size_t twice = 0;
+    for (const auto &[call, n] : executions)
+        twice += call && n >= 2;
+    QCOMPARE(secondExecutions, twice);
 }
 
 QTEST_GUILESS_MAIN(TestSequenceCalls)
