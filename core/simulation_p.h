@@ -22,7 +22,9 @@ public:
     void trace(TraceEvent e) override
     {
         e.node = m_index;
-        if (e.kind == TraceKind::Publish) ++m_sim->m_published;
+        // A call a client starts is a message of the run's budget too (a server's downstream
+        // calls, made while serving one, are not).
+        if (e.kind == TraceKind::Publish || (e.kind == TraceKind::Call && e.aux == 0)) ++m_sim->m_published;
         m_sim->emitTrace(e);
     }
     void announce(const Message &m) override

@@ -42,10 +42,10 @@ FaultKindSpec linkFault(std::string kind, std::string label, std::string categor
 std::vector<PropertySpec> matchParams()
 {
     std::vector<PropertySpec> p;
-    p.push_back(property(
-        "frameType", "Frame type", PropertyType::Enum, "any", "Only frames of this type (any: every frame).",
-        {}, {}, {},
-        {"any", "Publish", "Confirm", "PublishNack", "Subscribe", "Deliver", "Ack", "Nack", "Pull"}));
+    p.push_back(property("frameType", "Frame type", PropertyType::Enum, "any",
+                         "Only frames of this type (any: every frame).", {}, {}, {},
+                         {"any", "Publish", "Confirm", "PublishNack", "Subscribe", "Deliver", "Ack", "Nack",
+                          "Pull", "Request", "Reply", "Cancel", "StreamData", "HalfClose", "WindowUpdate"}));
     p.push_back(property("routingKey", "Routing key", PropertyType::String, "",
                          "Only frames carrying a message whose routing key matches this AMQP topic pattern "
                          "('*' one word, '#' any number); empty: any.",

@@ -34,17 +34,21 @@ const KindRegistry &KindRegistry::builtin()
                                              {"messageTtl", "never"},
                                              {"ackTimeout", "never"},
                                              {"deliveryLimit", "no limit"}}));
-        r.add(withZeroMeanings(consumerKind(), {{"prefetch", "no limit"}}));
+        r.add(withZeroMeanings(consumerKind(), {{"prefetch", "unlimited"}}));
         const std::initializer_list<std::pair<std::string_view, std::string_view>> clientZeros = {
-            {"count", "no limit"},      {"duration", "no limit"},       {"maxOutstanding", "no limit"},
-            {"deadline", "none"},       {"attemptTimeout", "deadline"}, {"throttleMaxTokens", "off"},
-            {"breakerThreshold", "off"}};
-        const std::initializer_list<std::pair<std::string_view, std::string_view>> serverZeros = {
-            {"queueLimit", "no limit"}, {"retryAfter", "none"}, {"rateLimit", "no limit"}};
+            {"count", "no limit"},
+            {"duration", "no limit"},
+            {"maxOutstanding", "no limit"},
+            {"deadline", "none"},
+            {"attemptTimeout", "until the deadline"},
+            {"throttleMaxTokens", "off"},
+            {"breakerThreshold", "no breaker"}};
         r.add(withZeroMeanings(rpcClientKind(), clientZeros));
-        r.add(withZeroMeanings(rpcServerKind(), serverZeros));
+        r.add(withZeroMeanings(rpcServerKind(), {{"queueLimit", "no limit"}, {"retryAfter", "none"}}));
         r.add(withZeroMeanings(httpClientKind(), clientZeros));
-        r.add(withZeroMeanings(httpServerKind(), serverZeros));
+        r.add(withZeroMeanings(
+            httpServerKind(),
+            {{"queueLimit", "no limit"}, {"retryAfter", "no header"}, {"rateLimit", "no limit"}}));
         for (auto &t : rpcTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());

@@ -23,7 +23,13 @@ namespace sb::rpc {
 namespace {
 
 // Timer tags: the attempt's serial above, what the timer is for in the low bits.
-enum TimerKind : std::uint64_t { StepTimer = 0, DeadlineTimer = 1, ItemTimer = 2, ConsumeTimer = 3, DownTimer = 4 };
+enum TimerKind : std::uint64_t {
+    StepTimer = 0,
+    DeadlineTimer = 1,
+    ItemTimer = 2,
+    ConsumeTimer = 3,
+    DownTimer = 4
+};
 constexpr int kTimerBits = 3;
 
 std::uint32_t headerNumber(const Message &m, std::string_view name)
@@ -81,6 +87,8 @@ public:
             onDownstreamReply(ctx, from, f);
             break;
         case FrameType::Cancel:
+            // A handler that ignores its context (honorDeadline off) never notices a cancel either.
+            if (!m_honorDeadline) break;
             if (Attempt *a = attemptOf(from, f.tag)) stop(ctx, *a, DropReason::Cancelled);
             break;
         case FrameType::StreamData:
@@ -233,8 +241,8 @@ private:
         Step step = Step::Unmarshal;
         std::uint64_t owner = 0;            // Waiting: the attempt executing the same key
         std::vector<std::uint64_t> waiters; // attempts waiting for this one's reply
-        TimerId stepTimer = kNoTimer, deadlineTimer = kNoTimer, itemTimer = kNoTimer,
-                consumeTimer = kNoTimer, downTimer = kNoTimer;
+        TimerId stepTimer = kNoTimer, deadlineTimer = kNoTimer, itemTimer = kNoTimer, consumeTimer = kNoTimer,
+                downTimer = kNoTimer;
         bool fail = false;
         bool serviceDone = false;
         // Server stream: items to send and the client's flow-control window.
@@ -451,12 +459,11 @@ private:
         if (m_retryAfter > 0) {
             auto m = std::const_pointer_cast<Message>(reply);
             if (http()) // Retry-After is in whole seconds (RFC 9110 section 10.2.3)
-                m->headers.push_back(
-                    {std::string(kRetryAfter),
-                     std::to_string(static_cast<std::int64_t>(std::ceil(toSeconds(m_retryAfter))))});
+                m->headers.push_back({std::string(kRetryAfter), std::to_string(static_cast<std::int64_t>(
+                                                                    std::ceil(toSeconds(m_retryAfter))))});
             else
-                m->headers.push_back(
-                    {std::string(kRetryPushback), std::to_string(std::llround(toMilliseconds(m_retryAfter)))});
+                m->headers.push_back({std::string(kRetryPushback),
+                                      std::to_string(std::llround(toMilliseconds(m_retryAfter)))});
         }
         sendReply(ctx, a, status, std::move(reply));
         forget(a.serial);
@@ -516,7 +523,8 @@ private:
         a.step = Step::Serve;
         a.fail = ctx.rng().bernoulli(m_failureRate);
         SimTime work = m_service.sample(ctx.rng());
-        if (replyHasBody(a) && !a.fail) work = addTime(work, marshalCost(wireBytes(*m_format, m_responseSize)));
+        if (replyHasBody(a) && !a.fail)
+            work = addTime(work, marshalCost(wireBytes(*m_format, m_responseSize)));
         a.stepTimer = arm(ctx, a, StepTimer, work);
     }
 
@@ -798,9 +806,9 @@ private:
     std::uint32_t m_running = 0;
     std::uint64_t m_nextSerial = 0;
     IdempotencyStore m_store;
-    std::unordered_map<std::string, std::uint64_t> m_executing; // key -> the attempt executing it
+    std::unordered_map<std::string, std::uint64_t> m_executing;    // key -> the attempt executing it
     std::unordered_map<std::uint64_t, std::uint64_t> m_downstream; // downstream tag -> serial
-    std::uint64_t m_nextDownTag = 0;  // never reset: a reply after a crash must not match
+    std::uint64_t m_nextDownTag = 0; // never reset: a reply after a crash must not match
     std::uint64_t m_downSequence = 0;
     std::size_t m_downCursor = 0;
     double m_tokens = 0;
