@@ -252,6 +252,7 @@ private slots:
     void deadlines_data();
     void deadlines();
     void cancelDropsQueuedAndStopsRunning();
+    void cancelIgnoredWithoutHonoringDeadlines();
     void idempotencyStoreAnswersRepeats_data();
     void idempotencyStoreAnswersRepeats();
     void idempotencyCoalescesConcurrentAttempts();
@@ -270,6 +271,8 @@ private slots:
     void marshallingAndFormats_data();
     void marshallingAndFormats();
     void duplicatedFramesCountOnce();
+    void realClientDeadlineReachesDownstream_data();
+    void realClientDeadlineReachesDownstream();
 };
 
 void TestCallServer::workersServeTheAcceptQueue_data()
@@ -565,6 +568,25 @@ void TestCallServer::cancelDropsQueuedAndStopsRunning()
     QCOMPARE(replies[0].at, 16 * ms); // C ran from 5 ms, when A's cancel freed the worker
     // A cancel for an attempt already answered changes nothing.
     QCOMPARE(r->sim->nodeStatus(r->index("s")).unacked, std::uint64_t(0));
+}
+
+// A handler that ignores its context (honorDeadline off) never notices a cancel either: every
+// request is worked and answered.
+void TestCallServer::cancelIgnoredWithoutHonoringDeadlines()
+{
+    Script s;
+    s.actions = {request(0, 1), request(0, 2), frame(2 * ms, FrameType::Cancel, 2),
+                 frame(4 * ms, FrameType::Cancel, 1)};
+    auto r = build(
+        clientServer("rpc-server", plain({{"workers", 1}, {"serviceTime", "10ms"}, {"honorDeadline", false}}))
+            .topology(),
+        {{"c", s}});
+    QVERIFY(r);
+    r->sim->run(RunOptions{});
+    QCOMPARE(r->count(TraceKind::Cancel, "s"), std::size_t(0));
+    QCOMPARE(r->count(TraceKind::Execute, "s"), std::size_t(2));
+    QCOMPARE(r->client().reply(1)->at, 12 * ms);
+    QCOMPARE(r->client().reply(2)->at, 22 * ms);
 }
 
 void TestCallServer::idempotencyStoreAnswersRepeats_data()
@@ -1056,6 +1078,49 @@ void TestCallServer::duplicatedFramesCountOnce()
         updates += e.frame == FrameType::WindowUpdate && e.messageId == 0;
     QCOMPARE(updates, std::size_t(3 * 2)); // three, each duplicated on the way back
     QCOMPARE(r->client().of(FrameType::Reply).size(), std::size_t(2));
+}
+
+void TestCallServer::realClientDeadlineReachesDownstream_data()
+{
+    QTest::addColumn<bool>("propagate");
+    QTest::addColumn<int>("downstreamReason");
+    QTest::newRow("propagated: the downstream server gives up at the deadline")
+        << true << int(DropReason::DeadlineExceeded);
+    QTest::newRow("not propagated: it stops only when cancelled") << false << int(DropReason::Cancelled);
+}
+
+// The real rpc-client with a 30 ms deadline calls a server whose downstream takes 50 ms: every
+// call ends DEADLINE_EXCEEDED, the front server stops at the deadline it was sent, and the
+// downstream server stops at the same deadline when it travelled with the call.
+void TestCallServer::realClientDeadlineReachesDownstream()
+{
+    QFETCH(bool, propagate);
+    QFETCH(int, downstreamReason);
+    TopologyBuilder b;
+    b.node("client", "rpc-client",
+           {{"loop", "closed"}, {"users", 1}, {"thinkTime", "0ms"}, {"count", 3}, {"deadline", "30ms"}})
+        .node("s", "rpc-server",
+              plain({{"serviceTime", "1ms"},
+                     {"downstreamMethod", "inventory.Inventory/Get"},
+                     {"propagateDeadline", propagate}}))
+        .node("d", "rpc-server", plain({{"serviceTime", "50ms"}}));
+    b.link("client", "s").link("s", "d", Json::object(), "downstream", "in");
+    auto r = run(b.topology());
+    QVERIFY(r);
+    std::size_t completes = 0;
+    for (const auto &e : r->trace.events) {
+        if (e.kind == TraceKind::Complete && e.node == r->index("client")) {
+            ++completes;
+            QCOMPARE(e.status, Grpc::DeadlineExceeded);
+        }
+        if (e.kind == TraceKind::Cancel && e.node == r->index("s"))
+            QCOMPARE(e.reason, DropReason::DeadlineExceeded);
+        if (e.kind == TraceKind::Cancel && e.node == r->index("d")) QCOMPARE(int(e.reason), downstreamReason);
+    }
+    QCOMPARE(completes, std::size_t(3));
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("s")), std::size_t(3));
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("d")), std::size_t(3));
+    QCOMPARE(r->trace.countAt(TraceKind::Execute, r->index("d")), std::size_t(3));
 }
 
 QTEST_GUILESS_MAIN(TestCallServer)

@@ -2,7 +2,8 @@
 // accept queue (rejected at once when it is full or, for HTTP, beyond the rate limit); `workers`
 // handlers run at once. A handler unmarshals the request, makes its downstream call if it has
 // one, exchanges stream items under HTTP/2 flow control, works the service time, marshals and
-// replies. Deadlines shed queued requests and stop running ones; Cancel frames do the same. An
+// replies. Deadlines shed queued requests and stop running ones; Cancel frames do the same
+// (a server that does not honor deadlines ignores both). An
 // idempotency store answers keys it holds and makes a retry of a key executing now wait for
 // that execution's reply (both traced Dedupe when answered, never Execute); an execution that
 // ends without a reply hands its key to the first attempt waiting for it.
