@@ -46,8 +46,8 @@ Topology rpcFarm(int clients, std::uint64_t callsPerClient)
                                 {"loadBalancing", "round-robin"}},
                            {}});
         for (int s = 1; s <= kServers; ++s)
-            t.links.push_back({id + "-s" + std::to_string(s), id, "calls", "server-" + std::to_string(s), "in",
-                               Json{{"latency", "1ms"}, {"loss", 0.01}}});
+            t.links.push_back({id + "-s" + std::to_string(s), id, "calls", "server-" + std::to_string(s),
+                               "in", Json{{"latency", "1ms"}, {"loss", 0.01}}});
     }
     return t;
 }
@@ -77,8 +77,9 @@ int main(int argc, char **argv)
         else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc)
             repeat = std::atoi(argv[++i]);
         else {
-            std::fprintf(stderr,
-                         "usage: bench_rpc [--clients N] [--calls-per-client N] [--messages N] [--repeat R]\n");
+            std::fprintf(
+                stderr,
+                "usage: bench_rpc [--clients N] [--calls-per-client N] [--messages N] [--repeat R]\n");
             return 2;
         }
     }
@@ -115,20 +116,23 @@ int main(int argc, char **argv)
                      static_cast<unsigned long long>(calls.completed));
         return 1;
     }
-    std::printf("\nrpc (%d clients -> %d servers, round-robin, 1%% loss, deadline 500ms, attempt timeout 50ms, "
-                "3 attempts): %llu calls, %llu succeeded, %llu failed, %llu retries, %llu executed twice or "
-                "more, %llu late replies\n",
-                clients, kServers, static_cast<unsigned long long>(calls.calls),
-                static_cast<unsigned long long>(calls.succeeded), static_cast<unsigned long long>(calls.failed),
-                static_cast<unsigned long long>(calls.retries),
-                static_cast<unsigned long long>(calls.executedTwiceOrMore),
-                static_cast<unsigned long long>(calls.lateReplies));
+    std::printf(
+        "\nrpc (%d clients -> %d servers, round-robin, 1%% loss, deadline 500ms, attempt timeout 50ms, "
+        "3 attempts): %llu calls, %llu succeeded, %llu failed, %llu retries, %llu executed twice or "
+        "more, %llu late replies\n",
+        clients, kServers, static_cast<unsigned long long>(calls.calls),
+        static_cast<unsigned long long>(calls.succeeded), static_cast<unsigned long long>(calls.failed),
+        static_cast<unsigned long long>(calls.retries),
+        static_cast<unsigned long long>(calls.executedTwiceOrMore),
+        static_cast<unsigned long long>(calls.lateReplies));
     std::printf("rpc engine:                                   median %.2fM events/s, %.0fk calls/s\n",
                 median(rpcRates) / 1e6,
                 median(rpcRates) * static_cast<double>(expected) / static_cast<double>(rpc.events) / 1e3);
-    std::printf("bench_engine baseline (same process and run): median %.2fM events/s\n", median(baseRates) / 1e6);
+    std::printf("bench_engine baseline (same process and run): median %.2fM events/s\n",
+                median(baseRates) / 1e6);
     std::printf("ratio rpc/baseline: median %.2f\n", median(ratios));
-    std::printf("rpc with the call and delivery checkers:      median %.2fM events/s (ratio with/without: %.2f)\n",
-                median(checkedRates) / 1e6, median(checkedRatios));
+    std::printf(
+        "rpc with the call and delivery checkers:      median %.2fM events/s (ratio with/without: %.2f)\n",
+        median(checkedRates) / 1e6, median(checkedRatios));
     return 0;
 }

@@ -183,9 +183,10 @@ void CallChecker::apply(const TraceEvent &e, std::uint64_t id, Call &c)
         c.client = e.node;
         c.request = e.messageId;
         ++m_totals.calls;
-        c.method = methodIndex(e.node, m_announcedCall == id || (e.messageId && m_announcedRequest == e.messageId)
-                                           ? m_announcedMethod
-                                           : std::string());
+        c.method =
+            methodIndex(e.node, m_announcedCall == id || (e.messageId && m_announcedRequest == e.messageId)
+                                    ? m_announcedMethod
+                                    : std::string());
         break;
     case TraceKind::Send:
         // Whatever it carries may still do something when it arrives.

@@ -25,9 +25,9 @@ namespace sb {
 
 struct CallMethodReport {
     NodeIndex client = kNoIndex;
-    std::string method; // the request's routing key: "orders.Orders/Get", "POST /orders"
-    std::uint64_t calls = 0;     // completed calls
-    LatencySummary latency;      // of completed calls, from their intended start
+    std::string method;      // the request's routing key: "orders.Orders/Get", "POST /orders"
+    std::uint64_t calls = 0; // completed calls
+    LatencySummary latency;  // of completed calls, from their intended start
     std::vector<std::pair<std::uint16_t, std::uint64_t>> byStatus; // status -> calls, by status
 };
 
@@ -37,19 +37,19 @@ struct CallReport {
     std::uint64_t succeeded = 0; // ended OK or 2xx
     std::uint64_t failed = 0;    // ended with another status
     std::vector<std::pair<std::uint16_t, std::uint64_t>> failedByStatus; // by status code
-    std::uint64_t open = 0;      // not ended when the run stopped
+    std::uint64_t open = 0;                                              // not ended when the run stopped
     // Calls by how many times servers executed them.
     std::uint64_t executedNever = 0, executedOnce = 0, executedTwiceOrMore = 0;
     std::uint64_t executions = 0; // Execute events
     std::uint64_t attempts = 0;   // attempts sent (first attempts, retries and hedges)
     std::uint64_t retries = 0;    // attempts beyond the first that were not hedges
     std::uint64_t hedges = 0;
-    std::uint64_t repliesLost = 0;      // Reply frames dropped on a link
-    std::uint64_t lateReplies = 0;      // replies for a call (attempt) the caller no longer waited for
-    std::uint64_t unmatchedReplies = 0; // replies for a call id the checker never saw
-    std::uint64_t cancelledAttempts = 0; // attempts a client stopped waiting for (Cancel at a client)
-    std::uint64_t cancelledAtServers = 0; // work servers gave up (Cancel at a server)
-    std::uint64_t deadlineExceeded = 0; // calls that ended DEADLINE_EXCEEDED
+    std::uint64_t repliesLost = 0;         // Reply frames dropped on a link
+    std::uint64_t lateReplies = 0;         // replies for a call (attempt) the caller no longer waited for
+    std::uint64_t unmatchedReplies = 0;    // replies for a call id the checker never saw
+    std::uint64_t cancelledAttempts = 0;   // attempts a client stopped waiting for (Cancel at a client)
+    std::uint64_t cancelledAtServers = 0;  // work servers gave up (Cancel at a server)
+    std::uint64_t deadlineExceeded = 0;    // calls that ended DEADLINE_EXCEEDED
     std::vector<CallMethodReport> methods; // by client, then method
     // executed-twice, failed-calls, late-replies, lost-replies, deadline-exceeded, in that order.
     std::vector<CheckResult> checks;
@@ -147,7 +147,7 @@ private:
     std::size_t m_pausedCount = 0;
     SimTime m_holdUntil = std::numeric_limits<SimTime>::min();
 
-    CallReport m_totals; // every count but those open calls add
+    CallReport m_totals;                   // every count but those open calls add
     std::uint64_t m_calledAtLeastOnce = 0; // calls with a first attempt (retries: the attempts beyond)
     std::map<std::uint16_t, std::uint64_t> m_failedByStatus;
     Counts m_folded;

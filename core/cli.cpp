@@ -503,7 +503,7 @@ struct RunArgs {
     SequenceOptions sequenceOptions;
     std::vector<std::string> sequenceOnly;                // options that need --sequence, as given
     std::vector<std::string> routingKeys, notRoutingKeys; // topic patterns
-    std::vector<std::string> failOn; // check names (summary.h checkNames())
+    std::vector<std::string> failOn;                      // check names (summary.h checkNames())
     bool quiet = false;
     std::string faultPlan;
     bool replaceFaults = true;
@@ -635,7 +635,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
                         << checkNamesText() << ")\n";
                     return CliExit::Usage;
                 }
-                if (std::find(a.failOn.begin(), a.failOn.end(), item) == a.failOn.end()) a.failOn.push_back(item);
+                if (std::find(a.failOn.begin(), a.failOn.end(), item) == a.failOn.end())
+                    a.failOn.push_back(item);
             }
         } else if (o == "--faults" || o == "--add-faults") {
             if (!a.faultPlan.empty()) {

@@ -34,16 +34,15 @@ const CheckResult *RunSummary::check(std::string_view name) const
 
 const std::vector<std::string> &checkNames()
 {
-    static const std::vector<std::string> names = {
-        "lost",
-        "duplicates",
-        "pending",
-        "order",
-        CallChecker::kExecutedTwice,
-        CallChecker::kFailedCalls,
-        CallChecker::kLateReplies,
-        CallChecker::kLostReplies,
-        CallChecker::kDeadlineExceeded};
+    static const std::vector<std::string> names = {"lost",
+                                                   "duplicates",
+                                                   "pending",
+                                                   "order",
+                                                   CallChecker::kExecutedTwice,
+                                                   CallChecker::kFailedCalls,
+                                                   CallChecker::kLateReplies,
+                                                   CallChecker::kLostReplies,
+                                                   CallChecker::kDeadlineExceeded};
     return names;
 }
 
@@ -75,11 +74,12 @@ std::vector<CheckResult> deliveryChecks(const RunSummary &s)
     std::vector<CheckResult> out;
     out.push_back(messages("lost", "message copies lost (network, crash, a failure under auto-ack)", d.lost,
                            d.lostIds, "was lost"));
-    out.push_back(messages("duplicates", "extra processings of a message copy already processed", d.duplicates,
-                           d.duplicateIds, "was processed more than once"));
-    out.push_back(messages("pending", "message copies still queued, unacked or in flight at the end", d.pending,
-                           d.pendingIds, "was still pending when the run ended"));
-    CheckResult order{"order", "processings of a message after a later one of its producer", d.outOfOrder, {}};
+    out.push_back(messages("duplicates", "extra processings of a message copy already processed",
+                           d.duplicates, d.duplicateIds, "was processed more than once"));
+    out.push_back(messages("pending", "message copies still queued, unacked or in flight at the end",
+                           d.pending, d.pendingIds, "was still pending when the run ended"));
+    CheckResult order{
+        "order", "processings of a message after a later one of its producer", d.outOfOrder, {}};
     for (const auto &v : d.outOfOrderExamples) {
         Finding f;
         f.check = order.check;
@@ -333,8 +333,9 @@ std::string statusCounts(const std::vector<std::pair<std::uint16_t, std::uint64_
 {
     std::string text;
     for (const auto &[status, n] : counts)
-        text += (text.empty() ? "" : ", ") + (status == kNoStatus ? std::string("no status") : statusName(status)) +
-                " " + std::to_string(n);
+        text += (text.empty() ? "" : ", ") +
+                (status == kNoStatus ? std::string("no status") : statusName(status)) + " " +
+                std::to_string(n);
     return text;
 }
 // The per-(client, method) lines the text shows; the JSON has them all.
@@ -346,14 +347,15 @@ std::string formatCalls(const RunSummary &s)
     const CallReport &c = s.calls;
     if (!c.any()) return {};
     std::ostringstream o;
-    o << "\nCalls: " << c.calls << " started, " << c.completed << " completed: " << c.succeeded << " succeeded, "
-      << c.failed << " failed";
+    o << "\nCalls: " << c.calls << " started, " << c.completed << " completed: " << c.succeeded
+      << " succeeded, " << c.failed << " failed";
     if (!c.failedByStatus.empty()) o << " (" << statusCounts(c.failedByStatus) << ")";
     o << ", " << c.open << " still open\n";
     o << "  executed at servers: " << c.executedNever << " never, " << c.executedOnce << " once, "
       << c.executedTwiceOrMore << " twice or more (" << c.executions << " executions)\n";
-    o << "  attempts: " << c.attempts << " (" << c.retries << " retries, " << c.hedges << " hedges); cancelled: "
-      << c.cancelledAttempts << " attempts by clients, " << c.cancelledAtServers << " at servers\n";
+    o << "  attempts: " << c.attempts << " (" << c.retries << " retries, " << c.hedges
+      << " hedges); cancelled: " << c.cancelledAttempts << " attempts by clients, " << c.cancelledAtServers
+      << " at servers\n";
     o << "  replies: " << c.repliesLost << " lost on links, " << c.lateReplies
       << " late (after the caller stopped waiting)";
     if (c.unmatchedReplies) o << ", " << c.unmatchedReplies << " for calls never made";
@@ -365,7 +367,8 @@ std::string formatCalls(const RunSummary &s)
         o << "    " << s.nodeLabel(m.client) << " " << (m.method.empty() ? "(no method)" : m.method) << ": "
           << m.calls << " calls";
         if (l.count)
-            o << ", p50 " << ms(l.p50) << "  p90 " << ms(l.p90) << "  p99 " << ms(l.p99) << "  max " << ms(l.max);
+            o << ", p50 " << ms(l.p50) << "  p90 " << ms(l.p90) << "  p99 " << ms(l.p99) << "  max "
+              << ms(l.max);
         if (!m.byStatus.empty()) o << "; " << statusCounts(m.byStatus);
         o << "\n";
     }
@@ -622,7 +625,8 @@ Json checksJson(const RunSummary &s)
             if (f.time) jf["time_ns"] = f.time;
             examples.push_back(std::move(jf));
         }
-        checks.push_back({{"name", c.check}, {"help", c.help}, {"count", c.count}, {"examples", std::move(examples)}});
+        checks.push_back(
+            {{"name", c.check}, {"help", c.help}, {"count", c.count}, {"examples", std::move(examples)}});
     }
     return checks;
 }

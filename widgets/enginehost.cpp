@@ -53,9 +53,8 @@ private:
 struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
-          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)), calls(nodeLabels(topology)),
-          progress(),
-          live(sim->nodeCount(), sim->linkCount()), series(topology),
+          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)),
+          calls(nodeLabels(topology)), progress(), live(sim->nodeCount(), sim->linkCount()), series(topology),
           faults(sim->nodeCount(), sim->linkCount(), FaultTracker::describer(*sim, topology.faults.size()))
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
@@ -114,8 +113,8 @@ public:
     }
     void finish(const std::shared_ptr<EngineRun> &run, StopReason reason)
     {
-        Q_EMIT runFinished(run->generation,
-                           buildSummary(*run->sim, run->metrics, run->checker, reason, run->wallSeconds, &run->calls));
+        Q_EMIT runFinished(run->generation, buildSummary(*run->sim, run->metrics, run->checker, reason,
+                                                         run->wallSeconds, &run->calls));
     }
 
 signals:

@@ -411,7 +411,8 @@ namespace {
 QString shortDuration(SimTime d)
 {
     const double ms = toMilliseconds(d);
-    return ms >= 1000 ? QStringLiteral("%1s").arg(toSeconds(d), 0, 'g', 4) : QStringLiteral("%1ms").arg(ms, 0, 'g', 3);
+    return ms >= 1000 ? QStringLiteral("%1s").arg(toSeconds(d), 0, 'g', 4)
+                      : QStringLiteral("%1ms").arg(ms, 0, 'g', 3);
 }
 
 QString statusCountsText(const std::vector<std::pair<std::uint16_t, std::uint64_t>> &counts)

@@ -20,7 +20,8 @@ using namespace sb;
 namespace {
 
 // Nodes: 0 and 1 clients, 2 and 3 servers, 4 a queue (message-delivery noise), 5 a consumer.
-const std::vector<std::string> kLabels = {"client-a", "client-b", "server-1", "server-2", "queue", "consumer"};
+const std::vector<std::string> kLabels = {"client-a", "client-b", "server-1",
+                                          "server-2", "queue",    "consumer"};
 
 // One event per line: "<ms> <what> <args...>". What:
 //   call ID CLIENT METHOD            the client starts call ID (its request is message ID * 100)
@@ -36,7 +37,8 @@ const std::vector<std::string> kLabels = {"client-a", "client-b", "server-1", "s
 //   crash NODE / pause NODE / resume NODE
 //   publish ID / enqueue ID / deliver ID / process ID / droppedpublish ID   messages, with correlation ID
 //   tick                             an unrelated event (lets finished calls fold)
-std::vector<std::pair<TraceEvent, const Message *>> parse(const QString &script, std::vector<Message> &messages)
+std::vector<std::pair<TraceEvent, const Message *>> parse(const QString &script,
+                                                          std::vector<Message> &messages)
 {
     std::vector<std::pair<TraceEvent, const Message *>> out;
     const QStringList lines = script.split(QLatin1Char(';'), Qt::SkipEmptyParts);
@@ -222,13 +224,15 @@ void TestCallChecker::outcomes_data()
     QTest::addColumn<int>("tracked");      // calls still held at the end (folding on), -1: any
 
     QTest::newRow("one call, executed once")
-        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 5 exec 1 2; 6 reply 1 2 11; 11 done 1 0 OK 11 1; 20 tick"
+        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 5 exec 1 2; 6 reply 1 2 11; 11 done 1 0 OK 11 1; 20 "
+           "tick"
         << "calls=1 completed=1 succeeded=1 failed=0 exec0=0 exec1=1 exec2=0 attempts=1 retries=0 "
            "check:executed-twice=0 check:failed-calls=0 lostReplies=0 late=0 open=0"
         << 0;
     QTest::newRow("reply lost, the retry executes again")
         << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 5 exec 1 2; 6 lostreply 1 2;"
-           "100 req 1 0 2 105; 105 accept 1 2; 105 exec 1 2; 106 reply 1 2 111; 111 done 1 0 OK 111 2; 200 tick"
+           "100 req 1 0 2 105; 105 accept 1 2; 105 exec 1 2; 106 reply 1 2 111; 111 done 1 0 OK 111 2; 200 "
+           "tick"
         << "calls=1 succeeded=1 exec2=1 executions=2 attempts=2 retries=1 lostReplies=1 "
            "check:executed-twice=1 check:lost-replies=1"
         << 0;
@@ -256,7 +260,8 @@ void TestCallChecker::outcomes_data()
     QTest::newRow("unavailable after three attempts, never executed")
         << "0 call 1 0 Put; 0 req 1 0 1 5; 5 lostreq 1 0; 50 req 1 0 2 55; 55 lostreq 1 0; 150 req 1 0 3 155;"
            "155 lostreq 1 0; 300 done 1 0 UNAVAILABLE 300 3; 400 tick"
-        << "calls=1 failed=1 failed:UNAVAILABLE=1 exec0=1 attempts=3 retries=2 deadline=0 check:failed-calls=1"
+        << "calls=1 failed=1 failed:UNAVAILABLE=1 exec0=1 attempts=3 retries=2 deadline=0 "
+           "check:failed-calls=1"
         << 0;
     QTest::newRow("an HTTP 503")
         << "0 call 1 1 POST_/orders; 0 req 1 1 1 5; 5 accept 1 2; 5 exec 1 2; 6 reply 1 2 11; "
@@ -267,31 +272,34 @@ void TestCallChecker::outcomes_data()
            "11 done 1 1 201 11 1; 20 tick"
         << "calls=1 failed=0 succeeded=1 exec1=1" << 0;
     QTest::newRow("a lost reply ends the server's hold")
-        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 5 exec 1 2; 6 lostreply 1 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1;"
+        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 5 exec 1 2; 6 lostreply 1 2; 50 done 1 0 "
+           "DEADLINE_EXCEEDED 50 1;"
            "60 tick"
         << "calls=1 failed=1 exec1=1 lostReplies=1" << 0;
-    QTest::newRow("still open when the run stops")
-        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 100 tick"
-        << "calls=1 completed=0 open=1 exec0=1" << 1;
-    QTest::newRow("a reply to a call never made")
-        << "0 late 99 0; 10 tick"
-        << "calls=0 late=0 unmatched=1 check:late-replies=0" << 0;
+    QTest::newRow("still open when the run stops") << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 100 tick"
+                                                   << "calls=1 completed=0 open=1 exec0=1" << 1;
+    QTest::newRow("a reply to a call never made") << "0 late 99 0; 10 tick"
+                                                  << "calls=0 late=0 unmatched=1 check:late-replies=0" << 0;
     QTest::newRow("a crashed server forgets what it held")
-        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 10 crash 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1; 60 tick"
+        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 10 crash 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1; 60 "
+           "tick"
         << "calls=1 failed=1 exec0=1" << 0;
     QTest::newRow("a server drops a request whose deadline passed")
-        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1; 51 expire 1 2; 60 tick"
+        << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1; 51 expire 1 2; "
+           "60 tick"
         << "calls=1 failed=1 exec0=1" << 0;
     QTest::newRow("a server still holding the attempt keeps the call open")
         << "0 call 1 0 Get; 0 req 1 0 1 5; 5 accept 1 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1; 60 tick"
         << "calls=1 failed=1 open=0 exec0=1" << 1;
     QTest::newRow("a paused server holds the request: it executes after the resume")
-        << "0 call 1 0 Get; 0 req 1 0 1 5; 3 pause 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1; 60 tick; 70 resume 2;"
+        << "0 call 1 0 Get; 0 req 1 0 1 5; 3 pause 2; 50 done 1 0 DEADLINE_EXCEEDED 50 1; 60 tick; 70 resume "
+           "2;"
            "70 accept 1 2; 70 exec 1 2; 71 reply 1 2 72; 72 late 1 0; 100 tick"
         << "calls=1 failed=1 exec1=1 late=1" << 0;
     QTest::newRow("message delivery is not a call")
         << "0 publish 1; 1 enqueue 1; 2 deliver 1; 3 process 1; 4 droppedpublish 1; 10 tick"
-        << "calls=0 completed=0 exec0=0 exec1=0 executions=0 lostReplies=0 late=0 unmatched=0 attempts=0" << 0;
+        << "calls=0 completed=0 exec0=0 exec1=0 executions=0 lostReplies=0 late=0 unmatched=0 attempts=0"
+        << 0;
     QTest::newRow("calls among messages")
         << "0 publish 1; 0 call 1 0 Get; 0 req 1 0 1 5; 1 enqueue 1; 5 accept 1 2; 5 exec 1 2; 2 deliver 1;"
            "6 reply 1 2 11; 6 process 1; 11 done 1 0 OK 11 1; 20 tick"
@@ -324,12 +332,11 @@ void TestCallChecker::outcomes()
 
 void TestCallChecker::methods()
 {
-    const QString script =
-        "0 call 1 0 Get; 0 req 1 0 1 5; 10 done 1 0 OK 10 1;"
-        "0 call 2 0 Get; 0 req 2 0 1 5; 20 done 2 0 OK 20 1;"
-        "0 call 3 0 Get; 0 req 3 0 1 5; 30 done 3 0 UNAVAILABLE 30 1;"
-        "0 call 4 0 Put; 0 req 4 0 1 5; 40 done 4 0 OK 40 1;"
-        "0 call 5 1 Get; 0 req 5 1 1 5; 50 done 5 1 OK 50 1; 100 tick";
+    const QString script = "0 call 1 0 Get; 0 req 1 0 1 5; 10 done 1 0 OK 10 1;"
+                           "0 call 2 0 Get; 0 req 2 0 1 5; 20 done 2 0 OK 20 1;"
+                           "0 call 3 0 Get; 0 req 3 0 1 5; 30 done 3 0 UNAVAILABLE 30 1;"
+                           "0 call 4 0 Put; 0 req 4 0 1 5; 40 done 4 0 OK 40 1;"
+                           "0 call 5 1 Get; 0 req 5 1 1 5; 50 done 5 1 OK 50 1; 100 tick";
     const CallReport r = feed(script, true).report;
     QCOMPARE(r.methods.size(), std::size_t(3));
     const CallMethodReport &get = r.methods[0];
@@ -387,13 +394,14 @@ void TestCallChecker::examplesAreBounded()
     std::vector<Message> messages;
     for (int i = 1; i <= 200; ++i) {
         const double t = i * 10.0;
-        const QString script = QStringLiteral("%1 call %2 0 Get; %1 req %2 0 1 %3; %3 accept %2 2; %3 exec %2 2;"
-                                              "%3 exec %2 3; %4 reply %2 2 %5; %5 done %2 0 OK 4 1")
-                                   .arg(t)
-                                   .arg(i)
-                                   .arg(t + 1)
-                                   .arg(t + 2)
-                                   .arg(t + 3);
+        const QString script =
+            QStringLiteral("%1 call %2 0 Get; %1 req %2 0 1 %3; %3 accept %2 2; %3 exec %2 2;"
+                           "%3 exec %2 3; %4 reply %2 2 %5; %5 done %2 0 OK 4 1")
+                .arg(t)
+                .arg(i)
+                .arg(t + 1)
+                .arg(t + 2)
+                .arg(t + 3);
         for (const auto &[e, m] : parse(script, messages)) {
             if (m) checker.onMessage(*m);
             checker.onEvent(e);

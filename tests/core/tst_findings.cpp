@@ -47,7 +47,8 @@ CallReport sampleCalls()
     m.latency.max = 900 * kMillisecond;
     m.byStatus = {{0, 7}, {4, 1}, {503, 1}};
     c.methods = {m};
-    for (const char *name : {"executed-twice", "failed-calls", "late-replies", "lost-replies", "deadline-exceeded"})
+    for (const char *name :
+         {"executed-twice", "failed-calls", "late-replies", "lost-replies", "deadline-exceeded"})
         c.checks.push_back({name, "what it counts", 0, {}});
     Finding twice;
     twice.check = "executed-twice";
@@ -167,23 +168,28 @@ void TestFindings::textShowsCallsOnlyWithCalls()
     setChecks(s, &calls);
     const QString text = QString::fromStdString(formatSummary(s));
     QCOMPARE(text.contains(QLatin1String("\nCalls: ")), withCalls);
-    QVERIFY(text.contains(QLatin1String("\nChecks: lost 0, duplicates 0, pending 0, order 0, executed-twice ")));
+    QVERIFY(
+        text.contains(QLatin1String("\nChecks: lost 0, duplicates 0, pending 0, order 0, executed-twice ")));
     if (!withCalls) {
         QVERIFY(text.contains(QLatin1String("executed-twice 0, failed-calls 0")));
         return;
     }
-    QVERIFY2(text.contains(QLatin1String(
-                 "Calls: 10 started, 9 completed: 7 succeeded, 2 failed (DEADLINE_EXCEEDED 1, "
-                 "503 Service Unavailable 1), 1 still open")),
+    QVERIFY2(text.contains(
+                 QLatin1String("Calls: 10 started, 9 completed: 7 succeeded, 2 failed (DEADLINE_EXCEEDED 1, "
+                               "503 Service Unavailable 1), 1 still open")),
              qPrintable(text));
-    QVERIFY2(text.contains(QLatin1String("executed at servers: 1 never, 8 once, 1 twice or more")), qPrintable(text));
+    QVERIFY2(text.contains(QLatin1String("executed at servers: 1 never, 8 once, 1 twice or more")),
+             qPrintable(text));
     QVERIFY2(text.contains(QLatin1String("attempts: 12 (2 retries, 0 hedges)")), qPrintable(text));
     QVERIFY2(text.contains(QLatin1String("replies: 1 lost on links, 1 late")), qPrintable(text));
-    QVERIFY2(text.contains(QLatin1String("    client orders.Orders/Get: 9 calls, p50 20ms")), qPrintable(text));
-    QVERIFY2(text.contains(QLatin1String("  executed-twice: call 17 (orders.Orders/Get from client) was executed")),
+    QVERIFY2(text.contains(QLatin1String("    client orders.Orders/Get: 9 calls, p50 20ms")),
+             qPrintable(text));
+    QVERIFY2(text.contains(
+                 QLatin1String("  executed-twice: call 17 (orders.Orders/Get from client) was executed")),
              qPrintable(text));
     // A count beyond its examples says so.
-    QVERIFY2(!text.contains(QLatin1String("failed-calls: ... and")), qPrintable(text)); // no examples to extend
+    QVERIFY2(!text.contains(QLatin1String("failed-calls: ... and")),
+             qPrintable(text)); // no examples to extend
 }
 
 void TestFindings::json()

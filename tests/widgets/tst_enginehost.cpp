@@ -1,4 +1,5 @@
 #include "enginehost.h"
+#include "nodelabels.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -37,14 +38,16 @@ Headless runHeadless(const Topology &topology, std::uint64_t seed)
     for (const auto &n : topology.nodes)
         isQueue.push_back(n.kind == "queue");
     DeliveryChecker checker(isQueue);
+    CallChecker calls(nodeLabels(topology)); // as the window's runs have one
     HashSink hash;
     sim->addSink(&metrics);
     sim->addSink(&checker);
+    sim->addSink(&calls);
     sim->addSink(&hash);
     RunOptions options;
     options.until = topology.run.until.value_or(EngineHost::kDefaultUntil);
     const StopReason reason = sim->run(options);
-    return {buildSummary(*sim, metrics, checker, reason, 0), hash.count(), hash.hash()};
+    return {buildSummary(*sim, metrics, checker, reason, 0, &calls), hash.count(), hash.hash()};
 }
 
 // Everything but the wall time, which differs from run to run.

@@ -172,7 +172,8 @@ void TestRunController::summaryShowsTheChecks()
     auto *table = qobject_cast<QTableView *>(checkView);
     QVERIFY(table);
     for (int row = 0; row < checks->rowCount(); ++row)
-        QCOMPARE(table->isRowHidden(row), checks->index(row, 0).data(CheckModel::CountRole).toULongLong() == 0);
+        QCOMPARE(table->isRowHidden(row),
+                 checks->index(row, 0).data(CheckModel::CountRole).toULongLong() == 0);
     if (found) {
         const QModelIndex duplicates = checks->index(1, CheckModel::FindingColumn);
         QVERIFY2(duplicates.data().toString().startsWith(QLatin1String("message ")),

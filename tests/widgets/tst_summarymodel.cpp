@@ -337,7 +337,8 @@ void TestSummaryModel::checkModel_data()
         << 4 << int(CheckModel::FindingColumn) << "call 17 was executed a second time (and 2 more)";
     QTest::newRow("nothing found") << 0 << int(CheckModel::CountColumn) << "0";
     QTest::newRow("no finding to show") << 0 << int(CheckModel::FindingColumn) << "";
-    QTest::newRow("one finding") << 1 << int(CheckModel::FindingColumn) << "message 8 was processed more than once";
+    QTest::newRow("one finding") << 1 << int(CheckModel::FindingColumn)
+                                 << "message 8 was processed more than once";
 }
 
 void TestSummaryModel::checkModel()
@@ -372,7 +373,8 @@ void TestSummaryModel::checkModel()
     const QString tip = model.index(4, CheckModel::FindingColumn).data(Qt::ToolTipRole).toString();
     QVERIFY2(tip.startsWith(QLatin1String("calls that servers executed more than once\n")), qPrintable(tip));
     QVERIFY2(tip.endsWith(QStringLiteral("… and 2 more")), qPrintable(tip));
-    QCOMPARE(model.headerData(CheckModel::FindingColumn, Qt::Horizontal).toString(), QString("First finding"));
+    QCOMPARE(model.headerData(CheckModel::FindingColumn, Qt::Horizontal).toString(),
+             QString("First finding"));
     model.clear();
     QCOMPARE(model.rowCount(), 0);
     QVERIFY(!model.anyFound());
@@ -411,10 +413,11 @@ void TestSummaryModel::callMethodModel()
 void TestSummaryModel::callsText()
 {
     QCOMPARE(sb::callsText(CallReport{}), QString());
-    QCOMPARE(sb::callsText(sampleCalls()),
-             QString("Calls: 10 started, 9 completed: 7 succeeded, 2 failed (DEADLINE_EXCEEDED 1, 503 Service "
-                     "Unavailable 1), 1 still open; executed 1 never, 8 once, 1 twice or more; 12 "
-                     "attempts (2 retries, 1 hedges); replies 1 lost, 3 late"));
+    QCOMPARE(
+        sb::callsText(sampleCalls()),
+        QString("Calls: 10 started, 9 completed: 7 succeeded, 2 failed (DEADLINE_EXCEEDED 1, 503 Service "
+                "Unavailable 1), 1 still open; executed 1 never, 8 once, 1 twice or more; 12 "
+                "attempts (2 retries, 1 hedges); replies 1 lost, 3 late"));
 }
 
 QTEST_GUILESS_MAIN(TestSummaryModel)
