@@ -1,5 +1,6 @@
 #include "livestats.h"
 
+#include "callstatus.h"
 #include "simulation.h"
 
 #include <algorithm>
@@ -56,8 +57,25 @@ void LiveStats::onEvent(const TraceEvent &e)
     case TraceKind::Requeue:
         n.peakReady = std::max<std::uint64_t>(n.peakReady, static_cast<std::uint64_t>(e.aux));
         break;
+    case TraceKind::Call:
+        ++n.callsInFlight;
+        break;
+    case TraceKind::Complete:
+        if (n.callsInFlight) --n.callsInFlight;
+        ++(isSuccessStatus(e.status) ? n.callsSucceeded : n.callsFailed);
+        break;
+    case TraceKind::Execute:
+        ++n.executions;
+        [[fallthrough]];
+    case TraceKind::Accept:
+        // A server's events: the accept queue's depth after them.
+        n.serverQueue = static_cast<std::uint64_t>(std::max<std::int64_t>(e.aux, 0));
+        break;
     case TraceKind::Crash:
         n.crashed = true;
+        // A crashed node forgets its calls and its queue: no Complete comes for them.
+        n.callsInFlight = 0;
+        n.serverQueue = 0;
         break;
     case TraceKind::Restart:
         n.crashed = false;

@@ -31,6 +31,10 @@ struct LiveNodeStats {
     // Counters since the run began, counted as Metrics counts them (countNodeEvent).
     NodeCounters counters;
     std::uint64_t peakReady = 0; // queue: the most ready at once (enqueues and requeues)
+    // Calls (from the trace): a caller's calls started and not completed, and its completed calls
+    // that succeeded (gRPC OK, HTTP 2xx) or failed; a server's accept queue and executions.
+    std::uint64_t callsInFlight = 0, callsSucceeded = 0, callsFailed = 0;
+    std::uint64_t serverQueue = 0, executions = 0;
 
     friend bool operator==(const LiveNodeStats &, const LiveNodeStats &) = default;
 };

@@ -149,6 +149,8 @@ NodeItem::NodeItem(const TopologyDocument *document, const QString &id) : m_docu
         std::vector<const PortSpec *> outputs;
         for (const auto &p : spec->ports)
             (p.direction == PortDirection::In ? inputs : outputs).push_back(&p);
+        for (const auto &p : spec->ports)
+            if (p.protocol == Protocol::Call) (p.direction == PortDirection::In ? m_server : m_caller) = true;
         auto add = [this](const std::vector<const PortSpec *> &ports, bool output) {
             for (const PortSpec *p : ports)
                 m_ports.push_back(new PortItem(this, q(p->name), output, p->protocol, q(p->help)));
@@ -384,6 +386,14 @@ NodeItem::Badges NodeItem::badges() const
         if (s->inFlight) b.line += dot + QObject::tr("%1 unconfirmed").arg(countText(s->inFlight));
     } else if (m_kind == QLatin1String("exchange")) {
         b.line = QObject::tr("%1 routed").arg(LiveOverlay::compact(double(s->counters.routed)));
+    } else if (m_server) {
+        b.line = QObject::tr("queue %1").arg(countText(s->serverQueue)) + dot +
+                 QObject::tr("%1 executed").arg(LiveOverlay::compact(double(s->executions)));
+    } else if (m_caller) {
+        b.line = QObject::tr("%1 in flight").arg(countText(s->callsInFlight)) + dot +
+                 QObject::tr("%1 ok").arg(LiveOverlay::compact(double(s->callsSucceeded)));
+        if (s->callsFailed)
+            b.line += dot + QObject::tr("%1 failed").arg(LiveOverlay::compact(double(s->callsFailed)));
     }
     if (b.paused) b.line = QObject::tr("paused") + dot + b.line;
     if (b.crashed) b.line = QObject::tr("crashed");
@@ -508,6 +518,15 @@ QString NodeItem::liveToolTip() const
         add(QObject::tr("busy (processing)"), s->busy);
         add(QObject::tr("buffered"), s->ready);
         add(QObject::tr("processed"), s->counters.processed);
+    }
+    if (m_server) {
+        add(QObject::tr("accept queue"), s->serverQueue);
+        add(QObject::tr("executed"), s->executions);
+    }
+    if (m_caller) {
+        add(m_server ? QObject::tr("downstream calls in flight") : QObject::tr("calls in flight"), s->callsInFlight);
+        add(QObject::tr("calls succeeded"), s->callsSucceeded);
+        add(QObject::tr("calls failed"), s->callsFailed);
     }
     add(QObject::tr("dropped"), s->counters.totalDrops());
     add(QObject::tr("dead-lettered"), s->counters.deadLettered);

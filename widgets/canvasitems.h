@@ -86,7 +86,7 @@ public:
         bool crashed = false;     // greyed out with a cross
         bool paused = false;      // veiled in blue with a pause sign
         QStringList faults;       // other faults active on it ("slow"): an amber pill each
-        QString line;             // the live line under the name, e.g. "depth 12 · 3 unacked"
+        QString line; // the live line under the name, e.g. "depth 12 · 3 unacked", "4 in flight · 120 ok"
     };
     Badges badges() const;
     // The tooltip with the live counters appended while a run's figures are showing.
@@ -117,6 +117,10 @@ private:
     QStaticText m_nameText, m_nameText2, m_lineText;
     QString m_nameKey, m_nameKey2, m_lineKey;
     std::vector<PortItem *> m_ports;
+    // What the node's call ports make it: a caller (an output of the call protocol), a server (an
+    // input of it); its live line says so.
+    bool m_caller = false;
+    bool m_server = false;
     bool m_syncing = false;
 };
 

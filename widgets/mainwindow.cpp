@@ -723,9 +723,7 @@ void MainWindow::showEvent(QShowEvent *event)
 void MainWindow::resizeDefaultDocks()
 {
     // Narrow side panels; the bottom row tall enough for a run's first dozen messages.
-    // The palette as wide as its longest kind or template label needs.
-    resizeDocks({m_paletteDock, m_propertyDock}, {std::max(180, m_palette->sizeHint().width()), 280},
-                Qt::Horizontal);
+    resizeDocks({m_paletteDock, m_propertyDock}, {180, 280}, Qt::Horizontal);
     resizeDocks({m_sequenceDock}, {std::max(kBottomDockHeight, height() * 3 / 10)}, Qt::Vertical);
 }
 

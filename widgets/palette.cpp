@@ -7,11 +7,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
-#include <QStyle>
 #include <QTreeView>
 #include <QVBoxLayout>
-
-#include <algorithm>
 
 namespace sb {
 
@@ -59,24 +56,6 @@ Palette::Palette(QWidget *parent)
     connect(m_search, &QLineEdit::textChanged, this, &Palette::onFilterTextChanged);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, &Palette::onCurrentChanged);
     connect(m_view, &QTreeView::doubleClicked, this, &Palette::activate);
-}
-
-QSize Palette::sizeHint() const
-{
-    QSize hint = QWidget::sizeHint();
-    // The widest row (its icon and text; a kind or template row is indented under its group) plus
-    // the frame and a vertical scroll bar.
-    const QFontMetrics metrics(m_view->font());
-    int widest = 0;
-    for (int g = 0; g < m_model->rowCount(); ++g) {
-        const QModelIndex group = m_model->index(g, 0);
-        for (int r = 0; r < m_model->rowCount(group); ++r)
-            widest = std::max(widest, metrics.horizontalAdvance(m_model->index(r, 0, group).data().toString()));
-    }
-    const int rows = widest + m_view->iconSize().width() + m_view->indentation() + 2 * m_view->frameWidth() +
-                     m_view->style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 16;
-    hint.setWidth(std::max(hint.width(), rows));
-    return hint;
 }
 
 void Palette::setFilterText(const QString &text)

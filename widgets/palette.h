@@ -36,9 +36,6 @@ public:
     QLineEdit *searchField() const { return m_search; }
     QLabel *helpLabel() const { return m_help; }
 
-    // Wide enough for the longest kind or template label, so that none is elided at first.
-    QSize sizeHint() const override;
-
 signals:
     void kindActivated(const QString &kind);
     void templateActivated(const QString &templateId);

@@ -1,5 +1,6 @@
 // LiveStats: the live counters behind the canvas badges agree with Metrics, CounterSink and the
 // nodes' own gauges, at the end of a run and at snapshots taken between events along the way.
+#include "callstatus.h"
 #include "enginetest.h"
 #include "livestats.h"
 #include "summary.h"
@@ -22,6 +23,8 @@ private slots:
     void nothingInFlightAfterQuiescentEnd_data();
     void nothingInFlightAfterQuiescentEnd();
     void publishFromPost();
+    void callCountersAgreeWithTheTrace_data();
+    void callCountersAgreeWithTheTrace();
 };
 
 namespace {
@@ -245,6 +248,52 @@ void TestLiveStats::publishFromPost()
     }
     engine.join();
     QCOMPARE(live.latest()->events, r->metrics->traceEvents());
+}
+
+void TestLiveStats::callCountersAgreeWithTheTrace_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::newRow("gRPC retries") << QStringLiteral("grpc-retries-idempotency.json");
+    QTest::newRow("overload") << QStringLiteral("client-server-overload.json");
+}
+
+void TestLiveStats::callCountersAgreeWithTheTrace()
+{
+    // Callers: calls succeeded and failed add up to their Complete events by status, the rest of
+    // their Call events still in flight; servers: executions are their Execute events, the queue
+    // the depth their last Accept or Execute said.
+    QFETCH(QString, example);
+    auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + example.toStdString());
+    QVERIFY(loaded.ok());
+    auto r = prepare(*loaded.topology);
+    QVERIFY(r);
+    LiveStats live(r->sim->nodeCount(), r->sim->linkCount());
+    r->sim->addSink(&live);
+    RunOptions o;
+    o.until = 60 * kSecond;
+    r->sim->run(o);
+    live.publish(*r->sim);
+    const auto snapshot = live.latest();
+    std::uint64_t completed = 0;
+    for (std::size_t i = 0; i < snapshot->nodes.size(); ++i) {
+        const LiveNodeStats &n = snapshot->nodes[i];
+        std::uint64_t ok = 0, failed = 0, started = 0, executed = 0;
+        std::int64_t queue = 0;
+        for (const auto &e : r->trace.events) {
+            if (e.node != NodeIndex(i)) continue;
+            if (e.kind == TraceKind::Call) ++started;
+            if (e.kind == TraceKind::Complete) ++(isSuccessStatus(e.status) ? ok : failed);
+            if (e.kind == TraceKind::Execute) ++executed;
+            if (e.kind == TraceKind::Accept || e.kind == TraceKind::Execute) queue = e.aux;
+        }
+        QCOMPARE(n.callsSucceeded, ok);
+        QCOMPARE(n.callsFailed, failed);
+        QCOMPARE(n.callsInFlight, started - ok - failed);
+        QCOMPARE(n.executions, executed);
+        QCOMPARE(n.serverQueue, std::uint64_t(queue));
+        completed += ok + failed;
+    }
+    QVERIFY(completed > 0);
 }
 
 QTEST_GUILESS_MAIN(TestLiveStats)

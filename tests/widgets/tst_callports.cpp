@@ -55,6 +55,8 @@ private slots:
     void callToPublishIsRefused_data();
     void callToPublishIsRefused();
     void draggedCallLinkIsRefusedOnAQueue();
+    void liveLineForCallers_data();
+    void liveLineForCallers();
 
 private:
     std::unique_ptr<TopologyDocument> m_doc;
@@ -218,6 +220,44 @@ void TestCallPorts::draggedCallLinkIsRefusedOnAQueue()
     drag(m_view->viewport(), m_view->mapFromScene(out->anchor()), m_view->mapFromScene(server->anchor()));
     QCOMPARE(refused.count(), 1);
     QCOMPARE(m_doc->linkIds().size(), 1);
+}
+
+void TestCallPorts::liveLineForCallers_data()
+{
+    QTest::addColumn<QString>("node");
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QString>("tip");
+    QTest::newRow("client") << "rpc-client-1" << QString::fromUtf8("3 in flight \u00b7 120 ok \u00b7 4 failed")
+                            << "calls in flight: 3";
+    QTest::newRow("server") << "rpc-server-1" << QString::fromUtf8("queue 7 \u00b7 130 executed") << "accept queue: 7";
+    QTest::newRow("queue keeps its own") << "queue-1" << QStringLiteral("depth 0") << "queue depth (ready): 0";
+}
+
+void TestCallPorts::liveLineForCallers()
+{
+    QFETCH(QString, node);
+    QFETCH(QString, line);
+    QFETCH(QString, tip);
+    // A run's counters as LiveStats publishes them: the client's calls, the server's queue.
+    auto snapshot = std::make_shared<LiveStatsSnapshot>();
+    snapshot->sequence = 1;
+    snapshot->nodes.resize(m_doc->topology().nodes.size());
+    LiveNodeStats &client = snapshot->nodes[*m_doc->topology().nodeIndex("rpc-client-1")];
+    client.callsInFlight = 3;
+    client.callsSucceeded = 120;
+    client.callsFailed = 4;
+    LiveNodeStats &server = snapshot->nodes[*m_doc->topology().nodeIndex("rpc-server-1")];
+    server.serverQueue = 7;
+    server.executions = 130;
+    m_scene->live().begin(m_doc->topology());
+    QStringList nodes, links;
+    m_scene->live().setStats(snapshot, &nodes, &links);
+    NodeItem *item = m_scene->nodeItem(node);
+    QVERIFY(item);
+    const NodeItem::Badges b = item->badges();
+    QVERIFY(b.live);
+    QCOMPARE(b.line, line);
+    QVERIFY2(item->liveToolTip().contains(tip), qPrintable(item->liveToolTip()));
 }
 
 QTEST_MAIN(TestCallPorts)
