@@ -75,8 +75,10 @@ bool isCallEvent(const TraceEvent &e)
         case FrameType::WindowUpdate:
             return true;
         default:
-            return e.reason == DropReason::UnknownCorrelation || e.reason == DropReason::DeadlineExceeded ||
-                   e.reason == DropReason::Cancelled;
+            // A consumer's drop of a reply nobody waits for (RPC over queues) is about a message
+            // that was published: its queue copy is settled by it (see applyToMessage). Drops of
+            // call messages are left out anyway: those messages are never published.
+            return false;
         }
     default:
         return false;

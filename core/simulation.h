@@ -61,6 +61,7 @@ struct FaultActivation {
 class Simulation {
 public:
     // Builds the nodes and links of a validated topology. On failure returns null and says why.
+    // The simulation keeps pointers into `registry` (its fault kinds): it must outlive the run.
     static std::unique_ptr<Simulation> build(const Topology &topology, std::string &error,
                                              const KindRegistry &registry = KindRegistry::builtin());
     ~Simulation();

@@ -360,6 +360,12 @@ void RunController::createViews(QWidget *parent)
     summaryLayout->addWidget(m_callMethodView, 1);
     m_checks = new CheckModel(this);
     m_checkView = makeTableView(m_checks, QStringLiteral("checkView"), m_summaryPane);
+    m_checkView->setToolTip(tr("Double-click a check to see its first finding on the sequence diagram"));
+    connect(m_checkView, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex &index) {
+        const auto row = static_cast<std::size_t>(index.row());
+        if (m_sequence && row < m_firstFinding.size() && m_firstFinding[row] >= 0)
+            m_sequence->showFinding(static_cast<std::size_t>(m_firstFinding[row]));
+    });
     m_checkView->hide();
     summaryLayout->addWidget(m_checkView, 1);
     summaryLayout->addWidget(m_deliveryCheck);
@@ -807,6 +813,8 @@ void RunController::resetRunViews()
     m_inFlightLabel->setText(tr("In flight: 0 · queued: 0"));
     // The diagram starts over with the document's lifelines (a run's engine runs that same topology).
     resetSequence(m_document->topology());
+    m_sequence->setFindings({});
+    m_firstFinding.clear();
     updateEventCount();
 }
 
@@ -926,6 +934,17 @@ void RunController::annotateSequence(const RunSummary &summary)
         marks.push_back({v.time, v.consumer, tr("out of order #%1 after #%2").arg(v.messageId).arg(v.after),
                          QColor(0x8e, 0x44, 0xad), v.messageId});
     m_sequence->view()->setAnnotations(std::move(marks));
+    // The call checks' findings (executed twice, failed, late and lost replies, deadlines), each
+    // at its node and time: clicking one selects its call. The delivery checks come first in
+    // summary.checks and are marked above.
+    std::vector<Finding> findings;
+    const std::size_t deliveryCount = deliveryChecks(summary).size();
+    m_firstFinding.assign(summary.checks.size(), -1);
+    for (std::size_t i = deliveryCount; i < summary.checks.size(); ++i) {
+        if (!summary.checks[i].examples.empty()) m_firstFinding[i] = int(findings.size());
+        findings.insert(findings.end(), summary.checks[i].examples.begin(), summary.checks[i].examples.end());
+    }
+    m_sequence->setFindings(std::move(findings));
 }
 
 EngineHost::RunRequest RunController::runRequest() const

@@ -157,6 +157,9 @@ private:
     QTableView *m_liveChangeView = nullptr;
     CheckModel *m_checks = nullptr; // the run's checks; shown when one found something
     QTableView *m_checkView = nullptr;
+    // For each row of the checks table, the index of its first finding on the sequence diagram
+    // (-1: none there), so a double-click on a check shows where it happened.
+    std::vector<int> m_firstFinding;
     CallMethodModel *m_callMethods = nullptr; // calls per client and method; shown for runs with calls
     QTableView *m_callMethodView = nullptr;
     EventLogModel *m_eventLog = nullptr;

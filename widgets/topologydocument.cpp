@@ -288,9 +288,11 @@ QString TopologyDocument::addNodeFromTemplate(const QString &templateId, QPointF
     if (spec->check) {
         std::vector<std::pair<std::string, std::string>> problems;
         spec->check(PropertyBag(spec->properties, n.properties), problems);
-        if (!problems.empty()) {
-            fail(error, tr("template %1: property \"%2\": %3")
-                            .arg(quoted(t->id), q(problems.front().first), q(problems.front().second)));
+        // Only what the template sets can be wrong in it; a value it leaves for the person to fill
+        // in (a reply queue's id) is reported by the topology's own check, as for a bare node.
+        for (const auto &[key, why] : problems) {
+            if (!t->properties.contains(key)) continue;
+            fail(error, tr("template %1: property \"%2\": %3").arg(quoted(t->id), q(key), q(why)));
             return {};
         }
     }

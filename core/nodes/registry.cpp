@@ -55,7 +55,7 @@ const KindRegistry &KindRegistry::builtin()
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(channelKind(), {{"capacity", "no limit"}}));
         r.add(withZeroMeanings(amqpRpcClientKind(), {{"count", "no limit"},
-                                                     {"timeout", "never"},
+                                                     {"timeout", "wait forever"},
                                                      {"maxOutstanding", "no limit"},
                                                      {"prefetch", "no limit"}}));
         r.add(withZeroMeanings(amqpRpcServerKind(), {{"prefetch", "no limit"}}));

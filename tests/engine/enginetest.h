@@ -141,4 +141,16 @@ inline std::unique_ptr<Run> run(const sb::Topology &t, sb::SimTime until = 600 *
     return r;
 }
 
+// Runs a bundled example (resources/examples/NAME) to its end; null (with a warning) if it does
+// not load.
+inline std::unique_ptr<Run> runExample(const char *name)
+{
+    const auto loaded = sb::loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + name);
+    if (!loaded.ok()) {
+        qWarning("%s", loaded.errorText().c_str());
+        return nullptr;
+    }
+    return run(*loaded.topology, sb::kNever);
+}
+
 } // namespace sbtest

@@ -8,16 +8,6 @@ using namespace sbtest;
 
 namespace {
 
-std::unique_ptr<Run> runExample(const char *name)
-{
-    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + name);
-    if (!loaded.ok()) {
-        qWarning("%s", loaded.errorText().c_str());
-        return nullptr;
-    }
-    return run(*loaded.topology, kNever);
-}
-
 // Messages a node itself dropped for `reason` (not frames lost on a link).
 std::size_t nodeDrops(const Run &r, const std::string &node, DropReason reason)
 {

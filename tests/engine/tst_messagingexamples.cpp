@@ -10,16 +10,6 @@ using namespace sbtest;
 
 namespace {
 
-std::unique_ptr<Run> runExample(const char *name)
-{
-    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + name);
-    if (!loaded.ok()) {
-        qWarning("%s", loaded.errorText().c_str());
-        return nullptr;
-    }
-    return run(*loaded.topology, kNever);
-}
-
 struct Sender {
     SimTime lastConfirm = 0;
     double meanSendLatencyMs = 0; // publish to confirm

@@ -12,16 +12,6 @@ using namespace sbtest;
 
 namespace {
 
-std::unique_ptr<Run> runExample(const char *name)
-{
-    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + name);
-    if (!loaded.ok()) {
-        qWarning("%s", loaded.errorText().c_str());
-        return nullptr;
-    }
-    return run(*loaded.topology, kNever);
-}
-
 // Executions per call at one server, by call id.
 std::map<std::uint64_t, int> executions(const Run &r, const std::string &server)
 {

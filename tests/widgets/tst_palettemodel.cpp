@@ -114,8 +114,7 @@ void TestPaletteModel::everyKindOnceUnderItsCategory()
         const QModelIndex category = model.index(c, 0);
         QVERIFY(model.hasChildren(category));
         for (int r = 0; r < model.rowCount(category); ++r) {
-            if (!model.index(r, 0, category).data(PaletteModel::TemplateRole).toString().isEmpty())
-                continue;
+            if (!model.index(r, 0, category).data(PaletteModel::TemplateRole).toString().isEmpty()) continue;
             const QString kind = model.index(r, 0, category).data(PaletteModel::KindRole).toString();
             QVERIFY2(!categoryOf.contains(kind), qPrintable(kind + " appears twice"));
             categoryOf.insert(kind, category.data().toString());
@@ -223,10 +222,12 @@ void TestPaletteModel::filterPassesTester()
     Palette palette;
     QAbstractItemModelTester tester(palette.proxyModel(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-    for (const char *text : {"q", "queue", "CONSUMER", "routes", "zzz", "", "e", "ack", "grpc", "thrift", ""}) {
+    for (const char *text :
+         {"q", "queue", "CONSUMER", "routes", "zzz", "", "e", "ack", "grpc", "thrift", ""}) {
         palette.setFilterText(QString::fromLatin1(text));
         QCOMPARE(palette.proxyModel()->rowCount() > 0,
-                 visibleKinds(palette.proxyModel()).size() + visibleTemplates(palette.proxyModel()).size() > 0);
+                 visibleKinds(palette.proxyModel()).size() + visibleTemplates(palette.proxyModel()).size() >
+                     0);
     }
 }
 
@@ -240,9 +241,11 @@ void TestPaletteModel::filter_data()
     QTest::newRow("spaces show all") << QStringLiteral("   ") << all;
     QTest::newRow("label") << QStringLiteral("Exchange") << QStringList{"exchange"};
     QTest::newRow("case-insensitive") << QStringLiteral("eXCHANGE") << QStringList{"exchange"};
-    // A server's help speaks of its accept queue.
+    // A server's help speaks of its accept queue; the RPC-over-queues kinds of their queues.
     QTest::newRow("label and help") << QStringLiteral("queue")
-                                    << QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server"};
+                                    << QStringList{"consumer",       "exchange",    "queue",
+                                                   "rpc-server",     "http-server", "amqp-rpc-client",
+                                                   "amqp-rpc-server"};
     QTest::newRow("part of a label") << QStringLiteral("prod") << QStringList{"producer"};
     QTest::newRow("help text") << QStringLiteral("fanout") << QStringList{"exchange"};
     QTest::newRow("help text, two kinds") << QStringLiteral("acks") << QStringList{"consumer", "queue"};
@@ -348,7 +351,8 @@ void TestPaletteModel::enterInSearchFieldActivatesFirstMatch()
     palette.searchField()->selectAll();
     QTest::keyClicks(palette.searchField(), QStringLiteral("queue"));
     QCOMPARE(visibleKinds(palette.proxyModel()),
-             (QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server"}));
+             (QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server", "amqp-rpc-client",
+                          "amqp-rpc-server"}));
     QCOMPARE(palette.currentKind(), QStringLiteral("exchange"));
     QTest::keyClick(palette.searchField(), Qt::Key_Up);
     QCOMPARE(palette.currentKind(), QStringLiteral("consumer"));
@@ -402,8 +406,10 @@ void TestPaletteModel::templatesGroupedBySystemAfterKinds()
         const QModelIndex group = model.index(c, 0);
         bool seenTemplate = false;
         for (int r = 0; r < model.rowCount(group); ++r) {
-            const bool isTemplate = !model.index(r, 0, group).data(PaletteModel::TemplateRole).toString().isEmpty();
-            QVERIFY2(isTemplate || !seenTemplate, qPrintable(group.data().toString() + ": a kind after a template"));
+            const bool isTemplate =
+                !model.index(r, 0, group).data(PaletteModel::TemplateRole).toString().isEmpty();
+            QVERIFY2(isTemplate || !seenTemplate,
+                     qPrintable(group.data().toString() + ": a kind after a template"));
             seenTemplate = seenTemplate || isTemplate;
             templateRows += isTemplate;
         }
@@ -441,10 +447,14 @@ void TestPaletteModel::templateRowsCarryTemplateData()
     const QModelIndex grpc = model.indexOfTemplate(QStringLiteral("grpc-client"));
     QVERIFY2(grpc.data(Qt::ToolTipRole).toString().contains(QStringLiteral("deadline 1s")),
              qPrintable(grpc.data(Qt::ToolTipRole).toString()));
-    QVERIFY2(grpc.data(Qt::ToolTipRole).toString().contains(QStringLiteral("retryableStatusCodes [UNAVAILABLE]")),
-             qPrintable(grpc.data(Qt::ToolTipRole).toString()));
+    QVERIFY2(
+        grpc.data(Qt::ToolTipRole).toString().contains(QStringLiteral("retryableStatusCodes [UNAVAILABLE]")),
+        qPrintable(grpc.data(Qt::ToolTipRole).toString()));
     // Kind rows carry no template.
-    QVERIFY(model.indexOfKind(QStringLiteral("rpc-client")).data(PaletteModel::TemplateRole).toString().isEmpty());
+    QVERIFY(model.indexOfKind(QStringLiteral("rpc-client"))
+                .data(PaletteModel::TemplateRole)
+                .toString()
+                .isEmpty());
 }
 
 void TestPaletteModel::mimeDataCarriesTheTemplate()
@@ -467,8 +477,10 @@ void TestPaletteModel::filterFindsTemplates_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QStringList>("templates");
     QTest::newRow("system") << QStringLiteral("grpc") << QStringList{"grpc-client", "grpc-server"};
-    QTest::newRow("label, case-insensitive") << QStringLiteral("THRIFT CLIENT") << QStringList{"thrift-client"};
-    QTest::newRow("system name") << QStringLiteral("Apache Thrift") << QStringList{"thrift-client", "thrift-server"};
+    QTest::newRow("label, case-insensitive")
+        << QStringLiteral("THRIFT CLIENT") << QStringList{"thrift-client"};
+    QTest::newRow("system name") << QStringLiteral("Apache Thrift")
+                                 << QStringList{"thrift-client", "thrift-server"};
     QTest::newRow("id") << QStringLiteral("closed-loop-users") << QStringList{"closed-loop-users"};
     QTest::newRow("help") << QStringLiteral("think time") << QStringList{"closed-loop-users"};
     QTest::newRow("label part") << QStringLiteral("requester")
@@ -526,8 +538,8 @@ void TestPaletteModel::helpShowsTemplateHelpOnly()
     QVERIFY(QTest::qWaitForWindowExposed(&palette));
     const int height = palette.view()->height();
     for (const auto &t : KindRegistry::builtin().templates()) {
-        palette.view()->setCurrentIndex(
-            palette.proxyModel()->mapFromSource(palette.model()->indexOfTemplate(QString::fromStdString(t.id))));
+        palette.view()->setCurrentIndex(palette.proxyModel()->mapFromSource(
+            palette.model()->indexOfTemplate(QString::fromStdString(t.id))));
         QCOMPARE(palette.helpLabel()->text(), QString::fromStdString(t.help));
         QApplication::processEvents();
         QCOMPARE(palette.view()->height(), height);

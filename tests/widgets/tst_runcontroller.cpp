@@ -4,6 +4,8 @@
 #include "enginehost.h"
 #include "isolatedsettings.h"
 #include "runcontroller.h"
+#include "sequencepanel.h"
+#include "sequenceview.h"
 #include "summarymodel.h"
 #include "topologydocument.h"
 
@@ -53,6 +55,7 @@ private slots:
     void finishedRunShowsItsOwnFigures();
     void summaryShowsTheChecks_data();
     void summaryShowsTheChecks();
+    void callFindingsAreMarkedOnTheDiagram();
 
 private:
     QTemporaryDir m_dir;
@@ -179,6 +182,45 @@ void TestRunController::summaryShowsTheChecks()
         QVERIFY2(duplicates.data().toString().startsWith(QLatin1String("message ")),
                  qPrintable(duplicates.data().toString()));
     }
+}
+
+// The call checks' findings reach the sequence diagram as marks; double-clicking the
+// executed-twice row of the checks table selects that call there.
+void TestRunController::callFindingsAreMarkedOnTheDiagram()
+{
+    Fixture f;
+    const LoadResult loaded = loadTopologyFile(
+        QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/grpc-retries-idempotency.json").toStdString());
+    QVERIFY(loaded.ok());
+    f.document.setTopology(*loaded.topology);
+    f.controller.selectSpeed(0);
+    QSignalSpy finished(&f.engine, &EngineHost::finished);
+    f.controller.onRunTriggered();
+    QVERIFY(finished.wait(kRunTimeout));
+    const auto &findings = f.controller.sequencePanel()->view()->findings();
+    QVERIFY(!findings.empty());
+    std::uint64_t twiceCall = 0;
+    for (const Finding &x : findings) {
+        QVERIFY(x.correlationId != 0);
+        QVERIFY(x.check != "lost" && x.check != "duplicates");
+        if (x.check == "executed-twice" && !twiceCall) twiceCall = x.correlationId;
+    }
+    QVERIFY(twiceCall);
+    auto *table = f.widgets.findChild<QTableView *>(QStringLiteral("checkView"));
+    QVERIFY(table);
+    const CheckModel *checks = f.controller.checkModel();
+    QCOMPARE(checks->index(4, CheckModel::CheckColumn).data().toString(), QString("executed-twice"));
+    f.widgets.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.widgets));
+    const QRect cell = table->visualRect(checks->index(4, CheckModel::CheckColumn));
+    QVERIFY(cell.isValid());
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+    QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+    QCOMPARE(f.controller.sequencePanel()->view()->selectedCall(), twiceCall);
+    // A new run starts without the old marks.
+    f.controller.onRunTriggered();
+    QVERIFY(finished.wait(kRunTimeout));
+    QVERIFY(!f.controller.sequencePanel()->view()->findings().empty());
 }
 
 QTEST_MAIN(TestRunController)

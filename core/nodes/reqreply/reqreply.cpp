@@ -40,14 +40,13 @@ std::vector<NodeTemplate> amqpRpcTemplates()
          "RPC client (reply-to)",
          "RabbitMQ",
          "amqp-rpc-client",
-         "The RabbitMQ tutorial's RPC client: requests to rpc_queue with reply-to and a correlation id, "
-         "replies consumed with auto-ack, one call at a time, a 1 s timeout.",
+         "RabbitMQ tutorial's RPC client: rpc_queue, reply-to, correlation id, 1 s timeout.",
          {{"routingKey", "rpc_queue"}, {"maxOutstanding", 1}, {"timeout", "1s"}, {"ackMode", "auto"}}},
         {"rabbitmq-rpc-server",
          "RPC server",
          "RabbitMQ",
          "amqp-rpc-server",
-         "The RabbitMQ tutorial's RPC server: prefetch 1, one request at a time, acked after the reply.",
+         "RabbitMQ tutorial's RPC server: prefetch 1, acked after the reply.",
          {{"prefetch", 1}, {"concurrency", 1}}},
     };
 }
