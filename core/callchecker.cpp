@@ -8,21 +8,6 @@
 namespace sb {
 
 namespace {
-bool isCallFrame(FrameType f)
-{
-    switch (f) {
-    case FrameType::Request:
-    case FrameType::Reply:
-    case FrameType::Cancel:
-    case FrameType::StreamData:
-    case FrameType::HalfClose:
-    case FrameType::WindowUpdate:
-        return true;
-    default:
-        return false;
-    }
-}
-
 bool isCallReason(DropReason r)
 {
     return r == DropReason::UnknownCorrelation || r == DropReason::DeadlineExceeded ||

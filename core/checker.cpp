@@ -66,20 +66,10 @@ bool isCallEvent(const TraceEvent &e)
         return true;
     case TraceKind::Send:
     case TraceKind::Drop:
-        switch (e.frame) {
-        case FrameType::Request:
-        case FrameType::Reply:
-        case FrameType::Cancel:
-        case FrameType::StreamData:
-        case FrameType::HalfClose:
-        case FrameType::WindowUpdate:
-            return true;
-        default:
-            // A consumer's drop of a reply nobody waits for (RPC over queues) is about a message
-            // that was published: its queue copy is settled by it (see applyToMessage). Drops of
-            // call messages are left out anyway: those messages are never published.
-            return false;
-        }
+        // A consumer's drop of a reply nobody waits for (RPC over queues) is about a message that
+        // was published: its queue copy is settled by it (see applyToMessage). Drops of call
+        // messages are left out anyway: those messages are never published.
+        return isCallFrame(e.frame);
     default:
         return false;
     }

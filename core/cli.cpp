@@ -418,8 +418,8 @@ std::string kindsMarkdown(const KindRegistry &reg)
         o << "| port | direction | carries | links | meaning |\n|---|---|---|---|---|\n";
         for (const auto &p : k.ports)
             o << "| `" << p.name << "` | " << (p.direction == PortDirection::In ? "in" : "out") << " | "
-              << protocolName(p.protocol) << " | "
-              << (p.multiple ? "many" : "one") << " | " << p.help << " |\n";
+              << protocolName(p.protocol) << " | " << (p.multiple ? "many" : "one") << " | " << p.help
+              << " |\n";
         o << "\n" << markdownProperties(k.properties) << "\n";
     }
     o << "### Link properties\n\n" << markdownProperties(reg.linkProperties());

@@ -66,6 +66,12 @@ enum class FrameType : std::uint8_t {
     WindowUpdate, // flow control: `count` more bytes may be sent on stream `tag` (HTTP/2 WINDOW_UPDATE)
 };
 inline constexpr int kFrameTypeCount = 14;
+// Frames of the call protocol (requests, replies, their streams), as opposed to messaging frames.
+inline bool isCallFrame(FrameType f)
+{
+    return f >= FrameType::Request && f <= FrameType::WindowUpdate;
+}
+
 // Call statuses: gRPC codes 0..16 (OK, CANCELLED, ... UNAUTHENTICATED) and HTTP codes 100..599 in
 // one number, named by callstatus.h; kNoStatus on everything that is not a reply.
 inline constexpr std::uint16_t kNoStatus = 0xFFFF;

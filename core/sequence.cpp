@@ -358,7 +358,8 @@ void SequenceRecorder::onEvent(const TraceEvent &e)
     if (e.kind == TraceKind::Hedge) {
         // A hedge traced after its request's frame: mark that arrow (it was sent at this instant).
         for (std::size_t i = m_items.size(); i-- > 0 && m_items[i].time == e.time;)
-            if (m_items[i].type == SequenceItem::Type::Arrow && CallTracker::marksRequest(e, m_items[i].event))
+            if (m_items[i].type == SequenceItem::Type::Arrow &&
+                CallTracker::marksRequest(e, m_items[i].event))
                 m_items[i].hedge = true;
     }
     const std::size_t before = m_items.size();
@@ -375,7 +376,8 @@ void SequenceRecorder::onEvent(const TraceEvent &e)
         item.ordinal = ordinal;
         if (e.frame == FrameType::Request && item.type == SequenceItem::Type::Arrow)
             item.hedge = m_calls.isHedge(e.correlationId, e.deliveryCount);
-        if ((e.kind == TraceKind::Call || (item.type == SequenceItem::Type::Arrow && e.frame == FrameType::Request)) &&
+        if ((e.kind == TraceKind::Call ||
+             (item.type == SequenceItem::Type::Arrow && e.frame == FrameType::Request)) &&
             e.correlationId) {
             const auto it = m_callMethods.find(e.correlationId);
             if (it != m_callMethods.end()) item.method = it->second;
@@ -504,21 +506,6 @@ SequenceRecorder recordSequence(const std::vector<TraceEvent> &events, std::vect
     return r;
 }
 
-bool isCallFrame(FrameType f)
-{
-    switch (f) {
-    case FrameType::Request:
-    case FrameType::Reply:
-    case FrameType::Cancel:
-    case FrameType::StreamData:
-    case FrameType::HalfClose:
-    case FrameType::WindowUpdate:
-        return true;
-    default:
-        return false;
-    }
-}
-
 const char *callFrameLabel(FrameType f)
 {
     switch (f) {
@@ -643,7 +630,8 @@ std::uint32_t CallTracker::add(const TraceEvent &e)
         if (e.frame != FrameType::StreamData || e.link == kNoIndex) return 0;
         StreamState &s = m_streams[{e.correlationId, e.node, e.deliveryCount}];
         // A duplicated frame is traced twice at once with the same item: one index.
-        if (s.next > 0 && s.lastTime == e.time && s.lastMessage == e.messageId && e.messageId) return s.next - 1;
+        if (s.next > 0 && s.lastTime == e.time && s.lastMessage == e.messageId && e.messageId)
+            return s.next - 1;
         s.lastTime = e.time;
         s.lastMessage = e.messageId;
         return s.next++;
@@ -741,7 +729,8 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
     case TraceKind::DeadLetter:
         t = std::string(traceKindName(e.kind)) + m + ": " + dropReasonName(e.reason);
         if (e.reason == DropReason::UnknownCorrelation)
-            t += " (late reply" + (e.correlationId ? " to call " + std::to_string(e.correlationId) : "") + ")";
+            t +=
+                " (late reply" + (e.correlationId ? " to call " + std::to_string(e.correlationId) : "") + ")";
         break;
     case TraceKind::Call:
         t = "call " + std::to_string(e.correlationId);
@@ -750,7 +739,8 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
         if (e.aux > 0) t += " (for call " + std::to_string(e.aux) + ")";
         break;
     case TraceKind::Accept:
-        t = "accept call " + std::to_string(e.correlationId) + attempt(e) + " (queue " + std::to_string(e.aux) + ")";
+        t = "accept call " + std::to_string(e.correlationId) + attempt(e) + " (queue " +
+            std::to_string(e.aux) + ")";
         break;
     case TraceKind::Execute:
         t = "execute call " + std::to_string(e.correlationId) + attempt(e);
@@ -1048,8 +1038,8 @@ void writePlantUml(const SequenceRecorder &r, std::ostream &out)
         }
         const bool reply = e.frame == FrameType::Reply;
         const bool call = isCallFrame(e.frame);
-        const char *arrow = item.fate == SequenceItem::Fate::Lost ? (reply ? " -->x " : " ->x ")
-                            : reply                               ? " -->> "
+        const char *arrow = item.fate == SequenceItem::Fate::Lost               ? (reply ? " -->x " : " ->x ")
+                            : reply                                             ? " -->> "
                             : item.fate == SequenceItem::Fate::InFlight || call ? " ->> "
                                                                                 : " -> ";
         out << alias(e.node) << arrow << alias(e.peer) << " : " << writerArrowLabel(r, clocks, idx) << "\n";
@@ -1104,8 +1094,9 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
             // A call frame's label starts with its own words ("Request orders.Orders/Get"): the
             // line names the frame and message first, as its receive line does.
             line(idx, "send " +
-                          (isCallFrame(e.frame) ? std::string(frameTypeName(e.frame)) + messageText(e.messageId) + ": "
-                                                : std::string()) +
+                          (isCallFrame(e.frame)
+                               ? std::string(frameTypeName(e.frame)) + messageText(e.messageId) + ": "
+                               : std::string()) +
                           sequenceArrowLabel(r, item) + " to " + names[e.peer]);
             break;
         case SequenceItem::Type::Receive:

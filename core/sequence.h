@@ -48,14 +48,14 @@ bool sequenceFormatForPath(const std::string &path, SequenceFormat &out);
 inline constexpr const char *kSequenceExtensions = ".mmd, .mermaid, .puml, .plantuml, .shiviz, .log";
 
 // Calls (core/nodes/rpc/callprotocol.h) on the diagrams: what their arrows and marks say, shared by
-// the text exports and the app's diagram so both read the same.
-bool isCallFrame(FrameType f);
+// the text exports and the app's diagram so both read the same (isCallFrame: message.h).
 // "Request", "Reply", "Cancel", "StreamData", "HalfClose", "WindowUpdate" (empty for other frames).
 const char *callFrameLabel(FrameType f);
 // A call frame's arrow: "Request orders.Orders/Get", "Request orders.Orders/Get #2" (a retry),
 // "Request orders.Orders/Get hedge #2", "Reply UNAVAILABLE", "Cancel #2", "StreamData [3]" (the
 // item's index), "WindowUpdate", "HalfClose". `method` may be empty (not known).
-std::string callArrowText(const TraceEvent &e, std::string_view method, bool hedge, std::uint32_t streamIndex);
+std::string callArrowText(const TraceEvent &e, std::string_view method, bool hedge,
+                          std::uint32_t streamIndex);
 // "closed", "open", "half-open": a Breaker event's aux.
 const char *breakerStateName(std::int64_t state);
 // Whether the event is about a call (its correlationId is the call's id): the call kinds, call

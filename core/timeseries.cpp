@@ -260,7 +260,8 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
     for (const auto &n : topology.nodes) {
         m_isQueue.push_back(n.kind == "queue");
         const NodeKindSpec *spec = KindRegistry::builtin().find(n.kind);
-        m_isServer.push_back(spec && std::any_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
+        m_isServer.push_back(spec &&
+                             std::any_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
                                  return p.direction == PortDirection::In && p.protocol == Protocol::Call;
                              }));
     }
@@ -637,7 +638,8 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
         for (int m = 0; m < kSeriesMetricCount; ++m) {
             auto &out = d.nodeValues[n][m];
             out.resize(d.rows, kNaN);
-            if (seriesMetricIsLink(static_cast<SeriesMetric>(m)) || seriesMetricIsKeyed(static_cast<SeriesMetric>(m))) {
+            if (seriesMetricIsLink(static_cast<SeriesMetric>(m)) ||
+                seriesMetricIsKeyed(static_cast<SeriesMetric>(m))) {
                 out.clear();
                 continue;
             }

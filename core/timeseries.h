@@ -208,7 +208,7 @@ private:
     std::vector<std::vector<SeriesBucket>> m_nodes;
     std::vector<std::vector<std::uint32_t>> m_links;
     std::vector<std::vector<std::uint32_t>> m_linkLosses;
-    std::vector<std::uint32_t> m_ready; // last known ready depth per node (queues)
+    std::vector<std::uint32_t> m_ready;    // last known ready depth per node (queues)
     std::vector<std::uint32_t> m_inFlight; // calls started and not completed, per node
     // Keyed series, each key's buckets as long as the nodes'.
     std::vector<SeriesKey> m_statusKeys, m_methodKeys;

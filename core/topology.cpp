@@ -277,11 +277,8 @@ void validateModel(Checker &c, const Topology &t)
         }
         if (fs->ports[*fp].protocol != ts->ports[*tp].protocol) {
             c.error(path, name + ": cannot connect " + fs->kind + "." + l.fromPort + " to " + ts->kind + "." +
-                              l.toPort + " (one carries " +
-                              protocolName(fs->ports[*fp].protocol) +
-                              ", the other " +
-                              protocolName(ts->ports[*tp].protocol) +
-                              ")");
+                              l.toPort + " (one carries " + protocolName(fs->ports[*fp].protocol) +
+                              ", the other " + protocolName(ts->ports[*tp].protocol) + ")");
             continue;
         }
         if (!seen.insert({l.from, l.fromPort, l.to, l.toPort}).second)

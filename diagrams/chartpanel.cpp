@@ -463,7 +463,7 @@ void ChartPanel::updateSmoothingBox()
         can ? tr("Trailing moving average over a window of virtual time: each point shows the mean of the "
                  "points in the window that ends at it. Applied before the chart picks the points to draw "
                  "and written to CSV exports; no change while a window is no wider than one bucket.")
-            : metric() == SeriesMetric::BreakerState
+        : metric() == SeriesMetric::BreakerState
             ? tr("A circuit breaker's state is not smoothed: the mean of closed, open and half-open is "
                  "none of them, so each bucket shows the worst state it saw.")
             : tr("Latency percentiles are not smoothed: the mean of the p50s (or p99s, or maxima) of "

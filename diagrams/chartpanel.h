@@ -1,16 +1,15 @@
 #pragma once
 // Live charts of a run: one metric (throughput, latency p50/p99/max, queue depth, consumer lag,
 // drops, redeliveries, dead letters, link frames, link losses, and for calls: calls by status,
-// call latency by method, calls in flight, server queue, retries, breaker state) over virtual time for the nodes or
-// links picked in a checkable list, named by their names and drawn in their nodes' colours (a
-// node's several links differ in pen style), with a legend that wraps. Rates are shown over a
-// window that suits the visible span (10 ms, 100 ms, 1 s...: ChartSeriesStore::rateWindow), named
-// in the axis title. Each frame decimates every shown series to the visible x range (min/max per
-// pixel column) and hands it to its QLineSeries with one replace(), so a frame costs the same with
-// a thousand points or millions. Live follow shows the whole run as it grows; pausing freezes the
-// view while data keeps arriving; zooming (rubber band or wheel, on the time axis) pauses too, and
-// Reset zoom goes back to live. The plot keeps a sensible height; in a smaller dock the panel
-// scrolls. Smoothing (a trailing moving average over 100 ms, 1 s or 10 s of
+// call latency by method, calls in flight, server queue, retries, breaker state) over virtual time for the
+// nodes or links picked in a checkable list, named by their names and drawn in their nodes' colours (a node's
+// several links differ in pen style), with a legend that wraps. Rates are shown over a window that suits the
+// visible span (10 ms, 100 ms, 1 s...: ChartSeriesStore::rateWindow), named in the axis title. Each frame
+// decimates every shown series to the visible x range (min/max per pixel column) and hands it to its
+// QLineSeries with one replace(), so a frame costs the same with a thousand points or millions. Live follow
+// shows the whole run as it grows; pausing freezes the view while data keeps arriving; zooming (rubber band
+// or wheel, on the time axis) pauses too, and Reset zoom goes back to live. The plot keeps a sensible height;
+// in a smaller dock the panel scrolls. Smoothing (a trailing moving average over 100 ms, 1 s or 10 s of
 // virtual time) is applied before decimation, so decimation keeps every extreme of the smoothed
 // series. Exports: the chart as PNG, SVG or PDF at a chosen size (drawn offscreen, with a title,
 // axis titles with units and the whole legend), the shown series as CSV (the whole run or the

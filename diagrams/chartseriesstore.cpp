@@ -20,7 +20,7 @@ void ChartSeriesStore::reset(const QStringList &nodeIds, const QStringList &link
     m_statusKeys.clear();
     m_methodKeys.clear();
     for (int m = 0; m < kSeriesMetricCount; ++m)
-        m_series[m].resize(seriesMetricIsKeyed(SeriesMetric(m)) ? 0
+        m_series[m].resize(seriesMetricIsKeyed(SeriesMetric(m))  ? 0
                            : seriesMetricIsLink(SeriesMetric(m)) ? linkIds.size()
                                                                  : nodeIds.size());
     m_endTime = 0;
@@ -314,8 +314,10 @@ bool ChartSeriesStore::writeCsv(QIODevice *device, SeriesMetric metric, const QL
     for (int t : targets) {
         QString id = t >= 0 && t < ids.size() ? ids[t] : QString::number(t);
         if (keyed) {
-            const SeriesKey key = t >= 0 && std::size_t(t) < keyList.size() ? keyList[std::size_t(t)] : SeriesKey{};
-            const QString client = key.node < std::size_t(m_nodeIds.size()) ? m_nodeIds[int(key.node)] : QString();
+            const SeriesKey key =
+                t >= 0 && std::size_t(t) < keyList.size() ? keyList[std::size_t(t)] : SeriesKey{};
+            const QString client =
+                key.node < std::size_t(m_nodeIds.size()) ? m_nodeIds[int(key.node)] : QString();
             id = client + QLatin1Char(',') + field(QString::fromStdString(key.label));
         }
         const View v = view(metric, t, smoothing, rateWindow);

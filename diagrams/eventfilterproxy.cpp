@@ -100,7 +100,8 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
         } else if (key == QLatin1String("frame")) {
             frame = frameFromText(value);
             if (!frame)
-                return fail(tr("\"%1\" is not a frame type (e.g. request, reply, stream-data, deliver)").arg(value));
+                return fail(
+                    tr("\"%1\" is not a frame type (e.g. request, reply, stream-data, deliver)").arg(value));
         } else if (key == QLatin1String("call")) {
             const auto id = messageFromText(value);
             if (!id) return fail(tr("\"%1\" is not a call id (a number from 1)").arg(value));
@@ -126,8 +127,8 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
         }
     }
 
-    const bool changed = node != m_nodeId || kind != m_kind || message != m_messageId || frame != m_frame ||
-                         call != m_callId;
+    const bool changed =
+        node != m_nodeId || kind != m_kind || message != m_messageId || frame != m_frame || call != m_callId;
     m_nodeId = node;
     m_kind = kind;
     m_messageId = message;

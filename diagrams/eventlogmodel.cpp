@@ -248,7 +248,8 @@ QString EventLogModel::detailText(const TraceEvent &e)
         return tr("latency %1").arg(duration(e.aux));
     case TraceKind::Drop:
         if (e.link == kNoIndex)
-            return e.reason == DropReason::UnknownCorrelation ? tr("late reply: no call waits for it") : QString();
+            return e.reason == DropReason::UnknownCorrelation ? tr("late reply: no call waits for it")
+                                                              : QString();
         if (e.status != kNoStatus)
             return tr("%1 frame (%2)").arg(QLatin1String(frameTypeName(e.frame)), status(e.status));
         return tr("%1 frame").arg(QLatin1String(frameTypeName(e.frame)));

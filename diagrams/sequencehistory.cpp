@@ -51,7 +51,8 @@ void SequenceHistory::track(const TraceEvent &e, std::size_t slot)
 {
     std::uint32_t &mark = m_marks[slot >> kChunkBits][slot & (kChunkSize - 1)];
     mark = m_calls.add(e) & kOrdinalMask;
-    if (e.kind == TraceKind::Send && e.frame == FrameType::Request && m_calls.isHedge(e.correlationId, e.deliveryCount))
+    if (e.kind == TraceKind::Send && e.frame == FrameType::Request &&
+        m_calls.isHedge(e.correlationId, e.deliveryCount))
         mark |= kHedgeBit;
     if (e.kind == TraceKind::Hedge) {
         // Traced after its request's frame: mark that frame (sent at this very instant).
@@ -140,7 +141,8 @@ std::vector<SequenceHistory::Span> SequenceHistory::spans(SimTime from, SimTime 
     std::vector<std::uint64_t> earlyOpen;
     for (const auto *byKey : {&m_openCalls, &m_openBlocks})
         for (const auto &[key, position] : *byKey)
-            if (position >= m_spanBase && m_spans[std::size_t(position - m_spanBase)].start < from - m_longestSpan)
+            if (position >= m_spanBase &&
+                m_spans[std::size_t(position - m_spanBase)].start < from - m_longestSpan)
                 earlyOpen.push_back(position);
     std::sort(earlyOpen.begin(), earlyOpen.end());
     for (std::uint64_t position : earlyOpen)

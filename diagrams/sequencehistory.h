@@ -72,8 +72,8 @@ public:
         std::uint8_t depth = 0; // spans of its kind already open on the node when it began
         bool open = true;
         SimTime start = 0, end = 0;
-        std::uint64_t call = 0;      // the call's id (Call spans)
-        std::uint64_t messageId = 0; // the request (Call) or the message held (Blocked)
+        std::uint64_t call = 0;           // the call's id (Call spans)
+        std::uint64_t messageId = 0;      // the request (Call) or the message held (Blocked)
         std::uint16_t status = kNoStatus; // the call's final status, once complete
     };
     // The spans that overlap [from, to], in the order they began.
@@ -116,7 +116,8 @@ private:
     static constexpr std::size_t kChunkBits = 15; // 32,768 events, 2 MiB
     static constexpr std::size_t kChunkSize = std::size_t{1} << kChunkBits;
     static constexpr std::uint32_t kHedgeBit = 0x80000000u, kOrdinalMask = 0x7fffffffu;
-    template <typename T> const T &slotOf(const std::vector<std::unique_ptr<T[]>> &chunks, std::size_t i) const
+    template <typename T>
+    const T &slotOf(const std::vector<std::unique_ptr<T[]>> &chunks, std::size_t i) const
     {
         const std::size_t slot = (m_head + i) & m_mask;
         return chunks[slot >> kChunkBits][slot & (kChunkSize - 1)];

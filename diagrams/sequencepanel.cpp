@@ -378,7 +378,8 @@ QString SequencePanel::callText(std::uint64_t callId) const
     QStringList parts;
     QString head = tr("Call %1").arg(callId);
     const std::optional<MessageInfo> info = request && m_lookup ? m_lookup(request) : std::nullopt;
-    if (info && !info->routingKey.empty()) head += QLatin1Char(' ') + QString::fromStdString(info->routingKey);
+    if (info && !info->routingKey.empty())
+        head += QLatin1Char(' ') + QString::fromStdString(info->routingKey);
     parts << head;
     parts << tr("%n attempt(s)", nullptr, int(attempts));
     parts << (status == kNoStatus ? tr("not complete") : QString::fromStdString(statusName(status)));
@@ -442,7 +443,8 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
                 onlyFrames[int(frame)] = true;
                 anyOnlyFrame = true;
             }
-        } else if (key == QLatin1String("msg") || key == QLatin1String("corr") || key == QLatin1String("call")) {
+        } else if (key == QLatin1String("msg") || key == QLatin1String("corr") ||
+                   key == QLatin1String("call")) {
             bool ok = false;
             const qulonglong id = value.toULongLong(&ok);
             if (!ok || id == 0)
@@ -462,10 +464,9 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
             if (i < 0) return fail(term, tr("no node with this id or name"));
             hidden.push_back(NodeIndex(i));
         } else {
-            return fail(
-                term,
-                tr("unknown term; use kind:, -kind:, frame:, -frame:, msg:, corr:, call:, rk:, -rk:, from:, to:, "
-                   "-node: or -ack"));
+            return fail(term, tr("unknown term; use kind:, -kind:, frame:, -frame:, msg:, corr:, call:, rk:, "
+                                 "-rk:, from:, to:, "
+                                 "-node: or -ack"));
         }
     }
     if (filter.from > filter.to) return fail(text, tr("from: lies after to:"));

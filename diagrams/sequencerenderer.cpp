@@ -198,12 +198,14 @@ QColor SequenceRenderer::blockedColor(bool dark)
     return dark ? QColor(0xa8, 0x5a, 0x1e) : QColor(0xf7, 0xb9, 0x6b);
 }
 
-QString SequenceRenderer::arrowText(const SequenceHistory &history, std::size_t i, const SequenceLayout &layout)
+QString SequenceRenderer::arrowText(const SequenceHistory &history, std::size_t i,
+                                    const SequenceLayout &layout)
 {
     const TraceEvent &e = history.at(i);
     if (isCallFrame(e.frame)) {
-        const QString method =
-            e.frame == FrameType::Request && layout.method && e.messageId ? layout.method(e.messageId) : QString();
+        const QString method = e.frame == FrameType::Request && layout.method && e.messageId
+                                   ? layout.method(e.messageId)
+                                   : QString();
         return QString::fromStdString(
             callArrowText(e, method.toStdString(), history.isHedge(i), history.ordinal(i)));
     }
@@ -245,7 +247,8 @@ QString SequenceRenderer::describe(const TraceEvent &e, const SequenceLayout &la
     if (e.kind == TraceKind::Send) text += QStringLiteral(", arrives %1").arg(durationText(e.aux));
     if (e.reason != DropReason::None)
         text += QStringLiteral(", %1").arg(QString::fromLatin1(dropReasonName(e.reason)));
-    if (e.status != kNoStatus) text += QStringLiteral(", status %1").arg(QString::fromStdString(statusName(e.status)));
+    if (e.status != kNoStatus)
+        text += QStringLiteral(", status %1").arg(QString::fromStdString(statusName(e.status)));
     if (isCallEvent(e)) {
         if (e.deliveryCount > 0 && e.kind != TraceKind::Complete)
             text += QStringLiteral(", attempt %1").arg(e.deliveryCount);
@@ -255,7 +258,8 @@ QString SequenceRenderer::describe(const TraceEvent &e, const SequenceLayout &la
         if (e.kind == TraceKind::Complete) text += QStringLiteral(", latency %1").arg(durationText(e.aux));
         return text;
     }
-    if (e.kind == TraceKind::Breaker) text += QStringLiteral(", now %1").arg(QLatin1String(breakerStateName(e.aux)));
+    if (e.kind == TraceKind::Breaker)
+        text += QStringLiteral(", now %1").arg(QLatin1String(breakerStateName(e.aux)));
     if (e.kind == TraceKind::Unblock) text += QStringLiteral(", blocked %1").arg(durationText(e.aux));
     if (e.deliveryCount > 1) text += QStringLiteral(", delivery %1").arg(e.deliveryCount);
     if (e.correlationId) text += QStringLiteral(", correlation %1").arg(e.correlationId);
@@ -449,7 +453,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         const double offset = 4.0 * std::min<int>(span.depth, 4) + (call ? 0 : 2);
         const double y1 = std::max(bodyTop, layout.timeY(span.start));
         const double y2 = std::max(y1 + 2, std::min(size.height(), layout.timeY(span.end)));
-        const bool chosen = call && std::binary_search(highlight.calls.begin(), highlight.calls.end(), span.call);
+        const bool chosen =
+            call && std::binary_search(highlight.calls.begin(), highlight.calls.end(), span.call);
         QColor fill = call ? activationColor(dark) : blockedColor(dark);
         QColor edge = call ? lifelineColor(span.node) : blockedColor(dark).darker(140);
         if (selecting && !chosen) {
@@ -652,7 +657,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             // The end of the caller's bar; a failed call says how.
             p.setPen(QPen(c, 2));
             p.drawLine(QPointF(x - 6, y), QPointF(x + 6, y));
-            if (callAlarm) markText(QPointF(x + 8, y + 4), QString::fromStdString(statusName(e.status)), true);
+            if (callAlarm)
+                markText(QPointF(x + 8, y + 4), QString::fromStdString(statusName(e.status)), true);
             break;
         case TraceKind::Cancel:
             p.setPen(QPen(c, 2));

@@ -25,7 +25,7 @@ namespace sb {
 
 // What the diagram leaves out.
 struct SequenceFilter {
-    std::vector<bool> hiddenKinds = std::vector<bool>(kTraceKindCount, false); // by TraceKind
+    std::vector<bool> hiddenKinds = std::vector<bool>(kTraceKindCount, false);  // by TraceKind
     std::vector<bool> hiddenFrames = std::vector<bool>(kFrameTypeCount, false); // arrows, by FrameType
     bool hideAcks = false;           // ack and confirm frames and ack marks
     std::uint64_t messageId = 0;     // non-zero: only this message's journey (and correlated ones)

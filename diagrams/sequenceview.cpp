@@ -46,7 +46,8 @@ void SequenceView::setHistory(const SequenceHistory *history)
 {
     m_history = history;
     // Another history (or one rebuilt in another order): the selected journey is looked up anew.
-    if (m_journey.id() && m_history) m_journey = SequenceHistory::Journey(*m_history, m_journey.id(), m_journey.of());
+    if (m_journey.id() && m_history)
+        m_journey = SequenceHistory::Journey(*m_history, m_journey.id(), m_journey.of());
     m_highlight.hovered = SIZE_MAX;
     historyChanged();
 }
@@ -257,7 +258,8 @@ void SequenceView::updatePainted()
         a.time = f.time;
         a.node = f.node;
         const QString subject = QString::fromStdString(f.subject);
-        a.text = QString::fromStdString(f.check) + (subject.isEmpty() ? QString() : QStringLiteral(" · ") + subject);
+        a.text = QString::fromStdString(f.check) +
+                 (subject.isEmpty() ? QString() : QStringLiteral(" · ") + subject);
         a.color = findingColor;
         a.messageId = f.messageId;
         a.correlationId = f.correlationId;
@@ -270,8 +272,8 @@ std::size_t SequenceView::findingAt(QPointF pos) const
 {
     const QPointF p = pos + QPointF(horizontalScrollBar()->value(), 0);
     for (const auto &l : m_stats.labels)
-        if (l.kind == SequenceRenderer::DrawnLabel::Kind::Annotation && l.annotation >= m_annotations.size() &&
-            l.annotation < m_painted.size() && l.rect.contains(p))
+        if (l.kind == SequenceRenderer::DrawnLabel::Kind::Annotation &&
+            l.annotation >= m_annotations.size() && l.annotation < m_painted.size() && l.rect.contains(p))
             return l.annotation - m_annotations.size();
     return SIZE_MAX;
 }
@@ -378,8 +380,8 @@ void SequenceView::paintEvent(QPaintEvent *)
     const QSizeF size(
         std::max<double>(viewport()->width() + horizontalScrollBar()->value(), m_layout.width()),
         viewport()->height());
-    m_stats = SequenceRenderer::paint(p, size, history, m_layout, m_filter, m_highlight, m_painted,
-                                      palette(), &m_hits);
+    m_stats = SequenceRenderer::paint(p, size, history, m_layout, m_filter, m_highlight, m_painted, palette(),
+                                      &m_hits);
     if (history.empty()) {
         p.resetTransform();
         p.setPen(palette().color(QPalette::PlaceholderText));
@@ -443,7 +445,8 @@ void SequenceView::mousePressEvent(QMouseEvent *event)
     const std::size_t hit = arrowAt(event->position());
     // A call's frame selects the call (every attempt, and its downstream calls); any other frame
     // its message.
-    if (hit != SIZE_MAX && m_history && isCallFrame(m_history->at(hit).frame) && m_history->at(hit).correlationId)
+    if (hit != SIZE_MAX && m_history && isCallFrame(m_history->at(hit).frame) &&
+        m_history->at(hit).correlationId)
         selectCall(m_history->at(hit).correlationId);
     else
         selectMessage(hit != SIZE_MAX && m_history ? m_history->at(hit).messageId : 0);
@@ -570,7 +573,8 @@ bool SequenceView::viewportEvent(QEvent *event)
         auto *help = static_cast<QHelpEvent *>(event);
         const std::size_t hit = arrowAt(help->pos());
         if (const std::size_t finding = findingAt(help->pos()); finding != SIZE_MAX) {
-            QToolTip::showText(help->globalPos(), QString::fromStdString(m_findings[finding].what), viewport());
+            QToolTip::showText(help->globalPos(), QString::fromStdString(m_findings[finding].what),
+                               viewport());
         } else if (hit != SIZE_MAX) {
             QToolTip::showText(help->globalPos(), arrowToolTip(hit), viewport());
         } else {

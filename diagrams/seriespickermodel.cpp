@@ -163,8 +163,8 @@ void SeriesPickerModel::syncKeys(SeriesKeyKind kind, const std::vector<SeriesKey
     const int have = keyCount(kind);
     if (int(keys.size()) <= have) return;
     // Colours and styles follow from the whole key list, so the same keys always look the same.
-    QStringList labels;  // distinct statuses, in the order met
-    QList<NodeIndex> clients; // distinct clients, in the order met
+    QStringList labels;              // distinct statuses, in the order met
+    QList<NodeIndex> clients;        // distinct clients, in the order met
     QHash<NodeIndex, int> perClient; // keys seen so far per client
     QList<SeriesTarget> added;
     for (std::size_t k = 0; k < keys.size(); ++k) {

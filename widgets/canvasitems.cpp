@@ -524,7 +524,8 @@ QString NodeItem::liveToolTip() const
         add(QObject::tr("executed"), s->executions);
     }
     if (m_caller) {
-        add(m_server ? QObject::tr("downstream calls in flight") : QObject::tr("calls in flight"), s->callsInFlight);
+        add(m_server ? QObject::tr("downstream calls in flight") : QObject::tr("calls in flight"),
+            s->callsInFlight);
         add(QObject::tr("calls succeeded"), s->callsSucceeded);
         add(QObject::tr("calls failed"), s->callsFailed);
     }

@@ -163,7 +163,8 @@ private:
 };
 
 // A link: a cubic curve from the output port to the input port ending in an arrow head; dashed
-// when it carries deliveries, teal when it carries calls. Its ends are the ports of the NodeItems found in the same scene.
+// when it carries deliveries, teal when it carries calls. Its ends are the ports of the NodeItems found in
+// the same scene.
 class LinkItem : public QGraphicsItem {
 public:
     enum { Type = LinkItemType };

@@ -99,8 +99,8 @@ void Palette::onCurrentChanged()
     const QModelIndex current = m_view->currentIndex();
     // The one-line help (a template's settings stay in its tooltip): the list must not jump.
     const QString help = current.data(Qt::StatusTipRole).toString();
-    m_help->setText(help.isEmpty() ? tr("Drag a kind or a template onto the canvas, or press Enter to add it.")
-                                   : help);
+    m_help->setText(
+        help.isEmpty() ? tr("Drag a kind or a template onto the canvas, or press Enter to add it.") : help);
 }
 
 void Palette::activate(const QModelIndex &proxyIndex)

@@ -166,9 +166,11 @@ QVariant PaletteModel::data(const QModelIndex &index, int role) const
             return QString::fromStdString(t.help);
         case Qt::ToolTipRole: {
             const QString settings = settingsText(t.properties);
-            const QString kind = tr("Kind: %1 (%2).").arg(QString::fromStdString(k.label), QString::fromStdString(k.kind));
-            return QStringLiteral("%1\n%2").arg(
-                QString::fromStdString(t.help), settings.isEmpty() ? kind : tr("%1 Set: %2.").arg(kind, settings));
+            const QString kind =
+                tr("Kind: %1 (%2).").arg(QString::fromStdString(k.label), QString::fromStdString(k.kind));
+            return QStringLiteral("%1\n%2").arg(QString::fromStdString(t.help),
+                                                settings.isEmpty() ? kind
+                                                                   : tr("%1 Set: %2.").arg(kind, settings));
         }
         case KindRole:
             return QString::fromStdString(t.kind);

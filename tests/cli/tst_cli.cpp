@@ -647,12 +647,13 @@ void TestCli::failOnCheckNames_data()
         << "work-queue"
         << "executed-twice,failed-calls,late-replies,lost-replies,deadline-exceeded" << int(sb::CliExit::Ok)
         << QByteArray();
-    QTest::newRow("out-of-order is order") << "lossy-at-least-once"
-                                           << "out-of-order" << int(sb::CliExit::CheckFailed)
-                                           << QByteArray(" out of order");
+    QTest::newRow("out-of-order is order")
+        << "lossy-at-least-once"
+        << "out-of-order" << int(sb::CliExit::CheckFailed) << QByteArray(" out of order");
     QTest::newRow("old and new names together")
         << "lossy-at-least-once"
-        << "executed-twice,duplicates" << int(sb::CliExit::CheckFailed) << QByteArray("delivery check failed: ");
+        << "executed-twice,duplicates" << int(sb::CliExit::CheckFailed)
+        << QByteArray("delivery check failed: ");
     QTest::newRow("an unknown name lists the known ones")
         << "work-queue"
         << "lost,executed-thrice" << int(sb::CliExit::Usage)
@@ -693,8 +694,10 @@ void TestCli::failOnCheckNames()
         if (c.value("name") == QLatin1String("lost")) QCOMPARE(count, delivery.value("lost").toInteger());
         if (c.value("name") == QLatin1String("duplicates"))
             QCOMPARE(count, delivery.value("duplicates").toInteger());
-        if (c.value("name") == QLatin1String("order")) QCOMPARE(count, delivery.value("out_of_order").toInteger());
-        if (!c.value("name").toString().contains(QLatin1Char('-')) || c.value("name") == QLatin1String("out-of-order"))
+        if (c.value("name") == QLatin1String("order"))
+            QCOMPARE(count, delivery.value("out_of_order").toInteger());
+        if (!c.value("name").toString().contains(QLatin1Char('-')) ||
+            c.value("name") == QLatin1String("out-of-order"))
             continue;
         QCOMPARE(count, 0); // no calls, nothing for the call checks to find
     }
@@ -711,8 +714,7 @@ void TestCli::failOnCallChecks_data()
     QTest::addColumn<QByteArray>("message");
     QTest::newRow("retries without idempotency keys execute twice")
         << "grpc-retries-idempotency"
-        << "executed-twice" << int(sb::CliExit::CheckFailed)
-        << QByteArray("check executed-twice failed: ");
+        << "executed-twice" << int(sb::CliExit::CheckFailed) << QByteArray("check executed-twice failed: ");
     QTest::newRow("the broken RPC client")
         << "rpc-as-local-call-broken"
         << "lost,late-replies" << int(sb::CliExit::CheckFailed) << QByteArray("check late-replies failed: ");
@@ -734,8 +736,8 @@ void TestCli::failOnCallChecks()
     const QString summary = dir.filePath(QStringLiteral("summary.json"));
     const QString file = exampleFiles().filter(QLatin1Char('/') + example + QStringLiteral(".json")).value(0);
     QVERIFY2(!file.isEmpty(), qPrintable(example));
-    const CliResult r =
-        runCli({QStringLiteral("run"), file, QStringLiteral("--summary"), summary, QStringLiteral("--fail-on"), checks});
+    const CliResult r = runCli({QStringLiteral("run"), file, QStringLiteral("--summary"), summary,
+                                QStringLiteral("--fail-on"), checks});
     QVERIFY2(r.exitCode == exitCode, r.describe().constData());
     if (!message.isEmpty()) {
         QVERIFY2(r.err.contains(message), r.err.constData());

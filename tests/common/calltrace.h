@@ -17,7 +17,8 @@ struct CallTrace {
     std::vector<sb::TraceEvent> events;
     std::vector<sb::Message> messages; // announced before the events (onMessage)
     QStringList nodeIds{QStringLiteral("client"), QStringLiteral("server"), QStringLiteral("db")};
-    QStringList nodeKinds{QStringLiteral("rpc-client"), QStringLiteral("rpc-server"), QStringLiteral("rpc-server")};
+    QStringList nodeKinds{QStringLiteral("rpc-client"), QStringLiteral("rpc-server"),
+                          QStringLiteral("rpc-server")};
     QStringList linkIds{QStringLiteral("calls"), QStringLiteral("downstream")};
     std::vector<std::string> nodes() const { return {"client", "server", "db"}; }
     std::vector<std::string> links() const { return {"calls", "downstream"}; }

@@ -117,8 +117,10 @@ void TestSequenceCalls::mermaidArrows_data()
     QTest::addColumn<QString>("line");
     QTest::newRow("request: solid") << "client->>server: Request orders.Orders/Get m100 call 7 t=0..1ms";
     QTest::newRow("reply: dashed") << "server-->>client: Reply OK m104 call 7 t=15ms..16ms";
-    QTest::newRow("lost reply: dashed, crossed") << "server--xclient: Reply UNAVAILABLE m103 call 7 t=3ms lost (loss)";
-    QTest::newRow("retry: escaped #") << "client->>server: Request orders.Orders/Get #35;2 m100 call 7 t=12ms..13ms";
+    QTest::newRow("lost reply: dashed, crossed")
+        << "server--xclient: Reply UNAVAILABLE m103 call 7 t=3ms lost (loss)";
+    QTest::newRow("retry: escaped #")
+        << "client->>server: Request orders.Orders/Get #35;2 m100 call 7 t=12ms..13ms";
     QTest::newRow("stream item") << "server->>client: StreamData [2] m113 call 9 t=33ms..34ms";
     QTest::newRow("client activation") << "activate client";
     QTest::newRow("server activation (downstream call)") << "activate server";
@@ -138,7 +140,8 @@ void TestSequenceCalls::plantUmlArrows_data()
     QTest::newRow("request") << "client ->> server : Request orders.Orders/Get m100 call 7 t=0..1ms";
     QTest::newRow("reply") << "server -->> client : Reply OK m104 call 7 t=15ms..16ms";
     QTest::newRow("lost reply") << "server -->x client : Reply UNAVAILABLE m103 call 7 t=3ms lost (loss)";
-    QTest::newRow("hedge") << "client ->> server : Request orders.Orders/Get hedge #3 m100 call 7 t=14ms..15ms";
+    QTest::newRow("hedge")
+        << "client ->> server : Request orders.Orders/Get hedge #3 m100 call 7 t=14ms..15ms";
     QTest::newRow("activate") << "activate client";
     QTest::newRow("deactivate") << "deactivate server";
 }
@@ -263,10 +266,12 @@ void TestSequenceCalls::callArrowText_data()
     QTest::addColumn<QString>("text");
     QTest::newRow("request") << int(FrameType::Request) << 1 << int(kNoStatus) << false << "Request m/X";
     QTest::newRow("retry") << int(FrameType::Request) << 2 << int(kNoStatus) << false << "Request m/X #2";
-    QTest::newRow("hedge") << int(FrameType::Request) << 2 << int(kNoStatus) << true << "Request m/X hedge #2";
+    QTest::newRow("hedge") << int(FrameType::Request) << 2 << int(kNoStatus) << true
+                           << "Request m/X hedge #2";
     QTest::newRow("grpc status") << int(FrameType::Reply) << 1 << 14 << false << "Reply UNAVAILABLE";
     QTest::newRow("deadline") << int(FrameType::Reply) << 1 << 4 << false << "Reply DEADLINE_EXCEEDED";
-    QTest::newRow("http status") << int(FrameType::Reply) << 1 << 503 << false << "Reply 503 Service Unavailable";
+    QTest::newRow("http status") << int(FrameType::Reply) << 1 << 503 << false
+                                 << "Reply 503 Service Unavailable";
     QTest::newRow("reply without status") << int(FrameType::Reply) << 1 << int(kNoStatus) << false << "Reply";
     QTest::newRow("stream") << int(FrameType::StreamData) << 1 << int(kNoStatus) << false << "StreamData [5]";
 }
@@ -291,9 +296,10 @@ void TestSequenceCalls::realRun_data()
     QTest::addColumn<QString>("file");
     QTest::addColumn<QString>("method");
     QTest::addColumn<qint64>("until");
-    QTest::newRow("gRPC retries over a lossy link") << "grpc-retries-idempotency.json" << "orders.Orders/Create"
-                                                    << qint64(3 * kSecond);
-    QTest::newRow("server streaming") << "grpc-server-streaming.json" << "feed.Feed/Watch" << qint64(kSecond);
+    QTest::newRow("gRPC retries over a lossy link") << "grpc-retries-idempotency.json"
+                                                    << "orders.Orders/Create" << qint64(3 * kSecond);
+    QTest::newRow("server streaming") << "grpc-server-streaming.json"
+                                      << "feed.Feed/Watch" << qint64(kSecond);
 }
 
 // A run of a bundled example through the client and server logic: every Request arrow names the
@@ -340,7 +346,8 @@ void TestSequenceCalls::realRun()
     QVERIFY(!r.truncated());
     const QStringList out = lines(sequenceText(r, SequenceFormat::Mermaid));
     std::size_t requestArrows = 0, replyArrows = 0, activations = 0, secondExecutions = 0;
-    static const QRegularExpression arrow(QStringLiteral(R"(^\s+\w+(-->>|--x|--\)|->>|-x|-\))\w+: (\S+) (\S+))"));
+    static const QRegularExpression arrow(
+        QStringLiteral(R"(^\s+\w+(-->>|--x|--\)|->>|-x|-\))\w+: (\S+) (\S+))"));
     for (const QString &l : out) {
         activations += l.trimmed().startsWith(QLatin1String("activate "));
         secondExecutions += l.contains(QLatin1String("(execution 2)"));

@@ -174,7 +174,8 @@ void TestSequenceCallsView::historyNumbersCalls()
     QFETCH(bool, hedge);
     SequenceHistory h(256);
     h.append(m_trace.events);
-    const std::size_t i = indexOf(h, TraceKind(kind), call, std::uint32_t(attempt), FrameType(frame), message);
+    const std::size_t i =
+        indexOf(h, TraceKind(kind), call, std::uint32_t(attempt), FrameType(frame), message);
     QVERIFY(i != SIZE_MAX);
     QCOMPARE(int(h.ordinal(i)), ordinal);
     QCOMPARE(h.isHedge(i), hedge);
@@ -191,7 +192,8 @@ void TestSequenceCallsView::spans_data()
     QTest::newRow("inside call 7's wait") << qint64(5 * ms) << qint64(6 * ms) << "call:0:7:0:0-16";
     QTest::newRow("between calls") << qint64(20 * ms) << qint64(25 * ms) << "";
     QTest::newRow("the blocked span") << qint64(44 * ms) << qint64(50 * ms) << "blocked:1:0:0:40-45";
-    QTest::newRow("touching an end") << qint64(16 * ms) << qint64(30 * ms) << "call:0:7:0:0-16 call:0:9:0:30-36";
+    QTest::newRow("touching an end") << qint64(16 * ms) << qint64(30 * ms)
+                                     << "call:0:7:0:0-16 call:0:9:0:30-36";
 }
 
 void TestSequenceCallsView::spans()
@@ -355,7 +357,8 @@ void TestSequenceCallsView::barsAreDrawn()
     // Inside the bar, just right of the lifeline (a blocked bar stands 2 px further right).
     const QPoint spot(int(layout.lifelineX(NodeIndex(node))) + 1, int(layout.timeY(at)));
     const QColor got = image.pixelColor(spot);
-    const QColor wait = SequenceRenderer::activationColor(false), blocked = SequenceRenderer::blockedColor(false);
+    const QColor wait = SequenceRenderer::activationColor(false),
+                 blocked = SequenceRenderer::blockedColor(false);
     QCOMPARE(got == wait ? 1 : got == blocked ? 2 : 0, bar);
 }
 
@@ -406,7 +409,8 @@ void TestSequenceCallsView::clickSelectsTheCall()
     // Every attempt of the call is in the selection.
     for (std::size_t i = 0; i < h.size(); ++i)
         if (h.at(i).correlationId == call)
-            QVERIFY(std::binary_search(m_view->selectedJourney().begin(), m_view->selectedJourney().end(), i));
+            QVERIFY(
+                std::binary_search(m_view->selectedJourney().begin(), m_view->selectedJourney().end(), i));
     // The panel names the call in the inspector and lights its links on the canvas.
     QCOMPARE(panelMessages.count(), 1);
     QVERIFY(m_panel->callText(call).startsWith(QStringLiteral("Call %1").arg(call)));
@@ -420,9 +424,10 @@ void TestSequenceCallsView::findingsAreMarksThatSelect_data()
     QTest::addColumn<quint64>("message");
     QTest::addColumn<quint64>("selectedCall");
     QTest::addColumn<quint64>("selectedMessage");
-    QTest::newRow("a call's finding selects the call") << quint64(7) << quint64(100) << quint64(7) << quint64(0);
-    QTest::newRow("a message's finding selects the message") << quint64(0) << quint64(120) << quint64(0)
-                                                             << quint64(120);
+    QTest::newRow("a call's finding selects the call")
+        << quint64(7) << quint64(100) << quint64(7) << quint64(0);
+    QTest::newRow("a message's finding selects the message")
+        << quint64(0) << quint64(120) << quint64(0) << quint64(120);
 }
 
 void TestSequenceCallsView::findingsAreMarksThatSelect()

@@ -29,8 +29,8 @@ Topology callTopology()
     return t;
 }
 
-TraceEvent traceEvent(TraceKind kind, NodeIndex node, SimTime at, std::uint64_t call = 0, std::int64_t aux = 0,
-                 std::uint16_t status = kNoStatus)
+TraceEvent traceEvent(TraceKind kind, NodeIndex node, SimTime at, std::uint64_t call = 0,
+                      std::int64_t aux = 0, std::uint16_t status = kNoStatus)
 {
     TraceEvent e;
     e.kind = kind;
@@ -44,7 +44,8 @@ TraceEvent traceEvent(TraceKind kind, NodeIndex node, SimTime at, std::uint64_t 
 }
 
 // A client starts call `id` for `method`: the request is announced, then the Call event.
-void startCall(TimeSeriesSink &sink, NodeIndex client, SimTime at, std::uint64_t id, const std::string &method)
+void startCall(TimeSeriesSink &sink, NodeIndex client, SimTime at, std::uint64_t id,
+               const std::string &method)
 {
     Message m;
     m.id = id;
@@ -89,7 +90,10 @@ void compareValues(const std::vector<double> &actual, const Values &expected)
         }
         // Latency percentiles come from the run summary's histogram bins: within 1.6 %.
         QVERIFY2(std::abs(actual[std::size_t(i)] - expected[i]) <= 0.016 * std::abs(expected[i]) + 1e-9,
-                 qPrintable(QStringLiteral("row %1: %2, expected %3").arg(i).arg(actual[std::size_t(i)]).arg(expected[i])));
+                 qPrintable(QStringLiteral("row %1: %2, expected %3")
+                                .arg(i)
+                                .arg(actual[std::size_t(i)])
+                                .arg(expected[i])));
     }
 }
 
@@ -118,9 +122,12 @@ private slots:
 void TestCallSeries::metricsAreNamed()
 {
     const std::vector<std::pair<SeriesMetric, const char *>> names{
-        {SeriesMetric::CallsByStatus, "calls_by_status"}, {SeriesMetric::CallLatencyP50, "call_latency_p50"},
-        {SeriesMetric::CallLatencyP99, "call_latency_p99"}, {SeriesMetric::CallsInFlight, "calls_in_flight"},
-        {SeriesMetric::ServerQueue, "server_queue"},        {SeriesMetric::Retries, "retries"},
+        {SeriesMetric::CallsByStatus, "calls_by_status"},
+        {SeriesMetric::CallLatencyP50, "call_latency_p50"},
+        {SeriesMetric::CallLatencyP99, "call_latency_p99"},
+        {SeriesMetric::CallsInFlight, "calls_in_flight"},
+        {SeriesMetric::ServerQueue, "server_queue"},
+        {SeriesMetric::Retries, "retries"},
         {SeriesMetric::BreakerState, "breaker_state"}};
     for (const auto &[m, name] : names) {
         QCOMPARE(seriesMetricName(m), name);
@@ -174,7 +181,8 @@ void TestCallSeries::keysInTheOrderMet()
     TimeSeriesSink sink(callTopology());
     feedScript(sink);
     const std::vector<SeriesKey> status{{0, "OK"}, {1, "200 OK"}, {0, "UNAVAILABLE"}};
-    const std::vector<SeriesKey> methods{{0, "orders.Orders/Get"}, {0, "orders.Orders/Put"}, {1, "GET /orders"}};
+    const std::vector<SeriesKey> methods{
+        {0, "orders.Orders/Get"}, {0, "orders.Orders/Put"}, {1, "GET /orders"}};
     QVERIFY(sink.statusKeys() == status);
     QVERIFY(sink.methodKeys() == methods);
     const auto d = sink.snapshot();
@@ -199,8 +207,10 @@ void TestCallSeries::keyedFigures_data()
     QTest::newRow("c2 200") << SeriesMetric::CallsByStatus << 1 << Values{0, 100, 0, 0, 0};
     QTest::newRow("c1 UNAVAILABLE") << SeriesMetric::CallsByStatus << 2 << Values{0, 0, 100, 0, 0};
     QTest::newRow("c1 Get p50") << SeriesMetric::CallLatencyP50 << 0 << Values{4, kNone, kNone, kNone, kNone};
-    QTest::newRow("c1 Put p99") << SeriesMetric::CallLatencyP99 << 1 << Values{kNone, kNone, 20, kNone, kNone};
-    QTest::newRow("c2 GET p50") << SeriesMetric::CallLatencyP50 << 2 << Values{kNone, 10, kNone, kNone, kNone};
+    QTest::newRow("c1 Put p99") << SeriesMetric::CallLatencyP99 << 1
+                                << Values{kNone, kNone, 20, kNone, kNone};
+    QTest::newRow("c2 GET p50") << SeriesMetric::CallLatencyP50 << 2
+                                << Values{kNone, 10, kNone, kNone, kNone};
 }
 
 void TestCallSeries::keyedFigures()
@@ -241,7 +251,8 @@ void TestCallSeries::keysAreBounded()
     const std::size_t n = TimeSeriesSink::kMaxKeys + 50;
     for (std::size_t i = 1; i <= n; ++i) {
         startCall(sink, 0, SimTime(i) * kMs, i, "svc.S/M" + std::to_string(i));
-        sink.onEvent(traceEvent(TraceKind::Complete, 0, SimTime(i) * kMs, i, kMs, std::uint16_t(200 + i % 400)));
+        sink.onEvent(
+            traceEvent(TraceKind::Complete, 0, SimTime(i) * kMs, i, kMs, std::uint16_t(200 + i % 400)));
     }
     QCOMPARE(sink.methodKeys().size(), TimeSeriesSink::kMaxKeys + 1);
     QCOMPARE(sink.statusKeys().size(), TimeSeriesSink::kMaxKeys + 1);
@@ -316,7 +327,8 @@ void TestCallSeries::deltasCarryKeysMetLater()
     for (std::uint64_t i = 1; i <= 40; ++i) {
         const SimTime at = SimTime(i) * 7 * kMs;
         startCall(sink, 0, at, i, "a/B");
-        sink.onEvent(traceEvent(TraceKind::Complete, 0, at + kMs, i, kMs, i < 30 ? Grpc::Ok : Grpc::Unavailable));
+        sink.onEvent(
+            traceEvent(TraceKind::Complete, 0, at + kMs, i, kMs, i < 30 ? Grpc::Ok : Grpc::Unavailable));
         if (i % 3 == 0) {
             sink.publish();
             if (auto d = sink.take()) apply(*d);

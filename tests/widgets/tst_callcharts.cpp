@@ -31,8 +31,9 @@ QStringList rows(const SeriesPickerModel &m)
 }
 
 // A delta with `rows` buckets of 10 ms from `first`, the given keys and one value per key and row.
-TimeSeriesDelta keyedDelta(std::size_t first, std::vector<SeriesKey> status, std::vector<std::vector<double>> byStatus,
-                           std::vector<SeriesKey> methods = {}, std::vector<std::vector<double>> p50 = {})
+TimeSeriesDelta keyedDelta(std::size_t first, std::vector<SeriesKey> status,
+                           std::vector<std::vector<double>> byStatus, std::vector<SeriesKey> methods = {},
+                           std::vector<std::vector<double>> p50 = {})
 {
     TimeSeriesDelta d;
     d.bucketWidth = 10 * kMillisecond;
@@ -88,7 +89,8 @@ void TestCallCharts::rowsPerCallMetric_data()
     QTest::newRow("by status: none met yet") << SeriesMetric::CallsByStatus << QStringList{};
     QTest::newRow("by method: none met yet") << SeriesMetric::CallLatencyP50 << QStringList{};
     // Clients and servers only call: no flat-zero throughput for them.
-    QTest::newRow("throughput: not the calls-only kinds") << SeriesMetric::Throughput << QStringList{"q", "p"};
+    QTest::newRow("throughput: not the calls-only kinds")
+        << SeriesMetric::Throughput << QStringList{"q", "p"};
     QTest::newRow("drops: every node") << SeriesMetric::Drops << kNodes;
 }
 
@@ -149,8 +151,9 @@ void TestCallCharts::keyTargetsLook()
 {
     SeriesPickerModel m;
     m.setTargets(kNodes, kKinds, {});
-    m.syncKeys(SeriesKeyKind::Status,
-               {{0, "OK"}, {1, "200 OK"}, {0, "UNAVAILABLE"}, {1, "OK"}, {kNoIndex, TimeSeriesSink::kOtherKey}});
+    m.syncKeys(
+        SeriesKeyKind::Status,
+        {{0, "OK"}, {1, "200 OK"}, {0, "UNAVAILABLE"}, {1, "OK"}, {kNoIndex, TimeSeriesSink::kOtherKey}});
     // A status has one colour; clients differ in pen style.
     const SeriesTarget ok1 = m.target(SeriesMetric::CallsByStatus, 0);
     const SeriesTarget ok2 = m.target(SeriesMetric::CallsByStatus, 3);
@@ -243,9 +246,9 @@ void TestCallCharts::metricBoxOffersCallMetrics()
     auto *box = panel.findChild<QComboBox *>(QStringLiteral("chartMetric"));
     QVERIFY(box);
     QCOMPARE(box->count(), kSeriesMetricCount);
-    for (SeriesMetric m : {SeriesMetric::CallsByStatus, SeriesMetric::CallLatencyP50, SeriesMetric::CallLatencyP99,
-                           SeriesMetric::CallsInFlight, SeriesMetric::ServerQueue, SeriesMetric::Retries,
-                           SeriesMetric::BreakerState}) {
+    for (SeriesMetric m : {SeriesMetric::CallsByStatus, SeriesMetric::CallLatencyP50,
+                           SeriesMetric::CallLatencyP99, SeriesMetric::CallsInFlight,
+                           SeriesMetric::ServerQueue, SeriesMetric::Retries, SeriesMetric::BreakerState}) {
         const int i = box->findData(int(m));
         QVERIFY2(i >= 0, seriesMetricName(m));
         QCOMPARE(box->itemText(i), QString::fromLatin1(seriesMetricLabel(m)));
@@ -300,8 +303,8 @@ void TestCallCharts::chartsAnRpcRun()
     QVERIFY(picker->rowCount() >= 1);
     double peak = 0;
     for (int r = 0; r < picker->rowCount(); ++r)
-        for (const QPointF &p : panel.store().points(SeriesMetric::ServerQueue,
-                                                     picker->index(r).data(SeriesPickerModel::TargetRole).toInt()))
+        for (const QPointF &p : panel.store().points(
+                 SeriesMetric::ServerQueue, picker->index(r).data(SeriesPickerModel::TargetRole).toInt()))
             peak = std::max(peak, p.y());
     QVERIFY2(peak > 0, "an overloaded server's queue was never charted");
 

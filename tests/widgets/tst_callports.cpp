@@ -88,13 +88,16 @@ void TestCallPorts::portsKnowWhatTheyCarry_data()
     QTest::addColumn<QString>("port");
     QTest::addColumn<int>("protocol");
     QTest::addColumn<QString>("tip");
-    QTest::newRow("client calls") << "rpc-client-1" << "calls" << int(Protocol::Call) << "calls (output, calls)";
-    QTest::newRow("server in") << "rpc-server-1" << "in" << int(Protocol::Call) << "in (input, calls)";
-    QTest::newRow("server downstream") << "rpc-server-1" << "downstream" << int(Protocol::Call)
-                                       << "downstream (output, calls)";
-    QTest::newRow("queue in") << "queue-1" << "in" << int(Protocol::Publish) << "in (input, publishes)";
-    QTest::newRow("queue deliver") << "queue-1" << "deliver" << int(Protocol::Delivery)
-                                   << "deliver (output, deliveries)";
+    QTest::newRow("client calls") << "rpc-client-1"
+                                  << "calls" << int(Protocol::Call) << "calls (output, calls)";
+    QTest::newRow("server in") << "rpc-server-1"
+                               << "in" << int(Protocol::Call) << "in (input, calls)";
+    QTest::newRow("server downstream") << "rpc-server-1"
+                                       << "downstream" << int(Protocol::Call) << "downstream (output, calls)";
+    QTest::newRow("queue in") << "queue-1"
+                              << "in" << int(Protocol::Publish) << "in (input, publishes)";
+    QTest::newRow("queue deliver") << "queue-1"
+                                   << "deliver" << int(Protocol::Delivery) << "deliver (output, deliveries)";
 }
 
 void TestCallPorts::portsKnowWhatTheyCarry()
@@ -141,8 +144,10 @@ void TestCallPorts::callLinksAreTealAndSolid()
     QCOMPARE(link->protocol(), Protocol::Call);
     QVERIFY(!link->isDelivery());
     // Drawn in the call colour: render the scene around the middle of the curve and find it there.
-    const QPointF from = m_scene->nodeItem(QStringLiteral("rpc-client-1"))->port(QStringLiteral("calls"))->anchor();
-    const QPointF to = m_scene->nodeItem(QStringLiteral("rpc-server-1"))->port(QStringLiteral("in"))->anchor();
+    const QPointF from =
+        m_scene->nodeItem(QStringLiteral("rpc-client-1"))->port(QStringLiteral("calls"))->anchor();
+    const QPointF to =
+        m_scene->nodeItem(QStringLiteral("rpc-server-1"))->port(QStringLiteral("in"))->anchor();
     const QPointF mid = LinkItem::curve(from, to).pointAtPercent(0.5);
     QImage image(40, 40, QImage::Format_ARGB32);
     image.fill(Qt::white);
@@ -169,13 +174,22 @@ void TestCallPorts::callToPublishIsRefused_data()
     QTest::addColumn<QString>("toPort");
     QTest::addColumn<QString>("reason");
     QTest::newRow("calls to a queue")
-        << "rpc-client-1" << "calls" << "queue-1" << "in"
+        << "rpc-client-1"
+        << "calls"
+        << "queue-1"
+        << "in"
         << "cannot connect rpc-client-1.calls to queue-1.in: one carries calls, the other publishes";
     QTest::newRow("publishes to a server")
-        << "producer-1" << "out" << "rpc-server-1" << "in"
+        << "producer-1"
+        << "out"
+        << "rpc-server-1"
+        << "in"
         << "cannot connect producer-1.out to rpc-server-1.in: one carries publishes, the other calls";
     QTest::newRow("downstream to a queue")
-        << "rpc-server-1" << "downstream" << "queue-1" << "in"
+        << "rpc-server-1"
+        << "downstream"
+        << "queue-1"
+        << "in"
         << "cannot connect rpc-server-1.downstream to queue-1.in: one carries calls, the other publishes";
 }
 
@@ -195,8 +209,9 @@ void TestCallPorts::callToPublishIsRefused()
     QVERIFY(m_doc->linkIds().isEmpty());
     QCOMPARE(m_doc->undoStack()->count(), steps);
     // A call port to a call port is fine.
-    QVERIFY(m_doc->checkLink(QStringLiteral("rpc-client-1"), QStringLiteral("calls"),
-                             QStringLiteral("http-server-1"), QStringLiteral("in"))
+    QVERIFY(m_doc
+                ->checkLink(QStringLiteral("rpc-client-1"), QStringLiteral("calls"),
+                            QStringLiteral("http-server-1"), QStringLiteral("in"))
                 .isEmpty());
 }
 
@@ -213,8 +228,9 @@ void TestCallPorts::draggedCallLinkIsRefusedOnAQueue()
     PortItem *server = m_scene->nodeItem(QStringLiteral("rpc-server-1"))->port(QStringLiteral("in"));
     drag(m_view->viewport(), m_view->mapFromScene(out->anchor()), m_view->mapFromScene(queue->anchor()));
     QCOMPARE(refused.count(), 1);
-    QVERIFY2(refused.first().at(0).toString().contains(QStringLiteral("one carries calls, the other publishes")),
-             qPrintable(refused.first().at(0).toString()));
+    QVERIFY2(
+        refused.first().at(0).toString().contains(QStringLiteral("one carries calls, the other publishes")),
+        qPrintable(refused.first().at(0).toString()));
     QCOMPARE(m_scene->refusalText(), refused.first().at(0).toString());
     QVERIFY(m_doc->linkIds().isEmpty());
     drag(m_view->viewport(), m_view->mapFromScene(out->anchor()), m_view->mapFromScene(server->anchor()));
@@ -227,10 +243,13 @@ void TestCallPorts::liveLineForCallers_data()
     QTest::addColumn<QString>("node");
     QTest::addColumn<QString>("line");
     QTest::addColumn<QString>("tip");
-    QTest::newRow("client") << "rpc-client-1" << QString::fromUtf8("3 in flight \u00b7 120 ok \u00b7 4 failed")
+    QTest::newRow("client") << "rpc-client-1"
+                            << QString::fromUtf8("3 in flight \u00b7 120 ok \u00b7 4 failed")
                             << "calls in flight: 3";
-    QTest::newRow("server") << "rpc-server-1" << QString::fromUtf8("queue 7 \u00b7 130 executed") << "accept queue: 7";
-    QTest::newRow("queue keeps its own") << "queue-1" << QStringLiteral("depth 0") << "queue depth (ready): 0";
+    QTest::newRow("server") << "rpc-server-1" << QString::fromUtf8("queue 7 \u00b7 130 executed")
+                            << "accept queue: 7";
+    QTest::newRow("queue keeps its own")
+        << "queue-1" << QStringLiteral("depth 0") << "queue depth (ready): 0";
 }
 
 void TestCallPorts::liveLineForCallers()

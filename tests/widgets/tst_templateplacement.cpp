@@ -167,8 +167,8 @@ void TestTemplatePlacement::paletteDoubleClickPlacesInWindow()
 
     // Found through the search field, then double-clicked.
     palette->setFilterText(QStringLiteral("grpc"));
-    const QModelIndex row =
-        palette->proxyModel()->mapFromSource(palette->model()->indexOfTemplate(QStringLiteral("grpc-client")));
+    const QModelIndex row = palette->proxyModel()->mapFromSource(
+        palette->model()->indexOfTemplate(QStringLiteral("grpc-client")));
     QVERIFY(row.isValid());
     palette->view()->scrollTo(row);
     const QPoint at = palette->view()->visualRect(row).center();

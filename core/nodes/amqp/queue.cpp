@@ -524,14 +524,13 @@ NodeKindSpec queueKind()
     k.category = "Broker";
     k.help = "Stores messages in order and delivers each to one of its consumers; acks, redelivery, TTL, "
              "dead letters.";
-    k.ports = {
-        {"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or exchanges."},
-        // A queue without consumers (a parking lot for dead letters) is a legitimate design.
-        {"deliver", PortDirection::Out, Protocol::Delivery, true, "Consumers (they compete for messages).",
-         PortSpec::Need::Optional},
-        {"dead-letter", PortDirection::Out, Protocol::Publish, false,
-         "Where expired, rejected, overflowed and over-delivered messages go (an exchange or queue).",
-         PortSpec::Need::Optional}};
+    k.ports = {{"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or exchanges."},
+               // A queue without consumers (a parking lot for dead letters) is a legitimate design.
+               {"deliver", PortDirection::Out, Protocol::Delivery, true,
+                "Consumers (they compete for messages).", PortSpec::Need::Optional},
+               {"dead-letter", PortDirection::Out, Protocol::Publish, false,
+                "Where expired, rejected, overflowed and over-delivered messages go (an exchange or queue).",
+                PortSpec::Need::Optional}};
     using T = PropertyType;
     k.properties = {
         property("maxLength", "Max length", T::Integer, 0, "Most ready messages held (0 = no limit).", "msg",

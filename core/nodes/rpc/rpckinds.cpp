@@ -333,12 +333,12 @@ std::vector<PropertySpec> serverProperties(bool http)
                       : "The status of a failed request (a gRPC code name, e.g. UNAVAILABLE or INTERNAL).",
                  ""));
     p.back().check = statusCheck(http);
-    p.push_back(
-        property("honorDeadline", "Honor deadlines", T::Bool, true,
-                 "Give up work whose deadline passed: a queued request past it is shed without running, "
-                 "a running one is stopped at it; a Cancel from the caller does the same. Off, the server does "
-                 "the work nobody waits for, cancelled or not.",
-                 ""));
+    p.push_back(property(
+        "honorDeadline", "Honor deadlines", T::Bool, true,
+        "Give up work whose deadline passed: a queued request past it is shed without running, "
+        "a running one is stopped at it; a Cancel from the caller does the same. Off, the server does "
+        "the work nobody waits for, cancelled or not.",
+        ""));
     p.push_back(
         property("retryAfter", "Retry-After", T::Duration, http ? "1s" : Json(0),
                  http ? "Sent with 503 (queue full) and 429 (rate limit) responses: how long clients should "
