@@ -94,4 +94,83 @@ std::optional<std::uint16_t> statusFromKey(std::string_view key)
     return std::nullopt;
 }
 
+std::string kafkaErrorName(std::uint16_t code)
+{
+    switch (code) {
+    case KafkaError::None:
+        return "NONE";
+    case KafkaError::OffsetOutOfRange:
+        return "OFFSET_OUT_OF_RANGE";
+    case KafkaError::CorruptMessage:
+        return "CORRUPT_MESSAGE";
+    case KafkaError::UnknownTopicOrPartition:
+        return "UNKNOWN_TOPIC_OR_PARTITION";
+    case KafkaError::LeaderNotAvailable:
+        return "LEADER_NOT_AVAILABLE";
+    case KafkaError::NotLeaderOrFollower:
+        return "NOT_LEADER_OR_FOLLOWER";
+    case KafkaError::RequestTimedOut:
+        return "REQUEST_TIMED_OUT";
+    case KafkaError::CoordinatorNotAvailable:
+        return "COORDINATOR_NOT_AVAILABLE";
+    case KafkaError::NotCoordinator:
+        return "NOT_COORDINATOR";
+    case KafkaError::NotEnoughReplicas:
+        return "NOT_ENOUGH_REPLICAS";
+    case KafkaError::NotEnoughReplicasAfterAppend:
+        return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    case KafkaError::IllegalGeneration:
+        return "ILLEGAL_GENERATION";
+    case KafkaError::InconsistentGroupProtocol:
+        return "INCONSISTENT_GROUP_PROTOCOL";
+    case KafkaError::UnknownMemberId:
+        return "UNKNOWN_MEMBER_ID";
+    case KafkaError::InvalidSessionTimeout:
+        return "INVALID_SESSION_TIMEOUT";
+    case KafkaError::RebalanceInProgress:
+        return "REBALANCE_IN_PROGRESS";
+    case KafkaError::OutOfOrderSequenceNumber:
+        return "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    case KafkaError::DuplicateSequenceNumber:
+        return "DUPLICATE_SEQUENCE_NUMBER";
+    case KafkaError::InvalidProducerEpoch:
+        return "INVALID_PRODUCER_EPOCH";
+    case KafkaError::InvalidTxnState:
+        return "INVALID_TXN_STATE";
+    case KafkaError::ConcurrentTransactions:
+        return "CONCURRENT_TRANSACTIONS";
+    case KafkaError::MemberIdRequired:
+        return "MEMBER_ID_REQUIRED";
+    case KafkaError::FencedInstanceId:
+        return "FENCED_INSTANCE_ID";
+    case KafkaError::ProducerFenced:
+        return "PRODUCER_FENCED";
+    default:
+        return std::to_string(code);
+    }
+}
+
+std::string sqsErrorName(std::uint16_t code)
+{
+    static constexpr const char *kNames[] = {"OK",
+                                             "QueueDoesNotExist",
+                                             "ReceiptHandleIsInvalid",
+                                             "MessageNotInflight",
+                                             "InvalidParameterValue",
+                                             "OverLimit",
+                                             "RequestThrottled",
+                                             "MissingParameter",
+                                             "InvalidAttributeValue"};
+    if (code < std::size(kNames)) return kNames[code];
+    return std::to_string(code);
+}
+
+std::string frameStatusName(FrameType frame, std::uint16_t status)
+{
+    if (status == kNoStatus) return {};
+    if (isKafkaFrame(frame)) return kafkaErrorName(status);
+    if (isSqsFrame(frame)) return sqsErrorName(status);
+    return statusName(status);
+}
+
 } // namespace sb

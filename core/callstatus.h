@@ -42,4 +42,31 @@ std::optional<std::uint16_t> statusFromKey(std::string_view key);
 // Every gRPC code name, in code order (for help texts and "did you mean").
 const char *const *grpcStatusNames();
 
+// Apache Kafka's error codes as its protocol numbers them (org.apache.kafka.common.protocol.Errors),
+// carried in the `status` of Kafka responses; 0 = NONE.
+namespace KafkaError {
+inline constexpr std::uint16_t None = 0, OffsetOutOfRange = 1, CorruptMessage = 2,
+                               UnknownTopicOrPartition = 3, LeaderNotAvailable = 5, NotLeaderOrFollower = 6,
+                               RequestTimedOut = 7, CoordinatorNotAvailable = 15, NotCoordinator = 16,
+                               NotEnoughReplicas = 19, NotEnoughReplicasAfterAppend = 20,
+                               IllegalGeneration = 22, InconsistentGroupProtocol = 23, UnknownMemberId = 25,
+                               InvalidSessionTimeout = 26, RebalanceInProgress = 27,
+                               OutOfOrderSequenceNumber = 45, DuplicateSequenceNumber = 46,
+                               InvalidProducerEpoch = 47, InvalidTxnState = 48, ConcurrentTransactions = 51,
+                               MemberIdRequired = 79, FencedInstanceId = 82, ProducerFenced = 90;
+}
+// "NOT_ENOUGH_REPLICAS" (Kafka's own spelling), the number for a code not named here.
+std::string kafkaErrorName(std::uint16_t code);
+
+// Amazon SQS errors (the API reference's error names), carried in the `status` of SQS responses.
+namespace SqsError {
+inline constexpr std::uint16_t None = 0, QueueDoesNotExist = 1, ReceiptHandleIsInvalid = 2,
+                               MessageNotInflight = 3, InvalidParameterValue = 4, OverLimit = 5,
+                               RequestThrottled = 6, MissingParameter = 7, InvalidAttributeValue = 8;
+}
+std::string sqsErrorName(std::uint16_t code);
+
+// The status of a frame of type `frame` in words: a call's status, a Kafka or SQS error.
+std::string frameStatusName(FrameType frame, std::uint16_t status);
+
 } // namespace sb

@@ -64,18 +64,59 @@ enum class FrameType : std::uint8_t {
     StreamData,   // one message of a stream (gRPC DATA); tag = the attempt, count = its index
     HalfClose,    // the sender's side of a stream is done (END_STREAM)
     WindowUpdate, // flow control: `count` more bytes may be sent on stream `tag` (HTTP/2 WINDOW_UPDATE)
+    // Apache Kafka's APIs (core/nodes/kafka/kafkaprotocol.h is their contract). One type per API:
+    // a request and its response share it, the response has `response` set (as Kafka's api key).
+    Metadata,
+    Produce,
+    Fetch,
+    ListOffsets,
+    JoinGroup,
+    SyncGroup,
+    Heartbeat,
+    LeaveGroup,
+    OffsetCommit,
+    OffsetFetch,
+    InitProducerId,
+    AddPartitionsToTxn,
+    AddOffsetsToTxn,
+    TxnOffsetCommit,
+    EndTxn,
+    // Amazon SQS actions (core/nodes/sqs/sqsprotocol.h); responses as for Kafka.
+    SendMessage,
+    ReceiveMessage,
+    DeleteMessage,
+    ChangeMessageVisibility,
 };
-inline constexpr int kFrameTypeCount = 14;
+inline constexpr int kFrameTypeCount = 33;
 // Frames of the call protocol (requests, replies, their streams), as opposed to messaging frames.
 inline bool isCallFrame(FrameType f)
 {
     return f >= FrameType::Request && f <= FrameType::WindowUpdate;
 }
+inline bool isKafkaFrame(FrameType f)
+{
+    return f >= FrameType::Metadata && f <= FrameType::EndTxn;
+}
+inline bool isSqsFrame(FrameType f)
+{
+    return f >= FrameType::SendMessage && f <= FrameType::ChangeMessageVisibility;
+}
 
 // Call statuses: gRPC codes 0..16 (OK, CANCELLED, ... UNAUTHENTICATED) and HTTP codes 100..599 in
 // one number, named by callstatus.h; kNoStatus on everything that is not a reply.
 inline constexpr std::uint16_t kNoStatus = 0xFFFF;
+// As written in files and filters: "publish-nack", "offset-commit".
 const char *frameTypeName(FrameType t);
+// As the protocol spells it, for labels: "basic.publish"-style names stay the file names for AMQP
+// and calls; Kafka and SQS frames read "OffsetCommit", "ReceiveMessage".
+const char *frameTypeLabel(FrameType t);
+
+// What a protocol's frame carries beyond the fields below (a Kafka fetch's partitions, a produce
+// request's record batch). Immutable once sent and shared by a duplicated frame's copies; each
+// protocol defines its own bodies (kafkaprotocol.h, sqsprotocol.h) and reads them back by type.
+struct FrameBody {
+    virtual ~FrameBody() = default;
+};
 
 struct Frame {
     FrameType type = FrameType::Publish;
@@ -85,9 +126,14 @@ struct Frame {
     std::uint32_t deliveryCount = 0;
     std::uint32_t count = 0; // Subscribe: prefetch (0 = unlimited); Pull: batch size
     std::uint64_t tag = 0;   // publish sequence (Publish/Confirm/PublishNack), delivery tag, or call attempt
-    std::uint16_t status = kNoStatus; // Reply: the call's status
-    SimTime deadline = kNever;        // Request: the caller's deadline (absolute virtual time)
-    MessageRef message;               // Publish, Deliver, Request, Reply, StreamData
+    std::uint16_t status = kNoStatus;      // Reply: the call's status
+    SimTime deadline = kNever;             // Request: the caller's deadline (absolute virtual time)
+    MessageRef message;                    // Publish, Deliver, Request, Reply, StreamData
+    bool response = false;                 // Kafka and SQS: the response to a request of this type
+    std::uint32_t partition = kNoIndex;    // Kafka frames about one partition (Produce)
+    std::shared_ptr<const FrameBody> body; // the protocol's own fields (kafkaprotocol.h, sqsprotocol.h)
+    // The body as a protocol's type, or null when it carries none of that type.
+    template <class T> const T *as() const { return dynamic_cast<const T *>(body.get()); }
 };
 
 } // namespace sb

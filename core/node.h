@@ -41,6 +41,8 @@ public:
     virtual std::uint64_t newMessageId() = 0;
     // False once the run's message budget is spent: producers stop producing.
     virtual bool mayPublish() = 0;
+    // The run-wide index of a consumer group's id, for TraceEvent::group (Simulation::groupNames()).
+    virtual std::uint32_t groupIndex(std::string_view groupId) { return kNoIndex; }
 };
 
 // What a factory receives to build a node.
@@ -76,6 +78,10 @@ public:
     // The crash took the node's disk too (a crash fault with disk "lost"), after onCrash: what it
     // kept as durable (a durable queue's persistent messages, a table of processed ids) is gone.
     virtual void onDiskLost(NodeContext &ctx) {}
+    // One broker of the cluster this node stands for (a Kafka topic's brokers, ids 1..) crashed
+    // (up = false) or restarted (up = true): a "broker-crash" fault. Nodes without brokers never
+    // get one (validation refuses the fault).
+    virtual void onBrokerState(NodeContext &ctx, std::uint32_t broker, bool up) {}
     virtual NodeStatus status() const { return {}; }
     // Work this node will do although no event is pending for it (a queue holding messages for a
     // consumer that polls): keeps a run from ending as quiescent while only idle timers remain.

@@ -370,6 +370,10 @@ const char *protocolName(Protocol p)
         return "deliveries";
     case Protocol::Call:
         return "calls";
+    case Protocol::Kafka:
+        return "Kafka requests";
+    case Protocol::Sqs:
+        return "SQS requests";
     }
     return "?";
 }

@@ -69,7 +69,9 @@ struct PropertySpec {
 
 // Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames;
 // call links carry requests, replies and streams (a client's calls to a server).
-enum class Protocol { Publish, Delivery, Call };
+// Kafka links carry a Kafka client's requests and the topic's responses (produce, fetch, group
+// membership, offsets, transactions); SQS links an SQS client's actions.
+enum class Protocol { Publish, Delivery, Call, Kafka, Sqs };
 // How people read a port's protocol: "publishes", "deliveries", "calls".
 const char *protocolName(Protocol p);
 enum class PortDirection { In, Out };

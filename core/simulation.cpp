@@ -104,6 +104,9 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
             return nullptr;
         }
         sim->m_nodes[i].context = std::make_unique<Context>(sim.get(), i);
+        if (auto g = t.nodes[i].properties.find("groupId");
+            g != t.nodes[i].properties.end() && g->is_string() && !g->get<std::string>().empty())
+            sim->groupIndex(g->get<std::string>());
     }
     sim->setSeed(t.run.seed);
     sim->m_budget = t.run.messages;
@@ -207,6 +210,8 @@ TraceEvent Simulation::frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, 
     if (f.noAck) e.flags |= TraceFlag::NoAck;
     if (f.requeue) e.flags |= TraceFlag::Requeue;
     if (f.type == FrameType::Publish && f.tag) e.flags |= TraceFlag::Confirmed;
+    if (f.response) e.flags |= TraceFlag::Response;
+    e.partition = f.partition;
     return e;
 }
 
@@ -573,6 +578,17 @@ void Simulation::restartNow(NodeIndex node)
     traceNode(node, TraceKind::Restart);
     notifyPeers(node, true);
     n.node->onRestart(*n.context);
+    // Brokers still held down by their own faults stay down in the restarted node.
+    for (const auto &[broker, count] : n.brokerFaults)
+        if (count > 0) n.node->onBrokerState(*n.context, broker, false);
+}
+
+std::uint32_t Simulation::groupIndex(std::string_view groupId)
+{
+    for (std::size_t i = 0; i < m_groupNames.size(); ++i)
+        if (m_groupNames[i] == groupId) return static_cast<std::uint32_t>(i);
+    m_groupNames.emplace_back(groupId);
+    return static_cast<std::uint32_t>(m_groupNames.size() - 1);
 }
 
 std::vector<std::uint64_t> Simulation::framesOnLinks() const

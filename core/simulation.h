@@ -136,6 +136,10 @@ public:
     // receiver's held frames included).
     std::vector<std::uint64_t> framesOnLinks() const;
     std::vector<std::string> nodeIds() const;
+    // Consumer groups by TraceEvent::group: every node's "groupId" property at build, in node
+    // order, then any a node names later. Read it on the engine thread or after the run.
+    const std::vector<std::string> &groupNames() const { return m_groupNames; }
+    std::uint32_t groupIndex(std::string_view groupId);
     std::vector<std::string> linkIds() const;
 
     // Wall clock and sleep, replaceable for tests of pacing. Both in nanoseconds.
@@ -218,6 +222,7 @@ private:
     std::vector<TimerSlot> m_timers;
     std::vector<std::uint32_t> m_freeTimers;
     std::vector<TraceSink *> m_sinks;
+    std::vector<std::string> m_groupNames;
     std::vector<LiveChange> m_liveChanges;
     std::vector<FaultDef> m_faultDefs;
     std::vector<FaultState> m_faultStates; // parallel to m_faultDefs

@@ -206,6 +206,10 @@ void Simulation::startFaultSpan(std::size_t index)
             } else if (f.kind == "slow") {
                 ++slot.slowFaults;
                 slot.slow *= params.number("factor");
+            } else if (f.kind == "broker-crash") {
+                const auto broker = static_cast<std::uint32_t>(params.integer("broker"));
+                if (++slot.brokerFaults[broker] == 1 && !slot.crashed)
+                    slot.node->onBrokerState(*slot.context, broker, false);
             }
         }
         s.nodes = std::move(nodes);
@@ -254,6 +258,12 @@ void Simulation::endFaultSpan(std::size_t index)
                 slot.slow /= params.number("factor");
                 // Back to exactly 1 when no slow fault is left, whatever the rounding.
                 if (--slot.slowFaults == 0) slot.slow = 1;
+            } else if (f.kind == "broker-crash") {
+                const auto broker = static_cast<std::uint32_t>(params.integer("broker"));
+                if (--slot.brokerFaults[broker] == 0) {
+                    slot.brokerFaults.erase(broker);
+                    if (!slot.crashed) slot.node->onBrokerState(*slot.context, broker, true);
+                }
             }
         }
     }

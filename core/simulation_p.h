@@ -3,6 +3,8 @@
 // simulation_faults.cpp, the fault mechanism). Nothing outside the Simulation includes this.
 #include "simulation.h"
 
+#include <map>
+
 namespace sb {
 
 class Simulation::Context final : public NodeContext {
@@ -34,6 +36,7 @@ public:
     }
     std::uint64_t newMessageId() override { return m_sim->m_nextMessageId++; }
     bool mayPublish() override { return m_sim->m_budget == 0 || m_sim->m_published < m_sim->m_budget; }
+    std::uint32_t groupIndex(std::string_view groupId) override { return m_sim->groupIndex(groupId); }
 
     Rng m_rng;
 
@@ -51,8 +54,9 @@ struct Simulation::NodeSlot {
     int crashFaults = 0; // active crash faults on the node: it is down while any lasts
     int pauseFaults = 0;
     int slowFaults = 0;
-    double slow = 1;                  // product of the active slow faults' factors
-    std::vector<ScheduledEvent> held; // events that reached the node while it was paused, in order
+    std::map<std::uint32_t, int> brokerFaults; // active broker-crash faults, by broker id
+    double slow = 1;                           // product of the active slow faults' factors
+    std::vector<ScheduledEvent> held;          // events that reached the node while it was paused, in order
 };
 
 struct Simulation::LinkSlot {

@@ -1,6 +1,7 @@
 #include "trace.h"
 
 #include "callstatus.h"
+#include "schema.h"
 
 #include <bit>
 #include <charconv>
@@ -10,11 +11,14 @@ namespace sb {
 
 namespace {
 constexpr const char *kKindNames[kTraceKindCount] = {
-    "publish",     "send",      "route",      "enqueue", "deliver", "redeliver", "ack",         "nack",
-    "requeue",     "process",   "dedupe",     "confirm", "drop",    "expire",    "dead-letter", "timeout",
-    "retry",       "link-down", "link-up",    "crash",   "restart", "pause",     "resume",      "link-change",
-    "fault-start", "fault-end", "clock-jump", "call",    "accept",  "execute",   "complete",    "hedge",
-    "cancel",      "breaker",   "block",      "unblock"};
+    "publish",     "send",      "route",       "enqueue",        "deliver",    "redeliver",  "ack",
+    "nack",        "requeue",   "process",     "dedupe",         "confirm",    "drop",       "expire",
+    "dead-letter", "timeout",   "retry",       "link-down",      "link-up",    "crash",      "restart",
+    "pause",       "resume",    "link-change", "fault-start",    "fault-end",  "clock-jump", "call",
+    "accept",      "execute",   "complete",    "hedge",          "cancel",     "breaker",    "block",
+    "unblock",     "append",    "replicate",   "high-watermark", "isr-shrink", "isr-expand", "leader-elect",
+    "truncate",    "retention", "compact",     "commit",         "rebalance",  "join",       "leave",
+    "assign",      "revoke",    "txn-commit",  "txn-abort",      "marker",     "visibility"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",
@@ -33,15 +37,87 @@ constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "fault",
                                                         "unknown-correlation",
                                                         "deadline",
-                                                        "cancelled"};
-constexpr const char *kFrameNames[kFrameTypeCount] = {
-    "publish", "confirm", "publish-nack", "subscribe", "deliver",     "ack",        "nack",
-    "pull",    "request", "reply",        "cancel",    "stream-data", "half-close", "window-update"};
+                                                        "cancelled",
+                                                        "truncated",
+                                                        "compacted",
+                                                        "retention",
+                                                        "deduplicated",
+                                                        "not-enough-replicas"};
+constexpr const char *kFrameNames[kFrameTypeCount] = {"publish",
+                                                      "confirm",
+                                                      "publish-nack",
+                                                      "subscribe",
+                                                      "deliver",
+                                                      "ack",
+                                                      "nack",
+                                                      "pull",
+                                                      "request",
+                                                      "reply",
+                                                      "cancel",
+                                                      "stream-data",
+                                                      "half-close",
+                                                      "window-update",
+                                                      "metadata",
+                                                      "produce",
+                                                      "fetch",
+                                                      "list-offsets",
+                                                      "join-group",
+                                                      "sync-group",
+                                                      "heartbeat",
+                                                      "leave-group",
+                                                      "offset-commit",
+                                                      "offset-fetch",
+                                                      "init-producer-id",
+                                                      "add-partitions-to-txn",
+                                                      "add-offsets-to-txn",
+                                                      "txn-offset-commit",
+                                                      "end-txn",
+                                                      "send-message",
+                                                      "receive-message",
+                                                      "delete-message",
+                                                      "change-message-visibility"};
+constexpr const char *kFrameLabels[kFrameTypeCount] = {"publish",
+                                                       "confirm",
+                                                       "publish-nack",
+                                                       "subscribe",
+                                                       "deliver",
+                                                       "ack",
+                                                       "nack",
+                                                       "pull",
+                                                       "request",
+                                                       "reply",
+                                                       "cancel",
+                                                       "stream-data",
+                                                       "half-close",
+                                                       "window-update",
+                                                       "Metadata",
+                                                       "Produce",
+                                                       "Fetch",
+                                                       "ListOffsets",
+                                                       "JoinGroup",
+                                                       "SyncGroup",
+                                                       "Heartbeat",
+                                                       "LeaveGroup",
+                                                       "OffsetCommit",
+                                                       "OffsetFetch",
+                                                       "InitProducerId",
+                                                       "AddPartitionsToTxn",
+                                                       "AddOffsetsToTxn",
+                                                       "TxnOffsetCommit",
+                                                       "EndTxn",
+                                                       "SendMessage",
+                                                       "ReceiveMessage",
+                                                       "DeleteMessage",
+                                                       "ChangeMessageVisibility"};
 } // namespace
 
 const char *frameTypeName(FrameType t)
 {
     return kFrameNames[static_cast<int>(t)];
+}
+const char *frameTypeLabel(FrameType t)
+{
+    return kFrameLabels[static_cast<int>(t)];
 }
 const char *traceKindName(TraceKind k)
 {
@@ -65,7 +141,8 @@ bool traceKindFromName(std::string_view name, TraceKind &out)
 bool isLossReason(DropReason r)
 {
     return r == DropReason::Loss || r == DropReason::Partition || r == DropReason::Crash ||
-           r == DropReason::ProcessingFailed || r == DropReason::NoRoute || r == DropReason::RetriesExhausted;
+           r == DropReason::ProcessingFailed || r == DropReason::NoRoute ||
+           r == DropReason::RetriesExhausted || r == DropReason::Truncated;
 }
 
 // ---- CounterSink
@@ -107,6 +184,11 @@ void HashSink::onEvent(const TraceEvent &e)
         (static_cast<std::uint64_t>(e.frame) << 8) | e.flags);
     if (e.local != e.time) mix(static_cast<std::uint64_t>(e.local));
     if (e.status != kNoStatus) mix(e.status);
+    if (e.partition != kNoIndex || e.offset != -1 || e.group != kNoIndex || e.epoch) {
+        mix((static_cast<std::uint64_t>(e.partition) << 32) | e.group);
+        mix(static_cast<std::uint64_t>(e.offset));
+        mix(e.epoch);
+    }
     ++m_count;
 }
 
@@ -174,7 +256,7 @@ bool TraceFileWriter::open(const std::string &path, Format format, std::string &
     m_format = format;
     if (m_format == Format::Csv)
         put("time_ns,kind,node,peer,link,message_id,correlation_id,delivery_count,reason,frame,flags,aux,"
-            "wall_ns,local_ns,fault,status\n");
+            "wall_ns,local_ns,fault,status,partition,offset,group,epoch\n");
     return true;
 }
 
@@ -213,6 +295,24 @@ void TraceFileWriter::putName(const std::vector<std::string> &names, std::uint32
     if (quoted) put("\"");
     put(names[index]);
     if (quoted) put("\"");
+}
+
+void TraceFileWriter::putGroup(std::uint32_t group, bool quoted)
+{
+    std::string name = m_groupNames ? m_groupNames(group) : std::to_string(group);
+    // Group ids are free text: quote and escape them as JSON strings (CSV: quoted when needed).
+    if (quoted) {
+        put(Json(name).dump());
+        return;
+    }
+    if (name.find_first_of(",\"\n\r") == std::string::npos) {
+        put(name);
+        return;
+    }
+    std::string q = "\"";
+    for (char c : name)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    put(q + "\"");
 }
 
 void TraceFileWriter::onEvent(const TraceEvent &e)
@@ -273,10 +373,27 @@ void TraceFileWriter::onEvent(const TraceEvent &e)
             put(",\"local\":");
             putInt(e.local);
         }
+        if (hasFrame && (e.flags & TraceFlag::Response)) put(",\"response\":true");
         if (e.status != kNoStatus) {
             put(",\"status\":\"");
-            put(statusName(e.status));
+            put(frameStatusName(e.frame, e.status));
             put("\"");
+        }
+        if (e.partition != kNoIndex) {
+            put(",\"partition\":");
+            putUInt(e.partition);
+        }
+        if (e.offset != -1) {
+            put(",\"offset\":");
+            putInt(e.offset);
+        }
+        if (e.group != kNoIndex) {
+            put(",\"group\":");
+            putGroup(e.group, true);
+        }
+        if (e.epoch) {
+            put(",\"epoch\":");
+            putUInt(e.epoch);
         }
         if (isFault && m_faultNames) {
             put(",\"fault\":\"");
@@ -315,7 +432,15 @@ void TraceFileWriter::onEvent(const TraceEvent &e)
         put(",");
         if (isFault && m_faultNames) put(m_faultNames(static_cast<std::uint64_t>(e.aux)));
         put(",");
-        if (e.status != kNoStatus) put(statusName(e.status));
+        if (e.status != kNoStatus) put(frameStatusName(e.frame, e.status));
+        put(",");
+        if (e.partition != kNoIndex) putUInt(e.partition);
+        put(",");
+        if (e.offset != -1) putInt(e.offset);
+        put(",");
+        if (e.group != kNoIndex) putGroup(e.group, false);
+        put(",");
+        if (e.epoch) putUInt(e.epoch);
         put("\n");
     }
     ++m_written;

@@ -57,8 +57,39 @@ enum class TraceKind : std::uint8_t {
     Breaker,  // a client's circuit breaker changed state; aux = 0 closed, 1 open, 2 half-open
     Block,    // a sender is blocked: it cannot hand over its message (rendezvous, full buffer, window)
     Unblock,  // it can again; aux = how long it was blocked (ns)
+    // Logs and groups (Apache Kafka; core/nodes/kafka/kafkaprotocol.h). `partition` and `offset`
+    // name the place in a topic's log; `group` a consumer group (Simulation::groupNames()); `epoch`
+    // a partition's leader epoch or a group's generation as said per kind.
+    Append,        // a partition's leader appended a record: messageId, partition, offset, epoch = leader
+                   // epoch; aux = the broker; flags Transactional for a record of a transaction
+    Replicate,     // a follower fetched up to `offset` (its log end after); aux = the follower's broker
+    HighWatermark, // a partition's high watermark advanced to `offset` (records below are committed)
+    IsrShrink,     // a replica left a partition's in-sync set; aux = its broker, deliveryCount = ISR size
+    IsrExpand,     // a replica caught up and rejoined the ISR; aux = its broker, deliveryCount = ISR size
+    LeaderElect,   // a partition got a new leader: aux = its broker (-1: none, the partition is offline),
+                   // epoch = the new leader epoch; flags Unclean when it was not in the ISR
+    Truncate,      // a replica cut its log back to `offset` (records above it are gone); aux = broker,
+                   // deliveryCount = records removed
+    Retention,     // retention deleted a partition's oldest records: offset = the new log start offset,
+                   // aux = records deleted
+    Compact,       // log compaction removed a record (messageId, offset) superseded by aux = the offset
+                   // of a newer record with its key (-1: a tombstone removed after delete.retention.ms)
+    Commit,        // a consumer group's offset for a partition was committed: offset = the next offset
+                   // to read; node = the coordinator (topic), peer = the member; also an SQS FIFO commit
+    Rebalance,     // a group began a rebalance; epoch = the new generation, group; aux = members
+    Join,          // a member joined a group: node = the member, group, epoch = generation
+    Leave,         // a member left its group: aux = 0 left, 1 session timeout, 2 max.poll.interval.ms
+                   // exceeded, 3 fenced (a static member replaced); node = the member
+    Assign,        // a member was assigned a partition: node = the member, partition, group, epoch
+    Revoke,        // a member gave up a partition: node = the member, partition, group, epoch
+    TxnCommit,     // a transactional producer's transaction committed: correlationId = its number
+    TxnAbort,      // ... aborted (by the producer, a fence, a timeout); correlationId = its number
+    Marker,        // a transaction's control record was written: partition, offset; flags Aborted for
+                   // an abort marker; correlationId = the transaction
+    Visibility,    // SQS: a message's visibility timeout was set (ChangeMessageVisibility or a receive);
+                   // aux = the timeout (ns)
 };
-inline constexpr int kTraceKindCount = 36;
+inline constexpr int kTraceKindCount = 55;
 
 enum class DropReason : std::uint8_t {
     None,
@@ -80,8 +111,13 @@ enum class DropReason : std::uint8_t {
     UnknownCorrelation, // a reply for no call the client is waiting for (late, or never asked)
     DeadlineExceeded,   // a call's deadline passed before the work was done
     Cancelled,          // the caller cancelled the work (a hedge won, the caller gave up)
+    Truncated,          // a log truncation removed the record (an unclean election, a leader lost it)
+    Compacted,          // log compaction removed it (a newer record with its key, or a tombstone)
+    RetentionExpired,   // retention (retention.ms, retention.bytes, SQS MessageRetentionPeriod) deleted it
+    Deduplicated,       // a deduplication window saw its id (SQS FIFO, a Kafka idempotent producer's batch)
+    NotEnoughReplicas,  // a produce refused: fewer in-sync replicas than min.insync.replicas
 };
-inline constexpr int kDropReasonCount = 19;
+inline constexpr int kDropReasonCount = 24;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);
@@ -90,9 +126,13 @@ bool traceKindFromName(std::string_view name, TraceKind &out);
 bool isLossReason(DropReason r);
 
 namespace TraceFlag {
-inline constexpr std::uint8_t NoAck = 1;     // the delivery was made under auto-ack
-inline constexpr std::uint8_t Requeue = 2;   // nack with requeue
-inline constexpr std::uint8_t Confirmed = 4; // publish that asked for a confirm
+inline constexpr std::uint8_t NoAck = 1;          // the delivery was made under auto-ack
+inline constexpr std::uint8_t Requeue = 2;        // nack with requeue
+inline constexpr std::uint8_t Confirmed = 4;      // publish that asked for a confirm
+inline constexpr std::uint8_t Response = 8;       // a Kafka/SQS frame that is a response (Send, Drop)
+inline constexpr std::uint8_t Aborted = 16;       // a record of an aborted transaction; an abort marker
+inline constexpr std::uint8_t Unclean = 32;       // an unclean leader election
+inline constexpr std::uint8_t Transactional = 64; // a record written in a transaction
 } // namespace TraceFlag
 
 struct TraceEvent {
@@ -110,7 +150,12 @@ struct TraceEvent {
     DropReason reason = DropReason::None;
     FrameType frame = FrameType::Publish; // for Send and link Drops
     std::uint8_t flags = 0;
-    std::uint16_t status = kNoStatus; // a call's status (Complete; Send and Drop of a Reply)
+    std::uint16_t status = kNoStatus;   // a call's status (Complete; Send and Drop of a Reply); a Kafka
+                                        // or SQS response's error code (kafkaprotocol.h)
+    std::uint32_t partition = kNoIndex; // a Kafka partition (see the kinds above)
+    std::uint32_t group = kNoIndex;     // a consumer group: index into Simulation::groupNames()
+    std::int64_t offset = -1;           // a log offset (see the kinds above)
+    std::uint32_t epoch = 0;            // a leader epoch or a group generation (see the kinds above)
 };
 
 class TraceSink {
@@ -184,6 +229,11 @@ public:
     {
         m_faultNames = std::move(names);
     }
+    // Names consumer groups by their index (Simulation::groupNames()).
+    void setGroupNames(std::function<std::string(std::uint32_t index)> names)
+    {
+        m_groupNames = std::move(names);
+    }
     ~TraceFileWriter() override;
     bool open(const std::string &path, Format format, std::string &error);
     static Format formatForPath(const std::string &path); // .csv -> Csv, otherwise JSON Lines
@@ -197,8 +247,10 @@ private:
     void putInt(std::int64_t v);
     void putUInt(std::uint64_t v);
     void putName(const std::vector<std::string> &names, std::uint32_t index, bool quoted);
+    void putGroup(std::uint32_t group, bool quoted);
     std::vector<std::string> m_nodeNames, m_linkNames;
     std::function<std::string(std::uint64_t)> m_faultNames;
+    std::function<std::string(std::uint32_t)> m_groupNames;
     std::FILE *m_file = nullptr;
     Format m_format = Format::JsonLines;
     char m_buf[1 << 16];

@@ -184,6 +184,32 @@ QColor SequenceRenderer::frameColor(FrameType frame, bool dark)
     case FrameType::HalfClose:
     case FrameType::WindowUpdate:
         return dark ? QColor(0x8e, 0x94, 0x9c) : QColor(0x8a, 0x90, 0x99);
+    // Kafka and SQS: records in blue, reads in green, commits and deletes grey, group and
+    // metadata traffic teal, transactions purple.
+    case FrameType::Produce:
+    case FrameType::SendMessage:
+        return dark ? QColor(0x6a, 0xa8, 0xf0) : QColor(0x1f, 0x5f, 0xbf);
+    case FrameType::Fetch:
+    case FrameType::ReceiveMessage:
+        return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
+    case FrameType::OffsetCommit:
+    case FrameType::DeleteMessage:
+    case FrameType::ChangeMessageVisibility:
+        return dark ? QColor(0x8e, 0x94, 0x9c) : QColor(0x8a, 0x90, 0x99);
+    case FrameType::Metadata:
+    case FrameType::ListOffsets:
+    case FrameType::JoinGroup:
+    case FrameType::SyncGroup:
+    case FrameType::Heartbeat:
+    case FrameType::LeaveGroup:
+    case FrameType::OffsetFetch:
+        return dark ? QColor(0x4f, 0xc1, 0xc9) : QColor(0x16, 0x8a, 0x93);
+    case FrameType::InitProducerId:
+    case FrameType::AddPartitionsToTxn:
+    case FrameType::AddOffsetsToTxn:
+    case FrameType::TxnOffsetCommit:
+    case FrameType::EndTxn:
+        return dark ? QColor(0xc3, 0x8f, 0xe8) : QColor(0x7b, 0x3f, 0xb0);
     }
     return Qt::gray;
 }

@@ -99,7 +99,8 @@ QString countText(quint64 n)
     return QLocale().toString(n);
 }
 
-// The colour of what a port or link carries: publishes blue-grey, deliveries green, calls teal.
+// The colour of what a port or link carries: publishes blue-grey, deliveries green, calls teal,
+// Kafka requests amber, SQS requests orange-brown.
 QColor protocolColour(Protocol p, const CanvasColors &colours)
 {
     switch (p) {
@@ -107,6 +108,10 @@ QColor protocolColour(Protocol p, const CanvasColors &colours)
         return kDelivery;
     case Protocol::Call:
         return colours.call;
+    case Protocol::Kafka:
+        return QColor(0xb0, 0x7d, 0x12);
+    case Protocol::Sqs:
+        return QColor(0xc0, 0x5a, 0x1e);
     case Protocol::Publish:
         break;
     }

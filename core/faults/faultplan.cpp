@@ -165,6 +165,16 @@ std::vector<FaultKindSpec> builtinFaultKinds()
                    "consumer's processed ids) survives; lost: the disk is wiped with the crash.",
                    {}, {}, {}, {"kept", "lost"})}});
     k.push_back(
+        {"broker-crash",
+         "Crash a broker",
+         "Node",
+         FaultTarget::Node,
+         "One broker of a cluster node (a Kafka topic's brokers) crashes at the start: the replicas it "
+         "holds stop, partitions it led elect a new leader, it drops out of every in-sync set. At the "
+         "end it restarts, truncates to its leader and catches up.",
+         {property("broker", "Broker", PropertyType::Integer, 1,
+                   "The broker's id (1 to the node's 'brokers').", "", 1, 1000)}});
+    k.push_back(
         {"pause",
          "Pause (stop the world)",
          "Node",

@@ -256,6 +256,32 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
                           (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
                           (t.linkIndex(id) ? " (that is a link; this fault acts on nodes)" : ""));
             }
+            if (f.kind == "broker-crash") {
+                // A node with brokers says how many in its "brokers" property (a Kafka topic).
+                const Json &b =
+                    f.params.contains("broker") ? f.params["broker"] : spec->param("broker")->defaultValue;
+                for (const auto &[p, id] : named) {
+                    const auto n = nodeIndex.find(id);
+                    if (!n) continue;
+                    const NodeDef &node = t.nodes[*n];
+                    const NodeKindSpec *kind = registry.find(node.kind);
+                    const PropertySpec *brokers = kind ? kind->property("brokers") : nullptr;
+                    if (!brokers) {
+                        error(diags, p,
+                              owner + ": node " + quoted(id) + " (" + node.kind +
+                                  ") has no brokers; this fault crashes one broker of a cluster node such as "
+                                  "a kafka-topic");
+                        continue;
+                    }
+                    const Json &count = node.properties.contains("brokers") ? node.properties["brokers"]
+                                                                            : brokers->defaultValue;
+                    if (b.is_number_integer() && count.is_number_integer() &&
+                        b.get<std::int64_t>() > count.get<std::int64_t>())
+                        error(diags, path + ".params.broker",
+                              owner + ": node " + quoted(id) + " has " + count.dump() + " brokers (1 to " +
+                                  count.dump() + "), not broker " + b.dump());
+                }
+            }
             if (spec->target == FaultTarget::Group) {
                 const std::size_t size = f.nodes.empty() ? t.nodes.size() : f.nodes.size();
                 const std::size_t least = f.kind == "ring" ? 4 : f.kind == "bridge" ? 3 : 2;

@@ -10,6 +10,7 @@
 #include "../common.h"
 #include "../messaging/blockedspan.h"
 #include "../nodes.h"
+#include "../workload.h"
 
 #include <deque>
 #include <map>
@@ -19,58 +20,19 @@ namespace sb {
 
 namespace {
 
-enum TimerKind : std::uint64_t { ArrivalTimer = 0, ScriptTimer = 1, ConfirmTimer = 2, RetryTimer = 3 };
+enum TimerKind : std::uint64_t { ConfirmTimer = 2, RetryTimer = 3 };
 inline std::uint64_t timerTag(TimerKind k, std::uint64_t n)
 {
     return (n << 2) | k;
 }
 
-struct ScriptEntry {
-    SimTime at = 0;
-    std::string routingKey;
-    std::string key;
-    std::vector<Header> headers;
-    std::uint32_t size = 0;
-    std::uint64_t correlationId = 0;
-    bool hasSize = false;
-};
-
-std::string checkScript(const Json &script)
+// AMQP's own script fields, beside the workload's common ones.
+std::string checkAmqpEntry(const Json &e)
 {
-    static const std::vector<std::string> fields = {"at",      "routingKey", "key",
-                                                    "headers", "size",       "correlationId"};
-    for (std::size_t i = 0; i < script.size(); ++i) {
-        const Json &e = script[i];
-        const std::string where = "entry " + std::to_string(i) + ": ";
-        if (!e.is_object())
-            return where + "expected an object such as {\"at\": \"10ms\", \"routingKey\": \"a.b\"}";
-        for (auto it = e.begin(); it != e.end(); ++it) {
-            bool known = false;
-            for (const auto &f : fields)
-                known = known || f == it.key();
-            if (!known)
-                return where + "unknown field '" + it.key() +
-                       "' (known: at, routingKey, key, headers, size, correlationId)";
-        }
-        if (e.contains("at")) {
-            const Json &at = e["at"];
-            bool ok = (at.is_number() && at.get<double>() >= 0) ||
-                      (at.is_string() && parseDuration(at.get<std::string>()));
-            if (!ok) return where + "'at' must be a duration such as \"10ms\", got " + at.dump();
-        }
-        for (const char *s : {"routingKey", "key"})
-            if (e.contains(s) && !e[s].is_string()) return where + "'" + s + "' must be a string";
-        if (e.contains("size") && !(e["size"].is_number_integer() && e["size"].get<std::int64_t>() >= 0))
-            return where + "'size' must be a non-negative whole number of bytes";
-        if (e.contains("correlationId") &&
-            !(e["correlationId"].is_number_integer() && e["correlationId"].get<std::int64_t>() >= 0))
-            return where + "'correlationId' must be a non-negative whole number";
-        if (e.contains("headers")) {
-            if (!e["headers"].is_object()) return where + "'headers' must be an object of strings";
-            for (auto h = e["headers"].begin(); h != e["headers"].end(); ++h)
-                if (!h.value().is_string()) return where + "header '" + h.key() + "' must be a string";
-        }
-    }
+    if (e.contains("routingKey") && !e["routingKey"].is_string()) return "'routingKey' must be a string";
+    if (e.contains("correlationId") &&
+        !(e["correlationId"].is_number_integer() && e["correlationId"].get<std::int64_t>() >= 0))
+        return "'correlationId' must be a non-negative whole number";
     return {};
 }
 
@@ -114,28 +76,9 @@ std::string expand(const std::string &tmpl, std::uint64_t seq, const std::string
 
 class Producer final : public Node {
 public:
-    explicit Producer(const NodeSetup &s) : m_id(s.id)
+    explicit Producer(const NodeSetup &s) : m_id(s.id), m_workload(s.properties)
     {
         const auto &p = s.properties;
-        m_rate = p.number("rate");
-        const std::string arrival = p.string("arrival");
-        m_arrival = arrival == "poisson"  ? Arrival::Poisson
-                    : arrival == "bursts" ? Arrival::Bursts
-                                          : Arrival::Constant;
-        m_burstSize = static_cast<std::uint32_t>(p.integer("burstSize"));
-        m_count = static_cast<std::uint64_t>(p.integer("count"));
-        m_duration = p.duration("duration");
-        m_startAt = p.duration("startAt");
-        m_size = static_cast<std::uint32_t>(p.integer("size"));
-        const std::string keys = p.string("keys");
-        m_keys = keys == "list"      ? Keys::List
-                 : keys == "uniform" ? Keys::Uniform
-                 : keys == "zipf"    ? Keys::Zipf
-                                     : Keys::None;
-        m_keyList = p.stringList("keyList");
-        if (m_keys == Keys::List && m_keyList.empty()) m_keys = Keys::None;
-        m_keyCount = static_cast<std::uint32_t>(p.integer("keyCount"));
-        if (m_keys == Keys::Zipf) m_zipf = ZipfSampler(m_keyCount, p.number("zipfExponent"));
         m_routingKey = p.string("routingKey");
         for (auto &[k, v] : p.stringMap("headers"))
             m_headers.push_back({k, v});
@@ -145,49 +88,31 @@ public:
         m_retries = static_cast<std::uint32_t>(p.integer("retries"));
         m_backoff = p.duration("retryBackoff");
         m_maxInFlight = static_cast<std::uint32_t>(p.integer("maxInFlight"));
-        for (const auto &e : p.value("script")) {
-            ScriptEntry s;
-            if (e.contains("at"))
-                s.at = e["at"].is_string() ? *parseDuration(e["at"].get<std::string>())
-                                           : fromMilliseconds(e["at"].get<double>());
-            s.routingKey = e.value("routingKey", m_routingKey);
-            s.key = e.value("key", std::string());
-            if (e.contains("headers"))
-                for (auto h = e["headers"].begin(); h != e["headers"].end(); ++h)
-                    s.headers.push_back({h.key(), h.value().get<std::string>()});
-            s.hasSize = e.contains("size");
-            s.size = s.hasSize ? e["size"].get<std::uint32_t>() : m_size;
-            s.correlationId = e.value("correlationId", std::uint64_t{0});
-            m_script.push_back(std::move(s));
-        }
     }
 
-    void start(NodeContext &ctx) override
-    {
-        m_started = ctx.now();
-        if (!m_script.empty()) {
-            for (std::size_t i = 0; i < m_script.size(); ++i)
-                ctx.startTimer(m_script[i].at, timerTag(ScriptTimer, i));
-            return;
-        }
-        if (m_rate > 0) ctx.startTimer(m_startAt, timerTag(ArrivalTimer, 0));
-    }
+    void start(NodeContext &ctx) override { m_workload.start(ctx); }
 
     void onTimer(NodeContext &ctx, std::uint64_t tag) override
     {
+        if (m_workload.owns(tag)) {
+            m_workload.onTimer(ctx, tag, [&](const Workload::Item &item) {
+                if (!item.entry) {
+                    publish(ctx, item.key, m_routingKey, m_headers.empty() ? nullptr : &m_headers, item.size,
+                            0);
+                    return;
+                }
+                const Json &e = *item.entry;
+                const std::vector<Header> headers = Workload::entryHeaders(e);
+                publish(ctx, item.key, e.value("routingKey", m_routingKey),
+                        headers.empty() ? nullptr : &headers, item.size,
+                        e.value("correlationId", std::uint64_t{0}));
+            });
+            pump(ctx);
+            return;
+        }
         const auto kind = static_cast<TimerKind>(tag & 3);
         const std::uint64_t n = tag >> 2;
         switch (kind) {
-        case ArrivalTimer:
-            onArrival(ctx);
-            break;
-        case ScriptTimer: {
-            if (!ctx.mayPublish()) return;
-            const auto &s = m_script[n];
-            publish(ctx, s.key, s.routingKey, s.headers.empty() ? nullptr : &s.headers, s.size,
-                    s.correlationId);
-            break;
-        }
         case ConfirmTimer: {
             auto it = m_pending.find(n);
             if (it == m_pending.end()) return;
@@ -242,13 +167,12 @@ public:
         m_pending.clear();
         m_retrying.clear();
         m_blocked.reset();
-        m_stopped = true;
+        m_workload.stop();
     }
     void onRestart(NodeContext &ctx) override
     {
         // A restarted producer resumes its schedule; messages it had not yet confirmed are gone.
-        m_stopped = false;
-        if (m_script.empty() && m_rate > 0 && !finished(ctx)) ctx.startTimer(0, timerTag(ArrivalTimer, 0));
+        m_workload.restart(ctx);
     }
 
     NodeStatus status() const override
@@ -260,58 +184,18 @@ public:
     }
 
 private:
-    enum class Arrival { Constant, Poisson, Bursts };
-    enum class Keys { None, List, Uniform, Zipf };
     struct Pending {
         MessageRef message;
         std::uint32_t attempts = 1;
         TimerId timer = kNoTimer;
     };
 
-    bool finished(NodeContext &ctx) const
-    {
-        if (m_count && m_sent >= m_count) return true;
-        if (m_duration && ctx.now() >= addTime(addTime(m_started, m_startAt), m_duration)) return true;
-        return false;
-    }
-
-    void onArrival(NodeContext &ctx)
-    {
-        if (m_stopped) return;
-        const std::uint32_t n = m_arrival == Arrival::Bursts ? m_burstSize : 1;
-        for (std::uint32_t i = 0; i < n; ++i) {
-            if (finished(ctx) || !ctx.mayPublish()) return;
-            std::string key = nextKey(ctx);
-            publish(ctx, key, m_routingKey, m_headers.empty() ? nullptr : &m_headers, m_size, 0);
-        }
-        if (finished(ctx) || !ctx.mayPublish()) return;
-        const double meanNs = 1e9 / m_rate * (m_arrival == Arrival::Bursts ? m_burstSize : 1);
-        SimTime gap =
-            timeFromNanoseconds(m_arrival == Arrival::Poisson ? ctx.rng().exponential(meanNs) : meanNs);
-        ctx.startTimer(std::max<SimTime>(gap, 1), timerTag(ArrivalTimer, 0));
-    }
-
-    std::string nextKey(NodeContext &ctx)
-    {
-        switch (m_keys) {
-        case Keys::None:
-            return {};
-        case Keys::List:
-            return m_keyList[m_keyCursor++ % m_keyList.size()];
-        case Keys::Uniform:
-            return "key-" + std::to_string(ctx.rng().below(m_keyCount));
-        case Keys::Zipf:
-            return "key-" + std::to_string(m_zipf.sample(ctx.rng()));
-        }
-        return {};
-    }
-
     void publish(NodeContext &ctx, const std::string &key, const std::string &routingTemplate,
                  const std::vector<Header> *headers, std::uint32_t size, std::uint64_t correlationId)
     {
         auto m = std::make_shared<Message>();
         m->id = ctx.newMessageId();
-        m->sequence = ++m_sent;
+        m->sequence = m_workload.generated();
         m->key = key;
         m->routingKey = expand(routingTemplate, m->sequence, key, m_id, m->id);
         if (headers)
@@ -381,18 +265,7 @@ private:
     }
 
     std::string m_id;
-    double m_rate = 0;
-    Arrival m_arrival = Arrival::Constant;
-    std::uint32_t m_burstSize = 1;
-    std::uint64_t m_count = 0;
-    SimTime m_duration = 0;
-    SimTime m_startAt = 0;
-    std::uint32_t m_size = 0;
-    Keys m_keys = Keys::None;
-    std::vector<std::string> m_keyList;
-    std::uint32_t m_keyCount = 1;
-    ZipfSampler m_zipf;
-    std::size_t m_keyCursor = 0;
+    Workload m_workload;
     std::string m_routingKey;
     std::vector<Header> m_headers;
     bool m_confirmed = false;
@@ -401,11 +274,6 @@ private:
     std::uint32_t m_retries = 0;
     SimTime m_backoff = 0;
     std::uint32_t m_maxInFlight = 1;
-    std::vector<ScriptEntry> m_script;
-
-    SimTime m_started = 0;
-    std::uint64_t m_sent = 0;
-    bool m_stopped = false;
     std::deque<MessageRef> m_outbox;
     BlockedSpan m_blocked;
     std::map<std::uint64_t, Pending> m_pending; // by publish tag
@@ -425,40 +293,19 @@ NodeKindSpec producerKind()
     k.help = "Publishes messages at a rate or from a script, fire-and-forget or with publisher confirms.";
     k.ports = {{"out", PortDirection::Out, Protocol::Publish, false, "Publishes to an exchange or a queue."}};
     using T = PropertyType;
-    k.properties = {
-        property("rate", "Rate", T::Number, 10.0, "Messages per second (on average for poisson).", "msg/s", 0,
-                 1e7),
-        property("arrival", "Arrival process", T::Enum, "constant",
-                 "constant: evenly spaced; poisson: exponential gaps; bursts: burstSize messages at once.",
-                 "", {}, {}, {"constant", "poisson", "bursts"}),
-        property("burstSize", "Burst size", T::Integer, 10, "Messages per burst (arrival = bursts).", "msg",
-                 1, 100000),
-        property("count", "Stop after", T::Integer, 0, "Stop after this many messages (0 = no limit).", "msg",
-                 0, 1e12),
-        property("duration", "Stop after time", T::Duration, 0,
-                 "Stop producing after this long (0 = no limit).", "ms", 0, {}),
-        property("startAt", "Start at", T::Duration, 0, "Virtual time of the first message.", "ms", 0, {}),
-        property("size", "Message size", T::Integer, 256, "Payload size of each message.", "bytes", 0,
-                 256.0 * 1024 * 1024),
-        property("keys", "Key distribution", T::Enum, "none",
-                 "How message keys are chosen: none, list (cycles through keyList), uniform over keyCount "
-                 "keys, or "
-                 "zipf over keyCount keys.",
-                 "", {}, {}, {"none", "list", "uniform", "zipf"}),
-        property("keyList", "Key list", T::StringList, Json::array(), "Keys used when keys = list.", ""),
-        property("keyCount", "Key count", T::Integer, 16, "Number of distinct keys (uniform, zipf).", "keys",
-                 1, 1e6),
-        property("zipfExponent", "Zipf exponent", T::Number, 1.0, "Skew of the zipf key distribution.", "", 0,
-                 10),
-        property("routingKey", "Routing key", T::String, "",
-                 "Routing key template; {seq}, {key}, {node} and {id} are replaced per message.", ""),
-        property("headers", "Headers", T::StringMap, Json::object(), "Header templates (same placeholders).",
-                 ""),
-        property("script", "Script", T::Script, Json::array(),
-                 "Explicit messages instead of a rate: [{\"at\": \"10ms\", \"routingKey\": \"a.b\", \"key\": "
-                 "\"k\", "
-                 "\"headers\": {}, \"size\": 100, \"correlationId\": 7}].",
-                 ""),
+    k.properties = Workload::propertySpecs(
+        {"routingKey", "correlationId"}, checkAmqpEntry,
+        "{\"at\": \"10ms\", \"routingKey\": \"a.b\", \"key\": \"k\", \"headers\": {}, \"size\": 100, "
+        "\"correlationId\": 7}");
+    // The routing key and header templates go before the script, as the editor has always shown them.
+    const auto script = k.properties.end() - 1;
+    k.properties.insert(
+        script,
+        {property("routingKey", "Routing key", T::String, "",
+                  "Routing key template; {seq}, {key}, {node} and {id} are replaced per message.", ""),
+         property("headers", "Headers", T::StringMap, Json::object(), "Header templates (same placeholders).",
+                  "")});
+    const std::vector<PropertySpec> own = {
         property("sendMode", "Send mode", T::Enum, "fire-and-forget",
                  "fire-and-forget: publish and move on; confirmed: wait for the broker's confirm, retry on "
                  "timeout or "
@@ -480,7 +327,7 @@ NodeKindSpec producerKind()
             "(2) messages in a durable queue are written to disk and survive a broker crash.",
             "", {}, {}, {"transient", "persistent"}),
     };
-    k.properties[13].check = checkScript;
+    k.properties.insert(k.properties.end(), own.begin(), own.end());
     k.factory = [](const NodeSetup &s) { return std::make_unique<Producer>(s); };
     return k;
 }
