@@ -76,8 +76,19 @@ bool isCallEvent(const TraceEvent &e)
 }
 } // namespace
 
+std::vector<bool> DeliveryChecker::nodesWithRole(const Topology &t, DeliveryRole role, const KindRegistry &registry)
+{
+    std::vector<bool> flags;
+    for (const auto &n : t.nodes) {
+        const NodeKindSpec *spec = registry.find(n.kind);
+        flags.push_back(spec && spec->deliveryRole == role);
+    }
+    return flags;
+}
+
 void DeliveryChecker::onEvent(const TraceEvent &e)
 {
+    if (e.node < m_isLog.size() && m_isLog[e.node]) return;
     if (!m_candidates.empty()) retireFinished(e.time);
     nodeEvent(e);
     if (!e.messageId || isCallEvent(e)) return;

@@ -13,6 +13,7 @@
 // out of order — what a requeue, a redelivery after a lost ack, or a consumer processing several
 // messages at once (concurrency > 1) does. Each such processing counts, a repeated one included.
 #include "idset.h"
+#include "topology.h"
 #include "trace.h"
 
 #include <limits>
@@ -67,8 +68,20 @@ public:
     // The smallest ids kept per outcome for report(examples); more cannot be asked for.
     static constexpr std::size_t kKeptExamples = 64;
 
-    // isQueue[n] says whether node n is a queue (copies are counted per queue).
-    explicit DeliveryChecker(std::vector<bool> isQueue) : m_isQueue(std::move(isQueue)) {}
+    // isQueue[n] says whether node n is a queue (copies are counted per queue); isLog[n] whether
+    // it belongs to a log (a Kafka topic and its clients), whose events this checker ignores.
+    explicit DeliveryChecker(std::vector<bool> isQueue, std::vector<bool> isLog = {})
+        : m_isQueue(std::move(isQueue)), m_isLog(std::move(isLog))
+    {
+    }
+    // The flags above for a topology's nodes, from their kinds' delivery roles.
+    static std::vector<bool> nodesWithRole(const Topology &t, DeliveryRole role,
+                                           const KindRegistry &registry = KindRegistry::builtin());
+    static DeliveryChecker forTopology(const Topology &t, const KindRegistry &registry = KindRegistry::builtin())
+    {
+        return DeliveryChecker(nodesWithRole(t, DeliveryRole::Queue, registry),
+                               nodesWithRole(t, DeliveryRole::Log, registry));
+    }
     void onEvent(const TraceEvent &e) override;
     DeliveryReport report(std::size_t examples = 5) const;
 
@@ -129,6 +142,7 @@ private:
     void checkOrder(const TraceEvent &e, NodeIndex producer);
 
     std::vector<bool> m_isQueue;
+    std::vector<bool> m_isLog;
     bool m_folding = true;
     std::unordered_map<std::uint64_t, Tracked> m_open;
     std::uint64_t m_published = 0;

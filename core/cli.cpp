@@ -764,19 +764,23 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     const auto nodeIds = sim->nodeIds();
     const auto linkIds = sim->linkIds();
     Metrics metrics(sim->nodeCount(), sim->linkCount());
-    std::vector<bool> isQueue;
-    for (const auto &n : topo.nodes)
-        isQueue.push_back(n.kind == "queue");
-    DeliveryChecker checker(isQueue);
+    DeliveryChecker checker = DeliveryChecker::forTopology(topo);
     CallChecker callChecker(nodeLabels(topo));
+    GroupChecker groupChecker(nodeLabels(topo), DeliveryChecker::nodesWithRole(topo, DeliveryRole::Log));
+    LogMetrics logMetrics(topo);
     sim->addSink(&metrics);
     sim->addSink(&checker);
     sim->addSink(&callChecker);
+    sim->addSink(&groupChecker);
+    sim->addSink(&logMetrics);
     std::unique_ptr<TraceFileWriter> writer;
     if (!a.events.empty()) {
         writer = std::make_unique<TraceFileWriter>(nodeIds, linkIds);
         writer->setFaultNames([s = sim.get()](std::uint64_t index) {
             return index < s->faults().size() ? s->faults()[index].id : std::to_string(index);
+        });
+        writer->setGroupNames([s = sim.get()](std::uint32_t index) {
+            return index < s->groupNames().size() ? s->groupNames()[index] : std::to_string(index);
         });
         if (!writer->open(eventsFile.tempPath(), TraceFileWriter::formatForPath(a.events), error)) {
             err << "--events: " << eventsFile.mention(error) << "\n";
@@ -903,7 +907,7 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         else if (!sequenceOut.commit(error))
             fail(error);
     }
-    RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall, &callChecker);
+    RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall, &callChecker, &groupChecker, &logMetrics);
     summary.interrupted = interrupted;
     if (clockChecker) {
         clockChecker->finish(sim->now());

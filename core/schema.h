@@ -93,6 +93,11 @@ struct NodeSetup;
 class PropertyBag;
 using NodeFactory = std::function<std::unique_ptr<Node>(const NodeSetup &)>;
 
+// How the delivery checker (checker.h) sees a kind's nodes. Most take part in its accounting of
+// message copies; a queue (AMQP, SQS) holds the copies it counts; the nodes of a log (a Kafka
+// topic, its producers and consumers) are checked by the consumer-group checker and ignored by it.
+enum class DeliveryRole : std::uint8_t { Default, Queue, Log };
+
 struct NodeKindSpec {
     std::string kind; // as written in files: "producer"
     std::string label;
@@ -106,6 +111,7 @@ struct NodeKindSpec {
     // Each problem is (property key, reason).
     std::function<void(const PropertyBag &props, std::vector<std::pair<std::string, std::string>> &problems)>
         check;
+    DeliveryRole deliveryRole = DeliveryRole::Default;
 
     const PropertySpec *property(std::string_view key) const;
     std::optional<PortIndex> port(std::string_view name) const;
@@ -128,6 +134,11 @@ public:
     {
     }
     const Json &value(std::string_view key) const; // the set value or the default
+    // Whether the file (or the person) set it, as opposed to the schema's default applying.
+    bool explicitlySet(std::string_view key) const
+    {
+        return m_values->is_object() && m_values->contains(std::string(key));
+    }
     bool boolean(std::string_view key) const { return value(key).get<bool>(); }
     std::int64_t integer(std::string_view key) const { return value(key).get<std::int64_t>(); }
     double number(std::string_view key) const { return value(key).get<double>(); }

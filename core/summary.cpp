@@ -42,7 +42,12 @@ const std::vector<std::string> &checkNames()
                                                    CallChecker::kFailedCalls,
                                                    CallChecker::kLateReplies,
                                                    CallChecker::kLostReplies,
-                                                   CallChecker::kDeadlineExceeded};
+                                                   CallChecker::kDeadlineExceeded,
+                                                   "records-lost",
+                                                   "records-duplicated",
+                                                   "partition-order",
+                                                   "key-order",
+                                                   "records-unconsumed"};
     return names;
 }
 
@@ -95,16 +100,19 @@ std::vector<CheckResult> deliveryChecks(const RunSummary &s)
     return out;
 }
 
-void setChecks(RunSummary &s, const CallReport *calls)
+void setChecks(RunSummary &s, const CallReport *calls, const std::vector<CheckResult> *groupChecks)
 {
     s.checks = deliveryChecks(s);
-    if (!calls) return;
-    s.calls = *calls;
-    s.checks.insert(s.checks.end(), calls->checks.begin(), calls->checks.end());
+    if (calls) {
+        s.calls = *calls;
+        s.checks.insert(s.checks.end(), calls->checks.begin(), calls->checks.end());
+    }
+    if (groupChecks) s.checks.insert(s.checks.end(), groupChecks->begin(), groupChecks->end());
 }
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
-                        StopReason reason, double wallSeconds, const CallChecker *calls)
+                        StopReason reason, double wallSeconds, const CallChecker *calls,
+                        const GroupChecker *groups, const LogMetrics *logs)
 {
     RunSummary s;
     const Topology &t = sim.topology();
@@ -132,11 +140,43 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
     s.liveChanges = sim.liveChanges();
     s.faults = sim.faultLog();
     s.recordsOmitted = sim.recordsOmitted();
+    std::vector<CheckResult> groupChecks;
+    if (groups && groups->any()) {
+        s.groups = groups->reports(sim.groupNames());
+        groupChecks = groups->checks(sim.groupNames());
+    }
+    if (logs && logs->any()) {
+        for (NodeIndex topic : logs->topics()) {
+            TopicSummary ts;
+            ts.id = t.nodes[topic].id;
+            const auto &parts = logs->partitions(topic);
+            for (std::uint32_t p = 0; p < parts.size(); ++p)
+                ts.partitions.push_back({parts[p], logs->underReplicatedTime(topic, p, sim.now())});
+            s.topics.push_back(std::move(ts));
+        }
+        for (const auto &[index, g] : logs->groups()) {
+            const std::string name = index < sim.groupNames().size() ? sim.groupNames()[index] : std::to_string(index);
+            auto it = std::find_if(s.groups.begin(), s.groups.end(), [&](const GroupReport &r) { return r.group == name; });
+            if (it == s.groups.end()) {
+                s.groups.push_back(GroupReport{});
+                s.groups.back().group = name;
+                it = s.groups.end() - 1;
+            }
+            it->rebalances = g.rebalances;
+            it->lag = logs->totalLag(index);
+            it->members = g.members.size();
+            SimTime unassigned = 0;
+            for (const auto &[p, f] : g.partitions)
+                unassigned += logs->unassignedTime(index, p, sim.now());
+            it->unassigned = unassigned;
+        }
+    }
+    const std::vector<CheckResult> *g = s.groups.empty() ? nullptr : &groupChecks;
     if (calls) {
         const CallReport report = calls->report();
-        setChecks(s, &report);
+        setChecks(s, &report, g);
     } else {
-        setChecks(s, nullptr);
+        setChecks(s, nullptr, g);
     }
     return s;
 }
@@ -323,8 +363,73 @@ std::string formatSummary(const RunSummary &s)
     if (s.recordsOmitted) o << "  (" << s.recordsOmitted << " more changes not listed)\n";
     o << formatClockAnomalies(s);
     o << formatCalls(s);
+    o << formatGroups(s);
     o << formatChecks(s);
     return o.str();
+}
+
+std::string formatGroups(const RunSummary &s)
+{
+    if (s.groups.empty() && s.topics.empty()) return {};
+    std::ostringstream o;
+    o << "\nConsumer groups and topics:\n";
+    for (const GroupReport &g : s.groups)
+        o << "  " << g.group << ": " << g.processed << " records processed, " << g.duplicates << " duplicates, "
+          << g.lost << " lost, " << g.pending << " not yet processed; out of order: " << g.partitionOrder
+          << " in a partition, " << g.keyOrder << " for a key; " << g.rebalances << " rebalances, partitions "
+          << "unassigned " << formatDuration(g.unassigned) << " in all, lag " << g.lag << " at the end\n";
+    for (const TopicSummary &t : s.topics) {
+        o << "  topic " << t.id << ":";
+        for (std::size_t p = 0; p < t.partitions.size(); ++p) {
+            const PartitionFigures &f = t.partitions[p].figures;
+            o << (p ? "," : "") << " p" << p << " [" << f.logStart << ", " << f.logEnd << ") hw " << f.highWatermark
+              << " leader " << (f.leader < 0 ? std::string("none") : std::to_string(f.leader)) << " isr " << f.isr
+              << "/" << f.replicas;
+            if (t.partitions[p].underReplicated) o << " under-replicated " << formatDuration(t.partitions[p].underReplicated);
+            if (f.uncleanElections) o << " unclean elections " << f.uncleanElections;
+        }
+        o << "\n";
+    }
+    return o.str();
+}
+
+Json groupsJson(const RunSummary &s)
+{
+    Json j = Json::array();
+    for (const GroupReport &g : s.groups)
+        j.push_back({{"group", g.group},
+                     {"processed", g.processed},
+                     {"duplicates", g.duplicates},
+                     {"lost", g.lost},
+                     {"pending", g.pending},
+                     {"partition_order", g.partitionOrder},
+                     {"key_order", g.keyOrder},
+                     {"rebalances", g.rebalances},
+                     {"lag", g.lag},
+                     {"unassigned", formatDuration(g.unassigned)},
+                     {"members", g.members}});
+    return j;
+}
+
+Json topicsJson(const RunSummary &s)
+{
+    Json j = Json::array();
+    for (const TopicSummary &t : s.topics) {
+        Json parts = Json::array();
+        for (const auto &p : t.partitions)
+            parts.push_back({{"log_start", p.figures.logStart},
+                             {"log_end", p.figures.logEnd},
+                             {"high_watermark", p.figures.highWatermark},
+                             {"leader", p.figures.leader},
+                             {"leader_epoch", p.figures.leaderEpoch},
+                             {"isr", p.figures.isr},
+                             {"replicas", p.figures.replicas},
+                             {"under_replicated", formatDuration(p.underReplicated)},
+                             {"elections", p.figures.elections},
+                             {"unclean_elections", p.figures.uncleanElections}});
+        j.push_back({{"topic", t.id}, {"partitions", std::move(parts)}});
+    }
+    return j;
 }
 
 namespace {
@@ -566,6 +671,8 @@ Json summaryToJson(const RunSummary &s)
     j["records_omitted"] = s.recordsOmitted;
     if (s.clockAnomalies.checked) j["clock_anomalies"] = clockAnomaliesJson(s);
     if (s.calls.any()) j["calls"] = callsJson(s);
+    if (!s.groups.empty()) j["groups"] = groupsJson(s);
+    if (!s.topics.empty()) j["topics"] = topicsJson(s);
     j["checks"] = checksJson(s);
     return j;
 }

@@ -4,6 +4,8 @@
 #include "checker.h"
 #include "clockchecker.h"
 #include "findings.h"
+#include "groupchecker.h"
+#include "logmetrics.h"
 #include "metrics.h"
 #include "simulation.h"
 
@@ -21,6 +23,16 @@ struct NodeSummary {
 struct LinkSummary {
     std::string id, from, to;
     LinkCounters counters;
+};
+
+// A topic's partitions at the end of a run (LogMetrics).
+struct TopicSummary {
+    std::string id;
+    struct Partition {
+        PartitionFigures figures;
+        SimTime underReplicated = 0; // total time with fewer in-sync replicas than replicas
+    };
+    std::vector<Partition> partitions;
 };
 
 struct RunSummary {
@@ -48,8 +60,15 @@ struct RunSummary {
     ClockAnomalies clockAnomalies;
     // Set when a CallChecker watched the run; a run without calls has none to show (calls.any()).
     CallReport calls;
+    // Set when a GroupChecker watched a run whose consumer groups read a log: per group, what
+    // became of the records (empty: no groups).
+    std::vector<GroupReport> groups;
+    // Set when a LogMetrics watched a run with topics: their partitions, and per group (by name)
+    // its rebalances, lag and unassigned time, merged into `groups`.
+    std::vector<TopicSummary> topics;
     // Every check of the run, each with its count and first findings: the delivery checks (lost,
-    // duplicates, pending, order) and, when a CallChecker watched, the call checks.
+    // duplicates, pending, order), when a CallChecker watched, the call checks, and when consumer
+    // groups read a log, the group checks.
     std::vector<CheckResult> checks;
 
     // The check named `name` (as --fail-on writes it), or null when the run did not make it.
@@ -64,11 +83,12 @@ struct RunSummary {
 };
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
-                        StopReason reason, double wallSeconds, const CallChecker *calls = nullptr);
+                        StopReason reason, double wallSeconds, const CallChecker *calls = nullptr,
+                        const GroupChecker *groups = nullptr, const LogMetrics *logs = nullptr);
 // The delivery report as checks (lost, duplicates, pending, order), examples naming nodes by label.
 std::vector<CheckResult> deliveryChecks(const RunSummary &s);
-// Sets s.calls and s.checks: the delivery checks, then the call checks.
-void setChecks(RunSummary &s, const CallReport *calls);
+// Sets s.calls and s.checks: the delivery checks, then the call checks, then the group checks.
+void setChecks(RunSummary &s, const CallReport *calls, const std::vector<CheckResult> *groupChecks = nullptr);
 // The name of every check a run can make, in report order: what --fail-on accepts.
 const std::vector<std::string> &checkNames();
 // "lost, duplicates, ... or deadline-exceeded": for messages naming what is accepted.
@@ -83,6 +103,10 @@ std::string formatClockAnomalies(const RunSummary &s);
 Json clockAnomaliesJson(const RunSummary &s);
 // The "calls" section alone (text: "" when the run had no calls) and the checks.
 std::string formatCalls(const RunSummary &s);
+// The "consumer groups" section alone (text: "" when the run had none).
+std::string formatGroups(const RunSummary &s);
+Json groupsJson(const RunSummary &s);
+Json topicsJson(const RunSummary &s);
 std::string formatChecks(const RunSummary &s);
 Json callsJson(const RunSummary &s);
 Json checksJson(const RunSummary &s);

@@ -258,8 +258,8 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
       m_maxBuckets(std::max<std::size_t>(maxBuckets, 2))
 {
     for (const auto &n : topology.nodes) {
-        m_isQueue.push_back(n.kind == "queue");
         const NodeKindSpec *spec = KindRegistry::builtin().find(n.kind);
+        m_isQueue.push_back(spec && spec->deliveryRole == DeliveryRole::Queue);
         m_isServer.push_back(spec &&
                              std::any_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
                                  return p.direction == PortDirection::In && p.protocol == Protocol::Call;

@@ -79,7 +79,8 @@ enum class TraceKind : std::uint8_t {
     Rebalance,     // a group began a rebalance; epoch = the new generation, group; aux = members
     Join,          // a member joined a group: node = the member, group, epoch = generation
     Leave,         // a member left its group: aux = 0 left, 1 session timeout, 2 max.poll.interval.ms
-                   // exceeded, 3 fenced (a static member replaced); node = the member
+                   // exceeded, 3 fenced (a static member replaced); node = the member, except for a
+                   // session timeout, which the coordinator traces: node = the topic, peer = the member
     Assign,        // a member was assigned a partition: node = the member, partition, group, epoch
     Revoke,        // a member gave up a partition: node = the member, partition, group, epoch
     TxnCommit,     // a transactional producer's transaction committed: correlationId = its number

@@ -53,8 +53,9 @@ private:
 struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
-          metrics(sim->nodeCount(), sim->linkCount()), checker(queueFlags(topology)),
-          calls(nodeLabels(topology)), progress(), live(sim->nodeCount(), sim->linkCount()), series(topology),
+          metrics(sim->nodeCount(), sim->linkCount()), checker(DeliveryChecker::forTopology(topology)),
+          calls(nodeLabels(topology)), groups(nodeLabels(topology), DeliveryChecker::nodesWithRole(topology, DeliveryRole::Log)), logs(topology),
+          progress(), live(sim->nodeCount(), sim->linkCount()), series(topology),
           faults(sim->nodeCount(), sim->linkCount(), FaultTracker::describer(*sim, topology.faults.size()))
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
@@ -63,25 +64,21 @@ struct EngineRun {
         sim->addSink(&metrics);
         sim->addSink(&checker);
         sim->addSink(&calls);
+        sim->addSink(&groups);
+        sim->addSink(&logs);
         sim->addSink(&progress);
         sim->addSink(&live);
         sim->addSink(&messages);
         sim->addSink(&faults);
     }
-    static std::vector<bool> queueFlags(const Topology &topology)
-    {
-        std::vector<bool> flags;
-        for (const auto &n : topology.nodes)
-            flags.push_back(n.kind == "queue");
-        return flags;
-    }
-
     const quint64 generation;
     std::unique_ptr<Simulation> sim;
     RingBufferSink ring;
     Metrics metrics;
     DeliveryChecker checker;
     CallChecker calls;
+    GroupChecker groups;
+    LogMetrics logs;
     ProgressSink progress;
     LiveStats live;
     // Set while a publish of the live counters is posted to the engine and has not run yet, so
@@ -114,7 +111,7 @@ public:
     void finish(const std::shared_ptr<EngineRun> &run, StopReason reason)
     {
         Q_EMIT runFinished(run->generation, buildSummary(*run->sim, run->metrics, run->checker, reason,
-                                                         run->wallSeconds, &run->calls));
+                                                         run->wallSeconds, &run->calls, &run->groups, &run->logs));
     }
 
 signals:

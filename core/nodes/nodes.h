@@ -9,6 +9,9 @@ NodeKindSpec producerKind();
 NodeKindSpec exchangeKind();
 NodeKindSpec queueKind();
 NodeKindSpec consumerKind();
+// The AMQP kinds as RabbitMQ runs them ("Quorum queue", "Topic exchange"...), grouped under
+// "RabbitMQ" in the palette.
+std::vector<NodeTemplate> rabbitMqTemplates();
 
 // Port numbers, fixed by the order each kind declares its ports.
 namespace ProducerPort {

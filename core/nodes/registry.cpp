@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "nodes.h"
 #include "reqreply/reqreply.h"
@@ -37,6 +38,8 @@ const KindRegistry &KindRegistry::builtin()
                                              {"ackTimeout", "never"},
                                              {"deliveryLimit", "no limit"}}));
         r.add(withZeroMeanings(consumerKind(), {{"prefetch", "unlimited"}}));
+        for (auto &t : rabbitMqTemplates())
+            r.addTemplate(std::move(t));
         const std::initializer_list<std::pair<std::string_view, std::string_view>> clientZeros = {
             {"count", "no limit"},
             {"duration", "no limit"},
@@ -61,6 +64,12 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(amqpRpcServerKind(), {{"prefetch", "no limit"}}));
         for (auto &t : amqpRpcTemplates())
             r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(kafkaProducerKind(), {{"count", "no limit"},
+                                                     {"duration", "no limit"},
+                                                     {"linger", "send as soon as the sender can"},
+                                                     {"retries", "never retry"}}));
+        for (auto &t : kafkaTemplates())
+            if (r.find(t.kind)) r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());

@@ -121,10 +121,7 @@ inline std::unique_ptr<Run> prepare(const sb::Topology &t)
         return nullptr;
     }
     r->metrics = std::make_unique<sb::Metrics>(r->sim->nodeCount(), r->sim->linkCount());
-    std::vector<bool> isQueue;
-    for (const auto &n : t.nodes)
-        isQueue.push_back(n.kind == "queue");
-    r->checker = std::make_unique<sb::DeliveryChecker>(isQueue);
+    r->checker = std::make_unique<sb::DeliveryChecker>(sb::DeliveryChecker::forTopology(t));
     r->sim->addSink(r->metrics.get());
     r->sim->addSink(r->checker.get());
     r->sim->addSink(&r->trace);

@@ -43,10 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     auto sim = sb::Simulation::build(*loaded.topology, error);
     if (!sim) return 0;
     sb::Metrics metrics(sim->nodeCount(), sim->linkCount());
-    std::vector<bool> isQueue;
-    for (const auto &n : loaded.topology->nodes)
-        isQueue.push_back(n.kind == "queue");
-    sb::DeliveryChecker checker(isQueue);
+    sb::DeliveryChecker checker = sb::DeliveryChecker::forTopology(*loaded.topology);
     sim->addSink(&metrics);
     sim->addSink(&checker);
     sb::RunOptions options;

@@ -178,10 +178,7 @@ void TestSummaryModel::realRunMatchesItsCounters()
     auto sim = Simulation::build(*loaded.topology, error);
     QVERIFY2(sim, error.c_str());
     Metrics metrics(sim->nodeCount(), sim->linkCount());
-    std::vector<bool> isQueue;
-    for (const auto &n : loaded.topology->nodes)
-        isQueue.push_back(n.kind == "queue");
-    DeliveryChecker checker(isQueue);
+    DeliveryChecker checker = DeliveryChecker::forTopology(*loaded.topology);
     sim->addSink(&metrics);
     sim->addSink(&checker);
     RunOptions options;

@@ -520,6 +520,7 @@ NodeKindSpec queueKind()
 {
     NodeKindSpec k;
     k.kind = "queue";
+    k.deliveryRole = DeliveryRole::Queue;
     k.label = "Queue";
     k.category = "Broker";
     k.help = "Stores messages in order and delivers each to one of its consumers; acks, redelivery, TTL, "
