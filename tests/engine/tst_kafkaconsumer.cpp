@@ -41,6 +41,18 @@ public:
                 m_log.back().push_back(r);
             }
         }
+        // Partition 0: an aborted transaction of producer 7 over offsets 10.., then its abort marker.
+        m_aborted = s.properties.integer("abortedRecords");
+        if (m_aborted > 0 && m_partitions > 0 && m_records > 10 + m_aborted) {
+            for (std::int64_t o = 10; o < 10 + m_aborted; ++o) {
+                m_log[0][std::size_t(o)].transactional = true;
+                m_log[0][std::size_t(o)].producerId = 7;
+            }
+            auto &marker = m_log[0][std::size_t(10 + m_aborted)];
+            marker.control = true;
+            marker.commit = false;
+            marker.producerId = 7;
+        }
     }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
@@ -143,6 +155,9 @@ private:
             }
             for (std::int64_t o = p.fetchOffset; o < out.highWatermark && budget > 0; ++o, --budget)
                 out.records.push_back(m_log[p.partition][std::size_t(o)]);
+            if (q.readCommitted && m_aborted > 0 && p.partition == 0 && !out.records.empty() &&
+                out.records.front().offset <= 10 + m_aborted && out.records.back().offset >= 10)
+                out.aborted.push_back({7, 10});
             if (!out.records.empty()) b->partitions.push_back(std::move(out));
         }
         return b;
@@ -160,6 +175,7 @@ private:
     std::vector<std::vector<Record>> m_log;
     std::map<std::uint64_t, Held> m_held;
     std::uint64_t m_heldIds = 0;
+    std::int64_t m_aborted = 0;
 };
 
 const KindRegistry &registry()
@@ -174,7 +190,10 @@ const KindRegistry &registry()
         using T = PropertyType;
         k.properties = {property("partitions", "Partitions", T::Integer, 4, "", "", 1, 100),
                         property("records", "Records", T::Integer, 100, "Records per partition.", "", 0, {}),
-                        property("gap", "Gap", T::Duration, 0, "Time between records.", "ms", 0, {})};
+                        property("gap", "Gap", T::Duration, 0, "Time between records.", "ms", 0, {}),
+                        property("abortedRecords", "Aborted records", T::Integer, 0,
+                                 "Records of an aborted transaction in partition 0 from offset 10.", "", 0,
+                                 {})};
         k.factory = [](const NodeSetup &s) { return std::make_unique<FakeTopic>(s); };
         copy.add(std::move(k));
         return copy;
@@ -272,6 +291,8 @@ private slots:
     void staticMemberRestartsWithoutRebalance();
     void eagerRevokesAllCooperativeOnlyWhatMoves_data();
     void eagerRevokesAllCooperativeOnlyWhatMoves();
+    void readCommittedSkipsAbortedRecords_data();
+    void readCommittedSkipsAbortedRecords();
 };
 
 void TestKafkaConsumer::groupSplitsPartitions_data()
@@ -579,6 +600,34 @@ void TestKafkaConsumer::eagerRevokesAllCooperativeOnlyWhatMoves()
     // No record processed twice: revoking commits first (auto-commit), the new owner resumes there.
     for (const auto &[at, n] : r->processed())
         QCOMPARE(n, 1);
+}
+
+void TestKafkaConsumer::readCommittedSkipsAbortedRecords_data()
+{
+    QTest::addColumn<QString>("isolation");
+    QTest::addColumn<int>("processed");
+    // 50 records in partition 0: offsets 10..14 an aborted transaction, 15 its abort marker.
+    QTest::newRow("read_committed") << "read_committed" << 44;
+    QTest::newRow("read_uncommitted") << "read_uncommitted" << 49; // the marker is never a record
+}
+
+void TestKafkaConsumer::readCommittedSkipsAbortedRecords()
+{
+    QFETCH(QString, isolation);
+    QFETCH(int, processed);
+    Setup s;
+    s.topic = {{"partitions", 1}, {"records", 50}, {"abortedRecords", 5}};
+    s.consumers = {{"c",
+                    {{"autoOffsetReset", "earliest"},
+                     {"isolationLevel", isolation.toStdString()},
+                     {"maxPollRecords", 8}}}};
+    auto r = runKafka(s, 10 * kSecond);
+    QVERIFY(r);
+    const auto counts = r->processed();
+    QCOMPARE(int(counts.size()), processed);
+    QVERIFY(!counts.count({0, 15}));
+    QCOMPARE(counts.count({0, 12}) == 1, isolation == "read_uncommitted");
+    QVERIFY(counts.count({0, 16}));
 }
 
 QTEST_GUILESS_MAIN(TestKafkaConsumer)

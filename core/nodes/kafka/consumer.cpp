@@ -31,9 +31,12 @@ enum TimerTag : std::uint64_t {
     IdlePollTimer,
     PollCheckTimer,
     MetadataRetryTimer,
-    JoinRetryTimer
+    JoinRetryTimer,
+    RequestTimeoutTimer, // (request tag << 3) | RequestTimeoutTimer
 };
 constexpr SimTime kRetryBackoff = 100 * kMillisecond; // retry.backoff.ms
+constexpr SimTime kRequestTimeout = 30 * kSecond;     // request.timeout.ms
+constexpr SimTime kJoinTimeoutMargin = 5 * kSecond;   // a JoinGroup waits the rebalance timeout + 5 s
 
 enum class CommitMode { Auto, SyncAfter, AsyncAfter, Before };
 enum class Seek { None, Offset, Timestamp };
@@ -80,6 +83,10 @@ public:
 
     void onTimer(NodeContext &ctx, std::uint64_t tag) override
     {
+        if ((tag & 7) == RequestTimeoutTimer) {
+            onRequestTimeout(ctx, tag >> 3);
+            return;
+        }
         switch (tag) {
         case StartTimer:
             m_group = ctx.groupIndex(m_groupId);
@@ -235,6 +242,28 @@ private:
         join(ctx);
     }
 
+    // A request whose response (or the request itself) was lost — the topic crashed, the link went
+    // down — is given up after request.timeout.ms, and the loop it holds up goes on.
+    void expectResponse(NodeContext &ctx, std::uint64_t tag, SimTime timeout)
+    {
+        ctx.startTimer(timeout, (tag << 3) | RequestTimeoutTimer, true);
+    }
+
+    void onRequestTimeout(NodeContext &ctx, std::uint64_t tag)
+    {
+        if (tag == m_fetchTag) {
+            m_fetchTag = kNoTag;
+            m_polling = false;
+            poll(ctx);
+        } else if (tag == m_syncCommitTag) {
+            m_syncCommitTag = 0;
+            poll(ctx);
+        } else if (tag == m_joinTag || tag == m_syncTag) {
+            m_joinTag = m_syncTag = kNoTag;
+            join(ctx);
+        }
+    }
+
     // --- Membership ---------------------------------------------------------------------------
 
     void join(NodeContext &ctx)
@@ -243,6 +272,7 @@ private:
         m_rejoinNeeded = false;
         Frame f = request(FrameType::JoinGroup);
         m_joinTag = f.tag;
+        expectResponse(ctx, f.tag, addTime(m_maxPollInterval, kJoinTimeoutMargin));
         auto body = std::make_shared<JoinGroupRequest>();
         body->groupId = m_groupId;
         body->memberId = m_memberId;
@@ -293,6 +323,7 @@ private:
         ctx.trace(e);
         Frame s = request(FrameType::SyncGroup);
         m_syncTag = s.tag;
+        expectResponse(ctx, s.tag, kRequestTimeout);
         auto body = std::make_shared<SyncGroupRequest>();
         body->groupId = m_groupId;
         body->generation = m_generation;
@@ -543,6 +574,9 @@ private:
         m_polling = false;
         if (m_phase == Phase::Fenced || m_phase == Phase::Metadata || m_phase == Phase::Idle) return;
         if (inGroup() && m_phase == Phase::Stable && (m_rejoinNeeded || m_memberId.empty())) {
+            // Out of the group already (it left after max.poll.interval.ms, or was fenced out of
+            // its generation): the partitions are lost, nothing can be committed for them.
+            if (m_memberId.empty()) resetMembership(ctx);
             // onJoinPrepare: the eager protocol gives everything up before rejoining.
             if (!isCooperativeAssignor(m_protocol) && !m_owned.empty())
                 revoke(ctx, std::vector<std::uint32_t>(m_owned.begin(), m_owned.end()));
@@ -573,6 +607,7 @@ private:
         body->maxWait = m_fetchMaxWait;
         f.body = std::move(body);
         m_fetchTag = f.tag;
+        expectResponse(ctx, f.tag, addTime(m_fetchMaxWait, kRequestTimeout));
         m_polling = true;
         send(ctx, std::move(f));
     }
@@ -697,7 +732,10 @@ private:
         if (body->offsets.empty()) return;
         Frame f = request(FrameType::OffsetCommit);
         f.body = std::move(body);
-        if (sync) m_syncCommitTag = f.tag;
+        if (sync) {
+            m_syncCommitTag = f.tag;
+            expectResponse(ctx, f.tag, kRequestTimeout);
+        }
         send(ctx, std::move(f));
     }
 
@@ -815,12 +853,14 @@ NodeKindSpec kafkaConsumerKind()
         property("maxPollRecords", "Max poll records", T::Integer, 500,
                  "max.poll.records: the most records one poll returns.", "records", 1, 1000000),
         property("fetchMaxWait", "Fetch max wait", T::Duration, 500,
-                 "fetch.max.wait.ms: how long the broker holds a fetch that finds no records.", "ms", 0, {}),
+                 "fetch.max.wait.ms: how long the broker holds a fetch that finds no records (0 = answer at "
+                 "once).",
+                 "ms", 0, {}),
         property("enableAutoCommit", "Auto commit", T::Bool, true,
                  "enable.auto.commit: commit the processed offsets every autoCommitInterval (at a poll) and "
                  "before partitions are revoked."),
         property("autoCommitInterval", "Auto commit interval", T::Duration, 5000,
-                 "auto.commit.interval.ms: time between automatic commits.", "ms", 0, {}),
+                 "auto.commit.interval.ms: time between automatic commits (0 = at every poll).", "ms", 0, {}),
         property(
             "commitMode", "Commit mode", T::Enum, "sync-after-processing",
             "How the application commits when enableAutoCommit is off: sync-after-processing (commitSync "
