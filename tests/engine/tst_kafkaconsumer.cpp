@@ -293,6 +293,7 @@ private slots:
     void eagerRevokesAllCooperativeOnlyWhatMoves();
     void readCommittedSkipsAbortedRecords_data();
     void readCommittedSkipsAbortedRecords();
+    void topicCrashMembersRejoinAndResume();
 };
 
 void TestKafkaConsumer::groupSplitsPartitions_data()
@@ -628,6 +629,30 @@ void TestKafkaConsumer::readCommittedSkipsAbortedRecords()
     QVERIFY(!counts.count({0, 15}));
     QCOMPARE(counts.count({0, 12}) == 1, isolation == "read_uncommitted");
     QVERIFY(counts.count({0, 16}));
+}
+
+void TestKafkaConsumer::topicCrashMembersRejoinAndResume()
+{
+    Setup s;
+    s.topic = {{"partitions", 2}, {"records", 1000}, {"gap", 10}};
+    const Json c = {{"autoOffsetReset", "earliest"}, {"sessionTimeout", 6000}};
+    s.consumers = {{"c1", c}, {"c2", c}};
+    // The coordinator loses the membership (offsets survive) and the fetches it held.
+    s.faults = {crash("t", 6 * kSecond, kSecond)};
+    auto r = runKafka(s, 60 * kSecond);
+    QVERIFY(r);
+    const auto counts = r->processed();
+    QCOMPARE(int(counts.size()), 2000);
+    QVERIFY(r->count(TraceKind::Join, "c1") >= 2);
+    QVERIFY(r->trace.count(TraceKind::Rebalance) >= 2);
+    // Both members read again after the restart.
+    bool c1After = false, c2After = false;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Process && e.time > 7 * kSecond) {
+            c1After = c1After || e.node == r->index("c1");
+            c2After = c2After || e.node == r->index("c2");
+        }
+    QVERIFY(c1After && c2After);
 }
 
 QTEST_GUILESS_MAIN(TestKafkaConsumer)
