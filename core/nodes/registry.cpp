@@ -70,6 +70,8 @@ const KindRegistry &KindRegistry::builtin()
                                                      {"retries", "never retry"}}));
         for (auto &t : kafkaTemplates())
             if (r.find(t.kind)) r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(kafkaConsumerKind(), {{"fetchMaxWait", "answer at once"},
+                                                     {"autoCommitInterval", "at every poll"}}));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());

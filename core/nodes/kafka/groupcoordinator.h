@@ -40,6 +40,19 @@ public:
     std::vector<std::pair<std::string, std::vector<std::int64_t>>> committedOffsets() const;
     // Members of any group (a rebalance in progress keeps the run going).
     bool hasPendingWork() const;
+    // group.initial.rebalance.delay.ms (the broker's 3 s by default): how long a new group's first
+    // rebalance waits for more members; 0 = none.
+    void setInitialRebalanceDelay(SimTime delay);
+    // A group's members as the coordinator knows them (tooltips, Properties, tests).
+    struct MemberView {
+        std::string memberId;
+        std::string groupInstanceId;
+        bool leader = false;
+        std::vector<std::uint32_t> assignment;
+    };
+    std::vector<MemberView> members(std::string_view groupId) const;
+    // The group's current generation (0 before its first rebalance).
+    std::int32_t generation(std::string_view groupId) const;
 
 private:
     struct Impl;
