@@ -4,6 +4,7 @@
 #include "nodes.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
+#include "sqs/sqs.h"
 
 #include <initializer_list>
 #include <string_view>
@@ -60,6 +61,15 @@ const KindRegistry &KindRegistry::builtin()
                                                      {"prefetch", "no limit"}}));
         r.add(withZeroMeanings(amqpRpcServerKind(), {{"prefetch", "no limit"}}));
         for (auto &t : amqpRpcTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(sqsQueueKind(), {{"maxReceiveCount", "no redrive"},
+                                                {"receiveMessageWaitTime", "short polling"},
+                                                {"throughputQuota", "off"},
+                                                {"maxInFlight", "SQS's quota"}}));
+        r.add(withZeroMeanings(sqsProducerKind(),
+                               {{"count", "no limit"}, {"duration", "no limit"}, {"delaySeconds", "the queue's"}}));
+        r.add(withZeroMeanings(sqsConsumerKind(), {{"visibilityTimeout", "the queue's"}}));
+        for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
