@@ -66,8 +66,9 @@ const KindRegistry &KindRegistry::builtin()
                                                 {"receiveMessageWaitTime", "short polling"},
                                                 {"throughputQuota", "off"},
                                                 {"maxInFlight", "SQS's quota"}}));
-        r.add(withZeroMeanings(sqsProducerKind(),
-                               {{"count", "no limit"}, {"duration", "no limit"}, {"delaySeconds", "the queue's"}}));
+        r.add(withZeroMeanings(
+            sqsProducerKind(),
+            {{"count", "no limit"}, {"duration", "no limit"}, {"delaySeconds", "the queue's"}}));
         r.add(withZeroMeanings(sqsConsumerKind(), {{"visibilityTimeout", "the queue's"}}));
         for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));

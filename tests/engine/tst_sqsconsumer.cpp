@@ -18,6 +18,8 @@ private slots:
     void visibilityHeartbeat();
     void visibilityOverride_data();
     void visibilityOverride();
+    void lostReceiveIsAskedAgain_data();
+    void lostReceiveIsAskedAgain();
 };
 
 void TestSqsConsumer::longPolling_data()
@@ -84,7 +86,8 @@ void TestSqsConsumer::shortPollingMissesMessages()
         if (e.node != q) continue;
         if (e.kind == TraceKind::Enqueue) ++waiting;
         if (e.kind == TraceKind::Deliver || e.kind == TraceKind::Redeliver) --waiting;
-        if (e.kind == TraceKind::Send && e.frame == FrameType::ReceiveMessage && e.deliveryCount == 0 && waiting > 0)
+        if (e.kind == TraceKind::Send && e.frame == FrameType::ReceiveMessage && e.deliveryCount == 0 &&
+            waiting > 0)
             ++emptyWhileWaiting;
     }
     QCOMPARE(emptyWhileWaiting > 0, missed);
@@ -143,16 +146,60 @@ void TestSqsConsumer::visibilityOverride()
 {
     QFETCH(int, overrideMs);
     QFETCH(int, expectedMs);
-    auto r = run(sqsLine({{"script", sqsScript({0})}}, {{"servers", 1}},
-                         {{"waitTimeSeconds", 20}, {"failureProbability", 1.0}, {"visibilityTimeout", overrideMs}})
-                     .topology(),
-                 (expectedMs + expectedMs / 2) * kMillisecond);
+    auto r =
+        run(sqsLine({{"script", sqsScript({0})}}, {{"servers", 1}},
+                    {{"waitTimeSeconds", 20}, {"failureProbability", 1.0}, {"visibilityTimeout", overrideMs}})
+                .topology(),
+            (expectedMs + expectedMs / 2) * kMillisecond);
     QVERIFY(r);
     const auto timeouts = eventsOf(*r, TraceKind::Timeout);
     QCOMPARE(timeouts.size(), std::size_t(1));
     const SimTime received = eventsOf(*r, TraceKind::Deliver).front().time;
     QCOMPARE(timeouts.front().time - received, expectedMs * kMillisecond);
     QCOMPARE(eventsOf(*r, TraceKind::Visibility).front().aux, expectedMs * kMillisecond);
+}
+
+// A ReceiveMessage response lost on the way (its message is in flight at the queue, unknown to the
+// consumer): the consumer's response timeout (20 s, the longest a receive may wait, plus 5 s) asks
+// again, and the message comes back when its 30 s visibility ends, as its second receive.
+void TestSqsConsumer::lostReceiveIsAskedAgain_data()
+{
+    QTest::addColumn<bool>("lost");
+    QTest::addColumn<int>("receivedAtMs");
+    QTest::addColumn<int>("receiveCount");
+    QTest::newRow("delivered") << false << 1001 << 1;
+    QTest::newRow("response lost") << true << 31001 << 2;
+}
+
+void TestSqsConsumer::lostReceiveIsAskedAgain()
+{
+    QFETCH(bool, lost);
+    QFETCH(int, receivedAtMs);
+    QFETCH(int, receiveCount);
+    Topology t = sqsLine({{"script", sqsScript({1000})}}, {{"servers", 1}}, {{"waitTimeSeconds", 20}}).topology();
+    if (lost) {
+        FaultDef f;
+        f.id = "lose-response";
+        f.kind = "drop-first";
+        f.target = "q-c";
+        f.params = {{"count", 1}};
+        t.faults.push_back(f);
+    }
+    auto r = run(t);
+    QVERIFY(r);
+    QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::Injected), std::size_t(lost ? 1 : 0));
+    const auto processed = eventsOf(*r, TraceKind::Process);
+    QCOMPARE(processed.size(), std::size_t(1));
+    QCOMPARE(processed.front().deliveryCount, std::uint32_t(receiveCount));
+    const auto last = eventsOf(*r, receiveCount > 1 ? TraceKind::Redeliver : TraceKind::Deliver);
+    QCOMPARE(last.size(), std::size_t(1));
+    QCOMPARE(last.front().time, receivedAtMs * kMillisecond);
+    // Asked again after the response timeout, before the message was visible again.
+    std::size_t receives = 0;
+    for (const auto &e : r->trace.events)
+        receives += e.kind == TraceKind::Send && e.frame == FrameType::ReceiveMessage &&
+                    !(e.flags & TraceFlag::Response) && e.time > 20 * kSecond && e.time < 30 * kSecond;
+    QCOMPARE(receives, std::size_t(lost ? 1 : 0));
 }
 
 QTEST_GUILESS_MAIN(TestSqsConsumer)

@@ -92,8 +92,8 @@ void TestSqsExamples::longVsShortPolling()
     auto emptyAt = [&](const char *queue) {
         std::size_t n = 0;
         for (const auto &e : r->trace.events)
-            n += e.kind == TraceKind::Send && e.node == r->index(queue) && e.frame == FrameType::ReceiveMessage &&
-                 e.deliveryCount == 0;
+            n += e.kind == TraceKind::Send && e.node == r->index(queue) &&
+                 e.frame == FrameType::ReceiveMessage && e.deliveryCount == 0;
         return n;
     };
     const std::size_t shortEmpty = emptyAt("short-queue"), longEmpty = emptyAt("long-queue");

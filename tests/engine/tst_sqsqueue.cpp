@@ -118,9 +118,10 @@ void TestSqsQueue::retentionDeletes()
 {
     QFETCH(int, retentionS);
     QFETCH(bool, failingConsumer);
-    auto b = sqsLine({{"script", sqsScript({0})}},
-                     {{"messageRetentionPeriod", retentionS * 1000}, {"visibilityTimeout", 25000}, {"servers", 1}},
-                     failingConsumer ? Json{{"failureProbability", 1.0}, {"waitTimeSeconds", 20}} : Json());
+    auto b =
+        sqsLine({{"script", sqsScript({0})}},
+                {{"messageRetentionPeriod", retentionS * 1000}, {"visibilityTimeout", 25000}, {"servers", 1}},
+                failingConsumer ? Json{{"failureProbability", 1.0}, {"waitTimeSeconds", 20}} : Json());
     auto r = run(b.topology(), 10 * 60 * kSecond);
     QVERIFY(r);
     const auto expired = eventsOf(*r, TraceKind::Expire);
@@ -184,7 +185,9 @@ void TestSqsQueue::standardDuplicatesAndOrder()
         queue.update({{"duplicateProbability", 0.2}, {"servers", 4}});
     }
     auto b = sqsLine(producer, queue,
-                     {{"maxNumberOfMessages", 10}, {"waitTimeSeconds", 0}, {"visibilityTimeout", 200},
+                     {{"maxNumberOfMessages", 10},
+                      {"waitTimeSeconds", 0},
+                      {"visibilityTimeout", 200},
                       {"processingTime", "2ms"}});
     b.seed(7);
     auto r = run(b.topology());
@@ -271,11 +274,16 @@ void TestSqsQueue::deduplicationInterval_data()
     QTest::addColumn<QString>("scope");
     QTest::addColumn<QString>("secondGroup");
     QTest::addColumn<int>("enqueued");
-    QTest::newRow("4 min later: duplicate") << 240 << "queue" << "g" << 1;
-    QTest::newRow("299 s later: duplicate") << 299 << "queue" << "g" << 1;
-    QTest::newRow("6 min later: new") << 360 << "queue" << "g" << 2;
-    QTest::newRow("other group, queue scope") << 10 << "queue" << "h" << 1;
-    QTest::newRow("other group, group scope") << 10 << "messageGroup" << "h" << 2;
+    QTest::newRow("4 min later: duplicate") << 240 << "queue"
+                                            << "g" << 1;
+    QTest::newRow("299 s later: duplicate") << 299 << "queue"
+                                            << "g" << 1;
+    QTest::newRow("6 min later: new") << 360 << "queue"
+                                      << "g" << 2;
+    QTest::newRow("other group, queue scope") << 10 << "queue"
+                                              << "h" << 1;
+    QTest::newRow("other group, group scope") << 10 << "messageGroup"
+                                              << "h" << 2;
 }
 
 void TestSqsQueue::deduplicationInterval()
@@ -285,7 +293,8 @@ void TestSqsQueue::deduplicationInterval()
     QFETCH(QString, secondGroup);
     QFETCH(int, enqueued);
     Json script = Json::array({{{"at", 0}, {"messageGroupId", "g"}, {"deduplicationId", "order-1"}},
-                               {{"at", gapS * 1000}, {"messageGroupId", secondGroup.toStdString()},
+                               {{"at", gapS * 1000},
+                                {"messageGroupId", secondGroup.toStdString()},
                                 {"deduplicationId", "order-1"}}});
     auto r = run(sqsLine({{"script", script}, {"messageGroupId", "g"}, {"deduplication", "template"}},
                          {{"fifo", true}, {"deduplicationScope", scope.toStdString()}}, Json())
@@ -316,8 +325,9 @@ void TestSqsQueue::contentBasedDeduplication()
     Json script = Json::array({{{"at", 0}, {"key", "k"}}, {{"at", 1000}, {"key", secondKey.toStdString()}}});
     Json producer = {{"script", script}, {"messageGroupId", "g"}};
     if (!contentBased) producer["deduplication"] = "messageId";
-    auto r = run(sqsLine(producer, {{"fifo", true}, {"contentBasedDeduplication", contentBased}}, Json()).topology(),
-                 60 * kSecond);
+    auto r = run(
+        sqsLine(producer, {{"fifo", true}, {"contentBasedDeduplication", contentBased}}, Json()).topology(),
+        60 * kSecond);
     QVERIFY(r);
     QCOMPARE(r->trace.count(TraceKind::Enqueue), std::size_t(enqueued));
     QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::Deduplicated), std::size_t(2 - enqueued));
@@ -343,11 +353,12 @@ void TestSqsQueue::throughputQuota()
         script.push_back({{"at", 0}, {"messageGroupId", i % 2 ? "a" : "b"}});
     Json queue = {{"fifo", true}, {"throughputQuota", quota}, {"fifoThroughputLimit", limit.toStdString()}};
     if (limit == "perMessageGroupId") queue["deduplicationScope"] = "messageGroup";
-    auto r = run(sqsLine({{"script", script}, {"messageGroupId", "x"}, {"deduplication", "messageId"},
-                          {"maxAttempts", 1}},
-                         queue, Json())
-                     .topology(),
-                 60 * kSecond);
+    auto r = run(
+        sqsLine(
+            {{"script", script}, {"messageGroupId", "x"}, {"deduplication", "messageId"}, {"maxAttempts", 1}},
+            queue, Json())
+            .topology(),
+        60 * kSecond);
     QVERIFY(r);
     QCOMPARE(r->trace.count(TraceKind::Enqueue), std::size_t(enqueued));
     std::size_t throttled = 0;
@@ -421,40 +432,54 @@ void TestSqsQueue::limitsAreValidated_data()
     const double h = 3600e3;
     QTest::newRow("visibility 13 h") << "sqs-queue" << QString("{\"visibilityTimeout\": %1}").arg(13 * h)
                                      << "visibilityTimeout 46800s is more than SQS's maximum of 12 hours";
-    QTest::newRow("retention 15 days") << "sqs-queue"
-                                       << QString("{\"messageRetentionPeriod\": %1}").arg(15 * 24 * h)
-                                       << "is more than SQS's maximum of 14 days";
-    QTest::newRow("retention 30 s") << "sqs-queue" << "{\"messageRetentionPeriod\": 30000}"
+    QTest::newRow("retention 15 days")
+        << "sqs-queue" << QString("{\"messageRetentionPeriod\": %1}").arg(15 * 24 * h)
+        << "is more than SQS's maximum of 14 days";
+    QTest::newRow("retention 30 s") << "sqs-queue"
+                                    << "{\"messageRetentionPeriod\": 30000}"
                                     << "is less than SQS's minimum of 60 seconds";
-    QTest::newRow("delay 901 s") << "sqs-queue" << "{\"delaySeconds\": 901000}"
+    QTest::newRow("delay 901 s") << "sqs-queue"
+                                 << "{\"delaySeconds\": 901000}"
                                  << "is more than SQS's maximum of 15 minutes";
-    QTest::newRow("wait 21 s") << "sqs-queue" << "{\"receiveMessageWaitTime\": 21000}"
+    QTest::newRow("wait 21 s") << "sqs-queue"
+                               << "{\"receiveMessageWaitTime\": 21000}"
                                << "is more than SQS's maximum of 20 seconds";
-    QTest::newRow("size 2 MB") << "sqs-queue" << "{\"maximumMessageSize\": 2000000}"
+    QTest::newRow("size 2 MB") << "sqs-queue"
+                               << "{\"maximumMessageSize\": 2000000}"
                                << "is more than SQS's maximum of 1,048,576 bytes (1 MiB)";
-    QTest::newRow("size 512") << "sqs-queue" << "{\"maximumMessageSize\": 512}"
+    QTest::newRow("size 512") << "sqs-queue"
+                              << "{\"maximumMessageSize\": 512}"
                               << "is less than SQS's minimum of 1,024 bytes";
-    QTest::newRow("maxReceiveCount 1001") << "sqs-queue" << "{\"maxReceiveCount\": 1001}"
+    QTest::newRow("maxReceiveCount 1001") << "sqs-queue"
+                                          << "{\"maxReceiveCount\": 1001}"
                                           << "is more than SQS's maximum of 1,000";
-    QTest::newRow("FIFO in flight 20001") << "sqs-queue" << "{\"fifo\": true, \"maxInFlight\": 20001}"
+    QTest::newRow("FIFO in flight 20001") << "sqs-queue"
+                                          << "{\"fifo\": true, \"maxInFlight\": 20001}"
                                           << "is more than SQS's FIFO in-flight quota of 20,000";
-    QTest::newRow("standard in flight 120001") << "sqs-queue" << "{\"maxInFlight\": 120001}"
+    QTest::newRow("standard in flight 120001") << "sqs-queue"
+                                               << "{\"maxInFlight\": 120001}"
                                                << "in-flight quota of 120,000";
-    QTest::newRow("content dedup on standard") << "sqs-queue" << "{\"contentBasedDeduplication\": true}"
+    QTest::newRow("content dedup on standard") << "sqs-queue"
+                                               << "{\"contentBasedDeduplication\": true}"
                                                << "applies to FIFO queues only";
-    QTest::newRow("quota on standard") << "sqs-queue" << "{\"throughputQuota\": 300}"
+    QTest::newRow("quota on standard") << "sqs-queue"
+                                       << "{\"throughputQuota\": 300}"
                                        << "applies to FIFO queues only";
     QTest::newRow("high throughput without group scope")
-        << "sqs-queue" << "{\"fifo\": true, \"fifoThroughputLimit\": \"perMessageGroupId\"}"
+        << "sqs-queue"
+        << "{\"fifo\": true, \"fifoThroughputLimit\": \"perMessageGroupId\"}"
         << "needs deduplicationScope messageGroup";
-    QTest::newRow("consumer 11 messages") << "sqs-consumer" << "{\"maxNumberOfMessages\": 11}"
+    QTest::newRow("consumer 11 messages") << "sqs-consumer"
+                                          << "{\"maxNumberOfMessages\": 11}"
                                           << "is more than SQS's maximum of 10 per receive";
-    QTest::newRow("consumer wait 21 s") << "sqs-consumer" << "{\"waitTimeSeconds\": 21}"
+    QTest::newRow("consumer wait 21 s") << "sqs-consumer"
+                                        << "{\"waitTimeSeconds\": 21}"
                                         << "is more than SQS's maximum of 20 seconds";
-    QTest::newRow("consumer visibility 13 h") << "sqs-consumer"
-                                              << QString("{\"visibilityTimeout\": %1}").arg(13 * h)
-                                              << "is more than SQS's maximum of 12 hours";
-    QTest::newRow("producer delay 16 min") << "sqs-producer" << "{\"delaySeconds\": 960000}"
+    QTest::newRow("consumer visibility 13 h")
+        << "sqs-consumer" << QString("{\"visibilityTimeout\": %1}").arg(13 * h)
+        << "is more than SQS's maximum of 12 hours";
+    QTest::newRow("producer delay 16 min") << "sqs-producer"
+                                           << "{\"delaySeconds\": 960000}"
                                            << "is more than SQS's maximum of 15 minutes";
 }
 
@@ -483,16 +508,17 @@ void TestSqsQueue::linksAreValidated_data()
         << "{\"messageGroupId\": \"g\", \"deduplication\": \"messageId\"}" << true << 0
         << "the dead-letter queue of a FIFO queue must be a FIFO queue";
     QTest::newRow("group id on a standard queue")
-        << "{\"messageGroupId\": \"{key}\"}" << false << -1 << "messageGroupId is set but the queue is a standard queue";
+        << "{\"messageGroupId\": \"{key}\"}" << false << -1
+        << "messageGroupId is set but the queue is a standard queue";
     QTest::newRow("no group id on a FIFO queue")
         << "{\"deduplication\": \"messageId\"}" << true << -1 << "a FIFO queue needs a MessageGroupId";
     QTest::newRow("no deduplication id on a FIFO queue")
         << "{\"messageGroupId\": \"g\"}" << true << -1 << "needs a MessageDeduplicationId";
     QTest::newRow("message delay on a FIFO queue")
-        << "{\"messageGroupId\": \"g\", \"deduplication\": \"messageId\", \"delaySeconds\": 1000}" << true << -1
-        << "does not take a per-message DelaySeconds";
-    QTest::newRow("FIFO with FIFO DLQ") << "{\"messageGroupId\": \"g\", \"deduplication\": \"messageId\"}" << true
-                                        << 1 << "";
+        << "{\"messageGroupId\": \"g\", \"deduplication\": \"messageId\", \"delaySeconds\": 1000}" << true
+        << -1 << "does not take a per-message DelaySeconds";
+    QTest::newRow("FIFO with FIFO DLQ")
+        << "{\"messageGroupId\": \"g\", \"deduplication\": \"messageId\"}" << true << 1 << "";
     QTest::newRow("standard with standard DLQ") << "{}" << false << 0 << "";
 }
 

@@ -56,6 +56,9 @@ std::string checkSqsEntry(const Json &e)
     return {};
 }
 
+// How long a client waits for a response beyond the time the request may take (its HTTP timeout).
+inline constexpr SimTime kResponseTimeout = 5 * kSecond;
+
 bool retryable(std::uint16_t status)
 {
     // The SDKs retry throttling and service-side failures; a bad parameter fails the same way again.
@@ -69,7 +72,9 @@ public:
         const auto &p = s.properties;
         m_groupTemplate = p.string("messageGroupId");
         const std::string dedup = p.string("deduplication");
-        m_dedup = dedup == "messageId" ? Dedup::MessageId : dedup == "template" ? Dedup::Template : Dedup::None;
+        m_dedup = dedup == "messageId"  ? Dedup::MessageId
+                  : dedup == "template" ? Dedup::Template
+                                        : Dedup::None;
         m_dedupTemplate = p.string("deduplicationId");
         m_delay = p.duration("delaySeconds");
         m_maxAttempts = static_cast<std::uint32_t>(p.integer("maxAttempts"));
@@ -168,14 +173,16 @@ private:
         if (item.entry) m->headers = Workload::entryHeaders(*item.entry);
         auto req = std::make_shared<SqsSendRequest>();
         const auto entryString = [&](const char *field, const std::string &fallback) {
-            return item.entry && item.entry->contains(field) ? (*item.entry)[field].get<std::string>() : fallback;
+            return item.entry && item.entry->contains(field) ? (*item.entry)[field].get<std::string>()
+                                                             : fallback;
         };
-        req->messageGroupId = expandTemplate(entryString("messageGroupId", m_groupTemplate), m->sequence, m->key,
-                                             m_id, m->id);
+        req->messageGroupId =
+            expandTemplate(entryString("messageGroupId", m_groupTemplate), m->sequence, m->key, m_id, m->id);
         std::string dedup = m_dedup == Dedup::MessageId  ? std::to_string(m->id)
                             : m_dedup == Dedup::Template ? m_dedupTemplate
                                                          : std::string();
-        req->deduplicationId = expandTemplate(entryString("deduplicationId", dedup), m->sequence, m->key, m_id, m->id);
+        req->deduplicationId =
+            expandTemplate(entryString("deduplicationId", dedup), m->sequence, m->key, m_id, m->id);
         req->delay = m_delay > 0 ? m_delay : -1;
         ctx.announce(*m);
         TraceEvent e = messageEvent(TraceKind::Publish, m.get());
@@ -211,8 +218,9 @@ private:
             return;
         }
         // Full jitter: a random delay up to min(base * 2^(attempt-1), max backoff).
-        const SimTime cap =
-            std::min(m_maxBackoff, multiplyTime(m_baseDelay, std::int64_t{1} << std::min<std::uint32_t>(p.attempts - 1, 20)));
+        const SimTime cap = std::min(
+            m_maxBackoff,
+            multiplyTime(m_baseDelay, std::int64_t{1} << std::min<std::uint32_t>(p.attempts - 1, 20)));
         const SimTime delay = static_cast<SimTime>(ctx.rng().uniform01() * static_cast<double>(cap));
         const std::uint64_t key = ++m_nextRetry;
         m_retrying.emplace(key, std::move(p));
@@ -257,6 +265,7 @@ public:
         if (!f.response || f.type != FrameType::ReceiveMessage || f.tag != m_receiveTag) return;
         m_queue = ctx.peer(link);
         m_waiting = false;
+        ctx.cancelTimer(m_receiveTimer);
         const auto *body = f.as<SqsReceiveResponse>();
         if (f.status != SqsError::None || !body || body->messages.empty()) {
             // An idle loop does not keep a run alive on its own.
@@ -272,6 +281,11 @@ public:
     {
         if (tag == ReceiveTimer) {
             receive(ctx);
+            return;
+        }
+        if (tag == ResponseTimer) {
+            // The request or its response was lost: the SDK's HTTP timeout gives up and asks again.
+            if (m_waiting && !m_busy && m_batch.empty()) receive(ctx);
             return;
         }
         if (tag == HeartbeatTimer) {
@@ -321,6 +335,7 @@ public:
         m_batch.clear();
         m_busy = false;
         m_waiting = false;
+        m_heartbeat = m_receiveTimer = kNoTimer;
     }
 
     NodeStatus status() const override
@@ -332,9 +347,12 @@ public:
     }
 
 private:
-    enum : std::uint64_t { ReceiveTimer = 1, WorkTimer = 2, HeartbeatTimer = 3 };
+    enum : std::uint64_t { ReceiveTimer = 1, WorkTimer = 2, HeartbeatTimer = 3, ResponseTimer = 4 };
 
-    SimTime heartbeatInterval() const { return std::max<SimTime>(kMillisecond, m_current.visibilityTimeout / 2); }
+    SimTime heartbeatInterval() const
+    {
+        return std::max<SimTime>(kMillisecond, m_current.visibilityTimeout / 2);
+    }
 
     void receive(NodeContext &ctx)
     {
@@ -348,6 +366,10 @@ private:
         r.count = m_maxMessages;
         r.body = std::move(body);
         m_waiting = true;
+        // Longer than any receive can wait (20 s), background: a consumer waiting does not keep a
+        // run alive.
+        ctx.cancelTimer(m_receiveTimer);
+        m_receiveTimer = ctx.startTimer(SqsLimit::MaxWaitTime + kResponseTimeout, ResponseTimer, true);
         sendOnPort(ctx, SqsConsumerPort::In, std::move(r));
     }
 
@@ -391,6 +413,7 @@ private:
     bool m_busy = false;
     bool m_waiting = false;
     TimerId m_heartbeat = kNoTimer;
+    TimerId m_receiveTimer = kNoTimer;
     NodeIndex m_queue = kNoIndex;
     std::uint64_t m_tag = 0;
     std::uint64_t m_receiveTag = 0;
@@ -404,22 +427,25 @@ NodeKindSpec sqsProducerKind()
     k.kind = "sqs-producer";
     k.label = "SQS producer";
     k.category = "Managed queues";
-    k.help = "Sends messages to an SQS queue with SendMessage (group id, deduplication id, delay) and the AWS "
-             "SDK's standard retries.";
+    k.help =
+        "Sends messages to an SQS queue with SendMessage (group id, deduplication id, delay) and the AWS "
+        "SDK's standard retries.";
     k.ports = {{"out", PortDirection::Out, Protocol::Sqs, false, "SendMessage to an sqs-queue."}};
     using T = PropertyType;
     k.properties = Workload::propertySpecs(
         {"messageGroupId", "deduplicationId"}, checkSqsEntry,
         "{\"at\": \"10ms\", \"key\": \"k\", \"messageGroupId\": \"g1\", \"deduplicationId\": \"d1\"}");
     const std::vector<PropertySpec> own = {
-        property("messageGroupId", "Message group id", T::String, "",
-                 "FIFO queues: the MessageGroupId template ({key}, {seq}, {node}, {id}); empty = none (a FIFO "
-                 "queue refuses that with MissingParameter).",
-                 ""),
-        property("deduplication", "Deduplication id", T::Enum, "none",
-                 "FIFO: MessageDeduplicationId: none (the queue's content-based deduplication), messageId (so "
-                 "a retried send is not enqueued twice) or template (deduplicationId).",
-                 "", {}, {}, {"none", "messageId", "template"}),
+        property(
+            "messageGroupId", "Message group id", T::String, "",
+            "FIFO queues: the MessageGroupId template ({key}, {seq}, {node}, {id}); empty = none (a FIFO "
+            "queue refuses that with MissingParameter).",
+            ""),
+        property(
+            "deduplication", "Deduplication id", T::Enum, "none",
+            "FIFO: MessageDeduplicationId: none (the queue's content-based deduplication), messageId (so "
+            "a retried send is not enqueued twice) or template (deduplicationId).",
+            "", {}, {}, {"none", "messageId", "template"}),
         property("deduplicationId", "Deduplication id template", T::String, "{id}",
                  "The MessageDeduplicationId template when deduplication = template.", ""),
         property("delaySeconds", "Message delay", T::Duration, 0,
@@ -429,8 +455,8 @@ NodeKindSpec sqsProducerKind()
                  "Attempts per message in all, as the AWS SDK's standard retry mode (3).", "", 1, 100),
         property("retryBaseDelay", "Retry base delay", T::Duration, 100,
                  "Backoff: a random delay up to base x 2^(attempt-1) (full jitter).", "ms", 0, {}),
-        property("maxBackoff", "Max backoff", T::Duration, 20000, "The backoff's cap (the SDKs': 20 s).", "ms", 0,
-                 {}),
+        property("maxBackoff", "Max backoff", T::Duration, 20000, "The backoff's cap (the SDKs': 20 s).",
+                 "ms", 0, {}),
         property("attemptTimeout", "Attempt timeout", T::Duration, 5000,
                  "How long one SendMessage attempt waits for its response before it is retried.", "ms", 0.001,
                  {}),
@@ -438,8 +464,9 @@ NodeKindSpec sqsProducerKind()
     k.properties.insert(k.properties.end(), own.begin(), own.end());
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
         if (p.duration("delaySeconds") > SqsLimit::MaxDelay)
-            problems.push_back({"delaySeconds", "delaySeconds " + formatDuration(p.duration("delaySeconds")) +
-                                                    " is more than SQS's maximum of 15 minutes (900 seconds)"});
+            problems.push_back(
+                {"delaySeconds", "delaySeconds " + formatDuration(p.duration("delaySeconds")) +
+                                     " is more than SQS's maximum of 15 minutes (900 seconds)"});
     };
     // What the producer sends must suit the queue it is linked to.
     k.linkCheck = [](const PropertyBag &own, std::string_view, const NodeKindSpec &peerKind,
@@ -447,7 +474,8 @@ NodeKindSpec sqsProducerKind()
         if (peerKind.kind != "sqs-queue") return {};
         const bool fifo = peer.boolean("fifo");
         if (!fifo && !own.string("messageGroupId").empty())
-            return "messageGroupId is set but the queue is a standard queue: message groups order FIFO queues "
+            return "messageGroupId is set but the queue is a standard queue: message groups order FIFO "
+                   "queues "
                    "only (set the queue's fifo, or clear messageGroupId)";
         if (!fifo && own.string("deduplication") != "none")
             return "a MessageDeduplicationId applies to FIFO queues only";
@@ -494,7 +522,8 @@ NodeKindSpec sqsConsumerKind()
                  "timeout keeps it invisible.",
                  ""),
         property("emptyReceiveDelay", "Pause after an empty receive", T::Duration, 1,
-                 "The client's turnaround before it receives again after an empty response.", "ms", 0.001, {}),
+                 "The client's turnaround before it receives again after an empty response.", "ms", 0.001,
+                 {}),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
         const auto n = p.integer("maxNumberOfMessages");
@@ -503,10 +532,11 @@ NodeKindSpec sqsConsumerKind()
                                                            " is more than SQS's maximum of 10 per receive"});
         const auto w = p.integer("waitTimeSeconds");
         if (w > 20)
-            problems.push_back(
-                {"waitTimeSeconds", "waitTimeSeconds " + std::to_string(w) + " is more than SQS's maximum of 20 seconds"});
+            problems.push_back({"waitTimeSeconds", "waitTimeSeconds " + std::to_string(w) +
+                                                       " is more than SQS's maximum of 20 seconds"});
         if (p.duration("visibilityTimeout") > SqsLimit::MaxVisibilityTimeout)
-            problems.push_back({"visibilityTimeout", "visibilityTimeout " + formatDuration(p.duration("visibilityTimeout")) +
+            problems.push_back({"visibilityTimeout", "visibilityTimeout " +
+                                                         formatDuration(p.duration("visibilityTimeout")) +
                                                          " is more than SQS's maximum of 12 hours"});
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<SqsConsumer>(s); };

@@ -25,31 +25,31 @@ inline constexpr PortIndex In = 0;
 }
 
 namespace SqsLimit {
-inline constexpr SimTime MaxVisibilityTimeout = 12 * 3600 * kSecond;  // 12 hours
+inline constexpr SimTime MaxVisibilityTimeout = 12 * 3600 * kSecond; // 12 hours
 inline constexpr SimTime DefaultVisibilityTimeout = 30 * kSecond;
-inline constexpr SimTime MinRetention = 60 * kSecond;                 // 1 minute
-inline constexpr SimTime MaxRetention = 14 * 24 * 3600 * kSecond;     // 14 days (1,209,600 s)
-inline constexpr SimTime DefaultRetention = 4 * 24 * 3600 * kSecond;  // 4 days (345,600 s)
-inline constexpr SimTime MaxDelay = 900 * kSecond;                    // 15 minutes
-inline constexpr SimTime MaxWaitTime = 20 * kSecond;                  // long polling
-inline constexpr std::int64_t MinMessageSize = 1024;                  // 1 KiB
-inline constexpr std::int64_t MaxMessageSize = 1048576;               // 1 MiB
-inline constexpr std::int64_t DefaultMessageSize = 262144;            // 256 KiB
-inline constexpr std::int64_t MaxReceiveCount = 1000;                 // redrive policy
+inline constexpr SimTime MinRetention = 60 * kSecond;                // 1 minute
+inline constexpr SimTime MaxRetention = 14 * 24 * 3600 * kSecond;    // 14 days (1,209,600 s)
+inline constexpr SimTime DefaultRetention = 4 * 24 * 3600 * kSecond; // 4 days (345,600 s)
+inline constexpr SimTime MaxDelay = 900 * kSecond;                   // 15 minutes
+inline constexpr SimTime MaxWaitTime = 20 * kSecond;                 // long polling
+inline constexpr std::int64_t MinMessageSize = 1024;                 // 1 KiB
+inline constexpr std::int64_t MaxMessageSize = 1048576;              // 1 MiB
+inline constexpr std::int64_t DefaultMessageSize = 262144;           // 256 KiB
+inline constexpr std::int64_t MaxReceiveCount = 1000;                // redrive policy
 inline constexpr std::uint32_t MaxMessagesPerReceive = 10;
-inline constexpr SimTime DeduplicationInterval = 5 * 60 * kSecond;    // FIFO: 5 minutes
+inline constexpr SimTime DeduplicationInterval = 5 * 60 * kSecond; // FIFO: 5 minutes
 inline constexpr std::int64_t InFlightStandard = 120000;
 inline constexpr std::int64_t InFlightFifo = 20000;
-inline constexpr double FifoThroughput = 300;                         // requests/s per action
+inline constexpr double FifoThroughput = 300; // requests/s per action
 } // namespace SqsLimit
 
 // SendMessage request: Frame::message is the message, deliveryCount the attempt.
 struct SqsSendRequest final : FrameBody {
-    std::string messageGroupId;         // FIFO: required; empty = none
-    std::string deduplicationId;        // FIFO: explicit MessageDeduplicationId; empty = none
-    SimTime delay = -1;                 // per-message DelaySeconds; -1 = the queue's delay
-    bool redrive = false;               // a source queue moving the message to its dead-letter queue
-    std::uint32_t receiveCount = 0;     // ... with the receives it had there
+    std::string messageGroupId;     // FIFO: required; empty = none
+    std::string deduplicationId;    // FIFO: explicit MessageDeduplicationId; empty = none
+    SimTime delay = -1;             // per-message DelaySeconds; -1 = the queue's delay
+    bool redrive = false;           // a source queue moving the message to its dead-letter queue
+    std::uint32_t receiveCount = 0; // ... with the receives it had there
 };
 
 // ReceiveMessage request (MaxNumberOfMessages, WaitTimeSeconds, VisibilityTimeout).

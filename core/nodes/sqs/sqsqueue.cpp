@@ -95,6 +95,9 @@ public:
         m_duplicate = m_fifo ? 0.0 : p.number("duplicateProbability");
     }
 
+    // Consumers on the receive port poll: messages waiting for them are work still to do.
+    void start(NodeContext &ctx) override { m_receivers = !ctx.links(SqsQueuePort::Receive).empty(); }
+
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         if (f.response) return; // the dead-letter queue answering a redrive
@@ -121,7 +124,8 @@ public:
         const auto kind = static_cast<TimerKind>(tag & 3);
         const std::uint64_t n = tag >> 2;
         if (kind == WaitTimer) {
-            auto it = std::find_if(m_waiters.begin(), m_waiters.end(), [&](const Waiter &w) { return w.id == n; });
+            auto it =
+                std::find_if(m_waiters.begin(), m_waiters.end(), [&](const Waiter &w) { return w.id == n; });
             if (it == m_waiters.end()) return;
             Waiter w = *it;
             m_waiters.erase(it);
@@ -207,6 +211,7 @@ public:
     {
         // The clock ran on while the node was down: visibility, delays and retention end when they
         // would have; what ended during the crash is handled now.
+        start(ctx);
         for (auto &[seq, m] : m_messages) {
             m.retentionTimer =
                 ctx.startTimer(std::max<SimTime>(0, m.expiresAt - ctx.now()), timerTag(RetentionTimer, seq));
@@ -224,7 +229,7 @@ public:
         return s;
     }
 
-    // Messages waiting while a receiver polls keep the run going: its next receive takes them.
+    // Messages waiting while receivers poll keep the run going: their next receive takes them.
     bool hasPendingWork() const override { return m_receivers && m_messages.size() > m_inFlight; }
 
 private:
@@ -267,7 +272,8 @@ private:
     bool throttled(NodeContext &ctx, FrameType action, const std::string &group)
     {
         if (m_quota <= 0) return false;
-        const std::string key = std::to_string(static_cast<int>(action)) + (m_quotaPerGroup ? "/" + group : "");
+        const std::string key =
+            std::to_string(static_cast<int>(action)) + (m_quotaPerGroup ? "/" + group : "");
         auto &[start, count] = m_windows[key];
         if (ctx.now() - start >= kSecond || count == 0) {
             start = ctx.now();
@@ -360,7 +366,8 @@ private:
         if (m_inFlight >= m_maxInFlight && !m_fifo && wait == 0)
             return respondReceive(ctx, from, f.tag, {}, SqsError::OverLimit);
         auto batch = take(ctx, from, req.maxMessages, visibility, wait == 0);
-        if (!batch.empty() || wait == 0) return respondReceive(ctx, from, f.tag, std::move(batch), SqsError::None);
+        if (!batch.empty() || wait == 0)
+            return respondReceive(ctx, from, f.tag, std::move(batch), SqsError::None);
         Waiter w{++m_nextWaiter, from, f.tag, req.maxMessages, visibility, kNoTimer};
         // A waiting receive alone does not keep a run alive (a consumer's idle loop).
         w.timer = ctx.startTimer(wait, timerTag(WaitTimer, w.id), true);
@@ -399,8 +406,8 @@ private:
     bool available(const Msg &m, SimTime now) const { return !m.inFlight && m.visibleAt <= now; }
 
     // Picks up to `max` messages a receive gets now and marks them in flight.
-    std::vector<SqsReceivedMessage> take(NodeContext &ctx, LinkIndex link, std::uint32_t max, SimTime visibility,
-                                         bool shortPoll)
+    std::vector<SqsReceivedMessage> take(NodeContext &ctx, LinkIndex link, std::uint32_t max,
+                                         SimTime visibility, bool shortPoll)
     {
         std::vector<SqsReceivedMessage> out;
         if (m_inFlight >= m_maxInFlight) return out;
@@ -474,7 +481,8 @@ private:
             v.deliveryCount = m.receiveCount;
             v.aux = visibility;
             ctx.trace(v);
-            out.push_back({m.message, receiptHandle(it->first, m.receiveCount), m.receiveCount, m.group, visibility});
+            out.push_back(
+                {m.message, receiptHandle(it->first, m.receiveCount), m.receiveCount, m.group, visibility});
         }
         return out;
     }
@@ -524,8 +532,8 @@ private:
         Msg &m = it->second;
         if (!m.inFlight) return respond(ctx, from, f, SqsError::MessageNotInflight);
         // The visibility of one receive cannot reach beyond 12 hours after it.
-        if (req->visibilityTimeout < 0 ||
-            addTime(ctx.now(), req->visibilityTimeout) > addTime(m.receivedAt, SqsLimit::MaxVisibilityTimeout))
+        if (req->visibilityTimeout < 0 || addTime(ctx.now(), req->visibilityTimeout) >
+                                              addTime(m.receivedAt, SqsLimit::MaxVisibilityTimeout))
             return respond(ctx, from, f, SqsError::InvalidParameterValue);
         m.visibleAt = addTime(ctx.now(), req->visibilityTimeout);
         ctx.cancelTimer(m.visibleTimer);
@@ -616,14 +624,15 @@ NodeKindSpec sqsQueueKind()
     k.category = "Managed queues";
     k.help = "An Amazon SQS queue, standard (at-least-once, best-effort order) or FIFO (ordered per message "
              "group, deduplicated); visibility timeout, long polling, delay, retention, redrive to a DLQ.";
-    k.ports = {{"send", PortDirection::In, Protocol::Sqs, true, "SendMessage from SQS producers."},
-               {"receive", PortDirection::Out, Protocol::Sqs, true,
-                "ReceiveMessage, DeleteMessage and ChangeMessageVisibility from SQS consumers.",
-                PortSpec::Need::Optional},
-               {"deadLetter", PortDirection::Out, Protocol::Sqs, false,
-                "The redrive policy's dead-letter queue (another sqs-queue of the same type): where a message "
-                "goes after maxReceiveCount receives.",
-                PortSpec::Need::Optional}};
+    k.ports = {
+        {"send", PortDirection::In, Protocol::Sqs, true, "SendMessage from SQS producers."},
+        {"receive", PortDirection::Out, Protocol::Sqs, true,
+         "ReceiveMessage, DeleteMessage and ChangeMessageVisibility from SQS consumers.",
+         PortSpec::Need::Optional},
+        {"deadLetter", PortDirection::Out, Protocol::Sqs, false,
+         "The redrive policy's dead-letter queue (another sqs-queue of the same type): where a message "
+         "goes after maxReceiveCount receives.",
+         PortSpec::Need::Optional}};
     using T = PropertyType;
     const double hour = 3600e3, day = 24 * hour;
     k.properties = {
@@ -631,9 +640,10 @@ NodeKindSpec sqsQueueKind()
                  "FIFO queue (in AWS its name ends in .fifo): order per MessageGroupId and deduplication. "
                  "Standard: at-least-once with occasional duplicates and best-effort order.",
                  ""),
-        property("visibilityTimeout", "Visibility timeout", T::Duration, 30000,
-                 "How long a received message stays invisible to other receives (default 30 s, 0 to 12 hours).",
-                 "ms", 0, {}),
+        property(
+            "visibilityTimeout", "Visibility timeout", T::Duration, 30000,
+            "How long a received message stays invisible to other receives (default 30 s, 0 to 12 hours).",
+            "ms", 0, {}),
         property("messageRetentionPeriod", "Message retention period", T::Duration, 4 * day,
                  "Messages older than this are deleted (default 4 days, 60 s to 14 days).", "ms", 0, {}),
         property("delaySeconds", "Delivery delay", T::Duration, 0,
@@ -642,31 +652,35 @@ NodeKindSpec sqsQueueKind()
                  "The long-poll wait of receives that do not set WaitTimeSeconds (0 = short polling, up to "
                  "20 s).",
                  "ms", 0, {}),
-        property("maximumMessageSize", "Maximum message size", T::Integer, double(SqsLimit::DefaultMessageSize),
-                 "Larger sends are refused (1,024 bytes to 1,048,576 bytes = 1 MiB; default 262,144).", "bytes",
-                 0, {}),
+        property("maximumMessageSize", "Maximum message size", T::Integer,
+                 double(SqsLimit::DefaultMessageSize),
+                 "Larger sends are refused (1,024 bytes to 1,048,576 bytes = 1 MiB; default 262,144).",
+                 "bytes", 0, {}),
         property("maxReceiveCount", "Max receive count", T::Integer, 0,
                  "Redrive policy: after this many receives without a delete the message moves to the "
                  "dead-letter queue (1 to 1,000; 0 = no redrive).",
                  "", 0, {}),
         property("contentBasedDeduplication", "Content-based deduplication", T::Bool, false,
-                 "FIFO: sends without a MessageDeduplicationId are deduplicated by a hash of their body.", ""),
+                 "FIFO: sends without a MessageDeduplicationId are deduplicated by a hash of their body.",
+                 ""),
         property("deduplicationScope", "Deduplication scope", T::Enum, "queue",
-                 "FIFO: deduplication ids are unique per queue or per message group (high throughput).", "", {},
-                 {}, {"queue", "messageGroup"}),
+                 "FIFO: deduplication ids are unique per queue or per message group (high throughput).", "",
+                 {}, {}, {"queue", "messageGroup"}),
         property("fifoThroughputLimit", "FIFO throughput limit", T::Enum, "perQueue",
                  "FIFO: the throughput quota applies to the whole queue or to each message group (high "
                  "throughput mode).",
                  "", {}, {}, {"perQueue", "perMessageGroupId"}),
-        property("throughputQuota", "Throughput quota", T::Number, 0,
-                 "FIFO: requests per second per action (SendMessage, ReceiveMessage) beyond which SQS answers "
-                 "RequestThrottled; SQS's documented quota without batching is 300 (0 = off).",
-                 "req/s", 0, 1e6),
-        property("maxInFlight", "In-flight quota", T::Integer, 0,
-                 "Received, not yet deleted messages at most (0 = SQS's quota: 120,000 for standard queues, "
-                 "where a short poll at the quota gets OverLimit; 20,000 for FIFO queues, whose receives then "
-                 "get nothing).",
-                 "msg", 0, {}),
+        property(
+            "throughputQuota", "Throughput quota", T::Number, 0,
+            "FIFO: requests per second per action (SendMessage, ReceiveMessage) beyond which SQS answers "
+            "RequestThrottled; SQS's documented quota without batching is 300 (0 = off).",
+            "req/s", 0, 1e6),
+        property(
+            "maxInFlight", "In-flight quota", T::Integer, 0,
+            "Received, not yet deleted messages at most (0 = SQS's quota: 120,000 for standard queues, "
+            "where a short poll at the quota gets OverLimit; 20,000 for FIFO queues, whose receives then "
+            "get nothing).",
+            "msg", 0, {}),
         property("servers", "Storage servers", T::Integer, 4,
                  "Standard: the hidden servers SQS spreads messages over. A short poll asks a random half of "
                  "them, so it can come back empty while messages wait; long polling asks all.",
@@ -680,14 +694,18 @@ NodeKindSpec sqsQueueKind()
         const bool fifo = p.boolean("fifo");
         auto over = [&](const char *key, SimTime v, SimTime max, const char *limit) {
             if (v > max)
-                problems.push_back({key, std::string(key) + " " + durationText(v) + " is more than SQS's maximum of " + limit});
+                problems.push_back({key, std::string(key) + " " + durationText(v) +
+                                             " is more than SQS's maximum of " + limit});
         };
-        over("visibilityTimeout", p.duration("visibilityTimeout"), SqsLimit::MaxVisibilityTimeout, "12 hours");
-        over("messageRetentionPeriod", p.duration("messageRetentionPeriod"), SqsLimit::MaxRetention, "14 days");
+        over("visibilityTimeout", p.duration("visibilityTimeout"), SqsLimit::MaxVisibilityTimeout,
+             "12 hours");
+        over("messageRetentionPeriod", p.duration("messageRetentionPeriod"), SqsLimit::MaxRetention,
+             "14 days");
         if (p.duration("messageRetentionPeriod") < SqsLimit::MinRetention)
-            problems.push_back({"messageRetentionPeriod",
-                                "messageRetentionPeriod " + durationText(p.duration("messageRetentionPeriod")) +
-                                    " is less than SQS's minimum of 60 seconds"});
+            problems.push_back(
+                {"messageRetentionPeriod", "messageRetentionPeriod " +
+                                               durationText(p.duration("messageRetentionPeriod")) +
+                                               " is less than SQS's minimum of 60 seconds"});
         over("delaySeconds", p.duration("delaySeconds"), SqsLimit::MaxDelay, "15 minutes (900 seconds)");
         over("receiveMessageWaitTime", p.duration("receiveMessageWaitTime"), SqsLimit::MaxWaitTime,
              "20 seconds");
@@ -696,33 +714,39 @@ NodeKindSpec sqsQueueKind()
             problems.push_back({"maximumMessageSize", "maximumMessageSize " + std::to_string(size) +
                                                           " is less than SQS's minimum of 1,024 bytes"});
         if (size > SqsLimit::MaxMessageSize)
-            problems.push_back({"maximumMessageSize", "maximumMessageSize " + std::to_string(size) +
-                                                          " is more than SQS's maximum of 1,048,576 bytes (1 MiB)"});
+            problems.push_back(
+                {"maximumMessageSize", "maximumMessageSize " + std::to_string(size) +
+                                           " is more than SQS's maximum of 1,048,576 bytes (1 MiB)"});
         if (p.integer("maxReceiveCount") > SqsLimit::MaxReceiveCount)
-            problems.push_back({"maxReceiveCount", "maxReceiveCount " + std::to_string(p.integer("maxReceiveCount")) +
+            problems.push_back({"maxReceiveCount", "maxReceiveCount " +
+                                                       std::to_string(p.integer("maxReceiveCount")) +
                                                        " is more than SQS's maximum of 1,000"});
         const auto inFlight = p.integer("maxInFlight");
         const auto inFlightMax = fifo ? SqsLimit::InFlightFifo : SqsLimit::InFlightStandard;
         if (inFlight > inFlightMax)
-            problems.push_back({"maxInFlight", "maxInFlight " + std::to_string(inFlight) + " is more than SQS's " +
-                                                   (fifo ? "FIFO" : "standard") + " in-flight quota of " +
-                                                   (fifo ? "20,000" : "120,000")});
+            problems.push_back({"maxInFlight", "maxInFlight " + std::to_string(inFlight) +
+                                                   " is more than SQS's " + (fifo ? "FIFO" : "standard") +
+                                                   " in-flight quota of " + (fifo ? "20,000" : "120,000")});
         if (!fifo) {
             for (const char *key : {"contentBasedDeduplication"})
                 if (p.boolean(key))
                     problems.push_back({key, std::string(key) + " applies to FIFO queues only (set fifo)"});
             if (p.string("deduplicationScope") != "queue")
-                problems.push_back({"deduplicationScope", "deduplicationScope applies to FIFO queues only (set fifo)"});
+                problems.push_back(
+                    {"deduplicationScope", "deduplicationScope applies to FIFO queues only (set fifo)"});
             if (p.string("fifoThroughputLimit") != "perQueue")
-                problems.push_back({"fifoThroughputLimit", "fifoThroughputLimit applies to FIFO queues only (set fifo)"});
+                problems.push_back(
+                    {"fifoThroughputLimit", "fifoThroughputLimit applies to FIFO queues only (set fifo)"});
             if (p.number("throughputQuota") > 0)
-                problems.push_back({"throughputQuota", "throughputQuota applies to FIFO queues only: standard queues "
-                                                       "support a nearly unlimited number of calls per second"});
+                problems.push_back({"throughputQuota",
+                                    "throughputQuota applies to FIFO queues only: standard queues "
+                                    "support a nearly unlimited number of calls per second"});
         } else if (p.string("fifoThroughputLimit") == "perMessageGroupId" &&
                    p.string("deduplicationScope") != "messageGroup") {
             // The Developer Guide: high throughput needs both settings.
-            problems.push_back({"fifoThroughputLimit", "fifoThroughputLimit perMessageGroupId (high throughput) needs "
-                                                       "deduplicationScope messageGroup"});
+            problems.push_back({"fifoThroughputLimit",
+                                "fifoThroughputLimit perMessageGroupId (high throughput) needs "
+                                "deduplicationScope messageGroup"});
         }
     };
     // A queue's dead-letter queue must be of its type (SQS: a FIFO queue's DLQ is FIFO, a standard
@@ -745,10 +769,16 @@ std::vector<NodeTemplate> sqsTemplates()
         {"sqs-standard-queue", "SQS standard queue", "Amazon SQS", "sqs-queue",
          "A standard queue with SQS's defaults: visibility 30 s, retention 4 days, short polling.",
          Json::object()},
-        {"sqs-fifo-queue", "SQS FIFO queue", "Amazon SQS", "sqs-queue",
+        {"sqs-fifo-queue",
+         "SQS FIFO queue",
+         "Amazon SQS",
+         "sqs-queue",
          "A FIFO queue with content-based deduplication and SQS's quota of 300 requests/s per action.",
          {{"fifo", true}, {"contentBasedDeduplication", true}, {"throughputQuota", 300}}},
-        {"sqs-fifo-high-throughput", "SQS FIFO queue (high throughput)", "Amazon SQS", "sqs-queue",
+        {"sqs-fifo-high-throughput",
+         "SQS FIFO queue (high throughput)",
+         "Amazon SQS",
+         "sqs-queue",
          "A FIFO queue in high throughput mode: deduplication and the quota per message group.",
          {{"fifo", true},
           {"contentBasedDeduplication", true},
@@ -757,7 +787,10 @@ std::vector<NodeTemplate> sqsTemplates()
           {"throughputQuota", 300}}},
         {"sqs-producer", "SQS producer", "Amazon SQS", "sqs-producer",
          "Sends messages with SendMessage; the AWS SDK's standard retry mode (3 attempts).", Json::object()},
-        {"sqs-consumer", "SQS consumer (long polling)", "Amazon SQS", "sqs-consumer",
+        {"sqs-consumer",
+         "SQS consumer (long polling)",
+         "Amazon SQS",
+         "sqs-consumer",
          "Receives up to 10 messages per call with a 20 s long poll and deletes each after processing.",
          {{"maxNumberOfMessages", 10}, {"waitTimeSeconds", 20}}},
     };
