@@ -644,7 +644,7 @@ NodeKindSpec sqsQueueKind()
             "visibilityTimeout", "Visibility timeout", T::Duration, 30000,
             "How long a received message stays invisible to other receives (default 30 s, 0 to 12 hours).",
             "ms", 0, {}),
-        property("messageRetentionPeriod", "Message retention period", T::Duration, 4 * day,
+        property("messageRetentionPeriod", "Message retention period", T::Duration, std::int64_t(4 * day),
                  "Messages older than this are deleted (default 4 days, 60 s to 14 days).", "ms", 0, {}),
         property("delaySeconds", "Delivery delay", T::Duration, 0,
                  "New messages stay invisible this long (a delay queue; 0 to 15 minutes).", "ms", 0, {}),
@@ -652,8 +652,7 @@ NodeKindSpec sqsQueueKind()
                  "The long-poll wait of receives that do not set WaitTimeSeconds (0 = short polling, up to "
                  "20 s).",
                  "ms", 0, {}),
-        property("maximumMessageSize", "Maximum message size", T::Integer,
-                 double(SqsLimit::DefaultMessageSize),
+        property("maximumMessageSize", "Maximum message size", T::Integer, SqsLimit::DefaultMessageSize,
                  "Larger sends are refused (1,024 bytes to 1,048,576 bytes = 1 MiB; default 262,144).",
                  "bytes", 0, {}),
         property("maxReceiveCount", "Max receive count", T::Integer, 0,
