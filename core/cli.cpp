@@ -472,7 +472,8 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
     auto props = [&](const std::vector<PropertySpec> &list) {
         for (const auto &p : list) {
             const std::string range = rangeText(p);
-            out << "    " << std::left << std::setw(22) << p.key << std::setw(40) << typeText(p)
+            // A key of 22 characters or more still gets a space before its type.
+            out << "    " << std::left << std::setw(22) << (p.key + ' ') << std::setw(40) << typeText(p)
                 << " default " << p.defaultValue.dump() << (p.unit.empty() ? "" : " " + p.unit)
                 << (range.empty() ? "" : " [" + range + "]") << "\n"
                 << "        " << p.help << "\n";

@@ -112,6 +112,13 @@ struct NodeKindSpec {
     std::function<void(const PropertyBag &props, std::vector<std::pair<std::string, std::string>> &problems)>
         check;
     DeliveryRole deliveryRole = DeliveryRole::Default;
+    // Checks a link from this kind's output port `port` to a node of kind `peerKind` whose
+    // properties the link joins to its own (an SQS producer's group id on a standard queue, a FIFO
+    // queue's dead-letter queue). Run by topology validation when both nodes' properties are valid;
+    // returns the reason for an error, or empty.
+    std::function<std::string(const PropertyBag &own, std::string_view port, const NodeKindSpec &peerKind,
+                              const PropertyBag &peer)>
+        linkCheck;
 
     const PropertySpec *property(std::string_view key) const;
     std::optional<PortIndex> port(std::string_view name) const;

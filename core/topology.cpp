@@ -190,6 +190,7 @@ void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const J
 void validateModel(Checker &c, const Topology &t)
 {
     std::set<std::string> ids;
+    std::vector<bool> propertiesValid(t.nodes.size(), false); // for the kinds' link checks
     for (std::size_t i = 0; i < t.nodes.size(); ++i) {
         const auto &n = t.nodes[i];
         const std::string path = "$.nodes[" + std::to_string(i) + "]";
@@ -215,6 +216,7 @@ void validateModel(Checker &c, const Topology &t)
         const std::size_t before = c.diags.size();
         checkProperties(c, spec->properties, n.properties, path + ".properties",
                         "node " + quoted(n.id) + " (" + n.kind + ")");
+        propertiesValid[i] = c.diags.size() == before;
         if (spec->check && c.diags.size() == before) {
             std::vector<std::pair<std::string, std::string>> problems;
             spec->check(PropertyBag(spec->properties, n.properties), problems);
@@ -280,6 +282,14 @@ void validateModel(Checker &c, const Topology &t)
                               l.toPort + " (one carries " + protocolName(fs->ports[*fp].protocol) +
                               ", the other " + protocolName(ts->ports[*tp].protocol) + ")");
             continue;
+        }
+        if (fs->linkCheck && propertiesValid[*fi] && propertiesValid[*ti]) {
+            const std::string why =
+                fs->linkCheck(PropertyBag(fs->properties, t.nodes[*fi].properties), l.fromPort, *ts,
+                              PropertyBag(ts->properties, t.nodes[*ti].properties));
+            if (!why.empty())
+                c.error(path, name + ": " + fs->kind + " " + quoted(l.from) + " -> " + ts->kind + " " +
+                                  quoted(l.to) + ": " + why);
         }
         if (!seen.insert({l.from, l.fromPort, l.to, l.toPort}).second)
             c.error(path, name + ": " + quoted(l.from) + " is already linked to " + quoted(l.to) +

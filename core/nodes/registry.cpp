@@ -5,6 +5,7 @@
 #include "nodes.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
+#include "sqs/sqs.h"
 
 #include <initializer_list>
 #include <string_view>
@@ -72,6 +73,16 @@ const KindRegistry &KindRegistry::builtin()
             if (r.find(t.kind)) r.addTemplate(std::move(t));
         r.add(withZeroMeanings(kafkaConsumerKind(), {{"fetchMaxWait", "answer at once"},
                                                      {"autoCommitInterval", "at every poll"}}));
+        r.add(withZeroMeanings(sqsQueueKind(), {{"maxReceiveCount", "no redrive"},
+                                                {"receiveMessageWaitTime", "short polling"},
+                                                {"throughputQuota", "off"},
+                                                {"maxInFlight", "SQS's quota"}}));
+        r.add(withZeroMeanings(
+            sqsProducerKind(),
+            {{"count", "no limit"}, {"duration", "no limit"}, {"delaySeconds", "the queue's"}}));
+        r.add(withZeroMeanings(sqsConsumerKind(), {{"visibilityTimeout", "the queue's"}}));
+        for (auto &t : sqsTemplates())
+            r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());

@@ -243,14 +243,16 @@ void TestPaletteModel::filter_data()
     QTest::newRow("case-insensitive") << QStringLiteral("eXCHANGE") << QStringList{"exchange"};
     // A server's help speaks of its accept queue; the RPC-over-queues kinds of their queues.
     QTest::newRow("label and help") << QStringLiteral("queue")
-                                    << QStringList{"consumer",       "exchange",    "queue",
-                                                   "rpc-server",     "http-server", "amqp-rpc-client",
-                                                   "amqp-rpc-server"};
-    QTest::newRow("part of a label") << QStringLiteral("prod") << QStringList{"producer"};
+                                    << QStringList{"consumer",        "exchange",    "queue",
+                                                   "rpc-server",      "http-server", "amqp-rpc-client",
+                                                   "amqp-rpc-server", "sqs-queue",   "sqs-producer",
+                                                   "sqs-consumer"};
+    QTest::newRow("part of a label") << QStringLiteral("prod") << QStringList{"producer", "sqs-producer"};
     QTest::newRow("help text") << QStringLiteral("fanout") << QStringList{"exchange"};
     QTest::newRow("help text, two kinds") << QStringLiteral("acks") << QStringList{"consumer", "queue"};
     QTest::newRow("help text, confirms") << QStringLiteral("publisher confirms") << QStringList{"producer"};
-    QTest::newRow("kind and help") << QStringLiteral("consumer") << QStringList{"consumer", "queue"};
+    QTest::newRow("kind and help") << QStringLiteral("consumer")
+                                   << QStringList{"consumer", "queue", "sqs-consumer"};
     QTest::newRow("category name alone") << QStringLiteral("Broker") << QStringList{};
     QTest::newRow("nothing") << QStringLiteral("teleporter") << QStringList{};
 }
@@ -352,7 +354,7 @@ void TestPaletteModel::enterInSearchFieldActivatesFirstMatch()
     QTest::keyClicks(palette.searchField(), QStringLiteral("queue"));
     QCOMPARE(visibleKinds(palette.proxyModel()),
              (QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server", "amqp-rpc-client",
-                          "amqp-rpc-server"}));
+                          "amqp-rpc-server", "sqs-queue", "sqs-producer", "sqs-consumer"}));
     QCOMPARE(palette.currentKind(), QStringLiteral("exchange"));
     QTest::keyClick(palette.searchField(), Qt::Key_Up);
     QCOMPARE(palette.currentKind(), QStringLiteral("consumer"));
