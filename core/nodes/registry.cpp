@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "nodes.h"
 #include "reqreply/reqreply.h"
@@ -61,6 +62,8 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(amqpRpcServerKind(), {{"prefetch", "no limit"}}));
         for (auto &t : amqpRpcTemplates())
             r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(kafkaTopicKind(),
+                               {{"retention", "no time limit"}, {"retentionBytes", "no limit"}}));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());
