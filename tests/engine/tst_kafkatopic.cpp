@@ -88,6 +88,24 @@ Record record(std::uint64_t id, SimTime timestamp = 0)
     return r;
 }
 
+Record keyed(std::uint64_t id, std::string key)
+{
+    Record r;
+    r.message = message(id, std::move(key));
+    return r;
+}
+
+// A request of `type` with `body` at `at`.
+Action request(SimTime at, std::uint64_t tag, FrameType type, std::shared_ptr<const FrameBody> body)
+{
+    Action a;
+    a.at = at;
+    a.frame.type = type;
+    a.frame.tag = tag;
+    a.frame.body = std::move(body);
+    return a;
+}
+
 struct ProduceSpec {
     std::int16_t acks = -1;
     std::vector<Record> records;
@@ -287,6 +305,13 @@ private slots:
     void listOffsets_data();
     void listOffsets();
     void messageTooLarge();
+    void requestTimedOut();
+    void retentionAndCompaction_data();
+    void retentionAndCompaction();
+    void nodeCrashKeepsLogsOnDisk_data();
+    void nodeCrashKeepsLogsOnDisk();
+    void metadataAndProducerIds();
+    void groupFramesGoToTheCoordinator();
     void validation_data();
     void validation();
 };
@@ -682,6 +707,163 @@ void TestKafkaTopic::messageTooLarge()
     QVERIFY(r);
     QCOMPARE(produceStatus(client(), 1), KafkaError::MessageTooLarge);
     QCOMPARE(r->count(TraceKind::Append), std::size_t(0));
+}
+
+void TestKafkaTopic::requestTimedOut()
+{
+    Script sc;
+    ProduceSpec spec{-1, {record(1)}};
+    spec.timeout = 1 * s;
+    sc.actions.push_back(produce(0, 1, spec));
+    auto r = runTopic({{"brokers", 2}, {"replicationFactor", 2}, {"replicationLatency", "10s"}}, sc);
+    QVERIFY(r);
+    QCOMPARE(produceStatus(client(), 1), KafkaError::RequestTimedOut);
+    QCOMPARE(client().responseTime(1), 1 * s + 2 * ms);
+    QCOMPARE(r->count(TraceKind::Append), std::size_t(1)); // appended all the same
+}
+
+void TestKafkaTopic::retentionAndCompaction_data()
+{
+    QTest::addColumn<QString>("props");
+    QTest::addColumn<QStringList>("keys");
+    QTest::addColumn<int>("retentionEvents");
+    QTest::addColumn<int>("expiredDrops");
+    QTest::addColumn<int>("compactEvents");
+    QTest::addColumn<int>("compactedDrops");
+    QTest::addColumn<int>("fetchError");
+    QTest::addColumn<QList<qint64>>("left");
+    // Six records at 0 ms, two a segment; retention checked and the cleaner run every second.
+    QTest::newRow("delete: the two closed segments expire")
+        << R"({"retention": 1000, "segmentBytes": 250, "retentionCheckInterval": 1000})"
+        << QStringList{"", "", "", "", "", ""} << 1 << 4 << 0 << 0 << int(KafkaError::OffsetOutOfRange)
+        << QList<qint64>{};
+    QTest::newRow("compact: the newest per key in closed segments")
+        << R"({"cleanupPolicy": "compact", "segmentBytes": 202, "cleanerBackoff": 1000})"
+        << QStringList{"a", "a", "b", "b", "a", "c"} << 0 << 0 << 2 << 2 << int(KafkaError::None)
+        << QList<qint64>{1, 3, 4, 5};
+}
+
+void TestKafkaTopic::retentionAndCompaction()
+{
+    QFETCH(QString, props);
+    QFETCH(QStringList, keys);
+    QFETCH(int, retentionEvents);
+    QFETCH(int, expiredDrops);
+    QFETCH(int, compactEvents);
+    QFETCH(int, compactedDrops);
+    QFETCH(int, fetchError);
+    QFETCH(QList<qint64>, left);
+    Script sc;
+    for (int i = 0; i < keys.size(); ++i)
+        sc.actions.push_back(produce(0, 1 + i, {1, {keyed(10 + i, keys[i].toStdString())}}));
+    sc.actions.push_back(fetch(3 * s, 100, 0));
+    auto r = runTopic(Json::parse(props.toStdString()), sc);
+    QVERIFY(r);
+    QCOMPARE(int(r->count(TraceKind::Retention)), retentionEvents);
+    if (retentionEvents) {
+        QCOMPARE(r->events(TraceKind::Retention)[0].offset, std::int64_t(4));
+        QCOMPARE(r->events(TraceKind::Retention)[0].aux, std::int64_t(4));
+    }
+    QCOMPARE(int(r->drops(DropReason::RetentionExpired)), expiredDrops);
+    QCOMPARE(int(r->count(TraceKind::Compact)), compactEvents);
+    QCOMPARE(int(r->drops(DropReason::Compacted)), compactedDrops);
+    const auto *p = fetched(client(), 100);
+    QVERIFY(p);
+    QCOMPARE(int(p->error), fetchError);
+    QList<qint64> offsets;
+    for (const auto &rec : p->records)
+        offsets << rec.offset;
+    QCOMPARE(offsets, left);
+}
+
+void TestKafkaTopic::nodeCrashKeepsLogsOnDisk_data()
+{
+    QTest::addColumn<QString>("disk");
+    QTest::addColumn<int>("records");
+    QTest::addColumn<int>("crashDrops");
+    QTest::newRow("disk kept") << "kept" << 2 << 0;
+    QTest::newRow("disk lost") << "lost" << 0 << 2;
+}
+
+void TestKafkaTopic::nodeCrashKeepsLogsOnDisk()
+{
+    QFETCH(QString, disk);
+    QFETCH(int, records);
+    QFETCH(int, crashDrops);
+    Script sc;
+    sc.actions.push_back(produce(0, 1, {-1, {record(1), record(2)}}));
+    sc.actions.push_back(fetch(3 * s, 2, 0));
+    FaultDef crash;
+    crash.id = "crash";
+    crash.kind = "crash";
+    crash.target = "t";
+    crash.start = 1 * s;
+    crash.duration = 1 * s;
+    crash.params = {{"disk", disk.toStdString()}};
+    auto r = runTopic({{"brokers", 3}, {"replicationFactor", 3}}, sc, {}, {crash});
+    QVERIFY(r);
+    QCOMPARE(produceStatus(client(), 1), KafkaError::None);
+    const auto *p = fetched(client(), 2);
+    QVERIFY(p);
+    QCOMPARE(p->error, KafkaError::None);
+    QCOMPARE(int(p->records.size()), records);
+    QCOMPARE(int(r->drops(DropReason::Crash)), crashDrops);
+}
+
+void TestKafkaTopic::metadataAndProducerIds()
+{
+    Script sc;
+    sc.actions.push_back(request(0, 1, FrameType::Metadata, nullptr));
+    sc.actions.push_back(request(0, 2, FrameType::InitProducerId, std::make_shared<InitProducerIdRequest>()));
+    sc.actions.push_back(
+        request(1 * ms, 3, FrameType::InitProducerId, std::make_shared<InitProducerIdRequest>()));
+    auto txn = std::make_shared<InitProducerIdRequest>();
+    txn->transactionalId = "tx";
+    sc.actions.push_back(request(2 * ms, 4, FrameType::InitProducerId, txn));
+    sc.actions.push_back(request(3 * ms, 5, FrameType::InitProducerId, txn));
+    // The transactional id's first epoch is fenced by the second.
+    sc.actions.push_back(produce(10 * ms, 6, {1, {record(1)}, 2, 0, 0}));
+    sc.actions.push_back(produce(11 * ms, 7, {1, {record(2)}, 2, 1, 0}));
+    auto r = runTopic({{"partitions", 4}, {"brokers", 3}}, sc);
+    QVERIFY(r);
+    const auto *meta = client().response(1)->as<MetadataResponse>();
+    QVERIFY(meta);
+    QCOMPARE(meta->partitions, 4u);
+    QCOMPARE(meta->leaders, (std::vector<std::int32_t>{1, 2, 3, 1}));
+    auto pid = [&](std::uint64_t tag) {
+        const auto *b = client().response(tag)->as<InitProducerIdResponse>();
+        return b ? std::pair<std::int64_t, int>{b->producerId, b->producerEpoch}
+                 : std::pair<std::int64_t, int>{-9, -9};
+    };
+    QCOMPARE(pid(2), (std::pair<std::int64_t, int>{0, 0}));
+    QCOMPARE(pid(3), (std::pair<std::int64_t, int>{1, 0}));
+    QCOMPARE(pid(4), (std::pair<std::int64_t, int>{2, 0}));
+    QCOMPARE(pid(5), (std::pair<std::int64_t, int>{2, 1}));
+    QCOMPARE(produceStatus(client(), 6), KafkaError::InvalidProducerEpoch);
+    QCOMPARE(produceStatus(client(), 7), KafkaError::None);
+}
+
+void TestKafkaTopic::groupFramesGoToTheCoordinator()
+{
+    Script producer, consumer;
+    auto commit = std::make_shared<OffsetCommitRequest>();
+    commit->groupId = "g";
+    commit->offsets = {{0, 5}};
+    consumer.actions.push_back(request(0, 1, FrameType::OffsetCommit, commit));
+    auto read = std::make_shared<OffsetFetchRequest>();
+    read->groupId = "g";
+    read->partitions = {0};
+    consumer.actions.push_back(request(10 * ms, 2, FrameType::OffsetFetch, read));
+    auto r = runTopic(Json::object(), producer, consumer);
+    QVERIFY(r);
+    QVERIFY(client("k").response(1));
+    QCOMPARE(client("k").response(1)->status, KafkaError::None);
+    const Frame *f = client("k").response(2);
+    QVERIFY(f);
+    const auto *b = f->as<OffsetFetchResponse>();
+    QVERIFY(b);
+    QCOMPARE(b->offsets.size(), std::size_t(1));
+    QCOMPARE(b->offsets[0].second, std::int64_t(5));
 }
 
 void TestKafkaTopic::validation_data()

@@ -274,6 +274,12 @@ void TestPartitionLog::truncateAndEpochs()
     QCOMPARE(log.latestEpoch(), std::uint32_t(2));
     // The next append takes the next offset after the cut.
     QCOMPARE(log.append(record(6, "", 0, 100, false, 6)), std::int64_t(3));
+    // A follower whose leader's last offsets hold no records (compacted) still ends where it does.
+    log.advanceEndTo(10);
+    QCOMPARE(log.logEndOffset(), std::int64_t(10));
+    QCOMPARE(log.append(record(7, "", 0, 100, false, 6)), std::int64_t(10));
+    log.advanceEndTo(5); // never backwards
+    QCOMPARE(log.logEndOffset(), std::int64_t(11));
 }
 
 void TestPartitionLog::offsetForTimestamp_data()

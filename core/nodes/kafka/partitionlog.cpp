@@ -73,6 +73,13 @@ void PartitionLog::appendReplica(const Record &record)
     m_logEnd = record.offset + 1;
 }
 
+void PartitionLog::advanceEndTo(std::int64_t offset)
+{
+    if (offset <= m_logEnd) return;
+    if (m_segments.back().records.empty()) m_segments.back().baseOffset = offset;
+    m_logEnd = offset;
+}
+
 std::vector<Record> PartitionLog::read(std::int64_t from, std::int64_t to, std::size_t max) const
 {
     std::vector<Record> out;

@@ -60,6 +60,9 @@ public:
     std::int64_t append(Record record);
     // A follower copies a record the leader appended, offset and epoch as they are.
     void appendReplica(const Record &record);
+    // A follower that copied everything its leader has below `offset` ends there, whether or not
+    // the leader's last offsets still hold records (compaction may have removed them).
+    void advanceEndTo(std::int64_t offset);
 
     std::int64_t logStartOffset() const { return m_logStart; }
     std::int64_t logEndOffset() const { return m_logEnd; }

@@ -15,6 +15,8 @@
 // first live replica (Unclean), else none (offline, aux -1, until an ISR member returns). A broker
 // restarting before it was fenced is fenced at once (a new incarnation). A returning broker's
 // replicas truncate by leader epoch to what their leader has, fetch, and rejoin the ISR.
+// Status: ready = the records in the partitions' leader logs (control records included), inFlight =
+// acks=all produces waiting for the high watermark.
 // Transactions (AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, transactional produce) are not
 // implemented: they are answered INVALID_TXN_STATE, so the last stable offset is the high
 // watermark.
@@ -587,6 +589,7 @@ private:
         const auto records = leader.log.read(rep.log.logEndOffset(), leader.log.logEndOffset(), SIZE_MAX);
         for (const auto &rec : records)
             rep.log.appendReplica(rec);
+        rep.log.advanceEndTo(leader.log.logEndOffset());
         if (!records.empty()) {
             TraceEvent e = event(TraceKind::Replicate, p);
             e.offset = rep.log.logEndOffset();
