@@ -734,7 +734,7 @@ void TestKafkaTopic::retentionAndCompaction_data()
     QTest::addColumn<QList<qint64>>("left");
     // Six records at 0 ms, two a segment; retention checked and the cleaner run every second.
     QTest::newRow("delete: the two closed segments expire")
-        << R"({"retention": 1000, "segmentBytes": 250, "retentionCheckInterval": 1000})"
+        << R"({"retention": 1000, "segmentBytes": 250, "retentionCheck": 1000})"
         << QStringList{"", "", "", "", "", ""} << 1 << 4 << 0 << 0 << int(KafkaError::OffsetOutOfRange)
         << QList<qint64>{};
     QTest::newRow("compact: the newest per key in closed segments")

@@ -71,7 +71,7 @@ public:
         m_lagMax = p.duration("replicaLagTimeMax");
         m_sessionTimeout = p.duration("brokerSessionTimeout");
         m_replicationLatency = p.distribution("replicationLatency");
-        m_retentionCheck = p.duration("retentionCheckInterval");
+        m_retentionCheck = p.duration("retentionCheck");
         m_cleanerBackoff = p.duration("cleanerBackoff");
         m_maxMessageBytes = static_cast<std::uint64_t>(p.integer("maxMessageBytes"));
         PartitionLog::Config c;
@@ -1016,8 +1016,8 @@ NodeKindSpec kafkaTopicKind()
     k.kind = "kafka-topic";
     k.label = "Kafka topic";
     k.category = "Streams";
-    k.help = "A Kafka topic on a cluster of brokers: partitioned, replicated logs with an ISR, leader "
-             "elections, retention and compaction; the group coordinator for the groups that read it.";
+    k.help = "A Kafka topic: partitions as replicated logs on a Kafka cluster with in-sync replicas, leader "
+             "elections, retention and compaction; it coordinates the groups that read it.";
     k.ports = {{"produce", PortDirection::In, Protocol::Kafka, true,
                 "Kafka producers (Produce, Metadata, InitProducerId); answered on the same link."},
                {"consumers", PortDirection::Out, Protocol::Kafka, true,
@@ -1087,7 +1087,7 @@ NodeKindSpec kafkaTopicKind()
                  "min.compaction.lag.ms: records younger than this are not compacted yet.", "ms", 0, {}),
         property("cleanerBackoff", "Cleaner backoff", T::Duration, 15000,
                  "log.cleaner.backoff.ms: how often the log cleaner runs a compaction pass.", "ms", 1, {}),
-        property("retentionCheckInterval", "Retention check interval", T::Duration, 300000,
+        property("retentionCheck", "Retention check interval", T::Duration, 300000,
                  "log.retention.check.interval.ms: how often retention (time and size) is applied.", "ms", 1,
                  {}),
         property("maxMessageBytes", "Max message bytes", T::Integer, 1048588,
