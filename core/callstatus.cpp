@@ -111,6 +111,8 @@ std::string kafkaErrorName(std::uint16_t code)
         return "NOT_LEADER_OR_FOLLOWER";
     case KafkaError::RequestTimedOut:
         return "REQUEST_TIMED_OUT";
+    case KafkaError::MessageTooLarge:
+        return "MESSAGE_TOO_LARGE";
     case KafkaError::CoordinatorNotAvailable:
         return "COORDINATOR_NOT_AVAILABLE";
     case KafkaError::NotCoordinator:

@@ -47,8 +47,8 @@ const char *const *grpcStatusNames();
 namespace KafkaError {
 inline constexpr std::uint16_t None = 0, OffsetOutOfRange = 1, CorruptMessage = 2,
                                UnknownTopicOrPartition = 3, LeaderNotAvailable = 5, NotLeaderOrFollower = 6,
-                               RequestTimedOut = 7, CoordinatorNotAvailable = 15, NotCoordinator = 16,
-                               NotEnoughReplicas = 19, NotEnoughReplicasAfterAppend = 20,
+                               RequestTimedOut = 7, MessageTooLarge = 10, CoordinatorNotAvailable = 15,
+                               NotCoordinator = 16, NotEnoughReplicas = 19, NotEnoughReplicasAfterAppend = 20,
                                IllegalGeneration = 22, InconsistentGroupProtocol = 23, UnknownMemberId = 25,
                                InvalidSessionTimeout = 26, RebalanceInProgress = 27,
                                OutOfOrderSequenceNumber = 45, DuplicateSequenceNumber = 46,

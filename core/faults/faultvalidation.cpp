@@ -320,6 +320,9 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
         usable[i] = clean;
     }
     // Two faults of the same kind on the same target at the same time: which one ends what?
+    const auto brokerOf = [](const FaultDef &f) {
+        return f.params.contains("broker") ? f.params["broker"] : Json(1);
+    };
     std::uint64_t budget = kOverlapBudget;
     for (std::size_t i = 0; i < t.faults.size(); ++i) {
         if (!usable[i]) continue;
@@ -330,6 +333,8 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
             if (budget == 0) break;
             --budget;
             if (a.kind != b.kind || !intersects(footprint(a), footprint(b))) continue;
+            // Crashes of different brokers of one cluster node are different targets.
+            if (a.kind == "broker-crash" && brokerOf(a) != brokerOf(b)) continue;
             if (auto o = overlap(a, b, budget)) {
                 error(diags, "$.faults[" + std::to_string(i) + "]",
                       "fault " + quoted(b.id) + " (" + b.kind + " " + span(b, o->second) +

@@ -65,14 +65,16 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(amqpRpcServerKind(), {{"prefetch", "no limit"}}));
         for (auto &t : amqpRpcTemplates())
             r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(kafkaTopicKind(),
+                               {{"retention", "no time limit"}, {"retentionBytes", "no limit"}}));
         r.add(withZeroMeanings(kafkaProducerKind(), {{"count", "no limit"},
                                                      {"duration", "no limit"},
                                                      {"linger", "send as soon as the sender can"},
                                                      {"retries", "never retry"}}));
-        for (auto &t : kafkaTemplates())
-            if (r.find(t.kind)) r.addTemplate(std::move(t));
         r.add(withZeroMeanings(kafkaConsumerKind(), {{"fetchMaxWait", "answer at once"},
                                                      {"autoCommitInterval", "at every poll"}}));
+        for (auto &t : kafkaTemplates())
+            r.addTemplate(std::move(t));
         r.add(withZeroMeanings(sqsQueueKind(), {{"maxReceiveCount", "no redrive"},
                                                 {"receiveMessageWaitTime", "short polling"},
                                                 {"throughputQuota", "off"},
