@@ -76,7 +76,8 @@ bool isCallEvent(const TraceEvent &e)
 }
 } // namespace
 
-std::vector<bool> DeliveryChecker::nodesWithRole(const Topology &t, DeliveryRole role, const KindRegistry &registry)
+std::vector<bool> DeliveryChecker::nodesWithRole(const Topology &t, DeliveryRole role,
+                                                 const KindRegistry &registry)
 {
     std::vector<bool> flags;
     for (const auto &n : t.nodes) {

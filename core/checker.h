@@ -77,7 +77,8 @@ public:
     // The flags above for a topology's nodes, from their kinds' delivery roles.
     static std::vector<bool> nodesWithRole(const Topology &t, DeliveryRole role,
                                            const KindRegistry &registry = KindRegistry::builtin());
-    static DeliveryChecker forTopology(const Topology &t, const KindRegistry &registry = KindRegistry::builtin())
+    static DeliveryChecker forTopology(const Topology &t,
+                                       const KindRegistry &registry = KindRegistry::builtin())
     {
         return DeliveryChecker(nodesWithRole(t, DeliveryRole::Queue, registry),
                                nodesWithRole(t, DeliveryRole::Log, registry));

@@ -908,7 +908,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         else if (!sequenceOut.commit(error))
             fail(error);
     }
-    RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall, &callChecker, &groupChecker, &logMetrics);
+    RunSummary summary =
+        buildSummary(*sim, metrics, checker, reason, wall, &callChecker, &groupChecker, &logMetrics);
     summary.interrupted = interrupted;
     if (clockChecker) {
         clockChecker->finish(sim->now());

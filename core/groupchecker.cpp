@@ -21,16 +21,20 @@ std::string messageSubject(std::uint64_t id)
 const std::vector<std::pair<std::string, std::string>> &GroupChecker::checkHelp()
 {
     static const std::vector<std::pair<std::string, std::string>> help = {
-        {"records-lost", "records the topic acknowledged that a consumer group will never process: removed from the "
-                         "log (truncated, deleted by retention) or skipped past"},
-        {"records-duplicated", "extra processings of a record by a consumer group (reprocessed after a crash or "
-                               "rebalance, or written twice by a retrying producer)"},
+        {"records-lost",
+         "records the topic acknowledged that a consumer group will never process: removed from the "
+         "log (truncated, deleted by retention) or skipped past"},
+        {"records-duplicated",
+         "extra processings of a record by a consumer group (reprocessed after a crash or "
+         "rebalance, or written twice by a retrying producer)"},
         {"partition-order", "records a group processed for the first time after a later record of the same "
                             "producer in the same partition"},
-        {"key-order", "records a group processed for the first time after a later record of the same producer "
-                      "with the same key"},
-        {"records-unconsumed", "acknowledged records still in the log that a group had not processed when the run "
-                               "ended (its lag)"},
+        {"key-order",
+         "records a group processed for the first time after a later record of the same producer "
+         "with the same key"},
+        {"records-unconsumed",
+         "acknowledged records still in the log that a group had not processed when the run "
+         "ended (its lag)"},
     };
     return help;
 }
@@ -101,7 +105,12 @@ void GroupChecker::onEvent(const TraceEvent &e)
         break;
     }
     case TraceKind::Commit:
-        if (e.group != kNoIndex && e.partition != kNoIndex) m_groups[e.group].positions[e.partition].committed = e.offset;
+        // Traced by the topic (its coordinator): node = the topic.
+        if (e.group != kNoIndex && e.partition != kNoIndex) {
+            Group &g = m_groups[e.group];
+            g.topics.insert(e.node);
+            g.positions[{e.node, e.partition}].committed = e.offset;
+        }
         break;
     case TraceKind::Process:
         if (e.group != kNoIndex) onProcess(e);
@@ -117,8 +126,9 @@ void GroupChecker::onProcess(const TraceEvent &e)
     if (it == m_records.end()) return;
     const RecordState &r = it->second;
     Group &g = m_groups[e.group];
+    g.topics.insert(r.topic);
     if (e.partition != kNoIndex) {
-        PartitionPos &pos = g.positions[e.partition];
+        PartitionPos &pos = g.positions[{r.topic, e.partition}];
         pos.maxProcessed = std::max(pos.maxProcessed, e.offset);
         pos.minProcessed = pos.minProcessed < 0 ? e.offset : std::min(pos.minProcessed, e.offset);
     }
@@ -127,8 +137,8 @@ void GroupChecker::onProcess(const TraceEvent &e)
         ++g.duplicates;
         keep(g.duplicateExamples,
              {"records-duplicated",
-              "message " + std::to_string(e.messageId) + " processed " + std::to_string(times) + " times by " +
-                  label(e.node) + " (partition " + std::to_string(e.partition) + ", offset " +
+              "message " + std::to_string(e.messageId) + " processed " + std::to_string(times) +
+                  " times by " + label(e.node) + " (partition " + std::to_string(e.partition) + ", offset " +
                   std::to_string(e.offset) + ")",
               messageSubject(e.messageId), e.messageId, 0, e.node, e.time});
         return;
@@ -148,8 +158,9 @@ void GroupChecker::onProcess(const TraceEvent &e)
         }
         slot->second = {r.sequence, e.messageId};
     };
-    check(g.newestInPartition, std::make_pair(e.partition, r.producer), g.partitionOrder,
-          g.partitionOrderExamples, "partition-order", "to the same partition " + std::to_string(e.partition));
+    check(g.newestInPartition, std::make_tuple(r.topic, e.partition, r.producer), g.partitionOrder,
+          g.partitionOrderExamples, "partition-order",
+          "to the same partition " + std::to_string(e.partition));
     if (!r.key.empty())
         check(g.newestForKey, std::make_pair(r.key, r.producer), g.keyOrder, g.keyOrderExamples, "key-order",
               "with the same key \"" + r.key + "\"");
@@ -185,8 +196,9 @@ std::vector<GroupReport> GroupChecker::reports(const std::vector<std::string> &g
 
 GroupChecker::Outcome GroupChecker::outcome(const Group &g, const RecordState &r)
 {
+    if (!g.topics.count(r.topic)) return Outcome::NotTheGroups;                          // another topic's
     if (r.removed && r.removedBy == DropReason::Compacted) return Outcome::NotTheGroups; // superseded
-    auto pos = g.positions.find(r.partition);
+    auto pos = g.positions.find({r.topic, r.partition});
     const bool read = pos != g.positions.end() && pos->second.minProcessed >= 0;
     // An acknowledged record an election truncated is lost to every group.
     if (r.removed && r.removedBy == DropReason::Truncated) return Outcome::Lost;
@@ -197,8 +209,9 @@ GroupChecker::Outcome GroupChecker::outcome(const Group &g, const RecordState &r
         return r.removed ? Outcome::Lost : Outcome::Pending;
     }
     if (r.offset < pos->second.minProcessed) return Outcome::NotTheGroups; // before where it started
-    if (r.removed) return Outcome::Lost;                                    // retention got there first
-    if (r.offset < pos->second.maxProcessed || r.offset < pos->second.committed) return Outcome::Lost; // skipped
+    if (r.removed) return Outcome::Lost;                                   // retention got there first
+    if (r.offset < pos->second.maxProcessed || r.offset < pos->second.committed)
+        return Outcome::Lost; // skipped
     return Outcome::Pending;
 }
 
@@ -235,10 +248,11 @@ std::vector<CheckResult> GroupChecker::checks(const std::vector<std::string> &gr
                             messageSubject(id), id, 0, r.topic, r.removed ? r.removedAt : r.confirmedAt});
             } else if (o == Outcome::Pending) {
                 ++pendingCount;
-                keep(pending, {"records-unconsumed",
-                               "message " + std::to_string(id) + " (partition " + std::to_string(r.partition) +
-                                   ", offset " + std::to_string(r.offset) + ") not processed yet",
-                               messageSubject(id), id, 0, r.topic, r.confirmedAt});
+                keep(pending,
+                     {"records-unconsumed",
+                      "message " + std::to_string(id) + " (partition " + std::to_string(r.partition) +
+                          ", offset " + std::to_string(r.offset) + ") not processed yet",
+                      messageSubject(id), id, 0, r.topic, r.confirmedAt});
             }
         }
         add(0, lostCount, lost);

@@ -18,7 +18,9 @@
 #include "trace.h"
 
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -84,11 +86,13 @@ private:
         std::int64_t committed = -1;
     };
     struct Group {
-        std::unordered_map<std::uint64_t, std::uint32_t> processed; // record -> processings
-        std::map<std::uint32_t, PartitionPos> positions;
+        std::unordered_map<std::uint64_t, std::uint32_t> processed;            // record -> processings
+        std::set<NodeIndex> topics;                                            // the topics it read
+        std::map<std::pair<NodeIndex, std::uint32_t>, PartitionPos> positions; // by (topic, partition)
         // The newest (producer sequence, message id) processed per (partition, producer) and per
         // (key, producer).
-        std::map<std::pair<std::uint32_t, NodeIndex>, std::pair<std::uint64_t, std::uint64_t>> newestInPartition;
+        std::map<std::tuple<NodeIndex, std::uint32_t, NodeIndex>, std::pair<std::uint64_t, std::uint64_t>>
+            newestInPartition; // by (topic, partition, producer)
         std::map<std::pair<std::string, NodeIndex>, std::pair<std::uint64_t, std::uint64_t>> newestForKey;
         std::uint64_t duplicates = 0, partitionOrder = 0, keyOrder = 0;
         std::vector<Finding> duplicateExamples, partitionOrderExamples, keyOrderExamples;

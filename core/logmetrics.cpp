@@ -10,9 +10,11 @@ LogMetrics::LogMetrics(const Topology &t, const KindRegistry &registry) : m_topi
         const NodeKindSpec *spec = registry.find(t.nodes[i].kind);
         if (!spec || spec->deliveryRole != DeliveryRole::Log || !spec->property("partitions")) continue;
         const PropertyBag p(spec->properties, t.nodes[i].properties);
-        std::vector<PartitionFigures> parts(static_cast<std::size_t>(std::max<std::int64_t>(p.integer("partitions"), 1)));
-        const std::uint32_t rf =
-            spec->property("replicationFactor") ? static_cast<std::uint32_t>(p.integer("replicationFactor")) : 1;
+        std::vector<PartitionFigures> parts(
+            static_cast<std::size_t>(std::max<std::int64_t>(p.integer("partitions"), 1)));
+        const std::uint32_t rf = spec->property("replicationFactor")
+                                     ? static_cast<std::uint32_t>(p.integer("replicationFactor"))
+                                     : 1;
         for (auto &f : parts)
             f.replicas = rf;
         m_topics.emplace(i, std::move(parts));
@@ -114,7 +116,8 @@ void LogMetrics::onEvent(const TraceEvent &e)
         break;
     case TraceKind::Leave:
         // The coordinator traces a session expiry (aux 1) with the member as peer.
-        if (e.group != kNoIndex) m_groups[e.group].members.erase(e.aux == 1 && e.peer != kNoIndex ? e.peer : e.node);
+        if (e.group != kNoIndex)
+            m_groups[e.group].members.erase(e.aux == 1 && e.peer != kNoIndex ? e.peer : e.node);
         break;
     case TraceKind::Assign:
         if (e.group != kNoIndex && e.partition != kNoIndex) {

@@ -21,11 +21,11 @@ struct PartitionFigures {
     std::int64_t highWatermark = 0;
     std::int32_t leader = -1; // broker id, -1 offline or not yet known
     std::uint32_t leaderEpoch = 0;
-    std::uint32_t isr = 0;         // in-sync replicas (0 until the topic says)
-    std::uint32_t replicas = 1;    // the topic's replication factor
-    SimTime underReplicated = 0;   // total time with isr < replicas (ended spans and the open one)
-    SimTime underSince = kNever;   // start of the open span, kNever when none
-    std::uint64_t elections = 0;   // leader elections after the first
+    std::uint32_t isr = 0;       // in-sync replicas (0 until the topic says)
+    std::uint32_t replicas = 1;  // the topic's replication factor
+    SimTime underReplicated = 0; // total time with isr < replicas (ended spans and the open one)
+    SimTime underSince = kNever; // start of the open span, kNever when none
+    std::uint64_t elections = 0; // leader elections after the first
     std::uint64_t uncleanElections = 0;
 };
 

@@ -155,8 +155,10 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
             s.topics.push_back(std::move(ts));
         }
         for (const auto &[index, g] : logs->groups()) {
-            const std::string name = index < sim.groupNames().size() ? sim.groupNames()[index] : std::to_string(index);
-            auto it = std::find_if(s.groups.begin(), s.groups.end(), [&](const GroupReport &r) { return r.group == name; });
+            const std::string name =
+                index < sim.groupNames().size() ? sim.groupNames()[index] : std::to_string(index);
+            auto it = std::find_if(s.groups.begin(), s.groups.end(),
+                                   [&](const GroupReport &r) { return r.group == name; });
             if (it == s.groups.end()) {
                 s.groups.push_back(GroupReport{});
                 s.groups.back().group = name;
@@ -374,18 +376,21 @@ std::string formatGroups(const RunSummary &s)
     std::ostringstream o;
     o << "\nConsumer groups and topics:\n";
     for (const GroupReport &g : s.groups)
-        o << "  " << g.group << ": " << g.processed << " records processed, " << g.duplicates << " duplicates, "
-          << g.lost << " lost, " << g.pending << " not yet processed; out of order: " << g.partitionOrder
-          << " in a partition, " << g.keyOrder << " for a key; " << g.rebalances << " rebalances, partitions "
+        o << "  " << g.group << ": " << g.processed << " records processed, " << g.duplicates
+          << " duplicates, " << g.lost << " lost, " << g.pending
+          << " not yet processed; out of order: " << g.partitionOrder << " in a partition, " << g.keyOrder
+          << " for a key; " << g.rebalances << " rebalances, partitions "
           << "unassigned " << formatDuration(g.unassigned) << " in all, lag " << g.lag << " at the end\n";
     for (const TopicSummary &t : s.topics) {
         o << "  topic " << t.id << ":";
         for (std::size_t p = 0; p < t.partitions.size(); ++p) {
             const PartitionFigures &f = t.partitions[p].figures;
-            o << (p ? "," : "") << " p" << p << " [" << f.logStart << ", " << f.logEnd << ") hw " << f.highWatermark
-              << " leader " << (f.leader < 0 ? std::string("none") : std::to_string(f.leader)) << " isr " << f.isr
-              << "/" << f.replicas;
-            if (t.partitions[p].underReplicated) o << " under-replicated " << formatDuration(t.partitions[p].underReplicated);
+            o << (p ? "," : "") << " p" << p << " [" << f.logStart << ", " << f.logEnd << ") hw "
+              << f.highWatermark << " leader "
+              << (f.leader < 0 ? std::string("none") : std::to_string(f.leader)) << " isr " << f.isr << "/"
+              << f.replicas;
+            if (t.partitions[p].underReplicated)
+                o << " under-replicated " << formatDuration(t.partitions[p].underReplicated);
             if (f.uncleanElections) o << " unclean elections " << f.uncleanElections;
         }
         o << "\n";

@@ -54,8 +54,9 @@ struct EngineRun {
     EngineRun(quint64 generation, std::unique_ptr<Simulation> simulation, const Topology &topology)
         : generation(generation), sim(std::move(simulation)), ring(EngineHost::kRingCapacity),
           metrics(sim->nodeCount(), sim->linkCount()), checker(DeliveryChecker::forTopology(topology)),
-          calls(nodeLabels(topology)), groups(nodeLabels(topology), DeliveryChecker::nodesWithRole(topology, DeliveryRole::Log)), logs(topology),
-          progress(), live(sim->nodeCount(), sim->linkCount()), series(topology),
+          calls(nodeLabels(topology)),
+          groups(nodeLabels(topology), DeliveryChecker::nodesWithRole(topology, DeliveryRole::Log)),
+          logs(topology), progress(), live(sim->nodeCount(), sim->linkCount()), series(topology),
           faults(sim->nodeCount(), sim->linkCount(), FaultTracker::describer(*sim, topology.faults.size()))
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
@@ -110,8 +111,9 @@ public:
     }
     void finish(const std::shared_ptr<EngineRun> &run, StopReason reason)
     {
-        Q_EMIT runFinished(run->generation, buildSummary(*run->sim, run->metrics, run->checker, reason,
-                                                         run->wallSeconds, &run->calls, &run->groups, &run->logs));
+        Q_EMIT runFinished(run->generation,
+                           buildSummary(*run->sim, run->metrics, run->checker, reason, run->wallSeconds,
+                                        &run->calls, &run->groups, &run->logs));
     }
 
 signals:

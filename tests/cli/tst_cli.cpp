@@ -657,8 +657,10 @@ void TestCli::failOnCheckNames_data()
     QTest::newRow("an unknown name lists the known ones")
         << "work-queue"
         << "lost,executed-thrice" << int(sb::CliExit::Usage)
-        << QByteArray("--fail-on: unknown check 'executed-thrice' (use lost, duplicates, pending, order, "
-                      "executed-twice, failed-calls, late-replies, lost-replies or deadline-exceeded)");
+        << QByteArray(
+               "--fail-on: unknown check 'executed-thrice' (use lost, duplicates, pending, order, "
+               "executed-twice, failed-calls, late-replies, lost-replies, deadline-exceeded, records-lost, "
+               "records-duplicated, partition-order, key-order or records-unconsumed)");
 }
 
 // --fail-on takes every check's name; the summary lists every check with its count and examples,

@@ -68,7 +68,8 @@ public:
     }
 
 private:
-    TraceEvent make(TraceKind k, NodeIndex node, std::uint64_t id, std::uint32_t partition, std::int64_t offset)
+    TraceEvent make(TraceKind k, NodeIndex node, std::uint64_t id, std::uint32_t partition,
+                    std::int64_t offset)
     {
         TraceEvent e;
         e.time = ++m_time;
@@ -160,12 +161,14 @@ void TestGroupChecker::outcomes_data()
     QTest::newRow("lag: the rest pending") << QList<int>{0, 1} << -1 << -1 << 0 << 0 << 2;
     QTest::newRow("a hole: skipped") << QList<int>{0, 2, 3} << -1 << -1 << 0 << 1 << 0;
     QTest::newRow("committed past unprocessed (at-most-once)") << QList<int>{0} << 3 << -1 << 0 << 2 << 1;
-    QTest::newRow("truncated before read") << QList<int>{0, 1} << -1 << 2 << int(DropReason::Truncated) << 1 << 1;
+    QTest::newRow("truncated before read")
+        << QList<int>{0, 1} << -1 << 2 << int(DropReason::Truncated) << 1 << 1;
     QTest::newRow("deleted by retention before read")
         << QList<int>{0, 1} << -1 << 3 << int(DropReason::RetentionExpired) << 1 << 1;
     QTest::newRow("compacted away: superseded, not lost")
         << QList<int>{0, 1} << -1 << 2 << int(DropReason::Compacted) << 0 << 1;
-    QTest::newRow("started later: earlier records not the group's") << QList<int>{2, 3} << -1 << -1 << 0 << 0 << 0;
+    QTest::newRow("started later: earlier records not the group's")
+        << QList<int>{2, 3} << -1 << -1 << 0 << 0 << 0;
 }
 
 void TestGroupChecker::outcomes()
@@ -287,7 +290,8 @@ void TestGroupChecker::checksInTheSummary()
     QVERIFY(s.check("records-duplicated"));
     QCOMPARE(s.check("records-duplicated")->count, std::uint64_t{1});
     for (const auto &[name, help] : GroupChecker::checkHelp())
-        QVERIFY2(std::find(checkNames().begin(), checkNames().end(), name) != checkNames().end(), name.c_str());
+        QVERIFY2(std::find(checkNames().begin(), checkNames().end(), name) != checkNames().end(),
+                 name.c_str());
     QVERIFY(formatSummary(s).find("billing: 1 records processed, 1 duplicates") != std::string::npos);
     QCOMPARE(summaryToJson(s)["groups"][0]["duplicates"].get<int>(), 1);
 }

@@ -159,8 +159,9 @@ const KindRegistry &testRegistry()
         k.category = "Test";
         k.help = "Answers produce requests as scripted.";
         k.ports = {{"produce", PortDirection::In, Protocol::Kafka, true, "Producers."}};
-        k.properties = {property("partitions", "Partitions", PropertyType::Integer, 1, "Partitions.", "", 1, 1000),
-                        property("actions", "Actions", PropertyType::StringList, Json::array({"ok"}), "Script.")};
+        k.properties = {
+            property("partitions", "Partitions", PropertyType::Integer, 1, "Partitions.", "", 1, 1000),
+            property("actions", "Actions", PropertyType::StringList, Json::array({"ok"}), "Script.")};
         k.factory = [](const NodeSetup &s) { return std::make_unique<ScriptTopic>(s); };
         r.add(std::move(k));
         return r;
@@ -181,8 +182,9 @@ struct ProduceRun {
 };
 
 // A producer (its properties) linked to a script topic with `partitions` and `actions`.
-std::unique_ptr<ProduceRun> runProducer(Json producer, std::uint32_t partitions, std::vector<std::string> actions,
-                                        SimTime until = 600 * kSecond, std::string latency = "1ms")
+std::unique_ptr<ProduceRun> runProducer(Json producer, std::uint32_t partitions,
+                                        std::vector<std::string> actions, SimTime until = 600 * kSecond,
+                                        std::string latency = "1ms")
 {
     ScriptTopic::requests.clear();
     ScriptTopic::logs.clear();
@@ -285,7 +287,8 @@ void TestKafkaProducer::murmur2()
 {
     QFETCH(QByteArray, bytes);
     QFETCH(int, hash);
-    QCOMPARE(kafka::murmur2(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size()))), hash);
+    QCOMPARE(kafka::murmur2(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size()))),
+             hash);
     QCOMPARE(kafka::partitionForKey("foobar", 50), 16u);
 }
 
@@ -307,7 +310,8 @@ void TestKafkaProducer::keyedRecordsGoToTheMurmur2Partition()
     const auto published = r->of(TraceKind::Publish);
     QCOMPARE(published.size(), keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i)
-        QCOMPARE(published[i].partition, kafka::partitionForKey(keys[i], static_cast<std::uint32_t>(partitions)));
+        QCOMPARE(published[i].partition,
+                 kafka::partitionForKey(keys[i], static_cast<std::uint32_t>(partitions)));
     // Each record landed in that partition's log and was confirmed with its offset there.
     const auto confirms = r->of(TraceKind::Confirm);
     QCOMPARE(confirms.size(), keys.size());
@@ -336,8 +340,9 @@ void TestKafkaProducer::keylessRecordsStickToOnePartitionForABatch()
 
 void TestKafkaProducer::roundRobinIgnoresKeys()
 {
-    auto r = runProducer({{"script", keyedScript({"a", "a", "a", "a", "a", "a"}, 1)}, {"partitioner", "round-robin"}},
-                         3, {"ok"});
+    auto r = runProducer(
+        {{"script", keyedScript({"a", "a", "a", "a", "a", "a"}, 1)}, {"partitioner", "round-robin"}}, 3,
+        {"ok"});
     QVERIFY(r);
     const auto published = r->of(TraceKind::Publish);
     QCOMPARE(published.size(), std::size_t{6});
@@ -391,7 +396,8 @@ void TestKafkaProducer::fullBatchLeavesBeforeLinger()
 
 void TestKafkaProducer::acksZeroGetsNoAnswer()
 {
-    auto r = runProducer({{"script", keyedScript({"a", "b", "c"}, 1)}, {"acks", "0"}}, 1, {"ok"});
+    auto r =
+        runProducer({{"script", keyedScript({"a", "b", "c"}, 1)}, {"acks", "0"}, {"linger", 0}}, 1, {"ok"});
     QVERIFY(r);
     QCOMPARE(ScriptTopic::requests.size(), std::size_t{3});
     QCOMPARE(ScriptTopic::requests.front().acks, std::int16_t{0});
@@ -403,9 +409,9 @@ void TestKafkaProducer::retriableErrorIsRetriedWithBackoff()
 {
     // NOT_ENOUGH_REPLICAS twice, then ok: two retries, each after a backoff within +-20% of
     // 100 ms and then 200 ms.
-    auto r = runProducer({{"script", keyedScript({"a"})}, {"linger", 0}},
-                         1, {std::to_string(KafkaError::NotEnoughReplicas), std::to_string(KafkaError::NotEnoughReplicas),
-                             "ok"});
+    auto r = runProducer(
+        {{"script", keyedScript({"a"})}, {"linger", 0}}, 1,
+        {std::to_string(KafkaError::NotEnoughReplicas), std::to_string(KafkaError::NotEnoughReplicas), "ok"});
     QVERIFY(r);
     QCOMPARE(ScriptTopic::requests.size(), std::size_t{3});
     const auto retries = r->of(TraceKind::Retry);
@@ -433,8 +439,9 @@ void TestKafkaProducer::retryReordersWithoutIdempotence()
     // Two batches in flight to one partition; the first is refused, the second written: the
     // retried first lands after the second.
     Json script = Json::array({{{"at", 0}, {"key", "k"}}, {{"at", 1}, {"key", "k"}}});
-    auto r = runProducer({{"script", script}, {"linger", 0}, {"enableIdempotence", false}, {"maxInFlight", 5}}, 1,
-                         {std::to_string(KafkaError::NotEnoughReplicas), "ok"}, 600 * kSecond, "5ms");
+    auto r =
+        runProducer({{"script", script}, {"linger", 0}, {"enableIdempotence", false}, {"maxInFlight", 5}}, 1,
+                    {std::to_string(KafkaError::NotEnoughReplicas), "ok"}, 600 * kSecond, "5ms");
     QVERIFY(r);
     const auto published = r->of(TraceKind::Publish);
     QCOMPARE(ScriptTopic::logs[0].size(), std::size_t{2});
@@ -447,8 +454,8 @@ void TestKafkaProducer::idempotenceKeepsOrderAcrossRetries()
     // The same refusal with idempotence: the second batch's sequence leaves a gap, the topic
     // refuses it too, and both are written again in order.
     Json script = Json::array({{{"at", 0}, {"key", "k"}}, {{"at", 1}, {"key", "k"}}});
-    auto r = runProducer({{"script", script}, {"linger", 0}}, 1, {std::to_string(KafkaError::NotEnoughReplicas), "ok"},
-                         600 * kSecond, "5ms");
+    auto r = runProducer({{"script", script}, {"linger", 0}}, 1,
+                         {std::to_string(KafkaError::NotEnoughReplicas), "ok"}, 600 * kSecond, "5ms");
     QVERIFY(r);
     const auto published = r->of(TraceKind::Publish);
     QCOMPARE(ScriptTopic::logs[0].size(), std::size_t{2});
@@ -488,11 +495,9 @@ void TestKafkaProducer::timedOutRequestDuplicatesWithoutIdempotence()
 void TestKafkaProducer::deliveryTimeoutFailsTheBatch()
 {
     // Nothing ever answers: retries go on until delivery.timeout.ms, then the record fails.
-    auto r = runProducer({{"script", keyedScript({"a"})},
-                          {"requestTimeout", "1s"},
-                          {"deliveryTimeout", "5s"},
-                          {"linger", 0}},
-                         1, {"drop"});
+    auto r = runProducer(
+        {{"script", keyedScript({"a"})}, {"requestTimeout", "1s"}, {"deliveryTimeout", "5s"}, {"linger", 0}},
+        1, {"drop"});
     QVERIFY(r);
     const auto drops = r->of(TraceKind::Drop);
     QCOMPARE(drops.size(), std::size_t{1});
@@ -505,8 +510,9 @@ void TestKafkaProducer::maxInFlightOneKeepsOrder()
 {
     // One request in flight at a time: the second batch waits for the first's retry.
     Json script = Json::array({{{"at", 0}, {"key", "k"}}, {{"at", 1}, {"key", "k"}}});
-    auto r = runProducer({{"script", script}, {"linger", 0}, {"enableIdempotence", false}, {"maxInFlight", 1}}, 1,
-                         {std::to_string(KafkaError::NotEnoughReplicas), "ok"}, 600 * kSecond, "5ms");
+    auto r =
+        runProducer({{"script", script}, {"linger", 0}, {"enableIdempotence", false}, {"maxInFlight", 1}}, 1,
+                    {std::to_string(KafkaError::NotEnoughReplicas), "ok"}, 600 * kSecond, "5ms");
     QVERIFY(r);
     const auto published = r->of(TraceKind::Publish);
     QCOMPARE(ScriptTopic::logs[0].size(), std::size_t{2});
@@ -517,17 +523,22 @@ void TestKafkaProducer::validation_data()
 {
     QTest::addColumn<QString>("props");
     QTest::addColumn<QString>("error"); // a fragment of the one error expected, or empty for none
-    QTest::newRow("defaults") << "{}" << "";
-    QTest::newRow("acks=1 with default idempotence: quietly off") << R"({"acks": "1"})" << "";
-    QTest::newRow("explicit idempotence with acks=1")
-        << R"({"acks": "1", "enableIdempotence": true})" << "$.nodes[0].properties.acks";
+    QTest::newRow("defaults") << "{}"
+                              << "";
+    QTest::newRow("acks=1 with default idempotence: quietly off") << R"({"acks": "1"})"
+                                                                  << "";
+    QTest::newRow("explicit idempotence with acks=1") << R"({"acks": "1", "enableIdempotence": true})"
+                                                      << "$.nodes[0].properties.acks";
     QTest::newRow("explicit idempotence with 6 in flight")
-        << R"({"maxInFlight": 6, "enableIdempotence": true})" << "at most 5, not 6";
+        << R"({"maxInFlight": 6, "enableIdempotence": true})"
+        << "at most 5, not 6";
     QTest::newRow("delivery timeout below linger + request timeout")
         << R"({"deliveryTimeout": "10s", "requestTimeout": "30s"})"
         << "delivery.timeout.ms 10s is less than linger.ms + request.timeout.ms";
-    QTest::newRow("unknown acks") << R"({"acks": "2"})" << "acks";
-    QTest::newRow("script partition not a number") << R"({"script": [{"partition": "x"}]})" << "'partition' must be";
+    QTest::newRow("unknown acks") << R"({"acks": "2"})"
+                                  << "acks";
+    QTest::newRow("script partition not a number") << R"({"script": [{"partition": "x"}]})"
+                                                   << "'partition' must be";
 }
 
 void TestKafkaProducer::validation()

@@ -247,12 +247,14 @@ void TestPaletteModel::filter_data()
                                                    "rpc-server",      "http-server", "amqp-rpc-client",
                                                    "amqp-rpc-server", "sqs-queue",   "sqs-producer",
                                                    "sqs-consumer"};
-    QTest::newRow("part of a label") << QStringLiteral("prod") << QStringList{"producer", "sqs-producer"};
+    QTest::newRow("part of a label") << QStringLiteral("prod")
+                                     << QStringList{"producer", "kafka-producer", "sqs-producer"};
     QTest::newRow("help text") << QStringLiteral("fanout") << QStringList{"exchange"};
-    QTest::newRow("help text, two kinds") << QStringLiteral("acks") << QStringList{"consumer", "queue"};
+    QTest::newRow("help text, two kinds")
+        << QStringLiteral("acks") << QStringList{"consumer", "queue", "kafka-producer"};
     QTest::newRow("help text, confirms") << QStringLiteral("publisher confirms") << QStringList{"producer"};
     QTest::newRow("kind and help") << QStringLiteral("consumer")
-                                   << QStringList{"consumer", "queue", "sqs-consumer"};
+                                   << QStringList{"consumer", "queue", "kafka-consumer", "sqs-consumer"};
     QTest::newRow("category name alone") << QStringLiteral("Broker") << QStringList{};
     QTest::newRow("nothing") << QStringLiteral("teleporter") << QStringList{};
 }

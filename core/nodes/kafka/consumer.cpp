@@ -99,10 +99,17 @@ public:
         case WorkTimer:
             finishRecord(ctx);
             break;
-        case IdlePollTimer:
+        case IdlePollTimer: {
             m_idlePollArmed = false;
+            // Partitions whose position a refused OffsetFetch or ListOffsets left unknown (their
+            // leader was down, say): ask again, as the Java client does after retry.backoff.ms.
+            std::vector<std::uint32_t> missing;
+            for (std::uint32_t p : m_owned)
+                if (!m_position.count(p)) missing.push_back(p);
+            if (!missing.empty() && m_phase == Phase::Stable) initPositions(ctx, missing);
             poll(ctx);
             break;
+        }
         case PollCheckTimer:
             m_pollCheckArmed = false;
             checkPollInterval(ctx);
@@ -517,7 +524,10 @@ private:
     void onOffsetFetch(NodeContext &ctx, const Frame &f)
     {
         const auto *r = f.as<OffsetFetchResponse>();
-        if (!r) return;
+        if (!r || f.status != KafkaError::None) {
+            armIdlePoll(ctx, kRetryBackoff); // the coordinator could not answer: ask again
+            return;
+        }
         std::vector<std::uint32_t> reset;
         for (const auto &[p, offset] : r->offsets) {
             if (!m_owned.count(p) || m_position.count(p)) continue;
@@ -553,7 +563,9 @@ private:
     {
         const auto *r = f.as<ListOffsetsResponse>();
         if (!r) return;
+        bool refused = false;
         for (const auto &p : r->partitions) {
+            refused = refused || p.error != KafkaError::None;
             if (!m_owned.count(p.partition) || p.error != KafkaError::None) continue;
             // No record at or after the timestamp: the log end (ListOffsets answers -1).
             if (p.offset == kNoOffset) {
@@ -562,10 +574,18 @@ private:
             }
             m_position[p.partition] = p.offset;
         }
+        if (refused) armIdlePoll(ctx, kRetryBackoff);
         if (!m_polling) poll(ctx);
     }
 
     // --- The poll loop ------------------------------------------------------------------------
+
+    void armIdlePoll(NodeContext &ctx, SimTime delay)
+    {
+        if (m_idlePollArmed) return;
+        m_idlePollArmed = true;
+        ctx.startTimer(delay, IdlePollTimer, true);
+    }
 
     void poll(NodeContext &ctx)
     {
@@ -596,10 +616,7 @@ private:
                 body->partitions.push_back({p, it->second});
         if (body->partitions.empty()) {
             // Nothing assigned (an idle member) or positions not known yet: poll again later.
-            if (!m_idlePollArmed) {
-                m_idlePollArmed = true;
-                ctx.startTimer(m_fetchMaxWait, IdlePollTimer, true);
-            }
+            armIdlePoll(ctx, m_fetchMaxWait);
             return;
         }
         body->readCommitted = m_readCommitted;
@@ -621,6 +638,7 @@ private:
             poll(ctx);
             return;
         }
+        bool leaderError = false;
         for (const auto &part : r->partitions) {
             auto pos = m_position.find(part.partition);
             if (!m_owned.count(part.partition) || pos == m_position.end()) continue;
@@ -629,7 +647,10 @@ private:
                 resetPositions(ctx, {part.partition});
                 continue;
             }
-            if (part.error != KafkaError::None) continue;
+            if (part.error != KafkaError::None) {
+                leaderError = true; // its leader is down or moved: back off before fetching again
+                continue;
+            }
             // read_committed: the records of transactions the response lists as aborted are
             // skipped, from each one's first offset up to its abort marker (Java's Fetcher).
             std::map<std::int64_t, std::int64_t> abortedFrom; // producer id -> first offset
@@ -657,7 +678,10 @@ private:
             }
         }
         if (m_batch.empty()) {
-            poll(ctx);
+            if (leaderError)
+                armIdlePoll(ctx, kRetryBackoff);
+            else
+                poll(ctx);
             return;
         }
         if (m_commitMode == CommitMode::Before) {
@@ -820,6 +844,7 @@ NodeKindSpec kafkaConsumerKind()
 {
     NodeKindSpec k;
     k.kind = "kafka-consumer";
+    k.deliveryRole = DeliveryRole::Log;
     k.label = "Kafka consumer";
     k.category = "Streams";
     k.help = "A member of a Kafka consumer group (classic protocol): joins, is assigned partitions, fetches, "

@@ -36,6 +36,9 @@ struct Record {
     std::int64_t producerId = -1; // idempotent / transactional producers
     std::int16_t producerEpoch = 0;
     std::int32_t sequence = -1; // the record's sequence number (the batch's base + its index)
+    // The last sequence of the batch it was written in: a replica that becomes leader rebuilds
+    // each producer's last batches from its own log with it (Kafka keeps batches in the log).
+    std::int32_t batchLastSequence = -1;
     bool transactional = false;
     // Control records (transaction markers) are in the log too: consumers skip them, and
     // read_committed consumers drop records of aborted transactions they mark.

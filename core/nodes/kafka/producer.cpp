@@ -13,9 +13,9 @@
 // the topic wrote it is written twice (duplicates). With idempotence the producer has a producer
 // id and numbers each partition's records; the topic refuses gaps and acknowledges duplicates
 // without writing them again, so retries neither reorder nor duplicate.
+#include "../../callstatus.h"
 #include "../common.h"
 #include "../workload.h"
-#include "../../callstatus.h"
 #include "kafka.h"
 #include "kafkaprotocol.h"
 
@@ -132,8 +132,11 @@ public:
             requestTimedOut(ctx, n);
             break;
         case RetryTimer:
+            if (n < m_retryTimer.size())
+                m_retryTimer[n] = kNoTimer; // it fired: a new backoff needs a new one
+            break;                          // the drain below sends what is due
         case ExpiryTimer:
-            break; // the drain below looks at the batches again
+            break;
         case MetadataTimer:
             m_metadataTimer = kNoTimer;
             requestMetadata(ctx);
@@ -248,7 +251,8 @@ private:
     void scheduleMetadata(NodeContext &ctx)
     {
         if (m_metadataTimer != kNoTimer) return;
-        m_metadataTimer = ctx.startTimer(std::max<SimTime>(m_backoff, 1) * 10, timerTag(MetadataTimer, 0), true);
+        m_metadataTimer =
+            ctx.startTimer(std::max<SimTime>(m_backoff, 1) * 10, timerTag(MetadataTimer, 0), true);
     }
 
     void onMetadata(NodeContext &ctx, const MetadataResponse &m)
@@ -283,7 +287,7 @@ private:
         auto pending = std::move(m_pendingRecords);
         m_pendingRecords.clear();
         for (auto &r : pending)
-            append(ctx, std::move(r.record), r.explicitPartition);
+            append(ctx, std::move(r.record), r.explicitPartition, /*traced*/ false);
         // A partition without a leader: look again soon.
         if (std::find(m_leaders.begin(), m_leaders.end(), -1) != m_leaders.end()) scheduleMetadata(ctx);
     }
@@ -313,10 +317,8 @@ private:
         r.timestamp = ctx.now();
         r.tombstone = tombstone;
         if (m_partitions == 0) {
-            TraceEvent e = messageEvent(TraceKind::Publish, r.message.get());
-            e.aux = r.message->size;
-            if (m_acks != 0) e.flags |= TraceFlag::Confirmed;
-            ctx.trace(e);
+            // send() blocks until the producer knows the topic's partitions (max.block.ms): the
+            // record is handed over (traced Publish, with its partition) once the metadata came.
             m_pendingRecords.push_back({std::move(r), partition});
             return;
         }
@@ -522,8 +524,9 @@ private:
             return;
         }
         // Exponential backoff with +-20% jitter (KIP-580), from retry.backoff.ms up to retry.backoff.max.ms.
-        const double exp = static_cast<double>(m_backoff) *
-                           std::pow(2.0, static_cast<double>(std::min<std::uint32_t>(batch.attempts - 1, 30)));
+        const double exp =
+            static_cast<double>(m_backoff) *
+            std::pow(2.0, static_cast<double>(std::min<std::uint32_t>(batch.attempts - 1, 30)));
         const double capped = std::min(exp, static_cast<double>(std::max(m_backoffMax, m_backoff)));
         const double jittered = capped * ctx.rng().uniform(0.8, 1.2);
         batch.retryAt = addTime(ctx.now(), static_cast<SimTime>(jittered));
@@ -578,10 +581,10 @@ private:
 
     std::uint32_t m_partitions = 0;
     std::vector<std::int32_t> m_leaders;
-    std::vector<Batch> m_open;               // by partition: the batch records are added to
-    std::vector<std::deque<Batch>> m_ready;  // by partition: batches ready to send, in order
-    std::vector<TimerId> m_lingerTimer;      // by partition
-    std::vector<TimerId> m_retryTimer;       // by partition
+    std::vector<Batch> m_open;                // by partition: the batch records are added to
+    std::vector<std::deque<Batch>> m_ready;   // by partition: batches ready to send, in order
+    std::vector<TimerId> m_lingerTimer;       // by partition
+    std::vector<TimerId> m_retryTimer;        // by partition
     std::vector<std::int32_t> m_nextSequence; // by partition (idempotence)
     std::vector<PendingRecord> m_pendingRecords;
     std::map<std::uint64_t, InFlightRequest> m_inFlight; // by request tag
@@ -611,26 +614,30 @@ NodeKindSpec kafkaProducerKind()
     k.ports = {{"out", PortDirection::Out, Protocol::Kafka, false, "Produces to a kafka-topic.",
                 PortSpec::Need::Required}};
     using T = PropertyType;
-    k.properties = Workload::propertySpecs(
-        {"partition", "tombstone"}, checkKafkaEntry,
-        "{\"at\": \"10ms\", \"key\": \"user-7\", \"size\": 100, \"headers\": {}, \"partition\": 2, \"tombstone\": "
-        "false}",
-        1024);
+    k.properties = Workload::propertySpecs({"partition", "tombstone"}, checkKafkaEntry,
+                                           "{\"at\": \"10ms\", \"key\": \"user-7\", \"size\": 100, "
+                                           "\"headers\": {}, \"partition\": 2, \"tombstone\": "
+                                           "false}",
+                                           1024);
     const std::vector<PropertySpec> own = {
-        property("acks", "Acks (acks)", T::Enum, "all",
-                 "acks: 0 = no answer, the record counts as sent; 1 = the leader wrote it (lost if the leader "
-                 "fails before a follower copied it); all = every in-sync replica has it (refused with "
-                 "NOT_ENOUGH_REPLICAS while fewer than min.insync.replicas are in sync). Kafka's default since "
-                 "3.0: all.",
-                 "", {}, {}, {"0", "1", "all"}),
-        property("linger", "Linger (linger.ms)", T::Duration, 5,
-                 "linger.ms: how long a batch waits for more records before it is sent (0 = send as soon as the "
-                 "sender can). Kafka 4.0's default: 5 ms.",
-                 "ms", 0, 9.0e12),
-        property("batchSize", "Batch size (batch.size)", T::Integer, 16384,
-                 "batch.size: a partition's batch is sent once it holds this many bytes; a record larger than "
-                 "this travels alone. Also how many bytes keyless records stick to one partition.",
-                 "bytes", 1, 256.0 * 1024 * 1024),
+        property(
+            "acks", "Acks (acks)", T::Enum, "all",
+            "acks: with 0 nothing answers and the record counts as sent; 1: the leader wrote it (lost if the "
+            "leader "
+            "fails before a follower copied it); all: every in-sync replica has it (refused with "
+            "NOT_ENOUGH_REPLICAS while fewer than min.insync.replicas are in sync). Kafka's default since "
+            "3.0: all.",
+            "", {}, {}, {"0", "1", "all"}),
+        property(
+            "linger", "Linger (linger.ms)", T::Duration, 5,
+            "linger.ms: how long a batch waits for more records before it is sent (0 = send as soon as the "
+            "sender can). Kafka 4.0's default: 5 ms.",
+            "ms", 0, 9.0e12),
+        property(
+            "batchSize", "Batch size (batch.size)", T::Integer, 16384,
+            "batch.size: a partition's batch is sent once it holds this many bytes; a record larger than "
+            "this travels alone. Also how many bytes keyless records stick to one partition.",
+            "bytes", 1, 256.0 * 1024 * 1024),
         property("enableIdempotence", "Idempotence (enable.idempotence)", T::Bool, true,
                  "enable.idempotence: a producer id and per-partition sequence numbers, so retries neither "
                  "duplicate nor reorder records. Needs acks=all, retries > 0 and max.in.flight <= 5; when "
@@ -640,13 +647,15 @@ NodeKindSpec kafkaProducerKind()
                  "max.in.flight.requests.per.connection: unanswered produce requests per broker. Above 1 "
                  "without idempotence, a retried batch can land after a later one: records reorder.",
                  "requests", 1, 1000),
-        property("retries", "Retries (retries)", T::Integer, 2147483647,
-                 "retries: how often a failed batch is sent again (bounded in practice by delivery.timeout.ms). "
-                 "0 = never retry.",
-                 "", 0, 2147483647),
-        property("retryBackoff", "Retry backoff (retry.backoff.ms)", T::Duration, 100,
-                 "retry.backoff.ms: the first retry's backoff; each further one doubles it, with +-20% jitter.",
-                 "ms", 0, 9.0e12),
+        property(
+            "retries", "Retries (retries)", T::Integer, 2147483647,
+            "retries: how often a failed batch is sent again (bounded in practice by delivery.timeout.ms). "
+            "0 = never retry.",
+            "", 0, 2147483647),
+        property(
+            "retryBackoff", "Retry backoff (retry.backoff.ms)", T::Duration, 100,
+            "retry.backoff.ms: the first retry's backoff; each further one doubles it, with +-20% jitter.",
+            "ms", 0, 9.0e12),
         property("retryBackoffMax", "Retry backoff max (retry.backoff.max.ms)", T::Duration, 1000,
                  "retry.backoff.max.ms: the longest backoff between retries.", "ms", 0, 9.0e12),
         property("requestTimeout", "Request timeout (request.timeout.ms)", T::Duration, 30000,
@@ -657,11 +666,12 @@ NodeKindSpec kafkaProducerKind()
                  "delivery.timeout.ms: how long a record may take from being produced to being acknowledged, "
                  "retries included; then it fails. Must be at least linger.ms + request.timeout.ms.",
                  "ms", 1, 9.0e12),
-        property("partitioner", "Partitioner", T::Enum, "default",
-                 "default: keyed records go to toPositive(murmur2(key)) % partitions, keyless ones stick to a "
-                 "random partition for batch.size bytes (KIP-794); round-robin: every record to the next "
-                 "partition, keys ignored (RoundRobinPartitioner). A script entry's \"partition\" wins over both.",
-                 "", {}, {}, {"default", "round-robin"}),
+        property(
+            "partitioner", "Partitioner", T::Enum, "default",
+            "default: keyed records go to toPositive(murmur2(key)) % partitions, keyless ones stick to a "
+            "random partition for batch.size bytes (KIP-794); round-robin: every record to the next "
+            "partition, keys ignored (RoundRobinPartitioner). A script entry's \"partition\" wins over both.",
+            "", {}, {}, {"default", "round-robin"}),
         property("partitionerIgnoreKeys", "Ignore keys (partitioner.ignore.keys)", T::Bool, false,
                  "partitioner.ignore.keys: keyed records are spread like keyless ones.", ""),
     };
@@ -677,7 +687,8 @@ NodeKindSpec kafkaProducerKind()
         // Set explicitly, idempotence with a conflicting setting is refused, as the Java client does.
         if (p.explicitlySet("enableIdempotence") && p.boolean("enableIdempotence")) {
             if (p.string("acks") != "all")
-                problems.emplace_back("acks", "enable.idempotence needs acks=all, not acks=" + p.string("acks"));
+                problems.emplace_back("acks",
+                                      "enable.idempotence needs acks=all, not acks=" + p.string("acks"));
             if (p.integer("maxInFlight") > 5)
                 problems.emplace_back("maxInFlight", "enable.idempotence needs max.in.flight.requests.per."
                                                      "connection at most 5, not " +

@@ -335,6 +335,30 @@ private:
         TimerId timer = kNoTimer;
     };
 
+    // A new leader knows the producers' last batches only from its own log, as Kafka's
+    // ProducerStateManager is rebuilt from the log's batches: a batch the old leader wrote but
+    // never replicated is unknown here, so its retry is written (not taken for a duplicate).
+    static void rebuildProducers(Partition &part, const Replica &leader)
+    {
+        part.producers.clear();
+        for (std::int64_t o = leader.log.logStartOffset(); o < leader.log.logEndOffset(); ++o) {
+            const Record *r = leader.log.at(o);
+            if (!r || r->producerId < 0 || r->control) continue;
+            ProducerEntry &e = part.producers[r->producerId];
+            if (r->producerEpoch != e.epoch) {
+                e.batches.clear();
+                e.epoch = r->producerEpoch;
+            }
+            if (!e.batches.empty() && e.batches.back().lastSeq == r->batchLastSequence &&
+                r->sequence > e.batches.back().firstSeq) {
+                e.batches.back().lastOffset = r->offset;
+                continue;
+            }
+            e.batches.push_back({r->sequence, r->batchLastSequence, r->offset, r->offset});
+            if (e.batches.size() > kBatchesKept) e.batches.pop_front();
+        }
+    }
+
     TraceEvent event(TraceKind kind, std::uint32_t partition) const
     {
         TraceEvent e;
@@ -462,6 +486,11 @@ private:
                         return acknowledge(ctx, from, f.tag, p, *req, b.firstOffset, b.lastOffset + 1);
                     }
                     const std::int32_t lastSeq = e.batches.empty() ? -1 : e.batches.back().lastSeq;
+                    // Older than the 5 batches kept, and written already (its sequences are below
+                    // the last one): DUPLICATE_SEQUENCE_NUMBER, which the producer takes as written.
+                    if (!e.batches.empty() && last <= lastSeq &&
+                        req->baseSequence < e.batches.front().firstSeq)
+                        return refuse(KafkaError::DuplicateSequenceNumber);
                     const bool inSequence =
                         req->baseSequence == lastSeq + 1 || (req->baseSequence == 0 && lastSeq == INT32_MAX);
                     if (!inSequence) return refuse(KafkaError::OutOfOrderSequenceNumber);
@@ -473,7 +502,11 @@ private:
                 }
                 entry = &e;
             } else {
-                // No state for the producer (new here, or its records are gone): any sequence goes.
+                // No state for the producer. New to a log that lost nothing: it starts at sequence
+                // 0, so a batch that overtook its lost predecessor waits for it (refused). Its
+                // records gone by retention: any sequence goes, as Kafka accepts then.
+                if (req->baseSequence != 0 && leader.log.logStartOffset() == 0)
+                    return refuse(KafkaError::OutOfOrderSequenceNumber);
                 entry = &part.producers[req->producerId];
                 entry->epoch = req->producerEpoch;
             }
@@ -487,6 +520,7 @@ private:
             r.producerId = req->producerId;
             r.producerEpoch = req->producerEpoch;
             r.sequence = req->baseSequence >= 0 ? req->baseSequence + i : -1;
+            r.batchLastSequence = req->baseSequence >= 0 ? req->baseSequence + n - 1 : -1;
             r.transactional = false;
             r.control = false;
             r.leaderEpoch = part.epoch;
@@ -710,6 +744,7 @@ private:
         ctx.trace(e);
         if (chosen >= 0) {
             Replica &leader = part.replicas[static_cast<std::size_t>(chosen)];
+            rebuildProducers(part, leader);
             if (unclean) {
                 std::fill(part.isr.begin(), part.isr.end(), false);
                 part.isr[static_cast<std::size_t>(chosen)] = true;
@@ -1014,6 +1049,7 @@ NodeKindSpec kafkaTopicKind()
 {
     NodeKindSpec k;
     k.kind = "kafka-topic";
+    k.deliveryRole = DeliveryRole::Log;
     k.label = "Kafka topic";
     k.category = "Streams";
     k.help = "A Kafka topic: partitions as replicated logs on a Kafka cluster with in-sync replicas, leader "

@@ -620,6 +620,7 @@ NodeKindSpec sqsQueueKind()
 {
     NodeKindSpec k;
     k.kind = "sqs-queue";
+    k.deliveryRole = DeliveryRole::Queue;
     k.label = "SQS queue";
     k.category = "Managed queues";
     k.help = "An Amazon SQS queue, standard (at-least-once, best-effort order) or FIFO (ordered per message "
