@@ -213,7 +213,8 @@ void TestGroupChecker::duplicates()
     const auto reports = c.reports(kGroups);
     QCOMPARE(reports[0].processed, std::uint64_t{2});
     QCOMPARE(reports[0].duplicates, std::uint64_t{3});
-    const auto &dup = check(c.checks(kGroups), "records-duplicated");
+    const auto checks = c.checks(kGroups);
+    const auto &dup = check(checks, "records-duplicated");
     QCOMPARE(dup.count, std::uint64_t{3});
     QCOMPARE(dup.examples.front().messageId, a);
     QCOMPARE(dup.examples.front().node, NodeIndex{3});

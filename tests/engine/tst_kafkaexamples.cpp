@@ -20,13 +20,12 @@ struct KafkaRun {
     std::unique_ptr<LogMetrics> logs;
     sbtest::RecordingSink trace;
 
-    const GroupReport *group(const std::string &name) const
+    // The group's report (its `group` is empty when the run had no such group).
+    GroupReport group(const std::string &name) const
     {
-        static std::vector<GroupReport> reports;
-        reports = groups->reports(sim->groupNames());
-        for (const auto &r : reports)
-            if (r.group == name) return &r;
-        return nullptr;
+        for (const auto &r : groups->reports(sim->groupNames()))
+            if (r.group == name) return r;
+        return {};
     }
     std::uint32_t groupIndex(const std::string &name) const
     {
@@ -83,15 +82,16 @@ void TestKafkaExamples::consumerGroupsRebalance()
 {
     auto r = runKafkaExample("kafka-consumer-groups.json");
     QVERIFY(r);
-    const GroupReport *billing = r->group("billing"), *audit = r->group("audit");
-    QVERIFY(billing && audit);
+    const GroupReport billing = r->group("billing"), audit = r->group("audit");
+    QCOMPARE(billing.group, std::string("billing"));
+    QCOMPARE(audit.group, std::string("audit"));
     // Both groups read every record; none is lost.
-    QCOMPARE(billing->processed, std::uint64_t{3000});
-    QCOMPARE(audit->processed, std::uint64_t{3000});
-    QCOMPARE(billing->lost + audit->lost, std::uint64_t{0});
+    QCOMPARE(billing.processed, std::uint64_t{3000});
+    QCOMPARE(audit.processed, std::uint64_t{3000});
+    QCOMPARE(billing.lost + audit.lost, std::uint64_t{0});
     // billing re-read what the crashed member had not committed; audit read each record once.
-    QVERIFY2(billing->duplicates > 0, std::to_string(billing->duplicates).c_str());
-    QCOMPARE(audit->duplicates, std::uint64_t{0});
+    QVERIFY2(billing.duplicates > 0, std::to_string(billing.duplicates).c_str());
+    QCOMPARE(audit.duplicates, std::uint64_t{0});
     // billing rebalanced for the crash and again for the restart; audit only to start.
     const auto &groups = r->logs->groups();
     const auto billingFigures = groups.at(r->groupIndex("billing"));
@@ -112,14 +112,14 @@ void TestKafkaExamples::replay()
 {
     auto r = runKafkaExample("kafka-replay.json");
     QVERIFY(r);
-    QCOMPARE(r->group("live")->processed, std::uint64_t{600});
-    QCOMPARE(r->group("replay")->processed, std::uint64_t{600});
-    const auto fromThree = r->group("from-3s")->processed;
+    QCOMPARE(r->group("live").processed, std::uint64_t{600});
+    QCOMPARE(r->group("replay").processed, std::uint64_t{600});
+    const auto fromThree = r->group("from-3s").processed;
     // Records are written from 0 to 6 s at 100/s: those at or after 3 s are the last 300 or so.
     QVERIFY2(fromThree >= 280 && fromThree <= 320, std::to_string(fromThree).c_str());
     for (const char *g : {"live", "replay", "from-3s"}) {
-        QCOMPARE(r->group(g)->lost, std::uint64_t{0});
-        QCOMPARE(r->group(g)->duplicates, std::uint64_t{0});
+        QCOMPARE(r->group(g).lost, std::uint64_t{0});
+        QCOMPARE(r->group(g).duplicates, std::uint64_t{0});
     }
 }
 
@@ -127,8 +127,8 @@ void TestKafkaExamples::acksOneLosesAcknowledgedRecords()
 {
     auto r = runKafkaExample("kafka-acks.json");
     QVERIFY(r);
-    QVERIFY2(r->group("fast-readers")->lost > 0, "acks=1 lost nothing");
-    QCOMPARE(r->group("safe-readers")->lost, std::uint64_t{0});
+    QVERIFY2(r->group("fast-readers").lost > 0, "acks=1 lost nothing");
+    QCOMPARE(r->group("safe-readers").lost, std::uint64_t{0});
     QVERIFY(r->trace.count(TraceKind::Drop, DropReason::Truncated) > 0);
     QVERIFY(r->count(TraceKind::Truncate, "fast") > 0);
 }
@@ -137,12 +137,13 @@ void TestKafkaExamples::idempotenceKeepsOrderAndOnce()
 {
     auto r = runKafkaExample("kafka-idempotence.json");
     QVERIFY(r);
-    const GroupReport *plain = r->group("plain-readers"), *idem = r->group("idempotent-readers");
-    QVERIFY(plain && idem);
-    QVERIFY2(plain->partitionOrder > 0, "no reordering without idempotence");
-    QVERIFY2(plain->duplicates > 0, "no duplicates without idempotence");
-    QCOMPARE(idem->partitionOrder + idem->keyOrder + idem->duplicates, std::uint64_t{0});
-    QCOMPARE(idem->processed, std::uint64_t{1000});
+    const GroupReport plain = r->group("plain-readers"), idem = r->group("idempotent-readers");
+    QCOMPARE(plain.group, std::string("plain-readers"));
+    QCOMPARE(idem.group, std::string("idempotent-readers"));
+    QVERIFY2(plain.partitionOrder > 0, "no reordering without idempotence");
+    QVERIFY2(plain.duplicates > 0, "no duplicates without idempotence");
+    QCOMPARE(idem.partitionOrder + idem.keyOrder + idem.duplicates, std::uint64_t{0});
+    QCOMPARE(idem.processed, std::uint64_t{1000});
 }
 
 void TestKafkaExamples::compactionKeepsNewestPerKey()
