@@ -161,11 +161,14 @@ Assignment assignCooperativeSticky(const std::vector<AssignorMember> &members, s
                 ownerOf[p] = m.memberId;
                 generationOf[p] = m.generation;
             }
-    for (auto &[memberId, list] : out)
-        std::erase_if(list, [&](std::uint32_t p) {
+    for (auto &entry : out) {
+        const std::string &memberId =
+            entry.first; // a named variable: lambdas cannot capture bindings (clang)
+        std::erase_if(entry.second, [&](std::uint32_t p) {
             auto it = ownerOf.find(p);
             return it != ownerOf.end() && it->second != memberId;
         });
+    }
     return out;
 }
 
