@@ -6,6 +6,7 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <iterator>
 
 namespace sb {
 
@@ -76,39 +77,27 @@ constexpr const char *kFrameNames[kFrameTypeCount] = {"publish",
                                                       "receive-message",
                                                       "delete-message",
                                                       "change-message-visibility"};
-constexpr const char *kFrameLabels[kFrameTypeCount] = {"publish",
-                                                       "confirm",
-                                                       "publish-nack",
-                                                       "subscribe",
-                                                       "deliver",
-                                                       "ack",
-                                                       "nack",
-                                                       "pull",
-                                                       "request",
-                                                       "reply",
-                                                       "cancel",
-                                                       "stream-data",
-                                                       "half-close",
-                                                       "window-update",
-                                                       "Metadata",
-                                                       "Produce",
-                                                       "Fetch",
-                                                       "ListOffsets",
-                                                       "JoinGroup",
-                                                       "SyncGroup",
-                                                       "Heartbeat",
-                                                       "LeaveGroup",
-                                                       "OffsetCommit",
-                                                       "OffsetFetch",
-                                                       "InitProducerId",
-                                                       "AddPartitionsToTxn",
-                                                       "AddOffsetsToTxn",
-                                                       "TxnOffsetCommit",
-                                                       "EndTxn",
-                                                       "SendMessage",
-                                                       "ReceiveMessage",
-                                                       "DeleteMessage",
-                                                       "ChangeMessageVisibility"};
+// Kafka's and SQS's own spellings, from FrameType::Metadata on (the other frames' labels are their
+// file names).
+constexpr const char *kProtocolFrameLabels[] = {"Metadata",
+                                                "Produce",
+                                                "Fetch",
+                                                "ListOffsets",
+                                                "JoinGroup",
+                                                "SyncGroup",
+                                                "Heartbeat",
+                                                "LeaveGroup",
+                                                "OffsetCommit",
+                                                "OffsetFetch",
+                                                "InitProducerId",
+                                                "AddPartitionsToTxn",
+                                                "AddOffsetsToTxn",
+                                                "TxnOffsetCommit",
+                                                "EndTxn",
+                                                "SendMessage",
+                                                "ReceiveMessage",
+                                                "DeleteMessage",
+                                                "ChangeMessageVisibility"};
 } // namespace
 
 const char *frameTypeName(FrameType t)
@@ -117,7 +106,9 @@ const char *frameTypeName(FrameType t)
 }
 const char *frameTypeLabel(FrameType t)
 {
-    return kFrameLabels[static_cast<int>(t)];
+    const int first = static_cast<int>(FrameType::Metadata);
+    static_assert(std::size(kProtocolFrameLabels) == kFrameTypeCount - static_cast<int>(FrameType::Metadata));
+    return static_cast<int>(t) < first ? frameTypeName(t) : kProtocolFrameLabels[static_cast<int>(t) - first];
 }
 const char *traceKindName(TraceKind k)
 {

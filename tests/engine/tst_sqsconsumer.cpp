@@ -176,7 +176,8 @@ void TestSqsConsumer::lostReceiveIsAskedAgain()
     QFETCH(bool, lost);
     QFETCH(int, receivedAtMs);
     QFETCH(int, receiveCount);
-    Topology t = sqsLine({{"script", sqsScript({1000})}}, {{"servers", 1}}, {{"waitTimeSeconds", 20}}).topology();
+    Topology t =
+        sqsLine({{"script", sqsScript({1000})}}, {{"servers", 1}}, {{"waitTimeSeconds", 20}}).topology();
     if (lost) {
         FaultDef f;
         f.id = "lose-response";

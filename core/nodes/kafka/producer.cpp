@@ -36,7 +36,6 @@ enum TimerKind : std::uint64_t {
     RequestTimer = 1, // n = request tag
     RetryTimer = 2,   // n = partition: its retry backoff ended
     MetadataTimer = 3,
-    ExpiryTimer = 4, // n = partition: check its batches against delivery.timeout.ms
 };
 inline std::uint64_t timerTag(TimerKind k, std::uint64_t n)
 {
@@ -135,8 +134,6 @@ public:
             if (n < m_retryTimer.size())
                 m_retryTimer[n] = kNoTimer; // it fired: a new backoff needs a new one
             break;                          // the drain below sends what is due
-        case ExpiryTimer:
-            break;
         case MetadataTimer:
             m_metadataTimer = kNoTimer;
             requestMetadata(ctx);
@@ -287,7 +284,7 @@ private:
         auto pending = std::move(m_pendingRecords);
         m_pendingRecords.clear();
         for (auto &r : pending)
-            append(ctx, std::move(r.record), r.explicitPartition, /*traced*/ false);
+            append(ctx, std::move(r.record), r.explicitPartition);
         // A partition without a leader: look again soon.
         if (std::find(m_leaders.begin(), m_leaders.end(), -1) != m_leaders.end()) scheduleMetadata(ctx);
     }
@@ -322,7 +319,7 @@ private:
             m_pendingRecords.push_back({std::move(r), partition});
             return;
         }
-        append(ctx, std::move(r), partition, /*traced*/ false);
+        append(ctx, std::move(r), partition);
     }
 
     std::uint32_t choosePartition(NodeContext &ctx, const Record &r, std::int64_t explicitPartition)
@@ -342,16 +339,15 @@ private:
         return static_cast<std::uint32_t>(m_sticky);
     }
 
-    void append(NodeContext &ctx, Record r, std::int64_t explicitPartition, bool traced = true)
+    // Hands a record to the accumulator: traced Publish with the partition it goes to.
+    void append(NodeContext &ctx, Record r, std::int64_t explicitPartition)
     {
         const std::uint32_t p = choosePartition(ctx, r, explicitPartition);
-        if (!traced) {
-            TraceEvent e = messageEvent(TraceKind::Publish, r.message.get());
-            e.aux = r.message->size;
-            e.partition = p;
-            if (m_acks != 0) e.flags |= TraceFlag::Confirmed;
-            ctx.trace(e);
-        }
+        TraceEvent e = messageEvent(TraceKind::Publish, r.message.get());
+        e.aux = r.message->size;
+        e.partition = p;
+        if (m_acks != 0) e.flags |= TraceFlag::Confirmed;
+        ctx.trace(e);
         Batch &b = m_open[p];
         const std::uint32_t size = r.message->size;
         // A record that does not fit closes the open batch (a record larger than batch.size
