@@ -34,6 +34,9 @@ struct GroupReport {
     std::uint64_t pending = 0;
     std::uint64_t partitionOrder = 0;
     std::uint64_t keyOrder = 0;
+    // Records of aborted transactions the group processed; a violation only under read_committed.
+    std::uint64_t abortedReads = 0;
+    bool readCommitted = false;
     // From LogMetrics, when it watched: rebalances, the lag at the end (log end minus committed
     // offset, over the partitions), and the total time its partitions stood unassigned.
     std::uint64_t rebalances = 0;

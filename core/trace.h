@@ -61,7 +61,8 @@ enum class TraceKind : std::uint8_t {
     // name the place in a topic's log; `group` a consumer group (Simulation::groupNames()); `epoch`
     // a partition's leader epoch or a group's generation as said per kind.
     Append,        // a partition's leader appended a record: messageId, partition, offset, epoch = leader
-                   // epoch; aux = the broker; flags Transactional for a record of a transaction
+                   // epoch; aux = the broker; flags Transactional for a record of a transaction, whose
+                   // number (the TxnCommit/TxnAbort correlationId) is correlationId
     Replicate,     // a follower fetched up to `offset` (its log end after); aux = the follower's broker
     HighWatermark, // a partition's high watermark advanced to `offset` (records below are committed)
     IsrShrink,     // a replica left a partition's in-sync set; aux = its broker, deliveryCount = ISR size
@@ -83,8 +84,10 @@ enum class TraceKind : std::uint8_t {
                    // session timeout, which the coordinator traces: node = the topic, peer = the member
     Assign,        // a member was assigned a partition: node = the member, partition, group, epoch
     Revoke,        // a member gave up a partition: node = the member, partition, group, epoch
-    TxnCommit,     // a transactional producer's transaction committed: correlationId = its number
-    TxnAbort,      // ... aborted (by the producer, a fence, a timeout); correlationId = its number
+    TxnCommit,     // a transaction committed: node = its coordinator (the topic), peer = the producer,
+                   // correlationId = its number (unique in the run), epoch = the producer epoch
+    TxnAbort,      // ... aborted (by the producer, a fence, a timeout); same fields, aux = 0 the producer
+                   // asked, 1 transaction.timeout.ms passed, 2 fenced by a newer epoch
     Marker,        // a transaction's control record was written: partition, offset; flags Aborted for
                    // an abort marker; correlationId = the transaction
     Visibility,    // SQS: a message's visibility timeout was set (ChangeMessageVisibility or a receive);
@@ -134,6 +137,9 @@ inline constexpr std::uint8_t Response = 8;       // a Kafka/SQS frame that is a
 inline constexpr std::uint8_t Aborted = 16;       // a record of an aborted transaction; an abort marker
 inline constexpr std::uint8_t Unclean = 32;       // an unclean leader election
 inline constexpr std::uint8_t Transactional = 64; // a record written in a transaction
+// A Process by a consumer reading with isolation.level=read_committed (records of aborted
+// transactions must never reach it; the group checker counts those that do).
+inline constexpr std::uint8_t ReadCommitted = 128;
 } // namespace TraceFlag
 
 struct TraceEvent {
