@@ -139,12 +139,16 @@ std::string kafkaErrorName(std::uint16_t code)
         return "INVALID_PRODUCER_EPOCH";
     case KafkaError::InvalidTxnState:
         return "INVALID_TXN_STATE";
+    case KafkaError::InvalidProducerIdMapping:
+        return "INVALID_PRODUCER_ID_MAPPING";
     case KafkaError::ConcurrentTransactions:
         return "CONCURRENT_TRANSACTIONS";
     case KafkaError::MemberIdRequired:
         return "MEMBER_ID_REQUIRED";
     case KafkaError::FencedInstanceId:
         return "FENCED_INSTANCE_ID";
+    case KafkaError::UnstableOffsetCommit:
+        return "UNSTABLE_OFFSET_COMMIT";
     case KafkaError::ProducerFenced:
         return "PRODUCER_FENCED";
     default:

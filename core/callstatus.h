@@ -52,8 +52,9 @@ inline constexpr std::uint16_t None = 0, OffsetOutOfRange = 1, CorruptMessage = 
                                IllegalGeneration = 22, InconsistentGroupProtocol = 23, UnknownMemberId = 25,
                                InvalidSessionTimeout = 26, RebalanceInProgress = 27,
                                OutOfOrderSequenceNumber = 45, DuplicateSequenceNumber = 46,
-                               InvalidProducerEpoch = 47, InvalidTxnState = 48, ConcurrentTransactions = 51,
-                               MemberIdRequired = 79, FencedInstanceId = 82, ProducerFenced = 90;
+                               InvalidProducerEpoch = 47, InvalidTxnState = 48, InvalidProducerIdMapping = 49,
+                               ConcurrentTransactions = 51, MemberIdRequired = 79, FencedInstanceId = 82,
+                               UnstableOffsetCommit = 88, ProducerFenced = 90;
 }
 // "NOT_ENOUGH_REPLICAS" (Kafka's own spelling), the number for a code not named here.
 std::string kafkaErrorName(std::uint16_t code);

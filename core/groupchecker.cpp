@@ -35,6 +35,8 @@ const std::vector<std::pair<std::string, std::string>> &GroupChecker::checkHelp(
         {"records-unconsumed",
          "acknowledged records still in the log that a group had not processed when the run "
          "ended (its lag)"},
+        {"aborted-reads", "records of aborted transactions that a read_committed group processed (a "
+                          "read_uncommitted group sees them, counted in its report)"},
     };
     return help;
 }
@@ -70,6 +72,8 @@ void GroupChecker::onEvent(const TraceEvent &e)
         }
         break;
     case TraceKind::Append: {
+        if ((e.flags & TraceFlag::Transactional) && e.correlationId)
+            m_transactionOf[{e.node, e.partition, e.offset}] = e.correlationId;
         auto it = m_records.find(e.messageId);
         if (it == m_records.end()) break;
         RecordState &r = it->second;
@@ -82,6 +86,9 @@ void GroupChecker::onEvent(const TraceEvent &e)
         r.removed = false;
         break;
     }
+    case TraceKind::TxnAbort:
+        m_abortedTransactions.insert(e.correlationId);
+        break;
     case TraceKind::Drop: {
         if (e.reason != DropReason::Truncated && e.reason != DropReason::RetentionExpired &&
             e.reason != DropReason::Compacted)
@@ -127,12 +134,29 @@ void GroupChecker::onProcess(const TraceEvent &e)
     const RecordState &r = it->second;
     Group &g = m_groups[e.group];
     g.topics.insert(r.topic);
+    if (e.flags & TraceFlag::ReadCommitted) g.readCommitted = true;
+    const NodeIndex topic = e.peer != kNoIndex ? e.peer : r.topic;
+    if (auto t = m_transactionOf.find({topic, e.partition, e.offset}); t != m_transactionOf.end())
+        g.transactionalReads.push_back(
+            {t->second,
+             {"aborted-reads",
+              "message " + std::to_string(e.messageId) + " (partition " + std::to_string(e.partition) +
+                  ", offset " + std::to_string(e.offset) + ") processed by " + label(e.node) +
+                  (e.flags & TraceFlag::ReadCommitted ? " under read_committed" : "") +
+                  " belongs to a transaction that aborted",
+              messageSubject(e.messageId), e.messageId, t->second, e.node, e.time}});
     if (e.partition != kNoIndex) {
         PartitionPos &pos = g.positions[{r.topic, e.partition}];
         pos.maxProcessed = std::max(pos.maxProcessed, e.offset);
         pos.minProcessed = pos.minProcessed < 0 ? e.offset : std::min(pos.minProcessed, e.offset);
     }
     const std::uint32_t times = ++g.processed[e.messageId];
+    if (times > 1 && (e.flags & TraceFlag::Transactional)) {
+        // An exactly_once_v2 processor reads a record again after its transaction aborted: that
+        // processing's outputs and offsets went with the abort. Its effect is checked downstream.
+        ++g.reprocessed;
+        return;
+    }
     if (times > 1) {
         ++g.duplicates;
         keep(g.duplicateExamples,
@@ -174,8 +198,12 @@ std::vector<GroupReport> GroupChecker::reports(const std::vector<std::string> &g
         rep.group = groupName(groupNames, index);
         rep.processed = g.processed.size();
         rep.duplicates = g.duplicates;
+        rep.reprocessed = g.reprocessed;
         rep.partitionOrder = g.partitionOrder;
         rep.keyOrder = g.keyOrder;
+        rep.readCommitted = g.readCommitted;
+        for (const auto &[txn, finding] : g.transactionalReads)
+            if (m_abortedTransactions.count(txn)) ++rep.abortedReads;
         for (const auto &[id, r] : m_records) {
             if (!r.confirmed || g.processed.count(id)) continue;
             switch (outcome(g, r)) {
@@ -260,6 +288,16 @@ std::vector<CheckResult> GroupChecker::checks(const std::vector<std::string> &gr
         add(2, g.partitionOrder, g.partitionOrderExamples);
         add(3, g.keyOrder, g.keyOrderExamples);
         add(4, pendingCount, pending);
+        if (g.readCommitted) {
+            std::vector<Finding> aborted;
+            std::uint64_t abortedCount = 0;
+            for (const auto &[txn, finding] : g.transactionalReads)
+                if (m_abortedTransactions.count(txn)) {
+                    ++abortedCount;
+                    keep(aborted, finding);
+                }
+            add(5, abortedCount, aborted);
+        }
     }
     // Examples in time order, as every checker gives them.
     for (auto &c : out)

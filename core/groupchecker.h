@@ -11,7 +11,9 @@
 //   - partition order and key order: a record processed for the first time after a later record
 //     of the same producer in the same partition (or with the same key): what retries without
 //     idempotence do to the log;
-//   - pending: acknowledged records still in the log that the group has not reached (its lag).
+//   - pending: acknowledged records still in the log that the group has not reached (its lag);
+//   - aborted reads: records of transactions that aborted (TxnAbort) that the group processed.
+//     A read_uncommitted group sees them (as Kafka's do); under read_committed each is a violation.
 // It reads only the trace (and the messages' keys from onMessage), so a run's events file is
 // enough to check a run again from outside.
 #include "findings.h"
@@ -30,6 +32,9 @@ struct GroupReport {
     std::string group;
     std::uint64_t processed = 0;  // distinct records processed at least once
     std::uint64_t duplicates = 0; // extra processings
+    // Extra processings by an exactly_once_v2 processor (Process flagged Transactional): each
+    // after a transaction aborted and rewound it, so not duplicates of its effects.
+    std::uint64_t reprocessed = 0;
     std::uint64_t lost = 0;
     std::uint64_t pending = 0;
     std::uint64_t partitionOrder = 0;
@@ -62,8 +67,8 @@ public:
     // Whether any group read anything (a run without consumer groups has no group checks).
     bool any() const { return !m_groups.empty(); }
     std::vector<GroupReport> reports(const std::vector<std::string> &groupNames) const;
-    // The checks (group-lost, group-duplicates, partition-order, key-order, group-pending), each
-    // summed over the groups, with the first findings.
+    // The checks (records-lost, records-duplicated, partition-order, key-order, records-unconsumed,
+    // aborted-reads), each summed over the groups, with the first findings.
     std::vector<CheckResult> checks(const std::vector<std::string> &groupNames) const;
     // Their names and what each counts, in report order.
     static const std::vector<std::pair<std::string, std::string>> &checkHelp();
@@ -97,8 +102,11 @@ private:
         std::map<std::tuple<NodeIndex, std::uint32_t, NodeIndex>, std::pair<std::uint64_t, std::uint64_t>>
             newestInPartition; // by (topic, partition, producer)
         std::map<std::pair<std::string, NodeIndex>, std::pair<std::uint64_t, std::uint64_t>> newestForKey;
-        std::uint64_t duplicates = 0, partitionOrder = 0, keyOrder = 0;
+        std::uint64_t duplicates = 0, partitionOrder = 0, keyOrder = 0, reprocessed = 0;
         std::vector<Finding> duplicateExamples, partitionOrderExamples, keyOrderExamples;
+        bool readCommitted = false; // a member processed with isolation.level=read_committed
+        // Processings of transactional records: (transaction, the finding it makes if it aborted).
+        std::vector<std::pair<std::uint64_t, Finding>> transactionalReads;
     };
     enum class Outcome { Lost, Pending, NotTheGroups };
     // What became of a confirmed record the group never processed.
@@ -118,6 +126,9 @@ private:
     // By message id, in id order so that examples come out the same every run.
     std::map<std::uint64_t, RecordState> m_records;
     std::map<std::uint32_t, Group> m_groups;
+    // Transactional records by (topic, partition, offset): their transaction; and the aborted ones.
+    std::map<std::tuple<NodeIndex, std::uint32_t, std::int64_t>, std::uint64_t> m_transactionOf;
+    std::set<std::uint64_t> m_abortedTransactions;
 };
 
 } // namespace sb

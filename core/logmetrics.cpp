@@ -22,8 +22,8 @@ LogMetrics::LogMetrics(const Topology &t, const KindRegistry &registry) : m_topi
     for (const auto &l : t.links) {
         const auto from = t.nodeIndex(l.from), to = t.nodeIndex(l.to);
         if (!from || !to) continue;
+        // A consumer's group is the topic it reads (a processor also writes another one).
         if (m_topics.count(static_cast<NodeIndex>(*from))) m_topicOf[*to] = static_cast<NodeIndex>(*from);
-        if (m_topics.count(static_cast<NodeIndex>(*to))) m_topicOf[*from] = static_cast<NodeIndex>(*to);
     }
 }
 
@@ -65,6 +65,7 @@ void LogMetrics::onEvent(const TraceEvent &e)
 {
     switch (e.kind) {
     case TraceKind::Append:
+    case TraceKind::Marker: // a transaction's control record takes an offset too
         if (auto *f = partition(e.node, e.partition)) {
             f->logEnd = e.offset + 1; // the leader appends in offset order
             if (f->isr == 0) setIsr(*f, f->replicas, e.time);

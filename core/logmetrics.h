@@ -47,7 +47,7 @@ struct GroupFigures {
 class LogMetrics final : public TraceSink {
 public:
     // Topics are the nodes of kinds with a "partitions" property and the Log delivery role;
-    // consumers are tied to the topic they link to.
+    // consumers are tied to the topic they read (the link from its consumers port).
     explicit LogMetrics(const Topology &t, const KindRegistry &registry = KindRegistry::builtin());
     void onEvent(const TraceEvent &e) override;
 

@@ -47,7 +47,8 @@ const std::vector<std::string> &checkNames()
                                                    "records-duplicated",
                                                    "partition-order",
                                                    "key-order",
-                                                   "records-unconsumed"};
+                                                   "records-unconsumed",
+                                                   "aborted-reads"};
     return names;
 }
 
@@ -377,10 +378,14 @@ std::string formatGroups(const RunSummary &s)
     o << "\nConsumer groups and topics:\n";
     for (const GroupReport &g : s.groups)
         o << "  " << g.group << ": " << g.processed << " records processed, " << g.duplicates
-          << " duplicates, " << g.lost << " lost, " << g.pending
-          << " not yet processed; out of order: " << g.partitionOrder << " in a partition, " << g.keyOrder
-          << " for a key; " << g.rebalances << " rebalances, partitions "
-          << "unassigned " << formatDuration(g.unassigned) << " in all, lag " << g.lag << " at the end\n";
+          << " duplicates, "
+          << (g.reprocessed ? std::to_string(g.reprocessed) + " reprocessed after an abort, " : "") << g.lost
+          << " lost, " << g.pending << " not yet processed; out of order: " << g.partitionOrder
+          << " in a partition, " << g.keyOrder << " for a key; " << g.abortedReads
+          << " records of aborted transactions read ("
+          << (g.readCommitted ? "read_committed" : "read_uncommitted") << "); " << g.rebalances
+          << " rebalances, partitions unassigned " << formatDuration(g.unassigned) << " in all, lag " << g.lag
+          << " at the end\n";
     for (const TopicSummary &t : s.topics) {
         o << "  topic " << t.id << ":";
         for (std::size_t p = 0; p < t.partitions.size(); ++p) {
@@ -405,10 +410,13 @@ Json groupsJson(const RunSummary &s)
         j.push_back({{"group", g.group},
                      {"processed", g.processed},
                      {"duplicates", g.duplicates},
+                     {"reprocessed", g.reprocessed},
                      {"lost", g.lost},
                      {"pending", g.pending},
                      {"partition_order", g.partitionOrder},
                      {"key_order", g.keyOrder},
+                     {"aborted_reads", g.abortedReads},
+                     {"isolation", g.readCommitted ? "read_committed" : "read_uncommitted"},
                      {"rebalances", g.rebalances},
                      {"lag", g.lag},
                      {"unassigned", formatDuration(g.unassigned)},

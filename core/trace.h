@@ -23,7 +23,8 @@ enum class TraceKind : std::uint8_t {
     Ack,        // queue receives an ack; reason UnknownTag for stale acks
     Nack,       // queue receives a nack (flags: requeue)
     Requeue,    // message returns to the queue head
-    Process,    // consumer finished processing; aux = end-to-end latency (ns); peer = source queue
+    Process,    // consumer finished processing; aux = end-to-end latency (ns); peer = source queue; flags
+                // ReadCommitted, and Transactional for an exactly_once_v2 processor's
     Dedupe,     // idempotent consumer saw an id it already processed and acked without processing
     Confirm,    // publisher receives the broker's confirm
     Drop,       // message discarded; reason says why

@@ -152,10 +152,11 @@ void TestFindings::checkNamesAreTheFailOnNames()
     QCOMPARE(checkNames().size(), s.checks.size());
     for (std::size_t i = 0; i < s.checks.size(); ++i)
         QCOMPARE(checkNames()[i], s.checks[i].check);
-    QCOMPARE(checkNamesText(),
-             std::string("lost, duplicates, pending, order, executed-twice, failed-calls, "
-                         "late-replies, lost-replies, deadline-exceeded, records-lost, "
-                         "records-duplicated, partition-order, key-order or records-unconsumed"));
+    QCOMPARE(
+        checkNamesText(),
+        std::string("lost, duplicates, pending, order, executed-twice, failed-calls, "
+                    "late-replies, lost-replies, deadline-exceeded, records-lost, "
+                    "records-duplicated, partition-order, key-order, records-unconsumed or aborted-reads"));
 }
 
 void TestFindings::textShowsCallsOnlyWithCalls_data()

@@ -52,6 +52,31 @@ public:
         e.group = group;
         m_c.onEvent(e);
     }
+    // A record of transaction `txn` written (not acknowledged until the transaction commits).
+    std::uint64_t writtenInTransaction(std::uint32_t partition, std::int64_t offset, std::uint64_t txn)
+    {
+        const auto id = produce();
+        TraceEvent e = make(TraceKind::Append, 1, id, partition, offset);
+        e.flags = TraceFlag::Transactional;
+        e.correlationId = txn;
+        m_c.onEvent(e);
+        return id;
+    }
+    void endTransaction(std::uint64_t txn, bool commit)
+    {
+        TraceEvent e = make(commit ? TraceKind::TxnCommit : TraceKind::TxnAbort, 1, 0, kNoIndex, -1);
+        e.correlationId = txn;
+        m_c.onEvent(e);
+    }
+    void processWith(NodeIndex consumer, std::uint32_t group, std::uint64_t id, std::uint32_t partition,
+                     std::int64_t offset, std::uint8_t flags)
+    {
+        TraceEvent e = make(TraceKind::Process, consumer, id, partition, offset);
+        e.group = group;
+        e.peer = 1;
+        e.flags = flags;
+        m_c.onEvent(e);
+    }
     void commit(std::uint32_t group, std::uint32_t partition, std::int64_t offset)
     {
         TraceEvent e = make(TraceKind::Commit, 1, 0, partition, offset);
@@ -118,6 +143,9 @@ private slots:
     void groupsAreCheckedApart();
     void unacknowledgedRecordsAreNotLost();
     void checksInTheSummary();
+    void abortedReads_data();
+    void abortedReads();
+    void reprocessingUnderExactlyOnce();
 };
 
 void TestGroupChecker::nothingWithoutGroups()
@@ -295,6 +323,61 @@ void TestGroupChecker::checksInTheSummary()
                  name.c_str());
     QVERIFY(formatSummary(s).find("billing: 1 records processed, 1 duplicates") != std::string::npos);
     QCOMPARE(summaryToJson(s)["groups"][0]["duplicates"].get<int>(), 1);
+}
+
+void TestGroupChecker::abortedReads_data()
+{
+    QTest::addColumn<bool>("readCommitted");
+    QTest::addColumn<bool>("abortBeforeRead"); // the abort comes before or after the group read it
+    QTest::addColumn<int>("violations");       // the aborted-reads check's count
+    QTest::newRow("read_committed reads an aborted record") << true << true << 1;
+    QTest::newRow("read_committed, the abort decided after the read") << true << false << 1;
+    QTest::newRow("read_uncommitted: counted, not a violation") << false << true << 0;
+}
+
+void TestGroupChecker::abortedReads()
+{
+    QFETCH(bool, readCommitted);
+    QFETCH(bool, abortBeforeRead);
+    QFETCH(int, violations);
+    auto c = makeChecker();
+    Trace t(c);
+    const auto kept = t.writtenInTransaction(0, 0, 7);
+    const auto gone = t.writtenInTransaction(0, 1, 8);
+    t.endTransaction(7, true);
+    if (abortBeforeRead) t.endTransaction(8, false);
+    const std::uint8_t flags = readCommitted ? TraceFlag::ReadCommitted : 0;
+    t.processWith(2, 0, kept, 0, 0, flags);
+    t.processWith(2, 0, gone, 0, 1, flags);
+    if (!abortBeforeRead) t.endTransaction(8, false);
+    const auto reports = c.reports(kGroups);
+    QCOMPARE(reports[0].abortedReads, std::uint64_t{1});
+    QCOMPARE(reports[0].readCommitted, readCommitted);
+    const auto &check = ::check(c.checks(kGroups), "aborted-reads");
+    QCOMPARE(int(check.count), violations);
+    if (violations) {
+        QCOMPARE(check.examples.front().messageId, gone);
+        QCOMPARE(check.examples.front().correlationId, std::uint64_t{8});
+        QCOMPARE(check.examples.front().node, NodeIndex{2});
+    }
+}
+
+void TestGroupChecker::reprocessingUnderExactlyOnce()
+{
+    // An exactly_once_v2 processor reads a record again after its transaction aborted: reprocessed,
+    // not a duplicate. A plain consumer's second processing is a duplicate.
+    auto c = makeChecker();
+    Trace t(c);
+    const auto a = t.written(0, 0);
+    t.processWith(2, 0, a, 0, 0, TraceFlag::Transactional);
+    t.processWith(2, 0, a, 0, 0, TraceFlag::Transactional);
+    t.processWith(3, 1, a, 0, 0, 0);
+    t.processWith(3, 1, a, 0, 0, 0);
+    const auto reports = c.reports(kGroups);
+    QCOMPARE(reports[0].reprocessed, std::uint64_t{1});
+    QCOMPARE(reports[0].duplicates, std::uint64_t{0});
+    QCOMPARE(reports[1].reprocessed, std::uint64_t{0});
+    QCOMPARE(reports[1].duplicates, std::uint64_t{1});
 }
 
 QTEST_APPLESS_MAIN(TestGroupChecker)

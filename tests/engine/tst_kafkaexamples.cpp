@@ -1,9 +1,6 @@
 // The bundled Kafka examples, each run to its end with the consumer-group checker and the log
 // metrics watching, asserting the outcome the example exists to show.
-#include "enginetest.h"
-#include "groupchecker.h"
-#include "logmetrics.h"
-#include "nodelabels.h"
+#include "kafkatest.h"
 
 #include <QtTest>
 
@@ -11,33 +8,9 @@
 #include <set>
 
 using namespace sb;
+using namespace sbtest;
 
 namespace {
-
-struct KafkaRun {
-    std::unique_ptr<Simulation> sim;
-    std::unique_ptr<GroupChecker> groups;
-    std::unique_ptr<LogMetrics> logs;
-    sbtest::RecordingSink trace;
-
-    // The group's report (its `group` is empty when the run had no such group).
-    GroupReport group(const std::string &name) const
-    {
-        for (const auto &r : groups->reports(sim->groupNames()))
-            if (r.group == name) return r;
-        return {};
-    }
-    std::uint32_t groupIndex(const std::string &name) const
-    {
-        const auto &names = sim->groupNames();
-        return static_cast<std::uint32_t>(std::find(names.begin(), names.end(), name) - names.begin());
-    }
-    NodeIndex index(const std::string &id) const
-    {
-        return static_cast<NodeIndex>(*sim->topology().nodeIndex(id));
-    }
-    std::size_t count(TraceKind k, const std::string &node) const { return trace.countAt(k, index(node)); }
-};
 
 std::unique_ptr<KafkaRun> runKafkaExample(const char *name)
 {
@@ -46,24 +19,7 @@ std::unique_ptr<KafkaRun> runKafkaExample(const char *name)
         qWarning("%s", loaded.errorText().c_str());
         return nullptr;
     }
-    const Topology &t = *loaded.topology;
-    auto r = std::make_unique<KafkaRun>();
-    std::string error;
-    r->sim = Simulation::build(t, error);
-    if (!r->sim) {
-        qWarning("%s", error.c_str());
-        return nullptr;
-    }
-    r->groups =
-        std::make_unique<GroupChecker>(nodeLabels(t), DeliveryChecker::nodesWithRole(t, DeliveryRole::Log));
-    r->logs = std::make_unique<LogMetrics>(t);
-    r->sim->addSink(r->groups.get());
-    r->sim->addSink(r->logs.get());
-    r->sim->addSink(&r->trace);
-    RunOptions o;
-    o.until = t.run.until ? *t.run.until : kNever;
-    r->sim->run(o);
-    return r;
+    return runKafka(*loaded.topology);
 }
 
 } // namespace
@@ -76,6 +32,7 @@ private slots:
     void acksOneLosesAcknowledgedRecords();
     void idempotenceKeepsOrderAndOnce();
     void compactionKeepsNewestPerKey();
+    void exactlyOncePipeline();
 };
 
 void TestKafkaExamples::consumerGroupsRebalance()
@@ -173,6 +130,46 @@ void TestKafkaExamples::compactionKeepsNewestPerKey()
         const auto i = static_cast<std::size_t>(std::find(made.begin(), made.end(), id) - made.begin());
         if (i < 40) QVERIFY2(i >= 36, "an older value of a key survived compaction");
     }
+}
+
+void TestKafkaExamples::exactlyOncePipeline()
+{
+    auto r = runKafkaExample("kafka-exactly-once.json");
+    QVERIFY(r);
+    // Every order's output reaches each audit group.
+    for (const char *g : {"audit-committed", "audit-uncommitted", "audit-alos"}) {
+        QCOMPARE(r->group(g).processed, std::uint64_t{2400});
+        QCOMPARE(r->group(g).lost, std::uint64_t{0});
+    }
+    // read_committed on the exactly-once topic: each output once, nothing of an aborted transaction.
+    const GroupReport committed = r->group("audit-committed");
+    QVERIFY(committed.readCommitted);
+    QCOMPARE(committed.duplicates, std::uint64_t{0});
+    QCOMPARE(committed.abortedReads, std::uint64_t{0});
+    // read_uncommitted on the same topic sees the aborted transactions' records: duplicates.
+    const GroupReport uncommitted = r->group("audit-uncommitted");
+    QVERIFY(!uncommitted.readCommitted);
+    QVERIFY2(uncommitted.abortedReads > 0, "no aborted transaction reached read_uncommitted");
+    QCOMPARE(uncommitted.duplicates, uncommitted.abortedReads);
+    // at-least-once: the crashes wrote outputs again.
+    QVERIFY2(r->group("audit-alos").duplicates > 0, "at-least-once wrote nothing twice");
+    // The exactly-once processor read records again after aborts, without duplicate effects.
+    QVERIFY(r->group("enricher-eos").reprocessed > 0);
+    QCOMPARE(r->group("enricher-eos").duplicates, std::uint64_t{0});
+    // Aborts were asked (abortRate) and forced by a restart fencing the open transaction.
+    std::set<std::int64_t> causes;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::TxnAbort && e.node == r->index("enriched-eos")) causes.insert(e.aux);
+    QVERIFY(causes.count(0));
+    QVERIFY(causes.count(2));
+    QVERIFY(r->count(TraceKind::TxnCommit, "enriched-eos") > 0);
+    // The processors' groups belong to the topic they read, not the one they write; nothing is
+    // left behind in the end.
+    for (const char *g : {"enricher-eos", "enricher-alos"}) {
+        QCOMPARE(r->logs->groups().at(r->groupIndex(g)).topic, r->index("orders"));
+        QCOMPARE(r->logs->totalLag(r->groupIndex(g)), std::int64_t{0});
+    }
+    QCOMPARE(r->count(TraceKind::TxnCommit, "enriched-alos"), std::size_t{0});
 }
 
 QTEST_APPLESS_MAIN(TestKafkaExamples)

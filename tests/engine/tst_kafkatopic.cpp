@@ -114,6 +114,7 @@ struct ProduceSpec {
     std::int32_t baseSequence = -1;
     std::uint32_t partition = 0;
     SimTime timeout = 30 * s;
+    bool transactional = false;
 };
 
 Action produce(SimTime at, std::uint64_t tag, ProduceSpec spec)
@@ -125,6 +126,7 @@ Action produce(SimTime at, std::uint64_t tag, ProduceSpec spec)
     body->producerEpoch = spec.producerEpoch;
     body->baseSequence = spec.baseSequence;
     body->timeout = spec.timeout;
+    body->transactional = spec.transactional;
     Action a;
     a.at = at;
     a.frame.type = FrameType::Produce;
@@ -146,6 +148,52 @@ Action fetch(SimTime at, std::uint64_t tag, std::int64_t offset, SimTime maxWait
     a.frame.tag = tag;
     a.frame.body = std::move(body);
     return a;
+}
+
+Action fetchIsolated(SimTime at, std::uint64_t tag, std::int64_t offset, bool readCommitted)
+{
+    Action a = fetch(at, tag, offset);
+    auto body = std::make_shared<FetchRequest>(*a.frame.as<FetchRequest>());
+    body->readCommitted = readCommitted;
+    a.frame.body = std::move(body);
+    return a;
+}
+
+// Producer ids are unique in the run: the topic's node index (1: the client "c" comes first) times
+// 2^32 plus a count.
+constexpr std::int64_t kPidBase = std::int64_t{1} << 32;
+
+Action initProducerId(SimTime at, std::uint64_t tag, std::string transactionalId, SimTime timeout = 60 * s)
+{
+    auto body = std::make_shared<InitProducerIdRequest>();
+    body->transactionalId = std::move(transactionalId);
+    body->transactionTimeout = timeout;
+    return request(at, tag, FrameType::InitProducerId, body);
+}
+Action addPartitions(SimTime at, std::uint64_t tag, std::int64_t pid, std::int16_t epoch,
+                     std::vector<std::uint32_t> partitions = {0})
+{
+    auto body = std::make_shared<AddPartitionsToTxnRequest>();
+    body->transactionalId = "tx";
+    body->producerId = pid;
+    body->producerEpoch = epoch;
+    body->partitions = std::move(partitions);
+    return request(at, tag, FrameType::AddPartitionsToTxn, body);
+}
+Action endTxn(SimTime at, std::uint64_t tag, std::int64_t pid, std::int16_t epoch, bool commit,
+              std::string transactionalId = "tx")
+{
+    auto body = std::make_shared<EndTxnRequest>();
+    body->transactionalId = std::move(transactionalId);
+    body->producerId = pid;
+    body->producerEpoch = epoch;
+    body->commit = commit;
+    return request(at, tag, FrameType::EndTxn, body);
+}
+std::size_t dataRecords(const FetchResponse::Partition &p)
+{
+    return static_cast<std::size_t>(
+        std::count_if(p.records.begin(), p.records.end(), [](const Record &r) { return !r.control; }));
 }
 
 Action listOffsetsAt(SimTime at, std::uint64_t tag, std::int64_t timestamp)
@@ -312,6 +360,14 @@ private slots:
     void nodeCrashKeepsLogsOnDisk();
     void metadataAndProducerIds();
     void groupFramesGoToTheCoordinator();
+    void transactionVisibility_data();
+    void transactionVisibility();
+    void newEpochFencesAndAborts();
+    void transactionTimeoutAborts();
+    void transactionErrors_data();
+    void transactionErrors();
+    void requireStableWaitsForPendingOffsets_data();
+    void requireStableWaitsForPendingOffsets();
     void validation_data();
     void validation();
 };
@@ -732,15 +788,17 @@ void TestKafkaTopic::retentionAndCompaction_data()
     QTest::addColumn<int>("compactedDrops");
     QTest::addColumn<int>("fetchError");
     QTest::addColumn<QList<qint64>>("left");
+    QTest::addColumn<qint64>("logStart"); // after the first retention pass
     // Six records at 0 ms, two a segment; retention checked and the cleaner run every second.
-    QTest::newRow("delete: the two closed segments expire")
+    // Every segment expires: Kafka rolls the active one and deletes it too.
+    QTest::newRow("delete: every segment expires, the active one rolled first")
         << R"({"retention": 1000, "segmentBytes": 250, "retentionCheck": 1000})"
-        << QStringList{"", "", "", "", "", ""} << 1 << 4 << 0 << 0 << int(KafkaError::OffsetOutOfRange)
-        << QList<qint64>{};
+        << QStringList{"", "", "", "", "", ""} << 1 << 6 << 0 << 0 << int(KafkaError::OffsetOutOfRange)
+        << QList<qint64>{} << qint64(6);
     QTest::newRow("compact: the newest per key in closed segments")
         << R"({"cleanupPolicy": "compact", "segmentBytes": 202, "cleanerBackoff": 1000})"
         << QStringList{"a", "a", "b", "b", "a", "c"} << 0 << 0 << 2 << 2 << int(KafkaError::None)
-        << QList<qint64>{1, 3, 4, 5};
+        << QList<qint64>{1, 3, 4, 5} << qint64(0);
 }
 
 void TestKafkaTopic::retentionAndCompaction()
@@ -753,6 +811,7 @@ void TestKafkaTopic::retentionAndCompaction()
     QFETCH(int, compactedDrops);
     QFETCH(int, fetchError);
     QFETCH(QList<qint64>, left);
+    QFETCH(qint64, logStart);
     Script sc;
     for (int i = 0; i < keys.size(); ++i)
         sc.actions.push_back(produce(0, 1 + i, {1, {keyed(10 + i, keys[i].toStdString())}}));
@@ -761,8 +820,8 @@ void TestKafkaTopic::retentionAndCompaction()
     QVERIFY(r);
     QCOMPARE(int(r->count(TraceKind::Retention)), retentionEvents);
     if (retentionEvents) {
-        QCOMPARE(r->events(TraceKind::Retention)[0].offset, std::int64_t(4));
-        QCOMPARE(r->events(TraceKind::Retention)[0].aux, std::int64_t(4));
+        QCOMPARE(r->events(TraceKind::Retention)[0].offset, std::int64_t(logStart));
+        QCOMPARE(r->events(TraceKind::Retention)[0].aux, std::int64_t(logStart));
     }
     QCOMPARE(int(r->drops(DropReason::RetentionExpired)), expiredDrops);
     QCOMPARE(int(r->count(TraceKind::Compact)), compactEvents);
@@ -822,8 +881,8 @@ void TestKafkaTopic::metadataAndProducerIds()
     sc.actions.push_back(request(2 * ms, 4, FrameType::InitProducerId, txn));
     sc.actions.push_back(request(3 * ms, 5, FrameType::InitProducerId, txn));
     // The transactional id's first epoch is fenced by the second.
-    sc.actions.push_back(produce(10 * ms, 6, {1, {record(1)}, 2, 0, 0}));
-    sc.actions.push_back(produce(11 * ms, 7, {1, {record(2)}, 2, 1, 0}));
+    sc.actions.push_back(produce(10 * ms, 6, {1, {record(1)}, kPidBase + 2, 0, 0}));
+    sc.actions.push_back(produce(11 * ms, 7, {1, {record(2)}, kPidBase + 2, 1, 0}));
     auto r = runTopic({{"partitions", 4}, {"brokers", 3}}, sc);
     QVERIFY(r);
     const auto *meta = client().response(1)->as<MetadataResponse>();
@@ -835,10 +894,10 @@ void TestKafkaTopic::metadataAndProducerIds()
         return b ? std::pair<std::int64_t, int>{b->producerId, b->producerEpoch}
                  : std::pair<std::int64_t, int>{-9, -9};
     };
-    QCOMPARE(pid(2), (std::pair<std::int64_t, int>{0, 0}));
-    QCOMPARE(pid(3), (std::pair<std::int64_t, int>{1, 0}));
-    QCOMPARE(pid(4), (std::pair<std::int64_t, int>{2, 0}));
-    QCOMPARE(pid(5), (std::pair<std::int64_t, int>{2, 1}));
+    QCOMPARE(pid(2), (std::pair<std::int64_t, int>{kPidBase + 0, 0}));
+    QCOMPARE(pid(3), (std::pair<std::int64_t, int>{kPidBase + 1, 0}));
+    QCOMPARE(pid(4), (std::pair<std::int64_t, int>{kPidBase + 2, 0}));
+    QCOMPARE(pid(5), (std::pair<std::int64_t, int>{kPidBase + 2, 1}));
     QCOMPARE(produceStatus(client(), 6), KafkaError::InvalidProducerEpoch);
     QCOMPARE(produceStatus(client(), 7), KafkaError::None);
 }
@@ -864,6 +923,222 @@ void TestKafkaTopic::groupFramesGoToTheCoordinator()
     QVERIFY(b);
     QCOMPARE(b->offsets.size(), std::size_t(1));
     QCOMPARE(b->offsets[0].second, std::int64_t(5));
+}
+
+void TestKafkaTopic::transactionVisibility_data()
+{
+    QTest::addColumn<bool>("commit");
+    QTest::addColumn<bool>("readCommitted");
+    QTest::addColumn<int>("visibleBefore"); // records a fetch returns while the transaction is open
+    QTest::addColumn<int>("visibleAfter");  // data records after it ended
+    QTest::addColumn<int>("abortedListed"); // aborted transactions the response lists
+    QTest::newRow("commit, read_committed") << true << true << 0 << 2 << 0;
+    QTest::newRow("commit, read_uncommitted") << true << false << 2 << 2 << 0;
+    QTest::newRow("abort, read_committed") << false << true << 0 << 2 << 1;
+    QTest::newRow("abort, read_uncommitted") << false << false << 2 << 2 << 0;
+}
+
+void TestKafkaTopic::transactionVisibility()
+{
+    QFETCH(bool, commit);
+    QFETCH(bool, readCommitted);
+    QFETCH(int, visibleBefore);
+    QFETCH(int, visibleAfter);
+    QFETCH(int, abortedListed);
+    Script sc;
+    const std::int64_t pid = kPidBase;
+    sc.actions.push_back(initProducerId(0, 1, "tx"));
+    sc.actions.push_back(addPartitions(5 * ms, 2, pid, 0));
+    ProduceSpec txn{-1, {record(1), record(2)}, pid, 0, 0};
+    txn.transactional = true;
+    sc.actions.push_back(produce(10 * ms, 3, txn));
+    sc.actions.push_back(fetchIsolated(20 * ms, 4, 0, readCommitted));
+    sc.actions.push_back(endTxn(30 * ms, 5, pid, 0, commit));
+    sc.actions.push_back(fetchIsolated(40 * ms, 6, 0, readCommitted));
+    auto r = runTopic({{"brokers", 3}, {"replicationFactor", 3}}, sc);
+    QVERIFY(r);
+    QCOMPARE(client().response(1)->as<InitProducerIdResponse>()->producerId, pid);
+    QCOMPARE(client().response(2)->status, KafkaError::None);
+    QCOMPARE(produceStatus(client(), 3), KafkaError::None);
+    const auto *before = fetched(client(), 4);
+    QVERIFY(before);
+    QCOMPARE(int(dataRecords(*before)), visibleBefore);
+    QCOMPARE(before->lastStableOffset, std::int64_t(0)); // the open transaction's first offset
+    QCOMPARE(before->highWatermark, std::int64_t(2));
+    QCOMPARE(client().response(5)->status, KafkaError::None);
+    const auto *after = fetched(client(), 6);
+    QVERIFY(after);
+    QCOMPARE(int(dataRecords(*after)), visibleAfter);
+    QCOMPARE(after->lastStableOffset, std::int64_t(3)); // past the marker at offset 2
+    QCOMPARE(int(after->aborted.size()), abortedListed);
+    // The marker is a control record at offset 2, traced with the transaction's number, which the
+    // records' Append events carry too.
+    const auto markers = r->events(TraceKind::Marker);
+    QCOMPARE(markers.size(), std::size_t(1));
+    QCOMPARE(markers[0].offset, std::int64_t(2));
+    QCOMPARE(bool(markers[0].flags & TraceFlag::Aborted), !commit);
+    const auto ends = r->events(commit ? TraceKind::TxnCommit : TraceKind::TxnAbort);
+    QCOMPARE(ends.size(), std::size_t(1));
+    QCOMPARE(ends[0].correlationId, markers[0].correlationId);
+    QCOMPARE(ends[0].aux, std::int64_t(0)); // the producer asked
+    for (const auto &a : r->events(TraceKind::Append)) {
+        QVERIFY(a.flags & TraceFlag::Transactional);
+        QCOMPARE(a.correlationId, markers[0].correlationId);
+    }
+}
+
+void TestKafkaTopic::newEpochFencesAndAborts()
+{
+    Script sc;
+    const std::int64_t pid = kPidBase;
+    sc.actions.push_back(initProducerId(0, 1, "tx"));
+    sc.actions.push_back(addPartitions(5 * ms, 2, pid, 0));
+    ProduceSpec txn{-1, {record(1)}, pid, 0, 0};
+    txn.transactional = true;
+    sc.actions.push_back(produce(10 * ms, 3, txn));
+    // A new incarnation with the same transactional id: epoch 1, the open transaction aborted.
+    sc.actions.push_back(initProducerId(20 * ms, 4, "tx"));
+    sc.actions.push_back(addPartitions(30 * ms, 5, pid, 0));
+    ProduceSpec zombie{-1, {record(2)}, pid, 0, 1};
+    zombie.transactional = true;
+    sc.actions.push_back(produce(31 * ms, 6, zombie));
+    sc.actions.push_back(endTxn(32 * ms, 7, pid, 0, true));
+    sc.actions.push_back(fetchIsolated(40 * ms, 8, 0, true));
+    auto r = runTopic({{"brokers", 3}, {"replicationFactor", 3}}, sc);
+    QVERIFY(r);
+    const auto *again = client().response(4)->as<InitProducerIdResponse>();
+    QVERIFY(again);
+    QCOMPARE(again->producerId, pid);
+    QCOMPARE(int(again->producerEpoch), 1);
+    QVERIFY(again->lastTransaction != 0);
+    QVERIFY(!again->lastCommitted);
+    QCOMPARE(client().response(5)->status, KafkaError::ProducerFenced);
+    QCOMPARE(produceStatus(client(), 6), KafkaError::InvalidProducerEpoch);
+    QCOMPARE(client().response(7)->status, KafkaError::ProducerFenced);
+    const auto aborts = r->events(TraceKind::TxnAbort);
+    QCOMPARE(aborts.size(), std::size_t(1));
+    QCOMPARE(aborts[0].aux, std::int64_t(2)); // fenced by the new epoch
+    QCOMPARE(aborts[0].correlationId, again->lastTransaction);
+    const auto *p = fetched(client(), 8);
+    QVERIFY(p);
+    QCOMPARE(int(p->aborted.size()), 1);
+}
+
+void TestKafkaTopic::transactionTimeoutAborts()
+{
+    Script sc;
+    const std::int64_t pid = kPidBase;
+    sc.actions.push_back(initProducerId(0, 1, "tx", 100 * ms));
+    sc.actions.push_back(addPartitions(5 * ms, 2, pid, 0));
+    ProduceSpec txn{-1, {record(1)}, pid, 0, 0};
+    txn.transactional = true;
+    sc.actions.push_back(produce(10 * ms, 3, txn));
+    sc.actions.push_back(fetchIsolated(50 * ms, 4, 0, true));
+    sc.actions.push_back(endTxn(500 * ms, 5, pid, 0, true));
+    sc.actions.push_back(fetchIsolated(600 * ms, 6, 0, true));
+    auto r = runTopic({{"brokers", 3}, {"replicationFactor", 3}}, sc);
+    QVERIFY(r);
+    QCOMPARE(int(dataRecords(*fetched(client(), 4))), 0); // open: above the LSO
+    const auto aborts = r->events(TraceKind::TxnAbort);
+    QCOMPARE(aborts.size(), std::size_t(1));
+    QCOMPARE(aborts[0].aux, std::int64_t(1)); // transaction.timeout.ms
+    QVERIFY(aborts[0].time >= 105 * ms && aborts[0].time < 110 * ms);
+    // The producer's late commit finds itself fenced (the timeout bumped the epoch, KIP-360).
+    QCOMPARE(client().response(5)->status, KafkaError::ProducerFenced);
+    const auto *p = fetched(client(), 6);
+    QCOMPARE(int(p->aborted.size()), 1);
+    QCOMPARE(p->lastStableOffset, std::int64_t(2));
+}
+
+void TestKafkaTopic::transactionErrors_data()
+{
+    QTest::addColumn<int>("scenario");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("transactional produce before AddPartitionsToTxn") << 0 << int(KafkaError::InvalidTxnState);
+    QTest::newRow("EndTxn with no open transaction") << 1 << int(KafkaError::InvalidTxnState);
+    QTest::newRow("a producer id not the transactional id's")
+        << 2 << int(KafkaError::InvalidProducerIdMapping);
+    QTest::newRow("AddPartitionsToTxn for a partition the topic lacks")
+        << 3 << int(KafkaError::UnknownTopicOrPartition);
+    QTest::newRow("commit after an abort of the same transaction") << 4 << int(KafkaError::InvalidTxnState);
+}
+
+void TestKafkaTopic::transactionErrors()
+{
+    QFETCH(int, scenario);
+    QFETCH(int, expected);
+    Script sc;
+    const std::int64_t pid = kPidBase;
+    sc.actions.push_back(initProducerId(0, 1, "tx"));
+    ProduceSpec txn{-1, {record(1)}, pid, 0, 0};
+    txn.transactional = true;
+    switch (scenario) {
+    case 0:
+        sc.actions.push_back(produce(10 * ms, 9, txn));
+        break;
+    case 1:
+        sc.actions.push_back(endTxn(10 * ms, 9, pid, 0, true));
+        break;
+    case 2:
+        sc.actions.push_back(addPartitions(10 * ms, 9, pid + 7, 0));
+        break;
+    case 3:
+        sc.actions.push_back(addPartitions(10 * ms, 9, pid, 0, {5}));
+        break;
+    case 4:
+        sc.actions.push_back(addPartitions(5 * ms, 2, pid, 0));
+        sc.actions.push_back(endTxn(10 * ms, 3, pid, 0, false));
+        sc.actions.push_back(endTxn(20 * ms, 9, pid, 0, true));
+        break;
+    }
+    auto r = runTopic({{"partitions", 1}}, sc);
+    QVERIFY(r);
+    QVERIFY(client().response(9));
+    QCOMPARE(int(client().response(9)->status), expected);
+}
+
+void TestKafkaTopic::requireStableWaitsForPendingOffsets_data()
+{
+    QTest::addColumn<bool>("requireStable");
+    QTest::addColumn<bool>("commit");
+    QTest::addColumn<int>("whilePending"); // status of an OffsetFetch while the offsets are pending
+    QTest::addColumn<qint64>("offsetAfter");
+    QTest::newRow("requireStable, committed")
+        << true << true << int(KafkaError::UnstableOffsetCommit) << qint64(5);
+    QTest::newRow("requireStable, aborted")
+        << true << false << int(KafkaError::UnstableOffsetCommit) << qint64(-1);
+    QTest::newRow("not stable, committed") << false << true << int(KafkaError::None) << qint64(5);
+}
+
+void TestKafkaTopic::requireStableWaitsForPendingOffsets()
+{
+    QFETCH(bool, requireStable);
+    QFETCH(bool, commit);
+    QFETCH(int, whilePending);
+    QFETCH(qint64, offsetAfter);
+    // The offsets of a transaction coordinated elsewhere: the producer passes its end on (EndTxn
+    // for a transactional id this topic does not coordinate).
+    Script producer, consumer;
+    auto offsets = std::make_shared<TxnOffsetCommitRequest>();
+    offsets->transactionalId = "elsewhere";
+    offsets->groupId = "g";
+    offsets->producerId = 77;
+    offsets->offsets = {{0, 5}};
+    consumer.actions.push_back(request(0, 1, FrameType::TxnOffsetCommit, offsets));
+    auto read = std::make_shared<OffsetFetchRequest>();
+    read->groupId = "g";
+    read->partitions = {0};
+    read->requireStable = requireStable;
+    consumer.actions.push_back(request(10 * ms, 2, FrameType::OffsetFetch, read));
+    consumer.actions.push_back(endTxn(20 * ms, 3, 77, 0, commit, "elsewhere"));
+    consumer.actions.push_back(request(30 * ms, 4, FrameType::OffsetFetch, read));
+    auto r = runTopic(Json::object(), producer, consumer);
+    QVERIFY(r);
+    QCOMPARE(int(client("k").response(2)->status), whilePending);
+    QCOMPARE(client("k").response(3)->status, KafkaError::None);
+    const auto *b = client("k").response(4)->as<OffsetFetchResponse>();
+    QVERIFY(b);
+    QCOMPARE(qint64(b->offsets.at(0).second), offsetAfter);
 }
 
 void TestKafkaTopic::validation_data()

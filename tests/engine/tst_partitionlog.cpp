@@ -11,6 +11,7 @@ using namespace sb::kafka;
 namespace {
 
 constexpr SimTime s = kSecond;
+constexpr SimTime ms = kMillisecond;
 
 Record record(std::uint64_t id, std::string key, SimTime timestamp, std::uint32_t size = 100,
               bool tombstone = false, std::uint32_t epoch = 0)
@@ -103,7 +104,13 @@ void TestPartitionLog::retentionByTime_data()
     QTest::addColumn<qint64>("limit");
     QTest::addColumn<qint64>("logStart");
     // Segment 0-1 has its newest record at 1 s, segment 2-3 at 3 s; 4-5 is active.
-    QTest::newRow("both closed segments expired, active kept") << 10 * s << 1 * s << qint64(6) << qint64(4);
+    QTest::newRow("both closed segments expired, active kept")
+        << 6 * s << 2500 * ms << qint64(6) << qint64(4);
+    // Kafka rolls a new, empty active segment and deletes the expired one (UnifiedLog.deleteSegments).
+    QTest::newRow("every segment expired: the active one rolls and goes too")
+        << 10 * s << 1 * s << qint64(6) << qint64(6);
+    QTest::newRow("active expired, its last record above the high watermark")
+        << 10 * s << 1 * s << qint64(5) << qint64(4);
     QTest::newRow("only the oldest expired") << 4 * s << 2 * s << qint64(6) << qint64(2);
     QTest::newRow("nothing expired") << 3 * s << 10 * s << qint64(6) << qint64(0);
     QTest::newRow("not above the high watermark") << 10 * s << 1 * s << qint64(3) << qint64(2);
@@ -130,6 +137,9 @@ void TestPartitionLog::retentionByTime()
         expected << o;
     QCOMPARE(offsets(log), expected);
     QCOMPARE(log.logEndOffset(), std::int64_t(6));
+    // The next record takes the next offset, in the active segment (a fresh one when it rolled).
+    QCOMPARE(log.append(record(200, "", now)), std::int64_t(6));
+    QCOMPARE(log.segments().back().records.back().offset, std::int64_t(6));
 }
 
 void TestPartitionLog::retentionBySize_data()

@@ -453,9 +453,9 @@ void TestSqsQueue::limitsAreValidated_data()
     QTest::newRow("maxReceiveCount 1001") << "sqs-queue"
                                           << "{\"maxReceiveCount\": 1001}"
                                           << "is more than SQS's maximum of 1,000";
-    QTest::newRow("FIFO in flight 20001") << "sqs-queue"
-                                          << "{\"fifo\": true, \"maxInFlight\": 20001}"
-                                          << "is more than SQS's FIFO in-flight quota of 20,000";
+    QTest::newRow("FIFO in flight 120001") << "sqs-queue"
+                                           << "{\"fifo\": true, \"maxInFlight\": 120001}"
+                                           << "is more than SQS's FIFO in-flight quota of 120,000";
     QTest::newRow("standard in flight 120001") << "sqs-queue"
                                                << "{\"maxInFlight\": 120001}"
                                                << "in-flight quota of 120,000";

@@ -6,16 +6,23 @@
 // than max.poll.interval.ms makes the member leave (as the Java client's heartbeat thread does).
 // Offsets are committed automatically every auto.commit.interval.ms (at a poll, and before
 // revoking), or by the application after processing (sync, async) or before it (at-most-once).
+// With its "output" port linked to a second topic it is a consume-transform-produce loop (a Kafka
+// Streams task): each processed record's output goes to that topic through a StreamsProducer
+// (streamsproducer.h), which settles the offsets: at_least_once commits them once the outputs are
+// acknowledged; exactly_once_v2 commits them in the poll's transaction, and rewinds to the
+// committed offsets when a transaction aborts.
 #include "../common.h"
 #include "assignors.h"
 #include "kafka.h"
 #include "kafkaprotocol.h"
+#include "streamsproducer.h"
 
 #include "../../callstatus.h"
 
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace sb {
@@ -77,12 +84,21 @@ public:
         m_seekOffset = p.integer("seekOffset");
         m_seekTimestamp = p.duration("seekTimestamp");
         m_startAt = p.duration("startAt");
+        m_exactlyOnce = p.string("processingGuarantee") == "exactly_once_v2";
+        m_transactionalId = p.string("transactionalId");
+        if (m_transactionalId.empty()) m_transactionalId = s.id;
+        m_transactionTimeout = p.duration("transactionTimeout");
+        m_abortRate = p.number("abortRate");
     }
 
     void start(NodeContext &ctx) override { ctx.startTimer(m_startAt, StartTimer); }
 
     void onTimer(NodeContext &ctx, std::uint64_t tag) override
     {
+        if (tag & StreamsProducer::kTimerBit) {
+            if (m_output) onOutput(ctx, m_output->onTimer(ctx, tag));
+            return;
+        }
         if ((tag & 7) == RequestTimeoutTimer) {
             onRequestTimeout(ctx, tag >> 3);
             return;
@@ -90,6 +106,7 @@ public:
         switch (tag) {
         case StartTimer:
             m_group = ctx.groupIndex(m_groupId);
+            startOutput(ctx);
             requestMetadata(ctx);
             break;
         case HeartbeatTimer:
@@ -129,6 +146,10 @@ public:
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
         if (!f.response) return;
+        if (m_output && m_output->owns(from, f)) {
+            onOutput(ctx, m_output->onFrame(ctx, f));
+            return;
+        }
         m_link = from;
         switch (f.type) {
         case FrameType::Metadata:
@@ -183,7 +204,10 @@ public:
         return s;
     }
 
-    bool hasPendingWork() const override { return m_busy || !m_batch.empty(); }
+    bool hasPendingWork() const override
+    {
+        return m_busy || !m_batch.empty() || (m_output && !m_output->flushed());
+    }
 
 private:
     struct Reset {};
@@ -195,7 +219,9 @@ private:
           m_fetchMaxWait(o.m_fetchMaxWait), m_autoCommitInterval(o.m_autoCommitInterval),
           m_commitMode(o.m_commitMode), m_autoOffsetReset(o.m_autoOffsetReset),
           m_readCommitted(o.m_readCommitted), m_processing(o.m_processing), m_seek(o.m_seek),
-          m_seekOffset(o.m_seekOffset), m_seekTimestamp(o.m_seekTimestamp), m_startAt(o.m_startAt)
+          m_seekOffset(o.m_seekOffset), m_seekTimestamp(o.m_seekTimestamp), m_startAt(o.m_startAt),
+          m_exactlyOnce(o.m_exactlyOnce), m_transactionalId(o.m_transactionalId),
+          m_transactionTimeout(o.m_transactionTimeout), m_abortRate(o.m_abortRate)
     {
     }
     KafkaConsumer &operator=(KafkaConsumer &&) = default;
@@ -223,6 +249,69 @@ private:
         ctx.send(m_link, std::move(f));
     }
     bool inGroup() const { return !m_groupId.empty(); }
+    // Offsets go in the output's transactions (and nowhere else).
+    bool eos() const { return m_output && m_output->exactlyOnce(); }
+
+    // --- The output (consume-transform-produce) -------------------------------------------------
+
+    void startOutput(NodeContext &ctx)
+    {
+        auto out = ctx.links(KafkaConsumerPort::Out);
+        auto in = ctx.links(KafkaConsumerPort::In);
+        if (out.empty() || in.empty()) return;
+        StreamsProducer::Config c;
+        if (m_exactlyOnce && inGroup()) c.transactionalId = m_transactionalId;
+        c.transactionTimeout = m_transactionTimeout;
+        c.requestTimeout = kRequestTimeout;
+        c.retryBackoff = kRetryBackoff;
+        m_output.emplace(c);
+        m_output->start(ctx, out.front(), in.front());
+    }
+
+    void onOutput(NodeContext &ctx, StreamsProducer::Event event)
+    {
+        using Event = StreamsProducer::Event;
+        switch (event) {
+        case Event::None:
+            break;
+        case Event::Ready:
+        case Event::Flushed:
+            if (m_awaitOutput) {
+                m_awaitOutput = false;
+                afterBatch(ctx);
+            } else if (!m_polling && !m_busy && m_batch.empty() && !m_txnEnding) {
+                poll(ctx);
+            }
+            break;
+        case Event::Committed:
+            m_txnEnding = false;
+            for (const auto &[p, o] : m_txnOffsets)
+                m_committed[p] = o;
+            m_txnOffsets.clear();
+            poll(ctx);
+            break;
+        case Event::Aborted:
+            m_txnEnding = false;
+            m_txnOffsets.clear();
+            rewind(ctx);
+            if (m_output->ready()) poll(ctx); // else when it is (Ready)
+            break;
+        }
+    }
+
+    // A transaction aborted: what it processed is undone, so the owned partitions start again
+    // from their committed offsets (KIP-447: OffsetFetch waits while offsets are unstable).
+    void rewind(NodeContext &ctx)
+    {
+        m_batch.clear();
+        m_position.clear();
+        m_processed.clear();
+        m_committed.clear();
+        m_fetchTag = kNoTag; // a fetch in flight answers for positions given up
+        m_polling = false;
+        if (m_phase == Phase::Stable && !m_owned.empty())
+            initPositions(ctx, std::vector<std::uint32_t>(m_owned.begin(), m_owned.end()));
+    }
 
     void requestMetadata(NodeContext &ctx)
     {
@@ -413,7 +502,8 @@ private:
     // onPartitionsRevoked: with auto-commit, what was processed is committed first.
     void revoke(NodeContext &ctx, const std::vector<std::uint32_t> &partitions)
     {
-        if (m_commitMode == CommitMode::Auto) commit(ctx, partitions, false);
+        if (eos() && m_output->inTransaction()) m_abortTxn = true;
+        if (m_commitMode == CommitMode::Auto && !eos()) commit(ctx, partitions, false);
         for (std::uint32_t p : partitions) {
             traceMembership(ctx, TraceKind::Revoke, p);
             m_owned.erase(p);
@@ -428,6 +518,7 @@ private:
     // revoked: nothing is committed for them (onPartitionsLost).
     void resetMembership(NodeContext &ctx)
     {
+        if (eos() && m_output->inTransaction()) m_abortTxn = true;
         for (std::uint32_t p : std::vector<std::uint32_t>(m_owned.begin(), m_owned.end()))
             traceMembership(ctx, TraceKind::Revoke, p);
         m_owned.clear();
@@ -516,7 +607,7 @@ private:
         auto body = std::make_shared<OffsetFetchRequest>();
         body->groupId = m_groupId;
         body->partitions = partitions;
-        body->requireStable = m_readCommitted;
+        body->requireStable = m_readCommitted || eos();
         f.body = std::move(body);
         send(ctx, std::move(f));
     }
@@ -525,7 +616,9 @@ private:
     {
         const auto *r = f.as<OffsetFetchResponse>();
         if (!r || f.status != KafkaError::None) {
-            armIdlePoll(ctx, kRetryBackoff); // the coordinator could not answer: ask again
+            // The coordinator could not answer, or a transaction's offsets are still pending
+            // (UNSTABLE_OFFSET_COMMIT): ask again.
+            armIdlePoll(ctx, kRetryBackoff);
             return;
         }
         std::vector<std::uint32_t> reset;
@@ -589,7 +682,8 @@ private:
 
     void poll(NodeContext &ctx)
     {
-        if (m_busy || !m_batch.empty() || m_syncCommitTag) return;
+        if (m_busy || !m_batch.empty() || m_syncCommitTag || m_txnEnding || m_awaitOutput) return;
+        if (m_output && !m_output->ready()) return; // polled again when it is
         m_lastPoll = ctx.now();
         m_polling = false;
         if (m_phase == Phase::Fenced || m_phase == Phase::Metadata || m_phase == Phase::Idle) return;
@@ -605,7 +699,7 @@ private:
         }
         if (m_phase != Phase::Stable) return;
         armPollCheck(ctx);
-        if (m_commitMode == CommitMode::Auto && inGroup() && ctx.now() >= m_nextAutoCommit) {
+        if (m_commitMode == CommitMode::Auto && inGroup() && !eos() && ctx.now() >= m_nextAutoCommit) {
             commit(ctx, std::vector<std::uint32_t>(m_owned.begin(), m_owned.end()), false);
             m_nextAutoCommit = addTime(ctx.now(), m_autoCommitInterval);
         }
@@ -684,7 +778,7 @@ private:
                 poll(ctx);
             return;
         }
-        if (m_commitMode == CommitMode::Before) {
+        if (m_commitMode == CommitMode::Before && !eos()) {
             // At-most-once: the batch's end is committed before any of it is processed.
             std::map<std::uint32_t, std::int64_t> ends;
             for (const auto &p : m_batch)
@@ -723,14 +817,43 @@ private:
         e.group = m_group;
         e.epoch = static_cast<std::uint32_t>(std::max(m_generation, 0));
         if (r.record.message) e.aux = ctx.now() - r.record.message->publishedAt;
+        if (m_readCommitted) e.flags |= TraceFlag::ReadCommitted;
+        if (eos()) e.flags |= TraceFlag::Transactional;
         ctx.trace(e);
-        if (m_commitMode != CommitMode::Before)
+        if (m_output && r.record.message) m_output->send(ctx, *r.record.message);
+        if (m_commitMode != CommitMode::Before || eos())
             m_processed[r.partition] = std::max(m_processed[r.partition], r.record.offset + 1);
         startRecord(ctx);
     }
 
     void afterBatch(NodeContext &ctx)
     {
+        if (m_output && !m_output->ready()) {
+            m_awaitOutput = true; // recovering: the batch's end waits for it
+            return;
+        }
+        if (eos()) {
+            // One transaction per poll: the outputs and the offsets after them, or neither.
+            StreamsProducer::GroupOffsets g;
+            g.groupId = m_groupId;
+            g.generation = m_generation;
+            g.memberId = m_memberId;
+            for (std::uint32_t p : m_owned)
+                if (auto it = m_processed.find(p); it != m_processed.end() && m_committed[p] != it->second)
+                    g.offsets.emplace_back(p, it->second);
+            m_txnOffsets = g.offsets;
+            // The application aborts a share of its transactions (abortRate), and any whose
+            // partitions were revoked or lost meanwhile: their records are someone else's now.
+            const bool abort = ctx.rng().bernoulli(m_abortRate) || m_abortTxn || m_memberId.empty();
+            m_abortTxn = false;
+            m_txnEnding = true;
+            onOutput(ctx, m_output->endTransaction(ctx, std::move(g), abort));
+            return;
+        }
+        if (m_output && !m_output->flushed()) {
+            m_awaitOutput = true; // at_least_once: offsets only after the outputs are acknowledged
+            return;
+        }
         if (inGroup() && (m_commitMode == CommitMode::SyncAfter || m_commitMode == CommitMode::AsyncAfter)) {
             const bool sync = m_commitMode == CommitMode::SyncAfter;
             commit(ctx, std::vector<std::uint32_t>(m_owned.begin(), m_owned.end()), sync);
@@ -818,6 +941,10 @@ private:
     std::int64_t m_seekOffset = 0;
     SimTime m_seekTimestamp = 0;
     SimTime m_startAt = 0;
+    bool m_exactlyOnce = false;
+    std::string m_transactionalId;
+    SimTime m_transactionTimeout = 0;
+    double m_abortRate = 0;
 
     // State (lost in a crash).
     std::uint32_t m_group = kNoIndex;
@@ -836,6 +963,9 @@ private:
     bool m_busy = false, m_polling = false, m_rejoinNeeded = false, m_revokedInSync = false;
     bool m_heartbeatArmed = false, m_idlePollArmed = false, m_pollCheckArmed = false;
     SimTime m_lastPoll = 0, m_nextAutoCommit = 0;
+    std::optional<StreamsProducer> m_output;
+    bool m_awaitOutput = false, m_txnEnding = false, m_abortTxn = false;
+    std::vector<std::pair<std::uint32_t, std::int64_t>> m_txnOffsets; // in the transaction ending
 };
 
 } // namespace
@@ -850,7 +980,10 @@ NodeKindSpec kafkaConsumerKind()
     k.help = "A member of a Kafka consumer group (classic protocol): joins, is assigned partitions, fetches, "
              "processes and commits offsets.";
     k.ports = {{"topic", PortDirection::In, Protocol::Kafka, false,
-                "The Kafka topic it reads: fetches and its group's requests go there."}};
+                "The Kafka topic it reads: fetches and its group's requests go there."},
+               {"output", PortDirection::Out, Protocol::Kafka, false,
+                "Optional: a second Kafka topic it writes each processed record's output to (a "
+                "consume-transform-produce loop, as a Kafka Streams task), under processingGuarantee."}};
     using T = PropertyType;
     k.properties = {
         property("groupId", "Group id", T::String, "group-1",
@@ -914,6 +1047,28 @@ NodeKindSpec kafkaConsumerKind()
                  "The record timestamp (virtual time) seek = timestamp replays from.", "ms", 0, {}),
         property("startAt", "Start at", T::Duration, 0,
                  "Virtual time it starts (fetches metadata and joins).", "ms", 0, {}),
+        property("processingGuarantee", "Processing guarantee", T::Enum, "at_least_once",
+                 "processing.guarantee, with the output port linked: at_least_once (offsets committed once "
+                 "the outputs are acknowledged: a crash writes them again) or exactly_once_v2 (each poll's "
+                 "outputs and offsets in one transaction; needs a groupId).",
+                 "", {}, {}, {"at_least_once", "exactly_once_v2"}),
+        property("transactionalId", "Transactional id", T::String, "",
+                 "transactional.id under exactly_once_v2 (empty = the node's id). A restart with the same id "
+                 "fences the previous incarnation and aborts its open transaction."),
+        property(
+            "transactionTimeout", "Transaction timeout", T::Duration, 10000,
+            "transaction.timeout.ms (Kafka Streams sets 10 s under exactly-once): the coordinator aborts "
+            "a transaction still open this long after it began, and fences its producer.",
+            "ms", 1, 900000),
+        property("abortRate", "Abort rate", T::Probability, 0.0,
+                 "The share of transactions the application aborts (an exception while processing): their "
+                 "outputs are aborted and their records read again from the committed offsets."),
+    };
+    k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
+        if (p.string("processingGuarantee") == "exactly_once_v2" && p.string("groupId").empty())
+            problems.emplace_back("processingGuarantee",
+                                  "exactly_once_v2 commits the offsets in the transaction with the group's "
+                                  "generation: set a groupId");
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<KafkaConsumer>(s); };
     return k;

@@ -41,6 +41,7 @@ struct PendingTxnOffset {
     std::uint32_t partition = 0;
     std::int64_t offset = 0;
     NodeIndex peer = kNoIndex;
+    SimTime expiresAt = kNever; // its transaction's timeout: discarded (aborted) after it
 };
 
 struct Group {
@@ -582,7 +583,16 @@ struct GroupCoordinator::Impl {
         }
         auto body = std::make_shared<OffsetCommitResponse>();
         for (const auto &[p, o] : q.offsets) {
-            if (!err && p < partitions) pendingTxn[q.producerId].push_back({q.groupId, p, o, ctx.peer(from)});
+            if (!err && p < partitions) {
+                auto &pending = pendingTxn[q.producerId];
+                // The transaction's timeout counts from its first offsets here.
+                const SimTime expires =
+                    pending.empty() ? addTime(ctx.now(), q.transactionTimeout) : pending.front().expiresAt;
+                std::erase_if(pending, [&](const PendingTxnOffset &o) {
+                    return o.group == q.groupId && o.partition == p;
+                });
+                pending.push_back({q.groupId, p, o, ctx.peer(from), expires});
+            }
             body->errors.emplace_back(p, err              ? err
                                          : p < partitions ? KafkaError::None
                                                           : KafkaError::UnknownTopicOrPartition);
@@ -592,9 +602,32 @@ struct GroupCoordinator::Impl {
         ctx.send(from, std::move(r));
     }
 
+    // Offsets of transactions past their timeout: their coordinator has aborted them (Kafka's
+    // abort marker reaches __consumer_offsets), so they are discarded.
+    void expirePending(SimTime now)
+    {
+        std::erase_if(pendingTxn, [now](const auto &entry) {
+            return !entry.second.empty() && entry.second.front().expiresAt <= now;
+        });
+    }
+
     void fetchOffsets(NodeContext &ctx, LinkIndex from, const Frame &f, const OffsetFetchRequest &q)
     {
         auto body = std::make_shared<OffsetFetchResponse>();
+        expirePending(ctx.now());
+        // KIP-447: requireStable waits (UNSTABLE_OFFSET_COMMIT, the client retries) while a
+        // transaction's offsets for one of these partitions are pending.
+        if (q.requireStable) {
+            for (const auto &[producer, offsets] : pendingTxn)
+                for (const auto &o : offsets)
+                    if (o.group == q.groupId && std::find(q.partitions.begin(), q.partitions.end(),
+                                                          o.partition) != q.partitions.end()) {
+                        Frame r = responseTo(f, KafkaError::UnstableOffsetCommit);
+                        r.body = std::move(body);
+                        ctx.send(from, std::move(r));
+                        return;
+                    }
+        }
         auto it = committed.find(q.groupId);
         for (std::uint32_t p : q.partitions)
             body->offsets.emplace_back(p, it != committed.end() && p < it->second.size() ? it->second[p]
@@ -700,6 +733,7 @@ void GroupCoordinator::onTimer(NodeContext &ctx, std::uint64_t tag)
 void GroupCoordinator::endTransaction(NodeContext &ctx, std::int64_t producerId, bool commit)
 {
     auto &d = *m_impl;
+    d.expirePending(ctx.now());
     auto it = d.pendingTxn.find(producerId);
     if (it == d.pendingTxn.end()) return;
     if (commit)
@@ -712,8 +746,9 @@ void GroupCoordinator::endTransaction(NodeContext &ctx, std::int64_t producerId,
 
 void GroupCoordinator::onCrash()
 {
-    // Membership and open transactions' offsets are in memory; members find out by their errors
-    // and rejoin. The generation is kept in __consumer_offsets with the group's metadata.
+    // Membership is in memory; members find out by their errors and rejoin. The generation is
+    // kept in __consumer_offsets with the group's metadata, and so are open transactions' offsets
+    // (written there, made visible by the transaction's marker).
     for (auto &[id, g] : m_impl->groups) {
         g.members.clear();
         g.pending.clear();
@@ -725,12 +760,12 @@ void GroupCoordinator::onCrash()
         g.initialDelay = false;
     }
     m_impl->timers.clear();
-    m_impl->pendingTxn.clear();
 }
 
 void GroupCoordinator::onDiskLost()
 {
     m_impl->committed.clear();
+    m_impl->pendingTxn.clear();
     m_impl->groups.clear();
 }
 

@@ -22,7 +22,7 @@ namespace KafkaProducerPort {
 inline constexpr PortIndex Out = 0;
 }
 namespace KafkaConsumerPort {
-inline constexpr PortIndex In = 0;
+inline constexpr PortIndex In = 0, Out = 1;
 }
 
 } // namespace sb

@@ -187,8 +187,15 @@ struct OffsetFetchResponse : FrameBody {
     std::vector<std::pair<std::uint32_t, std::int64_t>> offsets; // (partition, committed or kNoOffset)
 };
 
-// Transactions (KIP-98). The topic node is the transaction coordinator for the transactional ids
-// that write to it, and the group coordinator for the groups that read it.
+// Transactions (KIP-98). A kafka-topic node is the transaction coordinator for the transactional
+// ids whose InitProducerId it answered (the topic the producer writes), and the group coordinator
+// for the groups that read it. A consume-transform-produce loop reads one topic and writes
+// another: in Kafka both sit on one cluster, whose transaction coordinator also writes the commit
+// or abort markers into the __consumer_offsets partitions. Here the producer carries that last
+// step to the topic holding its group's offsets: after its coordinator answered EndTxn it sends
+// the same EndTxn there (the group coordinator commits or discards the transaction's offsets),
+// and after an InitProducerId it passes on the outcome of the transaction the coordinator last
+// ended (InitProducerIdResponse::last*), so a crash between the two steps resolves on restart.
 struct InitProducerIdRequest : FrameBody {
     std::string transactionalId;                 // empty: an idempotent producer only
     SimTime transactionTimeout = 60'000'000'000; // transaction.timeout.ms (ns)
@@ -196,6 +203,10 @@ struct InitProducerIdRequest : FrameBody {
 struct InitProducerIdResponse : FrameBody {
     std::int64_t producerId = -1;
     std::int16_t producerEpoch = 0;
+    // The transaction the coordinator ended last for this transactional id (an ongoing one is
+    // aborted by this InitProducerId first): its number (0: none) and outcome.
+    std::uint64_t lastTransaction = 0;
+    bool lastCommitted = false;
 };
 struct AddPartitionsToTxnRequest : FrameBody {
     std::string transactionalId;
@@ -203,8 +214,15 @@ struct AddPartitionsToTxnRequest : FrameBody {
     std::int16_t producerEpoch = 0;
     std::vector<std::uint32_t> partitions;
 };
-// AddOffsetsToTxn + TxnOffsetCommit: the consumer offsets of a consume-transform-produce loop,
-// committed only when the transaction commits.
+// AddOffsetsToTxn (to the transaction coordinator) + TxnOffsetCommit (to the group coordinator):
+// the consumer offsets of a consume-transform-produce loop, committed only when the transaction
+// commits.
+struct AddOffsetsToTxnRequest : FrameBody {
+    std::string transactionalId;
+    std::int64_t producerId = -1;
+    std::int16_t producerEpoch = 0;
+    std::string groupId;
+};
 struct TxnOffsetCommitRequest : FrameBody {
     std::string transactionalId;
     std::string groupId;
@@ -213,6 +231,9 @@ struct TxnOffsetCommitRequest : FrameBody {
     std::int32_t generation = -1;
     std::string memberId;
     std::vector<std::pair<std::uint32_t, std::int64_t>> offsets;
+    // transaction.timeout.ms: the group coordinator discards offsets whose transaction has not
+    // ended this long after their first TxnOffsetCommit (its coordinator has aborted it by then).
+    SimTime transactionTimeout = 60'000'000'000;
 };
 struct EndTxnRequest : FrameBody {
     std::string transactionalId;

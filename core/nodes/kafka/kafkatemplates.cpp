@@ -40,6 +40,15 @@ std::vector<NodeTemplate> kafkaTemplates()
          "kafka-consumer",
          "No auto-commit; a synchronous commit after each poll: at-least-once.",
          {{"enableAutoCommit", false}, {"commitMode", "sync-after-processing"}}},
+        {"kafka-streams-eos",
+         "Kafka Streams processor (exactly-once)",
+         "Apache Kafka",
+         "kafka-consumer",
+         "processing.guarantee exactly_once_v2: link its output to a topic.",
+         {{"processingGuarantee", "exactly_once_v2"},
+          {"isolationLevel", "read_committed"},
+          {"enableAutoCommit", false},
+          {"autoOffsetReset", "earliest"}}},
     };
 }
 

@@ -182,11 +182,14 @@ std::vector<Record> PartitionLog::applyRetention(SimTime now, std::int64_t limit
     if (!m_config.deletePolicy) return removed;
     std::size_t drop = 0;
     std::uint64_t size = m_bytes;
-    // Closed segments only (the active one is the last), oldest first, each wholly below the
-    // high watermark (the next segment's base offset is at or below it).
-    while (drop + 1 < m_segments.size()) {
+    // Oldest first, each wholly below the high watermark (the next segment's base offset is at or
+    // below it). The active segment goes too when it expired and the high watermark reached the
+    // log end: Kafka rolls a new, empty active segment first (UnifiedLog.deleteSegments).
+    while (drop < m_segments.size()) {
         const Segment &s = m_segments[drop];
-        if (m_segments[drop + 1].baseOffset > limit) break;
+        const bool active = drop + 1 == m_segments.size();
+        const std::int64_t end = active ? m_logEnd : m_segments[drop + 1].baseOffset;
+        if (end > limit || (active && s.records.empty())) break;
         const bool expired =
             m_config.retentionMs > 0 && !s.records.empty() && now - s.maxTimestamp > m_config.retentionMs;
         const bool oversize = m_config.retentionBytes > 0 && size >= m_config.retentionBytes + s.bytes;
@@ -201,6 +204,11 @@ std::vector<Record> PartitionLog::applyRetention(SimTime now, std::int64_t limit
             removed.push_back(std::move(r));
     }
     m_segments.erase(m_segments.begin(), m_segments.begin() + static_cast<std::ptrdiff_t>(drop));
+    if (m_segments.empty()) {
+        Segment rolled;
+        rolled.baseOffset = m_logEnd;
+        m_segments.push_back(std::move(rolled));
+    }
     m_logStart = std::max(m_logStart, m_segments.front().baseOffset);
     m_horizons.erase(m_horizons.begin(), m_horizons.lower_bound(m_logStart));
     // The epoch cache starts at the log start too (LeaderEpochFileCache.truncateFromStart).

@@ -17,14 +17,20 @@
 // replicas truncate by leader epoch to what their leader has, fetch, and rejoin the ISR.
 // Status: ready = the records in the partitions' leader logs (control records included), inFlight =
 // acks=all produces waiting for the high watermark.
-// Transactions (AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, transactional produce) are not
-// implemented: they are answered INVALID_TXN_STATE, so the last stable offset is the high
-// watermark.
+// Transactions: the topic's transaction coordinator (transactioncoordinator.h) runs them; a
+// transactional produce must name a partition its open transaction added (else
+// INVALID_TXN_STATE). When a transaction ends, each of its partitions gets a control record (a
+// commit or abort marker) from its leader, the group offsets it carried here are committed or
+// discarded, and TxnCommit/TxnAbort is traced. A partition's last stable offset (LSO) is the first
+// offset of its oldest transaction still undecided (or whose marker is not below the high
+// watermark yet), else the high watermark: read_committed fetches read up to it and get the
+// aborted transactions in range (Kafka's transaction index), whose records the consumer skips.
 #include "../../callstatus.h"
 #include "../common.h"
 #include "groupcoordinator.h"
 #include "kafka.h"
 #include "partitionlog.h"
+#include "transactioncoordinator.h"
 
 #include <algorithm>
 #include <deque>
@@ -62,7 +68,7 @@ public:
     explicit Topic(const NodeSetup &s)
         : m_partitionCount(static_cast<std::uint32_t>(s.properties.integer("partitions"))),
           m_brokers(static_cast<std::uint32_t>(s.properties.integer("brokers"))),
-          m_coordinator(m_partitionCount)
+          m_coordinator(m_partitionCount), m_txns(m_partitionCount)
     {
         const auto &p = s.properties;
         m_rf = static_cast<std::uint32_t>(std::min<std::int64_t>(p.integer("replicationFactor"), m_brokers));
@@ -123,6 +129,17 @@ public:
             m_coordinator.onFrame(ctx, from, f);
             return;
         }
+        if (const auto *end = f.as<EndTxnRequest>(); end && !m_txns.coordinates(end->transactionalId)) {
+            // Not a transaction of ours: its producer passes on how it ended to the group
+            // coordinator holding its offsets (kafkaprotocol.h).
+            m_coordinator.endTransaction(ctx, end->producerId, end->commit);
+            respond(ctx, from, f, KafkaError::None, nullptr);
+            return;
+        }
+        if (TransactionCoordinator::handles(f)) {
+            if (auto ended = m_txns.onFrame(ctx, from, f)) endTransaction(ctx, *ended);
+            return;
+        }
         switch (f.type) {
         case FrameType::Produce:
             onProduce(ctx, from, f);
@@ -136,14 +153,6 @@ public:
         case FrameType::Metadata:
             onMetadata(ctx, from, f);
             break;
-        case FrameType::InitProducerId:
-            onInitProducerId(ctx, from, f);
-            break;
-        case FrameType::AddPartitionsToTxn:
-        case FrameType::AddOffsetsToTxn:
-        case FrameType::EndTxn:
-            respond(ctx, from, f, KafkaError::InvalidTxnState, nullptr);
-            break;
         default:
             break;
         }
@@ -153,6 +162,10 @@ public:
     {
         if (tag >= GroupCoordinator::kTimerTagBase) {
             m_coordinator.onTimer(ctx, tag);
+            return;
+        }
+        if (tag >= TransactionCoordinator::kTimerTagBase) {
+            if (auto ended = m_txns.onTimer(ctx, tag)) endTransaction(ctx, *ended);
             return;
         }
         const std::uint64_t payload = tag & kPayloadMask;
@@ -247,6 +260,7 @@ public:
     void onRestart(NodeContext &ctx) override
     {
         start(ctx);
+        m_txns.onRestart(ctx);
         // Brokers that were down or fenced come back with the node; the executor crashes again
         // those whose broker-crash fault is still on.
         for (std::uint32_t b = 1; b <= m_brokers; ++b) {
@@ -272,8 +286,12 @@ public:
             part.hw = 0;
             part.epochStart = 0;
             part.producers.clear();
+            part.txns.clear();
+            part.aborted.clear();
+            part.pendingMarkers.clear();
         }
         m_coordinator.onDiskLost();
+        m_txns.onDiskLost();
     }
 
     NodeStatus status() const override
@@ -317,6 +335,19 @@ private:
         std::int16_t epoch = 0;
         std::deque<Batch> batches;
     };
+    // A transaction with records in a partition: undecided until its marker is written, unstable
+    // until the high watermark passes the marker.
+    struct PartitionTxn {
+        std::int64_t producerId = -1;
+        std::int64_t firstOffset = 0;
+        std::int64_t markerOffset = kNoOffset;
+    };
+    // Kafka's transaction index: an aborted transaction's records span [firstOffset, lastOffset].
+    struct AbortedTxn {
+        std::int64_t producerId = -1;
+        std::int64_t firstOffset = 0;
+        std::int64_t lastOffset = 0;
+    };
     struct Partition {
         std::vector<Replica> replicas; // in assignment order: [0] is the preferred leader
         std::vector<bool> isr;
@@ -326,7 +357,12 @@ private:
         std::int64_t hw = 0;
         std::vector<Waiter> waiters;
         std::map<std::int64_t, ProducerEntry> producers;
-        std::unordered_set<std::uint64_t> lost; // message ids already traced as truncated
+        std::unordered_set<std::uint64_t> lost;     // message ids already traced as truncated
+        std::map<std::uint64_t, PartitionTxn> txns; // by transaction number
+        std::vector<AbortedTxn> aborted;
+        // Markers of transactions that ended while the partition had no leader: written by the
+        // next leader (the coordinator retries its WriteTxnMarkers until one is there).
+        std::vector<TransactionCoordinator::Ended> pendingMarkers;
     };
     struct ParkedFetch {
         LinkIndex link = 0;
@@ -449,7 +485,14 @@ private:
             return;
         }
         if (auto err = leaderError(p)) return refuse(err);
-        if (req->transactional) return refuse(KafkaError::InvalidTxnState);
+        std::uint64_t txn = 0;
+        if (req->transactional) {
+            const std::int32_t latest = m_txns.latestEpoch(req->producerId);
+            if (latest >= 0 && req->producerEpoch < latest) return refuse(KafkaError::InvalidProducerEpoch);
+            txn = m_txns.openTransaction(req->producerId, req->producerEpoch, p);
+            if (txn == 0)
+                return refuse(KafkaError::InvalidTxnState); // the partition is in no open transaction
+        }
         std::uint64_t bytes = 0;
         for (const auto &r : req->records)
             bytes += PartitionLog::recordBytes(r);
@@ -463,9 +506,8 @@ private:
         // Idempotence: ProducerStateManager's checks, in its order.
         ProducerEntry *entry = nullptr;
         if (req->producerId >= 0) {
-            auto known = m_producerEpochs.find(req->producerId);
-            if (known != m_producerEpochs.end() && req->producerEpoch < known->second)
-                return refuse(KafkaError::InvalidProducerEpoch);
+            const std::int32_t latest = m_txns.latestEpoch(req->producerId);
+            if (latest >= 0 && req->producerEpoch < latest) return refuse(KafkaError::InvalidProducerEpoch);
             auto it = part.producers.find(req->producerId);
             if (it != part.producers.end()) {
                 ProducerEntry &e = it->second;
@@ -521,13 +563,15 @@ private:
             r.producerEpoch = req->producerEpoch;
             r.sequence = req->baseSequence >= 0 ? req->baseSequence + i : -1;
             r.batchLastSequence = req->baseSequence >= 0 ? req->baseSequence + n - 1 : -1;
-            r.transactional = false;
+            r.transactional = txn != 0;
             r.control = false;
             r.leaderEpoch = part.epoch;
             lastOffset = leader.log.append(r);
             if (base == kNoOffset) base = lastOffset;
             r.offset = lastOffset;
+            if (txn) part.txns.try_emplace(txn, PartitionTxn{req->producerId, lastOffset, kNoOffset});
             TraceEvent e = recordEvent(TraceKind::Append, p, r);
+            if (txn) e.correlationId = txn;
             e.aux = leader.broker;
             e.peer = ctx.peer(from);
             e.link = from;
@@ -651,6 +695,10 @@ private:
             if (part.isr[r]) hw = std::min(hw, part.replicas[r].log.logEndOffset());
         if (hw == INT64_MAX || hw <= part.hw) return;
         part.hw = hw;
+        // Transactions whose marker is now committed are stable: the LSO may move past them.
+        std::erase_if(part.txns, [hw](const auto &t) {
+            return t.second.markerOffset != kNoOffset && t.second.markerOffset < hw;
+        });
         TraceEvent e = event(TraceKind::HighWatermark, p);
         e.offset = hw;
         e.epoch = part.epoch;
@@ -751,6 +799,10 @@ private:
                 part.hw = std::min(part.hw, leader.log.logEndOffset());
             }
             part.epochStart = leader.log.logEndOffset();
+            auto markers = std::move(part.pendingMarkers);
+            part.pendingMarkers.clear();
+            for (const auto &m : markers)
+                writeMarker(ctx, p, m);
             for (std::size_t r = 0; r < part.replicas.size(); ++r) {
                 if (static_cast<int>(r) == chosen || !brokerLive(part.replicas[r].broker)) continue;
                 becomeFollower(ctx, p, r);
@@ -822,14 +874,21 @@ private:
                 Partition &part = m_partitions[rp.partition];
                 const PartitionLog &log = leaderReplica(part)->log;
                 out.highWatermark = part.hw;
-                out.lastStableOffset = part.hw;
+                out.lastStableOffset = lastStableOffset(part);
                 out.logStartOffset = log.logStartOffset();
                 if (rp.fetchOffset < log.logStartOffset() || rp.fetchOffset > log.logEndOffset()) {
                     out.error = KafkaError::OffsetOutOfRange;
                 } else {
                     const std::size_t room = req.maxRecords > records ? req.maxRecords - records : 0;
-                    out.records = log.read(rp.fetchOffset, part.hw, room);
+                    const std::int64_t upTo = req.readCommitted ? out.lastStableOffset : part.hw;
+                    out.records = log.read(rp.fetchOffset, upTo, room);
                     records += out.records.size();
+                    if (req.readCommitted && !out.records.empty()) {
+                        const std::int64_t last = out.records.back().offset;
+                        for (const auto &a : part.aborted)
+                            if (a.lastOffset >= rp.fetchOffset && a.firstOffset <= last)
+                                out.aborted.push_back({a.producerId, a.firstOffset});
+                    }
                 }
             }
             if (out.error != KafkaError::None) errors = true;
@@ -925,9 +984,10 @@ private:
                     if (rp.timestamp == kEarliestTimestamp)
                         out.offset = log.logStartOffset();
                     else if (rp.timestamp == kLatestTimestamp)
-                        out.offset = part.hw;
+                        out.offset = req->readCommitted ? lastStableOffset(part) : part.hw;
                     else
-                        out.offset = log.offsetForTimestamp(rp.timestamp, part.hw);
+                        out.offset = log.offsetForTimestamp(
+                            rp.timestamp, req->readCommitted ? lastStableOffset(part) : part.hw);
                 }
                 body->partitions.push_back(out);
             }
@@ -947,25 +1007,68 @@ private:
         respond(ctx, from, f, KafkaError::None, std::move(body));
     }
 
-    void onInitProducerId(NodeContext &ctx, LinkIndex from, const Frame &f)
+    // ---- transactions ----
+
+    std::int64_t lastStableOffset(const Partition &part) const
     {
-        const auto *req = f.as<InitProducerIdRequest>();
-        auto body = std::make_shared<InitProducerIdResponse>();
-        if (req && !req->transactionalId.empty()) {
-            // The same id for a transactional id, one epoch up: the older epoch is fenced.
-            auto [it, fresh] = m_transactionalIds.try_emplace(req->transactionalId, m_nextProducerId, 0);
-            if (fresh)
-                ++m_nextProducerId;
+        std::int64_t lso = part.hw;
+        for (const auto &[number, t] : part.txns)
+            lso = std::min(lso, t.firstOffset);
+        return lso;
+    }
+
+    // A transaction ended: its markers, its group offsets here, and its outcome in the trace.
+    void endTransaction(NodeContext &ctx, const TransactionCoordinator::Ended &ended)
+    {
+        for (std::uint32_t p : ended.partitions) {
+            if (leaderError(p) != KafkaError::None)
+                m_partitions[p].pendingMarkers.push_back(ended);
             else
-                ++it->second.second;
-            body->producerId = it->second.first;
-            body->producerEpoch = it->second.second;
-        } else {
-            body->producerId = m_nextProducerId++;
-            body->producerEpoch = 0;
+                writeMarker(ctx, p, ended);
         }
-        m_producerEpochs[body->producerId] = body->producerEpoch;
-        respond(ctx, from, f, KafkaError::None, std::move(body));
+        m_coordinator.endTransaction(ctx, ended.producerId, ended.commit);
+        TraceEvent e;
+        e.kind = ended.commit ? TraceKind::TxnCommit : TraceKind::TxnAbort;
+        e.peer = ended.producer;
+        e.correlationId = ended.number;
+        e.epoch = static_cast<std::uint32_t>(ended.producerEpoch);
+        e.aux = ended.cause;
+        ctx.trace(e);
+    }
+
+    // The partition's leader appends the transaction's control record (WriteTxnMarkers).
+    void writeMarker(NodeContext &ctx, std::uint32_t p, const TransactionCoordinator::Ended &ended)
+    {
+        Partition &part = m_partitions[p];
+        Replica &leader = *leaderReplica(part);
+        Record marker;
+        marker.producerId = ended.producerId;
+        marker.producerEpoch = ended.producerEpoch;
+        marker.transactional = true;
+        marker.control = true;
+        marker.commit = ended.commit;
+        marker.timestamp = ctx.now();
+        marker.leaderEpoch = part.epoch;
+        const std::int64_t before = leader.log.logEndOffset();
+        const std::int64_t offset = leader.log.append(marker);
+        if (auto t = part.txns.find(ended.number); t != part.txns.end()) {
+            t->second.markerOffset = offset;
+            if (!ended.commit) part.aborted.push_back({ended.producerId, t->second.firstOffset, offset});
+        }
+        TraceEvent e = event(TraceKind::Marker, p);
+        e.offset = offset;
+        e.epoch = part.epoch;
+        e.correlationId = ended.number;
+        e.aux = leader.broker;
+        e.flags = TraceFlag::Transactional | (ended.commit ? 0 : TraceFlag::Aborted);
+        ctx.trace(e);
+        for (std::size_t r = 0; r < part.replicas.size(); ++r) {
+            Replica &rep = part.replicas[r];
+            if (static_cast<int>(r) == part.leader) continue;
+            if (rep.log.logEndOffset() == before && brokerLive(rep.broker)) rep.caughtUpAt = ctx.now();
+            scheduleFetch(ctx, p, r);
+        }
+        updateHighWatermark(ctx, p);
     }
 
     // ---- retention and compaction ----
@@ -1031,6 +1134,7 @@ private:
     bool m_started = false;
 
     GroupCoordinator m_coordinator;
+    TransactionCoordinator m_txns;
     std::vector<Partition> m_partitions;
     std::vector<bool> m_up;     // by broker id (1..): running
     std::vector<bool> m_fenced; // by broker id: the controller fenced it (after its crash)
@@ -1038,9 +1142,6 @@ private:
     std::map<std::uint64_t, ParkedFetch> m_fetches;
     std::uint64_t m_nextFetch = 0;
     std::uint64_t m_nextWaiter = 0;
-    std::int64_t m_nextProducerId = 0;
-    std::map<std::string, std::pair<std::int64_t, std::int16_t>> m_transactionalIds;
-    std::map<std::int64_t, std::int16_t> m_producerEpochs; // the latest epoch InitProducerId gave
 };
 
 } // namespace
@@ -1055,7 +1156,8 @@ NodeKindSpec kafkaTopicKind()
     k.help = "A Kafka topic: partitions as replicated logs on a Kafka cluster with in-sync replicas, leader "
              "elections, retention and compaction; it coordinates the groups that read it.";
     k.ports = {{"produce", PortDirection::In, Protocol::Kafka, true,
-                "Kafka producers (Produce, Metadata, InitProducerId); answered on the same link."},
+                "Kafka producers (Produce, Metadata, InitProducerId and the transaction APIs); answered on "
+                "the same link."},
                {"consumers", PortDirection::Out, Protocol::Kafka, true,
                 "Kafka consumers (Fetch, ListOffsets, group membership and offsets); answered on the same "
                 "link."}};

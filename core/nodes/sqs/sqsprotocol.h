@@ -39,8 +39,8 @@ inline constexpr std::int64_t MaxReceiveCount = 1000;                // redrive 
 inline constexpr std::uint32_t MaxMessagesPerReceive = 10;
 inline constexpr SimTime DeduplicationInterval = 5 * 60 * kSecond; // FIFO: 5 minutes
 inline constexpr std::int64_t InFlightStandard = 120000;
-inline constexpr std::int64_t InFlightFifo = 20000;
-inline constexpr double FifoThroughput = 300; // requests/s per action
+inline constexpr std::int64_t InFlightFifo = 120000; // the FIFO quotas page (older pages said 20,000)
+inline constexpr double FifoThroughput = 300;        // requests/s per action
 } // namespace SqsLimit
 
 // SendMessage request: Frame::message is the message, deliveryCount the attempt.

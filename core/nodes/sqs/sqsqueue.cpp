@@ -675,12 +675,10 @@ NodeKindSpec sqsQueueKind()
             "FIFO: requests per second per action (SendMessage, ReceiveMessage) beyond which SQS answers "
             "RequestThrottled; SQS's documented quota without batching is 300 (0 = off).",
             "req/s", 0, 1e6),
-        property(
-            "maxInFlight", "In-flight quota", T::Integer, 0,
-            "Received, not yet deleted messages at most (0 = SQS's quota: 120,000 for standard queues, "
-            "where a short poll at the quota gets OverLimit; 20,000 for FIFO queues, whose receives then "
-            "get nothing).",
-            "msg", 0, {}),
+        property("maxInFlight", "In-flight quota", T::Integer, 0,
+                 "Received, not yet deleted messages at most (0 = SQS's quota of 120,000; at the quota a "
+                 "standard queue's short poll gets OverLimit, a FIFO queue's receives get nothing).",
+                 "msg", 0, {}),
         property("servers", "Storage servers", T::Integer, 4,
                  "Standard: the hidden servers SQS spreads messages over. A short poll asks a random half of "
                  "them, so it can come back empty while messages wait; long polling asks all.",
@@ -726,7 +724,7 @@ NodeKindSpec sqsQueueKind()
         if (inFlight > inFlightMax)
             problems.push_back({"maxInFlight", "maxInFlight " + std::to_string(inFlight) +
                                                    " is more than SQS's " + (fifo ? "FIFO" : "standard") +
-                                                   " in-flight quota of " + (fifo ? "20,000" : "120,000")});
+                                                   " in-flight quota of 120,000"});
         if (!fifo) {
             for (const char *key : {"contentBasedDeduplication"})
                 if (p.boolean(key))
