@@ -229,7 +229,8 @@ void NodeItem::sync()
         spec && spec->deliveryRole == DeliveryRole::Log && spec->property("partitions")) {
         const PropertyBag p(spec->properties, n->properties);
         const Json &v = p.value("partitions");
-        partitions = v.is_number_integer() ? int(std::clamp<std::int64_t>(v.get<std::int64_t>(), 1, 100000)) : 1;
+        partitions =
+            v.is_number_integer() ? int(std::clamp<std::int64_t>(v.get<std::int64_t>(), 1, 100000)) : 1;
     }
     if (name != m_name || first || partitions != m_partitions) {
         m_name = name;
@@ -388,8 +389,9 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 QColor NodeItem::groupColour(int index)
 {
     // Told apart from the log's own amber and from the warning colours of the lanes.
-    static const QColor colours[] = {QColor(0x2f, 0x6f, 0xd6), QColor(0x8e, 0x44, 0xad), QColor(0x00, 0x83, 0x8f),
-                                     QColor(0xc2, 0x18, 0x5b), QColor(0x2e, 0x8b, 0x57), QColor(0x6d, 0x4c, 0x41)};
+    static const QColor colours[] = {QColor(0x2f, 0x6f, 0xd6), QColor(0x8e, 0x44, 0xad),
+                                     QColor(0x00, 0x83, 0x8f), QColor(0xc2, 0x18, 0x5b),
+                                     QColor(0x2e, 0x8b, 0x57), QColor(0x6d, 0x4c, 0x41)};
     return colours[std::size_t(index) % std::size(colours)];
 }
 
@@ -443,7 +445,8 @@ void NodeItem::paintLanes(QPainter *painter, const QFont *font)
     const QFontMetricsF warnMetrics(warnFont);
     const qreal left = 10, right = m_width - 10;
     // Columns: "P0", the bar, the offsets, the leader and ISR; as wide as this frame's widest.
-    const qreal labelWidth = metrics.horizontalAdvance(QStringLiteral("P%1").arg(std::max(laneCount() - 1, 10)));
+    const qreal labelWidth =
+        metrics.horizontalAdvance(QStringLiteral("P%1").arg(std::max(laneCount() - 1, 10)));
     qreal offsetsWidth = metrics.horizontalAdvance(QStringLiteral("8,888"));
     qreal leaderWidth = warnMetrics.horizontalAdvance(QStringLiteral("L8 ISR 8/8"));
     std::int64_t scale = 1;
@@ -471,22 +474,27 @@ void NodeItem::paintLanes(QPainter *painter, const QFont *font)
         const bool isOffline = lane && lane->offline();
         const bool isUnder = lane && lane->underReplicated();
         painter->setPen(Qt::NoPen);
-        painter->setBrush(isOffline ? QColor(offline.red(), offline.green(), offline.blue(), 40) : colours.track);
+        painter->setBrush(isOffline ? QColor(offline.red(), offline.green(), offline.blue(), 40)
+                                    : colours.track);
         painter->drawRect(bar);
         if (lane && lane->figures.logEnd > 0) {
             const auto at = [&](std::int64_t offset) {
-                return bar.left() + bar.width() * double(std::clamp<std::int64_t>(offset, 0, scale)) / double(scale);
+                return bar.left() +
+                       bar.width() * double(std::clamp<std::int64_t>(offset, 0, scale)) / double(scale);
             };
             const PartitionFigures &f = lane->figures;
             // Records below the high watermark are committed (solid); above it, not yet replicated
             // (light); below the log start, deleted by retention (hatched).
             painter->setBrush(isOffline ? QColor(0x9e, 0x9e, 0x9e) : log);
-            painter->drawRect(QRectF(QPointF(at(f.logStart), bar.top()), QPointF(at(std::max(f.logStart, f.highWatermark)), bar.bottom())));
+            painter->drawRect(QRectF(QPointF(at(f.logStart), bar.top()),
+                                     QPointF(at(std::max(f.logStart, f.highWatermark)), bar.bottom())));
             painter->setBrush(QColor(log.red(), log.green(), log.blue(), 110));
-            painter->drawRect(QRectF(QPointF(at(std::max(f.logStart, f.highWatermark)), bar.top()), QPointF(at(f.logEnd), bar.bottom())));
+            painter->drawRect(QRectF(QPointF(at(std::max(f.logStart, f.highWatermark)), bar.top()),
+                                     QPointF(at(f.logEnd), bar.bottom())));
             if (f.logStart > 0) {
                 painter->setBrush(QBrush(colours.subtext, Qt::BDiagPattern));
-                painter->drawRect(QRectF(QPointF(bar.left(), bar.top()), QPointF(at(f.logStart), bar.bottom())));
+                painter->drawRect(
+                    QRectF(QPointF(bar.left(), bar.top()), QPointF(at(f.logStart), bar.bottom())));
             }
             // Each group's committed offset: a mark in its own slice of the bar's height.
             const qreal slice = groups ? (bar.height() + 4) / qreal(groups) : 0;
@@ -550,7 +558,8 @@ NodeItem::Badges NodeItem::badges() const
     b.faults = faultKinds(live->nodeFaults(m_id));
     const QString dot = QStringLiteral(" \u00b7 ");
     const LiveLogs *logs = liveLogs();
-    const bool streamConsumer = m_kind == QLatin1String("kafka-consumer") || m_kind == QLatin1String("sqs-consumer");
+    const bool streamConsumer =
+        m_kind == QLatin1String("kafka-consumer") || m_kind == QLatin1String("sqs-consumer");
     if (streamConsumer) b.busy = s->busy + s->unacked; // the engine's busy gauge is the AMQP consumer's
     if (m_partitions) {
         // A log: its records in all (the lanes show each partition).
@@ -570,7 +579,8 @@ NodeItem::Badges NodeItem::badges() const
             else if (me->partitions.empty())
                 parts << QObject::tr("no partitions");
             else
-                parts << LiveLogs::partitionsText(me->partitions, 3) << QObject::tr("lag %1").arg(LiveOverlay::compact(double(me->lag)));
+                parts << LiveLogs::partitionsText(me->partitions, 3)
+                      << QObject::tr("lag %1").arg(LiveOverlay::compact(double(me->lag)));
         } else {
             parts << (b.busy ? QObject::tr("busy") : QObject::tr("idle"));
         }

@@ -694,7 +694,8 @@ void CanvasScene::dropEvent(QGraphicsSceneDragDropEvent *event)
 
 void CanvasScene::followEngine(EngineHost *engine)
 {
-    connect(engine, &EngineHost::runStarted, this, [this, engine] { beginLive(engine->topology(), engine->groupNames()); });
+    connect(engine, &EngineHost::runStarted, this,
+            [this, engine] { beginLive(engine->topology(), engine->groupNames()); });
     connect(engine, &EngineHost::eventsArrived, this, &CanvasScene::addLiveEvents);
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
     connect(engine, &EngineHost::faultsChanged, this,

@@ -63,7 +63,8 @@ void LiveLogs::begin(const Topology &topology, const QStringList &groupNames)
         m_ids << q(node.id);
         m_labels << q(node.name.empty() ? node.id : node.name);
         QString groupId;
-        if (const NodeKindSpec *spec = KindRegistry::builtin().find(node.kind); spec && spec->property("groupId")) {
+        if (const NodeKindSpec *spec = KindRegistry::builtin().find(node.kind);
+            spec && spec->property("groupId")) {
             const PropertyBag p(spec->properties, node.properties);
             groupId = q(p.string("groupId"));
         }
@@ -158,7 +159,8 @@ std::vector<LiveLogs::Lane> LiveLogs::lanes(const QString &topicId) const
             const auto slot = names.indexOf(groupName(index));
             const auto it = g.partitions.find(p);
             if (slot >= 0 && it != g.partitions.end())
-                lane.committed[std::size_t(slot)] = std::max(lane.committed[std::size_t(slot)], it->second.committed);
+                lane.committed[std::size_t(slot)] =
+                    std::max(lane.committed[std::size_t(slot)], it->second.committed);
         }
         out.push_back(std::move(lane));
     }
@@ -264,12 +266,14 @@ QString LiveLogs::assignmentText(const Group &g)
 {
     QStringList members;
     for (const Member &m : g.members)
-        members << (m.partitions.empty() ? QObject::tr("%1 (idle)").arg(m.label)
-                                         : QStringLiteral("%1 [%2]").arg(m.label, partitionsText(m.partitions)));
-    QString text = QObject::tr("group %1, generation %2: %3")
-                       .arg(g.name)
-                       .arg(g.generation)
-                       .arg(members.isEmpty() ? QObject::tr("no members") : members.join(QStringLiteral(", ")));
+        members << (m.partitions.empty()
+                        ? QObject::tr("%1 (idle)").arg(m.label)
+                        : QStringLiteral("%1 [%2]").arg(m.label, partitionsText(m.partitions)));
+    QString text =
+        QObject::tr("group %1, generation %2: %3")
+            .arg(g.name)
+            .arg(g.generation)
+            .arg(members.isEmpty() ? QObject::tr("no members") : members.join(QStringLiteral(", ")));
     if (!g.unassigned.empty()) text += QObject::tr("; unassigned [%1]").arg(partitionsText(g.unassigned));
     return text;
 }
@@ -278,7 +282,9 @@ QString LiveLogs::offsetsText(const Lane &lane)
 {
     const QLocale locale;
     const auto number = [&](std::int64_t v) {
-        return v < 10'000 ? locale.toString(v) : QStringLiteral("%1k").arg(locale.toString(double(v) / 1e3, 'f', v < 100'000 ? 1 : 0));
+        return v < 10'000
+                   ? locale.toString(v)
+                   : QStringLiteral("%1k").arg(locale.toString(double(v) / 1e3, 'f', v < 100'000 ? 1 : 0));
     };
     if (lane.figures.logStart > 0)
         return QStringLiteral("%1\u2013%2").arg(number(lane.figures.logStart), number(lane.figures.logEnd));
@@ -290,7 +296,8 @@ QString LiveLogs::leaderText(const Lane &lane)
     if (lane.offline()) return QObject::tr("offline");
     if (!lane.leaderKnown) return {};
     QString text = QStringLiteral("L%1").arg(lane.figures.leader);
-    if (lane.figures.isr > 0) text += QStringLiteral(" ISR %1/%2").arg(lane.figures.isr).arg(lane.figures.replicas);
+    if (lane.figures.isr > 0)
+        text += QStringLiteral(" ISR %1/%2").arg(lane.figures.isr).arg(lane.figures.replicas);
     return text;
 }
 
@@ -302,7 +309,7 @@ QStringList LiveLogs::topicLines(const QString &topicId) const
     const QStringList names = groupNames(topicId);
     for (const Lane &l : all) {
         const PartitionFigures &f = l.figures;
-        QString line = QObject::tr("P%1: offsets %2 to %3, high watermark %4")
+        QString line = QObject::tr("P%1: log start %2, log end %3, high watermark %4")
                            .arg(l.partition)
                            .arg(f.logStart)
                            .arg(f.logEnd)
@@ -315,12 +322,15 @@ QStringList LiveLogs::topicLines(const QString &topicId) const
         if (l.underReplicated()) line += QObject::tr(" under-replicated");
         if (l.underReplicatedTime > 0)
             line += QObject::tr(", under-replicated %1 in all").arg(q(formatDuration(l.underReplicatedTime)));
-        if (f.elections) line += QStringLiteral(", ") + countOf(f.elections, QObject::tr("election"), QObject::tr("elections"));
+        if (f.elections)
+            line += QStringLiteral(", ") +
+                    countOf(f.elections, QObject::tr("election"), QObject::tr("elections"));
         QStringList committed;
         for (int g = 0; g < names.size(); ++g)
             if (l.committed[std::size_t(g)] >= 0)
                 committed << QStringLiteral("%1 %2").arg(names[g]).arg(l.committed[std::size_t(g)]);
-        if (!committed.isEmpty()) line += QObject::tr("; committed: %1").arg(committed.join(QStringLiteral(", ")));
+        if (!committed.isEmpty())
+            line += QObject::tr("; committed: %1").arg(committed.join(QStringLiteral(", ")));
         lines << line;
     }
     for (const Group &g : groups(topicId))
@@ -336,14 +346,17 @@ QStringList LiveLogs::memberLines(const QString &consumerId) const
     Group g;
     if (!groupOfMember(consumerId, &g)) return {};
     QStringList lines{assignmentText(g)};
-    const auto me = std::find_if(g.members.begin(), g.members.end(), [&](const Member &m) { return m.id == consumerId; });
+    const auto me =
+        std::find_if(g.members.begin(), g.members.end(), [&](const Member &m) { return m.id == consumerId; });
     if (me == g.members.end())
         lines << QObject::tr("not a member now");
     else if (me->partitions.empty())
         lines << QObject::tr("no partitions: idle");
     else
         lines << QObject::tr("its partitions %1, lag %2").arg(partitionsText(me->partitions)).arg(me->lag);
-    lines << QObject::tr("group lag %1, %2").arg(g.lag).arg(countOf(g.rebalances, QObject::tr("rebalance"), QObject::tr("rebalances")));
+    lines << QObject::tr("group lag %1, %2")
+                 .arg(g.lag)
+                 .arg(countOf(g.rebalances, QObject::tr("rebalance"), QObject::tr("rebalances")));
     return lines;
 }
 

@@ -43,7 +43,7 @@ public:
         QString topic; // the topic's id (empty until the group says)
         std::uint32_t generation = 0;
         std::uint64_t rebalances = 0;
-        std::vector<Member> members;          // in node order
+        std::vector<Member> members;           // in node order
         std::vector<std::uint32_t> unassigned; // partitions of the topic nobody owns now
         std::int64_t lag = 0;
     };
@@ -87,9 +87,9 @@ private:
     std::int64_t indexOf(const QString &id) const { return m_index.value(id, -1); }
 
     std::unique_ptr<LogMetrics> m_metrics;
-    QHash<QString, int> m_index;   // node id -> index
-    QStringList m_ids, m_labels;   // by node index
-    QStringList m_groupIds;        // by node index: a consumer's effective groupId, else empty
+    QHash<QString, int> m_index;      // node id -> index
+    QStringList m_ids, m_labels;      // by node index
+    QStringList m_groupIds;           // by node index: a consumer's effective groupId, else empty
     std::vector<NodeIndex> m_topicOf; // by node index: the topic a consumer is linked to
     QStringList m_runGroupNames;
     std::vector<std::vector<bool>> m_leaderKnown; // by node index, then partition (topics only)

@@ -373,7 +373,8 @@ QString PropertyEditor::title() const
 
 void PropertyEditor::setRunInfo(const QString &title, const QStringList &lines)
 {
-    if (title == m_runTitle->text() && lines == m_runLines && m_runInfo->isHidden() == lines.isEmpty()) return;
+    if (title == m_runTitle->text() && lines == m_runLines && m_runInfo->isHidden() == lines.isEmpty())
+        return;
     m_runLines = lines;
     m_runTitle->setText(title);
     m_runText->setText(lines.join(QLatin1Char('\n')));

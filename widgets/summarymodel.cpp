@@ -56,7 +56,8 @@ QString SummaryModel::details(const RunSummary &s, const NodeSummary &node, cons
     const auto duration = [](SimTime t) { return QString::fromStdString(formatDuration(t)); };
     QStringList parts;
     if (node.kind == "kafka-topic") {
-        const auto t = std::find_if(s.topics.begin(), s.topics.end(), [&](const TopicSummary &x) { return x.id == node.id; });
+        const auto t = std::find_if(s.topics.begin(), s.topics.end(),
+                                    [&](const TopicSummary &x) { return x.id == node.id; });
         if (t == s.topics.end()) return {};
         std::int64_t end = 0, start = 0;
         SimTime under = 0;
@@ -74,14 +75,17 @@ QString SummaryModel::details(const RunSummary &s, const NodeSummary &node, cons
         parts << countOf(t->partitions.size(), tr("partition"), tr("partitions"))
               << tr("%1 records appended (log end)").arg(end);
         if (start) parts << tr("%1 deleted by retention").arg(start);
-        parts << (underPartitions ? tr("under-replicated %1 (%2)").arg(duration(under), countOf(std::uint64_t(underPartitions), tr("partition"), tr("partitions")))
+        parts << (underPartitions ? tr("under-replicated %1 (%2)")
+                                        .arg(duration(under), countOf(std::uint64_t(underPartitions),
+                                                                      tr("partition"), tr("partitions")))
                                   : tr("never under-replicated"));
         if (elections) parts << countOf(elections, tr("leader election"), tr("leader elections"));
         if (unclean) parts << tr("%1 unclean").arg(unclean);
         if (offline) parts << tr("%1 offline at the end").arg(offline);
     } else if (node.kind == "kafka-consumer") {
-        const auto g = std::find_if(s.groups.begin(), s.groups.end(),
-                                    [&](const GroupReport &r) { return QString::fromStdString(r.group) == groupId; });
+        const auto g = std::find_if(s.groups.begin(), s.groups.end(), [&](const GroupReport &r) {
+            return QString::fromStdString(r.group) == groupId;
+        });
         if (groupId.isEmpty() || g == s.groups.end()) return {};
         parts << tr("group %1: lag %2").arg(groupId).arg(g->lag)
               << countOf(g->rebalances, tr("rebalance"), tr("rebalances"))

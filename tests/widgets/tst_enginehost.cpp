@@ -553,8 +553,10 @@ void TestEngineHost::groupNamesComeWithTheRun()
     for (const auto &args : batches)
         for (const TraceEvent &e : args.at(0).value<std::vector<TraceEvent>>())
             if (e.kind == TraceKind::Join && e.node < std::uint32_t(host.nodeIds().size()))
-                named.insert(host.nodeIds()[int(e.node)] + QLatin1Char('=') + host.groupNames().value(int(e.group)));
-    QVERIFY2(named.contains(QStringLiteral("billing-1=billing")), qPrintable(QStringList(named.values()).join(',')));
+                named.insert(host.nodeIds()[int(e.node)] + QLatin1Char('=') +
+                             host.groupNames().value(int(e.group)));
+    QVERIFY2(named.contains(QStringLiteral("billing-1=billing")),
+             qPrintable(QStringList(named.values()).join(',')));
     QVERIFY(named.contains(QStringLiteral("audit=audit")));
     // A run again from the start has them too; a topology without groups has none.
     host.start(request);

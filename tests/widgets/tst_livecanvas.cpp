@@ -601,8 +601,9 @@ void TestLiveCanvas::kafkaTopicLanesFollowTheRun()
             QVERIFY(lane.committed[std::size_t(g)] <= lane.figures.logEnd);
             lag += lane.figures.logEnd - lane.committed[std::size_t(g)];
         }
-        const auto report = std::find_if(summary.groups.begin(), summary.groups.end(),
-                                         [&](const GroupReport &r) { return QString::fromStdString(r.group) == groups[g]; });
+        const auto report =
+            std::find_if(summary.groups.begin(), summary.groups.end(),
+                         [&](const GroupReport &r) { return QString::fromStdString(r.group) == groups[g]; });
         QVERIFY(report != summary.groups.end());
         QCOMPARE(lag, report->lag);
     }
@@ -619,7 +620,8 @@ void TestLiveCanvas::kafkaTopicLanesFollowTheRun()
     const QString assignment = LiveLogs::assignmentText(billing);
     QVERIFY2(assignment.startsWith(QStringLiteral("group billing, generation ")), qPrintable(assignment));
     QVERIFY2(topic->liveToolTip().contains(assignment), qPrintable(topic->liveToolTip()));
-    QVERIFY(topic->liveToolTip().contains(QStringLiteral("P5: offsets 0 to %1").arg(lanes[5].figures.logEnd)));
+    QVERIFY(
+        topic->liveToolTip().contains(QStringLiteral("P5: log start 0, log end %1").arg(lanes[5].figures.logEnd)));
     QVERIFY(scene->nodeItem(QStringLiteral("billing-3"))->liveToolTip().contains(assignment));
     QVERIFY(!scene->nodeItem(QStringLiteral("producer"))->liveToolTip().contains(assignment));
     auto *properties = window.findChild<PropertyEditor *>(QStringLiteral("propertyEditor"));
@@ -663,7 +665,11 @@ void TestLiveCanvas::manyPartitionsAreCapped()
 {
     TopologyDocument document;
     Topology t;
-    t.nodes.push_back({"t", "kafka-topic", "events", Json{{"partitions", 12}, {"brokers", 3}, {"replicationFactor", 3}}, {}});
+    t.nodes.push_back({"t",
+                       "kafka-topic",
+                       "events",
+                       Json{{"partitions", 12}, {"brokers", 3}, {"replicationFactor", 3}},
+                       {}});
     t.nodes.push_back({"c", "kafka-consumer", "", Json{{"groupId", "g"}}, {}});
     LinkDef l;
     l.id = "l";
@@ -719,8 +725,10 @@ void TestLiveCanvas::manyPartitionsAreCapped()
     stats->sequence = 1;
     stats->nodes.resize(2);
     scene.setLiveStats(stats);
-    QVERIFY(topic->liveToolTip().contains(QStringLiteral("P10: offsets 0 to 11, high watermark 0, offline (no leader)")));
-    QVERIFY(topic->liveToolTip().contains(QStringLiteral("P9: offsets 0 to 10, high watermark 0, leader broker 0 (epoch 0), ISR 2/3 under-replicated")));
+    QVERIFY(topic->liveToolTip().contains(
+        QStringLiteral("P10: log start 0, log end 11, high watermark 0, offline (no leader)")));
+    QVERIFY(topic->liveToolTip().contains(QStringLiteral(
+        "P9: log start 0, log end 10, high watermark 0, leader broker 0 (epoch 0), ISR 2/3 under-replicated")));
 }
 
 void TestLiveCanvas::streamKindsLiveLines_data()
@@ -735,12 +743,13 @@ void TestLiveCanvas::streamKindsLiveLines_data()
     QTest::addColumn<quint64>("busy");
     QTest::newRow("sqs queue") << "sqs-queue" << quint64(4) << quint64(2) << quint64(0) << quint64(0)
                                << QStringLiteral("4 visible \u00b7 2 in flight") << quint64(0);
-    QTest::newRow("sqs consumer busy") << "sqs-consumer" << quint64(0) << quint64(1) << quint64(0) << quint64(5)
-                                       << QStringLiteral("busy \u00b7 5 done") << quint64(1);
-    QTest::newRow("sqs consumer idle") << "sqs-consumer" << quint64(0) << quint64(0) << quint64(0) << quint64(5)
-                                       << QStringLiteral("idle \u00b7 5 done") << quint64(0);
-    QTest::newRow("kafka producer") << "kafka-producer" << quint64(0) << quint64(0) << quint64(3) << quint64(1200)
-                                    << QStringLiteral("1.2k sent \u00b7 3 unacknowledged") << quint64(0);
+    QTest::newRow("sqs consumer busy") << "sqs-consumer" << quint64(0) << quint64(1) << quint64(0)
+                                       << quint64(5) << QStringLiteral("busy \u00b7 5 done") << quint64(1);
+    QTest::newRow("sqs consumer idle") << "sqs-consumer" << quint64(0) << quint64(0) << quint64(0)
+                                       << quint64(5) << QStringLiteral("idle \u00b7 5 done") << quint64(0);
+    QTest::newRow("kafka producer") << "kafka-producer" << quint64(0) << quint64(0) << quint64(3)
+                                    << quint64(1200) << QStringLiteral("1.2k sent \u00b7 3 unacknowledged")
+                                    << quint64(0);
     QTest::newRow("sqs producer all acknowledged") << "sqs-producer" << quint64(0) << quint64(0) << quint64(0)
                                                    << quint64(7) << QStringLiteral("7 sent") << quint64(0);
     // Not linked to a topic: no group to tell of yet.

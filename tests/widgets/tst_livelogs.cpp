@@ -51,8 +51,11 @@ Topology smallTopic(int partitions = 3)
 {
     Topology t;
     t.nodes.push_back({"p", "kafka-producer", "", Json::object(), {}});
-    t.nodes.push_back({"t", "kafka-topic", "orders",
-                       Json{{"partitions", partitions}, {"brokers", 3}, {"replicationFactor", 3}}, {}});
+    t.nodes.push_back({"t",
+                       "kafka-topic",
+                       "orders",
+                       Json{{"partitions", partitions}, {"brokers", 3}, {"replicationFactor", 3}},
+                       {}});
     t.nodes.push_back({"c1", "kafka-consumer", "first", Json{{"groupId", "g"}}, {}});
     t.nodes.push_back({"c2", "kafka-consumer", "", Json{{"groupId", "g"}}, {}});
     t.nodes.push_back({"a1", "kafka-consumer", "", Json{{"groupId", "a"}}, {}});
@@ -221,7 +224,7 @@ void TestLiveLogs::realRunInBatches()
     // The topic's lines: one per partition, then one per group.
     const QStringList lines = logs.topicLines(QStringLiteral("orders"));
     QCOMPARE(lines.size(), 8);
-    QVERIFY2(lines[0].startsWith(QStringLiteral("P0: offsets 0 to %1").arg(logEnd[0])), qPrintable(lines[0]));
+    QVERIFY2(lines[0].startsWith(QStringLiteral("P0: log start 0, log end %1").arg(logEnd[0])), qPrintable(lines[0]));
     QVERIFY2(lines[6].startsWith(LiveLogs::assignmentText(g)), qPrintable(lines[6]));
 }
 
@@ -233,8 +236,10 @@ void TestLiveLogs::laneLooks_data()
     QTest::addColumn<bool>("under");
     QTest::addColumn<bool>("offline");
 
-    QTest::newRow("no leader traced yet") << std::vector<TraceEvent>{} << "0" << "" << false << false;
-    QTest::newRow("led, nothing appended") << std::vector<TraceEvent>{elect(0, 1)} << "0" << "L1" << false << false;
+    QTest::newRow("no leader traced yet") << std::vector<TraceEvent>{} << "0"
+                                          << "" << false << false;
+    QTest::newRow("led, nothing appended") << std::vector<TraceEvent>{elect(0, 1)} << "0"
+                                           << "L1" << false << false;
     QTest::newRow("appended: all in sync")
         << std::vector<TraceEvent>{elect(0, 1), append(0, 0), append(0, 1), append(0, 511)} << "512"
         << "L1 ISR 3/3" << false << false;
@@ -242,27 +247,29 @@ void TestLiveLogs::laneLooks_data()
     shrink.deliveryCount = 2;
     shrink.aux = 2;
     QTest::newRow("a follower fell behind")
-        << std::vector<TraceEvent>{elect(0, 1), append(0, 9), shrink} << "10" << "L1 ISR 2/3" << true << false;
+        << std::vector<TraceEvent>{elect(0, 1), append(0, 9), shrink} << "10"
+        << "L1 ISR 2/3" << true << false;
     TraceEvent expand = shrink;
     expand.kind = TraceKind::IsrExpand;
     expand.deliveryCount = 3;
     QTest::newRow("and caught up again")
-        << std::vector<TraceEvent>{elect(0, 1), append(0, 9), shrink, expand} << "10" << "L1 ISR 3/3" << false
-        << false;
+        << std::vector<TraceEvent>{elect(0, 1), append(0, 9), shrink, expand} << "10"
+        << "L1 ISR 3/3" << false << false;
     QTest::newRow("leader lost, none elected")
-        << std::vector<TraceEvent>{elect(0, 1), append(0, 9), elect(0, -1, 1)} << "10" << "offline" << false
-        << true;
-    QTest::newRow("a new leader")
-        << std::vector<TraceEvent>{elect(0, 1), append(0, 9), elect(0, 2, 1)} << "10" << "L2 ISR 3/3" << false
-        << false;
+        << std::vector<TraceEvent>{elect(0, 1), append(0, 9), elect(0, -1, 1)} << "10"
+        << "offline" << false << true;
+    QTest::newRow("a new leader") << std::vector<TraceEvent>{elect(0, 1), append(0, 9), elect(0, 2, 1)}
+                                  << "10"
+                                  << "L2 ISR 3/3" << false << false;
     TraceEvent retention = ev(TraceKind::Retention, 1, 0);
     retention.offset = 120;
     retention.aux = 120;
     QTest::newRow("retention moved the log start")
-        << std::vector<TraceEvent>{elect(0, 1), append(0, 4999), retention} << QStringLiteral("120\u20135,000")
-        << "L1 ISR 3/3" << false << false;
+        << std::vector<TraceEvent>{elect(0, 1), append(0, 4999), retention}
+        << QStringLiteral("120\u20135,000") << "L1 ISR 3/3" << false << false;
     QTest::newRow("big offsets read short")
-        << std::vector<TraceEvent>{elect(0, 3), append(0, 123455)} << "123k" << "L3 ISR 3/3" << false << false;
+        << std::vector<TraceEvent>{elect(0, 3), append(0, 123455)} << "123k"
+        << "L3 ISR 3/3" << false << false;
 }
 
 void TestLiveLogs::laneLooks()

@@ -225,20 +225,21 @@ void TestSummaryModel::streamAndManagedQueueRows_data()
         << false;
     QTest::newRow("consumer processes") << 1 << int(SummaryModel::ProcessedColumn) << "120" << true;
     QTest::newRow("consumer acks nothing") << 1 << int(SummaryModel::AckedColumn) << "" << false;
-    QTest::newRow("consumer details") << 1 << details
-                                      << "group billing: lag 7, 3 rebalances, 4 duplicates, 0 lost, partitions "
-                                         "unassigned 2s"
-                                      << false;
+    QTest::newRow("consumer details")
+        << 1 << details
+        << "group billing: lag 7, 3 rebalances, 4 duplicates, 0 lost, partitions "
+           "unassigned 2s"
+        << false;
     QTest::newRow("consumer of an unknown group") << 2 << details << "" << false;
     QTest::newRow("sqs queue receives") << 3 << int(SummaryModel::DeliveredColumn) << "30" << true;
     QTest::newRow("sqs queue deletes") << 3 << int(SummaryModel::AckedColumn) << "25" << true;
     QTest::newRow("sqs queue routes nothing") << 3 << int(SummaryModel::RoutedColumn) << "" << false;
-    QTest::newRow("sqs queue details") << 3 << details << "4 visible, 2 in flight at the end, 5 received again"
-                                       << false;
+    QTest::newRow("sqs queue details")
+        << 3 << details << "4 visible, 2 in flight at the end, 5 received again" << false;
     QTest::newRow("producer sends") << 4 << int(SummaryModel::PublishedColumn) << "300" << true;
     QTest::newRow("producer details") << 4 << details << "298 acknowledged, 2 retries" << false;
-    QTest::newRow("a counter not zero shows whatever the kind") << 4 << int(SummaryModel::RoutedColumn) << "1"
-                                                                << true;
+    QTest::newRow("a counter not zero shows whatever the kind")
+        << 4 << int(SummaryModel::RoutedColumn) << "1" << true;
     QTest::newRow("broker kinds have no details") << 5 << details << "" << false;
     QTest::newRow("broker kinds keep their zeros") << 5 << int(SummaryModel::RoutedColumn) << "0" << true;
 }
@@ -348,12 +349,14 @@ void TestSummaryModel::kafkaRunShowsItsLogAndGroups()
                                          [&](const GroupReport &r) { return r.group == group; });
         QVERIFY(report != summary.groups.end());
         const QString details = model.index(row, SummaryModel::DetailsColumn).data().toString();
-        QVERIFY2(details.startsWith(QStringLiteral("group %1: lag %2, ")
-                                        .arg(QString::fromStdString(group))
-                                        .arg(report->lag)),
+        QVERIFY2(
+            details.startsWith(
+                QStringLiteral("group %1: lag %2, ").arg(QString::fromStdString(group)).arg(report->lag)),
+            qPrintable(details));
+        QVERIFY2(details.contains(QStringLiteral("%1 duplicates").arg(report->duplicates)),
                  qPrintable(details));
-        QVERIFY2(details.contains(QStringLiteral("%1 duplicates").arg(report->duplicates)), qPrintable(details));
-        QVERIFY2(details.contains(QStringLiteral(", %1 rebalance").arg(report->rebalances)), qPrintable(details));
+        QVERIFY2(details.contains(QStringLiteral(", %1 rebalance").arg(report->rebalances)),
+                 qPrintable(details));
         // billing rebalanced when its member crashed and again when it came back.
         if (group == "billing") QVERIFY(report->rebalances >= 3);
         QCOMPARE(model.index(row, SummaryModel::ProcessedColumn).data(SummaryModel::CountRole).toULongLong(),
