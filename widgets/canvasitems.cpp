@@ -223,19 +223,33 @@ void NodeItem::sync()
     m_syncing = false;
     const QString name = q(n->name.empty() ? n->id : n->name);
     const bool first = m_nameLines.isEmpty();
-    if (name != m_name || first) {
+    // A log (a Kafka topic) has a lane per partition.
+    int partitions = 0;
+    if (const NodeKindSpec *spec = KindRegistry::builtin().find(n->kind);
+        spec && spec->deliveryRole == DeliveryRole::Log && spec->property("partitions")) {
+        const PropertyBag p(spec->properties, n->properties);
+        const Json &v = p.value("partitions");
+        partitions =
+            v.is_number_integer() ? int(std::clamp<std::int64_t>(v.get<std::int64_t>(), 1, 100000)) : 1;
+    }
+    if (name != m_name || first || partitions != m_partitions) {
         m_name = name;
+        m_partitions = partitions;
         // As wide as the name needs, from kWidth up to kMaxWidth; beyond that the name wraps to
         // a second line and the box grows by a line.
         const QFont font = nameFont();
         const qreal advance = QFontMetricsF(font).horizontalAdvance(m_name);
         const qreal width = std::clamp(std::ceil(kTextLeft + advance + kTextRight), kWidth, kMaxWidth);
         m_nameLines = nameLines(m_name, font, width - kTextLeft - kTextRight);
-        const qreal height =
+        const qreal header =
             m_nameLines.size() > 1 ? kHeight + std::ceil(QFontMetricsF(font).height()) : kHeight;
-        if (width != m_width || height != m_height) {
+        const int rows = laneCount() + (m_partitions > LiveLogs::kMaxLanes ? 1 : 0);
+        const qreal height = rows ? header + qreal(rows) * kLaneHeight + 6 : header;
+        const qreal boxWidth = rows ? std::max(width, kLogWidth) : width;
+        m_headerHeight = rows ? header - 6 : header;
+        if (boxWidth != m_width || height != m_height) {
             prepareGeometryChange();
-            m_width = width;
+            m_width = boxWidth;
             m_height = height;
             layoutPorts();
         } else if (first) {
@@ -263,7 +277,7 @@ QRectF NodeItem::nameRect() const
     // The text column right of the icon, as high as the name's lines (see paint()).
     const QFontMetricsF name(nameFont());
     const qreal lines = qreal(std::max<qsizetype>(1, m_nameLines.size())) * name.height();
-    const qreal top = (m_height - lines - name.height() * 0.85) / 2;
+    const qreal top = (m_headerHeight - lines - name.height() * 0.85) / 2;
     return QRectF(kTextLeft, top, m_width - kTextLeft - kTextRight, lines);
 }
 
@@ -290,18 +304,19 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->drawRoundedRect(box, 8, 8);
 
     const qreal iconSize = 24;
-    const QRectF iconRect(12, (m_height - iconSize) / 2, iconSize, iconSize);
+    const QRectF iconRect(12, (m_headerHeight - iconSize) / 2, iconSize, iconSize);
     const QIcon icon = kindIcon(m_kind);
     if (!icon.isNull()) icon.paint(painter, iconRect.toRect());
     const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
     if (lod < kTextLod) {
         // Too small to read: the box, the icon and the live marks, no text.
         const Badges b = badges();
+        if (m_partitions) paintLanes(painter, nullptr);
         if (b.live) paintBadges(painter, b, nullptr);
         return;
     }
 
-    const QRectF textRect(kTextLeft, 8, m_width - kTextLeft - kTextRight, m_height - 16);
+    const QRectF textRect(kTextLeft, 8, m_width - kTextLeft - kTextRight, m_headerHeight - 16);
     // The name is laid out (width, lines) in sync() with the application's font: paint with it.
     Q_UNUSED(widget);
     const QFont nameFont = NodeItem::nameFont();
@@ -342,8 +357,176 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (b.live && kindMetrics.horizontalAdvance(second) > width)
         lineFont.setPointSizeF(kindFont.pointSizeF() * 0.9);
     const qreal lineTop = top + nameHeight + (kindMetrics.height() - QFontMetricsF(lineFont).height()) / 2;
-    drawLine(m_lineText, m_lineKey, second, lineFont, lineTop, width);
+    const LiveLogs *logs = b.live && m_partitions ? liveLogs() : nullptr;
+    const QStringList legend = logs ? logs->groupNames(m_id) : QStringList();
+    if (legend.isEmpty() || b.crashed) {
+        drawLine(m_lineText, m_lineKey, second, lineFont, lineTop, width);
+    } else {
+        // A log's groups with the colour of their marks in the lanes: "● billing ● audit".
+        QFont legendFont = kindFont;
+        const QFontMetricsF metrics(legendFont);
+        painter->setFont(legendFont);
+        qreal x = textRect.left();
+        const qreal right = m_width - 6;
+        const qreal centre = lineTop + kindMetrics.height() / 2;
+        for (int i = 0; i < legend.size() && x < right - 12; ++i) {
+            painter->save();
+            painter->setRenderHint(QPainter::Antialiasing);
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(groupColour(i));
+            painter->drawEllipse(QPointF(x + 4, centre), 3.5, 3.5);
+            painter->restore();
+            x += 10;
+            const QString text = metrics.elidedText(legend[i], Qt::ElideRight, right - x);
+            painter->drawText(QPointF(x, lineTop + metrics.ascent()), text);
+            x += metrics.horizontalAdvance(text) + 8;
+        }
+    }
+    if (m_partitions) paintLanes(painter, &kindFont);
     if (b.live) paintBadges(painter, b, &kindFont);
+}
+
+QColor NodeItem::groupColour(int index)
+{
+    // Told apart from the log's own amber and from the warning colours of the lanes.
+    static const QColor colours[] = {QColor(0x2f, 0x6f, 0xd6), QColor(0x8e, 0x44, 0xad),
+                                     QColor(0x00, 0x83, 0x8f), QColor(0xc2, 0x18, 0x5b),
+                                     QColor(0x2e, 0x8b, 0x57), QColor(0x6d, 0x4c, 0x41)};
+    return colours[std::size_t(index) % std::size(colours)];
+}
+
+const LiveLogs *NodeItem::liveLogs() const
+{
+    const LiveOverlay *live = overlay();
+    return live && live->logs().isActive() ? &live->logs() : nullptr;
+}
+
+std::vector<LiveLogs::Lane> NodeItem::shownLanes() const
+{
+    const LiveLogs *logs = liveLogs();
+    std::vector<LiveLogs::Lane> lanes = logs ? logs->lanes(m_id) : std::vector<LiveLogs::Lane>();
+    if (lanes.size() > std::size_t(laneCount())) lanes.resize(std::size_t(laneCount()));
+    return lanes;
+}
+
+QString NodeItem::moreLanesText() const
+{
+    if (m_partitions <= LiveLogs::kMaxLanes) return {};
+    QString text = QObject::tr("+%1 more").arg(m_partitions - LiveLogs::kMaxLanes);
+    // What the hidden lanes would warn of is said here, so that no trouble goes unseen.
+    const LiveLogs *logs = liveLogs();
+    if (!logs) return text;
+    int under = 0, offline = 0;
+    const std::vector<LiveLogs::Lane> lanes = logs->lanes(m_id);
+    for (std::size_t i = std::size_t(LiveLogs::kMaxLanes); i < lanes.size(); ++i) {
+        if (lanes[i].offline())
+            ++offline;
+        else if (lanes[i].underReplicated())
+            ++under;
+    }
+    QStringList trouble;
+    if (offline) trouble << QObject::tr("%1 offline").arg(offline);
+    if (under) trouble << QObject::tr("%1 under-replicated").arg(under);
+    if (!trouble.isEmpty()) text += QStringLiteral(": ") + trouble.join(QStringLiteral(", "));
+    return text;
+}
+
+void NodeItem::paintLanes(QPainter *painter, const QFont *font)
+{
+    const CanvasColors colours = canvasColors();
+    const QColor log(0xb0, 0x7d, 0x12);
+    const std::vector<LiveLogs::Lane> lanes = shownLanes();
+    const LiveLogs *logs = liveLogs();
+    const int groups = logs ? int(logs->groupNames(m_id).size()) : 0;
+    const QFont laneFont = font ? *font : QFont();
+    const QFontMetricsF metrics(laneFont);
+    QFont warnFont = laneFont; // a lane in trouble says so in bold
+    warnFont.setBold(true);
+    const QFontMetricsF warnMetrics(warnFont);
+    const qreal left = 10, right = m_width - 10;
+    // Columns: "P0", the bar, the offsets, the leader and ISR; as wide as this frame's widest.
+    const qreal labelWidth =
+        metrics.horizontalAdvance(QStringLiteral("P%1").arg(std::max(laneCount() - 1, 10)));
+    qreal offsetsWidth = metrics.horizontalAdvance(QStringLiteral("8,888"));
+    qreal leaderWidth = warnMetrics.horizontalAdvance(QStringLiteral("L8 ISR 8/8"));
+    std::int64_t scale = 1;
+    for (const LiveLogs::Lane &l : lanes) {
+        offsetsWidth = std::max(offsetsWidth, metrics.horizontalAdvance(LiveLogs::offsetsText(l)));
+        leaderWidth = std::max(leaderWidth, warnMetrics.horizontalAdvance(LiveLogs::leaderText(l)));
+        scale = std::max(scale, l.figures.logEnd);
+    }
+    const qreal leaderLeft = right - leaderWidth;
+    const qreal offsetsRight = leaderLeft - 6;
+    const qreal barLeft = left + labelWidth + 5;
+    const qreal barRight = std::max(barLeft + 20, offsetsRight - offsetsWidth - 5);
+    const qreal barWidth = barRight - barLeft;
+    const QColor warn(0xd9, 0x8e, 0x04), offline(0xc6, 0x28, 0x28);
+
+    painter->save();
+    // A hairline between the header and the lanes.
+    painter->setPen(QPen(colours.track, 1));
+    painter->drawLine(QPointF(6, m_headerHeight), QPointF(m_width - 6, m_headerHeight));
+    if (font) painter->setFont(laneFont);
+    for (int i = 0; i < laneCount(); ++i) {
+        const qreal top = m_headerHeight + 3 + qreal(i) * kLaneHeight;
+        const QRectF bar(barLeft, top + 3, barWidth, kLaneHeight - 6);
+        const LiveLogs::Lane *lane = std::size_t(i) < lanes.size() ? &lanes[std::size_t(i)] : nullptr;
+        const bool isOffline = lane && lane->offline();
+        const bool isUnder = lane && lane->underReplicated();
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(isOffline ? QColor(offline.red(), offline.green(), offline.blue(), 40)
+                                    : colours.track);
+        painter->drawRect(bar);
+        if (lane && lane->figures.logEnd > 0) {
+            const auto at = [&](std::int64_t offset) {
+                return bar.left() +
+                       bar.width() * double(std::clamp<std::int64_t>(offset, 0, scale)) / double(scale);
+            };
+            const PartitionFigures &f = lane->figures;
+            // Records below the high watermark are committed (solid); above it, not yet replicated
+            // (light); below the log start, deleted by retention (hatched).
+            painter->setBrush(isOffline ? QColor(0x9e, 0x9e, 0x9e) : log);
+            painter->drawRect(QRectF(QPointF(at(f.logStart), bar.top()),
+                                     QPointF(at(std::max(f.logStart, f.highWatermark)), bar.bottom())));
+            painter->setBrush(QColor(log.red(), log.green(), log.blue(), 110));
+            painter->drawRect(QRectF(QPointF(at(std::max(f.logStart, f.highWatermark)), bar.top()),
+                                     QPointF(at(f.logEnd), bar.bottom())));
+            if (f.logStart > 0) {
+                painter->setBrush(QBrush(colours.subtext, Qt::BDiagPattern));
+                painter->drawRect(
+                    QRectF(QPointF(bar.left(), bar.top()), QPointF(at(f.logStart), bar.bottom())));
+            }
+            // Each group's committed offset: a mark in its own slice of the bar's height.
+            const qreal slice = groups ? (bar.height() + 4) / qreal(groups) : 0;
+            for (int g = 0; g < groups && std::size_t(g) < lane->committed.size(); ++g) {
+                if (lane->committed[std::size_t(g)] < 0) continue;
+                const qreal x = at(lane->committed[std::size_t(g)]);
+                painter->setBrush(groupColour(g));
+                painter->drawRect(QRectF(x - 1.5, bar.top() - 2 + slice * g, 3, slice));
+            }
+        }
+        if (!font) continue;
+        painter->setPen(colours.subtext);
+        painter->drawText(QRectF(left, top, labelWidth, kLaneHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                          QStringLiteral("P%1").arg(i));
+        if (!lane) continue;
+        painter->setPen(colours.text);
+        painter->drawText(QRectF(offsetsRight - offsetsWidth, top, offsetsWidth, kLaneHeight),
+                          Qt::AlignRight | Qt::AlignVCenter, LiveLogs::offsetsText(*lane));
+        painter->setPen(isOffline ? offline : isUnder ? warn : colours.subtext);
+        if (isOffline || isUnder) painter->setFont(warnFont);
+        painter->drawText(QRectF(leaderLeft, top, leaderWidth, kLaneHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                          LiveLogs::leaderText(*lane));
+        painter->setFont(laneFont);
+    }
+    const QString more = moreLanesText();
+    if (font && !more.isEmpty()) {
+        const qreal top = m_headerHeight + 3 + qreal(laneCount()) * kLaneHeight;
+        painter->setPen(more.contains(QLatin1Char(':')) ? warn : colours.subtext);
+        painter->drawText(QRectF(left, top, right - left, kLaneHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                          metrics.elidedText(more, Qt::ElideRight, right - left));
+    }
+    painter->restore();
 }
 
 const LiveOverlay *NodeItem::overlay() const
@@ -374,7 +557,46 @@ NodeItem::Badges NodeItem::badges() const
     b.paused = s->paused || live->nodeHasFault(m_id, QStringLiteral("pause"));
     b.faults = faultKinds(live->nodeFaults(m_id));
     const QString dot = QStringLiteral(" \u00b7 ");
-    if (m_kind == QLatin1String("queue")) {
+    const LiveLogs *logs = liveLogs();
+    const bool streamConsumer =
+        m_kind == QLatin1String("kafka-consumer") || m_kind == QLatin1String("sqs-consumer");
+    if (streamConsumer) b.busy = s->busy + s->unacked; // the engine's busy gauge is the AMQP consumer's
+    if (m_partitions) {
+        // A log: its records in all (the lanes show each partition).
+        std::int64_t records = 0;
+        for (const LiveLogs::Lane &l : logs ? logs->lanes(m_id) : std::vector<LiveLogs::Lane>())
+            records += l.figures.logEnd - l.figures.logStart;
+        b.line = QObject::tr("%1 records").arg(LiveOverlay::compact(double(records)));
+    } else if (m_kind == QLatin1String("kafka-consumer")) {
+        // Its partitions and their lag, then what it processed.
+        LiveLogs::Group g;
+        QStringList parts;
+        if (logs && logs->groupOfMember(m_id, &g)) {
+            const auto me = std::find_if(g.members.begin(), g.members.end(),
+                                         [&](const LiveLogs::Member &m) { return m.id == m_id; });
+            if (me == g.members.end())
+                parts << QObject::tr("not in %1").arg(g.name);
+            else if (me->partitions.empty())
+                parts << QObject::tr("no partitions");
+            else
+                parts << LiveLogs::partitionsText(me->partitions, 3)
+                      << QObject::tr("lag %1").arg(LiveOverlay::compact(double(me->lag)));
+        } else {
+            parts << (b.busy ? QObject::tr("busy") : QObject::tr("idle"));
+        }
+        parts << QObject::tr("%1 done").arg(LiveOverlay::compact(double(s->counters.processed)));
+        b.line = parts.join(dot);
+    } else if (m_kind == QLatin1String("sqs-queue")) {
+        b.depthScale = niceScale(std::max<quint64>(s->peakReady, 1));
+        b.line = QObject::tr("%1 visible").arg(countText(s->ready)) + dot +
+                 QObject::tr("%1 in flight").arg(countText(s->unacked));
+    } else if (m_kind == QLatin1String("sqs-consumer")) {
+        b.line = (b.busy ? QObject::tr("busy") : QObject::tr("idle")) + dot +
+                 QObject::tr("%1 done").arg(LiveOverlay::compact(double(s->counters.processed)));
+    } else if (m_kind == QLatin1String("kafka-producer") || m_kind == QLatin1String("sqs-producer")) {
+        b.line = QObject::tr("%1 sent").arg(LiveOverlay::compact(double(s->counters.published)));
+        if (s->inFlight) b.line += dot + QObject::tr("%1 unacknowledged").arg(countText(s->inFlight));
+    } else if (m_kind == QLatin1String("queue")) {
         quint64 maxLength = 0;
         if (const NodeDef *n = m_document->node(m_id)) {
             const auto it = n->properties.find("maxLength");
@@ -410,7 +632,7 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
     // Queue depth: a bar along the bottom edge, green to red as it fills.
-    if (m_kind == QLatin1String("queue") && b.depthScale) {
+    if ((m_kind == QLatin1String("queue") || m_kind == QLatin1String("sqs-queue")) && b.depthScale) {
         const qreal fill = std::min(1.0, double(b.depth) / double(b.depthScale));
         const QRectF bar(12, m_height - 8, m_width - 24, 4);
         painter->setPen(Qt::NoPen);
@@ -424,7 +646,8 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
         }
     }
     // Consumer: a dot in the top-right corner, green while processing.
-    if (m_kind == QLatin1String("consumer")) {
+    if (m_kind == QLatin1String("consumer") || m_kind == QLatin1String("kafka-consumer") ||
+        m_kind == QLatin1String("sqs-consumer")) {
         painter->setPen(QPen(b.busy ? kBusy.darker(130) : kIdle, 1));
         painter->setBrush(b.busy ? kBusy : canvasColors().portFill);
         painter->drawEllipse(QPointF(m_width - 11, 11), 4.5, 4.5);
@@ -502,7 +725,28 @@ QString NodeItem::liveToolTip() const
     if (s->paused) lines << QObject::tr("paused: frames and timers wait until it resumes");
     for (const LiveOverlay::Fault &f : live->nodeFaults(m_id))
         lines << faultLine(f);
-    if (m_kind == QLatin1String("producer")) {
+    const LiveLogs *logs = liveLogs();
+    if (m_partitions && logs) {
+        lines << logs->topicLines(m_id);
+    } else if (m_kind == QLatin1String("kafka-consumer") || m_kind == QLatin1String("sqs-consumer")) {
+        if (logs) lines << logs->memberLines(m_id);
+        add(QObject::tr("busy (processing)"), s->busy + s->unacked);
+        add(QObject::tr("buffered"), s->ready);
+        add(QObject::tr("processed"), s->counters.processed);
+    } else if (m_kind == QLatin1String("sqs-queue")) {
+        add(QObject::tr("visible (ready to receive)"), s->ready);
+        add(QObject::tr("in flight (received, not deleted)"), s->unacked);
+        add(QObject::tr("sent to it"), s->counters.enqueued);
+        add(QObject::tr("received"), s->counters.delivered);
+        add(QObject::tr("received again"), s->counters.redelivered);
+        add(QObject::tr("deleted"), s->counters.acked);
+        add(QObject::tr("expired (retention)"), s->counters.expired);
+    } else if (m_kind == QLatin1String("kafka-producer") || m_kind == QLatin1String("sqs-producer")) {
+        add(QObject::tr("sent"), s->counters.published);
+        add(QObject::tr("acknowledged"), s->counters.confirmed);
+        add(QObject::tr("in flight (unacknowledged)"), s->inFlight);
+        add(QObject::tr("retries"), s->counters.retries);
+    } else if (m_kind == QLatin1String("producer")) {
         add(QObject::tr("published"), s->counters.published);
         add(QObject::tr("confirmed"), s->counters.confirmed);
         add(QObject::tr("in flight (unconfirmed)"), s->inFlight);

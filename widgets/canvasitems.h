@@ -11,6 +11,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <vector>
 
 namespace sb {
@@ -46,6 +47,10 @@ public:
     // The text column: right of the icon, short of the right edge.
     static constexpr qreal kTextLeft = 43;
     static constexpr qreal kTextRight = 10;
+    // A log's node (a Kafka topic) is at least kLogWidth wide and grows a lane of kLaneHeight per
+    // partition under its name, at most LiveLogs::kMaxLanes of them and a "+N more" line.
+    static constexpr qreal kLogWidth = 200;
+    static constexpr qreal kLaneHeight = 15;
 
     // `document` is borrowed and must outlive the item.
     NodeItem(const TopologyDocument *document, const QString &id);
@@ -64,6 +69,15 @@ public:
     QStringList nameLines() const { return m_nameLines; }
     qreal width() const { return m_width; }
     qreal height() const { return m_height; }
+    // A log's partitions (0 for other kinds), as its properties say, and the lanes drawn for them.
+    int partitionCount() const { return m_partitions; }
+    int laneCount() const { return std::min(m_partitions, LiveLogs::kMaxLanes); }
+    // The lanes drawn, with the run's figures while a run's figures are showing (else empty), and
+    // the line under them for the partitions not drawn: "+4 more", "+4 more: 1 under-replicated".
+    std::vector<LiveLogs::Lane> shownLanes() const;
+    QString moreLanesText() const;
+    // The colour of the marks of a topic's `index`th group (LiveLogs::groupNames() order).
+    static QColor groupColour(int index);
     // The name split into at most two lines of at most `width`: whole words where they fit,
     // the second line elided.
     static QStringList nameLines(const QString &name, const QFont &font, qreal width);
@@ -105,6 +119,11 @@ private:
     void layoutPorts();
     // `font` null: marks only, no text (the canvas is zoomed too far out to read it).
     void paintBadges(QPainter *painter, const Badges &b, const QFont *font);
+    // A log's lanes under the header; `font` null: marks only.
+    void paintLanes(QPainter *painter, const QFont *font);
+    // The box's top part, with the icon, name and kind line (the whole box but for a log).
+    qreal headerHeight() const { return m_headerHeight; }
+    const LiveLogs *liveLogs() const; // while the scene shows a run
 
     const TopologyDocument *m_document;
     QString m_id;
@@ -113,6 +132,8 @@ private:
     QStringList m_nameLines;
     qreal m_width = kWidth;
     qreal m_height = kHeight;
+    qreal m_headerHeight = kHeight;
+    int m_partitions = 0;
     // The text lines, laid out again only when their text, font or room changes.
     QStaticText m_nameText, m_nameText2, m_lineText;
     QString m_nameKey, m_nameKey2, m_lineKey;

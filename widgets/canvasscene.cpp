@@ -694,7 +694,8 @@ void CanvasScene::dropEvent(QGraphicsSceneDragDropEvent *event)
 
 void CanvasScene::followEngine(EngineHost *engine)
 {
-    connect(engine, &EngineHost::runStarted, this, [this, engine] { beginLive(engine->topology()); });
+    connect(engine, &EngineHost::runStarted, this,
+            [this, engine] { beginLive(engine->topology(), engine->groupNames()); });
     connect(engine, &EngineHost::eventsArrived, this, &CanvasScene::addLiveEvents);
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
     connect(engine, &EngineHost::faultsChanged, this,
@@ -724,11 +725,12 @@ void CanvasScene::followEngine(EngineHost *engine)
     connect(m_document, &TopologyDocument::bindingsChanged, this, clearUnlessRunning);
 }
 
-void CanvasScene::beginLive(const Topology &topology)
+void CanvasScene::beginLive(const Topology &topology, const QStringList &groupNames)
 {
-    m_live.begin(topology);
+    m_live.begin(topology, groupNames);
     m_liveTimer->stop();
     update();
+    Q_EMIT liveLogsChanged({});
 }
 
 void CanvasScene::clearLive()
@@ -737,13 +739,21 @@ void CanvasScene::clearLive()
     m_live.clear();
     m_liveTimer->stop();
     update();
+    Q_EMIT liveLogsChanged({});
 }
 
 void CanvasScene::addLiveEvents(const std::vector<TraceEvent> &events)
 {
     if (!m_live.isActive()) return;
-    m_live.addEvents(events);
+    QStringList nodes;
+    m_live.addEvents(events, &nodes);
+    for (const QString &id : std::as_const(nodes))
+        if (NodeItem *n = m_nodes.value(id)) n->update();
     animateWhileDotsTravel();
+    if (!nodes.isEmpty()) {
+        refreshLiveToolTip();
+        Q_EMIT liveLogsChanged(nodes);
+    }
 }
 
 void CanvasScene::setLiveStats(std::shared_ptr<const LiveStatsSnapshot> stats)

@@ -86,7 +86,7 @@ public:
     // changed, at most once per frame, and animates dots while any are travelling.
     const LiveOverlay &live() const { return m_live; }
     LiveOverlay &live() { return m_live; }
-    void beginLive(const Topology &topology);
+    void beginLive(const Topology &topology, const QStringList &groupNames = {});
     void addLiveEvents(const std::vector<sb::TraceEvent> &events);
     void setLiveStats(std::shared_ptr<const sb::LiveStatsSnapshot> stats);
     // The faults active now: their links and nodes look faulty until they end.
@@ -102,6 +102,9 @@ signals:
     void connectionRefused(const QString &reason);
     // A context menu was asked for at `screenPos`; the item under it (if any) is now selected.
     void contextMenuRequested(const QPoint &screenPos);
+    // A trace batch changed what these topics and consumers show of the run's logs and groups
+    // (live().logs()); empty: every node (a run began, or its figures were cleared).
+    void liveLogsChanged(const QStringList &nodeIds);
 
 protected:
     void mousePressEvent(QGraphicsSceneMouseEvent *event) override;

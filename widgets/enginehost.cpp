@@ -174,6 +174,7 @@ bool EngineHost::load(const Topology &topology, QString *error)
     m_topology = topology;
     retire(std::move(m_run));
     m_run = std::move(run);
+    takeGroupNames();
     m_nodeIds.clear();
     m_linkIds.clear();
     for (const auto &n : m_topology.nodes)
@@ -248,8 +249,17 @@ bool EngineHost::rebuild()
     if (!run) return false;
     retire(std::move(m_run));
     m_run = std::move(run);
+    takeGroupNames();
     m_fresh = true;
     return true;
+}
+
+void EngineHost::takeGroupNames()
+{
+    // Read before the run starts, while the simulation is not yet the engine thread's.
+    m_groupNames.clear();
+    for (const std::string &name : m_run->sim->groupNames())
+        m_groupNames << QString::fromStdString(name);
 }
 
 void EngineHost::beginFresh(const RunRequest &request)

@@ -125,6 +125,9 @@ public:
     const Topology &topology() const { return m_topology; }
     QStringList nodeIds() const { return m_nodeIds; }
     QStringList linkIds() const { return m_linkIds; }
+    // The run's consumer groups by TraceEvent::group (Simulation::groupNames() as built: every
+    // node's groupId set in the file).
+    QStringList groupNames() const { return m_groupNames; }
     // The seed of the current (or last) run.
     std::uint64_t seed() const { return m_seed; }
     // Trace events the engine produced faster than the GUI drained them, in this run; they are
@@ -169,6 +172,7 @@ private:
     // A new run of the loaded topology after one finished (false when it cannot be built).
     bool rebuild();
     void beginFresh(const RunRequest &request);
+    void takeGroupNames();
     // Frees a replaced run on the engine thread.
     void retire(std::shared_ptr<EngineRun> run);
     bool applyLive(std::function<void(Simulation &)> change, const QString &description);
@@ -190,6 +194,7 @@ private:
     Topology m_topology;
     QStringList m_nodeIds;
     QStringList m_linkIds;
+    QStringList m_groupNames;
     bool m_fresh = true; // m_run has not processed an event yet
     SimTime m_until = kDefaultUntil;
     double m_speed = 0;

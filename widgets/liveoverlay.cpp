@@ -14,10 +14,11 @@ LiveOverlay::LiveOverlay()
     m_clock = [timer] { return timer->elapsed(); };
 }
 
-void LiveOverlay::begin(const Topology &topology)
+void LiveOverlay::begin(const Topology &topology, const QStringList &groupNames)
 {
     clear();
     m_active = true;
+    m_logs.begin(topology, groupNames);
     for (std::size_t i = 0; i < topology.nodes.size(); ++i)
         m_nodeIndex.insert(QString::fromStdString(topology.nodes[i].id), int(i));
     m_links.resize(topology.links.size());
@@ -45,13 +46,16 @@ void LiveOverlay::clear()
     m_snapshot.reset();
     m_linkFaults.clear();
     m_nodeFaults.clear();
+    m_logs.clear();
     m_now = 0;
     m_prevTime = 0;
 }
 
-void LiveOverlay::addEvents(const std::vector<TraceEvent> &events)
+void LiveOverlay::addEvents(const std::vector<TraceEvent> &events, QStringList *changedNodes)
 {
     if (!m_active || events.empty()) return;
+    const QStringList logNodes = m_logs.addEvents(events);
+    if (changedNodes) *changedNodes += logNodes;
     const qint64 wall = m_clock();
     // Only the newest kMaxDots sends of a link can show; older ones in the same batch count as
     // overflow. Walking the batch backwards keeps a full-speed batch (tens of thousands of events)

@@ -3,6 +3,7 @@
 // link (exact, from LiveStats snapshots), messages travelling along links as dots while they are
 // few, and each link's throughput when they are many. One per CanvasScene; items read it when they
 // paint. Fed at frame rate: one trace batch, one snapshot and one animation step per frame.
+#include "livelogs.h"
 #include "livestats.h"
 #include "simulation.h"
 #include "topology.h"
@@ -65,8 +66,9 @@ public:
 
     LiveOverlay();
 
-    // A run starts: forget the last one, and map the topology's indices to ids.
-    void begin(const Topology &topology);
+    // A run starts: forget the last one, and map the topology's indices to ids. `groupNames`
+    // name its consumer groups (EngineHost::groupNames()).
+    void begin(const Topology &topology, const QStringList &groupNames = {});
     // Nothing to show any more (the document changed, or a file was opened).
     void clear();
     // The run ended: frames still in flight will never arrive, so their dots finish their trip
@@ -78,8 +80,11 @@ public:
     // The sequence number of the snapshot shown (0: none yet).
     std::uint64_t snapshotSequence() const { return m_snapshot ? m_snapshot->sequence : 0; }
 
-    // A trace batch: Send events become dots.
-    void addEvents(const std::vector<TraceEvent> &events);
+    // A trace batch: Send events become dots; log and group events move the topics' lanes and
+    // the groups' assignments (logs()). Adds the ids of the nodes whose log figures changed.
+    void addEvents(const std::vector<TraceEvent> &events, QStringList *changedNodes = nullptr);
+    // The run's topics and consumer groups, as far as the batches so far tell.
+    const LiveLogs &logs() const { return m_logs; }
     // A snapshot of the live counters: updates counters, rates and each link's mode. Returns the
     // ids of the nodes and links whose figures changed.
     void setStats(std::shared_ptr<const LiveStatsSnapshot> stats, QStringList *changedNodes,
@@ -125,6 +130,7 @@ private:
     std::vector<const TraceEvent *> m_scratch; // addEvents: the sends that become dots
     QStringList m_linkIds;
     QHash<QString, QList<Fault>> m_linkFaults, m_nodeFaults;
+    LiveLogs m_logs;
 };
 
 } // namespace sb

@@ -124,6 +124,9 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_document, &TopologyDocument::modifiedChanged, this, &MainWindow::updateTitle);
     connect(m_document, &TopologyDocument::runSettingsChanged, this, [this] { updateDescription({}); });
     connect(m_canvasScene, &CanvasScene::contextMenuRequested, this, &MainWindow::onCanvasContextMenu);
+    connect(m_canvasScene, &CanvasScene::liveLogsChanged, this, [this](const QStringList &ids) {
+        if (ids.isEmpty() || ids.contains(m_selectedNode)) showRunInfo();
+    });
     setAcceptDrops(true);
 
     // The parts report to the status bar; a document they bring replaces the last one's views.
@@ -928,6 +931,7 @@ void MainWindow::showProperties()
             m_propertyEditor->setValues(faultFormValues(*fault));
         else
             m_propertyEditor->setSchema(title, specs, faultFormValues(*fault));
+        m_propertyEditor->setRunInfo({}, {});
         return;
     }
     if (const LinkDef *link = m_selectedLink.isEmpty() ? nullptr : m_document->link(m_selectedLink)) {
@@ -951,6 +955,7 @@ void MainWindow::showProperties()
             m_propertyEditor->setValues(values);
         else
             m_propertyEditor->setSchema(title, specs, values);
+        m_propertyEditor->setRunInfo({}, {});
         return;
     }
     const NodeDef *node = m_selectedNode.isEmpty() ? nullptr : m_document->node(m_selectedNode);
@@ -972,6 +977,27 @@ void MainWindow::showProperties()
         m_propertyEditor->setValues(values);
     else
         m_propertyEditor->setSchema(title, spec->properties, values, {clock});
+    showRunInfo();
+}
+
+void MainWindow::showRunInfo()
+{
+    // Only under a node's form (a selected fault or link shows theirs).
+    const bool nodeShown = m_selectedFault.isEmpty() && m_selectedLink.isEmpty() && !m_selectedNode.isEmpty();
+    const LiveLogs &logs = m_canvasScene->live().logs();
+    QStringList lines;
+    QString title;
+    if (nodeShown && logs.isActive()) {
+        if (logs.isTopic(m_selectedNode)) {
+            title = tr("Consumer groups in the run");
+            for (const LiveLogs::Group &g : logs.groups(m_selectedNode))
+                lines << tr("%1; lag %2").arg(LiveLogs::assignmentText(g)).arg(g.lag);
+        } else {
+            title = tr("Consumer group in the run");
+            lines = logs.memberLines(m_selectedNode);
+        }
+    }
+    m_propertyEditor->setRunInfo(title, lines);
 }
 
 void MainWindow::onKindActivated(const QString &kind, const QString &templateId)

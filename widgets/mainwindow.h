@@ -158,6 +158,8 @@ private:
     void onPropertyReset(const QString &key);
     void updateTitle();
     void showProperties();
+    // Under a topic's or consumer's properties: its consumer groups as the run shows them.
+    void showRunInfo();
     // The nodes an edit command applies to: the canvas selection, else the selected node.
     QStringList selectedNodeIds() const;
     // The links a fault applies to: the canvas selection, else the selected link.

@@ -278,7 +278,8 @@ Json parsePropertyText(PropertyType type, const QString &text, QString *error)
 PropertyEditor::PropertyEditor(QWidget *parent)
     : QWidget(parent), m_title(new QLabel(this)), m_identity(new QWidget(this)),
       m_nameField(new QLineEdit(m_identity)), m_idField(new QLineEdit(m_identity)),
-      m_idError(new QLabel(m_identity)), m_scroll(new QScrollArea(this)), m_wheelGuard(new WheelGuard(this))
+      m_idError(new QLabel(m_identity)), m_scroll(new QScrollArea(this)), m_runInfo(new QWidget(this)),
+      m_runTitle(new QLabel(m_runInfo)), m_runText(new QLabel(m_runInfo)), m_wheelGuard(new WheelGuard(this))
 {
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
@@ -327,6 +328,22 @@ PropertyEditor::PropertyEditor(QWidget *parent)
     layout->addWidget(m_identity);
     layout->addWidget(m_scroll, 1);
 
+    // What the run showed of the node, below the form: read, never edited.
+    m_runInfo->setObjectName(QStringLiteral("runInfo"));
+    auto *runLayout = new QVBoxLayout(m_runInfo);
+    runLayout->setContentsMargins(margin, 0, margin, margin);
+    m_runTitle->setObjectName(QStringLiteral("runInfoTitle"));
+    m_runTitle->setFont(titleFont);
+    m_runTitle->setTextFormat(Qt::PlainText);
+    m_runText->setObjectName(QStringLiteral("runInfoText"));
+    m_runText->setTextFormat(Qt::PlainText);
+    m_runText->setWordWrap(true);
+    m_runText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    runLayout->addWidget(m_runTitle);
+    runLayout->addWidget(m_runText);
+    m_runInfo->hide();
+    layout->addWidget(m_runInfo);
+
     // Invalid input gets a red frame; the dynamic property lets a theme restyle it.
     setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"] { border: 1px solid %1; border-radius: 2px; "
                                  "padding: 1px 2px; }")
@@ -354,9 +371,25 @@ QString PropertyEditor::title() const
     return m_title->text();
 }
 
+void PropertyEditor::setRunInfo(const QString &title, const QStringList &lines)
+{
+    if (title == m_runTitle->text() && lines == m_runLines && m_runInfo->isHidden() == lines.isEmpty())
+        return;
+    m_runLines = lines;
+    m_runTitle->setText(title);
+    m_runText->setText(lines.join(QLatin1Char('\n')));
+    m_runInfo->setVisible(!lines.isEmpty());
+}
+
+QString PropertyEditor::runInfoTitle() const
+{
+    return m_runInfo->isHidden() && m_runLines.isEmpty() ? QString() : m_runTitle->text();
+}
+
 void PropertyEditor::clear()
 {
     clearIdentity();
+    setRunInfo({}, {});
     setSchema(QString(), {}, Json::object());
 }
 

@@ -62,6 +62,13 @@ public:
 
     QString title() const;
     const Json &values() const { return m_values; }
+
+    // A read-only section under the form: what a run showed of the node (a consumer group's
+    // members and their partitions), one line each. setSchema() leaves it as it is; empty
+    // `lines` hide it.
+    void setRunInfo(const QString &title, const QStringList &lines);
+    QString runInfoTitle() const;
+    QStringList runInfoLines() const { return m_runLines; }
     const std::vector<PropertySpec> &specs() const { return m_specs; }
 
     // The widgets of a row, or nullptr when there is no property `key`: the typed editor (a
@@ -123,6 +130,10 @@ private:
     QString m_id, m_name;
     std::function<QString(const QString &)> m_checkId;
     QScrollArea *m_scroll;
+    QWidget *m_runInfo;
+    QLabel *m_runTitle;
+    QLabel *m_runText;
+    QStringList m_runLines;
     QObject *m_wheelGuard; // filters wheel events of unfocused editors
     std::vector<PropertySpec> m_specs;
     std::vector<Row> m_rows;

@@ -767,7 +767,7 @@ void RunController::onProgressed(qint64 virtualTimeNs, quint64 eventsProcessed)
 void RunController::onRunFinished(const RunSummary &summary)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    m_summaryModel->setSummary(summary);
+    m_summaryModel->setSummary(summary, m_engine->topology());
     m_summaryView->resizeColumnsToContents();
     m_runHeadline->setText(runHeadlineText(summary));
     QString checks = deliveryCheckText(summary.delivery);

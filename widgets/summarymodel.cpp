@@ -8,14 +8,99 @@ namespace sb {
 
 SummaryModel::SummaryModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-void SummaryModel::setSummary(const RunSummary &summary)
+void SummaryModel::setSummary(const RunSummary &summary, const Topology &topology)
 {
     beginResetModel();
     m_summary = summary;
     m_labels.clear();
+    m_details.clear();
     for (const std::string &label : m_summary.nodeLabels())
         m_labels << QString::fromStdString(label);
+    for (const NodeSummary &node : m_summary.nodes) {
+        // A consumer's group: its groupId as set, else the kind's default.
+        QString groupId;
+        const auto i = topology.nodeIndex(node.id);
+        const NodeKindSpec *spec = KindRegistry::builtin().find(node.kind);
+        if (i && spec && spec->property("groupId")) {
+            const PropertyBag p(spec->properties, topology.nodes[*i].properties);
+            groupId = QString::fromStdString(p.string("groupId"));
+        }
+        m_details << details(m_summary, node, groupId);
+    }
     endResetModel();
+}
+
+namespace {
+// "1 partition", "6 partitions".
+QString countOf(std::uint64_t n, const QString &one, const QString &many)
+{
+    return QStringLiteral("%1 %2").arg(n).arg(n == 1 ? one : many);
+}
+} // namespace
+
+bool SummaryModel::counts(const NodeSummary &node, int column)
+{
+    if (column == DroppedColumn) return true;
+    const std::string &k = node.kind;
+    if (k == "kafka-producer" || k == "sqs-producer") return column == PublishedColumn;
+    if (k == "kafka-consumer" || k == "sqs-consumer") return column == ProcessedColumn;
+    if (k == "kafka-topic") return false;
+    if (k == "sqs-queue")
+        return column == EnqueuedColumn || column == DeliveredColumn || column == RedeliveredColumn ||
+               column == AckedColumn || column == DeadLetteredColumn || column == DepthColumn;
+    return true;
+}
+
+QString SummaryModel::details(const RunSummary &s, const NodeSummary &node, const QString &groupId)
+{
+    const auto duration = [](SimTime t) { return QString::fromStdString(formatDuration(t)); };
+    QStringList parts;
+    if (node.kind == "kafka-topic") {
+        const auto t = std::find_if(s.topics.begin(), s.topics.end(),
+                                    [&](const TopicSummary &x) { return x.id == node.id; });
+        if (t == s.topics.end()) return {};
+        std::int64_t end = 0, start = 0;
+        SimTime under = 0;
+        int underPartitions = 0, offline = 0;
+        std::uint64_t elections = 0, unclean = 0;
+        for (const TopicSummary::Partition &p : t->partitions) {
+            end += p.figures.logEnd;
+            start += p.figures.logStart;
+            under += p.underReplicated;
+            if (p.underReplicated) ++underPartitions;
+            if (p.figures.leader < 0) ++offline;
+            elections += p.figures.elections;
+            unclean += p.figures.uncleanElections;
+        }
+        parts << countOf(t->partitions.size(), tr("partition"), tr("partitions"))
+              << tr("%1 records appended (log end)").arg(end);
+        if (start) parts << tr("%1 deleted by retention").arg(start);
+        parts << (underPartitions ? tr("under-replicated %1 (%2)")
+                                        .arg(duration(under), countOf(std::uint64_t(underPartitions),
+                                                                      tr("partition"), tr("partitions")))
+                                  : tr("never under-replicated"));
+        if (elections) parts << countOf(elections, tr("leader election"), tr("leader elections"));
+        if (unclean) parts << tr("%1 unclean").arg(unclean);
+        if (offline) parts << tr("%1 offline at the end").arg(offline);
+    } else if (node.kind == "kafka-consumer") {
+        const auto g = std::find_if(s.groups.begin(), s.groups.end(), [&](const GroupReport &r) {
+            return QString::fromStdString(r.group) == groupId;
+        });
+        if (groupId.isEmpty() || g == s.groups.end()) return {};
+        parts << tr("group %1: lag %2").arg(groupId).arg(g->lag)
+              << countOf(g->rebalances, tr("rebalance"), tr("rebalances"))
+              << tr("%1 duplicates").arg(g->duplicates) << tr("%1 lost").arg(g->lost);
+        if (g->unassigned) parts << tr("partitions unassigned %1").arg(duration(g->unassigned));
+    } else if (node.kind == "sqs-queue") {
+        parts << tr("%1 visible, %2 in flight at the end").arg(node.status.ready).arg(node.status.unacked);
+        if (node.counters.redelivered) parts << tr("%1 received again").arg(node.counters.redelivered);
+        if (node.counters.expired) parts << tr("%1 expired").arg(node.counters.expired);
+    } else if (node.kind == "kafka-producer" || node.kind == "sqs-producer") {
+        parts << tr("%1 acknowledged").arg(node.counters.confirmed);
+        if (node.counters.retries) parts << countOf(node.counters.retries, tr("retry"), tr("retries"));
+        if (node.status.inFlight) parts << tr("%1 unacknowledged at the end").arg(node.status.inFlight);
+    }
+    return parts.join(QStringLiteral(", "));
 }
 
 void SummaryModel::clear()
@@ -68,19 +153,25 @@ QVariant SummaryModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
     const NodeSummary &node = m_summary.nodes[static_cast<std::size_t>(index.row())];
     const int column = index.column();
-    const bool isCounter = column != NodeColumn && column != KindColumn;
+    const bool isCounter = column != NodeColumn && column != KindColumn && column != DetailsColumn;
+    // A counter the node's kind never counts is blank, not a misleading 0.
+    const bool shown = isCounter && (counts(node, column) || count(node, column) != 0);
     switch (role) {
     case Qt::DisplayRole:
         if (column == NodeColumn) return m_labels.value(index.row());
         if (column == KindColumn) return QString::fromStdString(node.kind);
-        return QString::number(count(node, column));
+        if (column == DetailsColumn) return m_details.value(index.row());
+        return shown ? QString::number(count(node, column)) : QString();
     case CountRole:
-        return isCounter ? QVariant::fromValue<qulonglong>(count(node, column)) : QVariant();
+        return shown ? QVariant::fromValue<qulonglong>(count(node, column)) : QVariant();
     case Qt::TextAlignmentRole:
         return QVariant::fromValue(isCounter ? Qt::AlignRight | Qt::AlignVCenter
                                              : Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::ToolTipRole:
         if (column == NodeColumn) return tr("id: %1").arg(QString::fromStdString(node.id));
+        if (column == DetailsColumn) return m_details.value(index.row());
+        if (node.kind == "sqs-queue" && column == AckedColumn) return tr("Deleted (DeleteMessage)");
+        if (node.kind == "sqs-queue" && column == DeliveredColumn) return tr("Received (ReceiveMessage)");
         if (column == DepthColumn && node.status.unacked)
             return tr("%1 ready, %2 delivered but not acknowledged")
                 .arg(node.status.ready)
@@ -96,6 +187,9 @@ QVariant SummaryModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal) return {};
     if (role == Qt::ToolTipRole && section == DepthColumn)
         return tr("Messages ready in the queue when the run ended");
+    if (role == Qt::ToolTipRole && section == DetailsColumn)
+        return tr("Figures of the node's own kind: a Kafka topic's log, a consumer's group, an SQS queue's "
+                  "messages, a producer's acknowledgements");
     if (role != Qt::DisplayRole) return {};
     switch (section) {
     case NodeColumn:
@@ -122,6 +216,8 @@ QVariant SummaryModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Dead-lettered");
     case DepthColumn:
         return tr("Depth at end");
+    case DetailsColumn:
+        return tr("Details");
     default:
         return {};
     }

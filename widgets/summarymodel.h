@@ -1,6 +1,8 @@
 #pragma once
 // The per-node figures of a finished run, one row per node, for the run summary dock. Nodes show
-// by name (the id in the tooltip).
+// by name (the id in the tooltip). The counter columns are the message broker's (RabbitMQ-style);
+// a Kafka or Amazon SQS node leaves blank those its kind never counts, and the Details column
+// gives the figures of its own kind: a topic's log, a consumer's group, an SQS queue's messages.
 #include "summary.h"
 
 #include <QAbstractTableModel>
@@ -24,7 +26,8 @@ public:
         ProcessedColumn,
         DroppedColumn,
         DeadLetteredColumn,
-        DepthColumn, // messages ready in the queue when the run ended
+        DepthColumn,   // messages ready in the queue when the run ended
+        DetailsColumn, // the figures of the node's own kind (Kafka, SQS), as text
         ColumnCount
     };
     enum Role {
@@ -33,7 +36,9 @@ public:
 
     explicit SummaryModel(QObject *parent = nullptr);
 
-    void setSummary(const RunSummary &summary);
+    // `topology` (the one that ran) ties consumers to their groups; without it a consumer's
+    // details leave its group out.
+    void setSummary(const RunSummary &summary, const Topology &topology = {});
     void clear();
     const RunSummary &summary() const { return m_summary; }
     bool isEmpty() const { return m_summary.nodes.empty(); }
@@ -45,10 +50,18 @@ public:
 
     // The counter a column shows for a node; column must be a counter column.
     static quint64 count(const NodeSummary &node, int column);
+    // Whether the node's kind counts what the column counts (a Kafka topic routes, enqueues and
+    // acknowledges nothing); a column it does not count shows blank unless its figure is not 0.
+    static bool counts(const NodeSummary &node, int column);
+    // The Details column: "6 partitions, log end 3000, under-replicated 0s", "group billing: lag
+    // 0, 2 rebalances, 40 duplicates, 0 lost", "visible 0, in flight 2 at the end"; empty for the
+    // message broker's kinds.
+    static QString details(const RunSummary &summary, const NodeSummary &node, const QString &groupId);
 
 private:
     RunSummary m_summary;
-    QStringList m_labels; // what the Node column shows (nodeLabels()); the id is in the tooltip
+    QStringList m_labels;  // what the Node column shows (nodeLabels()); the id is in the tooltip
+    QStringList m_details; // by row
 };
 
 // The run's live changes, one row each in order: faults that started or ended (planned in the

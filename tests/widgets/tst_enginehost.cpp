@@ -84,6 +84,7 @@ private slots:
     void initTestCase();
 
     void startsEmptyAndIgnoresStart();
+    void groupNamesComeWithTheRun();
     void loadRejectsInvalidTopology();
     void runAtMaxSpeedMatchesHeadlessRun();
     void seedOverrideApplies();
@@ -529,6 +530,40 @@ void TestEngineHost::liveChangesNeedARun()
     QVERIFY(!host.acceptsLiveChanges());
     QVERIFY(!host.setLinkUp(QStringLiteral("publish"), false)); // loaded, not started
     QVERIFY(!host.isLinkDown(QStringLiteral("publish")));
+}
+
+void TestEngineHost::groupNamesComeWithTheRun()
+{
+    // The consumer groups of the loaded topology, by TraceEvent::group, as the window's views of
+    // the run need them: every groupId set in the file, in node order, once each.
+    const LoadResult kafka = loadTopologyFile(SIGNALBOX_EXAMPLES_DIR "/kafka-consumer-groups.json");
+    QVERIFY2(kafka.ok(), kafka.errorText().c_str());
+    EngineHost host;
+    QVERIFY(host.groupNames().isEmpty());
+    QVERIFY(host.load(*kafka.topology));
+    QCOMPARE(host.groupNames(), QStringList({"billing", "audit"}));
+    // The trace numbers groups the same way.
+    QSignalSpy batches(&host, &EngineHost::eventsArrived);
+    QSignalSpy finished(&host, &EngineHost::finished);
+    EngineHost::RunRequest request;
+    request.until = 8 * kSecond; // past the group's initial rebalance delay
+    host.start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    QSet<QString> named;
+    for (const auto &args : batches)
+        for (const TraceEvent &e : args.at(0).value<std::vector<TraceEvent>>())
+            if (e.kind == TraceKind::Join && e.node < std::uint32_t(host.nodeIds().size()))
+                named.insert(host.nodeIds()[int(e.node)] + QLatin1Char('=') +
+                             host.groupNames().value(int(e.group)));
+    QVERIFY2(named.contains(QStringLiteral("billing-1=billing")),
+             qPrintable(QStringList(named.values()).join(',')));
+    QVERIFY(named.contains(QStringLiteral("audit=audit")));
+    // A run again from the start has them too; a topology without groups has none.
+    host.start(request);
+    QCOMPARE(host.groupNames(), QStringList({"billing", "audit"}));
+    QVERIFY(finished.wait(kRunTimeout));
+    QVERIFY(host.load(loadExample()));
+    QVERIFY(host.groupNames().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestEngineHost)

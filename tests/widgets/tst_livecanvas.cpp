@@ -35,6 +35,10 @@ private slots:
     void keyLabelText();
     void noTextWhenTooSmallToRead_data();
     void noTextWhenTooSmallToRead();
+    void kafkaTopicLanesFollowTheRun();
+    void manyPartitionsAreCapped();
+    void streamKindsLiveLines_data();
+    void streamKindsLiveLines();
 };
 
 namespace {
@@ -543,6 +547,263 @@ void TestLiveCanvas::keyLabelText()
     QCOMPARE(LinkItem::keyLabelFor(
                  {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")}),
              QStringLiteral("a, b +2"));
+}
+
+void TestLiveCanvas::kafkaTopicLanesFollowTheRun()
+{
+    MainWindow window;
+    window.resize(1440, 900);
+    QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/kafka-consumer-groups.json")));
+    CanvasScene *scene = window.canvasScene();
+    NodeItem *topic = scene->nodeItem(QStringLiteral("orders"));
+    QVERIFY(topic);
+    // Before any run: a lane per partition, empty, and the box grown to hold them.
+    QCOMPARE(topic->partitionCount(), 6);
+    QCOMPARE(topic->laneCount(), 6);
+    QCOMPARE(topic->height(), NodeItem::kHeight + 6 * NodeItem::kLaneHeight + 6);
+    QVERIFY(topic->width() >= NodeItem::kLogWidth);
+    QVERIFY(topic->shownLanes().empty());
+    QVERIFY(topic->moreLanesText().isEmpty());
+    QCOMPARE(scene->nodeItem(QStringLiteral("billing-1"))->height(), NodeItem::kHeight);
+
+    // Paced, so that no trace batch overflows: the lanes see every event.
+    EngineHost *engine = window.engine();
+    QSignalSpy finished(engine, &EngineHost::finished);
+    QSignalSpy logsChanged(scene, &CanvasScene::liveLogsChanged);
+    EngineHost::RunRequest request;
+    request.until = 20 * kSecond;
+    request.speed = 40;
+    engine->start(request);
+    QVERIFY(finished.wait(kRunTimeout));
+    QCOMPARE(engine->overflowedEvents(), quint64(0));
+    QVERIFY(logsChanged.count() > 2); // live, batch after batch
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    QCOMPARE(summary.topics.size(), std::size_t(1));
+
+    // The lanes are the engine's own figures (its LogMetrics, in the summary) ...
+    const std::vector<LiveLogs::Lane> lanes = topic->shownLanes();
+    QCOMPARE(lanes.size(), std::size_t(6));
+    for (std::size_t p = 0; p < lanes.size(); ++p) {
+        const PartitionFigures &exact = summary.topics.front().partitions[p].figures;
+        QCOMPARE(lanes[p].figures.logEnd, exact.logEnd);
+        QCOMPARE(lanes[p].figures.highWatermark, exact.highWatermark);
+        QCOMPARE(lanes[p].figures.leader, exact.leader);
+        QCOMPARE(lanes[p].figures.isr, exact.isr);
+        QVERIFY(exact.logEnd > 0);
+    }
+    // ... and each group's committed offsets leave exactly the lag the group checker reported.
+    const QStringList groups = scene->live().logs().groupNames(QStringLiteral("orders"));
+    QCOMPARE(groups, QStringList({"billing", "audit"}));
+    for (int g = 0; g < groups.size(); ++g) {
+        std::int64_t lag = 0;
+        for (const LiveLogs::Lane &lane : lanes) {
+            QVERIFY(lane.committed[std::size_t(g)] >= 0);
+            QVERIFY(lane.committed[std::size_t(g)] <= lane.figures.logEnd);
+            lag += lane.figures.logEnd - lane.committed[std::size_t(g)];
+        }
+        const auto report =
+            std::find_if(summary.groups.begin(), summary.groups.end(),
+                         [&](const GroupReport &r) { return QString::fromStdString(r.group) == groups[g]; });
+        QVERIFY(report != summary.groups.end());
+        QCOMPARE(lag, report->lag);
+    }
+    // The line under the name counts the records.
+    std::int64_t records = 0;
+    for (const LiveLogs::Lane &lane : lanes)
+        records += lane.figures.logEnd;
+    QCOMPARE(topic->badges().line, QStringLiteral("%1 records").arg(LiveOverlay::compact(double(records))));
+
+    // The group's members and their partitions: in the topic's and each member's tooltip, and in
+    // the Properties panel of a selected member.
+    LiveLogs::Group billing;
+    QVERIFY(scene->live().logs().groupOfMember(QStringLiteral("billing-1"), &billing));
+    const QString assignment = LiveLogs::assignmentText(billing);
+    QVERIFY2(assignment.startsWith(QStringLiteral("group billing, generation ")), qPrintable(assignment));
+    QVERIFY2(topic->liveToolTip().contains(assignment), qPrintable(topic->liveToolTip()));
+    QVERIFY(
+        topic->liveToolTip().contains(QStringLiteral("P5: log start 0, log end %1").arg(lanes[5].figures.logEnd)));
+    QVERIFY(scene->nodeItem(QStringLiteral("billing-3"))->liveToolTip().contains(assignment));
+    QVERIFY(!scene->nodeItem(QStringLiteral("producer"))->liveToolTip().contains(assignment));
+    auto *properties = window.findChild<PropertyEditor *>(QStringLiteral("propertyEditor"));
+    QVERIFY(properties);
+    scene->selectNode(QStringLiteral("billing-3"));
+    QCOMPARE(properties->runInfoLines().value(0), assignment);
+    QCOMPARE(properties->runInfoTitle(), QStringLiteral("Consumer group in the run"));
+    scene->selectNode(QStringLiteral("orders"));
+    QCOMPARE(properties->runInfoLines().size(), 2);
+    QVERIFY(properties->runInfoLines().value(0).startsWith(assignment));
+    scene->selectNode(QStringLiteral("producer"));
+    QVERIFY(properties->runInfoLines().isEmpty());
+
+    // Drawn: each group's committed mark in its colour, in the lanes under the header.
+    QImage image(int(topic->width()) + 60, int(topic->height()) + 40, QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    {
+        QPainter painter(&image);
+        painter.translate(30, 20);
+        QStyleOptionGraphicsItem option;
+        topic->paint(&painter, &option, nullptr);
+    }
+    for (int g = 0; g < 2; ++g) {
+        const QRgb colour = NodeItem::groupColour(g).rgb();
+        bool found = false;
+        for (int y = 20 + int(NodeItem::kHeight) - 6; y < image.height() && !found; ++y)
+            for (int x = 0; x < image.width() && !found; ++x)
+                found = image.pixel(x, y) == colour;
+        QVERIFY2(found, qPrintable(groups[g]));
+    }
+
+    // An edit after the run clears the lanes' figures, and the panel's section with them.
+    scene->selectNode(QStringLiteral("billing-3"));
+    QVERIFY(window.document()->setNodeProperty(QStringLiteral("orders"), QStringLiteral("partitions"), 4));
+    QCOMPARE(topic->laneCount(), 4);
+    QVERIFY(topic->shownLanes().empty());
+    QVERIFY(properties->runInfoLines().isEmpty());
+}
+
+void TestLiveCanvas::manyPartitionsAreCapped()
+{
+    TopologyDocument document;
+    Topology t;
+    t.nodes.push_back({"t",
+                       "kafka-topic",
+                       "events",
+                       Json{{"partitions", 12}, {"brokers", 3}, {"replicationFactor", 3}},
+                       {}});
+    t.nodes.push_back({"c", "kafka-consumer", "", Json{{"groupId", "g"}}, {}});
+    LinkDef l;
+    l.id = "l";
+    l.from = "t";
+    l.to = "c";
+    l.fromPort = "consumers";
+    l.toPort = "topic";
+    t.links = {l};
+    QString error;
+    QVERIFY2(document.setTopology(t, &error), qPrintable(error));
+    CanvasScene scene(&document);
+    NodeItem *topic = scene.nodeItem(QStringLiteral("t"));
+    QVERIFY(topic);
+    QCOMPARE(topic->partitionCount(), 12);
+    QCOMPARE(topic->laneCount(), LiveLogs::kMaxLanes);
+    // Eight lanes and a line for the other four.
+    QCOMPARE(topic->height(), NodeItem::kHeight + (LiveLogs::kMaxLanes + 1) * NodeItem::kLaneHeight + 6);
+    QCOMPARE(topic->moreLanesText(), QStringLiteral("+4 more"));
+
+    // While running, trouble in a partition not drawn is said on that line.
+    scene.beginLive(t, {"g"});
+    std::vector<TraceEvent> events;
+    for (std::uint32_t p = 0; p < 12; ++p) {
+        TraceEvent e;
+        e.kind = TraceKind::LeaderElect;
+        e.node = 0;
+        e.partition = p;
+        e.aux = p == 10 ? -1 : std::int64_t(p % 3);
+        events.push_back(e);
+        TraceEvent a;
+        a.kind = TraceKind::Append;
+        a.node = 0;
+        a.partition = p;
+        a.offset = p;
+        events.push_back(a);
+    }
+    TraceEvent shrink;
+    shrink.kind = TraceKind::IsrShrink;
+    shrink.node = 0;
+    shrink.partition = 9;
+    shrink.deliveryCount = 2;
+    events.push_back(shrink);
+    QSignalSpy changed(&scene, &CanvasScene::liveLogsChanged);
+    scene.addLiveEvents(events);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toStringList(), QStringList({"t"}));
+    QCOMPARE(topic->shownLanes().size(), std::size_t(LiveLogs::kMaxLanes));
+    QCOMPARE(topic->shownLanes().back().figures.logEnd, 8);
+    QCOMPARE(topic->moreLanesText(), QStringLiteral("+4 more: 1 offline, 1 under-replicated"));
+    // The tooltip (with the node's counters, which come with every frame) has every partition,
+    // the hidden ones too.
+    auto stats = std::make_shared<LiveStatsSnapshot>();
+    stats->sequence = 1;
+    stats->nodes.resize(2);
+    scene.setLiveStats(stats);
+    QVERIFY(topic->liveToolTip().contains(
+        QStringLiteral("P10: log start 0, log end 11, high watermark 0, offline (no leader)")));
+    QVERIFY(topic->liveToolTip().contains(QStringLiteral(
+        "P9: log start 0, log end 10, high watermark 0, leader broker 0 (epoch 0), ISR 2/3 under-replicated")));
+}
+
+void TestLiveCanvas::streamKindsLiveLines_data()
+{
+    // The line under a Kafka or SQS node's name while a run shows, from the live counters.
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<quint64>("ready");
+    QTest::addColumn<quint64>("unacked");
+    QTest::addColumn<quint64>("inFlight");
+    QTest::addColumn<quint64>("count"); // published (producers) or processed (consumers)
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<quint64>("busy");
+    QTest::newRow("sqs queue") << "sqs-queue" << quint64(4) << quint64(2) << quint64(0) << quint64(0)
+                               << QStringLiteral("4 visible \u00b7 2 in flight") << quint64(0);
+    QTest::newRow("sqs consumer busy") << "sqs-consumer" << quint64(0) << quint64(1) << quint64(0)
+                                       << quint64(5) << QStringLiteral("busy \u00b7 5 done") << quint64(1);
+    QTest::newRow("sqs consumer idle") << "sqs-consumer" << quint64(0) << quint64(0) << quint64(0)
+                                       << quint64(5) << QStringLiteral("idle \u00b7 5 done") << quint64(0);
+    QTest::newRow("kafka producer") << "kafka-producer" << quint64(0) << quint64(0) << quint64(3)
+                                    << quint64(1200) << QStringLiteral("1.2k sent \u00b7 3 unacknowledged")
+                                    << quint64(0);
+    QTest::newRow("sqs producer all acknowledged") << "sqs-producer" << quint64(0) << quint64(0) << quint64(0)
+                                                   << quint64(7) << QStringLiteral("7 sent") << quint64(0);
+    // Not linked to a topic: no group to tell of yet.
+    QTest::newRow("kafka consumer alone") << "kafka-consumer" << quint64(0) << quint64(1) << quint64(0)
+                                          << quint64(9) << QStringLiteral("busy \u00b7 9 done") << quint64(1);
+}
+
+void TestLiveCanvas::streamKindsLiveLines()
+{
+    QFETCH(QString, kind);
+    QFETCH(quint64, ready);
+    QFETCH(quint64, unacked);
+    QFETCH(quint64, inFlight);
+    QFETCH(quint64, count);
+    QFETCH(QString, line);
+    QFETCH(quint64, busy);
+
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    TopologyDocument document;
+    Topology t;
+    t.nodes.push_back({"n", kind.toStdString(), "", Json::object(), {}});
+    if (kind == QLatin1String("kafka-producer")) {
+        // A Kafka producer must produce somewhere.
+        t.nodes.push_back({"t", "kafka-topic", "", Json::object(), {}});
+        LinkDef l;
+        l.id = "l";
+        l.from = "n";
+        l.to = "t";
+        l.fromPort = "out";
+        l.toPort = "produce";
+        t.links = {l};
+    }
+    QString error;
+    QVERIFY2(document.setTopology(t, &error), qPrintable(error));
+    CanvasScene scene(&document);
+    NodeItem *node = scene.nodeItem(QStringLiteral("n"));
+    QVERIFY(node);
+    QCOMPARE(node->partitionCount(), 0);
+    scene.beginLive(t);
+    auto s = std::make_shared<LiveStatsSnapshot>();
+    s->sequence = 1;
+    s->time = kSecond;
+    LiveNodeStats n;
+    n.ready = ready;
+    n.unacked = unacked;
+    n.inFlight = inFlight;
+    n.counters.published = count;
+    n.counters.processed = count;
+    s->nodes = {n, LiveNodeStats()};
+    scene.setLiveStats(s);
+    const NodeItem::Badges b = node->badges();
+    QVERIFY(b.live);
+    QCOMPARE(b.line, line);
+    QCOMPARE(b.busy, busy);
 }
 
 QTEST_MAIN(TestLiveCanvas)

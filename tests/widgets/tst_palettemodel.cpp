@@ -4,6 +4,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -86,6 +87,8 @@ private slots:
     void categoriesAreNotDraggable();
     void mimeDataCarriesTheKind();
     void iconsLoadFromResources();
+    void streamAndManagedQueueKindsHaveIconsOfTheirOwn_data();
+    void streamAndManagedQueueKindsHaveIconsOfTheirOwn();
     void viewIsExpandedAndDrags();
     void filterPassesTester();
     void filter_data();
@@ -203,6 +206,35 @@ void TestPaletteModel::iconsLoadFromResources()
         QVERIFY2(kindIcon(QString::fromLatin1(name)).pixmap(24, 24).toImage() != plain, name);
     QVERIFY(kindIcon(QStringLiteral("teleporter")).isNull());
     QVERIFY(kindIcon(QString()).isNull());
+}
+
+void TestPaletteModel::streamAndManagedQueueKindsHaveIconsOfTheirOwn_data()
+{
+    QTest::addColumn<QString>("kind");
+    for (const char *kind :
+         {"kafka-topic", "kafka-producer", "kafka-consumer", "sqs-queue", "sqs-producer", "sqs-consumer"})
+        QTest::newRow(kind) << QString::fromLatin1(kind);
+}
+
+void TestPaletteModel::streamAndManagedQueueKindsHaveIconsOfTheirOwn()
+{
+    QFETCH(QString, kind);
+    QVERIFY(KindRegistry::builtin().find(kind.toStdString()));
+    // A picture of its own in the resources, not the plain box a kind without one falls back to.
+    QVERIFY(QFile::exists(QStringLiteral(":/icons/%1.svg").arg(kind)));
+    const QImage image = kindIcon(kind).pixmap(24, 24).toImage();
+    QVERIFY(!image.isNull());
+    QVERIFY(image != kindIcon(QStringLiteral("node")).pixmap(24, 24).toImage());
+    // Told apart from the other kinds of its system and from the RabbitMQ-style kinds.
+    for (const char *other : {"kafka-topic", "kafka-producer", "kafka-consumer", "sqs-queue", "sqs-producer",
+                              "sqs-consumer", "producer", "queue", "consumer"})
+        if (kind != QLatin1String(other))
+            QVERIFY2(image != kindIcon(QString::fromLatin1(other)).pixmap(24, 24).toImage(), other);
+    // The palette's row shows it.
+    PaletteModel model;
+    const QModelIndex row = model.indexOfKind(kind);
+    QVERIFY(row.isValid());
+    QCOMPARE(model.data(row, Qt::DecorationRole).value<QIcon>().pixmap(24, 24).toImage(), image);
 }
 
 void TestPaletteModel::viewIsExpandedAndDrags()

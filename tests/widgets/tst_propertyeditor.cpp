@@ -95,6 +95,7 @@ private slots:
     void wheelScrollsUnlessFocused();
     void identityFieldsCheckTheId();
     void renameInThePanel();
+    void runInfoIsReadOnlyAndOutlivesTheForm();
 };
 
 void TestPropertyEditor::buildsEveryKind_data()
@@ -791,6 +792,43 @@ void TestPropertyEditor::renameInThePanel()
     undo->undo();
     QVERIFY(window.document()->node("tasks"));
     undo->setClean();
+}
+
+void TestPropertyEditor::runInfoIsReadOnlyAndOutlivesTheForm()
+{
+    PropertyEditor editor;
+    editor.show();
+    const KindRegistry &r = KindRegistry::builtin();
+    editor.setSchema(QStringLiteral("Kafka consumer"), r.find("kafka-consumer")->properties, Json::object());
+    auto *section = editor.findChild<QWidget *>(QStringLiteral("runInfo"));
+    auto *title = editor.findChild<QLabel *>(QStringLiteral("runInfoTitle"));
+    auto *text = editor.findChild<QLabel *>(QStringLiteral("runInfoText"));
+    QVERIFY(section && title && text);
+    QVERIFY(!section->isVisible());
+    QVERIFY(editor.runInfoTitle().isEmpty());
+
+    QSignalSpy edited(&editor, &PropertyEditor::propertyEdited);
+    const QStringList lines{QStringLiteral("group billing, generation 3: billing-1 [P0 P1], billing-3 [P2]"),
+                            QStringLiteral("its partitions P0 P1, lag 4")};
+    editor.setRunInfo(QStringLiteral("Consumer group in the run"), lines);
+    QVERIFY(section->isVisible());
+    QCOMPARE(title->text(), QStringLiteral("Consumer group in the run"));
+    QCOMPARE(text->text(), lines.join(QLatin1Char('\n')));
+    QCOMPARE(editor.runInfoLines(), lines);
+    // Read, never edited: selectable text, no field.
+    QVERIFY(!(text->textInteractionFlags() & Qt::TextEditable));
+    QVERIFY(section->findChildren<QLineEdit *>().isEmpty());
+    QCOMPARE(edited.count(), 0);
+
+    // A new form (the same node's properties rebuilt) keeps it; the owner says when it goes.
+    editor.setSchema(QStringLiteral("Kafka consumer"), r.find("kafka-consumer")->properties, Json::object());
+    QVERIFY(section->isVisible());
+    editor.setRunInfo(QStringLiteral("Consumer group in the run"), {});
+    QVERIFY(!section->isVisible());
+    editor.setRunInfo(QStringLiteral("Consumer group in the run"), lines);
+    editor.clear();
+    QVERIFY(!section->isVisible());
+    QVERIFY(editor.runInfoLines().isEmpty());
 }
 
 QTEST_MAIN(TestPropertyEditor)

@@ -1,5 +1,7 @@
 #include "summarymodel.h"
 
+#include "nodelabels.h"
+
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
@@ -67,6 +69,9 @@ private slots:
     void toolTips();
     void resetsOnSetAndClear();
     void realRunMatchesItsCounters();
+    void streamAndManagedQueueRows_data();
+    void streamAndManagedQueueRows();
+    void kafkaRunShowsItsLogAndGroups();
     void deliveryCheckText_data();
     void deliveryCheckText();
     void headlineAndLatency();
@@ -94,7 +99,7 @@ void TestSummaryModel::headers()
         actual << model.headerData(c, Qt::Horizontal).toString();
     QCOMPARE(actual,
              QStringList({"Node", "Kind", "Published", "Routed", "Enqueued", "Delivered", "Redelivered",
-                          "Acked", "Processed", "Dropped", "Dead-lettered", "Depth at end"}));
+                          "Acked", "Processed", "Dropped", "Dead-lettered", "Depth at end", "Details"}));
 }
 
 void TestSummaryModel::cells_data()
@@ -140,7 +145,7 @@ void TestSummaryModel::numbersAlignRightTextLeft()
     model.setSummary(sampleSummary());
     for (int c = 0; c < model.columnCount(); ++c) {
         const auto alignment = model.index(0, c).data(Qt::TextAlignmentRole).value<Qt::Alignment>();
-        const bool number = c >= SummaryModel::PublishedColumn;
+        const bool number = c >= SummaryModel::PublishedColumn && c != SummaryModel::DetailsColumn;
         QCOMPARE(alignment & Qt::AlignHorizontal_Mask, number ? Qt::AlignRight : Qt::AlignLeft);
     }
 }
@@ -198,6 +203,165 @@ void TestSummaryModel::realRunMatchesItsCounters()
     }
     QCOMPARE(processed, quint64(2000));
     QCOMPARE(model.index(0, SummaryModel::PublishedColumn).data().toString(), QString("2000"));
+}
+
+void TestSummaryModel::streamAndManagedQueueRows_data()
+{
+    // A summary of Kafka and SQS nodes: the broker's columns their kinds never count are blank,
+    // the Details column says what they did.
+    QTest::addColumn<int>("row");
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("hasCount");
+
+    const int details = SummaryModel::DetailsColumn;
+    QTest::newRow("topic routes nothing") << 0 << int(SummaryModel::RoutedColumn) << "" << false;
+    QTest::newRow("topic enqueues nothing") << 0 << int(SummaryModel::EnqueuedColumn) << "" << false;
+    QTest::newRow("topic drops") << 0 << int(SummaryModel::DroppedColumn) << "2" << true;
+    QTest::newRow("topic details")
+        << 0 << details
+        << "2 partitions, 350 records appended (log end), 50 deleted by retention, under-replicated 1.5s "
+           "(1 partition), 1 leader election, 1 offline at the end"
+        << false;
+    QTest::newRow("consumer processes") << 1 << int(SummaryModel::ProcessedColumn) << "120" << true;
+    QTest::newRow("consumer acks nothing") << 1 << int(SummaryModel::AckedColumn) << "" << false;
+    QTest::newRow("consumer details")
+        << 1 << details
+        << "group billing: lag 7, 3 rebalances, 4 duplicates, 0 lost, partitions "
+           "unassigned 2s"
+        << false;
+    QTest::newRow("consumer of an unknown group") << 2 << details << "" << false;
+    QTest::newRow("sqs queue receives") << 3 << int(SummaryModel::DeliveredColumn) << "30" << true;
+    QTest::newRow("sqs queue deletes") << 3 << int(SummaryModel::AckedColumn) << "25" << true;
+    QTest::newRow("sqs queue routes nothing") << 3 << int(SummaryModel::RoutedColumn) << "" << false;
+    QTest::newRow("sqs queue details")
+        << 3 << details << "4 visible, 2 in flight at the end, 5 received again" << false;
+    QTest::newRow("producer sends") << 4 << int(SummaryModel::PublishedColumn) << "300" << true;
+    QTest::newRow("producer details") << 4 << details << "298 acknowledged, 2 retries" << false;
+    QTest::newRow("a counter not zero shows whatever the kind")
+        << 4 << int(SummaryModel::RoutedColumn) << "1" << true;
+    QTest::newRow("broker kinds have no details") << 5 << details << "" << false;
+    QTest::newRow("broker kinds keep their zeros") << 5 << int(SummaryModel::RoutedColumn) << "0" << true;
+}
+
+void TestSummaryModel::streamAndManagedQueueRows()
+{
+    QFETCH(int, row);
+    QFETCH(int, column);
+    QFETCH(QString, expected);
+    QFETCH(bool, hasCount);
+
+    RunSummary s;
+    NodeSummary topic{"orders", "kafka-topic", "orders", {}, {}, {}};
+    topic.counters.drops[static_cast<int>(DropReason::NotEnoughReplicas)] = 2;
+    TopicSummary ts;
+    ts.id = "orders";
+    TopicSummary::Partition p0, p1;
+    p0.figures.logStart = 50;
+    p0.figures.logEnd = 200;
+    p0.figures.leader = 1;
+    p0.figures.elections = 1;
+    p0.underReplicated = 1500 * kMillisecond;
+    p1.figures.logEnd = 150;
+    p1.figures.leader = -1;
+    ts.partitions = {p0, p1};
+    s.topics = {ts};
+    NodeSummary billing{"billing-1", "kafka-consumer", "", {}, {}, {}};
+    billing.counters.processed = 120;
+    NodeSummary stray{"stray", "kafka-consumer", "", {}, {}, {}};
+    GroupReport g;
+    g.group = "billing";
+    g.lag = 7;
+    g.rebalances = 3;
+    g.duplicates = 4;
+    g.unassigned = 2 * kSecond;
+    s.groups = {g};
+    NodeSummary queue{"jobs", "sqs-queue", "", {}, {}, {}};
+    queue.counters.enqueued = 31;
+    queue.counters.delivered = 30;
+    queue.counters.redelivered = 5;
+    queue.counters.acked = 25;
+    queue.status.ready = 4;
+    queue.status.unacked = 2;
+    NodeSummary producer{"writer", "kafka-producer", "", {}, {}, {}};
+    producer.counters.published = 300;
+    producer.counters.confirmed = 298;
+    producer.counters.retries = 2;
+    producer.counters.routed = 1; // not a Kafka figure, but never hidden when it is not 0
+    NodeSummary exchange{"x", "exchange", "", {}, {}, {}};
+    s.nodes = {topic, billing, stray, queue, producer, exchange};
+
+    Topology t;
+    for (const NodeSummary &n : s.nodes) {
+        NodeDef d;
+        d.id = n.id;
+        d.kind = n.kind;
+        if (n.id == "billing-1") d.properties["groupId"] = "billing";
+        if (n.id == "stray") d.properties["groupId"] = "nobody";
+        t.nodes.push_back(d);
+    }
+    SummaryModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSummary(s, t);
+    const QModelIndex cell = model.index(row, column);
+    QCOMPARE(cell.data().toString(), expected);
+    QCOMPARE(cell.data(SummaryModel::CountRole).isValid(), hasCount);
+    if (hasCount) QCOMPARE(cell.data(SummaryModel::CountRole).toString(), expected);
+}
+
+void TestSummaryModel::kafkaRunShowsItsLogAndGroups()
+{
+    // The consumer-groups example run through the engine: the details are the run's own figures.
+    const LoadResult loaded = loadTopologyFile(SIGNALBOX_EXAMPLES_DIR "/kafka-consumer-groups.json");
+    QVERIFY2(loaded.ok(), loaded.errorText().c_str());
+    const Topology &t = *loaded.topology;
+    std::string error;
+    auto sim = Simulation::build(t, error);
+    QVERIFY2(sim, error.c_str());
+    Metrics metrics(sim->nodeCount(), sim->linkCount());
+    DeliveryChecker checker = DeliveryChecker::forTopology(t);
+    GroupChecker groups(nodeLabels(t), DeliveryChecker::nodesWithRole(t, DeliveryRole::Log));
+    LogMetrics logs(t);
+    for (TraceSink *sink : std::initializer_list<TraceSink *>{&metrics, &checker, &groups, &logs})
+        sim->addSink(sink);
+    RunOptions options;
+    options.until = *t.run.until;
+    const StopReason reason = sim->run(options);
+    const RunSummary summary = buildSummary(*sim, metrics, checker, reason, 0, nullptr, &groups, &logs);
+    QCOMPARE(summary.topics.size(), std::size_t(1));
+
+    SummaryModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSummary(summary, t);
+    std::int64_t end = 0;
+    for (const auto &p : summary.topics.front().partitions)
+        end += p.figures.logEnd;
+    QVERIFY(end >= 3000); // every record the producer wrote, each at its own offset
+    const int topicRow = int(*t.nodeIndex("orders"));
+    const QString topicDetails = model.index(topicRow, SummaryModel::DetailsColumn).data().toString();
+    QVERIFY2(topicDetails.startsWith(QStringLiteral("6 partitions, %1 records appended (log end)").arg(end)),
+             qPrintable(topicDetails));
+    QVERIFY(model.index(topicRow, SummaryModel::AckedColumn).data().toString().isEmpty());
+    for (const char *member : {"billing-1", "audit"}) {
+        const int row = int(*t.nodeIndex(member));
+        const std::string group = t.nodes[std::size_t(row)].properties["groupId"].get<std::string>();
+        const auto report = std::find_if(summary.groups.begin(), summary.groups.end(),
+                                         [&](const GroupReport &r) { return r.group == group; });
+        QVERIFY(report != summary.groups.end());
+        const QString details = model.index(row, SummaryModel::DetailsColumn).data().toString();
+        QVERIFY2(
+            details.startsWith(
+                QStringLiteral("group %1: lag %2, ").arg(QString::fromStdString(group)).arg(report->lag)),
+            qPrintable(details));
+        QVERIFY2(details.contains(QStringLiteral("%1 duplicates").arg(report->duplicates)),
+                 qPrintable(details));
+        QVERIFY2(details.contains(QStringLiteral(", %1 rebalance").arg(report->rebalances)),
+                 qPrintable(details));
+        // billing rebalanced when its member crashed and again when it came back.
+        if (group == "billing") QVERIFY(report->rebalances >= 3);
+        QCOMPARE(model.index(row, SummaryModel::ProcessedColumn).data(SummaryModel::CountRole).toULongLong(),
+                 summary.nodes[std::size_t(row)].counters.processed);
+    }
 }
 
 void TestSummaryModel::deliveryCheckText_data()
