@@ -1229,11 +1229,14 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
                                : std::string()) +
                           sequenceArrowLabel(r, item) + " to " + names[e.peer]);
             break;
-        case SequenceItem::Type::Receive:
+        case SequenceItem::Type::Receive: {
             if (item.fate != SequenceItem::Fate::Delivered || e.node >= n) break;
-            line(idx, "receive " + std::string(frameTypeName(e.frame)) + messageText(e.messageId) + " from " +
-                          names[e.node] + " t=" + formatDuration(item.arrival));
+            // Kafka and SQS frames in the protocol's words, as their send line says them.
+            const std::string protocol = protocolFrameText(e);
+            line(idx, "receive " + (protocol.empty() ? std::string(frameTypeName(e.frame)) : protocol) +
+                          messageText(e.messageId) + " from " + names[e.node] + " t=" + formatDuration(item.arrival));
             break;
+        }
         }
     }
 }

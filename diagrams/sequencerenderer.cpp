@@ -527,6 +527,20 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         stats.labels.push_back({kind, rect, t});
         return rect;
     };
+    // A label's text on a veil of the background: where arrows run close together (a Kafka
+    // consumer's fetches and heartbeats) it stays readable over the lines under it.
+    QColor veil = base;
+    veil.setAlphaF(0.78);
+    const auto drawLabelText = [&p, &veil](const QRectF &r, const QString &t) {
+        p.fillRect(r.adjusted(-1, 0, 1, 0), veil);
+        p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, t);
+    };
+    struct PendingLabel {
+        QRectF rect;
+        QString text;
+        QColor color;
+    };
+    std::vector<PendingLabel> arrowLabels;
     // Callers' waiting spans (Call to Complete) and senders' blocked spans (Block to Unblock) as
     // bars on their lifelines, under the arrows; nested ones (a server calling downstream while it
     // waits for another call) step right.
@@ -598,12 +612,19 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             const QPointF mid = (start + end) / 2;
             QString t = arrowText(history, i, layout);
             if (contradicting) t += QStringLiteral(" \u26a0 clocks");
-            const QRectF r = textRect(mid + QPointF(4, -3), t);
-            if (label(DrawnLabel::Kind::Arrow, r, t, false)) {
-                p.setPen(selecting && !inJourney ? faint : text);
-                p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, t);
-            }
+            // Above the arrow's middle, else just below it: a request and its response (a Kafka
+            // Fetch and its response, say) run close together and both get their names.
+            const QRectF above = textRect(mid + QPointF(4, -3), t);
+            const QRectF below = textRect(mid + QPointF(4, fm.ascent() + 3), t);
+            const QRectF r = placer.isFree(above) ? above : below;
+            if (label(DrawnLabel::Kind::Arrow, r, t, false))
+                arrowLabels.push_back({r, t, selecting && !inJourney ? faint : text});
         }
+    }
+    // The arrows' labels over every arrow, not under the arrows drawn after them.
+    for (const PendingLabel &l : arrowLabels) {
+        p.setPen(l.color);
+        drawLabelText(l.rect, l.text);
     }
 
     // Local marks on the lifelines.
@@ -665,7 +686,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     const auto markText = [&](QPointF baseline, const QString &t, bool major) {
         if (!major && layout.nsPerPixel >= 2e6) return;
         if (const auto r = label(DrawnLabel::Kind::Mark, textRect(baseline, t), t, major))
-            p.drawText(*r, Qt::AlignLeft | Qt::AlignVCenter, t);
+            drawLabelText(*r, t);
     };
     // Log marks of one kind on one lifeline at one instant (a member assigned three partitions, a
     // topic electing every partition's leader) are drawn once, naming all their partitions: the
