@@ -8,7 +8,8 @@ std::vector<std::string> consumerGroupNames(const Topology &t, const KindRegistr
 {
     std::vector<std::string> names;
     const auto add = [&names](const std::string &name) {
-        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
     };
     // Simulation::build numbers the groups set in the file first; members of a group left at its
     // default join it when they start.

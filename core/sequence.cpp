@@ -780,20 +780,23 @@ std::string logMarkDetails(const TraceEvent &e, std::string_view groupName)
     case TraceKind::Assign:
         return group + ", generation " + std::to_string(e.epoch) + ", " + partition;
     case TraceKind::LeaderElect:
-        return partition + (e.aux < 0 ? std::string(", no leader (offline)") : ", broker " + std::to_string(e.aux)) +
+        return partition +
+               (e.aux < 0 ? std::string(", no leader (offline)") : ", broker " + std::to_string(e.aux)) +
                ", leader epoch " + std::to_string(e.epoch) +
                ((e.flags & TraceFlag::Unclean) ? ", unclean (not in the ISR)" : "");
     case TraceKind::IsrShrink:
     case TraceKind::IsrExpand:
-        return partition + ", broker " + std::to_string(e.aux) + ", ISR size " + std::to_string(e.deliveryCount);
+        return partition + ", broker " + std::to_string(e.aux) + ", ISR size " +
+               std::to_string(e.deliveryCount);
     case TraceKind::TxnCommit:
     case TraceKind::TxnAbort:
-        return "transaction " + std::to_string(e.correlationId) + ", producer epoch " + std::to_string(e.epoch) +
-               (e.kind == TraceKind::TxnAbort ? std::string(", ") +
-                                                    (e.aux == 1   ? "transaction.timeout.ms passed"
-                                                     : e.aux == 2 ? "fenced by a newer epoch"
-                                                                  : "the producer aborted")
-                                              : std::string());
+        return "transaction " + std::to_string(e.correlationId) + ", producer epoch " +
+               std::to_string(e.epoch) +
+               (e.kind == TraceKind::TxnAbort
+                    ? std::string(", ") + (e.aux == 1   ? "transaction.timeout.ms passed"
+                                           : e.aux == 2 ? "fenced by a newer epoch"
+                                                        : "the producer aborted")
+                    : std::string());
     case TraceKind::Marker:
         return std::string((e.flags & TraceFlag::Aborted) ? "abort" : "commit") + " marker of transaction " +
                std::to_string(e.correlationId) + ", " + partition + ", offset " + std::to_string(e.offset);
@@ -1234,7 +1237,8 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
             // Kafka and SQS frames in the protocol's words, as their send line says them.
             const std::string protocol = protocolFrameText(e);
             line(idx, "receive " + (protocol.empty() ? std::string(frameTypeName(e.frame)) : protocol) +
-                          messageText(e.messageId) + " from " + names[e.node] + " t=" + formatDuration(item.arrival));
+                          messageText(e.messageId) + " from " + names[e.node] +
+                          " t=" + formatDuration(item.arrival));
             break;
         }
         }

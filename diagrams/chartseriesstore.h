@@ -87,7 +87,8 @@ public:
     View view(SeriesMetric metric, int target, double smoothing = 0, double rateWindow = 0) const;
 
     // time_s,node,metric,value (keyed metrics: time_s,node,key,metric,value, the node being the
-    // client and the key its status or method, or the topic and the group's partition or total): one row per point of each target's series with from <= time_s
+    // client and the key its status or method, or the topic and the group's partition or total): one row per
+    // point of each target's series with from <= time_s
     // <= to (every point by default), as view() shows it. Rates have a fifth column, window_s, the window the
     // rate is over in seconds (the bucket width when it is not summed into wider ones); with smoothing that
     // applies, the values are smoothed and each row ends with smoothing_s, the smoothing window in seconds.

@@ -102,7 +102,8 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
             frame = frameFromText(value);
             if (!frame)
                 return fail(
-                    tr("\"%1\" is not a frame type (e.g. request, reply, deliver, Fetch, OffsetCommit)").arg(value));
+                    tr("\"%1\" is not a frame type (e.g. request, reply, deliver, Fetch, OffsetCommit)")
+                        .arg(value));
         } else if (key == QLatin1String("call")) {
             const auto id = messageFromText(value);
             if (!id) return fail(tr("\"%1\" is not a call id (a number from 1)").arg(value));

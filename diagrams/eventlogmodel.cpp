@@ -230,7 +230,7 @@ QString EventLogModel::detailText(const TraceEvent &e, const QStringList &groupN
 {
     const auto duration = [](std::int64_t t) { return QString::fromStdString(formatDuration(t)); };
     const auto status = [](std::uint16_t s) { return QString::fromStdString(statusName(s)); };
-    const QString group = e.group == kNoIndex                      ? QString()
+    const QString group = e.group == kNoIndex                          ? QString()
                           : e.group < std::uint32_t(groupNames.size()) ? groupNames[int(e.group)]
                                                                        : QString::number(e.group);
     if (isLogMark(e.kind)) return QString::fromStdString(logMarkDetails(e, group.toStdString()));

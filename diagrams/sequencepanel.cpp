@@ -238,7 +238,8 @@ void SequencePanel::reset(const Topology &topology)
     QStringList groups;
     for (const std::string &g : consumerGroupNames(topology))
         groups << QString::fromStdString(g);
-    m_view->setGroupNames([groups](std::uint32_t g) { return g < std::uint32_t(groups.size()) ? groups[int(g)] : QString(); });
+    m_view->setGroupNames(
+        [groups](std::uint32_t g) { return g < std::uint32_t(groups.size()) ? groups[int(g)] : QString(); });
 }
 
 void SequencePanel::setFaultNames(std::function<QString(std::uint64_t)> names)

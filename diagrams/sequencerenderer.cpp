@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
 #include <optional>
+#include <unordered_set>
 
 namespace sb {
 
@@ -257,7 +257,8 @@ QString SequenceRenderer::logMarkLabel(const TraceEvent &e, const SequenceLayout
 {
     if (!isLogMark(e.kind)) return {};
     if (e.kind == TraceKind::Rebalance)
-        return QStringLiteral("%1: %2").arg(layout.groupText(e.group), QString::fromStdString(logMarkText(e)));
+        return QStringLiteral("%1: %2").arg(layout.groupText(e.group),
+                                            QString::fromStdString(logMarkText(e)));
     if (partitions.size() <= 1) return QString::fromStdString(logMarkText(e));
     QStringList ps;
     for (std::uint32_t p : partitions)
@@ -818,7 +819,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         case TraceKind::Revoke: {
             // A triangle pointing into the lifeline for a partition taken, out of it for one given up.
             const double d = e.kind == TraceKind::Assign ? 1 : -1;
-            const QPointF tri[3] = {QPointF(x + 5 * d, y), QPointF(x - 5 * d, y - 5), QPointF(x - 5 * d, y + 5)};
+            const QPointF tri[3] = {QPointF(x + 5 * d, y), QPointF(x - 5 * d, y - 5),
+                                    QPointF(x - 5 * d, y + 5)};
             p.drawPolygon(tri, 3);
             p.setPen(c);
             markText(QPointF(x + 8, y + 4), logMarkLabel(e, layout, partitions), true);

@@ -138,8 +138,9 @@ void TestGroupLagSeries::lagPerBucket()
     QFETCH(QList<double>, expected);
     const SimTime ms = kMillisecond;
     TimeSeriesSink sink(smallTopic());
-    for (const TraceEvent &e : {join(1 * ms), append(12 * ms, 0, 0), append(13 * ms, 0, 1), append(14 * ms, 0, 2),
-                                commit(25 * ms, 0, 2), append(27 * ms, 1, 0), traced(TraceKind::Process, 35 * ms, 1)})
+    for (const TraceEvent &e :
+         {join(1 * ms), append(12 * ms, 0, 0), append(13 * ms, 0, 1), append(14 * ms, 0, 2),
+          commit(25 * ms, 0, 2), append(27 * ms, 1, 0), traced(TraceKind::Process, 35 * ms, 1)})
         sink.onEvent(e);
     sink.flush();
     const auto delta = sink.take();
@@ -207,7 +208,8 @@ void TestGroupLagSeries::runMatchesLogMetrics_data()
 void TestGroupLagSeries::runMatchesLogMetrics()
 {
     QFETCH(qint64, until);
-    const LoadResult loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/kafka-consumer-groups.json");
+    const LoadResult loaded =
+        loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/kafka-consumer-groups.json");
     QVERIFY(loaded.ok());
     std::string error;
     auto sim = Simulation::build(*loaded.topology, error);
@@ -281,7 +283,8 @@ void TestGroupLagSeries::pickerOffersLagSeries()
         names << picker.data(picker.index(r)).toString();
     QCOMPARE(names, (QStringList{QStringLiteral("lag billing total"), QStringLiteral("lag billing P0"),
                                  QStringLiteral("lag billing P1")}));
-    QCOMPARE(picker.data(picker.index(1), SeriesPickerModel::IdRole).toString(), QStringLiteral("orders billing P0"));
+    QCOMPARE(picker.data(picker.index(1), SeriesPickerModel::IdRole).toString(),
+             QStringLiteral("orders billing P0"));
     QCOMPARE(picker.checkedTargets(), (QList<int>{0, 1, 2}));
     // Partitions differ in colour; the same keys again add nothing.
     QVERIFY(picker.data(picker.index(1), SeriesPickerModel::ColorRole) !=

@@ -16,8 +16,8 @@
 
 #include "callstatus.h"
 
-#include <QImage>
 #include <QAbstractItemModelTester>
+#include <QImage>
 #include <QPainter>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -158,10 +158,12 @@ void TestSequenceKafka::arrowLabels_data()
                   {FrameType::ReceiveMessage, "ReceiveMessage"},
                   {FrameType::DeleteMessage, "DeleteMessage"},
                   {FrameType::ChangeMessageVisibility, "ChangeMessageVisibility"}};
-    static_assert(std::size(frames) == kFrameTypeCount - int(FrameType::Metadata), "every Kafka and SQS frame");
+    static_assert(std::size(frames) == kFrameTypeCount - int(FrameType::Metadata),
+                  "every Kafka and SQS frame");
     for (const auto &f : frames) {
         QTest::addRow("%s", f.name) << f.frame << false << int(kNoStatus) << QString::fromLatin1(f.name);
-        QTest::addRow("%s response", f.name) << f.frame << true << 0 << QStringLiteral("%1 response").arg(f.name);
+        QTest::addRow("%s response", f.name)
+            << f.frame << true << 0 << QStringLiteral("%1 response").arg(f.name);
     }
     QTest::newRow("Produce response NOT_ENOUGH_REPLICAS")
         << FrameType::Produce << true << int(KafkaError::NotEnoughReplicas)
@@ -228,7 +230,8 @@ void TestSequenceKafka::kafkaArrowsLegibleAtDefaultZoom()
         QVERIFY2(frameTypeFromText(l.section(QLatin1Char(' '), 0, 0).toStdString(), f), qPrintable(l));
         QVERIFY2(isKafkaFrame(f), qPrintable(l));
     }
-    QVERIFY2(labels.contains(SequenceRenderer::arrowText(m_history, commit, layout)), qPrintable(labels.join(", ")));
+    QVERIFY2(labels.contains(SequenceRenderer::arrowText(m_history, commit, layout)),
+             qPrintable(labels.join(", ")));
     // Most of the arrows in view are named: the labels are legible, not crowded out.
     QVERIFY2(labels.size() * 3 >= qsizetype(stats.arrows),
              qPrintable(QStringLiteral("%1 labels for %2 arrows").arg(labels.size()).arg(stats.arrows)));
@@ -279,7 +282,8 @@ void TestSequenceKafka::filterSelectsOperations()
     QCOMPARE(proxy.frameFilter(), std::optional<FrameType>(frame));
     std::size_t listed = 0;
     for (const TraceEvent &e : m_run.events)
-        listed += (e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex)) && e.frame == frame;
+        listed += (e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex)) &&
+                  e.frame == frame;
     QCOMPARE(std::size_t(proxy.rowCount()), listed);
     // A bare operation name works in the event log as well.
     QVERIFY(proxy.setFilterText(QString::fromLatin1(frameTypeLabel(frame)), &error));
@@ -352,7 +356,8 @@ void TestSequenceKafka::marks_data()
     QTest::newRow("unclean leader") << TraceKind::LeaderElect << 0 << 1 << 5 << 0 << int(TraceFlag::Unclean)
                                     << QStringLiteral("unclean leader P1: broker 0 (epoch 5)")
                                     << QStringLiteral("partition 1, broker 0, leader epoch 5, unclean");
-    QTest::newRow("offline") << TraceKind::LeaderElect << 0 << 3 << 6 << -1 << 0 << QStringLiteral("P3 offline")
+    QTest::newRow("offline") << TraceKind::LeaderElect << 0 << 3 << 6 << -1 << 0
+                             << QStringLiteral("P3 offline")
                              << QStringLiteral("partition 3, no leader (offline), leader epoch 6");
     QTest::newRow("ISR shrink") << TraceKind::IsrShrink << 0 << 0 << 0 << 1 << 0
                                 << QStringLiteral("ISR P0 shrinks to 2")
@@ -360,14 +365,15 @@ void TestSequenceKafka::marks_data()
     QTest::newRow("ISR expand") << TraceKind::IsrExpand << 0 << 5 << 0 << 2 << 0
                                 << QStringLiteral("ISR P5 grows to 2")
                                 << QStringLiteral("partition 5, broker 2, ISR size 2");
-    QTest::newRow("txn commit") << TraceKind::TxnCommit << 0 << -1 << 1 << 0 << 0 << QStringLiteral("txn 9 commit")
+    QTest::newRow("txn commit") << TraceKind::TxnCommit << 0 << -1 << 1 << 0 << 0
+                                << QStringLiteral("txn 9 commit")
                                 << QStringLiteral("transaction 9, producer epoch 1");
     QTest::newRow("txn abort, timeout")
         << TraceKind::TxnAbort << 0 << -1 << 2 << 1 << 0 << QStringLiteral("txn 9 abort (timeout)")
         << QStringLiteral("transaction 9, producer epoch 2, transaction.timeout.ms passed");
-    QTest::newRow("txn abort, fenced") << TraceKind::TxnAbort << 0 << -1 << 2 << 2 << 0
-                                       << QStringLiteral("txn 9 abort (fenced)")
-                                       << QStringLiteral("fenced by a newer epoch");
+    QTest::newRow("txn abort, fenced")
+        << TraceKind::TxnAbort << 0 << -1 << 2 << 2 << 0 << QStringLiteral("txn 9 abort (fenced)")
+        << QStringLiteral("fenced by a newer epoch");
     QTest::newRow("abort marker") << TraceKind::Marker << 0 << 3 << 0 << 0 << int(TraceFlag::Aborted)
                                   << QStringLiteral("abort marker P3 @42")
                                   << QStringLiteral("abort marker of transaction 9, partition 3, offset 42");
@@ -389,12 +395,14 @@ void TestSequenceKafka::marks()
     e.kind = kind;
     e.time = e.local = 7 * kMillisecond;
     e.node = NodeIndex(node);
-    e.group = kind == TraceKind::Rebalance || kind == TraceKind::Assign || kind == TraceKind::Revoke ? 0 : kNoIndex;
+    e.group =
+        kind == TraceKind::Rebalance || kind == TraceKind::Assign || kind == TraceKind::Revoke ? 0 : kNoIndex;
     e.partition = partition < 0 ? kNoIndex : std::uint32_t(partition);
     e.epoch = std::uint32_t(epoch);
     e.aux = aux;
     e.flags = std::uint8_t(flags);
-    e.correlationId = kind == TraceKind::TxnCommit || kind == TraceKind::TxnAbort || kind == TraceKind::Marker ? 9 : 0;
+    e.correlationId =
+        kind == TraceKind::TxnCommit || kind == TraceKind::TxnAbort || kind == TraceKind::Marker ? 9 : 0;
     e.deliveryCount = kind == TraceKind::IsrShrink || kind == TraceKind::IsrExpand ? 2 : 0;
     e.offset = kind == TraceKind::Marker ? 42 : -1;
     SequenceHistory history(16);
@@ -434,23 +442,26 @@ void TestSequenceKafka::marksOfOneInstantAreGathered()
     history.append(events);
     SequenceView view;
     view.setHistory(&history);
-    view.setTopology({QStringLiteral("orders"), QStringLiteral("billing-1"), QStringLiteral("billing-2")},
-                     {QStringLiteral("kafka-topic"), QStringLiteral("kafka-consumer"), QStringLiteral("kafka-consumer")},
-                     {});
+    view.setTopology(
+        {QStringLiteral("orders"), QStringLiteral("billing-1"), QStringLiteral("billing-2")},
+        {QStringLiteral("kafka-topic"), QStringLiteral("kafka-consumer"), QStringLiteral("kafka-consumer")},
+        {});
     view.setGroupNames([](std::uint32_t g) { return g == 0 ? QStringLiteral("billing") : QString(); });
     view.resize(700, 400);
     view.setFollowing(false);
     view.scrollToTime(0);
     view.grab(); // paints
     const auto &stats = view.lastStats();
-    QCOMPARE(labelsOf(stats, SequenceRenderer::DrawnLabel::Kind::Mark), QStringList{QStringLiteral("assign P0, P3, P5")});
+    QCOMPARE(labelsOf(stats, SequenceRenderer::DrawnLabel::Kind::Mark),
+             QStringList{QStringLiteral("assign P0, P3, P5")});
     QCOMPARE(stats.markSpots.size(), std::size_t(3));
     const QPointF spot = stats.markSpots.front().at;
     const std::vector<std::size_t> under = view.marksAt(spot + QPointF(2, 1));
     QCOMPARE(under.size(), std::size_t(3));
     const QString tip = view.markToolTip(under);
     for (const char *p : {"partition 0", "partition 3", "partition 5"})
-        QVERIFY2(tip.contains(QLatin1String(p)) && tip.contains(QStringLiteral("group billing, generation 2")),
+        QVERIFY2(tip.contains(QLatin1String(p)) &&
+                     tip.contains(QStringLiteral("group billing, generation 2")),
                  qPrintable(tip));
     QVERIFY(view.marksAt(spot + QPointF(30, 30)).empty());
 }
@@ -507,8 +518,10 @@ void TestSequenceKafka::viewTooltipNamesTheGroup()
         std::find_if(spots.begin(), spots.end(), [rebalance](const auto &m) { return m.index == rebalance; });
     QVERIFY(spot != spots.end());
     const QString group = QString::fromStdString(consumerGroupNames(m_run.topology).at(e.group));
-    const QString tip = view->markToolTip(view->marksAt(spot->at - QPointF(view->horizontalScrollBar()->value(), 0)));
-    QVERIFY2(tip.contains(QStringLiteral("group %1, generation %2").arg(group).arg(e.epoch)), qPrintable(tip));
+    const QString tip =
+        view->markToolTip(view->marksAt(spot->at - QPointF(view->horizontalScrollBar()->value(), 0)));
+    QVERIFY2(tip.contains(QStringLiteral("group %1, generation %2").arg(group).arg(e.epoch)),
+             qPrintable(tip));
     QVERIFY2(labelsOf(view->lastStats(), SequenceRenderer::DrawnLabel::Kind::Mark)
                  .contains(QStringLiteral("%1: rebalance gen %2").arg(group).arg(e.epoch)),
              qPrintable(labelsOf(view->lastStats(), SequenceRenderer::DrawnLabel::Kind::Mark).join(", ")));
@@ -534,7 +547,8 @@ void TestSequenceKafka::mermaidUsesProtocolNames()
     const QString text = QString::fromStdString(out.str());
     for (const TraceEvent &e : m_run.events) {
         if (e.kind == TraceKind::Send && isKafkaFrame(e.frame))
-            QVERIFY2(text.contains(QString::fromStdString(protocolFrameText(e))), protocolFrameText(e).c_str());
+            QVERIFY2(text.contains(QString::fromStdString(protocolFrameText(e))),
+                     protocolFrameText(e).c_str());
         if (e.kind == TraceKind::Rebalance)
             QVERIFY2(text.contains(QString::fromStdString(logMarkText(e))), logMarkText(e).c_str());
     }
@@ -553,7 +567,8 @@ void TestSequenceKafka::groupNamesMatchTheSimulation_data()
 void TestSequenceKafka::groupNamesMatchTheSimulation()
 {
     QFETCH(QString, example);
-    const LoadResult loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + example.toStdString());
+    const LoadResult loaded =
+        loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + example.toStdString());
     QVERIFY2(loaded.ok(), loaded.errorText().c_str());
     std::string error;
     auto sim = Simulation::build(*loaded.topology, error);
