@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace sb {
@@ -542,6 +543,56 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         QColor color;
     };
     std::vector<PendingLabel> arrowLabels;
+    // Log marks of one kind on one lifeline at one instant (a member assigned three partitions, a
+    // topic electing every partition's leader) are drawn once, naming all their partitions: the
+    // indices of the later events such a mark at `i` stands for.
+    const auto sameInstantMarks = [&](std::size_t i) {
+        const TraceEvent &e = history.at(i);
+        std::vector<std::size_t> out;
+        for (std::size_t j = i + 1; j < last && history.at(j).time == e.time; ++j) {
+            const TraceEvent &o = history.at(j);
+            if (o.kind == e.kind && o.node == e.node && o.group == e.group &&
+                (o.flags & TraceFlag::Unclean) == (e.flags & TraceFlag::Unclean) &&
+                (o.flags & TraceFlag::Aborted) == (e.flags & TraceFlag::Aborted) && o.partition != kNoIndex &&
+                filter.accepts(o))
+                out.push_back(j);
+        }
+        return out;
+    };
+    const auto partitionsOf = [&](std::size_t i, const std::vector<std::size_t> &others) {
+        std::vector<std::uint32_t> out;
+        if (history.at(i).partition != kNoIndex) out.push_back(history.at(i).partition);
+        for (std::size_t j : others)
+            out.push_back(history.at(j).partition);
+        return out;
+    };
+    // Where a log mark's text goes: beside a bar across the lifeline, or right of a glyph on it.
+    const auto logMarkBaseline = [](TraceKind k, double x, double y) {
+        const bool bar = k == TraceKind::Rebalance || k == TraceKind::LeaderElect ||
+                         k == TraceKind::TxnCommit || k == TraceKind::TxnAbort;
+        return bar ? QPointF(x + 6, y - 4) : QPointF(x + 8, y + 4);
+    };
+    // The texts of the log's major marks (a rebalance, partitions moving, a leader, the ISR, a
+    // transaction) take their places before the arrows' labels, so they sit beside their marks
+    // even among a consumer group's busy traffic.
+    std::unordered_map<std::size_t, QRectF> reservedMarks;
+    {
+        std::unordered_set<std::size_t> taken;
+        for (std::size_t i = first; i < last; ++i) {
+            const TraceEvent &e = history.at(i);
+            if (!isLogMark(e.kind) || e.kind == TraceKind::Marker || taken.count(i)) continue;
+            if (e.time < from || e.time > to || !filter.accepts(e)) continue;
+            const double x = lifeline(e.node);
+            if (x < 0) continue;
+            const std::vector<std::size_t> others = sameInstantMarks(i);
+            taken.insert(others.begin(), others.end());
+            const QString t = logMarkLabel(e, layout, partitionsOf(i, others));
+            const QRectF r = textRect(logMarkBaseline(e.kind, x, layout.timeY(e.time)), t);
+            if (!placer.isFree(r)) continue;
+            placer.take(r);
+            reservedMarks.emplace(i, r);
+        }
+    }
     // Callers' waiting spans (Call to Complete) and senders' blocked spans (Block to Unblock) as
     // bars on their lifelines, under the arrows; nested ones (a server calling downstream while it
     // waits for another call) step right.
@@ -689,9 +740,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         if (const auto r = label(DrawnLabel::Kind::Mark, textRect(baseline, t), t, major))
             drawLabelText(*r, t);
     };
-    // Log marks of one kind on one lifeline at one instant (a member assigned three partitions, a
-    // topic electing every partition's leader) are drawn once, naming all their partitions: the
-    // later ones are taken here.
+    // The later events of a log mark drawn once for several (sameInstantMarks).
     std::unordered_set<std::size_t> gathered;
     for (std::size_t i = first; i < last; ++i) {
         const TraceEvent &e = history.at(i);
@@ -767,20 +816,22 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         if (e.kind == TraceKind::Marker && (e.flags & TraceFlag::Aborted)) c = markColor(TraceKind::TxnAbort);
         std::vector<std::uint32_t> partitions;
         if (logMark) {
-            const auto sameMark = [&e](const TraceEvent &o) {
-                return o.kind == e.kind && o.node == e.node && o.group == e.group &&
-                       (o.flags & TraceFlag::Unclean) == (e.flags & TraceFlag::Unclean) &&
-                       (o.flags & TraceFlag::Aborted) == (e.flags & TraceFlag::Aborted);
-            };
-            if (e.partition != kNoIndex) partitions.push_back(e.partition);
-            for (std::size_t j = i + 1; j < last && history.at(j).time == e.time; ++j) {
-                const TraceEvent &o = history.at(j);
-                if (!sameMark(o) || o.partition == kNoIndex || !filter.accepts(o)) continue;
+            const std::vector<std::size_t> others = sameInstantMarks(i);
+            for (std::size_t j : others) {
                 gathered.insert(j);
-                partitions.push_back(o.partition);
                 stats.markSpots.push_back({j, QPointF(x, y)});
             }
+            partitions = partitionsOf(i, others);
         }
+        // A log mark's text where it was reserved, else placed as any major mark's.
+        const auto logText = [&](const QString &t) {
+            if (const auto r = reservedMarks.find(i); r != reservedMarks.end()) {
+                stats.labels.push_back({DrawnLabel::Kind::Mark, r->second, t});
+                drawLabelText(r->second, t);
+            } else {
+                markText(logMarkBaseline(e.kind, x, y), t, true);
+            }
+        };
         if (e.kind == TraceKind::Breaker && e.aux == 0) c = markColor(TraceKind::Restart); // closed again
         if (selecting && !inJourney && !major) c.setAlphaF(0.3);
         if (inJourney) c = accent;
@@ -812,7 +863,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             p.setPen(QPen(c, 3, e.kind == TraceKind::Rebalance ? Qt::DashLine : Qt::SolidLine, Qt::FlatCap));
             p.drawLine(QPointF(x - half, y), QPointF(x + half, y));
             p.setPen(c);
-            markText(QPointF(x + 6, y - 4), logMarkLabel(e, layout, partitions), true);
+            logText(logMarkLabel(e, layout, partitions));
             break;
         }
         case TraceKind::Assign:
@@ -823,7 +874,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
                                     QPointF(x - 5 * d, y + 5)};
             p.drawPolygon(tri, 3);
             p.setPen(c);
-            markText(QPointF(x + 8, y + 4), logMarkLabel(e, layout, partitions), true);
+            logText(logMarkLabel(e, layout, partitions));
             break;
         }
         case TraceKind::Marker:
@@ -837,7 +888,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             diamond << QPointF(x, y - 5) << QPointF(x + 5, y) << QPointF(x, y + 5) << QPointF(x - 5, y);
             p.drawPolygon(diamond);
             p.setPen(c);
-            markText(QPointF(x + 8, y + 4), logMarkLabel(e, layout, partitions), true);
+            logText(logMarkLabel(e, layout, partitions));
             break;
         }
         case TraceKind::Execute:
