@@ -23,6 +23,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 using namespace sb;
@@ -494,6 +496,14 @@ void TestSequenceKafka::runMarksSitOnTheirLifelines()
                                        [i](const auto &m) { return m.index == i; });
         QVERIFY2(spot != stats.markSpots.end(), qPrintable(SequenceRenderer::describe(e, layout, {})));
         QCOMPARE(spot->at, QPointF(layout.lifelineX(e.node), layout.timeY(e.time)));
+        // Its text sits beside it (right of the lifeline, within a few lines), not pushed away by
+        // the labels of the busy traffic around it.
+        const bool beside = std::any_of(stats.labels.begin(), stats.labels.end(), [&](const auto &l) {
+            return l.kind == SequenceRenderer::DrawnLabel::Kind::Mark && l.rect.left() > spot->at.x() &&
+                   l.rect.left() < spot->at.x() + 10 &&
+                   std::abs(l.rect.center().y() - spot->at.y()) < 3 * l.rect.height();
+        });
+        QVERIFY2(beside, qPrintable(SequenceRenderer::describe(e, layout, {})));
     }
 }
 
