@@ -4,6 +4,27 @@
 
 namespace sb {
 
+std::vector<std::string> consumerGroupNames(const Topology &t, const KindRegistry &registry)
+{
+    std::vector<std::string> names;
+    const auto add = [&names](const std::string &name) {
+        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
+    };
+    // Simulation::build numbers the groups set in the file first; members of a group left at its
+    // default join it when they start.
+    for (const NodeDef &n : t.nodes)
+        if (auto g = n.properties.find("groupId"); g != n.properties.end() && g->is_string())
+            add(g->get<std::string>());
+    for (const NodeDef &n : t.nodes) {
+        const NodeKindSpec *spec = registry.find(n.kind);
+        if (!spec || !spec->property("groupId")) continue;
+        const Json &value = PropertyBag(spec->properties, n.properties).value("groupId");
+        if (value.is_string()) add(value.get<std::string>());
+    }
+    return names;
+}
+
 LogMetrics::LogMetrics(const Topology &t, const KindRegistry &registry) : m_topicOf(t.nodes.size(), kNoIndex)
 {
     for (NodeIndex i = 0; i < t.nodes.size(); ++i) {

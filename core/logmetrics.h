@@ -44,6 +44,12 @@ struct GroupFigures {
     std::map<std::uint32_t, GroupPartitionFigures> partitions;
 };
 
+// The consumer groups' names by TraceEvent::group, as a Simulation of `t` numbers them
+// (Simulation::groupNames()): the groupId properties set on nodes, in node order, then the
+// default groupId of kinds whose nodes leave it unset. For the window, which has no simulation.
+std::vector<std::string> consumerGroupNames(const Topology &t,
+                                            const KindRegistry &registry = KindRegistry::builtin());
+
 class LogMetrics final : public TraceSink {
 public:
     // Topics are the nodes of kinds with a "partitions" property and the Log delivery role;

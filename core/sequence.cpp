@@ -76,7 +76,7 @@ bool isNoteKind(const TraceEvent &e)
     case TraceKind::Drop:
         return !isLinkDrop(e);
     default:
-        return false;
+        return isLogMark(e.kind);
     }
 }
 
@@ -675,6 +675,136 @@ void CallTracker::clear()
     m_hedges.clear();
 }
 
+bool frameTypeFromText(std::string_view text, FrameType &out)
+{
+    const auto same = [text](std::string_view name) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+        return name.size() == text.size() &&
+               std::equal(name.begin(), name.end(), text.begin(),
+                          [&lower](char a, char b) { return lower(a) == lower(b); });
+    };
+    for (int f = 0; f < kFrameTypeCount; ++f)
+        if (same(frameTypeName(FrameType(f))) || same(frameTypeLabel(FrameType(f)))) {
+            out = FrameType(f);
+            return true;
+        }
+    return false;
+}
+
+std::string protocolFrameText(const TraceEvent &e)
+{
+    if (!isKafkaFrame(e.frame) && !isSqsFrame(e.frame)) return {};
+    std::string t = frameTypeLabel(e.frame);
+    if (!(e.flags & TraceFlag::Response)) return t;
+    t += " response";
+    // Kafka's NONE and SQS's success are both 0: only an error is worth saying.
+    if (e.status != kNoStatus && e.status != 0) t += " " + frameStatusName(e.frame, e.status);
+    return t;
+}
+
+bool isLogMark(TraceKind k)
+{
+    switch (k) {
+    case TraceKind::Rebalance:
+    case TraceKind::Revoke:
+    case TraceKind::Assign:
+    case TraceKind::LeaderElect:
+    case TraceKind::IsrShrink:
+    case TraceKind::IsrExpand:
+    case TraceKind::TxnCommit:
+    case TraceKind::TxnAbort:
+    case TraceKind::Marker:
+        return true;
+    default:
+        return false;
+    }
+}
+
+namespace {
+std::string partitionText(const TraceEvent &e)
+{
+    return e.partition == kNoIndex ? std::string("?") : std::to_string(e.partition);
+}
+const char *txnAbortCause(std::int64_t aux)
+{
+    switch (aux) {
+    case 1:
+        return " (timeout)";
+    case 2:
+        return " (fenced)";
+    default:
+        return "";
+    }
+}
+} // namespace
+
+std::string logMarkText(const TraceEvent &e)
+{
+    const std::string p = "P" + partitionText(e);
+    switch (e.kind) {
+    case TraceKind::Rebalance:
+        return "rebalance gen " + std::to_string(e.epoch);
+    case TraceKind::Revoke:
+        return "revoke " + p;
+    case TraceKind::Assign:
+        return "assign " + p;
+    case TraceKind::LeaderElect:
+        if (e.aux < 0) return p + " offline";
+        return std::string((e.flags & TraceFlag::Unclean) ? "unclean leader " : "leader ") + p + ": broker " +
+               std::to_string(e.aux) + " (epoch " + std::to_string(e.epoch) + ")";
+    case TraceKind::IsrShrink:
+        return "ISR " + p + " shrinks to " + std::to_string(e.deliveryCount);
+    case TraceKind::IsrExpand:
+        return "ISR " + p + " grows to " + std::to_string(e.deliveryCount);
+    case TraceKind::TxnCommit:
+        return "txn " + std::to_string(e.correlationId) + " commit";
+    case TraceKind::TxnAbort:
+        return "txn " + std::to_string(e.correlationId) + " abort" + txnAbortCause(e.aux);
+    case TraceKind::Marker:
+        return std::string((e.flags & TraceFlag::Aborted) ? "abort marker " : "marker ") + p + " @" +
+               std::to_string(e.offset);
+    default:
+        return {};
+    }
+}
+
+std::string logMarkDetails(const TraceEvent &e, std::string_view groupName)
+{
+    const std::string group =
+        "group " + (groupName.empty() ? std::to_string(e.group) : std::string(groupName));
+    const std::string partition = "partition " + partitionText(e);
+    switch (e.kind) {
+    case TraceKind::Rebalance:
+        return group + ", generation " + std::to_string(e.epoch) + ", " + std::to_string(e.aux) + " members";
+    case TraceKind::Revoke:
+    case TraceKind::Assign:
+        return group + ", generation " + std::to_string(e.epoch) + ", " + partition;
+    case TraceKind::LeaderElect:
+        return partition +
+               (e.aux < 0 ? std::string(", no leader (offline)") : ", broker " + std::to_string(e.aux)) +
+               ", leader epoch " + std::to_string(e.epoch) +
+               ((e.flags & TraceFlag::Unclean) ? ", unclean (not in the ISR)" : "");
+    case TraceKind::IsrShrink:
+    case TraceKind::IsrExpand:
+        return partition + ", broker " + std::to_string(e.aux) + ", ISR size " +
+               std::to_string(e.deliveryCount);
+    case TraceKind::TxnCommit:
+    case TraceKind::TxnAbort:
+        return "transaction " + std::to_string(e.correlationId) + ", producer epoch " +
+               std::to_string(e.epoch) +
+               (e.kind == TraceKind::TxnAbort
+                    ? std::string(", ") + (e.aux == 1   ? "transaction.timeout.ms passed"
+                                           : e.aux == 2 ? "fenced by a newer epoch"
+                                                        : "the producer aborted")
+                    : std::string());
+    case TraceKind::Marker:
+        return std::string((e.flags & TraceFlag::Aborted) ? "abort" : "commit") + " marker of transaction " +
+               std::to_string(e.correlationId) + ", " + partition + ", offset " + std::to_string(e.offset);
+    default:
+        return {};
+    }
+}
+
 std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &item)
 {
     const auto &e = item.event;
@@ -684,6 +814,9 @@ std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &it
         // A client's call is named by its request's id: "call 12" says both.
         if (e.messageId != e.correlationId) t += messageText(e.messageId);
         if (e.correlationId) t += " call " + std::to_string(e.correlationId);
+    } else if (const std::string protocol = protocolFrameText(e); !protocol.empty()) {
+        t = protocol + messageText(e.messageId);
+        if (e.partition != kNoIndex) t += " P" + std::to_string(e.partition);
     } else {
         t = frameTypeName(e.frame) + messageText(e.messageId);
         if ((e.frame == FrameType::Deliver || e.frame == FrameType::Ack || e.frame == FrameType::Nack) &&
@@ -784,7 +917,7 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
             formatDuration(e.aux >= 0 ? e.aux : -e.aux);
         break;
     default:
-        t = traceKindName(e.kind) + m;
+        t = isLogMark(e.kind) ? logMarkText(e) : traceKindName(e.kind) + m;
         break;
     }
     if (e.deliveryCount > 1 && (e.kind == TraceKind::Timeout || e.kind == TraceKind::Requeue))
@@ -1099,11 +1232,15 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
                                : std::string()) +
                           sequenceArrowLabel(r, item) + " to " + names[e.peer]);
             break;
-        case SequenceItem::Type::Receive:
+        case SequenceItem::Type::Receive: {
             if (item.fate != SequenceItem::Fate::Delivered || e.node >= n) break;
-            line(idx, "receive " + std::string(frameTypeName(e.frame)) + messageText(e.messageId) + " from " +
-                          names[e.node] + " t=" + formatDuration(item.arrival));
+            // Kafka and SQS frames in the protocol's words, as their send line says them.
+            const std::string protocol = protocolFrameText(e);
+            line(idx, "receive " + (protocol.empty() ? std::string(frameTypeName(e.frame)) : protocol) +
+                          messageText(e.messageId) + " from " + names[e.node] +
+                          " t=" + formatDuration(item.arrival));
             break;
+        }
         }
     }
 }

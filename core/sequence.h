@@ -111,6 +111,28 @@ private:
     std::unordered_map<std::uint64_t, std::uint32_t> m_hedges; // call -> bit per attempt 1..32
 };
 
+// Reads a frame type as a person types it in a filter: its file name ("offset-commit") or its
+// label ("OffsetCommit", frameTypeLabel()), in any case. False when it is neither.
+bool frameTypeFromText(std::string_view text, FrameType &out);
+// Kafka and SQS frames (isKafkaFrame, isSqsFrame: message.h) on the diagrams, in the protocol's
+// own words: "Fetch", "OffsetCommit", "ReceiveMessage"; a response (TraceFlag::Response) "Fetch
+// response", with its error when it has one: "Produce response NOT_ENOUGH_REPLICAS". Empty for
+// the other frames. Shared by the text exports and the app's diagram so both read the same.
+std::string protocolFrameText(const TraceEvent &e);
+// Whether a kind is one of the log's and groups' events the diagrams mark on a lifeline: a
+// rebalance, a partition revoked or assigned, a leader election, an ISR change, a transaction's
+// outcome or marker.
+bool isLogMark(TraceKind k);
+// A short mark for such an event: "rebalance gen 3", "revoke P2", "assign P2", "leader P0: broker 2
+// (epoch 3)", "unclean leader P0: broker 1 (epoch 2)", "P0 offline", "ISR P1 shrinks to 2",
+// "ISR P1 grows to 3", "txn 5 commit", "txn 5 abort (timeout)", "marker P1 @42", "abort marker P1
+// @42"; empty for other kinds.
+std::string logMarkText(const TraceEvent &e);
+// What such an event is about, for tooltips: "group billing, generation 3, partition 2",
+// "partition 0, broker 2, leader epoch 3, unclean", "partition 1, broker 2, ISR 2"... `groupName`
+// names TraceEvent::group (Simulation::groupNames()); empty for other kinds.
+std::string logMarkDetails(const TraceEvent &e, std::string_view groupName);
+
 struct SequenceItem {
     enum class Type : std::uint8_t {
         Arrow,   // a frame sent on a link (time = send, arrival = scheduled arrival)

@@ -46,6 +46,8 @@ const char *seriesMetricName(SeriesMetric m)
         return "retries";
     case SeriesMetric::BreakerState:
         return "breaker_state";
+    case SeriesMetric::GroupLag:
+        return "group_lag";
     }
     return "?";
 }
@@ -89,6 +91,8 @@ const char *seriesMetricLabel(SeriesMetric m)
         return "Retries and hedges (attempts/s)";
     case SeriesMetric::BreakerState:
         return "Circuit breaker (0 closed, 1 open, 2 half-open)";
+    case SeriesMetric::GroupLag:
+        return "Consumer group lag (records)";
     }
     return "?";
 }
@@ -124,6 +128,8 @@ const char *seriesMetricUnit(SeriesMetric m)
         return "attempts/s";
     case SeriesMetric::BreakerState:
         return "state";
+    case SeriesMetric::GroupLag:
+        return "records";
     }
     return "";
 }
@@ -141,6 +147,8 @@ SeriesKeyKind seriesMetricKey(SeriesMetric m)
     case SeriesMetric::CallLatencyP50:
     case SeriesMetric::CallLatencyP99:
         return SeriesKeyKind::Method;
+    case SeriesMetric::GroupLag:
+        return SeriesKeyKind::Group;
     default:
         return SeriesKeyKind::None;
     }
@@ -153,6 +161,8 @@ const std::vector<SeriesKey> *TimeSeriesDelta::keys(SeriesMetric m) const
         return &statusKeys;
     case SeriesKeyKind::Method:
         return &methodKeys;
+    case SeriesKeyKind::Group:
+        return &groupKeys;
     case SeriesKeyKind::None:
         break;
     }
@@ -168,6 +178,8 @@ const std::vector<std::vector<double>> *TimeSeriesDelta::keyedValues(SeriesMetri
         return &callLatencyP50;
     case SeriesMetric::CallLatencyP99:
         return &callLatencyP99;
+    case SeriesMetric::GroupLag:
+        return &groupLag;
     default:
         return nullptr;
     }
@@ -266,6 +278,11 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
                              }));
     }
     m_inFlight.assign(topology.nodes.size(), 0);
+    auto logs = std::make_unique<LogMetrics>(topology);
+    if (logs->any()) {
+        m_logs = std::move(logs);
+        m_groupNames = consumerGroupNames(topology);
+    }
 }
 
 namespace {
@@ -359,6 +376,18 @@ void TimeSeriesSink::coarsen()
             }
             v.resize(n);
         }
+    for (auto &v : m_groupLag) {
+        const std::size_t n = (v.size() + factor - 1) / factor;
+        for (std::size_t i = 0; i < n; ++i) {
+            LagBucket a = v[factor * i];
+            for (std::size_t j = factor * i + 1; j < std::min(v.size(), factor * (i + 1)); ++j) {
+                a.max = std::fmax(a.max, v[j].max); // a NaN (not known yet) gives way to a value
+                if (!std::isnan(v[j].last)) a.last = v[j].last;
+            }
+            v[i] = a;
+        }
+        v.resize(n);
+    }
     for (auto &v : m_methodLatency) {
         const std::size_t n = (v.size() + factor - 1) / factor;
         for (std::size_t i = 0; i < n; ++i) {
@@ -403,6 +432,11 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
                 v.resize(idx + 1, 0);
         for (auto &v : m_methodLatency)
             v.resize(idx + 1);
+        // Lag is a level: it carries over into buckets where nothing changed it.
+        for (auto &v : m_groupLag) {
+            const double last = v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.back().last;
+            v.resize(idx + 1, LagBucket{last, last});
+        }
         m_count = idx + 1;
     }
     return idx;
@@ -451,6 +485,7 @@ void TimeSeriesSink::onEvent(const TraceEvent &e)
     const std::size_t b = bucketIndex(e.time);
     m_dirtyFrom = std::min(m_dirtyFrom, b);
     ++m_sincePublish;
+    if (m_logs) recordLag(e, b);
     record(e, b);
     // Not publish(): the node taking this step is not at rest yet, so its lag waits.
     if (m_sincePublish >= kPublishEvery) publishChanges();
@@ -520,6 +555,67 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
     if (m_isQueue[e.node]) {
         m_lagPending = e.node;
         m_lagTime = e.time;
+    }
+}
+
+std::size_t TimeSeriesSink::groupKey(std::uint32_t group)
+{
+    if (auto it = m_groupFirstKey.find(group); it != m_groupFirstKey.end()) return it->second;
+    const auto g = m_logs->groups().find(group);
+    if (g == m_logs->groups().end() || g->second.topic == kNoIndex) return SIZE_MAX;
+    const NodeIndex topic = g->second.topic;
+    const std::string name = group < m_groupNames.size() ? m_groupNames[group] : std::to_string(group);
+    const std::size_t first = m_groupKeys.size();
+    m_groupKeys.push_back({topic, name + " total", group, kNoIndex});
+    for (std::uint32_t p = 0; p < m_logs->partitions(topic).size(); ++p)
+        m_groupKeys.push_back({topic, name + " P" + std::to_string(p), group, p});
+    m_groupLag.resize(m_groupKeys.size(), std::vector<LagBucket>(m_count));
+    m_groupFirstKey.emplace(group, first);
+    return first;
+}
+
+void TimeSeriesSink::setLag(std::size_t key, std::size_t bucket, double lag)
+{
+    LagBucket &b = m_groupLag[key][bucket];
+    b.max = std::fmax(b.max, lag);
+    b.last = lag;
+}
+
+void TimeSeriesSink::recordLag(const TraceEvent &e, std::size_t b)
+{
+    m_logs->onEvent(e);
+    // The partitions whose lag the event may change: one partition of a topic for every group
+    // reading it (the log end or start moved), or one group's (a commit); every partition of a
+    // group that just became known or was (re)assigned.
+    const auto update = [&](std::uint32_t group, std::uint32_t partition) {
+        const std::size_t first = groupKey(group);
+        if (first == SIZE_MAX) return;
+        const std::size_t partitions = m_logs->partitions(m_groupKeys[first].node).size();
+        if (partition == kNoIndex) {
+            for (std::uint32_t p = 0; p < partitions; ++p)
+                setLag(first + 1 + p, b, double(m_logs->lag(group, p)));
+        } else if (partition < partitions) {
+            setLag(first + 1 + partition, b, double(m_logs->lag(group, partition)));
+        }
+        setLag(first, b, double(m_logs->totalLag(group)));
+    };
+    switch (e.kind) {
+    case TraceKind::Append:
+    case TraceKind::Truncate:
+    case TraceKind::Retention:
+        for (const auto &[group, figures] : m_logs->groups())
+            if (figures.topic == e.node) update(group, e.partition);
+        break;
+    case TraceKind::Commit:
+        if (e.group != kNoIndex) update(e.group, e.partition);
+        break;
+    case TraceKind::Join:
+    case TraceKind::Assign:
+    case TraceKind::Rebalance:
+        if (e.group != kNoIndex) update(e.group, kNoIndex);
+        break;
+    default:
+        break;
     }
 }
 
@@ -616,6 +712,7 @@ double TimeSeriesSink::value(const SeriesBucket &b, SeriesMetric m) const
     case SeriesMetric::CallsByStatus:
     case SeriesMetric::CallLatencyP50:
     case SeriesMetric::CallLatencyP99:
+    case SeriesMetric::GroupLag:
         return kNaN;
     }
     return kNaN;
@@ -685,6 +782,15 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
             p50[r] = l.count() ? toMilliseconds(l.quantile(0.5)) : kNaN;
             p99[r] = l.count() ? toMilliseconds(l.quantile(0.99)) : kNaN;
         }
+    }
+    d.groupKeys = m_groupKeys;
+    const std::size_t oldGroups = d.groupLag.size();
+    d.groupLag.resize(m_groupKeys.size());
+    for (std::size_t k = 0; k < m_groupKeys.size(); ++k) {
+        auto &out = d.groupLag[k];
+        out.resize(d.rows, kNaN);
+        for (std::size_t r = k < oldGroups ? keep : 0; r < d.rows; ++r)
+            out[r] = m_groupLag[k][d.firstBucket + r].max;
     }
 }
 

@@ -5,6 +5,7 @@
 // bounded: when a run outgrows `maxBuckets`, neighbouring buckets merge into wider ones (10 ms,
 // 20 ms, 100 ms, 200 ms, 1 s, ...: see nextWidth()).
 #include "histogram.h"
+#include "logmetrics.h"
 #include "node.h"
 #include "topology.h"
 #include "trace.h"
@@ -44,8 +45,12 @@ enum class SeriesMetric : std::uint8_t {
     ServerQueue,    // requests in a server's accept queue: the most during the bucket
     Retries,        // retries and hedged attempts/s a client sent
     BreakerState,   // a client's circuit breaker: 0 closed, 1 open, 2 half-open (the worst in the bucket)
+    // Logs (Kafka): the records a consumer group has yet to read, log end offset minus committed
+    // offset (LogMetrics::lag), per group and partition and per group in total (keyed): the most
+    // during the bucket.
+    GroupLag,
 };
-inline constexpr int kSeriesMetricCount = 18;
+inline constexpr int kSeriesMetricCount = 19;
 // "throughput", "latency_p50", ..., as in CSV files.
 const char *seriesMetricName(SeriesMetric m);
 // "Throughput (msg/s)", ..., for axis titles.
@@ -54,17 +59,23 @@ const char *seriesMetricLabel(SeriesMetric m);
 const char *seriesMetricUnit(SeriesMetric m);
 bool seriesMetricIsLink(SeriesMetric m);
 // What a keyed metric's series are per: nothing (a node or link metric), a client and a call
-// status, or a client and a method. Keys appear as the run meets them.
-enum class SeriesKeyKind : std::uint8_t { None, Status, Method };
+// status, a client and a method, or a consumer group and a partition of the topic it reads (or
+// its total). Keys appear as the run meets them.
+enum class SeriesKeyKind : std::uint8_t { None, Status, Method, Group };
 SeriesKeyKind seriesMetricKey(SeriesMetric m);
 inline bool seriesMetricIsKeyed(SeriesMetric m)
 {
     return seriesMetricKey(m) != SeriesKeyKind::None;
 }
-// The target of a keyed series: a client and the status or method its calls are counted under.
+// The target of a keyed series: a client and the status or method its calls are counted under;
+// a topic and the consumer group (and partition) whose lag it is.
 struct SeriesKey {
-    NodeIndex node = kNoIndex; // the client; kNoIndex for the key that gathers keys beyond the bound
-    std::string label;         // statusName() ("UNAVAILABLE", "503 Service Unavailable") or the method
+    NodeIndex node = kNoIndex; // the client or topic; kNoIndex for the key that gathers keys beyond the bound
+    // statusName() ("UNAVAILABLE", "503 Service Unavailable"), the method, or the group and the
+    // partition ("billing P0") or "total" ("billing total")
+    std::string label;
+    std::uint32_t group = kNoIndex;     // Group keys: TraceEvent::group
+    std::uint32_t partition = kNoIndex; // Group keys: the partition; kNoIndex for the group's total
     bool operator==(const SeriesKey &) const = default;
 };
 // Whether a metric is a count per second (throughput, drops, ...), which a chart may show over a
@@ -123,6 +134,10 @@ struct TimeSeriesDelta {
     // to a receiver had no calls before firstBucket (0 calls/s, no latency there).
     std::vector<SeriesKey> statusKeys, methodKeys;
     std::vector<std::vector<double>> callsByStatus, callLatencyP50, callLatencyP99;
+    // Consumer groups' lag: groupKeys as met (a group's total, then each partition of its topic),
+    // groupLag[key][row] (NaN before the group was known).
+    std::vector<SeriesKey> groupKeys;
+    std::vector<std::vector<double>> groupLag;
     // The keys of a keyed metric and its values by key (nullptr for other metrics).
     const std::vector<SeriesKey> *keys(SeriesMetric m) const;
     const std::vector<std::vector<double>> *keyedValues(SeriesMetric m) const;
@@ -145,7 +160,8 @@ public:
     static constexpr std::size_t kMaxKeys = 256;
     static constexpr const char *kOtherKey = "other";
 
-    // Which nodes are queues comes from the topology's kinds.
+    // Which nodes are queues comes from the topology's kinds; topics (LogMetrics) give the
+    // consumer groups' lag, named by consumerGroupNames().
     TimeSeriesSink(const Topology &topology, SimTime bucketWidth = kDefaultBucketWidth,
                    std::size_t maxBuckets = kDefaultMaxBuckets);
 
@@ -181,6 +197,7 @@ public:
     // Calls completed under status key `key`, per bucket; latency of those under method key `key`.
     const std::vector<std::uint32_t> &statusBuckets(std::size_t key) const { return m_statusCounts[key]; }
     const std::vector<SparseLatency> &methodBuckets(std::size_t key) const { return m_methodLatency[key]; }
+    const std::vector<SeriesKey> &groupKeys() const { return m_groupKeys; }
     // Calls whose method is remembered until they complete (bounded by the calls in flight).
     std::size_t callsTracked() const { return m_callMethod.size(); }
     // The value a delta carries for a node bucket.
@@ -198,6 +215,12 @@ private:
     void publishChanges();
     void setLevel(NodeIndex node, std::size_t bucket, std::uint32_t depth, bool isDepth);
     void recordCall(const TraceEvent &e, std::size_t bucket);
+    // Feeds the log figures and sets the lag of the keys the event changes.
+    void recordLag(const TraceEvent &e, std::size_t bucket);
+    // The first key of group `group` (its total; its partitions follow), added once the group's
+    // topic is known; SIZE_MAX before.
+    std::size_t groupKey(std::uint32_t group);
+    void setLag(std::size_t key, std::size_t bucket, double lag);
     // The index of a key, added (with empty buckets) when new; the "other" key beyond kMaxKeys.
     std::size_t statusKey(NodeIndex node, std::uint16_t status);
     std::size_t methodKey(NodeIndex node, const std::string &method);
@@ -220,6 +243,17 @@ private:
     std::uint64_t m_lastRequest = 0;
     std::string m_lastMethod;
     std::unordered_map<std::uint64_t, std::size_t> m_callMethod;
+    // Consumer groups' lag: the log figures from the trace (null without a topic), each group's
+    // first key, and per key and bucket the most lag and the lag at the end (NaN: not known yet).
+    struct LagBucket {
+        double max = std::numeric_limits<double>::quiet_NaN();
+        double last = std::numeric_limits<double>::quiet_NaN();
+    };
+    std::unique_ptr<LogMetrics> m_logs;
+    std::vector<std::string> m_groupNames;
+    std::vector<SeriesKey> m_groupKeys;
+    std::map<std::uint32_t, std::size_t> m_groupFirstKey;
+    std::vector<std::vector<LagBucket>> m_groupLag;
     SimTime m_width;
     std::size_t m_maxBuckets;
     std::size_t m_count = 0;

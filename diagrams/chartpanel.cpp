@@ -1,6 +1,7 @@
 #include "chartpanel.h"
 
 #include "chartlegend.h"
+#include "logmetrics.h"
 #include "picturefile.h"
 #include "seriesdecimator.h"
 #include "seriespickermodel.h"
@@ -295,6 +296,9 @@ void ChartPanel::reset(const Topology &topology)
             return SeriesPickerModel::hasMetric(t.kind, SeriesMetric::CallsInFlight);
         }))
         setMetric(SeriesMetric::CallsByStatus);
+    // A topology with a log (a Kafka topic) is read by consumer groups: how far behind they are
+    // is what to see first.
+    if (metric() == SeriesMetric::Throughput && LogMetrics(topology).any()) setMetric(SeriesMetric::GroupLag);
     startOver();
 }
 
@@ -318,8 +322,9 @@ void ChartPanel::startOver()
 void ChartPanel::appendDelta(const TimeSeriesDelta &delta)
 {
     m_store.apply(delta);
-    // Keyed call series (per client and status or method) get their picker rows as they appear.
-    for (SeriesKeyKind kind : {SeriesKeyKind::Status, SeriesKeyKind::Method})
+    // Keyed series (per client and status or method, per group and partition) get their picker
+    // rows as they appear.
+    for (SeriesKeyKind kind : {SeriesKeyKind::Status, SeriesKeyKind::Method, SeriesKeyKind::Group})
         m_picker->syncKeys(kind, m_store.keys(kind));
     markDataChanged();
 }

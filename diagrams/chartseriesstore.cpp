@@ -19,6 +19,7 @@ void ChartSeriesStore::reset(const QStringList &nodeIds, const QStringList &link
     m_series.assign(kSeriesMetricCount, {});
     m_statusKeys.clear();
     m_methodKeys.clear();
+    m_groupKeys.clear();
     for (int m = 0; m < kSeriesMetricCount; ++m)
         m_series[m].resize(seriesMetricIsKeyed(SeriesMetric(m))  ? 0
                            : seriesMetricIsLink(SeriesMetric(m)) ? linkIds.size()
@@ -35,6 +36,8 @@ const std::vector<SeriesKey> &ChartSeriesStore::keys(SeriesKeyKind kind) const
         return m_statusKeys;
     case SeriesKeyKind::Method:
         return m_methodKeys;
+    case SeriesKeyKind::Group:
+        return m_groupKeys;
     case SeriesKeyKind::None:
         break;
     }
@@ -105,6 +108,7 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
     // Keys only ever grow, in the order the run met them: a new key's series starts empty.
     if (delta.statusKeys.size() >= m_statusKeys.size()) m_statusKeys = delta.statusKeys;
     if (delta.methodKeys.size() >= m_methodKeys.size()) m_methodKeys = delta.methodKeys;
+    if (delta.groupKeys.size() >= m_groupKeys.size()) m_groupKeys = delta.groupKeys;
     for (int m = 0; m < kSeriesMetricCount; ++m) {
         const auto metric = SeriesMetric(m);
         const std::vector<std::vector<double>> *values = delta.keyedValues(metric);

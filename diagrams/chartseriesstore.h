@@ -26,7 +26,7 @@ public:
 
     const QStringList &nodeIds() const { return m_nodeIds; }
     const QStringList &linkIds() const { return m_linkIds; }
-    // The keys of keyed metrics (calls by status, call latency by method) met so far, in the order
+    // The keys of keyed metrics (calls by status, call latency by method, group lag) met so far, in the order
     // the run met them: a keyed metric's target is an index into these.
     const std::vector<SeriesKey> &keys(SeriesKeyKind kind) const;
     // `target` is a node index, a link index for link metrics, a key index for keyed metrics.
@@ -87,7 +87,8 @@ public:
     View view(SeriesMetric metric, int target, double smoothing = 0, double rateWindow = 0) const;
 
     // time_s,node,metric,value (keyed metrics: time_s,node,key,metric,value, the node being the
-    // client and the key its status or method): one row per point of each target's series with from <= time_s
+    // client and the key its status or method, or the topic and the group's partition or total): one row per
+    // point of each target's series with from <= time_s
     // <= to (every point by default), as view() shows it. Rates have a fifth column, window_s, the window the
     // rate is over in seconds (the bucket width when it is not summed into wider ones); with smoothing that
     // applies, the values are smoothed and each row ends with smoothing_s, the smoothing window in seconds.
@@ -122,7 +123,7 @@ private:
     // Points [0, kept) stayed, the rest is new: the index and the smoothed copy follow.
     static void changed(Series &series, qsizetype kept);
     QStringList m_nodeIds, m_linkIds;
-    std::vector<SeriesKey> m_statusKeys, m_methodKeys;
+    std::vector<SeriesKey> m_statusKeys, m_methodKeys, m_groupKeys;
     std::vector<std::vector<Series>> m_series; // [metric][target]
     double m_endTime = 0;
     SimTime m_width = 0;

@@ -2,6 +2,8 @@
 
 #include "eventlogmodel.h"
 
+#include "sequence.h"
+
 namespace sb {
 
 namespace {
@@ -15,9 +17,8 @@ std::optional<TraceKind> kindFromText(const QString &text)
 
 std::optional<FrameType> frameFromText(const QString &text)
 {
-    const std::string name = text.toLower().toStdString();
-    for (int f = 0; f < kFrameTypeCount; ++f)
-        if (name == frameTypeName(FrameType(f))) return FrameType(f);
+    FrameType frame;
+    if (frameTypeFromText(text.toStdString(), frame)) return frame;
     return std::nullopt;
 }
 
@@ -101,7 +102,8 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
             frame = frameFromText(value);
             if (!frame)
                 return fail(
-                    tr("\"%1\" is not a frame type (e.g. request, reply, stream-data, deliver)").arg(value));
+                    tr("\"%1\" is not a frame type (e.g. request, reply, deliver, Fetch, OffsetCommit)")
+                        .arg(value));
         } else if (key == QLatin1String("call")) {
             const auto id = messageFromText(value);
             if (!id) return fail(tr("\"%1\" is not a call id (a number from 1)").arg(value));
@@ -121,6 +123,9 @@ bool EventFilterProxy::setFilterText(const QString &text, QString *error)
             node = term;
         } else if (const auto k = kindFromText(term)) {
             kind = k;
+        } else if (const auto f = frameFromText(term)) {
+            // A frame by its name ("OffsetCommit", "Fetch"), after kinds: "deliver" is the event.
+            frame = f;
         } else {
             // Ids may contain colons ("dc1:queue"), so an unknown term is taken as a node id.
             node = term;

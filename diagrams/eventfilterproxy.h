@@ -38,8 +38,9 @@ public:
     quint64 callFilter() const { return m_callId; }
 
     // Sets all the filters from what a person typed: space-separated terms "node:ID" (or a name),
-    // "kind:NAME", "frame:NAME", "call:N", "msg:N" (or "#N"); a bare number is a message id, a bare word a
-    // node id or name or, failing that, an event kind such as "deliver". Terms not given clear their filter.
+    // "kind:NAME", "frame:NAME" (a file name or the protocol's: "offset-commit", "OffsetCommit"), "call:N",
+    // "msg:N" (or "#N"); a bare number is a message id, a bare word a node id or name or, failing that, an
+    // event kind such as "deliver", then a frame type such as "Fetch". Terms not given clear their filter.
     // Returns false, with the reason in error, for a term it cannot read (the filters are then unchanged).
     bool setFilterText(const QString &text, QString *error = nullptr);
 

@@ -1,6 +1,7 @@
 #include "eventlogmodel.h"
 
 #include "callstatus.h"
+#include "logmetrics.h"
 #include "nodelabels.h"
 #include "sequence.h"
 #include "topology.h"
@@ -64,6 +65,18 @@ void EventLogModel::setTopology(const Topology &topology)
     for (const LinkDef &l : topology.links)
         links << QString::fromStdString(l.id);
     setNames(ids, links, names);
+    QStringList groups;
+    for (const std::string &g : consumerGroupNames(topology))
+        groups << QString::fromStdString(g);
+    setGroupNames(groups);
+}
+
+void EventLogModel::setGroupNames(const QStringList &names)
+{
+    m_groupNames = names;
+    if (!m_events.empty())
+        Q_EMIT dataChanged(index(0, DetailColumn), index(rowCount() - 1, DetailColumn),
+                           {Qt::DisplayRole, Qt::ToolTipRole});
 }
 
 NodeIndex EventLogModel::nodeIndex(const QString &idOrName) const
@@ -126,7 +139,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         return displayData(e, index.column());
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn) return tr("%1 ns").arg(e.time);
-        if (index.column() == DetailColumn) return detailText(e);
+        if (index.column() == DetailColumn) return detailText(e, m_groupNames);
         if (index.column() == NodeColumn && e.node != kNoIndex) return tr("id: %1").arg(nodeId(e.node));
         if (index.column() == PeerColumn && e.peer != kNoIndex) return tr("id: %1").arg(nodeId(e.peer));
         return {};
@@ -177,7 +190,7 @@ QVariant EventLogModel::displayData(const TraceEvent &e, int column) const
     case ReasonColumn:
         return e.reason == DropReason::None ? QString() : QString::fromLatin1(dropReasonName(e.reason));
     case DetailColumn:
-        return detailText(e);
+        return detailText(e, m_groupNames);
     default:
         return {};
     }
@@ -213,14 +226,22 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
     }
 }
 
-QString EventLogModel::detailText(const TraceEvent &e)
+QString EventLogModel::detailText(const TraceEvent &e, const QStringList &groupNames)
 {
     const auto duration = [](std::int64_t t) { return QString::fromStdString(formatDuration(t)); };
     const auto status = [](std::uint16_t s) { return QString::fromStdString(statusName(s)); };
+    const QString group = e.group == kNoIndex                          ? QString()
+                          : e.group < std::uint32_t(groupNames.size()) ? groupNames[int(e.group)]
+                                                                       : QString::number(e.group);
+    if (isLogMark(e.kind)) return QString::fromStdString(logMarkDetails(e, group.toStdString()));
+    // A Kafka or SQS frame in the protocol's words, with the partition it is about.
+    QString protocol = QString::fromStdString(protocolFrameText(e));
+    if (!protocol.isEmpty() && e.partition != kNoIndex) protocol += tr(", partition %1").arg(e.partition);
     switch (e.kind) {
     case TraceKind::Publish:
         return (e.flags & TraceFlag::Confirmed) ? tr("confirm requested") : QString();
     case TraceKind::Send:
+        if (!protocol.isEmpty()) return tr("%1, arrives at %2").arg(protocol, duration(e.aux));
         if (e.status != kNoStatus)
             return tr("%1 frame (%2), arrives at %3")
                 .arg(QLatin1String(frameTypeName(e.frame)), status(e.status), duration(e.aux));
@@ -250,11 +271,19 @@ QString EventLogModel::detailText(const TraceEvent &e)
         if (e.link == kNoIndex)
             return e.reason == DropReason::UnknownCorrelation ? tr("late reply: no call waits for it")
                                                               : QString();
+        if (!protocol.isEmpty()) return protocol;
         if (e.status != kNoStatus)
             return tr("%1 frame (%2)").arg(QLatin1String(frameTypeName(e.frame)), status(e.status));
         return tr("%1 frame").arg(QLatin1String(frameTypeName(e.frame)));
-    default:
-        return {};
+    default: {
+        // The log's other events (append, replicate, high watermark, commit, join, leave...): where
+        // in the log and for which group.
+        QStringList parts;
+        if (e.partition != kNoIndex) parts << tr("partition %1").arg(e.partition);
+        if (e.offset >= 0) parts << tr("offset %1").arg(e.offset);
+        if (e.group != kNoIndex) parts << tr("group %1").arg(group);
+        return parts.join(QStringLiteral(", "));
+    }
     }
 }
 

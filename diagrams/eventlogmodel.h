@@ -70,8 +70,13 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    // What the Detail column says about an event: the meaning of its aux value and flags.
-    static QString detailText(const TraceEvent &e);
+    // What the Detail column says about an event: the meaning of its aux value and flags; a
+    // Kafka or SQS frame by the protocol's name ("Fetch response", with its error); the partition,
+    // offset and group of a log's events, the group named by `groupNames` (by TraceEvent::group,
+    // consumerGroupNames()) or else by its number.
+    static QString detailText(const TraceEvent &e, const QStringList &groupNames = {});
+    // Names groups in the Detail column (setTopology() sets them from the topology).
+    void setGroupNames(const QStringList &names);
 
 private:
     QVariant displayData(const TraceEvent &e, int column) const;
@@ -82,6 +87,7 @@ private:
     QStringList m_nodeIds;
     QStringList m_nodeNames;
     QStringList m_linkIds;
+    QStringList m_groupNames;
     QHash<QString, NodeIndex> m_nodeIndex; // ids
     QHash<QString, NodeIndex> m_nameIndex; // names shown
 };

@@ -5,6 +5,7 @@
 #include "sequenceview.h"
 
 #include "callstatus.h"
+#include "logmetrics.h"
 #include "nodelabels.h"
 #include "sequence.h"
 #include "topology.h"
@@ -34,21 +35,13 @@ namespace sb {
 
 namespace {
 
-bool frameTypeFromName(const std::string &name, FrameType &out)
-{
-    for (int f = 0; f < kFrameTypeCount; ++f)
-        if (name == frameTypeName(FrameType(f))) {
-            out = FrameType(f);
-            return true;
-        }
-    return false;
-}
-
+// The frames as a filter reads them: Kafka and SQS by their own names ("OffsetCommit"), the
+// others by their file names ("publish").
 QString frameTypeNames()
 {
     QStringList names;
     for (int f = 0; f < kFrameTypeCount; ++f)
-        names << QString::fromLatin1(frameTypeName(FrameType(f)));
+        names << QString::fromLatin1(frameTypeLabel(FrameType(f)));
     return names.join(QLatin1String(", "));
 }
 
@@ -242,6 +235,11 @@ void SequencePanel::reset(const Topology &topology)
     };
     reset(ids, kinds, links, order, names);
     m_view->setClockContext(m_clocks, m_linkEnds, m_faultNames);
+    QStringList groups;
+    for (const std::string &g : consumerGroupNames(topology))
+        groups << QString::fromStdString(g);
+    m_view->setGroupNames(
+        [groups](std::uint32_t g) { return g < std::uint32_t(groups.size()) ? groups[int(g)] : QString(); });
 }
 
 void SequencePanel::setFaultNames(std::function<QString(std::uint64_t)> names)
@@ -435,7 +433,7 @@ bool SequencePanel::setFilterText(const QString &text, QString *error)
             }
         } else if (key == QLatin1String("frame")) {
             FrameType frame;
-            if (!frameTypeFromName(value.toStdString(), frame))
+            if (!frameTypeFromText(value.toStdString(), frame))
                 return fail(term, tr("not a frame type; use one of %1").arg(frameTypeNames()));
             if (negated)
                 filter.hiddenFrames[int(frame)] = true;

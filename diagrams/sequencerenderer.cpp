@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace sb {
 
@@ -235,7 +237,54 @@ QString SequenceRenderer::arrowText(const SequenceHistory &history, std::size_t 
         return QString::fromStdString(
             callArrowText(e, method.toStdString(), history.isHedge(i), history.ordinal(i)));
     }
+    const std::string protocol = protocolFrameText(e);
+    if (!protocol.empty()) {
+        QString t = QString::fromStdString(protocol);
+        if (e.messageId) t += QStringLiteral(" #%1").arg(e.messageId);
+        if (e.partition != kNoIndex) t += QStringLiteral(" P%1").arg(e.partition);
+        return t;
+    }
     return QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId);
+}
+
+QString SequenceLayout::groupText(std::uint32_t group) const
+{
+    const QString name = groupName && group != kNoIndex ? groupName(group) : QString();
+    return name.isEmpty() ? QString::number(group) : name;
+}
+
+QString SequenceRenderer::logMarkLabel(const TraceEvent &e, const SequenceLayout &layout,
+                                       const std::vector<std::uint32_t> &partitions)
+{
+    if (!isLogMark(e.kind)) return {};
+    if (e.kind == TraceKind::Rebalance)
+        return QStringLiteral("%1: %2").arg(layout.groupText(e.group),
+                                            QString::fromStdString(logMarkText(e)));
+    if (partitions.size() <= 1) return QString::fromStdString(logMarkText(e));
+    QStringList ps;
+    for (std::uint32_t p : partitions)
+        ps << QStringLiteral("P%1").arg(p);
+    const QString list = ps.join(QStringLiteral(", "));
+    switch (e.kind) {
+    case TraceKind::Assign:
+        return QStringLiteral("assign %1").arg(list);
+    case TraceKind::Revoke:
+        return QStringLiteral("revoke %1").arg(list);
+    case TraceKind::LeaderElect:
+        return QStringLiteral("%1 %2").arg((e.flags & TraceFlag::Unclean) ? QStringLiteral("unclean leaders")
+                                                                          : QStringLiteral("leaders"),
+                                           list);
+    case TraceKind::IsrShrink:
+        return QStringLiteral("ISR shrinks %1").arg(list);
+    case TraceKind::IsrExpand:
+        return QStringLiteral("ISR grows %1").arg(list);
+    case TraceKind::Marker:
+        return QStringLiteral("%1 %2").arg((e.flags & TraceFlag::Aborted) ? QStringLiteral("abort markers")
+                                                                          : QStringLiteral("markers"),
+                                           list);
+    default:
+        return QString::fromStdString(logMarkText(e));
+    }
 }
 
 QColor SequenceRenderer::contradictionColor(bool dark)
@@ -262,7 +311,11 @@ QString SequenceRenderer::describe(const TraceEvent &e, const SequenceLayout &la
 {
     const auto name = [&layout](NodeIndex n) { return layout.nodeName(n); };
     QString text = QString::fromLatin1(traceKindName(e.kind));
-    if (e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex))
+    const bool frame = e.kind == TraceKind::Send || (e.kind == TraceKind::Drop && e.link != kNoIndex);
+    const std::string protocol = frame ? protocolFrameText(e) : std::string();
+    if (!protocol.empty())
+        text += QLatin1Char(' ') + QString::fromStdString(protocol);
+    else if (frame)
         text += QLatin1Char(' ') + QString::fromLatin1(frameTypeName(e.frame));
     if (e.messageId) text += QStringLiteral(" #%1").arg(e.messageId);
     if (e.node != kNoIndex) text += QLatin1Char(' ') + name(e.node);
@@ -273,8 +326,17 @@ QString SequenceRenderer::describe(const TraceEvent &e, const SequenceLayout &la
     if (e.kind == TraceKind::Send) text += QStringLiteral(", arrives %1").arg(durationText(e.aux));
     if (e.reason != DropReason::None)
         text += QStringLiteral(", %1").arg(QString::fromLatin1(dropReasonName(e.reason)));
-    if (e.status != kNoStatus)
+    // A Kafka or SQS response says its error in the frame's words; the status of other events is
+    // a call's.
+    if (e.status != kNoStatus && protocol.empty())
         text += QStringLiteral(", status %1").arg(QString::fromStdString(statusName(e.status)));
+    if (isLogMark(e.kind)) {
+        const QString group = e.group != kNoIndex ? layout.groupText(e.group) : QString();
+        return text + QStringLiteral(": ") + QString::fromStdString(logMarkDetails(e, group.toStdString()));
+    }
+    if (e.partition != kNoIndex) text += QStringLiteral(", partition %1").arg(e.partition);
+    if (e.offset >= 0) text += QStringLiteral(", offset %1").arg(e.offset);
+    if (e.group != kNoIndex) text += QStringLiteral(", group %1").arg(layout.groupText(e.group));
     if (isCallEvent(e)) {
         if (e.deliveryCount > 0 && e.kind != TraceKind::Complete)
             text += QStringLiteral(", attempt %1").arg(e.deliveryCount);
@@ -467,6 +529,70 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         stats.labels.push_back({kind, rect, t});
         return rect;
     };
+    // A label's text on a veil of the background: where arrows run close together (a Kafka
+    // consumer's fetches and heartbeats) it stays readable over the lines under it.
+    QColor veil = base;
+    veil.setAlphaF(0.78);
+    const auto drawLabelText = [&p, &veil](const QRectF &r, const QString &t) {
+        p.fillRect(r.adjusted(-1, 0, 1, 0), veil);
+        p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, t);
+    };
+    struct PendingLabel {
+        QRectF rect;
+        QString text;
+        QColor color;
+    };
+    std::vector<PendingLabel> arrowLabels;
+    // Log marks of one kind on one lifeline at one instant (a member assigned three partitions, a
+    // topic electing every partition's leader) are drawn once, naming all their partitions: the
+    // indices of the later events such a mark at `i` stands for.
+    const auto sameInstantMarks = [&](std::size_t i) {
+        const TraceEvent &e = history.at(i);
+        std::vector<std::size_t> out;
+        for (std::size_t j = i + 1; j < last && history.at(j).time == e.time; ++j) {
+            const TraceEvent &o = history.at(j);
+            if (o.kind == e.kind && o.node == e.node && o.group == e.group &&
+                (o.flags & TraceFlag::Unclean) == (e.flags & TraceFlag::Unclean) &&
+                (o.flags & TraceFlag::Aborted) == (e.flags & TraceFlag::Aborted) && o.partition != kNoIndex &&
+                filter.accepts(o))
+                out.push_back(j);
+        }
+        return out;
+    };
+    const auto partitionsOf = [&](std::size_t i, const std::vector<std::size_t> &others) {
+        std::vector<std::uint32_t> out;
+        if (history.at(i).partition != kNoIndex) out.push_back(history.at(i).partition);
+        for (std::size_t j : others)
+            out.push_back(history.at(j).partition);
+        return out;
+    };
+    // Where a log mark's text goes: beside a bar across the lifeline, or right of a glyph on it.
+    const auto logMarkBaseline = [](TraceKind k, double x, double y) {
+        const bool bar = k == TraceKind::Rebalance || k == TraceKind::LeaderElect ||
+                         k == TraceKind::TxnCommit || k == TraceKind::TxnAbort;
+        return bar ? QPointF(x + 6, y - 4) : QPointF(x + 8, y + 4);
+    };
+    // The texts of the log's major marks (a rebalance, partitions moving, a leader, the ISR, a
+    // transaction) take their places before the arrows' labels, so they sit beside their marks
+    // even among a consumer group's busy traffic.
+    std::unordered_map<std::size_t, QRectF> reservedMarks;
+    {
+        std::unordered_set<std::size_t> taken;
+        for (std::size_t i = first; i < last; ++i) {
+            const TraceEvent &e = history.at(i);
+            if (!isLogMark(e.kind) || e.kind == TraceKind::Marker || taken.count(i)) continue;
+            if (e.time < from || e.time > to || !filter.accepts(e)) continue;
+            const double x = lifeline(e.node);
+            if (x < 0) continue;
+            const std::vector<std::size_t> others = sameInstantMarks(i);
+            taken.insert(others.begin(), others.end());
+            const QString t = logMarkLabel(e, layout, partitionsOf(i, others));
+            const QRectF r = textRect(logMarkBaseline(e.kind, x, layout.timeY(e.time)), t);
+            if (!placer.isFree(r)) continue;
+            placer.take(r);
+            reservedMarks.emplace(i, r);
+        }
+    }
     // Callers' waiting spans (Call to Complete) and senders' blocked spans (Block to Unblock) as
     // bars on their lifelines, under the arrows; nested ones (a server calling downstream while it
     // waits for another call) step right.
@@ -533,16 +659,24 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         ++stats.arrows;
         // The frame and message id along the arrow, where no other text is: how many arrows get
         // a label follows from the room there is, in the view and in a picture alike.
-        if (!stats.density && (e.messageId || isCallFrame(e.frame))) {
+        if (!stats.density &&
+            (e.messageId || isCallFrame(e.frame) || isKafkaFrame(e.frame) || isSqsFrame(e.frame))) {
             const QPointF mid = (start + end) / 2;
             QString t = arrowText(history, i, layout);
             if (contradicting) t += QStringLiteral(" \u26a0 clocks");
-            const QRectF r = textRect(mid + QPointF(4, -3), t);
-            if (label(DrawnLabel::Kind::Arrow, r, t, false)) {
-                p.setPen(selecting && !inJourney ? faint : text);
-                p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, t);
-            }
+            // Above the arrow's middle, else just below it: a request and its response (a Kafka
+            // Fetch and its response, say) run close together and both get their names.
+            const QRectF above = textRect(mid + QPointF(4, -3), t);
+            const QRectF below = textRect(mid + QPointF(4, fm.ascent() + 3), t);
+            const QRectF r = placer.isFree(above) ? above : below;
+            if (label(DrawnLabel::Kind::Arrow, r, t, false))
+                arrowLabels.push_back({r, t, selecting && !inJourney ? faint : text});
         }
+    }
+    // The arrows' labels over every arrow, not under the arrows drawn after them.
+    for (const PendingLabel &l : arrowLabels) {
+        p.setPen(l.color);
+        drawLabelText(l.rect, l.text);
     }
 
     // Local marks on the lifelines.
@@ -575,6 +709,24 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         case TraceKind::Execute:
         case TraceKind::Accept:
             return dark ? QColor(0x8f, 0x9b, 0xf5) : QColor(0x3b, 0x4c, 0xc0);
+        // The log and its groups: a rebalance and a partition given up in amber, a partition
+        // taken and a commit in green, a leader in blue (an unclean one in red: see below), ISR
+        // changes as their direction says, transaction markers purple, an abort red.
+        case TraceKind::Rebalance:
+        case TraceKind::IsrShrink:
+            return {0xe0, 0x8e, 0x0b};
+        case TraceKind::Revoke:
+            return dark ? QColor(0xff, 0x9e, 0x40) : QColor(0xd9, 0x5d, 0x0b);
+        case TraceKind::Assign:
+        case TraceKind::IsrExpand:
+        case TraceKind::TxnCommit:
+            return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
+        case TraceKind::LeaderElect:
+            return {0x2f, 0x7f, 0xd6};
+        case TraceKind::TxnAbort:
+            return dark ? QColor(0xf0, 0x7a, 0x6e) : QColor(0xc6, 0x3b, 0x2f);
+        case TraceKind::Marker:
+            return {0x9b, 0x59, 0xb6};
         default:
             return dark ? QColor(0xb0, 0xb4, 0xba) : QColor(0x5a, 0x60, 0x69);
         }
@@ -586,10 +738,13 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
     const auto markText = [&](QPointF baseline, const QString &t, bool major) {
         if (!major && layout.nsPerPixel >= 2e6) return;
         if (const auto r = label(DrawnLabel::Kind::Mark, textRect(baseline, t), t, major))
-            p.drawText(*r, Qt::AlignLeft | Qt::AlignVCenter, t);
+            drawLabelText(*r, t);
     };
+    // The later events of a log mark drawn once for several (sameInstantMarks).
+    std::unordered_set<std::size_t> gathered;
     for (std::size_t i = first; i < last; ++i) {
         const TraceEvent &e = history.at(i);
+        if (gathered.count(i)) continue;
         if (isArrow(e) || isLostFrame(e) || e.time < from || e.time > to) continue;
         if (e.kind == TraceKind::Publish || e.kind == TraceKind::Route || e.kind == TraceKind::Deliver ||
             e.kind == TraceKind::Redeliver || e.kind == TraceKind::Confirm)
@@ -642,21 +797,48 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
                                (e.kind == TraceKind::Complete && !isSuccessStatus(e.status)) ||
                                e.kind == TraceKind::Cancel || e.kind == TraceKind::Breaker ||
                                (e.kind == TraceKind::Drop && e.reason == DropReason::UnknownCorrelation);
+        // A group's rebalance and its partitions moving, a leader election, the ISR changing and a
+        // transaction's outcome are what a log's reader looks for; a marker per partition is not.
+        const bool logMark = isLogMark(e.kind);
         const bool major = e.kind == TraceKind::Crash || e.kind == TraceKind::Restart ||
                            e.kind == TraceKind::Pause || e.kind == TraceKind::Resume ||
                            e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp ||
-                           e.kind == TraceKind::LinkChange || e.kind == TraceKind::ClockJump || callAlarm;
+                           e.kind == TraceKind::LinkChange || e.kind == TraceKind::ClockJump || callAlarm ||
+                           (logMark && e.kind != TraceKind::Marker);
         // Crowded lifelines keep one mark every 3 px; faults and the selection always show.
         if (!major && !inJourney && y - lastMarkAt[e.node] < 3) continue;
         lastMarkAt[e.node] = y;
         QColor c = markColor(e.kind);
         if (callAlarm) c = markColor(TraceKind::Crash);
+        // A partition left without a leader, or led by a replica that was not in sync (records lost).
+        if (e.kind == TraceKind::LeaderElect && (e.aux < 0 || (e.flags & TraceFlag::Unclean)))
+            c = markColor(TraceKind::Crash);
+        if (e.kind == TraceKind::Marker && (e.flags & TraceFlag::Aborted)) c = markColor(TraceKind::TxnAbort);
+        std::vector<std::uint32_t> partitions;
+        if (logMark) {
+            const std::vector<std::size_t> others = sameInstantMarks(i);
+            for (std::size_t j : others) {
+                gathered.insert(j);
+                stats.markSpots.push_back({j, QPointF(x, y)});
+            }
+            partitions = partitionsOf(i, others);
+        }
+        // A log mark's text where it was reserved, else placed as any major mark's.
+        const auto logText = [&](const QString &t) {
+            if (const auto r = reservedMarks.find(i); r != reservedMarks.end()) {
+                stats.labels.push_back({DrawnLabel::Kind::Mark, r->second, t});
+                drawLabelText(r->second, t);
+            } else {
+                markText(logMarkBaseline(e.kind, x, y), t, true);
+            }
+        };
         if (e.kind == TraceKind::Breaker && e.aux == 0) c = markColor(TraceKind::Restart); // closed again
         if (selecting && !inJourney && !major) c.setAlphaF(0.3);
         if (inJourney) c = accent;
         p.setPen(QPen(c, 1.5));
         p.setBrush(c);
         ++stats.marks;
+        stats.markSpots.push_back({i, QPointF(x, y)});
         const QString callText = QString::fromStdString(callMarkText(e, ordinal));
         switch (e.kind) {
         case TraceKind::Crash:
@@ -668,6 +850,45 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
             p.drawLine(QPointF(x - layout.columnWidth * 0.35, y), QPointF(x + layout.columnWidth * 0.35, y));
             markText(QPointF(x + 6, y - 4),
                      callText.isEmpty() ? QString::fromLatin1(traceKindName(e.kind)) : callText, true);
+            break;
+        }
+        case TraceKind::Rebalance:
+        case TraceKind::LeaderElect:
+        case TraceKind::TxnCommit:
+        case TraceKind::TxnAbort: {
+            // Across the lifeline like a crash: a rebalance dashed (the group stops reading until
+            // it ends), a transaction's outcome shorter.
+            const bool txn = e.kind == TraceKind::TxnCommit || e.kind == TraceKind::TxnAbort;
+            const double half = layout.columnWidth * (txn ? 0.2 : 0.35);
+            p.setPen(QPen(c, 3, e.kind == TraceKind::Rebalance ? Qt::DashLine : Qt::SolidLine, Qt::FlatCap));
+            p.drawLine(QPointF(x - half, y), QPointF(x + half, y));
+            p.setPen(c);
+            logText(logMarkLabel(e, layout, partitions));
+            break;
+        }
+        case TraceKind::Assign:
+        case TraceKind::Revoke: {
+            // A triangle pointing into the lifeline for a partition taken, out of it for one given up.
+            const double d = e.kind == TraceKind::Assign ? 1 : -1;
+            const QPointF tri[3] = {QPointF(x + 5 * d, y), QPointF(x - 5 * d, y - 5),
+                                    QPointF(x - 5 * d, y + 5)};
+            p.drawPolygon(tri, 3);
+            p.setPen(c);
+            logText(logMarkLabel(e, layout, partitions));
+            break;
+        }
+        case TraceKind::Marker:
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(QRectF(x - 3.5, y - 3.5, 7, 7));
+            markText(QPointF(x + 7, y + 4), logMarkLabel(e, layout, partitions), false);
+            break;
+        case TraceKind::IsrShrink:
+        case TraceKind::IsrExpand: {
+            QPolygonF diamond;
+            diamond << QPointF(x, y - 5) << QPointF(x + 5, y) << QPointF(x, y + 5) << QPointF(x - 5, y);
+            p.drawPolygon(diamond);
+            p.setPen(c);
+            logText(logMarkLabel(e, layout, partitions));
             break;
         }
         case TraceKind::Execute:

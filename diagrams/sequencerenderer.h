@@ -86,6 +86,10 @@ struct SequenceLayout {
     // The method a call's request names ("orders.Orders/Get", its routing key), by the request's
     // message id; without it (or when it says nothing) Request arrows show no method.
     std::function<QString(std::uint64_t messageId)> method;
+    // Consumer groups' names by TraceEvent::group (consumerGroupNames()); without it (or when it
+    // says nothing) a group shows its number.
+    std::function<QString(std::uint32_t group)> groupName;
+    QString groupText(std::uint32_t group) const;
     // What the ruler says at axis value `t`.
     QString rulerText(SimTime t) const;
     // Whether the arrow of Send `e` contradicts causality by the local clocks.
@@ -113,6 +117,11 @@ public:
         QString text;
         std::size_t annotation = SIZE_MAX; // Annotation: its index in the annotations painted
     };
+    // A mark as drawn on a lifeline, for hit testing (its tooltip describes the event).
+    struct DrawnMark {
+        std::size_t index; // into the history
+        QPointF at;
+    };
     struct Stats {
         std::size_t arrows = 0;     // drawn one by one
         std::size_t marks = 0;      // local marks drawn
@@ -122,6 +131,8 @@ public:
         // arrow label or a minor mark's text that would overlap one laid out before is left out;
         // a fault's text and an annotation move (beside, then stacked below) until they fit.
         std::vector<DrawnLabel> labels;
+        // The local marks drawn (fault bars aside), in the order drawn.
+        std::vector<DrawnMark> markSpots;
     };
     // An arrow as drawn, for hit testing.
     struct DrawnArrow {
@@ -142,7 +153,9 @@ public:
     static QColor activationColor(bool dark);
     static QColor blockedColor(bool dark);
     // What an arrow says: a call frame's callArrowText() ("Request orders.Orders/Get #2",
-    // "Reply UNAVAILABLE", "StreamData [3]"), else the frame and message ("deliver #12").
+    // "Reply UNAVAILABLE", "StreamData [3]"), a Kafka or SQS frame's protocolFrameText() ("Fetch",
+    // "Produce response NOT_ENOUGH_REPLICAS", with its message and partition when it has them),
+    // else the frame and message ("deliver #12").
     static QString arrowText(const SequenceHistory &history, std::size_t i, const SequenceLayout &layout);
     static QColor kindColor(const QString &kind);
     // Arrows whose local timestamps contradict causality (magenta, dashed).
@@ -152,6 +165,11 @@ public:
     static QColor lifelineColor(NodeIndex node);
     // A one-line description of an event, for tooltips and exports: "deliver #12 tasks → worker-1 …".
     static QString describe(const TraceEvent &e, const SequenceLayout &layout, const QStringList &linkNames);
+    // What a log or group mark (isLogMark()) says beside it: logMarkText(), a rebalance with its
+    // group ("billing: rebalance gen 3"), and the partitions a member was assigned or gave up at
+    // once ("assign P0, P3"; `partitions` lists them); empty for other events.
+    static QString logMarkLabel(const TraceEvent &e, const SequenceLayout &layout,
+                                const std::vector<std::uint32_t> &partitions = {});
 };
 
 } // namespace sb

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace sb {
 
@@ -19,6 +20,7 @@ constexpr double kMinNsPerPixel = 1;
 constexpr double kMaxNsPerPixel = 1e10;
 constexpr double kZoomStep = 1.25;
 constexpr double kHitDistance = 4;
+constexpr double kMarkHitDistance = 6;
 
 double distanceToSegment(QPointF p, QLineF l)
 {
@@ -360,6 +362,40 @@ std::size_t SequenceView::arrowAt(QPointF pos) const
     return best;
 }
 
+std::vector<std::size_t> SequenceView::marksAt(QPointF pos) const
+{
+    const QPointF p = pos + QPointF(horizontalScrollBar()->value(), 0);
+    // A mark's glyph is about 10 px across: anywhere on it counts.
+    double best = kMarkHitDistance;
+    std::optional<QPointF> spot;
+    for (const auto &m : m_stats.markSpots) {
+        const double d = QLineF(p, m.at).length();
+        if (d <= best) {
+            best = d;
+            spot = m.at;
+        }
+    }
+    std::vector<std::size_t> out;
+    if (!spot) return out;
+    for (const auto &m : m_stats.markSpots)
+        if (m.at == *spot) out.push_back(m.index);
+    return out;
+}
+
+QString SequenceView::markToolTip(const std::vector<std::size_t> &indices) const
+{
+    QStringList lines;
+    for (std::size_t i : indices)
+        lines << arrowToolTip(i);
+    return lines.join(QLatin1Char('\n'));
+}
+
+void SequenceView::setGroupNames(std::function<QString(std::uint32_t)> names)
+{
+    m_layout.groupName = std::move(names);
+    viewport()->update();
+}
+
 NodeIndex SequenceView::headerAt(QPointF pos) const
 {
     if (pos.y() > m_layout.headerHeight) return kNoIndex;
@@ -577,6 +613,8 @@ bool SequenceView::viewportEvent(QEvent *event)
                                viewport());
         } else if (hit != SIZE_MAX) {
             QToolTip::showText(help->globalPos(), arrowToolTip(hit), viewport());
+        } else if (const std::vector<std::size_t> marks = marksAt(help->pos()); !marks.empty()) {
+            QToolTip::showText(help->globalPos(), markToolTip(marks), viewport());
         } else {
             const NodeIndex node = headerAt(help->pos());
             if (node != kNoIndex && node < NodeIndex(m_layout.nodeIds.size()))

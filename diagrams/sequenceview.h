@@ -106,6 +106,13 @@ public:
 
     // The history index of the arrow at a viewport point, or SIZE_MAX.
     std::size_t arrowAt(QPointF viewportPos) const;
+    // The history indices of the marks drawn at the spot nearest a viewport point (several when
+    // one mark stands for several events: "assign P0, P3"), or none.
+    std::vector<std::size_t> marksAt(QPointF viewportPos) const;
+    // The tooltip of those marks: each event described (SequenceRenderer::describe).
+    QString markToolTip(const std::vector<std::size_t> &indices) const;
+    // Names consumer groups in marks and tooltips (by TraceEvent::group).
+    void setGroupNames(std::function<QString(std::uint32_t)> names);
     // The node whose lifeline header is at a viewport point, or kNoIndex.
     NodeIndex headerAt(QPointF viewportPos) const;
     // What the last paint did.

@@ -30,16 +30,24 @@ constexpr Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt
 
 } // namespace
 
-SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesMetric metric)
+SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesKeyKind kind)
 {
-    switch (seriesMetricKey(metric)) {
+    switch (kind) {
     case SeriesKeyKind::Status:
         return Family::Status;
     case SeriesKeyKind::Method:
         return Family::Method;
+    case SeriesKeyKind::Group:
+        return Family::Group;
     case SeriesKeyKind::None:
         break;
     }
+    return Family::Node;
+}
+
+SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesMetric metric)
+{
+    if (seriesMetricIsKeyed(metric)) return familyOf(seriesMetricKey(metric));
     return seriesMetricIsLink(metric) ? Family::Link : Family::Node;
 }
 
@@ -79,6 +87,8 @@ bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
     case SeriesMetric::LinkFrames:
     case SeriesMetric::LinkLosses:
         return kind == QLatin1String("link");
+    case SeriesMetric::GroupLag:
+        return false; // per group and partition, not per node
     }
     return false;
 }
@@ -150,8 +160,8 @@ SeriesTarget SeriesPickerModel::target(SeriesMetric metric, int index) const
 
 int SeriesPickerModel::keyCount(SeriesKeyKind kind) const
 {
-    const Family family = kind == SeriesKeyKind::Status ? Family::Status : Family::Method;
     if (kind == SeriesKeyKind::None) return 0;
+    const Family family = familyOf(kind);
     return int(std::count_if(m_targets.begin(), m_targets.end(),
                              [family](const Target &t) { return t.family == family; }));
 }
@@ -159,24 +169,34 @@ int SeriesPickerModel::keyCount(SeriesKeyKind kind) const
 void SeriesPickerModel::syncKeys(SeriesKeyKind kind, const std::vector<SeriesKey> &keys)
 {
     if (kind == SeriesKeyKind::None) return;
-    const Family family = kind == SeriesKeyKind::Status ? Family::Status : Family::Method;
+    const Family family = familyOf(kind);
     const int have = keyCount(kind);
     if (int(keys.size()) <= have) return;
     // Colours and styles follow from the whole key list, so the same keys always look the same.
     QStringList labels;              // distinct statuses, in the order met
     QList<NodeIndex> clients;        // distinct clients, in the order met
     QHash<NodeIndex, int> perClient; // keys seen so far per client
+    QList<std::uint32_t> groups;     // distinct consumer groups, in the order met
     QList<SeriesTarget> added;
     for (std::size_t k = 0; k < keys.size(); ++k) {
         const SeriesKey &key = keys[k];
         const QString label = QString::fromStdString(key.label);
         if (!labels.contains(label)) labels << label;
         if (!clients.contains(key.node)) clients << key.node;
+        if (!groups.contains(key.group)) groups << key.group;
         const int nth = perClient[key.node]++;
         if (int(k) < have) continue;
         SeriesTarget t;
         const SeriesTarget client = target(SeriesMetric::Throughput, int(key.node));
-        if (key.node == kNoIndex || client.id.isEmpty()) {
+        if (family == Family::Group) {
+            // "lag billing P0": the topic's id in the tooltip; a partition's colour, the same in
+            // every group, and a style per group.
+            t.id = client.id.isEmpty() ? label : client.id + QLatin1Char(' ') + label;
+            t.name = tr("lag %1").arg(label);
+            t.kind = client.kind;
+            t.color = nodeColor(key.partition == kNoIndex ? 0 : int(key.partition) + 1);
+            t.style = kStyles[groups.indexOf(key.group) % int(std::size(kStyles))];
+        } else if (key.node == kNoIndex || client.id.isEmpty()) {
             t.id = label;
             t.name = tr("other (beyond %1 keys)").arg(TimeSeriesSink::kMaxKeys);
             t.color = QColor(Qt::gray);

@@ -5,7 +5,8 @@
 // output port of the call protocol) for calls in flight, retries and the breaker; servers (an
 // input port of the call protocol) for the server queue; and, for the keyed call metrics, the
 // client-and-status or client-and-method series the run has met so far (rows are added as keys
-// appear). Checks are kept per target while the metric changes. Rows show names (a link:
+// appear), and for a consumer group's lag its total and each partition of its topic ("lag billing
+// total", "lag billing P0"). Checks are kept per target while the metric changes. Rows show names (a link:
 // "source → target" by node names; a key: "client · UNAVAILABLE"), with the id in the tooltip,
 // and the line sample each series is drawn with.
 #include "timeseries.h"
@@ -59,7 +60,8 @@ public:
     // Adds a row for each key of `kind` beyond those it has (keys only grow, in the order the run
     // met them), checked: a status key is coloured by its status (one colour per status, in the
     // order met) and styled by its client; a method key takes its client's colour, styled by the
-    // method. Rows appear at once when the current metric has such keys.
+    // method; a group key ("lag billing P0") takes its partition's colour (a group's total the
+    // first) and is styled by its group. Rows appear at once when the current metric has such keys.
     void syncKeys(SeriesKeyKind kind, const std::vector<SeriesKey> &keys);
     int keyCount(SeriesKeyKind kind) const;
 
@@ -77,7 +79,8 @@ Q_SIGNALS:
 
 private:
     // What a target is an index into: the nodes, the links, or a keyed metric's keys.
-    enum class Family : std::uint8_t { Node, Link, Status, Method };
+    enum class Family : std::uint8_t { Node, Link, Status, Method, Group };
+    static Family familyOf(SeriesKeyKind kind);
     static Family familyOf(SeriesMetric metric);
     struct Target {
         SeriesTarget what;
