@@ -11,8 +11,7 @@ std::vector<std::string> consumerGroupNames(const Topology &t, const KindRegistr
         if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
             names.push_back(name);
     };
-    // Simulation::build numbers the groups set in the file first; members of a group left at its
-    // default join it when they start.
+    // The groups set in the file first, then those members join by their kind's default.
     for (const NodeDef &n : t.nodes)
         if (auto g = n.properties.find("groupId"); g != n.properties.end() && g->is_string())
             add(g->get<std::string>());

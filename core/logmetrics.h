@@ -46,7 +46,8 @@ struct GroupFigures {
 
 // The consumer groups' names by TraceEvent::group, as a Simulation of `t` numbers them
 // (Simulation::groupNames()): the groupId properties set on nodes, in node order, then the
-// default groupId of kinds whose nodes leave it unset. For the window, which has no simulation.
+// default groupId of kinds whose nodes leave it unset. Simulation::build registers exactly these,
+// so the window, which has no simulation, names groups the same.
 std::vector<std::string> consumerGroupNames(const Topology &t,
                                             const KindRegistry &registry = KindRegistry::builtin());
 

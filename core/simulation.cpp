@@ -1,6 +1,8 @@
 #include "simulation.h"
 #include "simulation_p.h"
 
+#include "logmetrics.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -104,10 +106,11 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
             return nullptr;
         }
         sim->m_nodes[i].context = std::make_unique<Context>(sim.get(), i);
-        if (auto g = t.nodes[i].properties.find("groupId");
-            g != t.nodes[i].properties.end() && g->is_string() && !g->get<std::string>().empty())
-            sim->groupIndex(g->get<std::string>());
     }
+    // Every consumer group is numbered before the run, defaults included, so that a trace's group
+    // numbers can be named from the topology alone (the window names them so).
+    for (const std::string &g : consumerGroupNames(t, registry))
+        sim->groupIndex(g);
     sim->setSeed(t.run.seed);
     sim->m_budget = t.run.messages;
     sim->setUpFaults(registry);
