@@ -620,8 +620,8 @@ void TestLiveCanvas::kafkaTopicLanesFollowTheRun()
     const QString assignment = LiveLogs::assignmentText(billing);
     QVERIFY2(assignment.startsWith(QStringLiteral("group billing, generation ")), qPrintable(assignment));
     QVERIFY2(topic->liveToolTip().contains(assignment), qPrintable(topic->liveToolTip()));
-    QVERIFY(
-        topic->liveToolTip().contains(QStringLiteral("P5: log start 0, log end %1").arg(lanes[5].figures.logEnd)));
+    QVERIFY(topic->liveToolTip().contains(
+        QStringLiteral("P5: log start 0, log end %1").arg(lanes[5].figures.logEnd)));
     QVERIFY(scene->nodeItem(QStringLiteral("billing-3"))->liveToolTip().contains(assignment));
     QVERIFY(!scene->nodeItem(QStringLiteral("producer"))->liveToolTip().contains(assignment));
     auto *properties = window.findChild<PropertyEditor *>(QStringLiteral("propertyEditor"));
@@ -727,8 +727,9 @@ void TestLiveCanvas::manyPartitionsAreCapped()
     scene.setLiveStats(stats);
     QVERIFY(topic->liveToolTip().contains(
         QStringLiteral("P10: log start 0, log end 11, high watermark 0, offline (no leader)")));
-    QVERIFY(topic->liveToolTip().contains(QStringLiteral(
-        "P9: log start 0, log end 10, high watermark 0, leader broker 0 (epoch 0), ISR 2/3 under-replicated")));
+    QVERIFY(
+        topic->liveToolTip().contains(QStringLiteral("P9: log start 0, log end 10, high watermark 0, leader "
+                                                     "broker 0 (epoch 0), ISR 2/3 under-replicated")));
 }
 
 void TestLiveCanvas::streamKindsLiveLines_data()

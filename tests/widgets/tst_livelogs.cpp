@@ -224,7 +224,8 @@ void TestLiveLogs::realRunInBatches()
     // The topic's lines: one per partition, then one per group.
     const QStringList lines = logs.topicLines(QStringLiteral("orders"));
     QCOMPARE(lines.size(), 8);
-    QVERIFY2(lines[0].startsWith(QStringLiteral("P0: log start 0, log end %1").arg(logEnd[0])), qPrintable(lines[0]));
+    QVERIFY2(lines[0].startsWith(QStringLiteral("P0: log start 0, log end %1").arg(logEnd[0])),
+             qPrintable(lines[0]));
     QVERIFY2(lines[6].startsWith(LiveLogs::assignmentText(g)), qPrintable(lines[6]));
 }
 
