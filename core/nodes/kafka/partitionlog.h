@@ -8,9 +8,11 @@
 //   holes and move the log start offset, they never renumber.
 // - A segment rolls when the next record would take it past segment.bytes, or when its first
 //   record is older than segment.ms. The last segment is the active one.
-// - Retention (cleanup.policy delete) removes whole closed segments, oldest first: by time when a
+// - Retention (cleanup.policy delete) removes whole segments, oldest first: by time when a
 //   segment's newest record is older than retention.ms, by size while the log is larger than
-//   retention.bytes by at least the segment's size. Only segments below the high watermark go.
+//   retention.bytes by at least the segment's size. Only segments below the high watermark go; the
+//   active one too when it qualifies and the high watermark is at the log end (Kafka rolls a new,
+//   empty active segment first).
 // - Compaction (cleanup.policy compact) works on closed segments below the high watermark whose
 //   records are at least min.compaction.lag.ms old: a record whose key has a newer record goes;
 //   a tombstone (null value) gets a delete horizon (delete.retention.ms) the first time the cleaner

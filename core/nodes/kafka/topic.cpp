@@ -1198,17 +1198,18 @@ NodeKindSpec kafkaTopicKind()
         property("replicationLatency", "Replication latency", T::Distribution, "2ms",
                  "How long a follower takes to fetch and append what its leader appended (one fetch).", "ms"),
         property("retention", "Retention", T::Duration, 7 * day,
-                 "retention.ms: closed segments whose newest record is older than this are deleted (0 = no "
-                 "time limit; cleanup.policy delete).",
+                 "retention.ms: segments whose newest record is older than this are deleted, oldest first, "
+                 "once below the high watermark; an expired active segment is rolled first (0 = no time limit; "
+                 "cleanup.policy delete).",
                  "ms", 0, {}),
         property(
             "retentionBytes", "Retention bytes", T::Integer, 0,
-            "retention.bytes: per partition, the oldest closed segments are deleted while the log is larger "
-            "than this by at least a segment (0 = no limit).",
+            "retention.bytes: per partition, the oldest segments are deleted while the log is larger than "
+            "this by at least a segment (0 = no limit).",
             "bytes", 0, 1e12),
         property("segmentBytes", "Segment bytes", T::Integer, 1073741824,
                  "segment.bytes: the active segment rolls when the next record would take it past this size. "
-                 "Retention deletes and compaction cleans closed segments only.",
+                 "Compaction cleans closed segments only.",
                  "bytes", 1, 1e12),
         property("segmentMs", "Segment time", T::Duration, 7 * day,
                  "segment.ms: the active segment rolls at the next append once its first record is this old.",
