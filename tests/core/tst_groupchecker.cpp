@@ -353,7 +353,8 @@ void TestGroupChecker::abortedReads()
     const auto reports = c.reports(kGroups);
     QCOMPARE(reports[0].abortedReads, std::uint64_t{1});
     QCOMPARE(reports[0].readCommitted, readCommitted);
-    const auto &check = ::check(c.checks(kGroups), "aborted-reads");
+    const auto checks = c.checks(kGroups);
+    const CheckResult check = ::check(checks, "aborted-reads");
     QCOMPARE(int(check.count), violations);
     if (violations) {
         QCOMPARE(check.examples.front().messageId, gone);
