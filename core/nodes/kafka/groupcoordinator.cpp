@@ -588,8 +588,10 @@ struct GroupCoordinator::Impl {
                 // The transaction's timeout counts from its first offsets here.
                 const SimTime expires =
                     pending.empty() ? addTime(ctx.now(), q.transactionTimeout) : pending.front().expiresAt;
-                std::erase_if(pending, [&](const PendingTxnOffset &o) {
-                    return o.group == q.groupId && o.partition == p;
+                // A later commit of the same partition in the transaction replaces the earlier one.
+                const std::uint32_t partition = p; // clang cannot capture a structured binding
+                std::erase_if(pending, [&q, partition](const PendingTxnOffset &held) {
+                    return held.group == q.groupId && held.partition == partition;
                 });
                 pending.push_back({q.groupId, p, o, ctx.peer(from), expires});
             }
