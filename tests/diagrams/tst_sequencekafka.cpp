@@ -6,12 +6,12 @@
 // epoch. Driven by a real run of kafka-consumer-groups.json and by events as the engine traces them.
 #include "eventfilterproxy.h"
 #include "eventlogmodel.h"
-#include "exampletrace.h"
 #include "logmetrics.h"
 #include "nodelabels.h"
 #include "sequence.h"
 #include "sequenceexport.h"
 #include "sequencepanel.h"
+#include "sequencetest.h"
 #include "sequenceview.h"
 
 #include "callstatus.h"
@@ -43,21 +43,7 @@ SequenceRenderer::Stats paint(const SequenceHistory &history, const SequenceLayo
     return SequenceRenderer::paint(p, size, history, layout, filter, {}, {}, exportPalette(), hits);
 }
 
-SequenceLayout layoutOf(const sbtest::ExampleTrace &trace)
-{
-    SequenceLayout layout;
-    layout.nodeIds = trace.nodeIds;
-    for (const std::string &label : nodeLabels(trace.topology))
-        layout.nodeNames << QString::fromStdString(label);
-    layout.nodeKinds = trace.nodeKinds;
-    for (NodeIndex n = 0; n < NodeIndex(trace.nodeIds.size()); ++n)
-        layout.order.push_back(n);
-    QStringList groups;
-    for (const std::string &g : consumerGroupNames(trace.topology))
-        groups << QString::fromStdString(g);
-    layout.groupName = [groups](std::uint32_t g) { return groups.value(int(g)); };
-    return layout;
-}
+using sbtest::layoutOf;
 
 QStringList labelsOf(const SequenceRenderer::Stats &stats, SequenceRenderer::DrawnLabel::Kind kind)
 {

@@ -2,11 +2,11 @@
 // intersect (a mark moves beside or below an arrow's label), pictures drawn without a view (the
 // CLI's) have arrow labels and start below the header, and lifelines show names in their node's
 // colour.
-#include "exampletrace.h"
 #include "nodecolors.h"
 #include "nodelabels.h"
 #include "sequenceexport.h"
 #include "sequencepanel.h"
+#include "sequencetest.h"
 #include "sequenceview.h"
 
 #include "cli.h"
@@ -38,17 +38,7 @@ Painted paint(const SequenceHistory &history, const SequenceLayout &layout, cons
     return out;
 }
 
-SequenceLayout layoutOf(const sbtest::ExampleTrace &trace)
-{
-    SequenceLayout layout;
-    layout.nodeIds = trace.nodeIds;
-    for (const std::string &label : nodeLabels(trace.topology))
-        layout.nodeNames << QString::fromStdString(label);
-    layout.nodeKinds = trace.nodeKinds;
-    for (NodeIndex n = 0; n < NodeIndex(trace.nodeIds.size()); ++n)
-        layout.order.push_back(n);
-    return layout;
-}
+using sbtest::layoutOf;
 
 // "lost #N" at the last event of every message that lost a frame on a link, as the window marks
 // the delivery check's lost messages.
