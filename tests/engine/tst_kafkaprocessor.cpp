@@ -150,6 +150,12 @@ void TestKafkaProcessor::validation()
             found = true;
     }
     QVERIFY2(found, qPrintable(all));
+    // A plain consumer leaves its output port alone without a warning: the port is optional.
+    TopologyBuilder plain;
+    plain.node("t", "kafka-topic").node("c", "kafka-consumer");
+    plain.link("t", "c", {}, "consumers", "topic");
+    for (const auto &d : validateTopology(plain.topology()))
+        QVERIFY2(d.message.find("\"output\"") == std::string::npos, d.toString().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestKafkaProcessor)

@@ -983,7 +983,8 @@ NodeKindSpec kafkaConsumerKind()
                 "The Kafka topic it reads: fetches and its group's requests go there."},
                {"output", PortDirection::Out, Protocol::Kafka, false,
                 "Optional: a second Kafka topic it writes each processed record's output to (a "
-                "consume-transform-produce loop, as a Kafka Streams task), under processingGuarantee."}};
+                "consume-transform-produce loop, as a Kafka Streams task), under processingGuarantee.",
+                PortSpec::Need::Optional}};
     using T = PropertyType;
     k.properties = {
         property("groupId", "Group id", T::String, "group-1",
