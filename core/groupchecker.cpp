@@ -202,8 +202,7 @@ std::vector<GroupReport> GroupChecker::reports(const std::vector<std::string> &g
         rep.partitionOrder = g.partitionOrder;
         rep.keyOrder = g.keyOrder;
         rep.readCommitted = g.readCommitted;
-        for (const auto &[txn, finding] : g.transactionalReads)
-            if (m_abortedTransactions.count(txn)) ++rep.abortedReads;
+        rep.abortedReads = abortedReads(g, nullptr);
         for (const auto &[id, r] : m_records) {
             if (!r.confirmed || g.processed.count(id)) continue;
             switch (outcome(g, r)) {
@@ -220,6 +219,17 @@ std::vector<GroupReport> GroupChecker::reports(const std::vector<std::string> &g
         out.push_back(std::move(rep));
     }
     return out;
+}
+
+std::uint64_t GroupChecker::abortedReads(const Group &g, std::vector<Finding> *examples) const
+{
+    std::uint64_t n = 0;
+    for (const auto &[txn, finding] : g.transactionalReads) {
+        if (!m_abortedTransactions.count(txn)) continue;
+        ++n;
+        if (examples) keep(*examples, finding);
+    }
+    return n;
 }
 
 GroupChecker::Outcome GroupChecker::outcome(const Group &g, const RecordState &r)
@@ -290,12 +300,7 @@ std::vector<CheckResult> GroupChecker::checks(const std::vector<std::string> &gr
         add(4, pendingCount, pending);
         if (g.readCommitted) {
             std::vector<Finding> aborted;
-            std::uint64_t abortedCount = 0;
-            for (const auto &[txn, finding] : g.transactionalReads)
-                if (m_abortedTransactions.count(txn)) {
-                    ++abortedCount;
-                    keep(aborted, finding);
-                }
+            const std::uint64_t abortedCount = abortedReads(g, &aborted);
             add(5, abortedCount, aborted);
         }
     }

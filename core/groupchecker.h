@@ -112,6 +112,8 @@ private:
     // What became of a confirmed record the group never processed.
     static Outcome outcome(const Group &g, const RecordState &r);
     void onProcess(const TraceEvent &e);
+    // The group's processings of records whose transaction aborted (the first into `examples`).
+    std::uint64_t abortedReads(const Group &g, std::vector<Finding> *examples) const;
     std::string label(NodeIndex n) const;
     static std::string groupName(const std::vector<std::string> &names, std::uint32_t g);
 

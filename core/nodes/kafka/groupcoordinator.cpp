@@ -63,16 +63,6 @@ struct TimerRef {
     std::string member;
 };
 
-Frame responseTo(const Frame &request, std::uint16_t status)
-{
-    Frame r;
-    r.type = request.type;
-    r.response = true;
-    r.tag = request.tag;
-    r.status = status;
-    return r;
-}
-
 } // namespace
 
 struct GroupCoordinator::Impl {

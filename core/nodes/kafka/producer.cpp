@@ -619,8 +619,7 @@ NodeKindSpec kafkaProducerKind()
         property(
             "acks", "Acks (acks)", T::Enum, "all",
             "acks: with 0 nothing answers and the record counts as sent; 1: the leader wrote it (lost if the "
-            "leader "
-            "fails before a follower copied it); all: every in-sync replica has it (refused with "
+            "leader fails before a follower copied it); all: every in-sync replica has it (refused with "
             "NOT_ENOUGH_REPLICAS while fewer than min.insync.replicas are in sync). Kafka's default since "
             "3.0: all.",
             "", {}, {}, {"0", "1", "all"}),

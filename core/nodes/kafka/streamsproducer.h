@@ -71,7 +71,6 @@ public:
     bool owns(LinkIndex from, const Frame &f) const;
     Event onFrame(NodeContext &ctx, const Frame &f);
     Event onTimer(NodeContext &ctx, std::uint64_t tag);
-    bool busy() const { return m_phase != Phase::Ready || !flushed(); }
 
 private:
     enum class Phase { Idle, Metadata, Init, Resolve, Ready, Committing };

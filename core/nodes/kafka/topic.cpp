@@ -433,31 +433,23 @@ private:
     }
 
     void respond(NodeContext &ctx, LinkIndex link, const Frame &req, std::uint16_t status,
-                 std::shared_ptr<const FrameBody> body, std::uint32_t partition = kNoIndex)
+                 std::shared_ptr<const FrameBody> body)
     {
-        Frame r;
-        r.type = req.type;
-        r.response = true;
-        r.tag = req.tag;
-        r.status = status;
-        r.partition = partition;
-        r.body = std::move(body);
-        ctx.send(link, std::move(r));
+        ctx.send(link, responseTo(req, status, std::move(body)));
     }
     void respondProduce(NodeContext &ctx, LinkIndex link, std::uint64_t tag, std::uint32_t partition,
                         std::uint16_t status, std::int64_t baseOffset)
     {
         auto body = std::make_shared<ProduceResponse>();
         body->baseOffset = status == KafkaError::None ? baseOffset : kNoOffset;
-        if (Replica *l = leaderReplica(m_partitions[partition]))
-            body->logStartOffset = l->log.logStartOffset();
-        Frame r;
-        r.type = FrameType::Produce;
-        r.response = true;
-        r.tag = tag;
-        r.status = status;
+        if (partition < m_partitionCount)
+            if (Replica *l = leaderReplica(m_partitions[partition]))
+                body->logStartOffset = l->log.logStartOffset();
+        Frame request;
+        request.type = FrameType::Produce;
+        request.tag = tag;
+        Frame r = responseTo(request, status, std::move(body));
         r.partition = partition;
-        r.body = std::move(body);
         ctx.send(link, std::move(r));
     }
 
@@ -472,16 +464,8 @@ private:
             if (answer) respondProduce(ctx, from, f.tag, p < m_partitionCount ? p : 0, status, kNoOffset);
         };
         if (!req || p >= m_partitionCount) {
-            if (answer && p >= m_partitionCount) {
-                Frame r;
-                r.type = FrameType::Produce;
-                r.response = true;
-                r.tag = f.tag;
-                r.status = KafkaError::UnknownTopicOrPartition;
-                r.partition = p;
-                r.body = std::make_shared<ProduceResponse>();
-                ctx.send(from, std::move(r));
-            }
+            if (answer && p >= m_partitionCount)
+                respondProduce(ctx, from, f.tag, p, KafkaError::UnknownTopicOrPartition, kNoOffset);
             return;
         }
         if (auto err = leaderError(p)) return refuse(err);
@@ -582,14 +566,7 @@ private:
             while (entry->batches.size() > kBatchesKept)
                 entry->batches.pop_front();
         }
-        // Followers that were caught up until this append count as caught up now (they fetch
-        // continuously; Kafka's lastCaughtUpTime).
-        for (std::size_t r = 0; r < part.replicas.size(); ++r) {
-            Replica &rep = part.replicas[r];
-            if (static_cast<int>(r) == part.leader) continue;
-            if (rep.log.logEndOffset() == before && brokerLive(rep.broker)) rep.caughtUpAt = ctx.now();
-            scheduleFetch(ctx, p, r);
-        }
+        followersFetch(ctx, p, before);
         acknowledge(ctx, from, f.tag, p, *req, base, lastOffset + 1);
         updateHighWatermark(ctx, p);
     }
@@ -643,6 +620,20 @@ private:
     }
 
     // ---- replication ----
+
+    // The leader of p appended past `before` (its log end until then): the followers fetch it.
+    // Those caught up until this append count as caught up now (they fetch continuously; Kafka's
+    // lastCaughtUpTime).
+    void followersFetch(NodeContext &ctx, std::uint32_t p, std::int64_t before)
+    {
+        Partition &part = m_partitions[p];
+        for (std::size_t r = 0; r < part.replicas.size(); ++r) {
+            Replica &rep = part.replicas[r];
+            if (static_cast<int>(r) == part.leader) continue;
+            if (rep.log.logEndOffset() == before && brokerLive(rep.broker)) rep.caughtUpAt = ctx.now();
+            scheduleFetch(ctx, p, r);
+        }
+    }
 
     void scheduleFetch(NodeContext &ctx, std::uint32_t p, std::size_t r)
     {
@@ -1062,12 +1053,7 @@ private:
         e.aux = leader.broker;
         e.flags = TraceFlag::Transactional | (ended.commit ? 0 : TraceFlag::Aborted);
         ctx.trace(e);
-        for (std::size_t r = 0; r < part.replicas.size(); ++r) {
-            Replica &rep = part.replicas[r];
-            if (static_cast<int>(r) == part.leader) continue;
-            if (rep.log.logEndOffset() == before && brokerLive(rep.broker)) rep.caughtUpAt = ctx.now();
-            scheduleFetch(ctx, p, r);
-        }
+        followersFetch(ctx, p, before);
         updateHighWatermark(ctx, p);
     }
 
@@ -1197,11 +1183,12 @@ NodeKindSpec kafkaTopicKind()
             "ms", 0, {}),
         property("replicationLatency", "Replication latency", T::Distribution, "2ms",
                  "How long a follower takes to fetch and append what its leader appended (one fetch).", "ms"),
-        property("retention", "Retention", T::Duration, 7 * day,
-                 "retention.ms: segments whose newest record is older than this are deleted, oldest first, "
-                 "once below the high watermark; an expired active segment is rolled first (0 = no time limit; "
-                 "cleanup.policy delete).",
-                 "ms", 0, {}),
+        property(
+            "retention", "Retention", T::Duration, 7 * day,
+            "retention.ms: segments whose newest record is older than this are deleted, oldest first, "
+            "once below the high watermark; an expired active segment is rolled first (0 = no time limit; "
+            "cleanup.policy delete).",
+            "ms", 0, {}),
         property(
             "retentionBytes", "Retention bytes", T::Integer, 0,
             "retention.bytes: per partition, the oldest segments are deleted while the log is larger than "

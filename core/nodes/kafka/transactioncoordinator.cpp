@@ -18,18 +18,6 @@ bool TransactionCoordinator::handles(const Frame &frame)
     }
 }
 
-void TransactionCoordinator::respond(NodeContext &ctx, LinkIndex link, const Frame &req, std::uint16_t status,
-                                     std::shared_ptr<const FrameBody> body) const
-{
-    Frame r;
-    r.type = req.type;
-    r.response = true;
-    r.tag = req.tag;
-    r.status = status;
-    r.body = std::move(body);
-    ctx.send(link, std::move(r));
-}
-
 std::uint64_t TransactionCoordinator::timerTag(const Txn &t) const
 {
     return kTimerTagBase | static_cast<std::uint64_t>(t.producerId);
@@ -118,7 +106,7 @@ std::optional<TransactionCoordinator::Ended> TransactionCoordinator::onFrame(Nod
                 body->lastCommitted = t.state == State::CompleteCommit;
             }
         }
-        respond(ctx, from, frame, KafkaError::None, std::move(body));
+        ctx.send(from, responseTo(frame, KafkaError::None, std::move(body)));
         return ended;
     }
     if (const auto *q = frame.as<AddPartitionsToTxnRequest>()) {
@@ -130,7 +118,7 @@ std::optional<TransactionCoordinator::Ended> TransactionCoordinator::onFrame(Nod
             if (t->state != State::Ongoing) begin(ctx, *t, ctx.peer(from));
             t->partitions.insert(q->partitions.begin(), q->partitions.end());
         }
-        respond(ctx, from, frame, err);
+        ctx.send(from, responseTo(frame, err));
         return ended;
     }
     if (const auto *q = frame.as<AddOffsetsToTxnRequest>()) {
@@ -140,7 +128,7 @@ std::optional<TransactionCoordinator::Ended> TransactionCoordinator::onFrame(Nod
             if (t->state != State::Ongoing) begin(ctx, *t, ctx.peer(from));
             t->groups.insert(q->groupId);
         }
-        respond(ctx, from, frame, err);
+        ctx.send(from, responseTo(frame, err));
         return ended;
     }
     if (const auto *q = frame.as<EndTxnRequest>()) {
@@ -154,10 +142,10 @@ std::optional<TransactionCoordinator::Ended> TransactionCoordinator::onFrame(Nod
                 err = KafkaError::InvalidTxnState; // nothing open, or the other outcome already
             // else: a retry of the EndTxn that ended it, answered as it was.
         }
-        respond(ctx, from, frame, err);
+        ctx.send(from, responseTo(frame, err));
         return ended;
     }
-    respond(ctx, from, frame, KafkaError::CorruptMessage);
+    ctx.send(from, responseTo(frame, KafkaError::CorruptMessage));
     return ended;
 }
 

@@ -72,8 +72,6 @@ private:
         NodeIndex producer = kNoIndex;
     };
 
-    void respond(NodeContext &ctx, LinkIndex link, const Frame &req, std::uint16_t status,
-                 std::shared_ptr<const FrameBody> body = nullptr) const;
     // The transaction of a request's (transactionalId, producerId, epoch), or an error code.
     std::uint16_t validate(const std::string &id, std::int64_t producerId, std::int16_t epoch, Txn *&out);
     void begin(NodeContext &ctx, Txn &t, NodeIndex producer);
