@@ -171,11 +171,30 @@ std::string sqsErrorName(std::uint16_t code)
     return std::to_string(code);
 }
 
+std::string esErrorName(std::uint16_t code)
+{
+    static constexpr const char *kNames[] = {
+        "OK",        "WrongExpectedVersion",           "StreamNotFound",
+        "NotLeader", "PersistentSubscriptionNotFound", "MaximumSubscribersReached"};
+    if (code < std::size(kNames)) return kNames[code];
+    return std::to_string(code);
+}
+
+std::string commandStatusName(std::uint16_t code)
+{
+    static constexpr const char *kNames[] = {"OK",          "REJECTED",  "CONFLICT",  "LOCKED",
+                                             "UNAVAILABLE", "NOT_FOUND", "TIMED_OUT", "UNKNOWN_SCHEMA"};
+    if (code < std::size(kNames)) return kNames[code];
+    return std::to_string(code);
+}
+
 std::string frameStatusName(FrameType frame, std::uint16_t status)
 {
     if (status == kNoStatus) return {};
     if (isKafkaFrame(frame)) return kafkaErrorName(status);
     if (isSqsFrame(frame)) return sqsErrorName(status);
+    if (isEventStoreFrame(frame)) return esErrorName(status);
+    if (isCommandFrame(frame)) return commandStatusName(status);
     return statusName(status);
 }
 

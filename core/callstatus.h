@@ -67,7 +67,26 @@ inline constexpr std::uint16_t None = 0, QueueDoesNotExist = 1, ReceiptHandleIsI
 }
 std::string sqsErrorName(std::uint16_t code);
 
-// The status of a frame of type `frame` in words: a call's status, a Kafka or SQS error.
+// Event-store errors (EventStoreDB's client exceptions, by name), in the `status` of event-store
+// responses and of the Nack a store's persistent subscription gets.
+namespace EsError {
+inline constexpr std::uint16_t None = 0, WrongExpectedVersion = 1, StreamNotFound = 2, NotLeader = 3,
+                               PersistentSubscriptionNotFound = 4, MaximumSubscribersReached = 5;
+}
+std::string esErrorName(std::uint16_t code);
+
+// Outcomes of commands and queries (CQRS, sagas, the outbox), in the `status` of their responses
+// and of StepEnd / LocalTxn events. Rejected: the domain said no (insufficient funds, out of
+// stock); Conflict: another writer got there first (optimistic concurrency); Locked: a semantic
+// lock (a PENDING record of another saga); Unavailable: the service could not do it now.
+namespace CommandStatus {
+inline constexpr std::uint16_t Ok = 0, Rejected = 1, Conflict = 2, Locked = 3, Unavailable = 4, NotFound = 5,
+                               TimedOut = 6, UnknownSchema = 7;
+}
+std::string commandStatusName(std::uint16_t code);
+
+// The status of a frame of type `frame` in words: a call's status, a Kafka, SQS or event-store
+// error, a command's outcome.
 std::string frameStatusName(FrameType frame, std::uint16_t status);
 
 } // namespace sb

@@ -769,6 +769,9 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
     CallChecker callChecker(nodeLabels(topo));
     GroupChecker groupChecker(nodeLabels(topo), DeliveryChecker::nodesWithRole(topo, DeliveryRole::Log));
     LogMetrics logMetrics(topo);
+    const DomainCheckers domainCheckers = makeDomainCheckers(topo, nodeLabels(topo));
+    for (const auto &c : domainCheckers)
+        sim->addSink(c.get());
     sim->addSink(&metrics);
     sim->addSink(&checker);
     sim->addSink(&callChecker);
@@ -908,8 +911,8 @@ int run(const std::vector<std::string> &args, std::ostream &out, std::ostream &e
         else if (!sequenceOut.commit(error))
             fail(error);
     }
-    RunSummary summary =
-        buildSummary(*sim, metrics, checker, reason, wall, &callChecker, &groupChecker, &logMetrics);
+    RunSummary summary = buildSummary(*sim, metrics, checker, reason, wall, &callChecker, &groupChecker,
+                                      &logMetrics, &domainCheckers);
     summary.interrupted = interrupted;
     if (clockChecker) {
         clockChecker->finish(sim->now());

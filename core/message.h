@@ -86,8 +86,21 @@ enum class FrameType : std::uint8_t {
     ReceiveMessage,
     DeleteMessage,
     ChangeMessageVisibility,
+    // Event stores, as EventStoreDB/KurrentDB's client API names its calls
+    // (core/nodes/eventsourcing/esprotocol.h is their contract); responses as for Kafka.
+    AppendToStream,    // append events to a stream under an expected version
+    ReadStream,        // read a stream forward from a revision, or its state as of a time
+    SubscribeToStream, // a catch-up subscription (from a position, then live) or a persistent one
+    EventAppeared,     // the store pushes one event to a subscriber; tag = its position
+    PersistentAck,     // a persistent subscription's consumer acks events (by position)
+    PersistentNack,    // ... or nacks them: retry, park or skip
+    // Commands and queries (CQRS, sagas, the outbox; core/nodes/cqrs/commandprotocol.h): a
+    // command to a handler or a saga participant, a query to a read model; the response carries
+    // the outcome (status) and, for a query, the answer.
+    Command,
+    Query,
 };
-inline constexpr int kFrameTypeCount = 33;
+inline constexpr int kFrameTypeCount = 41;
 // Frames of the call protocol (requests, replies, their streams), as opposed to messaging frames.
 inline bool isCallFrame(FrameType f)
 {
@@ -100,6 +113,14 @@ inline bool isKafkaFrame(FrameType f)
 inline bool isSqsFrame(FrameType f)
 {
     return f >= FrameType::SendMessage && f <= FrameType::ChangeMessageVisibility;
+}
+inline bool isEventStoreFrame(FrameType f)
+{
+    return f >= FrameType::AppendToStream && f <= FrameType::PersistentNack;
+}
+inline bool isCommandFrame(FrameType f)
+{
+    return f == FrameType::Command || f == FrameType::Query;
 }
 
 // Call statuses: gRPC codes 0..16 (OK, CANCELLED, ... UNAUTHENTICATED) and HTTP codes 100..599 in
@@ -129,11 +150,25 @@ struct Frame {
     std::uint16_t status = kNoStatus;      // Reply: the call's status
     SimTime deadline = kNever;             // Request: the caller's deadline (absolute virtual time)
     MessageRef message;                    // Publish, Deliver, Request, Reply, StreamData
-    bool response = false;                 // Kafka and SQS: the response to a request of this type
+    bool response = false;                 // Kafka, SQS, event stores, commands: the response to a request
     std::uint32_t partition = kNoIndex;    // Kafka frames about one partition (Produce)
     std::shared_ptr<const FrameBody> body; // the protocol's own fields (kafkaprotocol.h, sqsprotocol.h)
     // The body as a protocol's type, or null when it carries none of that type.
     template <class T> const T *as() const { return dynamic_cast<const T *>(body.get()); }
 };
+
+// The response to `request` (Kafka, SQS, event stores, commands): its type and tag (the
+// request's correlation id), `status` its error code or outcome.
+inline Frame responseTo(const Frame &request, std::uint16_t status,
+                        std::shared_ptr<const FrameBody> body = {})
+{
+    Frame r;
+    r.type = request.type;
+    r.response = true;
+    r.tag = request.tag;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
 
 } // namespace sb

@@ -43,6 +43,10 @@ public:
     virtual bool mayPublish() = 0;
     // The run-wide index of a consumer group's id, for TraceEvent::group (Simulation::groupNames()).
     virtual std::uint32_t groupIndex(std::string_view groupId) { return kNoIndex; }
+    // The node reached its named crash point `point` (one of its kind's NodeKindSpec::crashPoints).
+    // True when a "crash-at" fault crashed it right here: the executor has already called onCrash,
+    // so the node must return at once without touching its state; what it had not done is lost.
+    virtual bool crashPoint(std::string_view point) { return false; }
 };
 
 // What a factory receives to build a node.

@@ -361,6 +361,12 @@ const NodeTemplate *KindRegistry::findTemplate(std::string_view id) const
     return nullptr;
 }
 
+const char *protocolKey(Protocol p)
+{
+    constexpr const char *keys[] = {"publish", "delivery", "call", "kafka", "sqs", "event-store", "command"};
+    return keys[static_cast<int>(p)];
+}
+
 const char *protocolName(Protocol p)
 {
     switch (p) {
@@ -374,6 +380,10 @@ const char *protocolName(Protocol p)
         return "Kafka requests";
     case Protocol::Sqs:
         return "SQS requests";
+    case Protocol::EventStore:
+        return "event-store requests";
+    case Protocol::Command:
+        return "commands";
     }
     return "?";
 }
@@ -441,14 +451,18 @@ Json KindRegistry::toJson() const
         for (const auto &p : k.ports) {
             ports.push_back({{"name", p.name},
                              {"direction", p.direction == PortDirection::In ? "in" : "out"},
-                             {"protocol", p.protocol == Protocol::Publish    ? "publish"
-                                          : p.protocol == Protocol::Delivery ? "delivery"
-                                                                             : "call"},
+                             {"protocol", protocolKey(p.protocol)},
                              {"multiple", p.multiple},
                              {"help", p.help}});
         }
         j["ports"] = std::move(ports);
         j["properties"] = propertiesJson(k.properties);
+        if (!k.crashPoints.empty()) {
+            Json points = Json::array();
+            for (const auto &[name, help] : k.crashPoints)
+                points.push_back({{"name", name}, {"help", help}});
+            j["crashPoints"] = std::move(points);
+        }
         kinds.push_back(std::move(j));
     }
     root["kinds"] = std::move(kinds);

@@ -70,10 +70,14 @@ struct PropertySpec {
 // Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames;
 // call links carry requests, replies and streams (a client's calls to a server).
 // Kafka links carry a Kafka client's requests and the topic's responses (produce, fetch, group
-// membership, offsets, transactions); SQS links an SQS client's actions.
-enum class Protocol { Publish, Delivery, Call, Kafka, Sqs };
+// membership, offsets, transactions); SQS links an SQS client's actions. Event-store links carry
+// a client's appends, reads and subscriptions to an event store and what it sends back; command
+// links commands and queries to a handler, a read model or a saga participant, and their outcomes.
+enum class Protocol { Publish, Delivery, Call, Kafka, Sqs, EventStore, Command };
 // How people read a port's protocol: "publishes", "deliveries", "calls".
 const char *protocolName(Protocol p);
+// As `signalbox-cli kinds --json` writes it: "publish", "delivery", "call", "kafka", "event-store".
+const char *protocolKey(Protocol p);
 enum class PortDirection { In, Out };
 
 struct PortSpec {
@@ -119,6 +123,10 @@ struct NodeKindSpec {
     std::function<std::string(const PropertyBag &own, std::string_view port, const NodeKindSpec &peerKind,
                               const PropertyBag &peer)>
         linkCheck;
+    // The named points in this kind's logic where a "crash-at" fault can crash it (between a
+    // service's database commit and its publish, say): (name, what has and has not happened there).
+    // The node reports passing one through NodeContext::crashPoint().
+    std::vector<std::pair<std::string, std::string>> crashPoints;
 
     const PropertySpec *property(std::string_view key) const;
     std::optional<PortIndex> port(std::string_view name) const;

@@ -206,6 +206,8 @@ private:
     void linkFaultRemoved(LinkIndex link, std::uint64_t instance);
     void linkStateChanged(LinkIndex link, bool up);
     void crashNow(NodeIndex node, bool diskLost);
+    // A node passed one of its crash points: crashes it when an armed crash-at fault says so.
+    bool reachedCrashPoint(NodeIndex node, std::string_view point);
     void restartNow(NodeIndex node);
     void pauseNow(NodeIndex node);
     void resumeNow(NodeIndex node);

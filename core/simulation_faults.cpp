@@ -11,7 +11,7 @@ namespace sb {
 
 namespace {
 // Event types beyond frames (0) and timers (1).
-constexpr std::uint8_t kFaultStart = 2, kFaultEnd = 3, kClockJump = 4;
+constexpr std::uint8_t kFaultStart = 2, kFaultEnd = 3, kClockJump = 4, kPointRestart = 5;
 
 std::string paramsText(const FaultDef &f)
 {
@@ -27,6 +27,7 @@ std::pair<std::string, std::string> actionWords(const std::string &kind)
 {
     if (kind == "link-down") return {"link down", "link up"};
     if (kind == "crash") return {"crash", "restart"};
+    if (kind == "crash-at") return {"crash-at armed", "crash-at disarmed"};
     if (kind == "pause") return {"pause", "resume"};
     return {kind + " start", kind + " end"};
 }
@@ -70,6 +71,14 @@ std::string Simulation::faultTargetText(const FaultDef &f) const
 
 void Simulation::processFaultEvent(const Event &ev)
 {
+    if (ev.type == kPointRestart) {
+        // The end of a crash-at fault's downtime: the node comes back unless another crash
+        // fault still holds it down.
+        --m_workPending;
+        auto &slot = m_nodes[ev.slot];
+        if (--slot.crashFaults == 0) restartNow(ev.slot);
+        return;
+    }
     if (ev.type == kClockJump) {
         const auto &[node, by] = m_clockJumps[ev.slot];
         TraceEvent e;
@@ -210,6 +219,8 @@ void Simulation::startFaultSpan(std::size_t index)
                 const auto broker = static_cast<std::uint32_t>(params.integer("broker"));
                 if (++slot.brokerFaults[broker] == 1 && !slot.crashed)
                     slot.node->onBrokerState(*slot.context, broker, false);
+            } else if (f.kind == "crash-at") {
+                slot.armedPoints.push_back({index, params.string("point"), params.integer("occurrence"), 0});
             }
         }
         s.nodes = std::move(nodes);
@@ -258,6 +269,9 @@ void Simulation::endFaultSpan(std::size_t index)
                 slot.slow /= params.number("factor");
                 // Back to exactly 1 when no slow fault is left, whatever the rounding.
                 if (--slot.slowFaults == 0) slot.slow = 1;
+            } else if (f.kind == "crash-at") {
+                std::erase_if(slot.armedPoints,
+                              [index](const NodeSlot::ArmedPoint &a) { return a.fault == index; });
             } else if (f.kind == "broker-crash") {
                 const auto broker = static_cast<std::uint32_t>(params.integer("broker"));
                 if (--slot.brokerFaults[broker] == 0) {
@@ -273,6 +287,27 @@ void Simulation::endFaultSpan(std::size_t index)
     if (s.logEntry != SIZE_MAX) m_faultLog[s.logEntry].end = m_now;
     s.logEntry = SIZE_MAX;
     ++s.repetition;
+}
+
+bool Simulation::reachedCrashPoint(NodeIndex node, std::string_view point)
+{
+    if (node >= m_nodes.size()) return false;
+    auto &slot = m_nodes[node];
+    if (slot.crashed) return false;
+    for (std::size_t i = 0; i < slot.armedPoints.size(); ++i) {
+        auto &armed = slot.armedPoints[i];
+        if (armed.point != point || ++armed.passes != armed.occurrence) continue;
+        const FaultDef &f = m_faultDefs[armed.fault];
+        const PropertyBag params(m_faultStates[armed.fault].spec->params, f.params);
+        // Down for `downtime`, counted as a crash fault so that a crash fault ending meanwhile
+        // does not bring it back early; the restart is work still to come.
+        ++slot.crashFaults;
+        crashNow(node, params.string("disk") == "lost");
+        ++m_workPending;
+        push(addTime(m_now, params.duration("downtime")), kPointRestart, node);
+        return true;
+    }
+    return false;
 }
 
 std::size_t Simulation::addLiveFault(FaultDef def)

@@ -37,6 +37,7 @@ public:
     std::uint64_t newMessageId() override { return m_sim->m_nextMessageId++; }
     bool mayPublish() override { return m_sim->m_budget == 0 || m_sim->m_published < m_sim->m_budget; }
     std::uint32_t groupIndex(std::string_view groupId) override { return m_sim->groupIndex(groupId); }
+    bool crashPoint(std::string_view point) override { return m_sim->reachedCrashPoint(m_index, point); }
 
     Rng m_rng;
 
@@ -55,8 +56,17 @@ struct Simulation::NodeSlot {
     int pauseFaults = 0;
     int slowFaults = 0;
     std::map<std::uint32_t, int> brokerFaults; // active broker-crash faults, by broker id
-    double slow = 1;                           // product of the active slow faults' factors
-    std::vector<ScheduledEvent> held;          // events that reached the node while it was paused, in order
+    // Active crash-at faults on the node: the fault, its crash point, the pass that crashes it,
+    // and the passes seen so far in this span.
+    struct ArmedPoint {
+        std::size_t fault = 0;
+        std::string point;
+        std::int64_t occurrence = 1;
+        std::int64_t passes = 0;
+    };
+    std::vector<ArmedPoint> armedPoints;
+    double slow = 1;                  // product of the active slow faults' factors
+    std::vector<ScheduledEvent> held; // events that reached the node while it was paused, in order
 };
 
 struct Simulation::LinkSlot {

@@ -34,21 +34,26 @@ const CheckResult *RunSummary::check(std::string_view name) const
 
 const std::vector<std::string> &checkNames()
 {
-    static const std::vector<std::string> names = {"lost",
-                                                   "duplicates",
-                                                   "pending",
-                                                   "order",
-                                                   CallChecker::kExecutedTwice,
-                                                   CallChecker::kFailedCalls,
-                                                   CallChecker::kLateReplies,
-                                                   CallChecker::kLostReplies,
-                                                   CallChecker::kDeadlineExceeded,
-                                                   "records-lost",
-                                                   "records-duplicated",
-                                                   "partition-order",
-                                                   "key-order",
-                                                   "records-unconsumed",
-                                                   "aborted-reads"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> all = {"lost",
+                                        "duplicates",
+                                        "pending",
+                                        "order",
+                                        CallChecker::kExecutedTwice,
+                                        CallChecker::kFailedCalls,
+                                        CallChecker::kLateReplies,
+                                        CallChecker::kLostReplies,
+                                        CallChecker::kDeadlineExceeded,
+                                        "records-lost",
+                                        "records-duplicated",
+                                        "partition-order",
+                                        "key-order",
+                                        "records-unconsumed",
+                                        "aborted-reads"};
+        for (const auto &[name, help] : domainCheckHelp())
+            all.push_back(name);
+        return all;
+    }();
     return names;
 }
 
@@ -101,7 +106,8 @@ std::vector<CheckResult> deliveryChecks(const RunSummary &s)
     return out;
 }
 
-void setChecks(RunSummary &s, const CallReport *calls, const std::vector<CheckResult> *groupChecks)
+void setChecks(RunSummary &s, const CallReport *calls, const std::vector<CheckResult> *groupChecks,
+               const DomainCheckers *domain)
 {
     s.checks = deliveryChecks(s);
     if (calls) {
@@ -109,11 +115,17 @@ void setChecks(RunSummary &s, const CallReport *calls, const std::vector<CheckRe
         s.checks.insert(s.checks.end(), calls->checks.begin(), calls->checks.end());
     }
     if (groupChecks) s.checks.insert(s.checks.end(), groupChecks->begin(), groupChecks->end());
+    if (domain)
+        for (const auto &checker : *domain)
+            if (checker->any()) {
+                auto more = checker->checks();
+                s.checks.insert(s.checks.end(), more.begin(), more.end());
+            }
 }
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
                         StopReason reason, double wallSeconds, const CallChecker *calls,
-                        const GroupChecker *groups, const LogMetrics *logs)
+                        const GroupChecker *groups, const LogMetrics *logs, const DomainCheckers *domain)
 {
     RunSummary s;
     const Topology &t = sim.topology();
@@ -177,9 +189,9 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
     const std::vector<CheckResult> *g = s.groups.empty() ? nullptr : &groupChecks;
     if (calls) {
         const CallReport report = calls->report();
-        setChecks(s, &report, g);
+        setChecks(s, &report, g, domain);
     } else {
-        setChecks(s, nullptr, g);
+        setChecks(s, nullptr, g, domain);
     }
     return s;
 }

@@ -3,6 +3,7 @@
 #include "callchecker.h"
 #include "checker.h"
 #include "clockchecker.h"
+#include "domaincheckers.h"
 #include "findings.h"
 #include "groupchecker.h"
 #include "logmetrics.h"
@@ -84,11 +85,14 @@ struct RunSummary {
 
 RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const DeliveryChecker &checker,
                         StopReason reason, double wallSeconds, const CallChecker *calls = nullptr,
-                        const GroupChecker *groups = nullptr, const LogMetrics *logs = nullptr);
+                        const GroupChecker *groups = nullptr, const LogMetrics *logs = nullptr,
+                        const DomainCheckers *domain = nullptr);
 // The delivery report as checks (lost, duplicates, pending, order), examples naming nodes by label.
 std::vector<CheckResult> deliveryChecks(const RunSummary &s);
-// Sets s.calls and s.checks: the delivery checks, then the call checks, then the group checks.
-void setChecks(RunSummary &s, const CallReport *calls, const std::vector<CheckResult> *groupChecks = nullptr);
+// Sets s.calls and s.checks: the delivery checks, then the call checks, then the group checks,
+// then the domain checks (domaincheckers.h) of the checkers that had something to check.
+void setChecks(RunSummary &s, const CallReport *calls, const std::vector<CheckResult> *groupChecks = nullptr,
+               const DomainCheckers *domain = nullptr);
 // The name of every check a run can make, in report order: what --fail-on accepts.
 const std::vector<std::string> &checkNames();
 // "lost, duplicates, ... or deadline-exceeded": for messages naming what is accepted.

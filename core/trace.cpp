@@ -12,14 +12,18 @@ namespace sb {
 
 namespace {
 constexpr const char *kKindNames[kTraceKindCount] = {
-    "publish",     "send",      "route",       "enqueue",        "deliver",    "redeliver",  "ack",
-    "nack",        "requeue",   "process",     "dedupe",         "confirm",    "drop",       "expire",
-    "dead-letter", "timeout",   "retry",       "link-down",      "link-up",    "crash",      "restart",
-    "pause",       "resume",    "link-change", "fault-start",    "fault-end",  "clock-jump", "call",
-    "accept",      "execute",   "complete",    "hedge",          "cancel",     "breaker",    "block",
-    "unblock",     "append",    "replicate",   "high-watermark", "isr-shrink", "isr-expand", "leader-elect",
-    "truncate",    "retention", "compact",     "commit",         "rebalance",  "join",       "leave",
-    "assign",      "revoke",    "txn-commit",  "txn-abort",      "marker",     "visibility"};
+    "publish",     "send",          "route",          "enqueue",    "deliver",    "redeliver",
+    "ack",         "nack",          "requeue",        "process",    "dedupe",     "confirm",
+    "drop",        "expire",        "dead-letter",    "timeout",    "retry",      "link-down",
+    "link-up",     "crash",         "restart",        "pause",      "resume",     "link-change",
+    "fault-start", "fault-end",     "clock-jump",     "call",       "accept",     "execute",
+    "complete",    "hedge",         "cancel",         "breaker",    "block",      "unblock",
+    "append",      "replicate",     "high-watermark", "isr-shrink", "isr-expand", "leader-elect",
+    "truncate",    "retention",     "compact",        "commit",     "rebalance",  "join",
+    "leave",       "assign",        "revoke",         "txn-commit", "txn-abort",  "marker",
+    "visibility",  "stream-append", "conflict",       "rebuild",    "snapshot",   "project",
+    "upcast",      "park",          "query-answer",   "saga-begin", "step-start", "step-end",
+    "local-txn",   "saga-end",      "saga-resume",    "db-commit",  "relay"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",
@@ -43,7 +47,9 @@ constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "compacted",
                                                         "retention",
                                                         "deduplicated",
-                                                        "not-enough-replicas"};
+                                                        "not-enough-replicas",
+                                                        "unknown-schema",
+                                                        "parked"};
 constexpr const char *kFrameNames[kFrameTypeCount] = {"publish",
                                                       "confirm",
                                                       "publish-nack",
@@ -76,7 +82,15 @@ constexpr const char *kFrameNames[kFrameTypeCount] = {"publish",
                                                       "send-message",
                                                       "receive-message",
                                                       "delete-message",
-                                                      "change-message-visibility"};
+                                                      "change-message-visibility",
+                                                      "append-to-stream",
+                                                      "read-stream",
+                                                      "subscribe-to-stream",
+                                                      "event-appeared",
+                                                      "persistent-ack",
+                                                      "persistent-nack",
+                                                      "command",
+                                                      "query"};
 // Kafka's and SQS's own spellings, from FrameType::Metadata on (the other frames' labels are their
 // file names).
 constexpr const char *kProtocolFrameLabels[] = {"Metadata",
@@ -97,7 +111,15 @@ constexpr const char *kProtocolFrameLabels[] = {"Metadata",
                                                 "SendMessage",
                                                 "ReceiveMessage",
                                                 "DeleteMessage",
-                                                "ChangeMessageVisibility"};
+                                                "ChangeMessageVisibility",
+                                                "AppendToStream",
+                                                "ReadStream",
+                                                "SubscribeToStream",
+                                                "EventAppeared",
+                                                "Ack",
+                                                "Nack",
+                                                "Command",
+                                                "Query"};
 } // namespace
 
 const char *frameTypeName(FrameType t)

@@ -93,8 +93,44 @@ enum class TraceKind : std::uint8_t {
                    // an abort marker; correlationId = the transaction
     Visibility,    // SQS: a message's visibility timeout was set (ChangeMessageVisibility or a receive);
                    // aux = the timeout (ns)
+    // Event sourcing and CQRS (core/nodes/eventsourcing/, core/nodes/cqrs/). An event is a message
+    // whose key is its stream ("account-7") and whose routing key is its type ("Deposited");
+    // `offset` is a global position in its store, counted from 0 across all streams.
+    StreamAppend, // a store appended an event: messageId, offset = its position, aux = its stream
+                  // revision (0-based), peer = the writer, correlationId = the command (0: none)
+    Conflict,     // a store refused an append (WrongExpectedVersion): peer = the writer, offset = the
+                  // expected version sent (-2 any, -1 no stream, -4 stream exists, or a revision),
+                  // aux = the stream's actual revision (-1: no stream), correlationId = the command
+    Rebuild,      // a command handler loaded an aggregate: messageId = the command, aux = events read
+                  // and applied (a snapshot not counted), offset = the revision rebuilt to,
+                  // deliveryCount = 1 when it began from a snapshot, epoch = the snapshot's revision
+    Snapshot,     // an aggregate's snapshot was written: offset = the revision it holds
+    Project,      // a projection or subscriber applied an event: messageId, offset = its position,
+                  // aux = events still behind it in the store when applied (the lag), peer = the store
+    Upcast,       // a reader mapped an event from schema version deliveryCount to version aux
+    Park,         // an event was parked (a persistent subscription's retries ran out, or a consumer
+                  // could not read it): messageId, peer = the subscriber; reason says why
+    QueryAnswer,  // a client got a query's answer: peer = who answered, correlationId = the query,
+                  // offset = the store position the answer reflects, aux = the position of the
+                  // client's own latest write (-1: none); flags Stale when the answer missed it
+    // Sagas (core/nodes/sagas/): correlationId = the saga instance (unique in the run),
+    // deliveryCount = the step (1..N); flags Compensation on a compensating transaction.
+    SagaBegin,  // a saga started: node = its orchestrator (or the service that began a choreography)
+    StepStart,  // a step's command was sent: peer = the service; aux = the attempt (1, 2, ...)
+    StepEnd,    // the step's outcome came back: status 0 done, else the failure; aux = 1 when it
+                // timed out rather than failed
+    LocalTxn,   // a service committed a local transaction for a step: messageId = the command, whose key
+                // names the data item; offset = the item's value before, aux = after; status 0 applied,
+                // else refused (a business rule, a semantic lock); epoch = the saga that wrote the value
+                // it read (low 32 bits; 0: none)
+    SagaEnd,    // a saga ended: aux = 0 completed, 1 compensated, 2 failed (a compensation gave up)
+    SagaResume, // an orchestrator restarted and resumed a saga from its log: aux = log entries read
+    // The transactional outbox (core/nodes/outbox/).
+    DbCommit, // a service's local database transaction committed: messageId = the event it means to
+              // publish, flags Transactional when that event was written to the outbox in it
+    Relay,    // an outbox relay published an outbox row: messageId, aux = the attempt
 };
-inline constexpr int kTraceKindCount = 55;
+inline constexpr int kTraceKindCount = 71;
 
 enum class DropReason : std::uint8_t {
     None,
@@ -121,8 +157,10 @@ enum class DropReason : std::uint8_t {
     RetentionExpired,   // retention (retention.ms, retention.bytes, SQS MessageRetentionPeriod) deleted it
     Deduplicated,       // a deduplication window saw its id (SQS FIFO, a Kafka idempotent producer's batch)
     NotEnoughReplicas,  // a produce refused: fewer in-sync replicas than min.insync.replicas
+    UnknownSchema,      // a reader got an event type or schema version it cannot read (no upcaster)
+    Parked,             // a persistent subscription parked the event after its retries
 };
-inline constexpr int kDropReasonCount = 24;
+inline constexpr int kDropReasonCount = 26;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);
@@ -141,6 +179,10 @@ inline constexpr std::uint8_t Transactional = 64; // a record written in a trans
 // A Process by a consumer reading with isolation.level=read_committed (records of aborted
 // transactions must never reach it; the group checker counts those that do).
 inline constexpr std::uint8_t ReadCommitted = 128;
+// The saga kinds (StepStart, StepEnd, LocalTxn) reuse Aborted's bit: a compensating transaction.
+inline constexpr std::uint8_t Compensation = 16;
+// QueryAnswer reuses it too: the answer did not yet reflect the client's own latest write.
+inline constexpr std::uint8_t Stale = 16;
 } // namespace TraceFlag
 
 struct TraceEvent {

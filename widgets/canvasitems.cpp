@@ -100,7 +100,7 @@ QString countText(quint64 n)
 }
 
 // The colour of what a port or link carries: publishes blue-grey, deliveries green, calls teal,
-// Kafka requests amber, SQS requests orange-brown.
+// Kafka requests amber, SQS requests orange-brown, event-store requests violet, commands steel blue.
 QColor protocolColour(Protocol p, const CanvasColors &colours)
 {
     switch (p) {
@@ -112,6 +112,10 @@ QColor protocolColour(Protocol p, const CanvasColors &colours)
         return QColor(0xb0, 0x7d, 0x12);
     case Protocol::Sqs:
         return QColor(0xc0, 0x5a, 0x1e);
+    case Protocol::EventStore:
+        return QColor(0x6a, 0x4c, 0x9c);
+    case Protocol::Command:
+        return QColor(0x2f, 0x6f, 0x9f);
     case Protocol::Publish:
         break;
     }

@@ -56,7 +56,8 @@ struct EngineRun {
           metrics(sim->nodeCount(), sim->linkCount()), checker(DeliveryChecker::forTopology(topology)),
           calls(nodeLabels(topology)),
           groups(nodeLabels(topology), DeliveryChecker::nodesWithRole(topology, DeliveryRole::Log)),
-          logs(topology), progress(), live(sim->nodeCount(), sim->linkCount()), series(topology),
+          logs(topology), domain(makeDomainCheckers(topology, nodeLabels(topology))), progress(),
+          live(sim->nodeCount(), sim->linkCount()), series(topology),
           faults(sim->nodeCount(), sim->linkCount(), FaultTracker::describer(*sim, topology.faults.size()))
     {
         series.setStatusSource([s = sim.get()](NodeIndex n) { return s->nodeStatus(n); });
@@ -67,6 +68,8 @@ struct EngineRun {
         sim->addSink(&calls);
         sim->addSink(&groups);
         sim->addSink(&logs);
+        for (const auto &c : domain)
+            sim->addSink(c.get());
         sim->addSink(&progress);
         sim->addSink(&live);
         sim->addSink(&messages);
@@ -80,6 +83,7 @@ struct EngineRun {
     CallChecker calls;
     GroupChecker groups;
     LogMetrics logs;
+    DomainCheckers domain; // sagas, the outbox, event sourcing (domaincheckers.h)
     ProgressSink progress;
     LiveStats live;
     // Set while a publish of the live counters is posted to the engine and has not run yet, so
@@ -113,7 +117,7 @@ public:
     {
         Q_EMIT runFinished(run->generation,
                            buildSummary(*run->sim, run->metrics, run->checker, reason, run->wallSeconds,
-                                        &run->calls, &run->groups, &run->logs));
+                                        &run->calls, &run->groups, &run->logs, &run->domain));
     }
 
 signals:

@@ -165,6 +165,24 @@ std::vector<FaultKindSpec> builtinFaultKinds()
                    "consumer's processed ids) survives; lost: the disk is wiped with the crash.",
                    {}, {}, {}, {"kept", "lost"})}});
     k.push_back(
+        {"crash-at",
+         "Crash at a point",
+         "Node",
+         FaultTarget::Node,
+         "While the fault lasts, the node crashes the moment it reaches its crash point `point` for the "
+         "`occurrence`-th time (between a service's database commit and its publish, say), and restarts "
+         "`downtime` later. The points are the node kind's own (signalbox-cli kinds lists them).",
+         {property("point", "Crash point", PropertyType::String, "",
+                   "The name of one of the target node's crash points."),
+          property("occurrence", "Occurrence", PropertyType::Integer, 1,
+                   "Which pass of the point crashes the node (1: the first after the fault starts).", "", 1,
+                   1.0e9),
+          property("downtime", "Downtime", PropertyType::Duration, "1s",
+                   "How long the node stays down before it restarts.", "ms", 0.0, 9.0e12),
+          property("disk", "Disk", PropertyType::Enum, "kept",
+                   "kept: what the node wrote to disk survives the crash; lost: it is wiped.", {}, {}, {},
+                   {"kept", "lost"})}});
+    k.push_back(
         {"broker-crash",
          "Crash a broker",
          "Node",

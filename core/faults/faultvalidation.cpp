@@ -282,6 +282,32 @@ void validateFaults(const Topology &t, const KindRegistry &registry, std::vector
                                   count.dump() + "), not broker " + b.dump());
                 }
             }
+            if (f.kind == "crash-at") {
+                const Json &point = f.params.contains("point") ? f.params["point"] : Json("");
+                for (const auto &[p, id] : named) {
+                    const auto n = nodeIndex.find(id);
+                    if (!n || !point.is_string()) continue;
+                    const NodeDef &node = t.nodes[*n];
+                    const NodeKindSpec *kind = registry.find(node.kind);
+                    if (!kind) continue;
+                    std::vector<std::string> names;
+                    for (const auto &cp : kind->crashPoints)
+                        names.push_back(cp.first);
+                    const auto name = point.get<std::string>();
+                    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+                    std::string list;
+                    for (const auto &x : names)
+                        list += (list.empty() ? "" : ", ") + quoted(x);
+                    const std::string hint = closestMatch(name, names);
+                    error(diags, path + ".params.point",
+                          owner + ": node " + quoted(id) + " (" + node.kind + ") has " +
+                              (names.empty()
+                                   ? std::string("no crash points")
+                                   : "no crash point " + quoted(name) +
+                                         (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)") +
+                                         "; its points are " + list));
+                }
+            }
             if (spec->target == FaultTarget::Group) {
                 const std::size_t size = f.nodes.empty() ? t.nodes.size() : f.nodes.size();
                 const std::size_t least = f.kind == "ring" ? 4 : f.kind == "bridge" ? 3 : 2;

@@ -23,18 +23,6 @@ namespace sb::kafka {
 
 inline constexpr std::int64_t kNoOffset = -1;
 
-// The response to `request`: its type and tag (correlation id), `status` its error code.
-inline Frame responseTo(const Frame &request, std::uint16_t status,
-                        std::shared_ptr<const FrameBody> body = {})
-{
-    Frame r;
-    r.type = request.type;
-    r.response = true;
-    r.tag = request.tag;
-    r.status = status;
-    r.body = std::move(body);
-    return r;
-}
 // ListOffsets timestamps with a special meaning, as Kafka's ListOffsetsRequest defines them.
 inline constexpr std::int64_t kLatestTimestamp = -1;
 inline constexpr std::int64_t kEarliestTimestamp = -2;
