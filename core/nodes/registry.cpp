@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "nodes.h"
@@ -85,6 +86,7 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(sqsConsumerKind(), {{"visibilityTimeout", "the queue's"}}));
         for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(eventStoreKind(), {{"maxCount", "keep all"}, {"maxAge", "forever"}}));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());
