@@ -87,6 +87,12 @@ const KindRegistry &KindRegistry::builtin()
         for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(eventStoreKind(), {{"maxCount", "keep all"}, {"maxAge", "forever"}}));
+        r.add(withZeroMeanings(commandHandlerKind(), {{"snapshotEvery", "never"},
+                                                      {"conflictRetries", "never"},
+                                                      {"writeVersion", "each type's current version"},
+                                                      {"storeTimeout", "wait forever"}}));
+        for (auto &t : commandHandlerTemplates())
+            r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());

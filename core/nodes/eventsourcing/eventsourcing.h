@@ -10,6 +10,9 @@ namespace sb {
 
 NodeKindSpec eventStoreKind();
 NodeKindSpec commandHandlerKind();
+// "Bank account handler", "Order handler", "Counter handler": a command handler per built-in
+// model, grouped under "Event sourcing" in the palette.
+std::vector<NodeTemplate> commandHandlerTemplates();
 
 namespace EventStorePort {
 inline constexpr PortIndex Clients = 0;
