@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "cqrs/cqrs.h"
 #include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
@@ -92,6 +93,11 @@ const KindRegistry &KindRegistry::builtin()
                                                       {"writeVersion", "each type's current version"},
                                                       {"storeTimeout", "wait forever"}}));
         for (auto &t : commandHandlerTemplates())
+            r.addTemplate(std::move(t));
+        r.add(
+            withZeroMeanings(commandClientKind(),
+                             {{"count", "no limit"}, {"duration", "no limit"}, {"timeout", "wait forever"}}));
+        for (auto &t : commandClientTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

@@ -8,6 +8,9 @@
 namespace sb {
 
 NodeKindSpec commandClientKind();
+// "Bank account client", "Order client", "Counter client": a command client per built-in model,
+// grouped under "CQRS" in the palette.
+std::vector<NodeTemplate> commandClientTemplates();
 NodeKindSpec projectionKind();
 
 namespace CommandClientPort {
