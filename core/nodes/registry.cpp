@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "cqrs/cqrs.h"
 #include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
@@ -87,6 +88,7 @@ const KindRegistry &KindRegistry::builtin()
         for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(eventStoreKind(), {{"maxCount", "keep all"}, {"maxAge", "forever"}}));
+        r.add(withZeroMeanings(projectionKind(), {{"queryTimeout", "wait as long as it takes"}}));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());
