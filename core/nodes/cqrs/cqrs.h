@@ -9,6 +9,8 @@ namespace sb {
 
 NodeKindSpec commandClientKind();
 NodeKindSpec projectionKind();
+// "Account balances (read model)", ...: grouped under "CQRS" in the palette.
+std::vector<NodeTemplate> readModelTemplates();
 
 namespace CommandClientPort {
 inline constexpr PortIndex Commands = 0, Queries = 1;

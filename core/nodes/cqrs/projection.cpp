@@ -413,4 +413,19 @@ NodeKindSpec projectionKind()
     return k;
 }
 
+std::vector<NodeTemplate> readModelTemplates()
+{
+    return {
+        {"account-balances", "Account balances (read model)", "CQRS", "projection",
+         "A read model of bank accounts (balance, status per account) built by a catch-up subscription.",
+         {{"model", "bank-account"}}},
+        {"order-status", "Order status (read model)", "CQRS", "projection",
+         "A read model of orders (status, amount per order) built by a catch-up subscription.",
+         {{"model", "order"}}},
+        {"persistent-subscriber", "Persistent subscription consumer", "CQRS", "projection",
+         "A competing consumer of a persistent subscription group (acks, retries, parking).",
+         {{"subscription", "persistent"}}},
+    };
+}
+
 } // namespace sb

@@ -10,6 +10,8 @@ namespace sb {
 
 NodeKindSpec eventStoreKind();
 NodeKindSpec commandHandlerKind();
+// "EventStoreDB (KurrentDB)": grouped under "Event sourcing" in the palette.
+std::vector<NodeTemplate> eventStoreTemplates();
 
 namespace EventStorePort {
 inline constexpr PortIndex Clients = 0;
