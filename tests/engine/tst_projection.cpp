@@ -138,6 +138,7 @@ private slots:
     void storeCrashNeitherRepeatsNorSkips();
     void validation_data();
     void validation();
+    void warnsWhenNothingWritesItsStream();
 };
 
 void TestProjection::buildsTheReadModel_data()
@@ -301,6 +302,28 @@ void TestProjection::validation()
         if (d.severity == Diagnostic::Severity::Error)
             errors << QString::fromStdString(d.path + ": " + d.message);
     QCOMPARE(errors, QStringList({message}));
+}
+
+void TestProjection::warnsWhenNothingWritesItsStream()
+{
+    auto warnings = [](const Topology &t) {
+        QStringList out;
+        for (const auto &d : validateTopology(t, testRegistry()))
+            if (d.severity == Diagnostic::Severity::Warning)
+                out << QString::fromStdString(d.path + ": " + d.message);
+        return out;
+    };
+    TopologyBuilder b;
+    b.node("p", "projection", {{"model", "order"}}).node("es", "event-store");
+    b.link("p", "es", {}, "store", "clients");
+    QCOMPARE(warnings(b.topology()),
+             QStringList(
+                 {"$.nodes[0].properties.model: node \"p\" (projection) reads $ce-order, but nothing linked "
+                  "to event store \"es\" writes order streams (nothing writes to it)"}));
+    // A writer that says nothing of its streams may write any.
+    b.node("w", "test-es-client");
+    b.link("w", "es", {}, "out", "clients");
+    QCOMPARE(warnings(b.topology()), QStringList());
 }
 
 QTEST_GUILESS_MAIN(TestProjection)
