@@ -88,6 +88,11 @@ const KindRegistry &KindRegistry::builtin()
         for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(eventStoreKind(), {{"maxCount", "keep all"}, {"maxAge", "forever"}}));
+        for (auto &t : eventStoreTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(projectionKind(), {{"queryTimeout", "wait as long as it takes"}}));
+        for (auto &t : readModelTemplates())
+            r.addTemplate(std::move(t));
         r.add(withZeroMeanings(commandHandlerKind(), {{"snapshotEvery", "never"},
                                                       {"conflictRetries", "never"},
                                                       {"writeVersion", "each type's current version"},

@@ -332,8 +332,8 @@ private slots:
         QTest::newRow("v3 from a newer writer")
             << "Deposited" << 3 << QList<int>{} << true << false << 3 << 0;
         QTest::newRow("unchanged type") << "AccountClosed" << 1 << QList<int>{} << false << true << 1 << 0;
-        QTest::newRow("unchanged type, reads v2 only")
-            << "AccountClosed" << 1 << QList<int>{2} << true << false << 1 << 0;
+        QTest::newRow("unchanged type, reads v2: its only version 1 is its newest")
+            << "AccountClosed" << 1 << QList<int>{2} << false << true << 1 << 0;
         QTest::newRow("type the model does not know")
             << "Transferred" << 1 << QList<int>{} << true << false << 1 << 0;
     }

@@ -148,6 +148,9 @@ void TestFindings::checkNamesAreTheFailOnNames()
     std::vector<CheckResult> groupChecks;
     for (const auto &[name, help] : GroupChecker::checkHelp())
         groupChecks.push_back({name, help, 0, {}});
+    // Then the domain checkers' (domaincheckers.h), in their order.
+    for (const auto &[name, help] : domainCheckHelp())
+        groupChecks.push_back({name, help, 0, {}});
     setChecks(s, &calls, &groupChecks);
     QCOMPARE(checkNames().size(), s.checks.size());
     for (std::size_t i = 0; i < s.checks.size(); ++i)
@@ -156,7 +159,8 @@ void TestFindings::checkNamesAreTheFailOnNames()
         checkNamesText(),
         std::string("lost, duplicates, pending, order, executed-twice, failed-calls, "
                     "late-replies, lost-replies, deadline-exceeded, records-lost, "
-                    "records-duplicated, partition-order, key-order, records-unconsumed or aborted-reads"));
+                    "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, "
+                    "conflicts, stale-reads, unreadable-events or parked-events"));
 }
 
 void TestFindings::textShowsCallsOnlyWithCalls_data()

@@ -12,6 +12,8 @@ NodeKindSpec commandClientKind();
 // grouped under "CQRS" in the palette.
 std::vector<NodeTemplate> commandClientTemplates();
 NodeKindSpec projectionKind();
+// "Account balances (read model)", ...: grouped under "CQRS" in the palette.
+std::vector<NodeTemplate> readModelTemplates();
 
 namespace CommandClientPort {
 inline constexpr PortIndex Commands = 0, Queries = 1;

@@ -319,9 +319,12 @@ EventReader::Result EventReader::read(const MessageRef &stored) const
     const auto types = m_model->eventTypes();
     if (std::find(types.begin(), types.end(), stored->routingKey) == types.end()) return r;
     const std::uint32_t current = m_model->currentVersion(stored->routingKey);
+    // A listed version beyond a type's newest stands for the newest: a reader of "2" reads
+    // AccountOpened, which never changed, at its only version 1.
     const auto readable = [&](std::uint32_t v) {
         return m_readable.empty() ? v == current
-                                  : std::find(m_readable.begin(), m_readable.end(), v) != m_readable.end();
+                                  : std::any_of(m_readable.begin(), m_readable.end(),
+                                                [&](std::uint32_t k) { return std::min(k, current) == v; });
     };
     MessageRef event = stored;
     std::uint32_t at = version;

@@ -10,6 +10,8 @@ namespace sb {
 
 NodeKindSpec eventStoreKind();
 NodeKindSpec commandHandlerKind();
+// "EventStoreDB (KurrentDB)": grouped under "Event sourcing" in the palette.
+std::vector<NodeTemplate> eventStoreTemplates();
 // "Bank account handler", "Order handler", "Counter handler": a command handler per built-in
 // model, grouped under "Event sourcing" in the palette.
 std::vector<NodeTemplate> commandHandlerTemplates();
