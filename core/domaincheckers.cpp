@@ -1,12 +1,13 @@
 #include "domaincheckers.h"
 
+#include "sagachecker.h"
+
 namespace sb {
 
 DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::string> &nodeLabels)
 {
     DomainCheckers checkers;
-    (void)t;
-    (void)nodeLabels;
+    checkers.push_back(std::make_unique<SagaChecker>(t, nodeLabels));
     return checkers;
 }
 
@@ -14,6 +15,7 @@ const std::vector<std::pair<std::string, std::string>> &domainCheckHelp()
 {
     static const std::vector<std::pair<std::string, std::string>> help = [] {
         std::vector<std::pair<std::string, std::string>> all;
+        all.insert(all.end(), SagaChecker::help().begin(), SagaChecker::help().end());
         return all;
     }();
     return help;

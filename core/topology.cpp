@@ -1,6 +1,7 @@
 #include "topology.h"
 
 #include "faults/faultvalidation.h"
+#include "nodes/sagas/sagas.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -328,6 +329,10 @@ void validateModel(Checker &c, const Topology &t)
                                (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)"));
         }
     }
+
+    // Saga orchestrators' steps name services they are linked to.
+    for (const auto &[where, reason] : sagaTopologyProblems(t))
+        c.error(where, reason);
 
     // Bindings. Which exchanges have an "out" link to which destination, looked up per binding.
     std::set<std::pair<std::string_view, std::string_view>> exchangeLinks;

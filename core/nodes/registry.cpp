@@ -5,6 +5,7 @@
 #include "nodes.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
+#include "sagas/sagas.h"
 #include "sqs/sqs.h"
 
 #include <initializer_list>
@@ -84,6 +85,10 @@ const KindRegistry &KindRegistry::builtin()
             {{"count", "no limit"}, {"duration", "no limit"}, {"delaySeconds", "the queue's"}}));
         r.add(withZeroMeanings(sqsConsumerKind(), {{"visibilityTimeout", "the queue's"}}));
         for (auto &t : sqsTemplates())
+            r.addTemplate(std::move(t));
+        r.add(sagaParticipantKind());
+        r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        for (auto &t : sagaTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
