@@ -125,10 +125,13 @@ void SagaChecker::onLocalTxn(const TraceEvent &e)
         s.forward.push_back({step, e.node, e.offset, e.aux});
         return;
     }
-    if (std::find(s.undone.begin(), s.undone.end(), step) != s.undone.end())
+    if (std::find(s.undone.begin(), s.undone.end(), step) != s.undone.end()) {
+        // Counted here, once: the order check looks at each step's first compensation.
         add(StepRepeated, id, e.node, e.time,
             sagaName(id) + ": the compensation of step " + std::to_string(step) + " was applied again at " +
                 nodeName(e.node));
+        return;
+    }
     s.undone.push_back(step);
     if (auto p = m_pivotStep.find(s.begunAt); p != m_pivotStep.end() && step >= p->second)
         add(AfterPivot, id, e.node, e.time,

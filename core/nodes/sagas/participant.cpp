@@ -339,7 +339,9 @@ private:
             if (w.compensation) e.flags |= TraceFlag::Compensation;
             ctx.trace(e);
         }
-        if (m_idempotent && status != CommandStatus::Locked) m_applied.emplace(id, status);
+        // Only what was applied is kept: a refused command changed nothing, so asking again is safe
+        // and may succeed (a retriable step after the pivot, a lock since released).
+        if (m_idempotent && status == CommandStatus::Ok) m_applied.emplace(id, status);
         return !ctx.crashPoint("after-local-commit");
     }
 
@@ -546,7 +548,8 @@ NodeKindSpec sagaParticipantKind()
                  "Chance that a forward transaction is refused (failure = probability).", "", 0, 1),
         property("idempotent", "Idempotent", T::Bool, true,
                  "Keep the (saga, step, compensation) ids applied and answer a retried command or a "
-                 "redelivered event from that table; off: a retry applies the transaction again."),
+                 "redelivered event from that table (a refused one is decided again); off: a retry "
+                 "applies the transaction again."),
         property("semanticLock", "Semantic lock", T::Bool, false,
                  "A forward transaction marks the item PENDING until its saga completes (the orchestrator's "
                  "Release) or compensates; another saga's forward transaction on it is refused (Locked)."),
