@@ -237,6 +237,18 @@ private:
         TimerId timer = kNoTimer;
     };
     using TxnId = std::tuple<std::uint64_t, std::uint32_t, bool>; // saga, step, compensation
+    using StepId = std::pair<std::uint64_t, std::uint32_t>;         // saga, step
+    struct TxnHash {
+        std::size_t operator()(const TxnId &t) const
+        {
+            return std::hash<std::uint64_t>()((std::get<0>(t) << 12) ^ (std::uint64_t(std::get<1>(t)) << 1) ^
+                                              std::uint64_t(std::get<2>(t)));
+        }
+        std::size_t operator()(const StepId &t) const
+        {
+            return std::hash<std::uint64_t>()((t.first << 12) ^ t.second);
+        }
+    };
 
     void subscribe(NodeContext &ctx, LinkIndex link)
     {
@@ -298,7 +310,7 @@ private:
         const std::int64_t before = it.value;
         const std::uint64_t readFrom = it.writer;
         const std::int64_t amount = m_amount ? m_amount : headerAmount(*w.message);
-        const std::pair<std::uint64_t, std::uint32_t> txn{w.saga, w.step};
+        const StepId txn{w.saga, w.step};
         bool traced = true;
         if (!w.compensation) {
             if (m_lock && it.pending && it.pending != w.saga) {
@@ -491,10 +503,10 @@ private:
 
     // The database (durable).
     std::unordered_map<std::string, Item> m_items;
-    std::map<std::pair<std::uint64_t, std::uint32_t>, Forward> m_forward; // applied forward steps
-    std::map<TxnId, std::uint16_t> m_applied;                             // idempotency table
+    std::unordered_map<StepId, Forward, TxnHash> m_forward;         // applied forward steps
+    std::unordered_map<TxnId, std::uint16_t, TxnHash> m_applied;    // idempotency table
     // Volatile.
-    std::map<std::uint64_t, Work> m_work;
+    std::unordered_map<std::uint64_t, Work> m_work;
     std::map<std::uint64_t, Unconfirmed> m_unconfirmed;
     std::uint64_t m_nextWork = 0, m_nextPublishTag = 0, m_published = 0;
 };
