@@ -1,14 +1,15 @@
 #include "domaincheckers.h"
 
 #include "eventsourcingchecker.h"
+#include "sagachecker.h"
 
 namespace sb {
 
 DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::string> &nodeLabels)
 {
-    (void)t;
     DomainCheckers checkers;
     checkers.push_back(std::make_unique<EventSourcingChecker>(nodeLabels));
+    checkers.push_back(std::make_unique<SagaChecker>(t, nodeLabels));
     return checkers;
 }
 
@@ -20,6 +21,7 @@ const std::vector<std::pair<std::string, std::string>> &domainCheckHelp()
             all.insert(all.end(), more.begin(), more.end());
         };
         add(EventSourcingChecker::checkHelp());
+        add(SagaChecker::help());
         return all;
     }();
     return help;

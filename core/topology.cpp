@@ -4,6 +4,7 @@
 #include "nodes/eventsourcing/esprotocol.h"
 
 #include "faults/faultvalidation.h"
+#include "nodes/sagas/sagas.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -390,6 +391,9 @@ void validateModel(Checker &c, const Topology &t)
     }
 
     checkEventStoreReaders(c, t, propertiesValid);
+    // Saga orchestrators' steps name services they are linked to.
+    for (const auto &[where, reason] : sagaTopologyProblems(t))
+        c.error(where, reason);
 
     // Bindings. Which exchanges have an "out" link to which destination, looked up per binding.
     std::set<std::pair<std::string_view, std::string_view>> exchangeLinks;

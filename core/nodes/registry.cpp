@@ -7,6 +7,7 @@
 #include "nodes.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
+#include "sagas/sagas.h"
 #include "sqs/sqs.h"
 
 #include <initializer_list>
@@ -103,6 +104,9 @@ const KindRegistry &KindRegistry::builtin()
             withZeroMeanings(commandClientKind(),
                              {{"count", "no limit"}, {"duration", "no limit"}, {"timeout", "wait forever"}}));
         for (auto &t : commandClientTemplates())
+        r.add(sagaParticipantKind());
+        r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        for (auto &t : sagaTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

@@ -1,6 +1,7 @@
 // The run summary's checks (core/findings.h, core/summary.h): the delivery report as checks (lost,
 // duplicates, pending, order) with their examples as findings, the call checks after them, the
 // "Calls" section only for runs with calls, and both in the summary's JSON.
+#include "domaincheckers.h"
 #include "summary.h"
 
 #include <QTest>
@@ -160,7 +161,8 @@ void TestFindings::checkNamesAreTheFailOnNames()
         std::string("lost, duplicates, pending, order, executed-twice, failed-calls, "
                     "late-replies, lost-replies, deadline-exceeded, records-lost, "
                     "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, "
-                    "conflicts, stale-reads, unreadable-events or parked-events"));
+                    "conflicts, stale-reads, unreadable-events, parked-events, saga-unfinished, "
+                    "compensation-order, step-repeated, compensated-after-pivot, dirty-reads or lost-updates"));
 }
 
 void TestFindings::textShowsCallsOnlyWithCalls_data()
