@@ -206,8 +206,8 @@ void TestProjection::waitingQueryTimesOut()
 
 void TestProjection::schemaVersions_data()
 {
-    QTest::addColumn<int>("written");      // the version Deposited/Withdrawn are written at
-    QTest::addColumn<QString>("versions"); // readVersions
+    QTest::addColumn<int>("written");          // the version Deposited/Withdrawn are written at
+    QTest::addColumn<QStringList>("versions"); // readVersions
     QTest::addColumn<bool>("upcasting");
     QTest::addColumn<QString>("onUnreadable");
     QTest::addColumn<int>("applied");
@@ -215,18 +215,24 @@ void TestProjection::schemaVersions_data()
     QTest::addColumn<int>("unreadable");
     QTest::addColumn<QString>("balance"); // account-1's
 
-    QTest::newRow("v2 read by a v2 reader") << 2 << "" << true << "stop" << 5 << 0 << 0 << "70";
-    QTest::newRow("v1 upcast for a v2 reader") << 1 << "2" << true << "stop" << 5 << 3 << 0 << "70";
+    QTest::newRow("v2 read by a v2 reader") << 2 << QStringList() << true << "stop" << 5 << 0 << 0 << "70";
+    QTest::newRow("v1 upcast for a v2 reader")
+        << 1 << QStringList({"2"}) << true << "stop" << 5 << 3 << 0 << "70";
     QTest::newRow("v1 without upcasting: stops at the first")
-        << 1 << "2" << false << "stop" << 1 << 0 << 1 << "0";
-    QTest::newRow("v2 for a v1-only reader: parks them") << 2 << "1" << true << "park" << 2 << 0 << 3 << "0";
-    QTest::newRow("a reader of both reads both") << 1 << "1,2" << false << "stop" << 5 << 0 << 0 << "70";
+        << 1 << QStringList({"2"}) << false << "stop" << 1 << 0 << 1 << "0";
+    QTest::newRow("v2 for a v1-only reader: parks them")
+        << 2 << QStringList({"1"}) << true << "park" << 2 << 0 << 3 << "0";
+    QTest::newRow("a reader of both reads both")
+        << 1 << QStringList({"1", "2"}) << false << "stop" << 5 << 0 << 0 << "70";
 }
 
 void TestProjection::schemaVersions()
 {
     QFETCH(int, written);
-    QFETCH(QString, versions);
+    QFETCH(QStringList, versions);
+    Json list = Json::array();
+    for (const auto &v : versions)
+        list.push_back(v.toStdString());
     QFETCH(bool, upcasting);
     QFETCH(QString, onUnreadable);
     QFETCH(int, applied);
@@ -235,10 +241,9 @@ void TestProjection::schemaVersions()
     QFETCH(QString, balance);
     Script q;
     q.actions.push_back(query(1 * s, 1, "account-1"));
-    auto r = runProjection({{"readVersions", versions.toStdString()},
-                            {"upcasting", upcasting},
-                            {"onUnreadable", onUnreadable.toStdString()}},
-                           bankWriter(std::uint32_t(written)), std::move(q));
+    auto r = runProjection(
+        {{"readVersions", list}, {"upcasting", upcasting}, {"onUnreadable", onUnreadable.toStdString()}},
+        bankWriter(std::uint32_t(written)), std::move(q));
     QVERIFY(r);
     QCOMPARE(int(r->events(TraceKind::Project).size()), applied);
     QCOMPARE(int(r->events(TraceKind::Upcast).size()), upcasts);
@@ -269,21 +274,21 @@ void TestProjection::storeCrashNeitherRepeatsNorSkips()
 void TestProjection::validation_data()
 {
     QTest::addColumn<QString>("key");
-    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("value"); // JSON
     QTest::addColumn<QString>("message");
     QTest::newRow("versions not numbers")
         << "readVersions"
-        << "v1"
-        << "$.nodes[0].properties.readVersions: node \"p\" (projection): property "
-           "'readVersions': expected schema versions separated by commas, such as "
-           "\"1,2\", got \"v1\"";
-    QTest::newRow("version 0") << "readVersions"
-                               << "0,1"
-                               << "$.nodes[0].properties.readVersions: node \"p\" (projection): property "
-                                  "'readVersions': schema versions count from 1 (to 1000), got 0";
+        << R"(["v1"])"
+        << "$.nodes[0].properties.readVersions: node \"p\" (projection): property 'readVersions': entry 0: "
+           "'v1' is not a schema version (a whole number from 1, such as \"1\" or \"2\")";
+    QTest::newRow("version 0")
+        << "readVersions"
+        << R"(["1", "0"])"
+        << "$.nodes[0].properties.readVersions: node \"p\" (projection): property 'readVersions': entry 1: "
+           "'0' is not a schema version (a whole number from 1, such as \"1\" or \"2\")";
     QTest::newRow("a $ stream it cannot read")
         << "stream"
-        << "$streams"
+        << R"("$streams")"
         << "$.nodes[0].properties.stream: node \"p\" (projection): stream: "
            "\"$streams\" is no stream it can read: use \"$all\", "
            "\"$ce-<category>\" or a stream's name";
@@ -295,7 +300,8 @@ void TestProjection::validation()
     QFETCH(QString, value);
     QFETCH(QString, message);
     TopologyBuilder b;
-    b.node("p", "projection", {{key.toStdString(), value.toStdString()}}).node("es", "event-store");
+    b.node("p", "projection", {{key.toStdString(), Json::parse(value.toStdString())}})
+        .node("es", "event-store");
     b.link("p", "es", {}, "store", "clients");
     QStringList errors;
     for (const auto &d : validateTopology(b.topology()))

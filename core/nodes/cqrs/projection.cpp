@@ -39,42 +39,11 @@ inline std::uint64_t timerTag(TimerKind k, std::uint64_t n)
     return (n << 2) | k;
 }
 
-std::vector<std::uint32_t> versionList(const std::string &text)
-{
-    std::vector<std::uint32_t> out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && (text[i] == ',' || text[i] == ' '))
-            ++i;
-        std::uint32_t v = 0;
-        bool any = false;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            v = v * 10 + static_cast<std::uint32_t>(text[i++] - '0');
-            any = true;
-        }
-        if (any) out.push_back(v);
-        if (i < text.size() && text[i] != ',' && text[i] != ' ') ++i;
-    }
-    return out;
-}
-
-std::string checkVersionList(const Json &value)
-{
-    const std::string text = value.get<std::string>();
-    for (char c : text)
-        if (!(c == ',' || c == ' ' || (c >= '0' && c <= '9')))
-            return "expected schema versions separated by commas, such as \"1,2\", got \"" + text + "\"";
-    for (std::uint32_t v : versionList(text))
-        if (v == 0 || v > 1000) return "schema versions count from 1 (to 1000), got " + std::to_string(v);
-    return {};
-}
-
 class Projection final : public Node {
 public:
     explicit Projection(const NodeSetup &s)
         : m_model(es::aggregateModel(s.properties.string("model"))),
-          m_reader(*m_model, versionList(s.properties.string("readVersions")),
-                   s.properties.boolean("upcasting")),
+          m_reader(*m_model, es::readVersions(s.properties), s.properties.boolean("upcasting")),
           m_stream(s.properties.string("stream")),
           m_persistent(s.properties.string("subscription") == "persistent"),
           m_group(s.properties.string("group")), m_processing(s.properties.duration("processingTime")),
@@ -364,11 +333,6 @@ NodeKindSpec projectionKind()
                {"queries", PortDirection::In, Protocol::Command, true,
                 "Queries from command clients (read after write).", PortSpec::Need::Optional}};
     using T = PropertyType;
-    auto versions =
-        property("readVersions", "Schema versions read", T::String, "",
-                 "The schema versions it understands, e.g. \"1,2\" (empty: only each event type's "
-                 "current one). Older ones are upcast when upcasting is on.");
-    versions.check = checkVersionList;
     k.properties = {
         property("model", "Model", T::Enum, "bank-account",
                  "The aggregate model whose events it reads and whose state each row holds.", "", {}, {},
@@ -391,7 +355,7 @@ NodeKindSpec projectionKind()
                  "How long a query that waits for a position (minPosition) may wait before it is answered "
                  "TIMED_OUT (0 = wait as long as it takes).",
                  "ms", 0, 9.0e12),
-        std::move(versions),
+        es::readVersionsProperty("projection"),
         property("upcasting", "Upcasting", T::Bool, true,
                  "Upcast events of older schema versions to the newest it reads (the model's upcasters)."),
         property("onUnreadable", "On an unreadable event", T::Enum, "stop",
@@ -416,13 +380,22 @@ NodeKindSpec projectionKind()
 std::vector<NodeTemplate> readModelTemplates()
 {
     return {
-        {"account-balances", "Account balances (read model)", "CQRS", "projection",
+        {"account-balances",
+         "Account balances (read model)",
+         "CQRS",
+         "projection",
          "A read model of bank accounts (balance, status per account) built by a catch-up subscription.",
          {{"model", "bank-account"}}},
-        {"order-status", "Order status (read model)", "CQRS", "projection",
+        {"order-status",
+         "Order status (read model)",
+         "CQRS",
+         "projection",
          "A read model of orders (status, amount per order) built by a catch-up subscription.",
          {{"model", "order"}}},
-        {"persistent-subscriber", "Persistent subscription consumer", "CQRS", "projection",
+        {"persistent-subscriber",
+         "Persistent subscription consumer",
+         "CQRS",
+         "projection",
          "A competing consumer of a persistent subscription group (acks, retries, parking).",
          {{"subscription", "persistent"}}},
     };

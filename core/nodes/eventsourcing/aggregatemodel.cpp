@@ -305,6 +305,44 @@ std::vector<std::string> aggregateModelNames()
     return {"bank-account", "order", "counter"};
 }
 
+namespace {
+std::optional<std::uint32_t> versionNumber(const std::string &text)
+{
+    std::uint32_t v = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || v < 1 || v > 1000) return std::nullopt;
+    return v;
+}
+} // namespace
+
+PropertySpec readVersionsProperty(const std::string &who)
+{
+    PropertySpec p;
+    p.key = "readVersions";
+    p.label = "Readable schema versions";
+    p.type = PropertyType::StringList;
+    p.defaultValue = Json::array();
+    p.help = "The schema versions this " + who +
+             " reads, such as [\"1\", \"2\"] (empty = each type's current version; a version beyond a "
+             "type's newest stands for its newest).";
+    p.check = [](const Json &list) -> std::string {
+        for (std::size_t i = 0; i < list.size(); ++i)
+            if (!versionNumber(list[i].get<std::string>()))
+                return "entry " + std::to_string(i) + ": '" + list[i].get<std::string>() +
+                       "' is not a schema version (a whole number from 1, such as \"1\" or \"2\")";
+        return {};
+    };
+    return p;
+}
+
+std::vector<std::uint32_t> readVersions(const PropertyBag &p)
+{
+    std::vector<std::uint32_t> out;
+    for (const auto &v : p.stringList("readVersions"))
+        if (auto n = versionNumber(v)) out.push_back(*n);
+    return out;
+}
+
 EventReader::EventReader(const AggregateModel &model, std::vector<std::uint32_t> readable, bool upcasting)
     : m_model(&model), m_readable(std::move(readable)), m_upcasting(upcasting)
 {
