@@ -243,6 +243,12 @@ private slots:
         QTest::newRow("script expected version") << "script"
                                                  << "[{\"expectedVersion\": \"latest\"}]"
                                                  << "'expectedVersion' must be a revision";
+        QTest::newRow("script asOf not a time") << "script"
+                                                << "[{\"key\": \"account-1\", \"asOf\": \"yesterday\"}]"
+                                                << "entry 0: 'asOf' must be a time such as \"2s\"";
+        QTest::newRow("script asOf and a command") << "script"
+                                                   << "[{\"command\": \"Deposit\", \"asOf\": \"2s\"}]"
+                                                   << "a command or a temporal query (asOf), not both";
     }
 
     void badProperties()

@@ -7,6 +7,8 @@
 //   wait:       the same query with minPosition = the write's position: the read model answers
 //               once it has applied it;
 //   write-side: send the query to the command handler (commands port), which loads the aggregate.
+// A script entry with "asOf" is a temporal query instead of a command: the write side answers
+// with the entity's state as of that time (the events recorded by then).
 // Each answer is traced as QueryAnswer (offset = the position it reflects, aux = the client's own
 // latest write to that entity when it asked, flag Stale when the answer is older than that write).
 //
@@ -47,6 +49,14 @@ std::optional<std::int64_t> expectedVersionFrom(const Json &v)
     return std::nullopt;
 }
 
+std::optional<SimTime> asOfFrom(const Json &v)
+{
+    if (v.is_string()) return parseDuration(v.get<std::string>());
+    if (v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 9.0e12)
+        return fromMilliseconds(v.get<double>());
+    return std::nullopt;
+}
+
 std::string checkCommandEntry(const Json &e)
 {
     if (e.contains("command") && !e["command"].is_string())
@@ -57,13 +67,17 @@ std::string checkCommandEntry(const Json &e)
         return "'expectedVersion' must be a revision (0 or more), \"any\", \"no_stream\" or "
                "\"stream_exists\"; got " +
                e["expectedVersion"].dump();
+    if (e.contains("asOf") && !asOfFrom(e["asOf"]))
+        return "'asOf' must be a time such as \"2s\" or a number of ms; got " + e["asOf"].dump();
+    if (e.contains("asOf") && e.contains("command"))
+        return "an entry is a command or a temporal query (asOf), not both";
     return {};
 }
 
 const std::vector<PropertySpec> &workloadSpecs()
 {
     static const std::vector<PropertySpec> specs = Workload::propertySpecs(
-        {"command", "amount", "expectedVersion"}, checkCommandEntry,
+        {"command", "amount", "expectedVersion", "asOf"}, checkCommandEntry,
         "{\"at\": \"10ms\", \"key\": \"account-1\", \"command\": \"Deposit\", \"amount\": 50, "
         "\"expectedVersion\": \"any\"}",
         64);
@@ -207,6 +221,10 @@ private:
         if (item.entry) {
             const Json &e = *item.entry;
             const std::string key = item.key.empty() ? stream(m_slots[0]) : item.key;
+            if (e.contains("asOf")) {
+                query(ctx, key, -1, *asOfFrom(e["asOf"]));
+                return;
+            }
             const std::string name = e.value("command", m_model->commandNames().front());
             const std::int64_t amt = e.contains("amount") ? e["amount"].get<std::int64_t>() : amount(ctx);
             const std::int64_t expected =
@@ -256,7 +274,9 @@ private:
         transmit(ctx, CommandClientPort::Commands, FrameType::Command, std::move(body), std::move(p));
     }
 
-    void query(NodeContext &ctx, const std::string &key, std::int64_t ownWrite)
+    // A query for `key`: a read after the client's own write at position `ownWrite`, or (asOf set)
+    // a temporal query to the write side.
+    void query(NodeContext &ctx, const std::string &key, std::int64_t ownWrite, SimTime asOf = kNever)
     {
         auto m = std::make_shared<Message>();
         m->id = ctx.newMessageId();
@@ -269,13 +289,14 @@ private:
         m->size = 32;
         ctx.announce(*m);
         auto body = std::make_shared<cmd::QueryBody>();
-        if (m_read == ReadMode::Wait) body->minPosition = ownWrite;
+        if (m_read == ReadMode::Wait && asOf == kNever) body->minPosition = ownWrite;
+        body->asOf = asOf;
         Pending p;
         p.message = std::move(m);
         p.query = true;
         p.ownWrite = ownWrite;
-        const PortIndex port =
-            m_read == ReadMode::WriteSide ? CommandClientPort::Commands : CommandClientPort::Queries;
+        const PortIndex port = m_read == ReadMode::WriteSide || asOf != kNever ? CommandClientPort::Commands
+                                                                               : CommandClientPort::Queries;
         transmit(ctx, port, FrameType::Query, std::move(body), std::move(p));
     }
 
