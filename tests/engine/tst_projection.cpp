@@ -136,6 +136,7 @@ private slots:
     void schemaVersions_data();
     void schemaVersions();
     void storeCrashNeitherRepeatsNorSkips();
+    void storeCrashWhileApplying();
     void validation_data();
     void validation();
     void warnsWhenNothingWritesItsStream();
@@ -269,6 +270,19 @@ void TestProjection::storeCrashNeitherRepeatsNorSkips()
     QCOMPARE(r->events(TraceKind::Project).size(), std::size_t(5));
     QCOMPARE(field(answer(1), "balance"), std::string("70"));
     QCOMPARE(field(answer(2), "balance"), std::string("5"));
+}
+
+void TestProjection::storeCrashWhileApplying()
+{
+    // The store goes down while the projection is in the middle of applying an event: what it had
+    // queued is dropped with the connection, and when the store is back it subscribes again from
+    // its position, applying each event once.
+    auto r = runProjection({{"processingTime", "100ms"}}, bankWriter(), {}, {storeCrash(150 * ms, 20 * ms)});
+    QVERIFY(r);
+    std::vector<std::int64_t> applied;
+    for (const auto &e : r->events(TraceKind::Project))
+        applied.push_back(e.offset);
+    QCOMPARE(applied, std::vector<std::int64_t>({0, 1, 2, 3, 4}));
 }
 
 void TestProjection::validation_data()

@@ -28,12 +28,7 @@ namespace sb {
 
 namespace {
 
-enum TimerKind : std::uint64_t {
-    ApplyTimer = 0,
-    QueryTimer = 1,
-    QueryTimeoutTimer = 2,
-    ResubscribeTimer = 3
-};
+enum TimerKind : std::uint64_t { ApplyTimer = 0, QueryTimer = 1, QueryTimeoutTimer = 2 };
 inline std::uint64_t timerTag(TimerKind k, std::uint64_t n)
 {
     return (n << 2) | k;
@@ -102,9 +97,6 @@ public:
                 m_queries.erase(it);
             }
             break;
-        case ResubscribeTimer:
-            subscribe(ctx);
-            break;
         }
     }
 
@@ -120,7 +112,7 @@ public:
             m_lastQueued = m_position;
             return;
         }
-        if (!m_busy) subscribe(ctx);
+        subscribe(ctx); // even in the middle of applying: what it applies now was dropped with the queue
     }
 
     void onCrash(NodeContext &) override
