@@ -148,8 +148,9 @@ std::optional<PortIndex> NodeKindSpec::port(std::string_view name) const
 
 std::string numberText(double v)
 {
-    // Whole numbers in full ("10000000", not "1e+07"); others as written.
-    if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+    // Whole numbers in full ("10000000", not "1e+07") while a double holds them exactly; others as
+    // written.
+    if (v == std::floor(v) && std::fabs(v) <= 9.0e15) return std::to_string(static_cast<long long>(v));
     std::ostringstream s;
     s << v;
     return s.str();

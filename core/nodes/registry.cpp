@@ -1,5 +1,7 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "cqrs/cqrs.h"
+#include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "nodes.h"
@@ -86,6 +88,22 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(sqsConsumerKind(), {{"visibilityTimeout", "the queue's"}}));
         for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(eventStoreKind(), {{"maxCount", "keep all"}, {"maxAge", "forever"}}));
+        for (auto &t : eventStoreTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(projectionKind(), {{"queryTimeout", "wait as long as it takes"}}));
+        for (auto &t : readModelTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(commandHandlerKind(), {{"snapshotEvery", "never"},
+                                                      {"conflictRetries", "never"},
+                                                      {"writeVersion", "each type's current version"},
+                                                      {"storeTimeout", "wait forever"}}));
+        for (auto &t : commandHandlerTemplates())
+            r.addTemplate(std::move(t));
+        r.add(
+            withZeroMeanings(commandClientKind(),
+                             {{"count", "no limit"}, {"duration", "no limit"}, {"timeout", "wait forever"}}));
+        for (auto &t : commandClientTemplates())
         r.add(sagaParticipantKind());
         r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : sagaTemplates())

@@ -17,6 +17,7 @@
 // version up (bank-account's Deposited v1 {amount} becomes v2 {amountCents}). A reader declares
 // the versions it reads; EventReader upcasts what it can and refuses what it cannot.
 #include "../../message.h"
+#include "../../schema.h"
 
 #include <cstdint>
 #include <memory>
@@ -83,7 +84,14 @@ const AggregateModel *aggregateModel(std::string_view name);
 std::vector<std::string> aggregateModelNames();
 
 // Reads events for a reader that understands the schema versions in `readable` (empty: only
-// each type's current version), upcasting older ones when `upcasting` is on.
+// each type's current version; a listed version beyond a type's newest stands for its newest),
+// upcasting older ones when `upcasting` is on.
+// The "readVersions" property every reader of events has (a command handler, a projection): its
+// schema (a list such as ["1", "2"], each a whole number from 1; `who` names the reader in its
+// help) and its value.
+PropertySpec readVersionsProperty(const std::string &who);
+std::vector<std::uint32_t> readVersions(const PropertyBag &p);
+
 class EventReader {
 public:
     EventReader(const AggregateModel &model, std::vector<std::uint32_t> readable, bool upcasting);
