@@ -126,12 +126,14 @@ public:
 
     void start(NodeContext &ctx) override
     {
+        m_down = false;
         identify(ctx);
         m_workload.start(ctx);
     }
 
     void onRestart(NodeContext &ctx) override
     {
+        m_down = false;
         identify(ctx);
         // Read the log back: every saga not ended resumes where it was.
         for (auto &[id, s] : m_log) {
@@ -147,6 +149,7 @@ public:
         for (const auto &[id, s] : m_log)
             ids.push_back(id);
         for (std::uint64_t id : ids) {
+            if (m_down) return; // crashed again while resuming (a crash point of the log)
             auto s = m_log.find(id);
             if (s == m_log.end()) continue;
             if (s->second.decided >= 0)
@@ -159,6 +162,9 @@ public:
 
     void onCrash(NodeContext &) override
     {
+        // A crash point may fire in the middle of a burst of sagas or of resuming them: whoever
+        // called stops at m_down.
+        m_down = true;
         m_live.clear();
         m_tags.clear();
         m_workload.stop();
@@ -271,6 +277,7 @@ private:
 
     void begin(NodeContext &ctx, const std::string &key, std::int64_t amount)
     {
+        if (m_down) return;
         const std::uint64_t id = ctx.newMessageId();
         LogState &s = m_log[id];
         s.key = key;
@@ -473,6 +480,7 @@ private:
     std::map<LinkIndex, std::string> m_serviceOf;
     std::map<std::string, LinkIndex> m_linkTo;
     std::map<std::string, NodeIndex> m_peerOf;
+    bool m_down = false;
 };
 
 } // namespace
