@@ -1,12 +1,13 @@
 #include "domaincheckers.h"
 
+#include "outboxchecker.h"
+
 namespace sb {
 
 DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::string> &nodeLabels)
 {
     DomainCheckers checkers;
-    (void)t;
-    (void)nodeLabels;
+    checkers.push_back(OutboxChecker::forTopology(t, nodeLabels));
     return checkers;
 }
 
@@ -14,6 +15,7 @@ const std::vector<std::pair<std::string, std::string>> &domainCheckHelp()
 {
     static const std::vector<std::pair<std::string, std::string>> help = [] {
         std::vector<std::pair<std::string, std::string>> all;
+        all.insert(all.end(), OutboxChecker::help().begin(), OutboxChecker::help().end());
         return all;
     }();
     return help;

@@ -3,6 +3,7 @@
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "nodes.h"
+#include "outbox/outbox.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 #include "sqs/sqs.h"
@@ -84,6 +85,9 @@ const KindRegistry &KindRegistry::builtin()
             {{"count", "no limit"}, {"duration", "no limit"}, {"delaySeconds", "the queue's"}}));
         r.add(withZeroMeanings(sqsConsumerKind(), {{"visibilityTimeout", "the queue's"}}));
         for (auto &t : sqsTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(outboxServiceKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        for (auto &t : outboxTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

@@ -660,7 +660,8 @@ void TestCli::failOnCheckNames_data()
         << QByteArray(
                "--fail-on: unknown check 'executed-thrice' (use lost, duplicates, pending, order, "
                "executed-twice, failed-calls, late-replies, lost-replies, deadline-exceeded, records-lost, "
-               "records-duplicated, partition-order, key-order, records-unconsumed or aborted-reads)");
+               "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, "
+               "outbox-lost, outbox-phantom or outbox-duplicates)");
 }
 
 // --fail-on takes every check's name; the summary lists every check with its count and examples,
