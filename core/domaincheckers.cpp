@@ -2,6 +2,7 @@
 
 #include "eventsourcingchecker.h"
 #include "sagachecker.h"
+#include "outboxchecker.h"
 
 namespace sb {
 
@@ -10,6 +11,7 @@ DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::stri
     DomainCheckers checkers;
     checkers.push_back(std::make_unique<EventSourcingChecker>(nodeLabels));
     checkers.push_back(std::make_unique<SagaChecker>(t, nodeLabels));
+    checkers.push_back(OutboxChecker::forTopology(t, nodeLabels));
     return checkers;
 }
 
@@ -22,6 +24,7 @@ const std::vector<std::pair<std::string, std::string>> &domainCheckHelp()
         };
         add(EventSourcingChecker::checkHelp());
         add(SagaChecker::help());
+        add(OutboxChecker::help());
         return all;
     }();
     return help;

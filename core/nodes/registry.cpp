@@ -5,6 +5,7 @@
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "nodes.h"
+#include "outbox/outbox.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 #include "sagas/sagas.h"
@@ -107,6 +108,8 @@ const KindRegistry &KindRegistry::builtin()
         r.add(sagaParticipantKind());
         r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : sagaTemplates())
+        r.add(withZeroMeanings(outboxServiceKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        for (auto &t : outboxTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

@@ -128,6 +128,8 @@ private slots:
     void failOnCheckNames();
     void failOnCallChecks_data();
     void failOnCallChecks();
+    void failOnOutboxChecks_data();
+    void failOnOutboxChecks();
     void deterministic_data();
     void deterministic();
     void differentSeed_data();
@@ -662,7 +664,8 @@ void TestCli::failOnCheckNames_data()
                "executed-twice, failed-calls, late-replies, lost-replies, deadline-exceeded, records-lost, "
                "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, conflicts, "
                "stale-reads, unreadable-events, parked-events, saga-unfinished, compensation-order, "
-               "step-repeated, compensated-after-pivot, dirty-reads or lost-updates)");
+               "step-repeated, compensated-after-pivot, dirty-reads, lost-updates, outbox-lost, "
+               "outbox-phantom or outbox-duplicates)");
 }
 
 // --fail-on takes every check's name; the summary lists every check with its count and examples,
@@ -769,6 +772,54 @@ void TestCli::failOnCallChecks()
             QVERIFY(c.value("examples").toArray().first().toObject().contains(QLatin1String("correlation")) ||
                     c.value("examples").toArray().first().toObject().contains(QLatin1String("message")));
     }
+}
+
+void TestCli::failOnOutboxChecks_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::addColumn<QString>("checks");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("a dual write loses events")
+        << "outbox-dual-write"
+        << "outbox-lost" << int(sb::CliExit::CheckFailed) << QByteArray("check outbox-lost failed: 2 (");
+    QTest::newRow("... and fakes some") << "outbox-dual-write"
+                                        << "outbox-phantom" << int(sb::CliExit::CheckFailed)
+                                        << QByteArray("check outbox-phantom failed: 2 (");
+    QTest::newRow("the relay loses, fakes and duplicates none")
+        << "outbox-relay"
+        << "outbox-lost,outbox-phantom,outbox-duplicates,lost,duplicates" << int(sb::CliExit::Ok)
+        << QByteArray();
+}
+
+// Runs with outbox services: the summary lists the outbox checks, and --fail-on on one exits 5
+// naming it with its first finding (a message and the service).
+void TestCli::failOnOutboxChecks()
+{
+    QFETCH(QString, example);
+    QFETCH(QString, checks);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, message);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString summary = dir.filePath(QStringLiteral("summary.json"));
+    const QString file = exampleFiles().filter(QLatin1Char('/') + example + QStringLiteral(".json")).value(0);
+    QVERIFY2(!file.isEmpty(), qPrintable(example));
+    const CliResult r = runCli({QStringLiteral("run"), file, QStringLiteral("--summary"), summary,
+                                QStringLiteral("--fail-on"), checks});
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    if (!message.isEmpty()) {
+        QVERIFY2(r.err.contains(message), r.err.constData());
+        QVERIFY2(r.err.contains("), e.g. message ") && r.err.contains("Orders ("), r.err.constData());
+    }
+    QFile f(summary);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(f.readAll()).object();
+    QStringList names;
+    for (const QJsonValue &v : json.value("checks").toArray())
+        names << v.toObject().value("name").toString();
+    for (const char *check : {"outbox-lost", "outbox-phantom", "outbox-duplicates"})
+        QVERIFY2(names.contains(QLatin1String(check)), qPrintable(names.join(',')));
 }
 
 void TestCli::deterministic_data()

@@ -162,7 +162,8 @@ void TestFindings::checkNamesAreTheFailOnNames()
                     "late-replies, lost-replies, deadline-exceeded, records-lost, "
                     "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, "
                     "conflicts, stale-reads, unreadable-events, parked-events, saga-unfinished, "
-                    "compensation-order, step-repeated, compensated-after-pivot, dirty-reads or lost-updates"));
+                    "compensation-order, step-repeated, compensated-after-pivot, dirty-reads, lost-updates, "
+                    "outbox-lost, outbox-phantom or outbox-duplicates"));
 }
 
 void TestFindings::textShowsCallsOnlyWithCalls_data()
