@@ -111,11 +111,15 @@ private slots:
             << bank << QStringList{"OpenAccount"} << "Deposit:0" << 0 << "positive whole 'amount'"
             << "status=open,balance=0";
         QTest::newRow("deposit not a number") << bank << QStringList{"OpenAccount"} << "Deposit:ten" << 0
-                                              << "positive whole 'amount', got 'ten'"
+                                              << "positive whole 'amount' up to 1000000000000000, got 'ten'"
                                               << "status=open,balance=0";
         QTest::newRow("withdraw within balance")
             << bank << QStringList{"OpenAccount", "Deposit:50"} << "Withdraw:30" << 0 << ""
             << "status=open,balance=20";
+        QTest::newRow("deposit beyond the largest amount")
+            << bank << QStringList{"OpenAccount"} << "Deposit:1000000000000001" << 0
+            << "up to 1000000000000000, got '1000000000000001'"
+            << "status=open,balance=0";
         QTest::newRow("withdraw all")
             << bank << QStringList{"OpenAccount", "Deposit:50"} << "Withdraw:50" << 0 << ""
             << "status=open,balance=0";
@@ -202,6 +206,9 @@ private slots:
                                    << "value=1";
         QTest::newRow("increment by") << counter << QStringList{"Increment"} << "Increment:5" << 0 << ""
                                       << "value=6";
+        QTest::newRow("increment by zero")
+            << counter << QStringList{"Increment:2"} << "Increment:0" << 0 << "positive whole 'amount'"
+            << "value=2";
         QTest::newRow("decrement below zero")
             << counter << QStringList{"Increment:2"} << "Decrement:3" << 0 << ""
             << "value=-1";

@@ -122,7 +122,8 @@ private slots:
             written.insert(e.offset);
         std::size_t staleCount = 0;
         for (const auto &a : queryAnswers) {
-            QVERIFY(written.count(a.aux)); // the client's own write: one the store appended
+            QVERIFY(written.count(a.aux));          // the client's own write: one the store appended
+            QCOMPARE(a.correlationId, a.messageId); // the query
             QCOMPARE(bool(a.flags & TraceFlag::Stale), a.offset < a.aux);
             QCOMPARE(a.peer, run.index(mode == "write-side" ? "h" : "rm"));
             staleCount += (a.flags & TraceFlag::Stale) ? 1 : 0;

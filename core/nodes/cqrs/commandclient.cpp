@@ -131,6 +131,7 @@ public:
         if (p.query) {
             const auto *r = f.as<cmd::QueryResult>();
             TraceEvent e = messageEvent(TraceKind::QueryAnswer, p.message.get());
+            e.correlationId = p.message->id; // the query
             e.peer = ctx.peer(link);
             e.status = f.status;
             e.offset = r ? r->position : -1;
