@@ -391,6 +391,36 @@ private slots:
         QVERIFY(!aggregateModel("order")->upcast(*storedEvent("OrderPlaced", 1, {})));
     }
 
+    void versionList_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QList<int>>("versions");
+        QTest::addColumn<QString>("problem"); // part of checkVersionList's reason; empty: fine
+        QTest::newRow("empty") << "" << QList<int>{} << "";
+        QTest::newRow("one") << "2" << QList<int>{2} << "";
+        QTest::newRow("commas") << "1,2" << QList<int>{1, 2} << "";
+        QTest::newRow("commas and spaces") << " 1, 2 ,3" << QList<int>{1, 2, 3} << "";
+        QTest::newRow("zero") << "0,1" << QList<int>{1} << "'0' is not a schema version";
+        QTest::newRow("a word") << "1,v2" << QList<int>{1} << "'v2' is not a schema version";
+        QTest::newRow("too big") << "1001" << QList<int>{} << "'1001'";
+        QTest::newRow("wraps a 32-bit number") << "4294967297" << QList<int>{} << "'4294967297'";
+        QTest::newRow("negative") << "-1" << QList<int>{} << "'-1'";
+    }
+
+    void versionList()
+    {
+        QFETCH(QString, text);
+        QFETCH(QList<int>, versions);
+        QFETCH(QString, problem);
+        std::vector<std::uint32_t> expected;
+        for (int v : versions)
+            expected.push_back(static_cast<std::uint32_t>(v));
+        QCOMPARE(parseVersionList(text.toStdString()), expected);
+        const std::string why = checkVersionList(text.toStdString());
+        QCOMPARE(why.empty(), problem.isEmpty());
+        QVERIFY2(QString::fromStdString(why).contains(problem), why.c_str());
+    }
+
     void stateFields()
     {
         AggregateState s;

@@ -278,6 +278,7 @@ private slots:
         QTest::newRow("v2 to an old v1 reader")
             << 0 << QStringList{"1"} << true << 1 << "UNKNOWN_SCHEMA" << 0;
         QTest::newRow("v1 to a reader of both") << 1 << QStringList{"1", "2"} << false << 0 << "OK" << 0;
+        QTest::newRow("v1 to a v2 reader, upcast") << 1 << QStringList{"2"} << true << 0 << "OK" << 1;
     }
 
     void schemaVersions()
@@ -288,9 +289,7 @@ private slots:
         QFETCH(int, readerWrites);
         QFETCH(QString, status);
         QFETCH(int, upcasts);
-        Json versions = Json::array();
-        for (const auto &v : readVersions)
-            versions.push_back(v.toStdString());
+        const std::string versions = readVersions.join(',').toStdString();
         auto r = runHandlers(
             {{"writer", {{"writeVersion", writeVersion}}},
              {"reader",
@@ -386,11 +385,17 @@ private slots:
                                        << "\"bank\""
                                        << "bank-account";
         QTest::newRow("readVersions not a version") << "readVersions"
-                                                    << "[\"2\", \"v1\"]"
-                                                    << "entry 1: 'v1'";
+                                                    << "\"2, v1\""
+                                                    << "'v1' is not a schema version";
         QTest::newRow("readVersions zero") << "readVersions"
-                                           << "[\"0\"]"
-                                           << "not a schema version";
+                                           << "\"0\""
+                                           << "'0' is not a schema version";
+        QTest::newRow("readVersions beyond any") << "readVersions"
+                                                 << "\"1,4294967297\""
+                                                 << "'4294967297' is not a schema version";
+        QTest::newRow("readVersions as a list") << "readVersions"
+                                                << "[\"1\"]"
+                                                << "readVersions";
         QTest::newRow("concurrency zero") << "concurrency"
                                           << "0"
                                           << "concurrency";

@@ -325,6 +325,51 @@ std::vector<std::string> aggregateModelNames()
     return {"bank-account", "order", "counter"};
 }
 
+namespace {
+// The list's entries as written, without the separators.
+std::vector<std::string_view> versionTokens(std::string_view text)
+{
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && (text[i] == ',' || text[i] == ' '))
+            ++i;
+        const std::size_t start = i;
+        while (i < text.size() && text[i] != ',' && text[i] != ' ')
+            ++i;
+        if (i > start) out.push_back(text.substr(start, i - start));
+    }
+    return out;
+}
+
+std::optional<std::uint32_t> versionOf(std::string_view token)
+{
+    std::uint32_t v = 0;
+    const auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+    if (ec != std::errc() || p != token.data() + token.size() || v < 1 || v > 1000) return std::nullopt;
+    return v;
+}
+} // namespace
+
+std::vector<std::uint32_t> parseVersionList(std::string_view text)
+{
+    std::vector<std::uint32_t> out;
+    for (auto token : versionTokens(text))
+        if (auto v = versionOf(token)) out.push_back(*v);
+    return out;
+}
+
+std::string checkVersionList(std::string_view text)
+{
+    for (auto token : versionTokens(text))
+        if (!versionOf(token))
+            return "'" + std::string(token) +
+                   "' is not a schema version: expected whole numbers from 1 to 1000 separated by commas, "
+                   "such "
+                   "as \"1,2\"";
+    return {};
+}
+
 EventReader::EventReader(const AggregateModel &model, std::vector<std::uint32_t> readable, bool upcasting)
     : m_model(&model), m_readable(std::move(readable)), m_upcasting(upcasting)
 {

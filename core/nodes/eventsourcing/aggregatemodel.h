@@ -82,6 +82,11 @@ const AggregateModel *aggregateModel(std::string_view name);
 // Their names, in the order the docs and property editor list them.
 std::vector<std::string> aggregateModelNames();
 
+// A reader's schema versions as files write them ("1,2": whole numbers from 1 to 1000 between
+// commas or spaces; empty: none listed), and why a text is not such a list (empty when it is).
+std::vector<std::uint32_t> parseVersionList(std::string_view text);
+std::string checkVersionList(std::string_view text);
+
 // Reads events for a reader that understands the schema versions in `readable` (empty: only
 // each type's current version; a listed version beyond a type's newest stands for its newest),
 // upcasting older ones when `upcasting` is on.

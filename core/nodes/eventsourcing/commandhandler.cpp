@@ -20,7 +20,6 @@
 #include "esprotocol.h"
 #include "eventsourcing.h"
 
-#include <charconv>
 #include <deque>
 #include <map>
 
@@ -40,23 +39,6 @@ inline std::uint64_t timerTag(TimerKind k, std::uint64_t work)
     return (work << 2) | k;
 }
 
-std::optional<std::uint32_t> versionNumber(const std::string &text)
-{
-    std::uint32_t v = 0;
-    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || p != text.data() + text.size() || v < 1 || v > 1000) return std::nullopt;
-    return v;
-}
-
-std::string checkReadVersions(const Json &list)
-{
-    for (std::size_t i = 0; i < list.size(); ++i)
-        if (!versionNumber(list[i].get<std::string>()))
-            return "entry " + std::to_string(i) + ": '" + list[i].get<std::string>() +
-                   "' is not a schema version (a whole number from 1, such as \"1\" or \"2\")";
-    return {};
-}
-
 std::uint32_t approximateSize(const Message &m)
 {
     std::size_t n = m.routingKey.size() + m.key.size() + 16;
@@ -69,7 +51,8 @@ class CommandHandler final : public Node {
 public:
     explicit CommandHandler(const NodeSetup &s)
         : m_model(aggregateModel(s.properties.string("model"))),
-          m_reader(*m_model, readVersions(s.properties), s.properties.boolean("upcasting"))
+          m_reader(*m_model, parseVersionList(s.properties.string("readVersions")),
+                   s.properties.boolean("upcasting"))
     {
         const auto &p = s.properties;
         m_options.overdraft = p.integer("overdraft");
@@ -81,8 +64,8 @@ public:
         m_conflictRetries = static_cast<std::uint32_t>(p.integer("conflictRetries"));
         m_cache = p.boolean("cache");
         m_storeTimeout = p.duration("storeTimeout");
-        for (const auto &v : p.stringList("readVersions"))
-            m_readable += (m_readable.empty() ? "v" : ", v") + v;
+        for (const auto v : parseVersionList(p.string("readVersions")))
+            m_readable += (m_readable.empty() ? "v" : ", v") + std::to_string(v);
         if (m_readable.empty()) m_readable = "each event type's current version";
         m_readable += p.boolean("upcasting") ? ", upcasting" : ", no upcasting";
     }
@@ -195,14 +178,6 @@ private:
         MessageRef event;
         std::int64_t revision = -1;
     };
-
-    static std::vector<std::uint32_t> readVersions(const PropertyBag &p)
-    {
-        std::vector<std::uint32_t> out;
-        for (const auto &v : p.stringList("readVersions"))
-            if (auto n = versionNumber(v)) out.push_back(*n);
-        return out;
-    }
 
     void accept(NodeContext &ctx, LinkIndex from, Frame &f)
     {
@@ -613,11 +588,9 @@ NodeKindSpec commandHandlerKind()
                  "The schema version new events are written at (0 = each type's current version; 1 writes "
                  "bank-account's Deposited and Withdrawn as v1 {amount}).",
                  "", 0, 1000),
-        property(
-            "readVersions", "Readable schema versions", T::StringList, Json::array(),
-            "The schema versions this handler reads, such as [\"1\", \"2\"] (empty = each type's current "
-            "version).",
-            ""),
+        property("readVersions", "Schema versions read", T::String, "",
+                 "The schema versions this handler reads, such as \"1,2\" (empty: each event type's current "
+                 "one; a version beyond a type's newest stands for its newest)."),
         property(
             "upcasting", "Upcasting", T::Bool, true,
             "Upcast older events to a version it reads; without it (or without an upcaster) an unreadable "
@@ -629,7 +602,8 @@ NodeKindSpec commandHandlerKind()
                  "ms", 0, {}),
     };
     for (auto &p : k.properties)
-        if (p.key == "readVersions") p.check = checkReadVersions;
+        if (p.key == "readVersions")
+            p.check = [](const Json &v) { return checkVersionList(v.get<std::string>()); };
     k.crashPoints = {
         {"after-load", "the aggregate is rebuilt; the command is not decided nor anything appended"},
         {"after-append", "the command's events are stored; the command is not answered"},

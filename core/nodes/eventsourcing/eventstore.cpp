@@ -740,10 +740,11 @@ NodeKindSpec eventStoreKind()
 
 std::vector<NodeTemplate> eventStoreTemplates()
 {
-    return {{"eventstoredb", "EventStoreDB (KurrentDB)", "Event sourcing", "event-store",
-             "EventStoreDB's rules: one writer, optimistic concurrency, persistent subscriptions that park after "
-             "10 retries.",
-             Json::object()}};
+    return {
+        {"eventstoredb", "EventStoreDB (KurrentDB)", "Event sourcing", "event-store",
+         "EventStoreDB's rules: one writer, optimistic concurrency, persistent subscriptions that park after "
+         "10 retries.",
+         Json::object()}};
 }
 
 } // namespace sb
