@@ -111,11 +111,15 @@ private slots:
             << bank << QStringList{"OpenAccount"} << "Deposit:0" << 0 << "positive whole 'amount'"
             << "status=open,balance=0";
         QTest::newRow("deposit not a number") << bank << QStringList{"OpenAccount"} << "Deposit:ten" << 0
-                                              << "positive whole 'amount', got 'ten'"
+                                              << "positive whole 'amount' up to 1000000000000000, got 'ten'"
                                               << "status=open,balance=0";
         QTest::newRow("withdraw within balance")
             << bank << QStringList{"OpenAccount", "Deposit:50"} << "Withdraw:30" << 0 << ""
             << "status=open,balance=20";
+        QTest::newRow("deposit beyond the largest amount")
+            << bank << QStringList{"OpenAccount"} << "Deposit:1000000000000001" << 0
+            << "up to 1000000000000000, got '1000000000000001'"
+            << "status=open,balance=0";
         QTest::newRow("withdraw all")
             << bank << QStringList{"OpenAccount", "Deposit:50"} << "Withdraw:50" << 0 << ""
             << "status=open,balance=0";
@@ -202,6 +206,9 @@ private slots:
                                    << "value=1";
         QTest::newRow("increment by") << counter << QStringList{"Increment"} << "Increment:5" << 0 << ""
                                       << "value=6";
+        QTest::newRow("increment by zero")
+            << counter << QStringList{"Increment:2"} << "Increment:0" << 0 << "positive whole 'amount'"
+            << "value=2";
         QTest::newRow("decrement below zero")
             << counter << QStringList{"Increment:2"} << "Decrement:3" << 0 << ""
             << "value=-1";
@@ -382,6 +389,38 @@ private slots:
         QVERIFY(!m.upcast(*up));                              // nothing above the current version
         QVERIFY(!m.upcast(*storedEvent("AccountOpened", 1, {})));
         QVERIFY(!aggregateModel("order")->upcast(*storedEvent("OrderPlaced", 1, {})));
+    }
+
+    void versionList_data()
+    {
+        QTest::addColumn<QString>("list"); // JSON
+        QTest::addColumn<QList<int>>("versions");
+        QTest::addColumn<QString>("problem"); // part of the property check's reason; empty: fine
+        QTest::newRow("empty") << "[]" << QList<int>{} << "";
+        QTest::newRow("one") << R"(["2"])" << QList<int>{2} << "";
+        QTest::newRow("two") << R"(["1", "2"])" << QList<int>{1, 2} << "";
+        QTest::newRow("zero") << R"(["0", "1"])" << QList<int>{1} << "entry 0: '0' is not a schema version";
+        QTest::newRow("a word") << R"(["1", "v2"])" << QList<int>{1} << "entry 1: 'v2' is not a schema version";
+        QTest::newRow("too big") << R"(["1001"])" << QList<int>{} << "'1001'";
+        QTest::newRow("wraps a 32-bit number") << R"(["4294967297"])" << QList<int>{} << "'4294967297'";
+        QTest::newRow("negative") << R"(["-1"])" << QList<int>{} << "'-1'";
+    }
+
+    void versionList()
+    {
+        QFETCH(QString, list);
+        QFETCH(QList<int>, versions);
+        QFETCH(QString, problem);
+        std::vector<std::uint32_t> expected;
+        for (int v : versions)
+            expected.push_back(static_cast<std::uint32_t>(v));
+        const PropertySpec spec = readVersionsProperty("reader");
+        const std::vector<PropertySpec> specs = {spec};
+        const Json values = {{"readVersions", Json::parse(list.toStdString())}};
+        QCOMPARE(readVersions(PropertyBag(specs, values)), expected);
+        const std::string why = spec.check(values["readVersions"]);
+        QCOMPARE(why.empty(), problem.isEmpty());
+        QVERIFY2(QString::fromStdString(why).contains(problem), why.c_str());
     }
 
     void stateFields()

@@ -278,6 +278,7 @@ private slots:
         QTest::newRow("v2 to an old v1 reader")
             << 0 << QStringList{"1"} << true << 1 << "UNKNOWN_SCHEMA" << 0;
         QTest::newRow("v1 to a reader of both") << 1 << QStringList{"1", "2"} << false << 0 << "OK" << 0;
+        QTest::newRow("v1 to a v2 reader, upcast") << 1 << QStringList{"2"} << true << 0 << "OK" << 1;
     }
 
     void schemaVersions()
@@ -386,11 +387,17 @@ private slots:
                                        << "\"bank\""
                                        << "bank-account";
         QTest::newRow("readVersions not a version") << "readVersions"
-                                                    << "[\"2\", \"v1\"]"
-                                                    << "entry 1: 'v1'";
+                                                    << R"(["2", "v1"])"
+                                                    << "entry 1: 'v1' is not a schema version";
         QTest::newRow("readVersions zero") << "readVersions"
-                                           << "[\"0\"]"
-                                           << "not a schema version";
+                                           << R"(["0"])"
+                                           << "'0' is not a schema version";
+        QTest::newRow("readVersions beyond any") << "readVersions"
+                                                 << R"(["1", "4294967297"])"
+                                                 << "'4294967297' is not a schema version";
+        QTest::newRow("readVersions as text") << "readVersions"
+                                              << R"("1,2")"
+                                              << "readVersions";
         QTest::newRow("concurrency zero") << "concurrency"
                                           << "0"
                                           << "concurrency";

@@ -145,6 +145,7 @@ public:
         if (p.query) {
             const auto *r = f.as<cmd::QueryResult>();
             TraceEvent e = messageEvent(TraceKind::QueryAnswer, p.message.get());
+            e.correlationId = p.message->id; // the query
             e.peer = ctx.peer(link);
             e.status = f.status;
             e.offset = r ? r->position : -1;
@@ -388,9 +389,10 @@ NodeKindSpec commandClientKind()
             "After each successful command: none; immediate (query the read model at once: may be stale); "
             "wait (query with minPosition = the write's position); write-side (query the command handler).",
             "", {}, {}, {"none", "immediate", "wait", "write-side"}),
-        property("timeout", "Timeout", T::Duration, 5000,
-                 "How long a command or query waits for its answer before the client gives up (0 = forever).",
-                 "ms", 0, {}),
+        property(
+            "timeout", "Timeout", T::Duration, 5000,
+            "How long a command or query waits for its answer before the client gives up (0 = wait forever).",
+            "ms", 0, {}),
     };
     // Its timing and script are the workload's (rate, arrival, count, duration, ...).
     for (const auto &spec : workloadSpecs())
@@ -415,8 +417,7 @@ std::vector<NodeTemplate> commandClientTemplates()
          "Bank account client",
          "CQRS",
          "command-client",
-         "Opens 10 accounts, then deposits and withdraws; reads its balance back from the read model at once "
-         "(the stale read of eventual consistency).",
+         "Deposits and withdraws on 10 accounts, reading each write back at once from the read model.",
          {{"model", "bank-account"}, {"readAfterWrite", "immediate"}}},
         {"order-client",
          "Order client",

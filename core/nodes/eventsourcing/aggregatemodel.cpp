@@ -22,6 +22,18 @@ std::int64_t parseInt(const std::string &text, std::int64_t otherwise)
     return ec == std::errc() && p == end ? v : otherwise;
 }
 
+// Amounts a command may carry: far beyond any run, and small enough that cents and balances never
+// overflow.
+constexpr std::int64_t kMaxAmount = 1'000'000'000'000'000;
+
+// A sum that saturates instead of overflowing (a long run of huge amounts).
+std::int64_t plus(std::int64_t a, std::int64_t b)
+{
+    std::int64_t sum;
+    if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 std::string joined(const std::vector<std::string> &names)
 {
     std::string out;
@@ -69,9 +81,9 @@ protected:
     {
         const std::string *text = command.header("amount");
         const std::int64_t amount = text ? parseInt(*text, 0) : 0;
-        if (amount > 0) return amount;
-        reason = command.routingKey + " needs a positive whole 'amount', got " +
-                 (text ? "'" + *text + "'" : std::string("none"));
+        if (amount > 0 && amount <= kMaxAmount) return amount;
+        reason = command.routingKey + " needs a positive whole 'amount' up to " + std::to_string(kMaxAmount) +
+                 ", got " + (text ? "'" + *text + "'" : std::string("none"));
         return std::nullopt;
     }
     static MessageRef withHeaders(const Message &event, std::vector<Header> headers)
@@ -143,7 +155,7 @@ public:
             s.set("status", std::string("closed"));
         } else if (type == "Deposited" || type == "Withdrawn") {
             const std::int64_t amount = amountOf(e);
-            s.set("balance", s.integer("balance") + (type == "Deposited" ? amount : -amount));
+            s.set("balance", plus(s.integer("balance"), type == "Deposited" ? amount : -amount));
         }
     }
 
@@ -153,10 +165,13 @@ public:
             return nullptr;
         std::vector<Header> headers = {{std::string(kSchemaHeader), "2"}};
         for (const auto &h : e.headers)
-            if (h.name == "amount")
-                headers.push_back({"amountCents", std::to_string(parseInt(h.value, 0) * 100)});
-            else if (h.name != kSchemaHeader)
+            if (h.name == "amount") {
+                const std::int64_t amount = parseInt(h.value, 0);
+                if (amount > kMaxAmount || amount < -kMaxAmount) return nullptr; // not one decide() wrote
+                headers.push_back({"amountCents", std::to_string(amount * 100)});
+            } else if (h.name != kSchemaHeader) {
                 headers.push_back(h);
+            }
         return withHeaders(e, std::move(headers));
     }
 
@@ -164,7 +179,9 @@ private:
     // In whole units, from either version (a reader that reads v1 natively applies it as is).
     static std::int64_t amountOf(const Message &e)
     {
-        return schemaVersion(e) >= 2 ? dataInt(e, "amountCents") / 100 : dataInt(e, "amount");
+        const std::int64_t amount =
+            schemaVersion(e) >= 2 ? dataInt(e, "amountCents") / 100 : dataInt(e, "amount");
+        return std::clamp(amount, -kMaxAmount, kMaxAmount);
     }
 };
 
@@ -244,16 +261,19 @@ public:
     Decision decide(const AggregateState &, const Message &c, const ModelOptions &o) const override
     {
         if (c.routingKey != "Increment" && c.routingKey != "Decrement") return unknownCommand(c);
-        const std::string by = std::to_string(dataInt(c, "amount", 1));
+        std::string reason;
+        const auto amount = c.header("amount") ? positiveAmount(c, reason) : std::optional<std::int64_t>(1);
+        if (!amount) return reject(reason);
+        const std::string by = std::to_string(*amount);
         return accept(
             event(c.routingKey == "Increment" ? "Incremented" : "Decremented", o, {{"amount", by}}));
     }
 
     void apply(AggregateState &s, const Message &e) const override
     {
-        const std::int64_t by = dataInt(e, "amount", 1);
-        if (e.routingKey == "Incremented") s.set("value", s.integer("value") + by);
-        if (e.routingKey == "Decremented") s.set("value", s.integer("value") - by);
+        const std::int64_t by = std::clamp<std::int64_t>(dataInt(e, "amount", 1), -kMaxAmount, kMaxAmount);
+        if (e.routingKey == "Incremented") s.set("value", plus(s.integer("value"), by));
+        if (e.routingKey == "Decremented") s.set("value", plus(s.integer("value"), -by));
     }
 
     MessageRef upcast(const Message &) const override { return nullptr; }

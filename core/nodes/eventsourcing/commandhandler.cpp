@@ -20,7 +20,6 @@
 #include "esprotocol.h"
 #include "eventsourcing.h"
 
-#include <charconv>
 #include <deque>
 #include <map>
 
@@ -64,8 +63,8 @@ public:
         m_conflictRetries = static_cast<std::uint32_t>(p.integer("conflictRetries"));
         m_cache = p.boolean("cache");
         m_storeTimeout = p.duration("storeTimeout");
-        for (const auto &v : p.stringList("readVersions"))
-            m_readable += (m_readable.empty() ? "v" : ", v") + v;
+        for (const auto v : readVersions(p))
+            m_readable += (m_readable.empty() ? "v" : ", v") + std::to_string(v);
         if (m_readable.empty()) m_readable = "each event type's current version";
         m_readable += p.boolean("upcasting") ? ", upcasting" : ", no upcasting";
     }
@@ -504,7 +503,8 @@ private:
         ctx.send(w.from, std::move(r));
         ctx.cancelTimer(w.storeTimer);
         m_storeTags.erase(w.storeTag);
-        m_work.erase(w.id); // `w` is gone from here on
+        const std::uint64_t id = w.id; // not a reference into the entry erased
+        m_work.erase(id);              // `w` is gone from here on
         --m_active;
         while (!m_waiting.empty() && m_active < m_concurrency) {
             const std::uint64_t next = m_waiting.front();
@@ -614,22 +614,19 @@ std::vector<NodeTemplate> commandHandlerTemplates()
          "Bank account handler",
          "Event sourcing",
          "command-handler",
-         "Accounts in streams account-<id>: OpenAccount, Deposit, Withdraw (down to -overdraft), "
-         "CloseAccount "
-         "(at balance 0).",
+         "Streams account-<id>: open, deposit, withdraw (overdraft 100), close at balance 0.",
          {{"model", "bank-account"}, {"overdraft", 100}}},
         {"order-handler",
          "Order handler",
          "Event sourcing",
          "command-handler",
-         "Orders in streams order-<id>: PlaceOrder, PayOrder, ReserveStock, ShipOrder, CancelOrder (before "
-         "shipping).",
+         "Streams order-<id>: place, pay, reserve, ship; cancel before shipping.",
          {{"model", "order"}}},
         {"counter-handler",
          "Counter handler",
          "Event sourcing",
          "command-handler",
-         "Counters in streams counter-<id>: Increment, Decrement.",
+         "Streams counter-<id>: increment, decrement.",
          {{"model", "counter"}}},
     };
 }
