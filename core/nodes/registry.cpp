@@ -105,9 +105,11 @@ const KindRegistry &KindRegistry::builtin()
             withZeroMeanings(commandClientKind(),
                              {{"count", "no limit"}, {"duration", "no limit"}, {"timeout", "wait forever"}}));
         for (auto &t : commandClientTemplates())
+            r.addTemplate(std::move(t));
         r.add(sagaParticipantKind());
         r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : sagaTemplates())
+            r.addTemplate(std::move(t));
         r.add(withZeroMeanings(outboxServiceKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : outboxTemplates())
             r.addTemplate(std::move(t));
