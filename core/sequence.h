@@ -133,6 +133,21 @@ std::string logMarkText(const TraceEvent &e);
 // names TraceEvent::group (Simulation::groupNames()); empty for other kinds.
 std::string logMarkDetails(const TraceEvent &e, std::string_view groupName);
 
+// Whether a kind is one of the event-sourcing, CQRS, saga and outbox events (StreamAppend ..
+// Relay) the diagrams mark on a lifeline: a store's appends, conflicts and parked events, a
+// handler's rebuilds and snapshots, a projection's progress, a saga's begin, steps and end, a
+// service's local transactions (and compensations), an outbox's commits and relays.
+bool isDomainMark(TraceKind k);
+// A short mark for such an event: "append r3 @12", "conflict: expected revision 3, stream at 4",
+// "step 2 ReserveCredit done", "compensation of step 1 done", "local txn ReserveCredit 100 → 60",
+// "saga 5 compensated". `name` is what the event's message names when known (a stream for
+// StreamAppend and Conflict, a command for the saga kinds, the event type for Project): it is left
+// out when empty. Empty for other kinds.
+std::string domainMarkText(const TraceEvent &e, std::string_view name = {});
+// What such an event is about, for the event log and tooltips: the mark's text with the fields
+// it carries ("stream account-7, revision 3, position 12, command 9").
+std::string domainMarkDetails(const TraceEvent &e, std::string_view name = {});
+
 struct SequenceItem {
     enum class Type : std::uint8_t {
         Arrow,   // a frame sent on a link (time = send, arrival = scheduled arrival)
