@@ -421,6 +421,12 @@ std::string kindsMarkdown(const KindRegistry &reg)
               << protocolName(p.protocol) << " | " << (p.multiple ? "many" : "one") << " | " << p.help
               << " |\n";
         o << "\n" << markdownProperties(k.properties) << "\n";
+        if (!k.crashPoints.empty()) {
+            o << "Crash points (for a `crash-at` fault):\n\n";
+            for (const auto &[name, help] : k.crashPoints)
+                o << "- `" << name << "`: " << help << "\n";
+            o << "\n";
+        }
     }
     o << "### Link properties\n\n" << markdownProperties(reg.linkProperties());
     o << "\n### Node clock (`clock`)\n\nA node's `clock` object sets its local clock; events carry its "
@@ -487,6 +493,11 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
                 << (p.multiple ? "  many" : "  one ") << "  " << p.help << "\n";
         out << "  properties:\n";
         props(k.properties);
+        if (!k.crashPoints.empty()) {
+            out << "  crash points:\n";
+            for (const auto &[name, help] : k.crashPoints)
+                out << "    " << std::left << std::setw(22) << (name + ' ') << help << "\n";
+        }
         out << "\n";
     }
     out << "link properties:\n";

@@ -1,12 +1,15 @@
 #include "domaincheckers.h"
 
+#include "eventsourcingchecker.h"
+#include "sagachecker.h"
+
 namespace sb {
 
 DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::string> &nodeLabels)
 {
     DomainCheckers checkers;
-    (void)t;
-    (void)nodeLabels;
+    checkers.push_back(std::make_unique<EventSourcingChecker>(nodeLabels));
+    checkers.push_back(std::make_unique<SagaChecker>(t, nodeLabels));
     return checkers;
 }
 
@@ -14,6 +17,11 @@ const std::vector<std::pair<std::string, std::string>> &domainCheckHelp()
 {
     static const std::vector<std::pair<std::string, std::string>> help = [] {
         std::vector<std::pair<std::string, std::string>> all;
+        auto add = [&all](const std::vector<std::pair<std::string, std::string>> &more) {
+            all.insert(all.end(), more.begin(), more.end());
+        };
+        add(EventSourcingChecker::checkHelp());
+        add(SagaChecker::help());
         return all;
     }();
     return help;

@@ -1,6 +1,10 @@
 #include "topology.h"
 
+#include "nodes/eventsourcing/aggregatemodel.h"
+#include "nodes/eventsourcing/esprotocol.h"
+
 #include "faults/faultvalidation.h"
+#include "nodes/sagas/sagas.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -187,6 +191,63 @@ void checkProperties(Checker &c, const std::vector<PropertySpec> &specs, const J
 
 // Structural + semantic validation of an in-memory topology. `nodePaths` etc. map items to the
 // JSON paths they came from (identical to their index when built in memory).
+// A reader of an event store (a node with a "model" and a "stream" property, such as a
+// projection) should read streams that something linked to the same store writes: a writer with a
+// model writes its category's streams ("account-7"); a writer without one may write anything.
+// Reading what nothing writes is a warning: the reader's table stays empty.
+void checkEventStoreReaders(Checker &c, const Topology &t, const std::vector<bool> &propertiesValid)
+{
+    struct Side {
+        std::size_t node;
+        std::string store;
+    };
+    std::vector<Side> readers;
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>>
+        writers; // store -> (id, category)
+    for (const auto &l : t.links) {
+        const auto fi = t.nodeIndex(l.from), ti = t.nodeIndex(l.to);
+        if (!fi || !ti) continue;
+        const NodeKindSpec *fs = c.reg.find(t.nodes[*fi].kind);
+        const NodeKindSpec *ts = c.reg.find(t.nodes[*ti].kind);
+        const auto fp = fs ? fs->port(l.fromPort) : std::nullopt;
+        if (!fp || !ts || ts->kind != "event-store" || fs->ports[*fp].protocol != Protocol::EventStore)
+            continue;
+        if (!propertiesValid[*fi]) return; // its own messages say what is wrong first
+        const PropertyBag props(fs->properties, t.nodes[*fi].properties);
+        const es::AggregateModel *model =
+            fs->property("model") ? es::aggregateModel(props.string("model")) : nullptr;
+        if (fs->property("stream") && model)
+            readers.push_back({*fi, l.to});
+        else
+            writers[l.to].emplace_back(l.from, model ? std::string(model->category()) : std::string());
+    }
+    for (const auto &r : readers) {
+        const NodeDef &n = t.nodes[r.node];
+        const NodeKindSpec *spec = c.reg.find(n.kind);
+        const PropertyBag props(spec->properties, n.properties);
+        const es::AggregateModel *model = es::aggregateModel(props.string("model"));
+        std::string stream = props.string("stream");
+        const bool own = stream.empty();
+        if (own) stream = "$ce-" + std::string(model->category());
+        if (stream == "$all") continue;
+        const std::string category =
+            stream.starts_with("$ce-") ? stream.substr(4) : std::string(es::category(stream));
+        const auto &ws = writers[r.store];
+        std::string written;
+        bool found = false;
+        for (const auto &[id, cat] : ws) {
+            found = found || cat.empty() || cat == category;
+            written += (written.empty() ? "" : ", ") + quoted(id) + " writes " + cat + " streams";
+        }
+        if (found) continue;
+        c.warn("$.nodes[" + std::to_string(r.node) + "].properties." + (own ? "model" : "stream"),
+               "node " + quoted(n.id) + " (" + n.kind + ") reads " + stream +
+                   ", but nothing linked to event store " + quoted(r.store) + " writes " + category +
+                   " streams" +
+                   (written.empty() ? std::string(" (nothing writes to it)") : " (" + written + ")"));
+    }
+}
+
 void validateModel(Checker &c, const Topology &t)
 {
     std::set<std::string> ids;
@@ -328,6 +389,11 @@ void validateModel(Checker &c, const Topology &t)
                                (hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)"));
         }
     }
+
+    checkEventStoreReaders(c, t, propertiesValid);
+    // Saga orchestrators' steps name services they are linked to.
+    for (const auto &[where, reason] : sagaTopologyProblems(t))
+        c.error(where, reason);
 
     // Bindings. Which exchanges have an "out" link to which destination, looked up per binding.
     std::set<std::pair<std::string_view, std::string_view>> exchangeLinks;

@@ -1,11 +1,13 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "cqrs/cqrs.h"
 #include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "nodes.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
+#include "sagas/sagas.h"
 #include "sqs/sqs.h"
 
 #include <initializer_list>
@@ -87,6 +89,25 @@ const KindRegistry &KindRegistry::builtin()
         for (auto &t : sqsTemplates())
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(eventStoreKind(), {{"maxCount", "keep all"}, {"maxAge", "forever"}}));
+        for (auto &t : eventStoreTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(projectionKind(), {{"queryTimeout", "wait as long as it takes"}}));
+        for (auto &t : readModelTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(commandHandlerKind(), {{"snapshotEvery", "never"},
+                                                      {"conflictRetries", "never"},
+                                                      {"writeVersion", "each type's current version"},
+                                                      {"storeTimeout", "wait forever"}}));
+        for (auto &t : commandHandlerTemplates())
+            r.addTemplate(std::move(t));
+        r.add(
+            withZeroMeanings(commandClientKind(),
+                             {{"count", "no limit"}, {"duration", "no limit"}, {"timeout", "wait forever"}}));
+        for (auto &t : commandClientTemplates())
+        r.add(sagaParticipantKind());
+        r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        for (auto &t : sagaTemplates())
+            r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
         r.setClockProperties(clockPropertySpecs());

@@ -660,7 +660,9 @@ void TestCli::failOnCheckNames_data()
         << QByteArray(
                "--fail-on: unknown check 'executed-thrice' (use lost, duplicates, pending, order, "
                "executed-twice, failed-calls, late-replies, lost-replies, deadline-exceeded, records-lost, "
-               "records-duplicated, partition-order, key-order, records-unconsumed or aborted-reads)");
+               "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, conflicts, "
+               "stale-reads, unreadable-events, parked-events, saga-unfinished, compensation-order, "
+               "step-repeated, compensated-after-pivot, dirty-reads or lost-updates)");
 }
 
 // --fail-on takes every check's name; the summary lists every check with its count and examples,

@@ -1,6 +1,7 @@
 // The run summary's checks (core/findings.h, core/summary.h): the delivery report as checks (lost,
 // duplicates, pending, order) with their examples as findings, the call checks after them, the
 // "Calls" section only for runs with calls, and both in the summary's JSON.
+#include "domaincheckers.h"
 #include "summary.h"
 
 #include <QTest>
@@ -148,6 +149,9 @@ void TestFindings::checkNamesAreTheFailOnNames()
     std::vector<CheckResult> groupChecks;
     for (const auto &[name, help] : GroupChecker::checkHelp())
         groupChecks.push_back({name, help, 0, {}});
+    // Then the domain checkers' (domaincheckers.h), in their order.
+    for (const auto &[name, help] : domainCheckHelp())
+        groupChecks.push_back({name, help, 0, {}});
     setChecks(s, &calls, &groupChecks);
     QCOMPARE(checkNames().size(), s.checks.size());
     for (std::size_t i = 0; i < s.checks.size(); ++i)
@@ -156,7 +160,9 @@ void TestFindings::checkNamesAreTheFailOnNames()
         checkNamesText(),
         std::string("lost, duplicates, pending, order, executed-twice, failed-calls, "
                     "late-replies, lost-replies, deadline-exceeded, records-lost, "
-                    "records-duplicated, partition-order, key-order, records-unconsumed or aborted-reads"));
+                    "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, "
+                    "conflicts, stale-reads, unreadable-events, parked-events, saga-unfinished, "
+                    "compensation-order, step-repeated, compensated-after-pivot, dirty-reads or lost-updates"));
 }
 
 void TestFindings::textShowsCallsOnlyWithCalls_data()

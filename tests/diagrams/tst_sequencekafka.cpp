@@ -145,9 +145,17 @@ void TestSequenceKafka::arrowLabels_data()
                   {FrameType::SendMessage, "SendMessage"},
                   {FrameType::ReceiveMessage, "ReceiveMessage"},
                   {FrameType::DeleteMessage, "DeleteMessage"},
-                  {FrameType::ChangeMessageVisibility, "ChangeMessageVisibility"}};
+                  {FrameType::ChangeMessageVisibility, "ChangeMessageVisibility"},
+                  {FrameType::AppendToStream, "AppendToStream"},
+                  {FrameType::ReadStream, "ReadStream"},
+                  {FrameType::SubscribeToStream, "SubscribeToStream"},
+                  {FrameType::EventAppeared, "EventAppeared"},
+                  {FrameType::PersistentAck, "Ack"},
+                  {FrameType::PersistentNack, "Nack"},
+                  {FrameType::Command, "Command"},
+                  {FrameType::Query, "Query"}};
     static_assert(std::size(frames) == kFrameTypeCount - int(FrameType::Metadata),
-                  "every Kafka and SQS frame");
+                  "every Kafka, SQS, event-store and command frame");
     for (const auto &f : frames) {
         QTest::addRow("%s", f.name) << f.frame << false << int(kNoStatus) << QString::fromLatin1(f.name);
         QTest::addRow("%s response", f.name)
@@ -165,6 +173,11 @@ void TestSequenceKafka::arrowLabels_data()
     QTest::newRow("DeleteMessage response ReceiptHandleIsInvalid")
         << FrameType::DeleteMessage << true << int(SqsError::ReceiptHandleIsInvalid)
         << QString::fromStdString("DeleteMessage response " + sqsErrorName(SqsError::ReceiptHandleIsInvalid));
+    QTest::newRow("AppendToStream response WrongExpectedVersion")
+        << FrameType::AppendToStream << true << int(EsError::WrongExpectedVersion)
+        << QStringLiteral("AppendToStream response WrongExpectedVersion");
+    QTest::newRow("Command response REJECTED") << FrameType::Command << true << int(CommandStatus::Rejected)
+                                               << QStringLiteral("Command response REJECTED");
 }
 
 // The arrow, its tooltip and the event log's detail read the protocol's name; a response says so,

@@ -8,7 +8,12 @@
 namespace sb {
 
 NodeKindSpec commandClientKind();
+// "Bank account client", "Order client", "Counter client": a command client per built-in model,
+// grouped under "CQRS" in the palette.
+std::vector<NodeTemplate> commandClientTemplates();
 NodeKindSpec projectionKind();
+// "Account balances (read model)", ...: grouped under "CQRS" in the palette.
+std::vector<NodeTemplate> readModelTemplates();
 
 namespace CommandClientPort {
 inline constexpr PortIndex Commands = 0, Queries = 1;

@@ -83,7 +83,8 @@ const AggregateModel *aggregateModel(std::string_view name);
 std::vector<std::string> aggregateModelNames();
 
 // Reads events for a reader that understands the schema versions in `readable` (empty: only
-// each type's current version), upcasting older ones when `upcasting` is on.
+// each type's current version; a listed version beyond a type's newest stands for its newest),
+// upcasting older ones when `upcasting` is on.
 class EventReader {
 public:
     EventReader(const AggregateModel &model, std::vector<std::uint32_t> readable, bool upcasting);

@@ -10,6 +10,11 @@ namespace sb {
 
 NodeKindSpec eventStoreKind();
 NodeKindSpec commandHandlerKind();
+// "EventStoreDB (KurrentDB)": grouped under "Event sourcing" in the palette.
+std::vector<NodeTemplate> eventStoreTemplates();
+// "Bank account handler", "Order handler", "Counter handler": a command handler per built-in
+// model, grouped under "Event sourcing" in the palette.
+std::vector<NodeTemplate> commandHandlerTemplates();
 
 namespace EventStorePort {
 inline constexpr PortIndex Clients = 0;

@@ -738,4 +738,12 @@ NodeKindSpec eventStoreKind()
     return k;
 }
 
+std::vector<NodeTemplate> eventStoreTemplates()
+{
+    return {{"eventstoredb", "EventStoreDB (KurrentDB)", "Event sourcing", "event-store",
+             "EventStoreDB's rules: one writer, optimistic concurrency, persistent subscriptions that park after "
+             "10 retries.",
+             Json::object()}};
+}
+
 } // namespace sb
