@@ -39,8 +39,12 @@ EventStoreBrowser::EventStoreBrowser(EventStoreLog *log, QWidget *parent)
 
     m_streamsView = makeTableView(m_filterProxy, QStringLiteral("eventStreamsView"), this);
     m_streamsView->setSelectionMode(QAbstractItemView::SingleSelection);
+    // The name takes what the figures leave; the figures are short.
+    m_streamsView->horizontalHeader()->setStretchLastSection(false);
+    m_streamsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_streamsView->horizontalHeader()->setSectionResizeMode(EventStreamsModel::StreamColumn,
                                                             QHeaderView::Stretch);
+    m_streamsView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_eventsView = makeTableView(m_events, QStringLiteral("streamEventsView"), this);
     m_eventsView->horizontalHeader()->setStretchLastSection(true);
     // Widths set once: measuring thousands of rows at each batch would stall the window.
@@ -78,7 +82,7 @@ EventStoreBrowser::EventStoreBrowser(EventStoreLog *log, QWidget *parent)
     splitter->addWidget(right);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 3);
-    splitter->setSizes({260, 780});
+    splitter->setSizes({340, 700});
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);

@@ -131,7 +131,7 @@ QVariant EventStreamsModel::headerData(int section, Qt::Orientation orientation,
     case EventsColumn:
         return tr("Events");
     case RevisionColumn:
-        return tr("Last revision");
+        return tr("Revision");
     case ConflictsColumn:
         return tr("Conflicts");
     default:

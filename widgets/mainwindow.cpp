@@ -536,6 +536,7 @@ void MainWindow::createDocks()
         m_viewMenu->addAction(dock->toggleViewAction());
         m_domainDocks[i] = dock;
     }
+    m_sequenceDock->raise(); // tabifying the docks above made the last one current
     connect(m_domainViews, &DomainViews::wanted, this,
             [this](DomainViews::View view, bool shown) { m_domainDocks[int(view)]->setVisible(shown); });
 }

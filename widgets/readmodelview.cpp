@@ -22,6 +22,7 @@ ReadModelView::ReadModelView(ReadModelLog *log, QWidget *parent)
     m_projectionsView = makeTableView(m_projections, QStringLiteral("projectionsView"), this);
     m_projectionsView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_projectionsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_projectionsView->horizontalHeader()->setStretchLastSection(false);
     m_rowsView = makeTableView(m_rows, QStringLiteral("projectionRowsView"), this);
     m_rowsView->horizontalHeader()->setStretchLastSection(true);
     const QFontMetrics fm(font());

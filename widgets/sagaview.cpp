@@ -6,6 +6,7 @@
 #include "sequenceview.h"
 #include "tableviews.h"
 
+#include <QApplication>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -63,12 +64,14 @@ void SagaTimelineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
         QStyledItemDelegate::paint(painter, option, index);
         return;
     }
-    // The selection's background, without the text (the cells are the content).
+    // The row's background and selection as the style draws them, without the text (the cells
+    // are the content).
     QStyleOptionViewItem opt = option;
     initStyleOption(&opt, index);
     opt.text.clear();
-    QStyledItemDelegate::paint(painter, opt, QModelIndex());
-    if (option.state & QStyle::State_Selected) painter->fillRect(option.rect, option.palette.highlight());
+    const QWidget *widget = opt.widget;
+    (widget ? widget->style() : QApplication::style())
+        ->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
 
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
@@ -143,14 +146,16 @@ SagaView::SagaView(SagaLog *log, QWidget *parent)
     m_view = makeTableView(m_model, QStringLiteral("sagaView"), this);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setItemDelegate(new SagaTimelineDelegate(m_model, m_view));
+    // Two bands of cells a row (a step, its compensation below) need more than a line of text.
     m_view->verticalHeader()->setDefaultSectionSize(
-        std::max(26, m_view->verticalHeader()->defaultSectionSize()));
+        std::max(32, m_view->verticalHeader()->defaultSectionSize() * 3 / 2));
     QHeaderView *header = m_view->horizontalHeader();
+    header->setStretchLastSection(false);
     header->setSectionResizeMode(SagaModel::StepsColumn, QHeaderView::Stretch);
     const QFontMetrics fm(font());
     m_view->setColumnWidth(SagaModel::SagaColumn, fm.horizontalAdvance(QStringLiteral("saga 000000")));
     m_view->setColumnWidth(SagaModel::OrchestratorColumn,
-                           fm.horizontalAdvance(QStringLiteral("order-orchestrator")));
+                           fm.horizontalAdvance(QStringLiteral("Order saga orchestrator00")));
     m_view->setColumnWidth(SagaModel::StartedColumn, fm.horizontalAdvance(QStringLiteral("Started 000")));
     m_view->setColumnWidth(SagaModel::EndColumn,
                            fm.horizontalAdvance(QStringLiteral("compensated (resumed)")));
