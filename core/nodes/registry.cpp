@@ -104,6 +104,7 @@ const KindRegistry &KindRegistry::builtin()
             withZeroMeanings(commandClientKind(),
                              {{"count", "no limit"}, {"duration", "no limit"}, {"timeout", "wait forever"}}));
         for (auto &t : commandClientTemplates())
+            r.addTemplate(std::move(t));
         r.add(sagaParticipantKind());
         r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : sagaTemplates())
