@@ -693,11 +693,14 @@ bool frameTypeFromText(std::string_view text, FrameType &out)
 
 std::string protocolFrameText(const TraceEvent &e)
 {
-    if (!isKafkaFrame(e.frame) && !isSqsFrame(e.frame)) return {};
+    if (!isKafkaFrame(e.frame) && !isSqsFrame(e.frame) && !isEventStoreFrame(e.frame) &&
+        !isCommandFrame(e.frame))
+        return {};
     std::string t = frameTypeLabel(e.frame);
     if (!(e.flags & TraceFlag::Response)) return t;
     t += " response";
-    // Kafka's NONE and SQS's success are both 0: only an error is worth saying.
+    // Kafka's NONE, SQS's success, the store's None and a command's Ok are all 0: only an error is
+    // worth saying.
     if (e.status != kNoStatus && e.status != 0) t += " " + frameStatusName(e.frame, e.status);
     return t;
 }

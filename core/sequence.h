@@ -114,10 +114,12 @@ private:
 // Reads a frame type as a person types it in a filter: its file name ("offset-commit") or its
 // label ("OffsetCommit", frameTypeLabel()), in any case. False when it is neither.
 bool frameTypeFromText(std::string_view text, FrameType &out);
-// Kafka and SQS frames (isKafkaFrame, isSqsFrame: message.h) on the diagrams, in the protocol's
-// own words: "Fetch", "OffsetCommit", "ReceiveMessage"; a response (TraceFlag::Response) "Fetch
-// response", with its error when it has one: "Produce response NOT_ENOUGH_REPLICAS". Empty for
-// the other frames. Shared by the text exports and the app's diagram so both read the same.
+// Kafka, SQS, event-store and command frames (isKafkaFrame, isSqsFrame, isEventStoreFrame,
+// isCommandFrame: message.h) on the diagrams, in the protocol's own words: "Fetch", "OffsetCommit",
+// "ReceiveMessage", "AppendToStream", "Command"; a response (TraceFlag::Response) "Fetch response",
+// with its error when it has one: "Produce response NOT_ENOUGH_REPLICAS", "AppendToStream response
+// WrongExpectedVersion". Empty for the other frames. Shared by the text exports and the app's diagram so both
+// read the same.
 std::string protocolFrameText(const TraceEvent &e);
 // Whether a kind is one of the log's and groups' events the diagrams mark on a lifeline: a
 // rebalance, a partition revoked or assigned, a leader election, an ISR change, a transaction's

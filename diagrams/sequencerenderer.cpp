@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -256,18 +257,14 @@ QString SequenceRenderer::arrowText(const SequenceHistory &history, std::size_t 
     const std::string protocol = protocolFrameText(e);
     if (!protocol.empty()) {
         QString t = QString::fromStdString(protocol);
+        // "Command ReserveCredit #12", "Command ReserveCredit response REJECTED #12": the
+        // command's routing key names it when the message's contents are known.
+        const QString name =
+            isCommandFrame(e.frame) && layout.method && e.messageId ? layout.method(e.messageId) : QString();
+        if (!name.isEmpty()) t.insert(int(std::strlen(frameTypeLabel(e.frame))), QLatin1Char(' ') + name);
         if (e.messageId) t += QStringLiteral(" #%1").arg(e.messageId);
         if (e.partition != kNoIndex) t += QStringLiteral(" P%1").arg(e.partition);
         return t;
-    }
-    if (isCommandFrame(e.frame) && layout.method && e.messageId) {
-        // "Command ReserveCredit #12": the command's routing key names it (and its result).
-        const QString name = layout.method(e.messageId);
-        if (!name.isEmpty())
-            return QStringLiteral("%1 %2%3 #%4")
-                .arg(QString::fromLatin1(frameTypeLabel(e.frame)), name,
-                     (e.flags & TraceFlag::Response) ? QStringLiteral(" result") : QString())
-                .arg(e.messageId);
     }
     return QStringLiteral("%1 #%2").arg(QString::fromLatin1(frameTypeName(e.frame))).arg(e.messageId);
 }
@@ -757,8 +754,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         ++stats.arrows;
         // The frame and message id along the arrow, where no other text is: how many arrows get
         // a label follows from the room there is, in the view and in a picture alike.
-        if (!stats.density &&
-            (e.messageId || isCallFrame(e.frame) || isKafkaFrame(e.frame) || isSqsFrame(e.frame))) {
+        if (!stats.density && (e.messageId || isCallFrame(e.frame) || !protocolFrameText(e).empty())) {
             const QPointF mid = (start + end) / 2;
             QString t = arrowText(history, i, layout);
             if (contradicting) t += QStringLiteral(" \u26a0 clocks");

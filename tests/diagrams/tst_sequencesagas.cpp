@@ -292,13 +292,19 @@ void TestSequenceSagas::commandArrowNamesItsCommand()
     QCOMPARE(SequenceRenderer::arrowText(history, 0, layout), QStringLiteral("Command ReserveCredit #12"));
     send.flags = TraceFlag::Response;
     history.append({send});
+    send.status = CommandStatus::Rejected;
+    history.append({send});
     QCOMPARE(SequenceRenderer::arrowText(history, 1, layout),
-             QStringLiteral("Command ReserveCredit result #12"));
-    // Unknown contents: the frame and message, as before.
+             QStringLiteral("Command ReserveCredit response #12"));
+    QCOMPARE(SequenceRenderer::arrowText(history, 2, layout),
+             QStringLiteral("Command ReserveCredit response ") +
+                 QString::fromStdString(commandStatusName(CommandStatus::Rejected)) + QStringLiteral(" #12"));
+    // Unknown contents: the frame in the protocol's words and the message.
     send.messageId = 13;
     send.flags = 0;
+    send.status = kNoStatus;
     history.append({send});
-    QCOMPARE(SequenceRenderer::arrowText(history, 2, layout), QStringLiteral("command #13"));
+    QCOMPARE(SequenceRenderer::arrowText(history, 3, layout), QStringLiteral("Command #13"));
 }
 
 void TestSequenceSagas::notesInTextExports()
