@@ -76,7 +76,7 @@ bool isNoteKind(const TraceEvent &e)
     case TraceKind::Drop:
         return !isLinkDrop(e);
     default:
-        return isLogMark(e.kind);
+        return isLogMark(e.kind) || isDomainMark(e.kind);
     }
 }
 
@@ -693,11 +693,14 @@ bool frameTypeFromText(std::string_view text, FrameType &out)
 
 std::string protocolFrameText(const TraceEvent &e)
 {
-    if (!isKafkaFrame(e.frame) && !isSqsFrame(e.frame)) return {};
+    if (!isKafkaFrame(e.frame) && !isSqsFrame(e.frame) && !isEventStoreFrame(e.frame) &&
+        !isCommandFrame(e.frame))
+        return {};
     std::string t = frameTypeLabel(e.frame);
     if (!(e.flags & TraceFlag::Response)) return t;
     t += " response";
-    // Kafka's NONE and SQS's success are both 0: only an error is worth saying.
+    // Kafka's NONE, SQS's success, the store's None and a command's Ok are all 0: only an error is
+    // worth saying.
     if (e.status != kNoStatus && e.status != 0) t += " " + frameStatusName(e.frame, e.status);
     return t;
 }
@@ -803,6 +806,153 @@ std::string logMarkDetails(const TraceEvent &e, std::string_view groupName)
     default:
         return {};
     }
+}
+
+bool isDomainMark(TraceKind k)
+{
+    return k >= TraceKind::StreamAppend && k <= TraceKind::Relay;
+}
+
+namespace {
+// An expected version as a writer sends it (esprotocol.h: -2 any, -1 no stream, -4 stream exists).
+std::string expectedText(std::int64_t v)
+{
+    switch (v) {
+    case -2:
+        return "any revision";
+    case -1:
+        return "no stream";
+    case -4:
+        return "an existing stream";
+    default:
+        return "revision " + std::to_string(v);
+    }
+}
+std::string named(std::string_view name)
+{
+    return name.empty() ? std::string() : " " + std::string(name);
+}
+const char *sagaEndText(std::int64_t aux)
+{
+    switch (aux) {
+    case 0:
+        return "completed";
+    case 1:
+        return "compensated";
+    default:
+        return "failed";
+    }
+}
+std::string stepOutcome(const TraceEvent &e)
+{
+    if (e.aux == 1) return "timed out";
+    if (e.status == 0) return "done";
+    return "failed (" + commandStatusName(e.status) + ")";
+}
+// "step 2 ReserveCredit" or "compensation of step 2".
+std::string stepText(const TraceEvent &e, std::string_view name)
+{
+    const std::string step = "step " + std::to_string(e.deliveryCount);
+    if (e.flags & TraceFlag::Compensation) return "compensation of " + step;
+    return step + named(name);
+}
+} // namespace
+
+std::string domainMarkText(const TraceEvent &e, std::string_view name)
+{
+    const std::string m = messageText(e.messageId);
+    switch (e.kind) {
+    case TraceKind::StreamAppend:
+        return "append" + named(name) + " r" + std::to_string(e.aux) + " @" + std::to_string(e.offset);
+    case TraceKind::Conflict:
+        return "conflict" + named(name) + ": expected " + expectedText(e.offset) + ", stream at " +
+               (e.aux < 0 ? std::string("none") : std::to_string(e.aux));
+    case TraceKind::Rebuild:
+        return "rebuild to r" + std::to_string(e.offset) + " (" + std::to_string(e.aux) + " events" +
+               (e.deliveryCount == 1 ? " after snapshot r" + std::to_string(e.epoch) : std::string()) + ")";
+    case TraceKind::Snapshot:
+        return "snapshot r" + std::to_string(e.offset);
+    case TraceKind::Project:
+        return "project" + named(name) + " @" + std::to_string(e.offset) + " (lag " + std::to_string(e.aux) +
+               ")";
+    case TraceKind::Upcast:
+        return "upcast" + m + " v" + std::to_string(e.deliveryCount) + " \u2192 v" + std::to_string(e.aux);
+    case TraceKind::Park:
+        return "parked" + m +
+               (e.reason != DropReason::None ? std::string(": ") + dropReasonName(e.reason) : "");
+    case TraceKind::QueryAnswer:
+        return "answer @" + std::to_string(e.offset) +
+               ((e.flags & TraceFlag::Stale) ? " stale: own write @" + std::to_string(e.aux) + " missing"
+                                             : std::string());
+    case TraceKind::SagaBegin:
+        return "saga " + std::to_string(e.correlationId) + " begins";
+    case TraceKind::StepStart:
+        return stepText(e, name) + " starts" + (e.aux > 1 ? " #" + std::to_string(e.aux) : std::string());
+    case TraceKind::StepEnd:
+        return stepText(e, name) + " " + stepOutcome(e);
+    case TraceKind::LocalTxn: {
+        std::string t = (e.flags & TraceFlag::Compensation) ? "compensation txn" : "local txn";
+        t += named(name);
+        if (e.status != 0 && e.status != kNoStatus)
+            return t + " refused (" + commandStatusName(e.status) + ")";
+        return t + " " + std::to_string(e.offset) + " \u2192 " + std::to_string(e.aux);
+    }
+    case TraceKind::SagaEnd:
+        return "saga " + std::to_string(e.correlationId) + " " + sagaEndText(e.aux);
+    case TraceKind::SagaResume:
+        return "saga " + std::to_string(e.correlationId) + " resumed (" + std::to_string(e.aux) +
+               " log entries)";
+    case TraceKind::DbCommit:
+        return "db commit" + m + ((e.flags & TraceFlag::Transactional) ? " + outbox row" : "");
+    case TraceKind::Relay:
+        return "relay" + m + (e.aux > 1 ? " #" + std::to_string(e.aux) : std::string());
+    default:
+        return {};
+    }
+}
+
+std::string domainMarkDetails(const TraceEvent &e, std::string_view name)
+{
+    const std::string text = domainMarkText(e, name);
+    if (text.empty()) return text;
+    std::vector<std::string> parts;
+    const auto command = [&] {
+        if (e.correlationId) parts.push_back("command " + std::to_string(e.correlationId));
+    };
+    switch (e.kind) {
+    case TraceKind::StreamAppend:
+        if (!name.empty()) parts.push_back("stream " + std::string(name));
+        parts.push_back("revision " + std::to_string(e.aux));
+        parts.push_back("position " + std::to_string(e.offset));
+        command();
+        break;
+    case TraceKind::Conflict:
+        command();
+        break;
+    case TraceKind::Project:
+        parts.push_back(std::to_string(e.aux) + " events behind");
+        break;
+    case TraceKind::QueryAnswer:
+        parts.push_back("query " + std::to_string(e.correlationId));
+        if (e.aux >= 0) parts.push_back("own latest write @" + std::to_string(e.aux));
+        break;
+    case TraceKind::StepStart:
+    case TraceKind::StepEnd:
+    case TraceKind::LocalTxn:
+        parts.push_back("saga " + std::to_string(e.correlationId));
+        if (e.kind == TraceKind::LocalTxn && e.epoch)
+            parts.push_back("read a value of saga " + std::to_string(e.epoch));
+        break;
+    case TraceKind::SagaEnd:
+        if (e.aux == 2) parts.push_back("a compensation gave up");
+        break;
+    default:
+        break;
+    }
+    std::string out = text;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        out += (i ? ", " : "; ") + parts[i];
+    return out;
 }
 
 std::string sequenceArrowLabel(const SequenceRecorder &r, const SequenceItem &item)
@@ -917,7 +1067,9 @@ std::string sequenceNoteText(const SequenceRecorder &r, const SequenceItem &item
             formatDuration(e.aux >= 0 ? e.aux : -e.aux);
         break;
     default:
-        t = isLogMark(e.kind) ? logMarkText(e) : traceKindName(e.kind) + m;
+        t = isLogMark(e.kind)      ? logMarkText(e)
+            : isDomainMark(e.kind) ? domainMarkText(e)
+                                   : traceKindName(e.kind) + m;
         break;
     }
     if (e.deliveryCount > 1 && (e.kind == TraceKind::Timeout || e.kind == TraceKind::Requeue))

@@ -114,10 +114,12 @@ private:
 // Reads a frame type as a person types it in a filter: its file name ("offset-commit") or its
 // label ("OffsetCommit", frameTypeLabel()), in any case. False when it is neither.
 bool frameTypeFromText(std::string_view text, FrameType &out);
-// Kafka and SQS frames (isKafkaFrame, isSqsFrame: message.h) on the diagrams, in the protocol's
-// own words: "Fetch", "OffsetCommit", "ReceiveMessage"; a response (TraceFlag::Response) "Fetch
-// response", with its error when it has one: "Produce response NOT_ENOUGH_REPLICAS". Empty for
-// the other frames. Shared by the text exports and the app's diagram so both read the same.
+// Kafka, SQS, event-store and command frames (isKafkaFrame, isSqsFrame, isEventStoreFrame,
+// isCommandFrame: message.h) on the diagrams, in the protocol's own words: "Fetch", "OffsetCommit",
+// "ReceiveMessage", "AppendToStream", "Command"; a response (TraceFlag::Response) "Fetch response",
+// with its error when it has one: "Produce response NOT_ENOUGH_REPLICAS", "AppendToStream response
+// WrongExpectedVersion". Empty for the other frames. Shared by the text exports and the app's diagram so both
+// read the same.
 std::string protocolFrameText(const TraceEvent &e);
 // Whether a kind is one of the log's and groups' events the diagrams mark on a lifeline: a
 // rebalance, a partition revoked or assigned, a leader election, an ISR change, a transaction's
@@ -132,6 +134,21 @@ std::string logMarkText(const TraceEvent &e);
 // "partition 0, broker 2, leader epoch 3, unclean", "partition 1, broker 2, ISR 2"... `groupName`
 // names TraceEvent::group (Simulation::groupNames()); empty for other kinds.
 std::string logMarkDetails(const TraceEvent &e, std::string_view groupName);
+
+// Whether a kind is one of the event-sourcing, CQRS, saga and outbox events (StreamAppend ..
+// Relay) the diagrams mark on a lifeline: a store's appends, conflicts and parked events, a
+// handler's rebuilds and snapshots, a projection's progress, a saga's begin, steps and end, a
+// service's local transactions (and compensations), an outbox's commits and relays.
+bool isDomainMark(TraceKind k);
+// A short mark for such an event: "append r3 @12", "conflict: expected revision 3, stream at 4",
+// "step 2 ReserveCredit done", "compensation of step 1 done", "local txn ReserveCredit 100 → 60",
+// "saga 5 compensated". `name` is what the event's message names when known (a stream for
+// StreamAppend and Conflict, a command for the saga kinds, the event type for Project): it is left
+// out when empty. Empty for other kinds.
+std::string domainMarkText(const TraceEvent &e, std::string_view name = {});
+// What such an event is about, for the event log and tooltips: the mark's text with the fields
+// it carries ("stream account-7, revision 3, position 12, command 9").
+std::string domainMarkDetails(const TraceEvent &e, std::string_view name = {});
 
 struct SequenceItem {
     enum class Type : std::uint8_t {

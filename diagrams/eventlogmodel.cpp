@@ -234,6 +234,7 @@ QString EventLogModel::detailText(const TraceEvent &e, const QStringList &groupN
                           : e.group < std::uint32_t(groupNames.size()) ? groupNames[int(e.group)]
                                                                        : QString::number(e.group);
     if (isLogMark(e.kind)) return QString::fromStdString(logMarkDetails(e, group.toStdString()));
+    if (isDomainMark(e.kind)) return QString::fromStdString(domainMarkDetails(e));
     // A Kafka or SQS frame in the protocol's words, with the partition it is about.
     QString protocol = QString::fromStdString(protocolFrameText(e));
     if (!protocol.isEmpty() && e.partition != kNoIndex) protocol += tr(", partition %1").arg(e.partition);

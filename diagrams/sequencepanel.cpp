@@ -346,6 +346,23 @@ void SequencePanel::showFinding(std::size_t index)
 QString SequencePanel::callText(std::uint64_t callId) const
 {
     if (!callId) return {};
+    // A saga is selected as a call (its events and frames carry its id): its steps' outcomes.
+    QStringList saga;
+    bool isSaga = false;
+    for (std::size_t i = 0; i < m_history.size(); ++i) {
+        const TraceEvent &e = m_history.at(i);
+        if (e.correlationId != callId || !(e.kind >= TraceKind::SagaBegin && e.kind <= TraceKind::SagaResume))
+            continue;
+        isSaga = true;
+        if (e.kind != TraceKind::StepEnd && e.kind != TraceKind::SagaEnd && e.kind != TraceKind::SagaResume)
+            continue;
+        const std::optional<MessageInfo> info =
+            e.kind == TraceKind::StepEnd && e.messageId && m_lookup ? m_lookup(e.messageId) : std::nullopt;
+        saga << QString::fromStdString(domainMarkText(e, info ? info->routingKey : std::string()));
+    }
+    if (isSaga)
+        return saga.isEmpty() ? tr("Saga %1: running").arg(callId)
+                              : tr("Saga %1: %2").arg(callId).arg(saga.join(QStringLiteral(" · ")));
     std::uint64_t request = 0, parent = m_history.parentCall(callId);
     std::uint32_t attempts = 0, executions = 0;
     std::uint16_t status = kNoStatus;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -188,6 +189,22 @@ QColor SequenceRenderer::frameColor(FrameType frame, bool dark)
         return dark ? QColor(0x8e, 0x94, 0x9c) : QColor(0x8a, 0x90, 0x99);
     // Kafka and SQS: records in blue, reads in green, commits and deletes grey, group and
     // metadata traffic teal, transactions purple.
+    // Event stores: appends blue like records, reads and subscriptions teal, events delivered
+    // green, acks grey, nacks red; commands indigo like requests, queries teal like reads.
+    case FrameType::AppendToStream:
+        return dark ? QColor(0x6a, 0xa8, 0xf0) : QColor(0x1f, 0x5f, 0xbf);
+    case FrameType::ReadStream:
+    case FrameType::SubscribeToStream:
+    case FrameType::Query:
+        return dark ? QColor(0x4f, 0xc1, 0xc9) : QColor(0x16, 0x8a, 0x93);
+    case FrameType::EventAppeared:
+        return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
+    case FrameType::PersistentAck:
+        return dark ? QColor(0x8e, 0x94, 0x9c) : QColor(0x8a, 0x90, 0x99);
+    case FrameType::PersistentNack:
+        return dark ? QColor(0xf0, 0x7a, 0x6e) : QColor(0xc6, 0x3b, 0x2f);
+    case FrameType::Command:
+        return dark ? QColor(0x8f, 0x9b, 0xf5) : QColor(0x3b, 0x4c, 0xc0);
     case FrameType::Produce:
     case FrameType::SendMessage:
         return dark ? QColor(0x6a, 0xa8, 0xf0) : QColor(0x1f, 0x5f, 0xbf);
@@ -240,6 +257,11 @@ QString SequenceRenderer::arrowText(const SequenceHistory &history, std::size_t 
     const std::string protocol = protocolFrameText(e);
     if (!protocol.empty()) {
         QString t = QString::fromStdString(protocol);
+        // "Command ReserveCredit #12", "Command ReserveCredit response REJECTED #12": the
+        // command's routing key names it when the message's contents are known.
+        const QString name =
+            isCommandFrame(e.frame) && layout.method && e.messageId ? layout.method(e.messageId) : QString();
+        if (!name.isEmpty()) t.insert(int(std::strlen(frameTypeLabel(e.frame))), QLatin1Char(' ') + name);
         if (e.messageId) t += QStringLiteral(" #%1").arg(e.messageId);
         if (e.partition != kNoIndex) t += QStringLiteral(" P%1").arg(e.partition);
         return t;
@@ -287,6 +309,73 @@ QString SequenceRenderer::logMarkLabel(const TraceEvent &e, const SequenceLayout
     }
 }
 
+bool SequenceRenderer::isMajorDomainMark(const TraceEvent &e)
+{
+    switch (e.kind) {
+    case TraceKind::Conflict:
+    case TraceKind::Park:
+    case TraceKind::SagaBegin:
+    case TraceKind::SagaEnd:
+    case TraceKind::SagaResume:
+        return true;
+    case TraceKind::StepStart:
+        return (e.flags & TraceFlag::Compensation) != 0;
+    case TraceKind::StepEnd:
+    case TraceKind::LocalTxn:
+        return (e.flags & TraceFlag::Compensation) || (e.status != 0 && e.status != kNoStatus) ||
+               (e.kind == TraceKind::StepEnd && e.aux == 1);
+    case TraceKind::QueryAnswer:
+        return (e.flags & TraceFlag::Stale) != 0;
+    default:
+        return false;
+    }
+}
+
+QColor SequenceRenderer::domainMarkColor(const TraceEvent &e, bool dark)
+{
+    const QColor red = dark ? QColor(0xf0, 0x7a, 0x6e) : QColor(0xc6, 0x3b, 0x2f);
+    const QColor green = dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
+    const QColor amber(0xe0, 0x8e, 0x0b);
+    const QColor blue(0x2f, 0x7f, 0xd6);
+    const QColor purple(0x9b, 0x59, 0xb6);
+    const bool failed = e.status != 0 && e.status != kNoStatus;
+    switch (e.kind) {
+    case TraceKind::Conflict:
+        return red;
+    case TraceKind::Park:
+        return purple;
+    case TraceKind::SagaBegin:
+    case TraceKind::SagaResume:
+        return blue;
+    case TraceKind::SagaEnd:
+        return e.aux == 0 ? green : e.aux == 1 ? amber : red;
+    case TraceKind::StepStart:
+    case TraceKind::StepEnd:
+    case TraceKind::LocalTxn:
+        if (failed || (e.kind == TraceKind::StepEnd && e.aux == 1)) return red;
+        if (e.flags & TraceFlag::Compensation) return amber;
+        return e.kind == TraceKind::StepStart ? blue : green;
+    case TraceKind::QueryAnswer:
+        return (e.flags & TraceFlag::Stale) ? amber : blue;
+    case TraceKind::DbCommit:
+    case TraceKind::Relay:
+        return green;
+    default:
+        return dark ? QColor(0x8f, 0x9b, 0xf5) : QColor(0x3b, 0x4c, 0xc0);
+    }
+}
+
+QString SequenceRenderer::domainMarkLabel(const TraceEvent &e, const SequenceLayout &layout)
+{
+    // The message names the command of a saga's step, and an event's type; a conflict's message
+    // is the first refused event, whose type says nothing about the conflict.
+    const bool named = e.kind != TraceKind::Conflict && e.kind != TraceKind::Park &&
+                       e.kind != TraceKind::Relay && e.kind != TraceKind::DbCommit &&
+                       e.kind != TraceKind::Upcast;
+    const QString name = named && layout.method && e.messageId ? layout.method(e.messageId) : QString();
+    return QString::fromStdString(domainMarkText(e, name.toStdString()));
+}
+
 QColor SequenceRenderer::contradictionColor(bool dark)
 {
     return dark ? QColor(0xff, 0x5c, 0xa8) : QColor(0xc2, 0x18, 0x6b);
@@ -330,6 +419,12 @@ QString SequenceRenderer::describe(const TraceEvent &e, const SequenceLayout &la
     // a call's.
     if (e.status != kNoStatus && protocol.empty())
         text += QStringLiteral(", status %1").arg(QString::fromStdString(statusName(e.status)));
+    if (isDomainMark(e.kind)) {
+        const QString name = layout.method && e.messageId && e.kind != TraceKind::Conflict
+                                 ? layout.method(e.messageId)
+                                 : QString();
+        return text + QStringLiteral(": ") + QString::fromStdString(domainMarkDetails(e, name.toStdString()));
+    }
     if (isLogMark(e.kind)) {
         const QString group = e.group != kNoIndex ? layout.groupText(e.group) : QString();
         return text + QStringLiteral(": ") + QString::fromStdString(logMarkDetails(e, group.toStdString()));
@@ -659,8 +754,7 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         ++stats.arrows;
         // The frame and message id along the arrow, where no other text is: how many arrows get
         // a label follows from the room there is, in the view and in a picture alike.
-        if (!stats.density &&
-            (e.messageId || isCallFrame(e.frame) || isKafkaFrame(e.frame) || isSqsFrame(e.frame))) {
+        if (!stats.density && (e.messageId || isCallFrame(e.frame) || !protocolFrameText(e).empty())) {
             const QPointF mid = (start + end) / 2;
             QString t = arrowText(history, i, layout);
             if (contradicting) t += QStringLiteral(" \u26a0 clocks");
@@ -800,7 +894,8 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         // A group's rebalance and its partitions moving, a leader election, the ISR changing and a
         // transaction's outcome are what a log's reader looks for; a marker per partition is not.
         const bool logMark = isLogMark(e.kind);
-        const bool major = e.kind == TraceKind::Crash || e.kind == TraceKind::Restart ||
+        const bool domainMajor = isDomainMark(e.kind) && isMajorDomainMark(e);
+        const bool major = domainMajor || e.kind == TraceKind::Crash || e.kind == TraceKind::Restart ||
                            e.kind == TraceKind::Pause || e.kind == TraceKind::Resume ||
                            e.kind == TraceKind::LinkDown || e.kind == TraceKind::LinkUp ||
                            e.kind == TraceKind::LinkChange || e.kind == TraceKind::ClockJump || callAlarm ||
@@ -840,6 +935,63 @@ SequenceRenderer::Stats SequenceRenderer::paint(QPainter &p, QSizeF size, const 
         ++stats.marks;
         stats.markSpots.push_back({i, QPointF(x, y)});
         const QString callText = QString::fromStdString(callMarkText(e, ordinal));
+        if (isDomainMark(e.kind)) {
+            // Event sourcing, sagas and the outbox: what a store, an orchestrator and a service did.
+            if (!inJourney) {
+                c = domainMarkColor(e, dark);
+                if (selecting && !major) c.setAlphaF(0.3);
+            }
+            p.setPen(QPen(c, 1.5));
+            p.setBrush(c);
+            const QString t = domainMarkLabel(e, layout);
+            const bool compensation = (e.flags & TraceFlag::Compensation) &&
+                                      (e.kind == TraceKind::StepStart || e.kind == TraceKind::StepEnd ||
+                                       e.kind == TraceKind::LocalTxn);
+            switch (e.kind) {
+            case TraceKind::SagaBegin:
+            case TraceKind::SagaEnd:
+            case TraceKind::SagaResume: {
+                // Across the orchestrator's lifeline, like a transaction's outcome.
+                const double half = layout.columnWidth * 0.25;
+                p.setPen(
+                    QPen(c, 3, e.kind == TraceKind::SagaResume ? Qt::DashLine : Qt::SolidLine, Qt::FlatCap));
+                p.drawLine(QPointF(x - half, y), QPointF(x + half, y));
+                p.setPen(c);
+                markText(QPointF(x + 6, y - 4), t, true);
+                break;
+            }
+            case TraceKind::LocalTxn:
+                // A block on the service's lifeline: solid for a step's transaction, hollow for a
+                // compensating one.
+                if (compensation) p.setBrush(Qt::NoBrush);
+                p.drawRect(QRectF(x - 6, y - 3, 12, 6));
+                markText(QPointF(x + 9, y + 4), t, major);
+                break;
+            case TraceKind::StepStart:
+            case TraceKind::StepEnd: {
+                const double d = e.kind == TraceKind::StepStart ? 1 : -1;
+                const QPointF tri[3] = {QPointF(x + 5 * d, y), QPointF(x - 4 * d, y - 4),
+                                        QPointF(x - 4 * d, y + 4)};
+                if (compensation) p.setBrush(Qt::NoBrush);
+                p.drawPolygon(tri, 3);
+                markText(QPointF(x + 8, y + 4), t, major);
+                break;
+            }
+            case TraceKind::Conflict:
+            case TraceKind::Park:
+                p.setPen(QPen(c, 2));
+                p.drawLine(QPointF(x - 4, y - 4), QPointF(x + 4, y + 4));
+                p.drawLine(QPointF(x - 4, y + 4), QPointF(x + 4, y - 4));
+                markText(QPointF(x + 7, y + 4), t, true);
+                break;
+            default:
+                p.drawEllipse(QPointF(x, y), 2.5, 2.5);
+                markText(QPointF(x + 6, y + 4), t, major);
+                break;
+            }
+            p.setBrush(Qt::NoBrush);
+            continue;
+        }
         switch (e.kind) {
         case TraceKind::Crash:
         case TraceKind::Restart:

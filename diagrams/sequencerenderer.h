@@ -160,6 +160,12 @@ public:
     static QColor kindColor(const QString &kind);
     // Arrows whose local timestamps contradict causality (magenta, dashed).
     static QColor contradictionColor(bool dark);
+    // Event-sourcing, saga and outbox marks (isDomainMark): the ones that always show with their
+    // text (a conflict, a parked event, a saga's begin and end, a failed step, a compensation, a
+    // stale answer), their colour, and their text with the name their message carries.
+    static bool isMajorDomainMark(const TraceEvent &e);
+    static QColor domainMarkColor(const TraceEvent &e, bool dark);
+    static QString domainMarkLabel(const TraceEvent &e, const SequenceLayout &layout);
     // A node's colour (its header stripe and lifeline): nodeColor() by its topology index, the
     // colour of its chart series.
     static QColor lifelineColor(NodeIndex node);

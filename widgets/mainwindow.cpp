@@ -5,6 +5,7 @@
 #include "canvasscene.h"
 #include "canvasview.h"
 #include "chartpanel.h"
+#include "domainviews.h"
 #include "faultsdock.h"
 #include "faulttimeline.h"
 #include "palette.h"
@@ -518,6 +519,26 @@ void MainWindow::createDocks()
     for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
                               m_sequenceDock, m_summaryDock, m_eventDock, m_chartDock, m_faultsDock})
         m_viewMenu->addAction(dock->toggleViewAction());
+
+    // Event sourcing, CQRS and sagas: with the run's tabs, hidden until a run has something for them.
+    m_domainViews = new DomainViews(m_engine, m_run->sequencePanel(), this, this);
+    const std::pair<DomainViews::View, QString> domainDocks[] = {
+        {DomainViews::View::EventStore, tr("Event store")},
+        {DomainViews::View::ReadModels, tr("Read models")},
+        {DomainViews::View::Sagas, tr("Sagas")}};
+    const char *const domainDockNames[] = {"eventStoreDock", "readModelDock", "sagaDock"};
+    for (int i = 0; i < 3; ++i) {
+        QDockWidget *dock =
+            makeDock(domainDocks[i].second, domainDockNames[i], m_domainViews->widget(domainDocks[i].first));
+        addDockWidget(Qt::BottomDockWidgetArea, dock);
+        tabifyDockWidget(m_faultsDock, dock);
+        dock->hide();
+        m_viewMenu->addAction(dock->toggleViewAction());
+        m_domainDocks[i] = dock;
+    }
+    m_sequenceDock->raise(); // tabifying the docks above made the last one current
+    connect(m_domainViews, &DomainViews::wanted, this,
+            [this](DomainViews::View view, bool shown) { m_domainDocks[int(view)]->setVisible(shown); });
 }
 
 void MainWindow::createStatusBar()

@@ -23,6 +23,7 @@ class QTextBrowser;
 namespace sb {
 
 class CanvasScene;
+class DomainViews;
 class ChartPanel;
 class CanvasView;
 class EventLogModel;
@@ -79,6 +80,8 @@ public:
     ChartPanel *chartPanel() const;
     DocumentController *documentController() const { return m_documents; }
     RunController *runController() const { return m_run; }
+    // The event store browser, read-model and saga views (and their docks, hidden until a run has them).
+    DomainViews *domainViews() const { return m_domainViews; }
 
     // The welcome page (new, open, recent files, examples gallery) in place of the canvas; any
     // open or new document replaces it.
@@ -228,6 +231,8 @@ private:
     QDockWidget *m_sequenceDock = nullptr;
     QDockWidget *m_chartDock = nullptr;
     QDockWidget *m_faultsDock = nullptr;
+    DomainViews *m_domainViews = nullptr;
+    QDockWidget *m_domainDocks[3] = {}; // by DomainViews::View
     bool m_defaultDocksPending = false; // no saved layout: the default one is sized at the first show
     bool m_documentShown = false;       // a document (not the welcome page) was shown at least once
     QString m_refusal;                  // the reason a link was refused, while the status bar shows it

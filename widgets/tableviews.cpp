@@ -1,6 +1,7 @@
 #include "tableviews.h"
 
 #include <QHeaderView>
+#include <QLocale>
 #include <QTableView>
 
 namespace sb {
@@ -20,6 +21,11 @@ QTableView *makeTableView(QAbstractItemModel *model, const QString &objectName, 
     view->horizontalHeader()->setStretchLastSection(true);
     view->horizontalHeader()->setHighlightSections(false);
     return view;
+}
+
+QString countText(std::uint64_t n, const QString &one, const QString &many)
+{
+    return QStringLiteral("%1 %2").arg(QLocale().toString(qulonglong(n)), n == 1 ? one : many);
 }
 
 } // namespace sb
