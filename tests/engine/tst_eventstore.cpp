@@ -381,6 +381,7 @@ void TestEventStore::retention()
         append(2 * ms, 12, "snapshot-account-1", es::kAny, {ev("snapshot-account-1", "Snapshot")}));
     c.actions.push_back(read(100 * ms, 20, "account-1"));
     c.actions.push_back(read(100 * ms, 21, "snapshot-account-1"));
+    const std::uint64_t firstId = c.actions[0].frame.message->id;
     auto r = runStore({{"maxCount", 2}}, {{"c", std::move(c)}});
     QVERIFY(r);
     const auto *kept = readBack(client(), 20);
@@ -389,6 +390,12 @@ void TestEventStore::retention()
     QCOMPARE(readBack(client(), 21)->events.size(), std::size_t(3)); // snapshots are not cut
     QCOMPARE(r->sim->nodeStatus(0).ready, std::uint64_t(5));         // 2 events and 3 snapshots held
     QCOMPARE(r->count(TraceKind::Retention), std::size_t(3));
+    // Each names the stream it cut by the first event it removed.
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Retention) {
+            QCOMPARE(e.messageId, firstId);
+            break;
+        }
 
     // maxAge: events older than 1 s are no longer read, and are scavenged.
     Script d;

@@ -332,6 +332,9 @@ private:
     {
         if (newFirst <= s.first) return;
         const std::int64_t removed = newFirst - s.first;
+        // The first removed event names the stream (the window reads its key).
+        const auto &oldest = m_log[static_cast<std::size_t>(s.positions[static_cast<std::size_t>(s.first)])];
+        const std::uint64_t firstRemoved = oldest.event ? oldest.event->id : 0;
         for (std::int64_t r = s.first; r < newFirst; ++r) {
             auto &rec = m_log[static_cast<std::size_t>(s.positions[static_cast<std::size_t>(r)])];
             if (!rec.event) continue;
@@ -343,6 +346,7 @@ private:
         s.first = newFirst;
         TraceEvent e;
         e.kind = TraceKind::Retention;
+        e.messageId = firstRemoved;
         e.offset = newFirst;
         e.aux = removed;
         ctx.trace(e);
@@ -727,7 +731,7 @@ NodeKindSpec eventStoreKind()
                  3.6e6),
         property("maxCount", "Max count", T::Integer, 0,
                  "Retention ($maxCount for every stream but snapshots): a stream keeps its newest this many "
-                 "events readable (0 = all).",
+                 "events readable (0 = keep all).",
                  "events", 0, 1e12),
         property("maxAge", "Max age", T::Duration, 0,
                  "Retention ($maxAge): events older than this are no longer read and are scavenged (0 = "

@@ -36,7 +36,8 @@ inline std::uint64_t timerTag(TimerKind k, std::uint64_t n)
 }
 constexpr SimTime kDefaultStepTimeout = 1000 * kMillisecond;
 constexpr std::int64_t kDefaultRetries = 2;
-const std::vector<std::string> kStepFields = {"name", "service", "command", "compensation", "timeout", "retries"};
+const std::vector<std::string> kStepFields = {"name",         "service", "command",
+                                              "compensation", "timeout", "retries"};
 
 struct StepDef {
     std::string name, service, command, compensation;
@@ -82,8 +83,9 @@ std::string checkSteps(const Json &steps)
                            "\"command\": \"ProcessPayment\", \"compensation\": \"RefundPayment\"}";
         for (auto it = e.begin(); it != e.end(); ++it)
             if (std::find(kStepFields.begin(), kStepFields.end(), it.key()) == kStepFields.end())
-                return where + "." + it.key() + ": unknown field (known: name, service, command, compensation, "
-                                                "timeout, retries)";
+                return where + "." + it.key() +
+                       ": unknown field (known: name, service, command, compensation, "
+                       "timeout, retries)";
         for (const char *f : {"name", "service", "command"})
             if (!e.contains(f) || !e[f].is_string() || e[f].get<std::string>().empty())
                 return where + "." + f + ": needs a non-empty string";
@@ -94,7 +96,8 @@ std::string checkSteps(const Json &steps)
             const bool ok = (t.is_number() && t.get<double>() > 0) ||
                             (t.is_string() && parseDuration(t.get<std::string>()) &&
                              *parseDuration(t.get<std::string>()) > 0);
-            if (!ok) return where + ".timeout: must be a duration above zero such as \"500ms\", got " + t.dump();
+            if (!ok)
+                return where + ".timeout: must be a duration above zero such as \"500ms\", got " + t.dump();
         }
         if (e.contains("retries") &&
             !(e["retries"].is_number_integer() && e["retries"].get<std::int64_t>() >= 0 &&
@@ -182,7 +185,8 @@ public:
         if (m_workload.owns(tag)) {
             m_workload.onTimer(ctx, tag, [&](const Workload::Item &item) {
                 std::int64_t amount = m_amount;
-                if (item.entry && item.entry->contains("amount")) amount = (*item.entry)["amount"].get<std::int64_t>();
+                if (item.entry && item.entry->contains("amount"))
+                    amount = (*item.entry)["amount"].get<std::int64_t>();
                 begin(ctx, item.key.empty() ? "item" : item.key, amount);
             });
             return;
@@ -251,10 +255,10 @@ private:
     // What only memory holds: the attempt in flight.
     struct Live {
         std::uint32_t attempt = 0;
-        std::uint64_t tag = 0;            // the latest attempt's
-        std::set<std::uint64_t> tags;     // every attempt's of the current action
+        std::uint64_t tag = 0;        // the latest attempt's
+        std::set<std::uint64_t> tags; // every attempt's of the current action
         TimerId timer = kNoTimer;
-        std::shared_ptr<Frame> parked;    // a command for a service not yet identified
+        std::shared_ptr<Frame> parked; // a command for a service not yet identified
     };
 
     void identify(NodeContext &ctx)
@@ -309,6 +313,7 @@ private:
         m->producer = ctx.self();
         m->publishedAt = ctx.now();
         m->sequence = l.attempt;
+        ctx.announce(*m); // its command name and data, for the diagram, the inspector and the saga view
         auto body = std::make_shared<cmd::CommandBody>();
         body->saga = id;
         body->step = static_cast<std::uint32_t>(s.current + 1);
@@ -499,7 +504,8 @@ NodeKindSpec sagaOrchestratorKind()
     k.properties = Workload::propertySpecs(
         {"amount"},
         [](const Json &e) -> std::string {
-            if (e.contains("amount") && !(e["amount"].is_number_integer() && e["amount"].get<std::int64_t>() >= 0))
+            if (e.contains("amount") &&
+                !(e["amount"].is_number_integer() && e["amount"].get<std::int64_t>() >= 0))
                 return "'amount' must be a non-negative whole number";
             return {};
         },
@@ -512,30 +518,31 @@ NodeKindSpec sagaOrchestratorKind()
         }
         if (p.key == "keys") {
             p.defaultValue = "uniform";
-            p.help = "The data item each saga acts on (its commands' key): none, list (cycles through keyList), "
-                     "uniform or zipf over keyCount items (\"key-0\" ...).";
+            p.help =
+                "The data item each saga acts on (its commands' key): none, list (cycles through keyList), "
+                "uniform or zipf over keyCount items (\"key-0\" ...).";
         }
         if (p.key == "script")
             p.help = "Sagas at given times: {\"at\": \"10ms\", \"key\": \"customer-1\", \"amount\": 60} "
                      "(played once; the rate schedule runs as well when rate > 0).";
     }
-    PropertySpec steps =
-        property("steps", "Steps", T::Script,
-                 Json::array({{{"name", "order"},
-                               {"service", "order-service"},
-                               {"command", "CreateOrder"},
-                               {"compensation", "CancelOrder"}},
-                              {{"name", "payment"},
-                               {"service", "payment-service"},
-                               {"command", "ProcessPayment"},
-                               {"compensation", "RefundPayment"}},
-                              {{"name", "inventory"},
-                               {"service", "inventory-service"},
-                               {"command", "ReserveInventory"},
-                               {"compensation", "ReleaseInventory"}}}),
-                 "The saga's steps in order: {\"name\", \"service\" (a linked participant's id), \"command\", "
-                 "\"compensation\", \"timeout\" (default 1s), \"retries\" (default 2)}. Steps before the pivot "
-                 "need a compensation.");
+    PropertySpec steps = property(
+        "steps", "Steps", T::Script,
+        Json::array({{{"name", "order"},
+                      {"service", "order-service"},
+                      {"command", "CreateOrder"},
+                      {"compensation", "CancelOrder"}},
+                     {{"name", "payment"},
+                      {"service", "payment-service"},
+                      {"command", "ProcessPayment"},
+                      {"compensation", "RefundPayment"}},
+                     {{"name", "inventory"},
+                      {"service", "inventory-service"},
+                      {"command", "ReserveInventory"},
+                      {"compensation", "ReleaseInventory"}}}),
+        "The saga's steps in order: {\"name\", \"service\" (a linked participant's id), \"command\", "
+        "\"compensation\", \"timeout\" (default 1s), \"retries\" (default 2)}. Steps before the pivot "
+        "need a compensation.");
     steps.check = checkSteps;
     const std::vector<PropertySpec> own = {
         steps,
@@ -544,7 +551,8 @@ NodeKindSpec sagaOrchestratorKind()
                  "compensated, and those after it are retried until they succeed (empty: every step is "
                  "compensatable)."),
         property("amount", "Amount", T::Integer, 10,
-                 "Each saga's amount (its commands' \"amount\" header) unless its script entry says.", "", 0, 1e15),
+                 "Each saga's amount (its commands' \"amount\" header) unless its script entry says.", "", 0,
+                 1e15),
     };
     k.properties.insert(k.properties.begin(), own.begin(), own.end());
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
@@ -594,12 +602,11 @@ std::vector<std::pair<std::string, std::string>> sagaTopologyProblems(const Topo
             if (linked.count(service)) continue;
             const std::vector<std::string> candidates(linked.begin(), linked.end());
             const std::string hint = closestMatch(service, candidates);
-            problems.push_back({"$.nodes[" + std::to_string(i) + "].properties.steps[" + std::to_string(k) +
-                                    "].service",
-                                "node \"" + n.id + "\" (saga-orchestrator): step \"" +
-                                    steps[k]["name"].get<std::string>() + "\": service \"" + service +
-                                    "\" is not linked from its participants port" +
-                                    (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)")});
+            problems.push_back(
+                {"$.nodes[" + std::to_string(i) + "].properties.steps[" + std::to_string(k) + "].service",
+                 "node \"" + n.id + "\" (saga-orchestrator): step \"" + steps[k]["name"].get<std::string>() +
+                     "\": service \"" + service + "\" is not linked from its participants port" +
+                     (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)")});
         }
     }
     return problems;
