@@ -85,7 +85,7 @@ void EventSourcingChecker::onEvent(const TraceEvent &e)
             f.check = "unreadable-events";
             f.what = label(e.node) + " could not read message " + std::to_string(e.messageId) +
                      " (schema version " + std::to_string(e.deliveryCount) + ")" +
-                     (e.kind == TraceKind::Drop ? " and stopped" : " and parked it");
+                     (e.kind == TraceKind::Park ? " and parked it" : "");
             f.subject = "message " + std::to_string(e.messageId);
             f.messageId = e.messageId;
             f.node = e.node;

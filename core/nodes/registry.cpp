@@ -106,7 +106,7 @@ const KindRegistry &KindRegistry::builtin()
                              {{"count", "no limit"}, {"duration", "no limit"}, {"timeout", "wait forever"}}));
         for (auto &t : commandClientTemplates())
             r.addTemplate(std::move(t));
-        r.add(sagaParticipantKind());
+        r.add(withZeroMeanings(sagaParticipantKind(), {{"amount", "the command's \"amount\" header"}}));
         r.add(withZeroMeanings(sagaOrchestratorKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : sagaTemplates())
             r.addTemplate(std::move(t));

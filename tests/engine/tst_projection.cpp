@@ -137,6 +137,7 @@ private slots:
     void schemaVersions();
     void storeCrashNeitherRepeatsNorSkips();
     void storeCrashWhileApplying();
+    void passesOverOtherTypesOnAll();
     void validation_data();
     void validation();
     void warnsWhenNothingWritesItsStream();
@@ -283,6 +284,26 @@ void TestProjection::storeCrashWhileApplying()
     for (const auto &e : r->events(TraceKind::Project))
         applied.push_back(e.offset);
     QCOMPARE(applied, std::vector<std::int64_t>({0, 1, 2, 3, 4}));
+}
+
+void TestProjection::passesOverOtherTypesOnAll()
+{
+    // On $all it meets another model's events and a handler's snapshots: it passes over them (they
+    // are no events of its model), neither stopping nor counting them unreadable.
+    Script w = bankWriter();
+    w.actions.push_back(append(20 * ms, 3, "order-1", es::kAny, {bankEvent("order-1", "OrderPlaced", 1)}));
+    w.actions.push_back(
+        append(25 * ms, 4, "snapshot-account-1", es::kAny, {bankEvent("snapshot-account-1", "Snapshot", 1)}));
+    w.actions.push_back(
+        append(30 * ms, 5, "account-1", es::kAny, {bankEvent("account-1", "Deposited", 2, 1)}));
+    Script q;
+    q.actions.push_back(query(1 * s, 1, "account-1"));
+    auto r = runProjection({{"stream", "$all"}}, std::move(w), std::move(q));
+    QVERIFY(r);
+    QCOMPARE(r->events(TraceKind::Project).size(), std::size_t(6));
+    QCOMPARE(r->events(TraceKind::Drop).size(), std::size_t(0));
+    QCOMPARE(field(answer(1), "balance"), std::string("71"));
+    QCOMPARE(answer(1)->position, std::int64_t(7));
 }
 
 void TestProjection::validation_data()

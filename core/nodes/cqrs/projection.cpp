@@ -20,6 +20,7 @@
 #include "commandprotocol.h"
 #include "cqrs.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>
@@ -195,6 +196,16 @@ private:
         if (m_queue.empty()) return;
         const Queued q = std::move(m_queue.front());
         m_queue.pop_front();
+        // An event handler handles its model's event types and passes over the rest (another
+        // model's events on $all, a command handler's snapshots).
+        const auto types = m_model->eventTypes();
+        if (std::find(types.begin(), types.end(), q.event.event->routingKey) == types.end()) {
+            m_position = std::max(m_position, q.event.position);
+            settle(ctx, q, FrameType::PersistentAck, es::NackAction::Retry, {});
+            answerWaiting(ctx);
+            applyNext(ctx);
+            return;
+        }
         const auto read = m_reader.read(q.event.event);
         if (!read.event) {
             TraceEvent e =
