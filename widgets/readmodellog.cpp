@@ -28,6 +28,27 @@ void ReadModelLog::clear()
     Q_EMIT changed();
 }
 
+// The model that knows the event's type applies it (both schema versions read the same).
+void ReadModelLog::applyToState(Row &row, const MessageInfo *info)
+{
+    if (!info) {
+        row.stateComplete = false;
+        return;
+    }
+    for (const auto &name : es::aggregateModelNames()) {
+        const es::AggregateModel *model = es::aggregateModel(name);
+        const auto types = model->eventTypes();
+        if (std::find(types.begin(), types.end(), info->routingKey) == types.end()) continue;
+        Message m;
+        m.id = info->id;
+        m.key = info->key;
+        m.routingKey = info->routingKey;
+        m.headers = info->headers;
+        model->apply(row.state, m);
+        return;
+    }
+}
+
 ReadModelLog::Projection &ReadModelLog::projectionFor(NodeIndex node)
 {
     for (Projection &p : m_projections)
@@ -95,6 +116,7 @@ void ReadModelLog::addEvents(const std::vector<TraceEvent> &events)
             Row &row = p.rows[std::size_t(*it)];
             ++row.applied;
             if (info) row.lastType = QString::fromStdString(info->routingKey);
+            applyToState(row, info ? &*info : nullptr);
             if (const auto *entry = positionEntry(e.peer, e.offset); entry && entry->second >= 0)
                 row.revision = std::max(row.revision, entry->second);
             break;

@@ -3,10 +3,11 @@
 // node that applies a store's events, tracing Project) its position, its lag behind its store (in
 // events, and the time since the oldest event it has not applied), the events applied, upcast,
 // unreadable and parked, and one row per stream it projected (events applied, last type, the
-// revision reached). The store's positions come from its StreamAppend events. Bounded: a
-// projection lists at most kMaxRows streams (the counts stay exact), a store's positions are
+// revision reached, the state its events make). The store's positions come from its StreamAppend events.
+// Bounded: a projection lists at most kMaxRows streams (the counts stay exact), a store's positions are
 // remembered for its newest kMaxPositions events (an older lag time is then a lower bound).
 #include "messagecatalog.h"
+#include "nodes/eventsourcing/aggregatemodel.h"
 
 #include <QHash>
 #include <QObject>
@@ -33,6 +34,11 @@ public:
         std::uint64_t applied = 0;
         QString lastType;
         std::int64_t revision = -1; // -1: not known (older than the store's remembered positions)
+        // The row's state: what the event's model (the one that knows its type) makes of the
+        // events applied, as the projection's own table holds it. Incomplete when an event's
+        // contents had left the message catalog.
+        es::AggregateState state;
+        bool stateComplete = true;
     };
     struct Projection {
         NodeIndex node = kNoIndex;
@@ -74,6 +80,7 @@ private:
         std::deque<std::pair<SimTime, std::int64_t>> entries; // (recorded, revision) by position
     };
     Projection &projectionFor(NodeIndex node);
+    static void applyToState(Row &row, const MessageInfo *info);
     const std::pair<SimTime, std::int64_t> *positionEntry(NodeIndex store, std::int64_t position) const;
 
     MessageLookup m_lookup;

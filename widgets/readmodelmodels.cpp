@@ -190,6 +190,12 @@ QVariant ProjectionRowsModel::data(const QModelIndex &index, int role) const
             return r.lastType;
         case RevisionColumn:
             return r.revision < 0 ? QString() : QString::number(r.revision);
+        case StateColumn: {
+            QStringList fields;
+            for (const auto &f : r.state.fields)
+                fields << QString::fromStdString(f.name + " " + f.value);
+            return fields.join(QStringLiteral(", ")) + (r.stateComplete ? QString() : QStringLiteral(" …"));
+        }
         default:
             return {};
         }
@@ -212,6 +218,8 @@ QVariant ProjectionRowsModel::headerData(int section, Qt::Orientation orientatio
         return tr("Last type");
     case RevisionColumn:
         return tr("Revision");
+    case StateColumn:
+        return tr("State");
     default:
         return {};
     }

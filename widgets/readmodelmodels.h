@@ -40,7 +40,7 @@ class ProjectionRowsModel : public QAbstractTableModel {
     Q_OBJECT
 
 public:
-    enum Column { StreamColumn, AppliedColumn, TypeColumn, RevisionColumn, ColumnCount };
+    enum Column { StreamColumn, AppliedColumn, TypeColumn, RevisionColumn, StateColumn, ColumnCount };
     explicit ProjectionRowsModel(ReadModelLog *log, QObject *parent = nullptr);
     // Which projection (ReadModelLog index; -1 none).
     void setProjection(int index);

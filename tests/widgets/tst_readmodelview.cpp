@@ -22,12 +22,14 @@ constexpr NodeIndex kStore = 0, kProjection = 1, kOther = 2;
 
 struct Catalog {
     std::unordered_map<std::uint64_t, MessageInfo> messages;
-    void add(std::uint64_t id, const std::string &stream, const std::string &type)
+    void add(std::uint64_t id, const std::string &stream, const std::string &type,
+             std::vector<Header> headers = {})
     {
         MessageInfo m;
         m.id = id;
         m.key = stream;
         m.routingKey = type;
+        m.headers = std::move(headers);
         messages[id] = m;
     }
     ReadModelLog::MessageLookup lookup()
@@ -124,11 +126,14 @@ void TestReadModelView::lagAndRowsFillAsItCatchesUp()
 {
     // Five events in two streams, written at 1..5 ms.
     const char *streams[] = {"account-1", "account-2", "account-1", "account-1", "account-2"};
-    const char *types[] = {"Opened", "Opened", "Deposited", "Withdrawn", "Deposited"};
+    const char *types[] = {"AccountOpened", "AccountOpened", "Deposited", "Withdrawn", "Deposited"};
+    const char *cents[] = {nullptr, nullptr, "10000", "3000", "500"}; // v2: amounts in cents
     const std::int64_t revisions[] = {0, 0, 1, 2, 1};
     std::vector<TraceEvent> writes;
     for (int i = 0; i < 5; ++i) {
-        m_catalog.add(std::uint64_t(i + 1), streams[i], types[i]);
+        std::vector<Header> data;
+        if (cents[i]) data = {{"schema", "2"}, {"amountCents", cents[i]}};
+        m_catalog.add(std::uint64_t(i + 1), streams[i], types[i], data);
         writes.push_back(append(std::uint64_t(i + 1), i, revisions[i], SimTime(i + 1) * kMillisecond));
     }
     QSignalSpy added(m_log, &ReadModelLog::projectionAdded);
@@ -164,6 +169,9 @@ void TestReadModelView::lagAndRowsFillAsItCatchesUp()
     QCOMPARE(cell(rows, 1, ProjectionRowsModel::StreamColumn), QStringLiteral("account-2"));
     QCOMPARE(cell(rows, 1, ProjectionRowsModel::AppliedColumn), QStringLiteral("2"));
     QCOMPARE(cell(rows, 1, ProjectionRowsModel::RevisionColumn), QStringLiteral("1"));
+    // The state the bank-account model makes of each stream's events, as the read model holds it.
+    QCOMPARE(cell(rows, 0, ProjectionRowsModel::StateColumn), QStringLiteral("status open, balance 70"));
+    QCOMPARE(cell(rows, 1, ProjectionRowsModel::StateColumn), QStringLiteral("status open, balance 5"));
     QVERIFY2(m_view->statusLabel()->text().contains(QStringLiteral("caught up")),
              qPrintable(m_view->statusLabel()->text()));
 
