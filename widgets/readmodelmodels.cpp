@@ -213,7 +213,7 @@ QVariant ProjectionRowsModel::headerData(int section, Qt::Orientation orientatio
     case StreamColumn:
         return tr("Stream");
     case AppliedColumn:
-        return tr("Events applied");
+        return tr("Applied");
     case TypeColumn:
         return tr("Last type");
     case RevisionColumn:

@@ -26,12 +26,15 @@ ReadModelView::ReadModelView(ReadModelLog *log, QWidget *parent)
     m_rowsView = makeTableView(m_rows, QStringLiteral("projectionRowsView"), this);
     m_rowsView->horizontalHeader()->setStretchLastSection(true);
     const QFontMetrics fm(font());
+    // Narrow figures, so that the state (the last, stretching column) can be read.
     m_rowsView->setColumnWidth(ProjectionRowsModel::StreamColumn,
-                               fm.horizontalAdvance(QStringLiteral("account-00000000")));
+                               fm.horizontalAdvance(QStringLiteral("account-000000")));
     m_rowsView->setColumnWidth(ProjectionRowsModel::AppliedColumn,
-                               fm.horizontalAdvance(QStringLiteral("Events applied00")));
+                               fm.horizontalAdvance(QStringLiteral("Applied000")));
     m_rowsView->setColumnWidth(ProjectionRowsModel::TypeColumn,
-                               fm.horizontalAdvance(QStringLiteral("MoneyWithdrawn0000")));
+                               fm.horizontalAdvance(QStringLiteral("AccountOpened00")));
+    m_rowsView->setColumnWidth(ProjectionRowsModel::RevisionColumn,
+                               fm.horizontalAdvance(QStringLiteral("Revision00")));
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("readModelStatus"));
 
@@ -43,8 +46,8 @@ ReadModelView::ReadModelView(ReadModelLog *log, QWidget *parent)
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(m_projectionsView);
     splitter->addWidget(right);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);
