@@ -32,7 +32,9 @@ Topology sagaTopology(std::uint64_t sagas, std::uint64_t concurrent)
     // A burst of `concurrent` sagas every 20 ms: a saga takes about 4 x 0.25 ms plus its
     // compensations, so each burst is in flight together.
     const double rate = static_cast<double>(concurrent) / 0.020;
-    t.nodes.push_back({"orchestrator", "saga-orchestrator", "orchestrator",
+    t.nodes.push_back({"orchestrator",
+                       "saga-orchestrator",
+                       "orchestrator",
                        Json{{"rate", rate},
                             {"arrival", "bursts"},
                             {"burstSize", concurrent},
@@ -44,7 +46,9 @@ Topology sagaTopology(std::uint64_t sagas, std::uint64_t concurrent)
                        {}});
     for (int i = 1; i <= 4; ++i) {
         const std::string id = "service-" + std::to_string(i);
-        t.nodes.push_back({id, "saga-participant", id,
+        t.nodes.push_back({id,
+                           "saga-participant",
+                           id,
                            Json{{"command", "Do" + std::to_string(i)},
                                 {"compensation", "Undo" + std::to_string(i)},
                                 {"initial", 1000000000},
@@ -52,7 +56,8 @@ Topology sagaTopology(std::uint64_t sagas, std::uint64_t concurrent)
                                 {"failure", "probability"},
                                 {"failureProbability", 0.1}},
                            {}});
-        t.links.push_back({"to-" + id, "orchestrator", "participants", id, "commands", Json{{"latency", "50us"}}});
+        t.links.push_back(
+            {"to-" + id, "orchestrator", "participants", id, "commands", Json{{"latency", "50us"}}});
     }
     return t;
 }
@@ -111,26 +116,29 @@ int main(int argc, char **argv)
         ratios.push_back(plain.rate() / base.rate());
         checkedRates.push_back(checked.rate());
         checkedRatios.push_back(checked.rate() / plain.rate());
-        std::printf("run %d: sagas %.3fs for %llu engine events (%.2fM events/s, %llu trace events); baseline "
-                    "%.3fs (%.2fM events/s); sagas with the saga checker %.2fM events/s\n",
-                    r + 1, plain.seconds, static_cast<unsigned long long>(plain.events), plain.rate() / 1e6,
-                    static_cast<unsigned long long>(plain.traceEvents), base.seconds, base.rate() / 1e6,
-                    checked.rate() / 1e6);
+        std::printf(
+            "run %d: sagas %.3fs for %llu engine events (%.2fM events/s, %llu trace events); baseline "
+            "%.3fs (%.2fM events/s); sagas with the saga checker %.2fM events/s\n",
+            r + 1, plain.seconds, static_cast<unsigned long long>(plain.events), plain.rate() / 1e6,
+            static_cast<unsigned long long>(plain.traceEvents), base.seconds, base.rate() / 1e6,
+            checked.rate() / 1e6);
     }
     if (begun != sagas || completed + compensated != sagas || findings != 0) {
-        std::fprintf(stderr,
-                     "bench_sagas: %llu sagas began, %llu completed, %llu compensated, %llu broken guarantees "
-                     "(expected %llu sagas, all ended, none broken)\n",
-                     static_cast<unsigned long long>(begun), static_cast<unsigned long long>(completed),
-                     static_cast<unsigned long long>(compensated), static_cast<unsigned long long>(findings),
-                     static_cast<unsigned long long>(sagas));
+        std::fprintf(
+            stderr,
+            "bench_sagas: %llu sagas began, %llu completed, %llu compensated, %llu broken guarantees "
+            "(expected %llu sagas, all ended, none broken)\n",
+            static_cast<unsigned long long>(begun), static_cast<unsigned long long>(completed),
+            static_cast<unsigned long long>(compensated), static_cast<unsigned long long>(findings),
+            static_cast<unsigned long long>(sagas));
         return 1;
     }
-    std::printf("\nsagas (%llu orchestrated sagas of 4 steps, %llu at once, 10%% step failures): %llu completed, "
-                "%llu compensated, no guarantee broken, %llu isolation anomalies (sagas sharing a customer)\n",
-                static_cast<unsigned long long>(sagas), static_cast<unsigned long long>(concurrent),
-                static_cast<unsigned long long>(completed), static_cast<unsigned long long>(compensated),
-                static_cast<unsigned long long>(anomalies));
+    std::printf(
+        "\nsagas (%llu orchestrated sagas of 4 steps, %llu at once, 10%% step failures): %llu completed, "
+        "%llu compensated, no guarantee broken, %llu isolation anomalies (sagas sharing a customer)\n",
+        static_cast<unsigned long long>(sagas), static_cast<unsigned long long>(concurrent),
+        static_cast<unsigned long long>(completed), static_cast<unsigned long long>(compensated),
+        static_cast<unsigned long long>(anomalies));
     std::printf("sagas engine:                   median %.2fM events/s\n", median(sagaRates) / 1e6);
     std::printf("baseline (bench_engine):        median %.2fM events/s\n", median(baseRates) / 1e6);
     std::printf("sagas / baseline:               median %.2f\n", median(ratios));

@@ -1,8 +1,8 @@
 #include "domaincheckers.h"
 
 #include "eventsourcingchecker.h"
-#include "sagachecker.h"
 #include "outboxchecker.h"
+#include "sagachecker.h"
 
 namespace sb {
 

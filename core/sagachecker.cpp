@@ -117,9 +117,9 @@ void SagaChecker::onLocalTxn(const TraceEvent &e)
                                        [&](const Applied &a) { return a.step == step && a.node == e.node; });
         if (again) {
             add(StepRepeated, id, e.node, e.time,
-                sagaName(id) + ": step " + std::to_string(step) + " was applied again at " + nodeName(e.node) +
-                    " (value " + std::to_string(e.offset) + " -> " + std::to_string(e.aux) +
-                    "): a retry the service did not recognise");
+                sagaName(id) + ": step " + std::to_string(step) + " was applied again at " +
+                    nodeName(e.node) + " (value " + std::to_string(e.offset) + " -> " +
+                    std::to_string(e.aux) + "): a retry the service did not recognise");
             return;
         }
         s.forward.push_back({step, e.node, e.offset, e.aux});

@@ -662,7 +662,8 @@ void TestCli::failOnCheckNames_data()
         << QByteArray(
                "--fail-on: unknown check 'executed-thrice' (use lost, duplicates, pending, order, "
                "executed-twice, failed-calls, late-replies, lost-replies, deadline-exceeded, records-lost, "
-               "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, conflicts, "
+               "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, "
+               "conflicts, "
                "stale-reads, unreadable-events, parked-events, saga-unfinished, compensation-order, "
                "step-repeated, compensated-after-pivot, dirty-reads, lost-updates, outbox-lost, "
                "outbox-phantom or outbox-duplicates)");

@@ -400,7 +400,8 @@ private slots:
         QTest::newRow("one") << R"(["2"])" << QList<int>{2} << "";
         QTest::newRow("two") << R"(["1", "2"])" << QList<int>{1, 2} << "";
         QTest::newRow("zero") << R"(["0", "1"])" << QList<int>{1} << "entry 0: '0' is not a schema version";
-        QTest::newRow("a word") << R"(["1", "v2"])" << QList<int>{1} << "entry 1: 'v2' is not a schema version";
+        QTest::newRow("a word") << R"(["1", "v2"])" << QList<int>{1}
+                                << "entry 1: 'v2' is not a schema version";
         QTest::newRow("too big") << R"(["1001"])" << QList<int>{} << "'1001'";
         QTest::newRow("wraps a 32-bit number") << R"(["4294967297"])" << QList<int>{} << "'4294967297'";
         QTest::newRow("negative") << R"(["-1"])" << QList<int>{} << "'-1'";

@@ -27,12 +27,14 @@ Topology topology()
     Topology t;
     Json steps = Json::array();
     for (int i = 1; i <= 3; ++i)
-        steps.push_back({{"name", "s" + std::to_string(i)}, {"service", "svc" + std::to_string(i)},
-                         {"command", "Do"}, {"compensation", "Undo"}});
+        steps.push_back({{"name", "s" + std::to_string(i)},
+                         {"service", "svc" + std::to_string(i)},
+                         {"command", "Do"},
+                         {"compensation", "Undo"}});
     t.nodes.push_back({"orch", "saga-orchestrator", "orch", Json{{"steps", steps}, {"pivot", "s3"}}, {}});
     for (int i = 1; i <= 3; ++i)
-        t.nodes.push_back({"svc" + std::to_string(i), "saga-participant", "svc" + std::to_string(i),
-                           Json::object(), {}});
+        t.nodes.push_back(
+            {"svc" + std::to_string(i), "saga-participant", "svc" + std::to_string(i), Json::object(), {}});
     return t;
 }
 
@@ -48,8 +50,8 @@ struct Trace {
         return push(e);
     }
     // A local transaction of `saga`'s step at service `step` (node = step).
-    Trace &txn(std::uint64_t saga, std::uint32_t step, bool compensation, std::int64_t before, std::int64_t after,
-               std::uint32_t readFrom = 0, std::uint16_t status = CommandStatus::Ok)
+    Trace &txn(std::uint64_t saga, std::uint32_t step, bool compensation, std::int64_t before,
+               std::int64_t after, std::uint32_t readFrom = 0, std::uint16_t status = CommandStatus::Ok)
     {
         TraceEvent e;
         e.kind = TraceKind::LocalTxn;
@@ -99,15 +101,17 @@ void TestSagaChecker::checks_data()
         t.begin(7).txn(7, 1, false, 100, 90).txn(7, 2, false, 100, 90).txn(7, 3, false, 100, 90).end(7, 0);
     }) << "" << quint64(0) << 0;
     QTest::newRow("compensated in reverse order") << Build([](Trace &t) {
-        t.begin(7).txn(7, 1, false, 100, 90).txn(7, 2, false, 100, 90).txn(7, 3, false, 100, 100, 0,
-                                                                             CommandStatus::Rejected);
+        t.begin(7)
+            .txn(7, 1, false, 100, 90)
+            .txn(7, 2, false, 100, 90)
+            .txn(7, 3, false, 100, 100, 0, CommandStatus::Rejected);
         t.txn(7, 2, true, 90, 100, 7).txn(7, 1, true, 90, 100, 7).end(7, 1);
     }) << "" << quint64(0) << 0;
     QTest::newRow("never ended") << Build([](Trace &t) { t.begin(7).txn(7, 1, false, 100, 90); })
                                  << "saga-unfinished" << quint64(7) << 0;
-    QTest::newRow("a compensation gave up") << Build([](Trace &t) {
-        t.begin(7).txn(7, 1, false, 100, 90).end(7, 2);
-    }) << "saga-unfinished" << quint64(7) << 0;
+    QTest::newRow("a compensation gave up")
+        << Build([](Trace &t) { t.begin(7).txn(7, 1, false, 100, 90).end(7, 2); }) << "saga-unfinished"
+        << quint64(7) << 0;
     QTest::newRow("compensations in the wrong order") << Build([](Trace &t) {
         t.begin(7).txn(7, 1, false, 100, 90).txn(7, 2, false, 100, 90);
         t.txn(7, 1, true, 90, 100, 7).txn(7, 2, true, 90, 100, 7).end(7, 1);
@@ -120,18 +124,24 @@ void TestSagaChecker::checks_data()
         t.txn(7, 3, false, 100, 90).end(7, 0);
     }) << "step-repeated" << quint64(7) << 1;
     QTest::newRow("a compensation applied twice") << Build([](Trace &t) {
-        t.begin(7).txn(7, 1, false, 100, 90).txn(7, 1, true, 90, 100, 7).txn(7, 1, true, 100, 110, 7).end(7, 1);
+        t.begin(7)
+            .txn(7, 1, false, 100, 90)
+            .txn(7, 1, true, 90, 100, 7)
+            .txn(7, 1, true, 100, 110, 7)
+            .end(7, 1);
     }) << "step-repeated" << quint64(7) << 1;
     QTest::newRow("compensated at the pivot") << Build([](Trace &t) {
         t.begin(7).txn(7, 1, false, 100, 90).txn(7, 2, false, 100, 90).txn(7, 3, false, 100, 90);
         t.txn(7, 3, true, 90, 100, 7).txn(7, 2, true, 90, 100, 7).txn(7, 1, true, 90, 100, 7).end(7, 1);
-    }) << "compensated-after-pivot" << quint64(7) << 3;
+    }) << "compensated-after-pivot" << quint64(7)
+                                              << 3;
     QTest::newRow("a dirty read") << Build([](Trace &t) {
         // Saga 8 reads at service 1 the value saga 7 wrote; saga 7 then compensates it.
         t.begin(7).begin(8).txn(7, 1, false, 100, 40).txn(8, 1, false, 40, 10, 7);
         t.txn(7, 1, true, 10, 70, 8).end(7, 1);
         t.txn(8, 2, false, 100, 90).txn(8, 3, false, 100, 90).end(8, 0);
-    }) << "dirty-reads" << quint64(8) << 1;
+    }) << "dirty-reads" << quint64(8)
+                                  << 1;
     QTest::newRow("a read of a value that stays") << Build([](Trace &t) {
         t.begin(7).begin(8).txn(7, 1, false, 100, 40).end(7, 0).txn(8, 1, false, 40, 10, 7).end(8, 0);
     }) << "" << quint64(0) << 0;
@@ -139,13 +149,18 @@ void TestSagaChecker::checks_data()
         // Saga 7's restore-style compensation writes back 100 over saga 8's charge (40 -> 10).
         t.begin(7).begin(8).txn(7, 1, false, 100, 40).end(8, 0);
         t.txn(7, 1, true, 10, 100, 8).end(7, 1);
-    }) << "lost-updates" << quint64(7) << 1;
+    }) << "lost-updates" << quint64(7)
+                                   << 1;
     QTest::newRow("a semantic compensation after another saga's change") << Build([](Trace &t) {
         t.begin(7).begin(8).txn(7, 1, false, 100, 40).end(8, 0);
         t.txn(7, 1, true, 10, 70, 8).end(7, 1);
     }) << "" << quint64(0) << 0;
     QTest::newRow("a transaction a semantic lock refused read nothing") << Build([](Trace &t) {
-        t.begin(7).begin(8).txn(7, 1, false, 100, 40).txn(8, 1, false, 40, 40, 7, CommandStatus::Locked).end(8, 1);
+        t.begin(7)
+            .begin(8)
+            .txn(7, 1, false, 100, 40)
+            .txn(8, 1, false, 40, 40, 7, CommandStatus::Locked)
+            .end(8, 1);
         t.txn(7, 1, true, 40, 100, 7).end(7, 1);
     }) << "" << quint64(0) << 0;
 }
@@ -167,10 +182,11 @@ void TestSagaChecker::checks()
     for (const auto &r : results) {
         const bool expected = r.check == check.toStdString();
         QVERIFY2(r.count == (expected ? 1u : 0u),
-                 qPrintable(QString("%1: %2 (%3)")
-                                .arg(QString::fromStdString(r.check))
-                                .arg(r.count)
-                                .arg(r.examples.empty() ? QString() : QString::fromStdString(r.examples[0].what))));
+                 qPrintable(
+                     QString("%1: %2 (%3)")
+                         .arg(QString::fromStdString(r.check))
+                         .arg(r.count)
+                         .arg(r.examples.empty() ? QString() : QString::fromStdString(r.examples[0].what))));
         if (!expected) continue;
         QCOMPARE(r.examples.size(), std::size_t(1));
         const Finding &f = r.examples.front();

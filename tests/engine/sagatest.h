@@ -99,10 +99,10 @@ inline SagaRun runSagas(const sb::Topology &t, sb::SimTime until = 60 * sb::kSec
 
 // What the trace says of one saga.
 struct SagaHistory {
-    std::vector<std::uint32_t> forward;      // steps whose forward transaction was applied, in order
-    std::vector<std::uint32_t> compensated;  // steps whose compensation was applied, in order
+    std::vector<std::uint32_t> forward;           // steps whose forward transaction was applied, in order
+    std::vector<std::uint32_t> compensated;       // steps whose compensation was applied, in order
     std::vector<std::uint32_t> compensationsSent; // StepStart with Compensation, first attempts, in order
-    std::int64_t end = -1;                   // SagaEnd's aux
+    std::int64_t end = -1;                        // SagaEnd's aux
     std::uint32_t resumes = 0;
     std::int64_t resumeEntries = -1;
 };
@@ -117,7 +117,9 @@ inline std::map<std::uint64_t, SagaHistory> histories(const RecordingSink &trace
             out[e.correlationId];
             break;
         case sb::TraceKind::LocalTxn:
-            if (e.status == 0) (comp ? out[e.correlationId].compensated : out[e.correlationId].forward).push_back(e.deliveryCount);
+            if (e.status == 0)
+                (comp ? out[e.correlationId].compensated : out[e.correlationId].forward)
+                    .push_back(e.deliveryCount);
             break;
         case sb::TraceKind::StepStart:
             if (comp && e.aux == 1) out[e.correlationId].compensationsSent.push_back(e.deliveryCount);

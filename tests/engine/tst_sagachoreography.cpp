@@ -39,7 +39,9 @@ Topology oneOrder(int amount)
 {
     Topology t = loadExample("saga-choreographed.json");
     nodeOf(t, "orders-in").properties["script"] =
-        Json::array({{{"at", 0}, {"routingKey", "PlaceOrder"}, {"key", "customer-1"},
+        Json::array({{{"at", 0},
+                      {"routingKey", "PlaceOrder"},
+                      {"key", "customer-1"},
                       {"headers", {{"amount", std::to_string(amount)}}}}});
     return t;
 }

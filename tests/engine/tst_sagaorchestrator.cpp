@@ -164,7 +164,8 @@ void TestSagaOrchestrator::crashStopsABurst()
     // is logged. The other two must not begin on a crashed node (their schedule is lost with it).
     Topology t = sagaTopology(sagaSteps(2), participants(2));
     Json &script = t.nodes[0].properties["script"];
-    script = Json::array({{{"at", 50}, {"key", "a"}}, {{"at", 50}, {"key", "b"}}, {{"at", 50}, {"key", "c"}}});
+    script =
+        Json::array({{{"at", 50}, {"key", "a"}}, {{"at", 50}, {"key", "b"}}, {{"at", 50}, {"key", "c"}}});
     FaultDef f;
     f.id = "crash";
     f.kind = "crash-at";
@@ -297,30 +298,36 @@ void TestSagaOrchestrator::badInput_data()
     QTest::newRow("an unknown pivot")
         << QByteArray(R"({"pivot": "paymnet", "steps": [{"name": "payment", "service": "s1", "command": "Do1",
                           "compensation": "Undo1"}]})")
-        << QByteArray("$.nodes[0].properties.pivot") << QByteArray("no step named \"paymnet\" (steps: payment)");
+        << QByteArray("$.nodes[0].properties.pivot")
+        << QByteArray("no step named \"paymnet\" (steps: payment)");
     QTest::newRow("a service that is not linked")
-        << QByteArray(R"({"steps": [{"name": "a", "service": "s9", "command": "Do1", "compensation": "Undo1"}]})")
+        << QByteArray(
+               R"({"steps": [{"name": "a", "service": "s9", "command": "Do1", "compensation": "Undo1"}]})")
         << QByteArray("$.nodes[0].properties.steps[0].service")
         << QByteArray("step \"a\": service \"s9\" is not linked from its participants port");
-    QTest::newRow("a step without a command")
-        << QByteArray(R"({"steps": [{"name": "a", "service": "s1"}]})") << QByteArray("$.nodes[0].properties.steps")
-        << QByteArray("steps[0].command: needs a non-empty string");
+    QTest::newRow("a step without a command") << QByteArray(R"({"steps": [{"name": "a", "service": "s1"}]})")
+                                              << QByteArray("$.nodes[0].properties.steps")
+                                              << QByteArray("steps[0].command: needs a non-empty string");
     QTest::newRow("an unknown field")
-        << QByteArray(R"({"steps": [{"name": "a", "service": "s1", "command": "Do1", "compensate": "Undo1"}]})")
+        << QByteArray(
+               R"({"steps": [{"name": "a", "service": "s1", "command": "Do1", "compensate": "Undo1"}]})")
         << QByteArray("$.nodes[0].properties.steps") << QByteArray("steps[0].compensate: unknown field");
     QTest::newRow("a negative timeout")
         << QByteArray(
                R"({"steps": [{"name": "a", "service": "s1", "command": "Do1", "compensation": "U", "timeout": -5}]})")
-        << QByteArray("$.nodes[0].properties.steps") << QByteArray("steps[0].timeout: must be a duration above zero");
+        << QByteArray("$.nodes[0].properties.steps")
+        << QByteArray("steps[0].timeout: must be a duration above zero");
     QTest::newRow("two steps of one name")
         << QByteArray(R"({"steps": [{"name": "a", "service": "s1", "command": "Do1", "compensation": "U"},
                                     {"name": "a", "service": "s2", "command": "Do2", "compensation": "U"}]})")
-        << QByteArray("$.nodes[0].properties.steps") << QByteArray("steps[1].name: \"a\" names another step too");
+        << QByteArray("$.nodes[0].properties.steps")
+        << QByteArray("steps[1].name: \"a\" names another step too");
     QTest::newRow("no steps") << QByteArray(R"({"steps": []})") << QByteArray("$.nodes[0].properties.steps")
                               << QByteArray("a saga needs at least one step");
     QTest::newRow("an amount below zero in the script")
         << QByteArray(R"({"script": [{"at": 0, "key": "c", "amount": -1}]})")
-        << QByteArray("$.nodes[0].properties.script") << QByteArray("'amount' must be a non-negative whole number");
+        << QByteArray("$.nodes[0].properties.script")
+        << QByteArray("'amount' must be a non-negative whole number");
 }
 
 void TestSagaOrchestrator::badInput()
@@ -380,8 +387,9 @@ void TestSagaOrchestrator::exampleOrchestrated()
     std::vector<std::string> commands;
     for (const auto &e : r.run->trace.events)
         if (e.kind == TraceKind::StepStart && e.correlationId == std::next(h.begin())->first)
-            commands.push_back(e.peer == r.run->index("payment-service") ? "payment" :
-                               e.peer == r.run->index("order-service")   ? "order" : "inventory");
+            commands.push_back(e.peer == r.run->index("payment-service") ? "payment"
+                               : e.peer == r.run->index("order-service") ? "order"
+                                                                         : "inventory");
     QCOMPARE(commands, (std::vector<std::string>{"order", "payment", "inventory", "payment", "order"}));
     QVERIFY2(r.clean(), r.findings().c_str());
 }
@@ -422,7 +430,8 @@ void TestSagaOrchestrator::exampleConcurrent()
 
 void TestSagaOrchestrator::exampleOrchestratorCrash()
 {
-    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/saga-orchestrator-crash.json");
+    const auto loaded =
+        loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/saga-orchestrator-crash.json");
     QVERIFY2(loaded.ok(), loaded.errorText().c_str());
     const SagaRun r = runSagas(*loaded.topology);
     QVERIFY(r.run);

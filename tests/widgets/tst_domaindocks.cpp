@@ -124,7 +124,7 @@ void TestDomainDocks::accountsRunFillsTheStoreAndReadModelDocks()
     QCOMPARE(s.id, QStringLiteral("store"));
     QVERIFY(s.events > 0);
     QCOMPARE(std::int64_t(s.events), s.lastPosition + 1); // every append of the run, by position
-    QVERIFY(s.conflicts > 0); // the two handlers race for the same accounts
+    QVERIFY(s.conflicts > 0);                             // the two handlers race for the same accounts
     std::uint64_t perStream = 0, conflicts = 0;
     for (const EventStoreLog::Stream &stream : s.streams) {
         QVERIFY2(stream.name.startsWith(QLatin1String("account-")), qPrintable(stream.name));

@@ -237,7 +237,7 @@ private:
         TimerId timer = kNoTimer;
     };
     using TxnId = std::tuple<std::uint64_t, std::uint32_t, bool>; // saga, step, compensation
-    using StepId = std::pair<std::uint64_t, std::uint32_t>;         // saga, step
+    using StepId = std::pair<std::uint64_t, std::uint32_t>;       // saga, step
     struct TxnHash {
         std::size_t operator()(const TxnId &t) const
         {
@@ -400,8 +400,9 @@ private:
             }
             std::uint16_t status = CommandStatus::Ok;
             if (!transact(ctx, w, status)) return;
-            const std::string &next =
-                compensate ? m_emitsOnCompensation : status == CommandStatus::Ok ? m_emits : m_emitsOnFailure;
+            const std::string &next = compensate                    ? m_emitsOnCompensation
+                                      : status == CommandStatus::Ok ? m_emits
+                                                                    : m_emitsOnFailure;
             if (!next.empty()) publish(ctx, w, next);
             // Where the flow ends: the last service when it succeeds; the first when its own step is
             // refused or its compensation is done.
@@ -503,8 +504,8 @@ private:
 
     // The database (durable).
     std::unordered_map<std::string, Item> m_items;
-    std::unordered_map<StepId, Forward, TxnHash> m_forward;         // applied forward steps
-    std::unordered_map<TxnId, std::uint16_t, TxnHash> m_applied;    // idempotency table
+    std::unordered_map<StepId, Forward, TxnHash> m_forward;      // applied forward steps
+    std::unordered_map<TxnId, std::uint16_t, TxnHash> m_applied; // idempotency table
     // Volatile.
     std::unordered_map<std::uint64_t, Work> m_work;
     std::map<std::uint64_t, Unconfirmed> m_unconfirmed;
@@ -527,17 +528,19 @@ NodeKindSpec sagaParticipantKind()
         {"events", PortDirection::In, Protocol::Delivery, true,
          "Queues of the events this service reacts to (choreography).", PortSpec::Need::Optional},
         {"publish", PortDirection::Out, Protocol::Publish, false,
-         "The exchange this service publishes its outcome events to (choreography).", PortSpec::Need::Optional},
+         "The exchange this service publishes its outcome events to (choreography).",
+         PortSpec::Need::Optional},
     };
     using T = PropertyType;
     k.properties = {
         property("initial", "Initial value", T::Integer, 100,
-                 "Each data item's value (a customer's credit, a product's stock) before any transaction.", "",
-                 -1e15, 1e15),
-        property("amount", "Amount", T::Integer, 0,
-                 "What the forward transaction subtracts from the item (0 = the command's \"amount\" header). "
-                 "It is refused (Rejected) when the value would go below zero.",
-                 "", 0, 1e15),
+                 "Each data item's value (a customer's credit, a product's stock) before any transaction.",
+                 "", -1e15, 1e15),
+        property(
+            "amount", "Amount", T::Integer, 0,
+            "What the forward transaction subtracts from the item (0 = the command's \"amount\" header). "
+            "It is refused (Rejected) when the value would go below zero.",
+            "", 0, 1e15),
         property("command", "Command", T::String, "ProcessPayment",
                  "The forward local transaction's name (a command's name, or the step of a choreography)."),
         property("compensation", "Compensation", T::String, "RefundPayment",
@@ -549,8 +552,8 @@ NodeKindSpec sagaParticipantKind()
                  "semantic: add the amount back (commutes with other sagas' changes); restore: write back "
                  "the before-image (the naive undo that loses other sagas' updates made in between).",
                  "", {}, {}, {"semantic", "restore"}),
-        property("processing", "Processing time", T::Duration, 5, "Time one local transaction takes.", "ms", 0,
-                 {}),
+        property("processing", "Processing time", T::Duration, 5, "Time one local transaction takes.", "ms",
+                 0, {}),
         property("failure", "Failure", T::Enum, "never",
                  "How the forward transaction fails: never; always (refused, Rejected); probability (refused "
                  "with failureProbability); timeout (the service hangs and never answers). A crash mid-step "
@@ -588,7 +591,8 @@ NodeKindSpec sagaParticipantKind()
                  "ms", 0.001, {}),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
-        if (p.string("command").empty()) problems.push_back({"command", "needs the forward transaction's name"});
+        if (p.string("command").empty())
+            problems.push_back({"command", "needs the forward transaction's name"});
         if (p.string("command") == p.string("compensation"))
             problems.push_back({"compensation", "must differ from the command's name"});
         for (const auto &e : p.stringList("compensatesOn"))

@@ -8,7 +8,10 @@ std::vector<NodeTemplate> sagaTemplates()
     return {
         {"saga-order-service", "Order service", "Sagas", "saga-participant",
          "CreateOrder, undone by CancelOrder: an order row of its own per saga.",
-         Json{{"command", "CreateOrder"}, {"compensation", "CancelOrder"}, {"perSaga", true}, {"amount", 1},
+         Json{{"command", "CreateOrder"},
+              {"compensation", "CancelOrder"},
+              {"perSaga", true},
+              {"amount", 1},
               {"initial", 1}}},
         {"saga-payment-service", "Payment service", "Sagas", "saga-participant",
          "ProcessPayment, undone by RefundPayment: charges a credit of 100, refuses beyond it.",
@@ -18,11 +21,12 @@ std::vector<NodeTemplate> sagaTemplates()
          Json{{"command", "ReserveInventory"}, {"compensation", "ReleaseInventory"}, {"initial", 100}}},
         {"saga-shipping-service", "Shipping service", "Sagas", "saga-participant",
          "ArrangeShipping, undone by CancelShipping.",
-         Json{{"command", "ArrangeShipping"}, {"compensation", "CancelShipping"}, {"amount", 1},
+         Json{{"command", "ArrangeShipping"},
+              {"compensation", "CancelShipping"},
+              {"amount", 1},
               {"initial", 1000000}}},
         {"saga-order-orchestrator", "Order saga orchestrator", "Sagas", "saga-orchestrator",
-         "The seeds' order saga over order-service, payment-service and inventory-service.",
-         Json::object()},
+         "The seeds' order saga over order-service, payment-service and inventory-service.", Json::object()},
     };
 }
 
