@@ -3,6 +3,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <map>
 
 namespace sb {
 
@@ -35,17 +36,24 @@ void ReadModelLog::applyToState(Row &row, const MessageInfo *info)
         row.stateComplete = false;
         return;
     }
-    for (const auto &name : es::aggregateModelNames()) {
-        const es::AggregateModel *model = es::aggregateModel(name);
-        const auto types = model->eventTypes();
-        if (std::find(types.begin(), types.end(), info->routingKey) == types.end()) continue;
+    // Which model knows which event type, worked out once rather than for every event.
+    static const std::map<std::string, const es::AggregateModel *> modelOf = [] {
+        std::map<std::string, const es::AggregateModel *> out;
+        for (const auto &name : es::aggregateModelNames()) {
+            const es::AggregateModel *model = es::aggregateModel(name);
+            for (const auto &type : model->eventTypes())
+                out.emplace(type, model);
+        }
+        return out;
+    }();
+    if (const auto found = modelOf.find(info->routingKey); found != modelOf.end()) {
+        const es::AggregateModel *model = found->second;
         Message m;
         m.id = info->id;
         m.key = info->key;
         m.routingKey = info->routingKey;
         m.headers = info->headers;
         model->apply(row.state, m);
-        return;
     }
 }
 

@@ -198,8 +198,7 @@ private:
         m_queue.pop_front();
         // An event handler handles its model's event types and passes over the rest (another
         // model's events on $all, a command handler's snapshots).
-        const auto types = m_model->eventTypes();
-        if (std::find(types.begin(), types.end(), q.event.event->routingKey) == types.end()) {
+        if (std::find(m_types.begin(), m_types.end(), q.event.event->routingKey) == m_types.end()) {
             m_position = std::max(m_position, q.event.position);
             settle(ctx, q, FrameType::PersistentAck, es::NackAction::Retry, {});
             answerWaiting(ctx);
@@ -299,6 +298,7 @@ private:
     }
 
     const es::AggregateModel *m_model;
+    const std::vector<std::string> m_types = m_model->eventTypes(); // its model's, asked once
     es::EventReader m_reader;
     std::string m_stream;
     bool m_persistent;
