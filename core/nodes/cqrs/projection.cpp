@@ -58,10 +58,7 @@ public:
         if (frame.type == FrameType::EventAppeared && !frame.response) {
             const auto *b = frame.as<es::EventAppearedBody>();
             if (!b) return;
-            if (b->caughtUp) {
-                m_caughtUp = true;
-                return;
-            }
+            if (b->caughtUp) return; // from here on the events are live; nothing changes for it
             // A catch-up subscription may repeat what a resubscription overlaps; a persistent
             // one redelivers what was not acked (the ack may have been lost): apply each once.
             if (!m_persistent && b->event.position <= m_lastQueued) return;
@@ -108,7 +105,6 @@ public:
         const auto store = ctx.links(ProjectionPort::Store);
         if (store.empty() || link != store.front()) return;
         if (!up) {
-            m_caughtUp = false;
             m_queue.clear(); // what had not been applied comes again
             m_lastQueued = m_position;
             return;
@@ -121,7 +117,6 @@ public:
         m_queue.clear();
         m_queries.clear();
         m_busy = false;
-        m_caughtUp = false;
         m_lastQueued = m_position;
     }
 
@@ -314,7 +309,6 @@ private:
     std::deque<Queued> m_queue;
     std::int64_t m_lastQueued = -1;
     bool m_busy = false;
-    bool m_caughtUp = false;
     std::map<std::uint64_t, PendingQuery> m_queries;
     std::uint64_t m_nextQuery = 1;
     std::uint64_t m_subscriptions = 0;

@@ -162,7 +162,6 @@ public:
         m_groups.clear();
         m_groupIds.clear();
         m_groupById.clear();
-        m_bytes = 0;
         m_retained = 0;
     }
 
@@ -315,7 +314,6 @@ private:
             ctx.trace(e);
             stream.positions.push_back(r.position);
             m_ids[m->id] = r.position;
-            m_bytes += m->size;
             ++m_retained;
             m_log.push_back(r);
             body->revision = r.revision;
@@ -338,7 +336,6 @@ private:
         for (std::int64_t r = s.first; r < newFirst; ++r) {
             auto &rec = m_log[static_cast<std::size_t>(s.positions[static_cast<std::size_t>(r)])];
             if (!rec.event) continue;
-            m_bytes -= rec.event->size;
             m_ids.erase(rec.event->id);
             rec.event.reset(); // freed: the position stays taken
             --m_retained;
@@ -694,7 +691,7 @@ private:
     std::unordered_map<std::string, Stream> m_streams;
     std::unordered_map<std::uint64_t, std::int64_t> m_ids; // message id -> position
     std::map<std::string, Group> m_groups;                 // by "stream::group"
-    std::uint64_t m_bytes = 0, m_retained = 0;
+    std::uint64_t m_retained = 0;
     // Volatile.
     std::deque<PendingAppend> m_writerQueue;
     bool m_writerBusy = false;
