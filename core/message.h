@@ -99,8 +99,42 @@ enum class FrameType : std::uint8_t {
     // the outcome (status) and, for a query, the answer.
     Command,
     Query,
+    // MQTT 3.1.1/5 control packets (core/nodes/mqtt/mqttprotocol.h), labelled as the spec names them.
+    // A PUBLISH carries its QoS in `qos`, its packet identifier in `tag`, DUP in `redelivered` and
+    // RETAIN in `retain`; the acknowledgements echo the packet identifier in `tag`.
+    Connect,
+    ConnAck,
+    MqttPublish, // PUBLISH, either way (client to broker, broker to subscriber)
+    PubAck,      // QoS 1
+    PubRec,      // QoS 2, step 1
+    PubRel,      // QoS 2, step 2
+    PubComp,     // QoS 2, step 3
+    MqttSubscribe,
+    SubAck,
+    MqttUnsubscribe,
+    UnsubAck,
+    PingReq,
+    PingResp,
+    Disconnect,
+    // Redis Pub/Sub (RESP commands and push replies; core/nodes/redis/): PUBLISH's reply (the number
+    // of clients that received it) is the response (`response` set, `count`).
+    RedisPublish,
+    RedisSubscribe,
+    RedisPSubscribe,
+    RedisUnsubscribe, // UNSUBSCRIBE and PUNSUBSCRIBE (the body says which)
+    RedisMessage,     // the "message" push to a channel subscriber
+    RedisPMessage,    // the "pmessage" push to a pattern subscriber
+    // NATS client protocol (core/nodes/nats/): PUB/HPUB, SUB (with a queue group), UNSUB, MSG/HMSG
+    // (a status in `status`, e.g. 503 "no responders"), PING/PONG, -ERR (e.g. Slow Consumer).
+    NatsPub,
+    NatsSub,
+    NatsUnsub,
+    NatsMsg,
+    NatsPing,
+    NatsPong,
+    NatsErr,
 };
-inline constexpr int kFrameTypeCount = 41;
+inline constexpr int kFrameTypeCount = 68;
 // Frames of the call protocol (requests, replies, their streams), as opposed to messaging frames.
 inline bool isCallFrame(FrameType f)
 {
@@ -121,6 +155,18 @@ inline bool isEventStoreFrame(FrameType f)
 inline bool isCommandFrame(FrameType f)
 {
     return f == FrameType::Command || f == FrameType::Query;
+}
+inline bool isMqttFrame(FrameType f)
+{
+    return f >= FrameType::Connect && f <= FrameType::Disconnect;
+}
+inline bool isRedisFrame(FrameType f)
+{
+    return f >= FrameType::RedisPublish && f <= FrameType::RedisPMessage;
+}
+inline bool isNatsFrame(FrameType f)
+{
+    return f >= FrameType::NatsPub && f <= FrameType::NatsErr;
 }
 
 // Call statuses: gRPC codes 0..16 (OK, CANCELLED, ... UNAUTHENTICATED) and HTTP codes 100..599 in
@@ -151,6 +197,8 @@ struct Frame {
     SimTime deadline = kNever;             // Request: the caller's deadline (absolute virtual time)
     MessageRef message;                    // Publish, Deliver, Request, Reply, StreamData
     bool response = false;                 // Kafka, SQS, event stores, commands: the response to a request
+    std::uint8_t qos = 0;                  // MQTT PUBLISH/SUBSCRIBE: the quality of service, 0..2
+    bool retain = false;                   // MQTT PUBLISH: the RETAIN flag
     std::uint32_t partition = kNoIndex;    // Kafka frames about one partition (Produce)
     std::shared_ptr<const FrameBody> body; // the protocol's own fields (kafkaprotocol.h, sqsprotocol.h)
     // The body as a protocol's type, or null when it carries none of that type.

@@ -49,13 +49,21 @@ public:
     virtual bool crashPoint(std::string_view point) { return false; }
 };
 
+// One of an exchange's bindings: the link to its destination, its key, and (headers exchange) its
+// arguments.
+struct BindingSetup {
+    LinkIndex link = kNoIndex;
+    std::string key;
+    std::vector<Header> arguments;
+};
+
 // What a factory receives to build a node.
 struct NodeSetup {
     std::string id;
     NodeIndex index = kNoIndex;
     PropertyBag properties;
-    // Exchange bindings: for each binding on this node, the link to the destination and the key.
-    std::vector<std::pair<LinkIndex, std::string>> bindings;
+    // Exchange bindings, in file order.
+    std::vector<BindingSetup> bindings;
 };
 
 // Live gauges a node reports on request (badges, summaries, end-of-run accounting).

@@ -364,7 +364,8 @@ const NodeTemplate *KindRegistry::findTemplate(std::string_view id) const
 
 const char *protocolKey(Protocol p)
 {
-    constexpr const char *keys[] = {"publish", "delivery", "call", "kafka", "sqs", "event-store", "command"};
+    constexpr const char *keys[] = {"publish",     "delivery", "call", "kafka", "sqs",
+                                    "event-store", "command",  "mqtt", "redis", "nats"};
     return keys[static_cast<int>(p)];
 }
 
@@ -385,6 +386,12 @@ const char *protocolName(Protocol p)
         return "event-store requests";
     case Protocol::Command:
         return "commands";
+    case Protocol::Mqtt:
+        return "MQTT packets";
+    case Protocol::Redis:
+        return "Redis commands";
+    case Protocol::Nats:
+        return "NATS messages";
     }
     return "?";
 }

@@ -693,6 +693,23 @@ bool frameTypeFromText(std::string_view text, FrameType &out)
 
 std::string protocolFrameText(const TraceEvent &e)
 {
+    if (isMqttFrame(e.frame)) {
+        // "PUBLISH QoS 1 DUP retain (id 7)": what a packet capture of MQTT shows first.
+        std::string t = frameTypeLabel(e.frame);
+        if (e.frame == FrameType::MqttPublish) {
+            t += " QoS " + std::to_string(e.epoch);
+            if (e.flags & TraceFlag::Dup) t += " DUP";
+            if (e.flags & TraceFlag::Retain) t += " retain";
+        }
+        if (e.status != kNoStatus && e.status != 0) t += " rc " + std::to_string(e.status);
+        return t;
+    }
+    if (isRedisFrame(e.frame) || isNatsFrame(e.frame)) {
+        std::string t = frameTypeLabel(e.frame);
+        if (e.flags & TraceFlag::Response) t += " reply";
+        if (e.status != kNoStatus && e.status != 0) t += " " + std::to_string(e.status);
+        return t;
+    }
     if (!isKafkaFrame(e.frame) && !isSqsFrame(e.frame) && !isEventStoreFrame(e.frame) &&
         !isCommandFrame(e.frame))
         return {};

@@ -98,7 +98,7 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
             auto links = exchangeLinks.find({b->exchange, b->destination});
             if (links == exchangeLinks.end()) continue;
             for (LinkIndex li : links->second)
-                setup.bindings.emplace_back(li, b->key);
+                setup.bindings.push_back({li, b->key, b->arguments});
         }
         sim->m_nodes[i].node = spec->factory(setup);
         if (!sim->m_nodes[i].node) {
@@ -214,6 +214,11 @@ TraceEvent Simulation::frameEvent(TraceKind kind, NodeIndex from, NodeIndex to, 
     if (f.requeue) e.flags |= TraceFlag::Requeue;
     if (f.type == FrameType::Publish && f.tag) e.flags |= TraceFlag::Confirmed;
     if (f.response) e.flags |= TraceFlag::Response;
+    if (isMqttFrame(f.type)) {
+        e.epoch = f.qos;
+        if (f.redelivered) e.flags |= TraceFlag::Dup;
+        if (f.retain) e.flags |= TraceFlag::Retain;
+    }
     e.partition = f.partition;
     return e;
 }

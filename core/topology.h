@@ -42,6 +42,9 @@ struct BindingDef {
     std::string exchange;
     std::string destination;
     std::string key;
+    // A headers exchange's binding arguments (RabbitMQ's x-match and the headers to compare);
+    // empty for the other exchange types.
+    std::vector<Header> arguments;
     bool operator==(const BindingDef &) const = default;
 };
 

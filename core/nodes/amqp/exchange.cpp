@@ -20,8 +20,8 @@ public:
     {
         const std::string type = s.properties.string("type");
         m_type = type == "fanout" ? Type::Fanout : type == "topic" ? Type::Topic : Type::Direct;
-        for (const auto &[link, key] : s.bindings)
-            m_bindings.push_back({link, key, TopicPattern(key)});
+        for (const auto &b : s.bindings)
+            m_bindings.push_back({b.link, b.key, TopicPattern(b.key)});
     }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
