@@ -54,7 +54,7 @@ public:
 struct BindingSetup {
     LinkIndex link = kNoIndex;
     std::string key;
-    std::vector<Header> arguments;
+    Json arguments = Json::object();
 };
 
 // What a factory receives to build a node.

@@ -1,5 +1,6 @@
 #include "topology.h"
 
+#include "nodes/amqp/headersmatch.h"
 #include "nodes/eventsourcing/aggregatemodel.h"
 #include "nodes/eventsourcing/esprotocol.h"
 
@@ -424,13 +425,28 @@ void validateModel(Checker &c, const Topology &t)
         }
         const Json &typeValue = ex.properties.contains("type") ? ex.properties["type"] : Json("direct");
         const std::string type = typeValue.is_string() ? typeValue.get<std::string>() : "direct";
-        std::string why = checkBindingKey(type, b.key);
-        if (!why.empty())
-            c.error(path + ".key",
-                    "binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + ": " + why);
-        if (!bseen.insert({b.exchange, b.destination, b.key}).second)
+        const std::string which = "binding " + quoted(b.exchange) + " -> " + quoted(b.destination);
+        if (type == "headers") {
+            std::string arg;
+            std::string why = HeadersBinding::check(b.arguments, &arg);
+            if (!why.empty())
+                c.error(path + ".arguments" + (arg.empty() ? std::string() : "[\"" + arg + "\"]"),
+                        which + ": " + why);
+            if (!b.key.empty())
+                c.warn(path + ".key", which + ": a headers exchange ignores the binding key; it matches the "
+                                              "arguments against the message's headers");
+        } else {
+            std::string why = checkBindingKey(type, b.key);
+            if (!why.empty()) c.error(path + ".key", which + ": " + why);
+            if (!b.arguments.empty())
+                c.warn(path + ".arguments", which +
+                                                ": binding arguments are used only by headers exchanges; " +
+                                                "this " + type + " exchange ignores them");
+        }
+        if (!bseen.insert({b.exchange, b.destination, b.key + '\n' + b.arguments.dump()}).second)
             c.warn(path, "duplicate binding " + quoted(b.exchange) + " -> " + quoted(b.destination) +
-                             " with key " + quoted(b.key) + " (AMQP keeps one)");
+                             (type == "headers" ? " with the same arguments" : " with key " + quoted(b.key)) +
+                             " (AMQP keeps one)");
     }
 
     // Exchanges that publish to each other in a cycle would route one message forever without
@@ -695,6 +711,9 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
                 b.destination = d->get<std::string>();
             if (auto *k = member(c, jb, "key", path, false, Json::value_t::string, "a string"))
                 b.key = k->get<std::string>();
+            if (auto *a = member(c, jb, "arguments", path, false, Json::value_t::object,
+                                 "an object of header names and values (headers exchange)"))
+                b.arguments = *a;
             t.bindings.push_back(std::move(b));
         }
     }
@@ -811,8 +830,11 @@ Json topologyToJson(const Topology &t)
     }
     root["links"] = std::move(links);
     Json bindings = Json::array();
-    for (const auto &b : t.bindings)
-        bindings.push_back({{"exchange", b.exchange}, {"destination", b.destination}, {"key", b.key}});
+    for (const auto &b : t.bindings) {
+        Json jb = {{"exchange", b.exchange}, {"destination", b.destination}, {"key", b.key}};
+        if (!b.arguments.empty()) jb["arguments"] = b.arguments;
+        bindings.push_back(std::move(jb));
+    }
     root["bindings"] = std::move(bindings);
     Json run;
     run["seed"] = t.run.seed;

@@ -42,9 +42,9 @@ struct BindingDef {
     std::string exchange;
     std::string destination;
     std::string key;
-    // A headers exchange's binding arguments (RabbitMQ's x-match and the headers to compare);
-    // empty for the other exchange types.
-    std::vector<Header> arguments;
+    // A headers exchange's binding arguments, as RabbitMQ's queue.bind takes them: "x-match" (all,
+    // any, all-with-x, any-with-x) and the headers to compare; empty for the other exchange types.
+    Json arguments = Json::object();
     bool operator==(const BindingDef &) const = default;
 };
 

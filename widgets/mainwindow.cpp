@@ -921,9 +921,16 @@ PropertySpec bindingKeysSpec(const std::string &exchangeType)
 {
     PropertySpec p;
     p.key = MainWindow::kBindingKeysProperty;
-    p.label = MainWindow::tr("Binding keys").toStdString();
+    p.label = exchangeType == "headers" ? MainWindow::tr("Binding arguments").toStdString()
+                                        : MainWindow::tr("Binding keys").toStdString();
     p.type = PropertyType::StringList;
     p.defaultValue = Json::array();
+    if (exchangeType == "headers") {
+        p.help = "One binding per line, its arguments as name=value pairs separated by commas; a name alone "
+                 "asks only that the header be present. x-match=all (the default) needs every header equal, "
+                 "x-match=any one of them (e.g. x-match=any, format=zip, type=log).";
+        return p;
+    }
     p.help =
         exchangeType == "topic"
             ? "Keys that route messages down this link: words separated by '.', * for one word, # for zero "

@@ -2,6 +2,8 @@
 
 #include "topologycommands.h"
 
+#include "nodes/amqp/headersmatch.h"
+
 #include <QUndoStack>
 
 #include <algorithm>
@@ -127,9 +129,12 @@ QStringList TopologyDocument::linksOf(const QString &nodeId) const
 QStringList TopologyDocument::bindings(const QString &exchangeId, const QString &destinationId) const
 {
     const std::string ex = s(exchangeId), dest = s(destinationId);
+    const NodeDef *exchange = node(exchangeId);
+    const bool headers = exchange && exchange->kind == "exchange" && exchangeType(*exchange) == "headers";
     QStringList keys;
     for (const auto &b : m_topology.bindings)
-        if (b.exchange == ex && b.destination == dest) keys << q(b.key);
+        if (b.exchange == ex && b.destination == dest)
+            keys << q(headers ? HeadersBinding::toText(b.arguments) : b.key);
     return keys;
 }
 
@@ -611,6 +616,20 @@ bool TopologyDocument::setBindingKeys(const QString &exchangeId, const QString &
     std::set<std::string> seen;
     std::vector<BindingDef> added;
     for (const QString &key : keys) {
+        if (type == "headers") {
+            // A headers binding in its one-line form: "x-match=any, format=zip".
+            BindingDef b{ex->id, dest->id, ""};
+            std::string why = HeadersBinding::fromText(s(key), b.arguments);
+            if (why.empty()) why = HeadersBinding::check(b.arguments);
+            if (!why.empty())
+                return fail(error, tr("binding %1 -> %2, arguments %3: %4")
+                                       .arg(quoted(ex->id), quoted(dest->id), quoted(s(key)), q(why)));
+            if (!seen.insert(b.arguments.dump()).second)
+                return fail(error, tr("binding %1 -> %2: arguments %3 are listed twice")
+                                       .arg(quoted(ex->id), quoted(dest->id), quoted(s(key))));
+            added.push_back(std::move(b));
+            continue;
+        }
         const std::string why = checkBindingKey(type, s(key));
         if (!why.empty())
             return fail(error, tr("binding %1 -> %2, key %3: %4")

@@ -176,6 +176,9 @@ private slots:
     void alternateRouteIsNotCountedAsDrop();
     void exchangeToExchange();
     void fanoutChain();
+    void headersExchange_data();
+    void headersExchange();
+    void topicIntoHeaders();
 };
 
 void TestExchange::routingTable_data()
@@ -469,6 +472,105 @@ void TestExchange::fanoutChain()
     QCOMPARE(r->routed("a"), std::uint64_t(6));
     QCOMPARE(r->routed("b"), std::uint64_t(6));
     QCOMPARE(r->counter->count(sb::TraceKind::Drop), std::uint64_t(0));
+}
+
+using Arguments = QList<QByteArray>;  // "q1={json}": the binding of q1 with those arguments
+using HeaderSets = QList<QByteArray>; // one JSON object of headers per message
+
+void TestExchange::headersExchange_data()
+{
+    QTest::addColumn<Arguments>("bindings");
+    QTest::addColumn<HeaderSets>("messages");
+    QTest::addColumn<Counts>("expected"); // messages enqueued in q1, q2, q3
+    QTest::addColumn<int>("unroutable");
+
+    const HeaderSets reports{R"({"format": "pdf", "type": "report"})",
+                             R"({"format": "zip", "type": "report"})", R"({"format": "pdf", "type": "log"})",
+                             R"({})"};
+    QTest::newRow("all (default) and any")
+        << Arguments{R"(q1={"format": "pdf", "type": "report"})",
+                     R"(q2={"x-match": "any", "format": "pdf", "type": "report"})"}
+        << reports << Counts{1, 3, 0} << 1;
+    QTest::newRow("x-match all spelled out")
+        << Arguments{R"(q1={"x-match": "all", "format": "pdf"})"} << reports << Counts{2, 0, 0} << 2;
+    QTest::newRow("null: present with any value")
+        << Arguments{R"(q1={"format": null})", R"(q2={"x-match": "any", "missing": null})"} << reports
+        << Counts{3, 0, 0} << 1;
+    // RabbitMQ: all with nothing to compare matches every message, any matches none.
+    QTest::newRow("no headers to compare")
+        << Arguments{R"(q1={})", R"(q2={"x-match": "any"})"} << reports << Counts{4, 0, 0} << 0;
+    // Arguments starting with x- are ignored unless x-match ends in -with-x.
+    QTest::newRow("x- arguments")
+        << Arguments{R"(q1={"x-tenant": "acme"})", R"(q2={"x-match": "all-with-x", "x-tenant": "acme"})",
+                     R"(q3={"x-match": "any-with-x", "x-tenant": "acme", "format": "zip"})"}
+        << HeaderSets{R"({"x-tenant": "acme"})", R"({"format": "zip"})", R"({})"} << Counts{3, 1, 2} << 0;
+    QTest::newRow("numbers compare by their text")
+        << Arguments{R"(q1={"priority": 5})", R"(q2={"urgent": true})"}
+        << HeaderSets{R"({"priority": "5"})", R"({"urgent": "true"})", R"({"priority": "05"})"}
+        << Counts{1, 1, 0} << 1;
+}
+
+void TestExchange::headersExchange()
+{
+    QFETCH(Arguments, bindings);
+    QFETCH(HeaderSets, messages);
+    QFETCH(Counts, expected);
+    QFETCH(int, unroutable);
+
+    Json entries = Json::array();
+    for (qsizetype i = 0; i < messages.size(); ++i)
+        entries.push_back({{"at", i + 1}, {"headers", Json::parse(str(messages[i]))}});
+    Builder b;
+    b.node("p", "producer", Json{{"script", entries}})
+        .node("x", "exchange", Json{{"type", "headers"}})
+        .node("q1", "queue")
+        .node("q2", "queue")
+        .node("q3", "queue")
+        .link("p", "out", "x")
+        .link("x", "out", "q1")
+        .link("x", "out", "q2")
+        .link("x", "out", "q3");
+    sb::Topology t = b.topology();
+    for (const auto &spec : bindings) {
+        const qsizetype eq = spec.indexOf('=');
+        sb::BindingDef def{"x", str(spec.left(eq)), ""};
+        def.arguments = Json::parse(str(spec.mid(eq + 1)));
+        t.bindings.push_back(def);
+    }
+    auto r = runToQuiescence(t);
+    QVERIFY2(r->error.empty(), r->error.c_str());
+    QCOMPARE(r->reason, sb::StopReason::Quiescent);
+    const Counts got{int(r->enqueued("q1")), int(r->enqueued("q2")), int(r->enqueued("q3"))};
+    QCOMPARE(got, expected);
+    QCOMPARE(int(r->drops("x", sb::DropReason::Unroutable)), unroutable);
+}
+
+// An exchange-to-exchange binding into a headers exchange: the topic exchange picks by routing key,
+// the headers exchange it feeds by headers.
+void TestExchange::topicIntoHeaders()
+{
+    Json entries = Json::array();
+    entries.push_back({{"at", 1}, {"routingKey", "eu.orders"}, {"headers", {{"format", "pdf"}}}});
+    entries.push_back({{"at", 2}, {"routingKey", "eu.orders"}, {"headers", {{"format", "csv"}}}});
+    entries.push_back({{"at", 3}, {"routingKey", "us.orders"}, {"headers", {{"format", "pdf"}}}});
+    Builder b;
+    b.node("p", "producer", Json{{"script", entries}})
+        .node("t", "exchange", Json{{"type", "topic"}})
+        .node("h", "exchange", Json{{"type", "headers"}})
+        .node("q1", "queue")
+        .link("p", "out", "t")
+        .link("t", "out", "h")
+        .link("h", "out", "q1")
+        .bind("t", "h", "eu.#");
+    sb::Topology t = b.topology();
+    sb::BindingDef def{"h", "q1", ""};
+    def.arguments = Json{{"format", "pdf"}};
+    t.bindings.push_back(def);
+    auto r = runToQuiescence(t);
+    QVERIFY2(r->error.empty(), r->error.c_str());
+    QCOMPARE(r->messagesEnqueued("q1"), (std::set<std::uint64_t>{1}));
+    QCOMPARE(r->drops("h", sb::DropReason::Unroutable), std::uint64_t(1)); // the csv one
+    QCOMPARE(r->drops("t", sb::DropReason::Unroutable), std::uint64_t(1)); // us.orders
 }
 
 QTEST_APPLESS_MAIN(TestExchange)

@@ -314,8 +314,8 @@ void TestTopology::badInput_data()
     addRow("consumer concurrency 0", patched([](Json &j) { j["nodes"][3]["properties"]["concurrency"] = 0; }),
            "$.nodes[3].properties.concurrency", "below the minimum 1");
     addRow("exchange type not a choice",
-           patched([](Json &j) { j["nodes"][1]["properties"]["type"] = "headers"; }),
-           "$.nodes[1].properties.type", "not one of: direct, fanout, topic");
+           patched([](Json &j) { j["nodes"][1]["properties"]["type"] = "x-consistent-hash"; }),
+           "$.nodes[1].properties.type", "not one of: direct, fanout, topic, headers");
     addRow("exchange type not a string", patched([](Json &j) { j["nodes"][1]["properties"]["type"] = 3; }),
            "$.nodes[1].properties.type", "expected a string");
     addRow("consumer failure probability 2",
@@ -454,6 +454,20 @@ void TestTopology::badInput_data()
            "$.bindings[0]", "missing \"exchange\"");
     addRow("binding key not a string", patched([](Json &j) { j["bindings"][0]["key"] = 5; }),
            "$.bindings[0].key", "expected a string");
+    addRow("binding arguments not an object", patched([](Json &j) { j["bindings"][0]["arguments"] = "all"; }),
+           "$.bindings[0].arguments", "expected an object of header names and values");
+    addRow("headers binding with a bad x-match", patched([](Json &j) {
+               j["nodes"][1]["properties"]["type"] = "headers";
+               j["bindings"][0]["key"] = "";
+               j["bindings"][0]["arguments"] = {{"x-match", "every"}, {"format", "pdf"}};
+           }),
+           "$.bindings[0].arguments[\"x-match\"]", "invalid x-match value 'every'");
+    addRow("headers binding comparing an object", patched([](Json &j) {
+               j["nodes"][1]["properties"]["type"] = "headers";
+               j["bindings"][0]["key"] = "";
+               j["bindings"][0]["arguments"] = {{"format", {{"is", "pdf"}}}};
+           }),
+           "$.bindings[0].arguments[\"format\"]", "header 'format' must be compared with a string");
     addRow("binding on a queue", patched([](Json &j) { j["bindings"][0]["exchange"] = "q"; }),
            "$.bindings[0].exchange", "\"q\" is a queue, not an exchange");
     addRow("binding on a missing exchange",
@@ -674,6 +688,22 @@ void TestTopology::warnings_data()
            "$.nodes[0].colour", "unknown field 'colour'");
     addRow("duplicate binding", patched([](Json &j) { j["bindings"].push_back(j["bindings"][0]); }),
            "$.bindings[1]", "duplicate binding");
+    addRow("arguments on a topic binding", patched([](Json &j) {
+               j["bindings"][0]["arguments"] = {{"a", "1"}};
+           }),
+           "$.bindings[0].arguments", "binding arguments are used only by headers exchanges");
+    addRow("key on a headers binding", patched([](Json &j) {
+               j["nodes"][1]["properties"]["type"] = "headers";
+               j["bindings"][0]["arguments"] = {{"format", "pdf"}};
+           }),
+           "$.bindings[0].key", "a headers exchange ignores the binding key");
+    addRow("duplicate headers binding", patched([](Json &j) {
+               j["nodes"][1]["properties"]["type"] = "headers";
+               j["bindings"][0]["key"] = "";
+               j["bindings"][0]["arguments"] = {{"format", "pdf"}};
+               j["bindings"].push_back(j["bindings"][0]);
+           }),
+           "$.bindings[1]", "with the same arguments");
     addRow("unbound topic destination", patched([](Json &j) {
                j["nodes"].push_back({{"id", "q2"}, {"kind", "queue"}});
                j["links"].push_back(link("x-q2", "x", "out", "q2", "in"));

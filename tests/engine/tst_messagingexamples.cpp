@@ -72,6 +72,7 @@ class TestMessagingExamples : public QObject {
 private slots:
     void synchronousSenderWaitsForItsReceiver();
     void rpcRepliesSortedByCorrelationId();
+    void headersExchangeRoutesByHeaders();
 };
 
 void TestMessagingExamples::synchronousSenderWaitsForItsReceiver()
@@ -138,6 +139,47 @@ void TestMessagingExamples::rpcRepliesSortedByCorrelationId()
         unknown += client.unknownReplies.size();
     QCOMPARE(r->report().pending, std::uint64_t(0));
     QCOMPARE(r->report().dropped[int(DropReason::UnknownCorrelation)], std::uint64_t(unknown));
+}
+
+// headers-exchange.json: x-match all takes only PDF reports; x-match any takes zip reports and every
+// log; a CSV report matches neither and goes to the alternate queue. Each message is processed once.
+void TestMessagingExamples::headersExchangeRoutesByHeaders()
+{
+    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/headers-exchange.json");
+    QVERIFY2(loaded.ok(), loaded.errorText().c_str());
+    auto r = prepare(*loaded.topology);
+    QVERIFY(r);
+    // Each message's "type/format", from the contents the producers announce.
+    struct Catalog final : TraceSink {
+        std::map<std::uint64_t, std::string> what;
+        void onEvent(const TraceEvent &) override {}
+        void onMessage(const Message &m) override
+        {
+            what[m.id] = *m.header("type") + "/" + *m.header("format");
+        }
+    } catalog;
+    r->sim->addSink(&catalog);
+    r->reason = r->sim->run(RunOptions{});
+    std::map<std::string, std::multiset<std::string>> routed; // queue -> type/format of each message
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Route && e.node == r->index("documents"))
+            routed[r->sim->topology().nodes[e.peer].id].insert(catalog.what.at(e.messageId));
+    const auto only = [&](const std::string &queue, std::initializer_list<std::string> kinds) {
+        std::multiset<std::string> expected;
+        for (const auto &k : kinds)
+            for (int i = 0; i < 100; ++i)
+                expected.insert(k);
+        return routed[queue] == expected;
+    };
+    QVERIFY(only("pdf-reports-q", {"report/pdf"}));
+    QVERIFY(only("archive-q", {"report/zip", "log/pdf", "log/txt"}));
+    QVERIFY(only("unrouted-q", {"report/csv"}));
+    QCOMPARE(r->node("printer").processed, std::uint64_t(100));
+    QCOMPARE(r->node("archiver").processed, std::uint64_t(300));
+    QCOMPARE(r->node("inspector").processed, std::uint64_t(100));
+    const auto report = r->report();
+    QCOMPARE(report.published, std::uint64_t(500));
+    QCOMPARE(report.lost + report.duplicates + report.pending, std::uint64_t(0));
 }
 
 QTEST_APPLESS_MAIN(TestMessagingExamples)

@@ -120,6 +120,7 @@ private slots:
     void bindings();
     void invalidBindings_data();
     void invalidBindings();
+    void headersBindings();
     void copyPaste();
     void pasteRefusesInvalidContent_data();
     void pasteRefusesInvalidContent();
@@ -503,7 +504,7 @@ void TestTopologyDocument::invalidProperties_data()
                                 << "producer \"producer-1\": property \"rate\"";
     QTest::newRow("not a choice") << "exchange-1"
                                   << "type"
-                                  << "\"headers\""
+                                  << "\"x-consistent-hash\""
                                   << "exchange \"exchange-1\": property \"type\"";
     QTest::newRow("fanout with keyed bindings") << "exchange-1"
                                                 << "type"
@@ -871,6 +872,42 @@ void TestTopologyDocument::invalidBindings()
     QVERIFY(doc.topology() == fixture());
     QCOMPARE(doc.undoStack()->count(), 0);
     QCOMPARE(changed.count(), 0);
+}
+
+// A headers exchange's bindings are edited as one line of arguments each, validated as RabbitMQ
+// validates them, and stored as the binding's arguments object.
+void TestTopologyDocument::headersBindings()
+{
+    TopologyDocument doc;
+    QVERIFY(load(doc));
+    QString error;
+    QVERIFY2(doc.setNodeProperty("exchange-1", "type", "headers", &error), qPrintable(error));
+    QSignalSpy changed(&doc, &TopologyDocument::bindingsChanged);
+    const QStringList lines{"x-match=any, format=zip, type=log", "urgent"};
+    QVERIFY2(doc.setBindingKeys("exchange-1", "queue-1", lines, &error), qPrintable(error));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(doc.bindings("exchange-1", "queue-1"), lines);
+    std::vector<Json> arguments;
+    for (const auto &b : doc.topology().bindings)
+        if (b.destination == "queue-1") {
+            QCOMPARE(b.key, std::string());
+            arguments.push_back(b.arguments);
+        }
+    QCOMPARE(arguments.size(), std::size_t(2));
+    QVERIFY2(arguments[0] == (Json{{"x-match", "any"}, {"format", "zip"}, {"type", "log"}}),
+             arguments[0].dump().c_str());
+    QVERIFY2(arguments[1] == (Json{{"urgent", nullptr}}), arguments[1].dump().c_str());
+
+    const Topology before = doc.topology();
+    for (const auto &[bad, reason] : {std::pair{"x-match=some, a=1", "invalid x-match value 'some'"},
+                                      std::pair{"a=1, =2", "column 6: a header name is missing"},
+                                      std::pair{"a=1, a=2", "header 'a' is listed twice"}}) {
+        QVERIFY(!doc.setBindingKeys("exchange-1", "queue-1", {QString::fromLatin1(bad)}, &error));
+        QVERIFY2(error.contains(QLatin1String(reason)), qPrintable(error));
+        QVERIFY(doc.topology() == before);
+    }
+    QVERIFY(!doc.setBindingKeys("exchange-1", "queue-1", {"a=1", "a = 1"}, &error));
+    QVERIFY2(error.contains("are listed twice"), qPrintable(error));
 }
 
 void TestTopologyDocument::copyPaste()

@@ -1,11 +1,14 @@
 // Exchange: routes each published message to the destinations whose bindings match its routing
-// key (direct: equal; fanout: all; topic: AMQP wildcards). Unroutable messages go to the
+// key (direct: equal; fanout: all; topic: AMQP wildcards) or its headers (headers: RabbitMQ's
+// x-match rules, headersmatch.h). A destination may be another exchange (an exchange-to-exchange
+// binding): it routes the message again by its own bindings. Unroutable messages go to the
 // alternate target if one is linked (RabbitMQ's alternate-exchange), else they are dropped.
 // With publisher confirms, the exchange confirms upstream once every destination has accepted,
 // and nacks if any rejected.
 #include "../../routing.h"
 #include "../common.h"
 #include "../nodes.h"
+#include "headersmatch.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -19,9 +22,12 @@ public:
     explicit Exchange(const NodeSetup &s)
     {
         const std::string type = s.properties.string("type");
-        m_type = type == "fanout" ? Type::Fanout : type == "topic" ? Type::Topic : Type::Direct;
+        m_type = type == "fanout"    ? Type::Fanout
+                 : type == "topic"   ? Type::Topic
+                 : type == "headers" ? Type::Headers
+                                     : Type::Direct;
         for (const auto &b : s.bindings)
-            m_bindings.push_back({b.link, b.key, TopicPattern(b.key)});
+            m_bindings.push_back({b.link, b.key, TopicPattern(b.key), HeadersBinding(b.arguments)});
     }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
@@ -42,11 +48,12 @@ public:
     void onCrash(NodeContext &) override { m_pending.clear(); }
 
 private:
-    enum class Type { Direct, Fanout, Topic };
+    enum class Type { Direct, Fanout, Topic, Headers };
     struct Binding {
         LinkIndex link;
         std::string key;
         TopicPattern pattern;
+        HeadersBinding headers;
     };
     struct Pending {
         LinkIndex upstream;
@@ -66,6 +73,9 @@ private:
         } else if (m_type == Type::Direct) {
             for (const auto &b : m_bindings)
                 if (b.key == m.routingKey) m_targets.push_back(b.link);
+        } else if (m_type == Type::Headers) {
+            for (const auto &b : m_bindings)
+                if (b.headers.matches(m)) m_targets.push_back(b.link);
         } else {
             const auto words = splitWords(m.routingKey);
             for (const auto &b : m_bindings)
@@ -145,7 +155,8 @@ NodeKindSpec exchangeKind()
     k.kind = "exchange";
     k.label = "Exchange";
     k.category = "Broker";
-    k.help = "Routes messages to bound queues or exchanges by routing key (AMQP direct, fanout, topic).";
+    k.help = "Routes messages to bound queues or exchanges by routing key or headers (AMQP direct, fanout, "
+             "topic, headers).";
     k.ports = {
         {"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or other exchanges."},
         {"out", PortDirection::Out, Protocol::Publish, true, "Bound destinations (see bindings)."},
@@ -154,8 +165,9 @@ NodeKindSpec exchangeKind()
     k.properties = {
         property("type", "Type", PropertyType::Enum, "direct",
                  "direct: binding key equals routing key; fanout: every linked destination; topic: "
-                 "'.'-separated words, * = one word, # = zero or more.",
-                 "", {}, {}, {"direct", "fanout", "topic"})};
+                 "'.'-separated words, * = one word, # = zero or more; headers: the binding's arguments "
+                 "(x-match all or any) compared with the message's headers.",
+                 "", {}, {}, {"direct", "fanout", "topic", "headers"})};
     k.factory = [](const NodeSetup &s) { return std::make_unique<Exchange>(s); };
     return k;
 }
