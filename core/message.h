@@ -23,6 +23,16 @@ struct Header {
     bool operator==(const Header &) const = default;
 };
 
+// A named field of a message's structured payload (content-based routing reads them): a number
+// or a string, as the producer generated it.
+struct Field {
+    std::string name;
+    std::string text; // the value as written ("1250.5", "DE")
+    double number = 0;
+    bool numeric = false;
+    bool operator==(const Field &) const = default;
+};
+
 struct Message {
     std::uint64_t id = 0; // stable across publisher retries and broker redeliveries
     std::uint64_t correlationId = 0;
@@ -34,11 +44,18 @@ struct Message {
     NodeIndex producer = kNoIndex;
     std::uint64_t sequence = 0; // the producer's own counter, from 1
     bool persistent = false;    // AMQP delivery mode 2: a durable queue keeps it across a crash
+    std::vector<Field> fields;  // the structured payload's fields, if the producer generates them
 
     const std::string *header(std::string_view name) const
     {
         for (const auto &h : headers)
             if (h.name == name) return &h.value;
+        return nullptr;
+    }
+    const Field *field(std::string_view name) const
+    {
+        for (const auto &f : fields)
+            if (f.name == name) return &f;
         return nullptr;
     }
 };

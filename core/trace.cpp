@@ -54,7 +54,8 @@ constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "no-subscribers",
                                                         "slow-consumer",
                                                         "session-expired",
-                                                        "client-offline"};
+                                                        "client-offline",
+                                                        "filtered"};
 constexpr const char *kFrameNames[kFrameTypeCount] = {"publish",
                                                       "confirm",
                                                       "publish-nack",

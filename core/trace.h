@@ -185,8 +185,9 @@ enum class DropReason : std::uint8_t {
     SlowConsumer,       // a broker cut off a subscriber that could not keep up, with what it held
     SessionExpired,     // held for an offline client whose session then expired
     ClientOffline,      // for a client not connected, and not kept for it (QoS 0, a clean session)
+    Filtered,           // a content filter's expression did not hold for it, and it had nowhere else to go
 };
-inline constexpr int kDropReasonCount = 30;
+inline constexpr int kDropReasonCount = 31;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);

@@ -23,6 +23,7 @@ SIGNALBOX_PACKAGES=(
   qt6-svg-dev
   libqt6sql6-sqlite
   nlohmann-json3-dev
+  libmuparserx-dev
   libgl-dev
   pkg-config
 )

@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "content/content.h"
 #include "cqrs/cqrs.h"
 #include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
@@ -112,6 +113,9 @@ const KindRegistry &KindRegistry::builtin()
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(outboxServiceKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : outboxTemplates())
+            r.addTemplate(std::move(t));
+        r.add(contentFilterKind());
+        for (auto &t : contentTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

@@ -73,6 +73,7 @@ private slots:
     void synchronousSenderWaitsForItsReceiver();
     void rpcRepliesSortedByCorrelationId();
     void headersExchangeRoutesByHeaders();
+    void contentBasedRoutingBySeedsExpression();
 };
 
 void TestMessagingExamples::synchronousSenderWaitsForItsReceiver()
@@ -180,6 +181,55 @@ void TestMessagingExamples::headersExchangeRoutesByHeaders()
     const auto report = r->report();
     QCOMPARE(report.published, std::uint64_t(500));
     QCOMPARE(report.lost + report.duplicates + report.pending, std::uint64_t(0));
+}
+
+// content-based-routing.json: every order in manual review satisfies total > 1000 && country != 'US'
+// and every auto-approved one does not; the US filter passes exactly the US orders and drops the rest.
+void TestMessagingExamples::contentBasedRoutingBySeedsExpression()
+{
+    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/content-based-routing.json");
+    QVERIFY2(loaded.ok(), loaded.errorText().c_str());
+    auto r = prepare(*loaded.topology);
+    QVERIFY(r);
+    struct Catalog final : TraceSink {
+        std::map<std::uint64_t, std::pair<double, std::string>> orders; // total, country
+        void onEvent(const TraceEvent &) override {}
+        void onMessage(const Message &m) override
+        {
+            orders[m.id] = {m.field("total")->number, m.field("country")->text};
+        }
+    } catalog;
+    r->sim->addSink(&catalog);
+    r->reason = r->sim->run(RunOptions{});
+    QCOMPARE(catalog.orders.size(), std::size_t(2000));
+    std::size_t review = 0, approve = 0, us = 0, filtered = 0;
+    for (const auto &e : r->trace.events) {
+        const auto order = catalog.orders.find(e.messageId);
+        if (order == catalog.orders.end()) continue;
+        const auto &[total, country] = order->second;
+        const bool big = total > 1000 && country != "US";
+        if (e.kind == TraceKind::Enqueue && e.node == r->index("review-q")) {
+            QVERIFY(big);
+            ++review;
+        } else if (e.kind == TraceKind::Enqueue && e.node == r->index("approve-q")) {
+            QVERIFY(!big);
+            ++approve;
+        } else if (e.kind == TraceKind::Enqueue && e.node == r->index("tax-q")) {
+            QCOMPARE(country, std::string("US"));
+            ++us;
+        } else if (e.kind == TraceKind::Drop && e.node == r->index("us-only")) {
+            QCOMPARE(e.reason, DropReason::Filtered);
+            QVERIFY(country != "US");
+            ++filtered;
+        }
+    }
+    QCOMPARE(review + approve, std::size_t(2000));
+    QCOMPARE(us + filtered, std::size_t(2000));
+    // A quarter are big foreign orders, half are American (the producer's distributions).
+    QVERIFY2(review > 400 && review < 600, qPrintable(QString::number(review)));
+    QVERIFY2(us > 900 && us < 1100, qPrintable(QString::number(us)));
+    QCOMPARE(r->node("reviewer").processed + r->node("approver").processed + r->node("tax").processed,
+             std::uint64_t(2000 + us));
 }
 
 QTEST_APPLESS_MAIN(TestMessagingExamples)

@@ -10,6 +10,7 @@
 #include "../common.h"
 #include "../messaging/blockedspan.h"
 #include "../nodes.h"
+#include "../payload.h"
 #include "../workload.h"
 
 #include <deque>
@@ -76,7 +77,8 @@ std::string expand(const std::string &tmpl, std::uint64_t seq, const std::string
 
 class Producer final : public Node {
 public:
-    explicit Producer(const NodeSetup &s) : m_id(s.id), m_workload(s.properties)
+    explicit Producer(const NodeSetup &s)
+        : m_id(s.id), m_workload(s.properties), m_fields(s.properties.stringMap("fields"))
     {
         const auto &p = s.properties;
         m_routingKey = p.string("routingKey");
@@ -201,6 +203,7 @@ private:
         if (headers)
             for (const auto &h : *headers)
                 m->headers.push_back({h.name, expand(h.value, m->sequence, key, m_id, m->id)});
+        m_fields.generate(ctx.rng(), m->sequence, m->fields);
         m->size = size;
         m->publishedAt = ctx.now();
         m->producer = ctx.self();
@@ -268,6 +271,7 @@ private:
     Workload m_workload;
     std::string m_routingKey;
     std::vector<Header> m_headers;
+    PayloadFields m_fields;
     bool m_confirmed = false;
     bool m_persistent = false;
     SimTime m_confirmTimeout = 0;
@@ -304,7 +308,8 @@ NodeKindSpec producerKind()
         {property("routingKey", "Routing key", T::String, "",
                   "Routing key template; {seq}, {key}, {node} and {id} are replaced per message.", ""),
          property("headers", "Headers", T::StringMap, Json::object(), "Header templates (same placeholders).",
-                  "")});
+                  ""),
+         PayloadFields::propertySpec()});
     const std::vector<PropertySpec> own = {
         property("sendMode", "Send mode", T::Enum, "fire-and-forget",
                  "fire-and-forget: publish and move on; confirmed: wait for the broker's confirm, retry on "

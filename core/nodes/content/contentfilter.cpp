@@ -1,0 +1,135 @@
+// Content filter: content-based routing (the seeds' `total > 1000 && country != 'US'`). Each
+// published message is tested against an expression over its payload fields and headers
+// (contentexpression.h): those for which it holds go on to "out", the others to "rejected" if
+// linked, else they are dropped (reason filtered). Several filters behind a fanout exchange make
+// a content-based router. With publisher confirms it confirms upstream once the destination has
+// (a dropped message is confirmed at once, as an exchange confirms an unroutable one).
+#include "../common.h"
+#include "content.h"
+#include "contentexpression.h"
+
+#include <unordered_map>
+
+namespace sb {
+
+namespace {
+
+namespace Port {
+inline constexpr PortIndex In = 0, Out = 1, Rejected = 2;
+}
+
+class ContentFilter final : public Node {
+public:
+    explicit ContentFilter(const NodeSetup &s)
+    {
+        ContentExpression::Error error;
+        m_expression = ContentExpression::compile(s.properties.string("expression"), error);
+    }
+
+    void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
+    {
+        if (f.type == FrameType::Publish && f.message) {
+            route(ctx, from, f);
+        } else if (f.type == FrameType::Confirm || f.type == FrameType::PublishNack) {
+            auto it = m_pending.find(f.tag);
+            if (it == m_pending.end()) return;
+            confirm(ctx, it->second.upstream, it->second.tag, f.message, f.type == FrameType::PublishNack);
+            m_pending.erase(it);
+        }
+    }
+
+    void onCrash(NodeContext &) override { m_pending.clear(); }
+
+private:
+    struct Pending {
+        LinkIndex upstream;
+        std::uint64_t tag;
+    };
+
+    void route(NodeContext &ctx, LinkIndex from, const Frame &f)
+    {
+        std::string why;
+        const bool pass = m_expression && m_expression->evaluate(*f.message, &why);
+        auto links = ctx.links(pass ? Port::Out : Port::Rejected);
+        if (links.empty()) {
+            TraceEvent e = messageEvent(TraceKind::Drop, f.message.get());
+            e.reason = pass ? DropReason::NoRoute : DropReason::Filtered;
+            ctx.trace(e);
+            if (f.tag) confirm(ctx, from, f.tag, f.message, false);
+            return;
+        }
+        TraceEvent e = messageEvent(TraceKind::Route, f.message.get());
+        e.peer = ctx.peer(links.front());
+        e.link = links.front();
+        if (!pass) e.reason = DropReason::Filtered; // routed to "rejected" because filtered out
+        ctx.trace(e);
+        Frame out;
+        out.type = FrameType::Publish;
+        out.deliveryCount = f.deliveryCount;
+        out.message = f.message;
+        if (f.tag) {
+            out.tag = ++m_nextTag;
+            m_pending.emplace(out.tag, Pending{from, f.tag});
+        }
+        ctx.send(links.front(), std::move(out));
+    }
+
+    void confirm(NodeContext &ctx, LinkIndex upstream, std::uint64_t tag, const MessageRef &m, bool nack)
+    {
+        Frame c;
+        c.type = nack ? FrameType::PublishNack : FrameType::Confirm;
+        c.tag = tag;
+        c.message = m;
+        ctx.send(upstream, std::move(c));
+    }
+
+    std::unique_ptr<ContentExpression> m_expression;
+    std::unordered_map<std::uint64_t, Pending> m_pending;
+    std::uint64_t m_nextTag = 0;
+};
+
+} // namespace
+
+std::string checkContentExpression(const Json &value)
+{
+    ContentExpression::Error error;
+    if (!ContentExpression::compile(value.get<std::string>(), error)) return error.message;
+    return {};
+}
+
+NodeKindSpec contentFilterKind()
+{
+    NodeKindSpec k;
+    k.kind = "content-filter";
+    k.label = "Content filter";
+    k.category = "Broker";
+    k.help = "Passes on the messages whose payload fields and headers satisfy an expression (content-based "
+             "routing); the others go to 'rejected' or are dropped.";
+    k.ports = {{"in", PortDirection::In, Protocol::Publish, true, "Publishes from producers or exchanges."},
+               {"out", PortDirection::Out, Protocol::Publish, false, "Where messages that match go."},
+               {"rejected", PortDirection::Out, Protocol::Publish, false,
+                "Where messages that do not match go; unlinked, they are dropped (reason filtered).",
+                PortSpec::Need::Optional}};
+    PropertySpec expression =
+        property("expression", "Expression", PropertyType::String, "true",
+                 "A condition over the message's payload fields and headers, e.g. total > 1000 && country != "
+                 "'US'. Also routingKey, key and bytes (the payload size). Strings in ' or \"; == != < <= > "
+                 ">=, && || !, "
+                 "arithmetic. A message without a name it uses does not match.");
+    expression.check = checkContentExpression;
+    k.properties = {expression};
+    k.factory = [](const NodeSetup &s) { return std::make_unique<ContentFilter>(s); };
+    return k;
+}
+
+std::vector<NodeTemplate> contentTemplates()
+{
+    return {{"content-filter-orders",
+             "Big foreign orders",
+             "Content-based routing",
+             "content-filter",
+             "The seeds' content filter: total > 1000 && country != 'US'.",
+             {{"expression", "total > 1000 && country != 'US'"}}}};
+}
+
+} // namespace sb
