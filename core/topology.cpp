@@ -5,6 +5,7 @@
 
 #include "faults/faultvalidation.h"
 #include "nodes/sagas/sagas.h"
+#include "pubsub/dialect.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -102,21 +103,10 @@ std::string checkBindingKey(std::string_view exchangeType, std::string_view key)
         return {};
     }
     if (exchangeType == "topic") {
-        // '*' and '#' are wildcards only as whole words; RabbitMQ would match "a.b*" literally,
-        // which is almost never what the author meant.
-        std::size_t start = 0;
-        while (start <= key.size()) {
-            auto dot = key.find('.', start);
-            std::string_view word =
-                key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-            if (word.size() > 1 &&
-                (word.find('*') != std::string_view::npos || word.find('#') != std::string_view::npos))
-                return "'" + std::string(key) +
-                       "': in topic bindings * and # must be whole words between dots (word '" +
-                       std::string(word) + "')";
-            if (dot == std::string_view::npos) break;
-            start = dot + 1;
-        }
+        // As RabbitMQ decides (core/pubsub, amqp dialect): a '*' or '#' inside a word is a literal
+        // character, accepted (the loader warns); a key with more than two '#' words is refused.
+        for (const auto &issue : checkFilter(Dialect::Amqp, key))
+            if (issue.error) return "'" + std::string(key) + "': " + issue.message;
         return {};
     }
     return {};
@@ -428,6 +418,10 @@ void validateModel(Checker &c, const Topology &t)
         if (!why.empty())
             c.error(path + ".key",
                     "binding " + quoted(b.exchange) + " -> " + quoted(b.destination) + ": " + why);
+        else if (type == "topic")
+            for (const auto &issue : checkFilter(Dialect::Amqp, b.key))
+                c.warn(path + ".key", "binding " + quoted(b.exchange) + " -> " + quoted(b.destination) +
+                                          ", key " + quoted(b.key) + ": " + issue.message);
         if (!bseen.insert({b.exchange, b.destination, b.key}).second)
             c.warn(path, "duplicate binding " + quoted(b.exchange) + " -> " + quoted(b.destination) +
                              " with key " + quoted(b.key) + " (AMQP keeps one)");
