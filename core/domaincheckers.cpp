@@ -2,6 +2,7 @@
 
 #include "eventsourcingchecker.h"
 #include "outboxchecker.h"
+#include "pubsubchecker.h"
 #include "sagachecker.h"
 
 namespace sb {
@@ -12,6 +13,7 @@ DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::stri
     checkers.push_back(std::make_unique<EventSourcingChecker>(nodeLabels));
     checkers.push_back(std::make_unique<SagaChecker>(t, nodeLabels));
     checkers.push_back(OutboxChecker::forTopology(t, nodeLabels));
+    checkers.push_back(std::make_unique<PubSubChecker>(nodeLabels));
     return checkers;
 }
 
@@ -25,6 +27,7 @@ const std::vector<std::pair<std::string, std::string>> &domainCheckHelp()
         add(EventSourcingChecker::checkHelp());
         add(SagaChecker::help());
         add(OutboxChecker::help());
+        add(PubSubChecker::help());
         return all;
     }();
     return help;

@@ -670,7 +670,7 @@ void TestCli::failOnCheckNames_data()
                "conflicts, "
                "stale-reads, unreadable-events, parked-events, saga-unfinished, compensation-order, "
                "step-repeated, compensated-after-pivot, dirty-reads, lost-updates, outbox-lost, "
-               "outbox-phantom or outbox-duplicates)");
+               "outbox-phantom, outbox-duplicates, pubsub-lost, pubsub-duplicates or pubsub-cut-off)");
 }
 
 // --fail-on takes every check's name; the summary lists every check with its count and examples,
