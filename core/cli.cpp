@@ -6,6 +6,7 @@
 #include "faults/faultoptions.h"
 #include "metrics.h"
 #include "nodelabels.h"
+#include "pubsub/dialect.h"
 #include "sequence.h"
 #include "simulation.h"
 #include "summary.h"
@@ -44,6 +45,7 @@ const char *kUsage = R"(Usage:
   signalbox-cli validate FILE
   signalbox-cli kinds [--json|--markdown]
   signalbox-cli run FILE [options]
+  signalbox-cli match --dialect amqp|mqtt|nats|redis PATTERN SUBJECT [--json]
 
 Run options:
   --seed N              random seed (default: the file's run.seed)
@@ -89,9 +91,16 @@ virtual time, events per second and, with a time limit, the time left. Ctrl+C st
 the next event, writes every file asked for (whole lines only) and the summary ("ended:
 interrupted"), and exits 130.
 
+match answers whether PATTERN (a binding key, topic filter, subject with wildcards or glob)
+matches SUBJECT (a routing key, topic name, subject or channel) by the rules of the dialect's
+system (amqp: RabbitMQ topic exchanges, mqtt: MQTT 3.1.1/5 as Mosquitto, nats: nats-server,
+redis: PSUBSCRIBE globs), says why, and lists what is wrong or likely wrong with either, with its
+column. --json prints the same as one JSON object. Use -- before a PATTERN starting with '-'.
+
 Exit codes:
-  0  success
-  2  bad command line
+  0  success (match: the pattern matches)
+  1  match: the pattern does not match
+  2  bad command line (match: also a PATTERN or SUBJECT its system refuses)
   3  the topology file is missing, unreadable or invalid (each problem is printed with its JSON path)
   4  an output file could not be written
   5  --fail-on: a check found what it names
@@ -503,6 +512,88 @@ int kinds(const std::vector<std::string> &args, std::ostream &out, std::ostream 
     out << "link properties:\n";
     props(reg.linkProperties());
     return CliExit::Ok;
+}
+
+// `match --dialect D PATTERN SUBJECT [--json]`: one question to core/pubsub, answered with the
+// reason and the problems of both texts, each under a caret pointing at its column.
+int match(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    std::string dialectName;
+    bool json = false, optionsEnded = false;
+    std::vector<std::string> texts;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        if (!optionsEnded && a == "--") {
+            optionsEnded = true;
+        } else if (!optionsEnded && a == "--json") {
+            json = true;
+        } else if (!optionsEnded && a == "--dialect") {
+            if (++i == args.size()) {
+                err << "--dialect needs a value: amqp, mqtt, nats or redis\n" << kUsage;
+                return CliExit::Usage;
+            }
+            dialectName = args[i];
+        } else if (!optionsEnded && a.size() > 1 && a[0] == '-' && a[1] == '-') {
+            err << "unknown option " << escapeForTerminal(a) << "\n" << kUsage;
+            return CliExit::Usage;
+        } else {
+            texts.push_back(a);
+        }
+    }
+    Dialect dialect{};
+    if (dialectName.empty()) {
+        err << "match needs --dialect amqp|mqtt|nats|redis\n" << kUsage;
+        return CliExit::Usage;
+    }
+    if (!dialectFromName(dialectName, dialect)) {
+        err << "--dialect: '" << escapeForTerminal(dialectName)
+            << "' is not a dialect; use amqp, mqtt, nats or redis\n";
+        return CliExit::Usage;
+    }
+    if (texts.size() != 2) {
+        err << "match takes a PATTERN and a SUBJECT (got " << texts.size() << ")\n" << kUsage;
+        return CliExit::Usage;
+    }
+    const std::string &pattern = texts[0], &subject = texts[1];
+    const auto patternIssues = checkFilter(dialect, pattern);
+    const auto subjectIssues = checkSubject(dialect, subject);
+    const bool valid = !hasError(patternIssues) && !hasError(subjectIssues);
+    const bool matches = valid && dialectMatches(dialect, pattern, subject);
+    if (json) {
+        auto issues = [](const std::vector<PatternIssue> &list) {
+            Json a = Json::array();
+            for (const auto &i : list)
+                a.push_back({{"position", i.position},
+                             {"severity", i.error ? "error" : "warning"},
+                             {"message", i.message}});
+            return a;
+        };
+        Json j = {{"dialect", dialectName}, {"pattern", pattern}, {"subject", subject}, {"valid", valid}};
+        j["matches"] = valid ? Json(matches) : Json(nullptr);
+        if (valid) j["reason"] = explainMatch(dialect, pattern, subject);
+        j["patternIssues"] = issues(patternIssues);
+        j["subjectIssues"] = issues(subjectIssues);
+        out << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    } else {
+        auto print = [&](const char *what, const std::string &text, const std::vector<PatternIssue> &list) {
+            for (const auto &i : list) {
+                std::ostream &o = i.error ? err : out;
+                const std::string shown = escapeForTerminal(text);
+                o << what << " " << (i.error ? "error" : "warning") << ": " << escapeForTerminal(i.message)
+                  << "\n";
+                // A caret under the byte the issue is about, when bytes are columns (plain ASCII).
+                const bool ascii =
+                    std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+                if (ascii && shown == text && i.position <= text.size() && text.size() <= 200)
+                    o << "  " << text << "\n  " << std::string(i.position, ' ') << "^\n";
+            }
+        };
+        print("pattern", pattern, patternIssues);
+        print("subject", subject, subjectIssues);
+        if (valid) out << escapeForTerminal(explainMatch(dialect, pattern, subject)) << "\n";
+    }
+    if (!valid) return CliExit::Usage;
+    return matches ? CliExit::Ok : CliExit::NoMatch;
 }
 
 struct RunArgs {
@@ -1038,6 +1129,7 @@ int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     if (args[0] == "validate") return validate(args, out, err);
     if (args[0] == "kinds") return kinds(args, out, err);
     if (args[0] == "run") return run(args, out, err, environment);
+    if (args[0] == "match") return match(args, out, err);
     err << "unknown command '" << escapeForTerminal(args[0]) << "'\n" << kUsage;
     return CliExit::Usage;
 }

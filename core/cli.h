@@ -15,6 +15,7 @@ namespace sb {
 // Exit codes (also printed by --help).
 namespace CliExit {
 inline constexpr int Ok = 0;
+inline constexpr int NoMatch = 1;       // match: the pattern does not match the subject
 inline constexpr int Usage = 2;         // bad command line
 inline constexpr int InvalidInput = 3;  // topology file missing, unreadable or invalid
 inline constexpr int OutputError = 4;   // an output file could not be written

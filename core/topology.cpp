@@ -6,6 +6,7 @@
 
 #include "faults/faultvalidation.h"
 #include "nodes/sagas/sagas.h"
+#include "pubsub/dialect.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -103,21 +104,10 @@ std::string checkBindingKey(std::string_view exchangeType, std::string_view key)
         return {};
     }
     if (exchangeType == "topic") {
-        // '*' and '#' are wildcards only as whole words; RabbitMQ would match "a.b*" literally,
-        // which is almost never what the author meant.
-        std::size_t start = 0;
-        while (start <= key.size()) {
-            auto dot = key.find('.', start);
-            std::string_view word =
-                key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-            if (word.size() > 1 &&
-                (word.find('*') != std::string_view::npos || word.find('#') != std::string_view::npos))
-                return "'" + std::string(key) +
-                       "': in topic bindings * and # must be whole words between dots (word '" +
-                       std::string(word) + "')";
-            if (dot == std::string_view::npos) break;
-            start = dot + 1;
-        }
+        // As RabbitMQ decides (core/pubsub, amqp dialect): a '*' or '#' inside a word is a literal
+        // character, accepted (the loader warns); a key with more than two '#' words is refused.
+        for (const auto &issue : checkFilter(Dialect::Amqp, key))
+            if (issue.error) return "'" + std::string(key) + "': " + issue.message;
         return {};
     }
     return {};
@@ -437,7 +427,11 @@ void validateModel(Checker &c, const Topology &t)
                                               "arguments against the message's headers");
         } else {
             std::string why = checkBindingKey(type, b.key);
-            if (!why.empty()) c.error(path + ".key", which + ": " + why);
+            if (!why.empty())
+                c.error(path + ".key", which + ": " + why);
+            else if (type == "topic")
+                for (const auto &issue : checkFilter(Dialect::Amqp, b.key))
+                    c.warn(path + ".key", which + ", key " + quoted(b.key) + ": " + issue.message);
             if (!b.arguments.empty())
                 c.warn(path + ".arguments", which +
                                                 ": binding arguments are used only by headers exchanges; " +

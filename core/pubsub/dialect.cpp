@@ -1,12 +1,30 @@
 #include "dialect.h"
 
 #include "../routing.h"
+#include "dialect_p.h"
+
+#include <algorithm>
 
 namespace sb {
 
-namespace {
+namespace pubsub {
 
-std::vector<std::string_view> split(std::string_view s, char sep)
+std::vector<Token> splitTokens(std::string_view s, char sep)
+{
+    std::vector<Token> out;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t p = s.find(sep, start);
+        if (p == std::string_view::npos) {
+            out.push_back({s.substr(start), start});
+            return out;
+        }
+        out.push_back({s.substr(start, p - start), start});
+        start = p + 1;
+    }
+}
+
+std::vector<std::string_view> splitViews(std::string_view s, char sep)
 {
     std::vector<std::string_view> out;
     std::size_t start = 0;
@@ -21,93 +39,116 @@ std::vector<std::string_view> split(std::string_view s, char sep)
     }
 }
 
-bool mqttMatches(std::string_view filter, std::string_view topic)
+std::string quoted(std::string_view text)
 {
-    if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
-        (filter.front() == '+' || filter.front() == '#'))
-        return false;
-    const auto f = split(filter, '/');
-    const auto t = split(topic, '/');
-    for (std::size_t i = 0; i < f.size(); ++i) {
-        if (f[i] == "#") return true; // the rest, the parent level included
-        if (i >= t.size()) return false;
-        if (f[i] != "+" && f[i] != t[i]) return false;
+    constexpr std::size_t kMax = 60;
+    std::string out = "'";
+    for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
     }
-    return f.size() == t.size();
+    if (text.size() > kMax) out += "...";
+    return out + "'";
 }
 
-bool natsMatches(std::string_view pattern, std::string_view subject)
+std::string ordinal(std::size_t n)
 {
-    const auto p = split(pattern, '.');
-    const auto s = split(subject, '.');
+    const char *suffix = "th";
+    if (n % 100 < 11 || n % 100 > 13) {
+        if (n % 10 == 1)
+            suffix = "st";
+        else if (n % 10 == 2)
+            suffix = "nd";
+        else if (n % 10 == 3)
+            suffix = "rd";
+    }
+    return std::to_string(n) + suffix;
+}
+
+std::string atColumn(std::size_t position)
+{
+    return "at column " + std::to_string(position + 1);
+}
+
+std::string joinTokens(const std::vector<std::string_view> &tokens, std::size_t first, std::size_t count,
+                       char sep)
+{
+    std::string out;
+    for (std::size_t i = first; i < first + count && i < tokens.size(); ++i) {
+        if (i > first) out += sep;
+        out += tokens[i];
+    }
+    return out;
+}
+
+bool trailingMatches(const TrailingSyntax &syntax, std::string_view pattern, std::string_view subject)
+{
+    std::size_t pi = 0, si = 0;
+    for (;;) {
+        const std::size_t pe = std::min(pattern.find(syntax.separator, pi), pattern.size());
+        const std::string_view token = pattern.substr(pi, pe - pi);
+        if (token == syntax.rest && pe == pattern.size()) return !syntax.restNeedsOne || si <= subject.size();
+        if (si > subject.size()) return false; // the subject has fewer tokens
+        const std::size_t se = std::min(subject.find(syntax.separator, si), subject.size());
+        if (token != syntax.one && token != subject.substr(si, se - si)) return false;
+        if (pe == pattern.size()) return se == subject.size();
+        pi = pe + 1;
+        si = se + 1;
+    }
+}
+
+std::string trailingExplain(const TrailingSyntax &syntax, std::string_view pattern, std::string_view subject)
+{
+    const auto p = splitViews(pattern, syntax.separator);
+    const auto s = splitViews(subject, syntax.separator);
+    const std::string tokens = std::string(syntax.token) + "s";
+    auto count = [&](std::size_t n) { return std::to_string(n) + " " + (n == 1 ? syntax.token : tokens); };
+    std::string took;
+    auto add = [&took](const std::string &what) { took += (took.empty() ? "" : ", ") + what; };
     for (std::size_t i = 0; i < p.size(); ++i) {
-        if (p[i] == ">") return s.size() > i;
-        if (i >= s.size()) return false;
-        if (p[i] != "*" && p[i] != s[i]) return false;
-    }
-    return p.size() == s.size();
-}
-
-// Redis's stringmatchlen: '*', '?', '[...]' (with '^' negation and ranges), '\' escapes.
-bool globMatches(std::string_view p, std::string_view s)
-{
-    while (!p.empty()) {
-        switch (p.front()) {
-        case '*':
-            while (p.size() > 1 && p[1] == '*')
-                p.remove_prefix(1);
-            if (p.size() == 1) return true;
-            for (std::size_t i = 0; i <= s.size(); ++i)
-                if (globMatches(p.substr(1), s.substr(i))) return true;
-            return false;
-        case '?':
-            if (s.empty()) return false;
-            s.remove_prefix(1);
-            p.remove_prefix(1);
-            break;
-        case '[': {
-            if (s.empty()) return false;
-            p.remove_prefix(1);
-            const bool negate = !p.empty() && p.front() == '^';
-            if (negate) p.remove_prefix(1);
-            bool match = false;
-            for (;;) {
-                if (p.empty()) break; // an unterminated class ends the pattern
-                if (p.front() == '\\' && p.size() >= 2) {
-                    p.remove_prefix(1);
-                    if (p.front() == s.front()) match = true;
-                } else if (p.front() == ']') {
-                    break;
-                } else if (p.size() >= 3 && p[1] == '-') {
-                    char lo = p[0], hi = p[2];
-                    if (lo > hi) std::swap(lo, hi);
-                    if (s.front() >= lo && s.front() <= hi) match = true;
-                    p.remove_prefix(2);
-                } else if (p.front() == s.front()) {
-                    match = true;
-                }
-                p.remove_prefix(1);
+        if (p[i] == syntax.rest && i + 1 == p.size()) {
+            if (i == s.size()) {
+                if (syntax.restNeedsOne)
+                    return "no match: '" + std::string(syntax.rest) + "' needs at least one more " +
+                           syntax.token + " after " + quoted(subject);
+                add("'" + std::string(syntax.rest) + "' took nothing (it also matches the parent " +
+                    syntax.token + ")");
+            } else {
+                add("'" + std::string(syntax.rest) + "' took " +
+                    quoted(joinTokens(s, i, s.size() - i, syntax.separator)));
             }
-            if (negate) match = !match;
-            if (!match) return false;
-            if (!p.empty()) p.remove_prefix(1); // the ']'
-            s.remove_prefix(1);
-            break;
+            return "matches: " + took;
         }
-        case '\\':
-            if (p.size() >= 2) p.remove_prefix(1);
-            [[fallthrough]];
-        default:
-            if (s.empty() || p.front() != s.front()) return false;
-            p.remove_prefix(1);
-            s.remove_prefix(1);
-            break;
+        if (i >= s.size())
+            return "no match: the " + std::string(syntax.subject) + " has only " + count(s.size()) +
+                   "; the " + syntax.pattern + " needs " + (p.back() == syntax.rest ? "at least " : "") +
+                   std::to_string(p.back() == syntax.rest ? p.size() - (syntax.restNeedsOne ? 0 : 1)
+                                                          : p.size());
+        if (p[i] == syntax.one) {
+            add("'" + std::string(syntax.one) + "' took " +
+                (s[i].empty() ? "the empty " + std::string(syntax.token) + " ''" : quoted(s[i])));
+        } else if (p[i] != s[i]) {
+            return "no match: " + std::string(syntax.token) + " " + std::to_string(i + 1) + " " +
+                   quoted(s[i]) + " is not " + quoted(p[i]);
         }
     }
-    return s.empty();
+    if (s.size() > p.size())
+        return "no match: the " + std::string(syntax.subject) + " has " + count(s.size()) + ", the " +
+               syntax.pattern + " only " + std::to_string(p.size()) + " and no '" + std::string(syntax.rest) +
+               "' to take the rest";
+    if (took.empty())
+        return "matches: the same " + count(s.size()) + ", " + syntax.token + " for " + syntax.token;
+    return "matches: " + took;
 }
 
-} // namespace
+} // namespace pubsub
 
 const char *dialectName(Dialect d)
 {
@@ -125,34 +166,86 @@ bool dialectFromName(std::string_view name, Dialect &out)
     return false;
 }
 
+bool parseSharedSubscription(std::string_view filter, SharedSubscription &out)
+{
+    constexpr std::string_view kPrefix = "$share/";
+    if (filter.substr(0, kPrefix.size()) != kPrefix) return false;
+    const std::size_t slash = filter.find('/', kPrefix.size());
+    if (slash == std::string_view::npos) {
+        out = {filter.substr(kPrefix.size()), {}, filter.size()};
+    } else {
+        out = {filter.substr(kPrefix.size(), slash - kPrefix.size()), filter.substr(slash + 1), slash + 1};
+    }
+    return true;
+}
+
 bool dialectMatches(Dialect d, std::string_view pattern, std::string_view subject)
 {
     switch (d) {
     case Dialect::Amqp:
         return topicMatches(pattern, subject);
     case Dialect::Mqtt:
-        return mqttMatches(pattern, subject);
+        return pubsub::mqttMatches(pattern, subject);
     case Dialect::Nats:
-        return natsMatches(pattern, subject);
+        return pubsub::natsMatches(pattern, subject);
     case Dialect::Redis:
-        return globMatches(pattern, subject);
+        return pubsub::redisMatches(pattern, subject);
     }
     return false;
 }
 
-std::vector<PatternIssue> checkFilter(Dialect, std::string_view)
+std::vector<PatternIssue> checkFilter(Dialect d, std::string_view pattern)
 {
-    return {};
+    std::vector<PatternIssue> out;
+    switch (d) {
+    case Dialect::Amqp:
+        pubsub::checkAmqpFilter(pattern, out);
+        break;
+    case Dialect::Mqtt:
+        pubsub::checkMqttFilter(pattern, out);
+        break;
+    case Dialect::Nats:
+        pubsub::checkNatsFilter(pattern, out);
+        break;
+    case Dialect::Redis:
+        pubsub::checkRedisFilter(pattern, out);
+        break;
+    }
+    return out;
 }
 
-std::vector<PatternIssue> checkSubject(Dialect, std::string_view)
+std::vector<PatternIssue> checkSubject(Dialect d, std::string_view subject)
 {
-    return {};
+    std::vector<PatternIssue> out;
+    switch (d) {
+    case Dialect::Amqp:
+        pubsub::checkAmqpSubject(subject, out);
+        break;
+    case Dialect::Mqtt:
+        pubsub::checkMqttSubject(subject, out);
+        break;
+    case Dialect::Nats:
+        pubsub::checkNatsSubject(subject, out);
+        break;
+    case Dialect::Redis:
+        break; // Redis takes any bytes as a channel name
+    }
+    return out;
 }
 
 std::string explainMatch(Dialect d, std::string_view pattern, std::string_view subject)
 {
-    return dialectMatches(d, pattern, subject) ? "matches" : "no match";
+    switch (d) {
+    case Dialect::Amqp:
+        return pubsub::explainAmqp(pattern, subject);
+    case Dialect::Mqtt:
+        return pubsub::explainMqtt(pattern, subject);
+    case Dialect::Nats:
+        return pubsub::explainNats(pattern, subject);
+    case Dialect::Redis:
+        return pubsub::explainRedis(pattern, subject);
+    }
+    return {};
 }
 
 } // namespace sb

@@ -41,11 +41,23 @@ inline bool hasError(const std::vector<PatternIssue> &issues)
     return false;
 }
 
-// Whether `pattern` (valid per checkFilter) matches `subject`, by the dialect's rules.
+// Whether `pattern` (valid per checkFilter) matches `subject`, by the dialect's rules. This is
+// the plain one-pattern matcher; SubscriptionIndex matches many patterns at once.
 bool dialectMatches(Dialect d, std::string_view pattern, std::string_view subject);
 
 // Why `pattern` matches `subject` or why not, one sentence for a person ("level 2 'kitchen' is not
 // 'garage'"), starting with "matches" or "no match".
 std::string explainMatch(Dialect d, std::string_view pattern, std::string_view subject);
+
+// MQTT 5 shared subscriptions, "$share/{group}/{filter}": one member of the group gets each
+// message. A filter starting with "$share/" is split into its group and the filter proper (either
+// may be empty or invalid: checkFilter says); false for any other filter. Matching (dialectMatches,
+// SubscriptionIndex) uses the filter proper, as a broker does.
+struct SharedSubscription {
+    std::string_view group;
+    std::string_view filter;
+    std::size_t filterPosition = 0; // where `filter` starts in the whole text
+};
+bool parseSharedSubscription(std::string_view filter, SharedSubscription &out);
 
 } // namespace sb

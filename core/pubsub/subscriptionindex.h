@@ -1,7 +1,9 @@
 #pragma once
 // The subscriptions of a broker in one dialect (dialect.h), and which of them a published subject
 // matches. Brokers route through it (an AMQP topic exchange, an MQTT broker's filters, NATS
-// subjects, Redis patterns) rather than scanning their subscriptions.
+// subjects, Redis patterns) rather than scanning their subscriptions: a trie per dialect (see
+// subscriptionindex.cpp), so a match costs about the subject's length and the subscriptions it
+// meets, not the number of subscriptions. SubscriptionScan is the plain scan it is checked against.
 #include "dialect.h"
 
 #include <cstdint>
@@ -32,6 +34,9 @@ public:
     // As match(), the ids of the matching subscriptions.
     void matchIds(std::string_view subject, std::vector<std::uint32_t> &out) const;
     const std::string &pattern(std::uint32_t id) const;
+    // Whether the index holds no node beyond its root: true once every subscription is removed
+    // (remove() prunes the paths it empties).
+    bool isPruned() const;
 
 private:
     struct Impl;

@@ -163,6 +163,10 @@ private slots:
     void help();
     void faultOptions_data();
     void faultOptions();
+    void match_data();
+    void match();
+    void matchJson_data();
+    void matchJson();
     void eventsCarryFaultsAndLocalTime();
 };
 
@@ -945,6 +949,12 @@ void TestCli::usageErrors_data()
     QTest::newRow("zero speed") << QStringList{"run", "FILE", "--speed", "0"};
     QTest::newRow("speed word") << QStringList{"run", "FILE", "--speed", "fast"};
     QTest::newRow("unknown check") << QStringList{"run", "FILE", "--fail-on", "everything"};
+    QTest::newRow("match without dialect") << QStringList{"match", "a.*", "a.b"};
+    QTest::newRow("match, unknown dialect") << QStringList{"match", "--dialect", "kafka", "a.*", "a.b"};
+    QTest::newRow("match, dialect without value") << QStringList{"match", "a.*", "a.b", "--dialect"};
+    QTest::newRow("match, one text") << QStringList{"match", "--dialect", "amqp", "a.*"};
+    QTest::newRow("match, three texts") << QStringList{"match", "--dialect", "amqp", "a", "b", "c"};
+    QTest::newRow("match, unknown option") << QStringList{"match", "--dialect", "amqp", "--why", "a", "b"};
 }
 
 void TestCli::usageErrors()
@@ -1432,14 +1442,14 @@ void TestCli::help()
     const CliResult r = runCli({flag});
     QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
     const QString out = QString::fromUtf8(r.out);
-    for (const char *command : {"validate", "kinds", "run"})
+    for (const char *command : {"validate", "kinds", "run", "match --dialect amqp|mqtt|nats|redis"})
         QVERIFY2(out.contains(QLatin1String(command)), command);
 
     const qsizetype section = out.indexOf(QLatin1String("Exit codes"));
     QVERIFY2(section >= 0, r.out.constData());
     const QString codes = out.mid(section);
-    for (int code : {sb::CliExit::Ok, sb::CliExit::Usage, sb::CliExit::InvalidInput, sb::CliExit::OutputError,
-                     sb::CliExit::CheckFailed, sb::CliExit::Interrupted}) {
+    for (int code : {sb::CliExit::Ok, sb::CliExit::NoMatch, sb::CliExit::Usage, sb::CliExit::InvalidInput,
+                     sb::CliExit::OutputError, sb::CliExit::CheckFailed, sb::CliExit::Interrupted}) {
         const QRegularExpression line(QStringLiteral("^\\s*%1\\s+\\S").arg(code),
                                       QRegularExpression::MultilineOption);
         QVERIFY2(line.match(codes).hasMatch(),
@@ -1534,6 +1544,119 @@ void TestCli::eventsCarryFaultsAndLocalTime()
                 QStringLiteral("--quiet"), QStringLiteral("--events"), events});
     QVERIFY2(skew.exitCode == sb::CliExit::Ok, skew.describe().constData());
     QVERIFY(readAll(events).contains(",\"local\":"));
+}
+
+void TestCli::match_data()
+{
+    QTest::addColumn<QStringList>("args"); // after "match"
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("out"); // the whole of stdout
+    QTest::addColumn<QByteArray>("err"); // in stderr
+    QTest::newRow("mqtt match") << QStringList{"--dialect", "mqtt", "home/+/temp", "home/kitchen/temp"}
+                                << int(sb::CliExit::Ok) << QByteArray("matches: '+' took 'kitchen'\n")
+                                << QByteArray();
+    QTest::newRow("mqtt no match") << QStringList{"--dialect", "mqtt", "home/garage/+", "home/kitchen/temp"}
+                                   << int(sb::CliExit::NoMatch)
+                                   << QByteArray("no match: level 2 'kitchen' is not 'garage'\n")
+                                   << QByteArray();
+    QTest::newRow("mqtt $ topic")
+        << QStringList{"--dialect", "mqtt", "#", "$SYS/uptime"} << int(sb::CliExit::NoMatch)
+        << QByteArray("no match: '#' at the start does not match topics beginning with '$' "
+                      "(such as '$SYS/...', the broker's own); subscribe to '$SYS/#' for those\n")
+        << QByteArray();
+    QTest::newRow("amqp wildcards") << QStringList{"a.*.#", "--dialect", "amqp", "a.b.c.d"}
+                                    << int(sb::CliExit::Ok)
+                                    << QByteArray("matches: '*' took 'b', '#' took 'c.d'\n") << QByteArray();
+    QTest::newRow("amqp literal * warned")
+        << QStringList{"--dialect", "amqp", "a.b*", "a.bc"} << int(sb::CliExit::NoMatch)
+        << QByteArray("pattern warning: word 2 'b*' has '*' at column 4 inside it: "
+                      "RabbitMQ matches it as a literal character, not as a wildcard (a "
+                      "wildcard is a whole word between dots, e.g. 'a.*')\n  a.b*\n     "
+                      "^\nno match: word 2 (the last) 'bc' is not 'b*'\n")
+        << QByteArray();
+    QTest::newRow("amqp three #")
+        << QStringList{"--dialect", "amqp", "#.a.#.b.#", "a.b"} << int(sb::CliExit::Usage) << QByteArray()
+        << QByteArray("pattern error: word 5 at column 9 is a third '#': RabbitMQ refuses topic "
+                      "binding keys with more than 2 '#' words (each one multiplies the "
+                      "matching work)\n  #.a.#.b.#\n          ^\n");
+    QTest::newRow("mqtt wildcard in the topic")
+        << QStringList{"--dialect", "mqtt", "a/+", "a/+"} << int(sb::CliExit::Usage) << QByteArray()
+        << QByteArray("subject error: '+' at column 3: a topic name to publish to "
+                      "cannot contain wildcards");
+    QTest::newRow("nats empty token")
+        << QStringList{"--dialect", "nats", "a..b", "a.x.b"} << int(sb::CliExit::Usage) << QByteArray()
+        << QByteArray("'..' at column 2 leaves token 2 empty");
+    QTest::newRow("redis glob") << QStringList{"--dialect", "redis", "h[ae]llo", "hallo"}
+                                << int(sb::CliExit::Ok) << QByteArray("matches: '[ae]' took 'a'\n")
+                                << QByteArray();
+    QTest::newRow("pattern after --")
+        << QStringList{"--dialect", "redis", "--", "-*", "-x"} << int(sb::CliExit::Ok)
+        << QByteArray("matches: '*' took 'x'\n") << QByteArray();
+}
+
+void TestCli::match()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, out);
+    QFETCH(QByteArray, err);
+    const CliResult r = runCli(QStringList{QStringLiteral("match")} + args);
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    QCOMPARE(r.out, out);
+    QVERIFY2(r.err.contains(err), r.describe().constData());
+    if (err.isEmpty()) QVERIFY2(r.err.isEmpty(), r.describe().constData());
+}
+
+void TestCli::matchJson_data()
+{
+    QTest::addColumn<QStringList>("args"); // --dialect D PATTERN SUBJECT
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QJsonValue>("matches");
+    QTest::addColumn<QString>("reason");
+    QTest::addColumn<QString>("issue"); // the first issue: "pattern"/"subject", severity, position
+    QTest::newRow("match") << QStringList{"--dialect", "nats", "orders.>", "orders.eu.paid"}
+                           << int(sb::CliExit::Ok) << QJsonValue(true)
+                           << QStringLiteral("matches: '>' took 'eu.paid'") << QString();
+    QTest::newRow("no match, warning")
+        << QStringList{"--dialect", "redis", "news.[ab", "news.c"} << int(sb::CliExit::NoMatch)
+        << QJsonValue(false)
+        << QStringLiteral("no match: character 6 'c' is not in '[ab' at column 6 of the pattern")
+        << QStringLiteral("pattern warning 5");
+    QTest::newRow("invalid") << QStringList{"--dialect", "mqtt", "a/#/b", "a/x/b"} << int(sb::CliExit::Usage)
+                             << QJsonValue(QJsonValue::Null) << QString()
+                             << QStringLiteral("pattern error 2");
+}
+
+void TestCli::matchJson()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QJsonValue, matches);
+    QFETCH(QString, reason);
+    QFETCH(QString, issue);
+    const CliResult r = runCli(QStringList{QStringLiteral("match"), QStringLiteral("--json")} + args);
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    QJsonParseError error;
+    const QJsonObject o = QJsonDocument::fromJson(r.out, &error).object();
+    QVERIFY2(error.error == QJsonParseError::NoError, r.out.constData());
+    QCOMPARE(o.value(QStringLiteral("dialect")).toString(), args.at(1));
+    QCOMPARE(o.value(QStringLiteral("pattern")).toString(), args.at(2));
+    QCOMPARE(o.value(QStringLiteral("subject")).toString(), args.at(3));
+    QCOMPARE(o.value(QStringLiteral("valid")).toBool(), exitCode != sb::CliExit::Usage);
+    QCOMPARE(o.value(QStringLiteral("matches")), matches);
+    QCOMPARE(o.value(QStringLiteral("reason")).toString(), reason);
+    QString first;
+    for (const char *which : {"pattern", "subject"}) {
+        const QJsonArray list = o.value(QLatin1String(which) + QLatin1String("Issues")).toArray();
+        if (first.isEmpty() && !list.isEmpty()) {
+            const QJsonObject i = list.first().toObject();
+            first = QStringLiteral("%1 %2 %3")
+                        .arg(QLatin1String(which), i.value(QStringLiteral("severity")).toString())
+                        .arg(i.value(QStringLiteral("position")).toInt());
+            QVERIFY(!i.value(QStringLiteral("message")).toString().isEmpty());
+        }
+    }
+    QCOMPARE(first, issue);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
