@@ -827,7 +827,8 @@ std::string logMarkDetails(const TraceEvent &e, std::string_view groupName)
 
 bool isDomainMark(TraceKind k)
 {
-    return k >= TraceKind::StreamAppend && k <= TraceKind::Relay;
+    return (k >= TraceKind::StreamAppend && k <= TraceKind::Relay) ||
+           (k >= TraceKind::Match && k <= TraceKind::SessionExpire);
 }
 
 namespace {
@@ -848,6 +849,22 @@ std::string expectedText(std::int64_t v)
 std::string named(std::string_view name)
 {
     return name.empty() ? std::string() : " " + std::string(name);
+}
+// Why a pub-sub connection ended (TraceKind::Disconnect's aux).
+const char *disconnectText(std::int64_t aux)
+{
+    switch (aux) {
+    case 0:
+        return "clean";
+    case 1:
+        return "keep-alive expired";
+    case 2:
+        return "slow consumer";
+    case 3:
+        return "taken over";
+    default:
+        return "connection lost";
+    }
 }
 const char *sagaEndText(std::int64_t aux)
 {
@@ -923,6 +940,21 @@ std::string domainMarkText(const TraceEvent &e, std::string_view name)
         return "db commit" + m + ((e.flags & TraceFlag::Transactional) ? " + outbox row" : "");
     case TraceKind::Relay:
         return "relay" + m + (e.aux > 1 ? " #" + std::to_string(e.aux) : std::string());
+    // Publish-subscribe brokers: worded for any of them (MQTT, Redis, NATS); only MQTT's own kinds
+    // (Retain, Will, SessionExpire) say MQTT's words.
+    case TraceKind::Match:
+        return "match" + m + ((e.flags & TraceFlag::Retain) ? " retained" : "") +
+               (e.epoch ? " QoS " + std::to_string(e.epoch) : std::string());
+    case TraceKind::Retain:
+        return e.aux == 1 ? "retained cleared" + m : "retained" + m;
+    case TraceKind::Will:
+        return "will" + m;
+    case TraceKind::Connect:
+        return e.aux == 1 ? "connect (session resumed)" : "connect";
+    case TraceKind::Disconnect:
+        return std::string("disconnect: ") + disconnectText(e.aux);
+    case TraceKind::SessionExpire:
+        return "session expired (" + std::to_string(e.aux) + " messages dropped)";
     default:
         return {};
     }
