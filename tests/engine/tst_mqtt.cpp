@@ -1,6 +1,7 @@
 // The MQTT broker and client: QoS outcomes under loss, retained messages, clean and persistent
 // sessions, Last Will, keep-alive, shared subscriptions, '$' topics and refused filters.
 #include "mqtttest.h"
+#include "sequence.h"
 
 using namespace sb;
 using namespace sbtest;
@@ -13,6 +14,18 @@ std::string firstError(const Topology &t)
     for (const auto &d : validateTopology(t))
         if (d.severity == Diagnostic::Severity::Error) return d.path + ": " + d.message;
     return {};
+}
+
+// A mark's text without the message it names (" m12").
+std::string withoutMessage(std::string text)
+{
+    for (std::size_t i = text.find(" m"); i != std::string::npos; i = text.find(" m", i + 1)) {
+        std::size_t end = i + 2;
+        while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])))
+            ++end;
+        if (end > i + 2 && (end == text.size() || text[end] == ' ')) return text.erase(i, end - i);
+    }
+    return text;
 }
 
 std::vector<TraceEvent> eventsOf(const Run &r, TraceKind k)
@@ -44,6 +57,7 @@ private slots:
     void reconnectsAfterBrokerCrash();
     void badFiltersAndTopicsRefused_data();
     void badFiltersAndTopicsRefused();
+    void markAndFrameTexts();
 };
 
 void TestMqtt::qosUnderLoss_data()
@@ -482,6 +496,71 @@ void TestMqtt::badFiltersAndTopicsRefused()
     QVERIFY2(error.find("$.nodes[1].properties." + property.toStdString()) == 0, error.c_str());
     QVERIFY2(error.find("\"c\"") != std::string::npos, error.c_str()); // names the node
     QVERIFY2(error.find(reason.toStdString()) != std::string::npos, error.c_str());
+}
+
+// What the sequence diagram says for a real run's MQTT frames and pub-sub events.
+void TestMqtt::markAndFrameTexts()
+{
+    auto b = mqttStar({{"retryInterval", 300}},
+                      {{"dev",
+                        {{"willTopic", "devices/{node}/status"},
+                         {"willQos", 1},
+                         {"willRetain", true},
+                         {"rate", 20},
+                         {"count", 40},
+                         {"qos", 1},
+                         {"topic", "t"},
+                         {"startAt", 2000},
+                         {"connectTimeout", 300}}},
+                       {"sub",
+                        {{"subscriptions", Json::array({"+ 1", "devices/# 1"})},
+                         {"cleanStart", false},
+                         {"sessionExpiry", 2000},
+                         {"connectTimeout", 300}}},
+                       {"gone",
+                        {{"subscriptions", Json::array({"t 1", "devices/# 1"})},
+                         {"cleanStart", false},
+                         {"sessionExpiry", 500},
+                         {"connectTimeout", 300}}}},
+                      {{"latency", "5ms"}, {"loss", 0.2}});
+    Topology t = b.topology();
+    t.faults.push_back(mqttFault("crash", "crash", "dev", 5 * kSecond, std::nullopt));
+    t.faults.push_back(mqttFault("blip", "link-down", "sub-b", 6 * kSecond, 300 * kMillisecond));
+    t.faults.push_back(mqttFault("cut", "link-down", "gone-b", 6 * kSecond, 3 * kSecond));
+    auto r = run(t, 30 * kSecond);
+    QVERIFY(r);
+    std::set<std::string> texts;
+    for (const auto &e : r->trace.events) {
+        if (e.kind == TraceKind::Send && isMqttFrame(e.frame)) texts.insert(protocolFrameText(e));
+        if (isDomainMark(e.kind) && e.kind >= TraceKind::Match)
+            texts.insert(withoutMessage(domainMarkText(e)));
+    }
+    const std::string all = [&] {
+        std::string s;
+        for (const auto &x : texts)
+            s += x + " | ";
+        return s;
+    }();
+    for (const char *expected :
+         {"CONNECT", "CONNACK", "SUBSCRIBE", "SUBACK", "PUBLISH QoS 1", "PUBLISH QoS 1 DUP", "PUBACK",
+          "PUBLISH QoS 1 retain", "match QoS 1", "match retained QoS 1", "will", "retained", "connect",
+          "connect (session resumed)", "disconnect: connection lost", "session expired (0 messages dropped)"})
+        QVERIFY2(texts.count(expected), (std::string(expected) + " not in: " + all).c_str());
+    TraceEvent e;
+    e.kind = TraceKind::Disconnect;
+    e.aux = 1;
+    QCOMPARE(domainMarkText(e), std::string("disconnect: keep-alive expired"));
+    e.aux = 3;
+    QCOMPARE(domainMarkText(e), std::string("disconnect: taken over"));
+    e.kind = TraceKind::Retain;
+    e.aux = 1;
+    e.messageId = 9;
+    QCOMPARE(domainMarkText(e), std::string("retained cleared m9"));
+    e.kind = TraceKind::Match;
+    e.aux = 0;
+    e.epoch = 2;
+    e.flags = TraceFlag::Retain;
+    QCOMPARE(domainMarkText(e), std::string("match m9 retained QoS 2"));
 }
 
 QTEST_GUILESS_MAIN(TestMqtt)
