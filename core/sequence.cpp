@@ -1425,10 +1425,11 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
             break;
         case SequenceItem::Type::Arrow:
             if (e.peer >= n) break;
-            // A call frame's label starts with its own words ("Request orders.Orders/Get"): the
-            // line names the frame and message first, as its receive line does.
+            // A call frame's label starts with its own words ("Request orders.Orders/Get"), an MQTT
+            // frame's with several ("PUBLISH QoS 1 DUP"): the line names the frame and message
+            // first, in one word each, as its receive line does.
             line(idx, "send " +
-                          (isCallFrame(e.frame)
+                          (isCallFrame(e.frame) || isMqttFrame(e.frame)
                                ? std::string(frameTypeName(e.frame)) + messageText(e.messageId) + ": "
                                : std::string()) +
                           sequenceArrowLabel(r, item) + " to " + names[e.peer]);
@@ -1436,7 +1437,7 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
         case SequenceItem::Type::Receive: {
             if (item.fate != SequenceItem::Fate::Delivered || e.node >= n) break;
             // Kafka and SQS frames in the protocol's words, as their send line says them.
-            const std::string protocol = protocolFrameText(e);
+            const std::string protocol = isMqttFrame(e.frame) ? std::string() : protocolFrameText(e);
             line(idx, "receive " + (protocol.empty() ? std::string(frameTypeName(e.frame)) : protocol) +
                           messageText(e.messageId) + " from " + names[e.node] +
                           " t=" + formatDuration(item.arrival));

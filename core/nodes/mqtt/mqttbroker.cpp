@@ -49,6 +49,7 @@ public:
         m_persistentExpiration = p.duration("persistentClientExpiration");
         m_retainAvailable = p.boolean("retainAvailable");
         m_maxQos = static_cast<std::uint8_t>(p.integer("maxQos"));
+        m_allowDuplicateMessages = p.boolean("allowDuplicateMessages");
     }
 
     void onFrame(NodeContext &ctx, LinkIndex link, Frame &f) override
@@ -180,6 +181,7 @@ private:
         SimTime expiry = 0;        // kNever: never
         SimTime keepAlive = 0;
         SimTime lastHeard = 0;
+        int protocolVersion = 5;
         TimerId keepAliveTimer = kNoTimer;
         TimerId expiryTimer = kNoTimer;
         std::optional<MqttWill> will;
@@ -240,6 +242,7 @@ private:
         if (c->protocolVersion < 5 && s.expiry == kNever && m_persistentExpiration > 0)
             s.expiry = m_persistentExpiration;
         s.keepAlive = c->keepAlive;
+        s.protocolVersion = c->protocolVersion;
         s.lastHeard = ctx.now();
         s.will = c->will;
         if (s.keepAlive > 0)
@@ -383,8 +386,9 @@ private:
         }
         m_matched.clear();
         m_index.match(topic, m_matched);
-        // One copy per session, at the highest QoS of its matching subscriptions (MQTT 3.3.5); one
-        // member of each shared group.
+        // Overlapping subscriptions of one client: an MQTT 5 client gets a copy per matching
+        // subscription (MQTT 5 3.3.4 allows it; Mosquitto 2.0 does it), a 3.1.1 client one copy at
+        // the highest of their QoS unless allowDuplicateMessages. One member of each shared group.
         struct Target {
             std::size_t session;
             std::uint8_t qos;
@@ -405,7 +409,9 @@ private:
                 continue;
             }
             const std::uint8_t q = std::min(qos, en.qos);
-            if (auto it = bySession.find(en.session); it != bySession.end()) {
+            const bool copyPerSubscription =
+                m_sessions[en.session].protocolVersion >= 5 || m_allowDuplicateMessages;
+            if (auto it = bySession.find(en.session); it != bySession.end() && !copyPerSubscription) {
                 Target &t = targets[it->second];
                 t.qos = std::max(t.qos, q);
                 t.wildcard = t.wildcard && hasWildcard(en.filter);
@@ -432,7 +438,7 @@ private:
                 {en.session, std::min(qos, en.qos), hasWildcard(en.filter), ctx.groupIndex(en.shareName)});
         }
         if (targets.empty()) {
-            if (!retain) {
+            if (!(retain && m_retainAvailable)) {
                 TraceEvent d = messageEvent(TraceKind::Drop, m.get());
                 d.reason = DropReason::NoSubscribers;
                 d.epoch = qos;
@@ -676,6 +682,7 @@ private:
     SimTime m_persistentExpiration = 0;
     bool m_retainAvailable = true;
     std::uint8_t m_maxQos = 2;
+    bool m_allowDuplicateMessages = false;
 
     std::vector<Session> m_sessions;
     std::unordered_map<std::string, std::size_t> m_byClient;
@@ -725,6 +732,11 @@ NodeKindSpec mqttBrokerKind()
                  "ms", 0, {}),
         property("retainAvailable", "Retain available", T::Bool, true,
                  "Store retained messages (retain_available).", ""),
+        property("allowDuplicateMessages", "Allow duplicate messages", T::Bool, false,
+                 "A 3.1.1 client whose subscriptions overlap (foo/# and foo/+/baz) gets a copy per matching "
+                 "subscription instead of one at the highest QoS (allow_duplicate_messages, false in "
+                 "Mosquitto 2.0). MQTT 5 clients always get one per subscription, as Mosquitto 2.0 sends.",
+                 ""),
         property("maxQos", "Maximum QoS", T::Integer, 2,
                  "The highest QoS the broker supports (max_qos); higher publishes and subscriptions are "
                  "downgraded.",

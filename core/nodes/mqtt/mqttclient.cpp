@@ -135,6 +135,7 @@ public:
         m_outbox.clear();
         m_receivedQos2.clear();
         m_pingOutstanding = false;
+        m_scriptedOffline = false;
         m_reconnects = 0;
         m_pingTimer = m_connectTimer = m_reconnectTimer = m_subscribeTimer = kNoTimer;
         m_subscribeId = 0;
@@ -142,6 +143,7 @@ public:
 
     void onLinkState(NodeContext &ctx, LinkIndex, bool up) override
     {
+        m_linkUp = up;
         if (!up && m_state != State::Offline) lost(ctx);
     }
 
@@ -255,6 +257,12 @@ private:
     {
         const LinkIndex l = link(ctx);
         if (l == kNoIndex) return; // validation warned: the client has no broker
+        if (!m_linkUp) {
+            // No route to the broker (a partition, the broker down): the attempt fails at once,
+            // as a refused TCP connection does, and the backoff goes on.
+            lost(ctx);
+            return;
+        }
         auto body = std::make_shared<MqttConnectBody>();
         body->clientId = m_clientId;
         body->protocolVersion = m_protocolVersion;
@@ -567,6 +575,7 @@ private:
     SimTime m_connectAt = 0;
 
     State m_state = State::Offline;
+    bool m_linkUp = true; // what the last link-state change said (kept across a crash)
     bool m_scriptedOffline = false;
     std::map<std::uint16_t, Outgoing> m_inflight;
     std::deque<Outgoing> m_outbox;
