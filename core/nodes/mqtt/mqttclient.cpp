@@ -626,8 +626,8 @@ NodeKindSpec mqttClientKind()
         property("cleanStart", "Clean start", T::Bool, true,
                  "Start a new session on connect, discarding any stored one (3.1.1: clean session).", ""),
         property("sessionExpiry", "Session expiry interval", T::Duration, 0,
-                 "MQTT 5: how long the broker keeps the session after the connection ends (0 = it ends "
-                 "with the connection, the spec's default).",
+                 "MQTT 5: how long the broker keeps the session after the connection ends (0 = ends with "
+                 "the connection, the spec's default).",
                  "ms", 0, {}),
         property("keepAlive", "Keep alive", T::Duration, toMilliseconds(MqttDefault::KeepAlive),
                  "PINGREQ when nothing was sent for this long; the broker disconnects a client silent for "

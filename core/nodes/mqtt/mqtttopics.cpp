@@ -95,8 +95,7 @@ std::vector<NodeTemplate> mqttTemplates()
 {
     return {
         {"mosquitto-broker", "Mosquitto broker", "MQTT", "mqtt-broker",
-         "An MQTT broker with mosquitto.conf's defaults: 20 messages in flight and 1000 queued per client, "
-         "QoS 0 not queued for offline clients, persistent sessions kept until they expire.",
+         "mosquitto.conf's defaults: 20 in flight and 1000 queued per client, QoS 0 not queued offline.",
          Json::object()},
         {"mqtt-sensor-qos0",
          "Sensor (QoS 0)",
@@ -113,8 +112,7 @@ std::vector<NodeTemplate> mqttTemplates()
          "Sensor (QoS 1)",
          "MQTT",
          "mqtt-client",
-         "Publishes a reading per second at least once (QoS 1: PUBACK, resent with DUP), with a retained "
-         "Last Will on sensors/<id>/status.",
+         "A reading per second at least once (QoS 1), with a retained Last Will on its status topic.",
          {{"rate", 1},
           {"topic", "sensors/{key}/temp"},
           {"keys", "list"},
@@ -128,8 +126,7 @@ std::vector<NodeTemplate> mqttTemplates()
          "Dashboard subscriber (persistent session)",
          "MQTT",
          "mqtt-client",
-         "Subscribes to sensors/# at QoS 1 with a persistent session (clean start off, session expiry "
-         "1 hour): what is published while it is offline waits for it at the broker.",
+         "sensors/# at QoS 1 in a persistent session (1 h expiry): what comes while offline waits.",
          {{"rate", 0},
           {"subscriptions", Json::array({"sensors/# 1"})},
           {"cleanStart", false},
