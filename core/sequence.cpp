@@ -827,7 +827,8 @@ std::string logMarkDetails(const TraceEvent &e, std::string_view groupName)
 
 bool isDomainMark(TraceKind k)
 {
-    return k >= TraceKind::StreamAppend && k <= TraceKind::Relay;
+    return (k >= TraceKind::StreamAppend && k <= TraceKind::Relay) ||
+           (k >= TraceKind::Match && k <= TraceKind::SessionExpire);
 }
 
 namespace {
@@ -848,6 +849,22 @@ std::string expectedText(std::int64_t v)
 std::string named(std::string_view name)
 {
     return name.empty() ? std::string() : " " + std::string(name);
+}
+// Why a pub-sub connection ended (TraceKind::Disconnect's aux).
+const char *disconnectText(std::int64_t aux)
+{
+    switch (aux) {
+    case 0:
+        return "clean";
+    case 1:
+        return "keep-alive expired";
+    case 2:
+        return "slow consumer";
+    case 3:
+        return "taken over";
+    default:
+        return "connection lost";
+    }
 }
 const char *sagaEndText(std::int64_t aux)
 {
@@ -923,6 +940,21 @@ std::string domainMarkText(const TraceEvent &e, std::string_view name)
         return "db commit" + m + ((e.flags & TraceFlag::Transactional) ? " + outbox row" : "");
     case TraceKind::Relay:
         return "relay" + m + (e.aux > 1 ? " #" + std::to_string(e.aux) : std::string());
+    // Publish-subscribe brokers: worded for any of them (MQTT, Redis, NATS); only MQTT's own kinds
+    // (Retain, Will, SessionExpire) say MQTT's words.
+    case TraceKind::Match:
+        return "match" + m + ((e.flags & TraceFlag::Retain) ? " retained" : "") +
+               (e.epoch ? " QoS " + std::to_string(e.epoch) : std::string());
+    case TraceKind::Retain:
+        return e.aux == 1 ? "retained cleared" + m : "retained" + m;
+    case TraceKind::Will:
+        return "will" + m;
+    case TraceKind::Connect:
+        return e.aux == 1 ? "connect (session resumed)" : "connect";
+    case TraceKind::Disconnect:
+        return std::string("disconnect: ") + disconnectText(e.aux);
+    case TraceKind::SessionExpire:
+        return "session expired (" + std::to_string(e.aux) + " messages dropped)";
     default:
         return {};
     }
@@ -1393,10 +1425,11 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
             break;
         case SequenceItem::Type::Arrow:
             if (e.peer >= n) break;
-            // A call frame's label starts with its own words ("Request orders.Orders/Get"): the
-            // line names the frame and message first, as its receive line does.
+            // A call frame's label starts with its own words ("Request orders.Orders/Get"), an MQTT
+            // frame's with several ("PUBLISH QoS 1 DUP"): the line names the frame and message
+            // first, in one word each, as its receive line does.
             line(idx, "send " +
-                          (isCallFrame(e.frame)
+                          (isCallFrame(e.frame) || isMqttFrame(e.frame)
                                ? std::string(frameTypeName(e.frame)) + messageText(e.messageId) + ": "
                                : std::string()) +
                           sequenceArrowLabel(r, item) + " to " + names[e.peer]);
@@ -1404,7 +1437,7 @@ void writeShiViz(const SequenceRecorder &r, std::ostream &out)
         case SequenceItem::Type::Receive: {
             if (item.fate != SequenceItem::Fate::Delivered || e.node >= n) break;
             // Kafka and SQS frames in the protocol's words, as their send line says them.
-            const std::string protocol = protocolFrameText(e);
+            const std::string protocol = isMqttFrame(e.frame) ? std::string() : protocolFrameText(e);
             line(idx, "receive " + (protocol.empty() ? std::string(frameTypeName(e.frame)) : protocol) +
                           messageText(e.messageId) + " from " + names[e.node] +
                           " t=" + formatDuration(item.arrival));

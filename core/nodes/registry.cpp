@@ -5,6 +5,7 @@
 #include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
+#include "mqtt/mqtt.h"
 #include "nodes.h"
 #include "outbox/outbox.h"
 #include "reqreply/reqreply.h"
@@ -116,6 +117,21 @@ const KindRegistry &KindRegistry::builtin()
             r.addTemplate(std::move(t));
         r.add(contentFilterKind());
         for (auto &t : contentTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(mqttBrokerKind(), {{"maxInflightMessages", "no limit"},
+                                                  {"maxQueuedMessages", "no limit"},
+                                                  {"retryInterval", "only on reconnect"},
+                                                  {"persistentClientExpiration", "never"}}));
+        r.add(withZeroMeanings(mqttClientKind(), {{"count", "no limit"},
+                                                  {"duration", "no limit"},
+                                                  {"sessionExpiry", "ends with the connection"},
+                                                  {"keepAlive", "off"},
+                                                  {"maxInflightMessages", "no limit"},
+                                                  {"retryInterval", "only on reconnect"},
+                                                  {"connectTimeout", "wait forever"},
+                                                  {"offlineAt", "never"},
+                                                  {"offlineFor", "stay offline"}}));
+        for (auto &t : mqttTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
