@@ -4,8 +4,10 @@
 #include "eventsourcing/eventsourcing.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
+#include "nats/nats.h"
 #include "nodes.h"
 #include "outbox/outbox.h"
+#include "redis/redis.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 #include "sagas/sagas.h"
@@ -112,6 +114,18 @@ const KindRegistry &KindRegistry::builtin()
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(outboxServiceKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : outboxTemplates())
+            r.addTemplate(std::move(t));
+        // Redis Pub/Sub and NATS
+        r.add(withZeroMeanings(redisServerKind(), {{"pubsubHardLimit", "no limit"}, {"pubsubSoftLimit", "no limit"}}));
+        r.add(withZeroMeanings(redisPublisherKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        r.add(withZeroMeanings(redisSubscriberKind(), {{"unsubscribeAt", "never"}, {"reconnectDelay", "never"}}));
+        for (auto &t : redisTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(natsServerKind(), {{"maxPayload", "no limit"}}));
+        r.add(withZeroMeanings(natsPublisherKind(),
+                               {{"count", "no limit"}, {"duration", "no limit"}, {"requestTimeout", "forever"}}));
+        r.add(withZeroMeanings(natsSubscriberKind(), {{"pendingMsgsLimit", "no limit"}, {"pendingBytesLimit", "no limit"}}));
+        for (auto &t : natsTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
