@@ -116,15 +116,19 @@ const KindRegistry &KindRegistry::builtin()
         for (auto &t : outboxTemplates())
             r.addTemplate(std::move(t));
         // Redis Pub/Sub and NATS
-        r.add(withZeroMeanings(redisServerKind(), {{"pubsubHardLimit", "no limit"}, {"pubsubSoftLimit", "no limit"}}));
+        r.add(withZeroMeanings(redisServerKind(),
+                               {{"pubsubHardLimit", "no limit"}, {"pubsubSoftLimit", "no limit"}}));
         r.add(withZeroMeanings(redisPublisherKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
-        r.add(withZeroMeanings(redisSubscriberKind(), {{"unsubscribeAt", "never"}, {"reconnectDelay", "never"}}));
+        r.add(withZeroMeanings(redisSubscriberKind(),
+                               {{"unsubscribeAt", "never"}, {"reconnectDelay", "never"}}));
         for (auto &t : redisTemplates())
             r.addTemplate(std::move(t));
         r.add(withZeroMeanings(natsServerKind(), {{"maxPayload", "no limit"}}));
-        r.add(withZeroMeanings(natsPublisherKind(),
-                               {{"count", "no limit"}, {"duration", "no limit"}, {"requestTimeout", "forever"}}));
-        r.add(withZeroMeanings(natsSubscriberKind(), {{"pendingMsgsLimit", "no limit"}, {"pendingBytesLimit", "no limit"}}));
+        r.add(withZeroMeanings(
+            natsPublisherKind(),
+            {{"count", "no limit"}, {"duration", "no limit"}, {"requestTimeout", "forever"}}));
+        r.add(withZeroMeanings(natsSubscriberKind(),
+                               {{"pendingMsgsLimit", "no limit"}, {"pendingBytesLimit", "no limit"}}));
         for (auto &t : natsTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());

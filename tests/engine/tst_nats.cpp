@@ -58,7 +58,8 @@ std::vector<double> every(double fromMs, double stepMs, int n)
 }
 
 // pub -> nats <- each subscriber.
-TopologyBuilder natsLine(Json publisher, std::vector<std::pair<std::string, Json>> subscribers, Json server = {})
+TopologyBuilder natsLine(Json publisher, std::vector<std::pair<std::string, Json>> subscribers,
+                         Json server = {})
 {
     TopologyBuilder b;
     b.node("pub", "nats-publisher", publisher).node("nats", "nats-server", server).link("pub", "nats");
@@ -88,17 +89,28 @@ void TestNats::wildcardSubjects_data()
     QTest::addColumn<QString>("subject");
     QTest::addColumn<bool>("delivered");
     QTest::addColumn<int>("aux"); // Match: 1 by a wildcard subscription
-    QTest::newRow("exact") << "orders.eu" << "orders.eu" << true << 0;
-    QTest::newRow("exact, other") << "orders.eu" << "orders.us" << false << 0;
-    QTest::newRow("* one token") << "orders.*" << "orders.eu" << true << 1;
-    QTest::newRow("* not two tokens") << "orders.*" << "orders.eu.paris" << false << 0;
-    QTest::newRow("* not zero tokens") << "orders.*" << "orders" << false << 0;
-    QTest::newRow("> one token") << "orders.>" << "orders.eu" << true << 1;
-    QTest::newRow("> several tokens") << "orders.>" << "orders.eu.paris.1" << true << 1;
-    QTest::newRow("> not zero tokens") << "orders.>" << "orders" << false << 0;
-    QTest::newRow("* in the middle") << "orders.*.paris" << "orders.eu.paris" << true << 1;
-    QTest::newRow("*.> ") << "*.>" << "a.b" << true << 1;
-    QTest::newRow("case matters") << "Orders" << "orders" << false << 0;
+    QTest::newRow("exact") << "orders.eu"
+                           << "orders.eu" << true << 0;
+    QTest::newRow("exact, other") << "orders.eu"
+                                  << "orders.us" << false << 0;
+    QTest::newRow("* one token") << "orders.*"
+                                 << "orders.eu" << true << 1;
+    QTest::newRow("* not two tokens") << "orders.*"
+                                      << "orders.eu.paris" << false << 0;
+    QTest::newRow("* not zero tokens") << "orders.*"
+                                       << "orders" << false << 0;
+    QTest::newRow("> one token") << "orders.>"
+                                 << "orders.eu" << true << 1;
+    QTest::newRow("> several tokens") << "orders.>"
+                                      << "orders.eu.paris.1" << true << 1;
+    QTest::newRow("> not zero tokens") << "orders.>"
+                                       << "orders" << false << 0;
+    QTest::newRow("* in the middle") << "orders.*.paris"
+                                     << "orders.eu.paris" << true << 1;
+    QTest::newRow("*.> ") << "*.>"
+                          << "a.b" << true << 1;
+    QTest::newRow("case matters") << "Orders"
+                                  << "orders" << false << 0;
 }
 
 void TestNats::wildcardSubjects()
@@ -130,9 +142,9 @@ void TestNats::queueGroups_data()
     // Each row: the subscribers' subscriptions, and how many of the 30 messages (to "orders.eu")
     // each group and each plain subscriber must get.
     QTest::addColumn<QStringList>("subscriptions"); // one subscriber each: "s0", "s1", ...
-    QTest::addColumn<QList<int>>("plainCounts");     // for the plain ones, -1 for queue members
-    QTest::newRow("one group of three") << QStringList{"orders.* workers", "orders.* workers", "orders.eu workers"}
-                                        << QList<int>{-1, -1, -1};
+    QTest::addColumn<QList<int>>("plainCounts");    // for the plain ones, -1 for queue members
+    QTest::newRow("one group of three")
+        << QStringList{"orders.* workers", "orders.* workers", "orders.eu workers"} << QList<int>{-1, -1, -1};
     QTest::newRow("group and plain subscriber")
         << QStringList{"orders.* workers", "orders.* workers", "orders.>"} << QList<int>{-1, -1, 30};
     QTest::newRow("two groups") << QStringList{"orders.* a", "orders.* a", "orders.eu b", "orders.> b"}
@@ -221,7 +233,8 @@ void TestNats::queueGroupDistribution()
 void TestNats::lateSubscriberMisses()
 {
     auto b = natsLine({{"script", natsScript(every(5, 100, 10), "news")}},
-                      {{"early", {{"subscriptions", {"news"}}}}, {"late", {{"subscriptions", {"news"}}, {"subscribeAt", 450}}}});
+                      {{"early", {{"subscriptions", {"news"}}}},
+                       {"late", {{"subscriptions", {"news"}}, {"subscribeAt", 450}}}});
     auto r = run(b.topology());
     QVERIFY(r);
     QCOMPARE(processed(*r, "early"), std::size_t(10));
@@ -272,7 +285,9 @@ void TestNats::requestReply()
 {
     // A requester to "prices.get", answered by a responder (queue group) after 5 ms; 1 ms links.
     TopologyBuilder b;
-    b.node("req", "nats-publisher", {{"subject", "prices.get"}, {"mode", "request"}, {"script", natsScript({10, 20, 30}, "prices.get")}})
+    b.node(
+         "req", "nats-publisher",
+         {{"subject", "prices.get"}, {"mode", "request"}, {"script", natsScript({10, 20, 30}, "prices.get")}})
         .node("nats", "nats-server")
         .node("resp", "nats-subscriber",
               {{"subscriptions", {"prices.get pricers"}}, {"respond", true}, {"processingTime", "5ms"}})
@@ -344,9 +359,13 @@ void TestNats::requestTimeout()
     // reply is dropped as unknown.
     TopologyBuilder b;
     b.node("req", "nats-publisher",
-           {{"subject", "slow"}, {"mode", "request"}, {"requestTimeout", 100}, {"script", natsScript({10}, "slow")}})
+           {{"subject", "slow"},
+            {"mode", "request"},
+            {"requestTimeout", 100},
+            {"script", natsScript({10}, "slow")}})
         .node("nats", "nats-server")
-        .node("resp", "nats-subscriber", {{"subscriptions", {"slow"}}, {"respond", true}, {"processingTime", "300ms"}})
+        .node("resp", "nats-subscriber",
+              {{"subscriptions", {"slow"}}, {"respond", true}, {"processingTime", "300ms"}})
         .link("req", "nats")
         .link("resp", "nats");
     auto r = run(b.topology());
@@ -382,23 +401,30 @@ void TestNats::badProperties_data()
     QTest::addColumn<QString>("property");
     QTest::addColumn<QString>("reason");
     QTest::newRow("three words") << "nats-subscriber" << Json{{"subscriptions", {"orders workers extra"}}}
-                                 << "subscriptions" << "entry 0: 'orders workers extra' is not";
-    QTest::newRow("empty entry") << "nats-subscriber" << Json{{"subscriptions", {"orders", " "}}} << "subscriptions"
+                                 << "subscriptions"
+                                 << "entry 0: 'orders workers extra' is not";
+    QTest::newRow("empty entry") << "nats-subscriber" << Json{{"subscriptions", {"orders", " "}}}
+                                 << "subscriptions"
                                  << "entry 1";
     QTest::newRow("no subscription") << "nats-subscriber" << Json{{"subscriptions", Json::array()}}
-                                     << "subscriptions" << "at least one subscription";
-    QTest::newRow("unknown mode") << "nats-publisher" << Json{{"mode", "reply"}} << "mode" << "";
-    QTest::newRow("negative pending limit") << "nats-subscriber" << Json{{"pendingMsgsLimit", -1}}
-                                            << "pendingMsgsLimit" << "";
-    QTest::newRow("max payload beyond 64 MB") << "nats-server" << Json{{"maxPayload", 100000000}} << "maxPayload"
-                                              << "";
+                                     << "subscriptions"
+                                     << "at least one subscription";
+    QTest::newRow("unknown mode") << "nats-publisher" << Json{{"mode", "reply"}} << "mode"
+                                  << "";
+    QTest::newRow("negative pending limit")
+        << "nats-subscriber" << Json{{"pendingMsgsLimit", -1}} << "pendingMsgsLimit"
+        << "";
+    QTest::newRow("max payload beyond 64 MB")
+        << "nats-server" << Json{{"maxPayload", 100000000}} << "maxPayload"
+        << "";
     // Whatever the NATS dialect refuses (core/pubsub/dialect.h), the kinds refuse with its message;
     // what it accepts they accept.
     for (const char *s : {"orders..eu", "orders.>.eu", ".orders", "orders.*"}) {
         const auto issues = checkFilter(Dialect::Nats, s);
         const std::string reason = hasError(issues) ? issues.front().message : std::string();
         QTest::newRow(("subscription " + std::string(s)).c_str())
-            << "nats-subscriber" << Json{{"subscriptions", {s}}} << "subscriptions" << QString::fromStdString(reason);
+            << "nats-subscriber" << Json{{"subscriptions", {s}}} << "subscriptions"
+            << QString::fromStdString(reason);
     }
     for (const char *s : {"orders..eu", "orders.*", "orders.>"}) {
         const auto issues = checkSubject(Dialect::Nats, s);

@@ -116,10 +116,14 @@ void TestRedis::channelsAndPatterns_data()
     QTest::newRow("other channel") << QStringList{"sports"} << QStringList{} << "news" << 0 << 0;
     QTest::newRow("channel names are exact") << QStringList{"news"} << QStringList{} << "news.eu" << 0 << 0;
     QTest::newRow("pattern") << QStringList{} << QStringList{"n*"} << "news" << 0 << 1;
-    QTest::newRow("channel and pattern: twice") << QStringList{"news"} << QStringList{"n*"} << "news" << 1 << 1;
-    QTest::newRow("two patterns: two pmessages") << QStringList{} << QStringList{"n*", "*s"} << "news" << 0 << 2;
-    QTest::newRow("the same pattern twice: once") << QStringList{} << QStringList{"n*", "n*"} << "news" << 0 << 1;
-    QTest::newRow("the same channel twice: once") << QStringList{"news", "news"} << QStringList{} << "news" << 1 << 0;
+    QTest::newRow("channel and pattern: twice")
+        << QStringList{"news"} << QStringList{"n*"} << "news" << 1 << 1;
+    QTest::newRow("two patterns: two pmessages")
+        << QStringList{} << QStringList{"n*", "*s"} << "news" << 0 << 2;
+    QTest::newRow("the same pattern twice: once")
+        << QStringList{} << QStringList{"n*", "n*"} << "news" << 0 << 1;
+    QTest::newRow("the same channel twice: once")
+        << QStringList{"news", "news"} << QStringList{} << "news" << 1 << 0;
     QTest::newRow("? one character") << QStringList{} << QStringList{"h?llo"} << "hello" << 0 << 1;
     QTest::newRow("[ae] a class") << QStringList{} << QStringList{"h[ae]llo"} << "hallo" << 0 << 1;
     QTest::newRow("[^e] a negated class") << QStringList{} << QStringList{"h[^e]llo"} << "hello" << 0 << 0;
@@ -166,8 +170,9 @@ void TestRedis::lateSubscriberMisses()
 {
     // Ten messages 100 ms apart from 5 ms; one subscriber from the start, one subscribing at 450 ms:
     // the late one gets the five published from 500 ms, nothing of what came before.
-    auto b = redisLine({{"script", redisScript(every(5, 100, 10), "news")}}, {},
-                       {{"early", {{"channels", {"news"}}}}, {"late", {{"channels", {"news"}}, {"subscribeAt", 450}}}});
+    auto b = redisLine(
+        {{"script", redisScript(every(5, 100, 10), "news")}}, {},
+        {{"early", {{"channels", {"news"}}}}, {"late", {{"channels", {"news"}}, {"subscribeAt", 450}}}});
     auto r = run(b.topology());
     QVERIFY(r);
     QCOMPARE(r->trace.countAt(TraceKind::Process, r->index("early")), std::size_t(10));
@@ -191,21 +196,21 @@ void TestRedis::outputBufferLimit_data()
     // 20 at once: the 16th append takes the buffer to 15 x 135 = 2025 >= 1900 (the first push is
     // written at once, the others wait).
     QTest::newRow("hard limit") << redisScript(every(10, 0, 20), "news") << 1900 << 0 << 0 << true << 11.0;
-    QTest::newRow("under the hard limit") << redisScript(every(10, 0, 13), "news") << 1900 << 0 << 0 << false
-                                          << -1.0;
+    QTest::newRow("under the hard limit")
+        << redisScript(every(10, 0, 13), "news") << 1900 << 0 << 0 << false << -1.0;
     // Over the soft limit from the first burst on, but no push is appended after that: Redis checks
     // the limits when it appends, so the client is never cut off.
-    QTest::newRow("soft limit, not for long") << redisScript(every(10, 0, 20), "news") << 0 << 1000 << 1 << false
-                                              << -1.0;
+    QTest::newRow("soft limit, not for long")
+        << redisScript(every(10, 0, 20), "news") << 0 << 1000 << 1 << false << -1.0;
     // 20 msg/s against about 10 read per second: the 16th push (at 761 ms) finds 8 x 135 = 1080
     // bytes queued, over the soft limit; the first append more than 1 s after that (after 1761 ms)
     // closes the client.
     QTest::newRow("soft limit for longer than its seconds")
         << redisScript(every(10, 50, 60), "news") << 0 << 1000 << 1 << true << 1811.0;
     QTest::newRow("no limits") << redisScript(every(10, 50, 60), "news") << 0 << 0 << 0 << false << -1.0;
-    QTest::newRow("Redis's defaults: 32mb 8mb 60") << redisScript(every(10, 50, 60), "news")
-                                                   << int(RedisDefault::PubsubHardLimit)
-                                                   << int(RedisDefault::PubsubSoftLimit) << 60 << false << -1.0;
+    QTest::newRow("Redis's defaults: 32mb 8mb 60")
+        << redisScript(every(10, 50, 60), "news") << int(RedisDefault::PubsubHardLimit)
+        << int(RedisDefault::PubsubSoftLimit) << 60 << false << -1.0;
 }
 
 void TestRedis::outputBufferLimit()
@@ -216,9 +221,10 @@ void TestRedis::outputBufferLimit()
     QFETCH(int, softSeconds);
     QFETCH(bool, cutOff);
     QFETCH(double, cutOffAtMs);
-    auto b = redisLine({{"script", script}},
-                       {{"pubsubHardLimit", hard}, {"pubsubSoftLimit", soft}, {"pubsubSoftSeconds", softSeconds}},
-                       {{"slow", {{"channels", {"news"}}, {"processingTime", "99ms"}}}});
+    auto b =
+        redisLine({{"script", script}},
+                  {{"pubsubHardLimit", hard}, {"pubsubSoftLimit", soft}, {"pubsubSoftSeconds", softSeconds}},
+                  {{"slow", {{"channels", {"news"}}, {"processingTime", "99ms"}}}});
     auto r = run(b.topology());
     QVERIFY(r);
     const NodeIndex slow = r->index("slow");
@@ -254,11 +260,12 @@ void TestRedis::reconnectAfterCutOff()
     // again: it misses what was published meanwhile and gets what comes after.
     Json script = redisScript(every(10, 0, 20), "news");
     for (double at : every(200, 100, 5))
-        script.push_back({{"at", at}, {"channel", "news"}, {"size", 100}});   // while it is away
+        script.push_back({{"at", at}, {"channel", "news"}, {"size", 100}}); // while it is away
     for (double at : every(1000, 100, 5))
         script.push_back({{"at", at}, {"channel", "news"}, {"size", 100}}); // after it is back
-    auto b = redisLine({{"script", script}}, {{"pubsubHardLimit", 1900}, {"pubsubSoftLimit", 0}},
-                       {{"slow", {{"channels", {"news"}}, {"processingTime", "99ms"}, {"reconnectDelay", 800}}}});
+    auto b =
+        redisLine({{"script", script}}, {{"pubsubHardLimit", 1900}, {"pubsubSoftLimit", 0}},
+                  {{"slow", {{"channels", {"news"}}, {"processingTime", "99ms"}, {"reconnectDelay", 800}}}});
     auto r = run(b.topology());
     QVERIFY(r);
     const NodeIndex slow = r->index("slow");
@@ -291,10 +298,12 @@ void TestRedis::unsubscribe()
 void TestRedis::pushBytes()
 {
     // *3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n
-    QCOMPARE(redisPushBytes("news", nullptr, 5), std::uint64_t(std::string("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n").size()));
+    QCOMPARE(redisPushBytes("news", nullptr, 5),
+             std::uint64_t(std::string("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n").size()));
     const std::string pattern = "n*";
     QCOMPARE(redisPushBytes("news", &pattern, 5),
-             std::uint64_t(std::string("*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$5\r\nhello\r\n").size()));
+             std::uint64_t(
+                 std::string("*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$5\r\nhello\r\n").size()));
     QCOMPARE(redisPushBytes("news", nullptr, 100), std::uint64_t(135));
 }
 
@@ -304,17 +313,20 @@ void TestRedis::badProperties_data()
     QTest::addColumn<Json>("properties");
     QTest::addColumn<QString>("property");
     QTest::addColumn<QString>("reason");
-    QTest::newRow("no channel, no pattern") << "redis-subscriber" << Json{{"channels", Json::array()}} << "channels"
-                                            << "at least one channel or pattern";
-    QTest::newRow("unsubscribe before subscribe") << "redis-subscriber"
-                                                  << Json{{"subscribeAt", 500}, {"unsubscribeAt", 100}}
-                                                  << "unsubscribeAt" << "before subscribeAt";
-    QTest::newRow("negative hard limit") << "redis-server" << Json{{"pubsubHardLimit", -1}} << "pubsubHardLimit"
+    QTest::newRow("no channel, no pattern")
+        << "redis-subscriber" << Json{{"channels", Json::array()}} << "channels"
+        << "at least one channel or pattern";
+    QTest::newRow("unsubscribe before subscribe")
+        << "redis-subscriber" << Json{{"subscribeAt", 500}, {"unsubscribeAt", 100}} << "unsubscribeAt"
+        << "before subscribeAt";
+    QTest::newRow("negative hard limit")
+        << "redis-server" << Json{{"pubsubHardLimit", -1}} << "pubsubHardLimit"
+        << "";
+    QTest::newRow("channels not a list") << "redis-subscriber" << Json{{"channels", "news"}} << "channels"
                                          << "";
-    QTest::newRow("channels not a list") << "redis-subscriber" << Json{{"channels", "news"}} << "channels" << "";
-    QTest::newRow("script channel not a string") << "redis-publisher"
-                                                 << Json{{"script", Json::array({{{"at", 1}, {"channel", 5}}})}}
-                                                 << "script" << "'channel' must be a string";
+    QTest::newRow("script channel not a string")
+        << "redis-publisher" << Json{{"script", Json::array({{{"at", 1}, {"channel", 5}}})}} << "script"
+        << "'channel' must be a string";
     // Whatever the Redis dialect refuses as a pattern (core/pubsub/dialect.h), the subscriber
     // refuses with its message; one the dialect accepts it accepts.
     for (const char *p : {"news[", "news\\", "*"}) {
@@ -335,7 +347,9 @@ void TestRedis::badProperties()
     if (kind == "redis-server")
         b.node("redis", "redis-server", properties);
     else
-        b.node("redis", "redis-server").node("client", kind.toStdString(), properties).link("client", "redis");
+        b.node("redis", "redis-server")
+            .node("client", kind.toStdString(), properties)
+            .link("client", "redis");
     std::vector<std::string> errors;
     for (const auto &d : validateTopology(b.topology()))
         if (d.severity == Diagnostic::Severity::Error) errors.push_back(d.path + ": " + d.message);

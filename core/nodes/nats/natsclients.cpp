@@ -57,16 +57,7 @@ public:
 
     void start(NodeContext &ctx) override
     {
-        if (m_request) {
-            m_inbox = "_INBOX." + std::to_string(ctx.self()) + "_" + std::to_string(++m_connection) + ".";
-            auto sub = std::make_shared<NatsSubscription>();
-            sub->subject = m_inbox + "*";
-            sub->sid = 1;
-            Frame f;
-            f.type = FrameType::NatsSub;
-            f.body = std::move(sub);
-            sendOnPort(ctx, NatsClientPort::Server, std::move(f));
-        }
+        subscribeInbox(ctx);
         m_workload.start(ctx);
     }
 
@@ -118,7 +109,8 @@ public:
     }
     void onRestart(NodeContext &ctx) override
     {
-        start(ctx); // a new connection: a new inbox subscription
+        subscribeInbox(ctx); // a new connection: a new inbox
+        m_workload.restart(ctx);
     }
 
     NodeStatus status() const override
@@ -133,6 +125,21 @@ private:
         MessageRef request;
         TimerId timer = kNoTimer;
     };
+
+    // Requests: one wildcard subscription for all replies (nats.go's respMux), a new token per
+    // connection.
+    void subscribeInbox(NodeContext &ctx)
+    {
+        if (!m_request) return;
+        m_inbox = "_INBOX." + std::to_string(ctx.self()) + "_" + std::to_string(++m_connection) + ".";
+        auto sub = std::make_shared<NatsSubscription>();
+        sub->subject = m_inbox + "*";
+        sub->sid = 1;
+        Frame f;
+        f.type = FrameType::NatsSub;
+        f.body = std::move(sub);
+        sendOnPort(ctx, NatsClientPort::Server, std::move(f));
+    }
 
     void publish(NodeContext &ctx, const Workload::Item &item)
     {
@@ -338,8 +345,8 @@ NodeKindSpec natsPublisherKind()
              "the first reply (\"no responders\" fails a request at once).";
     k.ports = {{"server", PortDirection::Out, Protocol::Nats, false, "Its connection to a nats-server."}};
     using T = PropertyType;
-    k.properties =
-        Workload::propertySpecs({"subject"}, checkNatsEntry, "{\"at\": \"10ms\", \"subject\": \"orders.eu\"}");
+    k.properties = Workload::propertySpecs({"subject"}, checkNatsEntry,
+                                           "{\"at\": \"10ms\", \"subject\": \"orders.eu\"}");
     const auto script = k.properties.end() - 1;
     PropertySpec subject = property(
         "subject", "Subject", T::String, "orders",
@@ -359,8 +366,8 @@ NodeKindSpec natsPublisherKind()
                   "(_INBOX.<token>.<call>); the first reply completes it.",
                   "", {}, {}, {"publish", "request"}),
          property("requestTimeout", "Request timeout", T::Duration, 5000,
-                  "How long a request waits for its reply (the nats CLI's default 5 s; 0 = forever).", "ms", 0,
-                  {}),
+                  "How long a request waits for its reply (the nats CLI's default 5 s; 0 = forever).", "ms",
+                  0, {}),
          property("noResponders", "No responders", T::Bool, true,
                   "The connection supports headers and no_responders (NATS 2.2+ clients do): a request "
                   "that no subscription matches gets a 503 status at once instead of waiting for its "
@@ -411,7 +418,8 @@ NodeKindSpec natsSubscriberKind()
                  "handling ends.",
                  ""),
         property("replySize", "Reply size", T::Integer, 64, "Payload of each reply.", "bytes", 0, {}),
-        property("pendingMsgsLimit", "Pending messages limit", T::Integer, Json(NatsDefault::PendingMsgsLimit),
+        property("pendingMsgsLimit", "Pending messages limit", T::Integer,
+                 Json(NatsDefault::PendingMsgsLimit),
                  "Messages a subscription may hold waiting for its handler before the client drops new ones "
                  "as a slow consumer (nats.go's default 65536; 0 = no limit).",
                  "msg", 0, {}),

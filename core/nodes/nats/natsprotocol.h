@@ -23,9 +23,9 @@ inline constexpr PortIndex Server = 0;
 }
 
 namespace NatsDefault {
-inline constexpr std::int64_t PendingMsgsLimit = 65536;          // nats.go DefaultSubPendingMsgsLimit
+inline constexpr std::int64_t PendingMsgsLimit = 65536;             // nats.go DefaultSubPendingMsgsLimit
 inline constexpr std::int64_t PendingBytesLimit = 64 * 1024 * 1024; // nats.go DefaultSubPendingBytesLimit
-inline constexpr std::int64_t MaxPayload = 1024 * 1024;          // nats-server max_payload (1 MB)
+inline constexpr std::int64_t MaxPayload = 1024 * 1024;             // nats-server max_payload (1 MB)
 inline constexpr std::uint16_t NoRespondersStatus = 503;
 } // namespace NatsDefault
 

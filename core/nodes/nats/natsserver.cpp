@@ -93,7 +93,6 @@ private:
         TraceEvent e;
         e.kind = TraceKind::Connect;
         e.peer = ctx.peer(link);
-        e.link = link;
         ctx.trace(e);
     }
 
@@ -157,9 +156,12 @@ private:
                 ++copies;
                 continue;
             }
-            auto g = std::find_if(groups.begin(), groups.end(), [&](const auto &x) { return x.first == s.queue; });
-            if (g == groups.end()) groups.push_back({s.queue, {id}});
-            else g->second.push_back(id);
+            auto g =
+                std::find_if(groups.begin(), groups.end(), [&](const auto &x) { return x.first == s.queue; });
+            if (g == groups.end())
+                groups.push_back({s.queue, {id}});
+            else
+                g->second.push_back(id);
         }
         for (const auto &[queue, members] : groups) {
             const Sub &s = m_subs.at(members[ctx.rng().below(members.size())]);
@@ -177,7 +179,6 @@ private:
     {
         TraceEvent e = messageEvent(TraceKind::Match, pub.message.get());
         e.peer = s.node;
-        e.link = s.link;
         e.group = group;
         e.aux = s.wildcard ? 1 : 0;
         ctx.trace(e);
@@ -207,7 +208,6 @@ private:
             Frame m;
             m.type = FrameType::NatsMsg;
             m.status = NatsDefault::NoRespondersStatus;
-            m.tag = request.message->correlationId; // for the trace: which call it answers
             m.body = std::move(body);
             ctx.send(link, std::move(m));
             return;
@@ -216,7 +216,7 @@ private:
 
     std::uint64_t m_maxPayload = 0;
     SubscriptionIndex m_index;
-    std::unordered_map<std::uint32_t, Sub> m_subs;                  // by index id
+    std::unordered_map<std::uint32_t, Sub> m_subs;                        // by index id
     std::map<std::pair<LinkIndex, std::uint32_t>, std::uint32_t> m_bySid; // (connection, sid) -> id
     std::set<LinkIndex> m_connected;
     std::vector<std::uint32_t> m_matched;

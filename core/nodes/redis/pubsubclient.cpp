@@ -12,8 +12,10 @@ std::string expandPubSubName(const std::string &tmpl, std::uint64_t seq, const s
             const std::string_view name(tmpl.data() + i + 1, close - i - 1);
             const bool known = name == "seq" || name == "key" || name == "node" || name == "id";
             if (known) {
-                out += name == "seq" ? std::to_string(seq) : name == "key" ? key : name == "node" ? node
-                                                                                 : std::to_string(id);
+                out += name == "seq"    ? std::to_string(seq)
+                       : name == "key"  ? key
+                       : name == "node" ? node
+                                        : std::to_string(id);
                 i = close;
                 continue;
             }

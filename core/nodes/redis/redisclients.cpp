@@ -210,12 +210,14 @@ NodeKindSpec redisPublisherKind()
              "each.";
     k.ports = {{"server", PortDirection::Out, Protocol::Redis, false, "Its connection to a redis-server."}};
     using T = PropertyType;
-    k.properties = Workload::propertySpecs({"channel"}, checkRedisEntry, "{\"at\": \"10ms\", \"channel\": \"news\"}");
+    k.properties =
+        Workload::propertySpecs({"channel"}, checkRedisEntry, "{\"at\": \"10ms\", \"channel\": \"news\"}");
     const auto script = k.properties.end() - 1;
-    k.properties.insert(script, property("channel", "Channel", T::String, "news",
-                                         "The channel each message is PUBLISHed to: a template in which {seq}, "
-                                         "{key}, {node} and {id} are replaced per message.",
-                                         ""));
+    k.properties.insert(script,
+                        property("channel", "Channel", T::String, "news",
+                                 "The channel each message is PUBLISHed to: a template in which {seq}, "
+                                 "{key}, {node} and {id} are replaced per message.",
+                                 ""));
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<RedisPublisher>(s); };
     return k;

@@ -27,7 +27,7 @@ namespace sb {
 std::uint64_t redisPushBytes(const std::string &channel, const std::string *pattern, std::uint32_t payload)
 {
     const auto bulk = [](std::uint64_t n) { return 1 + std::to_string(n).size() + 2 + n + 2; };
-    std::uint64_t bytes = 4; // "*3\r\n" or "*4\r\n"
+    std::uint64_t bytes = 4;        // "*3\r\n" or "*4\r\n"
     bytes += bulk(pattern ? 8 : 7); // "message" / "pmessage"
     if (pattern) bytes += bulk(pattern->size());
     return bytes + bulk(channel.size()) + bulk(payload);
@@ -101,7 +101,7 @@ private:
         LinkIndex link = kNoIndex;
         NodeIndex node = kNoIndex;
         bool connected = false;
-        std::vector<std::string> channels; // in subscription order
+        std::vector<std::string> channels;             // in subscription order
         std::map<std::string, std::uint32_t> patterns; // pattern -> its id in m_patterns
         Distribution readTime;
         std::deque<Pending> out; // the output buffer: pushes not yet written
@@ -122,7 +122,6 @@ private:
             TraceEvent e;
             e.kind = TraceKind::Connect;
             e.peer = c.node;
-            e.link = link;
             ctx.trace(e);
         }
         return c;
@@ -241,7 +240,6 @@ private:
         Client &c = m_clients[to];
         TraceEvent e = messageEvent(TraceKind::Match, m.get());
         e.peer = c.node;
-        e.link = to;
         e.aux = pattern ? 1 : 0;
         ctx.trace(e);
         auto body = std::make_shared<RedisPush>();
@@ -299,7 +297,6 @@ private:
         TraceEvent e;
         e.kind = TraceKind::Disconnect;
         e.peer = c.node;
-        e.link = c.link;
         e.aux = 2;
         ctx.trace(e);
         for (const auto &p : c.out) {
@@ -327,8 +324,8 @@ private:
     SimTime m_softSeconds = 0;
     std::map<LinkIndex, Client> m_clients;
     std::unordered_map<std::string, std::vector<LinkIndex>> m_channels; // channel -> clients
-    SubscriptionIndex m_patterns;                                     // PSUBSCRIBE globs -> client
-    std::unordered_map<std::uint32_t, LinkIndex> m_patternOwner;      // pattern id -> client
+    SubscriptionIndex m_patterns;                                       // PSUBSCRIBE globs -> client
+    std::unordered_map<std::uint32_t, LinkIndex> m_patternOwner;        // pattern id -> client
     std::vector<std::uint32_t> m_matched;
 };
 
