@@ -33,14 +33,6 @@ private slots:
 
 namespace {
 
-Json strings(const QStringList &l)
-{
-    Json a = Json::array();
-    for (const auto &s : l)
-        a.push_back(s.toStdString());
-    return a;
-}
-
 Json natsScript(const std::vector<double> &atMs, const std::string &subject, int size = 100)
 {
     Json s = Json::array();

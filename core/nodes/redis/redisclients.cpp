@@ -251,8 +251,8 @@ NodeKindSpec redisSubscriberKind()
                  ""),
         property("reconnectDelay", "Reconnect delay", T::Duration, 0,
                  "After the server closed its connection (output buffer limit), it reconnects and "
-                 "subscribes again after this long, as ioredis's autoResubscribe does (0 = it stays "
-                 "disconnected, as redis-cli).",
+                 "subscribes again after this long, as ioredis's autoResubscribe does (0 = never: it "
+                 "stays disconnected, as redis-cli).",
                  "ms", 0, {}),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
