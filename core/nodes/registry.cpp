@@ -6,8 +6,10 @@
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "mqtt/mqtt.h"
+#include "nats/nats.h"
 #include "nodes.h"
 #include "outbox/outbox.h"
+#include "redis/redis.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 #include "sagas/sagas.h"
@@ -132,6 +134,22 @@ const KindRegistry &KindRegistry::builtin()
                                                   {"offlineAt", "never"},
                                                   {"offlineFor", "stay offline"}}));
         for (auto &t : mqttTemplates())
+            r.addTemplate(std::move(t));
+        // Redis Pub/Sub and NATS
+        r.add(withZeroMeanings(redisServerKind(),
+                               {{"pubsubHardLimit", "no limit"}, {"pubsubSoftLimit", "no limit"}}));
+        r.add(withZeroMeanings(redisPublisherKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        r.add(withZeroMeanings(redisSubscriberKind(),
+                               {{"unsubscribeAt", "never"}, {"reconnectDelay", "never"}}));
+        for (auto &t : redisTemplates())
+            r.addTemplate(std::move(t));
+        r.add(withZeroMeanings(natsServerKind(), {{"maxPayload", "no limit"}}));
+        r.add(withZeroMeanings(
+            natsPublisherKind(),
+            {{"count", "no limit"}, {"duration", "no limit"}, {"requestTimeout", "forever"}}));
+        r.add(withZeroMeanings(natsSubscriberKind(),
+                               {{"pendingMsgsLimit", "no limit"}, {"pendingBytesLimit", "no limit"}}));
+        for (auto &t : natsTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

@@ -278,7 +278,7 @@ void TestPaletteModel::filter_data()
                                     << QStringList{"consumer",        "exchange",    "queue",
                                                    "rpc-server",      "http-server", "amqp-rpc-client",
                                                    "amqp-rpc-server", "sqs-queue",   "sqs-producer",
-                                                   "sqs-consumer"};
+                                                   "sqs-consumer",    "nats-server", "nats-subscriber"};
     QTest::newRow("part of a label") << QStringLiteral("prod")
                                      << QStringList{"producer", "kafka-producer", "sqs-producer"};
     QTest::newRow("help text") << QStringLiteral("fanout") << QStringList{"exchange"};
@@ -389,7 +389,8 @@ void TestPaletteModel::enterInSearchFieldActivatesFirstMatch()
     QTest::keyClicks(palette.searchField(), QStringLiteral("queue"));
     QCOMPARE(visibleKinds(palette.proxyModel()),
              (QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server", "amqp-rpc-client",
-                          "amqp-rpc-server", "sqs-queue", "sqs-producer", "sqs-consumer"}));
+                          "amqp-rpc-server", "sqs-queue", "sqs-producer", "sqs-consumer", "nats-server",
+                          "nats-subscriber"}));
     QCOMPARE(palette.currentKind(), QStringLiteral("exchange"));
     QTest::keyClick(palette.searchField(), Qt::Key_Up);
     QCOMPARE(palette.currentKind(), QStringLiteral("consumer"));
@@ -521,7 +522,7 @@ void TestPaletteModel::filterFindsTemplates_data()
     QTest::newRow("id") << QStringLiteral("closed-loop-users") << QStringList{"closed-loop-users"};
     QTest::newRow("help") << QStringLiteral("think time") << QStringList{"closed-loop-users"};
     QTest::newRow("label part") << QStringLiteral("requester")
-                                << QStringList{"sync-requester", "async-requester"};
+                                << QStringList{"sync-requester", "async-requester", "nats-requester"};
     QTest::newRow("nothing") << QStringLiteral("corba") << QStringList{};
 }
 
