@@ -17,6 +17,9 @@
 #include "topologymodel.h"
 #include "welcomepage.h"
 
+#include "nodes/amqp/headersmatch.h"
+#include "pubsub/dialect.h"
+
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -929,8 +932,25 @@ PropertySpec bindingKeysSpec(const std::string &exchangeType)
         p.help = "One binding per line, its arguments as name=value pairs separated by commas; a name alone "
                  "asks only that the header be present. x-match=all (the default) needs every header equal, "
                  "x-match=any one of them (e.g. x-match=any, format=zip, type=log).";
+        p.check = [](const Json &value) -> std::string {
+            for (const auto &line : value) {
+                Json arguments;
+                std::string why = HeadersBinding::fromText(line.get<std::string>(), arguments);
+                if (why.empty()) why = HeadersBinding::check(arguments);
+                if (!why.empty()) return "'" + line.get<std::string>() + "': " + why;
+            }
+            return {};
+        };
         return p;
     }
+    // The exchange's own rule, shown as the key is typed (RabbitMQ's, for a topic exchange).
+    p.check = [exchangeType](const Json &value) -> std::string {
+        for (const auto &key : value) {
+            const std::string why = checkBindingKey(exchangeType, key.get<std::string>());
+            if (!why.empty()) return why;
+        }
+        return {};
+    };
     p.help =
         exchangeType == "topic"
             ? "Keys that route messages down this link: words separated by '.', * for one word, # for zero "
@@ -1058,6 +1078,14 @@ void MainWindow::onPropertyEdited(const QString &key, const Json &value)
                 keys << QString::fromStdString(k.get<std::string>());
             ok = m_document->setBindingKeys(QString::fromStdString(link->from),
                                             QString::fromStdString(link->to), keys, &error);
+            // RabbitMQ takes a '*' or '#' inside a word literally: accepted, but likely a mistake.
+            const NodeDef *exchange = m_document->node(QString::fromStdString(link->from));
+            if (ok && exchange && exchange->properties.value("type", std::string("direct")) == "topic")
+                for (const QString &k : keys)
+                    for (const auto &issue : checkFilter(Dialect::Amqp, k.toStdString()))
+                        statusBar()->showMessage(tr("Binding key \u201c%1\u201d: %2")
+                                                     .arg(k, QString::fromStdString(issue.message)),
+                                                 10000);
         } else {
             ok = m_document->setLinkProperty(m_selectedLink, key, value, &error);
             // While a run is on, the link's network changes in the engine too (a live change).

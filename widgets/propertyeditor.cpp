@@ -596,6 +596,7 @@ QWidget *PropertyEditor::buildRow(Row &row, QWidget *parent)
         edit->setPlaceholderText(placeholderFor(spec));
         edit->setClearButtonEnabled(false);
         connect(edit, &QLineEdit::editingFinished, this, [this, edit] { onTextEdited(edit); });
+        connect(edit, &QLineEdit::textEdited, this, [this, edit] { onTextTyped(edit); });
         row.editor = edit;
         break;
     }
@@ -812,6 +813,21 @@ void PropertyEditor::onTextEdited(QObject *editor)
         return;
     }
     commit(*row, value);
+}
+
+void PropertyEditor::onTextTyped(QObject *editor)
+{
+    // As you type: say what is wrong with the text so far (the rule that fails), commit nothing.
+    Row *row = rowForEditor(editor);
+    if (!row) return;
+    const QString text = static_cast<QLineEdit *>(row->editor)->text();
+    if (text.trimmed().isEmpty() && row->spec.type != PropertyType::String) {
+        setError(*row, QString());
+        return;
+    }
+    QString parseError;
+    const Json value = parsePropertyText(row->spec.type, text, &parseError);
+    setError(*row, parseError.isEmpty() ? qs(checkPropertyValue(row->spec, value)) : parseError);
 }
 
 void PropertyEditor::onToggled(QObject *editor, bool checked)

@@ -111,6 +111,7 @@ private:
     void setError(Row &row, const QString &reason);
 
     void onTextEdited(QObject *editor);
+    void onTextTyped(QObject *editor);
     void onToggled(QObject *editor, bool checked);
     void onChoiceChanged(QObject *editor, int index);
     void onProbabilityChanged(QObject *editor, double value);
