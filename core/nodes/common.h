@@ -51,4 +51,16 @@ inline bool sendOnPort(NodeContext &ctx, PortIndex port, Frame frame)
     return true;
 }
 
+// Answers a publish received on `upstream` with publisher tag `tag`: a confirm (basic.ack), or a
+// nack when a destination refused it. Exchanges and filters pass confirms back this way.
+inline void sendConfirm(NodeContext &ctx, LinkIndex upstream, std::uint64_t tag, const MessageRef &m,
+                        bool nack)
+{
+    Frame c;
+    c.type = nack ? FrameType::PublishNack : FrameType::Confirm;
+    c.tag = tag;
+    c.message = m;
+    ctx.send(upstream, std::move(c));
+}
+
 } // namespace sb

@@ -6,6 +6,30 @@
 
 namespace sb {
 
+std::string expandTemplate(const std::string &tmpl, std::uint64_t seq, const std::string &key,
+                           const std::string &node, std::uint64_t id)
+{
+    if (tmpl.find('{') == std::string::npos) return tmpl;
+    std::string out;
+    out.reserve(tmpl.size() + 16);
+    for (std::size_t i = 0; i < tmpl.size(); ++i) {
+        const auto close = tmpl[i] == '{' ? tmpl.find('}', i) : std::string::npos;
+        if (close != std::string::npos) {
+            const std::string_view name(tmpl.data() + i + 1, close - i - 1);
+            if (name == "seq" || name == "key" || name == "node" || name == "id") {
+                out += name == "seq"    ? std::to_string(seq)
+                       : name == "key"  ? key
+                       : name == "node" ? node
+                                        : std::to_string(id);
+                i = close;
+                continue;
+            }
+        }
+        out += tmpl[i];
+    }
+    return out;
+}
+
 namespace {
 
 std::string checkScript(const Json &script, const std::vector<std::string> &fields,

@@ -13,6 +13,12 @@
 
 namespace sb {
 
+// A producer's name template ("orders.{key}", "sensors/{seq}/temp"): {seq} is the message's
+// sequence number at its producer, {key} its key, {node} the producer's id, {id} the message id;
+// any other {...} stays as written. The AMQP, SQS, MQTT, Redis and NATS producers share it.
+std::string expandTemplate(const std::string &tmpl, std::uint64_t seq, const std::string &key,
+                           const std::string &node, std::uint64_t id);
+
 class Workload {
 public:
     // One message due now. `entry` is the script entry it comes from (for a kind's own fields,

@@ -93,7 +93,7 @@ private:
                 e.reason = DropReason::Unroutable;
                 ctx.trace(e);
                 // RabbitMQ confirms unroutable messages published without the mandatory flag.
-                if (f.tag) confirm(ctx, from, f.tag, f.message, false);
+                if (f.tag) sendConfirm(ctx, from, f.tag, f.message, false);
                 return;
             }
             m_targets.push_back(alt.front());
@@ -127,17 +127,8 @@ private:
         Pending &p = it->second;
         p.nacked = p.nacked || f.type == FrameType::PublishNack;
         if (--p.remaining > 0) return;
-        confirm(ctx, p.upstream, p.upstreamTag, p.message, p.nacked);
+        sendConfirm(ctx, p.upstream, p.upstreamTag, p.message, p.nacked);
         m_pending.erase(it);
-    }
-
-    void confirm(NodeContext &ctx, LinkIndex upstream, std::uint64_t tag, const MessageRef &m, bool nack)
-    {
-        Frame c;
-        c.type = nack ? FrameType::PublishNack : FrameType::Confirm;
-        c.tag = tag;
-        c.message = m;
-        ctx.send(upstream, std::move(c));
     }
 
     Type m_type = Type::Direct;

@@ -37,44 +37,6 @@ std::string checkAmqpEntry(const Json &e)
     return {};
 }
 
-std::string expand(const std::string &tmpl, std::uint64_t seq, const std::string &key,
-                   const std::string &node, std::uint64_t id)
-{
-    if (tmpl.find('{') == std::string::npos) return tmpl;
-    std::string out;
-    out.reserve(tmpl.size() + 16);
-    for (std::size_t i = 0; i < tmpl.size(); ++i) {
-        if (tmpl[i] == '{') {
-            auto close = tmpl.find('}', i);
-            if (close != std::string::npos) {
-                std::string_view name(tmpl.data() + i + 1, close - i - 1);
-                if (name == "seq") {
-                    out += std::to_string(seq);
-                    i = close;
-                    continue;
-                }
-                if (name == "key") {
-                    out += key;
-                    i = close;
-                    continue;
-                }
-                if (name == "node") {
-                    out += node;
-                    i = close;
-                    continue;
-                }
-                if (name == "id") {
-                    out += std::to_string(id);
-                    i = close;
-                    continue;
-                }
-            }
-        }
-        out += tmpl[i];
-    }
-    return out;
-}
-
 class Producer final : public Node {
 public:
     explicit Producer(const NodeSetup &s)
@@ -199,10 +161,10 @@ private:
         m->id = ctx.newMessageId();
         m->sequence = m_workload.generated();
         m->key = key;
-        m->routingKey = expand(routingTemplate, m->sequence, key, m_id, m->id);
+        m->routingKey = expandTemplate(routingTemplate, m->sequence, key, m_id, m->id);
         if (headers)
             for (const auto &h : *headers)
-                m->headers.push_back({h.name, expand(h.value, m->sequence, key, m_id, m->id)});
+                m->headers.push_back({h.name, expandTemplate(h.value, m->sequence, key, m_id, m->id)});
         m_fields.generate(ctx.rng(), m->sequence, m->fields);
         m->size = size;
         m->publishedAt = ctx.now();

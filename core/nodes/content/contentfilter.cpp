@@ -33,7 +33,8 @@ public:
         } else if (f.type == FrameType::Confirm || f.type == FrameType::PublishNack) {
             auto it = m_pending.find(f.tag);
             if (it == m_pending.end()) return;
-            confirm(ctx, it->second.upstream, it->second.tag, f.message, f.type == FrameType::PublishNack);
+            sendConfirm(ctx, it->second.upstream, it->second.tag, f.message,
+                        f.type == FrameType::PublishNack);
             m_pending.erase(it);
         }
     }
@@ -55,7 +56,7 @@ private:
             TraceEvent e = messageEvent(TraceKind::Drop, f.message.get());
             e.reason = pass ? DropReason::NoRoute : DropReason::Filtered;
             ctx.trace(e);
-            if (f.tag) confirm(ctx, from, f.tag, f.message, false);
+            if (f.tag) sendConfirm(ctx, from, f.tag, f.message, false);
             return;
         }
         TraceEvent e = messageEvent(TraceKind::Route, f.message.get());
@@ -72,15 +73,6 @@ private:
             m_pending.emplace(out.tag, Pending{from, f.tag});
         }
         ctx.send(links.front(), std::move(out));
-    }
-
-    void confirm(NodeContext &ctx, LinkIndex upstream, std::uint64_t tag, const MessageRef &m, bool nack)
-    {
-        Frame c;
-        c.type = nack ? FrameType::PublishNack : FrameType::Confirm;
-        c.tag = tag;
-        c.message = m;
-        ctx.send(upstream, std::move(c));
     }
 
     std::unique_ptr<ContentExpression> m_expression;

@@ -54,30 +54,6 @@ std::string checkMqttEntry(const Json &e)
     return {};
 }
 
-// "{key}", "{seq}" and "{node}" in a topic template.
-std::string expandTopic(const std::string &tmpl, const std::string &key, std::uint64_t seq,
-                        const std::string &node)
-{
-    if (tmpl.find('{') == std::string::npos) return tmpl;
-    std::string out;
-    for (std::size_t i = 0; i < tmpl.size(); ++i) {
-        if (tmpl[i] == '{') {
-            const std::size_t close = tmpl.find('}', i);
-            if (close != std::string::npos) {
-                const std::string_view name(tmpl.data() + i + 1, close - i - 1);
-                const std::string *value = name == "key" ? &key : name == "node" ? &node : nullptr;
-                if (value || name == "seq") {
-                    out += value ? *value : std::to_string(seq);
-                    i = close;
-                    continue;
-                }
-            }
-        }
-        out += tmpl[i];
-    }
-    return out;
-}
-
 class MqttClient final : public Node {
 public:
     explicit MqttClient(const NodeSetup &s) : m_node(s.id), m_workload(s.properties)
@@ -102,7 +78,7 @@ public:
         m_reconnectDelayMax = std::max(p.duration("reconnectDelayMax"), m_reconnectDelay);
         m_connectTimeout = p.duration("connectTimeout");
         if (!p.string("willTopic").empty())
-            m_will = MqttWill{expandTopic(p.string("willTopic"), {}, 0, s.id),
+            m_will = MqttWill{expandTemplate(p.string("willTopic"), 0, {}, s.id, 0),
                               static_cast<std::uint8_t>(p.integer("willQos")), p.boolean("willRetain"),
                               static_cast<std::uint32_t>(p.integer("willSize"))};
         m_offlineAt = p.duration("offlineAt");
@@ -408,7 +384,7 @@ private:
         m->id = ctx.newMessageId();
         m->sequence = m_workload.generated();
         m->key = item.key;
-        m->routingKey = expandTopic(topic, item.key, m->sequence, m_node);
+        m->routingKey = expandTemplate(topic, m->sequence, item.key, m_node, m->id);
         if (item.entry) m->headers = Workload::entryHeaders(*item.entry);
         m->size = item.size;
         m->publishedAt = ctx.now();
@@ -594,7 +570,7 @@ private:
 std::string checkTopicProperty(const Json &v)
 {
     // The template's placeholders stand for a level's text; check what is around them.
-    return checkMqttTopic(expandTopic(v.get<std::string>(), "key", 1, "node"));
+    return checkMqttTopic(expandTemplate(v.get<std::string>(), 1, "key", "node", 1));
 }
 
 } // namespace

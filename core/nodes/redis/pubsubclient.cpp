@@ -2,29 +2,6 @@
 
 namespace sb {
 
-std::string expandPubSubName(const std::string &tmpl, std::uint64_t seq, const std::string &key,
-                             const std::string &node, std::uint64_t id)
-{
-    std::string out;
-    for (std::size_t i = 0; i < tmpl.size(); ++i) {
-        const auto close = tmpl[i] == '{' ? tmpl.find('}', i) : std::string::npos;
-        if (close != std::string::npos) {
-            const std::string_view name(tmpl.data() + i + 1, close - i - 1);
-            const bool known = name == "seq" || name == "key" || name == "node" || name == "id";
-            if (known) {
-                out += name == "seq"    ? std::to_string(seq)
-                       : name == "key"  ? key
-                       : name == "node" ? node
-                                        : std::to_string(id);
-                i = close;
-                continue;
-            }
-        }
-        out += tmpl[i];
-    }
-    return out;
-}
-
 MessageRef publishPubSubMessage(NodeContext &ctx, const Workload &workload, const Workload::Item &item,
                                 const std::string &nameTemplate, const char *field, const std::string &node,
                                 bool correlate)
@@ -40,7 +17,7 @@ MessageRef publishPubSubMessage(NodeContext &ctx, const Workload &workload, cons
     if (item.entry) m->headers = Workload::entryHeaders(*item.entry);
     const std::string tmpl =
         item.entry && item.entry->contains(field) ? (*item.entry)[field].get<std::string>() : nameTemplate;
-    m->routingKey = expandPubSubName(tmpl, m->sequence, m->key, node, m->id);
+    m->routingKey = expandTemplate(tmpl, m->sequence, m->key, node, m->id);
     ctx.announce(*m);
     TraceEvent e = messageEvent(TraceKind::Publish, m.get());
     e.aux = m->size;

@@ -11,10 +11,6 @@
 
 namespace sb {
 
-// {seq}, {key}, {node} and {id} in a template replaced, as the other producers' templates read.
-std::string expandPubSubName(const std::string &tmpl, std::uint64_t seq, const std::string &key,
-                             const std::string &node, std::uint64_t id);
-
 // A new message of `workload` due now, to `name` (a channel or a subject: its routingKey; the
 // item's script entry may name its own in `field`), announced and traced as Publish. `correlate`:
 // the message starts a call, its correlationId is its own id.

@@ -24,31 +24,6 @@ namespace sb {
 
 namespace {
 
-// {seq}, {key}, {node}, {id} in a template, as the other producers' templates read.
-std::string expandTemplate(const std::string &tmpl, std::uint64_t seq, const std::string &key,
-                           const std::string &node, std::uint64_t id)
-{
-    std::string out;
-    for (std::size_t i = 0; i < tmpl.size(); ++i) {
-        const auto close = tmpl[i] == '{' ? tmpl.find('}', i) : std::string::npos;
-        if (close != std::string::npos) {
-            const std::string_view name(tmpl.data() + i + 1, close - i - 1);
-            const std::string value = name == "seq"    ? std::to_string(seq)
-                                      : name == "key"  ? key
-                                      : name == "node" ? node
-                                      : name == "id"   ? std::to_string(id)
-                                                       : std::string(1, '\0');
-            if (value != std::string(1, '\0')) {
-                out += value;
-                i = close;
-                continue;
-            }
-        }
-        out += tmpl[i];
-    }
-    return out;
-}
-
 std::string checkSqsEntry(const Json &e)
 {
     for (const char *f : {"messageGroupId", "deduplicationId"})
