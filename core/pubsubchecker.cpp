@@ -140,10 +140,18 @@ void PubSubChecker::onDrop(const TraceEvent &e)
 {
     auto open = m_open.find(e.messageId);
     if (open == m_open.end()) return;
-    // Drops by the broker that handed the copy: on a link towards the subscriber, or by its rules.
+    // Drops by the broker that handed the copy (on a link towards the subscriber, or by its rules),
+    // or by the subscriber's client library before its application saw it (a NATS slow consumer).
     Copy *c = nullptr;
-    for (auto &copy : open->second)
-        if (copy.subscriber == e.peer && copy.broker == e.node && !copy.complete()) c = &copy;
+    bool bySubscriber = false;
+    for (auto &copy : open->second) {
+        if (copy.complete()) continue;
+        if (copy.subscriber == e.peer && copy.broker == e.node) c = &copy;
+        if (e.link == kNoIndex && copy.subscriber == e.node && copy.broker == e.peer) {
+            c = &copy;
+            bySubscriber = true;
+        }
+    }
     if (!c) return;
     if (e.link != kNoIndex) {
         if (!finalWhenLost(e)) return; // it will be sent again
@@ -160,10 +168,12 @@ void PubSubChecker::onDrop(const TraceEvent &e)
         ++c->dropped;
         ++m_cutOff;
         ++m_qos[c->qos].cutOff;
-        addExample(m_cutOffExamples, {kCutOff,
-                                      messageSubject(e.messageId) + " for " + label(e.peer) + " dropped by " +
-                                          label(e.node) + " (" + dropReasonName(e.reason) + ")",
-                                      messageSubject(e.messageId), e.messageId, 0, e.node, e.time});
+        const NodeIndex subscriber = bySubscriber ? e.node : e.peer;
+        addExample(m_cutOffExamples,
+                   {kCutOff,
+                    messageSubject(e.messageId) + " for " + label(subscriber) + " dropped by " +
+                        label(e.node) + " (" + dropReasonName(e.reason) + ")",
+                    messageSubject(e.messageId), e.messageId, 0, e.node, e.time});
     }
     closeIfDone(open);
 }

@@ -8,7 +8,8 @@
 //   pubsub-duplicates: a subscriber processing a copy more often than it was handed one (an MQTT
 //     QoS 1 retransmission with DUP after a lost PUBACK). A Redis client subscribed by channel and
 //     by a matching pattern is handed two copies: two processings are not duplicates.
-//   pubsub-cut-off: copies the broker dropped for its subscriber by its own rules: a slow consumer
+//   pubsub-cut-off: copies the broker (or the subscriber's client library) dropped by its rules: a slow
+//   consumer
 //     cut off (Redis client-output-buffer-limit, NATS slow consumer), an expired session, an
 //     offline client the message was not kept for (MQTT QoS 0 to a persistent session).
 // Figures per QoS (the Match's epoch) say what each QoS level gave: losses at 0, duplicates at 1,

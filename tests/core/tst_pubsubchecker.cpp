@@ -103,6 +103,9 @@ void TestPubSubChecker::counts_data()
         << 0;
     QTest::newRow("slow consumer cut off")
         << Events{match(1, 1), cutOff(1, 2, DropReason::SlowConsumer)} << 0 << 0 << 1;
+    // A NATS client library drops what its slow handler cannot take: traced at the subscriber.
+    QTest::newRow("slow consumer at the subscriber")
+        << Events{match(1, 1), ev(TraceKind::Drop, 1, 2, kSub, kBroker)} << 0 << 0 << 1;
     QTest::newRow("session expired") << Events{match(1, 1, kSub, 1), cutOff(1, 9, DropReason::SessionExpired)}
                                      << 0 << 0 << 1;
     // Another node's drop (the publisher's PUBLISH lost on its way to the broker) is no copy's.
