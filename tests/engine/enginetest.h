@@ -138,6 +138,15 @@ inline std::unique_ptr<Run> run(const sb::Topology &t, sb::SimTime until = 600 *
     return r;
 }
 
+// The errors validation finds in `t`, each as "path: message", in order.
+inline std::vector<std::string> validationErrors(const sb::Topology &t)
+{
+    std::vector<std::string> errors;
+    for (const auto &d : sb::validateTopology(t))
+        if (d.severity == sb::Diagnostic::Severity::Error) errors.push_back(d.path + ": " + d.message);
+    return errors;
+}
+
 // Runs a bundled example (resources/examples/NAME) to its end; null (with a warning) if it does
 // not load.
 inline std::unique_ptr<Run> runExample(const char *name)

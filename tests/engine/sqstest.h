@@ -51,13 +51,4 @@ inline std::vector<sb::TraceEvent> eventsOf(const Run &r, sb::TraceKind k)
     return out;
 }
 
-// Validation messages of a topology (errors only).
-inline std::vector<std::string> validationErrors(const sb::Topology &t)
-{
-    std::vector<std::string> out;
-    for (const auto &d : sb::validateTopology(t))
-        if (d.severity == sb::Diagnostic::Severity::Error) out.push_back(d.path + ": " + d.message);
-    return out;
-}
-
 } // namespace sbtest
