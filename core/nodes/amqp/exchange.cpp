@@ -5,7 +5,7 @@
 // alternate target if one is linked (RabbitMQ's alternate-exchange), else they are dropped.
 // With publisher confirms, the exchange confirms upstream once every destination has accepted,
 // and nacks if any rejected.
-#include "../../routing.h"
+#include "../../pubsub/subscriptionindex.h"
 #include "../common.h"
 #include "../nodes.h"
 #include "headersmatch.h"
@@ -26,8 +26,11 @@ public:
                  : type == "topic"   ? Type::Topic
                  : type == "headers" ? Type::Headers
                                      : Type::Direct;
-        for (const auto &b : s.bindings)
-            m_bindings.push_back({b.link, b.key, TopicPattern(b.key), HeadersBinding(b.arguments)});
+        for (const auto &b : s.bindings) {
+            // Topic keys go into the AMQP dialect's trie: routing does not scan the bindings.
+            if (m_type == Type::Topic) m_topics.add(b.key, b.link);
+            m_bindings.push_back({b.link, b.key, HeadersBinding(b.arguments)});
+        }
     }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
@@ -52,7 +55,6 @@ private:
     struct Binding {
         LinkIndex link;
         std::string key;
-        TopicPattern pattern;
         HeadersBinding headers;
     };
     struct Pending {
@@ -77,9 +79,7 @@ private:
             for (const auto &b : m_bindings)
                 if (b.headers.matches(m)) m_targets.push_back(b.link);
         } else {
-            const auto words = splitWords(m.routingKey);
-            for (const auto &b : m_bindings)
-                if (b.pattern.matchesWords(words)) m_targets.push_back(b.link);
+            m_topics.match(m.routingKey, m_targets);
         }
         // A destination bound by several matching keys still receives one copy.
         std::sort(m_targets.begin(), m_targets.end());
@@ -133,6 +133,7 @@ private:
 
     Type m_type = Type::Direct;
     std::vector<Binding> m_bindings;
+    SubscriptionIndex m_topics{Dialect::Amqp}; // topic bindings: link by key
     std::vector<LinkIndex> m_targets;
     std::unordered_map<std::uint64_t, Pending> m_pending;
     std::uint64_t m_nextTag = 0;
