@@ -389,14 +389,11 @@ private:
         // Overlapping subscriptions of one client: an MQTT 5 client gets a copy per matching
         // subscription (MQTT 5 3.3.4 allows it; Mosquitto 2.0 does it), a 3.1.1 client one copy at
         // the highest of their QoS unless allowDuplicateMessages. One member of each shared group.
-        struct Target {
-            std::size_t session;
-            std::uint8_t qos;
-            bool wildcard;
-            std::uint32_t group;
-        };
-        std::vector<Target> targets;
-        std::unordered_map<std::size_t, std::size_t> bySession;
+        // Reused per publish (this is the broker's per-message path): nothing re-enters here.
+        auto &targets = m_targets;
+        auto &bySession = m_targetBySession;
+        targets.clear();
+        bySession.clear();
         std::map<std::string, std::vector<std::uint32_t>> shared; // "name\nfilter" -> entries
         std::vector<std::string> sharedOrder;
         for (std::uint32_t entryId : m_matched) {
@@ -692,7 +689,16 @@ private:
     std::uint32_t m_nextEntry = 0;
     std::unordered_map<std::string, std::size_t> m_shareCursor;
     std::map<std::string, Retained> m_retained; // by topic, in topic order (deterministic on subscribe)
-    std::vector<std::uint32_t> m_matched;       // scratch
+    std::vector<std::uint32_t> m_matched;
+    // Where a publish goes: one entry per copy (session, QoS, matched by a wildcard, shared group).
+    struct Target {
+        std::size_t session;
+        std::uint8_t qos;
+        bool wildcard;
+        std::uint32_t group;
+    };
+    std::vector<Target> m_targets;
+    std::unordered_map<std::size_t, std::size_t> m_targetBySession; // session -> its entry in m_targets
 };
 
 } // namespace
