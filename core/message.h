@@ -150,8 +150,25 @@ enum class FrameType : std::uint8_t {
     NatsPing,
     NatsPong,
     NatsErr,
+    // Google Cloud Pub/Sub (core/nodes/gcppubsub/): the Publisher and Subscriber RPCs by their API
+    // names (Publish, Pull, Acknowledge, ModifyAckDeadline, with their responses) and a push
+    // subscription's HTTP POST to its endpoint with the endpoint's reply (`status` = HTTP code).
+    PubsubPublish,
+    PubsubPublishResponse,
+    PubsubPull,
+    PubsubPullResponse,
+    PubsubAcknowledge,
+    PubsubModifyAckDeadline,
+    PubsubPush,
+    PubsubPushResponse,
+    // Amazon SNS (core/nodes/sns/): Publish and its response, an HTTP/S subscription's Notification
+    // POST and the endpoint's reply (`status`). Deliveries to SQS subscriptions are SendMessage.
+    SnsPublish,
+    SnsPublishResponse,
+    SnsNotification,
+    SnsNotificationResponse,
 };
-inline constexpr int kFrameTypeCount = 68;
+inline constexpr int kFrameTypeCount = 80;
 // Frames of the call protocol (requests, replies, their streams), as opposed to messaging frames.
 inline bool isCallFrame(FrameType f)
 {
@@ -184,6 +201,14 @@ inline bool isRedisFrame(FrameType f)
 inline bool isNatsFrame(FrameType f)
 {
     return f >= FrameType::NatsPub && f <= FrameType::NatsErr;
+}
+inline bool isPubsubFrame(FrameType f)
+{
+    return f >= FrameType::PubsubPublish && f <= FrameType::PubsubPushResponse;
+}
+inline bool isSnsFrame(FrameType f)
+{
+    return f >= FrameType::SnsPublish && f <= FrameType::SnsNotificationResponse;
 }
 
 // Call statuses: gRPC codes 0..16 (OK, CANCELLED, ... UNAUTHENTICATED) and HTTP codes 100..599 in

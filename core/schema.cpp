@@ -365,7 +365,8 @@ const NodeTemplate *KindRegistry::findTemplate(std::string_view id) const
 const char *protocolKey(Protocol p)
 {
     constexpr const char *keys[] = {"publish",     "delivery", "call", "kafka", "sqs",
-                                    "event-store", "command",  "mqtt", "redis", "nats"};
+                                    "event-store", "command",  "mqtt", "redis", "nats",
+                                    "gcp-pubsub",  "sns"};
     return keys[static_cast<int>(p)];
 }
 
@@ -392,6 +393,10 @@ const char *protocolName(Protocol p)
         return "Redis commands";
     case Protocol::Nats:
         return "NATS messages";
+    case Protocol::Pubsub:
+        return "Pub/Sub requests";
+    case Protocol::Sns:
+        return "SNS requests";
     }
     return "?";
 }

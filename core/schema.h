@@ -4,6 +4,7 @@
 // and property editor all read this one description.
 #include "distribution.h"
 #include "message.h"
+#include "route.h"
 #include "simtime.h"
 
 #include <nlohmann/json.hpp>
@@ -73,7 +74,7 @@ struct PropertySpec {
 // membership, offsets, transactions); SQS links an SQS client's actions. Event-store links carry
 // a client's appends, reads and subscriptions to an event store and what it sends back; command
 // links commands and queries to a handler, a read model or a saga participant, and their outcomes.
-enum class Protocol { Publish, Delivery, Call, Kafka, Sqs, EventStore, Command, Mqtt, Redis, Nats };
+enum class Protocol { Publish, Delivery, Call, Kafka, Sqs, EventStore, Command, Mqtt, Redis, Nats, Pubsub, Sns };
 // How people read a port's protocol: "publishes", "deliveries", "calls".
 const char *protocolName(Protocol p);
 // As `signalbox-cli kinds --json` writes it: "publish", "delivery", "call", "kafka", "event-store".
@@ -127,6 +128,9 @@ struct NodeKindSpec {
     // service's database commit and its publish, say): (name, what has and has not happened there).
     // The node reports passing one through NodeContext::crashPoint().
     std::vector<std::pair<std::string, std::string>> crashPoints;
+    // The routing inspector's question (route.h): where a message would go from a node of this
+    // kind, and why not elsewhere. Kinds without one end the inspected path.
+    std::function<RouteAnswer(const RouteQuestion &)> explainRoute;
 
     const PropertySpec *property(std::string_view key) const;
     std::optional<PortIndex> port(std::string_view name) const;

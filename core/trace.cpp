@@ -24,7 +24,7 @@ constexpr const char *kKindNames[kTraceKindCount] = {
     "visibility",  "stream-append", "conflict",       "rebuild",    "snapshot",      "project",
     "upcast",      "park",          "query-answer",   "saga-begin", "step-start",    "step-end",
     "local-txn",   "saga-end",      "saga-resume",    "db-commit",  "relay",         "match",
-    "retain",      "will",          "connect",        "disconnect", "session-expire"};
+    "retain",      "will",          "connect",        "disconnect", "session-expire", "seek"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",
@@ -123,7 +123,19 @@ constexpr const char *kFrameNames[kFrameTypeCount] = {"publish",
                                                       "nats-msg",
                                                       "nats-ping",
                                                       "nats-pong",
-                                                      "nats-err"};
+                                                      "nats-err",
+                                                      "pubsub-publish",
+                                                      "pubsub-publish-response",
+                                                      "pubsub-pull",
+                                                      "pubsub-pull-response",
+                                                      "pubsub-acknowledge",
+                                                      "pubsub-modify-ack-deadline",
+                                                      "pubsub-push",
+                                                      "pubsub-push-response",
+                                                      "sns-publish",
+                                                      "sns-publish-response",
+                                                      "sns-notification",
+                                                      "sns-notification-response"};
 // The protocols' own spellings (Kafka, SQS, the event store, MQTT, Redis, NATS), from
 // FrameType::Metadata on (the other frames' labels are their file names).
 constexpr const char *kProtocolFrameLabels[] = {"Metadata",
@@ -179,7 +191,19 @@ constexpr const char *kProtocolFrameLabels[] = {"Metadata",
                                                 "MSG",
                                                 "PING",
                                                 "PONG",
-                                                "-ERR"};
+                                                "-ERR",
+                                                "Publish",
+                                                "PublishResponse",
+                                                "Pull",
+                                                "PullResponse",
+                                                "Acknowledge",
+                                                "ModifyAckDeadline",
+                                                "POST (push)",
+                                                "push response",
+                                                "Publish",
+                                                "PublishResponse",
+                                                "Notification",
+                                                "Notification response"};
 } // namespace
 
 const char *frameTypeName(FrameType t)

@@ -151,8 +151,10 @@ enum class TraceKind : std::uint8_t {
                    // crashed)
     SessionExpire, // a stored session ended at a broker (MQTT session expiry): peer = the client,
                    // aux = the messages it still held, which are dropped (reason SessionExpired)
+    Seek,          // a subscription's acknowledgement state was reset to a time (Google Cloud Pub/Sub
+                   // seek): aux = the time sought (ns), deliveryCount = messages made unacked again
 };
-inline constexpr int kTraceKindCount = 77;
+inline constexpr int kTraceKindCount = 78;
 
 enum class DropReason : std::uint8_t {
     None,

@@ -101,7 +101,8 @@ QString countText(quint64 n)
 
 // The colour of what a port or link carries: publishes blue-grey, deliveries green, calls teal,
 // Kafka requests amber, SQS requests orange-brown, event-store requests violet, commands steel blue,
-// MQTT packets olive green, Redis commands brick red, NATS messages dark cyan.
+// MQTT packets olive green, Redis commands brick red, NATS messages dark cyan, Google Cloud Pub/Sub
+// requests Google blue, SNS requests magenta.
 QColor protocolColour(Protocol p, const CanvasColors &colours)
 {
     switch (p) {
@@ -123,6 +124,10 @@ QColor protocolColour(Protocol p, const CanvasColors &colours)
         return QColor(0xb0, 0x3a, 0x2e);
     case Protocol::Nats:
         return QColor(0x1f, 0x7a, 0x8a);
+    case Protocol::Pubsub:
+        return QColor(0x2a, 0x6a, 0xd8);
+    case Protocol::Sns:
+        return QColor(0xb0, 0x2a, 0x7a);
     case Protocol::Publish:
         break;
     }
