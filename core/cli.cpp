@@ -7,6 +7,7 @@
 #include "metrics.h"
 #include "nodelabels.h"
 #include "pubsub/dialect.h"
+#include "routeinspector.h"
 #include "sequence.h"
 #include "simulation.h"
 #include "summary.h"
@@ -46,6 +47,8 @@ const char *kUsage = R"(Usage:
   signalbox-cli kinds [--json|--markdown]
   signalbox-cli run FILE [options]
   signalbox-cli match --dialect amqp|mqtt|nats|redis PATTERN SUBJECT [--json]
+  signalbox-cli route FILE --from NODE [--routing-key K] [--header k=v ...] [--field k=v ...]
+                       [--key K] [--json]
 
 Run options:
   --seed N              random seed (default: the file's run.seed)
@@ -97,9 +100,16 @@ system (amqp: RabbitMQ topic exchanges, mqtt: MQTT 3.1.1/5 as Mosquitto, nats: n
 redis: PSUBSCRIBE globs), says why, and lists what is wrong or likely wrong with either, with its
 column. --json prints the same as one JSON object. Use -- before a PATTERN starting with '-'.
 
+route follows a message from NODE through the topology without running it and prints every path
+it would take (bindings and subscriptions matched, filters passed, the partition it lands in)
+and, for each path not taken, why not. --routing-key sets the routing key, MQTT topic, NATS
+subject or Redis channel; --header adds a header or message attribute; --field a payload field
+(content filters, SNS MessageBody policies); --key the record key, ordering key or message group.
+What is not given comes from NODE's own properties for its first message.
+
 Exit codes:
-  0  success (match: the pattern matches)
-  1  match: the pattern does not match
+  0  success (match: the pattern matches; route: the message reaches a destination)
+  1  match: the pattern does not match; route: no path delivers the message
   2  bad command line (match: also a PATTERN or SUBJECT its system refuses)
   3  the topology file is missing, unreadable or invalid (each problem is printed with its JSON path)
   4  an output file could not be written
@@ -594,6 +604,84 @@ int match(const std::vector<std::string> &args, std::ostream &out, std::ostream 
     }
     if (!valid) return CliExit::Usage;
     return matches ? CliExit::Ok : CliExit::NoMatch;
+}
+
+// `route FILE --from NODE [...]`: the routing inspector (routeinspector.h) on a file.
+int route(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    std::string file, from;
+    bool json = false;
+    RouteMessage m;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        auto value = [&](std::string &v) {
+            if (++i == args.size()) {
+                err << a << " needs a value\n" << kUsage;
+                return false;
+            }
+            v = args[i];
+            return true;
+        };
+        auto pair = [&](std::vector<std::pair<std::string, std::string>> &into) {
+            std::string v;
+            if (!value(v)) return false;
+            const auto eq = v.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                err << a << ": '" << escapeForTerminal(v) << "' is not NAME=VALUE\n";
+                return false;
+            }
+            into.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+            return true;
+        };
+        if (a == "--json") {
+            json = true;
+        } else if (a == "--from") {
+            if (!value(from)) return CliExit::Usage;
+        } else if (a == "--routing-key" || a == "--topic" || a == "--subject" || a == "--channel") {
+            if (!value(m.routingKey)) return CliExit::Usage;
+            m.routingKeyGiven = true;
+        } else if (a == "--key") {
+            if (!value(m.key)) return CliExit::Usage;
+            m.keyGiven = true;
+        } else if (a == "--header" || a == "--attribute") {
+            if (!pair(m.headers)) return CliExit::Usage;
+        } else if (a == "--field") {
+            if (!pair(m.fields)) return CliExit::Usage;
+        } else if (a.size() > 1 && a[0] == '-') {
+            err << "unknown option " << escapeForTerminal(a) << "\n" << kUsage;
+            return CliExit::Usage;
+        } else if (file.empty()) {
+            file = a;
+        } else {
+            err << "route takes one FILE (got also '" << escapeForTerminal(a) << "')\n" << kUsage;
+            return CliExit::Usage;
+        }
+    }
+    if (file.empty() || from.empty()) {
+        err << "route needs a FILE and --from NODE\n" << kUsage;
+        return CliExit::Usage;
+    }
+    auto r = loadTopologyFile(file);
+    if (!r.ok()) {
+        printDiagnostics(r, err);
+        return CliExit::InvalidInput;
+    }
+    const Topology &t = *r.topology;
+    if (!t.nodeIndex(from)) {
+        std::vector<std::string> ids;
+        for (const auto &n : t.nodes)
+            ids.push_back(n.id);
+        const std::string hint = closestMatch(from, ids);
+        err << "--from: no node \"" << escapeForTerminal(from) << "\" in " << escapeForTerminal(file)
+            << (hint.empty() ? "" : "; did you mean \"" + escapeForTerminal(hint) + "\"?") << "\n";
+        return CliExit::Usage;
+    }
+    const RouteReport report = inspectRoute(t, from, m);
+    if (json)
+        out << routeReportJson(report).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    else
+        out << escapeForTerminal(routeReportText(report), true);
+    return report.destinations().empty() ? CliExit::NoMatch : CliExit::Ok;
 }
 
 struct RunArgs {
@@ -1130,6 +1218,7 @@ int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     if (args[0] == "kinds") return kinds(args, out, err);
     if (args[0] == "run") return run(args, out, err, environment);
     if (args[0] == "match") return match(args, out, err);
+    if (args[0] == "route") return route(args, out, err);
     err << "unknown command '" << escapeForTerminal(args[0]) << "'\n" << kUsage;
     return CliExit::Usage;
 }

@@ -15,6 +15,7 @@ void MessageCatalog::onMessage(const Message &m)
     info.routingKey = m.routingKey;
     info.key = m.key;
     info.headers = m.headers;
+    info.fields = m.fields;
     info.size = m.size;
     info.publishedAt = m.publishedAt;
     info.producer = m.producer;

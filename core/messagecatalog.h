@@ -1,5 +1,5 @@
 #pragma once
-// What the trace leaves out of a message — routing key, key, headers, size — kept for the most
+// What the trace leaves out of a message — routing key, key, headers, fields, size — kept for the most
 // recent messages of a run, so a message inspector can show them. A trace sink on the engine
 // thread; find() may be called from any thread.
 #include "trace.h"
@@ -17,6 +17,7 @@ struct MessageInfo {
     std::uint64_t id = 0, correlationId = 0, sequence = 0;
     std::string routingKey, key;
     std::vector<Header> headers;
+    std::vector<Field> fields; // the structured payload's fields (content-based routing)
     std::uint32_t size = 0;
     SimTime publishedAt = 0;
     NodeIndex producer = kNoIndex;

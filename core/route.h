@@ -6,6 +6,8 @@
 // properties, each output's binding and the peer's properties (a subscriber's filters), never a
 // node's run-time state.
 
+#include "message.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -48,6 +50,9 @@ struct RouteMessage {
             if (k == name) return &v;
         return nullptr;
     }
+    // As the engine's message (fields that read as numbers are numeric), for the matchers that
+    // take one (headers bindings, content expressions, filter policies).
+    Message toMessage() const;
 };
 
 // One output link of the node asked.
@@ -62,6 +67,13 @@ struct RouteOutput {
     std::string bindingKey;
     Json bindingArguments = Json::object();
     bool hasBinding = false;
+    // How the inspector shows the binding when its key says nothing (a headers binding's
+    // arguments as "x-match=any, format=zip"); empty: the key.
+    std::string bindingLabel;
+    // The link points at the asked node (a client's connection to its broker: an MQTT, Redis or
+    // NATS broker answers its subscribers on their own links); `port` is then the asked node's
+    // input port. Kinds whose messages leave only on output ports ignore these.
+    bool inbound = false;
 };
 
 struct RouteQuestion {
@@ -69,6 +81,7 @@ struct RouteQuestion {
     const RouteMessage &message;
     const std::vector<RouteOutput> &outputs;
     std::string_view inPort; // the port the message arrived on; empty at the start node
+    std::string_view node;   // the asked node's id (a producer's {node} placeholder)
 };
 
 struct RouteVerdict {

@@ -730,6 +730,9 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
 QString NodeItem::liveToolTip() const
 {
     QString text = toolTip();
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene()))
+        if (const QString note = canvas->routeNote(m_id); !note.isEmpty())
+            text += QLatin1Char('\n') + QObject::tr("Route: %1").arg(note);
     const LiveOverlay *live = overlay();
     const LiveNodeStats *s = live ? live->node(m_id) : nullptr;
     if (!s) return text;
@@ -1061,6 +1064,11 @@ int LinkItem::dotCount() const
 QString LinkItem::liveToolTip() const
 {
     QString text = toolTip();
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene()))
+        if (const CanvasScene::RouteMark *mark = canvas->routeMark(m_id))
+            text += QLatin1Char('\n') + (mark->taken ? QObject::tr("Route: taken — %1")
+                                                      : QObject::tr("Route: not taken — %1"))
+                                             .arg(mark->why);
     const LiveOverlay *live = overlay();
     const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
     if (!s) return text;
@@ -1137,6 +1145,19 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         }
     }
     if (down && !selected) colour = kDrop;
+    // The routing inspector's answer under the link: a wide green band where the message goes, a
+    // red dashed one where it was considered and does not.
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene()))
+        if (const CanvasScene::RouteMark *mark = canvas->routeMark(m_id)) {
+            QPen band(mark->taken ? QColor(0x2e, 0x9d, 0x3a, 150) : QColor(0xc6, 0x28, 0x28, 140),
+                      mark->taken ? 9.0 : 5.0, mark->taken ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
+            painter->save();
+            painter->setRenderHint(QPainter::Antialiasing);
+            painter->setPen(band);
+            painter->setBrush(Qt::NoBrush);
+            painter->drawPath(m_path);
+            painter->restore();
+        }
     QPen pen(colour, down ? 2.0 : width, Qt::SolidLine, Qt::FlatCap);
     const bool dashed = isDelivery() || down;
     if (dashed) pen.setStyle(Qt::DashLine);

@@ -1,5 +1,7 @@
 #include "canvasscene.h"
 
+#include <QSet>
+
 #include "canvasitems.h"
 #include "enginehost.h"
 #include "palettemodel.h"
@@ -793,11 +795,30 @@ void CanvasScene::animateLive()
     if (!m_live.hasDots()) m_liveTimer->stop();
 }
 
+void CanvasScene::setRouteMarks(const QHash<QString, RouteMark> &links, const QHash<QString, QString> &nodeNotes)
+{
+    QSet<QString> touched;
+    for (auto it = m_routeMarks.cbegin(); it != m_routeMarks.cend(); ++it)
+        touched.insert(it.key());
+    for (auto it = links.cbegin(); it != links.cend(); ++it)
+        touched.insert(it.key());
+    m_routeMarks = links;
+    m_routeNotes = nodeNotes;
+    for (const QString &id : touched)
+        if (LinkItem *l = m_links.value(id)) l->update();
+}
+
+const CanvasScene::RouteMark *CanvasScene::routeMark(const QString &linkId) const
+{
+    auto it = m_routeMarks.constFind(linkId);
+    return it == m_routeMarks.cend() ? nullptr : &it.value();
+}
+
 void CanvasScene::helpEvent(QGraphicsSceneHelpEvent *event)
 {
     m_tipNodeId.clear();
     m_tipLinkId.clear();
-    if (!m_live.isActive()) {
+    if (!m_live.isActive() && !showsRoute()) {
         QGraphicsScene::helpEvent(event);
         return;
     }

@@ -53,6 +53,18 @@ public:
     QString dropKind(const QMimeData *mime, QPointF scenePos);
     // Removes the selected nodes and links as one undo step.
     void removeSelection();
+
+    // The routing inspector's answer drawn on the canvas: links a message would take (green) and
+    // links considered and not taken (red, dashed), each with the reason in its tooltip, and what
+    // each node reached does with it. Empty hashes clear it.
+    struct RouteMark {
+        bool taken = false;
+        QString why;
+    };
+    void setRouteMarks(const QHash<QString, RouteMark> &links, const QHash<QString, QString> &nodeNotes);
+    const RouteMark *routeMark(const QString &linkId) const;
+    QString routeNote(const QString &nodeId) const { return m_routeNotes.value(nodeId); }
+    bool showsRoute() const { return !m_routeMarks.isEmpty() || !m_routeNotes.isEmpty(); }
     // Opens an editor for node `id`'s name over its label (F2, or a double-click on the label):
     // Return or leaving it renames the node as one undo step, Escape cancels.
     bool editNodeName(const QString &id);
@@ -167,6 +179,9 @@ private:
     QGraphicsRectItem *m_refusalBox = nullptr;
     QGraphicsTextItem *m_refusal = nullptr;
     QTimer *m_refusalTimer;
+
+    QHash<QString, RouteMark> m_routeMarks;
+    QHash<QString, QString> m_routeNotes;
 
     LiveOverlay m_live;
     QTimer *m_liveTimer; // animates dots at frame rate while any travel

@@ -7,6 +7,7 @@
 #include "chartpanel.h"
 #include "domainviews.h"
 #include "faultsdock.h"
+#include "routinginspector.h"
 #include "faulttimeline.h"
 #include "palette.h"
 #include "propertyeditor.h"
@@ -515,12 +516,42 @@ void MainWindow::createDocks()
     m_faultsDock = makeDock(tr("Faults"), "faultsDock", m_faultsPanel);
     addDockWidget(Qt::BottomDockWidgetArea, m_faultsDock);
     tabifyDockWidget(m_chartDock, m_faultsDock);
+    // The routing inspector: where a message would go, drawn on the canvas while its tab shows.
+    m_routing = new RoutingInspector(m_document, this);
+    m_routing->setObjectName(QStringLiteral("routingInspector"));
+    m_routingDock = makeDock(tr("Routing"), "routingDock", m_routing);
+    addDockWidget(Qt::BottomDockWidgetArea, m_routingDock);
+    tabifyDockWidget(m_faultsDock, m_routingDock);
+    const auto showRoute = [this] {
+        QHash<QString, CanvasScene::RouteMark> links;
+        QHash<QString, QString> notes;
+        if (m_routingDock->isVisible() && !m_routingDock->visibleRegion().isEmpty()) {
+            const auto marks = m_routing->linkMarks();
+            for (auto it = marks.cbegin(); it != marks.cend(); ++it)
+                links.insert(it.key(), {it->taken, it->why});
+            notes = m_routing->nodeNotes();
+        }
+        m_canvasScene->setRouteMarks(links, notes);
+    };
+    connect(m_routing, &RoutingInspector::routeChanged, this, showRoute);
+    connect(m_routingDock, &QDockWidget::visibilityChanged, this, showRoute);
+    // A message picked on the sequence diagram: its routing key, key, headers and fields, from
+    // the node that published it.
+    connect(m_run->sequencePanel(), &SequencePanel::messageSelected, this, [this](quint64 id, const QStringList &) {
+        if (!m_routingDock->isVisible() || m_routingDock->visibleRegion().isEmpty()) return;
+        const auto info = m_engine->message(id);
+        if (!info) return;
+        const QStringList ids = m_engine->nodeIds();
+        const QString producer = info->producer < std::size_t(ids.size()) ? ids[int(info->producer)] : QString();
+        m_routing->setMessage(*info, producer);
+    });
 
     m_paletteDock->raise();
     m_propertyDock->raise();
     m_sequenceDock->raise();
     for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
-                              m_sequenceDock, m_summaryDock, m_eventDock, m_chartDock, m_faultsDock})
+                              m_sequenceDock, m_summaryDock, m_eventDock, m_chartDock, m_faultsDock,
+                              m_routingDock})
         m_viewMenu->addAction(dock->toggleViewAction());
 
     // Event sourcing, CQRS and sagas: with the run's tabs, hidden until a run has something for them.
@@ -534,7 +565,7 @@ void MainWindow::createDocks()
         QDockWidget *dock =
             makeDock(domainDocks[i].second, domainDockNames[i], m_domainViews->widget(domainDocks[i].first));
         addDockWidget(Qt::BottomDockWidgetArea, dock);
-        tabifyDockWidget(m_faultsDock, dock);
+        tabifyDockWidget(m_routingDock, dock);
         dock->hide();
         m_viewMenu->addAction(dock->toggleViewAction());
         m_domainDocks[i] = dock;

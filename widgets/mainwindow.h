@@ -28,6 +28,7 @@ class ChartPanel;
 class CanvasView;
 class EventLogModel;
 class FaultsPanel;
+class RoutingInspector;
 class Palette;
 class PropertyEditor;
 class RunController;
@@ -66,6 +67,8 @@ public:
     // Shows fault `faultId` of the plan in the property panel (and selects its bar in the Faults dock).
     void selectFault(const QString &faultId);
     FaultsPanel *faultsPanel() const { return m_faultsPanel; }
+    RoutingInspector *routingInspector() const { return m_routing; }
+    QDockWidget *routingDock() const { return m_routingDock; }
     QString selectedFault() const { return m_selectedFault; }
     QString selectedNode() const { return m_selectedNode; }
     QString selectedLink() const { return m_selectedLink; }
@@ -187,6 +190,7 @@ private:
     Palette *m_palette = nullptr;
     PropertyEditor *m_propertyEditor = nullptr;
     FaultsPanel *m_faultsPanel = nullptr;
+    RoutingInspector *m_routing = nullptr;
     QString m_selectedNode;
     QString m_selectedLink;
     QString m_selectedFault; // shown in the property panel while set
@@ -231,6 +235,7 @@ private:
     QDockWidget *m_sequenceDock = nullptr;
     QDockWidget *m_chartDock = nullptr;
     QDockWidget *m_faultsDock = nullptr;
+    QDockWidget *m_routingDock = nullptr;
     DomainViews *m_domainViews = nullptr;
     QDockWidget *m_domainDocks[3] = {}; // by DomainViews::View
     bool m_defaultDocksPending = false; // no saved layout: the default one is sized at the first show

@@ -2,6 +2,7 @@
 // Small helpers shared by the built-in kinds.
 #include "../node.h"
 #include "../schema.h"
+#include "routeanswers.h"
 
 #include <optional>
 #include <string>

@@ -6,8 +6,10 @@
 // With publisher confirms, the exchange confirms upstream once every destination has accepted,
 // and nacks if any rejected.
 #include "../../pubsub/subscriptionindex.h"
+#include "../../pubsub/dialect.h"
 #include "../common.h"
 #include "../nodes.h"
+#include "../routeanswers.h"
 #include "headersmatch.h"
 
 #include <algorithm>
@@ -139,6 +141,61 @@ private:
     std::uint64_t m_nextTag = 0;
 };
 
+// The routing inspector's question: which bindings match, and why the others do not.
+RouteAnswer explainExchangeRoute(const RouteQuestion &q)
+{
+    const std::string type = q.properties.string("type");
+    const Message m = q.message.toMessage();
+    RouteAnswer a;
+    std::size_t bindings = 0, matched = 0;
+    std::vector<std::size_t> alternates;
+    for (std::size_t i = 0; i < q.outputs.size(); ++i) {
+        const RouteOutput &o = q.outputs[i];
+        if (o.inbound) continue;
+        if (o.port == "alternate") {
+            alternates.push_back(i);
+            continue;
+        }
+        if (o.port != "out") continue;
+        ++bindings;
+        bool taken = false;
+        std::string why;
+        if (type == "fanout") {
+            taken = true;
+            why = "fanout: every linked destination gets a copy";
+        } else if (!o.hasBinding) {
+            why = "no binding on this link (a " + type + " exchange routes by its bindings)";
+        } else if (type == "direct") {
+            taken = o.bindingKey == m.routingKey;
+            why = taken ? "binding key " + inQuotes(o.bindingKey) + " equals the routing key"
+                        : "binding key " + inQuotes(o.bindingKey) + " is not the routing key " + inQuotes(m.routingKey);
+        } else if (type == "topic") {
+            why = explainMatch(Dialect::Amqp, o.bindingKey, m.routingKey);
+            taken = why.rfind("matches", 0) == 0;
+        } else {
+            const std::string problem = HeadersBinding::check(o.bindingArguments);
+            if (!problem.empty()) {
+                why = "binding arguments refused: " + problem;
+            } else {
+                const HeadersBinding h(o.bindingArguments);
+                taken = h.matches(m);
+                why = h.explain(m);
+            }
+        }
+        matched += taken;
+        a.verdicts.push_back(routeVerdict(i, taken, why));
+    }
+    for (std::size_t i : alternates)
+        a.verdicts.push_back(routeVerdict(
+            i, matched == 0,
+            matched == 0 ? "unroutable: no binding matched, so the alternate exchange takes it"
+                         : "only unroutable messages go to the alternate exchange, and this one matched"));
+    a.note = type + " exchange: " + std::to_string(matched) + " of " + std::to_string(bindings) +
+             (type == "fanout" ? " destinations" : " bindings match");
+    if (matched == 0 && alternates.empty()) a.note += "; unroutable, so it is dropped";
+    return a;
+}
+
 } // namespace
 
 NodeKindSpec exchangeKind()
@@ -161,6 +218,7 @@ NodeKindSpec exchangeKind()
                  "(x-match all or any) compared with the message's headers.",
                  "", {}, {}, {"direct", "fanout", "topic", "headers"})};
     k.factory = [](const NodeSetup &s) { return std::make_unique<Exchange>(s); };
+    k.explainRoute = explainExchangeRoute;
     return k;
 }
 

@@ -296,6 +296,7 @@ NodeKindSpec producerKind()
     };
     k.properties.insert(k.properties.end(), own.begin(), own.end());
     k.factory = [](const NodeSetup &s) { return std::make_unique<Producer>(s); };
+    k.explainRoute = [](const RouteQuestion &q) { return publishRoute(q, "routingKey", "routing key"); };
     return k;
 }
 

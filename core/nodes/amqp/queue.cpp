@@ -562,6 +562,10 @@ NodeKindSpec queueKind()
                  ""),
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Queue>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return queueRoute(q, "deliver", "dead-letter",
+                          "only expired, rejected, overflowed or over-delivered messages are dead-lettered");
+    };
     return k;
 }
 

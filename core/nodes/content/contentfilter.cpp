@@ -80,6 +80,52 @@ private:
     std::uint64_t m_nextTag = 0;
 };
 
+// The routing inspector's question: does the expression hold for the message, and with which values.
+RouteAnswer explainContentRoute(const RouteQuestion &q)
+{
+    ContentExpression::Error error;
+    auto expr = ContentExpression::compile(q.properties.string("expression"), error);
+    RouteAnswer a;
+    if (!expr) {
+        a.note = "its expression does not compile: " + error.message;
+        a.ends = true;
+        return a;
+    }
+    const Message m = q.message.toMessage();
+    std::string why;
+    const bool pass = expr->evaluate(m, &why);
+    // The values the expression read, as it saw them.
+    std::string values;
+    for (const auto &name : expr->names()) {
+        std::string v;
+        if (const Field *f = m.field(name))
+            v = f->numeric ? f->text : "'" + f->text + "'";
+        else if (const std::string *h = m.header(name))
+            v = "'" + *h + "'";
+        else if (name == "routingKey")
+            v = "'" + m.routingKey + "'";
+        else if (name == "key")
+            v = "'" + m.key + "'";
+        else
+            continue;
+        values += (values.empty() ? "" : ", ") + name + " = " + v;
+    }
+    const std::string text = inQuotes(expr->text()) + (pass ? " holds" : " does not hold") +
+                             (values.empty() ? "" : " for " + values) + (why.empty() ? "" : ": " + why);
+    bool rejectedLinked = false;
+    for (std::size_t i = 0; i < q.outputs.size(); ++i) {
+        const RouteOutput &o = q.outputs[i];
+        if (o.inbound) continue;
+        if (o.port == "out") a.verdicts.push_back(routeVerdict(i, pass, text));
+        if (o.port == "rejected") {
+            rejectedLinked = true;
+            a.verdicts.push_back(routeVerdict(i, !pass, text));
+        }
+    }
+    a.note = pass ? "passes it" : rejectedLinked ? "rejects it" : "drops it (filtered)";
+    return a;
+}
+
 } // namespace
 
 std::string checkContentExpression(const Json &value)
@@ -111,6 +157,7 @@ NodeKindSpec contentFilterKind()
     expression.check = checkContentExpression;
     k.properties = {expression};
     k.factory = [](const NodeSetup &s) { return std::make_unique<ContentFilter>(s); };
+    k.explainRoute = explainContentRoute;
     return k;
 }
 

@@ -407,6 +407,9 @@ NodeKindSpec commandClientKind()
                peer.string("model") + " (set the same model on both)";
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<CommandClient>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return sendOnPorts(q, {"commands"}, "its commands go to this handler", "sends a command");
+    };
     return k;
 }
 

@@ -371,6 +371,7 @@ NodeKindSpec projectionKind()
                                "a stream's name"});
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Projection>(s); };
+    k.explainRoute = [](const RouteQuestion &) { return endRoute("applies the events to its read model"); };
     return k;
 }
 

@@ -604,6 +604,10 @@ NodeKindSpec commandHandlerKind()
         {"after-append", "the command's events are stored; the command is not answered"},
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<CommandHandler>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return sendOnPorts(q, {"store"}, "appends the events the command decides to this store",
+                           "decides the command against its aggregate's events");
+    };
     return k;
 }
 

@@ -736,6 +736,23 @@ NodeKindSpec eventStoreKind()
                  "ms", 0, 9.0e12),
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<EventStore>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        // Its clients connect to it: projections read (subscribe), command handlers write.
+        RouteAnswer a;
+        a.note = "appends the events to their stream";
+        for (std::size_t i = 0; i < q.outputs.size(); ++i) {
+            const RouteOutput &o = q.outputs[i];
+            const bool reader = o.peerKind && o.peerKind->kind == "projection";
+            a.verdicts.push_back(routeVerdict(i, reader,
+                                              reader ? "a subscriber: the projection catches up on the stream"
+                                                     : "a writer, not a subscriber"));
+            a.ends = a.ends || reader;
+        }
+        a.ends = true;
+        for (const auto &v : a.verdicts)
+            if (v.taken) a.ends = false;
+        return a;
+    };
     return k;
 }
 

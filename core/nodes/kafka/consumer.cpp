@@ -1072,6 +1072,11 @@ NodeKindSpec kafkaConsumerKind()
                                   "generation: set a groupId");
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<KafkaConsumer>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        // A consume-transform-produce loop produces its result on "output".
+        return sendOnPorts(q, {"output"}, "produces its result to this topic (consume-transform-produce)",
+                           "fetches and processes it (the member its group assigned the partition)", true);
+    };
     return k;
 }
 

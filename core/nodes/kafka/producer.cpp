@@ -598,6 +598,48 @@ private:
 
 } // namespace
 
+namespace {
+
+// The routing inspector's question: the partition the default partitioner picks for the record.
+RouteAnswer explainProducerRoute(const RouteQuestion &q)
+{
+    std::string filled;
+    RouteMessage m = producedMessage(q, "", filled);
+    RouteAnswer a;
+    a.note = m.key.empty() ? "produces a keyless record" : "produces a record with key " + inQuotes(m.key);
+    const Json &script = q.properties.value("script");
+    const bool explicitPartition = !q.message.keyGiven && script.is_array() && !script.empty() &&
+                                   script[0].contains("partition");
+    for (std::size_t i = 0; i < q.outputs.size(); ++i) {
+        const RouteOutput &o = q.outputs[i];
+        if (o.inbound || o.port != "out") continue;
+        RouteVerdict v = routeVerdict(i, true, "");
+        v.message = m;
+        const auto partitions =
+            o.peerKind && o.peerKind->kind == "kafka-topic"
+                ? static_cast<std::uint32_t>(std::max<std::int64_t>(1, o.peerProperties->integer("partitions")))
+                : 1u;
+        if (explicitPartition) {
+            v.partition = static_cast<int>(script[0]["partition"].get<std::int64_t>() % partitions);
+            v.why = "the script's first entry names partition " + std::to_string(v.partition);
+        } else if (q.properties.string("partitioner") == "round-robin") {
+            v.partition = 0;
+            v.why = "round-robin partitioner: partition 0 first, then each next one";
+        } else if (m.key.empty() || q.properties.boolean("partitionerIgnoreKeys")) {
+            v.why = std::string(m.key.empty() ? "keyless" : "partitioner.ignore.keys") +
+                    ": a sticky partition drawn at random, kept for batch.size bytes (KIP-794)";
+        } else {
+            v.partition = static_cast<int>(partitionForKey(m.key, partitions));
+            v.why = "toPositive(murmur2(" + inQuotes(m.key) + ")) % " + std::to_string(partitions) + " = " +
+                    std::to_string(v.partition);
+        }
+        a.verdicts.push_back(std::move(v));
+    }
+    return a;
+}
+
+} // namespace
+
 NodeKindSpec kafkaProducerKind()
 {
     NodeKindSpec k;
@@ -693,6 +735,7 @@ NodeKindSpec kafkaProducerKind()
         }
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<KafkaProducer>(s); };
+    k.explainRoute = explainProducerRoute;
     return k;
 }
 

@@ -1236,6 +1236,34 @@ NodeKindSpec kafkaTopicKind()
                                                            " (acks=all produces could never succeed)");
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Topic>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        // Every consumer group reads the whole log; within a group the partition's one owner does.
+        std::map<std::string, std::size_t> members;
+        for (const auto &o : q.outputs)
+            if (!o.inbound && o.port == "consumers" && o.peerKind && o.peerKind->kind == "kafka-consumer")
+                ++members[o.peerProperties->string("groupId")];
+        RouteAnswer a;
+        a.note = "appends it to the partition's log; each of " + std::to_string(members.size()) +
+                 " consumer group" + (members.size() == 1 ? "" : "s") + " reads it";
+        for (std::size_t i = 0; i < q.outputs.size(); ++i) {
+            const RouteOutput &o = q.outputs[i];
+            if (o.inbound || o.port != "consumers") continue;
+            if (!o.peerKind || o.peerKind->kind != "kafka-consumer") {
+                a.verdicts.push_back(routeVerdict(i, true, "reads the log"));
+                continue;
+            }
+            const std::string group = o.peerProperties->string("groupId");
+            const std::size_t n = members[group];
+            a.verdicts.push_back(routeVerdict(
+                i, true,
+                "group " + inQuotes(group) +
+                    (n == 1 ? ": its only member reads every partition"
+                            : ": one of its " + std::to_string(n) +
+                                  " members, the one assigned the partition, reads it")));
+        }
+        if (members.empty()) a.ends = true;
+        return a;
+    };
     return k;
 }
 

@@ -382,6 +382,7 @@ NodeKindSpec channelKind()
                  "msg", 0, 1e9),
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Channel>(s); };
+    k.explainRoute = [](const RouteQuestion &q) { return queueRoute(q, "out", "", ""); };
     return k;
 }
 

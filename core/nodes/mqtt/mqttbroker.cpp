@@ -750,6 +750,27 @@ NodeKindSpec mqttBrokerKind()
     };
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<MqttBroker>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return brokerRoute(q, static_cast<int>(Dialect::Mqtt), [](const RouteOutput &o) {
+            std::vector<RouteSubscription> subs;
+            if (!o.peerKind || o.peerKind->kind != "mqtt-client") return subs;
+            for (const auto &line : o.peerProperties->stringList("subscriptions")) {
+                MqttSubscriptionLine sub;
+                if (!parseMqttSubscriptionLine(line, sub).empty()) continue;
+                RouteSubscription r;
+                SharedSubscription shared;
+                if (parseSharedSubscription(sub.filter, shared)) {
+                    r.pattern = std::string(shared.filter);
+                    r.group = std::string(shared.group);
+                } else {
+                    r.pattern = sub.filter;
+                }
+                r.label = "subscription (QoS " + std::to_string(sub.qos) + ")";
+                subs.push_back(std::move(r));
+            }
+            return subs;
+        });
+    };
     return k;
 }
 

@@ -680,6 +680,9 @@ NodeKindSpec mqttClientKind()
     k.properties.insert(k.properties.end(), own.begin(), own.end());
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<MqttClient>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return q.inPort.empty() ? publishRoute(q, "topic", "topic") : endRoute("receives it as a subscriber");
+    };
     return k;
 }
 

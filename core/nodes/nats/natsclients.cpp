@@ -375,6 +375,7 @@ NodeKindSpec natsPublisherKind()
                   "")});
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<NatsPublisher>(s); };
+    k.explainRoute = [](const RouteQuestion &q) { return publishRoute(q, "subject", "subject"); };
     return k;
 }
 
@@ -434,6 +435,7 @@ NodeKindSpec natsSubscriberKind()
     };
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<NatsSubscriber>(s); };
+    k.explainRoute = [](const RouteQuestion &) { return endRoute("receives it (if subscribed at publish time)"); };
     return k;
 }
 

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 
 namespace sb {
@@ -243,6 +244,19 @@ NodeKindSpec natsServerKind()
     };
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<NatsServer>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return brokerRoute(q, static_cast<int>(Dialect::Nats), [](const RouteOutput &o) {
+            std::vector<RouteSubscription> subs;
+            if (!o.peerKind || o.peerKind->kind != "nats-subscriber") return subs;
+            for (const auto &line : o.peerProperties->stringList("subscriptions")) {
+                std::istringstream in(line); // "subject [queue group]"
+                RouteSubscription r;
+                in >> r.pattern >> r.group;
+                if (!r.pattern.empty()) subs.push_back(std::move(r));
+            }
+            return subs;
+        });
+    };
     return k;
 }
 

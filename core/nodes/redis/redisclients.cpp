@@ -220,6 +220,7 @@ NodeKindSpec redisPublisherKind()
                                  ""));
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<RedisPublisher>(s); };
+    k.explainRoute = [](const RouteQuestion &q) { return publishRoute(q, "channel", "channel"); };
     return k;
 }
 
@@ -266,6 +267,7 @@ NodeKindSpec redisSubscriberKind()
     };
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<RedisSubscriber>(s); };
+    k.explainRoute = [](const RouteQuestion &) { return endRoute("receives it (if connected at publish time)"); };
     return k;
 }
 

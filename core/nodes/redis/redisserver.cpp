@@ -360,6 +360,17 @@ NodeKindSpec redisServerKind()
     };
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<RedisServer>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return brokerRoute(q, static_cast<int>(Dialect::Redis), [](const RouteOutput &o) {
+            std::vector<RouteSubscription> subs;
+            if (!o.peerKind || o.peerKind->kind != "redis-subscriber") return subs;
+            for (const auto &c : o.peerProperties->stringList("channels"))
+                subs.push_back({c, "", "channel", true});
+            for (const auto &p : o.peerProperties->stringList("patterns"))
+                subs.push_back({p, "", "pattern", false});
+            return subs;
+        });
+    };
     return k;
 }
 

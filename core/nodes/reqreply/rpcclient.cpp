@@ -288,6 +288,11 @@ NodeKindSpec amqpRpcClientKind()
                                            "sends it as each request's reply-to)"});
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<AmqpRpcClient>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        RouteAnswer a = publishRoute(q, "routingKey", "routing key");
+        a.note += ", reply-to its own queue";
+        return a;
+    };
     return k;
 }
 

@@ -184,6 +184,13 @@ NodeKindSpec amqpRpcServerKind()
                  256.0 * 1024 * 1024),
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<AmqpRpcServer>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        RouteAnswer a = endRoute("executes the request and publishes the reply to its reply-to queue");
+        for (std::size_t i = 0; i < q.outputs.size(); ++i)
+            if (!q.outputs[i].inbound)
+                a.verdicts.push_back(routeVerdict(i, false, "the reply, a new message, goes this way"));
+        return a;
+    };
     return k;
 }
 

@@ -437,6 +437,9 @@ NodeKindSpec clientKind(bool http)
                                                                                   : rpc::Protocol::Grpc);
         return rpc::makeCallClient(s, protocol);
     };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return sendOnPorts(q, {"calls"}, "its calls go to this server (retries and hedges too)", "calls the server");
+    };
     return k;
 }
 
@@ -461,6 +464,10 @@ NodeKindSpec serverKind(bool http)
                                    : (s.properties.string("protocol") == "thrift" ? rpc::Protocol::Thrift
                                                                                   : rpc::Protocol::Grpc);
         return rpc::makeCallServer(s, protocol);
+    };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return sendOnPorts(q, {"downstream"}, "a downstream call it makes while serving one",
+                           "executes the call and replies", true);
     };
     return k;
 }

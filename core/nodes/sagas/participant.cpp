@@ -607,6 +607,24 @@ NodeKindSpec sagaParticipantKind()
          "the local transaction committed; its reply (or outcome event, or the event's ack) is not sent"},
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Participant>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        // Choreography: after its local transaction it emits its event (routing key "emits").
+        RouteAnswer a = sendOnPorts(q, {"publish"}, "", "runs its local transaction", true);
+        const std::string emits = q.properties.string("emits");
+        for (auto &v : a.verdicts) {
+            if (!v.taken) continue;
+            if (emits.empty()) {
+                v.taken = false;
+                v.why = "it emits no event (emits is empty)";
+                continue;
+            }
+            v.why = "emits " + inQuotes(emits) + " after its local transaction";
+            RouteMessage m = q.message;
+            m.routingKey = emits;
+            v.message = m;
+        }
+        return a;
+    };
     return k;
 }
 

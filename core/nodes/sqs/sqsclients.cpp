@@ -464,6 +464,7 @@ NodeKindSpec sqsProducerKind()
         return {};
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<SqsProducer>(s); };
+    k.explainRoute = [](const RouteQuestion &q) { return publishRoute(q, "", ""); };
     return k;
 }
 
@@ -515,6 +516,9 @@ NodeKindSpec sqsConsumerKind()
                                                          " is more than SQS's maximum of 12 hours"});
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<SqsConsumer>(s); };
+    k.explainRoute = [](const RouteQuestion &) {
+        return endRoute("receives it, processes it and deletes it (else it becomes visible again)");
+    };
     return k;
 }
 

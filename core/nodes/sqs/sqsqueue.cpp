@@ -758,6 +758,10 @@ NodeKindSpec sqsQueueKind()
                     : "the dead-letter queue of a standard queue must be a standard queue";
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<SqsQueue>(s); };
+    k.explainRoute = [](const RouteQuestion &q) {
+        return queueRoute(q, "receive", "deadLetter",
+                          "only after maxReceiveCount receives without a delete (the redrive policy)");
+    };
     return k;
 }
 
