@@ -26,6 +26,7 @@ SIGNALBOX_PACKAGES=(
   libmuparserx-dev
   libgl-dev
   pkg-config
+  lld
 )
 
 # Only the fuzz stage needs these; a missing one skips that stage, never the build.

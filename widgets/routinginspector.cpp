@@ -199,7 +199,7 @@ void RoutingInspector::inspect()
     else
         m_report = inspectRoute(m_document->topology(), from.toStdString(), m);
     fillModel();
-    emit routeChanged();
+    Q_EMIT routeChanged();
 }
 
 void RoutingInspector::fillModel()

@@ -160,7 +160,7 @@ RouteAnswer brokerRoute(const RouteQuestion &q, int dialectIndex,
     a.note = subscribers == 0 ? "no subscription matches " + inQuotes(subject) + ": nobody gets it"
                               : std::to_string(subscribers) + " subscriber" + (subscribers == 1 ? "" : "s") +
                                     " match " + inQuotes(subject);
-    if (subscribers == 0) a.ends = true;
+    // Nobody subscribed: fire and forget, the broker drops it (no destination).
     return a;
 }
 

@@ -165,6 +165,9 @@ private slots:
     void faultOptions();
     void match_data();
     void match();
+    void route_data();
+    void route();
+    void routeJson();
     void matchJson_data();
     void matchJson();
     void eventsCarryFaultsAndLocalTime();
@@ -955,6 +958,10 @@ void TestCli::usageErrors_data()
     QTest::newRow("match, one text") << QStringList{"match", "--dialect", "amqp", "a.*"};
     QTest::newRow("match, three texts") << QStringList{"match", "--dialect", "amqp", "a", "b", "c"};
     QTest::newRow("match, unknown option") << QStringList{"match", "--dialect", "amqp", "--why", "a", "b"};
+    QTest::newRow("route without --from") << QStringList{"route", "FILE"};
+    QTest::newRow("route without file") << QStringList{"route", "--from", "p"};
+    QTest::newRow("route, header without =") << QStringList{"route", "FILE", "--from", "p", "--header", "x"};
+    QTest::newRow("route, unknown option") << QStringList{"route", "FILE", "--from", "p", "--why"};
 }
 
 void TestCli::usageErrors()
@@ -1442,7 +1449,7 @@ void TestCli::help()
     const CliResult r = runCli({flag});
     QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
     const QString out = QString::fromUtf8(r.out);
-    for (const char *command : {"validate", "kinds", "run", "match --dialect amqp|mqtt|nats|redis"})
+    for (const char *command : {"validate", "kinds", "run", "match --dialect amqp|mqtt|nats|redis", "route FILE --from NODE"})
         QVERIFY2(out.contains(QLatin1String(command)), command);
 
     const qsizetype section = out.indexOf(QLatin1String("Exit codes"));
@@ -1592,6 +1599,77 @@ void TestCli::match_data()
     QTest::newRow("pattern after --")
         << QStringList{"--dialect", "redis", "--", "-*", "-x"} << int(sb::CliExit::Ok)
         << QByteArray("matches: '*' took 'x'\n") << QByteArray();
+}
+
+void TestCli::route_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::addColumn<QStringList>("args"); // after "route EXAMPLE"
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("out"); // in stdout
+    QTest::addColumn<QByteArray>("err"); // in stderr
+    QTest::newRow("topic: two bindings") << "topic-routing" << QStringList{"--from", "events"} << int(sb::CliExit::Ok)
+                                         << QByteArray("ends at: eu-service, order-service\n") << QByteArray();
+    QTest::newRow("topic: alternate")
+        << "topic-routing" << QStringList{"--from", "events", "--routing-key", "audit.log"} << int(sb::CliExit::Ok)
+        << QByteArray("  x  failures via bind-failures (binding \"#.failed\"): not taken: no match") << QByteArray();
+    QTest::newRow("content filter fields")
+        << "content-based-routing"
+        << QStringList{"--from", "orders", "--field", "total=1500", "--field", "country=DE"} << int(sb::CliExit::Ok)
+        << QByteArray("\"total > 1000 && country != 'US'\" holds for total = 1500, country = 'DE'") << QByteArray();
+    QTest::newRow("headers binding shown by its arguments")
+        << "headers-exchange" << QStringList{"--from", "reports", "--header", "format=zip"} << int(sb::CliExit::Ok)
+        << QByteArray("(binding \"x-match=any, format=zip, type=log\")") << QByteArray();
+    QTest::newRow("kafka key picks the partition")
+        << "kafka-consumer-groups" << QStringList{"--from", "producer", "--key", "user-7"} << int(sb::CliExit::Ok)
+        << QByteArray("toPositive(murmur2(\"user-7\")) %") << QByteArray();
+    QTest::newRow("nowhere: exit 1")
+        << "nats-queue-groups" << QStringList{"--from", "orders", "--subject", "payments.eu"}
+        << int(sb::CliExit::NoMatch) << QByteArray("ends at: nowhere (no path delivers it)\n") << QByteArray();
+    QTest::newRow("unknown node, with a suggestion")
+        << "work-queue" << QStringList{"--from", "prodcer"} << int(sb::CliExit::Usage) << QByteArray()
+        << QByteArray("--from: no node \"prodcer\" in");
+    QTest::newRow("did you mean") << "work-queue" << QStringList{"--from", "prodcer"} << int(sb::CliExit::Usage)
+                                  << QByteArray() << QByteArray("did you mean \"producer\"?");
+}
+
+void TestCli::route()
+{
+    QFETCH(QString, example);
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, out);
+    QFETCH(QByteArray, err);
+    const CliResult r =
+        runCli(QStringList{QStringLiteral("route"), QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/") + example + ".json"} +
+               args);
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    QVERIFY2(r.out.contains(out), r.describe().constData());
+    QVERIFY2(r.err.contains(err), r.describe().constData());
+}
+
+void TestCli::routeJson()
+{
+    const CliResult r = runCli({QStringLiteral("route"), QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/fanout-pubsub.json"),
+                                QStringLiteral("--from"), QStringLiteral("orders"), QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out);
+    QVERIFY(doc.isObject());
+    QCOMPARE(doc.object().value("destinations").toArray().size(), 3);
+    const QJsonArray hops = doc.object().value("hops").toArray();
+    QCOMPARE(hops.first().toObject().value("node").toString(), QStringLiteral("orders"));
+    // Each hop has the message as it arrived: the exchange gets the producer's routing key.
+    QCOMPARE(hops.at(1).toObject().value("message").toObject().value("routingKey").toString(),
+             QStringLiteral("order.created"));
+    // A broken file: the load errors, exit 3.
+    QTemporaryDir dir;
+    const QString bad = dir.filePath("bad.json");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"format\": \"signalbox-topology\"");
+    f.close();
+    const CliResult broken = runCli({QStringLiteral("route"), bad, QStringLiteral("--from"), QStringLiteral("p")});
+    QVERIFY2(broken.exitCode == sb::CliExit::InvalidInput, broken.describe().constData());
 }
 
 void TestCli::match()

@@ -75,8 +75,8 @@ void TestRoutingInspector::formDrivesTheAnswer_data()
     QTest::addColumn<QString>("summary");
     QTest::addColumn<QString>("notTaken"); // a "why" the tree must show
     QTest::addRow("eu order") << "eu.orders.created" << "eu-service, order-service"
-                              << "no match";
-    QTest::addRow("audit: alternate") << "audit.log" << "auditor" << "only unroutable messages";
+                              << "only unroutable messages go to the alternate exchange";
+    QTest::addRow("audit: alternate") << "audit.log" << "auditor" << "no match";
     QTest::addRow("eu failure") << "eu.payments.failed" << "eu-service, alerting" << "no match";
 }
 
