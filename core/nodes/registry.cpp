@@ -155,7 +155,8 @@ const KindRegistry &KindRegistry::builtin()
         // Amazon SNS
         r.add(snsTopicKind());
         r.add(withZeroMeanings(snsPublisherKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
-        r.add(withZeroMeanings(httpEndpointKind(), {{"outageFor", "never down"}, {"outageStatus", "no answer"}}));
+        r.add(withZeroMeanings(httpEndpointKind(),
+                               {{"outageFor", "never down"}, {"outageStatus", "no answer"}}));
         for (auto &t : snsTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
