@@ -32,6 +32,10 @@ private slots:
     void fifoTopic();
     void badSubscriptions_data();
     void badSubscriptions();
+    void badLinks_data();
+    void badLinks();
+    void fifoOrderPerGroup();
+    void topicCrashKeepsDeliveries();
     void explainRoute();
     void fanoutExample();
 };
@@ -617,6 +621,121 @@ void TestSns::badSubscriptions()
         for (const auto &e : errors)
             qWarning("%s", e.c_str());
     QVERIFY(found);
+}
+
+void TestSns::badLinks_data()
+{
+    QTest::addColumn<bool>("fifoTopic");
+    QTest::addColumn<QString>("port");
+    QTest::addColumn<QString>("peer");   // "fifo-queue", "queue", "endpoint"
+    QTest::addColumn<QString>("reason"); // empty: valid
+    QTest::newRow("standard topic to standard queue") << false << "sqs"
+                                                      << "queue"
+                                                      << "";
+    QTest::newRow("FIFO topic to FIFO queue") << true << "sqs"
+                                              << "fifo-queue"
+                                              << "";
+    QTest::newRow("FIFO topic to standard queue") << true << "sqs"
+                                                  << "queue"
+                                                  << "";
+    QTest::newRow("FIFO queue on a standard topic") << false << "sqs"
+                                                    << "fifo-queue"
+                                                    << "FIFO topic only";
+    QTest::newRow("FIFO topic to HTTPS") << true << "https"
+                                         << "endpoint"
+                                         << "SQS queues only";
+    QTest::newRow("standard topic, FIFO dead-letter queue") << false << "deadLetter"
+                                                            << "fifo-queue"
+                                                            << "standard dead-letter queue";
+    QTest::newRow("FIFO topic, standard dead-letter queue") << true << "deadLetter"
+                                                            << "queue"
+                                                            << "FIFO dead-letter queue";
+}
+
+void TestSns::badLinks()
+{
+    QFETCH(bool, fifoTopic);
+    QFETCH(QString, port);
+    QFETCH(QString, peer);
+    QFETCH(QString, reason);
+    TopologyBuilder b;
+    b.node("pub", "sns-publisher").node("topic", "sns-topic", {{"fifo", fifoTopic}}).link("pub", "topic");
+    if (peer == "endpoint")
+        b.node("sub", "http-endpoint");
+    else
+        b.node("sub", "sqs-queue", {{"fifo", peer == "fifo-queue"}})
+            .node("c", "sqs-consumer")
+            .link("sub", "c", {}, "receive");
+    b.link("topic", "sub", {}, port.toStdString());
+    const auto errors = validationErrors(b.topology());
+    if (reason.isEmpty()) {
+        QVERIFY2(errors.empty(), errors.empty() ? "" : errors.front().c_str());
+        return;
+    }
+    bool found = false;
+    for (const auto &e : errors)
+        found = found || (e.rfind("$.links[", 0) == 0 && e.find("link \"topic-sub:") != std::string::npos &&
+                          e.find(reason.toStdString()) != std::string::npos);
+    for (const auto &e : errors)
+        if (!found) qWarning("%s", e.c_str());
+    QVERIFY(found);
+}
+
+void TestSns::fifoOrderPerGroup()
+{
+    // The FIFO queue throttles SendMessage (a quota of 1 request/s): SNS retries the throttled
+    // deliveries, and the later messages of a group wait for them, so the queue stores each group's
+    // messages in publish order.
+    Json script = Json::array();
+    for (int i = 0; i < 6; ++i)
+        script.push_back(
+            {{"at", i}, {"messageGroupId", i % 2 ? "odd" : "even"}, {"deduplicationId", "d{seq}"}});
+    TopologyBuilder b;
+    b.node("pub", "sns-publisher", {{"script", script}})
+        .node("topic", "sns-topic", {{"fifo", true}})
+        .node("q", "sqs-queue", {{"fifo", true}, {"throughputQuota", 1}})
+        .node("c", "sqs-consumer")
+        .link("pub", "topic")
+        .link("topic", "q")
+        .link("q", "c", {}, "receive");
+    QVERIFY(validationErrors(b.topology()).empty());
+    auto r = run(b.topology());
+    QVERIFY(r);
+    QVERIFY(!eventsOf(*r, TraceKind::Retry, "topic").empty()); // throttled deliveries were retried
+    const auto enq = eventsOf(*r, TraceKind::Enqueue, "q");
+    QCOMPARE(enq.size(), std::size_t(6));
+    std::map<std::uint64_t, int> last; // per group (id parity), the last id stored
+    for (const auto *e : enq) {
+        const int group = int(e->messageId % 2);
+        QVERIFY2(e->messageId > std::uint64_t(last[std::uint64_t(group)]), "a group's messages out of order");
+        last[std::uint64_t(group)] = int(e->messageId);
+    }
+}
+
+void TestSns::topicCrashKeepsDeliveries()
+{
+    // The endpoint is down for 60 s; the topic crashes meanwhile. SNS keeps its deliveries: after
+    // the restart it attempts them again, and once the endpoint is back each message arrives.
+    TopologyBuilder b;
+    b.node("pub", "sns-publisher", {{"script", Json::array({{{"at", 0}}, {{"at", 10}}})}})
+        .node("topic", "sns-topic")
+        .node("web", "http-endpoint", {{"outageFor", "50s"}, {"outageStatus", 503}})
+        .link("pub", "topic")
+        .link("topic", "web", {}, "https");
+    Topology t = b.topology();
+    FaultDef crash;
+    crash.id = "crash-topic";
+    crash.kind = "crash";
+    crash.target = "topic";
+    crash.start = 5 * kSecond;
+    crash.duration = 10 * kSecond;
+    t.faults.push_back(crash);
+    const auto errors = validationErrors(t);
+    QVERIFY2(errors.empty(), errors.empty() ? "" : errors.front().c_str());
+    auto r = run(t);
+    QVERIFY(r);
+    QCOMPARE(eventsOf(*r, TraceKind::Process, "web").size(), std::size_t(2));
+    QCOMPARE(eventsOf(*r, TraceKind::Drop, "topic").size(), std::size_t(0));
 }
 
 void TestSns::explainRoute()
