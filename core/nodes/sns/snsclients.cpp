@@ -414,12 +414,12 @@ NodeKindSpec httpEndpointKind()
         property("outageAt", "Outage at", T::Duration, 0, "When an outage begins (with outageFor).", "ms", 0,
                  {}),
         property("outageFor", "Outage for", T::Duration, 0,
-                 "How long the endpoint is down from outageAt (0: never down).", "ms", 0, {}),
-        property("outageStatus", "Outage status", T::Integer, 0,
-                 "What a POST gets during the outage: a status (503, say) at once, or 0: no answer at all, "
-                 "so each "
-                 "attempt ends with SNS's 15 s timeout.",
-                 "", 0, 599),
+                 "How long the endpoint is down from outageAt (0 = never down).", "ms", 0, {}),
+        property(
+            "outageStatus", "Outage status", T::Integer, 0,
+            "What a POST gets during the outage: a status (503, say) at once, or nothing (0 = no answer), so "
+            "each attempt ends with SNS's 15 s timeout.",
+            "", 0, 599),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
         const auto s = p.integer("outageStatus");
