@@ -582,6 +582,10 @@ void TestSns::badSubscriptions_data()
                R"({"DeliveryPolicy": {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 3}}})")
         << "https" << a + ".DeliveryPolicy.healthyRetryPolicy"
         << "more than numRetries";
+    QTest::newRow("huge maxDelayTarget")
+        << QByteArray(R"({"DeliveryPolicy": {"healthyRetryPolicy": {"maxDelayTarget": 1e15}}})") << "https"
+        << a + ".DeliveryPolicy.healthyRetryPolicy.maxDelayTarget"
+        << "at most 3,600 seconds";
     QTest::newRow("backoff function")
         << QByteArray(R"({"DeliveryPolicy": {"healthyRetryPolicy": {"backoffFunction": "quadratic"}}})")
         << "https" << a + ".DeliveryPolicy.healthyRetryPolicy.backoffFunction"

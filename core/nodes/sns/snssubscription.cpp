@@ -197,11 +197,12 @@ void parseDeliveryPolicy(const Json &policy, SnsDeliveryPolicy &out,
             problems.push_back({at + "." + k, k + " is a whole number of at least 0, got " + v.dump()});
             return;
         }
-        const auto n = static_cast<std::int64_t>(std::min(v.get<double>(), 1e12));
+        // Clamped far beyond every limit below, so that no product overflows.
+        const auto n = static_cast<std::int64_t>(std::min(v.get<double>(), 1e9));
         if (k == "minDelayTarget")
-            out.minDelayTarget = n * kSecond;
+            out.minDelayTarget = std::min<std::int64_t>(n, 1000000) * kSecond;
         else if (k == "maxDelayTarget")
-            out.maxDelayTarget = n * kSecond;
+            out.maxDelayTarget = std::min<std::int64_t>(n, 1000000) * kSecond;
         else if (k == "numRetries")
             out.numRetries = n;
         else if (k == "numNoDelayRetries")
