@@ -334,7 +334,7 @@ NodeKindSpec snsPublisherKind()
     k.kind = "sns-publisher";
     k.deliveryRole = DeliveryRole::Log;
     k.label = "SNS publisher";
-    k.category = "Clients";
+    k.category = "Publish-subscribe";
     k.help =
         "Publishes messages to an Amazon SNS topic with message attributes and a JSON body; the AWS SDK's "
         "standard retries.";
@@ -392,7 +392,7 @@ NodeKindSpec httpEndpointKind()
     k.kind = "http-endpoint";
     k.deliveryRole = DeliveryRole::Log;
     k.label = "HTTP/S endpoint";
-    k.category = "Servers";
+    k.category = "Publish-subscribe";
     k.help =
         "An HTTP/S endpoint subscribed to an SNS topic: answers each Notification POST with 200 after a "
         "latency, or fails (a status, or no answer) so SNS retries by the subscription's delivery policy.";

@@ -610,7 +610,7 @@ NodeKindSpec snsTopicKind()
     k.kind = "sns-topic";
     k.deliveryRole = DeliveryRole::Log;
     k.label = "SNS topic";
-    k.category = "Managed pub-sub";
+    k.category = "Publish-subscribe";
     k.help = "An Amazon SNS topic, standard or FIFO: fans each published message out to its SQS and HTTP/S "
              "subscriptions that its filter policies let through; raw or enveloped delivery, retries by the "
              "delivery policy, dead-letter queues.";
