@@ -50,7 +50,8 @@ public:
 };
 
 // One of an exchange's bindings: the link to its destination, its key, and (headers exchange) its
-// arguments.
+// arguments. An SNS topic gets one for each of its output links: key = the id of the node at its
+// other end, arguments = the subscription's attributes (core/nodes/sns/sns.h).
 struct BindingSetup {
     LinkIndex link = kNoIndex;
     std::string key;

@@ -73,6 +73,9 @@ void PubSubChecker::onEvent(const TraceEvent &e)
     case TraceKind::Drop:
         onDrop(e);
         break;
+    case TraceKind::Enqueue:
+        onEnqueue(e);
+        break;
     default:
         break;
     }
@@ -134,6 +137,22 @@ void PubSubChecker::onProcess(const TraceEvent &e)
         ++c->processed;
     }
     closeIfDone(open);
+}
+
+void PubSubChecker::onEnqueue(const TraceEvent &e)
+{
+    // A queue subscribed to a topic (an SQS queue subscribed to an SNS topic) has its copy once it
+    // stored it: from there the queue and its consumers answer for it. An enqueue of no open copy
+    // (a dead-letter queue's) is not the pub-sub checker's.
+    auto open = m_open.find(e.messageId);
+    if (open == m_open.end()) return;
+    for (auto &c : open->second)
+        if (c.subscriber == e.node && !c.complete()) {
+            ++c.processed;
+            ++m_qos[c.qos].processed;
+            closeIfDone(open);
+            return;
+        }
 }
 
 void PubSubChecker::onDrop(const TraceEvent &e)

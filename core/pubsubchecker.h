@@ -1,7 +1,8 @@
 #pragma once
 // The publish-subscribe checker: pairs each copy a pub-sub broker hands a subscriber (a Match:
-// MQTT, Redis Pub/Sub, NATS) with the subscriber's processing of it (Process, same message, at
-// that subscriber), and at the end of a run reports, per copy:
+// MQTT, Redis Pub/Sub, NATS, Amazon SNS) with the subscriber's processing of it (Process, same
+// message, at that subscriber; for a queue subscribed to a topic, an SNS topic's SQS queue, its
+// Enqueue), and at the end of a run reports, per copy:
 //   pubsub-lost: a copy its subscriber never processed: lost on the way (a QoS 0 PUBLISH, a Redis
 //     message or a NATS MSG dropped by a lossy link or a partition: nothing resends them), lost in a
 //     crash, or still on its way when the run ended (a run cut short counts those too: let it drain).
@@ -68,6 +69,7 @@ private:
     void onMatch(const TraceEvent &e);
     void onProcess(const TraceEvent &e);
     void onDrop(const TraceEvent &e);
+    void onEnqueue(const TraceEvent &e);
     void closeIfDone(std::unordered_map<std::uint64_t, Copies>::iterator it);
     void addExample(std::vector<Finding> &to, Finding f);
 

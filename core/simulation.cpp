@@ -94,7 +94,21 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
     for (NodeIndex i = 0; i < t.nodes.size(); ++i) {
         const NodeKindSpec *spec = registry.find(t.nodes[i].kind);
         NodeSetup setup{t.nodes[i].id, i, PropertyBag(spec->properties, t.nodes[i].properties), {}};
+        if (t.nodes[i].kind == "sns-topic") {
+            // An SNS topic's links with the ids of their endpoints as keys, each subscription with its
+            // binding's arguments (its attributes; core/nodes/sns/sns.h), so that a RedrivePolicy
+            // can name its dead-letter queue.
+            for (LinkIndex li = 0; li < t.links.size(); ++li) {
+                const auto &l = t.links[li];
+                if (l.from != t.nodes[i].id) continue;
+                Json arguments = Json::object();
+                for (const BindingDef *b : bindingsOf[i])
+                    if (b->destination == l.to && l.fromPort != "deadLetter") arguments = b->arguments;
+                setup.bindings.push_back({li, l.to, std::move(arguments)});
+            }
+        }
         for (const BindingDef *b : bindingsOf[i]) {
+            if (t.nodes[i].kind == "sns-topic") break;
             auto links = exchangeLinks.find({b->exchange, b->destination});
             if (links == exchangeLinks.end()) continue;
             for (LinkIndex li : links->second)

@@ -6,6 +6,7 @@
 
 #include "faults/faultvalidation.h"
 #include "nodes/sagas/sagas.h"
+#include "nodes/sns/sns.h"
 #include "pubsub/dialect.h"
 
 #include <algorithm>
@@ -400,8 +401,15 @@ void validateModel(Checker &c, const Topology &t)
             continue;
         }
         const auto &ex = t.nodes[*ei];
+        if (ex.kind == "sns-topic") {
+            // An SNS subscription's attributes (core/nodes/sns/sns.h).
+            for (const auto &p : snsBindingProblems(t, i))
+                p.warning ? c.warn(p.path, p.message) : c.error(p.path, p.message);
+            continue;
+        }
         if (ex.kind != "exchange") {
-            c.error(path + ".exchange", quoted(b.exchange) + " is a " + ex.kind + ", not an exchange");
+            c.error(path + ".exchange",
+                    quoted(b.exchange) + " is a " + ex.kind + ", not an exchange or an sns-topic");
             continue;
         }
         if (!index.find(b.destination)) {

@@ -13,6 +13,7 @@
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 #include "sagas/sagas.h"
+#include "sns/sns.h"
 #include "sqs/sqs.h"
 
 #include <initializer_list>
@@ -150,6 +151,13 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(natsSubscriberKind(),
                                {{"pendingMsgsLimit", "no limit"}, {"pendingBytesLimit", "no limit"}}));
         for (auto &t : natsTemplates())
+            r.addTemplate(std::move(t));
+        // Amazon SNS
+        r.add(snsTopicKind());
+        r.add(withZeroMeanings(snsPublisherKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        r.add(withZeroMeanings(httpEndpointKind(),
+                               {{"outageFor", "never down"}, {"outageStatus", "no answer"}}));
+        for (auto &t : snsTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

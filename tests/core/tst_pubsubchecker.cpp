@@ -112,6 +112,14 @@ void TestPubSubChecker::counts_data()
     QTest::newRow("publisher's frame lost")
         << Events{ev(TraceKind::Drop, 1, 1, kPub, kBroker), match(2, 2), process(2, 3)} << 0 << 0 << 0;
     QTest::newRow("processing of no pub-sub copy is ignored") << Events{process(7, 1)} << 0 << 0 << 0;
+    // An SQS queue subscribed to an SNS topic has its copy once it stored it.
+    QTest::newRow("queue subscriber: enqueued")
+        << Events{match(1, 1), ev(TraceKind::Enqueue, 1, 2, kSub, kBroker)} << 0 << 0 << 0;
+    QTest::newRow("queue subscriber: never enqueued")
+        << Events{match(1, 1), match(1, 1, kSub2), ev(TraceKind::Enqueue, 1, 2, kSub2, kBroker)} << 1 << 0
+        << 0;
+    QTest::newRow("enqueue of no pub-sub copy is ignored")
+        << Events{ev(TraceKind::Enqueue, 7, 1, kSub, kBroker)} << 0 << 0 << 0;
 }
 
 void TestPubSubChecker::counts()
