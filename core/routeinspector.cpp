@@ -144,9 +144,11 @@ private:
             o.peerProperties = &m_bags[peer];
             o.peerPort = inbound ? l.fromPort : l.toPort;
             o.inbound = inbound;
-            // Bindings are on an exchange's "out" links, by (exchange, destination): a link with
-            // several is asked about once per binding.
-            auto b = inbound || l.fromPort != "out" ? m_bindings.end() : m_bindings.find({l.from, l.to});
+            // Bindings are on an exchange's "out" links (an SNS topic's subscriptions), by (source,
+            // destination): a link with several is asked about once per binding.
+            const bool bindable = !inbound && l.fromPort != "alternate" && l.fromPort != "deadLetter" &&
+                                  l.fromPort != "dead-letter";
+            auto b = bindable ? m_bindings.find({l.from, l.to}) : m_bindings.end();
             if (b == m_bindings.end()) {
                 outputs.push_back(std::move(o));
                 continue;

@@ -951,10 +951,29 @@ void MainWindow::selectLink(const QString &linkId)
 
 namespace {
 // A link's binding keys, edited as one more property of the link.
-PropertySpec bindingKeysSpec(const std::string &exchangeType)
+PropertySpec bindingKeysSpec(const std::string &exchangeType, bool https = false)
 {
     PropertySpec p;
     p.key = MainWindow::kBindingKeysProperty;
+    if (exchangeType == "sns") {
+        // An SNS subscription's attributes, validated as typed with AWS's rules.
+        p.label = MainWindow::tr("Subscription attributes").toStdString();
+        p.type = PropertyType::StringList;
+        p.defaultValue = Json::array();
+        p.help = "One line of JSON with AWS's attribute names: FilterPolicy (e.g. {\"country\": [\"DE\", "
+                 "{\"prefix\": \"F\"}]}), FilterPolicyScope (MessageAttributes or MessageBody), "
+                 "RawMessageDelivery, DeliveryPolicy (HTTP/S), RedrivePolicy ({\"deadLetterTargetArn\": queue}).";
+        p.check = [https](const Json &value) -> std::string {
+            if (value.size() > 1) return "one line of attributes, not " + std::to_string(value.size());
+            for (const auto &line : value) {
+                Json arguments;
+                const std::string why = snsSubscriptionFromText(line.get<std::string>(), https, arguments);
+                if (!why.empty()) return why;
+            }
+            return {};
+        };
+        return p;
+    }
     p.label = exchangeType == "headers" ? MainWindow::tr("Binding arguments").toStdString()
                                         : MainWindow::tr("Binding keys").toStdString();
     p.type = PropertyType::StringList;
@@ -1017,6 +1036,14 @@ void MainWindow::showProperties()
         std::vector<PropertySpec> specs = KindRegistry::builtin().linkProperties();
         Json values = link->properties;
         const NodeDef *from = m_document->node(QString::fromStdString(link->from));
+        if (from && from->kind == "sns-topic" && (link->fromPort == "sqs" || link->fromPort == "https")) {
+            specs.push_back(bindingKeysSpec("sns", link->fromPort == "https"));
+            Json lines = Json::array();
+            for (const QString &k : m_document->bindings(QString::fromStdString(link->from),
+                                                         QString::fromStdString(link->to)))
+                lines.push_back(k.toStdString());
+            if (!lines.empty()) values[kBindingKeysProperty] = lines;
+        }
         if (from && from->kind == "exchange" && link->fromPort == "out") {
             const std::string type = from->properties.value("type", std::string("direct"));
             if (type != "fanout") {

@@ -3,6 +3,7 @@
 #include "topologycommands.h"
 
 #include "nodes/amqp/headersmatch.h"
+#include "nodes/sns/sns.h"
 
 #include <QUndoStack>
 
@@ -66,14 +67,42 @@ std::string exchangeType(const NodeDef &exchange)
     return it != exchange.properties.end() && it->is_string() ? it->get<std::string>() : "direct";
 }
 
+// Whether a binding from `exchange` to `destination` has its link: an exchange's "out" link, or an
+// SNS topic's subscription (a link from its "sqs" or "https" port).
 bool hasRoute(const Topology &t, const std::string &exchange, const std::string &destination)
 {
     return std::any_of(t.links.begin(), t.links.end(), [&](const LinkDef &l) {
-        return l.from == exchange && l.fromPort == "out" && l.to == destination;
+        return l.from == exchange && l.to == destination &&
+               (l.fromPort == "out" || l.fromPort == "sqs" || l.fromPort == "https");
     });
 }
 
+// An SNS subscription's attributes as the window edits them: one line of JSON
+// ({"FilterPolicy": {...}, "RawMessageDelivery": true}); the reason it cannot be taken (the JSON's
+// column, or the attribute and AWS's rule), or empty.
+std::string snsAttributesFromText(const std::string &text, bool https, Json &arguments)
+{
+    try {
+        arguments = Json::parse(text);
+    } catch (const Json::parse_error &e) {
+        return "not JSON at column " + std::to_string(e.byte) + ": write the attributes as {\"FilterPolicy\": {...}}";
+    }
+    if (!arguments.is_object()) return "the attributes must be a JSON object, such as {\"RawMessageDelivery\": true}";
+    std::vector<SnsAttributeProblem> problems;
+    parseSnsSubscription(arguments, https, problems);
+    if (!problems.empty()) {
+        const std::string &path = problems.front().path;
+        return path.substr(!path.empty() && path[0] == '.' ? 1 : 0) + ": " + problems.front().message;
+    }
+    return {};
+}
+
 } // namespace
+
+std::string snsSubscriptionFromText(const std::string &text, bool https, Json &arguments)
+{
+    return snsAttributesFromText(text, https, arguments);
+}
 
 TopologyDocument::TopologyDocument(QObject *parent) : QObject(parent), m_undoStack(new QUndoStack(this))
 {
@@ -131,10 +160,11 @@ QStringList TopologyDocument::bindings(const QString &exchangeId, const QString 
     const std::string ex = s(exchangeId), dest = s(destinationId);
     const NodeDef *exchange = node(exchangeId);
     const bool headers = exchange && exchange->kind == "exchange" && exchangeType(*exchange) == "headers";
+    const bool sns = exchange && exchange->kind == "sns-topic";
     QStringList keys;
     for (const auto &b : m_topology.bindings)
         if (b.exchange == ex && b.destination == dest)
-            keys << q(headers ? HeadersBinding::toText(b.arguments) : b.key);
+            keys << q(sns ? b.arguments.dump() : headers ? HeadersBinding::toText(b.arguments) : b.key);
     return keys;
 }
 
@@ -602,20 +632,35 @@ bool TopologyDocument::setBindingKeys(const QString &exchangeId, const QString &
 {
     const NodeDef *ex = node(exchangeId);
     if (!ex) return fail(error, tr("no node with id %1").arg(quoted(s(exchangeId))));
-    if (ex->kind != "exchange")
-        return fail(
-            error,
-            tr("%1 is a %2, not an exchange; only exchanges have bindings").arg(quoted(ex->id), q(ex->kind)));
+    if (ex->kind != "exchange" && ex->kind != "sns-topic")
+        return fail(error, tr("%1 is a %2, not an exchange; only exchanges and SNS topics have bindings")
+                               .arg(quoted(ex->id), q(ex->kind)));
     const NodeDef *dest = node(destinationId);
     if (!dest) return fail(error, tr("no node with id %1").arg(quoted(s(destinationId))));
     if (!keys.isEmpty() && !hasRoute(m_topology, ex->id, dest->id))
         return fail(error, tr("exchange %1 has no link from its \"out\" port to %2; draw the link first, "
                               "then bind it")
                                .arg(quoted(ex->id), quoted(dest->id)));
-    const std::string type = exchangeType(*ex);
+    const std::string type = ex->kind == "sns-topic" ? "sns" : exchangeType(*ex);
     std::set<std::string> seen;
     std::vector<BindingDef> added;
+    if (type == "sns" && keys.size() > 1)
+        return fail(error, tr("subscription %1 -> %2: one line of attributes, not %3")
+                               .arg(quoted(ex->id), quoted(dest->id))
+                               .arg(keys.size()));
     for (const QString &key : keys) {
+        if (type == "sns") {
+            // A subscription's attributes, as AWS names them: {"FilterPolicy": {...}, ...}.
+            const bool https = std::any_of(m_topology.links.begin(), m_topology.links.end(), [&](const LinkDef &l) {
+                return l.from == ex->id && l.to == dest->id && l.fromPort == "https";
+            });
+            BindingDef b{ex->id, dest->id, ""};
+            const std::string why = snsAttributesFromText(s(key), https, b.arguments);
+            if (!why.empty())
+                return fail(error, tr("subscription %1 -> %2: %3").arg(quoted(ex->id), quoted(dest->id), q(why)));
+            added.push_back(std::move(b));
+            continue;
+        }
         if (type == "headers") {
             // A headers binding in its one-line form: "x-match=any, format=zip".
             BindingDef b{ex->id, dest->id, ""};

@@ -17,6 +17,11 @@ class QUndoStack;
 
 namespace sb {
 
+// An SNS subscription's attributes as the window edits them, one line of JSON
+// ({"FilterPolicy": {...}, "RawMessageDelivery": true}): the reason it cannot be taken (the JSON's
+// column, or the attribute and AWS's rule), or empty. `https`: an HTTP/S subscription.
+std::string snsSubscriptionFromText(const std::string &text, bool https, Json &arguments);
+
 class TopologyDocument : public QObject {
     Q_OBJECT
 
@@ -78,6 +83,7 @@ public:
     bool setLinkProperty(const QString &id, const QString &key, const Json &value, QString *error = nullptr);
     bool resetLinkProperty(const QString &id, const QString &key, QString *error = nullptr);
     // Replaces every binding from `exchangeId` to `destinationId` with `keys` (empty removes them).
+    // For an SNS topic, one line: the subscription's attributes as JSON (snsSubscriptionFromText).
     bool setBindingKeys(const QString &exchangeId, const QString &destinationId, const QStringList &keys,
                         QString *error = nullptr);
 

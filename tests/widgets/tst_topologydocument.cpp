@@ -91,6 +91,8 @@ class TestTopologyDocument : public QObject {
     Q_OBJECT
 private slots:
     void fixtureIsValid();
+    void snsSubscriptionAttributes_data();
+    void snsSubscriptionAttributes();
     void addNode_data();
     void addNode();
     void addNodeSkipsTakenIds();
@@ -1057,6 +1059,52 @@ void TestTopologyDocument::setTopologyResets()
     QVERIFY(doc.topology() == Topology());
     QVERIFY(doc.filePath().isEmpty());
     QCOMPARE(errorsOf(doc.topology()), QStringList());
+}
+
+// An SNS subscription's attributes are its binding's arguments, edited as one line of JSON with
+// AWS's rules checked before the edit is taken (one undo step).
+void TestTopologyDocument::snsSubscriptionAttributes_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QString>("problem"); // empty: taken
+    QTest::addRow("filter and raw") << R"({"FilterPolicy": {"country": ["DE", {"prefix": "F"}]}, "RawMessageDelivery": true})"
+                                    << "";
+    QTest::addRow("body scope") << R"({"FilterPolicy": {"total": [{"numeric": [">", 1000]}]}, "FilterPolicyScope": "MessageBody"})"
+                                << "";
+    QTest::addRow("not JSON") << R"({"FilterPolicy": )" << "not JSON at column";
+    QTest::addRow("not an object") << "[1]" << "must be a JSON object";
+    QTest::addRow("bad operator") << R"({"FilterPolicy": {"total": [{"numeric": ["~", 1]}]}})" << "FilterPolicy";
+    QTest::addRow("bad scope") << R"({"FilterPolicyScope": "Body"})" << "FilterPolicyScope";
+}
+
+void TestTopologyDocument::snsSubscriptionAttributes()
+{
+    QFETCH(QString, line);
+    QFETCH(QString, problem);
+    auto loaded = loadTopologyFile(SIGNALBOX_EXAMPLES_DIR "/sns-fanout.json");
+    QVERIFY2(loaded.ok(), loaded.errorText().c_str());
+    TopologyDocument doc;
+    QVERIFY(doc.setTopology(*loaded.topology));
+    const QStringList before = doc.bindings(QStringLiteral("orders-topic"), QStringLiteral("cancellations"));
+    QCOMPARE(before.size(), 1);
+    QVERIFY(before.first().contains(QLatin1String("order_cancelled")));
+    QString error;
+    const bool ok =
+        doc.setBindingKeys(QStringLiteral("orders-topic"), QStringLiteral("cancellations"), {line}, &error);
+    QCOMPARE(ok, problem.isEmpty());
+    if (!ok) {
+        QVERIFY2(error.contains(problem), qPrintable(error));
+        QCOMPARE(doc.bindings(QStringLiteral("orders-topic"), QStringLiteral("cancellations")), before);
+        return;
+    }
+    const QStringList after = doc.bindings(QStringLiteral("orders-topic"), QStringLiteral("cancellations"));
+    QCOMPARE(after.size(), 1);
+    QVERIFY(Json::parse(after.first().toStdString()) == Json::parse(line.toStdString()));
+    doc.undoStack()->undo();
+    QCOMPARE(doc.bindings(QStringLiteral("orders-topic"), QStringLiteral("cancellations")), before);
+    // Removing another link keeps the subscription's attributes (its link is still there).
+    QVERIFY(doc.removeItems({}, {doc.linksOf(QStringLiteral("billing")).first()}));
+    QCOMPARE(doc.bindings(QStringLiteral("orders-topic"), QStringLiteral("cancellations")), before);
 }
 
 QTEST_MAIN(TestTopologyDocument)
