@@ -5,10 +5,11 @@
 //                          backlog; `tag` 0). Frame::message is the message, its headers the
 //                          attributes; the body carries the ordering key and the server's publish time.
 //   PubsubPublishResponse  topic -> publisher: `status` = gRPC code (0 OK), `tag` echoed.
-//   PubsubPull             subscriber -> subscription (Subscriber.Pull): up to `count` messages and
-//                          PubsubPullRequest::maxBytes bytes (the client's flow control); the
-//                          subscription answers when it has a message or when the pull expires.
-//   PubsubPullResponse     subscription -> subscriber: the ReceivedMessages (ack id, deliveryAttempt).
+//   PubsubPull             subscriber -> subscription: opens a streaming pull (Subscriber.StreamingPull)
+//                          with the client's flow control settings (PubsubPullRequest).
+//   PubsubPullResponse     subscription -> subscriber, on that stream, as often as it has messages
+//                          and room: the ReceivedMessages (ack id, deliveryAttempt); `tag` = the
+//                          stream's.
 //   PubsubAcknowledge      subscriber -> subscription (one ack id per frame); with exactly-once
 //                          delivery the subscription answers (`response`, `status` OK or
 //                          INVALID_ARGUMENT for an ack id that is no longer valid).
@@ -78,9 +79,14 @@ struct PubsubPublishBody final : FrameBody {
     SimTime publishTime = -1; // set by the topic (the server's publish time); -1 from a publisher
 };
 
+// Opens a streaming pull (StreamingPullRequest's first message): the subscription then sends
+// PullResponses on it whenever it has messages and the subscriber's flow control leaves room
+// (max_outstanding_messages / max_outstanding_bytes: outstanding = delivered on this stream and
+// not yet acknowledged, nacked or expired; 0 = no limit). A message larger than the room left is
+// sent only when nothing is outstanding.
 struct PubsubPullRequest final : FrameBody {
-    std::uint32_t maxMessages = 1;
-    std::uint64_t maxBytes = 0; // 0 = no byte limit
+    std::uint64_t maxOutstandingMessages = 0;
+    std::uint64_t maxOutstandingBytes = 0;
 };
 
 struct PubsubReceivedMessage {

@@ -1,8 +1,9 @@
 // pubsub-subscriber: a Google Cloud Pub/Sub subscriber, in one of two modes.
 // pull: the client libraries' subscriber (google-cloud-pubsub for Python and Java), on unary Pull:
-//  - Flow control: at most maxOutstandingMessages messages and maxOutstandingBytes bytes received
-//    and not yet acknowledged or nacked (defaults 1,000 and 100 MiB); a Pull asks only for what fits,
-//    and the next one goes out when there is room again.
+//  - Streaming pull with flow control: at start it opens the stream (PubsubPull) with
+//    maxOutstandingMessages and maxOutstandingBytes (defaults 1,000 and 100 MiB), and the
+//    subscription sends messages while fewer are outstanding on it (not yet acknowledged, nacked or
+//    expired), as StreamingPull's max_outstanding_messages / max_outstanding_bytes.
 //  - Handlers: up to `concurrency` messages are processed at once (the callback executor's threads;
 //    the Python library's default 10), each for processingTime; with an ordered subscription, the
 //    messages of one ordering key one at a time, in the order received. A success traces Process and
@@ -30,7 +31,7 @@ namespace sb {
 
 namespace {
 
-enum : std::uint64_t { PullTimer = 1, LeaseTimer = 2, PullRetryTimer = 3, WorkBase = 16 };
+enum : std::uint64_t { LeaseTimer = 2, PullRetryTimer = 3, WorkBase = 16 };
 
 class PubsubSubscriber final : public Node {
 public:
@@ -68,11 +69,11 @@ public:
             dispatch(ctx);
             return;
         }
-        if (f.type != FrameType::PubsubPullResponse || f.tag != m_pullTag) return;
-        m_pulling = false;
-        ctx.cancelTimer(m_pullTimer);
+        if (f.type != FrameType::PubsubPullResponse) return;
         const auto *body = f.as<PubsubPullResponseBody>();
         if (f.status != Grpc::Ok || !body) {
+            // The stream failed (a push subscription refuses pulls): open it again later.
+            m_pulling = false;
             ctx.startTimer(kSecond, PullRetryTimer, true);
             return;
         }
@@ -93,16 +94,11 @@ public:
         }
         if (m_lease && !m_outstanding.empty() && m_leaseTimer == kNoTimer) armLease(ctx);
         dispatch(ctx);
-        pull(ctx);
     }
 
     void onTimer(NodeContext &ctx, std::uint64_t tag) override
     {
-        if (tag == PullTimer || tag == PullRetryTimer) {
-            // No answer to the pull (lost on the way): ask again.
-            if (tag == PullTimer) m_pulling = false;
-            return pull(ctx);
-        }
+        if (tag == PullRetryTimer) return pull(ctx);
         if (tag == LeaseTimer) {
             m_leaseTimer = kNoTimer;
             const SimTime deadline = leaseDeadline();
@@ -152,7 +148,6 @@ public:
             }
         }
         dispatch(ctx);
-        pull(ctx);
     }
 
     void onLinkState(NodeContext &ctx, LinkIndex, bool up) override
@@ -170,7 +165,7 @@ public:
         m_outstanding.clear();
         m_outstandingBytes = 0;
         m_pulling = false;
-        m_pullTimer = m_leaseTimer = kNoTimer;
+        m_leaseTimer = kNoTimer;
     }
 
     NodeStatus status() const override
@@ -196,32 +191,19 @@ private:
         std::uint64_t bytes = 0;
     };
 
+    // Opens the streaming pull with the flow control settings; the subscription enforces them.
     void pull(NodeContext &ctx)
     {
         if (m_push || m_pulling) return;
-        std::uint64_t room = PubsubLimit::MaxPullMessages;
-        if (m_maxMessages)
-            room = m_outstanding.size() >= m_maxMessages
-                       ? 0
-                       : std::min(room, m_maxMessages - m_outstanding.size());
-        std::uint64_t bytes = 0;
-        if (m_maxBytes) {
-            if (m_outstandingBytes >= m_maxBytes) return;
-            bytes = m_maxBytes - m_outstandingBytes;
-        }
-        if (room == 0) return; // flow control: wait for acks
         auto body = std::make_shared<PubsubPullRequest>();
-        body->maxMessages = static_cast<std::uint32_t>(room);
-        body->maxBytes = bytes;
+        body->maxOutstandingMessages = m_maxMessages;
+        body->maxOutstandingBytes = m_maxBytes;
         Frame f;
         f.type = FrameType::PubsubPull;
         f.tag = m_pullTag = ++m_tag;
-        f.count = body->maxMessages;
+        f.count = static_cast<std::uint32_t>(std::min<std::uint64_t>(m_maxMessages, 0xFFFFFFFFu));
         f.body = std::move(body);
         m_pulling = true;
-        // A waiting pull does not keep a run alive; no answer within 90 s: ask again.
-        ctx.cancelTimer(m_pullTimer);
-        m_pullTimer = ctx.startTimer(90 * kSecond, PullTimer, true);
         sendOnPort(ctx, PubsubSubscriberPort::In, std::move(f));
     }
 
@@ -336,7 +318,7 @@ private:
     bool m_exactlyOnce = false, m_ordered = false;
     bool m_pulling = false;
     std::uint64_t m_tag = 0, m_pullTag = 0, m_work = 0;
-    TimerId m_pullTimer = kNoTimer, m_leaseTimer = kNoTimer;
+    TimerId m_leaseTimer = kNoTimer;
     std::deque<Item> m_buffer;
     std::map<std::uint64_t, Item> m_working; // by work timer tag
     std::unordered_set<std::string> m_busyKeys;

@@ -4,12 +4,14 @@
 // - It keeps the messages published to its topic after it was created (createdAt; earlier ones:
 //   Drop NoSubscribers) that match its filter (the others are acknowledged at once: Drop Filtered).
 //   Enqueue when stored.
-// - Pull: a Pull is answered with up to its maxMessages / maxBytes available messages (Deliver,
-//   Redeliver from the second attempt on; deliveryCount = the delivery attempt), or held until one
-//   is available. Each delivery gets a new ack id and a deadline (ackDeadline, 10 to 600 s);
-//   ModifyAckDeadline moves it (Visibility, aux = the new deadline), 0 is a nack (Nack). A message
-//   not acknowledged by its deadline (Timeout) or nacked is delivered again, at once or after the
-//   retry policy's exponential backoff (minimumBackoff doubling up to maximumBackoff).
+// - Pull (streaming pull): a subscriber's PubsubPull opens its stream with its flow control
+//   settings; the subscription sends it available messages (Deliver, Redeliver from the second
+//   attempt on; deliveryCount = the delivery attempt) while fewer than maxOutstandingMessages /
+//   maxOutstandingBytes are outstanding on that stream. Streams take turns. Each delivery gets a new ack id
+//   and a deadline (ackDeadline, 10 to 600 s); ModifyAckDeadline moves it (Visibility, aux = the new
+//   deadline), 0 is a nack (Nack). A message not acknowledged by its deadline (Timeout) or nacked is
+//   delivered again, at once or after the retry policy's exponential backoff (minimumBackoff doubling up to
+//   maximumBackoff).
 // - Push: each message is an HTTP POST to the endpoint (PubsubPush); 102/200/201/202/204 acknowledge
 //   it, any other status or no answer within the ack deadline is a failure (Nack with the status, or
 //   Timeout) and the message is pushed again. Requests in flight are limited by the push window
@@ -228,7 +230,7 @@ private:
     struct Waiter {
         LinkIndex link = kNoIndex;
         std::uint64_t tag = 0;
-        std::uint32_t maxMessages = 1;
+        std::uint64_t maxMessages = 0; // flow control: outstanding at most (0 = no limit)
         std::uint64_t maxBytes = 0;
     };
 
@@ -236,22 +238,31 @@ private:
 
     void setReady(Msg &m, SimTime readyAt)
     {
-        if (m.state == State::Outstanding) --m_outstandingCount;
+        if (m.state == State::Outstanding) left(m);
         if (m.state != State::Ready) ++m_readyCount;
         m.state = State::Ready;
         m.readyAt = readyAt;
     }
     void setAcked(Msg &m)
     {
-        if (m.state == State::Outstanding) --m_outstandingCount;
+        if (m.state == State::Outstanding) left(m);
         if (m.state == State::Ready) --m_readyCount;
         m.state = State::Acked;
     }
     void erase(MsgIt it)
     {
-        if (it->second.state == State::Outstanding) --m_outstandingCount;
+        if (it->second.state == State::Outstanding) left(it->second);
         if (it->second.state == State::Ready) --m_readyCount;
         m_msgs.erase(it);
+    }
+    // A message stops being outstanding on its connection (streaming pull flow control).
+    void left(const Msg &m)
+    {
+        --m_outstandingCount;
+        auto it = m_perLink.find(m.link);
+        if (it == m_perLink.end()) return;
+        it->second.messages -= std::min<std::uint64_t>(it->second.messages, 1);
+        it->second.bytes -= std::min<std::uint64_t>(it->second.bytes, m.message->size);
     }
     void cancelTimers(NodeContext &ctx, Msg &m)
     {
@@ -270,7 +281,6 @@ private:
             TraceEvent e = messageEvent(TraceKind::Drop, f.message.get());
             e.reason = r;
             e.peer = ctx.peer(from);
-            e.link = from;
             ctx.trace(e);
         };
         // A subscription receives only what is published after it exists.
@@ -300,10 +310,10 @@ private:
     void onPull(NodeContext &ctx, LinkIndex from, const Frame &f)
     {
         m_receivers = true;
-        Waiter w{from, f.tag, 1, 0};
+        Waiter w{from, f.tag, 0, 0};
         if (const auto *req = f.as<PubsubPullRequest>()) {
-            w.maxMessages = std::clamp<std::uint32_t>(req->maxMessages, 1, PubsubLimit::MaxPullMessages);
-            w.maxBytes = req->maxBytes;
+            w.maxMessages = req->maxOutstandingMessages;
+            w.maxBytes = req->maxOutstandingBytes;
         }
         if (m_push) {
             // A push subscription does not answer pulls (the service: FAILED_PRECONDITION).
@@ -312,7 +322,7 @@ private:
             ctx.send(from, std::move(r));
             return;
         }
-        // One pull per subscriber connection: a new one replaces the one it gave up on.
+        // One stream per subscriber connection: a new one replaces the one it gave up on.
         std::erase_if(m_waiters, [&](const Waiter &x) { return x.link == from; });
         m_waiters.push_back(w);
         serve(ctx);
@@ -321,7 +331,8 @@ private:
     // The messages that may go out now, in order, at most `max` (and `maxBytes`); with ordering a
     // key's later messages wait while one before them is outstanding or waiting (push: also while
     // one is chosen here).
-    std::vector<MsgIt> available(NodeContext &ctx, std::uint32_t max, std::uint64_t maxBytes, bool oneForKey)
+    std::vector<MsgIt> available(NodeContext &ctx, std::uint32_t max, std::uint64_t maxBytes, bool oneForKey,
+                                 bool atLeastOne = true)
     {
         std::vector<MsgIt> out;
         std::uint64_t bytes = 0;
@@ -333,7 +344,7 @@ private:
             if (keyed && blocked.count(m.key)) continue;
             if (m.state == State::Acked) continue;
             const bool ready = m.state == State::Ready && m.readyAt <= now;
-            const bool fits = !maxBytes || out.empty() || bytes + m.message->size <= maxBytes;
+            const bool fits = !maxBytes || (out.empty() && atLeastOne) || bytes + m.message->size <= maxBytes;
             if (!ready || !fits) {
                 if (keyed) blocked.insert(m.key);
                 if (ready && !fits) break; // the response is full
@@ -346,27 +357,48 @@ private:
         return out;
     }
 
+    // Streaming pull: each open stream gets messages while its subscriber's flow control leaves
+    // room (outstanding messages and bytes on that connection); streams take turns.
     void serve(NodeContext &ctx)
     {
         if (m_push) return servePush(ctx);
-        while (!m_waiters.empty()) {
-            Waiter w = m_waiters.front();
-            auto chosen = available(ctx, w.maxMessages, w.maxBytes, false);
-            if (chosen.empty()) break;
-            m_waiters.pop_front();
-            auto body = std::make_shared<PubsubPullResponseBody>();
-            body->exactlyOnce = m_exactlyOnce;
-            body->ordered = m_ordered;
-            for (auto it : chosen)
-                body->messages.push_back(deliver(ctx, it, w.link));
-            Frame r;
-            r.type = FrameType::PubsubPullResponse;
-            r.response = true;
-            r.tag = w.tag;
-            r.status = Grpc::Ok;
-            r.deliveryCount = static_cast<std::uint32_t>(body->messages.size());
-            r.body = std::move(body);
-            ctx.send(w.link, std::move(r));
+        for (bool progress = true; progress && !m_waiters.empty();) {
+            progress = false;
+            for (std::size_t i = 0; i < m_waiters.size(); ++i) {
+                const Waiter w = m_waiters[i];
+                const LinkLoad load = m_perLink[w.link];
+                std::uint64_t room = PubsubLimit::MaxPullMessages;
+                if (w.maxMessages)
+                    room = load.messages >= w.maxMessages ? 0 : std::min(room, w.maxMessages - load.messages);
+                std::uint64_t bytes = 0;
+                if (w.maxBytes) {
+                    if (load.bytes >= w.maxBytes) continue;
+                    bytes = w.maxBytes - load.bytes;
+                }
+                if (room == 0) continue;
+                auto chosen =
+                    available(ctx, static_cast<std::uint32_t>(room), bytes, false, load.messages == 0);
+                if (chosen.empty()) continue;
+                progress = true;
+                auto body = std::make_shared<PubsubPullResponseBody>();
+                body->exactlyOnce = m_exactlyOnce;
+                body->ordered = m_ordered;
+                for (auto it : chosen)
+                    body->messages.push_back(deliver(ctx, it, w.link));
+                Frame r;
+                r.type = FrameType::PubsubPullResponse;
+                r.response = true;
+                r.tag = w.tag;
+                r.status = Grpc::Ok;
+                r.deliveryCount = static_cast<std::uint32_t>(body->messages.size());
+                r.body = std::move(body);
+                ctx.send(w.link, std::move(r));
+            }
+            // The next round starts with the next stream.
+            if (m_waiters.size() > 1) {
+                m_waiters.push_back(m_waiters.front());
+                m_waiters.pop_front();
+            }
         }
         armReadyTimer(ctx);
     }
@@ -419,6 +451,9 @@ private:
         Msg &m = it->second;
         if (m.state == State::Ready) --m_readyCount;
         ++m_outstandingCount;
+        auto &pl = m_perLink[link];
+        ++pl.messages;
+        pl.bytes += m.message->size;
         m.state = State::Outstanding;
         ++m.attempts;
         m.ackId = makeAckId(it->first, m.attempts);
@@ -704,6 +739,10 @@ private:
     std::map<std::uint64_t, Msg> m_msgs; // by arrival
     std::uint64_t m_seq = 0;
     std::uint64_t m_readyCount = 0, m_outstandingCount = 0;
+    struct LinkLoad {
+        std::uint64_t messages = 0, bytes = 0;
+    };
+    std::map<LinkIndex, LinkLoad> m_perLink; // outstanding on each subscriber connection
     std::deque<Waiter> m_waiters;
     bool m_receivers = false;
     TimerId m_readyTimer = kNoTimer;
@@ -795,7 +834,8 @@ NodeKindSpec pubsubSubscriptionKind()
         property("seekTo", "Seek to", T::Duration, 0, "The time sought (virtual time).", "ms", 0, {}),
         property("ackLossProbability", "Ack loss", T::Probability, 0.0,
                  "Without exactly-once delivery acknowledgements are best effort: the chance that the "
-                 "service loses one, so the message is delivered again (a duplicate).",
+                 "service loses one, so the message is delivered again (a duplicate). Exactly-once "
+                 "delivery confirms acknowledgements: none is lost.",
                  ""),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
@@ -811,9 +851,6 @@ NodeKindSpec pubsubSubscriptionKind()
                                                       formatDuration(p.duration("minimumBackoff")) +
                                                       " is more than maximumBackoff " +
                                                       formatDuration(p.duration("maximumBackoff"))});
-        if (p.boolean("enableExactlyOnceDelivery") && p.number("ackLossProbability") > 0)
-            problems.push_back({"ackLossProbability",
-                                "with exactly-once delivery acknowledgements are confirmed, never lost"});
         if (p.duration("seekAt") == 0 && p.explicitlySet("seekTo"))
             problems.push_back({"seekTo", "seekTo is set but seekAt is 0 (never): set when to seek"});
     };
