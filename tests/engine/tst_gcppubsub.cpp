@@ -38,6 +38,7 @@ private slots:
     void retryPolicyBackoff();
     void badProperties_data();
     void badProperties();
+    void explainRoute();
     void pushVsPullExample();
 };
 
@@ -621,6 +622,54 @@ void TestGcpPubsub::badProperties()
     QVERIFY2(e.find(node.toStdString()) != std::string::npos, e.c_str());
     // The topology without the bad value is valid.
     QVERIFY(validationErrors(b.topology()).empty());
+}
+
+void TestGcpPubsub::explainRoute()
+{
+    const auto &reg = KindRegistry::builtin();
+    const NodeKindSpec *topic = reg.find("pubsub-topic"), *sub = reg.find("pubsub-subscription"),
+                       *pub = reg.find("pubsub-publisher");
+    QVERIFY(topic && sub && pub && topic->explainRoute && sub->explainRoute && pub->explainRoute);
+    // The publisher fills in its attributes and ordering key.
+    const Json pubProps = {{"attributes", {{"region", "us"}}}, {"orderingKey", "customer-7"}};
+    const PropertyBag pubBag(pub->properties, pubProps);
+    RouteMessage none;
+    std::vector<RouteOutput> pubOut(1);
+    pubOut[0].port = "out";
+    const RouteAnswer pa = pub->explainRoute({pubBag, none, pubOut, ""});
+    QCOMPARE(pa.verdicts.size(), std::size_t(1));
+    QVERIFY(pa.verdicts[0].taken && pa.verdicts[0].message);
+    const RouteMessage m = *pa.verdicts[0].message;
+    QVERIFY(m.header("region") && *m.header("region") == "us");
+    QCOMPARE(QString::fromStdString(m.key), QString("customer-7"));
+    // The topic: the EU-only subscription's filter fails on the region clause; the other keeps it.
+    const Json euProps = {{"filter", "attributes:region AND attributes.region = \"eu\""}};
+    const Json allProps = Json::object();
+    const PropertyBag eu(sub->properties, euProps), all(sub->properties, allProps),
+        topicBag(topic->properties, allProps);
+    std::vector<RouteOutput> outs(2);
+    outs[0].port = outs[1].port = "subscriptions";
+    outs[0].peerKind = outs[1].peerKind = sub;
+    outs[0].peerProperties = &eu;
+    outs[1].peerProperties = &all;
+    const RouteAnswer ta = topic->explainRoute({topicBag, m, outs, "publish"});
+    QCOMPARE(ta.verdicts.size(), std::size_t(2));
+    QVERIFY(!ta.verdicts[0].taken);
+    QVERIFY2(ta.verdicts[0].why.find("attributes.region = \"eu\": region is \"us\"") != std::string::npos,
+             ta.verdicts[0].why.c_str());
+    QVERIFY(ta.verdicts[1].taken);
+    // The subscription: its subscriber takes it, the dead-letter topic only after the attempts.
+    std::vector<RouteOutput> subOuts(2);
+    subOuts[0].port = "subscribers";
+    subOuts[1].port = "deadLetter";
+    const RouteAnswer sa = sub->explainRoute({all, m, subOuts, "topic"});
+    QVERIFY(sa.verdicts[0].taken);
+    QVERIFY(!sa.verdicts[1].taken);
+    QVERIFY2(sa.verdicts[1].why.find("5 failed delivery attempts") != std::string::npos,
+             sa.verdicts[1].why.c_str());
+    const RouteAnswer filtered = sub->explainRoute({eu, m, subOuts, "topic"});
+    QVERIFY(!filtered.verdicts[0].taken);
+    QVERIFY(filtered.note.rfind("filtered out", 0) == 0);
 }
 
 void TestGcpPubsub::pushVsPullExample()
