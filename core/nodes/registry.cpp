@@ -154,7 +154,7 @@ const KindRegistry &KindRegistry::builtin()
             r.addTemplate(std::move(t));
         // Google Cloud Pub/Sub
         r.add(withZeroMeanings(pubsubPublisherKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
-        r.add(pubsubTopicKind());
+        r.add(withZeroMeanings(pubsubTopicKind(), {{"messageRetentionDuration", "not set"}}));
         r.add(withZeroMeanings(pubsubSubscriptionKind(),
                                {{"createdAt", "from the start"}, {"seekAt", "never"}}));
         r.add(withZeroMeanings(pubsubSubscriberKind(), {{"maxOutstandingMessages", "no limit"},

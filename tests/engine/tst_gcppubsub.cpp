@@ -34,6 +34,8 @@ private slots:
     void exactlyOnceNoRedeliveryAfterAck();
     void seekToTime_data();
     void seekToTime();
+    void seekIntoTopicRetention_data();
+    void seekIntoTopicRetention();
     void retention();
     void retryPolicyBackoff();
     void badProperties_data();
@@ -502,6 +504,36 @@ void TestGcpPubsub::seekToTime()
         if (e.time > 5 * kSecond) QVERIFY(e.aux >= 0 && e.time - e.aux >= SimTime(seekToMs) * kMillisecond);
 }
 
+void TestGcpPubsub::seekIntoTopicRetention_data()
+{
+    QTest::addColumn<QString>("topicRetention");
+    QTest::addColumn<int>("replayed");
+    QTest::newRow("topic retention 10 min: the earlier messages come") << "10min" << 10;
+    QTest::newRow("no topic retention: nothing before the creation") << "0" << 0;
+}
+
+void TestGcpPubsub::seekIntoTopicRetention()
+{
+    QFETCH(QString, topicRetention);
+    QFETCH(int, replayed);
+    // 10 messages at 0..900 ms; the subscription is created at 2 s and at 5 s seeks back to 0.
+    auto b =
+        line({{"script", pubScript(10, 100)}}, {{"createdAt", "2s"}, {"seekAt", "5s"}, {"seekTo", 0}}, {});
+    auto t = b.topology();
+    t.nodes[1].properties["messageRetentionDuration"] = topicRetention.toStdString();
+    QVERIFY2(validationErrors(t).empty(),
+             validationErrors(t).empty() ? "" : validationErrors(t).front().c_str());
+    auto r = run(t);
+    QVERIFY(r);
+    QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::NoSubscribers), std::size_t(10));
+    const auto seeks = ofKind(*r, TraceKind::Seek, r->index("sub"));
+    QCOMPARE(seeks.size(), std::size_t(1));
+    QCOMPARE(int(seeks.front().deliveryCount), replayed);
+    QCOMPARE(int(processed(*r, "client")), replayed);
+    for (const auto &e : ofKind(*r, TraceKind::Process, r->index("client")))
+        QVERIFY(e.time > 5 * kSecond);
+}
+
 void TestGcpPubsub::retention()
 {
     // Nobody pulls: after the 10 minute retention the messages are deleted.
@@ -570,7 +602,7 @@ void TestGcpPubsub::badProperties_data()
                                      << "messageRetentionDuration";
     QTest::newRow("retention 32 days") << "sub"
                                        << "messageRetentionDuration"
-                                       << "\"32d\""
+                                       << "2764800000" // 32 days in ms
                                        << "messageRetentionDuration";
     QTest::newRow("filter mixes AND and OR") << "sub"
                                              << "filter"
@@ -581,9 +613,9 @@ void TestGcpPubsub::badProperties_data()
                                        << "true"
                                        << "pull subscriptions only";
     QTest::newRow("backoff min over max") << "sub"
-                                          << "minimumBackoff"
-                                          << "\"700s\""
-                                          << "minimumBackoff";
+                                          << "maximumBackoff"
+                                          << "\"5s\""
+                                          << "is more than maximumBackoff";
     QTest::newRow("push subscriber on pull subscription") << "client"
                                                           << "mode"
                                                           << "\"push\""
@@ -596,6 +628,10 @@ void TestGcpPubsub::badProperties_data()
                                         << "attributes"
                                         << "{\"googClient\": \"x\"}"
                                         << "goog";
+    QTest::newRow("topic retention 5 min") << "topic"
+                                           << "messageRetentionDuration"
+                                           << "\"5min\""
+                                           << "minimum of 10 minutes";
 }
 
 void TestGcpPubsub::badProperties()
@@ -618,6 +654,7 @@ void TestGcpPubsub::badProperties()
     const auto errors = validationErrors(t);
     QVERIFY(!errors.empty());
     const std::string &e = errors.front();
+    qInfo("%s", e.c_str());
     QVERIFY2(e.find(reason.toStdString()) != std::string::npos, e.c_str());
     QVERIFY2(e.find(node.toStdString()) != std::string::npos, e.c_str());
     // The topology without the bad value is valid.

@@ -76,7 +76,8 @@ inline constexpr SimTime ExactlyOnceMinExtension = 60 * kSecond; // min lease ex
 // PubsubPublish's own fields.
 struct PubsubPublishBody final : FrameBody {
     std::string orderingKey;
-    SimTime publishTime = -1; // set by the topic (the server's publish time); -1 from a publisher
+    SimTime publishTime = -1;   // set by the topic (the server's publish time); -1 from a publisher
+    SimTime topicRetention = 0; // set by the topic: its messageRetentionDuration (0 = none)
 };
 
 // Opens a streaming pull (StreamingPullRequest's first message): the subscription then sends

@@ -32,7 +32,9 @@
 //   best effort (ackLossProbability: an ack the service loses, so the message comes back).
 // - Retention (messageRetentionDuration, 10 minutes to 31 days, default 7 days) from the publish
 //   time: unacknowledged messages older are deleted (Expire, Drop RetentionExpired). With
-//   retainAckedMessages acknowledged ones are kept as long, for seek.
+//   retainAckedMessages acknowledged ones are kept as long, for seek; the topic's own retention
+//   (its messageRetentionDuration) keeps every message it covers available to seek, those published
+//   before the subscription was created included.
 // - Seek (seekAt: when; seekTo: the time sought): messages published before seekTo are marked
 //   acknowledged, those published at or after it unacknowledged (the retained acknowledged ones
 //   are delivered again: Requeue). Traced Seek (aux = seekTo, deliveryCount = messages reopened).
@@ -143,7 +145,11 @@ public:
         if (kind == RetentionTimer) {
             m.retentionTimer = kNoTimer;
             if (m.state == State::Acked) {
-                erase(it);
+                if (m.keepUntil <= ctx.now())
+                    erase(it);
+                else
+                    m.retentionTimer =
+                        ctx.startTimer(m.keepUntil - ctx.now(), timerTag(RetentionTimer, it->first), true);
                 return;
             }
             TraceEvent e = messageEvent(TraceKind::Expire, m.message.get());
@@ -176,16 +182,22 @@ public:
         std::erase_if(m_waiters, [&](const Waiter &w) { return w.link == link; });
     }
 
-    void onCrash(NodeContext &) override
+    void onCrash(NodeContext &ctx) override
     {
-        // The service keeps the messages; leases and the requests in flight end with the node.
+        // The service keeps the messages; leases and the requests in flight end with the node, and
+        // the messages out are delivered again.
         m_waiters.clear();
         m_pushes.clear();
         m_pushBackoffTimer = m_readyTimer = kNoTimer;
         m_readyTimerAt = kNever;
         for (auto &[seq, m] : m_msgs) {
             m.deadlineTimer = m.readyTimer = m.retentionTimer = kNoTimer;
-            if (m.state == State::Outstanding) setReady(m, 0);
+            if (m.state != State::Outstanding) continue;
+            setReady(m, 0);
+            TraceEvent e = messageEvent(TraceKind::Requeue, m.message.get());
+            e.peer = m.consumer;
+            e.deliveryCount = m.attempts;
+            ctx.trace(e);
         }
     }
 
@@ -193,9 +205,11 @@ public:
     {
         m_receivers = !ctx.links(PubsubSubscriptionPort::Subscribers).empty();
         if (m_seekAt > ctx.now()) ctx.startTimer(m_seekAt - ctx.now(), timerTag(SeekTimer, 0));
-        for (auto &[seq, m] : m_msgs)
-            m.retentionTimer = ctx.startTimer(std::max<SimTime>(0, m.expiresAt - ctx.now()),
+        for (auto &[seq, m] : m_msgs) {
+            const SimTime until = m.state == State::Acked ? m.keepUntil : m.expiresAt;
+            m.retentionTimer = ctx.startTimer(std::max<SimTime>(0, until - ctx.now()),
                                               timerTag(RetentionTimer, seq), m.state == State::Acked);
+        }
         serve(ctx);
     }
 
@@ -216,6 +230,9 @@ private:
         std::string key;
         SimTime publishTime = 0;
         SimTime expiresAt = kNever;
+        SimTime keepUntil =
+            0; // acknowledged: kept for seek until then (retainAckedMessages, the topic's retention)
+        SimTime topicKeep = 0; // the topic's retention keeps it until then (0: the topic keeps nothing)
         std::uint32_t attempts = 0;
         State state = State::Ready;
         SimTime readyAt = 0;
@@ -253,7 +270,13 @@ private:
     {
         if (it->second.state == State::Outstanding) left(it->second);
         if (it->second.state == State::Ready) --m_readyCount;
+        if (it->second.pushed) forgetPush(it->second.ackId);
         m_msgs.erase(it);
+    }
+    // The push request in flight for `ackId` no longer counts in the window.
+    void forgetPush(std::uint64_t ackId)
+    {
+        std::erase_if(m_pushes, [&](const auto &p) { return p.second == ackId; });
     }
     // A message stops being outstanding on its connection (streaming pull flow control).
     void left(const Msg &m)
@@ -283,16 +306,37 @@ private:
             e.peer = ctx.peer(from);
             ctx.trace(e);
         };
-        // A subscription receives only what is published after it exists.
-        if (publishTime < m_createdAt) return drop(DropReason::NoSubscribers);
+        const SimTime topicKeep =
+            body && body->topicRetention > 0 ? addTime(publishTime, body->topicRetention) : SimTime(0);
+        const bool matches =
+            m_filter.empty() || m_filter.matches([&](std::string_view k) { return f.message->header(k); });
+        // A subscription receives only what is published after it exists. The topic's retention
+        // still keeps an earlier message: a seek to a time before the subscription's creation
+        // delivers it.
+        if (publishTime < m_createdAt) {
+            drop(DropReason::NoSubscribers);
+            if (topicKeep > ctx.now() && matches) {
+                const std::uint64_t seq = ++m_seq;
+                Msg m;
+                m.message = f.message;
+                m.key = body ? body->orderingKey : std::string();
+                m.publishTime = publishTime;
+                m.expiresAt = addTime(publishTime, m_retention);
+                m.topicKeep = m.keepUntil = topicKeep;
+                m.state = State::Acked;
+                m.retentionTimer = ctx.startTimer(topicKeep - ctx.now(), timerTag(RetentionTimer, seq), true);
+                m_msgs.emplace(seq, std::move(m));
+            }
+            return;
+        }
         // A message the filter does not match is acknowledged by the service at once.
-        if (!m_filter.empty() && !m_filter.matches([&](std::string_view k) { return f.message->header(k); }))
-            return drop(DropReason::Filtered);
+        if (!matches) return drop(DropReason::Filtered);
         const std::uint64_t seq = ++m_seq;
         Msg m;
         m.message = f.message;
         m.key = body ? body->orderingKey : std::string();
         m.publishTime = publishTime;
+        m.topicKeep = topicKeep;
         m.expiresAt = addTime(publishTime, m_retention);
         m.readyAt = ctx.now();
         m.retentionTimer =
@@ -527,12 +571,14 @@ private:
         ctx.cancelTimer(m.deadlineTimer);
         ctx.cancelTimer(m.readyTimer);
         m.deadlineTimer = m.readyTimer = kNoTimer;
-        if (m_retainAcked) {
+        // Kept for seek while retainAckedMessages or the topic's retention holds it; that does not
+        // keep a run alive.
+        m.keepUntil = std::max(m_retainAcked ? m.expiresAt : SimTime(0), m.topicKeep);
+        if (m.keepUntil > ctx.now()) {
             setAcked(m);
-            // Kept for seek until retention: it does not keep a run alive.
             ctx.cancelTimer(m.retentionTimer);
-            m.retentionTimer = ctx.startTimer(std::max<SimTime>(0, m.expiresAt - ctx.now()),
-                                              timerTag(RetentionTimer, it->first), true);
+            m.retentionTimer =
+                ctx.startTimer(m.keepUntil - ctx.now(), timerTag(RetentionTimer, it->first), true);
         } else {
             ctx.cancelTimer(m.retentionTimer);
             erase(it);
@@ -625,10 +671,7 @@ private:
         Msg &m = it->second;
         ctx.cancelTimer(m.deadlineTimer);
         m.deadlineTimer = kNoTimer;
-        if (m.pushed) {
-            for (auto p = m_pushes.begin(); p != m_pushes.end();)
-                p = p->second == m.ackId ? m_pushes.erase(p) : std::next(p);
-        }
+        if (m.pushed) forgetPush(m.ackId);
         const auto dl = ctx.links(PubsubSubscriptionPort::DeadLetter);
         const std::string key = orderedKey(m) ? m.key : std::string();
         SimTime readyAt = ctx.now();
@@ -674,9 +717,7 @@ private:
             if (!behind) continue;
             ctx.cancelTimer(m.deadlineTimer);
             m.deadlineTimer = kNoTimer;
-            if (m.pushed)
-                for (auto p = m_pushes.begin(); p != m_pushes.end();)
-                    p = p->second == m.ackId ? m_pushes.erase(p) : std::next(p);
+            if (m.pushed) forgetPush(m.ackId);
             setReady(m, readyAt);
             TraceEvent e = messageEvent(TraceKind::Requeue, m.message.get());
             e.peer = m.consumer;
@@ -706,6 +747,7 @@ private:
             }
             if (m.state == State::Acked) {
                 setReady(m, ctx.now());
+                m.expiresAt = std::max(m.expiresAt, m.keepUntil);
                 ctx.cancelTimer(m.retentionTimer);
                 m.retentionTimer = ctx.startTimer(std::max<SimTime>(0, m.expiresAt - ctx.now()),
                                                   timerTag(RetentionTimer, it->first));
@@ -824,8 +866,8 @@ NodeKindSpec pubsubSubscriptionKind()
                  "delivers them again.",
                  ""),
         property("createdAt", "Created at", T::Duration, 0,
-                 "When the subscription is created (virtual time): it receives only messages published "
-                 "after that.",
+                 "When the subscription is created (virtual time; 0 = from the start): it receives only "
+                 "messages published after that.",
                  "ms", 0, {}),
         property("seekAt", "Seek at", T::Duration, 0,
                  "When to seek the subscription (virtual time; 0 = never): messages published before seekTo "

@@ -8,8 +8,9 @@
 // total timeout (60 s) passes. Traces Publish, Confirm (the response), Timeout, Retry, Nack (an
 // error response) and Drop (RetriesExhausted, or Rejected for INVALID_ARGUMENT).
 // pubsub-topic: answers each valid publish and hands the message to every subscription linked to
-// it (Route, then a PubsubPublish carrying the ordering key and the server's publish time). A
-// subscription created later ignores what was published before it existed (pubsubsubscription.cpp).
+// it (Route, then a PubsubPublish carrying the ordering key, the server's publish time and the
+// topic's retention). A subscription created later ignores what was published before it existed
+// unless a seek reaches back into the topic's retention (pubsubsubscription.cpp).
 // Pub/Sub stores messages durably across zones: a crash of the topic node loses nothing it
 // answered. A publish with an invalid attribute or ordering key is refused with INVALID_ARGUMENT.
 #include "../../callstatus.h"
@@ -231,7 +232,9 @@ private:
 
 class PubsubTopic final : public Node {
 public:
-    explicit PubsubTopic(const NodeSetup &) {}
+    explicit PubsubTopic(const NodeSetup &s) : m_retention(s.properties.duration("messageRetentionDuration"))
+    {
+    }
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
@@ -259,6 +262,7 @@ public:
         auto body = std::make_shared<PubsubPublishBody>();
         body->orderingKey = orderingKey;
         body->publishTime = ctx.now();
+        body->topicRetention = m_retention;
         std::shared_ptr<const FrameBody> shared = std::move(body);
         const auto subs = ctx.links(PubsubTopicPort::Subscriptions);
         for (LinkIndex l : subs) {
@@ -281,6 +285,9 @@ public:
         r.status = Grpc::Ok;
         if (f.tag) ctx.send(from, std::move(r));
     }
+
+private:
+    SimTime m_retention = 0;
 };
 
 } // namespace
@@ -379,6 +386,22 @@ NodeKindSpec pubsubTopicKind()
          "Publish from pubsub-publishers, and a subscription's dead-lettered messages."},
         {"subscriptions", PortDirection::Out, Protocol::Pubsub, true,
          "The subscriptions attached to the topic (pubsub-subscription's topic port)."},
+    };
+    using T = PropertyType;
+    k.properties = {
+        property(
+            "messageRetentionDuration", "Message retention", T::Duration, 0,
+            "Topic retention: every message published in this window stays available to the topic's "
+            "subscriptions for seek, acknowledged or not and even if published before a subscription was "
+            "created (10 minutes to 31 days; 0 = not set: retention is each subscription's).",
+            "ms", 0, 31 * 24 * 3600e3),
+    };
+    k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
+        const SimTime r = p.duration("messageRetentionDuration");
+        if (r > 0 && r < PubsubLimit::MinRetention)
+            problems.push_back(
+                {"messageRetentionDuration", "messageRetentionDuration " + formatDuration(r) +
+                                                 " is less than Pub/Sub's minimum of 10 minutes"});
     };
     k.explainRoute = [](const RouteQuestion &q) {
         RouteAnswer a;
