@@ -282,26 +282,32 @@ private:
         m_leaseTimer = ctx.startTimer(snooze, LeaseTimer);
     }
 
-    // The 99th percentile of processing times so far, clamped to what the libraries allow.
-    SimTime leaseDeadline() const
+    // The 99th percentile of processing times so far (the last 1,000), clamped to what the
+    // libraries allow.
+    SimTime leaseDeadline()
     {
-        SimTime p99 = PubsubLimit::DefaultAckDeadline;
-        if (!m_latencies.empty()) {
+        if (m_p99Stale && !m_latencies.empty()) {
             std::vector<SimTime> v(m_latencies.begin(), m_latencies.end());
             const std::size_t i = std::min(v.size() - 1, (v.size() * 99) / 100);
             std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
             // The libraries' histogram counts whole seconds, rounded up.
-            p99 = (v[i] + kSecond - 1) / kSecond * kSecond;
+            m_p99 = (v[i] + kSecond - 1) / kSecond * kSecond;
+            m_p99Stale = false;
         }
         const SimTime min =
             m_exactlyOnce ? PubsubLimit::ExactlyOnceMinExtension : PubsubLimit::MinAckDeadline;
-        return std::clamp(p99, min, PubsubLimit::MaxAckDeadline);
+        return std::clamp(m_p99, min, PubsubLimit::MaxAckDeadline);
     }
 
     void recordLatency(SimTime t)
     {
         m_latencies.push_back(t);
         if (m_latencies.size() > 1000) m_latencies.pop_front();
+        // Recomputed after each of the first 100 samples, then every 100th (bounded work per message).
+        if (m_latencies.size() < 100 || ++m_sinceP99 >= 100) {
+            m_p99Stale = true;
+            m_sinceP99 = 0;
+        }
     }
 
     bool m_push = false;
@@ -325,6 +331,9 @@ private:
     std::map<std::uint64_t, Outstanding> m_outstanding; // by ack id
     std::uint64_t m_outstandingBytes = 0;
     std::deque<SimTime> m_latencies;
+    SimTime m_p99 = PubsubLimit::DefaultAckDeadline; // 10 s before any sample
+    bool m_p99Stale = false;
+    std::uint32_t m_sinceP99 = 0;
 };
 
 } // namespace

@@ -477,6 +477,7 @@ private:
     // A timer for the earliest message waiting out a backoff, so it goes out when it may.
     void armReadyTimer(NodeContext &ctx)
     {
+        if (!m_exponential) return; // without a backoff every ready message is available at once
         SimTime earliest = kNever;
         std::uint64_t which = 0;
         for (auto &[seq, m] : m_msgs)
