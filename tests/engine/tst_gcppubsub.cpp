@@ -25,6 +25,7 @@ private slots:
     void pushTimeoutIsRetried();
     void orderingKeys_data();
     void orderingKeys();
+    void failedMessageBlocksItsKey_data();
     void failedMessageBlocksItsKey();
     void deadLetter_data();
     void deadLetter();
@@ -332,13 +333,26 @@ void TestGcpPubsub::orderingKeys()
                  "concurrent handlers without ordering should reorder some messages of a key");
 }
 
+void TestGcpPubsub::failedMessageBlocksItsKey_data()
+{
+    QTest::addColumn<QString>("delivery");
+    QTest::addColumn<int>("seed");
+    for (int seed : {1, 2, 7, 11, 23})
+        for (const char *d : {"pull", "push"})
+            QTest::newRow((std::string(d) + ", seed " + std::to_string(seed)).c_str()) << QString(d) << seed;
+}
+
 void TestGcpPubsub::failedMessageBlocksItsKey()
 {
+    QFETCH(QString, delivery);
+    QFETCH(int, seed);
+    const std::string mode = delivery.toStdString();
     // Handlers fail 30% of the time; with ordering, a failed message is redelivered before any later
     // message of its key is processed, so each key's messages are processed exactly in order.
-    auto b = line({{"script", pubScript(40, 1, 0, {"a", "b"})}}, {{"enableMessageOrdering", true}},
-                  {{"processingTime", "uniform(1ms,20ms)"}, {"failureProbability", 0.3}});
-    b.seed(7);
+    auto b = line({{"script", pubScript(40, 1, 0, {"a", "b"})}},
+                  {{"enableMessageOrdering", true}, {"deliveryType", mode}},
+                  {{"mode", mode}, {"processingTime", "uniform(1ms,20ms)"}, {"failureProbability", 0.3}});
+    b.seed(static_cast<std::uint64_t>(seed));
     auto r = prepare(b.topology());
     QVERIFY(r);
     Messages msgs;
