@@ -16,6 +16,7 @@ class TestGcpPubsub : public QObject {
 private slots:
     void lateSubscription();
     void filterAcksNonMatching();
+    void subscribersShareAPullSubscription();
     void redeliveryAfterAckDeadline_data();
     void redeliveryAfterAckDeadline();
     void flowControl_data();
@@ -155,6 +156,24 @@ void TestGcpPubsub::filterAcksNonMatching()
     QCOMPARE(processed(*r, "client"), std::size_t(4));
     QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::Filtered), std::size_t(4));
     QCOMPARE(r->report().dropped[static_cast<int>(DropReason::Filtered)], std::uint64_t(4));
+}
+
+void TestGcpPubsub::subscribersShareAPullSubscription()
+{
+    // Two subscribers on one pull subscription share its messages: each is processed once, by one
+    // of them; both get some (flow control of 5 each keeps either from taking everything).
+    auto b =
+        line({{"script", pubScript(40, 5)}}, {}, {{"maxOutstandingMessages", 5}, {"processingTime", "20ms"}});
+    b.node("client2", "pubsub-subscriber", {{"maxOutstandingMessages", 5}, {"processingTime", "20ms"}})
+        .link("sub", "client2");
+    auto r = run(b.topology());
+    QVERIFY(r);
+    const std::size_t one = processed(*r, "client"), two = processed(*r, "client2");
+    QCOMPARE(one + two, std::size_t(40));
+    QVERIFY(one > 0 && two > 0);
+    const auto rep = r->report();
+    QCOMPARE(rep.processed, std::uint64_t(40));
+    QCOMPARE(rep.duplicates, std::uint64_t(0));
 }
 
 void TestGcpPubsub::redeliveryAfterAckDeadline_data()
