@@ -1,5 +1,5 @@
 // pubsub-subscriber: a Google Cloud Pub/Sub subscriber, in one of two modes.
-// pull: the client libraries' subscriber (google-cloud-pubsub for Python and Java), on unary Pull:
+// pull: the client libraries' subscriber (google-cloud-pubsub for Python and Java), on StreamingPull:
 //  - Streaming pull with flow control: at start it opens the stream (PubsubPull) with
 //    maxOutstandingMessages and maxOutstandingBytes (defaults 1,000 and 100 MiB), and the
 //    subscription sends messages while fewer are outstanding on it (not yet acknowledged, nacked or
