@@ -3,6 +3,7 @@
 #include "content/content.h"
 #include "cqrs/cqrs.h"
 #include "eventsourcing/eventsourcing.h"
+#include "gcppubsub/gcppubsub.h"
 #include "kafka/kafka.h"
 #include "messaging/messaging.h"
 #include "mqtt/mqtt.h"
@@ -158,6 +159,15 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(httpEndpointKind(),
                                {{"outageFor", "never down"}, {"outageStatus", "no answer"}}));
         for (auto &t : snsTemplates())
+            r.addTemplate(std::move(t));
+        // Google Cloud Pub/Sub
+        r.add(withZeroMeanings(pubsubPublisherKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        r.add(withZeroMeanings(pubsubTopicKind(), {{"messageRetentionDuration", "not set"}}));
+        r.add(withZeroMeanings(pubsubSubscriptionKind(),
+                               {{"createdAt", "from the start"}, {"seekAt", "never"}}));
+        r.add(withZeroMeanings(pubsubSubscriberKind(), {{"maxOutstandingMessages", "no limit"},
+                                                        {"maxOutstandingBytes", "no limit"}}));
+        for (auto &t : pubsubTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
