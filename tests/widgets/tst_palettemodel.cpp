@@ -278,7 +278,8 @@ void TestPaletteModel::filter_data()
                                     << QStringList{"consumer",        "exchange",    "queue",
                                                    "rpc-server",      "http-server", "amqp-rpc-client",
                                                    "amqp-rpc-server", "sqs-queue",   "sqs-producer",
-                                                   "sqs-consumer",    "nats-server", "nats-subscriber"};
+                                                   "sqs-consumer",    "nats-server", "nats-subscriber",
+                                                   "sns-topic"};
     QTest::newRow("part of a label") << QStringLiteral("prod")
                                      << QStringList{"producer", "kafka-producer", "sqs-producer"};
     QTest::newRow("help text") << QStringLiteral("fanout") << QStringList{"exchange"};
@@ -390,7 +391,7 @@ void TestPaletteModel::enterInSearchFieldActivatesFirstMatch()
     QCOMPARE(visibleKinds(palette.proxyModel()),
              (QStringList{"consumer", "exchange", "queue", "rpc-server", "http-server", "amqp-rpc-client",
                           "amqp-rpc-server", "sqs-queue", "sqs-producer", "sqs-consumer", "nats-server",
-                          "nats-subscriber"}));
+                          "nats-subscriber", "sns-topic"}));
     QCOMPARE(palette.currentKind(), QStringLiteral("exchange"));
     QTest::keyClick(palette.searchField(), Qt::Key_Up);
     QCOMPARE(palette.currentKind(), QStringLiteral("consumer"));

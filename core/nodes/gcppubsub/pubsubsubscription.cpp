@@ -965,8 +965,7 @@ std::vector<NodeTemplate> pubsubTemplates()
          "Pub/Sub push subscription",
          sys,
          "pubsub-subscription",
-         "Push delivery: each message POSTed to the endpoint; failures retried with push backoff, rate by a "
-         "slow-start window.",
+         "Push: each message POSTed to the endpoint; failures retried with backoff under a slow-start window.",
          {{"deliveryType", "push"}}},
         {"pubsub-ordered-subscription",
          "Pub/Sub ordered subscription",
@@ -978,8 +977,7 @@ std::vector<NodeTemplate> pubsubTemplates()
          "Pub/Sub exactly-once subscription",
          sys,
          "pubsub-subscription",
-         "Exactly-once delivery (pull): confirmed acks, no redelivery after a successful ack; the client "
-         "libraries extend leases by at least 60 s.",
+         "Exactly-once (pull): acks confirmed, no redelivery after a successful ack; 60 s ack deadline.",
          {{"enableExactlyOnceDelivery", true}, {"ackDeadline", 60000}}},
         {"pubsub-dead-letter-subscription",
          "Pub/Sub subscription with dead-lettering",
@@ -990,8 +988,7 @@ std::vector<NodeTemplate> pubsubTemplates()
         {"pubsub-publisher", "Pub/Sub publisher", sys, "pubsub-publisher",
          "Publishes with the client library's retry settings (60 s total timeout).", Json::object()},
         {"pubsub-streaming-pull-subscriber", "Pub/Sub subscriber (client library)", sys, "pubsub-subscriber",
-         "A pull subscriber with the client libraries' flow control (1,000 messages, 100 MiB) and lease "
-         "extension up to 60 minutes.",
+         "Pull with the client libraries' flow control (1,000 messages, 100 MiB), leases extended up to 60 min.",
          Json::object()},
         {"pubsub-push-endpoint",
          "Pub/Sub push endpoint",

@@ -349,17 +349,21 @@ NodeKindSpec pubsubPublisherKind()
     };
     k.explainRoute = [](const RouteQuestion &q) {
         RouteAnswer a;
-        RouteMessage m = q.message;
-        if (m.headers.empty())
-            for (const auto &[key, value] : q.properties.stringMap("attributes"))
-                m.headers.push_back({key, value});
-        if (!m.keyGiven) {
-            m.key = q.properties.string("orderingKey");
+        // Its first message: the workload's key, the attribute and ordering-key templates expanded
+        // with it (as publish does), unless the person gave them.
+        std::string filled;
+        RouteMessage m = producedMessage(q, "", filled);
+        const std::string node(q.node);
+        for (const auto &[key, value] : q.properties.stringMap("attributes"))
+            if (!m.header(key)) m.headers.emplace_back(key, expandTemplate(value, 1, m.key, node, 1));
+        if (!q.message.keyGiven) {
+            m.key = expandTemplate(q.properties.string("orderingKey"), 1, m.key, node, 1);
             m.keyGiven = true;
         }
         a.note = "publishes with " + std::to_string(m.headers.size()) + " attribute(s)" +
                  (m.key.empty() ? ", no ordering key" : ", ordering key '" + m.key + "'");
         for (std::size_t i = 0; i < q.outputs.size(); ++i) {
+            if (q.outputs[i].inbound) continue;
             RouteVerdict v;
             v.output = i;
             v.taken = true;
