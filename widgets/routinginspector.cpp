@@ -233,19 +233,26 @@ void RoutingInspector::fillModel()
         parent->appendRow({node, note});
         for (const RouteBranch &b : h.branches) {
             QString text = (b.taken ? QStringLiteral("\u2192 ") : QStringLiteral("\u2717 ")) + qs(b.peer);
-            if (b.hasBinding) text += tr(" (binding \"%1\")").arg(qs(b.bindingKey));
+            // A long binding (an SNS subscription's attributes) is cut short here; the tooltip
+            // has it whole.
+            QString binding = qs(b.bindingKey);
+            if (binding.size() > 40) binding = binding.left(38) + QStringLiteral("\u2026");
+            if (b.hasBinding) text += tr(" (binding \"%1\")").arg(binding);
             if (b.partition >= 0) text += tr(" partition %1").arg(b.partition);
             auto *branch = new QStandardItem(text);
             branch->setData(qs(b.link), Qt::UserRole + 1);
             branch->setForeground(b.taken ? kTaken : kNotTaken);
-            branch->setToolTip(tr("link %1").arg(qs(b.link)));
+            branch->setToolTip(b.hasBinding ? tr("link %1, binding %2").arg(qs(b.link), qs(b.bindingKey))
+                                            : tr("link %1").arg(qs(b.link)));
             auto *why = new QStandardItem(qs(b.why));
             why->setToolTip(qs(b.why));
             node->appendRow({branch, why});
         }
     }
     m_view->expandAll();
+    // The path column as wide as it needs, up to 420 pixels: the reasons are the point.
     m_view->resizeColumnToContents(0);
+    m_view->setColumnWidth(0, std::min(m_view->columnWidth(0), 420));
     const auto dest = m_report.destinations();
     QStringList names;
     for (const auto &d : dest)
