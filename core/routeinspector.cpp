@@ -99,7 +99,8 @@ public:
 
 private:
     int visit(RouteReport &r, std::size_t node, const RouteMessage &message, std::string_view inPort,
-              const std::string &via, int parent, int depth, std::vector<std::pair<std::size_t, std::string>> &path)
+              const std::string &via, int parent, int depth,
+              std::vector<std::pair<std::size_t, std::string>> &path)
     {
         const int me = static_cast<int>(r.hops.size());
         r.hops.emplace_back();
@@ -124,8 +125,8 @@ private:
         if (!spec || !spec->explainRoute) {
             r.hops[me].unexplained = true;
             r.hops[me].ends = true;
-            r.hops[me].note =
-                "the inspector does not follow messages through a " + (spec ? spec->label : m_t.nodes[node].kind);
+            r.hops[me].note = "the inspector does not follow messages through a " +
+                              (spec ? spec->label : m_t.nodes[node].kind);
             return me;
         }
         // The question: every link of the node but the one the message came on.
@@ -156,13 +157,15 @@ private:
             for (const BindingDef *def : b->second) {
                 RouteOutput bound = o;
                 bound.bindingKey = def->key;
-                if (def->key.empty() && !def->arguments.empty()) bound.bindingLabel = argumentsText(def->arguments);
+                if (def->key.empty() && !def->arguments.empty())
+                    bound.bindingLabel = argumentsText(def->arguments);
                 bound.bindingArguments = def->arguments;
                 bound.hasBinding = true;
                 outputs.push_back(std::move(bound));
             }
         }
-        RouteAnswer answer = spec->explainRoute(RouteQuestion{m_bags[node], message, outputs, inPort, m_t.nodes[node].id});
+        RouteAnswer answer =
+            spec->explainRoute(RouteQuestion{m_bags[node], message, outputs, inPort, m_t.nodes[node].id});
         r.hops[me].note = answer.note;
         r.hops[me].ends = answer.ends;
         std::vector<bool> named(outputs.size(), false);
@@ -172,17 +175,16 @@ private:
             if (v.output >= outputs.size()) continue;
             named[v.output] = true;
             const RouteOutput &o = outputs[v.output];
-            branches.push_back({o.link, o.peer, o.bindingLabel.empty() ? o.bindingKey : o.bindingLabel, o.hasBinding,
-                                v.taken, v.why, v.partition, -1});
+            branches.push_back({o.link, o.peer, o.bindingLabel.empty() ? o.bindingKey : o.bindingLabel,
+                                o.hasBinding, v.taken, v.why, v.partition, -1});
             leaving.push_back(std::move(v.message));
         }
         for (std::size_t i = 0; i < outputs.size(); ++i) {
             // A link into the node that its kind does not answer for is no route (a publisher's).
             if (named[i] || outputs[i].inbound) continue;
             const RouteOutput &o = outputs[i];
-            branches.push_back({o.link, o.peer, o.bindingLabel.empty() ? o.bindingKey : o.bindingLabel, o.hasBinding,
-                                false, "not a route for this message",
-                                -1, -1});
+            branches.push_back({o.link, o.peer, o.bindingLabel.empty() ? o.bindingKey : o.bindingLabel,
+                                o.hasBinding, false, "not a route for this message", -1, -1});
             leaving.emplace_back();
         }
         r.hops[me].branches = branches;
@@ -204,7 +206,8 @@ private:
             const bool inbound = l.to == m_t.nodes[node].id && l.from != l.to;
             const std::size_t peer = *m_index.find(branches[i].peer);
             const std::string &peerPort = inbound ? l.fromPort : l.toPort;
-            const int next = visit(r, peer, leaving[i] ? *leaving[i] : message, peerPort, l.id, me, depth + 1, path);
+            const int next =
+                visit(r, peer, leaving[i] ? *leaving[i] : message, peerPort, l.id, me, depth + 1, path);
             r.hops[me].branches[i].next = next;
             followed[branches[i].link] = next;
         }

@@ -14,8 +14,8 @@
 namespace sb {
 
 struct RouteBranch {
-    std::string link; // the link's id
-    std::string peer; // the node at its other end
+    std::string link;       // the link's id
+    std::string peer;       // the node at its other end
     std::string bindingKey; // or, for a headers binding, its arguments ("x-match=any, format=zip")
     bool hasBinding = false;
     bool taken = false;
@@ -39,7 +39,7 @@ struct RouteHop {
 };
 
 struct RouteReport {
-    std::string error; // a start node that does not exist, say; empty when the report holds
+    std::string error;          // a start node that does not exist, say; empty when the report holds
     std::vector<RouteHop> hops; // depth first from the start node (hops[0])
     // The nodes where a copy of the message ends, in the order reached.
     std::vector<std::string> destinations() const;

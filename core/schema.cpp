@@ -364,9 +364,8 @@ const NodeTemplate *KindRegistry::findTemplate(std::string_view id) const
 
 const char *protocolKey(Protocol p)
 {
-    constexpr const char *keys[] = {"publish",     "delivery", "call", "kafka", "sqs",
-                                    "event-store", "command",  "mqtt", "redis", "nats",
-                                    "gcp-pubsub",  "sns"};
+    constexpr const char *keys[] = {"publish", "delivery", "call",  "kafka", "sqs",        "event-store",
+                                    "command", "mqtt",     "redis", "nats",  "gcp-pubsub", "sns"};
     return keys[static_cast<int>(p)];
 }
 

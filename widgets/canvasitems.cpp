@@ -1066,9 +1066,9 @@ QString LinkItem::liveToolTip() const
     QString text = toolTip();
     if (auto *canvas = qobject_cast<CanvasScene *>(scene()))
         if (const CanvasScene::RouteMark *mark = canvas->routeMark(m_id))
-            text += QLatin1Char('\n') + (mark->taken ? QObject::tr("Route: taken — %1")
-                                                      : QObject::tr("Route: not taken — %1"))
-                                             .arg(mark->why);
+            text += QLatin1Char('\n') +
+                    (mark->taken ? QObject::tr("Route: taken — %1") : QObject::tr("Route: not taken — %1"))
+                        .arg(mark->why);
     const LiveOverlay *live = overlay();
     const LiveOverlay::LinkState *s = live ? live->link(m_id) : nullptr;
     if (!s) return text;

@@ -795,7 +795,8 @@ void CanvasScene::animateLive()
     if (!m_live.hasDots()) m_liveTimer->stop();
 }
 
-void CanvasScene::setRouteMarks(const QHash<QString, RouteMark> &links, const QHash<QString, QString> &nodeNotes)
+void CanvasScene::setRouteMarks(const QHash<QString, RouteMark> &links,
+                                const QHash<QString, QString> &nodeNotes)
 {
     QSet<QString> touched;
     for (auto it = m_routeMarks.cbegin(); it != m_routeMarks.cend(); ++it)

@@ -7,10 +7,10 @@
 #include "chartpanel.h"
 #include "domainviews.h"
 #include "faultsdock.h"
-#include "routinginspector.h"
 #include "faulttimeline.h"
 #include "palette.h"
 #include "propertyeditor.h"
+#include "routinginspector.h"
 #include "runcontroller.h"
 #include "sequencepanel.h"
 #include "tableviews.h"
@@ -537,21 +537,23 @@ void MainWindow::createDocks()
     connect(m_routingDock, &QDockWidget::visibilityChanged, this, showRoute);
     // A message picked on the sequence diagram: its routing key, key, headers and fields, from
     // the node that published it.
-    connect(m_run->sequencePanel(), &SequencePanel::messageSelected, this, [this](quint64 id, const QStringList &) {
-        if (!m_routingDock->isVisible() || m_routingDock->visibleRegion().isEmpty()) return;
-        const auto info = m_engine->message(id);
-        if (!info) return;
-        const QStringList ids = m_engine->nodeIds();
-        const QString producer = info->producer < std::size_t(ids.size()) ? ids[int(info->producer)] : QString();
-        m_routing->setMessage(*info, producer);
-    });
+    connect(m_run->sequencePanel(), &SequencePanel::messageSelected, this,
+            [this](quint64 id, const QStringList &) {
+                if (!m_routingDock->isVisible() || m_routingDock->visibleRegion().isEmpty()) return;
+                const auto info = m_engine->message(id);
+                if (!info) return;
+                const QStringList ids = m_engine->nodeIds();
+                const QString producer =
+                    info->producer < std::size_t(ids.size()) ? ids[int(info->producer)] : QString();
+                m_routing->setMessage(*info, producer);
+            });
 
     m_paletteDock->raise();
     m_propertyDock->raise();
     m_sequenceDock->raise();
-    for (QDockWidget *dock : {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock,
-                              m_sequenceDock, m_summaryDock, m_eventDock, m_chartDock, m_faultsDock,
-                              m_routingDock})
+    for (QDockWidget *dock :
+         {m_paletteDock, m_nodesDock, m_propertyDock, m_descriptionDock, m_historyDock, m_sequenceDock,
+          m_summaryDock, m_eventDock, m_chartDock, m_faultsDock, m_routingDock})
         m_viewMenu->addAction(dock->toggleViewAction());
 
     // Event sourcing, CQRS and sagas: with the run's tabs, hidden until a run has something for them.
@@ -960,9 +962,10 @@ PropertySpec bindingKeysSpec(const std::string &exchangeType, bool https = false
         p.label = MainWindow::tr("Subscription attributes").toStdString();
         p.type = PropertyType::StringList;
         p.defaultValue = Json::array();
-        p.help = "One line of JSON with AWS's attribute names: FilterPolicy (e.g. {\"country\": [\"DE\", "
-                 "{\"prefix\": \"F\"}]}), FilterPolicyScope (MessageAttributes or MessageBody), "
-                 "RawMessageDelivery, DeliveryPolicy (HTTP/S), RedrivePolicy ({\"deadLetterTargetArn\": queue}).";
+        p.help =
+            "One line of JSON with AWS's attribute names: FilterPolicy (e.g. {\"country\": [\"DE\", "
+            "{\"prefix\": \"F\"}]}), FilterPolicyScope (MessageAttributes or MessageBody), "
+            "RawMessageDelivery, DeliveryPolicy (HTTP/S), RedrivePolicy ({\"deadLetterTargetArn\": queue}).";
         p.check = [https](const Json &value) -> std::string {
             if (value.size() > 1) return "one line of attributes, not " + std::to_string(value.size());
             for (const auto &line : value) {
@@ -1039,8 +1042,8 @@ void MainWindow::showProperties()
         if (from && from->kind == "sns-topic" && (link->fromPort == "sqs" || link->fromPort == "https")) {
             specs.push_back(bindingKeysSpec("sns", link->fromPort == "https"));
             Json lines = Json::array();
-            for (const QString &k : m_document->bindings(QString::fromStdString(link->from),
-                                                         QString::fromStdString(link->to)))
+            for (const QString &k :
+                 m_document->bindings(QString::fromStdString(link->from), QString::fromStdString(link->to)))
                 lines.push_back(k.toStdString());
             if (!lines.empty()) values[kBindingKeysProperty] = lines;
         }

@@ -44,7 +44,8 @@ RoutingInspector::RoutingInspector(TopologyDocument *document, QWidget *parent)
     m_routingKey->setToolTip(tr("AMQP routing key, MQTT topic, NATS subject or Redis channel. Empty: what "
                                 "the start node would send first."));
     m_key->setPlaceholderText(tr("the node's own"));
-    m_key->setToolTip(tr("Kafka record key (it picks the partition), Pub/Sub ordering key, SQS message group."));
+    m_key->setToolTip(
+        tr("Kafka record key (it picks the partition), Pub/Sub ordering key, SQS message group."));
     m_headers->setPlaceholderText(tr("name=value, name=value"));
     m_headers->setToolTip(tr("Headers (AMQP) or message attributes (SNS, Google Cloud Pub/Sub), added to the "
                              "start node's own."));
@@ -161,7 +162,8 @@ void RoutingInspector::setMessage(const MessageInfo &m, const QString &producer)
     inspect();
 }
 
-QString RoutingInspector::parsePairs(const QString &text, std::vector<std::pair<std::string, std::string>> &out)
+QString RoutingInspector::parsePairs(const QString &text,
+                                     std::vector<std::pair<std::string, std::string>> &out)
 {
     out.clear();
     int column = 0;
@@ -171,8 +173,11 @@ QString RoutingInspector::parsePairs(const QString &text, std::vector<std::pair<
         if (!trimmed.isEmpty()) {
             const int eq = int(trimmed.indexOf(QLatin1Char('=')));
             if (eq <= 0)
-                return tr("column %1: '%2' is not name=value").arg(column + std::max(lead, 0) + 1).arg(trimmed);
-            out.emplace_back(trimmed.left(eq).trimmed().toStdString(), trimmed.mid(eq + 1).trimmed().toStdString());
+                return tr("column %1: '%2' is not name=value")
+                    .arg(column + std::max(lead, 0) + 1)
+                    .arg(trimmed);
+            out.emplace_back(trimmed.left(eq).trimmed().toStdString(),
+                             trimmed.mid(eq + 1).trimmed().toStdString());
         }
         column += int(part.size()) + 1;
     }

@@ -85,9 +85,11 @@ std::string snsAttributesFromText(const std::string &text, bool https, Json &arg
     try {
         arguments = Json::parse(text);
     } catch (const Json::parse_error &e) {
-        return "not JSON at column " + std::to_string(e.byte) + ": write the attributes as {\"FilterPolicy\": {...}}";
+        return "not JSON at column " + std::to_string(e.byte) +
+               ": write the attributes as {\"FilterPolicy\": {...}}";
     }
-    if (!arguments.is_object()) return "the attributes must be a JSON object, such as {\"RawMessageDelivery\": true}";
+    if (!arguments.is_object())
+        return "the attributes must be a JSON object, such as {\"RawMessageDelivery\": true}";
     std::vector<SnsAttributeProblem> problems;
     parseSnsSubscription(arguments, https, problems);
     if (!problems.empty()) {
@@ -651,13 +653,15 @@ bool TopologyDocument::setBindingKeys(const QString &exchangeId, const QString &
     for (const QString &key : keys) {
         if (type == "sns") {
             // A subscription's attributes, as AWS names them: {"FilterPolicy": {...}, ...}.
-            const bool https = std::any_of(m_topology.links.begin(), m_topology.links.end(), [&](const LinkDef &l) {
-                return l.from == ex->id && l.to == dest->id && l.fromPort == "https";
-            });
+            const bool https =
+                std::any_of(m_topology.links.begin(), m_topology.links.end(), [&](const LinkDef &l) {
+                    return l.from == ex->id && l.to == dest->id && l.fromPort == "https";
+                });
             BindingDef b{ex->id, dest->id, ""};
             const std::string why = snsAttributesFromText(s(key), https, b.arguments);
             if (!why.empty())
-                return fail(error, tr("subscription %1 -> %2: %3").arg(quoted(ex->id), quoted(dest->id), q(why)));
+                return fail(error,
+                            tr("subscription %1 -> %2: %3").arg(quoted(ex->id), quoted(dest->id), q(why)));
             added.push_back(std::move(b));
             continue;
         }

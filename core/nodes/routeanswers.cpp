@@ -29,9 +29,9 @@ RouteMessage producedMessage(const RouteQuestion &q, std::string_view nameProper
     if (!nameProperty.empty() && !m.routingKeyGiven) {
         const std::string name(nameProperty);
         const std::string tmpl = first && first->contains(name) && (*first)[name].is_string()
-                               ? (*first)[name].get<std::string>()
-                               : p.value(name).is_string() ? p.string(name)
-                                                           : std::string();
+                                     ? (*first)[name].get<std::string>()
+                                 : p.value(name).is_string() ? p.string(name)
+                                                             : std::string();
         m.routingKey = expandTemplate(tmpl, 1, m.key, node, 1);
         note = tmpl == m.routingKey ? "its own" : "its template " + inQuotes(tmpl) + " for message 1";
     }
@@ -81,10 +81,10 @@ RouteAnswer queueRoute(const RouteQuestion &q, std::string_view deliverPort, std
         const RouteOutput &o = q.outputs[i];
         if (o.inbound) continue;
         if (o.port == deliverPort)
-            a.verdicts.push_back(routeVerdict(
-                i, true,
-                consumers == 1 ? "its only consumer" : "one of " + std::to_string(consumers) +
-                                                           " competing consumers gets each message"));
+            a.verdicts.push_back(routeVerdict(i, true,
+                                              consumers == 1 ? "its only consumer"
+                                                             : "one of " + std::to_string(consumers) +
+                                                                   " competing consumers gets each message"));
         else if (o.port == deadLetterPort)
             a.verdicts.push_back(routeVerdict(i, false, std::string(deadLetterWhy)));
     }
@@ -96,8 +96,9 @@ RouteAnswer queueRoute(const RouteQuestion &q, std::string_view deliverPort, std
     return a;
 }
 
-RouteAnswer brokerRoute(const RouteQuestion &q, int dialectIndex,
-                        const std::function<std::vector<RouteSubscription>(const RouteOutput &)> &subscriptionsOf)
+RouteAnswer
+brokerRoute(const RouteQuestion &q, int dialectIndex,
+            const std::function<std::vector<RouteSubscription>(const RouteOutput &)> &subscriptionsOf)
 {
     const auto dialect = static_cast<Dialect>(dialectIndex);
     const std::string &subject = q.message.routingKey;
@@ -120,8 +121,8 @@ RouteAnswer brokerRoute(const RouteQuestion &q, int dialectIndex,
                           : explainMatch(dialect, sub.pattern, subject);
             const bool match = explained.rfind("matches", 0) == 0;
             const std::string sentence = sub.label + " " + inQuotes(sub.pattern) +
-                                         (sub.group.empty() ? "" : " (group " + inQuotes(sub.group) + ")") + ": " +
-                                         explained;
+                                         (sub.group.empty() ? "" : " (group " + inQuotes(sub.group) + ")") +
+                                         ": " + explained;
             if (match) {
                 c.matched.push_back(sentence);
                 c.groups.push_back(sub.group);
@@ -176,7 +177,8 @@ RouteAnswer sendOnPorts(const RouteQuestion &q, std::vector<std::string_view> po
         if (o.inbound) continue;
         const bool on = std::find(ports.begin(), ports.end(), o.port) != ports.end();
         any = any || on;
-        a.verdicts.push_back(routeVerdict(i, on, on ? why : "not what this node sends on its " + o.port + " link"));
+        a.verdicts.push_back(
+            routeVerdict(i, on, on ? why : "not what this node sends on its " + o.port + " link"));
     }
     if (!any) a.ends = true;
     return a;

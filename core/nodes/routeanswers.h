@@ -6,8 +6,8 @@
 
 #include <functional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 namespace sb {
 
@@ -41,8 +41,9 @@ struct RouteSubscription {
 // `subscriptionsOf` reads a peer's subscriptions (empty for a peer that does not subscribe).
 // Each matching subscription is a copy (Redis sends a channel and a matching pattern twice); one
 // member of each group gets a copy for that group.
-RouteAnswer brokerRoute(const RouteQuestion &q, int dialect,
-                        const std::function<std::vector<RouteSubscription>(const RouteOutput &)> &subscriptionsOf);
+RouteAnswer
+brokerRoute(const RouteQuestion &q, int dialect,
+            const std::function<std::vector<RouteSubscription>(const RouteOutput &)> &subscriptionsOf);
 
 // A node that sends on every link of `ports` (a client's calls, a handler's appends): each one
 // taken, `why` saying what travels on it; the others not taken. `note` says what the node does;

@@ -1449,7 +1449,8 @@ void TestCli::help()
     const CliResult r = runCli({flag});
     QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
     const QString out = QString::fromUtf8(r.out);
-    for (const char *command : {"validate", "kinds", "run", "match --dialect amqp|mqtt|nats|redis", "route FILE --from NODE"})
+    for (const char *command :
+         {"validate", "kinds", "run", "match --dialect amqp|mqtt|nats|redis", "route FILE --from NODE"})
         QVERIFY2(out.contains(QLatin1String(command)), command);
 
     const qsizetype section = out.indexOf(QLatin1String("Exit codes"));
@@ -1608,29 +1609,38 @@ void TestCli::route_data()
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QByteArray>("out"); // in stdout
     QTest::addColumn<QByteArray>("err"); // in stderr
-    QTest::newRow("topic: two bindings") << "topic-routing" << QStringList{"--from", "events"} << int(sb::CliExit::Ok)
-                                         << QByteArray("ends at: eu-service, order-service\n") << QByteArray();
+    QTest::newRow("topic: two bindings")
+        << "topic-routing" << QStringList{"--from", "events"} << int(sb::CliExit::Ok)
+        << QByteArray("ends at: eu-service, order-service\n") << QByteArray();
     QTest::newRow("topic: alternate")
-        << "topic-routing" << QStringList{"--from", "events", "--routing-key", "audit.log"} << int(sb::CliExit::Ok)
-        << QByteArray("  x  failures via bind-failures (binding \"#.failed\"): not taken: no match") << QByteArray();
+        << "topic-routing" << QStringList{"--from", "events", "--routing-key", "audit.log"}
+        << int(sb::CliExit::Ok)
+        << QByteArray("  x  failures via bind-failures (binding \"#.failed\"): not taken: no match")
+        << QByteArray();
     QTest::newRow("content filter fields")
         << "content-based-routing"
-        << QStringList{"--from", "orders", "--field", "total=1500", "--field", "country=DE"} << int(sb::CliExit::Ok)
-        << QByteArray("\"total > 1000 && country != 'US'\" holds for total = 1500, country = 'DE'") << QByteArray();
+        << QStringList{"--from", "orders", "--field", "total=1500", "--field", "country=DE"}
+        << int(sb::CliExit::Ok)
+        << QByteArray("\"total > 1000 && country != 'US'\" holds for total = 1500, country = 'DE'")
+        << QByteArray();
     QTest::newRow("headers binding shown by its arguments")
-        << "headers-exchange" << QStringList{"--from", "reports", "--header", "format=zip"} << int(sb::CliExit::Ok)
-        << QByteArray("(binding \"x-match=any, format=zip, type=log\")") << QByteArray();
+        << "headers-exchange" << QStringList{"--from", "reports", "--header", "format=zip"}
+        << int(sb::CliExit::Ok) << QByteArray("(binding \"x-match=any, format=zip, type=log\")")
+        << QByteArray();
     QTest::newRow("kafka key picks the partition")
-        << "kafka-consumer-groups" << QStringList{"--from", "producer", "--key", "user-7"} << int(sb::CliExit::Ok)
-        << QByteArray("toPositive(murmur2(\"user-7\")) %") << QByteArray();
-    QTest::newRow("nowhere: exit 1")
-        << "nats-queue-groups" << QStringList{"--from", "orders", "--subject", "payments.eu"}
-        << int(sb::CliExit::NoMatch) << QByteArray("ends at: nowhere (no path delivers it)\n") << QByteArray();
+        << "kafka-consumer-groups" << QStringList{"--from", "producer", "--key", "user-7"}
+        << int(sb::CliExit::Ok) << QByteArray("toPositive(murmur2(\"user-7\")) %") << QByteArray();
+    QTest::newRow("nowhere: exit 1") << "nats-queue-groups"
+                                     << QStringList{"--from", "orders", "--subject", "payments.eu"}
+                                     << int(sb::CliExit::NoMatch)
+                                     << QByteArray("ends at: nowhere (no path delivers it)\n")
+                                     << QByteArray();
     QTest::newRow("unknown node, with a suggestion")
         << "work-queue" << QStringList{"--from", "prodcer"} << int(sb::CliExit::Usage) << QByteArray()
         << QByteArray("--from: no node \"prodcer\" in");
-    QTest::newRow("did you mean") << "work-queue" << QStringList{"--from", "prodcer"} << int(sb::CliExit::Usage)
-                                  << QByteArray() << QByteArray("did you mean \"producer\"?");
+    QTest::newRow("did you mean") << "work-queue" << QStringList{"--from", "prodcer"}
+                                  << int(sb::CliExit::Usage) << QByteArray()
+                                  << QByteArray("did you mean \"producer\"?");
 }
 
 void TestCli::route()
@@ -1640,9 +1650,9 @@ void TestCli::route()
     QFETCH(int, exitCode);
     QFETCH(QByteArray, out);
     QFETCH(QByteArray, err);
-    const CliResult r =
-        runCli(QStringList{QStringLiteral("route"), QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/") + example + ".json"} +
-               args);
+    const CliResult r = runCli(
+        QStringList{QStringLiteral("route"), QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/") + example + ".json"} +
+        args);
     QVERIFY2(r.exitCode == exitCode, r.describe().constData());
     QVERIFY2(r.out.contains(out), r.describe().constData());
     QVERIFY2(r.err.contains(err), r.describe().constData());
@@ -1650,8 +1660,9 @@ void TestCli::route()
 
 void TestCli::routeJson()
 {
-    const CliResult r = runCli({QStringLiteral("route"), QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/fanout-pubsub.json"),
-                                QStringLiteral("--from"), QStringLiteral("orders"), QStringLiteral("--json")});
+    const CliResult r =
+        runCli({QStringLiteral("route"), QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/fanout-pubsub.json"),
+                QStringLiteral("--from"), QStringLiteral("orders"), QStringLiteral("--json")});
     QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
     const QJsonDocument doc = QJsonDocument::fromJson(r.out);
     QVERIFY(doc.isObject());
@@ -1668,7 +1679,8 @@ void TestCli::routeJson()
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write("{\"format\": \"signalbox-topology\"");
     f.close();
-    const CliResult broken = runCli({QStringLiteral("route"), bad, QStringLiteral("--from"), QStringLiteral("p")});
+    const CliResult broken =
+        runCli({QStringLiteral("route"), bad, QStringLiteral("--from"), QStringLiteral("p")});
     QVERIFY2(broken.exitCode == sb::CliExit::InvalidInput, broken.describe().constData());
 }
 

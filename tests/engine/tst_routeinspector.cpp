@@ -91,12 +91,20 @@ private slots:
 void TestRouteInspector::topicExchange_data()
 {
     QTest::addColumn<QString>("routingKey");
-    QTest::addColumn<QString>("ends");    // consumers (and parked queues) reached, sorted
-    QTest::addColumn<QString>("whyNot");  // a phrase of the reason the "failed" binding is not taken
-    QTest::addRow("eu order") << "eu.orders.created" << "c1,c2,c3" << "no match";
-    QTest::addRow("us failure") << "us.payments.failed" << "" << "";
-    QTest::addRow("nothing matches: alternate") << "audit.log" << "unrouted" << "no match";
-    QTest::addRow("empty key") << "" << "unrouted" << "no match";
+    QTest::addColumn<QString>("ends");   // consumers (and parked queues) reached, sorted
+    QTest::addColumn<QString>("whyNot"); // a phrase of the reason the "failed" binding is not taken
+    QTest::addRow("eu order") << "eu.orders.created"
+                              << "c1,c2,c3"
+                              << "no match";
+    QTest::addRow("us failure") << "us.payments.failed"
+                                << ""
+                                << "";
+    QTest::addRow("nothing matches: alternate") << "audit.log"
+                                                << "unrouted"
+                                                << "no match";
+    QTest::addRow("empty key") << ""
+                               << "unrouted"
+                               << "no match";
 }
 
 void TestRouteInspector::topicExchange()
@@ -328,7 +336,7 @@ void TestRouteInspector::examples_data()
     QTest::addColumn<QString>("ends");       // the nodes where copies end, sorted, comma-separated
     QTest::addColumn<QString>("phrase");     // something the text report must say
 #define ROUTE_EXAMPLE(file, from, key, extra, ends, phrase)                                                  \
-    QTest::addRow("%s from %s %s %s", file, from, key, extra)                                              \
+    QTest::addRow("%s from %s %s %s", file, from, key, extra)                                                \
         << QStringLiteral(file) << QStringLiteral(from) << QStringLiteral(key) << QStringLiteral(extra)      \
         << QStringLiteral(ends) << QStringLiteral(phrase);
 #include "routeinspector_examples.inc"
@@ -341,7 +349,8 @@ void TestRouteInspector::everyExampleHasARow()
 #define ROUTE_EXAMPLE(file, from, key, extra, ends, phrase) covered.insert(QStringLiteral(file));
 #include "routeinspector_examples.inc"
 #undef ROUTE_EXAMPLE
-    const QStringList files = QDir(QStringLiteral(SIGNALBOX_EXAMPLES_DIR)).entryList({QStringLiteral("*.json")});
+    const QStringList files =
+        QDir(QStringLiteral(SIGNALBOX_EXAMPLES_DIR)).entryList({QStringLiteral("*.json")});
     QVERIFY(files.size() > 40);
     for (const QString &f : files)
         QVERIFY2(covered.contains(f), qPrintable(f + QStringLiteral(" has no routing-inspector row")));

@@ -74,10 +74,15 @@ void TestRoutingInspector::formDrivesTheAnswer_data()
     QTest::addColumn<QString>("routingKey");
     QTest::addColumn<QString>("summary");
     QTest::addColumn<QString>("notTaken"); // a "why" the tree must show
-    QTest::addRow("eu order") << "eu.orders.created" << "eu-service, order-service"
+    QTest::addRow("eu order") << "eu.orders.created"
+                              << "eu-service, order-service"
                               << "only unroutable messages go to the alternate exchange";
-    QTest::addRow("audit: alternate") << "audit.log" << "auditor" << "no match";
-    QTest::addRow("eu failure") << "eu.payments.failed" << "eu-service, alerting" << "no match";
+    QTest::addRow("audit: alternate") << "audit.log"
+                                      << "auditor"
+                                      << "no match";
+    QTest::addRow("eu failure") << "eu.payments.failed"
+                                << "eu-service, alerting"
+                                << "no match";
 }
 
 void TestRoutingInspector::formDrivesTheAnswer()
@@ -88,7 +93,8 @@ void TestRoutingInspector::formDrivesTheAnswer()
     TopologyDocument doc;
     QVERIFY(doc.setTopology(loadExample("topic-routing.json")));
     RoutingInspector inspector(&doc);
-    QAbstractItemModelTester tester(inspector.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester tester(inspector.model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
     // The first node that only sends is where a message starts.
     QCOMPARE(inspector.fromBox()->currentData().toString(), QStringLiteral("events"));
     QSignalSpy changed(&inspector, &RoutingInspector::routeChanged);
@@ -110,12 +116,18 @@ void TestRoutingInspector::badPairsAreNamed_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("problem"); // empty: accepted
     QTest::addColumn<int>("pairs");
-    QTest::addRow("two pairs") << "a=1, b = two" << "" << 2;
-    QTest::addRow("empty") << "" << "" << 0;
-    QTest::addRow("trailing comma") << "a=1," << "" << 1;
-    QTest::addRow("no equals") << "a=1, b" << "column 6: 'b' is not name=value" << 1;
-    QTest::addRow("no name") << "=3" << "column 1: '=3' is not name=value" << 0;
-    QTest::addRow("value with equals") << "q=a=b" << "" << 1;
+    QTest::addRow("two pairs") << "a=1, b = two"
+                               << "" << 2;
+    QTest::addRow("empty") << ""
+                           << "" << 0;
+    QTest::addRow("trailing comma") << "a=1,"
+                                    << "" << 1;
+    QTest::addRow("no equals") << "a=1, b"
+                               << "column 6: 'b' is not name=value" << 1;
+    QTest::addRow("no name") << "=3"
+                             << "column 1: '=3' is not name=value" << 0;
+    QTest::addRow("value with equals") << "q=a=b"
+                                       << "" << 1;
 }
 
 void TestRoutingInspector::badPairsAreNamed()
@@ -166,7 +178,9 @@ void TestRoutingInspector::canvasDrawsTheRouteWhileTheTabShows()
     const CanvasScene::RouteMark *eu = scene->routeMark(QStringLiteral("bind-eu"));
     QVERIFY(eu && !eu->taken);
     QVERIFY(eu->why.contains(QLatin1String("no match")));
-    QVERIFY(scene->linkItem(QStringLiteral("bind-eu"))->liveToolTip().contains(QLatin1String("Route: not taken")));
+    QVERIFY(scene->linkItem(QStringLiteral("bind-eu"))
+                ->liveToolTip()
+                .contains(QLatin1String("Route: not taken")));
     QVERIFY(!scene->routeNote(QStringLiteral("topic")).isEmpty());
     // Another tab in front: the canvas is plain again.
     window.findChild<QDockWidget *>(QStringLiteral("sequenceDock"))->raise();

@@ -1067,14 +1067,20 @@ void TestTopologyDocument::snsSubscriptionAttributes_data()
 {
     QTest::addColumn<QString>("line");
     QTest::addColumn<QString>("problem"); // empty: taken
-    QTest::addRow("filter and raw") << R"({"FilterPolicy": {"country": ["DE", {"prefix": "F"}]}, "RawMessageDelivery": true})"
-                                    << "";
-    QTest::addRow("body scope") << R"({"FilterPolicy": {"total": [{"numeric": [">", 1000]}]}, "FilterPolicyScope": "MessageBody"})"
-                                << "";
-    QTest::addRow("not JSON") << R"({"FilterPolicy": )" << "not JSON at column";
-    QTest::addRow("not an object") << "[1]" << "must be a JSON object";
-    QTest::addRow("bad operator") << R"({"FilterPolicy": {"total": [{"numeric": ["~", 1]}]}})" << "FilterPolicy";
-    QTest::addRow("bad scope") << R"({"FilterPolicyScope": "Body"})" << "FilterPolicyScope";
+    QTest::addRow("filter and raw")
+        << R"({"FilterPolicy": {"country": ["DE", {"prefix": "F"}]}, "RawMessageDelivery": true})"
+        << "";
+    QTest::addRow("body scope")
+        << R"({"FilterPolicy": {"total": [{"numeric": [">", 1000]}]}, "FilterPolicyScope": "MessageBody"})"
+        << "";
+    QTest::addRow("not JSON") << R"({"FilterPolicy": )"
+                              << "not JSON at column";
+    QTest::addRow("not an object") << "[1]"
+                                   << "must be a JSON object";
+    QTest::addRow("bad operator") << R"({"FilterPolicy": {"total": [{"numeric": ["~", 1]}]}})"
+                                  << "FilterPolicy";
+    QTest::addRow("bad scope") << R"({"FilterPolicyScope": "Body"})"
+                               << "FilterPolicyScope";
 }
 
 void TestTopologyDocument::snsSubscriptionAttributes()

@@ -275,7 +275,9 @@ NodeKindSpec consumerKind()
                  "msg", 1, 10000),
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<Consumer>(s); };
-    k.explainRoute = [](const RouteQuestion &) { return endRoute("processes it and acks (unless auto-ack)"); };
+    k.explainRoute = [](const RouteQuestion &) {
+        return endRoute("processes it and acks (unless auto-ack)");
+    };
     return k;
 }
 

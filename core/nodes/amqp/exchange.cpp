@@ -5,8 +5,8 @@
 // alternate target if one is linked (RabbitMQ's alternate-exchange), else they are dropped.
 // With publisher confirms, the exchange confirms upstream once every destination has accepted,
 // and nacks if any rejected.
-#include "../../pubsub/subscriptionindex.h"
 #include "../../pubsub/dialect.h"
+#include "../../pubsub/subscriptionindex.h"
 #include "../common.h"
 #include "../nodes.h"
 #include "../routeanswers.h"
@@ -168,7 +168,8 @@ RouteAnswer explainExchangeRoute(const RouteQuestion &q)
         } else if (type == "direct") {
             taken = o.bindingKey == m.routingKey;
             why = taken ? "binding key " + inQuotes(o.bindingKey) + " equals the routing key"
-                        : "binding key " + inQuotes(o.bindingKey) + " is not the routing key " + inQuotes(m.routingKey);
+                        : "binding key " + inQuotes(o.bindingKey) + " is not the routing key " +
+                              inQuotes(m.routingKey);
         } else if (type == "topic") {
             why = explainMatch(Dialect::Amqp, o.bindingKey, m.routingKey);
             taken = why.rfind("matches", 0) == 0;

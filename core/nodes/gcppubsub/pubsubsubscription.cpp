@@ -965,7 +965,8 @@ std::vector<NodeTemplate> pubsubTemplates()
          "Pub/Sub push subscription",
          sys,
          "pubsub-subscription",
-         "Push: each message POSTed to the endpoint; failures retried with backoff under a slow-start window.",
+         "Push: each message POSTed to the endpoint; failures retried with backoff under a slow-start "
+         "window.",
          {{"deliveryType", "push"}}},
         {"pubsub-ordered-subscription",
          "Pub/Sub ordered subscription",
@@ -988,7 +989,8 @@ std::vector<NodeTemplate> pubsubTemplates()
         {"pubsub-publisher", "Pub/Sub publisher", sys, "pubsub-publisher",
          "Publishes with the client library's retry settings (60 s total timeout).", Json::object()},
         {"pubsub-streaming-pull-subscriber", "Pub/Sub subscriber (client library)", sys, "pubsub-subscriber",
-         "Pull with the client libraries' flow control (1,000 messages, 100 MiB), leases extended up to 60 min.",
+         "Pull with the client libraries' flow control (1,000 messages, 100 MiB), leases extended up to 60 "
+         "min.",
          Json::object()},
         {"pubsub-push-endpoint",
          "Pub/Sub push endpoint",

@@ -608,17 +608,17 @@ RouteAnswer explainProducerRoute(const RouteQuestion &q)
     RouteAnswer a;
     a.note = m.key.empty() ? "produces a keyless record" : "produces a record with key " + inQuotes(m.key);
     const Json &script = q.properties.value("script");
-    const bool explicitPartition = !q.message.keyGiven && script.is_array() && !script.empty() &&
-                                   script[0].contains("partition");
+    const bool explicitPartition =
+        !q.message.keyGiven && script.is_array() && !script.empty() && script[0].contains("partition");
     for (std::size_t i = 0; i < q.outputs.size(); ++i) {
         const RouteOutput &o = q.outputs[i];
         if (o.inbound || o.port != "out") continue;
         RouteVerdict v = routeVerdict(i, true, "");
         v.message = m;
-        const auto partitions =
-            o.peerKind && o.peerKind->kind == "kafka-topic"
-                ? static_cast<std::uint32_t>(std::max<std::int64_t>(1, o.peerProperties->integer("partitions")))
-                : 1u;
+        const auto partitions = o.peerKind && o.peerKind->kind == "kafka-topic"
+                                    ? static_cast<std::uint32_t>(
+                                          std::max<std::int64_t>(1, o.peerProperties->integer("partitions")))
+                                    : 1u;
         if (explicitPartition) {
             v.partition = static_cast<int>(script[0]["partition"].get<std::int64_t>() % partitions);
             v.why = "the script's first entry names partition " + std::to_string(v.partition);

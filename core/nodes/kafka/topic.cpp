@@ -1254,12 +1254,12 @@ NodeKindSpec kafkaTopicKind()
             }
             const std::string group = o.peerProperties->string("groupId");
             const std::size_t n = members[group];
-            a.verdicts.push_back(routeVerdict(
-                i, true,
-                "group " + inQuotes(group) +
-                    (n == 1 ? ": its only member reads every partition"
-                            : ": one of its " + std::to_string(n) +
-                                  " members, the one assigned the partition, reads it")));
+            a.verdicts.push_back(
+                routeVerdict(i, true,
+                             "group " + inQuotes(group) +
+                                 (n == 1 ? ": its only member reads every partition"
+                                         : ": one of its " + std::to_string(n) +
+                                               " members, the one assigned the partition, reads it")));
         }
         if (members.empty()) a.ends = true;
         return a;

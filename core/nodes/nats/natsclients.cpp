@@ -435,7 +435,9 @@ NodeKindSpec natsSubscriberKind()
     };
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<NatsSubscriber>(s); };
-    k.explainRoute = [](const RouteQuestion &) { return endRoute("receives it (if subscribed at publish time)"); };
+    k.explainRoute = [](const RouteQuestion &) {
+        return endRoute("receives it (if subscribed at publish time)");
+    };
     return k;
 }
 

@@ -394,7 +394,8 @@ NodeKindSpec outboxServiceKind()
     k.factory = [](const NodeSetup &s) { return std::make_unique<OutboxService>(s); };
     k.explainRoute = [](const RouteQuestion &q) {
         RouteAnswer a = publishRoute(q, "routingKey", "routing key");
-        a.note = "commits the change, then publishes its event" + a.note.substr(std::string("sends it").size());
+        a.note =
+            "commits the change, then publishes its event" + a.note.substr(std::string("sends it").size());
         return a;
     };
     return k;

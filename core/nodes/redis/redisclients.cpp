@@ -267,7 +267,9 @@ NodeKindSpec redisSubscriberKind()
     };
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<RedisSubscriber>(s); };
-    k.explainRoute = [](const RouteQuestion &) { return endRoute("receives it (if connected at publish time)"); };
+    k.explainRoute = [](const RouteQuestion &) {
+        return endRoute("receives it (if connected at publish time)");
+    };
     return k;
 }
 

@@ -438,7 +438,8 @@ NodeKindSpec clientKind(bool http)
         return rpc::makeCallClient(s, protocol);
     };
     k.explainRoute = [](const RouteQuestion &q) {
-        return sendOnPorts(q, {"calls"}, "its calls go to this server (retries and hedges too)", "calls the server");
+        return sendOnPorts(q, {"calls"}, "its calls go to this server (retries and hedges too)",
+                           "calls the server");
     };
     return k;
 }

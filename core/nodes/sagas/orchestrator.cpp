@@ -584,7 +584,8 @@ NodeKindSpec sagaOrchestratorKind()
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<Orchestrator>(s); };
     k.explainRoute = [](const RouteQuestion &q) {
-        return sendOnPorts(q, {"participants"}, "a step's command (or its compensation) goes to this participant",
+        return sendOnPorts(q, {"participants"},
+                           "a step's command (or its compensation) goes to this participant",
                            "runs each saga step by step");
     };
     return k;
