@@ -881,9 +881,14 @@ NodeKindSpec pubsubSubscriptionKind()
                  "delivery confirms acknowledgements: none is lost.",
                  ""),
     };
+    // The filter is checked on its own, so the property editor shows Pub/Sub's rule as it is typed.
+    for (auto &spec : k.properties)
+        if (spec.key == "filter")
+            spec.check = [](const Json &v) -> std::string {
+                const std::string f = PubsubFilter::problem(v.get<std::string>());
+                return f.empty() ? f : "invalid Pub/Sub filter: " + f;
+            };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
-        if (const std::string f = PubsubFilter::problem(p.string("filter")); !f.empty())
-            problems.push_back({"filter", "invalid Pub/Sub filter: " + f});
         if (p.boolean("enableExactlyOnceDelivery") && p.string("deliveryType") == "push")
             problems.push_back(
                 {"enableExactlyOnceDelivery",
