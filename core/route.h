@@ -87,7 +87,7 @@ struct RouteQuestion {
 struct RouteVerdict {
     std::size_t output = 0; // index into RouteQuestion::outputs
     bool taken = false;
-    std::string why; // "binding key 'orders.*' matches 'orders.eu'", "filter policy: country is 'US'"
+    std::string why;    // "binding key 'orders.*' matches 'orders.eu'", "filter policy: country is 'US'"
     int partition = -1; // the partition it lands in (a Kafka topic), or -1
     // The message as it leaves on this output, when the node changes it (a producer fills in its
     // routing key, an SNS topic wraps it for an SQS queue).

@@ -74,7 +74,20 @@ struct PropertySpec {
 // membership, offsets, transactions); SQS links an SQS client's actions. Event-store links carry
 // a client's appends, reads and subscriptions to an event store and what it sends back; command
 // links commands and queries to a handler, a read model or a saga participant, and their outcomes.
-enum class Protocol { Publish, Delivery, Call, Kafka, Sqs, EventStore, Command, Mqtt, Redis, Nats, Pubsub, Sns };
+enum class Protocol {
+    Publish,
+    Delivery,
+    Call,
+    Kafka,
+    Sqs,
+    EventStore,
+    Command,
+    Mqtt,
+    Redis,
+    Nats,
+    Pubsub,
+    Sns
+};
 // How people read a port's protocol: "publishes", "deliveries", "calls".
 const char *protocolName(Protocol p);
 // As `signalbox-cli kinds --json` writes it: "publish", "delivery", "call", "kafka", "event-store".

@@ -1147,7 +1147,8 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (down && !selected) colour = kDrop;
     // The routing inspector's answer under the link: a wide green band where the message goes, a
     // red dashed one where it was considered and does not.
-    if (auto *canvas = qobject_cast<CanvasScene *>(scene()))
+    // (Only while the Routing tab shows one: no lookup per link per frame otherwise.)
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene()); canvas && canvas->showsRoute())
         if (const CanvasScene::RouteMark *mark = canvas->routeMark(m_id)) {
             QPen band(mark->taken ? QColor(0x2e, 0x9d, 0x3a, 150) : QColor(0xc6, 0x28, 0x28, 140),
                       mark->taken ? 9.0 : 5.0, mark->taken ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);

@@ -427,10 +427,7 @@ NodeKindSpec httpEndpointKind()
             problems.push_back({"outageStatus", "outageStatus is 0 (no answer) or an HTTP status 100..599"});
     };
     k.explainRoute = [](const RouteQuestion &) {
-        RouteAnswer a;
-        a.note = "HTTP/S endpoint: it answers the POST; SNS retries a failed one";
-        a.ends = true;
-        return a;
+        return endRoute("HTTP/S endpoint: it answers the POST; SNS retries a failed one");
     };
     k.factory = [](const NodeSetup &s) { return std::make_unique<HttpEndpoint>(s); };
     return k;
