@@ -167,8 +167,30 @@ enum class FrameType : std::uint8_t {
     SnsPublishResponse,
     SnsNotification,
     SnsNotificationResponse,
+    // Actors (core/nodes/actors/): tell, ask and the ask's reply (matched by correlation id);
+    // supervision signals: a child's EXIT to its supervisor (Erlang's 'EXIT' signal, Akka's
+    // Failed), the supervisor's restart and shutdown of a child, and a monitor's DOWN message.
+    ActorTell,
+    ActorAsk,
+    ActorAskReply,
+    ActorExit,
+    ActorRestart,
+    ActorShutdown,
+    ActorDown,
+    // Peer to peer (core/nodes/p2p/): flooding, gossip push and pull (a digest, then the missing
+    // items), Kademlia's FIND_NODE and its reply, and BitTorrent's piece exchange.
+    PeerFlood,
+    PeerGossip,
+    PeerPull,
+    PeerPullReply,
+    KadFindNode,
+    KadFindNodeReply,
+    BtBitfield,
+    BtHave,
+    BtRequest,
+    BtPiece,
 };
-inline constexpr int kFrameTypeCount = 80;
+inline constexpr int kFrameTypeCount = 97;
 // Frames of the call protocol (requests, replies, their streams), as opposed to messaging frames.
 inline bool isCallFrame(FrameType f)
 {
@@ -209,6 +231,14 @@ inline bool isPubsubFrame(FrameType f)
 inline bool isSnsFrame(FrameType f)
 {
     return f >= FrameType::SnsPublish && f <= FrameType::SnsNotificationResponse;
+}
+inline bool isActorFrame(FrameType f)
+{
+    return f >= FrameType::ActorTell && f <= FrameType::ActorDown;
+}
+inline bool isPeerFrame(FrameType f)
+{
+    return f >= FrameType::PeerFlood && f <= FrameType::BtPiece;
 }
 
 // Call statuses: gRPC codes 0..16 (OK, CANCELLED, ... UNAUTHENTICATED) and HTTP codes 100..599 in

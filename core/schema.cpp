@@ -364,8 +364,9 @@ const NodeTemplate *KindRegistry::findTemplate(std::string_view id) const
 
 const char *protocolKey(Protocol p)
 {
-    constexpr const char *keys[] = {"publish", "delivery", "call",  "kafka", "sqs",        "event-store",
-                                    "command", "mqtt",     "redis", "nats",  "gcp-pubsub", "sns"};
+    constexpr const char *keys[] = {"publish",     "delivery", "call",  "kafka",       "sqs",
+                                    "event-store", "command",  "mqtt",  "redis",       "nats",
+                                    "gcp-pubsub",  "sns",      "actor", "supervision", "peer"};
     return keys[static_cast<int>(p)];
 }
 
@@ -396,6 +397,12 @@ const char *protocolName(Protocol p)
         return "Pub/Sub requests";
     case Protocol::Sns:
         return "SNS requests";
+    case Protocol::Actor:
+        return "actor messages";
+    case Protocol::Supervision:
+        return "supervision signals";
+    case Protocol::Peer:
+        return "peer messages";
     }
     return "?";
 }

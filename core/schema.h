@@ -86,7 +86,10 @@ enum class Protocol {
     Redis,
     Nats,
     Pubsub,
-    Sns
+    Sns,
+    Actor,       // tell and ask between actors (core/nodes/actors/)
+    Supervision, // supervisor to child edges and monitors: EXIT, restart, shutdown, DOWN signals
+    Peer         // a peer-to-peer overlay's messages (core/nodes/p2p/)
 };
 // How people read a port's protocol: "publishes", "deliveries", "calls".
 const char *protocolName(Protocol p);

@@ -153,8 +153,21 @@ enum class TraceKind : std::uint8_t {
                    // aux = the messages it still held, which are dropped (reason SessionExpired)
     Seek,          // a subscription's acknowledgement state was reset to a time (Google Cloud Pub/Sub
                    // seek): aux = the time sought (ns), deliveryCount = messages made unacked again
+    ActorFail,     // an actor's behaviour failed on messageId (a failure probability or a poison
+                   // message): the actor stops and signals EXIT to its supervisor; aux = its restarts
+    Supervise,     // a supervisor decided on a child's failure: peer = the child, aux = 0 restart,
+                   // 1 stop, 2 escalate, 3 restart after a backoff (delay in `offset`, ns)
+    Escalate,      // a supervisor exceeded its restart intensity and failed itself: peer = its parent
+    Learn,         // a peer received an item (a rumour, a piece) for the first time: messageId = the
+                   // item, aux = hops it took
+    PeerJoin,      // a peer joined the overlay (churn)
+    PeerLeave,     // a peer left the overlay (churn); what it held for others is gone with it
+    Lookup,        // a structured-overlay lookup ended at its origin: aux = hops, reason set when it
+                   // failed (Timeout)
+    ScriptError,   // a scripted node's handler raised an error or ran out of its instruction budget:
+                   // aux = the script's line (0 unknown); the node is taken out of the run
 };
-inline constexpr int kTraceKindCount = 78;
+inline constexpr int kTraceKindCount = 86;
 
 enum class DropReason : std::uint8_t {
     None,
@@ -188,8 +201,11 @@ enum class DropReason : std::uint8_t {
     SessionExpired,     // held for an offline client whose session then expired
     ClientOffline,      // for a client not connected, and not kept for it (QoS 0, a clean session)
     Filtered,           // a content filter's expression did not hold for it, and it had nowhere else to go
+    ActorStopped,       // sent to an actor that is stopped or gone: a dead letter (Akka's deadLetters)
+    MailboxFull,        // a bounded mailbox overflowed (drop-new or drop-oldest)
+    TtlExpired,         // a flooded message's time to live reached zero before it was forwarded
 };
-inline constexpr int kDropReasonCount = 31;
+inline constexpr int kDropReasonCount = 34;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);

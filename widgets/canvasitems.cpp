@@ -128,6 +128,12 @@ QColor protocolColour(Protocol p, const CanvasColors &colours)
         return QColor(0x2a, 0x6a, 0xd8);
     case Protocol::Sns:
         return QColor(0xb0, 0x2a, 0x7a);
+    case Protocol::Actor:
+        return QColor(0x2e, 0x7d, 0x32);
+    case Protocol::Supervision:
+        return QColor(0x61, 0x61, 0x61);
+    case Protocol::Peer:
+        return QColor(0x00, 0x83, 0x8f);
     case Protocol::Publish:
         break;
     }
