@@ -2,6 +2,7 @@
 
 #include "callchecker.h"
 #include "checker.h"
+#include "cli_p.h"
 #include "clockchecker.h"
 #include "faults/faultoptions.h"
 #include "metrics.h"
@@ -49,6 +50,7 @@ const char *kUsage = R"(Usage:
   signalbox-cli match --dialect amqp|mqtt|nats|redis PATTERN SUBJECT [--json]
   signalbox-cli route FILE --from NODE [--routing-key K] [--header k=v ...] [--field k=v ...]
                        [--key K] [--json]
+  signalbox-cli examples [--json] [--paradigm ID] [--search WORDS] [--dir DIR]
 
 Run options:
   --seed N              random seed (default: the file's run.seed)
@@ -106,6 +108,12 @@ and, for each path not taken, why not. --routing-key sets the routing key, MQTT 
 subject or Redis channel; --header adds a header or message attribute; --field a payload field
 (content filters, SNS MessageBody policies); --key the record key, ordering key or message group.
 What is not given comes from NODE's own properties for its first message.
+
+examples lists the bundled examples grouped by paradigm (the welcome page's gallery), with the
+real systems each models and the pitfall pairs (broken, fixed). --paradigm keeps one group (its
+id: message-passing, queues, request-reply, rpc, pub-sub, async-patterns, event-sourcing, sagas,
+client-server, p2p, actors, faults); --search keeps examples whose name, description, systems or
+pitfall contain every word; --json prints {"paradigms", "pitfalls", "examples"}.
 
 Exit codes:
   0  success (match: the pattern matches; route: the message reaches a destination)
@@ -1219,6 +1227,7 @@ int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     if (args[0] == "run") return run(args, out, err, environment);
     if (args[0] == "match") return match(args, out, err);
     if (args[0] == "route") return route(args, out, err);
+    if (args[0] == "examples") return examples(args, out, err, environment.examplesDir);
     err << "unknown command '" << escapeForTerminal(args[0]) << "'\n" << kUsage;
     return CliExit::Usage;
 }

@@ -27,6 +27,9 @@ inline constexpr int Interrupted = 130; // Ctrl+C (SIGINT) or SIGTERM stopped th
 // a progress line there (redrawn in place, cleared at the end); pipes and tests get none.
 struct CliEnvironment {
     bool progress = false;
+    // Where `examples` finds the bundled examples (signalbox-cli: the source tree's
+    // resources/examples, or $SIGNALBOX_EXAMPLES_DIR); `examples --dir DIR` overrides it.
+    std::string examplesDir;
 };
 
 int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostream &err,

@@ -610,7 +610,7 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
     }
 
     static const std::set<std::string> knownTop = {"format", "version",  "name", "description", "nodes",
-                                                   "links",  "bindings", "run",  "faults"};
+                                                   "links",  "bindings", "run",  "faults",      "gallery"};
     for (auto it = root.begin(); it != root.end(); ++it)
         if (!knownTop.count(it.key())) c.warn("$." + it.key(), "unknown field '" + it.key() + "' is ignored");
 
@@ -619,6 +619,12 @@ LoadResult parseTopologyDocument(std::string_view text, const std::string &sourc
         t.name = n->get<std::string>();
     if (auto *d = member(c, root, "description", "$", false, Json::value_t::string, "a string"))
         t.description = d->get<std::string>();
+    if (auto it = root.find("gallery"); it != root.end()) {
+        std::vector<GalleryProblem> problems;
+        t.gallery = parseGalleryInfo(*it, "$.gallery", problems);
+        for (const GalleryProblem &p : problems)
+            c.warn(p.path, p.message);
+    }
 
     if (auto *nodes = member(c, root, "nodes", "$", true, Json::value_t::array, "an array of nodes")) {
         for (std::size_t i = 0; i < nodes->size(); ++i) {
@@ -807,6 +813,7 @@ Json topologyToJson(const Topology &t)
     root["version"] = Topology::kFormatVersion;
     if (!t.name.empty()) root["name"] = t.name;
     if (!t.description.empty()) root["description"] = t.description;
+    if (!t.gallery.empty()) root["gallery"] = galleryInfoToJson(t.gallery);
     Json nodes = Json::array();
     for (const auto &n : t.nodes) {
         Json j;

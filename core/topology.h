@@ -3,6 +3,7 @@
 // "signalbox-topology" JSON file (docs/topology-format.md). Loading validates everything against
 // the kind registry and reports each problem with its JSON path.
 #include "faults/faultplan.h"
+#include "gallery.h"
 #include "schema.h"
 
 #include <optional>
@@ -60,6 +61,7 @@ struct Topology {
     static constexpr int kFormatVersion = 1;
     std::string name;
     std::string description;
+    GalleryInfo gallery; // the "gallery" section: paradigm, systems, pitfall pair (gallery.h)
     std::vector<NodeDef> nodes;
     std::vector<LinkDef> links;
     std::vector<BindingDef> bindings;

@@ -1166,8 +1166,13 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             painter->restore();
         }
     QPen pen(colour, down ? 2.0 : width, Qt::SolidLine, Qt::FlatCap);
-    const bool dashed = isDelivery() || down;
-    if (dashed) pen.setStyle(Qt::DashLine);
+    // Deliveries dashed; supervision edges (a supervisor to its children, a monitor) dotted, so a
+    // supervision tree reads apart from the messages that flow through it.
+    const Qt::PenStyle style = down || isDelivery()                  ? Qt::DashLine
+                               : m_protocol == Protocol::Supervision ? Qt::DotLine
+                                                                     : Qt::SolidLine;
+    const bool dashed = style != Qt::SolidLine;
+    pen.setStyle(style);
     painter->setBrush(Qt::NoBrush);
     const QRectF exposed =
         option->exposedRect.adjusted(-pen.widthF(), -pen.widthF(), pen.widthF(), pen.widthF());
@@ -1187,15 +1192,15 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         // All in view and wider than a device pixel (thinner strokes take the raster engine's
         // fast path): fill the stroke's outline, computed once per width and kept, rather than
         // stroking the curve again every frame.
-        if (m_stroke.width != pen.widthF() || m_stroke.dashed != dashed || m_stroke.fine != fine) {
+        if (m_stroke.width != pen.widthF() || m_stroke.style != int(style) || m_stroke.fine != fine) {
             QPainterPathStroker stroker;
             stroker.setWidth(pen.widthF());
             stroker.setCapStyle(pen.capStyle());
             stroker.setJoinStyle(pen.joinStyle());
-            if (dashed) stroker.setDashPattern(Qt::DashLine);
+            if (dashed) stroker.setDashPattern(style);
             QPainterPath centre;
             centre.addPolygon(line.points);
-            m_stroke = {pen.widthF(), dashed, fine, stroker.createStroke(centre)};
+            m_stroke = {pen.widthF(), int(style), fine, stroker.createStroke(centre)};
         }
         painter->setPen(Qt::NoPen);
         painter->setBrush(colour);

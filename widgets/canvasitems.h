@@ -254,7 +254,7 @@ private:
     // The outline of the last stroke drawn whole, for its width, dashing and precision.
     struct StrokeCache {
         qreal width = -1;
-        bool dashed = false;
+        int style = Qt::SolidLine; // the pen style it was stroked with
         bool fine = false;
         QPainterPath outline;
     };

@@ -25,8 +25,24 @@ ExamplesModel::ExamplesModel(QObject *parent, const QString &resourceDir) : QAbs
         e.name = QString::fromStdString(result.topology->name);
         if (e.name.isEmpty()) e.name = QFileInfo(fileName).completeBaseName();
         e.description = QString::fromStdString(result.topology->description);
+        e.entry = {fileName.toStdString(), e.name.toStdString(), result.topology->description,
+                   result.topology->gallery};
         m_examples.push_back(std::move(e));
     }
+    // Gallery order, as `signalbox-cli examples` lists them.
+    std::vector<GalleryEntry> order;
+    for (const Example &e : m_examples)
+        order.push_back(e.entry);
+    sortForGallery(order);
+    std::vector<Example> sorted;
+    for (const GalleryEntry &g : order)
+        for (Example &e : m_examples)
+            if (!e.fileName.isEmpty() && e.entry.fileName == g.fileName) {
+                sorted.push_back(std::move(e));
+                e.fileName.clear();
+                break;
+            }
+    m_examples = std::move(sorted);
 }
 
 int ExamplesModel::rowCount(const QModelIndex &parent) const
@@ -41,9 +57,18 @@ QVariant ExamplesModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         return e.name;
-    case Qt::ToolTipRole:
-        return QStringLiteral("<b>%1</b><p>%2</p>")
-            .arg(e.name.toHtmlEscaped(), e.description.toHtmlEscaped());
+    case Qt::ToolTipRole: {
+        QString tip = QStringLiteral("<b>%1</b>").arg(e.name.toHtmlEscaped());
+        QStringList about{QString::fromStdString(galleryGroupLabel(e.entry)).toHtmlEscaped()};
+        for (const std::string &s : e.entry.info.systems)
+            about << QString::fromStdString(s).toHtmlEscaped();
+        tip += QStringLiteral("<br><i>%1</i>").arg(about.join(QStringLiteral(" · ")));
+        if (const Pitfall *p = findPitfall(e.entry.info.pitfall))
+            tip += QStringLiteral("<br>Pitfall: %1 (%2)")
+                       .arg(QString::fromStdString(p->label).toHtmlEscaped(),
+                            QString::fromStdString(e.entry.info.variant));
+        return tip + QStringLiteral("<p>%1</p>").arg(e.description.toHtmlEscaped());
+    }
     case Qt::DecorationRole:
         if (e.thumbnail.isNull()) e.thumbnail = renderThumbnail(e.json, {kThumbnailWidth, kThumbnailHeight});
         return e.thumbnail;
@@ -53,6 +78,22 @@ QVariant ExamplesModel::data(const QModelIndex &index, int role) const
         return e.description;
     case FileNameRole:
         return e.fileName;
+    case ParadigmRole:
+        return QString::fromStdString(e.entry.info.paradigm);
+    case GroupRole:
+        return QString::fromStdString(galleryGroupLabel(e.entry));
+    case SystemsRole: {
+        QStringList systems;
+        for (const std::string &s : e.entry.info.systems)
+            systems << QString::fromStdString(s);
+        return systems;
+    }
+    case PitfallRole: {
+        const Pitfall *p = findPitfall(e.entry.info.pitfall);
+        return p ? QString::fromStdString(p->label) : QString();
+    }
+    case VariantRole:
+        return QString::fromStdString(e.entry.info.variant);
     default:
         return {};
     }
@@ -64,6 +105,11 @@ QHash<int, QByteArray> ExamplesModel::roleNames() const
     names.insert(PathRole, "path");
     names.insert(DescriptionRole, "description");
     names.insert(FileNameRole, "fileName");
+    names.insert(ParadigmRole, "paradigm");
+    names.insert(GroupRole, "group");
+    names.insert(SystemsRole, "systems");
+    names.insert(PitfallRole, "pitfall");
+    names.insert(VariantRole, "variant");
     return names;
 }
 

@@ -12,6 +12,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace sb {
 
@@ -746,13 +748,24 @@ QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QStr
         return {};
     }
 
-    // Fresh ids, as addNode and addLink would give them, also distinct among the pasted items.
+    // Fresh ids, as addNode and addLink would give them, also distinct among the pasted items. The
+    // ids in use are looked up in a set and each base counts on from where it stopped, so pasting
+    // a generated overlay of thousands of peers stays linear.
     Topology candidate = m_topology;
     std::map<std::string, std::string> nodeIdMap;
+    std::unordered_set<std::string> used;
+    for (const NodeDef &n : candidate.nodes)
+        used.insert(n.id);
+    for (const LinkDef &l : candidate.links)
+        used.insert(l.id);
+    std::unordered_map<std::string, int> nextOf;
     auto freshId = [&](const std::string &base) {
-        for (int n = 1;; ++n) {
-            const std::string id = base + "-" + std::to_string(n);
-            if (!candidate.nodeIndex(id) && !candidate.linkIndex(id)) return id;
+        for (int &n = nextOf.try_emplace(base, 1).first->second;; ++n) {
+            std::string id = base + "-" + std::to_string(n);
+            if (used.insert(id).second) {
+                ++n;
+                return id;
+            }
         }
     };
     QStringList newIds;

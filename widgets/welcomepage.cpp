@@ -1,6 +1,7 @@
 #include "welcomepage.h"
 
 #include "examplesmodel.h"
+#include "galleryfilter.h"
 
 #include <QApplication>
 #include <QDir>
@@ -8,6 +9,7 @@
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QPainter>
@@ -20,7 +22,7 @@ namespace sb {
 namespace {
 
 constexpr int kCardWidth = ExamplesModel::kThumbnailWidth + 16;
-constexpr int kCardHeight = ExamplesModel::kThumbnailHeight + 96;
+constexpr int kCardHeight = ExamplesModel::kThumbnailHeight + 112;
 
 // An example as a card: its canvas picture, its name in bold and the start of its description.
 class ExampleCardDelegate : public QStyledItemDelegate {
@@ -53,6 +55,35 @@ public:
 
         QRectF text(card.left() + 8, pictureRect.bottom() + 6, card.width() - 16, 0);
         text.setBottom(card.bottom() - 6);
+        // Paradigm and systems in small type; a pitfall's half as a coloured tag at the right.
+        QFont small = option.font;
+        small.setPointSizeF(option.font.pointSizeF() * 0.85);
+        const QFontMetrics smallMetrics(small);
+        painter->setFont(small);
+        const QString variant = index.data(ExamplesModel::VariantRole).toString();
+        qreal tagWidth = 0;
+        if (!variant.isEmpty()) {
+            const QString tag =
+                variant == QLatin1String("broken") ? tr("pitfall: broken") : tr("pitfall: fixed");
+            tagWidth = smallMetrics.horizontalAdvance(tag) + 10;
+            const QRectF tagRect(text.right() - tagWidth, text.top(), tagWidth, smallMetrics.height() + 2);
+            const QColor tint =
+                variant == QLatin1String("broken") ? QColor(0xc6, 0x3b, 0x2f) : QColor(0x1e, 0x8a, 0x4c);
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(tint);
+            painter->drawRoundedRect(tagRect, 3, 3);
+            painter->setPen(Qt::white);
+            painter->drawText(tagRect, Qt::AlignCenter, tag);
+        }
+        QStringList about{index.data(ExamplesModel::GroupRole).toString()};
+        about << index.data(ExamplesModel::SystemsRole).toStringList();
+        painter->setPen(pal.color(QPalette::Link));
+        painter->drawText(
+            QRectF(text.left(), text.top(), text.width() - tagWidth - 4, smallMetrics.height() + 2),
+            Qt::AlignLeft | Qt::AlignVCenter,
+            smallMetrics.elidedText(about.join(QStringLiteral(" · ")), Qt::ElideRight,
+                                    int(text.width() - tagWidth - 4)));
+        text.setTop(text.top() + smallMetrics.height() + 4);
         QFont bold = option.font;
         bold.setBold(true);
         painter->setFont(bold);
@@ -123,9 +154,10 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent)
     side->addWidget(m_recent, 1);
 
     m_examples = new ExamplesModel(this);
+    m_filter = new GalleryFilterModel(m_examples, this);
     m_examplesView = new QListView(this);
     m_examplesView->setObjectName(QStringLiteral("welcomeExamplesView"));
-    m_examplesView->setModel(m_examples);
+    m_examplesView->setModel(m_filter);
     m_examplesView->setViewMode(QListView::IconMode);
     m_examplesView->setResizeMode(QListView::Adjust);
     m_examplesView->setMovement(QListView::Static);
@@ -143,11 +175,52 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent)
             openExample(index);
     });
 
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("welcomeSearchField"));
+    m_search->setPlaceholderText(
+        tr("Search examples: a system, a pitfall, a word (Kafka, duplicates, retry)"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setMinimumWidth(360);
+    connect(m_search, &QLineEdit::textChanged, m_filter, &GalleryFilterModel::setSearchText);
+
+    m_paradigms = new QListWidget(this);
+    m_paradigms->setObjectName(QStringLiteral("welcomeParadigmList"));
+    m_paradigms->setFrameShape(QFrame::NoFrame);
+    m_paradigms->setFixedWidth(210);
+    m_paradigms->setSpacing(2);
+    // A sidebar on the page's own background, not a white box.
+    m_paradigms->viewport()->setAutoFillBackground(false);
+    m_paradigms->setAutoFillBackground(false);
+    connect(m_paradigms, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
+        if (item) m_filter->setParadigm(item->data(Qt::UserRole).toString());
+    });
+    m_matches = new QLabel(this);
+    m_matches->setObjectName(QStringLiteral("welcomeMatchesLabel"));
+    m_matches->setTextFormat(Qt::PlainText);
+    connect(m_filter, &GalleryFilterModel::filterChanged, this, &WelcomePage::updateCounts);
+    fillParadigms();
+
+    auto *header = new QHBoxLayout;
+    header->addWidget(new QLabel(tr("<h2>Examples</h2>"), this));
+    header->addSpacing(16);
+    header->addWidget(m_matches, 1);
+    header->addWidget(m_search);
+    auto *cards = new QHBoxLayout;
+    cards->setSpacing(12);
+    auto *groups = new QVBoxLayout;
+    groups->addWidget(m_paradigms, 1);
+    auto *note =
+        new QLabel(tr("Each opens as a new, untitled topology: the bundled copy is never changed."), this);
+    note->setWordWrap(true);
+    note->setFixedWidth(210);
+    note->setForegroundRole(QPalette::PlaceholderText);
+    groups->addWidget(note);
+    cards->addLayout(groups);
+    cards->addWidget(m_examplesView, 1);
     auto *gallery = new QVBoxLayout;
-    gallery->addWidget(new QLabel(tr("<h2>Examples</h2>"), this));
-    gallery->addWidget(
-        new QLabel(tr("Each opens as a new, untitled topology: the bundled copy is never changed."), this));
-    gallery->addWidget(m_examplesView, 1);
+    gallery->setSpacing(8);
+    gallery->addLayout(header);
+    gallery->addLayout(cards, 1);
 
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(32, 24, 24, 24);
@@ -158,6 +231,52 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent)
     layout->addWidget(sideWidget);
     layout->addLayout(gallery, 1);
     setRecentFiles({});
+}
+
+void WelcomePage::fillParadigms()
+{
+    auto add = [this](const QString &id, const QString &label, const QString &help) {
+        auto *item = new QListWidgetItem(label, m_paradigms);
+        item->setData(Qt::UserRole, id);
+        item->setData(Qt::UserRole + 1, label);
+        item->setToolTip(help);
+    };
+    add(QString(), tr("All examples"), tr("Every bundled example, grouped by paradigm."));
+    for (const Paradigm &p : paradigms())
+        add(QString::fromStdString(p.id), QString::fromStdString(p.label), QString::fromStdString(p.help));
+    if (m_filter->countFor(QStringLiteral("other")) > 0)
+        add(QStringLiteral("other"), tr("Other"), tr("Examples that name no paradigm."));
+    m_paradigms->setCurrentRow(0);
+    updateCounts();
+}
+
+void WelcomePage::updateCounts()
+{
+    for (int row = 0; row < m_paradigms->count(); ++row) {
+        QListWidgetItem *item = m_paradigms->item(row);
+        const int n = m_filter->countFor(item->data(Qt::UserRole).toString());
+        item->setText(QStringLiteral("%1  (%2)").arg(item->data(Qt::UserRole + 1).toString()).arg(n));
+        // A paradigm without a matching example stays listed (the gallery's shape stays put) but
+        // greyed out.
+        item->setForeground(n > 0 ? palette().color(QPalette::Text)
+                                  : palette().color(QPalette::PlaceholderText));
+    }
+    const int shown = m_filter->rowCount();
+    if (m_filter->searchText().trimmed().isEmpty())
+        m_matches->setText(tr("%n example(s), grouped by paradigm", nullptr, shown));
+    else if (shown == 0)
+        m_matches->setText(tr("No example matches \"%1\"%2.")
+                               .arg(m_filter->searchText().trimmed(),
+                                    m_filter->paradigm().isEmpty() ? QString() : tr(" in this group")));
+    else
+        m_matches->setText(
+            tr("%n example(s) match \"%1\"", nullptr, shown).arg(m_filter->searchText().trimmed()));
+}
+
+QModelIndex WelcomePage::exampleIndex(const QString &fileName) const
+{
+    const int row = m_examples->rowOf(fileName);
+    return row < 0 ? QModelIndex() : m_filter->mapFromSource(m_examples->index(row, 0));
 }
 
 void WelcomePage::openExample(const QModelIndex &index)

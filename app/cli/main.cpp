@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "sequenceexport.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include <unistd.h>
@@ -13,5 +14,7 @@ int main(int argc, char **argv)
     sb::installSequencePictureSupport();
     sb::CliEnvironment environment;
     environment.progress = ::isatty(STDERR_FILENO) == 1; // a progress line only where a person watches
+    const char *examplesDir = std::getenv("SIGNALBOX_EXAMPLES_DIR");
+    environment.examplesDir = examplesDir && *examplesDir ? examplesDir : SIGNALBOX_EXAMPLES_DIR;
     return sb::cliMain(args, std::cout, std::cerr, environment);
 }

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
@@ -168,6 +169,9 @@ private slots:
     void route_data();
     void route();
     void routeJson();
+    void examples_data();
+    void examples();
+    void examplesJson();
     void matchJson_data();
     void matchJson();
     void eventsCarryFaultsAndLocalTime();
@@ -1682,6 +1686,87 @@ void TestCli::routeJson()
     const CliResult broken =
         runCli({QStringLiteral("route"), bad, QStringLiteral("--from"), QStringLiteral("p")});
     QVERIFY2(broken.exitCode == sb::CliExit::InvalidInput, broken.describe().constData());
+}
+
+void TestCli::examples_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QStringList>("outHas");
+    QTest::addColumn<QStringList>("outLacks");
+    QTest::addColumn<QByteArray>("err");
+    QTest::newRow("all, grouped") << QStringList{} << 0
+                                  << QStringList{"Message passing\n", "Publish-subscribe\n",
+                                                 "work-queue.json", "[pitfall: duplicates, fixed]",
+                                                 "(Amazon SNS, Amazon SQS)"}
+                                  << QStringList{} << QByteArray();
+    QTest::newRow("one paradigm") << QStringList{"--paradigm", "sagas"} << 0
+                                  << QStringList{"Sagas\n", "saga-orchestrated.json"}
+                                  << QStringList{"work-queue.json", "Publish-subscribe"} << QByteArray();
+    QTest::newRow("search") << QStringList{"--search", "kafka replay"} << 0
+                            << QStringList{"kafka-replay.json"} << QStringList{"kafka-acks.json"}
+                            << QByteArray();
+    QTest::newRow("nothing matches") << QStringList{"--search", "no-such-thing"} << 0
+                                     << QStringList{"no example matches"} << QStringList{} << QByteArray();
+    QTest::newRow("misspelt paradigm") << QStringList{"--paradigm", "pubsub"} << 2 << QStringList{}
+                                       << QStringList{} << QByteArray("did you mean 'pub-sub'");
+    QTest::newRow("missing folder") << QStringList{"--dir", "/no/such/folder"} << 3 << QStringList{}
+                                    << QStringList{} << QByteArray("/no/such/folder: no such directory");
+    QTest::newRow("unknown option") << QStringList{"--all"} << 2 << QStringList{} << QStringList{}
+                                    << QByteArray("unknown option '--all'");
+    QTest::newRow("option without value") << QStringList{"--search"} << 2 << QStringList{} << QStringList{}
+                                          << QByteArray("--search needs a value");
+}
+
+void TestCli::examples()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QStringList, outHas);
+    QFETCH(QStringList, outLacks);
+    QFETCH(QByteArray, err);
+    const CliResult r = runCli(QStringList{QStringLiteral("examples")} + args);
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    for (const QString &s : outHas)
+        QVERIFY2(r.out.contains(s.toUtf8()), qPrintable(s + "\n" + r.out));
+    for (const QString &s : outLacks)
+        QVERIFY2(!r.out.contains(s.toUtf8()), qPrintable(s + "\n" + r.out));
+    if (err.isEmpty())
+        QVERIFY2(r.err.isEmpty(), r.err.constData());
+    else
+        QVERIFY2(r.err.contains(err), r.err.constData());
+}
+
+void TestCli::examplesJson()
+{
+    const CliResult r = runCli({QStringLiteral("examples"), QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
+    const QJsonArray list = doc.value("examples").toArray();
+    QCOMPARE(list.size(), exampleFiles().size());
+    QSet<QString> files;
+    for (const QJsonValue &v : list) {
+        files.insert(v.toObject().value("file").toString());
+        QVERIFY(!v.toObject().value("paradigm").toString().isEmpty());
+        QVERIFY(!v.toObject().value("description").toString().isEmpty());
+    }
+    for (const QString &f : exampleFiles())
+        QVERIFY2(files.contains(QFileInfo(f).fileName()), qPrintable(f));
+    QVERIFY(!doc.value("paradigms").toArray().isEmpty());
+    QCOMPARE(doc.value("pitfalls").toArray().size(), 5);
+    // A folder with a broken file: it is named on stderr and left out; the rest are listed.
+    QTemporaryDir dir;
+    QVERIFY(
+        QFile::copy(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json"), dir.filePath("good.json")));
+    QFile bad(dir.filePath("bad.json"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("{\"nodes\": [");
+    bad.close();
+    const CliResult mixed =
+        runCli({QStringLiteral("examples"), QStringLiteral("--json"), QStringLiteral("--dir"), dir.path()});
+    QVERIFY2(mixed.exitCode == sb::CliExit::Ok, mixed.describe().constData());
+    QCOMPARE(QJsonDocument::fromJson(mixed.out).object().value("examples").toArray().size(), 1);
+    QVERIFY2(mixed.err.contains("bad.json") && mixed.err.contains("left out"), mixed.err.constData());
 }
 
 void TestCli::match()

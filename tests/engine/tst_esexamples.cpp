@@ -1,64 +1,18 @@
 // Each bundled event-sourcing example shows what its description promises: the read model's lag
 // and read-your-writes broken and fixed, a temporal query, two writers conflicting, snapshots
 // bounding the rebuild, schema evolution broken and fixed.
-#include "enginetest.h"
+#include "domainrun.h"
 
 #include "callstatus.h"
-#include "domaincheckers.h"
-#include "nodelabels.h"
-
-#include <map>
 
 using namespace sb;
 using namespace sbtest;
 
 namespace {
 
-struct ExampleRun {
-    std::unique_ptr<Run> run;
-    DomainCheckers checkers;
-
-    std::vector<TraceEvent> events(TraceKind k, const std::string &node = {}) const
-    {
-        std::vector<TraceEvent> out;
-        for (const auto &e : run->trace.events)
-            if (e.kind == k && (node.empty() || e.node == run->index(node))) out.push_back(e);
-        return out;
-    }
-    std::uint64_t check(const std::string &name) const
-    {
-        for (const auto &c : checkers)
-            for (const auto &r : c->checks())
-                if (r.check == name) return r.count;
-        return ~std::uint64_t{0};
-    }
-    // Command responses a handler sent, by status.
-    std::map<std::uint16_t, int> answers(const std::string &handler) const
-    {
-        std::map<std::uint16_t, int> out;
-        for (const auto &e : events(TraceKind::Send, handler))
-            if (e.frame == FrameType::Command && (e.flags & TraceFlag::Response)) ++out[e.status];
-        return out;
-    }
-};
-
 ExampleRun runEsExample(const char *name)
 {
-    ExampleRun r;
-    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/" + name);
-    if (!loaded.ok()) {
-        qWarning("%s", loaded.errorText().c_str());
-        return r;
-    }
-    r.run = prepare(*loaded.topology);
-    if (!r.run) return r;
-    r.checkers = makeDomainCheckers(*loaded.topology, nodeLabels(*loaded.topology));
-    for (const auto &c : r.checkers)
-        r.run->sim->addSink(c.get());
-    RunOptions o;
-    o.until = kNever;
-    r.run->reason = r.run->sim->run(o);
-    return r;
+    return runDomainExample(name);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // The welcome page: the examples gallery (a model over the bundled examples, with pictures),
 // opening an example as an untitled copy, recent files, and topology files dropped on the window.
 #include "examplesmodel.h"
+#include "galleryfilter.h"
 #include "isolatedsettings.h"
 #include "mainwindow.h"
 #include "testfiles.h"
@@ -12,6 +13,8 @@
 #include <QDropEvent>
 #include <QFileInfo>
 #include <QImage>
+#include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QMimeData>
@@ -67,6 +70,10 @@ private slots:
     void exampleCardOpensOnOneClick();
     void doubleClickOpensTheExampleOnce();
     void cardTooltipHasTheWholeDescription();
+    void modelIsInGalleryOrder();
+    void filterModel_data();
+    void filterModel();
+    void searchFieldAndParadigmListFilterTheCards();
     void recentFilesAreListedAndOpen();
     void droppedTopologyFileOpens();
     void droppedOtherFilesAreRefused();
@@ -158,10 +165,10 @@ void TestWelcomePage::exampleOpensAsUntitledCopy()
     window.show();
     window.showWelcome();
     QListView *view = window.welcomePage()->examplesView();
-    const int row = window.welcomePage()->examples()->rowOf(QStringLiteral("topic-routing.json"));
-    QVERIFY(row >= 0);
+    const QModelIndex card = window.welcomePage()->exampleIndex(QStringLiteral("topic-routing.json"));
+    QVERIFY(card.isValid());
     view->setFocus();
-    view->setCurrentIndex(view->model()->index(row, 0));
+    view->setCurrentIndex(card);
     QSignalSpy activated(window.welcomePage(), &WelcomePage::exampleActivated);
     QTest::keyClick(view, Qt::Key_Return);
     QCOMPARE(activated.count(), 1);
@@ -213,6 +220,136 @@ void TestWelcomePage::cardTooltipHasTheWholeDescription()
         QVERIFY2(index.data(Qt::ToolTipRole).toString().contains(description.toHtmlEscaped()),
                  qPrintable(index.data().toString()));
     }
+}
+
+void TestWelcomePage::modelIsInGalleryOrder()
+{
+    // Rows follow the paradigms' order; a pitfall's broken example comes right before its fixed one.
+    ExamplesModel model;
+    int lastRank = -1;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const std::string paradigm = model.entry(row).info.paradigm;
+        int rank = 0;
+        while (rank < int(paradigms().size()) && paradigms()[std::size_t(rank)].id != paradigm)
+            ++rank;
+        QVERIFY2(rank >= lastRank, model.entry(row).fileName.c_str());
+        lastRank = rank;
+        if (model.entry(row).info.variant == "fixed") {
+            QVERIFY(row > 0);
+            QCOMPARE(model.entry(row - 1).info.pitfall, model.entry(row).info.pitfall);
+            QCOMPARE(model.entry(row - 1).info.variant, std::string("broken"));
+        }
+    }
+    const QModelIndex sns = model.index(model.rowOf(QStringLiteral("sns-fanout.json")), 0);
+    QCOMPARE(sns.data(ExamplesModel::ParadigmRole).toString(), QStringLiteral("pub-sub"));
+    QCOMPARE(sns.data(ExamplesModel::GroupRole).toString(), QStringLiteral("Publish-subscribe"));
+    QVERIFY(sns.data(ExamplesModel::SystemsRole).toStringList().contains(QStringLiteral("Amazon SNS")));
+    QVERIFY(sns.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Amazon SNS")));
+}
+
+void TestWelcomePage::filterModel_data()
+{
+    QTest::addColumn<QString>("paradigm");
+    QTest::addColumn<QString>("search");
+    QTest::addColumn<QString>("shown");  // an example that must be shown
+    QTest::addColumn<QString>("hidden"); // one that must not
+    QTest::newRow("all") << ""
+                         << ""
+                         << "work-queue.json"
+                         << "";
+    QTest::newRow("one paradigm") << "pub-sub"
+                                  << ""
+                                  << "sns-fanout.json"
+                                  << "work-queue.json";
+    QTest::newRow("a system") << ""
+                              << "kafka"
+                              << "kafka-acks.json"
+                              << "work-queue.json";
+    QTest::newRow("paradigm and system") << "queues"
+                                         << "kafka"
+                                         << "kafka-acks.json"
+                                         << "kafka-consumer-groups.json";
+    QTest::newRow("a pitfall") << ""
+                               << "duplicates"
+                               << "duplicates-idempotent-consumer.json"
+                               << "topic-routing.json";
+    QTest::newRow("two words") << ""
+                               << "sqs fifo"
+                               << "sqs-standard-vs-fifo.json"
+                               << "sqs-long-vs-short-polling.json";
+}
+
+void TestWelcomePage::filterModel()
+{
+    QFETCH(QString, paradigm);
+    QFETCH(QString, search);
+    QFETCH(QString, shown);
+    QFETCH(QString, hidden);
+    ExamplesModel examples;
+    GalleryFilterModel filter(&examples);
+    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy changed(&filter, &GalleryFilterModel::filterChanged);
+    filter.setParadigm(paradigm);
+    filter.setSearchText(search);
+    QCOMPARE(changed.count(), int(!paradigm.isEmpty()) + int(!search.isEmpty()));
+    auto isShown = [&](const QString &file) {
+        return filter.mapFromSource(examples.index(examples.rowOf(file), 0)).isValid();
+    };
+    QVERIFY2(examples.rowOf(shown) >= 0, qPrintable(shown));
+    QVERIFY2(isShown(shown), qPrintable(shown));
+    if (!hidden.isEmpty()) {
+        QVERIFY2(examples.rowOf(hidden) >= 0, qPrintable(hidden));
+        QVERIFY2(!isShown(hidden), qPrintable(hidden));
+    }
+    QCOMPARE(filter.countFor(paradigm), filter.rowCount());
+    // The groups' counts add up to all the examples the search leaves.
+    int sum = filter.countFor(QStringLiteral("other"));
+    for (const Paradigm &p : paradigms())
+        sum += filter.countFor(QString::fromStdString(p.id));
+    QCOMPARE(sum, filter.countFor(QString()));
+}
+
+void TestWelcomePage::searchFieldAndParadigmListFilterTheCards()
+{
+    WelcomePage page;
+    page.resize(1400, 850);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QListView *view = page.examplesView();
+    const int all = view->model()->rowCount();
+    QCOMPARE(all, page.examples()->rowCount());
+    QListWidget *list = page.paradigmList();
+    QCOMPARE(list->currentRow(), 0);
+    QVERIFY(list->item(0)->text().contains(QString::number(all)));
+    // Typing narrows the cards and the groups' counts; Escape-free: clearing brings them back.
+    QTest::keyClicks(page.searchField(), QStringLiteral("mqtt"));
+    QVERIFY(view->model()->rowCount() >= 1 && view->model()->rowCount() < all);
+    QVERIFY(page.exampleIndex(QStringLiteral("mqtt-iot-sensors.json")).isValid());
+    QVERIFY(!page.exampleIndex(QStringLiteral("work-queue.json")).isValid());
+    auto *matches = page.findChild<QLabel *>(QStringLiteral("welcomeMatchesLabel"));
+    QVERIFY(matches->text().contains(QStringLiteral("mqtt")));
+    QTest::keyClicks(page.searchField(), QStringLiteral("zzzz"));
+    QCOMPARE(view->model()->rowCount(), 0);
+    QVERIFY(matches->text().startsWith(QStringLiteral("No example matches")));
+    page.searchField()->clear();
+    QCOMPARE(view->model()->rowCount(), all);
+    // Clicking a paradigm shows its examples only.
+    int sagas = -1;
+    for (int row = 0; row < list->count(); ++row)
+        if (list->item(row)->data(Qt::UserRole).toString() == QLatin1String("sagas")) sagas = row;
+    QVERIFY(sagas > 0);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(sagas)).center());
+    QCOMPARE(page.galleryFilter()->paradigm(), QStringLiteral("sagas"));
+    QVERIFY(view->model()->rowCount() >= 5);
+    for (int row = 0; row < view->model()->rowCount(); ++row)
+        QCOMPARE(view->model()->index(row, 0).data(ExamplesModel::ParadigmRole).toString(),
+                 QStringLiteral("sagas"));
+    // A card still opens the example it shows.
+    QSignalSpy activated(&page, &WelcomePage::exampleActivated);
+    const QModelIndex card = view->model()->index(0, 0);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(card).center());
+    QCOMPARE(activated.count(), 1);
+    QCOMPARE(activated.at(0).at(0).toString(), card.data(ExamplesModel::PathRole).toString());
 }
 
 void TestWelcomePage::recentFilesAreListedAndOpen()

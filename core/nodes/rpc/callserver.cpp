@@ -69,6 +69,7 @@ public:
         m_storeMode = store == "durable" ? Store::Durable : store == "memory" ? Store::Memory : Store::Off;
         m_store = IdempotencyStore(p.duration("idempotencyRetention"));
         m_downstreamMethod = p.string("downstreamMethod");
+        m_eventRoutingKey = p.string("eventRoutingKey");
         m_propagateDeadline = p.boolean("propagateDeadline");
     }
 
@@ -347,7 +348,6 @@ private:
     {
         auto m = std::make_shared<Message>();
         m->id = ctx.newMessageId();
-        m->correlationId = a.request->correlationId;
         m->routingKey = a.request->routingKey;
         m->size = wire;
         m->publishedAt = ctx.now();
@@ -546,6 +546,7 @@ private:
         cancelTimers(ctx, a);
         --m_running;
         sendReply(ctx, a, status, reply);
+        if (isSuccessStatus(status)) publishEvent(ctx, a);
         if (!a.key.empty()) {
             if (auto it = m_executing.find(a.key); it != m_executing.end() && it->second == a.serial)
                 m_executing.erase(it);
@@ -677,6 +678,29 @@ private:
             arm(ctx, a, ConsumeTimer, addTime(m_itemProcessing, marshalCost(a.inbox[a.inboxHead])));
     }
 
+    // The event a served call publishes (eventRoutingKey): a new message, fire and forget (tag 0
+    // asks the exchange for no confirm). Its key is the call's idempotency key, if any.
+    void publishEvent(NodeContext &ctx, const Attempt &a)
+    {
+        if (m_eventRoutingKey.empty() || ctx.links(CallServerPort::Events).empty()) return;
+        auto m = std::make_shared<Message>();
+        m->id = ctx.newMessageId();
+        m->sequence = ++m_eventsPublished;
+        m->routingKey = m_eventRoutingKey;
+        m->key = a.key;
+        m->size = a.request->size;
+        m->publishedAt = ctx.now();
+        m->producer = ctx.self();
+        ctx.announce(*m);
+        TraceEvent e = messageEvent(TraceKind::Publish, m.get());
+        e.aux = m->size;
+        ctx.trace(e);
+        Frame f;
+        f.type = FrameType::Publish;
+        f.message = std::move(m);
+        sendOnPort(ctx, CallServerPort::Events, std::move(f));
+    }
+
     // --- The downstream call -----------------------------------------------------------------
 
     void callDownstream(NodeContext &ctx, Attempt &a)
@@ -801,6 +825,8 @@ private:
     SimTime m_itemProcessing = 0;
     Store m_storeMode = Store::Off;
     std::string m_downstreamMethod;
+    std::string m_eventRoutingKey;
+    std::uint64_t m_eventsPublished = 0;
     bool m_propagateDeadline = true;
 
     std::unordered_map<std::uint64_t, Attempt> m_attempts; // by serial

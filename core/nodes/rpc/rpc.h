@@ -20,7 +20,7 @@ namespace CallClientPort {
 inline constexpr PortIndex Calls = 0;
 }
 namespace CallServerPort {
-inline constexpr PortIndex In = 0, Downstream = 1;
+inline constexpr PortIndex In = 0, Downstream = 1, Events = 2;
 }
 
 namespace rpc {

@@ -378,6 +378,12 @@ std::vector<PropertySpec> serverProperties(bool http)
                  "when the caller's call is given up (gRPC propagates both through the context); off, "
                  "it is made in a fresh context: no deadline, never cancelled.",
                  ""));
+    p.push_back(property("eventRoutingKey", "Event routing key", T::String, "",
+                         "An event this server publishes on its events port for every call it serves "
+                         "successfully, after its reply: a new message with this routing key (basic.publish "
+                         "without confirms: fire and forget), as a service tells an event bus what it did "
+                         "(empty = none).",
+                         ""));
     if (!http) {
         p.push_back(
             property("protocol", "Protocol", T::Enum, "grpc",
@@ -457,7 +463,11 @@ NodeKindSpec serverKind(bool http)
                    "idempotency store and call a downstream service.";
     k.ports = {{"in", PortDirection::In, Protocol::Call, true, "Clients calling this server."},
                {"downstream", PortDirection::Out, Protocol::Call, true,
-                "A server this one calls while serving (see downstreamMethod).", PortSpec::Need::Optional}};
+                "A server this one calls while serving (see downstreamMethod).", PortSpec::Need::Optional},
+               {"events", PortDirection::Out, Protocol::Publish, false,
+                "An exchange or queue this server publishes an event to for every call served (see "
+                "eventRoutingKey).",
+                PortSpec::Need::Optional}};
     k.properties = serverProperties(http);
     k.check = serverCheck;
     k.factory = [http](const NodeSetup &s) {
@@ -467,8 +477,23 @@ NodeKindSpec serverKind(bool http)
         return rpc::makeCallServer(s, protocol);
     };
     k.explainRoute = [](const RouteQuestion &q) {
-        return sendOnPorts(q, {"downstream"}, "a downstream call it makes while serving one",
-                           "executes the call and replies", true);
+        RouteAnswer a = sendOnPorts(q, {"downstream"}, "a downstream call it makes while serving one",
+                                    "executes the call and replies", true);
+        const std::string event = q.properties.string("eventRoutingKey");
+        for (RouteVerdict &v : a.verdicts) {
+            if (q.outputs[v.output].port != "events") continue;
+            if (event.empty()) {
+                v.why = "eventRoutingKey is empty: it publishes no events";
+                continue;
+            }
+            v.taken = true;
+            v.why = "the event it publishes after serving the call, routing key " + inQuotes(event);
+            RouteMessage m;
+            m.routingKey = event;
+            m.routingKeyGiven = true;
+            v.message = std::move(m);
+        }
+        return a;
     };
     return k;
 }

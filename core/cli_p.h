@@ -1,0 +1,13 @@
+#pragma once
+// signalbox-cli's commands that live outside cli.cpp (one file each); cliMain dispatches to them.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+// `signalbox-cli examples`: the gallery of bundled examples (core/cliexamples.cpp).
+int examples(const std::vector<std::string> &args, std::ostream &out, std::ostream &err,
+             const std::string &dir);
+
+} // namespace sb

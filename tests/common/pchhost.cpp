@@ -1,0 +1,1 @@
+// Compiled only to host the core tests' precompiled header (tests/CMakeLists.txt).
