@@ -304,7 +304,6 @@ void TestActor::deadLetters()
         QCOMPARE(d.reason, DropReason::ActorStopped);
         QCOMPARE(d.peer, r->index("client"));
     }
-    QVERIFY(r->sim->nodeStatus(r->index("worker")).crashed); // stopped
 }
 
 void TestActor::monitorsGetDown_data()

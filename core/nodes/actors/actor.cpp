@@ -141,7 +141,6 @@ public:
         s.ready = m_mailbox.size();
         s.unacked = m_busy ? 1 : 0;
         s.inFlight = m_asks.open() + m_sender.held();
-        s.crashed = m_state == State::Stopped;
         return s;
     }
 
@@ -180,6 +179,7 @@ private:
         const NodeIndex sender = ctx.peer(link);
         if (m_state == State::Stopped) {
             trace(ctx, TraceKind::Drop, f.message, sender, DropReason::ActorStopped); // a dead letter
+            if (f.count > 0) sendRoom(ctx, link); // let a held-back sender flush the rest
             return;
         }
         if (m_bounded && m_mailbox.size() >= m_capacity) {
@@ -238,6 +238,11 @@ private:
         if (m_waiting.empty() || (m_bounded && m_mailbox.size() >= m_capacity)) return;
         const LinkIndex link = m_waiting.front();
         m_waiting.pop_front();
+        sendRoom(ctx, link);
+    }
+
+    void sendRoom(NodeContext &ctx, LinkIndex link)
+    {
         Frame r;
         r.type = FrameType::ActorTell;
         r.response = true;
@@ -516,13 +521,8 @@ private:
         }
         // Senders held back by a full mailbox may send again: what they send is a dead letter now.
         while (!m_waiting.empty()) {
-            const LinkIndex l = m_waiting.front();
+            sendRoom(ctx, m_waiting.front());
             m_waiting.pop_front();
-            Frame r;
-            r.type = FrameType::ActorTell;
-            r.response = true;
-            r.status = Grpc::Ok;
-            ctx.send(l, std::move(r));
         }
     }
 

@@ -96,7 +96,6 @@ public:
     {
         NodeStatus s;
         s.inFlight = m_backoffs.size();
-        s.crashed = m_state != State::Running;
         return s;
     }
 
@@ -199,7 +198,8 @@ private:
             if (j >= links.size()) continue;
             m_children[j].stopped = false;
             m_children[j].lastRestart = ctx.now();
-            sendSignal(ctx, links[j], FrameType::ActorRestart, j != failed);
+            // Restarted with a failed sibling, or (failed out of range) all started anew.
+            sendSignal(ctx, links[j], FrameType::ActorRestart, failed < links.size() && j != failed);
         }
     }
 
@@ -237,12 +237,12 @@ private:
         e.aux = static_cast<std::int64_t>(m_history.size());
         ctx.trace(e);
         m_history.clear();
+        m_state = State::Failed; // its children are shut down already
         if (parent.empty()) {
             stopForGood(ctx,
                         "reached_max_restart_intensity"); // the top supervisor: the application terminates
             return;
         }
-        m_state = State::Failed;
         auto body = std::make_shared<ActorExitSignal>();
         body->abnormal = true;
         body->restart = m_restart;
