@@ -1,5 +1,6 @@
 #include "domaincheckers.h"
 
+#include "actormetrics.h"
 #include "eventsourcingchecker.h"
 #include "outboxchecker.h"
 #include "pubsubchecker.h"
@@ -14,6 +15,7 @@ DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::stri
     checkers.push_back(std::make_unique<SagaChecker>(t, nodeLabels));
     checkers.push_back(OutboxChecker::forTopology(t, nodeLabels));
     checkers.push_back(std::make_unique<PubSubChecker>(nodeLabels));
+    checkers.push_back(std::make_unique<ActorMetrics>(t)); // figures only, no checks
     return checkers;
 }
 

@@ -80,10 +80,16 @@ std::unique_ptr<Simulation> Simulation::build(const Topology &topology, std::str
         auto &slot = sim->m_links[li];
         slot.from = static_cast<NodeIndex>(*index.find(l.from));
         slot.to = static_cast<NodeIndex>(*index.find(l.to));
-        slot.model = LinkModel(linkPropertiesFrom(PropertyBag(linkSpecs, l.properties)));
-        if (l.fromPort == "out") exchangeLinks[{l.from, l.to}].push_back(li);
         const NodeKindSpec *fs = registry.find(t.nodes[slot.from].kind);
         const NodeKindSpec *ts = registry.find(t.nodes[slot.to].kind);
+        LinkProperties props = linkPropertiesFrom(PropertyBag(linkSpecs, l.properties));
+        // A supervision link is local by default (a supervisor and its children share an actor
+        // system): no latency unless the link sets one (docs/actors.md).
+        if (fs->ports[*fs->port(l.fromPort)].protocol == Protocol::Supervision && l.properties.is_object() &&
+            !l.properties.contains("latency"))
+            props.latency = Distribution::fixed(0);
+        slot.model = LinkModel(props);
+        if (l.fromPort == "out") exchangeLinks[{l.from, l.to}].push_back(li);
         sim->m_nodes[slot.from].ports[*fs->port(l.fromPort)].push_back(li);
         sim->m_nodes[slot.to].ports[*ts->port(l.toPort)].push_back(li);
     }

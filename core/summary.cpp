@@ -186,6 +186,10 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
             it->unassigned = unassigned;
         }
     }
+    if (domain)
+        for (const auto &c : *domain)
+            if (const auto *actors = dynamic_cast<const ActorMetrics *>(c.get()); actors && actors->any())
+                s.actors = actors->report();
     const std::vector<CheckResult> *g = s.groups.empty() ? nullptr : &groupChecks;
     if (calls) {
         const CallReport report = calls->report();
@@ -378,6 +382,7 @@ std::string formatSummary(const RunSummary &s)
     if (s.recordsOmitted) o << "  (" << s.recordsOmitted << " more changes not listed)\n";
     o << formatClockAnomalies(s);
     o << formatCalls(s);
+    o << formatActors(s.actors, labels);
     o << formatGroups(s);
     o << formatChecks(s);
     return o.str();
@@ -696,6 +701,12 @@ Json summaryToJson(const RunSummary &s)
     j["records_omitted"] = s.recordsOmitted;
     if (s.clockAnomalies.checked) j["clock_anomalies"] = clockAnomaliesJson(s);
     if (s.calls.any()) j["calls"] = callsJson(s);
+    if (s.actors.any()) {
+        std::vector<std::string> ids;
+        for (const auto &n : s.nodes)
+            ids.push_back(n.id);
+        j["actors"] = actorsJson(s.actors, ids);
+    }
     if (!s.groups.empty()) j["groups"] = groupsJson(s);
     if (!s.topics.empty()) j["topics"] = topicsJson(s);
     j["checks"] = checksJson(s);

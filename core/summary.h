@@ -1,5 +1,6 @@
 #pragma once
 // The run summary: the figures a person reads after a run, as text (CLI, GUI dock) and JSON.
+#include "actormetrics.h"
 #include "callchecker.h"
 #include "checker.h"
 #include "clockchecker.h"
@@ -71,6 +72,9 @@ struct RunSummary {
     // duplicates, pending, order), when a CallChecker watched, the call checks, and when consumer
     // groups read a log, the group checks.
     std::vector<CheckResult> checks;
+    // Set when an ActorMetrics (one of the domain checkers) watched a run with actors: mailboxes,
+    // processing, failures, restarts, escalations, dead letters (the "Actors" section).
+    ActorReport actors;
 
     // The check named `name` (as --fail-on writes it), or null when the run did not make it.
     const CheckResult *check(std::string_view name) const;

@@ -1,5 +1,6 @@
 #include "../faults/faultplan.h"
 #include "../link.h"
+#include "actors/actors.h"
 #include "content/content.h"
 #include "cqrs/cqrs.h"
 #include "eventsourcing/eventsourcing.h"
@@ -168,6 +169,12 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(pubsubSubscriberKind(), {{"maxOutstandingMessages", "no limit"},
                                                         {"maxOutstandingBytes", "no limit"}}));
         for (auto &t : pubsubTemplates())
+            r.addTemplate(std::move(t));
+        // Actors and supervision
+        r.add(actorKind());
+        r.add(withZeroMeanings(supervisorKind(), {{"period", "no limit"}, {"minBackoff", "restart at once"}}));
+        r.add(withZeroMeanings(actorClientKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
+        for (auto &t : actorTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
