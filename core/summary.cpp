@@ -186,6 +186,10 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
             it->unassigned = unassigned;
         }
     }
+    if (domain)
+        for (const auto &checker : *domain)
+            if (const auto *p2p = dynamic_cast<const P2PChecker *>(checker.get()); p2p && p2p->any())
+                s.p2p = p2p->report();
     const std::vector<CheckResult> *g = s.groups.empty() ? nullptr : &groupChecks;
     if (calls) {
         const CallReport report = calls->report();
@@ -379,6 +383,7 @@ std::string formatSummary(const RunSummary &s)
     o << formatClockAnomalies(s);
     o << formatCalls(s);
     o << formatGroups(s);
+    if (s.p2p.any()) o << "\n" << formatP2PReport(s.p2p);
     o << formatChecks(s);
     return o.str();
 }
@@ -698,6 +703,7 @@ Json summaryToJson(const RunSummary &s)
     if (s.calls.any()) j["calls"] = callsJson(s);
     if (!s.groups.empty()) j["groups"] = groupsJson(s);
     if (!s.topics.empty()) j["topics"] = topicsJson(s);
+    if (s.p2p.any()) j["p2p"] = p2pReportJson(s.p2p);
     j["checks"] = checksJson(s);
     return j;
 }

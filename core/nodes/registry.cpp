@@ -10,6 +10,7 @@
 #include "nats/nats.h"
 #include "nodes.h"
 #include "outbox/outbox.h"
+#include "p2p/p2p.h"
 #include "redis/redis.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
@@ -168,6 +169,10 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(pubsubSubscriberKind(), {{"maxOutstandingMessages", "no limit"},
                                                         {"maxOutstandingBytes", "no limit"}}));
         for (auto &t : pubsubTemplates())
+            r.addTemplate(std::move(t));
+        // Peer to peer (core/nodes/p2p/)
+        r.add(peerKind());
+        for (auto &t : peerTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
