@@ -172,6 +172,10 @@ const KindRegistry &KindRegistry::builtin()
             r.addTemplate(std::move(t));
         // Peer to peer (core/nodes/p2p/)
         r.add(peerKind());
+        r.add(kademliaNodeKind());
+        r.add(ipNetworkKind());
+        r.add(btPeerKind());
+        r.add(fileServerKind());
         for (auto &t : peerTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());

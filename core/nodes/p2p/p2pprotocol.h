@@ -35,4 +35,23 @@ struct PeerItems final : FrameBody {
     bool antiEntropy = false;
 };
 
+// BitTorrent's bitfield (bittorrent.cpp); have, request and piece carry the piece index in `count`.
+struct BtBits final : FrameBody {
+    std::vector<char> have; // by piece index
+};
+
+// Kademlia's FIND_NODE and its answer (kademlia.cpp), carried through an ip-network: `to` is the
+// node the datagram is addressed to (kNoIndex: the network's bootstrap service picks a member).
+struct KadMessage final : FrameBody {
+    struct Contact {
+        std::uint64_t id = 0; // the node's Kademlia id
+        NodeIndex node = kNoIndex;
+    };
+    NodeIndex from = kNoIndex, to = kNoIndex;
+    std::uint64_t fromId = 0;
+    std::uint64_t target = 0;
+    std::uint64_t rpc = 0; // the sender's RPC id, echoed in the answer
+    std::vector<Contact> contacts; // the answer: the k closest to target the answerer knows
+};
+
 } // namespace sb
