@@ -29,6 +29,8 @@ private slots:
     void forceDirectedIsFast();
     void tenThousandPeers();
     void topologyJson();
+    void paramsFromJson_data();
+    void paramsFromJson();
 };
 
 namespace {
@@ -251,7 +253,7 @@ void TestOverlay::badParameters()
     p.columns = int(value);
     p.p = value;
     p.beta = value;
-    if (p.shape != OverlayShape::Ring && p.shape != OverlayShape::WattsStrogatz) p.k = 1;
+    if (p.shape != OverlayShape::Ring) p.k = 1;
     std::string error;
     QVERIFY(!generateOverlay(p, error));
     QVERIFY2(QString::fromStdString(error).startsWith(message), error.c_str());
@@ -333,6 +335,41 @@ void TestOverlay::topologyJson()
     auto r = run(*loaded.topology);
     QVERIFY(r);
     QCOMPARE(r->trace.count(TraceKind::Learn), std::size_t(6));
+}
+
+void TestOverlay::paramsFromJson_data()
+{
+    QTest::addColumn<QString>("json");
+    QTest::addColumn<QString>("error"); // empty: accepted
+    QTest::newRow("ok") << R"({"shape": "watts-strogatz", "n": 200, "k": 3, "beta": 0.1, "seed": 9})" << "";
+    QTest::newRow("layout") << R"({"shape": "ring", "n": 20, "layout": "force-directed"})" << "";
+    QTest::newRow("no shape") << R"({"n": 20})" << "shape: must be one of ring, grid, random-regular";
+    QTest::newRow("bad shape") << R"({"shape": "tree", "n": 20})" << "shape: must be one of";
+    QTest::newRow("no n") << R"({"shape": "ring"})" << "n: the number of peers is required";
+    QTest::newRow("fractional degree") << R"({"shape": "random-regular", "n": 20, "degree": 2.5})"
+                                       << "degree: must be a whole number, got 2.5";
+    QTest::newRow("typo") << R"({"shape": "ring", "n": 20, "degre": 3})"
+                          << "degre: unknown overlay parameter (did you mean degree?)";
+    QTest::newRow("layout name") << R"({"shape": "ring", "n": 20, "layout": "spring"})"
+                                 << "layout: must be natural, circular or force-directed";
+}
+
+void TestOverlay::paramsFromJson()
+{
+    QFETCH(QString, json);
+    QFETCH(QString, error);
+    OverlayParams p;
+    std::string why;
+    const bool ok = overlayParamsFromJson(Json::parse(json.toStdString()), p, why);
+    QCOMPARE(ok, error.isEmpty());
+    if (!ok) QVERIFY2(QString::fromStdString(why).startsWith(error), why.c_str());
+    if (ok && json.contains("watts")) {
+        QCOMPARE(p.shape, OverlayShape::WattsStrogatz);
+        QCOMPARE(p.n, 200);
+        QCOMPARE(p.k, 3);
+        QCOMPARE(p.beta, 0.1);
+        QCOMPARE(p.seed, std::uint64_t(9));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestOverlay)

@@ -284,14 +284,17 @@ void TestPeer::churnAntiEntropyCatchesUp()
         return j;
     };
     const Overlay o = wattsStrogatz(40, 2);
-    auto flood = runP2P(overlayTopology(o, props("flooding"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}));
+    auto flood = runP2P(overlayTopology(o, props("flooding"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}),
+                        30 * kSecond);
     const auto fr = flood.report();
     qInfo("flooding under churn: coverage %.3f, %llu frames lost to offline peers", fr.items.at(0).coverage,
           (unsigned long long)fr.lostToOffline);
     QVERIFY(fr.items.at(0).coverage < 1.0);
     QVERIFY(fr.leaves > 0);
 
-    auto ae = runP2P(overlayTopology(o, props("anti-entropy"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}));
+    // Churn never lets anti-entropy fall quiet (each rejoin wakes a peer up): the run is given 30 s.
+    auto ae = runP2P(overlayTopology(o, props("anti-entropy"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}),
+                     30 * kSecond);
     const auto ar = ae.report();
     qInfo("anti-entropy under churn: coverage %.3f, %llu leaves, %llu joins", ar.items.at(0).coverage,
           (unsigned long long)ar.leaves, (unsigned long long)ar.joins);

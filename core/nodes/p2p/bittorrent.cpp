@@ -9,9 +9,11 @@
 // requests on each connection"), choosing rarest first among the pieces that neighbour has and it
 // lacks and has not requested elsewhere (ties broken at random). Requests it receives queue for its
 // upload link: each piece (BtPiece) takes pieceSize / uploadRate to send, one at a time, FIFO.
-// Simplifications (docs/p2p.md): whole pieces rather than 16 KiB blocks, no choking (every
-// request is served in turn: BEP 3's tit-for-tat only changes who is served first), no endgame,
-// download capacity not limited. A leecher that has the whole file traces Process (aux = the time
+// Choking: it serves at most `uploadSlots` peers at once (a peer holds a slot while it has requests
+// queued); a request from another is rejected (a BtRequest response: BEP 6's Reject Request) and
+// that peer asks others, trying this one again after rechokeInterval. Simplifications (docs/p2p.md):
+// whole pieces rather than 16 KiB blocks, slots first come first served rather than tit-for-tat
+// by upload rate, no optimistic unchoke, no endgame, download capacity not limited. A leecher that has the whole file traces Process (aux = the time
 // since the run began) and stays to seed.
 //
 // file-server: holds the whole file and serves its clients' requests from one upload link of
@@ -42,7 +44,11 @@ public:
         m_pieceSize = static_cast<std::uint64_t>(p.integer("pieceSize"));
         m_uploadRate = p.number("uploadRate");
         m_seed = server || p.boolean("seed");
-        if (!server) m_pipeline = static_cast<std::uint32_t>(p.integer("pipeline"));
+        if (!server) {
+            m_pipeline = static_cast<std::uint32_t>(p.integer("pipeline"));
+            m_slots = static_cast<std::uint32_t>(p.integer("uploadSlots"));
+            m_rechoke = p.duration("rechokeInterval");
+        }
     }
 
     void start(NodeContext &ctx) override
@@ -88,10 +94,23 @@ public:
             requestMore(ctx, from);
             break;
         case FrameType::BtRequest:
-            if (f.count < m_pieces && m_have[f.count]) {
-                m_uploads.push_back({from, f.count});
-                if (!m_uploading) startUpload(ctx);
+            if (f.response) { // rejected: that neighbour chokes this peer for now
+                onReject(ctx, from, f.count);
+                break;
             }
+            if (f.count >= m_pieces || !m_have[f.count]) break;
+            if (m_slots > 0 && !m_unchoked.count(from) && m_unchoked.size() >= m_slots) {
+                // Choked: every upload slot is taken. Reject Request (BEP 6) so it asks elsewhere.
+                Frame r;
+                r.type = FrameType::BtRequest;
+                r.response = true;
+                r.count = f.count;
+                ctx.send(from, std::move(r));
+                break;
+            }
+            m_unchoked[from] += 1;
+            m_uploads.push_back({from, f.count});
+            if (!m_uploading) startUpload(ctx);
             break;
         case FrameType::BtPiece:
             onPiece(ctx, from, f.count);
@@ -103,9 +122,20 @@ public:
 
     void onTimer(NodeContext &ctx, std::uint64_t tag) override
     {
+        if (tag >= RetryTimerBase) { // a choking neighbour may have a slot again
+            const auto link = static_cast<LinkIndex>(tag - RetryTimerBase);
+            auto it = m_neighbours.find(link);
+            if (it != m_neighbours.end()) {
+                it->second.choked = false;
+                requestMore(ctx, link);
+            }
+            return;
+        }
         if (tag != UploadTimer || m_uploads.empty()) return;
         const Upload u = m_uploads.front();
         m_uploads.pop_front();
+        // A peer with nothing more queued gives its upload slot up.
+        if (auto it = m_unchoked.find(u.to); it != m_unchoked.end() && --it->second == 0) m_unchoked.erase(it);
         Frame f;
         f.type = FrameType::BtPiece;
         f.count = u.piece;
@@ -123,10 +153,11 @@ public:
     }
 
 private:
-    enum : std::uint64_t { UploadTimer = 1 };
+    enum : std::uint64_t { UploadTimer = 1, RetryTimerBase = 1000 };
     struct Neighbour {
         std::vector<char> has;
         std::uint32_t outstanding = 0;
+        bool choked = false; // it rejected a request: ask it again after rechokeInterval
     };
     struct Upload {
         LinkIndex to = kNoIndex;
@@ -144,6 +175,7 @@ private:
     {
         if (m_server || m_haveCount == m_pieces) return;
         Neighbour &n = m_neighbours[link];
+        if (n.choked) return;
         while (n.outstanding < m_pipeline) {
             // Rarest first among what this neighbour has and nobody was asked for yet.
             std::uint32_t best = m_pieces, ties = 0;
@@ -164,6 +196,20 @@ private:
             f.count = best;
             ctx.send(link, std::move(f));
         }
+    }
+
+    void onReject(NodeContext &ctx, LinkIndex from, std::uint32_t piece)
+    {
+        Neighbour &n = m_neighbours[from];
+        if (n.outstanding > 0) --n.outstanding;
+        if (auto it = m_requested.find(piece); it != m_requested.end() && it->second == from) m_requested.erase(it);
+        if (!n.choked) {
+            n.choked = true;
+            ctx.startTimer(m_rechoke, RetryTimerBase + from);
+        }
+        // The piece is free to ask for elsewhere.
+        for (auto &[l, nb] : m_neighbours)
+            if (l != from) requestMore(ctx, l);
     }
 
     void onPiece(NodeContext &ctx, LinkIndex from, std::uint32_t piece)
@@ -208,7 +254,9 @@ private:
     }
 
     bool m_server = false, m_seed = false, m_uploading = false;
-    std::uint32_t m_pieces = 0, m_haveCount = 0, m_pipeline = 5;
+    std::uint32_t m_pieces = 0, m_haveCount = 0, m_pipeline = 5, m_slots = 0;
+    SimTime m_rechoke = 10 * kSecond;
+    std::map<LinkIndex, std::uint32_t> m_unchoked; // peers holding an upload slot: their queued requests
     std::uint64_t m_pieceSize = 0;
     double m_uploadRate = 0;
     std::vector<char> m_have;
@@ -250,6 +298,16 @@ NodeKindSpec btPeerKind()
         property("seed", "Seed", T::Bool, false, "Starts with the whole file (a seeder) rather than none of it."));
     k.properties.push_back(property("pipeline", "Pipeline", T::Integer, 5,
                                     "Requests kept outstanding on each connection (BEP 3: a few).", "", 1, 1000));
+    k.properties.push_back(property("uploadSlots", "Upload slots", T::Integer, 4,
+                                    "Peers served at once (unchoked; the mainline client unchokes 4). Requests from "
+                                    "others are rejected (BEP 6's Reject Request) and they ask elsewhere; 0: no "
+                                    "limit.",
+                                    "", 0, 1000));
+    k.properties.push_back(property("rechokeInterval", "Rechoke interval", T::Duration, 10000,
+                                    "How long a peer whose request was rejected waits before asking that neighbour "
+                                    "again (BEP 3's choking runs every 10 s).",
+                                    "ms", 1));
+    k.properties[k.properties.size() - 2].zeroMeans = "no limit";
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<PieceNode>(s, false); };
     k.explainRoute = [](const RouteQuestion &) {

@@ -403,6 +403,78 @@ bool overlayLayoutFromName(std::string_view name, OverlayLayout &out)
     return false;
 }
 
+bool overlayParamsFromJson(const Json &j, OverlayParams &out, std::string &error)
+{
+    if (!j.is_object()) {
+        error = "overlay parameters must be an object";
+        return false;
+    }
+    OverlayParams p;
+    static const char *known[] = {"shape", "n", "k", "columns", "degree", "p", "beta", "m", "seed", "layout", "spacing"};
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (std::find_if(std::begin(known), std::end(known), [&](const char *k) { return it.key() == k; }) ==
+            std::end(known)) {
+            std::vector<std::string> names(std::begin(known), std::end(known));
+            const std::string near = closestMatch(it.key(), names);
+            error = it.key() + ": unknown overlay parameter" + (near.empty() ? "" : " (did you mean " + near + "?)");
+            return false;
+        }
+    }
+    auto whole = [&](const char *key, int &to) {
+        if (!j.contains(key)) return true;
+        const Json &v = j[key];
+        if (!v.is_number_integer() && !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
+                                        std::abs(v.get<double>()) < 1e9)) {
+            error = std::string(key) + ": must be a whole number, got " + v.dump();
+            return false;
+        }
+        const double d = v.get<double>();
+        if (d < -1e9 || d > 1e9) {
+            error = std::string(key) + ": out of range, got " + v.dump();
+            return false;
+        }
+        to = static_cast<int>(d);
+        return true;
+    };
+    auto real = [&](const char *key, double &to) {
+        if (!j.contains(key)) return true;
+        if (!j[key].is_number()) {
+            error = std::string(key) + ": must be a number, got " + j[key].dump();
+            return false;
+        }
+        to = j[key].get<double>();
+        return true;
+    };
+    if (!j.contains("shape") || !j["shape"].is_string() || !overlayShapeFromName(j["shape"].get<std::string>(), p.shape)) {
+        std::string names;
+        for (const auto &n : overlayShapeNames())
+            names += (names.empty() ? "" : ", ") + n;
+        error = "shape: must be one of " + names + (j.contains("shape") ? ", got " + j["shape"].dump() : "");
+        return false;
+    }
+    if (!j.contains("n")) {
+        error = "n: the number of peers is required";
+        return false;
+    }
+    if (!whole("n", p.n) || !whole("k", p.k) || !whole("columns", p.columns) || !whole("degree", p.degree) ||
+        !whole("m", p.m) || !real("p", p.p) || !real("beta", p.beta) || !real("spacing", p.spacing))
+        return false;
+    if (j.contains("seed")) {
+        if (!j["seed"].is_number_unsigned() && !j["seed"].is_number_integer()) {
+            error = "seed: must be a whole number, got " + j["seed"].dump();
+            return false;
+        }
+        p.seed = j["seed"].get<std::uint64_t>();
+    }
+    if (j.contains("layout") &&
+        (!j["layout"].is_string() || !overlayLayoutFromName(j["layout"].get<std::string>(), p.layout))) {
+        error = "layout: must be natural, circular or force-directed, got " + j["layout"].dump();
+        return false;
+    }
+    out = p;
+    return true;
+}
+
 std::optional<Overlay> generateOverlay(const OverlayParams &p, std::string &error)
 {
     error = checkParams(p);

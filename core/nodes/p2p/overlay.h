@@ -72,6 +72,12 @@ struct Overlay {
     std::vector<OverlayPoint> positions; // one per peer
 };
 
+// Reads parameters as the CLI and the window's dialog pass them: a JSON object with "shape" (a
+// name above), "n", "k", "columns", "degree", "p", "beta", "m", "seed", "layout" (a name above) and
+// "spacing", each optional but "shape" and "n". Unknown keys and wrong types are errors naming the
+// key ("degree: must be a whole number, got \"four\""); ranges are checked by generateOverlay().
+bool overlayParamsFromJson(const Json &j, OverlayParams &out, std::string &error);
+
 // The overlay, or nullopt with `error` naming the parameter and the reason
 // ("degree: n * degree must be even (5 * 3 = 15)").
 std::optional<Overlay> generateOverlay(const OverlayParams &params, std::string &error);
