@@ -29,7 +29,10 @@ long statusKb(const char *field)
     return -1;
 }
 
-void resetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
+void resetPeak()
+{
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
 
 Topology gossipTopology(int peers, int items, double &generateSeconds)
 {
@@ -118,14 +121,16 @@ int main(int argc, char **argv)
         rates.push_back(run.rate());
         baseRates.push_back(base.rate());
         ratios.push_back(run.rate() / base.rate());
-        std::printf("run %d: %.3f s for %llu engine events (%.2fM events/s, %llu trace events), %.1f messages/peer; "
-                    "peak RSS %.1f MB (%.1f MB before); baseline %.2fM events/s\n",
-                    r + 1, run.seconds, static_cast<unsigned long long>(run.events), run.rate() / 1e6,
-                    static_cast<unsigned long long>(run.traceEvents), rep.messagesPerPeer, peakMb,
-                    static_cast<double>(before) / 1024.0, base.rate() / 1e6);
+        std::printf(
+            "run %d: %.3f s for %llu engine events (%.2fM events/s, %llu trace events), %.1f messages/peer; "
+            "peak RSS %.1f MB (%.1f MB before); baseline %.2fM events/s\n",
+            r + 1, run.seconds, static_cast<unsigned long long>(run.events), run.rate() / 1e6,
+            static_cast<unsigned long long>(run.traceEvents), rep.messagesPerPeer, peakMb,
+            static_cast<double>(before) / 1024.0, base.rate() / 1e6);
     }
-    std::printf("\ngossip (%d peers, push-pull, fanout 1, %d items): mean coverage %.4f, slowest item to 100%%: %s\n",
-                peers, items, coverage, to100 < 0 ? "never" : (std::to_string(to100 / 1000) + " s").c_str());
+    std::printf(
+        "\ngossip (%d peers, push-pull, fanout 1, %d items): mean coverage %.4f, slowest item to 100%%: %s\n",
+        peers, items, coverage, to100 < 0 ? "never" : (std::to_string(to100 / 1000) + " s").c_str());
     std::printf("gossip engine:            median %.2fM events/s\n", median(rates) / 1e6);
     std::printf("baseline (bench_engine):  median %.2fM events/s\n", median(baseRates) / 1e6);
     std::printf("gossip / baseline:        median %.2f\n", median(ratios));

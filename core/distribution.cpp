@@ -1,9 +1,9 @@
 #include "distribution.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cmath>
 #include <vector>
 
 namespace sb {
@@ -56,8 +56,8 @@ bool Distribution::parse(std::string_view text, Distribution &out, std::string &
         }
         char *end = nullptr;
         const double k = shapePart.empty() ? 0 : std::strtod(shapePart.c_str(), &end);
-        if (shapePart.empty() || end != shapePart.c_str() + shapePart.size() || !(k > 0) || !std::isfinite(k) ||
-            k > 1000) {
+        if (shapePart.empty() || end != shapePart.c_str() + shapePart.size() || !(k > 0) ||
+            !std::isfinite(k) || k > 1000) {
             error = "weibull's shape must be a number above 0 (and at most 1000), got '" + shapePart + "'";
             return false;
         }
@@ -100,7 +100,8 @@ bool Distribution::parse(std::string_view text, Distribution &out, std::string &
         if (!want(1)) return false;
         out = {Kind::Exponential, args[0], 0};
     } else {
-        error = "unknown distribution '" + std::string(name) + "' (use fixed, uniform, normal, exp or weibull)";
+        error =
+            "unknown distribution '" + std::string(name) + "' (use fixed, uniform, normal, exp or weibull)";
         return false;
     }
     return true;
@@ -151,8 +152,7 @@ std::string Distribution::toString() const
         return "normal(" + formatDuration(a) + "," + formatDuration(b) + ")";
     case Kind::Exponential:
         return "exp(" + formatDuration(a) + ")";
-    case Kind::Weibull:
-    {
+    case Kind::Weibull: {
         char k[32];
         std::snprintf(k, sizeof k, "%g", shape);
         return "weibull(" + formatDuration(a) + "," + k + ")";

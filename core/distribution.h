@@ -15,8 +15,8 @@ namespace sb {
 struct Distribution {
     enum class Kind { Fixed, Uniform, Normal, Exponential, Weibull };
     Kind kind = Kind::Fixed;
-    SimTime a = 0; // fixed value, uniform low, normal mean, exponential mean, Weibull scale
-    SimTime b = 0; // uniform high, normal standard deviation
+    SimTime a = 0;    // fixed value, uniform low, normal mean, exponential mean, Weibull scale
+    SimTime b = 0;    // uniform high, normal standard deviation
     double shape = 0; // Weibull shape k (> 0)
 
     static Distribution fixed(SimTime t) { return {Kind::Fixed, t, 0}; }

@@ -7,7 +7,8 @@
 
 namespace sb {
 
-P2PChecker::P2PChecker(const Topology &t, std::vector<std::string> nodeLabels) : m_labels(std::move(nodeLabels))
+P2PChecker::P2PChecker(const Topology &t, std::vector<std::string> nodeLabels)
+    : m_labels(std::move(nodeLabels))
 {
     m_isPeer.resize(t.nodes.size(), 0);
     for (std::size_t i = 0; i < t.nodes.size(); ++i)
@@ -15,6 +16,33 @@ P2PChecker::P2PChecker(const Topology &t, std::vector<std::string> nodeLabels) :
             m_isPeer[i] = 1;
             ++m_peers;
         }
+    // Overlays: connected components of the links between peers.
+    std::vector<std::uint32_t> parent(t.nodes.size());
+    for (std::uint32_t i = 0; i < parent.size(); ++i)
+        parent[i] = i;
+    auto find = [&](std::uint32_t x) {
+        while (parent[x] != x)
+            x = parent[x] = parent[parent[x]];
+        return x;
+    };
+    const NodeIdIndex index(t.nodes);
+    for (const auto &l : t.links) {
+        const auto a = index.find(l.from), b = index.find(l.to);
+        if (!a || !b || !m_isPeer[*a] || !m_isPeer[*b]) continue;
+        parent[find(static_cast<std::uint32_t>(*a))] = find(static_cast<std::uint32_t>(*b));
+    }
+    m_component.assign(t.nodes.size(), 0);
+    std::vector<std::uint32_t> idOf(t.nodes.size(), ~0u);
+    for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
+        if (!m_isPeer[i]) continue;
+        const auto root = find(i);
+        if (idOf[root] == ~0u) {
+            idOf[root] = static_cast<std::uint32_t>(m_componentSize.size());
+            m_componentSize.push_back(0);
+        }
+        m_component[i] = idOf[root];
+        ++m_componentSize[idOf[root]];
+    }
     m_dups.assign(t.nodes.size(), 0);
     m_sent.assign(t.nodes.size(), 0);
 }
@@ -22,8 +50,9 @@ P2PChecker::P2PChecker(const Topology &t, std::vector<std::string> nodeLabels) :
 const std::vector<std::pair<std::string, std::string>> &P2PChecker::help()
 {
     static const std::vector<std::pair<std::string, std::string>> h = {
-        {kNotCovered, "peers that never learned an item a peer originated (flooding's TTL too low, gossip that "
-                      "died out, a peer offline throughout)"},
+        {kNotCovered,
+         "peers that never learned an item a peer originated (flooding's TTL too low, gossip that "
+         "died out, a peer offline throughout)"},
     };
     return h;
 }
@@ -96,11 +125,12 @@ P2PReport P2PChecker::report() const
         ir.id = i.id;
         ir.origin = i.origin;
         ir.originatedAt = i.at;
+        ir.population = population(i);
         ir.learned = static_cast<std::uint32_t>(i.learnedAt.size());
-        ir.coverage = m_peers ? static_cast<double>(ir.learned) / m_peers : 0;
+        ir.coverage = ir.population ? static_cast<double>(ir.learned) / ir.population : 0;
         auto reach = [&](double fraction) -> SimTime {
-            // The first time at least ceil(fraction * peers) peers held it.
-            const auto need = static_cast<std::size_t>(std::ceil(fraction * m_peers - 1e-9));
+            // The first time at least ceil(fraction * population) peers held it.
+            const auto need = static_cast<std::size_t>(std::ceil(fraction * ir.population - 1e-9));
             if (need == 0) return 0;
             if (i.learnedAt.size() < need) return kNever;
             return i.learnedAt[need - 1] - i.at;
@@ -136,10 +166,12 @@ P2PReport P2PChecker::report() const
 std::vector<CoveragePoint> P2PChecker::coverageCurve(std::size_t index) const
 {
     std::vector<CoveragePoint> out;
-    if (index >= m_items.size() || m_peers == 0) return out;
+    if (index >= m_items.size()) return out;
     const Item &i = m_items[index];
+    const double pop = population(i);
+    if (pop == 0) return out;
     for (std::size_t k = 0; k < i.learnedAt.size(); ++k)
-        out.push_back({i.learnedAt[k] - i.at, static_cast<double>(k + 1) / m_peers});
+        out.push_back({i.learnedAt[k] - i.at, static_cast<double>(k + 1) / pop});
     return out;
 }
 
@@ -148,11 +180,13 @@ std::vector<CoveragePoint> P2PChecker::coverageSeries(SimTime end, std::size_t p
     std::vector<CoveragePoint> out;
     if (points == 0 || m_items.empty() || m_peers == 0) return out;
     for (std::size_t p = 0; p < points; ++p) {
-        const SimTime t = points == 1 ? end : static_cast<SimTime>(static_cast<double>(end) * p / (points - 1));
+        const SimTime t =
+            points == 1 ? end : static_cast<SimTime>(static_cast<double>(end) * p / (points - 1));
         double sum = 0;
         for (const auto &i : m_items) {
             const auto n = std::upper_bound(i.learnedAt.begin(), i.learnedAt.end(), t) - i.learnedAt.begin();
-            sum += static_cast<double>(n) / m_peers;
+            const double pop = population(i);
+            sum += pop ? static_cast<double>(n) / pop : 0;
         }
         out.push_back({t, sum / static_cast<double>(m_items.size())});
     }
@@ -167,14 +201,16 @@ std::vector<CheckResult> P2PChecker::checks() const
     for (const auto &i : m_items)
         for (std::size_t n = 0; n < m_isPeer.size(); ++n) {
             if (!m_isPeer[n] || i.has[n]) continue;
+            if (i.origin < m_component.size() && m_component[n] != m_component[i.origin]) continue;
             ++c.count;
             if (c.examples.size() >= kKeptExamples) continue;
             Finding f;
             f.check = kNotCovered;
             const std::string peer = n < m_labels.size() ? m_labels[n] : std::to_string(n);
-            const std::string origin = i.origin < m_labels.size() ? m_labels[i.origin] : std::to_string(i.origin);
-            f.what = "peer " + peer + " never learned item " + std::to_string(i.id) + " (originated by " + origin +
-                     ")";
+            const std::string origin =
+                i.origin < m_labels.size() ? m_labels[i.origin] : std::to_string(i.origin);
+            f.what = "peer " + peer + " never learned item " + std::to_string(i.id) + " (originated by " +
+                     origin + ")";
             f.subject = "message " + std::to_string(i.id);
             f.messageId = i.id;
             f.node = static_cast<NodeIndex>(n);
@@ -197,8 +233,14 @@ std::string fixed2(double v)
     std::snprintf(b, sizeof b, "%.2f", v);
     return b;
 }
-std::string when(SimTime t) { return t == kNever ? std::string("never") : formatDuration(t); }
-Json whenJson(SimTime t) { return t == kNever ? Json(nullptr) : Json(toMilliseconds(t)); }
+std::string when(SimTime t)
+{
+    return t == kNever ? std::string("never") : formatDuration(t);
+}
+Json whenJson(SimTime t)
+{
+    return t == kNever ? Json(nullptr) : Json(toMilliseconds(t));
+}
 } // namespace
 
 std::string formatP2PReport(const P2PReport &r)
@@ -217,9 +259,10 @@ std::string formatP2PReport(const P2PReport &r)
     const std::size_t shown = std::min<std::size_t>(r.items.size(), 10);
     for (std::size_t k = 0; k < shown; ++k) {
         const auto &i = r.items[k];
-        s += "  item " + std::to_string(i.id) + ": " + pct(i.coverage) + " of peers; 50% in " + when(i.to50) +
-             ", 99% in " + when(i.to99) + ", 100% in " + when(i.to100) + "; hops mean " + fixed2(i.meanHops) +
-             ", max " + std::to_string(i.maxHops) + "\n";
+        s += "  item " + std::to_string(i.id) + ": " + pct(i.coverage) + " of " +
+             std::to_string(i.population) + " peers; 50% in " + when(i.to50) + ", 99% in " + when(i.to99) +
+             ", 100% in " + when(i.to100) + "; hops mean " + fixed2(i.meanHops) + ", max " +
+             std::to_string(i.maxHops) + "\n";
     }
     if (shown < r.items.size()) s += "  ... and " + std::to_string(r.items.size() - shown) + " more items\n";
     return s;
@@ -244,6 +287,7 @@ Json p2pReportJson(const P2PReport &r)
         Json ji;
         ji["id"] = i.id;
         ji["originated_at_ms"] = toMilliseconds(i.originatedAt);
+        ji["population"] = i.population;
         ji["learned"] = i.learned;
         ji["coverage"] = i.coverage;
         ji["to_50_ms"] = whenJson(i.to50);

@@ -7,8 +7,11 @@
 //  - duplicates per peer (Dedupe at peers: copies of an item it already held), messages per peer
 //    (frames peers sent: floods, gossip, pulls and their replies), mean hops of first receipts;
 //  - churn: PeerLeave/PeerJoin counts.
-// One check: p2p-not-covered, each (item, peer) pair where a peer never learned an item by the end
-// of the run (a TTL too low, gossip that died out, a peer offline throughout).
+// An item's population is the peers of its origin's overlay: the connected component of the links
+// between `peer` nodes that holds its origin (a file may hold several overlays side by side).
+// Coverage is a fraction of that population. One check: p2p-not-covered, each (item, peer) pair
+// where a peer of the item's overlay never learned it by the end of the run (a TTL too low, gossip
+// that died out, a peer offline throughout).
 // Memory: per item one time per peer (bounded by items x peers).
 #include "domaincheckers.h"
 
@@ -19,16 +22,17 @@
 namespace sb {
 
 struct CoveragePoint {
-    SimTime time = 0;     // since the item's origination (per item) or the run's start (overall)
-    double fraction = 0;  // of the peers
+    SimTime time = 0;    // since the item's origination (per item) or the run's start (overall)
+    double fraction = 0; // of the peers
 };
 
 struct P2PItemReport {
     std::uint64_t id = 0;
     NodeIndex origin = kNoIndex;
     SimTime originatedAt = 0;
-    std::uint32_t learned = 0; // peers holding it at the end (its origin included)
-    double coverage = 0;       // learned / peers
+    std::uint32_t population = 0; // peers of its origin's overlay
+    std::uint32_t learned = 0;    // peers holding it at the end (its origin included)
+    double coverage = 0;          // learned / population
     // Time from origination to 50 / 99 / 100 % of the peers; kNever when not reached.
     SimTime to50 = kNever, to99 = kNever, to100 = kNever;
     double meanHops = 0; // of the peers that learned it from others
@@ -38,10 +42,10 @@ struct P2PItemReport {
 struct P2PReport {
     std::uint32_t peers = 0;
     std::vector<P2PItemReport> items;
-    double meanCoverage = 0;         // over items
-    double duplicatesPerPeer = 0;    // Dedupe events / peers
-    double messagesPerPeer = 0;      // peer frames sent / peers
-    double meanHops = 0;             // over all first receipts from another peer
+    double meanCoverage = 0;      // over items
+    double duplicatesPerPeer = 0; // Dedupe events / peers
+    double messagesPerPeer = 0;   // peer frames sent / peers
+    double meanHops = 0;          // over all first receipts from another peer
     std::uint64_t duplicates = 0, messages = 0, ttlExpired = 0, lostToOffline = 0;
     std::uint64_t leaves = 0, joins = 0, lookups = 0;
     bool any() const { return !items.empty(); }
@@ -80,10 +84,16 @@ private:
         std::vector<char> has; // by node index
     };
     bool isPeer(NodeIndex n) const { return n < m_isPeer.size() && m_isPeer[n]; }
+    std::uint32_t population(const Item &i) const
+    {
+        return i.origin < m_component.size() ? m_componentSize[m_component[i.origin]] : m_peers;
+    }
     Item &item(const TraceEvent &e);
 
     std::vector<std::string> m_labels;
     std::vector<char> m_isPeer;
+    std::vector<std::uint32_t> m_component;     // by node: its overlay (connected component of peers)
+    std::vector<std::uint32_t> m_componentSize; // peers in each
     std::uint32_t m_peers = 0;
     std::vector<Item> m_items;
     std::unordered_map<std::uint64_t, std::size_t> m_index;

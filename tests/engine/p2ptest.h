@@ -10,8 +10,9 @@ namespace sbtest {
 
 // A topology of the overlay's peers (ids peer-1..N) with `props` each, `extra` merged into
 // individual peers' properties (by 1-based peer number), `link` on every link.
-inline sb::Topology overlayTopology(const sb::Overlay &o, const Json &props, const std::map<int, Json> &extra = {},
-                                    const Json &link = Json::object(), std::uint64_t seed = 1)
+inline sb::Topology overlayTopology(const sb::Overlay &o, const Json &props,
+                                    const std::map<int, Json> &extra = {}, const Json &link = Json::object(),
+                                    std::uint64_t seed = 1)
 {
     Json j = sb::overlayTopologyJson(o, props);
     Json file = {{"format", "signalbox-topology"}, {"version", 1}, {"name", "overlay"}};
@@ -37,7 +38,8 @@ inline sb::Overlay edgesOverlay(int n, const std::string &edges)
     std::size_t pos = 0;
     while (pos < edges.size()) {
         const auto comma = edges.find(',', pos);
-        const std::string part = edges.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        const std::string part =
+            edges.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         const auto dash = part.find('-');
         std::uint32_t a = std::stoi(part.substr(0, dash)) - 1, b = std::stoi(part.substr(dash + 1)) - 1;
         if (a > b) std::swap(a, b);

@@ -1,8 +1,8 @@
 // Kademlia (core/nodes/p2p/kademlia.cpp): lookups find the node closest to a key by XOR, their
 // hops grow like log N (N = 64 vs 512), runs are deterministic, and under churn some lookups meet
 // timeouts (dead contacts) yet still end.
-#include "p2ptest.h"
 #include "nodes/p2p/p2p.h"
+#include "p2ptest.h"
 
 #include <cmath>
 
@@ -97,7 +97,8 @@ void TestKademlia::hopsGrowLogarithmically()
     const auto small = run(dht(64, props));
     const auto large = run(dht(512, props));
     const Hops hs = hopsOf(*small), hl = hopsOf(*large);
-    qInfo("mean hops: N=64 %.2f (%zu lookups), N=512 %.2f (%zu lookups)", hs.mean, hs.lookups, hl.mean, hl.lookups);
+    qInfo("mean hops: N=64 %.2f (%zu lookups), N=512 %.2f (%zu lookups)", hs.mean, hs.lookups, hl.mean,
+          hl.lookups);
     QCOMPARE(hs.lookups, std::size_t(64 * 4));
     QCOMPARE(hl.lookups, std::size_t(512 * 4));
     QCOMPARE(hs.failed + hl.failed, std::size_t(0));
@@ -109,9 +110,8 @@ void TestKademlia::deterministic()
 {
     auto hashOf = [](std::uint64_t seed) {
         std::string error;
-        auto sim = Simulation::build(dht(50, {{"lookups", 2}, {"sessionTime", "exp(20s)"}, {"offTime", "exp(5s)"}},
-                                         seed),
-                                     error);
+        auto sim = Simulation::build(
+            dht(50, {{"lookups", 2}, {"sessionTime", "exp(20s)"}, {"offTime", "exp(5s)"}}, seed), error);
         HashSink h;
         sim->addSink(&h);
         RunOptions o;
@@ -128,8 +128,12 @@ void TestKademlia::churnTimeouts()
     // Nodes leave (exp(8s) sessions) and come back (exp(4s) away): lookups meet contacts that do not
     // answer (Timeout, the contact evicted from its bucket) and go on with the next closest; they
     // still end, most of them with an answer.
-    const Json props = {{"k", 8},           {"lookups", 6},          {"lookupsFrom", 4000},
-                        {"sessionTime", "exp(8s)"}, {"offTime", "exp(4s)"}, {"lookupInterval", "exp(2s)"},
+    const Json props = {{"k", 8},
+                        {"lookups", 6},
+                        {"lookupsFrom", 4000},
+                        {"sessionTime", "exp(8s)"},
+                        {"offTime", "exp(4s)"},
+                        {"lookupInterval", "exp(2s)"},
                         {"rpcTimeout", 500}};
     auto r = run(dht(80, props), 200 * kSecond);
     QVERIFY(r);

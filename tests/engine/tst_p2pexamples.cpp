@@ -1,6 +1,8 @@
 // The bundled peer-to-peer examples, each asserting the outcome it exists to show.
-#include "p2ptest.h"
+#include "nodelabels.h"
 #include "nodes/p2p/p2p.h"
+#include "p2ptest.h"
+#include "summary.h"
 
 #include <map>
 
@@ -14,6 +16,7 @@ private slots:
     void floodingTtl();
     void kademliaLookup();
     void p2pVsClientServer();
+    void runSummary();
 };
 
 namespace {
@@ -101,8 +104,8 @@ void TestP2PExamples::floodingTtl()
     const double low = groupCoverage(r, "low-"), high = groupCoverage(r, "high-");
     const std::size_t lowDups = groupCount(r, "low-", TraceKind::Dedupe),
                       highDups = groupCount(r, "high-", TraceKind::Dedupe);
-    qInfo("TTL 2: coverage %.2f, %zu duplicates, %zu TTL expiries; TTL 7: coverage %.2f, %zu duplicates", low, lowDups,
-          r.run->trace.count(TraceKind::Drop, DropReason::TtlExpired), high, highDups);
+    qInfo("TTL 2: coverage %.2f, %zu duplicates, %zu TTL expiries; TTL 7: coverage %.2f, %zu duplicates", low,
+          lowDups, r.run->trace.count(TraceKind::Drop, DropReason::TtlExpired), high, highDups);
     QVERIFY(low < 0.5);
     QCOMPARE(high, 1.0);
     QVERIFY(highDups > 50);
@@ -174,6 +177,35 @@ void TestP2PExamples::p2pVsClientServer()
     QCOMPARE(donePeers, std::size_t(16));
     QVERIFY(clients >= 16 * kSecond);
     QVERIFY(peers * 4 < clients);
+}
+
+void TestP2PExamples::runSummary()
+{
+    // The run summary (as the CLI and the window build it, with the domain checkers) has the P2P
+    // section, in text and JSON, and the p2p-not-covered check counts the TTL-2 flood's misses.
+    const auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/p2p-flooding-ttl.json");
+    QVERIFY(loaded.ok());
+    auto r = prepare(*loaded.topology);
+    QVERIFY(r);
+    const DomainCheckers domain = makeDomainCheckers(*loaded.topology, nodeLabels(*loaded.topology));
+    for (const auto &c : domain)
+        r->sim->addSink(c.get());
+    RunOptions o;
+    r->reason = r->sim->run(o);
+    const RunSummary s =
+        buildSummary(*r->sim, *r->metrics, *r->checker, r->reason, 0, nullptr, nullptr, nullptr, &domain);
+    QCOMPARE(s.p2p.peers, 100u);
+    QCOMPARE(s.p2p.items.size(), std::size_t(2));
+    const CheckResult *missed = s.check("p2p-not-covered");
+    QVERIFY(missed);
+    QCOMPARE(missed->count, std::uint64_t(50 - 16)); // the TTL-2 overlay's; the TTL-7 one misses none
+    const std::string text = formatSummary(s);
+    QVERIFY2(text.find("Peer to peer: 100 peers, 2 items") != std::string::npos, text.c_str());
+    QVERIFY(text.find("TTL expiries") != std::string::npos);
+    const Json j = summaryToJson(s);
+    QVERIFY(j.contains("p2p"));
+    QVERIFY(j["p2p"]["items"].size() == 2);
+    QVERIFY(j["p2p"]["duplicates"].get<std::uint64_t>() > 50);
 }
 
 QTEST_GUILESS_MAIN(TestP2PExamples)

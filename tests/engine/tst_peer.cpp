@@ -100,7 +100,8 @@ void TestPeer::flooding()
     QFETCH(int, duplicates);
     QFETCH(int, ttlExpired);
     const Json props = {{"dissemination", "flooding"}, {"ttl", ttl}};
-    const auto t = overlayTopology(edgesOverlay(n, edges.toStdString()), props, {{origin, Json{{"originate", 1}}}});
+    const auto t =
+        overlayTopology(edgesOverlay(n, edges.toStdString()), props, {{origin, Json{{"originate", 1}}}});
     auto r = runP2P(t);
     QVERIFY(r.run);
     QCOMPARE(r.run->reason, StopReason::Quiescent);
@@ -149,8 +150,9 @@ void TestPeer::gossipConvergence()
     QFETCH(QString, mode);
     QFETCH(int, maxRounds);
     for (std::uint64_t seed : {1, 2, 3}) {
-        const auto t = overlayTopology(wattsStrogatz(200, seed), gossipPeer(mode.toStdString(), 1, 20),
-                                       {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, Json::object(), seed);
+        const auto t =
+            overlayTopology(wattsStrogatz(200, seed), gossipPeer(mode.toStdString(), 1, 20),
+                            {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, Json::object(), seed);
         auto r = runP2P(t);
         QVERIFY(r.run);
         QCOMPARE(r.run->reason, StopReason::Quiescent);
@@ -180,8 +182,9 @@ void TestPeer::pushPullBeatsPush()
     SimTime push = 0, pushPull = 0, pushTail = 0, pullTail = 0;
     for (std::uint64_t seed : {1, 2, 3, 4}) {
         auto once = [&](const char *mode) {
-            const auto t = overlayTopology(wattsStrogatz(200, seed), gossipPeer(mode, 1, 30),
-                                           {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, Json::object(), seed);
+            const auto t =
+                overlayTopology(wattsStrogatz(200, seed), gossipPeer(mode, 1, 30),
+                                {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, Json::object(), seed);
             auto r = runP2P(t);
             return r.report().items.at(0);
         };
@@ -212,8 +215,9 @@ void TestPeer::feedbackCoin()
         props["coinK"] = k;
         double coverage = 0, messages = 0;
         for (std::uint64_t seed : {1, 2, 3}) {
-            const auto t = overlayTopology(wattsStrogatz(200, seed), props,
-                                           {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, Json::object(), seed);
+            const auto t =
+                overlayTopology(wattsStrogatz(200, seed), props,
+                                {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, Json::object(), seed);
             auto r = runP2P(t);
             coverage += r.report().items.at(0).coverage;
             messages += r.report().messagesPerPeer;
@@ -232,9 +236,10 @@ void TestPeer::antiEntropyConverges()
 {
     // Anti-entropy between random neighbours: every peer ends with every item, from several origins.
     Json props = {{"dissemination", "anti-entropy"}, {"roundPeriod", "100ms"}, {"rounds", 8}};
-    const auto t = overlayTopology(wattsStrogatz(60, 5), props,
-                                   {{1, Json{{"originate", 2}, {"originateAt", 0}, {"originateEvery", "300ms"}}},
-                                    {30, Json{{"originate", 1}, {"originateAt", 50}}}});
+    const auto t =
+        overlayTopology(wattsStrogatz(60, 5), props,
+                        {{1, Json{{"originate", 2}, {"originateAt", 0}, {"originateEvery", "300ms"}}},
+                         {30, Json{{"originate", 1}, {"originateAt", 50}}}});
     auto r = runP2P(t);
     QCOMPARE(r.run->reason, StopReason::Quiescent);
     const auto rep = r.report();
@@ -255,8 +260,9 @@ void TestPeer::churnOfflinePeersMiss()
     p.n = 20;
     p.k = 2;
     const Json gone = {{"sessionTime", "5ms"}, {"offTime", 0}};
-    const auto t = overlayTopology(generated(p), {{"dissemination", "flooding"}, {"ttl", 20}},
-                                   {{1, Json{{"originate", 1}, {"originateAt", 100}}}, {5, gone}, {12, gone}});
+    const auto t =
+        overlayTopology(generated(p), {{"dissemination", "flooding"}, {"ttl", 20}},
+                        {{1, Json{{"originate", 1}, {"originateAt", 100}}}, {5, gone}, {12, gone}});
     auto r = runP2P(t);
     QCOMPARE(r.run->reason, StopReason::Quiescent);
     QCOMPARE(r.run->trace.count(TraceKind::PeerLeave), std::size_t(2));
@@ -284,8 +290,9 @@ void TestPeer::churnAntiEntropyCatchesUp()
         return j;
     };
     const Overlay o = wattsStrogatz(40, 2);
-    auto flood = runP2P(overlayTopology(o, props("flooding"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}),
-                        30 * kSecond);
+    auto flood =
+        runP2P(overlayTopology(o, props("flooding"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}),
+               30 * kSecond);
     const auto fr = flood.report();
     qInfo("flooding under churn: coverage %.3f, %llu frames lost to offline peers", fr.items.at(0).coverage,
           (unsigned long long)fr.lostToOffline);
@@ -293,8 +300,9 @@ void TestPeer::churnAntiEntropyCatchesUp()
     QVERIFY(fr.leaves > 0);
 
     // Churn never lets anti-entropy fall quiet (each rejoin wakes a peer up): the run is given 30 s.
-    auto ae = runP2P(overlayTopology(o, props("anti-entropy"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}),
-                     30 * kSecond);
+    auto ae = runP2P(
+        overlayTopology(o, props("anti-entropy"), {{1, Json{{"originate", 1}, {"originateAt", 2000}}}}),
+        30 * kSecond);
     const auto ar = ae.report();
     qInfo("anti-entropy under churn: coverage %.3f, %llu leaves, %llu joins", ar.items.at(0).coverage,
           (unsigned long long)ar.leaves, (unsigned long long)ar.joins);
@@ -319,10 +327,11 @@ void TestPeer::churnAntiEntropyCatchesUp()
 void TestPeer::deterministic()
 {
     auto hashOf = [](std::uint64_t seed) {
-        const auto t = overlayTopology(wattsStrogatz(100, 3), gossipPeer("push-pull", 2),
-                                       {{1, Json{{"originate", 3}}}, {50, Json{{"sessionTime", "exp(1s)"},
-                                                                                {"offTime", "weibull(1s,0.7)"}}}},
-                                       Json{{"latency", "uniform(1ms,5ms)"}}, seed);
+        const auto t =
+            overlayTopology(wattsStrogatz(100, 3), gossipPeer("push-pull", 2),
+                            {{1, Json{{"originate", 3}}},
+                             {50, Json{{"sessionTime", "exp(1s)"}, {"offTime", "weibull(1s,0.7)"}}}},
+                            Json{{"latency", "uniform(1ms,5ms)"}}, seed);
         std::string error;
         auto sim = Simulation::build(t, error);
         HashSink h;
@@ -344,12 +353,24 @@ void TestPeer::badProperties_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value"); // JSON
     QTest::addColumn<QString>("message");
-    QTest::newRow("ttl 0") << "ttl" << "0" << "ttl";
-    QTest::newRow("fanout 0") << "fanout" << "0" << "fanout";
-    QTest::newRow("mode") << "dissemination" << "\"epidemic\"" << "dissemination";
-    QTest::newRow("gossip") << "gossip" << "\"shove\"" << "gossip";
-    QTest::newRow("weibull shape") << "sessionTime" << "\"weibull(1s,0)\"" << "weibull's shape must be a number above 0";
-    QTest::newRow("weibull args") << "offTime" << "\"weibull(1s)\"" << "weibull takes 2 arguments";
+    QTest::newRow("ttl 0") << "ttl"
+                           << "0"
+                           << "ttl";
+    QTest::newRow("fanout 0") << "fanout"
+                              << "0"
+                              << "fanout";
+    QTest::newRow("mode") << "dissemination"
+                          << "\"epidemic\""
+                          << "dissemination";
+    QTest::newRow("gossip") << "gossip"
+                            << "\"shove\""
+                            << "gossip";
+    QTest::newRow("weibull shape") << "sessionTime"
+                                   << "\"weibull(1s,0)\""
+                                   << "weibull's shape must be a number above 0";
+    QTest::newRow("weibull args") << "offTime"
+                                  << "\"weibull(1s)\""
+                                  << "weibull takes 2 arguments";
 }
 
 void TestPeer::badProperties()
@@ -403,8 +424,8 @@ void TestPeer::weibull()
     std::sort(samples.begin(), samples.end());
     const double mean = sum / n, expectedMean = scaleMs * std::tgamma(1 + 1 / shape);
     const double median = samples[n / 2], expectedMedian = scaleMs * std::pow(std::log(2.0), 1 / shape);
-    qInfo("%s: mean %.1f (expected %.1f), median %.1f (expected %.1f)", qPrintable(text), mean, expectedMean, median,
-          expectedMedian);
+    qInfo("%s: mean %.1f (expected %.1f), median %.1f (expected %.1f)", qPrintable(text), mean, expectedMean,
+          median, expectedMedian);
     QVERIFY(std::abs(mean - expectedMean) < 0.04 * expectedMean);
     QVERIFY(std::abs(median - expectedMedian) < 0.04 * expectedMedian);
     QVERIFY(std::abs(toMilliseconds(d.mean()) - expectedMean) < 0.001 * expectedMean + 0.001);
@@ -412,8 +433,9 @@ void TestPeer::weibull()
 
 void TestPeer::summaryText()
 {
-    const auto t = overlayTopology(edgesOverlay(5, "1-2,2-3,3-4,4-5"), {{"dissemination", "flooding"}, {"ttl", 2}},
-                                   {{1, Json{{"originate", 1}}}});
+    const auto t =
+        overlayTopology(edgesOverlay(5, "1-2,2-3,3-4,4-5"), {{"dissemination", "flooding"}, {"ttl", 2}},
+                        {{1, Json{{"originate", 1}}}});
     auto r = runP2P(t);
     const std::string text = formatP2PReport(r.report());
     qInfo("%s", text.c_str());

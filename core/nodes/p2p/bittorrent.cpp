@@ -13,8 +13,8 @@
 // queued); a request from another is rejected (a BtRequest response: BEP 6's Reject Request) and
 // that peer asks others, trying this one again after rechokeInterval. Simplifications (docs/p2p.md):
 // whole pieces rather than 16 KiB blocks, slots first come first served rather than tit-for-tat
-// by upload rate, no optimistic unchoke, no endgame, download capacity not limited. A leecher that has the whole file traces Process (aux = the time
-// since the run began) and stays to seed.
+// by upload rate, no optimistic unchoke, no endgame, download capacity not limited. A leecher that has the
+// whole file traces Process (aux = the time since the run began) and stays to seed.
 //
 // file-server: holds the whole file and serves its clients' requests from one upload link of
 // `uploadRate`, FIFO; its clients are bt-peers linked only to it (they download and never upload).
@@ -135,7 +135,8 @@ public:
         const Upload u = m_uploads.front();
         m_uploads.pop_front();
         // A peer with nothing more queued gives its upload slot up.
-        if (auto it = m_unchoked.find(u.to); it != m_unchoked.end() && --it->second == 0) m_unchoked.erase(it);
+        if (auto it = m_unchoked.find(u.to); it != m_unchoked.end() && --it->second == 0)
+            m_unchoked.erase(it);
         Frame f;
         f.type = FrameType::BtPiece;
         f.count = u.piece;
@@ -202,7 +203,8 @@ private:
     {
         Neighbour &n = m_neighbours[from];
         if (n.outstanding > 0) --n.outstanding;
-        if (auto it = m_requested.find(piece); it != m_requested.end() && it->second == from) m_requested.erase(it);
+        if (auto it = m_requested.find(piece); it != m_requested.end() && it->second == from)
+            m_requested.erase(it);
         if (!n.choked) {
             n.choked = true;
             ctx.startTimer(m_rechoke, RetryTimerBase + from);
@@ -272,10 +274,11 @@ std::vector<PropertySpec> fileProperties(double uploadDefault)
     return {
         property("pieces", "Pieces", T::Integer, 64, "The file's pieces.", "", 1, 100000),
         property("pieceSize", "Piece size", T::Integer, 262144,
-                 "Bytes a piece (BEP 3: \"almost always a power of two, most commonly 2^18 = 256 K\").", "bytes", 1,
-                 1e9),
+                 "Bytes a piece (BEP 3: \"almost always a power of two, most commonly 2^18 = 256 K\").",
+                 "bytes", 1, 1e9),
         property("uploadRate", "Upload rate", T::Number, uploadDefault,
-                 "Upload capacity: one piece at a time, each taking pieceSize / uploadRate.", "bytes/s", 1, 1e12),
+                 "Upload capacity: one piece at a time, each taking pieceSize / uploadRate.", "bytes/s", 1,
+                 1e12),
     };
 }
 
@@ -294,19 +297,22 @@ NodeKindSpec btPeerKind()
                 "Connections from other peers, a seed or a file-server.", PortSpec::Need::Optional}};
     k.properties = fileProperties(1048576);
     using T = PropertyType;
-    k.properties.push_back(
-        property("seed", "Seed", T::Bool, false, "Starts with the whole file (a seeder) rather than none of it."));
+    k.properties.push_back(property("seed", "Seed", T::Bool, false,
+                                    "Starts with the whole file (a seeder) rather than none of it."));
     k.properties.push_back(property("pipeline", "Pipeline", T::Integer, 5,
-                                    "Requests kept outstanding on each connection (BEP 3: a few).", "", 1, 1000));
-    k.properties.push_back(property("uploadSlots", "Upload slots", T::Integer, 4,
-                                    "Peers served at once (unchoked; the mainline client unchokes 4). Requests from "
-                                    "others are rejected (BEP 6's Reject Request) and they ask elsewhere; 0: no "
-                                    "limit.",
-                                    "", 0, 1000));
-    k.properties.push_back(property("rechokeInterval", "Rechoke interval", T::Duration, 10000,
-                                    "How long a peer whose request was rejected waits before asking that neighbour "
-                                    "again (BEP 3's choking runs every 10 s).",
-                                    "ms", 1));
+                                    "Requests kept outstanding on each connection (BEP 3: a few).", "", 1,
+                                    1000));
+    k.properties.push_back(
+        property("uploadSlots", "Upload slots", T::Integer, 4,
+                 "Peers served at once (unchoked; the mainline client unchokes 4). Requests from "
+                 "others are rejected (BEP 6's Reject Request) and they ask elsewhere; 0: no "
+                 "limit.",
+                 "", 0, 1000));
+    k.properties.push_back(
+        property("rechokeInterval", "Rechoke interval", T::Duration, 10000,
+                 "How long a peer whose request was rejected waits before asking that neighbour "
+                 "again (BEP 3's choking runs every 10 s).",
+                 "ms", 1));
     k.properties[k.properties.size() - 2].zeroMeans = "no limit";
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<PieceNode>(s, false); };

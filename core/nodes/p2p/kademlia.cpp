@@ -58,7 +58,10 @@ std::uint64_t kadIdOf(std::string_view name)
     return h;
 }
 
-int bucketOf(std::uint64_t distance) { return distance == 0 ? -1 : kIdBits - 1 - std::countl_zero(distance); }
+int bucketOf(std::uint64_t distance)
+{
+    return distance == 0 ? -1 : kIdBits - 1 - std::countl_zero(distance);
+}
 
 class KademliaNode final : public Node {
 public:
@@ -93,7 +96,8 @@ public:
                 std::uint64_t key = ctx.rng().next();
                 startLookup(ctx, key, Purpose::Measured);
             }
-            if (++m_issued < m_lookups) ctx.startTimer(std::max<SimTime>(1, m_interval.sample(ctx.rng())), LookupTimer);
+            if (++m_issued < m_lookups)
+                ctx.startTimer(std::max<SimTime>(1, m_interval.sample(ctx.rng())), LookupTimer);
         } else if (tag == LeaveTimer) {
             leave(ctx);
         } else if (tag == RejoinTimer) {
@@ -157,7 +161,13 @@ public:
     }
 
 private:
-    enum : std::uint64_t { JoinTimer = 1, LookupTimer = 2, LeaveTimer = 3, RejoinTimer = 4, kRpcTimerBase = 1000 };
+    enum : std::uint64_t {
+        JoinTimer = 1,
+        LookupTimer = 2,
+        LeaveTimer = 3,
+        RejoinTimer = 4,
+        kRpcTimerBase = 1000
+    };
     enum class Purpose { Join, Refresh, Measured };
     using Contact = KadMessage::Contact;
     struct Candidate {
@@ -202,7 +212,8 @@ private:
     {
         if (id == m_id) return;
         auto &b = m_buckets[bucketOf(id ^ m_id)];
-        b.erase(std::remove_if(b.begin(), b.end(), [&](const Contact &x) { return x.node == node; }), b.end());
+        b.erase(std::remove_if(b.begin(), b.end(), [&](const Contact &x) { return x.node == node; }),
+                b.end());
     }
 
     std::vector<Contact> closest(std::uint64_t target, std::size_t n, std::uint64_t exceptId) const
@@ -212,9 +223,9 @@ private:
             for (const auto &c : b)
                 if (c.id != exceptId) all.push_back(c);
         const std::size_t keep = std::min(n, all.size());
-        std::partial_sort(all.begin(), all.begin() + keep, all.end(), [&](const Contact &a, const Contact &b) {
-            return (a.id ^ target) < (b.id ^ target);
-        });
+        std::partial_sort(
+            all.begin(), all.begin() + keep, all.end(),
+            [&](const Contact &a, const Contact &b) { return (a.id ^ target) < (b.id ^ target); });
         all.resize(keep);
         return all;
     }
@@ -245,7 +256,7 @@ private:
             const std::uint64_t low = i == 0 ? 0 : (ctx.rng().next() & ((std::uint64_t(1) << i) - 1));
             const std::uint64_t target = m_id ^ ((std::uint64_t(1) << i) | low);
             if (m_buckets[i].size() >= m_k) continue; // full: nothing more to learn there
-            if (i > nearest + 20) break; // buckets that far are all but certainly full already
+            if (i > nearest + 20) break;              // buckets that far are all but certainly full already
             startLookup(ctx, target, Purpose::Refresh);
         }
     }
@@ -496,31 +507,36 @@ NodeKindSpec kademliaNodeKind()
     k.kind = "kademlia-node";
     k.label = "Kademlia node";
     k.category = "Peer to peer";
-    k.help = "A Kademlia DHT node: XOR metric, k-buckets, iterative FIND_NODE lookups with alpha in parallel.";
+    k.help =
+        "A Kademlia DHT node: XOR metric, k-buckets, iterative FIND_NODE lookups with alpha in parallel.";
     k.ports = {{"net", PortDirection::Out, Protocol::Peer, false,
                 "Its link to the ip-network it reaches other nodes through.", PortSpec::Need::Required}};
     using T = PropertyType;
     k.properties = {
         property("k", "k", T::Integer, 20,
-                 "Bucket size and the number of closest contacts a FIND_NODE returns (the paper's k = 20).", "", 1,
-                 1000),
-        property("alpha", "Alpha", T::Integer, 3, "FIND_NODE RPCs a lookup keeps in flight (the paper's alpha = 3).",
-                 "", 1, 100),
-        property("rpcTimeout", "RPC timeout", T::Duration, 1000,
-                 "How long a FIND_NODE waits for its answer; a contact that misses it is dropped from its bucket.",
-                 "ms", 0.001),
+                 "Bucket size and the number of closest contacts a FIND_NODE returns (the paper's k = 20).",
+                 "", 1, 1000),
+        property("alpha", "Alpha", T::Integer, 3,
+                 "FIND_NODE RPCs a lookup keeps in flight (the paper's alpha = 3).", "", 1, 100),
+        property(
+            "rpcTimeout", "RPC timeout", T::Duration, 1000,
+            "How long a FIND_NODE waits for its answer; a contact that misses it is dropped from its bucket.",
+            "ms", 0.001),
         property("joinSpread", "Join spread", T::Duration, 1000,
                  "Each node joins at a random time within this window (0: all at once).", "ms", 0),
-        property("lookups", "Lookups", T::Integer, 0, "Lookups of random keys this node issues (0: none).", "", 0,
-                 1000000),
-        property("lookupsFrom", "Lookups from", T::Duration, 5000, "When it issues its first lookup.", "ms", 0),
+        property("lookups", "Lookups", T::Integer, 0, "Lookups of random keys this node issues (0: none).",
+                 "", 0, 1000000),
+        property("lookupsFrom", "Lookups from", T::Duration, 5000, "When it issues its first lookup.", "ms",
+                 0),
         property("lookupInterval", "Lookup interval", T::Distribution, "exp(1s)",
                  "Time between its lookups, e.g. exp(1s) for a Poisson stream.", "ms"),
-        property("sessionTime", "Session time", T::Distribution, "0",
-                 "Churn: how long the node stays up after it joins, e.g. weibull(30s,0.6); 0: it never leaves.",
-                 "ms"),
+        property(
+            "sessionTime", "Session time", T::Distribution, "0",
+            "Churn: how long the node stays up after it joins, e.g. weibull(30s,0.6); 0: it never leaves.",
+            "ms"),
         property("offTime", "Off time", T::Distribution, "0",
-                 "Churn: how long it stays away before it comes back with its routing table; 0: never.", "ms"),
+                 "Churn: how long it stays away before it comes back with its routing table; 0: never.",
+                 "ms"),
     };
     for (auto &p : k.properties) {
         if (p.key == "lookups") p.zeroMeans = "none";
@@ -552,6 +568,9 @@ NodeKindSpec ipNetworkKind()
     return k;
 }
 
-std::uint64_t kademliaId(std::string_view nodeId) { return kadIdOf(nodeId); }
+std::uint64_t kademliaId(std::string_view nodeId)
+{
+    return kadIdOf(nodeId);
+}
 
 } // namespace sb

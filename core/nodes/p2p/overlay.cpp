@@ -48,7 +48,8 @@ public:
         std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
         out.reserve(keys.size());
         for (auto k : keys)
-            out.emplace_back(static_cast<std::uint32_t>(k >> 32), static_cast<std::uint32_t>(k & 0xffffffffu));
+            out.emplace_back(static_cast<std::uint32_t>(k >> 32),
+                             static_cast<std::uint32_t>(k & 0xffffffffu));
         return out;
     }
     std::size_t size() const { return m_keys.size(); }
@@ -107,7 +108,8 @@ bool randomRegular(EdgeSet &edges, int n, int d, Rng &rng)
             std::vector<std::pair<std::size_t, std::size_t>> suitable;
             for (std::size_t a = 0; a < points.size(); ++a)
                 for (std::size_t b = a + 1; b < points.size(); ++b)
-                    if (points[a] != points[b] && !edges.has(points[a], points[b])) suitable.emplace_back(a, b);
+                    if (points[a] != points[b] && !edges.has(points[a], points[b]))
+                        suitable.emplace_back(a, b);
             if (suitable.empty()) {
                 stuck = true;
                 break;
@@ -214,8 +216,8 @@ std::vector<OverlayPoint> lattice(int n, int cols, double spacing)
 
 // Fruchterman & Reingold: repulsion k^2/d between peers closer than 2k (neighbouring grid cells),
 // attraction d^2/k along edges, displacement capped by a temperature that cools linearly.
-std::vector<OverlayPoint> forceDirected(int n, const std::vector<std::pair<std::uint32_t, std::uint32_t>> &edges,
-                                        double spacing)
+std::vector<OverlayPoint>
+forceDirected(int n, const std::vector<std::pair<std::uint32_t, std::uint32_t>> &edges, double spacing)
 {
     std::vector<OverlayPoint> pos = circular(n, spacing);
     if (n <= 2) return pos;
@@ -242,7 +244,8 @@ std::vector<OverlayPoint> forceDirected(int n, const std::vector<std::pair<std::
             lx = std::min(lx, p.x), ly = std::min(ly, p.y);
         int cw = 1, ch = 1;
         for (int i = 0; i < n; ++i) {
-            const int cx = static_cast<int>((pos[i].x - lx) / cell), cy = static_cast<int>((pos[i].y - ly) / cell);
+            const int cx = static_cast<int>((pos[i].x - lx) / cell),
+                      cy = static_cast<int>((pos[i].y - ly) / cell);
             cw = std::max(cw, cx + 1), ch = std::max(ch, cy + 1);
         }
         // Cells of a very spread layout are capped; far peers then share cells (still correct forces).
@@ -329,7 +332,8 @@ std::string checkParams(const OverlayParams &p)
         if (p.k < 1) return "k: neighbours on each side must be at least 1, got " + std::to_string(p.k);
         if (2 * p.k >= p.n)
             return "k: a ring of " + std::to_string(p.n) + " peers has room for at most " +
-                   std::to_string((p.n - 1) / 2) + " neighbours on each side (2k < n), got " + std::to_string(p.k);
+                   std::to_string((p.n - 1) / 2) + " neighbours on each side (2k < n), got " +
+                   std::to_string(p.k);
         if (p.shape == OverlayShape::WattsStrogatz && !(p.beta >= 0 && p.beta <= 1))
             return "beta: the rewiring probability must be in [0, 1], got " + num(p.beta);
         break;
@@ -341,8 +345,9 @@ std::string checkParams(const OverlayParams &p)
             return "degree: must be between 0 and n - 1 = " + std::to_string(p.n - 1) + ", got " +
                    std::to_string(p.degree);
         if ((static_cast<long long>(p.n) * p.degree) % 2 != 0)
-            return "degree: n * degree must be even (" + std::to_string(p.n) + " * " + std::to_string(p.degree) +
-                   " = " + std::to_string(static_cast<long long>(p.n) * p.degree) + ")";
+            return "degree: n * degree must be even (" + std::to_string(p.n) + " * " +
+                   std::to_string(p.degree) + " = " + std::to_string(static_cast<long long>(p.n) * p.degree) +
+                   ")";
         break;
     case OverlayShape::ErdosRenyi:
         if (!(p.p >= 0 && p.p <= 1)) return "p: the link probability must be in [0, 1], got " + num(p.p);
@@ -353,7 +358,8 @@ std::string checkParams(const OverlayParams &p)
     case OverlayShape::BarabasiAlbert:
         if (p.m < 1) return "m: links per new peer must be at least 1, got " + std::to_string(p.m);
         if (p.m >= p.n)
-            return "m: links per new peer must be below n = " + std::to_string(p.n) + ", got " + std::to_string(p.m);
+            return "m: links per new peer must be below n = " + std::to_string(p.n) + ", got " +
+                   std::to_string(p.m);
         break;
     }
     return {};
@@ -410,21 +416,24 @@ bool overlayParamsFromJson(const Json &j, OverlayParams &out, std::string &error
         return false;
     }
     OverlayParams p;
-    static const char *known[] = {"shape", "n", "k", "columns", "degree", "p", "beta", "m", "seed", "layout", "spacing"};
+    static const char *known[] = {"shape", "n", "k",    "columns", "degree", "p",
+                                  "beta",  "m", "seed", "layout",  "spacing"};
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (std::find_if(std::begin(known), std::end(known), [&](const char *k) { return it.key() == k; }) ==
             std::end(known)) {
             std::vector<std::string> names(std::begin(known), std::end(known));
             const std::string near = closestMatch(it.key(), names);
-            error = it.key() + ": unknown overlay parameter" + (near.empty() ? "" : " (did you mean " + near + "?)");
+            error = it.key() + ": unknown overlay parameter" +
+                    (near.empty() ? "" : " (did you mean " + near + "?)");
             return false;
         }
     }
     auto whole = [&](const char *key, int &to) {
         if (!j.contains(key)) return true;
         const Json &v = j[key];
-        if (!v.is_number_integer() && !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
-                                        std::abs(v.get<double>()) < 1e9)) {
+        if (!v.is_number_integer() &&
+            !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
+              std::abs(v.get<double>()) < 1e9)) {
             error = std::string(key) + ": must be a whole number, got " + v.dump();
             return false;
         }
@@ -445,7 +454,8 @@ bool overlayParamsFromJson(const Json &j, OverlayParams &out, std::string &error
         to = j[key].get<double>();
         return true;
     };
-    if (!j.contains("shape") || !j["shape"].is_string() || !overlayShapeFromName(j["shape"].get<std::string>(), p.shape)) {
+    if (!j.contains("shape") || !j["shape"].is_string() ||
+        !overlayShapeFromName(j["shape"].get<std::string>(), p.shape)) {
         std::string names;
         for (const auto &n : overlayShapeNames())
             names += (names.empty() ? "" : ", ") + n;
@@ -490,8 +500,8 @@ std::optional<Overlay> generateOverlay(const OverlayParams &p, std::string &erro
         break;
     case OverlayShape::RandomRegular:
         if (!randomRegular(edges, p.n, p.degree, rng)) {
-            error = "degree: no simple " + std::to_string(p.degree) + "-regular graph on " + std::to_string(p.n) +
-                    " peers found after 100 attempts";
+            error = "degree: no simple " + std::to_string(p.degree) + "-regular graph on " +
+                    std::to_string(p.n) + " peers found after 100 attempts";
             return std::nullopt;
         }
         break;
@@ -567,8 +577,8 @@ int overlayComponents(const Overlay &o)
     return components;
 }
 
-Json overlayTopologyJson(const Overlay &o, const Json &peerProperties, const std::string &prefix, double originX,
-                         double originY)
+Json overlayTopologyJson(const Overlay &o, const Json &peerProperties, const std::string &prefix,
+                         double originX, double originY)
 {
     Json nodes = Json::array();
     auto id = [&](std::uint32_t i) { return prefix + std::to_string(i + 1); };

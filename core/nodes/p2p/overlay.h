@@ -49,13 +49,13 @@ inline constexpr int kMaxOverlayPeers = 100000;
 
 struct OverlayParams {
     OverlayShape shape = OverlayShape::Ring;
-    int n = 16;          // peers, 1..kMaxOverlayPeers
-    int k = 2;           // ring, watts-strogatz: neighbours on each side
-    int columns = 0;     // grid: width (0: ceil(sqrt(n)))
-    int degree = 4;      // random-regular: every peer's degree (n * degree must be even)
-    double p = 0.05;     // erdos-renyi: link probability
-    double beta = 0.1;   // watts-strogatz: rewiring probability
-    int m = 2;           // barabasi-albert: links each new peer makes
+    int n = 16;        // peers, 1..kMaxOverlayPeers
+    int k = 2;         // ring, watts-strogatz: neighbours on each side
+    int columns = 0;   // grid: width (0: ceil(sqrt(n)))
+    int degree = 4;    // random-regular: every peer's degree (n * degree must be even)
+    double p = 0.05;   // erdos-renyi: link probability
+    double beta = 0.1; // watts-strogatz: rewiring probability
+    int m = 2;         // barabasi-albert: links each new peer makes
     std::uint64_t seed = 1;
     OverlayLayout layout = OverlayLayout::Natural;
     double spacing = 80; // canvas units between neighbouring peers (grid pitch, circle step)

@@ -50,7 +50,7 @@ struct KadMessage final : FrameBody {
     NodeIndex from = kNoIndex, to = kNoIndex;
     std::uint64_t fromId = 0;
     std::uint64_t target = 0;
-    std::uint64_t rpc = 0; // the sender's RPC id, echoed in the answer
+    std::uint64_t rpc = 0;         // the sender's RPC id, echoed in the answer
     std::vector<Contact> contacts; // the answer: the k closest to target the answerer knows
 };
 

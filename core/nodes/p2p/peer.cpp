@@ -214,7 +214,8 @@ private:
         forwardFlood(ctx, f.message, f.count > 0 ? f.count - 1 : 0, hops + 1, from);
     }
 
-    void forwardFlood(NodeContext &ctx, const MessageRef &m, std::uint32_t ttl, std::uint32_t hops, LinkIndex from)
+    void forwardFlood(NodeContext &ctx, const MessageRef &m, std::uint32_t ttl, std::uint32_t hops,
+                      LinkIndex from)
     {
         bool others = false;
         for (LinkIndex l : m_neighbours)
@@ -446,7 +447,8 @@ RouteAnswer peerRoute(const RouteQuestion &q)
     RouteAnswer a;
     std::string why;
     if (d == "flooding") {
-        why = "flooded to every neighbour, TTL " + numberText(static_cast<double>(q.properties.integer("ttl")));
+        why =
+            "flooded to every neighbour, TTL " + numberText(static_cast<double>(q.properties.integer("ttl")));
         a.note = "floods a new item to all " + std::to_string(q.outputs.size()) + " neighbours";
     } else if (d == "anti-entropy") {
         why = "one of the neighbours it may compare digests with in a round";
@@ -455,8 +457,8 @@ RouteAnswer peerRoute(const RouteQuestion &q)
     } else {
         why = "one of the neighbours it may gossip with in a round";
         a.note = "gossip (" + q.properties.string("gossip") + "): each round " +
-                 numberText(static_cast<double>(q.properties.integer("fanout"))) + " random neighbour(s) of " +
-                 std::to_string(q.outputs.size());
+                 numberText(static_cast<double>(q.properties.integer("fanout"))) +
+                 " random neighbour(s) of " + std::to_string(q.outputs.size());
     }
     for (std::size_t i = 0; i < q.outputs.size(); ++i)
         a.verdicts.push_back(routeVerdict(i, true, why));
@@ -476,7 +478,8 @@ NodeKindSpec peerKind()
     k.ports = {{"out", PortDirection::Out, Protocol::Peer, true,
                 "Links to neighbours (an overlay edge: frames travel both ways).", PortSpec::Need::Optional},
                {"in", PortDirection::In, Protocol::Peer, true,
-                "Links from neighbours (an overlay edge: frames travel both ways).", PortSpec::Need::Optional}};
+                "Links from neighbours (an overlay edge: frames travel both ways).",
+                PortSpec::Need::Optional}};
     using T = PropertyType;
     k.properties = {
         property("dissemination", "Dissemination", T::Enum, "gossip",
@@ -512,9 +515,10 @@ NodeKindSpec peerKind()
                  "", {}, {}, {"counter", "feedback-coin"}),
         property("coinK", "Coin k", T::Integer, 4,
                  "feedback-coin: stop with probability 1/k on each unnecessary push.", "", 1, 1000),
-        property("originate", "Originate", T::Integer, 0,
-                 "Items this peer originates (0: it only relays).", "items", 0, 100000),
-        property("originateAt", "Originate at", T::Duration, 10, "When it originates its first item.", "ms", 0),
+        property("originate", "Originate", T::Integer, 0, "Items this peer originates (0: it only relays).",
+                 "items", 0, 100000),
+        property("originateAt", "Originate at", T::Duration, 10, "When it originates its first item.", "ms",
+                 0),
         property("originateEvery", "Originate every", T::Duration, 1000, "Time between its items.", "ms", 0),
         property("itemSize", "Item size", T::Integer, 64, "An item's payload size.", "bytes", 0, 1e9),
         property("sessionTime", "Session time", T::Distribution, "0",
