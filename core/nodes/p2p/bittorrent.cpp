@@ -305,7 +305,7 @@ NodeKindSpec btPeerKind()
     k.properties.push_back(
         property("uploadSlots", "Upload slots", T::Integer, 4,
                  "Peers served at once (unchoked; the mainline client unchokes 4). Requests from "
-                 "others are rejected (BEP 6's Reject Request) and they ask elsewhere; 0: no "
+                 "others are rejected (BEP 6's Reject Request) and they ask elsewhere; 0 = no "
                  "limit.",
                  "", 0, 1000));
     k.properties.push_back(

@@ -441,7 +441,7 @@ private:
 // The underlay: forwards each datagram to the node it is addressed to.
 class IpNetwork final : public Node {
 public:
-    explicit IpNetwork(const NodeSetup &) {}
+    explicit IpNetwork(const NodeSetup &s) : m_bootstrap(s.properties.boolean("bootstrap")) {}
 
     void start(NodeContext &ctx) override
     {
@@ -456,6 +456,15 @@ public:
         if (!msg) return;
         NodeIndex to = msg->to;
         const NodeIndex sender = ctx.peer(from);
+        if (to == kNoIndex && !m_bootstrap) {
+            TraceEvent e;
+            e.kind = TraceKind::Drop;
+            e.reason = DropReason::NoRoute;
+            e.peer = sender;
+            e.frame = f.type;
+            ctx.trace(e);
+            return;
+        }
         if (to == kNoIndex) {
             // Bootstrap: a random member that joined before (not the asker).
             std::vector<NodeIndex> others;
@@ -495,6 +504,7 @@ public:
     }
 
 private:
+    bool m_bootstrap = true;
     std::unordered_map<NodeIndex, LinkIndex> m_linkOf;
     std::vector<NodeIndex> m_members;
 };
@@ -523,20 +533,23 @@ NodeKindSpec kademliaNodeKind()
             "How long a FIND_NODE waits for its answer; a contact that misses it is dropped from its bucket.",
             "ms", 0.001),
         property("joinSpread", "Join spread", T::Duration, 1000,
-                 "Each node joins at a random time within this window (0: all at once).", "ms", 0),
-        property("lookups", "Lookups", T::Integer, 0, "Lookups of random keys this node issues (0: none).",
+                 "Each node joins at a random time within this window (0 = all at once).", "ms", 0),
+        property("lookups", "Lookups", T::Integer, 0, "Lookups of random keys this node issues (0 = none).",
                  "", 0, 1000000),
         property("lookupsFrom", "Lookups from", T::Duration, 5000, "When it issues its first lookup.", "ms",
                  0),
         property("lookupInterval", "Lookup interval", T::Distribution, "exp(1s)",
                  "Time between its lookups, e.g. exp(1s) for a Poisson stream.", "ms"),
         property(
-            "sessionTime", "Session time", T::Distribution, "0",
-            "Churn: how long the node stays up after it joins, e.g. weibull(30s,0.6); 0: it never leaves.",
+            "sessionTime", "Session time", T::Distribution, 0,
+            "Churn: how long the node stays up after it joins, e.g. weibull(30s,0.6); 0 = no churn: it never "
+            "leaves.",
             "ms"),
-        property("offTime", "Off time", T::Distribution, "0",
-                 "Churn: how long it stays away before it comes back with its routing table; 0: never.",
-                 "ms"),
+        property(
+            "offTime", "Off time", T::Distribution, 0,
+            "Churn: how long it stays away before it comes back with its routing table; 0 = it never comes "
+            "back.",
+            "ms"),
     };
     for (auto &p : k.properties) {
         if (p.key == "lookups") p.zeroMeans = "none";
@@ -560,6 +573,11 @@ NodeKindSpec ipNetworkKind()
     k.category = "Peer to peer";
     k.help = "The underlay: forwards each datagram to the node it is addressed to; also the DHT's bootstrap.";
     k.ports = {{"peers", PortDirection::In, Protocol::Peer, true, "Links from the nodes attached to it."}};
+    k.properties = {
+        property("bootstrap", "Bootstrap", PropertyType::Bool, true,
+                 "Answers a joining node's first FIND_NODE by forwarding it to a random node that "
+                 "joined before (a well-known bootstrap node such as router.bittorrent.com); off, "
+                 "nodes cannot join.")};
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<IpNetwork>(s); };
     k.explainRoute = [](const RouteQuestion &) {

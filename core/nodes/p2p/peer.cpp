@@ -521,13 +521,13 @@ NodeKindSpec peerKind()
                  0),
         property("originateEvery", "Originate every", T::Duration, 1000, "Time between its items.", "ms", 0),
         property("itemSize", "Item size", T::Integer, 64, "An item's payload size.", "bytes", 0, 1e9),
-        property("sessionTime", "Session time", T::Distribution, "0",
+        property("sessionTime", "Session time", T::Distribution, 0,
                  "Churn: how long the peer stays online before it leaves, e.g. exp(30s) or "
-                 "weibull(30s,0.6) (measured P2P sessions are heavy-tailed, Stutzbach & Rejaie 2006); 0: "
-                 "it never leaves.",
+                 "weibull(30s,0.6) (measured P2P sessions are heavy-tailed, Stutzbach & Rejaie 2006); 0 = "
+                 "no churn: it never leaves.",
                  "ms"),
-        property("offTime", "Off time", T::Distribution, "0",
-                 "Churn: how long it stays away before it rejoins with what it held; 0: it never "
+        property("offTime", "Off time", T::Distribution, 0,
+                 "Churn: how long it stays away before it rejoins with what it held; 0 = it never "
                  "rejoins.",
                  "ms"),
     };
