@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 namespace sb {
@@ -38,6 +40,30 @@ bool Distribution::parse(std::string_view text, Distribution &out, std::string &
     }
     std::string_view name = trimmed(text.substr(0, open));
     std::string_view inner = text.substr(open + 1, text.size() - open - 2);
+    if (name == "weibull") {
+        // weibull(scale, shape): the shape is a plain number, not a duration.
+        const auto comma = inner.find(',');
+        if (comma == std::string_view::npos || inner.find(',', comma + 1) != std::string_view::npos) {
+            error = "weibull takes 2 arguments (scale, shape), e.g. weibull(30s,0.6)";
+            return false;
+        }
+        const std::string_view scalePart = trimmed(inner.substr(0, comma));
+        const std::string shapePart(trimmed(inner.substr(comma + 1)));
+        auto scale = parseDuration(scalePart);
+        if (!scale) {
+            error = "'" + std::string(scalePart) + "' is not a non-negative duration";
+            return false;
+        }
+        char *end = nullptr;
+        const double k = shapePart.empty() ? 0 : std::strtod(shapePart.c_str(), &end);
+        if (shapePart.empty() || end != shapePart.c_str() + shapePart.size() || !(k > 0) ||
+            !std::isfinite(k) || k > 1000) {
+            error = "weibull's shape must be a number above 0 (and at most 1000), got '" + shapePart + "'";
+            return false;
+        }
+        out = {Kind::Weibull, *scale, 0, k};
+        return true;
+    }
     std::vector<SimTime> args;
     while (true) {
         auto comma = inner.find(',');
@@ -74,7 +100,8 @@ bool Distribution::parse(std::string_view text, Distribution &out, std::string &
         if (!want(1)) return false;
         out = {Kind::Exponential, args[0], 0};
     } else {
-        error = "unknown distribution '" + std::string(name) + "' (use fixed, uniform, normal or exp)";
+        error =
+            "unknown distribution '" + std::string(name) + "' (use fixed, uniform, normal, exp or weibull)";
         return false;
     }
     return true;
@@ -93,6 +120,11 @@ SimTime Distribution::sample(Rng &rng) const
     case Kind::Exponential:
         // Samples of a mean near the maximum duration can pass the 64-bit range: they saturate.
         return timeFromNanoseconds(rng.exponential(static_cast<double>(a)));
+    case Kind::Weibull: {
+        // Inverse transform: scale * (-ln(1 - U))^(1/k).
+        const double u = rng.uniform01();
+        return timeFromNanoseconds(static_cast<double>(a) * std::pow(-std::log1p(-u), 1 / shape));
+    }
     }
     return a;
 }
@@ -102,6 +134,8 @@ SimTime Distribution::mean() const
     switch (kind) {
     case Kind::Uniform:
         return (a + b) / 2;
+    case Kind::Weibull:
+        return timeFromNanoseconds(static_cast<double>(a) * std::tgamma(1 + 1 / shape));
     default:
         return a;
     }
@@ -118,6 +152,11 @@ std::string Distribution::toString() const
         return "normal(" + formatDuration(a) + "," + formatDuration(b) + ")";
     case Kind::Exponential:
         return "exp(" + formatDuration(a) + ")";
+    case Kind::Weibull: {
+        char k[32];
+        std::snprintf(k, sizeof k, "%g", shape);
+        return "weibull(" + formatDuration(a) + "," + k + ")";
+    }
     }
     return {};
 }

@@ -3,6 +3,7 @@
 #include "actormetrics.h"
 #include "eventsourcingchecker.h"
 #include "outboxchecker.h"
+#include "p2pchecker.h"
 #include "pubsubchecker.h"
 #include "sagachecker.h"
 
@@ -16,6 +17,7 @@ DomainCheckers makeDomainCheckers(const Topology &t, const std::vector<std::stri
     checkers.push_back(OutboxChecker::forTopology(t, nodeLabels));
     checkers.push_back(std::make_unique<PubSubChecker>(nodeLabels));
     checkers.push_back(std::make_unique<ActorMetrics>(t)); // figures only, no checks
+    checkers.push_back(std::make_unique<P2PChecker>(t, nodeLabels));
     return checkers;
 }
 
@@ -30,6 +32,7 @@ const std::vector<std::pair<std::string, std::string>> &domainCheckHelp()
         add(SagaChecker::help());
         add(OutboxChecker::help());
         add(PubSubChecker::help());
+        add(P2PChecker::help());
         return all;
     }();
     return help;

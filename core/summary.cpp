@@ -187,9 +187,12 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
         }
     }
     if (domain)
-        for (const auto &c : *domain)
+        for (const auto &c : *domain) {
             if (const auto *actors = dynamic_cast<const ActorMetrics *>(c.get()); actors && actors->any())
                 s.actors = actors->report();
+            if (const auto *p2p = dynamic_cast<const P2PChecker *>(c.get()); p2p && p2p->any())
+                s.p2p = p2p->report();
+        }
     const std::vector<CheckResult> *g = s.groups.empty() ? nullptr : &groupChecks;
     if (calls) {
         const CallReport report = calls->report();
@@ -384,6 +387,7 @@ std::string formatSummary(const RunSummary &s)
     o << formatCalls(s);
     o << formatActors(s.actors, labels);
     o << formatGroups(s);
+    if (s.p2p.any()) o << "\n" << formatP2PReport(s.p2p);
     o << formatChecks(s);
     return o.str();
 }
@@ -709,6 +713,7 @@ Json summaryToJson(const RunSummary &s)
     }
     if (!s.groups.empty()) j["groups"] = groupsJson(s);
     if (!s.topics.empty()) j["topics"] = topicsJson(s);
+    if (s.p2p.any()) j["p2p"] = p2pReportJson(s.p2p);
     j["checks"] = checksJson(s);
     return j;
 }

@@ -9,6 +9,7 @@
 #include "groupchecker.h"
 #include "logmetrics.h"
 #include "metrics.h"
+#include "p2pchecker.h"
 #include "simulation.h"
 
 #include <string>
@@ -68,6 +69,8 @@ struct RunSummary {
     // Set when a LogMetrics watched a run with topics: their partitions, and per group (by name)
     // its rebalances, lag and unassigned time, merged into `groups`.
     std::vector<TopicSummary> topics;
+    // Set when a P2PChecker (a domain checker) saw peers originate items: coverage, hops, duplicates.
+    P2PReport p2p;
     // Every check of the run, each with its count and first findings: the delivery checks (lost,
     // duplicates, pending, order), when a CallChecker watched, the call checks, and when consumer
     // groups read a log, the group checks.

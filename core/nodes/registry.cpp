@@ -11,6 +11,7 @@
 #include "nats/nats.h"
 #include "nodes.h"
 #include "outbox/outbox.h"
+#include "p2p/p2p.h"
 #include "redis/redis.h"
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
@@ -175,6 +176,14 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(supervisorKind(), {{"period", "no limit"}, {"minBackoff", "restart at once"}}));
         r.add(withZeroMeanings(actorClientKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : actorTemplates())
+            r.addTemplate(std::move(t));
+        // Peer to peer (core/nodes/p2p/)
+        r.add(peerKind());
+        r.add(kademliaNodeKind());
+        r.add(ipNetworkKind());
+        r.add(btPeerKind());
+        r.add(fileServerKind());
+        for (auto &t : peerTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());

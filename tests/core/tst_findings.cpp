@@ -163,8 +163,8 @@ void TestFindings::checkNamesAreTheFailOnNames()
                     "records-duplicated, partition-order, key-order, records-unconsumed, aborted-reads, "
                     "conflicts, stale-reads, unreadable-events, parked-events, saga-unfinished, "
                     "compensation-order, step-repeated, compensated-after-pivot, dirty-reads, lost-updates, "
-                    "outbox-lost, outbox-phantom, outbox-duplicates, pubsub-lost, pubsub-duplicates or "
-                    "pubsub-cut-off"));
+                    "outbox-lost, outbox-phantom, outbox-duplicates, pubsub-lost, pubsub-duplicates, "
+                    "pubsub-cut-off or p2p-not-covered"));
 }
 
 void TestFindings::textShowsCallsOnlyWithCalls_data()
