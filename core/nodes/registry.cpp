@@ -14,6 +14,7 @@
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 #include "sagas/sagas.h"
+#include "script/script.h"
 #include "sns/sns.h"
 #include "sqs/sqs.h"
 
@@ -168,6 +169,10 @@ const KindRegistry &KindRegistry::builtin()
         r.add(withZeroMeanings(pubsubSubscriberKind(), {{"maxOutstandingMessages", "no limit"},
                                                         {"maxOutstandingBytes", "no limit"}}));
         for (auto &t : pubsubTemplates())
+            r.addTemplate(std::move(t));
+        // Scripted nodes (Lua 5.4)
+        r.add(scriptKind());
+        for (auto &t : scriptTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
