@@ -17,6 +17,17 @@ namespace sb {
 using TimerId = std::uint64_t;
 inline constexpr TimerId kNoTimer = 0;
 
+// A line of text a node reports for people to read, beside the fixed-size trace: a scripted
+// node's log line (ctx:trace) or the error that took it out of the run (core/nodes/script/).
+// The GUI shows a node's problems in its properties and on the canvas.
+struct NodeNote {
+    SimTime time = 0;
+    NodeIndex node = kNoIndex;
+    int line = 0;         // the source line it is about (0: none)
+    bool problem = false; // an error that took the node out of the run, not a log line
+    std::string text;
+};
+
 class NodeContext {
 public:
     virtual ~NodeContext() = default;
@@ -47,6 +58,9 @@ public:
     // True when a "crash-at" fault crashed it right here: the executor has already called onCrash,
     // so the node must return at once without touching its state; what it had not done is lost.
     virtual bool crashPoint(std::string_view point) { return false; }
+    // Reports a line of text (NodeNote; the executor fills in time and node). Returns its index
+    // in the run's list (Simulation::notes()), or -1 when the executor keeps none.
+    virtual std::int64_t note(std::string_view text, int line, bool problem) { return -1; }
 };
 
 // One of an exchange's bindings: the link to its destination, its key, and (headers exchange) its

@@ -449,6 +449,7 @@ Json propertiesJson(const std::vector<PropertySpec> &props)
         if (p.min) j["min"] = *p.min;
         if (p.max) j["max"] = *p.max;
         if (!p.choices.empty()) j["choices"] = p.choices;
+        if (!p.code.empty()) j["code"] = p.code;
         j["help"] = p.help;
         arr.push_back(std::move(j));
     }

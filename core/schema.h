@@ -66,6 +66,9 @@ struct PropertySpec {
     // The kind of node the value names by id ("queue": a client's reply queue), which topology
     // validation checks it does; empty for an ordinary value. An empty value names nothing.
     std::string refersTo = {};
+    // The language of a String value that is multi-line source code ("lua": a scripted node's
+    // script): the property editor shows a code editor; empty for an ordinary one-line string.
+    std::string code = {};
 };
 
 // Publish links carry publish/confirm frames; delivery links carry subscribe/deliver/ack frames;

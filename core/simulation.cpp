@@ -611,6 +611,26 @@ void Simulation::restartNow(NodeIndex node)
         if (count > 0) n.node->onBrokerState(*n.context, broker, false);
 }
 
+std::int64_t Simulation::addNote(NodeIndex node, std::string_view text, int line, bool problem)
+{
+    // Problems are always kept (a node has at most one: it is taken out of the run); log lines
+    // only while the list has room.
+    if (!problem && m_notes.size() >= kMaxRecorded) {
+        ++m_recordsOmitted;
+        return -1;
+    }
+    m_notes.push_back({m_now, node, line, problem, std::string(text)});
+    return static_cast<std::int64_t>(m_notes.size() - 1);
+}
+
+std::vector<NodeNote> Simulation::problems(NodeIndex node) const
+{
+    std::vector<NodeNote> out;
+    for (const auto &n : m_notes)
+        if (n.problem && n.node == node) out.push_back(n);
+    return out;
+}
+
 std::uint32_t Simulation::groupIndex(std::string_view groupId)
 {
     for (std::size_t i = 0; i < m_groupNames.size(); ++i)

@@ -141,6 +141,12 @@ public:
     const std::vector<std::string> &groupNames() const { return m_groupNames; }
     std::uint32_t groupIndex(std::string_view groupId);
     std::vector<std::string> linkIds() const;
+    // The lines of text nodes reported (NodeContext::note): scripted nodes' log lines and the
+    // errors that took them out of the run, in order (bounded like liveChanges()). A ScriptLog
+    // event's aux is an index into it. Read it on the engine thread or after the run.
+    const std::vector<NodeNote> &notes() const { return m_notes; }
+    // Only the problems, by node (for a node's properties and its mark on the canvas).
+    std::vector<NodeNote> problems(NodeIndex node) const;
 
     // Wall clock and sleep, replaceable for tests of pacing. Both in nanoseconds.
     using WallClock = std::function<std::int64_t()>;
@@ -181,6 +187,7 @@ private:
     void releaseHeld(NodeIndex node);
     void recordChange(LiveChange change);
     void traceNode(NodeIndex node, TraceKind kind);
+    std::int64_t addNote(NodeIndex node, std::string_view text, int line, bool problem);
     // Faults: the plan's timeline and the mechanisms faults act through.
     struct FaultState {
         const FaultKindSpec *spec = nullptr;
@@ -226,6 +233,7 @@ private:
     std::vector<TraceSink *> m_sinks;
     std::vector<std::string> m_groupNames;
     std::vector<LiveChange> m_liveChanges;
+    std::vector<NodeNote> m_notes;
     std::vector<FaultDef> m_faultDefs;
     std::vector<FaultState> m_faultStates; // parallel to m_faultDefs
     std::vector<FaultActivation> m_faultLog;

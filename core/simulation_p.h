@@ -38,6 +38,10 @@ public:
     bool mayPublish() override { return m_sim->m_budget == 0 || m_sim->m_published < m_sim->m_budget; }
     std::uint32_t groupIndex(std::string_view groupId) override { return m_sim->groupIndex(groupId); }
     bool crashPoint(std::string_view point) override { return m_sim->reachedCrashPoint(m_index, point); }
+    std::int64_t note(std::string_view text, int line, bool problem) override
+    {
+        return m_sim->addNote(m_index, text, line, problem);
+    }
 
     Rng m_rng;
 

@@ -26,7 +26,7 @@ constexpr const char *kKindNames[kTraceKindCount] = {
     "local-txn",   "saga-end",      "saga-resume",    "db-commit",  "relay",          "match",
     "retain",      "will",          "connect",        "disconnect", "session-expire", "seek",
     "actor-fail",  "supervise",     "escalate",       "learn",      "peer-join",      "peer-leave",
-    "lookup",      "script-error"};
+    "lookup",      "script-error",  "script-log"};
 constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "loss",
                                                         "partition",
@@ -60,7 +60,8 @@ constexpr const char *kReasonNames[kDropReasonCount] = {"",
                                                         "filtered",
                                                         "actor-stopped",
                                                         "mailbox-full",
-                                                        "ttl-expired"};
+                                                        "ttl-expired",
+                                                        "script-stopped"};
 constexpr const char *kFrameNames[kFrameTypeCount] = {"publish",
                                                       "confirm",
                                                       "publish-nack",
@@ -278,7 +279,7 @@ bool isLossReason(DropReason r)
 {
     return r == DropReason::Loss || r == DropReason::Partition || r == DropReason::Crash ||
            r == DropReason::ProcessingFailed || r == DropReason::NoRoute ||
-           r == DropReason::RetriesExhausted || r == DropReason::Truncated;
+           r == DropReason::RetriesExhausted || r == DropReason::Truncated || r == DropReason::ScriptStopped;
 }
 
 // ---- CounterSink

@@ -166,8 +166,10 @@ enum class TraceKind : std::uint8_t {
                    // failed (Timeout)
     ScriptError,   // a scripted node's handler raised an error or ran out of its instruction budget:
                    // aux = the script's line (0 unknown); the node is taken out of the run
+    ScriptLog,     // a scripted node's ctx:trace(text) or print(...): aux = the index of its text in
+                   // Simulation::notes() (-1: the list was full); messageId = a message it named
 };
-inline constexpr int kTraceKindCount = 86;
+inline constexpr int kTraceKindCount = 87;
 
 enum class DropReason : std::uint8_t {
     None,
@@ -204,8 +206,9 @@ enum class DropReason : std::uint8_t {
     ActorStopped,       // sent to an actor that is stopped or gone: a dead letter (Akka's deadLetters)
     MailboxFull,        // a bounded mailbox overflowed (drop-new or drop-oldest)
     TtlExpired,         // a flooded message's time to live reached zero before it was forwarded
+    ScriptStopped,      // reached a scripted node that a script error took out of the run
 };
-inline constexpr int kDropReasonCount = 34;
+inline constexpr int kDropReasonCount = 35;
 
 const char *traceKindName(TraceKind k);
 const char *dropReasonName(DropReason r);

@@ -24,6 +24,7 @@ SIGNALBOX_PACKAGES=(
   libqt6sql6-sqlite
   nlohmann-json3-dev
   libmuparserx-dev
+  liblua5.4-dev
   libgl-dev
   pkg-config
   lld

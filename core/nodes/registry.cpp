@@ -16,6 +16,7 @@
 #include "reqreply/reqreply.h"
 #include "rpc/rpc.h"
 #include "sagas/sagas.h"
+#include "script/script.h"
 #include "sns/sns.h"
 #include "sqs/sqs.h"
 
@@ -184,6 +185,10 @@ const KindRegistry &KindRegistry::builtin()
         r.add(btPeerKind());
         r.add(fileServerKind());
         for (auto &t : peerTemplates())
+            r.addTemplate(std::move(t));
+        // Scripted nodes (Lua 5.4)
+        r.add(scriptKind());
+        for (auto &t : scriptTemplates())
             r.addTemplate(std::move(t));
         r.setLinkProperties(linkPropertySpecs());
         r.setFaultKinds(builtinFaultKinds());
