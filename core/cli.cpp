@@ -51,6 +51,9 @@ const char *kUsage = R"(Usage:
   signalbox-cli route FILE --from NODE [--routing-key K] [--header k=v ...] [--field k=v ...]
                        [--key K] [--json]
   signalbox-cli examples [--json] [--paradigm ID] [--search WORDS] [--dir DIR]
+  signalbox-cli overlay --shape SHAPE --peers N [--k K] [--columns C] [--degree D] [--p P]
+                        [--beta B] [--m M] [--seed S] [--layout natural|circular|force-directed]
+                        [--spacing X] [--peer-properties JSON] [--name NAME] [--output FILE]
 
 Run options:
   --seed N              random seed (default: the file's run.seed)
@@ -114,6 +117,12 @@ real systems each models and the pitfall pairs (broken, fixed). --paradigm keeps
 id: message-passing, queues, request-reply, rpc, pub-sub, async-patterns, event-sourcing, sagas,
 client-server, p2p, actors, faults); --search keeps examples whose name, description, systems or
 pitfall contain every word; --json prints {"paradigms", "pitfalls", "examples"}.
+
+overlay writes a topology of N peers (kind peer) connected as a SHAPE: ring (--k neighbours each
+side), grid (--columns, default square), random-regular (--degree), erdos-renyi (--p), watts-strogatz
+(--k, --beta) or barabasi-albert (--m), laid out by --layout, the same for the same --seed. The
+peers get --peer-properties ('{"dissemination": "flooding", "ttl": 4}'); without --output the file
+goes to stdout.
 
 Exit codes:
   0  success (match: the pattern matches; route: the message reaches a destination)
@@ -1228,6 +1237,7 @@ int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     if (args[0] == "match") return match(args, out, err);
     if (args[0] == "route") return route(args, out, err);
     if (args[0] == "examples") return examples(args, out, err, environment.examplesDir);
+    if (args[0] == "overlay") return overlay(args, out, err);
     err << "unknown command '" << escapeForTerminal(args[0]) << "'\n" << kUsage;
     return CliExit::Usage;
 }

@@ -151,6 +151,8 @@ RunSummary buildSummary(const Simulation &sim, const Metrics &metrics, const Del
     s.latency = LatencySummary::from(metrics.latency());
     s.delivery = checker.report();
     s.liveChanges = sim.liveChanges();
+    for (const NodeNote &n : sim.notes())
+        if (n.problem) s.nodeProblems.push_back(n);
     s.faults = sim.faultLog();
     s.recordsOmitted = sim.recordsOmitted();
     std::vector<CheckResult> groupChecks;
@@ -383,6 +385,13 @@ std::string formatSummary(const RunSummary &s)
               << "\n";
     }
     if (s.recordsOmitted) o << "  (" << s.recordsOmitted << " more changes not listed)\n";
+    if (!s.nodeProblems.empty()) {
+        o << "\nNodes taken out of the run:\n";
+        for (const NodeNote &n : s.nodeProblems)
+            o << "  at " << formatDuration(n.time) << ": "
+              << (n.node < labels.size() ? labels[n.node] : std::string("?"))
+              << (n.line > 0 ? ", line " + std::to_string(n.line) : std::string()) << ": " << n.text << "\n";
+    }
     o << formatClockAnomalies(s);
     o << formatCalls(s);
     o << formatActors(s.actors, labels);
@@ -680,6 +689,16 @@ Json summaryToJson(const RunSummary &s)
                      {"duplicate_examples", d.duplicateIds},
                      {"out_of_order", d.outOfOrder},
                      {"out_of_order_examples", orderJson(s, d.outOfOrderExamples)}};
+    if (!s.nodeProblems.empty()) {
+        Json problems = Json::array();
+        for (const NodeNote &n : s.nodeProblems)
+            problems.push_back({{"time_ns", n.time},
+                                {"time", formatDuration(n.time)},
+                                {"node", n.node < s.nodes.size() ? s.nodes[n.node].id : std::string()},
+                                {"line", n.line},
+                                {"text", n.text}});
+        j["node_problems"] = std::move(problems);
+    }
     Json changes = Json::array();
     for (const auto &c : s.liveChanges)
         changes.push_back({{"time_ns", c.time},

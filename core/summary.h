@@ -57,6 +57,9 @@ struct RunSummary {
     LatencySummary latency;
     DeliveryReport delivery;
     std::vector<LiveChange> liveChanges; // faults that started or ended during the run, in order
+    // Errors that took a node out of the run (a scripted node's runtime error or instruction
+    // budget, with its source line): NodeContext::note with problem set, in order.
+    std::vector<NodeNote> nodeProblems;
     std::vector<FaultActivation> faults; // each fault's spans (planned and live), in start order
     std::uint64_t recordsOmitted = 0;    // live changes and spans beyond the lists' bounds
     // Set by whoever ran a ClockChecker along the run (nodes with clocks); unchecked: not shown.

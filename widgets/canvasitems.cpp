@@ -30,6 +30,7 @@ const QColor kSelection(0x2f, 0x6f, 0xd6);
 const QColor kDelivery(0x2e, 0x8b, 0x57);
 
 const QColor kDrop(0xc6, 0x28, 0x28);
+const QColor kHeat(0xf5, 0x7c, 0x00); // coverage: a peer that learned all the items there are
 const QColor kDeadLetter(0x7b, 0x1f, 0xa2);
 const QColor kBusy(0x2e, 0xa0, 0x43);
 const QColor kIdle(0xb0, 0xb6, 0xc2);
@@ -322,8 +323,34 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const bool selected = option->state & QStyle::State_Selected;
     const CanvasColors colours = canvasColors();
     painter->setPen(QPen(selected ? kSelection : colours.nodeBorder, selected ? 2.0 : 1.2));
-    painter->setBrush(colours.nodeFill);
+    QColor fill = colours.nodeFill;
+    // Peer-to-peer coverage as heat: the more of the items going round a peer has learned (against
+    // the best-informed peer), the warmer its fill; a peer that learned nothing stays cold.
+    if (const LiveOverlay *live = overlay())
+        if (const double c = live->coverage(m_id); c >= 0 && live->learned(m_id) > 0) {
+            const double t = 0.25 + 0.6 * c;
+            fill = QColor::fromRgbF(float(fill.redF() * (1 - t) + kHeat.redF() * t),
+                                    float(fill.greenF() * (1 - t) + kHeat.greenF() * t),
+                                    float(fill.blueF() * (1 - t) + kHeat.blueF() * t));
+        }
+    painter->setBrush(fill);
     painter->drawRoundedRect(box, 8, 8);
+    // Taken out of the last run (a script error): a red outline and a "!" at the top right.
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene());
+        canvas && canvas->hasNodeProblems() && !canvas->nodeProblem(m_id).isEmpty()) {
+        painter->setPen(QPen(kDrop, 2.5));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(box.adjusted(-2, -2, 2, 2), 9, 9);
+        const QRectF mark(m_width - 10, -8, 18, 18);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(kDrop);
+        painter->drawEllipse(mark);
+        painter->setPen(Qt::white);
+        QFont bold = painter->font();
+        bold.setBold(true);
+        painter->setFont(bold);
+        painter->drawText(mark, Qt::AlignCenter, QStringLiteral("!"));
+    }
 
     const qreal iconSize = 24;
     const QRectF iconRect(12, (m_headerHeight - iconSize) / 2, iconSize, iconSize);
@@ -739,6 +766,11 @@ QString NodeItem::liveToolTip() const
     if (auto *canvas = qobject_cast<CanvasScene *>(scene()))
         if (const QString note = canvas->routeNote(m_id); !note.isEmpty())
             text += QLatin1Char('\n') + QObject::tr("Route: %1").arg(note);
+    if (const LiveOverlay *live = overlay(); live && live->coverage(m_id) >= 0)
+        text += QLatin1Char('\n') + QObject::tr("Learned %n item(s)", nullptr, int(live->learned(m_id)));
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene()))
+        if (const QString problem = canvas->nodeProblem(m_id); !problem.isEmpty())
+            text += QLatin1Char('\n') + QObject::tr("Taken out of the run: %1").arg(problem);
     const LiveOverlay *live = overlay();
     const LiveNodeStats *s = live ? live->node(m_id) : nullptr;
     if (!s) return text;

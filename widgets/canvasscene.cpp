@@ -696,9 +696,26 @@ void CanvasScene::dropEvent(QGraphicsSceneDragDropEvent *event)
 
 void CanvasScene::followEngine(EngineHost *engine)
 {
-    connect(engine, &EngineHost::runStarted, this,
-            [this, engine] { beginLive(engine->topology(), engine->groupNames()); });
+    connect(engine, &EngineHost::runStarted, this, [this, engine] {
+        clearNodeProblems();
+        beginLive(engine->topology(), engine->groupNames());
+    });
     connect(engine, &EngineHost::eventsArrived, this, &CanvasScene::addLiveEvents);
+    // A scripted node taken out of the run is marked at once; its message comes with the summary.
+    connect(engine, &EngineHost::eventsArrived, this, [this, engine](const std::vector<TraceEvent> &events) {
+        for (const TraceEvent &e : events)
+            if (e.kind == TraceKind::ScriptError && e.node < engine->topology().nodes.size())
+                setNodeProblem(QString::fromStdString(engine->topology().nodes[e.node].id),
+                               e.aux > 0 ? tr("Script error at line %1: taken out of the run").arg(e.aux)
+                                         : tr("Script error: taken out of the run"));
+    });
+    connect(engine, &EngineHost::finished, this, [this](const RunSummary &summary) {
+        for (const NodeNote &n : summary.nodeProblems)
+            if (n.node < summary.nodes.size())
+                setNodeProblem(QString::fromStdString(summary.nodes[n.node].id),
+                               n.line > 0 ? tr("Line %1: %2").arg(n.line).arg(QString::fromStdString(n.text))
+                                          : QString::fromStdString(n.text));
+    });
     connect(engine, &EngineHost::statsArrived, this, &CanvasScene::setLiveStats);
     connect(engine, &EngineHost::faultsChanged, this,
             [this, engine] { setLiveFaults(engine->activeFaults()); });
@@ -742,6 +759,24 @@ void CanvasScene::clearLive()
     m_liveTimer->stop();
     update();
     Q_EMIT liveLogsChanged({});
+}
+
+void CanvasScene::setNodeProblem(const QString &id, const QString &text)
+{
+    if (m_problems.value(id) == text) return;
+    m_problems.insert(id, text);
+    if (NodeItem *n = m_nodes.value(id)) n->update();
+    Q_EMIT nodeProblemsChanged();
+}
+
+void CanvasScene::clearNodeProblems()
+{
+    if (m_problems.isEmpty()) return;
+    const QStringList ids = m_problems.keys();
+    m_problems.clear();
+    for (const QString &id : ids)
+        if (NodeItem *n = m_nodes.value(id)) n->update();
+    Q_EMIT nodeProblemsChanged();
 }
 
 void CanvasScene::addLiveEvents(const std::vector<TraceEvent> &events)

@@ -36,6 +36,12 @@ public:
 
     TopologyDocument *document() const { return m_document; }
     NodeItem *nodeItem(const QString &id) const { return m_nodes.value(id); }
+    // What took a node out of the last run (a scripted node's error, with its line), shown as a red
+    // outline and in the node's tooltip; cleared when a run starts.
+    void setNodeProblem(const QString &id, const QString &text);
+    void clearNodeProblems();
+    QString nodeProblem(const QString &id) const { return m_problems.value(id); }
+    bool hasNodeProblems() const { return !m_problems.isEmpty(); }
     LinkItem *linkItem(const QString &id) const { return m_links.value(id); }
 
     // Selection, by id, in document order.
@@ -111,6 +117,7 @@ public:
 
 signals:
     void selectionChangedIds();
+    void nodeProblemsChanged();
     void connectionRefused(const QString &reason);
     // A context menu was asked for at `screenPos`; the item under it (if any) is now selected.
     void contextMenuRequested(const QPoint &screenPos);
@@ -159,6 +166,7 @@ private:
 
     QPointer<TopologyDocument> m_document; // may die first when both belong to one parent
     QHash<QString, NodeItem *> m_nodes;
+    QHash<QString, QString> m_problems; // setNodeProblem
     QHash<QString, LinkItem *> m_links;
 
     // Dragging nodes: true from a press on a node until the release.

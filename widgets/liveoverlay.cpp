@@ -19,8 +19,12 @@ void LiveOverlay::begin(const Topology &topology, const QStringList &groupNames)
     clear();
     m_active = true;
     m_logs.begin(topology, groupNames);
-    for (std::size_t i = 0; i < topology.nodes.size(); ++i)
+    for (std::size_t i = 0; i < topology.nodes.size(); ++i) {
         m_nodeIndex.insert(QString::fromStdString(topology.nodes[i].id), int(i));
+        m_nodeIds << QString::fromStdString(topology.nodes[i].id);
+    }
+    m_learned.assign(topology.nodes.size(), 0);
+    m_mostLearned = 0;
     m_links.resize(topology.links.size());
     m_linkFrom.resize(topology.links.size(), kNoIndex);
     for (std::size_t i = 0; i < topology.links.size(); ++i) {
@@ -34,6 +38,20 @@ void LiveOverlay::begin(const Topology &topology, const QStringList &groupNames)
     }
 }
 
+double LiveOverlay::coverage(const QString &nodeId) const
+{
+    if (m_mostLearned == 0) return -1;
+    const auto it = m_nodeIndex.constFind(nodeId);
+    if (it == m_nodeIndex.cend()) return -1;
+    return double(m_learned[std::size_t(*it)]) / double(m_mostLearned);
+}
+
+std::uint32_t LiveOverlay::learned(const QString &nodeId) const
+{
+    const auto it = m_nodeIndex.constFind(nodeId);
+    return it == m_nodeIndex.cend() ? 0 : m_learned[std::size_t(*it)];
+}
+
 void LiveOverlay::clear()
 {
     m_active = false;
@@ -41,6 +59,9 @@ void LiveOverlay::clear()
     m_nodeIndex.clear();
     m_linkIndex.clear();
     m_linkIds.clear();
+    m_nodeIds.clear();
+    m_learned.clear();
+    m_mostLearned = 0;
     m_linkFrom.clear();
     m_links.clear();
     m_snapshot.reset();
@@ -57,6 +78,17 @@ void LiveOverlay::addEvents(const std::vector<TraceEvent> &events, QStringList *
     const QStringList logNodes = m_logs.addEvents(events);
     if (changedNodes) *changedNodes += logNodes;
     const qint64 wall = m_clock();
+    // Coverage: each node's count of items learned. When the best-informed node's count grows,
+    // every tint is relative to it, so every node that learned something repaints.
+    const std::uint32_t mostBefore = m_mostLearned;
+    for (const TraceEvent &e : events) {
+        if (e.kind != TraceKind::Learn || e.node >= m_learned.size()) continue;
+        m_mostLearned = std::max(m_mostLearned, ++m_learned[e.node]);
+        if (changedNodes) *changedNodes << m_nodeIds[int(e.node)];
+    }
+    if (changedNodes && m_mostLearned != mostBefore)
+        for (std::size_t i = 0; i < m_learned.size(); ++i)
+            if (m_learned[i] > 0) *changedNodes << m_nodeIds[int(i)];
     // Only the newest kMaxDots sends of a link can show; older ones in the same batch count as
     // overflow. Walking the batch backwards keeps a full-speed batch (tens of thousands of events)
     // to one pass without shuffling dots.

@@ -110,6 +110,12 @@ public:
     bool linkHasFault(const QString &linkId, const QString &kind) const;
     bool nodeHasFault(const QString &nodeId, const QString &kind) const;
 
+    // Peer-to-peer coverage (Learn events): how many items a node has learned, against the node
+    // that learned the most, in [0, 1]; -1 when the run has learned nothing (no coverage to show).
+    // The canvas tints peers by it: the epidemic spreading as a heat map.
+    double coverage(const QString &nodeId) const;
+    std::uint32_t learned(const QString &nodeId) const;
+
     // Wall clock in ms (monotonic); replaceable for tests.
     void setClock(std::function<qint64()> clock) { m_clock = std::move(clock); }
 
@@ -129,6 +135,9 @@ private:
     std::function<qint64()> m_clock;
     std::vector<const TraceEvent *> m_scratch; // addEvents: the sends that become dots
     QStringList m_linkIds;
+    QStringList m_nodeIds;               // by node index
+    std::vector<std::uint32_t> m_learned; // by node index: items learned (coverage)
+    std::uint32_t m_mostLearned = 0;
     QHash<QString, QList<Fault>> m_linkFaults, m_nodeFaults;
     LiveLogs m_logs;
 };

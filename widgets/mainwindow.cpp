@@ -8,6 +8,7 @@
 #include "domainviews.h"
 #include "faultsdock.h"
 #include "faulttimeline.h"
+#include "overlaydialog.h"
 #include "palette.h"
 #include "propertyeditor.h"
 #include "routinginspector.h"
@@ -218,6 +219,11 @@ void MainWindow::createActions()
                &MainWindow::onDuplicateTriggered);
     editAction(m_selectAllAction, tr("Select &All"), "selectAllAction", QKeySequence::SelectAll,
                &MainWindow::onSelectAllTriggered);
+    editAction(m_overlayAction, tr("Generate Peer-to-Peer &Overlay…"), "overlayAction", {},
+               &MainWindow::onGenerateOverlayTriggered);
+    m_overlayAction->setStatusTip(
+        tr("Add N peers connected as a ring, grid, random, small-world or scale-free "
+           "overlay"));
     connect(m_deleteAction, &QAction::triggered, this, &MainWindow::onDeleteTriggered);
 
     m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open…"), this);
@@ -305,6 +311,8 @@ void MainWindow::createMenus()
     edit->addAction(m_deleteAction);
     edit->addSeparator();
     edit->addAction(m_selectAllAction);
+    edit->addSeparator();
+    edit->addAction(m_overlayAction);
     m_alignMenu = edit->addMenu(tr("A&lign"));
     m_alignMenu->setObjectName(QStringLiteral("alignMenu"));
     using A = CanvasScene::Alignment;
@@ -404,6 +412,7 @@ void MainWindow::createCentralWidget()
     // The canvas is the topology; the description (a tab beside the properties) says what it is for.
     m_canvasView = new CanvasView(m_canvasScene, this);
     m_canvasView->setObjectName(QStringLiteral("canvasView"));
+    connect(m_canvasScene, &CanvasScene::nodeProblemsChanged, this, &MainWindow::showRunInfo);
     connect(m_canvasScene, &CanvasScene::selectionChangedIds, this, [this] {
         const QStringList nodes = m_canvasScene->selectedNodeIds();
         const QStringList links = m_canvasScene->selectedLinkIds();
@@ -879,6 +888,53 @@ void MainWindow::selectPasted(const QStringList &nodeIds)
         if (auto *item = m_canvasScene->nodeItem(id)) item->setSelected(true);
 }
 
+void MainWindow::onGenerateOverlayTriggered()
+{
+    OverlayDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    QString error;
+    const QByteArray json = dialog.topologyJson(&error);
+    if (json.isEmpty() || addOverlay(json, &error).isEmpty())
+        QMessageBox::warning(this, tr("Generate Overlay"), tr("The overlay was not added: %1").arg(error));
+}
+
+QStringList MainWindow::addOverlay(const QByteArray &topologyJson, QString *error)
+{
+    // Beside what is there: right of the rightmost node, top-aligned with the topmost one.
+    QPointF offset(0, 0);
+    const Topology &t = m_document->topology();
+    if (!t.nodes.empty()) {
+        double right = t.nodes.front().position.x, top = t.nodes.front().position.y;
+        for (const NodeDef &n : t.nodes) {
+            right = std::max(right, n.position.x);
+            top = std::min(top, n.position.y);
+        }
+        offset = QPointF(right + 300, top);
+    }
+    int peers = 0;
+    if (const LoadResult r = parseTopology(topologyJson.toStdString(), "overlay"); r.ok()) {
+        peers = int(r.topology->nodes.size());
+        // The overlay's own origin at the offset.
+        double left = 0, up = 0;
+        if (!r.topology->nodes.empty()) {
+            left = r.topology->nodes.front().position.x;
+            up = r.topology->nodes.front().position.y;
+            for (const NodeDef &n : r.topology->nodes) {
+                left = std::min(left, n.position.x);
+                up = std::min(up, n.position.y);
+            }
+        }
+        if (!t.nodes.empty()) offset -= QPointF(left, up);
+    }
+    const QStringList ids =
+        m_document->paste(topologyJson, offset, error, tr("Add overlay (%n peer(s))", nullptr, peers));
+    if (ids.isEmpty()) return ids;
+    if (isWelcomeShown()) showDocument();
+    QTimer::singleShot(0, m_canvasView, &CanvasView::fitToItems);
+    statusBar()->showMessage(tr("Added an overlay of %n peer(s)", nullptr, int(ids.size())), 5000);
+    return ids;
+}
+
 void MainWindow::onSelectAllTriggered()
 {
     for (QGraphicsItem *item : m_canvasScene->items())
@@ -1106,6 +1162,12 @@ void MainWindow::showRunInfo()
             lines = logs.memberLines(m_selectedNode);
         }
     }
+    const QString problem = nodeShown ? m_canvasScene->nodeProblem(m_selectedNode) : QString();
+    if (!problem.isEmpty()) {
+        title = tr("Taken out of the run");
+        lines = QStringList{problem} + lines;
+    }
+    m_propertyEditor->setNodeProblem(problem);
     m_propertyEditor->setRunInfo(title, lines);
 }
 

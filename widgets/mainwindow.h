@@ -120,6 +120,10 @@ public:
     QLineEdit *untilEdit() const;
     QLineEdit *messagesEdit() const;
 
+    // Adds a generated peer-to-peer overlay (topology JSON from OverlayDialog::topologyJson or
+    // `signalbox-cli overlay`) beside what the canvas holds, as one undo step; the new node ids.
+    QStringList addOverlay(const QByteArray &topologyJson, QString *error = nullptr);
+
     static constexpr int kMaxRecentFiles = DocumentController::kMaxRecentFiles;
     // The version of the build, e.g. "0.1.0".
     static QString version();
@@ -139,6 +143,7 @@ private slots:
     void onPasteTriggered();
     void onDuplicateTriggered();
     void onSelectAllTriggered();
+    void onGenerateOverlayTriggered();
     void onDocumentChanged();
     // Adds a node of `kind`, or from template `templateId` when one is given, where the canvas looks.
     void onKindActivated(const QString &kind, const QString &templateId = {});
@@ -207,6 +212,7 @@ private:
     QAction *m_pasteAction = nullptr;
     QAction *m_duplicateAction = nullptr;
     QAction *m_selectAllAction = nullptr;
+    QAction *m_overlayAction = nullptr;
     QAction *m_openAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_snapAction = nullptr;

@@ -1,5 +1,7 @@
 #include "propertyeditor.h"
 
+#include "codeeditor.h"
+
 #include <QAbstractScrollArea>
 #include <QAbstractSlider>
 #include <QCheckBox>
@@ -16,6 +18,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QStyle>
 #include <QToolButton>
@@ -126,6 +129,22 @@ QString scriptSummary(const Json &value, bool set)
     if (!set) return QObject::tr("No messages (default)");
     if (!value.is_array() || value.empty()) return QObject::tr("No messages");
     return QObject::tr("%n message(s)", nullptr, static_cast<int>(value.size()));
+}
+
+QString codeSummary(const Json &value, bool set)
+{
+    const QString text = value.is_string() ? qs(value.get<std::string>()) : QString();
+    if (text.trimmed().isEmpty()) return set ? QObject::tr("Empty") : QObject::tr("Empty (default)");
+    const int lines = int(text.count(QLatin1Char('\n'))) + (text.endsWith(QLatin1Char('\n')) ? 0 : 1);
+    return QObject::tr("%n line(s)%1", nullptr, lines).arg(set ? QString() : QObject::tr(" (default)"));
+}
+
+// The line a message about source code names ("line 3: ...", "[string]:3:"), or 0.
+int lineIn(const QString &message)
+{
+    static const QRegularExpression pattern(QStringLiteral("(?:line |\\]:)(\\d+)"));
+    const auto m = pattern.match(message);
+    return m.hasMatch() ? m.captured(1).toInt() : 0;
 }
 
 // Shows probabilities as short as they are ("0.25", not "0.2500").
@@ -554,7 +573,7 @@ QWidget *PropertyEditor::buildRow(Row &row, QWidget *parent)
     line->setContentsMargins(0, 0, 0, 0);
     column->addLayout(line);
 
-    switch (spec.type) {
+    switch (spec.code.empty() ? spec.type : PropertyType::Script) {
     case PropertyType::Bool: {
         auto *box = new QCheckBox(field);
         connect(box, &QCheckBox::toggled, this, [this, box](bool on) { onToggled(box, on); });
@@ -584,8 +603,14 @@ QWidget *PropertyEditor::buildRow(Row &row, QWidget *parent)
         break;
     }
     case PropertyType::Script: {
-        auto *button = new QPushButton(tr("Edit script…"), field);
-        connect(button, &QPushButton::clicked, this, [this, button] { onEditScript(button); });
+        // A script's entries as JSON, or a code property's source (Lua) in a code editor.
+        auto *button = new QPushButton(spec.code.empty() ? tr("Edit script…") : tr("Edit code…"), field);
+        connect(button, &QPushButton::clicked, this, [this, button] {
+            if (Row *r = rowForEditor(button); r && !r->spec.code.empty())
+                onEditCode(button);
+            else
+                onEditScript(button);
+        });
         row.editor = button;
         row.summary = new QLabel(field);
         break;
@@ -605,8 +630,9 @@ QWidget *PropertyEditor::buildRow(Row &row, QWidget *parent)
     row.editor->setToolTip(tip);
     row.label->setBuddy(row.editor);
 
-    const bool stretches = isLineEditType(spec.type) || spec.type == PropertyType::Enum ||
-                           spec.type == PropertyType::Probability;
+    const bool stretches =
+        spec.code.empty() && (isLineEditType(spec.type) || spec.type == PropertyType::Enum ||
+                              spec.type == PropertyType::Probability);
     line->addWidget(row.editor, stretches ? 1 : 0);
     if (row.summary) line->addWidget(row.summary, 1);
     if (stretches && m_unitWidth > 0) {
@@ -717,7 +743,7 @@ void PropertyEditor::showValue(Row &row)
     const Json &value = currentValue(row);
     const QSignalBlocker blocker(row.editor);
 
-    switch (row.spec.type) {
+    switch (row.spec.code.empty() ? row.spec.type : PropertyType::Script) {
     case PropertyType::Bool:
         static_cast<QCheckBox *>(row.editor)->setChecked(value.is_boolean() && value.get<bool>());
         break;
@@ -730,7 +756,7 @@ void PropertyEditor::showValue(Row &row)
         static_cast<QDoubleSpinBox *>(row.editor)->setValue(value.is_number() ? value.get<double>() : 0.0);
         break;
     case PropertyType::Script:
-        row.summary->setText(scriptSummary(value, set));
+        row.summary->setText(row.spec.code.empty() ? scriptSummary(value, set) : codeSummary(value, set));
         break;
     default:
         static_cast<QLineEdit *>(row.editor)
@@ -742,7 +768,8 @@ void PropertyEditor::showValue(Row &row)
     QFont labelFont = row.label->font();
     labelFont.setBold(differs);
     row.label->setFont(labelFont);
-    if (row.spec.type != PropertyType::Bool && row.spec.type != PropertyType::Script) {
+    if (row.spec.type != PropertyType::Bool && row.spec.type != PropertyType::Script &&
+        row.spec.code.empty()) {
         QFont editorFont = row.editor->font();
         editorFont.setBold(differs);
         row.editor->setFont(editorFont);
@@ -905,6 +932,60 @@ void PropertyEditor::onEditScript(QObject *editor)
     if (dialog.exec() != QDialog::Accepted) return;
     // The form may have been rebuilt while the dialog was open.
     if (Row *current = rowForKey(key); current && current->editor == editor) commit(*current, accepted);
+}
+
+void PropertyEditor::onEditCode(QObject *editor)
+{
+    Row *row = rowForEditor(editor);
+    if (!row) return;
+    const QString key = row->key;
+    const PropertySpec spec = row->spec;
+
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("codeDialog"));
+    dialog.setWindowTitle(tr("%1 — %2").arg(qs(spec.label), m_title->text()));
+    auto *layout = new QVBoxLayout(&dialog);
+    auto *help = new QLabel(qs(spec.help), &dialog);
+    help->setWordWrap(true);
+    help->setTextFormat(Qt::PlainText);
+    layout->addWidget(help);
+    auto *code = new CodeEditor(&dialog);
+    const Json current = currentValue(*row);
+    code->setPlainText(current.is_string() ? qs(current.get<std::string>()) : QString());
+    code->setMinimumSize(640, 420);
+    layout->addWidget(code, 1);
+    auto *error = new QLabel(&dialog);
+    error->setObjectName(QStringLiteral("codeError"));
+    error->setWordWrap(true);
+    error->setTextFormat(Qt::PlainText);
+    QPalette errorPalette = error->palette();
+    errorPalette.setColor(QPalette::WindowText, kErrorColor);
+    error->setPalette(errorPalette);
+    error->hide();
+    layout->addWidget(error);
+    auto showError = [&](const QString &reason) {
+        error->setText(reason);
+        error->setVisible(!reason.isEmpty());
+        code->setErrorLine(lineIn(reason), reason);
+    };
+    // What is wrong with it now (a syntax error, or the error a run stopped it with) shows at once.
+    showError(row->error && !row->error->text().isEmpty() ? row->error->text() : m_nodeProblem);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    layout->addWidget(buttons);
+
+    Json accepted;
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
+        Json value = code->toPlainText().toStdString();
+        if (const QString reason = qs(checkPropertyValue(spec, value)); !reason.isEmpty()) {
+            showError(reason);
+            return;
+        }
+        accepted = std::move(value);
+        dialog.accept();
+    });
+    if (dialog.exec() != QDialog::Accepted) return;
+    if (Row *now = rowForKey(key); now && now->editor == editor) commit(*now, accepted);
 }
 
 void PropertyEditor::onReset(QObject *button)

@@ -67,6 +67,9 @@ public:
     // members and their partitions), one line each. setSchema() leaves it as it is; empty
     // `lines` hide it.
     void setRunInfo(const QString &title, const QStringList &lines);
+    // What took the node out of the last run ("Line 12: ..."): a code property's editor marks the
+    // line it names.
+    void setNodeProblem(const QString &text) { m_nodeProblem = text; }
     QString runInfoTitle() const;
     QStringList runInfoLines() const { return m_runLines; }
     const std::vector<PropertySpec> &specs() const { return m_specs; }
@@ -116,6 +119,8 @@ private:
     void onChoiceChanged(QObject *editor, int index);
     void onProbabilityChanged(QObject *editor, double value);
     void onEditScript(QObject *editor);
+    // A code property (PropertySpec::code): its source in a code editor, its error line marked.
+    void onEditCode(QObject *editor);
     void onReset(QObject *button);
     // Checks `value`; when valid and different from the current value, records and emits it.
     void commit(Row &row, const Json &value);
@@ -124,6 +129,7 @@ private:
     void showIdError(const QString &reason);
 
     QLabel *m_title;
+    QString m_nodeProblem;
     QWidget *m_identity;
     QLineEdit *m_nameField;
     QLineEdit *m_idField;

@@ -727,7 +727,8 @@ QByteArray TopologyDocument::copy(const QStringList &nodeIds) const
     return QByteArray::fromStdString(serializeTopology(sub));
 }
 
-QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QString *error)
+QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QString *error,
+                                    const QString &undoText)
 {
     const LoadResult loaded =
         parseTopology(std::string_view(json.constData(), std::size_t(json.size())), "clipboard");
@@ -798,8 +799,9 @@ QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QStr
         return {};
     }
 
-    auto *macro = new QUndoCommand(nodes.size() == 1 ? tr("Paste %1").arg(q(nodes.front().id))
-                                                     : tr("Paste %n nodes", nullptr, int(nodes.size())));
+    auto *macro = new QUndoCommand(!undoText.isEmpty() ? undoText
+                                   : nodes.size() == 1 ? tr("Paste %1").arg(q(nodes.front().id))
+                                                       : tr("Paste %n nodes", nullptr, int(nodes.size())));
     std::size_t index = m_topology.nodes.size();
     for (auto &n : nodes)
         new NodeCommand(this, std::move(n), index++, false, macro);

@@ -92,8 +92,10 @@ public:
 
     // The nodes, the links between them and their bindings as topology JSON.
     QByteArray copy(const QStringList &nodeIds) const;
-    // Adds what copy() produced under fresh ids, shifted by `offset`; returns the new node ids.
-    QStringList paste(const QByteArray &json, QPointF offset, QString *error = nullptr);
+    // Adds what copy() produced under fresh ids, shifted by `offset`, as one undo step (named
+    // `undoText`, or "Paste ..."); returns the new node ids.
+    QStringList paste(const QByteArray &json, QPointF offset, QString *error = nullptr,
+                      const QString &undoText = {});
 
     // Replaces everything and forgets the undo history. Refuses a topology with errors.
     bool setTopology(const Topology &t, QString *error = nullptr);

@@ -273,6 +273,8 @@ private slots:
     void duplicatedFramesCountOnce();
     void realClientDeadlineReachesDownstream_data();
     void realClientDeadlineReachesDownstream();
+    void eventsPublishedPerCallServed_data();
+    void eventsPublishedPerCallServed();
 };
 
 void TestCallServer::workersServeTheAcceptQueue_data()
@@ -1122,6 +1124,56 @@ void TestCallServer::realClientDeadlineReachesDownstream()
     QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("s")), std::size_t(3));
     QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("d")), std::size_t(propagate ? 3 : 0));
     QCOMPARE(r->trace.countAt(TraceKind::Execute, r->index("d")), std::size_t(3));
+}
+
+void TestCallServer::eventsPublishedPerCallServed_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("routingKey"); // eventRoutingKey ("" = none)
+    QTest::addColumn<double>("failureRate");
+    QTest::addColumn<bool>("linked");        // the events port has a link
+    QTest::addColumn<int>("events");
+    QTest::newRow("rpc, every call served") << "rpc-server" << "order.placed" << 0.0 << true << 6;
+    QTest::newRow("http, every call served") << "http-server" << "order.placed" << 0.0 << true << 6;
+    QTest::newRow("failed calls publish nothing") << "rpc-server" << "order.placed" << 1.0 << true << 0;
+    QTest::newRow("no routing key, no events") << "rpc-server" << "" << 0.0 << true << 0;
+    QTest::newRow("no link, no events") << "rpc-server" << "order.placed" << 0.0 << false << 0;
+}
+
+void TestCallServer::eventsPublishedPerCallServed()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, routingKey);
+    QFETCH(double, failureRate);
+    QFETCH(bool, linked);
+    QFETCH(int, events);
+    Script s;
+    for (int i = 1; i <= 6; ++i) {
+        s.actions.push_back(request(0, i));
+        s.actions.back().method = kind == "http-server" ? "POST /orders" : "orders.Orders/Place";
+    }
+    TopologyBuilder b = clientServer(kind.toStdString(), plain({{"workers", 2},
+                                                                {"serviceTime", "5ms"},
+                                                                {"failureRate", failureRate},
+                                                                {"eventRoutingKey", routingKey.toStdString()}}));
+    b.node("bus", "queue").node("w", "consumer");
+    if (linked) b.link("s", "bus", Json::object(), "events", "in");
+    b.link("bus", "w", Json::object(), "deliver", "in");
+    auto r = build(b.topology(), {{"c", s}});
+    QVERIFY(r);
+    r->sim->run(RunOptions{});
+    // Each event is a new message published by the server, after its reply, processed downstream.
+    const auto published = r->events(TraceKind::Publish, "s");
+    QCOMPARE(int(published.size()), events);
+    QCOMPARE(int(r->count(TraceKind::Process, "w")), events);
+    for (const TraceEvent &e : published) {
+        const auto it = std::find_if(r->announced.begin(), r->announced.end(),
+                                     [&](const Message &m) { return m.id == e.messageId; });
+        QVERIFY(it != r->announced.end());
+        QCOMPARE(QString::fromStdString(it->routingKey), routingKey);
+        QCOMPARE(it->producer, r->index("s"));
+    }
+    for (int tag = 1; tag <= 6; ++tag) QVERIFY(r->client().reply(tag));
 }
 
 QTEST_GUILESS_MAIN(TestCallServer)
