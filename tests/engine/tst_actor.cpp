@@ -23,6 +23,7 @@ private slots:
     void forwardedAskIsAnswered();
     void fanOutAggregates();
     void askTimeout();
+    void remoteActorOverALossyLink();
     void deadLetters();
     void monitorsGetDown_data();
     void monitorsGetDown();
@@ -285,6 +286,30 @@ void TestActor::askTimeout()
     const auto late = eventsAt(*r, TraceKind::Drop, r->index("client"));
     QCOMPARE(late.size(), std::size_t(1));
     QCOMPARE(late.front().reason, DropReason::UnknownCorrelation);
+}
+
+void TestActor::remoteActorOverALossyLink()
+{
+    // A remote actor is one across a link with latency and loss: asks whose request or answer the
+    // link loses end with AskTimeout; the others are answered after the round trip.
+    TopologyBuilder b;
+    b.node("client", "actor-client",
+           {{"pattern", "ask"}, {"askTimeout", 200}, {"script", actorScript(every(0, 10, 40, "get"))}})
+        .node("remote", "actor", {{"system", "backend@node-b"}})
+        .link("client", "remote", {{"latency", "20ms"}, {"loss", 0.3}})
+        .seed(3);
+    auto r = run(b.topology());
+    QVERIFY(r);
+    std::size_t ok = 0, timedOut = 0;
+    for (const auto &e : eventsAt(*r, TraceKind::Complete, r->index("client"))) {
+        ok += e.status == Grpc::Ok;
+        timedOut += e.status == Grpc::DeadlineExceeded;
+        if (e.status == Grpc::Ok) QVERIFY(e.aux >= 41 * kMillisecond); // two hops and the processing
+    }
+    QCOMPARE(ok + timedOut, std::size_t(40));
+    QVERIFY(ok > 0);
+    QVERIFY(timedOut > 0);
+    QCOMPARE(timedOut, std::size_t(r->metrics->link(0).lost));
 }
 
 void TestActor::deadLetters()
