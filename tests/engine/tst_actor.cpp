@@ -334,21 +334,27 @@ void TestActor::deadLetters()
 void TestActor::monitorsGetDown_data()
 {
     QTest::addColumn<bool>("supervised");
+    QTest::addColumn<QString>("onDown");
     QTest::addColumn<int>("downs");
+    QTest::addColumn<int>("watcherFailures");
     // Stopped for good (no supervisor to restart it): its monitor gets DOWN. Failed and restarted by
-    // its supervisor: still alive, no DOWN.
-    QTest::newRow("stopped") << false << 1;
-    QTest::newRow("restarted") << true << 0;
+    // its supervisor: still alive, no DOWN. A watcher with onDown "fail" (Akka's death pact) fails then.
+    QTest::newRow("stopped") << false << "note" << 1 << 0;
+    QTest::newRow("restarted") << true << "note" << 0 << 0;
+    QTest::newRow("stopped, death pact") << false << "fail" << 1 << 1;
+    QTest::newRow("restarted, death pact") << true << "fail" << 0 << 0;
 }
 
 void TestActor::monitorsGetDown()
 {
     QFETCH(bool, supervised);
+    QFETCH(QString, onDown);
     QFETCH(int, downs);
+    QFETCH(int, watcherFailures);
     TopologyBuilder b;
     b.node("client", "actor-client", {{"script", actorScript({{0, "poison"}})}})
         .node("worker", "actor", {{"poison", "poison"}})
-        .node("watcher", "actor")
+        .node("watcher", "actor", {{"onDown", onDown.toStdString()}})
         .link("client", "worker")
         .link("watcher", "worker", {}, "monitors", "watchers");
     if (supervised) b.node("sup", "supervisor").link("sup", "worker", {}, "children", "parent");
@@ -356,6 +362,11 @@ void TestActor::monitorsGetDown()
     QVERIFY(r);
     QCOMPARE(r->trace.countAt(TraceKind::ActorFail, r->index("worker")), std::size_t(1));
     QCOMPARE(sent(*r, FrameType::ActorDown, r->index("worker")), std::size_t(downs));
+    QCOMPARE(r->trace.countAt(TraceKind::ActorFail, r->index("watcher")), std::size_t(watcherFailures));
+    // The watcher, stopped in turn, tells its own watchers nothing here (it has none), and its
+    // failure names the dead actor as the cause.
+    for (const auto &e : eventsAt(*r, TraceKind::ActorFail, r->index("watcher")))
+        QCOMPARE(e.peer, r->index("worker"));
 }
 
 void TestActor::determinism()

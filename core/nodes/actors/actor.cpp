@@ -72,6 +72,7 @@ public:
         m_stopOn = p.string("stopOn");
         m_restart = restartTypeFromName(p.string("restart"));
         m_replySize = static_cast<std::uint32_t>(p.integer("replySize"));
+        m_deathPact = p.string("onDown") == "fail";
     }
 
     void start(NodeContext &) override
@@ -90,7 +91,7 @@ public:
             if (onPort(ctx, ActorPort::Parent, link)) stopForGood(ctx, "shutdown");
             return;
         case FrameType::ActorDown:
-            ++m_downs; // a monitored actor stopped: noted (Erlang's DOWN message, handled by the runtime)
+            if (onPort(ctx, ActorPort::Monitors, link)) down(ctx, link);
             return;
         case FrameType::ActorAskReply:
             onReply(ctx, link, f);
@@ -125,6 +126,7 @@ public:
         m_waiting.clear();
         m_busy = false;
         m_pendingRestart = false;
+        m_hasPendingPact = false;
         m_sender.clear();
         m_relays.clear();
         m_aggregates.clear();
@@ -295,6 +297,11 @@ private:
         }
         if (!m_stopOn.empty() && (m.routingKey == m_stopOn || m.key == m_stopOn)) {
             exit(ctx, false, "normal"); // {stop, normal, State} / context.stop(self)
+            return;
+        }
+        if (m_hasPendingPact) {
+            m_hasPendingPact = false;
+            fail(ctx, m_pendingPact, "death pact");
             return;
         }
         if (m_pendingRestart) {
@@ -472,6 +479,24 @@ private:
         ctx.send(parent.front(), std::move(f));
     }
 
+    // A monitored actor stopped for good. Erlang: a DOWN message, noted. Akka (onDown "fail"): an
+    // unhandled Terminated throws DeathPactException and the watcher fails in turn, once the message
+    // it is handling is done.
+    void down(NodeContext &ctx, LinkIndex link)
+    {
+        ++m_downs;
+        if (!m_deathPact || m_state != State::Running) return;
+        Envelope env;
+        env.from = link;
+        env.sender = ctx.peer(link);
+        if (m_busy) {
+            m_pendingPact = env;
+            m_hasPendingPact = true;
+            return;
+        }
+        fail(ctx, env, "death pact");
+    }
+
     void restartOrdered(NodeContext &ctx, const Frame &f)
     {
         const auto *order = f.as<ActorRestartOrder>();
@@ -490,6 +515,7 @@ private:
     {
         ++m_restarts;
         m_pendingRestart = false;
+        m_hasPendingPact = false;
         m_state = State::Running;
         resetBehaviour(); // state is reset; the mailbox survives (Akka)
         startNext(ctx);
@@ -500,6 +526,7 @@ private:
         if (m_state == State::Stopped) return;
         m_state = State::Stopped;
         m_pendingRestart = false;
+        m_hasPendingPact = false;
         if (m_busy) {
             m_busy = false;
             trace(ctx, TraceKind::Drop, m_current.message, m_current.sender, DropReason::ActorStopped);
@@ -552,6 +579,9 @@ private:
     std::uint64_t m_generation = 0;
     std::uint64_t m_restarts = 0;
     std::uint64_t m_downs = 0;
+    bool m_deathPact = false;
+    bool m_hasPendingPact = false;
+    Envelope m_pendingPact;
     ActorSender m_sender;
     AskTable m_asks;
     std::map<std::uint64_t, LinkIndex> m_relays; // forwarded asks: call id -> the link it came on
@@ -667,6 +697,10 @@ NodeKindSpec actorKind()
             "Its child spec's restart type (Erlang/OTP): permanent is always restarted, transient only after "
             "an abnormal exit, temporary never.",
             "", {}, {}, {"permanent", "transient", "temporary"}),
+        property("onDown", "On DOWN", T::Enum, "note",
+                 "When an actor it monitors stops for good: note the DOWN message (Erlang's monitor) or fail "
+                 "(Akka's DeathPactException for an unhandled Terminated; its supervisor decides).",
+                 "", {}, {}, {"note", "fail"}),
         property("replySize", "Reply size", T::Integer, 64, "The size of each answer.", "bytes", 0, {}),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
