@@ -23,6 +23,7 @@ private slots:
     void forwardedAskIsAnswered();
     void fanOutAggregates();
     void askTimeout();
+    void remoteActorOverALossyLink();
     void deadLetters();
     void monitorsGetDown_data();
     void monitorsGetDown();
@@ -287,6 +288,30 @@ void TestActor::askTimeout()
     QCOMPARE(late.front().reason, DropReason::UnknownCorrelation);
 }
 
+void TestActor::remoteActorOverALossyLink()
+{
+    // A remote actor is one across a link with latency and loss: asks whose request or answer the
+    // link loses end with AskTimeout; the others are answered after the round trip.
+    TopologyBuilder b;
+    b.node("client", "actor-client",
+           {{"pattern", "ask"}, {"askTimeout", 200}, {"script", actorScript(every(0, 10, 40, "get"))}})
+        .node("remote", "actor", {{"system", "backend@node-b"}})
+        .link("client", "remote", {{"latency", "20ms"}, {"loss", 0.3}})
+        .seed(3);
+    auto r = run(b.topology());
+    QVERIFY(r);
+    std::size_t ok = 0, timedOut = 0;
+    for (const auto &e : eventsAt(*r, TraceKind::Complete, r->index("client"))) {
+        ok += e.status == Grpc::Ok;
+        timedOut += e.status == Grpc::DeadlineExceeded;
+        if (e.status == Grpc::Ok) QVERIFY(e.aux >= 41 * kMillisecond); // two hops and the processing
+    }
+    QCOMPARE(ok + timedOut, std::size_t(40));
+    QVERIFY(ok > 0);
+    QVERIFY(timedOut > 0);
+    QCOMPARE(timedOut, std::size_t(r->metrics->link(0).lost));
+}
+
 void TestActor::deadLetters()
 {
     // No supervisor: after "stop" the actor stops for good. "b" was still in its mailbox (a dead
@@ -309,21 +334,27 @@ void TestActor::deadLetters()
 void TestActor::monitorsGetDown_data()
 {
     QTest::addColumn<bool>("supervised");
+    QTest::addColumn<QString>("onDown");
     QTest::addColumn<int>("downs");
+    QTest::addColumn<int>("watcherFailures");
     // Stopped for good (no supervisor to restart it): its monitor gets DOWN. Failed and restarted by
-    // its supervisor: still alive, no DOWN.
-    QTest::newRow("stopped") << false << 1;
-    QTest::newRow("restarted") << true << 0;
+    // its supervisor: still alive, no DOWN. A watcher with onDown "fail" (Akka's death pact) fails then.
+    QTest::newRow("stopped") << false << "note" << 1 << 0;
+    QTest::newRow("restarted") << true << "note" << 0 << 0;
+    QTest::newRow("stopped, death pact") << false << "fail" << 1 << 1;
+    QTest::newRow("restarted, death pact") << true << "fail" << 0 << 0;
 }
 
 void TestActor::monitorsGetDown()
 {
     QFETCH(bool, supervised);
+    QFETCH(QString, onDown);
     QFETCH(int, downs);
+    QFETCH(int, watcherFailures);
     TopologyBuilder b;
     b.node("client", "actor-client", {{"script", actorScript({{0, "poison"}})}})
         .node("worker", "actor", {{"poison", "poison"}})
-        .node("watcher", "actor")
+        .node("watcher", "actor", {{"onDown", onDown.toStdString()}})
         .link("client", "worker")
         .link("watcher", "worker", {}, "monitors", "watchers");
     if (supervised) b.node("sup", "supervisor").link("sup", "worker", {}, "children", "parent");
@@ -331,6 +362,11 @@ void TestActor::monitorsGetDown()
     QVERIFY(r);
     QCOMPARE(r->trace.countAt(TraceKind::ActorFail, r->index("worker")), std::size_t(1));
     QCOMPARE(sent(*r, FrameType::ActorDown, r->index("worker")), std::size_t(downs));
+    QCOMPARE(r->trace.countAt(TraceKind::ActorFail, r->index("watcher")), std::size_t(watcherFailures));
+    // The watcher, stopped in turn, tells its own watchers nothing here (it has none), and its
+    // failure names the dead actor as the cause.
+    for (const auto &e : eventsAt(*r, TraceKind::ActorFail, r->index("watcher")))
+        QCOMPARE(e.peer, r->index("worker"));
 }
 
 void TestActor::determinism()
