@@ -280,17 +280,20 @@ std::string formatSummary(const RunSummary &s)
     std::size_t width = 16;
     for (const auto &label : labels)
         width = std::max(width, std::min<std::size_t>(textWidth(label), 24));
-    o << column("node", width) << " ";
-    std::snprintf(line, sizeof line, "%-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "kind", "published",
+    // Kinds as wide as the longest ("kafka-consumer", "command-handler"), at least 9.
+    std::size_t kindWidth = 9;
+    for (const auto &n : s.nodes) kindWidth = std::max(kindWidth, textWidth(n.kind));
+    o << column("node", width) << " " << column("kind", kindWidth) << " ";
+    std::snprintf(line, sizeof line, "%9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "published",
                   "routed", "enqueued", "delivered", "redeliver", "acked", "processed", "dropped",
                   "dead-lett", "depth");
     o << line;
     for (std::size_t i = 0; i < s.nodes.size(); ++i) {
         const auto &n = s.nodes[i];
         const auto &c = n.counters;
-        o << column(labels[i], width) << " ";
-        std::snprintf(line, sizeof line, "%-9s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
-                      n.kind.c_str(), (unsigned long long)c.published, (unsigned long long)c.routed,
+        o << column(labels[i], width) << " " << column(n.kind, kindWidth) << " ";
+        std::snprintf(line, sizeof line, "%9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %7llu\n",
+                      (unsigned long long)c.published, (unsigned long long)c.routed,
                       (unsigned long long)c.enqueued, (unsigned long long)c.delivered,
                       (unsigned long long)c.redelivered, (unsigned long long)c.acked,
                       (unsigned long long)c.processed, (unsigned long long)c.totalDrops(),

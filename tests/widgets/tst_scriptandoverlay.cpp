@@ -162,7 +162,7 @@ void TestScriptAndOverlay::codePropertyOpensACodeEditorThatMarksTheErrorLine()
     auto *button = editor->findChild<QPushButton *>(QStringLiteral("script"));
     QVERIFY(button);
     QCOMPARE(button->text(), QStringLiteral("Edit code…"));
-    QSignalSpy changed(editor, &PropertyEditor::propertyChanged);
+    QSignalSpy changed(editor, &PropertyEditor::propertyEdited);
     // In the dialog: a syntax error on line 2 is refused and marked; the fix is taken.
     bool sawError = false;
     QTimer::singleShot(0, this, [&] {
