@@ -26,6 +26,7 @@ private slots:
     void runtimeErrorLine_data();
     void runtimeErrorLine();
     void determinism();
+    void randomFromNodeStream();
     void sendTimerState();
     void forwardToNthLink();
     void crashAndRestart_data();
@@ -355,6 +356,33 @@ end
     QCOMPARE(a.second, std::size_t(30));
     QCOMPARE(a, b);
     QVERIFY(a.first != c.first);
+}
+
+void TestScript::randomFromNodeStream()
+{
+    // ctx:random and math.random draw from the node's own generator (seeded from the run's seed
+    // and the node's index), in call order: math.random's contract over Rng.
+    const std::string source = R"lua(
+function on_start(ctx)
+  ctx:trace(string.format("%d %d %.17g %d", ctx:random(1, 1000000), math.random(6), ctx:random(), math.random(-5, 5)))
+end
+)lua";
+    TopologyBuilder b;
+    b.node("first", "queue").node("s", "script", {{"script", source}}).seed(42);
+    auto r = run(b.topology());
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "s"), problemOf(*r, "s").c_str());
+    Rng rng(mixSeed(42, r->index("s") + 1));
+    const auto a = 1 + rng.below(1000000);
+    const auto die = 1 + rng.below(6);
+    const double u = rng.uniform01();
+    const auto signedDraw = static_cast<std::int64_t>(rng.below(11)) - 5;
+    char expected[128];
+    std::snprintf(expected, sizeof expected, "%llu %llu %.17g %lld", static_cast<unsigned long long>(a),
+                  static_cast<unsigned long long>(die), u, static_cast<long long>(signedDraw));
+    const auto lines = logLines(*r, "s");
+    QCOMPARE(lines.size(), std::size_t(1));
+    QCOMPARE(QString::fromStdString(lines[0]), QString::fromLatin1(expected));
 }
 
 void TestScript::sendTimerState()
