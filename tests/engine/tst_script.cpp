@@ -7,6 +7,8 @@
 
 #include "nodes/script/script.h"
 
+#include <set>
+
 using namespace sb;
 using namespace sbtest;
 
@@ -35,6 +37,8 @@ private slots:
     void reproducesBuiltinConsumer_data();
     void reproducesBuiltinConsumer();
     void servesCalls();
+    void makesCalls();
+    void callWithoutServer();
     void rateLimiterExample();
 };
 
@@ -664,6 +668,83 @@ end
         }
     QCOMPARE(ok, std::size_t(6));
     QCOMPARE(unavailable, std::size_t(3));
+}
+
+void TestScript::makesCalls()
+{
+    // A gateway script serves calls and, for each, calls a backend script (timeout 50 ms) with the
+    // call's message as the tag; the backend answers after 10 ms, except its third call, which it
+    // never answers: that call times out (DEADLINE_EXCEEDED, a Cancel to the backend).
+    const std::string gateway = R"lua(
+function on_message(ctx, msg)
+  ctx:call("calls", {method = "inventory.Stock/Get", bytes = 40, timeout = 0.05, tag = msg})
+end
+function on_reply(ctx, r)
+  ctx:trace(string.format("%s %d %s %.3f", r.method, r.status, tostring(r.ok), r.latency))
+  ctx:reply(r.tag, {status = r.status, bytes = r.bytes})
+end
+)lua";
+    const std::string backend = R"lua(
+function on_message(ctx, msg)
+  ctx.state.n = (ctx.state.n or 0) + 1
+  if ctx.state.n == 3 then return nil end
+  ctx:timer(0.010, msg)
+end
+function on_timer(ctx, msg)
+  ctx:reply(msg, {status = 0, bytes = 10})
+end
+)lua";
+    TopologyBuilder b;
+    b.node("client", "rpc-client", {{"rate", 10}, {"count", 4}})
+        .node("gateway", "script", {{"script", gateway}})
+        .node("backend", "script", {{"script", backend}})
+        .link("client", "gateway", {{"latency", "1ms"}}, "calls", "serve")
+        .link("gateway", "backend", {{"latency", "1ms"}}, "calls", "serve");
+    auto r = run(b.topology());
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "gateway"), problemOf(*r, "gateway").c_str());
+    QVERIFY2(!scriptError(*r, "backend"), problemOf(*r, "backend").c_str());
+    std::vector<int> clientStatus, gatewayStatus;
+    std::set<std::uint64_t> clientCalls;
+    for (const auto &e : r->trace.events) {
+        if (e.kind == TraceKind::Complete && e.node == r->index("client")) clientStatus.push_back(e.status);
+        if (e.kind == TraceKind::Complete && e.node == r->index("gateway")) gatewayStatus.push_back(e.status);
+        if (e.kind == TraceKind::Call && e.node == r->index("client")) clientCalls.insert(e.correlationId);
+    }
+    QCOMPARE(gatewayStatus, (std::vector<int>{0, 0, 4, 0}));
+    QCOMPARE(clientStatus, (std::vector<int>{0, 0, 4, 0}));
+    // Each downstream call names the call it was made for.
+    std::size_t downstream = 0;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Call && e.node == r->index("gateway")) {
+            ++downstream;
+            QVERIFY(clientCalls.count(static_cast<std::uint64_t>(e.aux)));
+        }
+    QCOMPARE(downstream, std::size_t(4));
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("gateway")), std::size_t(1));
+    const auto lines = logLines(*r, "gateway");
+    QCOMPARE(lines.size(), std::size_t(4));
+    QCOMPARE(QString::fromStdString(lines[0]), QStringLiteral("inventory.Stock/Get 0 true 0.012"));
+    QCOMPARE(QString::fromStdString(lines[2]), QStringLiteral("inventory.Stock/Get 4 false 0.050"));
+}
+
+void TestScript::callWithoutServer()
+{
+    // Nothing linked on "calls": the call fails at once with UNAVAILABLE (14).
+    const std::string source = R"lua(
+function on_start(ctx)
+  ctx:call("calls", {method = "x/Y", tag = "first"})
+end
+function on_reply(ctx, r)
+  ctx:trace(r.tag .. " " .. r.status .. " " .. r.latency)
+end
+)lua";
+    auto r = run(aloneWith(source));
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "s"), problemOf(*r, "s").c_str());
+    const auto lines = logLines(*r, "s");
+    QCOMPARE(lines.size(), std::size_t(1));
+    QCOMPARE(QString::fromStdString(lines[0]), QStringLiteral("first 14 0.0"));
 }
 
 void TestScript::rateLimiterExample()

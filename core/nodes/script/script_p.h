@@ -13,7 +13,8 @@ struct lua_State;
 
 namespace sb::script {
 
-inline constexpr const char *kPortNames[] = {"in", "deliveries", "serve", "out"};
+inline constexpr const char *kPortNames[] = {"in", "deliveries", "serve", "out", "calls"};
+inline constexpr int kPortCount = 5;
 inline constexpr int kNoRef = -2; // LUA_NOREF: no registry reference
 
 // The port named `name` (-1: none).
@@ -39,10 +40,20 @@ struct Inbound {
     std::shared_ptr<bool> settled = std::make_shared<bool>(false);
 };
 
+// The outcome of a call the script made (ctx:call), for on_reply.
+struct ReplyInfo {
+    std::uint64_t call = 0; // the call's id (what ctx:call returned)
+    std::uint16_t status = 0;
+    const Message *message = nullptr; // the response; null when none came (a timeout, no server)
+    std::string_view method;
+    SimTime latency = 0;
+};
+
 // A handler call, passed to the protected trampoline (handlerTrampoline).
 struct HandlerCall {
     const char *name = nullptr;
     const Inbound *inbound = nullptr; // on_message
+    const ReplyInfo *reply = nullptr; // on_reply (its tag in tagRef)
     int tagRef = kNoRef;              // on_timer: the registry reference of the tag
     bool defined = false;             // the script defines the handler
     int result = -1;                  // -1 nil (or nothing), 0 false, 1 true, 2 a number
@@ -70,6 +81,9 @@ public:
     // ctx:reply: `headers` is the stack index of a headers table, or 0.
     virtual void reply(lua_State *L, Inbound &in, std::uint16_t status, std::uint32_t bytes, int headers,
                        std::string &error) = 0;
+    // ctx:call(port, spec [, n]): the spec's fields in stack slots (method, bytes, headers,
+    // timeout); `ref` holds its tag. The call's id, or 0 on an error.
+    virtual std::uint64_t call(lua_State *L, int which, const int slots[4], int ref, std::string &error) = 0;
     // ctx:timer: `ref` holds the tag. Returns the timer's number.
     virtual std::uint64_t timer(SimTime delay, int ref) = 0;
     // ctx:cancel: the tag's reference to release, or kNoRef.

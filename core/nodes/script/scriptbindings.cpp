@@ -154,6 +154,40 @@ int l_reply(lua_State *L)
     return 0;
 }
 
+int l_call(lua_State *L)
+{
+    contextOf(L, "ctx:call");
+    const char *name = luaL_checkstring(L, 2);
+    if (portOf(name) != static_cast<int>(ScriptPort::Calls))
+        return luaL_error(L, "ctx:call: \"%s\" is not a calls port (the script node calls on \"calls\")",
+                          name);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    const int which = static_cast<int>(luaL_optinteger(L, 4, 0));
+    luaL_checkstack(L, 16, nullptr);
+    static constexpr const char *keys[4] = {"method", "bytes", "headers", "timeout"};
+    int slots[4];
+    for (int i = 0; i < 4; ++i) {
+        lua_getfield(L, 3, keys[i]);
+        slots[i] = lua_gettop(L);
+    }
+    lua_getfield(L, 3, "tag");
+    const int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    char text[512];
+    text[0] = 0;
+    std::uint64_t id = 0;
+    {
+        std::string error;
+        id = nodeOf(L).call(L, which, slots, ref, error);
+        if (!error.empty()) std::snprintf(text, sizeof text, "%s", error.c_str());
+    }
+    if (text[0]) {
+        luaL_unref(L, LUA_REGISTRYINDEX, ref);
+        return luaL_error(L, "%s", text);
+    }
+    lua_pushinteger(L, static_cast<lua_Integer>(id));
+    return 1;
+}
+
 int l_timer(lua_State *L)
 {
     contextOf(L, "ctx:timer");
@@ -276,6 +310,35 @@ void pushMessage(lua_State *L, const Inbound &in)
     lua_setfield(L, -2, "fields");
 }
 
+// on_reply's argument: the call's outcome, with the tag ctx:call was given (stack index `tag`, 0: none).
+void pushReply(lua_State *L, const ReplyInfo &r, int tag)
+{
+    lua_createtable(L, 0, 8);
+    lua_pushinteger(L, static_cast<lua_Integer>(r.call));
+    lua_setfield(L, -2, "call");
+    lua_pushinteger(L, r.status);
+    lua_setfield(L, -2, "status");
+    lua_pushboolean(L, r.status == 0 || (r.status >= 200 && r.status <= 299));
+    lua_setfield(L, -2, "ok");
+    lua_pushlstring(L, r.method.data(), r.method.size());
+    lua_setfield(L, -2, "method");
+    lua_pushnumber(L, seconds(r.latency));
+    lua_setfield(L, -2, "latency");
+    lua_pushinteger(L, r.message ? r.message->size : 0);
+    lua_setfield(L, -2, "bytes");
+    lua_createtable(L, 0, r.message ? static_cast<int>(r.message->headers.size()) : 0);
+    if (r.message)
+        for (const auto &h : r.message->headers) {
+            lua_pushlstring(L, h.value.data(), h.value.size());
+            lua_setfield(L, -2, h.name.c_str());
+        }
+    lua_setfield(L, -2, "headers");
+    if (tag) {
+        lua_pushvalue(L, tag);
+        lua_setfield(L, -2, "tag");
+    }
+}
+
 // Copies a plain value (boolean, number, string, table of those) from `from` (index `index`) onto
 // `to`'s stack; anything else (functions, coroutines, messages) becomes nil. `from` is not running.
 void copyPlain(lua_State *from, int index, lua_State *to, int depth)
@@ -322,7 +385,7 @@ void copyPlain(lua_State *from, int index, lua_State *to, int depth)
 
 int portOf(const char *name)
 {
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < kPortCount; ++i)
         if (std::strcmp(kPortNames[i], name) == 0) return i;
     return -1;
 }
@@ -384,9 +447,10 @@ void setUpBindings(lua_State *L, const std::string &id, lua_State *previous)
     lua_pop(L, 1);
 
     static const luaL_Reg methods[] = {{"send", l_send},     {"forward", l_forward}, {"ack", l_ack},
-                                       {"nack", l_nack},     {"reply", l_reply},     {"timer", l_timer},
-                                       {"cancel", l_cancel}, {"now", l_now},         {"random", l_random},
-                                       {"trace", l_trace},   {"links", l_links},     {nullptr, nullptr}};
+                                       {"call", l_call},     {"nack", l_nack},       {"reply", l_reply},
+                                       {"timer", l_timer},   {"cancel", l_cancel},   {"now", l_now},
+                                       {"random", l_random}, {"trace", l_trace},     {"links", l_links},
+                                       {nullptr, nullptr}};
     lua_newtable(L); // ctx
     luaL_setfuncs(L, methods, 0);
     lua_pushlstring(L, id.data(), id.size());
@@ -428,6 +492,9 @@ int handlerTrampoline(lua_State *L)
     int args = 1;
     if (c->inbound) {
         pushMessage(L, *c->inbound);
+        ++args;
+    } else if (c->reply) {
+        pushReply(L, *c->reply, tag);
         ++args;
     } else if (tag) {
         lua_pushvalue(L, tag);

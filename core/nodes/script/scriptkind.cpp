@@ -13,21 +13,30 @@ namespace {
 std::string scriptHelp()
 {
     return "Lua 5.4 source defining handlers: on_start(ctx), on_message(ctx, msg), on_timer(ctx, tag), "
-           "on_crash(ctx), on_restart(ctx). See docs/scripting.md.";
+           "on_reply(ctx, reply), on_crash(ctx), on_restart(ctx). See docs/scripting.md.";
 }
 
+// A script decides at run time where a message goes (if anywhere): the answer names the outputs
+// it may use, takes none and ends the inspected path here.
 RouteAnswer explainScriptRoute(const RouteQuestion &q)
 {
     RouteAnswer a;
-    std::string peers;
+    std::string out, calls;
     for (std::size_t i = 0; i < q.outputs.size(); ++i) {
         const RouteOutput &o = q.outputs[i];
-        if (o.inbound || o.port != "out") continue;
-        peers += (peers.empty() ? "" : ", ") + o.peer;
-        a.verdicts.push_back(routeVerdict(i, false, "the script decides at run time whether to send here"));
+        if (o.inbound || (o.port != "out" && o.port != "calls")) continue;
+        std::string &list = o.port == "out" ? out : calls;
+        list += (list.empty() ? "" : ", ") + o.peer;
+        a.verdicts.push_back(routeVerdict(i, false,
+                                          o.port == "out"
+                                              ? "the script decides at run time whether to send here"
+                                              : "the script decides at run time whether to call here"));
     }
-    a.note = peers.empty() ? "a script decides at run time; it has no output linked, so nothing leaves it"
-                           : "a script decides at run time; it may send on: out (to " + peers + ")";
+    std::string may;
+    if (!out.empty()) may = "out (to " + out + ")";
+    if (!calls.empty()) may += (may.empty() ? "" : ", ") + std::string("calls (to ") + calls + ")";
+    a.note = may.empty() ? "a script decides at run time; it has no output linked, so nothing leaves it"
+                         : "a script decides at run time; it may send on: " + may;
     a.ends = true;
     return a;
 }
@@ -66,6 +75,11 @@ NodeKindSpec scriptKind()
          PortSpec::Need::Optional},
         {"out", PortDirection::Out, Protocol::Publish, true,
          "Where ctx:send and ctx:forward publish (every link, or the n-th one).", PortSpec::Need::Optional},
+        {"calls", PortDirection::Out, Protocol::Call, true,
+         "Servers the script calls with ctx:call(\"calls\", {method = ...}) (unary; the first link, or the "
+         "n-th): "
+         "each call's reply, timeout or failure comes back to on_reply(ctx, reply).",
+         PortSpec::Need::Optional},
     };
     using T = PropertyType;
     PropertySpec source =

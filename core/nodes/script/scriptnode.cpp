@@ -13,12 +13,15 @@
 //
 // The ctx object's methods (scriptbindings.cpp) act through this node as a ScriptHost; this file
 // never raises a Lua error.
+#include "../../callstatus.h"
 #include "../common.h"
+#include "../rpc/callprotocol.h"
 #include "luasandbox.h"
 #include "script_p.h"
 
 #include <lua.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -47,6 +50,10 @@ public:
 
     void onFrame(NodeContext &ctx, LinkIndex from, Frame &f) override
     {
+        if (f.type == FrameType::Reply) {
+            onReply(ctx, from, f);
+            return;
+        }
         PortIndex port;
         switch (f.type) {
         case FrameType::Publish:
@@ -106,6 +113,10 @@ public:
 
     void onTimer(NodeContext &ctx, std::uint64_t tag) override
     {
+        if (tag & kCallTimer) {
+            callTimedOut(ctx, tag & ~kCallTimer);
+            return;
+        }
         auto it = m_timers.find(tag);
         if (it == m_timers.end()) return;
         const int ref = it->second.ref;
@@ -132,6 +143,7 @@ public:
             m_crashing = false;
         }
         m_timers.clear();                         // the executor cancels them
+        m_calls.clear();                          // no Complete: the calls die with the node
         if (m_box) m_previous = std::move(m_box); // its ctx.durable goes into the restarted state
         m_diskLost = false;
     }
@@ -155,6 +167,7 @@ public:
     {
         NodeStatus s;
         s.unacked = m_unsettled;
+        s.inFlight = m_calls.size();
         return s;
     }
 
@@ -341,6 +354,94 @@ public:
         ctx.send(in.link, std::move(r));
     }
 
+    // ctx:call(port, spec [, n]): a unary call (callprotocol.h) on the n-th link of "calls" (the
+    // first by default), traced Call (aux = the call being served, when the script serves one);
+    // its reply, a timeout or no server at all comes back to on_reply.
+    std::uint64_t call(lua_State *L, int which, const int slots[4], int ref, std::string &error) override
+    {
+        auto m = std::make_shared<Message>();
+        if (lua_type(L, slots[0]) != LUA_TSTRING) {
+            error = "ctx:call: 'method' must be a string (e.g. \"orders.Orders/Get\", \"POST /orders\")";
+            return 0;
+        }
+        valueText(L, slots[0], m->routingKey);
+        if (!lua_isnil(L, slots[1])) {
+            lua_Integer b = 0;
+            if (!lua_isinteger(L, slots[1]) || (b = lua_tointeger(L, slots[1])) < 0 || b > UINT32_MAX) {
+                error = "ctx:call: 'bytes' must be a whole number of bytes (0 to 4294967295)";
+                return 0;
+            }
+            m->size = static_cast<std::uint32_t>(b);
+        }
+        if (!lua_isnil(L, slots[2])) {
+            if (!lua_istable(L, slots[2])) {
+                error = "ctx:call: 'headers' must be a table of name = value";
+                return 0;
+            }
+            if (!readNameValues(L, slots[2], "headers", error, [&](std::string name, int v) {
+                    std::string value;
+                    if (!valueText(L, v, value)) return false;
+                    m->headers.push_back({std::move(name), std::move(value)});
+                    return true;
+                }))
+                return 0;
+        }
+        double timeout = -1;
+        if (!lua_isnil(L, slots[3])) {
+            if (lua_type(L, slots[3]) != LUA_TNUMBER || !(lua_tonumber(L, slots[3]) >= 0) ||
+                lua_tonumber(L, slots[3]) > 1e9) {
+                error = "ctx:call: 'timeout' must be a number of seconds from 0 to 1e9";
+                return 0;
+            }
+            timeout = lua_tonumber(L, slots[3]);
+        }
+        LinkIndex link = kNoIndex;
+        auto links = m_ctx->links(ScriptPort::Calls);
+        if (which != 0) {
+            auto chosen = linksFor(ScriptPort::Calls, which, error, "ctx:call");
+            if (!error.empty()) return 0;
+            link = chosen.front();
+        } else if (!links.empty()) {
+            link = links.front();
+        }
+        NodeContext &ctx = *m_ctx;
+        m->id = ctx.newMessageId();
+        m->correlationId = m->id;
+        m->publishedAt = ctx.now();
+        m->producer = ctx.self();
+        m->sequence = ++m_sequence;
+        ctx.announce(*m);
+        TraceEvent e = messageEvent(TraceKind::Call, m.get());
+        e.aux = static_cast<std::int64_t>(m_parentCall);
+        ctx.trace(e);
+        PendingCall p;
+        p.request = m;
+        p.link = link;
+        p.started = ctx.now();
+        p.ref = ref;
+        const std::uint64_t attempt = ++m_nextAttempt;
+        if (link == kNoIndex) {
+            // No server linked: the call fails at once, as a gRPC channel in TRANSIENT_FAILURE does.
+            p.failStatus = Grpc::Unavailable;
+            p.timer = ctx.startTimer(0, kCallTimer | attempt);
+        } else {
+            p.failStatus = Grpc::DeadlineExceeded;
+            Frame f;
+            f.type = FrameType::Request;
+            f.tag = attempt;
+            f.deliveryCount = 1;
+            if (timeout >= 0)
+                f.deadline = addTime(ctx.now(), static_cast<SimTime>(std::llround(timeout * kSecond)));
+            f.message = m;
+            ctx.send(link, std::move(f));
+            if (timeout >= 0)
+                p.timer = ctx.startTimer(static_cast<SimTime>(std::llround(timeout * kSecond)),
+                                         kCallTimer | attempt);
+        }
+        m_calls.emplace(attempt, std::move(p));
+        return m->id;
+    }
+
     // ctx:timer(delay, tag): `ref` holds the tag. Returns the timer's number.
     std::uint64_t timer(SimTime delay, int ref) override
     {
@@ -374,6 +475,80 @@ public:
     std::size_t linkCount(PortIndex port) const override { return m_ctx->links(port).size(); }
 
 private:
+    static constexpr std::uint64_t kCallTimer = std::uint64_t{1} << 63; // a call's timeout, by attempt
+
+    struct PendingCall {
+        MessageRef request;
+        LinkIndex link = kNoIndex;
+        SimTime started = 0;
+        TimerId timer = kNoTimer;
+        int ref = kNoRef;             // the tag given to ctx:call
+        std::uint16_t failStatus = 0; // the status when its timer fires first
+    };
+
+    void onReply(NodeContext &ctx, LinkIndex from, Frame &f)
+    {
+        auto it = m_calls.find(f.tag);
+        if (m_out || it == m_calls.end() || it->second.link != from) {
+            // Late (its call timed out), or for a node a script error took out of the run.
+            TraceEvent e = messageEvent(TraceKind::Drop, f.message.get());
+            e.reason = m_out ? DropReason::ScriptStopped : DropReason::UnknownCorrelation;
+            e.peer = ctx.peer(from);
+            e.link = from;
+            e.status = f.status;
+            ctx.trace(e);
+            return;
+        }
+        PendingCall p = std::move(it->second);
+        m_calls.erase(it);
+        if (p.timer != kNoTimer) ctx.cancelTimer(p.timer);
+        finishCall(ctx, p, f.status, f.message.get());
+    }
+
+    void callTimedOut(NodeContext &ctx, std::uint64_t attempt)
+    {
+        auto it = m_calls.find(attempt);
+        if (it == m_calls.end()) return;
+        PendingCall p = std::move(it->second);
+        m_calls.erase(it);
+        if (p.link != kNoIndex) {
+            // The caller gives up on the attempt and tells the server (gRPC RST_STREAM CANCEL).
+            TraceEvent e = messageEvent(TraceKind::Cancel, p.request.get());
+            e.reason = DropReason::DeadlineExceeded;
+            e.peer = ctx.peer(p.link);
+            e.link = p.link;
+            e.deliveryCount = 1;
+            ctx.trace(e);
+            Frame c;
+            c.type = FrameType::Cancel;
+            c.tag = attempt;
+            c.message = rpc::controlMessage(*p.request);
+            ctx.send(p.link, std::move(c));
+        }
+        finishCall(ctx, p, p.failStatus, nullptr);
+    }
+
+    void finishCall(NodeContext &ctx, PendingCall &p, std::uint16_t status, const Message *response)
+    {
+        TraceEvent e = messageEvent(TraceKind::Complete, p.request.get());
+        e.status = status;
+        e.aux = ctx.now() - p.started;
+        e.deliveryCount = 1;
+        ctx.trace(e);
+        if (m_out || !m_box) return;
+        ReplyInfo r;
+        r.call = p.request->id;
+        r.status = status;
+        r.message = response;
+        r.method = p.request->routingKey;
+        r.latency = ctx.now() - p.started;
+        HandlerCall c;
+        c.name = "on_reply";
+        c.reply = &r;
+        c.tagRef = p.ref; // released by the call
+        call(ctx, c);
+    }
+
     struct TimerEntry {
         TimerId id = kNoTimer;
         int ref = kNoRef;
@@ -443,10 +618,13 @@ private:
         m_ctx = &ctx;
         m_box->setRng(&ctx.rng());
         m_current = c.inbound ? c.inbound->message->id : 0;
+        m_parentCall =
+            c.inbound && c.inbound->port == ScriptPort::Serve ? c.inbound->message->correlationId : 0;
         ScriptError error;
         const bool ok = m_box->call(&handlerTrampoline, &c, error);
         m_ctx = nullptr;
         m_current = 0;
+        m_parentCall = 0;
         if (!ok) fail(ctx, error, c.name, c.inbound ? c.inbound->message->id : 0);
         return ok;
     }
@@ -572,7 +750,10 @@ private:
     std::map<std::uint64_t, TimerEntry> m_timers;
     std::uint64_t m_nextTimer = 0;
     std::uint64_t m_sequence = 0;
-    std::uint64_t m_current = 0; // the message being handled
+    std::uint64_t m_current = 0;                  // the message being handled
+    std::uint64_t m_parentCall = 0;               // the call being served, for the calls the script makes
+    std::map<std::uint64_t, PendingCall> m_calls; // by attempt
+    std::uint64_t m_nextAttempt = 0;
     std::uint64_t m_unsettled = 0;
     bool m_out = false; // taken out of the run by a script error
     bool m_crashing = false;
