@@ -183,6 +183,14 @@ void TestScript::allowedLibraries()
     QCOMPARE(lines.size(), std::size_t(1));
     QCOMPARE(QString::fromStdString(lines[0]), QStringLiteral("AB7-x 1+2+3 3true 5 2 42 2"));
     QCOMPARE(r->trace.countAt(TraceKind::ScriptLog, r->index("s")), std::size_t(1));
+
+    // A long line is kept clipped to 4 KB.
+    auto big = run(aloneWith(onStart("print(string.rep('x', 100000))")));
+    QVERIFY(big);
+    const auto clipped = logLines(*big, "s");
+    QCOMPARE(clipped.size(), std::size_t(1));
+    QVERIFY(clipped[0].size() < 4200);
+    QVERIFY(clipped[0].find("[... 95904 more bytes]") != std::string::npos);
 }
 
 void TestScript::deterministicHelpers()

@@ -468,13 +468,25 @@ public:
         TraceEvent e;
         e.kind = TraceKind::ScriptLog;
         e.messageId = messageId;
-        e.aux = ctx.note(text, currentLine(), false);
+        e.aux = ctx.note(clipped(text), currentLine(), false);
         ctx.trace(e);
     }
 
     std::size_t linkCount(PortIndex port) const override { return m_ctx->links(port).size(); }
 
 private:
+    // A note's text as kept: at most kMaxNote bytes (a script may print megabytes), cut at a
+    // UTF-8 character boundary.
+    static constexpr std::size_t kMaxNote = 4096;
+    static std::string clipped(std::string_view text)
+    {
+        if (text.size() <= kMaxNote) return std::string(text);
+        std::size_t n = kMaxNote;
+        while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
+            --n;
+        return std::string(text.substr(0, n)) + " [... " + std::to_string(text.size() - n) + " more bytes]";
+    }
+
     static constexpr std::uint64_t kCallTimer = std::uint64_t{1} << 63; // a call's timeout, by attempt
 
     struct PendingCall {
@@ -723,7 +735,7 @@ private:
     void fail(NodeContext &ctx, const ScriptError &error, const char *where, std::uint64_t messageId = 0)
     {
         m_out = true;
-        std::string text = std::string(where) + ": " + error.message;
+        const std::string text = clipped(std::string(where) + ": " + error.message);
         TraceEvent e;
         e.kind = TraceKind::ScriptError;
         e.messageId = messageId;
