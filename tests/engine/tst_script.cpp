@@ -39,6 +39,7 @@ private slots:
     void servesCalls();
     void makesCalls();
     void callWithoutServer();
+    void sagaParticipant();
     void rateLimiterExample();
 };
 
@@ -753,6 +754,55 @@ end
     const auto lines = logLines(*r, "s");
     QCOMPARE(lines.size(), std::size_t(1));
     QCOMPARE(QString::fromStdString(lines[0]), QStringLiteral("first 14 0.0"));
+}
+
+void TestScript::sagaParticipant()
+{
+    // An orchestrated saga of two steps: the built-in "orders" service, then a Lua payment service
+    // that declines every third payment; the orchestrator then compensates the order step.
+    const std::string payments = R"lua(
+function on_message(ctx, msg)
+  if msg.compensation then return true end
+  ctx.state.n = (ctx.state.n or 0) + 1
+  ctx:trace(string.format("%s saga=%d step=%d key=%s", msg.routingKey, msg.saga, msg.step, msg.key))
+  if ctx.state.n % 3 == 0 then
+    ctx:reply(msg, {status = 1, reason = "card declined"})
+    return
+  end
+  return true
+end
+)lua";
+    const Json steps = Json::array({{{"name", "order"},
+                                     {"service", "orders"},
+                                     {"command", "CreateOrder"},
+                                     {"compensation", "CancelOrder"},
+                                     {"timeout", "1s"}},
+                                    {{"name", "payment"},
+                                     {"service", "payments"},
+                                     {"command", "ProcessPayment"},
+                                     {"compensation", "RefundPayment"},
+                                     {"timeout", "1s"}}});
+    TopologyBuilder b;
+    b.node("saga", "saga-orchestrator", {{"rate", 10}, {"count", 6}, {"steps", steps}})
+        .node("orders", "saga-participant", {{"command", "CreateOrder"}, {"compensation", "CancelOrder"}})
+        .node("payments", "script", {{"script", payments}})
+        .link("saga", "orders", {}, "participants", "commands")
+        .link("saga", "payments", {}, "participants", "commands");
+    const auto errors = validationErrors(b.topology());
+    QVERIFY2(errors.empty(), errors.empty() ? "" : errors.front().c_str());
+    auto r = run(b.topology());
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "payments"), problemOf(*r, "payments").c_str());
+    std::size_t completed = 0, compensated = 0;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::SagaEnd) (e.aux == 0 ? completed : compensated) += 1;
+    QCOMPARE(completed, std::size_t(4));
+    QCOMPARE(compensated, std::size_t(2));
+    const auto lines = logLines(*r, "payments");
+    QCOMPARE(lines.size(), std::size_t(6));
+    QVERIFY2(QString::fromStdString(lines[0]).startsWith(QStringLiteral("ProcessPayment saga=")),
+             lines[0].c_str());
+    QVERIFY2(QString::fromStdString(lines[0]).contains(QStringLiteral(" step=2 ")), lines[0].c_str());
 }
 
 void TestScript::rateLimiterExample()

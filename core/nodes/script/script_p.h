@@ -13,8 +13,8 @@ struct lua_State;
 
 namespace sb::script {
 
-inline constexpr const char *kPortNames[] = {"in", "deliveries", "serve", "out", "calls"};
-inline constexpr int kPortCount = 5;
+inline constexpr const char *kPortNames[] = {"in", "deliveries", "serve", "out", "calls", "commands"};
+inline constexpr int kPortCount = 6;
 inline constexpr int kNoRef = -2; // LUA_NOREF: no registry reference
 
 // The port named `name` (-1: none).
@@ -36,6 +36,11 @@ struct Inbound {
     SimTime deadline = kNever;
     bool redelivered = false;
     bool noAck = false;
+    // A command (port "commands"): the saga instance and step it belongs to (0: none), and whether
+    // it is the step's compensating transaction (cqrs/commandprotocol.h).
+    std::uint64_t saga = 0;
+    std::uint32_t step = 0;
+    bool compensation = false;
     // Acked, nacked or replied to; shared by the copies (the handler's, the message table's).
     std::shared_ptr<bool> settled = std::make_shared<bool>(false);
 };
@@ -78,9 +83,10 @@ public:
                                std::string &error) = 0;
     virtual void forward(Inbound &in, PortIndex port, int which, std::string &error) = 0;
     virtual void settle(Inbound &in, bool ack, bool requeue, std::string &error) = 0;
-    // ctx:reply: `headers` is the stack index of a headers table, or 0.
+    // ctx:reply: `headers` is the stack index of a headers table, or 0; `reason` a refused
+    // command's reason.
     virtual void reply(lua_State *L, Inbound &in, std::uint16_t status, std::uint32_t bytes, int headers,
-                       std::string &error) = 0;
+                       std::string_view reason, std::string &error) = 0;
     // ctx:call(port, spec [, n]): the spec's fields in stack slots (method, bytes, headers,
     // timeout); `ref` holds its tag. The call's id, or 0 on an error.
     virtual std::uint64_t call(lua_State *L, int which, const int slots[4], int ref, std::string &error) = 0;

@@ -133,6 +133,8 @@ int l_reply(lua_State *L)
     Inbound &in = inboundArg(L, 2, "ctx:reply");
     lua_Integer status = 0, bytes = 0;
     int headers = 0;
+    std::size_t reasonLength = 0;
+    const char *reason = "";
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         lua_getfield(L, 3, "status");
@@ -144,12 +146,14 @@ int l_reply(lua_State *L)
             luaL_checktype(L, -1, LUA_TTABLE);
             headers = lua_gettop(L);
         }
+        lua_getfield(L, 3, "reason");
+        if (!lua_isnil(L, -1)) reason = luaL_checklstring(L, -1, &reasonLength);
         luaL_argcheck(L, status >= 0 && status < kNoStatus, 3, "status must be 0 to 65534");
         luaL_argcheck(L, bytes >= 0 && bytes <= UINT32_MAX, 3, "bytes must be 0 to 4294967295");
     }
     guarded(L, [&](std::string &error) {
         nodeOf(L).reply(L, in, static_cast<std::uint16_t>(status), static_cast<std::uint32_t>(bytes), headers,
-                        error);
+                        std::string_view(reason, reasonLength), error);
     });
     return 0;
 }
@@ -285,6 +289,14 @@ void pushMessage(lua_State *L, const Inbound &in)
     lua_setfield(L, -2, "port");
     lua_pushinteger(L, in.from);
     lua_setfield(L, -2, "from");
+    if (in.port == ScriptPort::Commands) {
+        lua_pushinteger(L, static_cast<lua_Integer>(in.saga));
+        lua_setfield(L, -2, "saga");
+        lua_pushinteger(L, in.step);
+        lua_setfield(L, -2, "step");
+        lua_pushboolean(L, in.compensation);
+        lua_setfield(L, -2, "compensation");
+    }
     if (in.port == ScriptPort::Serve) {
         lua_pushlstring(L, m.routingKey.data(), m.routingKey.size());
         lua_setfield(L, -2, "method");

@@ -80,6 +80,10 @@ NodeKindSpec scriptKind()
          "n-th): "
          "each call's reply, timeout or failure comes back to on_reply(ctx, reply).",
          PortSpec::Need::Optional},
+        {"commands", PortDirection::In, Protocol::Command, true,
+         "Commands from a saga orchestrator (the script is a saga participant): answer with ctx:reply(msg, "
+         "{status = 0}) or by returning true (done), false (rejected) or a command status.",
+         PortSpec::Need::Optional},
     };
     using T = PropertyType;
     PropertySpec source =

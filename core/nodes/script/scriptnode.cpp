@@ -15,7 +15,9 @@
 // never raises a Lua error.
 #include "../../callstatus.h"
 #include "../common.h"
+#include "../cqrs/commandprotocol.h"
 #include "../rpc/callprotocol.h"
+#include "../sagas/sagas.h"
 #include "luasandbox.h"
 #include "script_p.h"
 
@@ -54,6 +56,11 @@ public:
             onReply(ctx, from, f);
             return;
         }
+        if (f.type == FrameType::Query || (f.type == FrameType::Command && !f.response && f.message &&
+                                           f.message->routingKey == saga::kRelease)) {
+            onSagaControl(ctx, from, f);
+            return;
+        }
         PortIndex port;
         switch (f.type) {
         case FrameType::Publish:
@@ -64,6 +71,10 @@ public:
             break;
         case FrameType::Request:
             port = ScriptPort::Serve;
+            break;
+        case FrameType::Command:
+            if (f.response) return;
+            port = ScriptPort::Commands;
             break;
         default:
             return; // confirms of what it sent, a client's cancel: nothing for the script
@@ -89,6 +100,11 @@ public:
         in.deadline = f.deadline;
         in.redelivered = f.redelivered;
         in.noAck = f.noAck;
+        if (const auto *body = f.as<cmd::CommandBody>()) {
+            in.saga = body->saga;
+            in.step = body->step;
+            in.compensation = body->compensation;
+        }
         auto links = ctx.links(port);
         for (std::size_t i = 0; i < links.size(); ++i)
             if (links[i] == from) in.from = static_cast<int>(i + 1);
@@ -315,14 +331,16 @@ public:
 
     // ctx:reply(msg, status, bytes, headers at index `headers` or 0).
     void reply(lua_State *L, Inbound &in, std::uint16_t status, std::uint32_t bytes, int headers,
-               std::string &error) override
+               std::string_view reason, std::string &error) override
     {
-        if (in.port != ScriptPort::Serve) {
-            error = "ctx:reply: only a call request (port \"serve\") is replied to";
+        if (in.port != ScriptPort::Serve && in.port != ScriptPort::Commands) {
+            error = "ctx:reply: only a call request (port \"serve\") or a command (port \"commands\") is "
+                    "replied to";
             return;
         }
         if (*in.settled) {
-            error = "ctx:reply: the call's attempt was already replied to";
+            error = in.port == ScriptPort::Serve ? "ctx:reply: the call's attempt was already replied to"
+                                                 : "ctx:reply: the command was already answered";
             return;
         }
         if (status == kNoStatus) {
@@ -330,6 +348,19 @@ public:
             return;
         }
         NodeContext &ctx = *m_ctx;
+        if (in.port == ScriptPort::Commands) {
+            // The command's outcome (cqrs/commandprotocol.h): its type, response set, tag echoed.
+            *in.settled = true;
+            auto result = std::make_shared<cmd::CommandResult>();
+            result->reason = std::string(reason);
+            Frame request;
+            request.type = FrameType::Command;
+            request.tag = in.tag;
+            Frame r = responseTo(request, status, std::move(result));
+            r.message = in.message;
+            ctx.send(in.link, std::move(r));
+            return;
+        }
         auto m = std::make_shared<Message>();
         if (headers && !readNameValues(L, headers, "headers", error, [&](std::string name, int v) {
                 std::string value;
@@ -498,6 +529,20 @@ private:
         std::uint16_t failStatus = 0; // the status when its timer fires first
     };
 
+    // A saga orchestrator asks who is at the end of each participant link (Identify, sagas.h): the
+    // script answers with its id, as a saga participant does. Release (of a semantic lock) means
+    // nothing to a script: it keeps no such lock.
+    void onSagaControl(NodeContext &ctx, LinkIndex from, const Frame &f)
+    {
+        if (m_out || f.type != FrameType::Query || f.response || !f.message ||
+            f.message->routingKey != saga::kIdentify)
+            return;
+        auto r = std::make_shared<cmd::QueryResult>();
+        r->found = true;
+        r->fields.push_back({"service", m_id});
+        ctx.send(from, responseTo(f, CommandStatus::Ok, std::move(r)));
+    }
+
     void onReply(NodeContext &ctx, LinkIndex from, Frame &f)
     {
         auto it = m_calls.find(f.tag);
@@ -654,6 +699,7 @@ private:
             if (answer || c.result == 0) settleHere(in, answer, false);
             break;
         case ScriptPort::Serve:
+        case ScriptPort::Commands:
             if (c.result == 2 && (c.number < 0 || c.number >= kNoStatus)) {
                 ScriptError e;
                 e.message = "on_message returned " + std::to_string(c.number) + ", not a status (0 to 65534)";
@@ -661,8 +707,11 @@ private:
                 fail(ctx, e, "on_message", in.message->id);
                 return;
             }
-            if (answer || c.result == 2)
-                reply(nullptr, in, c.result == 2 ? static_cast<std::uint16_t>(c.number) : 0, 0, 0, error);
+            if (answer || c.result == 2) {
+                reply(nullptr, in, c.result == 2 ? static_cast<std::uint16_t>(c.number) : 0, 0, 0, {}, error);
+            } else if (c.result == 0 && in.port == ScriptPort::Commands) {
+                reply(nullptr, in, CommandStatus::Rejected, 0, 0, "the script refused it", error);
+            }
             break;
         default:
             if (answer) {
