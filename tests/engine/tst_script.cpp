@@ -314,6 +314,12 @@ void TestScript::runtimeErrorLine_data()
     QTest::newRow("top level") << "local a = {}\nlocal b = a.b.c\n" << 2 << "attempt to index";
     QTest::newRow("ctx misuse") << "function on_start(ctx)\n  ctx:send('nowhere', {})\nend" << 2
                                 << "is not an output port";
+    QTest::newRow("send spec") << "function on_start(ctx)\n\n  ctx:send('out', {routingKey = true})\nend" << 3
+                               << "'routingKey' must be a string";
+    QTest::newRow("send fields") << "function on_start(ctx)\n  ctx:send('out', {fields = {n = {}}})\nend" << 2
+                                 << "the value of 'n' must be a string or a number";
+    QTest::newRow("call spec") << "function on_start(ctx)\n  ctx:call('calls', {timeout = 1})\nend" << 2
+                               << "'method' must be a string";
     QTest::newRow("error table") << "function on_start(ctx)\n  error({})\nend" << 2
                                  << "error object is a table";
     QTest::newRow("in a timer") << "function on_start(ctx) ctx:timer(1, 'x') end\n"

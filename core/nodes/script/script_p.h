@@ -76,20 +76,19 @@ public:
     // In on_crash: the node may look and trace, not act.
     virtual bool crashing() const = 0;
     virtual const std::string &id() const = 0;
-    // ctx:send(port, spec [, n]): the spec's fields in stack slots (routingKey, key, headers,
-    // fields, bytes, correlationId, persistent). The new message's id, 0 when the run's message
-    // budget is spent (or on an error).
-    virtual std::uint64_t send(lua_State *L, PortIndex port, int which, const int slots[7],
-                               std::string &error) = 0;
+    // ctx:send(port, spec [, n]) with the spec read into `m` (readSendSpec). The new message's id,
+    // 0 when the run's message budget is spent (or on an error).
+    virtual std::uint64_t send(std::shared_ptr<Message> m, PortIndex port, int which, std::string &error) = 0;
     virtual void forward(Inbound &in, PortIndex port, int which, std::string &error) = 0;
     virtual void settle(Inbound &in, bool ack, bool requeue, std::string &error) = 0;
     // ctx:reply: `headers` is the stack index of a headers table, or 0; `reason` a refused
     // command's reason.
     virtual void reply(lua_State *L, Inbound &in, std::uint16_t status, std::uint32_t bytes, int headers,
                        std::string_view reason, std::string &error) = 0;
-    // ctx:call(port, spec [, n]): the spec's fields in stack slots (method, bytes, headers,
-    // timeout); `ref` holds its tag. The call's id, or 0 on an error.
-    virtual std::uint64_t call(lua_State *L, int which, const int slots[4], int ref, std::string &error) = 0;
+    // ctx:call(port, spec [, n]) with the spec read into `m` and `timeout` (readCallSpec); `ref`
+    // holds its tag. The call's id, or 0 on an error.
+    virtual std::uint64_t call(std::shared_ptr<Message> m, int which, SimTime timeout, int ref,
+                               std::string &error) = 0;
     // ctx:timer: `ref` holds the tag. Returns the timer's number.
     virtual std::uint64_t timer(SimTime delay, int ref) = 0;
     // ctx:cancel: the tag's reference to release, or kNoRef.
@@ -108,6 +107,12 @@ int handlerTrampoline(lua_State *L);
 // Never raises.
 bool readNameValues(lua_State *L, int table, const char *what, std::string &error,
                     const std::function<bool(std::string name, int value)> &each);
+// ctx:send's spec from stack slots (routingKey, key, headers, fields, bytes, correlationId,
+// persistent) into `m`. Never raises.
+bool readSendSpec(lua_State *L, const int slots[7], Message &m, std::string &error);
+// ctx:call's spec from stack slots (method, bytes, headers, timeout) into `m` and `timeout`
+// (kNever: none). Never raises.
+bool readCallSpec(lua_State *L, const int slots[4], Message &m, SimTime &timeout, std::string &error);
 // A string, number or boolean as text (numbers as Lua writes them); false for other values.
 bool valueText(lua_State *L, int index, std::string &out);
 

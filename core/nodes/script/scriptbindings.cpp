@@ -89,7 +89,10 @@ int l_send(lua_State *L)
         slots[i] = lua_gettop(L);
     }
     std::uint64_t id = 0;
-    guarded(L, [&](std::string &error) { id = nodeOf(L).send(L, port, which, slots, error); });
+    guarded(L, [&](std::string &error) {
+        auto m = std::make_shared<Message>();
+        if (readSendSpec(L, slots, *m, error)) id = nodeOf(L).send(std::move(m), port, which, error);
+    });
     if (id == 0)
         lua_pushnil(L);
     else
@@ -181,7 +184,10 @@ int l_call(lua_State *L)
     std::uint64_t id = 0;
     {
         std::string error;
-        id = nodeOf(L).call(L, which, slots, ref, error);
+        auto m = std::make_shared<Message>();
+        SimTime timeout = kNever;
+        if (readCallSpec(L, slots, *m, timeout, error))
+            id = nodeOf(L).call(std::move(m), which, timeout, ref, error);
         if (!error.empty()) std::snprintf(text, sizeof text, "%s", error.c_str());
     }
     if (text[0]) {

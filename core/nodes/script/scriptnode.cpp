@@ -16,10 +16,10 @@
 #include "../../callstatus.h"
 #include "../common.h"
 #include "../cqrs/commandprotocol.h"
-#include "../rpc/callprotocol.h"
 #include "../sagas/sagas.h"
 #include "luasandbox.h"
 #include "script_p.h"
+#include "scriptcalls.h"
 
 #include <lua.hpp>
 
@@ -129,8 +129,8 @@ public:
 
     void onTimer(NodeContext &ctx, std::uint64_t tag) override
     {
-        if (tag & kCallTimer) {
-            callTimedOut(ctx, tag & ~kCallTimer);
+        if (tag & OutgoingCalls::kTimerBit) {
+            if (auto end = m_calls.onTimer(ctx, tag)) replyToScript(ctx, *end);
             return;
         }
         auto it = m_timers.find(tag);
@@ -183,7 +183,7 @@ public:
     {
         NodeStatus s;
         s.unacked = m_unsettled;
-        s.inFlight = m_calls.size();
+        s.inFlight = m_calls.waiting();
         return s;
     }
 
@@ -195,72 +195,8 @@ public:
 
     // ctx:send(port, spec [, n]): spec at index 3, already checked to be a table; its fields read
     // into the stack slots given. Returns the message id, 0 when the run's message budget is spent.
-    std::uint64_t send(lua_State *L, PortIndex port, int which, const int slots[7],
-                       std::string &error) override
+    std::uint64_t send(std::shared_ptr<Message> m, PortIndex port, int which, std::string &error) override
     {
-        auto m = std::make_shared<Message>();
-        std::string text;
-        auto str = [&](int slot, std::string &out, const char *what) {
-            if (lua_isnil(L, slots[slot])) return true;
-            if (!valueText(L, slots[slot], out) || lua_type(L, slots[slot]) == LUA_TBOOLEAN) {
-                error = std::string("ctx:send: '") + what + "' must be a string";
-                return false;
-            }
-            return true;
-        };
-        if (!str(0, m->routingKey, "routingKey") || !str(1, m->key, "key")) return 0;
-        // headers: name -> value
-        if (!lua_isnil(L, slots[2])) {
-            if (!lua_istable(L, slots[2])) {
-                error = "ctx:send: 'headers' must be a table of name = value";
-                return 0;
-            }
-            if (!readNameValues(L, slots[2], "headers", error, [&](std::string name, int v) {
-                    std::string value;
-                    if (!valueText(L, v, value)) return false;
-                    m->headers.push_back({std::move(name), std::move(value)});
-                    return true;
-                }))
-                return 0;
-        }
-        if (!lua_isnil(L, slots[3])) {
-            if (!lua_istable(L, slots[3])) {
-                error = "ctx:send: 'fields' must be a table of name = number or string";
-                return 0;
-            }
-            if (!readNameValues(L, slots[3], "fields", error, [&](std::string name, int v) {
-                    Field f;
-                    f.name = std::move(name);
-                    if (lua_type(L, v) == LUA_TNUMBER) {
-                        f.numeric = true;
-                        f.number = lua_tonumber(L, v);
-                        valueText(L, v, f.text);
-                    } else if (lua_type(L, v) == LUA_TSTRING) {
-                        valueText(L, v, f.text);
-                    } else {
-                        return false;
-                    }
-                    m->fields.push_back(std::move(f));
-                    return true;
-                }))
-                return 0;
-        }
-        if (!lua_isnil(L, slots[4])) {
-            lua_Integer b = 0;
-            if (!lua_isinteger(L, slots[4]) || (b = lua_tointeger(L, slots[4])) < 0 || b > UINT32_MAX) {
-                error = "ctx:send: 'bytes' must be a whole number of bytes (0 to 4294967295)";
-                return 0;
-            }
-            m->size = static_cast<std::uint32_t>(b);
-        }
-        if (!lua_isnil(L, slots[5])) {
-            if (!lua_isinteger(L, slots[5]) || lua_tointeger(L, slots[5]) < 0) {
-                error = "ctx:send: 'correlationId' must be a non-negative whole number";
-                return 0;
-            }
-            m->correlationId = static_cast<std::uint64_t>(lua_tointeger(L, slots[5]));
-        }
-        m->persistent = lua_toboolean(L, slots[6]);
         auto links = linksFor(port, which, error, "ctx:send");
         if (!error.empty()) return 0;
         NodeContext &ctx = *m_ctx;
@@ -388,44 +324,9 @@ public:
     // ctx:call(port, spec [, n]): a unary call (callprotocol.h) on the n-th link of "calls" (the
     // first by default), traced Call (aux = the call being served, when the script serves one);
     // its reply, a timeout or no server at all comes back to on_reply.
-    std::uint64_t call(lua_State *L, int which, const int slots[4], int ref, std::string &error) override
+    std::uint64_t call(std::shared_ptr<Message> m, int which, SimTime timeout, int ref,
+                       std::string &error) override
     {
-        auto m = std::make_shared<Message>();
-        if (lua_type(L, slots[0]) != LUA_TSTRING) {
-            error = "ctx:call: 'method' must be a string (e.g. \"orders.Orders/Get\", \"POST /orders\")";
-            return 0;
-        }
-        valueText(L, slots[0], m->routingKey);
-        if (!lua_isnil(L, slots[1])) {
-            lua_Integer b = 0;
-            if (!lua_isinteger(L, slots[1]) || (b = lua_tointeger(L, slots[1])) < 0 || b > UINT32_MAX) {
-                error = "ctx:call: 'bytes' must be a whole number of bytes (0 to 4294967295)";
-                return 0;
-            }
-            m->size = static_cast<std::uint32_t>(b);
-        }
-        if (!lua_isnil(L, slots[2])) {
-            if (!lua_istable(L, slots[2])) {
-                error = "ctx:call: 'headers' must be a table of name = value";
-                return 0;
-            }
-            if (!readNameValues(L, slots[2], "headers", error, [&](std::string name, int v) {
-                    std::string value;
-                    if (!valueText(L, v, value)) return false;
-                    m->headers.push_back({std::move(name), std::move(value)});
-                    return true;
-                }))
-                return 0;
-        }
-        double timeout = -1;
-        if (!lua_isnil(L, slots[3])) {
-            if (lua_type(L, slots[3]) != LUA_TNUMBER || !(lua_tonumber(L, slots[3]) >= 0) ||
-                lua_tonumber(L, slots[3]) > 1e9) {
-                error = "ctx:call: 'timeout' must be a number of seconds from 0 to 1e9";
-                return 0;
-            }
-            timeout = lua_tonumber(L, slots[3]);
-        }
         LinkIndex link = kNoIndex;
         auto links = m_ctx->links(ScriptPort::Calls);
         if (which != 0) {
@@ -435,42 +336,8 @@ public:
         } else if (!links.empty()) {
             link = links.front();
         }
-        NodeContext &ctx = *m_ctx;
-        m->id = ctx.newMessageId();
-        m->correlationId = m->id;
-        m->publishedAt = ctx.now();
-        m->producer = ctx.self();
         m->sequence = ++m_sequence;
-        ctx.announce(*m);
-        TraceEvent e = messageEvent(TraceKind::Call, m.get());
-        e.aux = static_cast<std::int64_t>(m_parentCall);
-        ctx.trace(e);
-        PendingCall p;
-        p.request = m;
-        p.link = link;
-        p.started = ctx.now();
-        p.ref = ref;
-        const std::uint64_t attempt = ++m_nextAttempt;
-        if (link == kNoIndex) {
-            // No server linked: the call fails at once, as a gRPC channel in TRANSIENT_FAILURE does.
-            p.failStatus = Grpc::Unavailable;
-            p.timer = ctx.startTimer(0, kCallTimer | attempt);
-        } else {
-            p.failStatus = Grpc::DeadlineExceeded;
-            Frame f;
-            f.type = FrameType::Request;
-            f.tag = attempt;
-            f.deliveryCount = 1;
-            if (timeout >= 0)
-                f.deadline = addTime(ctx.now(), static_cast<SimTime>(std::llround(timeout * kSecond)));
-            f.message = m;
-            ctx.send(link, std::move(f));
-            if (timeout >= 0)
-                p.timer = ctx.startTimer(static_cast<SimTime>(std::llround(timeout * kSecond)),
-                                         kCallTimer | attempt);
-        }
-        m_calls.emplace(attempt, std::move(p));
-        return m->id;
+        return m_calls.start(*m_ctx, std::move(m), link, timeout, m_parentCall, ref);
     }
 
     // ctx:timer(delay, tag): `ref` holds the tag. Returns the timer's number.
@@ -518,17 +385,6 @@ private:
         return std::string(text.substr(0, n)) + " [... " + std::to_string(text.size() - n) + " more bytes]";
     }
 
-    static constexpr std::uint64_t kCallTimer = std::uint64_t{1} << 63; // a call's timeout, by attempt
-
-    struct PendingCall {
-        MessageRef request;
-        LinkIndex link = kNoIndex;
-        SimTime started = 0;
-        TimerId timer = kNoTimer;
-        int ref = kNoRef;             // the tag given to ctx:call
-        std::uint16_t failStatus = 0; // the status when its timer fires first
-    };
-
     // A saga orchestrator asks who is at the end of each participant link (Identify, sagas.h): the
     // script answers with its id, as a saga participant does. Release (of a semantic lock) means
     // nothing to a script: it keeps no such lock.
@@ -545,64 +401,32 @@ private:
 
     void onReply(NodeContext &ctx, LinkIndex from, Frame &f)
     {
-        auto it = m_calls.find(f.tag);
-        if (m_out || it == m_calls.end() || it->second.link != from) {
-            // Late (its call timed out), or for a node a script error took out of the run.
+        if (m_out) {
             TraceEvent e = messageEvent(TraceKind::Drop, f.message.get());
-            e.reason = m_out ? DropReason::ScriptStopped : DropReason::UnknownCorrelation;
+            e.reason = DropReason::ScriptStopped;
             e.peer = ctx.peer(from);
             e.link = from;
             e.status = f.status;
             ctx.trace(e);
             return;
         }
-        PendingCall p = std::move(it->second);
-        m_calls.erase(it);
-        if (p.timer != kNoTimer) ctx.cancelTimer(p.timer);
-        finishCall(ctx, p, f.status, f.message.get());
+        if (auto end = m_calls.onReply(ctx, from, f)) replyToScript(ctx, *end);
     }
 
-    void callTimedOut(NodeContext &ctx, std::uint64_t attempt)
+    // on_reply(ctx, reply) for a call that ended.
+    void replyToScript(NodeContext &ctx, const OutgoingCalls::Ended &end)
     {
-        auto it = m_calls.find(attempt);
-        if (it == m_calls.end()) return;
-        PendingCall p = std::move(it->second);
-        m_calls.erase(it);
-        if (p.link != kNoIndex) {
-            // The caller gives up on the attempt and tells the server (gRPC RST_STREAM CANCEL).
-            TraceEvent e = messageEvent(TraceKind::Cancel, p.request.get());
-            e.reason = DropReason::DeadlineExceeded;
-            e.peer = ctx.peer(p.link);
-            e.link = p.link;
-            e.deliveryCount = 1;
-            ctx.trace(e);
-            Frame c;
-            c.type = FrameType::Cancel;
-            c.tag = attempt;
-            c.message = rpc::controlMessage(*p.request);
-            ctx.send(p.link, std::move(c));
-        }
-        finishCall(ctx, p, p.failStatus, nullptr);
-    }
-
-    void finishCall(NodeContext &ctx, PendingCall &p, std::uint16_t status, const Message *response)
-    {
-        TraceEvent e = messageEvent(TraceKind::Complete, p.request.get());
-        e.status = status;
-        e.aux = ctx.now() - p.started;
-        e.deliveryCount = 1;
-        ctx.trace(e);
         if (m_out || !m_box) return;
         ReplyInfo r;
-        r.call = p.request->id;
-        r.status = status;
-        r.message = response;
-        r.method = p.request->routingKey;
-        r.latency = ctx.now() - p.started;
+        r.call = end.request->id;
+        r.status = end.status;
+        r.message = end.response.get();
+        r.method = end.request->routingKey;
+        r.latency = end.latency;
         HandlerCall c;
         c.name = "on_reply";
         c.reply = &r;
-        c.tagRef = p.ref; // released by the call
+        c.tagRef = end.ref; // released by the call
         call(ctx, c);
     }
 
@@ -811,10 +635,9 @@ private:
     std::map<std::uint64_t, TimerEntry> m_timers;
     std::uint64_t m_nextTimer = 0;
     std::uint64_t m_sequence = 0;
-    std::uint64_t m_current = 0;                  // the message being handled
-    std::uint64_t m_parentCall = 0;               // the call being served, for the calls the script makes
-    std::map<std::uint64_t, PendingCall> m_calls; // by attempt
-    std::uint64_t m_nextAttempt = 0;
+    std::uint64_t m_current = 0;    // the message being handled
+    std::uint64_t m_parentCall = 0; // the call being served, for the calls the script makes
+    OutgoingCalls m_calls;
     std::uint64_t m_unsettled = 0;
     bool m_out = false; // taken out of the run by a script error
     bool m_crashing = false;
