@@ -5,7 +5,8 @@
 // sender asked for a confirm), deliveries from queues on "deliveries" (the node subscribes with its
 // prefetch; the script settles each with ctx:ack / ctx:nack, or by returning true / false) and call
 // requests on "serve" (answered with ctx:reply, or by returning true or a status). It sends new
-// messages (ctx:send) and passes messages on (ctx:forward) on "out".
+// messages (ctx:send) and passes messages on (ctx:forward) on "out"; it calls servers on "calls"
+// (ctx:call, on_reply) and takes a saga participant's commands on "commands".
 //
 // A handler's error, or its instruction budget running out, traces ScriptError (aux = the line),
 // reports the message (NodeContext::note, a problem) and takes the node out of the run: frames that
@@ -498,13 +499,11 @@ private:
         if (c.inbound && c.inbound->port == ScriptPort::Deliveries) ++m_unsettled;
         m_ctx = &ctx;
         m_box->setRng(&ctx.rng());
-        m_current = c.inbound ? c.inbound->message->id : 0;
         m_parentCall =
             c.inbound && c.inbound->port == ScriptPort::Serve ? c.inbound->message->correlationId : 0;
         ScriptError error;
         const bool ok = m_box->call(&handlerTrampoline, &c, error);
         m_ctx = nullptr;
-        m_current = 0;
         m_parentCall = 0;
         if (!ok) fail(ctx, error, c.name, c.inbound ? c.inbound->message->id : 0);
         return ok;
@@ -635,7 +634,6 @@ private:
     std::map<std::uint64_t, TimerEntry> m_timers;
     std::uint64_t m_nextTimer = 0;
     std::uint64_t m_sequence = 0;
-    std::uint64_t m_current = 0;    // the message being handled
     std::uint64_t m_parentCall = 0; // the call being served, for the calls the script makes
     OutgoingCalls m_calls;
     std::uint64_t m_unsettled = 0;
