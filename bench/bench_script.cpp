@@ -57,8 +57,8 @@ Topology scriptedWorkQueue(std::uint64_t messages)
 
 int main(int argc, char **argv)
 {
-    std::uint64_t messages = 50000;
-    int repeat = 3;
+    std::uint64_t messages = 200000;
+    int repeat = 5;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--messages") && i + 1 < argc)
             messages = std::strtoull(argv[++i], nullptr, 10);

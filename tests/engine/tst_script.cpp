@@ -7,6 +7,8 @@
 
 #include "nodes/script/script.h"
 
+#include <set>
+
 using namespace sb;
 using namespace sbtest;
 
@@ -26,6 +28,7 @@ private slots:
     void runtimeErrorLine_data();
     void runtimeErrorLine();
     void determinism();
+    void randomFromNodeStream();
     void sendTimerState();
     void forwardToNthLink();
     void crashAndRestart_data();
@@ -34,6 +37,9 @@ private slots:
     void reproducesBuiltinConsumer_data();
     void reproducesBuiltinConsumer();
     void servesCalls();
+    void makesCalls();
+    void callWithoutServer();
+    void sagaParticipant();
     void rateLimiterExample();
 };
 
@@ -178,6 +184,14 @@ void TestScript::allowedLibraries()
     QCOMPARE(lines.size(), std::size_t(1));
     QCOMPARE(QString::fromStdString(lines[0]), QStringLiteral("AB7-x 1+2+3 3true 5 2 42 2"));
     QCOMPARE(r->trace.countAt(TraceKind::ScriptLog, r->index("s")), std::size_t(1));
+
+    // A long line is kept clipped to 4 KB.
+    auto big = run(aloneWith(onStart("print(string.rep('x', 100000))")));
+    QVERIFY(big);
+    const auto clipped = logLines(*big, "s");
+    QCOMPARE(clipped.size(), std::size_t(1));
+    QVERIFY(clipped[0].size() < 4200);
+    QVERIFY(clipped[0].find("[... 95904 more bytes]") != std::string::npos);
 }
 
 void TestScript::deterministicHelpers()
@@ -300,6 +314,12 @@ void TestScript::runtimeErrorLine_data()
     QTest::newRow("top level") << "local a = {}\nlocal b = a.b.c\n" << 2 << "attempt to index";
     QTest::newRow("ctx misuse") << "function on_start(ctx)\n  ctx:send('nowhere', {})\nend" << 2
                                 << "is not an output port";
+    QTest::newRow("send spec") << "function on_start(ctx)\n\n  ctx:send('out', {routingKey = true})\nend" << 3
+                               << "'routingKey' must be a string";
+    QTest::newRow("send fields") << "function on_start(ctx)\n  ctx:send('out', {fields = {n = {}}})\nend" << 2
+                                 << "the value of 'n' must be a string or a number";
+    QTest::newRow("call spec") << "function on_start(ctx)\n  ctx:call('calls', {timeout = 1})\nend" << 2
+                               << "'method' must be a string";
     QTest::newRow("error table") << "function on_start(ctx)\n  error({})\nend" << 2
                                  << "error object is a table";
     QTest::newRow("in a timer") << "function on_start(ctx) ctx:timer(1, 'x') end\n"
@@ -355,6 +375,33 @@ end
     QCOMPARE(a.second, std::size_t(30));
     QCOMPARE(a, b);
     QVERIFY(a.first != c.first);
+}
+
+void TestScript::randomFromNodeStream()
+{
+    // ctx:random and math.random draw from the node's own generator (seeded from the run's seed
+    // and the node's index), in call order: math.random's contract over Rng.
+    const std::string source = R"lua(
+function on_start(ctx)
+  ctx:trace(string.format("%d %d %.17g %d", ctx:random(1, 1000000), math.random(6), ctx:random(), math.random(-5, 5)))
+end
+)lua";
+    TopologyBuilder b;
+    b.node("first", "queue").node("s", "script", {{"script", source}}).seed(42);
+    auto r = run(b.topology());
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "s"), problemOf(*r, "s").c_str());
+    Rng rng(mixSeed(42, r->index("s") + 1));
+    const auto a = 1 + rng.below(1000000);
+    const auto die = 1 + rng.below(6);
+    const double u = rng.uniform01();
+    const auto signedDraw = static_cast<std::int64_t>(rng.below(11)) - 5;
+    char expected[128];
+    std::snprintf(expected, sizeof expected, "%llu %llu %.17g %lld", static_cast<unsigned long long>(a),
+                  static_cast<unsigned long long>(die), u, static_cast<long long>(signedDraw));
+    const auto lines = logLines(*r, "s");
+    QCOMPARE(lines.size(), std::size_t(1));
+    QCOMPARE(QString::fromStdString(lines[0]), QString::fromLatin1(expected));
 }
 
 void TestScript::sendTimerState()
@@ -636,6 +683,132 @@ end
         }
     QCOMPARE(ok, std::size_t(6));
     QCOMPARE(unavailable, std::size_t(3));
+}
+
+void TestScript::makesCalls()
+{
+    // A gateway script serves calls and, for each, calls a backend script (timeout 50 ms) with the
+    // call's message as the tag; the backend answers after 10 ms, except its third call, which it
+    // never answers: that call times out (DEADLINE_EXCEEDED, a Cancel to the backend).
+    const std::string gateway = R"lua(
+function on_message(ctx, msg)
+  ctx:call("calls", {method = "inventory.Stock/Get", bytes = 40, timeout = 0.05, tag = msg})
+end
+function on_reply(ctx, r)
+  ctx:trace(string.format("%s %d %s %.3f", r.method, r.status, tostring(r.ok), r.latency))
+  ctx:reply(r.tag, {status = r.status, bytes = r.bytes})
+end
+)lua";
+    const std::string backend = R"lua(
+function on_message(ctx, msg)
+  ctx.state.n = (ctx.state.n or 0) + 1
+  if ctx.state.n == 3 then return nil end
+  ctx:timer(0.010, msg)
+end
+function on_timer(ctx, msg)
+  ctx:reply(msg, {status = 0, bytes = 10})
+end
+)lua";
+    TopologyBuilder b;
+    b.node("client", "rpc-client", {{"rate", 10}, {"count", 4}})
+        .node("gateway", "script", {{"script", gateway}})
+        .node("backend", "script", {{"script", backend}})
+        .link("client", "gateway", {{"latency", "1ms"}}, "calls", "serve")
+        .link("gateway", "backend", {{"latency", "1ms"}}, "calls", "serve");
+    auto r = run(b.topology());
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "gateway"), problemOf(*r, "gateway").c_str());
+    QVERIFY2(!scriptError(*r, "backend"), problemOf(*r, "backend").c_str());
+    std::vector<int> clientStatus, gatewayStatus;
+    std::set<std::uint64_t> clientCalls;
+    for (const auto &e : r->trace.events) {
+        if (e.kind == TraceKind::Complete && e.node == r->index("client")) clientStatus.push_back(e.status);
+        if (e.kind == TraceKind::Complete && e.node == r->index("gateway")) gatewayStatus.push_back(e.status);
+        if (e.kind == TraceKind::Call && e.node == r->index("client")) clientCalls.insert(e.correlationId);
+    }
+    QCOMPARE(gatewayStatus, (std::vector<int>{0, 0, 4, 0}));
+    QCOMPARE(clientStatus, (std::vector<int>{0, 0, 4, 0}));
+    // Each downstream call names the call it was made for.
+    std::size_t downstream = 0;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Call && e.node == r->index("gateway")) {
+            ++downstream;
+            QVERIFY(clientCalls.count(static_cast<std::uint64_t>(e.aux)));
+        }
+    QCOMPARE(downstream, std::size_t(4));
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("gateway")), std::size_t(1));
+    const auto lines = logLines(*r, "gateway");
+    QCOMPARE(lines.size(), std::size_t(4));
+    QCOMPARE(QString::fromStdString(lines[0]), QStringLiteral("inventory.Stock/Get 0 true 0.012"));
+    QCOMPARE(QString::fromStdString(lines[2]), QStringLiteral("inventory.Stock/Get 4 false 0.050"));
+}
+
+void TestScript::callWithoutServer()
+{
+    // Nothing linked on "calls": the call fails at once with UNAVAILABLE (14).
+    const std::string source = R"lua(
+function on_start(ctx)
+  ctx:call("calls", {method = "x/Y", tag = "first"})
+end
+function on_reply(ctx, r)
+  ctx:trace(r.tag .. " " .. r.status .. " " .. r.latency)
+end
+)lua";
+    auto r = run(aloneWith(source));
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "s"), problemOf(*r, "s").c_str());
+    const auto lines = logLines(*r, "s");
+    QCOMPARE(lines.size(), std::size_t(1));
+    QCOMPARE(QString::fromStdString(lines[0]), QStringLiteral("first 14 0.0"));
+}
+
+void TestScript::sagaParticipant()
+{
+    // An orchestrated saga of two steps: the built-in "orders" service, then a Lua payment service
+    // that declines every third payment; the orchestrator then compensates the order step.
+    const std::string payments = R"lua(
+function on_message(ctx, msg)
+  if msg.compensation then return true end
+  ctx.state.n = (ctx.state.n or 0) + 1
+  ctx:trace(string.format("%s saga=%d step=%d key=%s", msg.routingKey, msg.saga, msg.step, msg.key))
+  if ctx.state.n % 3 == 0 then
+    ctx:reply(msg, {status = 1, reason = "card declined"})
+    return
+  end
+  return true
+end
+)lua";
+    const Json steps = Json::array({{{"name", "order"},
+                                     {"service", "orders"},
+                                     {"command", "CreateOrder"},
+                                     {"compensation", "CancelOrder"},
+                                     {"timeout", "1s"}},
+                                    {{"name", "payment"},
+                                     {"service", "payments"},
+                                     {"command", "ProcessPayment"},
+                                     {"compensation", "RefundPayment"},
+                                     {"timeout", "1s"}}});
+    TopologyBuilder b;
+    b.node("saga", "saga-orchestrator", {{"rate", 10}, {"count", 6}, {"steps", steps}})
+        .node("orders", "saga-participant", {{"command", "CreateOrder"}, {"compensation", "CancelOrder"}})
+        .node("payments", "script", {{"script", payments}})
+        .link("saga", "orders", {}, "participants", "commands")
+        .link("saga", "payments", {}, "participants", "commands");
+    const auto errors = validationErrors(b.topology());
+    QVERIFY2(errors.empty(), errors.empty() ? "" : errors.front().c_str());
+    auto r = run(b.topology());
+    QVERIFY(r);
+    QVERIFY2(!scriptError(*r, "payments"), problemOf(*r, "payments").c_str());
+    std::size_t completed = 0, compensated = 0;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::SagaEnd) (e.aux == 0 ? completed : compensated) += 1;
+    QCOMPARE(completed, std::size_t(4));
+    QCOMPARE(compensated, std::size_t(2));
+    const auto lines = logLines(*r, "payments");
+    QCOMPARE(lines.size(), std::size_t(6));
+    QVERIFY2(QString::fromStdString(lines[0]).startsWith(QStringLiteral("ProcessPayment saga=")),
+             lines[0].c_str());
+    QVERIFY2(QString::fromStdString(lines[0]).contains(QStringLiteral(" step=2 ")), lines[0].c_str());
 }
 
 void TestScript::rateLimiterExample()

@@ -16,7 +16,7 @@ std::string checkLuaScript(const Json &value);
 
 // The script kind's ports, in the order it declares them.
 namespace ScriptPort {
-inline constexpr PortIndex In = 0, Deliveries = 1, Serve = 2, Out = 3;
+inline constexpr PortIndex In = 0, Deliveries = 1, Serve = 2, Out = 3, Calls = 4, Commands = 5;
 }
 
 } // namespace sb
