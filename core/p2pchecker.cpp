@@ -91,13 +91,11 @@ void P2PChecker::onEvent(const TraceEvent &e)
         }
         break;
     }
-    case TraceKind::Dedupe:
-        ++m_dups[e.node];
-        break;
     case TraceKind::Send:
         if (isPeerFrame(e.frame)) ++m_sent[e.node];
         break;
     case TraceKind::Drop:
+        if (e.reason == DropReason::Deduplicated) ++m_dups[e.node];
         if (e.reason == DropReason::TtlExpired) ++m_ttlExpired;
         if (e.reason == DropReason::ClientOffline) ++m_offline;
         break;

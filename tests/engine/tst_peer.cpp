@@ -106,7 +106,7 @@ void TestPeer::flooding()
     QVERIFY(r.run);
     QCOMPARE(r.run->reason, StopReason::Quiescent);
     QCOMPARE(int(r.run->trace.count(TraceKind::Learn)), learned);
-    QCOMPARE(int(r.run->trace.count(TraceKind::Dedupe)), duplicates);
+    QCOMPARE(int(r.run->trace.count(TraceKind::Drop, DropReason::Deduplicated)), duplicates);
     QCOMPARE(int(r.run->trace.count(TraceKind::Drop, DropReason::TtlExpired)), ttlExpired);
     const auto rep = r.report();
     QCOMPARE(rep.items.size(), std::size_t(1));

@@ -237,7 +237,8 @@ private:
         m_requested.erase(piece);
         if (m_have[piece]) {
             TraceEvent e;
-            e.kind = TraceKind::Dedupe;
+            e.kind = TraceKind::Drop;
+            e.reason = DropReason::Deduplicated;
             e.peer = ctx.peer(from);
             e.offset = piece;
             ctx.trace(e);

@@ -3,8 +3,8 @@
 // travel both ways). It holds items (rumours) and spreads them by one of:
 //  - flooding (Gnutella 0.4 query flooding): a new item goes to every neighbour but the one it
 //    came from with the time to live decremented; a copy of an item already seen is a duplicate
-//    (traced Dedupe) and goes no further; a copy whose TTL reaches 0 is not forwarded (Drop,
-//    reason TtlExpired).
+//    (a Drop, reason Deduplicated: the seen set is its deduplication window) and goes no further; a copy
+//    whose TTL reaches 0 is not forwarded (Drop, reason TtlExpired).
 //  - gossip (rumour mongering, Demers et al. 1987): in rounds of `roundPeriod` (each peer's rounds
 //    start at a random phase), push: every hot item goes to `fanout` random neighbours; pull:
 //    the peer sends `fanout` random neighbours a digest and gets back the hot items it lacks;
@@ -165,7 +165,8 @@ private:
     bool learn(NodeContext &ctx, const MessageRef &m, std::uint32_t hops, NodeIndex from)
     {
         if (m_items.count(m->id)) {
-            TraceEvent e = messageEvent(TraceKind::Dedupe, m.get());
+            TraceEvent e = messageEvent(TraceKind::Drop, m.get());
+            e.reason = DropReason::Deduplicated;
             e.peer = from;
             e.aux = hops;
             ctx.trace(e);
