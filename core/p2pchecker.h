@@ -49,6 +49,9 @@ struct P2PReport {
     double meanHops = 0;          // over all first receipts from another peer
     std::uint64_t duplicates = 0, messages = 0, ttlExpired = 0, lostToOffline = 0;
     std::uint64_t leaves = 0, joins = 0, lookups = 0;
+    // Mean coverage over the items from the run's start to the last first receipt, at
+    // kSeriesPoints evenly spaced times (coverageSeries): the S-curve the charts plot.
+    std::vector<CoveragePoint> series;
     bool any() const { return !items.empty(); }
 };
 
@@ -56,6 +59,7 @@ class P2PChecker final : public DomainChecker {
 public:
     static constexpr const char *kNotCovered = "p2p-not-covered";
     static constexpr std::size_t kKeptExamples = 64;
+    static constexpr std::size_t kSeriesPoints = 50;
 
     P2PChecker(const Topology &t, std::vector<std::string> nodeLabels);
     static const std::vector<std::pair<std::string, std::string>> &help();
