@@ -491,8 +491,8 @@ NodeKindSpec peerKind()
         property("gossip", "Gossip", T::Enum, "push-pull",
                  "Rumour mongering's direction: push (a peer sends its hot rumours to fanout random "
                  "neighbours each round), pull (it asks fanout random neighbours, with a digest, for the "
-                 "hot rumours it lacks) or push-pull (both). Push is fast early and slow at the end, pull "
-                 "the other way round (Demers et al. 1987, Karp et al. 2000).",
+                 "hot rumours it lacks) or push-pull (both). Push is slow at the end (the last peers wait "
+                 "to be picked), pull very fast (Demers et al. 1987, Karp et al. 2000).",
                  "", {}, {}, {"push", "pull", "push-pull"}),
         property("ttl", "TTL", T::Integer, 7,
                  "Flooding: the hops a new item may travel; each peer forwards it with one less and "
