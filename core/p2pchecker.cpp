@@ -91,13 +91,11 @@ void P2PChecker::onEvent(const TraceEvent &e)
         }
         break;
     }
-    case TraceKind::Dedupe:
-        ++m_dups[e.node];
-        break;
     case TraceKind::Send:
         if (isPeerFrame(e.frame)) ++m_sent[e.node];
         break;
     case TraceKind::Drop:
+        if (e.reason == DropReason::Deduplicated) ++m_dups[e.node];
         if (e.reason == DropReason::TtlExpired) ++m_ttlExpired;
         if (e.reason == DropReason::ClientOffline) ++m_offline;
         break;
@@ -160,6 +158,10 @@ P2PReport P2PChecker::report() const
     r.leaves = m_leaves;
     r.joins = m_joins;
     r.lookups = m_lookups;
+    SimTime last = 0;
+    for (const auto &i : m_items)
+        if (!i.learnedAt.empty()) last = std::max(last, i.learnedAt.back());
+    r.series = coverageSeries(last, kSeriesPoints);
     return r;
 }
 
@@ -298,6 +300,10 @@ Json p2pReportJson(const P2PReport &r)
         items.push_back(std::move(ji));
     }
     j["items"] = std::move(items);
+    Json series = Json::array();
+    for (const auto &p : r.series)
+        series.push_back(Json::array({toMilliseconds(p.time), p.fraction}));
+    j["coverage_series"] = std::move(series); // [time in ms since the run began, mean coverage]
     return j;
 }
 

@@ -4,7 +4,8 @@
 //  - coverage over time: the fraction of peers holding an item at each moment (the epidemic
 //    S-curve), per item and averaged over items, as a time series the charts plot;
 //  - time to 50 %, 99 % and 100 % coverage per item (from its origination);
-//  - duplicates per peer (Dedupe at peers: copies of an item it already held), messages per peer
+//  - duplicates per peer (Drop, reason Deduplicated, at peers: copies of an item it already held), messages
+//  per peer
 //    (frames peers sent: floods, gossip, pulls and their replies), mean hops of first receipts;
 //  - churn: PeerLeave/PeerJoin counts.
 // An item's population is the peers of its origin's overlay: the connected component of the links
@@ -43,11 +44,14 @@ struct P2PReport {
     std::uint32_t peers = 0;
     std::vector<P2PItemReport> items;
     double meanCoverage = 0;      // over items
-    double duplicatesPerPeer = 0; // Dedupe events / peers
+    double duplicatesPerPeer = 0; // Deduplicated drops / peers
     double messagesPerPeer = 0;   // peer frames sent / peers
     double meanHops = 0;          // over all first receipts from another peer
     std::uint64_t duplicates = 0, messages = 0, ttlExpired = 0, lostToOffline = 0;
     std::uint64_t leaves = 0, joins = 0, lookups = 0;
+    // Mean coverage over the items from the run's start to the last first receipt, at
+    // kSeriesPoints evenly spaced times (coverageSeries): the S-curve the charts plot.
+    std::vector<CoveragePoint> series;
     bool any() const { return !items.empty(); }
 };
 
@@ -55,6 +59,7 @@ class P2PChecker final : public DomainChecker {
 public:
     static constexpr const char *kNotCovered = "p2p-not-covered";
     static constexpr std::size_t kKeptExamples = 64;
+    static constexpr std::size_t kSeriesPoints = 50;
 
     P2PChecker(const Topology &t, std::vector<std::string> nodeLabels);
     static const std::vector<std::pair<std::string, std::string>> &help();

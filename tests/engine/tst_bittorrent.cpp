@@ -103,7 +103,7 @@ void TestBitTorrent::everyPieceOnce()
     QCOMPARE(r->reason, StopReason::Quiescent);
     // Each leecher learns each piece exactly once, no piece arrives twice (one request per piece).
     QCOMPARE(r->trace.count(TraceKind::Learn), std::size_t(12 * kPieces));
-    QCOMPARE(r->trace.count(TraceKind::Dedupe), std::size_t(0));
+    QCOMPARE(r->trace.count(TraceKind::Drop, DropReason::Deduplicated), std::size_t(0));
     QCOMPARE(r->trace.count(TraceKind::Process), std::size_t(12));
     // The seed did not have to upload everything to everyone: leechers uploaded most of it.
     std::size_t fromSeed = 0;

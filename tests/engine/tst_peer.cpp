@@ -106,7 +106,7 @@ void TestPeer::flooding()
     QVERIFY(r.run);
     QCOMPARE(r.run->reason, StopReason::Quiescent);
     QCOMPARE(int(r.run->trace.count(TraceKind::Learn)), learned);
-    QCOMPARE(int(r.run->trace.count(TraceKind::Dedupe)), duplicates);
+    QCOMPARE(int(r.run->trace.count(TraceKind::Drop, DropReason::Deduplicated)), duplicates);
     QCOMPARE(int(r.run->trace.count(TraceKind::Drop, DropReason::TtlExpired)), ttlExpired);
     const auto rep = r.report();
     QCOMPARE(rep.items.size(), std::size_t(1));
@@ -171,6 +171,16 @@ void TestPeer::gossipConvergence()
         QCOMPARE(curve.back().fraction, 1.0);
         for (std::size_t k = 1; k < curve.size(); ++k)
             QVERIFY(curve[k].time >= curve[k - 1].time);
+        // The series over the run: the origin alone at time 0 (it originates then), rising
+        // monotonically to 1 at the last first receipt.
+        const auto &series = rep.series;
+        QCOMPARE(series.size(), P2PChecker::kSeriesPoints);
+        QCOMPARE(series.front().time, SimTime(0));
+        QCOMPARE(series.front().fraction, 1.0 / 200);
+        QCOMPARE(series.back().fraction, 1.0);
+        for (std::size_t k = 1; k < series.size(); ++k)
+            QVERIFY(series[k].fraction >= series[k - 1].fraction);
+        QVERIFY(series[series.size() / 2].fraction > 0.1); // the epidemic's middle is well under way
     }
 }
 
@@ -445,6 +455,8 @@ void TestPeer::summaryText()
     QVERIFY(j["items"][0]["learned"] == 3);
     QVERIFY(j["items"][0]["to_100_ms"].is_null());
     QVERIFY(j["ttl_expired"] == 1);
+    QVERIFY(j["coverage_series"].size() == P2PChecker::kSeriesPoints);
+    QVERIFY(j["coverage_series"].back()[1].get<double>() == 0.6);
 }
 
 QTEST_GUILESS_MAIN(TestPeer)

@@ -54,6 +54,19 @@ public:
     void start(NodeContext &ctx) override
     {
         m_have.assign(m_pieces, m_seed);
+        // A seed's pieces are its data: one message each (id, size), passed on unchanged by every
+        // peer that uploads the piece later.
+        m_data.assign(m_pieces, nullptr);
+        if (m_seed)
+            for (std::uint32_t p = 0; p < m_pieces; ++p) {
+                auto m = std::make_shared<Message>();
+                m->id = ctx.newMessageId();
+                m->producer = ctx.self();
+                m->sequence = p + 1;
+                m->size = static_cast<std::uint32_t>(std::min<std::uint64_t>(m_pieceSize, 0xffffffffu));
+                m->key = "piece-" + std::to_string(p);
+                m_data[p] = std::move(m);
+            }
         m_haveCount = m_seed ? m_pieces : 0;
         m_neighbours.clear();
         for (PortIndex port = 0; port < 2; ++port)
@@ -113,6 +126,7 @@ public:
             if (!m_uploading) startUpload(ctx);
             break;
         case FrameType::BtPiece:
+            if (f.count < m_pieces && !m_data[f.count]) m_data[f.count] = f.message;
             onPiece(ctx, from, f.count);
             break;
         default:
@@ -140,6 +154,7 @@ public:
         Frame f;
         f.type = FrameType::BtPiece;
         f.count = u.piece;
+        f.message = m_data[u.piece];
         ctx.send(u.to, std::move(f));
         m_uploading = false;
         if (!m_uploads.empty()) startUpload(ctx);
@@ -222,7 +237,8 @@ private:
         m_requested.erase(piece);
         if (m_have[piece]) {
             TraceEvent e;
-            e.kind = TraceKind::Dedupe;
+            e.kind = TraceKind::Drop;
+            e.reason = DropReason::Deduplicated;
             e.peer = ctx.peer(from);
             e.offset = piece;
             ctx.trace(e);
@@ -231,6 +247,7 @@ private:
             ++m_haveCount;
             TraceEvent e;
             e.kind = TraceKind::Learn;
+            e.messageId = m_data[piece] ? m_data[piece]->id : 0;
             e.peer = ctx.peer(from);
             e.offset = piece; // the piece's index
             e.aux = 1;
@@ -262,6 +279,7 @@ private:
     std::uint64_t m_pieceSize = 0;
     double m_uploadRate = 0;
     std::vector<char> m_have;
+    std::vector<MessageRef> m_data;            // each piece's data, once held
     std::vector<std::uint32_t> m_availability; // neighbours holding each piece
     std::map<LinkIndex, Neighbour> m_neighbours;
     std::map<std::uint32_t, LinkIndex> m_requested; // outstanding requests by piece

@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdio>
 #include <unordered_map>
 
 namespace sb {
@@ -135,6 +136,9 @@ public:
             r.response = true;
             r.tag = msg->rpc;
             r.count = static_cast<std::uint32_t>(reply->contacts.size());
+            // 20-byte ids plus addresses in the paper's 160-bit world: 26 bytes a contact.
+            r.message = rpcMessage(ctx, "FIND_NODE reply", msg->target, f.message ? f.message->id : 0,
+                                   static_cast<std::uint32_t>(20 + 26 * reply->contacts.size()));
             r.body = std::move(reply);
             send(ctx, std::move(r));
         } else if (f.type == FrameType::KadFindNodeReply) {
@@ -188,6 +192,24 @@ private:
         Contact to;
         TimerId timer = kNoTimer;
     };
+
+    // The datagram an RPC travels in: its own message id (for the sequence diagram and message
+    // inspector), the target as its key, correlated with the lookup (request) or request (reply).
+    MessageRef rpcMessage(NodeContext &ctx, const char *what, std::uint64_t target, std::uint64_t correlation,
+                          std::uint32_t size)
+    {
+        auto m = std::make_shared<Message>();
+        m->id = ctx.newMessageId();
+        m->correlationId = correlation;
+        m->producer = ctx.self();
+        m->publishedAt = ctx.now();
+        m->routingKey = what;
+        char key[17];
+        std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(target));
+        m->key = key;
+        m->size = size;
+        return m;
+    }
 
     void send(NodeContext &ctx, Frame f)
     {
@@ -288,6 +310,7 @@ private:
         f.type = FrameType::KadFindNode;
         f.tag = rpc;
         f.body = std::move(body);
+        f.message = rpcMessage(ctx, "FIND_NODE", l.target, l.id, 20);
         Rpc r;
         r.lookup = l.id;
         r.to = to;
@@ -481,6 +504,7 @@ public:
                 r.type = FrameType::KadFindNodeReply;
                 r.response = true;
                 r.tag = msg->rpc;
+                r.message = f.message;
                 r.body = std::move(reply);
                 ctx.send(from, std::move(r));
                 return;

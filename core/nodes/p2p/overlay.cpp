@@ -136,11 +136,15 @@ void erdosRenyi(EdgeSet &edges, int n, double p, Rng &rng)
                 edges.add(v, w);
         return;
     }
-    const double lq = std::log(1 - p);
+    const double lq = std::log1p(-p);
+    if (!(lq < 0)) return; // p below double precision: no edges
     long long v = 1, w = -1;
     while (v < n) {
         const double r = rng.uniform01();
-        w += 1 + static_cast<long long>(std::floor(std::log(1 - r) / lq));
+        // A skip beyond every remaining pair ends the draw (and keeps the cast in range).
+        const double skip = std::floor(std::log1p(-r) / lq);
+        if (skip > static_cast<double>(n) * n) break;
+        w += 1 + static_cast<long long>(skip);
         while (w >= v && v < n) {
             w -= v;
             ++v;

@@ -3,8 +3,8 @@
 // travel both ways). It holds items (rumours) and spreads them by one of:
 //  - flooding (Gnutella 0.4 query flooding): a new item goes to every neighbour but the one it
 //    came from with the time to live decremented; a copy of an item already seen is a duplicate
-//    (traced Dedupe) and goes no further; a copy whose TTL reaches 0 is not forwarded (Drop,
-//    reason TtlExpired).
+//    (a Drop, reason Deduplicated: the seen set is its deduplication window) and goes no further; a copy
+//    whose TTL reaches 0 is not forwarded (Drop, reason TtlExpired).
 //  - gossip (rumour mongering, Demers et al. 1987): in rounds of `roundPeriod` (each peer's rounds
 //    start at a random phase), push: every hot item goes to `fanout` random neighbours; pull:
 //    the peer sends `fanout` random neighbours a digest and gets back the hot items it lacks;
@@ -165,7 +165,8 @@ private:
     bool learn(NodeContext &ctx, const MessageRef &m, std::uint32_t hops, NodeIndex from)
     {
         if (m_items.count(m->id)) {
-            TraceEvent e = messageEvent(TraceKind::Dedupe, m.get());
+            TraceEvent e = messageEvent(TraceKind::Drop, m.get());
+            e.reason = DropReason::Deduplicated;
             e.peer = from;
             e.aux = hops;
             ctx.trace(e);
@@ -490,8 +491,8 @@ NodeKindSpec peerKind()
         property("gossip", "Gossip", T::Enum, "push-pull",
                  "Rumour mongering's direction: push (a peer sends its hot rumours to fanout random "
                  "neighbours each round), pull (it asks fanout random neighbours, with a digest, for the "
-                 "hot rumours it lacks) or push-pull (both). Push is fast early and slow at the end, pull "
-                 "the other way round (Demers et al. 1987, Karp et al. 2000).",
+                 "hot rumours it lacks) or push-pull (both). Push is slow at the end (the last peers wait "
+                 "to be picked), pull very fast (Demers et al. 1987, Karp et al. 2000).",
                  "", {}, {}, {"push", "pull", "push-pull"}),
         property("ttl", "TTL", T::Integer, 7,
                  "Flooding: the hops a new item may travel; each peer forwards it with one less and "
@@ -515,8 +516,8 @@ NodeKindSpec peerKind()
                  "", {}, {}, {"counter", "feedback-coin"}),
         property("coinK", "Coin k", T::Integer, 4,
                  "feedback-coin: stop with probability 1/k on each unnecessary push.", "", 1, 1000),
-        property("originate", "Originate", T::Integer, 0, "Items this peer originates (0: it only relays).",
-                 "items", 0, 100000),
+        property("originate", "Originate", T::Integer, 0,
+                 "Items this peer originates (0 = none: it only relays).", "items", 0, 100000),
         property("originateAt", "Originate at", T::Duration, 10, "When it originates its first item.", "ms",
                  0),
         property("originateEvery", "Originate every", T::Duration, 1000, "Time between its items.", "ms", 0),
