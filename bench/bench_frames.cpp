@@ -88,10 +88,9 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "overlay: %s\n", error.c_str());
             return 1;
         }
-        Json file = overlayTopologyJson(*overlay, {{"dissemination", "gossip"},
-                                                   {"gossip", "push-pull"},
-                                                   {"fanout", 2},
-                                                   {"roundPeriod", 100}});
+        Json file = overlayTopologyJson(
+            *overlay,
+            {{"dissemination", "gossip"}, {"gossip", "push-pull"}, {"fanout", 2}, {"roundPeriod", 100}});
         file["nodes"][0]["properties"]["originate"] = 1000000;
         file["nodes"][0]["properties"]["originateEvery"] = 50;
         file["format"] = "signalbox-topology";

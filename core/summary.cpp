@@ -282,11 +282,12 @@ std::string formatSummary(const RunSummary &s)
         width = std::max(width, std::min<std::size_t>(textWidth(label), 24));
     // Kinds as wide as the longest ("kafka-consumer", "command-handler"), at least 9.
     std::size_t kindWidth = 9;
-    for (const auto &n : s.nodes) kindWidth = std::max(kindWidth, textWidth(n.kind));
+    for (const auto &n : s.nodes)
+        kindWidth = std::max(kindWidth, textWidth(n.kind));
     o << column("node", width) << " " << column("kind", kindWidth) << " ";
-    std::snprintf(line, sizeof line, "%9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "published",
-                  "routed", "enqueued", "delivered", "redeliver", "acked", "processed", "dropped",
-                  "dead-lett", "depth");
+    std::snprintf(line, sizeof line, "%9s %9s %9s %9s %9s %9s %9s %9s %9s %7s\n", "published", "routed",
+                  "enqueued", "delivered", "redeliver", "acked", "processed", "dropped", "dead-lett",
+                  "depth");
     o << line;
     for (std::size_t i = 0; i < s.nodes.size(); ++i) {
         const auto &n = s.nodes[i];

@@ -135,7 +135,7 @@ private:
     std::function<qint64()> m_clock;
     std::vector<const TraceEvent *> m_scratch; // addEvents: the sends that become dots
     QStringList m_linkIds;
-    QStringList m_nodeIds;               // by node index
+    QStringList m_nodeIds;                // by node index
     std::vector<std::uint32_t> m_learned; // by node index: items learned (coverage)
     std::uint32_t m_mostLearned = 0;
     QHash<QString, QList<Fault>> m_linkFaults, m_nodeFaults;

@@ -284,7 +284,7 @@ void TestPaletteModel::filter_data()
                                      << QStringList{"producer", "kafka-producer", "sqs-producer"};
     QTest::newRow("help text") << QStringLiteral("fanout") << QStringList{"exchange"};
     QTest::newRow("help text, two kinds")
-        << QStringLiteral("acks") << QStringList{"consumer", "queue", "kafka-producer"};
+        << QStringLiteral("acks") << QStringList{"consumer", "queue", "kafka-producer", "script"};
     QTest::newRow("help text, confirms") << QStringLiteral("publisher confirms") << QStringList{"producer"};
     QTest::newRow("kind and help") << QStringLiteral("consumer")
                                    << QStringList{"consumer", "queue", "kafka-consumer", "sqs-consumer"};

@@ -147,6 +147,12 @@ void TestPropertyEditor::typedEditors()
         for (const auto &spec : k.properties) {
             QWidget *w = editor.editor(QString::fromStdString(spec.key));
             const char *what = spec.key.c_str();
+            if (!spec.code.empty()) {
+                // Source code (a script's Lua): a button that opens the code editor.
+                QVERIFY2(qobject_cast<QPushButton *>(w), what);
+                QCOMPARE(qobject_cast<QPushButton *>(w)->text(), QStringLiteral("Edit code…"));
+                continue;
+            }
             switch (spec.type) {
             case PropertyType::Bool:
                 QVERIFY2(qobject_cast<QCheckBox *>(w), what);

@@ -84,7 +84,8 @@ void TestScriptAndOverlay::overlayDialogPreviewsAndRefuses()
     OverlayDialog dialog;
     auto *ok = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
     QVERIFY(ok->isEnabled());
-    QVERIFY2(dialog.previewLabel()->text().contains(QStringLiteral("100 peers")), qPrintable(dialog.previewLabel()->text()));
+    QVERIFY2(dialog.previewLabel()->text().contains(QStringLiteral("100 peers")),
+             qPrintable(dialog.previewLabel()->text()));
     QString error;
     const QJsonObject json = QJsonDocument::fromJson(dialog.topologyJson(&error)).object();
     QCOMPARE(json.value("nodes").toArray().size(), 100);
@@ -109,7 +110,8 @@ void TestScriptAndOverlay::overlayIsOneUndoStepBesideTheCanvas()
     QVERIFY(window.openFile(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/work-queue.json")));
     const std::size_t before = window.document()->topology().nodes.size();
     double right = -1e9;
-    for (const NodeDef &n : window.document()->topology().nodes) right = std::max(right, n.position.x);
+    for (const NodeDef &n : window.document()->topology().nodes)
+        right = std::max(right, n.position.x);
     OverlayDialog dialog;
     dialog.shapeBox()->setCurrentIndex(dialog.shapeBox()->findData(QStringLiteral("ring")));
     dialog.peersBox()->setValue(12);
@@ -181,8 +183,11 @@ void TestScriptAndOverlay::codePropertyOpensACodeEditorThatMarksTheErrorLine()
     QVERIFY(sawError);
     QCOMPARE(changed.count(), 1);
     const auto i = window.document()->topology().nodeIndex(id.toStdString());
-    QVERIFY(window.document()->topology().nodes[*i].properties.value("script", std::string()).find("ctx:forward") !=
-            std::string::npos);
+    QVERIFY(window.document()
+                ->topology()
+                .nodes[*i]
+                .properties.value("script", std::string())
+                .find("ctx:forward") != std::string::npos);
 }
 
 void TestScriptAndOverlay::scriptErrorMarksTheNodeAndTheProperties()
@@ -197,7 +202,8 @@ void TestScriptAndOverlay::scriptErrorMarksTheNodeAndTheProperties()
     QVERIFY2(scene->nodeProblem(QStringLiteral("s")).contains(QStringLiteral("Line 3")),
              qPrintable(scene->nodeProblem(QStringLiteral("s"))));
     QVERIFY(scene->nodeProblem(QStringLiteral("p")).isEmpty());
-    QVERIFY(scene->nodeItem(QStringLiteral("s"))->liveToolTip().contains(QStringLiteral("Taken out of the run")));
+    QVERIFY(
+        scene->nodeItem(QStringLiteral("s"))->liveToolTip().contains(QStringLiteral("Taken out of the run")));
     window.selectNode(QStringLiteral("s"));
     QCOMPARE(window.propertyEditor()->runInfoTitle(), QStringLiteral("Taken out of the run"));
     QVERIFY(window.propertyEditor()->runInfoLines().join(' ').contains(QStringLiteral("Line 3")));

@@ -348,6 +348,7 @@ private:
     {
         auto m = std::make_shared<Message>();
         m->id = ctx.newMessageId();
+        m->correlationId = a.request->correlationId;
         m->routingKey = a.request->routingKey;
         m->size = wire;
         m->publishedAt = ctx.now();
