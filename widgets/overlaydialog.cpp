@@ -139,7 +139,9 @@ QByteArray OverlayDialog::parametersJson() const
               {"beta", m_beta->value()},
               {"m", m_m->value()},
               {"seed", m_seed->value()},
-              {"layout", m_layout->currentData().toString().toStdString()}};
+              {"layout", m_layout->currentData().toString().toStdString()},
+              // Room for a node's box between neighbours (a peer is some 130 units wide).
+              {"spacing", 180}};
     return QByteArray::fromStdString(j.dump());
 }
 
