@@ -2,6 +2,8 @@
 
 #include "codeeditor.h"
 
+#include <optional>
+
 #include <QAbstractScrollArea>
 #include <QAbstractSlider>
 #include <QCheckBox>
@@ -874,64 +876,94 @@ void PropertyEditor::onProbabilityChanged(QObject *editor, double value)
     if (Row *row = rowForEditor(editor)) commit(*row, Json(value));
 }
 
+namespace {
+
+// The frame of a dialog that edits one property's value in a larger editor: the property's help
+// above, the editor (added by the caller), a red message under it (hidden until a value is
+// refused) and OK/Cancel. `accept` turns the editor's text into a value, or says why not.
+class ValueDialog {
+public:
+    ValueDialog(QWidget *parent, const QString &name, const QString &title, const QString &help)
+        : m_dialog(parent), m_layout(new QVBoxLayout(&m_dialog)), m_error(new QLabel(&m_dialog))
+    {
+        m_dialog.setObjectName(name + QStringLiteral("Dialog"));
+        m_dialog.setWindowTitle(title);
+        auto *helpLabel = new QLabel(help, &m_dialog);
+        helpLabel->setWordWrap(true);
+        helpLabel->setTextFormat(Qt::PlainText);
+        m_layout->addWidget(helpLabel);
+        m_error->setObjectName(name + QStringLiteral("Error"));
+        m_error->setWordWrap(true);
+        m_error->setTextFormat(Qt::PlainText);
+        QPalette errorPalette = m_error->palette();
+        errorPalette.setColor(QPalette::WindowText, kErrorColor);
+        m_error->setPalette(errorPalette);
+        m_error->hide();
+    }
+    QDialog *dialog() { return &m_dialog; }
+    // Shows `reason` under the editor (empty hides it).
+    void showError(const QString &reason)
+    {
+        m_error->setText(reason);
+        m_error->setVisible(!reason.isEmpty());
+    }
+    // Runs the dialog around `editor`; the accepted value, or nothing when cancelled.
+    std::optional<Json> exec(QWidget *editor, const std::function<QString(Json &value)> &accept)
+    {
+        m_layout->addWidget(editor, 1);
+        m_layout->addWidget(m_error);
+        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &m_dialog);
+        m_layout->addWidget(buttons);
+        std::optional<Json> accepted;
+        QObject::connect(buttons, &QDialogButtonBox::rejected, &m_dialog, &QDialog::reject);
+        QObject::connect(buttons, &QDialogButtonBox::accepted, &m_dialog, [&] {
+            Json value;
+            if (const QString reason = accept(value); !reason.isEmpty()) {
+                showError(reason);
+                return;
+            }
+            accepted = std::move(value);
+            m_dialog.accept();
+        });
+        if (m_dialog.exec() != QDialog::Accepted) return std::nullopt;
+        return accepted;
+    }
+
+private:
+    QDialog m_dialog;
+    QVBoxLayout *m_layout;
+    QLabel *m_error;
+};
+
+} // namespace
+
 void PropertyEditor::onEditScript(QObject *editor)
 {
     Row *row = rowForEditor(editor);
     if (!row) return;
     const QString key = row->key;
     const PropertySpec spec = row->spec;
-
-    QDialog dialog(this);
-    dialog.setObjectName(QStringLiteral("scriptDialog"));
-    dialog.setWindowTitle(tr("%1 — %2").arg(qs(spec.label), m_title->text()));
-    auto *layout = new QVBoxLayout(&dialog);
-    auto *help = new QLabel(qs(spec.help), &dialog);
-    help->setWordWrap(true);
-    help->setTextFormat(Qt::PlainText);
-    layout->addWidget(help);
-    auto *text = new QPlainTextEdit(&dialog);
+    ValueDialog frame(this, QStringLiteral("script"), tr("%1 — %2").arg(qs(spec.label), m_title->text()),
+                      qs(spec.help));
+    auto *text = new QPlainTextEdit(frame.dialog());
     text->setObjectName(QStringLiteral("scriptText"));
     text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     text->setPlainText(qs(currentValue(*row).dump(2)));
     text->setMinimumSize(480, 280);
-    layout->addWidget(text, 1);
-    auto *error = new QLabel(&dialog);
-    error->setObjectName(QStringLiteral("scriptError"));
-    error->setWordWrap(true);
-    error->setTextFormat(Qt::PlainText);
-    QPalette errorPalette = error->palette();
-    errorPalette.setColor(QPalette::WindowText, kErrorColor);
-    error->setPalette(errorPalette);
-    error->hide();
-    layout->addWidget(error);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    layout->addWidget(buttons);
-
-    Json accepted;
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
-        Json value;
-        QString reason;
+    const auto accepted = frame.exec(text, [&](Json &value) {
         JsonError jsonError; // parseJson: no throw on 1e400, no stack overflow on deep nesting
-        if (auto parsed = parseJson(text->toPlainText().toStdString(), jsonError))
-            value = std::move(*parsed);
-        else
-            reason = tr("Not valid JSON: parse error at line %1, column %2: %3")
-                         .arg(jsonError.line)
-                         .arg(jsonError.column)
-                         .arg(qs(jsonError.reason));
-        if (reason.isEmpty()) reason = qs(checkPropertyValue(spec, value));
-        if (!reason.isEmpty()) {
-            error->setText(reason);
-            error->show();
-            return;
-        }
-        accepted = std::move(value);
-        dialog.accept();
+        auto parsed = parseJson(text->toPlainText().toStdString(), jsonError);
+        if (!parsed)
+            return tr("Not valid JSON: parse error at line %1, column %2: %3")
+                .arg(jsonError.line)
+                .arg(jsonError.column)
+                .arg(qs(jsonError.reason));
+        value = std::move(*parsed);
+        return qs(checkPropertyValue(spec, value));
     });
-    if (dialog.exec() != QDialog::Accepted) return;
     // The form may have been rebuilt while the dialog was open.
-    if (Row *current = rowForKey(key); current && current->editor == editor) commit(*current, accepted);
+    if (Row *current = rowForKey(key); accepted && current && current->editor == editor)
+        commit(*current, *accepted);
 }
 
 void PropertyEditor::onEditCode(QObject *editor)
@@ -940,52 +972,23 @@ void PropertyEditor::onEditCode(QObject *editor)
     if (!row) return;
     const QString key = row->key;
     const PropertySpec spec = row->spec;
-
-    QDialog dialog(this);
-    dialog.setObjectName(QStringLiteral("codeDialog"));
-    dialog.setWindowTitle(tr("%1 — %2").arg(qs(spec.label), m_title->text()));
-    auto *layout = new QVBoxLayout(&dialog);
-    auto *help = new QLabel(qs(spec.help), &dialog);
-    help->setWordWrap(true);
-    help->setTextFormat(Qt::PlainText);
-    layout->addWidget(help);
-    auto *code = new CodeEditor(&dialog);
+    ValueDialog frame(this, QStringLiteral("code"), tr("%1 — %2").arg(qs(spec.label), m_title->text()),
+                      qs(spec.help));
+    auto *code = new CodeEditor(frame.dialog());
     const Json current = currentValue(*row);
     code->setPlainText(current.is_string() ? qs(current.get<std::string>()) : QString());
     code->setMinimumSize(640, 420);
-    layout->addWidget(code, 1);
-    auto *error = new QLabel(&dialog);
-    error->setObjectName(QStringLiteral("codeError"));
-    error->setWordWrap(true);
-    error->setTextFormat(Qt::PlainText);
-    QPalette errorPalette = error->palette();
-    errorPalette.setColor(QPalette::WindowText, kErrorColor);
-    error->setPalette(errorPalette);
-    error->hide();
-    layout->addWidget(error);
-    auto showError = [&](const QString &reason) {
-        error->setText(reason);
-        error->setVisible(!reason.isEmpty());
-        code->setErrorLine(lineIn(reason), reason);
-    };
     // What is wrong with it now (a syntax error, or the error a run stopped it with) shows at once.
-    showError(row->error && !row->error->text().isEmpty() ? row->error->text() : m_nodeProblem);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    layout->addWidget(buttons);
-
-    Json accepted;
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
-        Json value = code->toPlainText().toStdString();
-        if (const QString reason = qs(checkPropertyValue(spec, value)); !reason.isEmpty()) {
-            showError(reason);
-            return;
-        }
-        accepted = std::move(value);
-        dialog.accept();
+    const QString now = row->error && !row->error->text().isEmpty() ? row->error->text() : m_nodeProblem;
+    frame.showError(now);
+    code->setErrorLine(lineIn(now), now);
+    const auto accepted = frame.exec(code, [&](Json &value) {
+        value = code->toPlainText().toStdString();
+        const QString reason = qs(checkPropertyValue(spec, value));
+        code->setErrorLine(lineIn(reason), reason);
+        return reason;
     });
-    if (dialog.exec() != QDialog::Accepted) return;
-    if (Row *now = rowForKey(key); now && now->editor == editor) commit(*now, accepted);
+    if (Row *after = rowForKey(key); accepted && after && after->editor == editor) commit(*after, *accepted);
 }
 
 void PropertyEditor::onReset(QObject *button)
