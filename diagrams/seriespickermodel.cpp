@@ -54,12 +54,17 @@ SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesMetric metric)
 bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
 {
     // Kinds that only call or serve (RPC, HTTP) publish, route, enqueue and process nothing: their
-    // throughput would be a flat zero. Their calls have figures of their own.
+    // throughput would be a flat zero. Their calls have figures of their own. (A server's optional
+    // events port, an event per call served, does not make it a messaging node: what it publishes
+    // is counted where it is queued and processed.)
     const auto callsOnly = [&kind] {
         const NodeKindSpec *spec = KindRegistry::builtin().find(kind.toStdString());
         return spec && !spec->ports.empty() &&
-               std::all_of(spec->ports.begin(), spec->ports.end(),
-                           [](const PortSpec &p) { return p.protocol == Protocol::Call; });
+               std::all_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
+                   return p.protocol == Protocol::Call ||
+                          (p.protocol == Protocol::Publish && p.direction == PortDirection::Out &&
+                           p.need == PortSpec::Need::Optional);
+               });
     };
     if (metric == SeriesMetric::Throughput && callsOnly()) return false;
     switch (metric) {
