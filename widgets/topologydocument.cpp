@@ -799,9 +799,16 @@ QStringList TopologyDocument::paste(const QByteArray &json, QPointF offset, QStr
         return {};
     }
 
-    auto *macro = new QUndoCommand(!undoText.isEmpty() ? undoText
-                                   : nodes.size() == 1 ? tr("Paste %1").arg(q(nodes.front().id))
-                                                       : tr("Paste %n nodes", nullptr, int(nodes.size())));
+    const QString text = !undoText.isEmpty() ? undoText
+                         : nodes.size() == 1 ? tr("Paste %1").arg(q(nodes.front().id))
+                                             : tr("Paste %n nodes", nullptr, int(nodes.size()));
+    // Many items at once (a generated overlay of a thousand peers): one replacement of the whole
+    // topology, so the views rebuild once instead of once per node and link.
+    if (nodes.size() + links.size() > kPasteAsReplacement) {
+        if (!replaceTopology(candidate, text, error)) return {};
+        return newIds;
+    }
+    auto *macro = new QUndoCommand(text);
     std::size_t index = m_topology.nodes.size();
     for (auto &n : nodes)
         new NodeCommand(this, std::move(n), index++, false, macro);

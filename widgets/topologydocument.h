@@ -96,6 +96,9 @@ public:
     // `undoText`, or "Paste ..."); returns the new node ids.
     QStringList paste(const QByteArray &json, QPointF offset, QString *error = nullptr,
                       const QString &undoText = {});
+    // Pastes of more nodes and links than this replace the topology in one step (documentReset)
+    // rather than adding each item with its own signals.
+    static constexpr std::size_t kPasteAsReplacement = 200;
 
     // Replaces everything and forgets the undo history. Refuses a topology with errors.
     bool setTopology(const Topology &t, QString *error = nullptr);
