@@ -91,7 +91,7 @@ int main(int argc, char **argv)
         Json file = overlayTopologyJson(
             *overlay,
             {{"dissemination", "gossip"}, {"gossip", "push-pull"}, {"fanout", 2}, {"roundPeriod", 100}});
-        file["nodes"][0]["properties"]["originate"] = 1000000;
+        file["nodes"][0]["properties"]["originate"] = 100000;
         file["nodes"][0]["properties"]["originateEvery"] = 50;
         file["format"] = "signalbox-topology";
         file["version"] = 1;

@@ -196,8 +196,9 @@ void checkEventStoreReaders(Checker &c, const Topology &t, const std::vector<boo
     std::vector<Side> readers;
     std::map<std::string, std::vector<std::pair<std::string, std::string>>>
         writers; // store -> (id, category)
+    const NodeIdIndex ids(t.nodes); // linear in the file's size, not links x nodes
     for (const auto &l : t.links) {
-        const auto fi = t.nodeIndex(l.from), ti = t.nodeIndex(l.to);
+        const auto fi = ids.find(l.from), ti = ids.find(l.to);
         if (!fi || !ti) continue;
         const NodeKindSpec *fs = c.reg.find(t.nodes[*fi].kind);
         const NodeKindSpec *ts = c.reg.find(t.nodes[*ti].kind);
