@@ -30,7 +30,8 @@ SIGNALBOX_PACKAGES=(
   lld
 )
 
-# Only the fuzz stage needs these; a missing one skips that stage, never the build.
+# scripts/test's ASan+UBSan stage builds with these (with the fuzz target); without them it uses
+# GCC and the fuzz stage is skipped, never the build.
 SIGNALBOX_FUZZ_PACKAGES=(
   clang
 )
