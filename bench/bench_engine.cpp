@@ -101,16 +101,7 @@ int main(int argc, char **argv)
 {
     std::uint64_t messages = 200000;
     int repeat = 5;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--messages") && i + 1 < argc)
-            messages = std::strtoull(argv[++i], nullptr, 10);
-        else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc)
-            repeat = std::atoi(argv[++i]);
-        else {
-            std::fprintf(stderr, "usage: bench_engine [--messages N] [--repeat R]\n");
-            return 2;
-        }
-    }
+    if (!sbbench::messagesAndRepeat(argc, argv, "bench_engine", messages, repeat)) return 2;
     std::vector<double> engineRates, bareRates, ratios, faultRates, faultRatios;
     EngineResult last{};
     for (int r = 0; r < repeat; ++r) {

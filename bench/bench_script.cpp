@@ -59,20 +59,7 @@ int main(int argc, char **argv)
 {
     std::uint64_t messages = 200000;
     int repeat = 5;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--messages") && i + 1 < argc)
-            messages = std::strtoull(argv[++i], nullptr, 10);
-        else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc)
-            repeat = std::atoi(argv[++i]);
-        else {
-            std::fprintf(stderr, "usage: bench_script [--messages N] [--repeat R]\n");
-            return 2;
-        }
-    }
-    if (messages < 1 || repeat < 1) {
-        std::fprintf(stderr, "bench_script: --messages and --repeat must be positive\n");
-        return 2;
-    }
+    if (!sbbench::messagesAndRepeat(argc, argv, "bench_script", messages, repeat)) return 2;
     const Topology builtin = workQueue(messages), scripted = scriptedWorkQueue(messages);
     std::vector<double> builtinRates, scriptRates, ratios;
     for (int r = 0; r < repeat; ++r) {

@@ -5,6 +5,7 @@
 // kept and the size of the text.
 //
 //   bench_sequence [--messages N] [--repeat R]
+#include "enginebaseline.h"
 #include "sequence.h"
 #include "simulation.h"
 #include "topology.h"
@@ -101,16 +102,7 @@ int main(int argc, char **argv)
 {
     std::uint64_t messages = 100000;
     int repeat = 5;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--messages") && i + 1 < argc)
-            messages = std::strtoull(argv[++i], nullptr, 10);
-        else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc)
-            repeat = std::atoi(argv[++i]);
-        else {
-            std::fprintf(stderr, "usage: bench_sequence [--messages N] [--repeat R]\n");
-            return 2;
-        }
-    }
+    if (!sbbench::messagesAndRepeat(argc, argv, "bench_sequence", messages, repeat)) return 2;
     const struct {
         Mode mode;
         const char *name;

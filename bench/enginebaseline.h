@@ -20,6 +20,28 @@ inline double now()
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// The "--messages N --repeat R" command line most benchmarks take; false (with the usage on
+// stderr) on anything else or a value below 1.
+inline bool messagesAndRepeat(int argc, char **argv, const char *name, std::uint64_t &messages, int &repeat)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--messages" && i + 1 < argc)
+            messages = std::strtoull(argv[++i], nullptr, 10);
+        else if (a == "--repeat" && i + 1 < argc)
+            repeat = std::atoi(argv[++i]);
+        else {
+            std::fprintf(stderr, "usage: %s [--messages N] [--repeat R]\n", name);
+            return false;
+        }
+    }
+    if (messages < 1 || repeat < 1) {
+        std::fprintf(stderr, "%s: --messages and --repeat must be positive\n", name);
+        return false;
+    }
+    return true;
+}
+
 inline double median(std::vector<double> v)
 {
     std::sort(v.begin(), v.end());

@@ -195,7 +195,7 @@ void checkEventStoreReaders(Checker &c, const Topology &t, const std::vector<boo
     };
     std::vector<Side> readers;
     std::map<std::string, std::vector<std::pair<std::string, std::string>>>
-        writers; // store -> (id, category)
+        writers;                    // store -> (id, category)
     const NodeIdIndex ids(t.nodes); // linear in the file's size, not links x nodes
     for (const auto &l : t.links) {
         const auto fi = ids.find(l.from), ti = ids.find(l.to);

@@ -174,7 +174,8 @@ const KindRegistry &KindRegistry::builtin()
             r.addTemplate(std::move(t));
         // Actors and supervision
         r.add(actorKind());
-        r.add(withZeroMeanings(supervisorKind(), {{"period", "no limit"}, {"minBackoff", "restart at once"}}));
+        r.add(
+            withZeroMeanings(supervisorKind(), {{"period", "no limit"}, {"minBackoff", "restart at once"}}));
         r.add(withZeroMeanings(actorClientKind(), {{"count", "no limit"}, {"duration", "no limit"}}));
         for (auto &t : actorTemplates())
             r.addTemplate(std::move(t));

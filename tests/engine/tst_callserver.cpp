@@ -1131,13 +1131,18 @@ void TestCallServer::eventsPublishedPerCallServed_data()
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("routingKey"); // eventRoutingKey ("" = none)
     QTest::addColumn<double>("failureRate");
-    QTest::addColumn<bool>("linked");        // the events port has a link
+    QTest::addColumn<bool>("linked"); // the events port has a link
     QTest::addColumn<int>("events");
-    QTest::newRow("rpc, every call served") << "rpc-server" << "order.placed" << 0.0 << true << 6;
-    QTest::newRow("http, every call served") << "http-server" << "order.placed" << 0.0 << true << 6;
-    QTest::newRow("failed calls publish nothing") << "rpc-server" << "order.placed" << 1.0 << true << 0;
-    QTest::newRow("no routing key, no events") << "rpc-server" << "" << 0.0 << true << 0;
-    QTest::newRow("no link, no events") << "rpc-server" << "order.placed" << 0.0 << false << 0;
+    QTest::newRow("rpc, every call served") << "rpc-server"
+                                            << "order.placed" << 0.0 << true << 6;
+    QTest::newRow("http, every call served") << "http-server"
+                                             << "order.placed" << 0.0 << true << 6;
+    QTest::newRow("failed calls publish nothing") << "rpc-server"
+                                                  << "order.placed" << 1.0 << true << 0;
+    QTest::newRow("no routing key, no events") << "rpc-server"
+                                               << "" << 0.0 << true << 0;
+    QTest::newRow("no link, no events") << "rpc-server"
+                                        << "order.placed" << 0.0 << false << 0;
 }
 
 void TestCallServer::eventsPublishedPerCallServed()
@@ -1152,10 +1157,11 @@ void TestCallServer::eventsPublishedPerCallServed()
         s.actions.push_back(request(0, i));
         s.actions.back().method = kind == "http-server" ? "POST /orders" : "orders.Orders/Place";
     }
-    TopologyBuilder b = clientServer(kind.toStdString(), plain({{"workers", 2},
-                                                                {"serviceTime", "5ms"},
-                                                                {"failureRate", failureRate},
-                                                                {"eventRoutingKey", routingKey.toStdString()}}));
+    TopologyBuilder b =
+        clientServer(kind.toStdString(), plain({{"workers", 2},
+                                                {"serviceTime", "5ms"},
+                                                {"failureRate", failureRate},
+                                                {"eventRoutingKey", routingKey.toStdString()}}));
     b.node("bus", "queue").node("w", "consumer");
     if (linked) b.link("s", "bus", Json::object(), "events", "in");
     b.link("bus", "w", Json::object(), "deliver", "in");
@@ -1173,7 +1179,8 @@ void TestCallServer::eventsPublishedPerCallServed()
         QCOMPARE(QString::fromStdString(it->routingKey), routingKey);
         QCOMPARE(it->producer, r->index("s"));
     }
-    for (int tag = 1; tag <= 6; ++tag) QVERIFY(r->client().reply(tag));
+    for (int tag = 1; tag <= 6; ++tag)
+        QVERIFY(r->client().reply(tag));
 }
 
 QTEST_GUILESS_MAIN(TestCallServer)

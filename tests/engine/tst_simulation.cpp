@@ -414,10 +414,10 @@ void TestSimulation::summaryEventsAreTraceEvents()
     // peers (a gossip round, an RPC's timeout, a piece's upload).
     bool polling = false;
     for (const auto &e : r->trace.events)
-        polling = polling || (e.kind == TraceKind::Send &&
-                              (e.frame == FrameType::ReceiveMessage || e.frame == FrameType::Fetch ||
-                               isEventStoreFrame(e.frame) || isCommandFrame(e.frame) ||
-                              isPeerFrame(e.frame)));
+        polling =
+            polling || (e.kind == TraceKind::Send &&
+                        (e.frame == FrameType::ReceiveMessage || e.frame == FrameType::Fetch ||
+                         isEventStoreFrame(e.frame) || isCommandFrame(e.frame) || isPeerFrame(e.frame)));
     if (r->trace.count(TraceKind::Call) == 0 && !polling) QVERIFY(s.engineSteps < s.events);
     QVERIFY(s.engineSteps != s.events);
     const Json j = summaryToJson(s);
