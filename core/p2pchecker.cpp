@@ -7,16 +7,14 @@
 
 namespace sb {
 
-P2PChecker::P2PChecker(const Topology &t, std::vector<std::string> nodeLabels)
-    : m_labels(std::move(nodeLabels))
+PeerOverlays::PeerOverlays(const Topology &t)
 {
-    m_isPeer.resize(t.nodes.size(), 0);
+    isPeerNode.resize(t.nodes.size(), 0);
     for (std::size_t i = 0; i < t.nodes.size(); ++i)
         if (t.nodes[i].kind == "peer") {
-            m_isPeer[i] = 1;
-            ++m_peers;
+            isPeerNode[i] = 1;
+            ++peers;
         }
-    // Overlays: connected components of the links between peers.
     std::vector<std::uint32_t> parent(t.nodes.size());
     for (std::uint32_t i = 0; i < parent.size(); ++i)
         parent[i] = i;
@@ -28,21 +26,26 @@ P2PChecker::P2PChecker(const Topology &t, std::vector<std::string> nodeLabels)
     const NodeIdIndex index(t.nodes);
     for (const auto &l : t.links) {
         const auto a = index.find(l.from), b = index.find(l.to);
-        if (!a || !b || !m_isPeer[*a] || !m_isPeer[*b]) continue;
+        if (!a || !b || !isPeerNode[*a] || !isPeerNode[*b]) continue;
         parent[find(static_cast<std::uint32_t>(*a))] = find(static_cast<std::uint32_t>(*b));
     }
-    m_component.assign(t.nodes.size(), 0);
+    component.assign(t.nodes.size(), 0);
     std::vector<std::uint32_t> idOf(t.nodes.size(), ~0u);
     for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
-        if (!m_isPeer[i]) continue;
+        if (!isPeerNode[i]) continue;
         const auto root = find(i);
         if (idOf[root] == ~0u) {
-            idOf[root] = static_cast<std::uint32_t>(m_componentSize.size());
-            m_componentSize.push_back(0);
+            idOf[root] = static_cast<std::uint32_t>(componentSize.size());
+            componentSize.push_back(0);
         }
-        m_component[i] = idOf[root];
-        ++m_componentSize[idOf[root]];
+        component[i] = idOf[root];
+        ++componentSize[idOf[root]];
     }
+}
+
+P2PChecker::P2PChecker(const Topology &t, std::vector<std::string> nodeLabels)
+    : m_labels(std::move(nodeLabels)), m_overlays(t)
+{
     m_dups.assign(t.nodes.size(), 0);
     m_sent.assign(t.nodes.size(), 0);
 }
@@ -67,7 +70,7 @@ P2PChecker::Item &P2PChecker::item(const TraceEvent &e)
     i.id = e.messageId;
     i.origin = e.node;
     i.at = e.time;
-    i.has.assign(m_isPeer.size(), 0);
+    i.has.assign(m_overlays.isPeerNode.size(), 0);
     return i;
 }
 
@@ -116,7 +119,7 @@ void P2PChecker::onEvent(const TraceEvent &e)
 P2PReport P2PChecker::report() const
 {
     P2PReport r;
-    r.peers = m_peers;
+    r.peers = m_overlays.peers;
     std::uint64_t hopSum = 0, fromOthers = 0;
     for (const auto &i : m_items) {
         P2PItemReport ir;
@@ -145,13 +148,13 @@ P2PReport P2PChecker::report() const
     }
     if (!r.items.empty()) r.meanCoverage /= static_cast<double>(r.items.size());
     r.meanHops = fromOthers ? static_cast<double>(hopSum) / fromOthers : 0;
-    for (std::size_t n = 0; n < m_isPeer.size(); ++n) {
+    for (std::size_t n = 0; n < m_overlays.isPeerNode.size(); ++n) {
         r.duplicates += m_dups[n];
         r.messages += m_sent[n];
     }
-    if (m_peers) {
-        r.duplicatesPerPeer = static_cast<double>(r.duplicates) / m_peers;
-        r.messagesPerPeer = static_cast<double>(r.messages) / m_peers;
+    if (m_overlays.peers) {
+        r.duplicatesPerPeer = static_cast<double>(r.duplicates) / m_overlays.peers;
+        r.messagesPerPeer = static_cast<double>(r.messages) / m_overlays.peers;
     }
     r.ttlExpired = m_ttlExpired;
     r.lostToOffline = m_offline;
@@ -180,7 +183,7 @@ std::vector<CoveragePoint> P2PChecker::coverageCurve(std::size_t index) const
 std::vector<CoveragePoint> P2PChecker::coverageSeries(SimTime end, std::size_t points) const
 {
     std::vector<CoveragePoint> out;
-    if (points == 0 || m_items.empty() || m_peers == 0) return out;
+    if (points == 0 || m_items.empty() || m_overlays.peers == 0) return out;
     for (std::size_t p = 0; p < points; ++p) {
         const SimTime t =
             points == 1 ? end : static_cast<SimTime>(static_cast<double>(end) * p / (points - 1));
@@ -201,9 +204,9 @@ std::vector<CheckResult> P2PChecker::checks() const
     c.check = kNotCovered;
     c.help = help()[0].second;
     for (const auto &i : m_items)
-        for (std::size_t n = 0; n < m_isPeer.size(); ++n) {
-            if (!m_isPeer[n] || i.has[n]) continue;
-            if (i.origin < m_component.size() && m_component[n] != m_component[i.origin]) continue;
+        for (std::size_t n = 0; n < m_overlays.isPeerNode.size(); ++n) {
+            if (!m_overlays.isPeerNode[n] || i.has[n]) continue;
+            if (m_overlays.component[n] != m_overlays.component[i.origin]) continue;
             ++c.count;
             if (c.examples.size() >= kKeptExamples) continue;
             Finding f;

@@ -22,6 +22,23 @@
 
 namespace sb {
 
+// The overlays of a topology: the connected components of the links between `peer` nodes. An
+// item's population is the component of its origin (the P2P checker and the live coverage chart
+// count coverage against it).
+struct PeerOverlays {
+    explicit PeerOverlays(const Topology &t);
+    bool isPeer(NodeIndex n) const { return n < isPeerNode.size() && isPeerNode[n]; }
+    // The peers of `origin`'s overlay (every peer when it is not a peer).
+    std::uint32_t population(NodeIndex origin) const
+    {
+        return isPeer(origin) ? componentSize[component[origin]] : peers;
+    }
+    std::vector<char> isPeerNode;
+    std::vector<std::uint32_t> component;     // by node: its overlay
+    std::vector<std::uint32_t> componentSize; // peers in each
+    std::uint32_t peers = 0;
+};
+
 struct CoveragePoint {
     SimTime time = 0;    // since the item's origination (per item) or the run's start (overall)
     double fraction = 0; // of the peers
@@ -88,18 +105,12 @@ private:
         std::uint32_t fromOthers = 0, maxHops = 0;
         std::vector<char> has; // by node index
     };
-    bool isPeer(NodeIndex n) const { return n < m_isPeer.size() && m_isPeer[n]; }
-    std::uint32_t population(const Item &i) const
-    {
-        return i.origin < m_component.size() ? m_componentSize[m_component[i.origin]] : m_peers;
-    }
+    bool isPeer(NodeIndex n) const { return m_overlays.isPeer(n); }
+    std::uint32_t population(const Item &i) const { return m_overlays.population(i.origin); }
     Item &item(const TraceEvent &e);
 
     std::vector<std::string> m_labels;
-    std::vector<char> m_isPeer;
-    std::vector<std::uint32_t> m_component;     // by node: its overlay (connected component of peers)
-    std::vector<std::uint32_t> m_componentSize; // peers in each
-    std::uint32_t m_peers = 0;
+    PeerOverlays m_overlays;
     std::vector<Item> m_items;
     std::unordered_map<std::uint64_t, std::size_t> m_index;
     std::vector<std::uint64_t> m_dups, m_sent;

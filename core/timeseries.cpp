@@ -1,6 +1,7 @@
 #include "timeseries.h"
 
 #include "callstatus.h"
+#include "p2pchecker.h"
 #include "schema.h"
 
 #include <algorithm>
@@ -48,6 +49,12 @@ const char *seriesMetricName(SeriesMetric m)
         return "breaker_state";
     case SeriesMetric::GroupLag:
         return "group_lag";
+    case SeriesMetric::MailboxDepth:
+        return "mailbox_depth";
+    case SeriesMetric::Restarts:
+        return "restarts";
+    case SeriesMetric::Coverage:
+        return "coverage";
     }
     return "?";
 }
@@ -93,6 +100,12 @@ const char *seriesMetricLabel(SeriesMetric m)
         return "Circuit breaker (0 closed, 1 open, 2 half-open)";
     case SeriesMetric::GroupLag:
         return "Consumer group lag (records)";
+    case SeriesMetric::MailboxDepth:
+        return "Mailbox depth (messages)";
+    case SeriesMetric::Restarts:
+        return "Actor restarts (restarts/s)";
+    case SeriesMetric::Coverage:
+        return "Coverage (% of peers)";
     }
     return "?";
 }
@@ -130,6 +143,12 @@ const char *seriesMetricUnit(SeriesMetric m)
         return "state";
     case SeriesMetric::GroupLag:
         return "records";
+    case SeriesMetric::MailboxDepth:
+        return "messages";
+    case SeriesMetric::Restarts:
+        return "restarts/s";
+    case SeriesMetric::Coverage:
+        return "% of peers";
     }
     return "";
 }
@@ -149,6 +168,8 @@ SeriesKeyKind seriesMetricKey(SeriesMetric m)
         return SeriesKeyKind::Method;
     case SeriesMetric::GroupLag:
         return SeriesKeyKind::Group;
+    case SeriesMetric::Coverage:
+        return SeriesKeyKind::Item;
     default:
         return SeriesKeyKind::None;
     }
@@ -163,6 +184,8 @@ const std::vector<SeriesKey> *TimeSeriesDelta::keys(SeriesMetric m) const
         return &methodKeys;
     case SeriesKeyKind::Group:
         return &groupKeys;
+    case SeriesKeyKind::Item:
+        return &itemKeys;
     case SeriesKeyKind::None:
         break;
     }
@@ -180,6 +203,8 @@ const std::vector<std::vector<double>> *TimeSeriesDelta::keyedValues(SeriesMetri
         return &callLatencyP99;
     case SeriesMetric::GroupLag:
         return &groupLag;
+    case SeriesMetric::Coverage:
+        return &coverage;
     default:
         return nullptr;
     }
@@ -196,6 +221,7 @@ bool seriesMetricIsRate(SeriesMetric m)
     case SeriesMetric::DeadLetters:
     case SeriesMetric::LinkFrames:
     case SeriesMetric::LinkLosses:
+    case SeriesMetric::Restarts:
         return true;
     default:
         return false;
@@ -276,7 +302,10 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
                              std::any_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
                                  return p.direction == PortDirection::In && p.protocol == Protocol::Call;
                              }));
+        m_isActor.push_back(n.kind == "actor");
     }
+    auto overlays = std::make_unique<PeerOverlays>(topology);
+    if (overlays->peers) m_overlays = std::move(overlays);
     m_inFlight.assign(topology.nodes.size(), 0);
     auto logs = std::make_unique<LogMetrics>(topology);
     if (logs->any()) {
@@ -284,6 +313,8 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
         m_groupNames = consumerGroupNames(topology);
     }
 }
+
+TimeSeriesSink::~TimeSeriesSink() = default;
 
 namespace {
 
@@ -359,6 +390,9 @@ void TimeSeriesSink::coarsen()
                 a.serverQueueLast = b.serverQueueLast;
                 a.breakerWorst = worseBreaker(a.breakerWorst, b.breakerWorst);
                 a.breakerLast = b.breakerLast;
+                a.mailboxMax = std::max(a.mailboxMax, b.mailboxMax);
+                a.mailboxLast = b.mailboxLast;
+                a.restarts += b.restarts;
                 a.latency.merge(b.latency);
             }
             v[i] = std::move(a);
@@ -376,7 +410,8 @@ void TimeSeriesSink::coarsen()
             }
             v.resize(n);
         }
-    for (auto &v : m_groupLag) {
+    for (auto *levels : {&m_groupLag, &m_coverage})
+        for (auto &v : *levels) {
         const std::size_t n = (v.size() + factor - 1) / factor;
         for (std::size_t i = 0; i < n; ++i) {
             LagBucket a = v[factor * i];
@@ -422,6 +457,7 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
                     c.inFlightMax = c.inFlightLast = v.back().inFlightLast;
                     c.serverQueueMax = c.serverQueueLast = v.back().serverQueueLast;
                     c.breakerWorst = c.breakerLast = v.back().breakerLast;
+                    c.mailboxMax = c.mailboxLast = v.back().mailboxLast;
                 }
                 return c;
             }();
@@ -432,8 +468,9 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
                 v.resize(idx + 1, 0);
         for (auto &v : m_methodLatency)
             v.resize(idx + 1);
-        // Lag is a level: it carries over into buckets where nothing changed it.
-        for (auto &v : m_groupLag) {
+        // Lag and coverage are levels: they carry over into buckets where nothing changed them.
+        for (auto *levels : {&m_groupLag, &m_coverage})
+            for (auto &v : *levels) {
             const double last = v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.back().last;
             v.resize(idx + 1, LagBucket{last, last});
         }
@@ -454,12 +491,26 @@ void TimeSeriesSink::setLevel(NodeIndex node, std::size_t bucket, std::uint32_t 
     }
 }
 
+void TimeSeriesSink::setMailbox(NodeIndex node, std::size_t bucket, std::uint32_t depth)
+{
+    SeriesBucket &b = m_nodes[node][bucket];
+    b.mailboxMax = std::max(b.mailboxMax, depth);
+    b.mailboxLast = depth;
+}
+
 void TimeSeriesSink::sampleLag()
 {
     if (m_lagPending == kNoIndex) return;
     const NodeIndex q = m_lagPending;
     m_lagPending = kNoIndex;
     ++m_sincePublish; // a change to publish
+    if (m_isActor[q]) {
+        // An actor at rest: the messages waiting in its mailbox (not the one it is processing).
+        if (m_status)
+            setMailbox(q, bucketIndex(m_lagTime),
+                       static_cast<std::uint32_t>(std::min<std::uint64_t>(m_status(q).ready, UINT32_MAX)));
+        return;
+    }
     std::uint64_t lag = m_ready[q];
     if (m_status) {
         const NodeStatus s = m_status(q);
@@ -486,6 +537,7 @@ void TimeSeriesSink::onEvent(const TraceEvent &e)
     m_dirtyFrom = std::min(m_dirtyFrom, b);
     ++m_sincePublish;
     if (m_logs) recordLag(e, b);
+    if (m_overlays) recordCoverage(e, b);
     record(e, b);
     // Not publish(): the node taking this step is not at rest yet, so its lag waits.
     if (m_sincePublish >= kPublishEvery) publishChanges();
@@ -509,7 +561,25 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
         break;
     case TraceKind::Enqueue:
         ++nb.throughput;
-        depth();
+        if (m_isActor[e.node]) // the mailbox's depth after it (the actor may take it at once)
+            setMailbox(e.node, b, static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX)));
+        else
+            depth();
+        break;
+    case TraceKind::Supervise:
+        // A restart the supervisor ordered (at once, or after a backoff): counted for both.
+        if (e.aux == 0 || e.aux == 3) {
+            ++nb.restarts;
+            if (e.peer < m_nodes.size()) ++m_nodes[e.peer][b].restarts;
+        }
+        break;
+    case TraceKind::Crash:
+        if (m_isActor[e.node]) setMailbox(e.node, b, 0);
+        if (m_isQueue[e.node]) {
+            m_ready[e.node] = 0;
+            setLevel(e.node, b, 0, true);
+        }
+        recordCall(e, b);
         break;
     case TraceKind::Redeliver:
         ++nb.redeliveries;
@@ -532,14 +602,6 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
     case TraceKind::DeadLetter:
         ++nb.deadLetters;
         break;
-    case TraceKind::Crash:
-        // An in-memory queue loses everything it holds.
-        if (m_isQueue[e.node]) {
-            m_ready[e.node] = 0;
-            setLevel(e.node, b, 0, true);
-        }
-        recordCall(e, b);
-        break;
     case TraceKind::Call:
     case TraceKind::Complete:
     case TraceKind::Accept:
@@ -552,10 +614,51 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
     default:
         break;
     }
-    if (m_isQueue[e.node]) {
+    // Queues' lag and actors' mailboxes are sampled when the node comes to rest.
+    if (m_isQueue[e.node] || m_isActor[e.node]) {
         m_lagPending = e.node;
         m_lagTime = e.time;
     }
+}
+
+void TimeSeriesSink::setCoverage(std::size_t key, std::size_t bucket, double percent)
+{
+    LagBucket &b = m_coverage[key][bucket];
+    b.max = std::fmax(b.max, percent);
+    b.last = percent;
+}
+
+void TimeSeriesSink::recordCoverage(const TraceEvent &e, std::size_t b)
+{
+    if ((e.kind != TraceKind::Publish && e.kind != TraceKind::Learn) || !e.messageId ||
+        !m_overlays->isPeer(e.node))
+        return;
+    auto it = m_itemIndex.find(e.messageId);
+    if (it == m_itemIndex.end()) {
+        if (m_items.size() >= kMaxItems) return;
+        if (m_itemKeys.empty()) {
+            m_itemKeys.push_back({kNoIndex, "mean of items"});
+            m_coverage.emplace_back(m_count);
+        }
+        Item item;
+        item.population = m_overlays->population(e.node);
+        item.has.assign(m_nodes.size(), false);
+        if (m_itemKeys.size() <= kMaxKeys) {
+            item.key = m_itemKeys.size();
+            m_itemKeys.push_back({e.node, "item " + std::to_string(e.messageId), kNoIndex, kNoIndex, e.messageId});
+            m_coverage.emplace_back(m_count);
+        }
+        it = m_itemIndex.emplace(e.messageId, m_items.size()).first;
+        m_items.push_back(std::move(item));
+    }
+    Item &i = m_items[it->second];
+    if (e.kind == TraceKind::Learn && !i.has[e.node]) {
+        i.has[e.node] = true;
+        ++i.learned;
+        m_coverageSum += 1.0 / i.population;
+    }
+    if (i.key != SIZE_MAX) setCoverage(i.key, b, 100.0 * i.learned / i.population);
+    setCoverage(0, b, 100.0 * m_coverageSum / static_cast<double>(m_items.size()));
 }
 
 std::size_t TimeSeriesSink::groupKey(std::uint32_t group)
@@ -707,12 +810,17 @@ double TimeSeriesSink::value(const SeriesBucket &b, SeriesMetric m) const
         return b.serverQueueMax;
     case SeriesMetric::BreakerState:
         return b.breakerWorst;
+    case SeriesMetric::MailboxDepth:
+        return b.mailboxMax;
+    case SeriesMetric::Restarts:
+        return b.restarts * perSecond;
     case SeriesMetric::LinkFrames:
     case SeriesMetric::LinkLosses:
     case SeriesMetric::CallsByStatus:
     case SeriesMetric::CallLatencyP50:
     case SeriesMetric::CallLatencyP99:
     case SeriesMetric::GroupLag:
+    case SeriesMetric::Coverage:
         return kNaN;
     }
     return kNaN;
@@ -741,8 +849,9 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
                 continue;
             }
             const bool queueOnly = m == int(SeriesMetric::QueueDepth) || m == int(SeriesMetric::ConsumerLag);
+            const bool actorOnly = m == int(SeriesMetric::MailboxDepth);
             for (std::size_t r = keep; r < d.rows; ++r)
-                out[r] = queueOnly && !m_isQueue[n]
+                out[r] = (queueOnly && !m_isQueue[n]) || (actorOnly && !m_isActor[n])
                              ? kNaN
                              : value(m_nodes[n][d.firstBucket + r], static_cast<SeriesMetric>(m));
         }
@@ -791,6 +900,15 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
         out.resize(d.rows, kNaN);
         for (std::size_t r = k < oldGroups ? keep : 0; r < d.rows; ++r)
             out[r] = m_groupLag[k][d.firstBucket + r].max;
+    }
+    d.itemKeys = m_itemKeys;
+    const std::size_t oldItems = d.coverage.size();
+    d.coverage.resize(m_itemKeys.size());
+    for (std::size_t k = 0; k < m_itemKeys.size(); ++k) {
+        auto &out = d.coverage[k];
+        out.resize(d.rows, kNaN);
+        for (std::size_t r = k < oldItems ? keep : 0; r < d.rows; ++r)
+            out[r] = m_coverage[k][d.firstBucket + r].last;
     }
 }
 

@@ -23,6 +23,8 @@
 
 namespace sb {
 
+struct PeerOverlays;
+
 // What a chart can show. Rates are per second of virtual time so that they stay comparable when
 // the bucket width grows; latency is in milliseconds; depth and lag are in messages.
 enum class SeriesMetric : std::uint8_t {
@@ -49,8 +51,15 @@ enum class SeriesMetric : std::uint8_t {
     // offset (LogMetrics::lag), per group and partition and per group in total (keyed): the most
     // during the bucket.
     GroupLag,
+    // Actors (core/nodes/actors/).
+    MailboxDepth, // messages waiting in an actor's mailbox: the most at rest during the bucket
+    Restarts,     // restarts/s: of an actor, ordered by its supervisor; of a supervisor, those it ordered
+    // Peer-to-peer dissemination (core/nodes/p2p/): the share of an item's overlay (PeerOverlays)
+    // holding it at the end of the bucket, in percent, per item and as the mean over the items
+    // originated so far (keyed): the epidemic S-curve.
+    Coverage,
 };
-inline constexpr int kSeriesMetricCount = 19;
+inline constexpr int kSeriesMetricCount = 22;
 // "throughput", "latency_p50", ..., as in CSV files.
 const char *seriesMetricName(SeriesMetric m);
 // "Throughput (msg/s)", ..., for axis titles.
@@ -60,8 +69,9 @@ const char *seriesMetricUnit(SeriesMetric m);
 bool seriesMetricIsLink(SeriesMetric m);
 // What a keyed metric's series are per: nothing (a node or link metric), a client and a call
 // status, a client and a method, or a consumer group and a partition of the topic it reads (or
-// its total). Keys appear as the run meets them.
-enum class SeriesKeyKind : std::uint8_t { None, Status, Method, Group };
+// its total), or an item peers disseminate (and the mean over items). Keys appear as the run meets
+// them.
+enum class SeriesKeyKind : std::uint8_t { None, Status, Method, Group, Item };
 SeriesKeyKind seriesMetricKey(SeriesMetric m);
 inline bool seriesMetricIsKeyed(SeriesMetric m)
 {
@@ -76,6 +86,7 @@ struct SeriesKey {
     std::string label;
     std::uint32_t group = kNoIndex;     // Group keys: TraceEvent::group
     std::uint32_t partition = kNoIndex; // Group keys: the partition; kNoIndex for the group's total
+    std::uint64_t item = 0;             // Item keys: the item's message id; 0 for the mean over items
     bool operator==(const SeriesKey &) const = default;
 };
 // Whether a metric is a count per second (throughput, drops, ...), which a chart may show over a
@@ -112,6 +123,8 @@ struct SeriesBucket {
     // above); the breaker's worst state in the bucket and its state at the end (0, 1, 2).
     std::uint32_t retries = 0, inFlightMax = 0, inFlightLast = 0, serverQueueMax = 0, serverQueueLast = 0;
     std::uint8_t breakerWorst = 0, breakerLast = 0;
+    // Actors: the mailbox (a level, as above) and restarts.
+    std::uint32_t mailboxMax = 0, mailboxLast = 0, restarts = 0;
     SparseLatency latency;
 };
 
@@ -138,6 +151,10 @@ struct TimeSeriesDelta {
     // groupLag[key][row] (NaN before the group was known).
     std::vector<SeriesKey> groupKeys;
     std::vector<std::vector<double>> groupLag;
+    // Coverage: itemKeys as met (the mean over items first, then each item as it is originated,
+    // up to kMaxKeys), coverage[key][row] in percent (NaN before the item was originated).
+    std::vector<SeriesKey> itemKeys;
+    std::vector<std::vector<double>> coverage;
     // The keys of a keyed metric and its values by key (nullptr for other metrics).
     const std::vector<SeriesKey> *keys(SeriesMetric m) const;
     const std::vector<std::vector<double>> *keyedValues(SeriesMetric m) const;
@@ -159,11 +176,16 @@ public:
     // each; calls under keys beyond it are gathered in one more key, labelled kOtherKey.
     static constexpr std::size_t kMaxKeys = 256;
     static constexpr const char *kOtherKey = "other";
+    // Coverage follows at most this many items (each costs a bit per node): later items are left
+    // out of the mean too, which then says so in its label. Items beyond kMaxKeys count in the
+    // mean without a key of their own.
+    static constexpr std::size_t kMaxItems = 4096;
 
     // Which nodes are queues comes from the topology's kinds; topics (LogMetrics) give the
     // consumer groups' lag, named by consumerGroupNames().
     TimeSeriesSink(const Topology &topology, SimTime bucketWidth = kDefaultBucketWidth,
                    std::size_t maxBuckets = kDefaultMaxBuckets);
+    ~TimeSeriesSink() override;
 
     // Consumer lag needs a queue's unacked count, which the trace does not carry: with a status
     // source (Simulation::nodeStatus, called on the engine thread) lag is ready + unacked, sampled
@@ -198,6 +220,9 @@ public:
     const std::vector<std::uint32_t> &statusBuckets(std::size_t key) const { return m_statusCounts[key]; }
     const std::vector<SparseLatency> &methodBuckets(std::size_t key) const { return m_methodLatency[key]; }
     const std::vector<SeriesKey> &groupKeys() const { return m_groupKeys; }
+    const std::vector<SeriesKey> &itemKeys() const { return m_itemKeys; }
+    // Items being followed for coverage (bounded by kMaxItems).
+    std::size_t itemsTracked() const { return m_items.size(); }
     // Calls whose method is remembered until they complete (bounded by the calls in flight).
     std::size_t callsTracked() const { return m_callMethod.size(); }
     // The value a delta carries for a node bucket.
@@ -221,6 +246,10 @@ private:
     // topic is known; SIZE_MAX before.
     std::size_t groupKey(std::uint32_t group);
     void setLag(std::size_t key, std::size_t bucket, double lag);
+    void setMailbox(NodeIndex node, std::size_t bucket, std::uint32_t depth);
+    void setCoverage(std::size_t key, std::size_t bucket, double percent);
+    // Coverage: an item originated or learned at a peer.
+    void recordCoverage(const TraceEvent &e, std::size_t bucket);
     // The index of a key, added (with empty buckets) when new; the "other" key beyond kMaxKeys.
     std::size_t statusKey(NodeIndex node, std::uint16_t status);
     std::size_t methodKey(NodeIndex node, const std::string &method);
@@ -254,6 +283,21 @@ private:
     std::vector<SeriesKey> m_groupKeys;
     std::map<std::uint32_t, std::size_t> m_groupFirstKey;
     std::vector<std::vector<LagBucket>> m_groupLag;
+    // Coverage (peer nodes only): the overlays, each item followed (its key, population and the
+    // peers holding it), and per key and bucket the coverage (LagBucket: most and last, percent).
+    struct Item {
+        std::size_t key = SIZE_MAX; // SIZE_MAX: beyond kMaxKeys, counted in the mean only
+        std::uint32_t population = 0, learned = 0;
+        std::vector<bool> has; // by node
+    };
+    std::unique_ptr<PeerOverlays> m_overlays;
+    std::unordered_map<std::uint64_t, std::size_t> m_itemIndex;
+    std::vector<Item> m_items;
+    double m_coverageSum = 0; // the sum of the items' coverage fractions
+    std::vector<SeriesKey> m_itemKeys;
+    std::vector<std::vector<LagBucket>> m_coverage;
+    // Actors: which nodes have a mailbox (sampled at rest, as queues' lag).
+    std::vector<bool> m_isActor;
     SimTime m_width;
     std::size_t m_maxBuckets;
     std::size_t m_count = 0;

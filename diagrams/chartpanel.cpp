@@ -299,6 +299,14 @@ void ChartPanel::reset(const Topology &topology)
     // A topology with a log (a Kafka topic) is read by consumer groups: how far behind they are
     // is what to see first.
     if (metric() == SeriesMetric::Throughput && LogMetrics(topology).any()) setMetric(SeriesMetric::GroupLag);
+    // Peers disseminating items: how far each item has spread (the epidemic S-curve). A supervision
+    // tree of actors: their mailboxes.
+    const auto has = [&nodes](const char *kind) {
+        return std::any_of(nodes.begin(), nodes.end(),
+                           [kind](const SeriesTarget &t) { return t.kind == QLatin1String(kind); });
+    };
+    if (metric() == SeriesMetric::Throughput && has("peer")) setMetric(SeriesMetric::Coverage);
+    if (metric() == SeriesMetric::Throughput && has("supervisor")) setMetric(SeriesMetric::MailboxDepth);
     startOver();
 }
 
@@ -324,7 +332,8 @@ void ChartPanel::appendDelta(const TimeSeriesDelta &delta)
     m_store.apply(delta);
     // Keyed series (per client and status or method, per group and partition) get their picker
     // rows as they appear.
-    for (SeriesKeyKind kind : {SeriesKeyKind::Status, SeriesKeyKind::Method, SeriesKeyKind::Group})
+    for (SeriesKeyKind kind :
+         {SeriesKeyKind::Status, SeriesKeyKind::Method, SeriesKeyKind::Group, SeriesKeyKind::Item})
         m_picker->syncKeys(kind, m_store.keys(kind));
     markDataChanged();
 }

@@ -20,6 +20,7 @@ void ChartSeriesStore::reset(const QStringList &nodeIds, const QStringList &link
     m_statusKeys.clear();
     m_methodKeys.clear();
     m_groupKeys.clear();
+    m_itemKeys.clear();
     for (int m = 0; m < kSeriesMetricCount; ++m)
         m_series[m].resize(seriesMetricIsKeyed(SeriesMetric(m))  ? 0
                            : seriesMetricIsLink(SeriesMetric(m)) ? linkIds.size()
@@ -38,6 +39,8 @@ const std::vector<SeriesKey> &ChartSeriesStore::keys(SeriesKeyKind kind) const
         return m_methodKeys;
     case SeriesKeyKind::Group:
         return m_groupKeys;
+    case SeriesKeyKind::Item:
+        return m_itemKeys;
     case SeriesKeyKind::None:
         break;
     }
@@ -109,6 +112,7 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
     if (delta.statusKeys.size() >= m_statusKeys.size()) m_statusKeys = delta.statusKeys;
     if (delta.methodKeys.size() >= m_methodKeys.size()) m_methodKeys = delta.methodKeys;
     if (delta.groupKeys.size() >= m_groupKeys.size()) m_groupKeys = delta.groupKeys;
+    if (delta.itemKeys.size() >= m_itemKeys.size()) m_itemKeys = delta.itemKeys;
     for (int m = 0; m < kSeriesMetricCount; ++m) {
         const auto metric = SeriesMetric(m);
         const std::vector<std::vector<double>> *values = delta.keyedValues(metric);

@@ -123,7 +123,7 @@ private:
     // Points [0, kept) stayed, the rest is new: the index and the smoothed copy follow.
     static void changed(Series &series, qsizetype kept);
     QStringList m_nodeIds, m_linkIds;
-    std::vector<SeriesKey> m_statusKeys, m_methodKeys, m_groupKeys;
+    std::vector<SeriesKey> m_statusKeys, m_methodKeys, m_groupKeys, m_itemKeys;
     std::vector<std::vector<Series>> m_series; // [metric][target]
     double m_endTime = 0;
     SimTime m_width = 0;

@@ -39,6 +39,8 @@ SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesKeyKind kind)
         return Family::Method;
     case SeriesKeyKind::Group:
         return Family::Group;
+    case SeriesKeyKind::Item:
+        return Family::Item;
     case SeriesKeyKind::None:
         break;
     }
@@ -92,8 +94,13 @@ bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
     case SeriesMetric::LinkFrames:
     case SeriesMetric::LinkLosses:
         return kind == QLatin1String("link");
+    case SeriesMetric::MailboxDepth:
+        return kind == QLatin1String("actor");
+    case SeriesMetric::Restarts:
+        return kind == QLatin1String("actor") || kind == QLatin1String("supervisor");
     case SeriesMetric::GroupLag:
-        return false; // per group and partition, not per node
+    case SeriesMetric::Coverage:
+        return false; // per group and partition, per item: not per node
     }
     return false;
 }
@@ -201,6 +208,19 @@ void SeriesPickerModel::syncKeys(SeriesKeyKind kind, const std::vector<SeriesKey
             t.kind = client.kind;
             t.color = nodeColor(key.partition == kNoIndex ? 0 : int(key.partition) + 1);
             t.style = kStyles[groups.indexOf(key.group) % int(std::size(kStyles))];
+        } else if (family == Family::Item) {
+            // "mean of items" first, bold and dark; then "item 17 from p3" in its origin's colour.
+            if (key.item == 0) {
+                t.id = label;
+                t.name = tr("mean of items");
+                t.color = QColor(Qt::darkGray);
+            } else {
+                t.id = client.id.isEmpty() ? label : client.id + QLatin1Char(' ') + label;
+                t.name = client.id.isEmpty() ? label : tr("%1 from %2").arg(label, client.name);
+                t.kind = client.kind;
+                t.color = client.color;
+                t.style = Qt::DashLine;
+            }
         } else if (key.node == kNoIndex || client.id.isEmpty()) {
             t.id = label;
             t.name = tr("other (beyond %1 keys)").arg(TimeSeriesSink::kMaxKeys);

@@ -79,7 +79,7 @@ Q_SIGNALS:
 
 private:
     // What a target is an index into: the nodes, the links, or a keyed metric's keys.
-    enum class Family : std::uint8_t { Node, Link, Status, Method, Group };
+    enum class Family : std::uint8_t { Node, Link, Status, Method, Group, Item };
     static Family familyOf(SeriesKeyKind kind);
     static Family familyOf(SeriesMetric metric);
     struct Target {
