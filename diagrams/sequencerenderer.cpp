@@ -229,6 +229,80 @@ QColor SequenceRenderer::frameColor(FrameType frame, bool dark)
     case FrameType::TxnOffsetCommit:
     case FrameType::EndTxn:
         return dark ? QColor(0xc3, 0x8f, 0xe8) : QColor(0x7b, 0x3f, 0xb0);
+    // Publish-subscribe brokers (MQTT, Redis, NATS, Google Cloud Pub/Sub, SNS): publishes blue,
+    // what the broker hands a subscriber green, acknowledgements and keep-alives grey,
+    // subscriptions, sessions and pulls teal, errors red.
+    case FrameType::MqttPublish:
+    case FrameType::RedisPublish:
+    case FrameType::NatsPub:
+    case FrameType::PubsubPublish:
+    case FrameType::SnsPublish:
+        return dark ? QColor(0x6a, 0xa8, 0xf0) : QColor(0x1f, 0x5f, 0xbf);
+    case FrameType::RedisMessage:
+    case FrameType::RedisPMessage:
+    case FrameType::NatsMsg:
+    case FrameType::PubsubPullResponse:
+    case FrameType::PubsubPush:
+    case FrameType::SnsNotification:
+        return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
+    case FrameType::PubAck:
+    case FrameType::PubRec:
+    case FrameType::PubRel:
+    case FrameType::PubComp:
+    case FrameType::SubAck:
+    case FrameType::UnsubAck:
+    case FrameType::PingReq:
+    case FrameType::PingResp:
+    case FrameType::NatsPing:
+    case FrameType::NatsPong:
+    case FrameType::PubsubPublishResponse:
+    case FrameType::PubsubAcknowledge:
+    case FrameType::PubsubModifyAckDeadline:
+    case FrameType::PubsubPushResponse:
+    case FrameType::SnsPublishResponse:
+    case FrameType::SnsNotificationResponse:
+        return dark ? QColor(0x8e, 0x94, 0x9c) : QColor(0x8a, 0x90, 0x99);
+    case FrameType::Connect:
+    case FrameType::ConnAck:
+    case FrameType::Disconnect:
+    case FrameType::MqttSubscribe:
+    case FrameType::MqttUnsubscribe:
+    case FrameType::RedisSubscribe:
+    case FrameType::RedisPSubscribe:
+    case FrameType::RedisUnsubscribe:
+    case FrameType::NatsSub:
+    case FrameType::NatsUnsub:
+    case FrameType::PubsubPull:
+        return dark ? QColor(0x4f, 0xc1, 0xc9) : QColor(0x16, 0x8a, 0x93);
+    case FrameType::NatsErr:
+        return dark ? QColor(0xf0, 0x7a, 0x6e) : QColor(0xc6, 0x3b, 0x2f);
+    // Actors: tells and asks indigo like requests, answers green like replies, supervision
+    // signals (EXIT, restart, shutdown, DOWN) orange, the colour of a failure being handled.
+    case FrameType::ActorTell:
+    case FrameType::ActorAsk:
+        return dark ? QColor(0x8f, 0x9b, 0xf5) : QColor(0x3b, 0x4c, 0xc0);
+    case FrameType::ActorAskReply:
+        return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
+    case FrameType::ActorExit:
+    case FrameType::ActorRestart:
+    case FrameType::ActorShutdown:
+    case FrameType::ActorDown:
+        return dark ? QColor(0xf0, 0xa0, 0x50) : QColor(0xb8, 0x5c, 0x0a);
+    // Peers: items spreading (floods, gossip, pieces) blue, pulls and lookups teal, their answers
+    // and announcements green.
+    case FrameType::PeerFlood:
+    case FrameType::PeerGossip:
+    case FrameType::BtPiece:
+        return dark ? QColor(0x6a, 0xa8, 0xf0) : QColor(0x1f, 0x5f, 0xbf);
+    case FrameType::PeerPull:
+    case FrameType::KadFindNode:
+    case FrameType::BtRequest:
+        return dark ? QColor(0x4f, 0xc1, 0xc9) : QColor(0x16, 0x8a, 0x93);
+    case FrameType::PeerPullReply:
+    case FrameType::KadFindNodeReply:
+    case FrameType::BtBitfield:
+    case FrameType::BtHave:
+        return dark ? QColor(0x5f, 0xc9, 0x8a) : QColor(0x1e, 0x8a, 0x4c);
     }
     return Qt::gray;
 }

@@ -5,6 +5,7 @@
 #include "nodecolors.h"
 #include "nodelabels.h"
 #include "sequenceexport.h"
+#include "sequencerenderer.h"
 #include "sequencepanel.h"
 #include "sequencetest.h"
 #include "sequenceview.h"
@@ -82,6 +83,7 @@ private slots:
     void markMovesOffTheArrowLabel();
     void cliPictureHasLabelsBelowTheHeader();
     void lifelinesShowNamesInTheNodeColour();
+    void everyFrameHasItsColour();
 
 private:
     sbtest::ExampleTrace m_lossy;
@@ -274,6 +276,15 @@ void TestSequenceLabels::lifelinesShowNamesInTheNodeColour()
         const int y = int(layout.headerHeight / 2);
         QCOMPARE(painted.image.pixelColor(x, y).rgb(), colors.colorOf(layout.nodeIds.at(int(n))).rgb());
     }
+}
+
+void TestSequenceLabels::everyFrameHasItsColour()
+{
+    // No frame type falls back to the renderer's grey default (Qt::gray), light or dark.
+    for (int f = 0; f < kFrameTypeCount; ++f)
+        for (bool dark : {false, true})
+            QVERIFY2(SequenceRenderer::frameColor(FrameType(f), dark) != QColor(Qt::gray),
+                     frameTypeName(FrameType(f)));
 }
 
 QTEST_MAIN(TestSequenceLabels)

@@ -201,7 +201,9 @@ private:
         m_mailbox.push_back(std::move(env));
         TraceEvent e = messageEvent(TraceKind::Enqueue, m_mailbox.back().message.get());
         e.peer = sender;
-        e.aux = static_cast<std::int64_t>(m_mailbox.size());
+        // The messages left waiting: an idle actor takes this one at once (startNext, below).
+        const bool takenAtOnce = !m_busy && m_state == State::Running;
+        e.aux = static_cast<std::int64_t>(m_mailbox.size()) - (takenAtOnce ? 1 : 0);
         ctx.trace(e);
         grantRoom(ctx);
         startNext(ctx);
