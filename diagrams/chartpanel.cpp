@@ -300,13 +300,13 @@ void ChartPanel::reset(const Topology &topology)
     // is what to see first.
     if (metric() == SeriesMetric::Throughput && LogMetrics(topology).any()) setMetric(SeriesMetric::GroupLag);
     // Peers disseminating items: how far each item has spread (the epidemic S-curve). A supervision
-    // tree of actors: their mailboxes.
+    // tree of actors: its restarts.
     const auto has = [&nodes](const char *kind) {
         return std::any_of(nodes.begin(), nodes.end(),
                            [kind](const SeriesTarget &t) { return t.kind == QLatin1String(kind); });
     };
     if (metric() == SeriesMetric::Throughput && has("peer")) setMetric(SeriesMetric::Coverage);
-    if (metric() == SeriesMetric::Throughput && has("supervisor")) setMetric(SeriesMetric::MailboxDepth);
+    if (metric() == SeriesMetric::Throughput && has("supervisor")) setMetric(SeriesMetric::Restarts);
     startOver();
 }
 

@@ -96,7 +96,7 @@ void TestActorP2PCharts::opensOnTheFigureThatMatters_data()
     QTest::addColumn<SeriesMetric>("metric");
     QTest::newRow("gossip") << "p2p-gossip-epidemic.json" << SeriesMetric::Coverage;
     QTest::newRow("flooding") << "p2p-flooding-ttl.json" << SeriesMetric::Coverage;
-    QTest::newRow("supervision tree") << "actor-supervision-tree.json" << SeriesMetric::MailboxDepth;
+    QTest::newRow("supervision tree") << "actor-supervision-tree.json" << SeriesMetric::Restarts;
     QTest::newRow("work queue") << "work-queue.json" << SeriesMetric::Throughput;
 }
 
