@@ -32,6 +32,7 @@
 #include <QScopedValueRollback>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QTimer>
 #include <QToolButton>
 #include <QToolTip>
@@ -289,6 +290,29 @@ void ChartPanel::reset(const Topology &topology)
         linkIds << t.id;
     m_store.reset(nodeIds, linkIds);
     m_picker->setTargets(nodes, links);
+    // The metric box offers the figures some node, link, group or item of this topology has.
+    const bool logs = LogMetrics(topology).any();
+    const auto anyNode = [&nodes](SeriesMetric m) {
+        return std::any_of(nodes.begin(), nodes.end(),
+                           [m](const SeriesTarget &t) { return SeriesPickerModel::hasMetric(t.kind, m); });
+    };
+    const bool peers = std::any_of(nodes.begin(), nodes.end(),
+                                   [](const SeriesTarget &t) { return t.kind == QLatin1String("peer"); });
+    offerMetrics([&](SeriesMetric m) {
+        switch (seriesMetricKey(m)) {
+        case SeriesKeyKind::None:
+            return seriesMetricIsLink(m) ? !links.isEmpty() : anyNode(m);
+        case SeriesKeyKind::Status:
+        case SeriesKeyKind::Method:
+            return anyNode(SeriesMetric::CallsInFlight);
+        case SeriesKeyKind::Group:
+            return logs;
+        case SeriesKeyKind::Item:
+            return peers;
+        }
+        return true;
+    });
+    if (!offersMetric(metric())) setMetric(SeriesMetric::Throughput);
     // A topology of clients and servers only has no node with the default figure (throughput):
     // its calls by status are what to see first.
     if (m_picker->rowCount() == 0 && !seriesMetricIsKeyed(metric()) &&
@@ -298,23 +322,44 @@ void ChartPanel::reset(const Topology &topology)
         setMetric(SeriesMetric::CallsByStatus);
     // A topology with a log (a Kafka topic) is read by consumer groups: how far behind they are
     // is what to see first.
-    if (metric() == SeriesMetric::Throughput && LogMetrics(topology).any()) setMetric(SeriesMetric::GroupLag);
+    if (metric() == SeriesMetric::Throughput && logs) setMetric(SeriesMetric::GroupLag);
     // Peers disseminating items: how far each item has spread (the epidemic S-curve). A supervision
     // tree of actors: its restarts.
-    const auto has = [&nodes](const char *kind) {
-        return std::any_of(nodes.begin(), nodes.end(),
-                           [kind](const SeriesTarget &t) { return t.kind == QLatin1String(kind); });
-    };
-    if (metric() == SeriesMetric::Throughput && has("peer")) setMetric(SeriesMetric::Coverage);
-    if (metric() == SeriesMetric::Throughput && has("supervisor")) setMetric(SeriesMetric::Restarts);
+    const bool supervisors = std::any_of(nodes.begin(), nodes.end(), [](const SeriesTarget &t) {
+        return t.kind == QLatin1String("supervisor");
+    });
+    if (metric() == SeriesMetric::Throughput && peers) setMetric(SeriesMetric::Coverage);
+    if (metric() == SeriesMetric::Throughput && supervisors) setMetric(SeriesMetric::Restarts);
     startOver();
 }
 
 void ChartPanel::reset(const QStringList &nodeIds, const QStringList &nodeKinds, const QStringList &linkIds)
 {
+    offerMetrics([](SeriesMetric) { return true; });
     m_store.reset(nodeIds, linkIds);
     m_picker->setTargets(nodeIds, nodeKinds, linkIds);
     startOver();
+}
+
+void ChartPanel::offerMetrics(const std::function<bool(SeriesMetric)> &offered)
+{
+    auto *model = qobject_cast<QStandardItemModel *>(m_metricBox->model());
+    for (int i = 0; i < m_metricBox->count(); ++i) {
+        const auto m = SeriesMetric(m_metricBox->itemData(i).toInt());
+        const bool on = offered(m);
+        if (QStandardItem *item = model ? model->item(i) : nullptr) {
+            item->setEnabled(on);
+            item->setToolTip(on ? QString() : tr("Nothing in this topology has this figure"));
+        }
+    }
+}
+
+bool ChartPanel::offersMetric(SeriesMetric metric) const
+{
+    const auto *model = qobject_cast<const QStandardItemModel *>(m_metricBox->model());
+    const int i = m_metricBox->findData(int(metric));
+    const QStandardItem *item = model && i >= 0 ? model->item(i) : nullptr;
+    return item && item->isEnabled();
 }
 
 void ChartPanel::startOver()

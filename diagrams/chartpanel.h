@@ -25,6 +25,7 @@
 #include <QPen>
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 
 class QChart;
@@ -82,7 +83,11 @@ public:
     QList<FaultBand> faultBands() const { return m_faultBands; }
 
     SeriesMetric metric() const;
+    // Any metric can be set; the metric box offers those that something in the topology has
+    // (reset(const Topology &) decides: a node of a kind with the figure, a link, a consumer group
+    // of a log, a peer), the others are greyed out.
     void setMetric(SeriesMetric metric);
+    bool offersMetric(SeriesMetric metric) const;
     SeriesPickerModel *picker() const { return m_picker; }
     ChartLegendModel *legend() const { return m_legend; }
     ChartLegendView *legendView() const { return m_legendView; }
@@ -148,6 +153,7 @@ private:
     void exportWithDialog(const QString &format, CsvRange range = CsvRange::Whole);
     void updateSmoothingBox();
     void startOver(); // after a reset: the whole (empty) run, live
+    void offerMetrics(const std::function<bool(SeriesMetric)> &offered);
     // Decimates every shown series to `columns` over [xMin(), xMax()] into `out`; returns the y
     // range to show.
     QPair<double, double> decimateShown(int columns, QList<QList<QPointF>> &out) const;

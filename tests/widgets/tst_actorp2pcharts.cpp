@@ -70,6 +70,9 @@ private slots:
     void metricBoxOffersTheNewFigures();
     void opensOnTheFigureThatMatters_data();
     void opensOnTheFigureThatMatters();
+    void metricBoxOffersWhatTheTopologyHas_data();
+    void metricBoxOffersWhatTheTopologyHas();
+    void aFigureNotOfferedFallsBack();
     void actorFiguresListActorsOnly();
     void coverageOfAGossipRun();
 };
@@ -107,6 +110,58 @@ void TestActorP2PCharts::opensOnTheFigureThatMatters()
     ChartPanel panel;
     panel.reset(loadExample(example.toLatin1().constData()));
     QCOMPARE(panel.metric(), metric);
+}
+
+void TestActorP2PCharts::metricBoxOffersWhatTheTopologyHas_data()
+{
+    QTest::addColumn<QString>("example");
+    QTest::addColumn<QList<int>>("offered");
+    QTest::addColumn<QList<int>>("greyed");
+    const auto list = [](std::initializer_list<SeriesMetric> ms) {
+        QList<int> out;
+        for (SeriesMetric m : ms)
+            out << int(m);
+        return out;
+    };
+    QTest::newRow("gossip") << "p2p-gossip-epidemic.json"
+                            << list({SeriesMetric::Coverage, SeriesMetric::LinkFrames, SeriesMetric::Drops})
+                            << list({SeriesMetric::MailboxDepth, SeriesMetric::GroupLag, SeriesMetric::QueueDepth,
+                                     SeriesMetric::CallsByStatus});
+    QTest::newRow("supervision tree")
+        << "actor-supervision-tree.json" << list({SeriesMetric::MailboxDepth, SeriesMetric::Restarts})
+        << list({SeriesMetric::Coverage, SeriesMetric::ServerQueue, SeriesMetric::ConsumerLag});
+    QTest::newRow("work queue") << "work-queue.json"
+                                << list({SeriesMetric::QueueDepth, SeriesMetric::Throughput, SeriesMetric::LatencyP99})
+                                << list({SeriesMetric::Coverage, SeriesMetric::Restarts, SeriesMetric::CallsByStatus,
+                                         SeriesMetric::GroupLag});
+    QTest::newRow("kafka") << "kafka-consumer-groups.json" << list({SeriesMetric::GroupLag})
+                           << list({SeriesMetric::Coverage, SeriesMetric::MailboxDepth});
+}
+
+void TestActorP2PCharts::metricBoxOffersWhatTheTopologyHas()
+{
+    QFETCH(QString, example);
+    QFETCH(QList<int>, offered);
+    QFETCH(QList<int>, greyed);
+    ChartPanel panel;
+    panel.reset(loadExample(example.toLatin1().constData()));
+    for (int m : offered)
+        QVERIFY2(panel.offersMetric(SeriesMetric(m)), seriesMetricName(SeriesMetric(m)));
+    for (int m : greyed)
+        QVERIFY2(!panel.offersMetric(SeriesMetric(m)), seriesMetricName(SeriesMetric(m)));
+    QVERIFY(panel.offersMetric(panel.metric()));
+}
+
+void TestActorP2PCharts::aFigureNotOfferedFallsBack()
+{
+    ChartPanel panel;
+    panel.reset(loadExample("p2p-gossip-epidemic.json"));
+    QCOMPARE(panel.metric(), SeriesMetric::Coverage);
+    panel.reset(loadExample("work-queue.json")); // no peers: back to throughput
+    QCOMPARE(panel.metric(), SeriesMetric::Throughput);
+    panel.setMetric(SeriesMetric::QueueDepth);
+    panel.reset(loadExample("work-queue.json")); // still offered: kept
+    QCOMPARE(panel.metric(), SeriesMetric::QueueDepth);
 }
 
 void TestActorP2PCharts::actorFiguresListActorsOnly()
