@@ -412,17 +412,17 @@ void TimeSeriesSink::coarsen()
         }
     for (auto *levels : {&m_groupLag, &m_coverage})
         for (auto &v : *levels) {
-        const std::size_t n = (v.size() + factor - 1) / factor;
-        for (std::size_t i = 0; i < n; ++i) {
-            LagBucket a = v[factor * i];
-            for (std::size_t j = factor * i + 1; j < std::min(v.size(), factor * (i + 1)); ++j) {
-                a.max = std::fmax(a.max, v[j].max); // a NaN (not known yet) gives way to a value
-                if (!std::isnan(v[j].last)) a.last = v[j].last;
+            const std::size_t n = (v.size() + factor - 1) / factor;
+            for (std::size_t i = 0; i < n; ++i) {
+                LagBucket a = v[factor * i];
+                for (std::size_t j = factor * i + 1; j < std::min(v.size(), factor * (i + 1)); ++j) {
+                    a.max = std::fmax(a.max, v[j].max); // a NaN (not known yet) gives way to a value
+                    if (!std::isnan(v[j].last)) a.last = v[j].last;
+                }
+                v[i] = a;
             }
-            v[i] = a;
+            v.resize(n);
         }
-        v.resize(n);
-    }
     for (auto &v : m_methodLatency) {
         const std::size_t n = (v.size() + factor - 1) / factor;
         for (std::size_t i = 0; i < n; ++i) {
@@ -471,9 +471,9 @@ std::size_t TimeSeriesSink::bucketIndex(SimTime t)
         // Lag and coverage are levels: they carry over into buckets where nothing changed them.
         for (auto *levels : {&m_groupLag, &m_coverage})
             for (auto &v : *levels) {
-            const double last = v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.back().last;
-            v.resize(idx + 1, LagBucket{last, last});
-        }
+                const double last = v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.back().last;
+                v.resize(idx + 1, LagBucket{last, last});
+            }
         m_count = idx + 1;
     }
     return idx;
@@ -645,7 +645,8 @@ void TimeSeriesSink::recordCoverage(const TraceEvent &e, std::size_t b)
         item.has.assign(m_nodes.size(), false);
         if (m_itemKeys.size() <= kMaxKeys) {
             item.key = m_itemKeys.size();
-            m_itemKeys.push_back({e.node, "item " + std::to_string(e.messageId), kNoIndex, kNoIndex, e.messageId});
+            m_itemKeys.push_back(
+                {e.node, "item " + std::to_string(e.messageId), kNoIndex, kNoIndex, e.messageId});
             m_coverage.emplace_back(m_count);
         }
         it = m_itemIndex.emplace(e.messageId, m_items.size()).first;
@@ -892,24 +893,24 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
             p99[r] = l.count() ? toMilliseconds(l.quantile(0.99)) : kNaN;
         }
     }
+    // Levels by key (a group's lag, its most in the bucket; an item's coverage, at the bucket's end).
+    const auto fillLevels = [&](const std::vector<std::vector<LagBucket>> &from,
+                                std::vector<std::vector<double>> &to, bool last) {
+        const std::size_t old = to.size();
+        to.resize(from.size());
+        for (std::size_t k = 0; k < from.size(); ++k) {
+            auto &out = to[k];
+            out.resize(d.rows, kNaN);
+            for (std::size_t r = k < old ? keep : 0; r < d.rows; ++r) {
+                const LagBucket &b = from[k][d.firstBucket + r];
+                out[r] = last ? b.last : b.max;
+            }
+        }
+    };
     d.groupKeys = m_groupKeys;
-    const std::size_t oldGroups = d.groupLag.size();
-    d.groupLag.resize(m_groupKeys.size());
-    for (std::size_t k = 0; k < m_groupKeys.size(); ++k) {
-        auto &out = d.groupLag[k];
-        out.resize(d.rows, kNaN);
-        for (std::size_t r = k < oldGroups ? keep : 0; r < d.rows; ++r)
-            out[r] = m_groupLag[k][d.firstBucket + r].max;
-    }
+    fillLevels(m_groupLag, d.groupLag, false);
     d.itemKeys = m_itemKeys;
-    const std::size_t oldItems = d.coverage.size();
-    d.coverage.resize(m_itemKeys.size());
-    for (std::size_t k = 0; k < m_itemKeys.size(); ++k) {
-        auto &out = d.coverage[k];
-        out.resize(d.rows, kNaN);
-        for (std::size_t r = k < oldItems ? keep : 0; r < d.rows; ++r)
-            out[r] = m_coverage[k][d.firstBucket + r].last;
-    }
+    fillLevels(m_coverage, d.coverage, true);
 }
 
 void TimeSeriesSink::publish()

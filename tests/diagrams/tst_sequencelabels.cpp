@@ -5,8 +5,8 @@
 #include "nodecolors.h"
 #include "nodelabels.h"
 #include "sequenceexport.h"
-#include "sequencerenderer.h"
 #include "sequencepanel.h"
+#include "sequencerenderer.h"
 #include "sequencetest.h"
 #include "sequenceview.h"
 

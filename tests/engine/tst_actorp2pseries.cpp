@@ -181,8 +181,9 @@ void TestActorP2PSeries::coverageByHand()
     std::string edges;
     for (int i = 1; i < peers; ++i)
         edges += (i > 1 ? "," : "") + std::to_string(i) + "-" + std::to_string(i + 1);
-    const Topology t = overlayTopology(edgesOverlay(peers, edges), {{"dissemination", "flooding"}, {"ttl", ttl}},
-                                       {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, {{"latency", "10ms"}});
+    const Topology t =
+        overlayTopology(edgesOverlay(peers, edges), {{"dissemination", "flooding"}, {"ttl", ttl}},
+                        {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, {{"latency", "10ms"}});
     auto r = runWithSeries(t, 2 * kSecond);
     QVERIFY(r.run);
     auto snap = r.series->snapshot();
@@ -244,9 +245,9 @@ void TestActorP2PSeries::coverageMatchesTheChecker()
 void TestActorP2PSeries::coveragePerOverlay()
 {
     // Two overlays side by side (1-2-3 and 4-5): an item from peer 4 covers its own two peers.
-    const Topology t =
-        overlayTopology(edgesOverlay(5, "1-2,2-3,4-5"), {{"dissemination", "flooding"}, {"ttl", 5}},
-                        {{1, Json{{"originate", 1}, {"originateAt", 0}}}, {4, Json{{"originate", 1}, {"originateAt", 0}}}});
+    const Topology t = overlayTopology(
+        edgesOverlay(5, "1-2,2-3,4-5"), {{"dissemination", "flooding"}, {"ttl", 5}},
+        {{1, Json{{"originate", 1}, {"originateAt", 0}}}, {4, Json{{"originate", 1}, {"originateAt", 0}}}});
     auto r = runWithSeries(t, kSecond);
     QVERIFY(r.run);
     auto snap = r.series->snapshot();
@@ -266,8 +267,9 @@ void TestActorP2PSeries::coveragePerOverlay()
 void TestActorP2PSeries::coarsenedCoverageKeepsItsLevels()
 {
     // With few buckets allowed, buckets merge as the run grows: a level merges to its last value.
-    const Topology t = overlayTopology(edgesOverlay(6, "1-2,2-3,3-4,4-5,5-6"), {{"dissemination", "flooding"}, {"ttl", 8}},
-                                       {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, {{"latency", "100ms"}});
+    const Topology t =
+        overlayTopology(edgesOverlay(6, "1-2,2-3,3-4,4-5,5-6"), {{"dissemination", "flooding"}, {"ttl", 8}},
+                        {{1, Json{{"originate", 1}, {"originateAt", 0}}}}, {{"latency", "100ms"}});
     auto prepared = prepare(t);
     QVERIFY(prepared);
     TimeSeriesSink series(t, 10 * kMillisecond, 8);

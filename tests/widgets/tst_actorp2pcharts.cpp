@@ -125,15 +125,16 @@ void TestActorP2PCharts::metricBoxOffersWhatTheTopologyHas_data()
     };
     QTest::newRow("gossip") << "p2p-gossip-epidemic.json"
                             << list({SeriesMetric::Coverage, SeriesMetric::LinkFrames, SeriesMetric::Drops})
-                            << list({SeriesMetric::MailboxDepth, SeriesMetric::GroupLag, SeriesMetric::QueueDepth,
-                                     SeriesMetric::CallsByStatus});
+                            << list({SeriesMetric::MailboxDepth, SeriesMetric::GroupLag,
+                                     SeriesMetric::QueueDepth, SeriesMetric::CallsByStatus});
     QTest::newRow("supervision tree")
         << "actor-supervision-tree.json" << list({SeriesMetric::MailboxDepth, SeriesMetric::Restarts})
         << list({SeriesMetric::Coverage, SeriesMetric::ServerQueue, SeriesMetric::ConsumerLag});
     QTest::newRow("work queue") << "work-queue.json"
-                                << list({SeriesMetric::QueueDepth, SeriesMetric::Throughput, SeriesMetric::LatencyP99})
-                                << list({SeriesMetric::Coverage, SeriesMetric::Restarts, SeriesMetric::CallsByStatus,
-                                         SeriesMetric::GroupLag});
+                                << list({SeriesMetric::QueueDepth, SeriesMetric::Throughput,
+                                         SeriesMetric::LatencyP99})
+                                << list({SeriesMetric::Coverage, SeriesMetric::Restarts,
+                                         SeriesMetric::CallsByStatus, SeriesMetric::GroupLag});
     QTest::newRow("kafka") << "kafka-consumer-groups.json" << list({SeriesMetric::GroupLag})
                            << list({SeriesMetric::Coverage, SeriesMetric::MailboxDepth});
 }
@@ -178,12 +179,12 @@ void TestActorP2PCharts::actorFiguresListActorsOnly()
     QCOMPARE(kindsOf(*picker), (QStringList{QStringLiteral("actor"), QStringLiteral("supervisor")}));
     QVERIFY(panel.axisTitle().startsWith(QStringLiteral("restarts/s")));
 
-    // A real run: the example's poison messages restart actors, and mailboxes fill.
+    // A real run: the example's poison messages restart actors; mailboxes are charted.
     panel.appendDelta(*runSeries(t, 20 * kSecond));
     double restarts = 0;
     for (int r = 0; r < picker->rowCount(); ++r)
-        for (const QPointF &p :
-             panel.store().points(SeriesMetric::Restarts, picker->index(r).data(SeriesPickerModel::TargetRole).toInt()))
+        for (const QPointF &p : panel.store().points(
+                 SeriesMetric::Restarts, picker->index(r).data(SeriesPickerModel::TargetRole).toInt()))
             restarts += p.y();
     QVERIFY2(restarts > 0, "the supervision tree example restarted nothing on the chart");
     panel.setMetric(SeriesMetric::MailboxDepth);
