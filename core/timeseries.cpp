@@ -55,6 +55,8 @@ const char *seriesMetricName(SeriesMetric m)
         return "restarts";
     case SeriesMetric::Coverage:
         return "coverage";
+    case SeriesMetric::LookupHops:
+        return "lookup_hops";
     }
     return "?";
 }
@@ -106,6 +108,8 @@ const char *seriesMetricLabel(SeriesMetric m)
         return "Actor restarts (restarts/s)";
     case SeriesMetric::Coverage:
         return "Coverage (% of peers)";
+    case SeriesMetric::LookupHops:
+        return "Lookup hops (mean)";
     }
     return "?";
 }
@@ -149,6 +153,8 @@ const char *seriesMetricUnit(SeriesMetric m)
         return "restarts/s";
     case SeriesMetric::Coverage:
         return "% of peers";
+    case SeriesMetric::LookupHops:
+        return "hops";
     }
     return "";
 }
@@ -393,6 +399,8 @@ void TimeSeriesSink::coarsen()
                 a.mailboxMax = std::max(a.mailboxMax, b.mailboxMax);
                 a.mailboxLast = b.mailboxLast;
                 a.restarts += b.restarts;
+                a.lookups += b.lookups;
+                a.lookupHops += b.lookupHops;
                 a.latency.merge(b.latency);
             }
             v[i] = std::move(a);
@@ -565,6 +573,12 @@ void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
             setMailbox(e.node, b, static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX)));
         else
             depth();
+        break;
+    case TraceKind::Lookup:
+        if (e.reason == DropReason::None) {
+            ++nb.lookups;
+            nb.lookupHops += static_cast<std::uint32_t>(std::clamp<std::int64_t>(e.aux, 0, UINT32_MAX));
+        }
         break;
     case TraceKind::Supervise:
         // A restart the supervisor ordered (at once, or after a backoff): counted for both.
@@ -815,6 +829,8 @@ double TimeSeriesSink::value(const SeriesBucket &b, SeriesMetric m) const
         return b.mailboxMax;
     case SeriesMetric::Restarts:
         return b.restarts * perSecond;
+    case SeriesMetric::LookupHops:
+        return b.lookups ? static_cast<double>(b.lookupHops) / b.lookups : kNaN;
     case SeriesMetric::LinkFrames:
     case SeriesMetric::LinkLosses:
     case SeriesMetric::CallsByStatus:

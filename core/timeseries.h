@@ -58,8 +58,10 @@ enum class SeriesMetric : std::uint8_t {
     // holding it at the end of the bucket, in percent, per item and as the mean over the items
     // originated so far (keyed): the epidemic S-curve.
     Coverage,
+    LookupHops, // the mean hops of the structured-overlay lookups a node completed in the bucket
+                // (Lookup events; failed lookups are not counted): Kademlia's log N
 };
-inline constexpr int kSeriesMetricCount = 22;
+inline constexpr int kSeriesMetricCount = 23;
 // "throughput", "latency_p50", ..., as in CSV files.
 const char *seriesMetricName(SeriesMetric m);
 // "Throughput (msg/s)", ..., for axis titles.
@@ -125,6 +127,8 @@ struct SeriesBucket {
     std::uint8_t breakerWorst = 0, breakerLast = 0;
     // Actors: the mailbox (a level, as above) and restarts.
     std::uint32_t mailboxMax = 0, mailboxLast = 0, restarts = 0;
+    // Structured overlays: lookups completed and their hops.
+    std::uint32_t lookups = 0, lookupHops = 0;
     SparseLatency latency;
 };
 

@@ -323,12 +323,16 @@ void ChartPanel::reset(const Topology &topology)
     // A topology with a log (a Kafka topic) is read by consumer groups: how far behind they are
     // is what to see first.
     if (metric() == SeriesMetric::Throughput && logs) setMetric(SeriesMetric::GroupLag);
-    // Peers disseminating items: how far each item has spread (the epidemic S-curve). A supervision
-    // tree of actors: its restarts.
+    // Peers disseminating items: how far each item has spread (the epidemic S-curve). A structured
+    // overlay: its lookups' hops. A supervision tree of actors: its restarts.
     const bool supervisors = std::any_of(nodes.begin(), nodes.end(), [](const SeriesTarget &t) {
         return t.kind == QLatin1String("supervisor");
     });
+    const bool lookups = std::any_of(nodes.begin(), nodes.end(), [](const SeriesTarget &t) {
+        return SeriesPickerModel::hasMetric(t.kind, SeriesMetric::LookupHops);
+    });
     if (metric() == SeriesMetric::Throughput && peers) setMetric(SeriesMetric::Coverage);
+    if (metric() == SeriesMetric::Throughput && lookups) setMetric(SeriesMetric::LookupHops);
     if (metric() == SeriesMetric::Throughput && supervisors) setMetric(SeriesMetric::Restarts);
     startOver();
 }
@@ -525,6 +529,9 @@ void ChartPanel::updateSmoothingBox()
         : metric() == SeriesMetric::BreakerState
             ? tr("A circuit breaker's state is not smoothed: the mean of closed, open and half-open is "
                  "none of them, so each bucket shows the worst state it saw.")
+        : metric() == SeriesMetric::LookupHops
+            ? tr("Lookup hops are not smoothed: the mean of several buckets' means is not the mean of "
+                 "their lookups, so each bucket is shown as it is.")
             : tr("Latency percentiles are not smoothed: the mean of the p50s (or p99s, or maxima) of "
                  "several buckets is not the percentile of their messages, so each bucket is shown as it "
                  "is."));

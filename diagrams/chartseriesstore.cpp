@@ -129,7 +129,8 @@ bool ChartSeriesStore::canSmooth(SeriesMetric metric)
 {
     return metric != SeriesMetric::LatencyP50 && metric != SeriesMetric::LatencyP99 &&
            metric != SeriesMetric::LatencyMax && metric != SeriesMetric::CallLatencyP50 &&
-           metric != SeriesMetric::CallLatencyP99 && metric != SeriesMetric::BreakerState;
+           metric != SeriesMetric::CallLatencyP99 && metric != SeriesMetric::BreakerState &&
+           metric != SeriesMetric::LookupHops;
 }
 
 bool ChartSeriesStore::smooths(SeriesMetric metric, double window, double rateWindow) const

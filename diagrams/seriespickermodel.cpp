@@ -98,6 +98,8 @@ bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
         return kind == QLatin1String("actor");
     case SeriesMetric::Restarts:
         return kind == QLatin1String("actor") || kind == QLatin1String("supervisor");
+    case SeriesMetric::LookupHops:
+        return kind == QLatin1String("kademlia-node");
     case SeriesMetric::GroupLag:
     case SeriesMetric::Coverage:
         return false; // per group and partition, per item: not per node

@@ -8,6 +8,7 @@
 #include "timeseries.h"
 
 #include <cmath>
+#include <map>
 
 using namespace sb;
 using namespace sbtest;
@@ -71,6 +72,7 @@ private slots:
     void coverageMatchesTheChecker();
     void coveragePerOverlay();
     void coarsenedCoverageKeepsItsLevels();
+    void lookupHopsAreTheMeanOfCompletedLookups();
 };
 
 void TestActorP2PSeries::mailboxDepth_data()
@@ -287,6 +289,47 @@ void TestActorP2PSeries::coarsenedCoverageKeepsItsLevels()
         QVERIFY(v >= last);
         last = v;
     }
+}
+
+void TestActorP2PSeries::lookupHopsAreTheMeanOfCompletedLookups()
+{
+    // The bundled Kademlia example: per node and bucket, the mean hops of its completed lookups,
+    // counted here from the trace's Lookup events.
+    auto loaded = loadTopologyFile(std::string(SIGNALBOX_EXAMPLES_DIR) + "/p2p-kademlia-lookup.json");
+    QVERIFY(loaded.ok());
+    const Topology &t = *loaded.topology;
+    auto r = prepare(t);
+    QVERIFY(r);
+    const SimTime width = 10 * kMillisecond;
+    TimeSeriesSink series(t, width, 1 << 20);
+    r->sim->addSink(&series);
+    RunOptions o;
+    o.until = 60 * kSecond;
+    r->sim->run(o);
+    series.flush();
+    std::map<std::pair<NodeIndex, std::size_t>, std::pair<std::uint64_t, std::uint64_t>>
+        byHand; // count, hops
+    for (const TraceEvent &e : r->trace.events) {
+        if (e.kind != TraceKind::Lookup || e.reason != DropReason::None) continue;
+        auto &[count, hops] = byHand[{e.node, std::size_t(e.time / width)}];
+        ++count;
+        hops += std::uint64_t(e.aux);
+    }
+    QVERIFY(!byHand.empty());
+    auto snap = series.snapshot();
+    std::size_t buckets = 0;
+    for (NodeIndex n = 0; n < t.nodes.size(); ++n)
+        for (std::size_t b = 0; b < series.bucketCount(); ++b) {
+            const double v = snap->nodeValues[n][int(SeriesMetric::LookupHops)][b];
+            const auto it = byHand.find({n, b});
+            if (it == byHand.end()) {
+                QVERIFY(std::isnan(v));
+                continue;
+            }
+            QCOMPARE(v, double(it->second.second) / double(it->second.first));
+            ++buckets;
+        }
+    QCOMPARE(buckets, byHand.size());
 }
 
 QTEST_GUILESS_MAIN(TestActorP2PSeries)

@@ -83,7 +83,8 @@ void TestActorP2PCharts::metricBoxOffersTheNewFigures()
     auto *box = panel.findChild<QComboBox *>(QStringLiteral("chartMetric"));
     QVERIFY(box);
     QCOMPARE(box->count(), kSeriesMetricCount);
-    for (SeriesMetric m : {SeriesMetric::MailboxDepth, SeriesMetric::Restarts, SeriesMetric::Coverage}) {
+    for (SeriesMetric m : {SeriesMetric::MailboxDepth, SeriesMetric::Restarts, SeriesMetric::Coverage,
+                           SeriesMetric::LookupHops}) {
         const int i = box->findData(int(m));
         QVERIFY2(i >= 0, seriesMetricName(m));
         QCOMPARE(box->itemText(i), QString::fromLatin1(seriesMetricLabel(m)));
@@ -99,6 +100,7 @@ void TestActorP2PCharts::opensOnTheFigureThatMatters_data()
     QTest::addColumn<SeriesMetric>("metric");
     QTest::newRow("gossip") << "p2p-gossip-epidemic.json" << SeriesMetric::Coverage;
     QTest::newRow("flooding") << "p2p-flooding-ttl.json" << SeriesMetric::Coverage;
+    QTest::newRow("kademlia") << "p2p-kademlia-lookup.json" << SeriesMetric::LookupHops;
     QTest::newRow("supervision tree") << "actor-supervision-tree.json" << SeriesMetric::Restarts;
     QTest::newRow("work queue") << "work-queue.json" << SeriesMetric::Throughput;
 }
@@ -135,6 +137,8 @@ void TestActorP2PCharts::metricBoxOffersWhatTheTopologyHas_data()
                                          SeriesMetric::LatencyP99})
                                 << list({SeriesMetric::Coverage, SeriesMetric::Restarts,
                                          SeriesMetric::CallsByStatus, SeriesMetric::GroupLag});
+    QTest::newRow("kademlia") << "p2p-kademlia-lookup.json" << list({SeriesMetric::LookupHops})
+                              << list({SeriesMetric::Coverage, SeriesMetric::MailboxDepth});
     QTest::newRow("kafka") << "kafka-consumer-groups.json" << list({SeriesMetric::GroupLag})
                            << list({SeriesMetric::Coverage, SeriesMetric::MailboxDepth});
 }
