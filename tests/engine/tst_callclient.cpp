@@ -736,6 +736,11 @@ void TestCallClient::badInput_data()
         << "http-client"
         << R"({"methods": ["/orders"]})" << true << "$.nodes[0].properties.methods"
         << "GET /orders";
+    QTest::newRow("Thrift has no streaming calls")
+        << "rpc-client"
+        << R"({"protocol": "thrift", "callType": "server-streaming"})" << true
+        << "$.nodes[0].properties.callType"
+        << "Apache Thrift has no streaming calls";
     QTest::newRow("client with no server") << "rpc-client"
                                            << "{}" << false << "$.nodes[0]"
                                            << "\"calls\" is not connected";

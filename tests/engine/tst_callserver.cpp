@@ -273,6 +273,8 @@ private slots:
     void duplicatedFramesCountOnce();
     void realClientDeadlineReachesDownstream_data();
     void realClientDeadlineReachesDownstream();
+    void thriftCarriesNoDeadline_data();
+    void thriftCarriesNoDeadline();
     void eventsPublishedPerCallServed_data();
     void eventsPublishedPerCallServed();
 };
@@ -1124,6 +1126,53 @@ void TestCallServer::realClientDeadlineReachesDownstream()
     QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("s")), std::size_t(3));
     QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("d")), std::size_t(propagate ? 3 : 0));
     QCOMPARE(r->trace.countAt(TraceKind::Execute, r->index("d")), std::size_t(3));
+}
+
+void TestCallServer::thriftCarriesNoDeadline_data()
+{
+    QTest::addColumn<QString>("protocol");
+    QTest::newRow("gRPC: the deadline travels, a cancel follows") << "grpc";
+    QTest::newRow("Thrift: no deadline on the wire, no cancel") << "thrift";
+}
+
+// The real rpc-client with a 30 ms timeout calls a server that takes 50 ms. Every call ends
+// DEADLINE_EXCEEDED either way. gRPC sends the deadline with the request and RST_STREAM when it
+// gives up: the server stops at the deadline and never replies. An Apache Thrift message is a
+// name, a type and a sequence id (apache/thrift doc/specs/thrift-rpc.md): the server does not
+// know the client's socket timeout, is not told it passed, and works to the end and replies.
+void TestCallServer::thriftCarriesNoDeadline()
+{
+    QFETCH(QString, protocol);
+    const bool thrift = protocol == "thrift";
+    TopologyBuilder b;
+    b.node("client", "rpc-client",
+           {{"protocol", protocol.toStdString()},
+            {"loop", "closed"},
+            {"users", 1},
+            {"thinkTime", "0ms"},
+            {"count", 3},
+            {"deadline", "30ms"}})
+        .node("s", "rpc-server", plain({{"protocol", protocol.toStdString()}, {"serviceTime", "50ms"}}));
+    b.link("client", "s");
+    auto r = run(b.topology());
+    QVERIFY(r);
+    std::size_t completes = 0, cancelFrames = 0, replies = 0;
+    for (const auto &e : r->trace.events) {
+        if (e.kind == TraceKind::Complete && e.node == r->index("client")) {
+            ++completes;
+            QCOMPARE(e.status, Grpc::DeadlineExceeded);
+        }
+        if (e.kind == TraceKind::Send && e.frame == FrameType::Cancel && e.node == r->index("client"))
+            ++cancelFrames;
+        if (e.kind == TraceKind::Send && e.frame == FrameType::Reply && e.node == r->index("s")) ++replies;
+    }
+    QCOMPARE(completes, std::size_t(3));
+    // The client stops waiting in both cases (its Cancel trace event), but only gRPC says so.
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("client")), std::size_t(3));
+    QCOMPARE(cancelFrames, std::size_t(thrift ? 0 : 3));
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("s")), std::size_t(thrift ? 0 : 3));
+    QCOMPARE(r->trace.countAt(TraceKind::Execute, r->index("s")), std::size_t(3));
+    QCOMPARE(replies, std::size_t(thrift ? 3 : 0));
 }
 
 void TestCallServer::eventsPublishedPerCallServed_data()

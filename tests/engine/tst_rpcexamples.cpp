@@ -1,10 +1,12 @@
 // The bundled request-reply, RPC, HTTP and client-server examples show what they exist to show.
 #include "callstatus.h"
 #include "enginetest.h"
+#include "nodes/rpc/wireformat.h"
 
 #include <QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 using namespace sb;
@@ -62,6 +64,7 @@ private slots:
     void closedLoopHidesTheStalls();
     void rpcAsLocalCallBrokenAndFixed();
     void propagatedDeadlinesShedWork();
+    void thriftProtocolsOverALimitedLink();
 };
 
 void TestRpcExamples::asyncRequestReplyKeepsUp()
@@ -222,6 +225,77 @@ void TestRpcExamples::propagatedDeadlinesShedWork()
     QCOMPARE(parents.size(), propagated.size());
     for (const auto &e : propagated)
         QCOMPARE(parents[e.correlationId], 1);
+}
+
+// Four clients call the same service over 1 Mbit/s links, one per encoding: Thrift's compact,
+// binary and JSON protocols, and gRPC's protobuf. The bigger the encoding, the longer each reply
+// holds the link, the longer replies queue, the slower the calls; JSON needs more than the link
+// has and misses its deadline, and Thrift, which carries no deadline and sends no cancel, still
+// executes and replies to every call.
+void TestRpcExamples::thriftProtocolsOverALimitedLink()
+{
+    auto r = runExample("thrift-wire-formats.json");
+    QVERIFY(r);
+    const std::vector<std::string> variants = {"grpc", "compact", "binary", "json"};
+    const std::vector<std::string> formats = {"protobuf", "thrift-compact", "thrift-binary", "json"};
+    const SimTime latency = 5 * kMillisecond;
+    const double bytesPerSecond = 125000;
+    const std::uint32_t responseSize = 4096;
+    std::map<std::string, SimTime> p50, fastestReply, linkDelay;
+    std::map<std::string, int> missed;
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        const std::string &v = variants[i];
+        const auto done = completes(*r, v + "-client");
+        QCOMPARE(done.size(), std::size_t{320});
+        p50[v] = percentile(done, 0.5);
+        missed[v] = withStatus(done, Grpc::DeadlineExceeded);
+        // A reply's time on its link (Send's aux is its arrival): latency, then waiting behind the
+        // replies before it, then its size / bandwidth. The fastest found the link idle.
+        SimTime fastest = kNever, total = 0;
+        int replies = 0;
+        for (const auto &e : r->trace.events)
+            if (e.kind == TraceKind::Send && e.frame == FrameType::Reply &&
+                e.node == r->index(v + "-server")) {
+                fastest = std::min(fastest, SimTime(e.aux) - e.time);
+                total += SimTime(e.aux) - e.time;
+                ++replies;
+            }
+        QCOMPARE(replies, 320);
+        fastestReply[v] = fastest;
+        linkDelay[v] = total / replies;
+        // Bytes on the wire, measured by the link: the encoded reply plus the link's 64 bytes of
+        // framing, as the format's size factor says.
+        const double measured = double(fastest - latency) / double(kSecond) * bytesPerSecond;
+        const double expected = rpc::wireBytes(rpc::wireFormat(formats[i]), responseSize) + 64.0;
+        QVERIFY2(std::abs(measured - expected) < 1.0,
+                 qPrintable(QString("%1: %2 bytes on the wire, expected %3")
+                                .arg(QString::fromStdString(v))
+                                .arg(measured)
+                                .arg(expected)));
+    }
+    // Bigger encodings take the link longer, queue longer, and make slower calls.
+    QVERIFY(fastestReply["grpc"] < fastestReply["compact"]);
+    QVERIFY(fastestReply["compact"] < fastestReply["binary"]);
+    QVERIFY(fastestReply["binary"] < fastestReply["json"]);
+    QVERIFY(linkDelay["compact"] < linkDelay["binary"]);
+    QVERIFY(linkDelay["binary"] * 3 < linkDelay["json"]);
+    QVERIFY(p50["compact"] < p50["binary"]);
+    QVERIFY(p50["grpc"] < p50["binary"]);
+    QVERIFY(p50["binary"] < p50["json"]);
+    // Protobuf and TCompactProtocol are within 5% of each other on the wire: their calls are alike.
+    QVERIFY(p50["compact"] < p50["grpc"] * 3 / 2 && p50["grpc"] < p50["compact"] * 3 / 2);
+    // JSON needs more than the link has: its queue grows until calls miss the 1 s timeout; the
+    // compact encodings never come near it.
+    QCOMPARE(missed["grpc"], 0);
+    QCOMPARE(missed["compact"], 0);
+    QVERIFY(missed["json"] > 160);
+    // Thrift sends no deadline and no cancel: the JSON server executes every call and replies to
+    // each (the late replies), so the link stays full of answers nobody waits for.
+    QCOMPARE(r->trace.countAt(TraceKind::Execute, r->index("json-server")), std::size_t{320});
+    QCOMPARE(r->trace.countAt(TraceKind::Cancel, r->index("json-server")), std::size_t{0});
+    for (const auto &e : r->trace.events)
+        QVERIFY(!(e.kind == TraceKind::Send && e.frame == FrameType::Cancel &&
+                  e.node == r->index("json-client")));
 }
 
 QTEST_GUILESS_MAIN(TestRpcExamples)

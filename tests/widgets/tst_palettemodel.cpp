@@ -89,6 +89,8 @@ private slots:
     void iconsLoadFromResources();
     void streamAndManagedQueueKindsHaveIconsOfTheirOwn_data();
     void streamAndManagedQueueKindsHaveIconsOfTheirOwn();
+    void everyKindHasAnIconOfItsOwn_data();
+    void everyKindHasAnIconOfItsOwn();
     void viewIsExpandedAndDrags();
     void filterPassesTester();
     void filter_data();
@@ -235,6 +237,36 @@ void TestPaletteModel::streamAndManagedQueueKindsHaveIconsOfTheirOwn()
     const QModelIndex row = model.indexOfKind(kind);
     QVERIFY(row.isValid());
     QCOMPARE(model.data(row, Qt::DecorationRole).value<QIcon>().pixmap(24, 24).toImage(), image);
+}
+
+void TestPaletteModel::everyKindHasAnIconOfItsOwn_data()
+{
+    QTest::addColumn<QString>("kind");
+    for (const auto &k : KindRegistry::builtin().kinds())
+        QTest::newRow(k.kind.c_str()) << QString::fromStdString(k.kind);
+}
+
+// Every kind the registry has (and so the palette lists) has a picture in the resources, not the
+// plain box a kind without one falls back to, and no other kind has the same picture.
+void TestPaletteModel::everyKindHasAnIconOfItsOwn()
+{
+    QFETCH(QString, kind);
+    QVERIFY2(QFile::exists(QStringLiteral(":/icons/%1.svg").arg(kind)),
+             qPrintable(QStringLiteral("resources/icons/%1.svg is missing or not in widgets/CMakeLists.txt's "
+                                       "signalbox_icons")
+                            .arg(kind)));
+    const QImage image = kindIcon(kind).pixmap(24, 24).toImage();
+    QVERIFY(!image.isNull());
+    bool painted = false;
+    for (int y = 0; y < image.height() && !painted; ++y)
+        for (int x = 0; x < image.width() && !painted; ++x)
+            painted = qAlpha(image.pixel(x, y)) > 0;
+    QVERIFY(painted);
+    QVERIFY(image != kindIcon(QStringLiteral("node")).pixmap(24, 24).toImage());
+    for (const auto &other : KindRegistry::builtin().kinds()) {
+        const QString name = QString::fromStdString(other.kind);
+        if (name != kind) QVERIFY2(image != kindIcon(name).pixmap(24, 24).toImage(), qPrintable(name));
+    }
 }
 
 void TestPaletteModel::viewIsExpandedAndDrags()

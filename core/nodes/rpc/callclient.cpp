@@ -482,7 +482,10 @@ private:
         f.type = FrameType::Request;
         f.tag = a.id;
         f.deliveryCount = a.number;
-        f.deadline = c.deadline;
+        // An Apache Thrift message is a name, a message type and a sequence id, then the arguments
+        // struct (apache/thrift doc/specs/thrift-rpc.md): no deadline. A Thrift client's timeout is
+        // its socket's receive timeout, which the server never learns of.
+        f.deadline = m_cfg.protocol == Protocol::Thrift ? kNever : c.deadline;
         f.message = c.request;
         ctx.send(a.link, std::move(f));
         SimTime timeout = kNever;
@@ -753,9 +756,11 @@ private:
     }
 
     // The client stops waiting for an attempt: it tells the server (RST_STREAM) and traces why.
+    // Thrift has no cancellation: a client whose socket read timed out just stops reading, and
+    // the server runs the handler to the end and writes its reply all the same.
     void cancelAttempt(NodeContext &ctx, Attempt &a, DropReason why, bool finish)
     {
-        if (a.sent) {
+        if (a.sent && m_cfg.protocol != Protocol::Thrift) {
             Frame f;
             f.type = FrameType::Cancel;
             f.tag = a.id;

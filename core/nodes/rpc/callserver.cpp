@@ -396,7 +396,8 @@ private:
         a.client = ctx.peer(from);
         a.tag = f.tag;
         a.number = f.deliveryCount;
-        a.deadline = f.deadline;
+        // Thrift carries no deadline (see the client): its handlers cannot honour one.
+        a.deadline = m_protocol == Protocol::Thrift ? kNever : f.deadline;
         a.request = std::move(f.message);
         if (m_storeMode != Store::Off)
             if (const std::string *key = a.request->header(kIdempotencyKey)) a.key = *key;

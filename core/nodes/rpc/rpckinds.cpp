@@ -301,7 +301,10 @@ void clientCheck(const PropertyBag &p, std::vector<std::pair<std::string, std::s
         problems.push_back({"attemptTimeout", "is longer than the deadline, so it never fires"});
     if (p.string("loop") == "open" && p.number("rate") == 0)
         problems.push_back({"rate", "an open-loop client needs a rate above 0"});
-    (void)http;
+    if (!http && p.string("protocol") == "thrift" && p.string("callType") != "unary")
+        problems.push_back({"callType", "Apache Thrift has no streaming calls: a Thrift method takes one "
+                                        "arguments struct and returns one result struct; use unary (or "
+                                        "protocol grpc)"});
 }
 
 std::vector<PropertySpec> serverProperties(bool http)
@@ -388,7 +391,8 @@ std::vector<PropertySpec> serverProperties(bool http)
         p.push_back(
             property("protocol", "Protocol", T::Enum, "grpc",
                      "grpc (status codes, deadlines, HTTP/2 flow control) or thrift (Apache Thrift: its "
-                     "exceptions are mapped to the same status codes).",
+                     "exceptions are mapped to the same status codes; a Thrift request carries no "
+                     "deadline, so the server cannot shed work nobody waits for).",
                      "", {}, {}, {"grpc", "thrift"}));
         p.push_back(
             property("itemInterval", "Item interval", T::Duration, "1ms",
@@ -431,8 +435,10 @@ NodeKindSpec clientKind(bool http)
     if (!http) {
         k.properties.push_back(
             property("protocol", "Protocol", T::Enum, "grpc",
-                     "grpc or thrift (Apache Thrift: the same call model, its own format).", "", {}, {},
-                     {"grpc", "thrift"}));
+                     "grpc or thrift (Apache Thrift: unary calls only; its message carries no deadline "
+                     "and it has no cancel, so a client's timeout is its socket's alone and the server "
+                     "works on and replies regardless).",
+                     "", {}, {}, {"grpc", "thrift"}));
     }
     k.check = [http](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {
         clientCheck(p, problems, http);
@@ -540,7 +546,8 @@ std::vector<NodeTemplate> rpcTemplates()
         tmpl("grpc-server", "gRPC server", "gRPC", "rpc-server", "protobuf, honours deadlines.",
              {{"protocol", "grpc"}, {"format", "protobuf"}}),
         tmpl("thrift-client", "Thrift client", "Apache Thrift", "rpc-client",
-             "TCompactProtocol, a 1 s timeout, no retries (Thrift clients do not retry by themselves).",
+             "TCompactProtocol, a 1 s socket timeout (TSocket has none unless set), no retries (Thrift "
+             "clients do not retry by themselves).",
              {{"protocol", "thrift"}, {"format", "thrift-compact"}, {"deadline", "1s"}}),
         tmpl("thrift-server", "Thrift server", "Apache Thrift", "rpc-server",
              "TCompactProtocol, a pool of 8 workers (TThreadPoolServer).",
