@@ -14,6 +14,8 @@ class TestActor : public QObject {
 private slots:
     void mailboxOverflow_data();
     void mailboxOverflow();
+    void backPressureSurvivesALostRoomSignal_data();
+    void backPressureSurvivesALostRoomSignal();
     void replyAnswersAsks();
     void counterCounts();
     void stateMachine_data();
@@ -116,6 +118,87 @@ void TestActor::mailboxOverflow()
     // The mailbox never held more than its capacity.
     for (const auto &e : eventsAt(*r, TraceKind::Enqueue, r->index("worker")))
         QVERIFY(e.aux <= 3);
+}
+
+void TestActor::backPressureSurvivesALostRoomSignal_data()
+{
+    QTest::addColumn<double>("loss");
+    QTest::addColumn<int>("crashAtMs");
+    QTest::addColumn<bool>("poisonFirst");
+    QTest::addColumn<int>("roomProbeMs");
+    QTest::addColumn<bool>("stuck");
+    // Twenty tells at once to a mailbox of 2 pushing back. A lossy link loses some "room" signals
+    // (and some messages sent on them); a crash of the actor loses its list of waiting senders. The
+    // sender's probe timer re-offers its first held message, so it never holds messages forever.
+    // Without the probe (roomProbe 0) a lost signal leaves the sender holding its messages.
+    QTest::newRow("lossy link, seed 1") << 0.3 << -1 << false << 1000 << false;
+    QTest::newRow("lossy link, seed 2") << 0.5 << -1 << false << 200 << false;
+    QTest::newRow("lossy link, no probe") << 0.3 << -1 << false << 0 << true;
+    QTest::newRow("actor crashes while the sender waits") << 0.0 << 25 << false << 1000 << false;
+    QTest::newRow("actor crashes, no probe, link up again") << 0.0 << 25 << false << 0 << false;
+    // A supervised restart (after a backoff) while the sender waits: the mailbox survives, and the
+    // restarted actor grants room again.
+    QTest::newRow("supervised restart while the sender waits") << 0.0 << -1 << true << 1000 << false;
+}
+
+void TestActor::backPressureSurvivesALostRoomSignal()
+{
+    QFETCH(double, loss);
+    QFETCH(int, crashAtMs);
+    QFETCH(bool, poisonFirst);
+    QFETCH(int, roomProbeMs);
+    QFETCH(bool, stuck);
+    auto script = every(0, 0, 20, "job");
+    if (poisonFirst) script.insert(script.begin(), {0, "poison"});
+    TopologyBuilder b;
+    b.node("client", "actor-client", {{"script", actorScript(script)}, {"roomProbe", roomProbeMs}})
+        .node("worker", "actor",
+              {{"mailbox", "bounded"},
+               {"capacity", 2},
+               {"overflow", "backpressure"},
+               {"poison", "poison"},
+               {"processingTime", "10ms"}})
+        .link("client", "worker", {{"loss", loss}})
+        .seed(QByteArray(QTest::currentDataTag()).endsWith('2') ? 2 : 1);
+    if (poisonFirst)
+        b.node("sup", "supervisor", {{"minBackoff", 100}}).link("sup", "worker", {}, "children", "parent");
+    Topology t = b.topology();
+    if (crashAtMs >= 0) {
+        FaultDef crash;
+        crash.id = "crash";
+        crash.kind = "crash";
+        crash.target = "worker";
+        crash.start = crashAtMs * kMillisecond;
+        crash.duration = 20 * kMillisecond;
+        t.faults.push_back(crash);
+    }
+    auto r = run(t);
+    QVERIFY(r);
+    const NodeIndex client = r->index("client"), worker = r->index("worker");
+    QVERIFY(r->trace.countAt(TraceKind::Block, client) > 0); // back-pressure did hold messages
+    const std::size_t held = r->sim->nodeStatus(client).inFlight;
+    if (stuck) {
+        QVERIFY(held > 0);
+        return;
+    }
+    QCOMPARE(held, std::size_t(0));
+    // Every hold ended, and the actor's mailbox drained.
+    QCOMPARE(r->trace.countAt(TraceKind::Unblock, client), r->trace.countAt(TraceKind::Block, client));
+    QCOMPARE(r->sim->nodeStatus(worker).ready, std::size_t(0));
+    QVERIFY(r->trace.countAt(TraceKind::Enqueue, worker) <= 21);
+    for (const auto &e : eventsAt(*r, TraceKind::Enqueue, worker))
+        QVERIFY(e.aux <= 2);
+    const std::size_t processed = r->trace.countAt(TraceKind::Process, worker);
+    if (crashAtMs < 0) {
+        // Each lost frame loses at most one message (a tell, or a refusal carrying one back).
+        QVERIFY(processed + r->metrics->link(0).lost >= 20);
+    } else {
+        // The crash loses what the mailbox held; the rest arrive after the restart.
+        const auto ps = eventsAt(*r, TraceKind::Process, worker);
+        QVERIFY(!ps.empty());
+        QVERIFY(ps.back().time > (crashAtMs + 20) * kMillisecond);
+        QVERIFY(processed >= 20 - 3); // at most the mailbox (2) and the message in hand
+    }
 }
 
 void TestActor::replyAnswersAsks()

@@ -21,6 +21,7 @@
 #include "../../callstatus.h"
 #include "../common.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -34,7 +35,7 @@ class Actor final : public Node {
 public:
     explicit Actor(const NodeSetup &s)
         : m_behaviour(behaviourFromName(s.properties.string("behaviour"))),
-          m_table(s.properties.stringList("transitions"))
+          m_table(s.properties.stringList("transitions")), m_sender(s.properties.duration("roomProbe"))
     {
         const auto &p = s.properties;
         m_processing = p.distribution("processingTime");
@@ -96,10 +97,19 @@ public:
             if (auto o = m_asks.timeout(ctx, tag)) answered(ctx, *o);
             return;
         }
+        if (m_sender.owns(tag)) {
+            m_sender.onTimer(ctx, tag);
+            return;
+        }
         if (tag == m_generation && m_busy) finish(ctx);
     }
 
-    void onCrash(NodeContext &) override
+    void onLinkState(NodeContext &ctx, LinkIndex link, bool up) override
+    {
+        if (up) m_sender.onLinkUp(ctx, link); // a receiver back from a crash forgot who waits
+    }
+
+    void onCrash(NodeContext &ctx) override
     {
         // The node itself crashed (a fault, not a supervised failure): everything volatile is gone.
         m_mailbox.clear();
@@ -107,7 +117,7 @@ public:
         m_busy = false;
         m_pendingRestart = false;
         m_hasPendingPact = false;
-        m_sender.clear();
+        m_sender.clear(ctx);
         m_relays.clear();
         m_aggregates.clear();
     }
@@ -214,13 +224,19 @@ private:
         m_waiting.push_back(link);
     }
 
-    // Back-pressure: a sender waiting for room gets "send one" when there is room.
-    void grantRoom(NodeContext &ctx)
+    // Back-pressure: a sender waiting for room gets "send one" when there is room; `all`: every
+    // waiting sender, up to the free slots (a restart: the restarted actor re-grants room, as a
+    // waiting sender may have lost its signal meanwhile).
+    void grantRoom(NodeContext &ctx, bool all = false)
     {
-        if (m_waiting.empty() || (m_bounded && m_mailbox.size() >= m_capacity)) return;
-        const LinkIndex link = m_waiting.front();
-        m_waiting.pop_front();
-        sendRoom(ctx, link);
+        std::size_t free = m_bounded ? (m_mailbox.size() < m_capacity ? m_capacity - m_mailbox.size() : 0)
+                                     : m_waiting.size();
+        if (!all) free = std::min<std::size_t>(free, 1);
+        while (free-- > 0 && !m_waiting.empty()) {
+            const LinkIndex link = m_waiting.front();
+            m_waiting.pop_front();
+            sendRoom(ctx, link);
+        }
     }
 
     void sendRoom(NodeContext &ctx, LinkIndex link)
@@ -499,6 +515,7 @@ private:
         m_state = State::Running;
         resetBehaviour(); // state is reset; the mailbox survives (Akka)
         startNext(ctx);
+        grantRoom(ctx, true);
     }
 
     void stopForGood(NodeContext &ctx, const std::string &reason)

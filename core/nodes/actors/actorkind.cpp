@@ -51,6 +51,16 @@ PropertySpec transitionsProperty()
 
 } // namespace
 
+PropertySpec roomProbeProperty()
+{
+    return property("roomProbe", "Room probe", PropertyType::Duration, 1000,
+                    "Back-pressure, as a sender: how long it holds messages for a full mailbox without a "
+                    "room signal before it re-offers the first one (the signal may be lost, or the actor "
+                    "may have crashed). Each refused probe doubles the wait, up to 60 s: TCP's persist "
+                    "timer (RFC 9293 3.8.6.1). 0: wait for the signal alone.",
+                    "ms", 0, {});
+}
+
 NodeKindSpec actorKind()
 {
     NodeKindSpec k;
@@ -107,6 +117,7 @@ NodeKindSpec actorKind()
             "messages "
             "for this actor until it signals room).",
             "", {}, {}, {"drop-new", "drop-oldest", "backpressure"}),
+        roomProbeProperty(),
         property(
             "forwardTo", "Forward to", T::Enum, "round-robin",
             "forward: one out peer in turn (a round-robin router) or all of them (broadcast; an ask's first "
