@@ -29,6 +29,8 @@ private slots:
     void deadLetters();
     void monitorsGetDown_data();
     void monitorsGetDown();
+    void downIsAMessageTheBehaviourHandles_data();
+    void downIsAMessageTheBehaviourHandles();
     void determinism();
     void badProperties_data();
     void badProperties();
@@ -422,8 +424,8 @@ void TestActor::monitorsGetDown_data()
     QTest::addColumn<int>("watcherFailures");
     // Stopped for good (no supervisor to restart it): its monitor gets DOWN. Failed and restarted by
     // its supervisor: still alive, no DOWN. A watcher with onDown "fail" (Akka's death pact) fails then.
-    QTest::newRow("stopped") << false << "note" << 1 << 0;
-    QTest::newRow("restarted") << true << "note" << 0 << 0;
+    QTest::newRow("stopped") << false << "message" << 1 << 0;
+    QTest::newRow("restarted") << true << "message" << 0 << 0;
     QTest::newRow("stopped, death pact") << false << "fail" << 1 << 1;
     QTest::newRow("restarted, death pact") << true << "fail" << 0 << 0;
 }
@@ -450,6 +452,89 @@ void TestActor::monitorsGetDown()
     // failure names the dead actor as the cause.
     for (const auto &e : eventsAt(*r, TraceKind::ActorFail, r->index("watcher")))
         QCOMPARE(e.peer, r->index("worker"));
+}
+
+void TestActor::downIsAMessageTheBehaviourHandles_data()
+{
+    QTest::addColumn<QString>("behaviour");
+    QTest::addColumn<std::vector<std::string>>("transitions");
+    QTest::addColumn<QString>("onDown");
+    QTest::addColumn<QString>("unhandled");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<std::vector<std::string>>("answers");
+    QTest::addColumn<int>("watcherFailures");
+    QTest::addColumn<std::vector<std::string>>("downHandledAt");
+    // The worker dies of a poison message at 1 ms (no supervisor: for good) and the watcher, which
+    // monitors it, gets DOWN in its mailbox. At 50 ms a client asks the watcher "status": the answer
+    // shows what the behaviour made of the DOWN.
+    const std::vector<std::string> withRow{"watching: status -> watching", "watching: DOWN -> alone",
+                                           "alone: status -> alone"};
+    const std::vector<std::string> noRow{"watching: status -> watching"};
+    using V = std::vector<std::string>;
+    QTest::newRow("counter counts DOWN") << "counter" << noRow << "message" << "dead-letter" << "count"
+                                         << V{"2"} << 0 << V{"watcher"};
+    QTest::newRow("state machine moves on DOWN")
+        << "state-machine" << withRow << "message" << "dead-letter" << "state" << V{"alone"} << 0 << V{"watcher"};
+    QTest::newRow("state machine without a DOWN row: unhandled, a dead letter")
+        << "state-machine" << noRow << "message" << "dead-letter" << "state" << V{"watching"} << 0 << V{};
+    // gen_statem: an unexpected message crashes it; unsupervised, it stops and the ask is a dead letter.
+    QTest::newRow("state machine without a DOWN row: unhandled fails it")
+        << "state-machine" << noRow << "message" << "fail" << "state" << V{} << 1 << V{};
+    // Akka's death pact: a Terminated the behaviour does not handle throws DeathPactException.
+    QTest::newRow("death pact, the state machine handles DOWN")
+        << "state-machine" << withRow << "fail" << "dead-letter" << "state" << V{"alone"} << 0 << V{"watcher"};
+    QTest::newRow("death pact, a counter does not match DOWN")
+        << "counter" << noRow << "fail" << "dead-letter" << "count" << V{} << 1 << V{};
+    // A router passes DOWN on like any message: the counter behind it counts it (and the ask).
+    QTest::newRow("forward passes DOWN on") << "forward" << noRow << "message" << "dead-letter" << "count"
+                                            << V{"2"} << 0 << V{"watcher", "logger"};
+}
+
+void TestActor::downIsAMessageTheBehaviourHandles()
+{
+    QFETCH(QString, behaviour);
+    QFETCH(std::vector<std::string>, transitions);
+    QFETCH(QString, onDown);
+    QFETCH(QString, unhandled);
+    QFETCH(QString, field);
+    QFETCH(std::vector<std::string>, answers);
+    QFETCH(int, watcherFailures);
+    QFETCH(std::vector<std::string>, downHandledAt);
+    TopologyBuilder b;
+    b.node("client", "actor-client", {{"script", actorScript({{0, "poison"}})}})
+        .node("worker", "actor", {{"poison", "poison"}})
+        .node("asker", "actor-client",
+              {{"pattern", "ask"}, {"askTimeout", 100}, {"script", actorScript({{50, "status"}})}})
+        .node("watcher", "actor",
+              {{"behaviour", behaviour.toStdString()},
+               {"transitions", transitions},
+               {"onDown", onDown.toStdString()},
+               {"unhandled", unhandled.toStdString()}})
+        .node("logger", "actor", {{"behaviour", "counter"}})
+        .link("client", "worker")
+        .link("asker", "watcher")
+        .link("watcher", "logger")
+        .link("watcher", "worker", {}, "monitors", "watchers");
+    MessageSink messages;
+    auto r = runWithMessages(b.topology(), messages);
+    QVERIFY(r);
+    const NodeIndex worker = r->index("worker"), watcher = r->index("watcher");
+    QCOMPARE(sent(*r, FrameType::ActorDown, worker), std::size_t(1));
+    // DOWN entered the watcher's mailbox as a message from the dead actor, with the reason.
+    const auto enqueued = eventsAt(*r, TraceKind::Enqueue, watcher);
+    QVERIFY(!enqueued.empty());
+    QCOMPARE(enqueued.front().peer, worker);
+    const Message &down = messages.messages.at(enqueued.front().messageId);
+    QCOMPARE(down.routingKey, std::string("DOWN"));
+    QVERIFY(down.field("reason") && down.field("reason")->text == "poison");
+    QCOMPARE(answerFields(*r, messages, "asker", field.toStdString()), answers);
+    QCOMPARE(r->trace.countAt(TraceKind::ActorFail, watcher), std::size_t(watcherFailures));
+    // Where a behaviour handled it (Process of the DOWN message), if anywhere.
+    std::vector<std::string> handledAt;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Process && e.messageId == down.id)
+            handledAt.push_back(r->sim->topology().nodes[e.node].id);
+    QCOMPARE(handledAt, downHandledAt);
 }
 
 void TestActor::determinism()

@@ -72,7 +72,7 @@ public:
             if (onPort(ctx, ActorPort::Parent, link)) stopForGood(ctx, "shutdown");
             return;
         case FrameType::ActorDown:
-            if (onPort(ctx, ActorPort::Monitors, link)) down(ctx, link);
+            if (onPort(ctx, ActorPort::Monitors, link)) down(ctx, link, f);
             return;
         case FrameType::ActorAskReply:
             onReply(ctx, link, f);
@@ -116,7 +116,6 @@ public:
         m_waiting.clear();
         m_busy = false;
         m_pendingRestart = false;
-        m_hasPendingPact = false;
         m_sender.clear(ctx);
         m_relays.clear();
         m_aggregates.clear();
@@ -144,6 +143,7 @@ private:
         std::uint64_t call = 0;
         LinkIndex from = kNoIndex;
         NodeIndex sender = kNoIndex;
+        bool down = false; // a DOWN from a monitored actor (its sender: the dead actor)
     };
     struct Aggregate {
         Envelope origin;
@@ -276,7 +276,13 @@ private:
             fail(ctx, env, poison ? "poison" : "failure");
             return;
         }
-        if (m_behaviour == Behaviour::StateMachine && !m_table.next(m_fsmState, m.routingKey)) {
+        const bool unmatched = m_behaviour == Behaviour::StateMachine && !m_table.next(m_fsmState, m.routingKey);
+        if (env.down && m_deathPact && (unmatched || m_behaviour != Behaviour::StateMachine)) {
+            // Akka: a Terminated the behaviour does not handle throws DeathPactException.
+            fail(ctx, env, "death pact");
+            return;
+        }
+        if (unmatched) {
             // Unhandled in this state: Akka's unhandled() (or gen_statem's crash on an unexpected event).
             if (m_unhandledFails) {
                 fail(ctx, env, "unhandled");
@@ -293,11 +299,6 @@ private:
         }
         if (!m_stopOn.empty() && (m.routingKey == m_stopOn || m.key == m_stopOn)) {
             exit(ctx, false, "normal"); // {stop, normal, State} / context.stop(self)
-            return;
-        }
-        if (m_hasPendingPact) {
-            m_hasPendingPact = false;
-            fail(ctx, m_pendingPact, "death pact");
             return;
         }
         if (m_pendingRestart) {
@@ -475,22 +476,33 @@ private:
         ctx.send(parent.front(), std::move(f));
     }
 
-    // A monitored actor stopped for good. Erlang: a DOWN message, noted. Akka (onDown "fail"): an
-    // unhandled Terminated throws DeathPactException and the watcher fails in turn, once the message
-    // it is handling is done.
-    void down(NodeContext &ctx, LinkIndex link)
+    // A monitored actor stopped for good: its DOWN goes into the mailbox, as a message the behaviour
+    // handles in turn (Erlang's {'DOWN', Ref, process, Pid, Reason}; Akka's Terminated, which Akka
+    // delivers through receive). It is not subject to the mailbox's bound: the dead actor cannot be
+    // held back. With onDown "fail" (Akka's death pact), a DOWN the behaviour does not match fails
+    // the actor when its turn comes (finish()).
+    void down(NodeContext &ctx, LinkIndex link, Frame &f)
     {
-        ++m_downs;
-        if (!m_deathPact || m_state != State::Running) return;
-        Envelope env;
-        env.from = link;
-        env.sender = ctx.peer(link);
-        if (m_busy) {
-            m_pendingPact = env;
-            m_hasPendingPact = true;
+        const NodeIndex dead = ctx.peer(link);
+        if (!f.message) {
+            const auto *signal = f.as<ActorDownSignal>();
+            f.message = makeActorMessage(ctx, kDownMessage, signal ? signal->reason : "", 0, false, false);
+        }
+        if (m_state == State::Stopped) {
+            trace(ctx, TraceKind::Drop, f.message, dead, DropReason::ActorStopped); // a dead letter
             return;
         }
-        fail(ctx, env, "death pact");
+        Envelope env;
+        env.message = std::move(f.message);
+        env.from = link;
+        env.sender = dead;
+        env.down = true;
+        m_mailbox.push_back(std::move(env));
+        TraceEvent e = messageEvent(TraceKind::Enqueue, m_mailbox.back().message.get());
+        e.peer = dead;
+        e.aux = static_cast<std::int64_t>(m_mailbox.size());
+        ctx.trace(e);
+        startNext(ctx);
     }
 
     void restartOrdered(NodeContext &ctx, const Frame &f)
@@ -511,7 +523,6 @@ private:
     {
         ++m_restarts;
         m_pendingRestart = false;
-        m_hasPendingPact = false;
         m_state = State::Running;
         resetBehaviour(); // state is reset; the mailbox survives (Akka)
         startNext(ctx);
@@ -523,7 +534,6 @@ private:
         if (m_state == State::Stopped) return;
         m_state = State::Stopped;
         m_pendingRestart = false;
-        m_hasPendingPact = false;
         if (m_busy) {
             m_busy = false;
             trace(ctx, TraceKind::Drop, m_current.message, m_current.sender, DropReason::ActorStopped);
@@ -533,16 +543,7 @@ private:
             trace(ctx, TraceKind::Drop, env.message, env.sender, DropReason::ActorStopped);
         m_mailbox.clear();
         m_aggregates.clear();
-        const auto watchers = ctx.links(ActorPort::Watchers);
-        const std::vector<LinkIndex> links(watchers.begin(), watchers.end());
-        for (LinkIndex l : links) {
-            auto body = std::make_shared<ActorDownSignal>();
-            body->reason = reason;
-            Frame f;
-            f.type = FrameType::ActorDown;
-            f.body = std::move(body);
-            ctx.send(l, std::move(f));
-        }
+        sendDown(ctx, ActorPort::Watchers, reason);
         // Senders held back by a full mailbox may send again: what they send is a dead letter now.
         while (!m_waiting.empty()) {
             sendRoom(ctx, m_waiting.front());
@@ -575,10 +576,7 @@ private:
     SimTime m_started = 0;
     std::uint64_t m_generation = 0;
     std::uint64_t m_restarts = 0;
-    std::uint64_t m_downs = 0;
     bool m_deathPact = false;
-    bool m_hasPendingPact = false;
-    Envelope m_pendingPact;
     ActorSender m_sender;
     AskTable m_asks;
     std::map<std::uint64_t, LinkIndex> m_relays; // forwarded asks: call id -> the link it came on

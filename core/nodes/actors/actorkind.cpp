@@ -146,10 +146,13 @@ NodeKindSpec actorKind()
             "Its child spec's restart type (Erlang/OTP): permanent is always restarted, transient only after "
             "an abnormal exit, temporary never.",
             "", {}, {}, {"permanent", "transient", "temporary"}),
-        property("onDown", "On DOWN", T::Enum, "note",
-                 "When an actor it monitors stops for good: note the DOWN message (Erlang's monitor) or fail "
-                 "(Akka's DeathPactException for an unhandled Terminated; its supervisor decides).",
-                 "", {}, {}, {"note", "fail"}),
+        property("onDown", "On DOWN", T::Enum, "message",
+                 "When an actor it monitors stops for good, a DOWN message (routing key DOWN) enters its "
+                 "mailbox. message: the behaviour handles it like any other (Erlang's monitor; a counter "
+                 "counts it, a state machine needs a DOWN row or treats it as unhandled). fail: Akka's death "
+                 "pact: a DOWN the behaviour does not match (only a state machine's DOWN row does) fails it "
+                 "with DeathPactException, and its supervisor decides.",
+                 "", {}, {}, {"message", "fail"}),
         property("replySize", "Reply size", T::Integer, 64, "The size of each answer.", "bytes", 0, {}),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {

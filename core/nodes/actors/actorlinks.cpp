@@ -1,5 +1,7 @@
 #include "actorlinks.h"
 
+#include "actorprotocol.h"
+
 #include "../../callstatus.h"
 #include "../common.h"
 
@@ -34,6 +36,26 @@ MessageRef makeActorMessage(NodeContext &ctx, std::string routingKey, std::strin
         ctx.trace(e);
     }
     return m;
+}
+
+void sendDown(NodeContext &ctx, PortIndex watchersPort, const std::string &reason)
+{
+    const auto watchers = ctx.links(watchersPort);
+    if (watchers.empty()) return;
+    const std::vector<LinkIndex> links(watchers.begin(), watchers.end());
+    Field why;
+    why.name = "reason";
+    why.text = reason;
+    const MessageRef down = makeActorMessage(ctx, kDownMessage, reason, 0, false, false, 0, {why});
+    for (LinkIndex l : links) {
+        auto body = std::make_shared<ActorDownSignal>();
+        body->reason = reason;
+        Frame f;
+        f.type = FrameType::ActorDown;
+        f.body = std::move(body);
+        f.message = down;
+        ctx.send(l, std::move(f));
+    }
 }
 
 void ActorSender::send(NodeContext &ctx, LinkIndex link, Frame f)

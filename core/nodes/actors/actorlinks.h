@@ -21,6 +21,16 @@ MessageRef makeActorMessage(NodeContext &ctx, std::string routingKey, std::strin
                             bool correlate, bool publish, std::uint64_t sequence = 0,
                             std::vector<Field> fields = {});
 
+// The routing key of a DOWN message (Erlang's {'DOWN', Ref, process, Pid, Reason}, Akka's
+// Terminated): what a watcher's behaviour matches, e.g. a state machine's "watching: DOWN -> alone".
+inline constexpr const char *kDownMessage = "DOWN";
+
+// A node stopped for good: sends DOWN to each watcher linked to its `watchersPort`. The DOWN is a
+// message (routing key "DOWN", key and field "reason" = why it stopped) that the watcher puts in its
+// mailbox and its behaviour handles like any other; the runtime that sends it on the dying node's
+// behalf is modelled as the dying node itself, so the message's producer is the dead node.
+void sendDown(NodeContext &ctx, PortIndex watchersPort, const std::string &reason);
+
 // The sending side of back-pressure. A receiver whose bounded mailbox is full refuses a tell (an
 // ActorTell response with RESOURCE_EXHAUSTED carrying it back); the sender then holds that message
 // and every later one for that receiver, in order (traced Block), and sends one each time the
