@@ -471,23 +471,32 @@ void TestActor::downIsAMessageTheBehaviourHandles_data()
                                            "alone: status -> alone"};
     const std::vector<std::string> noRow{"watching: status -> watching"};
     using V = std::vector<std::string>;
-    QTest::newRow("counter counts DOWN") << "counter" << noRow << "message" << "dead-letter" << "count"
-                                         << V{"2"} << 0 << V{"watcher"};
-    QTest::newRow("state machine moves on DOWN")
-        << "state-machine" << withRow << "message" << "dead-letter" << "state" << V{"alone"} << 0 << V{"watcher"};
+    QTest::newRow("counter counts DOWN") << "counter" << noRow << "message"
+                                         << "dead-letter"
+                                         << "count" << V{"2"} << 0 << V{"watcher"};
+    QTest::newRow("state machine moves on DOWN") << "state-machine" << withRow << "message"
+                                                 << "dead-letter"
+                                                 << "state" << V{"alone"} << 0 << V{"watcher"};
     QTest::newRow("state machine without a DOWN row: unhandled, a dead letter")
-        << "state-machine" << noRow << "message" << "dead-letter" << "state" << V{"watching"} << 0 << V{};
+        << "state-machine" << noRow << "message"
+        << "dead-letter"
+        << "state" << V{"watching"} << 0 << V{};
     // gen_statem: an unexpected message crashes it; unsupervised, it stops and the ask is a dead letter.
     QTest::newRow("state machine without a DOWN row: unhandled fails it")
-        << "state-machine" << noRow << "message" << "fail" << "state" << V{} << 1 << V{};
+        << "state-machine" << noRow << "message"
+        << "fail"
+        << "state" << V{} << 1 << V{};
     // Akka's death pact: a Terminated the behaviour does not handle throws DeathPactException.
-    QTest::newRow("death pact, the state machine handles DOWN")
-        << "state-machine" << withRow << "fail" << "dead-letter" << "state" << V{"alone"} << 0 << V{"watcher"};
-    QTest::newRow("death pact, a counter does not match DOWN")
-        << "counter" << noRow << "fail" << "dead-letter" << "count" << V{} << 1 << V{};
+    QTest::newRow("death pact, the state machine handles DOWN") << "state-machine" << withRow << "fail"
+                                                                << "dead-letter"
+                                                                << "state" << V{"alone"} << 0 << V{"watcher"};
+    QTest::newRow("death pact, a counter does not match DOWN") << "counter" << noRow << "fail"
+                                                               << "dead-letter"
+                                                               << "count" << V{} << 1 << V{};
     // A router passes DOWN on like any message: the counter behind it counts it (and the ask).
-    QTest::newRow("forward passes DOWN on") << "forward" << noRow << "message" << "dead-letter" << "count"
-                                            << V{"2"} << 0 << V{"watcher", "logger"};
+    QTest::newRow("forward passes DOWN on") << "forward" << noRow << "message"
+                                            << "dead-letter"
+                                            << "count" << V{"2"} << 0 << V{"watcher", "logger"};
 }
 
 void TestActor::downIsAMessageTheBehaviourHandles()

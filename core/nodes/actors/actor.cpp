@@ -276,7 +276,8 @@ private:
             fail(ctx, env, poison ? "poison" : "failure");
             return;
         }
-        const bool unmatched = m_behaviour == Behaviour::StateMachine && !m_table.next(m_fsmState, m.routingKey);
+        const bool unmatched =
+            m_behaviour == Behaviour::StateMachine && !m_table.next(m_fsmState, m.routingKey);
         if (env.down && m_deathPact && (unmatched || m_behaviour != Behaviour::StateMachine)) {
             // Akka: a Terminated the behaviour does not handle throws DeathPactException.
             fail(ctx, env, "death pact");

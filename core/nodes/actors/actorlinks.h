@@ -58,7 +58,10 @@ public:
     void send(NodeContext &ctx, LinkIndex link, Frame f);
     // A back-pressure signal arrived on `link` (an ActorTell with `response` set): handles it.
     void onSignal(NodeContext &ctx, LinkIndex link, const Frame &f);
-    bool owns(std::uint64_t tag) const { return tag >= kTagBase && tag < kTagBase + (std::uint64_t{1} << 32); }
+    bool owns(std::uint64_t tag) const
+    {
+        return tag >= kTagBase && tag < kTagBase + (std::uint64_t{1} << 32);
+    }
     // A probe timer fired: re-offers the first message held for that link.
     void onTimer(NodeContext &ctx, std::uint64_t tag);
     // The receiver on `link` came back (after a crash): re-offers at once.
