@@ -1864,12 +1864,15 @@ void TestCli::layoutSupervision_data()
     const QString tree = QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/actor-supervision-tree.json");
     QTest::newRow("to stdout") << QStringList{"--supervision", tree, "--output", "-"} << 0 << QByteArray();
     QTest::newRow("no --supervision") << QStringList{tree} << 2 << QByteArray("needs --supervision");
-    QTest::newRow("no file") << QStringList{"--supervision"} << 2 << QByteArray("needs --supervision and a FILE");
+    QTest::newRow("no file") << QStringList{"--supervision"} << 2
+                             << QByteArray("needs --supervision and a FILE");
     QTest::newRow("unknown option") << QStringList{"--supervision", tree, "--radial"} << 2
                                     << QByteArray("unknown option '--radial'");
-    QTest::newRow("no supervisor")
-        << QStringList{"--supervision", QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/fanout-pubsub.json"), "-o", "-"}
-        << 3 << QByteArray("has no supervisor");
+    QTest::newRow("no supervisor") << QStringList{"--supervision",
+                                                  QStringLiteral(SIGNALBOX_EXAMPLES_DIR
+                                                                 "/fanout-pubsub.json"),
+                                                  "-o", "-"}
+                                   << 3 << QByteArray("has no supervisor");
     QTest::newRow("missing file") << QStringList{"--supervision", "/no/such/file.json"} << 3
                                   << QByteArray("/no/such/file.json");
 }
