@@ -1896,7 +1896,7 @@ void TestCli::layoutSupervision()
         const QJsonObject p = n.toObject().value("position").toObject();
         at[n.toObject().value("id").toString()] = QPointF(p.value("x").toDouble(), p.value("y").toDouble());
     }
-    QCOMPARE(at.value("app-sup"), QPointF(480, -300));
+    QCOMPARE(at.value("app-sup"), QPointF(420, -300));
     QCOMPARE(at.value("router"), QPointF(240, -180));
     QCOMPARE(at.value("worker-sup"), QPointF(600, -180));
     QCOMPARE(at.value("worker-1"), QPointF(480, -60));

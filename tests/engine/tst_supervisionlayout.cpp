@@ -84,7 +84,7 @@ void TestSupervisionLayout::handDrawnTrees_data()
     QTest::newRow("nested supervisor and a client")
         << QStringList{"client", "router", "w1", "w2", "sup-w", "sup-app"}
         << QStringList{"sup-app>router", "sup-app>sup-w", "sup-w>w1", "sup-w>w2"}
-        << QStringList{"client@0,120",  "router@240,120", "sup-app@480,0",
+        << QStringList{"client@0,120",  "router@240,120", "sup-app@420,0",
                        "sup-w@600,120", "w1@480,240",     "w2@720,240"};
     // A subtree is as wide as its leaves: the middle one's three children push b to the right.
     QTest::newRow("unbalanced") << QStringList{"sup", "a", "sup-sub", "x", "y", "z", "b"}
@@ -123,7 +123,7 @@ void TestSupervisionLayout::exampleTree()
     const SupervisionLayout l = supervisionLayout(t);
     QCOMPARE(l.trees, std::size_t(1));
     // Anchored where the nodes were: the top-left is (0, -300) (orders' x, app-sup's y).
-    QCOMPARE(placed(l), (QStringList{"app-sup@480,-300", "orders@0,-180", "router@240,-180",
+    QCOMPARE(placed(l), (QStringList{"app-sup@420,-300", "orders@0,-180", "router@240,-180",
                                      "worker-1@480,-60", "worker-2@720,-60", "worker-sup@600,-180"}));
     applyLayout(t, l);
     checkNoOverlap(t);

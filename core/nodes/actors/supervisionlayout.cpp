@@ -76,18 +76,27 @@ public:
         return m_width[n];
     }
 
-    // Places `n`'s subtree in the band starting at column `left`, its top at row `depth`.
-    void place(std::size_t n, double left, std::size_t depth, std::vector<std::pair<double, double>> &cells,
-               std::vector<bool> &placed)
+    // Places `n`'s subtree in the band starting at column `left`, its top at row `depth`: a leaf in
+    // the middle of its column, a supervisor centred over its first and last child (on the grid).
+    // Returns `n`'s x.
+    double place(std::size_t n, double left, std::size_t depth, const SupervisionLayoutOptions &o,
+                 std::vector<Position> &at, std::vector<bool> &placed)
     {
         placed[n] = true;
-        cells[n] = {left + (static_cast<double>(m_width[n]) - 1) / 2, static_cast<double>(depth)};
-        double next = left;
+        double next = left, first = 0, last = 0;
+        bool any = false;
         for (std::size_t c : m_children[n]) {
             if (placed[c] || !isTreeEdge(n, c)) continue;
-            place(c, next, depth + 1, cells, placed);
+            const double x = place(c, next, depth + 1, o, at, placed);
+            if (!any) first = x;
+            last = x;
+            any = true;
             next += static_cast<double>(m_width[c]);
         }
+        const double grid = o.grid > 0 ? o.grid : 1;
+        const double x = any ? std::round((first + last) / 2 / grid) * grid : left * o.columnWidth;
+        at[n] = Position{x, static_cast<double>(depth) * o.rowHeight};
+        return x;
     }
 
     std::size_t widthOf(std::size_t n) const { return m_width[n]; }
@@ -136,21 +145,19 @@ SupervisionLayout supervisionLayout(const Topology &t, const SupervisionLayoutOp
     for (std::size_t i = 0; i < t.nodes.size(); ++i)
         if (isActorFamily(t.nodes[i]) && !forest.inTree(i)) loose.push_back(i);
 
-    std::vector<std::pair<double, double>> cells(t.nodes.size(), {0, 0}); // (column, row)
+    std::vector<Position> at(t.nodes.size()); // relative to the anchor
     std::vector<bool> placed(t.nodes.size(), false);
     double left = loose.empty() ? 0 : 1;
     for (std::size_t r : roots) {
-        forest.place(r, left, 0, cells, placed);
+        forest.place(r, left, 0, o, at, placed);
         left += static_cast<double>(forest.widthOf(r));
     }
     for (std::size_t k = 0; k < loose.size(); ++k) {
         placed[loose[k]] = true;
-        cells[loose[k]] = {0, static_cast<double>(k + 1)};
+        at[loose[k]] = Position{0, static_cast<double>(k + 1) * o.rowHeight};
     }
     for (std::size_t i = 0; i < t.nodes.size(); ++i)
-        if (placed[i])
-            out.positions.push_back({t.nodes[i].id, Position{ax + cells[i].first * o.columnWidth,
-                                                             ay + cells[i].second * o.rowHeight}});
+        if (placed[i]) out.positions.push_back({t.nodes[i].id, Position{ax + at[i].x, ay + at[i].y}});
     return out;
 }
 

@@ -8,7 +8,7 @@
 // - A root (a supervisor with no parent) goes at the top; each child goes one row below its
 //   supervisor, in start order (the order of the links) left to right.
 // - Each subtree gets a band as wide as its leaves (one column per leaf), so subtrees never
-//   overlap; a supervisor is centred over its children's band.
+//   overlap; a supervisor is centred over its first and last child (snapped to the grid).
 // - Several trees stand side by side, in the order of their roots in the topology.
 // - Actor-family nodes outside every tree (actor clients, unsupervised actors) go in a column left of
 //   the trees, from the second row down, in topology order.
