@@ -9,6 +9,8 @@
 #include "nodes/actors/supervisionlayout.h"
 
 #include <QAction>
+#include <QMenu>
+#include <QMenuBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -88,6 +90,12 @@ void TestArrangeSupervision::arrangesAsOneUndoStep()
 {
     MainWindow window;
     QVERIFY(window.openFile(kTree));
+    // The Edit menu offers it.
+    bool inEditMenu = false;
+    for (QAction *menu : window.menuBar()->actions())
+        if (menu->menu() && menu->text().contains("Edit"))
+            inEditMenu = menu->menu()->actions().contains(arrangeAction(window));
+    QVERIFY(inEditMenu);
     QUndoStack *undo = window.document()->undoStack();
     const int steps = undo->count();
     bool agrees = false;
