@@ -54,6 +54,7 @@ const char *kUsage = R"(Usage:
   signalbox-cli overlay --shape SHAPE --peers N [--k K] [--columns C] [--degree D] [--p P]
                         [--beta B] [--m M] [--seed S] [--layout natural|circular|force-directed]
                         [--spacing X] [--peer-properties JSON] [--name NAME] [--output FILE]
+  signalbox-cli layout --supervision FILE [--output FILE|-]
 
 Run options:
   --seed N              random seed (default: the file's run.seed)
@@ -123,6 +124,11 @@ side), grid (--columns, default square), random-regular (--degree), erdos-renyi 
 (--k, --beta) or barabasi-albert (--m), laid out by --layout, the same for the same --seed. The
 peers get --peer-properties ('{"dissemination": "flooding", "ttl": 4}'); without --output the file
 goes to stdout.
+
+layout --supervision arranges the supervision trees top-down: each root supervisor at the top,
+its children below it in start order, left to right, each subtree in its own band; actor clients
+and unsupervised actors in a column on the left; other nodes stay. Without --output FILE is
+rewritten in place (through a temporary file); --output - prints the topology.
 
 Exit codes:
   0  success (match: the pattern matches; route: the message reaches a destination)
@@ -1238,6 +1244,7 @@ int cliMain(const std::vector<std::string> &args, std::ostream &out, std::ostrea
     if (args[0] == "route") return route(args, out, err);
     if (args[0] == "examples") return examples(args, out, err, environment.examplesDir);
     if (args[0] == "overlay") return overlay(args, out, err);
+    if (args[0] == "layout") return layout(args, out, err);
     err << "unknown command '" << escapeForTerminal(args[0]) << "'\n" << kUsage;
     return CliExit::Usage;
 }

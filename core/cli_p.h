@@ -11,5 +11,7 @@ int examples(const std::vector<std::string> &args, std::ostream &out, std::ostre
              const std::string &dir);
 // `signalbox-cli overlay`: a generated peer-to-peer overlay as a topology file (core/clioverlay.cpp).
 int overlay(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+// `signalbox-cli layout --supervision`: supervision trees arranged top-down (core/clilayout.cpp).
+int layout(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
 
 } // namespace sb

@@ -15,10 +15,12 @@
 #include "runcontroller.h"
 #include "sequencepanel.h"
 #include "tableviews.h"
+#include "topologycommands.h"
 #include "topologydocument.h"
 #include "topologymodel.h"
 #include "welcomepage.h"
 
+#include "nodes/actors/supervisionlayout.h"
 #include "nodes/amqp/headersmatch.h"
 #include "pubsub/dialect.h"
 
@@ -224,6 +226,11 @@ void MainWindow::createActions()
     m_overlayAction->setStatusTip(
         tr("Add N peers connected as a ring, grid, random, small-world or scale-free "
            "overlay"));
+    editAction(m_arrangeSupervisionAction, tr("Arrange &Supervision Tree"), "arrangeSupervisionAction", {},
+               &MainWindow::onArrangeSupervisionTriggered);
+    m_arrangeSupervisionAction->setStatusTip(
+        tr("Lay the supervision trees out top-down: each supervisor above its children, in start order"));
+    m_arrangeSupervisionAction->setEnabled(false);
     connect(m_deleteAction, &QAction::triggered, this, &MainWindow::onDeleteTriggered);
 
     m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open…"), this);
@@ -313,6 +320,7 @@ void MainWindow::createMenus()
     edit->addAction(m_selectAllAction);
     edit->addSeparator();
     edit->addAction(m_overlayAction);
+    edit->addAction(m_arrangeSupervisionAction);
     m_alignMenu = edit->addMenu(tr("A&lign"));
     m_alignMenu->setObjectName(QStringLiteral("alignMenu"));
     using A = CanvasScene::Alignment;
@@ -935,6 +943,40 @@ QStringList MainWindow::addOverlay(const QByteArray &topologyJson, QString *erro
     return ids;
 }
 
+void MainWindow::onArrangeSupervisionTriggered()
+{
+    QString error;
+    if (!arrangeSupervisionTree(&error)) statusBar()->showMessage(error, 5000);
+}
+
+bool MainWindow::arrangeSupervisionTree(QString *error)
+{
+    const Topology &t = m_document->topology();
+    const SupervisionLayout layout = supervisionLayout(t);
+    if (layout.trees == 0) {
+        if (error) *error = tr("There is no supervisor: no supervision tree to arrange.");
+        return false;
+    }
+    // Every node the layout places, in one undo step (a finished move merges with nothing).
+    std::map<std::string, MoveCommand::Step> steps;
+    bool moved = false;
+    for (const auto &[id, to] : layout.positions)
+        if (const NodeDef *n = m_document->node(QString::fromStdString(id))) {
+            steps[id] = {n->position, to};
+            moved = moved || !(n->position == to);
+        }
+    if (!moved) {
+        statusBar()->showMessage(tr("The supervision tree is arranged already"), 5000);
+        return true;
+    }
+    auto *command = new MoveCommand(m_document, std::move(steps), true);
+    command->setText(tr("Arrange supervision tree"));
+    m_document->undoStack()->push(command);
+    QTimer::singleShot(0, m_canvasView, &CanvasView::fitToItems);
+    statusBar()->showMessage(tr("Arranged %n supervision tree(s)", nullptr, int(layout.trees)), 5000);
+    return true;
+}
+
 void MainWindow::onSelectAllTriggered()
 {
     for (QGraphicsItem *item : m_canvasScene->items())
@@ -1379,6 +1421,7 @@ void MainWindow::onAboutTriggered()
 
 void MainWindow::updateActions()
 {
+    m_arrangeSupervisionAction->setEnabled(hasSupervisor(m_document->topology()));
     m_run->updateRunActions();
     updateSelectionActions();
 }

@@ -123,6 +123,10 @@ public:
     // Adds a generated peer-to-peer overlay (topology JSON from OverlayDialog::topologyJson or
     // `signalbox-cli overlay`) beside what the canvas holds, as one undo step; the new node ids.
     QStringList addOverlay(const QByteArray &topologyJson, QString *error = nullptr);
+    // Edit > Arrange Supervision Tree: the supervision trees laid out top-down
+    // (core/nodes/actors/supervisionlayout.h), every node moved in one undo step. False (with the
+    // reason) when the topology has no supervisor.
+    bool arrangeSupervisionTree(QString *error = nullptr);
 
     static constexpr int kMaxRecentFiles = DocumentController::kMaxRecentFiles;
     // The version of the build, e.g. "0.1.0".
@@ -144,6 +148,7 @@ private slots:
     void onDuplicateTriggered();
     void onSelectAllTriggered();
     void onGenerateOverlayTriggered();
+    void onArrangeSupervisionTriggered();
     void onDocumentChanged();
     // Adds a node of `kind`, or from template `templateId` when one is given, where the canvas looks.
     void onKindActivated(const QString &kind, const QString &templateId = {});
@@ -213,6 +218,7 @@ private:
     QAction *m_duplicateAction = nullptr;
     QAction *m_selectAllAction = nullptr;
     QAction *m_overlayAction = nullptr;
+    QAction *m_arrangeSupervisionAction = nullptr;
     QAction *m_openAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_snapAction = nullptr;

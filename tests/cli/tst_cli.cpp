@@ -11,6 +11,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
+#include <QPointF>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
@@ -175,6 +177,9 @@ private slots:
     void overlay_data();
     void overlay();
     void overlayToFile();
+    void layoutSupervision_data();
+    void layoutSupervision();
+    void layoutSupervisionInPlace();
     void matchJson_data();
     void matchJson();
     void eventsCarryFaultsAndLocalTime();
@@ -1849,6 +1854,79 @@ void TestCli::overlayToFile()
         runCli({"overlay", "--shape", "ring", "--peers", "6", "--output", "/no/such/dir/x.json"});
     QVERIFY2(bad.exitCode == sb::CliExit::OutputError, bad.describe().constData());
     QVERIFY2(bad.err.contains("/no/such/dir/x.json"), bad.err.constData());
+}
+
+void TestCli::layoutSupervision_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("err");
+    const QString tree = QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/actor-supervision-tree.json");
+    QTest::newRow("to stdout") << QStringList{"--supervision", tree, "--output", "-"} << 0 << QByteArray();
+    QTest::newRow("no --supervision") << QStringList{tree} << 2 << QByteArray("needs --supervision");
+    QTest::newRow("no file") << QStringList{"--supervision"} << 2
+                             << QByteArray("needs --supervision and a FILE");
+    QTest::newRow("unknown option") << QStringList{"--supervision", tree, "--radial"} << 2
+                                    << QByteArray("unknown option '--radial'");
+    QTest::newRow("no supervisor") << QStringList{"--supervision",
+                                                  QStringLiteral(SIGNALBOX_EXAMPLES_DIR
+                                                                 "/fanout-pubsub.json"),
+                                                  "-o", "-"}
+                                   << 3 << QByteArray("has no supervisor");
+    QTest::newRow("missing file") << QStringList{"--supervision", "/no/such/file.json"} << 3
+                                  << QByteArray("/no/such/file.json");
+}
+
+void TestCli::layoutSupervision()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, err);
+    const CliResult r = runCli(QStringList{QStringLiteral("layout")} + args);
+    QVERIFY2(r.exitCode == exitCode, r.describe().constData());
+    if (exitCode != 0) {
+        QVERIFY2(r.err.contains(err), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+        return;
+    }
+    // The root supervisor on top, its children in start order below it (supervisionlayout.h).
+    const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
+    QMap<QString, QPointF> at;
+    for (const QJsonValue &n : doc.value("nodes").toArray()) {
+        const QJsonObject p = n.toObject().value("position").toObject();
+        at[n.toObject().value("id").toString()] = QPointF(p.value("x").toDouble(), p.value("y").toDouble());
+    }
+    QCOMPARE(at.value("app-sup"), QPointF(420, -300));
+    QCOMPARE(at.value("router"), QPointF(240, -180));
+    QCOMPARE(at.value("worker-sup"), QPointF(600, -180));
+    QCOMPARE(at.value("worker-1"), QPointF(480, -60));
+    QCOMPARE(at.value("worker-2"), QPointF(720, -60));
+    QCOMPARE(at.value("orders"), QPointF(0, -180));
+}
+
+void TestCli::layoutSupervisionInPlace()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath("tree.json");
+    QVERIFY(QFile::copy(QStringLiteral(SIGNALBOX_EXAMPLES_DIR "/actor-supervision-tree.json"), file));
+    QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner);
+    const CliResult r = runCli({"layout", "--supervision", file});
+    QVERIFY2(r.exitCode == sb::CliExit::Ok, r.describe().constData());
+    QVERIFY2(r.err.contains("1 supervision tree, 6 nodes placed"), r.err.constData());
+    QVERIFY(!QFile::exists(file + ".saving"));
+    const CliResult valid = runCli({QStringLiteral("validate"), file});
+    QVERIFY2(valid.exitCode == sb::CliExit::Ok, valid.describe().constData());
+    // Arranged already: arranging again writes the same bytes.
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray once = f.readAll();
+    f.close();
+    QVERIFY2(runCli({"layout", "--supervision", file}).exitCode == 0, "second layout");
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), once);
+    // An output that cannot be written: exit 4.
+    const CliResult bad = runCli({"layout", "--supervision", file, "--output", "/no/such/dir/x.json"});
+    QVERIFY2(bad.exitCode == sb::CliExit::OutputError, bad.describe().constData());
 }
 
 void TestCli::match()

@@ -14,6 +14,8 @@ class TestActor : public QObject {
 private slots:
     void mailboxOverflow_data();
     void mailboxOverflow();
+    void backPressureSurvivesALostRoomSignal_data();
+    void backPressureSurvivesALostRoomSignal();
     void replyAnswersAsks();
     void counterCounts();
     void stateMachine_data();
@@ -27,6 +29,8 @@ private slots:
     void deadLetters();
     void monitorsGetDown_data();
     void monitorsGetDown();
+    void downIsAMessageTheBehaviourHandles_data();
+    void downIsAMessageTheBehaviourHandles();
     void determinism();
     void badProperties_data();
     void badProperties();
@@ -116,6 +120,87 @@ void TestActor::mailboxOverflow()
     // The mailbox never held more than its capacity.
     for (const auto &e : eventsAt(*r, TraceKind::Enqueue, r->index("worker")))
         QVERIFY(e.aux <= 3);
+}
+
+void TestActor::backPressureSurvivesALostRoomSignal_data()
+{
+    QTest::addColumn<double>("loss");
+    QTest::addColumn<int>("crashAtMs");
+    QTest::addColumn<bool>("poisonFirst");
+    QTest::addColumn<int>("roomProbeMs");
+    QTest::addColumn<bool>("stuck");
+    // Twenty tells at once to a mailbox of 2 pushing back. A lossy link loses some "room" signals
+    // (and some messages sent on them); a crash of the actor loses its list of waiting senders. The
+    // sender's probe timer re-offers its first held message, so it never holds messages forever.
+    // Without the probe (roomProbe 0) a lost signal leaves the sender holding its messages.
+    QTest::newRow("lossy link, seed 1") << 0.3 << -1 << false << 1000 << false;
+    QTest::newRow("lossy link, seed 2") << 0.5 << -1 << false << 200 << false;
+    QTest::newRow("lossy link, no probe") << 0.3 << -1 << false << 0 << true;
+    QTest::newRow("actor crashes while the sender waits") << 0.0 << 25 << false << 1000 << false;
+    QTest::newRow("actor crashes, no probe, link up again") << 0.0 << 25 << false << 0 << false;
+    // A supervised restart (after a backoff) while the sender waits: the mailbox survives, and the
+    // restarted actor grants room again.
+    QTest::newRow("supervised restart while the sender waits") << 0.0 << -1 << true << 1000 << false;
+}
+
+void TestActor::backPressureSurvivesALostRoomSignal()
+{
+    QFETCH(double, loss);
+    QFETCH(int, crashAtMs);
+    QFETCH(bool, poisonFirst);
+    QFETCH(int, roomProbeMs);
+    QFETCH(bool, stuck);
+    auto script = every(0, 0, 20, "job");
+    if (poisonFirst) script.insert(script.begin(), {0, "poison"});
+    TopologyBuilder b;
+    b.node("client", "actor-client", {{"script", actorScript(script)}, {"roomProbe", roomProbeMs}})
+        .node("worker", "actor",
+              {{"mailbox", "bounded"},
+               {"capacity", 2},
+               {"overflow", "backpressure"},
+               {"poison", "poison"},
+               {"processingTime", "10ms"}})
+        .link("client", "worker", {{"loss", loss}})
+        .seed(QByteArray(QTest::currentDataTag()).endsWith('2') ? 2 : 1);
+    if (poisonFirst)
+        b.node("sup", "supervisor", {{"minBackoff", 100}}).link("sup", "worker", {}, "children", "parent");
+    Topology t = b.topology();
+    if (crashAtMs >= 0) {
+        FaultDef crash;
+        crash.id = "crash";
+        crash.kind = "crash";
+        crash.target = "worker";
+        crash.start = crashAtMs * kMillisecond;
+        crash.duration = 20 * kMillisecond;
+        t.faults.push_back(crash);
+    }
+    auto r = run(t);
+    QVERIFY(r);
+    const NodeIndex client = r->index("client"), worker = r->index("worker");
+    QVERIFY(r->trace.countAt(TraceKind::Block, client) > 0); // back-pressure did hold messages
+    const std::size_t held = r->sim->nodeStatus(client).inFlight;
+    if (stuck) {
+        QVERIFY(held > 0);
+        return;
+    }
+    QCOMPARE(held, std::size_t(0));
+    // Every hold ended, and the actor's mailbox drained.
+    QCOMPARE(r->trace.countAt(TraceKind::Unblock, client), r->trace.countAt(TraceKind::Block, client));
+    QCOMPARE(r->sim->nodeStatus(worker).ready, std::size_t(0));
+    QVERIFY(r->trace.countAt(TraceKind::Enqueue, worker) <= 21);
+    for (const auto &e : eventsAt(*r, TraceKind::Enqueue, worker))
+        QVERIFY(e.aux <= 2);
+    const std::size_t processed = r->trace.countAt(TraceKind::Process, worker);
+    if (crashAtMs < 0) {
+        // Each lost frame loses at most one message (a tell, or a refusal carrying one back).
+        QVERIFY(processed + r->metrics->link(0).lost >= 20);
+    } else {
+        // The crash loses what the mailbox held; the rest arrive after the restart.
+        const auto ps = eventsAt(*r, TraceKind::Process, worker);
+        QVERIFY(!ps.empty());
+        QVERIFY(ps.back().time > (crashAtMs + 20) * kMillisecond);
+        QVERIFY(processed >= 20 - 3); // at most the mailbox (2) and the message in hand
+    }
 }
 
 void TestActor::replyAnswersAsks()
@@ -339,8 +424,8 @@ void TestActor::monitorsGetDown_data()
     QTest::addColumn<int>("watcherFailures");
     // Stopped for good (no supervisor to restart it): its monitor gets DOWN. Failed and restarted by
     // its supervisor: still alive, no DOWN. A watcher with onDown "fail" (Akka's death pact) fails then.
-    QTest::newRow("stopped") << false << "note" << 1 << 0;
-    QTest::newRow("restarted") << true << "note" << 0 << 0;
+    QTest::newRow("stopped") << false << "message" << 1 << 0;
+    QTest::newRow("restarted") << true << "message" << 0 << 0;
     QTest::newRow("stopped, death pact") << false << "fail" << 1 << 1;
     QTest::newRow("restarted, death pact") << true << "fail" << 0 << 0;
 }
@@ -367,6 +452,98 @@ void TestActor::monitorsGetDown()
     // failure names the dead actor as the cause.
     for (const auto &e : eventsAt(*r, TraceKind::ActorFail, r->index("watcher")))
         QCOMPARE(e.peer, r->index("worker"));
+}
+
+void TestActor::downIsAMessageTheBehaviourHandles_data()
+{
+    QTest::addColumn<QString>("behaviour");
+    QTest::addColumn<std::vector<std::string>>("transitions");
+    QTest::addColumn<QString>("onDown");
+    QTest::addColumn<QString>("unhandled");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<std::vector<std::string>>("answers");
+    QTest::addColumn<int>("watcherFailures");
+    QTest::addColumn<std::vector<std::string>>("downHandledAt");
+    // The worker dies of a poison message at 1 ms (no supervisor: for good) and the watcher, which
+    // monitors it, gets DOWN in its mailbox. At 50 ms a client asks the watcher "status": the answer
+    // shows what the behaviour made of the DOWN.
+    const std::vector<std::string> withRow{"watching: status -> watching", "watching: DOWN -> alone",
+                                           "alone: status -> alone"};
+    const std::vector<std::string> noRow{"watching: status -> watching"};
+    using V = std::vector<std::string>;
+    QTest::newRow("counter counts DOWN") << "counter" << noRow << "message"
+                                         << "dead-letter"
+                                         << "count" << V{"2"} << 0 << V{"watcher"};
+    QTest::newRow("state machine moves on DOWN") << "state-machine" << withRow << "message"
+                                                 << "dead-letter"
+                                                 << "state" << V{"alone"} << 0 << V{"watcher"};
+    QTest::newRow("state machine without a DOWN row: unhandled, a dead letter")
+        << "state-machine" << noRow << "message"
+        << "dead-letter"
+        << "state" << V{"watching"} << 0 << V{};
+    // gen_statem: an unexpected message crashes it; unsupervised, it stops and the ask is a dead letter.
+    QTest::newRow("state machine without a DOWN row: unhandled fails it")
+        << "state-machine" << noRow << "message"
+        << "fail"
+        << "state" << V{} << 1 << V{};
+    // Akka's death pact: a Terminated the behaviour does not handle throws DeathPactException.
+    QTest::newRow("death pact, the state machine handles DOWN") << "state-machine" << withRow << "fail"
+                                                                << "dead-letter"
+                                                                << "state" << V{"alone"} << 0 << V{"watcher"};
+    QTest::newRow("death pact, a counter does not match DOWN") << "counter" << noRow << "fail"
+                                                               << "dead-letter"
+                                                               << "count" << V{} << 1 << V{};
+    // A router passes DOWN on like any message: the counter behind it counts it (and the ask).
+    QTest::newRow("forward passes DOWN on") << "forward" << noRow << "message"
+                                            << "dead-letter"
+                                            << "count" << V{"2"} << 0 << V{"watcher", "logger"};
+}
+
+void TestActor::downIsAMessageTheBehaviourHandles()
+{
+    QFETCH(QString, behaviour);
+    QFETCH(std::vector<std::string>, transitions);
+    QFETCH(QString, onDown);
+    QFETCH(QString, unhandled);
+    QFETCH(QString, field);
+    QFETCH(std::vector<std::string>, answers);
+    QFETCH(int, watcherFailures);
+    QFETCH(std::vector<std::string>, downHandledAt);
+    TopologyBuilder b;
+    b.node("client", "actor-client", {{"script", actorScript({{0, "poison"}})}})
+        .node("worker", "actor", {{"poison", "poison"}})
+        .node("asker", "actor-client",
+              {{"pattern", "ask"}, {"askTimeout", 100}, {"script", actorScript({{50, "status"}})}})
+        .node("watcher", "actor",
+              {{"behaviour", behaviour.toStdString()},
+               {"transitions", transitions},
+               {"onDown", onDown.toStdString()},
+               {"unhandled", unhandled.toStdString()}})
+        .node("logger", "actor", {{"behaviour", "counter"}})
+        .link("client", "worker")
+        .link("asker", "watcher")
+        .link("watcher", "logger")
+        .link("watcher", "worker", {}, "monitors", "watchers");
+    MessageSink messages;
+    auto r = runWithMessages(b.topology(), messages);
+    QVERIFY(r);
+    const NodeIndex worker = r->index("worker"), watcher = r->index("watcher");
+    QCOMPARE(sent(*r, FrameType::ActorDown, worker), std::size_t(1));
+    // DOWN entered the watcher's mailbox as a message from the dead actor, with the reason.
+    const auto enqueued = eventsAt(*r, TraceKind::Enqueue, watcher);
+    QVERIFY(!enqueued.empty());
+    QCOMPARE(enqueued.front().peer, worker);
+    const Message &down = messages.messages.at(enqueued.front().messageId);
+    QCOMPARE(down.routingKey, std::string("DOWN"));
+    QVERIFY(down.field("reason") && down.field("reason")->text == "poison");
+    QCOMPARE(answerFields(*r, messages, "asker", field.toStdString()), answers);
+    QCOMPARE(r->trace.countAt(TraceKind::ActorFail, watcher), std::size_t(watcherFailures));
+    // Where a behaviour handled it (Process of the DOWN message), if anywhere.
+    std::vector<std::string> handledAt;
+    for (const auto &e : r->trace.events)
+        if (e.kind == TraceKind::Process && e.messageId == down.id)
+            handledAt.push_back(r->sim->topology().nodes[e.node].id);
+    QCOMPARE(handledAt, downHandledAt);
 }
 
 void TestActor::determinism()

@@ -21,6 +21,7 @@
 #include "../../callstatus.h"
 #include "../common.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -34,7 +35,7 @@ class Actor final : public Node {
 public:
     explicit Actor(const NodeSetup &s)
         : m_behaviour(behaviourFromName(s.properties.string("behaviour"))),
-          m_table(s.properties.stringList("transitions"))
+          m_table(s.properties.stringList("transitions")), m_sender(s.properties.duration("roomProbe"))
     {
         const auto &p = s.properties;
         m_processing = p.distribution("processingTime");
@@ -71,7 +72,7 @@ public:
             if (onPort(ctx, ActorPort::Parent, link)) stopForGood(ctx, "shutdown");
             return;
         case FrameType::ActorDown:
-            if (onPort(ctx, ActorPort::Monitors, link)) down(ctx, link);
+            if (onPort(ctx, ActorPort::Monitors, link)) down(ctx, link, f);
             return;
         case FrameType::ActorAskReply:
             onReply(ctx, link, f);
@@ -96,18 +97,26 @@ public:
             if (auto o = m_asks.timeout(ctx, tag)) answered(ctx, *o);
             return;
         }
+        if (m_sender.owns(tag)) {
+            m_sender.onTimer(ctx, tag);
+            return;
+        }
         if (tag == m_generation && m_busy) finish(ctx);
     }
 
-    void onCrash(NodeContext &) override
+    void onLinkState(NodeContext &ctx, LinkIndex link, bool up) override
+    {
+        if (up) m_sender.onLinkUp(ctx, link); // a receiver back from a crash forgot who waits
+    }
+
+    void onCrash(NodeContext &ctx) override
     {
         // The node itself crashed (a fault, not a supervised failure): everything volatile is gone.
         m_mailbox.clear();
         m_waiting.clear();
         m_busy = false;
         m_pendingRestart = false;
-        m_hasPendingPact = false;
-        m_sender.clear();
+        m_sender.clear(ctx);
         m_relays.clear();
         m_aggregates.clear();
     }
@@ -134,6 +143,7 @@ private:
         std::uint64_t call = 0;
         LinkIndex from = kNoIndex;
         NodeIndex sender = kNoIndex;
+        bool down = false; // a DOWN from a monitored actor (its sender: the dead actor)
     };
     struct Aggregate {
         Envelope origin;
@@ -199,12 +209,7 @@ private:
         env.from = link;
         env.sender = sender;
         m_mailbox.push_back(std::move(env));
-        TraceEvent e = messageEvent(TraceKind::Enqueue, m_mailbox.back().message.get());
-        e.peer = sender;
-        // The messages left waiting: an idle actor takes this one at once (startNext, below).
-        const bool takenAtOnce = !m_busy && m_state == State::Running;
-        e.aux = static_cast<std::int64_t>(m_mailbox.size()) - (takenAtOnce ? 1 : 0);
-        ctx.trace(e);
+        traceEnqueue(ctx, sender);
         grantRoom(ctx);
         startNext(ctx);
     }
@@ -216,13 +221,19 @@ private:
         m_waiting.push_back(link);
     }
 
-    // Back-pressure: a sender waiting for room gets "send one" when there is room.
-    void grantRoom(NodeContext &ctx)
+    // Back-pressure: a sender waiting for room gets "send one" when there is room; `all`: every
+    // waiting sender, up to the free slots (a restart: the restarted actor re-grants room, as a
+    // waiting sender may have lost its signal meanwhile).
+    void grantRoom(NodeContext &ctx, bool all = false)
     {
-        if (m_waiting.empty() || (m_bounded && m_mailbox.size() >= m_capacity)) return;
-        const LinkIndex link = m_waiting.front();
-        m_waiting.pop_front();
-        sendRoom(ctx, link);
+        std::size_t free = m_bounded ? (m_mailbox.size() < m_capacity ? m_capacity - m_mailbox.size() : 0)
+                                     : m_waiting.size();
+        if (!all) free = std::min<std::size_t>(free, 1);
+        while (free-- > 0 && !m_waiting.empty()) {
+            const LinkIndex link = m_waiting.front();
+            m_waiting.pop_front();
+            sendRoom(ctx, link);
+        }
     }
 
     void sendRoom(NodeContext &ctx, LinkIndex link)
@@ -262,7 +273,14 @@ private:
             fail(ctx, env, poison ? "poison" : "failure");
             return;
         }
-        if (m_behaviour == Behaviour::StateMachine && !m_table.next(m_fsmState, m.routingKey)) {
+        const bool unmatched =
+            m_behaviour == Behaviour::StateMachine && !m_table.next(m_fsmState, m.routingKey);
+        if (env.down && m_deathPact && (unmatched || m_behaviour != Behaviour::StateMachine)) {
+            // Akka: a Terminated the behaviour does not handle throws DeathPactException.
+            fail(ctx, env, "death pact");
+            return;
+        }
+        if (unmatched) {
             // Unhandled in this state: Akka's unhandled() (or gen_statem's crash on an unexpected event).
             if (m_unhandledFails) {
                 fail(ctx, env, "unhandled");
@@ -279,11 +297,6 @@ private:
         }
         if (!m_stopOn.empty() && (m.routingKey == m_stopOn || m.key == m_stopOn)) {
             exit(ctx, false, "normal"); // {stop, normal, State} / context.stop(self)
-            return;
-        }
-        if (m_hasPendingPact) {
-            m_hasPendingPact = false;
-            fail(ctx, m_pendingPact, "death pact");
             return;
         }
         if (m_pendingRestart) {
@@ -461,22 +474,41 @@ private:
         ctx.send(parent.front(), std::move(f));
     }
 
-    // A monitored actor stopped for good. Erlang: a DOWN message, noted. Akka (onDown "fail"): an
-    // unhandled Terminated throws DeathPactException and the watcher fails in turn, once the message
-    // it is handling is done.
-    void down(NodeContext &ctx, LinkIndex link)
+    // A monitored actor stopped for good: its DOWN goes into the mailbox, as a message the behaviour
+    // handles in turn (Erlang's {'DOWN', Ref, process, Pid, Reason}; Akka's Terminated, which Akka
+    // delivers through receive). It is not subject to the mailbox's bound: the dead actor cannot be
+    // held back. With onDown "fail" (Akka's death pact), a DOWN the behaviour does not match fails
+    // the actor when its turn comes (finish()).
+    void down(NodeContext &ctx, LinkIndex link, Frame &f)
     {
-        ++m_downs;
-        if (!m_deathPact || m_state != State::Running) return;
-        Envelope env;
-        env.from = link;
-        env.sender = ctx.peer(link);
-        if (m_busy) {
-            m_pendingPact = env;
-            m_hasPendingPact = true;
+        const NodeIndex dead = ctx.peer(link);
+        if (!f.message) {
+            const auto *signal = f.as<ActorDownSignal>();
+            f.message = makeActorMessage(ctx, kDownMessage, signal ? signal->reason : "", 0, false, false);
+        }
+        if (m_state == State::Stopped) {
+            trace(ctx, TraceKind::Drop, f.message, dead, DropReason::ActorStopped); // a dead letter
             return;
         }
-        fail(ctx, env, "death pact");
+        Envelope env;
+        env.message = std::move(f.message);
+        env.from = link;
+        env.sender = dead;
+        env.down = true;
+        m_mailbox.push_back(std::move(env));
+        traceEnqueue(ctx, dead);
+        startNext(ctx);
+    }
+
+    // Enqueue of the message just put in the mailbox: aux = the messages left waiting (an idle
+    // actor takes this one at once, in startNext), which the charts plot as mailbox depth.
+    void traceEnqueue(NodeContext &ctx, NodeIndex sender)
+    {
+        TraceEvent e = messageEvent(TraceKind::Enqueue, m_mailbox.back().message.get());
+        e.peer = sender;
+        const bool takenAtOnce = !m_busy && m_state == State::Running;
+        e.aux = static_cast<std::int64_t>(m_mailbox.size()) - (takenAtOnce ? 1 : 0);
+        ctx.trace(e);
     }
 
     void restartOrdered(NodeContext &ctx, const Frame &f)
@@ -497,10 +529,10 @@ private:
     {
         ++m_restarts;
         m_pendingRestart = false;
-        m_hasPendingPact = false;
         m_state = State::Running;
         resetBehaviour(); // state is reset; the mailbox survives (Akka)
         startNext(ctx);
+        grantRoom(ctx, true);
     }
 
     void stopForGood(NodeContext &ctx, const std::string &reason)
@@ -508,7 +540,6 @@ private:
         if (m_state == State::Stopped) return;
         m_state = State::Stopped;
         m_pendingRestart = false;
-        m_hasPendingPact = false;
         if (m_busy) {
             m_busy = false;
             trace(ctx, TraceKind::Drop, m_current.message, m_current.sender, DropReason::ActorStopped);
@@ -518,16 +549,7 @@ private:
             trace(ctx, TraceKind::Drop, env.message, env.sender, DropReason::ActorStopped);
         m_mailbox.clear();
         m_aggregates.clear();
-        const auto watchers = ctx.links(ActorPort::Watchers);
-        const std::vector<LinkIndex> links(watchers.begin(), watchers.end());
-        for (LinkIndex l : links) {
-            auto body = std::make_shared<ActorDownSignal>();
-            body->reason = reason;
-            Frame f;
-            f.type = FrameType::ActorDown;
-            f.body = std::move(body);
-            ctx.send(l, std::move(f));
-        }
+        sendDown(ctx, ActorPort::Watchers, reason);
         // Senders held back by a full mailbox may send again: what they send is a dead letter now.
         while (!m_waiting.empty()) {
             sendRoom(ctx, m_waiting.front());
@@ -560,10 +582,7 @@ private:
     SimTime m_started = 0;
     std::uint64_t m_generation = 0;
     std::uint64_t m_restarts = 0;
-    std::uint64_t m_downs = 0;
     bool m_deathPact = false;
-    bool m_hasPendingPact = false;
-    Envelope m_pendingPact;
     ActorSender m_sender;
     AskTable m_asks;
     std::map<std::uint64_t, LinkIndex> m_relays; // forwarded asks: call id -> the link it came on

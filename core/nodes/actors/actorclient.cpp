@@ -24,7 +24,8 @@ class ActorClient final : public Node {
 public:
     explicit ActorClient(const NodeSetup &s)
         : m_id(s.id), m_workload(s.properties), m_routingKey(s.properties.string("routingKey")),
-          m_ask(s.properties.string("pattern") == "ask"), m_askTimeout(s.properties.duration("askTimeout"))
+          m_ask(s.properties.string("pattern") == "ask"), m_askTimeout(s.properties.duration("askTimeout")),
+          m_sender(s.properties.duration("roomProbe"))
     {
     }
 
@@ -34,6 +35,10 @@ public:
     {
         if (m_asks.owns(tag)) {
             m_asks.timeout(ctx, tag);
+            return;
+        }
+        if (m_sender.owns(tag)) {
+            m_sender.onTimer(ctx, tag);
             return;
         }
         if (!m_workload.owns(tag)) return;
@@ -58,7 +63,11 @@ public:
     {
         m_workload.stop();
         m_asks.clear(ctx, false);
-        m_sender.clear();
+        m_sender.clear(ctx);
+    }
+    void onLinkState(NodeContext &ctx, LinkIndex link, bool up) override
+    {
+        if (up) m_sender.onLinkUp(ctx, link); // the actor is back from a crash: re-offer at once
     }
     void onRestart(NodeContext &ctx) override { m_workload.restart(ctx); }
 
@@ -144,7 +153,8 @@ NodeKindSpec actorClientKind()
          property("askTimeout", "Ask timeout", T::Duration, 1000,
                   "How long an ask waits (Akka's ask timeout; gen_server:call's default is 5 s); then "
                   "AskTimeoutException: the call ends DEADLINE_EXCEEDED.",
-                  "ms", 1, {})});
+                  "ms", 1, {}),
+         roomProbeProperty()});
     k.deliveryRole = DeliveryRole::Log;
     k.factory = [](const NodeSetup &s) { return std::make_unique<ActorClient>(s); };
     k.explainRoute = [](const RouteQuestion &q) { return publishRoute(q, "routingKey", "routing key"); };

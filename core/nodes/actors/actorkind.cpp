@@ -51,6 +51,16 @@ PropertySpec transitionsProperty()
 
 } // namespace
 
+PropertySpec roomProbeProperty()
+{
+    return property("roomProbe", "Room probe", PropertyType::Duration, 1000,
+                    "Back-pressure, as a sender: how long it holds messages for a full mailbox without a "
+                    "room signal before it re-offers the first one (the signal may be lost, or the actor "
+                    "may have crashed). Each refused probe doubles the wait, up to 60 s: TCP's persist "
+                    "timer (RFC 9293 3.8.6.1). 0: wait for the signal alone.",
+                    "ms", 0, {});
+}
+
 NodeKindSpec actorKind()
 {
     NodeKindSpec k;
@@ -107,6 +117,7 @@ NodeKindSpec actorKind()
             "messages "
             "for this actor until it signals room).",
             "", {}, {}, {"drop-new", "drop-oldest", "backpressure"}),
+        roomProbeProperty(),
         property(
             "forwardTo", "Forward to", T::Enum, "round-robin",
             "forward: one out peer in turn (a round-robin router) or all of them (broadcast; an ask's first "
@@ -135,10 +146,13 @@ NodeKindSpec actorKind()
             "Its child spec's restart type (Erlang/OTP): permanent is always restarted, transient only after "
             "an abnormal exit, temporary never.",
             "", {}, {}, {"permanent", "transient", "temporary"}),
-        property("onDown", "On DOWN", T::Enum, "note",
-                 "When an actor it monitors stops for good: note the DOWN message (Erlang's monitor) or fail "
-                 "(Akka's DeathPactException for an unhandled Terminated; its supervisor decides).",
-                 "", {}, {}, {"note", "fail"}),
+        property("onDown", "On DOWN", T::Enum, "message",
+                 "When an actor it monitors stops for good, a DOWN message (routing key DOWN) enters its "
+                 "mailbox. message: the behaviour handles it like any other (Erlang's monitor; a counter "
+                 "counts it, a state machine needs a DOWN row or treats it as unhandled). fail: Akka's death "
+                 "pact: a DOWN the behaviour does not match (only a state machine's DOWN row does) fails it "
+                 "with DeathPactException, and its supervisor decides.",
+                 "", {}, {}, {"message", "fail"}),
         property("replySize", "Reply size", T::Integer, 64, "The size of each answer.", "bytes", 0, {}),
     };
     k.check = [](const PropertyBag &p, std::vector<std::pair<std::string, std::string>> &problems) {

@@ -1,7 +1,11 @@
 #include "actorlinks.h"
 
+#include "actorprotocol.h"
+
 #include "../../callstatus.h"
 #include "../common.h"
+
+#include <algorithm>
 
 namespace sb {
 
@@ -34,6 +38,26 @@ MessageRef makeActorMessage(NodeContext &ctx, std::string routingKey, std::strin
     return m;
 }
 
+void sendDown(NodeContext &ctx, PortIndex watchersPort, const std::string &reason)
+{
+    const auto watchers = ctx.links(watchersPort);
+    if (watchers.empty()) return;
+    const std::vector<LinkIndex> links(watchers.begin(), watchers.end());
+    Field why;
+    why.name = "reason";
+    why.text = reason;
+    const MessageRef down = makeActorMessage(ctx, kDownMessage, reason, 0, false, false, 0, {why});
+    for (LinkIndex l : links) {
+        auto body = std::make_shared<ActorDownSignal>();
+        body->reason = reason;
+        Frame f;
+        f.type = FrameType::ActorDown;
+        f.body = std::move(body);
+        f.message = down;
+        ctx.send(l, std::move(f));
+    }
+}
+
 void ActorSender::send(NodeContext &ctx, LinkIndex link, Frame f)
 {
     auto it = m_links.find(link);
@@ -62,22 +86,36 @@ void ActorSender::onSignal(NodeContext &ctx, LinkIndex link, const Frame &f)
         if (!h.blocked) {
             h.blocked = true;
             h.since = ctx.now();
+            h.backoff = m_probe;
             TraceEvent e = messageEvent(TraceKind::Block, f.message.get());
             e.peer = ctx.peer(link);
             e.link = link;
             ctx.trace(e);
         }
+        if (h.probe == kNoTimer) arm(ctx, link, h);
         return;
     }
     // Room for one: send the first held, saying how many more wait.
     if (h.frames.empty()) return;
+    h.backoff = m_probe;
+    sendHeld(ctx, link, h);
+}
+
+void ActorSender::sendHeld(NodeContext &ctx, LinkIndex link, Held &h)
+{
     Frame next = std::move(h.frames.front());
     h.frames.pop_front();
     if (h.refused) --h.refused;
     next.count = static_cast<std::uint32_t>(h.frames.size());
     const MessageRef m = next.message;
     ctx.send(link, std::move(next));
-    if (h.frames.empty() && h.blocked) {
+    if (!h.frames.empty()) {
+        arm(ctx, link, h);
+        return;
+    }
+    ctx.cancelTimer(h.probe);
+    h.probe = kNoTimer;
+    if (h.blocked) {
         h.blocked = false;
         TraceEvent e = messageEvent(TraceKind::Unblock, m.get());
         e.peer = ctx.peer(link);
@@ -85,6 +123,36 @@ void ActorSender::onSignal(NodeContext &ctx, LinkIndex link, const Frame &f)
         e.aux = ctx.now() - h.since;
         ctx.trace(e);
     }
+}
+
+void ActorSender::arm(NodeContext &ctx, LinkIndex link, Held &h)
+{
+    ctx.cancelTimer(h.probe);
+    h.probe = kNoTimer;
+    if (m_probe <= 0) return;
+    if (h.backoff <= 0) h.backoff = m_probe;
+    h.probe = ctx.startTimer(h.backoff, kTagBase + link);
+}
+
+void ActorSender::onTimer(NodeContext &ctx, std::uint64_t tag)
+{
+    const auto it = m_links.find(static_cast<LinkIndex>(tag - kTagBase));
+    if (it == m_links.end()) return;
+    Held &h = it->second;
+    h.probe = kNoTimer;
+    if (h.frames.empty()) return;
+    // No room came in time: the signal (or the message sent on it) may be lost. Re-offer the first
+    // held message; wait twice as long for the next probe (TCP's persist timer backs off too).
+    h.backoff = std::min(kMaxProbe, std::max<SimTime>(h.backoff, m_probe) * 2);
+    sendHeld(ctx, it->first, h);
+}
+
+void ActorSender::onLinkUp(NodeContext &ctx, LinkIndex link)
+{
+    const auto it = m_links.find(link);
+    if (it == m_links.end() || it->second.frames.empty()) return;
+    it->second.backoff = m_probe;
+    sendHeld(ctx, link, it->second);
 }
 
 std::size_t ActorSender::held() const
@@ -95,12 +163,14 @@ std::size_t ActorSender::held() const
     return n;
 }
 
-std::vector<MessageRef> ActorSender::clear()
+std::vector<MessageRef> ActorSender::clear(NodeContext &ctx)
 {
     std::vector<MessageRef> out;
-    for (auto &[link, h] : m_links)
+    for (auto &[link, h] : m_links) {
+        ctx.cancelTimer(h.probe);
         for (auto &f : h.frames)
             out.push_back(f.message);
+    }
     m_links.clear();
     return out;
 }

@@ -21,22 +21,55 @@ MessageRef makeActorMessage(NodeContext &ctx, std::string routingKey, std::strin
                             bool correlate, bool publish, std::uint64_t sequence = 0,
                             std::vector<Field> fields = {});
 
+// The routing key of a DOWN message (Erlang's {'DOWN', Ref, process, Pid, Reason}, Akka's
+// Terminated): what a watcher's behaviour matches, e.g. a state machine's "watching: DOWN -> alone".
+inline constexpr const char *kDownMessage = "DOWN";
+
+// A node stopped for good: sends DOWN to each watcher linked to its `watchersPort`. The DOWN is a
+// message (routing key "DOWN", key and field "reason" = why it stopped) that the watcher puts in its
+// mailbox and its behaviour handles like any other; the runtime that sends it on the dying node's
+// behalf is modelled as the dying node itself, so the message's producer is the dead node.
+void sendDown(NodeContext &ctx, PortIndex watchersPort, const std::string &reason);
+
 // The sending side of back-pressure. A receiver whose bounded mailbox is full refuses a tell (an
 // ActorTell response with RESOURCE_EXHAUSTED carrying it back); the sender then holds that message
 // and every later one for that receiver, in order (traced Block), and sends one each time the
 // receiver signals room (an ActorTell response with OK), saying how many it still holds; when none
 // is left it traces Unblock (aux = how long it held). The sender's own processing goes on: only its
 // messages to that receiver wait, as a Reactive Streams publisher waits for demand.
+//
+// The room signal is a frame like any other: a lossy link can lose it, a held message sent on it can
+// be lost too, and a receiver that crashes forgets who waits. So a sender that holds messages runs a
+// probe timer, as TCP's persist timer guards a zero window against a lost window update (RFC 9293
+// 3.8.6.1, RFC 1122 4.2.2.17): when no room came within `probe`, it re-offers its first held message
+// (with its count) as if room had been signalled. The receiver takes it, or refuses it again; each
+// refused probe doubles the wait, up to kMaxProbe; room resets it. A receiver that comes back after
+// a crash (its link up again) gets a probe at once.
 class ActorSender {
 public:
+    // Probe timer tags: kTagBase + the link (below a Workload's tags, 2^40, and AskTable's).
+    static constexpr std::uint64_t kTagBase = std::uint64_t{1} << 39;
+    static constexpr SimTime kMaxProbe = 60 * kSecond;
+
+    // `probe`: how long to wait for room before re-offering (0: wait for the signal alone).
+    explicit ActorSender(SimTime probe = 0) : m_probe(probe) {}
+
     // Sends `f` (a tell or an ask) on `link`, or holds it behind earlier held ones.
     void send(NodeContext &ctx, LinkIndex link, Frame f);
     // A back-pressure signal arrived on `link` (an ActorTell with `response` set): handles it.
     void onSignal(NodeContext &ctx, LinkIndex link, const Frame &f);
+    bool owns(std::uint64_t tag) const
+    {
+        return tag >= kTagBase && tag < kTagBase + (std::uint64_t{1} << 32);
+    }
+    // A probe timer fired: re-offers the first message held for that link.
+    void onTimer(NodeContext &ctx, std::uint64_t tag);
+    // The receiver on `link` came back (after a crash): re-offers at once.
+    void onLinkUp(NodeContext &ctx, LinkIndex link);
     // Messages held for all receivers.
     std::size_t held() const;
     // Forgets everything held (a crash): returns the held messages so the caller can trace them.
-    std::vector<MessageRef> clear();
+    std::vector<MessageRef> clear(NodeContext &ctx);
 
 private:
     struct Held {
@@ -44,7 +77,14 @@ private:
         std::size_t refused = 0; // frames at the front that the receiver refused (they go first)
         bool blocked = false;
         SimTime since = 0;
+        TimerId probe = kNoTimer;
+        SimTime backoff = 0; // the probe's current wait
     };
+    // Sends the first held frame with the count of those behind it; Unblock when none is left,
+    // otherwise (re)starts the probe timer.
+    void sendHeld(NodeContext &ctx, LinkIndex link, Held &h);
+    void arm(NodeContext &ctx, LinkIndex link, Held &h);
+    SimTime m_probe = 0;
     std::map<LinkIndex, Held> m_links;
 };
 

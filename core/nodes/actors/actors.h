@@ -14,5 +14,7 @@ NodeKindSpec actorClientKind();
 // "Erlang/OTP supervisor", "Erlang gen_server", "Akka actor", "Akka supervisor"...: grouped under
 // "Erlang/OTP" and "Akka" in the palette.
 std::vector<NodeTemplate> actorTemplates();
+// The senders' "roomProbe" property (actor, actor client): back-pressure's probe timer (actorlinks.h).
+PropertySpec roomProbeProperty();
 
 } // namespace sb

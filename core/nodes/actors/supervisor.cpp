@@ -275,16 +275,7 @@ private:
         if (m_state == State::Stopped) return;
         if (m_state == State::Running) shutdownChildren(ctx);
         m_state = State::Stopped;
-        const auto watchers = ctx.links(SupervisorPort::Watchers);
-        const std::vector<LinkIndex> links(watchers.begin(), watchers.end());
-        for (LinkIndex l : links) {
-            auto body = std::make_shared<ActorDownSignal>();
-            body->reason = reason;
-            Frame f;
-            f.type = FrameType::ActorDown;
-            f.body = std::move(body);
-            ctx.send(l, std::move(f));
-        }
+        sendDown(ctx, SupervisorPort::Watchers, reason);
     }
 
     Strategy m_strategy = Strategy::OneForOne;
