@@ -2,16 +2,22 @@
 // overlay of 10,000 peers (k = 3, beta = 0.1, fanout 1, counter rule), a few peers originating
 // items. Prints the time to generate and lay out the overlay, the engine's events/s on the run
 // (next to the bench_engine baseline measured in the same process), the coverage reached, and the
-// peak resident set size of the run (VmHWM).
+// peak resident set size of the run (VmHWM). Each repetition also runs with the live charts' series
+// sink attached (TimeSeriesSink, as the window runs it: per-node figures and each item's coverage)
+// and prints its events/s and the ratio to the run without.
 //
 //   bench_gossip [--peers N] [--items I] [--repeat R] [--messages M]
 #include "enginebaseline.h"
 #include "nodelabels.h"
 #include "nodes/p2p/overlay.h"
 #include "p2pchecker.h"
+#include "timeseries.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 using namespace sb;
 using namespace sbbench;
@@ -103,7 +109,8 @@ int main(int argc, char **argv)
     const Topology topology = gossipTopology(peers, items, generateSeconds);
     std::printf("overlay: %d peers, %zu links, generated and laid out (force-directed) in %.3f s\n", peers,
                 topology.links.size(), generateSeconds);
-    std::vector<double> rates, baseRates, ratios;
+    std::vector<double> rates, baseRates, ratios, seriesRatios;
+    std::size_t seriesKeys = 0;
     double peakMb = 0, coverage = 0, to100 = 0;
     for (int r = 0; r < repeat; ++r) {
         const EngineResult base = runTopology(workQueue(messages));
@@ -118,6 +125,23 @@ int main(int argc, char **argv)
         to100 = 0;
         for (const auto &i : rep.items)
             to100 = std::max(to100, i.to100 == kNever ? -1.0 : toMilliseconds(i.to100));
+        TimeSeriesSink series(topology);
+        // The window takes what the sink published at frame rate (every 50 ms at most).
+        std::atomic<bool> done{false};
+        std::thread taker([&] {
+            while (!done) {
+                series.take();
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
+        const EngineResult charted = runTopology(topology, {&series});
+        done = true;
+        taker.join();
+        series.flush();
+        seriesKeys = series.itemKeys().size();
+        seriesRatios.push_back(charted.rate() / run.rate());
+        std::printf("run %d with the live charts' series sink: %.2fM events/s (%.2f of the run without)\n",
+                    r + 1, charted.rate() / 1e6, charted.rate() / run.rate());
         rates.push_back(run.rate());
         baseRates.push_back(base.rate());
         ratios.push_back(run.rate() / base.rate());
@@ -135,5 +159,7 @@ int main(int argc, char **argv)
     std::printf("baseline (bench_engine):  median %.2fM events/s\n", median(baseRates) / 1e6);
     std::printf("gossip / baseline:        median %.2f\n", median(ratios));
     std::printf("peak RSS of a run:        %.1f MB\n", peakMb);
+    std::printf("with live charts / without: median %.2f (%zu coverage series)\n", median(seriesRatios),
+                seriesKeys);
     return coverage > 0.99 ? 0 : 1;
 }

@@ -216,6 +216,73 @@ const std::vector<std::vector<double>> *TimeSeriesDelta::keyedValues(SeriesMetri
     }
 }
 
+namespace {
+
+// Whether a kind has a port of the call protocol in `direction`: a caller (out) or a server (in).
+bool hasCallPort(std::string_view kind, PortDirection direction)
+{
+    const NodeKindSpec *spec = KindRegistry::builtin().find(std::string(kind));
+    return spec && std::any_of(spec->ports.begin(), spec->ports.end(), [&](const PortSpec &p) {
+               return p.direction == direction && p.protocol == Protocol::Call;
+           });
+}
+
+} // namespace
+
+bool seriesMetricApplies(std::string_view kind, SeriesMetric metric)
+{
+    // Kinds that only call or serve (RPC, HTTP) publish, route, enqueue and process nothing: their
+    // throughput would be a flat zero. Their calls have figures of their own. (A server's optional
+    // events port, an event per call served, does not make it a messaging node: what it publishes
+    // is counted where it is queued and processed.)
+    const auto callsOnly = [&kind] {
+        const NodeKindSpec *spec = KindRegistry::builtin().find(std::string(kind));
+        return spec && !spec->ports.empty() &&
+               std::all_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
+                   return p.protocol == Protocol::Call ||
+                          (p.protocol == Protocol::Publish && p.direction == PortDirection::Out &&
+                           p.need == PortSpec::Need::Optional);
+               });
+    };
+    if (metric == SeriesMetric::Throughput && callsOnly()) return false;
+    switch (metric) {
+    case SeriesMetric::CallsByStatus:
+    case SeriesMetric::CallLatencyP50:
+    case SeriesMetric::CallLatencyP99:
+    case SeriesMetric::CallsInFlight:
+    case SeriesMetric::Retries:
+    case SeriesMetric::BreakerState:
+        return hasCallPort(kind, PortDirection::Out);
+    case SeriesMetric::ServerQueue:
+        return hasCallPort(kind, PortDirection::In);
+    case SeriesMetric::Throughput:
+    case SeriesMetric::Drops:
+        return kind != "link";
+    case SeriesMetric::LatencyP50:
+    case SeriesMetric::LatencyP99:
+    case SeriesMetric::LatencyMax:
+        return kind == "consumer";
+    case SeriesMetric::QueueDepth:
+    case SeriesMetric::ConsumerLag:
+    case SeriesMetric::Redeliveries:
+    case SeriesMetric::DeadLetters:
+        return kind == "queue";
+    case SeriesMetric::LinkFrames:
+    case SeriesMetric::LinkLosses:
+        return kind == "link";
+    case SeriesMetric::MailboxDepth:
+        return kind == "actor";
+    case SeriesMetric::Restarts:
+        return kind == "actor" || kind == "supervisor";
+    case SeriesMetric::LookupHops:
+        return kind == "kademlia-node";
+    case SeriesMetric::GroupLag:
+    case SeriesMetric::Coverage:
+        return false; // per group and partition, per item: not per node
+    }
+    return false;
+}
+
 bool seriesMetricIsRate(SeriesMetric m)
 {
     switch (m) {
@@ -309,7 +376,16 @@ TimeSeriesSink::TimeSeriesSink(const Topology &topology, SimTime bucketWidth, st
                                  return p.direction == PortDirection::In && p.protocol == Protocol::Call;
                              }));
         m_isActor.push_back(n.kind == "actor");
+        std::uint32_t applies = 0;
+        for (int m = 0; m < kSeriesMetricCount; ++m) {
+            const auto metric = SeriesMetric(m);
+            if (!seriesMetricIsLink(metric) && !seriesMetricIsKeyed(metric) &&
+                seriesMetricApplies(n.kind, metric))
+                applies |= 1u << m;
+        }
+        m_applies.push_back(applies);
     }
+    m_publishEvery = std::max<std::uint64_t>(kPublishEvery, kPublishEventsPerNode * topology.nodes.size());
     auto overlays = std::make_unique<PeerOverlays>(topology);
     if (overlays->peers) m_overlays = std::move(overlays);
     m_inFlight.assign(topology.nodes.size(), 0);
@@ -548,7 +624,7 @@ void TimeSeriesSink::onEvent(const TraceEvent &e)
     if (m_overlays) recordCoverage(e, b);
     record(e, b);
     // Not publish(): the node taking this step is not at rest yet, so its lag waits.
-    if (m_sincePublish >= kPublishEvery) publishChanges();
+    if (m_sincePublish >= m_publishEvery) publishChanges();
 }
 
 void TimeSeriesSink::record(const TraceEvent &e, std::size_t b)
@@ -859,18 +935,15 @@ void TimeSeriesSink::fill(TimeSeriesDelta &d, std::size_t first) const
     for (std::size_t n = 0; n < m_nodes.size(); ++n) {
         for (int m = 0; m < kSeriesMetricCount; ++m) {
             auto &out = d.nodeValues[n][m];
-            out.resize(d.rows, kNaN);
-            if (seriesMetricIsLink(static_cast<SeriesMetric>(m)) ||
-                seriesMetricIsKeyed(static_cast<SeriesMetric>(m))) {
+            // Metrics the node does not have (link and keyed ones among them) stay empty: no
+            // values, no allocation.
+            if (!(m_applies[n] & (1u << m))) {
                 out.clear();
                 continue;
             }
-            const bool queueOnly = m == int(SeriesMetric::QueueDepth) || m == int(SeriesMetric::ConsumerLag);
-            const bool actorOnly = m == int(SeriesMetric::MailboxDepth);
+            out.resize(d.rows, kNaN);
             for (std::size_t r = keep; r < d.rows; ++r)
-                out[r] = (queueOnly && !m_isQueue[n]) || (actorOnly && !m_isActor[n])
-                             ? kNaN
-                             : value(m_nodes[n][d.firstBucket + r], static_cast<SeriesMetric>(m));
+                out[r] = value(m_nodes[n][d.firstBucket + r], static_cast<SeriesMetric>(m));
         }
     }
     const auto fillLinks = [&](const std::vector<std::vector<std::uint32_t>> &from,

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -62,6 +63,7 @@ enum class SeriesMetric : std::uint8_t {
                 // (Lookup events; failed lookups are not counted): Kademlia's log N
 };
 inline constexpr int kSeriesMetricCount = 23;
+static_assert(kSeriesMetricCount <= 32, "TimeSeriesSink keeps a node's metrics as bits of a 32-bit mask");
 // "throughput", "latency_p50", ..., as in CSV files.
 const char *seriesMetricName(SeriesMetric m);
 // "Throughput (msg/s)", ..., for axis titles.
@@ -91,6 +93,11 @@ struct SeriesKey {
     std::uint64_t item = 0;             // Item keys: the item's message id; 0 for the mean over items
     bool operator==(const SeriesKey &) const = default;
 };
+// Whether a node of `kind` has a node metric (neither a link nor a keyed one): queues have queue
+// depth, consumers latency, callers their calls, actors their mailboxes, Kademlia nodes lookup
+// hops... The charts list a node for a metric when it has it, and the sink fills only those series
+// (a run of 10,000 peers fills 2 of its node metrics, not all of them).
+bool seriesMetricApplies(std::string_view kind, SeriesMetric m);
 // Whether a metric is a count per second (throughput, drops, ...), which a chart may show over a
 // wider window by summing buckets, as opposed to a level (depth, lag) or a latency.
 bool seriesMetricIsRate(SeriesMetric m);
@@ -141,7 +148,8 @@ struct TimeSeriesDelta {
     std::size_t firstBucket = 0;
     std::size_t rows = 0;
     bool replaceAll = false;
-    // nodeValues[node][metric][row]; link and keyed metrics are empty here.
+    // nodeValues[node][metric][row]; empty for link and keyed metrics and for metrics the node does
+    // not have (seriesMetricApplies).
     std::vector<std::array<std::vector<double>, kSeriesMetricCount>> nodeValues;
     // linkFrames[link][row], linkLosses[link][row]
     std::vector<std::vector<double>> linkFrames;
@@ -174,8 +182,12 @@ class TimeSeriesSink final : public TraceSink {
 public:
     static constexpr SimTime kDefaultBucketWidth = 10 * kMillisecond;
     static constexpr std::size_t kDefaultMaxBuckets = 16384;
-    // The sink publishes on its own every this many events, and whenever publish() or flush() runs.
+    // The sink publishes on its own every this many events (at least; kPublishEventsPerNode per node
+    // for a big topology, since a publish writes every node's figures), and whenever publish() or
+    // flush() runs (the window asks at frame rate).
     static constexpr std::uint64_t kPublishEvery = 4096;
+    static constexpr std::uint64_t kPublishEventsPerNode = 16;
+    std::uint64_t publishEvery() const { return m_publishEvery; }
     // Keyed series (per client and status, per client and method) are bounded to this many keys
     // each; calls under keys beyond it are gathered in one more key, labelled kOtherKey.
     static constexpr std::size_t kMaxKeys = 256;
@@ -259,6 +271,7 @@ private:
     std::size_t methodKey(NodeIndex node, const std::string &method);
     void fill(TimeSeriesDelta &d, std::size_t first) const;
 
+    std::vector<std::uint32_t> m_applies; // per node: bit m set when seriesMetricApplies
     std::vector<bool> m_isQueue;
     std::vector<bool> m_isServer; // takes calls (an input port of the call protocol)
     std::vector<std::vector<SeriesBucket>> m_nodes;
@@ -309,6 +322,7 @@ private:
     NodeIndex m_lagPending = kNoIndex; // a queue whose lag is sampled when it comes to rest
     SimTime m_lagTime = 0;
     std::uint64_t m_sincePublish = 0;
+    std::uint64_t m_publishEvery = kPublishEvery;
     std::size_t m_dirtyFrom = 0; // first bucket changed since the last publish
     bool m_widthChanged = false; // since the last publish
 

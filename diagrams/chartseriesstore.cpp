@@ -88,6 +88,7 @@ void ChartSeriesStore::apply(const TimeSeriesDelta &delta)
     const double from = delta.replaceAll ? -1.0 : delta.time(0) - 1e-12;
     auto update = [&](SeriesMetric metric, int target, const std::vector<double> &values) {
         Series &s = m_series[static_cast<std::size_t>(metric)][std::size_t(target)];
+        if (values.empty() && s.points.empty()) return; // a figure the node does not have
         std::vector<QPointF> &v = s.points;
         if (delta.replaceAll)
             v.clear();

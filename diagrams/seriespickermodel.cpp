@@ -16,15 +16,6 @@ SeriesPickerModel::SeriesPickerModel(QObject *parent) : QAbstractListModel(paren
 
 namespace {
 
-// Whether a kind has a port of the call protocol in `direction`: a caller (out) or a server (in).
-bool hasCallPort(const QString &kind, PortDirection direction)
-{
-    const NodeKindSpec *spec = KindRegistry::builtin().find(kind.toStdString());
-    return spec && std::any_of(spec->ports.begin(), spec->ports.end(), [&](const PortSpec &p) {
-               return p.direction == direction && p.protocol == Protocol::Call;
-           });
-}
-
 constexpr Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
                                     Qt::DashDotDotLine};
 
@@ -55,56 +46,7 @@ SeriesPickerModel::Family SeriesPickerModel::familyOf(SeriesMetric metric)
 
 bool SeriesPickerModel::hasMetric(const QString &kind, SeriesMetric metric)
 {
-    // Kinds that only call or serve (RPC, HTTP) publish, route, enqueue and process nothing: their
-    // throughput would be a flat zero. Their calls have figures of their own. (A server's optional
-    // events port, an event per call served, does not make it a messaging node: what it publishes
-    // is counted where it is queued and processed.)
-    const auto callsOnly = [&kind] {
-        const NodeKindSpec *spec = KindRegistry::builtin().find(kind.toStdString());
-        return spec && !spec->ports.empty() &&
-               std::all_of(spec->ports.begin(), spec->ports.end(), [](const PortSpec &p) {
-                   return p.protocol == Protocol::Call ||
-                          (p.protocol == Protocol::Publish && p.direction == PortDirection::Out &&
-                           p.need == PortSpec::Need::Optional);
-               });
-    };
-    if (metric == SeriesMetric::Throughput && callsOnly()) return false;
-    switch (metric) {
-    case SeriesMetric::CallsByStatus:
-    case SeriesMetric::CallLatencyP50:
-    case SeriesMetric::CallLatencyP99:
-    case SeriesMetric::CallsInFlight:
-    case SeriesMetric::Retries:
-    case SeriesMetric::BreakerState:
-        return hasCallPort(kind, PortDirection::Out);
-    case SeriesMetric::ServerQueue:
-        return hasCallPort(kind, PortDirection::In);
-    case SeriesMetric::Throughput:
-    case SeriesMetric::Drops:
-        return kind != QLatin1String("link");
-    case SeriesMetric::LatencyP50:
-    case SeriesMetric::LatencyP99:
-    case SeriesMetric::LatencyMax:
-        return kind == QLatin1String("consumer");
-    case SeriesMetric::QueueDepth:
-    case SeriesMetric::ConsumerLag:
-    case SeriesMetric::Redeliveries:
-    case SeriesMetric::DeadLetters:
-        return kind == QLatin1String("queue");
-    case SeriesMetric::LinkFrames:
-    case SeriesMetric::LinkLosses:
-        return kind == QLatin1String("link");
-    case SeriesMetric::MailboxDepth:
-        return kind == QLatin1String("actor");
-    case SeriesMetric::Restarts:
-        return kind == QLatin1String("actor") || kind == QLatin1String("supervisor");
-    case SeriesMetric::LookupHops:
-        return kind == QLatin1String("kademlia-node");
-    case SeriesMetric::GroupLag:
-    case SeriesMetric::Coverage:
-        return false; // per group and partition, per item: not per node
-    }
-    return false;
+    return seriesMetricApplies(kind.toStdString(), metric);
 }
 
 QList<SeriesTarget> SeriesPickerModel::nodeTargets(const Topology &topology)

@@ -154,8 +154,8 @@ void TestCallSeries::nodeFigures_data()
     QTest::newRow("in flight, c1") << SeriesMetric::CallsInFlight << 0 << Values{2, 1, 1, 0, 0};
     QTest::newRow("in flight, c2") << SeriesMetric::CallsInFlight << 1 << Values{1, 1, 0, 0, 0};
     QTest::newRow("server queue") << SeriesMetric::ServerQueue << 2 << Values{2, 0, 0, 0, 0};
-    // A client's Accept-free trace and a queue never have a server queue.
-    QTest::newRow("no server queue at a client") << SeriesMetric::ServerQueue << 0 << Values{0, 0, 0, 0, 0};
+    // A client has no server queue: the figure is not even sent for it.
+    QTest::newRow("no server queue at a client") << SeriesMetric::ServerQueue << 0 << Values{};
     QTest::newRow("retries and hedges, c1") << SeriesMetric::Retries << 0 << Values{200, 0, 0, 0, 0};
     QTest::newRow("retries, c2") << SeriesMetric::Retries << 1 << Values{0, 0, 0, 0, 100};
     // Open at 12 ms, half-open at 15 ms: open is the worst of that bucket; half-open carries
