@@ -66,10 +66,6 @@ constexpr qreal kHairline = 1.5;
 // Steps of a busy link's width and colour between idle and 10k msg/s.
 constexpr double kLevels = 8;
 
-// Below this scale (a 9 pt label would be under 4 px high) text is not drawn: nobody can read it,
-// and shaping and drawing it was most of a live frame on a large, zoomed-out canvas.
-constexpr qreal kTextLod = 0.4;
-
 constexpr qreal kArrowLength = 10;
 constexpr qreal kArrowWidth = 5;
 // Room above a node for its drop and dead-letter badges, and beside it for wide ones.
@@ -142,6 +138,11 @@ QColor protocolColour(Protocol p, const CanvasColors &colours)
 }
 
 } // namespace
+
+bool isCompactLod(const QTransform &worldTransform)
+{
+    return QStyleOptionGraphicsItem::levelOfDetailFromTransform(worldTransform) < kCompactLod;
+}
 
 CanvasColors canvasColors()
 {
@@ -307,7 +308,8 @@ QRectF NodeItem::nameRect() const
 QRectF NodeItem::boundingRect() const
 {
     // Includes the room for badges above, so that showing them needs no geometry change.
-    return QRectF(0, 0, m_width, m_height).adjusted(-kBadgeSide, -kBadgeRoom, kBadgeSide, 2);
+    // Below, the problem outline (2 px out, a 2.5 pen) and its antialiased edge.
+    return QRectF(0, 0, m_width, m_height).adjusted(-kBadgeSide, -kBadgeRoom, kBadgeSide, 4);
 }
 
 QPainterPath NodeItem::shape() const
@@ -317,23 +319,62 @@ QPainterPath NodeItem::shape() const
     return path;
 }
 
+QColor NodeItem::fillColour() const
+{
+    const QColor fill = canvasColors().nodeFill;
+    // Peer-to-peer coverage as heat: the more of the items going round a peer has learned (against
+    // the best-informed peer), the warmer its fill; a peer that learned nothing stays cold. In
+    // LiveOverlay::kHeatLevels steps, so that a peer repaints only when its colour changes.
+    const LiveOverlay *live = overlay();
+    const int level = live ? live->heatLevel(m_id) : -1;
+    if (level < 0) return fill;
+    const double t = 0.25 + 0.6 * double(level) / double(LiveOverlay::kHeatLevels);
+    return QColor::fromRgbF(float(fill.redF() * (1 - t) + kHeat.redF() * t),
+                            float(fill.greenF() * (1 - t) + kHeat.greenF() * t),
+                            float(fill.blueF() * (1 - t) + kHeat.blueF() * t));
+}
+
+void NodeItem::paintCompact(QPainter *painter, bool selected)
+{
+    // A plain box with one-pixel edges: the raster engine fills and outlines it on its fastest
+    // path. The live marks stay (a crash, drops, a paused node can be seen from afar), the text,
+    // the icon and the ports go.
+    const bool antialiased = painter->testRenderHint(QPainter::Antialiasing);
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    const CanvasColors colours = canvasColors();
+    QPen border(selected ? kSelection : colours.nodeBorder, selected ? 2 : 1);
+    border.setCosmetic(true);
+    painter->setPen(border);
+    painter->setBrush(fillColour());
+    painter->drawRect(QRectF(0, 0, m_width, m_height));
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene());
+        canvas && canvas->hasNodeProblems() && !canvas->nodeProblem(m_id).isEmpty()) {
+        QPen problem(kDrop, 2);
+        problem.setCosmetic(true);
+        painter->setPen(problem);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRect(QRectF(0, 0, m_width, m_height).adjusted(-4, -4, 4, 4));
+    }
+    painter->setRenderHint(QPainter::Antialiasing, antialiased);
+    if (m_partitions) paintLanes(painter, nullptr);
+    if (!overlay()) return;
+    const Badges b = badges(false);
+    if (b.live) paintBadges(painter, b, nullptr);
+}
+
 void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
 {
-    const QRectF box(0, 0, m_width, m_height);
     const bool selected = option->state & QStyle::State_Selected;
+    if (isCompactLod(painter->worldTransform())) {
+        m_lastForm = PaintForm::Compact;
+        paintCompact(painter, selected);
+        return;
+    }
+    m_lastForm = PaintForm::Full;
+    const QRectF box(0, 0, m_width, m_height);
     const CanvasColors colours = canvasColors();
     painter->setPen(QPen(selected ? kSelection : colours.nodeBorder, selected ? 2.0 : 1.2));
-    QColor fill = colours.nodeFill;
-    // Peer-to-peer coverage as heat: the more of the items going round a peer has learned (against
-    // the best-informed peer), the warmer its fill; a peer that learned nothing stays cold.
-    if (const LiveOverlay *live = overlay())
-        if (const double c = live->coverage(m_id); c >= 0 && live->learned(m_id) > 0) {
-            const double t = 0.25 + 0.6 * c;
-            fill = QColor::fromRgbF(float(fill.redF() * (1 - t) + kHeat.redF() * t),
-                                    float(fill.greenF() * (1 - t) + kHeat.greenF() * t),
-                                    float(fill.blueF() * (1 - t) + kHeat.blueF() * t));
-        }
-    painter->setBrush(fill);
+    painter->setBrush(fillColour());
     painter->drawRoundedRect(box, 8, 8);
     // Taken out of the last run (a script error): a red outline and a "!" at the top right.
     if (auto *canvas = qobject_cast<CanvasScene *>(scene());
@@ -346,9 +387,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->setBrush(kDrop);
         painter->drawEllipse(mark);
         painter->setPen(Qt::white);
-        QFont bold = painter->font();
-        bold.setBold(true);
-        painter->setFont(bold);
+        painter->setFont(nameFont()); // bold; never the font the last item painted with
         painter->drawText(mark, Qt::AlignCenter, QStringLiteral("!"));
     }
 
@@ -356,14 +395,6 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const QRectF iconRect(12, (m_headerHeight - iconSize) / 2, iconSize, iconSize);
     const QIcon icon = kindIcon(m_kind);
     if (!icon.isNull()) icon.paint(painter, iconRect.toRect());
-    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
-    if (lod < kTextLod) {
-        // Too small to read: the box, the icon and the live marks, no text.
-        const Badges b = badges();
-        if (m_partitions) paintLanes(painter, nullptr);
-        if (b.live) paintBadges(painter, b, nullptr);
-        return;
-    }
 
     const QRectF textRect(kTextLeft, 8, m_width - kTextLeft - kTextRight, m_headerHeight - 16);
     // The name is laid out (width, lines) in sync() with the application's font: paint with it.
@@ -590,7 +621,7 @@ const LiveNodeStats *NodeItem::liveStats() const
     return live ? live->node(m_id) : nullptr;
 }
 
-NodeItem::Badges NodeItem::badges() const
+NodeItem::Badges NodeItem::badges(bool withLine) const
 {
     Badges b;
     const LiveNodeStats *s = liveStats();
@@ -610,6 +641,18 @@ NodeItem::Badges NodeItem::badges() const
     const bool streamConsumer =
         m_kind == QLatin1String("kafka-consumer") || m_kind == QLatin1String("sqs-consumer");
     if (streamConsumer) b.busy = s->busy + s->unacked; // the engine's busy gauge is the AMQP consumer's
+    // A queue's depth bar: full at its maxLength, else at an adaptive 1-2-5 step over its peak.
+    if (m_kind == QLatin1String("sqs-queue")) {
+        b.depthScale = niceScale(std::max<quint64>(s->peakReady, 1));
+    } else if (m_kind == QLatin1String("queue")) {
+        quint64 maxLength = 0;
+        if (const NodeDef *n = m_document->node(m_id)) {
+            const auto it = n->properties.find("maxLength");
+            if (it != n->properties.end() && it->is_number()) maxLength = it->get<quint64>();
+        }
+        b.depthScale = maxLength ? maxLength : niceScale(std::max<quint64>(s->peakReady, 1));
+    }
+    if (!withLine) return b;
     if (m_partitions) {
         // A log: its records in all (the lanes show each partition).
         std::int64_t records = 0;
@@ -636,7 +679,6 @@ NodeItem::Badges NodeItem::badges() const
         parts << QObject::tr("%1 done").arg(LiveOverlay::compact(double(s->counters.processed)));
         b.line = parts.join(dot);
     } else if (m_kind == QLatin1String("sqs-queue")) {
-        b.depthScale = niceScale(std::max<quint64>(s->peakReady, 1));
         b.line = QObject::tr("%1 visible").arg(countText(s->ready)) + dot +
                  QObject::tr("%1 in flight").arg(countText(s->unacked));
     } else if (m_kind == QLatin1String("sqs-consumer")) {
@@ -646,12 +688,6 @@ NodeItem::Badges NodeItem::badges() const
         b.line = QObject::tr("%1 sent").arg(LiveOverlay::compact(double(s->counters.published)));
         if (s->inFlight) b.line += dot + QObject::tr("%1 unacknowledged").arg(countText(s->inFlight));
     } else if (m_kind == QLatin1String("queue")) {
-        quint64 maxLength = 0;
-        if (const NodeDef *n = m_document->node(m_id)) {
-            const auto it = n->properties.find("maxLength");
-            if (it != n->properties.end() && it->is_number()) maxLength = it->get<quint64>();
-        }
-        b.depthScale = maxLength ? maxLength : niceScale(std::max<quint64>(s->peakReady, 1));
         b.line = QObject::tr("depth %1").arg(countText(s->ready));
         if (s->unacked) b.line += dot + QObject::tr("%1 unacked").arg(countText(s->unacked));
     } else if (m_kind == QLatin1String("consumer")) {
@@ -861,7 +897,8 @@ PortItem::PortItem(NodeItem *node, const QString &name, bool output, Protocol pr
     : QGraphicsItem(node), m_node(node), m_name(name), m_output(output), m_protocol(protocol)
 {
     setZValue(2);
-    setCacheMode(DeviceCoordinateCache);
+    // No pixmap cache: a small circle draws about as fast as a cached one is looked up and
+    // copied, and zoomed far out a port draws nothing (a thousand empty lookups per frame).
     setAcceptHoverEvents(true);
     setCursor(output ? Qt::CrossCursor : Qt::ArrowCursor);
     const QString what = output ? QObject::tr("output") : QObject::tr("input");
@@ -890,12 +927,20 @@ void PortItem::setHighlighted(bool on)
 QRectF PortItem::boundingRect() const
 {
     // A call's diamond reaches further than a circle of the same radius (see paint()).
-    const qreal r = m_protocol == Protocol::Call ? (kRadius + 1) * 1.25 + 2 : kRadius + 2;
+    // A ringed circle (kRadius + 1, a 2.5 pen) reaches kRadius + 2.25; one more for antialiasing.
+    const qreal r = m_protocol == Protocol::Call ? (kRadius + 1) * 1.25 + 2 : kRadius + 3;
     return {-r, -r, 2 * r, 2 * r};
 }
 
 void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
 {
+    // Too small to aim at: the node's compact box stands for it, unless a link being dragged
+    // asks whether it would take it.
+    if (m_target == LinkTarget::None && !m_highlighted && isCompactLod(painter->worldTransform())) {
+        m_lastForm = PaintForm::Compact;
+        return;
+    }
+    m_lastForm = PaintForm::Full;
     const QColor colour = protocolColour(m_protocol, canvasColors());
     // Calls are diamonds, publishes and deliveries circles: told apart without colour too.
     const auto mark = [&](qreal r) {
@@ -964,6 +1009,7 @@ void LinkItem::sync()
     m_arrow = QPolygonF({tip, base + QPointF(0, -kArrowWidth), base + QPointF(0, kArrowWidth)});
     m_fine.build(m_path, 4);
     m_coarse.build(m_path, 1);
+    m_compact.build(m_path, kCompactLod);
     m_stroke = {};
     // What a click hits: a band wider than the line, so that a link can be picked while dots
     // travel over it; built once per route, not at every hit test.
@@ -1010,6 +1056,10 @@ void LinkItem::sync()
     const QPointF faultAt = m_path.pointAtPercent(0.4);
     const qreal fw = metrics.horizontalAdvance(QStringLiteral("burst-loss, bandwidth, drop-every")) + 12;
     m_faultRect = QRectF(faultAt.x() - fw / 2, faultAt.y() - rh - 3, fw, rh);
+    // Room for the widest throughput stroke, the labels and the dots.
+    m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-8, -8, 8, 8);
+    for (const QRectF &r : {m_keyRect, m_rateRect, m_lossRect, m_faultRect})
+        if (!r.isNull()) m_bounds = m_bounds.united(r);
     update();
 }
 
@@ -1063,6 +1113,15 @@ const LiveOverlay *LinkItem::overlay() const
 {
     auto *canvas = qobject_cast<CanvasScene *>(scene());
     return canvas && canvas->live().isActive() ? &canvas->live() : nullptr;
+}
+
+int LinkItem::liveIndex(const LiveOverlay &live) const
+{
+    if (m_liveGeneration != live.generation()) {
+        m_liveIndex = live.linkIndex(m_id);
+        m_liveGeneration = live.generation();
+    }
+    return m_liveIndex;
 }
 
 const LiveOverlay::LinkState *LinkItem::liveState() const
@@ -1143,13 +1202,7 @@ QStringList LinkItem::faultLabels() const
 
 QRectF LinkItem::boundingRect() const
 {
-    // Room for the widest throughput stroke, the labels and the dots.
-    QRectF r = m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-8, -8, 8, 8);
-    if (!m_keyRect.isNull()) r = r.united(m_keyRect);
-    if (!m_rateRect.isNull()) r = r.united(m_rateRect);
-    if (!m_lossRect.isNull()) r = r.united(m_lossRect);
-    if (!m_faultRect.isNull()) r = r.united(m_faultRect);
-    return r;
+    return m_bounds;
 }
 
 QPainterPath LinkItem::shape() const
@@ -1161,8 +1214,18 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 {
     const bool selected = option->state & QStyle::State_Selected;
     const LiveOverlay *live = overlay();
-    const LiveOverlay::LinkState *state = live ? live->link(m_id) : nullptr;
-    const bool down = looksDown();
+    // No hash lookup for the link's live state (a thousand links repaint every frame).
+    const int index = live ? liveIndex(*live) : -1;
+    const LiveOverlay::LinkState *state = live ? live->link(index) : nullptr;
+    const bool down =
+        live && ((state && !state->stats.up) || live->linkHasFault(m_id, QStringLiteral("link-down")));
+    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
+    // Zoomed far out: no antialiasing (lines a pixel wide, arrow heads and dots a few pixels), no
+    // text. Restored before returning: the view may not save the painter's state per item.
+    const bool compact = lod < kCompactLod;
+    m_lastForm = compact ? PaintForm::Compact : PaintForm::Full;
+    const bool antialiased = painter->testRenderHint(QPainter::Antialiasing);
+    if (compact) painter->setRenderHint(QPainter::Antialiasing, false);
     // After the run, no link is drawn by a rate that no longer holds.
     const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput && !live->hasEnded();
     const CanvasColors canvas = canvasColors();
@@ -1190,12 +1253,9 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         if (const CanvasScene::RouteMark *mark = canvas->routeMark(m_id)) {
             QPen band(mark->taken ? QColor(0x2e, 0x9d, 0x3a, 150) : QColor(0xc6, 0x28, 0x28, 140),
                       mark->taken ? 9.0 : 5.0, mark->taken ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
-            painter->save();
-            painter->setRenderHint(QPainter::Antialiasing);
             painter->setPen(band);
             painter->setBrush(Qt::NoBrush);
             painter->drawPath(m_path);
-            painter->restore();
         }
     QPen pen(colour, down ? 2.0 : width, Qt::SolidLine, Qt::FlatCap);
     // Deliveries dashed; supervision edges (a supervisor to its children, a monitor) dotted, so a
@@ -1208,9 +1268,8 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(Qt::NoBrush);
     const QRectF exposed =
         option->exposedRect.adjusted(-pen.widthF(), -pen.widthF(), pen.widthF(), pen.widthF());
-    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
     const bool fine = lod > 1.5;
-    const Polyline &line = fine ? m_fine : m_coarse;
+    const Polyline &line = fine ? m_fine : compact ? m_compact : m_coarse;
     // A line at most a pixel and a half wide on screen (any link zoomed out) is drawn one pixel
     // wide with a cosmetic pen: the raster engine strokes those on its fast path, dashes included,
     // where a wider one is an antialiased outline to fill. That was most of a live frame with a
@@ -1224,7 +1283,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         // All in view and wider than a device pixel (thinner strokes take the raster engine's
         // fast path): fill the stroke's outline, computed once per width and kept, rather than
         // stroking the curve again every frame.
-        if (m_stroke.width != pen.widthF() || m_stroke.style != int(style) || m_stroke.fine != fine) {
+        if (m_stroke.width != pen.widthF() || m_stroke.style != int(style) || m_stroke.line != &line) {
             QPainterPathStroker stroker;
             stroker.setWidth(pen.widthF());
             stroker.setCapStyle(pen.capStyle());
@@ -1232,7 +1291,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             if (dashed) stroker.setDashPattern(style);
             QPainterPath centre;
             centre.addPolygon(line.points);
-            m_stroke = {pen.widthF(), int(style), fine, stroker.createStroke(centre)};
+            m_stroke = {pen.widthF(), int(style), &line, stroker.createStroke(centre)};
         }
         painter->setPen(Qt::NoPen);
         painter->setBrush(colour);
@@ -1259,12 +1318,17 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             painter->drawPolyline(line.points.constData() + first.first, count);
             i = last + 1;
         }
-    painter->setPen(QPen(colour, 1));
+    if (compact) {
+        // A few pixels: filled without an outline.
+        painter->setPen(Qt::NoPen);
+    } else {
+        painter->setPen(QPen(colour, 1));
+    }
     painter->setBrush(colour);
     painter->drawPolygon(m_arrow);
 
     // Labels only where they can be read. The binding keys go on top of the dots, to stay readable.
-    const bool labels = lod >= kTextLod;
+    const bool labels = !compact;
     const auto drawKeyLabel = [&] {
         if (labels && !m_keyLabel.isEmpty()) {
             painter->setPen(QPen(canvas.labelBorder, 0.8));
@@ -1277,7 +1341,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                                     m_keyText);
         }
     };
-    const QStringList faults = faultLabels();
+    const QStringList faults = live ? faultKinds(live->linkFaults(m_id)) : QStringList();
     if (!faults.isEmpty()) {
         // Amber: lighter than a down link's red, for faults that slow or thin out the traffic.
         QFont f = smallFont();
@@ -1301,6 +1365,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     }
     if (!state) {
         drawKeyLabel();
+        painter->setRenderHint(QPainter::Antialiasing, antialiased);
         return;
     }
     const QString rate = labels ? rateLabel() : QString();
@@ -1323,7 +1388,22 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawStaticText(m_rateRect.center() - QPointF(size.width() / 2, size.height() / 2),
                                 m_rateText);
     }
-    if (state->mode == LiveOverlay::LinkMode::Dots) {
+    if (state->mode == LiveOverlay::LinkMode::Dots && compact) {
+        // Squares three device pixels wide (control frames two), in two fills.
+        const auto dots = live->dotPositions(index);
+        std::vector<QRectF> messages, controls;
+        for (const auto &d : dots) {
+            const QPointF p = pointAt(d.fraction);
+            // Within the bounding rectangle's margin, so smaller below 20 %.
+            const qreal half = std::min((d.message ? 1.5 : 1.0) / lod, 7.5);
+            (d.message ? messages : controls).emplace_back(p.x() - half, p.y() - half, 2 * half, 2 * half);
+        }
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(protocolColour(m_protocol, canvas));
+        if (!controls.empty()) painter->drawRects(controls.data(), int(controls.size()));
+        painter->setBrush(kHot);
+        if (!messages.empty()) painter->drawRects(messages.data(), int(messages.size()));
+    } else if (state->mode == LiveOverlay::LinkMode::Dots) {
         const auto dots = live->dotPositions(m_id);
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
@@ -1353,6 +1433,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                           QObject::tr("%1 lost").arg(LiveOverlay::compact(double(state->stats.dropped))));
     }
     drawKeyLabel();
+    painter->setRenderHint(QPainter::Antialiasing, antialiased);
 }
 
 } // namespace sb
