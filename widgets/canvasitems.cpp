@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace sb {
 
@@ -715,7 +716,8 @@ NodeItem::Badges NodeItem::badges(bool withLine) const
 void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font)
 {
     painter->save();
-    painter->setRenderHint(QPainter::Antialiasing);
+    // Without text (the compact form) the marks are a few pixels: plain and aliased.
+    painter->setRenderHint(QPainter::Antialiasing, font != nullptr);
     // Queue depth: a bar along the bottom edge, green to red as it fills.
     if ((m_kind == QLatin1String("queue") || m_kind == QLatin1String("sqs-queue")) && b.depthScale) {
         const qreal fill = std::min(1.0, double(b.depth) / double(b.depthScale));
@@ -740,18 +742,27 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     // Drops and dead letters: pills above the top-right corner (without their text when there is
     // no font: the canvas is too far out to read it).
     const bool text = font != nullptr;
-    QFont pillFont = text ? *font : QFont();
-    pillFont.setPointSizeF(pillFont.pointSizeF() * 0.9);
-    pillFont.setBold(true);
-    const QFontMetricsF metrics(pillFont);
-    if (text) painter->setFont(pillFont);
+    std::optional<QFontMetricsF> metrics;
+    if (text) {
+        QFont pillFont = *font;
+        pillFont.setPointSizeF(pillFont.pointSizeF() * 0.9);
+        pillFont.setBold(true);
+        metrics.emplace(pillFont);
+        painter->setFont(pillFont);
+    }
+    const auto drawPill = [&](const QRectF &r) {
+        if (text)
+            painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        else
+            painter->drawRect(r);
+    };
     qreal right = m_width + kBadgeSide - 2;
     auto pill = [&](const QString &label, const QColor &colour) {
-        const qreal w = text ? metrics.horizontalAdvance(label) + 10 : kBadgeRoom * 2;
+        const qreal w = text ? metrics->horizontalAdvance(label) + 10 : kBadgeRoom * 2;
         const QRectF r(right - w, -kBadgeRoom + 1, w, kBadgeRoom - 4);
         painter->setPen(Qt::NoPen);
         painter->setBrush(colour);
-        painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        drawPill(r);
         if (text) {
             painter->setPen(Qt::white);
             painter->drawText(r, Qt::AlignCenter, label);
@@ -759,16 +770,20 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
         right = r.left() - 4;
     };
     if (b.deadLettered)
-        pill(QObject::tr("%1 dead-lettered").arg(LiveOverlay::compact(double(b.deadLettered))), kDeadLetter);
-    if (b.dropped) pill(QObject::tr("%1 dropped").arg(LiveOverlay::compact(double(b.dropped))), kDrop);
+        pill(text ? QObject::tr("%1 dead-lettered").arg(LiveOverlay::compact(double(b.deadLettered)))
+                  : QString(),
+             kDeadLetter);
+    if (b.dropped)
+        pill(text ? QObject::tr("%1 dropped").arg(LiveOverlay::compact(double(b.dropped))) : QString(),
+             kDrop);
     // Other faults (slow, a nemesis over its group): amber pills from the top-left corner.
     qreal left = -kBadgeSide + 2;
     for (const QString &kind : b.faults) {
-        const qreal w = text ? metrics.horizontalAdvance(kind) + 10 : kBadgeRoom * 2;
+        const qreal w = text ? metrics->horizontalAdvance(kind) + 10 : kBadgeRoom * 2;
         const QRectF r(left, -kBadgeRoom + 1, w, kBadgeRoom - 4);
         painter->setPen(Qt::NoPen);
         painter->setBrush(kFault);
-        painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        drawPill(r);
         if (text) {
             painter->setPen(Qt::white);
             painter->drawText(r, Qt::AlignCenter, kind);
@@ -1210,6 +1225,98 @@ QPainterPath LinkItem::shape() const
     return m_shape;
 }
 
+LinkItem::Look LinkItem::lookFor(bool selected, const LiveOverlay *live, const LiveOverlay::LinkState *state,
+                                 const CanvasColors &canvas) const
+{
+    Look look;
+    look.down =
+        live && ((state && !state->stats.up) || live->linkHasFault(m_id, QStringLiteral("link-down")));
+    // After the run, no link is drawn by a rate that no longer holds.
+    const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput && !live->hasEnded();
+    look.colour = selected ? kSelection : protocolColour(m_protocol, canvas);
+    look.width = selected ? 2.5 : 1.6;
+    if (throughput && !look.down) {
+        // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange. In
+        // eight steps: a rate that wobbles keeps its stroke (and the outline cached for it), and
+        // nobody reads a finer difference from a line's width.
+        const double level =
+            std::round(std::min(1.0, std::log10(1.0 + state->rate) / 4.0) * kLevels) / kLevels;
+        look.width = std::max(look.width, 1.6 + 5.0 * level);
+        if (!selected) {
+            const double t = level * 0.85;
+            const QColor c = look.colour;
+            look.colour = QColor::fromRgbF(float(c.redF() * (1 - t) + kHot.redF() * t),
+                                           float(c.greenF() * (1 - t) + kHot.greenF() * t),
+                                           float(c.blueF() * (1 - t) + kHot.blueF() * t));
+        }
+    }
+    if (look.down) {
+        if (!selected) look.colour = kDrop;
+        look.width = 2.0;
+    }
+    // Deliveries dashed; supervision edges (a supervisor to its children, a monitor) dotted, so a
+    // supervision tree reads apart from the messages that flow through it.
+    look.style = look.down || isDelivery()             ? Qt::DashLine
+                 : m_protocol == Protocol::Supervision ? Qt::DotLine
+                                                       : Qt::SolidLine;
+    return look;
+}
+
+bool LinkItem::compactLookChanged() const
+{
+    const LiveOverlay *live = overlay();
+    const LiveOverlay::LinkState *state = live ? live->link(liveIndex(*live)) : nullptr;
+    const Look look = lookFor(isSelected(), live, state, canvasColors());
+    return look.colour.rgba() != m_drawnLook.colour.rgba() || look.width != m_drawnLook.width ||
+           look.style != m_drawnLook.style;
+}
+
+void LinkItem::paintCompactLine(QPainter *painter, qreal lod, const LiveOverlay *live,
+                                const CanvasColors &canvas) const
+{
+    const LiveOverlay::LinkState *state = live ? live->link(liveIndex(*live)) : nullptr;
+    const Look look = lookFor(isSelected(), live, state, canvas);
+    m_drawnLook = look;
+    QPen pen(look.colour, look.width, look.style, Qt::FlatCap);
+    if (look.width * lod <= kHairline) {
+        pen.setCosmetic(true);
+        pen.setWidthF(std::min<qreal>(1.0, look.width * lod));
+    }
+    painter->setPen(pen);
+    painter->setBrush(Qt::NoBrush);
+    painter->drawPolyline(m_compact.points);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(look.colour);
+    painter->drawPolygon(m_arrow);
+}
+
+void LinkItem::compactDots(qreal lod, const LiveOverlay *live, std::vector<QRectF> *messages,
+                           QHash<QRgb, std::vector<QRectF>> *controls) const
+{
+    const int index = live ? liveIndex(*live) : -1;
+    const LiveOverlay::LinkState *state = live ? live->link(index) : nullptr;
+    if (!state || state->mode != LiveOverlay::LinkMode::Dots || state->dots.empty()) return;
+    // Squares three device pixels wide (control frames two), within the bounding rectangle's
+    // margin (so smaller below 20 %).
+    std::vector<QRectF> *control = nullptr;
+    for (const auto &d : live->dotPositions(index)) {
+        const QPointF p = pointAt(d.fraction);
+        const qreal half = std::min((d.message ? 1.5 : 1.0) / lod, 7.5);
+        const QRectF r(p.x() - half, p.y() - half, 2 * half, 2 * half);
+        if (d.message) {
+            messages->push_back(r);
+            continue;
+        }
+        if (!control) control = &(*controls)[protocolColour(m_protocol, canvasColors()).rgba()];
+        control->push_back(r);
+    }
+}
+
+QColor LinkItem::messageDotColour()
+{
+    return kHot;
+}
+
 void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
 {
     const bool selected = option->state & QStyle::State_Selected;
@@ -1217,54 +1324,37 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     // No hash lookup for the link's live state (a thousand links repaint every frame).
     const int index = live ? liveIndex(*live) : -1;
     const LiveOverlay::LinkState *state = live ? live->link(index) : nullptr;
-    const bool down =
-        live && ((state && !state->stats.up) || live->linkHasFault(m_id, QStringLiteral("link-down")));
     const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
     // Zoomed far out: no antialiasing (lines a pixel wide, arrow heads and dots a few pixels), no
     // text. Restored before returning: the view may not save the painter's state per item.
     const bool compact = lod < kCompactLod;
     m_lastForm = compact ? PaintForm::Compact : PaintForm::Full;
+    // The scene's LinkLayer draws the compact form's lines, arrow heads and dots, all at once:
+    // nothing is left to draw but a route mark or a fault's label.
+    auto *scene = qobject_cast<CanvasScene *>(this->scene());
+    const bool layered = compact && scene && scene->linkLayer();
+    if (layered && !(scene->showsRoute() && scene->routeMark(m_id)) &&
+        !(live && !live->linkFaults(m_id).isEmpty()))
+        return;
     const bool antialiased = painter->testRenderHint(QPainter::Antialiasing);
     if (compact) painter->setRenderHint(QPainter::Antialiasing, false);
-    // After the run, no link is drawn by a rate that no longer holds.
-    const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput && !live->hasEnded();
     const CanvasColors canvas = canvasColors();
-    QColor colour = selected ? kSelection : protocolColour(m_protocol, canvas);
-    qreal width = selected ? 2.5 : 1.6;
-    if (throughput && !down) {
-        // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange. In
-        // eight steps: a rate that wobbles keeps its stroke (and the outline cached for it), and
-        // nobody reads a finer difference from a line's width.
-        const double level =
-            std::round(std::min(1.0, std::log10(1.0 + state->rate) / 4.0) * kLevels) / kLevels;
-        width = std::max(width, 1.6 + 5.0 * level);
-        if (!selected) {
-            const double t = level * 0.85;
-            colour = QColor::fromRgbF(float(colour.redF() * (1 - t) + kHot.redF() * t),
-                                      float(colour.greenF() * (1 - t) + kHot.greenF() * t),
-                                      float(colour.blueF() * (1 - t) + kHot.blueF() * t));
-        }
-    }
-    if (down && !selected) colour = kDrop;
+    const Look look = lookFor(selected, live, state, canvas);
+    const QColor colour = look.colour;
     // The routing inspector's answer under the link: a wide green band where the message goes, a
     // red dashed one where it was considered and does not.
     // (Only while the Routing tab shows one: no lookup per link per frame otherwise.)
-    if (auto *canvas = qobject_cast<CanvasScene *>(scene()); canvas && canvas->showsRoute())
-        if (const CanvasScene::RouteMark *mark = canvas->routeMark(m_id)) {
+    if (scene && scene->showsRoute())
+        if (const CanvasScene::RouteMark *mark = scene->routeMark(m_id)) {
             QPen band(mark->taken ? QColor(0x2e, 0x9d, 0x3a, 150) : QColor(0xc6, 0x28, 0x28, 140),
                       mark->taken ? 9.0 : 5.0, mark->taken ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
             painter->setPen(band);
             painter->setBrush(Qt::NoBrush);
             painter->drawPath(m_path);
         }
-    QPen pen(colour, down ? 2.0 : width, Qt::SolidLine, Qt::FlatCap);
-    // Deliveries dashed; supervision edges (a supervisor to its children, a monitor) dotted, so a
-    // supervision tree reads apart from the messages that flow through it.
-    const Qt::PenStyle style = down || isDelivery()                  ? Qt::DashLine
-                               : m_protocol == Protocol::Supervision ? Qt::DotLine
-                                                                     : Qt::SolidLine;
+    QPen pen(colour, look.width, look.style, Qt::FlatCap);
+    const Qt::PenStyle style = look.style;
     const bool dashed = style != Qt::SolidLine;
-    pen.setStyle(style);
     painter->setBrush(Qt::NoBrush);
     const QRectF exposed =
         option->exposedRect.adjusted(-pen.widthF(), -pen.widthF(), pen.widthF(), pen.widthF());
@@ -1279,7 +1369,9 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         pen.setCosmetic(true);
         pen.setWidthF(std::min<qreal>(1.0, pen.widthF() * lod));
     }
-    if (!hairline && exposed.contains(line.bounds)) {
+    if (layered) {
+        // Drawn by the layer.
+    } else if (!hairline && exposed.contains(line.bounds)) {
         // All in view and wider than a device pixel (thinner strokes take the raster engine's
         // fast path): fill the stroke's outline, computed once per width and kept, rather than
         // stroking the curve again every frame.
@@ -1318,14 +1410,12 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             painter->drawPolyline(line.points.constData() + first.first, count);
             i = last + 1;
         }
-    if (compact) {
-        // A few pixels: filled without an outline.
-        painter->setPen(Qt::NoPen);
-    } else {
-        painter->setPen(QPen(colour, 1));
+    if (!layered) {
+        // Compact: a few pixels, filled without an outline.
+        painter->setPen(compact ? QPen(Qt::NoPen) : QPen(colour, 1));
+        painter->setBrush(colour);
+        painter->drawPolygon(m_arrow);
     }
-    painter->setBrush(colour);
-    painter->drawPolygon(m_arrow);
 
     // Labels only where they can be read. The binding keys go on top of the dots, to stay readable.
     const bool labels = !compact;
@@ -1389,20 +1479,18 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                                 m_rateText);
     }
     if (state->mode == LiveOverlay::LinkMode::Dots && compact) {
-        // Squares three device pixels wide (control frames two), in two fills.
-        const auto dots = live->dotPositions(index);
-        std::vector<QRectF> messages, controls;
-        for (const auto &d : dots) {
-            const QPointF p = pointAt(d.fraction);
-            // Within the bounding rectangle's margin, so smaller below 20 %.
-            const qreal half = std::min((d.message ? 1.5 : 1.0) / lod, 7.5);
-            (d.message ? messages : controls).emplace_back(p.x() - half, p.y() - half, 2 * half, 2 * half);
+        if (!layered) {
+            std::vector<QRectF> messages;
+            QHash<QRgb, std::vector<QRectF>> controls;
+            compactDots(lod, live, &messages, &controls);
+            painter->setPen(Qt::NoPen);
+            for (auto it = controls.cbegin(); it != controls.cend(); ++it) {
+                painter->setBrush(QColor::fromRgba(it.key()));
+                painter->drawRects(it->data(), int(it->size()));
+            }
+            painter->setBrush(kHot);
+            if (!messages.empty()) painter->drawRects(messages.data(), int(messages.size()));
         }
-        painter->setPen(Qt::NoPen);
-        painter->setBrush(protocolColour(m_protocol, canvas));
-        if (!controls.empty()) painter->drawRects(controls.data(), int(controls.size()));
-        painter->setBrush(kHot);
-        if (!messages.empty()) painter->drawRects(messages.data(), int(messages.size()));
     } else if (state->mode == LiveOverlay::LinkMode::Dots) {
         const auto dots = live->dotPositions(m_id);
         painter->save();

@@ -6,6 +6,7 @@
 
 #include <QColor>
 #include <QGraphicsItem>
+#include <QHash>
 #include <QPainterPath>
 #include <QStaticText>
 #include <QString>
@@ -31,6 +32,7 @@ enum CanvasItemType {
     NodeItemType = QGraphicsItem::UserType + 101,
     PortItemType,
     LinkItemType,
+    LinkLayerType,
 };
 
 // Below this scale (a node's 9 pt name would be under 4 px high) the canvas draws its compact
@@ -249,10 +251,32 @@ public:
     // sync() when an end moves.
     const QPolygonF &coarsePoints() const { return m_coarse.points; }
 
+    // The compact form's line and arrow head (LinkLayer draws them all into one image), and its
+    // travelling frames as squares: messages into `messages` (messageDotColour()), control frames
+    // into `controls` by colour.
+    // `live`: the scene's overlay while it shows a run, else nullptr.
+    void paintCompactLine(QPainter *painter, qreal lod, const LiveOverlay *live,
+                          const CanvasColors &canvas) const;
+    void compactDots(qreal lod, const LiveOverlay *live, std::vector<QRectF> *messages,
+                     QHash<QRgb, std::vector<QRectF>> *controls) const;
+    // Whether the line would now be drawn otherwise than paintCompactLine last drew it (its colour,
+    // width or dashes): a run's snapshot changed its mode or rate, a fault took it down.
+    bool compactLookChanged() const;
+    static QColor messageDotColour();
+
     // The curve between two scene points, also used for the temporary line while connecting.
     static QPainterPath curve(QPointF from, QPointF to);
 
 private:
+    // How the link's line is drawn now: its colour, width and dashes.
+    struct Look {
+        QColor colour;
+        qreal width = 1.6;
+        Qt::PenStyle style = Qt::SolidLine;
+        bool down = false;
+    };
+    Look lookFor(bool selected, const LiveOverlay *live, const LiveOverlay::LinkState *state,
+                 const CanvasColors &canvas) const;
     const LiveOverlay *overlay() const;
     const LiveOverlay::LinkState *liveState() const; // this link's, while the scene shows a run
     // This link's index in the run `live` shows (-1: none), looked up once per run.
@@ -302,6 +326,7 @@ private:
     QRectF m_faultRect; // the room for the label of the faults active on it
     QRectF m_bounds;    // boundingRect(), worked out once per sync
     PaintForm m_lastForm = PaintForm::None;
+    mutable Look m_drawnLook; // by paintCompactLine
     mutable int m_liveIndex = -1;
     mutable std::uint64_t m_liveGeneration = ~std::uint64_t(0);
 };

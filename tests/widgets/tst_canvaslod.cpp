@@ -1,9 +1,11 @@
 // The canvas's level of detail: zoomed far out (below kCompactLod) a node is a plain box with its
 // live marks, its ports draw nothing unless a link drag targets them, a link is an aliased line;
 // the painter's render hints come back as they were (the view does not save its state per item).
+// The scene's LinkLayer keeps the compact lines in an image until a link changes.
 // Peers' coverage heat is reported in steps, only for the peers whose step moved. A link's cached
 // drawing follows a node that moves.
 #include "canvasitems.h"
+#include "canvaslinklayer.h"
 #include "canvasscene.h"
 #include "canvasview.h"
 #include "topologydocument.h"
@@ -39,6 +41,17 @@ Painted paintItem(QGraphicsItem *item, qreal scale, QRectF frame = {})
     item->paint(&p, &option, nullptr);
     out.antialiasedAfter = p.testRenderHint(QPainter::Antialiasing);
     return out;
+}
+
+// Renders the scene's `source` rectangle at `scale`, as a view would.
+QImage renderScene(CanvasScene &scene, const QRectF &source, qreal scale)
+{
+    QImage image((source.size() * scale).toSize(), QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    QPainter p(&image);
+    p.setRenderHint(QPainter::Antialiasing);
+    scene.render(&p, QRectF(QPointF(0, 0), QSizeF(image.size())), source);
+    return image;
 }
 
 bool blank(const QImage &image)
@@ -92,6 +105,7 @@ private slots:
     void linkForm_data();
     void linkForm();
     void linkFollowsMovedNode();
+    void linkLayerDrawsLinesAgainOnlyWhenTheyChange();
     void viewDrawsCompactFormZoomedOut();
     void heatReportsOnlyPeersWhoseStepMoved();
 };
@@ -202,8 +216,8 @@ void TestCanvasLod::linkForm_data()
     QTest::newRow("10 %") << 0.1 << true;
 }
 
-// A link is drawn at any scale, dots included; the compact form gives the painter back
-// antialiased.
+// A link is drawn at any scale, dots included (in the compact form by the scene's LinkLayer);
+// the painter gets its antialiasing back.
 void TestCanvasLod::linkForm()
 {
     QFETCH(qreal, scale);
@@ -214,9 +228,12 @@ void TestCanvasLod::linkForm()
     CanvasScene scene(&document);
     LinkItem *link = scene.linkItem(QStringLiteral("l"));
     QVERIFY(link);
-    const QImage idle = paintItem(link, scale).image;
+    // Between the boxes: the link alone.
+    const QRectF between(NodeItem::kWidth + 10, -20, 300 - NodeItem::kWidth - 30, 100);
+    const QImage idle = renderScene(scene, between, scale);
     QVERIFY(!blank(idle));
     QCOMPARE(link->lastPaintForm(), compact ? PaintForm::Compact : PaintForm::Full);
+    QCOMPARE(paintItem(link, scale).antialiasedAfter, true);
     // A frame on its way: a dot halfway along.
     scene.live().setClock([] { return qint64(0); });
     scene.beginLive(t);
@@ -238,9 +255,68 @@ void TestCanvasLod::linkForm()
     scene.setLiveStats(s);
     scene.live().setClock([] { return qint64(LiveOverlay::kMinTravelMs / 2); });
     QCOMPARE(link->dotCount(), 1);
-    const Painted withDot = paintItem(link, scale);
-    QVERIFY(withDot.image != idle);
-    QVERIFY(withDot.antialiasedAfter);
+    QVERIFY(renderScene(scene, between, scale) != idle);
+    QVERIFY(paintItem(link, scale).antialiasedAfter);
+}
+
+// Zoomed out, the layer keeps the lines it drew while only frames travel; a node that moves (or
+// a run's change of look) has them drawn again, as a fresh canvas draws them.
+void TestCanvasLod::linkLayerDrawsLinesAgainOnlyWhenTheyChange()
+{
+    const Topology t = producerToQueue();
+    TopologyDocument document;
+    QVERIFY(document.setTopology(t));
+    CanvasScene scene(&document);
+    LinkLayer *layer = scene.linkLayer();
+    QVERIFY(layer);
+    const QRectF source(-50, -100, 600, 500);
+    const qreal scale = 0.3;
+    renderScene(scene, source, scale);
+    QCOMPARE(layer->linesDrawn(), 1);
+    renderScene(scene, source, scale);
+    QCOMPARE(layer->linesDrawn(), 1);
+    renderScene(scene, source, 1.0); // the full form: the links draw themselves
+    QCOMPARE(layer->linesDrawn(), 1);
+
+    QVERIFY(document.moveNodes({{QStringLiteral("q"), QPointF(300, 200)}}, true));
+    const QImage moved = renderScene(scene, source, scale);
+    QCOMPARE(layer->linesDrawn(), 2);
+    TopologyDocument there;
+    QVERIFY(there.setTopology(producerToQueue(200)));
+    CanvasScene fresh(&there);
+    QCOMPARE(moved, renderScene(fresh, source, scale));
+
+    // A run: its first snapshot puts the link in dots mode (drawn again once); then only the
+    // frame on its way moves.
+    qint64 wall = 0;
+    scene.live().setClock([&wall] { return wall; });
+    scene.beginLive(t);
+    TraceEvent e;
+    e.kind = TraceKind::Send;
+    e.frame = FrameType::Publish;
+    e.link = 0;
+    e.node = 0;
+    e.aux = 2 * kSecond;
+    scene.addLiveEvents({e});
+    auto s = std::make_shared<LiveStatsSnapshot>();
+    s->sequence = 1;
+    s->time = kSecond / 10;
+    s->nodes.resize(2);
+    s->links.resize(1);
+    s->links[0].sent = 1;
+    s->links[0].inFlight = 1;
+    scene.setLiveStats(s);
+    wall = LiveOverlay::kMinTravelMs / 10;
+    const QImage early = renderScene(scene, source, scale);
+    const int drawn = layer->linesDrawn();
+    wall = LiveOverlay::kMinTravelMs / 2;
+    s = std::make_shared<LiveStatsSnapshot>(*s);
+    s->sequence = 2;
+    s->time = kSecond;
+    scene.setLiveStats(s);
+    const QImage later = renderScene(scene, source, scale);
+    QVERIFY(later != early); // the frame moved
+    QCOMPARE(layer->linesDrawn(), drawn);
 }
 
 // The link's route, its flattened lines and the outline it caches for a wide stroke follow a node
