@@ -343,10 +343,16 @@ void NodeItem::paintCompact(QPainter *painter, bool selected)
     const bool antialiased = painter->testRenderHint(QPainter::Antialiasing);
     painter->setRenderHint(QPainter::Antialiasing, false);
     const CanvasColors colours = canvasColors();
-    QPen border(selected ? kSelection : colours.nodeBorder, selected ? 2 : 1);
+    const QColor fill = fillColour();
+    // The edge halfway between the fill and the full form's border: at full strength a thousand
+    // overlapping boxes read as a brick wall that hides the links.
+    const QColor edge = QColor::fromRgbF(float((fill.redF() + colours.nodeBorder.redF()) / 2),
+                                         float((fill.greenF() + colours.nodeBorder.greenF()) / 2),
+                                         float((fill.blueF() + colours.nodeBorder.blueF()) / 2));
+    QPen border(selected ? kSelection : edge, selected ? 2 : 1);
     border.setCosmetic(true);
     painter->setPen(border);
-    painter->setBrush(fillColour());
+    painter->setBrush(fill);
     painter->drawRect(QRectF(0, 0, m_width, m_height));
     if (auto *canvas = qobject_cast<CanvasScene *>(scene());
         canvas && canvas->hasNodeProblems() && !canvas->nodeProblem(m_id).isEmpty()) {
@@ -1262,13 +1268,14 @@ LinkItem::Look LinkItem::lookFor(bool selected, const LiveOverlay *live, const L
     return look;
 }
 
-bool LinkItem::compactLookChanged() const
+LinkItem::LookChange LinkItem::compactLookChange() const
 {
     const LiveOverlay *live = overlay();
     const LiveOverlay::LinkState *state = live ? live->link(liveIndex(*live)) : nullptr;
     const Look look = lookFor(isSelected(), live, state, canvasColors());
-    return look.colour.rgba() != m_drawnLook.colour.rgba() || look.width != m_drawnLook.width ||
-           look.style != m_drawnLook.style;
+    // The compact line is one pixel whatever the width: only its colour and dashes show.
+    if (look.style != m_drawnLook.style) return LookChange::Style;
+    return look.colour.rgba() != m_drawnLook.colour.rgba() ? LookChange::Colour : LookChange::None;
 }
 
 void LinkItem::paintCompactLine(QPainter *painter, qreal lod, const LiveOverlay *live,
@@ -1277,11 +1284,11 @@ void LinkItem::paintCompactLine(QPainter *painter, qreal lod, const LiveOverlay 
     const LiveOverlay::LinkState *state = live ? live->link(liveIndex(*live)) : nullptr;
     const Look look = lookFor(isSelected(), live, state, canvas);
     m_drawnLook = look;
-    QPen pen(look.colour, look.width, look.style, Qt::FlatCap);
-    if (look.width * lod <= kHairline) {
-        pen.setCosmetic(true);
-        pen.setWidthF(std::min<qreal>(1.0, look.width * lod));
-    }
+    // Always a one-pixel cosmetic line, the raster engine's fast path: a busy link shows by its
+    // warmer colour (a wider stroke was an outline to compute for each busy link each time a rate
+    // moved, most of a frame under full load).
+    QPen pen(look.colour, std::min<qreal>(1.0, look.width * lod), look.style, Qt::FlatCap);
+    pen.setCosmetic(true);
     painter->setPen(pen);
     painter->setBrush(Qt::NoBrush);
     painter->drawPolyline(m_compact.points);

@@ -259,9 +259,10 @@ public:
                           const CanvasColors &canvas) const;
     void compactDots(qreal lod, const LiveOverlay *live, std::vector<QRectF> *messages,
                      QHash<QRgb, std::vector<QRectF>> *controls) const;
-    // Whether the line would now be drawn otherwise than paintCompactLine last drew it (its colour,
-    // width or dashes): a run's snapshot changed its mode or rate, a fault took it down.
-    bool compactLookChanged() const;
+    // How the line would now be drawn otherwise than paintCompactLine last drew it: a run's snapshot
+    // changed its mode or rate (Colour), a fault took it down (Style: dashed).
+    enum class LookChange { None, Colour, Style };
+    LookChange compactLookChange() const;
     static QColor messageDotColour();
 
     // The curve between two scene points, also used for the temporary line while connecting.

@@ -6,6 +6,8 @@
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
 
+#include <algorithm>
+
 namespace sb {
 
 namespace {
@@ -42,6 +44,14 @@ void LinkLayer::looksChanged()
     // 100 % for every change of a run's figures).
     if (m_imageValid) update();
     m_imageValid = false;
+    m_recoloured.clear();
+}
+
+void LinkLayer::recoloured(const std::vector<const LinkItem *> &links)
+{
+    if (!m_imageValid) return; // drawn whole at the next paint anyway
+    m_recoloured.insert(m_recoloured.end(), links.begin(), links.end());
+    update();
 }
 
 const LiveOverlay *LinkLayer::overlay() const
@@ -80,28 +90,53 @@ void LinkLayer::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidg
             m_imageScale = scale;
             m_imageOrigin = device.topLeft();
             m_imageValid = true;
+            m_recoloured.clear();
             ++m_linesDrawn;
+        } else if (!m_recoloured.empty()) {
+            QPainter p(&m_image);
+            p.translate(-m_imageOrigin);
+            p.setTransform(scale, true);
+            const LiveOverlay *live = overlay();
+            const CanvasColors colours = canvasColors();
+            for (const LinkItem *l : m_recoloured)
+                if (m_links->value(l->id()) == l) l->paintCompactLine(&p, lod, live, colours);
+            m_recoloured.clear();
         }
         painter->setWorldTransform(QTransform());
         painter->drawImage(m_imageOrigin + QPoint(qRound(world.dx()), qRound(world.dy())), m_image);
         painter->setWorldTransform(world);
     }
-    // The frames on their way, over every line: squares a few device pixels wide, in two fills.
+    // The frames on their way, over every line: squares a few device pixels wide, placed in device
+    // pixels (whole-pixel rectangles are the raster engine's fastest fill), in a fill per colour.
     if (const LiveOverlay *live = overlay()) {
         std::vector<QRectF> messages;
         QHash<QRgb, std::vector<QRectF>> controls; // by the colour of what the link carries
         for (const LinkItem *l : *m_links)
             l->compactDots(lod, live, &messages, &controls);
+        const auto toDevice = [&](const std::vector<QRectF> &rects) {
+            std::vector<QRect> out;
+            out.reserve(rects.size());
+            for (const QRectF &r : rects) {
+                const int side = std::max(1, qRound(r.width() * lod));
+                const QPointF c = world.map(r.center());
+                out.emplace_back(qRound(c.x() - side / 2.0), qRound(c.y() - side / 2.0), side, side);
+            }
+            return out;
+        };
+        painter->setWorldTransform(QTransform());
         painter->setRenderHint(QPainter::Antialiasing, false);
         painter->setPen(Qt::NoPen);
         for (auto it = controls.cbegin(); it != controls.cend(); ++it) {
+            const std::vector<QRect> rects = toDevice(*it);
             painter->setBrush(QColor::fromRgba(it.key()));
-            painter->drawRects(it->data(), int(it->size()));
+            painter->drawRects(rects.data(), int(rects.size()));
         }
         if (!messages.empty()) {
+            const std::vector<QRect> rects = toDevice(messages);
             painter->setBrush(LinkItem::messageDotColour());
-            painter->drawRects(messages.data(), int(messages.size()));
+            painter->drawRects(rects.data(), int(rects.size()));
         }
+        painter->setWorldTransform(world);
     }
     painter->setRenderHint(QPainter::Antialiasing, antialiased);
 }

@@ -11,6 +11,8 @@
 #include <QImage>
 #include <QTransform>
 
+#include <vector>
+
 namespace sb {
 
 class LinkLayer : public QGraphicsItem {
@@ -26,6 +28,10 @@ public:
     void linksChanged();
     // Only how they look changed: the lines are drawn anew at the next paint.
     void looksChanged();
+    // Only the colour of these links' lines changed (a rate's step, throughput mode): they are drawn
+    // again over their old pixels at the next paint (a one-pixel aliased line covers the same
+    // pixels whatever its colour), not every line.
+    void recoloured(const std::vector<const LinkItem *> &links);
     // How many times the lines were drawn into the image (for tests: moving dots draw none).
     int linesDrawn() const { return m_linesDrawn; }
 
@@ -44,6 +50,7 @@ private:
     QTransform m_imageScale;
     QPoint m_imageOrigin;
     bool m_imageValid = false;
+    std::vector<const LinkItem *> m_recoloured; // to draw over the valid image
     int m_linesDrawn = 0;
 };
 

@@ -822,13 +822,26 @@ void CanvasScene::setLiveStats(std::shared_ptr<const LiveStatsSnapshot> stats)
         if (NodeItem *n = m_nodes.value(id)) n->update();
     // The compact lines are drawn again only when one of them looks different (not for a rate
     // label, which the compact form does not show).
-    bool relook = false;
+    std::vector<const LinkItem *> recoloured;
+    bool restyled = false;
     for (const QString &id : std::as_const(links))
         if (LinkItem *l = m_links.value(id)) {
             l->update();
-            relook = relook || l->compactLookChanged();
+            switch (l->compactLookChange()) {
+            case LinkItem::LookChange::None:
+                break;
+            case LinkItem::LookChange::Colour:
+                recoloured.push_back(l);
+                break;
+            case LinkItem::LookChange::Style:
+                restyled = true;
+                break;
+            }
         }
-    if (relook) m_linkLayer->looksChanged();
+    if (restyled)
+        m_linkLayer->looksChanged();
+    else if (!recoloured.empty())
+        m_linkLayer->recoloured(recoloured);
     animateWhileDotsTravel();
     refreshLiveToolTip();
 }

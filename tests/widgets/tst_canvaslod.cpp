@@ -260,7 +260,8 @@ void TestCanvasLod::linkForm()
 }
 
 // Zoomed out, the layer keeps the lines it drew while only frames travel; a node that moves (or
-// a run's change of look) has them drawn again, as a fresh canvas draws them.
+// a run's change of dashes) has them all drawn again, as a fresh canvas draws them; a change of
+// colour only the lines that changed.
 void TestCanvasLod::linkLayerDrawsLinesAgainOnlyWhenTheyChange()
 {
     const Topology t = producerToQueue();
@@ -317,6 +318,22 @@ void TestCanvasLod::linkLayerDrawsLinesAgainOnlyWhenTheyChange()
     const QImage later = renderScene(scene, source, scale);
     QVERIFY(later != early); // the frame moved
     QCOMPARE(layer->linesDrawn(), drawn);
+
+    // Busy: the link turns to throughput, warmer. Only its line is drawn again, over the old one,
+    // and the picture is the one all lines drawn anew give.
+    s = std::make_shared<LiveStatsSnapshot>(*s);
+    s->sequence = 3;
+    s->time = 2 * kSecond;
+    s->links[0].sent = 1000;
+    s->links[0].messages = 1000;
+    scene.setLiveStats(s);
+    QCOMPARE(scene.linkItem(QStringLiteral("l"))->liveMode(), int(LiveOverlay::LinkMode::Throughput));
+    const QImage recoloured = renderScene(scene, source, scale);
+    QCOMPARE(layer->linesDrawn(), drawn);
+    QVERIFY(recoloured != later);
+    layer->looksChanged();
+    QCOMPARE(renderScene(scene, source, scale), recoloured);
+    QCOMPARE(layer->linesDrawn(), drawn + 1);
 }
 
 // The link's route, its flattened lines and the outline it caches for a wide stroke follow a node
