@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace sb {
 
@@ -65,10 +66,6 @@ QStringList faultKinds(const QList<LiveOverlay::Fault> &faults)
 constexpr qreal kHairline = 1.5;
 // Steps of a busy link's width and colour between idle and 10k msg/s.
 constexpr double kLevels = 8;
-
-// Below this scale (a 9 pt label would be under 4 px high) text is not drawn: nobody can read it,
-// and shaping and drawing it was most of a live frame on a large, zoomed-out canvas.
-constexpr qreal kTextLod = 0.4;
 
 constexpr qreal kArrowLength = 10;
 constexpr qreal kArrowWidth = 5;
@@ -142,6 +139,11 @@ QColor protocolColour(Protocol p, const CanvasColors &colours)
 }
 
 } // namespace
+
+bool isCompactLod(const QTransform &worldTransform)
+{
+    return QStyleOptionGraphicsItem::levelOfDetailFromTransform(worldTransform) < kCompactLod;
+}
 
 CanvasColors canvasColors()
 {
@@ -307,7 +309,8 @@ QRectF NodeItem::nameRect() const
 QRectF NodeItem::boundingRect() const
 {
     // Includes the room for badges above, so that showing them needs no geometry change.
-    return QRectF(0, 0, m_width, m_height).adjusted(-kBadgeSide, -kBadgeRoom, kBadgeSide, 2);
+    // Below, the problem outline (2 px out, a 2.5 pen) and its antialiased edge.
+    return QRectF(0, 0, m_width, m_height).adjusted(-kBadgeSide, -kBadgeRoom, kBadgeSide, 4);
 }
 
 QPainterPath NodeItem::shape() const
@@ -317,23 +320,68 @@ QPainterPath NodeItem::shape() const
     return path;
 }
 
+QColor NodeItem::fillColour() const
+{
+    const QColor fill = canvasColors().nodeFill;
+    // Peer-to-peer coverage as heat: the more of the items going round a peer has learned (against
+    // the best-informed peer), the warmer its fill; a peer that learned nothing stays cold. In
+    // LiveOverlay::kHeatLevels steps, so that a peer repaints only when its colour changes.
+    const LiveOverlay *live = overlay();
+    const int level = live ? live->heatLevel(m_id) : -1;
+    if (level < 0) return fill;
+    const double t = 0.25 + 0.6 * double(level) / double(LiveOverlay::kHeatLevels);
+    return QColor::fromRgbF(float(fill.redF() * (1 - t) + kHeat.redF() * t),
+                            float(fill.greenF() * (1 - t) + kHeat.greenF() * t),
+                            float(fill.blueF() * (1 - t) + kHeat.blueF() * t));
+}
+
+void NodeItem::paintCompact(QPainter *painter, bool selected)
+{
+    // A plain box with one-pixel edges: the raster engine fills and outlines it on its fastest
+    // path. The live marks stay (a crash, drops, a paused node can be seen from afar), the text,
+    // the icon and the ports go.
+    const bool antialiased = painter->testRenderHint(QPainter::Antialiasing);
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    const CanvasColors colours = canvasColors();
+    const QColor fill = fillColour();
+    // The edge halfway between the fill and the full form's border: at full strength a thousand
+    // overlapping boxes read as a brick wall that hides the links.
+    const QColor edge = QColor::fromRgbF(float((fill.redF() + colours.nodeBorder.redF()) / 2),
+                                         float((fill.greenF() + colours.nodeBorder.greenF()) / 2),
+                                         float((fill.blueF() + colours.nodeBorder.blueF()) / 2));
+    QPen border(selected ? kSelection : edge, selected ? 2 : 1);
+    border.setCosmetic(true);
+    painter->setPen(border);
+    painter->setBrush(fill);
+    painter->drawRect(QRectF(0, 0, m_width, m_height));
+    if (auto *canvas = qobject_cast<CanvasScene *>(scene());
+        canvas && canvas->hasNodeProblems() && !canvas->nodeProblem(m_id).isEmpty()) {
+        QPen problem(kDrop, 2);
+        problem.setCosmetic(true);
+        painter->setPen(problem);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRect(QRectF(0, 0, m_width, m_height).adjusted(-4, -4, 4, 4));
+    }
+    painter->setRenderHint(QPainter::Antialiasing, antialiased);
+    if (m_partitions) paintLanes(painter, nullptr);
+    if (!overlay()) return;
+    const Badges b = badges(false);
+    if (b.live) paintBadges(painter, b, nullptr);
+}
+
 void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
 {
-    const QRectF box(0, 0, m_width, m_height);
     const bool selected = option->state & QStyle::State_Selected;
+    if (isCompactLod(painter->worldTransform())) {
+        m_lastForm = PaintForm::Compact;
+        paintCompact(painter, selected);
+        return;
+    }
+    m_lastForm = PaintForm::Full;
+    const QRectF box(0, 0, m_width, m_height);
     const CanvasColors colours = canvasColors();
     painter->setPen(QPen(selected ? kSelection : colours.nodeBorder, selected ? 2.0 : 1.2));
-    QColor fill = colours.nodeFill;
-    // Peer-to-peer coverage as heat: the more of the items going round a peer has learned (against
-    // the best-informed peer), the warmer its fill; a peer that learned nothing stays cold.
-    if (const LiveOverlay *live = overlay())
-        if (const double c = live->coverage(m_id); c >= 0 && live->learned(m_id) > 0) {
-            const double t = 0.25 + 0.6 * c;
-            fill = QColor::fromRgbF(float(fill.redF() * (1 - t) + kHeat.redF() * t),
-                                    float(fill.greenF() * (1 - t) + kHeat.greenF() * t),
-                                    float(fill.blueF() * (1 - t) + kHeat.blueF() * t));
-        }
-    painter->setBrush(fill);
+    painter->setBrush(fillColour());
     painter->drawRoundedRect(box, 8, 8);
     // Taken out of the last run (a script error): a red outline and a "!" at the top right.
     if (auto *canvas = qobject_cast<CanvasScene *>(scene());
@@ -346,9 +394,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->setBrush(kDrop);
         painter->drawEllipse(mark);
         painter->setPen(Qt::white);
-        QFont bold = painter->font();
-        bold.setBold(true);
-        painter->setFont(bold);
+        painter->setFont(nameFont()); // bold; never the font the last item painted with
         painter->drawText(mark, Qt::AlignCenter, QStringLiteral("!"));
     }
 
@@ -356,14 +402,6 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const QRectF iconRect(12, (m_headerHeight - iconSize) / 2, iconSize, iconSize);
     const QIcon icon = kindIcon(m_kind);
     if (!icon.isNull()) icon.paint(painter, iconRect.toRect());
-    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
-    if (lod < kTextLod) {
-        // Too small to read: the box, the icon and the live marks, no text.
-        const Badges b = badges();
-        if (m_partitions) paintLanes(painter, nullptr);
-        if (b.live) paintBadges(painter, b, nullptr);
-        return;
-    }
 
     const QRectF textRect(kTextLeft, 8, m_width - kTextLeft - kTextRight, m_headerHeight - 16);
     // The name is laid out (width, lines) in sync() with the application's font: paint with it.
@@ -590,7 +628,7 @@ const LiveNodeStats *NodeItem::liveStats() const
     return live ? live->node(m_id) : nullptr;
 }
 
-NodeItem::Badges NodeItem::badges() const
+NodeItem::Badges NodeItem::badges(bool withLine) const
 {
     Badges b;
     const LiveNodeStats *s = liveStats();
@@ -610,6 +648,18 @@ NodeItem::Badges NodeItem::badges() const
     const bool streamConsumer =
         m_kind == QLatin1String("kafka-consumer") || m_kind == QLatin1String("sqs-consumer");
     if (streamConsumer) b.busy = s->busy + s->unacked; // the engine's busy gauge is the AMQP consumer's
+    // A queue's depth bar: full at its maxLength, else at an adaptive 1-2-5 step over its peak.
+    if (m_kind == QLatin1String("sqs-queue")) {
+        b.depthScale = niceScale(std::max<quint64>(s->peakReady, 1));
+    } else if (m_kind == QLatin1String("queue")) {
+        quint64 maxLength = 0;
+        if (const NodeDef *n = m_document->node(m_id)) {
+            const auto it = n->properties.find("maxLength");
+            if (it != n->properties.end() && it->is_number()) maxLength = it->get<quint64>();
+        }
+        b.depthScale = maxLength ? maxLength : niceScale(std::max<quint64>(s->peakReady, 1));
+    }
+    if (!withLine) return b;
     if (m_partitions) {
         // A log: its records in all (the lanes show each partition).
         std::int64_t records = 0;
@@ -636,7 +686,6 @@ NodeItem::Badges NodeItem::badges() const
         parts << QObject::tr("%1 done").arg(LiveOverlay::compact(double(s->counters.processed)));
         b.line = parts.join(dot);
     } else if (m_kind == QLatin1String("sqs-queue")) {
-        b.depthScale = niceScale(std::max<quint64>(s->peakReady, 1));
         b.line = QObject::tr("%1 visible").arg(countText(s->ready)) + dot +
                  QObject::tr("%1 in flight").arg(countText(s->unacked));
     } else if (m_kind == QLatin1String("sqs-consumer")) {
@@ -646,12 +695,6 @@ NodeItem::Badges NodeItem::badges() const
         b.line = QObject::tr("%1 sent").arg(LiveOverlay::compact(double(s->counters.published)));
         if (s->inFlight) b.line += dot + QObject::tr("%1 unacknowledged").arg(countText(s->inFlight));
     } else if (m_kind == QLatin1String("queue")) {
-        quint64 maxLength = 0;
-        if (const NodeDef *n = m_document->node(m_id)) {
-            const auto it = n->properties.find("maxLength");
-            if (it != n->properties.end() && it->is_number()) maxLength = it->get<quint64>();
-        }
-        b.depthScale = maxLength ? maxLength : niceScale(std::max<quint64>(s->peakReady, 1));
         b.line = QObject::tr("depth %1").arg(countText(s->ready));
         if (s->unacked) b.line += dot + QObject::tr("%1 unacked").arg(countText(s->unacked));
     } else if (m_kind == QLatin1String("consumer")) {
@@ -679,7 +722,8 @@ NodeItem::Badges NodeItem::badges() const
 void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font)
 {
     painter->save();
-    painter->setRenderHint(QPainter::Antialiasing);
+    // Without text (the compact form) the marks are a few pixels: plain and aliased.
+    painter->setRenderHint(QPainter::Antialiasing, font != nullptr);
     // Queue depth: a bar along the bottom edge, green to red as it fills.
     if ((m_kind == QLatin1String("queue") || m_kind == QLatin1String("sqs-queue")) && b.depthScale) {
         const qreal fill = std::min(1.0, double(b.depth) / double(b.depthScale));
@@ -704,18 +748,27 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
     // Drops and dead letters: pills above the top-right corner (without their text when there is
     // no font: the canvas is too far out to read it).
     const bool text = font != nullptr;
-    QFont pillFont = text ? *font : QFont();
-    pillFont.setPointSizeF(pillFont.pointSizeF() * 0.9);
-    pillFont.setBold(true);
-    const QFontMetricsF metrics(pillFont);
-    if (text) painter->setFont(pillFont);
+    std::optional<QFontMetricsF> metrics;
+    if (text) {
+        QFont pillFont = *font;
+        pillFont.setPointSizeF(pillFont.pointSizeF() * 0.9);
+        pillFont.setBold(true);
+        metrics.emplace(pillFont);
+        painter->setFont(pillFont);
+    }
+    const auto drawPill = [&](const QRectF &r) {
+        if (text)
+            painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        else
+            painter->drawRect(r);
+    };
     qreal right = m_width + kBadgeSide - 2;
     auto pill = [&](const QString &label, const QColor &colour) {
-        const qreal w = text ? metrics.horizontalAdvance(label) + 10 : kBadgeRoom * 2;
+        const qreal w = text ? metrics->horizontalAdvance(label) + 10 : kBadgeRoom * 2;
         const QRectF r(right - w, -kBadgeRoom + 1, w, kBadgeRoom - 4);
         painter->setPen(Qt::NoPen);
         painter->setBrush(colour);
-        painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        drawPill(r);
         if (text) {
             painter->setPen(Qt::white);
             painter->drawText(r, Qt::AlignCenter, label);
@@ -723,16 +776,20 @@ void NodeItem::paintBadges(QPainter *painter, const Badges &b, const QFont *font
         right = r.left() - 4;
     };
     if (b.deadLettered)
-        pill(QObject::tr("%1 dead-lettered").arg(LiveOverlay::compact(double(b.deadLettered))), kDeadLetter);
-    if (b.dropped) pill(QObject::tr("%1 dropped").arg(LiveOverlay::compact(double(b.dropped))), kDrop);
+        pill(text ? QObject::tr("%1 dead-lettered").arg(LiveOverlay::compact(double(b.deadLettered)))
+                  : QString(),
+             kDeadLetter);
+    if (b.dropped)
+        pill(text ? QObject::tr("%1 dropped").arg(LiveOverlay::compact(double(b.dropped))) : QString(),
+             kDrop);
     // Other faults (slow, a nemesis over its group): amber pills from the top-left corner.
     qreal left = -kBadgeSide + 2;
     for (const QString &kind : b.faults) {
-        const qreal w = text ? metrics.horizontalAdvance(kind) + 10 : kBadgeRoom * 2;
+        const qreal w = text ? metrics->horizontalAdvance(kind) + 10 : kBadgeRoom * 2;
         const QRectF r(left, -kBadgeRoom + 1, w, kBadgeRoom - 4);
         painter->setPen(Qt::NoPen);
         painter->setBrush(kFault);
-        painter->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        drawPill(r);
         if (text) {
             painter->setPen(Qt::white);
             painter->drawText(r, Qt::AlignCenter, kind);
@@ -861,7 +918,8 @@ PortItem::PortItem(NodeItem *node, const QString &name, bool output, Protocol pr
     : QGraphicsItem(node), m_node(node), m_name(name), m_output(output), m_protocol(protocol)
 {
     setZValue(2);
-    setCacheMode(DeviceCoordinateCache);
+    // No pixmap cache: a small circle draws about as fast as a cached one is looked up and
+    // copied, and zoomed far out a port draws nothing (a thousand empty lookups per frame).
     setAcceptHoverEvents(true);
     setCursor(output ? Qt::CrossCursor : Qt::ArrowCursor);
     const QString what = output ? QObject::tr("output") : QObject::tr("input");
@@ -890,12 +948,20 @@ void PortItem::setHighlighted(bool on)
 QRectF PortItem::boundingRect() const
 {
     // A call's diamond reaches further than a circle of the same radius (see paint()).
-    const qreal r = m_protocol == Protocol::Call ? (kRadius + 1) * 1.25 + 2 : kRadius + 2;
+    // A ringed circle (kRadius + 1, a 2.5 pen) reaches kRadius + 2.25; one more for antialiasing.
+    const qreal r = m_protocol == Protocol::Call ? (kRadius + 1) * 1.25 + 2 : kRadius + 3;
     return {-r, -r, 2 * r, 2 * r};
 }
 
 void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
 {
+    // Too small to aim at: the node's compact box stands for it, unless a link being dragged
+    // asks whether it would take it.
+    if (m_target == LinkTarget::None && !m_highlighted && isCompactLod(painter->worldTransform())) {
+        m_lastForm = PaintForm::Compact;
+        return;
+    }
+    m_lastForm = PaintForm::Full;
     const QColor colour = protocolColour(m_protocol, canvasColors());
     // Calls are diamonds, publishes and deliveries circles: told apart without colour too.
     const auto mark = [&](qreal r) {
@@ -964,6 +1030,7 @@ void LinkItem::sync()
     m_arrow = QPolygonF({tip, base + QPointF(0, -kArrowWidth), base + QPointF(0, kArrowWidth)});
     m_fine.build(m_path, 4);
     m_coarse.build(m_path, 1);
+    m_compact.build(m_path, kCompactLod);
     m_stroke = {};
     // What a click hits: a band wider than the line, so that a link can be picked while dots
     // travel over it; built once per route, not at every hit test.
@@ -1010,6 +1077,10 @@ void LinkItem::sync()
     const QPointF faultAt = m_path.pointAtPercent(0.4);
     const qreal fw = metrics.horizontalAdvance(QStringLiteral("burst-loss, bandwidth, drop-every")) + 12;
     m_faultRect = QRectF(faultAt.x() - fw / 2, faultAt.y() - rh - 3, fw, rh);
+    // Room for the widest throughput stroke, the labels and the dots.
+    m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-8, -8, 8, 8);
+    for (const QRectF &r : {m_keyRect, m_rateRect, m_lossRect, m_faultRect})
+        if (!r.isNull()) m_bounds = m_bounds.united(r);
     update();
 }
 
@@ -1063,6 +1134,15 @@ const LiveOverlay *LinkItem::overlay() const
 {
     auto *canvas = qobject_cast<CanvasScene *>(scene());
     return canvas && canvas->live().isActive() ? &canvas->live() : nullptr;
+}
+
+int LinkItem::liveIndex(const LiveOverlay &live) const
+{
+    if (m_liveGeneration != live.generation()) {
+        m_liveIndex = live.linkIndex(m_id);
+        m_liveGeneration = live.generation();
+    }
+    return m_liveIndex;
 }
 
 const LiveOverlay::LinkState *LinkItem::liveState() const
@@ -1143,13 +1223,7 @@ QStringList LinkItem::faultLabels() const
 
 QRectF LinkItem::boundingRect() const
 {
-    // Room for the widest throughput stroke, the labels and the dots.
-    QRectF r = m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-8, -8, 8, 8);
-    if (!m_keyRect.isNull()) r = r.united(m_keyRect);
-    if (!m_rateRect.isNull()) r = r.united(m_rateRect);
-    if (!m_lossRect.isNull()) r = r.united(m_lossRect);
-    if (!m_faultRect.isNull()) r = r.united(m_faultRect);
-    return r;
+    return m_bounds;
 }
 
 QPainterPath LinkItem::shape() const
@@ -1157,60 +1231,142 @@ QPainterPath LinkItem::shape() const
     return m_shape;
 }
 
-void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+LinkItem::Look LinkItem::lookFor(bool selected, const LiveOverlay *live, const LiveOverlay::LinkState *state,
+                                 const CanvasColors &canvas) const
 {
-    const bool selected = option->state & QStyle::State_Selected;
-    const LiveOverlay *live = overlay();
-    const LiveOverlay::LinkState *state = live ? live->link(m_id) : nullptr;
-    const bool down = looksDown();
+    Look look;
+    look.down =
+        live && ((state && !state->stats.up) || live->linkHasFault(m_id, QStringLiteral("link-down")));
     // After the run, no link is drawn by a rate that no longer holds.
     const bool throughput = state && state->mode == LiveOverlay::LinkMode::Throughput && !live->hasEnded();
-    const CanvasColors canvas = canvasColors();
-    QColor colour = selected ? kSelection : protocolColour(m_protocol, canvas);
-    qreal width = selected ? 2.5 : 1.6;
-    if (throughput && !down) {
+    look.colour = selected ? kSelection : protocolColour(m_protocol, canvas);
+    look.width = selected ? 2.5 : 1.6;
+    if (throughput && !look.down) {
         // Thicker and warmer with the rate, on a log scale: 1/s thin, 10k/s thick and orange. In
         // eight steps: a rate that wobbles keeps its stroke (and the outline cached for it), and
         // nobody reads a finer difference from a line's width.
         const double level =
             std::round(std::min(1.0, std::log10(1.0 + state->rate) / 4.0) * kLevels) / kLevels;
-        width = std::max(width, 1.6 + 5.0 * level);
+        look.width = std::max(look.width, 1.6 + 5.0 * level);
         if (!selected) {
             const double t = level * 0.85;
-            colour = QColor::fromRgbF(float(colour.redF() * (1 - t) + kHot.redF() * t),
-                                      float(colour.greenF() * (1 - t) + kHot.greenF() * t),
-                                      float(colour.blueF() * (1 - t) + kHot.blueF() * t));
+            const QColor c = look.colour;
+            look.colour = QColor::fromRgbF(float(c.redF() * (1 - t) + kHot.redF() * t),
+                                           float(c.greenF() * (1 - t) + kHot.greenF() * t),
+                                           float(c.blueF() * (1 - t) + kHot.blueF() * t));
         }
     }
-    if (down && !selected) colour = kDrop;
+    if (look.down) {
+        if (!selected) look.colour = kDrop;
+        look.width = 2.0;
+    }
+    // Deliveries dashed; supervision edges (a supervisor to its children, a monitor) dotted, so a
+    // supervision tree reads apart from the messages that flow through it.
+    look.style = look.down || isDelivery()             ? Qt::DashLine
+                 : m_protocol == Protocol::Supervision ? Qt::DotLine
+                                                       : Qt::SolidLine;
+    return look;
+}
+
+LinkItem::LookChange LinkItem::compactLookChange() const
+{
+    const LiveOverlay *live = overlay();
+    const LiveOverlay::LinkState *state = live ? live->link(liveIndex(*live)) : nullptr;
+    const Look look = lookFor(isSelected(), live, state, canvasColors());
+    // The compact line is one pixel whatever the width: only its colour and dashes show.
+    if (look.style != m_drawnLook.style) return LookChange::Style;
+    return look.colour.rgba() != m_drawnLook.colour.rgba() ? LookChange::Colour : LookChange::None;
+}
+
+void LinkItem::paintCompactLine(QPainter *painter, qreal lod, const LiveOverlay *live,
+                                const CanvasColors &canvas) const
+{
+    const LiveOverlay::LinkState *state = live ? live->link(liveIndex(*live)) : nullptr;
+    const Look look = lookFor(isSelected(), live, state, canvas);
+    m_drawnLook = look;
+    // Always a one-pixel cosmetic line, the raster engine's fast path: a busy link shows by its
+    // warmer colour (a wider stroke was an outline to compute for each busy link each time a rate
+    // moved, most of a frame under full load).
+    QPen pen(look.colour, std::min<qreal>(1.0, look.width * lod), look.style, Qt::FlatCap);
+    pen.setCosmetic(true);
+    painter->setPen(pen);
+    painter->setBrush(Qt::NoBrush);
+    painter->drawPolyline(m_compact.points);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(look.colour);
+    painter->drawPolygon(m_arrow);
+}
+
+void LinkItem::compactDots(qreal lod, const LiveOverlay *live, std::vector<QRectF> *messages,
+                           QHash<QRgb, std::vector<QRectF>> *controls) const
+{
+    const int index = live ? liveIndex(*live) : -1;
+    const LiveOverlay::LinkState *state = live ? live->link(index) : nullptr;
+    if (!state || state->mode != LiveOverlay::LinkMode::Dots || state->dots.empty()) return;
+    // Squares three device pixels wide (control frames two), within the bounding rectangle's
+    // margin (so smaller below 20 %).
+    std::vector<QRectF> *control = nullptr;
+    for (const auto &d : live->dotPositions(index)) {
+        const QPointF p = pointAt(d.fraction);
+        const qreal half = std::min((d.message ? 1.5 : 1.0) / lod, 7.5);
+        const QRectF r(p.x() - half, p.y() - half, 2 * half, 2 * half);
+        if (d.message) {
+            messages->push_back(r);
+            continue;
+        }
+        if (!control) control = &(*controls)[protocolColour(m_protocol, canvasColors()).rgba()];
+        control->push_back(r);
+    }
+}
+
+QColor LinkItem::messageDotColour()
+{
+    return kHot;
+}
+
+void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+{
+    const bool selected = option->state & QStyle::State_Selected;
+    const LiveOverlay *live = overlay();
+    // No hash lookup for the link's live state (a thousand links repaint every frame).
+    const int index = live ? liveIndex(*live) : -1;
+    const LiveOverlay::LinkState *state = live ? live->link(index) : nullptr;
+    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
+    // Zoomed far out: no antialiasing (lines a pixel wide, arrow heads and dots a few pixels), no
+    // text. Restored before returning: the view may not save the painter's state per item.
+    const bool compact = lod < kCompactLod;
+    m_lastForm = compact ? PaintForm::Compact : PaintForm::Full;
+    // The scene's LinkLayer draws the compact form's lines, arrow heads and dots, all at once:
+    // nothing is left to draw but a route mark or a fault's label.
+    auto *scene = qobject_cast<CanvasScene *>(this->scene());
+    const bool layered = compact && scene && scene->linkLayer();
+    if (layered && !(scene->showsRoute() && scene->routeMark(m_id)) &&
+        !(live && !live->linkFaults(m_id).isEmpty()))
+        return;
+    const bool antialiased = painter->testRenderHint(QPainter::Antialiasing);
+    if (compact) painter->setRenderHint(QPainter::Antialiasing, false);
+    const CanvasColors canvas = canvasColors();
+    const Look look = lookFor(selected, live, state, canvas);
+    const QColor colour = look.colour;
     // The routing inspector's answer under the link: a wide green band where the message goes, a
     // red dashed one where it was considered and does not.
     // (Only while the Routing tab shows one: no lookup per link per frame otherwise.)
-    if (auto *canvas = qobject_cast<CanvasScene *>(scene()); canvas && canvas->showsRoute())
-        if (const CanvasScene::RouteMark *mark = canvas->routeMark(m_id)) {
+    if (scene && scene->showsRoute())
+        if (const CanvasScene::RouteMark *mark = scene->routeMark(m_id)) {
             QPen band(mark->taken ? QColor(0x2e, 0x9d, 0x3a, 150) : QColor(0xc6, 0x28, 0x28, 140),
                       mark->taken ? 9.0 : 5.0, mark->taken ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
-            painter->save();
-            painter->setRenderHint(QPainter::Antialiasing);
             painter->setPen(band);
             painter->setBrush(Qt::NoBrush);
             painter->drawPath(m_path);
-            painter->restore();
         }
-    QPen pen(colour, down ? 2.0 : width, Qt::SolidLine, Qt::FlatCap);
-    // Deliveries dashed; supervision edges (a supervisor to its children, a monitor) dotted, so a
-    // supervision tree reads apart from the messages that flow through it.
-    const Qt::PenStyle style = down || isDelivery()                  ? Qt::DashLine
-                               : m_protocol == Protocol::Supervision ? Qt::DotLine
-                                                                     : Qt::SolidLine;
+    QPen pen(colour, look.width, look.style, Qt::FlatCap);
+    const Qt::PenStyle style = look.style;
     const bool dashed = style != Qt::SolidLine;
-    pen.setStyle(style);
     painter->setBrush(Qt::NoBrush);
     const QRectF exposed =
         option->exposedRect.adjusted(-pen.widthF(), -pen.widthF(), pen.widthF(), pen.widthF());
-    const qreal lod = QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform());
     const bool fine = lod > 1.5;
-    const Polyline &line = fine ? m_fine : m_coarse;
+    const Polyline &line = fine ? m_fine : compact ? m_compact : m_coarse;
     // A line at most a pixel and a half wide on screen (any link zoomed out) is drawn one pixel
     // wide with a cosmetic pen: the raster engine strokes those on its fast path, dashes included,
     // where a wider one is an antialiased outline to fill. That was most of a live frame with a
@@ -1220,11 +1376,13 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         pen.setCosmetic(true);
         pen.setWidthF(std::min<qreal>(1.0, pen.widthF() * lod));
     }
-    if (!hairline && exposed.contains(line.bounds)) {
+    if (layered) {
+        // Drawn by the layer.
+    } else if (!hairline && exposed.contains(line.bounds)) {
         // All in view and wider than a device pixel (thinner strokes take the raster engine's
         // fast path): fill the stroke's outline, computed once per width and kept, rather than
         // stroking the curve again every frame.
-        if (m_stroke.width != pen.widthF() || m_stroke.style != int(style) || m_stroke.fine != fine) {
+        if (m_stroke.width != pen.widthF() || m_stroke.style != int(style) || m_stroke.line != &line) {
             QPainterPathStroker stroker;
             stroker.setWidth(pen.widthF());
             stroker.setCapStyle(pen.capStyle());
@@ -1232,7 +1390,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             if (dashed) stroker.setDashPattern(style);
             QPainterPath centre;
             centre.addPolygon(line.points);
-            m_stroke = {pen.widthF(), int(style), fine, stroker.createStroke(centre)};
+            m_stroke = {pen.widthF(), int(style), &line, stroker.createStroke(centre)};
         }
         painter->setPen(Qt::NoPen);
         painter->setBrush(colour);
@@ -1259,12 +1417,15 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             painter->drawPolyline(line.points.constData() + first.first, count);
             i = last + 1;
         }
-    painter->setPen(QPen(colour, 1));
-    painter->setBrush(colour);
-    painter->drawPolygon(m_arrow);
+    if (!layered) {
+        // Compact: a few pixels, filled without an outline.
+        painter->setPen(compact ? QPen(Qt::NoPen) : QPen(colour, 1));
+        painter->setBrush(colour);
+        painter->drawPolygon(m_arrow);
+    }
 
     // Labels only where they can be read. The binding keys go on top of the dots, to stay readable.
-    const bool labels = lod >= kTextLod;
+    const bool labels = !compact;
     const auto drawKeyLabel = [&] {
         if (labels && !m_keyLabel.isEmpty()) {
             painter->setPen(QPen(canvas.labelBorder, 0.8));
@@ -1277,7 +1438,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                                     m_keyText);
         }
     };
-    const QStringList faults = faultLabels();
+    const QStringList faults = live ? faultKinds(live->linkFaults(m_id)) : QStringList();
     if (!faults.isEmpty()) {
         // Amber: lighter than a down link's red, for faults that slow or thin out the traffic.
         QFont f = smallFont();
@@ -1301,6 +1462,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     }
     if (!state) {
         drawKeyLabel();
+        painter->setRenderHint(QPainter::Antialiasing, antialiased);
         return;
     }
     const QString rate = labels ? rateLabel() : QString();
@@ -1323,7 +1485,20 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawStaticText(m_rateRect.center() - QPointF(size.width() / 2, size.height() / 2),
                                 m_rateText);
     }
-    if (state->mode == LiveOverlay::LinkMode::Dots) {
+    if (state->mode == LiveOverlay::LinkMode::Dots && compact) {
+        if (!layered) {
+            std::vector<QRectF> messages;
+            QHash<QRgb, std::vector<QRectF>> controls;
+            compactDots(lod, live, &messages, &controls);
+            painter->setPen(Qt::NoPen);
+            for (auto it = controls.cbegin(); it != controls.cend(); ++it) {
+                painter->setBrush(QColor::fromRgba(it.key()));
+                painter->drawRects(it->data(), int(it->size()));
+            }
+            painter->setBrush(kHot);
+            if (!messages.empty()) painter->drawRects(messages.data(), int(messages.size()));
+        }
+    } else if (state->mode == LiveOverlay::LinkMode::Dots) {
         const auto dots = live->dotPositions(m_id);
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
@@ -1353,6 +1528,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                           QObject::tr("%1 lost").arg(LiveOverlay::compact(double(state->stats.dropped))));
     }
     drawKeyLabel();
+    painter->setRenderHint(QPainter::Antialiasing, antialiased);
 }
 
 } // namespace sb

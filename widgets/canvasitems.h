@@ -6,6 +6,7 @@
 
 #include <QColor>
 #include <QGraphicsItem>
+#include <QHash>
 #include <QPainterPath>
 #include <QStaticText>
 #include <QString>
@@ -31,7 +32,20 @@ enum CanvasItemType {
     NodeItemType = QGraphicsItem::UserType + 101,
     PortItemType,
     LinkItemType,
+    LinkLayerType,
 };
+
+// Below this scale (a node's 9 pt name would be under 4 px high) the canvas draws its compact
+// form: a node is a plain box in its fill colour with its live marks, no icon, text or ports; a
+// link a one-pixel line without antialiasing, its dots small squares. Nobody can read more at that
+// size, and with a large topology in view (a 1,000-peer overlay) the full form cost several times
+// a frame.
+constexpr qreal kCompactLod = 0.4;
+// Whether a painter with this world transform draws the compact form.
+bool isCompactLod(const QTransform &worldTransform);
+
+// Which form an item drew at its last paint (for tests).
+enum class PaintForm { None, Full, Compact };
 
 // A node: a rounded box with the kind's icon, the node's name and kind, and its ports as children
 // (inputs on the left edge, outputs on the right). The item's position is the node's top-left.
@@ -102,18 +116,24 @@ public:
         QStringList faults;       // other faults active on it ("slow"): an amber pill each
         QString line; // the live line under the name, e.g. "depth 12 · 3 unacked", "4 in flight · 120 ok"
     };
-    Badges badges() const;
+    Badges badges() const { return badges(true); }
     // The tooltip with the live counters appended while a run's figures are showing.
     QString liveToolTip() const;
+    // The box's fill: the canvas's, warmed by the peer's coverage during a gossip run.
+    QColor fillColour() const;
 
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
+    PaintForm lastPaintForm() const { return m_lastForm; }
 
 protected:
     QVariant itemChange(GraphicsItemChange change, const QVariant &value) override;
 
 private:
+    // `withLine` false: the marks only (the compact form draws no text).
+    Badges badges(bool withLine) const;
+    void paintCompact(QPainter *painter, bool selected);
     const LiveOverlay *overlay() const;
     const LiveNodeStats *liveStats() const; // this node's, while the scene shows a run
     void layoutPorts();
@@ -143,6 +163,7 @@ private:
     bool m_caller = false;
     bool m_server = false;
     bool m_syncing = false;
+    PaintForm m_lastForm = PaintForm::None;
 };
 
 // A port of a node on the node's edge: a circle for publishes (blue-grey) and deliveries (green),
@@ -171,7 +192,9 @@ public:
     LinkTarget linkTarget() const { return m_target; }
 
     QRectF boundingRect() const override;
+    // Nothing in the compact form unless it is a link drag's target.
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
+    PaintForm lastPaintForm() const { return m_lastForm; }
 
 private:
     NodeItem *m_node;
@@ -181,6 +204,7 @@ private:
     bool m_highlighted = false;
     LinkTarget m_target = LinkTarget::None;
     QString m_help; // the tooltip when no link is being dragged
+    PaintForm m_lastForm = PaintForm::None;
 };
 
 // A link: a cubic curve from the output port to the input port ending in an arrow head; dashed
@@ -222,13 +246,42 @@ public:
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
+    PaintForm lastPaintForm() const { return m_lastForm; }
+    // The points the link is drawn through at 100 % and below (scene coordinates), re-routed by
+    // sync() when an end moves.
+    const QPolygonF &coarsePoints() const { return m_coarse.points; }
+
+    // The compact form's line and arrow head (LinkLayer draws them all into one image), and its
+    // travelling frames as squares: messages into `messages` (messageDotColour()), control frames
+    // into `controls` by colour.
+    // `live`: the scene's overlay while it shows a run, else nullptr.
+    void paintCompactLine(QPainter *painter, qreal lod, const LiveOverlay *live,
+                          const CanvasColors &canvas) const;
+    void compactDots(qreal lod, const LiveOverlay *live, std::vector<QRectF> *messages,
+                     QHash<QRgb, std::vector<QRectF>> *controls) const;
+    // How the line would now be drawn otherwise than paintCompactLine last drew it: a run's snapshot
+    // changed its mode or rate (Colour), a fault took it down (Style: dashed).
+    enum class LookChange { None, Colour, Style };
+    LookChange compactLookChange() const;
+    static QColor messageDotColour();
 
     // The curve between two scene points, also used for the temporary line while connecting.
     static QPainterPath curve(QPointF from, QPointF to);
 
 private:
+    // How the link's line is drawn now: its colour, width and dashes.
+    struct Look {
+        QColor colour;
+        qreal width = 1.6;
+        Qt::PenStyle style = Qt::SolidLine;
+        bool down = false;
+    };
+    Look lookFor(bool selected, const LiveOverlay *live, const LiveOverlay::LinkState *state,
+                 const CanvasColors &canvas) const;
     const LiveOverlay *overlay() const;
     const LiveOverlay::LinkState *liveState() const; // this link's, while the scene shows a run
+    // This link's index in the run `live` shows (-1: none), looked up once per run.
+    int liveIndex(const LiveOverlay &live) const;
     // The point at `fraction` of the curve's length.
     QPointF pointAt(qreal fraction) const;
 
@@ -254,13 +307,14 @@ private:
     // The outline of the last stroke drawn whole, for its width, dashing and precision.
     struct StrokeCache {
         qreal width = -1;
-        int style = Qt::SolidLine; // the pen style it was stroked with
-        bool fine = false;
+        int style = Qt::SolidLine;      // the pen style it was stroked with
+        const Polyline *line = nullptr; // the precision: m_fine, m_coarse or m_compact
         QPainterPath outline;
     };
     StrokeCache m_stroke;
-    Polyline m_fine;   // for zooming in, and for placing dots
-    Polyline m_coarse; // for 100 % and below
+    Polyline m_fine;    // for zooming in, and for placing dots
+    Polyline m_coarse;  // for 100 % and below
+    Polyline m_compact; // for the compact form (below kCompactLod): a few pixels' precision
     QPolygonF m_arrow;
     Protocol m_protocol = Protocol::Publish;
     QString m_keyLabel;
@@ -271,6 +325,11 @@ private:
     QRectF m_rateRect;  // where a throughput label goes
     QRectF m_lossRect;  // where the count of frames lost on the link goes
     QRectF m_faultRect; // the room for the label of the faults active on it
+    QRectF m_bounds;    // boundingRect(), worked out once per sync
+    PaintForm m_lastForm = PaintForm::None;
+    mutable Look m_drawnLook; // by paintCompactLine
+    mutable int m_liveIndex = -1;
+    mutable std::uint64_t m_liveGeneration = ~std::uint64_t(0);
 };
 
 } // namespace sb

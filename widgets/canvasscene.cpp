@@ -3,6 +3,7 @@
 #include <QSet>
 
 #include "canvasitems.h"
+#include "canvaslinklayer.h"
 #include "enginehost.h"
 #include "palettemodel.h"
 #include "topologydocument.h"
@@ -113,8 +114,12 @@ CanvasScene::CanvasScene(TopologyDocument *document, QObject *parent)
     connect(m_document, &TopologyDocument::linkRemoved, this, &CanvasScene::removeLinkItem);
     connect(m_document, &TopologyDocument::bindingsChanged, this, &CanvasScene::onBindingsChanged);
     connect(this, &QGraphicsScene::selectionChanged, this, [this] {
+        // A selected link is drawn in the selection's colour, in the compact form too.
+        if (m_linkLayer) m_linkLayer->looksChanged();
         if (!m_quietSelection) Q_EMIT selectionChangedIds();
     });
+    m_linkLayer = new LinkLayer(&m_links);
+    addItem(m_linkLayer);
     rebuild();
 }
 
@@ -132,6 +137,7 @@ CanvasScene::~CanvasScene()
     m_nameEditor = nullptr;
     m_nodes.clear();
     m_links.clear();
+    m_linkLayer = nullptr;
     clear();
 }
 
@@ -155,8 +161,11 @@ void CanvasScene::rebuild()
     m_connectLine = nullptr;
     for (const QString &id : m_document->nodeIds())
         addNodeItem(id);
+    m_building = true;
     for (const QString &id : m_document->linkIds())
         addLinkItem(id);
+    m_building = false;
+    m_linkLayer->linksChanged();
     m_quietSelection = false;
     Q_EMIT selectionChangedIds();
 }
@@ -178,6 +187,7 @@ void CanvasScene::addLinkItem(const QString &id)
     addItem(item);
     m_links.insert(id, item);
     item->sync();
+    if (!m_building) m_linkLayer->linksChanged();
 }
 
 void CanvasScene::removeNodeItem(const QString &id)
@@ -197,12 +207,18 @@ void CanvasScene::removeNodeItem(const QString &id)
 void CanvasScene::removeLinkItem(const QString &id)
 {
     delete m_links.take(id);
+    m_linkLayer->linksChanged();
 }
 
 void CanvasScene::syncLinksOf(const QString &nodeId)
 {
+    bool synced = false;
     for (const QString &linkId : m_document->linksOf(nodeId))
-        if (LinkItem *l = m_links.value(linkId)) l->sync();
+        if (LinkItem *l = m_links.value(linkId)) {
+            l->sync();
+            synced = true;
+        }
+    if (synced && !m_building) m_linkLayer->linksChanged();
 }
 
 void CanvasScene::onNodeChanged(const QString &id)
@@ -233,6 +249,7 @@ void CanvasScene::onBindingsChanged(const QString &exchange, const QString &dest
         if (l && QString::fromStdString(l->to) == destination)
             if (LinkItem *item = m_links.value(linkId)) item->sync();
     }
+    m_linkLayer->linksChanged();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -724,6 +741,7 @@ void CanvasScene::followEngine(EngineHost *engine)
         // Links trade their rates for the run's totals.
         for (LinkItem *l : std::as_const(m_links))
             l->update();
+        m_linkLayer->looksChanged();
         animateWhileDotsTravel();
     });
     // The last run's figures describe the topology it ran: an edit that changes what would run
@@ -748,6 +766,7 @@ void CanvasScene::beginLive(const Topology &topology, const QStringList &groupNa
 {
     m_live.begin(topology, groupNames);
     m_liveTimer->stop();
+    m_linkLayer->looksChanged();
     update();
     Q_EMIT liveLogsChanged({});
 }
@@ -757,6 +776,7 @@ void CanvasScene::clearLive()
     if (!m_live.isActive()) return;
     m_live.clear();
     m_liveTimer->stop();
+    m_linkLayer->looksChanged();
     update();
     Q_EMIT liveLogsChanged({});
 }
@@ -800,8 +820,28 @@ void CanvasScene::setLiveStats(std::shared_ptr<const LiveStatsSnapshot> stats)
     m_live.setStats(std::move(stats), &nodes, &links);
     for (const QString &id : std::as_const(nodes))
         if (NodeItem *n = m_nodes.value(id)) n->update();
+    // The compact lines are drawn again only when one of them looks different (not for a rate
+    // label, which the compact form does not show).
+    std::vector<const LinkItem *> recoloured;
+    bool restyled = false;
     for (const QString &id : std::as_const(links))
-        if (LinkItem *l = m_links.value(id)) l->update();
+        if (LinkItem *l = m_links.value(id)) {
+            l->update();
+            switch (l->compactLookChange()) {
+            case LinkItem::LookChange::None:
+                break;
+            case LinkItem::LookChange::Colour:
+                recoloured.push_back(l);
+                break;
+            case LinkItem::LookChange::Style:
+                restyled = true;
+                break;
+            }
+        }
+    if (restyled)
+        m_linkLayer->looksChanged();
+    else if (!recoloured.empty())
+        m_linkLayer->recoloured(recoloured);
     animateWhileDotsTravel();
     refreshLiveToolTip();
 }
@@ -815,6 +855,7 @@ void CanvasScene::setLiveFaults(const std::vector<FaultActivation> &active)
         if (NodeItem *n = m_nodes.value(id)) n->update();
     for (const QString &id : std::as_const(links))
         if (LinkItem *l = m_links.value(id)) l->update();
+    if (!links.isEmpty()) m_linkLayer->looksChanged();
     refreshLiveToolTip();
 }
 

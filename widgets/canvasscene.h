@@ -22,6 +22,7 @@ namespace sb {
 
 class EngineHost;
 class LinkItem;
+class LinkLayer;
 class NodeItem;
 class PortItem;
 class TopologyDocument;
@@ -43,6 +44,8 @@ public:
     QString nodeProblem(const QString &id) const { return m_problems.value(id); }
     bool hasNodeProblems() const { return !m_problems.isEmpty(); }
     LinkItem *linkItem(const QString &id) const { return m_links.value(id); }
+    // The item that draws every link's compact form at once (zoomed far out).
+    LinkLayer *linkLayer() const { return m_linkLayer; }
 
     // Selection, by id, in document order.
     QStringList selectedNodeIds() const;
@@ -168,6 +171,7 @@ private:
     QHash<QString, NodeItem *> m_nodes;
     QHash<QString, QString> m_problems; // setNodeProblem
     QHash<QString, LinkItem *> m_links;
+    LinkLayer *m_linkLayer = nullptr; // owned by the scene as an item
 
     // Dragging nodes: true from a press on a node until the release.
     bool m_draggingNodes = false;
@@ -179,6 +183,7 @@ private:
 
     // Set while one change selects or deselects many items, which then report once.
     bool m_quietSelection = false;
+    bool m_building = false; // rebuild() adds the links: the link layer follows once, at the end
     bool m_snapToGrid = true;
 
     QGraphicsTextItem *m_nameEditor = nullptr;

@@ -32,6 +32,11 @@ CanvasView::CanvasView(QGraphicsScene *scene, QWidget *parent) : QGraphicsView(s
     setTransformationAnchor(AnchorUnderMouse);
     setResizeAnchor(AnchorViewCenter);
     setViewportUpdateMode(SmartViewportUpdate);
+    // The canvas's items set every pen, brush and font they draw with and restore the render hints
+    // they change, and their bounding rectangles leave room for antialiased edges: the view need
+    // not save and restore the painter around each of them nor widen every exposed area (a
+    // thousand-peer overlay repaints thousands of items a frame).
+    setOptimizationFlags(DontSavePainterState | DontAdjustForAntialiasing);
     setAcceptDrops(true);
     setFocusPolicy(Qt::StrongFocus);
     followSceneRect();

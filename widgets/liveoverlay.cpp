@@ -24,6 +24,7 @@ void LiveOverlay::begin(const Topology &topology, const QStringList &groupNames)
         m_nodeIds << QString::fromStdString(topology.nodes[i].id);
     }
     m_learned.assign(topology.nodes.size(), 0);
+    m_heat.assign(topology.nodes.size(), -1);
     m_mostLearned = 0;
     m_links.resize(topology.links.size());
     m_linkFrom.resize(topology.links.size(), kNoIndex);
@@ -46,6 +47,12 @@ double LiveOverlay::coverage(const QString &nodeId) const
     return double(m_learned[std::size_t(*it)]) / double(m_mostLearned);
 }
 
+int LiveOverlay::heatLevel(const QString &nodeId) const
+{
+    const auto it = m_nodeIndex.constFind(nodeId);
+    return it == m_nodeIndex.cend() ? -1 : m_heat[std::size_t(*it)];
+}
+
 std::uint32_t LiveOverlay::learned(const QString &nodeId) const
 {
     const auto it = m_nodeIndex.constFind(nodeId);
@@ -54,6 +61,7 @@ std::uint32_t LiveOverlay::learned(const QString &nodeId) const
 
 void LiveOverlay::clear()
 {
+    ++m_generation;
     m_active = false;
     m_ended = false;
     m_nodeIndex.clear();
@@ -61,6 +69,7 @@ void LiveOverlay::clear()
     m_linkIds.clear();
     m_nodeIds.clear();
     m_learned.clear();
+    m_heat.clear();
     m_mostLearned = 0;
     m_linkFrom.clear();
     m_links.clear();
@@ -78,17 +87,23 @@ void LiveOverlay::addEvents(const std::vector<TraceEvent> &events, QStringList *
     const QStringList logNodes = m_logs.addEvents(events);
     if (changedNodes) *changedNodes += logNodes;
     const qint64 wall = m_clock();
-    // Coverage: each node's count of items learned. When the best-informed node's count grows,
-    // every tint is relative to it, so every node that learned something repaints.
-    const std::uint32_t mostBefore = m_mostLearned;
+    // Coverage: each node's count of items learned. Every tint is relative to the best-informed
+    // node's count, so after a batch that taught anything each node's level is worked out again
+    // (a thousand integers); only the nodes whose level moved are reported, once each.
+    bool learnedAny = false;
     for (const TraceEvent &e : events) {
         if (e.kind != TraceKind::Learn || e.node >= m_learned.size()) continue;
         m_mostLearned = std::max(m_mostLearned, ++m_learned[e.node]);
-        if (changedNodes) *changedNodes << m_nodeIds[int(e.node)];
+        learnedAny = true;
     }
-    if (changedNodes && m_mostLearned != mostBefore)
-        for (std::size_t i = 0; i < m_learned.size(); ++i)
-            if (m_learned[i] > 0) *changedNodes << m_nodeIds[int(i)];
+    if (learnedAny)
+        for (std::size_t i = 0; i < m_learned.size(); ++i) {
+            const int level =
+                m_learned[i] == 0 ? -1 : int(std::uint64_t(m_learned[i]) * kHeatLevels / m_mostLearned);
+            if (level == m_heat[i]) continue;
+            m_heat[i] = level;
+            if (changedNodes) *changedNodes << m_nodeIds[int(i)];
+        }
     // Only the newest kMaxDots sends of a link can show; older ones in the same batch count as
     // overflow. Walking the batch backwards keeps a full-speed batch (tens of thousands of events)
     // to one pass without shuffling dots.
@@ -214,17 +229,31 @@ const LiveNodeStats *LiveOverlay::node(const QString &id) const
 const LiveOverlay::LinkState *LiveOverlay::link(const QString &id) const
 {
     if (!m_active || !m_snapshot) return nullptr;
+    return link(linkIndex(id));
+}
+
+int LiveOverlay::linkIndex(const QString &id) const
+{
     const auto it = m_linkIndex.constFind(id);
-    if (it == m_linkIndex.cend()) return nullptr;
-    return &m_links[std::size_t(it.value())];
+    return it == m_linkIndex.cend() ? -1 : it.value();
+}
+
+const LiveOverlay::LinkState *LiveOverlay::link(int index) const
+{
+    if (!m_active || !m_snapshot || index < 0 || std::size_t(index) >= m_links.size()) return nullptr;
+    return &m_links[std::size_t(index)];
 }
 
 std::vector<LiveOverlay::DotPosition> LiveOverlay::dotPositions(const QString &linkId) const
 {
+    return dotPositions(linkIndex(linkId));
+}
+
+std::vector<LiveOverlay::DotPosition> LiveOverlay::dotPositions(int linkIndex) const
+{
     std::vector<DotPosition> out;
-    const auto it = m_linkIndex.constFind(linkId);
-    if (!m_active || it == m_linkIndex.cend()) return out;
-    const LinkState &l = m_links[std::size_t(it.value())];
+    if (!m_active || linkIndex < 0 || std::size_t(linkIndex) >= m_links.size()) return out;
+    const LinkState &l = m_links[std::size_t(linkIndex)];
     if (l.mode != LinkMode::Dots) return out;
     const qint64 wall = m_clock();
     out.reserve(l.dots.size());

@@ -99,6 +99,13 @@ public:
     const LiveNodeStats *node(const QString &id) const;
     const LinkState *link(const QString &id) const;
     std::vector<DotPosition> dotPositions(const QString &linkId) const;
+    // The same by the link's index in the run shown: linkIndex() looks it up once (-1: not in the
+    // run), and an item may keep it while generation() stays the same (a run begins or is cleared:
+    // it changes). A large overlay's links repaint every frame: no hash lookups there.
+    int linkIndex(const QString &id) const;
+    std::uint64_t generation() const { return m_generation; }
+    const LinkState *link(int index) const;
+    std::vector<DotPosition> dotPositions(int linkIndex) const;
 
     // The faults active now (EngineHost::activeFaults()): each link or node they act on is marked
     // until they end. Returns the ids of the nodes and links whose marks changed.
@@ -115,6 +122,12 @@ public:
     // The canvas tints peers by it: the epidemic spreading as a heat map.
     double coverage(const QString &nodeId) const;
     std::uint32_t learned(const QString &nodeId) const;
+    // The coverage the canvas shows, in kHeatLevels steps: 0..kHeatLevels, -1 for no heat (the
+    // node learned nothing, or nothing has been learned). addEvents reports a node changed only
+    // when its level does, so a new item reaching the best-informed peer repaints the peers whose
+    // colour moves, not every peer.
+    static constexpr int kHeatLevels = 16;
+    int heatLevel(const QString &nodeId) const;
 
     // Wall clock in ms (monotonic); replaceable for tests.
     void setClock(std::function<qint64()> clock) { m_clock = std::move(clock); }
@@ -125,6 +138,7 @@ public:
 private:
     bool m_active = false;
     bool m_ended = false;
+    std::uint64_t m_generation = 0; // begin() and clear()
     QHash<QString, int> m_nodeIndex;
     QHash<QString, int> m_linkIndex;
     std::vector<NodeIndex> m_linkFrom; // per link: the index of its `from` node
@@ -137,6 +151,7 @@ private:
     QStringList m_linkIds;
     QStringList m_nodeIds;                // by node index
     std::vector<std::uint32_t> m_learned; // by node index: items learned (coverage)
+    std::vector<int> m_heat;              // by node index: the heat level last reported
     std::uint32_t m_mostLearned = 0;
     QHash<QString, QList<Fault>> m_linkFaults, m_nodeFaults;
     LiveLogs m_logs;
