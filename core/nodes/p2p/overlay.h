@@ -58,7 +58,8 @@ struct OverlayParams {
     int m = 2;         // barabasi-albert: links each new peer makes
     std::uint64_t seed = 1;
     OverlayLayout layout = OverlayLayout::Natural;
-    double spacing = 80; // canvas units between neighbouring peers (grid pitch, circle step)
+    double spacing = 180; // canvas units between neighbouring peers (grid pitch, circle step): a node box
+                          // is 140 wide
 };
 
 struct OverlayPoint {
