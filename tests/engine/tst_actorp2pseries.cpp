@@ -49,6 +49,7 @@ const ActorFigures *figuresOf(const ActorReport &r, NodeIndex n)
         if (f.node == n) return &f;
     return nullptr;
 }
+const ActorFigures *figuresOf(ActorReport &&, NodeIndex) = delete; // would point into a temporary
 
 // The values of an item key's coverage as one dense vector (NaN before it was originated).
 std::vector<double> coverageOf(const TimeSeriesDelta &d, std::uint64_t item)
@@ -110,7 +111,8 @@ void TestActorP2PSeries::mailboxDepth()
     }
     // The deepest mailbox of the run is the one ActorMetrics saw (Enqueue events), and the level at
     // the end is what the actor holds then.
-    const ActorFigures *f = figuresOf(r.actors->report(), a);
+    const ActorReport report = r.actors->report(); // figuresOf points into it
+    const ActorFigures *f = figuresOf(report, a);
     QVERIFY(f);
     QCOMPARE(std::uint64_t(most), f->maxMailbox);
     QCOMPARE(std::uint64_t(buckets.back().mailboxLast), r.run->sim->nodeStatus(a).ready);
