@@ -31,6 +31,8 @@ class CanvasScene : public QGraphicsScene {
     Q_OBJECT
 
 public:
+    // Topologies with more nodes than this are not indexed (QGraphicsScene::NoIndex): see rebuild().
+    static constexpr int kIndexedNodes = 200;
     // `document` is borrowed and must outlive the scene.
     explicit CanvasScene(TopologyDocument *document, QObject *parent = nullptr);
     ~CanvasScene() override;

@@ -108,6 +108,8 @@ private slots:
     void linkLayerDrawsLinesAgainOnlyWhenTheyChange();
     void viewDrawsCompactFormZoomedOut();
     void heatReportsOnlyPeersWhoseStepMoved();
+    void bigTopologiesAreNotIndexed_data();
+    void bigTopologiesAreNotIndexed();
 };
 
 void TestCanvasLod::nodeForm_data()
@@ -432,6 +434,41 @@ void TestCanvasLod::heatReportsOnlyPeersWhoseStepMoved()
     // `c` learns its first item: only it changes.
     overlay.addEvents({learn(2, 1)}, &changed);
     QCOMPARE(changed, QStringList({c}));
+}
+
+void TestCanvasLod::bigTopologiesAreNotIndexed_data()
+{
+    QTest::addColumn<int>("nodes");
+    QTest::addColumn<bool>("indexed");
+    QTest::newRow("3") << 3 << true;
+    QTest::newRow("at the bound") << CanvasScene::kIndexedNodes << true;
+    QTest::newRow("one more") << CanvasScene::kIndexedNodes + 1 << false;
+    QTest::newRow("1000") << 1000 << false;
+}
+
+// A generated overlay is painted with every item in view: a BSP index only costs there. A small
+// topology keeps it (hit tests and partial repaints when zoomed in).
+void TestCanvasLod::bigTopologiesAreNotIndexed()
+{
+    QFETCH(int, nodes);
+    QFETCH(bool, indexed);
+    Topology t;
+    for (int i = 0; i < nodes; ++i)
+        t.nodes.push_back(node("p" + std::to_string(i), "peer", 180 * (i % 40), 90 * (i / 40)));
+    TopologyDocument document;
+    QVERIFY(document.setTopology(t));
+    CanvasScene scene(&document);
+    QCOMPARE(scene.itemIndexMethod(), indexed ? QGraphicsScene::BspTreeIndex : QGraphicsScene::NoIndex);
+    // Items are still found where they are.
+    const QString last = QStringLiteral("p%1").arg(nodes - 1);
+    NodeItem *item = scene.nodeItem(last);
+    QVERIFY(item);
+    QVERIFY(scene.items(item->sceneBoundingRect().center()).contains(item));
+    // Back to a small topology: indexed again.
+    Topology small;
+    small.nodes = {node("a", "producer", 0, 0)};
+    QVERIFY(document.setTopology(small));
+    QCOMPARE(scene.itemIndexMethod(), QGraphicsScene::BspTreeIndex);
 }
 
 QTEST_MAIN(TestCanvasLod)
