@@ -55,6 +55,7 @@ enum class SeriesMetric : std::uint8_t {
     // Actors (core/nodes/actors/).
     MailboxDepth, // messages waiting in an actor's mailbox: the most at rest during the bucket
     Restarts,     // restarts/s: of an actor, ordered by its supervisor; of a supervisor, those it ordered
+                  // plus its own (its parent restarting it)
     // Peer-to-peer dissemination (core/nodes/p2p/): the share of an item's overlay (PeerOverlays)
     // holding it at the end of the bucket, in percent, per item and as the mean over the items
     // originated so far (keyed): the epidemic S-curve.
