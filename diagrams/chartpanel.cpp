@@ -328,9 +328,7 @@ void ChartPanel::reset(const Topology &topology)
     const bool supervisors = std::any_of(nodes.begin(), nodes.end(), [](const SeriesTarget &t) {
         return t.kind == QLatin1String("supervisor");
     });
-    const bool lookups = std::any_of(nodes.begin(), nodes.end(), [](const SeriesTarget &t) {
-        return SeriesPickerModel::hasMetric(t.kind, SeriesMetric::LookupHops);
-    });
+    const bool lookups = anyNode(SeriesMetric::LookupHops);
     if (metric() == SeriesMetric::Throughput && peers) setMetric(SeriesMetric::Coverage);
     if (metric() == SeriesMetric::Throughput && lookups) setMetric(SeriesMetric::LookupHops);
     if (metric() == SeriesMetric::Throughput && supervisors) setMetric(SeriesMetric::Restarts);

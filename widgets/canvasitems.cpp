@@ -39,6 +39,14 @@ const QColor kHot(0xe0, 0x6c, 0x00);
 // Faults that slow or thin out traffic rather than stop it: lighter than the red of a down link.
 const QColor kFault(0xd9, 0x8e, 0x04);
 
+// `from` moved a share `t` (0..1) of the way towards `to`.
+QColor mixed(const QColor &from, const QColor &to, double t)
+{
+    return QColor::fromRgbF(float(from.redF() * (1 - t) + to.redF() * t),
+                            float(from.greenF() * (1 - t) + to.greenF() * t),
+                            float(from.blueF() * (1 - t) + to.blueF() * t));
+}
+
 // The faults that have a look of their own (down, crashed, paused) are not labelled again.
 bool hasOwnLook(const QString &kind)
 {
@@ -329,10 +337,7 @@ QColor NodeItem::fillColour() const
     const LiveOverlay *live = overlay();
     const int level = live ? live->heatLevel(m_id) : -1;
     if (level < 0) return fill;
-    const double t = 0.25 + 0.6 * double(level) / double(LiveOverlay::kHeatLevels);
-    return QColor::fromRgbF(float(fill.redF() * (1 - t) + kHeat.redF() * t),
-                            float(fill.greenF() * (1 - t) + kHeat.greenF() * t),
-                            float(fill.blueF() * (1 - t) + kHeat.blueF() * t));
+    return mixed(fill, kHeat, 0.25 + 0.6 * double(level) / double(LiveOverlay::kHeatLevels));
 }
 
 void NodeItem::paintCompact(QPainter *painter, bool selected)
@@ -346,9 +351,7 @@ void NodeItem::paintCompact(QPainter *painter, bool selected)
     const QColor fill = fillColour();
     // The edge halfway between the fill and the full form's border: at full strength a thousand
     // overlapping boxes read as a brick wall that hides the links.
-    const QColor edge = QColor::fromRgbF(float((fill.redF() + colours.nodeBorder.redF()) / 2),
-                                         float((fill.greenF() + colours.nodeBorder.greenF()) / 2),
-                                         float((fill.blueF() + colours.nodeBorder.blueF()) / 2));
+    const QColor edge = mixed(fill, colours.nodeBorder, 0.5);
     QPen border(selected ? kSelection : edge, selected ? 2 : 1);
     border.setCosmetic(true);
     painter->setPen(border);
@@ -1249,11 +1252,7 @@ LinkItem::Look LinkItem::lookFor(bool selected, const LiveOverlay *live, const L
             std::round(std::min(1.0, std::log10(1.0 + state->rate) / 4.0) * kLevels) / kLevels;
         look.width = std::max(look.width, 1.6 + 5.0 * level);
         if (!selected) {
-            const double t = level * 0.85;
-            const QColor c = look.colour;
-            look.colour = QColor::fromRgbF(float(c.redF() * (1 - t) + kHot.redF() * t),
-                                           float(c.greenF() * (1 - t) + kHot.greenF() * t),
-                                           float(c.blueF() * (1 - t) + kHot.blueF() * t));
+            look.colour = mixed(look.colour, kHot, level * 0.85);
         }
     }
     if (look.down) {
